@@ -1,0 +1,64 @@
+// @ts-check
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = { group: ['node:*'], message: 'The core speaks Web standards only (STYLE rule 2); put Node-only code behind an import alias.' };
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'examples/**', 'coverage/**', '.tmp/**'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.base],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    // The core: no node: import, never an adapter, a store implementation or the testing kit.
+    files: ['src/core/**/*.ts', 'src/index.ts'],
+    ignores: ['src/core/sha256.node.ts', 'src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            nodeBuiltins,
+            { group: ['**/adapters/**', '**/stores/**', '**/testing/**'], message: 'The core never imports an adapter, a store or the testing kit (STYLE: data flows one way).' },
+            { group: ['express', 'hono', 'hono/*', 'next', 'next/*', '@modelcontextprotocol/*', 'pg', 'ioredis', 'redis', '@electric-sql/*'], message: 'Frameworks and drivers stay out of the core.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Adapters translate: they import the public core only, never its internals (STYLE rule 3).
+    files: ['src/adapters/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../core/*', '../stores/*', '../testing/*'], message: 'Adapters import the public core (../index.ts) only.' }] },
+      ],
+    },
+  },
+  {
+    // Stores and the testing kit: the ports from the core, no framework; drivers only as types.
+    files: ['src/stores/**/*.ts', 'src/testing/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../adapters/*'], message: 'Stores never import adapters.' },
+            { group: ['vitest', 'jest', '@jest/*', 'mocha', 'node:test'], message: 'keycard/testing takes describe/it/expect from its caller.' },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { KeycardError, isKeycardError } from './errors.ts';
+import { redact } from './redact.ts';
+import { generate } from './token.ts';
+import { sha256Hex } from './sha256.web.ts';
+
+describe('KeycardError', () => {
+  it('has a stable code, a name and keeps its cause', () => {
+    const cause = new Error('socket closed');
+    const e = new KeycardError('unavailable', 'Token store unreachable', { cause });
+    expect(e).toBeInstanceOf(Error);
+    expect(e.name).toBe('KeycardError');
+    expect(e.code).toBe('unavailable');
+    expect(e.cause).toBe(cause);
+    expect(isKeycardError(e)).toBe(true);
+    expect(isKeycardError(new Error('x'))).toBe(false);
+    expect(String(e)).toBe('KeycardError: Token store unreachable');
+  });
+
+  it('never carries a token or a hash in its message, stack or cause', () => {
+    const token = generate({ prefix: 'acme' });
+    const digest = sha256Hex(token);
+    const cause = new Error(`driver said: duplicate key ${digest} for ${token}`);
+    const e = new KeycardError('invalid_argument', `label "${token}" is not allowed`, { cause });
+    const everything = [e.message, e.stack, (e.cause as Error).message, (e.cause as Error).stack].join('\n');
+    expect(everything).not.toContain(token);
+    expect(everything).not.toContain(digest);
+    expect(e.message).toBe('label "[redacted]" is not allowed');
+  });
+});
+
+describe('redact', () => {
+  it('masks tokens of any prefix and type, and SHA-256 digests', () => {
+    const a = generate({ prefix: 'comma' });
+    const b = generate({ prefix: 'tok', type: 'pk' });
+    expect(redact(`x ${a} y ${b} z`)).toBe('x [redacted] y [redacted] z');
+    expect(redact(sha256Hex('x'))).toBe('[redacted]');
+  });
+
+  it('leaves ordinary text alone', () => {
+    expect(redact('Token missing scope: tickets:write')).toBe('Token missing scope: tickets:write');
+  });
+});

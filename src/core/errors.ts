@@ -1,0 +1,73 @@
+import { redact } from './redact.ts';
+
+/**
+ * Every code keycard can answer with. The first nine are the HTTP contract of SPEC §8 and map
+ * one-to-one onto a status in `http.ts`; the rest are raised by management calls (`issue`,
+ * `update`, `rotate`, …) and by configuration, never by a request.
+ */
+export type KeycardErrorCode =
+  | 'missing_token'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'token_expired'
+  | 'token_revoked'
+  | 'insufficient_scope'
+  | 'forbidden_resource'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'invalid_config'
+  | 'invalid_argument'
+  | 'not_found'
+  | 'conflict'
+  | 'scope_escalation';
+
+/** The codes a request can be denied with (SPEC §8), in the order of the contract table. */
+export const REQUEST_ERROR_CODES = [
+  'missing_token',
+  'invalid_request',
+  'invalid_token',
+  'token_expired',
+  'token_revoked',
+  'insufficient_scope',
+  'forbidden_resource',
+  'rate_limited',
+  'unavailable',
+] as const satisfies readonly KeycardErrorCode[];
+
+export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
+
+/**
+ * The one error class keycard throws. Match on `code`, never on `message`: the code is a stable
+ * public contract, the message is prose. Messages are passed through the token redactor, so a
+ * secret that reached one by accident (an integrator's label, a store's error) is masked.
+ *
+ * @example Telling a denial from a bug
+ * ```ts
+ * try { identity.assert({ company: 'c2' }, 'write'); }
+ * catch (e) { if (e instanceof KeycardError && e.code === 'forbidden_resource') return deny(e); throw e; }
+ * ```
+ */
+export class KeycardError extends Error {
+  override name = 'KeycardError';
+  readonly code: KeycardErrorCode;
+
+  constructor(code: KeycardErrorCode, message: string, options?: { cause?: unknown }) {
+    super(redact(message), options?.cause === undefined ? undefined : { cause: scrubCause(options.cause) });
+    this.code = code;
+  }
+}
+
+/** A cause is kept for debugging, but an Error's message and stack can carry what it was given. */
+function scrubCause(cause: unknown): unknown {
+  if (cause instanceof Error) {
+    cause.message = redact(cause.message);
+    if (typeof cause.stack === 'string') cause.stack = redact(cause.stack);
+    return cause;
+  }
+  return typeof cause === 'string' ? redact(cause) : cause;
+}
+
+/** True when `value` is a KeycardError (also across duplicated copies of the package). */
+export function isKeycardError(value: unknown): value is KeycardError {
+  return value instanceof KeycardError || (value instanceof Error && value.name === 'KeycardError' && 'code' in value);
+}

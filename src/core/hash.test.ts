@@ -1,0 +1,72 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import * as nodeImpl from './sha256.node.ts';
+import * as webImpl from './sha256.web.ts';
+import { constantTimeEqual, createHasher } from './hash.ts';
+import { generate } from './token.ts';
+
+describe('hash implementations', () => {
+  it('are the two the alias chooses between', () => {
+    expect(nodeImpl.implementation).toBe('node');
+    expect(webImpl.implementation).toBe('noble');
+  });
+
+  it('match the FIPS 180-2 SHA-256 and RFC 4231 HMAC vectors', () => {
+    for (const impl of [nodeImpl, webImpl]) {
+      expect(impl.sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+      const key = new TextEncoder().encode('Jefe');
+      expect(impl.hmacSha256Hex(key, 'what do ya want for nothing?')).toBe(
+        '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+      );
+    }
+  });
+
+  test.prop([fc.string({ unit: 'grapheme', maxLength: 300 }), fc.uint8Array({ minLength: 32, maxLength: 80 })], { numRuns: 500 })(
+    'node:crypto and @noble/hashes give identical digests for the same input and pepper',
+    (input, key) => {
+      expect(nodeImpl.sha256Hex(input)).toBe(webImpl.sha256Hex(input));
+      expect(nodeImpl.hmacSha256Hex(key, input)).toBe(webImpl.hmacSha256Hex(key, input));
+    },
+  );
+});
+
+describe('createHasher', () => {
+  const v1 = { version: 1, secret: 'a'.repeat(32) };
+  const v2 = { version: 2, secret: 'b'.repeat(32) };
+
+  it('hashes with plain SHA-256 without a pepper', () => {
+    const h = createHasher();
+    const t = generate({ prefix: 'acme' });
+    expect(h.currentVersion).toBe(0);
+    expect(h.hash(t)).toBe(nodeImpl.sha256Hex(t));
+  });
+
+  it('keys the hash with the current pepper and keeps the retiring ones', () => {
+    const h = createHasher([v2, v1]);
+    const t = generate({ prefix: 'acme' });
+    expect(h.currentVersion).toBe(2);
+    expect(h.retiringVersions).toEqual([1]);
+    expect(h.hash(t)).not.toBe(h.hash(t, 1));
+    expect(h.hash(t, 1)).toBe(createHasher([v1]).hash(t));
+    expect(h.hash(t, 0)).toBe(nodeImpl.sha256Hex(t));
+  });
+
+  it('refuses short, duplicate or unnumbered peppers with a message naming them', () => {
+    expect(() => createHasher([{ version: 1, secret: 'short' }])).toThrow('peppers[0].secret must be at least 32 bytes');
+    expect(() => createHasher([v1, v1])).toThrow('listed twice');
+    expect(() => createHasher([{ version: 0, secret: 'x'.repeat(32) }])).toThrow('peppers[0].version');
+    expect(() => createHasher([v1]).hash('x', 3)).toThrow('Unknown pepper version 3');
+  });
+});
+
+describe('constantTimeEqual', () => {
+  test.prop([fc.string(), fc.string()])('agrees with ===', (a, b) => {
+    expect(constantTimeEqual(a, b)).toBe(a === b);
+    expect(constantTimeEqual(a, a)).toBe(true);
+  });
+
+  it('treats a prefix as different', () => {
+    expect(constantTimeEqual('abc', 'ab')).toBe(false);
+    expect(constantTimeEqual('', 'a')).toBe(false);
+  });
+});

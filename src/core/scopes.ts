@@ -1,0 +1,282 @@
+/**
+ * The scope algebra (SPEC §3): a catalogue of named scopes with implications, the transitive
+ * closure of a grant, requirement expressions (`allOf`/`anyOf`) with an explanation of what is
+ * missing, presets and defaults, and the owner bound. Pure; no I/O.
+ */
+import { z } from 'zod';
+import { KeycardError } from './errors.ts';
+
+/** One scope of the catalogue. */
+export interface ScopeDefinition {
+  /** Scopes this one includes, e.g. `tickets:write` ⇒ `read`, `comments`. Transitive. */
+  readonly implies?: readonly string[];
+  /** Shown to people choosing scopes for a token. */
+  readonly description?: string;
+}
+
+/** What a route or tool needs: a scope name, or a combination of requirements. */
+export type Requirement = string | { readonly allOf: readonly Requirement[] } | { readonly anyOf: readonly Requirement[] };
+
+/**
+ * All of the given requirements must be met.
+ *
+ * @example Two scopes at once
+ * ```ts
+ * allOf('tickets:write', 'tickets:assign')
+ * ```
+ */
+export function allOf(...requirements: Requirement[]): Requirement {
+  if (requirements.length === 0) throw new KeycardError('invalid_config', 'allOf() needs at least one requirement');
+  return { allOf: requirements };
+}
+
+/**
+ * At least one of the given requirements must be met; a denial names the alternative that
+ * misses the fewest scopes (the first such, in the order given).
+ *
+ * @example Either of two grants
+ * ```ts
+ * anyOf('admin', allOf('tickets:write', 'tickets:assign'))
+ * ```
+ */
+export function anyOf(...requirements: Requirement[]): Requirement {
+  if (requirements.length === 0) throw new KeycardError('invalid_config', 'anyOf() needs at least one requirement');
+  return { anyOf: requirements };
+}
+
+/** Options of `defineScopes`. */
+export interface ScopeCatalogueOptions<S extends string> {
+  /** Named scope sets by use case, e.g. `{ 'read-only': ['read'] }`. Every name must be in the catalogue. */
+  readonly presets?: Readonly<Record<string, readonly S[]>>;
+  /** Scopes a token gets when `issue` is given none. @default [] (issue then requires scopes) */
+  readonly defaults?: readonly S[];
+  /**
+   * Called once per unknown scope name met in a stored grant (a scope removed from the catalogue
+   * after tokens were issued with it). The grant is ignored, never widened.
+   * @default console.warn
+   */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** A validated scope catalogue. `S` is the union of its scope names. */
+export interface ScopeCatalogue<S extends string = string> {
+  /** Every scope name, in declaration order. */
+  readonly names: readonly S[];
+  readonly definitions: Readonly<Record<S, ScopeDefinition>>;
+  readonly presets: Readonly<Record<string, readonly S[]>>;
+  readonly defaults: readonly S[];
+  /** True when `name` is in the catalogue. */
+  has(name: string): name is S;
+  /**
+   * The transitive closure of a grant: the scopes it names plus everything they imply. Computed
+   * at check time, so ⚠️ a deploy that adds an implication widens every existing token that holds
+   * the implying scope. Unknown names are ignored (with one warning per name).
+   */
+  closure(granted: Iterable<string>): ReadonlySet<S>;
+  /** Scopes of `requirement` that `effective` lacks; empty when it is met. */
+  missing(requirement: Requirement, effective: ReadonlySet<string>): readonly string[];
+  /** True when `effective` meets `requirement`. */
+  satisfies(requirement: Requirement, effective: ReadonlySet<string>): boolean;
+  /** True when closure(`inner`) ⊆ closure(`outer`): the no-escalation and narrowing test. */
+  isWithin(inner: Iterable<string>, outer: Iterable<string>): boolean;
+  /** Checks a grant given to `issue`/`update`: every name known; returns it de-duplicated. */
+  parseGrant(scopes: unknown, field?: string): S[];
+  /** Checks that every scope a requirement names exists; call when a route is declared. */
+  assertRequirement(requirement: Requirement): Requirement;
+}
+
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) — no space, `"` or `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+const definitionSchema = z.strictObject({
+  implies: z.array(z.string()).optional(),
+  description: z.string().max(1000).optional(),
+});
+const catalogueSchema = z.record(z.string(), definitionSchema).refine((r) => Object.keys(r).length > 0, 'must declare at least one scope');
+
+/**
+ * Declares the integrator's scopes once, with their implications; validated at start-up.
+ * Throws `KeycardError('invalid_config')` naming the fault: a name that is not an RFC 6749
+ * scope-token, an implied scope that is not declared, or a cycle (`a → b → a`).
+ *
+ * @example The tickets API of the examples
+ * ```ts
+ * const scopes = defineScopes({
+ *   read: { description: 'Read everything' },
+ *   comments: { implies: ['read'] },
+ *   'tickets:write': { implies: ['read', 'comments'] },
+ *   'tickets:assign': { implies: ['read'] },
+ * });
+ * scopes.closure(['tickets:write']); // Set { 'tickets:write', 'read', 'comments' }
+ * ```
+ */
+export function defineScopes<const T extends Record<string, ScopeDefinition>>(
+  definitions: T,
+  options: ScopeCatalogueOptions<keyof T & string> = {},
+): ScopeCatalogue<keyof T & string> {
+  type S = keyof T & string;
+  for (const name of Object.keys(definitions ?? {})) {
+    if (name.length > 128 || !SCOPE_TOKEN.test(name)) {
+      throw new KeycardError('invalid_config', `scopes: "${name.slice(0, 128)}" must be an RFC 6749 scope-token (printable ASCII, no space, " or \\)`);
+    }
+  }
+  const parsed = catalogueSchema.safeParse(definitions);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? `scopes.${issue.path.map(String).join('.')}` : 'scopes';
+    throw new KeycardError('invalid_config', `${where}: ${issue.message}`);
+  }
+  const names = Object.keys(definitions) as S[];
+  const known = new Set<string>(names);
+  for (const name of names) {
+    for (const implied of definitions[name]!.implies ?? []) {
+      if (!known.has(implied)) throw new KeycardError('invalid_config', `Scope "${name}" implies unknown scope "${implied}"`);
+    }
+  }
+  const closures = closeOver(names, (n) => definitions[n]!.implies ?? []);
+  const warned = new Set<string>();
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+
+  const presets: Record<string, readonly S[]> = {};
+  for (const [preset, list] of Object.entries(options.presets ?? {})) {
+    for (const s of list) if (!known.has(s)) throw new KeycardError('invalid_config', `Preset "${preset}" names unknown scope "${s}"`);
+    presets[preset] = Object.freeze([...list]);
+  }
+  for (const s of options.defaults ?? []) {
+    if (!known.has(s)) throw new KeycardError('invalid_config', `Default scope "${s}" is not declared`);
+  }
+
+  const catalogue: ScopeCatalogue<S> = {
+    names: Object.freeze(names),
+    definitions: Object.freeze({ ...definitions }) as Record<S, ScopeDefinition>,
+    presets: Object.freeze(presets),
+    defaults: Object.freeze([...(options.defaults ?? [])]),
+    has: (name): name is S => known.has(name),
+    closure(granted) {
+      const out = new Set<S>();
+      for (const g of granted) {
+        const c = closures.get(g);
+        if (c === undefined) {
+          if (!warned.has(g)) {
+            warned.add(g);
+            warn(`keycard: ignoring granted scope "${g}", which the scope catalogue no longer declares`);
+          }
+          continue;
+        }
+        for (const s of c) out.add(s as S);
+      }
+      return out;
+    },
+    missing: (requirement, effective) => missingOf(requirement, effective),
+    satisfies: (requirement, effective) => missingOf(requirement, effective).length === 0,
+    isWithin(inner, outer) {
+      const o = catalogue.closure(outer);
+      for (const s of catalogue.closure(inner)) if (!o.has(s)) return false;
+      return true;
+    },
+    parseGrant(scopes, field = 'scopes') {
+      if (!Array.isArray(scopes)) throw new KeycardError('invalid_argument', `${field} must be an array of scope names`);
+      const out: S[] = [];
+      for (const s of scopes) {
+        if (typeof s !== 'string' || !known.has(s)) {
+          throw new KeycardError('invalid_argument', `${field} names unknown scope "${String(s).slice(0, 128)}"`);
+        }
+        if (!out.includes(s as S)) out.push(s as S);
+      }
+      return out;
+    },
+    assertRequirement(requirement) {
+      if (hasEmptyCombinator(requirement)) throw new KeycardError('invalid_config', 'Requirement has an empty allOf/anyOf');
+      for (const s of scopesOf(requirement)) {
+        if (!known.has(s)) throw new KeycardError('invalid_config', `Requirement names unknown scope "${s}"`);
+      }
+      return requirement;
+    },
+  };
+  return Object.freeze(catalogue);
+}
+
+/** Per-name transitive closure by depth-first search; a back edge is a cycle, reported by path. */
+function closeOver(names: readonly string[], edges: (name: string) => readonly string[]): Map<string, ReadonlySet<string>> {
+  const done = new Map<string, ReadonlySet<string>>();
+  const onPath: string[] = [];
+  const visit = (name: string): ReadonlySet<string> => {
+    const finished = done.get(name);
+    if (finished) return finished;
+    const at = onPath.indexOf(name);
+    if (at !== -1) {
+      const cycle = [...onPath.slice(at), name].join(' → ');
+      throw new KeycardError('invalid_config', `Scope implication cycle: ${cycle}`);
+    }
+    onPath.push(name);
+    const set = new Set<string>([name]);
+    for (const next of edges(name)) for (const s of visit(next)) set.add(s);
+    onPath.pop();
+    done.set(name, set);
+    return set;
+  };
+  for (const n of names) visit(n);
+  return done;
+}
+
+function* scopesOf(requirement: Requirement): Generator<string> {
+  if (typeof requirement === 'string') yield requirement;
+  else if ('allOf' in requirement) for (const r of requirement.allOf) yield* scopesOf(r);
+  else for (const r of requirement.anyOf) yield* scopesOf(r);
+}
+
+function hasEmptyCombinator(requirement: Requirement): boolean {
+  if (typeof requirement === 'string') return false;
+  const parts = 'allOf' in requirement ? requirement.allOf : requirement.anyOf;
+  return parts.length === 0 || parts.some(hasEmptyCombinator);
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+/** What an `anyOf` with no alternatives reports: it can never be met (fail closed). */
+const UNSATISFIABLE: readonly string[] = Object.freeze(['(no alternative)']);
+
+/**
+ * What `effective` lacks to meet `requirement`: for a scope, itself; for `allOf`, the union of
+ * its parts (in order, de-duplicated); for `anyOf`, nothing if one part is met, else the part
+ * missing the fewest scopes. A hand-built `{ anyOf: [] }` is never met (fail closed); the
+ * `anyOf()`/`allOf()` helpers refuse to build one.
+ */
+function missingOf(requirement: Requirement, effective: ReadonlySet<string>): readonly string[] {
+  if (typeof requirement === 'string') return effective.has(requirement) ? NONE : [requirement];
+  if ('allOf' in requirement) {
+    let out: string[] | undefined;
+    for (const r of requirement.allOf) {
+      const m = missingOf(r, effective);
+      if (m.length === 0) continue;
+      out ??= [];
+      for (const s of m) if (!out.includes(s)) out.push(s);
+    }
+    return out ?? NONE;
+  }
+  let best: readonly string[] | undefined;
+  for (const r of requirement.anyOf) {
+    const m = missingOf(r, effective);
+    if (m.length === 0) return NONE;
+    if (best === undefined || m.length < best.length) best = m;
+  }
+  return best ?? UNSATISFIABLE;
+}
+
+/**
+ * The owner bound (SPEC §3): a personal token may never do more than its owner can now, so its
+ * effective scopes are closure(token) ∩ closure(owner). Both arguments are closures already.
+ *
+ * @example A member demoted to read-only
+ * ```ts
+ * boundByOwner(new Set(['read', 'comments']), new Set(['read'])) // Set { 'read' }
+ * ```
+ */
+export function boundByOwner<S extends string>(token: ReadonlySet<S>, owner: ReadonlySet<string>): ReadonlySet<S> {
+  const out = new Set<S>();
+  for (const s of token) if (owner.has(s)) out.add(s);
+  return out;
+}
+
+/** The 403 detail: `Token missing scope: a, b`. */
+export function describeMissing(missing: readonly string[]): string {
+  return `Token missing scope: ${missing.join(', ')}`;
+}

@@ -1,0 +1,25 @@
+import { defineConfig } from 'tsup';
+
+/** Public entry points, one per `exports` subpath. */
+export const entries = {
+  index: 'src/index.ts',
+};
+
+export default defineConfig({
+  entry: {
+    ...entries,
+    // The two hash back-ends, chosen at run time by the `#hash` import condition.
+    'sha256.node': 'src/core/sha256.node.ts',
+    'sha256.web': 'src/core/sha256.web.ts',
+  },
+  format: ['esm'],
+  target: 'es2022',
+  platform: 'neutral',
+  // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates; nothing of ours uses it.
+  dts: { entry: entries, compilerOptions: { ignoreDeprecations: '6.0' } },
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+  treeshake: true,
+  external: ['#hash', /^node:/, '@noble/hashes', 'lru-cache', 'zod'],
+});
