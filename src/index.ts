@@ -10,3 +10,35 @@ export { createHasher, constantTimeEqual } from './core/hash.ts';
 export type { Pepper, TokenHasher } from './core/hash.ts';
 export { defineScopes, allOf, anyOf, boundByOwner, describeMissing } from './core/scopes.ts';
 export type { ScopeCatalogue, ScopeDefinition, ScopeCatalogueOptions, Requirement } from './core/scopes.ts';
+export { createKeycard, toRecord } from './keycard.ts';
+export type { Keycard, Actor, IssueInput, IssuedToken, VerifyResult, ListFilter, UpdatePatch } from './keycard.ts';
+export type { KeycardOptions, ExpiryPreset, AuthFailure } from './core/options.ts';
+export type { AuthRequirement, AuthRequest, AuthResult, Authenticate } from './core/authenticate.ts';
+export { Identity } from './core/identity.ts';
+export type { KeycardEvents, KeycardEventName } from './core/events.ts';
+export type { OwnerResolver, OwnerStatus } from './core/owners.ts';
+export type {
+  TokenStore,
+  TokenRecord,
+  StoredToken,
+  TokenPatch,
+  UpdateResult,
+  RevokeAllFilter,
+  ListQuery,
+  StoreChange,
+  JsonValue,
+  RateLimitSetting,
+  Awaitable,
+} from './core/store.ts';
+export { memoryTokenStore } from './stores/memory.ts';
+export type { MemoryTokenStore } from './stores/memory.ts';
+export { memoryLimiter } from './stores/memory-limiter.ts';
+export type { MemoryLimiterOptions } from './stores/memory-limiter.ts';
+export { decide, parseRateLimit, rateLimitHeaders, classOf, chargeFor, DEFAULT_RATE_LIMIT } from './core/limiter.ts';
+export type { LimiterStore, LimitDecision, LimitPolicy, LimitClass, RateLimitInput, RateLimitConfig, LimiterState } from './core/limiter.ts';
+export { defineHierarchy, checkResource, filterResources, isNarrowerOrEqual } from './core/restrictions.ts';
+export type { Hierarchy, Restrictions, ResourcePath, Access, ResourceCheck } from './core/restrictions.ts';
+export { memoryAuditSink, jsonLinesSink, requestIdFrom } from './core/audit.ts';
+export type { AuditEvent, AuditSink, TokenAuditEvent, RequestAuditEvent, AuditActor, Surface } from './core/audit.ts';
+export { problem } from './core/http.ts';
+export type { Problem, ProblemDetail } from './core/http.ts';

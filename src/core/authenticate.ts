@@ -1,0 +1,309 @@
+/**
+ * The one request pipeline (SPEC §5, §8): extract → parse → lookup → validity (401) → limit (429)
+ * → scope (403) → resource (403), answering with the bytes of the contract table. Adapters call
+ * it once per check and only translate its answer.
+ *
+ * The first check of a request verifies and charges; later checks on the same request object
+ * (a router-level and a route-level guard) reuse that result and only test their own
+ * requirement, so a request is looked up once and charged once.
+ */
+import type { AuditTrail, Surface } from './audit.ts';
+import { requestIdFrom } from './audit.ts';
+import { bounded } from './bounded.ts';
+import type { Clock } from './clock.ts';
+import { authorizationValues, queryTokens, readCredential, type HeaderInput } from './credentials.ts';
+import { KeycardError, type RequestErrorCode } from './errors.ts';
+import { problem, validateRealm, validateTypeBase, type Problem, type ProblemDetail, type ProblemOptions } from './http.ts';
+import type { Identity } from './identity.ts';
+import { chargeFor, classOf, parseRateLimit, rateLimitHeaders, type LimitClass, type LimitDecision, type LimiterStore, type RateLimitConfig } from './limiter.ts';
+import type { KeycardOptions } from './options.ts';
+import type { Access, ResourcePath } from './restrictions.ts';
+import type { Requirement, ScopeCatalogue } from './scopes.ts';
+import type { CacheEntry } from './cache.ts';
+import type { TokenFormat } from './token.ts';
+
+/** What one check needs. Everything is optional: an empty requirement only authenticates. */
+export interface AuthRequirement {
+  /** Scopes the route needs: a name, `allOf(...)`, `anyOf(...)`. */
+  readonly scope?: Requirement;
+  /** The budget to charge. @default by method: GET, HEAD, OPTIONS ⇒ read, else write */
+  readonly class?: LimitClass;
+  /** A resource the route touches, checked against the token's restrictions. */
+  readonly resource?: { readonly path: ResourcePath; readonly access?: Access };
+  /** The workspace the request names: bounds personal tokens by the owner there; workspace tokens must match it. */
+  readonly workspaceId?: string | null;
+  /** Audit surface. @default 'http' */
+  readonly surface?: Surface;
+  /** MCP JSON-RPC method and tool, for audit. */
+  readonly rpcMethod?: string;
+  readonly tool?: string;
+}
+
+/** The request as keycard reads it: a Web `Request`, or its three parts. */
+export type AuthRequest = Request | { readonly method: string; readonly url: string; readonly headers: HeaderInput };
+
+/** The answer of `authenticate`. */
+export type AuthResult<S extends string = string> =
+  | { readonly ok: true; readonly identity: Identity<S>; readonly headers: Readonly<Record<string, string>> }
+  | {
+      readonly ok: false;
+      readonly skip?: undefined;
+      readonly status: number;
+      readonly code: RequestErrorCode;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body: string;
+    }
+  /** Not for keycard: a CORS preflight, or (with `onForeignToken: 'next'`) another issuer's bearer token. */
+  | { readonly ok: false; readonly skip: 'preflight' | 'foreign_token' };
+
+/**
+ * Authenticates one request against a requirement.
+ *
+ * @example Guarding a handler with the Fetch API
+ * ```ts
+ * const r = await keycard.authenticate(request, { scope: 'tickets:write' });
+ * if (!r.ok) return r.skip ? next() : new Response(r.body, { status: r.status, headers: r.headers });
+ * ```
+ */
+export type Authenticate<S extends string = string> = ((request: AuthRequest, requirement?: AuthRequirement) => Promise<AuthResult<S>>) & {
+  /** The problem response for a `KeycardError` thrown in a handler (e.g. `identity.assert`), or null for other errors. */
+  problemFor(error: unknown): Problem | null;
+};
+
+/** What the pipeline needs from the instance. */
+export interface AuthenticatorDeps<S extends string> {
+  readonly options: KeycardOptions<S>;
+  readonly clock: Clock;
+  readonly limiter: LimiterStore;
+  readonly defaultRateLimit: RateLimitConfig;
+  readonly catalogue: ScopeCatalogue<S>;
+  readonly format: TokenFormat;
+  readonly audit: AuditTrail;
+  readonly onError: (error: unknown) => void;
+  readonly timeoutMs: number;
+  readonly verify: (
+    secret: string,
+    workspaceId: string | null | undefined,
+  ) => Promise<({ ok: true; identity: Identity<S>; entry?: CacheEntry } | { ok: false; code: 'invalid_token' | 'token_expired' | 'token_revoked' | 'unavailable' })>;
+}
+
+/** The part of a request's answer that stacked checks share. */
+type FirstPass<S extends string> =
+  | { readonly ok: true; readonly identity: Identity<S>; readonly headers: Record<string, string> }
+  | { readonly ok: false; readonly result: AuthResult<S> };
+
+function headerOf(headers: HeaderInput, name: string): string | null {
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name);
+  const v = (headers as Record<string, string | readonly string[] | undefined>)[name];
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return (v as readonly string[])[0] ?? null;
+  return null;
+}
+
+/** The path of a request URL (absolute or origin-form) without query or fragment: audit never sees the query. */
+export function pathOf(url: string): string {
+  let start = 0;
+  const scheme = url.indexOf('://');
+  if (scheme !== -1 && scheme < url.search(/[/?#]/)) start = url.indexOf('/', scheme + 3);
+  if (start === -1) return '/';
+  let end = url.length;
+  const q = url.indexOf('?', start);
+  if (q !== -1) end = q;
+  const h = url.indexOf('#', start);
+  if (h !== -1 && h < end) end = h;
+  return url.slice(start, end) || '/';
+}
+
+export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>): Authenticate<S> {
+  const { options, limiter, catalogue, audit, onError, timeoutMs } = deps;
+  const dress: ProblemOptions = {
+    realm: validateRealm(options.realm ?? 'api'),
+    ...(options.problemTypeBase !== undefined ? { typeBase: validateTypeBase(options.problemTypeBase) } : {}),
+  };
+  const maxCredentialBytes = options.maxCredentialBytes ?? 1024;
+  const ours = `${deps.format.prefix}_`;
+  const memo = new WeakMap<object, Promise<FirstPass<S>>>();
+  const limitConfigs = new WeakMap<object, RateLimitConfig>();
+  const workspaceLimits = new Map<string, { config: RateLimitConfig | null; at: number }>();
+
+  const deny = (detail: ProblemDetail, extra?: Record<string, string>): AuthResult<S> => {
+    const p = problem(detail, dress);
+    return { ok: false, status: p.status, code: p.code, headers: extra ? { ...p.headers, ...extra } : p.headers, body: p.body };
+  };
+
+  async function limitConfigFor(identity: Identity<S>, entry: CacheEntry | undefined): Promise<RateLimitConfig> {
+    const own = entry?.token.rateLimit;
+    if (own) {
+      let c = limitConfigs.get(entry.token);
+      if (!c) limitConfigs.set(entry.token, (c = parseRateLimit(own, 'token.rateLimit')));
+      return c;
+    }
+    const resolver = options.workspaceRateLimit;
+    if (resolver && identity.workspaceId !== null) {
+      const ws = identity.workspaceId;
+      const now = deps.clock.monotonic();
+      const held = workspaceLimits.get(ws);
+      if (held && now - held.at < (options.ownerCacheMs ?? 1000)) return held.config ?? deps.defaultRateLimit;
+      const input = await bounded(() => resolver(ws), timeoutMs, 'Workspace rate-limit resolver');
+      const config = input ? parseRateLimit(input, 'workspaceRateLimit()') : null;
+      if (workspaceLimits.size >= 10_000) workspaceLimits.clear();
+      workspaceLimits.set(ws, { config, at: now });
+      return config ?? deps.defaultRateLimit;
+    }
+    return deps.defaultRateLimit;
+  }
+
+  async function firstPass(request: AuthRequest, requirement: AuthRequirement, audited: AuditBase): Promise<FirstPass<S>> {
+    const headers = request.headers as HeaderInput;
+    const query = options.allowQueryToken ? queryTokens(request.url) : null;
+    const credential = readCredential(authorizationValues(headers), query, { maxCredentialBytes });
+    const privateCache = credential.kind === 'bearer' && credential.fromQuery ? { 'Cache-Control': 'private' } : undefined;
+    const fail = (code: RequestErrorCode, detail: ProblemDetail = { code } as ProblemDetail, tokenId: string | null = null, extra?: Record<string, string>): FirstPass<S> => {
+      const result = deny(detail, privateCache ? { ...extra, 'Cache-Control': 'no-store, private' } : extra);
+      record(audited, code, tokenId, null);
+      return { ok: false, result };
+    };
+    if (credential.kind === 'none' || credential.kind === 'other-scheme') return fail('missing_token');
+    if (credential.kind === 'malformed') return fail('invalid_request');
+    const secret = credential.credential;
+    if (options.onForeignToken === 'next' && !secret.startsWith(ours)) return { ok: false, result: { ok: false, skip: 'foreign_token' } };
+    const verified = await deps.verify(secret, requirement.workspaceId);
+    if (!verified.ok) return fail(verified.code);
+    const identity = verified.identity;
+    audited.identity = identity;
+
+    let config: RateLimitConfig;
+    try {
+      config = await limitConfigFor(identity, verified.entry);
+    } catch (e) {
+      onError(e);
+      return fail('unavailable', { code: 'unavailable' }, identity.tokenId);
+    }
+    const cls = requirement.class ?? classOf(request.method);
+    const { key, policy } = chargeFor(config, identity.familyId, cls);
+    let decision: LimitDecision | null = null;
+    try {
+      decision = await bounded(() => limiter.consume(key, policy.limit, policy.windowSeconds), timeoutMs, 'Rate limiter');
+    } catch (e) {
+      onError(e);
+      const full = e instanceof KeycardError && e.code === 'unavailable' && /tracked/i.test(e.message);
+      if (options.limiterFailure !== 'open' || full) return fail('unavailable', { code: 'unavailable' }, identity.tokenId);
+      audited.degraded = true;
+    }
+    const rl = decision ? rateLimitHeaders(policy, decision) : {};
+    if (decision && !decision.allowed) {
+      return fail('rate_limited', { code: 'rate_limited', retryAfterSeconds: decision.retryAfterSeconds }, identity.tokenId, rl);
+    }
+    return { ok: true, identity, headers: privateCache ? { ...rl, ...privateCache } : rl };
+  }
+
+  interface AuditBase {
+    surface: Surface;
+    method: string;
+    path: string;
+    requestId: string;
+    rpcMethod?: string | undefined;
+    tool?: string | undefined;
+    identity?: Identity<S>;
+    degraded?: boolean;
+  }
+
+  function record(base: AuditBase, reason: RequestErrorCode | null, tokenId: string | null, missing: readonly string[] | null) {
+    const id = base.identity;
+    audit.request({
+      type: reason ? 'request.denied' : 'request.allowed',
+      surface: base.surface,
+      method: base.method,
+      path: base.path,
+      requestId: base.requestId,
+      tokenId: id?.tokenId ?? tokenId,
+      label: id?.label ?? null,
+      ownerId: id?.ownerId ?? null,
+      workspaceId: id?.workspaceId ?? null,
+      ...(reason ? { reason } : {}),
+      ...(missing ? { missing } : {}),
+      ...(base.degraded ? { degraded: true } : {}),
+      ...(base.rpcMethod ? { rpcMethod: base.rpcMethod } : {}),
+      ...(base.tool ? { tool: base.tool } : {}),
+    });
+    if (reason && options.onAuthFailure) {
+      try {
+        options.onAuthFailure({ code: reason, method: base.method, path: base.path, tokenId: id?.tokenId ?? tokenId });
+      } catch (e) {
+        onError(e);
+      }
+    }
+  }
+
+  /** Scope, workspace and resource checks of one requirement against a verified identity. */
+  function authorize(identity: Identity<S>, requirement: AuthRequirement): { detail: ProblemDetail; missing?: readonly string[] } | null {
+    if (requirement.scope !== undefined) {
+      const missing = catalogue.missing(requirement.scope, identity.scopes);
+      if (missing.length) return { detail: { code: 'insufficient_scope', missing }, missing };
+    }
+    const ws = requirement.workspaceId;
+    if (ws != null && identity.kind === 'workspace' && identity.workspaceId !== ws) {
+      return { detail: { code: 'forbidden_resource', type: 'workspace', id: ws } };
+    }
+    if (requirement.resource) {
+      const { path, access = 'read' } = requirement.resource;
+      try {
+        identity.assert(path, access);
+      } catch (e) {
+        const r = (e as { resource?: { type: string; id: string } }).resource;
+        if (!r) throw e;
+        return { detail: { code: 'forbidden_resource', type: r.type, id: r.id } };
+      }
+    }
+    return null;
+  }
+
+  const authenticate = (async (request: AuthRequest, requirement: AuthRequirement = {}): Promise<AuthResult<S>> => {
+    try {
+      const method = request.method;
+      const headers = request.headers as HeaderInput;
+      if (options.passPreflight !== false && method === 'OPTIONS' && headerOf(headers, 'access-control-request-method') !== null) {
+        return { ok: false, skip: 'preflight' };
+      }
+      const audited: AuditBase = {
+        surface: requirement.surface ?? 'http',
+        method,
+        path: pathOf(request.url),
+        requestId: requestIdFrom(headerOf(headers, 'x-request-id')),
+        rpcMethod: requirement.rpcMethod,
+        tool: requirement.tool,
+      };
+      let pass = memo.get(request);
+      const first = pass === undefined;
+      if (!pass) memo.set(request, (pass = firstPass(request, requirement, audited)));
+      const r = await pass;
+      if (!r.ok) return r.result;
+      const denied = authorize(r.identity, requirement);
+      if (denied) {
+        audited.identity = r.identity;
+        record(audited, denied.detail.code, r.identity.tokenId, denied.missing ?? null);
+        return deny(denied.detail, r.headers);
+      }
+      if (first) {
+        audited.identity = r.identity;
+        record(audited, null, r.identity.tokenId, null);
+      }
+      return { ok: true, identity: r.identity, headers: r.headers };
+    } catch (e) {
+      // Hostile input gets a 4xx and a broken dependency a 503 — never a 500 or a stack trace.
+      onError(e);
+      return deny({ code: 'unavailable' });
+    }
+  }) as Authenticate<S>;
+
+  authenticate.problemFor = (error: unknown): Problem | null => {
+    if (!(error instanceof KeycardError)) return null;
+    if (error.code === 'forbidden_resource') {
+      const r = (error as { resource?: { type: string; id: string } }).resource;
+      if (r) return problem({ code: 'forbidden_resource', type: r.type, id: r.id }, dress);
+    }
+    if (error.code === 'unavailable') return problem({ code: 'unavailable' }, dress);
+    return null;
+  };
+  return authenticate;
+}

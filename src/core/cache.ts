@@ -1,0 +1,81 @@
+/**
+ * The in-process cache of verified records, keyed by token hash, and the bounded negative cache
+ * of unknown hashes. Two invariants make it safe under races (SPEC §6):
+ *
+ * 1. Every invalidation (a local change, or a store notification) deletes the entry and bumps an
+ *    epoch. A lookup that started before that moment cannot insert what it read, so a `verify()`
+ *    racing a `revoke()` can never put the revoked record back.
+ * 2. An insert never replaces a newer version, nor a revoked record with a live one.
+ *
+ * The negative cache is a separate LRU, so a flood of forged tokens evicts only other forged
+ * tokens, never a live entry.
+ */
+import { LRUCache } from 'lru-cache';
+import type { StoredToken } from './store.ts';
+
+/** A cached, verified record and what was derived from it. */
+export interface CacheEntry {
+  readonly token: StoredToken;
+  /** Closure of the granted scopes (before any owner bound). */
+  readonly closure: ReadonlySet<string>;
+  /** Restrictions parsed once (a Set per level), so each check is one loop. */
+  readonly restrictions: StoredToken['restrictions'];
+  /** Monotonic time it was read from the store. */
+  readonly loadedAt: number;
+}
+
+export class TokenCache {
+  readonly #positive: LRUCache<string, CacheEntry> | null;
+  readonly #negative: LRUCache<string, true> | null;
+  #epoch = 0;
+
+  constructor(max: number, negativeMax: number) {
+    this.#positive = max > 0 ? new LRUCache({ max }) : null;
+    this.#negative = negativeMax > 0 ? new LRUCache({ max: negativeMax }) : null;
+  }
+
+  /** Changes every time anything is invalidated; a lookup compares it before inserting. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  get(hash: string): CacheEntry | undefined {
+    return this.#positive?.get(hash);
+  }
+
+  isKnownUnknown(hash: string): boolean {
+    return this.#negative?.get(hash) === true;
+  }
+
+  rememberUnknown(hash: string, epochAtStart: number): void {
+    if (epochAtStart === this.#epoch) this.#negative?.set(hash, true);
+  }
+
+  /** Inserts what a lookup read, unless something was invalidated since the lookup began. */
+  insert(hash: string, entry: CacheEntry, epochAtStart: number): void {
+    if (!this.#positive || epochAtStart !== this.#epoch) return;
+    const held = this.#positive.get(hash);
+    if (held && (held.token.version > entry.token.version || (held.token.revokedAt !== null && entry.token.revokedAt === null))) return;
+    this.#positive.set(hash, entry);
+  }
+
+  /** Drops one record (by hash) and fences in-flight lookups. */
+  invalidate(hash: string): void {
+    this.#epoch++;
+    this.#positive?.delete(hash);
+    this.#negative?.delete(hash);
+  }
+
+  /** Drops every record matching `predicate` (revokeAll, an owner change) and fences lookups. */
+  invalidateWhere(predicate: (token: StoredToken) => boolean): void {
+    this.#epoch++;
+    if (!this.#positive) return;
+    for (const [hash, entry] of this.#positive.entries()) if (predicate(entry.token)) this.#positive.delete(hash);
+  }
+
+  /** Drops everything (a lost subscription: the cache can no longer be trusted). */
+  clear(): void {
+    this.#epoch++;
+    this.#positive?.clear();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The identity a verified request carries into handlers: who the token is, what it may do now,
+ * and the resource-restriction helpers. It holds no secret and no hash, so logging it is safe.
+ */
+import { KeycardError } from './errors.ts';
+import { checkResource, describeDenial, filterResources, type Access, type Hierarchy, type ResourcePath, type Restrictions } from './restrictions.ts';
+import type { JsonValue, TokenRecord } from './store.ts';
+
+/**
+ * A verified token, as handlers see it.
+ *
+ * @example Stamping a write with its author, Toado-style
+ * ```ts
+ * row.author = `${identity.ownerId} (${identity.label}) · via API`;
+ * ```
+ */
+export class Identity<S extends string = string> {
+  /** Public token id: put it on every row the token writes. */
+  readonly tokenId: string;
+  readonly label: string;
+  readonly ownerId: string;
+  readonly kind: 'personal' | 'workspace';
+  readonly workspaceId: string | null;
+  /** Effective scopes: closure of the grant, bounded by the owner when a resolver is set. */
+  readonly scopes: ReadonlySet<S>;
+  /** Scopes as granted on the record. */
+  readonly grantedScopes: readonly string[];
+  readonly restrictions: Restrictions | null;
+  /** Epoch ms, or null for a token that never expires. */
+  readonly expiresAt: number | null;
+  readonly createdAt: number;
+  readonly metadata: Readonly<Record<string, JsonValue>>;
+  /** Id shared by a token and its rotations (one rate-limit budget). */
+  readonly familyId: string;
+  readonly #hierarchy: Hierarchy | null;
+
+  constructor(record: TokenRecord, scopes: ReadonlySet<S>, hierarchy: Hierarchy | null) {
+    this.tokenId = record.id;
+    this.label = record.label;
+    this.ownerId = record.ownerId;
+    this.kind = record.kind;
+    this.workspaceId = record.workspaceId;
+    this.scopes = scopes;
+    this.grantedScopes = record.scopes;
+    this.restrictions = record.restrictions;
+    this.expiresAt = record.expiresAt;
+    this.createdAt = record.createdAt;
+    this.metadata = record.metadata;
+    this.familyId = record.familyId;
+    this.#hierarchy = hierarchy;
+  }
+
+  /** True when the effective scopes include `scope`. */
+  has(scope: S): boolean {
+    return this.scopes.has(scope);
+  }
+
+  #h(): Hierarchy {
+    if (!this.#hierarchy) throw new KeycardError('invalid_config', 'Resource checks need `resources` (the hierarchy) on createKeycard');
+    return this.#hierarchy;
+  }
+
+  /** True when the token's restrictions allow `access` to the resource at `path` (SPEC §4). */
+  can(path: ResourcePath, access: Access): boolean {
+    return this.restrictions === null || checkResource(this.#h(), this.restrictions, path, access).ok;
+  }
+
+  /**
+   * Throws `KeycardError('forbidden_resource')` (answered as 403, detail `Token not allowed for
+   * project p9`) unless the restrictions allow `access` to `path`.
+   */
+  assert(path: ResourcePath, access: Access): void {
+    if (this.restrictions === null) return;
+    const r = checkResource(this.#h(), this.restrictions, path, access);
+    if (!r.ok) throw Object.assign(new KeycardError('forbidden_resource', describeDenial(r)), { resource: { type: r.type, id: r.id } });
+  }
+
+  /** The rows the token may read: "listing returns only matching rows". */
+  filter<T>(rows: Iterable<T>, pathOf: (row: T) => ResourcePath): T[] {
+    if (this.restrictions === null) return [...rows];
+    return filterResources(this.#h(), this.restrictions, rows, pathOf);
+  }
+
+  /** A plain, serialisable view (scopes as an array). */
+  toJSON(): Record<string, unknown> {
+    return {
+      tokenId: this.tokenId,
+      label: this.label,
+      ownerId: this.ownerId,
+      kind: this.kind,
+      workspaceId: this.workspaceId,
+      scopes: [...this.scopes],
+      grantedScopes: this.grantedScopes,
+      restrictions: this.restrictions,
+      expiresAt: this.expiresAt,
+      createdAt: this.createdAt,
+      metadata: this.metadata,
+      familyId: this.familyId,
+    };
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Options of `createKeycard`, each documented once, here, and validated once by zod at
+ * construction with a message that names the bad field.
+ */
+import { z } from 'zod';
+import type { AuditSink } from './audit.ts';
+import type { Clock } from './clock.ts';
+import { KeycardError } from './errors.ts';
+import type { Pepper } from './hash.ts';
+import type { LimiterStore, RateLimitInput } from './limiter.ts';
+import type { OwnerResolver } from './owners.ts';
+import type { ScopeCatalogue } from './scopes.ts';
+import type { Awaitable, TokenStore } from './store.ts';
+
+/** How long a new token lives when `issue` names no expiry: a preset, or milliseconds. */
+export type ExpiryPreset = 'never' | '30d' | '90d' | '365d';
+
+/** Why a request was refused, for `onAuthFailure` (e.g. to feed an IP limiter). */
+export interface AuthFailure {
+  readonly code: string;
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  /** The token id when the token was known (never the secret). */
+  readonly tokenId: string | null;
+}
+
+/** Everything `createKeycard` accepts. Only `prefix` and `scopes` are required. */
+export interface KeycardOptions<S extends string = string> {
+  /** Your token prefix, `[a-z][a-z0-9]{1,15}`, e.g. `acme` → `acme_sk_…`. Scanners key on it. */
+  prefix: string;
+  /** Token type segment. @default 'sk' */
+  type?: string;
+  /** The scope catalogue from `defineScopes`. */
+  scopes: ScopeCatalogue<S>;
+  /** Where token records live. @default memoryTokenStore() — ⚠️ forgets everything on restart. */
+  store?: TokenStore;
+  /**
+   * Where rate-limit state lives. @default memoryLimiter() — ⚠️ with a shared token store and
+   * several processes, each keeps its own counts and every limit is multiplied by the number of
+   * processes; a warning says so at start.
+   */
+  limiter?: LimiterStore;
+  /** The default rate limit, `{ limit, window }` or `{ read, write }`. @default 60 per 60 s, one budget */
+  rateLimit?: RateLimitInput;
+  /** Per-workspace limits (precedence: token record, then this, then `rateLimit`). Cached like owners. */
+  workspaceRateLimit?: (workspaceId: string) => Awaitable<RateLimitInput | null>;
+  /** Resource types from the root down (SPEC §4), e.g. `['company', 'project']`. Needed for restrictions. */
+  resources?: readonly string[];
+  /** HMAC peppers, current first (SPEC §2). @default [] — plain SHA-256 */
+  peppers?: readonly Pepper[];
+  /** The owner bound (SPEC §3). @default none — tokens are bounded by their own scopes only */
+  resolveOwner?: OwnerResolver;
+  /** How long a resolver answer is trusted, ms. @default 1000 */
+  ownerCacheMs?: number;
+  /**
+   * How long another process may keep honouring a token after it was revoked here, ms (SPEC §1).
+   * Cached records older than this are re-read unless the store's notifications are live.
+   * @default 1000
+   */
+  revocationBoundMs?: number;
+  /** Verified records kept in memory; 0 turns the cache off (every request reads the store). @default 10000 */
+  cacheSize?: number;
+  /** Unknown hashes remembered, so a flood of forged tokens costs one lookup each. @default 10000 */
+  negativeCacheSize?: number;
+  /** `lastUsedAt` is written at most once per token per this interval, ms. @default 60000 */
+  touchIntervalMs?: number;
+  /** Deadline of each store, limiter and resolver call; past it the request gets 503. @default 500 */
+  storeTimeoutMs?: number;
+  /** Expiry of tokens issued without one. @default 'never' */
+  defaultExpiresIn?: ExpiryPreset | number;
+  /** Audit sinks (SPEC §7). @default none */
+  audit?: AuditSink | readonly AuditSink[];
+  /** Request events queued before dropping. @default 10000 */
+  auditQueueSize?: number;
+  /** How long a sink may take per event, ms. @default 1000 */
+  auditTimeoutMs?: number;
+  /** Receives background failures (audit, `lastUsedAt` writes, notifications); never a secret. @default console.error */
+  onError?: (error: unknown) => void;
+  /** Receives configuration warnings. @default console.warn */
+  onWarning?: (message: string) => void;
+  /** Time sources, for tests. @default systemClock */
+  clock?: Clock;
+
+  // ── HTTP (SPEC §8) ──
+  /** Realm of the Bearer challenge. @default 'api' */
+  realm?: string;
+  /** Base URI for problem `type`s (your docs), e.g. `https://docs.acme.dev/errors/`. @default about:blank */
+  problemTypeBase?: string;
+  /** Longest accepted credential (and Authorization value), bytes. @default 1024 */
+  maxCredentialBytes?: number;
+  /**
+   * ⚠️ Also accept the token from the `access_token` query parameter (RFC 6750 §2.3). URLs end up
+   * in logs and histories; enable only for clients that cannot set headers. Header plus query is a 400.
+   * @default false
+   */
+  allowQueryToken?: boolean;
+  /** A bearer token that is not ours: `reject` (401) or `next` (let another authenticator try). @default 'reject' */
+  onForeignToken?: 'reject' | 'next';
+  /** Let CORS preflights (OPTIONS with Access-Control-Request-Method) through unauthenticated. @default true */
+  passPreflight?: boolean;
+  /**
+   * ⚠️ When the limiter store fails or times out: `closed` answers 503; `open` admits the request
+   * (audited as `degraded`). Token lookups always fail closed. @default 'closed'
+   */
+  limiterFailure?: 'closed' | 'open';
+  /** Called for every refused request, e.g. to count failures per IP. Must not throw. */
+  onAuthFailure?: (failure: AuthFailure) => void;
+}
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
+const obj = z.custom<object>((v) => typeof v === 'object' && v !== null, { message: 'must be an object' });
+const ms = (max = 86_400_000) => z.number().int().min(0).max(max);
+
+const schema = z.looseObject({
+  prefix: z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'must match [a-z][a-z0-9]{1,15}'),
+  type: z.string().regex(/^[a-z][a-z0-9]{0,7}$/, 'must match [a-z][a-z0-9]{0,7}').optional(),
+  scopes: z.custom<ScopeCatalogue>((v) => typeof v === 'object' && v !== null && typeof (v as ScopeCatalogue).closure === 'function', {
+    message: 'must be a catalogue from defineScopes()',
+  }),
+  store: obj.optional(),
+  limiter: obj.optional(),
+  rateLimit: obj.optional(),
+  workspaceRateLimit: fn.optional(),
+  resources: z.array(z.string()).min(1).optional(),
+  peppers: z.array(obj).optional(),
+  resolveOwner: fn.optional(),
+  ownerCacheMs: ms().optional(),
+  revocationBoundMs: ms().optional(),
+  cacheSize: z.number().int().min(0).max(10_000_000).optional(),
+  negativeCacheSize: z.number().int().min(0).max(10_000_000).optional(),
+  touchIntervalMs: ms().optional(),
+  storeTimeoutMs: z.number().int().min(1).max(60_000).optional(),
+  defaultExpiresIn: z.union([z.enum(['never', '30d', '90d', '365d']), z.number().int().min(1)]).optional(),
+  audit: z.union([obj, z.array(obj)]).optional(),
+  auditQueueSize: z.number().int().min(1).max(10_000_000).optional(),
+  auditTimeoutMs: z.number().int().min(1).max(60_000).optional(),
+  onError: fn.optional(),
+  onWarning: fn.optional(),
+  clock: obj.optional(),
+  realm: z.string().optional(),
+  problemTypeBase: z.string().optional(),
+  maxCredentialBytes: z.number().int().min(64).max(65_536).optional(),
+  allowQueryToken: z.boolean().optional(),
+  onForeignToken: z.enum(['reject', 'next']).optional(),
+  passPreflight: z.boolean().optional(),
+  limiterFailure: z.enum(['closed', 'open']).optional(),
+  onAuthFailure: fn.optional(),
+});
+
+/** Validates options once; the message names the first bad field, e.g. `createKeycard: storeTimeoutMs must be …`. */
+export function validateOptions(options: unknown): void {
+  const parsed = schema.safeParse(options);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.map(String).join('.') || 'options';
+  throw new KeycardError('invalid_config', `createKeycard: ${field} ${issue.message}`);
+}
+
+const DAY = 86_400_000;
+
+/** Milliseconds of an expiry preset, or null for `never`. */
+export function presetMs(preset: ExpiryPreset | number): number | null {
+  if (typeof preset === 'number') return preset;
+  return preset === 'never' ? null : Number.parseInt(preset, 10) * DAY;
+}

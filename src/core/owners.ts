@@ -1,0 +1,68 @@
+/**
+ * The owner bound (SPEC §3): a personal token never does more than its owner can now, and a
+ * workspace token stops when its workspace is disabled. Answers are cached for `ownerCacheMs`
+ * (monotonic), and `invalidate()` drops them everywhere through the store's notifications.
+ */
+import { bounded } from './bounded.ts';
+import type { Clock } from './clock.ts';
+import type { Awaitable } from './store.ts';
+
+/** What the integrator's resolver answers about a principal in a workspace. */
+export type OwnerStatus =
+  | { readonly status: 'active'; readonly scopes?: readonly string[] }
+  | { readonly status: 'gone' }
+  | { readonly status: 'disabled' };
+
+/**
+ * Answers whether a token's principal still stands. For a personal token: the owner in the
+ * workspace the request names (or the token's own workspace, or null). For a workspace token:
+ * the workspace itself (`principalId === workspaceId`, `kind === 'workspace'`), never its
+ * creator, so workspace tokens survive member churn. `scopes`, when given, bound the token; omit
+ * them to only check standing. Throwing (or timing out) answers 503 `unavailable`.
+ */
+export type OwnerResolver = (principalId: string, workspaceId: string | null, kind: 'personal' | 'workspace') => Awaitable<OwnerStatus>;
+
+interface Held {
+  readonly status: OwnerStatus;
+  readonly at: number;
+}
+
+export class OwnerBound {
+  readonly #resolve: OwnerResolver;
+  readonly #ttlMs: number;
+  readonly #timeoutMs: number;
+  readonly #clock: Clock;
+  readonly #held = new Map<string, Held>();
+  #epoch = 0;
+
+  constructor(resolve: OwnerResolver, ttlMs: number, timeoutMs: number, clock: Clock) {
+    this.#resolve = resolve;
+    this.#ttlMs = ttlMs;
+    this.#timeoutMs = timeoutMs;
+    this.#clock = clock;
+  }
+
+  /** The principal's standing, from the cache while fresh. Throws `unavailable` if the resolver fails. */
+  async status(principalId: string, workspaceId: string | null, kind: 'personal' | 'workspace'): Promise<OwnerStatus> {
+    const key = `${kind}\u0000${principalId}\u0000${workspaceId ?? ''}`;
+    const now = this.#clock.monotonic();
+    const held = this.#held.get(key);
+    if (held && now - held.at < this.#ttlMs) return held.status;
+    const epoch = this.#epoch;
+    const status = await bounded(() => this.#resolve(principalId, workspaceId, kind), this.#timeoutMs, 'Owner resolver');
+    if (epoch === this.#epoch && this.#ttlMs > 0) {
+      if (this.#held.size >= 10_000) this.#held.clear(); // bounded: a cache, not a registry
+      this.#held.set(key, { status, at: now });
+    }
+    return status;
+  }
+
+  /** Forgets everything about `principalId` (as owner or as workspace) and fences in-flight answers. */
+  invalidate(principalId: string): void {
+    this.#epoch++;
+    for (const key of this.#held.keys()) {
+      const [, p, w] = key.split('\u0000');
+      if (p === principalId || w === principalId) this.#held.delete(key);
+    }
+  }
+}

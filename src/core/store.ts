@@ -1,0 +1,155 @@
+/**
+ * The token store port (SPEC §6): a small interface keycard owns, typed with primitives, that
+ * every storage engine implements. Each method is one atomic, field-scoped step, so two
+ * processes writing the same record cannot undo each other: `touch` only raises `lastUsedAt`,
+ * `revoke` never clears, and updates that narrow a token carry the version they were checked
+ * against. Third-party adapters prove themselves with the conformance suite in `keycard/testing`.
+ */
+
+/** Any JSON value, for `metadata`. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** A rate-limit override as stored on a record or answered by a workspace resolver. */
+export type RateLimitSetting =
+  | { readonly limit: number; readonly window: number; readonly name?: string }
+  | {
+      readonly read: { readonly limit: number; readonly window: number; readonly name?: string };
+      readonly write: { readonly limit: number; readonly window: number; readonly name?: string };
+    };
+
+/** What a token is, without its secret (SPEC §2). Everything a listing or an event may show. */
+export interface TokenRecord {
+  /** Public, stable id (`tok_…`): safe to log, to show, to put in audit events. */
+  readonly id: string;
+  readonly label: string;
+  /** The principal the token acts for (a user for personal tokens, the creator for workspace tokens). */
+  readonly ownerId: string;
+  /** Personal tokens die with their owner's membership; workspace tokens belong to the workspace. */
+  readonly kind: 'personal' | 'workspace';
+  readonly workspaceId: string | null;
+  /** Scopes as granted; the effective set is their closure, computed at check time. */
+  readonly scopes: readonly string[];
+  /** Resource restrictions (SPEC §4), or null for none. */
+  readonly restrictions: Readonly<Record<string, readonly string[]>> | null;
+  /** Per-token rate limit, or null to use the workspace's or the default. */
+  readonly rateLimit: RateLimitSetting | null;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  /** Id of the actor that issued it. */
+  readonly createdBy: string | null;
+  /** Epoch ms; the token is valid iff now < expiresAt. */
+  readonly expiresAt: number | null;
+  readonly revokedAt: number | null;
+  readonly revokedReason: string | null;
+  /** Kept within the throttle interval, not per request. */
+  readonly lastUsedAt: number | null;
+  readonly rotatedFromId: string | null;
+  /**
+   * Id of the first token of its rotation chain (its own id when never rotated): tokens of one
+   * family share one rate-limit budget, so a grace period cannot double a limit.
+   */
+  readonly familyId: string;
+  /** Non-secret hint: prefix, type and last 4 characters. */
+  readonly start: string;
+  readonly metadata: Readonly<Record<string, JsonValue>>;
+  /** Incremented by every change of what the token may do (not by `touch` or a re-hash). */
+  readonly version: number;
+}
+
+/** A record as stored: the record plus its hash. Never leaves keycard's core. */
+export interface StoredToken extends TokenRecord {
+  /** Hex SHA-256 (or HMAC) of the whole token string. Unique. */
+  readonly hash: string;
+  /** The pepper version the hash was made with (0 = none). */
+  readonly pepperVersion: number;
+}
+
+/** Fields `update` may change. `expiresAt`, scopes and restrictions are checked by the core first. */
+export interface TokenPatch {
+  readonly label?: string;
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+  readonly rateLimit?: RateLimitSetting | null;
+  readonly expiresAt?: number | null;
+  readonly scopes?: readonly string[];
+  readonly restrictions?: Readonly<Record<string, readonly string[]>> | null;
+}
+
+/** The answer of a versioned write. */
+export type UpdateResult =
+  | { readonly ok: true; readonly token: StoredToken }
+  | { readonly ok: false; readonly reason: 'not_found' | 'conflict' };
+
+/** Which tokens `revokeAll` ends: an owner's personal tokens, or a workspace's workspace tokens. */
+export type RevokeAllFilter = { readonly ownerId: string } | { readonly workspaceId: string };
+
+/** Filter and page of `list`. */
+export interface ListQuery {
+  readonly ownerId?: string;
+  readonly workspaceId?: string;
+  readonly kind?: 'personal' | 'workspace';
+  /** `active` = neither revoked nor expired at `now`. */
+  readonly status?: 'active' | 'revoked' | 'expired' | 'all';
+  /** Wall-clock time the status is judged at. */
+  readonly now: number;
+  /** 1..500. */
+  readonly limit: number;
+  /** Opaque, from the previous page's `nextCursor`. */
+  readonly cursor?: string | null;
+}
+
+/**
+ * A change another process must hear about. `seq` is the store's monotonic change counter (the
+ * watermark): a subscriber that sees a gap, or no heartbeat, knows it may have missed a change.
+ */
+export type StoreChange =
+  | { readonly type: 'token'; readonly seq: number; readonly id: string; readonly hash: string; readonly version: number; readonly revoked: boolean }
+  | { readonly type: 'revokeAll'; readonly seq: number; readonly filter: RevokeAllFilter; readonly revokedBefore: number }
+  | { readonly type: 'owner'; readonly seq: number; readonly principalId: string }
+  | { readonly type: 'heartbeat'; readonly seq: number };
+
+/** Anything that may be returned directly or as a promise: the memory store answers synchronously. */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The token store port. Implement it for your own database and run `tokenStoreConformance` from
+ * `keycard/testing` against it.
+ */
+export interface TokenStore {
+  /** Inserts a new record; rejects (throws) if the id or the hash already exists. */
+  create(token: StoredToken): Awaitable<void>;
+  /** The record whose hash is `hash`, or null. The hot path: index it. */
+  findByHash(hash: string): Awaitable<StoredToken | null>;
+  get(id: string): Awaitable<StoredToken | null>;
+  /** One page, ordered by (createdAt, id) ascending, stable under concurrent inserts. */
+  list(query: ListQuery): Awaitable<{ readonly tokens: readonly StoredToken[]; readonly nextCursor: string | null }>;
+  /**
+   * Applies `patch` iff the stored version equals `expectedVersion`, incrementing the version.
+   * Never touches `revokedAt`: an update racing a revoke ends revoked.
+   */
+  update(id: string, patch: TokenPatch, expectedVersion: number): Awaitable<UpdateResult>;
+  /**
+   * Revokes: sets `revokedAt`/`revokedReason` if not yet revoked and increments the version.
+   * Idempotent: a second call keeps the first time and reason. Null if the id is unknown.
+   */
+  revoke(id: string, at: number, reason: string | null): Awaitable<StoredToken | null>;
+  /**
+   * Revokes every matching, not yet revoked token in one transaction and records the watermark
+   * `revokedBefore = at`, announced by one change. Returns how many it revoked.
+   */
+  revokeAll(filter: RevokeAllFilter, at: number, reason: string | null): Awaitable<{ readonly count: number }>;
+  /** Raises `lastUsedAt` to `at` if it is lower (or null); never lowers it; no version change. */
+  touch(id: string, at: number): Awaitable<void>;
+  /** Replaces the hash (pepper rotation) iff it is still `fromHash`; no version change. */
+  rehash(id: string, fromHash: string, toHash: string, pepperVersion: number): Awaitable<void>;
+  /** Announces that a principal's standing changed (`invalidateOwner`), to every subscriber. */
+  announceOwner(principalId: string): Awaitable<void>;
+  /**
+   * Delivers changes made through any process sharing this store, including this one.
+   * Returns the unsubscribe function. A store without notifications omits it; keycard then
+   * trusts its cache only for `revocationBoundMs`.
+   */
+  subscribe?(listener: (change: StoreChange) => void): Awaitable<() => Awaitable<void>>;
+  /** True when the store is shared between processes (a warning fires for an in-memory limiter). */
+  readonly shared: boolean;
+  close?(): Awaitable<void>;
+}

@@ -1,0 +1,618 @@
+/**
+ * The keycard instance: issue, verify, revoke, rotate, list and update tokens (SPEC §6), with the
+ * caches, the owner bound, events and audit wired around one store.
+ */
+import { AuditTrail, type AuditActor, type AuditSink } from './core/audit.ts';
+import { bounded } from './core/bounded.ts';
+import { TokenCache, type CacheEntry } from './core/cache.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import { KeycardError } from './core/errors.ts';
+import { Emitter, type KeycardEventName, type KeycardEvents } from './core/events.ts';
+import { constantTimeEqual, createHasher } from './core/hash.ts';
+import { Identity } from './core/identity.ts';
+import { DEFAULT_RATE_LIMIT, parseRateLimit, type LimiterStore, type RateLimitConfig } from './core/limiter.ts';
+import { presetMs, validateOptions, type ExpiryPreset, type KeycardOptions } from './core/options.ts';
+import { OwnerBound } from './core/owners.ts';
+import { defineHierarchy, isNarrowerOrEqual, parseRestrictions, type Hierarchy } from './core/restrictions.ts';
+import { boundByOwner, type ScopeCatalogue } from './core/scopes.ts';
+import type { JsonValue, RateLimitSetting, RevokeAllFilter, StoreChange, StoredToken, TokenPatch, TokenRecord, TokenStore } from './core/store.ts';
+import { generate, parse, randomBase62, tokenStart, type TokenFormat } from './core/token.ts';
+import { memoryTokenStore } from './stores/memory.ts';
+import { memoryLimiter } from './stores/memory-limiter.ts';
+import { createAuthenticator, type Authenticate } from './core/authenticate.ts';
+
+/**
+ * Who performs a management call. `issue`, `update` and `rotate` refuse to grant what the actor
+ * could not do itself: a user is bounded by the scopes you pass for them now, a token by its own
+ * effective scopes and restrictions (a token never mints a wider token). `system` is unbounded:
+ * ⚠️ use it only for code paths no caller controls (migrations, an admin console with its own checks).
+ */
+export type Actor =
+  | { readonly kind: 'user'; readonly id: string; readonly scopes: readonly string[] }
+  | { readonly kind: 'token'; readonly identity: Identity }
+  | { readonly kind: 'system'; readonly id?: string };
+
+/** What `issue` accepts. */
+export interface IssueInput<S extends string = string> {
+  readonly ownerId: string;
+  readonly label: string;
+  /** @default the catalogue's defaults */
+  readonly scopes?: readonly S[];
+  /** @default 'personal' */
+  readonly kind?: 'personal' | 'workspace';
+  /** Required for workspace tokens. */
+  readonly workspaceId?: string | null;
+  readonly restrictions?: Readonly<Record<string, readonly string[]>> | null;
+  readonly rateLimit?: RateLimitSetting | null;
+  /** A preset or milliseconds from now. Exclusive with `expiresAt`. @default the instance's `defaultExpiresIn` */
+  readonly expiresIn?: ExpiryPreset | number;
+  /** An absolute expiry (epoch ms or Date), in the future. */
+  readonly expiresAt?: number | Date | null;
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+  /** @default { kind: 'system' } — ⚠️ unbounded; pass the real actor wherever a person or token asks. */
+  readonly actor?: Actor;
+}
+
+/** A new token: the secret, shown once, and its record. */
+export interface IssuedToken {
+  /** ⚠️ The secret. Show it once; keycard keeps only its hash and can never return it again. */
+  readonly token: string;
+  readonly record: TokenRecord;
+}
+
+/** The answer of `verify`. */
+export type VerifyResult<S extends string = string> =
+  | { readonly ok: true; readonly identity: Identity<S> }
+  | { readonly ok: false; readonly code: 'invalid_token' | 'token_expired' | 'token_revoked' | 'unavailable' };
+
+/** What `list` accepts. */
+export interface ListFilter {
+  readonly ownerId?: string;
+  readonly workspaceId?: string;
+  readonly kind?: 'personal' | 'workspace';
+  /** @default 'all' */
+  readonly status?: 'active' | 'revoked' | 'expired' | 'all';
+  /** 1..500. @default 100 */
+  readonly limit?: number;
+  readonly cursor?: string | null;
+}
+
+/** Fields `update` may change (SPEC §6). */
+export interface UpdatePatch<S extends string = string> {
+  readonly label?: string;
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+  /** Either way: wider or narrower. `null` returns to the workspace's or default limit. */
+  readonly rateLimit?: RateLimitSetting | null;
+  /** Only earlier than now set (a token that never expires may get an expiry). */
+  readonly expiresAt?: number | Date;
+  /** Only narrower: closure(new) ⊆ closure(old). */
+  readonly scopes?: readonly S[];
+  /** Only narrower (see docs/restrictions.md). */
+  readonly restrictions?: Readonly<Record<string, readonly string[]>> | null;
+}
+
+/** A keycard instance. */
+export interface Keycard<S extends string = string> {
+  readonly scopes: ScopeCatalogue<S>;
+  readonly store: TokenStore;
+  readonly limiter: LimiterStore;
+  issue(input: IssueInput<S>): Promise<IssuedToken>;
+  verify(token: string, context?: { readonly workspaceId?: string | null }): Promise<VerifyResult<S>>;
+  revoke(id: string, options?: { readonly reason?: string; readonly actor?: Actor }): Promise<TokenRecord>;
+  revokeAll(filter: RevokeAllFilter, options?: { readonly reason?: string; readonly actor?: Actor }): Promise<{ readonly count: number }>;
+  rotate(id: string, options?: { readonly graceMs?: number; readonly actor?: Actor }): Promise<IssuedToken>;
+  list(filter?: ListFilter): Promise<{ readonly records: readonly TokenRecord[]; readonly nextCursor: string | null }>;
+  get(id: string): Promise<TokenRecord | null>;
+  update(id: string, patch: UpdatePatch<S>, options?: { readonly actor?: Actor }): Promise<TokenRecord>;
+  /** Forget cached owner answers for `principalId` here and in every process sharing the store. */
+  invalidateOwner(principalId: string): Promise<void>;
+  on<E extends KeycardEventName>(event: E, listener: (payload: KeycardEvents[E]) => void): () => void;
+  /** The request pipeline (SPEC §5, §8). */
+  authenticate: Authenticate<S>;
+  /** Flushes pending `lastUsedAt` writes and audit events, unsubscribes, stops background work. */
+  close(): Promise<void>;
+}
+
+/** Strips what must never leave the core: the hash and its pepper version. */
+export function toRecord(t: StoredToken): TokenRecord {
+  const { hash: _hash, pepperVersion: _pepper, ...record } = t;
+  return record;
+}
+
+const actorOf = (actor: Actor | undefined): AuditActor => {
+  if (!actor || actor.kind === 'system') return { kind: 'system', id: actor?.id ?? null };
+  return actor.kind === 'user' ? { kind: 'user', id: actor.id } : { kind: 'token', id: actor.identity.tokenId };
+};
+
+const epochMs = (v: number | Date, field: string): number => {
+  const n = v instanceof Date ? v.getTime() : v;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new KeycardError('invalid_argument', `${field} must be a Date or epoch milliseconds`);
+  return Math.trunc(n);
+};
+
+const str = (v: unknown, field: string, max = 256): string => {
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) {
+    throw new KeycardError('invalid_argument', `${field} must be a non-empty string of at most ${max} characters`);
+  }
+  return v;
+};
+
+/**
+ * Creates a keycard instance over a token store (memory by default).
+ *
+ * @example Quickstart
+ * ```ts
+ * const keycard = createKeycard({ prefix: 'acme', scopes: defineScopes({ read: {} }) });
+ * const { token } = await keycard.issue({ ownerId: 'u1', label: 'ci', scopes: ['read'] });
+ * (await keycard.verify(token)).ok; // true
+ * ```
+ */
+export function createKeycard<S extends string>(options: KeycardOptions<S>): Keycard<S> {
+  validateOptions(options);
+  const clock: Clock = options.clock ?? systemClock;
+  const onError = options.onError ?? ((e: unknown) => console.error('keycard:', e instanceof Error ? `${e.name}: ${e.message}` : e));
+  const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
+  const catalogue = options.scopes;
+  const format: TokenFormat = { prefix: options.prefix, type: options.type ?? 'sk' };
+  const ownStore = options.store === undefined;
+  const store = options.store ?? memoryTokenStore();
+  const limiter = options.limiter ?? memoryLimiter({ clock });
+  if (store.shared && options.limiter === undefined) {
+    onWarning(
+      'keycard: the token store is shared between processes but the rate limiter is in memory: each process counts on its own, so N processes multiply every limit by N. Use a shared limiter (keycard/redis).',
+    );
+  }
+  const hasher = createHasher(options.peppers ?? []);
+  const hierarchy: Hierarchy | null = options.resources ? defineHierarchy(options.resources) : null;
+  const defaultRateLimit: RateLimitConfig = options.rateLimit ? parseRateLimit(options.rateLimit, 'rateLimit') : DEFAULT_RATE_LIMIT;
+  const timeoutMs = options.storeTimeoutMs ?? 500;
+  const revocationBoundMs = options.revocationBoundMs ?? 1000;
+  const touchIntervalMs = options.touchIntervalMs ?? 60_000;
+  const defaultExpiry = options.defaultExpiresIn ?? 'never';
+  const cache = new TokenCache(options.cacheSize ?? 10_000, options.negativeCacheSize ?? 10_000);
+  const owners = options.resolveOwner ? new OwnerBound(options.resolveOwner, options.ownerCacheMs ?? 1000, timeoutMs, clock) : null;
+  const emitter = new Emitter(onError);
+  const sinks: readonly AuditSink[] = options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditSink];
+  const audit = new AuditTrail({
+    sinks,
+    queueSize: options.auditQueueSize ?? 10_000,
+    timeoutMs: options.auditTimeoutMs ?? 1000,
+    onError,
+    clock,
+  });
+
+  const call = <T>(what: string, f: () => T | Promise<T>) => bounded(f, timeoutMs, what);
+
+  // ── change notifications ──
+  // With live notifications a cached record is trusted until a change evicts it; without them
+  // (or until the subscription is up) only for revocationBoundMs.
+  let notificationsLive = false;
+  const revokedEmitted = new Set<string>();
+  const expiredEmitted = new Set<string>();
+  const once = (set: Set<string>, id: string) => {
+    if (set.has(id)) return false;
+    if (set.size >= 10_000) set.clear();
+    set.add(id);
+    return true;
+  };
+  const noteRevoked = (tokenId: string, record: TokenRecord | null) => {
+    if (once(revokedEmitted, tokenId)) emitter.emit('token.revoked', { tokenId, record });
+  };
+  const onChange = (change: StoreChange) => {
+    switch (change.type) {
+      case 'token':
+        cache.invalidate(change.hash);
+        if (change.revoked) noteRevoked(change.id, null);
+        break;
+      case 'revokeAll': {
+        const f = change.filter;
+        cache.invalidateWhere((t) => ('ownerId' in f ? t.kind === 'personal' && t.ownerId === f.ownerId : t.kind === 'workspace' && t.workspaceId === f.workspaceId));
+        emitter.emit('token.revokedAll', { filter: f });
+        break;
+      }
+      case 'owner':
+        owners?.invalidate(change.principalId);
+        cache.invalidateWhere(() => false);
+        break;
+      case 'heartbeat':
+        break;
+    }
+  };
+  let unsubscribe: (() => unknown) | null = null;
+  const subscribed: Promise<void> = (async () => {
+    if (!store.subscribe) return;
+    try {
+      unsubscribe = await store.subscribe(onChange);
+      notificationsLive = !store.shared;
+    } catch (e) {
+      onError(new KeycardError('unavailable', 'Subscribing to store changes failed; caching only for revocationBoundMs', { cause: e }));
+    }
+  })();
+  const cacheTrustMs = () => (notificationsLive ? 5 * 60_000 : revocationBoundMs);
+
+  // ── lastUsedAt, throttled ──
+  const lastTouch = new Map<string, number>();
+  const pending = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+  const touch = (id: string) => {
+    const now = clock.monotonic();
+    const last = lastTouch.get(id);
+    if (last !== undefined && now - last < touchIntervalMs) return;
+    if (lastTouch.size >= 100_000) lastTouch.clear(); // bounded; at worst one extra write per token
+    lastTouch.set(id, now);
+    track(Promise.resolve().then(() => call('Token store touch', () => store.touch(id, clock.now()))).catch(onError));
+  };
+
+  // ── lookup ──
+  /** The stored record for a secret, through the caches; null when unknown. */
+  async function lookup(secret: string): Promise<CacheEntry | null> {
+    const hash = hasher.hash(secret);
+    const hit = cache.get(hash);
+    if (hit && clock.monotonic() - hit.loadedAt < cacheTrustMs()) return hit;
+    if (cache.isKnownUnknown(hash)) return null;
+    const epoch = cache.epoch;
+    let found = await call('Token store lookup', () => store.findByHash(hash));
+    let usedHash = hash;
+    if (found === null) {
+      for (const v of hasher.retiringVersions) {
+        const older = hasher.hash(secret, v);
+        found = await call('Token store lookup', () => store.findByHash(older));
+        if (found) {
+          usedHash = older;
+          break;
+        }
+      }
+    }
+    // A store that matched loosely (collation, prefix) must not let a different hash through.
+    if (found === null || !constantTimeEqual(found.hash, usedHash)) {
+      cache.rememberUnknown(hash, epoch);
+      return null;
+    }
+    if (usedHash !== hash) {
+      const from = usedHash;
+      track(Promise.resolve().then(() => call('Token store rehash', () => store.rehash(found.id, from, hash, hasher.currentVersion))).catch(onError));
+    }
+    const restrictions = found.restrictions && hierarchy ? parseRestrictions(hierarchy, found.restrictions) : found.restrictions;
+    const entry: CacheEntry = { token: found, closure: catalogue.closure(found.scopes), restrictions, loadedAt: clock.monotonic() };
+    if (usedHash === hash) cache.insert(hash, entry, epoch);
+    return entry;
+  }
+
+  /** Verification of a well-formed secret: the shared core of `verify` and `authenticate`. */
+  async function verifySecret(secret: string, workspaceId: string | null | undefined): Promise<VerifyResult<S> & { entry?: CacheEntry }> {
+    if (parse(secret, format) === undefined) return { ok: false, code: 'invalid_token' };
+    let entry: CacheEntry | null;
+    try {
+      entry = await lookup(secret);
+    } catch (e) {
+      onError(e);
+      return { ok: false, code: 'unavailable' };
+    }
+    if (entry === null) return { ok: false, code: 'invalid_token' };
+    const t = entry.token;
+    if (t.revokedAt !== null) return { ok: false, code: 'token_revoked' };
+    if (t.expiresAt !== null && clock.now() >= t.expiresAt) {
+      if (once(expiredEmitted, t.id)) emitter.emit('token.expired', { record: toRecord(t) });
+      return { ok: false, code: 'token_expired' };
+    }
+    let scopes = entry.closure as ReadonlySet<S>;
+    if (owners) {
+      const personal = t.kind === 'personal';
+      const principal = personal ? t.ownerId : t.workspaceId!;
+      const ws = personal ? (workspaceId ?? t.workspaceId) : t.workspaceId;
+      let standing;
+      try {
+        standing = await owners.status(principal, ws, t.kind);
+      } catch (e) {
+        onError(e);
+        return { ok: false, code: 'unavailable' };
+      }
+      if (standing.status !== 'active') {
+        emitter.emit('owner.gone', { principalId: principal, workspaceId: ws, status: standing.status });
+        return { ok: false, code: 'token_revoked' };
+      }
+      if (standing.scopes) scopes = boundByOwner(scopes, catalogue.closure(standing.scopes));
+    }
+    touch(t.id);
+    return { ok: true, identity: new Identity<S>({ ...toRecord(t), restrictions: entry.restrictions }, scopes, hierarchy), entry };
+  }
+
+  // ── management ──
+  const announce = async (event: Parameters<AuditTrail['token']>[0]) => audit.token(event);
+
+  function assertActorMayGrant(actor: Actor | undefined, scopes: readonly string[], restrictions: StoredToken['restrictions']) {
+    if (!actor || actor.kind === 'system') return;
+    const bound = actor.kind === 'user' ? actor.scopes : [...actor.identity.scopes];
+    if (!catalogue.isWithin(scopes, bound)) {
+      const outside = [...catalogue.closure(scopes)].filter((s) => !catalogue.closure(bound).has(s));
+      throw new KeycardError('scope_escalation', `Actor may not grant scope: ${outside.join(', ')}`);
+    }
+    if (actor.kind === 'token' && actor.identity.restrictions !== null) {
+      if (!hierarchy || !isNarrowerOrEqual(hierarchy, restrictions, actor.identity.restrictions)) {
+        throw new KeycardError('scope_escalation', 'A restricted token may only mint tokens within its own restrictions');
+      }
+    }
+  }
+
+  const parseRestrictionsArg = (value: unknown): StoredToken['restrictions'] => {
+    if (value === undefined || value === null) return null;
+    if (!hierarchy) throw new KeycardError('invalid_argument', 'restrictions need `resources` (the hierarchy) on createKeycard');
+    return parseRestrictions(hierarchy, value);
+  };
+  const parseLimitArg = (value: RateLimitSetting | null | undefined, field: string): RateLimitSetting | null => {
+    if (value === undefined || value === null) return null;
+    try {
+      parseRateLimit(value, field);
+    } catch (e) {
+      throw new KeycardError('invalid_argument', (e as Error).message);
+    }
+    return structuredClone(value) as RateLimitSetting;
+  };
+
+  async function mustGet(id: string): Promise<StoredToken> {
+    const t = await call('Token store read', () => store.get(str(id, 'id')));
+    if (!t) throw new KeycardError('not_found', `No token with id ${id}`);
+    return t;
+  }
+
+  async function create(base: Omit<StoredToken, 'hash' | 'pepperVersion' | 'start' | 'id' | 'familyId' | 'version'> & { familyId?: string }): Promise<IssuedToken> {
+    const secret = generate(format);
+    const id = `tok_${randomBase62(22)}`;
+    const stored: StoredToken = {
+      ...base,
+      id,
+      familyId: base.familyId ?? id,
+      start: tokenStart(secret, format),
+      hash: hasher.hash(secret),
+      pepperVersion: hasher.currentVersion,
+      version: 1,
+    };
+    await call('Token store create', () => store.create(stored));
+    return { token: secret, record: toRecord(stored) };
+  }
+
+  const keycard: Keycard<S> = {
+    scopes: catalogue,
+    store,
+    limiter,
+
+    async issue(input) {
+      if (typeof input !== 'object' || input === null) throw new KeycardError('invalid_argument', 'issue() needs an object');
+      const ownerId = str(input.ownerId, 'ownerId');
+      const label = str(input.label, 'label', 200);
+      const kind = input.kind ?? 'personal';
+      if (kind !== 'personal' && kind !== 'workspace') throw new KeycardError('invalid_argument', "kind must be 'personal' or 'workspace'");
+      const workspaceId = input.workspaceId == null ? null : str(input.workspaceId, 'workspaceId');
+      if (kind === 'workspace' && workspaceId === null) throw new KeycardError('invalid_argument', 'workspace tokens need a workspaceId');
+      const scopes = catalogue.parseGrant(input.scopes ?? catalogue.defaults);
+      if (scopes.length === 0) throw new KeycardError('invalid_argument', 'scopes must name at least one scope (or declare defaults)');
+      const restrictions = parseRestrictionsArg(input.restrictions);
+      assertActorMayGrant(input.actor, scopes, restrictions);
+      const now = clock.now();
+      if (input.expiresAt != null && input.expiresIn !== undefined) throw new KeycardError('invalid_argument', 'give expiresIn or expiresAt, not both');
+      let expiresAt: number | null;
+      if (input.expiresAt != null) {
+        expiresAt = epochMs(input.expiresAt, 'expiresAt');
+        if (expiresAt <= now) throw new KeycardError('invalid_argument', 'expiresAt must be in the future');
+      } else {
+        const preset = input.expiresIn ?? defaultExpiry;
+        if (typeof preset === 'number' && (!Number.isInteger(preset) || preset <= 0)) throw new KeycardError('invalid_argument', 'expiresIn must be a positive number of milliseconds');
+        if (typeof preset === 'string' && !['never', '30d', '90d', '365d'].includes(preset)) throw new KeycardError('invalid_argument', "expiresIn must be 'never', '30d', '90d', '365d' or milliseconds");
+        const span = presetMs(preset);
+        expiresAt = span === null ? null : now + span;
+      }
+      const issued = await create({
+        label,
+        ownerId,
+        kind,
+        workspaceId,
+        scopes,
+        restrictions,
+        rateLimit: parseLimitArg(input.rateLimit, 'rateLimit'),
+        createdAt: now,
+        createdBy: actorOf(input.actor).id,
+        expiresAt,
+        revokedAt: null,
+        revokedReason: null,
+        lastUsedAt: null,
+        rotatedFromId: null,
+        metadata: structuredClone(input.metadata ?? {}),
+      });
+      await announce({ type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) });
+      emitter.emit('token.issued', { record: issued.record });
+      return issued;
+    },
+
+    async verify(token, context) {
+      const r = await verifySecret(token, context?.workspaceId);
+      return r.ok ? { ok: true, identity: r.identity } : { ok: false, code: r.code };
+    },
+
+    async revoke(id, opts = {}) {
+      const reason = opts.reason === undefined ? null : str(opts.reason, 'reason', 500);
+      const t = await call('Token store revoke', () => store.revoke(str(id, 'id'), clock.now(), reason));
+      if (!t) throw new KeycardError('not_found', `No token with id ${id}`);
+      cache.invalidate(t.hash);
+      const record = toRecord(t);
+      await announce({ type: 'token.revoked', tokenId: t.id, label: t.label, ownerId: t.ownerId, workspaceId: t.workspaceId, actor: actorOf(opts.actor), ...(reason ? { reason } : {}) });
+      noteRevoked(t.id, record);
+      return record;
+    },
+
+    async revokeAll(filter, opts = {}) {
+      const f: RevokeAllFilter =
+        filter && 'ownerId' in filter ? { ownerId: str(filter.ownerId, 'ownerId') } : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
+      const reason = opts.reason === undefined ? null : str(opts.reason, 'reason', 500);
+      const { count } = await call('Token store revokeAll', () => store.revokeAll(f, clock.now(), reason));
+      onChange({ type: 'revokeAll', seq: -1, filter: f, revokedBefore: clock.now() });
+      await announce({
+        type: 'token.revoked',
+        tokenId: null,
+        label: null,
+        ownerId: 'ownerId' in f ? f.ownerId : null,
+        workspaceId: 'workspaceId' in f ? f.workspaceId : null,
+        actor: actorOf(opts.actor),
+        count,
+        ...(reason ? { reason } : {}),
+      });
+      return { count };
+    },
+
+    async rotate(id, opts = {}) {
+      const graceMs = opts.graceMs ?? 0;
+      if (!Number.isInteger(graceMs) || graceMs < 0) throw new KeycardError('invalid_argument', 'graceMs must be an integer >= 0');
+      const old = await mustGet(id);
+      const now = clock.now();
+      if (old.revokedAt !== null) throw new KeycardError('token_revoked', `Token ${old.id} is revoked; issue a new one`);
+      if (old.expiresAt !== null && now >= old.expiresAt) throw new KeycardError('token_expired', `Token ${old.id} has expired; issue a new one`);
+      if (owners) {
+        const personal = old.kind === 'personal';
+        const standing = await owners.status(personal ? old.ownerId : old.workspaceId!, old.workspaceId, old.kind);
+        if (standing.status !== 'active') throw new KeycardError('token_revoked', `The owner of token ${old.id} is ${standing.status}`);
+      }
+      assertActorMayGrant(opts.actor, old.scopes, old.restrictions);
+      const issued = await create({
+        label: old.label,
+        ownerId: old.ownerId,
+        kind: old.kind,
+        workspaceId: old.workspaceId,
+        scopes: old.scopes,
+        restrictions: old.restrictions,
+        rateLimit: old.rateLimit,
+        createdAt: now,
+        createdBy: actorOf(opts.actor).id,
+        expiresAt: old.expiresAt === null ? null : now + (old.expiresAt - old.createdAt),
+        revokedAt: null,
+        revokedReason: null,
+        lastUsedAt: null,
+        rotatedFromId: old.id,
+        familyId: old.familyId,
+        metadata: old.metadata,
+      });
+      const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + graceMs);
+      let current = old;
+      for (let attempt = 0; ; attempt++) {
+        const r = await call('Token store update', () => store.update(current.id, { expiresAt: until }, current.version));
+        if (r.ok) {
+          cache.invalidate(r.token.hash);
+          current = r.token;
+          break;
+        }
+        if (r.reason === 'not_found' || attempt >= 3) throw new KeycardError('conflict', `Token ${old.id} changed while rotating; the new token ${issued.record.id} exists, retry to shorten the old one`);
+        current = await mustGet(old.id);
+        if (current.revokedAt !== null || (current.expiresAt !== null && current.expiresAt <= until)) break;
+      }
+      await announce({ type: 'token.rotated', tokenId: issued.record.id, label: old.label, ownerId: old.ownerId, workspaceId: old.workspaceId, actor: actorOf(opts.actor), rotatedFromId: old.id });
+      emitter.emit('token.rotated', { record: issued.record, previous: toRecord(current) });
+      return issued;
+    },
+
+    async list(filter = {}) {
+      const limit = filter.limit ?? 100;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new KeycardError('invalid_argument', 'limit must be an integer from 1 to 500');
+      const status = filter.status ?? 'all';
+      if (!['active', 'revoked', 'expired', 'all'].includes(status)) throw new KeycardError('invalid_argument', "status must be 'active', 'revoked', 'expired' or 'all'");
+      const page = await call('Token store list', () =>
+        store.list({
+          ...(filter.ownerId !== undefined ? { ownerId: filter.ownerId } : {}),
+          ...(filter.workspaceId !== undefined ? { workspaceId: filter.workspaceId } : {}),
+          ...(filter.kind !== undefined ? { kind: filter.kind } : {}),
+          status,
+          now: clock.now(),
+          limit,
+          cursor: filter.cursor ?? null,
+        }),
+      );
+      return { records: page.tokens.map(toRecord), nextCursor: page.nextCursor };
+    },
+
+    async get(id) {
+      const t = await call('Token store read', () => store.get(str(id, 'id')));
+      return t ? toRecord(t) : null;
+    },
+
+    async update(id, patch, opts = {}) {
+      if (typeof patch !== 'object' || patch === null) throw new KeycardError('invalid_argument', 'update() needs a patch object');
+      for (let attempt = 0; ; attempt++) {
+        const old = await mustGet(id);
+        const next: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {};
+        const changes: string[] = [];
+        if (patch.label !== undefined) next.label = str(patch.label, 'label', 200);
+        if (patch.metadata !== undefined) next.metadata = structuredClone(patch.metadata);
+        if (patch.rateLimit !== undefined) next.rateLimit = parseLimitArg(patch.rateLimit, 'rateLimit');
+        if (patch.expiresAt !== undefined) {
+          const at = epochMs(patch.expiresAt, 'expiresAt');
+          if (old.expiresAt !== null && at > old.expiresAt) throw new KeycardError('scope_escalation', 'expiresAt may only move earlier');
+          next.expiresAt = at;
+        }
+        if (patch.scopes !== undefined) {
+          const scopes = catalogue.parseGrant(patch.scopes);
+          if (scopes.length === 0) throw new KeycardError('invalid_argument', 'scopes must name at least one scope');
+          if (!catalogue.isWithin(scopes, old.scopes)) throw new KeycardError('scope_escalation', 'update may only narrow scopes: closure(new) must be within closure(old)');
+          next.scopes = scopes;
+        }
+        if (patch.restrictions !== undefined) {
+          const r = parseRestrictionsArg(patch.restrictions);
+          if (old.restrictions !== null && (!hierarchy || !isNarrowerOrEqual(hierarchy, r, old.restrictions))) {
+            throw new KeycardError('scope_escalation', 'update may only narrow restrictions');
+          }
+          next.restrictions = r;
+        }
+        assertActorMayGrant(opts.actor, next.scopes ?? old.scopes, next.restrictions === undefined ? old.restrictions : next.restrictions);
+        for (const k of Object.keys(next)) changes.push(k);
+        if (changes.length === 0) return toRecord(old);
+        const r = await call('Token store update', () => store.update(old.id, next, old.version));
+        if (r.ok) {
+          cache.invalidate(old.hash);
+          const record = toRecord(r.token);
+          await announce({ type: 'token.updated', tokenId: old.id, label: r.token.label, ownerId: old.ownerId, workspaceId: old.workspaceId, actor: actorOf(opts.actor), changes });
+          emitter.emit('token.updated', { record });
+          return record;
+        }
+        if (r.reason === 'not_found') throw new KeycardError('not_found', `No token with id ${id}`);
+        if (attempt >= 3) throw new KeycardError('conflict', `Token ${id} kept changing; update not applied`);
+      }
+    },
+
+    async invalidateOwner(principalId) {
+      str(principalId, 'principalId');
+      owners?.invalidate(principalId);
+      emitter.emit('owner.gone', { principalId, workspaceId: null, status: 'invalidated' });
+      await call('Token store announce', () => store.announceOwner(principalId));
+    },
+
+    on: (event, listener) => emitter.on(event, listener),
+
+    authenticate: undefined as unknown as Authenticate<S>,
+
+    async close() {
+      await subscribed;
+      await Promise.allSettled([...pending]);
+      await audit.close();
+      try {
+        await unsubscribe?.();
+      } catch (e) {
+        onError(e);
+      }
+      if (ownStore) await store.close?.();
+      if (options.limiter === undefined) await limiter.close?.();
+    },
+  };
+
+  (keycard as { authenticate: Authenticate<S> }).authenticate = createAuthenticator<S>({
+    options,
+    clock,
+    limiter,
+    defaultRateLimit,
+    catalogue,
+    format,
+    audit,
+    onError,
+    timeoutMs,
+    verify: verifySecret,
+  });
+  return keycard;
+}

@@ -1,0 +1,194 @@
+/**
+ * The embedded default token store: records in a Map, synchronous answers, changes delivered to
+ * subscribers in the same tick. It is the reference implementation of the `TokenStore` port and
+ * passes the same conformance suite as Postgres and Redis.
+ *
+ * ⚠️ Records live in process memory: a restart forgets every token, and several processes each
+ * get their own store. Use it for tests, examples and single-process tools.
+ */
+import { KeycardError } from '../core/errors.ts';
+import type {
+  ListQuery,
+  RevokeAllFilter,
+  StoreChange,
+  StoredToken,
+  TokenPatch,
+  TokenStore,
+  UpdateResult,
+} from '../core/store.ts';
+
+/** The in-memory store, with a `size` for tests. */
+export interface MemoryTokenStore extends TokenStore {
+  /** Number of records held. */
+  readonly size: number;
+}
+
+const order = (a: StoredToken, b: StoredToken) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Cursor: the (createdAt, id) of the last record of a page, so inserts never shift a page. */
+function encodeCursor(t: StoredToken): string {
+  return btoa(JSON.stringify([t.createdAt, t.id]));
+}
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const v: unknown = JSON.parse(atob(cursor));
+    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // fall through
+  }
+  throw new KeycardError('invalid_argument', 'cursor is not one this store issued');
+}
+
+/** Whether a record matches a list status at `now`. */
+export function matchesStatus(t: StoredToken, status: ListQuery['status'], now: number): boolean {
+  switch (status ?? 'all') {
+    case 'active':
+      return t.revokedAt === null && (t.expiresAt === null || now < t.expiresAt);
+    case 'revoked':
+      return t.revokedAt !== null;
+    case 'expired':
+      return t.revokedAt === null && t.expiresAt !== null && now >= t.expiresAt;
+    default:
+      return true;
+  }
+}
+
+/**
+ * Creates an empty in-memory token store.
+ *
+ * @example Sharing one store between two keycard instances in a test
+ * ```ts
+ * const store = memoryTokenStore();
+ * const a = createKeycard({ prefix: 'acme', scopes, store });
+ * const b = createKeycard({ prefix: 'acme', scopes, store }); // sees a's revocations at once
+ * ```
+ */
+export function memoryTokenStore(): MemoryTokenStore {
+  const byId = new Map<string, StoredToken>();
+  const idByHash = new Map<string, string>();
+  const listeners = new Set<(change: StoreChange) => void>();
+  let seq = 0;
+  let sorted: StoredToken[] | null = null;
+
+  const announce = (change: StoreChange) => {
+    for (const l of listeners) {
+      try {
+        l(change);
+      } catch {
+        // A subscriber's bug must not fail the write that already happened.
+      }
+    }
+  };
+  const put = (t: StoredToken) => {
+    byId.set(t.id, t);
+    sorted = null;
+    announce({ type: 'token', seq: ++seq, id: t.id, hash: t.hash, version: t.version, revoked: t.revokedAt !== null });
+  };
+
+  return {
+    shared: false,
+    get size() {
+      return byId.size;
+    },
+    create(token) {
+      if (byId.has(token.id)) throw new KeycardError('conflict', `Token id ${token.id} already exists`);
+      if (idByHash.has(token.hash)) throw new KeycardError('conflict', 'Token hash already exists');
+      const copy = structuredClone(token);
+      byId.set(copy.id, copy);
+      idByHash.set(copy.hash, copy.id);
+      sorted = null;
+    },
+    findByHash(hash) {
+      const id = idByHash.get(hash);
+      return id === undefined ? null : (byId.get(id) ?? null);
+    },
+    get(id) {
+      return byId.get(id) ?? null;
+    },
+    list(query: ListQuery) {
+      sorted ??= [...byId.values()].sort(order);
+      let start = 0;
+      if (query.cursor) {
+        const [at, id] = decodeCursor(query.cursor);
+        // First record strictly after the cursor in (createdAt, id) order.
+        let lo = 0;
+        let hi = sorted.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          const m = sorted[mid]!;
+          if (m.createdAt < at || (m.createdAt === at && m.id <= id)) lo = mid + 1;
+          else hi = mid;
+        }
+        start = lo;
+      }
+      const tokens: StoredToken[] = [];
+      let i = start;
+      for (; i < sorted.length && tokens.length < query.limit; i++) {
+        const t = sorted[i]!;
+        if (query.ownerId !== undefined && t.ownerId !== query.ownerId) continue;
+        if (query.workspaceId !== undefined && t.workspaceId !== query.workspaceId) continue;
+        if (query.kind !== undefined && t.kind !== query.kind) continue;
+        if (!matchesStatus(t, query.status, query.now)) continue;
+        tokens.push(t);
+      }
+      const more = tokens.length === query.limit && i < sorted.length;
+      return { tokens, nextCursor: more ? encodeCursor(tokens.at(-1)!) : null };
+    },
+    update(id, patch: TokenPatch, expectedVersion): UpdateResult {
+      const t = byId.get(id);
+      if (!t) return { ok: false, reason: 'not_found' };
+      if (t.version !== expectedVersion) return { ok: false, reason: 'conflict' };
+      const next: StoredToken = { ...t, ...structuredClone(patch), version: t.version + 1 };
+      put(next);
+      return { ok: true, token: next };
+    },
+    revoke(id, at, reason) {
+      const t = byId.get(id);
+      if (!t) return null;
+      if (t.revokedAt !== null) return t;
+      const next: StoredToken = { ...t, revokedAt: at, revokedReason: reason, version: t.version + 1 };
+      put(next);
+      return next;
+    },
+    revokeAll(filter: RevokeAllFilter, at, reason) {
+      let count = 0;
+      for (const t of byId.values()) {
+        if (t.revokedAt !== null) continue;
+        const hit = 'ownerId' in filter ? t.kind === 'personal' && t.ownerId === filter.ownerId : t.kind === 'workspace' && t.workspaceId === filter.workspaceId;
+        if (!hit) continue;
+        byId.set(t.id, { ...t, revokedAt: at, revokedReason: reason, version: t.version + 1 });
+        count++;
+      }
+      sorted = null;
+      announce({ type: 'revokeAll', seq: ++seq, filter, revokedBefore: at });
+      return { count };
+    },
+    touch(id, at) {
+      const t = byId.get(id);
+      if (t && (t.lastUsedAt === null || t.lastUsedAt < at)) {
+        byId.set(id, { ...t, lastUsedAt: at });
+        sorted = null;
+      }
+    },
+    rehash(id, fromHash, toHash, pepperVersion) {
+      const t = byId.get(id);
+      if (!t || t.hash !== fromHash || idByHash.has(toHash)) return;
+      idByHash.delete(fromHash);
+      idByHash.set(toHash, id);
+      byId.set(id, { ...t, hash: toHash, pepperVersion });
+      sorted = null;
+    },
+    announceOwner(principalId) {
+      announce({ type: 'owner', seq: ++seq, principalId });
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    close() {
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Runs the code blocks of README.md and docs/*.md that are marked `<!-- snippet: name -->`, with
+ * `keycard` imports pointed at the sources, so the documentation cannot drift from the code.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const SUBPATHS: Record<string, string> = {
+  keycard: 'src/index.ts',
+  'keycard/testing': 'src/testing/index.ts',
+};
+
+export interface Snippet {
+  readonly file: string;
+  readonly name: string;
+  readonly code: string;
+}
+
+/** Every marked snippet of a markdown file. */
+export function snippetsOf(file: string): Snippet[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  const out: Snippet[] = [];
+  const re = /<!-- snippet: ([\w-]+) -->\s*\n```ts\n([\s\S]*?)\n```/g;
+  for (const m of text.matchAll(re)) out.push({ file, name: m[1]!, code: m[2]! });
+  return out;
+}
+
+/** Writes a snippet as a module under .tmp/ and imports it. */
+export async function runSnippet(s: Snippet): Promise<void> {
+  const code = s.code.replace(/from '(keycard(?:\/[a-z]+)?)'/g, (whole, spec: string) => {
+    const target = SUBPATHS[spec];
+    return target ? `from '${join(root, target)}'` : whole;
+  });
+  const dir = join(root, '.tmp', 'snippets');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${s.file.replace(/[/.]/g, '_')}-${s.name}.ts`);
+  writeFileSync(path, `${code}\nexport {};\n`);
+  await import(/* @vite-ignore */ `${path}?t=${Date.now()}`);
+}
