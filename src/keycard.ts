@@ -7,6 +7,7 @@ import { bounded } from './core/bounded.ts';
 import { TokenCache, type CacheEntry } from './core/cache.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { KeycardError } from './core/errors.ts';
+import { redact } from './core/redact.ts';
 import { Emitter, type KeycardEventName, type KeycardEvents } from './core/events.ts';
 import { constantTimeEqual, createHasher } from './core/hash.ts';
 import { Identity } from './core/identity.ts';
@@ -122,6 +123,14 @@ export function toRecord(t: StoredToken): TokenRecord {
 const actorOf = (actor: Actor | undefined): AuditActor => {
   if (!actor || actor.kind === 'system') return { kind: 'system', id: actor?.id ?? null };
   return actor.kind === 'user' ? { kind: 'user', id: actor.id } : { kind: 'token', id: actor.identity.tokenId };
+};
+
+/** Free text an integrator passes (labels, reasons, metadata) is stored redacted: a pasted token must not persist. */
+const clean = <T>(value: T): T => {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map(clean) as T;
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), clean(v)])) as T;
+  return value;
 };
 
 const epochMs = (v: number | Date, field: string): number => {
@@ -382,7 +391,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     async issue(input) {
       if (typeof input !== 'object' || input === null) throw new KeycardError('invalid_argument', 'issue() needs an object');
       const ownerId = str(input.ownerId, 'ownerId');
-      const label = str(input.label, 'label', 200);
+      const label = clean(str(input.label, 'label', 200));
       const kind = input.kind ?? 'personal';
       if (kind !== 'personal' && kind !== 'workspace') throw new KeycardError('invalid_argument', "kind must be 'personal' or 'workspace'");
       const workspaceId = input.workspaceId == null ? null : str(input.workspaceId, 'workspaceId');
@@ -419,7 +428,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         revokedReason: null,
         lastUsedAt: null,
         rotatedFromId: null,
-        metadata: structuredClone(input.metadata ?? {}),
+        metadata: clean(structuredClone(input.metadata ?? {})),
       });
       await announce({ type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) });
       emitter.emit('token.issued', { record: issued.record });
@@ -432,7 +441,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async revoke(id, opts = {}) {
-      const reason = opts.reason === undefined ? null : str(opts.reason, 'reason', 500);
+      const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
       const t = await call('Token store revoke', () => store.revoke(str(id, 'id'), clock.now(), reason));
       if (!t) throw new KeycardError('not_found', `No token with id ${id}`);
       cache.invalidate(t.hash);
@@ -445,7 +454,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     async revokeAll(filter, opts = {}) {
       const f: RevokeAllFilter =
         filter && 'ownerId' in filter ? { ownerId: str(filter.ownerId, 'ownerId') } : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
-      const reason = opts.reason === undefined ? null : str(opts.reason, 'reason', 500);
+      const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
       const { count } = await call('Token store revokeAll', () => store.revokeAll(f, clock.now(), reason));
       onChange({ type: 'revokeAll', seq: -1, filter: f, revokedBefore: clock.now() });
       await announce({
@@ -540,8 +549,8 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         const old = await mustGet(id);
         const next: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {};
         const changes: string[] = [];
-        if (patch.label !== undefined) next.label = str(patch.label, 'label', 200);
-        if (patch.metadata !== undefined) next.metadata = structuredClone(patch.metadata);
+        if (patch.label !== undefined) next.label = clean(str(patch.label, 'label', 200));
+        if (patch.metadata !== undefined) next.metadata = clean(structuredClone(patch.metadata));
         if (patch.rateLimit !== undefined) next.rateLimit = parseLimitArg(patch.rateLimit, 'rateLimit');
         if (patch.expiresAt !== undefined) {
           const at = epochMs(patch.expiresAt, 'expiresAt');

@@ -23,6 +23,15 @@ export interface MemoryTokenStore extends TokenStore {
   readonly size: number;
 }
 
+/** Records are immutable once stored: freezing them lets reads return them without a copy. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 const order = (a: StoredToken, b: StoredToken) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Cursor: the (createdAt, id) of the last record of a page, so inserts never shift a page. */
@@ -80,7 +89,7 @@ export function memoryTokenStore(): MemoryTokenStore {
     }
   };
   const put = (t: StoredToken) => {
-    byId.set(t.id, t);
+    byId.set(t.id, deepFreeze(t));
     sorted = null;
     announce({ type: 'token', seq: ++seq, id: t.id, hash: t.hash, version: t.version, revoked: t.revokedAt !== null });
   };
@@ -93,7 +102,7 @@ export function memoryTokenStore(): MemoryTokenStore {
     create(token) {
       if (byId.has(token.id)) throw new KeycardError('conflict', `Token id ${token.id} already exists`);
       if (idByHash.has(token.hash)) throw new KeycardError('conflict', 'Token hash already exists');
-      const copy = structuredClone(token);
+      const copy = deepFreeze(structuredClone(token));
       byId.set(copy.id, copy);
       idByHash.set(copy.hash, copy.id);
       sorted = null;
@@ -121,24 +130,25 @@ export function memoryTokenStore(): MemoryTokenStore {
         }
         start = lo;
       }
+      const matches = (t: StoredToken) =>
+        (query.ownerId === undefined || t.ownerId === query.ownerId) &&
+        (query.workspaceId === undefined || t.workspaceId === query.workspaceId) &&
+        (query.kind === undefined || t.kind === query.kind) &&
+        matchesStatus(t, query.status, query.now);
       const tokens: StoredToken[] = [];
       let i = start;
-      for (; i < sorted.length && tokens.length < query.limit; i++) {
-        const t = sorted[i]!;
-        if (query.ownerId !== undefined && t.ownerId !== query.ownerId) continue;
-        if (query.workspaceId !== undefined && t.workspaceId !== query.workspaceId) continue;
-        if (query.kind !== undefined && t.kind !== query.kind) continue;
-        if (!matchesStatus(t, query.status, query.now)) continue;
-        tokens.push(t);
-      }
-      const more = tokens.length === query.limit && i < sorted.length;
+      for (; i < sorted.length && tokens.length < query.limit; i++) if (matches(sorted[i]!)) tokens.push(sorted[i]!);
+      // A cursor only when another match follows, so the last page says so.
+      let more = false;
+      for (; tokens.length === query.limit && i < sorted.length && !more; i++) more = matches(sorted[i]!);
       return { tokens, nextCursor: more ? encodeCursor(tokens.at(-1)!) : null };
     },
     update(id, patch: TokenPatch, expectedVersion): UpdateResult {
       const t = byId.get(id);
       if (!t) return { ok: false, reason: 'not_found' };
       if (t.version !== expectedVersion) return { ok: false, reason: 'conflict' };
-      const next: StoredToken = { ...t, ...structuredClone(patch), version: t.version + 1 };
+      const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const next: StoredToken = { ...t, ...structuredClone(defined), version: t.version + 1 };
       put(next);
       return { ok: true, token: next };
     },
@@ -156,7 +166,7 @@ export function memoryTokenStore(): MemoryTokenStore {
         if (t.revokedAt !== null) continue;
         const hit = 'ownerId' in filter ? t.kind === 'personal' && t.ownerId === filter.ownerId : t.kind === 'workspace' && t.workspaceId === filter.workspaceId;
         if (!hit) continue;
-        byId.set(t.id, { ...t, revokedAt: at, revokedReason: reason, version: t.version + 1 });
+        byId.set(t.id, deepFreeze({ ...t, revokedAt: at, revokedReason: reason, version: t.version + 1 }));
         count++;
       }
       sorted = null;
@@ -166,7 +176,7 @@ export function memoryTokenStore(): MemoryTokenStore {
     touch(id, at) {
       const t = byId.get(id);
       if (t && (t.lastUsedAt === null || t.lastUsedAt < at)) {
-        byId.set(id, { ...t, lastUsedAt: at });
+        byId.set(id, deepFreeze({ ...t, lastUsedAt: at }));
         sorted = null;
       }
     },
@@ -175,7 +185,7 @@ export function memoryTokenStore(): MemoryTokenStore {
       if (!t || t.hash !== fromHash || idByHash.has(toHash)) return;
       idByHash.delete(fromHash);
       idByHash.set(toHash, id);
-      byId.set(id, { ...t, hash: toHash, pepperVersion });
+      byId.set(id, deepFreeze({ ...t, hash: toHash, pepperVersion }));
       sorted = null;
     },
     announceOwner(principalId) {

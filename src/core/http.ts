@@ -1,0 +1,371 @@
+/**
+ * The single table of the HTTP contract (SPEC §8): request error code → status,
+ * `WWW-Authenticate` challenge, headers and RFC 9457 problem body. Adapters never pick a status
+ * or write a body themselves; they copy what {@link problem} returns, byte for byte.
+ *
+ * Everything here is pure and synchronous. The problems that do not depend on the request
+ * (`missing_token`, `invalid_request`, `invalid_token`, `token_expired`, `token_revoked`,
+ * `unavailable`) are built once per realm/type base and shared, because a flood of forged tokens
+ * hits exactly those.
+ */
+import { KeycardError, type RequestErrorCode } from './errors.ts';
+
+/** How the problems of one deployment are dressed. Validated once, at construction. */
+export interface ProblemOptions {
+  /**
+   * The `realm` of the Bearer challenge (RFC 6750 §3). It is written inside a quoted-string, so
+   * it must be printable ASCII without `"` or `\` (see {@link validateRealm}).
+   * @default 'api'
+   */
+  readonly realm?: string;
+  /**
+   * When set, `type` becomes `${typeBase}${code}` for every denial, so a client can follow the
+   * link to the integrator's own documentation, and `title` becomes the status phrase (keycard
+   * does not know the titles of the integrator's types). Must be an absolute URI (see
+   * {@link validateTypeBase}), e.g. `https://docs.example.com/errors#`.
+   * @default undefined — `about:blank`, and for 429 the IANA `quota-exceeded` type
+   */
+  readonly typeBase?: string;
+}
+
+/**
+ * What the pipeline knows about a denial. Only three codes carry data; the rest are constant.
+ *
+ * - `insufficient_scope`: the scopes that are missing (for `anyOf`, the cheapest alternative).
+ *   Detail `Token missing scope: a, b`; challenge `scope="a b"`.
+ * - `forbidden_resource`: the resource type and id that the token may not touch.
+ *   Detail `Token not allowed for project p9`.
+ * - `rate_limited`: whole seconds until admission (SPEC §5: rounded up, never 0).
+ *   Detail `Rate limit exceeded; retry after 17 seconds`; header `Retry-After: 17`.
+ */
+export type ProblemDetail =
+  | { readonly code: 'insufficient_scope'; readonly missing: readonly string[] }
+  | { readonly code: 'forbidden_resource'; readonly type: string; readonly id: string }
+  | { readonly code: 'rate_limited'; readonly retryAfterSeconds: number }
+  | { readonly code: Exclude<RequestErrorCode, 'insufficient_scope' | 'forbidden_resource' | 'rate_limited'> };
+
+/**
+ * A denial, ready to send: status, headers and the exact body bytes (as a string; UTF-8 on the
+ * wire). Every `Problem` is frozen, and the constant ones are shared between calls: to add a
+ * header (`Cache-Control: private`, the `RateLimit` fields), copy first — `{ ...p.headers, … }`.
+ */
+export interface Problem {
+  readonly status: number;
+  readonly code: RequestErrorCode;
+  /** Canonically cased field names: `Content-Type`, `Cache-Control`, and where due `WWW-Authenticate`, `Retry-After`. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** RFC 9457 JSON with members in the order `type`, `title`, `status`, `detail`, `code`. */
+  readonly body: string;
+}
+
+/** The IANA-registered problem type for an exceeded quota (HTTP Problem Types registry). */
+export const QUOTA_EXCEEDED_TYPE = 'https://iana.org/assignments/http-problem-types#quota-exceeded';
+/** The registered title of {@link QUOTA_EXCEEDED_TYPE}; RFC 9457 §3.1.3: a non-blank type's title describes the type. */
+export const QUOTA_EXCEEDED_TITLE = 'Request cannot be satisfied as assigned quota has been exceeded';
+/** The media type of every denial body (RFC 9457 §3). */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const DEFAULT_REALM = 'api';
+
+type ConstantCode = Exclude<RequestErrorCode, 'insufficient_scope' | 'forbidden_resource' | 'rate_limited'>;
+
+interface Row {
+  readonly status: number;
+  /** The `error` attribute of the challenge (RFC 6750 §3.1); `undefined` = no challenge at all. */
+  readonly error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  /** The `error_description` attribute, when the contract shows one. */
+  readonly description?: string;
+  /** Whether the response carries a Bearer challenge (SPEC §8: 401/400 and the 403 for scope). */
+  readonly challenge: boolean;
+}
+
+// SPEC §8, in table order. `challenge` without `error` is the bare `Bearer realm="api"` that
+// RFC 6750 §3.1 prescribes when the request had no authentication information at all.
+const ROWS: Readonly<Record<RequestErrorCode, Row>> = {
+  missing_token: { status: 401, challenge: true },
+  invalid_request: { status: 400, challenge: true, error: 'invalid_request' },
+  invalid_token: { status: 401, challenge: true, error: 'invalid_token' },
+  token_expired: { status: 401, challenge: true, error: 'invalid_token', description: 'Token expired' },
+  token_revoked: { status: 401, challenge: true, error: 'invalid_token', description: 'Token revoked' },
+  insufficient_scope: { status: 403, challenge: true, error: 'insufficient_scope' },
+  forbidden_resource: { status: 403, challenge: false },
+  rate_limited: { status: 429, challenge: false },
+  unavailable: { status: 503, challenge: false },
+};
+
+const CONSTANT_DETAILS: Readonly<Record<ConstantCode, string>> = {
+  missing_token: 'Missing bearer token',
+  invalid_request: 'Malformed Authorization header',
+  invalid_token: 'Invalid token',
+  token_expired: 'Token expired',
+  token_revoked: 'Token revoked',
+  unavailable: 'Token service unavailable',
+};
+
+const CONSTANT_CODES = Object.keys(CONSTANT_DETAILS) as ConstantCode[];
+
+// RFC 9110 §15 reason phrases, the `title` of an `about:blank` problem (RFC 9457 §4.2.1).
+const STATUS_PHRASES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+/**
+ * The HTTP status of a request error code (SPEC §8). The only place a status is chosen.
+ *
+ * @example Mapping a code
+ * ```ts
+ * statusOf('insufficient_scope') // 403
+ * statusOf('invalid_request')    // 400
+ * ```
+ */
+export function statusOf(code: RequestErrorCode): number {
+  const row = Object.hasOwn(ROWS, code) ? ROWS[code] : undefined;
+  if (row === undefined) throw new KeycardError('invalid_argument', `Unknown request error code: ${String(code)}`);
+  return row.status;
+}
+
+/**
+ * Checks a realm for the Bearer challenge and returns it. The realm is written raw inside a
+ * quoted-string, so it is restricted to printable ASCII (%x20–7E) without `"` and `\`: that
+ * needs no escaping (RFC 9110 §5.6.4) and can never end the string or the header line early.
+ * Call it where options are validated, so a bad realm fails at start-up and not per request.
+ *
+ * @throws KeycardError `invalid_config` naming the field.
+ * @example Validating configuration
+ * ```ts
+ * validateRealm('tickets-api') // 'tickets-api'
+ * validateRealm('a"b')         // throws KeycardError('invalid_config')
+ * ```
+ */
+export function validateRealm(realm: string): string {
+  if (typeof realm !== 'string' || realm.length === 0 || realm.length > 256) {
+    throw new KeycardError('invalid_config', 'realm: must be a non-empty string of at most 256 characters');
+  }
+  for (let i = 0; i < realm.length; i++) {
+    const c = realm.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
+      throw new KeycardError('invalid_config', 'realm: only printable ASCII without `"` or `\\` is allowed');
+    }
+  }
+  return realm;
+}
+
+/**
+ * Checks a problem type base URI and returns it. It must be an absolute URI (RFC 9457 §3.1.1:
+ * relative types are resolved against the document, which confuses clients) without spaces or
+ * control characters; `code` is appended as is, so end it with `/` or `#`.
+ *
+ * @throws KeycardError `invalid_config` naming the field.
+ * @example Linking denials to your documentation
+ * ```ts
+ * validateTypeBase('https://docs.example.com/errors#') // ok
+ * validateTypeBase('/errors/')                         // throws: not absolute
+ * ```
+ */
+export function validateTypeBase(typeBase: string): string {
+  if (typeof typeBase !== 'string' || typeBase.length === 0 || typeBase.length > 2048 || !/^[\x21-\x7e]+$/.test(typeBase)) {
+    throw new KeycardError('invalid_config', 'typeBase: must be an absolute URI of printable ASCII without spaces');
+  }
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(typeBase) || !URL.canParse(typeBase)) {
+    throw new KeycardError('invalid_config', 'typeBase: must be an absolute URI, e.g. https://docs.example.com/errors#');
+  }
+  return typeBase;
+}
+
+/** The problems of one realm/type base: the constant ones prebuilt, plus what the dynamic ones need. */
+interface Table {
+  readonly realmParam: string;
+  readonly typeBase: string | undefined;
+  readonly constant: Readonly<Record<ConstantCode, Problem>>;
+}
+
+function buildTable(realm: string, typeBase: string | undefined): Table {
+  const realmParam = `Bearer realm="${validateRealm(realm)}"`;
+  if (typeBase !== undefined) validateTypeBase(typeBase);
+  const constant = {} as Record<ConstantCode, Problem>;
+  for (const code of CONSTANT_CODES) {
+    constant[code] = build(code, CONSTANT_DETAILS[code], challengeOf(realmParam, ROWS[code], undefined), typeBase, undefined);
+  }
+  return { realmParam, typeBase, constant };
+}
+
+function challengeOf(realmParam: string, row: Row, scope: string | undefined): string | undefined {
+  if (!row.challenge) return undefined;
+  let value = realmParam;
+  if (row.error !== undefined) value += `, error="${row.error}"`;
+  if (row.description !== undefined) value += `, error_description="${row.description}"`;
+  if (scope !== undefined && scope.length > 0) value += `, scope="${scope}"`;
+  return value;
+}
+
+function build(
+  code: RequestErrorCode,
+  detail: string,
+  challenge: string | undefined,
+  typeBase: string | undefined,
+  retryAfter: string | undefined,
+): Problem {
+  const status = ROWS[code].status;
+  let type = 'about:blank';
+  let title = STATUS_PHRASES[status] ?? 'Error';
+  if (typeBase !== undefined) type = typeBase + code;
+  else if (code === 'rate_limited') {
+    type = QUOTA_EXCEEDED_TYPE;
+    title = QUOTA_EXCEEDED_TITLE;
+  }
+  const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store' };
+  if (challenge !== undefined) headers['WWW-Authenticate'] = challenge;
+  if (retryAfter !== undefined) headers['Retry-After'] = retryAfter;
+  // Insertion order is JSON order (ECMA-262 OrdinaryOwnPropertyKeys for string keys), and
+  // JSON.stringify escapes every quote, backslash and control character of `detail`.
+  const body = JSON.stringify({ type, title, status, detail, code });
+  return Object.freeze({ status, code, headers: Object.freeze(headers), body });
+}
+
+const DEFAULT_TABLE = buildTable(DEFAULT_REALM, undefined);
+
+// Realms and type bases come from configuration, so a handful of tables at most; the cap only
+// stops a caller that builds options from request data from growing the map without bound.
+const MAX_TABLES = 32;
+const tables = new Map<string, Map<string | undefined, Table>>();
+let tableCount = 0;
+
+function tableFor(options: ProblemOptions | undefined): Table {
+  if (options === undefined) return DEFAULT_TABLE;
+  const realm = options.realm ?? DEFAULT_REALM;
+  const typeBase = options.typeBase;
+  if (realm === DEFAULT_REALM && typeBase === undefined) return DEFAULT_TABLE;
+  const byBase = tables.get(realm);
+  const hit = byBase?.get(typeBase);
+  if (hit !== undefined) return hit;
+  const table = buildTable(realm, typeBase);
+  if (tableCount < MAX_TABLES) {
+    if (byBase === undefined) tables.set(realm, new Map([[typeBase, table]]));
+    else byBase.set(typeBase, table);
+    tableCount++;
+  }
+  return table;
+}
+
+// --- Sanitising values that come from the request or the integrator --------------------------
+
+/** Longest resource type, id or scope name echoed back; a hostile path segment cannot bloat the body. */
+const MAX_ECHO = 128;
+
+// C0, DEL, C1 (all \p{Cc}), the line/paragraph separators, and bidi overrides/isolates
+// ("Trojan Source", CVE-2021-42574), which would let an id reorder the detail when displayed.
+const UNSAFE_TEXT = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+/** Text for `detail`: JSON.stringify already makes it safe for the body; this keeps it safe for logs and screens. */
+function detailText(value: unknown): string {
+  let text = typeof value === 'string' ? value : String(value);
+  UNSAFE_TEXT.lastIndex = 0;
+  if (UNSAFE_TEXT.test(text)) text = text.replace(UNSAFE_TEXT, '');
+  if (text.length > MAX_ECHO) {
+    let cut = MAX_ECHO;
+    const last = text.charCodeAt(cut - 1);
+    if (last >= 0xd800 && last <= 0xdbff) cut--; // never split a surrogate pair
+    text = `${text.slice(0, cut)}…`;
+  }
+  return text;
+}
+
+// Anything but a visible ASCII character: controls (CR/LF would start a new header line),
+// space (it would split the space-delimited scope list, RFC 6750 §3), and non-ASCII (a Web
+// `Headers` throws on code points above U+00FF, and obs-text has no agreed charset).
+const NOT_VCHAR = /[^\x21-\x7e]/g;
+const QUOTED_SPECIAL = /["\\]/g;
+
+/** One scope name as it may appear inside the challenge's `scope="…"` quoted-string. */
+function scopeParam(name: unknown): string {
+  let text = typeof name === 'string' ? name : String(name);
+  if (text.length > MAX_ECHO) text = text.slice(0, MAX_ECHO);
+  NOT_VCHAR.lastIndex = 0;
+  if (NOT_VCHAR.test(text)) text = text.replace(NOT_VCHAR, '');
+  // RFC 9110 §5.6.4: inside a quoted-string, `"` and `\` travel as quoted-pairs. Valid
+  // RFC 6749 scope-tokens never contain them (the catalogue refuses such names); this is the
+  // second line of defence.
+  QUOTED_SPECIAL.lastIndex = 0;
+  if (QUOTED_SPECIAL.test(text)) text = text.replace(QUOTED_SPECIAL, '\\$&');
+  return text;
+}
+
+/** Upper bound of `Retry-After` (2^31 − 1 seconds, the delta-seconds ceiling of RFC 9111 §1.2.2). */
+const MAX_RETRY_AFTER = 2_147_483_647;
+
+/** SPEC §5: whole seconds, rounded up, never 0; anything odd from a limiter becomes 1. */
+function retrySeconds(value: number): number {
+  if (!(value > 1)) return 1; // also NaN and negatives
+  if (value >= MAX_RETRY_AFTER) return MAX_RETRY_AFTER;
+  return Math.ceil(value);
+}
+
+/**
+ * Builds the denial for a request error: status, headers (`Content-Type:
+ * application/problem+json`, `Cache-Control: no-store`, the Bearer challenge where SPEC §8 has
+ * one, `Retry-After` on 429) and the RFC 9457 body with members in the order `type`, `title`,
+ * `status`, `detail`, `code`.
+ *
+ * The six constant problems are prebuilt per realm/type base and returned as the same frozen
+ * object every time (no allocation on the forged-token path); the three with data are built per
+ * call and frozen too. Copy `headers` before adding to them.
+ *
+ * Values echoed from the request or the integrator are neutralised: in the challenge, each
+ * scope name keeps only visible ASCII with `"` and `\` quoted (RFC 9110 §5.6.4), so no CR/LF,
+ * no early end of the quoted-string and no extra list entry; in `detail`, control, line
+ * separator and bidi characters are dropped and each value is cut at 128 characters.
+ *
+ * The `rate_limited` detail always says "seconds", also for 1: the text is a stable contract
+ * that logs and tests match on, and `Retry-After` is the machine-readable value.
+ *
+ * The realm and type base are validated when first used ({@link validateRealm},
+ * {@link validateTypeBase}); validate them at construction so that never happens per request.
+ *
+ * @throws KeycardError `invalid_config` for a bad realm or type base, `invalid_argument` for an
+ * unknown code.
+ * @example Answering a missing scope
+ * ```ts
+ * const p = problem({ code: 'insufficient_scope', missing: ['tickets:write'] });
+ * p.status                       // 403
+ * p.headers['WWW-Authenticate']  // 'Bearer realm="api", error="insufficient_scope", scope="tickets:write"'
+ * p.body // '{"type":"about:blank","title":"Forbidden","status":403,"detail":"Token missing scope: tickets:write","code":"insufficient_scope"}'
+ * return new Response(p.body, { status: p.status, headers: p.headers });
+ * ```
+ */
+export function problem(detail: ProblemDetail, options?: ProblemOptions): Problem {
+  const table = tableFor(options);
+  switch (detail.code) {
+    case 'insufficient_scope': {
+      const missing = Array.isArray(detail.missing) ? detail.missing : [];
+      const names: string[] = [];
+      const params: string[] = [];
+      for (const name of missing) {
+        const shown = detailText(name);
+        const param = scopeParam(name);
+        if (shown.length > 0) names.push(shown);
+        if (param.length > 0) params.push(param);
+      }
+      const text = names.length > 0 ? `Token missing scope: ${names.join(', ')}` : 'Token missing scope';
+      const challenge = challengeOf(table.realmParam, ROWS.insufficient_scope, params.join(' '));
+      return build('insufficient_scope', text, challenge, table.typeBase, undefined);
+    }
+    case 'forbidden_resource': {
+      const text = `Token not allowed for ${detailText(detail.type)} ${detailText(detail.id)}`;
+      return build('forbidden_resource', text, undefined, table.typeBase, undefined);
+    }
+    case 'rate_limited': {
+      const seconds = retrySeconds(detail.retryAfterSeconds);
+      const text = `Rate limit exceeded; retry after ${seconds} seconds`;
+      return build('rate_limited', text, undefined, table.typeBase, String(seconds));
+    }
+    default: {
+      const code: unknown = detail.code;
+      if (typeof code === 'string' && Object.hasOwn(table.constant, code)) return table.constant[code as ConstantCode];
+      throw new KeycardError('invalid_argument', `Unknown request error code: ${String(code)}`);
+    }
+  }
+}

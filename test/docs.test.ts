@@ -1,0 +1,27 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { runSnippet, snippetsOf } from './snippets.ts';
+
+const files = ['README.md', ...readdirSync(new URL('../docs', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
+describe('documentation snippets run as written', () => {
+  for (const file of files) {
+    const snippets = snippetsOf(file).filter((s) => !(file === 'README.md' && s.name === 'quickstart'));
+    for (const s of snippets) {
+      it(`${file} › ${s.name}`, async () => {
+        const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+        const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+        try {
+          await expect(runSnippet(s)).resolves.toBeUndefined();
+        } finally {
+          log.mockRestore();
+          warn.mockRestore();
+        }
+      });
+    }
+  }
+
+  it('finds the snippets the issues require', () => {
+    for (const f of ['docs/tokens.md', 'docs/scopes.md']) expect(snippetsOf(f).length).toBeGreaterThan(0);
+  });
+});
