@@ -3,6 +3,10 @@ import { defineConfig } from 'tsup';
 /** Public entry points, one per `exports` subpath. */
 export const entries = {
   index: 'src/index.ts',
+  express: 'src/adapters/express.ts',
+  hono: 'src/adapters/hono.ts',
+  next: 'src/adapters/next.ts',
+  testing: 'src/testing/index.ts',
 };
 
 export default defineConfig({
@@ -21,5 +25,7 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
-  external: ['#hash', /^node:/, '@noble/hashes', 'lru-cache', 'zod'],
+  // The adapters import the core through '../index.ts'; resolving that to the built `keycard`
+  // entry keeps one copy of the core (one KeycardError class, one cache) per process.
+  external: ['#hash', /^node:/, '@noble/hashes', 'lru-cache', 'zod', 'express', 'hono', /^hono\//, 'next', /^@modelcontextprotocol\//],
 });

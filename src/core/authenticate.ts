@@ -87,6 +87,8 @@ export interface AuthenticatorDeps<S extends string> {
   ) => Promise<({ ok: true; identity: Identity<S>; entry?: CacheEntry } | { ok: false; code: 'invalid_token' | 'token_expired' | 'token_revoked' | 'unavailable' })>;
 }
 
+const CONSTANT_CODES = new Set<string>(['missing_token', 'invalid_request', 'invalid_token', 'token_expired', 'token_revoked', 'unavailable']);
+
 /** The part of a request's answer that stacked checks share. */
 type FirstPass<S extends string> =
   | { readonly ok: true; readonly identity: Identity<S>; readonly headers: Record<string, string> }
@@ -302,7 +304,7 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
       const r = (error as { resource?: { type: string; id: string } }).resource;
       if (r) return problem({ code: 'forbidden_resource', type: r.type, id: r.id }, dress);
     }
-    if (error.code === 'unavailable') return problem({ code: 'unavailable' }, dress);
+    if (CONSTANT_CODES.has(error.code)) return problem({ code: error.code } as ProblemDetail, dress);
     return null;
   };
   return authenticate;

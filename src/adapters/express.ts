@@ -1,0 +1,90 @@
+/**
+ * Express 5 middleware: a translation of `keycard.authenticate()`, nothing more. The identity is
+ * `req.keycard` (not `req.auth`, which the MCP SDK declares globally as its `AuthInfo`).
+ */
+import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { AuthRequest, AuthRequirement, Identity, Keycard, Problem } from '../index.ts';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The verified token, set by keycard's guard. */
+      keycard?: Identity;
+    }
+  }
+}
+
+/** A request that passed a keycard guard: handlers typed with it can read `req.keycard` without a check. */
+export type AuthenticatedRequest = Request & { keycard: Identity };
+
+const inputs = new WeakMap<Request, AuthRequest>();
+const appsWithHandler = new WeakSet<object>();
+
+/**
+ * The request as keycard reads it, built once per request so stacked guards share one
+ * verification. `Authorization` comes from `rawHeaders`, so two field lines stay two (a 400),
+ * never silently merged.
+ */
+function inputOf(req: Request): AuthRequest {
+  let input = inputs.get(req);
+  if (input) return input;
+  const headers: Record<string, string | string[] | undefined> = { ...req.headers, authorization: undefined };
+  const auth: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]!.toLowerCase() === 'authorization') auth.push(req.rawHeaders[i + 1]!);
+  }
+  if (auth.length) headers.authorization = auth;
+  inputs.set(req, (input = { method: req.method, url: req.originalUrl, headers }));
+  return input;
+}
+
+function send(res: Response, p: Pick<Problem, 'status' | 'headers' | 'body'>): void {
+  // writeHead + end, not res.send: send would append "; charset=utf-8" to the problem type.
+  res.writeHead(p.status, p.headers).end(p.body);
+}
+
+/**
+ * An error handler that answers keycard errors raised in handlers (`identity.assert(...)`) with
+ * their problem+json body, and passes everything else on. Guards install it at the end of the
+ * app on first use, so it works with no error handler of your own; mount it yourself to place it.
+ */
+export function keycardErrorHandler(keycard: Keycard): ErrorRequestHandler {
+  return (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const p = keycard.authenticate.problemFor(err);
+    if (!p || res.headersSent) return next(err);
+    send(res, p);
+  };
+}
+
+/**
+ * Middleware that authenticates the request and checks `requirement`; on success the identity is
+ * `req.keycard` and the rate-limit headers are set on the response.
+ *
+ * @example Protecting a router and a route
+ * ```ts
+ * const guard = expressGuard(keycard);
+ * app.use('/api', guard());
+ * app.post('/api/tickets', guard({ scope: 'tickets:write' }), (req, res) => res.json({ by: req.keycard!.label }));
+ * ```
+ */
+export function expressGuard(keycard: Keycard) {
+  const errors = keycardErrorHandler(keycard);
+  return (requirement?: AuthRequirement | ((req: Request) => AuthRequirement)): RequestHandler =>
+    async (req, res, next) => {
+      const app = req.app as Express | undefined;
+      if (app && !appsWithHandler.has(app)) {
+        appsWithHandler.add(app);
+        app.use(errors);
+      }
+      const need = typeof requirement === 'function' ? requirement(req) : requirement;
+      const r = await keycard.authenticate(inputOf(req), need);
+      if (!r.ok) {
+        if (r.skip) return next();
+        return send(res, r);
+      }
+      for (const [name, value] of Object.entries(r.headers)) res.setHeader(name, value);
+      req.keycard = r.identity;
+      next();
+    };
+}

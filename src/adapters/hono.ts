@@ -1,0 +1,42 @@
+/**
+ * Hono middleware: a translation of `keycard.authenticate()`. The identity is the typed variable
+ * `keycard` (`c.get('keycard')`); denials are responses.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AuthRequirement, Identity, Keycard } from '../index.ts';
+
+/** Hono environment of routes behind the guard: `c.get('keycard')` is the verified token. */
+export interface KeycardEnv {
+  Variables: { keycard: Identity };
+}
+
+/**
+ * Middleware that authenticates the request and checks `requirement`.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<KeycardEnv>();
+ * app.use('/api/*', honoGuard(keycard));
+ * app.post('/api/tickets', honoGuard(keycard, { scope: 'tickets:write' }), (c) => c.json({ by: c.get('keycard').label }));
+ * ```
+ */
+export function honoGuard(keycard: Keycard, requirement?: AuthRequirement | ((c: Context) => AuthRequirement)): MiddlewareHandler<KeycardEnv> {
+  return createMiddleware<KeycardEnv>(async (c, next) => {
+    const need = typeof requirement === 'function' ? requirement(c) : requirement;
+    const r = await keycard.authenticate(c.req.raw, need);
+    if (!r.ok) {
+      if (r.skip) return next();
+      return new Response(r.body, { status: r.status, headers: r.headers });
+    }
+    for (const [name, value] of Object.entries(r.headers)) c.header(name, value);
+    c.set('keycard', r.identity);
+    await next();
+    // A restriction denial thrown in the handler (identity.assert) keeps its problem body.
+    const p = c.error ? keycard.authenticate.problemFor(c.error) : null;
+    if (p) {
+      c.error = undefined;
+      c.res = new Response(p.body, { status: p.status, headers: { ...r.headers, ...p.headers } });
+    }
+  });
+}

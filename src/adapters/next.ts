@@ -1,0 +1,62 @@
+/**
+ * Next.js App Router: a wrapper for route handlers that authenticates, hands the handler the
+ * identity, and adds the rate-limit headers to whatever it returns. Auth rests here, at the
+ * handler, not in `proxy.ts` (Next 16's middleware): the proxy runs before routing and can be
+ * bypassed by a matcher gap, and it cannot hand a typed identity to the handler.
+ */
+import { KeycardError, type AuthRequirement, type Identity, type Keycard } from '../index.ts';
+
+/** The second argument of a wrapped handler: Next's context plus the identity. */
+export type KeycardContext<C> = C & { identity: Identity };
+
+const problemResponse = (p: { status: number; headers: Readonly<Record<string, string>>; body: string }) =>
+  new Response(p.body, { status: p.status, headers: p.headers });
+
+/** Adds headers to a response, copying it first when its headers are immutable (`Response.redirect()`). */
+function withHeaders(res: Response, headers: Readonly<Record<string, string>>): Response {
+  const entries = Object.entries(headers);
+  if (entries.length === 0) return res;
+  try {
+    for (const [name, value] of entries) res.headers.set(name, value);
+    return res;
+  } catch {
+    const copy = new Response(res.body, res);
+    for (const [name, value] of entries) copy.headers.set(name, value);
+    return copy;
+  }
+}
+
+/**
+ * Wraps an App Router route handler.
+ *
+ * @example app/api/tickets/route.ts
+ * ```ts
+ * export const POST = withKeycard(keycard, { scope: 'tickets:write' }, async (request, { identity }) =>
+ *   Response.json({ by: identity.label }));
+ * ```
+ */
+export function withKeycard<C = unknown>(
+  keycard: Keycard,
+  requirement: AuthRequirement | ((request: Request) => AuthRequirement) | undefined,
+  handler: (request: Request, context: KeycardContext<C>) => Response | Promise<Response>,
+): (request: Request, context: C) => Promise<Response> {
+  return async (request, context) => {
+    const need = typeof requirement === 'function' ? requirement(request) : requirement;
+    const r = await keycard.authenticate(request, need);
+    if (!r.ok) {
+      // A route handler has no "next": a preflight gets an empty success, a foreign token a 401.
+      if (r.skip === 'preflight') return new Response(null);
+      if (r.skip) return problemResponse(keycard.authenticate.problemFor(new KeycardError('invalid_token', 'Token of another issuer'))!);
+      return problemResponse(r);
+    }
+    let res: Response;
+    try {
+      res = await handler(request, { ...(context as object), identity: r.identity } as KeycardContext<C>);
+    } catch (error) {
+      const p = keycard.authenticate.problemFor(error);
+      if (!p) throw error;
+      res = problemResponse(p);
+    }
+    return withHeaders(res, r.headers);
+  };
+}

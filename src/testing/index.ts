@@ -1,0 +1,9 @@
+// keycard/testing: conformance suites for the store ports and test helpers. Imports no test
+// runner: the suites take describe/it/expect from the caller.
+export { fakeClock } from './clock.ts';
+export type { FakeClock } from './clock.ts';
+export { limiterConformance } from './limiter-suite.ts';
+export type { SuiteRunner, ControlledClock, LimiterConformanceOptions } from './limiter-suite.ts';
+export { LimiterModel, maxInAnyWindow, seededRandom } from './limiter-model.ts';
+export { tokenStoreConformance } from './token-store-suite.ts';
+export { storedTokenFixture } from './fixtures.ts';
