@@ -6,7 +6,6 @@ import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandle
 import type { AuthRequest, AuthRequirement, Identity, Keycard, Problem } from '../index.ts';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The verified token, set by keycard's guard. */

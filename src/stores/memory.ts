@@ -32,6 +32,8 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+const PATCHABLE = ['label', 'metadata', 'rateLimit', 'expiresAt', 'scopes', 'restrictions'] as const satisfies readonly (keyof TokenPatch)[];
+
 const order = (a: StoredToken, b: StoredToken) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Cursor: the (createdAt, id) of the last record of a page, so inserts never shift a page. */
@@ -141,13 +143,14 @@ export function memoryTokenStore(): MemoryTokenStore {
       // A cursor only when another match follows, so the last page says so.
       let more = false;
       for (; tokens.length === query.limit && i < sorted.length && !more; i++) more = matches(sorted[i]!);
-      return { tokens, nextCursor: more ? encodeCursor(tokens.at(-1)!) : null };
+      return { tokens, nextCursor: more && tokens.length > 0 ? encodeCursor(tokens.at(-1)!) : null };
     },
     update(id, patch: TokenPatch, expectedVersion): UpdateResult {
       const t = byId.get(id);
       if (!t) return { ok: false, reason: 'not_found' };
       if (t.version !== expectedVersion) return { ok: false, reason: 'conflict' };
-      const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      // Only the patchable fields, so an untyped caller cannot un-revoke or re-hash through update.
+      const defined = Object.fromEntries(PATCHABLE.filter((k) => patch[k] !== undefined).map((k) => [k, patch[k]]));
       const next: StoredToken = { ...t, ...structuredClone(defined), version: t.version + 1 };
       put(next);
       return { ok: true, token: next };

@@ -6,4 +6,5 @@ export { limiterConformance } from './limiter-suite.ts';
 export type { SuiteRunner, ControlledClock, LimiterConformanceOptions } from './limiter-suite.ts';
 export { LimiterModel, maxInAnyWindow, seededRandom } from './limiter-model.ts';
 export { tokenStoreConformance } from './token-store-suite.ts';
-export { storedTokenFixture } from './fixtures.ts';
+export type { TokenStoreSuiteRunner, TokenStoreConformanceOptions } from './token-store-suite.ts';
+export { storedTokenFixture, FIXTURE_EPOCH, randomHex } from './fixtures.ts';
