@@ -10,7 +10,7 @@
  * The negative cache is a separate LRU, so a flood of forged tokens evicts only other forged
  * tokens, never a live entry.
  */
-import { LRUCache } from 'lru-cache';
+import { Lru } from './lru.ts';
 import type { StoredToken } from './store.ts';
 
 /** A cached, verified record and what was derived from it. */
@@ -25,13 +25,13 @@ export interface CacheEntry {
 }
 
 export class TokenCache {
-  readonly #positive: LRUCache<string, CacheEntry> | null;
-  readonly #negative: LRUCache<string, true> | null;
+  readonly #positive: Lru<string, CacheEntry> | null;
+  readonly #negative: Lru<string, true> | null;
   #epoch = 0;
 
   constructor(max: number, negativeMax: number) {
-    this.#positive = max > 0 ? new LRUCache({ max }) : null;
-    this.#negative = negativeMax > 0 ? new LRUCache({ max: negativeMax }) : null;
+    this.#positive = max > 0 ? new Lru(max) : null;
+    this.#negative = negativeMax > 0 ? new Lru(negativeMax) : null;
   }
 
   /** Changes every time anything is invalidated; a lookup compares it before inserting. */
@@ -54,7 +54,7 @@ export class TokenCache {
   /** Inserts what a lookup read, unless something was invalidated since the lookup began. */
   insert(hash: string, entry: CacheEntry, epochAtStart: number): void {
     if (!this.#positive || epochAtStart !== this.#epoch) return;
-    const held = this.#positive.get(hash);
+    const held = this.#positive.peek(hash);
     if (held && (held.token.version > entry.token.version || (held.token.revokedAt !== null && entry.token.revokedAt === null))) return;
     this.#positive.set(hash, entry);
   }
@@ -70,7 +70,7 @@ export class TokenCache {
   invalidateWhere(predicate: (token: StoredToken) => boolean): void {
     this.#epoch++;
     if (!this.#positive) return;
-    for (const [hash, entry] of this.#positive.entries()) if (predicate(entry.token)) this.#positive.delete(hash);
+    for (const [hash, entry] of [...this.#positive.entries()]) if (predicate(entry.token)) this.#positive.delete(hash);
   }
 
   /** Drops everything (a lost subscription: the cache can no longer be trusted). */

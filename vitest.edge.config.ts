@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// The core's own tests, run a second time in a Web-standard runtime (@edge-runtime/vm, the
+// runtime of Vercel's edge): Web globals only, and the portable @noble/hashes back-end.
+export default defineConfig({
+  resolve: {
+    alias: { '#hash': fileURLToPath(new URL('./src/core/sha256.web.ts', import.meta.url)) },
+  },
+  test: {
+    environment: 'edge-runtime',
+    include: ['src/core/**/*.test.ts'],
+    // hash.test.ts compares the Node back-end with the portable one: it needs node:crypto by design.
+    exclude: ['src/core/hash.test.ts'],
+    testTimeout: 30_000,
+  },
+});
