@@ -11,6 +11,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SUBPATHS: Record<string, string> = {
   keycard: 'src/index.ts',
   'keycard/testing': 'src/testing/index.ts',
+  'keycard/express': 'src/adapters/express.ts',
+  'keycard/hono': 'src/adapters/hono.ts',
+  'keycard/next': 'src/adapters/next.ts',
 };
 
 export interface Snippet {
