@@ -193,9 +193,16 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   const call = <T>(what: string, f: () => T | Promise<T>) => bounded(f, timeoutMs, what);
 
   // ── change notifications ──
-  // With live notifications a cached record is trusted until a change evicts it; without them
-  // (or until the subscription is up) only for revocationBoundMs.
-  let notificationsLive = false;
+  // In-process stores (memory) deliver every change synchronously, so a cached record is trusted
+  // until a change evicts it. A shared store's notifications can be lost (a dropped message, a
+  // half-open subscriber socket), so it must also send heartbeats (≤ 250 ms apart) carrying its
+  // change sequence: the cache is trusted only while one was heard within revocationBoundMs, a
+  // sequence gap or a silence drops it, and until heartbeats resume every verification reads the
+  // store. A store without notifications gets a per-entry TTL of revocationBoundMs.
+  const LONG_TRUST_MS = 5 * 60_000;
+  let subscribedOk = false;
+  let lastHeard = Number.NEGATIVE_INFINITY;
+  let lastSeq = -1;
   const revokedEmitted = new Set<string>();
   const expiredEmitted = new Set<string>();
   const once = (set: Set<string>, id: string) => {
@@ -207,7 +214,19 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   const noteRevoked = (tokenId: string, record: TokenRecord | null) => {
     if (once(revokedEmitted, tokenId)) emitter.emit('token.revoked', { tokenId, record });
   };
+  /** A shared store spoke: detect silences and sequence gaps, which mean changes may be missed. */
+  const heard = (seq: number, isHeartbeat: boolean) => {
+    const now = clock.monotonic();
+    const gap = lastSeq >= 0 && (isHeartbeat ? seq > lastSeq : seq > lastSeq + 1);
+    if (gap || now - lastHeard >= revocationBoundMs) {
+      cache.clear();
+      owners?.invalidateAll();
+    }
+    lastHeard = now;
+    if (seq > lastSeq) lastSeq = seq;
+  };
   const onChange = (change: StoreChange) => {
+    if (store.shared && change.seq >= 0) heard(change.seq, change.type === 'heartbeat');
     switch (change.type) {
       case 'token':
         cache.invalidate(change.hash);
@@ -232,12 +251,17 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     if (!store.subscribe) return;
     try {
       unsubscribe = await store.subscribe(onChange);
-      notificationsLive = !store.shared;
+      subscribedOk = true;
     } catch (e) {
       onError(new KeycardError('unavailable', 'Subscribing to store changes failed; caching only for revocationBoundMs', { cause: e }));
     }
   })();
-  const cacheTrustMs = () => (notificationsLive ? 5 * 60_000 : revocationBoundMs);
+  /** How long a cached entry may be trusted now (0: read the store). */
+  const cacheTrustMs = (): number => {
+    if (!subscribedOk) return revocationBoundMs;
+    if (!store.shared) return LONG_TRUST_MS;
+    return clock.monotonic() - lastHeard < revocationBoundMs ? LONG_TRUST_MS : 0;
+  };
 
   // ── lastUsedAt, throttled ──
   const lastTouch = new Map<string, number>();

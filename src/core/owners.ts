@@ -57,6 +57,12 @@ export class OwnerBound {
     return status;
   }
 
+  /** Forgets every answer (the store's notifications were interrupted). */
+  invalidateAll(): void {
+    this.#epoch++;
+    this.#held.clear();
+  }
+
   /** Forgets everything about `principalId` (as owner or as workspace) and fences in-flight answers. */
   invalidate(principalId: string): void {
     this.#epoch++;
