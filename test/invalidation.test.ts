@@ -12,7 +12,7 @@ function sharedStore() {
   const inner = memoryTokenStore();
   let seq = 0;
   const channels: { listener: (c: StoreChange) => void; cut: boolean; dropNext: boolean }[] = [];
-  inner.subscribe!((c) => {
+  void inner.subscribe!((c) => {
     seq = Math.max(seq, c.seq);
     for (const ch of channels) {
       if (ch.cut) continue;
