@@ -350,7 +350,12 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       if (standing.scopes) scopes = boundByOwner(scopes, catalogue.closure(standing.scopes));
     }
     touch(t.id);
-    return { ok: true, identity: new Identity<S>({ ...toRecord(t), restrictions: entry.restrictions }, scopes, hierarchy), entry };
+    // The identity is immutable: build it once per cached record unless an owner bound narrowed it.
+    const identity =
+      scopes === entry.closure
+        ? ((entry as { identity?: Identity<S> }).identity ??= new Identity<S>({ ...toRecord(t), restrictions: entry.restrictions }, scopes, hierarchy))
+        : new Identity<S>({ ...toRecord(t), restrictions: entry.restrictions }, scopes, hierarchy);
+    return { ok: true, identity, entry };
   }
 
   // ── management ──

@@ -22,6 +22,8 @@ export interface CacheEntry {
   readonly restrictions: StoredToken['restrictions'];
   /** Monotonic time it was read from the store. */
   readonly loadedAt: number;
+  /** The identity built from it, shared by requests while no owner bound narrows it. */
+  identity?: unknown;
 }
 
 export class TokenCache {
@@ -70,7 +72,7 @@ export class TokenCache {
   invalidateWhere(predicate: (token: StoredToken) => boolean): void {
     this.#epoch++;
     if (!this.#positive) return;
-    for (const [hash, entry] of [...this.#positive.entries()]) if (predicate(entry.token)) this.#positive.delete(hash);
+    for (const [hash, entry] of this.#positive.entries()) if (predicate(entry.token)) this.#positive.delete(hash);
   }
 
   /** Drops everything (a lost subscription: the cache can no longer be trusted). */
