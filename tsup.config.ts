@@ -6,6 +6,7 @@ export const entries = {
   express: 'src/adapters/express.ts',
   hono: 'src/adapters/hono.ts',
   next: 'src/adapters/next.ts',
+  mcp: 'src/adapters/mcp.ts',
   testing: 'src/testing/index.ts',
 };
 

@@ -95,6 +95,8 @@ export interface UpdatePatch<S extends string = string> {
 /** A keycard instance. */
 export interface Keycard<S extends string = string> {
   readonly scopes: ScopeCatalogue<S>;
+  /** The clock this instance reads (the injected one in tests), for adapters that compute expiries. */
+  readonly clock: Clock;
   readonly store: TokenStore;
   readonly limiter: LimiterStore;
   issue(input: IssueInput<S>): Promise<IssuedToken>;
@@ -414,6 +416,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
 
   const keycard: Keycard<S> = {
     scopes: catalogue,
+    clock,
     store,
     limiter,
 

@@ -14,6 +14,7 @@ const SUBPATHS: Record<string, string> = {
   'keycard/express': 'src/adapters/express.ts',
   'keycard/hono': 'src/adapters/hono.ts',
   'keycard/next': 'src/adapters/next.ts',
+  'keycard/mcp': 'src/adapters/mcp.ts',
 };
 
 export interface Snippet {

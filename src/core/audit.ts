@@ -699,8 +699,11 @@ function messageOf(error: unknown): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
-const text = (value: unknown): string => redact(String(value));
-const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : redact(String(value)));
+/** Client-controlled strings (paths, methods, tool names) are capped so one request cannot bloat every sink. */
+const MAX_FIELD = 512;
+const cap = (v: string): string => (v.length > MAX_FIELD ? `${v.slice(0, MAX_FIELD)}…` : v);
+const text = (value: unknown): string => cap(redact(String(value)));
+const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : cap(redact(String(value))));
 const texts = (values: readonly unknown[]): readonly string[] => Object.freeze(Array.from(values, text));
 const timeOf = (time: string | undefined, now: number): string => (time === undefined ? isoTime(now) : text(time));
 

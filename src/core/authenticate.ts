@@ -32,6 +32,12 @@ export interface AuthRequirement {
   readonly resource?: { readonly path: ResourcePath; readonly access?: Access };
   /** The workspace the request names: bounds personal tokens by the owner there; workspace tokens must match it. */
   readonly workspaceId?: string | null;
+  /**
+   * A last, caller-specific refusal (e.g. an MCP session bound to another token): return the
+   * resource the identity may not touch, and the request is answered 403 `forbidden_resource`
+   * and audited as denied. Runs after the scope and resource checks.
+   */
+  readonly forbid?: (identity: Identity) => { readonly type: string; readonly id: string } | null;
   /** Audit surface. @default 'http' */
   readonly surface?: Surface;
   /** MCP JSON-RPC method and tool, for audit. */
@@ -257,6 +263,8 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
         return { detail: { code: 'forbidden_resource', type: r.type, id: r.id } };
       }
     }
+    const forbidden = requirement.forbid?.(identity as Identity);
+    if (forbidden) return { detail: { code: 'forbidden_resource', type: forbidden.type, id: forbidden.id } };
     return null;
   }
 

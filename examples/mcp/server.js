@@ -1,0 +1,249 @@
+// keycard for REST and MCP side by side: one keycard instance, one token, one code path. The same
+// tickets API is served as REST routes (keycard/express) and as MCP tools over Streamable HTTP
+// (keycard/mcp, the official SDK). Revoking a token shuts it out of both at once, and closes its
+// MCP sessions and their open streams.
+//
+//   npm start          # PORT (default 3000), PUBLIC_URL, AUDIT=0; prints demo tokens, curl lines and an MCP client config
+//
+// `createApp()` builds everything without listening, so tests can start it on port 0.
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import express from 'express';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { createKeycard, defineScopes, jsonLinesSink } from 'keycard';
+import { expressGuard, keycardErrorHandler } from 'keycard/express';
+import { identityOf, mcpGate, mcpVerifier } from 'keycard/mcp';
+import { createData, pathOfCompany, pathOfTicket } from './data.js';
+
+export const scopes = defineScopes({
+  read: { description: 'Read companies, projects, tickets and comments' },
+  comments: { implies: ['read'], description: 'Post comments' },
+  'tickets:write': { implies: ['read', 'comments'], description: 'Create and edit tickets' },
+  'tickets:assign': { implies: ['read'], description: 'Assign and unassign people on tickets' },
+});
+
+/** What each MCP tool needs: the gate charges, audits and enforces it; tools/list hides what a token lacks. */
+export const TOOL_RULES = {
+  list_tickets: { scope: 'read' }, // readOnlyHint: true below ⇒ charged as a read
+  create_ticket: { scope: 'tickets:write' },
+  comment: { scope: 'comments' },
+  assign: { scope: 'tickets:assign' },
+};
+
+/** The demo tokens, Toado's use cases. A real app shows a token once, to its owner. */
+const DEMO = [
+  { env: 'TRIAGE', ownerId: 'u_jason', label: 'claude-code triage on macbook', scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'] },
+  { env: 'DASHBOARD', ownerId: 'u_maria', label: 'grafana dashboard', scopes: ['read'] },
+  { env: 'SLACK_BOT', ownerId: 'u_priya', label: 'slack bot #support', scopes: ['comments'] },
+  { env: 'ACME_WEBSITE', ownerId: 'u_jason', label: 'website agent', scopes: ['tickets:write'], restrictions: { company: ['c1'], project: ['p1'] }, expiresIn: '30d' },
+];
+
+class AppError extends Error {
+  constructor(status, title, message) {
+    super(message);
+    this.status = status;
+    this.title = title;
+  }
+}
+const notFound = (what) => new AppError(404, 'Not Found', `No ${what}`);
+const badRequest = (message) => new AppError(400, 'Bad Request', message);
+
+/**
+ * The operations, shared by the REST routes and the MCP tools so both doors behave alike.
+ * `me` is keycard's identity; `assert` throws a KeycardError (403 on REST, a tool error on MCP).
+ */
+function operations(db, via) {
+  const ticketOf = (id) => db.findTicket(id) ?? (() => { throw notFound(`ticket ${id}`); })();
+  return {
+    listTickets: (me, { company, project } = {}) =>
+      me.filter(db.tickets, pathOfTicket).filter((t) => (!company || t.companyId === company) && (!project || t.projectId === project)),
+    createTicket(me, { company, project, title }) {
+      me.assert({ company, project }, 'write'); // before the lookup: no existence leak
+      const p = db.findProject(company, project);
+      if (!p) throw notFound(`project ${project} in company ${company}`);
+      return db.createTicket(p, title, me, via);
+    },
+    comment(me, { ticket, body }) {
+      const t = ticketOf(ticket);
+      me.assert(pathOfTicket(t), 'write');
+      return db.addComment(t, body, me, via);
+    },
+    assign(me, { ticket, assignee }) {
+      const t = ticketOf(ticket);
+      me.assert(pathOfTicket(t), 'write');
+      if (assignee !== null && !db.users.has(assignee)) throw badRequest('assignee must be a user id (u_jason, u_maria, u_priya) or null');
+      return db.assign(t, assignee, me, via);
+    },
+  };
+}
+
+/** One MCP server per session, its tools mirroring the REST routes. */
+function mcpServer(db, onToolCall) {
+  const ops = operations(db, 'MCP');
+  const server = new McpServer({ name: 'toado-tickets', version: '1.0.0' });
+  const tool = (name, config, run) =>
+    server.registerTool(name, config, async (args, extra) => {
+      onToolCall?.(name, args, extra);
+      try {
+        const value = run(identityOf(extra), args);
+        return { content: [{ type: 'text', text: JSON.stringify(value) }] };
+      } catch (e) {
+        // App errors and restriction denials become tool errors the model can read.
+        return { content: [{ type: 'text', text: e.message }], isError: true };
+      }
+    });
+  const id = z.string().min(1).max(64);
+  tool('list_tickets', { description: 'List the tickets this token may read', inputSchema: { company: id.optional(), project: id.optional() }, annotations: { readOnlyHint: true } }, ops.listTickets);
+  tool('create_ticket', { description: 'Create a ticket in a project', inputSchema: { company: id, project: id, title: z.string().trim().min(1).max(200) } }, ops.createTicket);
+  tool('comment', { description: 'Comment on a ticket', inputSchema: { ticket: id, body: z.string().trim().min(1).max(5000) } }, ops.comment);
+  tool('assign', { description: 'Assign a ticket (null unassigns)', inputSchema: { ticket: id, assignee: id.nullable() } }, ops.assign);
+  return server;
+}
+
+/**
+ * Builds the app and its keycard without listening.
+ *
+ * @param {object} [options]
+ * @param {object} [options.keycard] createKeycard options overriding the example's (store, audit, cacheSize…)
+ * @param {(line: string) => void} [options.log] where log and audit lines go (default stdout)
+ * @param {(name: string, args: unknown, extra: unknown) => void} [options.onToolCall] sees every tool call (tracing, tests)
+ * @param {string} [options.publicUrl] the origin clients know the server by (metadata URLs)
+ */
+export function createApp({ keycard: overrides = {}, log = (line) => console.log(line), onToolCall, publicUrl = `http://127.0.0.1:${process.env.PORT ?? 3000}` } = {}) {
+  const db = createData();
+  const keycard = createKeycard({
+    prefix: 'toado',
+    scopes,
+    resources: ['company', 'project'],
+    rateLimit: { read: { limit: 600, window: 60 }, write: { limit: 60, window: 60 } },
+    audit: jsonLinesSink((line) => log(`audit ${line.trimEnd()}`)),
+    ...overrides,
+  });
+  const app = express();
+  app.disable('x-powered-by');
+  const problem = (res, status, title, detail) =>
+    res.status(status).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title, status, detail }));
+
+  // ── REST: /api/v1 ── bodies are parsed after the guard, so anonymous requests never reach the parser.
+  const guard = expressGuard(keycard);
+  const json = express.json({ limit: '16kb' });
+  const ops = operations(db, 'API');
+  const api = express.Router();
+  api.get('/companies', guard({ scope: 'read' }), (req, res) => res.json({ companies: req.keycard.filter(db.companies, pathOfCompany) }));
+  api.get('/tickets', guard({ scope: 'read' }), (req, res) => res.json({ tickets: ops.listTickets(req.keycard, req.query) }));
+  api.post('/companies/:company/projects/:project/tickets', guard({ scope: 'tickets:write' }), json, (req, res) => {
+    const title = typeof req.body?.title === 'string' ? req.body.title.trim() : '';
+    if (!title || title.length > 200) throw badRequest('title must be 1 to 200 characters');
+    res.status(201).json({ ticket: ops.createTicket(req.keycard, { ...req.params, title }) });
+  });
+  api.post('/tickets/:ticket/comments', guard({ scope: 'comments' }), json, (req, res) => {
+    const body = typeof req.body?.body === 'string' ? req.body.body.trim() : '';
+    if (!body || body.length > 5000) throw badRequest('body must be 1 to 5000 characters');
+    res.status(201).json({ comment: ops.comment(req.keycard, { ticket: req.params.ticket, body }) });
+  });
+  api.post('/tickets/:ticket/assign', guard({ scope: 'tickets:assign' }), json, (req, res) => {
+    res.json({ ticket: ops.assign(req.keycard, { ticket: req.params.ticket, assignee: req.body?.assignee ?? null }) });
+  });
+  app.use('/api/v1', api);
+
+  // ── MCP: /mcp ── a static-token server: it serves RFC 9728 metadata that names no authorization
+  // server (clients get the token out of band) and no OAuth authorization-server metadata at all.
+  const metadataUrl = new URL('/.well-known/oauth-protected-resource/mcp', publicUrl);
+  app.get(metadataUrl.pathname, (req, res) => {
+    res.json({
+      resource: new URL('/mcp', publicUrl).href,
+      bearer_methods_supported: ['header'],
+      scopes_supported: [...scopes.names],
+      resource_name: 'Toado tickets (MCP)',
+      resource_documentation: new URL('/docs/tokens', publicUrl).href, // where a person creates a token
+    });
+  });
+  const gate = mcpGate(keycard, { tools: TOOL_RULES, resourceMetadataUrl: metadataUrl });
+  const sessions = new Map(); // mcp-session-id → transport
+  // The JSON body is parsed before the gate (it reads the JSON-RPC method and tool); 64 kB at most.
+  // The SDK's own bearer middleware may sit behind the gate: it reuses the gate's verification.
+  app.use('/mcp', express.json({ limit: '64kb' }), gate, requireBearerAuth({ verifier: mcpVerifier(keycard), requiredScopes: ['read'] }));
+  app.all('/mcp', async (req, res) => {
+    const sid = req.get('mcp-session-id');
+    let transport = sid === undefined ? undefined : sessions.get(sid);
+    if (!transport) {
+      if (sid !== undefined) return res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      if (req.method !== 'POST' || !isInitializeRequest(req.body)) return res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Start a session with initialize' }, id: null });
+      const created = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, created) });
+      created.onclose = () => void sessions.delete(created.sessionId);
+      // Instead of server.connect(transport): binds the session to this token (see docs/mcp.md).
+      await gate.connect(mcpServer(db, onToolCall), created, req.keycard);
+      transport = created;
+    }
+    await transport.handleRequest(req, res, req.body);
+  });
+
+  app.use((req, res) => problem(res, 404, 'Not Found', `No route ${req.method} ${req.path}`));
+  app.use(keycardErrorHandler(keycard)); // restriction denials raised in REST handlers → 403
+  app.use((err, req, res, _next) => {
+    if (err instanceof AppError) return problem(res, err.status, err.title, err.message);
+    if (err?.type === 'entity.parse.failed') return problem(res, 400, 'Bad Request', 'The body is not valid JSON');
+    if (err?.status === 413) return problem(res, 413, 'Content Too Large', 'The body is too large');
+    log(`error ${err?.name ?? 'Error'}: ${err?.message ?? err}`);
+    problem(res, 500, 'Internal Server Error', 'Something went wrong');
+  });
+
+  /** Issues the demo tokens (the secrets are returned once). */
+  const issueDemoTokens = async () => Promise.all(DEMO.map(async ({ env, ...input }) => ({ env, ...(await keycard.issue(input)) })));
+
+  /** Listens on host:port (0 = any free port); `stop()` ends MCP sessions, the server and keycard. */
+  async function start({ port = 0, host = '127.0.0.1' } = {}) {
+    const server = app.listen(port, host);
+    await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject));
+    const url = `http://${host}:${server.address().port}`;
+    let stopped;
+    const stop = () =>
+      (stopped ??= (async () => {
+        await gate.close(); // closes open SSE streams, or server.close() would wait for them
+        await new Promise((resolve) => server.close(resolve));
+        await keycard.close();
+      })());
+    return { url, server, stop };
+  }
+
+  return { app, keycard, gate, issueDemoTokens, start };
+}
+
+/** The MCP client configuration a user pastes (Claude Desktop/Code, Cursor, VS Code use this shape). */
+export const clientConfig = (url, token) => ({ mcpServers: { toado: { type: 'http', url: `${url}/mcp`, headers: { Authorization: `Bearer ${token}` } } } });
+
+async function main() {
+  const { start, issueDemoTokens } = createApp({ log: process.env.AUDIT === '0' ? () => {} : undefined, publicUrl: process.env.PUBLIC_URL });
+  const issued = await issueDemoTokens();
+  const { url, stop } = await start({ port: Number(process.env.PORT ?? 3000) });
+  const out = ['', 'keycard example: one token for the tickets REST API and its MCP server', '', 'Demo tokens (a real app shows a token once, to its owner). Paste into your shell:', ''];
+  for (const { env, token, record } of issued) {
+    out.push(`export ${env}='${token}'`, `#   ${record.label} · scopes ${record.scopes.join(', ')}${record.restrictions ? ' · project p1 only' : ''}`);
+  }
+  out.push(
+    '',
+    'REST:',
+    `curl -i ${url}/api/v1/tickets -H "Authorization: Bearer $TRIAGE"`,
+    `curl -i -X POST ${url}/api/v1/tickets/t1/comments -H "Authorization: Bearer $SLACK_BOT" -H 'Content-Type: application/json' -d '{"body":"Seen again"}'`,
+    '',
+    'MCP (Streamable HTTP): give your client the token in a header, e.g.',
+    JSON.stringify(clientConfig(url, '<paste $TRIAGE here>'), null, 2),
+    '',
+    `Listening on ${url} (Ctrl-C to stop)`,
+    '',
+  );
+  process.stdout.write(out.join('\n') + '\n');
+  const shutdown = (signal) => {
+    console.log(`${signal}: closing`);
+    setTimeout(() => process.exit(1), 5000).unref();
+    void stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,107 @@
+// MCP (official SDK, Streamable HTTP on Express): a gate that runs keycard.authenticate() once per request, and a
+// verifier for the SDK's requireBearerAuth that reuses its result. Guide: docs/mcp.md.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Request, RequestHandler, Response } from 'express';
+import type {} from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js'; // declares req.auth
+import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { KeycardError, type AuthRequest, type Identity, type Keycard } from '../index.ts';
+import { authInfoOf, createSessions, type McpToolRule } from './mcp-sessions.ts';
+
+export { identityOf } from './mcp-sessions.ts';
+export type { McpToolRule } from './mcp-sessions.ts';
+declare global {
+  namespace Express { interface Request { /** The verified token, set by keycard's guards and this gate. */ keycard?: Identity } }
+}
+
+/** Options of `mcpGate` (`mcpVerifier` reads only `recheckSeconds`). */
+export interface McpOptions {
+  /** Per-tool scope and class, e.g. `{ create_ticket: { scope: 'tickets:write' } }`. Tools not listed need no scope. */
+  readonly tools?: Readonly<Record<string, McpToolRule>>;
+  /** RFC 9728 metadata URL, added as `resource_metadata="…"` to the challenge of every 401. @default none */
+  readonly resourceMetadataUrl?: string | URL;
+  /** `AuthInfo.expiresAt` is at most this far ahead, so holders of an AuthInfo re-check the token. @default 60 */
+  readonly recheckSeconds?: number;
+}
+
+/** Express middleware for the MCP endpoint, plus the session binding. */
+export interface McpGate extends RequestHandler {
+  /** Use instead of `server.connect(transport)`: binds the session to the token that opens it (`req.keycard`). */
+  connect(server: { connect(transport: Transport): Promise<void> }, transport: Transport, identity: Identity | undefined): Promise<void>;
+  /** Closes every bound session and its streams, and stops listening to keycard's events (for shutdown). */
+  close(): Promise<void>;
+}
+
+/** The gate's answer for the request in flight, which `mcpVerifier` picks up (the SDK hands it the token only). */
+const held = new AsyncLocalStorage<{ keycard: Keycard; header: string | undefined; info: AuthInfo }>();
+const UNAUTHORIZED = new Set(['missing_token', 'invalid_token', 'token_expired', 'token_revoked']);
+const recheckOf = ({ recheckSeconds: s = 60 }: McpOptions): number => {
+  if (!Number.isInteger(s) || s < 1 || s > 86_400) throw new KeycardError('invalid_config', 'recheckSeconds must be an integer from 1 to 86400');
+  return s;
+};
+/** The request as keycard reads it; `Authorization` from `rawHeaders`, so two field lines stay two (a 400). */
+function inputOf(req: Request): AuthRequest {
+  const headers: Record<string, string | string[] | undefined> = { ...req.headers, authorization: undefined };
+  const auth: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'authorization') auth.push(req.rawHeaders[i + 1]!);
+  if (auth.length) headers.authorization = auth;
+  return { method: req.method, url: req.originalUrl, headers };
+}
+
+/** writeHead + end: Express's `send` would append "; charset=utf-8" to the problem type. */
+const send = (res: Response, p: { status: number; headers: Readonly<Record<string, string>>; body: string }) => void res.writeHead(p.status, p.headers).end(p.body);
+
+/**
+ * Middleware for the MCP endpoint (after `express.json()`): sets `req.auth` (the SDK's AuthInfo) and
+ * `req.keycard`, or answers keycard's problem. `gate.connect(server, transport, req.keycard)`
+ * replaces `server.connect(transport)` and binds the session to the token.
+ * @example Mounting the gate and the SDK's own bearer middleware
+ * ```ts
+ * const gate = mcpGate(keycard, { tools: { create_ticket: { scope: 'tickets:write' } } });
+ * app.use('/mcp', express.json(), gate, requireBearerAuth({ verifier: mcpVerifier(keycard) }));
+ * ```
+ */
+export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
+  const recheck = recheckOf(options);
+  const metadata = options.resourceMetadataUrl === undefined ? '' : `, resource_metadata="${new URL(options.resourceMetadataUrl).href}"`;
+  const sessions = createSessions(keycard, options.tools ?? {});
+  const gate: RequestHandler = async (req, res, next) => {
+    const [{ need, scope }, input] = [sessions.requirementOf(req.body), inputOf(req)];
+    const sid = req.get('mcp-session-id');
+    const forbid = sid === undefined ? undefined : (i: Identity) => (sessions.allows(sid, i) ? null : { type: 'session', id: sid });
+    let r = await keycard.authenticate(input, { ...need, scope, forbid });
+    // A missing tool scope is audited here, answered by the session as a tool error; a second check of one request is free.
+    if (!r.ok && !r.skip && r.code === 'insufficient_scope') r = await keycard.authenticate(input, { ...need, forbid });
+    if (!r.ok) {
+      if (r.skip) return next();
+      const challenge = r.headers['WWW-Authenticate'];
+      return send(res, metadata && challenge && UNAUTHORIZED.has(r.code) ? { ...r, headers: { ...r.headers, 'WWW-Authenticate': challenge + metadata } } : r);
+    }
+    for (const [name, value] of Object.entries(r.headers)) res.setHeader(name, value);
+    const info = (req.auth = authInfoOf((req.keycard = r.identity), recheck, keycard.clock.now()));
+    held.run({ keycard, header: req.headers.authorization, info }, next);
+  };
+  return Object.assign(gate, { connect: sessions.connect, close: sessions.close });
+}
+
+/**
+ * An `OAuthTokenVerifier` for the SDK's `requireBearerAuth`. Behind `mcpGate` it returns the
+ * gate's AuthInfo for the same request (no second lookup); alone it falls back to
+ * `keycard.verify()` — ⚠️ then there is no rate limit and no audit event: mount the gate.
+ */
+export function mcpVerifier(keycard: Keycard, options: Pick<McpOptions, 'recheckSeconds'> = {}): OAuthTokenVerifier {
+  const recheck = recheckOf(options);
+  return {
+    async verifyAccessToken(token) {
+      const h = held.getStore();
+      if (h?.keycard === keycard && h.header?.split(' ')[1] === token) return h.info;
+      const r = await keycard.verify(token);
+      if (r.ok) return authInfoOf(r.identity, recheck, keycard.clock.now());
+      // The SDK answers by the error's class: load it only here, so importing keycard/mcp needs no SDK.
+      const { InvalidTokenError, ServerError } = await import('@modelcontextprotocol/sdk/server/auth/errors.js');
+      const detail = (JSON.parse(keycard.authenticate.problemFor(new KeycardError(r.code, r.code))!.body) as { detail: string }).detail;
+      throw r.code === 'unavailable' ? new ServerError(detail) : new InvalidTokenError(detail);
+    },
+  };
+}
