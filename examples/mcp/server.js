@@ -3,7 +3,7 @@
 // (keycard/mcp, the official SDK). Revoking a token shuts it out of both at once, and closes its
 // MCP sessions and their open streams.
 //
-//   npm start          # PORT (default 3000), PUBLIC_URL, AUDIT=0; prints demo tokens, curl lines and an MCP client config
+//   npm start          # PORT (default 3003), PUBLIC_URL, AUDIT=0; prints demo tokens, curl lines and an MCP client config
 //
 // `createApp()` builds everything without listening, so tests can start it on port 0.
 import { randomUUID } from 'node:crypto';
@@ -113,7 +113,7 @@ function mcpServer(db, onToolCall) {
  * @param {(name: string, args: unknown, extra: unknown) => void} [options.onToolCall] sees every tool call (tracing, tests)
  * @param {string} [options.publicUrl] the origin clients know the server by (metadata URLs)
  */
-export function createApp({ keycard: overrides = {}, log = (line) => console.log(line), onToolCall, publicUrl = `http://127.0.0.1:${process.env.PORT ?? 3000}` } = {}) {
+export function createApp({ keycard: overrides = {}, log = (line) => console.log(line), onToolCall, publicUrl = `http://127.0.0.1:${process.env.PORT ?? 3003}` } = {}) {
   const db = createData();
   const keycard = createKeycard({
     prefix: 'toado',
@@ -219,7 +219,7 @@ export const clientConfig = (url, token) => ({ mcpServers: { toado: { type: 'htt
 async function main() {
   const { start, issueDemoTokens } = createApp({ log: process.env.AUDIT === '0' ? () => {} : undefined, publicUrl: process.env.PUBLIC_URL });
   const issued = await issueDemoTokens();
-  const { url, stop } = await start({ port: Number(process.env.PORT ?? 3000) });
+  const { url, stop } = await start({ port: Number(process.env.PORT ?? 3003) });
   const out = ['', 'keycard example: one token for the tickets REST API and its MCP server', '', 'Demo tokens (a real app shows a token once, to its owner). Paste into your shell:', ''];
   for (const { env, token, record } of issued) {
     out.push(`export ${env}='${token}'`, `#   ${record.label} · scopes ${record.scopes.join(', ')}${record.restrictions ? ' · project p1 only' : ''}`);

@@ -49,8 +49,8 @@ function send(res: Response, p: Pick<Problem, 'status' | 'headers' | 'body'>): v
  * app on first use, so it works with no error handler of your own; mount it yourself to place it.
  */
 export function keycardErrorHandler(keycard: Keycard): ErrorRequestHandler {
-  return (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const p = keycard.authenticate.problemFor(err);
+  return (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const p = keycard.authenticate.problemFor(err, inputs.get(req));
     if (!p || res.headersSent) return next(err);
     send(res, p);
   };

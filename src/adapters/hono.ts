@@ -2,7 +2,7 @@
  * Hono middleware: a translation of `keycard.authenticate()`. The identity is the typed variable
  * `keycard` (`c.get('keycard')`); denials are responses.
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AuthRequirement, Identity, Keycard } from '../index.ts';
 
@@ -33,10 +33,32 @@ export function honoGuard(keycard: Keycard, requirement?: AuthRequirement | ((c:
     c.set('keycard', r.identity);
     await next();
     // A restriction denial thrown in the handler (identity.assert) keeps its problem body.
-    const p = c.error ? keycard.authenticate.problemFor(c.error) : null;
+    const p = c.error ? keycard.authenticate.problemFor(c.error, c.req.raw) : null;
     if (p) {
       c.error = undefined;
       c.res = new Response(p.body, { status: p.status, headers: { ...r.headers, ...p.headers } });
     }
   });
+}
+
+/**
+ * An `app.onError` handler that answers keycard errors with their problem (and passes others to
+ * `fallback`). Hono's default handler logs every thrown error as a 500 before the guard can
+ * replace the response; mount this to keep `identity.assert` denials quiet.
+ *
+ * @example
+ * ```ts
+ * app.onError(honoErrorHandler(keycard));
+ * ```
+ */
+export function honoErrorHandler(keycard: Keycard, fallback?: ErrorHandler): ErrorHandler {
+  return (error, c) => {
+    const p = keycard.authenticate.problemFor(error, c.req.raw);
+    if (p) {
+      c.error = undefined; // answered (and audited) here: the guard must not answer it again
+      return new Response(p.body, { status: p.status, headers: p.headers });
+    }
+    if (fallback) return fallback(error, c);
+    throw error;
+  };
 }

@@ -37,11 +37,11 @@ function withHeaders(res: Response, headers: Readonly<Record<string, string>>): 
  */
 export function withKeycard<C = unknown>(
   keycard: Keycard,
-  requirement: AuthRequirement | ((request: Request) => AuthRequirement) | undefined,
+  requirement: AuthRequirement | ((request: Request, context: C) => AuthRequirement | Promise<AuthRequirement>) | undefined,
   handler: (request: Request, context: KeycardContext<C>) => Response | Promise<Response>,
 ): (request: Request, context: C) => Promise<Response> {
   return async (request, context) => {
-    const need = typeof requirement === 'function' ? requirement(request) : requirement;
+    const need = typeof requirement === 'function' ? await requirement(request, context) : requirement;
     const r = await keycard.authenticate(request, need);
     if (!r.ok) {
       // A route handler has no "next": a preflight gets an empty success, a foreign token a 401.
@@ -53,7 +53,7 @@ export function withKeycard<C = unknown>(
     try {
       res = await handler(request, { ...(context as object), identity: r.identity } as KeycardContext<C>);
     } catch (error) {
-      const p = keycard.authenticate.problemFor(error);
+      const p = keycard.authenticate.problemFor(error, request);
       if (!p) throw error;
       res = problemResponse(p);
     }

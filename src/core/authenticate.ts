@@ -12,7 +12,7 @@ import { requestIdFrom } from './audit.ts';
 import { bounded } from './bounded.ts';
 import type { Clock } from './clock.ts';
 import { authorizationValues, queryTokens, readCredential, type HeaderInput } from './credentials.ts';
-import { KeycardError, type RequestErrorCode } from './errors.ts';
+import { KeycardError, isKeycardError, type RequestErrorCode } from './errors.ts';
 import { problem, validateRealm, validateTypeBase, type Problem, type ProblemDetail, type ProblemOptions } from './http.ts';
 import type { Identity } from './identity.ts';
 import { chargeFor, classOf, parseRateLimit, rateLimitHeaders, type LimitClass, type LimitDecision, type LimiterStore, type RateLimitConfig } from './limiter.ts';
@@ -72,8 +72,12 @@ export type AuthResult<S extends string = string> =
  * ```
  */
 export type Authenticate<S extends string = string> = ((request: AuthRequest, requirement?: AuthRequirement) => Promise<AuthResult<S>>) & {
-  /** The problem response for a `KeycardError` thrown in a handler (e.g. `identity.assert`), or null for other errors. */
-  problemFor(error: unknown): Problem | null;
+  /**
+   * The problem response for a `KeycardError` thrown in a handler (e.g. `identity.assert`), or
+   * null for other errors. Given the request it was thrown for, the denial is also audited
+   * (`request.denied`), so a restriction enforced inside a handler shows up like a declared one.
+   */
+  problemFor(error: unknown, request?: AuthRequest): Problem | null;
 };
 
 /** What the pipeline needs from the instance. */
@@ -131,6 +135,8 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
   const maxCredentialBytes = options.maxCredentialBytes ?? 1024;
   const ours = `${deps.format.prefix}_`;
   const memo = new WeakMap<object, Promise<FirstPass<S>>>();
+  /** The audit description of each authenticated request, for denials raised later in handlers. */
+  const bases = new WeakMap<object, AuditBase>();
   const limitConfigs = new WeakMap<object, RateLimitConfig>();
   const workspaceLimits = new Map<string, { config: RateLimitConfig | null; at: number }>();
 
@@ -296,6 +302,7 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
       }
       if (first) {
         audited.identity = r.identity;
+        bases.set(request, audited);
         record(audited, null, r.identity.tokenId, null);
       }
       return { ok: true, identity: r.identity, headers: r.headers };
@@ -306,14 +313,19 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     }
   }) as Authenticate<S>;
 
-  authenticate.problemFor = (error: unknown): Problem | null => {
-    if (!(error instanceof KeycardError)) return null;
+  authenticate.problemFor = (error: unknown, request?: AuthRequest): Problem | null => {
+    // A brand check, not instanceof: bundlers (Next's Turbopack) may load two copies of the core.
+    if (!isKeycardError(error)) return null;
+    let p: Problem | null = null;
     if (error.code === 'forbidden_resource') {
       const r = (error as { resource?: { type: string; id: string } }).resource;
-      if (r) return problem({ code: 'forbidden_resource', type: r.type, id: r.id }, dress);
+      if (r) p = problem({ code: 'forbidden_resource', type: r.type, id: r.id }, dress);
+    } else if (CONSTANT_CODES.has(error.code)) {
+      p = problem({ code: error.code } as ProblemDetail, dress);
     }
-    if (CONSTANT_CODES.has(error.code)) return problem({ code: error.code } as ProblemDetail, dress);
-    return null;
+    const base = request && bases.get(request);
+    if (p && base) record(base, p.code, base.identity?.tokenId ?? null, null);
+    return p;
   };
   return authenticate;
 }

@@ -67,7 +67,10 @@ function scrubCause(cause: unknown): unknown {
   return typeof cause === 'string' ? redact(cause) : cause;
 }
 
-/** True when `value` is a KeycardError (also across duplicated copies of the package). */
+const BRAND = Symbol.for('keycard.error');
+Object.defineProperty(KeycardError.prototype, BRAND, { value: true });
+
+/** True when `value` is a KeycardError, also one from another copy of the package (a second bundle). */
 export function isKeycardError(value: unknown): value is KeycardError {
-  return value instanceof KeycardError || (value instanceof Error && value.name === 'KeycardError' && 'code' in value);
+  return value instanceof KeycardError || (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true);
 }

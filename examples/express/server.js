@@ -1,0 +1,123 @@
+// keycard on Express 5: the tickets API of data.js behind scoped, rate-limited bearer tokens.
+// Start it with `npm start` (PORT, default 3000); it prints demo tokens and curl lines to try.
+import express from 'express';
+import { expressGuard, keycardErrorHandler } from 'keycard/express';
+import * as db from './data.js';
+import { issueDemoTokens, keycard, printBanner } from './keycard.js';
+
+const PORT = Number(process.env.PORT ?? 3000);
+const HOST = '127.0.0.1';
+
+const guard = expressGuard(keycard);
+// Bodies are parsed after the guard, so an unauthenticated request never reaches the parser.
+const json = express.json({ limit: '16kb' });
+
+const problem = (res, status, title, detail) =>
+  res.status(status).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title, status, detail }));
+
+const api = express.Router();
+
+// Listings: a restricted token gets only the rows it may read, never a 403 for a foreign row.
+api.get('/companies', guard({ scope: 'read' }), (req, res) => {
+  res.json({ companies: req.keycard.filter(db.companies, db.pathOfCompany) });
+});
+
+api.get('/companies/:company/projects', guard({ scope: 'read' }), (req, res) => {
+  // Naming a company the token may not read is a 403 (checked before the lookup: no existence leak).
+  req.keycard.assert({ company: req.params.company }, 'read');
+  const company = db.companies.find((c) => c.id === req.params.company);
+  if (!company) return problem(res, 404, 'Not Found', `No company ${req.params.company}`);
+  const rows = db.projects.filter((p) => p.companyId === company.id);
+  res.json({ projects: req.keycard.filter(rows, db.pathOfProject) });
+});
+
+api.get('/tickets', guard({ scope: 'read' }), (req, res) => {
+  res.json({ tickets: req.keycard.filter(db.tickets, db.pathOfTicket) });
+});
+
+// A requirement may be a function of the request. In a route's own middleware Express has set
+// req.params, so the resource check can be declared with the scope: keycard refuses the request
+// (403 forbidden_resource, audited as a denial) before the handler runs.
+const projectResource = (access) => (req) => ({
+  scope: access === 'write' ? 'tickets:write' : 'read',
+  resource: { path: { company: req.params.company, project: req.params.project }, access },
+});
+
+api.get('/companies/:company/projects/:project/tickets', guard(projectResource('read')), (req, res) => {
+  const project = db.findProject(req.params.company, req.params.project);
+  if (!project) return problem(res, 404, 'Not Found', `No project ${req.params.project} in company ${req.params.company}`);
+  res.json({ tickets: db.tickets.filter((t) => t.projectId === project.id) });
+});
+
+api.post('/companies/:company/projects/:project/tickets', guard(projectResource('write')), json, (req, res) => {
+  const project = db.findProject(req.params.company, req.params.project);
+  if (!project) return problem(res, 404, 'Not Found', `No project ${req.params.project} in company ${req.params.company}`);
+  const title = db.text(req.body, 'title', 200);
+  if (title.error) return problem(res, 400, 'Bad Request', title.error);
+  res.status(201).json({ ticket: db.createTicket(project, title.value, req.keycard) });
+});
+
+api.get('/tickets/:ticket', guard({ scope: 'read' }), (req, res) => {
+  const ticket = db.findTicket(req.params.ticket);
+  if (!ticket) return problem(res, 404, 'Not Found', `No ticket ${req.params.ticket}`);
+  req.keycard.assert(db.pathOfTicket(ticket), 'read');
+  res.json({ ticket, comments: db.commentsOf(ticket.id) });
+});
+
+// Routes that name a ticket learn its company and project only from the row, so they check the
+// restriction in the handler: assert() throws a KeycardError that keycard answers with a 403.
+api.post('/tickets/:ticket/comments', guard({ scope: 'comments' }), json, (req, res) => {
+  const ticket = db.findTicket(req.params.ticket);
+  if (!ticket) return problem(res, 404, 'Not Found', `No ticket ${req.params.ticket}`);
+  req.keycard.assert(db.pathOfTicket(ticket), 'write');
+  const body = db.text(req.body, 'body', 5000);
+  if (body.error) return problem(res, 400, 'Bad Request', body.error);
+  res.status(201).json({ comment: db.addComment(ticket, body.value, req.keycard) });
+});
+
+api.post('/tickets/:ticket/assign', guard({ scope: 'tickets:assign' }), json, (req, res) => {
+  const ticket = db.findTicket(req.params.ticket);
+  if (!ticket) return problem(res, 404, 'Not Found', `No ticket ${req.params.ticket}`);
+  req.keycard.assert(db.pathOfTicket(ticket), 'write');
+  const assignee = req.body?.assignee;
+  if (assignee !== null && !db.users.has(assignee)) return problem(res, 400, 'Bad Request', 'assignee must be a user id (u_jason, u_maria, u_priya) or null');
+  res.json({ ticket: db.assign(ticket, assignee, req.keycard) });
+});
+
+const app = express();
+app.disable('x-powered-by');
+app.use('/api/v1', api);
+app.use((req, res) => problem(res, 404, 'Not Found', `No route ${req.method} ${req.path}`));
+// keycard's denials raised in handlers (assert) first, then the app's own errors.
+app.use(keycardErrorHandler(keycard));
+app.use((err, req, res, _next) => {
+  if (err?.type === 'entity.parse.failed') return problem(res, 400, 'Bad Request', 'The body is not valid JSON');
+  if (err?.status === 413) return problem(res, 413, 'Content Too Large', 'The body is larger than 16 kB');
+  console.error(err);
+  problem(res, 500, 'Internal Server Error', 'Something went wrong');
+});
+
+const issued = await issueDemoTokens();
+const server = app.listen(PORT, HOST, (error) => {
+  if (error) {
+    console.error(`Cannot listen on ${HOST}:${PORT}: ${error.message}`);
+    process.exit(1);
+  }
+  printBanner({ framework: 'Express', base: `http://${HOST}:${PORT}`, issued });
+});
+
+let stopping = false;
+async function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: closing the server`);
+  // Stop accepting, let requests in flight finish (5 s at most), then flush keycard's audit
+  // events and lastUsedAt writes.
+  const closed = new Promise((resolve) => server.close(resolve));
+  setTimeout(() => server.closeAllConnections(), 5000).unref();
+  await closed;
+  await keycard.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
