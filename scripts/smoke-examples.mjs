@@ -282,6 +282,62 @@ async function contentChecks(base, t) {
   return apiCalls - before;
 }
 
+
+/**
+ * SPEC §8 through the real server: the rows a demo server can produce, with their exact bytes.
+ * The same probes run against every example and must give identical answers (compared at the end).
+ */
+const GOLDEN = {
+  missing_token: '{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Missing bearer token","code":"missing_token"}',
+  invalid_request: '{"type":"about:blank","title":"Bad Request","status":400,"detail":"Malformed Authorization header","code":"invalid_request"}',
+  invalid_token: '{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Invalid token","code":"invalid_token"}',
+  insufficient_scope: '{"type":"about:blank","title":"Forbidden","status":403,"detail":"Token missing scope: tickets:write","code":"insufficient_scope"}',
+  forbidden_resource: '{"type":"about:blank","title":"Forbidden","status":403,"detail":"Token not allowed for project p2","code":"forbidden_resource"}',
+};
+
+function rawHttp(port, method, path, lines) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, HOST);
+    const chunks = [];
+    socket.setTimeout(10_000, () => socket.destroy(new Error('raw request timed out')));
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      const head = text.slice(0, split).split('\r\n');
+      const headers = new Map(head.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      resolve({ status: Number(head[0].split(' ')[1]), headers, body: text.slice(split + 4) });
+    });
+    socket.write([`${method} ${path} HTTP/1.0`, `Host: ${HOST}`, ...lines, '', ''].join('\r\n'));
+  });
+}
+
+async function contractProbe(port, t, name) {
+  const companies = '/api/v1/companies';
+  const probes = [
+    ['missing_token', 'GET', companies, []],
+    ['missing_token', 'GET', companies, ['Authorization: Basic dXNlcjpwYXNz']],
+    // Node's HTTP parser keeps only the first of repeated Authorization lines in req.headers, which
+    // is all `next start` hands to route handlers (docs/next.md); Express and Hono read rawHeaders.
+    ...(name === 'next' ? [] : [['invalid_request', 'GET', companies, [`Authorization: Bearer ${t.TRIAGE}`, `Authorization: Bearer ${t.TRIAGE}`]]]),
+    ['invalid_request', 'GET', companies, [`Authorization: Bearer ${t.TRIAGE}, ${t.TRIAGE}`]],
+    ['invalid_token', 'GET', companies, ['Authorization: Bearer toado_sk_1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']],
+    ['insufficient_scope', 'POST', '/api/v1/companies/c1/projects/p1/tickets', [`Authorization: Bearer ${t.DASHBOARD}`, 'Content-Type: application/json', 'Content-Length: 2']],
+    ['forbidden_resource', 'GET', '/api/v1/companies/c1/projects/p2/tickets', [`Authorization: Bearer ${t.ACME_WEBSITE}`]],
+  ];
+  const answers = [];
+  for (const [code, method, path, lines] of probes) {
+    const r = await rawHttp(port, method, path, method === 'POST' ? [...lines] : lines);
+    const what = `${code} (${method} ${path}, ${lines.length} header lines)`;
+    check(r.body === GOLDEN[code], `${what}: body ${r.body}`);
+    check(r.headers.get('content-type') === 'application/problem+json', `${what}: content-type ${r.headers.get('content-type')}`);
+    check(r.headers.get('cache-control') === 'no-store', `${what}: cache-control ${r.headers.get('cache-control')}`);
+    answers.push(`${r.status} ${r.headers.get('www-authenticate') ?? '-'} ${r.body}`);
+  }
+  return answers;
+}
+
 /** Next: one token, one budget across three route handlers (the keycard on globalThis). */
 async function sharedLimiterCheck(base, token) {
   const seen = [];
@@ -373,6 +429,7 @@ async function smoke(name) {
     const firstDiff = documented.findIndex((l, i) => l !== printed[i]);
     check(firstDiff < 0 && printed.length === documented.length, `the curl lines the server prints differ from the README's (line ${firstDiff + 1}):\n  README:  ${documented[firstDiff]}\n  printed: ${printed[firstDiff]}`);
     const requests = await runCurlLines(readme, tokens, base);
+    const contract = await contractProbe(port, tokens, name);
     const extra = await contentChecks(base, tokens);
     let limiter = null;
     if (name === 'next') limiter = await sharedLimiterCheck(base, tokens.CI_TIGHT);
@@ -387,7 +444,7 @@ async function smoke(name) {
     check(await portClosed(port), `port ${port} still accepts connections after exit`);
     times.shutdown = Date.now() - t0;
     stop(proc);
-    return { name, ok: true, times, requests, extra, limiter };
+    return { name, ok: true, times, requests, extra, limiter, contract };
   } catch (error) {
     if (proc) {
       stop(proc);
@@ -421,6 +478,20 @@ for (const name of names) {
     console.error(`[${name}] FAILED: ${result.error.message}`);
   }
 }
+
+// Every adapter answers the SPEC §8 probes with the same bytes.
+const probed = results.filter((r) => r.ok && r.contract);
+// Next has no doubled-field probe (index 2 of the others): compare the rest.
+const comparable = (r, other) => (r.contract.length > other.contract.length ? r.contract.filter((_, i) => i !== 2) : r.contract);
+for (const r of probed.slice(1)) {
+  const same = JSON.stringify(comparable(r, probed[0])) === JSON.stringify(comparable(probed[0], r));
+  if (!same) {
+    r.ok = false;
+    r.error = new Error(`SPEC §8 answers of ${r.name} differ from ${probed[0].name}:\n  ${r.contract.join('\n  ')}\nvs\n  ${probed[0].contract.join('\n  ')}`);
+    console.error(`[${r.name}] FAILED: ${r.error.message}`);
+  }
+}
+if (probed.length > 1) console.log(`SPEC §8: ${probed[0].contract.length} probes answered with identical bytes by ${probed.map((r) => r.name).join(', ')}`);
 
 console.log('\nsummary');
 for (const r of results) {
