@@ -7,6 +7,8 @@ export const entries = {
   hono: 'src/adapters/hono.ts',
   next: 'src/adapters/next.ts',
   mcp: 'src/adapters/mcp.ts',
+  redis: 'src/stores/redis.ts',
+  postgres: 'src/stores/postgres.ts',
   testing: 'src/testing/index.ts',
 };
 

@@ -287,11 +287,11 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     const hash = hasher.hash(secret);
     const hit = cache.get(hash);
     if (hit && clock.monotonic() - hit.loadedAt < cacheTrustMs()) return hit;
-    if (cache.isKnownUnknown(hash)) return null;
+    if (cache.isKnownUnknown(hash, clock.monotonic())) return null;
     const epoch = cache.epoch;
     let found = await call('Token store lookup', () => store.findByHash(hash));
     let usedHash = hash;
-    if (found === null) {
+    if (found === null && hasher.retiringVersions.length > 0) {
       for (const v of hasher.retiringVersions) {
         const older = hasher.hash(secret, v);
         found = await call('Token store lookup', () => store.findByHash(older));
@@ -300,10 +300,13 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
           break;
         }
       }
+      // Another request may have re-hashed it under the current pepper between our two reads:
+      // ask once more before calling it unknown, or the negative cache would hide a real token.
+      if (found === null) found = await call('Token store lookup', () => store.findByHash(hash));
     }
     // A store that matched loosely (collation, prefix) must not let a different hash through.
     if (found === null || !constantTimeEqual(found.hash, usedHash)) {
-      cache.rememberUnknown(hash, epoch);
+      cache.rememberUnknown(hash, epoch, clock.monotonic());
       return null;
     }
     if (usedHash !== hash) {
@@ -313,6 +316,10 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     const restrictions = found.restrictions && hierarchy ? parseRestrictions(hierarchy, found.restrictions) : found.restrictions;
     const entry: CacheEntry = { token: found, closure: catalogue.closure(found.scopes), restrictions, loadedAt: clock.monotonic() };
     if (usedHash === hash) cache.insert(hash, entry, epoch);
+    // A read that lagged behind a change this process already holds (a replica, a slow socket)
+    // never wins over it: the newer or revoked entry is the answer.
+    const held = cache.get(hash);
+    if (held && held !== entry && (held.token.version > found.version || (held.token.revokedAt !== null && found.revokedAt === null))) return held;
     return entry;
   }
 

@@ -15,6 +15,8 @@ const SUBPATHS: Record<string, string> = {
   'keycard/hono': 'src/adapters/hono.ts',
   'keycard/next': 'src/adapters/next.ts',
   'keycard/mcp': 'src/adapters/mcp.ts',
+  'keycard/redis': 'src/stores/redis.ts',
+  'keycard/postgres': 'src/stores/postgres.ts',
 };
 
 export interface Snippet {

@@ -17,12 +17,15 @@ export function bounded<T>(call: () => Awaitable<T>, ms: number, what: string): 
   } catch (e) {
     throw unavailable(what, e);
   }
-  if (!(value instanceof Promise)) return value;
+  // Any thenable, not only native promises: a query builder or a driver's own promise type
+  // must not slip past the deadline.
+  if (typeof (value as { then?: unknown } | null)?.then !== 'function') return value as T;
+  const pending = Promise.resolve(value);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new KeycardError('unavailable', `${what} timed out after ${ms} ms`)), ms);
   });
-  return Promise.race([value, deadline]).then(
+  return Promise.race([pending, deadline]).then(
     (v) => {
       clearTimeout(timer);
       return v;
@@ -35,6 +38,7 @@ export function bounded<T>(call: () => Awaitable<T>, ms: number, what: string): 
 }
 
 function unavailable(what: string, cause: unknown): KeycardError {
-  if (cause instanceof KeycardError && cause.code === 'unavailable') return cause;
+  // A KeycardError is already an answer (a bad cursor is invalid_argument, a duplicate a conflict).
+  if (cause instanceof KeycardError) return cause;
   return new KeycardError('unavailable', `${what} failed`, { cause });
 }

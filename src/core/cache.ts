@@ -26,9 +26,15 @@ export interface CacheEntry {
   identity?: unknown;
 }
 
+/**
+ * How long "unknown" is believed. A forged token stays unknown forever; the bound only limits
+ * the damage of a wrong negative answer (a store replica that lagged behind an issue).
+ */
+export const NEGATIVE_TTL_MS = 60_000;
+
 export class TokenCache {
   readonly #positive: Lru<string, CacheEntry> | null;
-  readonly #negative: Lru<string, true> | null;
+  readonly #negative: Lru<string, number> | null;
   #epoch = 0;
 
   constructor(max: number, negativeMax: number) {
@@ -45,12 +51,14 @@ export class TokenCache {
     return this.#positive?.get(hash);
   }
 
-  isKnownUnknown(hash: string): boolean {
-    return this.#negative?.get(hash) === true;
+  /** True when `hash` was looked up and not found less than NEGATIVE_TTL_MS ago. */
+  isKnownUnknown(hash: string, now: number): boolean {
+    const at = this.#negative?.get(hash);
+    return at !== undefined && now - at < NEGATIVE_TTL_MS;
   }
 
-  rememberUnknown(hash: string, epochAtStart: number): void {
-    if (epochAtStart === this.#epoch) this.#negative?.set(hash, true);
+  rememberUnknown(hash: string, epochAtStart: number, now: number): void {
+    if (epochAtStart === this.#epoch) this.#negative?.set(hash, now);
   }
 
   /** Inserts what a lookup read, unless something was invalidated since the lookup began. */

@@ -11,7 +11,8 @@ describe('KeycardError', () => {
     expect(e).toBeInstanceOf(Error);
     expect(e.name).toBe('KeycardError');
     expect(e.code).toBe('unavailable');
-    expect(e.cause).toBe(cause);
+    expect(e.cause).toBeInstanceOf(Error);
+    expect((e.cause as Error).message).toBe(cause.message); // a sanitised copy of the cause is kept
     expect(isKeycardError(e)).toBe(true);
     expect(isKeycardError(new Error('x'))).toBe(false);
     expect(String(e)).toBe('KeycardError: Token store unreachable');
@@ -39,5 +40,19 @@ describe('redact', () => {
 
   it('leaves ordinary text alone', () => {
     expect(redact('Token missing scope: tickets:write')).toBe('Token missing scope: tickets:write');
+  });
+});
+
+describe('causes', () => {
+  it('are sanitised along the whole chain and in their own fields', () => {
+    const token = generate({ prefix: 'acme' });
+    const digest = sha256Hex(token);
+    const inner = Object.assign(new Error(`ERR wrong ${digest}`), { command: { args: [digest, token] } });
+    const outer = Object.assign(new Error('driver failed', { cause: inner }), { detail: `Key (hash)=(${digest}) exists` });
+    const e = new KeycardError('unavailable', 'Token store lookup failed', { cause: outer });
+    const seen = JSON.stringify(e.cause, Object.getOwnPropertyNames(e.cause as object)) + String((e.cause as Error).cause) + JSON.stringify((e.cause as { cause: unknown }).cause, ['message', 'command', 'args']);
+    expect(seen).not.toContain(digest);
+    expect(seen).not.toContain(token);
+    expect(((e.cause as Error).cause as Error).message).toBe('ERR wrong [redacted]');
   });
 });

@@ -57,14 +57,29 @@ export class KeycardError extends Error {
   }
 }
 
-/** A cause is kept for debugging, but an Error's message and stack can carry what it was given. */
-function scrubCause(cause: unknown): unknown {
-  if (cause instanceof Error) {
-    cause.message = redact(cause.message);
-    if (typeof cause.stack === 'string') cause.stack = redact(cause.stack);
-    return cause;
-  }
-  return typeof cause === 'string' ? redact(cause) : cause;
+/**
+ * A cause is kept for debugging, but an error's message, stack, own string fields (a driver's
+ * `detail`, `command.args`) and its own causes can carry what they were given: keycard keeps a
+ * sanitised copy of the whole chain, never the original object.
+ */
+function scrubCause(cause: unknown, depth = 0): unknown {
+  if (typeof cause === 'string') return redact(cause);
+  if (depth > 4 || typeof cause !== 'object' || cause === null) return cause;
+  if (!(cause instanceof Error)) return scrubValue(cause, depth);
+  const copy = new Error(redact(cause.message));
+  copy.name = cause.name;
+  copy.stack = typeof cause.stack === 'string' ? redact(cause.stack) : undefined;
+  for (const [k, v] of Object.entries(cause)) (copy as unknown as Record<string, unknown>)[k] = scrubValue(v, depth + 1);
+  if (cause.cause !== undefined) copy.cause = scrubCause(cause.cause, depth + 1);
+  return copy;
+}
+
+function scrubValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (value instanceof Error) return scrubCause(value, depth);
+  if (depth > 4 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValue(v, depth + 1)]));
 }
 
 const BRAND = Symbol.for('keycard.error');

@@ -1,0 +1,277 @@
+/**
+ * keycard/postgres: the `TokenStore` port over Postgres — node-postgres (`pg`) for a shared
+ * database, PGlite for an embedded one — through a small query port we own.
+ *
+ * Every method is one SQL statement (a failed `update` or an already-revoked `revoke` adds one
+ * read to answer), so each is atomic by itself and nothing is read, changed in JavaScript and
+ * written back. A write resolves after its statement committed: an issued token or a revocation
+ * the caller saw succeed survives a crash or a restart of the server. Changes are numbered by one
+ * counter and delivered to subscribers through LISTEN/NOTIFY or polling (`postgres-feed.ts`).
+ */
+import { z } from 'zod';
+import { KeycardError } from '../core/errors.ts';
+import type { ListQuery, RevokeAllFilter, StoreChange, StoredToken, TokenPatch, TokenStore, UpdateResult } from '../core/store.ts';
+import { ChangeFeed } from './postgres-feed.ts';
+import type { SqlPort } from './postgres-port.ts';
+import { decodeCursor, encodeCursor, rowToToken, toChange } from './postgres-rows.ts';
+import {
+  SCHEMA_SQL,
+  announceOwnerStatement,
+  createStatement,
+  existsStatement,
+  findByHashStatement,
+  getStatement,
+  listStatement,
+  rehashStatement,
+  revokeAllStatement,
+  revokeStatement,
+  splitStatements,
+  touchStatement,
+  updateStatement,
+  type Statement,
+} from './postgres-sql.ts';
+
+export { fromPg, fromPglite } from './postgres-port.ts';
+export type {
+  FromPgOptions,
+  PgClientLike,
+  PgNotification,
+  PgPoolClientLike,
+  PgPoolLike,
+  PgQueryable,
+  PgStandaloneClientLike,
+  PgliteLike,
+  SqlPort,
+  SqlValue,
+} from './postgres-port.ts';
+export { SCHEMA_SQL } from './postgres-sql.ts';
+
+/** Options of {@link postgresTokenStore}. */
+export interface PostgresTokenStoreOptions {
+  /**
+   * How changes reach subscribers. `listen`: LISTEN/NOTIFY, each change at once, plus the poll
+   * below as heartbeat and safety net. `poll`: the poll alone, so a change arrives within
+   * `pollIntervalMs`; use it where LISTEN cannot work, e.g. behind a pooler in transaction mode
+   * (PgBouncer, Supavisor), where a LISTEN session is not kept. Writes always NOTIFY, so processes
+   * of both kinds can share one database.
+   * @default 'listen' when the port has `listen`, else 'poll'
+   */
+  notifications?: 'listen' | 'poll';
+  /**
+   * Interval of the poll that reads the change counter, delivers what a notification did not
+   * bring, and sends subscribers a heartbeat. keycard trusts a shared store's cache only while
+   * heartbeats arrive within `revocationBoundMs` (default 1000), so at most 250.
+   * @default 200
+   */
+  pollIntervalMs?: number;
+  /**
+   * NOTIFY channel. Every process sharing the tables must use the same one.
+   * @default 'keycard_changes'
+   */
+  channel?: string;
+  /**
+   * How long rows of `keycard_changes` are kept (any subscribed process prunes, about once a
+   * minute). A process disconnected for longer cannot replay what it missed; it sees the jump in
+   * the sequence and drops its cache, which is safe but costs a store read per cached token.
+   * @default 600000 (10 minutes)
+   */
+  changeRetentionMs?: number;
+  /**
+   * Whether other processes share the database. keycard trusts the cache of a shared store only
+   * while heartbeats arrive, and warns when a shared store is paired with an in-memory limiter.
+   * @default the port's `shared` (true for `fromPg`, false for `fromPglite`), else true
+   */
+  shared?: boolean;
+  /**
+   * Receives background failures: a poll or a LISTEN connection that failed (once per outage, not
+   * every beat), pruning errors. Requests are not affected by these; they fail closed on their own.
+   * @default console.warn
+   */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * The Postgres token store: the `TokenStore` port, every method answering a promise, and
+ * `close()`, which stops the change feed (your pool or PGlite instance stays open: it is yours).
+ */
+export interface PostgresTokenStore extends TokenStore {
+  readonly shared: boolean;
+  create(token: StoredToken): Promise<void>;
+  findByHash(hash: string): Promise<StoredToken | null>;
+  get(id: string): Promise<StoredToken | null>;
+  list(query: ListQuery): Promise<{ readonly tokens: readonly StoredToken[]; readonly nextCursor: string | null }>;
+  update(id: string, patch: TokenPatch, expectedVersion: number): Promise<UpdateResult>;
+  revoke(id: string, at: number, reason: string | null): Promise<StoredToken | null>;
+  revokeAll(filter: RevokeAllFilter, at: number, reason: string | null): Promise<{ readonly count: number }>;
+  touch(id: string, at: number): Promise<void>;
+  rehash(id: string, fromHash: string, toHash: string, pepperVersion: number): Promise<void>;
+  announceOwner(principalId: string): Promise<void>;
+  subscribe(listener: (change: StoreChange) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
+const optionsSchema = z.strictObject({
+  notifications: z.enum(['listen', 'poll']).optional(),
+  pollIntervalMs: z.number().int().min(10).max(250).optional(),
+  channel: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must match [a-z_][a-z0-9_]{0,62}').optional(),
+  changeRetentionMs: z.number().int().min(60_000).max(30 * 86_400_000).optional(),
+  shared: z.boolean().optional(),
+  onError: fn.optional(),
+});
+
+function validate(port: SqlPort, options: PostgresTokenStoreOptions): void {
+  if (typeof port !== 'object' || port === null || typeof port.query !== 'function') {
+    throw new KeycardError('invalid_config', 'postgresTokenStore: port must be a SqlPort (fromPg(pool), fromPglite(db), or your own)');
+  }
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map(String).join('.') || 'options';
+    throw new KeycardError('invalid_config', `postgresTokenStore: ${field} ${issue.message}`);
+  }
+  if (options.notifications === 'listen' && typeof port.listen !== 'function') {
+    throw new KeycardError('invalid_config', "postgresTokenStore: notifications 'listen' needs a port with listen(); use 'poll'");
+  }
+}
+
+/**
+ * Creates the schema if it is missing: tables, indexes, the change counter. Idempotent, one
+ * transaction (when the port has `exec`), and safe to run from several processes at once (an
+ * advisory lock serializes them). Run it at start-up or from your migration tool; the same SQL is
+ * shipped as `keycard/src/stores/postgres.sql` for tools that take files.
+ *
+ * @example At start-up
+ * ```ts
+ * await migrate(fromPg(pool));
+ * ```
+ */
+export async function migrate(port: SqlPort): Promise<void> {
+  if (port.exec) {
+    await port.exec(SCHEMA_SQL);
+    return;
+  }
+  for (const statement of splitStatements(SCHEMA_SQL)) await port.query(statement, []);
+}
+
+/**
+ * Creates a token store over a Postgres database whose schema `migrate` created.
+ *
+ * @example Several processes, one database
+ * ```ts
+ * import pg from 'pg';
+ * import { createKeycard } from 'keycard';
+ * import { fromPg, migrate, postgresTokenStore } from 'keycard/postgres';
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, query_timeout: 2_000 });
+ * pool.on('error', (e) => console.warn('pg pool:', e.message));
+ * await migrate(fromPg(pool));
+ * const store = postgresTokenStore(fromPg(pool));
+ * const keycard = createKeycard({ prefix: 'acme', scopes, store, limiter }); // limiter: a shared one, e.g. keycard/redis
+ * // on shutdown: await keycard.close(); await store.close(); await pool.end();
+ * ```
+ */
+export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOptions = {}): PostgresTokenStore {
+  validate(port, options);
+  const channel = options.channel ?? 'keycard_changes';
+  const onError = options.onError ?? ((e: unknown) => console.warn('keycard postgres store:', e instanceof Error ? e.message : e));
+  const feed = new ChangeFeed(port, {
+    mode: options.notifications ?? (typeof port.listen === 'function' ? 'listen' : 'poll'),
+    channel,
+    pollIntervalMs: options.pollIntervalMs ?? 200,
+    retentionMs: options.changeRetentionMs ?? 600_000,
+    onError,
+  });
+
+  const run = async ({ text, params }: Statement) => (await port.query(text, params)).rows;
+  /** The change a write statement recorded, handed to this process's subscribers before the write resolves. */
+  const announced = async (row: Readonly<Record<string, unknown>> | undefined): Promise<void> => {
+    const change = row ? toChange(Number(row['changeSeq']), row['change']) : null;
+    if (change) await feed.committed(change);
+  };
+
+  return {
+    shared: options.shared ?? port.shared ?? true,
+
+    async create(token) {
+      const rows = await run(createStatement(token));
+      // The driver's unique-violation detail would name the hash: answer without it.
+      if (rows.length === 0) throw new KeycardError('conflict', `Token id ${token.id} or its hash already exists`);
+    },
+
+    async findByHash(hash) {
+      const [row] = await run(findByHashStatement(hash));
+      return row ? rowToToken(row) : null;
+    },
+
+    async get(id) {
+      const [row] = await run(getStatement(id));
+      return row ? rowToToken(row) : null;
+    },
+
+    async list(query: ListQuery) {
+      const after = query.cursor ? decodeCursor(query.cursor) : null;
+      const rows = await run(listStatement(query, after));
+      const tokens = rows.slice(0, query.limit).map(rowToToken);
+      // The extra row exists iff another match follows: the page holding the last match says so.
+      const more = rows.length > query.limit && tokens.length > 0;
+      return { tokens, nextCursor: more ? encodeCursor(tokens.at(-1)!) : null };
+    },
+
+    async update(id, patch: TokenPatch, expectedVersion): Promise<UpdateResult> {
+      const [row] = await run(updateStatement(id, patch, expectedVersion, channel));
+      if (row) {
+        await announced(row);
+        return { ok: true, token: rowToToken(row) };
+      }
+      const [exists] = await run(existsStatement(id));
+      return { ok: false, reason: exists ? 'conflict' : 'not_found' };
+    },
+
+    async revoke(id, at, reason) {
+      const [row] = await run(revokeStatement(id, at, reason, channel));
+      if (row) {
+        await announced(row);
+        return rowToToken(row);
+      }
+      // Unknown, or revoked already (perhaps a moment ago by a concurrent call, whose commit this
+      // new statement sees): answer the record as it stands, first revocation intact.
+      const [current] = await run(getStatement(id));
+      return current ? rowToToken(current) : null;
+    },
+
+    async revokeAll(filter: RevokeAllFilter, at, reason) {
+      const [row] = await run(revokeAllStatement(filter, at, reason, channel));
+      if (!row) throw new KeycardError('unavailable', 'keycard_state has no row: run migrate() first');
+      await announced(row);
+      return { count: Number(row['count']) };
+    },
+
+    async touch(id, at) {
+      await run(touchStatement(id, at));
+    },
+
+    async rehash(id, fromHash, toHash, pepperVersion) {
+      try {
+        await run(rehashStatement(id, fromHash, toHash, pepperVersion));
+      } catch (error) {
+        // Another token took toHash between the check and the write: refused, as a no-op.
+        if ((error as { code?: unknown } | null)?.code !== '23505') throw error;
+      }
+    },
+
+    async announceOwner(principalId) {
+      const [row] = await run(announceOwnerStatement(principalId, channel));
+      if (!row) throw new KeycardError('unavailable', 'keycard_state has no row: run migrate() first');
+      await announced(row);
+    },
+
+    subscribe(listener: (change: StoreChange) => void) {
+      return feed.subscribe(listener);
+    },
+
+    async close() {
+      await feed.stop();
+    },
+  };
+}
