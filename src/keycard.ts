@@ -7,7 +7,7 @@ import { bounded } from './core/bounded.ts';
 import { TokenCache, type CacheEntry } from './core/cache.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { KeycardError } from './core/errors.ts';
-import { redact } from './core/redact.ts';
+import { redactTokens } from './core/redact.ts';
 import { Emitter, type KeycardEventName, type KeycardEvents } from './core/events.ts';
 import { constantTimeEqual, createHasher } from './core/hash.ts';
 import { Identity } from './core/identity.ts';
@@ -20,7 +20,7 @@ import type { JsonValue, RateLimitSetting, RevokeAllFilter, StoreChange, StoredT
 import { generate, parse, randomBase62, tokenStart, type TokenFormat } from './core/token.ts';
 import { memoryTokenStore } from './stores/memory.ts';
 import { memoryLimiter } from './stores/memory-limiter.ts';
-import { createAuthenticator, type Authenticate } from './core/authenticate.ts';
+import { createAuthenticator, type Authenticate, type KnownToken } from './core/authenticate.ts';
 
 /**
  * Who performs a management call. `issue`, `update` and `rotate` refuse to grant what the actor
@@ -129,9 +129,9 @@ const actorOf = (actor: Actor | undefined): AuditActor => {
 
 /** Free text an integrator passes (labels, reasons, metadata) is stored redacted: a pasted token must not persist. */
 const clean = <T>(value: T): T => {
-  if (typeof value === 'string') return redact(value) as T;
+  if (typeof value === 'string') return redactTokens(value) as T;
   if (Array.isArray(value)) return value.map(clean) as T;
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), clean(v)])) as T;
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactTokens(k), clean(v)])) as T;
   return value;
 };
 
@@ -324,7 +324,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   }
 
   /** Verification of a well-formed secret: the shared core of `verify` and `authenticate`. */
-  async function verifySecret(secret: string, workspaceId: string | null | undefined): Promise<VerifyResult<S> & { entry?: CacheEntry }> {
+  async function verifySecret(secret: string, workspaceId: string | null | undefined): Promise<VerifyResult<S> & { entry?: CacheEntry; known?: KnownToken }> {
     if (parse(secret, format) === undefined) return { ok: false, code: 'invalid_token' };
     let entry: CacheEntry | null;
     try {
@@ -335,10 +335,11 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     }
     if (entry === null) return { ok: false, code: 'invalid_token' };
     const t = entry.token;
-    if (t.revokedAt !== null) return { ok: false, code: 'token_revoked' };
+    const known: KnownToken = { tokenId: t.id, label: t.label, ownerId: t.ownerId, workspaceId: t.workspaceId };
+    if (t.revokedAt !== null) return { ok: false, code: 'token_revoked', known };
     if (t.expiresAt !== null && clock.now() >= t.expiresAt) {
       if (once(expiredEmitted, t.id)) emitter.emit('token.expired', { record: toRecord(t) });
-      return { ok: false, code: 'token_expired' };
+      return { ok: false, code: 'token_expired', known };
     }
     let scopes = entry.closure as ReadonlySet<S>;
     if (owners) {
@@ -350,11 +351,11 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         standing = await owners.status(principal, ws, t.kind);
       } catch (e) {
         onError(e);
-        return { ok: false, code: 'unavailable' };
+        return { ok: false, code: 'unavailable', known };
       }
       if (standing.status !== 'active') {
         emitter.emit('owner.gone', { principalId: principal, workspaceId: ws, status: standing.status });
-        return { ok: false, code: 'token_revoked' };
+        return { ok: false, code: 'token_revoked', known };
       }
       if (standing.scopes) scopes = boundByOwner(scopes, catalogue.closure(standing.scopes));
     }
@@ -370,8 +371,27 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   // ── management ──
   const announce = async (event: Parameters<AuditTrail['token']>[0]) => audit.token(event);
 
-  function assertActorMayGrant(actor: Actor | undefined, scopes: readonly string[], restrictions: StoredToken['restrictions']) {
+  /** What a grant gives besides scopes: who it acts for and for how long. */
+  interface GrantShape {
+    readonly ownerId: string;
+    readonly kind: 'personal' | 'workspace';
+    readonly workspaceId: string | null;
+    readonly expiresAt: number | null;
+  }
+
+  function assertActorMayGrant(actor: Actor | undefined, scopes: readonly string[], restrictions: StoredToken['restrictions'], shape?: GrantShape) {
     if (!actor || actor.kind === 'system') return;
+    if (actor.kind === 'token' && shape) {
+      // A token never mints a token wider than itself: not for another owner, workspace or kind,
+      // and not outliving it.
+      const me = actor.identity;
+      if (shape.ownerId !== me.ownerId || shape.kind !== me.kind || shape.workspaceId !== me.workspaceId) {
+        throw new KeycardError('scope_escalation', 'A token may only mint tokens for its own owner, kind and workspace');
+      }
+      if (me.expiresAt !== null && (shape.expiresAt === null || shape.expiresAt > me.expiresAt)) {
+        throw new KeycardError('scope_escalation', 'A token may not mint a token that outlives it');
+      }
+    }
     const bound = actor.kind === 'user' ? actor.scopes : [...actor.identity.scopes];
     if (!catalogue.isWithin(scopes, bound)) {
       const outside = [...catalogue.closure(scopes)].filter((s) => !catalogue.closure(bound).has(s));
@@ -438,7 +458,6 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       const scopes = catalogue.parseGrant(input.scopes ?? catalogue.defaults);
       if (scopes.length === 0) throw new KeycardError('invalid_argument', 'scopes must name at least one scope (or declare defaults)');
       const restrictions = parseRestrictionsArg(input.restrictions);
-      assertActorMayGrant(input.actor, scopes, restrictions);
       const now = clock.now();
       if (input.expiresAt != null && input.expiresIn !== undefined) throw new KeycardError('invalid_argument', 'give expiresIn or expiresAt, not both');
       let expiresAt: number | null;
@@ -451,7 +470,11 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         if (typeof preset === 'string' && !['never', '30d', '90d', '365d'].includes(preset)) throw new KeycardError('invalid_argument', "expiresIn must be 'never', '30d', '90d', '365d' or milliseconds");
         const span = presetMs(preset);
         expiresAt = span === null ? null : now + span;
+        // A token minting without naming an expiry gets at most its own lifetime.
+        const parent = input.actor?.kind === 'token' ? input.actor.identity.expiresAt : null;
+        if (input.expiresIn === undefined && parent !== null && (expiresAt === null || expiresAt > parent)) expiresAt = parent;
       }
+      assertActorMayGrant(input.actor, scopes, restrictions, { ownerId, kind, workspaceId, expiresAt });
       const issued = await create({
         label,
         ownerId,
@@ -495,7 +518,10 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         filter && 'ownerId' in filter ? { ownerId: str(filter.ownerId, 'ownerId') } : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
       const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
       const { count } = await call('Token store revokeAll', () => store.revokeAll(f, clock.now(), reason));
-      onChange({ type: 'revokeAll', seq: -1, filter: f, revokedBefore: clock.now() });
+      // Immediate here; other processes hear it from the store. The event fires once: from the
+      // store's announcement when subscribed, from here otherwise.
+      if (subscribedOk) cache.invalidateWhere((t) => ('ownerId' in f ? t.kind === 'personal' && t.ownerId === f.ownerId : t.kind === 'workspace' && t.workspaceId === f.workspaceId));
+      else onChange({ type: 'revokeAll', seq: -1, filter: f, revokedBefore: clock.now() });
       await announce({
         type: 'token.revoked',
         tokenId: null,
@@ -521,7 +547,8 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         const standing = await owners.status(personal ? old.ownerId : old.workspaceId!, old.workspaceId, old.kind);
         if (standing.status !== 'active') throw new KeycardError('token_revoked', `The owner of token ${old.id} is ${standing.status}`);
       }
-      assertActorMayGrant(opts.actor, old.scopes, old.restrictions);
+      const newExpiry = old.expiresAt === null ? null : now + (old.expiresAt - old.createdAt);
+      assertActorMayGrant(opts.actor, old.scopes, old.restrictions, { ...old, expiresAt: newExpiry });
       const issued = await create({
         label: old.label,
         ownerId: old.ownerId,
@@ -532,7 +559,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         rateLimit: old.rateLimit,
         createdAt: now,
         createdBy: actorOf(opts.actor).id,
-        expiresAt: old.expiresAt === null ? null : now + (old.expiresAt - old.createdAt),
+        expiresAt: newExpiry,
         revokedAt: null,
         revokedReason: null,
         lastUsedAt: null,
@@ -540,8 +567,15 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         familyId: old.familyId,
         metadata: old.metadata,
       });
+      // A revoke or revokeAll that landed between our read and our create must not leave a live
+      // successor of a revoked token (a departed member's token rotated in the same instant).
+      const after = await mustGet(old.id);
+      if (after.revokedAt !== null) {
+        await call('Token store revoke', () => store.revoke(issued.record.id, clock.now(), 'rotated from a revoked token'));
+        throw new KeycardError('token_revoked', `Token ${old.id} was revoked while rotating; the new token was revoked too`);
+      }
       const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + graceMs);
-      let current = old;
+      let current = after;
       for (let attempt = 0; ; attempt++) {
         const r = await call('Token store update', () => store.update(current.id, { expiresAt: until }, current.version));
         if (r.ok) {
@@ -609,7 +643,10 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
           }
           next.restrictions = r;
         }
-        assertActorMayGrant(opts.actor, next.scopes ?? old.scopes, next.restrictions === undefined ? old.restrictions : next.restrictions);
+        assertActorMayGrant(opts.actor, next.scopes ?? old.scopes, next.restrictions === undefined ? old.restrictions : next.restrictions, {
+          ...old,
+          expiresAt: next.expiresAt === undefined ? old.expiresAt : next.expiresAt,
+        });
         for (const k of Object.keys(next)) changes.push(k);
         if (changes.length === 0) return toRecord(old);
         const r = await call('Token store update', () => store.update(old.id, next, old.version));
@@ -637,16 +674,20 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     authenticate: undefined as unknown as Authenticate<S>,
 
     async close() {
-      await subscribed;
-      await Promise.allSettled([...pending]);
+      // Every step is bounded: a dead store must not hang shutdown.
+      const step = async (what: string, f: () => unknown) => {
+        try {
+          await bounded(() => f() as Promise<unknown>, Math.max(timeoutMs, 1000), what);
+        } catch (e) {
+          onError(e);
+        }
+      };
+      await step('Subscribing', () => subscribed);
+      await step('Pending writes', () => Promise.allSettled([...pending]));
       await audit.close();
-      try {
-        await unsubscribe?.();
-      } catch (e) {
-        onError(e);
-      }
-      if (ownStore) await store.close?.();
-      if (options.limiter === undefined) await limiter.close?.();
+      await step('Unsubscribing', () => unsubscribe?.());
+      if (ownStore) await step('Closing the store', () => store.close?.());
+      if (options.limiter === undefined) await step('Closing the limiter', () => limiter.close?.());
     },
   };
 

@@ -69,3 +69,26 @@ describe('a restriction enforced inside a handler is answered and audited like a
     expect(keycard.authenticate.problemFor(new Error('plain'))).toBeNull();
   });
 });
+
+describe('adapter headers', () => {
+  it('hono: a denial answered by honoErrorHandler keeps the rate-limit headers', async () => {
+    const { keycard, token } = await setup();
+    const app = new Hono<KeycardEnv>();
+    app.onError(honoErrorHandler(keycard));
+    app.get('/c/:company', honoGuard(keycard), (c) => {
+      c.get('keycard').assert({ company: c.req.param('company') }, 'read');
+      return c.json({});
+    });
+    const res = await app.request('/c/c2', { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('ratelimit-policy')).toBe('"default";q=60;w=60');
+  });
+
+  it('next: a query-token response appends private to the handler’s Cache-Control instead of replacing it', async () => {
+    const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), allowQueryToken: true });
+    const { token } = await keycard.issue({ ownerId: 'u', label: 'x' });
+    const GET = withKeycard(keycard, undefined, () => new Response('ok', { headers: { 'cache-control': 'no-store' } }));
+    const res = await GET(new Request(`http://x/a?access_token=${token}`), {});
+    expect(res.headers.get('cache-control')).toBe('no-store, private');
+  });
+});

@@ -6,6 +6,9 @@ import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AuthRequirement, Identity, Keycard } from '../index.ts';
 
+/** The rate-limit headers of each authenticated request, for answers built by the error handler. */
+const granted = new WeakMap<Request, Readonly<Record<string, string>>>();
+
 /** Hono environment of routes behind the guard: `c.get('keycard')` is the verified token. */
 export interface KeycardEnv {
   Variables: { keycard: Identity };
@@ -30,6 +33,7 @@ export function honoGuard(keycard: Keycard, requirement?: AuthRequirement | ((c:
       return new Response(r.body, { status: r.status, headers: r.headers });
     }
     for (const [name, value] of Object.entries(r.headers)) c.header(name, value);
+    granted.set(c.req.raw, r.headers);
     c.set('keycard', r.identity);
     await next();
     // A restriction denial thrown in the handler (identity.assert) keeps its problem body.
@@ -56,7 +60,7 @@ export function honoErrorHandler(keycard: Keycard, fallback?: ErrorHandler): Err
     const p = keycard.authenticate.problemFor(error, c.req.raw);
     if (p) {
       c.error = undefined; // answered (and audited) here: the guard must not answer it again
-      return new Response(p.body, { status: p.status, headers: p.headers });
+      return new Response(p.body, { status: p.status, headers: { ...granted.get(c.req.raw), ...p.headers } });
     }
     if (fallback) return fallback(error, c);
     throw error;

@@ -18,7 +18,6 @@ type Bound = { readonly identity: Identity; readonly transport: Transport; sid?:
 const infos = new WeakMap<AuthInfo, Identity>();
 const MAX_DELAY = 2 ** 31 - 1; // setTimeout's ceiling: longer waits re-arm
 const MAX_NAME = 2 ** 7; // audit keeps 128 characters of a client-sent name (the MCP spec's longest tool name)
-
 /** The SDK's view of a token (docs/mcp.md): scopes are the closure; `token` and `clientId` the id, never the secret. */
 export function authInfoOf(identity: Identity, recheckSeconds: number, now: number): AuthInfo {
   const until = Math.min(identity.expiresAt ?? Number.POSITIVE_INFINITY, now + recheckSeconds * 1000);
@@ -69,6 +68,7 @@ export function createSessions(keycard: Keycard, tools: Readonly<Record<string, 
     },
     /** False when `sid` is a session another token opened. */
     allows: (sid: string, identity: Identity) => (bySession.get(sid)?.identity.tokenId ?? identity.tokenId) === identity.tokenId,
+    bound: (sid: string | undefined) => sid !== undefined && bySession.has(sid),
     /** Connects `server` to `transport`, then hooks the transport's callbacks and `send`, as the SDK's own Protocol hooks its callbacks. */
     async connect(server: { connect(transport: Transport): Promise<void> }, transport: Transport, identity: Identity | undefined): Promise<void> {
       if (!identity) throw new KeycardError('invalid_argument', 'connect() needs the identity that opens the session (req.keycard, set by mcpGate)');

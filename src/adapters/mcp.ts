@@ -71,8 +71,9 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
     const sid = req.get('mcp-session-id');
     const forbid = sid === undefined ? undefined : (i: Identity) => (sessions.allows(sid, i) ? null : { type: 'session', id: sid });
     let r = await keycard.authenticate(input, { ...need, scope, forbid });
-    // A missing tool scope is audited here, answered by the session as a tool error; a second check of one request is free.
-    if (!r.ok && !r.skip && r.code === 'insufficient_scope') r = await keycard.authenticate(input, { ...need, forbid });
+    // A missing tool scope is audited here and answered by the bound session as a tool error (a
+    // second check of one request is free); a session not connected through gate.connect gets the 403.
+    if (!r.ok && !r.skip && r.code === 'insufficient_scope' && sessions.bound(sid)) r = await keycard.authenticate(input, { ...need, forbid });
     if (!r.ok) {
       if (r.skip) return next();
       const challenge = r.headers['WWW-Authenticate'];

@@ -16,12 +16,19 @@ const problemResponse = (p: { status: number; headers: Readonly<Record<string, s
 function withHeaders(res: Response, headers: Readonly<Record<string, string>>): Response {
   const entries = Object.entries(headers);
   if (entries.length === 0) return res;
+  // Cache-Control is appended to, so `private` (query tokens) never weakens a handler's no-store.
+  const apply = (h: Headers) => {
+    for (const [name, value] of entries) {
+      const had = name.toLowerCase() === 'cache-control' ? h.get(name) : null;
+      h.set(name, had ? `${had}, ${value}` : value);
+    }
+  };
   try {
-    for (const [name, value] of entries) res.headers.set(name, value);
+    apply(res.headers);
     return res;
   } catch {
     const copy = new Response(res.body, res);
-    for (const [name, value] of entries) copy.headers.set(name, value);
+    apply(copy.headers);
     return copy;
   }
 }

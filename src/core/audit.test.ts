@@ -302,16 +302,33 @@ describe('coalescing', () => {
     ]);
   });
 
-  it('never coalesces allowed events, nor denials that need a valid token', async () => {
+  it('never coalesces allowed events, nor denials that come after the limiter charged', async () => {
     const { sink, trail } = setup();
     for (let i = 0; i < 50; i++) trail.request(allowed({ requestId: `a${i}` }));
-    for (const reason of ['token_expired', 'token_revoked', 'insufficient_scope', 'forbidden_resource', 'unavailable'] as const) {
+    for (const reason of ['insufficient_scope', 'forbidden_resource', 'unavailable'] as const) {
       trail.request(denied(reason));
       trail.request(denied(reason));
     }
     await settle();
-    expect(sink.events).toHaveLength(60);
+    expect(sink.events).toHaveLength(56);
     expect(sink.events.every((e) => (e as RequestAuditEvent).count === undefined)).toBe(true);
+  });
+
+  it('coalesces a revoked or expired token retried in a loop, keeping its id', async () => {
+    const { sink, trail } = setup();
+    for (let i = 0; i < 1000; i++) {
+      trail.request(denied('token_revoked', { tokenId: 'tok_leaked' }));
+      trail.request(denied('token_expired', { tokenId: 'tok_old' }));
+    }
+    await vi.advanceTimersByTimeAsync(1000);
+    const events = sink.events as RequestAuditEvent[];
+    expect(events.map((e) => [e.reason, e.tokenId, e.count])).toEqual(
+      expect.arrayContaining([
+        ['token_revoked', 'tok_leaked', 1000],
+        ['token_expired', 'tok_old', 1000],
+      ]),
+    );
+    expect(events).toHaveLength(2);
   });
 
   it('bounds events and timers whatever token ids a flood of forged tokens carries', async () => {

@@ -232,11 +232,14 @@ export const DEFAULT_AUDIT_QUEUE_SIZE = 10_000;
 export const DEFAULT_AUDIT_TIMEOUT_MS = 1_000;
 
 /**
- * Denial reasons that anyone can produce at will, without a valid token, at line rate. Each
- * gets one bucket per token id per second. The other reasons need a valid token, so their
- * volume is bounded by the rate limit, and each is kept as its own event.
+ * Denial reasons a caller can produce at line rate without being charged: no token, a forged
+ * one, a revoked or expired one, or one already refused by the limiter. Each gets one bucket per
+ * token id per second. The others (missing scope, restricted resource, unavailable) come after a
+ * charge, so their volume is bounded by the rate limit, and each is kept as its own event.
  */
-const COALESCED: ReadonlySet<string> = new Set<RequestErrorCode>(['missing_token', 'invalid_request', 'invalid_token', 'rate_limited']);
+// Every denial that comes before the limiter (so costs the caller nothing) is coalesced: a revoked
+// or expired token retried in a loop must not flood the sink and push legitimate events out.
+const COALESCED: ReadonlySet<string> = new Set<RequestErrorCode>(['missing_token', 'invalid_request', 'invalid_token', 'token_expired', 'token_revoked', 'rate_limited']);
 
 /**
  * Distinct token ids per reason per second before further denials are folded into one bucket

@@ -13,6 +13,7 @@ import { bounded } from './bounded.ts';
 import type { Clock } from './clock.ts';
 import { authorizationValues, queryTokens, readCredential, type HeaderInput } from './credentials.ts';
 import { KeycardError, isKeycardError, type RequestErrorCode } from './errors.ts';
+import { redact } from './redact.ts';
 import { problem, validateRealm, validateTypeBase, type Problem, type ProblemDetail, type ProblemOptions } from './http.ts';
 import type { Identity } from './identity.ts';
 import { chargeFor, classOf, parseRateLimit, rateLimitHeaders, type LimitClass, type LimitDecision, type LimiterStore, type RateLimitConfig } from './limiter.ts';
@@ -94,8 +95,19 @@ export interface AuthenticatorDeps<S extends string> {
   readonly verify: (
     secret: string,
     workspaceId: string | null | undefined,
-  ) => Promise<({ ok: true; identity: Identity<S>; entry?: CacheEntry } | { ok: false; code: 'invalid_token' | 'token_expired' | 'token_revoked' | 'unavailable' })>;
+  ) => Promise<({ ok: true; identity: Identity<S>; entry?: CacheEntry } | { ok: false; code: 'invalid_token' | 'token_expired' | 'token_revoked' | 'unavailable'; known?: KnownToken })>;
 }
+
+/** What audit may say of a token that was found but refused (revoked, expired, owner gone). */
+export interface KnownToken {
+  readonly tokenId: string;
+  readonly label: string;
+  readonly ownerId: string;
+  readonly workspaceId: string | null;
+}
+
+/** Largest foreign credential passed on with `onForeignToken: 'next'` (bigger is still a 400). */
+const FOREIGN_MAX_BYTES = 16_384;
 
 const CONSTANT_CODES = new Set<string>(['missing_token', 'invalid_request', 'invalid_token', 'token_expired', 'token_revoked', 'unavailable']);
 
@@ -137,6 +149,10 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
   const memo = new WeakMap<object, Promise<FirstPass<S>>>();
   /** The audit description of each authenticated request, for denials raised later in handlers. */
   const bases = new WeakMap<object, AuditBase>();
+  /** Per request: its credential and the workspace its first check named, so a later check that
+   * names another workspace re-derives the owner bound (from the caches, without a charge). */
+  const secrets = new WeakMap<object, string>();
+  const workspaces = new WeakMap<object, string | null | undefined>();
   const limitConfigs = new WeakMap<object, RateLimitConfig>();
   const workspaceLimits = new Map<string, { config: RateLimitConfig | null; at: number }>();
 
@@ -170,7 +186,9 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
   async function firstPass(request: AuthRequest, requirement: AuthRequirement, audited: AuditBase): Promise<FirstPass<S>> {
     const headers = request.headers as HeaderInput;
     const query = options.allowQueryToken ? queryTokens(request.url) : null;
-    const credential = readCredential(authorizationValues(headers), query, { maxCredentialBytes });
+    // With onForeignToken 'next', other issuers' tokens (a 1.5 KB JWT) are not ours to size-limit.
+    const passForeign = options.onForeignToken === 'next';
+    const credential = readCredential(authorizationValues(headers), query, { maxCredentialBytes: passForeign ? FOREIGN_MAX_BYTES : maxCredentialBytes });
     const privateCache = credential.kind === 'bearer' && credential.fromQuery ? { 'Cache-Control': 'private' } : undefined;
     const fail = (code: RequestErrorCode, detail: ProblemDetail = { code } as ProblemDetail, tokenId: string | null = null, extra?: Record<string, string>): FirstPass<S> => {
       const result = deny(detail, privateCache ? { ...extra, 'Cache-Control': 'no-store, private' } : extra);
@@ -180,9 +198,15 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     if (credential.kind === 'none' || credential.kind === 'other-scheme') return fail('missing_token');
     if (credential.kind === 'malformed') return fail('invalid_request');
     const secret = credential.credential;
-    if (options.onForeignToken === 'next' && !secret.startsWith(ours)) return { ok: false, result: { ok: false, skip: 'foreign_token' } };
+    if (passForeign && !secret.startsWith(ours)) return { ok: false, result: { ok: false, skip: 'foreign_token' } };
+    if (secret.length > maxCredentialBytes) return fail('invalid_request');
     const verified = await deps.verify(secret, requirement.workspaceId);
-    if (!verified.ok) return fail(verified.code);
+    if (!verified.ok) {
+      // "Who did this" has an answer even for a refused token: a revoked one is the leak case.
+      if (verified.known) audited.known = verified.known;
+      return fail(verified.code);
+    }
+    secrets.set(request, secret);
     const identity = verified.identity;
     audited.identity = identity;
 
@@ -219,6 +243,7 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     rpcMethod?: string | undefined;
     tool?: string | undefined;
     identity?: Identity<S>;
+    known?: KnownToken;
     degraded?: boolean;
   }
 
@@ -230,10 +255,10 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
       method: base.method,
       path: base.path,
       requestId: base.requestId,
-      tokenId: id?.tokenId ?? tokenId,
-      label: id?.label ?? null,
-      ownerId: id?.ownerId ?? null,
-      workspaceId: id?.workspaceId ?? null,
+      tokenId: id?.tokenId ?? base.known?.tokenId ?? tokenId,
+      label: id?.label ?? base.known?.label ?? null,
+      ownerId: id?.ownerId ?? base.known?.ownerId ?? null,
+      workspaceId: id?.workspaceId ?? base.known?.workspaceId ?? null,
       ...(reason ? { reason } : {}),
       ...(missing ? { missing } : {}),
       ...(base.degraded ? { degraded: true } : {}),
@@ -242,7 +267,7 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     });
     if (reason && options.onAuthFailure) {
       try {
-        options.onAuthFailure({ code: reason, method: base.method, path: base.path, tokenId: id?.tokenId ?? tokenId });
+        options.onAuthFailure({ code: reason, method: base.method, path: redact(base.path), tokenId: id?.tokenId ?? base.known?.tokenId ?? tokenId });
       } catch (e) {
         onError(e);
       }
@@ -265,8 +290,12 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
         identity.assert(path, access);
       } catch (e) {
         const r = (e as { resource?: { type: string; id: string } }).resource;
-        if (!r) throw e;
-        return { detail: { code: 'forbidden_resource', type: r.type, id: r.id } };
+        if (r) return { detail: { code: 'forbidden_resource', type: r.type, id: r.id } };
+        // A path the hierarchy cannot read (an empty id from the URL, a skipped level) is the
+        // integrator's bug: report it, and fail closed with a 403 rather than a misleading 503.
+        onError(e);
+        const last = Object.entries(path ?? {}).at(-1);
+        return { detail: { code: 'forbidden_resource', type: last?.[0] ?? 'resource', id: String(last?.[1] ?? '') } };
       }
     }
     const forbidden = requirement.forbid?.(identity as Identity);
@@ -291,24 +320,44 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
       };
       let pass = memo.get(request);
       const first = pass === undefined;
-      if (!pass) memo.set(request, (pass = firstPass(request, requirement, audited)));
+      if (!pass) {
+        workspaces.set(request, requirement.workspaceId);
+        memo.set(request, (pass = firstPass(request, requirement, audited)));
+      }
       const r = await pass;
       if (!r.ok) return r.result;
-      const denied = authorize(r.identity, requirement);
+      let identity = r.identity;
+      const ws = requirement.workspaceId;
+      if (!first && ws !== undefined && ws !== workspaces.get(request) && identity.kind === 'personal') {
+        // The owner bound depends on the workspace a check names: derive it again (cached, not charged).
+        const again = await deps.verify(secrets.get(request)!, ws);
+        audited.identity = identity;
+        if (!again.ok) {
+          record(audited, again.code, identity.tokenId, null);
+          return deny({ code: again.code } as ProblemDetail, r.headers);
+        }
+        identity = again.identity;
+      }
+      const denied = authorize(identity, requirement);
       if (denied) {
-        audited.identity = r.identity;
-        record(audited, denied.detail.code, r.identity.tokenId, denied.missing ?? null);
+        audited.identity = identity;
+        record(audited, denied.detail.code, identity.tokenId, denied.missing ?? null);
         return deny(denied.detail, r.headers);
       }
       if (first) {
-        audited.identity = r.identity;
+        audited.identity = identity;
         bases.set(request, audited);
-        record(audited, null, r.identity.tokenId, null);
+        record(audited, null, identity.tokenId, null);
       }
-      return { ok: true, identity: r.identity, headers: r.headers };
+      return { ok: true, identity, headers: r.headers };
     } catch (e) {
       // Hostile input gets a 4xx and a broken dependency a 503 — never a 500 or a stack trace.
       onError(e);
+      try {
+        audit.request({ type: 'request.denied', surface: requirement.surface ?? 'http', method: String(request.method), path: '/', requestId: requestIdFrom(null), tokenId: null, label: null, ownerId: null, workspaceId: null, reason: 'unavailable' });
+      } catch {
+        // auditing must not turn an answer into a throw
+      }
       return deny({ code: 'unavailable' });
     }
   }) as Authenticate<S>;

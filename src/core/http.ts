@@ -9,6 +9,7 @@
  * hits exactly those.
  */
 import { KeycardError, type RequestErrorCode } from './errors.ts';
+import { redactTokens } from './redact.ts';
 
 /** How the problems of one deployment are dressed. Validated once, at construction. */
 export interface ProblemOptions {
@@ -262,7 +263,8 @@ const UNSAFE_TEXT = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 
 /** Text for `detail`: JSON.stringify already makes it safe for the body; this keeps it safe for logs and screens. */
 function detailText(value: unknown): string {
-  let text = typeof value === 'string' ? value : String(value);
+  // A client may put its own token in a path segment; a response never echoes a token.
+  let text = redactTokens(typeof value === 'string' ? value : String(value));
   UNSAFE_TEXT.lastIndex = 0;
   if (UNSAFE_TEXT.test(text)) text = text.replace(UNSAFE_TEXT, '');
   if (text.length > MAX_ECHO) {

@@ -21,3 +21,15 @@ export function redact(text: string): string {
   TOKEN_LIKE.lastIndex = 0;
   return TOKEN_LIKE.test(text) ? text.replace(TOKEN_LIKE, REDACTED) : text;
 }
+
+const TOKEN_ONLY = /[a-z][a-z0-9]{1,15}_[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{39}/g;
+
+/**
+ * Masks token-shaped substrings only, for data keycard stores on an integrator's behalf (labels,
+ * reasons, metadata): a pasted token must not persist, but a 64-hex image digest or git SHA-256
+ * in metadata is data, not a secret of ours, and stays.
+ */
+export function redactTokens(text: string): string {
+  TOKEN_ONLY.lastIndex = 0;
+  return TOKEN_ONLY.test(text) ? text.replace(TOKEN_ONLY, REDACTED) : text;
+}
