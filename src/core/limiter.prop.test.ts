@@ -215,7 +215,9 @@ describe('limiter laws (SPEC §5)', () => {
       expect(p?.[0]).toBe(name);
       expect(Object.fromEntries(p?.[1] ?? [])).toEqual({ q: policy.limit, w: policy.windowSeconds });
       expect(r?.[0]).toBe(name);
-      expect(Object.fromEntries(r?.[1] ?? [])).toEqual({ r: d.remaining, t: d.allowed ? window : d.retryAfterSeconds });
+      expect(Object.fromEntries(r?.[1] ?? [])).toEqual({ r: d.remaining, t: d.allowed ? d.resetSeconds : d.retryAfterSeconds });
+      if (d.allowed) expect(d.resetSeconds).toBeGreaterThanOrEqual(1);
+      if (d.allowed) expect(d.resetSeconds).toBeLessThanOrEqual(window);
       if (d.allowed) {
         expect(h['Retry-After']).toBeUndefined();
       } else {

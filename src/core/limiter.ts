@@ -138,7 +138,7 @@ export function decide(state: LimiterState, now: number, limit: number, windowMs
     c[o + ring(k)] = 1;
     state.head = k;
     state.lastAdmit = t;
-    return admitted(limit - 1, windowMs);
+    return admitted(limit - 1, t + windowMs - now);
   }
 
   // Rule 2. lastAdmit > t − W gives head ≥ k − 10, so the live part of the ring is
@@ -153,7 +153,16 @@ export function decide(state: LimiterState, now: number, limit: number, windowMs
     c[o + ring(k)] = (c[o + ring(k)] ?? 0) + 1;
     state.head = k;
     state.lastAdmit = t;
-    return admitted(limit - sum - 1, windowMs);
+    // draft-10 `t`: when the next quota unit comes back, i.e. when the oldest counted sub-window
+    // stops counting ((j + 1)·g + W), or everything at lastAdmit + W (rule 1), whichever is first.
+    let oldest = k;
+    for (let j = lo; j < k; j++) {
+      if ((c[o + ring(j)] ?? 0) > 0) {
+        oldest = j;
+        break;
+      }
+    }
+    return admitted(limit - sum - 1, Math.min(t + windowMs, (oldest + 1) * g + windowMs) - now);
   }
 
   // Rule 3: refuse, write nothing. The earliest admission with no other traffic is either when
@@ -174,8 +183,9 @@ export function decide(state: LimiterState, now: number, limit: number, windowMs
   return { allowed: false, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterMs, retryAfterSeconds };
 }
 
-function admitted(remaining: number, windowMs: number): LimitDecision {
-  return { allowed: true, remaining: Math.max(0, remaining), resetSeconds: wholeSeconds(windowMs), retryAfterMs: 0, retryAfterSeconds: 0 };
+/** An admission; `nextUnitMs` is the time until the next quota unit comes back (draft-10 `t`). */
+function admitted(remaining: number, nextUnitMs: number): LimitDecision {
+  return { allowed: true, remaining: Math.max(0, remaining), resetSeconds: wholeSeconds(nextUnitMs), retryAfterMs: 0, retryAfterSeconds: 0 };
 }
 
 /**

@@ -101,7 +101,7 @@ if not (lastAdmit > t - W) then
   c[k % ${RING_SLOTS} + 1] = 1
   lastAdmit = t
   save()
-  return { 1, limit - 1, 0 }
+  return { 1, limit - 1, t + W - now }
 end
 -- Rule 2: count sub-windows max(k - 10, head - 10) .. head.
 local head = math.floor(lastAdmit / g)
@@ -115,7 +115,12 @@ if sum < limit then
   save()
   local remaining = limit - sum - 1
   if remaining < 0 then remaining = 0 end
-  return { 1, remaining, 0 }
+  -- draft-10 t: when the oldest counted sub-window stops counting, or lastAdmit + W.
+  local oldest = k
+  for j = lo, k - 1 do
+    if c[j % ${RING_SLOTS} + 1] > 0 then oldest = j break end
+  end
+  return { 1, remaining, math.min(t + W, (oldest + 1) * g + W) - now }
 end
 -- Rule 3: refuse and write nothing (a re-bucketed state is kept, as the memory store keeps it).
 if rebucketed then save() end
@@ -197,16 +202,16 @@ export function redisLimiter(port: RedisPort, options: RedisLimiterOptions = {})
         args.push(now);
       }
       const reply = await runScript(port, script, [limiterKey(keyPrefix, key)], args, timeoutMs);
-      return decision(reply, windowMs);
+      return decision(reply);
     },
   };
 }
 
-/** The script's `{ allowed, remaining, retryAfterMs }` as the core's `LimitDecision`. */
-function decision(reply: unknown, windowMs: number): LimitDecision {
+/** The script's `{ allowed, remaining, ms }` (ms: next unit back when allowed, retry when refused) as a `LimitDecision`. */
+function decision(reply: unknown): LimitDecision {
   if (!Array.isArray(reply) || reply.length !== 3) throw new KeycardError('unavailable', 'Redis limiter answered an unexpected reply');
   const [allowed, remaining, retryAfterMs] = reply.map(Number) as [number, number, number];
-  if (allowed === 1) return { allowed: true, remaining, resetSeconds: wholeSeconds(windowMs), retryAfterMs: 0, retryAfterSeconds: 0 };
+  if (allowed === 1) return { allowed: true, remaining, resetSeconds: wholeSeconds(retryAfterMs), retryAfterMs: 0, retryAfterSeconds: 0 };
   const retryAfterSeconds = wholeSeconds(retryAfterMs);
   return { allowed: false, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterMs, retryAfterSeconds };
 }

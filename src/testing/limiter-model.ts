@@ -26,10 +26,15 @@ export class LimiterModel {
     if (admitsAt(h, limit, now)) {
       if (resets(h, now)) h.epochStart = h.admitted.length;
       h.admitted.push(now);
+      // The next unit comes back when the oldest counted admission's sub-window stops counting,
+      // or when everything resets a window after this admission.
+      const g = windowMs / 10;
+      const oldest = epoch(h).find((t) => (Math.floor(t / g) + 1) * g > now - windowMs) ?? now;
+      const nextUnit = Math.min(now + windowMs, (Math.floor(oldest / g) + 1) * g + windowMs);
       return {
         allowed: true,
         remaining: limit - counted(h, now),
-        resetSeconds: Math.max(1, Math.ceil(windowMs / 1000)),
+        resetSeconds: Math.max(1, Math.ceil((nextUnit - now) / 1000)),
         retryAfterMs: 0,
         retryAfterSeconds: 0,
       };
