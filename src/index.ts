@@ -38,7 +38,7 @@ export { decide, parseRateLimit, rateLimitHeaders, classOf, chargeFor, DEFAULT_R
 export type { LimiterStore, LimitDecision, LimitPolicy, LimitClass, RateLimitInput, RateLimitConfig, LimiterState } from './core/limiter.ts';
 export { defineHierarchy, checkResource, filterResources, isNarrowerOrEqual } from './core/restrictions.ts';
 export type { Hierarchy, Restrictions, ResourcePath, Access, ResourceCheck } from './core/restrictions.ts';
-export { memoryAuditSink, jsonLinesSink, requestIdFrom } from './core/audit.ts';
-export type { AuditEvent, AuditSink, TokenAuditEvent, RequestAuditEvent, AuditActor, Surface } from './core/audit.ts';
+export { memoryAuditSink, jsonLinesSink, requestIdFrom, auditPath, AuditTrail } from './core/audit.ts';
+export type { AuditEvent, AuditSink, TokenAuditEvent, RequestAuditEvent, AuditActor, Surface, AuditOptions } from './core/audit.ts';
 export { problem } from './core/http.ts';
 export type { Problem, ProblemDetail } from './core/http.ts';

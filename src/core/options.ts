@@ -87,7 +87,7 @@ export interface KeycardOptions<S extends string = string> {
   realm?: string;
   /** Base URI for problem `type`s (your docs), e.g. `https://docs.acme.dev/errors/`. @default about:blank */
   problemTypeBase?: string;
-  /** Longest accepted credential (and Authorization value), bytes. @default 1024 */
+  /** Longest accepted bearer credential, in bytes (other schemes are not measured; with `onForeignToken: 'next'` only tokens with your prefix are). @default 1024 */
   maxCredentialBytes?: number;
   /**
    * ⚠️ Also accept the token from the `access_token` query parameter (RFC 6750 §2.3). URLs end up
