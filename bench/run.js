@@ -1,485 +1,65 @@
-// keycard — early in-process speed and memory report.
+// keycard — benchmarks against the peers and the floor, measured side by side in one run (issue 8).
 //
-//   npm run bench               full run, writes bench/results.md
-//   npm run bench -- --quick    smoke run (fewer rounds and iterations), writes bench/results-quick.md
+//   npm run bench               full run (≤ 12 min on 2 cores), writes bench/results.md
+//   npm run bench -- --quick    smoke run (≤ 2 min), writes bench/results-quick.md (git-ignored)
 //
-// Options: --quick, --only=a,b (measurement ids, see MEASUREMENTS), --no-write (print only),
-// --in-process (no child process per measurement; for --cpu-prof).
+// Options: --quick, --only=verify,limiter,memory,http,redis (parts), --no-write (print only).
 // Progress goes to stderr; the report (Markdown) goes to stdout and to the results file.
 //
-// Timing is a hand-rolled loop: each round times one batch of N operations with
-// process.hrtime.bigint() and reports ns/op = elapsed / N. Several of the measured operations take
-// tens of nanoseconds, where a per-iteration timer read (what tinybench samples) would cost as
-// much as the operation itself. Nothing here asserts a timing: the checks after each round only
-// make sure the work was done (every request admitted, every audit event delivered).
+// How it measures. Every contender lives in its own process (lib/worker.js), set up once, so that
+// none can change another's figures through the JIT's shared type feedback, a large heap or its
+// garbage. Compared contenders are alternated: in each round every one of them runs one batch, in
+// an order rotated from round to round, and each ratio is taken between batches of the same round;
+// a figure is the median of those same-round ratios (with their min–max) over at least 5 rounds.
+// A batch is a hand-rolled loop: it times N operations with process.hrtime.bigint() and reports
+// ns/op = elapsed / N (several operations take tens of nanoseconds, where a per-iteration timer
+// read would cost as much as the operation). N is calibrated in the warm-up rounds to a target
+// batch time. Nothing here asserts a timing: the checks after each batch only make sure the work
+// was done (every request admitted, every audit event delivered).
 
-import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createKeycard, defineScopes, memoryAuditSink, memoryLimiter } from '../dist/index.js';
+import autocannon from 'autocannon';
+import { fmtB, fmtNs, fmtUs, fmtX, group, median } from './lib/common.js';
+import { alternate, rotate, startWorkers, stopWorkers } from './lib/pool.js';
 
-const started = process.hrtime.bigint();
+const started = Date.now();
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const WRITE = !argv.includes('--no-write');
+const PARTS = ['verify', 'limiter', 'memory', 'http', 'redis'];
 const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',').filter(Boolean) ?? null;
-
-const gc = globalThis.gc;
-if (typeof gc !== 'function') {
-  console.error('run.js needs --expose-gc (use `npm run bench`, or `node --expose-gc run.js`).');
+if (ONLY && ONLY.some((p) => !PARTS.includes(p))) {
+  console.error(`unknown part in --only; known: ${PARTS.join(', ')}`);
   process.exit(2);
 }
+const wanted = (part) => !ONLY || ONLY.includes(part);
 
-/** Iterations per round and round counts. `--quick` keeps the shapes (10,000 tokens, 100,000 keys) and cuts the counts. */
+/** Rounds and batch times. `--quick` keeps every shape (100,000 records, 10,000 keys, 50 connections) and cuts the time. */
 const CONFIG = QUICK
-  ? { mode: 'quick', warmup: 1, rounds: 5, authOps: 20_000, limiterOps: 500_000, hashOps: 100_000, mapOps: 1_000_000, memRepeats: 5 }
-  : { mode: 'full', warmup: 2, rounds: 10, authOps: 200_000, limiterOps: 5_000_000, hashOps: 1_000_000, mapOps: 10_000_000, memRepeats: 5 };
+  ? { mode: 'quick', warmups: 2, rounds: 5, verifyMs: 100, limiterMs: 50, memRepeats: 5, httpRounds: 5, httpSeconds: 1, httpWarmSeconds: 1, redisMs: 100, diagnostics: false }
+  : { mode: 'full', warmups: 3, rounds: 10, verifyMs: 250, limiterMs: 150, memRepeats: 5, httpRounds: 5, httpSeconds: 5, httpWarmSeconds: 2, redisMs: 400, diagnostics: true };
 
-const TOKENS = 10_000; // live tokens for authenticate
-const LIMITER_KEYS = 10_000; // round-robin keys for the limiter
-const MEMORY_KEYS = 100_000; // tracked keys for bytes/key
-const HUGE = { limit: 1_000_000_000, window: 60 }; // nothing is ever refused
-const REQUIREMENT = Object.freeze({ scope: 'read' });
-
-// ── helpers ──────────────────────────────────────────────────────────────────────────────────
-
-const now = () => process.hrtime.bigint();
 const log = (...a) => console.error(...a);
-
-/** Deterministic PRNG (mulberry32), so probe orders are the same from run to run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle(array, random) {
-  for (let i = array.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = array[i];
-    array[i] = array[j];
-    array[j] = t;
-  }
-  return array;
-}
-
-/**
- * Sequential (flat) copies of strings with their hash already computed, so that a measurement
- * that must exclude string costs neither flattens a cons string nor hashes it inside the timed or
- * measured region. JSON.parse yields flat strings; one pass through a throw-away Set hashes them.
- */
-function flatStrings(strings) {
-  const flat = JSON.parse(JSON.stringify(strings));
-  new Set(flat).size;
-  return flat;
-}
-
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-function limiterKeys(n, seed) {
-  const random = prng(seed);
-  const keys = new Array(n);
-  for (let i = 0; i < n; i++) {
-    let id = 'tok_';
-    for (let c = 0; c < 22; c++) id += BASE62[Math.floor(random() * 62)];
-    keys[i] = `${id}:all`; // the shape chargeFor() builds for the default (shared) policy
-  }
-  return flatStrings(keys);
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-/** Runs `warmup` unreported rounds, then `rounds` reported ones; `once` returns a row. */
-async function inRounds(name, once, warmup = CONFIG.warmup, rounds = CONFIG.rounds) {
-  for (let i = 0; i < warmup; i++) {
-    await once(-1 - i);
-    log(`  ${name}: warm-up ${i + 1}/${warmup}`);
-  }
-  const rows = [];
-  for (let i = 0; i < rounds; i++) {
-    const row = await once(i);
-    rows.push(row);
-    log(`  ${name}: round ${i + 1}/${rounds} ${row.nsPerOp !== undefined ? `${fmtNs(row.nsPerOp)} ns/op` : `${row.bytesPerKey.toFixed(1)} B/key`}`);
-  }
-  return rows;
-}
-
-const timed = (ops, ns) => ({ ops, ns, nsPerOp: ns / ops, opsPerSec: (ops * 1e9) / ns });
-
-// ── formatting ──────────────────────────────────────────────────────────────────────────────
-
-const group = (n) => Math.round(n).toLocaleString('en-US');
-const fmtNs = (ns) => (ns < 100 ? ns.toFixed(1) : group(ns));
-const fmtB = (b) => b.toFixed(1);
-const spread = (xs) => `${(((Math.max(...xs) - Math.min(...xs)) / median(xs)) * 100).toFixed(1)} %`;
-
-function timingTable(rows) {
-  const ns = rows.map((r) => r.nsPerOp);
-  const ops = rows.map((r) => r.opsPerSec);
-  const lines = ['| round | ns/op | ops/s |', '|---:|---:|---:|'];
-  rows.forEach((r, i) => lines.push(`| ${i + 1} | ${fmtNs(r.nsPerOp)} | ${group(r.opsPerSec)} |`));
-  lines.push(`| **median** | **${fmtNs(median(ns))}** | **${group(median(ops))}** |`);
-  lines.push(`| min–max | ${fmtNs(Math.min(...ns))}–${fmtNs(Math.max(...ns))} | ${group(Math.min(...ops))}–${group(Math.max(...ops))} |`);
-  lines.push(`| spread (max−min)/median | ${spread(ns)} | |`);
-  return lines.join('\n');
-}
-
-function memoryTable(rows) {
-  const col = (k) => rows.map((r) => r[k]);
-  const lines = ['| repeat | total B/key | heap B/key | array buffers B/key | keys tracked |', '|---:|---:|---:|---:|---:|'];
-  rows.forEach((r, i) => lines.push(`| ${i + 1} | ${fmtB(r.bytesPerKey)} | ${fmtB(r.heapPerKey)} | ${fmtB(r.abPerKey)} | ${group(r.size)} |`));
-  const stat = (k) => `${fmtB(median(col(k)))}`;
-  const range = (k) => `${fmtB(Math.min(...col(k)))}–${fmtB(Math.max(...col(k)))}`;
-  lines.push(`| **median** | **${stat('bytesPerKey')}** | ${stat('heapPerKey')} | ${stat('abPerKey')} | |`);
-  lines.push(`| min–max | ${range('bytesPerKey')} | ${range('heapPerKey')} | ${range('abPerKey')} | |`);
-  return lines.join('\n');
-}
-
-// ── fixtures ─────────────────────────────────────────────────────────────────────────────────
-
-let fixture; // built once, shared by the measurements that need real tokens
-
-async function tokens() {
-  if (fixture) return fixture;
-  const t0 = now();
-  const sink = memoryAuditSink();
-  const keycard = createKeycard({
-    prefix: 'bench',
-    scopes: defineScopes({ read: {} }),
-    rateLimit: HUGE,
-    audit: sink,
-  });
-  const list = [];
-  for (let i = 0; i < TOKENS; i++) {
-    const { token } = await keycard.issue({ ownerId: `user_${i % 500}`, label: `bench ${i}`, scopes: ['read'] });
-    list.push(token);
-  }
-  sink.clear();
-  fixture = { keycard, sink, tokens: flatStrings(list) };
-  log(`  issued ${group(TOKENS)} tokens in ${(Number(now() - t0) / 1e6).toFixed(0)} ms`);
-  return fixture;
-}
-
-/**
- * `n` fresh request objects over shuffled tokens, a new permutation per pass over the 10,000.
- * Fresh objects every round: authenticate() memoises its first pass per request object (a
- * router guard and a route guard share one lookup and one charge), so re-sending the same
- * object would measure the memo, not the pipeline.
- */
-function buildRequests(list, n, seed) {
-  const random = prng(seed);
-  const order = list.map((_, i) => i);
-  const requests = new Array(n);
-  for (let i = 0; i < n; i++) {
-    if (i % order.length === 0) shuffle(order, random);
-    requests[i] = { method: 'GET', url: '/tickets', headers: { authorization: `Bearer ${list[order[i % order.length]]}` } };
-  }
-  return requests;
-}
-
-/** Lets queued microtasks (the audit pump) and a macrotask turn run. */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
-
-// ── measurements ─────────────────────────────────────────────────────────────────────────────
-
-async function authenticateRounds(keycard, sink, list, seedBase) {
-  const n = CONFIG.authOps;
-  return inRounds('authenticate', async (round) => {
-    sink?.clear();
-    let requests = buildRequests(list, n, seedBase + round + 100);
-    gc();
-    let ok = 0;
-    const t0 = now();
-    for (let i = 0; i < n; i++) {
-      // Let go of each request once answered, as a server would: the per-request memo is a
-      // WeakMap, and keeping all N requests alive would keep all N first passes alive too.
-      const request = requests[i];
-      requests[i] = undefined;
-      const r = await keycard.authenticate(request, REQUIREMENT);
-      if (r.ok) ok++;
+const tmp = mkdtempSync(join(os.tmpdir(), 'keycard-bench-'));
+const cleanups = [() => rmSync(tmp, { recursive: true, force: true })];
+const cleanup = () => {
+  while (cleanups.length) {
+    try {
+      cleanups.pop()();
+    } catch {
+      // best effort
     }
-    const ns = Number(now() - t0);
-    await settle();
-    if (ok !== n) throw new Error(`authenticate admitted ${ok} of ${n}`);
-    if (sink && sink.events.length !== n) throw new Error(`audit sink got ${sink.events.length} events for ${n} requests`);
-    requests = null;
-    sink?.clear();
-    return timed(n, ns);
-  });
-}
+  }
+};
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
-const MEASUREMENTS = [
-  {
-    id: 'authenticate',
-    title: '1. `authenticate(request, { scope: \'read\' })` — memory store, 10,000 live tokens',
-    about:
-      'Default in-memory token store and limiter, `rateLimit: { limit: 1e9, window: 60 }` (nothing refused), a `memoryAuditSink()` cleared between rounds. Each round sends fresh `{ method, url, headers }` objects built before the clock starts, cycling through the 10,000 tokens in a shuffled order; the LRU cache (10,000 entries by default) is warm after the warm-up rounds. No `X-Request-Id`, so each request also generates a UUID.',
-    async run() {
-      const { keycard, sink, tokens: list } = await tokens();
-      return { kind: 'timing', rows: await authenticateRounds(keycard, sink, list, 0) };
-    },
-  },
-  {
-    id: 'limiter1',
-    title: '2a. `memoryLimiter().consume(key, limit, 60)` — 1 key',
-    about: 'The in-memory limiter alone, synchronous, one key charged over and over (limit 1e9 so every call admits).',
-    async run() {
-      const n = CONFIG.limiterOps;
-      const [key] = limiterKeys(1, 7);
-      const limiter = memoryLimiter();
-      const rows = await inRounds('limiter, 1 key', () => {
-        gc();
-        let ok = 0;
-        const t0 = now();
-        for (let i = 0; i < n; i++) if (limiter.consume(key, HUGE.limit, HUGE.window).allowed) ok++;
-        const ns = Number(now() - t0);
-        if (ok !== n) throw new Error(`limiter admitted ${ok} of ${n}`);
-        return timed(n, ns);
-      });
-      limiter.close();
-      return { kind: 'timing', rows };
-    },
-  },
-  {
-    id: 'limiter10k',
-    title: '2b. `memoryLimiter().consume(key, limit, 60)` — 10,000 keys, round-robin',
-    about: 'Same, cycling through 10,000 pre-built keys (`tok_…:all`, the shape the pipeline charges); all keys are tracked before the first round.',
-    async run() {
-      const n = CONFIG.limiterOps;
-      const keys = limiterKeys(LIMITER_KEYS, 11);
-      const limiter = memoryLimiter();
-      for (const k of keys) limiter.consume(k, HUGE.limit, HUGE.window);
-      const rows = await inRounds('limiter, 10k keys', () => {
-        gc();
-        let ok = 0;
-        let j = 0;
-        const t0 = now();
-        for (let i = 0; i < n; i++) {
-          if (limiter.consume(keys[j], HUGE.limit, HUGE.window).allowed) ok++;
-          if (++j === LIMITER_KEYS) j = 0;
-        }
-        const ns = Number(now() - t0);
-        if (ok !== n) throw new Error(`limiter admitted ${ok} of ${n}`);
-        if (limiter.size() !== LIMITER_KEYS) throw new Error(`limiter tracks ${limiter.size()} keys`);
-        return timed(n, ns);
-      });
-      limiter.close();
-      return { kind: 'timing', rows };
-    },
-  },
-  {
-    id: 'memory',
-    title: '3. Limiter state per tracked (token, class) — 100,000 keys',
-    about:
-      '`process.memoryUsage()` heapUsed + arrayBuffers after `gc()`, before and after creating a fresh `memoryLimiter()` and charging each of 100,000 keys once; the key strings are built (flat, hashed) before the first reading and kept alive, so they are not counted. Delta / 100,000. The heap part is mostly the key `Map`, the array-buffer part the 56-byte slots plus the partly used last page.',
-    async run() {
-      const keys = limiterKeys(MEMORY_KEYS, 13);
-      const reading = () => {
-        const m = process.memoryUsage();
-        return { heap: m.heapUsed, ab: m.arrayBuffers };
-      };
-      const rows = await inRounds(
-        'bytes per key',
-        () => {
-          gc();
-          gc();
-          const before = reading();
-          let limiter = memoryLimiter();
-          for (let i = 0; i < MEMORY_KEYS; i++) limiter.consume(keys[i], HUGE.limit, HUGE.window);
-          gc();
-          gc();
-          const after = reading();
-          const size = limiter.size(); // also keeps the limiter alive past the second reading
-          limiter.close();
-          limiter = null;
-          if (size !== MEMORY_KEYS) throw new Error(`limiter tracks ${size} keys`);
-          const heapPerKey = (after.heap - before.heap) / MEMORY_KEYS;
-          const abPerKey = (after.ab - before.ab) / MEMORY_KEYS;
-          return { heapPerKey, abPerKey, bytesPerKey: heapPerKey + abPerKey, size };
-        },
-        1,
-        CONFIG.memRepeats,
-      );
-      keys.length; // keep the key strings alive through every reading
-      return { kind: 'memory', rows };
-    },
-  },
-  {
-    id: 'sha256',
-    title: "4a. Floor: `crypto.hash('sha256', token)` (hex)",
-    about: 'The one-shot hash the Node build uses to look a token up, over the 10,000 issued tokens. The floor of any lookup by hash.',
-    async run() {
-      const { tokens: list } = await tokens();
-      const n = CONFIG.hashOps;
-      const rows = await inRounds('sha256', () => {
-        gc();
-        let sink = 0;
-        let j = 0;
-        const t0 = now();
-        for (let i = 0; i < n; i++) {
-          sink += crypto.hash('sha256', list[j], 'hex').length;
-          if (++j === TOKENS) j = 0;
-        }
-        const ns = Number(now() - t0);
-        if (sink !== n * 64) throw new Error('hash length');
-        return timed(n, ns);
-      });
-      return { kind: 'timing', rows };
-    },
-  },
-  {
-    id: 'mapget',
-    title: '4b. Floor: `Map.get` over 10,000 entries',
-    about:
-      'A `Map` from the 10,000 token hashes (64 hex chars) to records, probed in a shuffled order with equal but distinct string objects (as a freshly computed hash would be; their hash codes are cached after the first pass, a fresh string would also pay for hashing its 64 chars).',
-    async run() {
-      const { tokens: list } = await tokens();
-      const hashes = list.map((t) => crypto.hash('sha256', t, 'hex'));
-      const map = new Map(hashes.map((h, i) => [h, { id: i }]));
-      const probes = shuffle(flatStrings(hashes), prng(17));
-      const n = CONFIG.mapOps;
-      const rows = await inRounds('Map.get', () => {
-        gc();
-        let sink = 0;
-        let j = 0;
-        const t0 = now();
-        for (let i = 0; i < n; i++) {
-          sink += map.get(probes[j]).id;
-          if (++j === TOKENS) j = 0;
-        }
-        const ns = Number(now() - t0);
-        if (sink < 0) throw new Error('unreachable');
-        return timed(n, ns);
-      });
-      return { kind: 'timing', rows };
-    },
-  },
-  {
-    id: 'verify',
-    supplementary: true,
-    title: 'S1. `keycard.verify(token)` — the lookup half of `authenticate`',
-    about: 'Parse + checksum, hash, LRU cache hit, validity checks, a fresh `Identity`: no credential reading, no limiter, no audit event. Same 10,000 tokens, shuffled.',
-    async run() {
-      const { keycard, tokens: list } = await tokens();
-      const n = CONFIG.authOps;
-      const rows = await inRounds('verify', async (round) => {
-        const random = prng(1000 + round);
-        const order = shuffle(list.map((_, i) => i), random);
-        gc();
-        let ok = 0;
-        let j = 0;
-        const t0 = now();
-        for (let i = 0; i < n; i++) {
-          if ((await keycard.verify(list[order[j]])).ok) ok++;
-          if (++j === TOKENS) j = 0;
-        }
-        const ns = Number(now() - t0);
-        if (ok !== n) throw new Error(`verify accepted ${ok} of ${n}`);
-        return timed(n, ns);
-      });
-      return { kind: 'timing', rows };
-    },
-  },
-  {
-    id: 'noaudit',
-    supplementary: true,
-    title: 'S2. `authenticate` as in 1, with no audit sink',
-    about: 'A second instance over the same kind of store with `audit` left out (the trail is then a no-op), so 1 − S2 is the cost of recording one audit event (including the request-id UUID, which is generated either way).',
-    async run() {
-      const keycard = createKeycard({ prefix: 'bench', scopes: defineScopes({ read: {} }), rateLimit: HUGE });
-      const list = [];
-      for (let i = 0; i < TOKENS; i++) list.push((await keycard.issue({ ownerId: `user_${i % 500}`, label: `bench ${i}`, scopes: ['read'] })).token);
-      const rows = await authenticateRounds(keycard, null, flatStrings(list), 500);
-      await keycard.close();
-      return { kind: 'timing', rows };
-    },
-  },
-  {
-    id: 'hottoken',
-    supplementary: true,
-    title: 'S3. `authenticate` as in 1, every request from one hot token',
-    about:
-      'The same instance shape (10,000 live tokens, all in the verified-record cache after one pass over them, audit sink), but every request carries the same token: one busy agent among many quiet ones. A cache or limiter structure that degrades on repeated hits to one key shows up here and not in 1. A quarter of the iterations of 1 per round.',
-    async run() {
-      const { keycard, sink, tokens: list } = await tokens();
-      for (const token of list) await keycard.authenticate({ method: 'GET', url: '/tickets', headers: { authorization: `Bearer ${token}` } }, REQUIREMENT);
-      sink.clear();
-      const hot = [list[4242]];
-      const n = Math.max(1, Math.floor(CONFIG.authOps / 4));
-      const rows = await inRounds('authenticate, hot token', async (round) => {
-        sink.clear();
-        let requests = buildRequests(hot, n, 900 + round);
-        gc();
-        let ok = 0;
-        const t0 = now();
-        for (let i = 0; i < n; i++) {
-          const request = requests[i];
-          requests[i] = undefined;
-          if ((await keycard.authenticate(request, REQUIREMENT)).ok) ok++;
-        }
-        const ns = Number(now() - t0);
-        await settle();
-        if (ok !== n) throw new Error(`authenticate admitted ${ok} of ${n}`);
-        requests = null;
-        sink.clear();
-        return timed(n, ns);
-      });
-      return { kind: 'timing', rows };
-    },
-  },
-  {
-    id: 'asyncfloor',
-    supplementary: true,
-    title: 'S4. Floor: `await` of an async function that returns at once',
-    about: 'What the cheapest possible async API call costs in this loop shape: the part of `authenticate`’s time that no synchronous work can remove.',
-    async run() {
-      const n = CONFIG.authOps * 10;
-      const f = async (x) => x;
-      const rows = await inRounds('await floor', async () => {
-        gc();
-        let sink = 0;
-        const t0 = now();
-        for (let i = 0; i < n; i++) sink += await f(i & 1);
-        const ns = Number(now() - t0);
-        if (sink < 0) throw new Error('unreachable');
-        return timed(n, ns);
-      });
-      return { kind: 'timing', rows };
-    },
-  },
-];
-
-// ── main ─────────────────────────────────────────────────────────────────────────────────────
-
-const CHILD = argv.find((a) => a.startsWith('--child='))?.slice('--child='.length) ?? null;
-const IN_PROCESS = argv.includes('--in-process');
-
-if (CHILD !== null) {
-  // One measurement in this (child) process; rows go to stdout as JSON for the parent.
-  const m = MEASUREMENTS.find((x) => x.id === CHILD);
-  if (!m) throw new Error(`unknown measurement ${CHILD}`);
-  const t0 = now();
-  const r = await m.run();
-  if (fixture) await fixture.keycard.close();
-  process.stdout.write(JSON.stringify({ ...r, seconds: Number(now() - t0) / 1e9 }));
-  process.exit(0);
-}
-
-const selected = ONLY ? MEASUREMENTS.filter((m) => ONLY.includes(m.id)) : MEASUREMENTS;
-if (ONLY && selected.length !== ONLY.length) {
-  console.error(`unknown measurement in --only; known: ${MEASUREMENTS.map((m) => m.id).join(', ')}`);
-  process.exit(2);
-}
+// ── machine ──────────────────────────────────────────────────────────────────────────────────
 
 const cpus = os.cpus();
 const machine = {
@@ -505,49 +85,484 @@ function sourceState() {
   return `${head.stdout.trim()}${dirty ? ` + ${dirty} uncommitted change(s) under src/ and build config` : ' (clean)'}`;
 }
 
+// ── statistics of alternated rounds ──────────────────────────────────────────────────────────
+
+const nsPerOp = (row) => row.ns / row.ops;
+
+/** `{ median, min, max, values }` of a per-round series. */
+function stat(values) {
+  return { values, median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
 /**
- * Each measurement runs in a fresh Node process (same flags), so that one cannot change another's
- * figures through the JIT's shared type feedback (the limiter's code is also the pipeline's), a
- * heap left large by an earlier one, or its garbage. `--in-process` runs them all here instead
- * (for `--cpu-prof`, which would otherwise profile only the parent).
+ * A same-round ratio: `value(row)` per round, with a target `check(median)` and its wording.
+ * `kind: 'x'` formats as a factor, `'us'` as microseconds (from ns), `'B'` as bytes.
  */
-function runChild(m) {
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), `--child=${m.id}`, ...(QUICK ? ['--quick'] : [])];
-  const child = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-  if (child.status !== 0) throw new Error(`measurement ${m.id} failed (exit ${child.status ?? child.signal})`);
-  return JSON.parse(child.stdout);
+function series(rows, value) {
+  return stat(rows.map(value));
 }
 
-const results = [];
-for (const m of selected) {
-  log(`${m.id}…`);
-  const t0 = now();
-  const r = IN_PROCESS ? await m.run() : runChild(m);
-  results.push({ ...m, ...r, seconds: Number(now() - t0) / 1e9 });
+const fmtStat = (s, kind) => {
+  const f = kind === 'us' ? fmtUs : kind === 'B' ? fmtB : kind === 'ns' ? fmtNs : fmtX;
+  const unit = kind === 'us' ? ' µs' : kind === 'B' ? ' B' : kind === 'ns' ? ' ns' : ' ×';
+  return `**${f(s.median)}${unit}** (${f(s.min)}–${f(s.max)})`;
+};
+
+/** A Markdown table of per-round figures: `columns` = [{ title, value(row) → string }]. */
+function roundsTable(rows, columns, footer = []) {
+  const lines = [`| round | ${columns.map((c) => c.title).join(' | ')} |`, `|---:|${columns.map(() => '---:').join('|')}|`];
+  rows.forEach((row, i) => lines.push(`| ${i + 1} | ${columns.map((c) => c.cell(row)).join(' | ')} |`));
+  for (const f of footer) lines.push(`| ${f.label} | ${columns.map((c) => f.cell(c)).join(' | ')} |`);
+  return lines.join('\n');
 }
-if (fixture) await fixture.keycard.close();
 
-const totalSeconds = Number(now() - started) / 1e9;
-const byId = Object.fromEntries(results.map((r) => [r.id, r]));
-const med = (id, k) => (byId[id] ? median(byId[id].rows.map((row) => row[k])) : undefined);
-const summaryRows = [
-  ['authenticate (10,000 tokens)', 'authenticate', 'ns/op'],
-  ['limiter consume, 1 key', 'limiter1', 'ns/op'],
-  ['limiter consume, 10,000 keys', 'limiter10k', 'ns/op'],
-  ['limiter state at 100,000 keys', 'memory', 'B/key'],
-  ['floor: sha256 (hex) of a token', 'sha256', 'ns/op'],
-  ['floor: Map.get, 10,000 entries', 'mapget', 'ns/op'],
-  ['supplementary: verify(token)', 'verify', 'ns/op'],
-  ['supplementary: authenticate, no audit sink', 'noaudit', 'ns/op'],
-  ['supplementary: authenticate, one hot token among 10,000', 'hottoken', 'ns/op'],
-  ['supplementary: await of an async no-op', 'asyncfloor', 'ns/op'],
-].filter(([, id]) => byId[id]);
+/** Median and min–max footer rows for columns that carry a numeric `value(row)` and a formatter. */
+function statFooter(rows) {
+  return [
+    { label: '**median**', cell: (c) => (c.value ? `**${c.fmt(median(rows.map(c.value)))}**` : '') },
+    { label: 'min–max', cell: (c) => (c.value ? `${c.fmt(Math.min(...rows.map(c.value)))}–${c.fmt(Math.max(...rows.map(c.value)))}` : '') },
+  ];
+}
 
+const nsColumn = (key, title) => ({ title: `${title} ns/op`, value: (row) => nsPerOp(row[key]), fmt: fmtNs, cell: (row) => fmtNs(nsPerOp(row[key])) });
+const ratioColumn = (title, value) => ({ title, value, fmt: fmtX, cell: (row) => fmtX(value(row)) });
+
+// ── the report ───────────────────────────────────────────────────────────────────────────────
+
+const targets = []; // { part, target, measured, met }
+const sections = [];
+const section = (title, ...blocks) => sections.push([`## ${title}`, ...blocks].join('\n\n'));
+const target = (part, wording, s, kind, met) => targets.push({ part, wording, measured: s ? fmtStat(s, kind) : 'not measured', met });
+
+// ── part 1: verify, in process ───────────────────────────────────────────────────────────────
+
+async function partVerify() {
+  log('part 1: verify, in process');
+  const fixture = join(tmp, 'verify-fixture.json');
+  const module = 'verify.js';
+  // keycard first: it issues the 100,000 records and writes them (and the probes) for the others.
+  const first = await startWorkers(
+    [
+      { key: 'keycard', label: 'keycard authenticate', module, name: 'keycard', params: { fixture } },
+      { key: 'ba1', label: 'better-auth, 1 key', module, name: 'betterAuth', params: { keys: 1 } },
+      { key: 'ba1000', label: 'better-auth, 1,000 keys', module, name: 'betterAuth', params: { keys: 1000 } },
+    ],
+    log,
+  );
+  const rest = await startWorkers(
+    [
+      { key: 'floor', label: 'floor', module, name: 'floor', params: { fixture } },
+      { key: 'peer', label: 'peer pipeline', module, name: 'peer', params: { fixture } },
+      ...(CONFIG.diagnostics
+        ? [
+            { key: 'noAudit', label: 'keycard, no audit sink', module, name: 'keycard', params: { audit: false } },
+            { key: 'bigCache', label: 'keycard, cacheSize 100,000', module, name: 'keycard', params: { cacheSize: 100_000 } },
+            { key: 'hot', label: 'keycard, one hot token', module, name: 'keycard', params: { mode: 'hot' } },
+            { key: 'verifyOnly', label: 'keycard.verify(token)', module, name: 'keycard', params: { mode: 'verify' } },
+            { key: 'await', label: 'floor step: await', module, name: 'stepFloor', params: { step: 'await', fixture } },
+            { key: 'sha256', label: 'floor step: sha256', module, name: 'stepFloor', params: { step: 'sha256', fixture } },
+            { key: 'mapGet', label: 'floor step: Map.get', module, name: 'stepFloor', params: { step: 'mapGet', fixture } },
+          ]
+        : []),
+    ],
+    log,
+  );
+  const entries = [...first, ...rest];
+  const { rows, n } = await alternate(entries, { warmups: CONFIG.warmups, rounds: CONFIG.rounds, targetMs: CONFIG.verifyMs, log, name: 'verify' });
+  await stopWorkers(entries);
+
+  const r = (a, b) => (row) => nsPerOp(row[a]) / nsPerOp(row[b]);
+  const kcFloor = series(rows, r('keycard', 'floor'));
+  const peerKc = series(rows, r('peer', 'keycard'));
+  const ba1Kc = series(rows, r('ba1', 'keycard'));
+  const ba1000Kc = series(rows, r('ba1000', 'keycard'));
+  target('1 verify', 'keycard `authenticate()` ≤ 1.5 × the floor', kcFloor, 'x', kcFloor.median <= 1.5);
+  target('1 verify', 'keycard ≥ 1.6 × faster than the peer pipeline', peerKc, 'x', peerKc.median >= 1.6);
+  target('1 verify', 'keycard ≥ 100 × faster than better-auth, 1 key', ba1Kc, 'x', ba1Kc.median >= 100);
+  target('1 verify', 'keycard ≥ 1,000 × faster than better-auth, 1,000 keys', ba1000Kc, 'x', ba1000Kc.median >= 1000);
+
+  const storeReads = median(rows.map((row) => row.keycard.storeReads / row.keycard.ops));
+  const main = [
+    nsColumn('keycard', 'keycard'),
+    nsColumn('floor', 'floor'),
+    nsColumn('peer', 'peer'),
+    nsColumn('ba1', 'better-auth 1 key'),
+    nsColumn('ba1000', 'better-auth 1,000 keys'),
+    ratioColumn('keycard ÷ floor', r('keycard', 'floor')),
+    ratioColumn('peer ÷ keycard', r('peer', 'keycard')),
+    ratioColumn('better-auth 1 ÷ keycard', r('ba1', 'keycard')),
+    ratioColumn('better-auth 1,000 ÷ keycard', r('ba1000', 'keycard')),
+  ];
+  const blocks = [
+    [
+      'keycard: `await keycard.authenticate(request, { scope: \'read\' })` with every check on — bearer parsing, prefix and CRC-32, SHA-256, the verified-record cache over the memory store (default sizes: 10,000 cached records), expiry and revocation, the memory limiter (`rateLimit: { limit: 1e9, window: 60 }`, nothing refused), rate-limit headers, the scope check and an audit event to a `memoryAuditSink()` (cleared between rounds) — over **100,000 records** issued through `issue()`, probed by **10,000 of their tokens in a shuffled order** (a new permutation per pass), a fresh `{ method, url, headers }` object per call (authenticate memoises per request object). No `X-Request-Id`, so each request also draws a UUID.',
+      'floor: the same records and probes through the synchronous hand-written pipeline of `lib/floor.js` — bearer header, prefix and CRC-32, `crypto.hash(\'sha256\')`, `Map.get` over the 100,000 records, expiry and revocation, a bitmask scope test, a two-bucket window counter in the record, an audit event object pushed into a 4,096-slot ring.',
+      'peer: the same records and probes through a pipeline assembled from peers — `createHash(\'sha256\')`, an `lru-cache` (10,000 entries) in front of a `Map` of the 100,000 records, expiry and revocation, a `Set` scope check, and `rate-limiter-flexible` `RateLimiterMemory` per token (awaited).',
+      'better-auth: 1.7.5 with `@better-auth/api-key` 1.7.5 on its memory adapter, `await auth.api.verifyApiKey({ body: { key, permissions: { tickets: [\'read\'] } } })` with 1 key, and with 1,000 keys probed in a shuffled order; keys created through `createApiKey` with that permission and a per-key rate limit of 1e9 per 60 s (its limiter writes the key\'s row on every call).',
+      `Batch sizes after calibration: ${entries.map((e) => `${e.label} ${group(n[e.key])}`).join(', ')}. keycard read the store on **${(storeReads * 100).toFixed(0)} %** of its requests (verified-record cache misses).`,
+    ].join('\n\n'),
+    roundsTable(rows, main, statFooter(rows)),
+  ];
+  if (CONFIG.diagnostics) {
+    const diag = [
+      nsColumn('noAudit', 'no audit sink'),
+      nsColumn('bigCache', 'cacheSize 100k'),
+      nsColumn('hot', 'one hot token'),
+      nsColumn('verifyOnly', 'verify(token)'),
+      nsColumn('await', 'await no-op'),
+      nsColumn('sha256', 'sha256'),
+      nsColumn('mapGet', 'Map.get 100k'),
+      ratioColumn('keycard ÷ no audit', r('keycard', 'noAudit')),
+      ratioColumn('keycard ÷ cache 100k', r('keycard', 'bigCache')),
+      ratioColumn('hot ÷ keycard', r('hot', 'keycard')),
+    ];
+    const bigCacheReads = median(rows.map((row) => row.bigCache.storeReads / row.bigCache.ops));
+    blocks.push(
+      '### Diagnostics (same rounds, keycard variants and single steps)',
+      `Each a process of its own, alternated with the contenders above: keycard with no audit sink; keycard with \`cacheSize: 100_000\` (store reads on ${(bigCacheReads * 100).toFixed(0)} % of requests); every request carrying one hot token among the 100,000; \`keycard.verify(token)\` alone (the lookup half: no header, limiter, headers or audit); and three single steps of the floor — an awaited async no-op, \`crypto.hash('sha256', token, 'hex')\`, \`Map.get\` over the 100,000 records with equal but distinct 64-character keys.`,
+      roundsTable(rows, diag, statFooter(rows)),
+    );
+  }
+  section('1. Verify, in process — keycard vs the floor, a peer pipeline and better-auth', ...blocks);
+}
+
+// ── part 2: limiter alone, and bytes per key ─────────────────────────────────────────────────
+
+const LIMITERS = [
+  { key: 'keycard', label: 'keycard `memoryLimiter()`' },
+  { key: 'floor', label: 'floor (two-bucket window)' },
+  { key: 'rlf', label: 'rate-limiter-flexible `RateLimiterMemory`' },
+  { key: 'erl', label: 'express-rate-limit `MemoryStore`' },
+  { key: 'hrl', label: 'hono-rate-limiter `MemoryStore`' },
+];
+
+async function partLimiter() {
+  log('part 2: limiter alone');
+  const blocks = [
+    'Each limiter through its own public API, one admission per call under a limit of 1e9 per 60 s (nothing refused): keycard `memoryLimiter().consume(key, 1e9, 60)` (synchronous); the floor\'s two-bucket window (`lib/floor.js`, a `Map` from key to `{ start, prev, curr }`, synchronous); rate-limiter-flexible `RateLimiterMemory.consume(key)` (a promise, awaited); express-rate-limit `MemoryStore.increment(key)` (a promise, awaited) and hono-rate-limiter `MemoryStore.increment(key)` (synchronous), each compared with the limit as their middleware does. Keys are `tok_<22 base62>:all` (the shape keycard charges), charged round-robin, all tracked before the first round.',
+  ];
+  for (const keys of [1, 10_000]) {
+    const entries = await startWorkers(
+      LIMITERS.map((l) => ({ key: l.key, label: `${l.label}, ${group(keys)} key${keys > 1 ? 's' : ''}`, module: 'limiter.js', name: l.key, params: { keys } })),
+      log,
+    );
+    const { rows } = await alternate(entries, { warmups: CONFIG.warmups, rounds: CONFIG.rounds, targetMs: CONFIG.limiterMs, log, name: `limiter, ${keys} keys` });
+    await stopWorkers(entries);
+    const r = (a, b) => (row) => nsPerOp(row[a]) / nsPerOp(row[b]);
+    const kcFloor = series(rows, r('keycard', 'floor'));
+    target('2 limiter', `keycard limiter ≤ 1.5 × the floor's window per call, ${group(keys)} key${keys > 1 ? 's' : ''}`, kcFloor, 'x', kcFloor.median <= 1.5);
+    blocks.push(
+      `### ${group(keys)} key${keys > 1 ? 's' : ''}`,
+      roundsTable(
+        rows,
+        [
+          ...LIMITERS.map((l) => nsColumn(l.key, l.key === 'keycard' ? 'keycard' : l.key === 'floor' ? 'floor' : l.key.toUpperCase())),
+          ratioColumn('keycard ÷ floor', r('keycard', 'floor')),
+          ratioColumn('RLF ÷ keycard', r('rlf', 'keycard')),
+          ratioColumn('ERL ÷ keycard', r('erl', 'keycard')),
+          ratioColumn('HRL ÷ keycard', r('hrl', 'keycard')),
+        ],
+        statFooter(rows),
+      ),
+    );
+  }
+  blocks.push('RLF = rate-limiter-flexible `RateLimiterMemory`, ERL = express-rate-limit `MemoryStore`, HRL = hono-rate-limiter `MemoryStore`. A ratio X ÷ keycard above 1 means keycard is faster.');
+  section('2. Limiter alone — per call', ...blocks);
+}
+
+async function partMemory() {
+  log('part 2: bytes per tracked key');
+  const entries = await startWorkers(
+    LIMITERS.map((l) => ({ key: l.key, label: `${l.label}, bytes per key`, module: 'limiter.js', name: `${l.key}Memory`, params: { keys: 100_000 }, startN: 1 })),
+    log,
+  );
+  const { rows } = await alternate(entries, { warmups: 1, rounds: CONFIG.memRepeats, targetMs: 1, log, name: 'bytes per key' });
+  await stopWorkers(entries);
+  const kc = series(rows, (row) => row.keycard.bytesPerKey);
+  target('2 limiter', 'keycard ≤ 128 bytes per tracked (token, class), 100,000 keys', kc, 'B', kc.median <= 128);
+  const cols = LIMITERS.map((l) => ({
+    title: `${l.key === 'keycard' || l.key === 'floor' ? l.key : l.key.toUpperCase()} B/key (heap + array buffers)`,
+    value: (row) => row[l.key].bytesPerKey,
+    fmt: fmtB,
+    cell: (row) => `${fmtB(row[l.key].bytesPerKey)} (${fmtB(row[l.key].heapPerKey)} + ${fmtB(row[l.key].abPerKey)})`,
+  }));
+  section(
+    '2. Limiter alone — bytes retained per tracked (token, class), 100,000 keys',
+    '`process.memoryUsage()` heapUsed + arrayBuffers after two `gc()`, before and after creating a fresh limiter and charging each of 100,000 keys once (awaited where the API is async); the key strings are built (flat, hashed) before the first reading and kept alive, so they are not counted — a key a library builds for itself (rate-limiter-flexible prefixes each one) is its own state and is counted. Delta ÷ 100,000, one repeat per round, a fresh limiter each time. keycard\'s part in array buffers is its 56-byte slots (plus the partly used last page); rate-limiter-flexible also holds one timer per key.',
+    roundsTable(rows, cols, statFooter(rows)),
+  );
+}
+
+// ── part 3: HTTP ─────────────────────────────────────────────────────────────────────────────
+
+const HTTP_GROUPS = [
+  { key: 'node', title: '`node:http`', servers: [['nodeBare', 'bare'], ['nodeFloor', 'floor'], ['nodeKeycard', 'keycard']], auth: ['nodeFloor', 'nodeKeycard'], limit: 6 },
+  { key: 'express', title: 'Express 5', servers: [['expressBare', 'bare'], ['expressKeycard', 'keycard'], ['expressPeer', 'peer']], auth: ['expressKeycard', 'expressPeer'], limit: 15 },
+  { key: 'hono', title: 'Hono (`@hono/node-server`)', servers: [['honoBare', 'bare'], ['honoKeycard', 'keycard'], ['honoPeer', 'peer']], auth: ['honoKeycard', 'honoPeer'], limit: 6 },
+];
+
+async function load(port, token, seconds) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/tickets`,
+    connections: 50,
+    pipelining: 1,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const total = result.requests.total;
+  if (result.errors || result.timeouts || result.non2xx || result['2xx'] !== total || total === 0) {
+    throw new Error(`load on port ${port}: ${total} requests, ${result['2xx']} 2xx, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  return { rps: total / result.duration, p99: result.latency.p99, total, seconds: result.duration };
+}
+
+async function partHttp() {
+  log('part 3: HTTP');
+  const module = 'http.js';
+  // The keycard servers issue their tokens; each group's other servers are given that group's token.
+  const keycards = await startWorkers(
+    HTTP_GROUPS.map((g) => {
+      const name = g.servers.find(([, role]) => role === 'keycard')[0];
+      return { key: name, label: `${g.key} + keycard`, module, name, params: {} };
+    }),
+    log,
+  );
+  const tokenOf = Object.fromEntries(HTTP_GROUPS.map((g, i) => [g.key, keycards[i].info.token]));
+  const others = await startWorkers(
+    HTTP_GROUPS.flatMap((g) =>
+      g.servers.filter(([, role]) => role !== 'keycard').map(([name, role]) => ({ key: name, label: `${g.key} ${role}`, module, name, params: { token: tokenOf[g.key] } })),
+    ),
+    log,
+  );
+  const servers = Object.fromEntries([...keycards, ...others].map((e) => [e.key, e]));
+  const cpuMicros = (u) => u.user + u.system;
+
+  async function measure(name, token, seconds) {
+    const s = servers[name];
+    const before = await s.worker.call('stats');
+    const r = await load(s.info.port, token, seconds);
+    const after = await s.worker.call('stats');
+    const cpuNsPerReq = ((cpuMicros(after.cpu) - cpuMicros(before.cpu)) * 1000) / r.total;
+    if (after.audited !== null && after.audited - before.audited < r.total) throw new Error(`${name}: ${after.audited - before.audited} audit events for ${r.total} requests`);
+    return { ...r, cpuNsPerReq, busy: (cpuMicros(after.cpu) - cpuMicros(before.cpu)) / 1e6 / r.seconds };
+  }
+
+  for (const g of HTTP_GROUPS) {
+    for (const [name] of g.servers) {
+      await measure(name, tokenOf[g.key], CONFIG.httpWarmSeconds);
+      log(`  http: warmed ${name}`);
+    }
+  }
+  const rows = { node: [], express: [], hono: [] };
+  for (let r = 0; r < CONFIG.httpRounds; r++) {
+    for (const g of HTTP_GROUPS) {
+      const row = {};
+      for (const [name] of rotate(g.servers, r)) row[name] = await measure(name, tokenOf[g.key], CONFIG.httpSeconds);
+      rows[g.key].push(row);
+      log(`  http ${g.key}: round ${r + 1}/${CONFIG.httpRounds} ${g.servers.map(([n, role]) => `${role} ${group(row[n].rps)} req/s`).join(', ')}`);
+    }
+  }
+  await stopWorkers([...keycards, ...others]);
+
+  const blocks = [
+    `autocannon (in the orchestrating process) against each server in its own process on 127.0.0.1: 50 connections, no pipelining, \`GET /tickets\` with \`Authorization: Bearer <token>\` — one valid token on every request, the same for every server of a group (\`hono/bearer-auth\` takes a fixed list of tokens and hashes each candidate with WebCrypto, so a single token is its intended use) — ${CONFIG.httpRounds} alternated rounds of ${CONFIG.httpSeconds} s after a ${CONFIG.httpWarmSeconds} s warm-up of each server. Every response must be a 2xx. Each server answers \`{"tickets":[]}\`. keycard servers hold 10,000 issued tokens, the memory limiter (1e9 per 60 s) and a counting audit sink; the Express peer is a hand-written bearer check (SHA-256, a \`Map\` of 10,000 hashed keys, a scope test) followed by \`express-rate-limit\` (1e9 per 60 s, keyed by the key's id, draft-8 headers); the Hono peer is \`hono/bearer-auth\` with the token; node:http + floor runs the floor of part 1 over 10,000 tokens.`,
+    'Per-request auth cost, per round: 1 / rps(auth) − 1 / rps(bare), from the same round. "server CPU" is the server process\'s CPU time (user + system) per request, and "busy" its CPU time over wall time: with the load generator on the other core, a bare server below ~0.9 busy means the load generator, not the server, set the pace, and the rps-based cost then under-reads; the CPU-based cost (CPU per request minus bare\'s) does not depend on who set the pace.',
+  ];
+  for (const g of HTTP_GROUPS) {
+    const rs = rows[g.key];
+    const bare = g.servers[0][0];
+    const cost = (name) => (row) => (1 / row[name].rps - 1 / row[bare].rps) * 1e9; // ns
+    const cpuCost = (name) => (row) => row[name].cpuNsPerReq - row[bare].cpuNsPerReq;
+    const kcName = g.servers.find(([, role]) => role === 'keycard')[0];
+    const otherName = g.auth.find((n) => n !== kcName);
+    const otherRole = g.servers.find(([n]) => n === otherName)[1];
+    const kcCost = series(rs, cost(kcName));
+    target('3 HTTP', `${g.title}: keycard auth cost ≤ ${g.limit} µs per request`, kcCost, 'us', kcCost.median <= g.limit * 1000);
+    if (otherRole === 'peer') {
+      const peerCost = series(rs, cost(otherName));
+      const diff = series(rs, (row) => cost(otherName)(row) - cost(kcName)(row));
+      target('3 HTTP', `${g.title}: keycard below its peer stack (peer cost − keycard cost > 0; peer cost ${fmtUs(peerCost.median)} µs)`, diff, 'us', diff.median > 0);
+    } else {
+      const floorCost = series(rs, cost(otherName));
+      targets.push({ part: '3 HTTP', wording: `${g.title}: floor auth cost (the noise reference, not a target)`, measured: fmtStat(floorCost, 'us'), met: null });
+    }
+    const columns = [
+      ...g.servers.map(([n, role]) => ({ title: `${role} req/s`, value: (row) => row[n].rps, fmt: group, cell: (row) => group(row[n].rps) })),
+      ...g.servers.map(([n, role]) => ({ title: `${role} p99 ms`, value: (row) => row[n].p99, fmt: (x) => x.toFixed(0), cell: (row) => String(row[n].p99) })),
+      ...g.auth.map((n) => {
+        const role = g.servers.find(([m]) => m === n)[1];
+        return { title: `${role} cost µs`, value: cost(n), fmt: fmtUs, cell: (row) => fmtUs(cost(n)(row)) };
+      }),
+      ...g.servers.map(([n, role]) => ({ title: `${role} server CPU µs/req (busy)`, value: (row) => row[n].cpuNsPerReq, fmt: fmtUs, cell: (row) => `${fmtUs(row[n].cpuNsPerReq)} (${row[n].busy.toFixed(2)})` })),
+      ...g.auth.map((n) => {
+        const role = g.servers.find(([m]) => m === n)[1];
+        return { title: `${role} CPU cost µs`, value: cpuCost(n), fmt: fmtUs, cell: (row) => fmtUs(cpuCost(n)(row)) };
+      }),
+    ];
+    blocks.push(`### ${g.title}`, roundsTable(rs, columns, statFooter(rs)));
+  }
+  section('3. HTTP — bare vs keycard vs a peer stack, autocannon on 127.0.0.1', ...blocks);
+}
+
+// ── part 4: Redis ────────────────────────────────────────────────────────────────────────────
+
+const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p)) ?? null;
+const KEYCARD_REDIS = process.env.BENCH_KEYCARD_REDIS ?? fileURLToPath(new URL('../dist/redis.js', import.meta.url));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts our own redis-server on a free 127.0.0.1 port, persistence off, in a temp dir; stopped at exit. */
+async function startRedis() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmp, 'redis-'));
+  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  cleanups.push(() => child.kill('SIGTERM'));
+  const { Redis } = await import('ioredis');
+  const admin = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  admin.on('error', () => {});
+  for (let i = 0; ; i++) {
+    try {
+      await admin.connect();
+      await admin.ping();
+      break;
+    } catch (e) {
+      if (i === 50 || child.exitCode !== null) throw new Error(`redis-server did not start: ${e.message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const version = (await admin.info('server')).match(/redis_version:(\S+)/)?.[1] ?? 'unknown';
+  return { port, pid: child.pid, admin, version, stop: () => admin.quit().finally(() => child.kill('SIGTERM')) };
+}
+
+/** The server's command counts (INFO commandstats: commands run inside scripts included) and CPU seconds (INFO cpu). */
+async function serverReading(admin) {
+  const text = await admin.info('commandstats');
+  const counts = {};
+  for (const m of text.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) counts[m[1]] = Number(m[2]);
+  const cpu = await admin.info('cpu');
+  const seconds = ['used_cpu_sys', 'used_cpu_user'].reduce((t, k) => t + Number(cpu.match(new RegExp(`^${k}:([0-9.]+)`, 'm'))?.[1] ?? 0), 0);
+  return { counts, seconds };
+}
+
+async function partRedis() {
+  log('part 4: Redis');
+  if (!existsSync(KEYCARD_REDIS)) {
+    log('  skipped: keycard/redis not built yet (no dist/redis.js)');
+    target('4 Redis', 'keycard Redis limiter ≥ 0.9 × `RateLimiterRedis` ops/s at 50 in flight, one `EVALSHA` per call', null, 'x', null);
+    section('4. Redis — skipped', '**Skipped: keycard/redis not built yet** (no `dist/redis.js` when this run started). The Redis limiter and its `fromIoredis` wrapper are being written; rerun once `keycard/redis` is wired into the build.');
+    return;
+  }
+  if (!REDIS_SERVER) {
+    log('  skipped: no redis-server installed');
+    target('4 Redis', 'keycard Redis limiter ≥ 0.9 × `RateLimiterRedis` ops/s at 50 in flight, one `EVALSHA` per call', null, 'x', null);
+    section('4. Redis — skipped', '**Skipped: no `redis-server` is installed** on this machine (looked for /usr/bin/redis-server and /usr/local/bin/redis-server). Install one (`apt-get install redis-server`) and rerun: the bench starts its own on a free 127.0.0.1 port.');
+    return;
+  }
+  const redis = await startRedis();
+  log(`  started redis-server ${redis.version} (pid ${redis.pid}) on 127.0.0.1:${redis.port}`);
+  const blocks = [
+    `One local redis-server ${redis.version} started by the bench (${REDIS_SERVER}, 127.0.0.1:${redis.port}, persistence off, a temp dir), two ioredis clients (one per contender process, \`enableOfflineQueue: false\`): keycard's \`redisLimiter(fromIoredis(client)).consume(key, 1e9, 60)\` from \`keycard/redis\` against rate-limiter-flexible \`new RateLimiterRedis({ storeClient, points: 1e9, duration: 60 }).consume(key)\`. A batch makes N calls with 1 or 50 of them in flight, over 1 key or 10,000 keys taken in turn (all tracked before the first round). Commands per call are counted twice: as sent by each client (ioredis \`sendCommand\`, what "one \`EVALSHA\` per call" is about) and as run by the server during the batch (INFO commandstats, which also counts the commands a script runs); "redis-server CPU" is the server's user + system CPU time per call during the batch (INFO cpu). With the server on one core and the client process on the other, at 50 in flight the server's CPU per call is what bounds the rate.`,
+  ];
+  for (const keys of [1, 10_000]) {
+    for (const inflight of [1, 50]) {
+      const entries = await startWorkers(
+        [
+          { key: 'keycard', label: `keycard redis, ${keys} keys, ${inflight} in flight`, module: 'redis.js', name: 'keycard', params: { port: redis.port, keys, inflight } },
+          { key: 'rlf', label: `RateLimiterRedis, ${keys} keys, ${inflight} in flight`, module: 'redis.js', name: 'rlf', params: { port: redis.port, keys, inflight } },
+        ],
+        log,
+      );
+      // Read the server around each batch: wrap the workers' round().
+      for (const e of entries) {
+        const round = e.worker.round.bind(e.worker);
+        e.worker.round = async (n, r) => {
+          const before = await serverReading(redis.admin);
+          const row = await round(n, r);
+          const after = await serverReading(redis.admin);
+          const per = {};
+          for (const [cmd, calls] of Object.entries(after.counts)) {
+            if (cmd === 'info') continue;
+            const d = calls - (before.counts[cmd] ?? 0);
+            if (d > 0) per[cmd] = d / row.ops;
+          }
+          return { ...row, commands: per, serverNsPerCall: ((after.seconds - before.seconds) * 1e9) / row.ops };
+        };
+      }
+      const { rows } = await alternate(entries, { warmups: CONFIG.warmups, rounds: CONFIG.rounds, targetMs: CONFIG.redisMs, log, name: `redis ${keys} keys ${inflight} in flight` });
+      await stopWorkers(entries);
+      const ratio = series(rows, (row) => nsPerOp(row.rlf) / nsPerOp(row.keycard)); // keycard ops/s ÷ RLF ops/s
+      const cmds = (k, field) => {
+        const all = {};
+        for (const row of rows) for (const [c, v] of Object.entries(row[k][field])) (all[c] ??= []).push(v);
+        return Object.entries(all)
+          .map(([c, v]) => `${c.toUpperCase()} ${median(v).toFixed(2)}`)
+          .join(', ');
+      };
+      const evalshaPerCall = median(rows.map((row) => row.keycard.sent.evalsha ?? 0));
+      const onlyEvalsha = rows.every((row) => Object.keys(row.keycard.sent).every((c) => c === 'evalsha'));
+      if (inflight === 50) {
+        target(
+          '4 Redis',
+          `keycard Redis limiter ≥ 0.9 × \`RateLimiterRedis\` ops/s at 50 in flight, ${group(keys)} key${keys > 1 ? 's' : ''}, one \`EVALSHA\` per call (measured ${evalshaPerCall.toFixed(2)}${onlyEvalsha ? ', nothing else' : ', plus other commands'})`,
+          ratio,
+          'x',
+          ratio.median >= 0.9 && Math.abs(evalshaPerCall - 1) < 0.01 && onlyEvalsha,
+        );
+      }
+      blocks.push(
+        `### ${group(keys)} key${keys > 1 ? 's' : ''}, ${inflight} in flight`,
+        roundsTable(
+          rows,
+          [
+            { title: 'keycard ops/s', value: (row) => 1e9 / nsPerOp(row.keycard), fmt: group, cell: (row) => group(1e9 / nsPerOp(row.keycard)) },
+            { title: 'RateLimiterRedis ops/s', value: (row) => 1e9 / nsPerOp(row.rlf), fmt: group, cell: (row) => group(1e9 / nsPerOp(row.rlf)) },
+            ratioColumn('keycard ÷ RLF (ops/s)', (row) => nsPerOp(row.rlf) / nsPerOp(row.keycard)),
+            { title: 'keycard redis-server CPU µs/call', value: (row) => row.keycard.serverNsPerCall, fmt: fmtUs, cell: (row) => fmtUs(row.keycard.serverNsPerCall) },
+            { title: 'RLF redis-server CPU µs/call', value: (row) => row.rlf.serverNsPerCall, fmt: fmtUs, cell: (row) => fmtUs(row.rlf.serverNsPerCall) },
+          ],
+          statFooter(rows),
+        ),
+        `Commands per call sent by the client (median): keycard ${cmds('keycard', 'sent') || 'none'}; RateLimiterRedis ${cmds('rlf', 'sent') || 'none'}. Run by the server, scripts' own commands included: keycard ${cmds('keycard', 'commands') || 'none'}; RateLimiterRedis ${cmds('rlf', 'commands') || 'none'}.`,
+      );
+    }
+  }
+  await redis.stop();
+  section('4. Redis — keycard\'s Redis limiter vs `RateLimiterRedis`', ...blocks);
+}
+
+// ── main ─────────────────────────────────────────────────────────────────────────────────────
+
+const partRuns = { verify: partVerify, limiter: partLimiter, memory: partMemory, http: partHttp, redis: partRedis };
+const partSeconds = {};
+const partLoad = {};
+const load1 = () => os.loadavg()[0].toFixed(2);
+for (const part of PARTS) {
+  if (!wanted(part)) continue;
+  const t0 = Date.now();
+  const before = load1();
+  await partRuns[part]();
+  partSeconds[part] = (Date.now() - t0) / 1000;
+  partLoad[part] = `${before} → ${load1()}`;
+  log(`${part}: ${partSeconds[part].toFixed(1)} s`);
+}
+
+const totalSeconds = (Date.now() - started) / 1000;
 const out = [];
-out.push(`# keycard — early in-process benchmark report${QUICK ? ' (quick smoke run)' : ''}`);
+out.push(`# keycard — benchmarks against the peers and the floor${QUICK ? ' (quick smoke run)' : ''}`);
 out.push('');
 out.push(
-  'Generated by `bench/run.js`. An early, in-process report: one Node process, the in-memory store and limiter, no network and no framework. Noisy shared machines: read the median with its min–max, and compare runs only on the same machine. No peer comparison yet.',
+  'Generated by `bench/run.js` (issue 8). Every contender runs in its own process; compared contenders are alternated round by round, and every figure below is the **median of same-round ratios** (min–max in brackets) — a ratio is taken between batches of the same round, never between runs. Noisy shared machines: compare runs only on the same machine.',
 );
 out.push('');
 out.push('| | |');
@@ -560,33 +575,19 @@ out.push(`| date | ${machine.date} |`);
 out.push(`| keycard source | ${machine.source} |`);
 out.push(`| load average (1 / 5 / 15 min) | ${machine.loadBefore} at start, ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')} at end — other work on this ${machine.cores}-core machine slows every figure |`);
 out.push(
-  `| mode | ${CONFIG.mode}: ${CONFIG.warmup} warm-up + ${CONFIG.rounds} timed rounds; per round ${group(CONFIG.authOps)} authenticate/verify calls, ${group(CONFIG.limiterOps)} limiter calls, ${group(CONFIG.hashOps)} hashes, ${group(CONFIG.mapOps)} Map.get; ${CONFIG.memRepeats} memory repeats |`,
+  `| mode | ${CONFIG.mode}: ${CONFIG.warmups} warm-up + ${CONFIG.rounds} alternated rounds in process (batches of ~${CONFIG.verifyMs} ms verify, ~${CONFIG.limiterMs} ms limiter, ~${CONFIG.redisMs} ms Redis); ${CONFIG.memRepeats} memory repeats; HTTP ${CONFIG.httpRounds} rounds of ${CONFIG.httpSeconds} s |`,
 );
-out.push(`| run time | ${totalSeconds.toFixed(1)} s (excluding the build) |`);
+out.push(`| run time | ${totalSeconds.toFixed(0)} s excluding the build (${Object.entries(partSeconds).map(([p, s]) => `${p} ${s.toFixed(0)} s`).join(', ')}) |`);
+out.push(`| 1-min load average at the start → end of each part | ${Object.entries(partLoad).map(([p, l]) => `${p} ${l}`).join('; ')} (this machine has ${machine.cores} cores: above ${machine.cores}, other processes compete with the one being measured) |`);
 out.push('');
-out.push('## Summary (medians)');
+out.push('## Targets (issue 8)');
 out.push('');
-out.push('| measurement | median | min–max | ops/s (median) |');
-out.push('|---|---:|---:|---:|');
-for (const [label, id, unit] of summaryRows) {
-  const r = byId[id];
-  if (r.kind === 'memory') {
-    const xs = r.rows.map((row) => row.bytesPerKey);
-    out.push(`| ${label} | ${fmtB(median(xs))} ${unit} | ${fmtB(Math.min(...xs))}–${fmtB(Math.max(...xs))} | |`);
-  } else {
-    const xs = r.rows.map((row) => row.nsPerOp);
-    out.push(`| ${label} | ${fmtNs(median(xs))} ${unit} | ${fmtNs(Math.min(...xs))}–${fmtNs(Math.max(...xs))} | ${group(med(id, 'opsPerSec'))} |`);
-  }
-}
-for (const r of results) {
+out.push('| part | target | measured: median of same-round figures (min–max) | met |');
+out.push('|---|---|---:|:---:|');
+for (const t of targets) out.push(`| ${t.part} | ${t.wording} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'yes' : '**no**'} |`);
+for (const s of sections) {
   out.push('');
-  out.push(`## ${r.title}`);
-  out.push('');
-  out.push(r.about);
-  out.push('');
-  out.push(r.kind === 'memory' ? memoryTable(r.rows) : timingTable(r.rows));
-  out.push('');
-  out.push(`(${r.seconds.toFixed(1)} s in its own process, including set-up)`);
+  out.push(s);
 }
 out.push('');
 const report = out.join('\n');
@@ -598,3 +599,5 @@ if (WRITE) {
   log(`wrote ${file}`);
 }
 log(`total ${totalSeconds.toFixed(1)} s`);
+cleanup();
+process.exit(0);
