@@ -272,22 +272,31 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     pending.add(p);
     void p.finally(() => pending.delete(p));
   };
-  const touch = (id: string) => {
-    const now = clock.monotonic();
-    const last = lastTouch.get(id);
+  const cacheEnabled = (options.cacheSize ?? 10_000) > 0;
+  /** Throttled `lastUsedAt`: the last write's time lives on the cache entry (a Map only without a cache). */
+  const touch = (id: string, entry: CacheEntry, now: number) => {
+    const last = cacheEnabled ? entry.touchedAt : lastTouch.get(id);
     if (last !== undefined && now - last < touchIntervalMs) return;
-    if (lastTouch.size >= 100_000) lastTouch.clear(); // bounded; at worst one extra write per token
-    lastTouch.set(id, now);
+    if (cacheEnabled) entry.touchedAt = now;
+    else {
+      if (lastTouch.size >= 100_000) lastTouch.clear(); // bounded; at worst one extra write per token
+      lastTouch.set(id, now);
+    }
     track(Promise.resolve().then(() => call('Token store touch', () => store.touch(id, clock.now()))).catch(onError));
   };
 
   // ── lookup ──
   /** The stored record for a secret, through the caches; null when unknown. */
-  async function lookup(secret: string): Promise<CacheEntry | null> {
+  function lookup(secret: string, mono: number): CacheEntry | null | Promise<CacheEntry | null> {
     const hash = hasher.hash(secret);
     const hit = cache.get(hash);
-    if (hit && clock.monotonic() - hit.loadedAt < cacheTrustMs()) return hit;
-    if (cache.isKnownUnknown(hash, clock.monotonic())) return null;
+    // A cache hit answers synchronously: no promise on the hot path.
+    if (hit && mono - hit.loadedAt < cacheTrustMs()) return hit;
+    if (cache.isKnownUnknown(hash, mono)) return null;
+    return lookupStore(secret, hash);
+  }
+
+  async function lookupStore(secret: string, hash: string): Promise<CacheEntry | null> {
     const epoch = cache.epoch;
     let found = await call('Token store lookup', () => store.findByHash(hash));
     let usedHash = hash;
@@ -323,24 +332,60 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     return entry;
   }
 
-  /** Verification of a well-formed secret: the shared core of `verify` and `authenticate`. */
-  async function verifySecret(secret: string, workspaceId: string | null | undefined): Promise<VerifyResult<S> & { entry?: CacheEntry; known?: KnownToken }> {
-    if (parse(secret, format) === undefined) return { ok: false, code: 'invalid_token' };
-    let entry: CacheEntry | null;
+  type Outcome = VerifyResult<S> & { entry?: CacheEntry; known?: KnownToken };
+  const INVALID: Outcome = Object.freeze({ ok: false, code: 'invalid_token' });
+  const UNAVAILABLE: Outcome = Object.freeze({ ok: false, code: 'unavailable' });
+
+  /**
+   * Verification of a secret: the shared core of `verify` and `authenticate`. Synchronous when
+   * the caches answer and no owner resolver must be asked, so a cached token costs no promise.
+   */
+  function verifySecret(secret: string, workspaceId: string | null | undefined): Outcome | Promise<Outcome> {
+    if (parse(secret, format) === undefined) return INVALID;
+    const mono = clock.monotonic();
+    let found: CacheEntry | null | Promise<CacheEntry | null>;
     try {
-      entry = await lookup(secret);
+      found = lookup(secret, mono);
     } catch (e) {
       onError(e);
-      return { ok: false, code: 'unavailable' };
+      return UNAVAILABLE;
     }
-    if (entry === null) return { ok: false, code: 'invalid_token' };
+    if (found instanceof Promise) {
+      return found.then(
+        (entry) => checkEntry(entry, workspaceId, mono),
+        (e: unknown) => {
+          onError(e);
+          return UNAVAILABLE;
+        },
+      );
+    }
+    return checkEntry(found, workspaceId, mono);
+  }
+
+  function checkEntry(entry: CacheEntry | null, workspaceId: string | null | undefined, mono: number): Outcome | Promise<Outcome> {
+    if (entry === null) return INVALID;
     const t = entry.token;
-    const known: KnownToken = { tokenId: t.id, label: t.label, ownerId: t.ownerId, workspaceId: t.workspaceId };
-    if (t.revokedAt !== null) return { ok: false, code: 'token_revoked', known };
+    if (t.revokedAt !== null) return { ok: false, code: 'token_revoked', known: knownOf(t) };
     if (t.expiresAt !== null && clock.now() >= t.expiresAt) {
       if (once(expiredEmitted, t.id)) emitter.emit('token.expired', { record: toRecord(t) });
-      return { ok: false, code: 'token_expired', known };
+      return { ok: false, code: 'token_expired', known: knownOf(t) };
     }
+    if (owners) return checkOwner(entry, workspaceId, mono);
+    touch(t.id, entry, mono);
+    return { ok: true, identity: identityOf(entry, entry.closure as ReadonlySet<S>), entry };
+  }
+
+  const knownOf = (t: StoredToken): KnownToken => ({ tokenId: t.id, label: t.label, ownerId: t.ownerId, workspaceId: t.workspaceId });
+
+  /** The identity is immutable: built once per cached record unless an owner bound narrowed it. */
+  function identityOf(entry: CacheEntry, scopes: ReadonlySet<S>): Identity<S> {
+    const make = () => new Identity<S>({ ...toRecord(entry.token), restrictions: entry.restrictions }, scopes, hierarchy);
+    return scopes === entry.closure ? ((entry as { identity?: Identity<S> }).identity ??= make()) : make();
+  }
+
+  async function checkOwner(entry: CacheEntry, workspaceId: string | null | undefined, mono: number): Promise<Outcome> {
+    const t = entry.token;
+    const known = knownOf(t);
     let scopes = entry.closure as ReadonlySet<S>;
     if (owners) {
       const personal = t.kind === 'personal';
@@ -359,13 +404,8 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       }
       if (standing.scopes) scopes = boundByOwner(scopes, catalogue.closure(standing.scopes));
     }
-    touch(t.id);
-    // The identity is immutable: build it once per cached record unless an owner bound narrowed it.
-    const identity =
-      scopes === entry.closure
-        ? ((entry as { identity?: Identity<S> }).identity ??= new Identity<S>({ ...toRecord(t), restrictions: entry.restrictions }, scopes, hierarchy))
-        : new Identity<S>({ ...toRecord(t), restrictions: entry.restrictions }, scopes, hierarchy);
-    return { ok: true, identity, entry };
+    touch(t.id, entry, mono);
+    return { ok: true, identity: identityOf(entry, scopes), entry };
   }
 
   // ── management ──

@@ -24,6 +24,8 @@ export interface CacheEntry {
   readonly loadedAt: number;
   /** The identity built from it, shared by requests while no owner bound narrows it. */
   identity?: unknown;
+  /** Monotonic time of the last `lastUsedAt` write for this token (the throttle). */
+  touchedAt?: number;
 }
 
 /**

@@ -146,7 +146,12 @@ export function decide(state: LimiterState, now: number, limit: number, windowMs
   const head = state.head;
   const lo = Math.max(k - SUB_WINDOWS, head - SUB_WINDOWS);
   let sum = 0;
-  for (let j = lo; j <= head; j++) sum += c[o + ring(j)] ?? 0;
+  let oldest = k; // the oldest counted sub-window holding an admission, for draft-10 `t`
+  for (let j = lo; j <= head; j++) {
+    const n = c[o + ring(j)] ?? 0;
+    if (n > 0 && oldest === k) oldest = j;
+    sum += n;
+  }
 
   if (sum < limit) {
     for (let j = head + 1; j <= k; j++) c[o + ring(j)] = 0; // at most 10: head ≥ k − 10
@@ -155,13 +160,6 @@ export function decide(state: LimiterState, now: number, limit: number, windowMs
     state.lastAdmit = t;
     // draft-10 `t`: when the next quota unit comes back, i.e. when the oldest counted sub-window
     // stops counting ((j + 1)·g + W), or everything at lastAdmit + W (rule 1), whichever is first.
-    let oldest = k;
-    for (let j = lo; j < k; j++) {
-      if ((c[o + ring(j)] ?? 0) > 0) {
-        oldest = j;
-        break;
-      }
-    }
     return admitted(limit - sum - 1, Math.min(t + windowMs, (oldest + 1) * g + windowMs) - now);
   }
 

@@ -5,23 +5,27 @@
  * Why not a strict LRU: moving an entry on every hit means a `delete` + `set` per request, and a
  * V8 `Map` keeps deleted slots until it rehashes, so one hot key sent over and over made each hit
  * cost ~20 µs (measured in bench/). Generations cost one `get` per hit and evict in O(1), at the
- * price of approximate recency: an entry used within the last `max / 2` additions (inserts or
- * promotions from the old generation) always survives.
+ * price of approximate recency: an entry used within the last `max` additions (inserts or
+ * promotions from the old generation) always survives, and up to `2 · max` are held.
  * keycard carries its own rather than `lru-cache`, whose default build imports
  * `node:diagnostics_channel`, which the core must not reach on Workers, Deno and Bun.
  */
 export class Lru<K, V> {
-  readonly #half: number;
+  readonly #generation: number;
   #young = new Map<K, V>();
   #old = new Map<K, V>();
 
-  /** @param max — at most this many entries are held. */
+  /**
+   * @param max — every entry used within the last `max` additions is kept; at most `2 · max`
+   * entries are held (a generation of `max` halved the hit rate of a cache sized to its working
+   * set, measured in bench/).
+   */
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError('Lru max must be an integer >= 1');
-    this.#half = Math.max(1, Math.floor(max / 2));
+    this.#generation = max;
   }
 
-  /** Entries held (at most `max`). */
+  /** Entries held (at most `2 · max`). */
   get size(): number {
     return this.#young.size + this.#old.size;
   }
@@ -49,7 +53,7 @@ export class Lru<K, V> {
   }
 
   #put(key: K, value: V): void {
-    if (!this.#young.has(key) && this.#young.size >= this.#half) {
+    if (!this.#young.has(key) && this.#young.size >= this.#generation) {
       this.#old = this.#young;
       this.#young = new Map();
     }

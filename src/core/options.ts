@@ -59,7 +59,11 @@ export interface KeycardOptions<S extends string = string> {
    * @default 1000
    */
   revocationBoundMs?: number;
-  /** Verified records kept in memory; 0 turns the cache off (every request reads the store). @default 10000 */
+  /**
+   * Verified records kept in memory: every token used within the last `cacheSize` distinct
+   * lookups stays cached, and at most `2 · cacheSize` entries are held (about 1 KB each). 0 turns
+   * the cache off (every request reads the store). @default 10000
+   */
   cacheSize?: number;
   /** Unknown hashes remembered, so a flood of forged tokens costs one lookup each. @default 10000 */
   negativeCacheSize?: number;
