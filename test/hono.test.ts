@@ -80,4 +80,14 @@ describe('keycard/hono through @hono/node-server on 127.0.0.1', () => {
   it('answers every row with the same bytes (raw socket; doubled Authorization included)', async () => {
     for (const c of fx.cases) expectProblem(await rawRequest(port, c.method, c.path, c.headers), contractRow(c.code), expect);
   });
+
+  it('a good token gets the rate-limit headers, also on a redirect and a handler-raised denial', async () => {
+    const ok = await rawRequest(port, 'GET', '/tickets', { authorization: `Bearer ${fx.good}` });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['ratelimit-policy']).toBe('"default";q=60;w=60');
+    expect(ok.headers.ratelimit).toMatch(/^"default";r=\d+;t=\d+$/);
+    const redirect = await rawRequest(port, 'GET', '/redirect', { authorization: `Bearer ${fx.good}` });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.ratelimit).toMatch(/^"default";r=\d+;t=\d+$/);
+  });
 });

@@ -32,7 +32,13 @@ export function honoGuard(keycard: Keycard, requirement?: AuthRequirement | ((c:
       if (r.skip) return next();
       return new Response(r.body, { status: r.status, headers: r.headers });
     }
-    for (const [name, value] of Object.entries(r.headers)) c.header(name, value);
+    // On @hono/node-server, set the headers on Node's response: c.header() would take the
+    // server off its fast path (≈ 2.5 µs a request, measured in bench/). Elsewhere, c.header().
+    const outgoing = (c.env as { outgoing?: { setHeader?: (n: string, v: string) => unknown } } | undefined)?.outgoing;
+    for (const [name, value] of Object.entries(r.headers)) {
+      if (typeof outgoing?.setHeader === 'function') outgoing.setHeader(name, value);
+      else c.header(name, value);
+    }
     granted.set(c.req.raw, r.headers);
     c.set('keycard', r.identity);
     await next();
