@@ -17,6 +17,7 @@ export type { AuthRequirement, AuthRequest, AuthResult, Authenticate } from './c
 export { Identity } from './core/identity.ts';
 export type { KeycardEvents, KeycardEventName } from './core/events.ts';
 export type { OwnerResolver, OwnerStatus } from './core/owners.ts';
+export { coveredByRevokeAll } from './core/store.ts';
 export type {
   TokenStore,
   TokenRecord,

@@ -16,7 +16,7 @@ import { presetMs, validateOptions, type ExpiryPreset, type KeycardOptions } fro
 import { OwnerBound } from './core/owners.ts';
 import { defineHierarchy, isNarrowerOrEqual, parseRestrictions, type Hierarchy } from './core/restrictions.ts';
 import { boundByOwner, type ScopeCatalogue } from './core/scopes.ts';
-import type { JsonValue, RateLimitSetting, RevokeAllFilter, StoreChange, StoredToken, TokenPatch, TokenRecord, TokenStore } from './core/store.ts';
+import { coveredByRevokeAll, type JsonValue, type RateLimitSetting, type RevokeAllFilter, type StoreChange, type StoredToken, type TokenPatch, type TokenRecord, type TokenStore } from './core/store.ts';
 import { generate, parse, randomBase62, tokenStart, type TokenFormat } from './core/token.ts';
 import { memoryTokenStore } from './stores/memory.ts';
 import { memoryLimiter } from './stores/memory-limiter.ts';
@@ -236,13 +236,13 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         break;
       case 'revokeAll': {
         const f = change.filter;
-        cache.invalidateWhere((t) => ('ownerId' in f ? t.kind === 'personal' && t.ownerId === f.ownerId : t.kind === 'workspace' && t.workspaceId === f.workspaceId));
+        cache.invalidateWhere((t) => coveredByRevokeAll(f, t));
         emitter.emit('token.revokedAll', { filter: f });
         break;
       }
       case 'owner':
         owners?.invalidate(change.principalId);
-        cache.invalidateWhere(() => false);
+        cache.fence(); // an owner's standing changed: lookups in flight must not cache what they read
         break;
       case 'heartbeat':
         break;
@@ -560,7 +560,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       const { count } = await call('Token store revokeAll', () => store.revokeAll(f, clock.now(), reason));
       // Immediate here; other processes hear it from the store. The event fires once: from the
       // store's announcement when subscribed, from here otherwise.
-      if (subscribedOk) cache.invalidateWhere((t) => ('ownerId' in f ? t.kind === 'personal' && t.ownerId === f.ownerId : t.kind === 'workspace' && t.workspaceId === f.workspaceId));
+      if (subscribedOk) cache.invalidateWhere((t) => coveredByRevokeAll(f, t));
       else onChange({ type: 'revokeAll', seq: -1, filter: f, revokedBefore: clock.now() });
       await announce({
         type: 'token.revoked',

@@ -4,7 +4,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { describeMissing, KeycardError, type Identity, type Keycard, type LimitClass, type Requirement } from '../index.ts';
+import { coveredByRevokeAll, describeMissing, KeycardError, type Identity, type Keycard, type LimitClass, type Requirement } from '../index.ts';
 
 /** What a tool needs, keyed by tool name in `mcpGate(keycard, { tools })`. */
 export interface McpToolRule {
@@ -52,7 +52,7 @@ export function createSessions(keycard: Keycard, tools: Readonly<Record<string, 
   const off = [
     keycard.on('token.revoked', ({ tokenId }) => end((i) => i.tokenId === tokenId)),
     keycard.on('token.expired', ({ record }) => end((i) => i.tokenId === record.id)),
-    keycard.on('token.revokedAll', ({ filter: f }) => end((i) => ('ownerId' in f ? i.kind === 'personal' && i.ownerId === f.ownerId : i.kind === 'workspace' && i.workspaceId === f.workspaceId))),
+    keycard.on('token.revokedAll', ({ filter: f }) => end((i) => coveredByRevokeAll(f, i))),
     keycard.on('owner.gone', ({ principalId, status }) => status !== 'invalidated' && end((i) => (i.kind === 'personal' ? i.ownerId : i.workspaceId) === principalId)),
     keycard.on('token.updated', ({ record }) => rearm(record.id, record.expiresAt)),
     keycard.on('token.rotated', ({ previous }) => rearm(previous.id, previous.expiresAt)), // the grace ends

@@ -85,6 +85,11 @@ export class TokenCache {
     for (const [hash, entry] of this.#positive.entries()) if (predicate(entry.token)) this.#positive.delete(hash);
   }
 
+  /** Fences lookups in flight without dropping anything (a change the entries do not show, e.g. an owner's standing). */
+  fence(): void {
+    this.#epoch++;
+  }
+
   /** Drops everything (a lost subscription: the cache can no longer be trusted). */
   clear(): void {
     this.#epoch++;

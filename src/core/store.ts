@@ -82,6 +82,18 @@ export type UpdateResult =
 /** Which tokens `revokeAll` ends: an owner's personal tokens, or a workspace's workspace tokens. */
 export type RevokeAllFilter = { readonly ownerId: string } | { readonly workspaceId: string };
 
+/**
+ * True when `revokeAll(filter)` ends `token`: the owner's personal tokens (never the workspace
+ * tokens they created, which survive member churn), or the workspace's workspace tokens. The one
+ * definition stores, caches and session binding all use.
+ */
+export function coveredByRevokeAll(
+  filter: RevokeAllFilter,
+  token: { readonly kind: 'personal' | 'workspace'; readonly ownerId: string; readonly workspaceId: string | null },
+): boolean {
+  return 'ownerId' in filter ? token.kind === 'personal' && token.ownerId === filter.ownerId : token.kind === 'workspace' && token.workspaceId === filter.workspaceId;
+}
+
 /** Filter and page of `list`. */
 export interface ListQuery {
   readonly ownerId?: string;

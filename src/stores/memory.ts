@@ -7,6 +7,7 @@
  * get their own store. Use it for tests, examples and single-process tools.
  */
 import { KeycardError } from '../core/errors.ts';
+import { coveredByRevokeAll } from '../core/store.ts';
 import type {
   ListQuery,
   RevokeAllFilter,
@@ -167,8 +168,7 @@ export function memoryTokenStore(): MemoryTokenStore {
       let count = 0;
       for (const t of byId.values()) {
         if (t.revokedAt !== null) continue;
-        const hit = 'ownerId' in filter ? t.kind === 'personal' && t.ownerId === filter.ownerId : t.kind === 'workspace' && t.workspaceId === filter.workspaceId;
-        if (!hit) continue;
+        if (!coveredByRevokeAll(filter, t)) continue;
         byId.set(t.id, deepFreeze({ ...t, revokedAt: at, revokedReason: reason, version: t.version + 1 }));
         count++;
       }
