@@ -9,13 +9,26 @@ export const scopes = defineScopes({
   'tickets:assign': { implies: ['read'], description: 'Assign and unassign people on tickets' },
 });
 
+// Audit lines wait until the banner is printed (the demo tokens' `token.issued` events would
+// otherwise come first), then go to stdout as they happen.
+let heldAuditLines = [];
+function auditLine(line) {
+  if (heldAuditLines) heldAuditLines.push(line);
+  else process.stdout.write(`audit ${line}`);
+}
+function releaseAuditLines() {
+  const lines = heldAuditLines ?? [];
+  heldAuditLines = null;
+  for (const line of lines) process.stdout.write(`audit ${line}`);
+}
+
 export const keycard = createKeycard({
   prefix: 'toado',
   scopes,
   resources: ['company', 'project'],
   rateLimit: { read: { limit: 600, window: 60 }, write: { limit: 60, window: 60 } },
   // One JSON line per request and per token change: which token did what. AUDIT=0 silences it.
-  audit: process.env.AUDIT === '0' ? [] : jsonLinesSink((line) => process.stdout.write(`audit ${line}`)),
+  audit: process.env.AUDIT === '0' ? [] : jsonLinesSink(auditLine),
 });
 
 /**
@@ -77,4 +90,5 @@ export function printBanner({ framework, base, issued }) {
   }
   out.push('', 'Then try:', '', ...tryLines(base), '', `Listening on ${base} (Ctrl-C to stop)`, '');
   process.stdout.write(out.join('\n') + '\n');
+  releaseAuditLines();
 }
