@@ -17,7 +17,7 @@
  *
  * The guide with sample events is docs/audit.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from './clock.ts';
 import { KeycardError, type RequestErrorCode } from './errors.ts';
 import { redact } from './redact.ts';

@@ -2,7 +2,7 @@
  * Options of `createKeycard`, each documented once, here, and validated once by zod at
  * construction with a message that names the bad field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditSink } from './audit.ts';
 import type { Clock } from './clock.ts';
 import { KeycardError } from './errors.ts';

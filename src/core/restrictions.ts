@@ -12,7 +12,7 @@
  * come from `parseRestrictions` (a record read back from a store) still work, validated and
  * scanned in place on every check, and `filterResources` plans them once per listing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeycardError } from './errors.ts';
 
 /**

@@ -3,7 +3,7 @@
  * closure of a grant, requirement expressions (`allOf`/`anyOf`) with an explanation of what is
  * missing, presets and defaults, and the owner bound. Pure; no I/O.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeycardError } from './errors.ts';
 
 /** One scope of the catalogue. */

@@ -8,7 +8,7 @@
  * the caller saw succeed survives a crash or a restart of the server. Changes are numbered by one
  * counter and delivered to subscribers through LISTEN/NOTIFY or polling (`postgres-feed.ts`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
 import type { ListQuery, RevokeAllFilter, StoreChange, StoredToken, TokenPatch, TokenStore, UpdateResult } from '../core/store.ts';
 import { ChangeFeed } from './postgres-feed.ts';

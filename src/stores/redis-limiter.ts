@@ -3,7 +3,7 @@
  * process sharing a Redis charges one budget per token and class, decided with one clock —
  * the server's `TIME` — never several app clocks (SPEC §5). One `EVALSHA` per request.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
 import { MAX_LIMIT, MAX_WINDOW_SECONDS, RING_SLOTS, SUB_WINDOWS } from '../core/limiter.ts';
 import type { LimitDecision, LimiterStore } from '../core/limiter.ts';

@@ -2,7 +2,7 @@
  * Option validation shared by the Redis stores: zod once, at construction (STYLE rule 7), with a
  * message that names the bad field, e.g. `redisLimiter.timeoutMs must be an integer from 1 to 60000`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
 
 /** Throws `KeycardError('invalid_config')` naming the first bad field of `options`. */

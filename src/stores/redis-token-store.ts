@@ -10,7 +10,7 @@
  * invalidation, or run Redis with `appendonly yes` and `appendfsync always`. The store warns at
  * start when `appendonly` is off.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
 import type { ListQuery, RevokeAllFilter, StoreChange, StoredToken, TokenPatch, TokenStore, UpdateResult } from '../core/store.ts';
 import { randomBase62 } from '../core/token.ts';
