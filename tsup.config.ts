@@ -10,6 +10,7 @@ export const entries = {
   redis: 'src/stores/redis.ts',
   postgres: 'src/stores/postgres.ts',
   testing: 'src/testing/index.ts',
+  oauth: 'src/oauth/index.ts',
 };
 
 export default defineConfig({
@@ -30,5 +31,5 @@ export default defineConfig({
   treeshake: true,
   // The adapters import the core through '../index.ts'; resolving that to the built `keycard`
   // entry keeps one copy of the core (one KeycardError class, one cache) per process.
-  external: ['#hash', /^node:/, '@noble/hashes', 'zod', 'express', 'hono', /^hono\//, 'next', /^@modelcontextprotocol\//],
+  external: ['#hash', /^node:/, '@noble/hashes', 'zod', 'jose', 'express', 'hono', /^hono\//, 'next', /^@modelcontextprotocol\//],
 });

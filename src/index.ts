@@ -13,6 +13,7 @@ export type { ScopeCatalogue, ScopeDefinition, ScopeCatalogueOptions, Requiremen
 export { createKeycard, toRecord } from './keycard.ts';
 export type { Keycard, Actor, IssueInput, IssuedToken, VerifyResult, ListFilter, UpdatePatch } from './keycard.ts';
 export type { KeycardOptions, ExpiryPreset, AuthFailure } from './core/options.ts';
+export type { ForeignTokenVerifier, ForeignVerification } from './core/foreign.ts';
 export type { AuthRequirement, AuthRequest, AuthResult, Authenticate } from './core/authenticate.ts';
 export { Identity } from './core/identity.ts';
 export type { KeycardEvents, KeycardEventName } from './core/events.ts';

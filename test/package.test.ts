@@ -38,7 +38,7 @@ describe('the core under Web-standard conditions', () => {
   }
 
   it('declares only the runtime dependencies the README names', () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@noble/hashes', 'zod']);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@noble/hashes', 'jose', 'zod']);
   });
 });
 

@@ -1,0 +1,162 @@
+/**
+ * OAuth 2.0 JWT access tokens (RFC 9068) verified with jose, as a `ForeignTokenVerifier`: the
+ * other half of dual mode (SPEC §16), where interactive MCP clients bring an authorization
+ * server's token and agents bring a keycard token, and handlers see one `Identity` either way.
+ */
+import * as z from 'zod';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { KeycardError, type ForeignTokenVerifier, type ForeignVerification } from '../index.ts';
+import { configError } from '../core/config.ts';
+
+/**
+ * Asymmetric algorithms only. RFC 9068 §4 requires RS256 support and forbids `none`; an HMAC
+ * algorithm would let anyone holding the public key (fetched from the JWKS) forge tokens — the
+ * classic algorithm-confusion attack — so no `HS*` is accepted even if asked for.
+ */
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+
+/** Who a token's subject is, for the owner bound. */
+export interface JwtOwner {
+  readonly ownerId: string;
+  /** @default null */
+  readonly workspaceId?: string | null;
+}
+
+/** Options of `jwtAccessTokens`. */
+export interface JwtAccessTokenOptions {
+  /** The authorization server's issuer identifier; the `iss` claim must equal it exactly. */
+  readonly issuer: string;
+  /**
+   * This resource's identifier (RFC 8707), e.g. `https://api.example.com/mcp`: the `aud` claim
+   * must contain it, so a token minted for another resource is refused.
+   */
+  readonly audience: string;
+  /** The issuer's JWKS URL. Exclusive with `keys`. Keys are cached; an unknown `kid` refetches, at most every 30 s. */
+  readonly jwksUrl?: string;
+  /** A fixed key set instead of `jwksUrl` (tests, or a pinned deployment). */
+  readonly keys?: JSONWebKeySet;
+  /** Accepted `alg` values, a subset of the asymmetric ones. @default RS256, PS256, ES256, EdDSA and their larger sizes */
+  readonly algorithms?: readonly string[];
+  /**
+   * Require the `typ` header `at+jwt` (RFC 9068 §4), which keeps an ID token from being replayed
+   * as an access token. ⚠️ Turn it off only for an issuer that cannot set it. @default true
+   */
+  readonly requireAccessTokenType?: boolean;
+  /** Allowed clock skew for `exp`/`nbf`/`iat`, seconds. @default 0 */
+  readonly clockToleranceSeconds?: number;
+  /**
+   * Maps the verified claims to the owner whose permissions bound the token. Return null to
+   * refuse the token (401). @default the `sub` claim, no workspace
+   */
+  readonly owner?: (claims: Readonly<JWTPayload>) => JwtOwner | null | Promise<JwtOwner | null>;
+  /** Fetch for the JWKS. @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** The time, epoch ms, for expiry checks. @default Date.now */
+  readonly now?: () => number;
+  /** Timeout of one JWKS fetch, ms. @default 5000 */
+  readonly jwksTimeoutMs?: number;
+}
+
+const optionsSchema = z.strictObject({
+  issuer: z.string().min(1),
+  audience: z.string().min(1),
+  jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+  keys: z.looseObject({ keys: z.array(z.looseObject({})) }).optional(),
+  algorithms: z.array(z.enum(ASYMMETRIC)).min(1).optional(),
+  requireAccessTokenType: z.boolean().optional(),
+  clockToleranceSeconds: z.number().int().min(0).max(300).optional(),
+  owner: z.custom<JwtAccessTokenOptions['owner']>((v) => typeof v === 'function').optional(),
+  fetch: z.custom<typeof fetch>((v) => typeof v === 'function').optional(),
+  now: z.custom<() => number>((v) => typeof v === 'function').optional(),
+  jwksTimeoutMs: z.number().int().min(1).max(60_000).optional(),
+});
+
+/**
+ * A verifier of RFC 9068 JWT access tokens for `createKeycard({ oauth })`.
+ *
+ * @example Dual mode: OAuth for interactive clients, keycard tokens for agents
+ * ```ts
+ * import { jwtAccessTokens } from 'keycard/oauth';
+ * const keycard = createKeycard({
+ *   prefix: 'acme',
+ *   scopes,
+ *   oauth: jwtAccessTokens({
+ *     issuer: 'https://auth.example.com',
+ *     audience: 'https://api.example.com/mcp',
+ *     jwksUrl: 'https://auth.example.com/.well-known/jwks.json',
+ *   }),
+ * });
+ * ```
+ */
+export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVerifier {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw configError('jwtAccessTokens', parsed.error);
+  if ((options.jwksUrl === undefined) === (options.keys === undefined)) {
+    throw new KeycardError('invalid_config', 'jwtAccessTokens: give exactly one of `jwksUrl` and `keys`');
+  }
+  const keySet = options.keys
+    ? createLocalJWKSet(options.keys)
+    : createRemoteJWKSet(new URL(options.jwksUrl!), {
+        timeoutDuration: options.jwksTimeoutMs ?? 5000,
+        cooldownDuration: 30_000,
+        ...(options.fetch ? { [customFetch]: options.fetch } : {}),
+      });
+  const now = options.now ?? Date.now;
+  const owner = options.owner ?? ((claims: JWTPayload) => (claims.sub ? { ownerId: claims.sub } : null));
+  const verifyOptions = {
+    issuer: options.issuer,
+    audience: options.audience,
+    algorithms: [...(options.algorithms ?? ASYMMETRIC)],
+    clockTolerance: options.clockToleranceSeconds ?? 0,
+    // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat and jti are required.
+    requiredClaims: ['exp', 'sub', 'iat', 'jti', 'client_id'],
+    ...(options.requireAccessTokenType === false ? {} : { typ: 'at+jwt' }),
+  };
+
+  async function verify(token: string): Promise<ForeignVerification> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keySet, { ...verifyOptions, currentDate: new Date(now()) }));
+    } catch (e) {
+      return { ok: false, code: codeOf(e) };
+    }
+    const clientId = typeof payload.client_id === 'string' ? payload.client_id : null;
+    if (typeof payload.sub !== 'string' || clientId === null || typeof payload.exp !== 'number') return { ok: false, code: 'invalid_token' };
+    let who: JwtOwner | null;
+    try {
+      who = await owner(Object.freeze({ ...payload }));
+    } catch {
+      return { ok: false, code: 'unavailable' };
+    }
+    if (!who || typeof who.ownerId !== 'string' || who.ownerId === '') return { ok: false, code: 'invalid_token' };
+    return {
+      ok: true,
+      tokenId: `oauth:${payload.sub}:${clientId}`,
+      subject: payload.sub,
+      clientId,
+      scopes: scopesOf(payload),
+      expiresAt: payload.exp * 1000,
+      issuedAt: typeof payload.iat === 'number' ? payload.iat * 1000 : now(),
+      ownerId: who.ownerId,
+      workspaceId: who.workspaceId ?? null,
+      label: `${clientId} (OAuth)`,
+    };
+  }
+  return { kind: 'oauth', verify };
+}
+
+/** RFC 9068 §2.2.3.1: `scope` is a space-separated string; an array (`scp`) is tolerated. */
+function scopesOf(payload: JWTPayload): string[] {
+  const s = payload.scope ?? payload.scp;
+  if (typeof s === 'string') return s.split(' ').filter(Boolean);
+  if (Array.isArray(s)) return s.filter((x): x is string => typeof x === 'string');
+  return [];
+}
+
+function codeOf(e: unknown): 'invalid_token' | 'token_expired' | 'unavailable' {
+  if (e instanceof errors.JWTExpired) return 'token_expired';
+  // The key set could not be fetched: the authorization server is down, not the token bad.
+  if (e instanceof errors.JWKSTimeout) return 'unavailable';
+  if (e instanceof TypeError || (e instanceof errors.JOSEError && e.code === 'ERR_JOSE_GENERIC')) return 'unavailable';
+  return 'invalid_token';
+}

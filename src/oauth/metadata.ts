@@ -1,0 +1,87 @@
+/**
+ * RFC 9728 protected resource metadata: the document an MCP client reads after a 401 to find
+ * which authorization server issues tokens for this resource (MCP authorization, 2025-06-18).
+ */
+import * as z from 'zod';
+import { configError } from '../core/config.ts';
+
+/** Options of `protectedResource`. */
+export interface ProtectedResourceOptions {
+  /** This resource's identifier (RFC 8707), e.g. `https://api.example.com/mcp`: https, or http on loopback. */
+  readonly resource: string;
+  /** Issuer identifiers of the authorization servers whose tokens this resource accepts (at least one). */
+  readonly authorizationServers: readonly string[];
+  /** Scopes to advertise; pass the catalogue's names (`scopes.names`). */
+  readonly scopesSupported: readonly string[];
+  /** A human-readable name for consent screens. */
+  readonly resourceName?: string;
+  /** Where people read how to use this resource, e.g. the page that creates tokens. */
+  readonly resourceDocumentation?: string;
+}
+
+/** The metadata document, its URLs and a Web handler that serves it. */
+export interface ProtectedResource {
+  /** The RFC 9728 document. */
+  readonly document: Readonly<Record<string, unknown>>;
+  /** The path-suffixed metadata URL (RFC 9728 §3.1), which goes into `resource_metadata=` of 401s. */
+  readonly metadataUrl: string;
+  /**
+   * Answers `GET`/`HEAD` of `/.well-known/oauth-protected-resource` and of its path-suffixed form
+   * with the document (CORS-readable: browser-based clients fetch it); null for any other path.
+   */
+  handle(request: Request): Response | null;
+}
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+const schema = z.strictObject({
+  resource: httpUrl.refine((u) => !u.includes('#'), 'must not have a fragment (RFC 8707 §2)'),
+  authorizationServers: z.array(httpUrl).min(1),
+  scopesSupported: z.array(z.string().min(1)),
+  resourceName: z.string().min(1).max(200).optional(),
+  resourceDocumentation: httpUrl.optional(),
+});
+
+const WELL_KNOWN = '/.well-known/oauth-protected-resource';
+
+/**
+ * Builds the protected resource metadata for dual mode (SPEC §16).
+ *
+ * @example Serving it beside an MCP endpoint
+ * ```ts
+ * const pr = protectedResource({
+ *   resource: 'https://api.example.com/mcp',
+ *   authorizationServers: ['https://auth.example.com'],
+ *   scopesSupported: scopes.names,
+ * });
+ * app.get('/.well-known/*', (req, res, next) => (pr.handle(toRequest(req)) ? … : next()));
+ * ```
+ */
+export function protectedResource(options: ProtectedResourceOptions): ProtectedResource {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) throw configError('protectedResource', parsed.error);
+  const url = new URL(options.resource);
+  const suffix = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  const metadataUrl = `${url.origin}${WELL_KNOWN}${suffix}`;
+  const document = Object.freeze({
+    resource: options.resource,
+    authorization_servers: [...options.authorizationServers],
+    scopes_supported: [...options.scopesSupported],
+    bearer_methods_supported: ['header'],
+    ...(options.resourceName ? { resource_name: options.resourceName } : {}),
+    ...(options.resourceDocumentation ? { resource_documentation: options.resourceDocumentation } : {}),
+  });
+  const body = JSON.stringify(document);
+  const paths = new Set([WELL_KNOWN, `${WELL_KNOWN}${suffix}`]);
+  return {
+    document,
+    metadataUrl,
+    handle(request: Request): Response | null {
+      const path = new URL(request.url).pathname;
+      if (!paths.has(path)) return null;
+      const headers = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'max-age=3600' };
+      if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { ...headers, 'Access-Control-Allow-Methods': 'GET' } });
+      if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { Allow: 'GET, HEAD' } });
+      return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: { ...headers, 'Content-Type': 'application/json' } });
+    },
+  };
+}
