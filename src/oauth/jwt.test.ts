@@ -62,7 +62,7 @@ describe('jwtAccessTokens (RFC 9068 / RFC 8707)', () => {
     ['no client_id', { claims: { client_id: undefined } }],
   ])('refuses %s as invalid_token', async (_name, spec) => {
     const s = spec as Mint & { key?: unknown };
-    const token = await mint({ ...s, key: s.key === 'other' ? other.privateKey : keys.privateKey });
+    const token = await mint({ ...s, key: (s.key as unknown) === 'other' ? other.privateKey : keys.privateKey });
     expect(await verifier().verify(token)).toEqual({ ok: false, code: 'invalid_token' });
   });
 
