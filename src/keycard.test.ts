@@ -54,6 +54,13 @@ describe('issue and verify', () => {
     expect(() => createKeycard({ ...base(), scopes: {} as never })).toThrow(/createKeycard: scopes/);
     expect(() => createKeycard({ ...base(), rateLimit: { limit: 0, window: 60 } })).toThrow(/rateLimit\.limit/);
   });
+
+  it('refuses an unknown option (a misspelled security bound) and names every bad field at once', () => {
+    const call = () => createKeycard({ ...base(), revocationBoundMS: 10, storeTimeoutMs: -1 } as never);
+    expect(call).toThrow(expect.objectContaining({ code: 'invalid_config' }));
+    expect(call).toThrow(/revocationBoundMS: unknown option/);
+    expect(call).toThrow(/storeTimeoutMs/);
+  });
 });
 
 describe('counting store', () => {

@@ -3,9 +3,9 @@
  * construction with a message that names the bad field.
  */
 import * as z from 'zod';
+import { configError } from './config.ts';
 import type { AuditSink } from './audit.ts';
 import type { Clock } from './clock.ts';
-import { KeycardError } from './errors.ts';
 import type { Pepper } from './hash.ts';
 import type { LimiterStore, RateLimitInput } from './limiter.ts';
 import type { OwnerResolver } from './owners.ts';
@@ -116,7 +116,7 @@ const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function
 const obj = z.custom<object>((v) => typeof v === 'object' && v !== null, { message: 'must be an object' });
 const ms = (max = 86_400_000) => z.number().int().min(0).max(max);
 
-const schema = z.looseObject({
+const schema = z.strictObject({
   prefix: z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'must match [a-z][a-z0-9]{1,15}'),
   type: z.string().regex(/^[a-z][a-z0-9]{0,7}$/, 'must match [a-z][a-z0-9]{0,7}').optional(),
   scopes: z.custom<ScopeCatalogue>((v) => typeof v === 'object' && v !== null && typeof (v as ScopeCatalogue).closure === 'function', {
@@ -152,13 +152,14 @@ const schema = z.looseObject({
   onAuthFailure: fn.optional(),
 });
 
-/** Validates options once; the message names the first bad field, e.g. `createKeycard: storeTimeoutMs must be …`. */
+/**
+ * Validates options once. Unknown keys are refused (a misspelled security bound such as
+ * `revocationBoundMS` must not be accepted silently); the message names every bad field, e.g.
+ * `createKeycard: revocationBoundMS: unknown option; storeTimeoutMs: Too big: …`.
+ */
 export function validateOptions(options: unknown): void {
   const parsed = schema.safeParse(options);
-  if (parsed.success) return;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.map(String).join('.') || 'options';
-  throw new KeycardError('invalid_config', `createKeycard: ${field} ${issue.message}`);
+  if (!parsed.success) throw configError('createKeycard', parsed.error);
 }
 
 const DAY = 86_400_000;
