@@ -92,18 +92,22 @@ export function applyPatch(grant: PendingGrant, patch: PendingGrantPatch): Pendi
  * processes behind a load balancer need a shared store (Redis or Postgres), or a poll that lands
  * on another process answers `invalid_grant`.
  *
+ * `POST /device/code` needs no credentials, so the store is bounded: past `maxGrants` live
+ * grants, `create` answers false (the route then answers 503) until expired ones are pruned.
+ *
  * @example The default, spelled out
  * ```ts
  * const routes = createDeviceRoutes(keycard, { basePath: '/api/tokens', authorize, store: memoryPendingGrantStore() });
  * ```
  */
-export function memoryPendingGrantStore(): PendingGrantStore {
+export function memoryPendingGrantStore(options: { readonly maxGrants?: number } = {}): PendingGrantStore {
+  const maxGrants = options.maxGrants ?? 10_000;
   const byHash = new Map<string, PendingGrant>();
   const byUserCode = new Map<string, string>();
   const copy = (g: PendingGrant | undefined): PendingGrant | null => (g === undefined ? null : structuredClone(g));
   return {
     async create(grant) {
-      if (byHash.has(grant.deviceCodeHash) || byUserCode.has(grant.userCode)) return false;
+      if (byHash.has(grant.deviceCodeHash) || byUserCode.has(grant.userCode) || byHash.size >= maxGrants) return false;
       byHash.set(grant.deviceCodeHash, structuredClone({ ...grant, version: 1 }));
       byUserCode.set(grant.userCode, grant.deviceCodeHash);
       return true;

@@ -239,3 +239,16 @@ describe('routing and options', () => {
     expect(bad).toThrow(/basePath.*authorize.*interval|nope/s);
   });
 });
+
+describe('bounded memory store', () => {
+  it('answers 503 temporarily_unavailable once maxGrants grants are pending', async () => {
+    const { memoryPendingGrantStore } = await import('./grant-store.ts');
+    const { post } = setup({ store: memoryPendingGrantStore({ maxGrants: 2 }) });
+    const body = { client_id: 'c', scope: 'read' };
+    expect((await post('/api/tokens/device/code', body)).status).toBe(200);
+    expect((await post('/api/tokens/device/code', body)).status).toBe(200);
+    const full = await post('/api/tokens/device/code', body);
+    expect(full.status).toBe(503);
+    expect(await full.json()).toMatchObject({ error: 'temporarily_unavailable' });
+  });
+});

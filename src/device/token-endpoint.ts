@@ -36,7 +36,8 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
   const now = ctx.keycard.clock.now();
   if (now - lastPrune.at >= PRUNE_EVERY_MS) {
     lastPrune.at = now;
-    void ctx.store.prune(now - 3_600_000).catch(() => {});
+    // Expired grants answer `expired_token` for a few minutes, then `invalid_grant`.
+    void ctx.store.prune(now - 300_000).catch(() => {});
   }
   const deviceCode = newDeviceCode();
   const grant: PendingGrant = {
