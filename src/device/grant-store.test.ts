@@ -4,7 +4,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromPg, fromPglite } from '../stores/postgres-port.ts';
 import { migrateDeviceGrants, postgresPendingGrantStore } from '../stores/postgres-grant-store.ts';
 import { redisPendingGrantStore } from '../stores/redis-grant-store.ts';
@@ -14,11 +14,15 @@ import { memoryPendingGrantStore } from './grant-store.ts';
 
 pendingGrantStoreConformance('memory', { describe, it, expect }, () => memoryPendingGrantStore());
 
-const lite = fromPglite(new PGlite());
-const liteReady = migrateDeviceGrants(lite).then(() => migrateDeviceGrants(lite)); // idempotent
-pendingGrantStoreConformance('PGlite', { describe, it, expect }, async () => {
-  await liteReady;
-  return postgresPendingGrantStore(lite);
+describe('PGlite', () => {
+  let lite: ReturnType<typeof fromPglite>;
+  // PGlite boots a WebAssembly Postgres: seconds on a busy machine, so outside the tests' timeout.
+  beforeAll(async () => {
+    lite = fromPglite(new PGlite());
+    await migrateDeviceGrants(lite);
+    await migrateDeviceGrants(lite); // idempotent
+  }, 120_000);
+  pendingGrantStoreConformance('PGlite', { describe, it, expect }, () => postgresPendingGrantStore(lite));
 });
 
 const DATABASE_URL = process.env['DATABASE_URL'];
