@@ -66,4 +66,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The device routes are edge-safe like the core: Web standards only, no store implementation.
+    files: ['src/device/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [nodeBuiltins, { group: ['**/adapters/**', '**/stores/**', '**/testing/**', '**/cli/**'], message: 'The device routes never import an adapter, a store, the testing kit or the CLI.' }] }] },
+  },
 );

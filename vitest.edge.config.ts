@@ -9,9 +9,9 @@ export default defineConfig({
   },
   test: {
     environment: 'edge-runtime',
-    include: ['src/core/**/*.test.ts'],
+    include: ['src/core/**/*.test.ts', 'src/device/**/*.test.ts'],
     // hash.test.ts compares the Node back-end with the portable one: it needs node:crypto by design.
-    exclude: ['src/core/hash.test.ts'],
+    exclude: ['src/core/hash.test.ts', 'src/device/grant-store.test.ts'],
     testTimeout: 30_000,
   },
 });

@@ -44,3 +44,9 @@ export { memoryAuditSink, jsonLinesSink, requestIdFrom, auditPath, AuditTrail } 
 export type { AuditEvent, AuditSink, TokenAuditEvent, RequestAuditEvent, AuditActor, Surface, AuditOptions } from './core/audit.ts';
 export { problem } from './core/http.ts';
 export type { Problem, ProblemDetail } from './core/http.ts';
+export type { TokenAuditInput } from './core/audit.ts';
+export { createDeviceRoutes } from './device/routes.ts';
+export type { DeviceRoutes } from './device/routes.ts';
+export type { DeviceRoutesOptions, DeviceAuthorize } from './device/options.ts';
+export { memoryPendingGrantStore } from './device/grant-store.ts';
+export type { PendingGrantStore, PendingGrant, PendingGrantPatch, PendingGrantStatus } from './device/grant-store.ts';

@@ -2,7 +2,7 @@
  * The keycard instance: issue, verify, revoke, rotate, list and update tokens (SPEC §6), with the
  * caches, the owner bound, events and audit wired around one store.
  */
-import { AuditTrail, type AuditActor, type AuditSink } from './core/audit.ts';
+import { AuditTrail, type AuditActor, type AuditSink, type TokenAuditInput } from './core/audit.ts';
 import { bounded } from './core/bounded.ts';
 import { TokenCache, type CacheEntry } from './core/cache.ts';
 import { systemClock, type Clock } from './core/clock.ts';
@@ -107,6 +107,12 @@ export interface Keycard<S extends string = string> {
   list(filter?: ListFilter): Promise<{ readonly records: readonly TokenRecord[]; readonly nextCursor: string | null }>;
   get(id: string): Promise<TokenRecord | null>;
   update(id: string, patch: UpdatePatch<S>, options?: { readonly actor?: Actor }): Promise<TokenRecord>;
+  /**
+   * Delivers a management event to the audit sinks (bounded, never rejects): for management
+   * surfaces built beside the instance, such as the device routes, whose steps are not calls of
+   * this interface. Prefer the lifecycle methods, which audit themselves.
+   */
+  recordAudit(event: TokenAuditInput): Promise<void>;
   /** Forget cached owner answers for `principalId` here and in every process sharing the store. */
   invalidateOwner(principalId: string): Promise<void>;
   on<E extends KeycardEventName>(event: E, listener: (payload: KeycardEvents[E]) => void): () => void;
@@ -536,6 +542,8 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       emitter.emit('token.issued', { record: issued.record });
       return issued;
     },
+
+    recordAudit: (event) => audit.token(event),
 
     async verify(token, context) {
       const r = await verifySecret(token, context?.workspaceId);

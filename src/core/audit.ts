@@ -48,9 +48,12 @@ interface EventBase {
   readonly workspaceId: string | null;
 }
 
-/** A management event: one per issue, revoke, rotate, update or revoke-all call. */
+/**
+ * A management event: one per issue, revoke, rotate, update or revoke-all call, and one per step
+ * of a device login (SPEC §13: requested, approved, denied; the token it yields is `token.issued`).
+ */
 export interface TokenAuditEvent extends EventBase {
-  readonly type: 'token.issued' | 'token.revoked' | 'token.rotated' | 'token.updated';
+  readonly type: 'token.issued' | 'token.revoked' | 'token.rotated' | 'token.updated' | 'device.requested' | 'device.approved' | 'device.denied';
   readonly actor: AuditActor;
   /** Revoke: the reason the caller gave. */
   readonly reason?: string;
@@ -60,6 +63,10 @@ export interface TokenAuditEvent extends EventBase {
   readonly changes?: readonly string[];
   /** Revoke-all: how many tokens were revoked by the one call. */
   readonly count?: number;
+  /** Device login: the pending grant's public id (never the device or user code). */
+  readonly grantId?: string;
+  /** Device login: the scopes requested (`device.requested`) or approved (`device.approved`). */
+  readonly scopes?: readonly string[];
 }
 
 /** A request event: one per authenticated request, allowed or denied. */
@@ -788,5 +795,7 @@ function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAuditEven
   if (input.rotatedFromId !== undefined) event.rotatedFromId = text(input.rotatedFromId);
   if (input.changes !== undefined) event.changes = texts(input.changes);
   if (input.count !== undefined) event.count = input.count;
+  if (input.grantId !== undefined) event.grantId = text(input.grantId);
+  if (input.scopes !== undefined) event.scopes = texts(input.scopes);
   return event;
 }

@@ -19,7 +19,11 @@ export type KeycardErrorCode =
   | 'invalid_argument'
   | 'not_found'
   | 'conflict'
-  | 'scope_escalation';
+  | 'scope_escalation'
+  // Device login and credential files (SPEC §13), raised by keycard/cli.
+  | 'access_denied'
+  | 'expired_token'
+  | 'insecure_file';
 
 /** The codes a request can be denied with (SPEC §8), in the order of the contract table. */
 export const REQUEST_ERROR_CODES = [

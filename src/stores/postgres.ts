@@ -45,6 +45,7 @@ export type {
   SqlValue,
 } from './postgres-port.ts';
 export { SCHEMA_SQL } from './postgres-sql.ts';
+export { postgresPendingGrantStore, migrateDeviceGrants, DEVICE_GRANTS_SQL } from './postgres-grant-store.ts';
 
 /** Options of {@link postgresTokenStore}. */
 export interface PostgresTokenStoreOptions {

@@ -10,3 +10,5 @@ export { redisTokenStore } from './redis-token-store.ts';
 export type { RedisTokenStore, RedisTokenStoreOptions } from './redis-token-store.ts';
 export { fromIoredis, fromNodeRedis } from './redis-port.ts';
 export type { RedisPort, RedisArg, IoredisClientLike, NodeRedisClientLike, FromIoredisOptions, FromNodeRedisOptions } from './redis-port.ts';
+export { redisPendingGrantStore } from './redis-grant-store.ts';
+export type { RedisPendingGrantStoreOptions } from './redis-grant-store.ts';

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// `toado`: a small CLI for the tickets API, the way an integrator would write one with keycard/cli.
+//   node cli.js login     browser login (device flow); saves the token to ~/.config/toado/env (0600)
+//   node cli.js whoami    who the saved token acts for, with which scopes
+//   node cli.js tickets   the tickets it may read
+//   node cli.js logout    revokes the token, then deletes the file
+// Token: --token <t>, else $TOADO_API_TOKEN, else the file. Server: --url, $TOADO_API_URL, the file, http://127.0.0.1:3000.
+import { deviceLogin, readCredentials, removeCredentials, resolveToken, writeCredentials } from 'keycard/cli';
+
+const APP = 'toado';
+const args = process.argv.slice(2);
+const flag = (name) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? undefined : args[i + 1];
+};
+const fail = (message) => {
+  console.error(`toado: ${message}`);
+  process.exit(1);
+};
+const baseUrl = async () => flag('url') ?? process.env.TOADO_API_URL ?? (await readCredentials(APP).catch(() => null))?.url ?? 'http://127.0.0.1:3000';
+
+async function api(path, init = {}) {
+  const found = await resolveToken(APP, { flag: flag('token') });
+  if (!found) fail('not logged in: run `toado login`, or set TOADO_API_TOKEN');
+  const url = flag('url') ?? found.url ?? (await baseUrl());
+  const res = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${found.token}`, ...init.headers } });
+  if (res.status === 401) {
+    const { code } = await res.json().catch(() => ({}));
+    const why = code === 'token_revoked' ? 'was revoked' : code === 'token_expired' ? 'has expired' : 'is not valid';
+    fail(`your token ${why} (${code ?? res.status}); run \`toado login\` again${found.source === 'file' ? '' : ` (it came from ${found.source === 'env' ? 'TOADO_API_TOKEN' : '--token'})`}`);
+  }
+  if (!res.ok) fail(`${res.status} ${(await res.text()).slice(0, 300)}`);
+  return res.status === 204 ? null : res.json();
+}
+
+const commands = {
+  async login() {
+    const url = await baseUrl();
+    const { token, tokenId, scopes, expiresAt } = await deviceLogin({ url: `${url}/api/tokens`, clientId: 'toado-cli', scopes: ['read', 'comments', 'tickets:write'] });
+    const file = await writeCredentials(APP, { token, url, tokenId }, { revokeAt: `${url}/settings/tokens` });
+    console.log(`Logged in. Scopes: ${scopes.join(', ')}; expires ${expiresAt ? new Date(expiresAt).toISOString().slice(0, 10) : 'never'}.`);
+    console.log(`Token saved to ${file} (mode 0600). \`toado logout\` revokes it.`);
+  },
+  async whoami() {
+    const me = await api('/api/v1/whoami');
+    console.log(`${me.ownerId} via "${me.label}" (${me.tokenId}); scopes: ${me.scopes.join(', ')}`);
+  },
+  async tickets() {
+    const { tickets } = await api('/api/v1/tickets');
+    for (const t of tickets) console.log(`${t.id}  ${t.title}`);
+  },
+  async logout() {
+    const removed = await removeCredentials(APP, {
+      revoke: async ({ token, url }) => {
+        const res = await fetch(`${url ?? (await baseUrl())}/api/v1/token/revoke`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        // Already revoked or expired is fine: the file can go. Anything else keeps it.
+        if (!res.ok && res.status !== 401) throw new Error(`the server refused to revoke the token (${res.status}); the file was kept`);
+      },
+    });
+    console.log(removed ? 'Logged out: the token is revoked and the file deleted.' : 'Not logged in.');
+  },
+};
+
+const command = commands[args[0]];
+if (!command) fail(`usage: toado <${Object.keys(commands).join('|')}> [--url <api>] [--token <token>]`);
+try {
+  await command();
+} catch (error) {
+  fail(error?.code ? `${error.message} (${error.code})` : error?.message ?? String(error));
+}

@@ -1,0 +1,126 @@
+/**
+ * The credentials file on a real file system: modes under a 022 umask, atomic replacement seen
+ * by a concurrent reader, symlinks refused, a 0644 file refused with the chmod hint, the paths of
+ * SPEC §13, and flag → env → file precedence.
+ */
+import { mkdtempSync, promises as fs, readFileSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeycardError } from '../core/errors.ts';
+import { credentialsPath, readCredentials, removeCredentials, resolveToken, writeCredentials } from './index.ts';
+
+const TOKEN = 'toado_sk_1abcdefghijklmnopqrstuvwxyzABCDEF000000';
+let root: string;
+let previousUmask: number;
+beforeAll(() => {
+  previousUmask = process.umask(0o022);
+  root = mkdtempSync(path.join(tmpdir(), 'kc-cli-'));
+});
+afterAll(async () => {
+  process.umask(previousUmask);
+  await fs.rm(root, { recursive: true, force: true });
+});
+let n = 0;
+const fresh = () => ({ env: { TOADO_CONFIG_DIR: path.join(root, `case-${++n}`, 'toado') } });
+
+describe('credentialsPath', () => {
+  it('$<APP>_CONFIG_DIR, then $XDG_CONFIG_HOME/<app>, then ~/.config/<app>; %APPDATA%\\<app> on Windows', () => {
+    expect(credentialsPath('toado', { env: { TOADO_CONFIG_DIR: '/c', XDG_CONFIG_HOME: '/x' }, home: '/h', platform: 'linux' })).toBe('/c/env');
+    expect(credentialsPath('toado', { env: { XDG_CONFIG_HOME: '/x' }, home: '/h', platform: 'linux' })).toBe('/x/toado/env');
+    expect(credentialsPath('toado', { env: { XDG_CONFIG_HOME: '' }, home: '/h', platform: 'darwin' })).toBe('/h/.config/toado/env');
+    expect(credentialsPath('acme-cli', { env: { ACME_CLI_CONFIG_DIR: '/a' }, home: '/h', platform: 'linux' })).toBe('/a/env');
+    expect(credentialsPath('toado', { env: { APPDATA: 'C:\\Users\\j\\AppData\\Roaming' }, home: 'C:\\Users\\j', platform: 'win32' })).toBe('C:\\Users\\j\\AppData\\Roaming\\toado\\env');
+  });
+});
+
+describe('writeCredentials / readCredentials', () => {
+  it('writes dotenv lines with a revoke comment, file 0600 in a 0700 folder under umask 022', async () => {
+    const o = fresh();
+    const file = await writeCredentials('toado', { token: TOKEN, url: 'http://127.0.0.1:3000', tokenId: 'tok_1' }, { ...o, revokeAt: 'http://127.0.0.1:3000/settings/tokens' });
+    expect(file).toBe(path.join(o.env.TOADO_CONFIG_DIR, 'env'));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain(`TOADO_API_TOKEN=${TOKEN}\nTOADO_API_URL=http://127.0.0.1:3000\nTOADO_TOKEN_ID=tok_1\n`);
+    expect(text).toMatch(/^# .*\n# Revoke this token at http:\/\/127\.0\.0\.1:3000\/settings\/tokens/);
+    expect(await readCredentials('toado', o)).toEqual({ token: TOKEN, url: 'http://127.0.0.1:3000', tokenId: 'tok_1', path: file });
+    expect((await fs.readdir(path.dirname(file))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('replaces atomically: a concurrent reader sees the old file or the new one, never a partial one', async () => {
+    const o = fresh();
+    const long = (i: number) => ({ token: TOKEN, url: `http://h/${String(i).repeat(4000)}`, tokenId: `tok_${i}` });
+    await writeCredentials('toado', long(0), o);
+    const file = credentialsPath('toado', o);
+    let done = false;
+    const seen = new Set<string>();
+    const reader = (async () => {
+      while (!done) {
+        const c = await readCredentials('toado', o);
+        expect(c).not.toBe(null);
+        expect(c!.url).toBe(`http://h/${c!.tokenId!.slice(4).repeat(4000)}`);
+        seen.add(c!.tokenId!);
+      }
+    })();
+    for (let i = 1; i <= 9; i++) await writeCredentials('toado', long(i), o);
+    done = true;
+    await reader;
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(seen.size).toBeGreaterThan(0);
+  });
+
+  it('refuses to write through, or read, a symlink', async () => {
+    const o = fresh();
+    const dir = o.env.TOADO_CONFIG_DIR;
+    await fs.mkdir(dir, { recursive: true });
+    const target = path.join(root, `victim-${n}`);
+    writeFileSync(target, 'TOADO_API_TOKEN=x\n', { mode: 0o600 });
+    symlinkSync(target, path.join(dir, 'env'));
+    await expect(writeCredentials('toado', { token: TOKEN }, o)).rejects.toMatchObject({ code: 'insecure_file' });
+    await expect(readCredentials('toado', o)).rejects.toMatchObject({ code: 'insecure_file' });
+    expect(readFileSync(target, 'utf8')).toBe('TOADO_API_TOKEN=x\n');
+  });
+
+  it('refuses a 0644 file with the chmod 600 hint', async () => {
+    const o = fresh();
+    const file = await writeCredentials('toado', { token: TOKEN }, o);
+    chmodSync(file, 0o644);
+    const error = await readCredentials('toado', o).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KeycardError);
+    expect((error as KeycardError).code).toBe('insecure_file');
+    expect((error as KeycardError).message).toContain(`chmod 600 ${file}`);
+    expect((error as KeycardError).message).toContain('0644');
+    expect((error as KeycardError).message).not.toContain(TOKEN);
+  });
+
+  it('answers null without a file, and refuses values that would break a dotenv line', async () => {
+    const o = fresh();
+    expect(await readCredentials('toado', o)).toBe(null);
+    await expect(writeCredentials('toado', { token: 'a\nTOADO_API_URL=evil' }, o)).rejects.toMatchObject({ code: 'invalid_argument' });
+  });
+});
+
+describe('resolveToken: flag, then env, then file', () => {
+  it('takes each source in order', async () => {
+    const o = fresh();
+    await writeCredentials('toado', { token: TOKEN, url: 'http://file', tokenId: 'tok_f' }, o);
+    expect(await resolveToken('toado', { ...o, flag: 'from-flag', env: { ...o.env, TOADO_API_TOKEN: 'from-env' } })).toMatchObject({ token: 'from-flag', source: 'flag' });
+    expect(await resolveToken('toado', { env: { ...o.env, TOADO_API_TOKEN: 'from-env', TOADO_API_URL: 'http://env' } })).toEqual({ token: 'from-env', source: 'env', url: 'http://env' });
+    expect(await resolveToken('toado', o)).toEqual({ token: TOKEN, source: 'file', url: 'http://file', tokenId: 'tok_f' });
+    expect(await resolveToken('toado', fresh())).toBe(null);
+  });
+});
+
+describe('removeCredentials', () => {
+  it('revokes first, then deletes; a failing revoke keeps the file', async () => {
+    const o = fresh();
+    const file = await writeCredentials('toado', { token: TOKEN, tokenId: 'tok_1' }, o);
+    await expect(removeCredentials('toado', { ...o, revoke: async () => Promise.reject(new Error('offline')) })).rejects.toThrow('offline');
+    expect(statSync(file).isFile()).toBe(true);
+    const revoked: string[] = [];
+    expect(await removeCredentials('toado', { ...o, revoke: async (c) => void revoked.push(c.tokenId!) })).toBe(true);
+    expect(revoked).toEqual(['tok_1']);
+    expect(await removeCredentials('toado', o)).toBe(false);
+  });
+});

@@ -1,0 +1,187 @@
+/**
+ * The credentials file (SPEC §13): dotenv lines a shell can `source`, written atomically with
+ * mode 0600 in a 0700 folder, read only when nobody else can read it — the rules ssh applies to
+ * `~/.ssh/id_*`. Writing: a temp file in the same folder opened 0600 with O_EXCL (and O_NOFOLLOW),
+ * written, fsynced, renamed over the target; a reader sees the old file or the new one, never
+ * half of one. A symlink at the target is refused (it could point a write, or a read, elsewhere).
+ */
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { KeycardError } from '../core/errors.ts';
+import { credentialsPath, envPrefix, type PathEnvironment } from './paths.ts';
+
+/** What the file holds. */
+export interface Credentials {
+  /** ⚠️ The secret token. */
+  readonly token: string;
+  /** The API's base URL. */
+  readonly url?: string;
+  /** The token's public id (for `logout` and for finding it in the settings page). */
+  readonly tokenId?: string;
+}
+
+/** Options of the file functions. */
+export interface CredentialsFileOptions extends PathEnvironment {
+  /** Use this file instead of {@link credentialsPath}. */
+  readonly path?: string;
+}
+
+/** Options of {@link writeCredentials}. */
+export interface WriteCredentialsOptions extends CredentialsFileOptions {
+  /** Said in the file's comment: where a person revokes the token. @default `${url}` */
+  readonly revokeAt?: string;
+}
+
+const VALUE = /^[A-Za-z0-9._~+/:=@%-]*$/;
+const isWindows = (o: PathEnvironment) => (o.platform ?? process.platform) === 'win32';
+
+/**
+ * Writes the credentials file atomically and answers its path.
+ *
+ * @example After a device login
+ * ```ts
+ * await writeCredentials('toado', { token, url: 'https://api.toado.app', tokenId });
+ * ```
+ */
+export async function writeCredentials(app: string, values: Credentials, options: WriteCredentialsOptions = {}): Promise<string> {
+  const prefix = envPrefix(app);
+  const file = options.path ?? credentialsPath(app, options);
+  const lines = [
+    `# ${app} API credentials. Keep this file private (mode 0600).`,
+    `# Revoke this token at ${options.revokeAt ?? values.url ?? `your ${app} settings page`}, or run \`${app} logout\`.`,
+  ];
+  for (const [name, value] of [['API_TOKEN', values.token], ['API_URL', values.url], ['TOKEN_ID', values.tokenId]] as const) {
+    if (value === undefined) continue;
+    if (!VALUE.test(value) || /[\r\n]/.test(value)) throw new KeycardError('invalid_argument', `${prefix}_${name} holds characters a dotenv line cannot carry unquoted`);
+    lines.push(`${prefix}_${name}=${value}`);
+  }
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await refuseSymlink(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+  const handle = await fs.open(temp, flags, 0o600);
+  try {
+    if (!isWindows(options)) await handle.chmod(0o600);
+    await handle.writeFile(`${lines.join('\n')}\n`);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await syncDir(dir);
+  return file;
+}
+
+/**
+ * Reads the credentials file; null when there is none. Refuses (`insecure_file`) a symlink, a
+ * file readable or writable by group or others, or one owned by someone else, with the fix.
+ *
+ * @example
+ * ```ts
+ * const creds = await readCredentials('toado'); // { token, url, tokenId, path } | null
+ * ```
+ */
+export async function readCredentials(app: string, options: CredentialsFileOptions = {}): Promise<(Credentials & { readonly path: string }) | null> {
+  const prefix = envPrefix(app);
+  const file = options.path ?? credentialsPath(app, options);
+  let text: string;
+  try {
+    const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    try {
+      if (!isWindows(options)) {
+        const st = await handle.stat();
+        if ((st.mode & 0o077) !== 0) {
+          throw new KeycardError('insecure_file', `Permissions ${(st.mode & 0o777).toString(8).padStart(4, '0')} for '${file}' are too open: other users could read your token. Run: chmod 600 ${file}`);
+        }
+        if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
+          throw new KeycardError('insecure_file', `'${file}' is owned by another user (uid ${st.uid}); refusing to use it. Remove it, log in again, then: chmod 600 ${file}`);
+        }
+      }
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') throw new KeycardError('insecure_file', `'${file}' is a symbolic link; refusing to follow it. Replace it with a regular file (chmod 600 ${file}).`);
+    throw error;
+  }
+  const values = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) values.set(m[1]!, m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2'));
+  }
+  const token = values.get(`${prefix}_API_TOKEN`);
+  if (token === undefined || token === '') return null;
+  const url = values.get(`${prefix}_API_URL`);
+  const tokenId = values.get(`${prefix}_TOKEN_ID`);
+  return { token, path: file, ...(url ? { url } : {}), ...(tokenId ? { tokenId } : {}) };
+}
+
+/** Options of {@link removeCredentials}. */
+export interface RemoveCredentialsOptions extends CredentialsFileOptions {
+  /**
+   * Revokes the token before the file goes (`logout`). If it throws, the file stays and the
+   * error propagates: a token that still works must not be forgotten. Answer normally when the
+   * server says the token is already revoked or expired.
+   */
+  readonly revoke?: (credentials: Credentials) => Promise<void>;
+}
+
+/**
+ * Deletes the credentials file, revoking the token first when `revoke` is given. Answers whether
+ * there was a file.
+ *
+ * @example `logout`
+ * ```ts
+ * await removeCredentials('toado', { revoke: ({ token, url }) => revokeSelf(url, token) });
+ * ```
+ */
+export async function removeCredentials(app: string, options: RemoveCredentialsOptions = {}): Promise<boolean> {
+  const file = options.path ?? credentialsPath(app, options);
+  if (options.revoke) {
+    const creds = await readCredentials(app, { ...options, path: file });
+    if (creds !== null) await options.revoke(creds);
+  }
+  await refuseSymlink(file);
+  try {
+    await fs.unlink(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+async function refuseSymlink(file: string): Promise<void> {
+  try {
+    const st = await fs.lstat(file);
+    if (st.isSymbolicLink()) throw new KeycardError('insecure_file', `'${file}' is a symbolic link; refusing to write through it. Remove it and try again.`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/** fsync the folder so the rename itself survives a crash; not every platform allows it. */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await fs.open(dir, constants.O_RDONLY);
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Windows cannot open a folder; the rename is still atomic.
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * `deviceLogin`: a terminal's half of the device authorization grant (RFC 8628 §3.1–3.5). It asks
+ * the server for codes, prints the page and the user code (never the device code: that one is
+ * the program's secret), opens a browser only where a person sits at this screen, and polls at
+ * the server's interval, 5 s slower after each `slow_down`.
+ */
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { KeycardError } from '../core/errors.ts';
+
+/** Options of {@link deviceLogin}. */
+export interface DeviceLoginOptions {
+  /** Where the device routes are mounted, e.g. `https://api.example.com/api/tokens`. */
+  readonly url: string;
+  /** The program's name, shown on the approval page and in the token's label. */
+  readonly clientId: string;
+  /** The scopes to ask for. @default the server's default scopes */
+  readonly scopes?: readonly string[];
+  /** Resource restrictions to ask for, e.g. `{ company: ['c1'] }`. */
+  readonly restrictions?: Readonly<Record<string, readonly string[]>>;
+  /** The token lifetime to ask for: a preset or seconds. @default the server's (90 days) */
+  readonly tokenLifetime?: 'never' | '30d' | '90d' | '365d' | number;
+  /** This machine's name, shown on the approval page and in the label. @default os.hostname() */
+  readonly host?: string;
+  /** Where the instructions go. @default a line on stderr */
+  readonly output?: (line: string) => void;
+  /**
+   * Whether to open the verification page in a browser: `true`, `false`, or your own opener.
+   * @default true only on an interactive terminal (stdin and stdout TTYs) outside CI and SSH
+   */
+  readonly openBrowser?: boolean | ((url: string) => void | Promise<void>);
+  /** Stops the wait. */
+  readonly signal?: AbortSignal;
+  /** For tests. @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** For tests. @default a timer */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** For tests. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The answer of a successful login. */
+export interface DeviceLoginResult {
+  /** ⚠️ The secret token: write it with `writeCredentials`, never print it. */
+  readonly token: string;
+  readonly tokenId: string;
+  /** Exactly what the person approved. */
+  readonly scopes: readonly string[];
+  /** Epoch ms, or null for a token that never expires. */
+  readonly expiresAt: number | null;
+}
+
+interface CodeAnswer {
+  readonly device_code: string;
+  readonly user_code: string;
+  readonly verification_uri: string;
+  readonly verification_uri_complete?: string;
+  readonly expires_in: number;
+  readonly interval?: number;
+}
+
+/**
+ * True when a browser may be opened: a person at an interactive terminal, not CI, not SSH (a
+ * browser would open on the remote machine, or fail).
+ */
+export function mayOpenBrowser(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  if (env['CI'] || env['SSH_CONNECTION'] || env['SSH_CLIENT'] || env['SSH_TTY']) return false;
+  return Boolean(process.stdout.isTTY && process.stdin.isTTY);
+}
+
+/**
+ * Logs in through the browser and answers the token.
+ *
+ * @example A `login` command in a few lines
+ * ```ts
+ * import { deviceLogin, writeCredentials } from 'keycard/cli';
+ * const url = 'https://api.toado.app';
+ * const { token, tokenId } = await deviceLogin({ url: `${url}/api/tokens`, clientId: 'toado-cli', scopes: ['read', 'comments'] });
+ * console.error(`Logged in; token saved to ${await writeCredentials('toado', { token, url, tokenId })}`);
+ * ```
+ */
+export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLoginResult> {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const sleep = options.sleep ?? delay;
+  const say = options.output ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const base = options.url.replace(/\/+$/, '');
+  const params = new URLSearchParams({ client_id: options.clientId, host: options.host ?? hostname() });
+  if (options.scopes) params.set('scope', options.scopes.join(' '));
+  if (options.restrictions) params.set('restrictions', JSON.stringify(options.restrictions));
+  if (options.tokenLifetime !== undefined) params.set('token_lifetime', String(options.tokenLifetime));
+
+  const started = await post(doFetch, `${base}/device/code`, params, options.signal);
+  if (started.status !== 200) throw serverError(started.body, 'start the login');
+  const codes = started.body as unknown as CodeAnswer;
+  say(`To log in, open ${codes.verification_uri} in a browser and enter the code ${codes.user_code}`);
+  const page = codes.verification_uri_complete ?? codes.verification_uri;
+  const open = options.openBrowser ?? mayOpenBrowser(options.env);
+  if (open !== false) {
+    try {
+      await (typeof open === 'function' ? open(page) : openInBrowser(page));
+      say('(A browser window was opened for you.)');
+    } catch {
+      // The printed URL is enough.
+    }
+  }
+
+  let interval = Math.max(1, codes.interval ?? 5);
+  let waited = 0;
+  const lifetime = codes.expires_in * 1000;
+  const poll = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: codes.device_code, client_id: options.clientId });
+  while (waited < lifetime) {
+    await sleep(interval * 1000, options.signal);
+    waited += interval * 1000;
+    let answer: { status: number; body: Record<string, unknown> };
+    try {
+      answer = await post(doFetch, `${base}/device/token`, poll, options.signal);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      interval = Math.min(interval * 2, 60); // RFC 8628 §3.5: back off on connection trouble
+      continue;
+    }
+    if (answer.status === 200) {
+      const b = answer.body;
+      const expiresIn = typeof b['expires_in'] === 'number' ? b['expires_in'] : null;
+      return {
+        token: String(b['access_token']),
+        tokenId: String(b['token_id'] ?? ''),
+        scopes: String(b['scope'] ?? '').split(' ').filter(Boolean),
+        expiresAt: expiresIn === null ? null : Date.now() + expiresIn * 1000,
+      };
+    }
+    const error = answer.body['error'];
+    if (error === 'authorization_pending') continue;
+    if (error === 'slow_down') {
+      interval = typeof answer.body['interval'] === 'number' ? Math.max(answer.body['interval'], interval + 5) : interval + 5;
+      continue;
+    }
+    if (error === 'access_denied') throw new KeycardError('access_denied', 'The login was denied in the browser.');
+    if (error === 'expired_token') break;
+    throw serverError(answer.body, 'finish the login');
+  }
+  throw new KeycardError('expired_token', 'The login code expired before it was approved; run the login again.');
+}
+
+async function post(doFetch: typeof fetch, url: string, body: URLSearchParams, signal: AbortSignal | undefined) {
+  const r = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, ...(signal ? { signal } : {}) });
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = (await r.json()) as Record<string, unknown>;
+  } catch {
+    // Not JSON: reported with the status below.
+  }
+  return { status: r.status, body: typeof parsed === 'object' && parsed !== null ? parsed : {} };
+}
+
+function serverError(body: Record<string, unknown>, what: string): KeycardError {
+  const detail = typeof body['error_description'] === 'string' ? body['error_description'] : typeof body['error'] === 'string' ? body['error'] : 'no usable answer';
+  return new KeycardError(body['error'] === 'temporarily_unavailable' ? 'unavailable' : 'invalid_request', `Could not ${what}: ${detail.slice(0, 300)}`);
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+  });
+}
+
+/** Opens a URL with the platform's opener, detached; never waits for the browser. */
+function openInBrowser(url: string): Promise<void> {
+  const [command, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args as string[], { detached: true, stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('spawn', () => (child.unref(), resolve()));
+  });
+}

@@ -1,0 +1,165 @@
+/**
+ * The person's side of a device login: `GET /device` (enter the code, then review the request)
+ * and `POST /device/approve` / `/device/deny`. Session-authorized through `options.authorize`;
+ * the POSTs are CSRF-checked like every session write of SPEC §11; wrong user codes count
+ * against the session (`EntryLimit`). Approval is bounded by the approver's own scopes.
+ */
+import type { Actor } from '../keycard.ts';
+import { normalizeUserCode } from './codes.ts';
+import { formBody, html, type DeviceContext } from './context.ts';
+import type { PendingGrant } from './grant-store.ts';
+import { approvalForm, entryForm, layout, message, type ExpiryChoice } from './page.ts';
+import { labelOf } from './token-endpoint.ts';
+
+type UserActor = Extract<Actor, { kind: 'user' }>;
+const DAY = 86_400_000;
+const EXPIRY_DAYS = [1, 7, 30, 90, 365];
+const page = (ctx: DeviceContext, status: number, title: string, body: string) => html(status, layout(title, body, ctx.options.css));
+
+/** The signed-in person, or the answer to give instead (sign in first; only people approve). */
+async function person(ctx: DeviceContext, request: Request): Promise<UserActor | Response> {
+  const actor = await ctx.options.authorize(request);
+  if (actor === null) {
+    if (ctx.options.loginUrl !== undefined && request.method === 'GET') {
+      const url = new URL(request.url);
+      return new Response(null, { status: 303, headers: { Location: `${ctx.options.loginUrl}?next=${encodeURIComponent(url.pathname + url.search)}`, 'Cache-Control': 'no-store' } });
+    }
+    return page(ctx, 401, 'Sign in to continue', message(`Sign in to ${ctx.appName}, then open this page again.`, 'alert'));
+  }
+  if (actor.kind !== 'user') return page(ctx, 403, 'Not allowed', message('Only a signed-in person can approve a device login.', 'alert'));
+  return actor;
+}
+
+/** The grant a person's code names, or null (counted as a wrong entry). */
+async function lookUp(ctx: DeviceContext, key: string, input: unknown): Promise<PendingGrant | null> {
+  const now = ctx.keycard.clock.now();
+  const code = normalizeUserCode(input);
+  const grant = code === null ? null : await ctx.store.getByUserCode(code);
+  if (grant === null || grant.status !== 'pending' || now >= grant.expiresAt) {
+    ctx.entries.fail(key, now);
+    return null;
+  }
+  return grant;
+}
+
+const throttled = (ctx: DeviceContext, seconds: number) =>
+  page(ctx, 429, 'Too many attempts', message(`Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minute(s).`, 'alert'));
+
+/** `GET /device[?user_code=…]`. */
+export async function showPage(ctx: DeviceContext, request: Request): Promise<Response> {
+  const actor = await person(ctx, request);
+  if (actor instanceof Response) return actor;
+  const action = `${ctx.base}/device`;
+  const typed = new URL(request.url).searchParams.get('user_code');
+  if (typed === null) return page(ctx, 200, 'Connect a device', entryForm(action, null));
+  const key = sessionKey(ctx, request, actor);
+  const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
+  if (wait > 0) return throttled(ctx, wait);
+  const grant = await lookUp(ctx, key, typed);
+  if (grant === null) return page(ctx, 400, 'Connect a device', entryForm(action, 'That code is not valid or has expired. Check the code in your terminal.', typed.slice(0, 12)));
+  return page(ctx, 200, `Approve ${grant.clientName}?`, approval(ctx, grant, actor, null));
+}
+
+function approval(ctx: DeviceContext, grant: PendingGrant, actor: UserActor, error: string | null): string {
+  const catalogue = ctx.keycard.scopes;
+  const held = catalogue.closure(actor.scopes);
+  return approvalForm({
+    grant,
+    appName: ctx.appName,
+    approveAction: `${ctx.base}/device/approve`,
+    denyAction: `${ctx.base}/device/deny`,
+    scopes: grant.scopes.map((name) => ({
+      name,
+      description: catalogue.has(name) ? (catalogue.definitions[name]?.description ?? '') : '',
+      grantable: catalogue.isWithin([name], held),
+    })),
+    expiries: expiryChoices(grant),
+    error,
+  });
+}
+
+/** Requested lifetime first (selected), then every shorter preset; never longer than asked. */
+function expiryChoices(grant: PendingGrant): ExpiryChoice[] {
+  const asked = grant.tokenLifetimeMs;
+  const choices: ExpiryChoice[] = [];
+  if (asked === null) choices.push({ value: 'never', label: 'Never (as requested)', selected: true });
+  for (const days of [...EXPIRY_DAYS].reverse()) {
+    const ms = days * DAY;
+    if (asked !== null && ms > asked) continue;
+    choices.push({ value: `${days}d`, label: `In ${days} day${days === 1 ? '' : 's'}${ms === asked ? ' (as requested)' : ''}`, selected: ms === asked });
+  }
+  if (asked !== null && !EXPIRY_DAYS.some((d) => d * DAY === asked)) {
+    choices.unshift({ value: 'asked', label: `In ${Math.max(1, Math.round(asked / 3_600_000))} hour(s) (as requested)`, selected: true });
+  }
+  return choices;
+}
+
+/** The chosen lifetime in ms (null = never), or undefined when it is not one offered. */
+function chosenLifetime(grant: PendingGrant, value: string | null): number | null | undefined {
+  const offered = expiryChoices(grant).find((c) => c.value === value);
+  if (offered === undefined) return undefined;
+  if (offered.value === 'never') return null;
+  if (offered.value === 'asked') return grant.tokenLifetimeMs;
+  return Number.parseInt(offered.value, 10) * DAY;
+}
+
+/**
+ * CSRF (SPEC §11): a session write must come from an allowed origin (`Origin` in
+ * `allowedOrigins`, default the request's own) or say `Sec-Fetch-Site: same-origin`.
+ */
+function sameOrigin(ctx: DeviceContext, request: Request): boolean {
+  if (request.headers.get('sec-fetch-site') === 'same-origin') return true;
+  const origin = request.headers.get('origin');
+  if (origin === null || origin === 'null') return false;
+  const allowed = ctx.options.allowedOrigins ?? [new URL(request.url).origin];
+  return allowed.some((a) => new URL(a).origin === origin);
+}
+
+/** `POST /device/approve` and `POST /device/deny`. */
+export async function decide(ctx: DeviceContext, request: Request, verdict: 'approve' | 'deny'): Promise<Response> {
+  if (!sameOrigin(ctx, request)) return page(ctx, 403, 'Not allowed', message('This form must be sent from the approval page itself.', 'alert'));
+  const actor = await person(ctx, request);
+  if (actor instanceof Response) return actor;
+  const form = await formBody(request);
+  if (form === null) return page(ctx, 400, 'Bad request', message('Send the approval form.', 'alert'));
+  const key = sessionKey(ctx, request, actor);
+  const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
+  if (wait > 0) return throttled(ctx, wait);
+  const grant = await lookUp(ctx, key, form.get('user_code'));
+  if (grant === null) return page(ctx, 400, 'Connect a device', entryForm(`${ctx.base}/device`, 'That code is not valid or has expired. Start the login again in your terminal.'));
+  const audit = { tokenId: null, label: labelOf(grant), ownerId: actor.id, workspaceId: null, actor: { kind: 'user' as const, id: actor.id }, grantId: grant.id };
+
+  if (verdict === 'deny') {
+    if ((await ctx.store.update(grant.deviceCodeHash, grant.version, { status: 'denied', decidedBy: actor.id })) === null) return changed(ctx);
+    await ctx.keycard.recordAudit({ type: 'device.denied', ...audit });
+    return page(ctx, 200, 'Login denied', message(`${grant.clientName} on ${grant.host} was not given access. You can close this page.`));
+  }
+
+  const picked = [...new Set(form.getAll('scope'))];
+  const catalogue = ctx.keycard.scopes;
+  const retry = (status: number, error: string) => page(ctx, status, `Approve ${grant.clientName}?`, approval(ctx, grant, actor, error));
+  if (picked.length === 0) return retry(400, 'Tick at least one scope, or deny the login.');
+  const extra = picked.filter((s) => !grant.scopes.includes(s));
+  if (extra.length > 0) return retry(400, `Not requested by the program: ${extra.join(', ')}`);
+  const beyond = picked.filter((s) => !catalogue.isWithin([s], actor.scopes));
+  if (beyond.length > 0) return retry(403, `You cannot grant scopes you do not hold: ${beyond.join(', ')}`);
+  const lifetime = chosenLifetime(grant, form.get('expires'));
+  if (lifetime === undefined) return retry(400, 'Choose one of the offered expiries.');
+  const now = ctx.keycard.clock.now();
+  const updated = await ctx.store.update(grant.deviceCodeHash, grant.version, {
+    status: 'approved',
+    decidedBy: actor.id,
+    approverScopes: [...actor.scopes],
+    grantedScopes: picked,
+    tokenExpiresAt: lifetime === null ? null : now + lifetime,
+  });
+  if (updated === null) return changed(ctx);
+  await ctx.keycard.recordAudit({ type: 'device.approved', ...audit, scopes: picked });
+  return page(ctx, 200, 'Device connected', message(`${grant.clientName} on ${grant.host} now has access. Return to your terminal; you can close this page.`));
+}
+
+const changed = (ctx: DeviceContext) => page(ctx, 409, 'Already answered', message('This login was answered in another window. Check your terminal.', 'alert'));
+
+function sessionKey(ctx: DeviceContext, request: Request, actor: UserActor): string {
+  return ctx.options.sessionKey ? ctx.options.sessionKey(request, actor) : `user:${actor.id}`;
+}

@@ -1,0 +1,82 @@
+/**
+ * What every device route shares: the resolved options, the keycard instance, the store and
+ * small response helpers. Built once by `createDeviceRoutes`.
+ */
+import type { Keycard } from '../keycard.ts';
+import { EntryLimit } from './entry-limit.ts';
+import { memoryPendingGrantStore, type PendingGrantStore } from './grant-store.ts';
+import type { DeviceRoutesOptions } from './options.ts';
+
+const DAY = 86_400_000;
+
+/** The resolved routes context. */
+export interface DeviceContext {
+  readonly keycard: Keycard;
+  readonly options: DeviceRoutesOptions;
+  readonly store: PendingGrantStore;
+  readonly base: string;
+  readonly codeLifetimeMs: number;
+  readonly interval: number;
+  /** The token lifetime a program gets when it asks for none; null = never. */
+  readonly defaultTokenLifetimeMs: number | null;
+  readonly entries: EntryLimit;
+  readonly appName: string;
+}
+
+/** Every default, once. */
+export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): DeviceContext {
+  const lifetime = options.defaultTokenLifetime ?? '90d';
+  return {
+    keycard,
+    options,
+    store: options.store ?? memoryPendingGrantStore(),
+    base: options.basePath,
+    codeLifetimeMs: (options.codeLifetimeSeconds ?? 600) * 1000,
+    interval: options.interval ?? 5,
+    defaultTokenLifetimeMs: lifetimeMs(lifetime),
+    entries: new EntryLimit(options.maxEntryAttempts ?? 5, (options.entryWindowSeconds ?? 900) * 1000),
+    appName: options.appName ?? 'this app',
+  };
+}
+
+/** `'90d'` → ms; `'never'` → null; a number is ms already. */
+export function lifetimeMs(value: 'never' | '30d' | '90d' | '365d' | number): number | null {
+  if (typeof value === 'number') return value;
+  return value === 'never' ? null : Number.parseInt(value, 10) * DAY;
+}
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+/** A JSON answer that no cache keeps (RFC 8628 §3.2, RFC 6749 §5.1). */
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...NO_STORE, ...headers } });
+
+/** An RFC 6749 §5.2 / RFC 8628 §3.5 error. */
+export const oauthError = (error: string, description: string, extra: Record<string, unknown> = {}): Response =>
+  json(400, { error, error_description: description, ...extra });
+
+/**
+ * An HTML answer: never cached, never framed (an approval page in a hidden frame would be
+ * clickjacking), no referrer (the URL may hold the user code).
+ */
+export const html = (status: number, body: string, headers: Record<string, string> = {}): Response =>
+  new Response(body, {
+    status,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      ...NO_STORE,
+      'X-Frame-Options': 'DENY',
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'Referrer-Policy': 'no-referrer',
+      ...headers,
+    },
+  });
+
+/** Reads an `application/x-www-form-urlencoded` body (bounded: 16 kB). */
+export async function formBody(request: Request): Promise<URLSearchParams | null> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) return null;
+  const text = await request.text();
+  if (text.length > 16_384) return null;
+  return new URLSearchParams(text);
+}

@@ -1,0 +1,78 @@
+/**
+ * Options of the device routes (SPEC §13), documented once on the type and validated once with
+ * zod: an unknown key or a bad value is a `KeycardError('invalid_config')` naming every bad field.
+ */
+import { z } from 'zod';
+import { KeycardError } from '../core/errors.ts';
+import type { Actor } from '../keycard.ts';
+import type { PendingGrantStore } from './grant-store.ts';
+
+/** Maps the integrator's session to the person approving; `null` when nobody is signed in. */
+export type DeviceAuthorize = (request: Request) => Actor | null | Promise<Actor | null>;
+
+/** Options of `createDeviceRoutes`. */
+export interface DeviceRoutesOptions {
+  /** Where the routes are mounted, e.g. `/api/tokens`: they answer `${basePath}/device…`. */
+  readonly basePath: string;
+  /**
+   * The person behind the request's session (SPEC §11: `{ kind: 'user', id, scopes }`), or null.
+   * Only `user` actors may approve: a token cannot approve a login for another program. The
+   * approved token is bounded by `scopes` (no escalation).
+   */
+  readonly authorize: DeviceAuthorize;
+  /** Where pending grants wait. ⚠️ Several processes need a shared one (Redis, Postgres). @default memoryPendingGrantStore() */
+  readonly store?: PendingGrantStore;
+  /**
+   * Origins allowed to POST approve and deny with a session (CSRF, SPEC §11); a request with
+   * `Sec-Fetch-Site: same-origin` passes too. @default the request's own origin
+   */
+  readonly allowedOrigins?: readonly string[];
+  /** Life of a device code and its user code, in seconds (RFC 8628 `expires_in`). @default 600 */
+  readonly codeLifetimeSeconds?: number;
+  /** Minimum seconds between polls (RFC 8628 `interval`); `slow_down` adds 5. @default 5 */
+  readonly interval?: number;
+  /** Lifetime of an approved token when the program asks for none, in ms or a preset. @default '90d' */
+  readonly defaultTokenLifetime?: 'never' | '30d' | '90d' | '365d' | number;
+  /** Wrong user codes a session may enter per `entryWindowSeconds` before it is refused. @default 5 */
+  readonly maxEntryAttempts?: number;
+  /** The window of `maxEntryAttempts`, in seconds. @default 900 */
+  readonly entryWindowSeconds?: number;
+  /** The key wrong entries are counted under. @default the actor's id */
+  readonly sessionKey?: (request: Request, actor: Actor) => string;
+  /** The page a person opens, as printed by the CLI. @default `${origin}${basePath}/device` */
+  readonly verificationUri?: string;
+  /** Where a person who is not signed in is sent, with `?next=<the page>`. @default a 401 page saying to sign in */
+  readonly loginUrl?: string;
+  /** Your product's name on the approval page. @default 'this app' */
+  readonly appName?: string;
+  /** CSS appended to the page's own, e.g. `:root { --keycard-accent: #6d28d9 }`. @default none */
+  readonly css?: string;
+}
+
+const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
+const schema = z.strictObject({
+  basePath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be a path like /api/tokens (or empty), without a trailing slash'),
+  authorize: z.custom<DeviceAuthorize>((v) => typeof v === 'function', 'must be a function (request) => Actor | null'),
+  store: z.custom<PendingGrantStore>((v) => typeof v === 'object' && v !== null && typeof (v as PendingGrantStore).take === 'function', 'must be a PendingGrantStore').optional(),
+  allowedOrigins: z.array(z.url()).optional(),
+  codeLifetimeSeconds: seconds(60, 3600).optional(),
+  interval: seconds(1, 60).optional(),
+  defaultTokenLifetime: z.union([z.enum(['never', '30d', '90d', '365d']), z.number().int().positive()]).optional(),
+  maxEntryAttempts: seconds(1, 1000).optional(),
+  entryWindowSeconds: seconds(1, 86_400).optional(),
+  sessionKey: z.custom<NonNullable<DeviceRoutesOptions['sessionKey']>>((v) => typeof v === 'function', 'must be a function').optional(),
+  verificationUri: z.url().optional(),
+  loginUrl: z.string().min(1).optional(),
+  appName: z.string().min(1).max(100).optional(),
+  css: z.string().max(20_000).optional(),
+});
+
+/** Validates once; the message names every bad field. */
+export function parseDeviceOptions(options: unknown): DeviceRoutesOptions {
+  const parsed = schema.safeParse(options);
+  if (parsed.success) return parsed.data as DeviceRoutesOptions;
+  const fields = parsed.error.issues.map((i) =>
+    i.code === 'unrecognized_keys' ? `${i.keys.join(', ')}: not a known option` : `${i.path.join('.') || 'options'}: ${i.message}`,
+  );
+  throw new KeycardError('invalid_config', `createDeviceRoutes: ${fields.join('; ')}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * `createDeviceRoutes`: the device authorization grant (RFC 8628) as a Web-standard handler
+ * (SPEC §13), edge-safe, for the management handler to delegate to or to mount on its own.
+ */
+import type { Keycard } from '../keycard.ts';
+import { startLogin, pollLogin } from './token-endpoint.ts';
+import { decide, showPage } from './approval.ts';
+import { deviceContext } from './context.ts';
+import { parseDeviceOptions, type DeviceRoutesOptions } from './options.ts';
+
+/** A device-routes handler: a Response for `${basePath}/device…`, null for any other request. */
+export type DeviceRoutes = (request: Request) => Promise<Response | null>;
+
+/**
+ * Creates the device login routes under `options.basePath`: `POST /device/code` and
+ * `POST /device/token` for the program (RFC 8628), `GET /device`, `POST /device/approve` and
+ * `POST /device/deny` for the person. Answers null for every other request, so it composes:
+ * try it first, then your own routes.
+ *
+ * @example Mounted on Express, beside a session
+ * ```ts
+ * const device = createDeviceRoutes(keycard, {
+ *   basePath: '/api/tokens',
+ *   authorize: (req) => (session(req) ? { kind: 'user', id: session(req).userId, scopes: session(req).scopes } : null),
+ * });
+ * app.use(async (req, res, next) => {
+ *   const answer = await device(toWebRequest(req)); // or keycard/express's adapter helpers
+ *   return answer ? sendWebResponse(res, answer) : next();
+ * });
+ * ```
+ */
+export function createDeviceRoutes(keycard: Keycard, options: DeviceRoutesOptions): DeviceRoutes {
+  const ctx = deviceContext(keycard, parseDeviceOptions(options));
+  const lastPrune = { at: Number.NEGATIVE_INFINITY };
+  const prefix = `${ctx.base}/device`;
+  return async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path !== prefix && !path.startsWith(`${prefix}/`)) return null;
+    const route = path.slice(prefix.length);
+    const m = request.method;
+    if (route === '' && (m === 'GET' || m === 'HEAD')) return showPage(ctx, request);
+    if (route === '/code' && m === 'POST') return startLogin(ctx, request, lastPrune);
+    if (route === '/token' && m === 'POST') return pollLogin(ctx, request);
+    if (route === '/approve' && m === 'POST') return decide(ctx, request, 'approve');
+    if (route === '/deny' && m === 'POST') return decide(ctx, request, 'deny');
+    const known = ['', '/code', '/token', '/approve', '/deny'].includes(route);
+    return new Response(null, { status: known ? 405 : 404, headers: known ? { Allow: route === '' ? 'GET, HEAD' : 'POST' } : {} });
+  };
+}

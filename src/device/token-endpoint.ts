@@ -1,0 +1,170 @@
+/**
+ * The program's side of a device login: `POST /device/code` starts it (RFC 8628 §3.1–3.2) and
+ * `POST /device/token` polls it (§3.4–3.5). A poll faster than `interval` gets `slow_down` and the
+ * interval grows by 5 s; an answered grant is taken from the store by exactly one poll, so a
+ * device code yields at most one token; the token is issued at that moment, so no secret waits
+ * in the store.
+ */
+import { isKeycardError } from '../core/errors.ts';
+import { hashDeviceCode, newDeviceCode, newGrantId, newUserCode, displayUserCode } from './codes.ts';
+import { formBody, json, lifetimeMs, oauthError, type DeviceContext } from './context.ts';
+import type { PendingGrant } from './grant-store.ts';
+
+const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+const PRINTABLE = /^[\x20-\x7E]+$/;
+const PRUNE_EVERY_MS = 60_000;
+
+/** `POST /device/code`. */
+export async function startLogin(ctx: DeviceContext, request: Request, lastPrune: { at: number }): Promise<Response> {
+  const form = await formBody(request);
+  if (form === null) return oauthError('invalid_request', 'Send application/x-www-form-urlencoded parameters');
+  const clientName = (form.get('client_id') ?? '').trim();
+  if (clientName.length === 0 || clientName.length > 64 || !PRINTABLE.test(clientName)) return oauthError('invalid_request', 'client_id must be 1 to 64 printable characters');
+  const host = (form.get('host') ?? 'an unnamed host').trim();
+  if (host.length === 0 || host.length > 128 || !PRINTABLE.test(host)) return oauthError('invalid_request', 'host must be 1 to 128 printable characters');
+  const catalogue = ctx.keycard.scopes;
+  const requested = form.get('scope');
+  const scopes = requested === null ? [...catalogue.defaults] : [...new Set(requested.split(' ').filter((s) => s.length > 0))];
+  const unknown = scopes.filter((s) => !catalogue.has(s));
+  if (unknown.length > 0) return oauthError('invalid_scope', `Unknown scope: ${unknown.join(', ').slice(0, 200)}`);
+  if (scopes.length === 0) return oauthError('invalid_scope', 'Name at least one scope');
+  const restrictions = parseRestrictionsParam(form.get('restrictions'));
+  if (restrictions === undefined) return oauthError('invalid_request', 'restrictions must be a JSON object mapping a resource type to a list of ids');
+  const lifetime = parseLifetime(form.get('token_lifetime'), ctx.defaultTokenLifetimeMs);
+  if (lifetime === undefined) return oauthError('invalid_request', "token_lifetime must be 'never', '30d', '90d', '365d' or seconds");
+
+  const now = ctx.keycard.clock.now();
+  if (now - lastPrune.at >= PRUNE_EVERY_MS) {
+    lastPrune.at = now;
+    // Expired grants answer `expired_token` for a few minutes, then `invalid_grant`.
+    void ctx.store.prune(now - 300_000).catch(() => {});
+  }
+  const deviceCode = newDeviceCode();
+  const grant: PendingGrant = {
+    deviceCodeHash: hashDeviceCode(deviceCode),
+    id: newGrantId(),
+    userCode: newUserCode(),
+    clientName,
+    host,
+    scopes,
+    restrictions,
+    tokenLifetimeMs: lifetime,
+    createdAt: now,
+    expiresAt: now + ctx.codeLifetimeMs,
+    interval: ctx.interval,
+    lastPolledAt: null,
+    status: 'pending',
+    decidedBy: null,
+    approverScopes: null,
+    grantedScopes: null,
+    tokenExpiresAt: null,
+    version: 1,
+  };
+  // A user-code collision (20⁸ codes) is retried with a fresh one.
+  let stored = await ctx.store.create(grant);
+  for (let i = 0; !stored && i < 3; i++) stored = await ctx.store.create({ ...grant, userCode: newUserCode() });
+  if (!stored) return json(503, { error: 'temporarily_unavailable', error_description: 'Try again' });
+  const created = (await ctx.store.get(grant.deviceCodeHash)) ?? grant;
+  await ctx.keycard.recordAudit({
+    type: 'device.requested',
+    tokenId: null,
+    label: labelOf(grant),
+    ownerId: null,
+    workspaceId: null,
+    actor: { kind: 'system', id: null },
+    grantId: grant.id,
+    scopes,
+  });
+  const uri = verificationUri(ctx, request);
+  const code = displayUserCode(created.userCode);
+  return json(200, {
+    device_code: deviceCode,
+    user_code: code,
+    verification_uri: uri,
+    verification_uri_complete: `${uri}?user_code=${code}`,
+    expires_in: Math.round(ctx.codeLifetimeMs / 1000),
+    interval: ctx.interval,
+  });
+}
+
+/** `POST /device/token`. */
+export async function pollLogin(ctx: DeviceContext, request: Request): Promise<Response> {
+  const form = await formBody(request);
+  if (form === null) return oauthError('invalid_request', 'Send application/x-www-form-urlencoded parameters');
+  if (form.get('grant_type') !== GRANT_TYPE) return oauthError('unsupported_grant_type', `grant_type must be ${GRANT_TYPE}`);
+  const deviceCode = form.get('device_code');
+  if (deviceCode === null || deviceCode.length === 0 || deviceCode.length > 100) return oauthError('invalid_request', 'device_code is missing');
+  const hash = hashDeviceCode(deviceCode);
+  const grant = await ctx.store.get(hash);
+  if (grant === null) return oauthError('invalid_grant', 'Unknown or already used device code');
+  const now = ctx.keycard.clock.now();
+  if (now >= grant.expiresAt) return oauthError('expired_token', 'The device code expired; start the login again');
+  if (grant.status === 'denied') {
+    await ctx.store.take(hash);
+    return oauthError('access_denied', 'The login was denied');
+  }
+  if (grant.status === 'approved') return issueFor(ctx, hash);
+  const tooSoon = grant.lastPolledAt !== null && now - grant.lastPolledAt < grant.interval * 1000;
+  const interval = tooSoon ? grant.interval + 5 : grant.interval;
+  const updated = await ctx.store.update(hash, grant.version, { lastPolledAt: now, interval });
+  // A concurrent poll changed the grant first: two polls at once are polling too fast.
+  if (tooSoon || updated === null) return oauthError('slow_down', `Poll at most every ${interval} seconds`, { interval });
+  return oauthError('authorization_pending', 'Waiting for the person to approve in the browser');
+}
+
+async function issueFor(ctx: DeviceContext, hash: string): Promise<Response> {
+  const grant = await ctx.store.take(hash);
+  if (grant === null || grant.status !== 'approved') return oauthError('invalid_grant', 'Unknown or already used device code');
+  try {
+    const { token, record } = await ctx.keycard.issue({
+      ownerId: grant.decidedBy!,
+      label: labelOf(grant),
+      scopes: grant.grantedScopes!,
+      restrictions: grant.restrictions,
+      ...(grant.tokenExpiresAt === null ? { expiresIn: 'never' as const } : { expiresAt: grant.tokenExpiresAt }),
+      metadata: { via: 'device', client: grant.clientName, host: grant.host, grantId: grant.id },
+      actor: { kind: 'user', id: grant.decidedBy!, scopes: grant.approverScopes! },
+    });
+    const now = ctx.keycard.clock.now();
+    return json(200, {
+      access_token: token,
+      token_type: 'Bearer',
+      ...(record.expiresAt === null ? {} : { expires_in: Math.max(0, Math.floor((record.expiresAt - now) / 1000)) }),
+      scope: record.scopes.join(' '),
+      token_id: record.id,
+    });
+  } catch (error) {
+    if (isKeycardError(error) && error.code === 'unavailable') return json(503, { error: 'temporarily_unavailable', error_description: 'Token service unavailable' });
+    return oauthError('access_denied', 'The approved grant could not be issued; start the login again');
+  }
+}
+
+/** `<client name> on <host>`: the token's label and the audit events' label. */
+export const labelOf = (grant: Pick<PendingGrant, 'clientName' | 'host'>): string => `${grant.clientName} on ${grant.host}`;
+
+function verificationUri(ctx: DeviceContext, request: Request): string {
+  return ctx.options.verificationUri ?? `${new URL(request.url).origin}${ctx.base}/device`;
+}
+
+function parseRestrictionsParam(value: string | null): Record<string, string[]> | null | undefined {
+  if (value === null || value === '') return null;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    const out: Record<string, string[]> = {};
+    for (const [type, ids] of Object.entries(parsed)) {
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100 || !ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200)) return undefined;
+      out[type] = ids as string[];
+    }
+    return Object.keys(out).length === 0 ? null : out;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseLifetime(value: string | null, fallback: number | null): number | null | undefined {
+  if (value === null || value === '') return fallback;
+  if (value === 'never' || value === '30d' || value === '90d' || value === '365d') return lifetimeMs(value);
+  if (!/^[1-9][0-9]{0,9}$/.test(value)) return undefined;
+  return Number(value) * 1000;
+}
