@@ -50,7 +50,7 @@ function inputOf(req: Request): AuthRequest {
 }
 
 /** writeHead + end: Express's `send` would append "; charset=utf-8" to the problem type. */
-const send = (res: Response, p: { status: number; headers: Readonly<Record<string, string>>; body: string }) => void res.writeHead(p.status, p.headers).end(p.body);
+const send = (res: Response, p: { status: number; headers: Readonly<Record<string, string>>; body: string | null }) => void res.writeHead(p.status, p.headers).end(p.body ?? undefined);
 
 /**
  * Middleware for the MCP endpoint (after `express.json()`): sets `req.auth` (the SDK's AuthInfo) and
