@@ -43,3 +43,6 @@ export { memoryAuditSink, jsonLinesSink, requestIdFrom, auditPath, AuditTrail } 
 export type { AuditEvent, AuditSink, TokenAuditEvent, RequestAuditEvent, AuditActor, Surface, AuditOptions } from './core/audit.ts';
 export { problem } from './core/http.ts';
 export type { Problem, ProblemDetail } from './core/http.ts';
+export { PREFLIGHT_ANSWER } from './core/http.ts'; // issue 11 (fail-adapters)
+export { mcpRefusal } from './core/mcp-refusal.ts';
+export type { McpRefusalReason } from './core/mcp-refusal.ts';

@@ -29,7 +29,7 @@ const servers: { close(cb: () => void): unknown }[] = [];
 const ports: Record<string, number> = {};
 
 /** The preflights an attacker sends: none, a forged and a good token (a preflight never carries one in a browser). */
-const preflights = () => [
+const preflights = (): Record<string, string>[] => [
   { 'access-control-request-method': 'POST', origin: 'https://evil.example' },
   { 'access-control-request-method': 'POST', origin: 'https://evil.example', authorization: `Bearer acme_sk_1${'A'.repeat(38)}` },
   { 'access-control-request-method': 'DELETE', origin: 'https://evil.example', authorization: `Bearer ${good}` },
@@ -51,7 +51,7 @@ async function expectPreflightAnswered(send: (headers: Record<string, string>) =
 }
 
 async function listen(name: string, server: Server | ServerType) {
-  await new Promise((r) => server.once('listening', r));
+  await new Promise<void>((r) => void server.once('listening', () => r()));
   ports[name] = (server.address() as AddressInfo).port;
   servers.push(server);
 }
@@ -81,13 +81,14 @@ beforeAll(async () => {
   await listen('hono', serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' }));
 
   const mcp = express();
-  mcp.use('/mcp', express.json(), mcpGate(keycard), requireBearerAuth({ verifier: mcpVerifier(keycard) }));
+  // Origin check off: this is about the preflight (a foreign Origin on loopback is refused earlier, test/mcp-fail.test.ts).
+  mcp.use('/mcp', express.json(), mcpGate(keycard, { allowedOrigins: 'any' }), requireBearerAuth({ verifier: mcpVerifier(keycard) }));
   mcp.all('/mcp', (_req, res) => (ran(), void res.json({ ran: true })));
   await listen('mcp', mcp.listen(0, '127.0.0.1'));
 });
 
 afterAll(async () => {
-  for (const s of servers) await new Promise((r) => s.close(r));
+  for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
   await keycard.close();
 });
 
