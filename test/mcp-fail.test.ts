@@ -142,14 +142,14 @@ describe('item 15: Host and Origin allow-lists (DNS rebinding), before any token
     const a = await start();
     const { token } = await a.keycard.issue({ ownerId: 'u1', label: 'agent', scopes: ['read'] });
     const h = { ...mcpHeaders(token), host: `127.0.0.1:${a.port}` };
-    for (const forged of [{ host: `evil.example:${a.port}` }, { host: 'localhost.evil.example' }, { host: 'user@localhost' }, { origin: 'http://evil.example' }, { origin: 'null' }, { origin: `http://127.0.0.1.evil.example:${a.port}` }]) {
+    for (const forged of <Record<string, string>[]>[{ host: `evil.example:${a.port}` }, { host: 'localhost.evil.example' }, { host: 'user@localhost' }, { origin: 'http://evil.example' }, { origin: 'null' }, { origin: `http://127.0.0.1.evil.example:${a.port}` }]) {
       const [lookups, events] = [a.lookups(), a.sink.events.length];
       const res = await post(a.port, { ...h, ...forged }, initialize);
       expect(res.status, JSON.stringify(forged)).toBe(403);
       expect(JSON.parse(res.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32000, message: forged.host === undefined ? 'Origin not allowed' : 'Host not allowed' }, id: null });
       expect([a.lookups() - lookups, a.sink.events.length - events]).toEqual([0, 0]);
     }
-    for (const ok of [{ host: `localhost:${a.port}` }, { host: `[::1]:${a.port}` }, { origin: `http://localhost:${a.port}` }, { origin: 'https://127.0.0.1' }, {}]) {
+    for (const ok of <Record<string, string>[]>[{ host: `localhost:${a.port}` }, { host: `[::1]:${a.port}` }, { origin: `http://localhost:${a.port}` }, { origin: 'https://127.0.0.1' }, {}]) {
       expect((await post(a.port, { ...h, ...ok }, initialize)).status, JSON.stringify(ok)).toBe(200);
     }
   });
