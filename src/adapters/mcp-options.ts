@@ -38,7 +38,7 @@ export interface McpOptions {
   readonly sessionIdleSeconds?: number;
 }
 
-const list = z.union([z.literal('any'), z.array(z.string().min(1).max(300)).max(1000)]);
+const list = z.union([z.literal('any'), z.array(z.string().min(1).max(2_048)).max(1_000)]);
 const schema = z.strictObject({
   tools: z.record(z.string(), z.strictObject({ scope: z.any().optional(), class: z.enum(['read', 'write']).optional() })).optional(),
   resourceMetadataUrl: z.union([z.string(), z.instanceof(URL)]).refine((u) => URL.canParse(u), 'must be an absolute URL').optional(),

