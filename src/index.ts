@@ -50,3 +50,6 @@ export type { DeviceRoutes } from './device/routes.ts';
 export type { DeviceRoutesOptions, DeviceAuthorize } from './device/options.ts';
 export { memoryPendingGrantStore } from './device/grant-store.ts';
 export type { PendingGrantStore, PendingGrant, PendingGrantPatch, PendingGrantStatus } from './device/grant-store.ts';
+export { PREFLIGHT_ANSWER } from './core/http.ts'; // issue 11 (fail-adapters)
+export { mcpRefusal } from './core/mcp-refusal.ts';
+export type { McpRefusalReason } from './core/mcp-refusal.ts';

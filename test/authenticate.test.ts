@@ -10,7 +10,7 @@ import { countingStore, toadoScopes } from './helpers.ts';
 const req = (headers: Record<string, string | readonly string[]> = {}, method = 'GET', url = 'https://api.example.com/tickets?page=2') => ({ method, url, headers });
 
 function asResponse(r: AuthResult) {
-  if (r.ok || r.skip) throw new Error(`expected a denial, got ${JSON.stringify(r)}`);
+  if (r.ok || r.skip || r.code === 'preflight') throw new Error(`expected a denial, got ${JSON.stringify(r)}`);
   return { status: r.status, headers: r.headers, body: r.body };
 }
 
@@ -176,9 +176,11 @@ describe('hardening', () => {
     expectProblem(asResponse(await reject.authenticate(req({ authorization: 'Bearer eyJhbGciOi.x.y' }))), contractRow('invalid_token'), expect);
   });
 
-  it('CORS preflights pass through by default', async () => {
+  it('CORS preflights are answered 204 with no body by default, from the core, without reading the token', async () => {
     const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes() });
-    expect(await kc.authenticate(req({ 'access-control-request-method': 'POST' }, 'OPTIONS'))).toEqual({ ok: false, skip: 'preflight' });
+    const preflight = { ok: false, code: 'preflight', status: 204, headers: {}, body: null };
+    expect(await kc.authenticate(req({ 'access-control-request-method': 'POST' }, 'OPTIONS'))).toEqual(preflight);
+    expect(await kc.authenticate(req({ 'access-control-request-method': 'POST', authorization: 'Bearer acme_sk_1forged' }, 'OPTIONS'))).toEqual(preflight);
     expectProblem(asResponse(await kc.authenticate(req({}, 'OPTIONS'))), contractRow('missing_token'), expect);
     const strict = createKeycard({ prefix: 'acme', scopes: toadoScopes(), passPreflight: false });
     expect((await strict.authenticate(req({ 'access-control-request-method': 'POST' }, 'OPTIONS'))).ok).toBe(false);
@@ -230,7 +232,7 @@ describe('fuzz', () => {
       expect(r.ok).toBe(false);
       if (!r.ok && !r.skip) {
         expect([400, 401]).toContain(r.status);
-        expect(() => JSON.parse(r.body)).not.toThrow();
+        expect(() => JSON.parse(r.body!)).not.toThrow();
       }
     },
   );

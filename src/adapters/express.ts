@@ -40,9 +40,9 @@ function inputOf(req: Request): AuthRequest {
   return input;
 }
 
-function send(res: Response, p: Pick<Problem, 'status' | 'headers' | 'body'>): void {
+function send(res: Response, p: Pick<Problem, 'status' | 'headers'> & { body: string | null }): void {
   // writeHead + end, not res.send: send would append "; charset=utf-8" to the problem type.
-  res.writeHead(p.status, p.headers).end(p.body);
+  res.writeHead(p.status, p.headers).end(p.body ?? undefined);
 }
 
 /**

@@ -1,43 +1,17 @@
-// The SDK side of keycard/mcp: the AuthInfo tools see, and sessions bound to their token. keycard hooks the session's
-// transport, which sees every message with its AuthInfo, to filter tools/list, refuse calls lacking a scope, keep the
-// secret from tools, and end the sessions of revoked and expired tokens. Guide: docs/mcp.md.
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+// The SDK side of keycard/mcp: sessions bound to their token. keycard hooks the session's transport, which sees every
+// message with its AuthInfo, to filter tools/list, refuse calls lacking a scope, keep the secret from tools, end the
+// sessions of revoked and expired tokens, cap each token's sessions and close idle ones. Guide: docs/mcp.md.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { coveredByRevokeAll, describeMissing, KeycardError, type Identity, type Keycard, type LimitClass, type Requirement } from '../index.ts';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { coveredByRevokeAll, describeMissing, KeycardError, type Identity, type Keycard, type LimitClass } from '../index.ts';
+import { identityOf, scrub } from './mcp-info.ts';
+import type { ResolvedMcpOptions } from './mcp-options.ts';
 
-/** What a tool needs, keyed by tool name in `mcpGate(keycard, { tools })`. */
-export interface McpToolRule {
-  /** Scopes a call needs. Without them the call is a tool error naming them, and `tools/list` omits the tool. */
-  readonly scope?: Requirement;
-  /** The budget a call is charged to. @default 'read' if the server lists the tool with `readOnlyHint: true`, else 'write' */
-  readonly class?: LimitClass;
-}
 type Msg = { id?: RequestId; method?: string; params?: { name?: unknown }; result?: { tools?: { name: string; annotations?: { readOnlyHint?: boolean } }[] } };
-type Bound = { readonly identity: Identity; readonly transport: Transport; sid?: string; timer?: ReturnType<typeof setTimeout> };
-const infos = new WeakMap<AuthInfo, Identity>();
+type Bound = { readonly identity: Identity; readonly transport: Transport; sid?: string; timer?: ReturnType<typeof setTimeout>; idle?: ReturnType<typeof setTimeout>; last: number };
 const MAX_DELAY = 2 ** 31 - 1; // setTimeout's ceiling: longer waits re-arm
 const MAX_NAME = 2 ** 7; // audit keeps 128 characters of a client-sent name (the MCP spec's longest tool name)
-/** The SDK's view of a token (docs/mcp.md): scopes are the closure; `token` and `clientId` the id, never the secret. */
-export function authInfoOf(identity: Identity, recheckSeconds: number, now: number): AuthInfo {
-  const until = Math.min(identity.expiresAt ?? Number.POSITIVE_INFINITY, now + recheckSeconds * 1000);
-  const { tokenId, label, ownerId, kind, workspaceId, restrictions } = identity;
-  const info: AuthInfo = { token: tokenId, clientId: tokenId, scopes: [...identity.scopes], expiresAt: Math.ceil(until / 1000), extra: { label, ownerId, kind, workspaceId, restrictions } };
-  infos.set(info, identity);
-  return info;
-}
-/** The identity behind a tool handler's `extra`, or null when keycard did not authenticate it.
- * @example Restricting a tool to the token's projects: `identityOf(extra)!.assert({ company, project }, 'write')` (a throw becomes a tool error) */
-export const identityOf = (extra?: { readonly authInfo?: AuthInfo }): Identity | null => (extra?.authInfo && infos.get(extra.authInfo)) ?? null;
-/** Tool handlers never see the secret: their request info loses `Authorization` and `access_token`. */
-function scrub(extra: MessageExtraInfo | undefined): MessageExtraInfo | undefined {
-  if (!extra?.requestInfo) return extra;
-  const { headers: { authorization: _secret, ...headers }, url } = extra.requestInfo;
-  const clean = url && new URL(url);
-  clean?.searchParams.delete('access_token');
-  return { ...extra, requestInfo: { headers, ...(clean && { url: clean }) } };
-}
-export function createSessions(keycard: Keycard, tools: Readonly<Record<string, McpToolRule>>) {
+export function createSessions(keycard: Keycard, { tools, maxSessionsPerToken, sessionIdleSeconds }: ResolvedMcpOptions) {
   const [all, bySession, learned] = [new Set<Bound>(), new Map<string, Bound>(), new Map<string, LimitClass>()];
   const rule = (name: string) => (Object.hasOwn(tools, name) ? tools[name] : undefined);
   for (const r of Object.values(tools)) if (r.scope !== undefined) keycard.scopes.assertRequirement(r.scope); // typos fail at start
@@ -49,6 +23,22 @@ export function createSessions(keycard: Keycard, tools: Readonly<Record<string, 
     if (at !== null) b.timer = setTimeout(() => (left > MAX_DELAY ? arm(b, at) : void b.transport.close()), Math.min(left, MAX_DELAY)).unref();
   };
   const rearm = (id: string, at: number | null) => all.forEach((b) => b.identity.tokenId === id && arm(b, at));
+  // Idleness on the monotonic clock; the timer only wakes the check, so a fake clock that stands still keeps sessions.
+  const idleMs = sessionIdleSeconds * 1000;
+  const watch = (b: Bound, wait = idleMs): void => {
+    clearTimeout(b.idle);
+    b.idle = setTimeout(() => {
+      const left = idleMs - (keycard.clock.monotonic() - b.last);
+      return left > 0 ? watch(b, left) : void b.transport.close();
+    }, Math.min(wait, MAX_DELAY)).unref();
+  };
+  /** A session got its id: bind it, watch its idleness, and close the token's least recently used sessions over the cap. */
+  const opened = (b: Bound, sid: string) => {
+    bySession.set((b.sid = sid), b);
+    watch(b);
+    const mine = [...bySession.values()].filter((o) => o.identity.tokenId === b.identity.tokenId).sort((x, y) => x.last - y.last);
+    for (const o of mine.slice(0, Math.max(0, mine.length - maxSessionsPerToken))) void o.transport.close();
+  };
   const off = [
     keycard.on('token.revoked', ({ tokenId }) => end((i) => i.tokenId === tokenId)),
     keycard.on('token.expired', ({ record }) => end((i) => i.tokenId === record.id)),
@@ -58,30 +48,35 @@ export function createSessions(keycard: Keycard, tools: Readonly<Record<string, 
     keycard.on('token.rotated', ({ previous }) => rearm(previous.id, previous.expiresAt)), // the grace ends
   ];
   return {
-    /** What a body (a message, a batch, or none for GET/DELETE) asks: a `tools/call` is charged by its tool's class, the rest as reads. */
+    /** What a message (or none, for GET/DELETE) asks: a `tools/call` is charged by its tool's class, the rest as reads. Batches never get here. */
     requirementOf(body: unknown) {
-      const calls = (Array.isArray(body) ? body : [body]).filter((m): m is Msg => typeof (m as Msg | null)?.method === 'string');
-      const tool = calls.length === 1 ? toolOf(calls[0]!) : undefined;
-      const write = calls.some((m) => toolOf(m) !== undefined && (rule(toolOf(m)!)?.class ?? learned.get(toolOf(m)!) ?? 'write') === 'write');
-      const rpcMethod = calls.length > 1 ? 'batch' : calls[0]?.method?.slice(0, MAX_NAME);
-      return { need: { surface: 'mcp', rpcMethod, tool: tool?.slice(0, MAX_NAME), class: write ? 'write' : 'read' } as const, scope: tool === undefined ? undefined : rule(tool)?.scope };
+      const m = typeof (body as Msg | null)?.method === 'string' ? (body as Msg) : undefined;
+      const tool = m && toolOf(m);
+      const write = tool !== undefined && (rule(tool)?.class ?? learned.get(tool) ?? 'write') === 'write';
+      return { need: { surface: 'mcp', rpcMethod: m?.method?.slice(0, MAX_NAME), tool: tool?.slice(0, MAX_NAME), class: write ? 'write' : 'read' } as const, scope: tool === undefined ? undefined : rule(tool)?.scope };
     },
     /** False when `sid` is a session another token opened. */
     allows: (sid: string, identity: Identity) => (bySession.get(sid)?.identity.tokenId ?? identity.tokenId) === identity.tokenId,
     bound: (sid: string | undefined) => sid !== undefined && bySession.has(sid),
+    /** A request of the session passed the gate: it is not idle. */
+    touch(sid: string | undefined): void {
+      const b = sid === undefined ? undefined : bySession.get(sid);
+      if (b) b.last = keycard.clock.monotonic();
+    },
     /** Connects `server` to `transport`, then hooks the transport's callbacks and `send`, as the SDK's own Protocol hooks its callbacks. */
     async connect(server: { connect(transport: Transport): Promise<void> }, transport: Transport, identity: Identity | undefined): Promise<void> {
       if (!identity) throw new KeycardError('invalid_argument', 'connect() needs the identity that opens the session (req.keycard, set by mcpGate)');
-      const [b, lists] = [{ identity, transport } as Bound, new Map<RequestId, Identity | null>()]; // lists: tools/list in flight → who asked
+      const [b, lists] = [{ identity, transport, last: keycard.clock.monotonic() } as Bound, new Map<RequestId, Identity | null>()]; // lists: tools/list in flight → who asked
       await server.connect(transport);
       const [deliver, closed, send] = [transport.onmessage, transport.onclose, transport.send.bind(transport)];
       transport.onclose = () => {
         clearTimeout(b.timer);
+        clearTimeout(b.idle);
         if (all.delete(b) && b.sid !== undefined) bySession.delete(b.sid);
         closed?.();
       };
       transport.onmessage = (message, extra) => {
-        if (b.sid === undefined && transport.sessionId !== undefined) bySession.set((b.sid = transport.sessionId), b);
+        if (b.sid === undefined && transport.sessionId !== undefined) opened(b, transport.sessionId);
         const [m, who] = [message as Msg, identityOf(extra)];
         if (m.id !== undefined && m.method === 'tools/list') lists.set(m.id, who);
         const lacking = m.id !== undefined && toolOf(m) !== undefined ? missing(toolOf(m)!, who) : [];

@@ -6,23 +6,16 @@ import type {} from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { KeycardError, type AuthRequest, type Identity, type Keycard } from '../index.ts';
-import { authInfoOf, createSessions, type McpToolRule } from './mcp-sessions.ts';
+import { KeycardError, mcpRefusal, type AuthRequest, type Identity, type Keycard } from '../index.ts';
+import { authInfoOf } from './mcp-info.ts';
+import { resolveMcpOptions, type McpOptions } from './mcp-options.ts';
+import { originCheck } from './mcp-origin.ts';
+import { createSessions } from './mcp-sessions.ts';
 
-export { identityOf } from './mcp-sessions.ts';
-export type { McpToolRule } from './mcp-sessions.ts';
+export { identityOf } from './mcp-info.ts';
+export type { McpOptions, McpToolRule } from './mcp-options.ts';
 declare global {
   namespace Express { interface Request { /** The verified token, set by keycard's guards and this gate. */ keycard?: Identity } }
-}
-
-/** Options of `mcpGate` (`mcpVerifier` reads only `recheckSeconds`). */
-export interface McpOptions {
-  /** Per-tool scope and class, e.g. `{ create_ticket: { scope: 'tickets:write' } }`. Tools not listed need no scope. */
-  readonly tools?: Readonly<Record<string, McpToolRule>>;
-  /** RFC 9728 metadata URL, added as `resource_metadata="…"` to the challenge of every 401. @default none */
-  readonly resourceMetadataUrl?: string | URL;
-  /** `AuthInfo.expiresAt` is at most this far ahead, so holders of an AuthInfo re-check the token. @default 60 */
-  readonly recheckSeconds?: number;
 }
 
 /** Express middleware for the MCP endpoint, plus the session binding. */
@@ -36,10 +29,6 @@ export interface McpGate extends RequestHandler {
 /** The gate's answer for the request in flight, which `mcpVerifier` picks up (the SDK hands it the token only). */
 const held = new AsyncLocalStorage<{ keycard: Keycard; header: string | undefined; info: AuthInfo }>();
 const UNAUTHORIZED = new Set(['missing_token', 'invalid_token', 'token_expired', 'token_revoked']);
-const recheckOf = ({ recheckSeconds: s = 60 }: McpOptions): number => {
-  if (!Number.isInteger(s) || s < 1 || s > 86_400) throw new KeycardError('invalid_config', 'recheckSeconds must be an integer from 1 to 86400');
-  return s;
-};
 /** The request as keycard reads it; `Authorization` from `rawHeaders`, so two field lines stay two (a 400). */
 function inputOf(req: Request): AuthRequest {
   const headers: Record<string, string | string[] | undefined> = { ...req.headers, authorization: undefined };
@@ -50,7 +39,7 @@ function inputOf(req: Request): AuthRequest {
 }
 
 /** writeHead + end: Express's `send` would append "; charset=utf-8" to the problem type. */
-const send = (res: Response, p: { status: number; headers: Readonly<Record<string, string>>; body: string }) => void res.writeHead(p.status, p.headers).end(p.body);
+const send = (res: Response, p: { status: number; headers: Readonly<Record<string, string>>; body: string | null }) => void res.writeHead(p.status, p.headers).end(p.body ?? undefined);
 
 /**
  * Middleware for the MCP endpoint (after `express.json()`): sets `req.auth` (the SDK's AuthInfo) and
@@ -63,10 +52,14 @@ const send = (res: Response, p: { status: number; headers: Readonly<Record<strin
  * ```
  */
 export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
-  const recheck = recheckOf(options);
-  const metadata = options.resourceMetadataUrl === undefined ? '' : `, resource_metadata="${new URL(options.resourceMetadataUrl).href}"`;
-  const sessions = createSessions(keycard, options.tools ?? {});
+  const o = resolveMcpOptions(options);
+  const metadata = o.resourceMetadataUrl === undefined ? '' : `, resource_metadata="${new URL(o.resourceMetadataUrl).href}"`;
+  const [sessions, foreign] = [createSessions(keycard, o), originCheck(o)];
   const gate: RequestHandler = async (req, res, next) => {
+    // Before any token is read: a rebound Host/Origin, and JSON-RPC batches (one message, one check, one charge, one event).
+    const refused = foreign({ host: req.headers.host, origin: req.headers.origin, localAddress: req.socket.localAddress }) ?? (Array.isArray(req.body) ? 'batch' : null);
+    if (refused) return send(res, mcpRefusal(refused));
+    if (req.method === 'POST' && req.body === undefined && req.is('application/json')) return next(new KeycardError('invalid_config', 'mcpGate reads the JSON-RPC message: mount express.json() before it'));
     const [{ need, scope }, input] = [sessions.requirementOf(req.body), inputOf(req)];
     const sid = req.get('mcp-session-id');
     const forbid = sid === undefined ? undefined : (i: Identity) => (sessions.allows(sid, i) ? null : { type: 'session', id: sid });
@@ -80,7 +73,9 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
       return send(res, metadata && challenge && UNAUTHORIZED.has(r.code) ? { ...r, headers: { ...r.headers, 'WWW-Authenticate': challenge + metadata } } : r);
     }
     for (const [name, value] of Object.entries(r.headers)) res.setHeader(name, value);
-    const info = (req.auth = authInfoOf((req.keycard = r.identity), recheck, keycard.clock.now()));
+    sessions.touch(sid);
+    // A restriction denial a tool raises (identityOf(extra).assert) is audited as a denial of this request, as over REST.
+    const info = (req.auth = authInfoOf((req.keycard = r.identity), o.recheckSeconds, keycard.clock.now(), (e) => keycard.authenticate.problemFor(e, input)));
     held.run({ keycard, header: req.headers.authorization, info }, next);
   };
   return Object.assign(gate, { connect: sessions.connect, close: sessions.close });
@@ -92,7 +87,7 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
  * `keycard.verify()` — ⚠️ then there is no rate limit and no audit event: mount the gate.
  */
 export function mcpVerifier(keycard: Keycard, options: Pick<McpOptions, 'recheckSeconds'> = {}): OAuthTokenVerifier {
-  const recheck = recheckOf(options);
+  const recheck = resolveMcpOptions(options, ['recheckSeconds']).recheckSeconds;
   return {
     async verifyAccessToken(token) {
       const h = held.getStore();

@@ -9,7 +9,7 @@ import { KeycardError, type AuthRequirement, type Identity, type Keycard } from 
 /** The second argument of a wrapped handler: Next's context plus the identity. */
 export type KeycardContext<C> = C & { identity: Identity };
 
-const problemResponse = (p: { status: number; headers: Readonly<Record<string, string>>; body: string }) =>
+const problemResponse = (p: { status: number; headers: Readonly<Record<string, string>>; body: string | null }) =>
   new Response(p.body, { status: p.status, headers: p.headers });
 
 /** Adds headers to a response, copying it first when its headers are immutable (`Response.redirect()`). */
@@ -51,8 +51,7 @@ export function withKeycard<C = unknown>(
     const need = typeof requirement === 'function' ? await requirement(request, context) : requirement;
     const r = await keycard.authenticate(request, need);
     if (!r.ok) {
-      // A route handler has no "next": a preflight gets an empty success, a foreign token a 401.
-      if (r.skip === 'preflight') return new Response(null);
+      // A route handler has no "next": a foreign token is a 401 (a preflight is the core's 204, below).
       if (r.skip) return problemResponse(keycard.authenticate.problemFor(new KeycardError('invalid_token', 'Token of another issuer'))!);
       return problemResponse(r);
     }

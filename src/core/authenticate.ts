@@ -14,7 +14,7 @@ import type { Clock } from './clock.ts';
 import { authorizationValues, queryTokens, readCredential, type HeaderInput } from './credentials.ts';
 import { KeycardError, isKeycardError, type RequestErrorCode } from './errors.ts';
 import { redact } from './redact.ts';
-import { problem, validateRealm, validateTypeBase, type Problem, type ProblemDetail, type ProblemOptions } from './http.ts';
+import { PREFLIGHT_ANSWER, problem, validateRealm, validateTypeBase, type Problem, type ProblemDetail, type ProblemOptions } from './http.ts';
 import type { Identity } from './identity.ts';
 import { chargeFor, classOf, parseRateLimit, rateLimitHeaders, type LimitClass, type LimitDecision, type LimiterStore, type RateLimitConfig } from './limiter.ts';
 import type { KeycardOptions } from './options.ts';
@@ -60,8 +60,21 @@ export type AuthResult<S extends string = string> =
       readonly headers: Readonly<Record<string, string>>;
       readonly body: string;
     }
-  /** Not for keycard: a CORS preflight, or (with `onForeignToken: 'next'`) another issuer's bearer token. */
-  | { readonly ok: false; readonly skip: 'preflight' | 'foreign_token' };
+  /**
+   * A CORS preflight: answer it with these bytes (`204`, no body) and do not run the handler. It
+   * is not a denial (nothing is verified or audited), but it is sent like one, so the usual
+   * `r.skip ? next() : send(r)` answers it too.
+   */
+  | {
+      readonly ok: false;
+      readonly skip?: undefined;
+      readonly status: 204;
+      readonly code: 'preflight';
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body: null;
+    }
+  /** Not for keycard (with `onForeignToken: 'next'`): another issuer's bearer token, for the next authenticator. */
+  | { readonly ok: false; readonly skip: 'foreign_token' };
 
 /**
  * Authenticates one request against a requirement.
@@ -69,7 +82,7 @@ export type AuthResult<S extends string = string> =
  * @example Guarding a handler with the Fetch API
  * ```ts
  * const r = await keycard.authenticate(request, { scope: 'tickets:write' });
- * if (!r.ok) return r.skip ? next() : new Response(r.body, { status: r.status, headers: r.headers });
+ * if (!r.ok) return r.skip ? next() : new Response(r.body, { status: r.status, headers: r.headers }); // a preflight: 204, no body
  * ```
  */
 export type Authenticate<S extends string = string> = ((request: AuthRequest, requirement?: AuthRequirement) => Promise<AuthResult<S>>) & {
@@ -113,6 +126,8 @@ export interface KnownToken {
 
 /** Largest foreign credential passed on with `onForeignToken: 'next'` (bigger is still a 400). */
 const FOREIGN_MAX_BYTES = 16_384;
+
+const PREFLIGHT = Object.freeze({ ok: false, code: 'preflight', ...PREFLIGHT_ANSWER } as const);
 
 const CONSTANT_CODES = new Set<string>(['missing_token', 'invalid_request', 'invalid_token', 'token_expired', 'token_revoked', 'unavailable']);
 
@@ -334,8 +349,9 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     try {
       const method = request.method;
       const headers = request.headers as HeaderInput;
+      // Before anything reads the credential: a preflight never verifies a token (no oracle).
       if (options.passPreflight !== false && method === 'OPTIONS' && headerOf(headers, 'access-control-request-method') !== null) {
-        return { ok: false, skip: 'preflight' };
+        return PREFLIGHT;
       }
       const audited: AuditBase = {
         surface: requirement.surface ?? 'http',

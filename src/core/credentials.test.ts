@@ -60,7 +60,6 @@ describe('readCredential: none and other schemes (401 missing_token)', () => {
     'Basic ###',
     'DPoP abc',
     'Basic###',
-    'Basic a,',
     'Digest username="a, Bearer b", realm="x"',
     'Digest username="a \\", Bearer b", realm = "x"',
     'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=host;x-amz-date, Signature=5d672d79',
@@ -69,7 +68,7 @@ describe('readCredential: none and other schemes (401 missing_token)', () => {
     expect(field(value)).toEqual({ kind: 'other-scheme' });
   });
 
-  it.each(['Basic a, Bearer b', 'Basic a, Basic b', 'Digest realm="x", Bearer b', 'Basic a,Bearer   b', 'Basic a, x y'])(
+  it.each(['Basic a, Bearer b', 'Basic a, Basic b', 'Digest realm="x", Bearer b', 'Basic a,Bearer   b', 'Basic a, x y', 'Basic a,', 'Basic a, ', 'Basic a, Bearer', 'Basic a, Basic', 'Digest a=1, , b=2', 'Basic a, b/c'])(
     '%s carries a second `scheme credentials` after a comma (two lines joined by a Web Headers): malformed',
     (value) => {
       expect(field(value)).toEqual(MALFORMED);

@@ -94,7 +94,8 @@ function isB64Token(value: string, start: number, end: number): boolean {
  * fields arrive combined with ", " (Fetch "get"); that comma then reads as a credential list
  * (after Bearer) or a second `scheme credentials` (after another scheme), which is 400 just like
  * two separate lines, so both inputs give the same answer whenever each line carries
- * credentials. (A second line that is a bare scheme or empty is only caught as separate lines.)
+ * credentials; an empty or bare-scheme second line leaves an element that is no auth-param, which
+ * is 400 too (see {@link readCredential}).
  *
  * Values that are neither strings nor arrays of strings (only possible from untyped callers)
  * are skipped.
@@ -152,10 +153,10 @@ function isWebHeaders(headers: HeaderInput): headers is Headers {
  * so `Basic ###` is `other-scheme` (401), not 400. The full token68 / auth-param grammar is not
  * enforced because real schemes break it (AWS SigV4 sends `Credential=AKIA…/us-east-1/…`, and
  * `/` is no tchar), and `onForeignToken: 'next'` must hand such fields on untouched. One
- * exception keeps adapters consistent: a comma outside quoted-strings followed by another
- * `auth-scheme 1*SP credentials` is a second credential (that is what a Web `Headers` makes of
- * two field lines, `Basic x, Bearer y`), so it is 400 exactly as the same two lines from Node's
- * `rawHeaders` are.
+ * exception keeps adapters consistent: after a comma outside quoted-strings, anything but an
+ * auth-param name followed by `=` is a second credential (that is what a Web `Headers` makes of
+ * two field lines: `Basic x, Bearer y`, `Basic x, ` for an empty second line, `Basic x, Bearer`
+ * for a bare scheme), so it is 400 exactly as the same two lines from Node's `rawHeaders` are.
  *
  * @example Reading a request
  * ```ts
@@ -203,11 +204,14 @@ function readField(value: unknown, max: number): CredentialResult {
 }
 
 /**
- * Whether a foreign field's credentials hold, after a comma outside any quoted-string, another
- * `auth-scheme 1*SP credentials` — what a Web `Headers` makes of two field lines (`Basic x,
- * Bearer y`). An auth-param (`, realm="x"`, `, SignedHeaders=a;b`, also with BWS: `, a = 1`)
- * has `=` after its name, so it never matches. One pass: each comma's look-ahead stops at the
- * first character that is neither OWS, tchar nor SP, which is before the next comma.
+ * Whether a foreign field's credentials hold, after a comma outside any quoted-string, anything
+ * but an auth-param (`name BWS "="`): another `auth-scheme 1*SP credentials`, a bare scheme, a
+ * token68 or nothing at all. That is what a Web `Headers` makes of two field lines (`Basic x,
+ * Bearer y`, `Basic x, ` for an empty second line, `Basic x, Bearer` for a bare one), and the
+ * same lines from Node's `rawHeaders` are a 400, so this is one too (SPEC §8: more than one
+ * `Authorization` field). An auth-param (`, realm="x"`, `, SignedHeaders=a;b`, also with BWS:
+ * `, a = 1`) has `=` after its name, so it never matches. One pass: each comma's look-ahead stops
+ * at the first character that is neither OWS nor tchar, which is before the next comma.
  */
 function hasSecondCredential(value: string, start: number, end: number): boolean {
   let quoted = false;
@@ -222,11 +226,11 @@ function hasSecondCredential(value: string, start: number, end: number): boolean
     if (c !== COMMA) continue;
     let k = j + 1;
     while (k < end && isOws(value.charCodeAt(k))) k++;
-    const scheme = k;
+    const name = k;
     while (k < end && is(TCHAR, value.charCodeAt(k))) k++;
-    if (k === scheme || k === end || value.charCodeAt(k) !== SP) continue;
-    while (k < end && value.charCodeAt(k) === SP) k++;
-    if (k < end && value.charCodeAt(k) !== EQUALS) return true;
+    if (k === name) return true; // an empty element, or one that starts with no name
+    while (k < end && isOws(value.charCodeAt(k))) k++;
+    if (k === end || value.charCodeAt(k) !== EQUALS) return true; // a bare name, or `scheme credentials`
   }
   return false;
 }

@@ -66,6 +66,20 @@ export const QUOTA_EXCEEDED_TITLE = 'Request cannot be satisfied as assigned quo
 /** The media type of every denial body (RFC 9457 §3). */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/**
+ * The answer to a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) that reaches a
+ * guard: `204 No Content` with no body and no header (SPEC §8). A preflight carries no
+ * credentials, so it is never verified and never reaches the guarded handler; and it grants
+ * nothing: without the `Access-Control-Allow-*` fields that only the app's own CORS layer adds
+ * (mounted before the guard, it answers first), the browser refuses the cross-origin request.
+ * Every adapter sends this same object, so they all answer a preflight alike.
+ */
+export const PREFLIGHT_ANSWER: { readonly status: 204; readonly headers: Readonly<Record<string, string>>; readonly body: null } = Object.freeze({
+  status: 204,
+  headers: Object.freeze({}),
+  body: null,
+});
+
 const DEFAULT_REALM = 'api';
 
 type ConstantCode = Exclude<RequestErrorCode, 'insufficient_scope' | 'forbidden_resource' | 'rate_limited'>;

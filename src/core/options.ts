@@ -101,7 +101,11 @@ export interface KeycardOptions<S extends string = string> {
   allowQueryToken?: boolean;
   /** A bearer token that is not ours: `reject` (401) or `next` (let another authenticator try). @default 'reject' */
   onForeignToken?: 'reject' | 'next';
-  /** Let CORS preflights (OPTIONS with Access-Control-Request-Method) through unauthenticated. @default true */
+  /**
+   * Answer CORS preflights (OPTIONS with Access-Control-Request-Method) `204` with no body, without
+   * reading a token or running the handler; `false` authenticates them like any request (a 401).
+   * Either way a preflight never reaches a guarded handler unauthenticated. @default true
+   */
   passPreflight?: boolean;
   /**
    * ⚠️ When the limiter store fails or times out: `closed` answers 503; `open` admits the request

@@ -1,0 +1,64 @@
+// The options of keycard/mcp, validated once with zod (unknown keys refused, every bad field named). Guide: docs/mcp.md.
+import { z } from 'zod';
+import { KeycardError, type LimitClass, type Requirement } from '../index.ts';
+
+/** What a tool needs, keyed by tool name in `mcpGate(keycard, { tools })`. */
+export interface McpToolRule {
+  /** Scopes a call needs. Without them the call is a tool error naming them, and `tools/list` omits the tool. */
+  readonly scope?: Requirement;
+  /** The budget a call is charged to. @default 'read' if the server lists the tool with `readOnlyHint: true`, else 'write' */
+  readonly class?: LimitClass;
+}
+
+/** Options of `mcpGate` (`mcpVerifier` reads only `recheckSeconds`). */
+export interface McpOptions {
+  /** Per-tool scope and class, e.g. `{ create_ticket: { scope: 'tickets:write' } }`. Tools not listed need no scope. */
+  readonly tools?: Readonly<Record<string, McpToolRule>>;
+  /** RFC 9728 metadata URL, added as `resource_metadata="…"` to the challenge of every 401. @default none */
+  readonly resourceMetadataUrl?: string | URL;
+  /** `AuthInfo.expiresAt` is at most this far ahead, so holders of an AuthInfo re-check the token. @default 60 */
+  readonly recheckSeconds?: number;
+  /**
+   * `Host` names the endpoint answers to (DNS rebinding): `api.example.com` allows any port,
+   * `api.example.com:8443` only that one; `'any'` turns the check off. Others get 403 before any
+   * token is read. @default on a connection to a loopback address (127.0.0.0/8, ::1): `localhost`,
+   * `127.0.0.1`, `[::1]` on any port; on other addresses: any
+   */
+  readonly allowedHosts?: readonly string[] | 'any';
+  /**
+   * Browser origins allowed to call the endpoint, e.g. `https://app.example.com` (scheme, host and
+   * port); `'any'` turns the check off. Requests without `Origin` (every non-browser client) pass.
+   * @default on a connection to a loopback address: origins whose host is `localhost`,
+   * `127.0.0.1` or `[::1]`; on other addresses: any
+   */
+  readonly allowedOrigins?: readonly string[] | 'any';
+  /** Open sessions per token; opening one more closes that token's least recently used session. @default 16 */
+  readonly maxSessionsPerToken?: number;
+  /** A session with no request for this long is closed (its transport, and so its streams). @default 1800 (30 min) */
+  readonly sessionIdleSeconds?: number;
+}
+
+const list = z.union([z.literal('any'), z.array(z.string().min(1).max(2_048)).max(1_000)]);
+const schema = z.strictObject({
+  tools: z.record(z.string(), z.strictObject({ scope: z.any().optional(), class: z.enum(['read', 'write']).optional() })).optional(),
+  resourceMetadataUrl: z.union([z.string(), z.instanceof(URL)]).refine((u) => URL.canParse(u), 'must be an absolute URL').optional(),
+  recheckSeconds: z.number().int().min(1).max(86_400).optional(),
+  allowedHosts: list.optional(),
+  allowedOrigins: list.optional(),
+  maxSessionsPerToken: z.number().int().min(1).max(10_000).optional(),
+  sessionIdleSeconds: z.number().int().min(1).max(7 * 86_400).optional(),
+});
+
+/** The options with their defaults; `allowedHosts`/`allowedOrigins` stay undefined for "the loopback default". */
+export type ResolvedMcpOptions = Required<Pick<McpOptions, 'tools' | 'recheckSeconds' | 'maxSessionsPerToken' | 'sessionIdleSeconds'>> & McpOptions;
+
+/** Validates `options` once, at start. @throws KeycardError `invalid_config` naming every bad field. */
+export function resolveMcpOptions(options: unknown, only?: readonly (keyof McpOptions)[]): ResolvedMcpOptions {
+  const parsed = (only ? schema.pick(Object.fromEntries(only.map((k) => [k, true])) as never) : schema).safeParse(options ?? {});
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? i.keys.join(', ') : i.path.map(String).join('.')) + ` ${i.code === 'unrecognized_keys' ? 'is not a known option' : i.message}`);
+    throw new KeycardError('invalid_config', `mcpGate: ${fields.join('; ')}`);
+  }
+  const o = parsed.data as McpOptions;
+  return { ...o, tools: o.tools ?? {}, recheckSeconds: o.recheckSeconds ?? 60, maxSessionsPerToken: o.maxSessionsPerToken ?? 16, sessionIdleSeconds: o.sessionIdleSeconds ?? 1800 };
+}
