@@ -10,6 +10,7 @@ export const entries = {
   redis: 'src/stores/redis.ts',
   postgres: 'src/stores/postgres.ts',
   testing: 'src/testing/index.ts',
+  client: 'src/client/index.ts',
 };
 
 export default defineConfig({
