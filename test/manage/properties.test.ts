@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { createKeycard, createManagementHandler, defineScopes, type ManagementActor, type ManagementTarget, type UserActor } from '../../src/index.ts';
+import { createKeycard, createManagementHandler, defineScopes, type Keycard, type ManagementActor, type ManagementTarget, type UserActor } from '../../src/index.ts';
 import { fakeClock } from '../../src/testing/index.ts';
 
 const ORIGIN = 'http://app.test';
@@ -21,7 +21,7 @@ const catalogueArb = fc.integer({ min: 2, max: 6 }).chain((n) =>
 
 function build(defs: Record<string, { implies: string[] }>, users: Record<string, UserActor>, can?: (a: ManagementActor, t: ManagementTarget) => boolean) {
   const scopes = defineScopes({ ...defs, manage: {} }, { onWarning: () => {} });
-  const keycard = createKeycard({ prefix: 'acme', scopes, clock: fakeClock(), onWarning: () => {} });
+  const keycard = createKeycard({ prefix: 'acme', scopes, clock: fakeClock(), onWarning: () => {} }) as unknown as Keycard;
   const handler = createManagementHandler(keycard, {
     managementScope: 'manage',
     authorize: (r) => users[r.headers.get('cookie')?.slice(4) ?? ''] ?? null,
