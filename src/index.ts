@@ -53,3 +53,8 @@ export type { PendingGrantStore, PendingGrant, PendingGrantPatch, PendingGrantSt
 export { PREFLIGHT_ANSWER } from './core/http.ts'; // issue 11 (fail-adapters)
 export { mcpRefusal } from './core/mcp-refusal.ts';
 export type { McpRefusalReason } from './core/mcp-refusal.ts';
+export { createManagementHandler } from './manage/handler.ts';
+export type { ManagementHandler } from './manage/handler.ts';
+export type { ManagementOptions, ManagementActor, UserActor, TokenActor, ManagementAction, ManagementTarget, DefaultCan, ActivityFilter, ActivitySource } from './manage/options.ts';
+export type { ManagementErrorCode, FieldError } from './manage/problem.ts';
+export type { TokenView } from './manage/schemas.ts';

@@ -18,6 +18,7 @@ const SUBPATHS: Record<string, string> = {
   'keycard/redis': 'src/stores/redis.ts',
   'keycard/postgres': 'src/stores/postgres.ts',
   'keycard/cli': 'src/cli/index.ts',
+  'keycard/client': 'src/client/index.ts',
 };
 
 export interface Snippet {

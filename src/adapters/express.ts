@@ -88,3 +88,6 @@ export function expressGuard(keycard: Keycard) {
       }).catch(next);
     };
 }
+
+
+export { expressHandler } from './express-handler.ts';

@@ -67,6 +67,8 @@ export interface TokenAuditEvent extends EventBase {
   readonly grantId?: string;
   /** Device login: the scopes requested (`device.requested`) or approved (`device.approved`). */
   readonly scopes?: readonly string[];
+  /** The request the call served (management API calls), when the caller gave one. */
+  readonly requestId?: string;
 }
 
 /** A request event: one per authenticated request, allowed or denied. */
@@ -797,5 +799,6 @@ function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAuditEven
   if (input.count !== undefined) event.count = input.count;
   if (input.grantId !== undefined) event.grantId = text(input.grantId);
   if (input.scopes !== undefined) event.scopes = texts(input.scopes);
+  if (input.requestId !== undefined) event.requestId = text(input.requestId);
   return event;
 }
