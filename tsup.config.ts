@@ -11,6 +11,7 @@ export const entries = {
   postgres: 'src/stores/postgres.ts',
   testing: 'src/testing/index.ts',
   oauth: 'src/oauth/index.ts',
+  client: 'src/client/index.ts',
 };
 
 export default defineConfig({

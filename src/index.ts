@@ -44,3 +44,8 @@ export { memoryAuditSink, jsonLinesSink, requestIdFrom, auditPath, AuditTrail } 
 export type { AuditEvent, AuditSink, TokenAuditEvent, RequestAuditEvent, AuditActor, Surface, AuditOptions } from './core/audit.ts';
 export { problem } from './core/http.ts';
 export type { Problem, ProblemDetail } from './core/http.ts';
+export { createManagementHandler } from './manage/handler.ts';
+export type { ManagementHandler } from './manage/handler.ts';
+export type { ManagementOptions, ManagementActor, UserActor, TokenActor, ManagementAction, ManagementTarget, DefaultCan, ActivityFilter, ActivitySource } from './manage/options.ts';
+export type { ManagementErrorCode, FieldError } from './manage/problem.ts';
+export type { TokenView } from './manage/schemas.ts';

@@ -28,10 +28,14 @@ import { createAuthenticator, type Authenticate, type KnownToken } from './core/
  * effective scopes and restrictions (a token never mints a wider token). `system` is unbounded:
  * ⚠️ use it only for code paths no caller controls (migrations, an admin console with its own checks).
  */
-export type Actor =
+export type Actor = (
   | { readonly kind: 'user'; readonly id: string; readonly scopes: readonly string[] }
   | { readonly kind: 'token'; readonly identity: Identity }
-  | { readonly kind: 'system'; readonly id?: string };
+  | { readonly kind: 'system'; readonly id?: string }
+) & {
+  /** The request this call serves (e.g. from `requestIdFrom`), recorded as `requestId` on its audit event. */
+  readonly requestId?: string;
+};
 
 /** What `issue` accepts. */
 export interface IssueInput<S extends string = string> {
@@ -99,6 +103,8 @@ export interface Keycard<S extends string = string> {
   readonly clock: Clock;
   readonly store: TokenStore;
   readonly limiter: LimiterStore;
+  /** The resource types of the `resources` hierarchy, root first (empty without one), for pickers and the management API. */
+  readonly resourceTypes: readonly string[];
   issue(input: IssueInput<S>): Promise<IssuedToken>;
   verify(token: string, context?: { readonly workspaceId?: string | null }): Promise<VerifyResult<S>>;
   revoke(id: string, options?: { readonly reason?: string; readonly actor?: Actor }): Promise<TokenRecord>;
@@ -409,7 +415,8 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   }
 
   // ── management ──
-  const announce = async (event: Parameters<AuditTrail['token']>[0]) => audit.token(event);
+  const announce = async (event: Parameters<AuditTrail['token']>[0], by?: Actor) =>
+    audit.token(by?.requestId === undefined ? event : { ...event, requestId: by.requestId });
 
   /** What a grant gives besides scopes: who it acts for and for how long. */
   interface GrantShape {
@@ -486,6 +493,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     clock,
     store,
     limiter,
+    resourceTypes: Object.freeze([...(options.resources ?? [])]),
 
     async issue(input) {
       if (typeof input !== 'object' || input === null) throw new KeycardError('invalid_argument', 'issue() needs an object');
@@ -532,7 +540,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         rotatedFromId: null,
         metadata: clean(structuredClone(input.metadata ?? {})),
       });
-      await announce({ type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) });
+      await announce({ type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) }, input.actor);
       emitter.emit('token.issued', { record: issued.record });
       return issued;
     },
@@ -548,7 +556,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       if (!t) throw new KeycardError('not_found', `No token with id ${id}`);
       cache.invalidate(t.hash);
       const record = toRecord(t);
-      await announce({ type: 'token.revoked', tokenId: t.id, label: t.label, ownerId: t.ownerId, workspaceId: t.workspaceId, actor: actorOf(opts.actor), ...(reason ? { reason } : {}) });
+      await announce({ type: 'token.revoked', tokenId: t.id, label: t.label, ownerId: t.ownerId, workspaceId: t.workspaceId, actor: actorOf(opts.actor), ...(reason ? { reason } : {}) }, opts.actor);
       noteRevoked(t.id, record);
       return record;
     },
@@ -571,7 +579,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         actor: actorOf(opts.actor),
         count,
         ...(reason ? { reason } : {}),
-      });
+      }, opts.actor);
       return { count };
     },
 
@@ -627,7 +635,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         current = await mustGet(old.id);
         if (current.revokedAt !== null || (current.expiresAt !== null && current.expiresAt <= until)) break;
       }
-      await announce({ type: 'token.rotated', tokenId: issued.record.id, label: old.label, ownerId: old.ownerId, workspaceId: old.workspaceId, actor: actorOf(opts.actor), rotatedFromId: old.id });
+      await announce({ type: 'token.rotated', tokenId: issued.record.id, label: old.label, ownerId: old.ownerId, workspaceId: old.workspaceId, actor: actorOf(opts.actor), rotatedFromId: old.id }, opts.actor);
       emitter.emit('token.rotated', { record: issued.record, previous: toRecord(current) });
       return issued;
     },
@@ -693,7 +701,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         if (r.ok) {
           cache.invalidate(old.hash);
           const record = toRecord(r.token);
-          await announce({ type: 'token.updated', tokenId: old.id, label: r.token.label, ownerId: old.ownerId, workspaceId: old.workspaceId, actor: actorOf(opts.actor), changes });
+          await announce({ type: 'token.updated', tokenId: old.id, label: r.token.label, ownerId: old.ownerId, workspaceId: old.workspaceId, actor: actorOf(opts.actor), changes }, opts.actor);
           emitter.emit('token.updated', { record });
           return record;
         }

@@ -60,6 +60,8 @@ export interface TokenAuditEvent extends EventBase {
   readonly changes?: readonly string[];
   /** Revoke-all: how many tokens were revoked by the one call. */
   readonly count?: number;
+  /** The request the call served (management API calls), when the caller gave one. */
+  readonly requestId?: string;
 }
 
 /** A request event: one per authenticated request, allowed or denied. */
@@ -788,5 +790,6 @@ function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAuditEven
   if (input.rotatedFromId !== undefined) event.rotatedFromId = text(input.rotatedFromId);
   if (input.changes !== undefined) event.changes = texts(input.changes);
   if (input.count !== undefined) event.count = input.count;
+  if (input.requestId !== undefined) event.requestId = text(input.requestId);
   return event;
 }

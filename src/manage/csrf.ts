@@ -1,0 +1,21 @@
+/**
+ * Cross-site request forgery (SPEC §11). A session cookie rides along on any request the browser
+ * makes, including a form post from another site, so a state-changing request authorized by a
+ * session must prove where it came from: `Origin` in the allowed list (default: the request's own
+ * origin), or `Sec-Fetch-Site: same-origin`, which browsers set and pages cannot forge. A request
+ * with neither is refused: a browser always sends `Origin` on a cross-origin POST, so its absence
+ * means a non-browser client, which should use a bearer token (exempt: no ambient credential).
+ */
+import { ManagementProblem } from './problem.ts';
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Throws 403 `forbidden` unless a session-authorized request may change state. */
+export function assertSameOrigin(request: Request, allowedOrigins: readonly string[] | null): void {
+  if (SAFE.has(request.method)) return;
+  if (request.headers.get('sec-fetch-site') === 'same-origin') return;
+  const origin = request.headers.get('origin');
+  const allowed = allowedOrigins ?? [new URL(request.url).origin];
+  if (origin !== null && allowed.includes(origin)) return;
+  throw new ManagementProblem('forbidden', 'Cross-origin request refused: Origin is not allowed');
+}

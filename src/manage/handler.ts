@@ -1,0 +1,147 @@
+/**
+ * `createManagementHandler` (SPEC §11): one Web-standard `(Request) => Promise<Response>` that
+ * routes, authenticates, checks CSRF, validates and answers. Edge-safe: Web standards only.
+ */
+import type { z } from 'zod';
+import { requestIdFrom } from '../core/audit.ts';
+import type { Keycard } from '../keycard.ts';
+import { createCan, hasBearer, sessionCaller, tokenCaller, type Caller } from './authorization.ts';
+import { readJson } from './body.ts';
+import { assertSameOrigin } from './csrf.ts';
+import { openApiDocument } from './openapi.ts';
+import { resolveOptions, type ManagementOptions, type ResolvedOptions } from './options.ts';
+import { ManagementProblem, invalid, json, problemOfKeycardError, problemResponse } from './problem.ts';
+import * as routes from './routes.ts';
+import { activityQuery, createBody, fieldErrors, listQuery, revokeAllBody, revokeBody, rotateBody, updateBody } from './schemas.ts';
+import { z as zod } from 'zod';
+
+/** A mountable management API. */
+export type ManagementHandler = (request: Request) => Promise<Response>;
+
+const noQuery = zod.strictObject({});
+
+type Ctx = routes.RouteContext;
+interface Route {
+  readonly method: string;
+  /** Path segments after the base path; `:id` matches one segment. */
+  readonly path: readonly string[];
+  readonly query: z.ZodType;
+  readonly body?: z.ZodType;
+  /** Public: answered without a caller (the OpenAPI document). */
+  readonly open?: boolean;
+  run(ctx: Ctx, id: string, input: { query: never; body: never }): Response | Promise<Response>;
+}
+
+const ROUTES: readonly Route[] = [
+  { method: 'GET', path: ['tokens'], query: listQuery, run: (c, _i, x) => routes.listTokens(c, x.query) },
+  { method: 'POST', path: ['tokens'], query: noQuery, body: createBody, run: (c, _i, x) => routes.createToken(c, x.body) },
+  { method: 'POST', path: ['tokens', 'revoke-all'], query: noQuery, body: revokeAllBody, run: (c, _i, x) => routes.revokeAll(c, x.body) },
+  { method: 'GET', path: ['tokens', ':id'], query: noQuery, run: (c, id) => routes.getToken(c, id) },
+  { method: 'PATCH', path: ['tokens', ':id'], query: noQuery, body: updateBody, run: (c, id, x) => routes.updateToken(c, id, x.body) },
+  { method: 'POST', path: ['tokens', ':id', 'revoke'], query: noQuery, body: revokeBody, run: (c, id, x) => routes.revokeToken(c, id, x.body) },
+  { method: 'POST', path: ['tokens', ':id', 'rotate'], query: noQuery, body: rotateBody, run: (c, id, x) => routes.rotateToken(c, id, x.body) },
+  { method: 'GET', path: ['tokens', ':id', 'activity'], query: activityQuery, run: (c, id, x) => routes.activity(c, id, x.query) },
+  { method: 'GET', path: ['scopes'], query: noQuery, run: (c) => routes.scopes(c) },
+  { method: 'GET', path: ['openapi.json'], query: noQuery, open: true, run: () => new Response() },
+];
+
+/** The route for a path (and the `:id` it names), or the methods the path allows (405), or nothing (404). */
+function match(method: string, segments: readonly string[]): { route: Route; id: string } | { allow: string[] } | null {
+  const allow: string[] = [];
+  for (const r of ROUTES) {
+    if (r.path.length !== segments.length) continue;
+    let id = '';
+    const ok = r.path.every((p, i) => {
+      if (p !== ':id') return p === segments[i];
+      id = segments[i]!;
+      return true;
+    });
+    if (!ok || (segments[1] === 'revoke-all' && r.path[1] === ':id')) continue;
+    if (r.method === method) return { route: r, id };
+    allow.push(r.method);
+  }
+  return allow.length ? { allow } : null;
+}
+
+/** Query parameters as an object; a parameter given twice is an error rather than a silent pick. */
+function queryOf(url: URL): Record<string, string> {
+  const out: Record<string, string> = {};
+  const twice: string[] = [];
+  for (const [k, v] of url.searchParams) {
+    if (Object.hasOwn(out, k)) twice.push(k);
+    else Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  if (twice.length) throw invalid([...new Set(twice)].map((field) => ({ field, message: 'is given more than once' })));
+  return out;
+}
+
+async function callerOf(keycard: Keycard, options: ResolvedOptions, request: Request): Promise<Caller | Response> {
+  if (options.managementScope !== null && hasBearer(request)) {
+    const byToken = await tokenCaller(keycard, request, options.managementScope);
+    if (byToken !== null) return byToken;
+  }
+  assertSameOrigin(request, options.allowedOrigins);
+  return sessionCaller(options, request);
+}
+
+/**
+ * Creates the management API of a keycard instance: list, create, view, update, revoke, rotate
+ * and revoke-all over HTTP, the scope catalogue, token activity and an OpenAPI document. Mount it
+ * under `options.basePath` on any framework that speaks Fetch (docs/management.md).
+ *
+ * @throws KeycardError `invalid_config` naming every bad option.
+ * @example Behind an app's own session, on Hono
+ * ```ts
+ * const manage = createManagementHandler(keycard, {
+ *   basePath: '/api/tokens',
+ *   authorize: async (req) => {
+ *     const user = await sessionUser(req);
+ *     return user ? { kind: 'user', id: user.id, scopes: user.scopes } : null;
+ *   },
+ * });
+ * app.mount('/api/tokens', manage, { replaceRequest: false });
+ * ```
+ */
+export function createManagementHandler(keycard: Keycard, options: ManagementOptions): ManagementHandler {
+  const opts = resolveOptions(options, keycard.scopes);
+  const can = createCan(opts);
+  let openapi: string | null = null;
+
+  async function handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const base = opts.basePath;
+    if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) throw new ManagementProblem('not_found', 'No such route');
+    const segments = url.pathname.slice(base.length).split('/').filter((s, i) => i > 0 || s !== '');
+    const found = match(request.method, segments.map((s) => { try { return decodeURIComponent(s); } catch { return '\u0000'; } }));
+    if (found === null) throw new ManagementProblem('not_found', 'No such route');
+    if ('allow' in found) throw new ManagementProblem('method_not_allowed', `Use ${found.allow.join(', ')}`, { headers: { Allow: found.allow.join(', ') } });
+    const { route, id } = found;
+    if (route.open) {
+      openapi ??= JSON.stringify(openApiDocument(base));
+      return new Response(openapi, { headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' } });
+    }
+    const caller = await callerOf(keycard, opts, request);
+    if (caller instanceof Response) return caller;
+    // Validate the whole input before any write: a bad request changes nothing.
+    const query = route.query.safeParse(queryOf(url));
+    const rawBody = route.body ? await readJson(request, opts.maxBodyBytes) : undefined;
+    const body = route.body?.safeParse(rawBody);
+    const errors = [...(query.success ? [] : fieldErrors(query.error, 'query')), ...(body && !body.success ? fieldErrors(body.error, 'body') : [])];
+    if (errors.length) throw invalid(errors);
+    const ctx: Ctx = { keycard, options: opts, can, actor: caller.actor, requestId: requestIdFrom(request.headers.get('x-request-id')) };
+    return route.run(ctx, id, { query: query.data as never, body: body?.data as never });
+  }
+
+  return async (request) => {
+    try {
+      return await handle(request);
+    } catch (e) {
+      if (e instanceof ManagementProblem) return problemResponse(e);
+      const p = problemOfKeycardError(e);
+      if (p) return problemResponse(p);
+      opts.onError(e);
+      return problemResponse(new ManagementProblem('internal', 'Internal error'));
+    }
+  };
+}
+

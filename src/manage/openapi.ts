@@ -1,0 +1,103 @@
+/**
+ * The OpenAPI 3.1 document of the management API (`GET /openapi.json`), generated with zod 4's
+ * `z.toJSONSchema` from the very schemas that validate requests, so the document cannot drift
+ * from the behaviour. Shared definitions (`$defs`) are hoisted into `components.schemas`.
+ */
+import { z } from 'zod';
+import * as s from './schemas.ts';
+
+type Json = Record<string, unknown>;
+
+/** Converts a schema and moves its `$defs` into `components`, rewriting the references. */
+function schemaOf(schema: z.ZodType, io: 'input' | 'output', components: Json): Json {
+  const out = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Json;
+  delete out.$schema;
+  const defs = (out.$defs ?? {}) as Record<string, Json>;
+  delete out.$defs;
+  for (const [name, def] of Object.entries(defs)) components[name] ??= rewrite(def);
+  return rewrite(out) as Json;
+}
+
+function rewrite(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewrite);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewrite(v)]),
+  );
+}
+
+const ERROR_CODES: Readonly<Record<number, string>> = {
+  400: 'invalid_request: every bad field in `errors`',
+  401: 'unauthenticated (or a bearer token refused: the request contract of keycard)',
+  403: 'forbidden (CSRF, not allowed) or scope_escalation',
+  404: 'not_found: unknown, or not visible to the caller',
+  409: 'conflict or count_changed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  503: 'unavailable',
+};
+
+/** Builds the document for a handler mounted at `basePath`. */
+export function openApiDocument(basePath: string): Json {
+  const components: Json = {};
+  const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((st) => [String(st), { description: ERROR_CODES[st], content: problem }]));
+  const ok = (schema: z.ZodType, description: string, status = '200') => ({ [status]: { description, content: { 'application/json': { schema: schemaOf(schema, 'output', components) } } } });
+  const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema: schemaOf(schema, 'input', components) } } });
+  const params = (schema: z.ZodType) => {
+    const js = schemaOf(schema, 'input', components);
+    const required = new Set((js.required as string[] | undefined) ?? []);
+    return Object.entries((js.properties ?? {}) as Record<string, Json>).map(([name, sch]) => ({ name, in: 'query', required: required.has(name), schema: sch }));
+  };
+  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const tokenView = { $ref: '#/components/schemas/TokenView' };
+  components.TokenView = schemaOf(s.tokenView, 'output', components);
+  components.Problem = schemaOf(s.problemBody, 'output', components);
+  const viewOk = { '200': { description: 'The token', content: { 'application/json': { schema: tokenView } } } };
+  const p = (path: string) => `${basePath}${path}`;
+
+  return {
+    openapi: '3.1.0',
+    info: { title: 'keycard management API', version: '1.0.0', description: 'Create, list, rotate and revoke API tokens (keycard SPEC §11).' },
+    paths: {
+      [p('/tokens')]: {
+        get: { operationId: 'listTokens', summary: 'List tokens the caller may see', parameters: params(s.listQuery), responses: { ...ok(s.tokenPage, 'A page of tokens'), ...errors(400, 401, 404, 503) } },
+        post: {
+          operationId: 'createToken',
+          summary: 'Create a token; the secret is in this answer only',
+          requestBody: body(s.createBody),
+          responses: { ...ok(s.createdToken, 'The new token and its secret (Cache-Control: no-store)', '201'), ...errors(400, 401, 403, 404, 413, 415, 503) },
+        },
+      },
+      [p('/tokens/revoke-all')]: {
+        post: { operationId: 'revokeAllTokens', summary: "Revoke an owner's personal or a workspace's tokens", requestBody: body(s.revokeAllBody), responses: { ...ok(s.revokeAllResult, 'How many were revoked'), ...errors(400, 401, 403, 404, 409, 413, 415, 503) } },
+      },
+      [p('/tokens/{id}')]: {
+        get: { operationId: 'getToken', summary: 'One token', parameters: [idParam], responses: { ...viewOk, ...errors(401, 404, 503) } },
+        patch: { operationId: 'updateToken', summary: 'Relabel, or narrow scopes, restrictions and expiry', parameters: [idParam], requestBody: body(s.updateBody), responses: { ...viewOk, ...errors(400, 401, 403, 404, 409, 413, 415, 503) } },
+      },
+      [p('/tokens/{id}/revoke')]: {
+        post: { operationId: 'revokeToken', summary: 'Revoke a token (idempotent)', parameters: [idParam], requestBody: body(s.revokeBody, false), responses: { ...viewOk, ...errors(400, 401, 403, 404, 413, 415, 503) } },
+      },
+      [p('/tokens/{id}/rotate')]: {
+        post: {
+          operationId: 'rotateToken',
+          summary: 'Replace a token; the old one lives on for graceMs',
+          parameters: [idParam],
+          requestBody: body(s.rotateBody, false),
+          responses: { ...ok(s.rotatedToken, 'The new token and its secret (Cache-Control: no-store)', '201'), ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
+        },
+      },
+      [p('/tokens/{id}/activity')]: {
+        get: {
+          operationId: 'tokenActivity',
+          summary: "A token's audit events",
+          parameters: [idParam, ...params(s.activityQuery)],
+          responses: { ...ok(s.activityPage, 'A page of audit events'), ...errors(400, 401, 404, 503), '501': { description: 'not_implemented: no audit store configured', content: problem } },
+        },
+      },
+      [p('/scopes')]: { get: { operationId: 'listScopes', summary: 'The scope catalogue, filtered to what the caller may grant', responses: { ...ok(s.scopeCatalogue, 'The catalogue'), ...errors(401, 503) } } },
+    },
+    components: { schemas: components },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The options of `createManagementHandler` (SPEC §11), documented once here and validated once,
+ * at construction, by a strict zod schema: an unknown key or a bad value is a
+ * `KeycardError('invalid_config')` naming every bad field.
+ */
+import { z } from 'zod';
+import { KeycardError } from '../core/errors.ts';
+import type { Identity } from '../core/identity.ts';
+import { redact } from '../core/redact.ts';
+import type { ScopeCatalogue } from '../core/scopes.ts';
+
+/** A person acting through the integrator's own session. `scopes` bounds what they may grant. */
+export interface UserActor {
+  readonly kind: 'user';
+  readonly id: string;
+  /** What this person may do now; a token they create is never wider (no escalation, SPEC §3). */
+  readonly scopes: readonly string[];
+}
+
+/** A keycard token holding `managementScope`, managing its owner's tokens, never wider than itself. */
+export interface TokenActor {
+  readonly kind: 'token';
+  readonly identity: Identity;
+}
+
+/** Who calls the management API. */
+export type ManagementActor = UserActor | TokenActor;
+
+/** What an actor wants to do. `revokeAll` targets an owner or a workspace, never one token. */
+export type ManagementAction = 'read' | 'create' | 'update' | 'revoke' | 'rotate' | 'revokeAll';
+
+/** What an action is done to: the token's kind, owner and workspace (the record when one exists). */
+export interface ManagementTarget {
+  readonly kind: 'personal' | 'workspace';
+  /** For `revokeAll({ workspaceId })`, null (it ends workspace tokens whoever created them). */
+  readonly ownerId: string | null;
+  readonly workspaceId: string | null;
+  /** Set for actions on an existing token. */
+  readonly tokenId?: string;
+}
+
+/** A filter the activity route passes to an audit store (SPEC §14 `query`). */
+export interface ActivityFilter {
+  readonly tokenId: string;
+  readonly outcome?: 'allowed' | 'denied';
+  readonly since?: Date;
+  readonly until?: Date;
+  readonly cursor?: string | null;
+  readonly limit: number;
+}
+
+/** The part of an audit store (SPEC §14) the activity route uses. */
+export interface ActivitySource {
+  query(filter: ActivityFilter): Promise<{ readonly events: readonly unknown[]; readonly nextCursor: string | null }> | { readonly events: readonly unknown[]; readonly nextCursor: string | null };
+}
+
+/** Options of `createManagementHandler`. */
+export interface ManagementOptions {
+  /**
+   * Maps the integrator's own session (a cookie, a header) to the person acting, or null when
+   * there is none (answered 401 `unauthenticated`). May return a promise; a throw is answered
+   * 503 `unavailable` and reported through `onError`. Only `{ kind: 'user', id, scopes }` is
+   * accepted: ⚠️ `scopes` is what the person may grant, so compute it from their current role.
+   */
+  readonly authorize: (request: Request) => UserActor | null | Promise<UserActor | null>;
+  /**
+   * A path prefix every route sits under, e.g. `/api/tokens` (then `GET /api/tokens/tokens`).
+   * Starts with `/`, no trailing `/`. The handler matches the request URL's full path, so mount
+   * it where the framework passes the unmodified URL (see docs/management.md).
+   * @default '' (routes at the root)
+   */
+  readonly basePath?: string;
+  /**
+   * A catalogue scope that lets a keycard token call the management API (`Authorization: Bearer`),
+   * as actor `{ kind: 'token' }`: it manages its owner's personal tokens (or its workspace's
+   * tokens, for a workspace token) and never creates one wider or longer-lived than itself.
+   * Bearer requests are exempt from the CSRF check (no ambient credential).
+   * @default undefined — bearer tokens are not accepted; only `authorize` decides
+   */
+  readonly managementScope?: string;
+  /**
+   * Decides visibility and rights. Anything it refuses answers 404 (no existence oracle). It
+   * replaces the default, which is passed as `fallback` so a hook can narrow it:
+   * a user manages their own personal tokens; workspace tokens need `canManageWorkspace`; a
+   * token actor manages tokens of its own owner and kind (workspace tokens: its workspace).
+   */
+  readonly can?: (actor: ManagementActor, action: ManagementAction, target: ManagementTarget, fallback: DefaultCan) => boolean | Promise<boolean>;
+  /** Whether a user may see and manage the workspace tokens of `workspaceId`. @default () => false */
+  readonly canManageWorkspace?: (actor: UserActor, workspaceId: string) => boolean | Promise<boolean>;
+  /**
+   * Origins (`https://app.example.com`) a session-authorized state-changing request may come
+   * from. A request passes with `Origin` in this list or `Sec-Fetch-Site: same-origin`.
+   * ⚠️ Behind a proxy that changes the host, list the public origin here.
+   * @default [the request's own origin]
+   */
+  readonly allowedOrigins?: readonly string[];
+  /** Largest accepted request body in bytes; larger is 413. @default 16384 */
+  readonly maxBodyBytes?: number;
+  /** A live token expiring within this many ms has status `expiring`. @default 7 days */
+  readonly expiringWithinMs?: number;
+  /** Where `GET /tokens/:id/activity` reads events (SPEC §14). Without it that route answers 501. */
+  readonly auditStore?: ActivitySource;
+  /** Receives unexpected errors (a throwing hook, a bug), already redacted. @default console.error */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** The default `can`, given to a custom hook so it can narrow it. */
+export type DefaultCan = (actor: ManagementActor, action: ManagementAction, target: ManagementTarget) => boolean | Promise<boolean>;
+
+/** Options after validation, defaults applied. */
+export interface ResolvedOptions extends Required<Omit<ManagementOptions, 'managementScope' | 'can' | 'allowedOrigins' | 'auditStore'>> {
+  readonly managementScope: string | null;
+  readonly can: ManagementOptions['can'] | null;
+  readonly allowedOrigins: readonly string[] | null;
+  readonly auditStore: ActivitySource | null;
+}
+
+const fn = (what: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { error: `must be a function (${what})` });
+
+const schema = z.strictObject({
+  authorize: fn('request => actor | null'),
+  basePath: z
+    .string()
+    .max(512)
+    .regex(/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/, { error: "must be '' or a path like /api/tokens (no trailing slash)" })
+    .optional(),
+  managementScope: z.string().min(1).optional(),
+  can: fn('(actor, action, target, fallback) => boolean').optional(),
+  canManageWorkspace: fn('(actor, workspaceId) => boolean').optional(),
+  allowedOrigins: z.array(z.string().refine((o) => URL.canParse(o) && new URL(o).origin === o, { error: 'must be an origin like https://app.example.com' })).optional(),
+  maxBodyBytes: z.number().int().min(256).max(10_485_760).optional(),
+  expiringWithinMs: z.number().int().min(0).optional(),
+  auditStore: z.custom<ActivitySource>((v) => typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function', { error: 'must have a query(filter) method' }).optional(),
+  onError: fn('error => void').optional(),
+});
+
+/**
+ * Validates the options against the instance's catalogue and applies defaults.
+ * @throws KeycardError `invalid_config` naming every bad field.
+ */
+export function resolveOptions(options: unknown, catalogue: ScopeCatalogue): ResolvedOptions {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) {
+    const parts = parsed.error.issues.map((i) =>
+      i.code === 'unrecognized_keys' ? `unknown option ${i.keys.join(', ')}` : `${i.path.map(String).join('.') || 'options'}: ${i.message}`,
+    );
+    throw new KeycardError('invalid_config', `createManagementHandler: ${parts.join('; ')}`);
+  }
+  const o = options as ManagementOptions;
+  if (o.managementScope !== undefined && !catalogue.has(o.managementScope)) {
+    throw new KeycardError('invalid_config', `createManagementHandler: managementScope: "${o.managementScope}" is not in the scope catalogue`);
+  }
+  return {
+    authorize: o.authorize,
+    basePath: o.basePath ?? '',
+    managementScope: o.managementScope ?? null,
+    can: o.can ?? null,
+    canManageWorkspace: o.canManageWorkspace ?? (() => false),
+    allowedOrigins: o.allowedOrigins ?? null,
+    maxBodyBytes: o.maxBodyBytes ?? 16_384,
+    expiringWithinMs: o.expiringWithinMs ?? 7 * 86_400_000,
+    auditStore: o.auditStore ?? null,
+    onError: o.onError ?? ((e: unknown) => console.error('keycard management:', redact(e instanceof Error ? `${e.name}: ${e.message}` : String(e)))),
+  };
+}

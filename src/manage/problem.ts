@@ -1,0 +1,132 @@
+/**
+ * The management API's answers (SPEC §11): the one table of error code → status, the RFC 9457
+ * problem bodies (members in the order `type`, `title`, `status`, `detail`, `code`, then
+ * `errors` for field errors), and JSON success responses. Every answer carries
+ * `Cache-Control: no-store`: token lists and views are private to one person and must not sit
+ * in a shared cache, and the 201s of create and rotate hold the secret.
+ */
+import { isKeycardError } from '../core/errors.ts';
+import { redact } from '../core/redact.ts';
+
+/** Every code the management API answers with. */
+export type ManagementErrorCode =
+  | 'invalid_request'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'scope_escalation'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'count_changed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'internal'
+  | 'not_implemented'
+  | 'unavailable';
+
+/** One bad field of a body or query: its dotted path (`scopes.0`, `target.ownerId`) and why. */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+const STATUS: Readonly<Record<ManagementErrorCode, number>> = {
+  invalid_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  scope_escalation: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  count_changed: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal: 500,
+  not_implemented: 501,
+  unavailable: 503,
+};
+
+const PHRASES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+};
+
+/** The status of a management error code; the only place one is chosen. */
+export const statusOfCode = (code: ManagementErrorCode): number => STATUS[code];
+
+/** Thrown inside the handler to answer with a problem; caught once at the top. */
+export class ManagementProblem extends Error {
+  override name = 'ManagementProblem';
+  constructor(
+    readonly code: ManagementErrorCode,
+    readonly detail: string,
+    readonly extra: { readonly errors?: readonly FieldError[]; readonly headers?: Readonly<Record<string, string>>; readonly members?: Readonly<Record<string, unknown>> } = {},
+  ) {
+    super(detail);
+  }
+}
+
+/** A `400 invalid_request` naming every bad field at once. */
+export const invalid = (errors: readonly FieldError[]): ManagementProblem =>
+  new ManagementProblem('invalid_request', errors.length === 1 ? `Invalid field: ${errors[0]!.field}` : `${errors.length} invalid fields`, { errors });
+
+/** The one 404: the same for an unknown id and for a token the actor may not see (no existence oracle). */
+export const notFound = (): ManagementProblem => new ManagementProblem('not_found', 'No such token');
+
+/** Builds the problem+json response of `p`. Detail and field messages are redacted. */
+export function problemResponse(p: ManagementProblem): Response {
+  const status = STATUS[p.code];
+  const body: Record<string, unknown> = { type: 'about:blank', title: PHRASES[status], status, detail: redact(p.detail), code: p.code };
+  if (p.extra.members) Object.assign(body, p.extra.members);
+  if (p.extra.errors) body.errors = p.extra.errors.map((e) => ({ field: redact(e.field), message: redact(e.message) }));
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', ...p.extra.headers },
+  });
+}
+
+/** A JSON success answer. */
+export function json(value: unknown, status = 200): Response {
+  return new Response(JSON.stringify(value), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
+}
+
+/** Body fields a lifecycle message may start with: `invalid_argument` errors are reported against them. */
+const KNOWN_FIELDS = ['label', 'scopes', 'kind', 'workspaceId', 'restrictions', 'expiresIn', 'expiresAt', 'metadata', 'graceMs', 'reason', 'id', 'cursor', 'limit'];
+
+/**
+ * Maps an error thrown by a lifecycle method (`issue`, `update`, `rotate`, …) to the problem it
+ * means over HTTP, or null for anything that is not a `KeycardError` (a bug: answered 500).
+ * A revoked or expired token refusing a rotation is a state conflict here (409), not the 401 of
+ * a request carrying it.
+ */
+export function problemOfKeycardError(error: unknown): ManagementProblem | null {
+  if (!isKeycardError(error)) return null;
+  switch (error.code) {
+    case 'invalid_argument': {
+      const first = /^[A-Za-z]+/.exec(error.message)?.[0] ?? '';
+      const field = KNOWN_FIELDS.includes(first) ? first : 'body';
+      return invalid([{ field, message: error.message }]);
+    }
+    case 'scope_escalation':
+      return new ManagementProblem('scope_escalation', error.message);
+    case 'not_found':
+      return notFound();
+    case 'conflict':
+    case 'token_revoked':
+    case 'token_expired':
+      return new ManagementProblem('conflict', error.message);
+    case 'unavailable':
+      return new ManagementProblem('unavailable', 'Token service unavailable');
+    default:
+      return null;
+  }
+}

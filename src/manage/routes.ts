@@ -1,0 +1,207 @@
+/**
+ * The token routes of the management API (SPEC §11), each a thin step from a validated input to
+ * one lifecycle call (`issue`, `update`, `revoke`, `rotate`, `revokeAll`) with the actor and the
+ * request id, so the existing `token.*` audit events and the no-escalation checks apply as they
+ * do to direct calls. Every input is validated before anything is written.
+ */
+import type { z } from 'zod';
+import { coveredByRevokeAll, type RevokeAllFilter, type TokenRecord } from '../core/store.ts';
+import type { Actor, Keycard } from '../keycard.ts';
+import { grantableOf, ownerOf } from './authorization.ts';
+import type { ManagementAction, ManagementActor, ManagementTarget, ResolvedOptions } from './options.ts';
+import { ManagementProblem, invalid, json, notFound } from './problem.ts';
+import type { activityQuery, createBody, listQuery, revokeAllBody, revokeBody, rotateBody, updateBody } from './schemas.ts';
+import { catalogueView, statusOf, toView } from './views.ts';
+
+/** What every route gets: the instance, the options, the caller and the request id. */
+export interface RouteContext {
+  readonly keycard: Keycard;
+  readonly options: ResolvedOptions;
+  readonly can: (actor: ManagementActor, action: ManagementAction, target: ManagementTarget) => Promise<boolean>;
+  readonly actor: ManagementActor;
+  readonly requestId: string;
+}
+
+/** Ids keycard issues are `tok_` + base62; anything else cannot exist, so it is a 404 without store I/O. */
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+const targetOf = (r: TokenRecord): ManagementTarget => ({ kind: r.kind, ownerId: r.ownerId, workspaceId: r.workspaceId, tokenId: r.id });
+
+/** The actor as the lifecycle methods take it, carrying the request id onto audit events. */
+function lifecycleActor(ctx: RouteContext): Actor {
+  const a = ctx.actor;
+  return a.kind === 'user' ? { kind: 'user', id: a.id, scopes: a.scopes, requestId: ctx.requestId } : { kind: 'token', identity: a.identity, requestId: ctx.requestId };
+}
+
+const view = (ctx: RouteContext, r: TokenRecord) => toView(r, ctx.keycard.scopes, ctx.keycard.clock.now(), ctx.options.expiringWithinMs);
+
+/**
+ * The record `id` names if the actor may see it (else 404, the same as an unknown id) and may do
+ * `action` to it (else 403: it can see the token, so refusing says nothing new).
+ */
+async function loadVisible(ctx: RouteContext, id: string, action: ManagementAction): Promise<TokenRecord> {
+  if (!ID.test(id)) throw notFound();
+  const record = await ctx.keycard.get(id);
+  if (record === null || !(await ctx.can(ctx.actor, 'read', targetOf(record)))) throw notFound();
+  if (action !== 'read' && !(await ctx.can(ctx.actor, action, targetOf(record)))) throw new ManagementProblem('forbidden', `Not allowed to ${action} this token`);
+  return record;
+}
+
+/** Store pages read per listing at most, when filters leave pages empty. */
+const MAX_PAGES = 10;
+
+/** `GET /tokens`. A page may hold fewer than `limit` rows when filters (`q`, `expiring`, `can`) drop some. */
+export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery>): Promise<Response> {
+  const kind = q.kind ?? (q.workspaceId !== undefined ? 'workspace' : 'personal');
+  if (kind === 'workspace' && q.workspaceId === undefined) throw invalid([{ field: 'workspaceId', message: 'is required for kind=workspace' }]);
+  const ownerId = kind === 'personal' ? ownerOf(ctx.actor) : null;
+  if (kind === 'workspace' && !(await ctx.can(ctx.actor, 'read', { kind, ownerId: null, workspaceId: q.workspaceId! }))) throw notFound();
+  const status = q.status === 'expiring' ? 'active' : q.status;
+  const now = ctx.keycard.clock.now();
+  const needle = q.q?.toLowerCase();
+  const data = [];
+  let cursor: string | null = q.cursor ?? null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const r = await ctx.keycard.list({ kind, status, limit: q.limit, cursor, ...(ownerId !== null ? { ownerId } : {}), ...(q.workspaceId !== undefined ? { workspaceId: q.workspaceId } : {}) });
+    for (const record of r.records) {
+      if (q.status === 'expiring' && statusOf(record, now, ctx.options.expiringWithinMs) !== 'expiring') continue;
+      if (needle !== undefined && ![record.label, record.id, record.start].some((s) => s.toLowerCase().includes(needle))) continue;
+      if (!(await ctx.can(ctx.actor, 'read', targetOf(record)))) continue;
+      data.push(view(ctx, record));
+    }
+    cursor = r.nextCursor;
+    if (data.length > 0 || cursor === null) break;
+  }
+  return json({ data, nextCursor: cursor });
+}
+
+const instantOf = (v: number | string | undefined): number | undefined => (typeof v === 'string' ? Date.parse(v) : v);
+
+/** `POST /tokens`: 201 with the secret, the only answer besides rotate's that holds one. */
+export async function createToken(ctx: RouteContext, b: z.output<typeof createBody>): Promise<Response> {
+  const kind = b.kind ?? 'personal';
+  const workspaceId = b.workspaceId ?? null;
+  const ownerId = ownerOf(ctx.actor);
+  let scopes = b.scopes;
+  if (b.preset !== undefined) {
+    if (!Object.hasOwn(ctx.keycard.scopes.presets, b.preset)) throw invalid([{ field: 'preset', message: 'is not a preset of the scope catalogue' }]);
+    scopes = [...ctx.keycard.scopes.presets[b.preset]!];
+  }
+  const unknown = (scopes ?? []).flatMap((s, i) => (ctx.keycard.scopes.has(s) ? [] : [{ field: `scopes.${i}`, message: 'is not in the scope catalogue' }]));
+  if (unknown.length > 0) throw invalid(unknown);
+  if (!(await ctx.can(ctx.actor, 'create', { kind, ownerId, workspaceId }))) throw notFound();
+  const issued = await ctx.keycard.issue({
+    ownerId,
+    label: b.label,
+    kind,
+    workspaceId,
+    ...(scopes !== undefined ? { scopes } : {}),
+    ...(b.restrictions !== undefined ? { restrictions: b.restrictions } : {}),
+    ...(b.expiresIn !== undefined ? { expiresIn: b.expiresIn } : {}),
+    ...(b.expiresAt !== undefined ? { expiresAt: instantOf(b.expiresAt)! } : {}),
+    ...(b.metadata !== undefined ? { metadata: b.metadata as never } : {}),
+    actor: lifecycleActor(ctx),
+  });
+  return json({ token: issued.token, record: view(ctx, issued.record) }, 201);
+}
+
+/** `GET /tokens/:id`. */
+export async function getToken(ctx: RouteContext, id: string): Promise<Response> {
+  return json(view(ctx, await loadVisible(ctx, id, 'read')));
+}
+
+/** `PATCH /tokens/:id`: the narrowing rules of SPEC §6 are the lifecycle's (403 `scope_escalation`). */
+export async function updateToken(ctx: RouteContext, id: string, b: z.output<typeof updateBody>): Promise<Response> {
+  await loadVisible(ctx, id, 'update');
+  const unknown = (b.scopes ?? []).flatMap((s, i) => (ctx.keycard.scopes.has(s) ? [] : [{ field: `scopes.${i}`, message: 'is not in the scope catalogue' }]));
+  if (unknown.length > 0) throw invalid(unknown);
+  const record = await ctx.keycard.update(
+    id,
+    {
+      ...(b.label !== undefined ? { label: b.label } : {}),
+      ...(b.metadata !== undefined ? { metadata: b.metadata as never } : {}),
+      ...(b.scopes !== undefined ? { scopes: b.scopes } : {}),
+      ...(b.restrictions !== undefined ? { restrictions: b.restrictions } : {}),
+      ...(b.expiresAt !== undefined ? { expiresAt: instantOf(b.expiresAt)! } : {}),
+    },
+    { actor: lifecycleActor(ctx) },
+  );
+  return json(view(ctx, record));
+}
+
+/** `POST /tokens/:id/revoke`: idempotent; a second call keeps the first time and reason. */
+export async function revokeToken(ctx: RouteContext, id: string, b: z.output<typeof revokeBody>): Promise<Response> {
+  await loadVisible(ctx, id, 'revoke');
+  const record = await ctx.keycard.revoke(id, { ...(b.reason !== undefined ? { reason: b.reason } : {}), actor: lifecycleActor(ctx) });
+  return json(view(ctx, record));
+}
+
+/** `POST /tokens/:id/rotate`: 201 with the new secret and the old token's new expiry. */
+export async function rotateToken(ctx: RouteContext, id: string, b: z.output<typeof rotateBody>): Promise<Response> {
+  await loadVisible(ctx, id, 'rotate');
+  const issued = await ctx.keycard.rotate(id, { ...(b.graceMs !== undefined ? { graceMs: b.graceMs } : {}), actor: lifecycleActor(ctx) });
+  const previous = await ctx.keycard.get(id);
+  const expiresAt = previous?.expiresAt ?? null;
+  return json({ token: issued.token, record: view(ctx, issued.record), previous: { id, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() } }, 201);
+}
+
+/** Live (not yet revoked) tokens `revokeAll(filter)` would end now. */
+async function countLive(keycard: Keycard, filter: RevokeAllFilter): Promise<number> {
+  let count = 0;
+  let cursor: string | null = null;
+  const kind = 'ownerId' in filter ? 'personal' : 'workspace';
+  do {
+    const page: Awaited<ReturnType<Keycard['list']>> = await keycard.list({ ...filter, kind, status: 'all', limit: 500, cursor });
+    for (const r of page.records) if (r.revokedAt === null && coveredByRevokeAll(filter, r)) count++;
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return count;
+}
+
+/**
+ * `POST /tokens/revoke-all`. With `expectCount`, the live tokens are counted first and nothing is
+ * revoked unless the count is the one the person confirmed (409 `count_changed`, with
+ * `expected` and `actual`). A token created between the count and the one revoking transaction
+ * is revoked too (the safe side of a leak response) and shows in `count`.
+ */
+export async function revokeAll(ctx: RouteContext, b: z.output<typeof revokeAllBody>): Promise<Response> {
+  const filter: RevokeAllFilter = 'ownerId' in b.target ? { ownerId: b.target.ownerId } : { workspaceId: b.target.workspaceId };
+  const target: ManagementTarget = 'ownerId' in filter ? { kind: 'personal', ownerId: filter.ownerId, workspaceId: null } : { kind: 'workspace', ownerId: null, workspaceId: filter.workspaceId };
+  if (!(await ctx.can(ctx.actor, 'revokeAll', target))) throw notFound();
+  if (b.expectCount !== undefined) {
+    const actual = await countLive(ctx.keycard, filter);
+    if (actual !== b.expectCount) {
+      throw new ManagementProblem('count_changed', `Expected ${b.expectCount} live tokens, found ${actual}; nothing was revoked`, { members: { expected: b.expectCount, actual } });
+    }
+  }
+  const { count } = await ctx.keycard.revokeAll(filter, { reason: b.reason, actor: lifecycleActor(ctx) });
+  return json({ count });
+}
+
+/** `GET /scopes`: the catalogue filtered to what the actor may grant. */
+export function scopes(ctx: RouteContext): Response {
+  const grantable = ctx.keycard.scopes.closure(grantableOf(ctx.actor));
+  return json(catalogueView(ctx.keycard.scopes, grantable, ctx.keycard.resourceTypes));
+}
+
+/** `GET /tokens/:id/activity`: the token's audit events from the configured audit store, else 501. */
+export async function activity(ctx: RouteContext, id: string, q: z.output<typeof activityQuery>): Promise<Response> {
+  await loadVisible(ctx, id, 'read');
+  const store = ctx.options.auditStore;
+  if (store === null) throw new ManagementProblem('not_implemented', 'No audit store is configured: pass options.auditStore to read token activity');
+  let page: Awaited<ReturnType<typeof store.query>>;
+  try {
+    page = await store.query({
+    tokenId: id,
+    limit: q.limit,
+    cursor: q.cursor ?? null,
+    ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
+    ...(q.since !== undefined ? { since: new Date(q.since) } : {}),
+    ...(q.until !== undefined ? { until: new Date(q.until) } : {}),
+    });
+  } catch (e) {
+    ctx.options.onError(e);
+    throw new ManagementProblem('unavailable', 'Audit store unavailable');
+  }
+  return json({ data: page.events, nextCursor: page.nextCursor });
+}

@@ -1,0 +1,78 @@
+/** A management handler over a memory keycard with three people and a fake clock, for the management tests. */
+import { createKeycard, createManagementHandler, defineScopes, memoryAuditSink, type ManagementOptions, type UserActor } from '../../src/index.ts';
+import { fakeClock } from '../../src/testing/index.ts';
+
+export const ORIGIN = 'http://app.test';
+export const BASE = '/api/tokens';
+
+export const people: Record<string, UserActor> = {
+  alice: { kind: 'user', id: 'alice', scopes: ['tickets:write', 'manage'] },
+  bob: { kind: 'user', id: 'bob', scopes: ['read'] },
+  admin: { kind: 'user', id: 'admin', scopes: ['tickets:write', 'tickets:assign', 'manage'] },
+};
+
+export const catalogue = () =>
+  defineScopes(
+    {
+      read: { description: 'Read everything' },
+      comments: { implies: ['read'], description: 'Comment' },
+      'tickets:write': { implies: ['read', 'comments'], description: 'Write tickets' },
+      'tickets:assign': { implies: ['read'] },
+      manage: { description: 'Manage API tokens' },
+    },
+    { defaults: ['read'], presets: { 'read-only': ['read'], triage: ['tickets:write', 'tickets:assign'] } },
+  );
+
+/** The session cookie `sid=<person>`; `authorize` maps it to the person. */
+export const sessionOf = (request: Request): UserActor | null => {
+  const m = /(?:^|;\s*)sid=([a-z]+)/.exec(request.headers.get('cookie') ?? '');
+  return (m && people[m[1]!]) ?? null;
+};
+
+export function setup(extra: Partial<ManagementOptions> = {}) {
+  const clock = fakeClock(Date.UTC(2026, 0, 1));
+  const sink = memoryAuditSink();
+  const logs: string[] = [];
+  const keycard = createKeycard({
+    prefix: 'acme',
+    scopes: catalogue(),
+    clock,
+    audit: [sink],
+    resources: ['company', 'project'],
+    onError: (e) => logs.push(String(e)),
+    onWarning: (m) => logs.push(m),
+  });
+  const handler = createManagementHandler(keycard, {
+    basePath: BASE,
+    managementScope: 'manage',
+    authorize: sessionOf,
+    canManageWorkspace: (actor, ws) => actor.id === 'admin' && ws === 'w1',
+    onError: (e) => logs.push(String(e)),
+    ...extra,
+  });
+  /** Calls the handler as a same-origin browser of `as` would (Origin set), or with `bearer`. */
+  const call = (
+    method: string,
+    path: string,
+    o: { body?: unknown; raw?: string; as?: string | null; bearer?: string; headers?: Record<string, string>; origin?: string | null } = {},
+  ) => {
+    const headers: Record<string, string> = { ...o.headers };
+    const as = o.as === undefined ? 'alice' : o.as;
+    if (as !== null) headers.cookie = `sid=${as}`;
+    if (o.bearer) headers.authorization = `Bearer ${o.bearer}`;
+    const origin = o.origin === undefined ? ORIGIN : o.origin;
+    if (origin !== null) headers.origin = origin;
+    let body: string | undefined = o.raw;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    return handler(new Request(`${ORIGIN}${BASE}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
+  };
+  const create = async (body: Record<string, unknown> = { label: 'ci', scopes: ['read'] }, as = 'alice') => {
+    const res = await call('POST', '/tokens', { body, as });
+    if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { token: string; record: { id: string } & Record<string, unknown> };
+  };
+  return { keycard, handler, clock, sink, logs, call, create };
+}
