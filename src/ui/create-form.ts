@@ -3,18 +3,18 @@
  * checked and locked (and why), the catalogue defaults pre-checked, restrictions per resource
  * type, personal or workspace, and an expiry.
  */
-import { ApiError, type CatalogueView, type CreateInput } from './api.ts';
+import { ManagementError, type CreateBody, type ScopeCatalogueView } from './api.ts';
 import { h, uid, type DialogHandle } from './dom.ts';
 import { fill, type Localization } from './strings.ts';
 
 export interface CreateFormContext {
   readonly s: Localization;
-  readonly catalogue: CatalogueView;
+  readonly catalogue: ScopeCatalogueView;
   /** The kinds the person may choose from; a choice is shown only when there are two. */
   readonly kinds: readonly ('personal' | 'workspace')[];
   readonly kind: 'personal' | 'workspace';
   readonly workspaceId: string | null;
-  submit(input: CreateInput): Promise<void>;
+  submit(input: CreateBody): Promise<void>;
 }
 
 /** `tickets:write` → `tickets`; a scope without a prefix goes to the general group. */
@@ -164,7 +164,7 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
         ...(expiresAt ? { expiresAt } : { expiresIn: expiry.value as 'never' }),
       });
     } catch (err) {
-      const fields = err instanceof ApiError ? err.errors.map((x) => `${x.field}: ${x.message}`) : [];
+      const fields = err instanceof ManagementError ? err.errors.map((x) => `${x.field}: ${x.message}`) : [];
       errorBox.textContent = fill(s.errorGeneric, { message: [err instanceof Error ? err.message : String(err), ...fields].join(' ') });
       create.disabled = false;
       create.textContent = s.create;

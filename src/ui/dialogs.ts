@@ -1,5 +1,5 @@
 /** The confirmation dialogs: revoke one token, rotate one, revoke all (typed confirmation), and a token's activity. */
-import { ApiError, type TokenView } from './api.ts';
+import { ManagementError, type TokenView } from './api.ts';
 import { h, uid, type DialogHandle } from './dom.ts';
 import { dateTime, relative } from './format.ts';
 import { lastUsedText } from './list.ts';
@@ -37,7 +37,7 @@ export function renderRevoke(d: DialogHandle, c: Base & { token: TokenView; revo
   const box = h('div', { class: 'error', role: 'alert' });
   const confirm = h('button', { type: 'button', class: 'danger', part: 'button danger' }, s.revokeConfirm);
   confirm.addEventListener('click', () => void run(confirm, box, s, c.revoke));
-  d.body.append(h('p', {}, s.revokeBody), h('p', {}, lastUsedText(c.token, c, s.revokeLastUsed, s.revokeNeverUsed)), box);
+  d.body.append(h('p', {}, s.revokeBody), h('p', {}, lastUsedText(c.token, c, s.revokeLastUsed, s.revokeNeverUsed, s.revokeLastUsedNoSurface)), box);
   footer(d, s, confirm);
   return confirm;
 }
@@ -66,7 +66,7 @@ export function renderRotate(d: DialogHandle, c: Base & { token: TokenView; rota
   confirm.addEventListener('click', () => void run(confirm, box, s, () => c.rotate(graceMs())));
   const set = h('fieldset', {}, h('legend', {}, s.grace), radios);
   set.addEventListener('change', show);
-  d.body.append(h('p', {}, s.rotateBody), h('p', {}, lastUsedText(token, c, s.revokeLastUsed, s.revokeNeverUsed)), set, until, box);
+  d.body.append(h('p', {}, s.rotateBody), h('p', {}, lastUsedText(token, c, s.revokeLastUsed, s.revokeNeverUsed, s.revokeLastUsedNoSurface)), set, until, box);
   show();
   footer(d, s, confirm);
   return radios[2]!.querySelector('input')!;
@@ -98,7 +98,7 @@ export function renderRevokeAll(d: DialogHandle, c: Base & { count(): Promise<nu
       try {
         await c.revokeAll(count);
       } catch (e) {
-        if (!(e instanceof ApiError && e.code === 'count_changed')) throw e;
+        if (!(e instanceof ManagementError && e.code === 'count_changed')) throw e;
         await load();
         box.textContent = s.revokeAllChanged;
         input.focus();
@@ -126,7 +126,7 @@ export function renderActivity(d: DialogHandle, c: Base & { load(): Promise<read
     },
     (e: unknown) => {
       list.removeAttribute('aria-busy');
-      list.replaceChildren(h('li', {}, e instanceof ApiError && e.status === 501 ? s.activityUnavailable : errorText(s, e)));
+      list.replaceChildren(h('li', {}, e instanceof ManagementError && e.status === 501 ? s.activityUnavailable : errorText(s, e)));
     },
   );
   return close;

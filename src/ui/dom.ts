@@ -52,7 +52,8 @@ export interface DialogOptions {
   /** The layer dialogs are appended to; `inert` is set on `background` while one is open. */
   readonly layer: HTMLElement;
   readonly background: HTMLElement;
-  readonly returnTo: HTMLElement | null;
+  /** Where focus goes on close, resolved then (the opener may have been re-rendered meanwhile). */
+  readonly returnTo: () => HTMLElement | null;
   /** Escape and the backdrop call this; the default closes. Return false to keep it open. */
   readonly onDismiss?: () => boolean;
   readonly onClose?: () => void;
@@ -76,7 +77,7 @@ export function openDialog(o: DialogOptions): DialogHandle {
     backdrop.remove();
     if (!o.layer.querySelector('.dialog')) o.background.inert = false;
     o.onClose?.();
-    if (!keepFocus) o.returnTo?.focus();
+    if (!keepFocus) o.returnTo()?.focus();
   };
   const dismiss = () => {
     if (o.onDismiss ? o.onDismiss() : true) close();

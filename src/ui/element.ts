@@ -4,14 +4,14 @@
  * Shadow DOM, and reports changes as DOM events; the secret of a new token is shown once, in a
  * dialog, and nowhere else.
  */
-import { fetchApi, type TokenView, type TokensApi } from './api.ts';
+import { clientFor, type TokenView, type TokensApi } from './api.ts';
 import { renderCreateForm } from './create-form.ts';
 import { renderActivity, renderRevoke, renderRevokeAll, renderRotate } from './dialogs.ts';
 import { h, openDialog, type DialogHandle } from './dom.ts';
 import { renderRow } from './list.ts';
 import { renderReveal } from './reveal.ts';
 import { STRINGS, fill, type Localization } from './strings.ts';
-import { CSS } from './styles.ts';
+import { CSS as STYLES } from './styles.ts';
 
 type Kind = 'personal' | 'workspace';
 type Filter = 'active' | 'expiring' | 'revoked' | 'expired' | 'all';
@@ -52,7 +52,7 @@ export class KeycardTokensElement extends HTMLElement {
 
   /** The server calls; defaults to `fetch` under `base-path`. Set it to route calls elsewhere. */
   get api(): TokensApi {
-    return (this.#api ??= fetchApi(this.getAttribute('base-path') ?? ''));
+    return (this.#api ??= clientFor(this.getAttribute('base-path') ?? ''));
   }
   set api(value: TokensApi | null) {
     this.#api = value;
@@ -77,7 +77,7 @@ export class KeycardTokensElement extends HTMLElement {
   }
 
   connectedCallback(): void {
-    if (!this.#root.firstChild) this.#root.append(h('style', {}, CSS), this.#main, this.#layer, this.#live);
+    if (!this.#root.firstChild) this.#root.append(h('style', {}, STYLES), this.#main, this.#layer, this.#live);
     void this.refresh();
   }
 
@@ -149,8 +149,15 @@ export class KeycardTokensElement extends HTMLElement {
     if (focusedId) this.#root.querySelector<HTMLElement>(`[data-focus-key="${focusedId}"]`)?.focus();
   }
 
-  #dialog(title: string, returnTo: HTMLElement | null, extra: { onDismiss?: () => boolean; part?: string } = {}): DialogHandle {
-    return openDialog({ title, layer: this.#layer, background: this.#main, returnTo, ...extra });
+  #dialog(title: string, opener: HTMLElement, extra: { onDismiss?: () => boolean; part?: string } = {}): DialogHandle {
+    return openDialog({ title, layer: this.#layer, background: this.#main, returnTo: () => this.#resolve(opener), ...extra });
+  }
+
+  /** The opener, or its re-rendered twin (same `data-focus-key`), or the title when it is gone. */
+  #resolve(opener: HTMLElement): HTMLElement | null {
+    if (opener.isConnected) return opener;
+    const key = opener.dataset.focusKey;
+    return (key ? this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`) : null) ?? this.#root.querySelector<HTMLElement>('[data-focus-key="new"]');
   }
 
   #emit<K extends keyof KeycardTokensEventMap>(type: K, detail: KeycardTokensEventMap[K]['detail']): void {
@@ -161,9 +168,9 @@ export class KeycardTokensElement extends HTMLElement {
     this.#live.textContent = text;
   }
 
-  /** Focus after a list change: the row button with `key` if it is still there, else the title. */
-  #refocus(selector: string): void {
-    (this.#root.querySelector<HTMLElement>(selector) ?? this.#root.querySelector<HTMLElement>('h1'))?.focus();
+  /** Focus after a list change removed the opener: "New token", else the title. */
+  #refocus(): void {
+    (this.#root.querySelector<HTMLElement>('[data-focus-key="new"]') ?? this.#root.querySelector<HTMLElement>('h1'))?.focus();
   }
 
   async #openCreate(opener: HTMLElement): Promise<void> {
@@ -221,7 +228,7 @@ export class KeycardTokensElement extends HTMLElement {
         this.#announce(fill(this.#s.revokedAnnounce, { label: token.label }));
         this.#emit('token-revoked', { record });
         await this.refresh();
-        this.#refocus('[data-focus-key="new"]');
+        this.#refocus();
       },
     }).focus();
   }
@@ -234,10 +241,9 @@ export class KeycardTokensElement extends HTMLElement {
       now: Date.now(),
       token,
       rotate: async (graceMs) => {
-        const r = await this.api.rotate(token.id, graceMs);
+        const r = await this.api.rotate(token.id, { graceMs });
         d.close(true);
-        const newButton = this.#root.querySelector<HTMLElement>('[data-focus-key="new"]') ?? opener;
-        this.#reveal(r.token, r.record, newButton, r.previous.expiresAt);
+        this.#reveal(r.token, r.record, opener, r.previous.expiresAt);
         this.#announce(fill(this.#s.rotatedAnnounce, { label: token.label }));
         this.#emit('token-rotated', { record: r.record, previous: r.previous });
         void this.refresh();
@@ -275,7 +281,7 @@ export class KeycardTokensElement extends HTMLElement {
         this.#announce(fill(this.#s.revokeAllDone, { n: count }));
         this.#emit('tokens-revoked', { count });
         await this.refresh();
-        this.#refocus('[data-focus-key="new"]');
+        this.#refocus();
         return count;
       },
     }).focus();

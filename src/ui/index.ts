@@ -14,8 +14,8 @@ export { KeycardTokensElement } from './element.ts';
 export type { KeycardTokensEventMap } from './element.ts';
 export { STRINGS, fill } from './strings.ts';
 export type { Localization, StringKey } from './strings.ts';
-export { fetchApi, ApiError } from './api.ts';
-export type { TokensApi, TokenView, CatalogueView, CreateInput, ListStatus } from './api.ts';
+export { clientFor, ManagementError } from './api.ts';
+export type { TokensApi, TokenView, ScopeCatalogueView, CreateBody } from './api.ts';
 
 /** Registers `<keycard-tokens>` under `name` unless something already holds that name. */
 export function defineKeycardTokens(name = 'keycard-tokens'): void {

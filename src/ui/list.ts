@@ -17,10 +17,10 @@ export interface RowContext {
 const STATUS = { active: 'statusActive', expiring: 'statusExpiring', expired: 'statusExpired', revoked: 'statusRevoked' } as const;
 
 /** "Last used 2 hours ago via MCP" / "Never used". */
-export function lastUsedText(t: TokenView, c: Pick<RowContext, 's' | 'now' | 'locale'>, withSurface = c.s.lastUsed, none = c.s.neverUsed): string {
+export function lastUsedText(t: TokenView, c: Pick<RowContext, 's' | 'now' | 'locale'>, withSurface = c.s.lastUsed, none = c.s.neverUsed, noSurface = c.s.lastUsedNoSurface): string {
   if (t.lastUsedAt === null) return none;
   const when = relative(t.lastUsedAt, c.now, c.locale);
-  if (t.lastUsedSurface === null) return fill(c.s.lastUsedNoSurface, { when });
+  if (t.lastUsedSurface === null) return fill(noSurface, { when });
   return fill(withSurface, { when, surface: t.lastUsedSurface === 'mcp' ? c.s.surfaceMcp : c.s.surfaceHttp });
 }
 
@@ -47,7 +47,7 @@ export function renderRow(t: TokenView, c: RowContext): HTMLLIElement {
   const exp = expiry(t, c);
   const created = relative(t.createdAt, c.now, c.locale);
   const button = (text: string, name: string, cls: string, on: (t: TokenView, b: HTMLElement) => void) => {
-    const b = h('button', { type: 'button', class: cls, 'aria-label': fill(name, { label: t.label }), part: 'row-button' }, text);
+    const b = h('button', { type: 'button', class: cls, 'aria-label': fill(name, { label: t.label }), 'data-focus-key': `${text}:${t.id}`, part: 'row-button' }, text);
     b.addEventListener('click', () => on(t, b));
     return b;
   };

@@ -98,6 +98,7 @@ export const STRINGS = {
   revokeTitle: 'Revoke {label}?',
   revokeBody: 'Anything using this token gets 401 on its next call. This cannot be undone.',
   revokeLastUsed: 'It was last used {when} via {surface}.',
+  revokeLastUsedNoSurface: 'It was last used {when}.',
   revokeNeverUsed: 'It has never been used.',
   revokeConfirm: 'Revoke token',
   // rotate
