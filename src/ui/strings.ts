@@ -113,7 +113,7 @@ export const STRINGS = {
   rotateConfirm: 'Rotate token',
   // revoke all
   revokeAllTitle: 'Revoke all tokens',
-  revokeAllCount: 'This revokes {n} tokens that can still be used. Everything using them gets 401 on its next call.',
+  revokeAllCount: 'This revokes {n} tokens (every one not revoked yet). Everything using them gets 401 on its next call.',
   revokeAllNone: 'There are no tokens to revoke.',
   revokeAllPhrase: 'revoke all',
   revokeAllType: 'Type "{phrase}" to confirm',

@@ -16,8 +16,13 @@ import { fakeClock } from '../../src/testing/index.ts';
 const USER: UserActor = { kind: 'user', id: 'u_jason', scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'] };
 const SESSION = 'demo-session-u_jason';
 
-/** The element and the client, bundled and minified as an integrator's bundler would. */
-export async function bundleUi(): Promise<string> {
+let bundled: Promise<string> | undefined;
+/** The element and the client, bundled and minified as an integrator's bundler would (once per process). */
+export function bundleUi(): Promise<string> {
+  return (bundled ??= bundle());
+}
+
+async function bundle(): Promise<string> {
   const out = await build({
     entryPoints: [fileURLToPath(new URL('../../src/ui/index.ts', import.meta.url))],
     bundle: true,
