@@ -12,6 +12,7 @@ export const entries = {
   testing: 'src/testing/index.ts',
   oauth: 'src/oauth/index.ts',
   client: 'src/client/index.ts',
+  ui: 'src/ui/index.ts',
 };
 
 export default defineConfig({

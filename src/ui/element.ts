@@ -24,8 +24,11 @@ export interface KeycardTokensEventMap {
   'tokens-revoked': CustomEvent<{ count: number }>;
 }
 
+/** `HTMLElement` in a browser; a stand-in on a server, so importing this module during SSR does not throw. */
+const Base = (typeof HTMLElement === 'undefined' ? class {} : HTMLElement) as typeof HTMLElement;
+
 /** The custom element class; `defineKeycardTokens()` registers it as `<keycard-tokens>`. */
-export class KeycardTokensElement extends HTMLElement {
+export class KeycardTokensElement extends Base {
   static observedAttributes = ['base-path', 'workspace-id', 'kinds'];
 
   #root = this.attachShadow({ mode: 'open' });
