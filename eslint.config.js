@@ -40,6 +40,12 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [nodeBuiltins] }] },
   },
   {
+    // The management API and its client are edge-safe / browser-safe: Web standards only.
+    files: ['src/manage/**/*.ts', 'src/client/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [nodeBuiltins] }] },
+  },
+  {
     // Adapters translate: they import the public core only, never its internals (STYLE rule 3).
     files: ['src/adapters/**/*.ts'],
     ignores: ['src/**/*.test.ts'],

@@ -17,6 +17,7 @@ const SUBPATHS: Record<string, string> = {
   'keycard/mcp': 'src/adapters/mcp.ts',
   'keycard/redis': 'src/stores/redis.ts',
   'keycard/postgres': 'src/stores/postgres.ts',
+  'keycard/client': 'src/client/index.ts',
 };
 
 export interface Snippet {

@@ -88,3 +88,60 @@ export function expressGuard(keycard: Keycard) {
       }).catch(next);
     };
 }
+
+/**
+ * Mounts a Fetch-style handler (the management API of `createManagementHandler`) on Express: the
+ * request becomes a Web `Request` whose body streams from Node's request on demand, so the handler's
+ * body cap bounds what is read; the `Response` is written back byte for byte. Mount it before any
+ * body parser (a body `express.json()` already consumed is re-serialised from `req.body`).
+ *
+ * @example Behind the app's session
+ * ```ts
+ * app.use('/api/tokens', expressHandler(createManagementHandler(keycard, { basePath: '/api/tokens', authorize })));
+ * ```
+ */
+export function expressHandler(handler: (request: globalThis.Request) => Promise<globalThis.Response>): RequestHandler {
+  return (req, res, next) => {
+    const headers = new Headers();
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    let body: BodyInit | null = null;
+    if (hasBody && req.body !== undefined && req.readableEnded) {
+      body = typeof req.body === 'string' || req.body instanceof Uint8Array ? (req.body as BodyInit) : JSON.stringify(req.body);
+    } else if (hasBody) {
+      // Pull-based: a chunk is read from Node only when the handler asks for one.
+      let open = true;
+      body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          req.pause();
+          req.on('data', (chunk: Uint8Array) => {
+            if (!open) return;
+            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+            req.pause();
+          });
+          req.on('end', () => open && ((open = false), controller.close()));
+          req.on('error', (e) => open && ((open = false), controller.error(e)));
+        },
+        pull() {
+          req.resume();
+        },
+        cancel() {
+          open = false;
+          req.resume(); // drain what is left, unbuffered, so the connection can be reused
+        },
+      });
+    }
+    const request = new globalThis.Request(url, { method: req.method, headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+    handler(request)
+      .then(async (response) => {
+        const out: Record<string, string> = {};
+        response.headers.forEach((value, name) => {
+          out[name] = value;
+        });
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        res.writeHead(response.status, out).end(bytes);
+      })
+      .catch(next);
+  };
+}

@@ -116,14 +116,15 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
     if (found === null) throw new ManagementProblem('not_found', 'No such route');
     if ('allow' in found) throw new ManagementProblem('method_not_allowed', `Use ${found.allow.join(', ')}`, { headers: { Allow: found.allow.join(', ') } });
     const { route, id } = found;
+    const query = route.query.safeParse(queryOf(url));
     if (route.open) {
+      if (!query.success) throw invalid(fieldErrors(query.error, 'query'));
       openapi ??= JSON.stringify(openApiDocument(base));
       return new Response(openapi, { headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' } });
     }
     const caller = await callerOf(keycard, opts, request);
     if (caller instanceof Response) return caller;
     // Validate the whole input before any write: a bad request changes nothing.
-    const query = route.query.safeParse(queryOf(url));
     const rawBody = route.body ? await readJson(request, opts.maxBodyBytes) : undefined;
     const body = route.body?.safeParse(rawBody);
     const errors = [...(query.success ? [] : fieldErrors(query.error, 'query')), ...(body && !body.success ? fieldErrors(body.error, 'body') : [])];

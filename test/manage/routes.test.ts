@@ -15,7 +15,7 @@ async function world(extra: Parameters<typeof setup>[0] = {}) {
   const w = await s.create({ label: 'ws bot', kind: 'workspace', workspaceId: 'w1', scopes: ['read'] }, 'admin');
   const r = await s.create({ label: 'old', scopes: ['read'] });
   await s.call('POST', `/tokens/${r.record.id}/revoke`, { body: {} });
-  return { ...s, ids: { a1: a1.record.id, b1: b1.record.id, w: w.record.id, r: r.record.id }, secrets: { a1: a1.token } };
+  return { ...s, ids: { a1: a1.record.id, b1: b1.record.id, w: w.record.id, r: r.record.id }, secrets: { a1: a1.token } as Record<string, string> };
 }
 
 interface Row {
@@ -28,7 +28,7 @@ interface Row {
   as?: string | null;
   origin?: string | null;
   headers?: Record<string, string>;
-  bearer?: (w: World) => string;
+  bearer?: (w: World) => string | undefined;
   status: number;
   code?: string;
   fields?: string[];
@@ -172,7 +172,7 @@ describe('management routes, through the handler', () => {
       ...(row.as !== undefined ? { as: row.as } : {}),
       ...(row.origin !== undefined ? { origin: row.origin } : {}),
       ...(row.headers ? { headers: row.headers } : {}),
-      ...(row.bearer ? { bearer: row.bearer({ ...w, secrets } as World) } : {}),
+      ...(row.bearer ? { bearer: row.bearer({ ...w, secrets } as World) ?? '' } : {}),
     });
     const text = await res.text();
     expect(res.status, text).toBe(row.status);
