@@ -39,13 +39,13 @@ export async function seriousViolations(page: Page): Promise<{ id: string; impac
  * Scans the current screen with axe-core in light and in dark mode and saves a screenshot of each
  * as docs/ui/<name>-<scheme>.png. Returns every serious or critical violation found.
  */
-export async function captureScreen(page: Page, name: string): Promise<string[]> {
+export async function captureScreen(page: Page, name: string, photograph = true): Promise<string[]> {
   mkdirSync(SHOTS, { recursive: true });
   const found: string[] = [];
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
     for (const v of await seriousViolations(page)) found.push(`${name} (${colorScheme}): ${v.id} ${v.impact} ${v.targets.join(' ')}`);
-    await page.screenshot({ path: `${SHOTS}${name}-${colorScheme}.png`, fullPage: true, caret: 'hide' } as never);
+    if (photograph) await page.screenshot({ path: `${SHOTS}${name}-${colorScheme}.png`, fullPage: true, caret: 'hide' } as never);
   }
   await page.emulateMedia({ colorScheme: 'light' });
   return found;

@@ -9,6 +9,9 @@ import { build } from 'esbuild';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import express from 'express';
+import type { Server } from 'node:http';
+import { expressGuard, expressHandler } from '../../src/adapters/express.ts';
 import { honoGuard } from '../../src/adapters/hono.ts';
 import { createKeycard, createManagementHandler, defineScopes, memoryAuditSink, type AuditEvent, type UserActor } from '../../src/index.ts';
 import { fakeClock } from '../../src/testing/index.ts';
@@ -43,8 +46,8 @@ export const page = (attrs = 'base-path="/api/tokens"') => `<!doctype html>
 <script type="module" src="/assets/keycard-ui.js"></script></head>
 <body><main><keycard-tokens ${attrs}></keycard-tokens></main></body></html>`;
 
-/** Starts the server on 127.0.0.1 and an ephemeral port. */
-export async function startServer() {
+/** Starts the server (Hono on @hono/node-server, or Express 5) on 127.0.0.1 and an ephemeral port. */
+export async function startServer(framework: 'hono' | 'express' = 'hono') {
   const clock = fakeClock(Date.now());
   const sink = memoryAuditSink();
   const keycard = createKeycard({
@@ -73,14 +76,28 @@ export async function startServer() {
     },
   });
   const ui = await bundleUi();
-  const app = new Hono();
-  app.all('/api/tokens/*', (c) => manage(c.req.raw));
-  app.get('/api/v1/companies', honoGuard(keycard, { scope: 'read' }), (c) => c.json({ companies: [{ id: 'c1', name: 'Acme' }] }));
-  app.get('/assets/keycard-ui.js', (c) => c.body(ui, 200, { 'Content-Type': 'text/javascript' }));
-  app.get('/settings/tokens', (c) => ((c.req.header('cookie') ?? '').includes(`sid=${SESSION}`) ? c.html(page()) : c.text('Sign in first', 401)));
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
+  const signedIn = (cookie: string | undefined) => (cookie ?? '').includes(`sid=${SESSION}`);
+  let server: Server;
+  if (framework === 'hono') {
+    const app = new Hono();
+    app.all('/api/tokens/*', (c) => manage(c.req.raw));
+    app.get('/api/v1/companies', honoGuard(keycard, { scope: 'read' }), (c) => c.json({ companies: [{ id: 'c1', name: 'Acme' }] }));
+    app.get('/assets/keycard-ui.js', (c) => c.body(ui, 200, { 'Content-Type': 'text/javascript' }));
+    app.get('/settings/tokens', (c) => (signedIn(c.req.header('cookie')) ? c.html(page()) : c.text('Sign in first', 401)));
+    server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
+    });
+  } else {
+    const app = express();
+    const guard = expressGuard(keycard);
+    app.use('/api/tokens', expressHandler(manage));
+    app.get('/api/v1/companies', guard({ scope: 'read' }), (_req, res) => void res.json({ companies: [{ id: 'c1', name: 'Acme' }] }));
+    app.get('/assets/keycard-ui.js', (_req, res) => void res.type('text/javascript').send(ui));
+    app.get('/settings/tokens', (req, res) => void (signedIn(req.headers.cookie) ? res.type('html').send(page()) : res.status(401).send('Sign in first')));
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+  }
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   /** Calls the tickets API with a bearer token; resolves with the status. */
   const callApi = async (token: string) => (await fetch(`${origin}/api/v1/companies`, { headers: { authorization: `Bearer ${token}` } })).status;

@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { STRINGS } from '../../src/ui/strings.ts';
-import { captureScreen, focused, hasChromium, launch } from './browser.ts';
+import { captureScreen as scanScreen, focused, hasChromium, launch } from './browser.ts';
 import { startServer } from './server.ts';
 
 if (!hasChromium) console.warn('test/ui: skipped, /usr/bin/chromium is absent (install it with apt; a browser is never downloaded)');
@@ -55,7 +55,18 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     return clip;
   }
 
-  it('create with a preset and a restriction → copy → 200 → rotate with grace → revoke → 401 → revoke all (typed, expectCount); axe clean, screenshots', async () => {
+  it.each(['hono', 'express'] as const)('%s: create with a preset and a restriction → copy → 200 → rotate with grace → revoke → 401 → revoke all (typed, expectCount); axe clean, screenshots', async (framework) => {
+    if (framework !== 'hono') {
+      await context.close();
+      await server.close();
+      server = await startServer(framework);
+      context = await browser.newContext({ viewport: { width: 960, height: 760 } });
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+      await context.addCookies([server.session]);
+      page = await context.newPage();
+      await page.goto(`${server.origin}/settings/tokens`);
+    }
+    const captureScreen = (p: Page, name: string) => scanScreen(p, name, framework === 'hono');
     const violations: string[] = [];
     // The element's events, recorded across reloads.
     const events: { type: string; detail: unknown }[] = [];
