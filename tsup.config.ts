@@ -13,6 +13,7 @@ export const entries = {
   oauth: 'src/oauth/index.ts',
   cli: 'src/cli/index.ts',
   client: 'src/client/index.ts',
+  ui: 'src/ui/index.ts',
 };
 
 export default defineConfig({

@@ -1,0 +1,173 @@
+/**
+ * The New token form: label, use-case presets, scopes grouped by their prefix with implied scopes
+ * checked and locked (and why), the catalogue defaults pre-checked, restrictions per resource
+ * type, personal or workspace, and an expiry.
+ */
+import { ManagementError, type CreateBody, type ScopeCatalogueView } from './api.ts';
+import { h, uid, type DialogHandle } from './dom.ts';
+import { fill, type Localization } from './strings.ts';
+
+export interface CreateFormContext {
+  readonly s: Localization;
+  readonly catalogue: ScopeCatalogueView;
+  /** The kinds the person may choose from; a choice is shown only when there are two. */
+  readonly kinds: readonly ('personal' | 'workspace')[];
+  readonly kind: 'personal' | 'workspace';
+  readonly workspaceId: string | null;
+  submit(input: CreateBody): Promise<void>;
+}
+
+/** `tickets:write` → `tickets`; a scope without a prefix goes to the general group. */
+const groupOf = (name: string): string => (name.includes(':') ? name.slice(0, name.indexOf(':')) : '');
+
+/** Fills `d` with the form; calls `c.submit` with a validated input. */
+export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
+  const { s, catalogue } = c;
+  const chosen = new Set(catalogue.defaults);
+  const closureOf = new Map(catalogue.scopes.map((x) => [x.name, x.closure]));
+  const boxes = new Map<string, { box: HTMLInputElement; reason: HTMLElement }>();
+  const errorBox = h('div', { class: 'error', role: 'alert', part: 'error' });
+
+  const labelId = uid('label');
+  const labelHint = uid('hint');
+  const label = h('input', { id: labelId, name: 'label', type: 'text', required: true, maxlength: 200, autocomplete: 'off', 'aria-describedby': labelHint, part: 'input' });
+
+  /** Redraws checkbox states: chosen ones checked, the closure of the others checked and locked. */
+  const sync = () => {
+    const impliedBy = new Map<string, string>();
+    for (const name of chosen) for (const implied of closureOf.get(name) ?? []) if (implied !== name && !impliedBy.has(implied)) impliedBy.set(implied, name);
+    for (const [name, { box, reason }] of boxes) {
+      const by = impliedBy.get(name);
+      box.checked = chosen.has(name) || by !== undefined;
+      box.disabled = by !== undefined;
+      reason.textContent = by !== undefined ? fill(s.impliedBy, { scope: by }) : '';
+    }
+    const match = catalogue.presets.find((p) => p.scopes.length === chosen.size && p.scopes.every((x) => chosen.has(x)));
+    preset.value = match?.name ?? '';
+  };
+
+  const presetId = uid('preset');
+  const preset = h('select', { id: presetId, name: 'preset', part: 'input' }, h('option', { value: '' }, s.customPreset), catalogue.presets.map((p) => h('option', { value: p.name }, p.name)));
+  preset.addEventListener('change', () => {
+    const p = catalogue.presets.find((x) => x.name === preset.value);
+    if (!p) return;
+    chosen.clear();
+    for (const x of p.scopes) chosen.add(x);
+    sync();
+  });
+
+  const groups = new Map<string, HTMLElement[]>();
+  for (const scope of catalogue.scopes) {
+    const id = uid('scope');
+    const reason = h('span', { class: 'hint', id: uid('why') });
+    const desc = scope.description ? h('span', { class: 'hint', id: uid('desc') }, scope.description) : null;
+    const box = h('input', { type: 'checkbox', id, name: 'scope', value: scope.name, 'aria-describedby': [reason.id, desc?.id].filter(Boolean).join(' ') });
+    box.addEventListener('change', () => {
+      if (box.checked) chosen.add(scope.name);
+      else chosen.delete(scope.name);
+      sync();
+    });
+    boxes.set(scope.name, { box, reason });
+    const g = groupOf(scope.name);
+    if (!groups.has(g)) groups.set(g, []);
+    groups.get(g)!.push(h('div', { class: 'scope' }, box, h('label', { for: id }, scope.name), desc, reason));
+  }
+  const general = groups.get('');
+  groups.delete('');
+  const scopeSets = [...(general ? ([['', general]] as const) : []), ...groups].map(([g, rows]) => h('fieldset', { part: 'scope-group' }, h('legend', {}, g === '' ? s.otherScopes : g), rows));
+
+  const restrictionInputs = catalogue.resourceTypes.map((type) => {
+    const id = uid('res');
+    const hint = uid('hint');
+    const input = h('input', { id, type: 'text', name: `restrict-${type}`, autocomplete: 'off', 'aria-describedby': hint, part: 'input' });
+    return { type, input, el: h('div', { class: 'field' }, h('label', { for: id }, fill(s.restrictTo, { type })), input, h('div', { class: 'hint', id: hint }, fill(s.restrictHint, { type }))) };
+  });
+
+  const kindName = uid('kind');
+  const kindRadios = c.kinds.map((k) => h('label', {}, h('input', { type: 'radio', name: kindName, value: k, checked: k === c.kind }), ' ', k === 'workspace' ? s.workspace : s.personal));
+
+  const expId = uid('exp');
+  const expiry = h(
+    'select',
+    { id: expId, name: 'expiration', part: 'input' },
+    h('option', { value: 'never' }, s.expNever),
+    h('option', { value: '30d' }, s.exp30),
+    h('option', { value: '90d' }, s.exp90),
+    h('option', { value: '365d' }, s.exp365),
+    h('option', { value: 'custom' }, s.expCustom),
+  );
+  expiry.value = '90d';
+  const dateId = uid('date');
+  const date = h('input', { id: dateId, type: 'date', name: 'expires-at', part: 'input' });
+  const dateField = h('div', { class: 'field', hidden: true }, h('label', { for: dateId }, s.expDate), date);
+  expiry.addEventListener('change', () => {
+    dateField.hidden = expiry.value !== 'custom';
+  });
+
+  const create = h('button', { type: 'submit', class: 'primary', part: 'button primary' }, s.create);
+  const cancel = h('button', { type: 'button', part: 'button' }, s.cancel);
+  cancel.addEventListener('click', () => d.close());
+
+  const form = h(
+    'form',
+    { novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: labelId }, s.label), label, h('div', { class: 'hint', id: labelHint }, s.labelHint)),
+    catalogue.presets.length ? h('div', { class: 'field' }, h('label', { for: presetId }, s.useCase), preset) : null,
+    h('div', { class: 'field' }, h('div', { class: 'lbl' }, s.scopes), scopeSets),
+    restrictionInputs.length ? h('fieldset', {}, h('legend', {}, s.restrictions), restrictionInputs.map((r) => r.el)) : null,
+    c.kinds.length > 1 ? h('fieldset', {}, h('legend', {}, s.kindLabel), kindRadios) : null,
+    h('div', { class: 'field' }, h('label', { for: expId }, s.expiration), expiry),
+    dateField,
+    errorBox,
+  );
+  d.footer.append(cancel, create);
+  create.setAttribute('form', (form.id = uid('form')));
+  d.body.append(form);
+  sync();
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void submit();
+  });
+
+  async function submit(): Promise<void> {
+    errorBox.textContent = '';
+    const problems: string[] = [];
+    if (label.value.trim() === '') problems.push(s.needLabel);
+    if (chosen.size === 0) problems.push(s.needScope);
+    const kind = (form.querySelector<HTMLInputElement>(`input[name="${kindName}"]:checked`)?.value ?? c.kind) as 'personal' | 'workspace';
+    let expiresAt: string | undefined;
+    if (expiry.value === 'custom') {
+      const t = date.valueAsNumber;
+      if (Number.isNaN(t) || t <= Date.now()) problems.push(s.needDate);
+      else expiresAt = new Date(t).toISOString();
+    }
+    if (problems.length) {
+      errorBox.textContent = problems.join(' ');
+      (label.value.trim() === '' ? label : (boxes.values().next().value?.box ?? label)).focus();
+      return;
+    }
+    const restrictions: Record<string, string[]> = {};
+    for (const r of restrictionInputs) {
+      const ids = r.input.value.split(',').map((x) => x.trim()).filter(Boolean);
+      if (ids.length) restrictions[r.type] = ids;
+    }
+    create.disabled = true;
+    create.textContent = s.creating;
+    try {
+      await c.submit({
+        label: label.value.trim(),
+        scopes: [...chosen],
+        kind,
+        ...(kind === 'workspace' && c.workspaceId ? { workspaceId: c.workspaceId } : {}),
+        ...(Object.keys(restrictions).length ? { restrictions } : {}),
+        ...(expiresAt ? { expiresAt } : { expiresIn: expiry.value as 'never' }),
+      });
+    } catch (err) {
+      const fields = err instanceof ManagementError ? err.errors.map((x) => `${x.field}: ${x.message}`) : [];
+      errorBox.textContent = fill(s.errorGeneric, { message: [err instanceof Error ? err.message : String(err), ...fields].join(' ') });
+      create.disabled = false;
+      create.textContent = s.create;
+    }
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * `<keycard-tokens>`: the settings page's API-tokens section as one framework-free custom element
+ * (SPEC §12). It reads and writes through the management API under `base-path`, renders into a
+ * Shadow DOM, and reports changes as DOM events; the secret of a new token is shown once, in a
+ * dialog, and nowhere else.
+ */
+import { clientFor, type TokenView, type TokensApi } from './api.ts';
+import { renderCreateForm } from './create-form.ts';
+import { renderActivity, renderRevoke, renderRevokeAll, renderRotate } from './dialogs.ts';
+import { h, openDialog, type DialogHandle } from './dom.ts';
+import { renderRow } from './list.ts';
+import { renderReveal } from './reveal.ts';
+import { STRINGS, fill, type Localization } from './strings.ts';
+import { CSS as STYLES } from './styles.ts';
+
+type Kind = 'personal' | 'workspace';
+type Filter = 'active' | 'expiring' | 'revoked' | 'expired' | 'all';
+
+/** The events the element dispatches (bubbling, composed); `detail` never holds a secret. */
+export interface KeycardTokensEventMap {
+  'token-created': CustomEvent<{ record: TokenView }>;
+  'token-revoked': CustomEvent<{ record: TokenView }>;
+  'token-rotated': CustomEvent<{ record: TokenView; previous: { id: string; expiresAt: string | null } }>;
+  'tokens-revoked': CustomEvent<{ count: number }>;
+}
+
+/** `HTMLElement` in a browser; a stand-in on a server, so importing this module during SSR does not throw. */
+const Base = (typeof HTMLElement === 'undefined' ? class {} : HTMLElement) as typeof HTMLElement;
+
+/** The custom element class; `defineKeycardTokens()` registers it as `<keycard-tokens>`. */
+export class KeycardTokensElement extends Base {
+  static observedAttributes = ['base-path', 'workspace-id', 'kinds'];
+
+  #root = this.attachShadow({ mode: 'open' });
+  #s: Localization = { ...STRINGS };
+  #api: TokensApi | null = null;
+  #tokens: readonly TokenView[] = [];
+  #state: 'loading' | 'ready' | 'error' = 'loading';
+  #error = '';
+  #filter: Filter = 'active';
+  #kind: Kind | null = null;
+  #main = h('div', { class: 'main', part: 'container' });
+  #layer = h('div', { class: 'layer' });
+  #live = h('div', { role: 'status', class: 'sr', 'aria-live': 'polite' });
+  #generation = 0;
+
+  /** Texts replacing the English defaults, key by key (see `STRINGS`). */
+  get localization(): Partial<Localization> {
+    return { ...this.#s };
+  }
+  set localization(value: Partial<Localization> | null) {
+    this.#s = { ...STRINGS, ...(value ?? {}) };
+    if (this.isConnected) this.#render();
+  }
+
+  /** The server calls; defaults to `fetch` under `base-path`. Set it to route calls elsewhere. */
+  get api(): TokensApi {
+    return (this.#api ??= clientFor(this.getAttribute('base-path') ?? ''));
+  }
+  set api(value: TokensApi | null) {
+    this.#api = value;
+    if (this.isConnected) void this.refresh();
+  }
+
+  /** The token kinds shown and offered: `kinds="personal workspace"`; workspace needs `workspace-id`. */
+  get kinds(): Kind[] {
+    const ws = this.getAttribute('workspace-id');
+    const raw = this.getAttribute('kinds')?.split(/[\s,]+/) ?? (ws ? ['personal', 'workspace'] : ['personal']);
+    const kinds = raw.filter((k): k is Kind => k === 'personal' || (k === 'workspace' && !!ws));
+    return kinds.length ? [...new Set(kinds)] : ['personal'];
+  }
+
+  get #currentKind(): Kind {
+    const kinds = this.kinds;
+    return this.#kind && kinds.includes(this.#kind) ? this.#kind : kinds[0]!;
+  }
+
+  get #locale(): string | undefined {
+    return this.#s.locale || this.closest('[lang]')?.getAttribute('lang') || undefined;
+  }
+
+  connectedCallback(): void {
+    if (!this.#root.firstChild) this.#root.append(h('style', {}, STYLES), this.#main, this.#layer, this.#live);
+    void this.refresh();
+  }
+
+  attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    if (old === value) return;
+    if (name === 'base-path') this.#api = null;
+    if (this.isConnected) void this.refresh();
+  }
+
+  /** Reloads the list from the server. */
+  async refresh(): Promise<void> {
+    const gen = ++this.#generation;
+    const kind = this.#currentKind;
+    const ws = this.getAttribute('workspace-id');
+    try {
+      const page = await this.api.list({ kind, status: this.#filter, ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}) });
+      if (gen !== this.#generation) return;
+      this.#tokens = page.data;
+      this.#state = 'ready';
+    } catch (e) {
+      if (gen !== this.#generation) return;
+      this.#state = 'error';
+      this.#error = e instanceof Error ? e.message : String(e);
+    }
+    this.#render();
+  }
+
+  #render(): void {
+    const s = this.#s;
+    const focusedId = (this.#root.activeElement as HTMLElement | null)?.dataset.focusKey;
+    const select = (label: string, key: string, value: string, options: [string, string][], on: (v: string) => void) => {
+      const el = h('select', { 'aria-label': label, 'data-focus-key': key, part: 'input' }, options.map(([v, t]) => h('option', { value: v }, t)));
+      el.value = value;
+      el.addEventListener('change', () => on(el.value));
+      return el;
+    };
+    const kinds = this.kinds;
+    const newButton = h('button', { type: 'button', class: 'primary', 'data-focus-key': 'new', part: 'button primary new' }, s.newToken);
+    newButton.addEventListener('click', () => void this.#openCreate(newButton));
+    const revokeAll = h('button', { type: 'button', class: 'danger', 'data-focus-key': 'revoke-all', part: 'button danger revoke-all' }, s.revokeAll);
+    revokeAll.addEventListener('click', () => this.#openRevokeAll(revokeAll));
+    const toolbar = h(
+      'div',
+      { class: 'toolbar', part: 'toolbar' },
+      h('h1', { tabindex: '-1' }, s.title),
+      kinds.length > 1 ? select(s.kindLabel, 'kind', this.#currentKind, kinds.map((k) => [k, k === 'workspace' ? s.workspace : s.personal]), (v) => ((this.#kind = v as Kind), void this.refresh())) : null,
+      select(s.show, 'filter', this.#filter, [['active', s.filterActive], ['expiring', s.filterExpiring], ['revoked', s.filterRevoked], ['expired', s.filterExpired], ['all', s.filterAll]], (v) => ((this.#filter = v as Filter), void this.refresh())),
+      revokeAll,
+      newButton,
+    );
+    const now = Date.now();
+    const ctx = {
+      s,
+      now,
+      locale: this.#locale,
+      onRevoke: (t: TokenView, b: HTMLElement) => this.#openRevoke(t, b),
+      onRotate: (t: TokenView, b: HTMLElement) => this.#openRotate(t, b),
+      onActivity: (t: TokenView, b: HTMLElement) => this.#openActivity(t, b),
+    };
+    let content: Node;
+    if (this.#state === 'loading') content = h('p', { part: 'empty' }, s.loading);
+    else if (this.#state === 'error') {
+      const retry = h('button', { type: 'button', part: 'button' }, s.retry);
+      retry.addEventListener('click', () => void this.refresh());
+      content = h('div', { class: 'error', role: 'alert', part: 'error' }, fill(s.loadError, { message: this.#error }), ' ', retry);
+    } else if (this.#tokens.length === 0) content = h('p', { class: 'muted', part: 'empty' }, this.#filter === 'active' ? s.empty : s.emptyFiltered);
+    else content = h('ul', { class: 'list', part: 'list', 'aria-label': s.title }, this.#tokens.map((t) => renderRow(t, ctx)));
+    this.#main.replaceChildren(toolbar, content);
+    if (focusedId) this.#root.querySelector<HTMLElement>(`[data-focus-key="${focusedId}"]`)?.focus();
+  }
+
+  #dialog(title: string, opener: HTMLElement, extra: { onDismiss?: () => boolean; part?: string } = {}): DialogHandle {
+    return openDialog({ title, layer: this.#layer, background: this.#main, returnTo: () => this.#resolve(opener), ...extra });
+  }
+
+  /** The opener, or its re-rendered twin (same `data-focus-key`), or the title when it is gone. */
+  #resolve(opener: HTMLElement): HTMLElement | null {
+    if (opener.isConnected) return opener;
+    const key = opener.dataset.focusKey;
+    return (key ? this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`) : null) ?? this.#root.querySelector<HTMLElement>('[data-focus-key="new"]');
+  }
+
+  #emit<K extends keyof KeycardTokensEventMap>(type: K, detail: KeycardTokensEventMap[K]['detail']): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  #announce(text: string): void {
+    this.#live.textContent = text;
+  }
+
+  /** Focus after a list change removed the opener: "New token", else the title. */
+  #refocus(): void {
+    (this.#root.querySelector<HTMLElement>('[data-focus-key="new"]') ?? this.#root.querySelector<HTMLElement>('h1'))?.focus();
+  }
+
+  async #openCreate(opener: HTMLElement): Promise<void> {
+    let catalogue;
+    try {
+      catalogue = await this.api.scopes();
+    } catch (e) {
+      this.#announce(fill(this.#s.errorGeneric, { message: e instanceof Error ? e.message : String(e) }));
+      return;
+    }
+    const d = this.#dialog(this.#s.newTitle, opener, { part: 'dialog new-token' });
+    renderCreateForm(d, {
+      s: this.#s,
+      catalogue,
+      kinds: this.kinds,
+      kind: this.#currentKind,
+      workspaceId: this.getAttribute('workspace-id'),
+      submit: async (input) => {
+        const { token, record } = await this.api.create(input);
+        d.close(true);
+        this.#reveal(token, record, opener);
+        this.#announce(fill(this.#s.createdAnnounce, { label: record.label }));
+        this.#emit('token-created', { record });
+        void this.refresh();
+      },
+    });
+    d.body.querySelector('input')?.focus();
+  }
+
+  #reveal(secret: string, record: TokenView, returnTo: HTMLElement, previousExpiresAt?: string | null): void {
+    const prefix = record.start.split('_')[0]?.replace(/\W/g, '').toUpperCase();
+    let ctl: { requestClose(): boolean } | undefined;
+    const d = this.#dialog(this.#s.revealTitle, returnTo, { onDismiss: () => ctl?.requestClose() ?? true, part: 'dialog reveal' });
+    ctl = renderReveal(d, {
+      s: this.#s,
+      locale: this.#locale,
+      secret,
+      envName: this.getAttribute('env-name') ?? (prefix ? `${prefix}_API_TOKEN` : 'API_TOKEN'),
+      mcpUrl: this.getAttribute('mcp-url') ?? `${location.origin}/mcp`,
+      ...(previousExpiresAt !== undefined ? { previousExpiresAt } : {}),
+    });
+    d.body.querySelector<HTMLElement>('input')?.focus();
+  }
+
+  #openRevoke(token: TokenView, opener: HTMLElement): void {
+    const d = this.#dialog(fill(this.#s.revokeTitle, { label: token.label }), opener);
+    renderRevoke(d, {
+      s: this.#s,
+      locale: this.#locale,
+      now: Date.now(),
+      token,
+      revoke: async () => {
+        const record = await this.api.revoke(token.id);
+        d.close(true);
+        this.#announce(fill(this.#s.revokedAnnounce, { label: token.label }));
+        this.#emit('token-revoked', { record });
+        await this.refresh();
+        this.#refocus();
+      },
+    }).focus();
+  }
+
+  #openRotate(token: TokenView, opener: HTMLElement): void {
+    const d = this.#dialog(fill(this.#s.rotateTitle, { label: token.label }), opener);
+    renderRotate(d, {
+      s: this.#s,
+      locale: this.#locale,
+      now: Date.now(),
+      token,
+      rotate: async (graceMs) => {
+        const r = await this.api.rotate(token.id, { graceMs });
+        d.close(true);
+        this.#reveal(r.token, r.record, opener, r.previous.expiresAt);
+        this.#announce(fill(this.#s.rotatedAnnounce, { label: token.label }));
+        this.#emit('token-rotated', { record: r.record, previous: r.previous });
+        void this.refresh();
+      },
+    }).focus();
+  }
+
+  #openRevokeAll(opener: HTMLElement): void {
+    const kind = this.#currentKind;
+    const ws = this.getAttribute('workspace-id');
+    let ownerId = this.getAttribute('owner-id');
+    const d = this.#dialog(this.#s.revokeAllTitle, opener, { part: 'dialog revoke-all' });
+    renderRevokeAll(d, {
+      s: this.#s,
+      locale: this.#locale,
+      now: Date.now(),
+      // Counted as the server counts: every token not yet revoked, whatever its expiry.
+      count: async () => {
+        let n = 0;
+        let cursor: string | undefined;
+        do {
+          const page = await this.api.list({ kind, status: 'all', ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}), ...(cursor ? { cursor } : {}) });
+          for (const t of page.data) {
+            ownerId ??= t.ownerId;
+            if (t.revokedAt === null) n++;
+          }
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        return n;
+      },
+      revokeAll: async (expectCount) => {
+        const target = kind === 'workspace' && ws ? { workspaceId: ws } : { ownerId: ownerId ?? '' };
+        const { count } = await this.api.revokeAll({ target, reason: this.#s.revokeAllReason, expectCount });
+        d.close(true);
+        this.#announce(fill(this.#s.revokeAllDone, { n: count }));
+        this.#emit('tokens-revoked', { count });
+        await this.refresh();
+        this.#refocus();
+        return count;
+      },
+    }).focus();
+  }
+
+  #openActivity(token: TokenView, opener: HTMLElement): void {
+    const d = this.#dialog(fill(this.#s.activityTitle, { label: token.label }), opener, { part: 'dialog activity' });
+    renderActivity(d, { s: this.#s, locale: this.#locale, now: Date.now(), load: async () => (await this.api.activity(token.id)).data }).focus();
+  }
+}

@@ -1,0 +1,28 @@
+/** Dates for people: relative times ("3 days ago") and whole days until an expiry, in the element's locale. */
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 31_536_000_000],
+  ['month', 2_592_000_000],
+  ['week', 604_800_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+/** "3 days ago", "in 2 hours", "now". */
+export function relative(iso: string, now: number, locale: string | undefined): string {
+  const diff = Date.parse(iso) - now;
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  for (const [unit, ms] of UNITS) if (Math.abs(diff) >= ms) return rtf.format(Math.round(diff / ms), unit);
+  return rtf.format(0, 'second');
+}
+
+/** A date and time, e.g. "12 Mar 2026, 14:05". */
+export function dateTime(iso: string, locale: string | undefined): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+/** Whole days from `now` until `iso`, rounded up (a token expiring in 3 hours expires in 1 day). */
+export function daysUntil(iso: string, now: number): number {
+  return Math.ceil((Date.parse(iso) - now) / 86_400_000);
+}

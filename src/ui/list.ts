@@ -1,0 +1,83 @@
+/** The token list: one card per token with everything a person needs to decide whether to revoke it. */
+import type { TokenView } from './api.ts';
+import { h } from './dom.ts';
+import { daysUntil, relative } from './format.ts';
+import { fill, type Localization } from './strings.ts';
+
+/** What a row needs from the element. */
+export interface RowContext {
+  readonly s: Localization;
+  readonly now: number;
+  readonly locale: string | undefined;
+  onRevoke(token: TokenView, opener: HTMLElement): void;
+  onRotate(token: TokenView, opener: HTMLElement): void;
+  onActivity(token: TokenView, opener: HTMLElement): void;
+}
+
+const STATUS = { active: 'statusActive', expiring: 'statusExpiring', expired: 'statusExpired', revoked: 'statusRevoked' } as const;
+
+/** "Last used 2 hours ago via MCP" / "Never used". */
+export function lastUsedText(t: TokenView, c: Pick<RowContext, 's' | 'now' | 'locale'>, withSurface = c.s.lastUsed, none = c.s.neverUsed, noSurface = c.s.lastUsedNoSurface): string {
+  if (t.lastUsedAt === null) return none;
+  const when = relative(t.lastUsedAt, c.now, c.locale);
+  if (t.lastUsedSurface === null) return fill(noSurface, { when });
+  return fill(withSurface, { when, surface: t.lastUsedSurface === 'mcp' ? c.s.surfaceMcp : c.s.surfaceHttp });
+}
+
+/** The expiry as text and whether it deserves a badge (a live token expiring within 30 days). */
+function expiry(t: TokenView, c: RowContext): { text: string; soon: boolean } {
+  if (t.revokedAt !== null) return { text: fill(c.s.revokedOn, { when: relative(t.revokedAt, c.now, c.locale) }), soon: false };
+  if (t.expiresAt === null) return { text: c.s.noExpiry, soon: false };
+  const days = daysUntil(t.expiresAt, c.now);
+  if (Date.parse(t.expiresAt) <= c.now) return { text: fill(c.s.expiredOn, { when: relative(t.expiresAt, c.now, c.locale) }), soon: false };
+  return { text: days <= 1 ? c.s.expiresToday : fill(c.s.expiresInDays, { n: days }), soon: days <= 30 };
+}
+
+function restrictionsText(t: TokenView, s: Localization): string {
+  if (t.restrictions === null || Object.keys(t.restrictions).length === 0) return s.allResources;
+  return Object.entries(t.restrictions)
+    .map(([type, ids]) => `${type}: ${ids.join(', ')}`)
+    .join(' · ');
+}
+
+/** One list row. */
+export function renderRow(t: TokenView, c: RowContext): HTMLLIElement {
+  const { s } = c;
+  const live = t.status === 'active' || t.status === 'expiring';
+  const exp = expiry(t, c);
+  const created = relative(t.createdAt, c.now, c.locale);
+  const button = (text: string, name: string, cls: string, on: (t: TokenView, b: HTMLElement) => void) => {
+    const b = h('button', { type: 'button', class: cls, 'aria-label': fill(name, { label: t.label }), 'data-focus-key': `${text}:${t.id}`, part: 'row-button' }, text);
+    b.addEventListener('click', () => on(t, b));
+    return b;
+  };
+  return h(
+    'li',
+    { class: 'row', part: 'row', 'data-token-id': t.id },
+    h(
+      'div',
+      { class: 'row-head' },
+      h('h3', {}, t.label),
+      h('span', { class: 'badge', part: 'badge kind' }, t.kind === 'workspace' ? s.workspace : s.personal),
+      h('span', { class: `badge ${t.status}`, part: `badge status` }, s[STATUS[t.status]]),
+      exp.soon && live ? h('span', { class: 'badge expiring', part: 'badge expiry' }, exp.text) : null,
+    ),
+    h('ul', { class: 'chips', 'aria-label': s.scopesOf }, t.scopes.map((name) => h('li', { class: 'chip', part: 'chip' }, name))),
+    h(
+      'div',
+      { class: 'meta' },
+      h('code', { part: 'start' }, t.start),
+      h('span', {}, restrictionsText(t, s)),
+      h('span', {}, t.createdBy ? fill(s.createdBy, { who: t.createdBy, when: created }) : fill(s.createdWhen, { when: created })),
+      h('span', {}, lastUsedText(t, c)),
+      exp.soon && live ? null : h('span', {}, exp.text),
+    ),
+    h(
+      'div',
+      { class: 'row-head', style: 'margin-top:.4em' },
+      button(s.activity, s.rowActivity, 'link', c.onActivity),
+      live ? button(s.rotate, s.rowRotate, 'link', c.onRotate) : null,
+      live ? button(s.revoke, s.rowRevoke, 'link danger-text', c.onRevoke) : null,
+    ),
+  );
+}

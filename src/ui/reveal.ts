@@ -1,0 +1,115 @@
+/**
+ * Reveal once: the new secret, masked, in a read-only field labelled "Token", with Copy, the
+ * shown-once warning and next-step snippets. The secret lives only in this dialog's DOM and in
+ * this closure; closing empties the field and removes the dialog, and closing before a copy
+ * asks first.
+ */
+import { append, h, uid, type DialogHandle } from './dom.ts';
+import { dateTime } from './format.ts';
+import { fill, type Localization } from './strings.ts';
+
+export interface RevealContext {
+  readonly s: Localization;
+  readonly locale: string | undefined;
+  readonly secret: string;
+  /** The environment variable name the snippets use, e.g. `TOADO_API_TOKEN`. */
+  readonly envName: string;
+  /** The MCP server URL for the client config snippet. */
+  readonly mcpUrl: string;
+  /** After a rotation: when the old token stops working (null: it already has). */
+  readonly previousExpiresAt?: string | null;
+}
+
+/** Copies text through the async Clipboard API, else through a selected field and `execCommand`. */
+async function copyText(text: string, field: HTMLInputElement): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const type = field.type;
+    field.type = 'text';
+    field.select();
+    const ok = document.execCommand('copy');
+    field.type = type;
+    field.setSelectionRange(0, 0);
+    return ok;
+  }
+}
+
+/** Fills the reveal dialog; returns the dismiss check to give `openDialog`. */
+export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(): boolean } {
+  const { s } = c;
+  let copied = false;
+  const fieldId = uid('secret');
+  const status = h('div', { role: 'status', class: 'hint', part: 'status' });
+  const field = h('input', { id: fieldId, type: 'password', readonly: true, value: c.secret, autocomplete: 'off', spellcheck: 'false', part: 'input secret' });
+  const toggle = h('button', { type: 'button', 'aria-pressed': 'false', part: 'button' }, s.showSecret);
+  toggle.addEventListener('click', () => {
+    const show = field.type === 'password';
+    field.type = show ? 'text' : 'password';
+    toggle.setAttribute('aria-pressed', String(show));
+    toggle.textContent = show ? s.hideSecret : s.showSecret;
+  });
+  const copy = h('button', { type: 'button', class: 'primary', part: 'button primary copy' }, s.copy);
+  const doCopy = async (text: string) => {
+    const ok = await copyText(text, field);
+    copied ||= ok;
+    status.textContent = ok ? s.copied : s.copyFailed;
+    if (ok) confirm.hidden = true;
+  };
+  copy.addEventListener('click', () => void doCopy(c.secret));
+
+  // The env line shows the start of the secret; its Copy button copies the real line.
+  const masked = `${c.secret.slice(0, 10)}${'•'.repeat(12)}`;
+  const env = (value: string) => `${c.envName}=${value}`;
+  const mcp = JSON.stringify({ mcpServers: { [c.envName.toLowerCase().replace(/_api_token$|_token$/, '') || 'api']: { url: c.mcpUrl, headers: { Authorization: `Bearer \${${c.envName}}` } } } }, null, 2);
+  const snippetButton = (text: string, value: () => string) => {
+    const b = h('button', { type: 'button', class: 'link', part: 'button' }, text);
+    b.addEventListener('click', () => void doCopy(value()));
+    return b;
+  };
+
+  const done = h('button', { type: 'button', part: 'button' }, s.done);
+  done.addEventListener('click', () => {
+    if (requestClose()) d.close();
+  });
+  const goBack = h('button', { type: 'button', part: 'button' }, s.goBack);
+  const closeAnyway = h('button', { type: 'button', class: 'danger', part: 'button danger' }, s.closeAnyway);
+  const confirm = h('div', { class: 'warning', role: 'alert', hidden: true }, h('p', {}, s.notCopied), h('div', { class: 'dialog-footer' }, goBack, closeAnyway));
+  goBack.addEventListener('click', () => {
+    confirm.hidden = true;
+    copy.focus();
+  });
+  closeAnyway.addEventListener('click', () => {
+    copied = true;
+    field.value = '';
+    d.close();
+  });
+
+  const previous =
+    c.previousExpiresAt === undefined ? null : h('p', {}, c.previousExpiresAt === null || Date.parse(c.previousExpiresAt) <= Date.now() ? s.previousEnded : fill(s.previousExpires, { when: dateTime(c.previousExpiresAt, c.locale) }));
+  append(d.body, [
+    h('div', { class: 'field' }, h('label', { for: fieldId }, s.token), h('div', { class: 'secret' }, field, toggle, copy), status),
+    h('p', { class: 'warning', part: 'warning' }, s.shownOnce),
+    previous,
+    h('h3', {}, s.nextSteps),
+    h('p', {}, s.envStep, ' ', snippetButton(s.copyEnv, () => env(c.secret))),
+    h('pre', { part: 'snippet' }, env(masked)),
+    h('p', {}, s.mcpStep, ' ', snippetButton(s.copyMcp, () => mcp)),
+    h('pre', { part: 'snippet' }, mcp),
+    confirm,
+  ]);
+  d.footer.append(done);
+
+  /** True when the dialog may close now; otherwise shows the "not copied" confirmation. */
+  function requestClose(): boolean {
+    if (copied) {
+      field.value = '';
+      return true;
+    }
+    confirm.hidden = false;
+    goBack.focus();
+    return false;
+  }
+  return { requestClose };
+}

@@ -1,0 +1,52 @@
+/** Chromium helpers for the settings-page tests: launch, the focused control, axe-core scans and screenshots. */
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+const AXE = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url));
+export const SHOTS = fileURLToPath(new URL('../../docs/ui/', import.meta.url));
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+/** The focused control inside the element: its role-ish tag and accessible name (aria-label, label, or text). */
+export function focused(page: Page): Promise<{ tag: string; name: string; inDialog: string | null }> {
+  return page.evaluate(() => {
+    const root = document.querySelector('keycard-tokens')!.shadowRoot!;
+    const el = root.activeElement as HTMLElement | null;
+    if (!el) return { tag: 'none', name: '', inDialog: null };
+    const labelled = (el as HTMLInputElement).labels?.[0]?.textContent;
+    const dialog = el.closest('[role=dialog]');
+    const title = dialog ? root.getElementById(dialog.getAttribute('aria-labelledby')!)?.textContent ?? '' : null;
+    return { tag: el.tagName.toLowerCase(), name: (el.getAttribute('aria-label') ?? labelled ?? el.textContent ?? '').trim(), inDialog: title };
+  });
+}
+
+/** Runs axe-core on the page (it walks open shadow roots) and returns the serious and critical violations. */
+export async function seriousViolations(page: Page): Promise<{ id: string; impact: string; targets: string[] }[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document);
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/**
+ * Scans the current screen with axe-core in light and in dark mode and saves a screenshot of each
+ * as docs/ui/<name>-<scheme>.png. Returns every serious or critical violation found.
+ */
+export async function captureScreen(page: Page, name: string, photograph = true): Promise<string[]> {
+  mkdirSync(SHOTS, { recursive: true });
+  const found: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
+    for (const v of await seriousViolations(page)) found.push(`${name} (${colorScheme}): ${v.id} ${v.impact} ${v.targets.join(' ')}`);
+    if (photograph) await page.screenshot({ path: `${SHOTS}${name}-${colorScheme}.png`, fullPage: true, caret: 'hide' } as never);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
+}

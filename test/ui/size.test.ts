@@ -1,0 +1,29 @@
+/**
+ * keycard/ui as a browser bundle: the element plus keycard/client, minified by esbuild and gzipped,
+ * stays under 15 KB, pulls in no node: module, zod or core code, and importing it on a server
+ * (SSR) does not throw.
+ */
+import { build } from 'esbuild';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const entry = fileURLToPath(new URL('../../src/ui/index.ts', import.meta.url));
+
+describe('keycard/ui bundle', () => {
+  it('element + client: minified and gzipped under 15 KB, no node:, zod or core', async () => {
+    const out = await build({ entryPoints: [entry], bundle: true, minify: true, format: 'esm', target: 'es2022', platform: 'browser', write: false, metafile: true, logLevel: 'silent' });
+    const code = out.outputFiles[0]!.contents;
+    const gz = gzipSync(code, { level: 9 }).length;
+    console.info(`keycard/ui bundle: ${code.length} B minified, ${gz} B gzipped`);
+    expect(gz).toBeLessThan(15 * 1024);
+    const inputs = Object.keys(out.metafile.inputs);
+    expect(inputs.filter((i) => !/src\/(ui|client)\//.test(i))).toEqual([]);
+  });
+
+  it('imports on a server without a DOM (SSR) and registers nothing there', async () => {
+    const mod = await import('../../src/ui/index.ts');
+    expect(typeof mod.KeycardTokensElement).toBe('function');
+    expect(typeof mod.defineKeycardTokens).toBe('function');
+  });
+});
