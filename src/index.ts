@@ -43,3 +43,10 @@ export { memoryAuditSink, jsonLinesSink, requestIdFrom, auditPath, AuditTrail } 
 export type { AuditEvent, AuditSink, TokenAuditEvent, RequestAuditEvent, AuditActor, Surface, AuditOptions } from './core/audit.ts';
 export { problem } from './core/http.ts';
 export type { Problem, ProblemDetail } from './core/http.ts';
+export { memoryAuditStore } from './core/audit-memory.ts';
+export type { MemoryAuditStore, MemoryAuditStoreOptions } from './core/audit-memory.ts';
+export { AuditLossError } from './core/audit-store.ts';
+export type { AuditStore, AuditQuery, AuditFilter, AuditPage, AuditUsageDay, AuditExportFormat, AuditEventType, AuditTime, AuditRequestsMode, StoredAuditEvent } from './core/audit-store.ts';
+export { AUDIT_CSV_COLUMNS } from './core/audit-export.ts';
+export { describeActor } from './core/attribution.ts';
+export type { DescribeActorOptions, ActorIdentityLike } from './core/attribution.ts';

@@ -8,3 +8,5 @@ export { LimiterModel, maxInAnyWindow, seededRandom } from './limiter-model.ts';
 export { tokenStoreConformance } from './token-store-suite.ts';
 export type { TokenStoreSuiteRunner, TokenStoreConformanceOptions } from './token-store-suite.ts';
 export { storedTokenFixture, FIXTURE_EPOCH, randomHex } from './fixtures.ts';
+export { auditStoreConformance, parseCsv } from './audit-store-suite.ts';
+export type { AuditStoreSuiteRunner, AuditStoreSetup, AuditStoreConformanceOptions } from './audit-store-suite.ts';
