@@ -2,7 +2,7 @@
  * Attribution: one line saying who acted and through what, for the activity views and the
  * "last edited by" of the integrator's own records — "Jason (claude-code on macbook) · via MCP".
  */
-import type { AuditEvent, Surface } from './audit.ts';
+import type { AuditEvent, Surface, TokenAuditEvent } from './audit.ts';
 
 /** What {@link describeActor} reads from an identity (an `Identity` fits). */
 export interface ActorIdentityLike {
@@ -44,7 +44,7 @@ export function describeActor(subject: ActorIdentityLike | AuditEvent, options: 
     const who = subject.tokenId === null ? 'unknown caller' : `${name(subject.ownerId)} (${subject.label ?? subject.tokenId})`;
     return withSurface(who, subject.surface);
   }
-  const actor = subject.actor;
+  const actor = (subject as TokenAuditEvent).actor;
   if (actor.kind === 'user') return name(actor.id);
   if (actor.kind === 'token') return actor.id === null ? 'a token' : `token ${actor.id}`;
   return actor.id === null ? 'system' : `system (${actor.id})`;

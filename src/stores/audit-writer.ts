@@ -98,6 +98,7 @@ export class AuditWriter {
     this.#retryEvents = 0;
     if (left > 0) this.#drop(left);
     this.#reportNow();
+    this.#checkIdle();
   }
 
   #take(): readonly StoredAuditEvent[] | undefined {

@@ -5,7 +5,7 @@
  */
 import type * as FastCheck from 'fast-check';
 import type { AuditEvent, RequestAuditEvent, TokenAuditEvent } from '../core/audit.ts';
-import type { AuditFilter, AuditQuery, AuditRequestsMode, AuditStore, StoredAuditEvent } from '../core/audit-store.ts';
+import type { AuditFilter, AuditPage, AuditQuery, AuditRequestsMode, AuditStore, StoredAuditEvent } from '../core/audit-store.ts';
 import { seededRandom } from './limiter-model.ts';
 
 /** The test-runner functions the suite calls (vitest, jest, bun, node:test with `expect` fit). */
@@ -155,7 +155,7 @@ export function auditStoreConformance(name: string, t: AuditStoreSuiteRunner, fa
         for (let step = 0; ; step++) {
           // Appends run alongside the first pages only: a writer that never stops could keep a reader busy forever.
           const add = (plan.appends[step] ?? []).map(([o, tk, d]) => mk(next++, o, tk, d));
-          const [page] = await Promise.all([s.query({ ...filter, cursor, limit: plan.limit } as AuditQuery), s.append(add)]);
+          const [page]: [AuditPage, void] = await Promise.all([s.query({ ...filter, cursor, limit: plan.limit } as AuditQuery), s.append(add)]);
           seen.push(...page.events);
           cursor = page.nextCursor;
           if (cursor === null) break;
