@@ -93,8 +93,8 @@ BEGIN
 END
 $fn$;
 
--- Partitions for last month, this one and the next three.
-SELECT keycard_audit_partition((date_trunc('month', now() AT TIME ZONE 'UTC') + m * interval '1 month')::date) FROM generate_series(-1, 3) AS m;
+-- Partitions for this month and the next (the store makes the month of any event it writes, and two ahead).
+SELECT keycard_audit_partition((date_trunc('month', now() AT TIME ZONE 'UTC') + m * interval '1 month')::date) FROM generate_series(0, 1) AS m;
 `;
 
 /** A statement and its parameters, ready for `SqlPort.query`. */
