@@ -3,7 +3,7 @@
 //   npm run bench               full run (≤ 12 min on 2 cores), writes bench/results.md
 //   npm run bench -- --quick    smoke run (≤ 2 min), writes bench/results-quick.md (git-ignored)
 //
-// Options: --quick, --only=verify,limiter,memory,http,redis (parts), --no-write (print only).
+// Options: --quick, --only=verify,limiter,memory,http,redis,audit (parts), --no-write (print only).
 // Progress goes to stderr; the report (Markdown) goes to stdout and to the results file.
 //
 // How it measures. Every contender lives in its own process (lib/worker.js), set up once, so that
@@ -31,7 +31,7 @@ const started = Date.now();
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const WRITE = !argv.includes('--no-write');
-const PARTS = ['verify', 'limiter', 'memory', 'http', 'redis'];
+const PARTS = ['verify', 'limiter', 'memory', 'http', 'redis', 'audit'];
 const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',').filter(Boolean) ?? null;
 if (ONLY && ONLY.some((p) => !PARTS.includes(p))) {
   console.error(`unknown part in --only; known: ${PARTS.join(', ')}`);
@@ -543,7 +543,14 @@ async function partRedis() {
 
 // ── main ─────────────────────────────────────────────────────────────────────────────────────
 
-const partRuns = { verify: partVerify, limiter: partLimiter, memory: partMemory, http: partHttp, redis: partRedis };
+/** The audit store part (issue 18) lives in its own script; its Markdown becomes a section here. */
+async function partAudit() {
+  log('audit: bench/audit.js');
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('./audit.js', import.meta.url)), ...(QUICK ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
+  section('6. Audit store (Postgres)', r.status === 0 ? r.stdout.trim() : `**Failed** (exit ${r.status}); run \`node bench/audit.js\` to see why.`);
+}
+
+const partRuns = { verify: partVerify, limiter: partLimiter, memory: partMemory, http: partHttp, redis: partRedis, audit: partAudit };
 const partSeconds = {};
 const partLoad = {};
 const load1 = () => os.loadavg()[0].toFixed(2);

@@ -53,7 +53,7 @@ describe('postgres store: schema and migrate', () => {
       await migrate(withExec);
       const { exec: _exec, ...noExec } = withExec;
       await migrate(noExec);
-      const tables = await fresh.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'keycard_%' ORDER BY 1");
+      const tables = await fresh.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'keycard_%' AND tablename NOT LIKE 'keycard_audit_%' ORDER BY 1");
       expect(tables.rows.map((r) => r.t)).toEqual(['keycard_changes', 'keycard_revocations', 'keycard_schema', 'keycard_state', 'keycard_tokens']);
       expect((await fresh.query('SELECT seq FROM keycard_state')).rows).toEqual([{ seq: 0 }]);
     } finally {

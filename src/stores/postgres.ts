@@ -11,6 +11,7 @@
 import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
 import type { ListQuery, RevokeAllFilter, StoreChange, StoredToken, TokenPatch, TokenStore, UpdateResult } from '../core/store.ts';
+import { AUDIT_SCHEMA_SQL, splitAuditStatements } from './postgres-audit-sql.ts';
 import { ChangeFeed } from './postgres-feed.ts';
 import type { SqlPort } from './postgres-port.ts';
 import { decodeCursor, encodeCursor, rowToToken, toChange } from './postgres-rows.ts';
@@ -46,6 +47,9 @@ export type {
 } from './postgres-port.ts';
 export { SCHEMA_SQL } from './postgres-sql.ts';
 export { postgresPendingGrantStore, migrateDeviceGrants, DEVICE_GRANTS_SQL } from './postgres-grant-store.ts';
+export { postgresAuditStore } from './postgres-audit.ts';
+export type { PostgresAuditStoreOptions } from './postgres-audit.ts';
+export { AUDIT_SCHEMA_SQL } from './postgres-audit-sql.ts';
 
 /** Options of {@link postgresTokenStore}. */
 export interface PostgresTokenStoreOptions {
@@ -137,7 +141,8 @@ function validate(port: SqlPort, options: PostgresTokenStoreOptions): void {
 }
 
 /**
- * Creates the schema if it is missing: tables, indexes, the change counter. Idempotent, one
+ * Creates the schema if it is missing: tables, indexes, the change counter, and the audit store's
+ * tables and monthly partitions (`postgres-audit-sql.ts`). Idempotent, one
  * transaction (when the port has `exec`), and safe to run from several processes at once (an
  * advisory lock serializes them). Run it at start-up or from your migration tool; the same SQL is
  * shipped as `keycard/src/stores/postgres.sql` for tools that take files.
@@ -148,11 +153,10 @@ function validate(port: SqlPort, options: PostgresTokenStoreOptions): void {
  * ```
  */
 export async function migrate(port: SqlPort): Promise<void> {
-  if (port.exec) {
-    await port.exec(SCHEMA_SQL);
-    return;
+  for (const script of [SCHEMA_SQL, AUDIT_SCHEMA_SQL]) {
+    if (port.exec) await port.exec(script);
+    else for (const statement of script === SCHEMA_SQL ? splitStatements(script) : splitAuditStatements(script)) await port.query(statement, []);
   }
-  for (const statement of splitStatements(SCHEMA_SQL)) await port.query(statement, []);
 }
 
 /**

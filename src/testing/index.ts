@@ -10,3 +10,5 @@ export type { TokenStoreSuiteRunner, TokenStoreConformanceOptions } from './toke
 export { storedTokenFixture, FIXTURE_EPOCH, randomHex } from './fixtures.ts';
 export { pendingGrantStoreConformance, pendingGrantFixture } from './pending-grant-suite.ts';
 export type { PendingGrantConformanceOptions } from './pending-grant-suite.ts';
+export { auditStoreConformance, parseCsv } from './audit-store-suite.ts';
+export type { AuditStoreSuiteRunner, AuditStoreSetup, AuditStoreConformanceOptions } from './audit-store-suite.ts';

@@ -1,0 +1,90 @@
+/**
+ * Audit export: NDJSON or CSV, streamed page by page through a store's keyset query, so an export
+ * of millions of events holds one page in memory at a time. Web standards only (`ReadableStream`,
+ * `TextEncoder`), so a fetch handler can return it as a `Response` body.
+ */
+import type { AuditExportFormat, AuditFilter, StoredAuditEvent } from './audit-store.ts';
+import { KeycardError } from './errors.ts';
+
+/** The CSV columns, in order. Lists (`missing`, `changes`) are joined with a space. */
+export const AUDIT_CSV_COLUMNS = [
+  'id',
+  'time',
+  'type',
+  'tokenId',
+  'label',
+  'ownerId',
+  'workspaceId',
+  'actorKind',
+  'actorId',
+  'surface',
+  'method',
+  'path',
+  'requestId',
+  'reason',
+  'count',
+  'missing',
+  'rotatedFromId',
+  'changes',
+  'degraded',
+  'rpcMethod',
+  'tool',
+] as const;
+
+/** RFC 4180: a field holding a comma, a quote, CR or LF is quoted, its quotes doubled. */
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const s = Array.isArray(value) ? value.join(' ') : String(value);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One CSV record (CRLF-terminated, as RFC 4180 has it). */
+export function csvRow(event: StoredAuditEvent): string {
+  const e = event as unknown as Record<string, unknown>;
+  const actor = e['actor'] as { kind?: unknown; id?: unknown } | undefined;
+  const cells = AUDIT_CSV_COLUMNS.map((column) => {
+    if (column === 'actorKind') return csvField(actor?.kind);
+    if (column === 'actorId') return csvField(actor?.id);
+    return csvField(e[column]);
+  });
+  return `${cells.join(',')}\r\n`;
+}
+
+/** The page function a store hands to {@link exportAudit}: keyset, with an internal page size. */
+export type ExportPager = (filter: AuditFilter, cursor: string | null, limit: number) => Promise<{ events: readonly StoredAuditEvent[]; nextCursor: string | null }>;
+
+/** Rows per internal page: large enough to amortise a round trip, small enough to bound memory. */
+export const EXPORT_PAGE = 2_000;
+
+/**
+ * Streams every event `filter` selects. Pull-based: a page is read only when the consumer has
+ * taken the previous one, so memory holds about one page whatever the total. Cancelling the
+ * stream stops the reads.
+ */
+export function exportAudit(pager: ExportPager, filter: AuditFilter, format: AuditExportFormat): ReadableStream<Uint8Array> {
+  if (format !== 'ndjson' && format !== 'csv') throw new KeycardError('invalid_argument', "export: format must be 'ndjson' or 'csv'");
+  if (typeof filter !== 'object' || filter === null) throw new KeycardError('invalid_argument', 'export: filter must be an object');
+  if ('cursor' in filter || 'limit' in filter) throw new KeycardError('invalid_argument', 'export: cursor and limit are not filter fields (an export reads every page)');
+  const encoder = new TextEncoder();
+  let cursor: string | null = null;
+  let started = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let chunk = '';
+        if (!started && format === 'csv') chunk = `${AUDIT_CSV_COLUMNS.join(',')}\r\n`;
+        if (started && cursor === null) {
+          controller.close();
+          return;
+        }
+        started = true;
+        const page = await pager(filter, cursor, EXPORT_PAGE);
+        for (const event of page.events) chunk += format === 'csv' ? csvRow(event) : `${JSON.stringify(event)}\n`;
+        cursor = page.nextCursor;
+        if (chunk.length > 0) controller.enqueue(encoder.encode(chunk));
+        if (cursor === null) controller.close();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}

@@ -1,0 +1,300 @@
+/**
+ * The audit store port (SPEC §14): where audit events are kept so they can be asked about —
+ * "who did this", "when was this token last used and where", "was the old token used after the
+ * rollout". Any `AuditStore` is also an `AuditSink`, so it goes in the `audit` option as is.
+ *
+ * This module holds the port, the query and its validation, the opaque cursor, and what every
+ * implementation shares: event ids, the canonical stored form of an event, filter matching (for
+ * in-memory implementations) and the usage roll-up key. Web standards only: it runs on the edge.
+ */
+import { z } from 'zod';
+import type { AuditEvent, AuditSink, Surface } from './audit.ts';
+import { KeycardError } from './errors.ts';
+
+/** An event as a store holds it: the event, with the id the store gave it. */
+export type StoredAuditEvent = AuditEvent & {
+  /** Unique per event; with `time`, the paging key. Given once, on entry, so a retried write is recognised. */
+  readonly id: string;
+};
+
+/** The event types, for the `types` filter. */
+export type AuditEventType = AuditEvent['type'];
+
+/** A point in time a filter takes: epoch milliseconds, an ISO 8601 string or a `Date`. */
+export type AuditTime = number | string | Date;
+
+/** What `query` and `export` select. Every field narrows; none given selects everything. */
+export interface AuditFilter {
+  readonly tokenId?: string;
+  readonly ownerId?: string;
+  readonly workspaceId?: string;
+  /** The actor of management events (`actor.id`): who issued, revoked, rotated or updated. */
+  readonly actorId?: string;
+  readonly types?: readonly AuditEventType[];
+  /** `allowed` is `request.allowed`, `denied` is `request.denied`. */
+  readonly outcome?: 'allowed' | 'denied';
+  readonly requestId?: string;
+  /** Inclusive. */
+  readonly since?: AuditTime;
+  /** Exclusive. */
+  readonly until?: AuditTime;
+  /**
+   * `desc` (newest first, the activity view) or `asc` (oldest first, exports and replays).
+   * @default 'desc'
+   */
+  readonly order?: 'asc' | 'desc';
+}
+
+/** One page request: a filter, where the last page ended, and how many events. */
+export interface AuditQuery extends AuditFilter {
+  /** The `nextCursor` of the previous page of the same query; omit for the first page. */
+  readonly cursor?: string | null;
+  /** From 1 to 500. @default 100 */
+  readonly limit?: number;
+}
+
+/** One page of a query. `nextCursor` is null when no event follows. */
+export interface AuditPage {
+  readonly events: readonly StoredAuditEvent[];
+  readonly nextCursor: string | null;
+}
+
+/** The roll-up of one token's requests on one UTC day through one surface. */
+export interface AuditUsageDay {
+  /** `YYYY-MM-DD`, UTC. */
+  readonly day: string;
+  readonly surface: Surface;
+  readonly allowed: number;
+  /** Denials, coalesced ones counted with their `count`. */
+  readonly denied: number;
+  /** The last allowed request of that day on that surface (ISO 8601), or null when none was allowed. */
+  readonly lastUsedAt: string | null;
+}
+
+/** The formats `export` writes. */
+export type AuditExportFormat = 'ndjson' | 'csv';
+
+/**
+ * The audit store port. Every implementation keeps management events and denials one by one and
+ * rolls allowed requests up per token, UTC day and surface (unless built with `requests: 'all'`,
+ * which keeps each as well); `usage` answers from the roll-up, so it is cheap whatever the mode.
+ */
+export interface AuditStore extends AuditSink {
+  /** The sink side: never throws, never waits on the database; a store that must drop reports the count. */
+  write(event: AuditEvent): void;
+  /** Stores the events now (one batch); resolves once they are durable. For imports, tests and tools. */
+  append(events: readonly AuditEvent[]): Promise<void>;
+  /** One page, newest first by default, by keyset over (time, id): concurrent writes never shift it. */
+  query(query?: AuditQuery): Promise<AuditPage>;
+  /** Every matching event as NDJSON or CSV (RFC 4180), streamed page by page: memory stays bounded. */
+  export(filter: AuditFilter, format: AuditExportFormat): ReadableStream<Uint8Array>;
+  /** Daily allowed/denied counts per surface over the last `days` UTC days (today included), oldest first. */
+  usage(tokenId: string, options?: { readonly days?: number }): Promise<readonly AuditUsageDay[]>;
+  /** Deletes events older than `before` and the usage of days that ended by then. */
+  prune(before: AuditTime): Promise<void>;
+  /** Waits until what `write` accepted so far is stored (or reported lost). */
+  flush(): Promise<void>;
+  /** Flushes, then stops background work. The connection (pool, PGlite) stays yours. */
+  close(): Promise<void>;
+}
+
+/**
+ * Reported through `onError` when a store had to give events up (its queue was full while the
+ * database was away, or `close` came before they could be written). `lost` is the exact count:
+ * nothing counted here was written, and everything not counted here was (or still will be).
+ */
+export class AuditLossError extends KeycardError {
+  override name = 'AuditLossError';
+  /** Events dropped and never written. */
+  readonly lost: number;
+
+  constructor(lost: number, message: string) {
+    super('unavailable', message);
+    this.lost = lost;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+const TYPES = ['token.issued', 'token.revoked', 'token.rotated', 'token.updated', 'request.allowed', 'request.denied'] as const;
+const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(512, { error: 'must be at most 512 characters' });
+const time = z.union([z.number().finite(), z.string(), z.date()], { error: 'must be epoch ms, an ISO 8601 string or a Date' });
+const querySchema = z.strictObject({
+  tokenId: text.optional(),
+  ownerId: text.optional(),
+  workspaceId: text.optional(),
+  actorId: text.optional(),
+  types: z.array(z.enum(TYPES, { error: `must each be one of ${TYPES.join(', ')}` }), { error: 'must be an array of event types' }).optional(),
+  outcome: z.enum(['allowed', 'denied'], { error: "must be 'allowed' or 'denied'" }).optional(),
+  requestId: text.optional(),
+  since: time.optional(),
+  until: time.optional(),
+  order: z.enum(['asc', 'desc'], { error: "must be 'asc' or 'desc'" }).optional(),
+  cursor: z.string({ error: 'must be a string' }).nullable().optional(),
+  limit: z.number({ error: 'must be an integer from 1 to 500' }).int({ error: 'must be an integer from 1 to 500' }).min(1, { error: 'must be an integer from 1 to 500' }).max(500, { error: 'must be an integer from 1 to 500' }).optional(),
+});
+
+/** A query after validation: times in epoch ms, the cursor decoded, every default applied. */
+export interface ParsedAuditQuery {
+  readonly tokenId?: string;
+  readonly ownerId?: string;
+  readonly workspaceId?: string;
+  readonly actorId?: string;
+  readonly requestId?: string;
+  /** The types that can match (from `types` and `outcome`); null for all. Empty: nothing matches. */
+  readonly types: readonly AuditEventType[] | null;
+  readonly since: number | null;
+  readonly until: number | null;
+  readonly order: 'asc' | 'desc';
+  readonly after: readonly [number, string] | null;
+  readonly limit: number;
+}
+
+/** Epoch ms of a filter time; `invalid_argument` naming the field when it is not one. */
+export function toMs(value: AuditTime, field: string): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new KeycardError('invalid_argument', `${field} is not a valid time`);
+  return Math.floor(ms);
+}
+
+/**
+ * Validates a query once (unknown keys refused) and normalises it. `maxLimit` lets `export`
+ * read larger internal pages than the 500 a caller may ask for.
+ */
+export function parseAuditQuery(input: AuditQuery | undefined, what: string, maxLimit = 500): ParsedAuditQuery {
+  const raw = { ...(input ?? {}) } as Record<string, unknown>;
+  const internalLimit = maxLimit > 500 && typeof raw['limit'] === 'number' ? (raw['limit'] as number) : undefined;
+  if (internalLimit !== undefined) delete raw['limit'];
+  const parsed = querySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map(String).join('.') || 'query';
+    throw new KeycardError('invalid_argument', `${what}: ${field} ${issue.message}`);
+  }
+  const q = parsed.data;
+  let types: AuditEventType[] | null = q.types ? [...new Set(q.types)] : null;
+  if (q.outcome !== undefined) {
+    const only = q.outcome === 'allowed' ? 'request.allowed' : 'request.denied';
+    types = types === null || types.includes(only) ? [only] : [];
+  }
+  return {
+    ...(q.tokenId !== undefined && { tokenId: q.tokenId }),
+    ...(q.ownerId !== undefined && { ownerId: q.ownerId }),
+    ...(q.workspaceId !== undefined && { workspaceId: q.workspaceId }),
+    ...(q.actorId !== undefined && { actorId: q.actorId }),
+    ...(q.requestId !== undefined && { requestId: q.requestId }),
+    types,
+    since: q.since === undefined ? null : toMs(q.since, `${what}: since`),
+    until: q.until === undefined ? null : toMs(q.until, `${what}: until`),
+    order: q.order ?? 'desc',
+    after: q.cursor ? decodeAuditCursor(q.cursor) : null,
+    limit: internalLimit ?? q.limit ?? 100,
+  };
+}
+
+/** Validates `usage` options: `days` from 1 to 366, default 30. */
+export function parseUsageDays(tokenId: unknown, options: { readonly days?: number } | undefined): number {
+  if (typeof tokenId !== 'string' || tokenId.length === 0) throw new KeycardError('invalid_argument', 'usage: tokenId must be a non-empty string');
+  const days = options?.days ?? 30;
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw new KeycardError('invalid_argument', 'usage: days must be an integer from 1 to 366');
+  return days;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cursor: the (time, id) key of a page's last event. Opaque to callers.
+
+function toBase64Url(value: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(value)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The cursor after `event`. */
+export function encodeAuditCursor(event: Pick<StoredAuditEvent, 'time' | 'id'>): string {
+  return toBase64Url(JSON.stringify([Date.parse(event.time), event.id]));
+}
+
+/** The key a cursor holds; `invalid_argument` for anything a store did not issue. */
+export function decodeAuditCursor(cursor: string): [number, string] {
+  try {
+    const binary = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+    const v: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') return [v[0] as number, v[1]];
+  } catch {
+    // fall through
+  }
+  throw new KeycardError('invalid_argument', 'cursor is not one this store issued');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared by implementations
+
+/**
+ * Makes event ids: a random prefix drawn on first use (not at module load: Workers forbid
+ * randomness in global scope) and a fixed-width counter, so ids are unique across processes and
+ * sort in the order one process gave them.
+ */
+export function auditIdSource(): () => string {
+  let prefix = '';
+  let counter = 0;
+  return () => {
+    if (prefix === '') {
+      const bytes = crypto.getRandomValues(new Uint8Array(8));
+      prefix = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    }
+    return `ev_${prefix}${(counter++).toString(36).padStart(9, '0')}`;
+  };
+}
+
+/**
+ * The form a store keeps: the event with its id and its time canonical (`toISOString`, whole
+ * milliseconds), so every store answers the same string; a time that does not parse becomes `now`.
+ */
+export function toStored(event: AuditEvent, id: string, now: number): StoredAuditEvent {
+  const ms = Date.parse(event.time);
+  const time = new Date(Number.isFinite(ms) ? Math.floor(ms) : Math.floor(now)).toISOString();
+  return Object.freeze({ ...event, id, time });
+}
+
+/** `(a.time, a.id)` compared with `(ms, id)`: negative, zero or positive. */
+export function compareKey(aMs: number, aId: string, bMs: number, bId: string): number {
+  return aMs !== bMs ? aMs - bMs : aId < bId ? -1 : aId > bId ? 1 : 0;
+}
+
+/** Whether a stored event matches a parsed filter, cursor aside (for in-memory stores and models). */
+export function matchesAudit(event: StoredAuditEvent, q: ParsedAuditQuery, ms: number): boolean {
+  if (q.types !== null && !q.types.includes(event.type)) return false;
+  if (q.tokenId !== undefined && event.tokenId !== q.tokenId) return false;
+  if (q.ownerId !== undefined && event.ownerId !== q.ownerId) return false;
+  if (q.workspaceId !== undefined && event.workspaceId !== q.workspaceId) return false;
+  if (q.actorId !== undefined && !('actor' in event && event.actor.id === q.actorId)) return false;
+  if (q.requestId !== undefined && !('requestId' in event && event.requestId === q.requestId)) return false;
+  if (q.since !== null && ms < q.since) return false;
+  if (q.until !== null && ms >= q.until) return false;
+  return true;
+}
+
+/** How a store treats allowed requests: roll them up only (default), or keep each as well. */
+export type AuditRequestsMode = 'rollup' | 'all';
+
+/** What an event adds to the usage roll-up, or null when it adds nothing (management events, no token). */
+export function usageDelta(event: StoredAuditEvent): { tokenId: string; day: string; surface: Surface; allowed: number; denied: number; lastUsedAt: string | null } | null {
+  if (event.tokenId === null || (event.type !== 'request.allowed' && event.type !== 'request.denied')) return null;
+  const allowed = event.type === 'request.allowed';
+  const count = !allowed && typeof event.count === 'number' && event.count >= 1 ? Math.floor(event.count) : 1;
+  return {
+    tokenId: event.tokenId,
+    day: event.time.slice(0, 10),
+    surface: event.surface,
+    allowed: allowed ? 1 : 0,
+    denied: allowed ? 0 : count,
+    lastUsedAt: allowed ? event.time : null,
+  };
+}
+
+/** The first UTC day (`YYYY-MM-DD`) of a `days`-long window ending on the day of `now`. */
+export function firstUsageDay(now: number, days: number): string {
+  const today = Math.floor(now / 86_400_000);
+  return new Date((today - days + 1) * 86_400_000).toISOString().slice(0, 10);
+}
