@@ -43,3 +43,7 @@ export { memoryAuditSink, jsonLinesSink, requestIdFrom, auditPath, AuditTrail } 
 export type { AuditEvent, AuditSink, TokenAuditEvent, RequestAuditEvent, AuditActor, Surface, AuditOptions } from './core/audit.ts';
 export { problem } from './core/http.ts';
 export type { Problem, ProblemDetail } from './core/http.ts';
+export { createLeakIntakeHandler } from './leaks/handler.ts';
+export type { LeakIntakeOptions } from './leaks/handler.ts';
+export type { LeakNotice, LeakAnswer, MatchOutcome, TokenHashEncoding } from './leaks/matches.ts';
+export type { LeakProvider } from './leaks/providers.ts';

@@ -60,6 +60,11 @@ export interface TokenAuditEvent extends EventBase {
   readonly changes?: readonly string[];
   /** Revoke-all: how many tokens were revoked by the one call. */
   readonly count?: number;
+  /**
+   * Revoke by the leak intake (SPEC §15): what the secret-scanning provider reported. The token
+   * itself is never here; `url` is where it was found (public), redacted like every string field.
+   */
+  readonly leak?: { readonly provider: string; readonly type: string; readonly url: string; readonly source: string };
 }
 
 /** A request event: one per authenticated request, allowed or denied. */
@@ -788,5 +793,9 @@ function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAuditEven
   if (input.rotatedFromId !== undefined) event.rotatedFromId = text(input.rotatedFromId);
   if (input.changes !== undefined) event.changes = texts(input.changes);
   if (input.count !== undefined) event.count = input.count;
+  if (input.leak !== undefined) {
+    const { provider, type, url, source } = input.leak;
+    event.leak = Object.freeze({ provider: text(provider), type: text(type), url: text(url), source: text(source) });
+  }
   return event;
 }
