@@ -9,7 +9,7 @@ export default defineConfig({
   },
   test: {
     environment: 'edge-runtime',
-    include: ['src/core/**/*.test.ts'],
+    include: ['src/core/**/*.test.ts', 'src/leaks/**/*.test.ts'],
     // hash.test.ts compares the Node back-end with the portable one: it needs node:crypto by design.
     exclude: ['src/core/hash.test.ts'],
     testTimeout: 30_000,
