@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { leakFixture, providerKey, sha256Hex, sign, TYPE, URL_OF } from '../../test/leaks-fixture.ts';
 import { createKeycard, defineScopes, isKeycardError, type KeycardEvents, type TokenAuditEvent } from '../index.ts';
+import { generate } from '../core/token.ts';
 import { createLeakIntakeHandler } from './handler.ts';
 
 const json = async (res: Response) => JSON.parse(await res.text()) as unknown;
 
 /** A well-formed token of the right prefix whose body is not one we issued. */
-const forgeWellFormed = async (f: Awaited<ReturnType<typeof leakFixture>>) => {
-  const { generate } = await import('../core/token.ts');
-  return generate({ prefix: 'acme', type: 'sk' });
-};
+const forgeWellFormed = () => generate({ prefix: 'acme', type: 'sk' });
 
 describe('createLeakIntakeHandler: a verified GitHub report', () => {
   it('revokes the live token, labels every match, audits and notifies once, never echoes a token', async () => {
@@ -17,7 +15,7 @@ describe('createLeakIntakeHandler: a verified GitHub report', () => {
     const live = await f.keycard.issue({ ownerId: 'u1', label: 'ci' });
     const old = await f.keycard.issue({ ownerId: 'u1', label: 'old' });
     await f.keycard.revoke(old.record.id, { reason: 'owner' });
-    const unknown = await forgeWellFormed(f);
+    const unknown = forgeWellFormed();
     const badCrc = live.token.slice(0, -1) + (live.token.endsWith('A') ? 'B' : 'A');
     const tokens = [live.token, old.token, unknown, badCrc, 'not a token at all'];
     const leaked: KeycardEvents['token.leaked'][] = [];

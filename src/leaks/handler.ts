@@ -86,9 +86,9 @@ const NOTICE_BOUND_MS = 5_000;
 /**
  * Creates the secret-scanning partner endpoint for `keycard`: `(request) => Promise<Response>`.
  *
- * Order of work, each step refusing before the next: POST only (405); the body read once, capped
- * (413); the key-id and signature headers, the key, and the ECDSA signature over the exact raw
- * bytes (401 — nothing else happens, no store I/O); the JSON shape (400); then every match.
+ * Order of work, each step refusing before the next: POST only (405); the key-id and signature
+ * headers (401); the body read once, capped (413); the key and the ECDSA signature over the exact
+ * raw bytes (401 — nothing else happens, no store I/O); the JSON shape (400); then every match.
  * Answers 200 with one `{ token_hash, token_type, label }` per match, in order, or 503 when the
  * store or the provider's key list is unreachable (the provider retries; replays are idempotent).
  *
@@ -116,6 +116,10 @@ export function createLeakIntakeHandler(keycard: Keycard, options: LeakIntakeOpt
 
   return async (request) => {
     if (request.method !== 'POST') return problem(405, 'method_not_allowed', 'Method Not Allowed', 'Send reports with POST', { allow: 'POST' });
+    // Headers first: an unsigned request is refused without reading its body.
+    const keyId = request.headers.get(profile.keyIdHeader);
+    const signature = request.headers.get(profile.signatureHeader);
+    if (!keyId || !signature || keyId.length > 256) return unverified(`Signed reports carry ${profile.keyIdHeader} and ${profile.signatureHeader}`);
     let read;
     try {
       read = await readBody(request, maxBody);
@@ -123,9 +127,6 @@ export function createLeakIntakeHandler(keycard: Keycard, options: LeakIntakeOpt
       return problem(400, 'invalid_request', 'Bad Request', 'The body could not be read');
     }
     if (read.bytes === null) return problem(413, 'payload_too_large', 'Content Too Large', `Reports are limited to ${maxBody} bytes`);
-    const keyId = request.headers.get(profile.keyIdHeader);
-    const signature = request.headers.get(profile.signatureHeader);
-    if (!keyId || !signature || keyId.length > 256) return unverified(`Signed reports carry ${profile.keyIdHeader} and ${profile.signatureHeader}`);
     const found = await ring.get(keyId);
     if (found.key === null) {
       if (found.reason === 'keys_unavailable') return problem(503, 'unavailable', 'Service Unavailable', "The provider's key list could not be fetched", { 'retry-after': '60' });
