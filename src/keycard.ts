@@ -746,6 +746,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   });
 
   // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.
+  const leakedEmitted = new Set<string>();
   const leakPort: LeakIntakePort = {
     format,
     async findBySecret(secret) {
@@ -758,8 +759,9 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       if (!t) return null;
       cache.invalidate(t.hash);
       const record = toRecord(t);
-      // `revoke` never clears: a token revoked before keeps its first revokedAt and reason.
-      const revokedNow = t.revokedAt === at && t.revokedReason === 'leaked';
+      // `revoke` never clears: a token revoked before keeps its first revokedAt and reason; the set
+      // settles two deliveries of one token racing in this process within the same millisecond.
+      const revokedNow = t.revokedAt === at && t.revokedReason === 'leaked' && once(leakedEmitted, t.id);
       if (!revokedNow) return { record, revokedNow };
       const leak = { provider: report.provider, type: report.type, url: report.url, source: report.source };
       const actor: AuditActor = { kind: 'system', id: report.provider };

@@ -3,6 +3,7 @@ import { leakFixture, providerKey, sha256Hex, sign, TYPE, URL_OF } from '../../t
 import { createKeycard, defineScopes, isKeycardError, type KeycardEvents, type TokenAuditEvent } from '../index.ts';
 import { generate } from '../core/token.ts';
 import { createLeakIntakeHandler } from './handler.ts';
+import { LEAK_INTAKE, type LeakIntakePort } from './port.ts';
 
 const json = async (res: Response) => JSON.parse(await res.text()) as unknown;
 
@@ -66,6 +67,23 @@ describe('createLeakIntakeHandler: a verified GitHub report', () => {
     expect(f.audit.events.length).toBe(after.audit);
     expect(f.notices.length).toBe(after.notices);
     expect(await f.keycard.get(live.record.id)).toEqual(after.record);
+  });
+
+  it('revokes and notifies once when deliveries of one token race (same millisecond)', async () => {
+    const f = await leakFixture();
+    const live = await f.keycard.issue({ ownerId: 'u1', label: 'ci' });
+    const body = f.body([live.token]);
+    const requests = await Promise.all(Array.from({ length: 8 }, () => f.report(body)));
+    const answers = await Promise.all(requests.map(async (r) => (await f.handler(r)).text()));
+    expect(new Set(answers).size).toBe(1);
+    expect(f.notices).toHaveLength(1);
+    expect(f.audit.events.filter((e) => e.type === 'token.revoked')).toHaveLength(1);
+    // The narrowest race: both lookups saw it live, both revokes land in the same millisecond.
+    const other = await f.keycard.issue({ ownerId: 'u1', label: 'other' });
+    const port = (f.keycard as unknown as Record<typeof LEAK_INTAKE, LeakIntakePort>)[LEAK_INTAKE];
+    const report = { provider: 'github', type: TYPE, url: '', source: 'content' };
+    const [a, b] = await Promise.all([port.revokeLeaked(other.record.id, report), port.revokeLeaked(other.record.id, report)]);
+    expect([a!.revokedNow, b!.revokedNow].sort()).toEqual([false, true]);
   });
 
   it('settles a token reported twice in one body once, and answers both entries', async () => {
