@@ -65,3 +65,7 @@ export type { AuditStore, AuditQuery, AuditFilter, AuditPage, AuditUsageDay, Aud
 export { AUDIT_CSV_COLUMNS } from './core/audit-export.ts';
 export { describeActor } from './core/attribution.ts';
 export type { DescribeActorOptions, ActorIdentityLike } from './core/attribution.ts';
+export { createLeakIntakeHandler } from './leaks/handler.ts';
+export type { LeakIntakeOptions } from './leaks/handler.ts';
+export type { LeakNotice, LeakAnswer, MatchOutcome, TokenHashEncoding } from './leaks/matches.ts';
+export type { LeakProvider } from './leaks/providers.ts';

@@ -21,6 +21,7 @@ import { generate, parse, randomBase62, tokenStart, type TokenFormat } from './c
 import { memoryTokenStore } from './stores/memory.ts';
 import { memoryLimiter } from './stores/memory-limiter.ts';
 import { createAuthenticator, type Authenticate, type KnownToken } from './core/authenticate.ts';
+import { LEAK_INTAKE, type LeakIntakePort } from './leaks/port.ts';
 
 /**
  * Who performs a management call. `issue`, `update` and `rotate` refuse to grant what the actor
@@ -759,5 +760,33 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     timeoutMs,
     verify: verifySecret,
   });
+
+  // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.
+  const leakedEmitted = new Set<string>();
+  const leakPort: LeakIntakePort = {
+    format,
+    async findBySecret(secret) {
+      const entry = await lookupStore(secret, hasher.hash(secret)); // the store, not the caches
+      return entry ? toRecord(entry.token) : null;
+    },
+    async revokeLeaked(id, report) {
+      const at = clock.now();
+      const t = await call('Token store revoke', () => store.revoke(id, at, 'leaked'));
+      if (!t) return null;
+      cache.invalidate(t.hash);
+      const record = toRecord(t);
+      // `revoke` never clears: a token revoked before keeps its first revokedAt and reason; the set
+      // settles two deliveries of one token racing in this process within the same millisecond.
+      const revokedNow = t.revokedAt === at && t.revokedReason === 'leaked' && once(leakedEmitted, t.id);
+      if (!revokedNow) return { record, revokedNow };
+      const leak = { provider: report.provider, type: report.type, url: report.url, source: report.source };
+      const actor: AuditActor = { kind: 'system', id: report.provider };
+      await announce({ type: 'token.revoked', tokenId: t.id, label: t.label, ownerId: t.ownerId, workspaceId: t.workspaceId, actor, reason: 'leaked', leak });
+      noteRevoked(t.id, record);
+      emitter.emit('token.leaked', { record, ...leak });
+      return { record, revokedNow };
+    },
+  };
+  Object.defineProperty(keycard, LEAK_INTAKE, { value: leakPort });
   return keycard;
 }

@@ -4,6 +4,7 @@ import express from 'express';
 import { expressGuard, keycardErrorHandler } from 'keycard/express';
 import * as db from './data.js';
 import { issueDemoTokens, keycard, printBanner } from './keycard.js';
+import { leakIntake, webHandler } from './leaks.js';
 
 const PORT = Number(process.env.PORT ?? 3000);
 const HOST = '127.0.0.1';
@@ -86,6 +87,8 @@ api.post('/tickets/:ticket/assign', guard({ scope: 'tickets:assign' }), json, (r
 
 const app = express();
 app.disable('x-powered-by');
+// GitHub secret scanning's partner endpoint (docs/leaks.md): before any body parser.
+app.post('/leaks/github', webHandler(leakIntake));
 app.use('/api/v1', api);
 app.use((req, res) => problem(res, 404, 'Not Found', `No route ${req.method} ${req.path}`));
 // keycard's denials raised in handlers (assert) first, then the app's own errors.

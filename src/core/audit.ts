@@ -69,6 +69,11 @@ export interface TokenAuditEvent extends EventBase {
   readonly scopes?: readonly string[];
   /** The request the call served (management API calls), when the caller gave one. */
   readonly requestId?: string;
+  /**
+   * Revoke by the leak intake (SPEC §15): what the secret-scanning provider reported. The token
+   * itself is never here; `url` is where it was found (public), redacted like every string field.
+   */
+  readonly leak?: { readonly provider: string; readonly type: string; readonly url: string; readonly source: string };
 }
 
 /** A request event: one per authenticated request, allowed or denied. */
@@ -800,5 +805,9 @@ function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAuditEven
   if (input.grantId !== undefined) event.grantId = text(input.grantId);
   if (input.scopes !== undefined) event.scopes = texts(input.scopes);
   if (input.requestId !== undefined) event.requestId = text(input.requestId);
+  if (input.leak !== undefined) {
+    const { provider, type, url, source } = input.leak;
+    event.leak = Object.freeze({ provider: text(provider), type: text(type), url: text(url), source: text(source) });
+  }
   return event;
 }

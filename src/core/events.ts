@@ -17,6 +17,12 @@ export interface KeycardEvents {
   'token.rotated': { readonly record: TokenRecord; readonly previous: TokenRecord };
   /** A token's label, metadata, limits, expiry, scopes or restrictions changed. */
   'token.updated': { readonly record: TokenRecord };
+  /**
+   * The leak intake (SPEC §15) revoked a live token a secret-scanning provider found in public:
+   * `provider` (`github`, `gitlab`), the enrolled `type` name, the `url` and `source` it reported.
+   * Fired in the process that revoked it, after `token.revoked`.
+   */
+  'token.leaked': { readonly record: TokenRecord; readonly provider: string; readonly type: string; readonly url: string; readonly source: string };
   /** A verification met a token past its expiry (fired once per token per process). */
   'token.expired': { readonly record: TokenRecord };
   /** The owner resolver answered `gone` or `disabled`, or `invalidateOwner()` was called. */

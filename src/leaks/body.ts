@@ -1,0 +1,42 @@
+/**
+ * Reads a request body once, up to a cap, as the exact bytes that were signed. The signature
+ * covers the raw body, so nothing may parse, decode or re-serialise it before verification
+ * (GitHub's docs: "use the raw message body … instead of parsing and stringifying the JSON").
+ */
+
+/** The body's bytes, or `too_large` once more than `max` bytes were announced or read. */
+export type BodyRead = { readonly bytes: Uint8Array } | { readonly bytes: null; readonly reason: 'too_large' };
+
+const TOO_LARGE: BodyRead = Object.freeze({ bytes: null, reason: 'too_large' as const });
+
+/**
+ * Reads `request`'s body, refusing it as soon as it passes `max` bytes: a `Content-Length` over
+ * the cap is refused before reading, and a body that streams past it (chunked, or a lying length)
+ * is cancelled at the first chunk over, so memory stays bounded by `max` plus one chunk.
+ */
+export async function readBody(request: Request, max: number): Promise<BodyRead> {
+  const announced = request.headers.get('content-length');
+  if (announced !== null && /^\d+$/.test(announced.trim()) && Number(announced) > max) return TOO_LARGE;
+  if (request.body === null) return { bytes: new Uint8Array(0) };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return TOO_LARGE;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return { bytes: chunks[0]! };
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return { bytes };
+}

@@ -1,0 +1,158 @@
+/**
+ * `createLeakIntakeHandler` (SPEC §15): a secret-scanning partner endpoint. GitHub (or GitLab)
+ * POSTs every public match of your token pattern here within seconds of a push; this handler
+ * proves the report came from the provider, revokes the live tokens it names, tells their owner
+ * through `onLeak`, and answers in the provider's format. Web standards only (edge-safe).
+ *
+ * The guide — enrolment, what to send the provider, the whole loop — is docs/leaks.md.
+ */
+import { z } from 'zod';
+import { bounded } from '../core/bounded.ts';
+import { KeycardError } from '../core/errors.ts';
+import type { Keycard } from '../keycard.ts';
+import { readBody } from './body.ts';
+import { KeyRing } from './keys.ts';
+import { answerFor, settleAll, type LeakNotice, type TokenHashEncoding } from './matches.ts';
+import { LEAK_INTAKE, type LeakIntakePort } from './port.ts';
+import { parseMatches, PROVIDERS, type LeakProvider } from './providers.ts';
+import { verifySignature } from './signature.ts';
+
+/** Options of {@link createLeakIntakeHandler}. */
+export interface LeakIntakeOptions {
+  /** Whose reports this endpoint accepts; it picks the headers, the key endpoint and the body fields. */
+  readonly provider: LeakProvider;
+  /**
+   * What fetches the provider's key list. Wrap it to add an `Authorization` header (GitHub
+   * rate-limits anonymous calls to 60 an hour; the list is fetched at most once a minute anyway).
+   * @default globalThis.fetch
+   */
+  readonly fetch?: typeof fetch;
+  /**
+   * The provider's public-keys endpoint. ⚠️ Use `https:`: whoever answers this URL decides which
+   * reports are genuine, and so which of your tokens get revoked.
+   * @default GitHub: `https://api.github.com/meta/public_keys/secret_scanning`; GitLab: none,
+   * required (GitLab gives it to partners on enrolment).
+   */
+  readonly keysUrl?: string;
+  /**
+   * Called once per token this endpoint revoked, to tell its owner (email, Slack, the settings
+   * page). Awaited at most 5 s in total before answering; a throw or rejection is reported through
+   * `onError` and never changes the answer. Not called for tokens already revoked or expired.
+   */
+  readonly onLeak?: (notice: LeakNotice) => unknown;
+  /** Where failures go (key list unreachable, store down, `onLeak` threw). @default console.error */
+  readonly onError?: (error: unknown) => void;
+  /** Bodies over this many bytes are refused with 413 before or while reading. @default 5_242_880 (5 MB) */
+  readonly maxBodyBytes?: number;
+  /**
+   * How the answer writes each token's SHA-256 in `token_hash`. GitHub's docs ask for "the
+   * SHA-256 hashed form of the raw token" without naming an encoding; lowercase hex is what
+   * partners send and what GitHub's own samples compute. @default 'hex'
+   */
+  readonly tokenHashEncoding?: TokenHashEncoding;
+}
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
+const schema = z.strictObject({
+  provider: z.enum(['github', 'gitlab']),
+  fetch: fn.optional(),
+  keysUrl: z.url({ protocol: /^https?$/ }).optional(),
+  onLeak: fn.optional(),
+  onError: fn.optional(),
+  maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).optional(),
+  tokenHashEncoding: z.enum(['hex', 'base64']).optional(),
+});
+
+function validateOptions(options: unknown): asserts options is LeakIntakeOptions {
+  const parsed = schema.safeParse(options);
+  const errors = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'options'} ${i.message}`);
+  const o = options as Partial<LeakIntakeOptions> | null;
+  if (parsed.success && o?.provider === 'gitlab' && o.keysUrl === undefined) {
+    errors.push('keysUrl is required for gitlab (GitLab gives partners its key endpoint on enrolment)');
+  }
+  if (errors.length > 0) throw new KeycardError('invalid_config', `createLeakIntakeHandler: ${errors.join('; ')}`);
+}
+
+const HEADERS = { 'content-type': 'application/problem+json', 'cache-control': 'no-store' } as const;
+
+/** An RFC 9457 problem; `detail` never quotes a token or a signature. */
+function problem(status: number, code: string, title: string, detail: string, extra: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail, code }), { status, headers: { ...HEADERS, ...extra } });
+}
+
+const unverified = (detail: string) => problem(401, 'unauthenticated', 'Unauthorized', detail);
+const NOTICE_BOUND_MS = 5_000;
+
+/**
+ * Creates the secret-scanning partner endpoint for `keycard`: `(request) => Promise<Response>`.
+ *
+ * Order of work, each step refusing before the next: POST only (405); the key-id and signature
+ * headers (401); the body read once, capped (413); the key and the ECDSA signature over the exact
+ * raw bytes (401 — nothing else happens, no store I/O); the JSON shape (400); then every match.
+ * Answers 200 with one `{ token_hash, token_type, label }` per match, in order, or 503 when the
+ * store or the provider's key list is unreachable (the provider retries; replays are idempotent).
+ *
+ * @throws KeycardError `invalid_config` naming every bad option.
+ * @example Express, Hono, Next
+ * ```ts
+ * const intake = createLeakIntakeHandler(keycard, { provider: 'github', onLeak: ({ record, url }) => mailOwner(record.ownerId, url) });
+ * // Next: app/api/leaks/route.ts
+ * export const POST = intake;
+ * // Hono
+ * app.mount('/leaks', intake);
+ * ```
+ */
+export function createLeakIntakeHandler(keycard: Keycard, options: LeakIntakeOptions): (request: Request) => Promise<Response> {
+  validateOptions(options);
+  const port = (keycard as unknown as { [LEAK_INTAKE]?: LeakIntakePort } | null)?.[LEAK_INTAKE];
+  if (!port) throw new KeycardError('invalid_config', 'createLeakIntakeHandler: keycard must be an instance from createKeycard()');
+  const profile = PROVIDERS[options.provider];
+  const onError = options.onError ?? ((e: unknown) => console.error('keycard leak intake:', e instanceof Error ? `${e.name}: ${e.message}` : e));
+  const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const ring = new KeyRing({ url: options.keysUrl ?? profile.keysUrl!, fetch: fetchImpl, clock: keycard.clock, onError });
+  const maxBody = options.maxBodyBytes ?? 5 * 1024 * 1024;
+  const encoding = options.tokenHashEncoding ?? 'hex';
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+
+  return async (request) => {
+    if (request.method !== 'POST') return problem(405, 'method_not_allowed', 'Method Not Allowed', 'Send reports with POST', { allow: 'POST' });
+    // Headers first: an unsigned request is refused without reading its body.
+    const keyId = request.headers.get(profile.keyIdHeader);
+    const signature = request.headers.get(profile.signatureHeader);
+    if (!keyId || !signature || keyId.length > 256) return unverified(`Signed reports carry ${profile.keyIdHeader} and ${profile.signatureHeader}`);
+    let read;
+    try {
+      read = await readBody(request, maxBody);
+    } catch {
+      return problem(400, 'invalid_request', 'Bad Request', 'The body could not be read');
+    }
+    if (read.bytes === null) return problem(413, 'payload_too_large', 'Content Too Large', `Reports are limited to ${maxBody} bytes`);
+    const found = await ring.get(keyId);
+    if (found.key === null) {
+      if (found.reason === 'keys_unavailable') return problem(503, 'unavailable', 'Service Unavailable', "The provider's key list could not be fetched", { 'retry-after': '60' });
+      return unverified('Unknown signing key');
+    }
+    if (!(await verifySignature(found.key, signature, read.bytes))) return unverified('The signature does not match the body');
+
+    let parsed;
+    try {
+      parsed = parseMatches(JSON.parse(decoder.decode(read.bytes)));
+    } catch {
+      return problem(400, 'invalid_request', 'Bad Request', 'The body is not UTF-8 JSON');
+    }
+    if ('error' in parsed) return problem(400, 'invalid_request', 'Bad Request', parsed.error);
+
+    const notices: Promise<unknown>[] = [];
+    let outcomes;
+    try {
+      outcomes = await settleAll(parsed.matches, { port, provider: profile.name, clock: keycard.clock, onLeak: options.onLeak, onError, notices });
+    } catch (e) {
+      onError(e);
+      return problem(503, 'unavailable', 'Service Unavailable', 'The token store is unavailable; retry', { 'retry-after': '1' });
+    } finally {
+      if (notices.length > 0) await Promise.resolve(bounded(() => Promise.allSettled(notices), NOTICE_BOUND_MS, 'onLeak')).catch(onError);
+    }
+    const answer = parsed.matches.map((m, i) => answerFor(m, outcomes[i]!, encoding));
+    return new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+  };
+}
