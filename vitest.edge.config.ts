@@ -9,11 +9,7 @@ export default defineConfig({
   },
   test: {
     environment: 'edge-runtime',
-<<<<<<< HEAD
-    include: ['src/core/**/*.test.ts', 'src/device/**/*.test.ts'],
-=======
-    include: ['src/core/**/*.test.ts', 'src/leaks/**/*.test.ts'],
->>>>>>> leaks
+    include: ['src/core/**/*.test.ts', 'src/device/**/*.test.ts', 'src/leaks/**/*.test.ts'],
     // hash.test.ts compares the Node back-end with the portable one: it needs node:crypto by design.
     exclude: ['src/core/hash.test.ts', 'src/device/grant-store.test.ts'],
     testTimeout: 30_000,
