@@ -82,7 +82,7 @@ function toRow(e: StoredAuditEvent): AuditRow {
     owner_id: e.ownerId,
     workspace_id: e.workspaceId,
     actor_id: 'actor' in e ? e.actor.id : null,
-    request_id: 'requestId' in e ? e.requestId : null,
+    request_id: ('requestId' in e ? e.requestId : null) ?? null,
     data: e,
   };
 }
