@@ -481,6 +481,17 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     return { token: secret, record: toRecord(stored) };
   }
 
+  /**
+   * A store stores a token revoked when a `revokeAll` covering it committed first (the two raced):
+   * `issue` then refuses rather than hand out a secret that is dead on arrival.
+   */
+  async function refuseIfCoveredByRevokeAll(id: string): Promise<void> {
+    const stored = await mustGet(id);
+    if (stored.revokedAt !== null) {
+      throw new KeycardError('token_revoked', `A revokeAll of this ${stored.kind === 'personal' ? 'owner' : 'workspace'} ran while issuing; the new token ${id} was revoked`);
+    }
+  }
+
   const keycard: Keycard<S> = {
     scopes: catalogue,
     clock,
@@ -532,6 +543,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         rotatedFromId: null,
         metadata: clean(structuredClone(input.metadata ?? {})),
       });
+      await refuseIfCoveredByRevokeAll(issued.record.id);
       await announce({ type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) });
       emitter.emit('token.issued', { record: issued.record });
       return issued;

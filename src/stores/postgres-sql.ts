@@ -320,6 +320,39 @@ export function revokeAllStatement(filter: RevokeAllFilter, at: number, reason: 
   return { text, params: p.values };
 }
 
+/**
+ * Raises the revokeAll watermark alone, committed before `revokeAllStatement` runs: a create whose
+ * insert that revokeAll's snapshot missed commits after this, so its `coveredStatement` sees it.
+ */
+export function watermarkStatement(filter: RevokeAllFilter, at: number): Statement {
+  const byOwner = 'ownerId' in filter;
+  return {
+    text:
+      `INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) VALUES ('${byOwner ? 'owner' : 'workspace'}', $1, ${ts('$2')}) ` +
+      'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before)',
+    params: [byOwner ? filter.ownerId : filter.workspaceId, at],
+  };
+}
+
+/**
+ * Run after a create commits (a new snapshot): revokes the new token iff a revokeAll watermark
+ * covering it is later than its `created_at`, announcing it like a revoke. No row back: not covered.
+ */
+export function coveredStatement(id: string, reason: string, channel: string): Statement {
+  const p = new Params();
+  const ch = p.add(channel);
+  const k = p.add(id);
+  const covered =
+    `SELECT r.revoked_before FROM keycard_revocations r, keycard_tokens x WHERE x.id = ${k} AND r.revoked_before > x.created_at AND ` +
+    "((x.kind = 'personal' AND r.filter_kind = 'owner' AND r.filter_id = x.owner_id) OR (x.kind = 'workspace' AND r.filter_kind = 'workspace' AND r.filter_id = x.workspace_id))";
+  const text =
+    `WITH t AS (UPDATE keycard_tokens SET revoked_at = (${covered} ORDER BY 1 DESC LIMIT 1), revoked_reason = ${p.add(reason)}, version = version + 1 ` +
+    `WHERE id = ${k} AND revoked_at IS NULL AND EXISTS (${covered}) RETURNING ${TOKEN_COLUMNS}),\n` +
+    `${changeCtes('(SELECT count(*) FROM t) > 0', tokenChange, ', t')}\n` +
+    `SELECT t.*, ${announceColumns(ch)} FROM t, c, ${payloadLateral}`;
+  return { text, params: p.values };
+}
+
 /** Changes nothing but announces that a principal's standing changed. */
 export function announceOwnerStatement(principalId: string, channel: string): Statement {
   const p = new Params();
