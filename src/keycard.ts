@@ -2,6 +2,7 @@
  * The keycard instance: issue, verify, revoke, rotate, list and update tokens (SPEC §6), with the
  * caches, the owner bound, events and audit wired around one store.
  */
+import { argumentValidators } from './core/arguments.ts';
 import { AuditTrail, type AuditActor, type AuditSink } from './core/audit.ts';
 import { bounded } from './core/bounded.ts';
 import { TokenCache, type CacheEntry } from './core/cache.ts';
@@ -193,6 +194,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   });
 
   const call = <T>(what: string, f: () => T | Promise<T>) => bounded(f, timeoutMs, what);
+  const args = argumentValidators({ catalogue, hierarchy, clock });
 
   // ── change notifications ──
   // In-process stores (memory) deliver every change synchronously, so a cached record is trusted
@@ -499,7 +501,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     limiter,
 
     async issue(input) {
-      if (typeof input !== 'object' || input === null) throw new KeycardError('invalid_argument', 'issue() needs an object');
+      args.issue(input);
       const ownerId = str(input.ownerId, 'ownerId');
       const label = clean(str(input.label, 'label', 200));
       const kind = input.kind ?? 'personal';
@@ -555,6 +557,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async revoke(id, opts = {}) {
+      args.revoke(id, opts);
       const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
       const t = await call('Token store revoke', () => store.revoke(str(id, 'id'), clock.now(), reason));
       if (!t) throw new KeycardError('not_found', `No token with id ${id}`);
@@ -566,6 +569,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async revokeAll(filter, opts = {}) {
+      args.revokeAll(filter, opts);
       const f: RevokeAllFilter =
         filter && 'ownerId' in filter ? { ownerId: str(filter.ownerId, 'ownerId') } : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
       const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
@@ -588,6 +592,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async rotate(id, opts = {}) {
+      args.rotate(id, opts);
       const graceMs = opts.graceMs ?? 0;
       if (!Number.isInteger(graceMs) || graceMs < 0) throw new KeycardError('invalid_argument', 'graceMs must be an integer >= 0');
       const old = await mustGet(id);
@@ -645,6 +650,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async list(filter = {}) {
+      args.list(filter);
       const limit = filter.limit ?? 100;
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new KeycardError('invalid_argument', 'limit must be an integer from 1 to 500');
       const status = filter.status ?? 'all';
@@ -664,12 +670,13 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async get(id) {
+      args.get(id);
       const t = await call('Token store read', () => store.get(str(id, 'id')));
       return t ? toRecord(t) : null;
     },
 
     async update(id, patch, opts = {}) {
-      if (typeof patch !== 'object' || patch === null) throw new KeycardError('invalid_argument', 'update() needs a patch object');
+      args.update(id, patch, opts);
       for (let attempt = 0; ; attempt++) {
         const old = await mustGet(id);
         const next: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {};
@@ -715,7 +722,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async invalidateOwner(principalId) {
-      str(principalId, 'principalId');
+      args.invalidateOwner(principalId);
       owners?.invalidate(principalId);
       emitter.emit('owner.gone', { principalId, workspaceId: null, status: 'invalidated' });
       await call('Token store announce', () => store.announceOwner(principalId));
