@@ -12,6 +12,7 @@ import { redactTokens } from './core/redact.ts';
 import { Emitter, type KeycardEventName, type KeycardEvents } from './core/events.ts';
 import { constantTimeEqual, createHasher } from './core/hash.ts';
 import { Identity } from './core/identity.ts';
+import { limitWithin } from './core/limit-bound.ts';
 import { DEFAULT_RATE_LIMIT, parseRateLimit, type LimiterStore, type RateLimitConfig } from './core/limiter.ts';
 import { presetMs, validateOptions, type ExpiryPreset, type KeycardOptions } from './core/options.ts';
 import { OwnerBound } from './core/owners.ts';
@@ -446,6 +447,29 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     }
   }
 
+  /** The limit a token with this setting is charged under: its own, else its workspace's, else the default (as authenticate() picks). */
+  async function effectiveLimit(setting: RateLimitSetting | null, workspaceId: string | null): Promise<RateLimitConfig> {
+    if (setting) return parseRateLimit(setting, 'rateLimit');
+    const resolver = options.workspaceRateLimit;
+    if (resolver && workspaceId !== null) {
+      const input = await call('Workspace rate-limit resolver', () => resolver(workspaceId));
+      if (input) return parseRateLimit(input, 'workspaceRateLimit()');
+    }
+    return defaultRateLimit;
+  }
+
+  /**
+   * Rate limits are part of "wider": a token actor never grants (issue, rotate) or sets (update,
+   * its own record included) a limit above its own effective one. Each token is charged to its own
+   * family's budget, so this bounds every child, not their sum.
+   */
+  async function assertActorMayLimit(actor: Actor | undefined, setting: RateLimitSetting | null, workspaceId: string | null): Promise<void> {
+    if (actor?.kind !== 'token') return;
+    const me = actor.identity;
+    const [mine, granted] = await Promise.all([effectiveLimit(me.rateLimit, me.workspaceId), effectiveLimit(setting, workspaceId)]);
+    if (!limitWithin(granted, mine)) throw new KeycardError('scope_escalation', 'A token may not grant a rate limit above its own (neither a larger burst nor a faster rate)');
+  }
+
   const parseRestrictionsArg = (value: unknown): StoredToken['restrictions'] => {
     if (value === undefined || value === null) return null;
     if (!hierarchy) throw new KeycardError('invalid_argument', 'restrictions need `resources` (the hierarchy) on createKeycard');
@@ -528,6 +552,9 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         if (input.expiresIn === undefined && parent !== null && (expiresAt === null || expiresAt > parent)) expiresAt = parent;
       }
       assertActorMayGrant(input.actor, scopes, restrictions, { ownerId, kind, workspaceId, expiresAt });
+      // A token minting without naming a limit passes on its own (never the possibly higher default).
+      const rateLimit = input.rateLimit === undefined && input.actor?.kind === 'token' ? input.actor.identity.rateLimit : parseLimitArg(input.rateLimit, 'rateLimit');
+      await assertActorMayLimit(input.actor, rateLimit, workspaceId);
       const issued = await create({
         label,
         ownerId,
@@ -535,7 +562,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         workspaceId,
         scopes,
         restrictions,
-        rateLimit: parseLimitArg(input.rateLimit, 'rateLimit'),
+        rateLimit: rateLimit === null ? null : (structuredClone(rateLimit) as RateLimitSetting),
         createdAt: now,
         createdBy: actorOf(input.actor).id,
         expiresAt,
@@ -606,6 +633,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       }
       const newExpiry = old.expiresAt === null ? null : now + (old.expiresAt - old.createdAt);
       assertActorMayGrant(opts.actor, old.scopes, old.restrictions, { ...old, expiresAt: newExpiry });
+      await assertActorMayLimit(opts.actor, old.rateLimit, old.workspaceId);
       const issued = await create({
         label: old.label,
         ownerId: old.ownerId,
@@ -706,6 +734,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
           ...old,
           expiresAt: next.expiresAt === undefined ? old.expiresAt : next.expiresAt,
         });
+        if (next.rateLimit !== undefined) await assertActorMayLimit(opts.actor, next.rateLimit, old.workspaceId);
         for (const k of Object.keys(next)) changes.push(k);
         if (changes.length === 0) return toRecord(old);
         const r = await call('Token store update', () => store.update(old.id, next, old.version));

@@ -4,7 +4,7 @@
  */
 import { KeycardError } from './errors.ts';
 import { checkResource, describeDenial, filterResources, type Access, type Hierarchy, type ResourcePath, type Restrictions } from './restrictions.ts';
-import type { JsonValue, TokenRecord } from './store.ts';
+import type { JsonValue, RateLimitSetting, TokenRecord } from './store.ts';
 
 /** Freezes `value` and everything it holds, in place (records here are keycard's own copies). */
 function deepFreeze<T>(value: T): T {
@@ -79,6 +79,8 @@ export class Identity<S extends string = string> {
   readonly metadata: Readonly<Record<string, JsonValue>>;
   /** Id shared by a token and its rotations (one rate-limit budget). */
   readonly familyId: string;
+  /** The token's own rate limit, or null when the workspace's or the default applies. Bounds the limits it may grant. */
+  readonly rateLimit: RateLimitSetting | null;
   readonly #hierarchy: Hierarchy | null;
 
   constructor(record: TokenRecord, scopes: ReadonlySet<S>, hierarchy: Hierarchy | null) {
@@ -94,6 +96,7 @@ export class Identity<S extends string = string> {
     this.createdAt = record.createdAt;
     this.metadata = deepFreeze(record.metadata);
     this.familyId = record.familyId;
+    this.rateLimit = deepFreeze(record.rateLimit ?? null);
     this.#hierarchy = hierarchy;
     Object.freeze(this);
   }
