@@ -22,7 +22,7 @@ type Row = readonly [call: string, what: string, run: (f: Fixture) => Promise<un
 const ok = { ownerId: 'u1', label: 'ci' };
 const DAY = 86_400_000;
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- untyped JavaScript callers are the point */
+ 
 const ROWS: readonly Row[] = [
   // issue
   ['issue', 'no argument', ({ kc }) => (kc.issue as any)(), ['input']],
@@ -107,7 +107,7 @@ const ROWS: readonly Row[] = [
   ['invalidateOwner', 'a number', ({ kc }) => kc.invalidateOwner(5 as any), ['principalId']],
   ['invalidateOwner', "''", ({ kc }) => kc.invalidateOwner(''), ['principalId']],
 ];
-/* eslint-enable @typescript-eslint/no-explicit-any */
+ 
 
 /** Everything the store holds, in a comparable form. */
 async function snapshot(store: TokenStore): Promise<StoredToken[]> {

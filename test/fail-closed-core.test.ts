@@ -72,9 +72,9 @@ describe('actors (item 5)', () => {
     const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), onWarning: () => {} });
     const { record } = await kc.issue({ ownerId: 'u1', label: 't' });
     for (const actor of [null, false, 0, '']) {
-      /* eslint-disable @typescript-eslint/no-explicit-any -- untyped callers */
+       
       for (const p of [kc.revoke(record.id, { actor } as any), kc.revokeAll({ ownerId: 'u1' }, { actor } as any), kc.update(record.id, { label: 'x' }, { actor } as any)]) {
-        /* eslint-enable @typescript-eslint/no-explicit-any */
+         
         const e = await p.catch((x: unknown) => x);
         expect(e).toBeInstanceOf(KeycardError);
         expect((e as KeycardError).code).toBe('invalid_argument');
@@ -160,7 +160,7 @@ describe('the Identity a request gets is immutable (item 11)', () => {
     const first = await kc.verify(token);
     if (!first.ok) throw new Error('did not verify');
     const id = first.identity as Identity & Record<string, unknown>;
-    /* eslint-disable @typescript-eslint/no-explicit-any -- a handler mutating what it was given */
+     
     const attempts: (() => unknown)[] = [
       () => (id.scopes as any).add('tickets:write'),
       () => (id.scopes as any).clear(),
@@ -172,7 +172,7 @@ describe('the Identity a request gets is immutable (item 11)', () => {
       () => ((id as any).scopes = new Set(['tickets:write'])),
       () => ((id as any).ownerId = 'root'),
     ];
-    /* eslint-enable @typescript-eslint/no-explicit-any */
+     
     for (const attempt of attempts) expect(attempt).toThrow(TypeError);
     const second = await kc.verify(token);
     if (!second.ok) throw new Error('did not verify');
