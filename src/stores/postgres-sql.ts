@@ -335,22 +335,16 @@ export function watermarkStatement(filter: RevokeAllFilter, at: number): Stateme
 }
 
 /**
- * Run after a create commits (a new snapshot): revokes the new token iff a revokeAll watermark
- * covering it is later than its `created_at`, announcing it like a revoke. No row back: not covered.
+ * Run after a create commits (a new snapshot): the watermark covering `token` if it is later than
+ * its `createdAt` — one primary-key read, so a create pays little when nothing covers it.
  */
-export function coveredStatement(id: string, reason: string, channel: string): Statement {
-  const p = new Params();
-  const ch = p.add(channel);
-  const k = p.add(id);
-  const covered =
-    `SELECT r.revoked_before FROM keycard_revocations r, keycard_tokens x WHERE x.id = ${k} AND r.revoked_before > x.created_at AND ` +
-    "((x.kind = 'personal' AND r.filter_kind = 'owner' AND r.filter_id = x.owner_id) OR (x.kind = 'workspace' AND r.filter_kind = 'workspace' AND r.filter_id = x.workspace_id))";
-  const text =
-    `WITH t AS (UPDATE keycard_tokens SET revoked_at = (${covered} ORDER BY 1 DESC LIMIT 1), revoked_reason = ${p.add(reason)}, version = version + 1 ` +
-    `WHERE id = ${k} AND revoked_at IS NULL AND EXISTS (${covered}) RETURNING ${TOKEN_COLUMNS}),\n` +
-    `${changeCtes('(SELECT count(*) FROM t) > 0', tokenChange, ', t')}\n` +
-    `SELECT t.*, ${announceColumns(ch)} FROM t, c, ${payloadLateral}`;
-  return { text, params: p.values };
+export function coveringWatermarkStatement(token: Pick<StoredToken, 'kind' | 'ownerId' | 'workspaceId' | 'createdAt'>): Statement | null {
+  const subject = token.kind === 'personal' ? token.ownerId : token.workspaceId;
+  if (subject === null) return null;
+  return {
+    text: `SELECT ${ms('revoked_before')} AS "revokedBefore" FROM keycard_revocations WHERE filter_kind = $1 AND filter_id = $2 AND revoked_before > ${ts('$3')}`,
+    params: [token.kind === 'personal' ? 'owner' : 'workspace', subject, token.createdAt],
+  };
 }
 
 /** Changes nothing but announces that a principal's standing changed. */

@@ -25,7 +25,7 @@ import {
   rehashStatement,
   revokeAllStatement,
   watermarkStatement,
-  coveredStatement,
+  coveringWatermarkStatement,
   revokeStatement,
   splitStatements,
   touchStatement,
@@ -201,8 +201,12 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
       if (rows.length === 0) throw new KeycardError('conflict', `Token id ${token.id} or its hash already exists`);
       // A revokeAll whose snapshot missed this insert committed its watermark first: this new
       // statement sees it, and revokes the token that would otherwise survive it.
-      const [covered] = await run(coveredStatement(token.id, WATERMARK_REASON, channel));
-      if (covered) await announced(covered);
+      const check = coveringWatermarkStatement(token);
+      const [covered] = check ? await run(check) : [];
+      if (covered) {
+        const [row] = await run(revokeStatement(token.id, Number(covered['revokedBefore']), WATERMARK_REASON, channel));
+        if (row) await announced(row);
+      }
     },
 
     async findByHash(hash) {
