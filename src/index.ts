@@ -69,3 +69,4 @@ export { createLeakIntakeHandler } from './leaks/handler.ts';
 export type { LeakIntakeOptions } from './leaks/handler.ts';
 export type { LeakNotice, LeakAnswer, MatchOutcome, TokenHashEncoding } from './leaks/matches.ts';
 export type { LeakProvider } from './leaks/providers.ts';
+export { watermarkKey, WATERMARK_REASON } from './core/store.ts';

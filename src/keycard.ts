@@ -2,6 +2,7 @@
  * The keycard instance: issue, verify, revoke, rotate, list and update tokens (SPEC §6), with the
  * caches, the owner bound, events and audit wired around one store.
  */
+import { argumentValidators } from './core/arguments.ts';
 import { AuditTrail, type AuditActor, type AuditSink, type TokenAuditInput } from './core/audit.ts';
 import { bounded } from './core/bounded.ts';
 import { TokenCache, type CacheEntry } from './core/cache.ts';
@@ -11,6 +12,7 @@ import { redactTokens } from './core/redact.ts';
 import { Emitter, type KeycardEventName, type KeycardEvents } from './core/events.ts';
 import { constantTimeEqual, createHasher } from './core/hash.ts';
 import { Identity } from './core/identity.ts';
+import { limitWithin } from './core/limit-bound.ts';
 import { DEFAULT_RATE_LIMIT, parseRateLimit, type LimiterStore, type RateLimitConfig } from './core/limiter.ts';
 import { presetMs, validateOptions, type ExpiryPreset, type KeycardOptions } from './core/options.ts';
 import { OwnerBound } from './core/owners.ts';
@@ -206,6 +208,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   });
 
   const call = <T>(what: string, f: () => T | Promise<T>) => bounded(f, timeoutMs, what);
+  const args = argumentValidators({ catalogue, hierarchy, clock });
 
   // ── change notifications ──
   // In-process stores (memory) deliver every change synchronously, so a cached record is trusted
@@ -458,6 +461,29 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     }
   }
 
+  /** The limit a token with this setting is charged under: its own, else its workspace's, else the default (as authenticate() picks). */
+  async function effectiveLimit(setting: RateLimitSetting | null, workspaceId: string | null): Promise<RateLimitConfig> {
+    if (setting) return parseRateLimit(setting, 'rateLimit');
+    const resolver = options.workspaceRateLimit;
+    if (resolver && workspaceId !== null) {
+      const input = await call('Workspace rate-limit resolver', () => resolver(workspaceId));
+      if (input) return parseRateLimit(input, 'workspaceRateLimit()');
+    }
+    return defaultRateLimit;
+  }
+
+  /**
+   * Rate limits are part of "wider": a token actor never grants (issue, rotate) or sets (update,
+   * its own record included) a limit above its own effective one. Each token is charged to its own
+   * family's budget, so this bounds every child, not their sum.
+   */
+  async function assertActorMayLimit(actor: Actor | undefined, setting: RateLimitSetting | null, workspaceId: string | null): Promise<void> {
+    if (actor?.kind !== 'token') return;
+    const me = actor.identity;
+    const [mine, granted] = await Promise.all([effectiveLimit(me.rateLimit, me.workspaceId), effectiveLimit(setting, workspaceId)]);
+    if (!limitWithin(granted, mine)) throw new KeycardError('scope_escalation', 'A token may not grant a rate limit above its own (neither a larger burst nor a faster rate)');
+  }
+
   const parseRestrictionsArg = (value: unknown): StoredToken['restrictions'] => {
     if (value === undefined || value === null) return null;
     if (!hierarchy) throw new KeycardError('invalid_argument', 'restrictions need `resources` (the hierarchy) on createKeycard');
@@ -495,6 +521,17 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     return { token: secret, record: toRecord(stored) };
   }
 
+  /**
+   * A store stores a token revoked when a `revokeAll` covering it committed first (the two raced):
+   * `issue` then refuses rather than hand out a secret that is dead on arrival.
+   */
+  async function refuseIfCoveredByRevokeAll(id: string): Promise<void> {
+    const stored = await mustGet(id);
+    if (stored.revokedAt !== null) {
+      throw new KeycardError('token_revoked', `A revokeAll of this ${stored.kind === 'personal' ? 'owner' : 'workspace'} ran while issuing; the new token ${id} was revoked`);
+    }
+  }
+
   const keycard: Keycard<S> = {
     scopes: catalogue,
     clock,
@@ -503,7 +540,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     resourceTypes: Object.freeze([...(options.resources ?? [])]),
 
     async issue(input) {
-      if (typeof input !== 'object' || input === null) throw new KeycardError('invalid_argument', 'issue() needs an object');
+      args.issue(input);
       const ownerId = str(input.ownerId, 'ownerId');
       const label = clean(str(input.label, 'label', 200));
       const kind = input.kind ?? 'personal';
@@ -530,6 +567,9 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         if (input.expiresIn === undefined && parent !== null && (expiresAt === null || expiresAt > parent)) expiresAt = parent;
       }
       assertActorMayGrant(input.actor, scopes, restrictions, { ownerId, kind, workspaceId, expiresAt });
+      // A token minting without naming a limit passes on its own (never the possibly higher default).
+      const rateLimit = input.rateLimit === undefined && input.actor?.kind === 'token' ? input.actor.identity.rateLimit : parseLimitArg(input.rateLimit, 'rateLimit');
+      await assertActorMayLimit(input.actor, rateLimit, workspaceId);
       const issued = await create({
         label,
         ownerId,
@@ -537,7 +577,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         workspaceId,
         scopes,
         restrictions,
-        rateLimit: parseLimitArg(input.rateLimit, 'rateLimit'),
+        rateLimit: rateLimit === null ? null : (structuredClone(rateLimit) as RateLimitSetting),
         createdAt: now,
         createdBy: actorOf(input.actor).id,
         expiresAt,
@@ -547,6 +587,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         rotatedFromId: null,
         metadata: clean(structuredClone(input.metadata ?? {})),
       });
+      await refuseIfCoveredByRevokeAll(issued.record.id);
       await announce({ type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) }, input.actor);
       emitter.emit('token.issued', { record: issued.record });
       return issued;
@@ -560,6 +601,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async revoke(id, opts = {}) {
+      args.revoke(id, opts);
       const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
       const t = await call('Token store revoke', () => store.revoke(str(id, 'id'), clock.now(), reason));
       if (!t) throw new KeycardError('not_found', `No token with id ${id}`);
@@ -571,6 +613,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async revokeAll(filter, opts = {}) {
+      args.revokeAll(filter, opts);
       const f: RevokeAllFilter =
         filter && 'ownerId' in filter ? { ownerId: str(filter.ownerId, 'ownerId') } : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
       const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
@@ -593,6 +636,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async rotate(id, opts = {}) {
+      args.rotate(id, opts);
       const graceMs = opts.graceMs ?? 0;
       if (!Number.isInteger(graceMs) || graceMs < 0) throw new KeycardError('invalid_argument', 'graceMs must be an integer >= 0');
       const old = await mustGet(id);
@@ -606,6 +650,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       }
       const newExpiry = old.expiresAt === null ? null : now + (old.expiresAt - old.createdAt);
       assertActorMayGrant(opts.actor, old.scopes, old.restrictions, { ...old, expiresAt: newExpiry });
+      await assertActorMayLimit(opts.actor, old.rateLimit, old.workspaceId);
       const issued = await create({
         label: old.label,
         ownerId: old.ownerId,
@@ -650,6 +695,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async list(filter = {}) {
+      args.list(filter);
       const limit = filter.limit ?? 100;
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new KeycardError('invalid_argument', 'limit must be an integer from 1 to 500');
       const status = filter.status ?? 'all';
@@ -669,12 +715,13 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async get(id) {
+      args.get(id);
       const t = await call('Token store read', () => store.get(str(id, 'id')));
       return t ? toRecord(t) : null;
     },
 
     async update(id, patch, opts = {}) {
-      if (typeof patch !== 'object' || patch === null) throw new KeycardError('invalid_argument', 'update() needs a patch object');
+      args.update(id, patch, opts);
       for (let attempt = 0; ; attempt++) {
         const old = await mustGet(id);
         const next: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {};
@@ -704,6 +751,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
           ...old,
           expiresAt: next.expiresAt === undefined ? old.expiresAt : next.expiresAt,
         });
+        if (next.rateLimit !== undefined) await assertActorMayLimit(opts.actor, next.rateLimit, old.workspaceId);
         for (const k of Object.keys(next)) changes.push(k);
         if (changes.length === 0) return toRecord(old);
         const r = await call('Token store update', () => store.update(old.id, next, old.version));
@@ -720,7 +768,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     },
 
     async invalidateOwner(principalId) {
-      str(principalId, 'principalId');
+      args.invalidateOwner(principalId);
       owners?.invalidate(principalId);
       emitter.emit('owner.gone', { principalId, workspaceId: null, status: 'invalidated' });
       await call('Token store announce', () => store.announceOwner(principalId));

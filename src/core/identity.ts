@@ -4,10 +4,57 @@
  */
 import { KeycardError } from './errors.ts';
 import { checkResource, describeDenial, filterResources, type Access, type Hierarchy, type ResourcePath, type Restrictions } from './restrictions.ts';
-import type { JsonValue, TokenRecord } from './store.ts';
+import type { JsonValue, RateLimitSetting, TokenRecord } from './store.ts';
+
+/** Freezes `value` and everything it holds, in place (records here are keycard's own copies). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
 
 /**
- * A verified token, as handlers see it.
+ * A read-only view of a set: no `add`, `delete` or `clear` to call, so a handler cannot widen the
+ * scopes of the cached identity the next request receives. Wrapping costs one object per identity,
+ * built once per cached record, not per request.
+ */
+class FrozenSet<T> implements ReadonlySet<T> {
+  readonly #set: ReadonlySet<T>;
+  constructor(set: ReadonlySet<T>) {
+    this.#set = set;
+    Object.freeze(this);
+  }
+  get size(): number {
+    return this.#set.size;
+  }
+  has(value: T): boolean {
+    return this.#set.has(value);
+  }
+  forEach(callback: (value: T, key: T, set: ReadonlySet<T>) => void, thisArg?: unknown): void {
+    this.#set.forEach((v) => callback.call(thisArg, v, v, this));
+  }
+  entries(): SetIterator<[T, T]> {
+    return this.#set.entries();
+  }
+  keys(): SetIterator<T> {
+    return this.#set.keys();
+  }
+  values(): SetIterator<T> {
+    return this.#set.values();
+  }
+  [Symbol.iterator](): SetIterator<T> {
+    return this.#set.values();
+  }
+  get [Symbol.toStringTag](): string {
+    return 'FrozenSet';
+  }
+}
+
+/**
+ * A verified token, as handlers see it. Immutable, deeply: the same instance is handed to every
+ * request that presents the token while its record is cached.
  *
  * @example Stamping a write with its author, Toado-style
  * ```ts
@@ -21,7 +68,7 @@ export class Identity<S extends string = string> {
   readonly ownerId: string;
   readonly kind: 'personal' | 'workspace';
   readonly workspaceId: string | null;
-  /** Effective scopes: closure of the grant, bounded by the owner when a resolver is set. */
+  /** Effective scopes: closure of the grant, bounded by the owner when a resolver is set. Read-only (no `add`). */
   readonly scopes: ReadonlySet<S>;
   /** Scopes as granted on the record. */
   readonly grantedScopes: readonly string[];
@@ -32,6 +79,8 @@ export class Identity<S extends string = string> {
   readonly metadata: Readonly<Record<string, JsonValue>>;
   /** Id shared by a token and its rotations (one rate-limit budget). */
   readonly familyId: string;
+  /** The token's own rate limit, or null when the workspace's or the default applies. Bounds the limits it may grant. */
+  readonly rateLimit: RateLimitSetting | null;
   readonly #hierarchy: Hierarchy | null;
 
   constructor(record: TokenRecord, scopes: ReadonlySet<S>, hierarchy: Hierarchy | null) {
@@ -40,14 +89,16 @@ export class Identity<S extends string = string> {
     this.ownerId = record.ownerId;
     this.kind = record.kind;
     this.workspaceId = record.workspaceId;
-    this.scopes = scopes;
-    this.grantedScopes = record.scopes;
-    this.restrictions = record.restrictions;
+    this.scopes = scopes instanceof FrozenSet ? scopes : new FrozenSet(scopes);
+    this.grantedScopes = deepFreeze(record.scopes);
+    this.restrictions = deepFreeze(record.restrictions);
     this.expiresAt = record.expiresAt;
     this.createdAt = record.createdAt;
-    this.metadata = record.metadata;
+    this.metadata = deepFreeze(record.metadata);
     this.familyId = record.familyId;
+    this.rateLimit = deepFreeze(record.rateLimit ?? null);
     this.#hierarchy = hierarchy;
+    Object.freeze(this);
   }
 
   /** True when the effective scopes include `scope`. */

@@ -5,6 +5,7 @@
  */
 import { bounded } from './bounded.ts';
 import type { Clock } from './clock.ts';
+import { KeycardError } from './errors.ts';
 import type { Awaitable } from './store.ts';
 
 /** What the integrator's resolver answers about a principal in a workspace. */
@@ -21,6 +22,20 @@ export type OwnerStatus =
  * them to only check standing. Throwing (or timing out) answers 503 `unavailable`.
  */
 export type OwnerResolver = (principalId: string, workspaceId: string | null, kind: 'personal' | 'workspace') => Awaitable<OwnerStatus>;
+
+/**
+ * The answer as documented, or null. Anything else (a null answer, `scopes: null | '' | 0`, a
+ * misspelt status) is a resolver bug: it must never read as "no bound", so it answers 503.
+ */
+export function validOwnerStatus(answer: unknown): OwnerStatus | null {
+  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return null;
+  const a = answer as { status?: unknown; scopes?: unknown };
+  if (a.status === 'gone' || a.status === 'disabled') return { status: a.status };
+  if (a.status !== 'active') return null;
+  if (a.scopes === undefined) return { status: 'active' };
+  if (!Array.isArray(a.scopes) || !a.scopes.every((s) => typeof s === 'string')) return null;
+  return { status: 'active', scopes: Object.freeze([...(a.scopes as string[])]) };
+}
 
 interface Held {
   readonly status: OwnerStatus;
@@ -42,14 +57,18 @@ export class OwnerBound {
     this.#clock = clock;
   }
 
-  /** The principal's standing, from the cache while fresh. Throws `unavailable` if the resolver fails. */
+  /** The principal's standing, from the cache while fresh. Throws `unavailable` if the resolver fails or answers another shape. */
   async status(principalId: string, workspaceId: string | null, kind: 'personal' | 'workspace'): Promise<OwnerStatus> {
     const key = `${kind}\u0000${principalId}\u0000${workspaceId ?? ''}`;
     const now = this.#clock.monotonic();
     const held = this.#held.get(key);
     if (held && now - held.at < this.#ttlMs) return held.status;
     const epoch = this.#epoch;
-    const status = await bounded(() => this.#resolve(principalId, workspaceId, kind), this.#timeoutMs, 'Owner resolver');
+    const answer: unknown = await bounded(() => this.#resolve(principalId, workspaceId, kind), this.#timeoutMs, 'Owner resolver');
+    const status = validOwnerStatus(answer);
+    if (status === null) {
+      throw new KeycardError('unavailable', "Owner resolver answered neither { status: 'active', scopes?: string[] } nor { status: 'gone' | 'disabled' }");
+    }
     if (epoch === this.#epoch && this.#ttlMs > 0) {
       if (this.#held.size >= 10_000) this.#held.clear(); // bounded: a cache, not a registry
       this.#held.set(key, { status, at: now });

@@ -94,6 +94,15 @@ export function coveredByRevokeAll(
   return 'ownerId' in filter ? token.kind === 'personal' && token.ownerId === filter.ownerId : token.kind === 'workspace' && token.workspaceId === filter.workspaceId;
 }
 
+/** The reason a store records on a token it had to store revoked because a `revokeAll` already covered it. */
+export const WATERMARK_REASON = 'created before a revokeAll of its owner or workspace';
+
+/** The watermark key a token falls under: `o:<ownerId>` for personal tokens, `w:<workspaceId>` for workspace tokens. */
+export function watermarkKey(token: { readonly kind: 'personal' | 'workspace'; readonly ownerId: string; readonly workspaceId: string | null }): string | null {
+  if (token.kind === 'personal') return `o:${token.ownerId}`;
+  return token.workspaceId === null ? null : `w:${token.workspaceId}`;
+}
+
 /** Filter and page of `list`. */
 export interface ListQuery {
   readonly ownerId?: string;
@@ -127,7 +136,13 @@ export type Awaitable<T> = T | Promise<T>;
  * `keycard/testing` against it.
  */
 export interface TokenStore {
-  /** Inserts a new record; rejects (throws) if the id or the hash already exists. */
+  /**
+   * Inserts a new record; rejects (throws) if the id or the hash already exists. A record that a
+   * `revokeAll` covers (`coveredByRevokeAll`) whose watermark is later than its `createdAt` is
+   * stored revoked (`revokedAt` = the watermark, `revokedReason` = `WATERMARK_REASON`), and this
+   * must hold against a concurrent `revokeAll` too: an insert the revokeAll did not see must see
+   * its watermark (`watermarkKey` names the one that applies).
+   */
   create(token: StoredToken): Awaitable<void>;
   /** The record whose hash is `hash`, or null. The hot path: index it. */
   findByHash(hash: string): Awaitable<StoredToken | null>;

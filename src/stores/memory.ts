@@ -7,7 +7,7 @@
  * get their own store. Use it for tests, examples and single-process tools.
  */
 import { KeycardError } from '../core/errors.ts';
-import { coveredByRevokeAll } from '../core/store.ts';
+import { coveredByRevokeAll, watermarkKey, WATERMARK_REASON } from '../core/store.ts';
 import type {
   ListQuery,
   RevokeAllFilter,
@@ -79,6 +79,8 @@ export function memoryTokenStore(): MemoryTokenStore {
   const byId = new Map<string, StoredToken>();
   const idByHash = new Map<string, string>();
   const listeners = new Set<(change: StoreChange) => void>();
+  /** revokeAll watermarks by `watermarkKey`: a later create of a token they cover is stored revoked. */
+  const watermarks = new Map<string, number>();
   let seq = 0;
   let sorted: StoredToken[] | null = null;
 
@@ -105,7 +107,10 @@ export function memoryTokenStore(): MemoryTokenStore {
     create(token) {
       if (byId.has(token.id)) throw new KeycardError('conflict', `Token id ${token.id} already exists`);
       if (idByHash.has(token.hash)) throw new KeycardError('conflict', 'Token hash already exists');
-      const copy = deepFreeze(structuredClone(token));
+      const key = watermarkKey(token);
+      const before = key === null ? undefined : watermarks.get(key);
+      const covered = token.revokedAt === null && before !== undefined && before > token.createdAt;
+      const copy = deepFreeze(covered ? { ...structuredClone(token), revokedAt: before, revokedReason: WATERMARK_REASON } : structuredClone(token));
       byId.set(copy.id, copy);
       idByHash.set(copy.hash, copy.id);
       sorted = null;
@@ -165,6 +170,8 @@ export function memoryTokenStore(): MemoryTokenStore {
       return next;
     },
     revokeAll(filter: RevokeAllFilter, at, reason) {
+      const key = 'ownerId' in filter ? `o:${filter.ownerId}` : `w:${filter.workspaceId}`;
+      watermarks.set(key, Math.max(at, watermarks.get(key) ?? at));
       let count = 0;
       for (const t of byId.values()) {
         if (t.revokedAt !== null) continue;

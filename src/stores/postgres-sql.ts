@@ -320,6 +320,33 @@ export function revokeAllStatement(filter: RevokeAllFilter, at: number, reason: 
   return { text, params: p.values };
 }
 
+/**
+ * Raises the revokeAll watermark alone, committed before `revokeAllStatement` runs: a create whose
+ * insert that revokeAll's snapshot missed commits after this, so its `coveredStatement` sees it.
+ */
+export function watermarkStatement(filter: RevokeAllFilter, at: number): Statement {
+  const byOwner = 'ownerId' in filter;
+  return {
+    text:
+      `INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) VALUES ('${byOwner ? 'owner' : 'workspace'}', $1, ${ts('$2')}) ` +
+      'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before)',
+    params: [byOwner ? filter.ownerId : filter.workspaceId, at],
+  };
+}
+
+/**
+ * Run after a create commits (a new snapshot): the watermark covering `token` if it is later than
+ * its `createdAt` — one primary-key read, so a create pays little when nothing covers it.
+ */
+export function coveringWatermarkStatement(token: Pick<StoredToken, 'kind' | 'ownerId' | 'workspaceId' | 'createdAt'>): Statement | null {
+  const subject = token.kind === 'personal' ? token.ownerId : token.workspaceId;
+  if (subject === null) return null;
+  return {
+    text: `SELECT ${ms('revoked_before')} AS "revokedBefore" FROM keycard_revocations WHERE filter_kind = $1 AND filter_id = $2 AND revoked_before > ${ts('$3')}`,
+    params: [token.kind === 'personal' ? 'owner' : 'workspace', subject, token.createdAt],
+  };
+}
+
 /** Changes nothing but announces that a principal's standing changed. */
 export function announceOwnerStatement(principalId: string, channel: string): Statement {
   const p = new Params();

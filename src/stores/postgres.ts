@@ -10,7 +10,7 @@
  */
 import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
-import type { ListQuery, RevokeAllFilter, StoreChange, StoredToken, TokenPatch, TokenStore, UpdateResult } from '../core/store.ts';
+import { WATERMARK_REASON, type ListQuery, type RevokeAllFilter, type StoreChange, type StoredToken, type TokenPatch, type TokenStore, type UpdateResult } from '../core/store.ts';
 import { AUDIT_SCHEMA_SQL, splitAuditStatements } from './postgres-audit-sql.ts';
 import { ChangeFeed } from './postgres-feed.ts';
 import type { SqlPort } from './postgres-port.ts';
@@ -25,6 +25,8 @@ import {
   listStatement,
   rehashStatement,
   revokeAllStatement,
+  watermarkStatement,
+  coveringWatermarkStatement,
   revokeStatement,
   splitStatements,
   touchStatement,
@@ -202,6 +204,14 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
       const rows = await run(createStatement(token));
       // The driver's unique-violation detail would name the hash: answer without it.
       if (rows.length === 0) throw new KeycardError('conflict', `Token id ${token.id} or its hash already exists`);
+      // A revokeAll whose snapshot missed this insert committed its watermark first: this new
+      // statement sees it, and revokes the token that would otherwise survive it.
+      const check = coveringWatermarkStatement(token);
+      const [covered] = check ? await run(check) : [];
+      if (covered) {
+        const [row] = await run(revokeStatement(token.id, Number(covered['revokedBefore']), WATERMARK_REASON, channel));
+        if (row) await announced(row);
+      }
     },
 
     async findByHash(hash) {
@@ -246,6 +256,7 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
     },
 
     async revokeAll(filter: RevokeAllFilter, at, reason) {
+      await run(watermarkStatement(filter, at)); // its own commit, before the revoking snapshot is taken
       const [row] = await run(revokeAllStatement(filter, at, reason, channel));
       if (!row) throw new KeycardError('unavailable', 'keycard_state has no row: run migrate() first');
       await announced(row);

@@ -13,6 +13,7 @@
  * - `B:o:<ownerId>`     the same, for one owner's tokens
  * - `B:w:<workspaceId>` the same, for the tokens carrying that workspace
  * - `B:seq`             the change counter (`INCR`): the `seq` of every change and heartbeat
+ * - `B:rw:<o|w>:<id>`   a revokeAll watermark (JSON number): the latest `revokedBefore` of an owner or workspace
  *
  * Changes are `PUBLISH`ed by the same script that made them, after the `INCR`, so a subscriber
  * receives them in `seq` order, and a heartbeat (which reads `B:seq` in a script too) can never
@@ -35,7 +36,11 @@ local function publishToken(rk, channel, idJson, version)
 end
 `;
 
-/** ARGV: id, hash, index member, ownerId, workspaceId, '1' when there is a workspace, then field/value pairs. */
+/**
+ * ARGV: id, hash, index member, ownerId, workspaceId, '1' when there is a workspace, the
+ * watermark key suffix ('' for none), createdAt, the watermark reason (JSON), then field/value
+ * pairs. A token an earlier revokeAll covers (watermark > createdAt) is stored revoked.
+ */
 export const CREATE = redisScript(
   'Redis token store create',
   `local B = KEYS[1]
@@ -43,8 +48,14 @@ local id, hash, member = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('EXISTS', B .. ':t:' .. id) == 1 then return 'id' end
 if redis.call('HEXISTS', B .. ':h', hash) == 1 then return 'hash' end
 local fields = {}
-for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', B .. ':t:' .. id, unpack(fields))
+if ARGV[7] ~= '' then
+  local w = redis.call('GET', B .. ':rw:' .. ARGV[7])
+  if w and tonumber(w) > tonumber(ARGV[8]) and redis.call('HGET', B .. ':t:' .. id, 'revokedAt') == 'null' then
+    redis.call('HSET', B .. ':t:' .. id, 'revokedAt', w, 'revokedReason', ARGV[9])
+  end
+end
 redis.call('HSET', B .. ':h', hash, id)
 redis.call('ZADD', B .. ':all', 0, member)
 redis.call('ZADD', B .. ':o:' .. ARGV[4], 0, member)
@@ -160,6 +171,9 @@ export const REVOKE_ALL = redisScript(
   `local B = KEYS[1]
 local field = 'ownerId'
 if ARGV[1] == 'w' then field = 'workspaceId' end
+local wk = B .. ':rw:' .. ARGV[1] .. ':' .. ARGV[2]
+local held = redis.call('GET', wk)
+if not held or tonumber(held) < tonumber(ARGV[4]) then redis.call('SET', wk, ARGV[4]) end
 local count = 0
 for _, m in ipairs(redis.call('ZRANGE', B .. ':' .. ARGV[1] .. ':' .. ARGV[2], 0, -1)) do
   local rk = B .. ':t:' .. string.sub(m, ${ID_AT})

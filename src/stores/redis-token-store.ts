@@ -12,7 +12,7 @@
  */
 import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
-import type { ListQuery, RevokeAllFilter, StoreChange, StoredToken, TokenPatch, TokenStore, UpdateResult } from '../core/store.ts';
+import { watermarkKey, WATERMARK_REASON, type ListQuery, type RevokeAllFilter, type StoreChange, type StoredToken, type TokenPatch, type TokenStore, type UpdateResult } from '../core/store.ts';
 import { randomBase62 } from '../core/token.ts';
 import { ANNOUNCE_OWNER, CREATE, HEARTBEAT, LIST, READ, REHASH, REVOKE, REVOKE_ALL, TOUCH, UPDATE } from './redis-lua.ts';
 import { fn, integer, parseOptions, prefix } from './redis-options.ts';
@@ -258,7 +258,7 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
       const fields: RedisArg[] = [];
       for (const [key, value] of Object.entries(token)) if (value !== undefined) fields.push(key, json(value));
       const ws = token.workspaceId;
-      const r = await run(CREATE, [token.id, token.hash, member, token.ownerId, ws ?? '', ws === null ? '0' : '1', ...fields]);
+      const r = await run(CREATE, [token.id, token.hash, member, token.ownerId, ws ?? '', ws === null ? '0' : '1', watermarkKey(token) ?? '', json(token.createdAt), json(WATERMARK_REASON), ...fields]);
       if (r === 'id') throw new KeycardError('conflict', `Token id ${token.id} already exists`);
       if (r === 'hash') throw new KeycardError('conflict', 'Token hash already exists');
     },

@@ -14,6 +14,7 @@ import type {
   TokenStore,
   UpdateResult,
 } from '../core/store.ts';
+import { WATERMARK_REASON } from '../core/store.ts';
 import { FIXTURE_EPOCH, randomHex, storedTokenFixture } from './fixtures.ts';
 
 /**
@@ -493,6 +494,34 @@ export function tokenStoreConformance(
         expect(await store.get(alreadyRevoked.id)).toEqual(alreadyRevoked);
         for (const token of spared) expect(await store.get(token.id)).toEqual(token);
         expect(await store.revokeAll({ workspaceId: newWorkspace() }, at, null)).toEqual({ count: 0 });
+      }));
+      t.it('a create after a revokeAll whose watermark is later than its createdAt is stored revoked (the issue/revokeAll race)', withStore(async (store) => {
+        const [O, W] = [newOwner(), newWorkspace()];
+        const at = T0 + 5_000;
+        await store.revokeAll({ ownerId: O }, at, 'offboarded');
+        await store.revokeAll({ workspaceId: W }, at, null);
+        const before = [
+          storedTokenFixture({ ownerId: O, createdAt: at - 1 }),
+          storedTokenFixture({ ownerId: O, workspaceId: W, createdAt: T0 }),
+          storedTokenFixture({ ownerId: newOwner(), kind: 'workspace', workspaceId: W, createdAt: at - 1 }),
+        ];
+        const spared = [
+          storedTokenFixture({ ownerId: O, createdAt: at }), // at the watermark: issued after the revokeAll
+          storedTokenFixture({ ownerId: O, kind: 'workspace', workspaceId: newWorkspace(), createdAt: T0 }), // a workspace token O created
+          storedTokenFixture({ ownerId: newOwner(), workspaceId: W, createdAt: T0 }), // a personal token used in W
+        ];
+        await createAll(store, [...before, ...spared]);
+        for (const token of before) {
+          const stored = await store.get(token.id);
+          expect(stored?.revokedAt).toBe(at);
+          expect(stored?.revokedReason).toBe(WATERMARK_REASON);
+          expect(await store.findByHash(token.hash)).toEqual(stored);
+        }
+        for (const token of spared) expect(await store.get(token.id)).toEqual(token);
+        expect(await store.revokeAll({ ownerId: O }, at - 10, 'older')).toEqual({ count: 1 }); // the watermark never moves back
+        const late = storedTokenFixture({ ownerId: O, createdAt: at - 5 });
+        await store.create(late);
+        expect((await store.get(late.id))?.revokedAt).toBe(at);
       }));
     });
 

@@ -1,0 +1,238 @@
+/**
+ * Arguments of the public management calls (`issue`, `revoke`, `revokeAll`, `rotate`, `list`,
+ * `get`, `update`, `invalidateOwner`), validated up front with one zod schema per call: callers
+ * in untyped JavaScript get `KeycardError('invalid_argument')` naming every bad field at once,
+ * before anything is read or written, and only values that every store (memory, Redis, Postgres)
+ * keeps identically get through — no NUL character or lone surrogate (Postgres refuses them), no
+ * instant outside the `Date` range, metadata that is plain JSON only.
+ */
+import { z } from 'zod';
+import type { Clock } from './clock.ts';
+import { KeycardError } from './errors.ts';
+import { Identity } from './identity.ts';
+import { parseRateLimit } from './limiter.ts';
+import { parseRestrictions, type Hierarchy } from './restrictions.ts';
+import type { ScopeCatalogue } from './scopes.ts';
+
+/** The latest instant a `Date` (and so every store) can hold, in epoch milliseconds. */
+export const MAX_EPOCH_MS = 8.64e15;
+/** The longest rotation grace period: a year. A longer overlap is a second token, not a grace. */
+export const MAX_GRACE_MS = 365 * 86_400_000;
+/** The largest `metadata`, as JSON text. */
+export const MAX_METADATA_BYTES = 16_384;
+const MAX_JSON_DEPTH = 32;
+
+/** A string every store keeps as given: no NUL (Postgres text refuses it), no lone surrogate. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const storable = (s: string) => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+
+const text = (max: number) =>
+  z
+    .string({ error: `must be a non-empty string of at most ${max} characters` })
+    .min(1, { error: `must be a non-empty string of at most ${max} characters` })
+    .max(max, { error: `must be a non-empty string of at most ${max} characters` })
+    .refine(storable, { error: 'must not contain NUL characters or lone surrogates' });
+
+/** Why `value` is not plain, storable JSON (a path and a reason), or null when it is. */
+function jsonProblem(value: unknown, path: string, depth: number): string | null {
+  if (depth > MAX_JSON_DEPTH) return `${path} nests deeper than ${MAX_JSON_DEPTH} levels`;
+  if (value === null || typeof value === 'boolean') return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `${path} must be a finite number`;
+  if (typeof value === 'string') return storable(value) ? null : `${path} must not contain NUL characters or lone surrogates`;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = jsonProblem(value[i], `${path}[${i}]`, depth + 1);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return `${path} must be a plain object, array, string, number, boolean or null`;
+    for (const [k, v] of Object.entries(value)) {
+      if (!storable(k)) return `${path} has a key with a NUL character or a lone surrogate`;
+      const p = jsonProblem(v, `${path}.${k}`, depth + 1);
+      if (p) return p;
+    }
+    return null;
+  }
+  return `${path} must be JSON (got ${typeof value})`;
+}
+
+const metadata = z.unknown().superRefine((v, ctx) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an object of JSON values' });
+    return;
+  }
+  const problem = jsonProblem(v, 'metadata', 0);
+  if (problem) ctx.addIssue({ code: 'custom', message: `is not storable JSON: ${problem}` });
+  else if (new TextEncoder().encode(JSON.stringify(v)).length > MAX_METADATA_BYTES) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` });
+});
+
+/** `parseX` helpers throw a KeycardError whose message names the field: carry it as the issue. */
+const by = (check: (v: unknown) => unknown) =>
+  z.unknown().superRefine((v, ctx) => {
+    try {
+      check(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : 'is invalid' });
+    }
+  });
+
+const actor = z.unknown().superRefine((v, ctx) => {
+  const at = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return at([], "must be omitted (system) or an object with kind 'user', 'token' or 'system'");
+  const a = v as Record<string, unknown>;
+  switch (a['kind']) {
+    case 'user':
+      if (!text(256).safeParse(a['id']).success) at(['id'], 'must be a non-empty string of at most 256 characters');
+      if (!Array.isArray(a['scopes']) || !a['scopes'].every((s) => typeof s === 'string')) at(['scopes'], 'must be an array of the scopes the user holds now');
+      return;
+    case 'token':
+      if (!(a['identity'] instanceof Identity)) at(['identity'], 'must be the Identity of a verified token');
+      return;
+    case 'system':
+      if (a['id'] !== undefined && !text(256).safeParse(a['id']).success) at(['id'], 'must be a non-empty string of at most 256 characters');
+      return;
+    default:
+      return at(['kind'], "must be 'user', 'token' or 'system'");
+  }
+});
+
+const epoch = z.union([z.number(), z.date()], { error: 'must be a Date or epoch milliseconds' }).superRefine((v, ctx) => {
+  const n = v instanceof Date ? v.getTime() : v;
+  if (!Number.isFinite(n) || n < 0 || n > MAX_EPOCH_MS) ctx.addIssue({ code: 'custom', message: `must be a valid Date or epoch milliseconds from 0 to ${MAX_EPOCH_MS}` });
+});
+
+const id = text(256);
+const kind = z.enum(['personal', 'workspace'], { error: "must be 'personal' or 'workspace'" });
+const reason = text(500);
+
+/** What a call's arguments are checked against: the instance's catalogue, hierarchy and clock. */
+export interface ArgumentContext {
+  readonly catalogue: ScopeCatalogue<string>;
+  readonly hierarchy: Hierarchy | null;
+  readonly clock: Clock;
+}
+
+/** The validators of one instance: each throws `invalid_argument` naming every bad field, or returns. */
+export function argumentValidators(ctx: ArgumentContext) {
+  const scopes = by((v) => {
+    const s = ctx.catalogue.parseGrant(v);
+    if (s.length === 0) throw new Error('must name at least one scope');
+  });
+  const restrictions = by((v) => {
+    if (v === null) return;
+    if (!ctx.hierarchy) throw new Error('need `resources` (the hierarchy) on createKeycard');
+    parseRestrictions(ctx.hierarchy, v);
+    for (const ids of Object.values(v as Record<string, unknown[]>)) {
+      if (!ids.every((x) => typeof x === 'string' && storable(x))) throw new Error('ids must not contain NUL characters or lone surrogates');
+    }
+  });
+  const rateLimit = by((v) => v === null || parseRateLimit(v, 'rateLimit'));
+  const future = epoch.refine((v) => (v instanceof Date ? v.getTime() : v) > ctx.clock.now(), { error: 'must be in the future' });
+  const expiresIn = z.union([z.enum(['never', '30d', '90d', '365d']), z.number().int().min(1)], { error: "must be 'never', '30d', '90d', '365d' or a positive integer of milliseconds" })
+    .refine((v) => typeof v !== 'number' || ctx.clock.now() + v <= MAX_EPOCH_MS, { error: `must end before ${MAX_EPOCH_MS} epoch milliseconds` });
+
+  const issueInput = z.strictObject({
+    ownerId: id,
+    label: text(200),
+    scopes: scopes.optional(),
+    kind: kind.optional(),
+    workspaceId: id.nullable().optional(),
+    restrictions: restrictions.optional(),
+    rateLimit: rateLimit.optional(),
+    expiresIn: expiresIn.optional(),
+    expiresAt: future.nullable().optional(),
+    metadata: metadata.optional(),
+    actor: actor.optional(),
+  }, { error: 'must be an object' });
+  const revokeOptions = z.strictObject({ reason: reason.optional(), actor: actor.optional() }, { error: 'must be an object' });
+  const revokeAllFilter = z.unknown().superRefine((v, c) => {
+    const f = v as Record<string, unknown> | null;
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) return c.addIssue({ code: 'custom', message: 'must be { ownerId } or { workspaceId }' });
+    const keys = Object.keys(f);
+    if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId')) return c.addIssue({ code: 'custom', message: 'must be exactly one of { ownerId } or { workspaceId }' });
+    if (!id.safeParse(f[keys[0]]).success) c.addIssue({ code: 'custom', path: [keys[0]], message: 'must be a non-empty string of at most 256 characters' });
+  });
+  const rotateOptions = z.strictObject(
+    { graceMs: z.number().int().min(0).max(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (a year)` }).optional(), actor: actor.optional() },
+    { error: 'must be an object' },
+  );
+  const listFilter = z.strictObject(
+    {
+      ownerId: id.optional(),
+      workspaceId: id.optional(),
+      kind: kind.optional(),
+      status: z.enum(['active', 'revoked', 'expired', 'all'], { error: "must be 'active', 'revoked', 'expired' or 'all'" }).optional(),
+      limit: z.number({ error: 'must be an integer from 1 to 500' }).int({ error: 'must be an integer from 1 to 500' }).min(1, { error: 'must be an integer from 1 to 500' }).max(500, { error: 'must be an integer from 1 to 500' }).optional(),
+      cursor: z.string().max(1024).nullable().optional(),
+    },
+    { error: 'must be an object' },
+  );
+  const updatePatch = z.strictObject(
+    {
+      label: text(200).optional(),
+      metadata: metadata.optional(),
+      rateLimit: rateLimit.optional(),
+      expiresAt: epoch.optional(),
+      scopes: scopes.optional(),
+      restrictions: restrictions.optional(),
+    },
+    { error: 'must be an object' },
+  );
+  const actorOptions = z.strictObject({ actor: actor.optional() }, { error: 'must be an object' });
+
+  return {
+    issue: (input: unknown) => check('issue', z.tuple([issueInput]), [input], ['~input'], issueCrossChecks),
+    revoke: (tokenId: unknown, options: unknown) => check('revoke', z.tuple([id, revokeOptions.optional()]), [tokenId, options], ['id', '~options']),
+    revokeAll: (filter: unknown, options: unknown) => check('revokeAll', z.tuple([revokeAllFilter, revokeOptions.optional()]), [filter, options], ['~filter', '~options']),
+    rotate: (tokenId: unknown, options: unknown) => check('rotate', z.tuple([id, rotateOptions.optional()]), [tokenId, options], ['id', '~options']),
+    list: (filter: unknown) => check('list', z.tuple([listFilter.optional()]), [filter], ['~filter']),
+    get: (tokenId: unknown) => check('get', z.tuple([id]), [tokenId], ['id']),
+    update: (tokenId: unknown, patch: unknown, options: unknown) =>
+      check('update', z.tuple([id, updatePatch, actorOptions.optional()]), [tokenId, patch, options], ['id', 'patch', '~options']),
+    invalidateOwner: (principalId: unknown) => check('invalidateOwner', z.tuple([id]), [principalId], ['principalId']),
+  };
+}
+
+/** Rules between fields of `issue`, reported with the field issues. */
+function issueCrossChecks(args: readonly unknown[]): [string, string][] {
+  const input = args[0];
+  if (typeof input !== 'object' || input === null) return [];
+  const i = input as Record<string, unknown>;
+  const out: [string, string][] = [];
+  if (i['expiresAt'] != null && i['expiresIn'] !== undefined) out.push(['expiresIn', 'cannot be given with expiresAt (give one)']);
+  if (i['kind'] === 'workspace' && i['workspaceId'] == null) out.push(['workspaceId', 'is required for workspace tokens']);
+  return out;
+}
+
+/**
+ * Parses `args` with `schema`; on failure throws one `invalid_argument` naming every bad field,
+ * e.g. `issue: ownerId must be …; metadata must be …`. Field names are the argument names
+ * (`names`; `~options` for an object whose fields name themselves) and the path inside them.
+ */
+function check(call: string, schema: z.ZodType, args: readonly unknown[], names: readonly string[], cross?: (args: readonly unknown[]) => [string, string][]): void {
+  const parsed = schema.safeParse(args);
+  const problems: [string, string][] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const [index, ...rest] = issue.path.map(String);
+      const name = names[Number(index)] ?? 'arguments';
+      // '~options': its fields name themselves (`reason`, not `options.reason`); the whole is `options`.
+      const head = name.startsWith('~') ? '' : name;
+      const at = (path: readonly string[]) => [head, ...path].filter(Boolean).join('.') || name.replace('~', '');
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) problems.push([at([...rest, key]), 'is not a known field']);
+        continue;
+      }
+      const field = at(rest);
+      problems.push([field, issue.message]);
+    }
+  }
+  if (cross) problems.push(...cross(args));
+  if (problems.length === 0) return;
+  const fields = [...new Set(problems.map(([f]) => f))];
+  const message = `${call}: ${problems.map(([f, m]) => `${f} ${m}`).join('; ')}`;
+  throw Object.assign(new KeycardError('invalid_argument', message), { fields });
+}
