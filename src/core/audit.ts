@@ -192,10 +192,11 @@ export function requestIdFrom(header: string | null | undefined): string {
   if (typeof header === 'string' && REQUEST_ID.test(header) && redact(header) === header) return header;
   // Unique per process run and cheap: a random prefix drawn once, then a counter. A UUID per
   // request cost ~3 % of the pipeline in bench/, and the id needs uniqueness, not secrecy.
-  return `${ID_PREFIX}-${(++idCounter).toString(36)}`;
+  return `${(idPrefix ??= crypto.randomUUID())}-${(++idCounter).toString(36)}`;
 }
 
-const ID_PREFIX = crypto.randomUUID();
+// Drawn on first use, never at import: workerd refuses randomness at module scope (Workers).
+let idPrefix: string | undefined;
 let idCounter = 0;
 
 // ---------------------------------------------------------------------------------------------
