@@ -20,7 +20,7 @@
 import { z } from 'zod';
 import type { Clock } from './clock.ts';
 import { KeycardError, type RequestErrorCode } from './errors.ts';
-import { redact } from './redact.ts';
+import { excerpt, redact } from './redact.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Events
@@ -704,8 +704,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+  // Masked before it is cut: a cut could leave a piece of a token too short to recognise.
+  return excerpt(error instanceof Error ? error.message : String(error), 500);
 }
 
 /** Client-controlled strings (paths, methods, tool names) are capped so one request cannot bloat every sink. */
