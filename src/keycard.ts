@@ -161,7 +161,17 @@ const str = (v: unknown, field: string, max = 256): string => {
 export function createKeycard<S extends string>(options: KeycardOptions<S>): Keycard<S> {
   validateOptions(options);
   const clock: Clock = options.clock ?? systemClock;
-  const onError = options.onError ?? ((e: unknown) => console.error('keycard:', e instanceof Error ? `${e.name}: ${e.message}` : e));
+  const reportError = options.onError ?? ((e: unknown) => console.error('keycard:', e instanceof Error ? `${e.name}: ${e.message}` : e));
+  // Every report goes through here: an integrator's onError that throws must not turn a store
+  // outage into a 500, a background write into an unhandled rejection, or a listener's failure
+  // into a failed management call that already wrote.
+  const onError = (e: unknown): void => {
+    try {
+      reportError(e);
+    } catch {
+      // dropped: the reporter itself is broken, and nothing is left to report to
+    }
+  };
   const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
   const catalogue = options.scopes;
   const format: TokenFormat = { prefix: options.prefix, type: options.type ?? 'sk' };
