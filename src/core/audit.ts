@@ -239,13 +239,15 @@ export const DEFAULT_AUDIT_TIMEOUT_MS = 1_000;
 
 /**
  * Denial reasons a caller can produce at line rate without being charged: no token, a forged
- * one, a revoked or expired one, or one already refused by the limiter. Each gets one bucket per
- * token id per second. The others (missing scope, restricted resource, unavailable) come after a
- * charge, so their volume is bounded by the rate limit, and each is kept as its own event.
+ * one, a revoked or expired one, one already refused by the limiter, or any request while a
+ * store is down (`unavailable`: an outage denies every request before it is charged). Each gets
+ * one bucket per token id per second. The others (missing scope, restricted resource) come after
+ * a charge, so their volume is bounded by the rate limit, and each is kept as its own event.
  */
 // Every denial that comes before the limiter (so costs the caller nothing) is coalesced: a revoked
-// or expired token retried in a loop must not flood the sink and push legitimate events out.
-const COALESCED: ReadonlySet<string> = new Set<RequestErrorCode>(['missing_token', 'invalid_request', 'invalid_token', 'token_expired', 'token_revoked', 'rate_limited']);
+// or expired token retried in a loop, or an outage, must not flood the sink and push legitimate
+// events out.
+const COALESCED: ReadonlySet<string> = new Set<RequestErrorCode>(['missing_token', 'invalid_request', 'invalid_token', 'token_expired', 'token_revoked', 'rate_limited', 'unavailable']);
 
 /**
  * Distinct token ids per reason per second before further denials are folded into one bucket
@@ -708,8 +710,10 @@ function messageOf(error: unknown): string {
   return excerpt(error instanceof Error ? error.message : String(error), 500);
 }
 
-/** Client-controlled strings (paths, methods, tool names) are capped so one request cannot bloat every sink. */
+/** Client-controlled strings (methods, tool names, ids) are capped so one request cannot bloat every sink. */
 const MAX_FIELD = 512;
+/** The request path's cap (characters, then `…`): longer than the other fields, still bounded. */
+export const MAX_AUDIT_PATH = 1024;
 const cap = (v: string): string => (v.length > MAX_FIELD ? `${v.slice(0, MAX_FIELD)}…` : v);
 const text = (value: unknown): string => cap(redact(String(value)));
 const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : cap(redact(String(value))));
@@ -753,13 +757,15 @@ export function auditPath(path: string): string {
   return redact(p);
 }
 
+const capPath = (p: string): string => (p.length > MAX_AUDIT_PATH ? `${p.slice(0, MAX_AUDIT_PATH)}…` : p);
+
 function requestEvent(input: RequestAuditInput, now: number): Mutable<RequestAuditEvent> {
   const event: Mutable<RequestAuditEvent> = {
     type: input.type,
     time: timeOf(input.time, now),
     surface: text(input.surface) as Surface,
     method: text(input.method),
-    path: auditPath(input.path),
+    path: capPath(auditPath(input.path)),
     requestId: text(input.requestId),
     tokenId: textOrNull(input.tokenId),
     label: textOrNull(input.label),

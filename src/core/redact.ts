@@ -7,9 +7,9 @@
  * false positive costs nothing but a masked word.
  */
 
-/** A token (and whatever alphanumerics follow it); a hex run of 64+ digits (a digest, however prefixed or glued to `_`). */
+/** A token (and whatever alphanumerics follow it); a run of exactly 64 hex digits (a digest, however prefixed or glued to `_`). */
 const TOKEN = '[a-z][a-z0-9]{1,15}_[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{39,}';
-const HEX = '(?<![0-9A-Fa-f])[0-9A-Fa-f]{64,}';
+const HEX = '(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])';
 /**
  * The base64 (43 characters, then `=` or an end) and base64url (43, `_` allowed on either side)
  * images of 32 bytes. Requiring both letter cases keeps words and paths out (a random digest
