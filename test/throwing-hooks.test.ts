@@ -61,7 +61,7 @@ describe('hooks that throw', () => {
     });
     token = (await kc.issue({ ownerId: 'u1', label: 'ci', kind: 'workspace', workspaceId: 'w1' })).token;
     kc.on('token.issued', boom);
-    kc.on('token.revoked', () => Promise.reject(new Error('async listener exploded')));
+    kc.on('token.revoked', (() => Promise.reject(new Error('async listener exploded'))) as unknown as () => void); // an async listener that rejects
     const app = express();
     app.get('/tasks', expressGuard(kc)({ scope: 'read' }), (_req, res) => void res.json({ ok: true }));
     server = app.listen(0, '127.0.0.1');
