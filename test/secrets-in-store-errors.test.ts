@@ -29,6 +29,7 @@ function leakyStore(inner: TokenStore, encode: (hex: string) => string): { store
     shared: inner.shared,
     create: (t) => (fail(t.hash), inner.create(t)),
     findByHash: (h) => (fail(h), inner.findByHash(h)),
+    findByAnyHash: (hs) => (hs.forEach(fail), inner.findByAnyHash!(hs)),
     touch: async (id, at) => {
       const t = await inner.get(id);
       if (t) fail(t.hash);
@@ -99,7 +100,7 @@ describe('a store whose errors carry the hash in every encoding', () => {
         const { store: _s, ...rest } = { store };
         void rest;
         const touchFail = leakyStore(inner, (hex) => encodingsOf(token, hex)[name]!);
-        const kc2 = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store: { ...touchFail.store, findByHash: inner.findByHash.bind(inner) }, audit: sink, peppers, touchIntervalMs: 0, cacheSize: 0, ...(onError ? { onError } : {}) });
+        const kc2 = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store: { ...touchFail.store, findByHash: inner.findByHash.bind(inner), findByAnyHash: inner.findByAnyHash!.bind(inner) }, audit: sink, peppers, touchIntervalMs: 0, cacheSize: 0, ...(onError ? { onError } : {}) });
         touchFail.arm(true);
         expect((await kc2.verify(token)).ok).toBe(true);
         await kc2.close();
