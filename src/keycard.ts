@@ -24,6 +24,7 @@ import { generate, parse, randomBase62, tokenStart, type TokenFormat } from './c
 import { memoryTokenStore } from './stores/memory.ts';
 import { memoryLimiter } from './stores/memory-limiter.ts';
 import { createAuthenticator, type Authenticate, type KnownToken } from './core/authenticate.ts';
+import { foreignVerification } from './core/verify-foreign.ts';
 import { LEAK_INTAKE, type LeakIntakePort } from './leaks/port.ts';
 
 /**
@@ -842,6 +843,18 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     onError: onRequestError,
     timeoutMs,
     verify: verifySecret,
+    ...(options.oauth
+      ? {
+          verifyForeign: foreignVerification<S>({
+            verifier: options.oauth,
+            catalogue,
+            owners,
+            hierarchy,
+            onError: onRequestError,
+            onOwnerGone: (principalId, workspaceId, status) => emitter.emit('owner.gone', { principalId, workspaceId, status }),
+          }),
+        }
+      : {}),
   });
 
   // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.

@@ -101,6 +101,8 @@ export interface RequestAuditEvent extends EventBase {
   readonly rpcMethod?: string;
   /** MCP: the tool name of a `tools/call`. */
   readonly tool?: string;
+  /** `oauth` when the caller presented an OAuth access token (dual mode); absent for keycard tokens. */
+  readonly tokenKind?: 'oauth';
 }
 
 /** Everything a sink can receive. Switch on `type`. */
@@ -791,6 +793,7 @@ function requestEvent(input: RequestAuditInput, now: number): Mutable<RequestAud
   if (input.count !== undefined) event.count = input.count;
   if (input.degraded !== undefined) event.degraded = input.degraded;
   if (input.rpcMethod !== undefined) event.rpcMethod = text(input.rpcMethod);
+  if (input.tokenKind === 'oauth') event.tokenKind = 'oauth';
   if (input.tool !== undefined) event.tool = text(input.tool);
   return event;
 }

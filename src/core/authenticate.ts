@@ -109,6 +109,8 @@ export interface AuthenticatorDeps<S extends string> {
     secret: string,
     workspaceId: string | null | undefined,
   ) => VerifyOutcome<S> | Promise<VerifyOutcome<S>>;
+  /** Dual mode: verification of bearer tokens without keycard's prefix (`options.oauth`). */
+  readonly verifyForeign?: (secret: string, workspaceId: string | null | undefined) => Promise<VerifyOutcome<S>>;
 }
 
 /** What the instance's verification answers the pipeline. */
@@ -163,6 +165,8 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
   const dress: ProblemOptions = {
     realm: validateRealm(options.realm ?? 'api'),
     ...(options.problemTypeBase !== undefined ? { typeBase: validateTypeBase(options.problemTypeBase) } : {}),
+    ...(options.resourceMetadataUrl !== undefined ? { resourceMetadata: options.resourceMetadataUrl } : {}),
+    ...(options.settingsUrl !== undefined ? { settingsUrl: options.settingsUrl } : {}),
   };
   const maxCredentialBytes = options.maxCredentialBytes ?? 1024;
   const ours = `${deps.format.prefix}_`;
@@ -225,8 +229,9 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     const headers = request.headers as HeaderInput;
     const query = options.allowQueryToken ? queryTokens(request.url) : null;
     // With onForeignToken 'next', other issuers' tokens (a 1.5 KB JWT) are not ours to size-limit.
-    const passForeign = options.onForeignToken === 'next';
-    const credential = readCredential(authorizationValues(headers), query, { maxCredentialBytes: passForeign ? FOREIGN_MAX_BYTES : maxCredentialBytes });
+    const verifyForeign = deps.verifyForeign;
+    const passForeign = options.onForeignToken === 'next' && !verifyForeign;
+    const credential = readCredential(authorizationValues(headers), query, { maxCredentialBytes: passForeign || verifyForeign ? FOREIGN_MAX_BYTES : maxCredentialBytes });
     const privateCache = credential.kind === 'bearer' && credential.fromQuery ? { 'Cache-Control': 'private' } : undefined;
     const fail = (code: RequestErrorCode, detail: ProblemDetail = { code } as ProblemDetail, tokenId: string | null = null, extra?: Record<string, string>): FirstPass<S> => {
       const result = deny(detail, privateCache ? { ...extra, 'Cache-Control': 'no-store, private' } : extra);
@@ -236,9 +241,11 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     if (credential.kind === 'none' || credential.kind === 'other-scheme') return fail('missing_token');
     if (credential.kind === 'malformed') return fail('invalid_request');
     const secret = credential.credential;
-    if (passForeign && !secret.startsWith(ours)) return { ok: false, result: { ok: false, skip: 'foreign_token' } };
-    if (secret.length > maxCredentialBytes) return fail('invalid_request');
-    const v = deps.verify(secret, requirement.workspaceId);
+    const foreign = !secret.startsWith(ours);
+    if (passForeign && foreign) return { ok: false, result: { ok: false, skip: 'foreign_token' } };
+    // Dual mode: a token without our prefix goes to the OAuth verifier, never to the token store.
+    if (!(foreign && verifyForeign) && secret.length > maxCredentialBytes) return fail('invalid_request');
+    const v = foreign && verifyForeign ? verifyForeign(secret, requirement.workspaceId) : deps.verify(secret, requirement.workspaceId);
     const verified = v instanceof Promise ? await v : v;
     if (!verified.ok) {
       // "Who did this" has an answer even for a refused token: a revoked one is the leak case.
@@ -306,6 +313,7 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
       ...(base.degraded ? { degraded: true } : {}),
       ...(base.rpcMethod ? { rpcMethod: base.rpcMethod } : {}),
       ...(base.tool ? { tool: base.tool } : {}),
+      ...(id?.kind === 'oauth' ? { tokenKind: 'oauth' as const } : {}),
     });
     if (reason && options.onAuthFailure) {
       try {

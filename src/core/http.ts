@@ -27,6 +27,18 @@ export interface ProblemOptions {
    * @default undefined — `about:blank`, and for 429 the IANA `quota-exceeded` type
    */
   readonly typeBase?: string;
+  /**
+   * RFC 9728 §5.1: the protected resource metadata URL, added as `resource_metadata="…"` to the
+   * challenge of 401s that carried no credentials (`missing_token`), so an OAuth client (an MCP
+   * client) can find the authorization server. Set it only when you serve that document.
+   */
+  readonly resourceMetadata?: string;
+  /**
+   * Where a person creates a token (the settings page). Added to `missing_token` answers as the
+   * challenge's `error_description` and to the problem `detail`, for clients configured with a
+   * static key, which would otherwise look for OAuth discovery and stop.
+   */
+  readonly settingsUrl?: string;
 }
 
 /**
@@ -198,14 +210,33 @@ interface Table {
   readonly constant: Readonly<Record<ConstantCode, Problem>>;
 }
 
-function buildTable(realm: string, typeBase: string | undefined): Table {
+function buildTable(realm: string, typeBase: string | undefined, resourceMetadata?: string, settingsUrl?: string): Table {
   const realmParam = `Bearer realm="${validateRealm(realm)}"`;
   if (typeBase !== undefined) validateTypeBase(typeBase);
   const constant = {} as Record<ConstantCode, Problem>;
   for (const code of CONSTANT_CODES) {
     constant[code] = build(code, CONSTANT_DETAILS[code], challengeOf(realmParam, ROWS[code], undefined), typeBase, undefined);
   }
+  if (resourceMetadata !== undefined || settingsUrl !== undefined) {
+    let challenge = realmParam;
+    let detail = CONSTANT_DETAILS.missing_token;
+    if (settingsUrl !== undefined) {
+      const url = validateHintUrl(settingsUrl, 'settingsUrl');
+      challenge += `, error_description="Create a token at ${url}"`;
+      detail += `; create one at ${url}`;
+    }
+    if (resourceMetadata !== undefined) challenge += `, resource_metadata="${validateHintUrl(resourceMetadata, 'resourceMetadata')}"`;
+    constant.missing_token = build('missing_token', detail, challenge, typeBase, undefined);
+  }
   return { realmParam, typeBase, constant };
+}
+
+/** An absolute http(s) URL that can sit inside a quoted-string of the challenge unescaped. */
+function validateHintUrl(url: string, field: string): string {
+  if (typeof url !== 'string' || url.length > 2048 || !/^https?:\/\/[\x21\x23-\x5b\x5d-\x7e]+$/.test(url) || !URL.canParse(url)) {
+    throw new KeycardError('invalid_config', `${field}: must be an absolute http(s) URL of printable ASCII without spaces, quotes or backslashes`);
+  }
+  return url;
 }
 
 function challengeOf(realmParam: string, row: Row, scope: string | undefined): string | undefined {
@@ -252,14 +283,17 @@ let tableCount = 0;
 function tableFor(options: ProblemOptions | undefined): Table {
   if (options === undefined) return DEFAULT_TABLE;
   const realm = options.realm ?? DEFAULT_REALM;
+  const { resourceMetadata, settingsUrl } = options;
   const typeBase = options.typeBase;
-  if (realm === DEFAULT_REALM && typeBase === undefined) return DEFAULT_TABLE;
-  const byBase = tables.get(realm);
+  const hints = resourceMetadata !== undefined || settingsUrl !== undefined;
+  if (realm === DEFAULT_REALM && typeBase === undefined && !hints) return DEFAULT_TABLE;
+  const key = hints ? `${realm}\u0000${resourceMetadata ?? ''}\u0000${settingsUrl ?? ''}` : realm;
+  const byBase = tables.get(key);
   const hit = byBase?.get(typeBase);
   if (hit !== undefined) return hit;
-  const table = buildTable(realm, typeBase);
+  const table = buildTable(realm, typeBase, resourceMetadata, settingsUrl);
   if (tableCount < MAX_TABLES) {
-    if (byBase === undefined) tables.set(realm, new Map([[typeBase, table]]));
+    if (byBase === undefined) tables.set(key, new Map([[typeBase, table]]));
     else byBase.set(typeBase, table);
     tableCount++;
   }

@@ -66,7 +66,8 @@ export class Identity<S extends string = string> {
   readonly tokenId: string;
   readonly label: string;
   readonly ownerId: string;
-  readonly kind: 'personal' | 'workspace';
+  /** `oauth` for an OAuth access token verified through `options.oauth` (dual mode, SPEC §16). */
+  readonly kind: 'personal' | 'workspace' | 'oauth';
   readonly workspaceId: string | null;
   /** Effective scopes: closure of the grant, bounded by the owner when a resolver is set. Read-only (no `add`). */
   readonly scopes: ReadonlySet<S>;
@@ -83,11 +84,11 @@ export class Identity<S extends string = string> {
   readonly rateLimit: RateLimitSetting | null;
   readonly #hierarchy: Hierarchy | null;
 
-  constructor(record: TokenRecord, scopes: ReadonlySet<S>, hierarchy: Hierarchy | null) {
+  constructor(record: TokenRecord, scopes: ReadonlySet<S>, hierarchy: Hierarchy | null, kind?: 'oauth') {
     this.tokenId = record.id;
     this.label = record.label;
     this.ownerId = record.ownerId;
-    this.kind = record.kind;
+    this.kind = kind ?? record.kind;
     this.workspaceId = record.workspaceId;
     this.scopes = scopes instanceof FrozenSet ? scopes : new FrozenSet(scopes);
     this.grantedScopes = deepFreeze(record.scopes);

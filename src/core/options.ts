@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { configError } from './config.ts';
+import type { ForeignTokenVerifier } from './foreign.ts';
 import type { AuditSink } from './audit.ts';
 import type { Clock } from './clock.ts';
 import type { Pepper } from './hash.ts';
@@ -114,6 +115,25 @@ export interface KeycardOptions<S extends string = string> {
   limiterFailure?: 'closed' | 'open';
   /** Called for every refused request, e.g. to count failures per IP. Must not throw. */
   onAuthFailure?: (failure: AuthFailure) => void;
+  /**
+   * Dual mode (SPEC §16): bearer tokens without your prefix are verified by this verifier (e.g.
+   * `jwtAccessTokens()` from `keycard/oauth`: OAuth JWT access tokens) instead of being refused.
+   * Their identities have `kind: 'oauth'`, pass the same owner bound (the verifier maps the
+   * subject to an owner), limiter (keyed by subject and client) and audit. Tokens with your
+   * prefix are never sent to it. Takes precedence over `onForeignToken`.
+   */
+  oauth?: ForeignTokenVerifier;
+  /**
+   * RFC 9728 protected resource metadata URL (`protectedResource().metadataUrl`): added as
+   * `resource_metadata="…"` to 401s that carried no credentials. Set it with `oauth`.
+   */
+  resourceMetadataUrl?: string;
+  /**
+   * The page where a person creates a token. API-keys-only deployments should set it: 401s
+   * without credentials then say `Create a token at <url>` (challenge and problem detail), which
+   * is what an MCP client shows instead of attempting OAuth discovery.
+   */
+  settingsUrl?: string;
 }
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
@@ -154,6 +174,9 @@ const schema = z.strictObject({
   passPreflight: z.boolean().optional(),
   limiterFailure: z.enum(['closed', 'open']).optional(),
   onAuthFailure: fn.optional(),
+  oauth: z.custom<ForeignTokenVerifier>((v) => typeof v === 'object' && v !== null && typeof (v as ForeignTokenVerifier).verify === 'function', { message: 'must be a verifier such as jwtAccessTokens() from keycard/oauth' }).optional(),
+  resourceMetadataUrl: z.url({ protocol: /^https?$/ }).optional(),
+  settingsUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 /**

@@ -89,7 +89,7 @@ export type RevokeAllFilter = { readonly ownerId: string } | { readonly workspac
  */
 export function coveredByRevokeAll(
   filter: RevokeAllFilter,
-  token: { readonly kind: 'personal' | 'workspace'; readonly ownerId: string; readonly workspaceId: string | null },
+  token: { readonly kind: 'personal' | 'workspace' | 'oauth'; readonly ownerId: string; readonly workspaceId: string | null },
 ): boolean {
   return 'ownerId' in filter ? token.kind === 'personal' && token.ownerId === filter.ownerId : token.kind === 'workspace' && token.workspaceId === filter.workspaceId;
 }
