@@ -22,8 +22,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';
 
 const EXAMPLES = {
-  express: { build: false, readyMs: 60_000 },
-  hono: { build: false, readyMs: 60_000 },
+  express: { build: false, readyMs: 180_000 }, // `npm start` builds keycard first (prestart)
+  hono: { build: false, readyMs: 180_000 },
   next: { build: true, readyMs: 180_000, buildMs: 180_000 },
 };
 
