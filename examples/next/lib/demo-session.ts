@@ -35,6 +35,10 @@ declare global {
 export const manage: ManagementHandler = (globalThis.__keycardManage ??= createManagementHandler(keycard, {
   basePath: '/api/tokens',
   authorize: sessionOf,
+  // Next hands route handlers a request URL of its own making (not always the Host the browser
+  // used), so the origins the demo is served from are listed; a browser's same-origin fetch
+  // (Sec-Fetch-Site: same-origin) passes anyway. ⚠️ In production, list your public origin.
+  allowedOrigins: [`http://127.0.0.1:${process.env.PORT ?? 3002}`, `http://localhost:${process.env.PORT ?? 3002}`],
   device: { appName: 'Toado', loginUrl: '/demo/login' },
 }));
 
