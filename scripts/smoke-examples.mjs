@@ -22,8 +22,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';
 
 const EXAMPLES = {
-  express: { build: false, readyMs: 60_000 },
-  hono: { build: false, readyMs: 60_000 },
+  express: { build: false, readyMs: 180_000 }, // `npm start` builds keycard first (prestart)
+  hono: { build: false, readyMs: 180_000 },
   next: { build: true, readyMs: 180_000, buildMs: 180_000 },
 };
 
@@ -171,7 +171,7 @@ function shellWords(line, vars) {
 function parseCurl(line, vars, base) {
   const words = shellWords(line.replace(/http:\/\/127\.0\.0\.1:\d+/g, base), vars);
   if (words[0] !== 'curl') fail(`not a curl line: ${line}`);
-  const request = { url: null, method: null, headers: {}, body: undefined };
+  const request = { url: null, method: null, headers: {}, body: undefined, saveCookies: null };
   for (let i = 1; i < words.length; i++) {
     const w = words[i];
     if (['-i', '-s', '-S', '-si', '--include', '--silent'].includes(w)) continue;
@@ -181,6 +181,14 @@ function parseCurl(line, vars, base) {
       const colon = h.indexOf(':');
       request.headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
     } else if (w === '-d' || w === '--data' || w === '--data-raw') request.body = words[++i];
+    // A cookie jar, as curl keeps one: -c FILE saves the answer's cookies, -b FILE sends them.
+    else if (w === '-c' || w === '--cookie-jar') request.saveCookies = words[++i];
+    else if (w === '-b' || w === '--cookie') {
+      const jar = words[++i];
+      const cookies = Object.entries(cookieJars[jar] ?? {}).map(([k, v]) => `${k}=${v}`);
+      check(cookies.length, `curl line reads cookie jar ${jar}, which no earlier line saved: ${line}`);
+      request.headers.Cookie = cookies.join('; ');
+    }
     else if (/^https?:\/\//.test(w)) request.url = w;
     else fail(`the smoke test does not understand curl option ${w} in: ${line}`);
   }
@@ -189,27 +197,53 @@ function parseCurl(line, vars, base) {
   return request;
 }
 
-/** Runs `# → …` + `curl …` pairs, checking each status and problem code. */
+/** Cookie jars by file name (`curl -c jar` / `-b jar`). */
+const cookieJars = {};
+
+/** `a.b.c` of a JSON value. */
+const fieldOf = (value, dotted) => dotted.split('.').reduce((v, k) => (v && typeof v === 'object' ? v[k] : undefined), value);
+
+/**
+ * Runs `# → …` + `curl …` pairs, checking each status and problem code. A comment holding
+ * `export NAME=<a.b>` sets $NAME, for the lines below, to that field of the JSON answer (the
+ * README asks the reader to do the same by hand). Redirects are not followed (curl without -L).
+ */
 async function runCurlLines(lines, vars, base) {
+  vars = { ...vars };
   let expect = null;
   let n = 0;
   for (const line of lines) {
     if (line.startsWith('# → ')) {
       const m = /^# → (\d{3})(?: ([a-z_]+))?:/.exec(line);
       check(m, `cannot read the expectation ${JSON.stringify(line)} (want "# → 403 code: why")`);
-      expect = { status: Number(m[1]), code: m[2] ?? null, text: line };
+      const exported = /export ([A-Z_][A-Z0-9_]*)=<([\w.]+)>/.exec(line);
+      expect = { status: Number(m[1]), code: m[2] ?? null, text: line, exported };
       continue;
     }
     check(expect, `curl line without a "# → status" line above it: ${line}`);
     const req = parseCurl(line, vars, base);
-    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
+    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: 'manual' });
     const body = await res.text();
+    if (req.saveCookies) {
+      const jar = (cookieJars[req.saveCookies] ??= {});
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const eq = pair.indexOf('=');
+        jar[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+      }
+    }
     const where = `${req.method} ${new URL(req.url).pathname} (${expect.text.slice(4)})`;
     check(res.status === expect.status, `${where}: got ${res.status}, expected ${expect.status}: ${body.slice(0, 300)}`);
     if (expect.code) {
       check(res.headers.get('content-type') === 'application/problem+json', `${where}: content-type ${res.headers.get('content-type')}`);
       const code = JSON.parse(body).code;
       check(code === expect.code, `${where}: code ${code}, expected ${expect.code}`);
+    }
+    if (expect.exported) {
+      const [, name, field] = expect.exported;
+      const value = fieldOf(JSON.parse(body), field);
+      check(typeof value === 'string' && value.length > 0, `${where}: no ${field} in the answer to export as ${name}: ${body.slice(0, 300)}`);
+      vars[name] = value;
     }
     expect = null;
     n++;

@@ -56,6 +56,7 @@ export type { McpRefusalReason } from './core/mcp-refusal.ts';
 export { createManagementHandler } from './manage/handler.ts';
 export type { ManagementHandler } from './manage/handler.ts';
 export type { ManagementOptions, ManagementActor, UserActor, TokenActor, ManagementAction, ManagementTarget, DefaultCan, ActivityFilter, ActivitySource } from './manage/options.ts';
+export type { ManagementDeviceOptions } from './manage/options.ts';
 export type { ManagementErrorCode, FieldError } from './manage/problem.ts';
 export type { TokenView } from './manage/schemas.ts';
 export { memoryAuditStore } from './core/audit-memory.ts';

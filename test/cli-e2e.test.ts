@@ -4,8 +4,10 @@
  * pipes (no TTY: it prints the URL and the user code and opens no browser); real Chromium opens
  * the verification page with the demo session, types the code, unticks one scope and approves.
  * The CLI exits 0, the file is 0600 and holds a token with exactly the approved scopes; `whoami`
- * works; after the settings page's revoke, `whoami` fails with a clear message; `logout` then
- * removes the file. Both examples are bundled with esbuild against src/ (no dist build needed).
+ * works; after revoking it in the settings page (`<keycard-tokens>` at /settings/tokens: "Revoke
+ * <label>", then "Revoke token"), `whoami` fails with a clear message; `logout` then removes the
+ * file. Both examples, and the `keycard/ui` bundle the page loads (KEYCARD_UI_DIR), are bundled
+ * with esbuild against src/ (no dist build needed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
@@ -85,8 +87,10 @@ let home: string;
 
 beforeAll(async () => {
   [serverFile, cliFile] = await Promise.all([bundle('examples/cli/server.js', 'server.mjs'), bundle('examples/cli/cli.js', 'cli.mjs')]);
+  // The settings page's script, as dist/ui.js would be (one file: no chunks).
+  await build({ entryPoints: [path.join(ROOT, 'src/ui/index.ts')], outfile: path.join(OUT, 'ui', 'ui.js'), bundle: true, format: 'esm', target: 'es2022', platform: 'browser', logLevel: 'silent' });
   home = mkdtempSync(path.join(tmpdir(), 'kc-e2e-home-'));
-  const server = start(serverFile, [], { PORT: '0', AUDIT: '0' });
+  const server = start(serverFile, [], { PORT: '0', AUDIT: '0', KEYCARD_UI_DIR: path.join(OUT, 'ui') });
   base = (await server.waitFor(/Listening on (http:\/\/127\.0\.0\.1:\d+)/, 'stdout'))[1]!;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 }, 120_000);
@@ -144,9 +148,14 @@ describe('toado login → browser approval → 0600 file → whoami → revoke',
     expect(who.stdout).toContain(`u_jason via "toado-cli on`);
     expect(who.stdout).toContain('scopes: read, tickets:write\n');
 
-    // The settings page revokes it (same-origin fetch with the session).
-    const revoked = await page.evaluate(async (id) => (await fetch(`/api/tokens/tokens/${id}/revoke`, { method: 'POST' })).status, tokenId);
-    expect(revoked).toBe(200);
+    // The settings page revokes it: its row's "Revoke <label>", then "Revoke token".
+    const label = who.stdout.match(/via "([^"]+)"/)![1]!;
+    await page.goto(`${base}/settings/tokens`);
+    await page.getByRole('button', { name: `Revoke ${label}`, exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Revoke ${label}?`, exact: true });
+    const revokedCall = page.waitForResponse((r) => r.url().endsWith(`/api/tokens/tokens/${tokenId}/revoke`));
+    await dialog.getByRole('button', { name: 'Revoke token', exact: true }).click();
+    expect((await revokedCall).status()).toBe(200);
     const after = await cli('whoami');
     expect(after.code).toBe(1);
     expect(after.stderr).toContain('your token was revoked (token_revoked); run `toado login` again');

@@ -1,77 +1,26 @@
-// The tickets API of examples/express, plus what a CLI login needs: keycard's device routes
-// under /api/tokens, a demo session (GET /demo/login?as=u_jason sets a cookie; a real app has its
-// own sign-in), a "revoke this token" call for `toado logout`, and the settings page's revoke
-// call (POST /api/tokens/tokens/:id/revoke, session + same origin, as SPEC §11 shapes it).
+// The tickets API of examples/express, plus what a CLI login needs: keycard's management API at
+// /api/tokens with its device login routes (/api/tokens/device…), behind the demo session of
+// ../shared/demo-session.js (GET /demo/login?as=u_jason sets a cookie; a real app has its own
+// sign-in), the settings page at /settings/tokens (where a person revokes the CLI's token), and
+// a "revoke this token" call for `toado logout`.
 // Start: `npm start -w examples/cli` (PORT, default 3000). Then, in another terminal:
 //   node examples/cli/cli.js login
 import express from 'express';
-import { createDeviceRoutes } from 'keycard';
-import { expressGuard } from 'keycard/express';
+import { expressGuard, expressHandler } from 'keycard/express';
 import * as db from '../express/data.js';
 import { keycard } from '../express/keycard.js';
+import { demoManagement, demoPages } from '../shared/demo-session.js';
 
 const PORT = Number(process.env.PORT ?? 3000);
 const HOST = '127.0.0.1';
 
-// The demo's people and what they may do; a real app reads its own users and roles.
-const PEOPLE = {
-  u_jason: ['read', 'comments', 'tickets:write', 'tickets:assign'],
-  u_maria: ['read'],
-};
-const sessionOf = (cookie) => {
-  const id = /(?:^|;\s*)demo_session=(u_[a-z]+)/.exec(cookie ?? '')?.[1];
-  return id && PEOPLE[id] ? { kind: 'user', id, scopes: PEOPLE[id] } : null;
-};
-
-const device = createDeviceRoutes(keycard, {
-  basePath: '/api/tokens',
-  authorize: (request) => sessionOf(request.headers.get('cookie')),
-  loginUrl: '/demo/login',
-  appName: 'Toado',
-});
-
 const app = express();
 app.disable('x-powered-by');
 
-// Express request → Web Request → device routes → Express response. Bodies stay raw (16 kB).
-app.use('/api/tokens/device', express.raw({ type: () => true, limit: '16kb' }), async (req, res, next) => {
-  try {
-    const url = `${req.protocol}://${req.get('host')}${req.originalUrl}`;
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-    const body = req.method === 'GET' || req.method === 'HEAD' || !Buffer.isBuffer(req.body) ? undefined : req.body;
-    const answer = await device(new Request(url, { method: req.method, headers, body }));
-    if (answer === null) return next();
-    res.status(answer.status);
-    answer.headers.forEach((value, key) => res.setHeader(key, value));
-    res.send(Buffer.from(await answer.arrayBuffer()));
-  } catch (error) {
-    next(error);
-  }
-});
-
-// The demo sign-in: pick a person. ⚠️ Demo only: anyone can be anyone.
-app.get('/demo/login', (req, res) => {
-  const as = typeof req.query.as === 'string' && PEOPLE[req.query.as] ? req.query.as : null;
-  const next = typeof req.query.next === 'string' && req.query.next.startsWith('/') && !req.query.next.startsWith('//') ? req.query.next : '/api/tokens/device';
-  if (!as) {
-    const links = Object.keys(PEOPLE).map((id) => `<li><a href="/demo/login?as=${id}&amp;next=${encodeURIComponent(next)}">Sign in as ${id}</a></li>`).join('');
-    return res.type('html').send(`<!doctype html><html lang="en"><title>Demo sign-in</title><main><h1>Demo sign-in</h1><ul>${links}</ul></main></html>`);
-  }
-  res.cookie('demo_session', as, { httpOnly: true, sameSite: 'lax', path: '/' });
-  res.redirect(303, next);
-});
-
-// The settings page's revoke (the management handler will serve this route).
-app.post('/api/tokens/tokens/:id/revoke', async (req, res) => {
-  const actor = sessionOf(req.get('cookie'));
-  if (!actor) return res.status(401).json({ code: 'unauthenticated' });
-  const origin = req.get('origin');
-  if (req.get('sec-fetch-site') !== 'same-origin' && origin !== `${req.protocol}://${req.get('host')}`) return res.status(403).json({ code: 'forbidden' });
-  const record = await keycard.get(req.params.id);
-  if (!record || record.ownerId !== actor.id) return res.status(404).json({ code: 'not_found' });
-  res.json(await keycard.revoke(record.id, { reason: 'revoked in settings', actor }));
-});
+// The management API and the device routes (one handler), before any body parser.
+app.use('/api/tokens', expressHandler(demoManagement(keycard, { appName: 'Toado' })));
+// The demo sign-in, the settings page (<keycard-tokens>) and its script.
+app.get(['/demo/login', '/settings/tokens', '/assets/keycard/:file'], expressHandler(async (request) => (await demoPages(request)) ?? new Response('Not Found', { status: 404 })));
 
 const guard = expressGuard(keycard);
 const api = express.Router();

@@ -1,7 +1,8 @@
 // keycard on Express 5: the tickets API of data.js behind scoped, rate-limited bearer tokens.
 // Start it with `npm start` (PORT, default 3000); it prints demo tokens and curl lines to try.
 import express from 'express';
-import { expressGuard, keycardErrorHandler } from 'keycard/express';
+import { expressGuard, expressHandler, keycardErrorHandler } from 'keycard/express';
+import { demoManagement, demoPages } from '../shared/demo-session.js';
 import * as db from './data.js';
 import { issueDemoTokens, keycard, printBanner } from './keycard.js';
 import { leakIntake, webHandler } from './leaks.js';
@@ -90,6 +91,10 @@ app.disable('x-powered-by');
 // GitHub secret scanning's partner endpoint (docs/leaks.md): before any body parser.
 app.post('/leaks/github', webHandler(leakIntake));
 app.use('/api/v1', api);
+// Settings → API tokens: the management API (and the device login routes) behind the demo
+// session, mounted before any body parser; the demo sign-in and the settings page.
+app.use('/api/tokens', expressHandler(demoManagement(keycard)));
+app.get(['/demo/login', '/settings/tokens', '/assets/keycard/:file'], expressHandler(async (request) => (await demoPages(request)) ?? new Response('Not Found', { status: 404 })));
 app.use((req, res) => problem(res, 404, 'Not Found', `No route ${req.method} ${req.path}`));
 // keycard's denials raised in handlers (assert) first, then the app's own errors.
 app.use(keycardErrorHandler(keycard));

@@ -1,6 +1,7 @@
 // keycard set up for the tickets API: Toado's four scopes, company ⊃ project restrictions,
 // 600 reads and 60 writes a minute per token, and an audit line for every request.
 import { createKeycard, defineScopes, jsonLinesSink } from 'keycard';
+import { sessionTryLines } from '../shared/demo-session.js';
 
 export const scopes = defineScopes({
   read: { description: 'Read companies, projects, tickets and comments' },
@@ -88,7 +89,10 @@ export function printBanner({ framework, base, issued }) {
     out.push(`export ${env}='${token}'`);
     out.push(`#   ${record.label} · owner ${record.ownerId} · scopes ${record.scopes.join(', ')} · ${where}`);
   }
-  out.push('', 'Then try:', '', ...tryLines(base), '', `Listening on ${base} (Ctrl-C to stop)`, '');
+  out.push('', 'Then try:', '', ...tryLines(base), '');
+  out.push('Settings → API tokens, behind a demo session (SPEC §11, §12):', '', ...sessionTryLines(base), '');
+  out.push(`Or open ${base}/demo/login?as=u_jason in a browser: it signs you in and opens ${base}/settings/tokens.`);
+  out.push('', `Listening on ${base} (Ctrl-C to stop)`, '');
   process.stdout.write(out.join('\n') + '\n');
   releaseAuditLines();
 }

@@ -4,6 +4,7 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { honoGuard } from 'keycard/hono';
+import { demoManagement, demoPages } from '../shared/demo-session.js';
 import * as db from './data.js';
 import { issueDemoTokens, keycard, printBanner } from './keycard.js';
 
@@ -93,6 +94,13 @@ api.post('/tickets/:ticket/assign', guard({ scope: 'tickets:assign' }), async (c
 
 const app = new Hono();
 app.route('/api/v1', api);
+// Settings → API tokens: the management API (and the device login routes) behind the demo
+// session; the demo sign-in and the settings page. Both are Fetch handlers: Hono passes c.req.raw.
+const manage = demoManagement(keycard);
+app.all('/api/tokens/*', (c) => manage(c.req.raw));
+app.get('/demo/login', async (c) => (await demoPages(c.req.raw)) ?? c.notFound());
+app.get('/settings/tokens', async (c) => (await demoPages(c.req.raw)) ?? c.notFound());
+app.get('/assets/keycard/:file', async (c) => (await demoPages(c.req.raw)) ?? c.notFound());
 app.notFound((c) => problem(c, 404, 'Not Found', `No route ${c.req.method} ${c.req.path}`));
 app.onError((err, c) => {
   // Hono calls onError before the guard sees a thrown error, and its default handler logs it as

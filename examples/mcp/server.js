@@ -15,9 +15,10 @@ import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middlew
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { createKeycard, defineScopes, jsonLinesSink } from 'keycard';
-import { expressGuard, keycardErrorHandler } from 'keycard/express';
+import { expressGuard, expressHandler, keycardErrorHandler } from 'keycard/express';
 import { identityOf, mcpGate, mcpVerifier } from 'keycard/mcp';
 import { createData, pathOfCompany, pathOfTicket } from './data.js';
+import { demoManagement, demoPages, sessionTryLines } from '../shared/demo-session.js';
 
 export const scopes = defineScopes({
   read: { description: 'Read companies, projects, tickets and comments' },
@@ -150,6 +151,12 @@ export function createApp({ keycard: overrides = {}, log = (line) => console.log
   });
   app.use('/api/v1', api);
 
+  // ── Settings → API tokens: the management API (with the device login routes) behind the demo
+  // session, the demo sign-in and the settings page (../shared/demo-session.js). Revoking a token
+  // there shuts it out of REST and MCP alike.
+  app.use('/api/tokens', expressHandler(demoManagement(keycard)));
+  app.get(['/demo/login', '/settings/tokens', '/assets/keycard/:file'], expressHandler(async (request) => (await demoPages(request)) ?? new Response('Not Found', { status: 404 })));
+
   // ── MCP: /mcp ── a static-token server: it serves RFC 9728 metadata that names no authorization
   // server (clients get the token out of band) and no OAuth authorization-server metadata at all.
   const metadataUrl = new URL('/.well-known/oauth-protected-resource/mcp', publicUrl);
@@ -229,6 +236,10 @@ async function main() {
     'REST:',
     `curl -i ${url}/api/v1/tickets -H "Authorization: Bearer $TRIAGE"`,
     `curl -i -X POST ${url}/api/v1/tickets/t1/comments -H "Authorization: Bearer $SLACK_BOT" -H 'Content-Type: application/json' -d '{"body":"Seen again"}'`,
+    '',
+    'Settings → API tokens, behind a demo session:',
+    ...sessionTryLines(url),
+    `Or open ${url}/demo/login?as=u_jason in a browser: it signs you in and opens ${url}/settings/tokens.`,
     '',
     'MCP (Streamable HTTP): give your client the token in a header, e.g.',
     JSON.stringify(clientConfig(url, '<paste $TRIAGE here>'), null, 2),

@@ -50,7 +50,8 @@ export interface DeviceRoutesOptions {
 }
 
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
-const schema = z.strictObject({
+/** The zod schema of `DeviceRoutesOptions` (the management handler's `device` option reuses it). */
+export const deviceOptionsSchema = z.strictObject({
   basePath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be a path like /api/tokens (or empty), without a trailing slash'),
   authorize: z.custom<DeviceAuthorize>((v) => typeof v === 'function', 'must be a function (request) => Actor | null'),
   store: z.custom<PendingGrantStore>((v) => typeof v === 'object' && v !== null && typeof (v as PendingGrantStore).take === 'function', 'must be a PendingGrantStore').optional(),
@@ -69,7 +70,7 @@ const schema = z.strictObject({
 
 /** Validates once; the message names every bad field. */
 export function parseDeviceOptions(options: unknown): DeviceRoutesOptions {
-  const parsed = schema.safeParse(options);
+  const parsed = deviceOptionsSchema.safeParse(options);
   if (parsed.success) return parsed.data as DeviceRoutesOptions;
   const fields = parsed.error.issues.map((i) =>
     i.code === 'unrecognized_keys' ? `${i.keys.join(', ')}: not a known option` : `${i.path.join('.') || 'options'}: ${i.message}`,

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { requestIdFrom } from '../core/audit.ts';
+import { createDeviceRoutes } from '../device/routes.ts';
 import type { Keycard } from '../keycard.ts';
 import { createCan, hasBearer, sessionCaller, tokenCaller, type Caller } from './authorization.ts';
 import { readJson } from './body.ts';
@@ -133,9 +134,15 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
     return route.run(ctx, id, { query: query.data as never, body: body?.data as never });
   }
 
+  const device = opts.device === false
+    ? null
+    : createDeviceRoutes(keycard, { basePath: opts.basePath, authorize: opts.authorize, ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}), ...opts.device });
+
   return async (request) => {
     try {
-      return await handle(request);
+      // The device routes answer `${basePath}/device…` (null for anything else).
+      const answer = device === null ? null : await device(request);
+      return answer ?? (await handle(request));
     } catch (e) {
       if (e instanceof ManagementProblem) return problemResponse(e);
       const p = problemOfKeycardError(e);

@@ -8,6 +8,7 @@ import { KeycardError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
 import { redact } from '../core/redact.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
+import { deviceOptionsSchema, type DeviceRoutesOptions } from '../device/options.ts';
 
 /** A person acting through the integrator's own session. `scopes` bounds what they may grant. */
 export interface UserActor {
@@ -102,13 +103,25 @@ export interface ManagementOptions {
   readonly auditStore?: ActivitySource;
   /** Receives unexpected errors (a throwing hook, a bug), already redacted. @default console.error */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The device login routes (SPEC §13: `/device`, `/device/code`, `/device/token`,
+   * `/device/approve`, `/device/deny`) under the same `basePath`, built once with this handler's
+   * `basePath`, `authorize` and `allowedOrigins` plus these options (e.g. `store`, `appName`,
+   * `loginUrl`); `false` leaves `/device…` to 404. ⚠️ Several processes need a shared `store`.
+   * @default {} — the device routes with their defaults (a memory pending-grant store)
+   */
+  readonly device?: ManagementDeviceOptions | false;
 }
+
+/** The options of `createDeviceRoutes` that the management handler does not already set. */
+export type ManagementDeviceOptions = Omit<DeviceRoutesOptions, 'basePath' | 'authorize' | 'allowedOrigins'>;
 
 /** The default `can`, given to a custom hook so it can narrow it. */
 export type DefaultCan = (actor: ManagementActor, action: ManagementAction, target: ManagementTarget) => boolean | Promise<boolean>;
 
 /** Options after validation, defaults applied. */
-export interface ResolvedOptions extends Required<Omit<ManagementOptions, 'managementScope' | 'can' | 'allowedOrigins' | 'auditStore'>> {
+export interface ResolvedOptions extends Required<Omit<ManagementOptions, 'managementScope' | 'can' | 'allowedOrigins' | 'auditStore' | 'device'>> {
+  readonly device: ManagementDeviceOptions | false;
   readonly managementScope: string | null;
   readonly can: ManagementOptions['can'] | null;
   readonly allowedOrigins: readonly string[] | null;
@@ -132,6 +145,7 @@ const schema = z.strictObject({
   expiringWithinMs: z.number().int().min(0).optional(),
   auditStore: z.custom<ActivitySource>((v) => typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function', { error: 'must have a query(filter) method' }).optional(),
   onError: fn('error => void').optional(),
+  device: z.union([z.literal(false), deviceOptionsSchema.omit({ basePath: true, authorize: true, allowedOrigins: true })]).optional(),
 });
 
 /**
@@ -160,6 +174,7 @@ export function resolveOptions(options: unknown, catalogue: ScopeCatalogue): Res
     maxBodyBytes: o.maxBodyBytes ?? 16_384,
     expiringWithinMs: o.expiringWithinMs ?? 7 * 86_400_000,
     auditStore: o.auditStore ?? null,
+    device: o.device ?? {},
     onError: o.onError ?? ((e: unknown) => console.error('keycard management:', redact(e instanceof Error ? `${e.name}: ${e.message}` : String(e)))),
   };
 }

@@ -4,6 +4,7 @@
  * you can try the API right away and, with KEYCARD_DEMO=1 only, serves them at GET /api/demo-tokens.
  */
 import { keycard, type Scope } from './keycard';
+import { sessionTryLines } from './demo-session';
 
 export interface DemoToken {
   env: string;
@@ -95,6 +96,12 @@ export function printBanner(base: string, issued: DemoToken[]): void {
     '',
     '# CI_TIGHT may make 3 requests a minute, on any route: the RateLimit header counts down, then 429',
     `for path in companies tickets companies/c1/projects companies; do curl -s -o /dev/null -w "%{http_code} " ${base}/api/v1/$path -H "Authorization: Bearer $CI_TIGHT"; done; echo`,
+    '',
+    'Settings → API tokens, behind a demo session:',
+    '',
+    ...sessionTryLines(base),
+    '',
+    `Or open ${base}/demo/login?as=u_jason in a browser: it signs you in and opens ${base}/settings/tokens.`,
     '',
   );
   process.stdout.write(out.join('\n') + '\n');
