@@ -16,16 +16,19 @@ const SUBPATHS: Record<string, string> = { keycard: 'src/index.ts', 'keycard/exp
  * package has been built, and the example is tested exactly as a user copies it.
  */
 export async function loadExample(): Promise<unknown> {
-  const from = join(root, 'examples', 'mcp');
-  const to = join(root, '.tmp', 'mcp-example');
-  mkdirSync(to, { recursive: true });
-  for (const file of readdirSync(from).filter((f) => f.endsWith('.js'))) {
-    const code = readFileSync(join(from, file), 'utf8').replace(/from '(keycard(?:\/[a-z]+)?)'/g, (whole, spec: string) =>
-      SUBPATHS[spec] ? `from '${join(root, SUBPATHS[spec])}'` : whole,
-    );
-    writeFileSync(join(to, file), code);
+  // examples/mcp and the demo session it shares with the other examples (../shared).
+  for (const [dir, out] of [['mcp', 'mcp-example'], ['shared', 'shared']] as const) {
+    const from = join(root, 'examples', dir);
+    const to = join(root, '.tmp', out);
+    mkdirSync(to, { recursive: true });
+    for (const file of readdirSync(from).filter((f) => f.endsWith('.js'))) {
+      const code = readFileSync(join(from, file), 'utf8').replace(/from '(keycard(?:\/[a-z]+)?)'/g, (whole, spec: string) =>
+        SUBPATHS[spec] ? `from '${join(root, SUBPATHS[spec])}'` : whole,
+      );
+      writeFileSync(join(to, file), code);
+    }
   }
-  return import(/* @vite-ignore */ join(to, 'server.js'));
+  return import(/* @vite-ignore */ join(root, '.tmp', 'mcp-example', 'server.js'));
 }
 
 /** One HTTP exchange the client made, as the server answered it. */

@@ -206,7 +206,7 @@ describe('keycard/mcp on the example server, through the SDK client', () => {
     const last = exchanges.filter((x) => x.method === 'POST').at(-1)!;
     expect(last.status).toBe(401);
     expect(last.headers.get('www-authenticate')).toBe(
-      'Bearer realm="api", error="invalid_token", error_description="Token revoked", resource_metadata="https://tickets.example/.well-known/oauth-protected-resource/mcp"',
+      'Bearer realm="api", error="invalid_token", error_description="Token revoked"',
     );
     expect(JSON.parse(last.body!)).toEqual({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Token revoked', code: 'token_revoked' });
     await within(stream.ended, 'the SSE stream to close');
@@ -255,14 +255,14 @@ describe('keycard/mcp on the example server, through the SDK client', () => {
     expect(JSON.parse(limited.body!)).toMatchObject({ status: 429, code: 'rate_limited' });
   });
 
-  it('a missing token gets 401 with the resource_metadata parameter; the metadata names no authorization server', async () => {
+  it('API keys only: a missing token gets 401 pointing at the settings page, and no OAuth metadata is served', async () => {
     const res = await fetch(`${base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api", resource_metadata="https://tickets.example/.well-known/oauth-protected-resource/mcp"');
-    const meta = (await (await fetch(`${base}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
-    expect(meta).toMatchObject({ resource: 'https://tickets.example/mcp', bearer_methods_supported: ['header'] });
-    expect(meta).not.toHaveProperty('authorization_servers');
-    expect((await fetch(`${base}/.well-known/oauth-authorization-server`)).status).toBe(404);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api", error_description="Create a token at https://tickets.example/settings/tokens"');
+    expect(await res.json()).toEqual({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Missing bearer token; create one at https://tickets.example/settings/tokens', code: 'missing_token' });
+    for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource', '/.well-known/oauth-authorization-server']) {
+      expect((await fetch(`${base}${path}`)).status).toBe(404);
+    }
   });
 
   it('no tool-handler argument, log line, audit event or error produced here contains a secret', async () => {

@@ -122,6 +122,9 @@ export function createApp({ keycard: overrides = {}, log = (line) => console.log
     resources: ['company', 'project'],
     rateLimit: { read: { limit: 600, window: 60 }, write: { limit: 60, window: 60 } },
     audit: jsonLinesSink((line) => log(`audit ${line.trimEnd()}`)),
+    // API keys only (no authorization server): a client without a token is told where to make one,
+    // in the 401's challenge and problem detail, instead of being sent to OAuth discovery.
+    settingsUrl: `${publicUrl}/settings/tokens`,
     ...overrides,
   });
   const app = express();
@@ -157,19 +160,10 @@ export function createApp({ keycard: overrides = {}, log = (line) => console.log
   app.use('/api/tokens', expressHandler(demoManagement(keycard)));
   app.get(['/demo/login', '/settings/tokens', '/assets/keycard/:file'], expressHandler(async (request) => (await demoPages(request)) ?? new Response('Not Found', { status: 404 })));
 
-  // ── MCP: /mcp ── a static-token server: it serves RFC 9728 metadata that names no authorization
-  // server (clients get the token out of band) and no OAuth authorization-server metadata at all.
-  const metadataUrl = new URL('/.well-known/oauth-protected-resource/mcp', publicUrl);
-  app.get(metadataUrl.pathname, (req, res) => {
-    res.json({
-      resource: new URL('/mcp', publicUrl).href,
-      bearer_methods_supported: ['header'],
-      scopes_supported: [...scopes.names],
-      resource_name: 'Toado tickets (MCP)',
-      resource_documentation: new URL('/docs/tokens', publicUrl).href, // where a person creates a token
-    });
-  });
-  const gate = mcpGate(keycard, { tools: TOOL_RULES, resourceMetadataUrl: metadataUrl });
+  // ── MCP: /mcp ── API keys only: no authorization server, so no RFC 9728 metadata (a client
+  // that finds OAuth discovery drops its configured header); the 401 says where to create a token
+  // instead (`settingsUrl` above). docs/mcp.md shows dual mode, with OAuth beside keycard tokens.
+  const gate = mcpGate(keycard, { tools: TOOL_RULES });
   const sessions = new Map(); // mcp-session-id → transport
   // The JSON body is parsed before the gate (it reads the JSON-RPC method and tool); 64 kB at most.
   // The SDK's own bearer middleware may sit behind the gate: it reuses the gate's verification.

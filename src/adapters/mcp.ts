@@ -70,7 +70,7 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
     if (!r.ok) {
       if (r.skip) return next();
       const challenge = r.headers['WWW-Authenticate'];
-      return send(res, metadata && challenge && UNAUTHORIZED.has(r.code) ? { ...r, headers: { ...r.headers, 'WWW-Authenticate': challenge + metadata } } : r);
+      return send(res, metadata && challenge && !challenge.includes('resource_metadata=') && UNAUTHORIZED.has(r.code) ? { ...r, headers: { ...r.headers, 'WWW-Authenticate': challenge + metadata } } : r);
     }
     for (const [name, value] of Object.entries(r.headers)) res.setHeader(name, value);
     sessions.touch(sid);
