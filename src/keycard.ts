@@ -8,7 +8,7 @@ import { bounded } from './core/bounded.ts';
 import { TokenCache, type CacheEntry } from './core/cache.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { KeycardError } from './core/errors.ts';
-import { redactTokens } from './core/redact.ts';
+import { redactTokens, secretForms } from './core/redact.ts';
 import { Emitter, type KeycardEventName, type KeycardEvents } from './core/events.ts';
 import { constantTimeEqual, createHasher } from './core/hash.ts';
 import { Identity } from './core/identity.ts';
@@ -16,6 +16,7 @@ import { limitWithin } from './core/limit-bound.ts';
 import { DEFAULT_RATE_LIMIT, parseRateLimit, type LimiterStore, type RateLimitConfig } from './core/limiter.ts';
 import { presetMs, validateOptions, type ExpiryPreset, type KeycardOptions } from './core/options.ts';
 import { OwnerBound } from './core/owners.ts';
+import { ReportThrottle } from './core/report.ts';
 import { defineHierarchy, isNarrowerOrEqual, parseRestrictions, type Hierarchy } from './core/restrictions.ts';
 import { boundByOwner, type ScopeCatalogue } from './core/scopes.ts';
 import { coveredByRevokeAll, type JsonValue, type RateLimitSetting, type RevokeAllFilter, type StoreChange, type StoredToken, type TokenPatch, type TokenRecord, type TokenStore } from './core/store.ts';
@@ -176,7 +177,21 @@ const str = (v: unknown, field: string, max = 256): string => {
 export function createKeycard<S extends string>(options: KeycardOptions<S>): Keycard<S> {
   validateOptions(options);
   const clock: Clock = options.clock ?? systemClock;
-  const onError = options.onError ?? ((e: unknown) => console.error('keycard:', e instanceof Error ? `${e.name}: ${e.message}` : e));
+  const reportError = options.onError ?? ((e: unknown) => console.error('keycard:', e instanceof Error ? `${e.name}: ${e.message}` : e));
+  // Every report goes through here: an integrator's onError that throws must not turn a store
+  // outage into a 500, a background write into an unhandled rejection, or a listener's failure
+  // into a failed management call that already wrote.
+  const onError = (e: unknown): void => {
+    try {
+      reportError(e);
+    } catch {
+      // dropped: the reporter itself is broken, and nothing is left to report to
+    }
+  };
+  // Failures on the request path (store, resolver, limiter, background writes) are coalesced per
+  // kind per second with a count: an outage must not become one report per request.
+  const requestErrors = new ReportThrottle(onError, clock);
+  const onRequestError = requestErrors.report;
   const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
   const catalogue = options.scopes;
   const format: TokenFormat = { prefix: options.prefix, type: options.type ?? 'sk' };
@@ -298,7 +313,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       if (lastTouch.size >= 100_000) lastTouch.clear(); // bounded; at worst one extra write per token
       lastTouch.set(id, now);
     }
-    track(Promise.resolve().then(() => call('Token store touch', () => store.touch(id, clock.now()))).catch(onError));
+    track(Promise.resolve().then(() => call('Token store touch', () => store.touch(id, clock.now()))).catch(onRequestError));
   };
 
   // ── lookup ──
@@ -309,34 +324,53 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     // A cache hit answers synchronously: no promise on the hot path.
     if (hit && mono - hit.loadedAt < cacheTrustMs()) return hit;
     if (cache.isKnownUnknown(hash, mono)) return null;
-    return lookupStore(secret, hash);
+    // Single flight: identical concurrent lookups share one store read, but only one that began
+    // at the current cache epoch. A lookup that began before a revoke or an invalidation is never
+    // joined after it, so a verify that starts after revoke() returned cannot see the old record.
+    const flying = inflight.get(hash);
+    if (flying && flying.epoch === cache.epoch) return flying.promise;
+    const flight = { epoch: cache.epoch, promise: lookupStore(secret, hash) };
+    if (inflight.size >= 10_000) inflight.clear(); // bounded; at worst a duplicate read
+    inflight.set(hash, flight);
+    void flight.promise.then(
+      () => inflight.get(hash) === flight && inflight.delete(hash),
+      () => inflight.get(hash) === flight && inflight.delete(hash),
+    );
+    return flight.promise;
+  }
+  const inflight = new Map<string, { readonly epoch: number; readonly promise: Promise<CacheEntry | null> }>();
+
+  /** One read for every pepper generation: `findByAnyHash` when the store has it, else one per generation. */
+  async function readAny(secret: string, hashes: readonly string[]): Promise<StoredToken | null> {
+    const read = async () => {
+      if (hashes.length > 1 && store.findByAnyHash) return store.findByAnyHash(hashes);
+      let found: StoredToken | null = null;
+      for (const h of hashes) if ((found = await store.findByHash(h))) return found;
+      // Another request may have re-hashed it under the current pepper between our reads: ask
+      // once more before calling it unknown, or the negative cache would hide a real token.
+      return hashes.length > 1 ? store.findByHash(hashes[0]!) : null;
+    };
+    try {
+      return await call('Token store lookup', read);
+    } catch (e) {
+      // The driver's error may spell the hash glued to other text: mask the exact known forms too.
+      throw new KeycardError('unavailable', e instanceof Error ? e.message : 'Token store lookup failed', { cause: (e as { cause?: unknown }).cause ?? e, secrets: secretForms(secret, hashes) });
+    }
   }
 
   async function lookupStore(secret: string, hash: string): Promise<CacheEntry | null> {
     const epoch = cache.epoch;
-    let found = await call('Token store lookup', () => store.findByHash(hash));
-    let usedHash = hash;
-    if (found === null && hasher.retiringVersions.length > 0) {
-      for (const v of hasher.retiringVersions) {
-        const older = hasher.hash(secret, v);
-        found = await call('Token store lookup', () => store.findByHash(older));
-        if (found) {
-          usedHash = older;
-          break;
-        }
-      }
-      // Another request may have re-hashed it under the current pepper between our two reads:
-      // ask once more before calling it unknown, or the negative cache would hide a real token.
-      if (found === null) found = await call('Token store lookup', () => store.findByHash(hash));
-    }
+    const hashes = [hash, ...hasher.retiringVersions.map((v) => hasher.hash(secret, v))];
+    const found = await readAny(secret, hashes);
     // A store that matched loosely (collation, prefix) must not let a different hash through.
-    if (found === null || !constantTimeEqual(found.hash, usedHash)) {
+    const usedHash = found === null ? undefined : hashes.find((h) => constantTimeEqual(found.hash, h));
+    if (found === null || usedHash === undefined) {
       cache.rememberUnknown(hash, epoch, clock.monotonic());
       return null;
     }
     if (usedHash !== hash) {
       const from = usedHash;
-      track(Promise.resolve().then(() => call('Token store rehash', () => store.rehash(found.id, from, hash, hasher.currentVersion))).catch(onError));
+      track(Promise.resolve().then(() => call('Token store rehash', () => store.rehash(found.id, from, hash, hasher.currentVersion))).catch(onRequestError));
     }
     const restrictions = found.restrictions && hierarchy ? parseRestrictions(hierarchy, found.restrictions) : found.restrictions;
     const entry: CacheEntry = { token: found, closure: catalogue.closure(found.scopes), restrictions, loadedAt: clock.monotonic() };
@@ -363,14 +397,14 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     try {
       found = lookup(secret, mono);
     } catch (e) {
-      onError(e);
+      onRequestError(e);
       return UNAVAILABLE;
     }
     if (found instanceof Promise) {
       return found.then(
         (entry) => checkEntry(entry, workspaceId, mono),
         (e: unknown) => {
-          onError(e);
+          onRequestError(e);
           return UNAVAILABLE;
         },
       );
@@ -411,7 +445,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       try {
         standing = await owners.status(principal, ws, t.kind);
       } catch (e) {
-        onError(e);
+        onRequestError(e);
         return { ok: false, code: 'unavailable', known };
       }
       if (standing.status !== 'active') {
@@ -789,6 +823,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       };
       await step('Subscribing', () => subscribed);
       await step('Pending writes', () => Promise.allSettled([...pending]));
+      requestErrors.flush();
       await audit.close();
       await step('Unsubscribing', () => unsubscribe?.());
       if (ownStore) await step('Closing the store', () => store.close?.());
@@ -804,7 +839,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     catalogue,
     format,
     audit,
-    onError,
+    onError: onRequestError,
     timeoutMs,
     verify: verifySecret,
   });

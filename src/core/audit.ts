@@ -20,7 +20,7 @@
 import * as z from 'zod';
 import type { Clock } from './clock.ts';
 import { KeycardError, type RequestErrorCode } from './errors.ts';
-import { redact } from './redact.ts';
+import { excerpt, redact } from './redact.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Events
@@ -206,10 +206,11 @@ export function requestIdFrom(header: string | null | undefined): string {
   if (typeof header === 'string' && REQUEST_ID.test(header) && redact(header) === header) return header;
   // Unique per process run and cheap: a random prefix drawn once, then a counter. A UUID per
   // request cost ~3 % of the pipeline in bench/, and the id needs uniqueness, not secrecy.
-  return `${ID_PREFIX}-${(++idCounter).toString(36)}`;
+  return `${(idPrefix ??= crypto.randomUUID())}-${(++idCounter).toString(36)}`;
 }
 
-const ID_PREFIX = crypto.randomUUID();
+// Drawn on first use, never at import: workerd refuses randomness at module scope (Workers).
+let idPrefix: string | undefined;
 let idCounter = 0;
 
 // ---------------------------------------------------------------------------------------------
@@ -252,13 +253,15 @@ export const DEFAULT_AUDIT_TIMEOUT_MS = 1_000;
 
 /**
  * Denial reasons a caller can produce at line rate without being charged: no token, a forged
- * one, a revoked or expired one, or one already refused by the limiter. Each gets one bucket per
- * token id per second. The others (missing scope, restricted resource, unavailable) come after a
- * charge, so their volume is bounded by the rate limit, and each is kept as its own event.
+ * one, a revoked or expired one, one already refused by the limiter, or any request while a
+ * store is down (`unavailable`: an outage denies every request before it is charged). Each gets
+ * one bucket per token id per second. The others (missing scope, restricted resource) come after
+ * a charge, so their volume is bounded by the rate limit, and each is kept as its own event.
  */
 // Every denial that comes before the limiter (so costs the caller nothing) is coalesced: a revoked
-// or expired token retried in a loop must not flood the sink and push legitimate events out.
-const COALESCED: ReadonlySet<string> = new Set<RequestErrorCode>(['missing_token', 'invalid_request', 'invalid_token', 'token_expired', 'token_revoked', 'rate_limited']);
+// or expired token retried in a loop, or an outage, must not flood the sink and push legitimate
+// events out.
+const COALESCED: ReadonlySet<string> = new Set<RequestErrorCode>(['missing_token', 'invalid_request', 'invalid_token', 'token_expired', 'token_revoked', 'rate_limited', 'unavailable']);
 
 /**
  * Distinct token ids per reason per second before further denials are folded into one bucket
@@ -717,12 +720,14 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+  // Masked before it is cut: a cut could leave a piece of a token too short to recognise.
+  return excerpt(error instanceof Error ? error.message : String(error), 500);
 }
 
-/** Client-controlled strings (paths, methods, tool names) are capped so one request cannot bloat every sink. */
+/** Client-controlled strings (methods, tool names, ids) are capped so one request cannot bloat every sink. */
 const MAX_FIELD = 512;
+/** The request path's cap (characters, then `…`): longer than the other fields, still bounded. */
+export const MAX_AUDIT_PATH = 1024;
 const cap = (v: string): string => (v.length > MAX_FIELD ? `${v.slice(0, MAX_FIELD)}…` : v);
 const text = (value: unknown): string => cap(redact(String(value)));
 const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : cap(redact(String(value))));
@@ -766,13 +771,15 @@ export function auditPath(path: string): string {
   return redact(p);
 }
 
+const capPath = (p: string): string => (p.length > MAX_AUDIT_PATH ? `${p.slice(0, MAX_AUDIT_PATH)}…` : p);
+
 function requestEvent(input: RequestAuditInput, now: number): Mutable<RequestAuditEvent> {
   const event: Mutable<RequestAuditEvent> = {
     type: input.type,
     time: timeOf(input.time, now),
     surface: text(input.surface) as Surface,
     method: text(input.method),
-    path: auditPath(input.path),
+    path: capPath(auditPath(input.path)),
     requestId: text(input.requestId),
     tokenId: textOrNull(input.tokenId),
     label: textOrNull(input.label),

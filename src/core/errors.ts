@@ -1,4 +1,4 @@
-import { redact } from './redact.ts';
+import { redactKnown } from './redact.ts';
 
 /**
  * Every code keycard can answer with. The first nine are the HTTP contract of SPEC §8 and map
@@ -43,7 +43,8 @@ export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
 /**
  * The one error class keycard throws. Match on `code`, never on `message`: the code is a stable
  * public contract, the message is prose. Messages are passed through the token redactor, so a
- * secret that reached one by accident (an integrator's label, a store's error) is masked.
+ * secret that reached one by accident (an integrator's label, a store's error) is masked, in
+ * every encoding `redact()` knows, in the message and at any depth of the cause.
  *
  * @example Telling a denial from a bug
  * ```ts
@@ -55,35 +56,63 @@ export class KeycardError extends Error {
   override name = 'KeycardError';
   readonly code: KeycardErrorCode;
 
-  constructor(code: KeycardErrorCode, message: string, options?: { cause?: unknown }) {
-    super(redact(message), options?.cause === undefined ? undefined : { cause: scrubCause(options.cause) });
+  /**
+   * @param options.cause kept as a scrubbed copy (see below), never the original object.
+   * @param options.secrets exact strings to mask besides the shapes `redact()` knows: a
+   *   token and its hashes as {@link secretForms} spells them, where the caller knows them.
+   */
+  constructor(code: KeycardErrorCode, message: string, options?: { cause?: unknown; secrets?: readonly string[] }) {
+    const forms = options?.secrets ?? [];
+    super(redactKnown(message, forms), options?.cause === undefined ? undefined : { cause: scrubCause(options.cause, forms, 0, new WeakSet()) });
     this.code = code;
   }
 }
 
+/** Deeper than this, a cause chain or an object is cut (`[truncated]`) rather than kept unscrubbed. */
+const MAX_DEPTH = 32;
+const TRUNCATED = '[truncated]';
+
 /**
- * A cause is kept for debugging, but an error's message, stack, own string fields (a driver's
- * `detail`, `command.args`) and its own causes can carry what they were given: keycard keeps a
- * sanitised copy of the whole chain, never the original object.
+ * A cause is kept for debugging, but an error's message, stack, own fields (a driver's `detail`,
+ * `command.args`, an AggregateError's `errors`) and its own causes can carry what they were
+ * given: keycard keeps a sanitised copy of the whole chain, at any depth, never the original.
  */
-function scrubCause(cause: unknown, depth = 0): unknown {
-  if (typeof cause === 'string') return redact(cause);
-  if (depth > 4 || typeof cause !== 'object' || cause === null) return cause;
-  if (!(cause instanceof Error)) return scrubValue(cause, depth);
-  const copy = new Error(redact(cause.message));
-  copy.name = cause.name;
-  copy.stack = typeof cause.stack === 'string' ? redact(cause.stack) : undefined;
-  for (const [k, v] of Object.entries(cause)) (copy as unknown as Record<string, unknown>)[k] = scrubValue(v, depth + 1);
-  if (cause.cause !== undefined) copy.cause = scrubCause(cause.cause, depth + 1);
+function scrubCause(cause: unknown, forms: readonly string[], depth: number, seen: WeakSet<object>): unknown {
+  if (!(cause instanceof Error)) return scrubValue(cause, forms, depth, seen);
+  if (depth > MAX_DEPTH || seen.has(cause)) return TRUNCATED;
+  seen.add(cause);
+  const copy = new Error(redactKnown(String(cause.message), forms));
+  copy.name = redactKnown(String(cause.name), forms);
+  copy.stack = typeof cause.stack === 'string' ? redactKnown(cause.stack, forms) : undefined;
+  const target = copy as unknown as Record<string, unknown>;
+  for (const k of Object.getOwnPropertyNames(cause)) {
+    if (k === 'message' || k === 'stack' || k === 'name' || k === 'cause') continue;
+    let v: unknown;
+    try {
+      v = (cause as unknown as Record<string, unknown>)[k];
+    } catch {
+      continue; // a throwing getter is not worth failing an answer for
+    }
+    target[redactKnown(k, forms)] = scrubValue(v, forms, depth + 1, seen);
+  }
+  if (cause.cause !== undefined) copy.cause = scrubCause(cause.cause, forms, depth + 1, seen);
   return copy;
 }
 
-function scrubValue(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return redact(value);
-  if (value instanceof Error) return scrubCause(value, depth);
-  if (depth > 4 || typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValue(v, depth + 1)]));
+function scrubValue(value: unknown, forms: readonly string[], depth: number, seen: WeakSet<object>): unknown {
+  if (typeof value === 'string') return redactKnown(value, forms);
+  if (typeof value !== 'object' || value === null) return typeof value === 'function' || typeof value === 'symbol' ? String(typeof value) : value;
+  if (value instanceof Error) return scrubCause(value, forms, depth, seen);
+  if (depth > MAX_DEPTH || seen.has(value)) return TRUNCATED;
+  seen.add(value);
+  // Raw bytes (a bytea hash, a Buffer) cannot be searched for a shape: keep only their size.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[${value.byteLength} bytes]`;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, forms, depth + 1, seen));
+  if (value instanceof Map) return [...value].map(([k, v]) => [scrubValue(k, forms, depth + 1, seen), scrubValue(v, forms, depth + 1, seen)]);
+  if (value instanceof Set) return [...value].map((v) => scrubValue(v, forms, depth + 1, seen));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[redactKnown(k, forms)] = scrubValue(v, forms, depth + 1, seen);
+  return out;
 }
 
 const BRAND = Symbol.for('keycard.error');

@@ -10,12 +10,22 @@ import { KeycardError } from './errors.ts';
  * A server-side secret mixed into every token hash (HMAC key), so a stolen copy of the token table
  * cannot be checked against guesses offline without also stealing the pepper.
  */
-export interface Pepper {
-  /** A positive integer stored beside each hash; 0 is reserved for "no pepper". */
-  readonly version: number;
-  /** At least 32 bytes of secret (a string is taken as UTF-8). */
-  readonly secret: string | Uint8Array;
-}
+export type Pepper =
+  | {
+      /** A positive integer stored beside each hash; 0 is reserved for "no pepper". */
+      readonly version: number;
+      /** At least 32 bytes of secret (a string is taken as UTF-8). */
+      readonly secret: string | Uint8Array;
+    }
+  | {
+      /**
+       * The unpeppered generation (plain SHA-256), listed after a new pepper to adopt peppering
+       * without invalidating existing tokens: they verify and are re-hashed under the pepper,
+       * like any retiring one. See docs/tokens.md, "Adopting a pepper".
+       */
+      readonly version: 0;
+      readonly secret?: undefined;
+    };
 
 /** Hashes tokens under the current pepper and recognises the retiring ones. */
 export interface TokenHasher {
@@ -32,7 +42,8 @@ const encoder = new TextEncoder();
 /**
  * Builds the hasher for a list of peppers: the first is current, the rest are retiring (still
  * accepted, and re-hashed under the current one on their next successful verification). A pepper
- * removed from the list is retired: tokens still hashed under it stop verifying.
+ * removed from the list is retired: tokens still hashed under it stop verifying. `{ version: 0 }`
+ * names the unpeppered generation, so a deployment can adopt a pepper without invalidating tokens.
  *
  * @example Rotating the pepper
  * ```ts
@@ -41,13 +52,20 @@ const encoder = new TextEncoder();
  */
 export function createHasher(peppers: readonly Pepper[] = []): TokenHasher {
   const keys = new Map<number, Uint8Array>();
+  const listed = new Set<number>();
   for (const [i, p] of peppers.entries()) {
-    if (!Number.isInteger(p.version) || p.version < 1) {
-      throw new KeycardError('invalid_config', `peppers[${i}].version must be an integer >= 1`);
+    if (!Number.isInteger(p.version) || p.version < 0) {
+      throw new KeycardError('invalid_config', `peppers[${i}].version must be an integer >= 1 (or 0, without a secret, for the unpeppered generation)`);
     }
-    if (keys.has(p.version)) throw new KeycardError('invalid_config', `peppers[${i}].version ${p.version} is listed twice`);
-    const key = typeof p.secret === 'string' ? encoder.encode(p.secret) : p.secret;
-    if (key.length < 32) throw new KeycardError('invalid_config', `peppers[${i}].secret must be at least 32 bytes`);
+    if (listed.has(p.version)) throw new KeycardError('invalid_config', `peppers[${i}].version ${p.version} is listed twice`);
+    listed.add(p.version);
+    if (p.version === 0) {
+      if (p.secret !== undefined) throw new KeycardError('invalid_config', `peppers[${i}].version 0 is the unpeppered generation and takes no secret`);
+      continue;
+    }
+    const secret: unknown = p.secret;
+    const key = typeof secret === 'string' ? encoder.encode(secret) : secret instanceof Uint8Array ? secret : null;
+    if (key === null || key.length < 32) throw new KeycardError('invalid_config', `peppers[${i}].secret must be at least 32 bytes`);
     keys.set(p.version, key);
   }
   const currentVersion = peppers[0]?.version ?? 0;

@@ -1,16 +1,53 @@
 /**
- * Masks anything shaped like a keycard token (any prefix, any type) or a SHA-256 hex digest.
- * It is deliberately wider than one integrator's format: a message may carry a token of another
- * deployment, and a false positive costs nothing but a masked word.
+ * Masks anything shaped like a keycard token (any prefix, any type) or a SHA-256 digest, in the
+ * encodings stores, drivers and proxies write them (SPEC §7): hex in either case, with or without
+ * a `\x` (Postgres bytea) or `0x` prefix and next to `_`; base64 and base64url of the 32 bytes;
+ * and any of these percent-encoded (a token in a request path, `%5F` for `_`). It is deliberately
+ * wider than one integrator's format: a message may carry a token of another deployment, and a
+ * false positive costs nothing but a masked word.
  */
-const TOKEN_LIKE = /[a-z][a-z0-9]{1,15}_[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{39}|\b[0-9a-f]{64}\b/g;
+
+/** A token (and whatever alphanumerics follow it); a run of exactly 64 hex digits (a digest, however prefixed or glued to `_`). */
+const TOKEN = '[a-z][a-z0-9]{1,15}_[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{39,}';
+const HEX = '(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])';
+/**
+ * The base64 (43 characters, then `=` or an end) and base64url (43, `_` allowed on either side)
+ * images of 32 bytes. Requiring both letter cases keeps words and paths out (a random digest
+ * lacks one with probability ~10⁻¹⁰).
+ */
+const B64 = '(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]{0,42}[A-Z])(?=[A-Za-z0-9+/]{0,42}[a-z])[A-Za-z0-9+/]{43}(?:=|(?![A-Za-z0-9+/=]))';
+const B64URL = '(?<![A-Za-z0-9-])(?=[A-Za-z0-9_-]{0,42}[A-Z])(?=[A-Za-z0-9_-]{0,42}[a-z])[A-Za-z0-9_-]{43}(?![A-Za-z0-9-])';
+const SECRET_LIKE = new RegExp(`${TOKEN}|${HEX}|${B64}|${B64URL}`, 'g');
+
+/**
+ * Runs of URL characters holding a percent-escape: decoded and searched again. A literal `/`
+ * ends a run (path segments are decoded one by one), so `%2F` inside a base64 digest cannot
+ * merge it with the path around it.
+ */
+const ENCODED_RUN = /(?:[A-Za-z0-9_+=.~!$&'()*,;:@-]|%[0-9A-Fa-f]{2})+/g;
 
 /** The replacement for a masked secret. */
 export const REDACTED = '[redacted]';
 
+function plain(text: string, forms: readonly string[]): string {
+  let out = text;
+  for (const f of forms) if (f.length >= 16 && out.includes(f)) out = out.split(f).join(REDACTED);
+  SECRET_LIKE.lastIndex = 0;
+  return SECRET_LIKE.test(out) ? out.replace(SECRET_LIKE, REDACTED) : out;
+}
+
+/** Byte-wise percent-decoding, up to three layers (`%255F`); never throws on bad UTF-8. */
+function decode(run: string): string {
+  let out = run;
+  for (let i = 0; i < 3 && out.includes('%'); i++) out = out.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return out;
+}
+
 /**
- * Returns `text` with every token-shaped substring and every 64-hex-digit digest replaced by
- * `[redacted]`. Used on error messages, audit string fields and log lines.
+ * Returns `text` with every token-shaped substring and every digest-shaped one (see the module
+ * comment for the encodings) replaced by `[redacted]`. Used on error messages, audit string
+ * fields and log lines. A percent-encoded run that hides one is decoded and masked; what else it
+ * decoded to is re-escaped, so masking cannot inject a newline into a log line.
  *
  * @example
  * ```ts
@@ -18,11 +55,31 @@ export const REDACTED = '[redacted]';
  * ```
  */
 export function redact(text: string): string {
-  TOKEN_LIKE.lastIndex = 0;
-  return TOKEN_LIKE.test(text) ? text.replace(TOKEN_LIKE, REDACTED) : text;
+  return mask(text, NONE);
 }
 
-const TOKEN_ONLY = /[a-z][a-z0-9]{1,15}_[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{39}/g;
+const NONE: readonly string[] = [];
+
+function mask(text: string, forms: readonly string[]): string {
+  const out = plain(text, forms);
+  if (!out.includes('%')) return out;
+  return out.replace(ENCODED_RUN, (run) => {
+    if (!run.includes('%')) return run;
+    const masked = plain(decode(run), forms);
+    return masked.includes(REDACTED) ? masked.replace(/[^\x21-\x7e]|%/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`) : run;
+  });
+}
+
+/**
+ * Masks `text` with {@link redact}, then cuts it to `max` characters (with `…`): cutting first
+ * could leave a piece of a token too short to be recognised.
+ */
+export function excerpt(text: string, max: number): string {
+  const r = redact(text);
+  return r.length > max ? `${r.slice(0, max)}…` : r;
+}
+
+const TOKEN_ONLY = new RegExp(TOKEN, 'g');
 
 /**
  * Masks token-shaped substrings only, for data keycard stores on an integrator's behalf (labels,
@@ -32,4 +89,25 @@ const TOKEN_ONLY = /[a-z][a-z0-9]{1,15}_[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{39}/g;
 export function redactTokens(text: string): string {
   TOKEN_ONLY.lastIndex = 0;
   return TOKEN_ONLY.test(text) ? text.replace(TOKEN_ONLY, REDACTED) : text;
+}
+
+/**
+ * The exact strings under which a known secret may appear in a store's error: the token, and
+ * each of its hashes in hex (both cases), base64 and base64url. Masked wherever they appear, even
+ * glued to other text where the shape-based patterns cannot see a boundary.
+ */
+export function secretForms(token: string | null, hexHashes: readonly string[]): string[] {
+  const forms: string[] = token === null ? [] : [token, token.slice(token.lastIndexOf('_') + 1)];
+  for (const hex of hexHashes) {
+    let bin = '';
+    for (let i = 0; i + 1 < hex.length; i += 2) bin += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+    const b64 = btoa(bin).replace(/=+$/, '');
+    forms.push(hex.toLowerCase(), hex.toUpperCase(), b64, b64.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return forms;
+}
+
+/** {@link redact}, and every exact `forms` string masked too (case-sensitively). */
+export function redactKnown(text: string, forms: readonly string[]): string {
+  return mask(text, forms);
 }

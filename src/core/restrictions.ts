@@ -14,6 +14,7 @@
  */
 import * as z from 'zod';
 import { KeycardError } from './errors.ts';
+import { excerpt } from './redact.ts';
 
 /**
  * Resource types from the root down, e.g. `['company', 'project']`. Build one with
@@ -430,7 +431,7 @@ function isEmpty(r: Restrictions): boolean {
 
 /** A quoted, length-capped rendering of a name that came from the caller. */
 function quote(name: string): string {
-  return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+  return JSON.stringify(excerpt(name, 64));
 }
 
 function describeValue(value: unknown): string {

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { KeycardError } from './errors.ts';
+import { excerpt } from './redact.ts';
 
 /** One scope of the catalogue. */
 export interface ScopeDefinition {
@@ -119,7 +120,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
   type S = keyof T & string;
   for (const name of Object.keys(definitions ?? {})) {
     if (name.length > 128 || !SCOPE_TOKEN.test(name)) {
-      throw new KeycardError('invalid_config', `scopes: "${name.slice(0, 128)}" must be an RFC 6749 scope-token (printable ASCII, no space, " or \\)`);
+      throw new KeycardError('invalid_config', `scopes: "${excerpt(name, 128)}" must be an RFC 6749 scope-token (printable ASCII, no space, " or \\)`);
     }
   }
   const parsed = catalogueSchema.safeParse(definitions);
@@ -181,7 +182,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       const out: S[] = [];
       for (const s of scopes) {
         if (typeof s !== 'string' || !known.has(s)) {
-          throw new KeycardError('invalid_argument', `${field} names unknown scope "${String(s).slice(0, 128)}"`);
+          throw new KeycardError('invalid_argument', `${field} names unknown scope "${excerpt(String(s), 128)}"`);
         }
         if (!out.includes(s as S)) out.push(s as S);
       }

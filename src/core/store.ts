@@ -171,6 +171,12 @@ export interface TokenStore {
   /** Announces that a principal's standing changed (`invalidateOwner`), to every subscriber. */
   announceOwner(principalId: string): Awaitable<void>;
   /**
+   * The record whose hash is any of `hashes` (one secret under each pepper generation), read in
+   * one round trip and one consistent snapshot, or null. Optional: without it, keycard asks
+   * `findByHash` once per generation, so a forged token costs one read per pepper instead of one.
+   */
+  findByAnyHash?(hashes: readonly string[]): Awaitable<StoredToken | null>;
+  /**
    * Delivers changes made through any process sharing this store, including this one.
    * Returns the unsubscribe function. A store without notifications omits it; keycard then
    * trusts its cache only for `revocationBoundMs`.

@@ -119,6 +119,13 @@ export function memoryTokenStore(): MemoryTokenStore {
       const id = idByHash.get(hash);
       return id === undefined ? null : (byId.get(id) ?? null);
     },
+    findByAnyHash(hashes) {
+      for (const hash of hashes) {
+        const id = idByHash.get(hash);
+        if (id !== undefined) return byId.get(id) ?? null;
+      }
+      return null;
+    },
     get(id) {
       return byId.get(id) ?? null;
     },

@@ -204,6 +204,12 @@ export function findByHashStatement(hash: string): Statement {
   return { text: `SELECT ${TOKEN_COLUMNS} FROM keycard_tokens WHERE hash = $1`, params: [hash] };
 }
 
+/** One row whose hash is any of `hashes` (a secret under each pepper generation), in one statement. */
+export function findByAnyHashStatement(hashes: readonly string[]): Statement {
+  const marks = hashes.map((_, i) => `$${i + 1}`).join(', ');
+  return { text: `SELECT ${TOKEN_COLUMNS} FROM keycard_tokens WHERE hash IN (${marks}) LIMIT 1`, params: [...hashes] };
+}
+
 export function getStatement(id: string): Statement {
   return { text: `SELECT ${TOKEN_COLUMNS} FROM keycard_tokens WHERE id = $1`, params: [id] };
 }

@@ -21,6 +21,7 @@ import {
   createStatement,
   existsStatement,
   findByHashStatement,
+  findByAnyHashStatement,
   getStatement,
   listStatement,
   rehashStatement,
@@ -105,6 +106,7 @@ export interface PostgresTokenStore extends TokenStore {
   readonly shared: boolean;
   create(token: StoredToken): Promise<void>;
   findByHash(hash: string): Promise<StoredToken | null>;
+  findByAnyHash(hashes: readonly string[]): Promise<StoredToken | null>;
   get(id: string): Promise<StoredToken | null>;
   list(query: ListQuery): Promise<{ readonly tokens: readonly StoredToken[]; readonly nextCursor: string | null }>;
   update(id: string, patch: TokenPatch, expectedVersion: number): Promise<UpdateResult>;
@@ -216,6 +218,12 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
 
     async findByHash(hash) {
       const [row] = await run(findByHashStatement(hash));
+      return row ? rowToToken(row) : null;
+    },
+
+    async findByAnyHash(hashes) {
+      if (hashes.length === 0) return null;
+      const [row] = await run(findByAnyHashStatement(hashes));
       return row ? rowToToken(row) : null;
     },
 

@@ -79,6 +79,21 @@ return r
 `,
 );
 
+/** ARGV: hashes (one secret under each pepper generation). The first record found, or nil: one round trip. */
+export const READ_ANY_HASH = redisScript(
+  'Redis token store read',
+  `local B = KEYS[1]
+for i = 1, #ARGV do
+  local id = redis.call('HGET', B .. ':h', ARGV[i])
+  if id then
+    local r = redis.call('HGETALL', B .. ':t:' .. id)
+    if #r > 0 then return r end
+  end
+end
+return false
+`,
+);
+
 /**
  * One stretch of a listing. ARGV: index ('all' | 'o' | 'w'), its owner or workspace id, the
  * exclusive start member ('-' for the beginning), matches wanted, members to examine at most,

@@ -135,12 +135,20 @@ export function fromIoredis(client: IoredisClientLike, options: FromIoredisOptio
         leave: async (gone) => {
           const s = subscriber;
           if (s === null) return;
-          await s.unsubscribe(...gone);
-          if (ownsSubscriber && handlers.size === 0 && subscriber === s) {
-            subscriber = null;
-            wired = false;
-            waiting = null;
-            await s.quit().catch(() => s.disconnect());
+          const last = ownsSubscriber && handlers.size === 0;
+          try {
+            // A dropped connection (reconnecting) cannot unsubscribe: the command fails or, with
+            // an offline queue, waits for a reconnect that may never come. Closing it is enough.
+            if (!last || s.status === 'ready') await s.unsubscribe(...gone);
+          } finally {
+            if (last && subscriber === s) {
+              subscriber = null;
+              wired = false;
+              waiting = null;
+              // quit() needs a live connection; disconnect() also stops the reconnect loop.
+              if (s.status === 'ready') await s.quit().catch(() => s.disconnect());
+              else s.disconnect();
+            }
           }
         },
       }),
@@ -158,6 +166,8 @@ export interface NodeRedisClientLike {
   connect(): Promise<unknown>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   readonly isOpen: boolean;
+  /** False while the connection is down (node-redis v4+). */
+  readonly isReady?: boolean;
   /** Read once, to warn when the offline queue is on. */
   readonly options?: { readonly disableOfflineQueue?: boolean | undefined };
   quit(): Promise<unknown>;
@@ -229,10 +239,16 @@ export function fromNodeRedis(client: NodeRedisClientLike, options: FromNodeRedi
           const pending = subscriber;
           if (pending === null) return;
           const s = await pending;
-          await s.unsubscribe(gone, listener);
-          if (ownsSubscriber && handlers.size === 0 && subscriber === pending) {
-            subscriber = null;
-            await s.quit().catch(() => s.destroy?.());
+          const last = ownsSubscriber && handlers.size === 0;
+          try {
+            // A dropped connection cannot unsubscribe; the owned duplicate is closed either way.
+            if (!last || s.isReady !== false) await s.unsubscribe(gone, listener);
+          } finally {
+            if (last && subscriber === pending) {
+              subscriber = null;
+              if (s.isReady === false) s.destroy?.();
+              else await s.quit().catch(() => s.destroy?.());
+            }
           }
         },
       }),

@@ -14,7 +14,7 @@ import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
 import { watermarkKey, WATERMARK_REASON, type ListQuery, type RevokeAllFilter, type StoreChange, type StoredToken, type TokenPatch, type TokenStore, type UpdateResult } from '../core/store.ts';
 import { randomBase62 } from '../core/token.ts';
-import { ANNOUNCE_OWNER, CREATE, HEARTBEAT, LIST, READ, REHASH, REVOKE, REVOKE_ALL, TOUCH, UPDATE } from './redis-lua.ts';
+import { ANNOUNCE_OWNER, CREATE, HEARTBEAT, LIST, READ, READ_ANY_HASH, REHASH, REVOKE, REVOKE_ALL, TOUCH, UPDATE } from './redis-lua.ts';
 import { fn, integer, parseOptions, prefix } from './redis-options.ts';
 import type { RedisArg, RedisPort } from './redis-port.ts';
 import { bounded, runScript, type RedisScript } from './redis-script.ts';
@@ -265,6 +265,12 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
 
     async findByHash(hash) {
       const r = await run(READ, ['hash', hash]);
+      return r === null || r === undefined ? null : decode(r);
+    },
+
+    async findByAnyHash(hashes) {
+      if (hashes.length === 0) return null;
+      const r = await run(READ_ANY_HASH, [...hashes]);
       return r === null || r === undefined ? null : decode(r);
     },
 

@@ -1,0 +1,56 @@
+/**
+ * Coalesced error reports for the request path: a store outage fails every request, and one
+ * `onError` per request (5,000 a second under load) floods the integrator's logger exactly when
+ * it is needed. The first failure of a kind in a second is reported as it is; the others of that
+ * second are counted and reported once, as one `KeycardError('unavailable')` with the count,
+ * with the next failure after the second or at `flush()`.
+ */
+import type { Clock } from './clock.ts';
+import { KeycardError, isKeycardError } from './errors.ts';
+
+const WINDOW_MS = 1_000;
+const MAX_KINDS = 256;
+
+interface Window {
+  start: number;
+  suppressed: number;
+}
+
+export class ReportThrottle {
+  readonly #report: (error: unknown) => void;
+  readonly #clock: Clock;
+  readonly #windows = new Map<string, Window>();
+
+  constructor(report: (error: unknown) => void, clock: Clock) {
+    this.#report = report;
+    this.#clock = clock;
+  }
+
+  /** Reports `error` now, or counts it when one of its kind was reported less than a second ago. */
+  readonly report = (error: unknown): void => {
+    const kind = isKeycardError(error) ? `${error.code}\u0000${error.message}` : error instanceof Error ? `${error.name}\u0000${error.message}` : 'other';
+    const now = this.#clock.monotonic();
+    const w = this.#windows.get(kind);
+    if (w && now - w.start < WINDOW_MS) {
+      w.suppressed++;
+      return;
+    }
+    if (w) this.#summary(kind, w);
+    if (this.#windows.size >= MAX_KINDS) this.flush();
+    this.#windows.set(kind, { start: now, suppressed: 0 });
+    this.#report(error);
+  };
+
+  /** Reports every pending count (at close). */
+  flush(): void {
+    for (const [kind, w] of this.#windows) this.#summary(kind, w);
+    this.#windows.clear();
+  }
+
+  #summary(kind: string, w: Window): void {
+    if (w.suppressed === 0) return;
+    const what = kind.split('\u0000').at(-1) ?? 'error';
+    this.#report(new KeycardError('unavailable', `${w.suppressed} more of: "${what}" within a second, not reported individually`));
+    w.suppressed = 0;
+  }
+}
