@@ -3,32 +3,12 @@
  * `req.keycard` (not `req.auth`, which the MCP SDK declares globally as its `AuthInfo`).
  */
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import type { ParamsDictionary } from 'express-serve-static-core';
-import type { AuthRequest, Identity, Keycard, Problem } from '../index.ts';
+import type { AuthRequest, Keycard, Problem } from '../index.ts';
+import './express-types.ts';
 import { installErrorHandler } from './express-errors.ts';
 import { checkRequirement, type GuardRequirement } from './requirement.ts';
 
-declare global {
-  namespace Express {
-    interface Request {
-      /**
-       * The verified token, set by keycard's guard. Typed as present so a handler annotated
-       * `(req: AuthenticatedRequest, res) => …` fits Express's handler type under `strict`; on a
-       * route no guard covers it is `undefined` at run time.
-       */
-      keycard: Identity;
-    }
-  }
-}
-
-/**
- * A request that passed a keycard guard. Generic like Express's `Request`, so route parameters
- * keep their types: `(req: AuthenticatedRequest<{ id: string }>, res) => …`.
- */
-export type AuthenticatedRequest<P = ParamsDictionary, ResBody = unknown, ReqBody = unknown, ReqQuery = Request['query']> = Request<P, ResBody, ReqBody, ReqQuery> & {
-  keycard: Identity;
-};
-
+export type { AuthenticatedRequest } from './express-types.ts';
 export type { GuardRequirement } from './requirement.ts';
 
 const inputs = new WeakMap<Request, AuthRequest>();
@@ -88,7 +68,6 @@ export function expressGuard<S extends string>(keycard: Keycard<S>) {
   const errors = keycardErrorHandler(keycard as Keycard);
   const installed = new WeakSet<object>();
   // RequestHandler<any, …>: one guard fits every route, whatever its params, body and query types.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return (requirement?: GuardRequirement<S> | ((req: Request) => GuardRequirement<S>)): RequestHandler<any, any, any, any> => {
     checkRequirement(keycard, 'expressGuard', requirement);
     return (req: Request, res: Response, next: NextFunction) => {
