@@ -3,7 +3,7 @@
 //   npm run bench               full run (≤ 12 min on 2 cores), writes bench/results.md
 //   npm run bench -- --quick    smoke run (≤ 2 min), writes bench/results-quick.md (git-ignored)
 //
-// Options: --quick, --only=verify,limiter,memory,http,redis,audit (parts), --no-write (print only).
+// Options: --quick, --only=verify,limiter,memory,http,redis,audit,size (parts), --no-write (print only).
 // Progress goes to stderr; the report (Markdown) goes to stdout and to the results file.
 //
 // How it measures. Every contender lives in its own process (lib/worker.js), set up once, so that
@@ -31,7 +31,7 @@ const started = Date.now();
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const WRITE = !argv.includes('--no-write');
-const PARTS = ['verify', 'limiter', 'memory', 'http', 'redis', 'audit'];
+const PARTS = ['verify', 'limiter', 'memory', 'http', 'redis', 'audit', 'size'];
 const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',').filter(Boolean) ?? null;
 if (ONLY && ONLY.some((p) => !PARTS.includes(p))) {
   console.error(`unknown part in --only; known: ${PARTS.join(', ')}`);
@@ -550,7 +550,17 @@ async function partAudit() {
   section('6. Audit store (Postgres)', r.status === 0 ? r.stdout.trim() : `**Failed** (exit ${r.status}); run \`node bench/audit.js\` to see why.`);
 }
 
-const partRuns = { verify: partVerify, limiter: partLimiter, memory: partMemory, http: partHttp, redis: partRedis, audit: partAudit };
+/** The core's browser/edge bundle (issue 13): `export * from 'keycard'` of the built package, minified, gzip -9. Same in --quick. */
+async function partSize() {
+  const { edgeBundleSize } = await import('../scripts/bundle-size.mjs');
+  const r = await edgeBundleSize();
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  log(`size: edge bundle ${kb(r.minified)} minified, ${kb(r.gzip)} gzip`);
+  targets.push({ part: '7 size', wording: 'edge bundle (`export * from \'keycard\'`, esbuild, minified, worker, gzip) ≤ 40 KB (goal 20 KB)', measured: kb(r.gzip), met: r.gzip <= 40 * 1024 });
+  section('7. Edge bundle size', `\`export * from 'keycard'\` bundled by esbuild (minified, \`--conditions=worker --platform=neutral\`): ${kb(r.minified)} minified, **${kb(r.gzip)} gzip**. Minified bytes by package: ${Object.entries(r.inputs).map(([k, v]) => `${k} ${kb(v)}`).join(', ')}.`);
+}
+
+const partRuns = { verify: partVerify, limiter: partLimiter, memory: partMemory, http: partHttp, redis: partRedis, audit: partAudit, size: partSize };
 const partSeconds = {};
 const partLoad = {};
 const load1 = () => os.loadavg()[0].toFixed(2);

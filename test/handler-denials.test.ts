@@ -88,7 +88,7 @@ describe('adapter headers', () => {
     const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), allowQueryToken: true });
     const { token } = await keycard.issue({ ownerId: 'u', label: 'x' });
     const GET = withKeycard(keycard, undefined, () => new Response('ok', { headers: { 'cache-control': 'no-store' } }));
-    const res = await GET(new Request(`http://x/a?access_token=${token}`), {});
+    const res = await GET(new Request(`http://x/a?access_token=${token}`), { params: Promise.resolve({}) });
     expect(res.headers.get('cache-control')).toBe('no-store, private');
   });
 });

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { honoGuard, type KeycardEnv } from '../src/adapters/hono.ts';
+import { honoErrorHandler, honoGuard, type KeycardEnv } from '../src/adapters/hono.ts';
 import type { Identity } from '../src/index.ts';
 import { contractRow, expectProblem } from './contract-table.ts';
 import { contractFixture, ROUTES, type ContractFixture } from './contract-fixture.ts';
@@ -10,6 +10,7 @@ import { rawRequest } from './raw-http.ts';
 
 function buildApp(fx: ContractFixture) {
   const app = new Hono<KeycardEnv>();
+  app.onError(honoErrorHandler(fx.keycard)); // the documented set-up: handler denials are not logged as 500s
   app.use('/tickets/*', honoGuard(fx.keycard));
   for (const [path, need] of Object.entries(ROUTES)) {
     app.all(path, honoGuard(fx.keycard, need), (c) => {

@@ -83,7 +83,7 @@ describe('a signed report revokes a token; the next API call gets 401 token_revo
     const ticketsRoute = { GET: withKeycard(f.keycard, { scope: 'read' }, () => Response.json({ ok: true })) };
     await loop(
       async (r) => leaksRoute.POST(new Request('http://localhost/api/leaks/github', { method: 'POST', headers: r.headers, body: await r.arrayBuffer() })),
-      (token) => ticketsRoute.GET(new Request('http://localhost/api/tickets', { headers: { authorization: `Bearer ${token}` } }), {}),
+      (token) => ticketsRoute.GET(new Request('http://localhost/api/tickets', { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({}) }),
       f,
     );
   });

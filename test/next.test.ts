@@ -32,7 +32,7 @@ describe('keycard/next route-handler wrapper, called with new Request(...)', asy
 
   it('adds the rate-limit headers to what the handler returns, including an immutable Response.redirect()', async () => {
     const redirect = withKeycard(fx.keycard, { scope: 'read' }, () => Response.redirect('http://localhost/elsewhere', 307));
-    const res = await redirect(new Request('http://localhost/r', { headers: { authorization: `Bearer ${fx.good}` } }), {});
+    const res = await redirect(new Request('http://localhost/r', { headers: { authorization: `Bearer ${fx.good}` } }), { params: Promise.resolve({}) });
     expect(res.status).toBe(307);
     expect(res.headers.get('location')).toBe('http://localhost/elsewhere');
     expect(res.headers.get('ratelimit-policy')).toBe('"default";q=60;w=60');
@@ -44,8 +44,8 @@ describe('keycard/next route-handler wrapper, called with new Request(...)', asy
       identity.assert({ company: 'c1', project: 'p9' }, 'read');
       return Response.json({});
     });
-    const res = await h(new Request('http://localhost/x', { headers: { authorization: `Bearer ${restricted.token}` } }), {});
+    const res = await h(new Request('http://localhost/x', { headers: { authorization: `Bearer ${restricted.token}` } }), { params: Promise.resolve({}) });
     expectProblem({ status: res.status, headers: res.headers, body: await res.text() }, contractRow('forbidden_resource'), expect);
-    await expect(withKeycard(fx.keycard, undefined, () => { throw new Error('bug'); })(new Request('http://localhost/x', { headers: { authorization: `Bearer ${fx.good}` } }), {})).rejects.toThrow('bug');
+    await expect(withKeycard(fx.keycard, undefined, () => { throw new Error('bug'); })(new Request('http://localhost/x', { headers: { authorization: `Bearer ${fx.good}` } }), { params: Promise.resolve({}) })).rejects.toThrow('bug');
   });
 });

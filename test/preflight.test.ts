@@ -112,7 +112,7 @@ describe('a spoofed CORS preflight gets 204 with no body and never reaches the g
   it('Next route handler', async () => {
     const handler = withKeycard(keycard, { scope: 'tickets:write' }, () => (handlerRuns++, Response.json({ ran: true })));
     await expectPreflightAnswered(async (h) => {
-      const res = await handler(new Request('http://localhost/api/tickets', { method: 'OPTIONS', headers: h }), {});
+      const res = await handler(new Request('http://localhost/api/tickets', { method: 'OPTIONS', headers: h }), { params: Promise.resolve({}) });
       return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
     });
   });
@@ -136,7 +136,7 @@ describe('a spoofed CORS preflight gets 204 with no body and never reaches the g
     const strict = createKeycard({ prefix: 'acme', scopes: toadoScopes(), passPreflight: false });
     const handler = withKeycard(strict, undefined, () => (handlerRuns++, new Response('ran')));
     const runs = handlerRuns;
-    const res = await handler(new Request('http://localhost/x', { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST' } }), {});
+    const res = await handler(new Request('http://localhost/x', { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST' } }), { params: Promise.resolve({}) });
     expect(res.status).toBe(401);
     expect(handlerRuns).toBe(runs);
     await strict.close();

@@ -3,22 +3,15 @@
  * `req.keycard` (not `req.auth`, which the MCP SDK declares globally as its `AuthInfo`).
  */
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import type { AuthRequest, AuthRequirement, Identity, Keycard, Problem } from '../index.ts';
+import type { AuthRequest, Keycard, Problem } from '../index.ts';
+import './express-types.ts';
+import { installErrorHandler } from './express-errors.ts';
+import { checkRequirement, type GuardRequirement } from './requirement.ts';
 
-declare global {
-  namespace Express {
-    interface Request {
-      /** The verified token, set by keycard's guard. */
-      keycard?: Identity;
-    }
-  }
-}
-
-/** A request that passed a keycard guard: handlers typed with it can read `req.keycard` without a check. */
-export type AuthenticatedRequest = Request & { keycard: Identity };
+export type { AuthenticatedRequest } from './express-types.ts';
+export type { GuardRequirement } from './requirement.ts';
 
 const inputs = new WeakMap<Request, AuthRequest>();
-const appsWithHandler = new WeakSet<object>();
 
 /**
  * The request as keycard reads it, built once per request so stacked guards share one
@@ -47,10 +40,11 @@ function send(res: Response, p: Pick<Problem, 'status' | 'headers'> & { body: st
 
 /**
  * An error handler that answers keycard errors raised in handlers (`identity.assert(...)`) with
- * their problem+json body, and passes everything else on. Guards install it at the end of the
- * app on first use, so it works with no error handler of your own; mount it yourself to place it.
+ * their problem+json body, and passes everything else on. Guards install it on first use before
+ * the app's own top-level error handlers (and at the end), so a catch-all of yours never turns a
+ * denial into a 500; mount it yourself before an error handler of a sub-router.
  */
-export function keycardErrorHandler(keycard: Keycard): ErrorRequestHandler {
+export function keycardErrorHandler<S extends string>(keycard: Keycard<S>): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     const p = keycard.authenticate.problemFor(err, inputs.get(req));
     if (!p || res.headersSent) return next(err);
@@ -60,23 +54,27 @@ export function keycardErrorHandler(keycard: Keycard): ErrorRequestHandler {
 
 /**
  * Middleware that authenticates the request and checks `requirement`; on success the identity is
- * `req.keycard` and the rate-limit headers are set on the response.
+ * `req.keycard` and the rate-limit headers are set on the response. A fixed requirement naming a
+ * scope the catalogue lacks is refused when the guard is made (`invalid_config`).
  *
  * @example Protecting a router and a route
  * ```ts
  * const guard = expressGuard(keycard);
  * app.use('/api', guard());
- * app.post('/api/tickets', guard({ scope: 'tickets:write' }), (req, res) => res.json({ by: req.keycard!.label }));
+ * app.post('/api/tickets', guard({ scope: 'tickets:write' }), (req: AuthenticatedRequest, res) => res.json({ by: req.keycard.label }));
  * ```
  */
-export function expressGuard(keycard: Keycard) {
-  const errors = keycardErrorHandler(keycard);
-  return (requirement?: AuthRequirement | ((req: Request) => AuthRequirement)): RequestHandler =>
-    (req, res, next) => {
+export function expressGuard<S extends string>(keycard: Keycard<S>) {
+  const errors = keycardErrorHandler(keycard as Keycard);
+  const installed = new WeakSet<object>();
+  // RequestHandler<any, …>: one guard fits every route, whatever its params, body and query types.
+  return (requirement?: GuardRequirement<S> | ((req: Request) => GuardRequirement<S>)): RequestHandler<any, any, any, any> => {
+    checkRequirement(keycard, 'expressGuard', requirement);
+    return (req: Request, res: Response, next: NextFunction) => {
       const app = req.app as Express | undefined;
-      if (app && !appsWithHandler.has(app)) {
-        appsWithHandler.add(app);
-        app.use(errors);
+      if (app && !installed.has(app)) {
+        installed.add(app);
+        installErrorHandler(app, errors);
       }
       const need = typeof requirement === 'function' ? requirement(req) : requirement;
       // Not an async function: Express 5 wraps a returned promise, which cost microseconds a request.
@@ -87,7 +85,7 @@ export function expressGuard(keycard: Keycard) {
         next();
       }).catch(next);
     };
+  };
 }
-
 
 export { expressHandler } from './express-handler.ts';

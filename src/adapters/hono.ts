@@ -4,7 +4,8 @@
  */
 import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { AuthRequirement, Identity, Keycard } from '../index.ts';
+import type { Identity, Keycard } from '../index.ts';
+import { checkRequirement, type GuardRequirement } from './requirement.ts';
 
 /** The rate-limit headers of each authenticated request, for answers built by the error handler. */
 const granted = new WeakMap<Request, Readonly<Record<string, string>>>();
@@ -15,7 +16,9 @@ export interface KeycardEnv {
 }
 
 /**
- * Middleware that authenticates the request and checks `requirement`.
+ * Middleware that authenticates the request and checks `requirement`. A fixed requirement naming
+ * a scope the catalogue lacks is refused when the guard is made (`invalid_config`). Mount
+ * `app.onError(honoErrorHandler(keycard))` too, so handler denials are not logged as 500s.
  *
  * @example
  * ```ts
@@ -24,7 +27,8 @@ export interface KeycardEnv {
  * app.post('/api/tickets', honoGuard(keycard, { scope: 'tickets:write' }), (c) => c.json({ by: c.get('keycard').label }));
  * ```
  */
-export function honoGuard(keycard: Keycard, requirement?: AuthRequirement | ((c: Context) => AuthRequirement)): MiddlewareHandler<KeycardEnv> {
+export function honoGuard<S extends string>(keycard: Keycard<S>, requirement?: GuardRequirement<S> | ((c: Context) => GuardRequirement<S>)): MiddlewareHandler<KeycardEnv> {
+  checkRequirement(keycard, 'honoGuard', requirement);
   return createMiddleware<KeycardEnv>(async (c, next) => {
     const need = typeof requirement === 'function' ? requirement(c) : requirement;
     const r = await keycard.authenticate(c.req.raw, need);
@@ -61,7 +65,7 @@ export function honoGuard(keycard: Keycard, requirement?: AuthRequirement | ((c:
  * app.onError(honoErrorHandler(keycard));
  * ```
  */
-export function honoErrorHandler(keycard: Keycard, fallback?: ErrorHandler): ErrorHandler {
+export function honoErrorHandler<S extends string>(keycard: Keycard<S>, fallback?: ErrorHandler): ErrorHandler {
   return (error, c) => {
     const p = keycard.authenticate.problemFor(error, c.req.raw);
     if (p) {

@@ -15,7 +15,7 @@ import { createSessions } from './mcp-sessions.ts';
 export { identityOf } from './mcp-info.ts';
 export type { McpOptions, McpToolRule } from './mcp-options.ts';
 declare global {
-  namespace Express { interface Request { /** The verified token, set by keycard's guards and this gate. */ keycard?: Identity } }
+  namespace Express { interface Request { /** The verified token, set by keycard's guards and this gate (undefined on unguarded routes; see keycard/express). */ keycard: Identity } }
 }
 
 /** Express middleware for the MCP endpoint, plus the session binding. */

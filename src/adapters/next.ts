@@ -4,10 +4,20 @@
  * handler, not in `proxy.ts` (Next 16's middleware): the proxy runs before routing and can be
  * bypassed by a matcher gap, and it cannot hand a typed identity to the handler.
  */
-import { KeycardError, type AuthRequirement, type Identity, type Keycard } from '../index.ts';
+import { KeycardError, type Identity, type Keycard } from '../index.ts';
+import { checkRequirement, type GuardRequirement } from './requirement.ts';
 
 /** The second argument of a wrapped handler: Next's context plus the identity. */
-export type KeycardContext<C> = C & { identity: Identity };
+export type KeycardContext<C = RouteContext> = C & { identity: Identity };
+
+/**
+ * Next's context of a route handler, the default of `withKeycard`: a dynamic segment `[id]` is
+ * `(await params).id`, a string. For a catch-all (`[...slug]`, string arrays) name the context,
+ * e.g. `KeycardContext<RouteContext<'/api/files/[...slug]'>>` with Next's generated `RouteContext`.
+ */
+export interface RouteContext {
+  readonly params: Promise<Record<string, string>>;
+}
 
 const problemResponse = (p: { status: number; headers: Readonly<Record<string, string>>; body: string | null }) =>
   new Response(p.body, { status: p.status, headers: p.headers });
@@ -34,19 +44,21 @@ function withHeaders(res: Response, headers: Readonly<Record<string, string>>): 
 }
 
 /**
- * Wraps an App Router route handler.
+ * Wraps an App Router route handler. A fixed requirement naming a scope the catalogue lacks is
+ * refused when the route module loads (`invalid_config`).
  *
- * @example app/api/tickets/route.ts
+ * @example app/api/tickets/[id]/route.ts
  * ```ts
- * export const POST = withKeycard(keycard, { scope: 'tickets:write' }, async (request, { identity }) =>
- *   Response.json({ by: identity.label }));
+ * export const POST = withKeycard(keycard, { scope: 'tickets:write' }, async (request, { params, identity }) =>
+ *   Response.json({ id: (await params).id, by: identity.label }));
  * ```
  */
-export function withKeycard<C = unknown>(
-  keycard: Keycard,
-  requirement: AuthRequirement | ((request: Request, context: C) => AuthRequirement | Promise<AuthRequirement>) | undefined,
+export function withKeycard<C = RouteContext, S extends string = string>(
+  keycard: Keycard<S>,
+  requirement: GuardRequirement<S> | ((request: Request, context: C) => GuardRequirement<S> | Promise<GuardRequirement<S>>) | undefined,
   handler: (request: Request, context: KeycardContext<C>) => Response | Promise<Response>,
 ): (request: Request, context: C) => Promise<Response> {
+  checkRequirement(keycard, 'withKeycard', requirement);
   return async (request, context) => {
     const need = typeof requirement === 'function' ? await requirement(request, context) : requirement;
     const r = await keycard.authenticate(request, need);

@@ -6,7 +6,7 @@
  * keeps identically get through — no NUL character or lone surrogate (Postgres refuses them), no
  * instant outside the `Date` range, metadata that is plain JSON only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from './clock.ts';
 import { KeycardError } from './errors.ts';
 import { Identity } from './identity.ts';

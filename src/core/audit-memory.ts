@@ -3,7 +3,7 @@
  * development, tests and single-process tools. Same answers as the Postgres store (the
  * conformance suite in keycard/testing runs both), nothing survives a restart.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEvent } from './audit.ts';
 import { exportAudit } from './audit-export.ts';
 import {

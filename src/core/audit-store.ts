@@ -7,7 +7,7 @@
  * implementation shares: event ids, the canonical stored form of an event, filter matching (for
  * in-memory implementations) and the usage roll-up key. Web standards only: it runs on the edge.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEvent, AuditSink, Surface } from './audit.ts';
 import { KeycardError } from './errors.ts';
 

@@ -15,8 +15,11 @@ export interface ScopeDefinition {
   readonly description?: string;
 }
 
-/** What a route or tool needs: a scope name, or a combination of requirements. */
-export type Requirement = string | { readonly allOf: readonly Requirement[] } | { readonly anyOf: readonly Requirement[] };
+/**
+ * What a route or tool needs: a scope name, or a combination of requirements. `S` is the
+ * catalogue's scope names, so a guard of a typed keycard refuses a misspelt scope at compile time.
+ */
+export type Requirement<S extends string = string> = S | { readonly allOf: readonly Requirement<S>[] } | { readonly anyOf: readonly Requirement<S>[] };
 
 /**
  * All of the given requirements must be met.
@@ -26,7 +29,7 @@ export type Requirement = string | { readonly allOf: readonly Requirement[] } | 
  * allOf('tickets:write', 'tickets:assign')
  * ```
  */
-export function allOf(...requirements: Requirement[]): Requirement {
+export function allOf<S extends string>(...requirements: Requirement<S>[]): Requirement<S> {
   if (requirements.length === 0) throw new KeycardError('invalid_config', 'allOf() needs at least one requirement');
   return { allOf: requirements };
 }
@@ -40,7 +43,7 @@ export function allOf(...requirements: Requirement[]): Requirement {
  * anyOf('admin', allOf('tickets:write', 'tickets:assign'))
  * ```
  */
-export function anyOf(...requirements: Requirement[]): Requirement {
+export function anyOf<S extends string>(...requirements: Requirement<S>[]): Requirement<S> {
   if (requirements.length === 0) throw new KeycardError('invalid_config', 'anyOf() needs at least one requirement');
   return { anyOf: requirements };
 }

@@ -2,7 +2,7 @@
  * Options of the device routes (SPEC §13), documented once on the type and validated once with
  * zod: an unknown key or a bad value is a `KeycardError('invalid_config')` naming every bad field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
 import type { Actor } from '../keycard.ts';
 import type { PendingGrantStore } from './grant-store.ts';

@@ -6,7 +6,7 @@
  *
  * The guide — enrolment, what to send the provider, the whole loop — is docs/leaks.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { bounded } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Keycard } from '../keycard.ts';

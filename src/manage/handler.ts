@@ -14,7 +14,7 @@ import { resolveOptions, type ManagementOptions, type ResolvedOptions } from './
 import { ManagementProblem, invalid, json, problemOfKeycardError, problemResponse } from './problem.ts';
 import * as routes from './routes.ts';
 import { activityQuery, createBody, fieldErrors, listQuery, revokeAllBody, revokeBody, rotateBody, updateBody } from './schemas.ts';
-import { z as zod } from 'zod';
+import * as zod from 'zod';
 
 /** A mountable management API. */
 export type ManagementHandler = (request: Request) => Promise<Response>;

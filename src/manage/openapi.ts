@@ -3,7 +3,7 @@
  * `z.toJSONSchema` from the very schemas that validate requests, so the document cannot drift
  * from the behaviour. Shared definitions (`$defs`) are hoisted into `components.schemas`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import * as s from './schemas.ts';
 
 type Json = Record<string, unknown>;

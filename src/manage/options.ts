@@ -3,7 +3,7 @@
  * at construction, by a strict zod schema: an unknown key or a bad value is a
  * `KeycardError('invalid_config')` naming every bad field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
 import { redact } from '../core/redact.ts';

@@ -4,7 +4,7 @@
  * OpenAPI document, and `keycard/client` takes its types from them (`import type` only, so the
  * client ships no zod).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldError } from './problem.ts';
 
 const text = (max: number) => z.string().min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });

@@ -4,7 +4,7 @@
  * batched; reads are keyset pages over indexed, month-partitioned rows. The schema is created by
  * `migrate` (see `postgres-audit-sql.ts`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEvent } from '../core/audit.ts';
 import { exportAudit } from '../core/audit-export.ts';
 import {

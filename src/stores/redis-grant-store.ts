@@ -6,7 +6,7 @@
  * (the grant's lifetime plus `retentionMs`, counted by the server's clock), so an abandoned grant
  * disappears even if nothing ever prunes. Each operation is one Lua script: atomic.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { applyPatch, type PendingGrant, type PendingGrantStore } from '../device/grant-store.ts';
 import type { RedisPort } from './redis-port.ts';
 import { integer, parseOptions, prefix } from './redis-options.ts';
