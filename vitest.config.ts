@@ -8,6 +8,8 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // One tsup build before the suites that read dist/ (skipped when dist/ is fresh).
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
   },
 });

@@ -24,7 +24,7 @@ describe('adapters are translations', () => {
 
 describe('types', () => {
   it('a project importing keycard/express and the MCP SDK bearer middleware compiles (tsc --noEmit)', () => {
-    execFileSync('npx', ['tsup'], { stdio: 'ignore' });
+    // dist/ is built once by test/global-setup.ts.
     const out = (() => {
       try {
         return execFileSync('npx', ['tsc', '-p', 'test/types/express-mcp/tsconfig.json'], { encoding: 'utf8' });

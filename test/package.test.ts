@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -9,9 +9,10 @@ const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; dependencies: Record<string, string> };
 const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? 'keycard' : `keycard/${k.slice(2)}`));
 
+// dist/ is built once by test/global-setup.ts.
 beforeAll(() => {
-  execFileSync('npx', ['tsup'], { cwd: root, stdio: 'ignore' });
-}, 120_000);
+  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: test/global-setup.ts builds it');
+});
 
 describe('the core under Web-standard conditions', () => {
   for (const conditions of [[], ['worker'], ['edge-light']]) {

@@ -112,9 +112,12 @@ export function problemOfKeycardError(error: unknown): ManagementProblem | null 
   if (!isKeycardError(error)) return null;
   switch (error.code) {
     case 'invalid_argument': {
-      const first = /^[A-Za-z]+/.exec(error.message)?.[0] ?? '';
-      const field = KNOWN_FIELDS.includes(first) ? first : 'body';
-      return invalid([{ field, message: error.message }]);
+      // Lifecycle validation names every bad field on `fields`; older messages start with the field,
+      // after an optional `call: ` prefix.
+      const named = (error as { fields?: unknown }).fields;
+      const candidates = Array.isArray(named) && named.length > 0 ? named.map(String) : [/^(?:[A-Za-z]+: )?([A-Za-z]+)/.exec(error.message)?.[1] ?? ''];
+      const fields = [...new Set(candidates.map((f) => (KNOWN_FIELDS.includes(f.split('.')[0]!) ? f : 'body')))];
+      return invalid(fields.map((field) => ({ field, message: error.message })));
     }
     case 'scope_escalation':
       return new ManagementProblem('scope_escalation', error.message);
