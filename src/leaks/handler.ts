@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { bounded } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Keycard } from '../keycard.ts';
-import { readBody } from './body.ts';
+import { readBody } from '../core/body.ts';
 import { KeyRing } from './keys.ts';
 import { answerFor, settleAll, type LeakNotice, type TokenHashEncoding } from './matches.ts';
 import { LEAK_INTAKE, type LeakIntakePort } from './port.ts';

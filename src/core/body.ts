@@ -1,7 +1,8 @@
 /**
- * Reads a request body once, up to a cap, as the exact bytes that were signed. The signature
- * covers the raw body, so nothing may parse, decode or re-serialise it before verification
- * (GitHub's docs: "use the raw message body … instead of parsing and stringifying the JSON").
+ * Reads a request body once, up to a cap, as exact bytes: the leak intake verifies a signature
+ * over the raw body, so nothing may parse, decode or re-serialise it first (GitHub's docs: "use
+ * the raw message body … instead of parsing and stringifying the JSON"), and the management API
+ * parses the same bytes as JSON.
  */
 
 /** The body's bytes, or `too_large` once more than `max` bytes were announced or read. */
