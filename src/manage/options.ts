@@ -53,6 +53,8 @@ export interface ActivityFilter {
 /** The part of an audit store (SPEC §14) the activity route uses. */
 export interface ActivitySource {
   query(filter: ActivityFilter): Promise<{ readonly events: readonly unknown[]; readonly nextCursor: string | null }> | { readonly events: readonly unknown[]; readonly nextCursor: string | null };
+  /** Daily usage per surface (an `AuditStore` has it): fills `lastUsedSurface` in token views. */
+  usage?(tokenId: string, options: { readonly days: number }): Promise<readonly { readonly surface: 'http' | 'mcp'; readonly lastUsedAt: string | null }[]>;
 }
 
 /** Options of `createManagementHandler`. */

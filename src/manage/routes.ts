@@ -10,7 +10,7 @@ import type { Actor, Keycard } from '../keycard.ts';
 import { grantableOf, ownerOf } from './authorization.ts';
 import type { ManagementAction, ManagementActor, ManagementTarget, ResolvedOptions } from './options.ts';
 import { ManagementProblem, invalid, json, notFound } from './problem.ts';
-import type { activityQuery, createBody, listQuery, revokeAllBody, revokeBody, rotateBody, updateBody } from './schemas.ts';
+import type { activityQuery, createBody, listQuery, revokeAllBody, revokeBody, rotateBody, TokenView, updateBody } from './schemas.ts';
 import { catalogueView, statusOf, toView } from './views.ts';
 
 /** What every route gets: the instance, the options, the caller and the request id. */
@@ -72,7 +72,29 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
     cursor = r.nextCursor;
     if (data.length > 0 || cursor === null) break;
   }
-  return json({ data, nextCursor: cursor });
+  return json({ data: await Promise.all(data.map((v) => withSurface(ctx, v))), nextCursor: cursor });
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `lastUsedSurface` from the audit store's usage roll-up (SPEC §14), when one is configured and
+ * the record does not keep it: the surface of the latest allowed request in the days since
+ * `lastUsedAt` (the record's is throttled; the roll-up's is exact). A failing store leaves it null.
+ */
+async function withSurface(ctx: RouteContext, v: TokenView): Promise<TokenView> {
+  const usage = ctx.options.auditStore?.usage;
+  if (!usage || v.lastUsedSurface !== null || v.lastUsedAt === null) return v;
+  const days = Math.min(366, Math.max(1, Math.ceil((ctx.keycard.clock.now() - Date.parse(v.lastUsedAt)) / DAY_MS) + 1));
+  try {
+    const rows = await usage.call(ctx.options.auditStore, v.id, { days });
+    let best: { at: string; surface: 'http' | 'mcp' } | null = null;
+    for (const row of rows) if (row.lastUsedAt !== null && (best === null || row.lastUsedAt > best.at)) best = { at: row.lastUsedAt, surface: row.surface };
+    return best ? { ...v, lastUsedSurface: best.surface, lastUsedAt: best.at > v.lastUsedAt ? best.at : v.lastUsedAt } : v;
+  } catch (e) {
+    ctx.options.onError(e);
+    return v;
+  }
 }
 
 const instantOf = (v: number | string | undefined): number | undefined => (typeof v === 'string' ? Date.parse(v) : v);
@@ -107,7 +129,7 @@ export async function createToken(ctx: RouteContext, b: z.output<typeof createBo
 
 /** `GET /tokens/:id`. */
 export async function getToken(ctx: RouteContext, id: string): Promise<Response> {
-  return json(view(ctx, await loadVisible(ctx, id, 'read')));
+  return json(await withSurface(ctx, view(ctx, await loadVisible(ctx, id, 'read'))));
 }
 
 /** `PATCH /tokens/:id`: the narrowing rules of SPEC §6 are the lifecycle's (403 `scope_escalation`). */
