@@ -51,20 +51,7 @@ export type { Actor, IssueInput, IssuedToken, ListFilter, UpdatePatch, Keycard }
 export function createKeycard<S extends string>(options: KeycardOptions<S>): Keycard<S> {
   validateOptions(options);
   const clock: Clock = options.clock ?? systemClock;
-  const reportError = options.onError ?? ((e: unknown) => console.error('keycard:', e instanceof Error ? `${e.name}: ${e.message}` : e));
-  // Every report goes through here: an integrator's onError that throws must not turn a store
-  // outage into a 500, a background write into an unhandled rejection, or a listener's failure
-  // into a failed management call that already wrote.
-  const onError = (e: unknown): void => {
-    try {
-      reportError(e);
-    } catch {
-      // dropped: the reporter itself is broken, and nothing is left to report to
-    }
-  };
-  // Failures on the request path (store, resolver, limiter, background writes) are coalesced per
-  // kind per second with a count: an outage must not become one report per request.
-  const requestErrors = new ReportThrottle(onError, clock);
+  const { onError, requestErrors } = reporters(options, clock);
   const onRequestError = requestErrors.report;
   const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
   const catalogue = options.scopes;
@@ -103,24 +90,10 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   const { cacheTrustMs, noteExpired } = invalidation;
   const verifier = createVerifier<S>({ format, clock, hasher, cache, store, hierarchy, catalogue, owners, emitter, call, onRequestError, touch, track, cacheTrustMs, noteExpired });
   const args = argumentValidators({ catalogue, hierarchy, clock });
+  // One frozen context: every management operation takes it explicitly (src/lifecycle/context.ts).
   const ctx: LifecycleContext<S> = Object.freeze({
-    options,
-    catalogue,
-    hierarchy,
-    clock,
-    store,
-    cache,
-    owners,
-    emitter,
-    audit,
-    args,
-    format,
-    hasher,
-    defaultExpiry,
-    defaultRateLimit,
-    invalidation,
-    verifier,
-    call,
+    options, catalogue, hierarchy, clock, store, cache, owners, emitter, audit, args, format, hasher,
+    defaultExpiry, defaultRateLimit, invalidation, verifier, call,
   });
   const { verifySecret } = verifier;
 
@@ -146,14 +119,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     on: (event, listener) => emitter.on(event, listener),
     authenticate: undefined as unknown as Authenticate<S>,
     async close() {
-      // Every step is bounded: a dead store must not hang shutdown.
-      const step = async (what: string, f: () => unknown) => {
-        try {
-          await bounded(() => f() as Promise<unknown>, Math.max(timeoutMs, 1000), what);
-        } catch (e) {
-          onError(e);
-        }
-      };
+      const step = shutdownStep(timeoutMs, onError);
       await step('Subscribing', () => invalidation.subscribed);
       await step('Pending writes', () => Promise.allSettled([...toucher.pending]));
       requestErrors.flush();
@@ -192,4 +158,33 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.
   Object.defineProperty(keycard, LEAK_INTAKE, { value: leakIntake(ctx) });
   return keycard;
+}
+
+/** The instance's error reporters: one that never throws, and the per-second throttle of the request path. */
+function reporters(options: KeycardOptions<string>, clock: Clock): { onError: (e: unknown) => void; requestErrors: ReportThrottle } {
+  const reportError = options.onError ?? ((e: unknown) => console.error('keycard:', e instanceof Error ? `${e.name}: ${e.message}` : e));
+  // Every report goes through here: an integrator's onError that throws must not turn a store
+  // outage into a 500, a background write into an unhandled rejection, or a listener's failure
+  // into a failed management call that already wrote.
+  const onError = (e: unknown): void => {
+    try {
+      reportError(e);
+    } catch {
+      // dropped: the reporter itself is broken, and nothing is left to report to
+    }
+  };
+  // Failures on the request path (store, resolver, limiter, background writes) are coalesced per
+  // kind per second with a count: an outage must not become one report per request.
+  return { onError, requestErrors: new ReportThrottle(onError, clock) };
+}
+
+/** One step of `close()`: bounded, so a dead store must not hang shutdown; a failure is reported. */
+function shutdownStep(timeoutMs: number, onError: (e: unknown) => void) {
+  return async (what: string, f: () => unknown): Promise<void> => {
+    try {
+      await bounded(() => f() as Promise<unknown>, Math.max(timeoutMs, 1000), what);
+    } catch (e) {
+      onError(e);
+    }
+  };
 }

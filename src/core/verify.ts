@@ -16,6 +16,7 @@ import { parseRestrictions, type Hierarchy } from './restrictions.ts';
 import { boundByOwner, type ScopeCatalogue } from './scopes.ts';
 import type { StoredToken, TokenStore } from './store.ts';
 import { parse, type TokenFormat } from './token.ts';
+import { createLookup } from './lookup.ts';
 
 /** The answer of `verify`. */
 export type VerifyResult<S extends string = string> =
@@ -53,73 +54,8 @@ export interface Verifier<S extends string> {
 
 /** Builds the verification of one instance over its caches and store. */
 export function createVerifier<S extends string>(deps: VerifyDeps<S>): Verifier<S> {
-  const { format, clock, hasher, cache, store, hierarchy, catalogue, owners, emitter, call, onRequestError, touch, track, cacheTrustMs, noteExpired } = deps;
-  // ── lookup ──
-  /** The stored record for a secret, through the caches; null when unknown. */
-  function lookup(secret: string, mono: number): CacheEntry | null | Promise<CacheEntry | null> {
-    const hash = hasher.hash(secret);
-    const hit = cache.get(hash);
-    // A cache hit answers synchronously: no promise on the hot path.
-    if (hit && mono - hit.loadedAt < cacheTrustMs()) return hit;
-    if (cache.isKnownUnknown(hash, mono)) return null;
-    // Single flight: identical concurrent lookups share one store read, but only one that began
-    // at the current cache epoch. A lookup that began before a revoke or an invalidation is never
-    // joined after it, so a verify that starts after revoke() returned cannot see the old record.
-    const flying = inflight.get(hash);
-    if (flying && flying.epoch === cache.epoch) return flying.promise;
-    const flight = { epoch: cache.epoch, promise: lookupStore(secret, hash) };
-    if (inflight.size >= 10_000) inflight.clear(); // bounded; at worst a duplicate read
-    inflight.set(hash, flight);
-    void flight.promise.then(
-      () => inflight.get(hash) === flight && inflight.delete(hash),
-      () => inflight.get(hash) === flight && inflight.delete(hash),
-    );
-    return flight.promise;
-  }
-  const inflight = new Map<string, { readonly epoch: number; readonly promise: Promise<CacheEntry | null> }>();
-
-  /** One read for every pepper generation: `findByAnyHash` when the store has it, else one per generation. */
-  async function readAny(secret: string, hashes: readonly string[]): Promise<StoredToken | null> {
-    const read = async () => {
-      if (hashes.length > 1 && store.findByAnyHash) return store.findByAnyHash(hashes);
-      let found: StoredToken | null = null;
-      for (const h of hashes) if ((found = await store.findByHash(h))) return found;
-      // Another request may have re-hashed it under the current pepper between our reads: ask
-      // once more before calling it unknown, or the negative cache would hide a real token.
-      return hashes.length > 1 ? store.findByHash(hashes[0]!) : null;
-    };
-    try {
-      return await call('Token store lookup', read);
-    } catch (e) {
-      // The driver's error may spell the hash glued to other text: mask the exact known forms too.
-      throw new KeycardError('unavailable', e instanceof Error ? e.message : 'Token store lookup failed', { cause: (e as { cause?: unknown }).cause ?? e, secrets: secretForms(secret, hashes) });
-    }
-  }
-
-  async function lookupStore(secret: string, hash: string): Promise<CacheEntry | null> {
-    const epoch = cache.epoch;
-    const hashes = [hash, ...hasher.retiringVersions.map((v) => hasher.hash(secret, v))];
-    const found = await readAny(secret, hashes);
-    // A store that matched loosely (collation, prefix) must not let a different hash through.
-    const usedHash = found === null ? undefined : hashes.find((h) => constantTimeEqual(found.hash, h));
-    if (found === null || usedHash === undefined) {
-      cache.rememberUnknown(hash, epoch, clock.monotonic());
-      return null;
-    }
-    if (usedHash !== hash) {
-      const from = usedHash;
-      track(Promise.resolve().then(() => call('Token store rehash', () => store.rehash(found.id, from, hash, hasher.currentVersion))).catch(onRequestError));
-    }
-    const restrictions = found.restrictions && hierarchy ? parseRestrictions(hierarchy, found.restrictions) : found.restrictions;
-    const entry: CacheEntry = { token: found, closure: catalogue.closure(found.scopes), restrictions, loadedAt: clock.monotonic() };
-    if (usedHash === hash) cache.insert(hash, entry, epoch);
-    // A read that lagged behind a change this process already holds (a replica, a slow socket)
-    // never wins over it: the newer or revoked entry is the answer.
-    const held = cache.get(hash);
-    if (held && held !== entry && (held.token.version > found.version || (held.token.revokedAt !== null && found.revokedAt === null))) return held;
-    return entry;
-  }
-
+  const { format, clock, catalogue, owners, emitter, onRequestError, touch, hierarchy, noteExpired } = deps;
+  const { lookup, lookupStore } = createLookup(deps);
   type Outcome = VerifyOutcomeOf<S>;
   const INVALID: Outcome = Object.freeze({ ok: false, code: 'invalid_token' });
   const UNAVAILABLE: Outcome = Object.freeze({ ok: false, code: 'unavailable' });

@@ -6,7 +6,14 @@ import { seeded, createAll, fails, newOwner, newWorkspace, DAY, T0, type SuiteCo
 
 /** Registers this section of the `TokenStore` conformance suite (runnable alone with `suiteContext`). */
 export function writesSection(ctx: SuiteContext): void {
-  const { t, expect, fc, runs, firstSeed, withStore } = ctx;
+  updateCases(ctx);
+  revokeCases(ctx);
+  revokeAllCases(ctx);
+  touchCases(ctx);
+}
+
+function updateCases(ctx: SuiteContext): void {
+  const { t, expect, withStore } = ctx;
   t.describe('update', () => {
     t.it('applies the patch and increments the version iff expectedVersion matches', withStore(async (store) => {
       const token = storedTokenFixture({
@@ -68,7 +75,10 @@ export function writesSection(ctx: SuiteContext): void {
       expect(await store.get(token.id)).toEqual(expected);
     }));
   });
+}
 
+function revokeCases(ctx: SuiteContext): void {
+  const { t, expect, withStore } = ctx;
   t.describe('revoke', () => {
     t.it('sets revokedAt and revokedReason and increments the version', withStore(async (store) => {
       const a = storedTokenFixture({ version: 3 });
@@ -98,7 +108,10 @@ export function writesSection(ctx: SuiteContext): void {
       expect(await store.revoke(`tok_unknown${randomHex(8)}`, T0, 'x')).toBeNull();
     }));
   });
+}
 
+function revokeAllCases(ctx: SuiteContext): void {
+  const { t, expect, withStore } = ctx;
   t.describe('revokeAll', () => {
     t.it("{ ownerId } revokes exactly that owner's personal, not yet revoked tokens", withStore(async (store) => {
       const [O, P, W] = [newOwner(), newOwner(), newWorkspace()];
@@ -172,7 +185,10 @@ export function writesSection(ctx: SuiteContext): void {
       expect((await store.get(late.id))?.revokedAt).toBe(at);
     }));
   });
+}
 
+function touchCases(ctx: SuiteContext): void {
+  const { t, expect, fc, runs, firstSeed, withStore } = ctx;
   t.describe('touch and rehash', () => {
     t.it('touch raises lastUsedAt only, never lowers it, never changes the version', withStore(async (store) => {
       const token = storedTokenFixture({ version: 3 });
