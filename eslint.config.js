@@ -73,6 +73,12 @@ export default tseslint.config(
     },
   },
   {
+    // The management operations are core-level: Web standards only, no adapter, store or testing kit.
+    files: ['src/lifecycle/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [nodeBuiltins, { group: ['**/adapters/**', '**/stores/**', '**/testing/**'], message: 'The management operations never import an adapter, a store or the testing kit.' }] }] },
+  },
+  {
     // The device routes are edge-safe like the core: Web standards only, no store implementation.
     files: ['src/device/**/*.ts'],
     ignores: ['src/**/*.test.ts'],

@@ -1,0 +1,150 @@
+/**
+ * The fields of audit events: request ids, the loggable path, the caps on client-controlled
+ * strings, and the builders that turn an input into a redacted event.
+ */
+import type { AuditActor, RequestAuditEvent, RequestAuditInput, Surface, TokenAuditEvent, TokenAuditInput } from './audit.ts';
+import type { RequestErrorCode } from './errors.ts';
+import { excerpt, redact } from './redact.ts';
+
+/** SPEC §7: safe to echo in a response header and to log, short enough to index. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request id to use for a request: the client's `X-Request-Id` when it matches
+ * `[A-Za-z0-9._:-]{1,128}`, else a generated one (a per-process random UUID and a counter).
+ *
+ * The pattern keeps header injection (`\r\n`), log forging and oversize values out of events
+ * and responses. A value that is shaped like a token is replaced too, although the pattern
+ * admits it: the id is echoed in the response and written to every sink, and a client that
+ * pasted its secret into the wrong header must not find it in the audit log.
+ *
+ * @example Reading the header in a fetch-style handler
+ * ```ts
+ * requestIdFrom('req-42');          // 'req-42'
+ * requestIdFrom('a\r\nSet-Cookie'); // a generated UUID
+ * requestIdFrom(null);              // a generated UUID
+ * ```
+ */
+export function requestIdFrom(header: string | null | undefined): string {
+  if (typeof header === 'string' && REQUEST_ID.test(header) && redact(header) === header) return header;
+  // Unique per process run and cheap: a random prefix drawn once, then a counter. A UUID per
+  // request cost ~3 % of the pipeline in bench/, and the id needs uniqueness, not secrecy.
+  return `${(idPrefix ??= crypto.randomUUID())}-${(++idCounter).toString(36)}`;
+}
+
+// Drawn on first use, never at import: workerd refuses randomness at module scope (Workers).
+let idPrefix: string | undefined;
+let idCounter = 0;
+
+/** An event under construction. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Discards a value (a sink's resolved write). */
+export function noop(): void {}
+
+/** Whether a sink's answer is a promise (or any thenable) to await. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** An error's message as it may be reported: masked, then cut. */
+export function messageOf(error: unknown): string {
+  // Masked before it is cut: a cut could leave a piece of a token too short to recognise.
+  return excerpt(error instanceof Error ? error.message : String(error), 500);
+}
+
+/** Client-controlled strings (methods, tool names, ids) are capped so one request cannot bloat every sink. */
+const MAX_FIELD = 512;
+/** The request path's cap (characters, then `…`): longer than the other fields, still bounded. */
+export const MAX_AUDIT_PATH = 1024;
+const cap = (v: string): string => (v.length > MAX_FIELD ? `${v.slice(0, MAX_FIELD)}…` : v);
+const text = (value: unknown): string => cap(redact(String(value)));
+const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : cap(redact(String(value))));
+const texts = (values: readonly unknown[]): readonly string[] => Object.freeze(Array.from(values, text));
+const timeOf = (time: string | undefined, now: number): string => (time === undefined ? isoTime(now) : text(time));
+
+/** `toISOString()` costs more than the rest of an event; within one second only the ms change. */
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+function isoTime(now: number): string {
+  const ms = Math.trunc(now); // as Date does
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, -4); // '2025-01-01T00:00:00.'
+    isoSecond = second;
+  }
+  const frac = ms - second * 1000;
+  return `${isoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+}
+
+/** Leading `scheme://authority` of an absolute URL; the authority may hold `user:password@`. */
+const ORIGIN = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/**
+ * The path as it may be logged: no origin, no query string, no fragment, redacted. The trail
+ * applies it to every request event; it is exported for adapters that log paths themselves.
+ *
+ * @example A full URL with credentials in the query
+ * ```ts
+ * auditPath('https://u:p@api.example.com/v1/x?access_token=…#y') // '/v1/x'
+ * ```
+ */
+export function auditPath(path: string): string {
+  let p = String(path);
+  const cut = p.search(/[?#]/);
+  if (cut !== -1) p = p.slice(0, cut);
+  if (p.includes('://')) {
+    const origin = ORIGIN.exec(p);
+    if (origin !== null) p = p.slice(origin[0].length) || '/';
+  }
+  return redact(p);
+}
+
+const capPath = (p: string): string => (p.length > MAX_AUDIT_PATH ? `${p.slice(0, MAX_AUDIT_PATH)}…` : p);
+
+export function requestEvent(input: RequestAuditInput, now: number): Mutable<RequestAuditEvent> {
+  const event: Mutable<RequestAuditEvent> = {
+    type: input.type,
+    time: timeOf(input.time, now),
+    surface: text(input.surface) as Surface,
+    method: text(input.method),
+    path: capPath(auditPath(input.path)),
+    requestId: text(input.requestId),
+    tokenId: textOrNull(input.tokenId),
+    label: textOrNull(input.label),
+    ownerId: textOrNull(input.ownerId),
+    workspaceId: textOrNull(input.workspaceId),
+  };
+  if (input.reason !== undefined) event.reason = text(input.reason) as RequestErrorCode;
+  if (input.missing !== undefined) event.missing = texts(input.missing);
+  if (input.count !== undefined) event.count = input.count;
+  if (input.degraded !== undefined) event.degraded = input.degraded;
+  if (input.rpcMethod !== undefined) event.rpcMethod = text(input.rpcMethod);
+  if (input.tokenKind === 'oauth') event.tokenKind = 'oauth';
+  if (input.tool !== undefined) event.tool = text(input.tool);
+  return event;
+}
+
+export function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAuditEvent> {
+  const event: Mutable<TokenAuditEvent> = {
+    type: input.type,
+    time: timeOf(input.time, now),
+    tokenId: textOrNull(input.tokenId),
+    label: textOrNull(input.label),
+    ownerId: textOrNull(input.ownerId),
+    workspaceId: textOrNull(input.workspaceId),
+    actor: Object.freeze({ kind: text(input.actor.kind) as AuditActor['kind'], id: textOrNull(input.actor.id) }),
+  };
+  if (input.reason !== undefined) event.reason = text(input.reason);
+  if (input.rotatedFromId !== undefined) event.rotatedFromId = text(input.rotatedFromId);
+  if (input.changes !== undefined) event.changes = texts(input.changes);
+  if (input.count !== undefined) event.count = input.count;
+  if (input.grantId !== undefined) event.grantId = text(input.grantId);
+  if (input.scopes !== undefined) event.scopes = texts(input.scopes);
+  if (input.requestId !== undefined) event.requestId = text(input.requestId);
+  if (input.leak !== undefined) {
+    const { provider, type, url, source } = input.leak;
+    event.leak = Object.freeze({ provider: text(provider), type: text(type), url: text(url), source: text(source) });
+  }
+  return event;
+}

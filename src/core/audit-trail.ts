@@ -1,0 +1,298 @@
+/**
+ * The audit trail (SPEC §7): a bounded FIFO of request events drained on a microtask, management
+ * events delivered directly, coalescing and delivery delegated, and a bounded close.
+ */
+import * as z from 'zod';
+import type { AuditSink, RequestAuditEvent, RequestAuditInput, TokenAuditEvent, TokenAuditInput } from './audit.ts';
+import { Coalescer, COALESCED } from './audit-coalesce.ts';
+import { REPORT_INTERVAL_MS, SinkDelivery } from './audit-delivery.ts';
+import { messageOf, tokenEvent, requestEvent } from './audit-fields.ts';
+import type { Clock } from './clock.ts';
+import { KeycardError } from './errors.ts';
+
+/** The options of an {@link AuditTrail}. Validated once, at construction. */
+export interface AuditOptions {
+  /** Where events go, in this order. An empty list turns the trail into a no-op. */
+  sinks: readonly AuditSink[];
+  /**
+   * Max queued request events. When the queue is full, new request events are dropped, counted
+   * in `dropped` and reported (the count, at most about once a second) through `onError`.
+   * Management events do not use the queue. An integer from 1 to 1,000,000.
+   * @default 10000
+   */
+  queueSize?: number;
+  /**
+   * How long a sink write (or close) may take before keycard stops waiting and reports it. A
+   * request sink still busy past this is skipped until that write settles (reported when it
+   * recovers). An integer number of milliseconds from 1 to 2³¹ − 1.
+   * @default 1000
+   */
+  timeoutMs?: number;
+  /**
+   * Receives sink failures, timeouts and overflow counts: a `KeycardError` with code
+   * `'unavailable'` whose message says what, never a token (it is redacted). Repeated failures
+   * of one sink are reported at most about once a second, with the count of the others. If it
+   * throws, the error is swallowed: reporting must not break delivery.
+   */
+  onError: (error: Error) => void;
+  /** `now()` stamps events and defines the coalescing second; `monotonic()` throttles reports. */
+  clock: Clock;
+}
+
+/** The default bound of the request queue (SPEC §7). */
+export const DEFAULT_AUDIT_QUEUE_SIZE = 10_000;
+
+/** The default time a sink write is awaited (SPEC §7: 1 s). */
+export const DEFAULT_AUDIT_TIMEOUT_MS = 1_000;
+
+const isSink = (value: unknown): value is AuditSink =>
+  typeof value === 'object' && value !== null && typeof (value as { write?: unknown }).write === 'function';
+
+const isClock = (value: unknown): value is Clock =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { now?: unknown }).now === 'function' &&
+  typeof (value as { monotonic?: unknown }).monotonic === 'function';
+
+const QUEUE_MESSAGE = 'must be an integer from 1 to 1000000';
+const TIMEOUT_MESSAGE = 'must be an integer number of milliseconds from 1 to 2147483647';
+
+const optionsSchema = z.strictObject({
+  sinks: z.array(z.custom<AuditSink>(isSink, { error: 'must be an AuditSink: an object with a write(event) method' }), {
+    error: 'must be an array of AuditSink',
+  }),
+  queueSize: z
+    .number({ error: QUEUE_MESSAGE })
+    .int({ error: QUEUE_MESSAGE })
+    .min(1, { error: QUEUE_MESSAGE })
+    .max(1_000_000, { error: QUEUE_MESSAGE })
+    .optional(),
+  timeoutMs: z
+    .number({ error: TIMEOUT_MESSAGE })
+    .int({ error: TIMEOUT_MESSAGE })
+    .min(1, { error: TIMEOUT_MESSAGE })
+    .max(2 ** 31 - 1, { error: TIMEOUT_MESSAGE })
+    .optional(),
+  onError: z.custom<(error: Error) => void>((v) => typeof v === 'function', { error: 'must be a function' }),
+  clock: z.custom<Clock>(isClock, { error: 'must be a Clock: { now(), monotonic() }' }),
+});
+
+/**
+ * Delivers audit events to sinks with the guarantees of SPEC §7. The keycard instance owns one
+ * and calls {@link AuditTrail.request} on every authentication and {@link AuditTrail.token} on
+ * every management call; integrators normally only pick the sinks.
+ *
+ * @example Standalone
+ * ```ts
+ * const audit = new AuditTrail({
+ *   sinks: [jsonLinesSink((line) => process.stdout.write(line))],
+ *   onError: (e) => console.warn(e.message),
+ *   clock: systemClock,
+ * });
+ * audit.request({ type: 'request.allowed', surface: 'http', method: 'GET', path: '/v1/tasks?x=1',
+ *   requestId: requestIdFrom(req.headers.get('x-request-id')),
+ *   tokenId: 'tok_1', label: 'ci', ownerId: 'u1', workspaceId: 'w1' });
+ * await audit.close();
+ * ```
+ */
+export class AuditTrail {
+  readonly #delivery: SinkDelivery;
+  readonly #coalescer: Coalescer;
+  readonly #queueSize: number;
+  readonly #onError: (error: Error) => void;
+  readonly #clock: Clock;
+
+  /** Head-index FIFO: `#queue[#head …]` are pending; compacted when the dead prefix dominates. */
+  #queue: (RequestAuditEvent | undefined)[] = [];
+  #head = 0;
+  /** A pump is scheduled on a microtask. */
+  #pumpScheduled = false;
+  /** The pump is suspended on a sink's promise; `close()` awaits it. */
+  #waiting: Promise<void> | null = null;
+
+  #dropped = 0;
+  #unreportedDrops = 0;
+  #dropReportScheduled = false;
+  #lastDropReport = -Infinity;
+
+  #closing: Promise<void> | null = null;
+  #reportedClosed = false;
+
+  /** @throws KeycardError `invalid_config` naming the bad field. */
+  constructor(options: AuditOptions) {
+    const parsed = optionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const at = ['AuditOptions', ...(issue?.path ?? []).map(String)].join('.');
+      const message =
+        issue?.code === 'unrecognized_keys' ? `${at}.${issue.keys[0] ?? ''} is not a known field` : `${at} ${issue?.message ?? 'is invalid'}`;
+      throw new KeycardError('invalid_config', message);
+    }
+    const { sinks, queueSize, timeoutMs, onError, clock } = parsed.data;
+    this.#queueSize = queueSize ?? DEFAULT_AUDIT_QUEUE_SIZE;
+    const report = (error: Error) => this.#report(error);
+    this.#delivery = new SinkDelivery(sinks, timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS, clock, report);
+    this.#coalescer = new Coalescer(clock, (event) => this.#enqueue(event), report);
+    this.#onError = onError;
+    this.#clock = clock;
+  }
+
+  /** Request events dropped because the queue was full, since construction. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /**
+   * Enqueue a request event. Synchronous, O(1), never throws and never waits for a sink: this
+   * runs on every request.
+   *
+   * Denials with reason `missing_token`, `invalid_request`, `invalid_token` or `rate_limited`
+   * are coalesced per (reason, token id) per wall-clock second of the clock into one event that
+   * carries `count` and the other fields of the first denial; it is emitted once that second is
+   * over (noticed by a later call, or by the single shared timer, which is unref'd). Beyond 256
+   * token ids for one reason in one second, further denials are counted in that reason's bucket
+   * with no token. Allowed events and other denials are never coalesced.
+   */
+  request(event: RequestAuditInput): void {
+    if (this.#delivery.count === 0) return;
+    if (this.#closing !== null) return this.#reportClosed();
+    try {
+      const now = this.#clock.now();
+      const second = Math.floor(now / 1000);
+      if (this.#coalescer.open) this.#coalescer.flush(second);
+      if (event.type === 'request.denied' && event.reason !== undefined && COALESCED.has(event.reason)) {
+        this.#coalescer.add(event, now, second);
+      } else {
+        this.#enqueue(Object.freeze(requestEvent(event, now)));
+      }
+    } catch (error) {
+      this.#report(new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }));
+    }
+  }
+
+  /**
+   * Deliver a management event to every sink, awaiting each at most `timeoutMs` (in parallel).
+   * Failures and timeouts are reported through `onError`; the promise never rejects. Unlike
+   * request events, this is attempted even on a sink that is currently blocked: management
+   * events are rare and matter most.
+   */
+  async token(event: TokenAuditInput): Promise<void> {
+    if (this.#delivery.count === 0) return;
+    if (this.#closing !== null) return this.#reportClosed();
+    let frozen: TokenAuditEvent;
+    try {
+      const now = this.#clock.now();
+      if (this.#coalescer.open) this.#coalescer.flush(Math.floor(now / 1000));
+      frozen = Object.freeze(tokenEvent(event, now));
+    } catch (error) {
+      this.#report(new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }));
+      return;
+    }
+    const pending = this.#delivery.deliver(frozen, false);
+    if (pending !== undefined) await pending;
+  }
+
+  /**
+   * Flush the coalesced buckets, drain the queue (each sink write still bounded by `timeoutMs`),
+   * report what is left to report, then close every sink (bounded too). Idempotent; events
+   * recorded after this call are ignored (reported once). Never rejects.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#coalescer.stop();
+    this.#coalescer.flush(Number.NaN); // NaN equals no second: every window is over
+    while (this.#waiting !== null || this.#head < this.#queue.length) {
+      if (this.#waiting !== null) await this.#waiting;
+      else this.#pump();
+    }
+    this.#reportDrops();
+    await this.#delivery.closeAll();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Queue
+
+  #enqueue(event: RequestAuditEvent): void {
+    if (this.#queue.length - this.#head >= this.#queueSize) {
+      this.#dropped++;
+      this.#unreportedDrops++;
+      if (!this.#dropReportScheduled && this.#clock.monotonic() - this.#lastDropReport >= REPORT_INTERVAL_MS) {
+        this.#dropReportScheduled = true;
+        // After the current burst, so that one report carries the whole burst's count.
+        queueMicrotask(() => {
+          this.#dropReportScheduled = false;
+          this.#reportDrops();
+        });
+      }
+      return;
+    }
+    this.#queue.push(event);
+    if (!this.#pumpScheduled && this.#waiting === null) {
+      this.#pumpScheduled = true;
+      queueMicrotask(this.#pumpTask);
+    }
+  }
+
+  readonly #pumpTask = (): void => {
+    this.#pumpScheduled = false;
+    if (this.#waiting === null) this.#pump();
+  };
+
+  /**
+   * Deliver queued events in order. Synchronous sinks are served in this loop with no promise
+   * and no timer; the loop only suspends (into `#waiting`) when a sink returned a promise.
+   */
+  #pump(): void {
+    while (this.#head < this.#queue.length) {
+      const event = this.#queue[this.#head] as RequestAuditEvent;
+      this.#queue[this.#head++] = undefined;
+      if (this.#head === this.#queue.length) {
+        this.#queue.length = 0;
+        this.#head = 0;
+      } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
+        // Amortised O(1): the live tail is at most as long as the dead prefix being dropped.
+        this.#queue.copyWithin(0, this.#head);
+        this.#queue.length -= this.#head;
+        this.#head = 0;
+      }
+      const pending = this.#delivery.deliver(event, true);
+      if (pending !== undefined) {
+        this.#waiting = pending.then(() => {
+          this.#waiting = null;
+          this.#pump();
+        });
+        return;
+      }
+    }
+    if (this.#unreportedDrops > 0 && !this.#dropReportScheduled) this.#reportDrops();
+  }
+
+  #reportDrops(): void {
+    if (this.#unreportedDrops === 0) return;
+    const count = this.#unreportedDrops;
+    this.#unreportedDrops = 0;
+    this.#lastDropReport = this.#clock.monotonic();
+    this.#report(
+      new KeycardError('unavailable', `Audit queue full (${this.#queueSize} events): ${count} request events dropped (${this.#dropped} since start)`),
+    );
+  }
+
+  #reportClosed(): void {
+    if (this.#reportedClosed) return;
+    this.#reportedClosed = true;
+    this.#report(new KeycardError('unavailable', 'Audit trail is closed; events recorded after close() are ignored'));
+  }
+
+  #report(error: Error): void {
+    try {
+      this.#onError(error);
+    } catch {
+      // onError is the integrator's logger; if it throws there is nowhere left to report to,
+      // and delivery (or the request that triggered it) must go on.
+    }
+  }
+}

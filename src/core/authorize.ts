@@ -1,0 +1,42 @@
+/**
+ * The authorize stage of the pipeline: scope → workspace → resource → the caller's `forbid`,
+ * answered as a problem detail (null: allowed) so the orchestration never branches on a throw.
+ */
+import type { AuthRequirement } from './auth-types.ts';
+import type { ProblemDetail } from './http.ts';
+import type { Identity } from './identity.ts';
+import type { ScopeCatalogue } from './scopes.ts';
+
+/** Scope, workspace and resource checks of one requirement against a verified identity. */
+export function authorize<S extends string>(
+catalogue: ScopeCatalogue<S>,
+onError: (error: unknown) => void,
+identity: Identity<S>,
+requirement: AuthRequirement,
+): { detail: ProblemDetail; missing?: readonly string[] } | null {
+  if (requirement.scope !== undefined) {
+    const missing = catalogue.missing(requirement.scope, identity.scopes);
+    if (missing.length) return { detail: { code: 'insufficient_scope', missing }, missing };
+  }
+  const ws = requirement.workspaceId;
+  if (ws != null && identity.kind === 'workspace' && identity.workspaceId !== ws) {
+    return { detail: { code: 'forbidden_resource', type: 'workspace', id: ws } };
+  }
+  if (requirement.resource) {
+    const { path, access = 'read' } = requirement.resource;
+    try {
+      identity.assert(path, access);
+    } catch (e) {
+      const r = (e as { resource?: { type: string; id: string } }).resource;
+      if (r) return { detail: { code: 'forbidden_resource', type: r.type, id: r.id } };
+      // A path the hierarchy cannot read (an empty id from the URL, a skipped level) is the
+      // integrator's bug: report it, and fail closed with a 403 rather than a misleading 503.
+      onError(e);
+      const last = Object.entries(path ?? {}).at(-1);
+      return { detail: { code: 'forbidden_resource', type: last?.[0] ?? 'resource', id: String(last?.[1] ?? '') } };
+    }
+  }
+  const forbidden = requirement.forbid?.(identity as Identity);
+  if (forbidden) return { detail: { code: 'forbidden_resource', type: forbidden.type, id: forbidden.id } };
+  return null;
+}

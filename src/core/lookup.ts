@@ -1,0 +1,89 @@
+/**
+ * The lookup step of verification: hash → positive and negative caches → single-flight store
+ * read across pepper generations → cache insert. A cache hit answers synchronously.
+ */
+import type { CacheEntry } from './cache.ts';
+import { KeycardError } from './errors.ts';
+import { constantTimeEqual } from './hash.ts';
+import { secretForms } from './redact.ts';
+import { parseRestrictions } from './restrictions.ts';
+import type { StoredToken } from './store.ts';
+import type { VerifyDeps } from './verify.ts';
+
+/** The lookup of one instance. */
+export interface Lookup {
+  /** The stored record for a secret, through the caches; null when unknown. Synchronous on a hit. */
+  lookup(secret: string, mono: number): CacheEntry | null | Promise<CacheEntry | null>;
+  /** The store (not the caches) for a secret; null when unknown. */
+  lookupStore(secret: string, hash: string): Promise<CacheEntry | null>;
+}
+
+/** Builds the lookup of one instance over its caches and store. */
+export function createLookup<S extends string>(deps: VerifyDeps<S>): Lookup {
+  const { clock, hasher, cache, store, hierarchy, catalogue, call, onRequestError, track, cacheTrustMs } = deps;
+  /** The stored record for a secret, through the caches; null when unknown. */
+  function lookup(secret: string, mono: number): CacheEntry | null | Promise<CacheEntry | null> {
+    const hash = hasher.hash(secret);
+    const hit = cache.get(hash);
+    // A cache hit answers synchronously: no promise on the hot path.
+    if (hit && mono - hit.loadedAt < cacheTrustMs()) return hit;
+    if (cache.isKnownUnknown(hash, mono)) return null;
+    // Single flight: identical concurrent lookups share one store read, but only one that began
+    // at the current cache epoch. A lookup that began before a revoke or an invalidation is never
+    // joined after it, so a verify that starts after revoke() returned cannot see the old record.
+    const flying = inflight.get(hash);
+    if (flying && flying.epoch === cache.epoch) return flying.promise;
+    const flight = { epoch: cache.epoch, promise: lookupStore(secret, hash) };
+    if (inflight.size >= 10_000) inflight.clear(); // bounded; at worst a duplicate read
+    inflight.set(hash, flight);
+    void flight.promise.then(
+      () => inflight.get(hash) === flight && inflight.delete(hash),
+      () => inflight.get(hash) === flight && inflight.delete(hash),
+    );
+    return flight.promise;
+  }
+  const inflight = new Map<string, { readonly epoch: number; readonly promise: Promise<CacheEntry | null> }>();
+
+  /** One read for every pepper generation: `findByAnyHash` when the store has it, else one per generation. */
+  async function readAny(secret: string, hashes: readonly string[]): Promise<StoredToken | null> {
+    const read = async () => {
+      if (hashes.length > 1 && store.findByAnyHash) return store.findByAnyHash(hashes);
+      let found: StoredToken | null = null;
+      for (const h of hashes) if ((found = await store.findByHash(h))) return found;
+      // Another request may have re-hashed it under the current pepper between our reads: ask
+      // once more before calling it unknown, or the negative cache would hide a real token.
+      return hashes.length > 1 ? store.findByHash(hashes[0]!) : null;
+    };
+    try {
+      return await call('Token store lookup', read);
+    } catch (e) {
+      // The driver's error may spell the hash glued to other text: mask the exact known forms too.
+      throw new KeycardError('unavailable', e instanceof Error ? e.message : 'Token store lookup failed', { cause: (e as { cause?: unknown }).cause ?? e, secrets: secretForms(secret, hashes) });
+    }
+  }
+
+  async function lookupStore(secret: string, hash: string): Promise<CacheEntry | null> {
+    const epoch = cache.epoch;
+    const hashes = [hash, ...hasher.retiringVersions.map((v) => hasher.hash(secret, v))];
+    const found = await readAny(secret, hashes);
+    // A store that matched loosely (collation, prefix) must not let a different hash through.
+    const usedHash = found === null ? undefined : hashes.find((h) => constantTimeEqual(found.hash, h));
+    if (found === null || usedHash === undefined) {
+      cache.rememberUnknown(hash, epoch, clock.monotonic());
+      return null;
+    }
+    if (usedHash !== hash) {
+      const from = usedHash;
+      track(Promise.resolve().then(() => call('Token store rehash', () => store.rehash(found.id, from, hash, hasher.currentVersion))).catch(onRequestError));
+    }
+    const restrictions = found.restrictions && hierarchy ? parseRestrictions(hierarchy, found.restrictions) : found.restrictions;
+    const entry: CacheEntry = { token: found, closure: catalogue.closure(found.scopes), restrictions, loadedAt: clock.monotonic() };
+    if (usedHash === hash) cache.insert(hash, entry, epoch);
+    // A read that lagged behind a change this process already holds (a replica, a slow socket)
+    // never wins over it: the newer or revoked entry is the answer.
+    const held = cache.get(hash);
+    if (held && held !== entry && (held.token.version > found.version || (held.token.revokedAt !== null && found.revokedAt === null))) return held;
+    return entry;
+  }
+  return { lookup, lookupStore };
+}

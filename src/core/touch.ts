@@ -1,0 +1,49 @@
+/**
+ * The `lastUsedAt` throttle: at most one store write per token per `touchIntervalMs`, written in
+ * the background and tracked so `close()` can flush what is pending.
+ */
+import type { CacheEntry } from './cache.ts';
+import type { Clock } from './clock.ts';
+import type { TokenStore } from './store.ts';
+
+/** What the throttle needs from the instance. */
+export interface TouchDeps {
+  readonly store: TokenStore;
+  readonly clock: Clock;
+  readonly call: <T>(what: string, f: () => T | Promise<T>) => T | Promise<T>;
+  readonly onRequestError: (error: unknown) => void;
+  readonly touchIntervalMs: number;
+  /** With a cache, the last write's time lives on the cache entry; without one, in a bounded Map. */
+  readonly cacheEnabled: boolean;
+}
+
+/** The throttle of one instance. */
+export interface Toucher {
+  touch(id: string, entry: CacheEntry, now: number): void;
+  /** Tracks a background write so `close()` can wait for it. */
+  track(p: Promise<unknown>): void;
+  readonly pending: ReadonlySet<Promise<unknown>>;
+}
+
+/** Builds the `lastUsedAt` throttle of one instance. */
+export function createToucher(deps: TouchDeps): Toucher {
+  const { store, clock, call, onRequestError, touchIntervalMs, cacheEnabled } = deps;
+  const lastTouch = new Map<string, number>();
+  const pending = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+  /** Throttled `lastUsedAt`: the last write's time lives on the cache entry (a Map only without a cache). */
+  const touch = (id: string, entry: CacheEntry, now: number) => {
+    const last = cacheEnabled ? entry.touchedAt : lastTouch.get(id);
+    if (last !== undefined && now - last < touchIntervalMs) return;
+    if (cacheEnabled) entry.touchedAt = now;
+    else {
+      if (lastTouch.size >= 100_000) lastTouch.clear(); // bounded; at worst one extra write per token
+      lastTouch.set(id, now);
+    }
+    track(Promise.resolve().then(() => call('Token store touch', () => store.touch(id, clock.now()))).catch(onRequestError));
+  };
+  return { touch, track, pending };
+}

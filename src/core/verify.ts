@@ -1,0 +1,135 @@
+/**
+ * Verification of a secret (SPEC §5): parse → hash → cache → store port → validity → owner bound
+ * → Identity. Synchronous on a cache hit without an owner resolver: a cached token costs no promise.
+ */
+import type { KnownToken } from './auth-types.ts';
+import type { CacheEntry, TokenCache } from './cache.ts';
+import type { Clock } from './clock.ts';
+import { KeycardError } from './errors.ts';
+import type { Emitter } from './events.ts';
+import { constantTimeEqual, type TokenHasher } from './hash.ts';
+import { Identity } from './identity.ts';
+import type { OwnerBound } from './owners.ts';
+import { toRecord } from './records.ts';
+import { secretForms } from './redact.ts';
+import { parseRestrictions, type Hierarchy } from './restrictions.ts';
+import { boundByOwner, type ScopeCatalogue } from './scopes.ts';
+import type { StoredToken, TokenStore } from './store.ts';
+import { parse, type TokenFormat } from './token.ts';
+import { createLookup } from './lookup.ts';
+
+/** The answer of `verify`. */
+export type VerifyResult<S extends string = string> =
+  | { readonly ok: true; readonly identity: Identity<S> }
+  | { readonly ok: false; readonly code: 'invalid_token' | 'token_expired' | 'token_revoked' | 'unavailable' };
+
+/** A verification with what the pipeline also needs: the cache entry, or the refused token. */
+export type VerifyOutcomeOf<S extends string> = VerifyResult<S> & { entry?: CacheEntry; known?: KnownToken };
+
+/** What verification needs from the instance. */
+export interface VerifyDeps<S extends string> {
+  readonly format: TokenFormat;
+  readonly clock: Clock;
+  readonly hasher: TokenHasher;
+  readonly cache: TokenCache;
+  readonly store: TokenStore;
+  readonly hierarchy: Hierarchy | null;
+  readonly catalogue: ScopeCatalogue<S>;
+  readonly owners: OwnerBound | null;
+  readonly emitter: Emitter;
+  readonly call: <T>(what: string, f: () => T | Promise<T>) => T | Promise<T>;
+  readonly onRequestError: (error: unknown) => void;
+  readonly touch: (id: string, entry: CacheEntry, now: number) => void;
+  readonly track: (p: Promise<unknown>) => void;
+  readonly cacheTrustMs: () => number;
+  readonly noteExpired: (t: StoredToken) => void;
+}
+
+/** The verification of one instance. */
+export interface Verifier<S extends string> {
+  verifySecret(secret: string, workspaceId: string | null | undefined): VerifyOutcomeOf<S> | Promise<VerifyOutcomeOf<S>>;
+  /** The store (not the caches) for a secret; null when unknown. */
+  lookupStore(secret: string, hash: string): Promise<CacheEntry | null>;
+}
+
+/** Builds the verification of one instance over its caches and store. */
+export function createVerifier<S extends string>(deps: VerifyDeps<S>): Verifier<S> {
+  const { format, clock, catalogue, owners, emitter, onRequestError, touch, hierarchy, noteExpired } = deps;
+  const { lookup, lookupStore } = createLookup(deps);
+  type Outcome = VerifyOutcomeOf<S>;
+  const INVALID: Outcome = Object.freeze({ ok: false, code: 'invalid_token' });
+  const UNAVAILABLE: Outcome = Object.freeze({ ok: false, code: 'unavailable' });
+
+  /**
+   * Verification of a secret: the shared core of `verify` and `authenticate`. Synchronous when
+   * the caches answer and no owner resolver must be asked, so a cached token costs no promise.
+   */
+  function verifySecret(secret: string, workspaceId: string | null | undefined): Outcome | Promise<Outcome> {
+    if (parse(secret, format) === undefined) return INVALID;
+    const mono = clock.monotonic();
+    let found: CacheEntry | null | Promise<CacheEntry | null>;
+    try {
+      found = lookup(secret, mono);
+    } catch (e) {
+      onRequestError(e);
+      return UNAVAILABLE;
+    }
+    if (found instanceof Promise) {
+      return found.then(
+        (entry) => checkEntry(entry, workspaceId, mono),
+        (e: unknown) => {
+          onRequestError(e);
+          return UNAVAILABLE;
+        },
+      );
+    }
+    return checkEntry(found, workspaceId, mono);
+  }
+
+  function checkEntry(entry: CacheEntry | null, workspaceId: string | null | undefined, mono: number): Outcome | Promise<Outcome> {
+    if (entry === null) return INVALID;
+    const t = entry.token;
+    if (t.revokedAt !== null) return { ok: false, code: 'token_revoked', known: knownOf(t) };
+    if (t.expiresAt !== null && clock.now() >= t.expiresAt) {
+      noteExpired(t);
+      return { ok: false, code: 'token_expired', known: knownOf(t) };
+    }
+    if (owners) return checkOwner(entry, workspaceId, mono);
+    touch(t.id, entry, mono);
+    return { ok: true, identity: identityOf(entry, entry.closure as ReadonlySet<S>), entry };
+  }
+
+  const knownOf = (t: StoredToken): KnownToken => ({ tokenId: t.id, label: t.label, ownerId: t.ownerId, workspaceId: t.workspaceId });
+
+  /** The identity is immutable: built once per cached record unless an owner bound narrowed it. */
+  function identityOf(entry: CacheEntry, scopes: ReadonlySet<S>): Identity<S> {
+    const make = () => new Identity<S>({ ...toRecord(entry.token), restrictions: entry.restrictions }, scopes, hierarchy);
+    return scopes === entry.closure ? ((entry as { identity?: Identity<S> }).identity ??= make()) : make();
+  }
+
+  async function checkOwner(entry: CacheEntry, workspaceId: string | null | undefined, mono: number): Promise<Outcome> {
+    const t = entry.token;
+    const known = knownOf(t);
+    let scopes = entry.closure as ReadonlySet<S>;
+    if (owners) {
+      const personal = t.kind === 'personal';
+      const principal = personal ? t.ownerId : t.workspaceId!;
+      const ws = personal ? (workspaceId ?? t.workspaceId) : t.workspaceId;
+      let standing;
+      try {
+        standing = await owners.status(principal, ws, t.kind);
+      } catch (e) {
+        onRequestError(e);
+        return { ok: false, code: 'unavailable', known };
+      }
+      if (standing.status !== 'active') {
+        emitter.emit('owner.gone', { principalId: principal, workspaceId: ws, status: standing.status });
+        return { ok: false, code: 'token_revoked', known };
+      }
+      if (standing.scopes) scopes = boundByOwner(scopes, catalogue.closure(standing.scopes));
+    }
+    touch(t.id, entry, mono);
+    return { ok: true, identity: identityOf(entry, scopes), entry };
+  }
+  return { verifySecret, lookupStore };
+}

@@ -1,0 +1,117 @@
+/**
+ * The context every management operation takes: the instance's parts, built once by
+ * `createKeycard` and frozen, plus the small helpers the operations share.
+ */
+import type { argumentValidators } from '../core/arguments.ts';
+import type { AuditActor, AuditTrail } from '../core/audit.ts';
+import type { TokenCache } from '../core/cache.ts';
+import type { Clock } from '../core/clock.ts';
+import { KeycardError } from '../core/errors.ts';
+import type { Emitter } from '../core/events.ts';
+import type { TokenHasher } from '../core/hash.ts';
+import type { Invalidation } from '../core/invalidation.ts';
+import type { RateLimitConfig } from '../core/limiter.ts';
+import type { ExpiryPreset, KeycardOptions } from '../core/options.ts';
+import type { OwnerBound } from '../core/owners.ts';
+import { toRecord } from '../core/records.ts';
+import { redactTokens } from '../core/redact.ts';
+import type { Hierarchy } from '../core/restrictions.ts';
+import type { ScopeCatalogue } from '../core/scopes.ts';
+import type { StoredToken, TokenStore } from '../core/store.ts';
+import { generate, randomBase62, tokenStart, type TokenFormat } from '../core/token.ts';
+import type { Verifier } from '../core/verify.ts';
+import type { Actor, IssuedToken } from './types.ts';
+
+/** The parts of one instance the management operations use. */
+export interface LifecycleContext<S extends string = string> {
+  readonly options: KeycardOptions<S>;
+  readonly catalogue: ScopeCatalogue<S>;
+  readonly hierarchy: Hierarchy | null;
+  readonly clock: Clock;
+  readonly store: TokenStore;
+  readonly cache: TokenCache;
+  readonly owners: OwnerBound | null;
+  readonly emitter: Emitter;
+  readonly audit: AuditTrail;
+  readonly args: ReturnType<typeof argumentValidators>;
+  readonly format: TokenFormat;
+  readonly hasher: TokenHasher;
+  readonly defaultExpiry: ExpiryPreset | number;
+  readonly defaultRateLimit: RateLimitConfig;
+  readonly invalidation: Invalidation;
+  readonly verifier: Verifier<S>;
+  /** A store or resolver call bounded by `storeTimeoutMs`. */
+  readonly call: <T>(what: string, f: () => T | Promise<T>) => T | Promise<T>;
+}
+
+/** The audit form of an actor. */
+export const actorOf = (actor: Actor | undefined): AuditActor => {
+  if (!actor || actor.kind === 'system') return { kind: 'system', id: actor?.id ?? null };
+  return actor.kind === 'user' ? { kind: 'user', id: actor.id } : { kind: 'token', id: actor.identity.tokenId };
+};
+
+/** Free text an integrator passes (labels, reasons, metadata) is stored redacted: a pasted token must not persist. */
+export const clean = <T>(value: T): T => {
+  if (typeof value === 'string') return redactTokens(value) as T;
+  if (Array.isArray(value)) return value.map(clean) as T;
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactTokens(k), clean(v)])) as T;
+  return value;
+};
+
+/** A Date or epoch milliseconds as integer epoch milliseconds. */
+export const epochMs = (v: number | Date, field: string): number => {
+  const n = v instanceof Date ? v.getTime() : v;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new KeycardError('invalid_argument', `${field} must be a Date or epoch milliseconds`);
+  return Math.trunc(n);
+};
+
+/** A bounded non-empty string argument. */
+export const str = (v: unknown, field: string, max = 256): string => {
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) {
+    throw new KeycardError('invalid_argument', `${field} must be a non-empty string of at most ${max} characters`);
+  }
+  return v;
+};
+
+/** Delivers a management event to the audit sinks, with the request the actor serves. */
+export const announce = async (ctx: LifecycleContext, event: Parameters<AuditTrail['token']>[0], by?: Actor) =>
+  ctx.audit.token(by?.requestId === undefined ? event : { ...event, requestId: by.requestId });
+
+/** The stored token with this id, or `not_found`. */
+export async function mustGet(ctx: LifecycleContext, id: string): Promise<StoredToken> {
+  const t = await ctx.call('Token store read', () => ctx.store.get(str(id, 'id')));
+  if (!t) throw new KeycardError('not_found', `No token with id ${id}`);
+  return t;
+}
+
+/** Mints a secret for `base` and stores its hash. */
+export async function create(
+  ctx: LifecycleContext,
+  base: Omit<StoredToken, 'hash' | 'pepperVersion' | 'start' | 'id' | 'familyId' | 'version'> & { familyId?: string },
+): Promise<IssuedToken> {
+  const { format, hasher } = ctx;
+  const secret = generate(format);
+  const id = `tok_${randomBase62(22)}`;
+  const stored: StoredToken = {
+    ...base,
+    id,
+    familyId: base.familyId ?? id,
+    start: tokenStart(secret, format),
+    hash: hasher.hash(secret),
+    pepperVersion: hasher.currentVersion,
+    version: 1,
+  };
+  await ctx.call('Token store create', () => ctx.store.create(stored));
+  return { token: secret, record: toRecord(stored) };
+}
+
+/**
+ * A store stores a token revoked when a `revokeAll` covering it committed first (the two raced):
+ * `issue` then refuses rather than hand out a secret that is dead on arrival.
+ */
+export async function refuseIfCoveredByRevokeAll(ctx: LifecycleContext, id: string): Promise<void> {
+  const stored = await mustGet(ctx, id);
+  if (stored.revokedAt !== null) {
+    throw new KeycardError('token_revoked', `A revokeAll of this ${stored.kind === 'personal' ? 'owner' : 'workspace'} ran while issuing; the new token ${id} was revoked`);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * What an actor may grant (SPEC §6): a user is bounded by the scopes passed for them, a token by
+ * its own scopes, restrictions, lifetime and rate limit; and the parsing of granted values.
+ */
+import { KeycardError } from '../core/errors.ts';
+import { limitWithin } from '../core/limit-bound.ts';
+import { parseRateLimit, type RateLimitConfig } from '../core/limiter.ts';
+import { isNarrowerOrEqual, parseRestrictions } from '../core/restrictions.ts';
+import type { RateLimitSetting, StoredToken } from '../core/store.ts';
+import type { LifecycleContext } from './context.ts';
+import type { Actor } from './types.ts';
+
+/** What a grant gives besides scopes: who it acts for and for how long. */
+export interface GrantShape {
+  readonly ownerId: string;
+  readonly kind: 'personal' | 'workspace';
+  readonly workspaceId: string | null;
+  readonly expiresAt: number | null;
+}
+
+export function assertActorMayGrant(ctx: LifecycleContext, actor: Actor | undefined, scopes: readonly string[], restrictions: StoredToken['restrictions'], shape?: GrantShape) {
+  if (!actor || actor.kind === 'system') return;
+  const { catalogue, hierarchy } = ctx;
+  if (actor.kind === 'token' && shape) {
+    // A token never mints a token wider than itself: not for another owner, workspace or kind,
+    // and not outliving it.
+    const me = actor.identity;
+    if (shape.ownerId !== me.ownerId || shape.kind !== me.kind || shape.workspaceId !== me.workspaceId) {
+      throw new KeycardError('scope_escalation', 'A token may only mint tokens for its own owner, kind and workspace');
+    }
+    if (me.expiresAt !== null && (shape.expiresAt === null || shape.expiresAt > me.expiresAt)) {
+      throw new KeycardError('scope_escalation', 'A token may not mint a token that outlives it');
+    }
+  }
+  const bound = actor.kind === 'user' ? actor.scopes : [...actor.identity.scopes];
+  if (!catalogue.isWithin(scopes, bound)) {
+    const outside = [...catalogue.closure(scopes)].filter((s) => !catalogue.closure(bound).has(s));
+    throw new KeycardError('scope_escalation', `Actor may not grant scope: ${outside.join(', ')}`);
+  }
+  if (actor.kind === 'token' && actor.identity.restrictions !== null) {
+    if (!hierarchy || !isNarrowerOrEqual(hierarchy, restrictions, actor.identity.restrictions)) {
+      throw new KeycardError('scope_escalation', 'A restricted token may only mint tokens within its own restrictions');
+    }
+  }
+}
+
+/** The limit a token with this setting is charged under: its own, else its workspace's, else the default (as authenticate() picks). */
+async function effectiveLimit(ctx: LifecycleContext, setting: RateLimitSetting | null, workspaceId: string | null): Promise<RateLimitConfig> {
+  if (setting) return parseRateLimit(setting, 'rateLimit');
+  const resolver = ctx.options.workspaceRateLimit;
+  if (resolver && workspaceId !== null) {
+    const input = await ctx.call('Workspace rate-limit resolver', () => resolver(workspaceId));
+    if (input) return parseRateLimit(input, 'workspaceRateLimit()');
+  }
+  return ctx.defaultRateLimit;
+}
+
+/**
+ * Rate limits are part of "wider": a token actor never grants (issue, rotate) or sets (update,
+ * its own record included) a limit above its own effective one. Each token is charged to its own
+ * family's budget, so this bounds every child, not their sum.
+ */
+export async function assertActorMayLimit(ctx: LifecycleContext, actor: Actor | undefined, setting: RateLimitSetting | null, workspaceId: string | null): Promise<void> {
+  if (actor?.kind !== 'token') return;
+  const me = actor.identity;
+  const [mine, granted] = await Promise.all([effectiveLimit(ctx, me.rateLimit, me.workspaceId), effectiveLimit(ctx, setting, workspaceId)]);
+  if (!limitWithin(granted, mine)) throw new KeycardError('scope_escalation', 'A token may not grant a rate limit above its own (neither a larger burst nor a faster rate)');
+}
+
+/** Restrictions as given to issue or update, parsed against the hierarchy. */
+export const parseRestrictionsArg = (ctx: LifecycleContext, value: unknown): StoredToken['restrictions'] => {
+  if (value === undefined || value === null) return null;
+  const { hierarchy } = ctx;
+  if (!hierarchy) throw new KeycardError('invalid_argument', 'restrictions need `resources` (the hierarchy) on createKeycard');
+  return parseRestrictions(hierarchy, value);
+};
+/** A rate-limit setting as given, validated and copied. */
+export const parseLimitArg = (value: RateLimitSetting | null | undefined, field: string): RateLimitSetting | null => {
+  if (value === undefined || value === null) return null;
+  try {
+    parseRateLimit(value, field);
+  } catch (e) {
+    throw new KeycardError('invalid_argument', (e as Error).message);
+  }
+  return structuredClone(value) as RateLimitSetting;
+};

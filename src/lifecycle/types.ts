@@ -1,0 +1,112 @@
+/** The public types of the management operations and of the instance (SPEC §6). */
+import type { TokenAuditInput } from '../core/audit.ts';
+import type { Authenticate } from '../core/authenticate.ts';
+import type { Clock } from '../core/clock.ts';
+import type { KeycardEventName, KeycardEvents } from '../core/events.ts';
+import type { Identity } from '../core/identity.ts';
+import type { LimiterStore } from '../core/limiter.ts';
+import type { ExpiryPreset } from '../core/options.ts';
+import type { ScopeCatalogue } from '../core/scopes.ts';
+import type { JsonValue, RateLimitSetting, RevokeAllFilter, TokenRecord, TokenStore } from '../core/store.ts';
+import type { VerifyResult } from '../core/verify.ts';
+
+/**
+ * Who performs a management call. `issue`, `update` and `rotate` refuse to grant what the actor
+ * could not do itself: a user is bounded by the scopes you pass for them now, a token by its own
+ * effective scopes and restrictions (a token never mints a wider token). `system` is unbounded:
+ * ⚠️ use it only for code paths no caller controls (migrations, an admin console with its own checks).
+ */
+export type Actor = (
+  | { readonly kind: 'user'; readonly id: string; readonly scopes: readonly string[] }
+  | { readonly kind: 'token'; readonly identity: Identity }
+  | { readonly kind: 'system'; readonly id?: string }
+) & {
+  /** The request this call serves (e.g. from `requestIdFrom`), recorded as `requestId` on its audit event. */
+  readonly requestId?: string;
+};
+
+/** What `issue` accepts. */
+export interface IssueInput<S extends string = string> {
+  readonly ownerId: string;
+  readonly label: string;
+  /** @default the catalogue's defaults */
+  readonly scopes?: readonly S[];
+  /** @default 'personal' */
+  readonly kind?: 'personal' | 'workspace';
+  /** Required for workspace tokens. */
+  readonly workspaceId?: string | null;
+  readonly restrictions?: Readonly<Record<string, readonly string[]>> | null;
+  readonly rateLimit?: RateLimitSetting | null;
+  /** A preset or milliseconds from now. Exclusive with `expiresAt`. @default the instance's `defaultExpiresIn` */
+  readonly expiresIn?: ExpiryPreset | number;
+  /** An absolute expiry (epoch ms or Date), in the future. */
+  readonly expiresAt?: number | Date | null;
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+  /** @default { kind: 'system' } — ⚠️ unbounded; pass the real actor wherever a person or token asks. */
+  readonly actor?: Actor;
+}
+
+/** A new token: the secret, shown once, and its record. */
+export interface IssuedToken {
+  /** ⚠️ The secret. Show it once; keycard keeps only its hash and can never return it again. */
+  readonly token: string;
+  readonly record: TokenRecord;
+}
+
+/** What `list` accepts. */
+export interface ListFilter {
+  readonly ownerId?: string;
+  readonly workspaceId?: string;
+  readonly kind?: 'personal' | 'workspace';
+  /** @default 'all' */
+  readonly status?: 'active' | 'revoked' | 'expired' | 'all';
+  /** 1..500. @default 100 */
+  readonly limit?: number;
+  readonly cursor?: string | null;
+}
+
+/** Fields `update` may change (SPEC §6). */
+export interface UpdatePatch<S extends string = string> {
+  readonly label?: string;
+  readonly metadata?: Readonly<Record<string, JsonValue>>;
+  /** Either way: wider or narrower. `null` returns to the workspace's or default limit. */
+  readonly rateLimit?: RateLimitSetting | null;
+  /** Only earlier than now set (a token that never expires may get an expiry). */
+  readonly expiresAt?: number | Date;
+  /** Only narrower: closure(new) ⊆ closure(old). */
+  readonly scopes?: readonly S[];
+  /** Only narrower (see docs/restrictions.md). */
+  readonly restrictions?: Readonly<Record<string, readonly string[]>> | null;
+}
+
+/** A keycard instance. */
+export interface Keycard<S extends string = string> {
+  readonly scopes: ScopeCatalogue<S>;
+  /** The clock this instance reads (the injected one in tests), for adapters that compute expiries. */
+  readonly clock: Clock;
+  readonly store: TokenStore;
+  readonly limiter: LimiterStore;
+  /** The resource types of the `resources` hierarchy, root first (empty without one), for pickers and the management API. */
+  readonly resourceTypes: readonly string[];
+  issue(input: IssueInput<S>): Promise<IssuedToken>;
+  verify(token: string, context?: { readonly workspaceId?: string | null }): Promise<VerifyResult<S>>;
+  revoke(id: string, options?: { readonly reason?: string; readonly actor?: Actor }): Promise<TokenRecord>;
+  revokeAll(filter: RevokeAllFilter, options?: { readonly reason?: string; readonly actor?: Actor }): Promise<{ readonly count: number }>;
+  rotate(id: string, options?: { readonly graceMs?: number; readonly actor?: Actor }): Promise<IssuedToken>;
+  list(filter?: ListFilter): Promise<{ readonly records: readonly TokenRecord[]; readonly nextCursor: string | null }>;
+  get(id: string): Promise<TokenRecord | null>;
+  update(id: string, patch: UpdatePatch<S>, options?: { readonly actor?: Actor }): Promise<TokenRecord>;
+  /**
+   * Delivers a management event to the audit sinks (bounded, never rejects): for management
+   * surfaces built beside the instance, such as the device routes, whose steps are not calls of
+   * this interface. Prefer the lifecycle methods, which audit themselves.
+   */
+  recordAudit(event: TokenAuditInput): Promise<void>;
+  /** Forget cached owner answers for `principalId` here and in every process sharing the store. */
+  invalidateOwner(principalId: string): Promise<void>;
+  on<E extends KeycardEventName>(event: E, listener: (payload: KeycardEvents[E]) => void): () => void;
+  /** The request pipeline (SPEC §5, §8). */
+  authenticate: Authenticate<S>;
+  /** Flushes pending `lastUsedAt` writes and audit events, unsubscribes, stops background work. */
+  close(): Promise<void>;
+}
