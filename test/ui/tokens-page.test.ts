@@ -215,6 +215,8 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     expect((await focused(page)).name).toBe('New token');
 
     // Revoke by keyboard: Tab to the row's button, Enter, focus on "Revoke token", Escape returns.
+    // The list reloads after the reveal closes: wait for the new row before tabbing to it.
+    await page.getByRole('button', { name: 'Revoke keyboard token', exact: true }).waitFor();
     for (let i = 0; i < 20 && (await focused(page)).name !== 'Revoke keyboard token'; i++) await page.keyboard.press('Tab');
     expect((await focused(page)).name).toBe('Revoke keyboard token');
     await page.keyboard.press('Enter');
