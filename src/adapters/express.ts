@@ -10,28 +10,9 @@ import { checkRequirement, type GuardRequirement } from './requirement.ts';
 
 export type { AuthenticatedRequest } from './express-types.ts';
 export type { GuardRequirement } from './requirement.ts';
+import { nodeRequest } from './node.ts';
 
-const inputs = new WeakMap<Request, AuthRequest>();
-
-/**
- * The request as keycard reads it, built once per request so stacked guards share one
- * verification. `Authorization` comes from `rawHeaders`, so two field lines stay two (a 400),
- * never silently merged.
- */
-function inputOf(req: Request): AuthRequest {
-  let input = inputs.get(req);
-  if (input) return input;
-  // Only the fields keycard reads: copying every header cost microseconds per request.
-  const auth: string[] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') auth.push(req.rawHeaders[i + 1]!);
-  }
-  const h = req.headers;
-  const headers = { authorization: auth, 'x-request-id': h['x-request-id'], 'access-control-request-method': h['access-control-request-method'] };
-  inputs.set(req, (input = { method: req.method, url: req.originalUrl, headers }));
-  return input;
-}
+const inputOf = (req: Request): AuthRequest => nodeRequest(req);
 
 function send(res: Response, p: Pick<Problem, 'status' | 'headers'> & { body: string | null }): void {
   // writeHead + end, not res.send: send would append "; charset=utf-8" to the problem type.
@@ -46,7 +27,7 @@ function send(res: Response, p: Pick<Problem, 'status' | 'headers'> & { body: st
  */
 export function keycardErrorHandler<S extends string>(keycard: Keycard<S>): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
-    const p = keycard.authenticate.problemFor(err, inputs.get(req));
+    const p = keycard.authenticate.problemFor(err, nodeRequest(req));
     if (!p || res.headersSent) return next(err);
     send(res, p);
   };
