@@ -1,0 +1,58 @@
+/**
+ * Sanitising values that come from the request or the integrator before they reach a problem
+ * body or a challenge (core/http.ts): no token, no control or bidi character, no header break,
+ * bounded length.
+ */
+import { redactTokens } from './redact.ts';
+
+/** Longest resource type, id or scope name echoed back; a hostile path segment cannot bloat the body. */
+const MAX_ECHO = 128;
+
+// C0, DEL, C1 (all \p{Cc}), the line/paragraph separators, and bidi overrides/isolates
+// ("Trojan Source", CVE-2021-42574), which would let an id reorder the detail when displayed.
+const UNSAFE_TEXT = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+/** Text for `detail`: JSON.stringify already makes it safe for the body; this keeps it safe for logs and screens. */
+export function detailText(value: unknown): string {
+  // A client may put its own token in a path segment; a response never echoes a token.
+  let text = redactTokens(typeof value === 'string' ? value : String(value));
+  UNSAFE_TEXT.lastIndex = 0;
+  if (UNSAFE_TEXT.test(text)) text = text.replace(UNSAFE_TEXT, '');
+  if (text.length > MAX_ECHO) {
+    let cut = MAX_ECHO;
+    const last = text.charCodeAt(cut - 1);
+    if (last >= 0xd800 && last <= 0xdbff) cut--; // never split a surrogate pair
+    text = `${text.slice(0, cut)}…`;
+  }
+  return text;
+}
+
+// Anything but a visible ASCII character: controls (CR/LF would start a new header line),
+// space (it would split the space-delimited scope list, RFC 6750 §3), and non-ASCII (a Web
+// `Headers` throws on code points above U+00FF, and obs-text has no agreed charset).
+const NOT_VCHAR = /[^\x21-\x7e]/g;
+const QUOTED_SPECIAL = /["\\]/g;
+
+/** One scope name as it may appear inside the challenge's `scope="…"` quoted-string. */
+export function scopeParam(name: unknown): string {
+  let text = typeof name === 'string' ? name : String(name);
+  if (text.length > MAX_ECHO) text = text.slice(0, MAX_ECHO);
+  NOT_VCHAR.lastIndex = 0;
+  if (NOT_VCHAR.test(text)) text = text.replace(NOT_VCHAR, '');
+  // RFC 9110 §5.6.4: inside a quoted-string, `"` and `\` travel as quoted-pairs. Valid
+  // RFC 6749 scope-tokens never contain them (the catalogue refuses such names); this is the
+  // second line of defence.
+  QUOTED_SPECIAL.lastIndex = 0;
+  if (QUOTED_SPECIAL.test(text)) text = text.replace(QUOTED_SPECIAL, '\\$&');
+  return text;
+}
+
+/** Upper bound of `Retry-After` (2^31 − 1 seconds, the delta-seconds ceiling of RFC 9111 §1.2.2). */
+const MAX_RETRY_AFTER = 2_147_483_647;
+
+/** SPEC §5: whole seconds, rounded up, never 0; anything odd from a limiter becomes 1. */
+export function retrySeconds(value: number): number {
+  if (!(value > 1)) return 1; // also NaN and negatives
+  if (value >= MAX_RETRY_AFTER) return MAX_RETRY_AFTER;
+  return Math.ceil(value);
+}
