@@ -192,6 +192,9 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     await dialog('New token').waitFor({ state: 'detached' });
     expect((await focused(page)).name).toBe('New token');
     await page.keyboard.press('Enter');
+    // The form opens after the scope catalogue loads: type only once focus is in it, as a person would.
+    await dialog('New token').waitFor();
+    expect(await focused(page)).toMatchObject({ name: 'Label', inDialog: 'New token' });
     await page.keyboard.type('keyboard token');
     await page.keyboard.press('Enter');
     const reveal = dialog('Copy your new token');
