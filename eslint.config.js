@@ -1,7 +1,10 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = { group: ['node:*'], message: 'The core speaks Web standards only (STYLE rule 2); put Node-only code behind an import alias.' };
+const nodeBuiltins = {
+  group: ['node:*'],
+  message: 'The core speaks Web standards only (STYLE rule 2); put Node-only code behind an import alias.',
+};
 
 export default tseslint.config(
   { ignores: ['test/types/**', 'dist/**', 'node_modules/**', 'bench/**', 'examples/**', 'coverage/**', '.tmp/**'] },
@@ -27,8 +30,25 @@ export default tseslint.config(
         {
           patterns: [
             nodeBuiltins,
-            { group: ['**/adapters/**', '**/stores/**', '**/testing/**'], message: 'The core never imports an adapter, a store or the testing kit (STYLE: data flows one way).' },
-            { group: ['express', 'hono', 'hono/*', 'next', 'next/*', '@modelcontextprotocol/*', 'pg', 'ioredis', 'redis', '@electric-sql/*'], message: 'Frameworks and drivers stay out of the core.' },
+            {
+              group: ['**/adapters/**', '**/stores/**', '**/testing/**'],
+              message: 'The core never imports an adapter, a store or the testing kit (STYLE: data flows one way).',
+            },
+            {
+              group: [
+                'express',
+                'hono',
+                'hono/*',
+                'next',
+                'next/*',
+                '@modelcontextprotocol/*',
+                'pg',
+                'ioredis',
+                'redis',
+                '@electric-sql/*',
+              ],
+              message: 'Frameworks and drivers stay out of the core.',
+            },
           ],
         },
       ],
@@ -52,7 +72,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../core/*', '../stores/*', '../testing/*'], message: 'Adapters import the public core (../index.ts) only.' }] },
+        {
+          patterns: [
+            {
+              group: ['../core/*', '../stores/*', '../testing/*'],
+              message: 'Adapters import the public core (../index.ts) only.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -66,7 +93,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['../adapters/*'], message: 'Stores never import adapters.' },
-            { group: ['vitest', 'jest', '@jest/*', 'mocha', 'node:test'], message: 'keycard/testing takes describe/it/expect from its caller.' },
+            {
+              group: ['vitest', 'jest', '@jest/*', 'mocha', 'node:test'],
+              message: 'keycard/testing takes describe/it/expect from its caller.',
+            },
           ],
         },
       ],
@@ -76,12 +106,38 @@ export default tseslint.config(
     // The management operations are core-level: Web standards only, no adapter, store or testing kit.
     files: ['src/lifecycle/**/*.ts'],
     ignores: ['src/**/*.test.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [nodeBuiltins, { group: ['**/adapters/**', '**/stores/**', '**/testing/**'], message: 'The management operations never import an adapter, a store or the testing kit.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            nodeBuiltins,
+            {
+              group: ['**/adapters/**', '**/stores/**', '**/testing/**'],
+              message: 'The management operations never import an adapter, a store or the testing kit.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // The device routes are edge-safe like the core: Web standards only, no store implementation.
     files: ['src/device/**/*.ts'],
     ignores: ['src/**/*.test.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [nodeBuiltins, { group: ['**/adapters/**', '**/stores/**', '**/testing/**', '**/cli/**'], message: 'The device routes never import an adapter, a store, the testing kit or the CLI.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            nodeBuiltins,
+            {
+              group: ['**/adapters/**', '**/stores/**', '**/testing/**', '**/cli/**'],
+              message: 'The device routes never import an adapter, a store, the testing kit or the CLI.',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

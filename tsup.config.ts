@@ -34,5 +34,16 @@ export default defineConfig({
   treeshake: true,
   // The adapters import the core through '../index.ts'; resolving that to the built `keycard`
   // entry keeps one copy of the core (one KeycardError class, one cache) per process.
-  external: ['#hash', /^node:/, '@noble/hashes', 'zod', 'jose', 'express', 'hono', /^hono\//, 'next', /^@modelcontextprotocol\//],
+  external: [
+    '#hash',
+    /^node:/,
+    '@noble/hashes',
+    'zod',
+    'jose',
+    'express',
+    'hono',
+    /^hono\//,
+    'next',
+    /^@modelcontextprotocol\//,
+  ],
 });

@@ -32,7 +32,15 @@ const version = (await pool.query('SHOW server_version')).rows[0].server_version
 
 const scopes = defineScopes({ read: {} }, { defaults: ['read'] });
 async function instance(audit) {
-  const keycard = createKeycard({ prefix: 'bench', scopes, store: memoryTokenStore(), limiter: memoryLimiter(), rateLimit: { limit: 2 ** 31 - 1, window: 60 }, audit, onWarning: () => {} });
+  const keycard = createKeycard({
+    prefix: 'bench',
+    scopes,
+    store: memoryTokenStore(),
+    limiter: memoryLimiter(),
+    rateLimit: { limit: 2 ** 31 - 1, window: 60 },
+    audit,
+    onWarning: () => {},
+  });
   const { token } = await keycard.issue({ ownerId: 'usr_bench', label: 'bench' });
   const request = { method: 'GET', url: '/v1/items', headers: { authorization: `Bearer ${token}` } };
   return { keycard, auth: () => keycard.authenticate(request) };
@@ -45,17 +53,23 @@ const throughput = [];
 for (const requests of ['all', 'rollup']) {
   for (const streams of [1, 10, 100]) {
     let lost = 0;
-    const audit = postgresAuditStore(fromPg(pool), { requests, queueSize: 1_000_000, onError: (e) => (lost += e.lost ?? 0) });
+    const audit = postgresAuditStore(fromPg(pool), {
+      requests,
+      queueSize: 1_000_000,
+      onError: (e) => (lost += e.lost ?? 0),
+    });
     const { keycard, auth } = await instance(audit);
     const each = Math.ceil(PER_STREAM_TOTAL / streams);
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: streams }, async () => {
-      for (let i = 0; i < each; i++) {
-        const r = auth();
-        if (r instanceof Promise) await r;
-        if (i % 20 === 19) await tick(); // a request stream yields to I/O as a server does
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: streams }, async () => {
+        for (let i = 0; i < each; i++) {
+          const r = auth();
+          if (r instanceof Promise) await r;
+          if (i % 20 === 19) await tick(); // a request stream yields to I/O as a server does
+        }
+      }),
+    );
     await audit.flush();
     const ms = performance.now() - t0;
     const events = each * streams;
@@ -65,7 +79,9 @@ for (const requests of ['all', 'rollup']) {
     await audit.close();
   }
 }
-await pool.query("DELETE FROM keycard_audit_events WHERE token_id IN (SELECT DISTINCT token_id FROM keycard_audit_events WHERE owner_id = 'usr_bench')");
+await pool.query(
+  "DELETE FROM keycard_audit_events WHERE token_id IN (SELECT DISTINCT token_id FROM keycard_audit_events WHERE owner_id = 'usr_bench')",
+);
 
 // ── 2. cost added to authenticate() ──
 const N = QUICK ? 20_000 : 100_000;
@@ -90,7 +106,7 @@ async function batch(inst, flush) {
 }
 const contenders = [
   ['memory sink', withMemory, async () => {}],
-  ["postgres store (rollup)", withPg, () => pgAudit.flush()],
+  ['postgres store (rollup)', withPg, () => pgAudit.flush()],
   ["postgres store (requests: 'all')", withPgAll, () => pgAll.flush()],
 ];
 for (const [, inst, flush] of contenders) await batch(inst, flush); // warm-up
@@ -116,12 +132,18 @@ const lines = [
   '',
   '| requests | streams | events | events/s committed | lost |',
   '|---|---:|---:|---:|---:|',
-  ...throughput.map((t) => `| ${t.requests} | ${t.streams} | ${t.events.toLocaleString('en')} | ${Math.round((t.events / t.ms) * 1000).toLocaleString('en')} | ${t.lost} |`),
+  ...throughput.map(
+    (t) =>
+      `| ${t.requests} | ${t.streams} | ${t.events.toLocaleString('en')} | ${Math.round((t.events / t.ms) * 1000).toLocaleString('en')} | ${t.lost} |`,
+  ),
   '',
   `**Cost added to authenticate()** — a cached token, ${N.toLocaleString('en')} requests per batch, ${ROUNDS} rotated rounds, time per request including the background writes (the batch ends after \`flush()\`); median:`,
   '',
   '| audit | µs/request | vs memory sink |',
   '|---|---:|---:|',
-  ...contenders.map(([name], i) => `| ${name} | ${(median(ns[i]) / 1000).toFixed(2)} | ${i === 0 ? '—' : `${((median(ns[i]) / base - 1) * 100).toFixed(1)} %`} |`),
+  ...contenders.map(
+    ([name], i) =>
+      `| ${name} | ${(median(ns[i]) / 1000).toFixed(2)} | ${i === 0 ? '—' : `${((median(ns[i]) / base - 1) * 100).toFixed(1)} %`} |`,
+  ),
 ];
 console.log(lines.join('\n'));

@@ -40,13 +40,19 @@ function original(url, line, column) {
   }
   const entry = map?.findEntry(line, column);
   if (!entry || !entry.originalSource) return null;
-  const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : resolve(join(fileURLToPath(url), '..'), entry.originalSource);
+  const source = entry.originalSource.startsWith('file://')
+    ? fileURLToPath(entry.originalSource)
+    : resolve(join(fileURLToPath(url), '..'), entry.originalSource);
   return `${relative(root, source)}:${entry.originalLine + 1}`;
 }
 
 const where = ({ url, lineNumber, columnNumber }) =>
   original(url, lineNumber, columnNumber) ??
-  (url.startsWith('file://') ? `${relative(root, fileURLToPath(url))}:${lineNumber + 1}` : url ? `${url}:${lineNumber + 1}` : '');
+  (url.startsWith('file://')
+    ? `${relative(root, fileURLToPath(url))}:${lineNumber + 1}`
+    : url
+      ? `${url}:${lineNumber + 1}`
+      : '');
 
 if (files[0].endsWith('.heapprofile')) {
   // Sampling heap profile: a tree of { callFrame, selfSize, children }.
@@ -62,12 +68,16 @@ if (files[0].endsWith('.heapprofile')) {
   };
   walk(profile.head);
   const ops = profile.ops ?? 0;
-  console.log(`${relative(process.cwd(), files[0])}: ${(all / 2 ** 20).toFixed(1)} MiB allocated${ops ? ` over ${ops} operations, ≈ ${Math.round(all / ops)} B per operation` : ''}`);
+  console.log(
+    `${relative(process.cwd(), files[0])}: ${(all / 2 ** 20).toFixed(1)} MiB allocated${ops ? ` over ${ops} operations, ≈ ${Math.round(all / ops)} B per operation` : ''}`,
+  );
   console.log(`| % | ${ops ? 'B/op' : 'KiB'} | function | where |`);
   console.log('|---:|---:|---|---|');
   for (const [key, b] of [...bytes].sort((a, c) => c[1] - a[1]).slice(0, top)) {
     const [name, at] = key.split('\t');
-    console.log(`| ${((b / all) * 100).toFixed(1)} | ${ops ? Math.round(b / ops) : Math.round(b / 1024)} | \`${name}\` | ${at} |`);
+    console.log(
+      `| ${((b / all) * 100).toFixed(1)} | ${ops ? Math.round(b / ops) : Math.round(b / 1024)} | \`${name}\` | ${at} |`,
+    );
   }
   process.exit(0);
 }

@@ -32,7 +32,12 @@ const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const WRITE = !argv.includes('--no-write');
 const PARTS = ['verify', 'limiter', 'memory', 'http', 'redis', 'audit', 'size'];
-const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',').filter(Boolean) ?? null;
+const ONLY =
+  argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',')
+    .filter(Boolean) ?? null;
 if (ONLY && ONLY.some((p) => !PARTS.includes(p))) {
   console.error(`unknown part in --only; known: ${PARTS.join(', ')}`);
   process.exit(2);
@@ -41,8 +46,32 @@ const wanted = (part) => !ONLY || ONLY.includes(part);
 
 /** Rounds and batch times. `--quick` keeps every shape (100,000 records, 10,000 keys, 50 connections) and cuts the time. */
 const CONFIG = QUICK
-  ? { mode: 'quick', warmups: 2, rounds: 5, verifyMs: 100, limiterMs: 50, memRepeats: 5, httpRounds: 5, httpSeconds: 1, httpWarmSeconds: 1, redisMs: 100, diagnostics: false }
-  : { mode: 'full', warmups: 3, rounds: 10, verifyMs: 250, limiterMs: 150, memRepeats: 5, httpRounds: 5, httpSeconds: 5, httpWarmSeconds: 2, redisMs: 400, diagnostics: true };
+  ? {
+      mode: 'quick',
+      warmups: 2,
+      rounds: 5,
+      verifyMs: 100,
+      limiterMs: 50,
+      memRepeats: 5,
+      httpRounds: 5,
+      httpSeconds: 1,
+      httpWarmSeconds: 1,
+      redisMs: 100,
+      diagnostics: false,
+    }
+  : {
+      mode: 'full',
+      warmups: 3,
+      rounds: 10,
+      verifyMs: 250,
+      limiterMs: 150,
+      memRepeats: 5,
+      httpRounds: 5,
+      httpSeconds: 5,
+      httpWarmSeconds: 2,
+      redisMs: 400,
+      diagnostics: true,
+    };
 
 const log = (...a) => console.error(...a);
 const tmp = mkdtempSync(join(os.tmpdir(), 'keycard-bench-'));
@@ -71,7 +100,10 @@ const machine = {
   memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
   date: new Date().toISOString(),
   source: sourceState(),
-  loadBefore: os.loadavg().map((x) => x.toFixed(2)).join(' / '),
+  loadBefore: os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / '),
 };
 log(`keycard bench (${CONFIG.mode}) — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
 
@@ -81,7 +113,9 @@ function sourceState() {
   const git = (...a) => spawnSync('git', ['-C', root, ...a], { encoding: 'utf8' });
   const head = git('rev-parse', '--short', 'HEAD');
   if (head.status !== 0) return 'unknown (not a git checkout)';
-  const dirty = git('status', '--porcelain', '--', 'src', 'package.json', 'tsup.config.ts').stdout.split('\n').filter(Boolean).length;
+  const dirty = git('status', '--porcelain', '--', 'src', 'package.json', 'tsup.config.ts')
+    .stdout.split('\n')
+    .filter(Boolean).length;
   return `${head.stdout.trim()}${dirty ? ` + ${dirty} uncommitted change(s) under src/ and build config` : ' (clean)'}`;
 }
 
@@ -110,7 +144,10 @@ const fmtStat = (s, kind) => {
 
 /** A Markdown table of per-round figures: `columns` = [{ title, value(row) → string }]. */
 function roundsTable(rows, columns, footer = []) {
-  const lines = [`| round | ${columns.map((c) => c.title).join(' | ')} |`, `|---:|${columns.map(() => '---:').join('|')}|`];
+  const lines = [
+    `| round | ${columns.map((c) => c.title).join(' | ')} |`,
+    `|---:|${columns.map(() => '---:').join('|')}|`,
+  ];
   rows.forEach((row, i) => lines.push(`| ${i + 1} | ${columns.map((c) => c.cell(row)).join(' | ')} |`));
   for (const f of footer) lines.push(`| ${f.label} | ${columns.map((c) => f.cell(c)).join(' | ')} |`);
   return lines.join('\n');
@@ -120,11 +157,19 @@ function roundsTable(rows, columns, footer = []) {
 function statFooter(rows) {
   return [
     { label: '**median**', cell: (c) => (c.value ? `**${c.fmt(median(rows.map(c.value)))}**` : '') },
-    { label: 'min–max', cell: (c) => (c.value ? `${c.fmt(Math.min(...rows.map(c.value)))}–${c.fmt(Math.max(...rows.map(c.value)))}` : '') },
+    {
+      label: 'min–max',
+      cell: (c) => (c.value ? `${c.fmt(Math.min(...rows.map(c.value)))}–${c.fmt(Math.max(...rows.map(c.value)))}` : ''),
+    },
   ];
 }
 
-const nsColumn = (key, title) => ({ title: `${title} ns/op`, value: (row) => nsPerOp(row[key]), fmt: fmtNs, cell: (row) => fmtNs(nsPerOp(row[key])) });
+const nsColumn = (key, title) => ({
+  title: `${title} ns/op`,
+  value: (row) => nsPerOp(row[key]),
+  fmt: fmtNs,
+  cell: (row) => fmtNs(nsPerOp(row[key])),
+});
 const ratioColumn = (title, value) => ({ title, value, fmt: fmtX, cell: (row) => fmtX(value(row)) });
 
 // ── the report ───────────────────────────────────────────────────────────────────────────────
@@ -132,7 +177,8 @@ const ratioColumn = (title, value) => ({ title, value, fmt: fmtX, cell: (row) =>
 const targets = []; // { part, target, measured, met }
 const sections = [];
 const section = (title, ...blocks) => sections.push([`## ${title}`, ...blocks].join('\n\n'));
-const target = (part, wording, s, kind, met) => targets.push({ part, wording, measured: s ? fmtStat(s, kind) : 'not measured', met });
+const target = (part, wording, s, kind, met) =>
+  targets.push({ part, wording, measured: s ? fmtStat(s, kind) : 'not measured', met });
 
 // ── part 1: verify, in process ───────────────────────────────────────────────────────────────
 
@@ -156,19 +202,43 @@ async function partVerify() {
       ...(CONFIG.diagnostics
         ? [
             { key: 'noAudit', label: 'keycard, no audit sink', module, name: 'keycard', params: { audit: false } },
-            { key: 'bigCache', label: 'keycard, cacheSize 100,000', module, name: 'keycard', params: { cacheSize: 100_000 } },
+            {
+              key: 'bigCache',
+              label: 'keycard, cacheSize 100,000',
+              module,
+              name: 'keycard',
+              params: { cacheSize: 100_000 },
+            },
             { key: 'hot', label: 'keycard, one hot token', module, name: 'keycard', params: { mode: 'hot' } },
             { key: 'verifyOnly', label: 'keycard.verify(token)', module, name: 'keycard', params: { mode: 'verify' } },
             { key: 'await', label: 'floor step: await', module, name: 'stepFloor', params: { step: 'await', fixture } },
-            { key: 'sha256', label: 'floor step: sha256', module, name: 'stepFloor', params: { step: 'sha256', fixture } },
-            { key: 'mapGet', label: 'floor step: Map.get', module, name: 'stepFloor', params: { step: 'mapGet', fixture } },
+            {
+              key: 'sha256',
+              label: 'floor step: sha256',
+              module,
+              name: 'stepFloor',
+              params: { step: 'sha256', fixture },
+            },
+            {
+              key: 'mapGet',
+              label: 'floor step: Map.get',
+              module,
+              name: 'stepFloor',
+              params: { step: 'mapGet', fixture },
+            },
           ]
         : []),
     ],
     log,
   );
   const entries = [...first, ...rest];
-  const { rows, n } = await alternate(entries, { warmups: CONFIG.warmups, rounds: CONFIG.rounds, targetMs: CONFIG.verifyMs, log, name: 'verify' });
+  const { rows, n } = await alternate(entries, {
+    warmups: CONFIG.warmups,
+    rounds: CONFIG.rounds,
+    targetMs: CONFIG.verifyMs,
+    log,
+    name: 'verify',
+  });
   await stopWorkers(entries);
 
   const r = (a, b) => (row) => nsPerOp(row[a]) / nsPerOp(row[b]);
@@ -195,10 +265,10 @@ async function partVerify() {
   ];
   const blocks = [
     [
-      'keycard: `await keycard.authenticate(request, { scope: \'read\' })` with every check on — bearer parsing, prefix and CRC-32, SHA-256, the verified-record cache over the memory store (default sizes: 10,000 cached records), expiry and revocation, the memory limiter (`rateLimit: { limit: 1e9, window: 60 }`, nothing refused), rate-limit headers, the scope check and an audit event to a `memoryAuditSink()` (cleared between rounds) — over **100,000 records** issued through `issue()`, probed by **10,000 of their tokens in a shuffled order** (a new permutation per pass), a fresh `{ method, url, headers }` object per call (authenticate memoises per request object). No `X-Request-Id`, so each request also draws a UUID.',
-      'floor: the same records and probes through the synchronous hand-written pipeline of `lib/floor.js` — bearer header, prefix and CRC-32, `crypto.hash(\'sha256\')`, `Map.get` over the 100,000 records, expiry and revocation, a bitmask scope test, a two-bucket window counter in the record, an audit event object pushed into a 4,096-slot ring.',
-      'peer: the same records and probes through a pipeline assembled from peers — `createHash(\'sha256\')`, an `lru-cache` (10,000 entries) in front of a `Map` of the 100,000 records, expiry and revocation, a `Set` scope check, and `rate-limiter-flexible` `RateLimiterMemory` per token (awaited).',
-      'better-auth: 1.7.5 with `@better-auth/api-key` 1.7.5 on its memory adapter, `await auth.api.verifyApiKey({ body: { key, permissions: { tickets: [\'read\'] } } })` with 1 key, and with 1,000 keys probed in a shuffled order; keys created through `createApiKey` with that permission and a per-key rate limit of 1e9 per 60 s (its limiter writes the key\'s row on every call).',
+      "keycard: `await keycard.authenticate(request, { scope: 'read' })` with every check on — bearer parsing, prefix and CRC-32, SHA-256, the verified-record cache over the memory store (default sizes: 10,000 cached records), expiry and revocation, the memory limiter (`rateLimit: { limit: 1e9, window: 60 }`, nothing refused), rate-limit headers, the scope check and an audit event to a `memoryAuditSink()` (cleared between rounds) — over **100,000 records** issued through `issue()`, probed by **10,000 of their tokens in a shuffled order** (a new permutation per pass), a fresh `{ method, url, headers }` object per call (authenticate memoises per request object). No `X-Request-Id`, so each request also draws a UUID.",
+      "floor: the same records and probes through the synchronous hand-written pipeline of `lib/floor.js` — bearer header, prefix and CRC-32, `crypto.hash('sha256')`, `Map.get` over the 100,000 records, expiry and revocation, a bitmask scope test, a two-bucket window counter in the record, an audit event object pushed into a 4,096-slot ring.",
+      "peer: the same records and probes through a pipeline assembled from peers — `createHash('sha256')`, an `lru-cache` (10,000 entries) in front of a `Map` of the 100,000 records, expiry and revocation, a `Set` scope check, and `rate-limiter-flexible` `RateLimiterMemory` per token (awaited).",
+      "better-auth: 1.7.5 with `@better-auth/api-key` 1.7.5 on its memory adapter, `await auth.api.verifyApiKey({ body: { key, permissions: { tickets: ['read'] } } })` with 1 key, and with 1,000 keys probed in a shuffled order; keys created through `createApiKey` with that permission and a per-key rate limit of 1e9 per 60 s (its limiter writes the key's row on every call).",
       `Batch sizes after calibration: ${entries.map((e) => `${e.label} ${group(n[e.key])}`).join(', ')}. keycard read the store on **${(storeReads * 100).toFixed(0)} %** of its requests (verified-record cache misses).`,
     ].join('\n\n'),
     roundsTable(rows, main, statFooter(rows)),
@@ -239,24 +309,44 @@ const LIMITERS = [
 async function partLimiter() {
   log('part 2: limiter alone');
   const blocks = [
-    'Each limiter through its own public API, one admission per call under a limit of 1e9 per 60 s (nothing refused): keycard `memoryLimiter().consume(key, 1e9, 60)` (synchronous); the floor\'s two-bucket window (`lib/floor.js`, a `Map` from key to `{ start, prev, curr }`, synchronous); rate-limiter-flexible `RateLimiterMemory.consume(key)` (a promise, awaited); express-rate-limit `MemoryStore.increment(key)` (a promise, awaited) and hono-rate-limiter `MemoryStore.increment(key)` (synchronous), each compared with the limit as their middleware does. Keys are `tok_<22 base62>:all` (the shape keycard charges), charged round-robin, all tracked before the first round.',
+    "Each limiter through its own public API, one admission per call under a limit of 1e9 per 60 s (nothing refused): keycard `memoryLimiter().consume(key, 1e9, 60)` (synchronous); the floor's two-bucket window (`lib/floor.js`, a `Map` from key to `{ start, prev, curr }`, synchronous); rate-limiter-flexible `RateLimiterMemory.consume(key)` (a promise, awaited); express-rate-limit `MemoryStore.increment(key)` (a promise, awaited) and hono-rate-limiter `MemoryStore.increment(key)` (synchronous), each compared with the limit as their middleware does. Keys are `tok_<22 base62>:all` (the shape keycard charges), charged round-robin, all tracked before the first round.",
   ];
   for (const keys of [1, 10_000]) {
     const entries = await startWorkers(
-      LIMITERS.map((l) => ({ key: l.key, label: `${l.label}, ${group(keys)} key${keys > 1 ? 's' : ''}`, module: 'limiter.js', name: l.key, params: { keys } })),
+      LIMITERS.map((l) => ({
+        key: l.key,
+        label: `${l.label}, ${group(keys)} key${keys > 1 ? 's' : ''}`,
+        module: 'limiter.js',
+        name: l.key,
+        params: { keys },
+      })),
       log,
     );
-    const { rows } = await alternate(entries, { warmups: CONFIG.warmups, rounds: CONFIG.rounds, targetMs: CONFIG.limiterMs, log, name: `limiter, ${keys} keys` });
+    const { rows } = await alternate(entries, {
+      warmups: CONFIG.warmups,
+      rounds: CONFIG.rounds,
+      targetMs: CONFIG.limiterMs,
+      log,
+      name: `limiter, ${keys} keys`,
+    });
     await stopWorkers(entries);
     const r = (a, b) => (row) => nsPerOp(row[a]) / nsPerOp(row[b]);
     const kcFloor = series(rows, r('keycard', 'floor'));
-    target('2 limiter', `keycard limiter ≤ 1.5 × the floor's window per call, ${group(keys)} key${keys > 1 ? 's' : ''}`, kcFloor, 'x', kcFloor.median <= 1.5);
+    target(
+      '2 limiter',
+      `keycard limiter ≤ 1.5 × the floor's window per call, ${group(keys)} key${keys > 1 ? 's' : ''}`,
+      kcFloor,
+      'x',
+      kcFloor.median <= 1.5,
+    );
     blocks.push(
       `### ${group(keys)} key${keys > 1 ? 's' : ''}`,
       roundsTable(
         rows,
         [
-          ...LIMITERS.map((l) => nsColumn(l.key, l.key === 'keycard' ? 'keycard' : l.key === 'floor' ? 'floor' : l.key.toUpperCase())),
+          ...LIMITERS.map((l) =>
+            nsColumn(l.key, l.key === 'keycard' ? 'keycard' : l.key === 'floor' ? 'floor' : l.key.toUpperCase()),
+          ),
           ratioColumn('keycard ÷ floor', r('keycard', 'floor')),
           ratioColumn('RLF ÷ keycard', r('rlf', 'keycard')),
           ratioColumn('ERL ÷ keycard', r('erl', 'keycard')),
@@ -266,17 +356,32 @@ async function partLimiter() {
       ),
     );
   }
-  blocks.push('RLF = rate-limiter-flexible `RateLimiterMemory`, ERL = express-rate-limit `MemoryStore`, HRL = hono-rate-limiter `MemoryStore`. A ratio X ÷ keycard above 1 means keycard is faster.');
+  blocks.push(
+    'RLF = rate-limiter-flexible `RateLimiterMemory`, ERL = express-rate-limit `MemoryStore`, HRL = hono-rate-limiter `MemoryStore`. A ratio X ÷ keycard above 1 means keycard is faster.',
+  );
   section('2. Limiter alone — per call', ...blocks);
 }
 
 async function partMemory() {
   log('part 2: bytes per tracked key');
   const entries = await startWorkers(
-    LIMITERS.map((l) => ({ key: l.key, label: `${l.label}, bytes per key`, module: 'limiter.js', name: `${l.key}Memory`, params: { keys: 100_000 }, startN: 1 })),
+    LIMITERS.map((l) => ({
+      key: l.key,
+      label: `${l.label}, bytes per key`,
+      module: 'limiter.js',
+      name: `${l.key}Memory`,
+      params: { keys: 100_000 },
+      startN: 1,
+    })),
     log,
   );
-  const { rows } = await alternate(entries, { warmups: 1, rounds: CONFIG.memRepeats, targetMs: 1, log, name: 'bytes per key' });
+  const { rows } = await alternate(entries, {
+    warmups: 1,
+    rounds: CONFIG.memRepeats,
+    targetMs: 1,
+    log,
+    name: 'bytes per key',
+  });
   await stopWorkers(entries);
   const kc = series(rows, (row) => row.keycard.bytesPerKey);
   target('2 limiter', 'keycard ≤ 128 bytes per tracked (token, class), 100,000 keys', kc, 'B', kc.median <= 128);
@@ -288,7 +393,7 @@ async function partMemory() {
   }));
   section(
     '2. Limiter alone — bytes retained per tracked (token, class), 100,000 keys',
-    '`process.memoryUsage()` heapUsed + arrayBuffers after two `gc()`, before and after creating a fresh limiter and charging each of 100,000 keys once (awaited where the API is async); the key strings are built (flat, hashed) before the first reading and kept alive, so they are not counted — a key a library builds for itself (rate-limiter-flexible prefixes each one) is its own state and is counted. Delta ÷ 100,000, one repeat per round, a fresh limiter each time. keycard\'s part in array buffers is its 56-byte slots (plus the partly used last page); rate-limiter-flexible also holds one timer per key.',
+    "`process.memoryUsage()` heapUsed + arrayBuffers after two `gc()`, before and after creating a fresh limiter and charging each of 100,000 keys once (awaited where the API is async); the key strings are built (flat, hashed) before the first reading and kept alive, so they are not counted — a key a library builds for itself (rate-limiter-flexible prefixes each one) is its own state and is counted. Delta ÷ 100,000, one repeat per round, a fresh limiter each time. keycard's part in array buffers is its 56-byte slots (plus the partly used last page); rate-limiter-flexible also holds one timer per key.",
     roundsTable(rows, cols, statFooter(rows)),
   );
 }
@@ -296,9 +401,39 @@ async function partMemory() {
 // ── part 3: HTTP ─────────────────────────────────────────────────────────────────────────────
 
 const HTTP_GROUPS = [
-  { key: 'node', title: '`node:http`', servers: [['nodeBare', 'bare'], ['nodeFloor', 'floor'], ['nodeKeycard', 'keycard']], auth: ['nodeFloor', 'nodeKeycard'], limit: 6 },
-  { key: 'express', title: 'Express 5', servers: [['expressBare', 'bare'], ['expressKeycard', 'keycard'], ['expressPeer', 'peer']], auth: ['expressKeycard', 'expressPeer'], limit: 15 },
-  { key: 'hono', title: 'Hono (`@hono/node-server`)', servers: [['honoBare', 'bare'], ['honoKeycard', 'keycard'], ['honoPeer', 'peer']], auth: ['honoKeycard', 'honoPeer'], limit: 6 },
+  {
+    key: 'node',
+    title: '`node:http`',
+    servers: [
+      ['nodeBare', 'bare'],
+      ['nodeFloor', 'floor'],
+      ['nodeKeycard', 'keycard'],
+    ],
+    auth: ['nodeFloor', 'nodeKeycard'],
+    limit: 6,
+  },
+  {
+    key: 'express',
+    title: 'Express 5',
+    servers: [
+      ['expressBare', 'bare'],
+      ['expressKeycard', 'keycard'],
+      ['expressPeer', 'peer'],
+    ],
+    auth: ['expressKeycard', 'expressPeer'],
+    limit: 15,
+  },
+  {
+    key: 'hono',
+    title: 'Hono (`@hono/node-server`)',
+    servers: [
+      ['honoBare', 'bare'],
+      ['honoKeycard', 'keycard'],
+      ['honoPeer', 'peer'],
+    ],
+    auth: ['honoKeycard', 'honoPeer'],
+    limit: 6,
+  },
 ];
 
 async function load(port, token, seconds) {
@@ -311,7 +446,9 @@ async function load(port, token, seconds) {
   });
   const total = result.requests.total;
   if (result.errors || result.timeouts || result.non2xx || result['2xx'] !== total || total === 0) {
-    throw new Error(`load on port ${port}: ${total} requests, ${result['2xx']} 2xx, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+    throw new Error(
+      `load on port ${port}: ${total} requests, ${result['2xx']} 2xx, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+    );
   }
   return { rps: total / result.duration, p99: result.latency.p99, total, seconds: result.duration };
 }
@@ -330,7 +467,15 @@ async function partHttp() {
   const tokenOf = Object.fromEntries(HTTP_GROUPS.map((g, i) => [g.key, keycards[i].info.token]));
   const others = await startWorkers(
     HTTP_GROUPS.flatMap((g) =>
-      g.servers.filter(([, role]) => role !== 'keycard').map(([name, role]) => ({ key: name, label: `${g.key} ${role}`, module, name, params: { token: tokenOf[g.key] } })),
+      g.servers
+        .filter(([, role]) => role !== 'keycard')
+        .map(([name, role]) => ({
+          key: name,
+          label: `${g.key} ${role}`,
+          module,
+          name,
+          params: { token: tokenOf[g.key] },
+        })),
     ),
     log,
   );
@@ -343,7 +488,8 @@ async function partHttp() {
     const r = await load(s.info.port, token, seconds);
     const after = await s.worker.call('stats');
     const cpuNsPerReq = ((cpuMicros(after.cpu) - cpuMicros(before.cpu)) * 1000) / r.total;
-    if (after.audited !== null && after.audited - before.audited < r.total) throw new Error(`${name}: ${after.audited - before.audited} audit events for ${r.total} requests`);
+    if (after.audited !== null && after.audited - before.audited < r.total)
+      throw new Error(`${name}: ${after.audited - before.audited} audit events for ${r.total} requests`);
     return { ...r, cpuNsPerReq, busy: (cpuMicros(after.cpu) - cpuMicros(before.cpu)) / 1e6 / r.seconds };
   }
 
@@ -359,7 +505,9 @@ async function partHttp() {
       const row = {};
       for (const [name] of rotate(g.servers, r)) row[name] = await measure(name, tokenOf[g.key], CONFIG.httpSeconds);
       rows[g.key].push(row);
-      log(`  http ${g.key}: round ${r + 1}/${CONFIG.httpRounds} ${g.servers.map(([n, role]) => `${role} ${group(row[n].rps)} req/s`).join(', ')}`);
+      log(
+        `  http ${g.key}: round ${r + 1}/${CONFIG.httpRounds} ${g.servers.map(([n, role]) => `${role} ${group(row[n].rps)} req/s`).join(', ')}`,
+      );
     }
   }
   await stopWorkers([...keycards, ...others]);
@@ -377,23 +525,55 @@ async function partHttp() {
     const otherName = g.auth.find((n) => n !== kcName);
     const otherRole = g.servers.find(([n]) => n === otherName)[1];
     const kcCost = series(rs, cost(kcName));
-    target('3 HTTP', `${g.title}: keycard auth cost ≤ ${g.limit} µs per request`, kcCost, 'us', kcCost.median <= g.limit * 1000);
+    target(
+      '3 HTTP',
+      `${g.title}: keycard auth cost ≤ ${g.limit} µs per request`,
+      kcCost,
+      'us',
+      kcCost.median <= g.limit * 1000,
+    );
     if (otherRole === 'peer') {
       const peerCost = series(rs, cost(otherName));
       const diff = series(rs, (row) => cost(otherName)(row) - cost(kcName)(row));
-      target('3 HTTP', `${g.title}: keycard below its peer stack (peer cost − keycard cost > 0; peer cost ${fmtUs(peerCost.median)} µs)`, diff, 'us', diff.median > 0);
+      target(
+        '3 HTTP',
+        `${g.title}: keycard below its peer stack (peer cost − keycard cost > 0; peer cost ${fmtUs(peerCost.median)} µs)`,
+        diff,
+        'us',
+        diff.median > 0,
+      );
     } else {
       const floorCost = series(rs, cost(otherName));
-      targets.push({ part: '3 HTTP', wording: `${g.title}: floor auth cost (the noise reference, not a target)`, measured: fmtStat(floorCost, 'us'), met: null });
+      targets.push({
+        part: '3 HTTP',
+        wording: `${g.title}: floor auth cost (the noise reference, not a target)`,
+        measured: fmtStat(floorCost, 'us'),
+        met: null,
+      });
     }
     const columns = [
-      ...g.servers.map(([n, role]) => ({ title: `${role} req/s`, value: (row) => row[n].rps, fmt: group, cell: (row) => group(row[n].rps) })),
-      ...g.servers.map(([n, role]) => ({ title: `${role} p99 ms`, value: (row) => row[n].p99, fmt: (x) => x.toFixed(0), cell: (row) => String(row[n].p99) })),
+      ...g.servers.map(([n, role]) => ({
+        title: `${role} req/s`,
+        value: (row) => row[n].rps,
+        fmt: group,
+        cell: (row) => group(row[n].rps),
+      })),
+      ...g.servers.map(([n, role]) => ({
+        title: `${role} p99 ms`,
+        value: (row) => row[n].p99,
+        fmt: (x) => x.toFixed(0),
+        cell: (row) => String(row[n].p99),
+      })),
       ...g.auth.map((n) => {
         const role = g.servers.find(([m]) => m === n)[1];
         return { title: `${role} cost µs`, value: cost(n), fmt: fmtUs, cell: (row) => fmtUs(cost(n)(row)) };
       }),
-      ...g.servers.map(([n, role]) => ({ title: `${role} server CPU µs/req (busy)`, value: (row) => row[n].cpuNsPerReq, fmt: fmtUs, cell: (row) => `${fmtUs(row[n].cpuNsPerReq)} (${row[n].busy.toFixed(2)})` })),
+      ...g.servers.map(([n, role]) => ({
+        title: `${role} server CPU µs/req (busy)`,
+        value: (row) => row[n].cpuNsPerReq,
+        fmt: fmtUs,
+        cell: (row) => `${fmtUs(row[n].cpuNsPerReq)} (${row[n].busy.toFixed(2)})`,
+      })),
       ...g.auth.map((n) => {
         const role = g.servers.find(([m]) => m === n)[1];
         return { title: `${role} CPU cost µs`, value: cpuCost(n), fmt: fmtUs, cell: (row) => fmtUs(cpuCost(n)(row)) };
@@ -424,12 +604,37 @@ function freePort() {
 async function startRedis() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmp, 'redis-'));
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    REDIS_SERVER,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   cleanups.push(() => child.kill('SIGTERM'));
   const { Redis } = await import('ioredis');
-  const admin = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const admin = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   admin.on('error', () => {});
   for (let i = 0; ; i++) {
     try {
@@ -451,7 +656,10 @@ async function serverReading(admin) {
   const counts = {};
   for (const m of text.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) counts[m[1]] = Number(m[2]);
   const cpu = await admin.info('cpu');
-  const seconds = ['used_cpu_sys', 'used_cpu_user'].reduce((t, k) => t + Number(cpu.match(new RegExp(`^${k}:([0-9.]+)`, 'm'))?.[1] ?? 0), 0);
+  const seconds = ['used_cpu_sys', 'used_cpu_user'].reduce(
+    (t, k) => t + Number(cpu.match(new RegExp(`^${k}:([0-9.]+)`, 'm'))?.[1] ?? 0),
+    0,
+  );
   return { counts, seconds };
 }
 
@@ -459,14 +667,32 @@ async function partRedis() {
   log('part 4: Redis');
   if (!existsSync(KEYCARD_REDIS)) {
     log('  skipped: keycard/redis not built yet (no dist/redis.js)');
-    target('4 Redis', 'keycard Redis limiter ≥ 0.9 × `RateLimiterRedis` ops/s at 50 in flight, one `EVALSHA` per call', null, 'x', null);
-    section('4. Redis — skipped', '**Skipped: keycard/redis not built yet** (no `dist/redis.js` when this run started). The Redis limiter and its `fromIoredis` wrapper are being written; rerun once `keycard/redis` is wired into the build.');
+    target(
+      '4 Redis',
+      'keycard Redis limiter ≥ 0.9 × `RateLimiterRedis` ops/s at 50 in flight, one `EVALSHA` per call',
+      null,
+      'x',
+      null,
+    );
+    section(
+      '4. Redis — skipped',
+      '**Skipped: keycard/redis not built yet** (no `dist/redis.js` when this run started). The Redis limiter and its `fromIoredis` wrapper are being written; rerun once `keycard/redis` is wired into the build.',
+    );
     return;
   }
   if (!REDIS_SERVER) {
     log('  skipped: no redis-server installed');
-    target('4 Redis', 'keycard Redis limiter ≥ 0.9 × `RateLimiterRedis` ops/s at 50 in flight, one `EVALSHA` per call', null, 'x', null);
-    section('4. Redis — skipped', '**Skipped: no `redis-server` is installed** on this machine (looked for /usr/bin/redis-server and /usr/local/bin/redis-server). Install one (`apt-get install redis-server`) and rerun: the bench starts its own on a free 127.0.0.1 port.');
+    target(
+      '4 Redis',
+      'keycard Redis limiter ≥ 0.9 × `RateLimiterRedis` ops/s at 50 in flight, one `EVALSHA` per call',
+      null,
+      'x',
+      null,
+    );
+    section(
+      '4. Redis — skipped',
+      '**Skipped: no `redis-server` is installed** on this machine (looked for /usr/bin/redis-server and /usr/local/bin/redis-server). Install one (`apt-get install redis-server`) and rerun: the bench starts its own on a free 127.0.0.1 port.',
+    );
     return;
   }
   const redis = await startRedis();
@@ -478,8 +704,20 @@ async function partRedis() {
     for (const inflight of [1, 50]) {
       const entries = await startWorkers(
         [
-          { key: 'keycard', label: `keycard redis, ${keys} keys, ${inflight} in flight`, module: 'redis.js', name: 'keycard', params: { port: redis.port, keys, inflight } },
-          { key: 'rlf', label: `RateLimiterRedis, ${keys} keys, ${inflight} in flight`, module: 'redis.js', name: 'rlf', params: { port: redis.port, keys, inflight } },
+          {
+            key: 'keycard',
+            label: `keycard redis, ${keys} keys, ${inflight} in flight`,
+            module: 'redis.js',
+            name: 'keycard',
+            params: { port: redis.port, keys, inflight },
+          },
+          {
+            key: 'rlf',
+            label: `RateLimiterRedis, ${keys} keys, ${inflight} in flight`,
+            module: 'redis.js',
+            name: 'rlf',
+            params: { port: redis.port, keys, inflight },
+          },
         ],
         log,
       );
@@ -499,7 +737,13 @@ async function partRedis() {
           return { ...row, commands: per, serverNsPerCall: ((after.seconds - before.seconds) * 1e9) / row.ops };
         };
       }
-      const { rows } = await alternate(entries, { warmups: CONFIG.warmups, rounds: CONFIG.rounds, targetMs: CONFIG.redisMs, log, name: `redis ${keys} keys ${inflight} in flight` });
+      const { rows } = await alternate(entries, {
+        warmups: CONFIG.warmups,
+        rounds: CONFIG.rounds,
+        targetMs: CONFIG.redisMs,
+        log,
+        name: `redis ${keys} keys ${inflight} in flight`,
+      });
       await stopWorkers(entries);
       const ratio = series(rows, (row) => nsPerOp(row.rlf) / nsPerOp(row.keycard)); // keycard ops/s ÷ RLF ops/s
       const cmds = (k, field) => {
@@ -525,11 +769,31 @@ async function partRedis() {
         roundsTable(
           rows,
           [
-            { title: 'keycard ops/s', value: (row) => 1e9 / nsPerOp(row.keycard), fmt: group, cell: (row) => group(1e9 / nsPerOp(row.keycard)) },
-            { title: 'RateLimiterRedis ops/s', value: (row) => 1e9 / nsPerOp(row.rlf), fmt: group, cell: (row) => group(1e9 / nsPerOp(row.rlf)) },
+            {
+              title: 'keycard ops/s',
+              value: (row) => 1e9 / nsPerOp(row.keycard),
+              fmt: group,
+              cell: (row) => group(1e9 / nsPerOp(row.keycard)),
+            },
+            {
+              title: 'RateLimiterRedis ops/s',
+              value: (row) => 1e9 / nsPerOp(row.rlf),
+              fmt: group,
+              cell: (row) => group(1e9 / nsPerOp(row.rlf)),
+            },
             ratioColumn('keycard ÷ RLF (ops/s)', (row) => nsPerOp(row.rlf) / nsPerOp(row.keycard)),
-            { title: 'keycard redis-server CPU µs/call', value: (row) => row.keycard.serverNsPerCall, fmt: fmtUs, cell: (row) => fmtUs(row.keycard.serverNsPerCall) },
-            { title: 'RLF redis-server CPU µs/call', value: (row) => row.rlf.serverNsPerCall, fmt: fmtUs, cell: (row) => fmtUs(row.rlf.serverNsPerCall) },
+            {
+              title: 'keycard redis-server CPU µs/call',
+              value: (row) => row.keycard.serverNsPerCall,
+              fmt: fmtUs,
+              cell: (row) => fmtUs(row.keycard.serverNsPerCall),
+            },
+            {
+              title: 'RLF redis-server CPU µs/call',
+              value: (row) => row.rlf.serverNsPerCall,
+              fmt: fmtUs,
+              cell: (row) => fmtUs(row.rlf.serverNsPerCall),
+            },
           ],
           statFooter(rows),
         ),
@@ -538,7 +802,7 @@ async function partRedis() {
     }
   }
   await redis.stop();
-  section('4. Redis — keycard\'s Redis limiter vs `RateLimiterRedis`', ...blocks);
+  section("4. Redis — keycard's Redis limiter vs `RateLimiterRedis`", ...blocks);
 }
 
 // ── main ─────────────────────────────────────────────────────────────────────────────────────
@@ -546,8 +810,15 @@ async function partRedis() {
 /** The audit store part (issue 18) lives in its own script; its Markdown becomes a section here. */
 async function partAudit() {
   log('audit: bench/audit.js');
-  const r = spawnSync(process.execPath, [fileURLToPath(new URL('./audit.js', import.meta.url)), ...(QUICK ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
-  section('6. Audit store (Postgres)', r.status === 0 ? r.stdout.trim() : `**Failed** (exit ${r.status}); run \`node bench/audit.js\` to see why.`);
+  const r = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('./audit.js', import.meta.url)), ...(QUICK ? ['--quick'] : [])],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 },
+  );
+  section(
+    '6. Audit store (Postgres)',
+    r.status === 0 ? r.stdout.trim() : `**Failed** (exit ${r.status}); run \`node bench/audit.js\` to see why.`,
+  );
 }
 
 /** The core's browser/edge bundle (issue 13): `export * from 'keycard'` of the built package, minified, gzip -9. Same in --quick. */
@@ -556,11 +827,31 @@ async function partSize() {
   const r = await edgeBundleSize();
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   log(`size: edge bundle ${kb(r.minified)} minified, ${kb(r.gzip)} gzip`);
-  targets.push({ part: '7 size', wording: 'edge bundle (`export * from \'keycard\'`, esbuild, minified, worker, gzip) ≤ 40 KB (goal 20 KB)', measured: kb(r.gzip), met: r.gzip <= 40 * 1024 });
-  section('7. Edge bundle size', `\`export * from 'keycard'\` bundled by esbuild (minified, \`--conditions=worker --platform=neutral\`): ${kb(r.minified)} minified, **${kb(r.gzip)} gzip**. Minified bytes by package: ${Object.entries(r.inputs).map(([k, v]) => `${k} ${kb(v)}`).join(', ')}.`);
+  targets.push({
+    part: '7 size',
+    wording: "edge bundle (`export * from 'keycard'`, esbuild, minified, worker, gzip) ≤ 40 KB (goal 20 KB)",
+    measured: kb(r.gzip),
+    met: r.gzip <= 40 * 1024,
+  });
+  section(
+    '7. Edge bundle size',
+    `\`export * from 'keycard'\` bundled by esbuild (minified, \`--conditions=worker --platform=neutral\`): ${kb(r.minified)} minified, **${kb(r.gzip)} gzip**. Minified bytes by package: ${Object.entries(
+      r.inputs,
+    )
+      .map(([k, v]) => `${k} ${kb(v)}`)
+      .join(', ')}.`,
+  );
 }
 
-const partRuns = { verify: partVerify, limiter: partLimiter, memory: partMemory, http: partHttp, redis: partRedis, audit: partAudit, size: partSize };
+const partRuns = {
+  verify: partVerify,
+  limiter: partLimiter,
+  memory: partMemory,
+  http: partHttp,
+  redis: partRedis,
+  audit: partAudit,
+  size: partSize,
+};
 const partSeconds = {};
 const partLoad = {};
 const load1 = () => os.loadavg()[0].toFixed(2);
@@ -590,18 +881,34 @@ out.push(`| Node | ${machine.node} (V8 ${machine.v8}) |`);
 out.push(`| platform | ${machine.platform}, ${machine.memory} |`);
 out.push(`| date | ${machine.date} |`);
 out.push(`| keycard source | ${machine.source} |`);
-out.push(`| load average (1 / 5 / 15 min) | ${machine.loadBefore} at start, ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')} at end — other work on this ${machine.cores}-core machine slows every figure |`);
+out.push(
+  `| load average (1 / 5 / 15 min) | ${machine.loadBefore} at start, ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ')} at end — other work on this ${machine.cores}-core machine slows every figure |`,
+);
 out.push(
   `| mode | ${CONFIG.mode}: ${CONFIG.warmups} warm-up + ${CONFIG.rounds} alternated rounds in process (batches of ~${CONFIG.verifyMs} ms verify, ~${CONFIG.limiterMs} ms limiter, ~${CONFIG.redisMs} ms Redis); ${CONFIG.memRepeats} memory repeats; HTTP ${CONFIG.httpRounds} rounds of ${CONFIG.httpSeconds} s |`,
 );
-out.push(`| run time | ${totalSeconds.toFixed(0)} s excluding the build (${Object.entries(partSeconds).map(([p, s]) => `${p} ${s.toFixed(0)} s`).join(', ')}) |`);
-out.push(`| 1-min load average at the start → end of each part | ${Object.entries(partLoad).map(([p, l]) => `${p} ${l}`).join('; ')} (this machine has ${machine.cores} cores: above ${machine.cores}, other processes compete with the one being measured) |`);
+out.push(
+  `| run time | ${totalSeconds.toFixed(0)} s excluding the build (${Object.entries(partSeconds)
+    .map(([p, s]) => `${p} ${s.toFixed(0)} s`)
+    .join(', ')}) |`,
+);
+out.push(
+  `| 1-min load average at the start → end of each part | ${Object.entries(partLoad)
+    .map(([p, l]) => `${p} ${l}`)
+    .join(
+      '; ',
+    )} (this machine has ${machine.cores} cores: above ${machine.cores}, other processes compete with the one being measured) |`,
+);
 out.push('');
 out.push('## Targets (issue 8)');
 out.push('');
 out.push('| part | target | measured: median of same-round figures (min–max) | met |');
 out.push('|---|---|---:|:---:|');
-for (const t of targets) out.push(`| ${t.part} | ${t.wording} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'yes' : '**no**'} |`);
+for (const t of targets)
+  out.push(`| ${t.part} | ${t.wording} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'yes' : '**no**'} |`);
 for (const s of sections) {
   out.push('');
   out.push(s);

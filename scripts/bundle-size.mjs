@@ -38,5 +38,8 @@ export async function edgeBundleSize({ contents = "export * from 'keycard';", so
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await edgeBundleSize({ source: process.argv.includes('--source') });
-  console.log(`edge bundle: ${(r.minified / 1024).toFixed(1)} KB minified, ${(r.gzip / 1024).toFixed(1)} KB gzip`, r.inputs);
+  console.log(
+    `edge bundle: ${(r.minified / 1024).toFixed(1)} KB minified, ${(r.gzip / 1024).toFixed(1)} KB gzip`,
+    r.inputs,
+  );
 }

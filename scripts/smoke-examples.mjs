@@ -157,7 +157,7 @@ function shellWords(line, vars) {
         i = end + 1;
       } else {
         let end = i;
-        while (end < line.length && !" '\"".includes(line[end])) end++;
+        while (end < line.length && !' \'"'.includes(line[end])) end++;
         word += expand(line.slice(i, end));
         i = end;
       }
@@ -188,8 +188,7 @@ function parseCurl(line, vars, base) {
       const cookies = Object.entries(cookieJars[jar] ?? {}).map(([k, v]) => `${k}=${v}`);
       check(cookies.length, `curl line reads cookie jar ${jar}, which no earlier line saved: ${line}`);
       request.headers.Cookie = cookies.join('; ');
-    }
-    else if (/^https?:\/\//.test(w)) request.url = w;
+    } else if (/^https?:\/\//.test(w)) request.url = w;
     else fail(`the smoke test does not understand curl option ${w} in: ${line}`);
   }
   check(request.url, `no URL in: ${line}`);
@@ -201,7 +200,8 @@ function parseCurl(line, vars, base) {
 const cookieJars = {};
 
 /** `a.b.c` of a JSON value. */
-const fieldOf = (value, dotted) => dotted.split('.').reduce((v, k) => (v && typeof v === 'object' ? v[k] : undefined), value);
+const fieldOf = (value, dotted) =>
+  dotted.split('.').reduce((v, k) => (v && typeof v === 'object' ? v[k] : undefined), value);
 
 /**
  * Runs `# → …` + `curl …` pairs, checking each status and problem code. A comment holding
@@ -233,16 +233,25 @@ async function runCurlLines(lines, vars, base) {
       }
     }
     const where = `${req.method} ${new URL(req.url).pathname} (${expect.text.slice(4)})`;
-    check(res.status === expect.status, `${where}: got ${res.status}, expected ${expect.status}: ${body.slice(0, 300)}`);
+    check(
+      res.status === expect.status,
+      `${where}: got ${res.status}, expected ${expect.status}: ${body.slice(0, 300)}`,
+    );
     if (expect.code) {
-      check(res.headers.get('content-type') === 'application/problem+json', `${where}: content-type ${res.headers.get('content-type')}`);
+      check(
+        res.headers.get('content-type') === 'application/problem+json',
+        `${where}: content-type ${res.headers.get('content-type')}`,
+      );
       const code = JSON.parse(body).code;
       check(code === expect.code, `${where}: code ${code}, expected ${expect.code}`);
     }
     if (expect.exported) {
       const [, name, field] = expect.exported;
       const value = fieldOf(JSON.parse(body), field);
-      check(typeof value === 'string' && value.length > 0, `${where}: no ${field} in the answer to export as ${name}: ${body.slice(0, 300)}`);
+      check(
+        typeof value === 'string' && value.length > 0,
+        `${where}: no ${field} in the answer to export as ${name}: ${body.slice(0, 300)}`,
+      );
       vars[name] = value;
     }
     expect = null;
@@ -258,7 +267,10 @@ async function runCurlLines(lines, vars, base) {
 let apiCalls = 0;
 async function api(base, path, token, init = {}) {
   apiCalls++;
-  const headers = { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(init.body ? { 'Content-Type': 'application/json' } : {}) };
+  const headers = {
+    ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    ...(init.body ? { 'Content-Type': 'application/json' } : {}),
+  };
   const res = await fetch(`${base}${path}`, { ...init, headers });
   const text = await res.text();
   let json = null;
@@ -275,15 +287,27 @@ async function contentChecks(base, t) {
   // An unrestricted token sees both companies; the c1/p1 token only Acme, p1 and p1's tickets.
   const all = await api(base, '/api/v1/companies', t.TRIAGE);
   check(all.status === 200 && all.json.companies.length === 2, `TRIAGE should list 2 companies: ${all.text}`);
-  check(all.headers.get('ratelimit-policy') === '"read";q=600;w=60', `RateLimit-Policy on a read: ${all.headers.get('ratelimit-policy')}`);
-  check(/^"read";r=\d+;t=\d+$/.test(all.headers.get('ratelimit') ?? ''), `RateLimit on a read: ${all.headers.get('ratelimit')}`);
+  check(
+    all.headers.get('ratelimit-policy') === '"read";q=600;w=60',
+    `RateLimit-Policy on a read: ${all.headers.get('ratelimit-policy')}`,
+  );
+  check(
+    /^"read";r=\d+;t=\d+$/.test(all.headers.get('ratelimit') ?? ''),
+    `RateLimit on a read: ${all.headers.get('ratelimit')}`,
+  );
 
   const companies = await api(base, '/api/v1/companies', t.ACME_WEBSITE);
   check(companies.status === 200, `ACME_WEBSITE companies: ${companies.status}`);
-  check(JSON.stringify(companies.json.companies.map((c) => c.id)) === '["c1"]', `ACME_WEBSITE should list only c1: ${companies.text}`);
+  check(
+    JSON.stringify(companies.json.companies.map((c) => c.id)) === '["c1"]',
+    `ACME_WEBSITE should list only c1: ${companies.text}`,
+  );
 
   const projects = await api(base, '/api/v1/companies/c1/projects', t.ACME_WEBSITE);
-  check(projects.status === 200 && JSON.stringify(projects.json.projects.map((p) => p.id)) === '["p1"]', `ACME_WEBSITE should list only project p1 of c1: ${projects.text}`);
+  check(
+    projects.status === 200 && JSON.stringify(projects.json.projects.map((p) => p.id)) === '["p1"]',
+    `ACME_WEBSITE should list only project p1 of c1: ${projects.text}`,
+  );
 
   const everything = await api(base, '/api/v1/tickets', t.TRIAGE);
   const mine = await api(base, '/api/v1/tickets', t.ACME_WEBSITE);
@@ -295,38 +319,74 @@ async function contentChecks(base, t) {
   check(everything.json.tickets.length > mine.json.tickets.length, 'TRIAGE should see more tickets than ACME_WEBSITE');
 
   // A write is stamped with the token that made it.
-  const created = await api(base, '/api/v1/companies/c1/projects/p1/tickets', t.ACME_WEBSITE, { method: 'POST', body: JSON.stringify({ title: 'smoke test ticket' }) });
+  const created = await api(base, '/api/v1/companies/c1/projects/p1/tickets', t.ACME_WEBSITE, {
+    method: 'POST',
+    body: JSON.stringify({ title: 'smoke test ticket' }),
+  });
   check(created.status === 201, `create ticket: ${created.status} ${created.text}`);
   const row = created.json.ticket;
-  check(/^tok_/.test(row.tokenId) && row.tokenLabel === 'website agent' && row.ownerId === 'u_jason', `the ticket is not stamped: ${created.text}`);
+  check(
+    /^tok_/.test(row.tokenId) && row.tokenLabel === 'website agent' && row.ownerId === 'u_jason',
+    `the ticket is not stamped: ${created.text}`,
+  );
   check(row.attribution === 'Jason (website agent) · via API', `attribution: ${row.attribution}`);
-  check(created.headers.get('ratelimit-policy') === '"write";q=60;w=60', `RateLimit-Policy on a write: ${created.headers.get('ratelimit-policy')}`);
-  const comment = await api(base, `/api/v1/tickets/${row.id}/comments`, t.SLACK_BOT, { method: 'POST', body: JSON.stringify({ body: 'seen' }) });
-  check(comment.status === 201 && comment.json.comment.attribution === 'Priya (slack bot #support) · via API', `comment: ${comment.text}`);
+  check(
+    created.headers.get('ratelimit-policy') === '"write";q=60;w=60',
+    `RateLimit-Policy on a write: ${created.headers.get('ratelimit-policy')}`,
+  );
+  const comment = await api(base, `/api/v1/tickets/${row.id}/comments`, t.SLACK_BOT, {
+    method: 'POST',
+    body: JSON.stringify({ body: 'seen' }),
+  });
+  check(
+    comment.status === 201 && comment.json.comment.attribution === 'Priya (slack bot #support) · via API',
+    `comment: ${comment.text}`,
+  );
 
   // The denials are the contract's: a challenge naming the scope, no challenge for a resource.
-  const scope = await api(base, `/api/v1/tickets/${row.id}/assign`, t.SLACK_BOT, { method: 'POST', body: '{"assignee":"u_maria"}' });
-  check(scope.status === 403 && scope.json.code === 'insufficient_scope', `SLACK_BOT assign: ${scope.status} ${scope.text}`);
-  check(/scope="tickets:assign"/.test(scope.headers.get('www-authenticate') ?? ''), `WWW-Authenticate: ${scope.headers.get('www-authenticate')}`);
-  const foreign = await api(base, '/api/v1/tickets/t4/comments', t.ACME_WEBSITE, { method: 'POST', body: '{"body":"not mine"}' });
-  check(foreign.status === 403 && foreign.json.code === 'forbidden_resource' && foreign.json.detail === 'Token not allowed for company c2', `ACME_WEBSITE comment on t4: ${foreign.status} ${foreign.text}`);
+  const scope = await api(base, `/api/v1/tickets/${row.id}/assign`, t.SLACK_BOT, {
+    method: 'POST',
+    body: '{"assignee":"u_maria"}',
+  });
+  check(
+    scope.status === 403 && scope.json.code === 'insufficient_scope',
+    `SLACK_BOT assign: ${scope.status} ${scope.text}`,
+  );
+  check(
+    /scope="tickets:assign"/.test(scope.headers.get('www-authenticate') ?? ''),
+    `WWW-Authenticate: ${scope.headers.get('www-authenticate')}`,
+  );
+  const foreign = await api(base, '/api/v1/tickets/t4/comments', t.ACME_WEBSITE, {
+    method: 'POST',
+    body: '{"body":"not mine"}',
+  });
+  check(
+    foreign.status === 403 &&
+      foreign.json.code === 'forbidden_resource' &&
+      foreign.json.detail === 'Token not allowed for company c2',
+    `ACME_WEBSITE comment on t4: ${foreign.status} ${foreign.text}`,
+  );
   check(foreign.headers.get('www-authenticate') === null, 'a forbidden_resource answer has no WWW-Authenticate');
   const bogus = await api(base, '/api/v1/companies', 'toado_sk_1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
   check(bogus.status === 401 && bogus.json.code === 'invalid_token', `a forged token: ${bogus.status} ${bogus.text}`);
   return apiCalls - before;
 }
 
-
 /**
  * SPEC §8 through the real server: the rows a demo server can produce, with their exact bytes.
  * The same probes run against every example and must give identical answers (compared at the end).
  */
 const GOLDEN = {
-  missing_token: '{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Missing bearer token","code":"missing_token"}',
-  invalid_request: '{"type":"about:blank","title":"Bad Request","status":400,"detail":"Malformed Authorization header","code":"invalid_request"}',
-  invalid_token: '{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Invalid token","code":"invalid_token"}',
-  insufficient_scope: '{"type":"about:blank","title":"Forbidden","status":403,"detail":"Token missing scope: tickets:write","code":"insufficient_scope"}',
-  forbidden_resource: '{"type":"about:blank","title":"Forbidden","status":403,"detail":"Token not allowed for project p2","code":"forbidden_resource"}',
+  missing_token:
+    '{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Missing bearer token","code":"missing_token"}',
+  invalid_request:
+    '{"type":"about:blank","title":"Bad Request","status":400,"detail":"Malformed Authorization header","code":"invalid_request"}',
+  invalid_token:
+    '{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Invalid token","code":"invalid_token"}',
+  insufficient_scope:
+    '{"type":"about:blank","title":"Forbidden","status":403,"detail":"Token missing scope: tickets:write","code":"insufficient_scope"}',
+  forbidden_resource:
+    '{"type":"about:blank","title":"Forbidden","status":403,"detail":"Token not allowed for project p2","code":"forbidden_resource"}',
 };
 
 function rawHttp(port, method, path, lines) {
@@ -340,7 +400,9 @@ function rawHttp(port, method, path, lines) {
       const text = Buffer.concat(chunks).toString('utf8');
       const split = text.indexOf('\r\n\r\n');
       const head = text.slice(0, split).split('\r\n');
-      const headers = new Map(head.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const headers = new Map(
+        head.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+      );
       resolve({ status: Number(head[0].split(' ')[1]), headers, body: text.slice(split + 4) });
     });
     socket.write([`${method} ${path} HTTP/1.0`, `Host: ${HOST}`, ...lines, '', ''].join('\r\n'));
@@ -354,18 +416,45 @@ async function contractProbe(port, t, name) {
     ['missing_token', 'GET', companies, ['Authorization: Basic dXNlcjpwYXNz']],
     // Node's HTTP parser keeps only the first of repeated Authorization lines in req.headers, which
     // is all `next start` hands to route handlers (docs/next.md); Express and Hono read rawHeaders.
-    ...(name === 'next' ? [] : [['invalid_request', 'GET', companies, [`Authorization: Bearer ${t.TRIAGE}`, `Authorization: Bearer ${t.TRIAGE}`]]]),
+    ...(name === 'next'
+      ? []
+      : [
+          [
+            'invalid_request',
+            'GET',
+            companies,
+            [`Authorization: Bearer ${t.TRIAGE}`, `Authorization: Bearer ${t.TRIAGE}`],
+          ],
+        ]),
     ['invalid_request', 'GET', companies, [`Authorization: Bearer ${t.TRIAGE}, ${t.TRIAGE}`]],
-    ['invalid_token', 'GET', companies, ['Authorization: Bearer toado_sk_1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']],
-    ['insufficient_scope', 'POST', '/api/v1/companies/c1/projects/p1/tickets', [`Authorization: Bearer ${t.DASHBOARD}`, 'Content-Type: application/json', 'Content-Length: 2']],
-    ['forbidden_resource', 'GET', '/api/v1/companies/c1/projects/p2/tickets', [`Authorization: Bearer ${t.ACME_WEBSITE}`]],
+    [
+      'invalid_token',
+      'GET',
+      companies,
+      ['Authorization: Bearer toado_sk_1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+    ],
+    [
+      'insufficient_scope',
+      'POST',
+      '/api/v1/companies/c1/projects/p1/tickets',
+      [`Authorization: Bearer ${t.DASHBOARD}`, 'Content-Type: application/json', 'Content-Length: 2'],
+    ],
+    [
+      'forbidden_resource',
+      'GET',
+      '/api/v1/companies/c1/projects/p2/tickets',
+      [`Authorization: Bearer ${t.ACME_WEBSITE}`],
+    ],
   ];
   const answers = [];
   for (const [code, method, path, lines] of probes) {
     const r = await rawHttp(port, method, path, method === 'POST' ? [...lines] : lines);
     const what = `${code} (${method} ${path}, ${lines.length} header lines)`;
     check(r.body === GOLDEN[code], `${what}: body ${r.body}`);
-    check(r.headers.get('content-type') === 'application/problem+json', `${what}: content-type ${r.headers.get('content-type')}`);
+    check(
+      r.headers.get('content-type') === 'application/problem+json',
+      `${what}: content-type ${r.headers.get('content-type')}`,
+    );
     check(r.headers.get('cache-control') === 'no-store', `${what}: cache-control ${r.headers.get('cache-control')}`);
     answers.push(`${r.status} ${r.headers.get('www-authenticate') ?? '-'} ${r.body}`);
   }
@@ -384,11 +473,19 @@ async function sharedLimiterCheck(base, token) {
     const rl = r.headers.get('ratelimit') ?? '';
     seen.push(`${path} ${r.status} ${rl}`);
     check(r.status === 200, `CI_TIGHT ${path}: ${r.status} ${r.text}`);
-    check(r.headers.get('ratelimit-policy') === '"default";q=3;w=60', `CI_TIGHT policy: ${r.headers.get('ratelimit-policy')}`);
-    check(new RegExp(`^"default";r=${want};t=\\d+$`).test(rl), `CI_TIGHT on ${path}: RateLimit ${rl}, expected r=${want} (routes do not share one limiter?)`);
+    check(
+      r.headers.get('ratelimit-policy') === '"default";q=3;w=60',
+      `CI_TIGHT policy: ${r.headers.get('ratelimit-policy')}`,
+    );
+    check(
+      new RegExp(`^"default";r=${want};t=\\d+$`).test(rl),
+      `CI_TIGHT on ${path}: RateLimit ${rl}, expected r=${want} (routes do not share one limiter?)`,
+    );
   }
   const over = await api(base, '/api/v1/tickets/t1', token);
-  seen.push(`/api/v1/tickets/t1 ${over.status} ${over.headers.get('ratelimit')} Retry-After: ${over.headers.get('retry-after')}`);
+  seen.push(
+    `/api/v1/tickets/t1 ${over.status} ${over.headers.get('ratelimit')} Retry-After: ${over.headers.get('retry-after')}`,
+  );
   check(over.status === 429 && over.json?.code === 'rate_limited', `CI_TIGHT 4th request: ${over.status} ${over.text}`);
   check(Number(over.headers.get('retry-after')) >= 1, `Retry-After: ${over.headers.get('retry-after')}`);
   return seen;
@@ -444,7 +541,10 @@ async function smoke(name) {
           return null;
         }
       });
-      check(proc.output.includes(`export TRIAGE='${tokens.TRIAGE}'`), 'next: the tokens served by /api/demo-tokens are not the ones printed at start');
+      check(
+        proc.output.includes(`export TRIAGE='${tokens.TRIAGE}'`),
+        'next: the tokens served by /api/demo-tokens are not the ones printed at start',
+      );
     } else {
       await waitFor(proc, `${name} start`, spec.readyMs, async () => proc.output.includes(`Listening on ${base}`));
       tokens = Object.fromEntries([...proc.output.matchAll(/^export ([A-Z_]+)='([^']+)'$/gm)].map((m) => [m[1], m[2]]));
@@ -461,7 +561,10 @@ async function smoke(name) {
     const printed = curlLines(proc.output).map(anyPort);
     const documented = readme.map(anyPort);
     const firstDiff = documented.findIndex((l, i) => l !== printed[i]);
-    check(firstDiff < 0 && printed.length === documented.length, `the curl lines the server prints differ from the README's (line ${firstDiff + 1}):\n  README:  ${documented[firstDiff]}\n  printed: ${printed[firstDiff]}`);
+    check(
+      firstDiff < 0 && printed.length === documented.length,
+      `the curl lines the server prints differ from the README's (line ${firstDiff + 1}):\n  README:  ${documented[firstDiff]}\n  printed: ${printed[firstDiff]}`,
+    );
     const requests = await runCurlLines(readme, tokens, base);
     const contract = await contractProbe(port, tokens, name);
     const extra = await contentChecks(base, tokens);
@@ -482,7 +585,8 @@ async function smoke(name) {
   } catch (error) {
     if (proc) {
       stop(proc);
-      if (!(error instanceof SmokeError) || !error.message.includes('\n')) error.message += `\n--- last output of npm start -w examples/${name} ---\n${tail(proc.output)}`;
+      if (!(error instanceof SmokeError) || !error.message.includes('\n'))
+        error.message += `\n--- last output of npm start -w examples/${name} ---\n${tail(proc.output)}`;
     }
     return { name, ok: false, times, error };
   }
@@ -496,7 +600,9 @@ for (const name of names) {
   }
 }
 if (!existsSync(`${ROOT}dist/index.js`)) {
-  console.error('smoke: keycard is not built (dist/index.js is missing): run `npm run build` at the repository root first.');
+  console.error(
+    'smoke: keycard is not built (dist/index.js is missing): run `npm run build` at the repository root first.',
+  );
   process.exit(1);
 }
 
@@ -516,16 +622,22 @@ for (const name of names) {
 // Every adapter answers the SPEC §8 probes with the same bytes.
 const probed = results.filter((r) => r.ok && r.contract);
 // Next has no doubled-field probe (index 2 of the others): compare the rest.
-const comparable = (r, other) => (r.contract.length > other.contract.length ? r.contract.filter((_, i) => i !== 2) : r.contract);
+const comparable = (r, other) =>
+  r.contract.length > other.contract.length ? r.contract.filter((_, i) => i !== 2) : r.contract;
 for (const r of probed.slice(1)) {
   const same = JSON.stringify(comparable(r, probed[0])) === JSON.stringify(comparable(probed[0], r));
   if (!same) {
     r.ok = false;
-    r.error = new Error(`SPEC §8 answers of ${r.name} differ from ${probed[0].name}:\n  ${r.contract.join('\n  ')}\nvs\n  ${probed[0].contract.join('\n  ')}`);
+    r.error = new Error(
+      `SPEC §8 answers of ${r.name} differ from ${probed[0].name}:\n  ${r.contract.join('\n  ')}\nvs\n  ${probed[0].contract.join('\n  ')}`,
+    );
     console.error(`[${r.name}] FAILED: ${r.error.message}`);
   }
 }
-if (probed.length > 1) console.log(`SPEC §8: ${probed[0].contract.length} probes answered with identical bytes by ${probed.map((r) => r.name).join(', ')}`);
+if (probed.length > 1)
+  console.log(
+    `SPEC §8: ${probed[0].contract.length} probes answered with identical bytes by ${probed.map((r) => r.name).join(', ')}`,
+  );
 
 console.log('\nsummary');
 for (const r of results) {

@@ -37,11 +37,27 @@ export type { MemoryTokenStore } from './stores/memory.ts';
 export { memoryLimiter } from './stores/memory-limiter.ts';
 export type { MemoryLimiterOptions } from './stores/memory-limiter.ts';
 export { decide, parseRateLimit, rateLimitHeaders, classOf, chargeFor, DEFAULT_RATE_LIMIT } from './core/limiter.ts';
-export type { LimiterStore, LimitDecision, LimitPolicy, LimitClass, RateLimitInput, RateLimitConfig, LimiterState } from './core/limiter.ts';
+export type {
+  LimiterStore,
+  LimitDecision,
+  LimitPolicy,
+  LimitClass,
+  RateLimitInput,
+  RateLimitConfig,
+  LimiterState,
+} from './core/limiter.ts';
 export { defineHierarchy, checkResource, filterResources, isNarrowerOrEqual } from './core/restrictions.ts';
 export type { Hierarchy, Restrictions, ResourcePath, Access, ResourceCheck } from './core/restrictions.ts';
 export { memoryAuditSink, jsonLinesSink, requestIdFrom, auditPath, AuditTrail } from './core/audit.ts';
-export type { AuditEvent, AuditSink, TokenAuditEvent, RequestAuditEvent, AuditActor, Surface, AuditOptions } from './core/audit.ts';
+export type {
+  AuditEvent,
+  AuditSink,
+  TokenAuditEvent,
+  RequestAuditEvent,
+  AuditActor,
+  Surface,
+  AuditOptions,
+} from './core/audit.ts';
 export { problem } from './core/http.ts';
 export type { Problem, ProblemDetail } from './core/http.ts';
 export type { TokenAuditInput } from './core/audit.ts';
@@ -55,14 +71,35 @@ export { mcpRefusal } from './core/mcp-refusal.ts';
 export type { McpRefusalReason } from './core/mcp-refusal.ts';
 export { createManagementHandler } from './manage/handler.ts';
 export type { ManagementHandler } from './manage/handler.ts';
-export type { ManagementOptions, ManagementActor, UserActor, TokenActor, ManagementAction, ManagementTarget, DefaultCan, ActivityFilter, ActivitySource } from './manage/options.ts';
+export type {
+  ManagementOptions,
+  ManagementActor,
+  UserActor,
+  TokenActor,
+  ManagementAction,
+  ManagementTarget,
+  DefaultCan,
+  ActivityFilter,
+  ActivitySource,
+} from './manage/options.ts';
 export type { ManagementDeviceOptions } from './manage/options.ts';
 export type { ManagementErrorCode, FieldError } from './manage/problem.ts';
 export type { TokenView } from './manage/schemas.ts';
 export { memoryAuditStore } from './core/audit-memory.ts';
 export type { MemoryAuditStore, MemoryAuditStoreOptions } from './core/audit-memory.ts';
 export { AuditLossError } from './core/audit-store.ts';
-export type { AuditStore, AuditQuery, AuditFilter, AuditPage, AuditUsageDay, AuditExportFormat, AuditEventType, AuditTime, AuditRequestsMode, StoredAuditEvent } from './core/audit-store.ts';
+export type {
+  AuditStore,
+  AuditQuery,
+  AuditFilter,
+  AuditPage,
+  AuditUsageDay,
+  AuditExportFormat,
+  AuditEventType,
+  AuditTime,
+  AuditRequestsMode,
+  StoredAuditEvent,
+} from './core/audit-store.ts';
 export { AUDIT_CSV_COLUMNS } from './core/audit-export.ts';
 export { describeActor } from './core/attribution.ts';
 export type { DescribeActorOptions, ActorIdentityLike } from './core/attribution.ts';

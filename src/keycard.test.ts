@@ -25,7 +25,9 @@ describe('issue and verify', () => {
     const kc = createKeycard(base());
     const { record } = await kc.issue({ ownerId: 'u1', label: 'ci' });
     expect(record.scopes).toEqual(['read']);
-    await expect(kc.issue({ ownerId: 'u1', label: 'ci', scopes: ['nope' as 'read'] })).rejects.toThrow('unknown scope "nope"');
+    await expect(kc.issue({ ownerId: 'u1', label: 'ci', scopes: ['nope' as 'read'] })).rejects.toThrow(
+      'unknown scope "nope"',
+    );
     await expect(kc.issue({ ownerId: '', label: 'ci' })).rejects.toThrow('ownerId');
     await expect(kc.issue({ ownerId: 'u', label: 'ci', kind: 'workspace' })).rejects.toThrow('workspaceId');
     await expect(kc.issue({ ownerId: 'u', label: 'ci', expiresAt: 1 })).rejects.toThrow('future');
@@ -36,7 +38,11 @@ describe('issue and verify', () => {
     const kc = createKeycard({ ...base(), clock });
     const t0 = clock.now();
     const day = 86_400_000;
-    for (const [preset, days] of [['30d', 30], ['90d', 90], ['365d', 365]] as const) {
+    for (const [preset, days] of [
+      ['30d', 30],
+      ['90d', 90],
+      ['365d', 365],
+    ] as const) {
       const { record } = await kc.issue({ ownerId: 'u', label: preset, expiresIn: preset });
       expect(record.expiresAt).toBe(t0 + days * day);
     }
@@ -125,7 +131,10 @@ describe('revoke', () => {
     expect((await b.verify(token)).ok).toBe(true);
     const seen = vi.fn();
     b.on('token.revoked', seen);
-    const revoked = await a.revoke(record.id, { reason: 'leaked', actor: { kind: 'user', id: 'admin', scopes: ['read'] } });
+    const revoked = await a.revoke(record.id, {
+      reason: 'leaked',
+      actor: { kind: 'user', id: 'admin', scopes: ['read'] },
+    });
     expect(revoked.revokedReason).toBe('leaked');
     expect(await a.verify(token)).toEqual({ ok: false, code: 'token_revoked' });
     expect(await b.verify(token)).toEqual({ ok: false, code: 'token_revoked' });
@@ -155,7 +164,10 @@ describe('revoke', () => {
 
 describe('owner bound', () => {
   it('a gone owner’s personal token is revoked while their workspace token still verifies', async () => {
-    const owners = new Map<string, OwnerStatus>([['u1', { status: 'active' }], ['w1', { status: 'active' }]]);
+    const owners = new Map<string, OwnerStatus>([
+      ['u1', { status: 'active' }],
+      ['w1', { status: 'active' }],
+    ]);
     const kc = createKeycard({ ...base(), resolveOwner: (p) => owners.get(p) ?? { status: 'gone' }, ownerCacheMs: 0 });
     const personal = await kc.issue({ ownerId: 'u1', label: 'mine' });
     const shared = await kc.issue({ ownerId: 'u1', label: 'ci', kind: 'workspace', workspaceId: 'w1' });
@@ -170,7 +182,8 @@ describe('owner bound', () => {
   it('bounds a personal token by the owner’s scopes in the named workspace', async () => {
     const kc = createKeycard({
       ...base(),
-      resolveOwner: (_p, ws) => (ws === 'w2' ? { status: 'active', scopes: ['read'] } : { status: 'active', scopes: ['tickets:write'] }),
+      resolveOwner: (_p, ws) =>
+        ws === 'w2' ? { status: 'active', scopes: ['read'] } : { status: 'active', scopes: ['tickets:write'] },
     });
     const { token } = await kc.issue({ ownerId: 'u1', label: 'mine', scopes: ['tickets:write'] });
     const inW1 = await kc.verify(token, { workspaceId: 'w1' });
@@ -180,7 +193,13 @@ describe('owner bound', () => {
   });
 
   it('a resolver that throws gives unavailable', async () => {
-    const kc = createKeycard({ ...base(), resolveOwner: () => { throw new Error('directory down'); }, onError: () => {} });
+    const kc = createKeycard({
+      ...base(),
+      resolveOwner: () => {
+        throw new Error('directory down');
+      },
+      onError: () => {},
+    });
     const { token } = await kc.issue({ ownerId: 'u1', label: 'mine' });
     expect(await kc.verify(token)).toEqual({ ok: false, code: 'unavailable' });
   });
@@ -206,10 +225,22 @@ describe('rotate', () => {
   it('keeps the old token until the grace ends and refuses it 1 ms after', async () => {
     const clock = fakeClock();
     const kc = createKeycard({ ...base(), clock });
-    const old = await kc.issue({ ownerId: 'u', label: 'deploy', scopes: ['comments'], expiresIn: '90d', metadata: { team: 'ops' } });
+    const old = await kc.issue({
+      ownerId: 'u',
+      label: 'deploy',
+      scopes: ['comments'],
+      expiresIn: '90d',
+      metadata: { team: 'ops' },
+    });
     clock.advance(10 * 86_400_000);
     const fresh = await kc.rotate(old.record.id, { graceMs: 60_000 });
-    expect(fresh.record).toMatchObject({ label: 'deploy', scopes: ['comments'], rotatedFromId: old.record.id, familyId: old.record.id, metadata: { team: 'ops' } });
+    expect(fresh.record).toMatchObject({
+      label: 'deploy',
+      scopes: ['comments'],
+      rotatedFromId: old.record.id,
+      familyId: old.record.id,
+      metadata: { team: 'ops' },
+    });
     expect(fresh.record.expiresAt).toBe(clock.now() + 90 * 86_400_000);
     expect((await kc.verify(fresh.token)).ok).toBe(true);
     clock.advance(59_999);
@@ -245,25 +276,60 @@ describe('no escalation', () => {
   it('refuses an issue wider than its actor, and a token minting a wider token', async () => {
     const kc = createKeycard({ ...base(), resources: ['company', 'project'] });
     const user = { kind: 'user' as const, id: 'u1', scopes: ['comments'] };
-    await expect(kc.issue({ ownerId: 'u1', label: 'x', scopes: ['tickets:write'], actor: user })).rejects.toMatchObject({ code: 'scope_escalation' });
-    const ok = await kc.issue({ ownerId: 'u1', label: 'x', scopes: ['read'], actor: user, restrictions: { company: ['c1'] } });
+    await expect(kc.issue({ ownerId: 'u1', label: 'x', scopes: ['tickets:write'], actor: user })).rejects.toMatchObject(
+      { code: 'scope_escalation' },
+    );
+    const ok = await kc.issue({
+      ownerId: 'u1',
+      label: 'x',
+      scopes: ['read'],
+      actor: user,
+      restrictions: { company: ['c1'] },
+    });
     const v = await kc.verify(ok.token);
     if (!v.ok) throw new Error('expected ok');
     const asToken = { kind: 'token' as const, identity: v.identity };
-    await expect(kc.issue({ ownerId: 'u1', label: 'y', scopes: ['comments'], actor: asToken })).rejects.toMatchObject({ code: 'scope_escalation' });
-    await expect(kc.issue({ ownerId: 'u1', label: 'y', scopes: ['read'], actor: asToken })).rejects.toMatchObject({ code: 'scope_escalation' });
-    const child = await kc.issue({ ownerId: 'u1', label: 'y', scopes: ['read'], actor: asToken, restrictions: { company: ['c1'], project: ['p1'] } });
+    await expect(kc.issue({ ownerId: 'u1', label: 'y', scopes: ['comments'], actor: asToken })).rejects.toMatchObject({
+      code: 'scope_escalation',
+    });
+    await expect(kc.issue({ ownerId: 'u1', label: 'y', scopes: ['read'], actor: asToken })).rejects.toMatchObject({
+      code: 'scope_escalation',
+    });
+    const child = await kc.issue({
+      ownerId: 'u1',
+      label: 'y',
+      scopes: ['read'],
+      actor: asToken,
+      restrictions: { company: ['c1'], project: ['p1'] },
+    });
     expect(child.record.createdBy).toBe(v.identity.tokenId);
   });
 
   it('refuses an update that widens scopes, restrictions or expiry', async () => {
     const kc = createKeycard({ ...base(), resources: ['company', 'project'] });
-    const t = await kc.issue({ ownerId: 'u', label: 'x', scopes: ['comments'], restrictions: { company: ['c1'] }, expiresIn: '30d' });
-    await expect(kc.update(t.record.id, { scopes: ['tickets:write'] })).rejects.toMatchObject({ code: 'scope_escalation' });
+    const t = await kc.issue({
+      ownerId: 'u',
+      label: 'x',
+      scopes: ['comments'],
+      restrictions: { company: ['c1'] },
+      expiresIn: '30d',
+    });
+    await expect(kc.update(t.record.id, { scopes: ['tickets:write'] })).rejects.toMatchObject({
+      code: 'scope_escalation',
+    });
     await expect(kc.update(t.record.id, { restrictions: null })).rejects.toMatchObject({ code: 'scope_escalation' });
-    await expect(kc.update(t.record.id, { restrictions: { company: ['c1', 'c2'] } })).rejects.toMatchObject({ code: 'scope_escalation' });
-    await expect(kc.update(t.record.id, { expiresAt: t.record.expiresAt! + 1 })).rejects.toMatchObject({ code: 'scope_escalation' });
-    const narrowed = await kc.update(t.record.id, { scopes: ['read'], restrictions: { company: ['c1'], project: ['p1'] }, label: 'y', rateLimit: { limit: 5, window: 60 } });
+    await expect(kc.update(t.record.id, { restrictions: { company: ['c1', 'c2'] } })).rejects.toMatchObject({
+      code: 'scope_escalation',
+    });
+    await expect(kc.update(t.record.id, { expiresAt: t.record.expiresAt! + 1 })).rejects.toMatchObject({
+      code: 'scope_escalation',
+    });
+    const narrowed = await kc.update(t.record.id, {
+      scopes: ['read'],
+      restrictions: { company: ['c1'], project: ['p1'] },
+      label: 'y',
+      rateLimit: { limit: 5, window: 60 },
+    });
     expect(narrowed).toMatchObject({ scopes: ['read'], label: 'y', version: 2, rateLimit: { limit: 5, window: 60 } });
     const v = await kc.verify(t.token);
     expect(v.ok && [...v.identity.scopes]).toEqual(['read']);
@@ -322,7 +388,8 @@ describe('list', () => {
     await kc.issue({ ownerId: 's', label: 'c' });
     await kc.revoke(a.record.id);
     clock.advance(5);
-    const labels = async (status: 'active' | 'revoked' | 'expired') => (await kc.list({ ownerId: 's', status })).records.map((r) => r.label);
+    const labels = async (status: 'active' | 'revoked' | 'expired') =>
+      (await kc.list({ ownerId: 's', status })).records.map((r) => r.label);
     expect(await labels('active')).toEqual(['c']);
     expect(await labels('revoked')).toEqual(['a']);
     expect(await labels('expired')).toEqual(['b']);
@@ -339,7 +406,12 @@ describe('errors', () => {
 
   it('warns when the token store is shared but the limiter is in memory', () => {
     const onWarning = vi.fn();
-    createKeycard({ prefix: 'acme', scopes: defineScopes({ read: {} }), store: { ...memoryTokenStore(), shared: true }, onWarning });
+    createKeycard({
+      prefix: 'acme',
+      scopes: defineScopes({ read: {} }),
+      store: { ...memoryTokenStore(), shared: true },
+      onWarning,
+    });
     expect(onWarning.mock.calls[0]![0]).toMatch(/multiply every limit/);
   });
 });

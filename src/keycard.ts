@@ -66,13 +66,18 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   }
   const hasher = createHasher(options.peppers ?? []);
   const hierarchy: Hierarchy | null = options.resources ? defineHierarchy(options.resources) : null;
-  const defaultRateLimit: RateLimitConfig = options.rateLimit ? parseRateLimit(options.rateLimit, 'rateLimit') : DEFAULT_RATE_LIMIT;
+  const defaultRateLimit: RateLimitConfig = options.rateLimit
+    ? parseRateLimit(options.rateLimit, 'rateLimit')
+    : DEFAULT_RATE_LIMIT;
   const timeoutMs = options.storeTimeoutMs ?? 500;
   const defaultExpiry = options.defaultExpiresIn ?? 'never';
   const cache = new TokenCache(options.cacheSize ?? 10_000, options.negativeCacheSize ?? 10_000);
-  const owners = options.resolveOwner ? new OwnerBound(options.resolveOwner, options.ownerCacheMs ?? 1000, timeoutMs, clock) : null;
+  const owners = options.resolveOwner
+    ? new OwnerBound(options.resolveOwner, options.ownerCacheMs ?? 1000, timeoutMs, clock)
+    : null;
   const emitter = new Emitter(onError);
-  const sinks: readonly AuditSink[] = options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditSink];
+  const sinks: readonly AuditSink[] =
+    options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditSink];
   const audit = new AuditTrail({
     sinks,
     queueSize: options.auditQueueSize ?? 10_000,
@@ -82,18 +87,57 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   });
 
   const call = <T>(what: string, f: () => T | Promise<T>) => bounded(f, timeoutMs, what);
-  const invalidation = createInvalidation({ store, clock, cache, owners, emitter, revocationBoundMs: options.revocationBoundMs ?? 1000, onError });
+  const invalidation = createInvalidation({
+    store,
+    clock,
+    cache,
+    owners,
+    emitter,
+    revocationBoundMs: options.revocationBoundMs ?? 1000,
+    onError,
+  });
   const touchIntervalMs = options.touchIntervalMs ?? 60_000;
   const cacheEnabled = (options.cacheSize ?? 10_000) > 0;
   const toucher = createToucher({ store, clock, call, onRequestError, touchIntervalMs, cacheEnabled });
   const { touch, track } = toucher;
   const { cacheTrustMs, noteExpired } = invalidation;
-  const verifier = createVerifier<S>({ format, clock, hasher, cache, store, hierarchy, catalogue, owners, emitter, call, onRequestError, touch, track, cacheTrustMs, noteExpired });
+  const verifier = createVerifier<S>({
+    format,
+    clock,
+    hasher,
+    cache,
+    store,
+    hierarchy,
+    catalogue,
+    owners,
+    emitter,
+    call,
+    onRequestError,
+    touch,
+    track,
+    cacheTrustMs,
+    noteExpired,
+  });
   const args = argumentValidators({ catalogue, hierarchy, clock });
   // One frozen context: every management operation takes it explicitly (src/lifecycle/context.ts).
   const ctx: LifecycleContext<S> = Object.freeze({
-    options, catalogue, hierarchy, clock, store, cache, owners, emitter, audit, args, format, hasher,
-    defaultExpiry, defaultRateLimit, invalidation, verifier, call,
+    options,
+    catalogue,
+    hierarchy,
+    clock,
+    store,
+    cache,
+    owners,
+    emitter,
+    audit,
+    args,
+    format,
+    hasher,
+    defaultExpiry,
+    defaultRateLimit,
+    invalidation,
+    verifier,
+    call,
   });
   const { verifySecret } = verifier;
 
@@ -149,7 +193,8 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
             owners,
             hierarchy,
             onError: onRequestError,
-            onOwnerGone: (principalId, workspaceId, status) => emitter.emit('owner.gone', { principalId, workspaceId, status }),
+            onOwnerGone: (principalId, workspaceId, status) =>
+              emitter.emit('owner.gone', { principalId, workspaceId, status }),
           }),
         }
       : {}),
@@ -161,8 +206,12 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
 }
 
 /** The instance's error reporters: one that never throws, and the per-second throttle of the request path. */
-function reporters(options: KeycardOptions<string>, clock: Clock): { onError: (e: unknown) => void; requestErrors: ReportThrottle } {
-  const reportError = options.onError ?? ((e: unknown) => console.error('keycard:', e instanceof Error ? `${e.name}: ${e.message}` : e));
+function reporters(
+  options: KeycardOptions<string>,
+  clock: Clock,
+): { onError: (e: unknown) => void; requestErrors: ReportThrottle } {
+  const reportError =
+    options.onError ?? ((e: unknown) => console.error('keycard:', e instanceof Error ? `${e.name}: ${e.message}` : e));
   // Every report goes through here: an integrator's onError that throws must not turn a store
   // outage into a 500, a background write into an unhandled rejection, or a listener's failure
   // into a failed management call that already wrote.

@@ -6,7 +6,8 @@ const dir = new URL('../src/adapters/', import.meta.url);
 const adapters = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
 
 describe('adapters are translations', () => {
-  it('there are adapters to check', () => expect(adapters).toEqual(expect.arrayContaining(['express.ts', 'hono.ts', 'next.ts'])));
+  it('there are adapters to check', () =>
+    expect(adapters).toEqual(expect.arrayContaining(['express.ts', 'hono.ts', 'next.ts'])));
   for (const file of adapters) {
     const source = readFileSync(new URL(file, dir), 'utf8');
     const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');

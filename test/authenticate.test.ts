@@ -1,13 +1,24 @@
 import { fc, test } from '@fast-check/vitest';
 import { parseItem, parseList } from 'structured-headers';
 import { describe, expect, it, vi } from 'vitest';
-import { createKeycard, memoryAuditSink, memoryLimiter, memoryTokenStore, type AuthResult, type LimiterStore } from '../src/index.ts';
+import {
+  createKeycard,
+  memoryAuditSink,
+  memoryLimiter,
+  memoryTokenStore,
+  type AuthResult,
+  type LimiterStore,
+} from '../src/index.ts';
 import { fakeClock } from '../src/testing/clock.ts';
 import { contractRow, CONTRACT_ROWS, expectProblem } from './contract-table.ts';
 import { contractFixture, ROUTES } from './contract-fixture.ts';
 import { countingStore, toadoScopes } from './helpers.ts';
 
-const req = (headers: Record<string, string | readonly string[]> = {}, method = 'GET', url = 'https://api.example.com/tickets?page=2') => ({ method, url, headers });
+const req = (
+  headers: Record<string, string | readonly string[]> = {},
+  method = 'GET',
+  url = 'https://api.example.com/tickets?page=2',
+) => ({ method, url, headers });
 
 function asResponse(r: AuthResult) {
   if (r.ok || r.skip || r.code === 'preflight') throw new Error(`expected a denial, got ${JSON.stringify(r)}`);
@@ -21,7 +32,10 @@ describe('the SPEC §8 table through authenticate()', async () => {
   });
   for (const c of fx.cases) {
     it(`${c.code}: ${c.what}`, async () => {
-      const r = await fx.keycard.authenticate(req(c.headers, c.method, `https://api.example.com${c.path}`), ROUTES[c.path]);
+      const r = await fx.keycard.authenticate(
+        req(c.headers, c.method, `https://api.example.com${c.path}`),
+        ROUTES[c.path],
+      );
       expectProblem(asResponse(r), contractRow(c.code), expect);
     });
   }
@@ -38,7 +52,13 @@ describe('the SPEC §8 table through authenticate()', async () => {
 describe('rate-limit headers', () => {
   it('parse as RFC 9651 lists, and on a 429 t equals Retry-After', async () => {
     const clock = fakeClock();
-    const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), clock, limiter: memoryLimiter({ clock }), rateLimit: { limit: 3, window: 10 } });
+    const kc = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      clock,
+      limiter: memoryLimiter({ clock }),
+      rateLimit: { limit: 3, window: 10 },
+    });
     const { token } = await kc.issue({ ownerId: 'u', label: 'x' });
     const results: AuthResult[] = [];
     for (let i = 0; i < 4; i++) {
@@ -66,7 +86,10 @@ describe('rate-limit headers', () => {
   it('charges reads and writes to separate budgets with a split policy; 403s consume quota, 429s do not', async () => {
     const clock = fakeClock();
     const kc = createKeycard({
-      prefix: 'acme', scopes: toadoScopes(), clock, limiter: memoryLimiter({ clock }),
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      clock,
+      limiter: memoryLimiter({ clock }),
       rateLimit: { read: { limit: 2, window: 60 }, write: { limit: 1, window: 60 } },
     });
     const { token } = await kc.issue({ ownerId: 'u', label: 'x', scopes: ['comments'] });
@@ -93,7 +116,10 @@ describe('one lookup and one charge per request', () => {
     const sink = memoryAuditSink();
     const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store, limiter, audit: sink, cacheSize: 0 });
     const { token } = await kc.issue({ ownerId: 'u', label: 'x', scopes: ['tickets:write'] });
-    const request = new Request('https://api.example.com/tickets', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const request = new Request('https://api.example.com/tickets', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
     const router = await kc.authenticate(request, { scope: 'read' });
     const route = await kc.authenticate(request, { scope: 'tickets:write' });
     expect(router.ok && route.ok).toBe(true);
@@ -112,13 +138,31 @@ describe('failing and hanging stores', () => {
   const hang = () => new Promise<never>(() => {});
   const issueWith = async (store = memoryTokenStore(), limiter?: LimiterStore, extra = {}) => {
     const onError = vi.fn();
-    const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store, ...(limiter ? { limiter } : {}), storeTimeoutMs: 20, onError, cacheSize: 0, ...extra });
-    const { token } = await createKeycard({ prefix: 'acme', scopes: toadoScopes(), store }).issue({ ownerId: 'u', label: 'x' });
+    const kc = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      store,
+      ...(limiter ? { limiter } : {}),
+      storeTimeoutMs: 20,
+      onError,
+      cacheSize: 0,
+      ...extra,
+    });
+    const { token } = await createKeycard({ prefix: 'acme', scopes: toadoScopes(), store }).issue({
+      ownerId: 'u',
+      label: 'x',
+    });
     return { kc, token, onError };
   };
 
   it('a token store that rejects or never resolves gives 503 within storeTimeoutMs, nothing admitted', async () => {
-    for (const findByHash of [() => Promise.reject(new Error('ECONNRESET')), hang, () => { throw new Error('sync'); }]) {
+    for (const findByHash of [
+      () => Promise.reject(new Error('ECONNRESET')),
+      hang,
+      () => {
+        throw new Error('sync');
+      },
+    ]) {
       const inner = memoryTokenStore();
       const limiter = memoryLimiter();
       const consume = vi.spyOn(limiter, 'consume');
@@ -134,7 +178,11 @@ describe('failing and hanging stores', () => {
   it('a limiter that rejects or hangs gives 503; the documented fail-open admits, audited as degraded', async () => {
     for (const consume of [() => Promise.reject(new Error('down')), hang]) {
       const { kc, token } = await issueWith(memoryTokenStore(), { consume });
-      expectProblem(asResponse(await kc.authenticate(req({ authorization: `Bearer ${token}` }))), contractRow('unavailable'), expect);
+      expectProblem(
+        asResponse(await kc.authenticate(req({ authorization: `Bearer ${token}` }))),
+        contractRow('unavailable'),
+        expect,
+      );
       const sink = memoryAuditSink();
       const open = await issueWith(memoryTokenStore(), { consume }, { limiterFailure: 'open', audit: sink });
       const r = await open.kc.authenticate(req({ authorization: `Bearer ${open.token}` }));
@@ -149,7 +197,11 @@ describe('failing and hanging stores', () => {
     const { kc, token } = await issueWith(memoryTokenStore(), limiter);
     const other = await kc.issue({ ownerId: 'u', label: 'y' });
     expect((await kc.authenticate(req({ authorization: `Bearer ${token}` }))).ok).toBe(true);
-    expectProblem(asResponse(await kc.authenticate(req({ authorization: `Bearer ${other.token}` }))), contractRow('unavailable'), expect);
+    expectProblem(
+      asResponse(await kc.authenticate(req({ authorization: `Bearer ${other.token}` }))),
+      contractRow('unavailable'),
+      expect,
+    );
     expect((await kc.authenticate(req({ authorization: `Bearer ${token}` }))).ok).toBe(true);
   });
 });
@@ -160,27 +212,48 @@ describe('hardening', () => {
     const { token } = await kc.issue({ ownerId: 'u', label: 'x' });
     const ok = await kc.authenticate(req({}, 'GET', `/tickets?access_token=${token}`));
     expect(ok.ok && ok.headers['Cache-Control']).toBe('private');
-    const both = await kc.authenticate(req({ authorization: `Bearer ${token}` }, 'GET', `/tickets?access_token=${token}`));
+    const both = await kc.authenticate(
+      req({ authorization: `Bearer ${token}` }, 'GET', `/tickets?access_token=${token}`),
+    );
     expectProblem(asResponse(both), contractRow('invalid_request'), expect, { fromQuery: false });
     const forged = await kc.authenticate(req({}, 'GET', `/tickets?access_token=acme_sk_1${'x'.repeat(38)}`));
     expectProblem(asResponse(forged), contractRow('invalid_token'), expect, { fromQuery: true });
     const off = createKeycard({ prefix: 'acme', scopes: toadoScopes() });
-    expectProblem(asResponse(await off.authenticate(req({}, 'GET', `/tickets?access_token=${token}`))), contractRow('missing_token'), expect);
+    expectProblem(
+      asResponse(await off.authenticate(req({}, 'GET', `/tickets?access_token=${token}`))),
+      contractRow('missing_token'),
+      expect,
+    );
   });
 
   it('onForeignToken: next passes other issuers’ bearer tokens on; reject answers 401', async () => {
     const next = createKeycard({ prefix: 'acme', scopes: toadoScopes(), onForeignToken: 'next' });
-    expect(await next.authenticate(req({ authorization: 'Bearer eyJhbGciOi.x.y' }))).toEqual({ ok: false, skip: 'foreign_token' });
-    expectProblem(asResponse(await next.authenticate(req({ authorization: `Bearer acme_sk_1${'x'.repeat(38)}` }))), contractRow('invalid_token'), expect);
+    expect(await next.authenticate(req({ authorization: 'Bearer eyJhbGciOi.x.y' }))).toEqual({
+      ok: false,
+      skip: 'foreign_token',
+    });
+    expectProblem(
+      asResponse(await next.authenticate(req({ authorization: `Bearer acme_sk_1${'x'.repeat(38)}` }))),
+      contractRow('invalid_token'),
+      expect,
+    );
     const reject = createKeycard({ prefix: 'acme', scopes: toadoScopes() });
-    expectProblem(asResponse(await reject.authenticate(req({ authorization: 'Bearer eyJhbGciOi.x.y' }))), contractRow('invalid_token'), expect);
+    expectProblem(
+      asResponse(await reject.authenticate(req({ authorization: 'Bearer eyJhbGciOi.x.y' }))),
+      contractRow('invalid_token'),
+      expect,
+    );
   });
 
   it('CORS preflights are answered 204 with no body by default, from the core, without reading the token', async () => {
     const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes() });
     const preflight = { ok: false, code: 'preflight', status: 204, headers: {}, body: null };
     expect(await kc.authenticate(req({ 'access-control-request-method': 'POST' }, 'OPTIONS'))).toEqual(preflight);
-    expect(await kc.authenticate(req({ 'access-control-request-method': 'POST', authorization: 'Bearer acme_sk_1forged' }, 'OPTIONS'))).toEqual(preflight);
+    expect(
+      await kc.authenticate(
+        req({ 'access-control-request-method': 'POST', authorization: 'Bearer acme_sk_1forged' }, 'OPTIONS'),
+      ),
+    ).toEqual(preflight);
     expectProblem(asResponse(await kc.authenticate(req({}, 'OPTIONS'))), contractRow('missing_token'), expect);
     const strict = createKeycard({ prefix: 'acme', scopes: toadoScopes(), passPreflight: false });
     expect((await strict.authenticate(req({ 'access-control-request-method': 'POST' }, 'OPTIONS'))).ok).toBe(false);
@@ -190,14 +263,25 @@ describe('hardening', () => {
     const onAuthFailure = vi.fn();
     const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), onAuthFailure });
     await kc.authenticate(req({ authorization: 'Bearer nope' }));
-    expect(onAuthFailure).toHaveBeenCalledWith({ code: 'invalid_token', method: 'GET', path: '/tickets', tokenId: null });
+    expect(onAuthFailure).toHaveBeenCalledWith({
+      code: 'invalid_token',
+      method: 'GET',
+      path: '/tickets',
+      tokenId: null,
+    });
   });
 
   it('audit events carry the path without its query string and a valid request id', async () => {
     const sink = memoryAuditSink();
     const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), audit: sink });
     const { token } = await kc.issue({ ownerId: 'u', label: 'x' });
-    await kc.authenticate(req({ authorization: `Bearer ${token}`, 'x-request-id': 'req-1' }, 'GET', `https://h/tickets?access_token=${token}`));
+    await kc.authenticate(
+      req(
+        { authorization: `Bearer ${token}`, 'x-request-id': 'req-1' },
+        'GET',
+        `https://h/tickets?access_token=${token}`,
+      ),
+    );
     await kc.authenticate(req({ authorization: `Bearer ${token}`, 'x-request-id': 'bad id\n' }));
     await kc.close();
     const requests = sink.events.filter((e) => e.type === 'request.allowed');
@@ -211,9 +295,27 @@ describe('fuzz', () => {
   const value = fc.oneof(
     fc.string({ maxLength: 64 }),
     fc.string({ unit: 'binary', maxLength: 64 }),
-    fc.constantFrom('Bearer', 'bearer ', 'Bearer  x', 'Basic', 'Bearer a,b', 'Bearer ===', 'Bearer =a', 'Bearer \t', 'Bearer ' + 'a'.repeat(2000)),
-    fc.tuple(fc.constantFrom('Bearer ', 'bearer ', 'BEARER   ', 'Token '), fc.string({ maxLength: 80 })).map(([a, b]) => a + b),
-    fc.string({ minLength: 39, maxLength: 39, unit: fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz') }).map((t) => `Bearer acme_sk_${t}`),
+    fc.constantFrom(
+      'Bearer',
+      'bearer ',
+      'Bearer  x',
+      'Basic',
+      'Bearer a,b',
+      'Bearer ===',
+      'Bearer =a',
+      'Bearer \t',
+      'Bearer ' + 'a'.repeat(2000),
+    ),
+    fc
+      .tuple(fc.constantFrom('Bearer ', 'bearer ', 'BEARER   ', 'Token '), fc.string({ maxLength: 80 }))
+      .map(([a, b]) => a + b),
+    fc
+      .string({
+        minLength: 39,
+        maxLength: 39,
+        unit: fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'),
+      })
+      .map((t) => `Bearer acme_sk_${t}`),
   );
   const headerSet = fc.record(
     {
@@ -225,15 +327,18 @@ describe('fuzz', () => {
   );
   const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), allowQueryToken: true, onError: () => {} });
 
-  test.prop([headerSet, fc.constantFrom('GET', 'POST', 'DELETE', 'PATCH', 'HEAD'), fc.string({ maxLength: 60 })], { numRuns: 10_000 })(
-    'any Authorization values and header sets get 400 or 401, never a throw',
-    async (headers, method, query) => {
-      const r = await kc.authenticate({ method, url: `/x?${query}`, headers: headers as Record<string, string | string[]> });
-      expect(r.ok).toBe(false);
-      if (!r.ok && !r.skip) {
-        expect([400, 401]).toContain(r.status);
-        expect(() => JSON.parse(r.body!)).not.toThrow();
-      }
-    },
-  );
+  test.prop([headerSet, fc.constantFrom('GET', 'POST', 'DELETE', 'PATCH', 'HEAD'), fc.string({ maxLength: 60 })], {
+    numRuns: 10_000,
+  })('any Authorization values and header sets get 400 or 401, never a throw', async (headers, method, query) => {
+    const r = await kc.authenticate({
+      method,
+      url: `/x?${query}`,
+      headers: headers as Record<string, string | string[]>,
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok && !r.skip) {
+      expect([400, 401]).toContain(r.status);
+      expect(() => JSON.parse(r.body!)).not.toThrow();
+    }
+  });
 });

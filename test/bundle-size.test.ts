@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { edgeBundleSize } from '../scripts/bundle-size.mjs';
 
 const KB = 1024;
-const size = (edgeBundleSize as (o: { source: boolean }) => Promise<{ gzip: number; inputs: Record<string, number> }>)({ source: true });
+const size = (edgeBundleSize as (o: { source: boolean }) => Promise<{ gzip: number; inputs: Record<string, number> }>)({
+  source: true,
+});
 
 describe('edge bundle size', () => {
   it('stays at most 80 KB gzip (139.4 KB before issue 13: a named `{ z }` import of zod pulls every locale)', async () => {
@@ -17,8 +19,12 @@ describe('edge bundle size', () => {
 
   // Not met yet: keycard's own code on the root (management handler, device routes, leak intake,
   // audit store included) is ~48 KB gzip before zod. Remove `.fails` when it is.
-  it.fails('is at most 40 KB gzip (the issue 13 target)', async () => {
-    const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(40 * KB);
-  }, 60_000);
+  it.fails(
+    'is at most 40 KB gzip (the issue 13 target)',
+    async () => {
+      const { gzip } = await size;
+      expect(gzip).toBeLessThanOrEqual(40 * KB);
+    },
+    60_000,
+  );
 });

@@ -43,7 +43,9 @@ async function bundle(entry: string, out: string): Promise<string> {
       {
         name: 'keycard-source',
         setup(b) {
-          b.onResolve({ filter: /^(keycard(\/cli|\/express)?|#hash)$/ }, (a) => ({ path: path.join(ROOT, SOURCES[a.path]!) }));
+          b.onResolve({ filter: /^(keycard(\/cli|\/express)?|#hash)$/ }, (a) => ({
+            path: path.join(ROOT, SOURCES[a.path]!),
+          }));
         },
       },
     ],
@@ -58,13 +60,18 @@ interface Run {
 }
 const children = new Set<ChildProcess>();
 function start(file: string, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [file, ...args], { env: { PATH: process.env['PATH'] ?? '', HOME: env['HOME'] ?? tmpdir(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [file, ...args], {
+    env: { PATH: process.env['PATH'] ?? '', HOME: env['HOME'] ?? tmpdir(), ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   children.add(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<Run>((resolve) => child.on('close', (code) => (children.delete(child), resolve({ code, stdout, stderr }))));
+  const done = new Promise<Run>((resolve) =>
+    child.on('close', (code) => (children.delete(child), resolve({ code, stdout, stderr }))),
+  );
   const waitFor = (re: RegExp, stream: 'stdout' | 'stderr') =>
     new Promise<RegExpExecArray>((resolve, reject) => {
       const check = () => {
@@ -86,13 +93,27 @@ let browser: Browser;
 let home: string;
 
 beforeAll(async () => {
-  [serverFile, cliFile] = await Promise.all([bundle('examples/cli/server.js', 'server.mjs'), bundle('examples/cli/cli.js', 'cli.mjs')]);
+  [serverFile, cliFile] = await Promise.all([
+    bundle('examples/cli/server.js', 'server.mjs'),
+    bundle('examples/cli/cli.js', 'cli.mjs'),
+  ]);
   // The settings page's script, as dist/ui.js would be (one file: no chunks).
-  await build({ entryPoints: [path.join(ROOT, 'src/ui/index.ts')], outfile: path.join(OUT, 'ui', 'ui.js'), bundle: true, format: 'esm', target: 'es2022', platform: 'browser', logLevel: 'silent' });
+  await build({
+    entryPoints: [path.join(ROOT, 'src/ui/index.ts')],
+    outfile: path.join(OUT, 'ui', 'ui.js'),
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    logLevel: 'silent',
+  });
   home = mkdtempSync(path.join(tmpdir(), 'kc-e2e-home-'));
   const server = start(serverFile, [], { PORT: '0', AUDIT: '0', KEYCARD_UI_DIR: path.join(OUT, 'ui') });
   base = (await server.waitFor(/Listening on (http:\/\/127\.0\.0\.1:\d+)/, 'stdout'))[1]!;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -109,7 +130,10 @@ describe('toado login → browser approval → 0600 file → whoami → revoke',
     const cli = (...args: string[]) => start(cliFile, args, env).done;
 
     const login = start(cliFile, ['login'], env);
-    const [, uri, userCode] = await login.waitFor(/open (\S+) in a browser and enter the code ([A-Z]{4}-[A-Z]{4})/, 'stderr');
+    const [, uri, userCode] = await login.waitFor(
+      /open (\S+) in a browser and enter the code ([A-Z]{4}-[A-Z]{4})/,
+      'stderr',
+    );
     expect(uri).toBe(`${base}/api/tokens/device`);
 
     const context = await browser.newContext({ bypassCSP: true }); // bypassCSP only to inject axe-core
@@ -123,7 +147,9 @@ describe('toado login → browser approval → 0600 file → whoami → revoke',
     expect(html).toContain('Create and edit tickets');
     await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
     const violations = await page.evaluate(async () => {
-      const r = await (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }).axe.run();
+      const r = await (
+        globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string }[] }> } }
+      ).axe.run();
       return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
     });
     expect(violations).toEqual([]);

@@ -4,7 +4,14 @@
  * test sends the same requests through its framework and must get the same bytes.
  */
 import { createHash } from 'node:crypto';
-import { createKeycard, memoryLimiter, memoryTokenStore, type AuthRequirement, type Keycard, type TokenStore } from '../src/index.ts';
+import {
+  createKeycard,
+  memoryLimiter,
+  memoryTokenStore,
+  type AuthRequirement,
+  type Keycard,
+  type TokenStore,
+} from '../src/index.ts';
 import { fakeClock, type FakeClock } from '../src/testing/clock.ts';
 import type { RequestErrorCode } from '../src/core/errors.ts';
 import { toadoScopes } from './helpers.ts';
@@ -40,7 +47,9 @@ function poisonable(inner: TokenStore, poisoned: Set<string>): TokenStore {
   return new Proxy(inner, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
-      if (prop === 'findByHash') return (hash: string) => (poisoned.has(hash) ? Promise.reject(new Error('connection reset')) : target.findByHash(hash));
+      if (prop === 'findByHash')
+        return (hash: string) =>
+          poisoned.has(hash) ? Promise.reject(new Error('connection reset')) : target.findByHash(hash);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
@@ -66,7 +75,12 @@ export async function contractFixture(): Promise<ContractFixture> {
   const expiring = await issue('expiring', { expiresIn: 1000 });
   const revoked = await keycard.issue({ ownerId: 'u1', label: 'revoked', scopes: ['comments'] });
   await keycard.revoke(revoked.record.id);
-  const limited = await keycard.issue({ ownerId: 'u1', label: 'limited', scopes: ['comments'], rateLimit: { limit: 1, window: 60 } });
+  const limited = await keycard.issue({
+    ownerId: 'u1',
+    label: 'limited',
+    scopes: ['comments'],
+    rateLimit: { limit: 1, window: 60 },
+  });
   const broken = await issue('broken');
   poisoned.add(createHash('sha256').update(broken).digest('hex'));
 
@@ -78,23 +92,107 @@ export async function contractFixture(): Promise<ContractFixture> {
   const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
   const cases: ContractCase[] = [
     { code: 'missing_token', what: 'no Authorization', method: 'GET', path: '/tickets', headers: {} },
-    { code: 'missing_token', what: 'another scheme', method: 'GET', path: '/tickets', headers: { authorization: 'Basic dXNlcjpwYXNz' } },
-    { code: 'invalid_request', what: 'Bearer without credentials', method: 'GET', path: '/tickets', headers: { authorization: 'Bearer' } },
-    { code: 'invalid_request', what: 'a credential list', method: 'GET', path: '/tickets', headers: { authorization: `Bearer ${good}, ${good}` } },
-    { code: 'invalid_request', what: 'not a b64token', method: 'GET', path: '/tickets', headers: { authorization: 'Bearer {"x":1}' } },
-    { code: 'invalid_request', what: 'two Authorization fields', method: 'GET', path: '/tickets', headers: { authorization: [`Bearer ${good}`, `Bearer ${good}`] } },
+    {
+      code: 'missing_token',
+      what: 'another scheme',
+      method: 'GET',
+      path: '/tickets',
+      headers: { authorization: 'Basic dXNlcjpwYXNz' },
+    },
+    {
+      code: 'invalid_request',
+      what: 'Bearer without credentials',
+      method: 'GET',
+      path: '/tickets',
+      headers: { authorization: 'Bearer' },
+    },
+    {
+      code: 'invalid_request',
+      what: 'a credential list',
+      method: 'GET',
+      path: '/tickets',
+      headers: { authorization: `Bearer ${good}, ${good}` },
+    },
+    {
+      code: 'invalid_request',
+      what: 'not a b64token',
+      method: 'GET',
+      path: '/tickets',
+      headers: { authorization: 'Bearer {"x":1}' },
+    },
+    {
+      code: 'invalid_request',
+      what: 'two Authorization fields',
+      method: 'GET',
+      path: '/tickets',
+      headers: { authorization: [`Bearer ${good}`, `Bearer ${good}`] },
+    },
     // Issue 11, item 13: a Web Headers joins these into one value; Hono answered 401 where Express answered 400.
-    { code: 'invalid_request', what: 'two Authorization fields, the second empty', method: 'GET', path: '/tickets', headers: { authorization: ['Basic dXNlcjpwYXNz', ''] } },
-    { code: 'invalid_request', what: 'two Authorization fields, the second a bare scheme', method: 'GET', path: '/tickets', headers: { authorization: ['Basic dXNlcjpwYXNz', 'Bearer'] } },
-    { code: 'invalid_request', what: 'two Authorization fields, the first empty', method: 'GET', path: '/tickets', headers: { authorization: ['', `Bearer ${good}`] } },
-    { code: 'invalid_request', what: 'a bearer field and a bare-scheme field', method: 'GET', path: '/tickets', headers: { authorization: [`Bearer ${good}`, 'Basic'] } },
-    { code: 'invalid_request', what: 'over maxCredentialBytes', method: 'GET', path: '/tickets', headers: bearer('a'.repeat(1025)) },
-    { code: 'invalid_token', what: 'a well-formed unknown token', method: 'GET', path: '/tickets', headers: bearer(`${forged}${checksumFree(forged)}`) },
-    { code: 'invalid_token', what: 'a b64token of another shape', method: 'GET', path: '/tickets', headers: bearer('not-a-keycard-token') },
+    {
+      code: 'invalid_request',
+      what: 'two Authorization fields, the second empty',
+      method: 'GET',
+      path: '/tickets',
+      headers: { authorization: ['Basic dXNlcjpwYXNz', ''] },
+    },
+    {
+      code: 'invalid_request',
+      what: 'two Authorization fields, the second a bare scheme',
+      method: 'GET',
+      path: '/tickets',
+      headers: { authorization: ['Basic dXNlcjpwYXNz', 'Bearer'] },
+    },
+    {
+      code: 'invalid_request',
+      what: 'two Authorization fields, the first empty',
+      method: 'GET',
+      path: '/tickets',
+      headers: { authorization: ['', `Bearer ${good}`] },
+    },
+    {
+      code: 'invalid_request',
+      what: 'a bearer field and a bare-scheme field',
+      method: 'GET',
+      path: '/tickets',
+      headers: { authorization: [`Bearer ${good}`, 'Basic'] },
+    },
+    {
+      code: 'invalid_request',
+      what: 'over maxCredentialBytes',
+      method: 'GET',
+      path: '/tickets',
+      headers: bearer('a'.repeat(1025)),
+    },
+    {
+      code: 'invalid_token',
+      what: 'a well-formed unknown token',
+      method: 'GET',
+      path: '/tickets',
+      headers: bearer(`${forged}${checksumFree(forged)}`),
+    },
+    {
+      code: 'invalid_token',
+      what: 'a b64token of another shape',
+      method: 'GET',
+      path: '/tickets',
+      headers: bearer('not-a-keycard-token'),
+    },
     { code: 'token_expired', what: 'expired', method: 'GET', path: '/tickets', headers: bearer(expiring) },
     { code: 'token_revoked', what: 'revoked', method: 'GET', path: '/tickets', headers: bearer(revoked.token) },
-    { code: 'insufficient_scope', what: 'missing tickets:write', method: 'POST', path: '/tickets/write', headers: bearer(good) },
-    { code: 'forbidden_resource', what: 'project p9 outside p1', method: 'GET', path: '/companies/c1/projects/p9', headers: bearer(restricted) },
+    {
+      code: 'insufficient_scope',
+      what: 'missing tickets:write',
+      method: 'POST',
+      path: '/tickets/write',
+      headers: bearer(good),
+    },
+    {
+      code: 'forbidden_resource',
+      what: 'project p9 outside p1',
+      method: 'GET',
+      path: '/companies/c1/projects/p9',
+      headers: bearer(restricted),
+    },
     { code: 'rate_limited', what: 'over 1 per 60 s', method: 'GET', path: '/tickets', headers: bearer(limited.token) },
     { code: 'unavailable', what: 'the store fails', method: 'GET', path: '/tickets', headers: bearer(broken) },
   ];

@@ -170,7 +170,10 @@ export function expectProblem(
   expect(header(actual.headers, 'content-type'), `${label}: Content-Type`).toBe('application/problem+json');
   const cacheControl = header(actual.headers, 'cache-control');
   if (options.fromQuery === true) {
-    const directives = (cacheControl ?? '').split(',').map((d) => d.trim().toLowerCase()).sort();
+    const directives = (cacheControl ?? '')
+      .split(',')
+      .map((d) => d.trim().toLowerCase())
+      .sort();
     expect(directives, `${label}: Cache-Control`).toEqual(['no-store', 'private']);
   } else {
     expect(cacheControl, `${label}: Cache-Control`).toBe('no-store');

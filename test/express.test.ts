@@ -58,20 +58,30 @@ describe('keycard/express through a real Express 5 server (NODE_ENV=production, 
     expect(res.headers['ratelimit-policy']).toBe('"default";q=60;w=60');
     expect(res.headers.ratelimit).toMatch(/^"default";r=\d+;t=\d+$/);
     expectTypeOf<AuthenticatedRequest['keycard']>().toEqualTypeOf<Identity>();
-    expectTypeOf<express.Request['keycard']>().toEqualTypeOf<Identity>() // typed as present so annotated handlers fit Express's type (issue 13);
+    expectTypeOf<express.Request['keycard']>().toEqualTypeOf<Identity>(); // typed as present so annotated handlers fit Express's type (issue 13);
   });
 
   it('a restriction denial raised inside a handler keeps its problem+json body', async () => {
-    const restricted = await fx.keycard.issue({ ownerId: 'u1', label: 'r', scopes: ['read'], restrictions: { company: ['c1'], project: ['p1'] } });
+    const restricted = await fx.keycard.issue({
+      ownerId: 'u1',
+      label: 'r',
+      scopes: ['read'],
+      restrictions: { company: ['c1'], project: ['p1'] },
+    });
     const res = await rawRequest(port, 'GET', '/restricted/c1/p9', { authorization: `Bearer ${restricted.token}` });
     expectProblem(res, contractRow('forbidden_resource'), expect);
-    const asyncRes = await rawRequest(port, 'POST', '/async-restricted', { authorization: `Bearer ${restricted.token}` });
+    const asyncRes = await rawRequest(port, 'POST', '/async-restricted', {
+      authorization: `Bearer ${restricted.token}`,
+    });
     expect(asyncRes.status).toBe(403);
     expect(JSON.parse(asyncRes.body).detail).toBe('Token not allowed for company c9');
   });
 
   it('answers a CORS preflight 204 with no body, without running the handler (more in test/preflight.test.ts)', async () => {
-    const res = await rawRequest(port, 'OPTIONS', '/tickets', { 'access-control-request-method': 'GET', origin: 'https://x' });
+    const res = await rawRequest(port, 'OPTIONS', '/tickets', {
+      'access-control-request-method': 'GET',
+      origin: 'https://x',
+    });
     expect(res.status).toBe(204);
     expect(res.body).toBe(''); // the handler would have answered {"by":null}
   });

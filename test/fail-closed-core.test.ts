@@ -9,7 +9,11 @@ import { createKeycard, KeycardError, type Identity, type OwnerStatus } from '..
 import { fakeClock } from '../src/testing/clock.ts';
 import { toadoScopes } from './helpers.ts';
 
-const req = (token: string, method = 'GET') => ({ method, url: 'https://api.example.com/tickets', headers: { authorization: `Bearer ${token}` } });
+const req = (token: string, method = 'GET') => ({
+  method,
+  url: 'https://api.example.com/tickets',
+  headers: { authorization: `Bearer ${token}` },
+});
 const codeOf = async (p: Promise<unknown>) => {
   try {
     await p;
@@ -37,7 +41,13 @@ describe('owner resolver answers are validated (item 4)', () => {
   ];
   for (const [what, answer] of BAD) {
     it(`an answer of ${what} ⇒ verify() unavailable, authenticate() 503, rotate() unavailable — never the unbounded token`, async () => {
-      const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), resolveOwner: () => answer as OwnerStatus, onError: () => {}, onWarning: () => {} });
+      const kc = createKeycard({
+        prefix: 'acme',
+        scopes: toadoScopes(),
+        resolveOwner: () => answer as OwnerStatus,
+        onError: () => {},
+        onWarning: () => {},
+      });
       const { token, record } = await kc.issue({ ownerId: 'u1', label: 't', scopes: ['tickets:write'] });
       expect(await kc.verify(token)).toEqual({ ok: false, code: 'unavailable' });
       const r = await kc.authenticate(req(token, 'POST'), { scope: 'tickets:write' });
@@ -55,7 +65,13 @@ describe('owner resolver answers are validated (item 4)', () => {
       gone: { status: 'gone' },
       disabled: { status: 'disabled' },
     };
-    const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), resolveOwner: (owner) => answers[owner]!, onError: () => {}, onWarning: () => {} });
+    const kc = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      resolveOwner: (owner) => answers[owner]!,
+      onError: () => {},
+      onWarning: () => {},
+    });
     const issue = async (ownerId: string) => (await kc.issue({ ownerId, label: 't', scopes: ['tickets:write'] })).token;
     const bounded = await kc.verify(await issue('bounded'));
     expect(bounded.ok && [...bounded.identity.scopes]).toEqual(['read']);
@@ -72,9 +88,11 @@ describe('actors (item 5)', () => {
     const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), onWarning: () => {} });
     const { record } = await kc.issue({ ownerId: 'u1', label: 't' });
     for (const actor of [null, false, 0, '']) {
-       
-      for (const p of [kc.revoke(record.id, { actor } as any), kc.revokeAll({ ownerId: 'u1' }, { actor } as any), kc.update(record.id, { label: 'x' }, { actor } as any)]) {
-         
+      for (const p of [
+        kc.revoke(record.id, { actor } as any),
+        kc.revokeAll({ ownerId: 'u1' }, { actor } as any),
+        kc.update(record.id, { label: 'x' }, { actor } as any),
+      ]) {
         const e = await p.catch((x: unknown) => x);
         expect(e).toBeInstanceOf(KeycardError);
         expect((e as KeycardError).code).toBe('invalid_argument');
@@ -90,7 +108,12 @@ describe('rate limits are part of "wider" for token actors (item 6)', () => {
   const setup = async (parentLimit: Parameters<ReturnType<typeof createKeycard>['issue']>[0]['rateLimit']) => {
     const clock = fakeClock();
     const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), clock, onWarning: () => {} });
-    const parent = await kc.issue({ ownerId: 'u1', label: 'agent', scopes: ['tickets:write'], rateLimit: parentLimit ?? null });
+    const parent = await kc.issue({
+      ownerId: 'u1',
+      label: 'agent',
+      scopes: ['tickets:write'],
+      rateLimit: parentLimit ?? null,
+    });
     const v = await kc.verify(parent.token);
     if (!v.ok) throw new Error('parent did not verify');
     return { kc, clock, parent, actor: { kind: 'token' as const, identity: v.identity } };
@@ -98,7 +121,8 @@ describe('rate limits are part of "wider" for token actors (item 6)', () => {
 
   it('a child with a limit of 2^31-1 per second is refused; an equal or lower one is allowed', async () => {
     const { kc, actor } = await setup({ limit: 5, window: 1 });
-    const child = (rateLimit: { limit: number; window: number }) => kc.issue({ ownerId: 'u1', label: 'child', scopes: ['read'], rateLimit, actor });
+    const child = (rateLimit: { limit: number; window: number }) =>
+      kc.issue({ ownerId: 'u1', label: 'child', scopes: ['read'], rateLimit, actor });
     expect(await codeOf(child({ limit: 2 ** 31 - 1, window: 1 }))).toBe('scope_escalation');
     expect(await codeOf(child({ limit: 10, window: 2 }))).toBe('scope_escalation'); // same rate, larger burst
     expect(await codeOf(child({ limit: 5, window: 1 }))).toBe('resolved');
@@ -108,10 +132,25 @@ describe('rate limits are part of "wider" for token actors (item 6)', () => {
 
   it('against the default limit when the actor has none, and per budget for split limits', async () => {
     const { kc, actor } = await setup(null); // default: 60 per 60 s
-    expect(await codeOf(kc.issue({ ownerId: 'u1', label: 'c', scopes: ['read'], rateLimit: { limit: 100, window: 60 }, actor }))).toBe('scope_escalation');
-    expect(await codeOf(kc.issue({ ownerId: 'u1', label: 'c', scopes: ['read'], rateLimit: { limit: 30, window: 60 }, actor }))).toBe('resolved');
+    expect(
+      await codeOf(
+        kc.issue({ ownerId: 'u1', label: 'c', scopes: ['read'], rateLimit: { limit: 100, window: 60 }, actor }),
+      ),
+    ).toBe('scope_escalation');
+    expect(
+      await codeOf(
+        kc.issue({ ownerId: 'u1', label: 'c', scopes: ['read'], rateLimit: { limit: 30, window: 60 }, actor }),
+      ),
+    ).toBe('resolved');
     const split = await setup({ read: { limit: 10, window: 1 }, write: { limit: 2, window: 1 } });
-    const one = (limit: number) => split.kc.issue({ ownerId: 'u1', label: 'c', scopes: ['read'], rateLimit: { limit, window: 1 }, actor: split.actor });
+    const one = (limit: number) =>
+      split.kc.issue({
+        ownerId: 'u1',
+        label: 'c',
+        scopes: ['read'],
+        rateLimit: { limit, window: 1 },
+        actor: split.actor,
+      });
     expect(await codeOf(one(5))).toBe('scope_escalation'); // 5 writes a second > 2
     expect(await codeOf(one(2))).toBe('resolved');
     await kc.close();
@@ -127,16 +166,25 @@ describe('rate limits are part of "wider" for token actors (item 6)', () => {
 
   it('a token actor cannot raise its own limit through update, nor lift it with null (back to a higher default); it may lower it', async () => {
     const { kc, parent, actor } = await setup({ limit: 5, window: 60 });
-    expect(await codeOf(kc.update(parent.record.id, { rateLimit: { limit: 2 ** 31 - 1, window: 1 } }, { actor }))).toBe('scope_escalation');
+    expect(await codeOf(kc.update(parent.record.id, { rateLimit: { limit: 2 ** 31 - 1, window: 1 } }, { actor }))).toBe(
+      'scope_escalation',
+    );
     expect(await codeOf(kc.update(parent.record.id, { rateLimit: null }, { actor }))).toBe('scope_escalation');
     expect((await kc.get(parent.record.id))?.rateLimit).toEqual({ limit: 5, window: 60 });
-    expect(await codeOf(kc.update(parent.record.id, { rateLimit: { limit: 4, window: 60 } }, { actor }))).toBe('resolved');
+    expect(await codeOf(kc.update(parent.record.id, { rateLimit: { limit: 4, window: 60 } }, { actor }))).toBe(
+      'resolved',
+    );
     await kc.close();
   });
 
   it('a token actor cannot rotate a token whose limit is above its own', async () => {
     const { kc, actor } = await setup({ limit: 5, window: 60 });
-    const fast = await kc.issue({ ownerId: 'u1', label: 'fast', scopes: ['read'], rateLimit: { limit: 1000, window: 1 } });
+    const fast = await kc.issue({
+      ownerId: 'u1',
+      label: 'fast',
+      scopes: ['read'],
+      rateLimit: { limit: 1000, window: 1 },
+    });
     expect(await codeOf(kc.rotate(fast.record.id, { actor }))).toBe('scope_escalation');
     await kc.close();
   });
@@ -155,12 +203,23 @@ describe('rate limits are part of "wider" for token actors (item 6)', () => {
 
 describe('the Identity a request gets is immutable (item 11)', () => {
   it('mutating scopes, grantedScopes, metadata, restrictions or the identity itself fails and never reaches the next request', async () => {
-    const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), resources: ['company', 'project'], onWarning: () => {} });
-    const { token } = await kc.issue({ ownerId: 'u1', label: 't', scopes: ['read'], metadata: { team: 'a', tags: ['x'] }, restrictions: { company: ['c1'] } });
+    const kc = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      resources: ['company', 'project'],
+      onWarning: () => {},
+    });
+    const { token } = await kc.issue({
+      ownerId: 'u1',
+      label: 't',
+      scopes: ['read'],
+      metadata: { team: 'a', tags: ['x'] },
+      restrictions: { company: ['c1'] },
+    });
     const first = await kc.verify(token);
     if (!first.ok) throw new Error('did not verify');
     const id = first.identity as Identity & Record<string, unknown>;
-     
+
     const attempts: (() => unknown)[] = [
       () => (id.scopes as any).add('tickets:write'),
       () => (id.scopes as any).clear(),
@@ -172,7 +231,7 @@ describe('the Identity a request gets is immutable (item 11)', () => {
       () => ((id as any).scopes = new Set(['tickets:write'])),
       () => ((id as any).ownerId = 'root'),
     ];
-     
+
     for (const attempt of attempts) expect(attempt).toThrow(TypeError);
     const second = await kc.verify(token);
     if (!second.ok) throw new Error('did not verify');

@@ -5,7 +5,14 @@
  * never lets a verify that began after revoke() see the token as live.
  */
 import { describe, expect, it } from 'vitest';
-import { createKeycard, generate, memoryAuditSink, memoryTokenStore, type RequestAuditEvent, type TokenStore } from '../src/index.ts';
+import {
+  createKeycard,
+  generate,
+  memoryAuditSink,
+  memoryTokenStore,
+  type RequestAuditEvent,
+  type TokenStore,
+} from '../src/index.ts';
 import { MAX_AUDIT_PATH } from '../src/core/audit.ts';
 import { fakeClock } from '../src/testing/clock.ts';
 import { countingStore, toadoScopes } from './helpers.ts';
@@ -13,8 +20,13 @@ import { countingStore, toadoScopes } from './helpers.ts';
 const peppers = [3, 2, 1].map((version) => ({ version, secret: `pepper-${version}-`.padEnd(40, 'x') }));
 const forgedTokens = new Map<number, string>();
 /** A well-formed token (valid checksum) that was never issued: only a store read can refuse it. */
-const forged = (i: number) => forgedTokens.get(i) ?? (forgedTokens.set(i, generate({ prefix: 'acme' })), forgedTokens.get(i)!);
-const req = (token: string, url = '/v1/tasks') => ({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+const forged = (i: number) =>
+  forgedTokens.get(i) ?? (forgedTokens.set(i, generate({ prefix: 'acme' })), forgedTokens.get(i)!);
+const req = (token: string, url = '/v1/tasks') => ({
+  method: 'GET',
+  url,
+  headers: { authorization: `Bearer ${token}` },
+});
 
 describe('floods and bounds', () => {
   it('a store outage: 500 requests in one second give one coalesced audit event and at most 2 onError reports', async () => {
@@ -25,10 +37,19 @@ describe('floods and bounds', () => {
     let down = false;
     const store: TokenStore = Object.assign(Object.create(inner) as TokenStore, {
       findByHash: (h: string) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.findByHash(h)),
-      findByAnyHash: (h: readonly string[]) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.findByAnyHash!(h)),
+      findByAnyHash: (h: readonly string[]) =>
+        down ? Promise.reject(new Error('ECONNREFUSED')) : inner.findByAnyHash!(h),
       shared: false,
     });
-    const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store, clock, audit: sink, onError: (e) => void errors.push(e), cacheSize: 0 });
+    const kc = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      store,
+      clock,
+      audit: sink,
+      onError: (e) => void errors.push(e),
+      cacheSize: 0,
+    });
     const { token } = await kc.issue({ ownerId: 'u1', label: 'ci' });
     sink.clear();
     down = true;

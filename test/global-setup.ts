@@ -23,7 +23,11 @@ function newest(dir: string): number {
 
 export default function setup(): void {
   const built = join(root, 'dist', 'index.js');
-  const sources = Math.max(newest(join(root, 'src')), statSync(join(root, 'package.json')).mtimeMs, statSync(join(root, 'tsup.config.ts')).mtimeMs);
+  const sources = Math.max(
+    newest(join(root, 'src')),
+    statSync(join(root, 'package.json')).mtimeMs,
+    statSync(join(root, 'tsup.config.ts')).mtimeMs,
+  );
   if (existsSync(built) && statSync(built).mtimeMs > sources) return;
   execFileSync('npx', ['tsup'], { cwd: root, stdio: 'ignore' });
 }

@@ -10,8 +10,18 @@ import { toadoScopes } from './helpers.ts';
 
 const setup = async () => {
   const sink = memoryAuditSink();
-  const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), resources: ['company', 'project'], audit: sink });
-  const { token } = await keycard.issue({ ownerId: 'u1', label: 'r', scopes: ['read'], restrictions: { company: ['c1'] } });
+  const keycard = createKeycard({
+    prefix: 'acme',
+    scopes: toadoScopes(),
+    resources: ['company', 'project'],
+    audit: sink,
+  });
+  const { token } = await keycard.issue({
+    ownerId: 'u1',
+    label: 'r',
+    scopes: ['read'],
+    restrictions: { company: ['c1'] },
+  });
   const denials = async () => {
     await keycard.close();
     return sink.events.filter((e): e is RequestAuditEvent => e.type === 'request.denied');
@@ -29,7 +39,9 @@ describe('a restriction enforced inside a handler is answered and audited like a
     });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
-    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/c/c2`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/c/c2`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     server.close();
     expect(res.status).toBe(403);
     expect((await denials()).map((e) => [e.reason, e.path])).toEqual([['forbidden_resource', '/c/c2']]);
@@ -56,14 +68,19 @@ describe('a restriction enforced inside a handler is answered and audited like a
       async (_req, ctx) => ({ resource: { path: { company: (await ctx.params).company }, access: 'read' } }),
       () => Response.json({}),
     );
-    const res = await GET(new Request('http://x/c/c2', { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({ company: 'c2' }) });
+    const res = await GET(new Request('http://x/c/c2', { headers: { authorization: `Bearer ${token}` } }), {
+      params: Promise.resolve({ company: 'c2' }),
+    });
     expect(res.status).toBe(403);
     expect((await denials()).map((e) => e.reason)).toEqual(['forbidden_resource']);
   });
 
   it('a KeycardError from another copy of the package (a second bundle) is still recognised', async () => {
     const { keycard } = await setup();
-    const foreign = Object.assign(Object.create(Object.getPrototypeOf(new KeycardError('invalid_token', 'x')) as object) as Error, { code: 'invalid_token', message: 'x' });
+    const foreign = Object.assign(
+      Object.create(Object.getPrototypeOf(new KeycardError('invalid_token', 'x')) as object) as Error,
+      { code: 'invalid_token', message: 'x' },
+    );
     const twin = { ...foreign, code: 'invalid_token', [Symbol.for('keycard.error')]: true };
     expect(keycard.authenticate.problemFor(twin)?.status).toBe(401);
     expect(keycard.authenticate.problemFor(new Error('plain'))).toBeNull();

@@ -58,9 +58,18 @@ describe('keycard/hono', () => {
   });
 
   it('a restriction denial raised in a handler keeps its problem+json body', async () => {
-    const restricted = await fx.keycard.issue({ ownerId: 'u1', label: 'r', scopes: ['read'], restrictions: { company: ['c1'], project: ['p1'] } });
+    const restricted = await fx.keycard.issue({
+      ownerId: 'u1',
+      label: 'r',
+      scopes: ['read'],
+      restrictions: { company: ['c1'], project: ['p1'] },
+    });
     const res = await app.request('/restricted/c1/p9', { headers: { authorization: `Bearer ${restricted.token}` } });
-    expectProblem({ status: res.status, headers: res.headers, body: await res.text() }, contractRow('forbidden_resource'), expect);
+    expectProblem(
+      { status: res.status, headers: res.headers, body: await res.text() },
+      contractRow('forbidden_resource'),
+      expect,
+    );
   });
 });
 
@@ -79,7 +88,8 @@ describe('keycard/hono through @hono/node-server on 127.0.0.1', () => {
   });
 
   it('answers every row with the same bytes (raw socket; doubled Authorization included)', async () => {
-    for (const c of fx.cases) expectProblem(await rawRequest(port, c.method, c.path, c.headers), contractRow(c.code), expect);
+    for (const c of fx.cases)
+      expectProblem(await rawRequest(port, c.method, c.path, c.headers), contractRow(c.code), expect);
   });
 
   it('a good token gets the rate-limit headers, also on a redirect and a handler-raised denial', async () => {

@@ -49,7 +49,15 @@ function sharedStore() {
 }
 
 const processOn = (store: TokenStore, clock: FakeClock) =>
-  createKeycard({ prefix: 'acme', scopes: toadoScopes(), store, clock, limiter: memoryLimiter({ clock }), revocationBoundMs: 1000, onWarning: () => {} });
+  createKeycard({
+    prefix: 'acme',
+    scopes: toadoScopes(),
+    store,
+    clock,
+    limiter: memoryLimiter({ clock }),
+    revocationBoundMs: 1000,
+    onWarning: () => {},
+  });
 
 describe('cross-instance invalidation', () => {
   it('B refuses a token once its invalidation hook fired after A’s revoke() resolved', async () => {

@@ -16,7 +16,8 @@ import { BACKENDS } from './store-backends.ts';
 /** A memory store whose create, get and revokeAll resolve in the order the scheduler picks. */
 function scheduledStore(s: fc.Scheduler, inner: TokenStore): TokenStore {
   const wrapped: Record<string, unknown> = { shared: false };
-  for (const [name, f] of Object.entries(inner)) if (typeof f === 'function') wrapped[name] = (f as (...a: unknown[]) => unknown).bind(inner);
+  for (const [name, f] of Object.entries(inner))
+    if (typeof f === 'function') wrapped[name] = (f as (...a: unknown[]) => unknown).bind(inner);
   for (const name of ['create', 'get', 'revokeAll'] as const) {
     const f = (inner[name] as (...a: unknown[]) => unknown).bind(inner);
     // The write itself waits for the scheduler (scheduleFunction would run it at once and only delay its answer).
@@ -33,7 +34,13 @@ async function allOf(store: TokenStore, ownerId: string): Promise<StoredToken[]>
   const out: StoredToken[] = [];
   let cursor: string | null = null;
   do {
-    const page: Awaited<ReturnType<TokenStore['list']>> = await store.list({ ownerId, status: 'all', now: Date.now(), limit: 500, cursor });
+    const page: Awaited<ReturnType<TokenStore['list']>> = await store.list({
+      ownerId,
+      status: 'all',
+      now: Date.now(),
+      limit: 500,
+      cursor,
+    });
     out.push(...page.tokens);
     cursor = page.nextCursor;
   } while (cursor);
@@ -57,15 +64,26 @@ describe('issue() racing revokeAll() (issue 11, item 3)', () => {
     async (s, n) => {
       const clock = fakeClock();
       const inner = memoryTokenStore();
-      const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store: scheduledStore(s, inner), clock, storeTimeoutMs: 60_000, onWarning: () => {}, onError: () => {} });
-      const issues = Array.from({ length: n }, (_, i) => settledIssue(kc.issue({ ownerId: 'u', label: `t${i}`, scopes: ['read'] })));
+      const kc = createKeycard({
+        prefix: 'acme',
+        scopes: toadoScopes(),
+        store: scheduledStore(s, inner),
+        clock,
+        storeTimeoutMs: 60_000,
+        onWarning: () => {},
+        onError: () => {},
+      });
+      const issues = Array.from({ length: n }, (_, i) =>
+        settledIssue(kc.issue({ ownerId: 'u', label: `t${i}`, scopes: ['read'] })),
+      );
       clock.advance(1); // the watermark is strictly after every createdAt above
       const revoked = kc.revokeAll({ ownerId: 'u' });
       const [results] = await s.waitFor(Promise.all([Promise.all(issues), revoked]));
       // Issued before the watermark: either revokeAll ended it, or issue() saw the race and refused.
       const tokens = await allOf(inner, 'u');
       expect(tokens).toHaveLength(n);
-      for (const t of tokens) expect(t.revokedAt, `${t.id} created at ${t.createdAt}, watermark ${clock.now()}`).not.toBeNull();
+      for (const t of tokens)
+        expect(t.revokedAt, `${t.id} created at ${t.createdAt}, watermark ${clock.now()}`).not.toBeNull();
       expect(results).toHaveLength(n);
     },
   );
@@ -82,7 +100,14 @@ describe('issue() racing revokeAll() (issue 11, item 3)', () => {
             return store.revokeAll(filter, at, reason);
           },
         };
-        const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store: spy, storeTimeoutMs: 60_000, onWarning: () => {}, onError: () => {} });
+        const kc = createKeycard({
+          prefix: 'acme',
+          scopes: toadoScopes(),
+          store: spy,
+          storeTimeoutMs: 60_000,
+          onWarning: () => {},
+          onError: () => {},
+        });
         // PGlite runs one statement at a time (no real concurrency): one small round shows the contract there.
         const [rounds, count] = backend.name === 'PGlite' ? [1, 40] : [3, 200];
         for (let round = 0; round < rounds; round++) {
@@ -99,7 +124,10 @@ describe('issue() racing revokeAll() (issue 11, item 3)', () => {
           const tokens = await allOf(store, ownerId);
           expect(tokens).toHaveLength(count);
           const survivors = tokens.filter((t) => t.createdAt < watermark && t.revokedAt === null);
-          expect(survivors.map((t) => `${t.id}@${t.createdAt}`), `watermark ${watermark}`).toEqual([]);
+          expect(
+            survivors.map((t) => `${t.id}@${t.createdAt}`),
+            `watermark ${watermark}`,
+          ).toEqual([]);
           expect(results.filter((r) => r.ok).length + results.filter((r) => !r.ok).length).toBe(count);
         }
         await kc.close();

@@ -4,7 +4,14 @@
  * (ECDSA P-256 / SHA-256 over the raw body, base64 ASN.1 DER). Web standards only, so the unit
  * tests that use it run in the edge runtime too.
  */
-import { createKeycard, defineScopes, memoryAuditSink, memoryTokenStore, type Keycard, type TokenStore } from '../src/index.ts';
+import {
+  createKeycard,
+  defineScopes,
+  memoryAuditSink,
+  memoryTokenStore,
+  type Keycard,
+  type TokenStore,
+} from '../src/index.ts';
 import { createLeakIntakeHandler, type LeakIntakeOptions } from '../src/leaks/handler.ts';
 import type { LeakNotice } from '../src/leaks/matches.ts';
 import { fakeClock, type FakeClock } from '../src/testing/clock.ts';
@@ -37,16 +44,23 @@ export interface ProviderKey {
 }
 
 export async function providerKey(id: string): Promise<ProviderKey> {
-  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   const spki = new Uint8Array((await crypto.subtle.exportKey('spki', pair.publicKey)) as ArrayBuffer);
-  const lines = b64(spki).match(/.{1,64}/g)!.join('\n');
+  const lines = b64(spki)
+    .match(/.{1,64}/g)!
+    .join('\n');
   return { id, pem: `-----BEGIN PUBLIC KEY-----\n${lines}\n-----END PUBLIC KEY-----\n`, privateKey: pair.privateKey };
 }
 
 /** Base64 DER signature of `body` under `key`. */
 export async function sign(key: ProviderKey, body: string | Uint8Array): Promise<string> {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-  const raw = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, bytes as Uint8Array<ArrayBuffer>));
+  const raw = new Uint8Array(
+    await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, bytes as Uint8Array<ArrayBuffer>),
+  );
   return b64(rawToDer(raw));
 }
 
@@ -74,7 +88,11 @@ export interface LeakFixture {
 export const TYPE = 'acme_api_token';
 export const URL_OF = (i: number) => `https://github.com/octo/repo/blob/abc/config${i}.env`;
 
-export async function leakFixture(options: Partial<LeakIntakeOptions> = {}, keycard?: Keycard, clock?: FakeClock): Promise<LeakFixture> {
+export async function leakFixture(
+  options: Partial<LeakIntakeOptions> = {},
+  keycard?: Keycard,
+  clock?: FakeClock,
+): Promise<LeakFixture> {
   const c = clock ?? fakeClock();
   const audit = memoryAuditSink();
   let storeCalls = 0;
@@ -91,7 +109,15 @@ export async function leakFixture(options: Partial<LeakIntakeOptions> = {}, keyc
       };
     },
   }) as TokenStore;
-  const kc = keycard ?? createKeycard({ prefix: 'acme', scopes: defineScopes({ read: {} }, { defaults: ['read'] }), clock: c, audit, store });
+  const kc =
+    keycard ??
+    createKeycard({
+      prefix: 'acme',
+      scopes: defineScopes({ read: {} }, { defaults: ['read'] }),
+      clock: c,
+      audit,
+      store,
+    });
   const key = await providerKey('k1');
   const published = [key];
   let fetches = 0;
@@ -99,7 +125,13 @@ export async function leakFixture(options: Partial<LeakIntakeOptions> = {}, keyc
   const errors: unknown[] = [];
   const stub: typeof fetch = async () => {
     fetches++;
-    return Response.json({ public_keys: published.map((k, i) => ({ key_identifier: k.id, key: k.pem, is_current: i === published.length - 1 })) });
+    return Response.json({
+      public_keys: published.map((k, i) => ({
+        key_identifier: k.id,
+        key: k.pem,
+        is_current: i === published.length - 1,
+      })),
+    });
   };
   const handler = createLeakIntakeHandler(kc, {
     provider: 'github',
@@ -122,10 +154,16 @@ export async function leakFixture(options: Partial<LeakIntakeOptions> = {}, keyc
     handler,
     async report(body, opts = {}) {
       const k = opts.key ?? key;
-      const headers = { 'content-type': 'application/json', 'github-public-key-identifier': k.id, 'github-public-key-signature': await sign(k, body), ...opts.headers };
+      const headers = {
+        'content-type': 'application/json',
+        'github-public-key-identifier': k.id,
+        'github-public-key-signature': await sign(k, body),
+        ...opts.headers,
+      };
       return new Request('http://localhost/leaks', { method: 'POST', headers, body: body as BodyInit });
     },
-    body: (tokens) => JSON.stringify(tokens.map((token, i) => ({ token, type: TYPE, url: URL_OF(i), source: 'content' }))),
+    body: (tokens) =>
+      JSON.stringify(tokens.map((token, i) => ({ token, type: TYPE, url: URL_OF(i), source: 'content' }))),
   };
 }
 

@@ -19,7 +19,13 @@ const bridge =
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) for (const x of [v ?? []].flat()) headers.append(k, x);
       const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-      const response = await handler(new Request(`http://${req.headers.host}${req.originalUrl}`, { method: req.method, headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }));
+      const response = await handler(
+        new Request(`http://${req.headers.host}${req.originalUrl}`, {
+          method: req.method,
+          headers,
+          ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
+        }),
+      );
       res.status(response.status);
       response.headers.forEach((v, k) => res.setHeader(k, v));
       res.end(Buffer.from(await response.arrayBuffer()));
@@ -39,7 +45,11 @@ async function listen(app: express.Express): Promise<string> {
 }
 
 /** POSTs a signed report through `send`, then asserts the API now refuses the token with 401 token_revoked. */
-async function loop(send: (r: Request) => Promise<Response>, api: (token: string) => Promise<Response>, f: Awaited<ReturnType<typeof leakFixture>>) {
+async function loop(
+  send: (r: Request) => Promise<Response>,
+  api: (token: string) => Promise<Response>,
+  f: Awaited<ReturnType<typeof leakFixture>>,
+) {
   const { token } = await f.keycard.issue({ ownerId: 'u1', label: 'ci' });
   expect((await api(token)).status).toBe(200);
   const report = await send(await f.report(f.body([token])));
@@ -82,8 +92,19 @@ describe('a signed report revokes a token; the next API call gets 401 token_revo
     const leaksRoute = { POST: f.handler }; // app/api/leaks/github/route.ts: export const POST = createLeakIntakeHandler(…)
     const ticketsRoute = { GET: withKeycard(f.keycard, { scope: 'read' }, () => Response.json({ ok: true })) };
     await loop(
-      async (r) => leaksRoute.POST(new Request('http://localhost/api/leaks/github', { method: 'POST', headers: r.headers, body: await r.arrayBuffer() })),
-      (token) => ticketsRoute.GET(new Request('http://localhost/api/tickets', { headers: { authorization: `Bearer ${token}` } }), { params: Promise.resolve({}) }),
+      async (r) =>
+        leaksRoute.POST(
+          new Request('http://localhost/api/leaks/github', {
+            method: 'POST',
+            headers: r.headers,
+            body: await r.arrayBuffer(),
+          }),
+        ),
+      (token) =>
+        ticketsRoute.GET(
+          new Request('http://localhost/api/tickets', { headers: { authorization: `Bearer ${token}` } }),
+          { params: Promise.resolve({}) },
+        ),
       f,
     );
   });
@@ -92,7 +113,9 @@ describe('a signed report revokes a token; the next API call gets 401 token_revo
 describe('a batch of 1,000 matches through Express', () => {
   it('is answered in order with the right labels (time reported, not asserted)', async () => {
     const f = await leakFixture();
-    const live = await Promise.all(Array.from({ length: 400 }, (_, i) => f.keycard.issue({ ownerId: `u${i % 20}`, label: `t${i}` })));
+    const live = await Promise.all(
+      Array.from({ length: 400 }, (_, i) => f.keycard.issue({ ownerId: `u${i % 20}`, label: `t${i}` })),
+    );
     const revoked = live.slice(0, 100);
     for (const t of revoked) await f.keycard.revoke(t.record.id);
     const tokens: string[] = [];
@@ -123,6 +146,8 @@ describe('a batch of 1,000 matches through Express', () => {
     expect(answer.map((a) => a.label)).toEqual(expected);
     expect(answer.every((a) => a.token_type === TYPE)).toBe(true);
     for (const t of live.slice(100)) expect((await f.keycard.verify(t.token)).ok).toBe(false);
-    console.info(`leak intake: 1,000 matches (${body.byteLength} bytes) answered through Express in ${ms.toFixed(1)} ms`);
+    console.info(
+      `leak intake: 1,000 matches (${body.byteLength} bytes) answered through Express in ${ms.toFixed(1)} ms`,
+    );
   });
 });

@@ -11,7 +11,9 @@ describe('leak intake signatures against OpenSSL', () => {
     const key = (await importPublicKey(pem))!;
     expect(key).not.toBeNull();
     for (let i = 0; i < 200; i++) {
-      const body = Buffer.from(JSON.stringify([{ source: 'commit', token: `t${i}`, type: 'acme_api_token', url: 'https://example.com/' }]));
+      const body = Buffer.from(
+        JSON.stringify([{ source: 'commit', token: `t${i}`, type: 'acme_api_token', url: 'https://example.com/' }]),
+      );
       const sig = createSign('SHA256').update(body).sign(privateKey).toString('base64');
       expect(await verifySignature(key, sig, body)).toBe(true);
       expect(await verifySignature(key, sig, Buffer.concat([body, Buffer.from(' ')]))).toBe(false);

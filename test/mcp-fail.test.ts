@@ -38,17 +38,34 @@ async function start(gateOptions: McpOptions = {}, bind: 'gate' | 'server' = 'ga
   const counted = countingStore();
   const limiter = countingLimiter();
   const sink = memoryAuditSink();
-  const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), resources: ['company', 'project'], store: counted.store, limiter: limiter.limiter, audit: sink, cacheSize: 0 });
+  const keycard = createKeycard({
+    prefix: 'acme',
+    scopes: toadoScopes(),
+    resources: ['company', 'project'],
+    store: counted.store,
+    limiter: limiter.limiter,
+    audit: sink,
+    cacheSize: 0,
+  });
   let writes = 0;
-  const gate = mcpGate(keycard, { tools: { list_tickets: { scope: 'read', class: 'read' }, create_ticket: { scope: 'tickets:write' } }, ...gateOptions });
+  const gate = mcpGate(keycard, {
+    tools: { list_tickets: { scope: 'read', class: 'read' }, create_ticket: { scope: 'tickets:write' } },
+    ...gateOptions,
+  });
   const build = () => {
     const server = new McpServer({ name: 'tickets', version: '1.0.0' });
-    server.registerTool('list_tickets', { annotations: { readOnlyHint: true } }, async () => ({ content: [{ type: 'text', text: '[]' }] }));
-    server.registerTool('create_ticket', { inputSchema: { company: z.string(), project: z.string() } }, async ({ company, project }, extra) => {
-      identityOf(extra)!.assert({ company, project }, 'write'); // a throw becomes a tool error
-      writes++;
-      return { content: [{ type: 'text', text: 'created' }] };
-    });
+    server.registerTool('list_tickets', { annotations: { readOnlyHint: true } }, async () => ({
+      content: [{ type: 'text', text: '[]' }],
+    }));
+    server.registerTool(
+      'create_ticket',
+      { inputSchema: { company: z.string(), project: z.string() } },
+      async ({ company, project }, extra) => {
+        identityOf(extra)!.assert({ company, project }, 'write'); // a throw becomes a tool error
+        writes++;
+        return { content: [{ type: 'text', text: 'created' }] };
+      },
+    );
     return server;
   };
   const sessions = new Map<string, StreamableHTTPServerTransport>();
@@ -58,8 +75,12 @@ async function start(gateOptions: McpOptions = {}, bind: 'gate' | 'server' = 'ga
     const sid = req.get('mcp-session-id');
     let transport = sid === undefined ? undefined : sessions.get(sid);
     if (!transport) {
-      if (sid !== undefined || !isInitializeRequest(req.body)) return void res.status(sid === undefined ? 400 : 404).end();
-      const created = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, created) });
+      if (sid !== undefined || !isInitializeRequest(req.body))
+        return void res.status(sid === undefined ? 400 : 404).end();
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void sessions.set(id, created),
+      });
       created.onclose = () => void sessions.delete(created.sessionId!);
       if (bind === 'gate') await gate.connect(build(), created, req.keycard);
       else await build().connect(created);
@@ -71,7 +92,11 @@ async function start(gateOptions: McpOptions = {}, bind: 'gate' | 'server' = 'ga
   await new Promise<void>((r) => void server.once('listening', () => r()));
   const port = (server.address() as AddressInfo).port;
   const a: App = {
-    keycard, port, sink, sessions, base: `http://127.0.0.1:${port}`,
+    keycard,
+    port,
+    sink,
+    sessions,
+    base: `http://127.0.0.1:${port}`,
     lookups: () => counted.counts.findByHash ?? 0,
     charges: limiter.charges,
     writes: () => writes,
@@ -90,8 +115,14 @@ afterAll(async () => {
   for (const a of apps) await a.stop();
 });
 
-const requestEvents = (a: App) => a.sink.events.filter((e): e is RequestAuditEvent => e.type === 'request.allowed' || e.type === 'request.denied');
-const call = (id: number, name: string, args: Record<string, unknown>) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+const requestEvents = (a: App) =>
+  a.sink.events.filter((e): e is RequestAuditEvent => e.type === 'request.allowed' || e.type === 'request.denied');
+const call = (id: number, name: string, args: Record<string, unknown>) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args },
+});
 async function connect(a: App, token: string) {
   const c = await mcpClient(a.base, token, []);
   closers.push(c.client);
@@ -101,16 +132,30 @@ async function connect(a: App, token: string) {
 /** A POST with any Host (fetch cannot set one). */
 function post(port: number, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/mcp', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/mcp',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
-const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+const initialize = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
 
 describe('item 1: JSON-RPC batches are refused with 400 and a JSON-RPC error, before anything runs', () => {
   for (const bind of ['gate', 'server'] as const) {
@@ -121,14 +166,28 @@ describe('item 1: JSON-RPC batches are refused with 400 and a JSON-RPC error, be
       for (const t of [token, reader.token]) {
         const sid = await rawSession(a.base, t);
         const [lookups, charges, events, writes] = [a.lookups(), a.charges(), a.sink.events.length, a.writes()];
-        const batch = Array.from({ length: 30 }, (_, i) => call(i + 10, 'create_ticket', { company: 'c1', project: 'p1' }));
-        const res = await fetch(`${a.base}/mcp`, { method: 'POST', headers: mcpHeaders(t, sid), body: JSON.stringify(batch) });
+        const batch = Array.from({ length: 30 }, (_, i) =>
+          call(i + 10, 'create_ticket', { company: 'c1', project: 'p1' }),
+        );
+        const res = await fetch(`${a.base}/mcp`, {
+          method: 'POST',
+          headers: mcpHeaders(t, sid),
+          body: JSON.stringify(batch),
+        });
         expect(res.status).toBe(400);
-        expect(await res.json()).toEqual({ jsonrpc: '2.0', error: { code: -32600, message: 'JSON-RPC batches are not accepted: send one message per request' }, id: null });
+        expect(await res.json()).toEqual({
+          jsonrpc: '2.0',
+          error: { code: -32600, message: 'JSON-RPC batches are not accepted: send one message per request' },
+          id: null,
+        });
         expect(a.writes()).toBe(writes);
         expect([a.lookups() - lookups, a.charges() - charges, a.sink.events.length - events]).toEqual([0, 0, 0]);
         // The same call alone is checked: the reader gets its 403 (server.connect) or tool error (gate.connect).
-        const alone = await fetch(`${a.base}/mcp`, { method: 'POST', headers: mcpHeaders(t, sid), body: JSON.stringify(call(99, 'create_ticket', { company: 'c1', project: 'p1' })) });
+        const alone = await fetch(`${a.base}/mcp`, {
+          method: 'POST',
+          headers: mcpHeaders(t, sid),
+          body: JSON.stringify(call(99, 'create_ticket', { company: 'c1', project: 'p1' })),
+        });
         await alone.text();
         expect(alone.status).toBe(t === token ? 200 : bind === 'server' ? 403 : 200);
       }
@@ -142,22 +201,43 @@ describe('item 15: Host and Origin allow-lists (DNS rebinding), before any token
     const a = await start();
     const { token } = await a.keycard.issue({ ownerId: 'u1', label: 'agent', scopes: ['read'] });
     const h = { ...mcpHeaders(token), host: `127.0.0.1:${a.port}` };
-    for (const forged of <Record<string, string>[]>[{ host: `evil.example:${a.port}` }, { host: 'localhost.evil.example' }, { host: 'user@localhost' }, { origin: 'http://evil.example' }, { origin: 'null' }, { origin: `http://127.0.0.1.evil.example:${a.port}` }]) {
+    for (const forged of <Record<string, string>[]>[
+      { host: `evil.example:${a.port}` },
+      { host: 'localhost.evil.example' },
+      { host: 'user@localhost' },
+      { origin: 'http://evil.example' },
+      { origin: 'null' },
+      { origin: `http://127.0.0.1.evil.example:${a.port}` },
+    ]) {
       const [lookups, events] = [a.lookups(), a.sink.events.length];
       const res = await post(a.port, { ...h, ...forged }, initialize);
       expect(res.status, JSON.stringify(forged)).toBe(403);
-      expect(JSON.parse(res.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32000, message: forged.host === undefined ? 'Origin not allowed' : 'Host not allowed' }, id: null });
+      expect(JSON.parse(res.body)).toMatchObject({
+        jsonrpc: '2.0',
+        error: { code: -32000, message: forged.host === undefined ? 'Origin not allowed' : 'Host not allowed' },
+        id: null,
+      });
       expect([a.lookups() - lookups, a.sink.events.length - events]).toEqual([0, 0]);
     }
-    for (const ok of <Record<string, string>[]>[{ host: `localhost:${a.port}` }, { host: `[::1]:${a.port}` }, { origin: `http://localhost:${a.port}` }, { origin: 'https://127.0.0.1' }, {}]) {
+    for (const ok of <Record<string, string>[]>[
+      { host: `localhost:${a.port}` },
+      { host: `[::1]:${a.port}` },
+      { origin: `http://localhost:${a.port}` },
+      { origin: 'https://127.0.0.1' },
+      {},
+    ]) {
       expect((await post(a.port, { ...h, ...ok }, initialize)).status, JSON.stringify(ok)).toBe(200);
     }
   });
 
   it('allowedHosts / allowedOrigins replace the default; "any" turns a check off', async () => {
-    const a = await start({ allowedHosts: ['mcp.example', 'api.example:8443'], allowedOrigins: ['https://app.example'] });
+    const a = await start({
+      allowedHosts: ['mcp.example', 'api.example:8443'],
+      allowedOrigins: ['https://app.example'],
+    });
     const { token } = await a.keycard.issue({ ownerId: 'u1', label: 'agent', scopes: ['read'] });
-    const status = async (extra: Record<string, string>) => (await post(a.port, { ...mcpHeaders(token), ...extra }, initialize)).status;
+    const status = async (extra: Record<string, string>) =>
+      (await post(a.port, { ...mcpHeaders(token), ...extra }, initialize)).status;
     expect(await status({ host: 'mcp.example' })).toBe(200);
     expect(await status({ host: 'MCP.example:443' })).toBe(200);
     expect(await status({ host: 'api.example:8443' })).toBe(200);
@@ -167,20 +247,38 @@ describe('item 15: Host and Origin allow-lists (DNS rebinding), before any token
     expect(await status({ host: 'mcp.example', origin: 'http://localhost' })).toBe(403);
     const open = await start({ allowedHosts: 'any', allowedOrigins: 'any' });
     const t = (await open.keycard.issue({ ownerId: 'u1', label: 'x', scopes: ['read'] })).token;
-    expect((await post(open.port, { ...mcpHeaders(t), host: 'evil.example', origin: 'http://evil.example' }, initialize)).status).toBe(200);
+    expect(
+      (await post(open.port, { ...mcpHeaders(t), host: 'evil.example', origin: 'http://evil.example' }, initialize))
+        .status,
+    ).toBe(200);
   });
 });
 
 describe('item 15: a restriction denial inside a tool is audited as a denial, as over REST', () => {
   it('identityOf(extra).assert throwing forbidden_resource gives a request.denied event with the tool name', async () => {
     const a = await start();
-    const { token, record } = await a.keycard.issue({ ownerId: 'u1', label: 'agent', scopes: ['tickets:write'], restrictions: { company: ['c1'], project: ['p1'] } });
+    const { token, record } = await a.keycard.issue({
+      ownerId: 'u1',
+      label: 'agent',
+      scopes: ['tickets:write'],
+      restrictions: { company: ['c1'], project: ['p1'] },
+    });
     const { client } = await connect(a, token);
     const r = await client.callTool({ name: 'create_ticket', arguments: { company: 'c1', project: 'p2' } });
     expect(r).toMatchObject({ isError: true, content: [{ text: 'Token not allowed for project p2' }] });
-    const denial = await until(() => requestEvents(a).find((e) => e.tokenId === record.id && e.type === 'request.denied'), 'the denial event');
-    expect(denial).toMatchObject({ surface: 'mcp', rpcMethod: 'tools/call', tool: 'create_ticket', reason: 'forbidden_resource' });
-    expect((await client.callTool({ name: 'create_ticket', arguments: { company: 'c1', project: 'p1' } })).isError).toBeFalsy();
+    const denial = await until(
+      () => requestEvents(a).find((e) => e.tokenId === record.id && e.type === 'request.denied'),
+      'the denial event',
+    );
+    expect(denial).toMatchObject({
+      surface: 'mcp',
+      rpcMethod: 'tools/call',
+      tool: 'create_ticket',
+      reason: 'forbidden_resource',
+    });
+    expect(
+      (await client.callTool({ name: 'create_ticket', arguments: { company: 'c1', project: 'p1' } })).isError,
+    ).toBeFalsy();
     expect(requestEvents(a).filter((e) => e.tokenId === record.id && e.type === 'request.denied')).toHaveLength(1);
   });
 });
@@ -197,7 +295,8 @@ describe('item 10: MCP sessions are capped per token and closed when idle', () =
     clients.push((await connect(a, token)).client);
     await expect(clients[1]!.listTools()).rejects.toMatchObject({ code: 404 });
     await until(() => a.sessions.size === 17, '16 sessions of the token and 1 of the other');
-    for (const c of [clients[0]!, clients[2]!, clients[16]!, theirs.client]) expect((await c.listTools()).tools.length).toBeGreaterThan(0);
+    for (const c of [clients[0]!, clients[2]!, clients[16]!, theirs.client])
+      expect((await c.listTools()).tools.length).toBeGreaterThan(0);
   });
 
   it('maxSessionsPerToken: 1 keeps only the newest session', async () => {
@@ -229,7 +328,9 @@ describe('item 10: MCP sessions are capped per token and closed when idle', () =
       }
       return 'no throw';
     };
-    expect(thrown({ maxSessionsPerToken: 0, sessionIdleSeconds: 'x' })).toMatch(/^invalid_config: .*maxSessionsPerToken.*sessionIdleSeconds/);
+    expect(thrown({ maxSessionsPerToken: 0, sessionIdleSeconds: 'x' })).toMatch(
+      /^invalid_config: .*maxSessionsPerToken.*sessionIdleSeconds/,
+    );
     expect(thrown({ allowedHost: ['x'] })).toMatch(/allowedHost is not a known option/);
     expect(thrown({ allowedOrigins: 'all' })).toMatch(/allowedOrigins/);
     expect(thrown({})).toBe('no throw');

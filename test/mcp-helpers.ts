@@ -8,7 +8,11 @@ import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { memoryLimiter, type LimiterStore } from '../src/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SUBPATHS: Record<string, string> = { keycard: 'src/index.ts', 'keycard/express': 'src/adapters/express.ts', 'keycard/mcp': 'src/adapters/mcp.ts' };
+const SUBPATHS: Record<string, string> = {
+  keycard: 'src/index.ts',
+  'keycard/express': 'src/adapters/express.ts',
+  'keycard/mcp': 'src/adapters/mcp.ts',
+};
 
 /**
  * Imports examples/mcp/server.js with its `keycard` imports pointed at the sources (as the doc
@@ -17,13 +21,17 @@ const SUBPATHS: Record<string, string> = { keycard: 'src/index.ts', 'keycard/exp
  */
 export async function loadExample(): Promise<unknown> {
   // examples/mcp and the demo session it shares with the other examples (../shared).
-  for (const [dir, out] of [['mcp', 'mcp-example'], ['shared', 'shared']] as const) {
+  for (const [dir, out] of [
+    ['mcp', 'mcp-example'],
+    ['shared', 'shared'],
+  ] as const) {
     const from = join(root, 'examples', dir);
     const to = join(root, '.tmp', out);
     mkdirSync(to, { recursive: true });
     for (const file of readdirSync(from).filter((f) => f.endsWith('.js'))) {
-      const code = readFileSync(join(from, file), 'utf8').replace(/from '(keycard(?:\/[a-z]+)?)'/g, (whole, spec: string) =>
-        SUBPATHS[spec] ? `from '${join(root, SUBPATHS[spec])}'` : whole,
+      const code = readFileSync(join(from, file), 'utf8').replace(
+        /from '(keycard(?:\/[a-z]+)?)'/g,
+        (whole, spec: string) => (SUBPATHS[spec] ? `from '${join(root, SUBPATHS[spec])}'` : whole),
       );
       writeFileSync(join(to, file), code);
     }
@@ -53,7 +61,9 @@ export async function until<T>(f: () => T | Promise<T>, what: string, ms = 5000)
 /** Resolves with `p`, or rejects once `ms` have passed (the timer is cleared either way). */
 export async function within<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)));
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)),
+  );
   try {
     return await Promise.race([p, late]);
   } finally {
@@ -93,7 +103,12 @@ export async function mcpClient(base: string, token: string, errors: unknown[]) 
   const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
     fetch: recording,
-    reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 10, maxReconnectionDelay: 10, reconnectionDelayGrowFactor: 1 },
+    reconnectionOptions: {
+      maxRetries: 0,
+      initialReconnectionDelay: 10,
+      maxReconnectionDelay: 10,
+      reconnectionDelayGrowFactor: 1,
+    },
   });
   const client = new Client({ name: 'keycard-test', version: '1.0.0' });
   client.onerror = (e) => errors.push(e);
@@ -115,19 +130,31 @@ export async function rawSession(base: string, token: string): Promise<string> {
   const init = await fetch(`${base}/mcp`, {
     method: 'POST',
     headers: mcpHeaders(token),
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
   });
   await init.text();
   const sid = init.headers.get('mcp-session-id');
   if (init.status !== 200 || !sid) throw new Error(`initialize answered ${init.status}`);
-  const done = await fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders(token, sid), body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  const done = await fetch(`${base}/mcp`, {
+    method: 'POST',
+    headers: mcpHeaders(token, sid),
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
   await done.text();
   return sid;
 }
 
 /** Opens the session's GET SSE stream; `ended` resolves once the server closes it. */
 export async function openStream(base: string, token: string, sessionId: string) {
-  const res = await fetch(`${base}/mcp`, { method: 'GET', headers: { ...mcpHeaders(token, sessionId), accept: 'text/event-stream' } });
+  const res = await fetch(`${base}/mcp`, {
+    method: 'GET',
+    headers: { ...mcpHeaders(token, sessionId), accept: 'text/event-stream' },
+  });
   if (res.status !== 200 || !res.body) throw new Error(`GET stream answered ${res.status}`);
   const reader = res.body.getReader();
   let open = true;

@@ -30,9 +30,14 @@ afterAll(() => stop());
 /** Runs the Inspector CLI; resolves with its exit code and output (it may exit non-zero). */
 function inspector(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(bin, ['--cli', `${url}/mcp`, '--transport', 'http', ...args], { timeout: 60_000, env: { ...process.env, CI: '1' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
-    });
+    execFile(
+      bin,
+      ['--cli', `${url}/mcp`, '--transport', 'http', ...args],
+      { timeout: 60_000, env: { ...process.env, CI: '1' } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 

@@ -15,7 +15,16 @@ import { contractFixture } from './contract-fixture.ts';
 import { contractRow, expectProblem } from './contract-table.ts';
 import { countingStore } from './helpers.ts';
 import { rawRequest } from './raw-http.ts';
-import { countingLimiter, loadExample, mcpClient, mcpHeaders, openStream, rawSession, until, within } from './mcp-helpers.ts';
+import {
+  countingLimiter,
+  loadExample,
+  mcpClient,
+  mcpHeaders,
+  openStream,
+  rawSession,
+  until,
+  within,
+} from './mcp-helpers.ts';
 
 interface ExampleApp {
   keycard: Keycard;
@@ -37,7 +46,8 @@ let base: string;
 let stop: () => Promise<void>;
 
 const text = (r: unknown) => ((r as CallToolResult).content[0] as { text: string }).text;
-const requestEvents = () => sink.events.filter((e): e is RequestAuditEvent => e.type === 'request.allowed' || e.type === 'request.denied');
+const requestEvents = () =>
+  sink.events.filter((e): e is RequestAuditEvent => e.type === 'request.allowed' || e.type === 'request.denied');
 
 async function issue(label: string, scopes: string[], extra: Record<string, unknown> = {}) {
   const issued = await keycard.issue({ ownerId: 'u_jason', label, scopes, ...extra });
@@ -50,7 +60,10 @@ async function connect(token: string) {
   return c;
 }
 const rest = (path: string, token: string, init: RequestInit = {}) =>
-  fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
+  fetch(`${base}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+  });
 
 beforeAll(async () => {
   const ex = createApp({
@@ -86,16 +99,31 @@ describe('keycard/mcp on the example server, through the SDK client', () => {
     const listed = await client.callTool({ name: 'list_tickets', arguments: { company: 'c1' } });
     expect(listed.isError).toBeFalsy();
     expect((JSON.parse(text(listed)) as { companyId: string }[]).every((t) => t.companyId === 'c1')).toBe(true);
-    const created = await client.callTool({ name: 'create_ticket', arguments: { company: 'c1', project: 'p1', title: 'From MCP' } });
+    const created = await client.callTool({
+      name: 'create_ticket',
+      arguments: { company: 'c1', project: 'p1', title: 'From MCP' },
+    });
     expect(JSON.parse(text(created))).toMatchObject({ tokenId: record.id, attribution: 'Jason (triage) · via MCP' });
 
-    const info = toolCalls.at(-1)!.extra.authInfo as { token: string; clientId: string; scopes: string[]; expiresAt: number; extra: Record<string, unknown> };
+    const info = toolCalls.at(-1)!.extra.authInfo as {
+      token: string;
+      clientId: string;
+      scopes: string[];
+      expiresAt: number;
+      extra: Record<string, unknown>;
+    };
     expect(info.token).toBe(record.id);
     expect(info.clientId).toBe(record.id);
     expect([...info.scopes].sort()).toEqual(['comments', 'read', 'tickets:assign', 'tickets:write']); // the closure
     expect(info.expiresAt).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000));
     expect(info.expiresAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 60); // re-check interval, not 30 days
-    expect(info.extra).toEqual({ label: 'triage', ownerId: 'u_jason', kind: 'personal', workspaceId: null, restrictions: null });
+    expect(info.extra).toEqual({
+      label: 'triage',
+      ownerId: 'u_jason',
+      kind: 'personal',
+      workspaceId: null,
+      restrictions: null,
+    });
   });
 
   it("a token granted only `comments` passes the SDK's own requireBearerAuth({ requiredScopes: ['read'] }) behind the gate", async () => {
@@ -143,19 +171,38 @@ describe('keycard/mcp on the example server, through the SDK client', () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(['list_tickets']);
     const before = toolCalls.length;
-    const r = await client.callTool({ name: 'create_ticket', arguments: { company: 'c1', project: 'p1', title: 'Nope' } });
+    const r = await client.callTool({
+      name: 'create_ticket',
+      arguments: { company: 'c1', project: 'p1', title: 'Nope' },
+    });
     expect(r).toEqual({ content: [{ type: 'text', text: 'Token missing scope: tickets:write' }], isError: true });
     expect(toolCalls.length).toBe(before); // the handler never ran
-    const denial = await until(() => requestEvents().find((e) => e.tokenId === record.id && e.type === 'request.denied'), 'the denial event');
-    expect(denial).toMatchObject({ surface: 'mcp', rpcMethod: 'tools/call', tool: 'create_ticket', reason: 'insufficient_scope', missing: ['tickets:write'] });
+    const denial = await until(
+      () => requestEvents().find((e) => e.tokenId === record.id && e.type === 'request.denied'),
+      'the denial event',
+    );
+    expect(denial).toMatchObject({
+      surface: 'mcp',
+      rpcMethod: 'tools/call',
+      tool: 'create_ticket',
+      reason: 'insufficient_scope',
+      missing: ['tickets:write'],
+    });
   });
 
   it('restrictions apply inside tools: identityOf(extra) → assert and filter', async () => {
-    const { token } = await issue('website agent', ['tickets:write'], { restrictions: { company: ['c1'], project: ['p1'] } });
+    const { token } = await issue('website agent', ['tickets:write'], {
+      restrictions: { company: ['c1'], project: ['p1'] },
+    });
     const { client } = await connect(token);
-    const outside = await client.callTool({ name: 'create_ticket', arguments: { company: 'c1', project: 'p2', title: 'Outside' } });
+    const outside = await client.callTool({
+      name: 'create_ticket',
+      arguments: { company: 'c1', project: 'p2', title: 'Outside' },
+    });
     expect(outside).toMatchObject({ isError: true, content: [{ text: 'Token not allowed for project p2' }] });
-    const rows = JSON.parse(text(await client.callTool({ name: 'list_tickets', arguments: {} }))) as { projectId: string }[];
+    const rows = JSON.parse(text(await client.callTool({ name: 'list_tickets', arguments: {} }))) as {
+      projectId: string;
+    }[];
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((t) => t.projectId === 'p1')).toBe(true);
     expect(identityOf(toolCalls.at(-1)!.extra as never)?.restrictions).toEqual({ company: ['c1'], project: ['p1'] });
@@ -185,7 +232,13 @@ describe('keycard/mcp on the example server, through the SDK client', () => {
     const http = await until(() => mine().find((e) => e.surface === 'http'), 'the REST event');
     expect(http).toMatchObject({ type: 'request.allowed', tokenId: record.id, method: 'GET', path: '/api/v1/tickets' });
     const viaMcp = mine().find((e) => e.surface === 'mcp' && e.tool === 'comment');
-    expect(viaMcp).toMatchObject({ type: 'request.allowed', tokenId: record.id, method: 'POST', path: '/mcp', rpcMethod: 'tools/call' });
+    expect(viaMcp).toMatchObject({
+      type: 'request.allowed',
+      tokenId: record.id,
+      method: 'POST',
+      path: '/mcp',
+      rpcMethod: 'tools/call',
+    });
     expect(mine().find((e) => e.rpcMethod === 'tools/list')).toMatchObject({ surface: 'mcp', tokenId: record.id });
   });
 
@@ -208,7 +261,13 @@ describe('keycard/mcp on the example server, through the SDK client', () => {
     expect(last.headers.get('www-authenticate')).toBe(
       'Bearer realm="api", error="invalid_token", error_description="Token revoked"',
     );
-    expect(JSON.parse(last.body!)).toEqual({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Token revoked', code: 'token_revoked' });
+    expect(JSON.parse(last.body!)).toEqual({
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'Token revoked',
+      code: 'token_revoked',
+    });
     await within(stream.ended, 'the SSE stream to close');
     expect(stream.isOpen()).toBe(false);
   });
@@ -219,7 +278,12 @@ describe('keycard/mcp on the example server, through the SDK client', () => {
     const stream = await openStream(base, token, sid);
     await keycard.update(record.id, { expiresAt: Date.now() + 50 });
     await within(stream.ended, 'the SSE stream to close');
-    const ping = (t: string) => fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders(t, sid), body: '{"jsonrpc":"2.0","id":9,"method":"ping"}' });
+    const ping = (t: string) =>
+      fetch(`${base}/mcp`, {
+        method: 'POST',
+        headers: mcpHeaders(t, sid),
+        body: '{"jsonrpc":"2.0","id":9,"method":"ping"}',
+      });
     await until(async () => (await ping(token)).status === 401, 'a 401');
     // The app's own onclose ran too (the SDK and keycard chain it): the session is gone for everyone.
     const other = await issue('other', ['read']);
@@ -230,14 +294,33 @@ describe('keycard/mcp on the example server, through the SDK client', () => {
     const a = await issue('agent A', ['read']);
     const b = await issue('agent B', ['tickets:write']);
     const sid = await rawSession(base, a.token);
-    const ping = (token: string) => fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders(token, sid), body: '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' });
+    const ping = (token: string) =>
+      fetch(`${base}/mcp`, {
+        method: 'POST',
+        headers: mcpHeaders(token, sid),
+        body: '{"jsonrpc":"2.0","id":2,"method":"tools/list"}',
+      });
     const refused = await ping(b.token);
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
-    expect(await refused.json()).toEqual({ type: 'about:blank', title: 'Forbidden', status: 403, detail: `Token not allowed for session ${sid}`, code: 'forbidden_resource' });
-    await until(() => requestEvents().some((e) => e.tokenId === b.record.id && e.type === 'request.denied' && e.reason === 'forbidden_resource'), 'the refusal audited as denied');
+    expect(await refused.json()).toEqual({
+      type: 'about:blank',
+      title: 'Forbidden',
+      status: 403,
+      detail: `Token not allowed for session ${sid}`,
+      code: 'forbidden_resource',
+    });
+    await until(
+      () =>
+        requestEvents().some(
+          (e) => e.tokenId === b.record.id && e.type === 'request.denied' && e.reason === 'forbidden_resource',
+        ),
+      'the refusal audited as denied',
+    );
     expect(requestEvents().filter((e) => e.tokenId === b.record.id && e.type === 'request.allowed')).toEqual([]);
-    const stream = await fetch(`${base}/mcp`, { headers: { ...mcpHeaders(b.token, sid), accept: 'text/event-stream' } });
+    const stream = await fetch(`${base}/mcp`, {
+      headers: { ...mcpHeaders(b.token, sid), accept: 'text/event-stream' },
+    });
     expect(stream.status).toBe(403);
     await stream.body?.cancel();
     const own = await ping(a.token);
@@ -256,11 +339,27 @@ describe('keycard/mcp on the example server, through the SDK client', () => {
   });
 
   it('API keys only: a missing token gets 401 pointing at the settings page, and no OAuth metadata is served', async () => {
-    const res = await fetch(`${base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+    const res = await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+    });
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api", error_description="Create a token at https://tickets.example/settings/tokens"');
-    expect(await res.json()).toEqual({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Missing bearer token; create one at https://tickets.example/settings/tokens', code: 'missing_token' });
-    for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource', '/.well-known/oauth-authorization-server']) {
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="api", error_description="Create a token at https://tickets.example/settings/tokens"',
+    );
+    expect(await res.json()).toEqual({
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'Missing bearer token; create one at https://tickets.example/settings/tokens',
+      code: 'missing_token',
+    });
+    for (const path of [
+      '/.well-known/oauth-protected-resource/mcp',
+      '/.well-known/oauth-protected-resource',
+      '/.well-known/oauth-authorization-server',
+    ]) {
       expect((await fetch(`${base}${path}`)).status).toBe(404);
     }
   });
@@ -271,10 +370,17 @@ describe('keycard/mcp on the example server, through the SDK client', () => {
     expect(logs.length).toBeGreaterThan(10);
     expect(errors.length).toBeGreaterThan(0); // the 401/403/429 client errors, at least
     const seen = JSON.stringify({
-      toolCalls: toolCalls.map(({ name, args, extra }) => ({ name, args, authInfo: extra.authInfo, requestInfo: extra.requestInfo })),
+      toolCalls: toolCalls.map(({ name, args, extra }) => ({
+        name,
+        args,
+        authInfo: extra.authInfo,
+        requestInfo: extra.requestInfo,
+      })),
       logs,
       events: sink.events,
-      errors: errors.map((e) => (e instanceof Error ? { name: e.name, message: e.message, stack: e.stack, cause: String(e.cause) } : String(e))),
+      errors: errors.map((e) =>
+        e instanceof Error ? { name: e.name, message: e.message, stack: e.stack, cause: String(e.cause) } : String(e),
+      ),
     });
     for (const s of secrets) expect(seen).not.toContain(s);
     expect(seen).not.toMatch(/toado_sk_1[0-9A-Za-z]{38}/);
@@ -295,8 +401,19 @@ describe('mcpGate answers the SPEC §8 table with the same bytes as every adapte
     const port = (server.address() as AddressInfo).port;
     try {
       const rows = fx.cases.filter((c) => c.code !== 'insufficient_scope' && c.code !== 'forbidden_resource');
-      expect(rows.map((c) => c.code)).toEqual(expect.arrayContaining(['missing_token', 'invalid_request', 'invalid_token', 'token_expired', 'token_revoked', 'rate_limited', 'unavailable']));
-      for (const c of rows) expectProblem(await rawRequest(port, c.method, c.path, c.headers), contractRow(c.code), expect);
+      expect(rows.map((c) => c.code)).toEqual(
+        expect.arrayContaining([
+          'missing_token',
+          'invalid_request',
+          'invalid_token',
+          'token_expired',
+          'token_revoked',
+          'rate_limited',
+          'unavailable',
+        ]),
+      );
+      for (const c of rows)
+        expectProblem(await rawRequest(port, c.method, c.path, c.headers), contractRow(c.code), expect);
       const ok = await rawRequest(port, 'GET', '/mcp', { authorization: `Bearer ${fx.good}` });
       expect(ok.status).toBe(200);
       expect(ok.headers['ratelimit-policy']).toBe('"default";q=60;w=60');
@@ -320,7 +437,10 @@ const built = existsSync(new URL('dist/mcp.js', root)) && './mcp' in pkg.exports
 
 describe.skipIf(!built)('examples/mcp as a user runs it (needs `keycard/mcp` built and exported)', () => {
   it('`node server.js` prints demo tokens and an MCP client config, serves both doors, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['server.js'], { cwd: new URL('examples/mcp/', root), env: { ...process.env, PORT: '0', AUDIT: '0' } });
+    const child = spawn(process.execPath, ['server.js'], {
+      cwd: new URL('examples/mcp/', root),
+      env: { ...process.env, PORT: '0', AUDIT: '0' },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', r));
@@ -328,7 +448,9 @@ describe.skipIf(!built)('examples/mcp as a user runs it (needs `keycard/mcp` bui
       const url = (await until(() => /Listening on (http:\/\/\S+)/.exec(out), 'the banner', 15_000))[1]!;
       const token = /export TRIAGE='([^']+)'/.exec(out)![1]!;
       expect(out).toContain('"Authorization": "Bearer <paste $TRIAGE here>"');
-      expect((await fetch(`${url}/api/v1/tickets`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await fetch(`${url}/api/v1/tickets`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+        200,
+      );
       const c = await mcpClient(url, token, []);
       expect((await c.client.listTools()).tools).toHaveLength(4);
       child.kill('SIGTERM');

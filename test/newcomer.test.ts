@@ -18,7 +18,12 @@ import { createKeycard, defineScopes, isKeycardError } from '../src/index.ts';
 import { snippetsOf } from './snippets.ts';
 
 const root = new URL('..', import.meta.url);
-const newKeycard = () => createKeycard({ prefix: 'acme', scopes: defineScopes({ read: {}, 'tickets:write': { implies: ['read'] } }), resources: ['company'] });
+const newKeycard = () =>
+  createKeycard({
+    prefix: 'acme',
+    scopes: defineScopes({ read: {}, 'tickets:write': { implies: ['read'] } }),
+    resources: ['company'],
+  });
 
 describe('types: the documented snippets compile under strict (tsc, sources via paths)', () => {
   it('test/types/newcomer and every snippet of docs/express.md, docs/hono.md, docs/next.md compile; unknown scopes do not', () => {
@@ -76,15 +81,19 @@ describe('express: an app with its own catch-all error handler (real server)', (
       req.keycard.assert({ company: req.params.company }, 'read');
       res.json({ ok: true });
     });
-    app.get('/async/:company', guard({ scope: 'read' }), (req: AuthenticatedRequest<{ company: string }>, _res, next) => {
-      setImmediate(() => {
-        try {
-          req.keycard.assert({ company: req.params.company }, 'read');
-        } catch (e) {
-          next(e);
-        }
-      });
-    });
+    app.get(
+      '/async/:company',
+      guard({ scope: 'read' }),
+      (req: AuthenticatedRequest<{ company: string }>, _res, next) => {
+        setImmediate(() => {
+          try {
+            req.keycard.assert({ company: req.params.company }, 'read');
+          } catch (e) {
+            next(e);
+          }
+        });
+      },
+    );
     app.get('/bug', guard(), () => {
       throw new Error('bug');
     });
@@ -95,8 +104,14 @@ describe('express: an app with its own catch-all error handler (real server)', (
     await new Promise((r) => server.once('listening', r));
     const { port } = server.address() as AddressInfo;
     try {
-      const { token } = await keycard.issue({ ownerId: 'u1', label: 'r', scopes: ['read'], restrictions: { company: ['c1'] } });
-      const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      const { token } = await keycard.issue({
+        ownerId: 'u1',
+        label: 'r',
+        scopes: ['read'],
+        restrictions: { company: ['c1'] },
+      });
+      const get = (path: string) =>
+        fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${token}` } });
       expect((await get('/c/c1')).status).toBe(200);
       for (const path of ['/c/c9', '/async/c9', '/c/c9']) {
         const res = await get(path);
@@ -125,13 +140,22 @@ describe('hono: the documented set-up (app.onError(honoErrorHandler)) on @hono/n
       return c.json({ ok: true });
     });
     const written: string[] = [];
-    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
-    const error = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(' ')));
+    const write = vi
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+    const error = vi
+      .spyOn(console, 'error')
+      .mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(' ')));
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     try {
       await new Promise((r) => server.once('listening', r));
       const { port } = server.address() as AddressInfo;
-      const { token } = await keycard.issue({ ownerId: 'u1', label: 'r', scopes: ['read'], restrictions: { company: ['c1'] } });
+      const { token } = await keycard.issue({
+        ownerId: 'u1',
+        label: 'r',
+        scopes: ['read'],
+        restrictions: { company: ['c1'] },
+      });
       const res = await fetch(`http://127.0.0.1:${port}/api/c/c9`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(403);
       expect((await res.json()).code).toBe('forbidden_resource');

@@ -25,27 +25,52 @@ describe('keycard/next route-handler wrapper, called with new Request(...)', asy
 
   it('answers every row of the SPEC §8 table with the same bytes', async () => {
     for (const c of fx.cases) {
-      const res = await handlers[c.path]!(new Request(`http://localhost${c.path}`, { method: c.method, headers: headersOf(c.headers) }), ctx);
+      const res = await handlers[c.path]!(
+        new Request(`http://localhost${c.path}`, { method: c.method, headers: headersOf(c.headers) }),
+        ctx,
+      );
       expectProblem({ status: res.status, headers: res.headers, body: await res.text() }, contractRow(c.code), expect);
     }
   });
 
   it('adds the rate-limit headers to what the handler returns, including an immutable Response.redirect()', async () => {
-    const redirect = withKeycard(fx.keycard, { scope: 'read' }, () => Response.redirect('http://localhost/elsewhere', 307));
-    const res = await redirect(new Request('http://localhost/r', { headers: { authorization: `Bearer ${fx.good}` } }), { params: Promise.resolve({}) });
+    const redirect = withKeycard(fx.keycard, { scope: 'read' }, () =>
+      Response.redirect('http://localhost/elsewhere', 307),
+    );
+    const res = await redirect(new Request('http://localhost/r', { headers: { authorization: `Bearer ${fx.good}` } }), {
+      params: Promise.resolve({}),
+    });
     expect(res.status).toBe(307);
     expect(res.headers.get('location')).toBe('http://localhost/elsewhere');
     expect(res.headers.get('ratelimit-policy')).toBe('"default";q=60;w=60');
   });
 
   it('turns a restriction denial thrown in the handler into its problem', async () => {
-    const restricted = await fx.keycard.issue({ ownerId: 'u1', label: 'r', scopes: ['read'], restrictions: { company: ['c1'], project: ['p1'] } });
+    const restricted = await fx.keycard.issue({
+      ownerId: 'u1',
+      label: 'r',
+      scopes: ['read'],
+      restrictions: { company: ['c1'], project: ['p1'] },
+    });
     const h = withKeycard(fx.keycard, undefined, (_r, { identity }) => {
       identity.assert({ company: 'c1', project: 'p9' }, 'read');
       return Response.json({});
     });
-    const res = await h(new Request('http://localhost/x', { headers: { authorization: `Bearer ${restricted.token}` } }), { params: Promise.resolve({}) });
-    expectProblem({ status: res.status, headers: res.headers, body: await res.text() }, contractRow('forbidden_resource'), expect);
-    await expect(withKeycard(fx.keycard, undefined, () => { throw new Error('bug'); })(new Request('http://localhost/x', { headers: { authorization: `Bearer ${fx.good}` } }), { params: Promise.resolve({}) })).rejects.toThrow('bug');
+    const res = await h(
+      new Request('http://localhost/x', { headers: { authorization: `Bearer ${restricted.token}` } }),
+      { params: Promise.resolve({}) },
+    );
+    expectProblem(
+      { status: res.status, headers: res.headers, body: await res.text() },
+      contractRow('forbidden_resource'),
+      expect,
+    );
+    await expect(
+      withKeycard(fx.keycard, undefined, () => {
+        throw new Error('bug');
+      })(new Request('http://localhost/x', { headers: { authorization: `Bearer ${fx.good}` } }), {
+        params: Promise.resolve({}),
+      }),
+    ).rejects.toThrow('bug');
   });
 });

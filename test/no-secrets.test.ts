@@ -8,18 +8,32 @@ describe('audit delivery never blocks or fails a request', () => {
   it('with a sink that throws and one that never resolves, every call resolves and onError fires', async () => {
     const onError = vi.fn();
     const healthy = memoryAuditSink();
-    const throwing: AuditSink = { write: () => { throw new Error('disk full'); } };
+    const throwing: AuditSink = {
+      write: () => {
+        throw new Error('disk full');
+      },
+    };
     const hanging: AuditSink = { write: () => new Promise<void>(() => {}) };
-    const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), audit: [throwing, hanging, healthy], auditTimeoutMs: 50, onError });
+    const kc = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      audit: [throwing, hanging, healthy],
+      auditTimeoutMs: 50,
+      onError,
+    });
     const { token, record } = await kc.issue({ ownerId: 'u', label: 'x' });
     for (let i = 0; i < 20; i++) {
       expect((await kc.verify(token)).ok).toBe(true);
-      expect((await kc.authenticate({ method: 'GET', url: '/t', headers: { authorization: `Bearer ${token}` } })).ok).toBe(true);
+      expect(
+        (await kc.authenticate({ method: 'GET', url: '/t', headers: { authorization: `Bearer ${token}` } })).ok,
+      ).toBe(true);
     }
     await kc.revoke(record.id);
     await kc.close();
     expect(onError).toHaveBeenCalled();
-    expect(healthy.events.map((e) => e.type)).toEqual(expect.arrayContaining(['token.issued', 'request.allowed', 'token.revoked']));
+    expect(healthy.events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['token.issued', 'request.allowed', 'token.revoked']),
+    );
   });
 });
 
@@ -51,15 +65,29 @@ describe('no secret and no hash anywhere', () => {
       }
     };
 
-    const a = await kc.issue({ ownerId: 'u1', label: 'agent', scopes: ['comments'], restrictions: { company: ['c1'] } });
+    const a = await kc.issue({
+      ownerId: 'u1',
+      label: 'agent',
+      scopes: ['comments'],
+      restrictions: { company: ['c1'] },
+    });
     const b = await kc.issue({ ownerId: 'u1', label: 'ci', kind: 'workspace', workspaceId: 'w1', expiresIn: 1000 });
     secrets.push(a.token, b.token);
     seen.push(a.record, b.record);
     for (const t of [a.token, b.token]) {
       await attempt(() => kc.verify(t));
-      await attempt(() => kc.authenticate({ method: 'POST', url: `/x?access_token=${t}`, headers: {} }, { scope: 'tickets:write' }));
-      await attempt(() => kc.authenticate({ method: 'GET', url: `/c/c2?token=${t}`, headers: { authorization: `Bearer ${t}` } }, { resource: { path: { company: 'c2' } } }));
-      await attempt(() => kc.authenticate({ method: 'GET', url: '/x', headers: { authorization: `Bearer ${t}, ${t}` } }));
+      await attempt(() =>
+        kc.authenticate({ method: 'POST', url: `/x?access_token=${t}`, headers: {} }, { scope: 'tickets:write' }),
+      );
+      await attempt(() =>
+        kc.authenticate(
+          { method: 'GET', url: `/c/c2?token=${t}`, headers: { authorization: `Bearer ${t}` } },
+          { resource: { path: { company: 'c2' } } },
+        ),
+      );
+      await attempt(() =>
+        kc.authenticate({ method: 'GET', url: '/x', headers: { authorization: `Bearer ${t}, ${t}` } }),
+      );
     }
     const v = await kc.verify(a.token);
     if (v.ok) {
@@ -69,7 +97,14 @@ describe('no secret and no hash anywhere', () => {
       } catch (e) {
         errors.push(e);
       }
-      await attempt(() => kc.issue({ ownerId: 'u1', label: a.token, scopes: ['tickets:write'], actor: { kind: 'token', identity: v.identity } }));
+      await attempt(() =>
+        kc.issue({
+          ownerId: 'u1',
+          label: a.token,
+          scopes: ['tickets:write'],
+          actor: { kind: 'token', identity: v.identity },
+        }),
+      );
     }
     const c = await kc.rotate(a.record.id, { graceMs: 10 });
     secrets.push(c.token);
@@ -92,7 +127,16 @@ describe('no secret and no hash anywhere', () => {
     const haystack = [
       ...sink.events.map((e) => JSON.stringify(e)),
       ...lines,
-      ...errors.flatMap((e) => (e instanceof Error ? [e.message, String(e.stack), inspect(e, { depth: 5 }), String((e.cause as Error | undefined)?.message ?? '')] : [inspect(e)])),
+      ...errors.flatMap((e) =>
+        e instanceof Error
+          ? [
+              e.message,
+              String(e.stack),
+              inspect(e, { depth: 5 }),
+              String((e.cause as Error | undefined)?.message ?? ''),
+            ]
+          : [inspect(e)],
+      ),
       ...seen.flatMap((x) => [JSON.stringify(x), inspect(x, { depth: 6, showHidden: true })]),
     ].join('\n');
     expect(sink.events.length).toBeGreaterThan(5);

@@ -19,7 +19,14 @@ describe('expressGuard then mcpGate on one request', () => {
     const counted = countingStore();
     const limiter = countingLimiter();
     const sink = memoryAuditSink();
-    const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store: counted.store, limiter: limiter.limiter, audit: sink, cacheSize: 0 });
+    const keycard = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      store: counted.store,
+      limiter: limiter.limiter,
+      audit: sink,
+      cacheSize: 0,
+    });
     const gate = mcpGate(keycard, { tools: { list_tickets: { scope: 'read', class: 'read' } } });
     const app = express();
     let handled = 0;
@@ -35,8 +42,17 @@ describe('expressGuard then mcpGate on one request', () => {
 
     const res = await fetch(`${base}/mcp`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_tickets', arguments: {} } }),
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'list_tickets', arguments: {} },
+      }),
     });
     expect(res.status).toBe(200);
     expect(handled).toBe(1);

@@ -30,7 +30,9 @@ beforeAll(async () => {
   const pair = await generateKeyPair('RS256', { extractable: true });
   signingKey = pair.privateKey;
   const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  jwks = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
+  jwks = createServer((_req, res) =>
+    res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })),
+  );
   await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
   jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
 });
@@ -43,13 +45,27 @@ afterAll(async () => {
 
 async function jwt(audience: string, claims: Record<string, unknown> = {}) {
   const now = Math.floor(Date.now() / 1000);
-  const payload = { iss: ISSUER, aud: audience, sub: 'u_jason', client_id: 'claude-code', scope: 'tickets:write', jti: randomUUID(), iat: now, exp: now + 300, ...claims };
+  const payload = {
+    iss: ISSUER,
+    aud: audience,
+    sub: 'u_jason',
+    client_id: 'claude-code',
+    scope: 'tickets:write',
+    jti: randomUUID(),
+    iat: now,
+    exp: now + 300,
+    ...claims,
+  };
   return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: 'k1' }).sign(signingKey);
 }
 
 function dual(audience: string, extra: Partial<KeycardOptions> = {}) {
   const sink = memoryAuditSink();
-  const pr = protectedResource({ resource: audience, authorizationServers: [ISSUER], scopesSupported: toadoScopes().names });
+  const pr = protectedResource({
+    resource: audience,
+    authorizationServers: [ISSUER],
+    scopesSupported: toadoScopes().names,
+  });
   const keycard = createKeycard({
     prefix: 'acme',
     scopes: toadoScopes(),
@@ -63,7 +79,11 @@ function dual(audience: string, extra: Partial<KeycardOptions> = {}) {
 }
 
 const RESOURCE = 'http://127.0.0.1:9/api';
-const req = (token?: string, method = 'GET') => ({ method, url: `${RESOURCE}/tickets`, headers: token ? { authorization: `Bearer ${token}` } : {} });
+const req = (token?: string, method = 'GET') => ({
+  method,
+  url: `${RESOURCE}/tickets`,
+  headers: token ? { authorization: `Bearer ${token}` } : {},
+});
 
 describe('dual mode through authenticate()', () => {
   it('accepts an OAuth JWT as an oauth identity whose scopes are the catalogue closure of its scope claim', async () => {
@@ -80,29 +100,48 @@ describe('dual mode through authenticate()', () => {
 
   it('still verifies keycard tokens in-process, and never sends them to the OAuth verifier', async () => {
     let calls = 0;
-    const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), oauth: { kind: 'oauth', verify: async () => (calls++, { ok: false, code: 'invalid_token' }) } });
+    const keycard = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      oauth: { kind: 'oauth', verify: async () => (calls++, { ok: false, code: 'invalid_token' }) },
+    });
     const { token } = await keycard.issue({ ownerId: 'u_1', label: 'ci', scopes: ['read'] });
     expect((await keycard.authenticate(req(token))).ok).toBe(true);
     expect((await keycard.authenticate(req('acme_sk_1forged'))).ok).toBe(false);
     expect(calls).toBe(0);
-    expect(await keycard.authenticate(req('eyJhbGciOiJub25lIn0.e30.'))).toMatchObject({ ok: false, status: 401, code: 'invalid_token' });
+    expect(await keycard.authenticate(req('eyJhbGciOiJub25lIn0.e30.'))).toMatchObject({
+      ok: false,
+      status: 401,
+      code: 'invalid_token',
+    });
     expect(calls).toBe(1);
     await keycard.close();
   });
 
   it('answers a JWT for another resource, an expired one and one missing a scope exactly as for keycard tokens', async () => {
     const { keycard } = dual(RESOURCE);
-    expect(await keycard.authenticate(req(await jwt('https://other.test/api')))).toMatchObject({ status: 401, code: 'invalid_token' });
-    expect(await keycard.authenticate(req(await jwt(RESOURCE, { exp: Math.floor(Date.now() / 1000) - 5 })))).toMatchObject({ status: 401, code: 'token_expired' });
+    expect(await keycard.authenticate(req(await jwt('https://other.test/api')))).toMatchObject({
+      status: 401,
+      code: 'invalid_token',
+    });
+    expect(
+      await keycard.authenticate(req(await jwt(RESOURCE, { exp: Math.floor(Date.now() / 1000) - 5 }))),
+    ).toMatchObject({ status: 401, code: 'token_expired' });
     const denied = await keycard.authenticate(req(await jwt(RESOURCE, { scope: 'read' })), { scope: 'tickets:assign' });
     expect(denied).toMatchObject({ status: 403, code: 'insufficient_scope' });
-    if (!denied.ok && !denied.skip) expect(denied.headers['WWW-Authenticate']).toBe('Bearer realm="api", error="insufficient_scope", scope="tickets:assign"');
+    if (!denied.ok && !denied.skip)
+      expect(denied.headers['WWW-Authenticate']).toBe(
+        'Bearer realm="api", error="insufficient_scope", scope="tickets:assign"',
+      );
     await keycard.close();
   });
 
   it('applies the owner bound to the subject: a gone owner is token_revoked, a narrower one narrows', async () => {
     const gone = dual(RESOURCE, { resolveOwner: () => ({ status: 'gone' }) });
-    expect(await gone.keycard.authenticate(req(await jwt(RESOURCE)))).toMatchObject({ status: 401, code: 'token_revoked' });
+    expect(await gone.keycard.authenticate(req(await jwt(RESOURCE)))).toMatchObject({
+      status: 401,
+      code: 'token_revoked',
+    });
     const narrow = dual(RESOURCE, { resolveOwner: () => ({ status: 'active', scopes: ['read'] }) });
     const r = await narrow.keycard.authenticate(req(await jwt(RESOURCE)), { scope: 'tickets:write' });
     expect(r).toMatchObject({ status: 403, code: 'insufficient_scope' });
@@ -134,12 +173,20 @@ describe('dual mode through authenticate()', () => {
   });
 
   it('API keys only: a 401 without credentials says where to create a token, and serves no metadata', async () => {
-    const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), settingsUrl: 'https://app.example.com/settings/tokens' });
+    const keycard = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      settingsUrl: 'https://app.example.com/settings/tokens',
+    });
     const r = await keycard.authenticate(req());
     expect(r.ok).toBe(false);
     if (r.ok || r.skip) return;
-    expect(r.headers['WWW-Authenticate']).toBe('Bearer realm="api", error_description="Create a token at https://app.example.com/settings/tokens"');
-    expect(r.body).toBe('{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Missing bearer token; create one at https://app.example.com/settings/tokens","code":"missing_token"}');
+    expect(r.headers['WWW-Authenticate']).toBe(
+      'Bearer realm="api", error_description="Create a token at https://app.example.com/settings/tokens"',
+    );
+    expect(r.body).toBe(
+      '{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Missing bearer token; create one at https://app.example.com/settings/tokens","code":"missing_token"}',
+    );
     expect(r.headers['WWW-Authenticate']).not.toContain('resource_metadata');
     await keycard.close();
   });
@@ -186,7 +233,10 @@ describe('one MCP server, two kinds of token (official SDK client)', () => {
       let transport = sid === undefined ? undefined : sessions.get(sid);
       if (!transport) {
         if (sid !== undefined || !isInitializeRequest(rq.body)) return void rs.status(400).end();
-        const created = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, created) });
+        const created = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => void sessions.set(id, created),
+        });
         const mcp = new McpServer({ name: 'tickets', version: '1.0.0' });
         mcp.registerTool('whoami', { annotations: { readOnlyHint: true } }, async (extra) => {
           const id = identityOf(extra)!;
@@ -209,20 +259,25 @@ describe('one MCP server, two kinds of token (official SDK client)', () => {
     }
     expect(texts).toEqual(['oauth:u_jason', 'personal:u_maria']);
     // A client without a token is told where the metadata is.
-    const res = await fetch(`${base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
+    const res = await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{}',
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain(`resource_metadata="${pr.metadataUrl}"`);
     const meta = await fetch(pr.metadataUrl);
     expect((await meta.json()).resource).toBe(`${base}/mcp`);
     await gate.close();
     await keycard.close(); // flushes the audit queue
-    const calls = sink.events.filter((e): e is RequestAuditEvent => e.type === 'request.allowed' && (e as RequestAuditEvent).tool === 'whoami');
+    const calls = sink.events.filter(
+      (e): e is RequestAuditEvent => e.type === 'request.allowed' && (e as RequestAuditEvent).tool === 'whoami',
+    );
     expect(calls.map((e) => [e.tokenKind ?? 'keycard', e.ownerId])).toEqual([
       ['oauth', 'u_jason'],
       ['keycard', 'u_maria'],
     ]);
     expect(JSON.stringify(sink.events)).not.toMatch(/eyJ/); // no JWT in any event
-
   });
 });
 
@@ -236,7 +291,10 @@ describe('beyond MCP: the same option on a REST guard', () => {
     const { keycard } = dual(`${base}/api`);
     app.get('/api/me', expressGuard(keycard)({ scope: 'read' }), (rq, rs) => void rs.json({ kind: rq.keycard!.kind }));
     const { token } = await keycard.issue({ ownerId: 'u_1', label: 'ci', scopes: ['read'] });
-    for (const [bearer, kind] of [[await jwt(`${base}/api`), 'oauth'], [token, 'personal']] as const) {
+    for (const [bearer, kind] of [
+      [await jwt(`${base}/api`), 'oauth'],
+      [token, 'personal'],
+    ] as const) {
       const res = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${bearer}` } });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ kind });

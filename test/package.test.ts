@@ -6,8 +6,13 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = new URL('..', import.meta.url).pathname;
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; dependencies: Record<string, string> };
-const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? 'keycard' : `keycard/${k.slice(2)}`));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, unknown>;
+  dependencies: Record<string, string>;
+};
+const subpaths = Object.keys(pkg.exports)
+  .filter((k) => k !== './package.json')
+  .map((k) => (k === '.' ? 'keycard' : `keycard/${k.slice(2)}`));
 
 // dist/ is built once by test/global-setup.ts.
 beforeAll(() => {
@@ -31,9 +36,13 @@ describe('the core under Web-standard conditions', () => {
       const inputs = Object.keys(result.metafile.inputs);
       expect(inputs.some((i) => i.includes('sha256.web.js'))).toBe(true);
       expect(inputs.filter((i) => i.includes('sha256.node'))).toEqual([]);
-      expect(inputs.filter((i) => /node_modules\/(express|hono|next|@modelcontextprotocol|pg|ioredis|redis)\//.test(i))).toEqual([]);
+      expect(
+        inputs.filter((i) => /node_modules\/(express|hono|next|@modelcontextprotocol|pg|ioredis|redis)\//.test(i)),
+      ).toEqual([]);
       const imports = Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
-      expect(imports.filter((p) => p.startsWith('node:') || /^(crypto|fs|path|net|os|diagnostics_channel)$/.test(p))).toEqual([]);
+      expect(
+        imports.filter((p) => p.startsWith('node:') || /^(crypto|fs|path|net|os|diagnostics_channel)$/.test(p)),
+      ).toEqual([]);
       expect(result.outputFiles[0]!.text).not.toMatch(/["']node:/);
     });
   }
@@ -47,26 +56,52 @@ describe('the packed tarball', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'keycard-pack-'));
-    const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1)!;
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     // hono: keycard/hono imports hono/factory at run time; the other adapters import their framework as types only.
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(dir, out), 'hono@4'], { cwd: dir, stdio: 'ignore' });
+    execFileSync(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(dir, out), 'hono@4'],
+      { cwd: dir, stdio: 'ignore' },
+    );
   }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('every subpath imports (ESM) in a fresh project', () => {
-    const script = subpaths.map((s) => `const m${subpaths.indexOf(s)} = await import('${s}'); if (!Object.keys(m${subpaths.indexOf(s)}).length) throw new Error('${s} is empty');`).join('\n');
-    const out = execFileSync('node', ['--input-type=module', '-e', `${script}\nconst k = await import('keycard'); const t = k.generate({ prefix: 'acme' }); console.log(k.validate(t, { prefix: 'acme' }));`], { cwd: dir, encoding: 'utf8' });
+    const script = subpaths
+      .map(
+        (s) =>
+          `const m${subpaths.indexOf(s)} = await import('${s}'); if (!Object.keys(m${subpaths.indexOf(s)}).length) throw new Error('${s} is empty');`,
+      )
+      .join('\n');
+    const out = execFileSync(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `${script}\nconst k = await import('keycard'); const t = k.generate({ prefix: 'acme' }); console.log(k.validate(t, { prefix: 'acme' }));`,
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
     expect(out.trim()).toBe('true');
   });
 
   it('every subpath require()s from CommonJS (Node >= 20.19 loads ESM)', () => {
     const script = subpaths.map((s) => `if (!Object.keys(require('${s}')).length) throw new Error('${s}');`).join('\n');
-    const out = execFileSync('node', ['-e', `${script}\nconsole.log(typeof require('keycard').createKeycard)`], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--no-warnings' } });
+    const out = execFileSync('node', ['-e', `${script}\nconsole.log(typeof require('keycard').createKeycard)`], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '--no-warnings' },
+    });
     expect(out.trim()).toBe('function');
   });
 
   it('covers the subpaths SPEC §9 lists that have code', () => {
-    expect(subpaths).toEqual(expect.arrayContaining(['keycard', 'keycard/express', 'keycard/hono', 'keycard/next', 'keycard/testing']));
+    expect(subpaths).toEqual(
+      expect.arrayContaining(['keycard', 'keycard/express', 'keycard/hono', 'keycard/next', 'keycard/testing']),
+    );
   });
 });

@@ -21,10 +21,19 @@ describe.skipIf(!url)('audit store on the Postgres server (DATABASE_URL)', () =>
   pool.on('error', () => {});
   let migrated: Promise<void> | undefined;
   afterAll(() => pool.end());
-  auditStoreConformance('postgres server', { describe, it, expect }, async ({ requests, clock }) => {
-    await (migrated ??= migrate(fromPg(pool)));
-    return postgresAuditStore(fromPg(pool), { requests, clock: { now: clock.now, monotonic: clock.now }, onError: () => {} });
-  }, { fc, runs: 25 });
+  auditStoreConformance(
+    'postgres server',
+    { describe, it, expect },
+    async ({ requests, clock }) => {
+      await (migrated ??= migrate(fromPg(pool)));
+      return postgresAuditStore(fromPg(pool), {
+        requests,
+        clock: { now: clock.now, monotonic: clock.now },
+        onError: () => {},
+      });
+    },
+    { fc, runs: 25 },
+  );
 });
 
 const script = fileURLToPath(new URL('../scripts/postgres-server.sh', import.meta.url));
@@ -36,15 +45,34 @@ describe.skipIf(!url)('audit store: Postgres stopped mid-load, then started', ()
       const out = server('start');
       const ownUrl = /DATABASE_URL=(\S+?);/.exec(out)![1]!;
       const dir = /KEYCARD_PG_DIR=(\S+?);/.exec(out)![1]!;
-      const pool = new pg.Pool({ connectionString: ownUrl, max: 4, connectionTimeoutMillis: 500, query_timeout: 2_000 });
+      const pool = new pg.Pool({
+        connectionString: ownUrl,
+        max: 4,
+        connectionTimeoutMillis: 500,
+        query_timeout: 2_000,
+      });
       pool.on('error', () => {});
       try {
         await migrate(fromPg(pool));
         const errors: Error[] = [];
-        const audit = postgresAuditStore(fromPg(pool), { requests: 'all', queueSize: 2_000, batchSize: 200, onError: (e) => errors.push(e) });
-        const keycard = createKeycard({ prefix: 'acme', scopes: defineScopes({ read: {} }, { defaults: ['read'] }), store: memoryTokenStore(), limiter: memoryLimiter(), rateLimit: { limit: 1_000_000, window: 1 }, audit, onWarning: () => {} });
+        const audit = postgresAuditStore(fromPg(pool), {
+          requests: 'all',
+          queueSize: 2_000,
+          batchSize: 200,
+          onError: (e) => errors.push(e),
+        });
+        const keycard = createKeycard({
+          prefix: 'acme',
+          scopes: defineScopes({ read: {} }, { defaults: ['read'] }),
+          store: memoryTokenStore(),
+          limiter: memoryLimiter(),
+          rateLimit: { limit: 1_000_000, window: 1 },
+          audit,
+          onWarning: () => {},
+        });
         const { token, record } = await keycard.issue({ ownerId: 'usr_fault', label: 'load' });
-        const request = () => keycard.authenticate(new Request('http://127.0.0.1/x', { headers: { authorization: `Bearer ${token}` } }));
+        const request = () =>
+          keycard.authenticate(new Request('http://127.0.0.1/x', { headers: { authorization: `Bearer ${token}` } }));
         let sent = 0;
         const burst = async (n: number) => {
           for (let i = 0; i < n; i++) {
@@ -63,7 +91,9 @@ describe.skipIf(!url)('audit store: Postgres stopped mid-load, then started', ()
         await keycard.close();
         await audit.close();
         if (process.env['KEYCARD_DEBUG']) console.log(errors.map((e) => e.message));
-        const lost = errors.filter((e): e is AuditLossError => e instanceof AuditLossError).reduce((n, e) => n + e.lost, 0);
+        const lost = errors
+          .filter((e): e is AuditLossError => e instanceof AuditLossError)
+          .reduce((n, e) => n + e.lost, 0);
         const r = await pool.query<{ rows: number; distinct: number; rolled: number }>(
           `SELECT (SELECT count(*) FROM keycard_audit_events WHERE token_id = $1 AND type = 'request.allowed')::int AS rows,
                   (SELECT count(DISTINCT request_id) FROM keycard_audit_events WHERE token_id = $1 AND type = 'request.allowed')::int AS distinct,

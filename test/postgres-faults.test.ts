@@ -15,7 +15,8 @@ import { fromPg, migrate, postgresTokenStore, type PostgresTokenStore, type SqlP
 import { fakeClock, type FakeClock } from '../src/testing/clock.ts';
 
 const wanted = Boolean(process.env['DATABASE_URL']);
-if (!wanted) console.warn('[keycard] DATABASE_URL is not set: skipping the Postgres fault tests (they start their own server).');
+if (!wanted)
+  console.warn('[keycard] DATABASE_URL is not set: skipping the Postgres fault tests (they start their own server).');
 
 const script = fileURLToPath(new URL('../scripts/postgres-server.sh', import.meta.url));
 const server = (...args: string[]) => execFileSync('bash', [script, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -82,7 +83,8 @@ describe.skipIf(!wanted)('Postgres stopped and started again', () => {
     if (dir) server('stop', dir);
   });
 
-  const request = (token: string) => keycard.authenticate(new Request('http://127.0.0.1/tickets', { headers: { authorization: `Bearer ${token}` } }));
+  const request = (token: string) =>
+    keycard.authenticate(new Request('http://127.0.0.1/tickets', { headers: { authorization: `Bearer ${token}` } }));
   const status = async (token: string) => {
     const r = await request(token);
     return r.ok ? 200 : 'status' in r ? r.status : 0;
@@ -92,7 +94,10 @@ describe.skipIf(!wanted)('Postgres stopped and started again', () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const r = await client.query<{ id: string; revoked: boolean }>('SELECT id, revoked_at IS NOT NULL AS revoked FROM keycard_tokens WHERE id = ANY($1) ORDER BY id', [ids]);
+      const r = await client.query<{ id: string; revoked: boolean }>(
+        'SELECT id, revoked_at IS NOT NULL AS revoked FROM keycard_tokens WHERE id = ANY($1) ORDER BY id',
+        [ids],
+      );
       return Object.fromEntries(r.rows.map((x) => [x.id, x.revoked]));
     } finally {
       await client.end();
@@ -139,7 +144,9 @@ describe.skipIf(!wanted)('Postgres stopped and started again', () => {
       const other = new pg.Pool({ connectionString: url, max: 1 });
       try {
         await until('a LISTEN session', async () => {
-          const r = await other.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN \"keycard_changes\"'");
+          const r = await other.query(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = \'LISTEN "keycard_changes"\'',
+          );
           return (r.rows[0] as { n: number }).n > 0 ? true : undefined;
         });
         const notifiedBefore = seen.notifications;

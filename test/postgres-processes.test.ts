@@ -114,7 +114,8 @@ describe.skipIf(!url)('two processes sharing one Postgres', () => {
 
         expect(await a.call('revokeAll', { ownerId })).toMatchObject({ count: 2 });
         await b.call('waitRevokedAll', { ownerId });
-        for (const t of [t1, t2]) expect(await b.call('verify', { token: t.token })).toMatchObject({ ok: false, code: 'token_revoked' });
+        for (const t of [t1, t2])
+          expect(await b.call('verify', { token: t.token })).toMatchObject({ ok: false, code: 'token_revoked' });
         expect(await b.call('verify', { token: other.token })).toMatchObject({ ok: true });
       });
 
@@ -122,7 +123,8 @@ describe.skipIf(!url)('two processes sharing one Postgres', () => {
         const ownerId = `usr_${randomHex(6)}`;
         const store = postgresTokenStore(fromPg(pool, { listen: false }), { onError: () => {} });
         const tokens = Array.from({ length: 5_000 }, () => storedTokenFixture({ ownerId }));
-        for (let i = 0; i < tokens.length; i += 250) await Promise.all(tokens.slice(i, i + 250).map((t) => store.create(t)));
+        for (let i = 0; i < tokens.length; i += 250)
+          await Promise.all(tokens.slice(i, i + 250).map((t) => store.create(t)));
         const held = await b.call<{ token: string }>('issue', { ownerId });
         expect(await b.call('verify', { token: held.token })).toMatchObject({ ok: true });
 

@@ -46,11 +46,28 @@ describe.skipIf(!url)('Postgres store on a server', () => {
   it('four processes migrating at the same moment all succeed, and the schema exists once', async () => {
     const ports = Array.from({ length: 4 }, () => fromPg(poolIn(`-c search_path=${schema}`, 1)));
     await Promise.all(ports.map((port) => migrate(port)));
-    const tables = await admin.query<{ t: string }>('SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [schema]);
-    expect(tables.rows.map((r) => r.t).filter((t) => !t.startsWith('keycard_audit_'))).toEqual(['keycard_changes', 'keycard_revocations', 'keycard_schema', 'keycard_state', 'keycard_tokens']);
-    const indexes = await admin.query<{ i: string }>('SELECT indexname AS i FROM pg_indexes WHERE schemaname = $1 ORDER BY 1', [schema]);
+    const tables = await admin.query<{ t: string }>(
+      'SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 ORDER BY 1',
+      [schema],
+    );
+    expect(tables.rows.map((r) => r.t).filter((t) => !t.startsWith('keycard_audit_'))).toEqual([
+      'keycard_changes',
+      'keycard_revocations',
+      'keycard_schema',
+      'keycard_state',
+      'keycard_tokens',
+    ]);
+    const indexes = await admin.query<{ i: string }>(
+      'SELECT indexname AS i FROM pg_indexes WHERE schemaname = $1 ORDER BY 1',
+      [schema],
+    );
     expect(indexes.rows.map((r) => r.i)).toEqual(
-      expect.arrayContaining(['keycard_tokens_hash_key', 'keycard_tokens_created_idx', 'keycard_tokens_owner_idx', 'keycard_tokens_workspace_idx']),
+      expect.arrayContaining([
+        'keycard_tokens_hash_key',
+        'keycard_tokens_created_idx',
+        'keycard_tokens_owner_idx',
+        'keycard_tokens_workspace_idx',
+      ]),
     );
     expect((await admin.query(`SELECT seq FROM ${schema}.keycard_state`)).rows).toEqual([{ seq: '0' }]);
   });
@@ -58,7 +75,10 @@ describe.skipIf(!url)('Postgres store on a server', () => {
   /** A port whose LISTEN deliveries are counted, so a test can tell NOTIFY from polling. */
   const counted = (port: SqlPort) => {
     const count = { payloads: 0 };
-    const wrapped: SqlPort = { ...port, listen: (ch, onNotify, onLost) => port.listen!(ch, (p) => (count.payloads++, onNotify(p)), onLost) };
+    const wrapped: SqlPort = {
+      ...port,
+      listen: (ch, onNotify, onLost) => port.listen!(ch, (p) => (count.payloads++, onNotify(p)), onLost),
+    };
     return { port: wrapped, count };
   };
 
@@ -74,7 +94,13 @@ describe.skipIf(!url)('Postgres store on a server', () => {
       await writer.create(token);
       await writer.update(token.id, { label: 'renamed' }, token.version);
       const change = await until('the update', () => seen.find((c) => c.type === 'token' && c.id === token.id));
-      expect(change).toMatchObject({ type: 'token', id: token.id, hash: token.hash, version: token.version + 1, revoked: false });
+      expect(change).toMatchObject({
+        type: 'token',
+        id: token.id,
+        hash: token.hash,
+        version: token.version + 1,
+        revoked: false,
+      });
       expect(count.payloads).toBeGreaterThan(0);
     } finally {
       await off();
@@ -92,14 +118,25 @@ describe.skipIf(!url)('Postgres store on a server', () => {
     const seen: StoreChange[] = [];
     const off = await reader.subscribe((c) => seen.push(c));
     const listeners = async () =>
-      (await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN %'", [appName])).rows.map((r) => r.pid);
+      (
+        await admin.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN %'",
+          [appName],
+        )
+      ).rows.map((r) => r.pid);
     try {
-      const [first] = await until('a LISTEN session', async () => ((await listeners()).length === 1 ? await listeners() : undefined));
+      const [first] = await until('a LISTEN session', async () =>
+        (await listeners()).length === 1 ? await listeners() : undefined,
+      );
       await admin.query('SELECT pg_terminate_backend($1)', [first]);
       const principals = Array.from({ length: 5 }, (_, i) => `usr_${randomHex(4)}_${i}`);
       for (const p of principals) await writer.announceOwner(p);
-      await until('the five changes', () => (principals.every((p) => seen.some((c) => c.type === 'owner' && c.principalId === p)) ? true : undefined));
-      const order = seen.filter((c) => c.type === 'owner' && principals.includes(c.principalId)).map((c) => (c as { principalId: string }).principalId);
+      await until('the five changes', () =>
+        principals.every((p) => seen.some((c) => c.type === 'owner' && c.principalId === p)) ? true : undefined,
+      );
+      const order = seen
+        .filter((c) => c.type === 'owner' && principals.includes(c.principalId))
+        .map((c) => (c as { principalId: string }).principalId);
       expect(order).toEqual(principals);
       const [second] = await until('LISTEN again, on a new connection', async () => {
         const pids = await listeners();
@@ -116,7 +153,11 @@ describe.skipIf(!url)('Postgres store on a server', () => {
 
   it('times round-trip exactly whatever the session time zone', async () => {
     const store = postgresTokenStore(fromPg(poolIn('-c timezone=America/St_Johns')), { onError: () => {} });
-    const token = storedTokenFixture({ createdAt: Date.UTC(2024, 2, 10, 6, 30, 0, 7), expiresAt: Date.UTC(2099, 0, 1), lastUsedAt: -1 });
+    const token = storedTokenFixture({
+      createdAt: Date.UTC(2024, 2, 10, 6, 30, 0, 7),
+      expiresAt: Date.UTC(2099, 0, 1),
+      lastUsedAt: -1,
+    });
     await store.create(token);
     expect(await postgresTokenStore(fromPg(admin)).get(token.id)).toEqual(token);
     expect(await store.get(token.id)).toEqual(token);

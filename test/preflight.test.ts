@@ -22,7 +22,13 @@ import { rawRequest, type RawResponse } from './raw-http.ts';
 
 const counted = countingStore();
 const sink = memoryAuditSink();
-const keycard: Keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store: counted.store, audit: sink, cacheSize: 0 });
+const keycard: Keycard = createKeycard({
+  prefix: 'acme',
+  scopes: toadoScopes(),
+  store: counted.store,
+  audit: sink,
+  cacheSize: 0,
+});
 let good = '';
 let handlerRuns = 0;
 const servers: { close(cb: () => void): unknown }[] = [];
@@ -31,7 +37,11 @@ const ports: Record<string, number> = {};
 /** The preflights an attacker sends: none, a forged and a good token (a preflight never carries one in a browser). */
 const preflights = (): Record<string, string>[] => [
   { 'access-control-request-method': 'POST', origin: 'https://evil.example' },
-  { 'access-control-request-method': 'POST', origin: 'https://evil.example', authorization: `Bearer acme_sk_1${'A'.repeat(38)}` },
+  {
+    'access-control-request-method': 'POST',
+    origin: 'https://evil.example',
+    authorization: `Bearer acme_sk_1${'A'.repeat(38)}`,
+  },
   { 'access-control-request-method': 'DELETE', origin: 'https://evil.example', authorization: `Bearer ${good}` },
 ];
 
@@ -82,7 +92,12 @@ beforeAll(async () => {
 
   const mcp = express();
   // Origin check off: this is about the preflight (a foreign Origin on loopback is refused earlier, test/mcp-fail.test.ts).
-  mcp.use('/mcp', express.json(), mcpGate(keycard, { allowedOrigins: 'any' }), requireBearerAuth({ verifier: mcpVerifier(keycard) }));
+  mcp.use(
+    '/mcp',
+    express.json(),
+    mcpGate(keycard, { allowedOrigins: 'any' }),
+    requireBearerAuth({ verifier: mcpVerifier(keycard) }),
+  );
   mcp.all('/mcp', (_req, res) => (ran(), void res.json({ ran: true })));
   await listen('mcp', mcp.listen(0, '127.0.0.1'));
 });
@@ -95,7 +110,11 @@ afterAll(async () => {
 describe('a spoofed CORS preflight gets 204 with no body and never reaches the guarded handler', () => {
   it('the handlers run for a real request (the test can see them run)', async () => {
     const before = handlerRuns;
-    for (const [name, path] of [['express', '/api/tickets'], ['hono', '/api/tickets'], ['mcp', '/mcp']] as const) {
+    for (const [name, path] of [
+      ['express', '/api/tickets'],
+      ['hono', '/api/tickets'],
+      ['mcp', '/mcp'],
+    ] as const) {
       expect((await rawRequest(ports[name]!, 'GET', path, { authorization: `Bearer ${good}` })).status).toBe(200);
     }
     expect(handlerRuns).toBe(before + 3);
@@ -110,9 +129,15 @@ describe('a spoofed CORS preflight gets 204 with no body and never reaches the g
   });
 
   it('Next route handler', async () => {
-    const handler = withKeycard(keycard, { scope: 'tickets:write' }, () => (handlerRuns++, Response.json({ ran: true })));
+    const handler = withKeycard(
+      keycard,
+      { scope: 'tickets:write' },
+      () => (handlerRuns++, Response.json({ ran: true })),
+    );
     await expectPreflightAnswered(async (h) => {
-      const res = await handler(new Request('http://localhost/api/tickets', { method: 'OPTIONS', headers: h }), { params: Promise.resolve({}) });
+      const res = await handler(new Request('http://localhost/api/tickets', { method: 'OPTIONS', headers: h }), {
+        params: Promise.resolve({}),
+      });
       return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
     });
   });
@@ -123,7 +148,10 @@ describe('a spoofed CORS preflight gets 204 with no body and never reaches the g
 
   it('a CORS layer mounted before the guard answers first (Express by hand, hono/cors)', async () => {
     const h = { 'access-control-request-method': 'POST', origin: 'https://app.example' };
-    for (const [name, path] of [['express', '/cors'], ['hono', '/cors/x']] as const) {
+    for (const [name, path] of [
+      ['express', '/cors'],
+      ['hono', '/cors/x'],
+    ] as const) {
       const runs = handlerRuns;
       const res = await rawRequest(ports[name]!, 'OPTIONS', path, h);
       expect(res.status).toBe(204);
@@ -136,7 +164,10 @@ describe('a spoofed CORS preflight gets 204 with no body and never reaches the g
     const strict = createKeycard({ prefix: 'acme', scopes: toadoScopes(), passPreflight: false });
     const handler = withKeycard(strict, undefined, () => (handlerRuns++, new Response('ran')));
     const runs = handlerRuns;
-    const res = await handler(new Request('http://localhost/x', { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST' } }), { params: Promise.resolve({}) });
+    const res = await handler(
+      new Request('http://localhost/x', { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST' } }),
+      { params: Promise.resolve({}) },
+    );
     expect(res.status).toBe(401);
     expect(handlerRuns).toBe(runs);
     await strict.close();

@@ -7,7 +7,12 @@ export interface RawResponse {
   readonly body: string;
 }
 
-export function rawRequest(port: number, method: string, path: string, headers: Readonly<Record<string, string | readonly string[]>>): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  method: string,
+  path: string,
+  headers: Readonly<Record<string, string | readonly string[]>>,
+): Promise<RawResponse> {
   const lines = [`${method} ${path} HTTP/1.0`, 'Host: 127.0.0.1'];
   for (const [name, value] of Object.entries(headers)) for (const v of [value].flat()) lines.push(`${name}: ${v}`);
   return new Promise((resolve, reject) => {

@@ -36,9 +36,15 @@ async function server(options: { appendonly: boolean }): Promise<PrivateRedis> {
 }
 
 /** A keycard instance ("an app process") on its own connections to `url`. */
-async function app(driver: (typeof DRIVERS)[number], url: string, records: 'redis' | 'memory' = 'redis', connected = true) {
+async function app(
+  driver: (typeof DRIVERS)[number],
+  url: string,
+  records: 'redis' | 'memory' = 'redis',
+  connected = true,
+) {
   const { port, close } = connected ? await connectPort(driver, url) : connectingPort(driver, url);
-  const store: RedisTokenStore | undefined = records === 'redis' ? redisTokenStore(port, { checkDurability: false }) : undefined;
+  const store: RedisTokenStore | undefined =
+    records === 'redis' ? redisTokenStore(port, { checkDurability: false }) : undefined;
   const keycard = createKeycard({
     prefix: 'acme',
     scopes: toadoScopes(),
@@ -58,7 +64,10 @@ async function app(driver: (typeof DRIVERS)[number], url: string, records: 'redi
 }
 
 /** A port whose client is still connecting (the server is down): as an app that starts during an outage. */
-function connectingPort(driver: (typeof DRIVERS)[number], url: string): { port: RedisPort; close: () => Promise<void> } {
+function connectingPort(
+  driver: (typeof DRIVERS)[number],
+  url: string,
+): { port: RedisPort; close: () => Promise<void> } {
   if (driver === 'ioredis') {
     const client = ioredisClient(url);
     client.connect().catch(() => {});
@@ -96,7 +105,9 @@ for (const driver of DRIVERS) {
       expect((await b.verify(other.token)).ok).toBe(true);
 
       redis.pause();
-      const during = await Promise.all(Array.from({ length: 20 }, (_, i) => status(i % 2 ? a : b, token, i % 3 ? 'GET' : 'POST')));
+      const during = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => status(i % 2 ? a : b, token, i % 3 ? 'GET' : 'POST')),
+      );
       expect(during).toEqual(Array.from({ length: 20 }, () => 503));
       await expect(a.issue({ ownerId: 'usr_pause', label: 'no' })).rejects.toMatchObject({ code: 'unavailable' });
 
@@ -156,12 +167,16 @@ for (const driver of DRIVERS) {
       const redis = await server({ appendonly: false });
       const a = await app(driver, redis.url, 'memory'); // records elsewhere, Redis for limits only
       const { token } = await a.issue({ ownerId: 'usr_reset', label: 'reset', rateLimit: { limit: 3, window: 60 } });
-      expect([await status(a, token), await status(a, token), await status(a, token), await status(a, token)]).toEqual([200, 200, 200, 429]);
+      expect([await status(a, token), await status(a, token), await status(a, token), await status(a, token)]).toEqual([
+        200, 200, 200, 429,
+      ]);
       await redis.kill();
       await redis.restart();
       let first = 503;
       await until(async () => (first = await status(a, token)) !== 503, 'the limiter answering again');
-      expect([first, await status(a, token), await status(a, token), await status(a, token)]).toEqual([200, 200, 200, 429]);
+      expect([first, await status(a, token), await status(a, token), await status(a, token)]).toEqual([
+        200, 200, 200, 429,
+      ]);
     }, 60_000);
   });
 }

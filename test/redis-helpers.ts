@@ -11,7 +11,8 @@ export const REDIS_URL = process.env.REDIS_URL;
 
 /** Says once per file why the Redis suites did not run. */
 export function announceSkip(file: string): void {
-  if (!REDIS_URL) console.info(`${file}: skipped, REDIS_URL is not set (eval "$(bash scripts/redis-server.sh start)" to run it)`);
+  if (!REDIS_URL)
+    console.info(`${file}: skipped, REDIS_URL is not set (eval "$(bash scripts/redis-server.sh start)" to run it)`);
 }
 
 /** A unique key prefix per test run, so suites share a server without seeing each other. */
@@ -22,14 +23,25 @@ export const DRIVERS: readonly Driver[] = ['ioredis', 'node-redis'];
 
 /** An ioredis client as documented: no offline queue, one retry per request, fast reconnects. */
 export function ioredisClient(url = REDIS_URL!, connectionName?: string): Redis {
-  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 100, lazyConnect: true, ...(connectionName ? { connectionName } : {}) });
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => 100,
+    lazyConnect: true,
+    ...(connectionName ? { connectionName } : {}),
+  });
   client.on('error', () => {});
   return client;
 }
 
 /** A node-redis client as documented: no offline queue, fast reconnects, an error listener. */
 export function nodeRedisClient(url = REDIS_URL!, name?: string) {
-  const client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: () => 100 }, ...(name ? { name } : {}) });
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { reconnectStrategy: () => 100 },
+    ...(name ? { name } : {}),
+  });
   client.on('error', () => {});
   return client;
 }

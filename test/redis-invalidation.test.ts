@@ -53,7 +53,14 @@ for (const driver of DRIVERS) {
         const { port, close } = await connectPort(driver);
         const { port: tapped, tap } = tappable(port);
         const store = redisTokenStore(tapped, { prefix, checkDurability: false });
-        const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store, limiter: memoryLimiter({ clock: clockOf }), clock: clockOf, onWarning: () => {} });
+        const keycard = createKeycard({
+          prefix: 'acme',
+          scopes: toadoScopes(),
+          store,
+          limiter: memoryLimiter({ clock: clockOf }),
+          clock: clockOf,
+          onWarning: () => {},
+        });
         cleanups.push(async () => {
           await keycard.close();
           await store.close();

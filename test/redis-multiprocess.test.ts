@@ -19,7 +19,8 @@ import { LIMITER_SCRIPT } from '../src/stores/redis-limiter.ts';
 import { announceSkip, REDIS_URL, runPrefix } from './redis-helpers.ts';
 
 announceSkip('redis-multiprocess.test.ts');
-if (REDIS_URL && !REDIS_SERVER) console.info('redis-multiprocess.test.ts: skipped, no redis-server binary for the private limits server');
+if (REDIS_URL && !REDIS_SERVER)
+  console.info('redis-multiprocess.test.ts: skipped, no redis-server binary for the private limits server');
 
 /** Parses `INFO commandstats` into { 'evalsha': { calls, failed_calls }, 'script|load': … }. */
 function commandstats(info: string): Record<string, Record<string, number>> {
@@ -27,7 +28,12 @@ function commandstats(info: string): Record<string, Record<string, number>> {
   for (const line of info.split(/\r?\n/)) {
     const m = /^cmdstat_([^:]+):(.*)$/.exec(line);
     if (!m) continue;
-    out[m[1]!] = Object.fromEntries(m[2]!.split(',').map((kv) => kv.split('=')).map(([k, v]) => [k!, Number(v)]));
+    out[m[1]!] = Object.fromEntries(
+      m[2]!
+        .split(',')
+        .map((kv) => kv.split('='))
+        .map(([k, v]) => [k!, Number(v)]),
+    );
   }
   return out;
 }
@@ -44,9 +50,17 @@ describe.skipIf(!REDIS_URL || !REDIS_SERVER)('keycard in two processes sharing R
     limits = await startPrivateRedis();
     admin = new Redis(limits.url, { lazyConnect: true });
     await admin.connect();
-    const env = { RECORDS_URL: REDIS_URL!, LIMITS_URL: limits.url, KEY_PREFIX: runPrefix('multiprocess'), STORE_TIMEOUT_MS: '2000' };
+    const env = {
+      RECORDS_URL: REDIS_URL!,
+      LIMITS_URL: limits.url,
+      KEY_PREFIX: runPrefix('multiprocess'),
+      STORE_TIMEOUT_MS: '2000',
+    };
     // One process per driver: both speak the same scripts and keys.
-    [a, b] = await Promise.all([spawnInstance({ bundle, env: { ...env, DRIVER: 'ioredis' } }), spawnInstance({ bundle, env: { ...env, DRIVER: 'node-redis' } })]);
+    [a, b] = await Promise.all([
+      spawnInstance({ bundle, env: { ...env, DRIVER: 'ioredis' } }),
+      spawnInstance({ bundle, env: { ...env, DRIVER: 'node-redis' } }),
+    ]);
   }, 60_000);
 
   afterAll(async () => {
@@ -57,7 +71,11 @@ describe.skipIf(!REDIS_URL || !REDIS_SERVER)('keycard in two processes sharing R
   });
 
   it('200 concurrent requests for a 50-per-minute token, split across both: exactly 50 admitted, 150 refused, none 503, SCRIPT FLUSH mid-run included; one EVALSHA per request', async () => {
-    const { token } = await a.call('issue', { ownerId: 'usr_burst', label: 'burst', rateLimit: { limit: 50, window: 60 } });
+    const { token } = await a.call('issue', {
+      ownerId: 'usr_burst',
+      label: 'burst',
+      rateLimit: { limit: 50, window: 60 },
+    });
     // Warm both caches without charging the budget: verify() does not consume quota.
     expect((await a.call('verify', { token })).ok).toBe(true);
     expect((await b.call('verify', { token })).ok).toBe(true);
@@ -67,7 +85,10 @@ describe.skipIf(!REDIS_URL || !REDIS_SERVER)('keycard in two processes sharing R
     const before = await Promise.all([a.call('stats'), b.call('stats')]);
 
     const send = (i: number) =>
-      fetch(`${(i % 2 === 0 ? a : b).url}/tickets/${i}`, { method: i % 3 === 0 ? 'POST' : 'GET', headers: { authorization: `Bearer ${token}` } }).then(async (r) => {
+      fetch(`${(i % 2 === 0 ? a : b).url}/tickets/${i}`, {
+        method: i % 3 === 0 ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${token}` },
+      }).then(async (r) => {
         await r.arrayBuffer();
         return r.status;
       });
@@ -89,7 +110,12 @@ describe.skipIf(!REDIS_URL || !REDIS_SERVER)('keycard in two processes sharing R
     const statuses = await Promise.all([...wave1, ...wave2]);
 
     const count = (s: number) => statuses.filter((x) => x === s).length;
-    expect({ admitted: count(200), refused: count(429), unavailable: count(503), other: statuses.length - count(200) - count(429) - count(503) }).toEqual({
+    expect({
+      admitted: count(200),
+      refused: count(429),
+      unavailable: count(503),
+      other: statuses.length - count(200) - count(429) - count(503),
+    }).toEqual({
       admitted: 50,
       refused: 150,
       unavailable: 0,
@@ -99,7 +125,8 @@ describe.skipIf(!REDIS_URL || !REDIS_SERVER)('keycard in two processes sharing R
     const stats = commandstats(String(await admin.info('commandstats')));
     const evalsha = stats['evalsha'] ?? { calls: 0, failed_calls: 0 };
     const after = await Promise.all([a.call('stats'), b.call('stats')]);
-    const delta = (k: 'limiterEvalsha' | 'limiterNoscript' | 'limiterLoads') => after[0][k] - before[0][k] + after[1][k] - before[1][k];
+    const delta = (k: 'limiterEvalsha' | 'limiterNoscript' | 'limiterLoads') =>
+      after[0][k] - before[0][k] + after[1][k] - before[1][k];
     // Each request ran the limiter script exactly once; the only extra EVALSHAs are the ones the
     // flush answered with NOSCRIPT (each followed by a SCRIPT LOAD and the retry).
     expect(evalsha.calls! - evalsha.failed_calls!).toBe(200);
@@ -145,6 +172,8 @@ describe.skipIf(!REDIS_URL || !REDIS_SERVER)('keycard in two processes sharing R
   it('the revoke-to-refusal measurement script runs (3 rounds here; 20 when run by hand)', async () => {
     const result = await measureRevocationDelay({ redisUrl: REDIS_URL!, bundle, rounds: 3 });
     expect(result.samples.length).toBe(3);
-    console.info(`redis-multiprocess: revoke-to-refusal over 3 rounds: median ${result.revokeToRefusalMs.median} ms, worst ${result.revokeToRefusalMs.worst} ms`);
+    console.info(
+      `redis-multiprocess: revoke-to-refusal over 3 rounds: median ${result.revokeToRefusalMs.median} ms, worst ${result.revokeToRefusalMs.worst} ms`,
+    );
   }, 60_000);
 });

@@ -49,7 +49,14 @@ describe.skipIf(!REDIS_SERVER)('close() after the subscriber connection dropped'
       }
       cleanups.push(closeClient);
       const store = redisTokenStore(port, { checkDurability: false });
-      const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store, storeTimeoutMs: 200, onWarning: () => {}, onError: () => {} });
+      const kc = createKeycard({
+        prefix: 'acme',
+        scopes: toadoScopes(),
+        store,
+        storeTimeoutMs: 200,
+        onWarning: () => {},
+        onError: () => {},
+      });
       const { token } = await kc.issue({ ownerId: 'u1', label: 'ci' });
       expect((await kc.verify(token)).ok).toBe(true);
       expect(duplicates).toHaveLength(1);

@@ -1,15 +1,30 @@
 /** Regression tests for the findings of the independent review (each failed before its fix). */
 import { describe, expect, it, vi } from 'vitest';
-import { createKeycard, generate, memoryAuditSink, memoryTokenStore, type RequestAuditEvent, type StoredToken, type TokenStore } from '../src/index.ts';
+import {
+  createKeycard,
+  generate,
+  memoryAuditSink,
+  memoryTokenStore,
+  type RequestAuditEvent,
+  type StoredToken,
+  type TokenStore,
+} from '../src/index.ts';
 import { fakeClock } from '../src/testing/clock.ts';
 import { toadoScopes } from './helpers.ts';
 
 const base = () => ({ prefix: 'acme', scopes: toadoScopes(), onWarning: () => {}, onError: () => {} });
-const req = (token: string, url = '/x', method = 'GET') => ({ method, url, headers: { authorization: `Bearer ${token}` } });
+const req = (token: string, url = '/x', method = 'GET') => ({
+  method,
+  url,
+  headers: { authorization: `Bearer ${token}` },
+});
 
 describe('review fixes', () => {
   it('a later check naming another workspace re-derives the owner bound (no escape through stacked guards)', async () => {
-    const kc = createKeycard({ ...base(), resolveOwner: (_p, ws) => ({ status: 'active', scopes: ws === 'w1' ? ['tickets:write'] : ['read'] }) });
+    const kc = createKeycard({
+      ...base(),
+      resolveOwner: (_p, ws) => ({ status: 'active', scopes: ws === 'w1' ? ['tickets:write'] : ['read'] }),
+    });
     const { token } = await kc.issue({ ownerId: 'u1', label: 'x', scopes: ['tickets:write'] });
     const request = req(token, '/x', 'POST');
     expect((await kc.authenticate(request, {})).ok).toBe(true);
@@ -20,7 +35,11 @@ describe('review fixes', () => {
 
   it('a store answering with a thenable that never settles is still bounded by storeTimeoutMs', async () => {
     const inner = memoryTokenStore();
-    const store: TokenStore = { ...inner, create: inner.create, findByHash: () => ({ then() {} }) as unknown as Promise<StoredToken | null> };
+    const store: TokenStore = {
+      ...inner,
+      create: inner.create,
+      findByHash: () => ({ then() {} }) as unknown as Promise<StoredToken | null>,
+    };
     const kc = createKeycard({ ...base(), store, storeTimeoutMs: 30, cacheSize: 0 });
     expect(await kc.verify(generate({ prefix: 'acme' }))).toEqual({ ok: false, code: 'unavailable' });
   });
@@ -39,7 +58,10 @@ describe('review fixes', () => {
     });
     const v1 = { version: 1, secret: 'one'.repeat(11) };
     const v2 = { version: 2, secret: 'two'.repeat(11) };
-    const { token } = await createKeycard({ ...base(), store: inner, peppers: [v1] }).issue({ ownerId: 'u', label: 'x' });
+    const { token } = await createKeycard({ ...base(), store: inner, peppers: [v1] }).issue({
+      ownerId: 'u',
+      label: 'x',
+    });
     const kc = createKeycard({ ...base(), store: slow, peppers: [v2, v1], cacheSize: 0 });
     const results = await Promise.all(Array.from({ length: 8 }, () => kc.verify(token)));
     expect(results.every((r) => r.ok)).toBe(true);
@@ -50,10 +72,14 @@ describe('review fixes', () => {
   it('a rotation racing a revoke leaves no live successor', async () => {
     const inner = memoryTokenStore();
     let revokeDuringRotate: (() => Promise<unknown>) | null = null;
-    const store: TokenStore = { ...inner, get: (id) => inner.get(id), create: async (t) => {
-      await revokeDuringRotate?.();
-      return inner.create(t);
-    } };
+    const store: TokenStore = {
+      ...inner,
+      get: (id) => inner.get(id),
+      create: async (t) => {
+        await revokeDuringRotate?.();
+        return inner.create(t);
+      },
+    };
     const kc = createKeycard({ ...base(), store });
     const old = await kc.issue({ ownerId: 'leaver', label: 'x' });
     revokeDuringRotate = async () => {
@@ -72,9 +98,15 @@ describe('review fixes', () => {
     const v = await kc.verify(parent.token);
     if (!v.ok) throw new Error('expected ok');
     const actor = { kind: 'token' as const, identity: v.identity };
-    await expect(kc.issue({ ownerId: 'u2', label: 'c', scopes: ['read'], actor })).rejects.toMatchObject({ code: 'scope_escalation' });
-    await expect(kc.issue({ ownerId: 'u1', label: 'c', scopes: ['read'], kind: 'workspace', workspaceId: 'w2', actor })).rejects.toMatchObject({ code: 'scope_escalation' });
-    await expect(kc.issue({ ownerId: 'u1', label: 'c', scopes: ['read'], expiresIn: 'never', actor })).rejects.toMatchObject({ code: 'scope_escalation' });
+    await expect(kc.issue({ ownerId: 'u2', label: 'c', scopes: ['read'], actor })).rejects.toMatchObject({
+      code: 'scope_escalation',
+    });
+    await expect(
+      kc.issue({ ownerId: 'u1', label: 'c', scopes: ['read'], kind: 'workspace', workspaceId: 'w2', actor }),
+    ).rejects.toMatchObject({ code: 'scope_escalation' });
+    await expect(
+      kc.issue({ ownerId: 'u1', label: 'c', scopes: ['read'], expiresIn: 'never', actor }),
+    ).rejects.toMatchObject({ code: 'scope_escalation' });
     const child = await kc.issue({ ownerId: 'u1', label: 'c', scopes: ['read'], actor });
     expect(child.record.expiresAt).toBe(parent.record.expiresAt);
   });
@@ -83,7 +115,13 @@ describe('review fixes', () => {
     const clock = fakeClock();
     const inner = memoryTokenStore();
     let stale: StoredToken | null = null;
-    const store: TokenStore = { ...inner, shared: false, findByHash: (h) => stale ?? inner.findByHash(h), revoke: (...a) => inner.revoke(...a), create: (t) => inner.create(t) };
+    const store: TokenStore = {
+      ...inner,
+      shared: false,
+      findByHash: (h) => stale ?? inner.findByHash(h),
+      revoke: (...a) => inner.revoke(...a),
+      create: (t) => inner.create(t),
+    };
     delete (store as { subscribe?: unknown }).subscribe; // no notifications: entries trusted for revocationBoundMs
     const kc = createKeycard({ ...base(), store, clock, revocationBoundMs: 1000 });
     const { token, record } = await kc.issue({ ownerId: 'u', label: 'x' });
@@ -120,12 +158,16 @@ describe('review fixes', () => {
     const kc = createKeycard({ ...base(), audit: sink, onAuthFailure, resources: ['company', 'project'] });
     const { token, record } = await kc.issue({ ownerId: 'u', label: 'leaky', restrictions: { company: ['c1'] } });
     const other = await kc.issue({ ownerId: 'u', label: 'other', restrictions: { company: ['c1'] } });
-    const denied = await kc.authenticate(req(other.token, `/companies/${token}`), { resource: { path: { company: token } } });
+    const denied = await kc.authenticate(req(other.token, `/companies/${token}`), {
+      resource: { path: { company: token } },
+    });
     expect(denied.ok === false && !denied.skip && denied.body).not.toContain(token);
     await kc.revoke(record.id);
     for (let i = 0; i < 100; i++) await kc.authenticate(req(token, `/p/${token}`));
     await kc.close();
-    const revoked = sink.events.filter((e): e is RequestAuditEvent => e.type === 'request.denied' && e.reason === 'token_revoked');
+    const revoked = sink.events.filter(
+      (e): e is RequestAuditEvent => e.type === 'request.denied' && e.reason === 'token_revoked',
+    );
     expect(revoked).toHaveLength(1);
     expect(revoked[0]).toMatchObject({ tokenId: record.id, label: 'leaky', count: 100 });
     expect(JSON.stringify(onAuthFailure.mock.calls)).not.toContain(token);

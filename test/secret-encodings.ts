@@ -10,7 +10,7 @@ const base64url = (bytes: Uint8Array) => base64(bytes).replace(/\+/g, '-').repla
 export function encodingsOf(token: string, hex: string = sha256Hex(token)): Record<string, string> {
   const bytes = bytesOf(hex);
   return {
-    'hex': hex,
+    hex: hex,
     'hex, upper case': hex.toUpperCase(),
     'Postgres bytea \\x': `\\x${hex}`,
     '0x': `0x${hex}`,
@@ -18,11 +18,11 @@ export function encodingsOf(token: string, hex: string = sha256Hex(token)): Reco
     'after _': `hash_${hex}`,
     'before _': `${hex}_idx`,
     'between _': `keycard_tokens_${hex}_key`,
-    'base64': base64(bytes),
+    base64: base64(bytes),
     'base64 without padding': base64(bytes).replace(/=+$/, ''),
-    'base64url': base64url(bytes),
+    base64url: base64url(bytes),
     'base64url after _': `h_${base64url(bytes)}`,
-    'token': token,
+    token: token,
     'token percent-encoded _': token.replace(/_/g, '%5F'),
     'token percent-encoded _ (lower)': token.replace(/_/g, '%5f'),
     'token double-encoded _': token.replace(/_/g, '%255F'),
@@ -37,10 +37,11 @@ export function leaks(text: string, token: string, hex: string = sha256Hex(token
   const body = token.slice(token.lastIndexOf('_') + 1);
   const pieces = [hex, hex.toUpperCase(), base64(bytes).slice(0, 43), base64url(bytes), body];
   let decoded = text;
-  for (let i = 0; i < 3; i++) decoded = decoded.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  for (let i = 0; i < 3; i++)
+    decoded = decoded.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
   for (const t of [text, decoded]) {
-    for (const p of pieces) for (let i = 0; i + 12 <= p.length; i += 4) if (t.includes(p.slice(i, i + 12))) return p.slice(i, i + 12);
+    for (const p of pieces)
+      for (let i = 0; i + 12 <= p.length; i += 4) if (t.includes(p.slice(i, i + 12))) return p.slice(i, i + 12);
   }
   return null;
 }
-

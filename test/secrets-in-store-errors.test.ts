@@ -11,11 +11,17 @@ import { toadoScopes } from './helpers.ts';
 
 /** A driver-shaped error holding `encoded` everywhere a real driver puts data. */
 function driverError(encoded: string, hex: string): Error {
-  let inner: unknown = Object.assign(new Error(`duplicate key value violates unique constraint "keycard_tokens_hash_key"`), { detail: `Key (hash)=(${encoded}) already exists.`, where: { args: [encoded, hex] } });
+  let inner: unknown = Object.assign(
+    new Error(`duplicate key value violates unique constraint "keycard_tokens_hash_key"`),
+    { detail: `Key (hash)=(${encoded}) already exists.`, where: { args: [encoded, hex] } },
+  );
   for (let i = 0; i < 8; i++) inner = new Error(`retry ${i}: ${encoded}`, { cause: inner });
   let deep: Record<string, unknown> = { row: { hash: encoded } };
   for (let i = 0; i < 8; i++) deep = { level: deep };
-  return Object.assign(new Error(`query failed for ${encoded}`, { cause: inner }), { query: deep, bytes: new TextEncoder().encode(hex) });
+  return Object.assign(new Error(`query failed for ${encoded}`, { cause: inner }), {
+    query: deep,
+    bytes: new TextEncoder().encode(hex),
+  });
 }
 
 /** Wraps a store: once armed, every call that knows a hash throws `driverError` with it in one encoding. */
@@ -70,7 +76,10 @@ describe('a store whose errors carry the hash in every encoding', () => {
   for (const name of Object.keys(base)) {
     it(`${name}: nothing reaches the KeycardError, onError, audit or console`, async () => {
       const logged: string[] = [];
-      for (const level of ['error', 'warn', 'log', 'info'] as const) vi.spyOn(console, level).mockImplementation((...a: unknown[]) => void logged.push(a.map((x) => inspect(x, { depth: Infinity })).join(' ')));
+      for (const level of ['error', 'warn', 'log', 'info'] as const)
+        vi.spyOn(console, level).mockImplementation(
+          (...a: unknown[]) => void logged.push(a.map((x) => inspect(x, { depth: Infinity })).join(' ')),
+        );
       const errors: unknown[] = [];
       const sink = memoryAuditSink();
       const inner = memoryTokenStore();
@@ -80,17 +89,40 @@ describe('a store whose errors carry the hash in every encoding', () => {
         currentHex = hex;
         return encodingsOf(current, hex)[name]!;
       });
-      const peppers = [{ version: 2, secret: 'q'.repeat(40) }, { version: 1, secret: 'p'.repeat(40) }];
-      const old = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store, peppers: peppers.slice(1), touchIntervalMs: 0 });
+      const peppers = [
+        { version: 2, secret: 'q'.repeat(40) },
+        { version: 1, secret: 'p'.repeat(40) },
+      ];
+      const old = createKeycard({
+        prefix: 'acme',
+        scopes: toadoScopes(),
+        store,
+        peppers: peppers.slice(1),
+        touchIntervalMs: 0,
+      });
       const { token } = await old.issue({ ownerId: 'u1', label: 'ci' });
       await old.close();
       current = token;
       // Two instances: one reporting to onError, one with the default (console) reporting.
       for (const onError of [(e: unknown) => void errors.push(e), undefined]) {
-        const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store, audit: sink, peppers, touchIntervalMs: 0, cacheSize: 0, negativeCacheSize: 0, ...(onError ? { onError } : {}) });
+        const kc = createKeycard({
+          prefix: 'acme',
+          scopes: toadoScopes(),
+          store,
+          audit: sink,
+          peppers,
+          touchIntervalMs: 0,
+          cacheSize: 0,
+          negativeCacheSize: 0,
+          ...(onError ? { onError } : {}),
+        });
         arm(true);
         expect(await kc.verify(token)).toEqual({ ok: false, code: 'unavailable' });
-        const denied = await kc.authenticate({ method: 'GET', url: `/v1/${token}`, headers: { authorization: `Bearer ${token}` } });
+        const denied = await kc.authenticate({
+          method: 'GET',
+          url: `/v1/${token}`,
+          headers: { authorization: `Bearer ${token}` },
+        });
         expect(denied).toMatchObject({ ok: false, status: 503 });
         errors.push(denied);
         // issue: the create fails with the new token's hash in the error.
@@ -100,7 +132,20 @@ describe('a store whose errors carry the hash in every encoding', () => {
         const { store: _s, ...rest } = { store };
         void rest;
         const touchFail = leakyStore(inner, (hex) => encodingsOf(token, hex)[name]!);
-        const kc2 = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store: { ...touchFail.store, findByHash: inner.findByHash.bind(inner), findByAnyHash: inner.findByAnyHash!.bind(inner) }, audit: sink, peppers, touchIntervalMs: 0, cacheSize: 0, ...(onError ? { onError } : {}) });
+        const kc2 = createKeycard({
+          prefix: 'acme',
+          scopes: toadoScopes(),
+          store: {
+            ...touchFail.store,
+            findByHash: inner.findByHash.bind(inner),
+            findByAnyHash: inner.findByAnyHash!.bind(inner),
+          },
+          audit: sink,
+          peppers,
+          touchIntervalMs: 0,
+          cacheSize: 0,
+          ...(onError ? { onError } : {}),
+        });
         touchFail.arm(true);
         expect((await kc2.verify(token)).ok).toBe(true);
         await kc2.close();
@@ -111,8 +156,12 @@ describe('a store whose errors carry the hash in every encoding', () => {
       expect(logged.length).toBeGreaterThan(0);
       const haystack = [...errors.flatMap(walk), ...sink.events.map((e) => JSON.stringify(e)), ...logged];
       const hexes = [currentHex];
-      for (const v of [1, 2]) hexes.push((await import('../src/core/hash.ts')).createHasher(peppers.filter((p) => p.version === v)).hash(token));
-      for (const text of haystack) for (const hex of hexes) expect(leaks(text, token, hex), text.slice(0, 300)).toBeNull();
+      for (const v of [1, 2])
+        hexes.push(
+          (await import('../src/core/hash.ts')).createHasher(peppers.filter((p) => p.version === v)).hash(token),
+        );
+      for (const text of haystack)
+        for (const hex of hexes) expect(leaks(text, token, hex), text.slice(0, 300)).toBeNull();
     });
   }
 });

@@ -29,7 +29,12 @@ async function keycardWithTokens(records = 10_000) {
   });
   let token;
   for (let i = 0; i < records; i++) {
-    const issued = await keycard.issue({ ownerId: `user_${i % 500}`, label: `bench ${i}`, scopes: ['read'], expiresIn: '365d' });
+    const issued = await keycard.issue({
+      ownerId: `user_${i % 500}`,
+      label: `bench ${i}`,
+      scopes: ['read'],
+      expiresIn: '365d',
+    });
     if (i === 4242 % records) token = issued.token;
   }
   return { keycard, token, audited: () => audited };
@@ -57,7 +62,10 @@ async function serve(server, extra = {}) {
 }
 
 const nodeJson = (res, status = 200, headers) => {
-  res.writeHead(status, headers ? { 'content-type': 'application/json', ...headers } : { 'content-type': 'application/json' });
+  res.writeHead(
+    status,
+    headers ? { 'content-type': 'application/json', ...headers } : { 'content-type': 'application/json' },
+  );
   res.end(BODY);
 };
 
@@ -128,7 +136,9 @@ async function expressKeycard() {
 async function expressPeer({ token }) {
   const { rateLimit } = await import('express-rate-limit');
   const keys = new Map();
-  [token, ...others()].forEach((t, i) => keys.set(createHash('sha256').update(t).digest('hex'), { id: `key_${i}`, scopes: ['read'] }));
+  [token, ...others()].forEach((t, i) =>
+    keys.set(createHash('sha256').update(t).digest('hex'), { id: `key_${i}`, scopes: ['read'] }),
+  );
   const app = await expressApp();
   const bearer = (req, res, next) => {
     const h = req.headers.authorization;
@@ -182,4 +192,14 @@ async function honoPeer({ token }) {
   return honoServe(app);
 }
 
-export const contenders = { nodeBare, nodeFloor, nodeKeycard, expressBare, expressKeycard, expressPeer, honoBare, honoKeycard, honoPeer };
+export const contenders = {
+  nodeBare,
+  nodeFloor,
+  nodeKeycard,
+  expressBare,
+  expressKeycard,
+  expressPeer,
+  honoBare,
+  honoKeycard,
+  honoPeer,
+};

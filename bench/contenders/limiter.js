@@ -18,7 +18,12 @@ const WINDOW = 60;
 const makers = {
   async keycard() {
     const limiter = memoryLimiter();
-    return { sync: true, charge: (key) => limiter.consume(key, LIMIT, WINDOW).allowed, size: () => limiter.size(), close: () => limiter.close() };
+    return {
+      sync: true,
+      charge: (key) => limiter.consume(key, LIMIT, WINDOW).allowed,
+      size: () => limiter.size(),
+      close: () => limiter.close(),
+    };
   },
   async floor() {
     const limiter = floorLimiter();
@@ -145,4 +150,9 @@ function memory(kind) {
   };
 }
 
-export const contenders = Object.fromEntries(Object.keys(makers).flatMap((k) => [[k, perCall(k)], [`${k}Memory`, memory(k)]]));
+export const contenders = Object.fromEntries(
+  Object.keys(makers).flatMap((k) => [
+    [k, perCall(k)],
+    [`${k}Memory`, memory(k)],
+  ]),
+);

@@ -8,13 +8,21 @@ import { now, since, limiterKeys } from '../lib/common.js';
 
 const LIMIT = 1_000_000_000; // nothing is refused
 /** keycard/redis as built (dist/redis.js); BENCH_KEYCARD_REDIS points elsewhere (a file URL or path) to try a build of your own. */
-const KEYCARD_REDIS = process.env.BENCH_KEYCARD_REDIS ? new URL(process.env.BENCH_KEYCARD_REDIS, 'file:///').href : '../../dist/redis.js';
+const KEYCARD_REDIS = process.env.BENCH_KEYCARD_REDIS
+  ? new URL(process.env.BENCH_KEYCARD_REDIS, 'file:///').href
+  : '../../dist/redis.js';
 const WINDOW = 60;
 
 /** An ioredis client that counts the commands it sends, by name (what "one EVALSHA per call" is about). */
 async function client(port) {
   const { Redis } = await import('ioredis');
-  const redis = new Redis({ host: '127.0.0.1', port, enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+  });
   redis.on('error', () => {});
   await redis.connect();
   const sent = {};
@@ -61,7 +69,8 @@ function contender(kind) {
         const ns = since(t0);
         if (ok !== n) throw new Error(`${kind} admitted ${ok} of ${n}`);
         const perCall = {};
-        for (const [name, count] of Object.entries(sent)) if (count > (before[name] ?? 0)) perCall[name] = (count - (before[name] ?? 0)) / n;
+        for (const [name, count] of Object.entries(sent))
+          if (count > (before[name] ?? 0)) perCall[name] = (count - (before[name] ?? 0)) / n;
         return { ns, ops: n, sent: perCall };
       },
       close: () => redis.quit(),

@@ -26,7 +26,8 @@ function headerValues(tokens, probes) {
 function requests(headers, n, seed) {
   const order = probeOrder(headers.length, n, seed);
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = { method: 'GET', url: '/tickets', headers: { authorization: headers[order[i]] } };
+  for (let i = 0; i < n; i++)
+    out[i] = { method: 'GET', url: '/tickets', headers: { authorization: headers[order[i]] } };
   return out;
 }
 
@@ -44,7 +45,15 @@ function fixture(file) {
  * `audit: false` leaves the sink out, `cacheSize` overrides the cache, `mode: 'verify'` times
  * `keycard.verify(token)` instead and `mode: 'hot'` sends one token only.
  */
-async function keycardContender({ records = 100_000, probes: probeCount = 10_000, fixture: file, audit = true, cacheSize, seed = 1, mode = 'authenticate' }) {
+async function keycardContender({
+  records = 100_000,
+  probes: probeCount = 10_000,
+  fixture: file,
+  audit = true,
+  cacheSize,
+  seed = 1,
+  mode = 'authenticate',
+}) {
   const sink = audit ? memoryAuditSink() : undefined;
   const store = memoryTokenStore();
   // Count store reads (cache misses) without changing the path: the store answers synchronously.
@@ -64,12 +73,20 @@ async function keycardContender({ records = 100_000, probes: probeCount = 10_000
   });
   const list = [];
   for (let i = 0; i < records; i++) {
-    const { token } = await keycard.issue({ ownerId: `user_${i % 500}`, label: `bench ${i}`, scopes: ['read'], expiresIn: '365d' });
+    const { token } = await keycard.issue({
+      ownerId: `user_${i % 500}`,
+      label: `bench ${i}`,
+      scopes: ['read'],
+      expiresIn: '365d',
+    });
     list.push(token);
   }
   sink?.clear();
   const tokens = flatStrings(list);
-  const probes = shuffle(Array.from({ length: records }, (_, i) => i), prng(seed)).slice(0, probeCount);
+  const probes = shuffle(
+    Array.from({ length: records }, (_, i) => i),
+    prng(seed),
+  ).slice(0, probeCount);
   if (file) writeFileSync(file, JSON.stringify({ tokens, probes }));
   const headers = headerValues(tokens, probes);
   if (mode === 'verify') {
@@ -112,7 +129,8 @@ async function keycardContender({ records = 100_000, probes: probeCount = 10_000
       await settle();
       batch = null;
       if (ok !== n) throw new Error(`authenticate admitted ${ok} of ${n}`);
-      if (sink && sink.events.length !== n) throw new Error(`audit sink got ${sink.events.length} events for ${n} requests`);
+      if (sink && sink.events.length !== n)
+        throw new Error(`audit sink got ${sink.events.length} events for ${n} requests`);
       sink?.clear();
       return { ns, ops: n, storeReads: lookups - before };
     },
@@ -158,7 +176,12 @@ async function peerContender({ fixture: file }) {
   const at = Date.now();
   const db = new Map();
   tokens.forEach((token, i) => {
-    db.set(createHash('sha256').update(token).digest('hex'), { id: `tok_${i}`, scopes: new Set(['read']), expiresAt: at + 365 * 86_400_000, revokedAt: null });
+    db.set(createHash('sha256').update(token).digest('hex'), {
+      id: `tok_${i}`,
+      scopes: new Set(['read']),
+      expiresAt: at + 365 * 86_400_000,
+      revokedAt: null,
+    });
   });
   const cache = new LRUCache({ max: 10_000 });
   const limiter = new RateLimiterMemory({ points: HUGE.limit, duration: HUGE.window });
@@ -223,10 +246,19 @@ async function betterAuthContender({ keys = 1, seed = 3 }) {
     plugins: [apiKey({ rateLimit: { enabled: true, timeWindow: HUGE.window * 1000, maxRequests: HUGE.limit } })],
   });
   const created = new Date();
-  db.user.push({ id: 'user_1', name: 'Bench', email: 'bench@example.com', emailVerified: true, createdAt: created, updatedAt: created });
+  db.user.push({
+    id: 'user_1',
+    name: 'Bench',
+    email: 'bench@example.com',
+    emailVerified: true,
+    createdAt: created,
+    updatedAt: created,
+  });
   const list = [];
   for (let i = 0; i < keys; i++) {
-    const r = await auth.api.createApiKey({ body: { userId: 'user_1', name: `bench ${i}`, permissions: { tickets: ['read'] } } });
+    const r = await auth.api.createApiKey({
+      body: { userId: 'user_1', name: `bench ${i}`, permissions: { tickets: ['read'] } },
+    });
     list.push(r.key);
   }
   const secrets = flatStrings(list);
@@ -273,7 +305,8 @@ async function stepFloor({ step, fixture: file }) {
     },
     sha256: async (n) => {
       let sum = 0;
-      for (let i = 0, j = 0; i < n; i++, j = j + 1 === probes.length ? 0 : j + 1) sum += cryptoHash('sha256', probes[j], 'hex').length;
+      for (let i = 0, j = 0; i < n; i++, j = j + 1 === probes.length ? 0 : j + 1)
+        sum += cryptoHash('sha256', probes[j], 'hex').length;
       return sum === n * 64;
     },
     mapGet: async (n, order) => {

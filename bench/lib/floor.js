@@ -72,7 +72,10 @@ export const SCOPE_WRITE = 2;
  * revocation, a bitmask scope test, a two-bucket window counter kept in the record, and an audit
  * event pushed into a ring buffer. Returns the record, or a status number (401 / 403 / 429).
  */
-export function floorPipeline(tokens, { prefix = 'bench', type = 'sk', limit = 1e9, windowSeconds = 60, ringSize = 4096 } = {}) {
+export function floorPipeline(
+  tokens,
+  { prefix = 'bench', type = 'sk', limit = 1e9, windowSeconds = 60, ringSize = 4096 } = {},
+) {
   const head = `${prefix}_${type}_`;
   const length = head.length + 1 + 32 + 6;
   const checksumAt = length - 6;
@@ -94,7 +97,12 @@ export function floorPipeline(tokens, { prefix = 'bench', type = 'sk', limit = 1
   let written = 0;
 
   function check(method, url, authorization, need) {
-    if (typeof authorization !== 'string' || authorization.length !== 7 + length || !authorization.startsWith('Bearer ')) return 401;
+    if (
+      typeof authorization !== 'string' ||
+      authorization.length !== 7 + length ||
+      !authorization.startsWith('Bearer ')
+    )
+      return 401;
     if (!authorization.startsWith(head, 7)) return 401;
     let expected = 0;
     for (let i = 7 + checksumAt; i < authorization.length; i++) {
@@ -111,7 +119,14 @@ export function floorPipeline(tokens, { prefix = 'bench', type = 'sk', limit = 1
     if (windowAdmit(record.window, performance.now(), limit, windowMs) < 0) return 429;
     if ((record.scopes & need) !== need) return 403;
     const q = url.indexOf('?');
-    ring[written++ & mask] = { type: 'request.allowed', time: wall, tokenId: record.id, ownerId: record.ownerId, method, path: q === -1 ? url : url.slice(0, q) };
+    ring[written++ & mask] = {
+      type: 'request.allowed',
+      time: wall,
+      tokenId: record.id,
+      ownerId: record.ownerId,
+      method,
+      path: q === -1 ? url : url.slice(0, q),
+    };
     return record;
   }
 

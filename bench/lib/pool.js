@@ -118,7 +118,9 @@ export async function alternate(entries, { warmups, rounds, targetMs, log, name 
     const row = {};
     for (const e of rotate(entries, r)) row[e.key] = await e.worker.round(n[e.key], r);
     rows.push(row);
-    log(`  ${name}: round ${r + 1}/${rounds} ${entries.map((e) => `${e.key} ${(row[e.key].ns / row[e.key].ops).toFixed(0)} ns`).join(', ')}`);
+    log(
+      `  ${name}: round ${r + 1}/${rounds} ${entries.map((e) => `${e.key} ${(row[e.key].ns / row[e.key].ops).toFixed(0)} ns`).join(', ')}`,
+    );
   }
   return { n, rows };
 }

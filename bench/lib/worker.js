@@ -57,7 +57,11 @@ if (argv[0] === '--standalone') {
   if (allocDir) {
     // Sampled allocations (every ~4 KiB allocated), kept even when collected: where the garbage comes from.
     await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   }
   let ops = 0;
   const deadline = Date.now() + Number(seconds) * 1000;

@@ -17,17 +17,26 @@ const fail = (message) => {
   console.error(`toado: ${message}`);
   process.exit(1);
 };
-const baseUrl = async () => flag('url') ?? process.env.TOADO_API_URL ?? (await readCredentials(APP).catch(() => null))?.url ?? 'http://127.0.0.1:3000';
+const baseUrl = async () =>
+  flag('url') ??
+  process.env.TOADO_API_URL ??
+  (await readCredentials(APP).catch(() => null))?.url ??
+  'http://127.0.0.1:3000';
 
 async function api(path, init = {}) {
   const found = await resolveToken(APP, { flag: flag('token') });
   if (!found) fail('not logged in: run `toado login`, or set TOADO_API_TOKEN');
   const url = flag('url') ?? found.url ?? (await baseUrl());
-  const res = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${found.token}`, ...init.headers } });
+  const res = await fetch(`${url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${found.token}`, ...init.headers },
+  });
   if (res.status === 401) {
     const { code } = await res.json().catch(() => ({}));
     const why = code === 'token_revoked' ? 'was revoked' : code === 'token_expired' ? 'has expired' : 'is not valid';
-    fail(`your token ${why} (${code ?? res.status}); run \`toado login\` again${found.source === 'file' ? '' : ` (it came from ${found.source === 'env' ? 'TOADO_API_TOKEN' : '--token'})`}`);
+    fail(
+      `your token ${why} (${code ?? res.status}); run \`toado login\` again${found.source === 'file' ? '' : ` (it came from ${found.source === 'env' ? 'TOADO_API_TOKEN' : '--token'})`}`,
+    );
   }
   if (!res.ok) fail(`${res.status} ${(await res.text()).slice(0, 300)}`);
   return res.status === 204 ? null : res.json();
@@ -36,9 +45,15 @@ async function api(path, init = {}) {
 const commands = {
   async login() {
     const url = await baseUrl();
-    const { token, tokenId, scopes, expiresAt } = await deviceLogin({ url: `${url}/api/tokens`, clientId: 'toado-cli', scopes: ['read', 'comments', 'tickets:write'] });
+    const { token, tokenId, scopes, expiresAt } = await deviceLogin({
+      url: `${url}/api/tokens`,
+      clientId: 'toado-cli',
+      scopes: ['read', 'comments', 'tickets:write'],
+    });
     const file = await writeCredentials(APP, { token, url, tokenId }, { revokeAt: `${url}/settings/tokens` });
-    console.log(`Logged in. Scopes: ${scopes.join(', ')}; expires ${expiresAt ? new Date(expiresAt).toISOString().slice(0, 10) : 'never'}.`);
+    console.log(
+      `Logged in. Scopes: ${scopes.join(', ')}; expires ${expiresAt ? new Date(expiresAt).toISOString().slice(0, 10) : 'never'}.`,
+    );
     console.log(`Token saved to ${file} (mode 0600). \`toado logout\` revokes it.`);
   },
   async whoami() {
@@ -52,9 +67,13 @@ const commands = {
   async logout() {
     const removed = await removeCredentials(APP, {
       revoke: async ({ token, url }) => {
-        const res = await fetch(`${url ?? (await baseUrl())}/api/v1/token/revoke`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(`${url ?? (await baseUrl())}/api/v1/token/revoke`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+        });
         // Already revoked or expired is fine: the file can go. Anything else keeps it.
-        if (!res.ok && res.status !== 401) throw new Error(`the server refused to revoke the token (${res.status}); the file was kept`);
+        if (!res.ok && res.status !== 401)
+          throw new Error(`the server refused to revoke the token (${res.status}); the file was kept`);
       },
     });
     console.log(removed ? 'Logged out: the token is revoked and the file deleted.' : 'Not logged in.');
@@ -66,5 +85,5 @@ if (!command) fail(`usage: toado <${Object.keys(commands).join('|')}> [--url <ap
 try {
   await command();
 } catch (error) {
-  fail(error?.code ? `${error.message} (${error.code})` : error?.message ?? String(error));
+  fail(error?.code ? `${error.message} (${error.code})` : (error?.message ?? String(error)));
 }

@@ -20,15 +20,26 @@ app.disable('x-powered-by');
 // The management API and the device routes (one handler), before any body parser.
 app.use('/api/tokens', expressHandler(demoManagement(keycard, { appName: 'Toado' })));
 // The demo sign-in, the settings page (<keycard-tokens>) and its script.
-app.get(['/demo/login', '/settings/tokens', '/assets/keycard/:file'], expressHandler(async (request) => (await demoPages(request)) ?? new Response('Not Found', { status: 404 })));
+app.get(
+  ['/demo/login', '/settings/tokens', '/assets/keycard/:file'],
+  expressHandler(async (request) => (await demoPages(request)) ?? new Response('Not Found', { status: 404 })),
+);
 
 const guard = expressGuard(keycard);
 const api = express.Router();
 api.get('/whoami', guard({ scope: 'read' }), (req, res) => {
   const id = req.keycard;
-  res.json({ ownerId: id.ownerId, tokenId: id.tokenId, label: id.label, scopes: [...id.grantedScopes], expiresAt: id.expiresAt });
+  res.json({
+    ownerId: id.ownerId,
+    tokenId: id.tokenId,
+    label: id.label,
+    scopes: [...id.grantedScopes],
+    expiresAt: id.expiresAt,
+  });
 });
-api.get('/tickets', guard({ scope: 'read' }), (req, res) => res.json({ tickets: req.keycard.filter(db.tickets, db.pathOfTicket) }));
+api.get('/tickets', guard({ scope: 'read' }), (req, res) =>
+  res.json({ tickets: req.keycard.filter(db.tickets, db.pathOfTicket) }),
+);
 // `toado logout`: a token revokes itself (no scope needed beyond being valid).
 api.post('/token/revoke', guard(), async (req, res) => {
   await keycard.revoke(req.keycard.tokenId, { reason: 'logout', actor: { kind: 'token', identity: req.keycard } });
@@ -42,7 +53,9 @@ const server = app.listen(PORT, HOST, (error) => {
     process.exit(1);
   }
   const base = `http://${HOST}:${server.address().port}`;
-  console.log(`\nkeycard example: CLI login (device flow) for the tickets API\n\nIn another terminal:\n  TOADO_API_URL=${base} node examples/cli/cli.js login\n\nListening on ${base} (Ctrl-C to stop)`);
+  console.log(
+    `\nkeycard example: CLI login (device flow) for the tickets API\n\nIn another terminal:\n  TOADO_API_URL=${base} node examples/cli/cli.js login\n\nListening on ${base} (Ctrl-C to stop)`,
+  );
 });
 
 async function shutdown() {

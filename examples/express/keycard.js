@@ -37,10 +37,22 @@ export const keycard = createKeycard({
  * it; this example prints them so that you can try the API right away.
  */
 const DEMO = [
-  { env: 'TRIAGE', ownerId: 'u_jason', label: 'claude-code triage on macbook', scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'] },
+  {
+    env: 'TRIAGE',
+    ownerId: 'u_jason',
+    label: 'claude-code triage on macbook',
+    scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'],
+  },
   { env: 'DASHBOARD', ownerId: 'u_maria', label: 'grafana dashboard', scopes: ['read'] },
   { env: 'SLACK_BOT', ownerId: 'u_priya', label: 'slack bot #support', scopes: ['comments'] },
-  { env: 'ACME_WEBSITE', ownerId: 'u_jason', label: 'website agent', scopes: ['read', 'comments', 'tickets:write'], restrictions: { company: ['c1'], project: ['p1'] }, expiresIn: '30d' },
+  {
+    env: 'ACME_WEBSITE',
+    ownerId: 'u_jason',
+    label: 'website agent',
+    scopes: ['read', 'comments', 'tickets:write'],
+    restrictions: { company: ['c1'], project: ['p1'] },
+    expiresIn: '30d',
+  },
 ];
 
 export async function issueDemoTokens() {
@@ -53,7 +65,7 @@ export async function issueDemoTokens() {
 export const tryLines = (base) => [
   '# → 200: both companies (the triage agent is not restricted)',
   `curl -i ${base}/api/v1/companies -H "Authorization: Bearer $TRIAGE"`,
-  '# → 200: only Acme: a restricted token\'s listings return only the rows it may read',
+  "# → 200: only Acme: a restricted token's listings return only the rows it may read",
   `curl -i ${base}/api/v1/companies -H "Authorization: Bearer $ACME_WEBSITE"`,
   '# → 200: only the tickets of Acme / Website',
   `curl -i ${base}/api/v1/tickets -H "Authorization: Bearer $ACME_WEBSITE"`,
@@ -84,7 +96,9 @@ export function printBanner({ framework, base, issued }) {
   ];
   for (const { env, token, record } of issued) {
     const where = record.restrictions
-      ? Object.entries(record.restrictions).map(([type, ids]) => `${type} ${ids.join(', ')}`).join(' / ')
+      ? Object.entries(record.restrictions)
+          .map(([type, ids]) => `${type} ${ids.join(', ')}`)
+          .join(' / ')
       : 'all companies';
     out.push(`export ${env}='${token}'`);
     out.push(`#   ${record.label} · owner ${record.ownerId} · scopes ${record.scopes.join(', ')} · ${where}`);

@@ -15,7 +15,10 @@ const guard = expressGuard(keycard);
 const json = express.json({ limit: '16kb' });
 
 const problem = (res, status, title, detail) =>
-  res.status(status).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title, status, detail }));
+  res
+    .status(status)
+    .type('application/problem+json')
+    .send(JSON.stringify({ type: 'about:blank', title, status, detail }));
 
 const api = express.Router();
 
@@ -47,13 +50,15 @@ const projectResource = (access) => (req) => ({
 
 api.get('/companies/:company/projects/:project/tickets', guard(projectResource('read')), (req, res) => {
   const project = db.findProject(req.params.company, req.params.project);
-  if (!project) return problem(res, 404, 'Not Found', `No project ${req.params.project} in company ${req.params.company}`);
+  if (!project)
+    return problem(res, 404, 'Not Found', `No project ${req.params.project} in company ${req.params.company}`);
   res.json({ tickets: db.tickets.filter((t) => t.projectId === project.id) });
 });
 
 api.post('/companies/:company/projects/:project/tickets', guard(projectResource('write')), json, (req, res) => {
   const project = db.findProject(req.params.company, req.params.project);
-  if (!project) return problem(res, 404, 'Not Found', `No project ${req.params.project} in company ${req.params.company}`);
+  if (!project)
+    return problem(res, 404, 'Not Found', `No project ${req.params.project} in company ${req.params.company}`);
   const title = db.text(req.body, 'title', 200);
   if (title.error) return problem(res, 400, 'Bad Request', title.error);
   res.status(201).json({ ticket: db.createTicket(project, title.value, req.keycard) });
@@ -82,7 +87,8 @@ api.post('/tickets/:ticket/assign', guard({ scope: 'tickets:assign' }), json, (r
   if (!ticket) return problem(res, 404, 'Not Found', `No ticket ${req.params.ticket}`);
   req.keycard.assert(db.pathOfTicket(ticket), 'write');
   const assignee = req.body?.assignee;
-  if (assignee !== null && !db.users.has(assignee)) return problem(res, 400, 'Bad Request', 'assignee must be a user id (u_jason, u_maria, u_priya) or null');
+  if (assignee !== null && !db.users.has(assignee))
+    return problem(res, 400, 'Bad Request', 'assignee must be a user id (u_jason, u_maria, u_priya) or null');
   res.json({ ticket: db.assign(ticket, assignee, req.keycard) });
 });
 
@@ -94,7 +100,10 @@ app.use('/api/v1', api);
 // Settings → API tokens: the management API (and the device login routes) behind the demo
 // session, mounted before any body parser; the demo sign-in and the settings page.
 app.use('/api/tokens', expressHandler(demoManagement(keycard)));
-app.get(['/demo/login', '/settings/tokens', '/assets/keycard/:file'], expressHandler(async (request) => (await demoPages(request)) ?? new Response('Not Found', { status: 404 })));
+app.get(
+  ['/demo/login', '/settings/tokens', '/assets/keycard/:file'],
+  expressHandler(async (request) => (await demoPages(request)) ?? new Response('Not Found', { status: 404 })),
+);
 app.use((req, res) => problem(res, 404, 'Not Found', `No route ${req.method} ${req.path}`));
 // keycard's denials raised in handlers (assert) first, then the app's own errors.
 app.use(keycardErrorHandler(keycard));

@@ -31,10 +31,46 @@ const byPerson = (ownerId) => ({
 const seededAt = '2025-01-06T09:00:00.000Z';
 
 export const tickets = [
-  { id: 't1', companyId: 'c1', projectId: 'p1', title: 'Checkout button overlaps the footer on Safari', status: 'open', assignee: null, createdAt: seededAt, ...byPerson('u_maria') },
-  { id: 't2', companyId: 'c1', projectId: 'p1', title: 'Add a sitemap.xml', status: 'open', assignee: 'u_jason', createdAt: seededAt, ...byPerson('u_jason') },
-  { id: 't3', companyId: 'c1', projectId: 'p2', title: 'Push notifications arrive twice on Android', status: 'open', assignee: null, createdAt: seededAt, ...byPerson('u_priya') },
-  { id: 't4', companyId: 'c2', projectId: 'p3', title: 'Invoice PDF shows the wrong VAT rate', status: 'open', assignee: null, createdAt: seededAt, ...byPerson('u_maria') },
+  {
+    id: 't1',
+    companyId: 'c1',
+    projectId: 'p1',
+    title: 'Checkout button overlaps the footer on Safari',
+    status: 'open',
+    assignee: null,
+    createdAt: seededAt,
+    ...byPerson('u_maria'),
+  },
+  {
+    id: 't2',
+    companyId: 'c1',
+    projectId: 'p1',
+    title: 'Add a sitemap.xml',
+    status: 'open',
+    assignee: 'u_jason',
+    createdAt: seededAt,
+    ...byPerson('u_jason'),
+  },
+  {
+    id: 't3',
+    companyId: 'c1',
+    projectId: 'p2',
+    title: 'Push notifications arrive twice on Android',
+    status: 'open',
+    assignee: null,
+    createdAt: seededAt,
+    ...byPerson('u_priya'),
+  },
+  {
+    id: 't4',
+    companyId: 'c2',
+    projectId: 'p3',
+    title: 'Invoice PDF shows the wrong VAT rate',
+    status: 'open',
+    assignee: null,
+    createdAt: seededAt,
+    ...byPerson('u_maria'),
+  },
 ];
 
 export const comments = [
@@ -60,7 +96,8 @@ export function stamp(identity) {
   };
 }
 
-export const findProject = (companyId, projectId) => projects.find((p) => p.companyId === companyId && p.id === projectId);
+export const findProject = (companyId, projectId) =>
+  projects.find((p) => p.companyId === companyId && p.id === projectId);
 export const findTicket = (id) => tickets.find((t) => t.id === id);
 export const commentsOf = (ticketId) => comments.filter((c) => c.ticketId === ticketId);
 
@@ -80,7 +117,13 @@ export function createTicket(project, title, identity) {
 }
 
 export function addComment(ticket, body, identity) {
-  const comment = { id: `m${++commentSeq}`, ticketId: ticket.id, body, createdAt: new Date().toISOString(), ...stamp(identity) };
+  const comment = {
+    id: `m${++commentSeq}`,
+    ticketId: ticket.id,
+    body,
+    createdAt: new Date().toISOString(),
+    ...stamp(identity),
+  };
   comments.push(comment);
   return comment;
 }

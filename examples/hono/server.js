@@ -14,7 +14,9 @@ const HOST = '127.0.0.1';
 const guard = (requirement) => honoGuard(keycard, requirement);
 
 const problem = (c, status, title, detail) =>
-  c.body(JSON.stringify({ type: 'about:blank', title, status, detail }), status, { 'Content-Type': 'application/problem+json' });
+  c.body(JSON.stringify({ type: 'about:blank', title, status, detail }), status, {
+    'Content-Type': 'application/problem+json',
+  });
 
 /** The JSON body, or null when it is not JSON (read after the guard: never for an anonymous caller). */
 async function bodyOf(c) {
@@ -29,7 +31,9 @@ async function bodyOf(c) {
 const api = new Hono();
 
 // Listings: a restricted token gets only the rows it may read, never a 403 for a foreign row.
-api.get('/companies', guard({ scope: 'read' }), (c) => c.json({ companies: c.get('keycard').filter(db.companies, db.pathOfCompany) }));
+api.get('/companies', guard({ scope: 'read' }), (c) =>
+  c.json({ companies: c.get('keycard').filter(db.companies, db.pathOfCompany) }),
+);
 
 api.get('/companies/:company/projects', guard({ scope: 'read' }), (c) => {
   const id = c.get('keycard');
@@ -38,10 +42,17 @@ api.get('/companies/:company/projects', guard({ scope: 'read' }), (c) => {
   id.assert({ company: companyId }, 'read');
   const company = db.companies.find((co) => co.id === companyId);
   if (!company) return problem(c, 404, 'Not Found', `No company ${companyId}`);
-  return c.json({ projects: id.filter(db.projects.filter((p) => p.companyId === company.id), db.pathOfProject) });
+  return c.json({
+    projects: id.filter(
+      db.projects.filter((p) => p.companyId === company.id),
+      db.pathOfProject,
+    ),
+  });
 });
 
-api.get('/tickets', guard({ scope: 'read' }), (c) => c.json({ tickets: c.get('keycard').filter(db.tickets, db.pathOfTicket) }));
+api.get('/tickets', guard({ scope: 'read' }), (c) =>
+  c.json({ tickets: c.get('keycard').filter(db.tickets, db.pathOfTicket) }),
+);
 
 // A requirement may be a function of the request context: the route's parameters are known in
 // its own middleware, so the resource check is declared with the scope and keycard refuses the
@@ -53,13 +64,15 @@ const projectResource = (access) => (c) => ({
 
 api.get('/companies/:company/projects/:project/tickets', guard(projectResource('read')), (c) => {
   const project = db.findProject(c.req.param('company'), c.req.param('project'));
-  if (!project) return problem(c, 404, 'Not Found', `No project ${c.req.param('project')} in company ${c.req.param('company')}`);
+  if (!project)
+    return problem(c, 404, 'Not Found', `No project ${c.req.param('project')} in company ${c.req.param('company')}`);
   return c.json({ tickets: db.tickets.filter((t) => t.projectId === project.id) });
 });
 
 api.post('/companies/:company/projects/:project/tickets', guard(projectResource('write')), async (c) => {
   const project = db.findProject(c.req.param('company'), c.req.param('project'));
-  if (!project) return problem(c, 404, 'Not Found', `No project ${c.req.param('project')} in company ${c.req.param('company')}`);
+  if (!project)
+    return problem(c, 404, 'Not Found', `No project ${c.req.param('project')} in company ${c.req.param('company')}`);
   const title = db.text(await bodyOf(c), 'title', 200);
   if (title.error) return problem(c, 400, 'Bad Request', title.error);
   return c.json({ ticket: db.createTicket(project, title.value, c.get('keycard')) }, 201);
@@ -88,7 +101,8 @@ api.post('/tickets/:ticket/assign', guard({ scope: 'tickets:assign' }), async (c
   if (!ticket) return problem(c, 404, 'Not Found', `No ticket ${c.req.param('ticket')}`);
   c.get('keycard').assert(db.pathOfTicket(ticket), 'write');
   const assignee = (await bodyOf(c))?.assignee;
-  if (assignee !== null && !db.users.has(assignee)) return problem(c, 400, 'Bad Request', 'assignee must be a user id (u_jason, u_maria, u_priya) or null');
+  if (assignee !== null && !db.users.has(assignee))
+    return problem(c, 400, 'Bad Request', 'assignee must be a user id (u_jason, u_maria, u_priya) or null');
   return c.json({ ticket: db.assign(ticket, assignee, c.get('keycard')) });
 });
 

@@ -37,10 +37,22 @@ export const TOOL_RULES = {
 
 /** The demo tokens, Toado's use cases. A real app shows a token once, to its owner. */
 const DEMO = [
-  { env: 'TRIAGE', ownerId: 'u_jason', label: 'claude-code triage on macbook', scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'] },
+  {
+    env: 'TRIAGE',
+    ownerId: 'u_jason',
+    label: 'claude-code triage on macbook',
+    scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'],
+  },
   { env: 'DASHBOARD', ownerId: 'u_maria', label: 'grafana dashboard', scopes: ['read'] },
   { env: 'SLACK_BOT', ownerId: 'u_priya', label: 'slack bot #support', scopes: ['comments'] },
-  { env: 'ACME_WEBSITE', ownerId: 'u_jason', label: 'website agent', scopes: ['tickets:write'], restrictions: { company: ['c1'], project: ['p1'] }, expiresIn: '30d' },
+  {
+    env: 'ACME_WEBSITE',
+    ownerId: 'u_jason',
+    label: 'website agent',
+    scopes: ['tickets:write'],
+    restrictions: { company: ['c1'], project: ['p1'] },
+    expiresIn: '30d',
+  },
 ];
 
 class AppError extends Error {
@@ -58,10 +70,16 @@ const badRequest = (message) => new AppError(400, 'Bad Request', message);
  * `me` is keycard's identity; `assert` throws a KeycardError (403 on REST, a tool error on MCP).
  */
 function operations(db, via) {
-  const ticketOf = (id) => db.findTicket(id) ?? (() => { throw notFound(`ticket ${id}`); })();
+  const ticketOf = (id) =>
+    db.findTicket(id) ??
+    (() => {
+      throw notFound(`ticket ${id}`);
+    })();
   return {
     listTickets: (me, { company, project } = {}) =>
-      me.filter(db.tickets, pathOfTicket).filter((t) => (!company || t.companyId === company) && (!project || t.projectId === project)),
+      me
+        .filter(db.tickets, pathOfTicket)
+        .filter((t) => (!company || t.companyId === company) && (!project || t.projectId === project)),
     createTicket(me, { company, project, title }) {
       me.assert({ company, project }, 'write'); // before the lookup: no existence leak
       const p = db.findProject(company, project);
@@ -76,7 +94,8 @@ function operations(db, via) {
     assign(me, { ticket, assignee }) {
       const t = ticketOf(ticket);
       me.assert(pathOfTicket(t), 'write');
-      if (assignee !== null && !db.users.has(assignee)) throw badRequest('assignee must be a user id (u_jason, u_maria, u_priya) or null');
+      if (assignee !== null && !db.users.has(assignee))
+        throw badRequest('assignee must be a user id (u_jason, u_maria, u_priya) or null');
       return db.assign(t, assignee, me, via);
     },
   };
@@ -98,10 +117,33 @@ function mcpServer(db, onToolCall) {
       }
     });
   const id = z.string().min(1).max(64);
-  tool('list_tickets', { description: 'List the tickets this token may read', inputSchema: { company: id.optional(), project: id.optional() }, annotations: { readOnlyHint: true } }, ops.listTickets);
-  tool('create_ticket', { description: 'Create a ticket in a project', inputSchema: { company: id, project: id, title: z.string().trim().min(1).max(200) } }, ops.createTicket);
-  tool('comment', { description: 'Comment on a ticket', inputSchema: { ticket: id, body: z.string().trim().min(1).max(5000) } }, ops.comment);
-  tool('assign', { description: 'Assign a ticket (null unassigns)', inputSchema: { ticket: id, assignee: id.nullable() } }, ops.assign);
+  tool(
+    'list_tickets',
+    {
+      description: 'List the tickets this token may read',
+      inputSchema: { company: id.optional(), project: id.optional() },
+      annotations: { readOnlyHint: true },
+    },
+    ops.listTickets,
+  );
+  tool(
+    'create_ticket',
+    {
+      description: 'Create a ticket in a project',
+      inputSchema: { company: id, project: id, title: z.string().trim().min(1).max(200) },
+    },
+    ops.createTicket,
+  );
+  tool(
+    'comment',
+    { description: 'Comment on a ticket', inputSchema: { ticket: id, body: z.string().trim().min(1).max(5000) } },
+    ops.comment,
+  );
+  tool(
+    'assign',
+    { description: 'Assign a ticket (null unassigns)', inputSchema: { ticket: id, assignee: id.nullable() } },
+    ops.assign,
+  );
   return server;
 }
 
@@ -114,7 +156,12 @@ function mcpServer(db, onToolCall) {
  * @param {(name: string, args: unknown, extra: unknown) => void} [options.onToolCall] sees every tool call (tracing, tests)
  * @param {string} [options.publicUrl] the origin clients know the server by (metadata URLs)
  */
-export function createApp({ keycard: overrides = {}, log = (line) => console.log(line), onToolCall, publicUrl = `http://127.0.0.1:${process.env.PORT ?? 3003}` } = {}) {
+export function createApp({
+  keycard: overrides = {},
+  log = (line) => console.log(line),
+  onToolCall,
+  publicUrl = `http://127.0.0.1:${process.env.PORT ?? 3003}`,
+} = {}) {
   const db = createData();
   const keycard = createKeycard({
     prefix: 'toado',
@@ -130,15 +177,22 @@ export function createApp({ keycard: overrides = {}, log = (line) => console.log
   const app = express();
   app.disable('x-powered-by');
   const problem = (res, status, title, detail) =>
-    res.status(status).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title, status, detail }));
+    res
+      .status(status)
+      .type('application/problem+json')
+      .send(JSON.stringify({ type: 'about:blank', title, status, detail }));
 
   // ── REST: /api/v1 ── bodies are parsed after the guard, so anonymous requests never reach the parser.
   const guard = expressGuard(keycard);
   const json = express.json({ limit: '16kb' });
   const ops = operations(db, 'API');
   const api = express.Router();
-  api.get('/companies', guard({ scope: 'read' }), (req, res) => res.json({ companies: req.keycard.filter(db.companies, pathOfCompany) }));
-  api.get('/tickets', guard({ scope: 'read' }), (req, res) => res.json({ tickets: ops.listTickets(req.keycard, req.query) }));
+  api.get('/companies', guard({ scope: 'read' }), (req, res) =>
+    res.json({ companies: req.keycard.filter(db.companies, pathOfCompany) }),
+  );
+  api.get('/tickets', guard({ scope: 'read' }), (req, res) =>
+    res.json({ tickets: ops.listTickets(req.keycard, req.query) }),
+  );
   api.post('/companies/:company/projects/:project/tickets', guard({ scope: 'tickets:write' }), json, (req, res) => {
     const title = typeof req.body?.title === 'string' ? req.body.title.trim() : '';
     if (!title || title.length > 200) throw badRequest('title must be 1 to 200 characters');
@@ -158,7 +212,10 @@ export function createApp({ keycard: overrides = {}, log = (line) => console.log
   // session, the demo sign-in and the settings page (../shared/demo-session.js). Revoking a token
   // there shuts it out of REST and MCP alike.
   app.use('/api/tokens', expressHandler(demoManagement(keycard)));
-  app.get(['/demo/login', '/settings/tokens', '/assets/keycard/:file'], expressHandler(async (request) => (await demoPages(request)) ?? new Response('Not Found', { status: 404 })));
+  app.get(
+    ['/demo/login', '/settings/tokens', '/assets/keycard/:file'],
+    expressHandler(async (request) => (await demoPages(request)) ?? new Response('Not Found', { status: 404 })),
+  );
 
   // ── MCP: /mcp ── API keys only: no authorization server, so no RFC 9728 metadata (a client
   // that finds OAuth discovery drops its configured header); the 401 says where to create a token
@@ -167,14 +224,28 @@ export function createApp({ keycard: overrides = {}, log = (line) => console.log
   const sessions = new Map(); // mcp-session-id → transport
   // The JSON body is parsed before the gate (it reads the JSON-RPC method and tool); 64 kB at most.
   // The SDK's own bearer middleware may sit behind the gate: it reuses the gate's verification.
-  app.use('/mcp', express.json({ limit: '64kb' }), gate, requireBearerAuth({ verifier: mcpVerifier(keycard), requiredScopes: ['read'] }));
+  app.use(
+    '/mcp',
+    express.json({ limit: '64kb' }),
+    gate,
+    requireBearerAuth({ verifier: mcpVerifier(keycard), requiredScopes: ['read'] }),
+  );
   app.all('/mcp', async (req, res) => {
     const sid = req.get('mcp-session-id');
     let transport = sid === undefined ? undefined : sessions.get(sid);
     if (!transport) {
-      if (sid !== undefined) return res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
-      if (req.method !== 'POST' || !isInitializeRequest(req.body)) return res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Start a session with initialize' }, id: null });
-      const created = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, created) });
+      if (sid !== undefined)
+        return res
+          .status(404)
+          .json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      if (req.method !== 'POST' || !isInitializeRequest(req.body))
+        return res
+          .status(400)
+          .json({ jsonrpc: '2.0', error: { code: -32000, message: 'Start a session with initialize' }, id: null });
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void sessions.set(id, created),
+      });
       created.onclose = () => void sessions.delete(created.sessionId);
       // Instead of server.connect(transport): binds the session to this token (see docs/mcp.md).
       await gate.connect(mcpServer(db, onToolCall), created, req.keycard);
@@ -194,7 +265,8 @@ export function createApp({ keycard: overrides = {}, log = (line) => console.log
   });
 
   /** Issues the demo tokens (the secrets are returned once). */
-  const issueDemoTokens = async () => Promise.all(DEMO.map(async ({ env, ...input }) => ({ env, ...(await keycard.issue(input)) })));
+  const issueDemoTokens = async () =>
+    Promise.all(DEMO.map(async ({ env, ...input }) => ({ env, ...(await keycard.issue(input)) })));
 
   /** Listens on host:port (0 = any free port); `stop()` ends MCP sessions, the server and keycard. */
   async function start({ port = 0, host = '127.0.0.1' } = {}) {
@@ -215,15 +287,29 @@ export function createApp({ keycard: overrides = {}, log = (line) => console.log
 }
 
 /** The MCP client configuration a user pastes (Claude Desktop/Code, Cursor, VS Code use this shape). */
-export const clientConfig = (url, token) => ({ mcpServers: { toado: { type: 'http', url: `${url}/mcp`, headers: { Authorization: `Bearer ${token}` } } } });
+export const clientConfig = (url, token) => ({
+  mcpServers: { toado: { type: 'http', url: `${url}/mcp`, headers: { Authorization: `Bearer ${token}` } } },
+});
 
 async function main() {
-  const { start, issueDemoTokens } = createApp({ log: process.env.AUDIT === '0' ? () => {} : undefined, publicUrl: process.env.PUBLIC_URL });
+  const { start, issueDemoTokens } = createApp({
+    log: process.env.AUDIT === '0' ? () => {} : undefined,
+    publicUrl: process.env.PUBLIC_URL,
+  });
   const issued = await issueDemoTokens();
   const { url, stop } = await start({ port: Number(process.env.PORT ?? 3003) });
-  const out = ['', 'keycard example: one token for the tickets REST API and its MCP server', '', 'Demo tokens (a real app shows a token once, to its owner). Paste into your shell:', ''];
+  const out = [
+    '',
+    'keycard example: one token for the tickets REST API and its MCP server',
+    '',
+    'Demo tokens (a real app shows a token once, to its owner). Paste into your shell:',
+    '',
+  ];
   for (const { env, token, record } of issued) {
-    out.push(`export ${env}='${token}'`, `#   ${record.label} · scopes ${record.scopes.join(', ')}${record.restrictions ? ' · project p1 only' : ''}`);
+    out.push(
+      `export ${env}='${token}'`,
+      `#   ${record.label} · scopes ${record.scopes.join(', ')}${record.restrictions ? ' · project p1 only' : ''}`,
+    );
   }
   out.push(
     '',

@@ -38,9 +38,13 @@ export function demoManagement(keycard, { appName = 'Toado', store } = {}) {
 }
 
 const html = (body, status = 200, headers = {}) =>
-  new Response(body, { status, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...headers } });
+  new Response(body, {
+    status,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+  });
 
-const safeNext = (value) => (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : '/settings/tokens');
+const safeNext = (value) =>
+  typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : '/settings/tokens';
 
 /** GET /demo/login?as=<person>[&next=/path]: sets the session cookie (HttpOnly, SameSite=Lax) and redirects. */
 function login(url) {
@@ -50,11 +54,17 @@ function login(url) {
     const links = Object.keys(PEOPLE)
       .map((id) => `<li><a href="/demo/login?as=${id}&amp;next=${encodeURIComponent(next)}">Sign in as ${id}</a></li>`)
       .join('');
-    return html(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo sign-in</title></head><body><main><h1>Demo sign-in</h1><ul>${links}</ul></main></body></html>`);
+    return html(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo sign-in</title></head><body><main><h1>Demo sign-in</h1><ul>${links}</ul></main></body></html>`,
+    );
   }
   return new Response(null, {
     status: 303,
-    headers: { Location: next, 'Set-Cookie': `${COOKIE}=${as}; Path=/; HttpOnly; SameSite=Lax`, 'Cache-Control': 'no-store' },
+    headers: {
+      Location: next,
+      'Set-Cookie': `${COOKIE}=${as}; Path=/; HttpOnly; SameSite=Lax`,
+      'Cache-Control': 'no-store',
+    },
   });
 }
 
@@ -76,7 +86,9 @@ async function asset(name) {
   if (!/^(ui|chunk-[A-Za-z0-9_-]+)\.js$/.test(name)) return null;
   try {
     const body = await readFile(path.join(uiDir(), name));
-    return new Response(body, { headers: { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' } });
+    return new Response(body, {
+      headers: { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' },
+    });
   } catch {
     return null;
   }
@@ -91,7 +103,8 @@ export async function demoPages(request) {
   const url = new URL(request.url);
   if (url.pathname === '/demo/login') return login(url);
   if (url.pathname === '/settings/tokens') {
-    if (!sessionOf(request)) return new Response(null, { status: 303, headers: { Location: '/demo/login?next=/settings/tokens' } });
+    if (!sessionOf(request))
+      return new Response(null, { status: 303, headers: { Location: '/demo/login?next=/settings/tokens' } });
     return html(PAGE);
   }
   if (url.pathname.startsWith('/assets/keycard/')) return asset(url.pathname.slice('/assets/keycard/'.length));

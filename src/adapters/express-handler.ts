@@ -23,7 +23,10 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     let body: BodyInit | null = null;
     if (hasBody && req.body !== undefined && req.readableEnded) {
-      body = typeof req.body === 'string' || req.body instanceof Uint8Array ? (req.body as BodyInit) : JSON.stringify(req.body);
+      body =
+        typeof req.body === 'string' || req.body instanceof Uint8Array
+          ? (req.body as BodyInit)
+          : JSON.stringify(req.body);
     } else if (hasBody) {
       // Pull-based: a chunk is read from Node only when the handler asks for one.
       let open = true;
@@ -47,7 +50,12 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
         },
       });
     }
-    const request = new globalThis.Request(url, { method: req.method, headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+    const request = new globalThis.Request(url, {
+      method: req.method,
+      headers,
+      body,
+      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit);
     handler(request)
       .then(async (response) => {
         const out: Record<string, string> = {};

@@ -20,6 +20,11 @@ declare global {
  * A request that passed a keycard guard. Generic like Express's `Request`, so route parameters
  * keep their types: `(req: AuthenticatedRequest<{ id: string }>, res) => …`.
  */
-export type AuthenticatedRequest<P = ParamsDictionary, ResBody = unknown, ReqBody = unknown, ReqQuery = Request['query']> = Request<P, ResBody, ReqBody, ReqQuery> & {
+export type AuthenticatedRequest<
+  P = ParamsDictionary,
+  ResBody = unknown,
+  ReqBody = unknown,
+  ReqQuery = Request['query'],
+> = Request<P, ResBody, ReqBody, ReqQuery> & {
   keycard: Identity;
 };

@@ -49,7 +49,9 @@ export function expressGuard<S extends string>(keycard: Keycard<S>) {
   const errors = keycardErrorHandler(keycard as Keycard);
   const installed = new WeakSet<object>();
   // RequestHandler<any, …>: one guard fits every route, whatever its params, body and query types.
-  return (requirement?: GuardRequirement<S> | ((req: Request) => GuardRequirement<S>)): RequestHandler<any, any, any, any> => {
+  return (
+    requirement?: GuardRequirement<S> | ((req: Request) => GuardRequirement<S>),
+  ): RequestHandler<any, any, any, any> => {
     checkRequirement(keycard, 'expressGuard', requirement);
     return (req: Request, res: Response, next: NextFunction) => {
       const app = req.app as Express | undefined;
@@ -59,12 +61,15 @@ export function expressGuard<S extends string>(keycard: Keycard<S>) {
       }
       const need = typeof requirement === 'function' ? requirement(req) : requirement;
       // Not an async function: Express 5 wraps a returned promise, which cost microseconds a request.
-      keycard.authenticate(inputOf(req), need).then((r) => {
-        if (!r.ok) return r.skip ? next() : send(res, r);
-        for (const [name, value] of Object.entries(r.headers)) res.setHeader(name, value);
-        req.keycard = r.identity;
-        next();
-      }).catch(next);
+      keycard
+        .authenticate(inputOf(req), need)
+        .then((r) => {
+          if (!r.ok) return r.skip ? next() : send(res, r);
+          for (const [name, value] of Object.entries(r.headers)) res.setHeader(name, value);
+          req.keycard = r.identity;
+          next();
+        })
+        .catch(next);
     };
   };
 }

@@ -27,7 +27,10 @@ export interface KeycardEnv {
  * app.post('/api/tickets', honoGuard(keycard, { scope: 'tickets:write' }), (c) => c.json({ by: c.get('keycard').label }));
  * ```
  */
-export function honoGuard<S extends string>(keycard: Keycard<S>, requirement?: GuardRequirement<S> | ((c: Context) => GuardRequirement<S>)): MiddlewareHandler<KeycardEnv> {
+export function honoGuard<S extends string>(
+  keycard: Keycard<S>,
+  requirement?: GuardRequirement<S> | ((c: Context) => GuardRequirement<S>),
+): MiddlewareHandler<KeycardEnv> {
   checkRequirement(keycard, 'honoGuard', requirement);
   return createMiddleware<KeycardEnv>(async (c, next) => {
     const need = typeof requirement === 'function' ? requirement(c) : requirement;

@@ -40,25 +40,50 @@ export interface McpOptions {
 
 const list = z.union([z.literal('any'), z.array(z.string().min(1).max(2_048)).max(1_000)]);
 const schema = z.strictObject({
-  tools: z.record(z.string(), z.strictObject({ scope: z.any().optional(), class: z.enum(['read', 'write']).optional() })).optional(),
-  resourceMetadataUrl: z.union([z.string(), z.instanceof(URL)]).refine((u) => URL.canParse(u), 'must be an absolute URL').optional(),
+  tools: z
+    .record(z.string(), z.strictObject({ scope: z.any().optional(), class: z.enum(['read', 'write']).optional() }))
+    .optional(),
+  resourceMetadataUrl: z
+    .union([z.string(), z.instanceof(URL)])
+    .refine((u) => URL.canParse(u), 'must be an absolute URL')
+    .optional(),
   recheckSeconds: z.number().int().min(1).max(86_400).optional(),
   allowedHosts: list.optional(),
   allowedOrigins: list.optional(),
   maxSessionsPerToken: z.number().int().min(1).max(10_000).optional(),
-  sessionIdleSeconds: z.number().int().min(1).max(7 * 86_400).optional(),
+  sessionIdleSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .optional(),
 });
 
 /** The options with their defaults; `allowedHosts`/`allowedOrigins` stay undefined for "the loopback default". */
-export type ResolvedMcpOptions = Required<Pick<McpOptions, 'tools' | 'recheckSeconds' | 'maxSessionsPerToken' | 'sessionIdleSeconds'>> & McpOptions;
+export type ResolvedMcpOptions = Required<
+  Pick<McpOptions, 'tools' | 'recheckSeconds' | 'maxSessionsPerToken' | 'sessionIdleSeconds'>
+> &
+  McpOptions;
 
 /** Validates `options` once, at start. @throws KeycardError `invalid_config` naming every bad field. */
 export function resolveMcpOptions(options: unknown, only?: readonly (keyof McpOptions)[]): ResolvedMcpOptions {
-  const parsed = (only ? schema.pick(Object.fromEntries(only.map((k) => [k, true])) as never) : schema).safeParse(options ?? {});
+  const parsed = (only ? schema.pick(Object.fromEntries(only.map((k) => [k, true])) as never) : schema).safeParse(
+    options ?? {},
+  );
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? i.keys.join(', ') : i.path.map(String).join('.')) + ` ${i.code === 'unrecognized_keys' ? 'is not a known option' : i.message}`);
+    const fields = parsed.error.issues.map(
+      (i) =>
+        (i.code === 'unrecognized_keys' ? i.keys.join(', ') : i.path.map(String).join('.')) +
+        ` ${i.code === 'unrecognized_keys' ? 'is not a known option' : i.message}`,
+    );
     throw new KeycardError('invalid_config', `mcpGate: ${fields.join('; ')}`);
   }
   const o = parsed.data as McpOptions;
-  return { ...o, tools: o.tools ?? {}, recheckSeconds: o.recheckSeconds ?? 60, maxSessionsPerToken: o.maxSessionsPerToken ?? 16, sessionIdleSeconds: o.sessionIdleSeconds ?? 1800 };
+  return {
+    ...o,
+    tools: o.tools ?? {},
+    recheckSeconds: o.recheckSeconds ?? 60,
+    maxSessionsPerToken: o.maxSessionsPerToken ?? 16,
+    sessionIdleSeconds: o.sessionIdleSeconds ?? 1800,
+  };
 }

@@ -5,7 +5,8 @@ import type { McpOptions } from './mcp-options.ts';
 const LOCAL_NAMES = new Set(['localhost', [0x7f, 0, 0, 1].join('.'), '[::1]']); // no status-like literal in adapters (test/adapters.test.ts)
 
 /** Whether the connection arrived on a loopback address: then a browser on this machine may be the one rebinding. */
-const isLoopback = (address: string | undefined) => address === '::1' || Number(/^(?:::ffff:)?(\d+)\.\d+\.\d+\.\d+$/.exec(address ?? '')?.[1]) === 0x7f; // 127.0.0.0/8
+const isLoopback = (address: string | undefined) =>
+  address === '::1' || Number(/^(?:::ffff:)?(\d+)\.\d+\.\d+\.\d+$/.exec(address ?? '')?.[1]) === 0x7f; // 127.0.0.0/8
 
 /** The hostname of a `Host` value (lowercase, IPv6 in brackets), or null when it is no host[:port]. */
 function hostnameOf(host: string): string | null {
@@ -28,9 +29,17 @@ export interface OriginInput {
  * A check of `Host` and `Origin`: `'host'` or `'origin'` names the refused one, null lets the
  * request on. Entries are compared case-insensitively; a host entry without a port allows any port.
  */
-export function originCheck(options: Pick<McpOptions, 'allowedHosts' | 'allowedOrigins'>): (req: OriginInput) => 'host' | 'origin' | null {
-  const hosts = options.allowedHosts === undefined || options.allowedHosts === 'any' ? null : new Set(options.allowedHosts.map((h) => h.toLowerCase()));
-  const origins = options.allowedOrigins === undefined || options.allowedOrigins === 'any' ? null : new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
+export function originCheck(
+  options: Pick<McpOptions, 'allowedHosts' | 'allowedOrigins'>,
+): (req: OriginInput) => 'host' | 'origin' | null {
+  const hosts =
+    options.allowedHosts === undefined || options.allowedHosts === 'any'
+      ? null
+      : new Set(options.allowedHosts.map((h) => h.toLowerCase()));
+  const origins =
+    options.allowedOrigins === undefined || options.allowedOrigins === 'any'
+      ? null
+      : new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
   return ({ host, origin, localAddress }) => {
     const local = isLoopback(localAddress);
     if (options.allowedHosts !== 'any' && (hosts !== null || local)) {
@@ -41,6 +50,10 @@ export function originCheck(options: Pick<McpOptions, 'allowedHosts' | 'allowedO
     if (origin === undefined || options.allowedOrigins === 'any' || (origins === null && !local)) return null;
     if (origins !== null) return origins.has(origin.toLowerCase()) ? null : 'origin';
     const parsed = URL.canParse(origin) ? new URL(origin) : null; // `Origin: null` (sandboxed, file:) is refused
-    return parsed !== null && (parsed.protocol === 'http:' || parsed.protocol === 'https:') && LOCAL_NAMES.has(parsed.hostname) ? null : 'origin';
+    return parsed !== null &&
+      (parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
+      LOCAL_NAMES.has(parsed.hostname)
+      ? null
+      : 'origin';
   };
 }

@@ -3,47 +3,84 @@
 // sessions of revoked and expired tokens, cap each token's sessions and close idle ones. Guide: docs/mcp.md.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { coveredByRevokeAll, describeMissing, KeycardError, type Identity, type Keycard, type LimitClass } from '../index.ts';
+import {
+  coveredByRevokeAll,
+  describeMissing,
+  KeycardError,
+  type Identity,
+  type Keycard,
+  type LimitClass,
+} from '../index.ts';
 import { identityOf, scrub } from './mcp-info.ts';
 import type { ResolvedMcpOptions } from './mcp-options.ts';
 
-type Msg = { id?: RequestId; method?: string; params?: { name?: unknown }; result?: { tools?: { name: string; annotations?: { readOnlyHint?: boolean } }[] } };
-type Bound = { readonly identity: Identity; readonly transport: Transport; sid?: string; timer?: ReturnType<typeof setTimeout>; idle?: ReturnType<typeof setTimeout>; last: number };
+type Msg = {
+  id?: RequestId;
+  method?: string;
+  params?: { name?: unknown };
+  result?: { tools?: { name: string; annotations?: { readOnlyHint?: boolean } }[] };
+};
+type Bound = {
+  readonly identity: Identity;
+  readonly transport: Transport;
+  sid?: string;
+  timer?: ReturnType<typeof setTimeout>;
+  idle?: ReturnType<typeof setTimeout>;
+  last: number;
+};
 const MAX_DELAY = 2 ** 31 - 1; // setTimeout's ceiling: longer waits re-arm
 const MAX_NAME = 2 ** 7; // audit keeps 128 characters of a client-sent name (the MCP spec's longest tool name)
-export function createSessions(keycard: Keycard, { tools, maxSessionsPerToken, sessionIdleSeconds }: ResolvedMcpOptions) {
+export function createSessions(
+  keycard: Keycard,
+  { tools, maxSessionsPerToken, sessionIdleSeconds }: ResolvedMcpOptions,
+) {
   const [all, bySession, learned] = [new Set<Bound>(), new Map<string, Bound>(), new Map<string, LimitClass>()];
   const rule = (name: string) => (Object.hasOwn(tools, name) ? tools[name] : undefined);
   for (const r of Object.values(tools)) if (r.scope !== undefined) keycard.scopes.assertRequirement(r.scope); // typos fail at start
-  const missing = (name: string, who: Identity | null) => keycard.scopes.missing(rule(name)?.scope ?? { allOf: [] }, who?.scopes ?? new Set());
-  const toolOf = (m: Msg) => (m.method === 'tools/call' && typeof m.params?.name === 'string' ? m.params.name : undefined);
+  const missing = (name: string, who: Identity | null) =>
+    keycard.scopes.missing(rule(name)?.scope ?? { allOf: [] }, who?.scopes ?? new Set());
+  const toolOf = (m: Msg) =>
+    m.method === 'tools/call' && typeof m.params?.name === 'string' ? m.params.name : undefined;
   const end = (match: (i: Identity) => boolean) => all.forEach((b) => match(b.identity) && void b.transport.close());
   const arm = (b: Bound, at: number | null, left = at === null ? 0 : Math.max(0, at - keycard.clock.now())): void => {
     clearTimeout(b.timer);
-    if (at !== null) b.timer = setTimeout(() => (left > MAX_DELAY ? arm(b, at) : void b.transport.close()), Math.min(left, MAX_DELAY)).unref();
+    if (at !== null)
+      b.timer = setTimeout(
+        () => (left > MAX_DELAY ? arm(b, at) : void b.transport.close()),
+        Math.min(left, MAX_DELAY),
+      ).unref();
   };
   const rearm = (id: string, at: number | null) => all.forEach((b) => b.identity.tokenId === id && arm(b, at));
   // Idleness on the monotonic clock; the timer only wakes the check, so a fake clock that stands still keeps sessions.
   const idleMs = sessionIdleSeconds * 1000;
   const watch = (b: Bound, wait = idleMs): void => {
     clearTimeout(b.idle);
-    b.idle = setTimeout(() => {
-      const left = idleMs - (keycard.clock.monotonic() - b.last);
-      return left > 0 ? watch(b, left) : void b.transport.close();
-    }, Math.min(wait, MAX_DELAY)).unref();
+    b.idle = setTimeout(
+      () => {
+        const left = idleMs - (keycard.clock.monotonic() - b.last);
+        return left > 0 ? watch(b, left) : void b.transport.close();
+      },
+      Math.min(wait, MAX_DELAY),
+    ).unref();
   };
   /** A session got its id: bind it, watch its idleness, and close the token's least recently used sessions over the cap. */
   const opened = (b: Bound, sid: string) => {
     bySession.set((b.sid = sid), b);
     watch(b);
-    const mine = [...bySession.values()].filter((o) => o.identity.tokenId === b.identity.tokenId).sort((x, y) => x.last - y.last);
+    const mine = [...bySession.values()]
+      .filter((o) => o.identity.tokenId === b.identity.tokenId)
+      .sort((x, y) => x.last - y.last);
     for (const o of mine.slice(0, Math.max(0, mine.length - maxSessionsPerToken))) void o.transport.close();
   };
   const off = [
     keycard.on('token.revoked', ({ tokenId }) => end((i) => i.tokenId === tokenId)),
     keycard.on('token.expired', ({ record }) => end((i) => i.tokenId === record.id)),
     keycard.on('token.revokedAll', ({ filter: f }) => end((i) => coveredByRevokeAll(f, i))),
-    keycard.on('owner.gone', ({ principalId, status }) => status !== 'invalidated' && end((i) => (i.kind === 'personal' ? i.ownerId : i.workspaceId) === principalId)),
+    keycard.on(
+      'owner.gone',
+      ({ principalId, status }) =>
+        status !== 'invalidated' && end((i) => (i.kind === 'personal' ? i.ownerId : i.workspaceId) === principalId),
+    ),
     keycard.on('token.updated', ({ record }) => rearm(record.id, record.expiresAt)),
     keycard.on('token.rotated', ({ previous }) => rearm(previous.id, previous.expiresAt)), // the grace ends
   ];
@@ -53,10 +90,19 @@ export function createSessions(keycard: Keycard, { tools, maxSessionsPerToken, s
       const m = typeof (body as Msg | null)?.method === 'string' ? (body as Msg) : undefined;
       const tool = m && toolOf(m);
       const write = tool !== undefined && (rule(tool)?.class ?? learned.get(tool) ?? 'write') === 'write';
-      return { need: { surface: 'mcp', rpcMethod: m?.method?.slice(0, MAX_NAME), tool: tool?.slice(0, MAX_NAME), class: write ? 'write' : 'read' } as const, scope: tool === undefined ? undefined : rule(tool)?.scope };
+      return {
+        need: {
+          surface: 'mcp',
+          rpcMethod: m?.method?.slice(0, MAX_NAME),
+          tool: tool?.slice(0, MAX_NAME),
+          class: write ? 'write' : 'read',
+        } as const,
+        scope: tool === undefined ? undefined : rule(tool)?.scope,
+      };
     },
     /** False when `sid` is a session another token opened. */
-    allows: (sid: string, identity: Identity) => (bySession.get(sid)?.identity.tokenId ?? identity.tokenId) === identity.tokenId,
+    allows: (sid: string, identity: Identity) =>
+      (bySession.get(sid)?.identity.tokenId ?? identity.tokenId) === identity.tokenId,
     bound: (sid: string | undefined) => sid !== undefined && bySession.has(sid),
     /** A request of the session passed the gate: it is not idle. */
     touch(sid: string | undefined): void {
@@ -64,9 +110,20 @@ export function createSessions(keycard: Keycard, { tools, maxSessionsPerToken, s
       if (b) b.last = keycard.clock.monotonic();
     },
     /** Connects `server` to `transport`, then hooks the transport's callbacks and `send`, as the SDK's own Protocol hooks its callbacks. */
-    async connect(server: { connect(transport: Transport): Promise<void> }, transport: Transport, identity: Identity | undefined): Promise<void> {
-      if (!identity) throw new KeycardError('invalid_argument', 'connect() needs the identity that opens the session (req.keycard, set by mcpGate)');
-      const [b, lists] = [{ identity, transport, last: keycard.clock.monotonic() } as Bound, new Map<RequestId, Identity | null>()]; // lists: tools/list in flight → who asked
+    async connect(
+      server: { connect(transport: Transport): Promise<void> },
+      transport: Transport,
+      identity: Identity | undefined,
+    ): Promise<void> {
+      if (!identity)
+        throw new KeycardError(
+          'invalid_argument',
+          'connect() needs the identity that opens the session (req.keycard, set by mcpGate)',
+        );
+      const [b, lists] = [
+        { identity, transport, last: keycard.clock.monotonic() } as Bound,
+        new Map<RequestId, Identity | null>(),
+      ]; // lists: tools/list in flight → who asked
       await server.connect(transport);
       const [deliver, closed, send] = [transport.onmessage, transport.onclose, transport.send.bind(transport)];
       transport.onclose = () => {
@@ -82,14 +139,20 @@ export function createSessions(keycard: Keycard, { tools, maxSessionsPerToken, s
         const lacking = m.id !== undefined && toolOf(m) !== undefined ? missing(toolOf(m)!, who) : [];
         if (!lacking.length) return deliver?.(message, scrub(extra));
         const result = { content: [{ type: 'text', text: describeMissing(lacking) }], isError: true };
-        send({ jsonrpc: '2.0', id: m.id!, result }, { relatedRequestId: m.id! }).catch((e: Error) => transport.onerror?.(e));
+        send({ jsonrpc: '2.0', id: m.id!, result }, { relatedRequestId: m.id! }).catch((e: Error) =>
+          transport.onerror?.(e),
+        );
       };
       transport.send = (message, options) => {
         const m = message as Msg;
         const who = m.id !== undefined && ('result' in m || 'error' in m) ? lists.get(m.id) : undefined;
         if (who !== undefined && lists.delete(m.id!) && m.result?.tools) {
-          for (const t of m.result.tools) if (learned.size < 10_000) learned.set(t.name, t.annotations?.readOnlyHint === true ? 'read' : 'write');
-          message = { ...message, result: { ...m.result, tools: m.result.tools.filter((t) => missing(t.name, who).length === 0) } } as JSONRPCMessage;
+          for (const t of m.result.tools)
+            if (learned.size < 10_000) learned.set(t.name, t.annotations?.readOnlyHint === true ? 'read' : 'write');
+          message = {
+            ...message,
+            result: { ...m.result, tools: m.result.tools.filter((t) => missing(t.name, who).length === 0) },
+          } as JSONRPCMessage;
         }
         return send(message, options);
       };

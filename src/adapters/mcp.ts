@@ -16,13 +16,21 @@ import { nodeRequest } from './node.ts';
 export { identityOf } from './mcp-info.ts';
 export type { McpOptions, McpToolRule } from './mcp-options.ts';
 declare global {
-  namespace Express { interface Request { /** The verified token, set by keycard's guards and this gate (undefined on unguarded routes; see keycard/express). */ keycard: Identity } }
+  namespace Express {
+    interface Request {
+      /** The verified token, set by keycard's guards and this gate (undefined on unguarded routes; see keycard/express). */ keycard: Identity;
+    }
+  }
 }
 
 /** Express middleware for the MCP endpoint, plus the session binding. */
 export interface McpGate extends RequestHandler {
   /** Use instead of `server.connect(transport)`: binds the session to the token that opens it (`req.keycard`). */
-  connect(server: { connect(transport: Transport): Promise<void> }, transport: Transport, identity: Identity | undefined): Promise<void>;
+  connect(
+    server: { connect(transport: Transport): Promise<void> },
+    transport: Transport,
+    identity: Identity | undefined,
+  ): Promise<void>;
   /** Closes every bound session and its streams, and stops listening to keycard's events (for shutdown). */
   close(): Promise<void>;
 }
@@ -34,7 +42,8 @@ const UNAUTHORIZED = new Set(['missing_token', 'invalid_token', 'token_expired',
 const inputOf = (req: Request): AuthRequest => nodeRequest(req);
 
 /** writeHead + end: Express's `send` would append "; charset=utf-8" to the problem type. */
-const send = (res: Response, p: { status: number; headers: Readonly<Record<string, string>>; body: string | null }) => void res.writeHead(p.status, p.headers).end(p.body ?? undefined);
+const send = (res: Response, p: { status: number; headers: Readonly<Record<string, string>>; body: string | null }) =>
+  void res.writeHead(p.status, p.headers).end(p.body ?? undefined);
 
 /**
  * Middleware for the MCP endpoint (after `express.json()`): sets `req.auth` (the SDK's AuthInfo) and
@@ -48,29 +57,44 @@ const send = (res: Response, p: { status: number; headers: Readonly<Record<strin
  */
 export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
   const o = resolveMcpOptions(options);
-  const metadata = o.resourceMetadataUrl === undefined ? '' : `, resource_metadata="${new URL(o.resourceMetadataUrl).href}"`;
+  const metadata =
+    o.resourceMetadataUrl === undefined ? '' : `, resource_metadata="${new URL(o.resourceMetadataUrl).href}"`;
   const [sessions, foreign] = [createSessions(keycard, o), originCheck(o)];
   const gate: RequestHandler = async (req, res, next) => {
     // Before any token is read: a rebound Host/Origin, and JSON-RPC batches (one message, one check, one charge, one event).
-    const refused = foreign({ host: req.headers.host, origin: req.headers.origin, localAddress: req.socket.localAddress }) ?? (Array.isArray(req.body) ? 'batch' : null);
+    const refused =
+      foreign({ host: req.headers.host, origin: req.headers.origin, localAddress: req.socket.localAddress }) ??
+      (Array.isArray(req.body) ? 'batch' : null);
     if (refused) return send(res, mcpRefusal(refused));
-    if (req.method === 'POST' && req.body === undefined && req.is('application/json')) return next(new KeycardError('invalid_config', 'mcpGate reads the JSON-RPC message: mount express.json() before it'));
+    if (req.method === 'POST' && req.body === undefined && req.is('application/json'))
+      return next(
+        new KeycardError('invalid_config', 'mcpGate reads the JSON-RPC message: mount express.json() before it'),
+      );
     const [{ need, scope }, input] = [sessions.requirementOf(req.body), inputOf(req)];
     const sid = req.get('mcp-session-id');
-    const forbid = sid === undefined ? undefined : (i: Identity) => (sessions.allows(sid, i) ? null : { type: 'session', id: sid });
+    const forbid =
+      sid === undefined ? undefined : (i: Identity) => (sessions.allows(sid, i) ? null : { type: 'session', id: sid });
     let r = await keycard.authenticate(input, { ...need, scope, forbid });
     // A missing tool scope is audited here and answered by the bound session as a tool error (a
     // second check of one request is free); a session not connected through gate.connect gets the 403.
-    if (!r.ok && !r.skip && r.code === 'insufficient_scope' && sessions.bound(sid)) r = await keycard.authenticate(input, { ...need, forbid });
+    if (!r.ok && !r.skip && r.code === 'insufficient_scope' && sessions.bound(sid))
+      r = await keycard.authenticate(input, { ...need, forbid });
     if (!r.ok) {
       if (r.skip) return next();
       const challenge = r.headers['WWW-Authenticate'];
-      return send(res, metadata && challenge && !challenge.includes('resource_metadata=') && UNAUTHORIZED.has(r.code) ? { ...r, headers: { ...r.headers, 'WWW-Authenticate': challenge + metadata } } : r);
+      return send(
+        res,
+        metadata && challenge && !challenge.includes('resource_metadata=') && UNAUTHORIZED.has(r.code)
+          ? { ...r, headers: { ...r.headers, 'WWW-Authenticate': challenge + metadata } }
+          : r,
+      );
     }
     for (const [name, value] of Object.entries(r.headers)) res.setHeader(name, value);
     sessions.touch(sid);
     // A restriction denial a tool raises (identityOf(extra).assert) is audited as a denial of this request, as over REST.
-    const info = (req.auth = authInfoOf((req.keycard = r.identity), o.recheckSeconds, keycard.clock.now(), (e) => keycard.authenticate.problemFor(e, input)));
+    const info = (req.auth = authInfoOf((req.keycard = r.identity), o.recheckSeconds, keycard.clock.now(), (e) =>
+      keycard.authenticate.problemFor(e, input),
+    ));
     held.run({ keycard, header: req.headers.authorization, info }, next);
   };
   return Object.assign(gate, { connect: sessions.connect, close: sessions.close });
@@ -91,7 +115,9 @@ export function mcpVerifier(keycard: Keycard, options: Pick<McpOptions, 'recheck
       if (r.ok) return authInfoOf(r.identity, recheck, keycard.clock.now());
       // The SDK answers by the error's class: load it only here, so importing keycard/mcp needs no SDK.
       const { InvalidTokenError, ServerError } = await import('@modelcontextprotocol/sdk/server/auth/errors.js');
-      const detail = (JSON.parse(keycard.authenticate.problemFor(new KeycardError(r.code, r.code))!.body) as { detail: string }).detail;
+      const detail = (
+        JSON.parse(keycard.authenticate.problemFor(new KeycardError(r.code, r.code))!.body) as { detail: string }
+      ).detail;
       throw r.code === 'unavailable' ? new ServerError(detail) : new InvalidTokenError(detail);
     },
   };

@@ -55,7 +55,10 @@ function withHeaders(res: Response, headers: Readonly<Record<string, string>>): 
  */
 export function withKeycard<C = RouteContext, S extends string = string>(
   keycard: Keycard<S>,
-  requirement: GuardRequirement<S> | ((request: Request, context: C) => GuardRequirement<S> | Promise<GuardRequirement<S>>) | undefined,
+  requirement:
+    | GuardRequirement<S>
+    | ((request: Request, context: C) => GuardRequirement<S> | Promise<GuardRequirement<S>>)
+    | undefined,
   handler: (request: Request, context: KeycardContext<C>) => Response | Promise<Response>,
 ): (request: Request, context: C) => Promise<Response> {
   checkRequirement(keycard, 'withKeycard', requirement);
@@ -64,7 +67,10 @@ export function withKeycard<C = RouteContext, S extends string = string>(
     const r = await keycard.authenticate(request, need);
     if (!r.ok) {
       // A route handler has no "next": a foreign token is a 401 (a preflight is the core's 204, below).
-      if (r.skip) return problemResponse(keycard.authenticate.problemFor(new KeycardError('invalid_token', 'Token of another issuer'))!);
+      if (r.skip)
+        return problemResponse(
+          keycard.authenticate.problemFor(new KeycardError('invalid_token', 'Token of another issuer'))!,
+        );
       return problemResponse(r);
     }
     let res: Response;

@@ -34,7 +34,11 @@ export function nodeRequest(req: NodeRequestLike): AuthRequest {
     if (name.length === 13 && name.toLowerCase() === 'authorization') auth.push(raw[i + 1]!);
   }
   const h = req.headers;
-  const headers = { authorization: auth, 'x-request-id': h['x-request-id'], 'access-control-request-method': h['access-control-request-method'] };
+  const headers = {
+    authorization: auth,
+    'x-request-id': h['x-request-id'],
+    'access-control-request-method': h['access-control-request-method'],
+  };
   inputs.set(req, (input = { method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '/', headers }));
   return input;
 }

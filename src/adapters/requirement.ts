@@ -6,7 +6,9 @@
 import { KeycardError, type AuthRequirement, type Keycard, type Requirement } from '../index.ts';
 
 /** A guard's requirement: `scope` names only scopes of the keycard's catalogue (a compile error otherwise). */
-export type GuardRequirement<S extends string = string> = Omit<AuthRequirement, 'scope'> & { readonly scope?: Requirement<S> };
+export type GuardRequirement<S extends string = string> = Omit<AuthRequirement, 'scope'> & {
+  readonly scope?: Requirement<S>;
+};
 
 /**
  * Refuses, at start, a fixed requirement naming a scope the catalogue does not declare (or an

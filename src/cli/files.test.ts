@@ -26,25 +26,52 @@ const fresh = () => ({ env: { TOADO_CONFIG_DIR: path.join(root, `case-${++n}`, '
 
 describe('credentialsPath', () => {
   it('$<APP>_CONFIG_DIR, then $XDG_CONFIG_HOME/<app>, then ~/.config/<app>; %APPDATA%\\<app> on Windows', () => {
-    expect(credentialsPath('toado', { env: { TOADO_CONFIG_DIR: '/c', XDG_CONFIG_HOME: '/x' }, home: '/h', platform: 'linux' })).toBe('/c/env');
-    expect(credentialsPath('toado', { env: { XDG_CONFIG_HOME: '/x' }, home: '/h', platform: 'linux' })).toBe('/x/toado/env');
-    expect(credentialsPath('toado', { env: { XDG_CONFIG_HOME: '' }, home: '/h', platform: 'darwin' })).toBe('/h/.config/toado/env');
-    expect(credentialsPath('acme-cli', { env: { ACME_CLI_CONFIG_DIR: '/a' }, home: '/h', platform: 'linux' })).toBe('/a/env');
-    expect(credentialsPath('toado', { env: { APPDATA: 'C:\\Users\\j\\AppData\\Roaming' }, home: 'C:\\Users\\j', platform: 'win32' })).toBe('C:\\Users\\j\\AppData\\Roaming\\toado\\env');
+    expect(
+      credentialsPath('toado', {
+        env: { TOADO_CONFIG_DIR: '/c', XDG_CONFIG_HOME: '/x' },
+        home: '/h',
+        platform: 'linux',
+      }),
+    ).toBe('/c/env');
+    expect(credentialsPath('toado', { env: { XDG_CONFIG_HOME: '/x' }, home: '/h', platform: 'linux' })).toBe(
+      '/x/toado/env',
+    );
+    expect(credentialsPath('toado', { env: { XDG_CONFIG_HOME: '' }, home: '/h', platform: 'darwin' })).toBe(
+      '/h/.config/toado/env',
+    );
+    expect(credentialsPath('acme-cli', { env: { ACME_CLI_CONFIG_DIR: '/a' }, home: '/h', platform: 'linux' })).toBe(
+      '/a/env',
+    );
+    expect(
+      credentialsPath('toado', {
+        env: { APPDATA: 'C:\\Users\\j\\AppData\\Roaming' },
+        home: 'C:\\Users\\j',
+        platform: 'win32',
+      }),
+    ).toBe('C:\\Users\\j\\AppData\\Roaming\\toado\\env');
   });
 });
 
 describe('writeCredentials / readCredentials', () => {
   it('writes dotenv lines with a revoke comment, file 0600 in a 0700 folder under umask 022', async () => {
     const o = fresh();
-    const file = await writeCredentials('toado', { token: TOKEN, url: 'http://127.0.0.1:3000', tokenId: 'tok_1' }, { ...o, revokeAt: 'http://127.0.0.1:3000/settings/tokens' });
+    const file = await writeCredentials(
+      'toado',
+      { token: TOKEN, url: 'http://127.0.0.1:3000', tokenId: 'tok_1' },
+      { ...o, revokeAt: 'http://127.0.0.1:3000/settings/tokens' },
+    );
     expect(file).toBe(path.join(o.env.TOADO_CONFIG_DIR, 'env'));
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
     const text = readFileSync(file, 'utf8');
     expect(text).toContain(`TOADO_API_TOKEN=${TOKEN}\nTOADO_API_URL=http://127.0.0.1:3000\nTOADO_TOKEN_ID=tok_1\n`);
     expect(text).toMatch(/^# .*\n# Revoke this token at http:\/\/127\.0\.0\.1:3000\/settings\/tokens/);
-    expect(await readCredentials('toado', o)).toEqual({ token: TOKEN, url: 'http://127.0.0.1:3000', tokenId: 'tok_1', path: file });
+    expect(await readCredentials('toado', o)).toEqual({
+      token: TOKEN,
+      url: 'http://127.0.0.1:3000',
+      tokenId: 'tok_1',
+      path: file,
+    });
     expect((await fs.readdir(path.dirname(file))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
@@ -97,7 +124,9 @@ describe('writeCredentials / readCredentials', () => {
   it('answers null without a file, and refuses values that would break a dotenv line', async () => {
     const o = fresh();
     expect(await readCredentials('toado', o)).toBe(null);
-    await expect(writeCredentials('toado', { token: 'a\nTOADO_API_URL=evil' }, o)).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(writeCredentials('toado', { token: 'a\nTOADO_API_URL=evil' }, o)).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
   });
 });
 
@@ -105,9 +134,18 @@ describe('resolveToken: flag, then env, then file', () => {
   it('takes each source in order', async () => {
     const o = fresh();
     await writeCredentials('toado', { token: TOKEN, url: 'http://file', tokenId: 'tok_f' }, o);
-    expect(await resolveToken('toado', { ...o, flag: 'from-flag', env: { ...o.env, TOADO_API_TOKEN: 'from-env' } })).toMatchObject({ token: 'from-flag', source: 'flag' });
-    expect(await resolveToken('toado', { env: { ...o.env, TOADO_API_TOKEN: 'from-env', TOADO_API_URL: 'http://env' } })).toEqual({ token: 'from-env', source: 'env', url: 'http://env' });
-    expect(await resolveToken('toado', o)).toEqual({ token: TOKEN, source: 'file', url: 'http://file', tokenId: 'tok_f' });
+    expect(
+      await resolveToken('toado', { ...o, flag: 'from-flag', env: { ...o.env, TOADO_API_TOKEN: 'from-env' } }),
+    ).toMatchObject({ token: 'from-flag', source: 'flag' });
+    expect(
+      await resolveToken('toado', { env: { ...o.env, TOADO_API_TOKEN: 'from-env', TOADO_API_URL: 'http://env' } }),
+    ).toEqual({ token: 'from-env', source: 'env', url: 'http://env' });
+    expect(await resolveToken('toado', o)).toEqual({
+      token: TOKEN,
+      source: 'file',
+      url: 'http://file',
+      tokenId: 'tok_f',
+    });
     expect(await resolveToken('toado', fresh())).toBe(null);
   });
 });
@@ -116,7 +154,9 @@ describe('removeCredentials', () => {
   it('revokes first, then deletes; a failing revoke keeps the file', async () => {
     const o = fresh();
     const file = await writeCredentials('toado', { token: TOKEN, tokenId: 'tok_1' }, o);
-    await expect(removeCredentials('toado', { ...o, revoke: async () => Promise.reject(new Error('offline')) })).rejects.toThrow('offline');
+    await expect(
+      removeCredentials('toado', { ...o, revoke: async () => Promise.reject(new Error('offline')) }),
+    ).rejects.toThrow('offline');
     expect(statSync(file).isFile()).toBe(true);
     const revoked: string[] = [];
     expect(await removeCredentials('toado', { ...o, revoke: async (c) => void revoked.push(c.tokenId!) })).toBe(true);

@@ -43,16 +43,28 @@ const isWindows = (o: PathEnvironment) => (o.platform ?? process.platform) === '
  * await writeCredentials('toado', { token, url: 'https://api.toado.app', tokenId });
  * ```
  */
-export async function writeCredentials(app: string, values: Credentials, options: WriteCredentialsOptions = {}): Promise<string> {
+export async function writeCredentials(
+  app: string,
+  values: Credentials,
+  options: WriteCredentialsOptions = {},
+): Promise<string> {
   const prefix = envPrefix(app);
   const file = options.path ?? credentialsPath(app, options);
   const lines = [
     `# ${app} API credentials. Keep this file private (mode 0600).`,
     `# Revoke this token at ${options.revokeAt ?? values.url ?? `your ${app} settings page`}, or run \`${app} logout\`.`,
   ];
-  for (const [name, value] of [['API_TOKEN', values.token], ['API_URL', values.url], ['TOKEN_ID', values.tokenId]] as const) {
+  for (const [name, value] of [
+    ['API_TOKEN', values.token],
+    ['API_URL', values.url],
+    ['TOKEN_ID', values.tokenId],
+  ] as const) {
     if (value === undefined) continue;
-    if (!VALUE.test(value) || /[\r\n]/.test(value)) throw new KeycardError('invalid_argument', `${prefix}_${name} holds characters a dotenv line cannot carry unquoted`);
+    if (!VALUE.test(value) || /[\r\n]/.test(value))
+      throw new KeycardError(
+        'invalid_argument',
+        `${prefix}_${name} holds characters a dotenv line cannot carry unquoted`,
+      );
     lines.push(`${prefix}_${name}=${value}`);
   }
   const dir = path.dirname(file);
@@ -90,7 +102,10 @@ export async function writeCredentials(app: string, values: Credentials, options
  * const creds = await readCredentials('toado'); // { token, url, tokenId, path } | null
  * ```
  */
-export async function readCredentials(app: string, options: CredentialsFileOptions = {}): Promise<(Credentials & { readonly path: string }) | null> {
+export async function readCredentials(
+  app: string,
+  options: CredentialsFileOptions = {},
+): Promise<(Credentials & { readonly path: string }) | null> {
   const prefix = envPrefix(app);
   const file = options.path ?? credentialsPath(app, options);
   let text: string;
@@ -100,10 +115,16 @@ export async function readCredentials(app: string, options: CredentialsFileOptio
       if (!isWindows(options)) {
         const st = await handle.stat();
         if ((st.mode & 0o077) !== 0) {
-          throw new KeycardError('insecure_file', `Permissions ${(st.mode & 0o777).toString(8).padStart(4, '0')} for '${file}' are too open: other users could read your token. Run: chmod 600 ${file}`);
+          throw new KeycardError(
+            'insecure_file',
+            `Permissions ${(st.mode & 0o777).toString(8).padStart(4, '0')} for '${file}' are too open: other users could read your token. Run: chmod 600 ${file}`,
+          );
         }
         if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
-          throw new KeycardError('insecure_file', `'${file}' is owned by another user (uid ${st.uid}); refusing to use it. Remove it, log in again, then: chmod 600 ${file}`);
+          throw new KeycardError(
+            'insecure_file',
+            `'${file}' is owned by another user (uid ${st.uid}); refusing to use it. Remove it, log in again, then: chmod 600 ${file}`,
+          );
         }
       }
       text = await handle.readFile('utf8');
@@ -113,7 +134,11 @@ export async function readCredentials(app: string, options: CredentialsFileOptio
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') throw new KeycardError('insecure_file', `'${file}' is a symbolic link; refusing to follow it. Replace it with a regular file (chmod 600 ${file}).`);
+    if (code === 'ELOOP')
+      throw new KeycardError(
+        'insecure_file',
+        `'${file}' is a symbolic link; refusing to follow it. Replace it with a regular file (chmod 600 ${file}).`,
+      );
     throw error;
   }
   const values = new Map<string, string>();
@@ -166,7 +191,11 @@ export async function removeCredentials(app: string, options: RemoveCredentialsO
 async function refuseSymlink(file: string): Promise<void> {
   try {
     const st = await fs.lstat(file);
-    if (st.isSymbolicLink()) throw new KeycardError('insecure_file', `'${file}' is a symbolic link; refusing to write through it. Remove it and try again.`);
+    if (st.isSymbolicLink())
+      throw new KeycardError(
+        'insecure_file',
+        `'${file}' is a symbolic link; refusing to write through it. Remove it and try again.`,
+      );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }

@@ -8,6 +8,11 @@ export type { DeviceLoginOptions, DeviceLoginResult } from './login.ts';
 export { credentialsPath, envPrefix } from './paths.ts';
 export type { PathEnvironment } from './paths.ts';
 export { writeCredentials, readCredentials, removeCredentials } from './files.ts';
-export type { Credentials, CredentialsFileOptions, WriteCredentialsOptions, RemoveCredentialsOptions } from './files.ts';
+export type {
+  Credentials,
+  CredentialsFileOptions,
+  WriteCredentialsOptions,
+  RemoveCredentialsOptions,
+} from './files.ts';
 export { resolveToken } from './resolve.ts';
 export type { ResolveTokenOptions, ResolvedToken } from './resolve.ts';

@@ -13,7 +13,10 @@ const scopes = defineScopes({ read: { description: 'Read' }, comments: { implies
 function server() {
   const clock = fakeClock();
   const keycard = createKeycard({ prefix: 'toado', scopes, clock });
-  const routes = createDeviceRoutes(keycard, { basePath: '/api/tokens', authorize: () => ({ kind: 'user', id: 'u1', scopes: ['comments'] }) });
+  const routes = createDeviceRoutes(keycard, {
+    basePath: '/api/tokens',
+    authorize: () => ({ kind: 'user', id: 'u1', scopes: ['comments'] }),
+  });
   const deviceCodes: string[] = [];
   const fetchImpl = (async (url: string, init: RequestInit) => {
     const r = await routes(new Request(url, init));
@@ -26,7 +29,11 @@ function server() {
       new Request(`https://app.example/api/tokens/device/${verdict}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://app.example' },
-        body: new URLSearchParams([['user_code', userCode], ['expires', '90d'], ...picked.map((s) => ['scope', s])]).toString(),
+        body: new URLSearchParams([
+          ['user_code', userCode],
+          ['expires', '90d'],
+          ...picked.map((s) => ['scope', s]),
+        ]).toString(),
       }),
     );
   return { clock, keycard, fetchImpl, deviceCodes, act };
@@ -84,7 +91,15 @@ describe('deviceLogin', () => {
     ).rejects.toMatchObject({ code: 'access_denied' });
     const t = server();
     await expect(
-      deviceLogin({ url: 'https://app.example/api/tokens', clientId: 'c', scopes: ['read'], fetch: t.fetchImpl, openBrowser: false, output: () => {}, sleep: async (ms) => t.clock.advance(ms) }),
+      deviceLogin({
+        url: 'https://app.example/api/tokens',
+        clientId: 'c',
+        scopes: ['read'],
+        fetch: t.fetchImpl,
+        openBrowser: false,
+        output: () => {},
+        sleep: async (ms) => t.clock.advance(ms),
+      }),
     ).rejects.toMatchObject({ code: 'expired_token' });
   });
 

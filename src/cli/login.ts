@@ -107,7 +107,11 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
   let interval = Math.max(1, codes.interval ?? 5);
   let waited = 0;
   const lifetime = codes.expires_in * 1000;
-  const poll = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: codes.device_code, client_id: options.clientId });
+  const poll = new URLSearchParams({
+    grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+    device_code: codes.device_code,
+    client_id: options.clientId,
+  });
   while (waited < lifetime) {
     await sleep(interval * 1000, options.signal);
     waited += interval * 1000;
@@ -125,14 +129,17 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
       return {
         token: String(b['access_token']),
         tokenId: String(b['token_id'] ?? ''),
-        scopes: String(b['scope'] ?? '').split(' ').filter(Boolean),
+        scopes: String(b['scope'] ?? '')
+          .split(' ')
+          .filter(Boolean),
         expiresAt: expiresIn === null ? null : Date.now() + expiresIn * 1000,
       };
     }
     const error = answer.body['error'];
     if (error === 'authorization_pending') continue;
     if (error === 'slow_down') {
-      interval = typeof answer.body['interval'] === 'number' ? Math.max(answer.body['interval'], interval + 5) : interval + 5;
+      interval =
+        typeof answer.body['interval'] === 'number' ? Math.max(answer.body['interval'], interval + 5) : interval + 5;
       continue;
     }
     if (error === 'access_denied') throw new KeycardError('access_denied', 'The login was denied in the browser.');
@@ -143,7 +150,12 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
 }
 
 async function post(doFetch: typeof fetch, url: string, body: URLSearchParams, signal: AbortSignal | undefined) {
-  const r = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body, ...(signal ? { signal } : {}) });
+  const r = await doFetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body,
+    ...(signal ? { signal } : {}),
+  });
   let parsed: Record<string, unknown> = {};
   try {
     parsed = (await r.json()) as Record<string, unknown>;
@@ -154,8 +166,16 @@ async function post(doFetch: typeof fetch, url: string, body: URLSearchParams, s
 }
 
 function serverError(body: Record<string, unknown>, what: string): KeycardError {
-  const detail = typeof body['error_description'] === 'string' ? body['error_description'] : typeof body['error'] === 'string' ? body['error'] : 'no usable answer';
-  return new KeycardError(body['error'] === 'temporarily_unavailable' ? 'unavailable' : 'invalid_request', `Could not ${what}: ${detail.slice(0, 300)}`);
+  const detail =
+    typeof body['error_description'] === 'string'
+      ? body['error_description']
+      : typeof body['error'] === 'string'
+        ? body['error']
+        : 'no usable answer';
+  return new KeycardError(
+    body['error'] === 'temporarily_unavailable' ? 'unavailable' : 'invalid_request',
+    `Could not ${what}: ${detail.slice(0, 300)}`,
+  );
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
@@ -169,7 +189,11 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
 /** Opens a URL with the platform's opener, detached; never waits for the browser. */
 function openInBrowser(url: string): Promise<void> {
   const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['rundll32', ['url.dll,FileProtocolHandler', url]]
+        : ['xdg-open', [url]];
   return new Promise((resolve, reject) => {
     const child = spawn(command, args as string[], { detached: true, stdio: 'ignore' });
     child.once('error', reject);

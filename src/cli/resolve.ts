@@ -40,5 +40,10 @@ export async function resolveToken(app: string, options: ResolveTokenOptions = {
   const file = await readCredentials(app, options);
   if (file === null) return null;
   const url = envUrl ?? file.url;
-  return { token: file.token, source: 'file', ...(url ? { url } : {}), ...(file.tokenId ? { tokenId: file.tokenId } : {}) };
+  return {
+    token: file.token,
+    source: 'file',
+    ...(url ? { url } : {}),
+    ...(file.tokenId ? { tokenId: file.tokenId } : {}),
+  };
 }

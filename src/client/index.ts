@@ -128,7 +128,13 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       throw new ManagementError(
         p && typeof p.code === 'string'
           ? p
-          : { type: 'about:blank', title: res.statusText, status: res.status, detail: `HTTP ${res.status}`, code: res.status === 404 ? 'not_found' : 'http_error' },
+          : {
+              type: 'about:blank',
+              title: res.statusText,
+              status: res.status,
+              detail: `HTTP ${res.status}`,
+              code: res.status === 404 ? 'not_found' : 'http_error',
+            },
       );
     }
     return parsed as T;

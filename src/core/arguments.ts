@@ -38,7 +38,8 @@ function jsonProblem(value: unknown, path: string, depth: number): string | null
   if (depth > MAX_JSON_DEPTH) return `${path} nests deeper than ${MAX_JSON_DEPTH} levels`;
   if (value === null || typeof value === 'boolean') return null;
   if (typeof value === 'number') return Number.isFinite(value) ? null : `${path} must be a finite number`;
-  if (typeof value === 'string') return storable(value) ? null : `${path} must not contain NUL characters or lone surrogates`;
+  if (typeof value === 'string')
+    return storable(value) ? null : `${path} must not contain NUL characters or lone surrogates`;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const p = jsonProblem(value[i], `${path}[${i}]`, depth + 1);
@@ -48,7 +49,8 @@ function jsonProblem(value: unknown, path: string, depth: number): string | null
   }
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value) as unknown;
-    if (proto !== Object.prototype && proto !== null) return `${path} must be a plain object, array, string, number, boolean or null`;
+    if (proto !== Object.prototype && proto !== null)
+      return `${path} must be a plain object, array, string, number, boolean or null`;
     for (const [k, v] of Object.entries(value)) {
       if (!storable(k)) return `${path} has a key with a NUL character or a lone surrogate`;
       const p = jsonProblem(v, `${path}.${k}`, depth + 1);
@@ -66,7 +68,8 @@ const metadata = z.unknown().superRefine((v, ctx) => {
   }
   const problem = jsonProblem(v, 'metadata', 0);
   if (problem) ctx.addIssue({ code: 'custom', message: `is not storable JSON: ${problem}` });
-  else if (new TextEncoder().encode(JSON.stringify(v)).length > MAX_METADATA_BYTES) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` });
+  else if (new TextEncoder().encode(JSON.stringify(v)).length > MAX_METADATA_BYTES)
+    ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` });
 });
 
 /** `parseX` helpers throw a KeycardError whose message names the field: carry it as the issue. */
@@ -81,28 +84,34 @@ const by = (check: (v: unknown) => unknown) =>
 
 const actor = z.unknown().superRefine((v, ctx) => {
   const at = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return at([], "must be omitted (system) or an object with kind 'user', 'token' or 'system'");
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return at([], "must be omitted (system) or an object with kind 'user', 'token' or 'system'");
   const a = v as Record<string, unknown>;
   switch (a['kind']) {
     case 'user':
       if (!text(256).safeParse(a['id']).success) at(['id'], 'must be a non-empty string of at most 256 characters');
-      if (!Array.isArray(a['scopes']) || !a['scopes'].every((s) => typeof s === 'string')) at(['scopes'], 'must be an array of the scopes the user holds now');
+      if (!Array.isArray(a['scopes']) || !a['scopes'].every((s) => typeof s === 'string'))
+        at(['scopes'], 'must be an array of the scopes the user holds now');
       return;
     case 'token':
       if (!(a['identity'] instanceof Identity)) at(['identity'], 'must be the Identity of a verified token');
       return;
     case 'system':
-      if (a['id'] !== undefined && !text(256).safeParse(a['id']).success) at(['id'], 'must be a non-empty string of at most 256 characters');
+      if (a['id'] !== undefined && !text(256).safeParse(a['id']).success)
+        at(['id'], 'must be a non-empty string of at most 256 characters');
       return;
     default:
       return at(['kind'], "must be 'user', 'token' or 'system'");
   }
 });
 
-const epoch = z.union([z.number(), z.date()], { error: 'must be a Date or epoch milliseconds' }).superRefine((v, ctx) => {
-  const n = v instanceof Date ? v.getTime() : v;
-  if (!Number.isFinite(n) || n < 0 || n > MAX_EPOCH_MS) ctx.addIssue({ code: 'custom', message: `must be a valid Date or epoch milliseconds from 0 to ${MAX_EPOCH_MS}` });
-});
+const epoch = z
+  .union([z.number(), z.date()], { error: 'must be a Date or epoch milliseconds' })
+  .superRefine((v, ctx) => {
+    const n = v instanceof Date ? v.getTime() : v;
+    if (!Number.isFinite(n) || n < 0 || n > MAX_EPOCH_MS)
+      ctx.addIssue({ code: 'custom', message: `must be a valid Date or epoch milliseconds from 0 to ${MAX_EPOCH_MS}` });
+  });
 
 const id = text(256);
 const kind = z.enum(['personal', 'workspace'], { error: "must be 'personal' or 'workspace'" });
@@ -126,37 +135,62 @@ export function argumentValidators(ctx: ArgumentContext) {
     if (!ctx.hierarchy) throw new Error('need `resources` (the hierarchy) on createKeycard');
     parseRestrictions(ctx.hierarchy, v);
     for (const ids of Object.values(v as Record<string, unknown[]>)) {
-      if (!ids.every((x) => typeof x === 'string' && storable(x))) throw new Error('ids must not contain NUL characters or lone surrogates');
+      if (!ids.every((x) => typeof x === 'string' && storable(x)))
+        throw new Error('ids must not contain NUL characters or lone surrogates');
     }
   });
   const rateLimit = by((v) => v === null || parseRateLimit(v, 'rateLimit'));
-  const future = epoch.refine((v) => (v instanceof Date ? v.getTime() : v) > ctx.clock.now(), { error: 'must be in the future' });
-  const expiresIn = z.union([z.enum(['never', '30d', '90d', '365d']), z.number().int().min(1)], { error: "must be 'never', '30d', '90d', '365d' or a positive integer of milliseconds" })
-    .refine((v) => typeof v !== 'number' || ctx.clock.now() + v <= MAX_EPOCH_MS, { error: `must end before ${MAX_EPOCH_MS} epoch milliseconds` });
+  const future = epoch.refine((v) => (v instanceof Date ? v.getTime() : v) > ctx.clock.now(), {
+    error: 'must be in the future',
+  });
+  const expiresIn = z
+    .union([z.enum(['never', '30d', '90d', '365d']), z.number().int().min(1)], {
+      error: "must be 'never', '30d', '90d', '365d' or a positive integer of milliseconds",
+    })
+    .refine((v) => typeof v !== 'number' || ctx.clock.now() + v <= MAX_EPOCH_MS, {
+      error: `must end before ${MAX_EPOCH_MS} epoch milliseconds`,
+    });
 
-  const issueInput = z.strictObject({
-    ownerId: id,
-    label: text(200),
-    scopes: scopes.optional(),
-    kind: kind.optional(),
-    workspaceId: id.nullable().optional(),
-    restrictions: restrictions.optional(),
-    rateLimit: rateLimit.optional(),
-    expiresIn: expiresIn.optional(),
-    expiresAt: future.nullable().optional(),
-    metadata: metadata.optional(),
-    actor: actor.optional(),
-  }, { error: 'must be an object' });
-  const revokeOptions = z.strictObject({ reason: reason.optional(), actor: actor.optional() }, { error: 'must be an object' });
+  const issueInput = z.strictObject(
+    {
+      ownerId: id,
+      label: text(200),
+      scopes: scopes.optional(),
+      kind: kind.optional(),
+      workspaceId: id.nullable().optional(),
+      restrictions: restrictions.optional(),
+      rateLimit: rateLimit.optional(),
+      expiresIn: expiresIn.optional(),
+      expiresAt: future.nullable().optional(),
+      metadata: metadata.optional(),
+      actor: actor.optional(),
+    },
+    { error: 'must be an object' },
+  );
+  const revokeOptions = z.strictObject(
+    { reason: reason.optional(), actor: actor.optional() },
+    { error: 'must be an object' },
+  );
   const revokeAllFilter = z.unknown().superRefine((v, c) => {
     const f = v as Record<string, unknown> | null;
-    if (typeof f !== 'object' || f === null || Array.isArray(f)) return c.addIssue({ code: 'custom', message: 'must be { ownerId } or { workspaceId }' });
+    if (typeof f !== 'object' || f === null || Array.isArray(f))
+      return c.addIssue({ code: 'custom', message: 'must be { ownerId } or { workspaceId }' });
     const keys = Object.keys(f);
-    if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId')) return c.addIssue({ code: 'custom', message: 'must be exactly one of { ownerId } or { workspaceId }' });
-    if (!id.safeParse(f[keys[0]]).success) c.addIssue({ code: 'custom', path: [keys[0]], message: 'must be a non-empty string of at most 256 characters' });
+    if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId'))
+      return c.addIssue({ code: 'custom', message: 'must be exactly one of { ownerId } or { workspaceId }' });
+    if (!id.safeParse(f[keys[0]]).success)
+      c.addIssue({ code: 'custom', path: [keys[0]], message: 'must be a non-empty string of at most 256 characters' });
   });
   const rotateOptions = z.strictObject(
-    { graceMs: z.number().int().min(0).max(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (a year)` }).optional(), actor: actor.optional() },
+    {
+      graceMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (a year)` })
+        .optional(),
+      actor: actor.optional(),
+    },
     { error: 'must be an object' },
   );
   const listFilter = z.strictObject(
@@ -164,8 +198,15 @@ export function argumentValidators(ctx: ArgumentContext) {
       ownerId: id.optional(),
       workspaceId: id.optional(),
       kind: kind.optional(),
-      status: z.enum(['active', 'revoked', 'expired', 'all'], { error: "must be 'active', 'revoked', 'expired' or 'all'" }).optional(),
-      limit: z.number({ error: 'must be an integer from 1 to 500' }).int({ error: 'must be an integer from 1 to 500' }).min(1, { error: 'must be an integer from 1 to 500' }).max(500, { error: 'must be an integer from 1 to 500' }).optional(),
+      status: z
+        .enum(['active', 'revoked', 'expired', 'all'], { error: "must be 'active', 'revoked', 'expired' or 'all'" })
+        .optional(),
+      limit: z
+        .number({ error: 'must be an integer from 1 to 500' })
+        .int({ error: 'must be an integer from 1 to 500' })
+        .min(1, { error: 'must be an integer from 1 to 500' })
+        .max(500, { error: 'must be an integer from 1 to 500' })
+        .optional(),
       cursor: z.string().max(1024).nullable().optional(),
     },
     { error: 'must be an object' },
@@ -185,13 +226,26 @@ export function argumentValidators(ctx: ArgumentContext) {
 
   return {
     issue: (input: unknown) => check('issue', z.tuple([issueInput]), [input], ['~input'], issueCrossChecks),
-    revoke: (tokenId: unknown, options: unknown) => check('revoke', z.tuple([id, revokeOptions.optional()]), [tokenId, options], ['id', '~options']),
-    revokeAll: (filter: unknown, options: unknown) => check('revokeAll', z.tuple([revokeAllFilter, revokeOptions.optional()]), [filter, options], ['~filter', '~options']),
-    rotate: (tokenId: unknown, options: unknown) => check('rotate', z.tuple([id, rotateOptions.optional()]), [tokenId, options], ['id', '~options']),
+    revoke: (tokenId: unknown, options: unknown) =>
+      check('revoke', z.tuple([id, revokeOptions.optional()]), [tokenId, options], ['id', '~options']),
+    revokeAll: (filter: unknown, options: unknown) =>
+      check(
+        'revokeAll',
+        z.tuple([revokeAllFilter, revokeOptions.optional()]),
+        [filter, options],
+        ['~filter', '~options'],
+      ),
+    rotate: (tokenId: unknown, options: unknown) =>
+      check('rotate', z.tuple([id, rotateOptions.optional()]), [tokenId, options], ['id', '~options']),
     list: (filter: unknown) => check('list', z.tuple([listFilter.optional()]), [filter], ['~filter']),
     get: (tokenId: unknown) => check('get', z.tuple([id]), [tokenId], ['id']),
     update: (tokenId: unknown, patch: unknown, options: unknown) =>
-      check('update', z.tuple([id, updatePatch, actorOptions.optional()]), [tokenId, patch, options], ['id', 'patch', '~options']),
+      check(
+        'update',
+        z.tuple([id, updatePatch, actorOptions.optional()]),
+        [tokenId, patch, options],
+        ['id', 'patch', '~options'],
+      ),
     invalidateOwner: (principalId: unknown) => check('invalidateOwner', z.tuple([id]), [principalId], ['principalId']),
   };
 }
@@ -202,8 +256,10 @@ function issueCrossChecks(args: readonly unknown[]): [string, string][] {
   if (typeof input !== 'object' || input === null) return [];
   const i = input as Record<string, unknown>;
   const out: [string, string][] = [];
-  if (i['expiresAt'] != null && i['expiresIn'] !== undefined) out.push(['expiresIn', 'cannot be given with expiresAt (give one)']);
-  if (i['kind'] === 'workspace' && i['workspaceId'] == null) out.push(['workspaceId', 'is required for workspace tokens']);
+  if (i['expiresAt'] != null && i['expiresIn'] !== undefined)
+    out.push(['expiresIn', 'cannot be given with expiresAt (give one)']);
+  if (i['kind'] === 'workspace' && i['workspaceId'] == null)
+    out.push(['workspaceId', 'is required for workspace tokens']);
   return out;
 }
 
@@ -212,7 +268,13 @@ function issueCrossChecks(args: readonly unknown[]): [string, string][] {
  * e.g. `issue: ownerId must be …; metadata must be …`. Field names are the argument names
  * (`names`; `~options` for an object whose fields name themselves) and the path inside them.
  */
-function check(call: string, schema: z.ZodType, args: readonly unknown[], names: readonly string[], cross?: (args: readonly unknown[]) => [string, string][]): void {
+function check(
+  call: string,
+  schema: z.ZodType,
+  args: readonly unknown[],
+  names: readonly string[],
+  cross?: (args: readonly unknown[]) => [string, string][],
+): void {
   const parsed = schema.safeParse(args);
   const problems: [string, string][] = [];
   if (!parsed.success) {

@@ -41,7 +41,8 @@ export function describeActor(subject: ActorIdentityLike | AuditEvent, options: 
   const name = (id: string | null): string => (id === null ? 'unknown' : (options.name?.(id) ?? id));
   if (!('type' in subject)) return withSurface(`${name(subject.ownerId)} (${subject.label})`, options.surface);
   if (subject.type === 'request.allowed' || subject.type === 'request.denied') {
-    const who = subject.tokenId === null ? 'unknown caller' : `${name(subject.ownerId)} (${subject.label ?? subject.tokenId})`;
+    const who =
+      subject.tokenId === null ? 'unknown caller' : `${name(subject.ownerId)} (${subject.label ?? subject.tokenId})`;
     return withSurface(who, subject.surface);
   }
   const actor = (subject as TokenAuditEvent).actor;

@@ -17,7 +17,15 @@ import { KeycardError, type RequestErrorCode } from './errors.ts';
 // Every denial that comes before the limiter (so costs the caller nothing) is coalesced: a revoked
 // or expired token retried in a loop, or an outage, must not flood the sink and push legitimate
 // events out.
-export const COALESCED: ReadonlySet<string> = new Set<RequestErrorCode>(['missing_token', 'invalid_request', 'invalid_token', 'token_expired', 'token_revoked', 'rate_limited', 'unavailable']);
+export const COALESCED: ReadonlySet<string> = new Set<RequestErrorCode>([
+  'missing_token',
+  'invalid_request',
+  'invalid_token',
+  'token_expired',
+  'token_revoked',
+  'rate_limited',
+  'unavailable',
+]);
 
 /**
  * Distinct token ids per reason per second before further denials are folded into one bucket
@@ -76,7 +84,10 @@ export class Coalescer {
     // A caller that already counted (an adapter batching its own denials) adds its count.
     const add = typeof event.count === 'number' && event.count >= 1 ? Math.floor(event.count) : 1;
     if (bucket === undefined) {
-      window.buckets.set(key, requestEvent({ ...event, count: add }, now) as Mutable<RequestAuditEvent> & { count: number });
+      window.buckets.set(
+        key,
+        requestEvent({ ...event, count: add }, now) as Mutable<RequestAuditEvent> & { count: number },
+      );
     } else {
       bucket.count += add;
     }

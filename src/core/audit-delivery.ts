@@ -56,11 +56,21 @@ export class SinkDelivery {
     const closing: [SinkState, PromiseLike<unknown>][] = [];
     for (const state of this.#sinks) {
       if (state.blocked > 0 && state.skipped > 0) {
-        this.#report(new KeycardError('unavailable', `${state.name} was still blocked at close; ${state.skipped} request events were not delivered to it`));
+        this.#report(
+          new KeycardError(
+            'unavailable',
+            `${state.name} was still blocked at close; ${state.skipped} request events were not delivered to it`,
+          ),
+        );
         state.skipped = 0;
       }
       if (state.suppressed > 0) {
-        this.#report(new KeycardError('unavailable', `${state.name}: ${state.suppressed} further failures were not reported individually`));
+        this.#report(
+          new KeycardError(
+            'unavailable',
+            `${state.name}: ${state.suppressed} further failures were not reported individually`,
+          ),
+        );
         state.suppressed = 0;
       }
       try {
@@ -106,7 +116,12 @@ export class SinkDelivery {
         pending.forEach(([state], i) => {
           if (settled[i]) return;
           state.blocked++;
-          this.#sinkFailed(state, `${what} did not finish within ${this.#timeoutMs} ms${what === 'write' ? '; request events skip it until it does' : ''}`, undefined, what === 'close');
+          this.#sinkFailed(
+            state,
+            `${what} did not finish within ${this.#timeoutMs} ms${what === 'write' ? '; request events skip it until it does' : ''}`,
+            undefined,
+            what === 'close',
+          );
         });
         resolve();
       }, this.#timeoutMs);
@@ -115,10 +130,16 @@ export class SinkDelivery {
         const settle = (failed: boolean, error?: unknown): void => {
           if (settled[i]) return;
           settled[i] = true;
-          if (failed) this.#sinkFailed(state, `${what} failed${timedOut ? ' after the timeout' : ''}`, error, what === 'close');
+          if (failed)
+            this.#sinkFailed(state, `${what} failed${timedOut ? ' after the timeout' : ''}`, error, what === 'close');
           if (timedOut) {
             if (--state.blocked === 0 && state.skipped > 0) {
-              this.#report(new KeycardError('unavailable', `${state.name} recovered; ${state.skipped} request events were not delivered to it while it was blocked`));
+              this.#report(
+                new KeycardError(
+                  'unavailable',
+                  `${state.name} recovered; ${state.skipped} request events were not delivered to it while it was blocked`,
+                ),
+              );
               state.skipped = 0;
             }
           } else if (--left === 0) {
@@ -146,6 +167,12 @@ export class SinkDelivery {
     state.suppressed = 0;
     state.lastReport = now;
     const detail = error === undefined ? '' : `: ${messageOf(error)}`;
-    this.#report(new KeycardError('unavailable', `${state.name}: ${what}${detail}${more}`, error === undefined ? undefined : { cause: error }));
+    this.#report(
+      new KeycardError(
+        'unavailable',
+        `${state.name}: ${what}${detail}${more}`,
+        error === undefined ? undefined : { cause: error },
+      ),
+    );
   }
 }

@@ -51,7 +51,11 @@ export function csvRow(event: StoredAuditEvent): string {
 }
 
 /** The page function a store hands to {@link exportAudit}: keyset, with an internal page size. */
-export type ExportPager = (filter: AuditFilter, cursor: string | null, limit: number) => Promise<{ events: readonly StoredAuditEvent[]; nextCursor: string | null }>;
+export type ExportPager = (
+  filter: AuditFilter,
+  cursor: string | null,
+  limit: number,
+) => Promise<{ events: readonly StoredAuditEvent[]; nextCursor: string | null }>;
 
 /** Rows per internal page: large enough to amortise a round trip, small enough to bound memory. */
 export const EXPORT_PAGE = 2_000;
@@ -61,10 +65,20 @@ export const EXPORT_PAGE = 2_000;
  * taken the previous one, so memory holds about one page whatever the total. Cancelling the
  * stream stops the reads.
  */
-export function exportAudit(pager: ExportPager, filter: AuditFilter, format: AuditExportFormat): ReadableStream<Uint8Array> {
-  if (format !== 'ndjson' && format !== 'csv') throw new KeycardError('invalid_argument', "export: format must be 'ndjson' or 'csv'");
-  if (typeof filter !== 'object' || filter === null) throw new KeycardError('invalid_argument', 'export: filter must be an object');
-  if ('cursor' in filter || 'limit' in filter) throw new KeycardError('invalid_argument', 'export: cursor and limit are not filter fields (an export reads every page)');
+export function exportAudit(
+  pager: ExportPager,
+  filter: AuditFilter,
+  format: AuditExportFormat,
+): ReadableStream<Uint8Array> {
+  if (format !== 'ndjson' && format !== 'csv')
+    throw new KeycardError('invalid_argument', "export: format must be 'ndjson' or 'csv'");
+  if (typeof filter !== 'object' || filter === null)
+    throw new KeycardError('invalid_argument', 'export: filter must be an object');
+  if ('cursor' in filter || 'limit' in filter)
+    throw new KeycardError(
+      'invalid_argument',
+      'export: cursor and limit are not filter fields (an export reads every page)',
+    );
   const encoder = new TextEncoder();
   let cursor: string | null = null;
   let started = false;

@@ -2,7 +2,14 @@
  * The fields of audit events: request ids, the loggable path, the caps on client-controlled
  * strings, and the builders that turn an input into a redacted event.
  */
-import type { AuditActor, RequestAuditEvent, RequestAuditInput, Surface, TokenAuditEvent, TokenAuditInput } from './audit.ts';
+import type {
+  AuditActor,
+  RequestAuditEvent,
+  RequestAuditInput,
+  Surface,
+  TokenAuditEvent,
+  TokenAuditInput,
+} from './audit.ts';
 import type { RequestErrorCode } from './errors.ts';
 import { excerpt, redact } from './redact.ts';
 
@@ -44,7 +51,11 @@ export function noop(): void {}
 
 /** Whether a sink's answer is a promise (or any thenable) to await. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /** An error's message as it may be reported: masked, then cut. */
@@ -59,7 +70,8 @@ const MAX_FIELD = 512;
 export const MAX_AUDIT_PATH = 1024;
 const cap = (v: string): string => (v.length > MAX_FIELD ? `${v.slice(0, MAX_FIELD)}…` : v);
 const text = (value: unknown): string => cap(redact(String(value)));
-const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : cap(redact(String(value))));
+const textOrNull = (value: unknown): string | null =>
+  value === null || value === undefined ? null : cap(redact(String(value)));
 const texts = (values: readonly unknown[]): readonly string[] => Object.freeze(Array.from(values, text));
 const timeOf = (time: string | undefined, now: number): string => (time === undefined ? isoTime(now) : text(time));
 

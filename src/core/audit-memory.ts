@@ -52,8 +52,17 @@ export interface MemoryAuditStore extends AuditStore {
 
 const optionsSchema = z.strictObject({
   requests: z.enum(['rollup', 'all'], { error: "must be 'rollup' or 'all'" }).optional(),
-  maxEvents: z.number({ error: 'must be an integer from 1 to 10000000' }).int({ error: 'must be an integer from 1 to 10000000' }).min(1, { error: 'must be an integer from 1 to 10000000' }).max(10_000_000, { error: 'must be an integer from 1 to 10000000' }).optional(),
-  clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function', { error: 'must be a Clock' }).optional(),
+  maxEvents: z
+    .number({ error: 'must be an integer from 1 to 10000000' })
+    .int({ error: 'must be an integer from 1 to 10000000' })
+    .min(1, { error: 'must be an integer from 1 to 10000000' })
+    .max(10_000_000, { error: 'must be an integer from 1 to 10000000' })
+    .optional(),
+  clock: z
+    .custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function', {
+      error: 'must be a Clock',
+    })
+    .optional(),
 });
 
 interface Entry {
@@ -86,7 +95,10 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new KeycardError('invalid_config', `memoryAuditStore: ${issue.path.map(String).join('.') || 'options'} ${issue.message}`);
+    throw new KeycardError(
+      'invalid_config',
+      `memoryAuditStore: ${issue.path.map(String).join('.') || 'options'} ${issue.message}`,
+    );
   }
   const mode = options.requests ?? 'all';
   const maxEvents = options.maxEvents ?? 100_000;
@@ -119,7 +131,8 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
       const cell = days.get(key) ?? { day: delta.day, surface: delta.surface, allowed: 0, denied: 0, lastUsedAt: null };
       cell.allowed += delta.allowed;
       cell.denied += delta.denied;
-      if (delta.lastUsedAt !== null && (cell.lastUsedAt === null || delta.lastUsedAt > cell.lastUsedAt)) cell.lastUsedAt = delta.lastUsedAt;
+      if (delta.lastUsedAt !== null && (cell.lastUsedAt === null || delta.lastUsedAt > cell.lastUsedAt))
+        cell.lastUsedAt = delta.lastUsedAt;
       days.set(key, cell);
     }
     if (stored.type === 'request.allowed' && mode === 'rollup') return;
@@ -169,7 +182,8 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
       }
     },
     async append(events) {
-      if (!Array.isArray(events)) throw new KeycardError('invalid_argument', 'append: events must be an array of audit events');
+      if (!Array.isArray(events))
+        throw new KeycardError('invalid_argument', 'append: events must be an array of audit events');
       for (const event of events) add(event);
     },
     async query(query) {
@@ -177,13 +191,19 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
     },
     export(filter, format) {
       parseAuditQuery(filter, 'export'); // refuse a bad filter now, not on the first read
-      return exportAudit(async (f, cursor, limit) => page(parseAuditQuery({ ...f, cursor, limit }, 'export', limit)), filter, format);
+      return exportAudit(
+        async (f, cursor, limit) => page(parseAuditQuery({ ...f, cursor, limit }, 'export', limit)),
+        filter,
+        format,
+      );
     },
     async usage(tokenId, opts) {
       const days = parseUsageDays(tokenId, opts);
       const from = firstUsageDay(clock.now(), days);
       const cells = [...(usage.get(tokenId)?.values() ?? [])].filter((c) => c.day >= from);
-      cells.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.surface < b.surface ? -1 : a.surface > b.surface ? 1 : 0));
+      cells.sort((a, b) =>
+        a.day < b.day ? -1 : a.day > b.day ? 1 : a.surface < b.surface ? -1 : a.surface > b.surface ? 1 : 0,
+      );
       return cells.map((c) => ({ ...c }));
     },
     async prune(before) {

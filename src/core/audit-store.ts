@@ -117,22 +117,43 @@ export class AuditLossError extends KeycardError {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-const TYPES = ['token.issued', 'token.revoked', 'token.rotated', 'token.updated', 'request.allowed', 'request.denied'] as const;
-const text = z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(512, { error: 'must be at most 512 characters' });
-const time = z.union([z.number().finite(), z.string(), z.date()], { error: 'must be epoch ms, an ISO 8601 string or a Date' });
+const TYPES = [
+  'token.issued',
+  'token.revoked',
+  'token.rotated',
+  'token.updated',
+  'request.allowed',
+  'request.denied',
+] as const;
+const text = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(512, { error: 'must be at most 512 characters' });
+const time = z.union([z.number().finite(), z.string(), z.date()], {
+  error: 'must be epoch ms, an ISO 8601 string or a Date',
+});
 const querySchema = z.strictObject({
   tokenId: text.optional(),
   ownerId: text.optional(),
   workspaceId: text.optional(),
   actorId: text.optional(),
-  types: z.array(z.enum(TYPES, { error: `must each be one of ${TYPES.join(', ')}` }), { error: 'must be an array of event types' }).optional(),
+  types: z
+    .array(z.enum(TYPES, { error: `must each be one of ${TYPES.join(', ')}` }), {
+      error: 'must be an array of event types',
+    })
+    .optional(),
   outcome: z.enum(['allowed', 'denied'], { error: "must be 'allowed' or 'denied'" }).optional(),
   requestId: text.optional(),
   since: time.optional(),
   until: time.optional(),
   order: z.enum(['asc', 'desc'], { error: "must be 'asc' or 'desc'" }).optional(),
   cursor: z.string({ error: 'must be a string' }).nullable().optional(),
-  limit: z.number({ error: 'must be an integer from 1 to 500' }).int({ error: 'must be an integer from 1 to 500' }).min(1, { error: 'must be an integer from 1 to 500' }).max(500, { error: 'must be an integer from 1 to 500' }).optional(),
+  limit: z
+    .number({ error: 'must be an integer from 1 to 500' })
+    .int({ error: 'must be an integer from 1 to 500' })
+    .min(1, { error: 'must be an integer from 1 to 500' })
+    .max(500, { error: 'must be an integer from 1 to 500' })
+    .optional(),
 });
 
 /** A query after validation: times in epoch ms, the cursor decoded, every default applied. */
@@ -195,9 +216,11 @@ export function parseAuditQuery(input: AuditQuery | undefined, what: string, max
 
 /** Validates `usage` options: `days` from 1 to 366, default 30. */
 export function parseUsageDays(tokenId: unknown, options: { readonly days?: number } | undefined): number {
-  if (typeof tokenId !== 'string' || tokenId.length === 0) throw new KeycardError('invalid_argument', 'usage: tokenId must be a non-empty string');
+  if (typeof tokenId !== 'string' || tokenId.length === 0)
+    throw new KeycardError('invalid_argument', 'usage: tokenId must be a non-empty string');
   const days = options?.days ?? 30;
-  if (!Number.isInteger(days) || days < 1 || days > 366) throw new KeycardError('invalid_argument', 'usage: days must be an integer from 1 to 366');
+  if (!Number.isInteger(days) || days < 1 || days > 366)
+    throw new KeycardError('invalid_argument', 'usage: days must be an integer from 1 to 366');
   return days;
 }
 
@@ -219,8 +242,11 @@ export function encodeAuditCursor(event: Pick<StoredAuditEvent, 'time' | 'id'>):
 export function decodeAuditCursor(cursor: string): [number, string] {
   try {
     const binary = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
-    const v: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
-    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') return [v[0] as number, v[1]];
+    const v: unknown = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))),
+    );
+    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string')
+      return [v[0] as number, v[1]];
   } catch {
     // fall through
   }
@@ -279,7 +305,16 @@ export function matchesAudit(event: StoredAuditEvent, q: ParsedAuditQuery, ms: n
 export type AuditRequestsMode = 'rollup' | 'all';
 
 /** What an event adds to the usage roll-up, or null when it adds nothing (management events, no token). */
-export function usageDelta(event: StoredAuditEvent): { tokenId: string; day: string; surface: Surface; allowed: number; denied: number; lastUsedAt: string | null } | null {
+export function usageDelta(
+  event: StoredAuditEvent,
+): {
+  tokenId: string;
+  day: string;
+  surface: Surface;
+  allowed: number;
+  denied: number;
+  lastUsedAt: string | null;
+} | null {
   if (event.tokenId === null || (event.type !== 'request.allowed' && event.type !== 'request.denied')) return null;
   const allowed = event.type === 'request.allowed';
   const count = !allowed && typeof event.count === 'number' && event.count >= 1 ? Math.floor(event.count) : 1;

@@ -125,7 +125,9 @@ export class AuditTrail {
       const issue = parsed.error.issues[0];
       const at = ['AuditOptions', ...(issue?.path ?? []).map(String)].join('.');
       const message =
-        issue?.code === 'unrecognized_keys' ? `${at}.${issue.keys[0] ?? ''} is not a known field` : `${at} ${issue?.message ?? 'is invalid'}`;
+        issue?.code === 'unrecognized_keys'
+          ? `${at}.${issue.keys[0] ?? ''} is not a known field`
+          : `${at} ${issue?.message ?? 'is invalid'}`;
       throw new KeycardError('invalid_config', message);
     }
     const { sinks, queueSize, timeoutMs, onError, clock } = parsed.data;
@@ -166,7 +168,9 @@ export class AuditTrail {
         this.#enqueue(Object.freeze(requestEvent(event, now)));
       }
     } catch (error) {
-      this.#report(new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }));
+      this.#report(
+        new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }),
+      );
     }
   }
 
@@ -185,7 +189,9 @@ export class AuditTrail {
       if (this.#coalescer.open) this.#coalescer.flush(Math.floor(now / 1000));
       frozen = Object.freeze(tokenEvent(event, now));
     } catch (error) {
-      this.#report(new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }));
+      this.#report(
+        new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }),
+      );
       return;
     }
     const pending = this.#delivery.deliver(frozen, false);
@@ -277,7 +283,10 @@ export class AuditTrail {
     this.#unreportedDrops = 0;
     this.#lastDropReport = this.#clock.monotonic();
     this.#report(
-      new KeycardError('unavailable', `Audit queue full (${this.#queueSize} events): ${count} request events dropped (${this.#dropped} since start)`),
+      new KeycardError(
+        'unavailable',
+        `Audit queue full (${this.#queueSize} events): ${count} request events dropped (${this.#dropped} since start)`,
+      ),
     );
   }
 

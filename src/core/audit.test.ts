@@ -104,7 +104,11 @@ describe('sinks', () => {
   it('jsonLinesSink writes exactly one valid JSON line per event', async () => {
     const lines: string[] = [];
     const memory = memoryAuditSink();
-    const trail = new AuditTrail({ sinks: [memory, jsonLinesSink((line) => void lines.push(line))], onError: () => {}, clock });
+    const trail = new AuditTrail({
+      sinks: [memory, jsonLinesSink((line) => void lines.push(line))],
+      onError: () => {},
+      clock,
+    });
     trail.request(allowed({ label: 'line one\nline two\r\u2028' }));
     trail.request(denied('insufficient_scope', { missing: ['tasks:write'] }));
     await trail.token(issued({ type: 'token.revoked', reason: 'leaked\nin a log' }));
@@ -154,11 +158,29 @@ describe('events', () => {
 
   it('keeps the MCP, degraded and scope fields, and a time given by the caller', async () => {
     const { sink, trail } = setup();
-    trail.request(allowed({ surface: 'mcp', rpcMethod: 'tools/call', tool: 'create_task', degraded: true, time: '2024-12-31T23:59:59.000Z' }));
+    trail.request(
+      allowed({
+        surface: 'mcp',
+        rpcMethod: 'tools/call',
+        tool: 'create_task',
+        degraded: true,
+        time: '2024-12-31T23:59:59.000Z',
+      }),
+    );
     trail.request(denied('insufficient_scope', { missing: ['tasks:write', 'tasks:read'] }));
     await settle();
-    expect(sink.events[0]).toMatchObject({ surface: 'mcp', rpcMethod: 'tools/call', tool: 'create_task', degraded: true, time: '2024-12-31T23:59:59.000Z' });
-    expect(sink.events[1]).toMatchObject({ type: 'request.denied', reason: 'insufficient_scope', missing: ['tasks:write', 'tasks:read'] });
+    expect(sink.events[0]).toMatchObject({
+      surface: 'mcp',
+      rpcMethod: 'tools/call',
+      tool: 'create_task',
+      degraded: true,
+      time: '2024-12-31T23:59:59.000Z',
+    });
+    expect(sink.events[1]).toMatchObject({
+      type: 'request.denied',
+      reason: 'insufficient_scope',
+      missing: ['tasks:write', 'tasks:read'],
+    });
     expect(sink.events[1]).not.toHaveProperty('count');
   });
 
@@ -166,27 +188,53 @@ describe('events', () => {
     const { sink, trail } = setup();
     await trail.token(issued());
     await trail.token(issued({ type: 'token.revoked', reason: 'leaked' }));
-    await trail.token(issued({ type: 'token.rotated', tokenId: 'tok_2', rotatedFromId: 'tok_1', actor: { kind: 'token', id: 'tok_admin' } }));
+    await trail.token(
+      issued({
+        type: 'token.rotated',
+        tokenId: 'tok_2',
+        rotatedFromId: 'tok_1',
+        actor: { kind: 'token', id: 'tok_admin' },
+      }),
+    );
     await trail.token(issued({ type: 'token.updated', changes: ['label', 'scopes'] }));
-    await trail.token(issued({ type: 'token.revoked', tokenId: null, label: null, count: 12, actor: { kind: 'system', id: null } }));
+    await trail.token(
+      issued({ type: 'token.revoked', tokenId: null, label: null, count: 12, actor: { kind: 'system', id: null } }),
+    );
     expect(sink.events).toEqual([
-      { type: 'token.issued', time: '2025-01-01T00:00:00.100Z', tokenId: 'tok_1', label: 'ci', ownerId: 'u1', workspaceId: 'w1', actor: { kind: 'user', id: 'u1' } },
+      {
+        type: 'token.issued',
+        time: '2025-01-01T00:00:00.100Z',
+        tokenId: 'tok_1',
+        label: 'ci',
+        ownerId: 'u1',
+        workspaceId: 'w1',
+        actor: { kind: 'user', id: 'u1' },
+      },
       expect.objectContaining({ type: 'token.revoked', reason: 'leaked' }),
-      expect.objectContaining({ type: 'token.rotated', tokenId: 'tok_2', rotatedFromId: 'tok_1', actor: { kind: 'token', id: 'tok_admin' } }),
+      expect.objectContaining({
+        type: 'token.rotated',
+        tokenId: 'tok_2',
+        rotatedFromId: 'tok_1',
+        actor: { kind: 'token', id: 'tok_admin' },
+      }),
       expect.objectContaining({ type: 'token.updated', changes: ['label', 'scopes'] }),
       expect.objectContaining({ type: 'token.revoked', tokenId: null, count: 12, actor: { kind: 'system', id: null } }),
     ]);
   });
 
-  test.prop([fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), fc.double({ min: -0.999, max: 0.999, noNaN: true })])(
-    'stamps the same time as Date#toISOString, for any clock value',
-    async (ms, fraction) => {
-      const sink = memoryAuditSink();
-      const trail = new AuditTrail({ sinks: [sink], onError: () => {}, clock: { now: () => ms + fraction, monotonic: () => 0 } });
-      await trail.token(issued());
-      expect(sink.events[0]!.time).toBe(new Date(ms + fraction).toISOString());
-    },
-  );
+  test.prop([
+    fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }),
+    fc.double({ min: -0.999, max: 0.999, noNaN: true }),
+  ])('stamps the same time as Date#toISOString, for any clock value', async (ms, fraction) => {
+    const sink = memoryAuditSink();
+    const trail = new AuditTrail({
+      sinks: [sink],
+      onError: () => {},
+      clock: { now: () => ms + fraction, monotonic: () => 0 },
+    });
+    await trail.token(issued());
+    expect(sink.events[0]!.time).toBe(new Date(ms + fraction).toISOString());
+  });
 
   it('delivers request events in order across many events (the queue compacts without reordering)', async () => {
     let release = (): void => {};
@@ -257,12 +305,19 @@ describe('paths and request ids', () => {
 describe('coalescing', () => {
   it('turns 1,000 invalid_token denials in one second into one event with count 1000, after the second', async () => {
     const { sink, trail } = setup();
-    for (let i = 0; i < 1000; i++) trail.request(denied('invalid_token', { tokenId: null, label: null, requestId: `r${i}` }));
+    for (let i = 0; i < 1000; i++)
+      trail.request(denied('invalid_token', { tokenId: null, label: null, requestId: `r${i}` }));
     await settle();
     expect(sink.events).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(900); // to T0 + 1000: the second is over
     expect(sink.events).toHaveLength(1);
-    expect(sink.events[0]).toMatchObject({ type: 'request.denied', reason: 'invalid_token', count: 1000, requestId: 'r0', time: '2025-01-01T00:00:00.100Z' });
+    expect(sink.events[0]).toMatchObject({
+      type: 'request.denied',
+      reason: 'invalid_token',
+      count: 1000,
+      requestId: 'r0',
+      time: '2025-01-01T00:00:00.100Z',
+    });
   });
 
   it('emits a finished second on the next call even without its timer', async () => {
@@ -279,7 +334,8 @@ describe('coalescing', () => {
 
   it('coalesces rate_limited per token', async () => {
     const { sink, trail } = setup();
-    for (const id of ['tok_a', 'tok_a', 'tok_b', 'tok_a', 'tok_b']) trail.request(denied('rate_limited', { tokenId: id }));
+    for (const id of ['tok_a', 'tok_a', 'tok_b', 'tok_a', 'tok_b'])
+      trail.request(denied('rate_limited', { tokenId: id }));
     await vi.advanceTimersByTimeAsync(1000);
     expect(sink.events.map((e) => [e.tokenId, (e as RequestAuditEvent).count])).toEqual([
       ['tok_a', 3],
@@ -341,7 +397,8 @@ describe('coalescing', () => {
     }
     expect(vi.getTimerCount()).toBeLessThanOrEqual(1);
     await vi.advanceTimersByTimeAsync(1000);
-    const byReason = (reason: string) => sink.events.filter((e) => (e as RequestAuditEvent).reason === reason) as RequestAuditEvent[];
+    const byReason = (reason: string) =>
+      sink.events.filter((e) => (e as RequestAuditEvent).reason === reason) as RequestAuditEvent[];
     const sum = (events: RequestAuditEvent[]) => events.reduce((n, e) => n + (e.count ?? 0), 0);
     expect(byReason('invalid_token').length).toBeLessThanOrEqual(257);
     expect(sum(byReason('invalid_token'))).toBe(10_000);
@@ -371,7 +428,9 @@ describe('overflow', () => {
     // The blocked sink holds the first event for timeoutMs; after that it is skipped and the
     // ten queued events reach the healthy sink.
     await vi.advanceTimersByTimeAsync(1000);
-    expect(healthy.events.map((e) => (e as RequestAuditEvent).requestId)).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
+    expect(healthy.events.map((e) => (e as RequestAuditEvent).requestId)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `r${i}`),
+    );
     expect(blocked.calls).toBe(1);
   });
 });
@@ -456,7 +515,9 @@ describe('failing sinks', () => {
     expect(calls).toBe(1);
     release();
     await settle();
-    expect(errors.at(-1)!.message).toBe('audit sink 1 of 2 recovered; 2 request events were not delivered to it while it was blocked');
+    expect(errors.at(-1)!.message).toBe(
+      'audit sink 1 of 2 recovered; 2 request events were not delivered to it while it was blocked',
+    );
     trail.request(allowed({ requestId: 'after' }));
     await settle();
     expect(calls).toBe(2);
@@ -467,7 +528,14 @@ describe('failing sinks', () => {
     const sink = memoryAuditSink();
     let broken = false;
     const trail = new AuditTrail({
-      sinks: [{ write: () => { throw new Error('x'); } }, sink],
+      sinks: [
+        {
+          write: () => {
+            throw new Error('x');
+          },
+        },
+        sink,
+      ],
       onError: () => {
         throw new Error('logger down');
       },
@@ -486,7 +554,11 @@ describe('redaction', () => {
   it('masks a token and a digest in a label, a path and every other string field', async () => {
     const lines: string[] = [];
     const memory = memoryAuditSink();
-    const trail = new AuditTrail({ sinks: [memory, jsonLinesSink((l) => void lines.push(l))], onError: () => {}, clock });
+    const trail = new AuditTrail({
+      sinks: [memory, jsonLinesSink((l) => void lines.push(l))],
+      onError: () => {},
+      clock,
+    });
     trail.request(
       denied('insufficient_scope', {
         label: `ci ${TOKEN}`,
@@ -501,25 +573,45 @@ describe('redaction', () => {
         method: TOKEN,
       }),
     );
-    await trail.token(issued({ label: DIGEST, reason: `pasted ${TOKEN} in chat`, changes: [TOKEN], rotatedFromId: TOKEN, actor: { kind: 'user', id: TOKEN } }));
+    await trail.token(
+      issued({
+        label: DIGEST,
+        reason: `pasted ${TOKEN} in chat`,
+        changes: [TOKEN],
+        rotatedFromId: TOKEN,
+        actor: { kind: 'user', id: TOKEN },
+      }),
+    );
     await settle();
 
     const request = memory.events.find((e) => e.type === 'request.denied');
     const token = memory.events.find((e) => e.type === 'token.issued');
-    expect(request).toMatchObject({ label: 'ci [redacted]', path: '/v1/[redacted]/x/[redacted]', tokenId: '[redacted]', ownerId: '[redacted]' });
-    expect(token).toMatchObject({ label: '[redacted]', reason: 'pasted [redacted] in chat', actor: { id: '[redacted]' } });
+    expect(request).toMatchObject({
+      label: 'ci [redacted]',
+      path: '/v1/[redacted]/x/[redacted]',
+      tokenId: '[redacted]',
+      ownerId: '[redacted]',
+    });
+    expect(token).toMatchObject({
+      label: '[redacted]',
+      reason: 'pasted [redacted] in chat',
+      actor: { id: '[redacted]' },
+    });
     const everything = JSON.stringify(memory.events) + lines.join('');
     expect(everything).not.toContain(TOKEN);
     expect(everything).not.toContain(DIGEST);
     expect(everything).not.toContain(TOKEN.slice(8)); // not even the secret part alone
   });
 
-  test.prop([fc.string(), fc.string(), fc.constantFrom(TOKEN, DIGEST)])('a secret anywhere in a label never reaches a sink', async (before, after, secret) => {
-    const sink = memoryAuditSink();
-    const trail = new AuditTrail({ sinks: [sink], onError: () => {}, clock });
-    await trail.token(issued({ label: `${before} ${secret} ${after}` }));
-    expect(JSON.stringify(sink.events)).not.toContain(secret);
-  });
+  test.prop([fc.string(), fc.string(), fc.constantFrom(TOKEN, DIGEST)])(
+    'a secret anywhere in a label never reaches a sink',
+    async (before, after, secret) => {
+      const sink = memoryAuditSink();
+      const trail = new AuditTrail({ sinks: [sink], onError: () => {}, clock });
+      await trail.token(issued({ label: `${before} ${secret} ${after}` }));
+      expect(JSON.stringify(sink.events)).not.toContain(secret);
+    },
+  );
 });
 
 describe('close', () => {
@@ -550,7 +642,8 @@ describe('close', () => {
     const written: string[] = [];
     const errors: Error[] = [];
     const slow: AuditSink = {
-      write: (e) => new Promise<void>((r) => setTimeout(() => (written.push((e as RequestAuditEvent).requestId), r()), 10)),
+      write: (e) =>
+        new Promise<void>((r) => setTimeout(() => (written.push((e as RequestAuditEvent).requestId), r()), 10)),
     };
     const trail = new AuditTrail({ sinks: [slow], onError: (e) => errors.push(e), clock });
     for (let i = 0; i < 3; i++) trail.request(allowed({ requestId: `r${i}` }));
@@ -571,7 +664,11 @@ describe('close', () => {
 
   it('bounds a sink close that hangs and reports it', async () => {
     const errors: Error[] = [];
-    const trail = new AuditTrail({ sinks: [{ write: () => {}, close: () => new Promise<void>(() => {}) }], onError: (e) => errors.push(e), clock });
+    const trail = new AuditTrail({
+      sinks: [{ write: () => {}, close: () => new Promise<void>(() => {}) }],
+      onError: (e) => errors.push(e),
+      clock,
+    });
     let closed = false;
     void trail.close().then(() => (closed = true));
     await vi.advanceTimersByTimeAsync(1000);

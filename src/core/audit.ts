@@ -55,7 +55,14 @@ interface EventBase {
  * of a device login (SPEC §13: requested, approved, denied; the token it yields is `token.issued`).
  */
 export interface TokenAuditEvent extends EventBase {
-  readonly type: 'token.issued' | 'token.revoked' | 'token.rotated' | 'token.updated' | 'device.requested' | 'device.approved' | 'device.denied';
+  readonly type:
+    | 'token.issued'
+    | 'token.revoked'
+    | 'token.rotated'
+    | 'token.updated'
+    | 'device.requested'
+    | 'device.approved'
+    | 'device.denied';
   readonly actor: AuditActor;
   /** Revoke: the reason the caller gave. */
   readonly reason?: string;

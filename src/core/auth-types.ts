@@ -77,7 +77,10 @@ export type AuthResult<S extends string = string> =
  * if (!r.ok) return r.skip ? next() : new Response(r.body, { status: r.status, headers: r.headers }); // a preflight: 204, no body
  * ```
  */
-export type Authenticate<S extends string = string> = ((request: AuthRequest, requirement?: AuthRequirement) => Promise<AuthResult<S>>) & {
+export type Authenticate<S extends string = string> = ((
+  request: AuthRequest,
+  requirement?: AuthRequirement,
+) => Promise<AuthResult<S>>) & {
   /**
    * The problem response for a `KeycardError` thrown in a handler (e.g. `identity.assert`), or
    * null for other errors. Given the request it was thrown for, the denial is also audited
@@ -117,4 +120,3 @@ export interface KnownToken {
   readonly ownerId: string;
   readonly workspaceId: string | null;
 }
-

@@ -14,12 +14,28 @@ import { bounded } from './bounded.ts';
 import { limitConfigResolver } from './charge.ts';
 import { authorizationValues, queryTokens, readCredential, type HeaderInput } from './credentials.ts';
 import { KeycardError, isKeycardError, type RequestErrorCode } from './errors.ts';
-import { PREFLIGHT_ANSWER, problem, validateRealm, validateTypeBase, type Problem, type ProblemDetail, type ProblemOptions } from './http.ts';
+import {
+  PREFLIGHT_ANSWER,
+  problem,
+  validateRealm,
+  validateTypeBase,
+  type Problem,
+  type ProblemDetail,
+  type ProblemOptions,
+} from './http.ts';
 import { chargeFor, classOf, rateLimitHeaders, type LimitDecision, type RateLimitConfig } from './limiter.ts';
 import { recordRequest, type AuditBase } from './request-audit.ts';
 import { headerOf, pathOf, requestStates, type FirstPass } from './request-state.ts';
 
-export type { AuthRequirement, AuthRequest, AuthResult, Authenticate, AuthenticatorDeps, VerifyOutcome, KnownToken } from './auth-types.ts';
+export type {
+  AuthRequirement,
+  AuthRequest,
+  AuthResult,
+  Authenticate,
+  AuthenticatorDeps,
+  VerifyOutcome,
+  KnownToken,
+} from './auth-types.ts';
 export { pathOf } from './request-state.ts';
 
 /** Largest foreign credential passed on with `onForeignToken: 'next'` (bigger is still a 400). */
@@ -27,7 +43,14 @@ const FOREIGN_MAX_BYTES = 16_384;
 
 const PREFLIGHT = Object.freeze({ ok: false, code: 'preflight', ...PREFLIGHT_ANSWER } as const);
 
-const CONSTANT_CODES = new Set<string>(['missing_token', 'invalid_request', 'invalid_token', 'token_expired', 'token_revoked', 'unavailable']);
+const CONSTANT_CODES = new Set<string>([
+  'missing_token',
+  'invalid_request',
+  'invalid_token',
+  'token_expired',
+  'token_revoked',
+  'unavailable',
+]);
 
 export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>): Authenticate<S> {
   const { options, limiter, catalogue, audit, onError, timeoutMs } = deps;
@@ -43,20 +66,38 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
   const ctxAudit = { audit, options, onError };
   const deny = (detail: ProblemDetail, extra?: Record<string, string>): AuthResult<S> => {
     const p = problem(detail, dress);
-    return { ok: false, status: p.status, code: p.code, headers: extra ? { ...p.headers, ...extra } : p.headers, body: p.body };
+    return {
+      ok: false,
+      status: p.status,
+      code: p.code,
+      headers: extra ? { ...p.headers, ...extra } : p.headers,
+      body: p.body,
+    };
   };
 
   const limitConfigFor = limitConfigResolver(deps);
 
-  async function firstPass(request: AuthRequest, requirement: AuthRequirement, audited: AuditBase<S>): Promise<FirstPass<S>> {
+  async function firstPass(
+    request: AuthRequest,
+    requirement: AuthRequirement,
+    audited: AuditBase<S>,
+  ): Promise<FirstPass<S>> {
     const headers = request.headers as HeaderInput;
     const query = options.allowQueryToken ? queryTokens(request.url) : null;
     // With onForeignToken 'next', other issuers' tokens (a 1.5 KB JWT) are not ours to size-limit.
     const verifyForeign = deps.verifyForeign;
     const passForeign = options.onForeignToken === 'next' && !verifyForeign;
-    const credential = readCredential(authorizationValues(headers), query, { maxCredentialBytes: passForeign || verifyForeign ? FOREIGN_MAX_BYTES : maxCredentialBytes });
-    const privateCache = credential.kind === 'bearer' && credential.fromQuery ? { 'Cache-Control': 'private' } : undefined;
-    const fail = (code: RequestErrorCode, detail: ProblemDetail = { code } as ProblemDetail, tokenId: string | null = null, extra?: Record<string, string>): FirstPass<S> => {
+    const credential = readCredential(authorizationValues(headers), query, {
+      maxCredentialBytes: passForeign || verifyForeign ? FOREIGN_MAX_BYTES : maxCredentialBytes,
+    });
+    const privateCache =
+      credential.kind === 'bearer' && credential.fromQuery ? { 'Cache-Control': 'private' } : undefined;
+    const fail = (
+      code: RequestErrorCode,
+      detail: ProblemDetail = { code } as ProblemDetail,
+      tokenId: string | null = null,
+      extra?: Record<string, string>,
+    ): FirstPass<S> => {
       const result = deny(detail, privateCache ? { ...extra, 'Cache-Control': 'no-store, private' } : extra);
       recordRequest(ctxAudit, audited, code, tokenId, null);
       return { ok: false, result };
@@ -68,7 +109,10 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     if (passForeign && foreign) return { ok: false, result: { ok: false, skip: 'foreign_token' } };
     // Dual mode: a token without our prefix goes to the OAuth verifier, never to the token store.
     if (!(foreign && verifyForeign) && secret.length > maxCredentialBytes) return fail('invalid_request');
-    const v = foreign && verifyForeign ? verifyForeign(secret, requirement.workspaceId) : deps.verify(secret, requirement.workspaceId);
+    const v =
+      foreign && verifyForeign
+        ? verifyForeign(secret, requirement.workspaceId)
+        : deps.verify(secret, requirement.workspaceId);
     const verified = v instanceof Promise ? await v : v;
     if (!verified.ok) {
       // "Who did this" has an answer even for a refused token: a revoked one is the leak case.
@@ -97,12 +141,18 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     } catch (e) {
       onError(e);
       const full = e instanceof KeycardError && e.code === 'unavailable' && /tracked/i.test(e.message);
-      if (options.limiterFailure !== 'open' || full) return fail('unavailable', { code: 'unavailable' }, identity.tokenId);
+      if (options.limiterFailure !== 'open' || full)
+        return fail('unavailable', { code: 'unavailable' }, identity.tokenId);
       audited.degraded = true;
     }
     const rl = decision ? rateLimitHeaders(policy, decision) : {};
     if (decision && !decision.allowed) {
-      return fail('rate_limited', { code: 'rate_limited', retryAfterSeconds: decision.retryAfterSeconds }, identity.tokenId, rl);
+      return fail(
+        'rate_limited',
+        { code: 'rate_limited', retryAfterSeconds: decision.retryAfterSeconds },
+        identity.tokenId,
+        rl,
+      );
     }
     return { ok: true, identity, headers: privateCache ? { ...rl, ...privateCache } : rl };
   }
@@ -112,7 +162,11 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
       const method = request.method;
       const headers = request.headers as HeaderInput;
       // Before anything reads the credential: a preflight never verifies a token (no oracle).
-      if (options.passPreflight !== false && method === 'OPTIONS' && headerOf(headers, 'access-control-request-method') !== null) {
+      if (
+        options.passPreflight !== false &&
+        method === 'OPTIONS' &&
+        headerOf(headers, 'access-control-request-method') !== null
+      ) {
         return PREFLIGHT;
       }
       const audited: AuditBase<S> = {
@@ -134,7 +188,13 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
       if (!r.ok) return r.result;
       let identity = r.identity;
       const ws = requirement.workspaceId;
-      if (!first && ws !== undefined && ws !== state.workspace && identity.kind === 'personal' && state.secret !== undefined) {
+      if (
+        !first &&
+        ws !== undefined &&
+        ws !== state.workspace &&
+        identity.kind === 'personal' &&
+        state.secret !== undefined
+      ) {
         // The owner bound depends on the workspace a check names: derive it again (cached, not charged).
         const again = await deps.verify(state.secret, ws);
         audited.identity = identity;
@@ -160,7 +220,18 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
       // Hostile input gets a 4xx and a broken dependency a 503 — never a 500 or a stack trace.
       onError(e);
       try {
-        audit.request({ type: 'request.denied', surface: requirement.surface ?? 'http', method: String(request.method), path: '/', requestId: requestIdFrom(null), tokenId: null, label: null, ownerId: null, workspaceId: null, reason: 'unavailable' });
+        audit.request({
+          type: 'request.denied',
+          surface: requirement.surface ?? 'http',
+          method: String(request.method),
+          path: '/',
+          requestId: requestIdFrom(null),
+          tokenId: null,
+          label: null,
+          ownerId: null,
+          workspaceId: null,
+          reason: 'unavailable',
+        });
       } catch {
         // auditing must not turn an answer into a throw
       }

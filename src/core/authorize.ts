@@ -9,10 +9,10 @@ import type { ScopeCatalogue } from './scopes.ts';
 
 /** Scope, workspace and resource checks of one requirement against a verified identity. */
 export function authorize<S extends string>(
-catalogue: ScopeCatalogue<S>,
-onError: (error: unknown) => void,
-identity: Identity<S>,
-requirement: AuthRequirement,
+  catalogue: ScopeCatalogue<S>,
+  onError: (error: unknown) => void,
+  identity: Identity<S>,
+  requirement: AuthRequirement,
 ): { detail: ProblemDetail; missing?: readonly string[] } | null {
   if (requirement.scope !== undefined) {
     const missing = catalogue.missing(requirement.scope, identity.scopes);

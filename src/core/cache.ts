@@ -67,7 +67,11 @@ export class TokenCache {
   insert(hash: string, entry: CacheEntry, epochAtStart: number): void {
     if (!this.#positive || epochAtStart !== this.#epoch) return;
     const held = this.#positive.peek(hash);
-    if (held && (held.token.version > entry.token.version || (held.token.revokedAt !== null && entry.token.revokedAt === null))) return;
+    if (
+      held &&
+      (held.token.version > entry.token.version || (held.token.revokedAt !== null && entry.token.revokedAt === null))
+    )
+      return;
     this.#positive.set(hash, entry);
   }
 

@@ -17,7 +17,10 @@ export function limitConfigResolver<S extends string>(
   const workspaceLimits = new Map<string, { config: RateLimitConfig | null; at: number }>();
 
   /** The limit to charge: synchronous unless a workspace resolver must be asked (no microtask on the hot path). */
-  function limitConfigFor(identity: Identity<S>, entry: CacheEntry | undefined): RateLimitConfig | Promise<RateLimitConfig> {
+  function limitConfigFor(
+    identity: Identity<S>,
+    entry: CacheEntry | undefined,
+  ): RateLimitConfig | Promise<RateLimitConfig> {
     const own = entry?.token.rateLimit;
     if (own) {
       let c = limitConfigs.get(entry.token);

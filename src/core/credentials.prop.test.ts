@@ -53,11 +53,25 @@ const anyString = fc.oneof(
   fc.string({ unit: 'binary-ascii', maxLength: 60 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc.string({ unit: fc.constantFrom('a', ' ', '\t', ',', '"', '\\', '=', 'é', '\r', '\n', '\u0000'), maxLength: 30 }),
-  fc.tuple(fc.integer({ min: 1000, max: 5000 }), fc.constantFrom('a', ' ', '=', ',', '\u00ff')).map(([n, c]) => c.repeat(n)),
+  fc
+    .tuple(fc.integer({ min: 1000, max: 5000 }), fc.constantFrom('a', ' ', '=', ',', '\u00ff'))
+    .map(([n, c]) => c.repeat(n)),
 );
 
 const scheme = fc.oneof(
-  fc.constantFrom('Bearer', 'bearer', 'BEARER', 'bEaReR', 'Basic', 'Digest', 'Negotiate', 'Bearer2', 'Bear', 'Bearer=', ''),
+  fc.constantFrom(
+    'Bearer',
+    'bearer',
+    'BEARER',
+    'bEaReR',
+    'Basic',
+    'Digest',
+    'Negotiate',
+    'Bearer2',
+    'Bear',
+    'Bearer=',
+    '',
+  ),
   fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,10}$/),
 );
 const ows = fc.constantFrom('', ' ', '\t', '  ', ' \t');
@@ -65,7 +79,9 @@ const separator = fc.constantFrom('', ' ', '   ', '\t', ',', ', ', ' ,', '\r\n')
 const credentials = fc.oneof(
   b64token,
   anyString,
-  fc.tuple(b64token, fc.constantFrom(', ', ',', ' ', ', Bearer ', ', Basic ', ', realm=', ', a = '), b64token).map((p) => p.join('')),
+  fc
+    .tuple(b64token, fc.constantFrom(', ', ',', ' ', ', Bearer ', ', Basic ', ', realm=', ', a = '), b64token)
+    .map((p) => p.join('')),
   fc.tuple(b64token, b64token).map(([a, b]) => `username="${a}, Bearer ${b}", realm="x"`),
   fc.tuple(b64token, fc.constantFrom('"', '\\"', '\\'), b64token).map((p) => `a="${p.join('')}, Basic b`),
 );
@@ -103,7 +119,14 @@ describe('readCredential over arbitrary input', () => {
     expect(result.kind).toBe(model([value], null, 1024));
   });
 
-  const headerName = fc.constantFrom('authorization', 'Authorization', 'AUTHORIZATION', 'host', 'x-token', 'authorizatioN');
+  const headerName = fc.constantFrom(
+    'authorization',
+    'Authorization',
+    'AUTHORIZATION',
+    'host',
+    'x-token',
+    'authorizatioN',
+  );
   const headerValue = fc.oneof(
     fc.constant(undefined),
     fieldValue,
@@ -130,7 +153,12 @@ describe('readCredential over arbitrary input', () => {
 
 describe('readCredential: the laws of SPEC §8', () => {
   test.prop(
-    [fc.constantFrom('Bearer', 'bearer', 'BEARER', 'BeArEr'), fc.integer({ min: 1, max: 5 }), b64token, fc.integer({ min: 0, max: 100 })],
+    [
+      fc.constantFrom('Bearer', 'bearer', 'BEARER', 'BeArEr'),
+      fc.integer({ min: 1, max: 5 }),
+      b64token,
+      fc.integer({ min: 0, max: 100 }),
+    ],
     { numRuns: 3_000 },
   )('`Bearer +<b64token>` within the limit is that exact credential', (name, spaces, token, slack) => {
     const value = `${name}${' '.repeat(spaces)}${token}`;
@@ -145,7 +173,8 @@ describe('readCredential: the laws of SPEC §8', () => {
     'a b64token one byte over the limit is malformed, exactly at the limit it passes',
     (token, over) => {
       const limit = Math.max(1, token.length - over);
-      if (limit < token.length) expect(readCredential([`Bearer ${token}`], null, { maxCredentialBytes: limit }).kind).toBe('malformed');
+      if (limit < token.length)
+        expect(readCredential([`Bearer ${token}`], null, { maxCredentialBytes: limit }).kind).toBe('malformed');
       expect(readCredential([`Bearer ${token}`], null, { maxCredentialBytes: token.length }).kind).toBe('bearer');
     },
   );
@@ -179,7 +208,15 @@ describe('readCredential: the laws of SPEC §8', () => {
   // Hono answered 401 where Express answered 400). Then a Headers and a rawHeaders-style record agree.
   const schemes = fc.constantFrom('Bearer', 'bearer', 'Basic', 'Negotiate', 'Digest', 'DPoP');
   const line = fc.oneof(
-    fc.tuple(schemes, fc.oneof(b64token, fc.tuple(b64token, b64token).map(([a, b]) => `a=${a}, b=${b}`))).map(([s, c]) => `${s} ${c}`),
+    fc
+      .tuple(
+        schemes,
+        fc.oneof(
+          b64token,
+          fc.tuple(b64token, b64token).map(([a, b]) => `a=${a}, b=${b}`),
+        ),
+      )
+      .map(([s, c]) => `${s} ${c}`),
     fc.constant(''),
     schemes,
   );
@@ -199,7 +236,17 @@ describe('readCredential: the laws of SPEC §8', () => {
 describe('queryTokens over arbitrary URLs', () => {
   const url = fc.oneof(
     fc.webUrl({ withQueryParameters: true, withFragments: true }),
-    fc.tuple(fc.webPath(), fc.array(fc.tuple(fc.constantFrom('access_token', 'access%5Ftoken', 'x', 'access_token%00'), fc.oneof(b64token, anyString)), { maxLength: 3 }))
+    fc
+      .tuple(
+        fc.webPath(),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('access_token', 'access%5Ftoken', 'x', 'access_token%00'),
+            fc.oneof(b64token, anyString),
+          ),
+          { maxLength: 3 },
+        ),
+      )
       .map(([path, params]) => `${path}?${params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`),
     fc.tuple(fc.webPath(), fc.webFragments(), b64token).map(([path, frag, t]) => `${path}#${frag}?access_token=${t}`),
     anyString,
@@ -218,7 +265,9 @@ describe('queryTokens over arbitrary URLs', () => {
   });
 
   test.prop([b64token], { numRuns: 1_000 })('a percent-encoded b64token comes back as itself', (token) => {
-    expect(readCredential([], queryTokens(`/x?access_token=${encodeURIComponent(token)}`), { maxCredentialBytes: 1024 })).toEqual({
+    expect(
+      readCredential([], queryTokens(`/x?access_token=${encodeURIComponent(token)}`), { maxCredentialBytes: 1024 }),
+    ).toEqual({
       kind: 'bearer',
       credential: token,
       fromQuery: true,

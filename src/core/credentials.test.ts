@@ -68,7 +68,19 @@ describe('readCredential: none and other schemes (401 missing_token)', () => {
     expect(field(value)).toEqual({ kind: 'other-scheme' });
   });
 
-  it.each(['Basic a, Bearer b', 'Basic a, Basic b', 'Digest realm="x", Bearer b', 'Basic a,Bearer   b', 'Basic a, x y', 'Basic a,', 'Basic a, ', 'Basic a, Bearer', 'Basic a, Basic', 'Digest a=1, , b=2', 'Basic a, b/c'])(
+  it.each([
+    'Basic a, Bearer b',
+    'Basic a, Basic b',
+    'Digest realm="x", Bearer b',
+    'Basic a,Bearer   b',
+    'Basic a, x y',
+    'Basic a,',
+    'Basic a, ',
+    'Basic a, Bearer',
+    'Basic a, Basic',
+    'Digest a=1, , b=2',
+    'Basic a, b/c',
+  ])(
     '%s carries a second `scheme credentials` after a comma (two lines joined by a Web Headers): malformed',
     (value) => {
       expect(field(value)).toEqual(MALFORMED);
@@ -165,9 +177,12 @@ describe('readCredential: the access_token query (opt-in)', () => {
     expect(readCredential([], [TOKEN, TOKEN], max)).toEqual(MALFORMED);
   });
 
-  it.each(['', 'a b', 'a,b', '"abc"', 'abcé', 'x=y'])('a query value that is no b64token (%j) is malformed', (value) => {
-    expect(readCredential([], [value], max)).toEqual(MALFORMED);
-  });
+  it.each(['', 'a b', 'a,b', '"abc"', 'abcé', 'x=y'])(
+    'a query value that is no b64token (%j) is malformed',
+    (value) => {
+      expect(readCredential([], [value], max)).toEqual(MALFORMED);
+    },
+  );
 
   it('maxCredentialBytes applies to the query token too', () => {
     const options = { maxCredentialBytes: 8 };

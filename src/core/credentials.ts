@@ -129,7 +129,9 @@ export function authorizationValues(headers: HeaderInput): readonly string[] {
 function isWebHeaders(headers: HeaderInput): headers is Headers {
   // Duck-typed rather than `instanceof`, so a Headers of another realm or polyfill also works;
   // a plain record whose `get` field is a function is not something a framework produces.
-  return typeof (headers as { get?: unknown }).get === 'function' && typeof (headers as { has?: unknown }).has === 'function';
+  return (
+    typeof (headers as { get?: unknown }).get === 'function' && typeof (headers as { has?: unknown }).has === 'function'
+  );
 }
 
 /**
@@ -218,7 +220,8 @@ function hasSecondCredential(value: string, start: number, end: number): boolean
   for (let j = start; j < end; j++) {
     const c = value.charCodeAt(j);
     if (quoted) {
-      if (c === BACKSLASH) j++; // quoted-pair (RFC 9110 §5.6.4)
+      if (c === BACKSLASH)
+        j++; // quoted-pair (RFC 9110 §5.6.4)
       else if (c === DQUOTE) quoted = false;
       continue;
     }

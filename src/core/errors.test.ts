@@ -48,9 +48,14 @@ describe('causes', () => {
     const token = generate({ prefix: 'acme' });
     const digest = sha256Hex(token);
     const inner = Object.assign(new Error(`ERR wrong ${digest}`), { command: { args: [digest, token] } });
-    const outer = Object.assign(new Error('driver failed', { cause: inner }), { detail: `Key (hash)=(${digest}) exists` });
+    const outer = Object.assign(new Error('driver failed', { cause: inner }), {
+      detail: `Key (hash)=(${digest}) exists`,
+    });
     const e = new KeycardError('unavailable', 'Token store lookup failed', { cause: outer });
-    const seen = JSON.stringify(e.cause, Object.getOwnPropertyNames(e.cause as object)) + String((e.cause as Error).cause) + JSON.stringify((e.cause as { cause: unknown }).cause, ['message', 'command', 'args']);
+    const seen =
+      JSON.stringify(e.cause, Object.getOwnPropertyNames(e.cause as object)) +
+      String((e.cause as Error).cause) +
+      JSON.stringify((e.cause as { cause: unknown }).cause, ['message', 'command', 'args']);
     expect(seen).not.toContain(digest);
     expect(seen).not.toContain(token);
     expect(((e.cause as Error).cause as Error).message).toBe('ERR wrong [redacted]');

@@ -63,7 +63,10 @@ export class KeycardError extends Error {
    */
   constructor(code: KeycardErrorCode, message: string, options?: { cause?: unknown; secrets?: readonly string[] }) {
     const forms = options?.secrets ?? [];
-    super(redactKnown(message, forms), options?.cause === undefined ? undefined : { cause: scrubCause(options.cause, forms, 0, new WeakSet()) });
+    super(
+      redactKnown(message, forms),
+      options?.cause === undefined ? undefined : { cause: scrubCause(options.cause, forms, 0, new WeakSet()) },
+    );
     this.code = code;
   }
 }
@@ -101,14 +104,16 @@ function scrubCause(cause: unknown, forms: readonly string[], depth: number, see
 
 function scrubValue(value: unknown, forms: readonly string[], depth: number, seen: WeakSet<object>): unknown {
   if (typeof value === 'string') return redactKnown(value, forms);
-  if (typeof value !== 'object' || value === null) return typeof value === 'function' || typeof value === 'symbol' ? String(typeof value) : value;
+  if (typeof value !== 'object' || value === null)
+    return typeof value === 'function' || typeof value === 'symbol' ? String(typeof value) : value;
   if (value instanceof Error) return scrubCause(value, forms, depth, seen);
   if (depth > MAX_DEPTH || seen.has(value)) return TRUNCATED;
   seen.add(value);
   // Raw bytes (a bytea hash, a Buffer) cannot be searched for a shape: keep only their size.
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[${value.byteLength} bytes]`;
   if (Array.isArray(value)) return value.map((v) => scrubValue(v, forms, depth + 1, seen));
-  if (value instanceof Map) return [...value].map(([k, v]) => [scrubValue(k, forms, depth + 1, seen), scrubValue(v, forms, depth + 1, seen)]);
+  if (value instanceof Map)
+    return [...value].map(([k, v]) => [scrubValue(k, forms, depth + 1, seen), scrubValue(v, forms, depth + 1, seen)]);
   if (value instanceof Set) return [...value].map((v) => scrubValue(v, forms, depth + 1, seen));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[redactKnown(k, forms)] = scrubValue(v, forms, depth + 1, seen);
@@ -120,5 +125,8 @@ Object.defineProperty(KeycardError.prototype, BRAND, { value: true });
 
 /** True when `value` is a KeycardError, also one from another copy of the package (a second bundle). */
 export function isKeycardError(value: unknown): value is KeycardError {
-  return value instanceof KeycardError || (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true);
+  return (
+    value instanceof KeycardError ||
+    (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true)
+  );
 }

@@ -22,11 +22,21 @@ export interface KeycardEvents {
    * `provider` (`github`, `gitlab`), the enrolled `type` name, the `url` and `source` it reported.
    * Fired in the process that revoked it, after `token.revoked`.
    */
-  'token.leaked': { readonly record: TokenRecord; readonly provider: string; readonly type: string; readonly url: string; readonly source: string };
+  'token.leaked': {
+    readonly record: TokenRecord;
+    readonly provider: string;
+    readonly type: string;
+    readonly url: string;
+    readonly source: string;
+  };
   /** A verification met a token past its expiry (fired once per token per process). */
   'token.expired': { readonly record: TokenRecord };
   /** The owner resolver answered `gone` or `disabled`, or `invalidateOwner()` was called. */
-  'owner.gone': { readonly principalId: string; readonly workspaceId: string | null; readonly status: 'gone' | 'disabled' | 'invalidated' };
+  'owner.gone': {
+    readonly principalId: string;
+    readonly workspaceId: string | null;
+    readonly status: 'gone' | 'disabled' | 'invalidated';
+  };
 }
 
 export type KeycardEventName = keyof KeycardEvents;

@@ -21,13 +21,12 @@ describe('hash implementations', () => {
     }
   });
 
-  test.prop([fc.string({ unit: 'grapheme', maxLength: 300 }), fc.uint8Array({ minLength: 32, maxLength: 80 })], { numRuns: 500 })(
-    'node:crypto and @noble/hashes give identical digests for the same input and pepper',
-    (input, key) => {
-      expect(nodeImpl.sha256Hex(input)).toBe(webImpl.sha256Hex(input));
-      expect(nodeImpl.hmacSha256Hex(key, input)).toBe(webImpl.hmacSha256Hex(key, input));
-    },
-  );
+  test.prop([fc.string({ unit: 'grapheme', maxLength: 300 }), fc.uint8Array({ minLength: 32, maxLength: 80 })], {
+    numRuns: 500,
+  })('node:crypto and @noble/hashes give identical digests for the same input and pepper', (input, key) => {
+    expect(nodeImpl.sha256Hex(input)).toBe(webImpl.sha256Hex(input));
+    expect(nodeImpl.hmacSha256Hex(key, input)).toBe(webImpl.hmacSha256Hex(key, input));
+  });
 });
 
 describe('createHasher', () => {
@@ -52,7 +51,9 @@ describe('createHasher', () => {
   });
 
   it('refuses short, duplicate or unnumbered peppers with a message naming them', () => {
-    expect(() => createHasher([{ version: 1, secret: 'short' }])).toThrow('peppers[0].secret must be at least 32 bytes');
+    expect(() => createHasher([{ version: 1, secret: 'short' }])).toThrow(
+      'peppers[0].secret must be at least 32 bytes',
+    );
     expect(() => createHasher([v1, v1])).toThrow('listed twice');
     expect(() => createHasher([{ version: 0, secret: 'x'.repeat(32) }])).toThrow('peppers[0].version');
     expect(() => createHasher([v1]).hash('x', 3)).toThrow('Unknown pepper version 3');

@@ -55,17 +55,26 @@ export function createHasher(peppers: readonly Pepper[] = []): TokenHasher {
   const listed = new Set<number>();
   for (const [i, p] of peppers.entries()) {
     if (!Number.isInteger(p.version) || p.version < 0) {
-      throw new KeycardError('invalid_config', `peppers[${i}].version must be an integer >= 1 (or 0, without a secret, for the unpeppered generation)`);
+      throw new KeycardError(
+        'invalid_config',
+        `peppers[${i}].version must be an integer >= 1 (or 0, without a secret, for the unpeppered generation)`,
+      );
     }
-    if (listed.has(p.version)) throw new KeycardError('invalid_config', `peppers[${i}].version ${p.version} is listed twice`);
+    if (listed.has(p.version))
+      throw new KeycardError('invalid_config', `peppers[${i}].version ${p.version} is listed twice`);
     listed.add(p.version);
     if (p.version === 0) {
-      if (p.secret !== undefined) throw new KeycardError('invalid_config', `peppers[${i}].version 0 is the unpeppered generation and takes no secret`);
+      if (p.secret !== undefined)
+        throw new KeycardError(
+          'invalid_config',
+          `peppers[${i}].version 0 is the unpeppered generation and takes no secret`,
+        );
       continue;
     }
     const secret: unknown = p.secret;
     const key = typeof secret === 'string' ? encoder.encode(secret) : secret instanceof Uint8Array ? secret : null;
-    if (key === null || key.length < 32) throw new KeycardError('invalid_config', `peppers[${i}].secret must be at least 32 bytes`);
+    if (key === null || key.length < 32)
+      throw new KeycardError('invalid_config', `peppers[${i}].secret must be at least 32 bytes`);
     keys.set(p.version, key);
   }
   const currentVersion = peppers[0]?.version ?? 0;

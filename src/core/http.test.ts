@@ -67,7 +67,10 @@ describe.each(CONTRACT_ROWS.map((row) => [row.code, row] as const))('problem(%s)
   });
 
   it('gives exactly the contract headers, no more', () => {
-    const expected: Record<string, string> = { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' };
+    const expected: Record<string, string> = {
+      'Content-Type': 'application/problem+json',
+      'Cache-Control': 'no-store',
+    };
     if (row.wwwAuthenticate !== null) expected['WWW-Authenticate'] = row.wwwAuthenticate;
     if (row.extraHeaders?.['retry-after'] !== undefined) expected['Retry-After'] = row.extraHeaders['retry-after'];
     expect(p.headers).toEqual(expected);
@@ -97,7 +100,10 @@ describe('expectProblem', () => {
       { ...good, headers: { ...good.headers, 'Content-Type': 'application/problem+json; charset=utf-8' } },
       { ...good, headers: { ...good.headers, 'WWW-Authenticate': 'Bearer realm="api"' } },
       { ...good, headers: { 'Content-Type': 'application/problem+json', 'WWW-Authenticate': row.wwwAuthenticate! } },
-      { ...good, body: '{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Invalid token","code":"invalid_token"}' },
+      {
+        ...good,
+        body: '{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Invalid token","code":"invalid_token"}',
+      },
       { ...good, body: `${good.body}\n` },
       { ...good, status: 400 },
     ];
@@ -222,7 +228,9 @@ describe('sharing and freezing', () => {
   });
 
   it('shares per realm too', () => {
-    expect(problem({ code: 'token_expired' }, { realm: 'r1' })).toBe(problem({ code: 'token_expired' }, { realm: 'r1' }));
+    expect(problem({ code: 'token_expired' }, { realm: 'r1' })).toBe(
+      problem({ code: 'token_expired' }, { realm: 'r1' }),
+    );
     expect(problem({ code: 'token_expired' }, { realm: 'r1' })).not.toBe(problem({ code: 'token_expired' }));
   });
 

@@ -86,7 +86,11 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
  * (mounted before the guard, it answers first), the browser refuses the cross-origin request.
  * Every adapter sends this same object, so they all answer a preflight alike.
  */
-export const PREFLIGHT_ANSWER: { readonly status: 204; readonly headers: Readonly<Record<string, string>>; readonly body: null } = Object.freeze({
+export const PREFLIGHT_ANSWER: {
+  readonly status: 204;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: null;
+} = Object.freeze({
   status: 204,
   headers: Object.freeze({}),
   body: null,
@@ -194,11 +198,19 @@ export function validateRealm(realm: string): string {
  * ```
  */
 export function validateTypeBase(typeBase: string): string {
-  if (typeof typeBase !== 'string' || typeBase.length === 0 || typeBase.length > 2048 || !/^[\x21-\x7e]+$/.test(typeBase)) {
+  if (
+    typeof typeBase !== 'string' ||
+    typeBase.length === 0 ||
+    typeBase.length > 2048 ||
+    !/^[\x21-\x7e]+$/.test(typeBase)
+  ) {
     throw new KeycardError('invalid_config', 'typeBase: must be an absolute URI of printable ASCII without spaces');
   }
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(typeBase) || !URL.canParse(typeBase)) {
-    throw new KeycardError('invalid_config', 'typeBase: must be an absolute URI, e.g. https://docs.example.com/errors#');
+    throw new KeycardError(
+      'invalid_config',
+      'typeBase: must be an absolute URI, e.g. https://docs.example.com/errors#',
+    );
   }
   return typeBase;
 }
@@ -210,12 +222,23 @@ interface Table {
   readonly constant: Readonly<Record<ConstantCode, Problem>>;
 }
 
-function buildTable(realm: string, typeBase: string | undefined, resourceMetadata?: string, settingsUrl?: string): Table {
+function buildTable(
+  realm: string,
+  typeBase: string | undefined,
+  resourceMetadata?: string,
+  settingsUrl?: string,
+): Table {
   const realmParam = `Bearer realm="${validateRealm(realm)}"`;
   if (typeBase !== undefined) validateTypeBase(typeBase);
   const constant = {} as Record<ConstantCode, Problem>;
   for (const code of CONSTANT_CODES) {
-    constant[code] = build(code, CONSTANT_DETAILS[code], challengeOf(realmParam, ROWS[code], undefined), typeBase, undefined);
+    constant[code] = build(
+      code,
+      CONSTANT_DETAILS[code],
+      challengeOf(realmParam, ROWS[code], undefined),
+      typeBase,
+      undefined,
+    );
   }
   if (resourceMetadata !== undefined || settingsUrl !== undefined) {
     let challenge = realmParam;
@@ -225,7 +248,8 @@ function buildTable(realm: string, typeBase: string | undefined, resourceMetadat
       challenge += `, error_description="Create a token at ${url}"`;
       detail += `; create one at ${url}`;
     }
-    if (resourceMetadata !== undefined) challenge += `, resource_metadata="${validateHintUrl(resourceMetadata, 'resourceMetadata')}"`;
+    if (resourceMetadata !== undefined)
+      challenge += `, resource_metadata="${validateHintUrl(resourceMetadata, 'resourceMetadata')}"`;
     constant.missing_token = build('missing_token', detail, challenge, typeBase, undefined);
   }
   return { realmParam, typeBase, constant };
@@ -233,8 +257,16 @@ function buildTable(realm: string, typeBase: string | undefined, resourceMetadat
 
 /** An absolute http(s) URL that can sit inside a quoted-string of the challenge unescaped. */
 function validateHintUrl(url: string, field: string): string {
-  if (typeof url !== 'string' || url.length > 2048 || !/^https?:\/\/[\x21\x23-\x5b\x5d-\x7e]+$/.test(url) || !URL.canParse(url)) {
-    throw new KeycardError('invalid_config', `${field}: must be an absolute http(s) URL of printable ASCII without spaces, quotes or backslashes`);
+  if (
+    typeof url !== 'string' ||
+    url.length > 2048 ||
+    !/^https?:\/\/[\x21\x23-\x5b\x5d-\x7e]+$/.test(url) ||
+    !URL.canParse(url)
+  ) {
+    throw new KeycardError(
+      'invalid_config',
+      `${field}: must be an absolute http(s) URL of printable ASCII without spaces, quotes or backslashes`,
+    );
   }
   return url;
 }

@@ -3,7 +3,15 @@
  * and the resource-restriction helpers. It holds no secret and no hash, so logging it is safe.
  */
 import { KeycardError } from './errors.ts';
-import { checkResource, describeDenial, filterResources, type Access, type Hierarchy, type ResourcePath, type Restrictions } from './restrictions.ts';
+import {
+  checkResource,
+  describeDenial,
+  filterResources,
+  type Access,
+  type Hierarchy,
+  type ResourcePath,
+  type Restrictions,
+} from './restrictions.ts';
 import type { JsonValue, RateLimitSetting, TokenRecord } from './store.ts';
 
 /** Freezes `value` and everything it holds, in place (records here are keycard's own copies). */
@@ -108,7 +116,8 @@ export class Identity<S extends string = string> {
   }
 
   #h(): Hierarchy {
-    if (!this.#hierarchy) throw new KeycardError('invalid_config', 'Resource checks need `resources` (the hierarchy) on createKeycard');
+    if (!this.#hierarchy)
+      throw new KeycardError('invalid_config', 'Resource checks need `resources` (the hierarchy) on createKeycard');
     return this.#hierarchy;
   }
 
@@ -124,7 +133,10 @@ export class Identity<S extends string = string> {
   assert(path: ResourcePath, access: Access): void {
     if (this.restrictions === null) return;
     const r = checkResource(this.#h(), this.restrictions, path, access);
-    if (!r.ok) throw Object.assign(new KeycardError('forbidden_resource', describeDenial(r)), { resource: { type: r.type, id: r.id } });
+    if (!r.ok)
+      throw Object.assign(new KeycardError('forbidden_resource', describeDenial(r)), {
+        resource: { type: r.type, id: r.id },
+      });
   }
 
   /** The rows the token may read: "listing returns only matching rows". */

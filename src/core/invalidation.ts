@@ -107,7 +107,11 @@ export function createInvalidation(deps: InvalidationDeps): Invalidation {
       unsubscribe = await store.subscribe(onChange);
       subscribedOk = true;
     } catch (e) {
-      onError(new KeycardError('unavailable', 'Subscribing to store changes failed; caching only for revocationBoundMs', { cause: e }));
+      onError(
+        new KeycardError('unavailable', 'Subscribing to store changes failed; caching only for revocationBoundMs', {
+          cause: e,
+        }),
+      );
     }
   })();
   /** How long a cached entry may be trusted now (0: read the store). */

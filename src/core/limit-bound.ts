@@ -6,7 +6,8 @@
  */
 import type { LimitPolicy, RateLimitConfig } from './limiter.ts';
 
-const burstAndRateWithin = (limit: number, rate: number, bound: LimitPolicy) => limit <= bound.limit && rate <= bound.limit / bound.windowSeconds;
+const burstAndRateWithin = (limit: number, rate: number, bound: LimitPolicy) =>
+  limit <= bound.limit && rate <= bound.limit / bound.windowSeconds;
 
 const rateOf = (p: LimitPolicy) => p.limit / p.windowSeconds;
 

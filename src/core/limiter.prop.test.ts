@@ -34,7 +34,10 @@ interface Step {
   d: LimitDecision;
 }
 
-const policyArb: fc.Arbitrary<Policy> = fc.record({ limit: fc.integer({ min: 1, max: 20 }), window: fc.integer({ min: 1, max: 5 }) });
+const policyArb: fc.Arbitrary<Policy> = fc.record({
+  limit: fc.integer({ min: 1, max: 20 }),
+  window: fc.integer({ min: 1, max: 5 }),
+});
 const gapArb = fc.oneof(
   { arbitrary: fc.constant(0), weight: 4 }, // bursts at the same ms
   { arbitrary: fc.integer({ min: 0, max: 120 }), weight: 3 },
@@ -78,12 +81,17 @@ function runStore(h: History, skip: ReadonlySet<number> = new Set()): Step[] {
     if (skip.has(i)) return;
     now = at[i] ?? 0;
     const p = policyOf(h, e.key);
-    steps.push({ key: e.key % h.policies.length, at: now, d: store.consume(`k${e.key % h.policies.length}`, p.limit, p.window) });
+    steps.push({
+      key: e.key % h.policies.length,
+      at: now,
+      d: store.consume(`k${e.key % h.policies.length}`, p.limit, p.window),
+    });
   });
   return steps;
 }
 
-const admissionsOf = (steps: Step[], key: number): number[] => steps.filter((s) => s.key === key && s.d.allowed).map((s) => s.at);
+const admissionsOf = (steps: Step[], key: number): number[] =>
+  steps.filter((s) => s.key === key && s.d.allowed).map((s) => s.at);
 
 describe('limiter laws (SPEC §5)', () => {
   test.prop([historyArb], { numRuns: 400 })('every decision equals the brute-force model', (h) => {
@@ -106,17 +114,28 @@ describe('limiter laws (SPEC §5)', () => {
     }
   });
 
-  test.prop([historyArb], { numRuns: 400 })('liveness (a): after a window with no admission, up to limit requests at t are admitted', (h) => {
-    const steps = runStore(h);
-    steps.forEach((s, i) => {
-      const { limit, window } = policyOf(h, s.key);
-      const before = steps.slice(0, i).filter((b) => b.key === s.key && b.d.allowed && b.at > s.at - window * 1000);
-      if (before.every((b) => b.at === s.at) && before.length < limit) expect(s.d.allowed).toBe(true);
-    });
-  });
+  test.prop([historyArb], { numRuns: 400 })(
+    'liveness (a): after a window with no admission, up to limit requests at t are admitted',
+    (h) => {
+      const steps = runStore(h);
+      steps.forEach((s, i) => {
+        const { limit, window } = policyOf(h, s.key);
+        const before = steps.slice(0, i).filter((b) => b.key === s.key && b.d.allowed && b.at > s.at - window * 1000);
+        if (before.every((b) => b.at === s.at) && before.length < limit) expect(s.d.allowed).toBe(true);
+      });
+    },
+  );
 
   test.prop(
-    [policyArb, fc.integer({ min: 0, max: 5_000_000 }), fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3_000 })), { minLength: 1, maxLength: 120, size: 'max' })],
+    [
+      policyArb,
+      fc.integer({ min: 0, max: 5_000_000 }),
+      fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3_000 })), {
+        minLength: 1,
+        maxLength: 120,
+        size: 'max',
+      }),
+    ],
     { numRuns: 400 },
   )('liveness (b): requests at least W / (0.9 · limit) apart are never refused', ({ limit, window }, start, extra) => {
     let now = start;
@@ -152,49 +171,62 @@ describe('limiter laws (SPEC §5)', () => {
         expect(probe(t + d.retryAfterSeconds * 1000 - 1000)).toBe(false);
         expect(d.retryAfterSeconds).toBeGreaterThanOrEqual(1);
         expect(d.resetSeconds).toBe(d.retryAfterSeconds);
-        expect([model.wouldAdmit(`k${key}`, limit, t + d.retryAfterMs - 1), model.wouldAdmit(`k${key}`, limit, t + d.retryAfterMs)]).toEqual([false, true]);
+        expect([
+          model.wouldAdmit(`k${key}`, limit, t + d.retryAfterMs - 1),
+          model.wouldAdmit(`k${key}`, limit, t + d.retryAfterMs),
+        ]).toEqual([false, true]);
       });
     },
   );
 
-  test.prop([historyArb], { numRuns: 300 })('refused requests are free: removing them changes no other decision', (h) => {
-    const full = runStore(h);
-    const refused = new Set<number>();
-    full.forEach((s, i) => {
-      if (!s.d.allowed) refused.add(i);
-    });
-    const without = runStore(h, refused);
-    expect(without).toEqual(full.filter((s) => s.d.allowed));
-  });
+  test.prop([historyArb], { numRuns: 300 })(
+    'refused requests are free: removing them changes no other decision',
+    (h) => {
+      const full = runStore(h);
+      const refused = new Set<number>();
+      full.forEach((s, i) => {
+        if (!s.d.allowed) refused.add(i);
+      });
+      const without = runStore(h, refused);
+      expect(without).toEqual(full.filter((s) => s.d.allowed));
+    },
+  );
 
   test.prop(
     [
-      fc.array(fc.integer({ min: 0, max: 59_999 }), { minLength: 660, maxLength: 660 }).map((ts) => ts.sort((a, b) => a - b)),
+      fc
+        .array(fc.integer({ min: 0, max: 59_999 }), { minLength: 660, maxLength: 660 })
+        .map((ts) => ts.sort((a, b) => a - b)),
       fc.uniqueArray(fc.integer({ min: 0, max: 659 }), { minLength: 60, maxLength: 60 }),
       fc.integer({ min: 0, max: 5_000_000 }),
     ],
     { numRuns: 60 },
-  )('reads and writes are counted independently: 600 reads and 60 writes a minute, interleaved', (ts, writeAt, start) => {
-    let now = 0;
-    const store = memoryLimiter({ clock: { now: () => now, monotonic: () => now } });
-    const config = parseRateLimit({ read: { limit: 600, window: 60 }, write: { limit: 60, window: 60 } });
-    const writes = new Set(writeAt);
-    const charge = (method: string) => {
-      const { key, policy } = chargeFor(config, 'tok', classOf(method));
-      return store.consume(key, policy.limit, policy.windowSeconds);
-    };
-    ts.forEach((t, i) => {
-      now = start + t;
-      const method = writes.has(i) ? (['POST', 'PUT', 'PATCH', 'DELETE'][i % 4] ?? 'POST') : (['GET', 'HEAD', 'OPTIONS'][i % 3] ?? 'GET');
-      expect(charge(method).allowed).toBe(true);
-    });
-    expect(charge('GET').allowed).toBe(false); // the 601st read
-    expect(charge('POST').allowed).toBe(false); // the 61st write
-  });
+  )(
+    'reads and writes are counted independently: 600 reads and 60 writes a minute, interleaved',
+    (ts, writeAt, start) => {
+      let now = 0;
+      const store = memoryLimiter({ clock: { now: () => now, monotonic: () => now } });
+      const config = parseRateLimit({ read: { limit: 600, window: 60 }, write: { limit: 60, window: 60 } });
+      const writes = new Set(writeAt);
+      const charge = (method: string) => {
+        const { key, policy } = chargeFor(config, 'tok', classOf(method));
+        return store.consume(key, policy.limit, policy.windowSeconds);
+      };
+      ts.forEach((t, i) => {
+        now = start + t;
+        const method = writes.has(i)
+          ? (['POST', 'PUT', 'PATCH', 'DELETE'][i % 4] ?? 'POST')
+          : (['GET', 'HEAD', 'OPTIONS'][i % 3] ?? 'GET');
+        expect(charge(method).allowed).toBe(true);
+      });
+      expect(charge('GET').allowed).toBe(false); // the 601st read
+      expect(charge('POST').allowed).toBe(false); // the 61st write
+    },
+  );
 
   test.prop(
     [
-      fc.string({ unit: fc.constantFrom(...' !#$%&\'()*+,-./09:;<=>?@AZ[]^_`az{|}~'), minLength: 1, maxLength: 64 }),
+      fc.string({ unit: fc.constantFrom(..." !#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~"), minLength: 1, maxLength: 64 }),
       fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 2 ** 31 - 1 })), // small ones get refused
       fc.integer({ min: 1, max: 31 * 86_400 }),
       fc.array(fc.integer({ min: 0, max: 100_000 }), { maxLength: 40, size: 'max' }),
@@ -215,7 +247,10 @@ describe('limiter laws (SPEC §5)', () => {
       expect(p?.[0]).toBe(name);
       expect(Object.fromEntries(p?.[1] ?? [])).toEqual({ q: policy.limit, w: policy.windowSeconds });
       expect(r?.[0]).toBe(name);
-      expect(Object.fromEntries(r?.[1] ?? [])).toEqual({ r: d.remaining, t: d.allowed ? d.resetSeconds : d.retryAfterSeconds });
+      expect(Object.fromEntries(r?.[1] ?? [])).toEqual({
+        r: d.remaining,
+        t: d.allowed ? d.resetSeconds : d.retryAfterSeconds,
+      });
       if (d.allowed) expect(d.resetSeconds).toBeGreaterThanOrEqual(1);
       if (d.allowed) expect(d.resetSeconds).toBeLessThanOrEqual(window);
       if (d.allowed) {
@@ -229,4 +264,8 @@ describe('limiter laws (SPEC §5)', () => {
 });
 
 const snapshot = (s: LimiterState) => ({ counters: Array.from(s.counters), head: s.head, lastAdmit: s.lastAdmit });
-const copy = (s: LimiterState): LimiterState => ({ counters: Array.from(s.counters), head: s.head, lastAdmit: s.lastAdmit });
+const copy = (s: LimiterState): LimiterState => ({
+  counters: Array.from(s.counters),
+  head: s.head,
+  lastAdmit: s.lastAdmit,
+});

@@ -30,12 +30,29 @@ describe('decide', () => {
   it('admits a burst up to the limit at one instant and refuses the next for a whole window', () => {
     const s = newLimiterState();
     const got = Array.from({ length: 4 }, () => decide(s, 5_000, 3, 10_000));
-    expect(got.map((d) => [d.allowed, d.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0]]);
-    expect(got[3]).toEqual({ allowed: false, remaining: 0, resetSeconds: 10, retryAfterMs: 10_000, retryAfterSeconds: 10 });
+    expect(got.map((d) => [d.allowed, d.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+      [false, 0],
+    ]);
+    expect(got[3]).toEqual({
+      allowed: false,
+      remaining: 0,
+      resetSeconds: 10,
+      retryAfterMs: 10_000,
+      retryAfterSeconds: 10,
+    });
   });
 
   it('reports the window as resetSeconds and zero retry fields when admitting', () => {
-    expect(decide(newLimiterState(), 0, 60, 60_000)).toEqual({ allowed: true, remaining: 59, resetSeconds: 60, retryAfterMs: 0, retryAfterSeconds: 0 });
+    expect(decide(newLimiterState(), 0, 60, 60_000)).toEqual({
+      allowed: true,
+      remaining: 59,
+      resetSeconds: 60,
+      retryAfterMs: 0,
+      retryAfterSeconds: 0,
+    });
   });
 
   it('writes nothing on a refusal', () => {
@@ -116,15 +133,26 @@ describe('decide', () => {
   });
 
   it('rejects a limit or window it cannot count exactly', () => {
-    for (const [limit, w] of [[0, 1000], [1.5, 1000], [2 ** 31, 1000], [1, 0], [1, 1005], [1, -1000]]) {
-      expect(() => decide(newLimiterState(), 0, limit ?? 0, w ?? 0)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    for (const [limit, w] of [
+      [0, 1000],
+      [1.5, 1000],
+      [2 ** 31, 1000],
+      [1, 0],
+      [1, 1005],
+      [1, -1000],
+    ]) {
+      expect(() => decide(newLimiterState(), 0, limit ?? 0, w ?? 0)).toThrow(
+        expect.objectContaining({ code: 'invalid_argument' }),
+      );
     }
-    expect(() => decide(newLimiterState(), Number.NaN, 1, 1000)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => decide(newLimiterState(), Number.NaN, 1, 1000)).toThrow(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
   });
 });
 
 describe('rebucket', () => {
-  it('moves every admission to the last admission\'s sub-window under the new window, never earlier', () => {
+  it("moves every admission to the last admission's sub-window under the new window, never earlier", () => {
     const s = newLimiterState();
     decide(s, 0, 10, 10_000);
     decide(s, 3000, 10, 10_000);
@@ -151,7 +179,11 @@ describe('rebucket', () => {
 describe('parseRateLimit', () => {
   it('reads a single policy as one shared budget named default', () => {
     const c = parseRateLimit({ limit: 60, window: 60 });
-    expect(c).toEqual({ read: { name: 'default', limit: 60, windowSeconds: 60 }, write: { name: 'default', limit: 60, windowSeconds: 60 }, shared: true });
+    expect(c).toEqual({
+      read: { name: 'default', limit: 60, windowSeconds: 60 },
+      write: { name: 'default', limit: 60, windowSeconds: 60 },
+      shared: true,
+    });
     expect(c.read).toBe(c.write);
     expect(parseRateLimit({ limit: 5, window: 1, name: 'burst' }).read.name).toBe('burst');
   });
@@ -180,15 +212,23 @@ describe('parseRateLimit', () => {
     expect(configError({ limit: 60 })).toMatch(/^rateLimit\.window must be a whole number of seconds >= 1/);
     expect(configError({ limit: 60, window: 0.5 })).toMatch(/^rateLimit\.window /);
     expect(configError({ limit: 60, window: 32 * 86_400 })).toMatch(/^rateLimit\.window /);
-    expect(configError({ read: { limit: 1, window: 1 }, write: { limit: 1, window: Number.NaN } })).toMatch(/^rateLimit\.write\.window /);
+    expect(configError({ read: { limit: 1, window: 1 }, write: { limit: 1, window: Number.NaN } })).toMatch(
+      /^rateLimit\.write\.window /,
+    );
     expect(configError({ read: { limit: 1, window: 1 } })).toMatch(/^rateLimit\.write /);
-    expect(configError({ limit: 1, window: 1, name: 'a"b' })).toMatch(/^rateLimit\.name must be 1 to 64 printable ASCII/);
+    expect(configError({ limit: 1, window: 1, name: 'a"b' })).toMatch(
+      /^rateLimit\.name must be 1 to 64 printable ASCII/,
+    );
     expect(configError({ limit: 1, window: 1, name: 'a\\b' })).toMatch(/^rateLimit\.name /);
     expect(configError({ limit: 1, window: 1, name: '' })).toMatch(/^rateLimit\.name /);
     expect(configError({ limit: 1, window: 1, name: 'é' })).toMatch(/^rateLimit\.name /);
     expect(configError({ limit: 1, window: 1, windowSeconds: 1 })).toBe('rateLimit.windowSeconds is not a known field');
-    expect(configError({ read: { limit: 1, window: 1 }, write: { limit: 1, window: 1 }, limit: 3 })).toBe('rateLimit.limit is not a known field');
-    expect(configError({ read: { limit: 1, window: 1, name: 'x' }, write: { limit: 1, window: 1, name: 'x' } })).toMatch(/^rateLimit\.write\.name must differ/);
+    expect(configError({ read: { limit: 1, window: 1 }, write: { limit: 1, window: 1 }, limit: 3 })).toBe(
+      'rateLimit.limit is not a known field',
+    );
+    expect(
+      configError({ read: { limit: 1, window: 1, name: 'x' }, write: { limit: 1, window: 1, name: 'x' } }),
+    ).toMatch(/^rateLimit\.write\.name must differ/);
     expect(configError(null, 'tokens[3].rateLimit')).toMatch(/^tokens\[3\]\.rateLimit must be an object/);
     expect(configError(60)).toMatch(/^rateLimit must be an object/);
     expect(configError([])).toMatch(/^rateLimit must be an object/);
@@ -199,7 +239,9 @@ describe('parseRateLimit', () => {
 describe('classOf and chargeFor', () => {
   it('charges GET, HEAD and OPTIONS as reads and everything else as writes', () => {
     expect(['GET', 'HEAD', 'OPTIONS'].map(classOf)).toEqual(['read', 'read', 'read']);
-    expect(['POST', 'PUT', 'PATCH', 'DELETE', 'QUERY', 'get', 'TRACE'].map(classOf)).toEqual(new Array(7).fill('write'));
+    expect(['POST', 'PUT', 'PATCH', 'DELETE', 'QUERY', 'get', 'TRACE'].map(classOf)).toEqual(
+      new Array(7).fill('write'),
+    );
   });
 
   it('uses one key for a shared config and one per class for a split config', () => {
@@ -213,11 +255,26 @@ describe('classOf and chargeFor', () => {
 
 describe('rateLimitHeaders', () => {
   const policy = { name: 'default', limit: 60, windowSeconds: 60 };
-  const allowed: LimitDecision = { allowed: true, remaining: 42, resetSeconds: 60, retryAfterMs: 0, retryAfterSeconds: 0 };
-  const refused: LimitDecision = { allowed: false, remaining: 0, resetSeconds: 17, retryAfterMs: 16_200, retryAfterSeconds: 17 };
+  const allowed: LimitDecision = {
+    allowed: true,
+    remaining: 42,
+    resetSeconds: 60,
+    retryAfterMs: 0,
+    retryAfterSeconds: 0,
+  };
+  const refused: LimitDecision = {
+    allowed: false,
+    remaining: 0,
+    resetSeconds: 17,
+    retryAfterMs: 16_200,
+    retryAfterSeconds: 17,
+  };
 
   it('formats the SPEC example exactly', () => {
-    expect(rateLimitHeaders(policy, allowed)).toEqual({ 'RateLimit-Policy': '"default";q=60;w=60', RateLimit: '"default";r=42;t=60' });
+    expect(rateLimitHeaders(policy, allowed)).toEqual({
+      'RateLimit-Policy': '"default";q=60;w=60',
+      RateLimit: '"default";r=42;t=60',
+    });
     expect(rateLimitHeaders(policy, refused)).toEqual({
       'RateLimit-Policy': '"default";q=60;w=60',
       RateLimit: '"default";r=0;t=17',

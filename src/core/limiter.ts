@@ -183,7 +183,13 @@ export function decide(state: LimiterState, now: number, limit: number, windowMs
 
 /** An admission; `nextUnitMs` is the time until the next quota unit comes back (draft-10 `t`). */
 function admitted(remaining: number, nextUnitMs: number): LimitDecision {
-  return { allowed: true, remaining: Math.max(0, remaining), resetSeconds: wholeSeconds(nextUnitMs), retryAfterMs: 0, retryAfterSeconds: 0 };
+  return {
+    allowed: true,
+    remaining: Math.max(0, remaining),
+    resetSeconds: wholeSeconds(nextUnitMs),
+    retryAfterMs: 0,
+    retryAfterSeconds: 0,
+  };
 }
 
 /**
@@ -290,7 +296,10 @@ export function parseRateLimit(input: unknown, field = 'rateLimit'): RateLimitCo
     const readName = read.name ?? 'read';
     const writeName = write.name ?? 'write';
     if (readName === writeName) {
-      throw new KeycardError('invalid_config', `${field}.write.name must differ from ${field}.read.name (clients tell the budgets apart by name)`);
+      throw new KeycardError(
+        'invalid_config',
+        `${field}.write.name must differ from ${field}.read.name (clients tell the budgets apart by name)`,
+      );
     }
     return Object.freeze({
       read: policy(readName, read.limit, read.window),

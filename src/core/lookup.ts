@@ -58,7 +58,10 @@ export function createLookup<S extends string>(deps: VerifyDeps<S>): Lookup {
       return await call('Token store lookup', read);
     } catch (e) {
       // The driver's error may spell the hash glued to other text: mask the exact known forms too.
-      throw new KeycardError('unavailable', e instanceof Error ? e.message : 'Token store lookup failed', { cause: (e as { cause?: unknown }).cause ?? e, secrets: secretForms(secret, hashes) });
+      throw new KeycardError('unavailable', e instanceof Error ? e.message : 'Token store lookup failed', {
+        cause: (e as { cause?: unknown }).cause ?? e,
+        secrets: secretForms(secret, hashes),
+      });
     }
   }
 
@@ -74,15 +77,30 @@ export function createLookup<S extends string>(deps: VerifyDeps<S>): Lookup {
     }
     if (usedHash !== hash) {
       const from = usedHash;
-      track(Promise.resolve().then(() => call('Token store rehash', () => store.rehash(found.id, from, hash, hasher.currentVersion))).catch(onRequestError));
+      track(
+        Promise.resolve()
+          .then(() => call('Token store rehash', () => store.rehash(found.id, from, hash, hasher.currentVersion)))
+          .catch(onRequestError),
+      );
     }
-    const restrictions = found.restrictions && hierarchy ? parseRestrictions(hierarchy, found.restrictions) : found.restrictions;
-    const entry: CacheEntry = { token: found, closure: catalogue.closure(found.scopes), restrictions, loadedAt: clock.monotonic() };
+    const restrictions =
+      found.restrictions && hierarchy ? parseRestrictions(hierarchy, found.restrictions) : found.restrictions;
+    const entry: CacheEntry = {
+      token: found,
+      closure: catalogue.closure(found.scopes),
+      restrictions,
+      loadedAt: clock.monotonic(),
+    };
     if (usedHash === hash) cache.insert(hash, entry, epoch);
     // A read that lagged behind a change this process already holds (a replica, a slow socket)
     // never wins over it: the newer or revoked entry is the answer.
     const held = cache.get(hash);
-    if (held && held !== entry && (held.token.version > found.version || (held.token.revokedAt !== null && found.revokedAt === null))) return held;
+    if (
+      held &&
+      held !== entry &&
+      (held.token.version > found.version || (held.token.revokedAt !== null && found.revokedAt === null))
+    )
+      return held;
     return entry;
   }
   return { lookup, lookupStore };

@@ -24,7 +24,10 @@ describe('Lru', () => {
 
   it('refuses a non-positive bound', () => expect(() => new Lru(0)).toThrow());
 
-  test.prop([fc.integer({ min: 2, max: 12 }), fc.array(fc.tuple(fc.constantFrom('get', 'set', 'delete'), fc.integer({ min: 0, max: 20 })), { maxLength: 300 })])(
+  test.prop([
+    fc.integer({ min: 2, max: 12 }),
+    fc.array(fc.tuple(fc.constantFrom('get', 'set', 'delete'), fc.integer({ min: 0, max: 20 })), { maxLength: 300 }),
+  ])(
     'never exceeds twice its bound, returns the latest value, and keeps anything used within the last max additions',
     (max, ops) => {
       const l = new Lru<number, number>(max);

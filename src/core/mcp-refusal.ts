@@ -9,12 +9,17 @@ import { KeycardError } from './errors.ts';
 export type McpRefusalReason = 'batch' | 'host' | 'origin';
 
 // JSON-RPC error bodies, as the MCP SDK writes its own transport errors (`id: null`: no message was read).
-const MCP_REFUSALS: Readonly<Record<McpRefusalReason, { readonly status: number; readonly rpcCode: number; readonly message: string }>> = {
+const MCP_REFUSALS: Readonly<
+  Record<McpRefusalReason, { readonly status: number; readonly rpcCode: number; readonly message: string }>
+> = {
   batch: { status: 400, rpcCode: -32600, message: 'JSON-RPC batches are not accepted: send one message per request' },
   host: { status: 403, rpcCode: -32000, message: 'Host not allowed' },
   origin: { status: 403, rpcCode: -32000, message: 'Origin not allowed' },
 };
-const mcpAnswers = new Map<McpRefusalReason, { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string }>();
+const mcpAnswers = new Map<
+  McpRefusalReason,
+  { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string }
+>();
 
 /**
  * The answer of the MCP gate to a request it refuses before reading any token: a JSON-RPC batch
@@ -27,13 +32,21 @@ const mcpAnswers = new Map<McpRefusalReason, { readonly status: number; readonly
  * mcpRefusal('batch').status // 400
  * ```
  */
-export function mcpRefusal(reason: McpRefusalReason): { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string } {
+export function mcpRefusal(reason: McpRefusalReason): {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+} {
   let answer = mcpAnswers.get(reason);
   if (answer === undefined) {
     const row = Object.hasOwn(MCP_REFUSALS, reason) ? MCP_REFUSALS[reason] : undefined;
     if (row === undefined) throw new KeycardError('invalid_argument', `Unknown MCP refusal: ${String(reason)}`);
     const body = JSON.stringify({ jsonrpc: '2.0', error: { code: row.rpcCode, message: row.message }, id: null });
-    answer = Object.freeze({ status: row.status, headers: Object.freeze({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }), body });
+    answer = Object.freeze({
+      status: row.status,
+      headers: Object.freeze({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }),
+      body,
+    });
     mcpAnswers.set(reason, answer);
   }
   return answer;

@@ -142,10 +142,16 @@ const ms = (max = 86_400_000) => z.number().int().min(0).max(max);
 
 const schema = z.strictObject({
   prefix: z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'must match [a-z][a-z0-9]{1,15}'),
-  type: z.string().regex(/^[a-z][a-z0-9]{0,7}$/, 'must match [a-z][a-z0-9]{0,7}').optional(),
-  scopes: z.custom<ScopeCatalogue>((v) => typeof v === 'object' && v !== null && typeof (v as ScopeCatalogue).closure === 'function', {
-    message: 'must be a catalogue from defineScopes()',
-  }),
+  type: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,7}$/, 'must match [a-z][a-z0-9]{0,7}')
+    .optional(),
+  scopes: z.custom<ScopeCatalogue>(
+    (v) => typeof v === 'object' && v !== null && typeof (v as ScopeCatalogue).closure === 'function',
+    {
+      message: 'must be a catalogue from defineScopes()',
+    },
+  ),
   store: obj.optional(),
   limiter: obj.optional(),
   rateLimit: obj.optional(),
@@ -174,7 +180,12 @@ const schema = z.strictObject({
   passPreflight: z.boolean().optional(),
   limiterFailure: z.enum(['closed', 'open']).optional(),
   onAuthFailure: fn.optional(),
-  oauth: z.custom<ForeignTokenVerifier>((v) => typeof v === 'object' && v !== null && typeof (v as ForeignTokenVerifier).verify === 'function', { message: 'must be a verifier such as jwtAccessTokens() from keycard/oauth' }).optional(),
+  oauth: z
+    .custom<ForeignTokenVerifier>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as ForeignTokenVerifier).verify === 'function',
+      { message: 'must be a verifier such as jwtAccessTokens() from keycard/oauth' },
+    )
+    .optional(),
   resourceMetadataUrl: z.url({ protocol: /^https?$/ }).optional(),
   settingsUrl: z.url({ protocol: /^https?$/ }).optional(),
 });

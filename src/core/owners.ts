@@ -21,7 +21,11 @@ export type OwnerStatus =
  * creator, so workspace tokens survive member churn. `scopes`, when given, bound the token; omit
  * them to only check standing. Throwing (or timing out) answers 503 `unavailable`.
  */
-export type OwnerResolver = (principalId: string, workspaceId: string | null, kind: 'personal' | 'workspace') => Awaitable<OwnerStatus>;
+export type OwnerResolver = (
+  principalId: string,
+  workspaceId: string | null,
+  kind: 'personal' | 'workspace',
+) => Awaitable<OwnerStatus>;
 
 /**
  * The answer as documented, or null. Anything else (a null answer, `scopes: null | '' | 0`, a
@@ -64,10 +68,17 @@ export class OwnerBound {
     const held = this.#held.get(key);
     if (held && now - held.at < this.#ttlMs) return held.status;
     const epoch = this.#epoch;
-    const answer: unknown = await bounded(() => this.#resolve(principalId, workspaceId, kind), this.#timeoutMs, 'Owner resolver');
+    const answer: unknown = await bounded(
+      () => this.#resolve(principalId, workspaceId, kind),
+      this.#timeoutMs,
+      'Owner resolver',
+    );
     const status = validOwnerStatus(answer);
     if (status === null) {
-      throw new KeycardError('unavailable', "Owner resolver answered neither { status: 'active', scopes?: string[] } nor { status: 'gone' | 'disabled' }");
+      throw new KeycardError(
+        'unavailable',
+        "Owner resolver answered neither { status: 'active', scopes?: string[] } nor { status: 'gone' | 'disabled' }",
+      );
     }
     if (epoch === this.#epoch && this.#ttlMs > 0) {
       if (this.#held.size >= 10_000) this.#held.clear(); // bounded: a cache, not a registry

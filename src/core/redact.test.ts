@@ -14,7 +14,13 @@ describe('redact: every encoding of a token or its hash', () => {
     it(`masks ${name}`, () => {
       // Standard base64 holds '/', so in a path it would be path segments: a URL carries it percent-encoded (its own case).
       const inPath = name.startsWith('base64') && !name.startsWith('base64url') ? [] : [`/v1/x/${encoded}/y`];
-      for (const text of [encoded, `store said: ${encoded}.`, `key (hash)=(${encoded}) already exists`, `"${encoded}"`, ...inPath]) {
+      for (const text of [
+        encoded,
+        `store said: ${encoded}.`,
+        `key (hash)=(${encoded}) already exists`,
+        `"${encoded}"`,
+        ...inPath,
+      ]) {
         const out = redact(text);
         expect(out).toContain(REDACTED);
         expect(leaks(out, TOKEN), `${name} in ${text}`).toBeNull();
@@ -24,25 +30,39 @@ describe('redact: every encoding of a token or its hash', () => {
 
   // Around the value: any text, then one separator a log line or a driver message puts there.
   const SEP = fc.constantFrom(' ', ':', '(', ')', '"', "'", '=', '\n', ',', '[', ']', '<', '>', '{', '}');
-  test.prop([fc.constantFrom('acme', 'kc', 'x1y2'), fc.string({ maxLength: 30 }), SEP, SEP, fc.string({ maxLength: 30 })], { numRuns: 300 })(
+  test.prop(
+    [fc.constantFrom('acme', 'kc', 'x1y2'), fc.string({ maxLength: 30 }), SEP, SEP, fc.string({ maxLength: 30 })],
+    { numRuns: 300 },
+  )(
     'any token, any encoding, any surrounding text: nothing recoverable survives',
     (prefix, before, open, close, after) => {
       const token = generate({ prefix });
-      for (const encoded of Object.values(encodingsOf(token))) expect(leaks(redact(`${before}${open}${encoded}${close}${after}`), token)).toBeNull();
+      for (const encoded of Object.values(encodingsOf(token)))
+        expect(leaks(redact(`${before}${open}${encoded}${close}${after}`), token)).toBeNull();
     },
   );
 
   // A literal '%' right before a percent-encoded value makes the escapes ambiguous (which '%' starts
   // one?): that one shape is left out.
   const BEFORE = fc.string({ maxLength: 60 }).filter((s) => !s.slice(-2).includes('%'));
-  test.prop([BEFORE, fc.string({ maxLength: 60 })], { numRuns: 300 })('known secrets are masked glued to any text (redactKnown)', (before, after) => {
-    const token = generate({ prefix: 'acme' });
-    const forms = secretForms(token, [sha256Hex(token)]);
-    for (const encoded of Object.values(encodingsOf(token))) expect(leaks(redactKnown(`${before}${encoded}${after}`, forms), token)).toBeNull();
-  });
+  test.prop([BEFORE, fc.string({ maxLength: 60 })], { numRuns: 300 })(
+    'known secrets are masked glued to any text (redactKnown)',
+    (before, after) => {
+      const token = generate({ prefix: 'acme' });
+      const forms = secretForms(token, [sha256Hex(token)]);
+      for (const encoded of Object.values(encodingsOf(token)))
+        expect(leaks(redactKnown(`${before}${encoded}${after}`, forms), token)).toBeNull();
+    },
+  );
 
   it('leaves ordinary text, paths and ids alone', () => {
-    for (const text of ['GET /v1/workspaces/w1/tasks/t123/comments', 'tok_0123456789abcdefghijkl', 'a git sha 0123456789abcdef0123456789abcdef01234567', 'at Object.<anonymous> (/home/runner/work/keycard/src/core/audit.ts:12:3)', 'Connection refused 127.0.0.1:5432']) {
+    for (const text of [
+      'GET /v1/workspaces/w1/tasks/t123/comments',
+      'tok_0123456789abcdefghijkl',
+      'a git sha 0123456789abcdef0123456789abcdef01234567',
+      'at Object.<anonymous> (/home/runner/work/keycard/src/core/audit.ts:12:3)',
+      'Connection refused 127.0.0.1:5432',
+    ]) {
       expect(redact(text)).toBe(text);
     }
   });
@@ -55,7 +75,9 @@ describe('KeycardError: every encoding, at any depth of cause chains and objects
       for (let i = 0; i < 12; i++) cause = new Error(`level ${i} ${encoded}`, { cause });
       let deep: Record<string, unknown> = { value: encoded };
       for (let i = 0; i < 12; i++) deep = { nested: deep, list: [encoded, { again: encoded }] };
-      const error = new KeycardError('unavailable', `failed ${encoded}`, { cause: Object.assign(new Error(`outer ${encoded}`, { cause }), { query: deep, errors: [new Error(encoded)] }) });
+      const error = new KeycardError('unavailable', `failed ${encoded}`, {
+        cause: Object.assign(new Error(`outer ${encoded}`, { cause }), { query: deep, errors: [new Error(encoded)] }),
+      });
       const seen: string[] = [];
       const visited = new Set<unknown>();
       const walk = (v: unknown, depth: number) => {

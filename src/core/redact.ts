@@ -15,8 +15,10 @@ const HEX = '(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])';
  * images of 32 bytes. Requiring both letter cases keeps words and paths out (a random digest
  * lacks one with probability ~10⁻¹⁰).
  */
-const B64 = '(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]{0,42}[A-Z])(?=[A-Za-z0-9+/]{0,42}[a-z])[A-Za-z0-9+/]{43}(?:=|(?![A-Za-z0-9+/=]))';
-const B64URL = '(?<![A-Za-z0-9-])(?=[A-Za-z0-9_-]{0,42}[A-Z])(?=[A-Za-z0-9_-]{0,42}[a-z])[A-Za-z0-9_-]{43}(?![A-Za-z0-9-])';
+const B64 =
+  '(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]{0,42}[A-Z])(?=[A-Za-z0-9+/]{0,42}[a-z])[A-Za-z0-9+/]{43}(?:=|(?![A-Za-z0-9+/=]))';
+const B64URL =
+  '(?<![A-Za-z0-9-])(?=[A-Za-z0-9_-]{0,42}[A-Z])(?=[A-Za-z0-9_-]{0,42}[a-z])[A-Za-z0-9_-]{43}(?![A-Za-z0-9-])';
 const SECRET_LIKE = new RegExp(`${TOKEN}|${HEX}|${B64}|${B64URL}`, 'g');
 
 /**
@@ -39,7 +41,8 @@ function plain(text: string, forms: readonly string[]): string {
 /** Byte-wise percent-decoding, up to three layers (`%255F`); never throws on bad UTF-8. */
 function decode(run: string): string {
   let out = run;
-  for (let i = 0; i < 3 && out.includes('%'); i++) out = out.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  for (let i = 0; i < 3 && out.includes('%'); i++)
+    out = out.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
   return out;
 }
 
@@ -66,7 +69,9 @@ function mask(text: string, forms: readonly string[]): string {
   return out.replace(ENCODED_RUN, (run) => {
     if (!run.includes('%')) return run;
     const masked = plain(decode(run), forms);
-    return masked.includes(REDACTED) ? masked.replace(/[^\x21-\x7e]|%/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`) : run;
+    return masked.includes(REDACTED)
+      ? masked.replace(/[^\x21-\x7e]|%/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+      : run;
   });
 }
 

@@ -28,7 +28,11 @@ export class ReportThrottle {
 
   /** Reports `error` now, or counts it when one of its kind was reported less than a second ago. */
   readonly report = (error: unknown): void => {
-    const kind = isKeycardError(error) ? `${error.code}\u0000${error.message}` : error instanceof Error ? `${error.name}\u0000${error.message}` : 'other';
+    const kind = isKeycardError(error)
+      ? `${error.code}\u0000${error.message}`
+      : error instanceof Error
+        ? `${error.name}\u0000${error.message}`
+        : 'other';
     const now = this.#clock.monotonic();
     const w = this.#windows.get(kind);
     if (w && now - w.start < WINDOW_MS) {
@@ -50,7 +54,9 @@ export class ReportThrottle {
   #summary(kind: string, w: Window): void {
     if (w.suppressed === 0) return;
     const what = kind.split('\u0000').at(-1) ?? 'error';
-    this.#report(new KeycardError('unavailable', `${w.suppressed} more of: "${what}" within a second, not reported individually`));
+    this.#report(
+      new KeycardError('unavailable', `${w.suppressed} more of: "${what}" within a second, not reported individually`),
+    );
     w.suppressed = 0;
   }
 }

@@ -30,7 +30,13 @@ export interface AuditBase<S extends string = string> {
 }
 
 /** Records one request event and calls `onAuthFailure` on a denial (its throw is reported, never raised). */
-export function recordRequest<S extends string>(ctx: RequestAuditContext<S>, base: AuditBase<S>, reason: RequestErrorCode | null, tokenId: string | null, missing: readonly string[] | null) {
+export function recordRequest<S extends string>(
+  ctx: RequestAuditContext<S>,
+  base: AuditBase<S>,
+  reason: RequestErrorCode | null,
+  tokenId: string | null,
+  missing: readonly string[] | null,
+) {
   const { audit, options, onError } = ctx;
   const id = base.identity;
   audit.request({
@@ -52,7 +58,12 @@ export function recordRequest<S extends string>(ctx: RequestAuditContext<S>, bas
   });
   if (reason && options.onAuthFailure) {
     try {
-      options.onAuthFailure({ code: reason, method: base.method, path: redact(base.path), tokenId: id?.tokenId ?? base.known?.tokenId ?? tokenId });
+      options.onAuthFailure({
+        code: reason,
+        method: base.method,
+        path: redact(base.path),
+        tokenId: id?.tokenId ?? base.known?.tokenId ?? tokenId,
+      });
     } catch (e) {
       onError(e);
     }

@@ -34,7 +34,8 @@ export function requestStates<S extends string>(): {
   const STATE = Symbol('keycard.request');
   const frozen = new WeakMap<object, RequestState<S>>();
   const stateOf = (request: object): RequestState<S> | undefined =>
-    (request as { [STATE]?: RequestState<S> })[STATE] ?? (Object.isExtensible(request) ? undefined : frozen.get(request));
+    (request as { [STATE]?: RequestState<S> })[STATE] ??
+    (Object.isExtensible(request) ? undefined : frozen.get(request));
   const keep = (request: object, state: RequestState<S>) => {
     if (Object.isExtensible(request)) Object.defineProperty(request, STATE, { value: state, enumerable: false });
     else frozen.set(request, state);

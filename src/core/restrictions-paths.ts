@@ -14,7 +14,10 @@ import type { ResourcePath } from './restrictions.ts';
  */
 export function pathLength(types: readonly string[], path: ResourcePath): number {
   if (path === null || typeof path !== 'object' || Array.isArray(path)) {
-    throw new KeycardError('invalid_argument', `resource path must be an object such as { ${types[0]}: 'id' }, got ${describeType(path)}`);
+    throw new KeycardError(
+      'invalid_argument',
+      `resource path must be an object such as { ${types[0]}: 'id' }, got ${describeType(path)}`,
+    );
   }
   let n = 0;
   while (n < types.length) {
@@ -22,7 +25,10 @@ export function pathLength(types: readonly string[], path: ResourcePath): number
     if (!Object.hasOwn(path, type)) break;
     const id: unknown = path[type];
     if (typeof id !== 'string' || id.length === 0) {
-      throw new KeycardError('invalid_argument', `resource path ${type} must be a non-empty string id, got ${describeType(id)}`);
+      throw new KeycardError(
+        'invalid_argument',
+        `resource path ${type} must be a non-empty string id, got ${describeType(id)}`,
+      );
     }
     n++;
   }
@@ -43,7 +49,8 @@ function explainBadPath(types: readonly string[], path: ResourcePath, n: number)
   }
   if (keys.length === 0) return `resource path is empty; it must name at least the root, e.g. { ${types[0]}: 'id' }`;
   const deeper = types.slice(n).find((type) => keys.includes(type));
-  if (deeper !== undefined) return `resource path names ${deeper} but skips ${types[n]}; a path runs from ${types[0]} down without gaps`;
+  if (deeper !== undefined)
+    return `resource path names ${deeper} but skips ${types[n]}; a path runs from ${types[0]} down without gaps`;
   return `resource path is not a contiguous prefix of ${types.join(' > ')}`;
 }
 

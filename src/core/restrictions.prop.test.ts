@@ -23,8 +23,13 @@ const FRESH = 'zz'; // never listed
 const typesArb = fc.uniqueArray(fc.constantFrom(...TYPE_NAMES), { minLength: 1, maxLength: 4 });
 
 /** Raw (unsorted, duplicated, unfrozen) restrictions over `types`, or null. */
-function rawRestrictionsArb(types: readonly string[], ids: readonly string[]): fc.Arbitrary<Record<string, string[]> | null> {
-  const perType = types.map(() => fc.option(fc.array(fc.constantFrom(...ids), { minLength: 1, maxLength: 14 }), { nil: undefined }));
+function rawRestrictionsArb(
+  types: readonly string[],
+  ids: readonly string[],
+): fc.Arbitrary<Record<string, string[]> | null> {
+  const perType = types.map(() =>
+    fc.option(fc.array(fc.constantFrom(...ids), { minLength: 1, maxLength: 14 }), { nil: undefined }),
+  );
   return fc.option(
     fc.tuple(...perType).map((lists) => {
       const r: Record<string, string[]> = {};
@@ -66,7 +71,12 @@ const scenarioArb = typesArb.chain((types) =>
  * restricted types into those at or above the path's depth and those below it, and decides
  * from the two partitions, instead of walking depths with early returns.
  */
-function reference(types: readonly string[], r: Readonly<Record<string, readonly string[]>> | null, path: ResourcePath, access: Access): ResourceCheck {
+function reference(
+  types: readonly string[],
+  r: Readonly<Record<string, readonly string[]>> | null,
+  path: ResourcePath,
+  access: Access,
+): ResourceCheck {
   const depth = Object.keys(path).length;
   const restricted = Object.entries(r ?? {})
     .map(([type, ids]) => ({ type, level: types.indexOf(type), ids: new Set(ids) }))
@@ -87,23 +97,34 @@ function restrictionsOf(h: Hierarchy, raw: Record<string, string[]> | null, pars
 }
 
 describe('checkResource', () => {
-  test.prop([scenarioArb], { numRuns: 1000 })('agrees with the reference model', ({ types, raw, path, access, parsed }) => {
-    const h = defineHierarchy(types);
-    expect(checkResource(h, restrictionsOf(h, raw, parsed), path, access)).toEqual(reference(types, raw, path, access));
-  });
+  test.prop([scenarioArb], { numRuns: 1000 })(
+    'agrees with the reference model',
+    ({ types, raw, path, access, parsed }) => {
+      const h = defineHierarchy(types);
+      expect(checkResource(h, restrictionsOf(h, raw, parsed), path, access)).toEqual(
+        reference(types, raw, path, access),
+      );
+    },
+  );
 
-  test.prop([scenarioArb], { numRuns: 500 })('write ⇒ read: anything writable is readable', ({ types, raw, path, parsed }) => {
-    const h = defineHierarchy(types);
-    const r = restrictionsOf(h, raw, parsed);
-    if (checkResource(h, r, path, 'write').ok) expect(checkResource(h, r, path, 'read').ok).toBe(true);
-  });
+  test.prop([scenarioArb], { numRuns: 500 })(
+    'write ⇒ read: anything writable is readable',
+    ({ types, raw, path, parsed }) => {
+      const h = defineHierarchy(types);
+      const r = restrictionsOf(h, raw, parsed);
+      if (checkResource(h, r, path, 'write').ok) expect(checkResource(h, r, path, 'read').ok).toBe(true);
+    },
+  );
 
-  test.prop([scenarioArb], { numRuns: 300 })('normalising restrictions never changes a decision', ({ types, raw, path, access }) => {
-    const h = defineHierarchy(types);
-    const parsed = parseRestrictions(h, raw);
-    expect(checkResource(h, parsed, path, access)).toEqual(checkResource(h, raw, path, access));
-    expect(parseRestrictions(h, parsed)).toEqual(parsed); // idempotent
-  });
+  test.prop([scenarioArb], { numRuns: 300 })(
+    'normalising restrictions never changes a decision',
+    ({ types, raw, path, access }) => {
+      const h = defineHierarchy(types);
+      const parsed = parseRestrictions(h, raw);
+      expect(checkResource(h, parsed, path, access)).toEqual(checkResource(h, raw, path, access));
+      expect(parseRestrictions(h, parsed)).toEqual(parsed); // idempotent
+    },
+  );
 
   const badPathArb = typesArb.chain((types) =>
     fc.record({
@@ -116,25 +137,28 @@ describe('checkResource', () => {
     }),
   );
 
-  test.prop([badPathArb], { numRuns: 300 })('throws invalid_argument on any path that is not a contiguous prefix', ({ types, path, defect, value, r, pick }) => {
-    const h = defineHierarchy(types);
-    const bad: Record<string, unknown> = { ...path };
-    const keys = Object.keys(path);
-    if (defect === 'drop-root') {
-      // Remove a level that has another below it (a skipped level), or the only one (empty path).
-      delete bad[types[keys.length < 2 ? 0 : pick % (keys.length - 1)]!];
-    } else if (defect === 'unknown-type') bad['team'] = 'x';
-    else if (defect === 'non-string') bad[keys[keys.length - 1]!] = value;
-    else for (const key of keys) delete bad[key];
-    for (const access of ['read', 'write'] as const) {
-      expect(() => checkResource(h, r, bad as ResourcePath, access)).toThrow(KeycardError);
-      try {
-        checkResource(h, r, bad as ResourcePath, access);
-      } catch (error) {
-        expect((error as KeycardError).code).toBe('invalid_argument');
+  test.prop([badPathArb], { numRuns: 300 })(
+    'throws invalid_argument on any path that is not a contiguous prefix',
+    ({ types, path, defect, value, r, pick }) => {
+      const h = defineHierarchy(types);
+      const bad: Record<string, unknown> = { ...path };
+      const keys = Object.keys(path);
+      if (defect === 'drop-root') {
+        // Remove a level that has another below it (a skipped level), or the only one (empty path).
+        delete bad[types[keys.length < 2 ? 0 : pick % (keys.length - 1)]!];
+      } else if (defect === 'unknown-type') bad['team'] = 'x';
+      else if (defect === 'non-string') bad[keys[keys.length - 1]!] = value;
+      else for (const key of keys) delete bad[key];
+      for (const access of ['read', 'write'] as const) {
+        expect(() => checkResource(h, r, bad as ResourcePath, access)).toThrow(KeycardError);
+        try {
+          checkResource(h, r, bad as ResourcePath, access);
+        } catch (error) {
+          expect((error as KeycardError).code).toBe('invalid_argument');
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('filterResources', () => {
@@ -147,21 +171,27 @@ describe('filterResources', () => {
     }),
   );
 
-  test.prop([listingArb], { numRuns: 500 })('returns exactly the rows the reference lets the token read, in order', ({ types, raw, rows, parsed }) => {
-    const h = defineHierarchy(types);
-    const wrapped = rows.map((path, index) => ({ index, path }));
-    const kept = filterResources(h, restrictionsOf(h, raw, parsed), wrapped, (row) => row.path);
-    expect(kept).toEqual(wrapped.filter((row) => reference(types, raw, row.path, 'read').ok));
-  });
+  test.prop([listingArb], { numRuns: 500 })(
+    'returns exactly the rows the reference lets the token read, in order',
+    ({ types, raw, rows, parsed }) => {
+      const h = defineHierarchy(types);
+      const wrapped = rows.map((path, index) => ({ index, path }));
+      const kept = filterResources(h, restrictionsOf(h, raw, parsed), wrapped, (row) => row.path);
+      expect(kept).toEqual(wrapped.filter((row) => reference(types, raw, row.path, 'read').ok));
+    },
+  );
 
-  test.prop([listingArb], { numRuns: 500 })('never returns a row of another root (company) to a root-restricted token', ({ types, raw, rows, parsed }) => {
-    const h = defineHierarchy(types);
-    const root = types[0]!;
-    const rootIds = raw !== null && Object.hasOwn(raw, root) ? raw[root] : undefined;
-    fc.pre(rootIds !== undefined);
-    const kept = filterResources(h, restrictionsOf(h, raw, parsed), rows, (path) => path);
-    for (const path of kept) expect(rootIds).toContain(path[root]);
-  });
+  test.prop([listingArb], { numRuns: 500 })(
+    'never returns a row of another root (company) to a root-restricted token',
+    ({ types, raw, rows, parsed }) => {
+      const h = defineHierarchy(types);
+      const root = types[0]!;
+      const rootIds = raw !== null && Object.hasOwn(raw, root) ? raw[root] : undefined;
+      fc.pre(rootIds !== undefined);
+      const kept = filterResources(h, restrictionsOf(h, raw, parsed), rows, (path) => path);
+      for (const path of kept) expect(rootIds).toContain(path[root]);
+    },
+  );
 });
 
 describe('isNarrowerOrEqual', () => {
@@ -183,14 +213,25 @@ describe('isNarrowerOrEqual', () => {
   }
 
   /** Brute force: every (path, access) the reference allows under `next` it allows under `prev`. */
-  function bruteNarrower(types: readonly string[], next: Record<string, string[]> | null, prev: Record<string, string[]> | null, ids: readonly string[]): boolean {
+  function bruteNarrower(
+    types: readonly string[],
+    next: Record<string, string[]> | null,
+    prev: Record<string, string[]> | null,
+    ids: readonly string[],
+  ): boolean {
     return allPaths(types, ids).every((path) =>
-      (['read', 'write'] as const).every((access) => !reference(types, next, path, access).ok || reference(types, prev, path, access).ok),
+      (['read', 'write'] as const).every(
+        (access) => !reference(types, next, path, access).ok || reference(types, prev, path, access).ok,
+      ),
     );
   }
 
   const pairArb = typesArb.chain((types) =>
-    fc.record({ types: fc.constant(types), next: rawRestrictionsArb(types, SMALL), prev: rawRestrictionsArb(types, SMALL) }),
+    fc.record({
+      types: fc.constant(types),
+      next: rawRestrictionsArb(types, SMALL),
+      prev: rawRestrictionsArb(types, SMALL),
+    }),
   );
 
   /** `next` derived from `prev` by keeping a subset of each list and maybe restricting more types: mostly narrower. */
@@ -203,10 +244,15 @@ describe('isNarrowerOrEqual', () => {
           .tuple(
             ...types.map((type) => {
               const listed = prev !== null && Object.hasOwn(prev, type) ? prev[type] : undefined;
-              const keep = listed === undefined ? fc.constant(undefined) : fc.subarray([...new Set(listed)], { minLength: 1 });
+              const keep =
+                listed === undefined ? fc.constant(undefined) : fc.subarray([...new Set(listed)], { minLength: 1 });
               const add = fc.array(fc.constantFrom(...SMALL), { minLength: 1, maxLength: 3 });
               // Occasionally widen (drop the type or add ids) so both outcomes occur.
-              return fc.oneof({ arbitrary: keep, weight: 6 }, { arbitrary: add, weight: 1 }, { arbitrary: fc.constant(undefined), weight: 1 });
+              return fc.oneof(
+                { arbitrary: keep, weight: 6 },
+                { arbitrary: add, weight: 1 },
+                { arbitrary: fc.constant(undefined), weight: 1 },
+              );
             }),
           )
           .map((lists) => {
@@ -220,12 +266,15 @@ describe('isNarrowerOrEqual', () => {
     ),
   );
 
-  test.prop([derivedArb], { numRuns: 500 })('isNarrowerOrEqual ⇒ every allowed (path, access) under next is allowed under prev', ({ types, next, prev }) => {
-    const h = defineHierarchy(types);
-    if (isNarrowerOrEqual(h, parseRestrictions(h, next), parseRestrictions(h, prev))) {
-      expect(bruteNarrower(types, next, prev, SMALL)).toBe(true);
-    }
-  });
+  test.prop([derivedArb], { numRuns: 500 })(
+    'isNarrowerOrEqual ⇒ every allowed (path, access) under next is allowed under prev',
+    ({ types, next, prev }) => {
+      const h = defineHierarchy(types);
+      if (isNarrowerOrEqual(h, parseRestrictions(h, next), parseRestrictions(h, prev))) {
+        expect(bruteNarrower(types, next, prev, SMALL)).toBe(true);
+      }
+    },
+  );
 
   test.prop([fc.oneof(pairArb, derivedArb)], { numRuns: 500 })(
     'is exact: with one never-listed id in the universe, it equals the brute force',

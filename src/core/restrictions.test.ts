@@ -69,7 +69,9 @@ describe('SPEC §4 truth table', () => {
     {
       row: 'company c1, project p1 | project p2 in c1',
       restrictions: { company: ['c1'], project: ['p1'] },
-      cases: [{ resource: { company: 'c1', project: 'p2' }, read: deny('project', 'p2'), write: deny('project', 'p2') }],
+      cases: [
+        { resource: { company: 'c1', project: 'p2' }, read: deny('project', 'p2'), write: deny('project', 'p2') },
+      ],
     },
     {
       row: 'company c1, project p1 | company c1 itself',
@@ -84,7 +86,10 @@ describe('SPEC §4 truth table', () => {
 
   for (const { row, restrictions, cases } of rows) {
     for (const { resource, read, write } of cases) {
-      for (const [access, expected] of [['read', read], ['write', write]] as [Access, ResourceCheck][]) {
+      for (const [access, expected] of [
+        ['read', read],
+        ['write', write],
+      ] as [Access, ResourceCheck][]) {
         it(`${row}: ${access} ${JSON.stringify(resource)}`, () => {
           const r = parseRestrictions(h, restrictions);
           expect(checkResource(h, r, resource, access)).toEqual(expected);
@@ -125,8 +130,12 @@ describe('checkResource', () => {
   it('does not read inherited properties as path levels or restrictions', () => {
     const hp = defineHierarchy(['company', 'toString', 'constructor']);
     expect(checkResource(hp, parseRestrictions(hp, { toString: ['x'] }), { company: 'c1' }, 'read')).toEqual(ok);
-    expect(checkResource(hp, parseRestrictions(hp, { toString: ['x'] }), { company: 'c1' }, 'write')).toEqual(deny('company', 'c1'));
-    expect(checkResource(hp, parseRestrictions(hp, { company: ['c1'] }), { company: 'c1', toString: 'x' }, 'write')).toEqual(ok);
+    expect(checkResource(hp, parseRestrictions(hp, { toString: ['x'] }), { company: 'c1' }, 'write')).toEqual(
+      deny('company', 'c1'),
+    );
+    expect(
+      checkResource(hp, parseRestrictions(hp, { company: ['c1'] }), { company: 'c1', toString: 'x' }, 'write'),
+    ).toEqual(ok);
   });
 
   it('decides alike for parsed restrictions (planned) and a plain record (scanned in place, never stale)', () => {
@@ -142,7 +151,11 @@ describe('checkResource', () => {
 
   it('accepts a hand-written hierarchy object and validates it on first use', () => {
     expect(checkResource({ types: ['company'] }, { company: ['c1'] }, { company: 'c1' }, 'write')).toEqual(ok);
-    expectKeycardError(() => checkResource({ types: ['company', 'company'] }, null, { company: 'c1' }, 'read'), 'invalid_config', /entry 1.*twice/);
+    expectKeycardError(
+      () => checkResource({ types: ['company', 'company'] }, null, { company: 'c1' }, 'read'),
+      'invalid_config',
+      /entry 1.*twice/,
+    );
   });
 
   it('returns a frozen shared object when allowed and a fresh denial otherwise', () => {
@@ -168,14 +181,26 @@ describe('checkResource', () => {
         for (const r of [null, parseRestrictions(h, { company: ['c1'] })]) {
           expectKeycardError(() => checkResource(h, r, path as ResourcePath, 'read'), 'invalid_argument', message);
         }
-        expectKeycardError(() => filterResources(h, null, [path], (p) => p as ResourcePath), 'invalid_argument', message);
+        expectKeycardError(
+          () => filterResources(h, null, [path], (p) => p as ResourcePath),
+          'invalid_argument',
+          message,
+        );
       });
     }
   });
 
   it('refuses an unknown access and malformed restrictions', () => {
-    expectKeycardError(() => checkResource(h, null, { company: 'c1' }, 'delete' as Access), 'invalid_argument', /access must be 'read' or 'write', got "delete"/);
-    expectKeycardError(() => checkResource(h, { team: ['t1'] }, { company: 'c1' }, 'read'), 'invalid_argument', /unknown resource type "team"/);
+    expectKeycardError(
+      () => checkResource(h, null, { company: 'c1' }, 'delete' as Access),
+      'invalid_argument',
+      /access must be 'read' or 'write', got "delete"/,
+    );
+    expectKeycardError(
+      () => checkResource(h, { team: ['t1'] }, { company: 'c1' }, 'read'),
+      'invalid_argument',
+      /unknown resource type "team"/,
+    );
     expectKeycardError(
       () => checkResource(h, { company: 'c1' } as unknown as Restrictions, { company: 'c1' }, 'read'),
       'invalid_argument',
@@ -189,7 +214,12 @@ describe('describeDenial', () => {
     expect(describeDenial({ type: 'project', id: 'p9' })).toBe('Token not allowed for project p9');
     const check = checkResource(h, parseRestrictions(h, { company: ['c1'] }), { company: 'c1', project: 'p9' }, 'read');
     expect(check.ok).toBe(true);
-    const denied = checkResource(h, parseRestrictions(h, { company: ['c1'], project: ['p1'] }), { company: 'c1', project: 'p9' }, 'write');
+    const denied = checkResource(
+      h,
+      parseRestrictions(h, { company: ['c1'], project: ['p1'] }),
+      { company: 'c1', project: 'p9' },
+      'write',
+    );
     if (denied.ok) throw new Error('expected a denial');
     expect(describeDenial(denied)).toBe('Token not allowed for project p9');
   });
@@ -219,12 +249,18 @@ describe('filterResources', () => {
     function* generate() {
       yield* rows;
     }
-    expect(filterResources(h, { company: ['c2'] }, generate(), (row) => row.path).map((row) => row.id)).toEqual(['c2', 'c2/p1']);
+    expect(filterResources(h, { company: ['c2'] }, generate(), (row) => row.path).map((row) => row.id)).toEqual([
+      'c2',
+      'c2/p1',
+    ]);
   });
 
   it('works with long, unfrozen restriction lists', () => {
     const many = Array.from({ length: 20 }, (_, i) => `x${i}`);
-    expect(filterResources(h, { company: [...many, 'c2'] }, rows, (row) => row.path).map((row) => row.id)).toEqual(['c2', 'c2/p1']);
+    expect(filterResources(h, { company: [...many, 'c2'] }, rows, (row) => row.path).map((row) => row.id)).toEqual([
+      'c2',
+      'c2/p1',
+    ]);
   });
 });
 
@@ -251,7 +287,11 @@ describe('isNarrowerOrEqual', () => {
   }
 
   it('refuses restrictions naming an unknown type', () => {
-    expectKeycardError(() => isNarrowerOrEqual(h, { team: ['t'] }, null), 'invalid_argument', /unknown resource type "team"/);
+    expectKeycardError(
+      () => isNarrowerOrEqual(h, { team: ['t'] }, null),
+      'invalid_argument',
+      /unknown resource type "team"/,
+    );
   });
 });
 
@@ -306,14 +346,22 @@ describe('parseRestrictions', () => {
   });
 
   const bad: [string, unknown, RegExp][] = [
-    ['unknown type', { company: ['c1'], team: ['t1'] }, /unknown resource type "team"; the hierarchy declares company, project/],
+    [
+      'unknown type',
+      { company: ['c1'], team: ['t1'] },
+      /unknown resource type "team"; the hierarchy declares company, project/,
+    ],
     ['own __proto__ key', JSON.parse('{"__proto__": ["x"]}'), /unknown resource type "__proto__"/],
     ['empty list', { project: [] }, /restrictions.project is empty/],
     ['list not an array', { company: 'c1' }, /restrictions.company must be an array/],
     ['non-string id', { company: ['c1', 7] }, /restrictions.company\[1\] must be a string, got number/],
     ['null id', { company: [null] }, /restrictions.company\[0\] must be a string, got null/],
     ['empty id', { company: [''] }, /restrictions.company\[0\] is an empty id/],
-    ['id longer than 256', { project: ['p1', 'x'.repeat(257)] }, /restrictions.project\[1\] is longer than 256 characters/],
+    [
+      'id longer than 256',
+      { project: ['p1', 'x'.repeat(257)] },
+      /restrictions.project\[1\] is longer than 256 characters/,
+    ],
     ['an array', [['c1']], /restrictions must be an object/],
     ['a string', 'c1', /restrictions must be an object/],
   ];

@@ -140,25 +140,42 @@ export function parseRestrictions(h: Hierarchy, input: unknown): Restrictions | 
   const { types, depth } = compiled;
   if (input === null || input === undefined) return null;
   if (typeof input !== 'object' || Array.isArray(input)) {
-    throw new KeycardError('invalid_argument', 'restrictions must be an object mapping a resource type to a list of ids, e.g. { company: ["c1"] }');
+    throw new KeycardError(
+      'invalid_argument',
+      'restrictions must be an object mapping a resource type to a list of ids, e.g. { company: ["c1"] }',
+    );
   }
   const record = input as Record<string, unknown>;
   const byDepth: (readonly string[] | undefined)[] = [];
   for (const type of Object.keys(record)) {
     const d = depth.get(type);
     if (d === undefined) {
-      throw new KeycardError('invalid_argument', `restrictions name unknown resource type ${quote(type)}; the hierarchy declares ${types.join(', ')}`);
+      throw new KeycardError(
+        'invalid_argument',
+        `restrictions name unknown resource type ${quote(type)}; the hierarchy declares ${types.join(', ')}`,
+      );
     }
     const list = record[type];
-    if (!Array.isArray(list)) throw new KeycardError('invalid_argument', `restrictions.${type} must be an array of ids`);
+    if (!Array.isArray(list))
+      throw new KeycardError('invalid_argument', `restrictions.${type} must be an array of ids`);
     if (list.length === 0) {
-      throw new KeycardError('invalid_argument', `restrictions.${type} is empty; omit ${type} to leave it unrestricted`);
+      throw new KeycardError(
+        'invalid_argument',
+        `restrictions.${type} is empty; omit ${type} to leave it unrestricted`,
+      );
     }
     list.forEach((id: unknown, index: number) => {
-      if (typeof id !== 'string') throw new KeycardError('invalid_argument', `restrictions.${type}[${index}] must be a string, got ${describeType(id)}`);
+      if (typeof id !== 'string')
+        throw new KeycardError(
+          'invalid_argument',
+          `restrictions.${type}[${index}] must be a string, got ${describeType(id)}`,
+        );
       if (id.length === 0) throw new KeycardError('invalid_argument', `restrictions.${type}[${index}] is an empty id`);
       if (id.length > MAX_ID_LENGTH) {
-        throw new KeycardError('invalid_argument', `restrictions.${type}[${index}] is longer than ${MAX_ID_LENGTH} characters`);
+        throw new KeycardError(
+          'invalid_argument',
+          `restrictions.${type}[${index}] is longer than ${MAX_ID_LENGTH} characters`,
+        );
       }
     });
     byDepth[d] = Object.freeze([...new Set(list as string[])].sort());
@@ -239,7 +256,12 @@ export function checkResource(h: Hierarchy, r: Restrictions | null, path: Resour
  * const visible = filterResources(hierarchy, r, projects, (p) => ({ company: p.companyId, project: p.id }));
  * ```
  */
-export function filterResources<T>(h: Hierarchy, r: Restrictions | null, rows: Iterable<T>, pathOf: (row: T) => ResourcePath): T[] {
+export function filterResources<T>(
+  h: Hierarchy,
+  r: Restrictions | null,
+  rows: Iterable<T>,
+  pathOf: (row: T) => ResourcePath,
+): T[] {
   const compiled = compile(h);
   const { types } = compiled;
   const plan = r === null || r === undefined ? undefined : planOf(compiled, r);
@@ -339,12 +361,19 @@ function assertRestrictionsShape({ types, depth }: Compiled, r: Restrictions): v
   }
   for (const type in r) {
     if (!Object.hasOwn(r, type)) {
-      throw new KeycardError('invalid_argument', `restrictions inherit the enumerable key ${quote(type)}; pass a plain object`);
+      throw new KeycardError(
+        'invalid_argument',
+        `restrictions inherit the enumerable key ${quote(type)}; pass a plain object`,
+      );
     }
     if (!depth.has(type)) {
-      throw new KeycardError('invalid_argument', `restrictions name unknown resource type ${quote(type)}; the hierarchy declares ${types.join(', ')}`);
+      throw new KeycardError(
+        'invalid_argument',
+        `restrictions name unknown resource type ${quote(type)}; the hierarchy declares ${types.join(', ')}`,
+      );
     }
-    if (!Array.isArray(r[type])) throw new KeycardError('invalid_argument', `restrictions.${type} must be an array of ids`);
+    if (!Array.isArray(r[type]))
+      throw new KeycardError('invalid_argument', `restrictions.${type} must be an array of ids`);
   }
 }
 
@@ -364,7 +393,13 @@ function deniedByPlan(types: readonly string[], plan: Plan, path: ResourcePath, 
 }
 
 /** `deniedByPlan` over a record that did not come from `parseRestrictions` and passed `assertRestrictionsShape`. */
-function deniedByRecord(types: readonly string[], r: Restrictions, path: ResourcePath, n: number, write: boolean): number {
+function deniedByRecord(
+  types: readonly string[],
+  r: Restrictions,
+  path: ResourcePath,
+  n: number,
+  write: boolean,
+): number {
   for (let d = 0; d < types.length; d++) {
     const type = types[d]!;
     if (!Object.hasOwn(r, type)) continue;

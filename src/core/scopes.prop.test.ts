@@ -6,10 +6,7 @@ import { allOf, anyOf, boundByOwner, defineScopes, type Requirement, type ScopeC
 const catalogue = fc
   .integer({ min: 1, max: 12 })
   .chain((n) =>
-    fc.tuple(
-      fc.constant(n),
-      fc.array(fc.array(fc.nat(), { maxLength: 3 }), { minLength: n, maxLength: n }),
-    ),
+    fc.tuple(fc.constant(n), fc.array(fc.array(fc.nat(), { maxLength: 3 }), { minLength: n, maxLength: n })),
   )
   .map(([n, edges]) => {
     const defs: Record<string, { implies: string[] }> = {};
@@ -50,10 +47,9 @@ describe('scope algebra laws', () => {
     expect(isSubset(c.closure(a), c.closure(union))).toBe(true);
   });
 
-  test.prop(
-    [catalogue.chain((c) => fc.tuple(fc.constant(c), subsetOf(c), subsetOf(c), requirementOf(c.names)))],
-    { numRuns: 1000 },
-  )('a requirement met by a set is met by every superset', ([c, s, extra, req]) => {
+  test.prop([catalogue.chain((c) => fc.tuple(fc.constant(c), subsetOf(c), subsetOf(c), requirementOf(c.names)))], {
+    numRuns: 1000,
+  })('a requirement met by a set is met by every superset', ([c, s, extra, req]) => {
     const set = c.closure(s);
     const superset = c.closure([...s, ...extra]);
     if (c.satisfies(req, set)) expect(c.satisfies(req, superset)).toBe(true);

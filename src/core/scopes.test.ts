@@ -58,7 +58,9 @@ describe('defineScopes', () => {
   });
 
   it('validates presets and defaults', () => {
-    expect(() => defineScopes({ a: {} }, { presets: { p: ['b' as 'a'] } })).toThrow('Preset "p" names unknown scope "b"');
+    expect(() => defineScopes({ a: {} }, { presets: { p: ['b' as 'a'] } })).toThrow(
+      'Preset "p" names unknown scope "b"',
+    );
     expect(() => defineScopes({ a: {} }, { defaults: ['z' as 'a'] })).toThrow('Default scope "z" is not declared');
     const s = toado();
     expect(s.presets['Read-only reporting / dashboards']).toEqual(['read']);
@@ -100,7 +102,10 @@ describe('requirements', () => {
   });
 
   it('allOf reports every missing part', () => {
-    expect(s.missing(allOf('tickets:write', 'tickets:assign'), has('read'))).toEqual(['tickets:write', 'tickets:assign']);
+    expect(s.missing(allOf('tickets:write', 'tickets:assign'), has('read'))).toEqual([
+      'tickets:write',
+      'tickets:assign',
+    ]);
     expect(s.missing(allOf('read', 'comments'), has('tickets:write'))).toEqual([]);
   });
 

@@ -19,7 +19,8 @@ export interface ScopeDefinition {
  * What a route or tool needs: a scope name, or a combination of requirements. `S` is the
  * catalogue's scope names, so a guard of a typed keycard refuses a misspelt scope at compile time.
  */
-export type Requirement<S extends string = string> = S | { readonly allOf: readonly Requirement<S>[] } | { readonly anyOf: readonly Requirement<S>[] };
+export type Requirement<S extends string = string> =
+  S | { readonly allOf: readonly Requirement<S>[] } | { readonly anyOf: readonly Requirement<S>[] };
 
 /**
  * All of the given requirements must be met.
@@ -95,7 +96,9 @@ const definitionSchema = z.strictObject({
   implies: z.array(z.string()).optional(),
   description: z.string().max(1000).optional(),
 });
-const catalogueSchema = z.record(z.string(), definitionSchema).refine((r) => Object.keys(r).length > 0, 'must declare at least one scope');
+const catalogueSchema = z
+  .record(z.string(), definitionSchema)
+  .refine((r) => Object.keys(r).length > 0, 'must declare at least one scope');
 
 /**
  * Declares the integrator's scopes once, with their implications; validated at start-up.
@@ -120,7 +123,10 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
   type S = keyof T & string;
   for (const name of Object.keys(definitions ?? {})) {
     if (name.length > 128 || !SCOPE_TOKEN.test(name)) {
-      throw new KeycardError('invalid_config', `scopes: "${excerpt(name, 128)}" must be an RFC 6749 scope-token (printable ASCII, no space, " or \\)`);
+      throw new KeycardError(
+        'invalid_config',
+        `scopes: "${excerpt(name, 128)}" must be an RFC 6749 scope-token (printable ASCII, no space, " or \\)`,
+      );
     }
   }
   const parsed = catalogueSchema.safeParse(definitions);
@@ -133,7 +139,8 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
   const known = new Set<string>(names);
   for (const name of names) {
     for (const implied of definitions[name]!.implies ?? []) {
-      if (!known.has(implied)) throw new KeycardError('invalid_config', `Scope "${name}" implies unknown scope "${implied}"`);
+      if (!known.has(implied))
+        throw new KeycardError('invalid_config', `Scope "${name}" implies unknown scope "${implied}"`);
     }
   }
   const closures = closeOver(names, (n) => definitions[n]!.implies ?? []);
@@ -142,7 +149,8 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
 
   const presets: Record<string, readonly S[]> = {};
   for (const [preset, list] of Object.entries(options.presets ?? {})) {
-    for (const s of list) if (!known.has(s)) throw new KeycardError('invalid_config', `Preset "${preset}" names unknown scope "${s}"`);
+    for (const s of list)
+      if (!known.has(s)) throw new KeycardError('invalid_config', `Preset "${preset}" names unknown scope "${s}"`);
     presets[preset] = Object.freeze([...list]);
   }
   for (const s of options.defaults ?? []) {
@@ -178,7 +186,8 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       return true;
     },
     parseGrant(scopes, field = 'scopes') {
-      if (!Array.isArray(scopes)) throw new KeycardError('invalid_argument', `${field} must be an array of scope names`);
+      if (!Array.isArray(scopes))
+        throw new KeycardError('invalid_argument', `${field} must be an array of scope names`);
       const out: S[] = [];
       for (const s of scopes) {
         if (typeof s !== 'string' || !known.has(s)) {
@@ -189,7 +198,8 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       return out;
     },
     assertRequirement(requirement) {
-      if (hasEmptyCombinator(requirement)) throw new KeycardError('invalid_config', 'Requirement has an empty allOf/anyOf');
+      if (hasEmptyCombinator(requirement))
+        throw new KeycardError('invalid_config', 'Requirement has an empty allOf/anyOf');
       for (const s of scopesOf(requirement)) {
         if (!known.has(s)) throw new KeycardError('invalid_config', `Requirement names unknown scope "${s}"`);
       }
@@ -200,7 +210,10 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
 }
 
 /** Per-name transitive closure by depth-first search; a back edge is a cycle, reported by path. */
-function closeOver(names: readonly string[], edges: (name: string) => readonly string[]): Map<string, ReadonlySet<string>> {
+function closeOver(
+  names: readonly string[],
+  edges: (name: string) => readonly string[],
+): Map<string, ReadonlySet<string>> {
   const done = new Map<string, ReadonlySet<string>>();
   const onPath: string[] = [];
   const visit = (name: string): ReadonlySet<string> => {

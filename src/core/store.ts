@@ -89,16 +89,26 @@ export type RevokeAllFilter = { readonly ownerId: string } | { readonly workspac
  */
 export function coveredByRevokeAll(
   filter: RevokeAllFilter,
-  token: { readonly kind: 'personal' | 'workspace' | 'oauth'; readonly ownerId: string; readonly workspaceId: string | null },
+  token: {
+    readonly kind: 'personal' | 'workspace' | 'oauth';
+    readonly ownerId: string;
+    readonly workspaceId: string | null;
+  },
 ): boolean {
-  return 'ownerId' in filter ? token.kind === 'personal' && token.ownerId === filter.ownerId : token.kind === 'workspace' && token.workspaceId === filter.workspaceId;
+  return 'ownerId' in filter
+    ? token.kind === 'personal' && token.ownerId === filter.ownerId
+    : token.kind === 'workspace' && token.workspaceId === filter.workspaceId;
 }
 
 /** The reason a store records on a token it had to store revoked because a `revokeAll` already covered it. */
 export const WATERMARK_REASON = 'created before a revokeAll of its owner or workspace';
 
 /** The watermark key a token falls under: `o:<ownerId>` for personal tokens, `w:<workspaceId>` for workspace tokens. */
-export function watermarkKey(token: { readonly kind: 'personal' | 'workspace'; readonly ownerId: string; readonly workspaceId: string | null }): string | null {
+export function watermarkKey(token: {
+  readonly kind: 'personal' | 'workspace';
+  readonly ownerId: string;
+  readonly workspaceId: string | null;
+}): string | null {
   if (token.kind === 'personal') return `o:${token.ownerId}`;
   return token.workspaceId === null ? null : `w:${token.workspaceId}`;
 }
@@ -123,8 +133,20 @@ export interface ListQuery {
  * watermark): a subscriber that sees a gap, or no heartbeat, knows it may have missed a change.
  */
 export type StoreChange =
-  | { readonly type: 'token'; readonly seq: number; readonly id: string; readonly hash: string; readonly version: number; readonly revoked: boolean }
-  | { readonly type: 'revokeAll'; readonly seq: number; readonly filter: RevokeAllFilter; readonly revokedBefore: number }
+  | {
+      readonly type: 'token';
+      readonly seq: number;
+      readonly id: string;
+      readonly hash: string;
+      readonly version: number;
+      readonly revoked: boolean;
+    }
+  | {
+      readonly type: 'revokeAll';
+      readonly seq: number;
+      readonly filter: RevokeAllFilter;
+      readonly revokedBefore: number;
+    }
   | { readonly type: 'owner'; readonly seq: number; readonly principalId: string }
   | { readonly type: 'heartbeat'; readonly seq: number };
 

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { RE2JS } from 're2js';
-import { BASE62, crc32, encodeChecksum, format, generate, parse, randomBase62, scannerPattern, tokenStart, validate } from './token.ts';
+import {
+  BASE62,
+  crc32,
+  encodeChecksum,
+  format,
+  generate,
+  parse,
+  randomBase62,
+  scannerPattern,
+  tokenStart,
+  validate,
+} from './token.ts';
 
 const acme = { prefix: 'acme' };
 

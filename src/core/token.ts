@@ -121,7 +121,8 @@ export function format(tokenFormat: TokenFormat, body: string, version = FORMAT_
   if (body.length !== BODY_LENGTH || !isBase62(body, 0, body.length)) {
     throw new TypeError(`Token body must be ${BODY_LENGTH} base62 characters`);
   }
-  if (version.length !== 1 || !isBase62(version, 0, 1)) throw new TypeError('Token version must be one base62 character');
+  if (version.length !== 1 || !isBase62(version, 0, 1))
+    throw new TypeError('Token version must be one base62 character');
   const head = `${prefix}_${type}_${version}${body}`;
   return head + encodeChecksum(crc32(head));
 }

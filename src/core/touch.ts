@@ -43,7 +43,11 @@ export function createToucher(deps: TouchDeps): Toucher {
       if (lastTouch.size >= 100_000) lastTouch.clear(); // bounded; at worst one extra write per token
       lastTouch.set(id, now);
     }
-    track(Promise.resolve().then(() => call('Token store touch', () => store.touch(id, clock.now()))).catch(onRequestError));
+    track(
+      Promise.resolve()
+        .then(() => call('Token store touch', () => store.touch(id, clock.now())))
+        .catch(onRequestError),
+    );
   };
   return { touch, track, pending };
 }

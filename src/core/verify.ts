@@ -47,7 +47,10 @@ export interface VerifyDeps<S extends string> {
 
 /** The verification of one instance. */
 export interface Verifier<S extends string> {
-  verifySecret(secret: string, workspaceId: string | null | undefined): VerifyOutcomeOf<S> | Promise<VerifyOutcomeOf<S>>;
+  verifySecret(
+    secret: string,
+    workspaceId: string | null | undefined,
+  ): VerifyOutcomeOf<S> | Promise<VerifyOutcomeOf<S>>;
   /** The store (not the caches) for a secret; null when unknown. */
   lookupStore(secret: string, hash: string): Promise<CacheEntry | null>;
 }
@@ -86,7 +89,11 @@ export function createVerifier<S extends string>(deps: VerifyDeps<S>): Verifier<
     return checkEntry(found, workspaceId, mono);
   }
 
-  function checkEntry(entry: CacheEntry | null, workspaceId: string | null | undefined, mono: number): Outcome | Promise<Outcome> {
+  function checkEntry(
+    entry: CacheEntry | null,
+    workspaceId: string | null | undefined,
+    mono: number,
+  ): Outcome | Promise<Outcome> {
     if (entry === null) return INVALID;
     const t = entry.token;
     if (t.revokedAt !== null) return { ok: false, code: 'token_revoked', known: knownOf(t) };
@@ -99,11 +106,17 @@ export function createVerifier<S extends string>(deps: VerifyDeps<S>): Verifier<
     return { ok: true, identity: identityOf(entry, entry.closure as ReadonlySet<S>), entry };
   }
 
-  const knownOf = (t: StoredToken): KnownToken => ({ tokenId: t.id, label: t.label, ownerId: t.ownerId, workspaceId: t.workspaceId });
+  const knownOf = (t: StoredToken): KnownToken => ({
+    tokenId: t.id,
+    label: t.label,
+    ownerId: t.ownerId,
+    workspaceId: t.workspaceId,
+  });
 
   /** The identity is immutable: built once per cached record unless an owner bound narrowed it. */
   function identityOf(entry: CacheEntry, scopes: ReadonlySet<S>): Identity<S> {
-    const make = () => new Identity<S>({ ...toRecord(entry.token), restrictions: entry.restrictions }, scopes, hierarchy);
+    const make = () =>
+      new Identity<S>({ ...toRecord(entry.token), restrictions: entry.restrictions }, scopes, hierarchy);
     return scopes === entry.closure ? ((entry as { identity?: Identity<S> }).identity ??= make()) : make();
   }
 

@@ -14,7 +14,8 @@ import { labelOf } from './token-endpoint.ts';
 type UserActor = Extract<Actor, { kind: 'user' }>;
 const DAY = 86_400_000;
 const EXPIRY_DAYS = [1, 7, 30, 90, 365];
-const page = (ctx: DeviceContext, status: number, title: string, body: string) => html(status, layout(title, body, ctx.options.css));
+const page = (ctx: DeviceContext, status: number, title: string, body: string) =>
+  html(status, layout(title, body, ctx.options.css));
 
 /** The signed-in person, or the answer to give instead (sign in first; only people approve). */
 async function person(ctx: DeviceContext, request: Request): Promise<UserActor | Response> {
@@ -22,11 +23,23 @@ async function person(ctx: DeviceContext, request: Request): Promise<UserActor |
   if (actor === null) {
     if (ctx.options.loginUrl !== undefined && request.method === 'GET') {
       const url = new URL(request.url);
-      return new Response(null, { status: 303, headers: { Location: `${ctx.options.loginUrl}?next=${encodeURIComponent(url.pathname + url.search)}`, 'Cache-Control': 'no-store' } });
+      return new Response(null, {
+        status: 303,
+        headers: {
+          Location: `${ctx.options.loginUrl}?next=${encodeURIComponent(url.pathname + url.search)}`,
+          'Cache-Control': 'no-store',
+        },
+      });
     }
-    return page(ctx, 401, 'Sign in to continue', message(`Sign in to ${ctx.appName}, then open this page again.`, 'alert'));
+    return page(
+      ctx,
+      401,
+      'Sign in to continue',
+      message(`Sign in to ${ctx.appName}, then open this page again.`, 'alert'),
+    );
   }
-  if (actor.kind !== 'user') return page(ctx, 403, 'Not allowed', message('Only a signed-in person can approve a device login.', 'alert'));
+  if (actor.kind !== 'user')
+    return page(ctx, 403, 'Not allowed', message('Only a signed-in person can approve a device login.', 'alert'));
   return actor;
 }
 
@@ -43,7 +56,12 @@ async function lookUp(ctx: DeviceContext, key: string, input: unknown): Promise<
 }
 
 const throttled = (ctx: DeviceContext, seconds: number) =>
-  page(ctx, 429, 'Too many attempts', message(`Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minute(s).`, 'alert'));
+  page(
+    ctx,
+    429,
+    'Too many attempts',
+    message(`Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minute(s).`, 'alert'),
+  );
 
 /** `GET /device[?user_code=…]`. */
 export async function showPage(ctx: DeviceContext, request: Request): Promise<Response> {
@@ -56,7 +74,13 @@ export async function showPage(ctx: DeviceContext, request: Request): Promise<Re
   const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
   if (wait > 0) return throttled(ctx, wait);
   const grant = await lookUp(ctx, key, typed);
-  if (grant === null) return page(ctx, 400, 'Connect a device', entryForm(action, 'That code is not valid or has expired. Check the code in your terminal.', typed.slice(0, 12)));
+  if (grant === null)
+    return page(
+      ctx,
+      400,
+      'Connect a device',
+      entryForm(action, 'That code is not valid or has expired. Check the code in your terminal.', typed.slice(0, 12)),
+    );
   return page(ctx, 200, `Approve ${grant.clientName}?`, approval(ctx, grant, actor, null));
 }
 
@@ -86,10 +110,18 @@ function expiryChoices(grant: PendingGrant): ExpiryChoice[] {
   for (const days of [...EXPIRY_DAYS].reverse()) {
     const ms = days * DAY;
     if (asked !== null && ms > asked) continue;
-    choices.push({ value: `${days}d`, label: `In ${days} day${days === 1 ? '' : 's'}${ms === asked ? ' (as requested)' : ''}`, selected: ms === asked });
+    choices.push({
+      value: `${days}d`,
+      label: `In ${days} day${days === 1 ? '' : 's'}${ms === asked ? ' (as requested)' : ''}`,
+      selected: ms === asked,
+    });
   }
   if (asked !== null && !EXPIRY_DAYS.some((d) => d * DAY === asked)) {
-    choices.unshift({ value: 'asked', label: `In ${Math.max(1, Math.round(asked / 3_600_000))} hour(s) (as requested)`, selected: true });
+    choices.unshift({
+      value: 'asked',
+      label: `In ${Math.max(1, Math.round(asked / 3_600_000))} hour(s) (as requested)`,
+      selected: true,
+    });
   }
   return choices;
 }
@@ -117,7 +149,8 @@ function sameOrigin(ctx: DeviceContext, request: Request): boolean {
 
 /** `POST /device/approve` and `POST /device/deny`. */
 export async function decide(ctx: DeviceContext, request: Request, verdict: 'approve' | 'deny'): Promise<Response> {
-  if (!sameOrigin(ctx, request)) return page(ctx, 403, 'Not allowed', message('This form must be sent from the approval page itself.', 'alert'));
+  if (!sameOrigin(ctx, request))
+    return page(ctx, 403, 'Not allowed', message('This form must be sent from the approval page itself.', 'alert'));
   const actor = await person(ctx, request);
   if (actor instanceof Response) return actor;
   const form = await formBody(request);
@@ -126,18 +159,40 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
   const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
   if (wait > 0) return throttled(ctx, wait);
   const grant = await lookUp(ctx, key, form.get('user_code'));
-  if (grant === null) return page(ctx, 400, 'Connect a device', entryForm(`${ctx.base}/device`, 'That code is not valid or has expired. Start the login again in your terminal.'));
-  const audit = { tokenId: null, label: labelOf(grant), ownerId: actor.id, workspaceId: null, actor: { kind: 'user' as const, id: actor.id }, grantId: grant.id };
+  if (grant === null)
+    return page(
+      ctx,
+      400,
+      'Connect a device',
+      entryForm(`${ctx.base}/device`, 'That code is not valid or has expired. Start the login again in your terminal.'),
+    );
+  const audit = {
+    tokenId: null,
+    label: labelOf(grant),
+    ownerId: actor.id,
+    workspaceId: null,
+    actor: { kind: 'user' as const, id: actor.id },
+    grantId: grant.id,
+  };
 
   if (verdict === 'deny') {
-    if ((await ctx.store.update(grant.deviceCodeHash, grant.version, { status: 'denied', decidedBy: actor.id })) === null) return changed(ctx);
+    if (
+      (await ctx.store.update(grant.deviceCodeHash, grant.version, { status: 'denied', decidedBy: actor.id })) === null
+    )
+      return changed(ctx);
     await ctx.keycard.recordAudit({ type: 'device.denied', ...audit });
-    return page(ctx, 200, 'Login denied', message(`${grant.clientName} on ${grant.host} was not given access. You can close this page.`));
+    return page(
+      ctx,
+      200,
+      'Login denied',
+      message(`${grant.clientName} on ${grant.host} was not given access. You can close this page.`),
+    );
   }
 
   const picked = [...new Set(form.getAll('scope'))];
   const catalogue = ctx.keycard.scopes;
-  const retry = (status: number, error: string) => page(ctx, status, `Approve ${grant.clientName}?`, approval(ctx, grant, actor, error));
+  const retry = (status: number, error: string) =>
+    page(ctx, status, `Approve ${grant.clientName}?`, approval(ctx, grant, actor, error));
   if (picked.length === 0) return retry(400, 'Tick at least one scope, or deny the login.');
   const extra = picked.filter((s) => !grant.scopes.includes(s));
   if (extra.length > 0) return retry(400, `Not requested by the program: ${extra.join(', ')}`);
@@ -155,10 +210,21 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
   });
   if (updated === null) return changed(ctx);
   await ctx.keycard.recordAudit({ type: 'device.approved', ...audit, scopes: picked });
-  return page(ctx, 200, 'Device connected', message(`${grant.clientName} on ${grant.host} now has access. Return to your terminal; you can close this page.`));
+  return page(
+    ctx,
+    200,
+    'Device connected',
+    message(`${grant.clientName} on ${grant.host} now has access. Return to your terminal; you can close this page.`),
+  );
 }
 
-const changed = (ctx: DeviceContext) => page(ctx, 409, 'Already answered', message('This login was answered in another window. Check your terminal.', 'alert'));
+const changed = (ctx: DeviceContext) =>
+  page(
+    ctx,
+    409,
+    'Already answered',
+    message('This login was answered in another window. Check your terminal.', 'alert'),
+  );
 
 function sessionKey(ctx: DeviceContext, request: Request, actor: UserActor): string {
   return ctx.options.sessionKey ? ctx.options.sessionKey(request, actor) : `user:${actor.id}`;

@@ -49,7 +49,10 @@ const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 /** A JSON answer that no cache keeps (RFC 8628 §3.2, RFC 6749 §5.1). */
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
-  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...NO_STORE, ...headers } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json', ...NO_STORE, ...headers },
+  });
 
 /** An RFC 6749 §5.2 / RFC 8628 §3.5 error. */
 export const oauthError = (error: string, description: string, extra: Record<string, unknown> = {}): Response =>
@@ -66,7 +69,8 @@ export const html = (status: number, body: string, headers: Record<string, strin
       'Content-Type': 'text/html; charset=utf-8',
       ...NO_STORE,
       'X-Frame-Options': 'DENY',
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'Content-Security-Policy':
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       'Referrer-Policy': 'no-referrer',
       ...headers,
     },

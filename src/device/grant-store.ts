@@ -53,7 +53,12 @@ export interface PendingGrant {
 }
 
 /** The fields `update` may change. */
-export type PendingGrantPatch = Partial<Pick<PendingGrant, 'interval' | 'lastPolledAt' | 'status' | 'decidedBy' | 'approverScopes' | 'grantedScopes' | 'tokenExpiresAt'>>;
+export type PendingGrantPatch = Partial<
+  Pick<
+    PendingGrant,
+    'interval' | 'lastPolledAt' | 'status' | 'decidedBy' | 'approverScopes' | 'grantedScopes' | 'tokenExpiresAt'
+  >
+>;
 
 /** The port. Implementations: memory (here), Redis (`keycard/redis`), Postgres (`keycard/postgres`). */
 export interface PendingGrantStore {

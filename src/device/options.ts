@@ -52,16 +52,25 @@ export interface DeviceRoutesOptions {
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 /** The zod schema of `DeviceRoutesOptions` (the management handler's `device` option reuses it). */
 export const deviceOptionsSchema = z.strictObject({
-  basePath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be a path like /api/tokens (or empty), without a trailing slash'),
+  basePath: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be a path like /api/tokens (or empty), without a trailing slash'),
   authorize: z.custom<DeviceAuthorize>((v) => typeof v === 'function', 'must be a function (request) => Actor | null'),
-  store: z.custom<PendingGrantStore>((v) => typeof v === 'object' && v !== null && typeof (v as PendingGrantStore).take === 'function', 'must be a PendingGrantStore').optional(),
+  store: z
+    .custom<PendingGrantStore>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as PendingGrantStore).take === 'function',
+      'must be a PendingGrantStore',
+    )
+    .optional(),
   allowedOrigins: z.array(z.url()).optional(),
   codeLifetimeSeconds: seconds(60, 3600).optional(),
   interval: seconds(1, 60).optional(),
   defaultTokenLifetime: z.union([z.enum(['never', '30d', '90d', '365d']), z.number().int().positive()]).optional(),
   maxEntryAttempts: seconds(1, 1000).optional(),
   entryWindowSeconds: seconds(1, 86_400).optional(),
-  sessionKey: z.custom<NonNullable<DeviceRoutesOptions['sessionKey']>>((v) => typeof v === 'function', 'must be a function').optional(),
+  sessionKey: z
+    .custom<NonNullable<DeviceRoutesOptions['sessionKey']>>((v) => typeof v === 'function', 'must be a function')
+    .optional(),
   verificationUri: z.url().optional(),
   loginUrl: z.string().min(1).optional(),
   appName: z.string().min(1).max(100).optional(),
@@ -73,7 +82,9 @@ export function parseDeviceOptions(options: unknown): DeviceRoutesOptions {
   const parsed = deviceOptionsSchema.safeParse(options);
   if (parsed.success) return parsed.data as DeviceRoutesOptions;
   const fields = parsed.error.issues.map((i) =>
-    i.code === 'unrecognized_keys' ? `${i.keys.join(', ')}: not a known option` : `${i.path.join('.') || 'options'}: ${i.message}`,
+    i.code === 'unrecognized_keys'
+      ? `${i.keys.join(', ')}: not a known option`
+      : `${i.path.join('.') || 'options'}: ${i.message}`,
   );
   throw new KeycardError('invalid_config', `createDeviceRoutes: ${fields.join('; ')}`);
 }

@@ -81,11 +81,15 @@ export function approvalForm(input: {
   const rows = input.scopes
     .map((s, i) => {
       const id = `scope-${i}`;
-      const note = s.grantable ? '' : ` <span class="muted">(you do not hold this scope, so you cannot grant it)</span>`;
+      const note = s.grantable
+        ? ''
+        : ` <span class="muted">(you do not hold this scope, so you cannot grant it)</span>`;
       return `<label class="scope" for="${id}"><input type="checkbox" id="${id}" name="scope" value="${esc(s.name)}"${s.grantable ? ' checked' : ' disabled'}> <code>${esc(s.name)}</code> — ${esc(s.description || 'No description')}${note}</label>`;
     })
     .join('\n');
-  const options = input.expiries.map((e) => `<option value="${esc(e.value)}"${e.selected ? ' selected' : ''}>${esc(e.label)}</option>`).join('');
+  const options = input.expiries
+    .map((e) => `<option value="${esc(e.value)}"${e.selected ? ' selected' : ''}>${esc(e.label)}</option>`)
+    .join('');
   return `${input.error ? `<p class="error" role="alert">${esc(input.error)}</p>` : ''}
 <p><strong>${esc(grant.clientName)}</strong> on <strong>${esc(grant.host)}</strong> <span class="muted">(as the program reports it)</span> asks for access to your ${esc(input.appName)} account.</p>
 <p>Code: <code>${esc(displayUserCode(grant.userCode))}</code> — check that it matches the code in your terminal.</p>
@@ -103,4 +107,5 @@ ${rows}
 }
 
 /** A short answer page body. */
-export const message = (text: string, role: 'status' | 'alert' = 'status'): string => `<p role="${role}">${esc(text)}</p>`;
+export const message = (text: string, role: 'status' | 'alert' = 'status'): string =>
+  `<p role="${role}">${esc(text)}</p>`;

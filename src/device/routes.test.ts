@@ -39,14 +39,30 @@ function setup(over: Partial<DeviceRoutesOptions> = {}) {
     return p.toString();
   };
   const post = (path: string, body: Record<string, string | string[]>, headers: Record<string, string> = {}) =>
-    call(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: form(body) });
-  const start = async (body: Record<string, string> = { client_id: 'toado-cli', host: 'laptop', scope: 'read comments tickets:write' }) => {
+    call(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: form(body),
+    });
+  const start = async (
+    body: Record<string, string> = { client_id: 'toado-cli', host: 'laptop', scope: 'read comments tickets:write' },
+  ) => {
     const r = await post('/api/tokens/device/code', body);
     expect(r.status).toBe(200);
-    return (await r.json()) as { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string; expires_in: number; interval: number };
+    return (await r.json()) as {
+      device_code: string;
+      user_code: string;
+      verification_uri: string;
+      verification_uri_complete: string;
+      expires_in: number;
+      interval: number;
+    };
   };
   const poll = async (deviceCode: string) => {
-    const r = await post('/api/tokens/device/token', { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode });
+    const r = await post('/api/tokens/device/token', {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: deviceCode,
+    });
     return { status: r.status, body: (await r.json()) as Record<string, unknown>, headers: r.headers };
   };
   const session = { cookie: 'session=jason', origin: ORIGIN };
@@ -72,7 +88,9 @@ describe('POST /device/code (RFC 8628 §3.2)', () => {
     const r = await post('/api/tokens/device/code', { client_id: 'x', scope: 'read nope' });
     expect(r.status).toBe(400);
     expect(await r.json()).toMatchObject({ error: 'invalid_scope' });
-    expect(await (await post('/api/tokens/device/code', { scope: 'read' })).json()).toMatchObject({ error: 'invalid_request' });
+    expect(await (await post('/api/tokens/device/code', { scope: 'read' })).json()).toMatchObject({
+      error: 'invalid_request',
+    });
   });
 
   it('stores only the hash of the device code', async () => {
@@ -116,7 +134,10 @@ describe('POST /device/token error paths (RFC 8628 §3.5), injected clock', () =
     expect((await poll(a.device_code)).body.error).toBe('access_denied');
     expect((await poll(a.device_code)).body.error).toBe('invalid_grant');
     await Promise.resolve();
-    expect(sink.events.find((e) => e.type === 'device.denied')).toMatchObject({ actor: { kind: 'user', id: 'u_jason' }, label: 'toado-cli on laptop' });
+    expect(sink.events.find((e) => e.type === 'device.denied')).toMatchObject({
+      actor: { kind: 'user', id: 'u_jason' },
+      label: 'toado-cli on laptop',
+    });
   });
 
   it('approval issues one token with exactly the approved scopes; reusing the device code gets invalid_grant', async () => {
@@ -129,7 +150,13 @@ describe('POST /device/token error paths (RFC 8628 §3.5), injected clock', () =
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ token_type: 'Bearer', scope: 'read tickets:write', expires_in: 30 * 86_400 - 5 });
     const record = await keycard.get(got.body['token_id'] as string);
-    expect(record).toMatchObject({ ownerId: 'u_jason', createdBy: 'u_jason', label: 'toado-cli on laptop', scopes: ['read', 'tickets:write'], metadata: { via: 'device' } });
+    expect(record).toMatchObject({
+      ownerId: 'u_jason',
+      createdBy: 'u_jason',
+      label: 'toado-cli on laptop',
+      scopes: ['read', 'tickets:write'],
+      metadata: { via: 'device' },
+    });
     const verified = await keycard.verify(got.body['access_token'] as string);
     expect(verified.ok).toBe(true);
     expect((await poll(a.device_code)).body.error).toBe('invalid_grant');
@@ -151,7 +178,9 @@ describe('POST /device/token error paths (RFC 8628 §3.5), injected clock', () =
 
   it('refuses a wrong grant_type and an unknown device code', async () => {
     const { post, poll } = setup();
-    expect(await (await post('/api/tokens/device/token', { grant_type: 'password', device_code: 'x' })).json()).toMatchObject({ error: 'unsupported_grant_type' });
+    expect(
+      await (await post('/api/tokens/device/token', { grant_type: 'password', device_code: 'x' })).json(),
+    ).toMatchObject({ error: 'unsupported_grant_type' });
     expect((await poll('nope')).body.error).toBe('invalid_grant');
   });
 });
@@ -168,10 +197,15 @@ describe('approval: narrowing, no escalation, CSRF', () => {
   it('refuses approve and deny from a foreign origin or without Origin; passes Sec-Fetch-Site same-origin', async () => {
     const { start, approve, poll } = setup();
     const a = await start();
-    expect((await approve(a.user_code, ['read'], '90d', { cookie: 'session=jason', origin: 'https://evil.example' })).status).toBe(403);
+    expect(
+      (await approve(a.user_code, ['read'], '90d', { cookie: 'session=jason', origin: 'https://evil.example' })).status,
+    ).toBe(403);
     expect((await approve(a.user_code, ['read'], '90d', { cookie: 'session=jason' })).status).toBe(403);
     expect((await poll(a.device_code)).body.error).toBe('authorization_pending');
-    expect((await approve(a.user_code, ['read'], '90d', { cookie: 'session=jason', 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    expect(
+      (await approve(a.user_code, ['read'], '90d', { cookie: 'session=jason', 'sec-fetch-site': 'same-origin' }))
+        .status,
+    ).toBe(200);
   });
 
   it('needs a session: 401 page without one, or a redirect to loginUrl', async () => {
@@ -185,12 +219,27 @@ describe('approval: narrowing, no escalation, CSRF', () => {
 
   it('the page lists client, host, every scope with its description, restrictions and expiry, never the device code', async () => {
     const { start, call, session } = setup();
-    const a = await start({ client_id: 'toado-cli', host: 'laptop', scope: 'read admin', restrictions: '{"company":["c1"]}', token_lifetime: '30d' });
+    const a = await start({
+      client_id: 'toado-cli',
+      host: 'laptop',
+      scope: 'read admin',
+      restrictions: '{"company":["c1"]}',
+      token_lifetime: '30d',
+    });
     const r = await call(`/api/tokens/device?user_code=${a.user_code.toLowerCase()}`, { headers: session });
     expect(r.status).toBe(200);
     expect(r.headers.get('x-frame-options')).toBe('DENY');
     const body = await r.text();
-    for (const s of ['toado-cli', 'laptop', 'Read tickets', 'Administer', 'company: c1', 'In 30 days (as requested)', 'gives a program a token']) expect(body).toContain(s);
+    for (const s of [
+      'toado-cli',
+      'laptop',
+      'Read tickets',
+      'Administer',
+      'company: c1',
+      'In 30 days (as requested)',
+      'gives a program a token',
+    ])
+      expect(body).toContain(s);
     expect(body).not.toContain('In 90 days');
     expect(body).not.toContain(a.device_code);
   });
@@ -201,7 +250,8 @@ describe('user-code entry is throttled per session', () => {
     const { start, call, approve, session, clock } = setup({ codeLifetimeSeconds: 3600 });
     const a = await start();
     const wrong = a.user_code.startsWith('B') ? 'CCCC-CCCC' : 'BBBB-BBBB';
-    for (let i = 0; i < 5; i++) expect((await call(`/api/tokens/device?user_code=${wrong}`, { headers: session })).status).toBe(400);
+    for (let i = 0; i < 5; i++)
+      expect((await call(`/api/tokens/device?user_code=${wrong}`, { headers: session })).status).toBe(400);
     expect((await call(`/api/tokens/device?user_code=${a.user_code}`, { headers: session })).status).toBe(429);
     expect((await approve(a.user_code, ['read'])).status).toBe(429);
     clock.advance(900_000);

@@ -44,6 +44,9 @@ export function createDeviceRoutes(keycard: Keycard, options: DeviceRoutesOption
     if (route === '/approve' && m === 'POST') return decide(ctx, request, 'approve');
     if (route === '/deny' && m === 'POST') return decide(ctx, request, 'deny');
     const known = ['', '/code', '/token', '/approve', '/deny'].includes(route);
-    return new Response(null, { status: known ? 405 : 404, headers: known ? { Allow: route === '' ? 'GET, HEAD' : 'POST' } : {} });
+    return new Response(null, {
+      status: known ? 405 : 404,
+      headers: known ? { Allow: route === '' ? 'GET, HEAD' : 'POST' } : {},
+    });
   };
 }

@@ -19,19 +19,24 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
   const form = await formBody(request);
   if (form === null) return oauthError('invalid_request', 'Send application/x-www-form-urlencoded parameters');
   const clientName = (form.get('client_id') ?? '').trim();
-  if (clientName.length === 0 || clientName.length > 64 || !PRINTABLE.test(clientName)) return oauthError('invalid_request', 'client_id must be 1 to 64 printable characters');
+  if (clientName.length === 0 || clientName.length > 64 || !PRINTABLE.test(clientName))
+    return oauthError('invalid_request', 'client_id must be 1 to 64 printable characters');
   const host = (form.get('host') ?? 'an unnamed host').trim();
-  if (host.length === 0 || host.length > 128 || !PRINTABLE.test(host)) return oauthError('invalid_request', 'host must be 1 to 128 printable characters');
+  if (host.length === 0 || host.length > 128 || !PRINTABLE.test(host))
+    return oauthError('invalid_request', 'host must be 1 to 128 printable characters');
   const catalogue = ctx.keycard.scopes;
   const requested = form.get('scope');
-  const scopes = requested === null ? [...catalogue.defaults] : [...new Set(requested.split(' ').filter((s) => s.length > 0))];
+  const scopes =
+    requested === null ? [...catalogue.defaults] : [...new Set(requested.split(' ').filter((s) => s.length > 0))];
   const unknown = scopes.filter((s) => !catalogue.has(s));
   if (unknown.length > 0) return oauthError('invalid_scope', `Unknown scope: ${unknown.join(', ').slice(0, 200)}`);
   if (scopes.length === 0) return oauthError('invalid_scope', 'Name at least one scope');
   const restrictions = parseRestrictionsParam(form.get('restrictions'));
-  if (restrictions === undefined) return oauthError('invalid_request', 'restrictions must be a JSON object mapping a resource type to a list of ids');
+  if (restrictions === undefined)
+    return oauthError('invalid_request', 'restrictions must be a JSON object mapping a resource type to a list of ids');
   const lifetime = parseLifetime(form.get('token_lifetime'), ctx.defaultTokenLifetimeMs);
-  if (lifetime === undefined) return oauthError('invalid_request', "token_lifetime must be 'never', '30d', '90d', '365d' or seconds");
+  if (lifetime === undefined)
+    return oauthError('invalid_request', "token_lifetime must be 'never', '30d', '90d', '365d' or seconds");
 
   const now = ctx.keycard.clock.now();
   if (now - lastPrune.at >= PRUNE_EVERY_MS) {
@@ -91,9 +96,11 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
 export async function pollLogin(ctx: DeviceContext, request: Request): Promise<Response> {
   const form = await formBody(request);
   if (form === null) return oauthError('invalid_request', 'Send application/x-www-form-urlencoded parameters');
-  if (form.get('grant_type') !== GRANT_TYPE) return oauthError('unsupported_grant_type', `grant_type must be ${GRANT_TYPE}`);
+  if (form.get('grant_type') !== GRANT_TYPE)
+    return oauthError('unsupported_grant_type', `grant_type must be ${GRANT_TYPE}`);
   const deviceCode = form.get('device_code');
-  if (deviceCode === null || deviceCode.length === 0 || deviceCode.length > 100) return oauthError('invalid_request', 'device_code is missing');
+  if (deviceCode === null || deviceCode.length === 0 || deviceCode.length > 100)
+    return oauthError('invalid_request', 'device_code is missing');
   const hash = hashDeviceCode(deviceCode);
   const grant = await ctx.store.get(hash);
   if (grant === null) return oauthError('invalid_grant', 'Unknown or already used device code');
@@ -108,13 +115,15 @@ export async function pollLogin(ctx: DeviceContext, request: Request): Promise<R
   const interval = tooSoon ? grant.interval + 5 : grant.interval;
   const updated = await ctx.store.update(hash, grant.version, { lastPolledAt: now, interval });
   // A concurrent poll changed the grant first: two polls at once are polling too fast.
-  if (tooSoon || updated === null) return oauthError('slow_down', `Poll at most every ${interval} seconds`, { interval });
+  if (tooSoon || updated === null)
+    return oauthError('slow_down', `Poll at most every ${interval} seconds`, { interval });
   return oauthError('authorization_pending', 'Waiting for the person to approve in the browser');
 }
 
 async function issueFor(ctx: DeviceContext, hash: string): Promise<Response> {
   const grant = await ctx.store.take(hash);
-  if (grant === null || grant.status !== 'approved') return oauthError('invalid_grant', 'Unknown or already used device code');
+  if (grant === null || grant.status !== 'approved')
+    return oauthError('invalid_grant', 'Unknown or already used device code');
   try {
     const { token, record } = await ctx.keycard.issue({
       ownerId: grant.decidedBy!,
@@ -134,13 +143,15 @@ async function issueFor(ctx: DeviceContext, hash: string): Promise<Response> {
       token_id: record.id,
     });
   } catch (error) {
-    if (isKeycardError(error) && error.code === 'unavailable') return json(503, { error: 'temporarily_unavailable', error_description: 'Token service unavailable' });
+    if (isKeycardError(error) && error.code === 'unavailable')
+      return json(503, { error: 'temporarily_unavailable', error_description: 'Token service unavailable' });
     return oauthError('access_denied', 'The approved grant could not be issued; start the login again');
   }
 }
 
 /** `<client name> on <host>`: the token's label and the audit events' label. */
-export const labelOf = (grant: Pick<PendingGrant, 'clientName' | 'host'>): string => `${grant.clientName} on ${grant.host}`;
+export const labelOf = (grant: Pick<PendingGrant, 'clientName' | 'host'>): string =>
+  `${grant.clientName} on ${grant.host}`;
 
 function verificationUri(ctx: DeviceContext, request: Request): string {
   return ctx.options.verificationUri ?? `${new URL(request.url).origin}${ctx.base}/device`;
@@ -153,7 +164,13 @@ function parseRestrictionsParam(value: string | null): Record<string, string[]> 
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
     const out: Record<string, string[]> = {};
     for (const [type, ids] of Object.entries(parsed)) {
-      if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100 || !ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200)) return undefined;
+      if (
+        !Array.isArray(ids) ||
+        ids.length === 0 ||
+        ids.length > 100 ||
+        !ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200)
+      )
+        return undefined;
       out[type] = ids as string[];
     }
     return Object.keys(out).length === 0 ? null : out;

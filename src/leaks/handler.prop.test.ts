@@ -13,13 +13,20 @@ describe('leak intake under random payloads', async () => {
   const genuineSig = await sign(f.key, genuine);
   const calls = f.storeCalls();
   const post = (body: Uint8Array, headers: Record<string, string>) =>
-    f.handler(new Request('http://localhost/leaks', { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers }));
+    f.handler(
+      new Request('http://localhost/leaks', { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers }),
+    );
 
   const bytes = fc.uint8Array({ maxLength: 512 });
   const headerValue = fc.oneof(fc.constant('k1'), fc.string({ maxLength: 40 }), fc.base64String({ maxLength: 120 }));
   /** The genuine body, altered: a byte flipped, cut, or extended; the signature is the genuine one. */
   const tampered = fc
-    .tuple(fc.nat(genuine.length - 1), fc.integer({ min: 1, max: 255 }), fc.constantFrom('flip', 'cut', 'extend'), bytes)
+    .tuple(
+      fc.nat(genuine.length - 1),
+      fc.integer({ min: 1, max: 255 }),
+      fc.constantFrom('flip', 'cut', 'extend'),
+      bytes,
+    )
     .map(([at, xor, how, extra]) => {
       if (how === 'flip') {
         const b = genuine.slice();
@@ -39,20 +46,30 @@ describe('leak intake under random payloads', async () => {
         fc.record({ body: tampered, id: fc.constant('k1'), sig: fc.constant(genuineSig) }),
         // random JSON text (never an array of matches) or random bytes, genuinely signed: 400
         fc.record({
-          body: fc.oneof(fc.json().filter((j) => !j.startsWith('[')).map((j) => new TextEncoder().encode(j)), bytes.filter((b) => b[0] !== 0x5b)),
+          body: fc.oneof(
+            fc
+              .json()
+              .filter((j) => !j.startsWith('['))
+              .map((j) => new TextEncoder().encode(j)),
+            bytes.filter((b) => b[0] !== 0x5b),
+          ),
           id: fc.constant('k1'),
           sig: fc.constant('sign'),
         }),
       ),
     ],
     { numRuns: 10_000 },
-  )('is refused (401 or 400) and revokes nothing', async ({ body, id, sig }) => {
-    const signature = sig === 'sign' ? await sign(f.key, body) : sig;
-    const res = await post(body, { 'github-public-key-identifier': id, 'github-public-key-signature': signature });
-    expect([400, 401]).toContain(res.status);
-    if (sig !== 'sign') expect(res.status).toBe(401);
-    expect(f.storeCalls()).toBe(calls);
-  }, 300_000); // 10,000 WebCrypto verifications: ~12 s alone, more on a shared 2-core machine
+  )(
+    'is refused (401 or 400) and revokes nothing',
+    async ({ body, id, sig }) => {
+      const signature = sig === 'sign' ? await sign(f.key, body) : sig;
+      const res = await post(body, { 'github-public-key-identifier': id, 'github-public-key-signature': signature });
+      expect([400, 401]).toContain(res.status);
+      if (sig !== 'sign') expect(res.status).toBe(401);
+      expect(f.storeCalls()).toBe(calls);
+    },
+    300_000,
+  ); // 10,000 WebCrypto verifications: ~12 s alone, more on a shared 2-core machine
 
   test('and afterwards every token is still live, nothing was announced, and the key list was fetched once', async () => {
     for (const t of live) expect((await f.keycard.verify(t.token)).ok).toBe(true);

@@ -30,7 +30,11 @@ describe('createLeakIntakeHandler: a verified GitHub report', () => {
     for (const t of tokens) expect(text).not.toContain(t);
     expect(JSON.parse(text)).toEqual(
       await Promise.all(
-        tokens.map(async (t, i) => ({ token_hash: await sha256Hex(t), token_type: TYPE, label: i < 2 ? 'true_positive' : 'false_positive' })),
+        tokens.map(async (t, i) => ({
+          token_hash: await sha256Hex(t),
+          token_type: TYPE,
+          label: i < 2 ? 'true_positive' : 'false_positive',
+        })),
       ),
     );
 
@@ -57,7 +61,11 @@ describe('createLeakIntakeHandler: a verified GitHub report', () => {
     const live = await f.keycard.issue({ ownerId: 'u1', label: 'ci' });
     const body = f.body([live.token, 'acme_sk_nope']);
     const first = await (await f.handler(await f.report(body))).text();
-    const after = { audit: f.audit.events.length, notices: f.notices.length, record: await f.keycard.get(live.record.id) };
+    const after = {
+      audit: f.audit.events.length,
+      notices: f.notices.length,
+      record: await f.keycard.get(live.record.id),
+    };
     for (let i = 0; i < 3; i++) {
       f.clock.advance(1000);
       const again = await f.handler(await f.report(body));
@@ -82,7 +90,10 @@ describe('createLeakIntakeHandler: a verified GitHub report', () => {
     const other = await f.keycard.issue({ ownerId: 'u1', label: 'other' });
     const port = (f.keycard as unknown as Record<typeof LEAK_INTAKE, LeakIntakePort>)[LEAK_INTAKE];
     const report = { provider: 'github', type: TYPE, url: '', source: 'content' };
-    const [a, b] = await Promise.all([port.revokeLeaked(other.record.id, report), port.revokeLeaked(other.record.id, report)]);
+    const [a, b] = await Promise.all([
+      port.revokeLeaked(other.record.id, report),
+      port.revokeLeaked(other.record.id, report),
+    ]);
     expect([a!.revokedNow, b!.revokedNow].sort()).toEqual([false, true]);
   });
 
@@ -119,11 +130,18 @@ describe('createLeakIntakeHandler: a verified GitHub report', () => {
     const f = await leakFixture({ tokenHashEncoding: 'base64' });
     const answer = (await json(await f.handler(await f.report(f.body(['x']))))) as { token_hash: string }[];
     const hex = await sha256Hex('x');
-    expect(answer[0]!.token_hash).toBe(btoa(String.fromCharCode(...hex.match(/../g)!.map((h) => Number.parseInt(h, 16)))));
+    expect(answer[0]!.token_hash).toBe(
+      btoa(String.fromCharCode(...hex.match(/../g)!.map((h) => Number.parseInt(h, 16)))),
+    );
   });
 
   it('answers even when onLeak throws or rejects, and reports the failure', async () => {
-    for (const onLeak of [() => { throw new Error('mailer down'); }, () => Promise.reject(new Error('mailer down'))]) {
+    for (const onLeak of [
+      () => {
+        throw new Error('mailer down');
+      },
+      () => Promise.reject(new Error('mailer down')),
+    ]) {
       const f = await leakFixture({ onLeak });
       const live = await f.keycard.issue({ ownerId: 'u1', label: 'ci' });
       const res = await f.handler(await f.report(f.body([live.token])));
@@ -168,7 +186,11 @@ describe('createLeakIntakeHandler: anything unverifiable is 401 with no store I/
       await s.f.report(s.body, { headers: { 'github-public-key-signature': 'MEUCIQ==' } }),
       await s.f.report(s.body, { headers: { 'github-public-key-signature': '%%%' } }),
       new Request('http://localhost/leaks', { method: 'POST', body: s.body }),
-      new Request('http://localhost/leaks', { method: 'POST', body: s.body, headers: { 'github-public-key-identifier': 'k1' } }),
+      new Request('http://localhost/leaks', {
+        method: 'POST',
+        body: s.body,
+        headers: { 'github-public-key-identifier': 'k1' },
+      }),
     ];
     for (const req of cases) {
       const res = await s.f.handler(req);
@@ -190,9 +212,16 @@ describe('createLeakIntakeHandler: anything unverifiable is 401 with no store I/
       v[at] = v[at]! ^ 0x01;
       variants.push(v);
     }
-    variants.push(bytes.slice(0, -1), bytes.slice(0, bytes.length >> 1), new Uint8Array(0), Uint8Array.of(...bytes, 0x20));
+    variants.push(
+      bytes.slice(0, -1),
+      bytes.slice(0, bytes.length >> 1),
+      new Uint8Array(0),
+      Uint8Array.of(...bytes, 0x20),
+    );
     for (const v of variants) {
-      const res = await s.f.handler(new Request('http://localhost/leaks', { method: 'POST', headers, body: v as Uint8Array<ArrayBuffer> }));
+      const res = await s.f.handler(
+        new Request('http://localhost/leaks', { method: 'POST', headers, body: v as Uint8Array<ArrayBuffer> }),
+      );
       expect(res.status).toBe(401);
     }
     await expectUntouched(s);
@@ -200,7 +229,14 @@ describe('createLeakIntakeHandler: anything unverifiable is 401 with no store I/
 
   it('a signed body that is not JSON, not an array, or not matches is 400 and revokes nothing', async () => {
     const s = await setup();
-    for (const body of ['[{"token":', '{"token":"x"}', '[1]', '[{"type":"t"}]', `[{"token":"${s.live.token}","type":7}]`, new Uint8Array([0x5b, 0xff, 0x5d])]) {
+    for (const body of [
+      '[{"token":',
+      '{"token":"x"}',
+      '[1]',
+      '[{"type":"t"}]',
+      `[{"token":"${s.live.token}","type":7}]`,
+      new Uint8Array([0x5b, 0xff, 0x5d]),
+    ]) {
       const res = await s.f.handler(await s.f.report(body));
       expect(res.status).toBe(400);
       expect(await res.text()).not.toContain(s.live.token);
@@ -218,7 +254,12 @@ describe('createLeakIntakeHandler: anything unverifiable is 401 with no store I/
         c.close();
       },
     });
-    const chunked = new Request('http://localhost/leaks', { method: 'POST', body: stream, duplex: 'half', headers: { 'github-public-key-identifier': 'k1', 'github-public-key-signature': 'x' } } as RequestInit);
+    const chunked = new Request('http://localhost/leaks', {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+      headers: { 'github-public-key-identifier': 'k1', 'github-public-key-signature': 'x' },
+    } as RequestInit);
     expect((await f.handler(chunked)).status).toBe(413);
     expect(f.fetches()).toBe(0);
   });
@@ -255,7 +296,9 @@ describe('createLeakIntakeHandler: the provider key list', () => {
     await Promise.all(Array.from({ length: 20 }, async () => f.handler(await f.report(body, { key: k3 }))));
     expect(f.fetches()).toBe(2);
     f.clock.advance(60_000);
-    const answers = await Promise.all(Array.from({ length: 20 }, async () => (await f.handler(await f.report(body, { key: k3 }))).status));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, async () => (await f.handler(await f.report(body, { key: k3 }))).status),
+    );
     expect(answers.every((s) => s === 401)).toBe(true);
     expect(f.fetches()).toBe(3); // concurrent unknown ids share one fetch
   });
@@ -317,12 +360,24 @@ describe('createLeakIntakeHandler: options', () => {
       },
     });
     const live = await f.keycard.issue({ ownerId: 'u1', label: 'ci' });
-    const body = JSON.stringify([{ type: 'acme_token', token: live.token, url: 'https://gitlab.example/r/-/raw/abc/f.env' }]);
-    const res = await f.handler(new Request('http://localhost/leaks', { method: 'POST', body, headers: { 'Gitlab-Public-Key-Identifier': 'gl1', 'Gitlab-Public-Key-Signature': await sign(key, body) } }));
+    const body = JSON.stringify([
+      { type: 'acme_token', token: live.token, url: 'https://gitlab.example/r/-/raw/abc/f.env' },
+    ]);
+    const res = await f.handler(
+      new Request('http://localhost/leaks', {
+        method: 'POST',
+        body,
+        headers: { 'Gitlab-Public-Key-Identifier': 'gl1', 'Gitlab-Public-Key-Signature': await sign(key, body) },
+      }),
+    );
     expect(res.status).toBe(200);
     expect(urls).toEqual(['https://gitlab.example/keys']);
     expect(await f.keycard.verify(live.token)).toEqual({ ok: false, code: 'token_revoked' });
-    expect(f.notices[0]).toMatchObject({ provider: 'gitlab', source: '', url: 'https://gitlab.example/r/-/raw/abc/f.env' });
+    expect(f.notices[0]).toMatchObject({
+      provider: 'gitlab',
+      source: '',
+      url: 'https://gitlab.example/r/-/raw/abc/f.env',
+    });
     // GitHub's headers mean nothing to a GitLab endpoint.
     const gh = await f.handler(await f.report(body, { key }));
     expect(gh.status).toBe(401);

@@ -59,13 +59,20 @@ const schema = z.strictObject({
   keysUrl: z.url({ protocol: /^https?$/ }).optional(),
   onLeak: fn.optional(),
   onError: fn.optional(),
-  maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).optional(),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .optional(),
   tokenHashEncoding: z.enum(['hex', 'base64']).optional(),
 });
 
 function validateOptions(options: unknown): asserts options is LeakIntakeOptions {
   const parsed = schema.safeParse(options);
-  const errors = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'options'} ${i.message}`);
+  const errors = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'options'} ${i.message}`);
   const o = options as Partial<LeakIntakeOptions> | null;
   if (parsed.success && o?.provider === 'gitlab' && o.keysUrl === undefined) {
     errors.push('keysUrl is required for gitlab (GitLab gives partners its key endpoint on enrolment)');
@@ -76,8 +83,17 @@ function validateOptions(options: unknown): asserts options is LeakIntakeOptions
 const HEADERS = { 'content-type': 'application/problem+json', 'cache-control': 'no-store' } as const;
 
 /** An RFC 9457 problem; `detail` never quotes a token or a signature. */
-function problem(status: number, code: string, title: string, detail: string, extra: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail, code }), { status, headers: { ...HEADERS, ...extra } });
+function problem(
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  extra: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail, code }), {
+    status,
+    headers: { ...HEADERS, ...extra },
+  });
 }
 
 const unverified = (detail: string) => problem(401, 'unauthenticated', 'Unauthorized', detail);
@@ -102,37 +118,58 @@ const NOTICE_BOUND_MS = 5_000;
  * app.mount('/leaks', intake);
  * ```
  */
-export function createLeakIntakeHandler(keycard: Keycard, options: LeakIntakeOptions): (request: Request) => Promise<Response> {
+export function createLeakIntakeHandler(
+  keycard: Keycard,
+  options: LeakIntakeOptions,
+): (request: Request) => Promise<Response> {
   validateOptions(options);
   const port = (keycard as unknown as { [LEAK_INTAKE]?: LeakIntakePort } | null)?.[LEAK_INTAKE];
-  if (!port) throw new KeycardError('invalid_config', 'createLeakIntakeHandler: keycard must be an instance from createKeycard()');
+  if (!port)
+    throw new KeycardError(
+      'invalid_config',
+      'createLeakIntakeHandler: keycard must be an instance from createKeycard()',
+    );
   const profile = PROVIDERS[options.provider];
-  const onError = options.onError ?? ((e: unknown) => console.error('keycard leak intake:', e instanceof Error ? `${e.name}: ${e.message}` : e));
+  const onError =
+    options.onError ??
+    ((e: unknown) => console.error('keycard leak intake:', e instanceof Error ? `${e.name}: ${e.message}` : e));
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const ring = new KeyRing({ url: options.keysUrl ?? profile.keysUrl!, fetch: fetchImpl, clock: keycard.clock, onError });
+  const ring = new KeyRing({
+    url: options.keysUrl ?? profile.keysUrl!,
+    fetch: fetchImpl,
+    clock: keycard.clock,
+    onError,
+  });
   const maxBody = options.maxBodyBytes ?? 5 * 1024 * 1024;
   const encoding = options.tokenHashEncoding ?? 'hex';
   const decoder = new TextDecoder('utf-8', { fatal: true });
 
   return async (request) => {
-    if (request.method !== 'POST') return problem(405, 'method_not_allowed', 'Method Not Allowed', 'Send reports with POST', { allow: 'POST' });
+    if (request.method !== 'POST')
+      return problem(405, 'method_not_allowed', 'Method Not Allowed', 'Send reports with POST', { allow: 'POST' });
     // Headers first: an unsigned request is refused without reading its body.
     const keyId = request.headers.get(profile.keyIdHeader);
     const signature = request.headers.get(profile.signatureHeader);
-    if (!keyId || !signature || keyId.length > 256) return unverified(`Signed reports carry ${profile.keyIdHeader} and ${profile.signatureHeader}`);
+    if (!keyId || !signature || keyId.length > 256)
+      return unverified(`Signed reports carry ${profile.keyIdHeader} and ${profile.signatureHeader}`);
     let read;
     try {
       read = await readBody(request, maxBody);
     } catch {
       return problem(400, 'invalid_request', 'Bad Request', 'The body could not be read');
     }
-    if (read.bytes === null) return problem(413, 'payload_too_large', 'Content Too Large', `Reports are limited to ${maxBody} bytes`);
+    if (read.bytes === null)
+      return problem(413, 'payload_too_large', 'Content Too Large', `Reports are limited to ${maxBody} bytes`);
     const found = await ring.get(keyId);
     if (found.key === null) {
-      if (found.reason === 'keys_unavailable') return problem(503, 'unavailable', 'Service Unavailable', "The provider's key list could not be fetched", { 'retry-after': '60' });
+      if (found.reason === 'keys_unavailable')
+        return problem(503, 'unavailable', 'Service Unavailable', "The provider's key list could not be fetched", {
+          'retry-after': '60',
+        });
       return unverified('Unknown signing key');
     }
-    if (!(await verifySignature(found.key, signature, read.bytes))) return unverified('The signature does not match the body');
+    if (!(await verifySignature(found.key, signature, read.bytes)))
+      return unverified('The signature does not match the body');
 
     let parsed;
     try {
@@ -145,14 +182,27 @@ export function createLeakIntakeHandler(keycard: Keycard, options: LeakIntakeOpt
     const notices: Promise<unknown>[] = [];
     let outcomes;
     try {
-      outcomes = await settleAll(parsed.matches, { port, provider: profile.name, clock: keycard.clock, onLeak: options.onLeak, onError, notices });
+      outcomes = await settleAll(parsed.matches, {
+        port,
+        provider: profile.name,
+        clock: keycard.clock,
+        onLeak: options.onLeak,
+        onError,
+        notices,
+      });
     } catch (e) {
       onError(e);
-      return problem(503, 'unavailable', 'Service Unavailable', 'The token store is unavailable; retry', { 'retry-after': '1' });
+      return problem(503, 'unavailable', 'Service Unavailable', 'The token store is unavailable; retry', {
+        'retry-after': '1',
+      });
     } finally {
-      if (notices.length > 0) await Promise.resolve(bounded(() => Promise.allSettled(notices), NOTICE_BOUND_MS, 'onLeak')).catch(onError);
+      if (notices.length > 0)
+        await Promise.resolve(bounded(() => Promise.allSettled(notices), NOTICE_BOUND_MS, 'onLeak')).catch(onError);
     }
     const answer = parsed.matches.map((m, i) => answerFor(m, outcomes[i]!, encoding));
-    return new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+    return new Response(JSON.stringify(answer), {
+      status: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    });
   };
 }

@@ -12,7 +12,8 @@ import type { Clock } from '../core/clock.ts';
 import { importPublicKey } from './signature.ts';
 
 /** What {@link KeyRing.get} answers: the key, or why there is none. */
-export type KeyLookup = { readonly key: CryptoKey } | { readonly key: null; readonly reason: 'unknown_key' | 'keys_unavailable' };
+export type KeyLookup =
+  { readonly key: CryptoKey } | { readonly key: null; readonly reason: 'unknown_key' | 'keys_unavailable' };
 
 /** Options of a {@link KeyRing}. */
 export interface KeyRingOptions {
@@ -75,11 +76,15 @@ export class KeyRing {
 
   async #load(): Promise<ReadonlyMap<string, CryptoKey>> {
     const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(this.#o.timeoutMs) : undefined;
-    const res = await this.#o.fetch(this.#o.url, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+    const res = await this.#o.fetch(this.#o.url, {
+      headers: { accept: 'application/json' },
+      ...(signal ? { signal } : {}),
+    });
     if (!res.ok) throw new Error(`keycard leak intake: the key list at ${this.#o.url} answered ${res.status}`);
     const body = (await res.json()) as unknown;
     const list = (body as { public_keys?: unknown } | null)?.public_keys;
-    if (!Array.isArray(list)) throw new Error(`keycard leak intake: the key list at ${this.#o.url} has no public_keys array`);
+    if (!Array.isArray(list))
+      throw new Error(`keycard leak intake: the key list at ${this.#o.url} has no public_keys array`);
     const keys = new Map<string, CryptoKey>();
     for (const entry of list as unknown[]) {
       const { key_identifier: id, key: pem } = (entry ?? {}) as { key_identifier?: unknown; key?: unknown };
@@ -87,7 +92,8 @@ export class KeyRing {
       const key = await importPublicKey(pem);
       if (key) keys.set(id, key); // a key we cannot import (not P-256) is skipped, not fatal
     }
-    if (keys.size === 0) throw new Error(`keycard leak intake: the key list at ${this.#o.url} holds no usable P-256 key`);
+    if (keys.size === 0)
+      throw new Error(`keycard leak intake: the key list at ${this.#o.url} holds no usable P-256 key`);
     return keys;
   }
 }

@@ -66,7 +66,9 @@ async function settle(match: ReportedMatch, ctx: Context): Promise<MatchOutcome>
     // Guarded: a throwing or rejecting onLeak is reported, never fails the answer.
     ctx.notices.push(
       Promise.resolve()
-        .then(() => onLeak({ record: r.record, url: match.url, source: match.source, type: match.type, provider: ctx.provider }))
+        .then(() =>
+          onLeak({ record: r.record, url: match.url, source: match.source, type: match.type, provider: ctx.provider }),
+        )
         .catch(ctx.onError),
     );
   }
@@ -95,7 +97,8 @@ export async function settleAll(matches: readonly ReportedMatch[], ctx: Context)
   return matches.map((m) => outcomes.get(m.token)!);
 }
 
-const hexToBytes = (hex: string) => Uint8Array.from({ length: hex.length / 2 }, (_, i) => Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16));
+const hexToBytes = (hex: string) =>
+  Uint8Array.from({ length: hex.length / 2 }, (_, i) => Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16));
 
 /**
  * The answer for one match: `token_hash` is the SHA-256 of the token string's UTF-8 bytes (never

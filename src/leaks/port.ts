@@ -35,5 +35,8 @@ export interface LeakIntakePort {
    * report in the audit event, and fires `token.revoked` and `token.leaked`. `revokedNow` is false
    * when the token was already revoked (nothing is audited or fired then); null when it is gone.
    */
-  revokeLeaked(id: string, report: LeakReport): Promise<{ readonly record: TokenRecord; readonly revokedNow: boolean } | null>;
+  revokeLeaked(
+    id: string,
+    report: LeakReport,
+  ): Promise<{ readonly record: TokenRecord; readonly revokedNow: boolean } | null>;
 }

@@ -48,23 +48,39 @@ const MAX_FIELD = 8_192;
  * optional string `url` and `source` (GitHub sends `source`, GitLab does not). Returns the
  * matches, or the first problem as a message that never quotes a token.
  */
-export function parseMatches(body: unknown): { readonly matches: readonly ReportedMatch[] } | { readonly error: string } {
+export function parseMatches(
+  body: unknown,
+): { readonly matches: readonly ReportedMatch[] } | { readonly error: string } {
   if (!Array.isArray(body)) return { error: 'the body must be a JSON array of matches' };
   const matches: ReportedMatch[] = [];
   for (const [i, item] of (body as unknown[]).entries()) {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) return { error: `match ${i} must be an object` };
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      return { error: `match ${i} must be an object` };
     const m = item as Record<string, unknown>;
     for (const field of ['token', 'type'] as const) {
-      if (typeof m[field] !== 'string' || (m[field] as string).length === 0 || (m[field] as string).length > MAX_FIELD) {
+      if (
+        typeof m[field] !== 'string' ||
+        (m[field] as string).length === 0 ||
+        (m[field] as string).length > MAX_FIELD
+      ) {
         return { error: `match ${i}: ${field} must be a non-empty string` };
       }
     }
     for (const field of ['url', 'source'] as const) {
-      if (m[field] !== undefined && m[field] !== null && (typeof m[field] !== 'string' || (m[field] as string).length > MAX_FIELD)) {
+      if (
+        m[field] !== undefined &&
+        m[field] !== null &&
+        (typeof m[field] !== 'string' || (m[field] as string).length > MAX_FIELD)
+      ) {
         return { error: `match ${i}: ${field} must be a string` };
       }
     }
-    matches.push({ token: m.token as string, type: m.type as string, url: (m.url as string | null | undefined) ?? '', source: (m.source as string | null | undefined) ?? '' });
+    matches.push({
+      token: m.token as string,
+      type: m.type as string,
+      url: (m.url as string | null | undefined) ?? '',
+      source: (m.source as string | null | undefined) ?? '',
+    });
   }
   return { matches };
 }

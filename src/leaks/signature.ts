@@ -90,7 +90,12 @@ export async function verifySignature(key: CryptoKey, signatureB64: string, body
   const raw = der && derToRaw(der);
   if (!raw) return false;
   try {
-    return await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, raw as Uint8Array<ArrayBuffer>, body as Uint8Array<ArrayBuffer>);
+    return await crypto.subtle.verify(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      key,
+      raw as Uint8Array<ArrayBuffer>,
+      body as Uint8Array<ArrayBuffer>,
+    );
   } catch {
     return false;
   }

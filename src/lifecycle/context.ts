@@ -54,14 +54,16 @@ export const actorOf = (actor: Actor | undefined): AuditActor => {
 export const clean = <T>(value: T): T => {
   if (typeof value === 'string') return redactTokens(value) as T;
   if (Array.isArray(value)) return value.map(clean) as T;
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactTokens(k), clean(v)])) as T;
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactTokens(k), clean(v)])) as T;
   return value;
 };
 
 /** A Date or epoch milliseconds as integer epoch milliseconds. */
 export const epochMs = (v: number | Date, field: string): number => {
   const n = v instanceof Date ? v.getTime() : v;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new KeycardError('invalid_argument', `${field} must be a Date or epoch milliseconds`);
+  if (typeof n !== 'number' || !Number.isFinite(n))
+    throw new KeycardError('invalid_argument', `${field} must be a Date or epoch milliseconds`);
   return Math.trunc(n);
 };
 
@@ -112,6 +114,9 @@ export async function create(
 export async function refuseIfCoveredByRevokeAll(ctx: LifecycleContext, id: string): Promise<void> {
   const stored = await mustGet(ctx, id);
   if (stored.revokedAt !== null) {
-    throw new KeycardError('token_revoked', `A revokeAll of this ${stored.kind === 'personal' ? 'owner' : 'workspace'} ran while issuing; the new token ${id} was revoked`);
+    throw new KeycardError(
+      'token_revoked',
+      `A revokeAll of this ${stored.kind === 'personal' ? 'owner' : 'workspace'} ran while issuing; the new token ${id} was revoked`,
+    );
   }
 }

@@ -18,7 +18,13 @@ export interface GrantShape {
   readonly expiresAt: number | null;
 }
 
-export function assertActorMayGrant(ctx: LifecycleContext, actor: Actor | undefined, scopes: readonly string[], restrictions: StoredToken['restrictions'], shape?: GrantShape) {
+export function assertActorMayGrant(
+  ctx: LifecycleContext,
+  actor: Actor | undefined,
+  scopes: readonly string[],
+  restrictions: StoredToken['restrictions'],
+  shape?: GrantShape,
+) {
   if (!actor || actor.kind === 'system') return;
   const { catalogue, hierarchy } = ctx;
   if (actor.kind === 'token' && shape) {
@@ -45,7 +51,11 @@ export function assertActorMayGrant(ctx: LifecycleContext, actor: Actor | undefi
 }
 
 /** The limit a token with this setting is charged under: its own, else its workspace's, else the default (as authenticate() picks). */
-async function effectiveLimit(ctx: LifecycleContext, setting: RateLimitSetting | null, workspaceId: string | null): Promise<RateLimitConfig> {
+async function effectiveLimit(
+  ctx: LifecycleContext,
+  setting: RateLimitSetting | null,
+  workspaceId: string | null,
+): Promise<RateLimitConfig> {
   if (setting) return parseRateLimit(setting, 'rateLimit');
   const resolver = ctx.options.workspaceRateLimit;
   if (resolver && workspaceId !== null) {
@@ -60,18 +70,31 @@ async function effectiveLimit(ctx: LifecycleContext, setting: RateLimitSetting |
  * its own record included) a limit above its own effective one. Each token is charged to its own
  * family's budget, so this bounds every child, not their sum.
  */
-export async function assertActorMayLimit(ctx: LifecycleContext, actor: Actor | undefined, setting: RateLimitSetting | null, workspaceId: string | null): Promise<void> {
+export async function assertActorMayLimit(
+  ctx: LifecycleContext,
+  actor: Actor | undefined,
+  setting: RateLimitSetting | null,
+  workspaceId: string | null,
+): Promise<void> {
   if (actor?.kind !== 'token') return;
   const me = actor.identity;
-  const [mine, granted] = await Promise.all([effectiveLimit(ctx, me.rateLimit, me.workspaceId), effectiveLimit(ctx, setting, workspaceId)]);
-  if (!limitWithin(granted, mine)) throw new KeycardError('scope_escalation', 'A token may not grant a rate limit above its own (neither a larger burst nor a faster rate)');
+  const [mine, granted] = await Promise.all([
+    effectiveLimit(ctx, me.rateLimit, me.workspaceId),
+    effectiveLimit(ctx, setting, workspaceId),
+  ]);
+  if (!limitWithin(granted, mine))
+    throw new KeycardError(
+      'scope_escalation',
+      'A token may not grant a rate limit above its own (neither a larger burst nor a faster rate)',
+    );
 }
 
 /** Restrictions as given to issue or update, parsed against the hierarchy. */
 export const parseRestrictionsArg = (ctx: LifecycleContext, value: unknown): StoredToken['restrictions'] => {
   if (value === undefined || value === null) return null;
   const { hierarchy } = ctx;
-  if (!hierarchy) throw new KeycardError('invalid_argument', 'restrictions need `resources` (the hierarchy) on createKeycard');
+  if (!hierarchy)
+    throw new KeycardError('invalid_argument', 'restrictions need `resources` (the hierarchy) on createKeycard');
   return parseRestrictions(hierarchy, value);
 };
 /** A rate-limit setting as given, validated and copied. */

@@ -2,7 +2,16 @@
 import { KeycardError } from '../core/errors.ts';
 import { presetMs } from '../core/options.ts';
 import type { RateLimitSetting } from '../core/store.ts';
-import { actorOf, announce, clean, create, epochMs, refuseIfCoveredByRevokeAll, str, type LifecycleContext } from './context.ts';
+import {
+  actorOf,
+  announce,
+  clean,
+  create,
+  epochMs,
+  refuseIfCoveredByRevokeAll,
+  str,
+  type LifecycleContext,
+} from './context.ts';
 import { assertActorMayGrant, assertActorMayLimit, parseLimitArg, parseRestrictionsArg } from './grants.ts';
 import type { IssueInput, IssuedToken } from './types.ts';
 
@@ -13,31 +22,41 @@ export async function issue<S extends string>(ctx: LifecycleContext<S>, input: I
   const ownerId = str(input.ownerId, 'ownerId');
   const label = clean(str(input.label, 'label', 200));
   const kind = input.kind ?? 'personal';
-  if (kind !== 'personal' && kind !== 'workspace') throw new KeycardError('invalid_argument', "kind must be 'personal' or 'workspace'");
+  if (kind !== 'personal' && kind !== 'workspace')
+    throw new KeycardError('invalid_argument', "kind must be 'personal' or 'workspace'");
   const workspaceId = input.workspaceId == null ? null : str(input.workspaceId, 'workspaceId');
-  if (kind === 'workspace' && workspaceId === null) throw new KeycardError('invalid_argument', 'workspace tokens need a workspaceId');
+  if (kind === 'workspace' && workspaceId === null)
+    throw new KeycardError('invalid_argument', 'workspace tokens need a workspaceId');
   const scopes = catalogue.parseGrant(input.scopes ?? catalogue.defaults);
-  if (scopes.length === 0) throw new KeycardError('invalid_argument', 'scopes must name at least one scope (or declare defaults)');
+  if (scopes.length === 0)
+    throw new KeycardError('invalid_argument', 'scopes must name at least one scope (or declare defaults)');
   const restrictions = parseRestrictionsArg(ctx, input.restrictions);
   const now = clock.now();
-  if (input.expiresAt != null && input.expiresIn !== undefined) throw new KeycardError('invalid_argument', 'give expiresIn or expiresAt, not both');
+  if (input.expiresAt != null && input.expiresIn !== undefined)
+    throw new KeycardError('invalid_argument', 'give expiresIn or expiresAt, not both');
   let expiresAt: number | null;
   if (input.expiresAt != null) {
     expiresAt = epochMs(input.expiresAt, 'expiresAt');
     if (expiresAt <= now) throw new KeycardError('invalid_argument', 'expiresAt must be in the future');
   } else {
     const preset = input.expiresIn ?? defaultExpiry;
-    if (typeof preset === 'number' && (!Number.isInteger(preset) || preset <= 0)) throw new KeycardError('invalid_argument', 'expiresIn must be a positive number of milliseconds');
-    if (typeof preset === 'string' && !['never', '30d', '90d', '365d'].includes(preset)) throw new KeycardError('invalid_argument', "expiresIn must be 'never', '30d', '90d', '365d' or milliseconds");
+    if (typeof preset === 'number' && (!Number.isInteger(preset) || preset <= 0))
+      throw new KeycardError('invalid_argument', 'expiresIn must be a positive number of milliseconds');
+    if (typeof preset === 'string' && !['never', '30d', '90d', '365d'].includes(preset))
+      throw new KeycardError('invalid_argument', "expiresIn must be 'never', '30d', '90d', '365d' or milliseconds");
     const span = presetMs(preset);
     expiresAt = span === null ? null : now + span;
     // A token minting without naming an expiry gets at most its own lifetime.
     const parent = input.actor?.kind === 'token' ? input.actor.identity.expiresAt : null;
-    if (input.expiresIn === undefined && parent !== null && (expiresAt === null || expiresAt > parent)) expiresAt = parent;
+    if (input.expiresIn === undefined && parent !== null && (expiresAt === null || expiresAt > parent))
+      expiresAt = parent;
   }
   assertActorMayGrant(ctx, input.actor, scopes, restrictions, { ownerId, kind, workspaceId, expiresAt });
   // A token minting without naming a limit passes on its own (never the possibly higher default).
-  const rateLimit = input.rateLimit === undefined && input.actor?.kind === 'token' ? input.actor.identity.rateLimit : parseLimitArg(input.rateLimit, 'rateLimit');
+  const rateLimit =
+    input.rateLimit === undefined && input.actor?.kind === 'token'
+      ? input.actor.identity.rateLimit
+      : parseLimitArg(input.rateLimit, 'rateLimit');
   await assertActorMayLimit(ctx, input.actor, rateLimit, workspaceId);
   const issued = await create(ctx, {
     label,
@@ -57,7 +76,11 @@ export async function issue<S extends string>(ctx: LifecycleContext<S>, input: I
     metadata: clean(structuredClone(input.metadata ?? {})),
   });
   await refuseIfCoveredByRevokeAll(ctx, issued.record.id);
-  await announce(ctx, { type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) }, input.actor);
+  await announce(
+    ctx,
+    { type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) },
+    input.actor,
+  );
   emitter.emit('token.issued', { record: issued.record });
   return issued;
 }

@@ -27,7 +27,16 @@ export function leakIntake(ctx: LifecycleContext): LeakIntakePort {
       if (!revokedNow) return { record, revokedNow };
       const leak = { provider: report.provider, type: report.type, url: report.url, source: report.source };
       const actor: AuditActor = { kind: 'system', id: report.provider };
-      await announce(ctx, { type: 'token.revoked', tokenId: t.id, label: t.label, ownerId: t.ownerId, workspaceId: t.workspaceId, actor, reason: 'leaked', leak });
+      await announce(ctx, {
+        type: 'token.revoked',
+        tokenId: t.id,
+        label: t.label,
+        ownerId: t.ownerId,
+        workspaceId: t.workspaceId,
+        actor,
+        reason: 'leaked',
+        leak,
+      });
       invalidation.noteRevoked(t.id, record);
       emitter.emit('token.leaked', { record, ...leak });
       return { record, revokedNow };

@@ -6,13 +6,18 @@ import { str, type LifecycleContext } from './context.ts';
 import type { ListFilter } from './types.ts';
 
 /** One page of token records. */
-export async function list(ctx: LifecycleContext, filter: ListFilter = {}): Promise<{ readonly records: readonly TokenRecord[]; readonly nextCursor: string | null }> {
+export async function list(
+  ctx: LifecycleContext,
+  filter: ListFilter = {},
+): Promise<{ readonly records: readonly TokenRecord[]; readonly nextCursor: string | null }> {
   const { args, store, clock, call } = ctx;
   args.list(filter);
   const limit = filter.limit ?? 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new KeycardError('invalid_argument', 'limit must be an integer from 1 to 500');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+    throw new KeycardError('invalid_argument', 'limit must be an integer from 1 to 500');
   const status = filter.status ?? 'all';
-  if (!['active', 'revoked', 'expired', 'all'].includes(status)) throw new KeycardError('invalid_argument', "status must be 'active', 'revoked', 'expired' or 'all'");
+  if (!['active', 'revoked', 'expired', 'all'].includes(status))
+    throw new KeycardError('invalid_argument', "status must be 'active', 'revoked', 'expired' or 'all'");
   const page = await call('Token store list', () =>
     store.list({
       ...(filter.ownerId !== undefined ? { ownerId: filter.ownerId } : {}),

@@ -6,7 +6,11 @@ import { actorOf, announce, clean, str, type LifecycleContext } from './context.
 import type { Actor } from './types.ts';
 
 /** Revokes one token. */
-export async function revoke(ctx: LifecycleContext, id: string, opts: { readonly reason?: string; readonly actor?: Actor } = {}): Promise<TokenRecord> {
+export async function revoke(
+  ctx: LifecycleContext,
+  id: string,
+  opts: { readonly reason?: string; readonly actor?: Actor } = {},
+): Promise<TokenRecord> {
   const { args, store, clock, cache, call, invalidation } = ctx;
   args.revoke(id, opts);
   const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
@@ -14,7 +18,19 @@ export async function revoke(ctx: LifecycleContext, id: string, opts: { readonly
   if (!t) throw new KeycardError('not_found', `No token with id ${id}`);
   cache.invalidate(t.hash);
   const record = toRecord(t);
-  await announce(ctx, { type: 'token.revoked', tokenId: t.id, label: t.label, ownerId: t.ownerId, workspaceId: t.workspaceId, actor: actorOf(opts.actor), ...(reason ? { reason } : {}) }, opts.actor);
+  await announce(
+    ctx,
+    {
+      type: 'token.revoked',
+      tokenId: t.id,
+      label: t.label,
+      ownerId: t.ownerId,
+      workspaceId: t.workspaceId,
+      actor: actorOf(opts.actor),
+      ...(reason ? { reason } : {}),
+    },
+    opts.actor,
+  );
   invalidation.noteRevoked(t.id, record);
   return record;
 }
@@ -28,22 +44,28 @@ export async function revokeAll(
   const { args, store, clock, cache, call, invalidation } = ctx;
   args.revokeAll(filter, opts);
   const f: RevokeAllFilter =
-    filter && 'ownerId' in filter ? { ownerId: str(filter.ownerId, 'ownerId') } : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
+    filter && 'ownerId' in filter
+      ? { ownerId: str(filter.ownerId, 'ownerId') }
+      : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
   const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
   const { count } = await call('Token store revokeAll', () => store.revokeAll(f, clock.now(), reason));
   // Immediate here; other processes hear it from the store. The event fires once: from the
   // store's announcement when subscribed, from here otherwise.
   if (invalidation.isSubscribed()) cache.invalidateWhere((t) => coveredByRevokeAll(f, t));
   else invalidation.onChange({ type: 'revokeAll', seq: -1, filter: f, revokedBefore: clock.now() });
-  await announce(ctx, {
-    type: 'token.revoked',
-    tokenId: null,
-    label: null,
-    ownerId: 'ownerId' in f ? f.ownerId : null,
-    workspaceId: 'workspaceId' in f ? f.workspaceId : null,
-    actor: actorOf(opts.actor),
-    count,
-    ...(reason ? { reason } : {}),
-  }, opts.actor);
+  await announce(
+    ctx,
+    {
+      type: 'token.revoked',
+      tokenId: null,
+      label: null,
+      ownerId: 'ownerId' in f ? f.ownerId : null,
+      workspaceId: 'workspaceId' in f ? f.workspaceId : null,
+      actor: actorOf(opts.actor),
+      count,
+      ...(reason ? { reason } : {}),
+    },
+    opts.actor,
+  );
   return { count };
 }

@@ -6,19 +6,26 @@ import { assertActorMayGrant, assertActorMayLimit } from './grants.ts';
 import type { Actor, IssuedToken } from './types.ts';
 
 /** Rotates a token: issues its successor, then shortens the old one to the grace period. */
-export async function rotate(ctx: LifecycleContext, id: string, opts: { readonly graceMs?: number; readonly actor?: Actor } = {}): Promise<IssuedToken> {
+export async function rotate(
+  ctx: LifecycleContext,
+  id: string,
+  opts: { readonly graceMs?: number; readonly actor?: Actor } = {},
+): Promise<IssuedToken> {
   const { args, store, clock, cache, owners, emitter, call } = ctx;
   args.rotate(id, opts);
   const graceMs = opts.graceMs ?? 0;
-  if (!Number.isInteger(graceMs) || graceMs < 0) throw new KeycardError('invalid_argument', 'graceMs must be an integer >= 0');
+  if (!Number.isInteger(graceMs) || graceMs < 0)
+    throw new KeycardError('invalid_argument', 'graceMs must be an integer >= 0');
   const old = await mustGet(ctx, id);
   const now = clock.now();
   if (old.revokedAt !== null) throw new KeycardError('token_revoked', `Token ${old.id} is revoked; issue a new one`);
-  if (old.expiresAt !== null && now >= old.expiresAt) throw new KeycardError('token_expired', `Token ${old.id} has expired; issue a new one`);
+  if (old.expiresAt !== null && now >= old.expiresAt)
+    throw new KeycardError('token_expired', `Token ${old.id} has expired; issue a new one`);
   if (owners) {
     const personal = old.kind === 'personal';
     const standing = await owners.status(personal ? old.ownerId : old.workspaceId!, old.workspaceId, old.kind);
-    if (standing.status !== 'active') throw new KeycardError('token_revoked', `The owner of token ${old.id} is ${standing.status}`);
+    if (standing.status !== 'active')
+      throw new KeycardError('token_revoked', `The owner of token ${old.id} is ${standing.status}`);
   }
   const newExpiry = old.expiresAt === null ? null : now + (old.expiresAt - old.createdAt);
   assertActorMayGrant(ctx, opts.actor, old.scopes, old.restrictions, { ...old, expiresAt: newExpiry });
@@ -46,7 +53,10 @@ export async function rotate(ctx: LifecycleContext, id: string, opts: { readonly
   const after = await mustGet(ctx, old.id);
   if (after.revokedAt !== null) {
     await call('Token store revoke', () => store.revoke(issued.record.id, clock.now(), 'rotated from a revoked token'));
-    throw new KeycardError('token_revoked', `Token ${old.id} was revoked while rotating; the new token was revoked too`);
+    throw new KeycardError(
+      'token_revoked',
+      `Token ${old.id} was revoked while rotating; the new token was revoked too`,
+    );
   }
   const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + graceMs);
   let current = after;
@@ -57,11 +67,27 @@ export async function rotate(ctx: LifecycleContext, id: string, opts: { readonly
       current = r.token;
       break;
     }
-    if (r.reason === 'not_found' || attempt >= 3) throw new KeycardError('conflict', `Token ${old.id} changed while rotating; the new token ${issued.record.id} exists, retry to shorten the old one`);
+    if (r.reason === 'not_found' || attempt >= 3)
+      throw new KeycardError(
+        'conflict',
+        `Token ${old.id} changed while rotating; the new token ${issued.record.id} exists, retry to shorten the old one`,
+      );
     current = await mustGet(ctx, old.id);
     if (current.revokedAt !== null || (current.expiresAt !== null && current.expiresAt <= until)) break;
   }
-  await announce(ctx, { type: 'token.rotated', tokenId: issued.record.id, label: old.label, ownerId: old.ownerId, workspaceId: old.workspaceId, actor: actorOf(opts.actor), rotatedFromId: old.id }, opts.actor);
+  await announce(
+    ctx,
+    {
+      type: 'token.rotated',
+      tokenId: issued.record.id,
+      label: old.label,
+      ownerId: old.ownerId,
+      workspaceId: old.workspaceId,
+      actor: actorOf(opts.actor),
+      rotatedFromId: old.id,
+    },
+    opts.actor,
+  );
   emitter.emit('token.rotated', { record: issued.record, previous: toRecord(current) });
   return issued;
 }

@@ -91,7 +91,10 @@ export interface Keycard<S extends string = string> {
   issue(input: IssueInput<S>): Promise<IssuedToken>;
   verify(token: string, context?: { readonly workspaceId?: string | null }): Promise<VerifyResult<S>>;
   revoke(id: string, options?: { readonly reason?: string; readonly actor?: Actor }): Promise<TokenRecord>;
-  revokeAll(filter: RevokeAllFilter, options?: { readonly reason?: string; readonly actor?: Actor }): Promise<{ readonly count: number }>;
+  revokeAll(
+    filter: RevokeAllFilter,
+    options?: { readonly reason?: string; readonly actor?: Actor },
+  ): Promise<{ readonly count: number }>;
   rotate(id: string, options?: { readonly graceMs?: number; readonly actor?: Actor }): Promise<IssuedToken>;
   list(filter?: ListFilter): Promise<{ readonly records: readonly TokenRecord[]; readonly nextCursor: string | null }>;
   get(id: string): Promise<TokenRecord | null>;

@@ -25,13 +25,18 @@ export async function update<S extends string>(
     if (patch.rateLimit !== undefined) next.rateLimit = parseLimitArg(patch.rateLimit, 'rateLimit');
     if (patch.expiresAt !== undefined) {
       const at = epochMs(patch.expiresAt, 'expiresAt');
-      if (old.expiresAt !== null && at > old.expiresAt) throw new KeycardError('scope_escalation', 'expiresAt may only move earlier');
+      if (old.expiresAt !== null && at > old.expiresAt)
+        throw new KeycardError('scope_escalation', 'expiresAt may only move earlier');
       next.expiresAt = at;
     }
     if (patch.scopes !== undefined) {
       const scopes = catalogue.parseGrant(patch.scopes);
       if (scopes.length === 0) throw new KeycardError('invalid_argument', 'scopes must name at least one scope');
-      if (!catalogue.isWithin(scopes, old.scopes)) throw new KeycardError('scope_escalation', 'update may only narrow scopes: closure(new) must be within closure(old)');
+      if (!catalogue.isWithin(scopes, old.scopes))
+        throw new KeycardError(
+          'scope_escalation',
+          'update may only narrow scopes: closure(new) must be within closure(old)',
+        );
       next.scopes = scopes;
     }
     if (patch.restrictions !== undefined) {
@@ -41,10 +46,16 @@ export async function update<S extends string>(
       }
       next.restrictions = r;
     }
-    assertActorMayGrant(ctx, opts.actor, next.scopes ?? old.scopes, next.restrictions === undefined ? old.restrictions : next.restrictions, {
-      ...old,
-      expiresAt: next.expiresAt === undefined ? old.expiresAt : next.expiresAt,
-    });
+    assertActorMayGrant(
+      ctx,
+      opts.actor,
+      next.scopes ?? old.scopes,
+      next.restrictions === undefined ? old.restrictions : next.restrictions,
+      {
+        ...old,
+        expiresAt: next.expiresAt === undefined ? old.expiresAt : next.expiresAt,
+      },
+    );
     if (next.rateLimit !== undefined) await assertActorMayLimit(ctx, opts.actor, next.rateLimit, old.workspaceId);
     for (const k of Object.keys(next)) changes.push(k);
     if (changes.length === 0) return toRecord(old);
@@ -52,7 +63,19 @@ export async function update<S extends string>(
     if (r.ok) {
       cache.invalidate(old.hash);
       const record = toRecord(r.token);
-      await announce(ctx, { type: 'token.updated', tokenId: old.id, label: r.token.label, ownerId: old.ownerId, workspaceId: old.workspaceId, actor: actorOf(opts.actor), changes }, opts.actor);
+      await announce(
+        ctx,
+        {
+          type: 'token.updated',
+          tokenId: old.id,
+          label: r.token.label,
+          ownerId: old.ownerId,
+          workspaceId: old.workspaceId,
+          actor: actorOf(opts.actor),
+          changes,
+        },
+        opts.actor,
+      );
       emitter.emit('token.updated', { record });
       return record;
     }

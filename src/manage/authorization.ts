@@ -15,14 +15,19 @@ export interface Caller {
 }
 
 /** True when the request carries `Authorization: Bearer …` (any value). */
-export const hasBearer = (request: Request): boolean => /^bearer(\s|$)/i.test(request.headers.get('authorization') ?? '');
+export const hasBearer = (request: Request): boolean =>
+  /^bearer(\s|$)/i.test(request.headers.get('authorization') ?? '');
 
 /**
  * The token path: the instance's pipeline checks the token and the management scope. A foreign
  * bearer token (`onForeignToken: 'next'`) falls through to the session; any other refusal is
  * answered with the contract's own bytes (401/403/429/503 of SPEC §8).
  */
-export async function tokenCaller(keycard: Keycard, request: Request, scope: string): Promise<Caller | Response | null> {
+export async function tokenCaller(
+  keycard: Keycard,
+  request: Request,
+  scope: string,
+): Promise<Caller | Response | null> {
   const r = await keycard.authenticate(request, { scope });
   if (r.ok) return { actor: { kind: 'token', identity: r.identity }, viaSession: false };
   if (r.skip) return null;
@@ -32,7 +37,13 @@ export async function tokenCaller(keycard: Keycard, request: Request, scope: str
 const isUserActor = (v: unknown): v is UserActor => {
   if (typeof v !== 'object' || v === null) return false;
   const a = v as Record<string, unknown>;
-  return a.kind === 'user' && typeof a.id === 'string' && a.id.length > 0 && Array.isArray(a.scopes) && a.scopes.every((s) => typeof s === 'string');
+  return (
+    a.kind === 'user' &&
+    typeof a.id === 'string' &&
+    a.id.length > 0 &&
+    Array.isArray(a.scopes) &&
+    a.scopes.every((s) => typeof s === 'string')
+  );
 };
 
 /** The session path: `authorize(request)`; null ⇒ 401, a throw ⇒ 503, a malformed actor ⇒ 500 (an integrator bug). */
@@ -61,7 +72,9 @@ export function defaultCan(options: ResolvedOptions) {
     if (actor.kind === 'token') {
       const me = actor.identity;
       if (target.kind !== me.kind) return false;
-      return target.kind === 'personal' ? target.ownerId === me.ownerId : target.workspaceId !== null && target.workspaceId === me.workspaceId;
+      return target.kind === 'personal'
+        ? target.ownerId === me.ownerId
+        : target.workspaceId !== null && target.workspaceId === me.workspaceId;
     }
     if (target.kind === 'personal') return target.ownerId === actor.id;
     return target.workspaceId !== null && options.canManageWorkspace(actor, target.workspaceId);
@@ -73,7 +86,9 @@ export function createCan(options: ResolvedOptions) {
   const fallback = defaultCan(options);
   return async (actor: ManagementActor, action: ManagementAction, target: ManagementTarget): Promise<boolean> => {
     try {
-      const answer = options.can ? await options.can(actor, action, target, fallback) : await fallback(actor, action, target);
+      const answer = options.can
+        ? await options.can(actor, action, target, fallback)
+        : await fallback(actor, action, target);
       return answer === true;
     } catch (e) {
       options.onError(e);
@@ -83,4 +98,5 @@ export function createCan(options: ResolvedOptions) {
 }
 
 /** The scopes an actor holds now, whose closure bounds what it may grant. */
-export const grantableOf = (actor: ManagementActor): readonly string[] => (actor.kind === 'user' ? actor.scopes : [...actor.identity.scopes]);
+export const grantableOf = (actor: ManagementActor): readonly string[] =>
+  actor.kind === 'user' ? actor.scopes : [...actor.identity.scopes];

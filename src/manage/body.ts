@@ -6,14 +6,16 @@
 import { readBody } from '../core/body.ts';
 import { ManagementProblem, invalid } from './problem.ts';
 
-const isJson = (type: string | null) => type !== null && /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type.trim());
+const isJson = (type: string | null) =>
+  type !== null && /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type.trim());
 
 /** The parsed body, `{}` for an empty one. Throws 413, 415 or 400 problems. */
 export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
   const read = await readBody(request, maxBytes);
   if (read.bytes === null) throw new ManagementProblem('payload_too_large', `Body larger than ${maxBytes} bytes`);
   if (read.bytes.byteLength === 0) return {};
-  if (!isJson(request.headers.get('content-type'))) throw new ManagementProblem('unsupported_media_type', 'Send the body as application/json');
+  if (!isJson(request.headers.get('content-type')))
+    throw new ManagementProblem('unsupported_media_type', 'Send the body as application/json');
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);

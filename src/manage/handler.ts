@@ -13,7 +13,16 @@ import { openApiDocument } from './openapi.ts';
 import { resolveOptions, type ManagementOptions, type ResolvedOptions } from './options.ts';
 import { ManagementProblem, invalid, json, problemOfKeycardError, problemResponse } from './problem.ts';
 import * as routes from './routes.ts';
-import { activityQuery, createBody, fieldErrors, listQuery, revokeAllBody, revokeBody, rotateBody, updateBody } from './schemas.ts';
+import {
+  activityQuery,
+  createBody,
+  fieldErrors,
+  listQuery,
+  revokeAllBody,
+  revokeBody,
+  rotateBody,
+  updateBody,
+} from './schemas.ts';
 import * as zod from 'zod';
 
 /** A mountable management API. */
@@ -35,13 +44,48 @@ interface Route {
 
 const ROUTES: readonly Route[] = [
   { method: 'GET', path: ['tokens'], query: listQuery, run: (c, _i, x) => routes.listTokens(c, x.query) },
-  { method: 'POST', path: ['tokens'], query: noQuery, body: createBody, run: (c, _i, x) => routes.createToken(c, x.body) },
-  { method: 'POST', path: ['tokens', 'revoke-all'], query: noQuery, body: revokeAllBody, run: (c, _i, x) => routes.revokeAll(c, x.body) },
+  {
+    method: 'POST',
+    path: ['tokens'],
+    query: noQuery,
+    body: createBody,
+    run: (c, _i, x) => routes.createToken(c, x.body),
+  },
+  {
+    method: 'POST',
+    path: ['tokens', 'revoke-all'],
+    query: noQuery,
+    body: revokeAllBody,
+    run: (c, _i, x) => routes.revokeAll(c, x.body),
+  },
   { method: 'GET', path: ['tokens', ':id'], query: noQuery, run: (c, id) => routes.getToken(c, id) },
-  { method: 'PATCH', path: ['tokens', ':id'], query: noQuery, body: updateBody, run: (c, id, x) => routes.updateToken(c, id, x.body) },
-  { method: 'POST', path: ['tokens', ':id', 'revoke'], query: noQuery, body: revokeBody, run: (c, id, x) => routes.revokeToken(c, id, x.body) },
-  { method: 'POST', path: ['tokens', ':id', 'rotate'], query: noQuery, body: rotateBody, run: (c, id, x) => routes.rotateToken(c, id, x.body) },
-  { method: 'GET', path: ['tokens', ':id', 'activity'], query: activityQuery, run: (c, id, x) => routes.activity(c, id, x.query) },
+  {
+    method: 'PATCH',
+    path: ['tokens', ':id'],
+    query: noQuery,
+    body: updateBody,
+    run: (c, id, x) => routes.updateToken(c, id, x.body),
+  },
+  {
+    method: 'POST',
+    path: ['tokens', ':id', 'revoke'],
+    query: noQuery,
+    body: revokeBody,
+    run: (c, id, x) => routes.revokeToken(c, id, x.body),
+  },
+  {
+    method: 'POST',
+    path: ['tokens', ':id', 'rotate'],
+    query: noQuery,
+    body: rotateBody,
+    run: (c, id, x) => routes.rotateToken(c, id, x.body),
+  },
+  {
+    method: 'GET',
+    path: ['tokens', ':id', 'activity'],
+    query: activityQuery,
+    run: (c, id, x) => routes.activity(c, id, x.query),
+  },
   { method: 'GET', path: ['scopes'], query: noQuery, run: (c) => routes.scopes(c) },
   { method: 'GET', path: ['openapi.json'], query: noQuery, open: true, run: () => new Response() },
 ];
@@ -111,11 +155,27 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
   async function handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const base = opts.basePath;
-    if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) throw new ManagementProblem('not_found', 'No such route');
-    const segments = url.pathname.slice(base.length).split('/').filter((s, i) => i > 0 || s !== '');
-    const found = match(request.method, segments.map((s) => { try { return decodeURIComponent(s); } catch { return '\u0000'; } }));
+    if (url.pathname !== base && !url.pathname.startsWith(`${base}/`))
+      throw new ManagementProblem('not_found', 'No such route');
+    const segments = url.pathname
+      .slice(base.length)
+      .split('/')
+      .filter((s, i) => i > 0 || s !== '');
+    const found = match(
+      request.method,
+      segments.map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return '\u0000';
+        }
+      }),
+    );
     if (found === null) throw new ManagementProblem('not_found', 'No such route');
-    if ('allow' in found) throw new ManagementProblem('method_not_allowed', `Use ${found.allow.join(', ')}`, { headers: { Allow: found.allow.join(', ') } });
+    if ('allow' in found)
+      throw new ManagementProblem('method_not_allowed', `Use ${found.allow.join(', ')}`, {
+        headers: { Allow: found.allow.join(', ') },
+      });
     const { route, id } = found;
     const query = route.query.safeParse(queryOf(url));
     if (route.open) {
@@ -128,15 +188,30 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
     // Validate the whole input before any write: a bad request changes nothing.
     const rawBody = route.body ? await readJson(request, opts.maxBodyBytes) : undefined;
     const body = route.body?.safeParse(rawBody);
-    const errors = [...(query.success ? [] : fieldErrors(query.error, 'query')), ...(body && !body.success ? fieldErrors(body.error, 'body') : [])];
+    const errors = [
+      ...(query.success ? [] : fieldErrors(query.error, 'query')),
+      ...(body && !body.success ? fieldErrors(body.error, 'body') : []),
+    ];
     if (errors.length) throw invalid(errors);
-    const ctx: Ctx = { keycard, options: opts, can, actor: caller.actor, requestId: requestIdFrom(request.headers.get('x-request-id')) };
+    const ctx: Ctx = {
+      keycard,
+      options: opts,
+      can,
+      actor: caller.actor,
+      requestId: requestIdFrom(request.headers.get('x-request-id')),
+    };
     return route.run(ctx, id, { query: query.data as never, body: body?.data as never });
   }
 
-  const device = opts.device === false
-    ? null
-    : createDeviceRoutes(keycard, { basePath: opts.basePath, authorize: opts.authorize, ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}), ...opts.device });
+  const device =
+    opts.device === false
+      ? null
+      : createDeviceRoutes(keycard, {
+          basePath: opts.basePath,
+          authorize: opts.authorize,
+          ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
+          ...opts.device,
+        });
 
   return async (request) => {
     try {
@@ -152,4 +227,3 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
     }
   };
 }
-

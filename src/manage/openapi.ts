@@ -22,7 +22,10 @@ function rewrite(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(rewrite);
   if (typeof value !== 'object' || value === null) return value;
   return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewrite(v)]),
+    Object.entries(value).map(([k, v]) => [
+      k,
+      k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewrite(v),
+    ]),
   );
 }
 
@@ -41,13 +44,24 @@ const ERROR_CODES: Readonly<Record<number, string>> = {
 export function openApiDocument(basePath: string): Json {
   const components: Json = {};
   const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
-  const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((st) => [String(st), { description: ERROR_CODES[st], content: problem }]));
-  const ok = (schema: z.ZodType, description: string, status = '200') => ({ [status]: { description, content: { 'application/json': { schema: schemaOf(schema, 'output', components) } } } });
-  const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema: schemaOf(schema, 'input', components) } } });
+  const errors = (...statuses: number[]) =>
+    Object.fromEntries(statuses.map((st) => [String(st), { description: ERROR_CODES[st], content: problem }]));
+  const ok = (schema: z.ZodType, description: string, status = '200') => ({
+    [status]: { description, content: { 'application/json': { schema: schemaOf(schema, 'output', components) } } },
+  });
+  const body = (schema: z.ZodType, required = true) => ({
+    required,
+    content: { 'application/json': { schema: schemaOf(schema, 'input', components) } },
+  });
   const params = (schema: z.ZodType) => {
     const js = schemaOf(schema, 'input', components);
     const required = new Set((js.required as string[] | undefined) ?? []);
-    return Object.entries((js.properties ?? {}) as Record<string, Json>).map(([name, sch]) => ({ name, in: 'query', required: required.has(name), schema: sch }));
+    return Object.entries((js.properties ?? {}) as Record<string, Json>).map(([name, sch]) => ({
+      name,
+      in: 'query',
+      required: required.has(name),
+      schema: sch,
+    }));
   };
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
   const tokenView = { $ref: '#/components/schemas/TokenView' };
@@ -58,26 +72,63 @@ export function openApiDocument(basePath: string): Json {
 
   return {
     openapi: '3.1.0',
-    info: { title: 'keycard management API', version: '1.0.0', description: 'Create, list, rotate and revoke API tokens (keycard SPEC §11).' },
+    info: {
+      title: 'keycard management API',
+      version: '1.0.0',
+      description: 'Create, list, rotate and revoke API tokens (keycard SPEC §11).',
+    },
     paths: {
       [p('/tokens')]: {
-        get: { operationId: 'listTokens', summary: 'List tokens the caller may see', parameters: params(s.listQuery), responses: { ...ok(s.tokenPage, 'A page of tokens'), ...errors(400, 401, 404, 503) } },
+        get: {
+          operationId: 'listTokens',
+          summary: 'List tokens the caller may see',
+          parameters: params(s.listQuery),
+          responses: { ...ok(s.tokenPage, 'A page of tokens'), ...errors(400, 401, 404, 503) },
+        },
         post: {
           operationId: 'createToken',
           summary: 'Create a token; the secret is in this answer only',
           requestBody: body(s.createBody),
-          responses: { ...ok(s.createdToken, 'The new token and its secret (Cache-Control: no-store)', '201'), ...errors(400, 401, 403, 404, 413, 415, 503) },
+          responses: {
+            ...ok(s.createdToken, 'The new token and its secret (Cache-Control: no-store)', '201'),
+            ...errors(400, 401, 403, 404, 413, 415, 503),
+          },
         },
       },
       [p('/tokens/revoke-all')]: {
-        post: { operationId: 'revokeAllTokens', summary: "Revoke an owner's personal or a workspace's tokens", requestBody: body(s.revokeAllBody), responses: { ...ok(s.revokeAllResult, 'How many were revoked'), ...errors(400, 401, 403, 404, 409, 413, 415, 503) } },
+        post: {
+          operationId: 'revokeAllTokens',
+          summary: "Revoke an owner's personal or a workspace's tokens",
+          requestBody: body(s.revokeAllBody),
+          responses: {
+            ...ok(s.revokeAllResult, 'How many were revoked'),
+            ...errors(400, 401, 403, 404, 409, 413, 415, 503),
+          },
+        },
       },
       [p('/tokens/{id}')]: {
-        get: { operationId: 'getToken', summary: 'One token', parameters: [idParam], responses: { ...viewOk, ...errors(401, 404, 503) } },
-        patch: { operationId: 'updateToken', summary: 'Relabel, or narrow scopes, restrictions and expiry', parameters: [idParam], requestBody: body(s.updateBody), responses: { ...viewOk, ...errors(400, 401, 403, 404, 409, 413, 415, 503) } },
+        get: {
+          operationId: 'getToken',
+          summary: 'One token',
+          parameters: [idParam],
+          responses: { ...viewOk, ...errors(401, 404, 503) },
+        },
+        patch: {
+          operationId: 'updateToken',
+          summary: 'Relabel, or narrow scopes, restrictions and expiry',
+          parameters: [idParam],
+          requestBody: body(s.updateBody),
+          responses: { ...viewOk, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
+        },
       },
       [p('/tokens/{id}/revoke')]: {
-        post: { operationId: 'revokeToken', summary: 'Revoke a token (idempotent)', parameters: [idParam], requestBody: body(s.revokeBody, false), responses: { ...viewOk, ...errors(400, 401, 403, 404, 413, 415, 503) } },
+        post: {
+          operationId: 'revokeToken',
+          summary: 'Revoke a token (idempotent)',
+          parameters: [idParam],
+          requestBody: body(s.revokeBody, false),
+          responses: { ...viewOk, ...errors(400, 401, 403, 404, 413, 415, 503) },
+        },
       },
       [p('/tokens/{id}/rotate')]: {
         post: {
@@ -85,7 +136,10 @@ export function openApiDocument(basePath: string): Json {
           summary: 'Replace a token; the old one lives on for graceMs',
           parameters: [idParam],
           requestBody: body(s.rotateBody, false),
-          responses: { ...ok(s.rotatedToken, 'The new token and its secret (Cache-Control: no-store)', '201'), ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
+          responses: {
+            ...ok(s.rotatedToken, 'The new token and its secret (Cache-Control: no-store)', '201'),
+            ...errors(400, 401, 403, 404, 409, 413, 415, 503),
+          },
         },
       },
       [p('/tokens/{id}/activity')]: {
@@ -93,10 +147,20 @@ export function openApiDocument(basePath: string): Json {
           operationId: 'tokenActivity',
           summary: "A token's audit events",
           parameters: [idParam, ...params(s.activityQuery)],
-          responses: { ...ok(s.activityPage, 'A page of audit events'), ...errors(400, 401, 404, 503), '501': { description: 'not_implemented: no audit store configured', content: problem } },
+          responses: {
+            ...ok(s.activityPage, 'A page of audit events'),
+            ...errors(400, 401, 404, 503),
+            '501': { description: 'not_implemented: no audit store configured', content: problem },
+          },
         },
       },
-      [p('/scopes')]: { get: { operationId: 'listScopes', summary: 'The scope catalogue, filtered to what the caller may grant', responses: { ...ok(s.scopeCatalogue, 'The catalogue'), ...errors(401, 503) } } },
+      [p('/scopes')]: {
+        get: {
+          operationId: 'listScopes',
+          summary: 'The scope catalogue, filtered to what the caller may grant',
+          responses: { ...ok(s.scopeCatalogue, 'The catalogue'), ...errors(401, 503) },
+        },
+      },
     },
     components: { schemas: components },
   };

@@ -52,9 +52,16 @@ export interface ActivityFilter {
 
 /** The part of an audit store (SPEC §14) the activity route uses. */
 export interface ActivitySource {
-  query(filter: ActivityFilter): Promise<{ readonly events: readonly unknown[]; readonly nextCursor: string | null }> | { readonly events: readonly unknown[]; readonly nextCursor: string | null };
+  query(
+    filter: ActivityFilter,
+  ):
+    | Promise<{ readonly events: readonly unknown[]; readonly nextCursor: string | null }>
+    | { readonly events: readonly unknown[]; readonly nextCursor: string | null };
   /** Daily usage per surface (an `AuditStore` has it): fills `lastUsedSurface` in token views. */
-  usage?(tokenId: string, options: { readonly days: number }): Promise<readonly { readonly surface: 'http' | 'mcp'; readonly lastUsedAt: string | null }[]>;
+  usage?(
+    tokenId: string,
+    options: { readonly days: number },
+  ): Promise<readonly { readonly surface: 'http' | 'mcp'; readonly lastUsedAt: string | null }[]>;
 }
 
 /** Options of `createManagementHandler`. */
@@ -87,7 +94,12 @@ export interface ManagementOptions {
    * a user manages their own personal tokens; workspace tokens need `canManageWorkspace`; a
    * token actor manages tokens of its own owner and kind (workspace tokens: its workspace).
    */
-  readonly can?: (actor: ManagementActor, action: ManagementAction, target: ManagementTarget, fallback: DefaultCan) => boolean | Promise<boolean>;
+  readonly can?: (
+    actor: ManagementActor,
+    action: ManagementAction,
+    target: ManagementTarget,
+    fallback: DefaultCan,
+  ) => boolean | Promise<boolean>;
   /** Whether a user may see and manage the workspace tokens of `workspaceId`. @default () => false */
   readonly canManageWorkspace?: (actor: UserActor, workspaceId: string) => boolean | Promise<boolean>;
   /**
@@ -119,10 +131,16 @@ export interface ManagementOptions {
 export type ManagementDeviceOptions = Omit<DeviceRoutesOptions, 'basePath' | 'authorize' | 'allowedOrigins'>;
 
 /** The default `can`, given to a custom hook so it can narrow it. */
-export type DefaultCan = (actor: ManagementActor, action: ManagementAction, target: ManagementTarget) => boolean | Promise<boolean>;
+export type DefaultCan = (
+  actor: ManagementActor,
+  action: ManagementAction,
+  target: ManagementTarget,
+) => boolean | Promise<boolean>;
 
 /** Options after validation, defaults applied. */
-export interface ResolvedOptions extends Required<Omit<ManagementOptions, 'managementScope' | 'can' | 'allowedOrigins' | 'auditStore' | 'device'>> {
+export interface ResolvedOptions extends Required<
+  Omit<ManagementOptions, 'managementScope' | 'can' | 'allowedOrigins' | 'auditStore' | 'device'>
+> {
   readonly device: ManagementDeviceOptions | false;
   readonly managementScope: string | null;
   readonly can: ManagementOptions['can'] | null;
@@ -130,24 +148,42 @@ export interface ResolvedOptions extends Required<Omit<ManagementOptions, 'manag
   readonly auditStore: ActivitySource | null;
 }
 
-const fn = (what: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { error: `must be a function (${what})` });
+const fn = (what: string) =>
+  z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { error: `must be a function (${what})` });
 
 const schema = z.strictObject({
   authorize: fn('request => actor | null'),
   basePath: z
     .string()
     .max(512)
-    .regex(/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/, { error: "must be '' or a path like /api/tokens (no trailing slash)" })
+    .regex(/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/, {
+      error: "must be '' or a path like /api/tokens (no trailing slash)",
+    })
     .optional(),
   managementScope: z.string().min(1).optional(),
   can: fn('(actor, action, target, fallback) => boolean').optional(),
   canManageWorkspace: fn('(actor, workspaceId) => boolean').optional(),
-  allowedOrigins: z.array(z.string().refine((o) => URL.canParse(o) && new URL(o).origin === o, { error: 'must be an origin like https://app.example.com' })).optional(),
+  allowedOrigins: z
+    .array(
+      z
+        .string()
+        .refine((o) => URL.canParse(o) && new URL(o).origin === o, {
+          error: 'must be an origin like https://app.example.com',
+        }),
+    )
+    .optional(),
   maxBodyBytes: z.number().int().min(256).max(10_485_760).optional(),
   expiringWithinMs: z.number().int().min(0).optional(),
-  auditStore: z.custom<ActivitySource>((v) => typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function', { error: 'must have a query(filter) method' }).optional(),
+  auditStore: z
+    .custom<ActivitySource>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function',
+      { error: 'must have a query(filter) method' },
+    )
+    .optional(),
   onError: fn('error => void').optional(),
-  device: z.union([z.literal(false), deviceOptionsSchema.omit({ basePath: true, authorize: true, allowedOrigins: true })]).optional(),
+  device: z
+    .union([z.literal(false), deviceOptionsSchema.omit({ basePath: true, authorize: true, allowedOrigins: true })])
+    .optional(),
 });
 
 /**
@@ -158,13 +194,18 @@ export function resolveOptions(options: unknown, catalogue: ScopeCatalogue): Res
   const parsed = schema.safeParse(options);
   if (!parsed.success) {
     const parts = parsed.error.issues.map((i) =>
-      i.code === 'unrecognized_keys' ? `unknown option ${i.keys.join(', ')}` : `${i.path.map(String).join('.') || 'options'}: ${i.message}`,
+      i.code === 'unrecognized_keys'
+        ? `unknown option ${i.keys.join(', ')}`
+        : `${i.path.map(String).join('.') || 'options'}: ${i.message}`,
     );
     throw new KeycardError('invalid_config', `createManagementHandler: ${parts.join('; ')}`);
   }
   const o = options as ManagementOptions;
   if (o.managementScope !== undefined && !catalogue.has(o.managementScope)) {
-    throw new KeycardError('invalid_config', `createManagementHandler: managementScope: "${o.managementScope}" is not in the scope catalogue`);
+    throw new KeycardError(
+      'invalid_config',
+      `createManagementHandler: managementScope: "${o.managementScope}" is not in the scope catalogue`,
+    );
   }
   return {
     authorize: o.authorize,
@@ -177,6 +218,9 @@ export function resolveOptions(options: unknown, catalogue: ScopeCatalogue): Res
     expiringWithinMs: o.expiringWithinMs ?? 7 * 86_400_000,
     auditStore: o.auditStore ?? null,
     device: o.device ?? {},
-    onError: o.onError ?? ((e: unknown) => console.error('keycard management:', redact(e instanceof Error ? `${e.name}: ${e.message}` : String(e)))),
+    onError:
+      o.onError ??
+      ((e: unknown) =>
+        console.error('keycard management:', redact(e instanceof Error ? `${e.name}: ${e.message}` : String(e)))),
   };
 }

@@ -69,7 +69,11 @@ export class ManagementProblem extends Error {
   constructor(
     readonly code: ManagementErrorCode,
     readonly detail: string,
-    readonly extra: { readonly errors?: readonly FieldError[]; readonly headers?: Readonly<Record<string, string>>; readonly members?: Readonly<Record<string, unknown>> } = {},
+    readonly extra: {
+      readonly errors?: readonly FieldError[];
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly members?: Readonly<Record<string, unknown>>;
+    } = {},
   ) {
     super(detail);
   }
@@ -77,7 +81,11 @@ export class ManagementProblem extends Error {
 
 /** A `400 invalid_request` naming every bad field at once. */
 export const invalid = (errors: readonly FieldError[]): ManagementProblem =>
-  new ManagementProblem('invalid_request', errors.length === 1 ? `Invalid field: ${errors[0]!.field}` : `${errors.length} invalid fields`, { errors });
+  new ManagementProblem(
+    'invalid_request',
+    errors.length === 1 ? `Invalid field: ${errors[0]!.field}` : `${errors.length} invalid fields`,
+    { errors },
+  );
 
 /** The one 404: the same for an unknown id and for a token the actor may not see (no existence oracle). */
 export const notFound = (): ManagementProblem => new ManagementProblem('not_found', 'No such token');
@@ -85,7 +93,13 @@ export const notFound = (): ManagementProblem => new ManagementProblem('not_foun
 /** Builds the problem+json response of `p`. Detail and field messages are redacted. */
 export function problemResponse(p: ManagementProblem): Response {
   const status = STATUS[p.code];
-  const body: Record<string, unknown> = { type: 'about:blank', title: PHRASES[status], status, detail: redact(p.detail), code: p.code };
+  const body: Record<string, unknown> = {
+    type: 'about:blank',
+    title: PHRASES[status],
+    status,
+    detail: redact(p.detail),
+    code: p.code,
+  };
   if (p.extra.members) Object.assign(body, p.extra.members);
   if (p.extra.errors) body.errors = p.extra.errors.map((e) => ({ field: redact(e.field), message: redact(e.message) }));
   return new Response(JSON.stringify(body), {
@@ -96,11 +110,28 @@ export function problemResponse(p: ManagementProblem): Response {
 
 /** A JSON success answer. */
 export function json(value: unknown, status = 200): Response {
-  return new Response(JSON.stringify(value), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
+  return new Response(JSON.stringify(value), {
+    status,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+  });
 }
 
 /** Body fields a lifecycle message may start with: `invalid_argument` errors are reported against them. */
-const KNOWN_FIELDS = ['label', 'scopes', 'kind', 'workspaceId', 'restrictions', 'expiresIn', 'expiresAt', 'metadata', 'graceMs', 'reason', 'id', 'cursor', 'limit'];
+const KNOWN_FIELDS = [
+  'label',
+  'scopes',
+  'kind',
+  'workspaceId',
+  'restrictions',
+  'expiresIn',
+  'expiresAt',
+  'metadata',
+  'graceMs',
+  'reason',
+  'id',
+  'cursor',
+  'limit',
+];
 
 /**
  * Maps an error thrown by a lifecycle method (`issue`, `update`, `rotate`, …) to the problem it
@@ -115,7 +146,10 @@ export function problemOfKeycardError(error: unknown): ManagementProblem | null 
       // Lifecycle validation names every bad field on `fields`; older messages start with the field,
       // after an optional `call: ` prefix.
       const named = (error as { fields?: unknown }).fields;
-      const candidates = Array.isArray(named) && named.length > 0 ? named.map(String) : [/^(?:[A-Za-z]+: )?([A-Za-z]+)/.exec(error.message)?.[1] ?? ''];
+      const candidates =
+        Array.isArray(named) && named.length > 0
+          ? named.map(String)
+          : [/^(?:[A-Za-z]+: )?([A-Za-z]+)/.exec(error.message)?.[1] ?? ''];
       const fields = [...new Set(candidates.map((f) => (KNOWN_FIELDS.includes(f.split('.')[0]!) ? f : 'body')))];
       return invalid(fields.map((field) => ({ field, message: error.message })));
     }

@@ -10,7 +10,16 @@ import type { Actor, Keycard } from '../keycard.ts';
 import { grantableOf, ownerOf } from './authorization.ts';
 import type { ManagementAction, ManagementActor, ManagementTarget, ResolvedOptions } from './options.ts';
 import { ManagementProblem, invalid, json, notFound } from './problem.ts';
-import type { activityQuery, createBody, listQuery, revokeAllBody, revokeBody, rotateBody, TokenView, updateBody } from './schemas.ts';
+import type {
+  activityQuery,
+  createBody,
+  listQuery,
+  revokeAllBody,
+  revokeBody,
+  rotateBody,
+  TokenView,
+  updateBody,
+} from './schemas.ts';
 import { catalogueView, statusOf, toView } from './views.ts';
 
 /** What every route gets: the instance, the options, the caller and the request id. */
@@ -25,15 +34,23 @@ export interface RouteContext {
 /** Ids keycard issues are `tok_` + base62; anything else cannot exist, so it is a 404 without store I/O. */
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-const targetOf = (r: TokenRecord): ManagementTarget => ({ kind: r.kind, ownerId: r.ownerId, workspaceId: r.workspaceId, tokenId: r.id });
+const targetOf = (r: TokenRecord): ManagementTarget => ({
+  kind: r.kind,
+  ownerId: r.ownerId,
+  workspaceId: r.workspaceId,
+  tokenId: r.id,
+});
 
 /** The actor as the lifecycle methods take it, carrying the request id onto audit events. */
 function lifecycleActor(ctx: RouteContext): Actor {
   const a = ctx.actor;
-  return a.kind === 'user' ? { kind: 'user', id: a.id, scopes: a.scopes, requestId: ctx.requestId } : { kind: 'token', identity: a.identity, requestId: ctx.requestId };
+  return a.kind === 'user'
+    ? { kind: 'user', id: a.id, scopes: a.scopes, requestId: ctx.requestId }
+    : { kind: 'token', identity: a.identity, requestId: ctx.requestId };
 }
 
-const view = (ctx: RouteContext, r: TokenRecord) => toView(r, ctx.keycard.scopes, ctx.keycard.clock.now(), ctx.options.expiringWithinMs);
+const view = (ctx: RouteContext, r: TokenRecord) =>
+  toView(r, ctx.keycard.scopes, ctx.keycard.clock.now(), ctx.options.expiringWithinMs);
 
 /**
  * The record `id` names if the actor may see it (else 404, the same as an unknown id) and may do
@@ -43,7 +60,8 @@ async function loadVisible(ctx: RouteContext, id: string, action: ManagementActi
   if (!ID.test(id)) throw notFound();
   const record = await ctx.keycard.get(id);
   if (record === null || !(await ctx.can(ctx.actor, 'read', targetOf(record)))) throw notFound();
-  if (action !== 'read' && !(await ctx.can(ctx.actor, action, targetOf(record)))) throw new ManagementProblem('forbidden', `Not allowed to ${action} this token`);
+  if (action !== 'read' && !(await ctx.can(ctx.actor, action, targetOf(record))))
+    throw new ManagementProblem('forbidden', `Not allowed to ${action} this token`);
   return record;
 }
 
@@ -53,19 +71,32 @@ const MAX_PAGES = 10;
 /** `GET /tokens`. A page may hold fewer than `limit` rows when filters (`q`, `expiring`, `can`) drop some. */
 export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery>): Promise<Response> {
   const kind = q.kind ?? (q.workspaceId !== undefined ? 'workspace' : 'personal');
-  if (kind === 'workspace' && q.workspaceId === undefined) throw invalid([{ field: 'workspaceId', message: 'is required for kind=workspace' }]);
+  if (kind === 'workspace' && q.workspaceId === undefined)
+    throw invalid([{ field: 'workspaceId', message: 'is required for kind=workspace' }]);
   const ownerId = kind === 'personal' ? ownerOf(ctx.actor) : null;
-  if (kind === 'workspace' && !(await ctx.can(ctx.actor, 'read', { kind, ownerId: null, workspaceId: q.workspaceId! }))) throw notFound();
+  if (kind === 'workspace' && !(await ctx.can(ctx.actor, 'read', { kind, ownerId: null, workspaceId: q.workspaceId! })))
+    throw notFound();
   const status = q.status === 'expiring' ? 'active' : q.status;
   const now = ctx.keycard.clock.now();
   const needle = q.q?.toLowerCase();
   const data = [];
   let cursor: string | null = q.cursor ?? null;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const r = await ctx.keycard.list({ kind, status, limit: q.limit, cursor, ...(ownerId !== null ? { ownerId } : {}), ...(q.workspaceId !== undefined ? { workspaceId: q.workspaceId } : {}) });
+    const r = await ctx.keycard.list({
+      kind,
+      status,
+      limit: q.limit,
+      cursor,
+      ...(ownerId !== null ? { ownerId } : {}),
+      ...(q.workspaceId !== undefined ? { workspaceId: q.workspaceId } : {}),
+    });
     for (const record of r.records) {
       if (q.status === 'expiring' && statusOf(record, now, ctx.options.expiringWithinMs) !== 'expiring') continue;
-      if (needle !== undefined && ![record.label, record.id, record.start].some((s) => s.toLowerCase().includes(needle))) continue;
+      if (
+        needle !== undefined &&
+        ![record.label, record.id, record.start].some((s) => s.toLowerCase().includes(needle))
+      )
+        continue;
       if (!(await ctx.can(ctx.actor, 'read', targetOf(record)))) continue;
       data.push(view(ctx, record));
     }
@@ -89,8 +120,12 @@ async function withSurface(ctx: RouteContext, v: TokenView): Promise<TokenView> 
   try {
     const rows = await usage.call(ctx.options.auditStore, v.id, { days });
     let best: { at: string; surface: 'http' | 'mcp' } | null = null;
-    for (const row of rows) if (row.lastUsedAt !== null && (best === null || row.lastUsedAt > best.at)) best = { at: row.lastUsedAt, surface: row.surface };
-    return best ? { ...v, lastUsedSurface: best.surface, lastUsedAt: best.at > v.lastUsedAt ? best.at : v.lastUsedAt } : v;
+    for (const row of rows)
+      if (row.lastUsedAt !== null && (best === null || row.lastUsedAt > best.at))
+        best = { at: row.lastUsedAt, surface: row.surface };
+    return best
+      ? { ...v, lastUsedSurface: best.surface, lastUsedAt: best.at > v.lastUsedAt ? best.at : v.lastUsedAt }
+      : v;
   } catch (e) {
     ctx.options.onError(e);
     return v;
@@ -106,10 +141,13 @@ export async function createToken(ctx: RouteContext, b: z.output<typeof createBo
   const ownerId = ownerOf(ctx.actor);
   let scopes = b.scopes;
   if (b.preset !== undefined) {
-    if (!Object.hasOwn(ctx.keycard.scopes.presets, b.preset)) throw invalid([{ field: 'preset', message: 'is not a preset of the scope catalogue' }]);
+    if (!Object.hasOwn(ctx.keycard.scopes.presets, b.preset))
+      throw invalid([{ field: 'preset', message: 'is not a preset of the scope catalogue' }]);
     scopes = [...ctx.keycard.scopes.presets[b.preset]!];
   }
-  const unknown = (scopes ?? []).flatMap((s, i) => (ctx.keycard.scopes.has(s) ? [] : [{ field: `scopes.${i}`, message: 'is not in the scope catalogue' }]));
+  const unknown = (scopes ?? []).flatMap((s, i) =>
+    ctx.keycard.scopes.has(s) ? [] : [{ field: `scopes.${i}`, message: 'is not in the scope catalogue' }],
+  );
   if (unknown.length > 0) throw invalid(unknown);
   if (!(await ctx.can(ctx.actor, 'create', { kind, ownerId, workspaceId }))) throw notFound();
   const issued = await ctx.keycard.issue({
@@ -135,7 +173,9 @@ export async function getToken(ctx: RouteContext, id: string): Promise<Response>
 /** `PATCH /tokens/:id`: the narrowing rules of SPEC §6 are the lifecycle's (403 `scope_escalation`). */
 export async function updateToken(ctx: RouteContext, id: string, b: z.output<typeof updateBody>): Promise<Response> {
   await loadVisible(ctx, id, 'update');
-  const unknown = (b.scopes ?? []).flatMap((s, i) => (ctx.keycard.scopes.has(s) ? [] : [{ field: `scopes.${i}`, message: 'is not in the scope catalogue' }]));
+  const unknown = (b.scopes ?? []).flatMap((s, i) =>
+    ctx.keycard.scopes.has(s) ? [] : [{ field: `scopes.${i}`, message: 'is not in the scope catalogue' }],
+  );
   if (unknown.length > 0) throw invalid(unknown);
   const record = await ctx.keycard.update(
     id,
@@ -154,17 +194,30 @@ export async function updateToken(ctx: RouteContext, id: string, b: z.output<typ
 /** `POST /tokens/:id/revoke`: idempotent; a second call keeps the first time and reason. */
 export async function revokeToken(ctx: RouteContext, id: string, b: z.output<typeof revokeBody>): Promise<Response> {
   await loadVisible(ctx, id, 'revoke');
-  const record = await ctx.keycard.revoke(id, { ...(b.reason !== undefined ? { reason: b.reason } : {}), actor: lifecycleActor(ctx) });
+  const record = await ctx.keycard.revoke(id, {
+    ...(b.reason !== undefined ? { reason: b.reason } : {}),
+    actor: lifecycleActor(ctx),
+  });
   return json(view(ctx, record));
 }
 
 /** `POST /tokens/:id/rotate`: 201 with the new secret and the old token's new expiry. */
 export async function rotateToken(ctx: RouteContext, id: string, b: z.output<typeof rotateBody>): Promise<Response> {
   await loadVisible(ctx, id, 'rotate');
-  const issued = await ctx.keycard.rotate(id, { ...(b.graceMs !== undefined ? { graceMs: b.graceMs } : {}), actor: lifecycleActor(ctx) });
+  const issued = await ctx.keycard.rotate(id, {
+    ...(b.graceMs !== undefined ? { graceMs: b.graceMs } : {}),
+    actor: lifecycleActor(ctx),
+  });
   const previous = await ctx.keycard.get(id);
   const expiresAt = previous?.expiresAt ?? null;
-  return json({ token: issued.token, record: view(ctx, issued.record), previous: { id, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() } }, 201);
+  return json(
+    {
+      token: issued.token,
+      record: view(ctx, issued.record),
+      previous: { id, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() },
+    },
+    201,
+  );
 }
 
 /** Live (not yet revoked) tokens `revokeAll(filter)` would end now. */
@@ -173,7 +226,13 @@ async function countLive(keycard: Keycard, filter: RevokeAllFilter): Promise<num
   let cursor: string | null = null;
   const kind = 'ownerId' in filter ? 'personal' : 'workspace';
   do {
-    const page: Awaited<ReturnType<Keycard['list']>> = await keycard.list({ ...filter, kind, status: 'all', limit: 500, cursor });
+    const page: Awaited<ReturnType<Keycard['list']>> = await keycard.list({
+      ...filter,
+      kind,
+      status: 'all',
+      limit: 500,
+      cursor,
+    });
     for (const r of page.records) if (r.revokedAt === null && coveredByRevokeAll(filter, r)) count++;
     cursor = page.nextCursor;
   } while (cursor !== null);
@@ -187,13 +246,21 @@ async function countLive(keycard: Keycard, filter: RevokeAllFilter): Promise<num
  * is revoked too (the safe side of a leak response) and shows in `count`.
  */
 export async function revokeAll(ctx: RouteContext, b: z.output<typeof revokeAllBody>): Promise<Response> {
-  const filter: RevokeAllFilter = 'ownerId' in b.target ? { ownerId: b.target.ownerId } : { workspaceId: b.target.workspaceId };
-  const target: ManagementTarget = 'ownerId' in filter ? { kind: 'personal', ownerId: filter.ownerId, workspaceId: null } : { kind: 'workspace', ownerId: null, workspaceId: filter.workspaceId };
+  const filter: RevokeAllFilter =
+    'ownerId' in b.target ? { ownerId: b.target.ownerId } : { workspaceId: b.target.workspaceId };
+  const target: ManagementTarget =
+    'ownerId' in filter
+      ? { kind: 'personal', ownerId: filter.ownerId, workspaceId: null }
+      : { kind: 'workspace', ownerId: null, workspaceId: filter.workspaceId };
   if (!(await ctx.can(ctx.actor, 'revokeAll', target))) throw notFound();
   if (b.expectCount !== undefined) {
     const actual = await countLive(ctx.keycard, filter);
     if (actual !== b.expectCount) {
-      throw new ManagementProblem('count_changed', `Expected ${b.expectCount} live tokens, found ${actual}; nothing was revoked`, { members: { expected: b.expectCount, actual } });
+      throw new ManagementProblem(
+        'count_changed',
+        `Expected ${b.expectCount} live tokens, found ${actual}; nothing was revoked`,
+        { members: { expected: b.expectCount, actual } },
+      );
     }
   }
   const { count } = await ctx.keycard.revokeAll(filter, { reason: b.reason, actor: lifecycleActor(ctx) });
@@ -210,16 +277,20 @@ export function scopes(ctx: RouteContext): Response {
 export async function activity(ctx: RouteContext, id: string, q: z.output<typeof activityQuery>): Promise<Response> {
   await loadVisible(ctx, id, 'read');
   const store = ctx.options.auditStore;
-  if (store === null) throw new ManagementProblem('not_implemented', 'No audit store is configured: pass options.auditStore to read token activity');
+  if (store === null)
+    throw new ManagementProblem(
+      'not_implemented',
+      'No audit store is configured: pass options.auditStore to read token activity',
+    );
   let page: Awaited<ReturnType<typeof store.query>>;
   try {
     page = await store.query({
-    tokenId: id,
-    limit: q.limit,
-    cursor: q.cursor ?? null,
-    ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
-    ...(q.since !== undefined ? { since: new Date(q.since) } : {}),
-    ...(q.until !== undefined ? { until: new Date(q.until) } : {}),
+      tokenId: id,
+      limit: q.limit,
+      cursor: q.cursor ?? null,
+      ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
+      ...(q.since !== undefined ? { since: new Date(q.since) } : {}),
+      ...(q.until !== undefined ? { until: new Date(q.until) } : {}),
     });
   } catch (e) {
     ctx.options.onError(e);

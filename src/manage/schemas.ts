@@ -7,7 +7,11 @@
 import * as z from 'zod';
 import type { FieldError } from './problem.ts';
 
-const text = (max: number) => z.string().min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
+const text = (max: number) =>
+  z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` });
 const id = text(256);
 const scopeName = text(128);
 /** Epoch milliseconds or an ISO 8601 date-time with an offset. */
@@ -20,7 +24,13 @@ const intParam = (min: number, max: number) =>
     .string()
     .regex(/^\d{1,16}$/, { error: `must be a whole number from ${min} to ${max}` })
     .transform(Number)
-    .pipe(z.number().int().min(min, { error: `must be from ${min} to ${max}` }).max(max, { error: `must be from ${min} to ${max}` }));
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { error: `must be from ${min} to ${max}` })
+        .max(max, { error: `must be from ${min} to ${max}` }),
+    );
 const restrictions = z.record(text(64), z.array(text(256)).max(1000)).nullable();
 /** Any JSON value (metadata); one named schema in the OpenAPI document. */
 const jsonValue = z.json().meta({ id: 'JsonValue' });
@@ -58,16 +68,21 @@ export const createBody = z
     kind: z.enum(['personal', 'workspace']).optional(),
     workspaceId: id.optional(),
     restrictions: restrictions.optional(),
-    expiresIn: z.union([z.enum(['never', '30d', '90d', '365d']), z.number().int().min(1).max(8_640_000_000_000)], {
-      error: "must be 'never', '30d', '90d', '365d' or milliseconds",
-    }).optional(),
+    expiresIn: z
+      .union([z.enum(['never', '30d', '90d', '365d']), z.number().int().min(1).max(8_640_000_000_000)], {
+        error: "must be 'never', '30d', '90d', '365d' or milliseconds",
+      })
+      .optional(),
     expiresAt: instant.optional(),
     metadata: metadata.optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.scopes !== undefined && v.preset !== undefined) ctx.addIssue({ code: 'custom', path: ['preset'], message: 'give scopes or preset, not both' });
-    if (v.expiresIn !== undefined && v.expiresAt !== undefined) ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'give expiresIn or expiresAt, not both' });
-    if (v.kind === 'workspace' && v.workspaceId === undefined) ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: 'workspace tokens need a workspaceId' });
+    if (v.scopes !== undefined && v.preset !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['preset'], message: 'give scopes or preset, not both' });
+    if (v.expiresIn !== undefined && v.expiresAt !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'give expiresIn or expiresAt, not both' });
+    if (v.kind === 'workspace' && v.workspaceId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: 'workspace tokens need a workspaceId' });
   });
 
 /** `PATCH /tokens/:id`: narrowing only (SPEC §6). */
@@ -86,11 +101,20 @@ export const revokeBody = z.strictObject({ reason: text(500).optional() });
 export const MAX_GRACE_MS = 30 * 86_400_000;
 
 /** `POST /tokens/:id/rotate`. */
-export const rotateBody = z.strictObject({ graceMs: z.number().int().min(0).max(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (30 days)` }).optional() });
+export const rotateBody = z.strictObject({
+  graceMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (30 days)` })
+    .optional(),
+});
 
 /** `POST /tokens/revoke-all`. */
 export const revokeAllBody = z.strictObject({
-  target: z.union([z.strictObject({ ownerId: id }), z.strictObject({ workspaceId: id })], { error: 'must be { ownerId } or { workspaceId }' }),
+  target: z.union([z.strictObject({ ownerId: id }), z.strictObject({ workspaceId: id })], {
+    error: 'must be { ownerId } or { workspaceId }',
+  }),
   reason: text(500),
   expectCount: z.number().int().min(0).optional(),
 });
@@ -126,15 +150,29 @@ export const tokenView = z.object({
 
 export const tokenPage = z.object({ data: z.array(tokenView), nextCursor: z.string().nullable() });
 export const createdToken = z.object({ token: z.string(), record: tokenView });
-export const rotatedToken = z.object({ token: z.string(), record: tokenView, previous: z.object({ id: z.string(), expiresAt: z.string().nullable() }) });
+export const rotatedToken = z.object({
+  token: z.string(),
+  record: tokenView,
+  previous: z.object({ id: z.string(), expiresAt: z.string().nullable() }),
+});
 export const revokeAllResult = z.object({ count: z.number().int() });
 export const scopeCatalogue = z.object({
-  scopes: z.array(z.object({ name: z.string(), description: z.string().nullable(), implies: z.array(z.string()), closure: z.array(z.string()) })),
+  scopes: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string().nullable(),
+      implies: z.array(z.string()),
+      closure: z.array(z.string()),
+    }),
+  ),
   defaults: z.array(z.string()),
   presets: z.array(z.object({ name: z.string(), scopes: z.array(z.string()) })),
   resourceTypes: z.array(z.string()),
 });
-export const activityPage = z.object({ data: z.array(z.record(z.string(), jsonValue)), nextCursor: z.string().nullable() });
+export const activityPage = z.object({
+  data: z.array(z.record(z.string(), jsonValue)),
+  nextCursor: z.string().nullable(),
+});
 export const problemBody = z.object({
   type: z.string(),
   title: z.string(),

@@ -18,7 +18,12 @@ export function statusOf(record: TokenRecord, now: number, expiringWithinMs: num
 }
 
 /** The view of one record. `lastUsedSurface` is read from the record when a store keeps it, else null. */
-export function toView(record: TokenRecord, catalogue: ScopeCatalogue, now: number, expiringWithinMs: number): TokenView {
+export function toView(
+  record: TokenRecord,
+  catalogue: ScopeCatalogue,
+  now: number,
+  expiringWithinMs: number,
+): TokenView {
   const surface = (record as { lastUsedSurface?: unknown }).lastUsedSurface;
   return {
     id: record.id,
@@ -28,7 +33,10 @@ export function toView(record: TokenRecord, catalogue: ScopeCatalogue, now: numb
     workspaceId: record.workspaceId,
     scopes: [...record.scopes],
     effectiveScopes: [...catalogue.closure(record.scopes)],
-    restrictions: record.restrictions === null ? null : Object.fromEntries(Object.entries(record.restrictions).map(([k, v]) => [k, [...v]])),
+    restrictions:
+      record.restrictions === null
+        ? null
+        : Object.fromEntries(Object.entries(record.restrictions).map(([k, v]) => [k, [...v]])),
     rateLimit: record.rateLimit as TokenView['rateLimit'],
     status: statusOf(record, now, expiringWithinMs),
     createdAt: iso(record.createdAt)!,
@@ -49,7 +57,11 @@ export function toView(record: TokenRecord, catalogue: ScopeCatalogue, now: numb
  * The catalogue as `GET /scopes` shows it, keeping only scopes whose closure the actor holds
  * (what they may grant), presets made only of those, and the defaults if all are grantable.
  */
-export function catalogueView(catalogue: ScopeCatalogue, grantable: ReadonlySet<string>, resourceTypes: readonly string[]): ScopeCatalogueView {
+export function catalogueView(
+  catalogue: ScopeCatalogue,
+  grantable: ReadonlySet<string>,
+  resourceTypes: readonly string[],
+): ScopeCatalogueView {
   const may = (s: string) => [...catalogue.closure([s])].every((c) => grantable.has(c));
   const names = catalogue.names.filter(may);
   return {

@@ -37,8 +37,20 @@ interface Mint {
 }
 async function mint({ claims = {}, header = {}, key = keys.privateKey, alg = 'ES256', expSeconds = 300 }: Mint = {}) {
   const now = Math.floor(Date.now() / 1000);
-  const payload = { iss: ISSUER, aud: RESOURCE, sub: 'u_jason', iat: now, exp: now + expSeconds, client_id: 'claude-code', scope: 'tickets:write', jti: crypto.randomUUID(), ...claims };
-  return new SignJWT(JSON.parse(JSON.stringify(payload)) as Record<string, unknown>).setProtectedHeader({ alg, typ: 'at+jwt', kid: 'k1', ...header }).sign(key);
+  const payload = {
+    iss: ISSUER,
+    aud: RESOURCE,
+    sub: 'u_jason',
+    iat: now,
+    exp: now + expSeconds,
+    client_id: 'claude-code',
+    scope: 'tickets:write',
+    jti: crypto.randomUUID(),
+    ...claims,
+  };
+  return new SignJWT(JSON.parse(JSON.stringify(payload)) as Record<string, unknown>)
+    .setProtectedHeader({ alg, typ: 'at+jwt', kid: 'k1', ...header })
+    .sign(key);
 }
 
 const verifier = () => jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl });
@@ -46,7 +58,14 @@ const verifier = () => jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwk
 describe('jwtAccessTokens (RFC 9068 / RFC 8707)', () => {
   it('accepts a valid token and reads sub, client_id and the scope claim', async () => {
     const r = await verifier().verify(await mint({ claims: { scope: 'tickets:write read' } }));
-    expect(r).toMatchObject({ ok: true, subject: 'u_jason', clientId: 'claude-code', ownerId: 'u_jason', scopes: ['tickets:write', 'read'], tokenId: 'oauth:u_jason:claude-code' });
+    expect(r).toMatchObject({
+      ok: true,
+      subject: 'u_jason',
+      clientId: 'claude-code',
+      ownerId: 'u_jason',
+      scopes: ['tickets:write', 'read'],
+      tokenId: 'oauth:u_jason:claude-code',
+    });
   });
 
   it('refuses an expired token as token_expired', async () => {
@@ -75,23 +94,40 @@ describe('jwtAccessTokens (RFC 9068 / RFC 8707)', () => {
 
   it('refuses HS256 signed with the public key as the secret (algorithm confusion)', async () => {
     const secret = new TextEncoder().encode(JSON.stringify(keys.jwk));
-    expect(await verifier().verify(await mint({ alg: 'HS256', key: secret }))).toEqual({ ok: false, code: 'invalid_token' });
+    expect(await verifier().verify(await mint({ alg: 'HS256', key: secret }))).toEqual({
+      ok: false,
+      code: 'invalid_token',
+    });
   });
 
   it('refuses to be configured with an HMAC algorithm or an unknown option', () => {
-    expect(() => jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl, algorithms: ['HS256'] })).toThrow(/algorithms/);
-    expect(() => jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl, audiense: 'x' } as never)).toThrow(/audiense: unknown option/);
+    expect(() => jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl, algorithms: ['HS256'] })).toThrow(
+      /algorithms/,
+    );
+    expect(() => jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl, audiense: 'x' } as never)).toThrow(
+      /audiense: unknown option/,
+    );
     expect(() => jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE })).toThrow(/exactly one of/);
   });
 
   it('maps the subject through the owner hook, and refuses when it answers null', async () => {
-    const v = jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl, owner: (c) => (c.sub === 'u_jason' ? { ownerId: 'user_42', workspaceId: 'w1' } : null) });
+    const v = jwtAccessTokens({
+      issuer: ISSUER,
+      audience: RESOURCE,
+      jwksUrl,
+      owner: (c) => (c.sub === 'u_jason' ? { ownerId: 'user_42', workspaceId: 'w1' } : null),
+    });
     expect(await v.verify(await mint())).toMatchObject({ ok: true, ownerId: 'user_42', workspaceId: 'w1' });
     expect(await v.verify(await mint({ claims: { sub: 'u_gone' } }))).toEqual({ ok: false, code: 'invalid_token' });
   });
 
   it('answers unavailable when the key set cannot be fetched (fail closed, not invalid)', async () => {
-    const v = jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl: 'http://127.0.0.1:1/jwks', jwksTimeoutMs: 500 });
+    const v = jwtAccessTokens({
+      issuer: ISSUER,
+      audience: RESOURCE,
+      jwksUrl: 'http://127.0.0.1:1/jwks',
+      jwksTimeoutMs: 500,
+    });
     expect(await v.verify(await mint())).toEqual({ ok: false, code: 'unavailable' });
   });
 

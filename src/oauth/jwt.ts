@@ -4,7 +4,15 @@
  * server's token and agents bring a keycard token, and handlers see one `Identity` either way.
  */
 import * as z from 'zod';
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+} from 'jose';
 import { KeycardError, type ForeignTokenVerifier, type ForeignVerification } from '../index.ts';
 import { configError } from '../core/config.ts';
 
@@ -13,7 +21,19 @@ import { configError } from '../core/config.ts';
  * algorithm would let anyone holding the public key (fetched from the JWKS) forge tokens — the
  * classic algorithm-confusion attack — so no `HS*` is accepted even if asked for.
  */
-const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+const ASYMMETRIC = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
 
 /** Who a token's subject is, for the owner bound. */
 export interface JwtOwner {
@@ -121,7 +141,8 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
       return { ok: false, code: codeOf(e) };
     }
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : null;
-    if (typeof payload.sub !== 'string' || clientId === null || typeof payload.exp !== 'number') return { ok: false, code: 'invalid_token' };
+    if (typeof payload.sub !== 'string' || clientId === null || typeof payload.exp !== 'number')
+      return { ok: false, code: 'invalid_token' };
     let who: JwtOwner | null;
     try {
       who = await owner(Object.freeze({ ...payload }));

@@ -79,9 +79,14 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
       const path = new URL(request.url).pathname;
       if (!paths.has(path)) return null;
       const headers = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'max-age=3600' };
-      if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { ...headers, 'Access-Control-Allow-Methods': 'GET' } });
-      if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { Allow: 'GET, HEAD' } });
-      return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: { ...headers, 'Content-Type': 'application/json' } });
+      if (request.method === 'OPTIONS')
+        return new Response(null, { status: 204, headers: { ...headers, 'Access-Control-Allow-Methods': 'GET' } });
+      if (request.method !== 'GET' && request.method !== 'HEAD')
+        return new Response(null, { status: 405, headers: { Allow: 'GET, HEAD' } });
+      return new Response(request.method === 'HEAD' ? null : body, {
+        status: 200,
+        headers: { ...headers, 'Content-Type': 'application/json' },
+      });
     },
   };
 }

@@ -146,7 +146,9 @@ export class AuditWriter {
         if (this.#failing) {
           this.#failing = false;
           this.#backoff = 0;
-          this.#report(new KeycardError('unavailable', 'Audit store: the database answers again; held events are being written'));
+          this.#report(
+            new KeycardError('unavailable', 'Audit store: the database answers again; held events are being written'),
+          );
         }
         this.#pump();
         this.#checkIdle();
@@ -163,7 +165,13 @@ export class AuditWriter {
         if (!this.#failing) {
           this.#failing = true;
           const message = error instanceof Error ? error.message : String(error);
-          this.#report(new KeycardError('unavailable', `Audit store: a batch write failed (${message}); holding up to ${this.#o.queueSize} events and retrying`, { cause: error }));
+          this.#report(
+            new KeycardError(
+              'unavailable',
+              `Audit store: a batch write failed (${message}); holding up to ${this.#o.queueSize} events and retrying`,
+              { cause: error },
+            ),
+          );
         }
         this.#backoff = Math.min(this.#o.retryMaxMs, this.#backoff === 0 ? this.#o.retryMinMs : this.#backoff * 2);
         if (this.#retryTimer === undefined) {
@@ -206,7 +214,12 @@ export class AuditWriter {
     if (this.#unreported === 0) return;
     const n = this.#unreported;
     this.#unreported = 0;
-    this.#report(new AuditLossError(n, `Audit store: ${n} events dropped, never written (queue bound ${this.#o.queueSize}; ${this.#lostTotal} since start)`));
+    this.#report(
+      new AuditLossError(
+        n,
+        `Audit store: ${n} events dropped, never written (queue bound ${this.#o.queueSize}; ${this.#lostTotal} since start)`,
+      ),
+    );
   }
 
   #report(error: Error): void {

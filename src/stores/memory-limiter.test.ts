@@ -13,7 +13,9 @@ function driven(options: { maxTrackedTokens?: number } = {}) {
   return { store, clock };
 }
 
-limiterConformance('memory', { describe, it, expect }, (clock) => memoryLimiter({ clock: { now: clock.now, monotonic: clock.now } }));
+limiterConformance('memory', { describe, it, expect }, (clock) =>
+  memoryLimiter({ clock: { now: clock.now, monotonic: clock.now } }),
+);
 
 describe('memoryLimiter', () => {
   it('answers synchronously', () => {
@@ -25,11 +27,22 @@ describe('memoryLimiter', () => {
 
   it('validates its options and arguments', () => {
     expect(() => memoryLimiter({ maxTrackedTokens: 0 })).toThrow(
-      expect.objectContaining({ code: 'invalid_config', message: 'memoryLimiter.maxTrackedTokens must be an integer >= 1' }),
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: 'memoryLimiter.maxTrackedTokens must be an integer >= 1',
+      }),
     );
-    expect(() => memoryLimiter({ clock: {} as never })).toThrow(expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/^memoryLimiter\.clock /) }));
+    expect(() => memoryLimiter({ clock: {} as never })).toThrow(
+      expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/^memoryLimiter\.clock /) }),
+    );
     const { store } = driven();
-    for (const [limit, w] of [[0, 1], [1, 0], [1, 1.5], [1, 32 * 86_400], [2 ** 31, 1]] as const) {
+    for (const [limit, w] of [
+      [0, 1],
+      [1, 0],
+      [1, 1.5],
+      [1, 32 * 86_400],
+      [2 ** 31, 1],
+    ] as const) {
       expect(() => store.consume('a', limit, w)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     }
     expect(store.size()).toBe(0);
@@ -120,21 +133,27 @@ describe('memoryLimiter sweep', () => {
   test.prop(
     [
       fc.array(
-        fc.record({ key: fc.nat(39), gap: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 3000 })) }),
+        fc.record({
+          key: fc.nat(39),
+          gap: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 3000 })),
+        }),
         { maxLength: 600, size: 'max' },
       ),
       fc.integer({ min: 1, max: 4 }),
     ],
     { numRuns: 150 },
-  )('with many keys coming and going, every decision still equals the model (the sweep frees nothing live)', (events, limit) => {
-    const { store, clock } = driven();
-    const model = new LimiterModel();
-    for (const { key, gap } of events) {
-      clock.t += gap;
-      const window = (key % 3) + 1;
-      expect(store.consume(`k${key}`, limit, window)).toEqual(model.consume(`k${key}`, limit, window, clock.t));
-    }
-  });
+  )(
+    'with many keys coming and going, every decision still equals the model (the sweep frees nothing live)',
+    (events, limit) => {
+      const { store, clock } = driven();
+      const model = new LimiterModel();
+      for (const { key, gap } of events) {
+        clock.t += gap;
+        const window = (key % 3) + 1;
+        expect(store.consume(`k${key}`, limit, window)).toEqual(model.consume(`k${key}`, limit, window, clock.t));
+      }
+    },
+  );
 });
 
 describe('memoryLimiter maxTrackedTokens', () => {
@@ -157,7 +176,9 @@ describe('memoryLimiter maxTrackedTokens', () => {
   it('never names the key in its error', () => {
     const { store } = driven({ maxTrackedTokens: 1 });
     store.consume('tok_secretish:all', 1, 10);
-    expect(() => store.consume('tok_other:all', 1, 10)).toThrow(expect.objectContaining({ message: expect.not.stringContaining('tok_') }));
+    expect(() => store.consume('tok_other:all', 1, 10)).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('tok_') }),
+    );
   });
 
   it('skips rescans until a key can be idle, yet notices a key whose window shrank', () => {
@@ -183,7 +204,13 @@ describe('memoryLimiter under concurrency', () => {
    * Fire `n` concurrent consumes for one key while scheduled ticks move the clock (less than a
    * window in total), let the scheduler pick the interleaving, and count admissions.
    */
-  async function race(s: fc.Scheduler, make: (s: fc.Scheduler, clock: { t: number }) => AsyncStore, limit: number, ticks: number[], n: number) {
+  async function race(
+    s: fc.Scheduler,
+    make: (s: fc.Scheduler, clock: { t: number }) => AsyncStore,
+    limit: number,
+    ticks: number[],
+    n: number,
+  ) {
     const clock = { t: 1_000_000 };
     const store = make(s, clock);
     const calls = Array.from({ length: n }, () => store.consume('k', limit, 1));
@@ -193,12 +220,20 @@ describe('memoryLimiter under concurrency', () => {
     return (await Promise.all(calls)).filter((d) => d.allowed).length;
   }
 
-  const raceArgs = [fc.scheduler(), fc.integer({ min: 1, max: 5 }), fc.array(fc.integer({ min: 0, max: 80 }), { maxLength: 10 }), fc.integer({ min: 1, max: 12 })] as const;
+  const raceArgs = [
+    fc.scheduler(),
+    fc.integer({ min: 1, max: 5 }),
+    fc.array(fc.integer({ min: 0, max: 80 }), { maxLength: 10 }),
+    fc.integer({ min: 1, max: 12 }),
+  ] as const;
 
   /** The memory store behind scheduled promises: each consume lands at a scheduler-chosen moment. */
   const scheduledMemory = (s: fc.Scheduler, clock: { t: number }): AsyncStore => {
     const inner = memoryLimiter({ clock: { now: () => clock.t, monotonic: () => clock.t } });
-    return { consume: (key, limit, w) => s.schedule(Promise.resolve()).then(() => s.schedule(Promise.resolve(inner.consume(key, limit, w)))) };
+    return {
+      consume: (key, limit, w) =>
+        s.schedule(Promise.resolve()).then(() => s.schedule(Promise.resolve(inner.consume(key, limit, w)))),
+    };
   };
 
   /** A store that reads, decides and writes back in separate steps: what a non-atomic shared store does. */
@@ -207,7 +242,11 @@ describe('memoryLimiter under concurrency', () => {
     return {
       async consume(key, limit, w) {
         const stored = kv.get(key);
-        const state = await s.schedule(Promise.resolve(stored === undefined ? newLimiterState() : { ...stored, counters: Array.from(stored.counters) }));
+        const state = await s.schedule(
+          Promise.resolve(
+            stored === undefined ? newLimiterState() : { ...stored, counters: Array.from(stored.counters) },
+          ),
+        );
         const d = decide(state, clock.t, limit, w * 1000);
         if (d.allowed) await s.schedule(Promise.resolve()).then(() => kv.set(key, state));
         return d;
@@ -215,13 +254,19 @@ describe('memoryLimiter under concurrency', () => {
     };
   };
 
-  test.prop([...raceArgs], { numRuns: 300 })('concurrent consumes for one key never over-admit (and admit up to the limit)', async (s, limit, ticks, n) => {
-    expect(await race(s, scheduledMemory, limit, ticks, n)).toBe(Math.min(limit, n));
-  });
+  test.prop([...raceArgs], { numRuns: 300 })(
+    'concurrent consumes for one key never over-admit (and admit up to the limit)',
+    async (s, limit, ticks, n) => {
+      expect(await race(s, scheduledMemory, limit, ticks, n)).toBe(Math.min(limit, n));
+    },
+  );
 
   it('the race test can fail: it catches a read-decide-write store over-admitting', async () => {
     const out = await fc.check(
-      fc.asyncProperty(...raceArgs, async (s, limit, ticks, n) => (await race(s, readDecideWrite, limit, ticks, n)) <= limit),
+      fc.asyncProperty(
+        ...raceArgs,
+        async (s, limit, ticks, n) => (await race(s, readDecideWrite, limit, ticks, n)) <= limit,
+      ),
       { numRuns: 300, seed: 42 },
     );
     expect(out.failed).toBe(true);

@@ -100,7 +100,10 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): MemoryLimiter
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new KeycardError('invalid_config', `memoryLimiter.${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`);
+    throw new KeycardError(
+      'invalid_config',
+      `memoryLimiter.${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`,
+    );
   }
   const clock = options.clock ?? systemClock;
   const maxTracked = options.maxTrackedTokens ?? Infinity;
@@ -215,7 +218,10 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): MemoryLimiter
         if (slots.size >= maxTracked) {
           fullSweep(now);
           if (slots.size >= maxTracked) {
-            throw new KeycardError('unavailable', `Rate limiter full: ${maxTracked} keys are inside their window (maxTrackedTokens)`);
+            throw new KeycardError(
+              'unavailable',
+              `Rate limiter full: ${maxTracked} keys are inside their window (maxTrackedTokens)`,
+            );
           }
         }
         slot = allocate();

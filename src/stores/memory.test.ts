@@ -27,7 +27,9 @@ describe('memoryTokenStore specifics', () => {
     const seen: StoreChange[] = [];
     await store.subscribe!((change) => seen.push(change));
     const revoked = store.revoke(token.id, 1, null);
-    expect(seen).toEqual([{ type: 'token', seq: 1, id: token.id, hash: token.hash, version: token.version + 1, revoked: true }]);
+    expect(seen).toEqual([
+      { type: 'token', seq: 1, id: token.id, hash: token.hash, version: token.version + 1, revoked: true },
+    ]);
     expect(await revoked).toEqual({ ...token, revokedAt: 1, revokedReason: null, version: token.version + 1 });
   });
 

@@ -33,7 +33,14 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const PATCHABLE = ['label', 'metadata', 'rateLimit', 'expiresAt', 'scopes', 'restrictions'] as const satisfies readonly (keyof TokenPatch)[];
+const PATCHABLE = [
+  'label',
+  'metadata',
+  'rateLimit',
+  'expiresAt',
+  'scopes',
+  'restrictions',
+] as const satisfies readonly (keyof TokenPatch)[];
 
 const order = (a: StoredToken, b: StoredToken) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -110,7 +117,11 @@ export function memoryTokenStore(): MemoryTokenStore {
       const key = watermarkKey(token);
       const before = key === null ? undefined : watermarks.get(key);
       const covered = token.revokedAt === null && before !== undefined && before > token.createdAt;
-      const copy = deepFreeze(covered ? { ...structuredClone(token), revokedAt: before, revokedReason: WATERMARK_REASON } : structuredClone(token));
+      const copy = deepFreeze(
+        covered
+          ? { ...structuredClone(token), revokedAt: before, revokedReason: WATERMARK_REASON }
+          : structuredClone(token),
+      );
       byId.set(copy.id, copy);
       idByHash.set(copy.hash, copy.id);
       sorted = null;

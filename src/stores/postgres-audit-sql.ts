@@ -132,7 +132,11 @@ export interface UsageRow {
  * roll-up raised. Rows travel as one JSON parameter each list (the port sends scalars only).
  * Usage rows are applied in key order, so concurrent batches lock them in one order: no deadlock.
  */
-export function insertBatchStatement(batchId: string, events: readonly AuditRow[], usage: readonly UsageRow[]): AuditStatement {
+export function insertBatchStatement(
+  batchId: string,
+  events: readonly AuditRow[],
+  usage: readonly UsageRow[],
+): AuditStatement {
   const text = `WITH b AS (INSERT INTO keycard_audit_batches (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id),
 e AS (INSERT INTO keycard_audit_events (id, at, type, token_id, owner_id, workspace_id, actor_id, request_id, data)
   SELECT r.id, r.at, r.type, r.token_id, r.owner_id, r.workspace_id, r.actor_id, r.request_id, r.data
@@ -182,7 +186,8 @@ export function auditQueryStatement(q: ParsedAuditQuery): AuditStatement {
   if (q.since !== null) where.push(`at >= ${p(iso(q.since))}::timestamptz`);
   if (q.until !== null) where.push(`at < ${p(iso(q.until))}::timestamptz`);
   const dir = q.order === 'desc' ? 'DESC' : 'ASC';
-  if (q.after) where.push(`(at, id) ${q.order === 'desc' ? '<' : '>'} (${p(iso(q.after[0]))}::timestamptz, ${p(q.after[1])})`);
+  if (q.after)
+    where.push(`(at, id) ${q.order === 'desc' ? '<' : '>'} (${p(iso(q.after[0]))}::timestamptz, ${p(q.after[1])})`);
   const text =
     'SELECT data FROM keycard_audit_events' +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +

@@ -12,13 +12,28 @@ const port = fromPglite(db);
 const migrated = migrate(port);
 afterAll(() => db.close());
 
-auditStoreConformance('postgres on PGlite', { describe, it, expect }, async ({ requests, clock }) => {
-  await migrated;
-  return postgresAuditStore(port, { requests, clock: { now: clock.now, monotonic: clock.now }, onError: () => {} });
-}, { fc, runs: 25 });
+auditStoreConformance(
+  'postgres on PGlite',
+  { describe, it, expect },
+  async ({ requests, clock }) => {
+    await migrated;
+    return postgresAuditStore(port, { requests, clock: { now: clock.now, monotonic: clock.now }, onError: () => {} });
+  },
+  { fc, runs: 25 },
+);
 
 const event = (i: number, time = new Date(Date.UTC(2031, 0, 1) + i).toISOString()): AuditEvent => ({
-  type: 'request.denied', time, tokenId: 'tok_pgl', label: 'l', ownerId: 'usr_pgl', workspaceId: 'ws_pgl_writer', surface: 'http', method: 'GET', path: '/', requestId: `w-${i}`, reason: 'invalid_token',
+  type: 'request.denied',
+  time,
+  tokenId: 'tok_pgl',
+  label: 'l',
+  ownerId: 'usr_pgl',
+  workspaceId: 'ws_pgl_writer',
+  surface: 'http',
+  method: 'GET',
+  path: '/',
+  requestId: `w-${i}`,
+  reason: 'invalid_token',
 });
 
 describe('postgresAuditStore on PGlite', () => {
@@ -39,7 +54,13 @@ describe('postgresAuditStore on PGlite', () => {
   it('writes batches, never one round trip per event', async () => {
     await migrated;
     let inserts = 0;
-    const counting: SqlPort = { ...port, query: (text, params) => (text.includes('INSERT INTO keycard_audit_batches') && inserts++, port.query(text, params)) };
+    const counting: SqlPort = {
+      ...port,
+      query: (text, params) => (
+        text.includes('INSERT INTO keycard_audit_batches') && inserts++,
+        port.query(text, params)
+      ),
+    };
     const store = postgresAuditStore(counting, { batchSize: 100, onError: () => {} });
     for (let i = 0; i < 1_000; i++) store.write(event(i));
     await store.flush();
@@ -51,7 +72,13 @@ describe('postgresAuditStore on PGlite', () => {
   it('a failing database: events are held to the bound, the rest counted lost and reported; recovery writes each held event once', async () => {
     await migrated;
     let down = true;
-    const flaky: SqlPort = { ...port, query: (text, params) => (down && text.includes('keycard_audit_batches') ? Promise.reject(new Error('connection refused')) : port.query(text, params)) };
+    const flaky: SqlPort = {
+      ...port,
+      query: (text, params) =>
+        down && text.includes('keycard_audit_batches')
+          ? Promise.reject(new Error('connection refused'))
+          : port.query(text, params),
+    };
     const errors: Error[] = [];
     const store = postgresAuditStore(flaky, { queueSize: 300, batchSize: 50, onError: (e) => errors.push(e) });
     const ws = `ws_flaky_${Math.random().toString(36).slice(2)}`;
@@ -61,7 +88,10 @@ describe('postgresAuditStore on PGlite', () => {
     await store.flush();
     const lost = errors.filter((e): e is AuditLossError => e instanceof AuditLossError).reduce((n, e) => n + e.lost, 0);
     expect(lost).toBe(700);
-    const rows = await db.query<{ n: number; d: number }>('SELECT count(*)::int AS n, count(DISTINCT request_id)::int AS d FROM keycard_audit_events WHERE workspace_id = $1', [ws]);
+    const rows = await db.query<{ n: number; d: number }>(
+      'SELECT count(*)::int AS n, count(DISTINCT request_id)::int AS d FROM keycard_audit_events WHERE workspace_id = $1',
+      [ws],
+    );
     expect(rows.rows[0]).toEqual({ n: 300, d: 300 });
     expect(errors.some((e) => /answers again/.test(e.message))).toBe(true);
     await store.close();
@@ -84,7 +114,8 @@ describe('postgresAuditStore on PGlite', () => {
     const store = postgresAuditStore(lying, { requests: 'all', onError: () => {} });
     const tok = `tok_retry_${Math.random().toString(36).slice(2)}`;
     const now = new Date().toISOString();
-    for (let i = 0; i < 10; i++) store.write({ ...event(i, now), type: 'request.allowed', reason: undefined, tokenId: tok } as AuditEvent);
+    for (let i = 0; i < 10; i++)
+      store.write({ ...event(i, now), type: 'request.allowed', reason: undefined, tokenId: tok } as AuditEvent);
     await store.flush();
     expect((await store.query({ tokenId: tok })).events.length).toBe(10);
     expect((await store.usage(tok, { days: 1 })).map((u) => u.allowed)).toEqual([10]);
@@ -95,7 +126,12 @@ describe('postgresAuditStore on PGlite', () => {
     await migrated;
     const store = postgresAuditStore(port, { onError: () => {} });
     await store.append([event(0, '1999-05-10T00:00:00.000Z')]);
-    const has = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_class WHERE relname = 'keycard_audit_events_p199905'")).rows[0]!.n;
+    const has = async () =>
+      (
+        await db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'keycard_audit_events_p199905'",
+        )
+      ).rows[0]!.n;
     expect(await has()).toBe(1);
     await store.prune('1999-06-01T00:00:00Z');
     expect(await has()).toBe(0);

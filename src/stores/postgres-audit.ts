@@ -28,7 +28,15 @@ import { systemClock } from '../core/clock.ts';
 import { KeycardError } from '../core/errors.ts';
 import { AuditWriter } from './audit-writer.ts';
 import type { SqlPort } from './postgres-port.ts';
-import { auditQueryStatement, insertBatchStatement, partitionStatement, pruneAuditStatement, usageStatement, type AuditRow, type UsageRow } from './postgres-audit-sql.ts';
+import {
+  auditQueryStatement,
+  insertBatchStatement,
+  partitionStatement,
+  pruneAuditStatement,
+  usageStatement,
+  type AuditRow,
+  type UsageRow,
+} from './postgres-audit-sql.ts';
 
 /** Options of {@link postgresAuditStore}. */
 export interface PostgresAuditStoreOptions {
@@ -64,7 +72,11 @@ const optionsSchema = z.strictObject({
   concurrency: int(1, 64),
   onError: z.custom<(e: Error) => void>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
   closeTimeoutMs: int(0, 600_000),
-  clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function', { error: 'must be a Clock' }).optional(),
+  clock: z
+    .custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function', {
+      error: 'must be a Clock',
+    })
+    .optional(),
 });
 
 /** `YYYY-MM` of epoch ms, `n` months on. */
@@ -89,19 +101,30 @@ function toRow(e: StoredAuditEvent): AuditRow {
 
 /** The roll-up increments of a batch, one per (token, day, surface), in key order. */
 function rollup(batch: readonly StoredAuditEvent[]): UsageRow[] {
-  const cells = new Map<string, { token_id: string; day: string; surface: string; allowed: number; denied: number; last_used_at: string | null }>();
+  const cells = new Map<
+    string,
+    { token_id: string; day: string; surface: string; allowed: number; denied: number; last_used_at: string | null }
+  >();
   for (const e of batch) {
     const d = usageDelta(e);
     if (!d) continue;
     const key = `${d.tokenId}\u0000${d.day}\u0000${d.surface}`;
     const cell = cells.get(key);
     if (!cell) {
-      cells.set(key, { token_id: d.tokenId, day: d.day, surface: d.surface, allowed: d.allowed, denied: d.denied, last_used_at: d.lastUsedAt });
+      cells.set(key, {
+        token_id: d.tokenId,
+        day: d.day,
+        surface: d.surface,
+        allowed: d.allowed,
+        denied: d.denied,
+        last_used_at: d.lastUsedAt,
+      });
       continue;
     }
     cell.allowed += d.allowed;
     cell.denied += d.denied;
-    if (d.lastUsedAt !== null && (cell.last_used_at === null || d.lastUsedAt > cell.last_used_at)) cell.last_used_at = d.lastUsedAt;
+    if (d.lastUsedAt !== null && (cell.last_used_at === null || d.lastUsedAt > cell.last_used_at))
+      cell.last_used_at = d.lastUsedAt;
   }
   return [...cells.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 }
@@ -121,12 +144,18 @@ function rollup(batch: readonly StoredAuditEvent[]): UsageRow[] {
  */
 export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOptions = {}): AuditStore {
   if (typeof port !== 'object' || port === null || typeof port.query !== 'function') {
-    throw new KeycardError('invalid_config', 'postgresAuditStore: port must be a SqlPort (fromPg(pool), fromPglite(db), or your own)');
+    throw new KeycardError(
+      'invalid_config',
+      'postgresAuditStore: port must be a SqlPort (fromPg(pool), fromPglite(db), or your own)',
+    );
   }
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new KeycardError('invalid_config', `postgresAuditStore: ${issue.path.map(String).join('.') || 'options'} ${issue.message}`);
+    throw new KeycardError(
+      'invalid_config',
+      `postgresAuditStore: ${issue.path.map(String).join('.') || 'options'} ${issue.message}`,
+    );
   }
   const mode = options.requests ?? 'rollup';
   const clock = options.clock ?? systemClock;
@@ -134,7 +163,8 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
   const nextId = auditIdSource();
   /** Months whose partition is known to exist. Forgotten after a failure (a prune may have dropped one). */
   const months = new Set<string>();
-  const run = async (s: { text: string; params: readonly (string | number | boolean | null)[] }) => (await port.query(s.text, s.params)).rows;
+  const run = async (s: { text: string; params: readonly (string | number | boolean | null)[] }) =>
+    (await port.query(s.text, s.params)).rows;
 
   const ensureMonths = async (wanted: Iterable<string>): Promise<void> => {
     for (const m of wanted) {
@@ -193,7 +223,8 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
       writer.push(s);
     },
     async append(events) {
-      if (!Array.isArray(events)) throw new KeycardError('invalid_argument', 'append: events must be an array of audit events');
+      if (!Array.isArray(events))
+        throw new KeycardError('invalid_argument', 'append: events must be an array of audit events');
       const all = events.map(stored);
       const size = options.batchSize ?? 500;
       for (let i = 0; i < all.length; i += size) await writeBatch(all.slice(i, i + size));
@@ -203,7 +234,11 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
     },
     export(filter, format) {
       parseAuditQuery(filter, 'export');
-      return exportAudit((f, cursor, limit) => page(parseAuditQuery({ ...f, cursor, limit }, 'export', limit)), filter, format);
+      return exportAudit(
+        (f, cursor, limit) => page(parseAuditQuery({ ...f, cursor, limit }, 'export', limit)),
+        filter,
+        format,
+      );
     },
     async usage(tokenId, opts): Promise<readonly AuditUsageDay[]> {
       const days = parseUsageDays(tokenId, opts);

@@ -23,8 +23,11 @@ function scriptedPort(head = 5) {
       db.polls++;
       if (db.failing) throw new Error('connection refused');
       const since = params[0] as number | null;
-      const rows = since === null ? [] : [...db.changes.keys()].filter((s) => s > since && s <= db.head).sort((a, b) => a - b);
-      return rows.length === 0 ? { rows: [{ head: String(db.head), seq: null, change: null }] } : { rows: rows.map((s) => ({ head: String(db.head), seq: String(s), change: db.changes.get(s) })) };
+      const rows =
+        since === null ? [] : [...db.changes.keys()].filter((s) => s > since && s <= db.head).sort((a, b) => a - b);
+      return rows.length === 0
+        ? { rows: [{ head: String(db.head), seq: null, change: null }] }
+        : { rows: rows.map((s) => ({ head: String(db.head), seq: String(s), change: db.changes.get(s) })) };
     },
     async listen(_channel, onNotify, onLost) {
       db.listens++;
@@ -56,7 +59,13 @@ async function until<T>(what: string, check: () => T | undefined): Promise<T> {
 }
 
 const feedOn = (port: SqlPort, errors: unknown[] = [], mode: 'listen' | 'poll' = 'listen') =>
-  new ChangeFeed(port, { mode, channel: 'keycard_changes', pollIntervalMs: 10, retentionMs: 600_000, onError: (e) => errors.push(e) });
+  new ChangeFeed(port, {
+    mode,
+    channel: 'keycard_changes',
+    pollIntervalMs: 10,
+    retentionMs: 600_000,
+    onError: (e) => errors.push(e),
+  });
 
 const changesOf = (seen: StoreChange[]) => seen.filter((c) => c.type !== 'heartbeat').map((c) => c.seq);
 
@@ -82,7 +91,10 @@ describe('ChangeFeed', () => {
     commit('arrived'); // 7
     await until('both changes', () => (changesOf(seen).length === 2 ? true : undefined));
     expect(changesOf(seen)).toEqual([6, 7]);
-    expect(seen.filter((c) => c.type === 'owner').map((c) => (c as { principalId: string }).principalId)).toEqual(['lost', 'arrived']);
+    expect(seen.filter((c) => c.type === 'owner').map((c) => (c as { principalId: string }).principalId)).toEqual([
+      'lost',
+      'arrived',
+    ]);
     await feed.stop();
   });
 

@@ -158,7 +158,12 @@ export class ChangeFeed {
       ]);
     } catch (error) {
       // A late success must not leave a connection listening for nobody.
-      void attempt.then((u) => u(), () => {}).catch(() => {});
+      void attempt
+        .then(
+          (u) => u(),
+          () => {},
+        )
+        .catch(() => {});
       if (generation === this.#generation) {
         this.#listen = 'off';
         this.#report(error);
@@ -214,9 +219,12 @@ export class ChangeFeed {
         if (!ok || !this.#again) break;
       }
     };
-    const inFlight = { generation, done: run().finally(() => {
-      if (this.#inFlight === inFlight) this.#inFlight = null;
-    }) };
+    const inFlight = {
+      generation,
+      done: run().finally(() => {
+        if (this.#inFlight === inFlight) this.#inFlight = null;
+      }),
+    };
     this.#inFlight = inFlight;
     return inFlight.done;
   }
@@ -236,7 +244,8 @@ export class ChangeFeed {
     this.#failing = false;
     const head = Number(rows[0]!['head']);
     if (since === null) {
-      if (this.#lastSeq < 0) this.#lastSeq = head; // a new subscription starts from here
+      if (this.#lastSeq < 0)
+        this.#lastSeq = head; // a new subscription starts from here
       else this.#again = true; // a change was delivered meanwhile: read what lies between
       this.#drainPending(head);
     } else {

@@ -42,7 +42,9 @@ const encode = (g: PendingGrant): string => {
   return JSON.stringify(rest);
 };
 const decode = (row: Readonly<Record<string, unknown>> | undefined): PendingGrant | null =>
-  row === undefined ? null : { ...(JSON.parse(String(row['data'])) as Omit<PendingGrant, 'version'>), version: Number(row['version']) };
+  row === undefined
+    ? null
+    : { ...(JSON.parse(String(row['data'])) as Omit<PendingGrant, 'version'>), version: Number(row['version']) };
 
 /**
  * Creates a pending-grant store over a database whose table `migrateDeviceGrants` created.
@@ -55,8 +57,10 @@ const decode = (row: Readonly<Record<string, unknown>> | undefined): PendingGran
  * ```
  */
 export function postgresPendingGrantStore(port: SqlPort): PendingGrantStore {
-  const one = async (text: string, params: readonly (string | number | null)[]) => (await port.query(text, params)).rows[0];
-  const get = async (hash: string) => decode(await one('SELECT data, version FROM keycard_device_grants WHERE device_code_hash = $1', [hash]));
+  const one = async (text: string, params: readonly (string | number | null)[]) =>
+    (await port.query(text, params)).rows[0];
+  const get = async (hash: string) =>
+    decode(await one('SELECT data, version FROM keycard_device_grants WHERE device_code_hash = $1', [hash]));
   return {
     async create(grant) {
       const row = await one(
@@ -66,19 +70,24 @@ export function postgresPendingGrantStore(port: SqlPort): PendingGrantStore {
       return row !== undefined;
     },
     get,
-    getByUserCode: async (userCode) => decode(await one('SELECT data, version FROM keycard_device_grants WHERE user_code = $1', [userCode])),
+    getByUserCode: async (userCode) =>
+      decode(await one('SELECT data, version FROM keycard_device_grants WHERE user_code = $1', [userCode])),
     async update(hash, expectedVersion, patch) {
       const current = await get(hash);
       if (current === null || current.version !== expectedVersion) return null;
       const next = applyPatch(current, patch);
-      const row = await one('UPDATE keycard_device_grants SET data = $1, version = version + 1 WHERE device_code_hash = $2 AND version = $3 RETURNING version', [
-        encode(next),
-        hash,
-        expectedVersion,
-      ]);
+      const row = await one(
+        'UPDATE keycard_device_grants SET data = $1, version = version + 1 WHERE device_code_hash = $2 AND version = $3 RETURNING version',
+        [encode(next), hash, expectedVersion],
+      );
       return row === undefined ? null : next;
     },
-    take: async (hash) => decode(await one('DELETE FROM keycard_device_grants WHERE device_code_hash = $1 RETURNING data, version', [hash])),
-    prune: async (before) => (await port.query('DELETE FROM keycard_device_grants WHERE expires_at <= $1 RETURNING 1 AS ok', [before])).rows.length,
+    take: async (hash) =>
+      decode(
+        await one('DELETE FROM keycard_device_grants WHERE device_code_hash = $1 RETURNING data, version', [hash]),
+      ),
+    prune: async (before) =>
+      (await port.query('DELETE FROM keycard_device_grants WHERE expires_at <= $1 RETURNING 1 AS ok', [before])).rows
+        .length,
   };
 }

@@ -25,7 +25,10 @@ export interface SqlPort {
    * Runs ONE statement with `$1…$n` parameters and answers its rows, each an object keyed by
    * column name. Called concurrently; a pool is expected to run calls in parallel.
    */
-  query(text: string, params: readonly SqlValue[]): Promise<{ readonly rows: readonly Readonly<Record<string, unknown>>[] }>;
+  query(
+    text: string,
+    params: readonly SqlValue[],
+  ): Promise<{ readonly rows: readonly Readonly<Record<string, unknown>>[] }>;
   /**
    * Runs a script of several statements as one transaction (the simple-query protocol does this
    * for a multi-statement string). Used by `migrate`; without it, `migrate` runs the statements
@@ -38,7 +41,11 @@ export interface SqlPort {
    * listens again by itself. Leave it out where LISTEN cannot work (a pooler in transaction mode):
    * the store polls instead.
    */
-  listen?(channel: string, onNotify: (payload: string) => void, onLost: (error: unknown) => void): Promise<() => Promise<void>>;
+  listen?(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onLost: (error: unknown) => void,
+  ): Promise<() => Promise<void>>;
   /**
    * Whether other processes can reach the same database, which makes the store `shared`.
    * @default true

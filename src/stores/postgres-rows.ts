@@ -60,7 +60,12 @@ export function toChange(seq: number, value: unknown): StoreChange | null {
   const c = v as Record<string, unknown>;
   switch (c['type']) {
     case 'token':
-      if (isString(c['id']) && isString(c['hash']) && typeof c['version'] === 'number' && typeof c['revoked'] === 'boolean') {
+      if (
+        isString(c['id']) &&
+        isString(c['hash']) &&
+        typeof c['version'] === 'number' &&
+        typeof c['revoked'] === 'boolean'
+      ) {
         return { type: 'token', seq, id: c['id'], hash: c['hash'], version: c['version'], revoked: c['revoked'] };
       }
       return null;
@@ -69,7 +74,8 @@ export function toChange(seq: number, value: unknown): StoreChange | null {
       if (typeof c['revokedBefore'] !== 'number' || typeof f !== 'object' || f === null) return null;
       const revokedBefore = c['revokedBefore'];
       if (isString(f['ownerId'])) return { type: 'revokeAll', seq, filter: { ownerId: f['ownerId'] }, revokedBefore };
-      if (isString(f['workspaceId'])) return { type: 'revokeAll', seq, filter: { workspaceId: f['workspaceId'] }, revokedBefore };
+      if (isString(f['workspaceId']))
+        return { type: 'revokeAll', seq, filter: { workspaceId: f['workspaceId'] }, revokedBefore };
       return null;
     }
     case 'owner':
@@ -106,7 +112,8 @@ export function encodeCursor(token: Pick<StoredToken, 'createdAt' | 'id'>): stri
 export function decodeCursor(cursor: string): [number, string] {
   try {
     const v: unknown = JSON.parse(fromBase64Url(cursor));
-    if (Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && typeof v[1] === 'string') return [v[0] as number, v[1]];
+    if (Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && typeof v[1] === 'string')
+      return [v[0] as number, v[1]];
   } catch {
     // fall through
   }

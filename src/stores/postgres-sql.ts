@@ -307,12 +307,19 @@ export function revokeStatement(id: string, at: number, reason: string | null, c
  * the ids, so the NOTIFY payload stays small however many tokens it ended. One statement, hence
  * one transaction. Always announces, even when nothing matched (as the memory store does).
  */
-export function revokeAllStatement(filter: RevokeAllFilter, at: number, reason: string | null, channel: string): Statement {
+export function revokeAllStatement(
+  filter: RevokeAllFilter,
+  at: number,
+  reason: string | null,
+  channel: string,
+): Statement {
   const p = new Params();
   const byOwner = 'ownerId' in filter;
   const subject = p.add(byOwner ? filter.ownerId : filter.workspaceId);
   const atParam = p.add(at);
-  const match = byOwner ? `kind = 'personal' AND owner_id = ${subject}` : `kind = 'workspace' AND workspace_id = ${subject}`;
+  const match = byOwner
+    ? `kind = 'personal' AND owner_id = ${subject}`
+    : `kind = 'workspace' AND workspace_id = ${subject}`;
   const filterJson = `jsonb_build_object('${byOwner ? 'ownerId' : 'workspaceId'}', ${subject}::text)`;
   const change = `jsonb_build_object('type', 'revokeAll', 'filter', ${filterJson}, 'revokedBefore', ${atParam}::float8)`;
   const ch = p.add(channel);
@@ -344,7 +351,9 @@ export function watermarkStatement(filter: RevokeAllFilter, at: number): Stateme
  * Run after a create commits (a new snapshot): the watermark covering `token` if it is later than
  * its `createdAt` — one primary-key read, so a create pays little when nothing covers it.
  */
-export function coveringWatermarkStatement(token: Pick<StoredToken, 'kind' | 'ownerId' | 'workspaceId' | 'createdAt'>): Statement | null {
+export function coveringWatermarkStatement(
+  token: Pick<StoredToken, 'kind' | 'ownerId' | 'workspaceId' | 'createdAt'>,
+): Statement | null {
   const subject = token.kind === 'personal' ? token.ownerId : token.workspaceId;
   if (subject === null) return null;
   return {
@@ -396,7 +405,10 @@ export function pollStatement(since: number | null): Statement {
 
 /** Deletes changes older than the retention period (any process may run it; concurrent runs are harmless). */
 export function pruneStatement(retentionMs: number): Statement {
-  return { text: "DELETE FROM keycard_changes WHERE at < now() - $1::float8 * interval '1 millisecond'", params: [retentionMs] };
+  return {
+    text: "DELETE FROM keycard_changes WHERE at < now() - $1::float8 * interval '1 millisecond'",
+    params: [retentionMs],
+  };
 }
 
 /** The statements of a script, for ports without `exec` (comments dropped, split at line-ending semicolons). */

@@ -8,7 +8,15 @@ import { createKeycard } from '../keycard.ts';
 import { defineScopes } from '../core/scopes.ts';
 import { storedTokenFixture } from '../testing/fixtures.ts';
 import { tokenStoreConformance } from '../testing/token-store-suite.ts';
-import { SCHEMA_SQL, fromPg, fromPglite, migrate, postgresTokenStore, type PgPoolLike, type SqlPort } from './postgres.ts';
+import {
+  SCHEMA_SQL,
+  fromPg,
+  fromPglite,
+  migrate,
+  postgresTokenStore,
+  type PgPoolLike,
+  type SqlPort,
+} from './postgres.ts';
 
 const db = new PGlite();
 const port = fromPglite(db);
@@ -16,10 +24,15 @@ const migrated = migrate(port);
 afterAll(() => db.close());
 
 for (const notifications of ['listen', 'poll'] as const) {
-  tokenStoreConformance(`postgres on PGlite (${notifications})`, { describe, it, expect }, async () => {
-    await migrated;
-    return postgresTokenStore(port, { notifications, onError: () => {} });
-  }, { fc });
+  tokenStoreConformance(
+    `postgres on PGlite (${notifications})`,
+    { describe, it, expect },
+    async () => {
+      await migrated;
+      return postgresTokenStore(port, { notifications, onError: () => {} });
+    },
+    { fc },
+  );
 }
 
 async function until<T>(what: string, check: () => T | undefined): Promise<T> {
@@ -53,8 +66,16 @@ describe('postgres store: schema and migrate', () => {
       await migrate(withExec);
       const { exec: _exec, ...noExec } = withExec;
       await migrate(noExec);
-      const tables = await fresh.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'keycard_%' AND tablename NOT LIKE 'keycard_audit_%' ORDER BY 1");
-      expect(tables.rows.map((r) => r.t)).toEqual(['keycard_changes', 'keycard_revocations', 'keycard_schema', 'keycard_state', 'keycard_tokens']);
+      const tables = await fresh.query<{ t: string }>(
+        "SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'keycard_%' AND tablename NOT LIKE 'keycard_audit_%' ORDER BY 1",
+      );
+      expect(tables.rows.map((r) => r.t)).toEqual([
+        'keycard_changes',
+        'keycard_revocations',
+        'keycard_schema',
+        'keycard_state',
+        'keycard_tokens',
+      ]);
       expect((await fresh.query('SELECT seq FROM keycard_state')).rows).toEqual([{ seq: 0 }]);
     } finally {
       await fresh.close();
@@ -67,7 +88,9 @@ describe('postgres store: schema and migrate', () => {
       await migrate(fromPglite(empty));
       await empty.exec('DELETE FROM keycard_state');
       const store = postgresTokenStore(fromPglite(empty), { onError: () => {} });
-      expect(await caught(() => store.announceOwner('usr_1'))).toMatchObject({ message: expect.stringContaining('run migrate()') });
+      expect(await caught(() => store.announceOwner('usr_1'))).toMatchObject({
+        message: expect.stringContaining('run migrate()'),
+      });
     } finally {
       await empty.close();
     }
@@ -99,7 +122,10 @@ describe('postgres store: options and ports', () => {
   });
 
   it('is shared over pg, not over PGlite (one process owns its data), unless told otherwise', () => {
-    const pool: PgPoolLike = { query: async () => ({ rows: [] }), connect: async () => Promise.reject(new Error('unused')) };
+    const pool: PgPoolLike = {
+      query: async () => ({ rows: [] }),
+      connect: async () => Promise.reject(new Error('unused')),
+    };
     expect(postgresTokenStore(fromPg(pool)).shared).toBe(true);
     expect(postgresTokenStore(port).shared).toBe(false);
     expect(postgresTokenStore(port, { shared: true }).shared).toBe(true);
@@ -127,7 +153,11 @@ describe('postgres store: options and ports', () => {
   it('keeps times exact to the millisecond, far-future and pre-1970 included', async () => {
     await migrated;
     const store = postgresTokenStore(port);
-    const token = storedTokenFixture({ createdAt: -86_400_001, expiresAt: Date.UTC(9999, 11, 31, 23, 59, 59, 999), lastUsedAt: 1 });
+    const token = storedTokenFixture({
+      createdAt: -86_400_001,
+      expiresAt: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      lastUsedAt: 1,
+    });
     await store.create(token);
     expect(await store.get(token.id)).toEqual(token);
   });
@@ -135,32 +165,35 @@ describe('postgres store: options and ports', () => {
 
 describe('postgres store: changes between stores and keycard instances', () => {
   /** Two stores over one PGlite: what one writes, the other hears by NOTIFY or by polling. */
-  it.each(['listen', 'poll'] as const)('a change written through one store reaches another’s subscriber, in order (%s)', async (notifications) => {
-    await migrated;
-    const writer = postgresTokenStore(port, { onError: () => {} });
-    const reader = postgresTokenStore(port, { notifications, onError: () => {} });
-    const seen: StoreChange[] = [];
-    const off = await reader.subscribe!((c) => seen.push(c));
-    try {
-      const token = storedTokenFixture();
-      await writer.create(token);
-      await writer.revoke(token.id, 1, 'gone');
-      await writer.revokeAll({ ownerId: token.ownerId }, 2, null);
-      await writer.announceOwner('usr_x'.repeat(2_000)); // 10,000 bytes: NOTIFYed as its number only
-      const changes = await until('three changes', () => {
-        const c = seen.filter((x) => x.type !== 'heartbeat');
-        return c.length >= 3 ? c : undefined;
-      });
-      expect(changes.map((c) => c.type)).toEqual(['token', 'revokeAll', 'owner']);
-      expect(changes[0]).toMatchObject({ type: 'token', id: token.id, hash: token.hash, revoked: true });
-      expect(changes[2]).toMatchObject({ type: 'owner', principalId: 'usr_x'.repeat(2_000) });
-      expect(changes.map((c) => c.seq - changes[0]!.seq)).toEqual([0, 1, 2]);
-    } finally {
-      await off();
-      await writer.close();
-      await reader.close();
-    }
-  });
+  it.each(['listen', 'poll'] as const)(
+    'a change written through one store reaches another’s subscriber, in order (%s)',
+    async (notifications) => {
+      await migrated;
+      const writer = postgresTokenStore(port, { onError: () => {} });
+      const reader = postgresTokenStore(port, { notifications, onError: () => {} });
+      const seen: StoreChange[] = [];
+      const off = await reader.subscribe!((c) => seen.push(c));
+      try {
+        const token = storedTokenFixture();
+        await writer.create(token);
+        await writer.revoke(token.id, 1, 'gone');
+        await writer.revokeAll({ ownerId: token.ownerId }, 2, null);
+        await writer.announceOwner('usr_x'.repeat(2_000)); // 10,000 bytes: NOTIFYed as its number only
+        const changes = await until('three changes', () => {
+          const c = seen.filter((x) => x.type !== 'heartbeat');
+          return c.length >= 3 ? c : undefined;
+        });
+        expect(changes.map((c) => c.type)).toEqual(['token', 'revokeAll', 'owner']);
+        expect(changes[0]).toMatchObject({ type: 'token', id: token.id, hash: token.hash, revoked: true });
+        expect(changes[2]).toMatchObject({ type: 'owner', principalId: 'usr_x'.repeat(2_000) });
+        expect(changes.map((c) => c.seq - changes[0]!.seq)).toEqual([0, 1, 2]);
+      } finally {
+        await off();
+        await writer.close();
+        await reader.close();
+      }
+    },
+  );
 
   it('two keycard instances on one PGlite store: B refuses as soon as A’s revoke() resolved', async () => {
     await migrated;

@@ -10,7 +10,16 @@
  */
 import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
-import { WATERMARK_REASON, type ListQuery, type RevokeAllFilter, type StoreChange, type StoredToken, type TokenPatch, type TokenStore, type UpdateResult } from '../core/store.ts';
+import {
+  WATERMARK_REASON,
+  type ListQuery,
+  type RevokeAllFilter,
+  type StoreChange,
+  type StoredToken,
+  type TokenPatch,
+  type TokenStore,
+  type UpdateResult,
+} from '../core/store.ts';
 import { AUDIT_SCHEMA_SQL, splitAuditStatements } from './postgres-audit-sql.ts';
 import { ChangeFeed } from './postgres-feed.ts';
 import type { SqlPort } from './postgres-port.ts';
@@ -123,15 +132,26 @@ const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function
 const optionsSchema = z.strictObject({
   notifications: z.enum(['listen', 'poll']).optional(),
   pollIntervalMs: z.number().int().min(10).max(250).optional(),
-  channel: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must match [a-z_][a-z0-9_]{0,62}').optional(),
-  changeRetentionMs: z.number().int().min(60_000).max(30 * 86_400_000).optional(),
+  channel: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must match [a-z_][a-z0-9_]{0,62}')
+    .optional(),
+  changeRetentionMs: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(30 * 86_400_000)
+    .optional(),
   shared: z.boolean().optional(),
   onError: fn.optional(),
 });
 
 function validate(port: SqlPort, options: PostgresTokenStoreOptions): void {
   if (typeof port !== 'object' || port === null || typeof port.query !== 'function') {
-    throw new KeycardError('invalid_config', 'postgresTokenStore: port must be a SqlPort (fromPg(pool), fromPglite(db), or your own)');
+    throw new KeycardError(
+      'invalid_config',
+      'postgresTokenStore: port must be a SqlPort (fromPg(pool), fromPglite(db), or your own)',
+    );
   }
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
@@ -140,7 +160,10 @@ function validate(port: SqlPort, options: PostgresTokenStoreOptions): void {
     throw new KeycardError('invalid_config', `postgresTokenStore: ${field} ${issue.message}`);
   }
   if (options.notifications === 'listen' && typeof port.listen !== 'function') {
-    throw new KeycardError('invalid_config', "postgresTokenStore: notifications 'listen' needs a port with listen(); use 'poll'");
+    throw new KeycardError(
+      'invalid_config',
+      "postgresTokenStore: notifications 'listen' needs a port with listen(); use 'poll'",
+    );
   }
 }
 
@@ -159,7 +182,9 @@ function validate(port: SqlPort, options: PostgresTokenStoreOptions): void {
 export async function migrate(port: SqlPort): Promise<void> {
   for (const script of [SCHEMA_SQL, AUDIT_SCHEMA_SQL]) {
     if (port.exec) await port.exec(script);
-    else for (const statement of script === SCHEMA_SQL ? splitStatements(script) : splitAuditStatements(script)) await port.query(statement, []);
+    else
+      for (const statement of script === SCHEMA_SQL ? splitStatements(script) : splitAuditStatements(script))
+        await port.query(statement, []);
   }
 }
 
@@ -183,7 +208,8 @@ export async function migrate(port: SqlPort): Promise<void> {
 export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOptions = {}): PostgresTokenStore {
   validate(port, options);
   const channel = options.channel ?? 'keycard_changes';
-  const onError = options.onError ?? ((e: unknown) => console.warn('keycard postgres store:', e instanceof Error ? e.message : e));
+  const onError =
+    options.onError ?? ((e: unknown) => console.warn('keycard postgres store:', e instanceof Error ? e.message : e));
   const feed = new ChangeFeed(port, {
     mode: options.notifications ?? (typeof port.listen === 'function' ? 'listen' : 'poll'),
     channel,

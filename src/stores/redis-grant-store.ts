@@ -22,7 +22,11 @@ export interface RedisPendingGrantStoreOptions {
   retentionMs?: number;
 }
 
-const schema = z.strictObject({ prefix: prefix.optional(), timeoutMs: integer(1, 60_000).optional(), retentionMs: integer(0, 86_400_000).optional() });
+const schema = z.strictObject({
+  prefix: prefix.optional(),
+  timeoutMs: integer(1, 60_000).optional(),
+  retentionMs: integer(0, 86_400_000).optional(),
+});
 
 // KEYS[1] = base. Keys derive from it inside the scripts, all under one hash tag (one cluster slot).
 const CREATE = redisScript(
@@ -104,18 +108,32 @@ const decode = (reply: unknown): PendingGrant | null => {
  * const device = createDeviceRoutes(keycard, { basePath: '/api/tokens', authorize, store: grants });
  * ```
  */
-export function redisPendingGrantStore(port: RedisPort, options: RedisPendingGrantStoreOptions = {}): PendingGrantStore {
+export function redisPendingGrantStore(
+  port: RedisPort,
+  options: RedisPendingGrantStoreOptions = {},
+): PendingGrantStore {
   const o = parseOptions(schema, options, 'redisPendingGrantStore');
   const base = `${o.prefix ?? 'keycard:'}{device}`;
   const timeoutMs = o.timeoutMs ?? 1000;
   const retentionMs = o.retentionMs ?? 3_600_000;
-  const run = (script: Parameters<typeof runScript>[1], args: readonly (string | number)[]) => runScript(port, script, [base], args, timeoutMs);
+  const run = (script: Parameters<typeof runScript>[1], args: readonly (string | number)[]) =>
+    runScript(port, script, [base], args, timeoutMs);
   const get = async (hash: string, userCode = '') => decode(await run(GET, [hash, userCode]));
 
   return {
     async create(grant) {
       const ttl = Math.max(1, grant.expiresAt - grant.createdAt) + retentionMs;
-      return Number(await run(CREATE, [grant.deviceCodeHash, grant.userCode, encode({ ...grant, version: 1 }), ttl, grant.expiresAt])) === 1;
+      return (
+        Number(
+          await run(CREATE, [
+            grant.deviceCodeHash,
+            grant.userCode,
+            encode({ ...grant, version: 1 }),
+            ttl,
+            grant.expiresAt,
+          ]),
+        ) === 1
+      );
     },
     get: (hash) => get(hash),
     getByUserCode: (userCode) => get('', userCode),

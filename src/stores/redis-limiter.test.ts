@@ -25,23 +25,45 @@ describe('redisLimiter without a server', () => {
   };
 
   it('validates options and arguments like the memory store', async () => {
-    expect(() => redisLimiter(never, { timeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'invalid_config', message: 'redisLimiter.timeoutMs must be an integer from 1 to 60000' }));
-    expect(() => redisLimiter(never, { clock: 1 } as never)).toThrow(expect.objectContaining({ code: 'invalid_config', message: 'redisLimiter.clock is not a known option' }));
+    expect(() => redisLimiter(never, { timeoutMs: 0 })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: 'redisLimiter.timeoutMs must be an integer from 1 to 60000',
+      }),
+    );
+    expect(() => redisLimiter(never, { clock: 1 } as never)).toThrow(
+      expect.objectContaining({ code: 'invalid_config', message: 'redisLimiter.clock is not a known option' }),
+    );
     const store = redisLimiter(never);
-    for (const [limit, w] of [[0, 1], [1, 0], [1, 1.5], [1, 32 * 86_400], [2 ** 31, 1]] as const) {
+    for (const [limit, w] of [
+      [0, 1],
+      [1, 0],
+      [1, 1.5],
+      [1, 32 * 86_400],
+      [2 ** 31, 1],
+    ] as const) {
       await expect(store.consume('a:all', limit, w)).rejects.toMatchObject({ code: 'invalid_argument' });
     }
   });
 
   it('a server that never answers is a KeycardError(unavailable) after timeoutMs: fail closed', async () => {
     const store = redisLimiter(never, { timeoutMs: 20 });
-    await expect(store.consume('a:all', 1, 1)).rejects.toMatchObject({ code: 'unavailable', message: 'Redis limiter timed out after 20 ms' });
+    await expect(store.consume('a:all', 1, 1)).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'Redis limiter timed out after 20 ms',
+    });
   });
 
   it('a driver error is a KeycardError(unavailable) with the cause kept', async () => {
     const failing: RedisPort = { ...never, evalsha: () => Promise.reject(new Error('Connection is closed.')) };
-    const error = await redisLimiter(failing).consume('a:all', 1, 1).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'unavailable', message: 'Redis limiter failed', cause: expect.objectContaining({ message: 'Connection is closed.' }) });
+    const error = await redisLimiter(failing)
+      .consume('a:all', 1, 1)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'unavailable',
+      message: 'Redis limiter failed',
+      cause: expect.objectContaining({ message: 'Connection is closed.' }),
+    });
   });
 
   it('on NOSCRIPT loads the script once and retries, even for many concurrent calls', async () => {
@@ -132,11 +154,24 @@ for (const driver of DRIVERS) {
       const memory = memoryLimiter({ clock });
       const redis = redisLimiter(port, { prefix: runPrefix('rebucket'), unsafeTestClock: () => now });
       const steps: [advance: number, limit: number, window: number][] = [
-        [0, 5, 10], [100, 5, 10], [2_000, 5, 10], [10, 5, 4], [10, 5, 4], [900, 5, 4], [3_000, 5, 4], [50, 3, 20], [10, 3, 20], [25_000, 3, 20], [0, 3, 2],
+        [0, 5, 10],
+        [100, 5, 10],
+        [2_000, 5, 10],
+        [10, 5, 4],
+        [10, 5, 4],
+        [900, 5, 4],
+        [3_000, 5, 4],
+        [50, 3, 20],
+        [10, 3, 20],
+        [25_000, 3, 20],
+        [0, 3, 2],
       ];
       for (const [advance, limit, window] of steps) {
         now += advance;
-        expect({ now, ...(await redis.consume('tok_r:all', limit, window)) }).toEqual({ now, ...memory.consume('tok_r:all', limit, window) });
+        expect({ now, ...(await redis.consume('tok_r:all', limit, window)) }).toEqual({
+          now,
+          ...memory.consume('tok_r:all', limit, window),
+        });
       }
     });
   });

@@ -59,7 +59,9 @@ const STATE = `<dI4${'I4'.repeat(RING_SLOTS)}`;
  * `c[j % 11 + 1]` (Lua's `%` is floored, like the core's `ring()`). Numbers are doubles in both
  * languages, so the arithmetic is the same IEEE arithmetic, exact for integers below 2⁵³.
  */
-const limiterLua = (testClock: boolean) => `-- keycard limiter (${testClock ? 'TEST CLOCK: never in production' : 'Redis TIME'})
+const limiterLua = (
+  testClock: boolean,
+) => `-- keycard limiter (${testClock ? 'TEST CLOCK: never in production' : 'Redis TIME'})
 if redis.replicate_commands then redis.replicate_commands() end
 local limit = tonumber(ARGV[1])
 local ws = tonumber(ARGV[2])
@@ -193,12 +195,14 @@ export function redisLimiter(port: RedisPort, options: RedisLimiterOptions = {})
       if (!Number.isInteger(windowSeconds) || windowSeconds < 1 || windowSeconds > MAX_WINDOW_SECONDS) {
         throw new KeycardError('invalid_argument', `windowSeconds must be an integer from 1 to ${MAX_WINDOW_SECONDS}`);
       }
-      if (typeof key !== 'string' || key.length === 0) throw new KeycardError('invalid_argument', 'key must be a non-empty string');
+      if (typeof key !== 'string' || key.length === 0)
+        throw new KeycardError('invalid_argument', 'key must be a non-empty string');
       const windowMs = windowSeconds * 1000;
       const args: (string | number)[] = [limit, windowSeconds, windowMs + margin];
       if (testClock) {
         const now = testClock();
-        if (!Number.isSafeInteger(now)) throw new KeycardError('invalid_argument', 'unsafeTestClock must return integer milliseconds');
+        if (!Number.isSafeInteger(now))
+          throw new KeycardError('invalid_argument', 'unsafeTestClock must return integer milliseconds');
         args.push(now);
       }
       const reply = await runScript(port, script, [limiterKey(keyPrefix, key)], args, timeoutMs);
@@ -209,9 +213,17 @@ export function redisLimiter(port: RedisPort, options: RedisLimiterOptions = {})
 
 /** The script's `{ allowed, remaining, ms }` (ms: next unit back when allowed, retry when refused) as a `LimitDecision`. */
 function decision(reply: unknown): LimitDecision {
-  if (!Array.isArray(reply) || reply.length !== 3) throw new KeycardError('unavailable', 'Redis limiter answered an unexpected reply');
+  if (!Array.isArray(reply) || reply.length !== 3)
+    throw new KeycardError('unavailable', 'Redis limiter answered an unexpected reply');
   const [allowed, remaining, retryAfterMs] = reply.map(Number) as [number, number, number];
-  if (allowed === 1) return { allowed: true, remaining, resetSeconds: wholeSeconds(retryAfterMs), retryAfterMs: 0, retryAfterSeconds: 0 };
+  if (allowed === 1)
+    return {
+      allowed: true,
+      remaining,
+      resetSeconds: wholeSeconds(retryAfterMs),
+      retryAfterMs: 0,
+      retryAfterSeconds: 0,
+    };
   const retryAfterSeconds = wholeSeconds(retryAfterMs);
   return { allowed: false, remaining: 0, resetSeconds: retryAfterSeconds, retryAfterMs, retryAfterSeconds };
 }

@@ -11,7 +11,9 @@ export function parseOptions<T>(schema: z.ZodType<T>, options: unknown, name: st
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field =
-    issue?.code === 'unrecognized_keys' ? `${issue.keys[0] ?? ''} is not a known option` : `${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`;
+    issue?.code === 'unrecognized_keys'
+      ? `${issue.keys[0] ?? ''} is not a known option`
+      : `${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`;
   throw new KeycardError('invalid_config', `${name}.${field}`);
 }
 
@@ -22,7 +24,10 @@ export const integer = (min: number, max: number) => {
 };
 
 /** The key prefix option. */
-export const prefix = z.string({ error: 'must be a string of at most 200 characters' }).max(200, { error: 'must be a string of at most 200 characters' });
+export const prefix = z
+  .string({ error: 'must be a string of at most 200 characters' })
+  .max(200, { error: 'must be a string of at most 200 characters' });
 
 /** A function option. */
-export const fn = <T extends (...args: never[]) => unknown>(what: string) => z.custom<T>((v) => typeof v === 'function', { error: `must be ${what}` });
+export const fn = <T extends (...args: never[]) => unknown>(what: string) =>
+  z.custom<T>((v) => typeof v === 'function', { error: `must be ${what}` });

@@ -13,7 +13,10 @@ describe('the driver wrappers', () => {
     fromIoredis(clients[1]!, { onWarning });
     fromNodeRedis(createClient(), { onWarning });
     fromNodeRedis(createClient({ disableOfflineQueue: true }), { onWarning });
-    expect(warnings).toEqual([expect.stringContaining('enableOfflineQueue: false'), expect.stringContaining('disableOfflineQueue: true')]);
+    expect(warnings).toEqual([
+      expect.stringContaining('enableOfflineQueue: false'),
+      expect.stringContaining('disableOfflineQueue: true'),
+    ]);
     for (const c of clients) c.disconnect();
   });
 

@@ -35,7 +35,10 @@ export interface RedisPort {
    * The limiter never calls it: a port for limits only (an HTTP client without pub/sub) may
    * answer with a rejection.
    */
-  subscribe(channels: readonly string[], onMessage: (channel: string, message: string) => void): Promise<() => Promise<void>>;
+  subscribe(
+    channels: readonly string[],
+    onMessage: (channel: string, message: string) => void,
+  ): Promise<() => Promise<void>>;
   /** Any other command, e.g. `['CONFIG', 'GET', 'appendonly']`. Optional: used only by start-up checks. */
   command?(args: readonly string[]): Promise<unknown>;
 }
@@ -89,7 +92,8 @@ export interface FromIoredisOptions {
  * ```
  */
 export function fromIoredis(client: IoredisClientLike, options: FromIoredisOptions = {}): RedisPort {
-  if (client.options?.enableOfflineQueue !== false) warnOfflineQueue(options.onWarning, 'new Redis(url, { enableOfflineQueue: false })');
+  if (client.options?.enableOfflineQueue !== false)
+    warnOfflineQueue(options.onWarning, 'new Redis(url, { enableOfflineQueue: false })');
   const ownsSubscriber = options.subscriber === undefined;
   const onError = options.onError ?? (() => {});
   let subscriber: IoredisClientLike | null = options.subscriber ?? null;
@@ -204,7 +208,8 @@ export interface FromNodeRedisOptions {
  * ```
  */
 export function fromNodeRedis(client: NodeRedisClientLike, options: FromNodeRedisOptions = {}): RedisPort {
-  if (client.options?.disableOfflineQueue !== true) warnOfflineQueue(options.onWarning, 'createClient({ url, disableOfflineQueue: true })');
+  if (client.options?.disableOfflineQueue !== true)
+    warnOfflineQueue(options.onWarning, 'createClient({ url, disableOfflineQueue: true })');
   const ownsSubscriber = options.subscriber === undefined;
   const onError = options.onError ?? (() => {});
   let subscriber: Promise<NodeRedisClientLike> | null = options.subscriber ? Promise.resolve(options.subscriber) : null;
@@ -229,7 +234,8 @@ export function fromNodeRedis(client: NodeRedisClientLike, options: FromNodeRedi
     }));
 
   return {
-    evalsha: (sha, keys, args) => client.sendCommand(['EVALSHA', sha, String(keys.length), ...keys, ...args.map(String)]),
+    evalsha: (sha, keys, args) =>
+      client.sendCommand(['EVALSHA', sha, String(keys.length), ...keys, ...args.map(String)]),
     scriptLoad: async (lua) => String(await client.sendCommand(['SCRIPT', 'LOAD', lua])),
     command: (args) => client.sendCommand([...args]),
     subscribe: (channels, onMessage) =>

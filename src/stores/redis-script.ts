@@ -48,7 +48,13 @@ export function isNoScript(error: unknown): boolean {
  * bounded by `timeoutMs`; a failure or the deadline rejects with `KeycardError('unavailable')`
  * (a 503, fail closed) carrying the driver's error as `cause`.
  */
-export function runScript(port: RedisPort, script: RedisScript, keys: readonly string[], args: readonly RedisArg[], timeoutMs: number): Promise<unknown> {
+export function runScript(
+  port: RedisPort,
+  script: RedisScript,
+  keys: readonly string[],
+  args: readonly RedisArg[],
+  timeoutMs: number,
+): Promise<unknown> {
   const attempt = async () => {
     try {
       return await port.evalsha(script.sha, keys, args);

@@ -20,19 +20,38 @@ async function eventually<T>(find: () => T | undefined | false, what: string): P
 }
 
 describe('redisTokenStore without a server', () => {
-  const never: RedisPort = { evalsha: () => new Promise(() => {}), scriptLoad: () => new Promise(() => {}), subscribe: () => new Promise(() => {}) };
+  const never: RedisPort = {
+    evalsha: () => new Promise(() => {}),
+    scriptLoad: () => new Promise(() => {}),
+    subscribe: () => new Promise(() => {}),
+  };
 
   it('validates its options, naming the field', () => {
-    expect(() => redisTokenStore(never, { heartbeatMs: 1000 })).toThrow(expect.objectContaining({ code: 'invalid_config', message: 'redisTokenStore.heartbeatMs must be an integer from 10 to 250' }));
-    expect(() => redisTokenStore(never, { prefix: 3 } as never)).toThrow(expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/^redisTokenStore\.prefix /) }));
-    expect(() => redisTokenStore(never, { ttl: 1 } as never)).toThrow(expect.objectContaining({ message: 'redisTokenStore.ttl is not a known option' }));
+    expect(() => redisTokenStore(never, { heartbeatMs: 1000 })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: 'redisTokenStore.heartbeatMs must be an integer from 10 to 250',
+      }),
+    );
+    expect(() => redisTokenStore(never, { prefix: 3 } as never)).toThrow(
+      expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/^redisTokenStore\.prefix /) }),
+    );
+    expect(() => redisTokenStore(never, { ttl: 1 } as never)).toThrow(
+      expect.objectContaining({ message: 'redisTokenStore.ttl is not a known option' }),
+    );
   });
 
   it('fails closed: a server that never answers is KeycardError(unavailable) after timeoutMs', async () => {
     const store = redisTokenStore(never, { timeoutMs: 20, checkDurability: false });
     expect(store.shared).toBe(true);
-    await expect(store.findByHash('ab')).rejects.toMatchObject({ code: 'unavailable', message: 'Redis token store read timed out after 20 ms' });
-    await expect(store.revoke('tok_x', 1, null)).rejects.toMatchObject({ code: 'unavailable', message: 'Redis token store revoke timed out after 20 ms' });
+    await expect(store.findByHash('ab')).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'Redis token store read timed out after 20 ms',
+    });
+    await expect(store.revoke('tok_x', 1, null)).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'Redis token store revoke timed out after 20 ms',
+    });
   });
 
   it('subscribe while Redis is unreachable: resolves (no heartbeat, so keycard trusts no cache) and keeps trying until it lands', async () => {
@@ -56,7 +75,10 @@ describe('redisTokenStore without a server', () => {
     const seen: StoreChange[] = [];
     const unsubscribe = await store.subscribe((c) => seen.push(c));
     expect(seen).toEqual([]);
-    const beat = await eventually(() => seen.find((c) => c.type === 'heartbeat'), 'a heartbeat once the third attempt landed');
+    const beat = await eventually(
+      () => seen.find((c) => c.type === 'heartbeat'),
+      'a heartbeat once the third attempt landed',
+    );
     expect(beat).toEqual({ type: 'heartbeat', seq: 7 });
     expect(attempts).toBe(3);
     await unsubscribe();
@@ -70,7 +92,10 @@ describe('redisTokenStore without a server', () => {
     redisTokenStore(answering(['appendonly', 'no']), { onWarning });
     redisTokenStore(answering(new Map([['appendonly', 'yes']])), { onWarning });
     redisTokenStore(answering({ appendonly: 'yes' }), { onWarning });
-    redisTokenStore({ ...never, command: () => Promise.reject(new Error("ERR unknown command 'CONFIG'")) }, { onWarning });
+    redisTokenStore(
+      { ...never, command: () => Promise.reject(new Error("ERR unknown command 'CONFIG'")) },
+      { onWarning },
+    );
     redisTokenStore(answering(['appendonly', 'no']), { onWarning, checkDurability: false });
     await eventually(() => warnings.length >= 2, 'two warnings');
     expect(warnings).toEqual([
@@ -118,14 +143,20 @@ for (const driver of DRIVERS) {
       await eventually(() => seen.filter((c) => c.type === 'heartbeat').length >= 3, 'three heartbeats');
       await store.announceOwner('usr_1');
       const owner = await eventually(() => seen.find((c) => c.type === 'owner'), 'the announcement');
-      const after = await eventually(() => seen.find((c) => c.type === 'heartbeat' && seen.indexOf(c) > seen.indexOf(owner)), 'a heartbeat after it');
+      const after = await eventually(
+        () => seen.find((c) => c.type === 'heartbeat' && seen.indexOf(c) > seen.indexOf(owner)),
+        'a heartbeat after it',
+      );
       expect(after.seq).toBe(owner.seq);
       const channels = async () => ((await raw(['PUBSUB', 'CHANNELS', `${prefix}*`])) as string[]).length;
       expect(await channels()).toBe(3); // the shared changes channel and one heartbeat channel per store
       await unsubscribe();
       expect(await channels()).toBe(2);
       await store.announceOwner('usr_2');
-      await eventually(() => witnessed.find((c) => c.type === 'owner' && c.principalId === 'usr_2'), 'the witness hearing the next change');
+      await eventually(
+        () => witnessed.find((c) => c.type === 'owner' && c.principalId === 'usr_2'),
+        'the witness hearing the next change',
+      );
       expect(seen.filter((c) => c.type === 'owner' && c.principalId === 'usr_2')).toEqual([]);
       await unsubscribeWitness();
       expect(await channels()).toBe(0);
@@ -139,10 +170,16 @@ for (const driver of DRIVERS) {
       try {
         await store.announceOwner('usr_a');
         await store.announceOwner('usr_b');
-        const b = await eventually(() => seen.find((c) => c.type === 'owner' && c.principalId === 'usr_b'), 'the second announcement');
+        const b = await eventually(
+          () => seen.find((c) => c.type === 'owner' && c.principalId === 'usr_b'),
+          'the second announcement',
+        );
         await raw(['DEL', `${prefix}{tokens}:seq`]);
         await store.announceOwner('usr_c');
-        const c = await eventually(() => seen.find((x) => x.type === 'owner' && x.principalId === 'usr_c'), 'the announcement after the reset');
+        const c = await eventually(
+          () => seen.find((x) => x.type === 'owner' && x.principalId === 'usr_c'),
+          'the announcement after the reset',
+        );
         expect(c.seq).toBeGreaterThan(b.seq + 1); // a gap: keycard drops its cache
         let last = -Infinity;
         for (const change of seen) {
@@ -166,7 +203,10 @@ for (const driver of DRIVERS) {
         const token = storedTokenFixture();
         await store.create(token);
         await store.revoke(token.id, 1, null);
-        await eventually(() => seen.find((c) => c.type === 'token' && c.id === token.id && c.revoked), 'a change after the reconnect');
+        await eventually(
+          () => seen.find((c) => c.type === 'token' && c.id === token.id && c.revoked),
+          'a change after the reconnect',
+        );
       } finally {
         await unsubscribe();
       }
@@ -179,7 +219,14 @@ for (const driver of DRIVERS) {
       await store.create(token);
       expect(await store.findByHash(token.hash)).toEqual(token);
       const keys = ((await raw(['KEYS', `${prefix}*`])) as string[]).sort();
-      expect(keys).toEqual([`${prefix}{tokens}:all`, `${prefix}{tokens}:h`, `${prefix}{tokens}:o:${token.ownerId}`, `${prefix}{tokens}:t:${token.id}`].sort());
+      expect(keys).toEqual(
+        [
+          `${prefix}{tokens}:all`,
+          `${prefix}{tokens}:h`,
+          `${prefix}{tokens}:o:${token.ownerId}`,
+          `${prefix}{tokens}:t:${token.id}`,
+        ].sort(),
+      );
       expect(await raw(['HGET', `${prefix}{tokens}:t:${token.id}`, 'metadata'])).toBe(JSON.stringify(token.metadata));
     });
 
@@ -191,7 +238,9 @@ for (const driver of DRIVERS) {
       expect(first.tokens.map((t) => t.id)).toEqual(tokens.slice(0, 4).map((t) => t.id));
       const second = await store.list({ now: 0, limit: 4, cursor: first.nextCursor });
       expect([second.tokens.map((t) => t.id), second.nextCursor]).toEqual([tokens.slice(4).map((t) => t.id), null]);
-      await expect(store.list({ now: 0, limit: 4, cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'invalid_argument' });
+      await expect(store.list({ now: 0, limit: 4, cursor: 'not-a-cursor' })).rejects.toMatchObject({
+        code: 'invalid_argument',
+      });
     });
 
     it('a script flushed from the server is reloaded without failing the call', async () => {

@@ -12,9 +12,31 @@
  */
 import * as z from 'zod';
 import { KeycardError } from '../core/errors.ts';
-import { watermarkKey, WATERMARK_REASON, type ListQuery, type RevokeAllFilter, type StoreChange, type StoredToken, type TokenPatch, type TokenStore, type UpdateResult } from '../core/store.ts';
+import {
+  watermarkKey,
+  WATERMARK_REASON,
+  type ListQuery,
+  type RevokeAllFilter,
+  type StoreChange,
+  type StoredToken,
+  type TokenPatch,
+  type TokenStore,
+  type UpdateResult,
+} from '../core/store.ts';
 import { randomBase62 } from '../core/token.ts';
-import { ANNOUNCE_OWNER, CREATE, HEARTBEAT, LIST, READ, READ_ANY_HASH, REHASH, REVOKE, REVOKE_ALL, TOUCH, UPDATE } from './redis-lua.ts';
+import {
+  ANNOUNCE_OWNER,
+  CREATE,
+  HEARTBEAT,
+  LIST,
+  READ,
+  READ_ANY_HASH,
+  REHASH,
+  REVOKE,
+  REVOKE_ALL,
+  TOUCH,
+  UPDATE,
+} from './redis-lua.ts';
 import { fn, integer, parseOptions, prefix } from './redis-options.ts';
 import type { RedisArg, RedisPort } from './redis-port.ts';
 import { bounded, runScript, type RedisScript } from './redis-script.ts';
@@ -68,7 +90,14 @@ const optionsSchema = z.strictObject({
 });
 
 /** Fields `update` may write: never `revokedAt`, `hash` or `version` (SPEC §6). */
-const PATCHABLE = ['label', 'metadata', 'rateLimit', 'expiresAt', 'scopes', 'restrictions'] as const satisfies readonly (keyof TokenPatch)[];
+const PATCHABLE = [
+  'label',
+  'metadata',
+  'rateLimit',
+  'expiresAt',
+  'scopes',
+  'restrictions',
+] as const satisfies readonly (keyof TokenPatch)[];
 /** Index members carry `createdAt` in 16 digits, so byte order is (createdAt, id) order. */
 const CREATED_DIGITS = 16;
 /** Index members a list script examines per call, so one call never holds Redis for long. */
@@ -102,7 +131,8 @@ function decodeCursor(cursor: string): string {
 
 /** A record from `HGETALL`'s field/value pairs, each value JSON text. */
 function decode(reply: unknown): StoredToken {
-  if (!Array.isArray(reply) || reply.length % 2 !== 0) throw new KeycardError('unavailable', 'Redis token store answered an unexpected reply');
+  if (!Array.isArray(reply) || reply.length % 2 !== 0)
+    throw new KeycardError('unavailable', 'Redis token store answered an unexpected reply');
   const record: Record<string, unknown> = {};
   for (let i = 0; i < reply.length; i += 2) record[String(reply[i])] = JSON.parse(String(reply[i + 1]));
   return record as unknown as StoredToken;
@@ -258,7 +288,18 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
       const fields: RedisArg[] = [];
       for (const [key, value] of Object.entries(token)) if (value !== undefined) fields.push(key, json(value));
       const ws = token.workspaceId;
-      const r = await run(CREATE, [token.id, token.hash, member, token.ownerId, ws ?? '', ws === null ? '0' : '1', watermarkKey(token) ?? '', json(token.createdAt), json(WATERMARK_REASON), ...fields]);
+      const r = await run(CREATE, [
+        token.id,
+        token.hash,
+        member,
+        token.ownerId,
+        ws ?? '',
+        ws === null ? '0' : '1',
+        watermarkKey(token) ?? '',
+        json(token.createdAt),
+        json(WATERMARK_REASON),
+        ...fields,
+      ]);
       if (r === 'id') throw new KeycardError('conflict', `Token id ${token.id} already exists`);
       if (r === 'hash') throw new KeycardError('conflict', 'Token hash already exists');
     },
@@ -280,8 +321,14 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
     },
 
     async list(query: ListQuery) {
-      if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 500) throw new KeycardError('invalid_argument', 'limit must be an integer from 1 to 500');
-      const [index, value] = query.ownerId !== undefined ? ['o', query.ownerId] : query.workspaceId !== undefined ? ['w', query.workspaceId] : ['all', ''];
+      if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 500)
+        throw new KeycardError('invalid_argument', 'limit must be an integer from 1 to 500');
+      const [index, value] =
+        query.ownerId !== undefined
+          ? ['o', query.ownerId]
+          : query.workspaceId !== undefined
+            ? ['w', query.workspaceId]
+            : ['all', ''];
       const filters = [
         query.ownerId === undefined ? '' : json(query.ownerId),
         query.workspaceId === undefined ? '' : json(query.workspaceId),
@@ -294,7 +341,8 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
       const tokens: StoredToken[] = [];
       for (;;) {
         const reply = await run(LIST, [index, value, from, want - tokens.length, LIST_BUDGET, ...filters]);
-        if (!Array.isArray(reply) || reply.length < 2) throw new KeycardError('unavailable', 'Redis token store answered an unexpected reply');
+        if (!Array.isArray(reply) || reply.length < 2)
+          throw new KeycardError('unavailable', 'Redis token store answered an unexpected reply');
         const [last, exhausted, ...records] = reply as [string, number, ...unknown[]];
         for (const r of records) tokens.push(decode(r));
         if (tokens.length >= want || Number(exhausted) === 1 || last === '') break;
@@ -321,7 +369,16 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
       const byOwner = 'ownerId' in filter;
       const target = byOwner ? filter.ownerId : filter.workspaceId;
       const f: RevokeAllFilter = byOwner ? { ownerId: target } : { workspaceId: target };
-      const r = await run(REVOKE_ALL, [byOwner ? 'o' : 'w', target, json(f), json(at), json(reason), changes, json(byOwner ? 'personal' : 'workspace'), json(target)]);
+      const r = await run(REVOKE_ALL, [
+        byOwner ? 'o' : 'w',
+        target,
+        json(f),
+        json(at),
+        json(reason),
+        changes,
+        json(byOwner ? 'personal' : 'workspace'),
+        json(target),
+      ]);
       return { count: Number(r) };
     },
 
@@ -360,7 +417,8 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
 
 /** Warns when the server would lose records on restart; tolerates `CONFIG` being disabled. */
 async function checkDurability(port: RedisPort, timeoutMs: number, warn: (message: string) => void): Promise<void> {
-  const advice = 'Keep token records in Postgres (keycard/postgres) and use Redis for rate limits and invalidation, or run Redis with appendonly yes and appendfsync always.';
+  const advice =
+    'Keep token records in Postgres (keycard/postgres) and use Redis for rate limits and invalidation, or run Redis with appendonly yes and appendfsync always.';
   if (!port.command) return;
   let value: string | undefined;
   try {
@@ -370,16 +428,21 @@ async function checkDurability(port: RedisPort, timeoutMs: number, warn: (messag
   }
   if (value === 'yes') return;
   if (value === undefined) {
-    warn(`keycard: could not read the Redis server's appendonly setting (CONFIG is disabled or failed); without it a restart loses tokens and revocations. ${advice}`);
+    warn(
+      `keycard: could not read the Redis server's appendonly setting (CONFIG is disabled or failed); without it a restart loses tokens and revocations. ${advice}`,
+    );
     return;
   }
-  warn(`keycard: Redis holds token records but runs with appendonly ${value}: a restart loses every token issued and every revocation since the last snapshot. ${advice}`);
+  warn(
+    `keycard: Redis holds token records but runs with appendonly ${value}: a restart loses every token issued and every revocation since the last snapshot. ${advice}`,
+  );
 }
 
 /** `CONFIG GET appendonly` answers `['appendonly', 'no']` (RESP2) or `{ appendonly: 'no' }` / a Map (RESP3). */
 function appendonlyOf(reply: unknown): string | undefined {
   if (Array.isArray(reply)) return reply[1] === undefined ? undefined : String(reply[1]);
   if (reply instanceof Map) return reply.has('appendonly') ? String(reply.get('appendonly')) : undefined;
-  if (typeof reply === 'object' && reply !== null && 'appendonly' in reply) return String((reply as { appendonly: unknown }).appendonly);
+  if (typeof reply === 'object' && reply !== null && 'appendonly' in reply)
+    return String((reply as { appendonly: unknown }).appendonly);
   return undefined;
 }

@@ -9,6 +9,13 @@ export type { RedisLimiter, RedisLimiterOptions } from './redis-limiter.ts';
 export { redisTokenStore } from './redis-token-store.ts';
 export type { RedisTokenStore, RedisTokenStoreOptions } from './redis-token-store.ts';
 export { fromIoredis, fromNodeRedis } from './redis-port.ts';
-export type { RedisPort, RedisArg, IoredisClientLike, NodeRedisClientLike, FromIoredisOptions, FromNodeRedisOptions } from './redis-port.ts';
+export type {
+  RedisPort,
+  RedisArg,
+  IoredisClientLike,
+  NodeRedisClientLike,
+  FromIoredisOptions,
+  FromNodeRedisOptions,
+} from './redis-port.ts';
 export { redisPendingGrantStore } from './redis-grant-store.ts';
 export type { RedisPendingGrantStoreOptions } from './redis-grant-store.ts';

@@ -88,110 +88,153 @@ export function limiterConformance(
   };
 
   t.describe(`LimiterStore conformance: ${name}`, () => {
-    t.it('admits a burst of `limit` at one instant, then refuses with Retry-After ≥ 1', withStore(async (h) => {
-      for (let i = 0; i < 5; i++) t.expect((await h.consume('a', 5, 10)).allowed).toBe(true);
-      const refused = await h.consume('a', 5, 10);
-      t.expect(refused.allowed).toBe(false);
-      t.expect(refused.remaining).toBe(0);
-      t.expect(refused.retryAfterSeconds).toBe(10);
-      t.expect(refused.resetSeconds).toBe(refused.retryAfterSeconds);
-    }));
+    t.it(
+      'admits a burst of `limit` at one instant, then refuses with Retry-After ≥ 1',
+      withStore(async (h) => {
+        for (let i = 0; i < 5; i++) t.expect((await h.consume('a', 5, 10)).allowed).toBe(true);
+        const refused = await h.consume('a', 5, 10);
+        t.expect(refused.allowed).toBe(false);
+        t.expect(refused.remaining).toBe(0);
+        t.expect(refused.retryAfterSeconds).toBe(10);
+        t.expect(refused.resetSeconds).toBe(refused.retryAfterSeconds);
+      }),
+    );
 
-    t.it('counts down `remaining` and reports the window as `resetSeconds` while admitting', withStore(async (h) => {
-      for (let i = 1; i <= 3; i++) {
-        const d = await h.consume('a', 3, 7);
-        t.expect([d.allowed, d.remaining, d.resetSeconds, d.retryAfterMs, d.retryAfterSeconds]).toEqual([true, 3 - i, 7, 0, 0]);
-      }
-    }));
-
-    t.it('admits exactly at now + retryAfterMs and not a millisecond before', withStore(async (h) => {
-      h.at(h.now + 123);
-      for (let i = 0; i < 3; i++) await h.consume('a', 3, 2);
-      h.at(h.now + 450);
-      const refused = await h.consume('a', 3, 2);
-      t.expect(refused.allowed).toBe(false);
-      const at = h.now + refused.retryAfterMs;
-      h.at(at - 1);
-      t.expect((await h.consume('a', 3, 2)).allowed).toBe(false);
-      h.at(at);
-      t.expect((await h.consume('a', 3, 2)).allowed).toBe(true);
-    }));
-
-    t.it('a refusal charges nothing', withStore(async (h) => {
-      const start = h.now;
-      t.expect((await h.consume('a', 1, 1)).allowed).toBe(true);
-      for (let i = 0; i < 50; i++) {
-        h.at(h.now + 19);
-        t.expect((await h.consume('a', 1, 1)).allowed).toBe(false);
-      }
-      h.at(start + 1000); // a window after the only admission; a charged refusal would still block
-      t.expect((await h.consume('a', 1, 1)).allowed).toBe(true);
-    }));
-
-    t.it('after a window with no admission, `limit` requests at one instant are all admitted (liveness a)', withStore(async (h) => {
-      // Fill the sub-window that will straddle the next window's start, then go idle for exactly W.
-      h.at(h.now + 950);
-      for (let i = 0; i < 4; i++) await h.consume('a', 4, 1);
-      h.at(h.now + 1000);
-      for (let i = 0; i < 4; i++) t.expect((await h.consume('a', 4, 1)).allowed).toBe(true);
-    }));
-
-    t.it('never refuses requests spaced W / (0.9 · limit) apart (liveness b)', withStore(async (h) => {
-      for (const [limit, window] of [[1, 1], [7, 3], [20, 5], [13, 2]] as const) {
-        const gap = Math.ceil((10 * window * 1000) / (9 * limit));
-        for (let i = 0; i < 4 * limit + 5; i++) {
-          t.expect((await h.consume(`b${limit}`, limit, window)).allowed).toBe(true);
-          h.at(h.now + gap);
+    t.it(
+      'counts down `remaining` and reports the window as `resetSeconds` while admitting',
+      withStore(async (h) => {
+        for (let i = 1; i <= 3; i++) {
+          const d = await h.consume('a', 3, 7);
+          t.expect([d.allowed, d.remaining, d.resetSeconds, d.retryAfterMs, d.retryAfterSeconds]).toEqual([
+            true,
+            3 - i,
+            7,
+            0,
+            0,
+          ]);
         }
-      }
-    }));
+      }),
+    );
 
-    t.it('keeps keys independent', withStore(async (h) => {
-      for (let i = 0; i < 2; i++) await h.consume('x', 2, 5);
-      t.expect((await h.consume('x', 2, 5)).allowed).toBe(false);
-      t.expect((await h.consume('y', 2, 5)).allowed).toBe(true);
-    }));
+    t.it(
+      'admits exactly at now + retryAfterMs and not a millisecond before',
+      withStore(async (h) => {
+        h.at(h.now + 123);
+        for (let i = 0; i < 3; i++) await h.consume('a', 3, 2);
+        h.at(h.now + 450);
+        const refused = await h.consume('a', 3, 2);
+        t.expect(refused.allowed).toBe(false);
+        const at = h.now + refused.retryAfterMs;
+        h.at(at - 1);
+        t.expect((await h.consume('a', 3, 2)).allowed).toBe(false);
+        h.at(at);
+        t.expect((await h.consume('a', 3, 2)).allowed).toBe(true);
+      }),
+    );
 
-    t.it(`agrees with the reference model on ${histories} seeded random histories`, withStore(async (h) => {
-      for (let n = 0; n < histories; n++) {
-        const seed = firstSeed + n;
-        const random = seededRandom(seed);
-        const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-        const keys = int(1, 3);
-        const policies = Array.from({ length: keys }, () => ({ limit: int(1, 20), window: int(1, 5) }));
-        const steps = int(50, 250);
-        let pending: { key: number; at: number } | undefined;
-        for (let s = 0; s < steps; s++) {
-          const k = pending?.key ?? int(0, keys - 1);
-          const policy = policies[k] ?? { limit: 1, window: 1 };
-          const W = policy.window * 1000;
-          if (pending !== undefined) {
-            h.at(Math.max(h.now, pending.at));
-            pending = undefined;
-          } else {
-            const r = random();
-            const gap =
-              r < 0.35 ? 0
-              : r < 0.6 ? int(0, W / 10)
-              : r < 0.8 ? int(0, W)
-              : r < 0.9 ? int(0, 2 * W)
-              : (Math.floor(h.now / (W / 10)) + int(1, 11)) * (W / 10) + int(-1, 1) - h.now; // a sub-window edge
-            h.at(h.now + Math.max(0, gap));
-          }
-          const key = `s${seed}:${k}`;
-          const d = await h.consume(key, policy.limit, policy.window);
-          if (!d.allowed && random() < 0.3) {
-            // Land on the advertised instant, or just before it.
-            pending = { key: k, at: h.now + d.retryAfterMs - (random() < 0.5 ? 1 : 0) };
+    t.it(
+      'a refusal charges nothing',
+      withStore(async (h) => {
+        const start = h.now;
+        t.expect((await h.consume('a', 1, 1)).allowed).toBe(true);
+        for (let i = 0; i < 50; i++) {
+          h.at(h.now + 19);
+          t.expect((await h.consume('a', 1, 1)).allowed).toBe(false);
+        }
+        h.at(start + 1000); // a window after the only admission; a charged refusal would still block
+        t.expect((await h.consume('a', 1, 1)).allowed).toBe(true);
+      }),
+    );
+
+    t.it(
+      'after a window with no admission, `limit` requests at one instant are all admitted (liveness a)',
+      withStore(async (h) => {
+        // Fill the sub-window that will straddle the next window's start, then go idle for exactly W.
+        h.at(h.now + 950);
+        for (let i = 0; i < 4; i++) await h.consume('a', 4, 1);
+        h.at(h.now + 1000);
+        for (let i = 0; i < 4; i++) t.expect((await h.consume('a', 4, 1)).allowed).toBe(true);
+      }),
+    );
+
+    t.it(
+      'never refuses requests spaced W / (0.9 · limit) apart (liveness b)',
+      withStore(async (h) => {
+        for (const [limit, window] of [
+          [1, 1],
+          [7, 3],
+          [20, 5],
+          [13, 2],
+        ] as const) {
+          const gap = Math.ceil((10 * window * 1000) / (9 * limit));
+          for (let i = 0; i < 4 * limit + 5; i++) {
+            t.expect((await h.consume(`b${limit}`, limit, window)).allowed).toBe(true);
+            h.at(h.now + gap);
           }
         }
-        for (let k = 0; k < keys; k++) {
-          const policy = policies[k] ?? { limit: 1, window: 1 };
-          const admitted = h.model.admissions(`s${seed}:${k}`);
-          t.expect({ seed, key: k, most: maxInAnyWindow(admitted, policy.window * 1000) <= policy.limit }).toEqual({ seed, key: k, most: true });
+      }),
+    );
+
+    t.it(
+      'keeps keys independent',
+      withStore(async (h) => {
+        for (let i = 0; i < 2; i++) await h.consume('x', 2, 5);
+        t.expect((await h.consume('x', 2, 5)).allowed).toBe(false);
+        t.expect((await h.consume('y', 2, 5)).allowed).toBe(true);
+      }),
+    );
+
+    t.it(
+      `agrees with the reference model on ${histories} seeded random histories`,
+      withStore(async (h) => {
+        for (let n = 0; n < histories; n++) {
+          const seed = firstSeed + n;
+          const random = seededRandom(seed);
+          const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+          const keys = int(1, 3);
+          const policies = Array.from({ length: keys }, () => ({ limit: int(1, 20), window: int(1, 5) }));
+          const steps = int(50, 250);
+          let pending: { key: number; at: number } | undefined;
+          for (let s = 0; s < steps; s++) {
+            const k = pending?.key ?? int(0, keys - 1);
+            const policy = policies[k] ?? { limit: 1, window: 1 };
+            const W = policy.window * 1000;
+            if (pending !== undefined) {
+              h.at(Math.max(h.now, pending.at));
+              pending = undefined;
+            } else {
+              const r = random();
+              const gap =
+                r < 0.35
+                  ? 0
+                  : r < 0.6
+                    ? int(0, W / 10)
+                    : r < 0.8
+                      ? int(0, W)
+                      : r < 0.9
+                        ? int(0, 2 * W)
+                        : (Math.floor(h.now / (W / 10)) + int(1, 11)) * (W / 10) + int(-1, 1) - h.now; // a sub-window edge
+              h.at(h.now + Math.max(0, gap));
+            }
+            const key = `s${seed}:${k}`;
+            const d = await h.consume(key, policy.limit, policy.window);
+            if (!d.allowed && random() < 0.3) {
+              // Land on the advertised instant, or just before it.
+              pending = { key: k, at: h.now + d.retryAfterMs - (random() < 0.5 ? 1 : 0) };
+            }
+          }
+          for (let k = 0; k < keys; k++) {
+            const policy = policies[k] ?? { limit: 1, window: 1 };
+            const admitted = h.model.admissions(`s${seed}:${k}`);
+            t.expect({ seed, key: k, most: maxInAnyWindow(admitted, policy.window * 1000) <= policy.limit }).toEqual({
+              seed,
+              key: k,
+              most: true,
+            });
+          }
         }
-      }
-    }));
+      }),
+    );
   });
 }
 

@@ -7,7 +7,8 @@ export interface PendingGrantConformanceOptions {
   concurrency?: number;
 }
 
-const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
+const hex = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, '0')).join('');
 const ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 const userCode = () => Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => ALPHABET[b % 20]).join('');
 
@@ -105,7 +106,16 @@ export function pendingGrantStoreConformance(
         tokenExpiresAt: g.createdAt + 86_400_000,
         lastPolledAt: g.createdAt + 5000,
       });
-      const expected = { ...g, status: 'approved', decidedBy: 'u1', approverScopes: ['read', 'comments', 'tickets:write'], grantedScopes: ['read'], tokenExpiresAt: g.createdAt + 86_400_000, lastPolledAt: g.createdAt + 5000, version: 2 };
+      const expected = {
+        ...g,
+        status: 'approved',
+        decidedBy: 'u1',
+        approverScopes: ['read', 'comments', 'tickets:write'],
+        grantedScopes: ['read'],
+        tokenExpiresAt: g.createdAt + 86_400_000,
+        lastPolledAt: g.createdAt + 5000,
+        version: 2,
+      };
       expect(approved).toEqual(expected);
       expect(await store.get(g.deviceCodeHash)).toEqual(expected);
       expect(await store.update(g.deviceCodeHash, 1, { status: 'denied' })).toBe(null);
@@ -117,7 +127,9 @@ export function pendingGrantStoreConformance(
       const store = await factory();
       const g = pendingGrantFixture();
       await store.create(g);
-      const results = await Promise.all(Array.from({ length: n }, (_, i) => store.update(g.deviceCodeHash, 1, { lastPolledAt: g.createdAt + i })));
+      const results = await Promise.all(
+        Array.from({ length: n }, (_, i) => store.update(g.deviceCodeHash, 1, { lastPolledAt: g.createdAt + i })),
+      );
       expect(results.filter((r) => r !== null).length).toBe(1);
       expect((await store.get(g.deviceCodeHash))?.version).toBe(2);
     });

@@ -65,7 +65,6 @@ export const DAY = 86_400_000;
 export const T0 = FIXTURE_EPOCH;
 export const NOW = T0 + 1_000_000;
 
-
 /** What every section of the suite takes: the runner, the options and the per-test store helpers. */
 export interface SuiteContext {
   readonly t: TokenStoreSuiteRunner;
@@ -74,9 +73,16 @@ export interface SuiteContext {
   readonly runs: number;
   readonly firstSeed: number;
   readonly withStore: (body: (store: TokenStore) => Promise<void>) => () => Promise<void>;
-  readonly listAll: (store: TokenStore, query: Omit<ListQuery, 'cursor'>, maxPages?: number) => Promise<StoredToken[][]>;
+  readonly listAll: (
+    store: TokenStore,
+    query: Omit<ListQuery, 'cursor'>,
+    maxPages?: number,
+  ) => Promise<StoredToken[][]>;
   readonly ids: (tokens: readonly StoredToken[]) => string[];
-  readonly listIds: (store: TokenStore, query: Omit<ListQuery, 'cursor' | 'now' | 'limit'> & { now?: number }) => Promise<string[]>;
+  readonly listIds: (
+    store: TokenStore,
+    query: Omit<ListQuery, 'cursor' | 'now' | 'limit'> & { now?: number },
+  ) => Promise<string[]>;
   readonly eventually: <T>(find: () => T | undefined, what: string) => Promise<T>;
 }
 
@@ -107,10 +113,13 @@ export function suiteContext(
     const pages: StoredToken[][] = [];
     let cursor: string | null = null;
     do {
-      if (pages.length >= maxPages) throw new Error(`list(limit ${query.limit}) still had a nextCursor after ${maxPages} pages`);
+      if (pages.length >= maxPages)
+        throw new Error(`list(limit ${query.limit}) still had a nextCursor after ${maxPages} pages`);
       const page: Awaited<ReturnType<TokenStore['list']>> = await store.list({ ...query, cursor });
-      if (page.nextCursor !== null && typeof page.nextCursor !== 'string') throw new Error(`list: nextCursor must be a string or null, got ${typeof page.nextCursor}`);
-      if (page.tokens.length > query.limit) throw new Error(`list: a page of ${page.tokens.length} records for limit ${query.limit}`);
+      if (page.nextCursor !== null && typeof page.nextCursor !== 'string')
+        throw new Error(`list: nextCursor must be a string or null, got ${typeof page.nextCursor}`);
+      if (page.tokens.length > query.limit)
+        throw new Error(`list: a page of ${page.tokens.length} records for limit ${query.limit}`);
       pages.push([...page.tokens]);
       cursor = page.nextCursor;
     } while (cursor !== null);
@@ -133,12 +142,19 @@ export function suiteContext(
 }
 
 /** Runs `body` for `count` consecutive seeds; a failure names its seed. */
-export async function seeded(first: number, count: number, body: (random: () => number) => Promise<void>): Promise<void> {
+export async function seeded(
+  first: number,
+  count: number,
+  body: (random: () => number) => Promise<void>,
+): Promise<void> {
   for (let seed = first; seed < first + count; seed++) {
     try {
       await body(seededRandom(seed));
     } catch (error) {
-      throw new Error(`failed with seed ${seed} (replay with options.seed = ${seed}, runs = 1): ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `failed with seed ${seed} (replay with options.seed = ${seed}, runs = 1): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 }

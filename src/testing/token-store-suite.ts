@@ -5,7 +5,11 @@
  */
 import type { TokenStore } from '../core/store.ts';
 import { crudSection } from './token-store-suite-crud.ts';
-import { suiteContext, type TokenStoreConformanceOptions, type TokenStoreSuiteRunner } from './token-store-suite-helpers.ts';
+import {
+  suiteContext,
+  type TokenStoreConformanceOptions,
+  type TokenStoreSuiteRunner,
+} from './token-store-suite-helpers.ts';
 import { listSection } from './token-store-suite-list.ts';
 import { racesSection } from './token-store-suite-races.ts';
 import { subscribeSection } from './token-store-suite-subscribe.ts';

@@ -10,7 +10,11 @@ export { ManagementError } from '../client/index.ts';
 export type { CreateBody, ScopeCatalogueView, TokenView } from '../client/index.ts';
 
 /** What the element needs from the server. */
-export type TokensApi = Pick<ManagementClient, 'list' | 'scopes' | 'create' | 'revoke' | 'rotate' | 'revokeAll' | 'activity'>;
+export type TokensApi = Pick<
+  ManagementClient,
+  'list' | 'scopes' | 'create' | 'revoke' | 'rotate' | 'revokeAll' | 'activity'
+>;
 
 /** The default {@link TokensApi}: the management client under `basePath`, the session cookie riding along. */
-export const clientFor = (basePath: string): TokensApi => createManagementClient({ baseUrl: basePath || '/', credentials: 'same-origin' });
+export const clientFor = (basePath: string): TokensApi =>
+  createManagementClient({ baseUrl: basePath || '/', credentials: 'same-origin' });

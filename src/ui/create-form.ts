@@ -30,24 +30,42 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
 
   const labelId = uid('label');
   const labelHint = uid('hint');
-  const label = h('input', { id: labelId, name: 'label', type: 'text', required: true, maxlength: 200, autocomplete: 'off', 'aria-describedby': labelHint, part: 'input' });
+  const label = h('input', {
+    id: labelId,
+    name: 'label',
+    type: 'text',
+    required: true,
+    maxlength: 200,
+    autocomplete: 'off',
+    'aria-describedby': labelHint,
+    part: 'input',
+  });
 
   /** Redraws checkbox states: chosen ones checked, the closure of the others checked and locked. */
   const sync = () => {
     const impliedBy = new Map<string, string>();
-    for (const name of chosen) for (const implied of closureOf.get(name) ?? []) if (implied !== name && !impliedBy.has(implied)) impliedBy.set(implied, name);
+    for (const name of chosen)
+      for (const implied of closureOf.get(name) ?? [])
+        if (implied !== name && !impliedBy.has(implied)) impliedBy.set(implied, name);
     for (const [name, { box, reason }] of boxes) {
       const by = impliedBy.get(name);
       box.checked = chosen.has(name) || by !== undefined;
       box.disabled = by !== undefined;
       reason.textContent = by !== undefined ? fill(s.impliedBy, { scope: by }) : '';
     }
-    const match = catalogue.presets.find((p) => p.scopes.length === chosen.size && p.scopes.every((x) => chosen.has(x)));
+    const match = catalogue.presets.find(
+      (p) => p.scopes.length === chosen.size && p.scopes.every((x) => chosen.has(x)),
+    );
     preset.value = match?.name ?? '';
   };
 
   const presetId = uid('preset');
-  const preset = h('select', { id: presetId, name: 'preset', part: 'input' }, h('option', { value: '' }, s.customPreset), catalogue.presets.map((p) => h('option', { value: p.name }, p.name)));
+  const preset = h(
+    'select',
+    { id: presetId, name: 'preset', part: 'input' },
+    h('option', { value: '' }, s.customPreset),
+    catalogue.presets.map((p) => h('option', { value: p.name }, p.name)),
+  );
   preset.addEventListener('change', () => {
     const p = catalogue.presets.find((x) => x.name === preset.value);
     if (!p) return;
@@ -61,7 +79,13 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
     const id = uid('scope');
     const reason = h('span', { class: 'hint', id: uid('why') });
     const desc = scope.description ? h('span', { class: 'hint', id: uid('desc') }, scope.description) : null;
-    const box = h('input', { type: 'checkbox', id, name: 'scope', value: scope.name, 'aria-describedby': [reason.id, desc?.id].filter(Boolean).join(' ') });
+    const box = h('input', {
+      type: 'checkbox',
+      id,
+      name: 'scope',
+      value: scope.name,
+      'aria-describedby': [reason.id, desc?.id].filter(Boolean).join(' '),
+    });
     box.addEventListener('change', () => {
       if (box.checked) chosen.add(scope.name);
       else chosen.delete(scope.name);
@@ -74,17 +98,44 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
   }
   const general = groups.get('');
   groups.delete('');
-  const scopeSets = [...(general ? ([['', general]] as const) : []), ...groups].map(([g, rows]) => h('fieldset', { part: 'scope-group' }, h('legend', {}, g === '' ? s.otherScopes : g), rows));
+  const scopeSets = [...(general ? ([['', general]] as const) : []), ...groups].map(([g, rows]) =>
+    h('fieldset', { part: 'scope-group' }, h('legend', {}, g === '' ? s.otherScopes : g), rows),
+  );
 
   const restrictionInputs = catalogue.resourceTypes.map((type) => {
     const id = uid('res');
     const hint = uid('hint');
-    const input = h('input', { id, type: 'text', name: `restrict-${type}`, autocomplete: 'off', 'aria-describedby': hint, part: 'input' });
-    return { type, input, el: h('div', { class: 'field' }, h('label', { for: id }, fill(s.restrictTo, { type })), input, h('div', { class: 'hint', id: hint }, fill(s.restrictHint, { type }))) };
+    const input = h('input', {
+      id,
+      type: 'text',
+      name: `restrict-${type}`,
+      autocomplete: 'off',
+      'aria-describedby': hint,
+      part: 'input',
+    });
+    return {
+      type,
+      input,
+      el: h(
+        'div',
+        { class: 'field' },
+        h('label', { for: id }, fill(s.restrictTo, { type })),
+        input,
+        h('div', { class: 'hint', id: hint }, fill(s.restrictHint, { type })),
+      ),
+    };
   });
 
   const kindName = uid('kind');
-  const kindRadios = c.kinds.map((k) => h('label', {}, h('input', { type: 'radio', name: kindName, value: k, checked: k === c.kind }), ' ', k === 'workspace' ? s.workspace : s.personal));
+  const kindRadios = c.kinds.map((k) =>
+    h(
+      'label',
+      {},
+      h('input', { type: 'radio', name: kindName, value: k, checked: k === c.kind }),
+      ' ',
+      k === 'workspace' ? s.workspace : s.personal,
+    ),
+  );
 
   const expId = uid('exp');
   const expiry = h(
@@ -111,10 +162,23 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
   const form = h(
     'form',
     { novalidate: true },
-    h('div', { class: 'field' }, h('label', { for: labelId }, s.label), label, h('div', { class: 'hint', id: labelHint }, s.labelHint)),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: labelId }, s.label),
+      label,
+      h('div', { class: 'hint', id: labelHint }, s.labelHint),
+    ),
     catalogue.presets.length ? h('div', { class: 'field' }, h('label', { for: presetId }, s.useCase), preset) : null,
     h('div', { class: 'field' }, h('div', { class: 'lbl' }, s.scopes), scopeSets),
-    restrictionInputs.length ? h('fieldset', {}, h('legend', {}, s.restrictions), restrictionInputs.map((r) => r.el)) : null,
+    restrictionInputs.length
+      ? h(
+          'fieldset',
+          {},
+          h('legend', {}, s.restrictions),
+          restrictionInputs.map((r) => r.el),
+        )
+      : null,
     c.kinds.length > 1 ? h('fieldset', {}, h('legend', {}, s.kindLabel), kindRadios) : null,
     h('div', { class: 'field' }, h('label', { for: expId }, s.expiration), expiry),
     dateField,
@@ -135,7 +199,8 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
     const problems: string[] = [];
     if (label.value.trim() === '') problems.push(s.needLabel);
     if (chosen.size === 0) problems.push(s.needScope);
-    const kind = (form.querySelector<HTMLInputElement>(`input[name="${kindName}"]:checked`)?.value ?? c.kind) as 'personal' | 'workspace';
+    const kind = (form.querySelector<HTMLInputElement>(`input[name="${kindName}"]:checked`)?.value ?? c.kind) as
+      'personal' | 'workspace';
     let expiresAt: string | undefined;
     if (expiry.value === 'custom') {
       const t = date.valueAsNumber;
@@ -149,7 +214,10 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
     }
     const restrictions: Record<string, string[]> = {};
     for (const r of restrictionInputs) {
-      const ids = r.input.value.split(',').map((x) => x.trim()).filter(Boolean);
+      const ids = r.input.value
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
       if (ids.length) restrictions[r.type] = ids;
     }
     create.disabled = true;
@@ -165,7 +233,9 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
       });
     } catch (err) {
       const fields = err instanceof ManagementError ? err.errors.map((x) => `${x.field}: ${x.message}`) : [];
-      errorBox.textContent = fill(s.errorGeneric, { message: [err instanceof Error ? err.message : String(err), ...fields].join(' ') });
+      errorBox.textContent = fill(s.errorGeneric, {
+        message: [err instanceof Error ? err.message : String(err), ...fields].join(' '),
+      });
       create.disabled = false;
       create.textContent = s.create;
     }

@@ -11,10 +11,16 @@ interface Base {
   readonly now: number;
 }
 
-const errorText = (s: Localization, e: unknown) => fill(s.errorGeneric, { message: e instanceof Error ? e.message : String(e) });
+const errorText = (s: Localization, e: unknown) =>
+  fill(s.errorGeneric, { message: e instanceof Error ? e.message : String(e) });
 
 /** Runs `action` from `button`, disabling it meanwhile and showing a failure in `box`. */
-async function run(button: HTMLButtonElement, box: HTMLElement, s: Localization, action: () => Promise<void>): Promise<void> {
+async function run(
+  button: HTMLButtonElement,
+  box: HTMLElement,
+  s: Localization,
+  action: () => Promise<void>,
+): Promise<void> {
   button.disabled = true;
   box.textContent = '';
   try {
@@ -37,7 +43,11 @@ export function renderRevoke(d: DialogHandle, c: Base & { token: TokenView; revo
   const box = h('div', { class: 'error', role: 'alert' });
   const confirm = h('button', { type: 'button', class: 'danger', part: 'button danger' }, s.revokeConfirm);
   confirm.addEventListener('click', () => void run(confirm, box, s, c.revoke));
-  d.body.append(h('p', {}, s.revokeBody), h('p', {}, lastUsedText(c.token, c, s.revokeLastUsed, s.revokeNeverUsed, s.revokeLastUsedNoSurface)), box);
+  d.body.append(
+    h('p', {}, s.revokeBody),
+    h('p', {}, lastUsedText(c.token, c, s.revokeLastUsed, s.revokeNeverUsed, s.revokeLastUsedNoSurface)),
+    box,
+  );
   footer(d, s, confirm);
   return confirm;
 }
@@ -50,23 +60,35 @@ const GRACE = [
 ] as const;
 
 /** Rotate: grace choices and when the old token stops working, then "Rotate token". */
-export function renderRotate(d: DialogHandle, c: Base & { token: TokenView; rotate(graceMs: number): Promise<void> }): HTMLElement {
+export function renderRotate(
+  d: DialogHandle,
+  c: Base & { token: TokenView; rotate(graceMs: number): Promise<void> },
+): HTMLElement {
   const { s, token } = c;
   const name = uid('grace');
   const until = h('p', { 'aria-live': 'polite' });
-  const radios = GRACE.map(([key, ms], i) => h('label', {}, h('input', { type: 'radio', name, value: ms, checked: i === 2 }), ' ', s[key]));
+  const radios = GRACE.map(([key, ms], i) =>
+    h('label', {}, h('input', { type: 'radio', name, value: ms, checked: i === 2 }), ' ', s[key]),
+  );
   const graceMs = () => Number(d.body.querySelector<HTMLInputElement>(`input[name="${name}"]:checked`)?.value ?? 0);
   const show = () => {
     const g = graceMs();
     const end = Math.min(c.now + g, token.expiresAt ? Date.parse(token.expiresAt) : Infinity);
-    until.textContent = g === 0 ? s.previousEnded : fill(s.rotateUntil, { when: dateTime(new Date(end).toISOString(), c.locale) });
+    until.textContent =
+      g === 0 ? s.previousEnded : fill(s.rotateUntil, { when: dateTime(new Date(end).toISOString(), c.locale) });
   };
   const box = h('div', { class: 'error', role: 'alert' });
   const confirm = h('button', { type: 'button', class: 'primary', part: 'button primary' }, s.rotateConfirm);
   confirm.addEventListener('click', () => void run(confirm, box, s, () => c.rotate(graceMs())));
   const set = h('fieldset', {}, h('legend', {}, s.grace), radios);
   set.addEventListener('change', show);
-  d.body.append(h('p', {}, s.rotateBody), h('p', {}, lastUsedText(token, c, s.revokeLastUsed, s.revokeNeverUsed, s.revokeLastUsedNoSurface)), set, until, box);
+  d.body.append(
+    h('p', {}, s.rotateBody),
+    h('p', {}, lastUsedText(token, c, s.revokeLastUsed, s.revokeNeverUsed, s.revokeLastUsedNoSurface)),
+    set,
+    until,
+    box,
+  );
   show();
   footer(d, s, confirm);
   return radios[2]!.querySelector('input')!;
@@ -76,14 +98,21 @@ export function renderRotate(d: DialogHandle, c: Base & { token: TokenView; rota
  * Revoke all: the live count, a typed phrase, and `expectCount` so the server refuses if the count
  * moved (409 `count_changed`); then the new count is shown and the person confirms again.
  */
-export function renderRevokeAll(d: DialogHandle, c: Base & { count(): Promise<number>; revokeAll(expectCount: number): Promise<number> }): HTMLElement {
+export function renderRevokeAll(
+  d: DialogHandle,
+  c: Base & { count(): Promise<number>; revokeAll(expectCount: number): Promise<number> },
+): HTMLElement {
   const { s } = c;
   let count = -1;
   const text = h('p', { 'aria-live': 'polite' }, s.loading);
   const inputId = uid('typed');
   const input = h('input', { id: inputId, type: 'text', autocomplete: 'off', spellcheck: 'false', part: 'input' });
   const box = h('div', { class: 'error', role: 'alert' });
-  const confirm = h('button', { type: 'button', class: 'danger', disabled: true, part: 'button danger' }, s.revokeAllConfirm);
+  const confirm = h(
+    'button',
+    { type: 'button', class: 'danger', disabled: true, part: 'button danger' },
+    s.revokeAllConfirm,
+  );
   const ready = () => {
     confirm.disabled = !(count > 0 && input.value.trim().toLowerCase() === s.revokeAllPhrase.toLowerCase());
   };
@@ -93,26 +122,40 @@ export function renderRevokeAll(d: DialogHandle, c: Base & { count(): Promise<nu
     ready();
   };
   input.addEventListener('input', ready);
-  confirm.addEventListener('click', () =>
-    void run(confirm, box, s, async () => {
-      try {
-        await c.revokeAll(count);
-      } catch (e) {
-        if (!(e instanceof ManagementError && e.code === 'count_changed')) throw e;
-        await load();
-        box.textContent = s.revokeAllChanged;
-        input.focus();
-      }
-    }),
+  confirm.addEventListener(
+    'click',
+    () =>
+      void run(confirm, box, s, async () => {
+        try {
+          await c.revokeAll(count);
+        } catch (e) {
+          if (!(e instanceof ManagementError && e.code === 'count_changed')) throw e;
+          await load();
+          box.textContent = s.revokeAllChanged;
+          input.focus();
+        }
+      }),
   );
   load().catch((e: unknown) => (box.textContent = errorText(s, e)));
-  d.body.append(text, h('div', { class: 'field' }, h('label', { for: inputId }, fill(s.revokeAllType, { phrase: s.revokeAllPhrase })), input), box);
+  d.body.append(
+    text,
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: inputId }, fill(s.revokeAllType, { phrase: s.revokeAllPhrase })),
+      input,
+    ),
+    box,
+  );
   footer(d, s, confirm);
   return input;
 }
 
 /** Activity: the token's audit events, newest first as the server sends them. */
-export function renderActivity(d: DialogHandle, c: Base & { load(): Promise<readonly Record<string, unknown>[]> }): HTMLElement {
+export function renderActivity(
+  d: DialogHandle,
+  c: Base & { load(): Promise<readonly Record<string, unknown>[]> },
+): HTMLElement {
   const { s } = c;
   const list = h('ul', { class: 'events', part: 'events', 'aria-busy': 'true' }, h('li', {}, s.loading));
   const close = h('button', { type: 'button', part: 'button' }, s.close);
@@ -126,7 +169,9 @@ export function renderActivity(d: DialogHandle, c: Base & { load(): Promise<read
     },
     (e: unknown) => {
       list.removeAttribute('aria-busy');
-      list.replaceChildren(h('li', {}, e instanceof ManagementError && e.status === 501 ? s.activityUnavailable : errorText(s, e)));
+      list.replaceChildren(
+        h('li', {}, e instanceof ManagementError && e.status === 501 ? s.activityUnavailable : errorText(s, e)),
+      );
     },
   );
   return close;

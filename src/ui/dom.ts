@@ -16,7 +16,11 @@ export const uid = (prefix: string): string => `kc-${prefix}-${++seq}`;
  * Creates an element. `on*` attributes with a function value become listeners; `true` sets a
  * boolean attribute, `false`/null/undefined omits it; `value`/`checked` are set as properties.
  */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
@@ -36,7 +40,8 @@ export function append(el: Node, children: (Child | Child[])[]): void {
   }
 }
 
-const FOCUSABLE = 'button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled]),a[href],[tabindex]:not([tabindex="-1"])';
+const FOCUSABLE =
+  'button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled]),a[href],[tabindex]:not([tabindex="-1"])';
 
 /** What `openDialog` returns: the dialog's body to fill and a way to close it. */
 export interface DialogHandle {
@@ -68,7 +73,20 @@ export function openDialog(o: DialogOptions): DialogHandle {
   const titleId = uid('title');
   const body = h('div', { class: 'dialog-body' });
   const footer = h('div', { class: 'dialog-footer', part: 'dialog-footer' });
-  const dialog = h('div', { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': titleId, class: 'dialog', part: o.part ?? 'dialog', tabindex: '-1' }, h('h2', { id: titleId }, o.title), body, footer);
+  const dialog = h(
+    'div',
+    {
+      role: 'dialog',
+      'aria-modal': 'true',
+      'aria-labelledby': titleId,
+      class: 'dialog',
+      part: o.part ?? 'dialog',
+      tabindex: '-1',
+    },
+    h('h2', { id: titleId }, o.title),
+    body,
+    footer,
+  );
   const backdrop = h('div', { class: 'backdrop', part: 'backdrop' }, dialog);
   let open = true;
   const close = (keepFocus = false) => {

@@ -96,7 +96,11 @@ export class KeycardTokensElement extends Base {
     const kind = this.#currentKind;
     const ws = this.getAttribute('workspace-id');
     try {
-      const page = await this.api.list({ kind, status: this.#filter, ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}) });
+      const page = await this.api.list({
+        kind,
+        status: this.#filter,
+        ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
+      });
       if (gen !== this.#generation) return;
       this.#tokens = page.data;
       this.#state = 'ready';
@@ -111,23 +115,61 @@ export class KeycardTokensElement extends Base {
   #render(): void {
     const s = this.#s;
     const focusedId = (this.#root.activeElement as HTMLElement | null)?.dataset.focusKey;
-    const select = (label: string, key: string, value: string, options: [string, string][], on: (v: string) => void) => {
-      const el = h('select', { 'aria-label': label, 'data-focus-key': key, part: 'input' }, options.map(([v, t]) => h('option', { value: v }, t)));
+    const select = (
+      label: string,
+      key: string,
+      value: string,
+      options: [string, string][],
+      on: (v: string) => void,
+    ) => {
+      const el = h(
+        'select',
+        { 'aria-label': label, 'data-focus-key': key, part: 'input' },
+        options.map(([v, t]) => h('option', { value: v }, t)),
+      );
       el.value = value;
       el.addEventListener('change', () => on(el.value));
       return el;
     };
     const kinds = this.kinds;
-    const newButton = h('button', { type: 'button', class: 'primary', 'data-focus-key': 'new', part: 'button primary new' }, s.newToken);
+    const newButton = h(
+      'button',
+      { type: 'button', class: 'primary', 'data-focus-key': 'new', part: 'button primary new' },
+      s.newToken,
+    );
     newButton.addEventListener('click', () => void this.#openCreate(newButton));
-    const revokeAll = h('button', { type: 'button', class: 'danger', 'data-focus-key': 'revoke-all', part: 'button danger revoke-all' }, s.revokeAll);
+    const revokeAll = h(
+      'button',
+      { type: 'button', class: 'danger', 'data-focus-key': 'revoke-all', part: 'button danger revoke-all' },
+      s.revokeAll,
+    );
     revokeAll.addEventListener('click', () => this.#openRevokeAll(revokeAll));
     const toolbar = h(
       'div',
       { class: 'toolbar', part: 'toolbar' },
       h('h1', { tabindex: '-1' }, s.title),
-      kinds.length > 1 ? select(s.kindLabel, 'kind', this.#currentKind, kinds.map((k) => [k, k === 'workspace' ? s.workspace : s.personal]), (v) => ((this.#kind = v as Kind), void this.refresh())) : null,
-      select(s.show, 'filter', this.#filter, [['active', s.filterActive], ['expiring', s.filterExpiring], ['revoked', s.filterRevoked], ['expired', s.filterExpired], ['all', s.filterAll]], (v) => ((this.#filter = v as Filter), void this.refresh())),
+      kinds.length > 1
+        ? select(
+            s.kindLabel,
+            'kind',
+            this.#currentKind,
+            kinds.map((k) => [k, k === 'workspace' ? s.workspace : s.personal]),
+            (v) => ((this.#kind = v as Kind), void this.refresh()),
+          )
+        : null,
+      select(
+        s.show,
+        'filter',
+        this.#filter,
+        [
+          ['active', s.filterActive],
+          ['expiring', s.filterExpiring],
+          ['revoked', s.filterRevoked],
+          ['expired', s.filterExpired],
+          ['all', s.filterAll],
+        ],
+        (v) => ((this.#filter = v as Filter), void this.refresh()),
+      ),
       revokeAll,
       newButton,
     );
@@ -145,22 +187,43 @@ export class KeycardTokensElement extends Base {
     else if (this.#state === 'error') {
       const retry = h('button', { type: 'button', part: 'button' }, s.retry);
       retry.addEventListener('click', () => void this.refresh());
-      content = h('div', { class: 'error', role: 'alert', part: 'error' }, fill(s.loadError, { message: this.#error }), ' ', retry);
-    } else if (this.#tokens.length === 0) content = h('p', { class: 'muted', part: 'empty' }, this.#filter === 'active' ? s.empty : s.emptyFiltered);
-    else content = h('ul', { class: 'list', part: 'list', 'aria-label': s.title }, this.#tokens.map((t) => renderRow(t, ctx)));
+      content = h(
+        'div',
+        { class: 'error', role: 'alert', part: 'error' },
+        fill(s.loadError, { message: this.#error }),
+        ' ',
+        retry,
+      );
+    } else if (this.#tokens.length === 0)
+      content = h('p', { class: 'muted', part: 'empty' }, this.#filter === 'active' ? s.empty : s.emptyFiltered);
+    else
+      content = h(
+        'ul',
+        { class: 'list', part: 'list', 'aria-label': s.title },
+        this.#tokens.map((t) => renderRow(t, ctx)),
+      );
     this.#main.replaceChildren(toolbar, content);
     if (focusedId) this.#root.querySelector<HTMLElement>(`[data-focus-key="${focusedId}"]`)?.focus();
   }
 
   #dialog(title: string, opener: HTMLElement, extra: { onDismiss?: () => boolean; part?: string } = {}): DialogHandle {
-    return openDialog({ title, layer: this.#layer, background: this.#main, returnTo: () => this.#resolve(opener), ...extra });
+    return openDialog({
+      title,
+      layer: this.#layer,
+      background: this.#main,
+      returnTo: () => this.#resolve(opener),
+      ...extra,
+    });
   }
 
   /** The opener, or its re-rendered twin (same `data-focus-key`), or the title when it is gone. */
   #resolve(opener: HTMLElement): HTMLElement | null {
     if (opener.isConnected) return opener;
     const key = opener.dataset.focusKey;
-    return (key ? this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`) : null) ?? this.#root.querySelector<HTMLElement>('[data-focus-key="new"]');
+    return (
+      (key ? this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`) : null) ??
+      this.#root.querySelector<HTMLElement>('[data-focus-key="new"]')
+    );
   }
 
   #emit<K extends keyof KeycardTokensEventMap>(type: K, detail: KeycardTokensEventMap[K]['detail']): void {
@@ -173,7 +236,9 @@ export class KeycardTokensElement extends Base {
 
   /** Focus after a list change removed the opener: "New token", else the title. */
   #refocus(): void {
-    (this.#root.querySelector<HTMLElement>('[data-focus-key="new"]') ?? this.#root.querySelector<HTMLElement>('h1'))?.focus();
+    (
+      this.#root.querySelector<HTMLElement>('[data-focus-key="new"]') ?? this.#root.querySelector<HTMLElement>('h1')
+    )?.focus();
   }
 
   async #openCreate(opener: HTMLElement): Promise<void> {
@@ -206,7 +271,10 @@ export class KeycardTokensElement extends Base {
   #reveal(secret: string, record: TokenView, returnTo: HTMLElement, previousExpiresAt?: string | null): void {
     const prefix = record.start.split('_')[0]?.replace(/\W/g, '').toUpperCase();
     let ctl: { requestClose(): boolean } | undefined;
-    const d = this.#dialog(this.#s.revealTitle, returnTo, { onDismiss: () => ctl?.requestClose() ?? true, part: 'dialog reveal' });
+    const d = this.#dialog(this.#s.revealTitle, returnTo, {
+      onDismiss: () => ctl?.requestClose() ?? true,
+      part: 'dialog reveal',
+    });
     ctl = renderReveal(d, {
       s: this.#s,
       locale: this.#locale,
@@ -268,7 +336,12 @@ export class KeycardTokensElement extends Base {
         let n = 0;
         let cursor: string | undefined;
         do {
-          const page = await this.api.list({ kind, status: 'all', ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}), ...(cursor ? { cursor } : {}) });
+          const page = await this.api.list({
+            kind,
+            status: 'all',
+            ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
+            ...(cursor ? { cursor } : {}),
+          });
           for (const t of page.data) {
             ownerId ??= t.ownerId;
             if (t.revokedAt === null) n++;
@@ -292,6 +365,11 @@ export class KeycardTokensElement extends Base {
 
   #openActivity(token: TokenView, opener: HTMLElement): void {
     const d = this.#dialog(fill(this.#s.activityTitle, { label: token.label }), opener, { part: 'dialog activity' });
-    renderActivity(d, { s: this.#s, locale: this.#locale, now: Date.now(), load: async () => (await this.api.activity(token.id)).data }).focus();
+    renderActivity(d, {
+      s: this.#s,
+      locale: this.#locale,
+      now: Date.now(),
+      load: async () => (await this.api.activity(token.id)).data,
+    }).focus();
   }
 }

@@ -19,7 +19,8 @@ export type { TokensApi, TokenView, ScopeCatalogueView, CreateBody } from './api
 
 /** Registers `<keycard-tokens>` under `name` unless something already holds that name. */
 export function defineKeycardTokens(name = 'keycard-tokens'): void {
-  if (typeof customElements !== 'undefined' && !customElements.get(name)) customElements.define(name, class extends KeycardTokensElement {});
+  if (typeof customElements !== 'undefined' && !customElements.get(name))
+    customElements.define(name, class extends KeycardTokensElement {});
 }
 
 defineKeycardTokens();

@@ -14,10 +14,21 @@ export interface RowContext {
   onActivity(token: TokenView, opener: HTMLElement): void;
 }
 
-const STATUS = { active: 'statusActive', expiring: 'statusExpiring', expired: 'statusExpired', revoked: 'statusRevoked' } as const;
+const STATUS = {
+  active: 'statusActive',
+  expiring: 'statusExpiring',
+  expired: 'statusExpired',
+  revoked: 'statusRevoked',
+} as const;
 
 /** "Last used 2 hours ago via MCP" / "Never used". */
-export function lastUsedText(t: TokenView, c: Pick<RowContext, 's' | 'now' | 'locale'>, withSurface = c.s.lastUsed, none = c.s.neverUsed, noSurface = c.s.lastUsedNoSurface): string {
+export function lastUsedText(
+  t: TokenView,
+  c: Pick<RowContext, 's' | 'now' | 'locale'>,
+  withSurface = c.s.lastUsed,
+  none = c.s.neverUsed,
+  noSurface = c.s.lastUsedNoSurface,
+): string {
   if (t.lastUsedAt === null) return none;
   const when = relative(t.lastUsedAt, c.now, c.locale);
   if (t.lastUsedSurface === null) return fill(noSurface, { when });
@@ -26,10 +37,12 @@ export function lastUsedText(t: TokenView, c: Pick<RowContext, 's' | 'now' | 'lo
 
 /** The expiry as text and whether it deserves a badge (a live token expiring within 30 days). */
 function expiry(t: TokenView, c: RowContext): { text: string; soon: boolean } {
-  if (t.revokedAt !== null) return { text: fill(c.s.revokedOn, { when: relative(t.revokedAt, c.now, c.locale) }), soon: false };
+  if (t.revokedAt !== null)
+    return { text: fill(c.s.revokedOn, { when: relative(t.revokedAt, c.now, c.locale) }), soon: false };
   if (t.expiresAt === null) return { text: c.s.noExpiry, soon: false };
   const days = daysUntil(t.expiresAt, c.now);
-  if (Date.parse(t.expiresAt) <= c.now) return { text: fill(c.s.expiredOn, { when: relative(t.expiresAt, c.now, c.locale) }), soon: false };
+  if (Date.parse(t.expiresAt) <= c.now)
+    return { text: fill(c.s.expiredOn, { when: relative(t.expiresAt, c.now, c.locale) }), soon: false };
   return { text: days <= 1 ? c.s.expiresToday : fill(c.s.expiresInDays, { n: days }), soon: days <= 30 };
 }
 
@@ -47,7 +60,17 @@ export function renderRow(t: TokenView, c: RowContext): HTMLLIElement {
   const exp = expiry(t, c);
   const created = relative(t.createdAt, c.now, c.locale);
   const button = (text: string, name: string, cls: string, on: (t: TokenView, b: HTMLElement) => void) => {
-    const b = h('button', { type: 'button', class: cls, 'aria-label': fill(name, { label: t.label }), 'data-focus-key': `${text}:${t.id}`, part: 'row-button' }, text);
+    const b = h(
+      'button',
+      {
+        type: 'button',
+        class: cls,
+        'aria-label': fill(name, { label: t.label }),
+        'data-focus-key': `${text}:${t.id}`,
+        part: 'row-button',
+      },
+      text,
+    );
     b.addEventListener('click', () => on(t, b));
     return b;
   };
@@ -62,13 +85,21 @@ export function renderRow(t: TokenView, c: RowContext): HTMLLIElement {
       h('span', { class: `badge ${t.status}`, part: `badge status` }, s[STATUS[t.status]]),
       exp.soon && live ? h('span', { class: 'badge expiring', part: 'badge expiry' }, exp.text) : null,
     ),
-    h('ul', { class: 'chips', 'aria-label': s.scopesOf }, t.scopes.map((name) => h('li', { class: 'chip', part: 'chip' }, name))),
+    h(
+      'ul',
+      { class: 'chips', 'aria-label': s.scopesOf },
+      t.scopes.map((name) => h('li', { class: 'chip', part: 'chip' }, name)),
+    ),
     h(
       'div',
       { class: 'meta' },
       h('code', { part: 'start' }, t.start),
       h('span', {}, restrictionsText(t, s)),
-      h('span', {}, t.createdBy ? fill(s.createdBy, { who: t.createdBy, when: created }) : fill(s.createdWhen, { when: created })),
+      h(
+        'span',
+        {},
+        t.createdBy ? fill(s.createdBy, { who: t.createdBy, when: created }) : fill(s.createdWhen, { when: created }),
+      ),
       h('span', {}, lastUsedText(t, c)),
       exp.soon && live ? null : h('span', {}, exp.text),
     ),

@@ -42,7 +42,15 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   let copied = false;
   const fieldId = uid('secret');
   const status = h('div', { role: 'status', class: 'hint', part: 'status' });
-  const field = h('input', { id: fieldId, type: 'password', readonly: true, value: c.secret, autocomplete: 'off', spellcheck: 'false', part: 'input secret' });
+  const field = h('input', {
+    id: fieldId,
+    type: 'password',
+    readonly: true,
+    value: c.secret,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    part: 'input secret',
+  });
   const toggle = h('button', { type: 'button', 'aria-pressed': 'false', part: 'button' }, s.showSecret);
   toggle.addEventListener('click', () => {
     const show = field.type === 'password';
@@ -62,7 +70,18 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   // The env line shows the start of the secret; its Copy button copies the real line.
   const masked = `${c.secret.slice(0, 10)}${'•'.repeat(12)}`;
   const env = (value: string) => `${c.envName}=${value}`;
-  const mcp = JSON.stringify({ mcpServers: { [c.envName.toLowerCase().replace(/_api_token$|_token$/, '') || 'api']: { url: c.mcpUrl, headers: { Authorization: `Bearer \${${c.envName}}` } } } }, null, 2);
+  const mcp = JSON.stringify(
+    {
+      mcpServers: {
+        [c.envName.toLowerCase().replace(/_api_token$|_token$/, '') || 'api']: {
+          url: c.mcpUrl,
+          headers: { Authorization: `Bearer \${${c.envName}}` },
+        },
+      },
+    },
+    null,
+    2,
+  );
   const snippetButton = (text: string, value: () => string) => {
     const b = h('button', { type: 'button', class: 'link', part: 'button' }, text);
     b.addEventListener('click', () => void doCopy(value()));
@@ -75,7 +94,12 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   });
   const goBack = h('button', { type: 'button', part: 'button' }, s.goBack);
   const closeAnyway = h('button', { type: 'button', class: 'danger', part: 'button danger' }, s.closeAnyway);
-  const confirm = h('div', { class: 'warning', role: 'alert', hidden: true }, h('p', {}, s.notCopied), h('div', { class: 'dialog-footer' }, goBack, closeAnyway));
+  const confirm = h(
+    'div',
+    { class: 'warning', role: 'alert', hidden: true },
+    h('p', {}, s.notCopied),
+    h('div', { class: 'dialog-footer' }, goBack, closeAnyway),
+  );
   goBack.addEventListener('click', () => {
     confirm.hidden = true;
     copy.focus();
@@ -87,15 +111,41 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   });
 
   const previous =
-    c.previousExpiresAt === undefined ? null : h('p', {}, c.previousExpiresAt === null || Date.parse(c.previousExpiresAt) <= Date.now() ? s.previousEnded : fill(s.previousExpires, { when: dateTime(c.previousExpiresAt, c.locale) }));
+    c.previousExpiresAt === undefined
+      ? null
+      : h(
+          'p',
+          {},
+          c.previousExpiresAt === null || Date.parse(c.previousExpiresAt) <= Date.now()
+            ? s.previousEnded
+            : fill(s.previousExpires, { when: dateTime(c.previousExpiresAt, c.locale) }),
+        );
   append(d.body, [
-    h('div', { class: 'field' }, h('label', { for: fieldId }, s.token), h('div', { class: 'secret' }, field, toggle, copy), status),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: fieldId }, s.token),
+      h('div', { class: 'secret' }, field, toggle, copy),
+      status,
+    ),
     h('p', { class: 'warning', part: 'warning' }, s.shownOnce),
     previous,
     h('h3', {}, s.nextSteps),
-    h('p', {}, s.envStep, ' ', snippetButton(s.copyEnv, () => env(c.secret))),
+    h(
+      'p',
+      {},
+      s.envStep,
+      ' ',
+      snippetButton(s.copyEnv, () => env(c.secret)),
+    ),
     h('pre', { part: 'snippet' }, env(masked)),
-    h('p', {}, s.mcpStep, ' ', snippetButton(s.copyMcp, () => mcp)),
+    h(
+      'p',
+      {},
+      s.mcpStep,
+      ' ',
+      snippetButton(s.copyMcp, () => mcp),
+    ),
     h('pre', { part: 'snippet' }, mcp),
     confirm,
   ]);

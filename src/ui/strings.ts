@@ -82,7 +82,8 @@ export const STRINGS = {
   copyFailed: 'Copying failed: select the field and copy it yourself.',
   showSecret: 'Show token',
   hideSecret: 'Hide token',
-  shownOnce: 'This is the only time the token is shown. Store it in a secret manager or an .env file now; if you lose it, rotate or revoke it.',
+  shownOnce:
+    'This is the only time the token is shown. Store it in a secret manager or an .env file now; if you lose it, rotate or revoke it.',
   nextSteps: 'Next steps',
   envStep: 'Put it in your environment (an .env file that git ignores, or your CI secrets):',
   mcpStep: 'Point an MCP client at it through the environment variable:',
@@ -113,7 +114,8 @@ export const STRINGS = {
   rotateConfirm: 'Rotate token',
   // revoke all
   revokeAllTitle: 'Revoke all tokens',
-  revokeAllCount: 'This revokes {n} tokens (every one not revoked yet). Everything using them gets 401 on its next call.',
+  revokeAllCount:
+    'This revokes {n} tokens (every one not revoked yet). Everything using them gets 401 on its next call.',
   revokeAllNone: 'There are no tokens to revoke.',
   revokeAllPhrase: 'revoke all',
   revokeAllType: 'Type "{phrase}" to confirm',

@@ -19,7 +19,13 @@ describe('createManagementHandler: the device option', () => {
   it('serves the whole device flow at basePath/device with the session of authorize, and the token appears in GET /tokens', async () => {
     const { call, handler } = setup({ device: { appName: 'Acme', store: memoryPendingGrantStore() } });
     const post = (path: string, body: Record<string, string | string[]>, headers: Record<string, string> = {}) =>
-      handler(new Request(`${ORIGIN}${BASE}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: form(body) }));
+      handler(
+        new Request(`${ORIGIN}${BASE}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: form(body),
+        }),
+      );
     const code = await post('/device/code', { client_id: 'acme-cli', host: 'laptop', scope: 'read comments' });
     expect(code.status).toBe(200);
     const started = (await code.json()) as { device_code: string; user_code: string; verification_uri: string };
@@ -27,33 +33,58 @@ describe('createManagementHandler: the device option', () => {
 
     const signedOut = await handler(new Request(`${ORIGIN}${BASE}/device?user_code=${started.user_code}`));
     expect(signedOut.status).toBe(401);
-    const page = await handler(new Request(`${ORIGIN}${BASE}/device?user_code=${started.user_code}`, { headers: { cookie: 'sid=alice' } }));
+    const page = await handler(
+      new Request(`${ORIGIN}${BASE}/device?user_code=${started.user_code}`, { headers: { cookie: 'sid=alice' } }),
+    );
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Acme');
 
     // CSRF: the handler's own origin rule (no allowedOrigins: the request's origin).
-    const foreign = await post('/device/approve', { user_code: started.user_code, scope: ['read'], expires: '30d' }, { cookie: 'sid=alice', origin: 'https://evil.test' });
+    const foreign = await post(
+      '/device/approve',
+      { user_code: started.user_code, scope: ['read'], expires: '30d' },
+      { cookie: 'sid=alice', origin: 'https://evil.test' },
+    );
     expect(foreign.status).toBe(403);
-    const approved = await post('/device/approve', { user_code: started.user_code, scope: ['read'], expires: '30d' }, { cookie: 'sid=alice', origin: ORIGIN });
+    const approved = await post(
+      '/device/approve',
+      { user_code: started.user_code, scope: ['read'], expires: '30d' },
+      { cookie: 'sid=alice', origin: ORIGIN },
+    );
     expect(approved.status).toBe(200);
 
-    const token = await post('/device/token', { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code });
+    const token = await post('/device/token', {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: started.device_code,
+    });
     expect(token.status).toBe(200);
     const { access_token } = (await token.json()) as { access_token: string };
     expect(access_token).toMatch(/^acme_sk_/);
 
     const list = await call('GET', '/tokens');
     const rows = ((await list.json()) as { data: { label: string; scopes: string[]; ownerId: string }[] }).data;
-    expect(rows).toEqual([expect.objectContaining({ label: 'acme-cli on laptop', scopes: ['read'], ownerId: 'alice' })]);
+    expect(rows).toEqual([
+      expect.objectContaining({ label: 'acme-cli on laptop', scopes: ['read'], ownerId: 'alice' }),
+    ]);
   });
 
   it('uses the handler allowedOrigins for approve and deny', async () => {
     const { handler } = setup({ allowedOrigins: ['https://app.example'] });
     const post = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
-      handler(new Request(`${ORIGIN}${BASE}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: form(body) }));
-    const { user_code } = (await (await post('/device/code', { client_id: 'cli', scope: 'read' })).json()) as { user_code: string };
+      handler(
+        new Request(`${ORIGIN}${BASE}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: form(body),
+        }),
+      );
+    const { user_code } = (await (await post('/device/code', { client_id: 'cli', scope: 'read' })).json()) as {
+      user_code: string;
+    };
     expect((await post('/device/deny', { user_code }, { cookie: 'sid=alice', origin: ORIGIN })).status).toBe(403);
-    expect((await post('/device/deny', { user_code }, { cookie: 'sid=alice', origin: 'https://app.example' })).status).toBe(200);
+    expect(
+      (await post('/device/deny', { user_code }, { cookie: 'sid=alice', origin: 'https://app.example' })).status,
+    ).toBe(200);
   });
 
   it('is on by default, and device: false leaves /device to the management 404', async () => {
@@ -80,7 +111,9 @@ describe('createManagementHandler: the device option', () => {
       throw new Error('accepted');
     };
     expect(bad({ nope: 1 })).toMatch(/createManagementHandler: .*nope/);
-    expect(bad({ interval: 0, appName: '' })).toMatch(/device\.interval.*device\.appName|device\.appName.*device\.interval/);
+    expect(bad({ interval: 0, appName: '' })).toMatch(
+      /device\.interval.*device\.appName|device\.appName.*device\.interval/,
+    );
     expect(bad({ basePath: '/x' })).toMatch(/basePath/);
     expect(bad({ authorize: () => null })).toMatch(/authorize/);
     expect(bad({ allowedOrigins: ['https://a.test'] })).toMatch(/allowedOrigins/);

@@ -1,5 +1,12 @@
 /** A management handler over a memory keycard with three people and a fake clock, for the management tests. */
-import { createKeycard, createManagementHandler, defineScopes, memoryAuditSink, type ManagementOptions, type UserActor } from '../../src/index.ts';
+import {
+  createKeycard,
+  createManagementHandler,
+  defineScopes,
+  memoryAuditSink,
+  type ManagementOptions,
+  type UserActor,
+} from '../../src/index.ts';
 import { fakeClock } from '../../src/testing/index.ts';
 
 export const ORIGIN = 'http://app.test';
@@ -54,7 +61,14 @@ export function setup(extra: Partial<ManagementOptions> = {}) {
   const call = (
     method: string,
     path: string,
-    o: { body?: unknown; raw?: string; as?: string | null; bearer?: string; headers?: Record<string, string>; origin?: string | null } = {},
+    o: {
+      body?: unknown;
+      raw?: string;
+      as?: string | null;
+      bearer?: string;
+      headers?: Record<string, string>;
+      origin?: string | null;
+    } = {},
   ) => {
     const headers: Record<string, string> = { ...o.headers };
     const as = o.as === undefined ? 'alice' : o.as;
@@ -67,7 +81,9 @@ export function setup(extra: Partial<ManagementOptions> = {}) {
       body = JSON.stringify(o.body);
       headers['content-type'] ??= 'application/json';
     }
-    return handler(new Request(`${ORIGIN}${BASE}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
+    return handler(
+      new Request(`${ORIGIN}${BASE}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }),
+    );
   };
   const create = async (body: Record<string, unknown> = { label: 'ci', scopes: ['read'] }, as = 'alice') => {
     const res = await call('POST', '/tokens', { body, as });

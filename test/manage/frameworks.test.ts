@@ -45,7 +45,9 @@ interface Answer {
 }
 const pick = async (res: Response): Promise<Answer> => ({
   status: res.status,
-  headers: Object.fromEntries(['content-type', 'cache-control', 'allow', 'www-authenticate'].map((h) => [h, res.headers.get(h)])),
+  headers: Object.fromEntries(
+    ['content-type', 'cache-control', 'allow', 'www-authenticate'].map((h) => [h, res.headers.get(h)]),
+  ),
   body: await res.text(),
 });
 
@@ -54,7 +56,12 @@ type Call = { method: string; path: string; body?: string; headers?: Record<stri
 /** One request through each of the three mounts; `Origin` is each server's own unless `crossOrigin`. */
 async function all(c: Call): Promise<Answer[]> {
   const send = async (origin: string, viaFetch: boolean) => {
-    const headers = { cookie: 'sid=alice', origin: c.crossOrigin ? 'http://evil.test' : origin, ...(c.body !== undefined ? { 'content-type': 'application/json' } : {}), ...c.headers };
+    const headers = {
+      cookie: 'sid=alice',
+      origin: c.crossOrigin ? 'http://evil.test' : origin,
+      ...(c.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...c.headers,
+    };
     const init = { method: c.method, headers, ...(c.body !== undefined ? { body: c.body } : {}) };
     if (viaFetch) return pick(await fetch(`${origin}${BASE}${c.path}`, init));
     const fn = (nextRoute as unknown as Record<string, (r: Request) => Promise<Response>>)[c.method]!;
@@ -85,9 +92,18 @@ describe('management API on Express, Hono and Next: identical bytes', () => {
     () => ({ method: 'GET', path: '/openapi.json' }),
     () => ({ method: 'DELETE', path: `/tokens/${id}` }),
     () => ({ method: 'GET', path: '/tokens', headers: { cookie: 'sid=nobody' } }),
-    () => ({ method: 'POST', path: '/tokens', body: JSON.stringify({ label: 'x' }), headers: { cookie: '', authorization: 'Bearer acme_sk_1nottherightlength' } }),
+    () => ({
+      method: 'POST',
+      path: '/tokens',
+      body: JSON.stringify({ label: 'x' }),
+      headers: { cookie: '', authorization: 'Bearer acme_sk_1nottherightlength' },
+    }),
     () => ({ method: 'POST', path: `/tokens/${id}/revoke`, body: JSON.stringify({ reason: 'done' }) }),
-    () => ({ method: 'POST', path: '/tokens/revoke-all', body: JSON.stringify({ target: { ownerId: 'alice' }, reason: 'x', expectCount: 99 }) }),
+    () => ({
+      method: 'POST',
+      path: '/tokens/revoke-all',
+      body: JSON.stringify({ target: { ownerId: 'alice' }, reason: 'x', expectCount: 99 }),
+    }),
   ];
 
   test.each(calls.map((c, i) => [i, c] as const))('request %i gives the same answer everywhere', async (_i, c) => {
@@ -98,7 +114,11 @@ describe('management API on Express, Hono and Next: identical bytes', () => {
   });
 
   test('create and rotate answer 201 with no-store everywhere', async () => {
-    const answers = await all({ method: 'POST', path: '/tokens', body: JSON.stringify({ label: 'new', scopes: ['read'] }) });
+    const answers = await all({
+      method: 'POST',
+      path: '/tokens',
+      body: JSON.stringify({ label: 'new', scopes: ['read'] }),
+    });
     for (const a of answers) {
       expect(a.status).toBe(201);
       expect(a.headers['cache-control']).toBe('no-store');

@@ -5,23 +5,42 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { createKeycard, createManagementHandler, defineScopes, type Keycard, type ManagementActor, type ManagementTarget, type UserActor } from '../../src/index.ts';
+import {
+  createKeycard,
+  createManagementHandler,
+  defineScopes,
+  type Keycard,
+  type ManagementActor,
+  type ManagementTarget,
+  type UserActor,
+} from '../../src/index.ts';
 import { fakeClock } from '../../src/testing/index.ts';
 
 const ORIGIN = 'http://app.test';
 
 /** A random catalogue: s0..s(n-1), each implying a random subset of the earlier ones (a DAG). */
 const catalogueArb = fc.integer({ min: 2, max: 6 }).chain((n) =>
-  fc.tuple(...Array.from({ length: n }, (_, i) => fc.subarray(Array.from({ length: i }, (_, j) => `s${j}`)))).map((implies) => {
-    const defs: Record<string, { implies: string[] }> = {};
-    implies.forEach((imp, i) => (defs[`s${i}`] = { implies: imp }));
-    return defs;
-  }),
+  fc
+    .tuple(...Array.from({ length: n }, (_, i) => fc.subarray(Array.from({ length: i }, (_, j) => `s${j}`))))
+    .map((implies) => {
+      const defs: Record<string, { implies: string[] }> = {};
+      implies.forEach((imp, i) => (defs[`s${i}`] = { implies: imp }));
+      return defs;
+    }),
 );
 
-function build(defs: Record<string, { implies: string[] }>, users: Record<string, UserActor>, can?: (a: ManagementActor, t: ManagementTarget) => boolean) {
+function build(
+  defs: Record<string, { implies: string[] }>,
+  users: Record<string, UserActor>,
+  can?: (a: ManagementActor, t: ManagementTarget) => boolean,
+) {
   const scopes = defineScopes({ ...defs, manage: {} }, { onWarning: () => {} });
-  const keycard = createKeycard({ prefix: 'acme', scopes, clock: fakeClock(), onWarning: () => {} }) as unknown as Keycard;
+  const keycard = createKeycard({
+    prefix: 'acme',
+    scopes,
+    clock: fakeClock(),
+    onWarning: () => {},
+  }) as unknown as Keycard;
   const handler = createManagementHandler(keycard, {
     managementScope: 'manage',
     authorize: (r) => users[r.headers.get('cookie')?.slice(4) ?? ''] ?? null,
@@ -64,7 +83,11 @@ describe('management API laws', () => {
           let manager: { token: string; scopes: string[] } | null = null;
           for (const ask of asks) {
             const res = await call('POST', '/tokens', { user: 'u' }, { label: 't', scopes: [...ask, 'manage'] });
-            const j = (await res.json()) as { token: string; record: { scopes: string[]; effectiveScopes: string[] }; code?: string };
+            const j = (await res.json()) as {
+              token: string;
+              record: { scopes: string[]; effectiveScopes: string[] };
+              code?: string;
+            };
             const within = [...cat.closure([...ask, 'manage'])].every((s) => bound.has(s));
             expect(res.status).toBe(within ? 201 : 403);
             if (res.status === 201) {
@@ -102,9 +125,18 @@ describe('management API laws', () => {
       fc.asyncProperty(
         // sees[a][o]: may person a see person o's tokens?
         fc.array(fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), { minLength: 3, maxLength: 3 }),
-        fc.array(fc.record({ actor: fc.integer({ min: 0, max: 2 }), owner: fc.integer({ min: 0, max: 2 }), req: fc.integer({ min: 0, max: requests.length - 1 }) }), { minLength: 1, maxLength: 8 }),
+        fc.array(
+          fc.record({
+            actor: fc.integer({ min: 0, max: 2 }),
+            owner: fc.integer({ min: 0, max: 2 }),
+            req: fc.integer({ min: 0, max: requests.length - 1 }),
+          }),
+          { minLength: 1, maxLength: 8 },
+        ),
         async (sees, steps) => {
-          const users = Object.fromEntries(people.map((p) => [p, { kind: 'user', id: p, scopes: ['s0', 'manage'] } as UserActor]));
+          const users = Object.fromEntries(
+            people.map((p) => [p, { kind: 'user', id: p, scopes: ['s0', 'manage'] } as UserActor]),
+          );
           const can = (a: ManagementActor, t: ManagementTarget) => {
             const ai = people.indexOf(a.kind === 'user' ? a.id : a.identity.ownerId);
             return t.ownerId !== null && sees[ai]![people.indexOf(t.ownerId)]! === true;

@@ -12,7 +12,8 @@ afterEach(() => vi.restoreAllMocks());
 describe('secrets of the management API', () => {
   test('only the 201s of create and rotate hold a secret', async () => {
     const logged: string[] = [];
-    for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const) vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void logged.push(a.map(String).join(' ')));
+    for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const)
+      vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void logged.push(a.map(String).join(' ')));
     const events: unknown[] = [];
     const s = setup({ auditStore: { query: () => ({ events, nextCursor: null }) } });
     const others: string[] = [];
@@ -36,14 +37,25 @@ describe('secrets of the management API', () => {
     await record(await s.call('GET', '/tokens?status=all'));
     await record(await s.call('GET', `/tokens/${r2.id}`));
     await record(await s.call('GET', `/tokens?q=${encodeURIComponent(first)}`));
-    await record(await s.call('PATCH', `/tokens/${r2.id}`, { body: { label: `pasted ${second}`, metadata: { note: first } } }));
+    await record(
+      await s.call('PATCH', `/tokens/${r2.id}`, { body: { label: `pasted ${second}`, metadata: { note: first } } }),
+    );
     await record(await s.call('POST', '/tokens', { body: { label: 'x', [first]: 1 } }));
     await record(await s.call('POST', '/tokens', { body: { label: second, scopes: [first] } }));
     await record(await s.call('GET', `/tokens/${first}`));
     await record(await s.call('GET', `/tokens?${encodeURIComponent(second)}=1`));
-    await record(await s.call('POST', `/tokens/${r2.id}/revoke`, { body: { reason: `leaked: ${second}` }, headers: { 'x-request-id': second.slice(0, 128) } }));
+    await record(
+      await s.call('POST', `/tokens/${r2.id}/revoke`, {
+        body: { reason: `leaked: ${second}` },
+        headers: { 'x-request-id': second.slice(0, 128) },
+      }),
+    );
     await record(await s.call('POST', '/tokens', { as: null, bearer: second, body: { label: 'after revoke' } }));
-    await record(await s.call('POST', '/tokens/revoke-all', { body: { target: { ownerId: 'alice' }, reason: first, expectCount: 0 } }));
+    await record(
+      await s.call('POST', '/tokens/revoke-all', {
+        body: { target: { ownerId: 'alice' }, reason: first, expectCount: 0 },
+      }),
+    );
     await record(await s.call('POST', '/tokens/revoke-all', { body: { target: { ownerId: 'alice' }, reason: first } }));
     events.push(...s.sink.events);
     await record(await s.call('GET', `/tokens/${r.id}/activity`));
@@ -51,10 +63,15 @@ describe('secrets of the management API', () => {
     await record(await s.call('GET', '/openapi.json'));
     await s.keycard.close();
 
-    const haystacks = { responses: others.join('\n'), events: JSON.stringify(s.sink.events), logs: [...logged, ...s.logs].join('\n') };
+    const haystacks = {
+      responses: others.join('\n'),
+      events: JSON.stringify(s.sink.events),
+      logs: [...logged, ...s.logs].join('\n'),
+    };
     expect(s.sink.events.length).toBeGreaterThan(4);
     for (const [where, text] of Object.entries(haystacks)) {
-      for (const secret of [...secrets, ...hashes]) expect(text.includes(secret), `${where} holds a secret`).toBe(false);
+      for (const secret of [...secrets, ...hashes])
+        expect(text.includes(secret), `${where} holds a secret`).toBe(false);
     }
   });
 
@@ -78,7 +95,9 @@ describe('secrets of the management API', () => {
     expect(err).toBeInstanceOf(ManagementError);
     expect(err).toMatchObject({ code: 'invalid_request', status: 400 });
     expect((err as ManagementError).errors.map((e) => e.field).sort()).toEqual(['label']);
-    const conflict = await api.revokeAll({ target: { ownerId: 'alice' }, reason: 'x', expectCount: 5 }).catch((e: unknown) => e);
+    const conflict = await api
+      .revokeAll({ target: { ownerId: 'alice' }, reason: 'x', expectCount: 5 })
+      .catch((e: unknown) => e);
     expect(conflict).toMatchObject({ code: 'count_changed', status: 409, problem: { expected: 5, actual: 1 } }); // the rotated-away token: expired, not revoked
     await expect(api.get('tok_missing')).rejects.toMatchObject({ code: 'not_found', status: 404 });
     await expect(api.activity(record.id)).rejects.toMatchObject({ code: 'not_implemented', status: 501 });

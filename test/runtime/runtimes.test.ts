@@ -33,7 +33,16 @@ let dir: string;
 const bundle = async (entry: string, conditions: string[]): Promise<string> => {
   const file = join(dir, `${conditions[0]}-entry.ts`);
   writeFileSync(file, entry.replace('SCENARIO', JSON.stringify(join(root, 'test/runtime/scenario.ts'))));
-  const out = await build({ entryPoints: [file], bundle: true, write: false, format: 'esm', platform: 'neutral', conditions: ['keycard-source', ...conditions], mainFields: ['module', 'main'], logLevel: 'silent' });
+  const out = await build({
+    entryPoints: [file],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['keycard-source', ...conditions],
+    mainFields: ['module', 'main'],
+    logLevel: 'silent',
+  });
   return out.outputFiles[0]!.text;
 };
 const SCRIPT = `import { scenario } from SCENARIO;\nconsole.log(JSON.stringify(await scenario()));\n`;
@@ -45,7 +54,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the core in real runtimes: issue → verify → authenticate → revoke', () => {
   it('workerd (Cloudflare Workers, through miniflare): the bundle loads and the scenario passes', async () => {
-    const script = await bundle(`import { scenario } from SCENARIO;\nexport default { async fetch() { try { return Response.json(await scenario()); } catch (e) { return new Response(String(e && e.stack || e), { status: 500 }); } } };\n`, ['workerd', 'worker', 'browser']);
+    const script = await bundle(
+      `import { scenario } from SCENARIO;\nexport default { async fetch() { try { return Response.json(await scenario()); } catch (e) { return new Response(String(e && e.stack || e), { status: 500 }); } } };\n`,
+      ['workerd', 'worker', 'browser'],
+    );
     const mf = new Miniflare({ modules: true, script, compatibilityDate: '2025-01-01' });
     try {
       const res = await mf.dispatchFetch('http://localhost/');
@@ -67,7 +79,11 @@ describe('the core in real runtimes: issue → verify → authenticate → revok
   it('Deno: the scenario passes with no permissions granted', async () => {
     const file = join(dir, 'deno.mjs');
     writeFileSync(file, await bundle(SCRIPT, ['deno', 'worker']));
-    const { stdout } = await run(bin('deno'), ['run', '--no-config', '--no-lock', '--no-prompt', file], { cwd: dir, timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
+    const { stdout } = await run(bin('deno'), ['run', '--no-config', '--no-lock', '--no-prompt', file], {
+      cwd: dir,
+      timeout: 60_000,
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+    });
     expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual(EXPECTED);
   }, 120_000);
 });

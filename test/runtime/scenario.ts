@@ -15,7 +15,8 @@ export async function scenario(): Promise<Record<string, unknown>> {
   });
   const { token, record } = await keycard.issue({ ownerId: 'u1', label: 'ci', scopes: ['tasks:read'] });
   const verified = await keycard.verify(token);
-  const request = (t: string) => new Request('https://api.example.com/v1/tasks', { headers: { authorization: `Bearer ${t}` } });
+  const request = (t: string) =>
+    new Request('https://api.example.com/v1/tasks', { headers: { authorization: `Bearer ${t}` } });
   const allowed = await keycard.authenticate(request(token), { scope: 'tasks:read' });
   const forbidden = await keycard.authenticate(request(token), { scope: 'tasks:write' });
   await keycard.revoke(record.id, { reason: 'rotated' });

@@ -9,7 +9,10 @@ const AXE = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', impo
 export const SHOTS = fileURLToPath(new URL('../../docs/ui/', import.meta.url));
 
 export function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 }
 
 /** The focused control inside the element: its role-ish tag and accessible name (aria-label, label, or text). */
@@ -20,8 +23,12 @@ export function focused(page: Page): Promise<{ tag: string; name: string; inDial
     if (!el) return { tag: 'none', name: '', inDialog: null };
     const labelled = (el as HTMLInputElement).labels?.[0]?.textContent;
     const dialog = el.closest('[role=dialog]');
-    const title = dialog ? root.getElementById(dialog.getAttribute('aria-labelledby')!)?.textContent ?? '' : null;
-    return { tag: el.tagName.toLowerCase(), name: (el.getAttribute('aria-label') ?? labelled ?? el.textContent ?? '').trim(), inDialog: title };
+    const title = dialog ? (root.getElementById(dialog.getAttribute('aria-labelledby')!)?.textContent ?? '') : null;
+    return {
+      tag: el.tagName.toLowerCase(),
+      name: (el.getAttribute('aria-label') ?? labelled ?? el.textContent ?? '').trim(),
+      inDialog: title,
+    };
   });
 }
 
@@ -29,8 +36,18 @@ export function focused(page: Page): Promise<{ tag: string; name: string; inDial
 export async function seriousViolations(page: Page): Promise<{ id: string; impact: string; targets: string[] }[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
   const result = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document);
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
+    const r = await (
+      window as unknown as {
+        axe: {
+          run(ctx: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe.run(document);
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => JSON.stringify(n.target)),
+    }));
   });
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
@@ -44,8 +61,10 @@ export async function captureScreen(page: Page, name: string, photograph = true)
   const found: string[] = [];
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
-    for (const v of await seriousViolations(page)) found.push(`${name} (${colorScheme}): ${v.id} ${v.impact} ${v.targets.join(' ')}`);
-    if (photograph) await page.screenshot({ path: `${SHOTS}${name}-${colorScheme}.png`, fullPage: true, caret: 'hide' } as never);
+    for (const v of await seriousViolations(page))
+      found.push(`${name} (${colorScheme}): ${v.id} ${v.impact} ${v.targets.join(' ')}`);
+    if (photograph)
+      await page.screenshot({ path: `${SHOTS}${name}-${colorScheme}.png`, fullPage: true, caret: 'hide' } as never);
   }
   await page.emulateMedia({ colorScheme: 'light' });
   return found;

@@ -13,10 +13,21 @@ import express from 'express';
 import type { Server } from 'node:http';
 import { expressGuard, expressHandler } from '../../src/adapters/express.ts';
 import { honoGuard } from '../../src/adapters/hono.ts';
-import { createKeycard, createManagementHandler, defineScopes, memoryAuditSink, type AuditEvent, type UserActor } from '../../src/index.ts';
+import {
+  createKeycard,
+  createManagementHandler,
+  defineScopes,
+  memoryAuditSink,
+  type AuditEvent,
+  type UserActor,
+} from '../../src/index.ts';
 import { fakeClock } from '../../src/testing/index.ts';
 
-const USER: UserActor = { kind: 'user', id: 'u_jason', scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'] };
+const USER: UserActor = {
+  kind: 'user',
+  id: 'u_jason',
+  scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'],
+};
 const SESSION = 'demo-session-u_jason';
 
 let bundled: Promise<string> | undefined;
@@ -61,7 +72,11 @@ export async function startServer(framework: 'hono' | 'express' = 'hono') {
       },
       {
         defaults: ['read'],
-        presets: { 'Read-only dashboard': ['read'], 'Slack bot': ['comments'], 'Triage agent': ['tickets:write', 'tickets:assign'] },
+        presets: {
+          'Read-only dashboard': ['read'],
+          'Slack bot': ['comments'],
+          'Triage agent': ['tickets:write', 'tickets:assign'],
+        },
       },
     ),
     resources: ['company', 'project'],
@@ -72,7 +87,13 @@ export async function startServer(framework: 'hono' | 'express' = 'hono') {
     basePath: '/api/tokens',
     authorize: (req) => ((req.headers.get('cookie') ?? '').includes(`sid=${SESSION}`) ? USER : null),
     auditStore: {
-      query: ({ tokenId, limit }) => ({ events: sink.events.filter((e: AuditEvent) => e.tokenId === tokenId).slice(-limit).reverse(), nextCursor: null }),
+      query: ({ tokenId, limit }) => ({
+        events: sink.events
+          .filter((e: AuditEvent) => e.tokenId === tokenId)
+          .slice(-limit)
+          .reverse(),
+        nextCursor: null,
+      }),
     },
   });
   const ui = await bundleUi();
@@ -81,9 +102,13 @@ export async function startServer(framework: 'hono' | 'express' = 'hono') {
   if (framework === 'hono') {
     const app = new Hono();
     app.all('/api/tokens/*', (c) => manage(c.req.raw));
-    app.get('/api/v1/companies', honoGuard(keycard, { scope: 'read' }), (c) => c.json({ companies: [{ id: 'c1', name: 'Acme' }] }));
+    app.get('/api/v1/companies', honoGuard(keycard, { scope: 'read' }), (c) =>
+      c.json({ companies: [{ id: 'c1', name: 'Acme' }] }),
+    );
     app.get('/assets/keycard-ui.js', (c) => c.body(ui, 200, { 'Content-Type': 'text/javascript' }));
-    app.get('/settings/tokens', (c) => (signedIn(c.req.header('cookie')) ? c.html(page()) : c.text('Sign in first', 401)));
+    app.get('/settings/tokens', (c) =>
+      signedIn(c.req.header('cookie')) ? c.html(page()) : c.text('Sign in first', 401),
+    );
     server = await new Promise<Server>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
     });
@@ -91,16 +116,25 @@ export async function startServer(framework: 'hono' | 'express' = 'hono') {
     const app = express();
     const guard = expressGuard(keycard);
     app.use('/api/tokens', expressHandler(manage));
-    app.get('/api/v1/companies', guard({ scope: 'read' }), (_req, res) => void res.json({ companies: [{ id: 'c1', name: 'Acme' }] }));
+    app.get(
+      '/api/v1/companies',
+      guard({ scope: 'read' }),
+      (_req, res) => void res.json({ companies: [{ id: 'c1', name: 'Acme' }] }),
+    );
     app.get('/assets/keycard-ui.js', (_req, res) => void res.type('text/javascript').send(ui));
-    app.get('/settings/tokens', (req, res) => void (signedIn(req.headers.cookie) ? res.type('html').send(page()) : res.status(401).send('Sign in first')));
+    app.get(
+      '/settings/tokens',
+      (req, res) =>
+        void (signedIn(req.headers.cookie) ? res.type('html').send(page()) : res.status(401).send('Sign in first')),
+    );
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
   }
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   /** Calls the tickets API with a bearer token; resolves with the status. */
-  const callApi = async (token: string) => (await fetch(`${origin}/api/v1/companies`, { headers: { authorization: `Bearer ${token}` } })).status;
+  const callApi = async (token: string) =>
+    (await fetch(`${origin}/api/v1/companies`, { headers: { authorization: `Bearer ${token}` } })).status;
   /** Creates a token through the management API as the demo user (what another tab would do). */
   const createBehindTheScenes = async (label: string) => {
     const res = await fetch(`${origin}/api/tokens/tokens`, {

@@ -12,7 +12,17 @@ const entry = fileURLToPath(new URL('../../src/ui/index.ts', import.meta.url));
 
 describe('keycard/ui bundle', () => {
   it('element + client: minified and gzipped under 15 KB, no node:, zod or core', async () => {
-    const out = await build({ entryPoints: [entry], bundle: true, minify: true, format: 'esm', target: 'es2022', platform: 'browser', write: false, metafile: true, logLevel: 'silent' });
+    const out = await build({
+      entryPoints: [entry],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      target: 'es2022',
+      platform: 'browser',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
     const code = out.outputFiles[0]!.contents;
     const gz = gzipSync(code, { level: 9 }).length;
     console.info(`keycard/ui bundle: ${code.length} B minified, ${gz} B gzipped`);

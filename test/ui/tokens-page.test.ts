@@ -10,7 +10,8 @@ import { STRINGS } from '../../src/ui/strings.ts';
 import { captureScreen as scanScreen, focused, hasChromium, launch } from './browser.ts';
 import { startServer } from './server.ts';
 
-if (!hasChromium) console.warn('test/ui: skipped, /usr/bin/chromium is absent (install it with apt; a browser is never downloaded)');
+if (!hasChromium)
+  console.warn('test/ui: skipped, /usr/bin/chromium is absent (install it with apt; a browser is never downloaded)');
 
 describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -47,7 +48,10 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
   /** Reads the secret from the reveal dialog, copies it with the Copy button and returns the clipboard. */
   async function copyFromReveal(): Promise<string> {
     const reveal = dialog('Copy your new token');
-    const value = await reveal.getByRole('textbox', { name: 'Token', exact: true }).inputValue().catch(() => reveal.getByLabel('Token', { exact: true }).inputValue());
+    const value = await reveal
+      .getByRole('textbox', { name: 'Token', exact: true })
+      .inputValue()
+      .catch(() => reveal.getByLabel('Token', { exact: true }).inputValue());
     await reveal.getByRole('button', { name: 'Copy', exact: true }).click();
     await reveal.getByText('Copied', { exact: true }).waitFor();
     const clip = await page.evaluate(() => navigator.clipboard.readText());
@@ -55,122 +59,149 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     return clip;
   }
 
-  it.each(['hono', 'express'] as const)('%s: create with a preset and a restriction → copy → 200 → rotate with grace → revoke → 401 → revoke all (typed, expectCount); axe clean, screenshots', async (framework) => {
-    if (framework !== 'hono') {
-      await context.close();
-      await server.close();
-      server = await startServer(framework);
-      context = await browser.newContext({ viewport: { width: 960, height: 760 } });
-      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
-      await context.addCookies([server.session]);
-      page = await context.newPage();
-      await page.goto(`${server.origin}/settings/tokens`);
-    }
-    const captureScreen = (p: Page, name: string) => scanScreen(p, name, framework === 'hono');
-    const violations: string[] = [];
-    // The element's events, recorded across reloads.
-    const events: { type: string; detail: unknown }[] = [];
-    await page.exposeFunction('recordEvent', (type: string, detail: unknown) => events.push({ type, detail }));
-    const listen = () => {
-      for (const t of ['token-created', 'token-revoked', 'token-rotated', 'tokens-revoked'])
-        document.addEventListener(t, (e) => (window as unknown as { recordEvent(t: string, d: unknown): void }).recordEvent(t, (e as CustomEvent).detail));
-    };
-    await page.addInitScript(listen);
-    await page.evaluate(listen);
-    await page.getByText(STRINGS.empty).waitFor();
-    violations.push(...(await captureScreen(page, 'list-empty')));
+  it.each(['hono', 'express'] as const)(
+    '%s: create with a preset and a restriction → copy → 200 → rotate with grace → revoke → 401 → revoke all (typed, expectCount); axe clean, screenshots',
+    async (framework) => {
+      if (framework !== 'hono') {
+        await context.close();
+        await server.close();
+        server = await startServer(framework);
+        context = await browser.newContext({ viewport: { width: 960, height: 760 } });
+        await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+        await context.addCookies([server.session]);
+        page = await context.newPage();
+        await page.goto(`${server.origin}/settings/tokens`);
+      }
+      const captureScreen = (p: Page, name: string) => scanScreen(p, name, framework === 'hono');
+      const violations: string[] = [];
+      // The element's events, recorded across reloads.
+      const events: { type: string; detail: unknown }[] = [];
+      await page.exposeFunction('recordEvent', (type: string, detail: unknown) => events.push({ type, detail }));
+      const listen = () => {
+        for (const t of ['token-created', 'token-revoked', 'token-rotated', 'tokens-revoked'])
+          document.addEventListener(t, (e) =>
+            (window as unknown as { recordEvent(t: string, d: unknown): void }).recordEvent(
+              t,
+              (e as CustomEvent).detail,
+            ),
+          );
+      };
+      await page.addInitScript(listen);
+      await page.evaluate(listen);
+      await page.getByText(STRINGS.empty).waitFor();
+      violations.push(...(await captureScreen(page, 'list-empty')));
 
-    // New token: preset, implied scopes locked with their reason, a company restriction, 30 days.
-    await page.getByRole('button', { name: 'New token', exact: true }).click();
-    const form = dialog('New token');
-    await form.getByRole('textbox', { name: 'Label', exact: true }).fill('claude-code on macbook');
-    expect(await form.getByRole('checkbox', { name: 'read', exact: true }).isChecked()).toBe(true); // the catalogue default
-    await form.getByRole('combobox', { name: 'Use case' }).selectOption('Triage agent');
-    const read = form.getByRole('checkbox', { name: 'read', exact: true });
-    expect([await read.isChecked(), await read.isDisabled()]).toEqual([true, true]);
-    expect(await read.evaluate((el) => el.getAttribute('aria-describedby')!.split(' ').map((id) => (el.getRootNode() as ShadowRoot).getElementById(id)!.textContent).join(' '))).toContain('Included by tickets:write');
-    expect(await form.getByRole('checkbox', { name: 'tickets:write', exact: true }).isChecked()).toBe(true);
-    await form.getByRole('textbox', { name: 'Limit to company' }).fill('c1');
-    await form.getByRole('combobox', { name: 'Expiration', exact: true }).selectOption('30d');
-    violations.push(...(await captureScreen(page, 'new-token')));
-    await form.getByRole('button', { name: 'Create token', exact: true }).click();
+      // New token: preset, implied scopes locked with their reason, a company restriction, 30 days.
+      await page.getByRole('button', { name: 'New token', exact: true }).click();
+      const form = dialog('New token');
+      await form.getByRole('textbox', { name: 'Label', exact: true }).fill('claude-code on macbook');
+      expect(await form.getByRole('checkbox', { name: 'read', exact: true }).isChecked()).toBe(true); // the catalogue default
+      await form.getByRole('combobox', { name: 'Use case' }).selectOption('Triage agent');
+      const read = form.getByRole('checkbox', { name: 'read', exact: true });
+      expect([await read.isChecked(), await read.isDisabled()]).toEqual([true, true]);
+      expect(
+        await read.evaluate((el) =>
+          el
+            .getAttribute('aria-describedby')!
+            .split(' ')
+            .map((id) => (el.getRootNode() as ShadowRoot).getElementById(id)!.textContent)
+            .join(' '),
+        ),
+      ).toContain('Included by tickets:write');
+      expect(await form.getByRole('checkbox', { name: 'tickets:write', exact: true }).isChecked()).toBe(true);
+      await form.getByRole('textbox', { name: 'Limit to company' }).fill('c1');
+      await form.getByRole('combobox', { name: 'Expiration', exact: true }).selectOption('30d');
+      violations.push(...(await captureScreen(page, 'new-token')));
+      await form.getByRole('button', { name: 'Create token', exact: true }).click();
 
-    // Reveal once: masked, read-only, copied, works.
-    const reveal = dialog('Copy your new token');
-    const field = reveal.getByLabel('Token', { exact: true });
-    expect(await field.getAttribute('type')).toBe('password');
-    expect(await field.getAttribute('readonly')).not.toBeNull();
-    await reveal.getByText(/only time the token is shown/).waitFor();
-    violations.push(...(await captureScreen(page, 'reveal')));
-    const first = await copyFromReveal();
-    expect(first).toMatch(/^toado_/);
-    expect(await server.callApi(first)).toBe(200);
-    await reveal.getByRole('button', { name: 'Done' }).click();
-    await reveal.waitFor({ state: 'detached' });
+      // Reveal once: masked, read-only, copied, works.
+      const reveal = dialog('Copy your new token');
+      const field = reveal.getByLabel('Token', { exact: true });
+      expect(await field.getAttribute('type')).toBe('password');
+      expect(await field.getAttribute('readonly')).not.toBeNull();
+      await reveal.getByText(/only time the token is shown/).waitFor();
+      violations.push(...(await captureScreen(page, 'reveal')));
+      const first = await copyFromReveal();
+      expect(first).toMatch(/^toado_/);
+      expect(await server.callApi(first)).toBe(200);
+      await reveal.getByRole('button', { name: 'Done' }).click();
+      await reveal.waitFor({ state: 'detached' });
 
-    const row = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'claude-code on macbook' }) });
-    await row.getByText('company: c1').waitFor();
-    expect(await row.getByText(/Expires in 30 days/).count()).toBe(1);
-    violations.push(...(await captureScreen(page, 'list')));
+      const row = page
+        .getByRole('listitem')
+        .filter({ has: page.getByRole('heading', { name: 'claude-code on macbook' }) });
+      await row.getByText('company: c1').waitFor();
+      expect(await row.getByText(/Expires in 30 days/).count()).toBe(1);
+      violations.push(...(await captureScreen(page, 'list')));
 
-    // Rotate with one hour of grace: both work until it ends, then only the new one.
-    await page.getByRole('button', { name: 'Rotate claude-code on macbook' }).click();
-    const rotate = dialog('Rotate claude-code on macbook');
-    await rotate.getByRole('radio', { name: '1 hour' }).check();
-    await rotate.getByText(/The old token stops working/).waitFor();
-    violations.push(...(await captureScreen(page, 'rotate')));
-    await rotate.getByRole('button', { name: 'Rotate token', exact: true }).click();
-    await dialog('Copy your new token').getByText(/old token keeps working until/).waitFor();
-    const second = await copyFromReveal();
-    expect(second).not.toBe(first);
-    await dialog('Copy your new token').getByRole('button', { name: 'Done' }).click();
-    expect([await server.callApi(first), await server.callApi(second)]).toEqual([200, 200]);
-    server.clock.advance(3_600_001);
-    expect([await server.callApi(first), await server.callApi(second)]).toEqual([401, 200]);
+      // Rotate with one hour of grace: both work until it ends, then only the new one.
+      await page.getByRole('button', { name: 'Rotate claude-code on macbook' }).click();
+      const rotate = dialog('Rotate claude-code on macbook');
+      await rotate.getByRole('radio', { name: '1 hour' }).check();
+      await rotate.getByText(/The old token stops working/).waitFor();
+      violations.push(...(await captureScreen(page, 'rotate')));
+      await rotate.getByRole('button', { name: 'Rotate token', exact: true }).click();
+      await dialog('Copy your new token')
+        .getByText(/old token keeps working until/)
+        .waitFor();
+      const second = await copyFromReveal();
+      expect(second).not.toBe(first);
+      await dialog('Copy your new token').getByRole('button', { name: 'Done' }).click();
+      expect([await server.callApi(first), await server.callApi(second)]).toEqual([200, 200]);
+      server.clock.advance(3_600_001);
+      expect([await server.callApi(first), await server.callApi(second)]).toEqual([401, 200]);
 
-    // Activity: the requests the new token made.
-    await page.reload();
-    await page.getByRole('button', { name: 'Activity of claude-code on macbook' }).click();
-    const activity = dialog('Activity of claude-code on macbook');
-    await activity.getByText(/allowed · GET \/api\/v1\/companies/).first().waitFor();
-    violations.push(...(await captureScreen(page, 'activity')));
-    await page.keyboard.press('Escape');
-    await activity.waitFor({ state: 'detached' });
+      // Activity: the requests the new token made.
+      await page.reload();
+      await page.getByRole('button', { name: 'Activity of claude-code on macbook' }).click();
+      const activity = dialog('Activity of claude-code on macbook');
+      await activity
+        .getByText(/allowed · GET \/api\/v1\/companies/)
+        .first()
+        .waitFor();
+      violations.push(...(await captureScreen(page, 'activity')));
+      await page.keyboard.press('Escape');
+      await activity.waitFor({ state: 'detached' });
 
-    // Revoke: the dialog names the token and its last use; then the API answers 401.
-    await page.getByRole('button', { name: 'Revoke claude-code on macbook' }).click();
-    const revoke = dialog('Revoke claude-code on macbook?');
-    await revoke.getByText(/It was last used/).waitFor();
-    violations.push(...(await captureScreen(page, 'revoke')));
-    await revoke.getByRole('button', { name: 'Revoke token', exact: true }).click();
-    await revoke.waitFor({ state: 'detached' });
-    expect(await server.callApi(second)).toBe(401);
+      // Revoke: the dialog names the token and its last use; then the API answers 401.
+      await page.getByRole('button', { name: 'Revoke claude-code on macbook' }).click();
+      const revoke = dialog('Revoke claude-code on macbook?');
+      await revoke.getByText(/It was last used/).waitFor();
+      violations.push(...(await captureScreen(page, 'revoke')));
+      await revoke.getByRole('button', { name: 'Revoke token', exact: true }).click();
+      await revoke.waitFor({ state: 'detached' });
+      expect(await server.callApi(second)).toBe(401);
 
-    // Revoke all: the count, typed confirmation, and a count that moves is refused (409) then re-confirmed.
-    // The server counts every token not revoked yet, so the rotated-out (expired) one counts too: 1 + 2.
-    const others = [await server.createBehindTheScenes('gha-deploy'), await server.createBehindTheScenes('grafana dashboard')];
-    await page.reload();
-    await page.getByRole('button', { name: 'Revoke all', exact: true }).click();
-    const all = dialog('Revoke all tokens');
-    await all.getByText('This revokes 3 tokens', { exact: false }).waitFor();
-    const go = all.getByRole('button', { name: 'Revoke all tokens', exact: true });
-    expect(await go.isDisabled()).toBe(true);
-    await all.getByRole('textbox', { name: 'Type "revoke all" to confirm' }).fill('revoke all');
-    violations.push(...(await captureScreen(page, 'revoke-all')));
-    others.push(await server.createBehindTheScenes('sneaked in'));
-    await go.click();
-    await all.getByText(/number of tokens changed/).waitFor();
-    await all.getByText('This revokes 4 tokens', { exact: false }).waitFor();
-    await go.click();
-    await all.waitFor({ state: 'detached' });
-    for (const t of others) expect(await server.callApi(t)).toBe(401);
-    await page.getByText(STRINGS.empty).waitFor();
+      // Revoke all: the count, typed confirmation, and a count that moves is refused (409) then re-confirmed.
+      // The server counts every token not revoked yet, so the rotated-out (expired) one counts too: 1 + 2.
+      const others = [
+        await server.createBehindTheScenes('gha-deploy'),
+        await server.createBehindTheScenes('grafana dashboard'),
+      ];
+      await page.reload();
+      await page.getByRole('button', { name: 'Revoke all', exact: true }).click();
+      const all = dialog('Revoke all tokens');
+      await all.getByText('This revokes 3 tokens', { exact: false }).waitFor();
+      const go = all.getByRole('button', { name: 'Revoke all tokens', exact: true });
+      expect(await go.isDisabled()).toBe(true);
+      await all.getByRole('textbox', { name: 'Type "revoke all" to confirm' }).fill('revoke all');
+      violations.push(...(await captureScreen(page, 'revoke-all')));
+      others.push(await server.createBehindTheScenes('sneaked in'));
+      await go.click();
+      await all.getByText(/number of tokens changed/).waitFor();
+      await all.getByText('This revokes 4 tokens', { exact: false }).waitFor();
+      await go.click();
+      await all.waitFor({ state: 'detached' });
+      for (const t of others) expect(await server.callApi(t)).toBe(401);
+      await page.getByText(STRINGS.empty).waitFor();
 
-    expect(events.map((e) => e.type)).toEqual(['token-created', 'token-rotated', 'token-revoked', 'tokens-revoked']);
-    expect(JSON.stringify(events)).not.toContain(first);
-    expect(JSON.stringify(events)).not.toContain(second);
-    expect(violations).toEqual([]);
-  }, 180_000);
+      expect(events.map((e) => e.type)).toEqual(['token-created', 'token-rotated', 'token-revoked', 'tokens-revoked']);
+      expect(JSON.stringify(events)).not.toContain(first);
+      expect(JSON.stringify(events)).not.toContain(second);
+      expect(violations).toEqual([]);
+    },
+    180_000,
+  );
 
   it('works by keyboard only: focus moves into each dialog and back, Escape closes', async () => {
     // Tab from the top of the page to "New token".
@@ -220,7 +251,8 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     // Revoke by keyboard: Tab to the row's button, Enter, focus on "Revoke token", Escape returns.
     // The list reloads after the reveal closes: wait for the new row before tabbing to it.
     await page.getByRole('button', { name: 'Revoke keyboard token', exact: true }).waitFor();
-    for (let i = 0; i < 20 && (await focused(page)).name !== 'Revoke keyboard token'; i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 20 && (await focused(page)).name !== 'Revoke keyboard token'; i++)
+      await page.keyboard.press('Tab');
     expect((await focused(page)).name).toBe('Revoke keyboard token');
     await page.keyboard.press('Enter');
     expect(await focused(page)).toMatchObject({ name: 'Revoke token', inDialog: 'Revoke keyboard token?' });
@@ -242,12 +274,15 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     const where = () =>
       page.evaluate((s) => {
         const root = document.querySelector('keycard-tokens')!.shadowRoot!;
-        const attrs = [...document.querySelectorAll('*'), ...root.querySelectorAll('*')].flatMap((el) => [...el.attributes].map((a) => a.value));
+        const attrs = [...document.querySelectorAll('*'), ...root.querySelectorAll('*')].flatMap((el) =>
+          [...el.attributes].map((a) => a.value),
+        );
         const values = [...root.querySelectorAll('input')].map((i) => i.value);
         return {
           inAttribute: attrs.some((v) => v.includes(s)),
           inUrl: location.href.includes(s),
-          inStorage: JSON.stringify({ ...localStorage }).includes(s) || JSON.stringify({ ...sessionStorage }).includes(s),
+          inStorage:
+            JSON.stringify({ ...localStorage }).includes(s) || JSON.stringify({ ...sessionStorage }).includes(s),
           inText: root.textContent!.includes(s) || document.body.innerHTML.includes(s),
           inField: values.includes(s),
         };
@@ -258,7 +293,13 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     await reveal.getByRole('button', { name: 'Done' }).click();
     await reveal.getByRole('button', { name: 'Close without copying' }).click();
     await reveal.waitFor({ state: 'detached' });
-    expect(await where()).toEqual({ inAttribute: false, inUrl: false, inStorage: false, inText: false, inField: false });
+    expect(await where()).toEqual({
+      inAttribute: false,
+      inUrl: false,
+      inStorage: false,
+      inText: false,
+      inField: false,
+    });
     expect(consoleLines.join('\n')).not.toContain(secret);
   });
 
@@ -267,19 +308,37 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     expect(await bg()).toBe('rgb(255, 255, 255)');
     await page.locator('keycard-tokens').evaluate((el) => el.setAttribute('theme', 'dark'));
     expect(await bg()).toBe('rgb(13, 17, 23)');
-    await page.locator('keycard-tokens').evaluate((el) => el.style.setProperty('--keycard-color-background', 'rgb(1, 2, 3)'));
+    await page
+      .locator('keycard-tokens')
+      .evaluate((el) => el.style.setProperty('--keycard-color-background', 'rgb(1, 2, 3)'));
     expect(await bg()).toBe('rgb(1, 2, 3)');
     await page.addStyleTag({ content: 'keycard-tokens::part(toolbar){outline:3px solid rgb(9, 8, 7)}' });
-    expect(await page.locator('keycard-tokens').evaluate((el) => getComputedStyle(el.shadowRoot!.querySelector('[part~=toolbar]')!).outlineColor)).toBe('rgb(9, 8, 7)');
+    expect(
+      await page
+        .locator('keycard-tokens')
+        .evaluate((el) => getComputedStyle(el.shadowRoot!.querySelector('[part~=toolbar]')!).outlineColor),
+    ).toBe('rgb(9, 8, 7)');
 
     // Every text replaced by a marker that holds no English word: none of the defaults may remain.
     const keys = Object.keys(STRINGS).filter((k) => k !== 'locale');
     const replaced: Record<string, string> = Object.fromEntries(keys.map((k, i) => [k, `#${i}#`]));
-    await page.locator('keycard-tokens').evaluate((el, l) => ((el as unknown as { localization: unknown }).localization = l), replaced);
+    await page
+      .locator('keycard-tokens')
+      .evaluate((el, l) => ((el as unknown as { localization: unknown }).localization = l), replaced);
     await page.getByRole('button', { name: replaced.newToken, exact: true }).click();
-    await page.getByRole('dialog', { name: replaced.newTitle }).getByRole('textbox', { name: replaced.label, exact: true }).waitFor();
-    const text = await page.locator('keycard-tokens').evaluate((el) => [...el.shadowRoot!.children].filter((c) => c.tagName !== 'STYLE').map((c) => c.textContent).join(' '));
-    const english = Object.entries(STRINGS).filter(([k, v]) => k !== 'locale' && v.length > 3 && text.includes(v as string));
+    await page
+      .getByRole('dialog', { name: replaced.newTitle })
+      .getByRole('textbox', { name: replaced.label, exact: true })
+      .waitFor();
+    const text = await page.locator('keycard-tokens').evaluate((el) =>
+      [...el.shadowRoot!.children]
+        .filter((c) => c.tagName !== 'STYLE')
+        .map((c) => c.textContent)
+        .join(' '),
+    );
+    const english = Object.entries(STRINGS).filter(
+      ([k, v]) => k !== 'locale' && v.length > 3 && text.includes(v as string),
+    );
     expect(english).toEqual([]);
   });
 });

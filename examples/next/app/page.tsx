@@ -14,8 +14,8 @@ export default function Home() {
     <main>
       <h1>keycard × Next.js</h1>
       <p>
-        A Toado-style tickets API whose route handlers take scoped, rate-limited bearer tokens. The demo tokens and curl lines to
-        try are printed in the terminal that runs <code>npm start -w examples/next</code>.
+        A Toado-style tickets API whose route handlers take scoped, rate-limited bearer tokens. The demo tokens and curl
+        lines to try are printed in the terminal that runs <code>npm start -w examples/next</code>.
       </p>
       <table>
         <thead>

@@ -43,7 +43,12 @@ export const users = new Map([
 ]);
 
 /** Rows written by people in the web app carry no token. */
-const byPerson = (ownerId: string): Stamp => ({ tokenId: null, tokenLabel: null, ownerId, attribution: `${users.get(ownerId)} · via web` });
+const byPerson = (ownerId: string): Stamp => ({
+  tokenId: null,
+  tokenLabel: null,
+  ownerId,
+  attribution: `${users.get(ownerId)} · via web`,
+});
 
 function seed() {
   const seededAt = '2025-01-06T09:00:00.000Z';
@@ -58,12 +63,56 @@ function seed() {
       { id: 'p3', companyId: 'c2', name: 'Billing' },
     ] as Project[],
     tickets: [
-      { id: 't1', companyId: 'c1', projectId: 'p1', title: 'Checkout button overlaps the footer on Safari', status: 'open', assignee: null, createdAt: seededAt, ...byPerson('u_maria') },
-      { id: 't2', companyId: 'c1', projectId: 'p1', title: 'Add a sitemap.xml', status: 'open', assignee: 'u_jason', createdAt: seededAt, ...byPerson('u_jason') },
-      { id: 't3', companyId: 'c1', projectId: 'p2', title: 'Push notifications arrive twice on Android', status: 'open', assignee: null, createdAt: seededAt, ...byPerson('u_priya') },
-      { id: 't4', companyId: 'c2', projectId: 'p3', title: 'Invoice PDF shows the wrong VAT rate', status: 'open', assignee: null, createdAt: seededAt, ...byPerson('u_maria') },
+      {
+        id: 't1',
+        companyId: 'c1',
+        projectId: 'p1',
+        title: 'Checkout button overlaps the footer on Safari',
+        status: 'open',
+        assignee: null,
+        createdAt: seededAt,
+        ...byPerson('u_maria'),
+      },
+      {
+        id: 't2',
+        companyId: 'c1',
+        projectId: 'p1',
+        title: 'Add a sitemap.xml',
+        status: 'open',
+        assignee: 'u_jason',
+        createdAt: seededAt,
+        ...byPerson('u_jason'),
+      },
+      {
+        id: 't3',
+        companyId: 'c1',
+        projectId: 'p2',
+        title: 'Push notifications arrive twice on Android',
+        status: 'open',
+        assignee: null,
+        createdAt: seededAt,
+        ...byPerson('u_priya'),
+      },
+      {
+        id: 't4',
+        companyId: 'c2',
+        projectId: 'p3',
+        title: 'Invoice PDF shows the wrong VAT rate',
+        status: 'open',
+        assignee: null,
+        createdAt: seededAt,
+        ...byPerson('u_maria'),
+      },
     ] as Ticket[],
-    comments: [{ id: 'm1', ticketId: 't1', body: 'Reproduced on Safari 17 and 18.', createdAt: seededAt, ...byPerson('u_jason') }] as Comment[],
+    comments: [
+      {
+        id: 'm1',
+        ticketId: 't1',
+        body: 'Reproduced on Safari 17 and 18.',
+        createdAt: seededAt,
+        ...byPerson('u_jason'),
+      },
+    ] as Comment[],
     seq: { ticket: 4, comment: 1 },
   };
 }
@@ -84,10 +133,16 @@ export const pathOfTicket = (t: Ticket) => ({ company: t.companyId, project: t.p
 /** Who wrote a row: the token id, its label and its owner, and the line a person reads. */
 export function stamp(identity: Identity): Stamp {
   const owner = users.get(identity.ownerId) ?? identity.ownerId;
-  return { tokenId: identity.tokenId, tokenLabel: identity.label, ownerId: identity.ownerId, attribution: `${owner} (${identity.label}) · via API` };
+  return {
+    tokenId: identity.tokenId,
+    tokenLabel: identity.label,
+    ownerId: identity.ownerId,
+    attribution: `${owner} (${identity.label}) · via API`,
+  };
 }
 
-export const findProject = (companyId: string, projectId: string) => db.projects.find((p) => p.companyId === companyId && p.id === projectId);
+export const findProject = (companyId: string, projectId: string) =>
+  db.projects.find((p) => p.companyId === companyId && p.id === projectId);
 export const findTicket = (id: string) => db.tickets.find((t) => t.id === id);
 export const commentsOf = (ticketId: string) => db.comments.filter((c) => c.ticketId === ticketId);
 
@@ -107,7 +162,13 @@ export function createTicket(project: Project, title: string, identity: Identity
 }
 
 export function addComment(ticket: Ticket, body: string, identity: Identity): Comment {
-  const comment: Comment = { id: `m${++db.seq.comment}`, ticketId: ticket.id, body, createdAt: new Date().toISOString(), ...stamp(identity) };
+  const comment: Comment = {
+    id: `m${++db.seq.comment}`,
+    ticketId: ticket.id,
+    body,
+    createdAt: new Date().toISOString(),
+    ...stamp(identity),
+  };
   db.comments.push(comment);
   return comment;
 }
@@ -121,7 +182,10 @@ export function assign(ticket: Ticket, assignee: string | null, identity: Identi
 
 /** An RFC 9457 problem of the app itself (keycard answers its own denials). */
 export const problem = (status: number, title: string, detail: string) =>
-  new Response(JSON.stringify({ type: 'about:blank', title, status, detail }), { status, headers: { 'Content-Type': 'application/problem+json' } });
+  new Response(JSON.stringify({ type: 'about:blank', title, status, detail }), {
+    status,
+    headers: { 'Content-Type': 'application/problem+json' },
+  });
 
 /** The JSON body, or undefined when it is not JSON (read after withKeycard: never for an anonymous caller). */
 export async function bodyOf(request: Request): Promise<unknown> {
@@ -133,7 +197,11 @@ export async function bodyOf(request: Request): Promise<unknown> {
 }
 
 /** Input checks of the app itself: a string field of bounded length, or an error message. */
-export function text(body: unknown, field: string, max: number): { value: string; error?: undefined } | { error: string } {
+export function text(
+  body: unknown,
+  field: string,
+  max: number,
+): { value: string; error?: undefined } | { error: string } {
   if (typeof body !== 'object' || body === null) return { error: `The body must be a JSON object with "${field}"` };
   const value = (body as Record<string, unknown>)[field];
   if (typeof value !== 'string' || value.trim() === '') return { error: `${field} is required` };

@@ -17,11 +17,31 @@ export interface DemoToken {
   rateLimit: unknown;
 }
 
-const DEMO: { env: string; ownerId: string; label: string; scopes: Scope[]; restrictions?: Record<string, string[]>; rateLimit?: { limit: number; window: number }; expiresIn?: '30d' }[] = [
-  { env: 'TRIAGE', ownerId: 'u_jason', label: 'claude-code triage on macbook', scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'] },
+const DEMO: {
+  env: string;
+  ownerId: string;
+  label: string;
+  scopes: Scope[];
+  restrictions?: Record<string, string[]>;
+  rateLimit?: { limit: number; window: number };
+  expiresIn?: '30d';
+}[] = [
+  {
+    env: 'TRIAGE',
+    ownerId: 'u_jason',
+    label: 'claude-code triage on macbook',
+    scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'],
+  },
   { env: 'DASHBOARD', ownerId: 'u_maria', label: 'grafana dashboard', scopes: ['read'] },
   { env: 'SLACK_BOT', ownerId: 'u_priya', label: 'slack bot #support', scopes: ['comments'] },
-  { env: 'ACME_WEBSITE', ownerId: 'u_jason', label: 'website agent', scopes: ['read', 'comments', 'tickets:write'], restrictions: { company: ['c1'], project: ['p1'] }, expiresIn: '30d' },
+  {
+    env: 'ACME_WEBSITE',
+    ownerId: 'u_jason',
+    label: 'website agent',
+    scopes: ['read', 'comments', 'tickets:write'],
+    restrictions: { company: ['c1'], project: ['p1'] },
+    expiresIn: '30d',
+  },
   // A new CI job on a short leash: 3 requests a minute, counted across every route.
   { env: 'CI_TIGHT', ownerId: 'u_jason', label: 'new ci job', scopes: ['read'], rateLimit: { limit: 3, window: 60 } },
 ];
@@ -35,7 +55,16 @@ async function issueAll(): Promise<DemoToken[]> {
   const issued: DemoToken[] = [];
   for (const { env, ...input } of DEMO) {
     const { token, record } = await keycard.issue(input);
-    issued.push({ env, token, tokenId: record.id, label: record.label, ownerId: record.ownerId, scopes: record.scopes, restrictions: record.restrictions, rateLimit: record.rateLimit });
+    issued.push({
+      env,
+      token,
+      tokenId: record.id,
+      label: record.label,
+      ownerId: record.ownerId,
+      scopes: record.scopes,
+      restrictions: record.restrictions,
+      rateLimit: record.rateLimit,
+    });
   }
   return issued;
 }

@@ -9,7 +9,19 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 const keycard = createKeycard({ prefix: 'acme', scopes: defineScopes({ read: {} }) });
 const app = express();
 const guard = expressGuard(keycard);
-app.use('/mcp', requireBearerAuth({ verifier: { verifyAccessToken: async (token: string): Promise<AuthInfo> => ({ token, clientId: 'c', scopes: [], expiresAt: 0 }) } }));
+app.use(
+  '/mcp',
+  requireBearerAuth({
+    verifier: {
+      verifyAccessToken: async (token: string): Promise<AuthInfo> => ({
+        token,
+        clientId: 'c',
+        scopes: [],
+        expiresAt: 0,
+      }),
+    },
+  }),
+);
 app.get('/api', guard({ scope: 'read' }), (req, res) => {
   const identity: Identity | undefined = req.keycard;
   const info: AuthInfo | undefined = req.auth;

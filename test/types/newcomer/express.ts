@@ -3,7 +3,11 @@ import express from 'express';
 import { allOf, createKeycard, defineScopes } from 'keycard';
 import { expressGuard, keycardErrorHandler, type AuthenticatedRequest } from 'keycard/express';
 
-const keycard = createKeycard({ prefix: 'acme', scopes: defineScopes({ read: {}, 'tickets:write': { implies: ['read'] } }), resources: ['company'] });
+const keycard = createKeycard({
+  prefix: 'acme',
+  scopes: defineScopes({ read: {}, 'tickets:write': { implies: ['read'] } }),
+  resources: ['company'],
+});
 const guard = expressGuard(keycard);
 const app = express();
 
@@ -11,11 +15,15 @@ app.use('/api', guard());
 app.get('/api/tickets', guard({ scope: 'read' }), (req: AuthenticatedRequest, res) => {
   res.json({ by: req.keycard.label });
 });
-app.post('/api/companies/:company/tickets', guard({ scope: allOf('read', 'tickets:write') }), (req: AuthenticatedRequest<{ company: string }>, res) => {
-  const company: string = req.params.company;
-  req.keycard.assert({ company }, 'write');
-  res.status(201).json({ company });
-});
+app.post(
+  '/api/companies/:company/tickets',
+  guard({ scope: allOf('read', 'tickets:write') }),
+  (req: AuthenticatedRequest<{ company: string }>, res) => {
+    const company: string = req.params.company;
+    req.keycard.assert({ company }, 'write');
+    res.status(201).json({ company });
+  },
+);
 app.use(keycardErrorHandler(keycard));
 
 // @ts-expect-error: "raed" is not a scope of the catalogue
@@ -23,4 +31,6 @@ guard({ scope: 'raed' });
 // @ts-expect-error: nor inside allOf
 guard({ scope: allOf('read', 'raed') });
 // @ts-expect-error: params keep their types
-app.get('/api/x/:id', guard(), (req: AuthenticatedRequest<{ id: string }>, res) => res.json({ n: req.params.id.toFixed() }));
+app.get('/api/x/:id', guard(), (req: AuthenticatedRequest<{ id: string }>, res) =>
+  res.json({ n: req.params.id.toFixed() }),
+);

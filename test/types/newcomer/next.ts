@@ -3,7 +3,10 @@
 import { createKeycard, defineScopes } from 'keycard';
 import { withKeycard } from 'keycard/next';
 
-const keycard = createKeycard({ prefix: 'acme', scopes: defineScopes({ read: {}, 'tickets:write': { implies: ['read'] } }) });
+const keycard = createKeycard({
+  prefix: 'acme',
+  scopes: defineScopes({ read: {}, 'tickets:write': { implies: ['read'] } }),
+});
 
 // app/api/tickets/[id]/route.ts
 export const GET = withKeycard(keycard, { scope: 'read' }, async (_request, { params, identity }) => {
@@ -13,7 +16,9 @@ export const GET = withKeycard(keycard, { scope: 'read' }, async (_request, { pa
 });
 
 // What Next 16 generates in .next/types/validator.ts for that route.
-type RouteHandlerConfig = { GET?: (request: Request, context: { params: Promise<{ id: string }> }) => Promise<Response | void> | Response | void };
+type RouteHandlerConfig = {
+  GET?: (request: Request, context: { params: Promise<{ id: string }> }) => Promise<Response | void> | Response | void;
+};
 type IsExpected<Specific extends RouteHandlerConfig> = Specific;
 export type Check = IsExpected<{ GET: typeof GET }>;
 

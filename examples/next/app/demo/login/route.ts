@@ -13,12 +13,19 @@ export function GET(request: Request): Response {
     const links = Object.keys(PEOPLE)
       .map((id) => `<li><a href="/demo/login?as=${id}&amp;next=${encodeURIComponent(next)}">Sign in as ${id}</a></li>`)
       .join('');
-    return new Response(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo sign-in</title></head><body><main><h1>Demo sign-in</h1><ul>${links}</ul></main></body></html>`, {
-      headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
-    });
+    return new Response(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo sign-in</title></head><body><main><h1>Demo sign-in</h1><ul>${links}</ul></main></body></html>`,
+      {
+        headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
+      },
+    );
   }
   return new Response(null, {
     status: 303,
-    headers: { Location: next, 'Set-Cookie': `${SESSION_COOKIE}=${as}; Path=/; HttpOnly; SameSite=Lax`, 'Cache-Control': 'no-store' },
+    headers: {
+      Location: next,
+      'Set-Cookie': `${SESSION_COOKIE}=${as}; Path=/; HttpOnly; SameSite=Lax`,
+      'Cache-Control': 'no-store',
+    },
   });
 }

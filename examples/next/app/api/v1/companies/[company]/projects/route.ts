@@ -11,5 +11,10 @@ export const GET = withKeycard<Context>(keycard, { scope: 'read' }, async (_requ
   identity.assert({ company: companyId }, 'read');
   const company = db.companies.find((c) => c.id === companyId);
   if (!company) return problem(404, 'Not Found', `No company ${companyId}`);
-  return Response.json({ projects: identity.filter(db.projects.filter((p) => p.companyId === company.id), pathOfProject) });
+  return Response.json({
+    projects: identity.filter(
+      db.projects.filter((p) => p.companyId === company.id),
+      pathOfProject,
+    ),
+  });
 });
