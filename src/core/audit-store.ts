@@ -305,9 +305,7 @@ export function matchesAudit(event: StoredAuditEvent, q: ParsedAuditQuery, ms: n
 export type AuditRequestsMode = 'rollup' | 'all';
 
 /** What an event adds to the usage roll-up, or null when it adds nothing (management events, no token). */
-export function usageDelta(
-  event: StoredAuditEvent,
-): {
+export function usageDelta(event: StoredAuditEvent): {
   tokenId: string;
   day: string;
   surface: Surface;

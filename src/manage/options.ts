@@ -165,11 +165,9 @@ const schema = z.strictObject({
   canManageWorkspace: fn('(actor, workspaceId) => boolean').optional(),
   allowedOrigins: z
     .array(
-      z
-        .string()
-        .refine((o) => URL.canParse(o) && new URL(o).origin === o, {
-          error: 'must be an origin like https://app.example.com',
-        }),
+      z.string().refine((o) => URL.canParse(o) && new URL(o).origin === o, {
+        error: 'must be an origin like https://app.example.com',
+      }),
     )
     .optional(),
   maxBodyBytes: z.number().int().min(256).max(10_485_760).optional(),
