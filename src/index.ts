@@ -1,54 +1,42 @@
-// keycard core: named re-exports only.
-export { KeycardError, isKeycardError, REQUEST_ERROR_CODES } from './core/errors.ts';
-export type { KeycardErrorCode, RequestErrorCode } from './core/errors.ts';
-export { redact, REDACTED } from './core/redact.ts';
-export { systemClock } from './core/clock.ts';
-export type { Clock } from './core/clock.ts';
-export { generate, format, parse, validate, scannerPattern, crc32, BASE62, FORMAT_VERSION } from './core/token.ts';
-export type { TokenFormat, ParsedToken } from './core/token.ts';
-export { createHasher, constantTimeEqual } from './core/hash.ts';
-export type { Pepper, TokenHasher } from './core/hash.ts';
-export { defineScopes, allOf, anyOf, boundByOwner, describeMissing } from './core/scopes.ts';
-export type { ScopeCatalogue, ScopeDefinition, ScopeCatalogueOptions, Requirement } from './core/scopes.ts';
-export { createKeycard, toRecord } from './keycard.ts';
+/**
+ * @module keycard
+ * The application's entry: create a keycard, define scopes and resource hierarchies, pick the
+ * built-in stores and sinks, mount the management and leak-intake handlers, read tokens. Store
+ * and adapter authors find their building blocks in `keycard/store-kit` and
+ * `keycard/adapter-kit`; the OAuth 2.0 device grant is in `keycard/device` (docs/architecture.md
+ * lists every subpath and its audience).
+ */
+export { createKeycard } from './keycard.ts';
 export type { Keycard, Actor, IssueInput, IssuedToken, VerifyResult, ListFilter, UpdatePatch } from './keycard.ts';
 export type { KeycardOptions, ExpiryPreset, AuthFailure } from './core/options.ts';
-export type { ForeignTokenVerifier, ForeignVerification } from './core/foreign.ts';
 export type { AuthRequirement, AuthRequest, AuthResult, Authenticate } from './core/authenticate.ts';
-export { Identity } from './core/identity.ts';
+export type { ForeignTokenVerifier, ForeignVerification } from './core/foreign.ts';
 export type { KeycardEvents, KeycardEventName } from './core/events.ts';
 export type { OwnerResolver, OwnerStatus } from './core/owners.ts';
-export { coveredByRevokeAll } from './core/store.ts';
-export type {
-  TokenStore,
-  TokenRecord,
-  StoredToken,
-  TokenPatch,
-  UpdateResult,
-  RevokeAllFilter,
-  ListQuery,
-  StoreChange,
-  JsonValue,
-  RateLimitSetting,
-  Awaitable,
-} from './core/store.ts';
+
+export { KeycardError, isKeycardError } from './core/errors.ts';
+export type { KeycardErrorCode, RequestErrorCode } from './core/errors.ts';
+export { Identity } from './core/identity.ts';
+export { redact } from './core/redact.ts';
+
+export { defineScopes, allOf, anyOf, boundByOwner } from './core/scopes.ts';
+export type { ScopeCatalogue, ScopeDefinition, ScopeCatalogueOptions, Requirement } from './core/scopes.ts';
+export { defineHierarchy, checkResource, filterResources } from './core/restrictions.ts';
+export type { Hierarchy, Restrictions, ResourcePath, Access, ResourceCheck } from './core/restrictions.ts';
+
+export { parseToken, validateToken, scannerPattern } from './core/token.ts';
+export type { TokenFormat, ParsedToken } from './core/token.ts';
+export type { Pepper } from './core/hash.ts';
+export type { Clock } from './core/clock.ts';
+
 export { memoryTokenStore } from './stores/memory.ts';
 export type { MemoryTokenStore } from './stores/memory.ts';
+export type { TokenStore, TokenRecord, StoredToken, JsonValue, RateLimitSetting } from './core/store.ts';
 export { memoryLimiter } from './stores/memory-limiter.ts';
 export type { MemoryLimiterOptions } from './stores/memory-limiter.ts';
-export { decide, parseRateLimit, rateLimitHeaders, classOf, chargeFor, DEFAULT_RATE_LIMIT } from './core/limiter.ts';
-export type {
-  LimiterStore,
-  LimitDecision,
-  LimitPolicy,
-  LimitClass,
-  RateLimitInput,
-  RateLimitConfig,
-  LimiterState,
-} from './core/limiter.ts';
-export { defineHierarchy, checkResource, filterResources, isNarrowerOrEqual } from './core/restrictions.ts';
-export type { Hierarchy, Restrictions, ResourcePath, Access, ResourceCheck } from './core/restrictions.ts';
-export { memoryAuditSink, jsonLinesSink, requestIdFrom, auditPath, AuditTrail } from './core/audit.ts';
+export type { LimiterStore, LimitClass, RateLimitInput, RateLimitConfig } from './core/limiter.ts';
+
+export { memoryAuditSink, jsonLinesSink } from './core/audit.ts';
 export type {
   AuditEvent,
   AuditSink,
@@ -58,33 +46,6 @@ export type {
   Surface,
   AuditOptions,
 } from './core/audit.ts';
-export { problem } from './core/http.ts';
-export type { Problem, ProblemDetail } from './core/http.ts';
-export type { TokenAuditInput } from './core/audit.ts';
-export { createDeviceRoutes } from './device/routes.ts';
-export type { DeviceRoutes } from './device/routes.ts';
-export type { DeviceRoutesOptions, DeviceAuthorize } from './device/options.ts';
-export { memoryPendingGrantStore } from './device/grant-store.ts';
-export type { PendingGrantStore, PendingGrant, PendingGrantPatch, PendingGrantStatus } from './device/grant-store.ts';
-export { PREFLIGHT_ANSWER } from './core/http.ts'; // issue 11 (fail-adapters)
-export { mcpRefusal } from './core/mcp-refusal.ts';
-export type { McpRefusalReason } from './core/mcp-refusal.ts';
-export { createManagementHandler } from './manage/handler.ts';
-export type { ManagementHandler } from './manage/handler.ts';
-export type {
-  ManagementOptions,
-  ManagementActor,
-  UserActor,
-  TokenActor,
-  ManagementAction,
-  ManagementTarget,
-  DefaultCan,
-  ActivityFilter,
-  ActivitySource,
-} from './manage/options.ts';
-export type { ManagementDeviceOptions } from './manage/options.ts';
-export type { ManagementErrorCode, FieldError } from './manage/problem.ts';
-export type { TokenView } from './manage/schemas.ts';
 export { memoryAuditStore } from './core/audit-memory.ts';
 export type { MemoryAuditStore, MemoryAuditStoreOptions } from './core/audit-memory.ts';
 export { AuditLossError } from './core/audit-store.ts';
@@ -100,11 +61,27 @@ export type {
   AuditRequestsMode,
   StoredAuditEvent,
 } from './core/audit-store.ts';
-export { AUDIT_CSV_COLUMNS } from './core/audit-export.ts';
 export { describeActor } from './core/attribution.ts';
 export type { DescribeActorOptions, ActorIdentityLike } from './core/attribution.ts';
+
+export { createManagementHandler } from './manage/handler.ts';
+export type { ManagementHandler } from './manage/handler.ts';
+export type {
+  ManagementOptions,
+  ManagementActor,
+  UserActor,
+  TokenActor,
+  ManagementAction,
+  ManagementTarget,
+  DefaultCan,
+  ActivityFilter,
+  ActivitySource,
+  ManagementDeviceOptions,
+} from './manage/options.ts';
+export type { ManagementErrorCode, FieldError } from './manage/problem.ts';
+export type { TokenView } from './manage/schemas.ts';
+
 export { createLeakIntakeHandler } from './leaks/handler.ts';
 export type { LeakIntakeOptions } from './leaks/handler.ts';
 export type { LeakNotice, LeakAnswer, MatchOutcome, TokenHashEncoding } from './leaks/matches.ts';
 export type { LeakProvider } from './leaks/providers.ts';
-export { watermarkKey, WATERMARK_REASON } from './core/store.ts';

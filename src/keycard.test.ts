@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createKeycard, defineScopes, generate, KeycardError, memoryTokenStore, type OwnerStatus } from './index.ts';
+import { createKeycard, defineScopes, KeycardError, memoryTokenStore, type OwnerStatus } from './index.ts';
+import { generateToken } from './store-kit.ts';
 import { fakeClock } from './testing/clock.ts';
 import { countingStore, toadoScopes } from '../test/helpers.ts';
 
@@ -73,12 +74,12 @@ describe('counting store', () => {
   it('makes no store call for a malformed token', async () => {
     const { store, counts } = countingStore();
     const kc = createKeycard({ ...base(), store });
-    const valid = generate({ prefix: 'acme' });
+    const valid = generateToken({ prefix: 'acme' });
     const badChecksum = valid.slice(0, -1) + (valid.endsWith('0') ? '1' : '0');
-    for (const bad of ['', 'acme_sk_1', 'x'.repeat(47), generate({ prefix: 'other' }), badChecksum]) {
+    for (const bad of ['', 'acme_sk_1', 'x'.repeat(47), generateToken({ prefix: 'other' }), badChecksum]) {
       expect((await kc.verify(bad)).ok).toBe(false);
     }
-    const good = generate({ prefix: 'acme' });
+    const good = generateToken({ prefix: 'acme' });
     const typo = good.slice(0, 12) + (good[12] === 'a' ? 'b' : 'a') + good.slice(13);
     expect(await kc.verify(typo)).toEqual({ ok: false, code: 'invalid_token' });
     expect(counts.findByHash ?? 0).toBe(0);
@@ -88,7 +89,7 @@ describe('counting store', () => {
   it('looks up 1,000 forged tokens sent 10 times at most 1,000 times', async () => {
     const { store, counts } = countingStore();
     const kc = createKeycard({ ...base(), store });
-    const forged = Array.from({ length: 1000 }, () => generate({ prefix: 'acme' }));
+    const forged = Array.from({ length: 1000 }, () => generateToken({ prefix: 'acme' }));
     for (let round = 0; round < 10; round++) for (const f of forged) expect((await kc.verify(f)).ok).toBe(false);
     expect(counts.findByHash).toBeLessThanOrEqual(1000);
     expect(counts.findByHash).toBeGreaterThan(0);

@@ -7,12 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   createKeycard,
-  generate,
   memoryAuditSink,
   memoryTokenStore,
   type RequestAuditEvent,
   type TokenStore,
 } from '../src/index.ts';
+import { generateToken } from '../src/store-kit.ts';
 import { MAX_AUDIT_PATH } from '../src/core/audit.ts';
 import { fakeClock } from '../src/testing/clock.ts';
 import { countingStore, toadoScopes } from './helpers.ts';
@@ -21,7 +21,7 @@ const peppers = [3, 2, 1].map((version) => ({ version, secret: `pepper-${version
 const forgedTokens = new Map<number, string>();
 /** A well-formed token (valid checksum) that was never issued: only a store read can refuse it. */
 const forged = (i: number) =>
-  forgedTokens.get(i) ?? (forgedTokens.set(i, generate({ prefix: 'acme' })), forgedTokens.get(i)!);
+  forgedTokens.get(i) ?? (forgedTokens.set(i, generateToken({ prefix: 'acme' })), forgedTokens.get(i)!);
 const req = (token: string, url = '/v1/tasks') => ({
   method: 'GET',
   url,

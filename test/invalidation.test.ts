@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createKeycard, memoryLimiter, memoryTokenStore, type StoreChange, type TokenStore } from '../src/index.ts';
+import { createKeycard, memoryLimiter, memoryTokenStore, type TokenStore } from '../src/index.ts';
+import type { StoreChange } from '../src/store-kit.ts';
 import { fakeClock, type FakeClock } from '../src/testing/clock.ts';
 import { toadoScopes } from './helpers.ts';
 

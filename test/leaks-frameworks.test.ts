@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expressGuard } from '../src/adapters/express.ts';
 import { honoGuard } from '../src/adapters/hono.ts';
 import { withKeycard } from '../src/adapters/next.ts';
-import { generate } from '../src/core/token.ts';
+import { generateToken } from '../src/core/token.ts';
 import { leakFixture, TYPE } from './leaks-fixture.ts';
 
 /** A tiny local Express → Web `Request` bridge (the library's own bridge is another task's). */
@@ -126,7 +126,7 @@ describe('a batch of 1,000 matches through Express', () => {
         tokens.push(live[(2 * Math.floor(i / 5) + kind) % live.length]!.token); // live or already revoked: ours
         expected.push('true_positive');
       } else if (kind === 2) {
-        tokens.push(generate({ prefix: 'acme', type: 'sk' })); // well-formed, not ours
+        tokens.push(generateToken({ prefix: 'acme', type: 'sk' })); // well-formed, not ours
         expected.push('false_positive');
       } else {
         tokens.push(`acme_sk_1${'x'.repeat(38)}`); // fails the CRC

@@ -15,7 +15,7 @@ import { isInitializeRequest, LATEST_PROTOCOL_VERSION } from '@modelcontextproto
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createKeycard, isKeycardError, memoryAuditSink, type Keycard, type RequestAuditEvent } from '../src/index.ts';
-import { identityOf, mcpGate, type McpOptions } from '../src/adapters/mcp.ts';
+import { identityOf, mcpGate, type McpOptions } from '../src/adapters/mcp/index.ts';
 import { countingStore, toadoScopes } from './helpers.ts';
 import { countingLimiter, mcpClient, mcpHeaders, rawSession, until } from './mcp-helpers.ts';
 

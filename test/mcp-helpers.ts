@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const SUBPATHS: Record<string, string> = {
   keycard: 'src/index.ts',
   'keycard/express': 'src/adapters/express.ts',
-  'keycard/mcp': 'src/adapters/mcp.ts',
+  'keycard/mcp': 'src/adapters/mcp/index.ts',
 };
 
 /**

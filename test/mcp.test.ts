@@ -10,7 +10,7 @@ import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middlew
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLinesSink, memoryAuditSink, type Keycard, type RequestAuditEvent } from '../src/index.ts';
-import { identityOf, mcpGate, mcpVerifier } from '../src/adapters/mcp.ts';
+import { identityOf, mcpGate, mcpVerifier } from '../src/adapters/mcp/index.ts';
 import { contractFixture } from './contract-fixture.ts';
 import { contractRow, expectProblem } from './contract-table.ts';
 import { countingStore } from './helpers.ts';

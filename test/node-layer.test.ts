@@ -10,7 +10,7 @@ import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { createKeycard, memoryAuditSink } from '../src/index.ts';
 import { expressGuard } from '../src/adapters/express.ts';
-import { mcpGate } from '../src/adapters/mcp.ts';
+import { mcpGate } from '../src/adapters/mcp/index.ts';
 import { countingStore, toadoScopes } from './helpers.ts';
 import { countingLimiter } from './mcp-helpers.ts';
 

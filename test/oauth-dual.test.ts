@@ -15,7 +15,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeycard, memoryAuditSink, type KeycardOptions, type RequestAuditEvent } from '../src/index.ts';
 import { expressGuard } from '../src/adapters/express.ts';
-import { identityOf, mcpGate } from '../src/adapters/mcp.ts';
+import { identityOf, mcpGate } from '../src/adapters/mcp/index.ts';
 import { jwtAccessTokens, protectedResource } from '../src/oauth/index.ts';
 import { toadoScopes } from './helpers.ts';
 import { mcpClient } from './mcp-helpers.ts';

@@ -82,7 +82,7 @@ describe('the packed tarball', () => {
       [
         '--input-type=module',
         '-e',
-        `${script}\nconst k = await import('keycard'); const t = k.generate({ prefix: 'acme' }); console.log(k.validate(t, { prefix: 'acme' }));`,
+        `${script}\nconst k = await import('keycard'); const s = await import('keycard/store-kit'); const t = s.generateToken({ prefix: 'acme' }); console.log(k.validateToken(t, { prefix: 'acme' }));`,
       ],
       { cwd: dir, encoding: 'utf8' },
     );

@@ -5,7 +5,8 @@
  * pepper; once every token moved, `{ version: 0 }` is removed.
  */
 import { describe, expect, it } from 'vitest';
-import { createHasher, createKeycard, KeycardError, memoryTokenStore } from '../src/index.ts';
+import { createKeycard, KeycardError, memoryTokenStore } from '../src/index.ts';
+import { createHasher } from '../src/store-kit.ts';
 import { sha256Hex } from '#hash';
 import { toadoScopes } from './helpers.ts';
 

@@ -14,7 +14,7 @@ import { cors } from 'hono/cors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressGuard } from '../src/adapters/express.ts';
 import { honoGuard, type KeycardEnv } from '../src/adapters/hono.ts';
-import { mcpGate, mcpVerifier } from '../src/adapters/mcp.ts';
+import { mcpGate, mcpVerifier } from '../src/adapters/mcp/index.ts';
 import { withKeycard } from '../src/adapters/next.ts';
 import { createKeycard, memoryAuditSink, type Keycard } from '../src/index.ts';
 import { countingStore, toadoScopes } from './helpers.ts';

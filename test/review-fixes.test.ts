@@ -2,13 +2,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   createKeycard,
-  generate,
   memoryAuditSink,
   memoryTokenStore,
   type RequestAuditEvent,
   type StoredToken,
   type TokenStore,
 } from '../src/index.ts';
+import { generateToken } from '../src/store-kit.ts';
 import { fakeClock } from '../src/testing/clock.ts';
 import { toadoScopes } from './helpers.ts';
 
@@ -41,7 +41,7 @@ describe('review fixes', () => {
       findByHash: () => ({ then() {} }) as unknown as Promise<StoredToken | null>,
     };
     const kc = createKeycard({ ...base(), store, storeTimeoutMs: 30, cacheSize: 0 });
-    expect(await kc.verify(generate({ prefix: 'acme' }))).toEqual({ ok: false, code: 'unavailable' });
+    expect(await kc.verify(generateToken({ prefix: 'acme' }))).toEqual({ ok: false, code: 'unavailable' });
   });
 
   it('concurrent verifications during a pepper rotation never cache a real token as unknown', async () => {
@@ -181,7 +181,7 @@ describe('review fixes', () => {
     await kc.revokeAll({ ownerId: 'u' });
     expect(seen).toHaveBeenCalledTimes(1);
     const digest = 'a'.repeat(64);
-    const t = generate({ prefix: 'acme' });
+    const t = generateToken({ prefix: 'acme' });
     const { record } = await kc.issue({ ownerId: 'u', label: 'x', metadata: { image: `sha256:${digest}`, pasted: t } });
     expect(record.metadata).toEqual({ image: `sha256:${digest}`, pasted: '[redacted]' });
   });

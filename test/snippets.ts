@@ -14,7 +14,7 @@ const SUBPATHS: Record<string, string> = {
   'keycard/express': 'src/adapters/express.ts',
   'keycard/hono': 'src/adapters/hono.ts',
   'keycard/next': 'src/adapters/next.ts',
-  'keycard/mcp': 'src/adapters/mcp.ts',
+  'keycard/mcp': 'src/adapters/mcp/index.ts',
   'keycard/redis': 'src/stores/redis.ts',
   'keycard/postgres': 'src/stores/postgres.ts',
   'keycard/cli': 'src/cli/index.ts',

@@ -5,7 +5,8 @@
 
 import http from 'node:http';
 import { createHash } from 'node:crypto';
-import { createKeycard, defineScopes, generate } from '../../dist/index.js';
+import { createKeycard, defineScopes } from '../../dist/index.js';
+import { generateToken as generate } from '../../dist/store-kit.js';
 import { floorPipeline, SCOPE_READ } from '../lib/floor.js';
 import { PREFIX, HUGE } from './verify.js';
 

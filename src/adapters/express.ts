@@ -3,7 +3,8 @@
  * `req.keycard` (not `req.auth`, which the MCP SDK declares globally as its `AuthInfo`).
  */
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import type { AuthRequest, Keycard, Problem } from '../index.ts';
+import type { AuthRequest, Keycard } from '../index.ts';
+import type { Problem } from '../adapter-kit.ts';
 import './express-types.ts';
 import { installErrorHandler } from './express-errors.ts';
 import { checkRequirement, type GuardRequirement } from './requirement.ts';

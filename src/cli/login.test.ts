@@ -4,7 +4,8 @@
  * browser under CI, SSH or a non-TTY, and reports a denial and an expiry as KeycardErrors.
  */
 import { describe, expect, it } from 'vitest';
-import { createDeviceRoutes, createKeycard, defineScopes } from '../index.ts';
+import { createKeycard, defineScopes } from '../index.ts';
+import { createDeviceRoutes } from '../device/index.ts';
 import { fakeClock } from '../testing/clock.ts';
 import { deviceLogin, mayOpenBrowser } from './login.ts';
 

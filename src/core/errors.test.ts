@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeycardError, isKeycardError } from './errors.ts';
 import { redact } from './redact.ts';
-import { generate } from './token.ts';
+import { generateToken } from './token.ts';
 import { sha256Hex } from './sha256.web.ts';
 
 describe('KeycardError', () => {
@@ -19,7 +19,7 @@ describe('KeycardError', () => {
   });
 
   it('never carries a token or a hash in its message, stack or cause', () => {
-    const token = generate({ prefix: 'acme' });
+    const token = generateToken({ prefix: 'acme' });
     const digest = sha256Hex(token);
     const cause = new Error(`driver said: duplicate key ${digest} for ${token}`);
     const e = new KeycardError('invalid_argument', `label "${token}" is not allowed`, { cause });
@@ -32,8 +32,8 @@ describe('KeycardError', () => {
 
 describe('redact', () => {
   it('masks tokens of any prefix and type, and SHA-256 digests', () => {
-    const a = generate({ prefix: 'comma' });
-    const b = generate({ prefix: 'tok', type: 'pk' });
+    const a = generateToken({ prefix: 'comma' });
+    const b = generateToken({ prefix: 'tok', type: 'pk' });
     expect(redact(`x ${a} y ${b} z`)).toBe('x [redacted] y [redacted] z');
     expect(redact(sha256Hex('x'))).toBe('[redacted]');
   });
@@ -45,7 +45,7 @@ describe('redact', () => {
 
 describe('causes', () => {
   it('are sanitised along the whole chain and in their own fields', () => {
-    const token = generate({ prefix: 'acme' });
+    const token = generateToken({ prefix: 'acme' });
     const digest = sha256Hex(token);
     const inner = Object.assign(new Error(`ERR wrong ${digest}`), { command: { args: [digest, token] } });
     const outer = Object.assign(new Error('driver failed', { cause: inner }), {

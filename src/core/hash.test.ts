@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as nodeImpl from './sha256.node.ts';
 import * as webImpl from './sha256.web.ts';
 import { constantTimeEqual, createHasher } from './hash.ts';
-import { generate } from './token.ts';
+import { generateToken } from './token.ts';
 
 describe('hash implementations', () => {
   it('are the two the alias chooses between', () => {
@@ -35,14 +35,14 @@ describe('createHasher', () => {
 
   it('hashes with plain SHA-256 without a pepper', () => {
     const h = createHasher();
-    const t = generate({ prefix: 'acme' });
+    const t = generateToken({ prefix: 'acme' });
     expect(h.currentVersion).toBe(0);
     expect(h.hash(t)).toBe(nodeImpl.sha256Hex(t));
   });
 
   it('keys the hash with the current pepper and keeps the retiring ones', () => {
     const h = createHasher([v2, v1]);
-    const t = generate({ prefix: 'acme' });
+    const t = generateToken({ prefix: 'acme' });
     expect(h.currentVersion).toBe(2);
     expect(h.retiringVersions).toEqual([1]);
     expect(h.hash(t)).not.toBe(h.hash(t, 1));

@@ -5,9 +5,9 @@ import { encodingsOf, leaks } from '../../test/secret-encodings.ts';
 import { KeycardError } from './errors.ts';
 import { REDACTED, excerpt, redact, redactKnown, secretForms } from './redact.ts';
 import { defineScopes } from './scopes.ts';
-import { generate } from './token.ts';
+import { generateToken } from './token.ts';
 
-const TOKEN = generate({ prefix: 'acme' });
+const TOKEN = generateToken({ prefix: 'acme' });
 
 describe('redact: every encoding of a token or its hash', () => {
   for (const [name, encoded] of Object.entries(encodingsOf(TOKEN))) {
@@ -36,7 +36,7 @@ describe('redact: every encoding of a token or its hash', () => {
   )(
     'any token, any encoding, any surrounding text: nothing recoverable survives',
     (prefix, before, open, close, after) => {
-      const token = generate({ prefix });
+      const token = generateToken({ prefix });
       for (const encoded of Object.values(encodingsOf(token)))
         expect(leaks(redact(`${before}${open}${encoded}${close}${after}`), token)).toBeNull();
     },
@@ -48,7 +48,7 @@ describe('redact: every encoding of a token or its hash', () => {
   test.prop([BEFORE, fc.string({ maxLength: 60 })], { numRuns: 300 })(
     'known secrets are masked glued to any text (redactKnown)',
     (before, after) => {
-      const token = generate({ prefix: 'acme' });
+      const token = generateToken({ prefix: 'acme' });
       const forms = secretForms(token, [sha256Hex(token)]);
       for (const encoded of Object.values(encodingsOf(token)))
         expect(leaks(redactKnown(`${before}${encoded}${after}`, forms), token)).toBeNull();

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { RE2JS } from 're2js';
-import { BASE62, format, generate, parse, scannerPattern, validate } from './token.ts';
+import { BASE62, formatToken, generateToken, parseToken, scannerPattern, validateToken } from './token.ts';
 
 const base62Char = fc.constantFrom(...BASE62);
 const body = fc.string({ unit: base62Char, minLength: 32, maxLength: 32 });
@@ -12,8 +12,8 @@ const anyChar = fc.constantFrom(...BASE62, '_', '-', '.', ' ', '=', '+', '/', 'Ã
 
 describe('token properties', () => {
   test.prop([prefix, type, body])('format/parse round-trip', (p, ty, b) => {
-    const token = format({ prefix: p, type: ty }, b);
-    const parsed = parse(token, { prefix: p, type: ty });
+    const token = formatToken({ prefix: p, type: ty }, b);
+    const parsed = parseToken(token, { prefix: p, type: ty });
     expect(parsed).toEqual({ prefix: p, type: ty, version: '1', body: b, checksum: token.slice(-6) });
   });
 
@@ -27,7 +27,7 @@ describe('token properties', () => {
   test.prop([prefix, body, mutation], { numRuns: 12_000 })(
     'every single substitution, insertion, deletion and adjacent transposition is rejected',
     (p, b, m) => {
-      const token = format({ prefix: p }, b);
+      const token = formatToken({ prefix: p }, b);
       const i = m.at % token.length;
       let mutated: string;
       switch (m.kind) {
@@ -48,7 +48,7 @@ describe('token properties', () => {
           break;
         }
       }
-      expect(parse(mutated, { prefix: p })).toBeUndefined();
+      expect(parseToken(mutated, { prefix: p })).toBeUndefined();
     },
   );
 
@@ -63,21 +63,21 @@ describe('token properties', () => {
   test.prop([fc.constantFrom(...contexts.keys())], { numRuns: 200 })(
     'the scanner pattern finds generated tokens inside JSON, env lines and URLs (JS and RE2 alike)',
     (k) => {
-      const token = generate({ prefix: 'acme' });
+      const token = generateToken({ prefix: 'acme' });
       const text = contexts[k]!(token);
       const js = [...text.matchAll(new RegExp(scannerPattern('acme'), 'g'))].map((m) => m[0]);
       expect(js).toEqual([token]);
       const m = RE2JS.compile(scannerPattern('acme')).matcher(text);
       expect(m.find()).toBe(true);
       expect(m.group()).toBe(token);
-      expect(validate(js[0]!, { prefix: 'acme' })).toBe(true);
+      expect(validateToken(js[0]!, { prefix: 'acme' })).toBe(true);
     },
   );
 
   test.prop([fc.constantFrom(-1, 1), fc.constantFrom(...contexts.keys())], { numRuns: 100 })(
     'the scanner pattern rejects a tail one character short or long',
     (delta, k) => {
-      const token = generate({ prefix: 'acme' });
+      const token = generateToken({ prefix: 'acme' });
       const wrong = delta < 0 ? token.slice(0, -1) : `${token}a`;
       const text = contexts[k]!(wrong);
       expect(new RegExp(scannerPattern('acme')).test(text)).toBe(false);
@@ -120,7 +120,7 @@ describe('randomness', () => {
 
   it('base62 output is unbiased over 100,000 characters', () => {
     let text = '';
-    while (text.length < 100_000) text += generate({ prefix: 'acme' }).slice(9, 41);
+    while (text.length < 100_000) text += generateToken({ prefix: 'acme' }).slice(9, 41);
     expect(chiSquare(text.slice(0, 100_000))).toBeLessThan(140);
   });
 

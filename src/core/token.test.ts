@@ -4,23 +4,23 @@ import {
   BASE62,
   crc32,
   encodeChecksum,
-  format,
-  generate,
-  parse,
+  formatToken,
+  generateToken,
+  parseToken,
   randomBase62,
   scannerPattern,
   tokenStart,
-  validate,
+  validateToken,
 } from './token.ts';
 
 const acme = { prefix: 'acme' };
 
 describe('token format', () => {
   it('has the SPEC §2 shape: prefix, type, version 1, 32 body and 6 checksum characters', () => {
-    const t = generate(acme);
+    const t = generateToken(acme);
     expect(t).toMatch(/^acme_sk_1[0-9A-Za-z]{38}$/);
     expect(t.length).toBe('acme_sk_'.length + 39);
-    const p = parse(t, acme)!;
+    const p = parseToken(t, acme)!;
     expect(p.body).toHaveLength(32);
     expect(p.checksum).toBe(encodeChecksum(crc32(t.slice(0, -6))));
   });
@@ -38,40 +38,40 @@ describe('token format', () => {
   });
 
   it('matches a fixed vector', () => {
-    const t = format(acme, '0'.repeat(32));
+    const t = formatToken(acme, '0'.repeat(32));
     expect(t.slice(0, -6)).toBe(`acme_sk_1${'0'.repeat(32)}`);
     expect(t.slice(-6)).toBe(encodeChecksum(crc32(t.slice(0, -6))));
-    expect(parse(t, acme)?.body).toBe('0'.repeat(32));
+    expect(parseToken(t, acme)?.body).toBe('0'.repeat(32));
   });
 
   it('honours a custom type', () => {
-    const t = generate({ prefix: 'comma', type: 'pk' });
+    const t = generateToken({ prefix: 'comma', type: 'pk' });
     expect(t.startsWith('comma_pk_1')).toBe(true);
-    expect(parse(t, { prefix: 'comma', type: 'pk' })).toBeDefined();
-    expect(parse(t, { prefix: 'comma' })).toBeUndefined();
+    expect(parseToken(t, { prefix: 'comma', type: 'pk' })).toBeDefined();
+    expect(parseToken(t, { prefix: 'comma' })).toBeUndefined();
   });
 
   it('rejects a wrong prefix, type, version, alphabet, length or checksum', () => {
-    const t = generate(acme);
-    expect(parse(t, { prefix: 'acmf' })).toBeUndefined();
-    expect(parse(t.replace('acme_sk_', 'acme_rk_'), acme)).toBeUndefined();
-    expect(parse(t.replace('_sk_1', '_sk_2'), acme)).toBeUndefined();
-    expect(parse(`${t.slice(0, 20)}-${t.slice(21)}`, acme)).toBeUndefined();
-    expect(parse(`${t.slice(0, 20)}é${t.slice(21)}`, acme)).toBeUndefined();
-    expect(parse(t.slice(0, -1), acme)).toBeUndefined();
-    expect(parse(`${t}0`, acme)).toBeUndefined();
-    expect(parse('', acme)).toBeUndefined();
-    expect(parse(undefined as unknown as string, acme)).toBeUndefined();
+    const t = generateToken(acme);
+    expect(parseToken(t, { prefix: 'acmf' })).toBeUndefined();
+    expect(parseToken(t.replace('acme_sk_', 'acme_rk_'), acme)).toBeUndefined();
+    expect(parseToken(t.replace('_sk_1', '_sk_2'), acme)).toBeUndefined();
+    expect(parseToken(`${t.slice(0, 20)}-${t.slice(21)}`, acme)).toBeUndefined();
+    expect(parseToken(`${t.slice(0, 20)}é${t.slice(21)}`, acme)).toBeUndefined();
+    expect(parseToken(t.slice(0, -1), acme)).toBeUndefined();
+    expect(parseToken(`${t}0`, acme)).toBeUndefined();
+    expect(parseToken('', acme)).toBeUndefined();
+    expect(parseToken(undefined as unknown as string, acme)).toBeUndefined();
     const flipped = t.slice(0, -1) + (t.endsWith('0') ? '1' : '0');
-    expect(parse(flipped, acme)).toBeUndefined();
+    expect(parseToken(flipped, acme)).toBeUndefined();
   });
 
   it('refuses invalid prefixes and types when generating', () => {
-    expect(() => generate({ prefix: 'A' })).toThrow(/prefix/);
-    expect(() => generate({ prefix: 'a' })).toThrow(/prefix/);
-    expect(() => generate({ prefix: 'a_b' })).toThrow(/prefix/);
-    expect(() => generate({ prefix: 'abcdefghijklmnopq' })).toThrow(/prefix/);
-    expect(() => generate({ prefix: 'ok', type: 'S K' })).toThrow(/type/);
+    expect(() => generateToken({ prefix: 'A' })).toThrow(/prefix/);
+    expect(() => generateToken({ prefix: 'a' })).toThrow(/prefix/);
+    expect(() => generateToken({ prefix: 'a_b' })).toThrow(/prefix/);
+    expect(() => generateToken({ prefix: 'abcdefghijklmnopq' })).toThrow(/prefix/);
+    expect(() => generateToken({ prefix: 'ok', type: 'S K' })).toThrow(/type/);
   });
 
   it('draws only base62 characters', () => {
@@ -81,7 +81,7 @@ describe('token format', () => {
   });
 
   it('keeps a non-secret start hint of prefix, type and the last 4 characters', () => {
-    const t = generate(acme);
+    const t = generateToken(acme);
     expect(tokenStart(t, acme)).toBe(`acme_sk_…${t.slice(-4)}`);
   });
 });
@@ -96,8 +96,8 @@ describe('scanner pattern', () => {
   });
 
   it('validate() confirms real tokens and refuses look-alikes', () => {
-    const t = generate(acme);
-    expect(validate(t, acme)).toBe(true);
-    expect(validate(`acme_sk_1${'a'.repeat(38)}`, acme)).toBe(false);
+    const t = generateToken(acme);
+    expect(validateToken(t, acme)).toBe(true);
+    expect(validateToken(`acme_sk_1${'a'.repeat(38)}`, acme)).toBe(false);
   });
 });

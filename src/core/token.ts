@@ -108,15 +108,15 @@ export function randomBase62(length: number): string {
 }
 
 /**
- * Assembles a token from its parts and appends the checksum. Use `generate()` for new tokens;
- * `format()` exists for tests and for re-creating known vectors.
+ * Assembles a token from its parts and appends the checksum. Use `generateToken()` for new tokens;
+ * `formatToken()` exists for tests and for re-creating known vectors.
  *
  * @example A fixed vector
  * ```ts
- * format({ prefix: 'acme' }, '0'.repeat(32)) // 'acme_sk_100000000000000000000000000000000' + checksum
+ * formatToken({ prefix: 'acme' }, '0'.repeat(32)) // 'acme_sk_100000000000000000000000000000000' + checksum
  * ```
  */
-export function format(tokenFormat: TokenFormat, body: string, version = FORMAT_VERSION): string {
+export function formatToken(tokenFormat: TokenFormat, body: string, version = FORMAT_VERSION): string {
   const { prefix, type } = assertFormat(tokenFormat);
   if (body.length !== BODY_LENGTH || !isBase62(body, 0, body.length)) {
     throw new TypeError(`Token body must be ${BODY_LENGTH} base62 characters`);
@@ -132,11 +132,11 @@ export function format(tokenFormat: TokenFormat, body: string, version = FORMAT_
  *
  * @example Minting a token string
  * ```ts
- * const secret = generate({ prefix: 'acme' }); // 'acme_sk_1…' — show it once, store only its hash
+ * const secret = generateToken({ prefix: 'acme' }); // 'acme_sk_1…' — show it once, store only its hash
  * ```
  */
-export function generate(tokenFormat: TokenFormat): string {
-  return format(tokenFormat, randomBase62(BODY_LENGTH));
+export function generateToken(tokenFormat: TokenFormat): string {
+  return formatToken(tokenFormat, randomBase62(BODY_LENGTH));
 }
 
 function isBase62(text: string, from: number, to: number): boolean {
@@ -155,10 +155,10 @@ function isBase62(text: string, from: number, to: number): boolean {
  *
  * @example Refusing a typo without a lookup
  * ```ts
- * parse(header.slice(7), { prefix: 'acme' }) ?? deny('invalid_token');
+ * parseToken(header.slice(7), { prefix: 'acme' }) ?? deny('invalid_token');
  * ```
  */
-export function parse(input: string, tokenFormat: TokenFormat): ParsedToken | undefined {
+export function parseToken(input: string, tokenFormat: TokenFormat): ParsedToken | undefined {
   const prefix = tokenFormat.prefix;
   const type = tokenFormat.type ?? 'sk';
   const headLength = prefix.length + type.length + 2;
@@ -181,11 +181,11 @@ export function parse(input: string, tokenFormat: TokenFormat): ParsedToken | un
  *
  * @example Confirming a scanner hit
  * ```ts
- * for (const m of text.matchAll(new RegExp(scannerPattern('acme'), 'g'))) if (validate(m[0], { prefix: 'acme' })) report(m.index);
+ * for (const m of text.matchAll(new RegExp(scannerPattern('acme'), 'g'))) if (validateToken(m[0], { prefix: 'acme' })) report(m.index);
  * ```
  */
-export function validate(candidate: string, tokenFormat: TokenFormat): boolean {
-  return parse(candidate, tokenFormat) !== undefined;
+export function validateToken(candidate: string, tokenFormat: TokenFormat): boolean {
+  return parseToken(candidate, tokenFormat) !== undefined;
 }
 
 /**

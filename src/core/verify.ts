@@ -15,7 +15,7 @@ import { secretForms } from './redact.ts';
 import { parseRestrictions, type Hierarchy } from './restrictions.ts';
 import { boundByOwner, type ScopeCatalogue } from './scopes.ts';
 import type { StoredToken, TokenStore } from './store.ts';
-import { parse, type TokenFormat } from './token.ts';
+import { parseToken, type TokenFormat } from './token.ts';
 import { createLookup } from './lookup.ts';
 
 /** The answer of `verify`. */
@@ -68,7 +68,7 @@ export function createVerifier<S extends string>(deps: VerifyDeps<S>): Verifier<
    * the caches answer and no owner resolver must be asked, so a cached token costs no promise.
    */
   function verifySecret(secret: string, workspaceId: string | null | undefined): Outcome | Promise<Outcome> {
-    if (parse(secret, format) === undefined) return INVALID;
+    if (parseToken(secret, format) === undefined) return INVALID;
     const mono = clock.monotonic();
     let found: CacheEntry | null | Promise<CacheEntry | null>;
     try {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { leakFixture, providerKey, sha256Hex, sign, TYPE, URL_OF } from '../../test/leaks-fixture.ts';
 import { createKeycard, defineScopes, isKeycardError, type KeycardEvents, type TokenAuditEvent } from '../index.ts';
-import { generate } from '../core/token.ts';
+import { generateToken } from '../core/token.ts';
 import { createLeakIntakeHandler } from './handler.ts';
 import { LEAK_INTAKE, type LeakIntakePort } from './port.ts';
 
 const json = async (res: Response) => JSON.parse(await res.text()) as unknown;
 
 /** A well-formed token of the right prefix whose body is not one we issued. */
-const forgeWellFormed = () => generate({ prefix: 'acme', type: 'sk' });
+const forgeWellFormed = () => generateToken({ prefix: 'acme', type: 'sk' });
 
 describe('createLeakIntakeHandler: a verified GitHub report', () => {
   it('revokes the live token, labels every match, audits and notifies once, never echoes a token', async () => {

@@ -5,7 +5,7 @@
 import { sha256Hex } from '#hash';
 import type { Clock } from '../core/clock.ts';
 import type { TokenRecord } from '../core/store.ts';
-import { validate } from '../core/token.ts';
+import { validateToken } from '../core/token.ts';
 import type { LeakIntakePort } from './port.ts';
 import type { LeakProvider, ReportedMatch } from './providers.ts';
 import { toBase64 } from './signature.ts';
@@ -52,7 +52,7 @@ interface Context {
 const CONCURRENCY = 8;
 
 async function settle(match: ReportedMatch, ctx: Context): Promise<MatchOutcome> {
-  if (!validate(match.token, ctx.port.format)) return 'malformed';
+  if (!validateToken(match.token, ctx.port.format)) return 'malformed';
   const found = await ctx.port.findBySecret(match.token);
   if (found === null) return 'unknown';
   if (found.revokedAt !== null) return 'already_revoked';

@@ -18,7 +18,7 @@ import { redactTokens } from '../core/redact.ts';
 import type { Hierarchy } from '../core/restrictions.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
 import type { StoredToken, TokenStore } from '../core/store.ts';
-import { generate, randomBase62, tokenStart, type TokenFormat } from '../core/token.ts';
+import { generateToken, randomBase62, tokenStart, type TokenFormat } from '../core/token.ts';
 import type { Verifier } from '../core/verify.ts';
 import type { Actor, IssuedToken } from './types.ts';
 
@@ -92,7 +92,7 @@ export async function create(
   base: Omit<StoredToken, 'hash' | 'pepperVersion' | 'start' | 'id' | 'familyId' | 'version'> & { familyId?: string },
 ): Promise<IssuedToken> {
   const { format, hasher } = ctx;
-  const secret = generate(format);
+  const secret = generateToken(format);
   const id = `tok_${randomBase62(22)}`;
   const stored: StoredToken = {
     ...base,

@@ -1,6 +1,6 @@
 // DNS-rebinding protection of keycard/mcp (the MCP transport spec: servers must validate Origin): the Host and Origin
 // allow-lists, with a localhost-only default on loopback connections. Checked before any token is read. Guide: docs/mcp.md.
-import type { McpOptions } from './mcp-options.ts';
+import type { McpOptions } from './options.ts';
 
 const LOCAL_NAMES = new Set(['localhost', [0x7f, 0, 0, 1].join('.'), '[::1]']); // no status-like literal in adapters (test/adapters.test.ts)
 

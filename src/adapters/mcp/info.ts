@@ -3,7 +3,7 @@
 // denial of its request, as keycardErrorHandler does over REST. Guide: docs/mcp.md.
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
-import type { Identity } from '../index.ts';
+import type { Identity } from '../../index.ts';
 
 const infos = new WeakMap<AuthInfo, Identity>();
 

@@ -1,20 +1,23 @@
-// MCP (official SDK, Streamable HTTP on Express): a gate that runs keycard.authenticate() once per request, and a
-// verifier for the SDK's requireBearerAuth that reuses its result. Guide: docs/mcp.md.
-import { AsyncLocalStorage } from 'node:async_hooks';
+/**
+ * @module keycard/mcp
+ * MCP (official SDK, Streamable HTTP on Express): a gate that runs keycard.authenticate() once per request, and a
+ * verifier for the SDK's requireBearerAuth that reuses its result. Guide: docs/mcp.md.
+ */
 import type { Request, RequestHandler, Response } from 'express';
 import type {} from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js'; // declares req.auth
-import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { KeycardError, mcpRefusal, type AuthRequest, type Identity, type Keycard } from '../index.ts';
-import { authInfoOf } from './mcp-info.ts';
-import { resolveMcpOptions, type McpOptions } from './mcp-options.ts';
-import { originCheck } from './mcp-origin.ts';
-import { createSessions } from './mcp-sessions.ts';
-import { nodeRequest } from './node.ts';
+import { KeycardError, type AuthRequest, type Identity, type Keycard } from '../../index.ts';
+import { mcpRefusal } from '../../adapter-kit.ts';
+import { authInfoOf } from './info.ts';
+import { resolveMcpOptions, type McpOptions } from './options.ts';
+import { originCheck } from './origin.ts';
+import { createSessions } from './sessions.ts';
+import { nodeRequest } from '../node.ts';
+import { held } from './verifier.ts';
 
-export { identityOf } from './mcp-info.ts';
-export type { McpOptions, McpToolRule } from './mcp-options.ts';
+export { identityOf } from './info.ts';
+export { mcpVerifier } from './verifier.ts';
+export type { McpOptions, McpToolRule } from './options.ts';
 declare global {
   namespace Express {
     interface Request {
@@ -35,8 +38,6 @@ export interface McpGate extends RequestHandler {
   close(): Promise<void>;
 }
 
-/** The gate's answer for the request in flight, which `mcpVerifier` picks up (the SDK hands it the token only). */
-const held = new AsyncLocalStorage<{ keycard: Keycard; header: string | undefined; info: AuthInfo }>();
 const UNAUTHORIZED = new Set(['missing_token', 'invalid_token', 'token_expired', 'token_revoked']);
 /** The request as keycard reads it: the same object `expressGuard` uses, so a guard before the gate costs no second lookup. */
 const inputOf = (req: Request): AuthRequest => nodeRequest(req);
@@ -98,27 +99,4 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
     held.run({ keycard, header: req.headers.authorization, info }, next);
   };
   return Object.assign(gate, { connect: sessions.connect, close: sessions.close });
-}
-
-/**
- * An `OAuthTokenVerifier` for the SDK's `requireBearerAuth`. Behind `mcpGate` it returns the
- * gate's AuthInfo for the same request (no second lookup); alone it falls back to
- * `keycard.verify()` — ⚠️ then there is no rate limit and no audit event: mount the gate.
- */
-export function mcpVerifier(keycard: Keycard, options: Pick<McpOptions, 'recheckSeconds'> = {}): OAuthTokenVerifier {
-  const recheck = resolveMcpOptions(options, ['recheckSeconds']).recheckSeconds;
-  return {
-    async verifyAccessToken(token) {
-      const h = held.getStore();
-      if (h?.keycard === keycard && h.header?.split(' ')[1] === token) return h.info;
-      const r = await keycard.verify(token);
-      if (r.ok) return authInfoOf(r.identity, recheck, keycard.clock.now());
-      // The SDK answers by the error's class: load it only here, so importing keycard/mcp needs no SDK.
-      const { InvalidTokenError, ServerError } = await import('@modelcontextprotocol/sdk/server/auth/errors.js');
-      const detail = (
-        JSON.parse(keycard.authenticate.problemFor(new KeycardError(r.code, r.code))!.body) as { detail: string }
-      ).detail;
-      throw r.code === 'unavailable' ? new ServerError(detail) : new InvalidTokenError(detail);
-    },
-  };
 }

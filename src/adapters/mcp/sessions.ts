@@ -2,32 +2,12 @@
 // message with its AuthInfo, to filter tools/list, refuse calls lacking a scope, keep the secret from tools, end the
 // sessions of revoked and expired tokens, cap each token's sessions and close idle ones. Guide: docs/mcp.md.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import {
-  coveredByRevokeAll,
-  describeMissing,
-  KeycardError,
-  type Identity,
-  type Keycard,
-  type LimitClass,
-} from '../index.ts';
-import { identityOf, scrub } from './mcp-info.ts';
-import type { ResolvedMcpOptions } from './mcp-options.ts';
+import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { Identity, Keycard, LimitClass } from '../../index.ts';
+import { coveredByRevokeAll } from '../../store-kit.ts';
+import { connectBound, type Bound, type Msg } from './hooks.ts';
+import type { ResolvedMcpOptions } from './options.ts';
 
-type Msg = {
-  id?: RequestId;
-  method?: string;
-  params?: { name?: unknown };
-  result?: { tools?: { name: string; annotations?: { readOnlyHint?: boolean } }[] };
-};
-type Bound = {
-  readonly identity: Identity;
-  readonly transport: Transport;
-  sid?: string;
-  timer?: ReturnType<typeof setTimeout>;
-  idle?: ReturnType<typeof setTimeout>;
-  last: number;
-};
 const MAX_DELAY = 2 ** 31 - 1; // setTimeout's ceiling: longer waits re-arm
 const MAX_NAME = 2 ** 7; // audit keeps 128 characters of a client-sent name (the MCP spec's longest tool name)
 export function createSessions(
@@ -109,56 +89,13 @@ export function createSessions(
       const b = sid === undefined ? undefined : bySession.get(sid);
       if (b) b.last = keycard.clock.monotonic();
     },
-    /** Connects `server` to `transport`, then hooks the transport's callbacks and `send`, as the SDK's own Protocol hooks its callbacks. */
-    async connect(
+    /** Connects `server` to `transport`, then hooks the transport's callbacks and `send` (./hooks.ts). */
+    connect: (
       server: { connect(transport: Transport): Promise<void> },
       transport: Transport,
       identity: Identity | undefined,
-    ): Promise<void> {
-      if (!identity)
-        throw new KeycardError(
-          'invalid_argument',
-          'connect() needs the identity that opens the session (req.keycard, set by mcpGate)',
-        );
-      const [b, lists] = [
-        { identity, transport, last: keycard.clock.monotonic() } as Bound,
-        new Map<RequestId, Identity | null>(),
-      ]; // lists: tools/list in flight → who asked
-      await server.connect(transport);
-      const [deliver, closed, send] = [transport.onmessage, transport.onclose, transport.send.bind(transport)];
-      transport.onclose = () => {
-        clearTimeout(b.timer);
-        clearTimeout(b.idle);
-        if (all.delete(b) && b.sid !== undefined) bySession.delete(b.sid);
-        closed?.();
-      };
-      transport.onmessage = (message, extra) => {
-        if (b.sid === undefined && transport.sessionId !== undefined) opened(b, transport.sessionId);
-        const [m, who] = [message as Msg, identityOf(extra)];
-        if (m.id !== undefined && m.method === 'tools/list') lists.set(m.id, who);
-        const lacking = m.id !== undefined && toolOf(m) !== undefined ? missing(toolOf(m)!, who) : [];
-        if (!lacking.length) return deliver?.(message, scrub(extra));
-        const result = { content: [{ type: 'text', text: describeMissing(lacking) }], isError: true };
-        send({ jsonrpc: '2.0', id: m.id!, result }, { relatedRequestId: m.id! }).catch((e: Error) =>
-          transport.onerror?.(e),
-        );
-      };
-      transport.send = (message, options) => {
-        const m = message as Msg;
-        const who = m.id !== undefined && ('result' in m || 'error' in m) ? lists.get(m.id) : undefined;
-        if (who !== undefined && lists.delete(m.id!) && m.result?.tools) {
-          for (const t of m.result.tools)
-            if (learned.size < 10_000) learned.set(t.name, t.annotations?.readOnlyHint === true ? 'read' : 'write');
-          message = {
-            ...message,
-            result: { ...m.result, tools: m.result.tools.filter((t) => missing(t.name, who).length === 0) },
-          } as JSONRPCMessage;
-        }
-        return send(message, options);
-      };
-      all.add(b);
-      arm(b, identity.expiresAt);
-    },
+    ): Promise<void> =>
+      connectBound({ keycard, all, bySession, learned, missing, toolOf, opened, arm }, server, transport, identity),
     /** Closes every bound session (and its streams) and stops listening to keycard's events. */
     async close(): Promise<void> {
       for (const f of off) f();

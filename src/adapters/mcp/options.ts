@@ -1,6 +1,6 @@
 // The options of keycard/mcp, validated once with zod (unknown keys refused, every bad field named). Guide: docs/mcp.md.
 import * as z from 'zod';
-import { KeycardError, type LimitClass, type Requirement } from '../index.ts';
+import { KeycardError, type LimitClass, type Requirement } from '../../index.ts';
 
 /** What a tool needs, keyed by tool name in `mcpGate(keycard, { tools })`. */
 export interface McpToolRule {

@@ -1,0 +1,18 @@
+/**
+ * @module keycard/adapter-kit
+ * Building blocks for authors of framework adapters (and for keycard's own Express, Hono, Next
+ * and MCP adapters): the problem body and its codes, the preflight answer, the MCP refusal, the
+ * draft-10 rate-limit headers, request ids and the audited path. An adapter translates; the
+ * decisions stay in the core (`keycard.authenticate`).
+ */
+export { problem, PREFLIGHT_ANSWER } from './core/http.ts';
+export type { Problem, ProblemDetail } from './core/http.ts';
+export { REQUEST_ERROR_CODES } from './core/errors.ts';
+export type { RequestErrorCode } from './core/errors.ts';
+export { mcpRefusal } from './core/mcp-refusal.ts';
+export type { McpRefusalReason } from './core/mcp-refusal.ts';
+export { rateLimitHeaders } from './core/limiter.ts';
+export { requestIdFrom, auditPath } from './core/audit.ts';
+export { describeMissing } from './core/scopes.ts';
+export { describeDenial } from './core/restrictions.ts';
+export type { AuthRequest, AuthResult, AuthRequirement } from './core/authenticate.ts';

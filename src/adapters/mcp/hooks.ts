@@ -1,0 +1,86 @@
+// keycard/mcp: the hooks on a bound session's transport. Every message passes here with its
+// AuthInfo: tools/list answers are filtered to the tools the token may call, a call lacking a scope
+// is answered as a tool error, and the secret never reaches a tool (`scrub`).
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { KeycardError, type Identity, type Keycard, type LimitClass } from '../../index.ts';
+import { describeMissing } from '../../adapter-kit.ts';
+import { identityOf, scrub } from './info.ts';
+
+/** A JSON-RPC message as the hooks read it. */
+export type Msg = {
+  id?: RequestId;
+  method?: string;
+  params?: { name?: unknown };
+  result?: { tools?: { name: string; annotations?: { readOnlyHint?: boolean } }[] };
+};
+/** A session bound to the token that opened it. */
+export type Bound = {
+  readonly identity: Identity;
+  readonly transport: Transport;
+  sid?: string;
+  timer?: ReturnType<typeof setTimeout>;
+  idle?: ReturnType<typeof setTimeout>;
+  last: number;
+};
+/** The session registry's parts the hooks use (see ./sessions.ts). */
+export interface SessionParts {
+  readonly keycard: Keycard;
+  readonly all: Set<Bound>;
+  readonly bySession: Map<string, Bound>;
+  readonly learned: Map<string, LimitClass>;
+  readonly missing: (name: string, who: Identity | null) => readonly string[];
+  readonly toolOf: (m: Msg) => string | undefined;
+  readonly opened: (b: Bound, sid: string) => void;
+  readonly arm: (b: Bound, at: number | null) => void;
+}
+
+/** Connects `server` to `transport`, then hooks the transport's callbacks and `send`, as the SDK's own Protocol hooks its callbacks. */
+export async function connectBound(
+  { keycard, all, bySession, learned, missing, toolOf, opened, arm }: SessionParts,
+  server: { connect(transport: Transport): Promise<void> },
+  transport: Transport,
+  identity: Identity | undefined,
+): Promise<void> {
+  if (!identity)
+    throw new KeycardError(
+      'invalid_argument',
+      'connect() needs the identity that opens the session (req.keycard, set by mcpGate)',
+    );
+  const b: Bound = { identity, transport, last: keycard.clock.monotonic() };
+  const lists = new Map<RequestId, Identity | null>(); // tools/list in flight → who asked
+  await server.connect(transport);
+  const [deliver, closed, send] = [transport.onmessage, transport.onclose, transport.send.bind(transport)];
+  transport.onclose = () => {
+    clearTimeout(b.timer);
+    clearTimeout(b.idle);
+    if (all.delete(b) && b.sid !== undefined) bySession.delete(b.sid);
+    closed?.();
+  };
+  transport.onmessage = (message, extra) => {
+    if (b.sid === undefined && transport.sessionId !== undefined) opened(b, transport.sessionId);
+    const [m, who] = [message as Msg, identityOf(extra)];
+    if (m.id !== undefined && m.method === 'tools/list') lists.set(m.id, who);
+    const lacking = m.id !== undefined && toolOf(m) !== undefined ? missing(toolOf(m)!, who) : [];
+    if (!lacking.length) return deliver?.(message, scrub(extra));
+    const result = { content: [{ type: 'text', text: describeMissing(lacking) }], isError: true };
+    send({ jsonrpc: '2.0', id: m.id!, result }, { relatedRequestId: m.id! }).catch((e: Error) =>
+      transport.onerror?.(e),
+    );
+  };
+  transport.send = (message, options) => {
+    const m = message as Msg;
+    const who = m.id !== undefined && ('result' in m || 'error' in m) ? lists.get(m.id) : undefined;
+    if (who !== undefined && lists.delete(m.id!) && m.result?.tools) {
+      for (const t of m.result.tools)
+        if (learned.size < 10_000) learned.set(t.name, t.annotations?.readOnlyHint === true ? 'read' : 'write');
+      message = {
+        ...message,
+        result: { ...m.result, tools: m.result.tools.filter((t) => missing(t.name, who).length === 0) },
+      } as JSONRPCMessage;
+    }
+    return send(message, options);
+  };
+  all.add(b);
+  arm(b, identity.expiresAt);
+}
