@@ -3,12 +3,22 @@
 import { createKeycard, defineScopes, jsonLinesSink } from 'keycard';
 import { sessionTryLines } from '../shared/demo-session.js';
 
-export const scopes = defineScopes({
-  read: { description: 'Read companies, projects, tickets and comments' },
-  comments: { implies: ['read'], description: 'Post comments' },
-  'tickets:write': { implies: ['read', 'comments'], description: 'Create and edit tickets' },
-  'tickets:assign': { implies: ['read'], description: 'Assign and unassign people on tickets' },
-});
+export const scopes = defineScopes(
+  {
+    read: { description: 'Read companies, projects, tickets and comments' },
+    comments: { implies: ['read'], description: 'Post comments' },
+    'tickets:write': { implies: ['read', 'comments'], description: 'Create and edit tickets' },
+    'tickets:assign': { implies: ['read'], description: 'Assign and unassign people on tickets' },
+  },
+  {
+    // The use cases the New token form offers on the settings page: picking one checks its scopes.
+    presets: {
+      'Read-only dashboard': ['read'],
+      'Slack bot': ['comments'],
+      'Triage agent': ['tickets:write', 'tickets:assign'],
+    },
+  },
+);
 
 // Audit lines wait until the banner is printed (the demo tokens' `token.issued` events would
 // otherwise come first), then go to stdout as they happen.

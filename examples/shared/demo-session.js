@@ -68,13 +68,22 @@ function login(url) {
   });
 }
 
-const PAGE = `<!doctype html>
+/**
+ * The rotate dialog's grace choices: the element's defaults (no time, 1 hour, 1 day, 7 days) plus,
+ * with KEYCARD_EXAMPLE_ROTATE_GRACE=10s (a number and s, m, h or d), that short one, so you can
+ * watch the old token stop working without waiting an hour (the browser test uses it).
+ */
+export function graceChoices(value = process.env.KEYCARD_EXAMPLE_ROTATE_GRACE) {
+  return value && /^[1-9]\d{0,3}[smhd]$/.test(value) ? `0 ${value} 1h 1d 7d` : null;
+}
+
+const page = (choices = graceChoices()) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Settings · API tokens</title>
 <style>body{margin:0;background:#f0f2f5;font-family:system-ui,sans-serif}main{max-width:52em;margin:0 auto;padding:2em 1em}
 @media (prefers-color-scheme:dark){body{background:#010409;color:#e6edf3}}</style>
 <script type="module" src="/assets/keycard/ui.js"></script></head>
-<body><main><h1>API tokens</h1><keycard-tokens base-path="/api/tokens"></keycard-tokens></main></body></html>`;
+<body><main><h1>API tokens</h1><keycard-tokens base-path="/api/tokens"${choices ? ` grace-choices="${choices}"` : ''}></keycard-tokens></main></body></html>`;
 
 /**
  * Where the `keycard/ui` bundle lives: keycard's dist/ (`ui.js` and the chunks it imports).
@@ -105,7 +114,7 @@ export async function demoPages(request) {
   if (url.pathname === '/settings/tokens') {
     if (!sessionOf(request))
       return new Response(null, { status: 303, headers: { Location: '/demo/login?next=/settings/tokens' } });
-    return html(PAGE);
+    return html(page());
   }
   if (url.pathname.startsWith('/assets/keycard/')) return asset(url.pathname.slice('/assets/keycard/'.length));
   return null;

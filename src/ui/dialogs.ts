@@ -52,23 +52,49 @@ export function renderRevoke(d: DialogHandle, c: Base & { token: TokenView; revo
   return confirm;
 }
 
-const GRACE = [
-  ['grace0', 0],
-  ['grace1h', 3_600_000],
-  ['grace1d', 86_400_000],
-  ['grace7d', 604_800_000],
-] as const;
+const GRACE: Record<number, 'grace0' | 'grace1h' | 'grace1d' | 'grace7d'> = {
+  0: 'grace0',
+  3_600_000: 'grace1h',
+  86_400_000: 'grace1d',
+  604_800_000: 'grace7d',
+};
+
+/** The grace choices offered when the element has no `grace-choices` attribute. */
+export const DEFAULT_GRACE_CHOICES: readonly number[] = [0, 3_600_000, 86_400_000, 604_800_000];
+
+const GRACE_UNITS: [Intl.NumberFormatOptions['unit'], number][] = [
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1_000],
+];
+
+/** A grace choice's label: the localized text for the four defaults, else "10 seconds", "15 minutes"… */
+function graceLabel(ms: number, s: Localization, locale: string | undefined): string {
+  const key = GRACE[ms];
+  if (key) return s[key];
+  const [unit, size] = GRACE_UNITS.find(([, size]) => ms % size === 0) ?? GRACE_UNITS[3]!;
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(ms / size);
+}
 
 /** Rotate: grace choices and when the old token stops working, then "Rotate token". */
 export function renderRotate(
   d: DialogHandle,
-  c: Base & { token: TokenView; rotate(graceMs: number): Promise<void> },
+  c: Base & { token: TokenView; choices: readonly number[]; rotate(graceMs: number): Promise<void> },
 ): HTMLElement {
   const { s, token } = c;
   const name = uid('grace');
   const until = h('p', { 'aria-live': 'polite' });
-  const radios = GRACE.map(([key, ms], i) =>
-    h('label', {}, h('input', { type: 'radio', name, value: ms, checked: i === 2 }), ' ', s[key]),
+  // One day is checked when offered (the default list's choice), else the first choice with a grace.
+  const picked = c.choices.includes(86_400_000) ? 86_400_000 : (c.choices.find((ms) => ms > 0) ?? c.choices[0]);
+  const radios = c.choices.map((ms) =>
+    h(
+      'label',
+      {},
+      h('input', { type: 'radio', name, value: ms, checked: ms === picked }),
+      ' ',
+      graceLabel(ms, s, c.locale),
+    ),
   );
   const graceMs = () => Number(d.body.querySelector<HTMLInputElement>(`input[name="${name}"]:checked`)?.value ?? 0);
   const show = () => {
@@ -91,7 +117,7 @@ export function renderRotate(
   );
   show();
   footer(d, s, confirm);
-  return radios[2]!.querySelector('input')!;
+  return radios[c.choices.indexOf(picked!)]!.querySelector('input')!;
 }
 
 /**

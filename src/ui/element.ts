@@ -6,7 +6,7 @@
  */
 import { clientFor, type TokenView, type TokensApi } from './api.ts';
 import { renderCreateForm } from './create-form.ts';
-import { renderActivity, renderRevoke, renderRevokeAll, renderRotate } from './dialogs.ts';
+import { DEFAULT_GRACE_CHOICES, renderActivity, renderRevoke, renderRevokeAll, renderRotate } from './dialogs.ts';
 import { h, openDialog, type DialogHandle } from './dom.ts';
 import { renderRow } from './list.ts';
 import { renderReveal } from './reveal.ts';
@@ -68,6 +68,20 @@ export class KeycardTokensElement extends Base {
     const raw = this.getAttribute('kinds')?.split(/[\s,]+/) ?? (ws ? ['personal', 'workspace'] : ['personal']);
     const kinds = raw.filter((k): k is Kind => k === 'personal' || (k === 'workspace' && !!ws));
     return kinds.length ? [...new Set(kinds)] : ['personal'];
+  }
+
+  /**
+   * The rotate dialog's grace choices, from `grace-choices="0 10s 1h 1d 7d"` (`s`, `m`, `h`, `d`;
+   * 30 days at most, the management API's bound); unreadable entries are skipped.
+   */
+  get graceChoices(): number[] {
+    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+    const ms = (this.getAttribute('grace-choices') ?? '')
+      .split(/[\s,]+/)
+      .map((c) => /^(\d{1,4})([smhd])$|^0$/.exec(c))
+      .map((m) => (m ? (m[1] ? Number(m[1]) * unit[m[2] as keyof typeof unit] : 0) : -1))
+      .filter((v) => v >= 0 && v <= 30 * 86_400_000);
+    return ms.length ? [...new Set(ms)].sort((a, b) => a - b) : [...DEFAULT_GRACE_CHOICES];
   }
 
   get #currentKind(): Kind {
@@ -311,6 +325,7 @@ export class KeycardTokensElement extends Base {
       locale: this.#locale,
       now: Date.now(),
       token,
+      choices: this.graceChoices,
       rotate: async (graceMs) => {
         const r = await this.api.rotate(token.id, { graceMs });
         d.close(true);

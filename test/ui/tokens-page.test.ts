@@ -8,6 +8,17 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { STRINGS } from '../../src/ui/strings.ts';
 import { captureScreen as scanScreen, focused, hasChromium, launch } from './browser.ts';
+import {
+  closeReveal,
+  confirmRevokeAll,
+  copyFromReveal as copy,
+  createToken,
+  dialog as dialogOf,
+  openNewToken,
+  revokeToken,
+  rotateToken,
+  rowOf,
+} from './flow.ts';
 import { startServer } from './server.ts';
 
 if (!hasChromium)
@@ -43,21 +54,8 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     await server?.close();
   });
 
-  const dialog = (name: string) => page.getByRole('dialog', { name, exact: true });
-
-  /** Reads the secret from the reveal dialog, copies it with the Copy button and returns the clipboard. */
-  async function copyFromReveal(): Promise<string> {
-    const reveal = dialog('Copy your new token');
-    const value = await reveal
-      .getByRole('textbox', { name: 'Token', exact: true })
-      .inputValue()
-      .catch(() => reveal.getByLabel('Token', { exact: true }).inputValue());
-    await reveal.getByRole('button', { name: 'Copy', exact: true }).click();
-    await reveal.getByText('Copied', { exact: true }).waitFor();
-    const clip = await page.evaluate(() => navigator.clipboard.readText());
-    expect(clip).toBe(value);
-    return clip;
-  }
+  const dialog = (name: string) => dialogOf(page, name);
+  const copyFromReveal = () => copy(page);
 
   it.each(['hono', 'express'] as const)(
     '%s: create with a preset and a restriction → copy → 200 → rotate with grace → revoke → 401 → revoke all (typed, expectCount); axe clean, screenshots',
@@ -92,61 +90,34 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
       violations.push(...(await captureScreen(page, 'list-empty')));
 
       // New token: preset, implied scopes locked with their reason, a company restriction, 30 days.
-      await page.getByRole('button', { name: 'New token', exact: true }).click();
-      const form = dialog('New token');
-      await form.getByRole('textbox', { name: 'Label', exact: true }).fill('claude-code on macbook');
+      const scan = (name: string) => captureScreen(page, name);
+      const form = await openNewToken(page);
       expect(await form.getByRole('checkbox', { name: 'read', exact: true }).isChecked()).toBe(true); // the catalogue default
-      await form.getByRole('combobox', { name: 'Use case' }).selectOption('Triage agent');
-      const read = form.getByRole('checkbox', { name: 'read', exact: true });
-      expect([await read.isChecked(), await read.isDisabled()]).toEqual([true, true]);
-      expect(
-        await read.evaluate((el) =>
-          el
-            .getAttribute('aria-describedby')!
-            .split(' ')
-            .map((id) => (el.getRootNode() as ShadowRoot).getElementById(id)!.textContent)
-            .join(' '),
-        ),
-      ).toContain('Included by tickets:write');
-      expect(await form.getByRole('checkbox', { name: 'tickets:write', exact: true }).isChecked()).toBe(true);
-      await form.getByRole('textbox', { name: 'Limit to company' }).fill('c1');
-      await form.getByRole('combobox', { name: 'Expiration', exact: true }).selectOption('30d');
-      violations.push(...(await captureScreen(page, 'new-token')));
-      await form.getByRole('button', { name: 'Create token', exact: true }).click();
+      violations.push(
+        ...(await createToken(
+          page,
+          form,
+          { label: 'claude-code on macbook', preset: 'Triage agent', company: 'c1' },
+          scan,
+        )),
+      );
 
-      // Reveal once: masked, read-only, copied, works.
-      const reveal = dialog('Copy your new token');
-      const field = reveal.getByLabel('Token', { exact: true });
-      expect(await field.getAttribute('type')).toBe('password');
-      expect(await field.getAttribute('readonly')).not.toBeNull();
-      await reveal.getByText(/only time the token is shown/).waitFor();
-      violations.push(...(await captureScreen(page, 'reveal')));
+      // Reveal once: copied, works.
       const first = await copyFromReveal();
       expect(first).toMatch(/^toado_/);
       expect(await server.callApi(first)).toBe(200);
-      await reveal.getByRole('button', { name: 'Done' }).click();
-      await reveal.waitFor({ state: 'detached' });
+      await closeReveal(page);
 
-      const row = page
-        .getByRole('listitem')
-        .filter({ has: page.getByRole('heading', { name: 'claude-code on macbook' }) });
+      const row = rowOf(page, 'claude-code on macbook');
       await row.getByText('company: c1').waitFor();
       expect(await row.getByText(/Expires in 30 days/).count()).toBe(1);
       violations.push(...(await captureScreen(page, 'list')));
 
       // Rotate with one hour of grace: both work until it ends, then only the new one.
-      await page.getByRole('button', { name: 'Rotate claude-code on macbook' }).click();
-      const rotate = dialog('Rotate claude-code on macbook');
-      await rotate.getByRole('radio', { name: '1 hour' }).check();
-      await rotate.getByText(/The old token stops working/).waitFor();
-      violations.push(...(await captureScreen(page, 'rotate')));
-      await rotate.getByRole('button', { name: 'Rotate token', exact: true }).click();
-      await dialog('Copy your new token')
-        .getByText(/old token keeps working until/)
-        .waitFor();
-      const second = await copyFromReveal();
+      const rotated = await rotateToken(page, 'claude-code on macbook', '1 hour', scan);
+      violations.push(...rotated.violations);
+      const second = rotated.secret;
       expect(second).not.toBe(first);
-      await dialog('Copy your new token').getByRole('button', { name: 'Done' }).click();
       expect([await server.callApi(first), await server.callApi(second)]).toEqual([200, 200]);
       server.clock.advance(3_600_001);
       expect([await server.callApi(first), await server.callApi(second)]).toEqual([401, 200]);
@@ -164,12 +135,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
       await activity.waitFor({ state: 'detached' });
 
       // Revoke: the dialog names the token and its last use; then the API answers 401.
-      await page.getByRole('button', { name: 'Revoke claude-code on macbook' }).click();
-      const revoke = dialog('Revoke claude-code on macbook?');
-      await revoke.getByText(/It was last used/).waitFor();
-      violations.push(...(await captureScreen(page, 'revoke')));
-      await revoke.getByRole('button', { name: 'Revoke token', exact: true }).click();
-      await revoke.waitFor({ state: 'detached' });
+      violations.push(...(await revokeToken(page, 'claude-code on macbook', /It was last used/, scan)));
       expect(await server.callApi(second)).toBe(401);
 
       // Revoke all: the count, typed confirmation, and a count that moves is refused (409) then re-confirmed.
@@ -179,13 +145,8 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
         await server.createBehindTheScenes('grafana dashboard'),
       ];
       await page.reload();
-      await page.getByRole('button', { name: 'Revoke all', exact: true }).click();
-      const all = dialog('Revoke all tokens');
-      await all.getByText('This revokes 3 tokens', { exact: false }).waitFor();
-      const go = all.getByRole('button', { name: 'Revoke all tokens', exact: true });
-      expect(await go.isDisabled()).toBe(true);
-      await all.getByRole('textbox', { name: 'Type "revoke all" to confirm' }).fill('revoke all');
-      violations.push(...(await captureScreen(page, 'revoke-all')));
+      const { all, go, violations: found } = await confirmRevokeAll(page, 3, scan);
+      violations.push(...found);
       others.push(await server.createBehindTheScenes('sneaked in'));
       await go.click();
       await all.getByText(/number of tokens changed/).waitFor();
@@ -202,6 +163,43 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     },
     180_000,
   );
+
+  it('offers the grace choices of `grace-choices` (unreadable entries skipped), one day checked when offered', async () => {
+    await server.createBehindTheScenes('grace choices');
+    const choices = async (attr: string | null) => {
+      await page.reload();
+      await page
+        .locator('keycard-tokens')
+        .evaluate(
+          (el, a) => (a === null ? el.removeAttribute('grace-choices') : el.setAttribute('grace-choices', a)),
+          attr,
+        );
+      await page.getByRole('button', { name: 'Rotate grace choices', exact: true }).click();
+      const rotate = dialog('Rotate grace choices');
+      const radios = rotate.getByRole('radio');
+      await radios.first().waitFor();
+      const seen = await radios.evaluateAll((els) =>
+        els.map((el) => `${(el as HTMLInputElement).checked ? '*' : ''}${el.parentElement!.textContent!.trim()}`),
+      );
+      await page.keyboard.press('Escape');
+      await rotate.waitFor({ state: 'detached' });
+      return seen;
+    };
+    expect(await choices(null)).toEqual(['No time: stop it now', '1 hour', '*1 day', '7 days']);
+    expect(await choices('2h, 90s 0 bogus 40d 15m 90s')).toEqual([
+      'No time: stop it now',
+      '*90 seconds',
+      '15 minutes',
+      '2 hours',
+    ]);
+    expect(await choices('0 10s 1h 1d 7d')).toEqual([
+      'No time: stop it now',
+      '10 seconds',
+      '1 hour',
+      '*1 day',
+      '7 days',
+    ]);
+  });
 
   it('works by keyboard only: focus moves into each dialog and back, Escape closes', async () => {
     // Tab from the top of the page to "New token".

@@ -26,6 +26,15 @@ export function sessionOf(request: Request): UserActor | null {
   return personOf(new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=(u_[a-z]+)`).exec(request.headers.get('cookie') ?? '')?.[1]);
 }
 
+/**
+ * The rotate dialog's grace choices: the element's defaults plus, with
+ * KEYCARD_EXAMPLE_ROTATE_GRACE=10s (a number and s, m, h or d), that short one, so you can watch
+ * the old token stop working without waiting an hour (the browser test uses it).
+ */
+export function graceChoices(value = process.env.KEYCARD_EXAMPLE_ROTATE_GRACE): string | undefined {
+  return value && /^[1-9]\d{0,3}[smhd]$/.test(value) ? `0 ${value} 1h 1d 7d` : undefined;
+}
+
 declare global {
   // eslint-disable-next-line no-var
   var __keycardManage: ManagementHandler | undefined;

@@ -1,7 +1,7 @@
 // Settings → API tokens, behind the demo session: signed out, to the demo sign-in.
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { personOf, SESSION_COOKIE } from '@/lib/demo-session';
+import { graceChoices, personOf, SESSION_COOKIE } from '@/lib/demo-session';
 import { Tokens } from './tokens';
 
 export const dynamic = 'force-dynamic';
@@ -12,7 +12,7 @@ export default async function Page() {
   return (
     <main>
       <h1>API tokens</h1>
-      <Tokens />
+      <Tokens graceChoices={graceChoices()} />
     </main>
   );
 }

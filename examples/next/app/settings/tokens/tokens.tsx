@@ -6,14 +6,14 @@ declare module 'react' {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace JSX {
     interface IntrinsicElements {
-      'keycard-tokens': { 'base-path'?: string };
+      'keycard-tokens': { 'base-path'?: string; 'grace-choices'?: string };
     }
   }
 }
 
-export function Tokens() {
+export function Tokens({ graceChoices }: { graceChoices?: string | undefined }) {
   useEffect(() => {
     void import('keycard/ui');
   }, []);
-  return <keycard-tokens base-path="/api/tokens" />;
+  return <keycard-tokens base-path="/api/tokens" grace-choices={graceChoices} />;
 }

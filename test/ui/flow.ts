@@ -1,0 +1,150 @@
+/**
+ * The steps of a token's life through `<keycard-tokens>`, shared by tokens-page.test.ts (the test
+ * server, fake clock) and examples-page.test.ts (the example servers, real time). Each step waits
+ * for the screen it acts on before it types or clicks (the New token form, for one, opens only
+ * after the scope catalogue has loaded), and each `scan` is an axe-core pass over that screen.
+ */
+import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** Scans the current screen with axe-core and returns its serious or critical violations, described. */
+export type Scan = (name: string) => Promise<string[]>;
+
+export const dialog = (page: Page, name: string): Locator => page.getByRole('dialog', { name, exact: true });
+
+/** Reads the secret from the reveal dialog, copies it with the Copy button and returns the clipboard (equal to it). */
+export async function copyFromReveal(page: Page): Promise<string> {
+  const reveal = dialog(page, 'Copy your new token');
+  const value = await reveal.getByLabel('Token', { exact: true }).inputValue();
+  await reveal.getByRole('button', { name: 'Copy', exact: true }).click();
+  await reveal.getByText('Copied', { exact: true }).waitFor();
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  expect(clip).toBe(value);
+  return clip;
+}
+
+/** Opens New token and returns the form once its Label field is there and focused. */
+export async function openNewToken(page: Page): Promise<Locator> {
+  await page.getByRole('button', { name: 'New token', exact: true }).click();
+  const form = dialog(page, 'New token');
+  const label = form.getByRole('textbox', { name: 'Label', exact: true });
+  await label.waitFor();
+  await expect
+    .poll(() => label.evaluate((el) => (el.getRootNode() as ShadowRoot).activeElement === el), { timeout: 10_000 })
+    .toBe(true);
+  return form;
+}
+
+export interface NewToken {
+  label: string;
+  /** A use case whose scopes include tickets:write (so `read` is implied, checked and locked). */
+  preset: string;
+  /** The company the token is limited to. */
+  company: string;
+}
+
+/**
+ * Fills the open New token form (label, preset, company restriction, 30 days), scans it as
+ * `new-token`, creates the token and scans the reveal as `reveal`, which it leaves open.
+ */
+export async function createToken(page: Page, form: Locator, t: NewToken, scan: Scan): Promise<string[]> {
+  const violations: string[] = [];
+  await form.getByRole('textbox', { name: 'Label', exact: true }).fill(t.label);
+  await form.getByRole('combobox', { name: 'Use case' }).selectOption(t.preset);
+  const read = form.getByRole('checkbox', { name: 'read', exact: true });
+  expect([await read.isChecked(), await read.isDisabled()]).toEqual([true, true]);
+  expect(
+    await read.evaluate((el) =>
+      el
+        .getAttribute('aria-describedby')!
+        .split(' ')
+        .map((id) => (el.getRootNode() as ShadowRoot).getElementById(id)!.textContent)
+        .join(' '),
+    ),
+  ).toContain('Included by tickets:write');
+  expect(await form.getByRole('checkbox', { name: 'tickets:write', exact: true }).isChecked()).toBe(true);
+  await form.getByRole('textbox', { name: 'Limit to company' }).fill(t.company);
+  await form.getByRole('combobox', { name: 'Expiration', exact: true }).selectOption('30d');
+  violations.push(...(await scan('new-token')));
+  await form.getByRole('button', { name: 'Create token', exact: true }).click();
+
+  // Reveal once: masked, read-only, with the shown-once warning.
+  const reveal = dialog(page, 'Copy your new token');
+  const field = reveal.getByLabel('Token', { exact: true });
+  await reveal.getByText(/only time the token is shown/).waitFor();
+  expect(await field.getAttribute('type')).toBe('password');
+  expect(await field.getAttribute('readonly')).not.toBeNull();
+  violations.push(...(await scan('reveal')));
+  return violations;
+}
+
+/** Closes the reveal (after a copy: no question asked). */
+export async function closeReveal(page: Page): Promise<void> {
+  const reveal = dialog(page, 'Copy your new token');
+  await reveal.getByRole('button', { name: 'Done' }).click();
+  await reveal.waitFor({ state: 'detached' });
+}
+
+/** The row of a token in the list, by its label. */
+export const rowOf = (page: Page, label: string): Locator =>
+  page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: label }) });
+
+/**
+ * Rotates `label` with the grace choice named `grace` (scanned as `rotate`), copies the new
+ * secret and closes the reveal. Returns it with the old token's new expiry from the server.
+ */
+export async function rotateToken(
+  page: Page,
+  label: string,
+  grace: string,
+  scan: Scan,
+): Promise<{ secret: string; previousExpiresAt: number; violations: string[] }> {
+  await page.getByRole('button', { name: `Rotate ${label}`, exact: true }).click();
+  const rotate = dialog(page, `Rotate ${label}`);
+  await rotate.getByRole('radio', { name: grace, exact: true }).check();
+  await rotate.getByText(/The old token stops working/).waitFor();
+  const violations = await scan('rotate');
+  const answered = page.waitForResponse((r) => /\/tokens\/[^/]+\/rotate$/.test(new URL(r.url()).pathname));
+  await rotate.getByRole('button', { name: 'Rotate token', exact: true }).click();
+  const response = await answered;
+  expect(response.status()).toBe(201);
+  const { previous } = (await response.json()) as { previous: { expiresAt: string } };
+  await dialog(page, 'Copy your new token')
+    .getByText(/old token keeps working until/)
+    .waitFor();
+  const secret = await copyFromReveal(page);
+  await closeReveal(page);
+  return { secret, previousExpiresAt: Date.parse(previous.expiresAt), violations };
+}
+
+/** Revokes `label` from its row (the dialog waits for `lastUse` and is scanned as `revoke`). */
+export async function revokeToken(page: Page, label: string, lastUse: RegExp, scan: Scan): Promise<string[]> {
+  await page.getByRole('button', { name: `Revoke ${label}`, exact: true }).click();
+  const revoke = dialog(page, `Revoke ${label}?`);
+  await revoke.getByText(lastUse).waitFor();
+  const violations = await scan('revoke');
+  const answered = page.waitForResponse((r) => /\/tokens\/[^/]+\/revoke$/.test(new URL(r.url()).pathname));
+  await revoke.getByRole('button', { name: 'Revoke token', exact: true }).click();
+  expect((await answered).status()).toBe(200);
+  await revoke.waitFor({ state: 'detached' });
+  return violations;
+}
+
+/**
+ * Opens Revoke all, waits for the live count `count`, checks the button stays disabled until the
+ * phrase is typed, types it and scans the dialog as `revoke-all`. Returns the dialog and its button.
+ */
+export async function confirmRevokeAll(
+  page: Page,
+  count: number,
+  scan: Scan,
+): Promise<{ all: Locator; go: Locator; violations: string[] }> {
+  await page.getByRole('button', { name: 'Revoke all', exact: true }).click();
+  const all = dialog(page, 'Revoke all tokens');
+  await all.getByText(`This revokes ${count} tokens`, { exact: false }).waitFor();
+  const go = all.getByRole('button', { name: 'Revoke all tokens', exact: true });
+  expect(await go.isDisabled()).toBe(true);
+  await all.getByRole('textbox', { name: 'Type "revoke all" to confirm' }).fill('revoke all');
+  expect(await go.isDisabled()).toBe(false);
+  return { all, go, violations: await scan('revoke-all') };
+}
