@@ -1,6 +1,6 @@
 /**
  * Resource restrictions (SPEC §4): a token may be limited, per resource type of a declared
- * hierarchy (company ⊃ project), to listed ids. This file holds the hierarchy, the validation of
+ * hierarchy (company ⊃ project; ./hierarchy.ts), to listed ids. This file holds the validation of
  * restrictions given to `issue`/`update`, the one access rule, the listing filter and the
  * narrowing test that refuses widening updates. Pure; no I/O, no `node:` import.
  *
@@ -12,18 +12,11 @@
  * come from `parseRestrictions` (a record read back from a store) still work, validated and
  * scanned in place on every check, and `filterResources` plans them once per listing.
  */
-import * as z from 'zod';
 import { KeycardError } from './errors.ts';
+import { compile, type Compiled, type Hierarchy } from './hierarchy.ts';
 import { describeType, describeValue, pathLength, quote } from './restrictions-paths.ts';
 
-/**
- * Resource types from the root down, e.g. `['company', 'project']`. Build one with
- * `defineHierarchy`; it is validated and compiled once, then shared by every check.
- */
-export interface Hierarchy {
-  /** The type names, root first. A resource at depth `d` is named by the first `d + 1` of them. */
-  readonly types: readonly string[];
-}
+export { defineHierarchy, type Hierarchy } from './hierarchy.ts';
 
 /**
  * A token's restrictions: per resource type, the ids the token may touch, e.g.
@@ -57,34 +50,6 @@ export type ResourceCheck = { ok: true } | { ok: false; type: string; id: string
 /** The longest id a restriction may list, in UTF-16 code units. */
 const MAX_ID_LENGTH = 256;
 
-const TYPE_NAME = /^[a-z][a-zA-Z0-9_-]{0,63}$/;
-
-const hierarchySchema = z
-  .array(z.string({ error: 'must be a string' }).regex(TYPE_NAME, 'must match /^[a-z][a-zA-Z0-9_-]{0,63}$/'), {
-    error: 'must be an array of resource type names, root first',
-  })
-  .min(1, 'must declare at least one resource type')
-  .superRefine((types, ctx) => {
-    const seen = new Set<string>();
-    types.forEach((type, index) => {
-      if (seen.has(type)) ctx.addIssue({ code: 'custom', path: [index], message: 'is declared twice' });
-      seen.add(type);
-    });
-  });
-
-/** A hierarchy after validation: a private frozen copy of its types and their depths. */
-interface Compiled {
-  readonly types: readonly string[];
-  readonly depth: ReadonlyMap<string, number>;
-}
-
-/**
- * Compiled hierarchies, keyed by the object handed out. A WeakMap rather than a hidden field so
- * that a hand-written `{ types: [...] }` also works (it is validated on first use) and nothing
- * keycard-internal shows up when an integrator logs the hierarchy.
- */
-const compiledHierarchies = new WeakMap<Hierarchy, Compiled>();
-
 /** Per depth of the hierarchy, the allowed ids, or undefined where that type is unrestricted. */
 type Plan = readonly (ReadonlySet<string> | undefined)[];
 
@@ -95,26 +60,6 @@ type Plan = readonly (ReadonlySet<string> | undefined)[];
 const plans = new WeakMap<Restrictions, { readonly hierarchy: Compiled; readonly plan: Plan }>();
 
 const ALLOWED: ResourceCheck = Object.freeze({ ok: true });
-
-/**
- * Declares the resource hierarchy, root first. Validated once here so that every later check
- * can trust it; type names are identifiers because they appear in restrictions, paths and the
- * 403 detail (`Token not allowed for project p9`).
- *
- * @throws KeycardError `invalid_config` naming the bad entry: an empty list, a duplicate, or a
- *   name that does not match `/^[a-z][a-zA-Z0-9_-]{0,63}$/`.
- *
- * @example Companies that contain projects
- * ```ts
- * const hierarchy = defineHierarchy(['company', 'project']);
- * ```
- */
-export function defineHierarchy(types: readonly string[]): Hierarchy {
-  const compiled = compileTypes(types);
-  const hierarchy: Hierarchy = Object.freeze({ types: compiled.types });
-  compiledHierarchies.set(hierarchy, compiled);
-  return hierarchy;
-}
 
 /**
  * Validates and normalises the restrictions given to `issue` or `update`. Normalising (ids
@@ -323,32 +268,6 @@ export function describeDenial(check: { type: string; id: string }): string {
 
 // ---------------------------------------------------------------------------------------------
 // Internals
-
-function compile(h: Hierarchy): Compiled {
-  const hit = compiledHierarchies.get(h);
-  if (hit !== undefined) return hit;
-  if (h === null || typeof h !== 'object') {
-    throw new KeycardError('invalid_config', 'hierarchy must be created with defineHierarchy([...types])');
-  }
-  const compiled = compileTypes(h.types);
-  compiledHierarchies.set(h, compiled);
-  return compiled;
-}
-
-function compileTypes(input: unknown): Compiled {
-  const parsed = hierarchySchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const index = issue.path[0];
-    const where =
-      typeof index === 'number' && Array.isArray(input)
-        ? `hierarchy entry ${index} (${describeValue(input[index])})`
-        : 'hierarchy';
-    throw new KeycardError('invalid_config', `${where} ${issue.message}`);
-  }
-  const types = Object.freeze([...parsed.data]);
-  return { types, depth: new Map(types.map((type, d) => [type, d])) };
-}
 
 /**
  * Rejects restrictions that name a type the hierarchy does not declare or hold a non-array.
