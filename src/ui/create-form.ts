@@ -20,28 +20,21 @@ export interface CreateFormContext {
 /** `tickets:write` → `tickets`; a scope without a prefix goes to the general group. */
 const groupOf = (name: string): string => (name.includes(':') ? name.slice(0, name.indexOf(':')) : '');
 
-/** Fills `d` with the form; calls `c.submit` with a validated input. */
-export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
-  const { s, catalogue } = c;
+/** The scope checkboxes, grouped by prefix, and the use-case preset they keep in step with. */
+interface ScopePicker {
+  readonly chosen: Set<string>;
+  readonly boxes: Map<string, { box: HTMLInputElement; reason: HTMLElement }>;
+  readonly preset: HTMLSelectElement;
+  readonly presetId: string;
+  readonly groups: HTMLElement[];
+  /** Redraws checkbox states: chosen ones checked, the closure of the others checked and locked. */
+  readonly sync: () => void;
+}
+
+function scopePicker({ s, catalogue }: CreateFormContext): ScopePicker {
   const chosen = new Set(catalogue.defaults);
   const closureOf = new Map(catalogue.scopes.map((x) => [x.name, x.closure]));
   const boxes = new Map<string, { box: HTMLInputElement; reason: HTMLElement }>();
-  const errorBox = h('div', { class: 'error', role: 'alert', part: 'error' });
-
-  const labelId = uid('label');
-  const labelHint = uid('hint');
-  const label = h('input', {
-    id: labelId,
-    name: 'label',
-    type: 'text',
-    required: true,
-    maxlength: 200,
-    autocomplete: 'off',
-    'aria-describedby': labelHint,
-    part: 'input',
-  });
-
-  /** Redraws checkbox states: chosen ones checked, the closure of the others checked and locked. */
   const sync = () => {
     const impliedBy = new Map<string, string>();
     for (const name of chosen)
@@ -98,11 +91,15 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
   }
   const general = groups.get('');
   groups.delete('');
-  const scopeSets = [...(general ? ([['', general]] as const) : []), ...groups].map(([g, rows]) =>
+  const sets = [...(general ? ([['', general]] as const) : []), ...groups].map(([g, rows]) =>
     h('fieldset', { part: 'scope-group' }, h('legend', {}, g === '' ? s.otherScopes : g), rows),
   );
+  return { chosen, boxes, preset, presetId, groups: sets, sync };
+}
 
-  const restrictionInputs = catalogue.resourceTypes.map((type) => {
+/** One text field per resource type: comma-separated ids the token is restricted to. */
+function restrictionFields({ s, catalogue }: CreateFormContext) {
+  return catalogue.resourceTypes.map((type) => {
     const id = uid('res');
     const hint = uid('hint');
     const input = h('input', {
@@ -125,18 +122,10 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
       ),
     };
   });
+}
 
-  const kindName = uid('kind');
-  const kindRadios = c.kinds.map((k) =>
-    h(
-      'label',
-      {},
-      h('input', { type: 'radio', name: kindName, value: k, checked: k === c.kind }),
-      ' ',
-      k === 'workspace' ? s.workspace : s.personal,
-    ),
-  );
-
+/** The "Expiration" select (90 days by default) and the date field shown for a custom date. */
+function expiryFields(s: Localization) {
   const expId = uid('exp');
   const expiry = h(
     'select',
@@ -154,7 +143,101 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
   expiry.addEventListener('change', () => {
     dateField.hidden = expiry.value !== 'custom';
   });
+  return { expId, expiry, date, dateField };
+}
 
+/** The form's parts that a submission reads. */
+interface FormParts {
+  readonly form: HTMLFormElement;
+  readonly label: HTMLInputElement;
+  readonly scopes: ScopePicker;
+  readonly restrictions: ReturnType<typeof restrictionFields>;
+  readonly kindName: string;
+  readonly exp: ReturnType<typeof expiryFields>;
+  readonly create: HTMLButtonElement;
+  readonly errorBox: HTMLElement;
+}
+
+/** Checks the form, names every problem at once, then calls `c.submit`; a refusal is shown in the form. */
+async function submitForm(c: CreateFormContext, f: FormParts): Promise<void> {
+  const { s } = c;
+  const { label, create, errorBox } = f;
+  const { chosen, boxes } = f.scopes;
+  errorBox.textContent = '';
+  const problems: string[] = [];
+  if (label.value.trim() === '') problems.push(s.needLabel);
+  if (chosen.size === 0) problems.push(s.needScope);
+  const kind = (f.form.querySelector<HTMLInputElement>(`input[name="${f.kindName}"]:checked`)?.value ?? c.kind) as
+    'personal' | 'workspace';
+  let expiresAt: string | undefined;
+  if (f.exp.expiry.value === 'custom') {
+    const t = f.exp.date.valueAsNumber;
+    if (Number.isNaN(t) || t <= Date.now()) problems.push(s.needDate);
+    else expiresAt = new Date(t).toISOString();
+  }
+  if (problems.length) {
+    errorBox.textContent = problems.join(' ');
+    (label.value.trim() === '' ? label : (boxes.values().next().value?.box ?? label)).focus();
+    return;
+  }
+  const restrictions: Record<string, string[]> = {};
+  for (const r of f.restrictions) {
+    const ids = r.input.value
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    if (ids.length) restrictions[r.type] = ids;
+  }
+  create.disabled = true;
+  create.textContent = s.creating;
+  try {
+    await c.submit({
+      label: label.value.trim(),
+      scopes: [...chosen],
+      kind,
+      ...(kind === 'workspace' && c.workspaceId ? { workspaceId: c.workspaceId } : {}),
+      ...(Object.keys(restrictions).length ? { restrictions } : {}),
+      ...(expiresAt ? { expiresAt } : { expiresIn: f.exp.expiry.value as 'never' }),
+    });
+  } catch (err) {
+    const fields = err instanceof ManagementError ? err.errors.map((x) => `${x.field}: ${x.message}`) : [];
+    errorBox.textContent = fill(s.errorGeneric, {
+      message: [err instanceof Error ? err.message : String(err), ...fields].join(' '),
+    });
+    create.disabled = false;
+    create.textContent = s.create;
+  }
+}
+
+/** Fills `d` with the form; calls `c.submit` with a validated input. */
+export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
+  const { s, catalogue } = c;
+  const errorBox = h('div', { class: 'error', role: 'alert', part: 'error' });
+  const labelId = uid('label');
+  const labelHint = uid('hint');
+  const label = h('input', {
+    id: labelId,
+    name: 'label',
+    type: 'text',
+    required: true,
+    maxlength: 200,
+    autocomplete: 'off',
+    'aria-describedby': labelHint,
+    part: 'input',
+  });
+  const scopes = scopePicker(c);
+  const restrictions = restrictionFields(c);
+  const kindName = uid('kind');
+  const kindRadios = c.kinds.map((k) =>
+    h(
+      'label',
+      {},
+      h('input', { type: 'radio', name: kindName, value: k, checked: k === c.kind }),
+      ' ',
+      k === 'workspace' ? s.workspace : s.personal,
+    ),
+  );
+  const exp = expiryFields(s);
   const create = h('button', { type: 'submit', class: 'primary', part: 'button primary' }, s.create);
   const cancel = h('button', { type: 'button', part: 'button' }, s.cancel);
   cancel.addEventListener('click', () => d.close());
@@ -169,75 +252,30 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
       label,
       h('div', { class: 'hint', id: labelHint }, s.labelHint),
     ),
-    catalogue.presets.length ? h('div', { class: 'field' }, h('label', { for: presetId }, s.useCase), preset) : null,
-    h('div', { class: 'field' }, h('div', { class: 'lbl' }, s.scopes), scopeSets),
-    restrictionInputs.length
+    catalogue.presets.length
+      ? h('div', { class: 'field' }, h('label', { for: scopes.presetId }, s.useCase), scopes.preset)
+      : null,
+    h('div', { class: 'field' }, h('div', { class: 'lbl' }, s.scopes), scopes.groups),
+    restrictions.length
       ? h(
           'fieldset',
           {},
           h('legend', {}, s.restrictions),
-          restrictionInputs.map((r) => r.el),
+          restrictions.map((r) => r.el),
         )
       : null,
     c.kinds.length > 1 ? h('fieldset', {}, h('legend', {}, s.kindLabel), kindRadios) : null,
-    h('div', { class: 'field' }, h('label', { for: expId }, s.expiration), expiry),
-    dateField,
+    h('div', { class: 'field' }, h('label', { for: exp.expId }, s.expiration), exp.expiry),
+    exp.dateField,
     errorBox,
   );
   d.footer.append(cancel, create);
   create.setAttribute('form', (form.id = uid('form')));
   d.body.append(form);
-  sync();
-
+  scopes.sync();
+  const parts: FormParts = { form, label, scopes, restrictions, kindName, exp, create, errorBox };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    void submit();
+    void submitForm(c, parts);
   });
-
-  async function submit(): Promise<void> {
-    errorBox.textContent = '';
-    const problems: string[] = [];
-    if (label.value.trim() === '') problems.push(s.needLabel);
-    if (chosen.size === 0) problems.push(s.needScope);
-    const kind = (form.querySelector<HTMLInputElement>(`input[name="${kindName}"]:checked`)?.value ?? c.kind) as
-      'personal' | 'workspace';
-    let expiresAt: string | undefined;
-    if (expiry.value === 'custom') {
-      const t = date.valueAsNumber;
-      if (Number.isNaN(t) || t <= Date.now()) problems.push(s.needDate);
-      else expiresAt = new Date(t).toISOString();
-    }
-    if (problems.length) {
-      errorBox.textContent = problems.join(' ');
-      (label.value.trim() === '' ? label : (boxes.values().next().value?.box ?? label)).focus();
-      return;
-    }
-    const restrictions: Record<string, string[]> = {};
-    for (const r of restrictionInputs) {
-      const ids = r.input.value
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean);
-      if (ids.length) restrictions[r.type] = ids;
-    }
-    create.disabled = true;
-    create.textContent = s.creating;
-    try {
-      await c.submit({
-        label: label.value.trim(),
-        scopes: [...chosen],
-        kind,
-        ...(kind === 'workspace' && c.workspaceId ? { workspaceId: c.workspaceId } : {}),
-        ...(Object.keys(restrictions).length ? { restrictions } : {}),
-        ...(expiresAt ? { expiresAt } : { expiresIn: expiry.value as 'never' }),
-      });
-    } catch (err) {
-      const fields = err instanceof ManagementError ? err.errors.map((x) => `${x.field}: ${x.message}`) : [];
-      errorBox.textContent = fill(s.errorGeneric, {
-        message: [err instanceof Error ? err.message : String(err), ...fields].join(' '),
-      });
-      create.disabled = false;
-      create.textContent = s.create;
-    }
-  }
 }
