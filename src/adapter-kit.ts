@@ -16,3 +16,4 @@ export { requestIdFrom, auditPath } from './core/audit.ts';
 export { describeMissing } from './core/scopes.ts';
 export { describeDenial } from './core/restrictions.ts';
 export type { AuthRequest, AuthResult, AuthRequirement } from './core/authenticate.ts';
+export { REQUIREMENT_KEYS } from './core/auth-types.ts';

@@ -45,6 +45,7 @@ describe('public entries', () => {
       [
         'PREFLIGHT_ANSWER',
         'REQUEST_ERROR_CODES',
+        'REQUIREMENT_KEYS',
         'auditPath',
         'describeDenial',
         'describeMissing',

@@ -4,6 +4,7 @@
  * configuration error, not a route that answers every request 403).
  */
 import { KeycardError, type AuthRequirement, type Keycard, type Requirement } from '../index.ts';
+import { REQUIREMENT_KEYS } from '../adapter-kit.ts';
 
 /** A guard's requirement: `scope` names only scopes of the keycard's catalogue (a compile error otherwise). */
 export type GuardRequirement<S extends string = string> = Omit<AuthRequirement, 'scope'> & {
@@ -18,6 +19,9 @@ export type GuardRequirement<S extends string = string> = Omit<AuthRequirement, 
  */
 export function checkRequirement<S extends string>(keycard: Keycard<S>, adapter: string, requirement: unknown): void {
   if (typeof requirement !== 'object' || requirement === null) return;
+  const unknown = Object.keys(requirement).filter((k) => !(REQUIREMENT_KEYS as readonly string[]).includes(k));
+  if (unknown.length)
+    throw new KeycardError('invalid_config', `${adapter}: ${unknown.map((k) => `${k}: unknown option`).join('; ')}`);
   const scope = (requirement as { scope?: unknown }).scope;
   if (scope === undefined) return;
   try {

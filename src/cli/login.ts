@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
+import { assertKnownKeys } from '../core/known-keys.ts';
 
 /** Options of {@link deviceLogin}. */
 export interface DeviceLoginOptions {
@@ -37,6 +38,33 @@ export interface DeviceLoginOptions {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** For tests. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+const LOGIN_KEYS = [
+  'url',
+  'clientId',
+  'scopes',
+  'restrictions',
+  'tokenLifetime',
+  'host',
+  'output',
+  'openBrowser',
+  'signal',
+  'fetch',
+  'sleep',
+  'env',
+] as const satisfies readonly (keyof DeviceLoginOptions)[];
+
+/** Refuses unknown options and a missing `url` or `clientId` with one `invalid_config` naming them. */
+function checkLoginOptions(options: DeviceLoginOptions): void {
+  if (typeof options !== 'object' || options === null)
+    throw new KeycardError('invalid_config', 'deviceLogin: options must be an object with url and clientId');
+  assertKnownKeys('deviceLogin', options, LOGIN_KEYS);
+  const bad = [
+    typeof options.url === 'string' && URL.canParse(options.url) ? null : 'url: must be an absolute URL',
+    typeof options.clientId === 'string' && options.clientId !== '' ? null : 'clientId: must be a non-empty string',
+  ].filter((x) => x !== null);
+  if (bad.length) throw new KeycardError('invalid_config', `deviceLogin: ${bad.join('; ')}`);
 }
 
 /** The answer of a successful login. */
@@ -80,6 +108,7 @@ export function mayOpenBrowser(env: Readonly<Record<string, string | undefined>>
  * ```
  */
 export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLoginResult> {
+  checkLoginOptions(options);
   const doFetch = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? delay;
   const say = options.output ?? ((line: string) => void process.stderr.write(`${line}\n`));

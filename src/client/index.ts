@@ -57,6 +57,26 @@ export class ManagementError extends Error {
   }
 }
 
+const CLIENT_KEYS = ['baseUrl', 'fetch', 'headers', 'credentials'];
+
+/** Refuses unknown options and a missing `baseUrl` (a ManagementError `invalid_config`, status 0: nothing was sent). */
+function checkClientOptions(options: ManagementClientOptions): void {
+  const o = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
+  const bad = Object.keys(o)
+    .filter((k) => !CLIENT_KEYS.includes(k))
+    .map((k) => `${k}: unknown option`);
+  if (typeof o.baseUrl !== 'string' || o.baseUrl === '') bad.unshift('baseUrl: must be a URL or a path');
+  if (bad.length === 0) return;
+  const detail = `createManagementClient: ${bad.join('; ')}`;
+  throw new ManagementError({
+    type: 'about:blank',
+    title: 'Invalid configuration',
+    status: 0,
+    detail,
+    code: 'invalid_config',
+  });
+}
+
 /** Options of `createManagementClient`. */
 export interface ManagementClientOptions {
   /** Where the handler is mounted, its `basePath` included: `https://app.example.com/api/tokens` or `/api/tokens`. */
@@ -104,6 +124,7 @@ const queryString = (query: Readonly<Record<string, unknown>> | undefined): stri
  * ```
  */
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
+  checkClientOptions(options);
   const base = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init));
 

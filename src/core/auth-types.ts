@@ -15,6 +15,18 @@ import type { Access, ResourcePath } from './restrictions.ts';
 import type { Requirement, ScopeCatalogue } from './scopes.ts';
 import type { TokenFormat } from './token.ts';
 
+/** The keys of `AuthRequirement`: a guard refuses any other at start (a misspelled option). */
+export const REQUIREMENT_KEYS = Object.freeze([
+  'scope',
+  'class',
+  'resource',
+  'workspaceId',
+  'forbid',
+  'surface',
+  'rpcMethod',
+  'tool',
+] as const satisfies readonly (keyof AuthRequirement)[]);
+
 /** What one check needs. Everything is optional: an empty requirement only authenticates. */
 export interface AuthRequirement {
   /** Scopes the route needs: a name, `allOf(...)`, `anyOf(...)`. */

@@ -9,6 +9,8 @@
  * store cannot be polled for tokens. No token secret is stored either: the token is issued when
  * the approved grant is taken.
  */
+import { KeycardError } from '../core/errors.ts';
+import { assertKnownKeys } from '../core/known-keys.ts';
 
 /** Where a grant stands. */
 export type PendingGrantStatus = 'pending' | 'approved' | 'denied';
@@ -106,6 +108,9 @@ export function applyPatch(grant: PendingGrant, patch: PendingGrantPatch): Pendi
  * ```
  */
 export function memoryPendingGrantStore(options: { readonly maxGrants?: number } = {}): PendingGrantStore {
+  assertKnownKeys('memoryPendingGrantStore', options, ['maxGrants']);
+  if (options.maxGrants !== undefined && !(Number.isSafeInteger(options.maxGrants) && options.maxGrants > 0))
+    throw new KeycardError('invalid_config', 'memoryPendingGrantStore: maxGrants must be a positive integer');
   const maxGrants = options.maxGrants ?? 10_000;
   const byHash = new Map<string, PendingGrant>();
   const byUserCode = new Map<string, string>();
