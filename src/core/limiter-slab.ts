@@ -55,7 +55,7 @@ export function resetSlot(u32: Uint32Array, f64: Float64Array, i: number, window
   u32.fill(0, b, b + U32_STRIDE);
   u32[b + WINDOW] = windowSeconds;
   f64[i * F64_STRIDE] = -Infinity;
-  f64[i * F64_STRIDE + 1] = 0;
+  f64[i * F64_STRIDE + 1] = NaN; // equal to no sub-window: the fast path of decideSlot never takes an empty slot
 }
 
 /**
@@ -79,8 +79,41 @@ export function rebucketSlot(u32: Uint32Array, f64: Float64Array, i: number, win
  * Decide one request at `now` for slot `i` under `limit` per `windowMs`, exactly as `decide()`
  * does, writing the slot only when it admits. Arguments are trusted (the store validated them);
  * `windowMs` must be the slot's window.
+ *
+ * The common case — an admission in the same sub-window as the last one — is decided here in a
+ * few lines, small enough for V8 to inline into the store's `consume` (so `now` is never boxed);
+ * everything else goes to the general form.
  */
 export function decideSlot(
+  u32: Uint32Array,
+  f64: Float64Array,
+  i: number,
+  now: number,
+  limit: number,
+  windowMs: number,
+): LimitDecision {
+  const fb = i * F64_STRIDE;
+  const lastAdmit = f64[fb] as number;
+  const t = now < lastAdmit ? lastAdmit : now;
+  const g = windowMs / SUB_WINDOWS;
+  const k = Math.floor(t / g);
+  const b = i * U32_STRIDE;
+  const sum = u32[b + SUM] as number;
+  // Same sub-window as the head (so lastAdmit > t − W: not rule 1), nothing leaves the count.
+  if (k === f64[fb + 1] && sum < limit) {
+    const meta = u32[b + META] as number;
+    const s = b + (meta & 15);
+    u32[s] = (u32[s] as number) + 1;
+    u32[b + SUM] = sum + 1;
+    f64[fb] = t;
+    const back = (k - (meta >>> 4) + 1) * g + windowMs;
+    return decision(true, limit - sum - 1, wholeSeconds((back < t + windowMs ? back : t + windowMs) - now), 0, 0);
+  }
+  return decideGeneral(u32, f64, i, now, limit, windowMs);
+}
+
+/** Rules 1–3 in full: a new or idle slot, a sub-window boundary, a refusal. */
+function decideGeneral(
   u32: Uint32Array,
   f64: Float64Array,
   i: number,
