@@ -12,10 +12,10 @@ export class Worker {
   #pending = new Map();
   #exited = null;
 
-  constructor(label, execArgv = []) {
+  constructor(label, execArgv = [], args = []) {
     this.label = label;
     // The worker's stdout goes to our stderr: our stdout carries only the report.
-    this.#child = fork(WORKER, [], {
+    this.#child = fork(WORKER, args, {
       execArgv: ['--expose-gc', ...execArgv],
       stdio: ['ignore', 2, 'inherit', 'ipc'],
       serialization: 'advanced',
@@ -55,6 +55,11 @@ export class Worker {
     return (await this.#request({ cmd: 'round', n, round })).row;
   }
 
+  /** Bytes allocated per operation over a batch of `n` (a worker started with `--alloc-probe`). */
+  async alloc(n) {
+    return (await this.#request({ cmd: 'alloc', n })).row;
+  }
+
   async call(method, ...args) {
     return (await this.#request({ cmd: 'call', method, args })).value;
   }
@@ -73,7 +78,7 @@ export class Worker {
 
 /** Starts one worker per contender and sets them up (in parallel); `specs`: [{ key, label, module, name, params }]. */
 export async function startWorkers(specs, log) {
-  const workers = specs.map((s) => new Worker(s.label ?? s.key, s.execArgv));
+  const workers = specs.map((s) => new Worker(s.label ?? s.key, s.execArgv, s.args));
   try {
     const infos = await Promise.all(
       specs.map(async (s, i) => {

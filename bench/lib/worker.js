@@ -7,7 +7,17 @@
 //   { cmd: 'setup', module, name, params }  → { info }      module: a path under bench/contenders/
 //   { cmd: 'round', n, round }              → { row }       row: { ns, ops, ... } (or { bytesPerKey, ... })
 //   { cmd: 'call', method, args }           → { value }     any other method of the contender
+//   { cmd: 'alloc', n }                     → { row }       row: { bytesPerOp, ops, gcs } (started with --alloc-probe)
 //   { cmd: 'exit' }                         → closes the contender, exits
+//
+// Allocation probe (`--alloc-probe`, for the alloc part): any contender's `round(n)` measured in
+// bytes allocated per operation instead of time. Every contender calls `gc()` just before its
+// timed loop; under the probe that `gc()` also reads V8's used heap, and the probe reads it again
+// when the round returns: the difference is what the loop allocated, collected or not, provided
+// no collection ran in between. The worker runs with a 64 MiB young generation fixed in size
+// (`--min-semi-space-size=64 --max-semi-space-size=64`), the orchestrator keeps n × bytes per op
+// well under it, and `v8.GCProfiler` counts every collection during the loop: a row with
+// `gcs > 0` is discarded by the orchestrator.
 //
 // Standalone, for profiling one contender: set up, then time batches of about 300 ms for
 // `seconds`; with `--prof-dir=DIR` the V8 CPU profiler runs around the timed batches only (not the
@@ -20,10 +30,40 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 
 if (typeof globalThis.gc !== 'function') {
   console.error('lib/worker.js needs --expose-gc');
   process.exit(2);
+}
+
+/** Used heap read by the last `gc()` under --alloc-probe (installed before any contender captures `gc`). */
+let heapAfterGc = 0;
+let gcCalls = 0;
+if (process.argv.includes('--alloc-probe')) {
+  const realGc = globalThis.gc;
+  globalThis.gc = (...args) => {
+    realGc(...args);
+    gcCalls++;
+    heapAfterGc = v8.getHeapStatistics().used_heap_size;
+  };
+}
+
+/** One round of the contender in bytes allocated per operation (see the header). */
+async function allocRound(n) {
+  const profiler = new v8.GCProfiler();
+  let before = -1;
+  heapAfterGc = -1;
+  gcCalls = 0;
+  profiler.start();
+  const row = await contender.round(n, -100);
+  const after = v8.getHeapStatistics().used_heap_size;
+  before = heapAfterGc;
+  const { statistics } = profiler.stop();
+  if (before < 0) throw new Error('the contender did not call gc() before its loop: no allocation baseline');
+  // Each forced gc() before the loop is one collection of its own: only the others spoil the reading.
+  const gcs = statistics.length - gcCalls;
+  return { bytesPerOp: (after - before) / row.ops, ops: row.ops, gcs, nsPerOp: row.ns / row.ops };
 }
 
 const contendersDir = new URL('../contenders/', import.meta.url);
@@ -109,6 +149,8 @@ process.on('message', async (msg) => {
       reply(id, { info: contender.info ?? null });
     } else if (cmd === 'round') {
       reply(id, { row: await contender.round(msg.n, msg.round) });
+    } else if (cmd === 'alloc') {
+      reply(id, { row: await allocRound(msg.n) });
     } else if (cmd === 'call') {
       reply(id, { value: await contender[msg.method](...(msg.args ?? [])) });
     } else if (cmd === 'exit') {

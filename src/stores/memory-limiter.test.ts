@@ -76,9 +76,9 @@ describe('memoryLimiter', () => {
 });
 
 describe('memoryLimiter memory', () => {
-  it('holds 56 array-buffer bytes per slot, doubling a small first page and then adding 1024-slot pages', () => {
+  it('holds 72 array-buffer bytes per slot, doubling a small first page and then adding 1024-slot pages', () => {
     const { store } = driven();
-    expect(store.bytesPerSlot).toBe(11 * 4 + 8 + 4);
+    expect(store.bytesPerSlot).toBe(14 * 4 + 2 * 8);
     const slotsHeld = () => store.arrayBufferBytes() / store.bytesPerSlot;
     store.consume('k0', 10, 60);
     expect(slotsHeld()).toBe(16);

@@ -2,8 +2,17 @@ import * as z from 'zod';
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { KeycardError } from '../core/errors.ts';
-import { decide, MAX_LIMIT, MAX_WINDOW_SECONDS, rebucket, RING_SLOTS, SUB_WINDOWS } from '../core/limiter.ts';
-import type { LimitDecision, LimiterState, LimiterStore } from '../core/limiter.ts';
+import { MAX_LIMIT, MAX_WINDOW_SECONDS } from '../core/limiter.ts';
+import type { LimitDecision, LimiterStore } from '../core/limiter.ts';
+import {
+  decideSlot,
+  F64_STRIDE,
+  rebucketSlot,
+  resetSlot,
+  SLOT_BYTES,
+  U32_STRIDE,
+  WINDOW,
+} from '../core/limiter-slab.ts';
 
 /** Options of {@link memoryLimiter}. */
 export interface MemoryLimiterOptions {
@@ -30,8 +39,10 @@ export interface MemoryLimiter extends LimiterStore {
   /** Keys currently tracked. */
   size(): number;
   /**
-   * Array-buffer bytes per slot: 11 × 4 (counters) + 8 (last admission) + 4 (window) = 56.
-   * A tracked key costs this, plus its `Map` entry, plus its share of the one partly used page.
+   * Array-buffer bytes per slot: 11 × 4 (counters) + 4 (their running sum) + 4 (window) + 4 (ring
+   * head and oldest admission) + 8 (last admission) + 8 (head sub-window) = 72. A tracked key costs
+   * this, plus its `Map` entry and its key's reference in the page (8), plus its share of the one
+   * partly used page.
    */
   readonly bytesPerSlot: number;
   /** Array-buffer bytes held right now (slots allocated × `bytesPerSlot`), for metrics and tests. */
@@ -55,7 +66,7 @@ const optionsSchema = z.strictObject({
 
 /** Slots examined per `consume` by the amortised sweep: enough to free idle keys at least as fast as new ones arrive. */
 const SWEEP_STEP = 2;
-/** Slots per page once the first page is full (56 KiB of state). */
+/** Slots per page once the first page is full (72 KiB of state). */
 const PAGE_BITS = 10;
 const PAGE_SLOTS = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SLOTS - 1;
@@ -63,40 +74,120 @@ const PAGE_MASK = PAGE_SLOTS - 1;
 const FIRST_PAGE_SLOTS = 16;
 /** Free slots are chained through their first counter; this marks the end of the chain. */
 const NONE = 0xffff_ffff;
-const BYTES_PER_SLOT = RING_SLOTS * 4 + 8 + 4;
 
-/** One slab of slots: structure-of-arrays, so a slot costs exactly `BYTES_PER_SLOT` of array buffer. */
+/** One slab of slots (layout in core/limiter-slab.ts), and the key each slot is tracked under ('' when free). */
 interface Page {
-  /** RING_SLOTS per slot; a free slot's first counter links the free chain. */
-  counters: Uint32Array;
-  lastAdmit: Float64Array;
-  /** The slot's window in seconds; 0 marks a free slot. */
-  windowSeconds: Uint32Array;
+  readonly u32: Uint32Array;
+  readonly f64: Float64Array;
+  readonly keys: string[];
 }
 
 const newPage = (slots: number): Page => ({
-  counters: new Uint32Array(slots * RING_SLOTS),
-  lastAdmit: new Float64Array(slots).fill(-Infinity),
-  windowSeconds: new Uint32Array(slots),
+  u32: new Uint32Array(slots * U32_STRIDE),
+  f64: new Float64Array(slots * F64_STRIDE),
+  keys: new Array<string>(slots).fill(''),
 });
 
 /**
- * The in-memory limiter store (the embedded default). State lives in typed-array pages —
- * eleven 32-bit counters, a 64-bit last-admission time and a 32-bit window per slot, 56
- * bytes — with a `Map` from key to slot. The first page doubles from 16 slots up to 1024, then
- * whole pages are added: no copying at scale and at most one partly used page, where plain
- * doubling would hold up to twice the live state (three times during the copy). A key is freed
- * by an amortised sweep (two slots per `consume`, no timers) once it has been idle for a whole
- * window, when its state can no longer influence any decision. ⚠️ Each process keeps its own
- * counts: behind N instances the effective limit is N × limit; use a shared store there.
- *
- * @example Ten requests a second per token
- * ```ts
- * const limiter = memoryLimiter();
- * const d = limiter.consume('tok_123:all', 10, 1);
- * ```
+ * The slots of a memory limiter: typed-array pages, a free chain, the key → slot `Map` and an
+ * amortised sweep that walks slots by number (no `Map` iterator, so no allocation per call).
  */
-export function memoryLimiter(options: MemoryLimiterOptions = {}): MemoryLimiter {
+class Slots {
+  pages: Page[] = [];
+  readonly index = new Map<string, number>();
+  capacity = 0;
+  /** Slots ever handed out; slots ≥ used are untouched. */
+  used = 0;
+  freeHead = NONE;
+  cursor = 0;
+  /** A lower bound on the earliest time a tracked key becomes idle: a full sweep before it cannot free anything. */
+  idleHorizon = -Infinity;
+
+  page(slot: number): Page {
+    return this.pages[slot >>> PAGE_BITS] as Page;
+  }
+
+  /** When slot's last admission leaves its window (free slots: never). */
+  expiry(slot: number): number {
+    const p = this.page(slot);
+    const i = slot & PAGE_MASK;
+    const w = p.u32[i * U32_STRIDE + WINDOW] as number;
+    return w === 0 ? Infinity : (p.f64[i * F64_STRIDE] as number) + w * 1000;
+  }
+
+  release(slot: number): void {
+    const p = this.page(slot);
+    const i = slot & PAGE_MASK;
+    this.index.delete(p.keys[i] as string);
+    p.keys[i] = '';
+    resetSlot(p.u32, p.f64, i, 0);
+    p.u32[i * U32_STRIDE] = this.freeHead;
+    this.freeHead = slot;
+  }
+
+  grow(): void {
+    if (this.pages.length <= 1 && this.capacity < PAGE_SLOTS) {
+      const next = Math.max(FIRST_PAGE_SLOTS, this.capacity * 2);
+      const page = newPage(next);
+      const old = this.pages[0];
+      if (old !== undefined) {
+        page.u32.set(old.u32);
+        page.f64.set(old.f64);
+        for (let i = 0; i < old.keys.length; i++) page.keys[i] = old.keys[i] as string;
+      }
+      this.pages = [page];
+      this.capacity = next;
+    } else {
+      this.pages.push(newPage(PAGE_SLOTS));
+      this.capacity += PAGE_SLOTS;
+    }
+  }
+
+  /** A fresh slot for `key` under `windowSeconds`. */
+  allocate(key: string, windowSeconds: number): number {
+    let slot = this.freeHead;
+    if (slot !== NONE) {
+      this.freeHead = this.page(slot).u32[(slot & PAGE_MASK) * U32_STRIDE] as number;
+    } else {
+      if (this.used === this.capacity) this.grow();
+      slot = this.used++;
+    }
+    const p = this.page(slot);
+    resetSlot(p.u32, p.f64, slot & PAGE_MASK, windowSeconds);
+    p.keys[slot & PAGE_MASK] = key;
+    this.index.set(key, slot);
+    return slot;
+  }
+
+  /** Examine the next `SWEEP_STEP` slots, freeing those idle for a whole window. */
+  sweep(now: number): void {
+    for (let n = 0; n < SWEEP_STEP; n++) {
+      if (this.cursor >= this.used) {
+        if (this.used === 0) return;
+        this.cursor = 0;
+      }
+      const slot = this.cursor++;
+      if (this.expiry(slot) <= now) this.release(slot);
+    }
+  }
+
+  /**
+   * Called only when full: free every idle key and remember when the next one can go idle, so
+   * a stream of new keys against a store full of live ones costs O(1) each, not a scan each.
+   */
+  fullSweep(now: number): void {
+    if (now < this.idleHorizon) return;
+    let horizon = Infinity;
+    for (let slot = 0; slot < this.used; slot++) {
+      const at = this.expiry(slot);
+      if (at <= now) this.release(slot);
+      else if (at < horizon) horizon = at;
+    }
+    this.idleHorizon = horizon;
+  }
+}
+
+function parse(options: MemoryLimiterOptions): { clock: Clock; maxTracked: number } {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -105,100 +196,49 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): MemoryLimiter
       `memoryLimiter.${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`,
     );
   }
-  const clock = options.clock ?? systemClock;
-  const maxTracked = options.maxTrackedTokens ?? Infinity;
+  return { clock: options.clock ?? systemClock, maxTracked: options.maxTrackedTokens ?? Infinity };
+}
 
-  let pages: Page[] = [];
-  let capacity = 0;
-  let used = 0; // slots ever handed out; slots ≥ used are untouched
-  let freeHead = NONE;
-  const slots = new Map<string, number>();
-  let cursor: Iterator<string> = slots.keys();
-  /** A lower bound on the earliest time a tracked key becomes idle: a full sweep before it cannot free anything. */
-  let idleHorizon = -Infinity;
+/**
+ * The in-memory limiter store (the embedded default). State lives in typed-array pages — per
+ * slot eleven 32-bit counters with their running sum, the window, the ring head, the last
+ * admission and its sub-window, 72 bytes (core/limiter-slab.ts) — with a `Map` from key to slot.
+ * The first page doubles from 16 slots up to 1024, then whole pages are added: no copying at
+ * scale and at most one partly used page, where plain doubling would hold up to twice the live
+ * state (three times during the copy). A key is freed by an amortised sweep (two slots per
+ * `consume`, no timers) once it has been idle for a whole window, when its state can no longer
+ * influence any decision. ⚠️ Each process keeps its own counts: behind N instances the
+ * effective limit is N × limit; use a shared store there.
+ *
+ * @example Ten requests a second per token
+ * ```ts
+ * const limiter = memoryLimiter();
+ * const d = limiter.consume('tok_123:all', 10, 1);
+ * ```
+ */
+export function memoryLimiter(options: MemoryLimiterOptions = {}): MemoryLimiter {
+  const { clock, maxTracked } = parse(options);
+  let s = new Slots();
   let last = -Infinity;
-  const scratch: LimiterState = { counters: [], offset: 0, head: 0, lastAdmit: 0 };
 
-  const pageOf = (slot: number): Page => pages[slot >>> PAGE_BITS] as Page;
-  const expiry = (slot: number): number => {
-    const p = pageOf(slot);
-    const i = slot & PAGE_MASK;
-    return (p.lastAdmit[i] ?? -Infinity) + (p.windowSeconds[i] ?? 0) * 1000;
-  };
-
-  function release(key: string, slot: number): void {
-    const p = pageOf(slot);
-    const i = slot & PAGE_MASK;
-    slots.delete(key);
-    p.windowSeconds[i] = 0;
-    p.lastAdmit[i] = -Infinity;
-    p.counters[i * RING_SLOTS] = freeHead;
-    freeHead = slot;
-  }
-
-  function grow(): void {
-    if (pages.length <= 1 && capacity < PAGE_SLOTS) {
-      const next = Math.max(FIRST_PAGE_SLOTS, capacity * 2);
-      const page = newPage(next);
-      const old = pages[0];
-      if (old !== undefined) {
-        page.counters.set(old.counters);
-        page.lastAdmit.set(old.lastAdmit);
-        page.windowSeconds.set(old.windowSeconds);
+  /** A slot for a key not tracked yet; fails closed when `maxTrackedTokens` live keys fill the store. */
+  function track(key: string, window: number, now: number): number {
+    if (s.index.size >= maxTracked) {
+      s.fullSweep(now);
+      if (s.index.size >= maxTracked) {
+        throw new KeycardError(
+          'unavailable',
+          `Rate limiter full: ${maxTracked} keys are inside their window (maxTrackedTokens)`,
+        );
       }
-      pages = [page];
-      capacity = next;
-    } else {
-      pages.push(newPage(PAGE_SLOTS));
-      capacity += PAGE_SLOTS;
     }
-  }
-
-  function allocate(): number {
-    let slot: number;
-    if (freeHead !== NONE) {
-      slot = freeHead;
-      freeHead = pageOf(slot).counters[(slot & PAGE_MASK) * RING_SLOTS] ?? NONE;
-    } else {
-      if (used === capacity) grow();
-      slot = used++;
-    }
-    const i = slot & PAGE_MASK;
-    pageOf(slot).counters.fill(0, i * RING_SLOTS, (i + 1) * RING_SLOTS);
-    return slot;
-  }
-
-  /** Examine up to `budget` keys at the cursor; Map iterators survive deletion and insertion. */
-  function sweep(now: number, budget: number): void {
-    for (let n = 0; n < budget && slots.size > 0; n++) {
-      let step = cursor.next();
-      if (step.done === true) {
-        cursor = slots.keys();
-        step = cursor.next();
-        if (step.done === true) return;
-      }
-      const slot = slots.get(step.value);
-      if (slot !== undefined && expiry(slot) <= now) release(step.value, slot);
-    }
-  }
-
-  /**
-   * Called only when full: free every idle key and remember when the next one can go idle, so
-   * a stream of new keys against a store full of live ones costs O(1) each, not a scan each.
-   */
-  function fullSweep(now: number): void {
-    if (now < idleHorizon) return;
-    let horizon = Infinity;
-    for (const [key, slot] of slots) {
-      const at = expiry(slot);
-      if (at <= now) release(key, slot);
-      else horizon = Math.min(horizon, at);
-    }
-    idleHorizon = horizon;
+    const at = now + window * 1000;
+    if (at < s.idleHorizon) s.idleHorizon = at;
+    return s.allocate(key, window);
   }
 
   return {
-    bytesPerSlot: BYTES_PER_SLOT,
+    bytesPerSlot: SLOT_BYTES,
 
     consume(key: string, limit: number, window: number): LimitDecision {
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
@@ -210,59 +250,27 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): MemoryLimiter
       const reading = clock.monotonic();
       const now = reading > last ? reading : last;
       last = now;
-      const windowMs = window * 1000;
 
-      sweep(now, SWEEP_STEP);
-      let slot = slots.get(key);
-      if (slot === undefined) {
-        if (slots.size >= maxTracked) {
-          fullSweep(now);
-          if (slots.size >= maxTracked) {
-            throw new KeycardError(
-              'unavailable',
-              `Rate limiter full: ${maxTracked} keys are inside their window (maxTrackedTokens)`,
-            );
-          }
-        }
-        slot = allocate();
-        slots.set(key, slot);
-        pageOf(slot).windowSeconds[slot & PAGE_MASK] = window;
-        idleHorizon = Math.min(idleHorizon, now + windowMs);
-      }
-
-      const page = pageOf(slot);
+      s.sweep(now);
+      let slot = s.index.get(key);
+      if (slot === undefined) slot = track(key, window, now);
+      const p = s.page(slot);
       const i = slot & PAGE_MASK;
-      scratch.counters = page.counters;
-      scratch.offset = i * RING_SLOTS;
-      scratch.lastAdmit = page.lastAdmit[i] ?? -Infinity;
-      const stored = page.windowSeconds[i] ?? window;
-      // head is not stored: decide keeps head = floor(lastAdmit / g), which saves 8 bytes a slot.
-      scratch.head = Math.floor(scratch.lastAdmit / ((stored * 1000) / SUB_WINDOWS));
-      if (stored !== window) {
+      if (p.u32[i * U32_STRIDE + WINDOW] !== window) {
         // The policy's window changed: re-bucket conservatively (see rebucket) and track the new window.
-        rebucket(scratch, stored * 1000, windowMs);
-        page.windowSeconds[i] = window;
-        idleHorizon = Math.min(idleHorizon, scratch.lastAdmit + windowMs);
+        rebucketSlot(p.u32, p.f64, i, window);
+        const at = (p.f64[i * F64_STRIDE] as number) + window * 1000;
+        if (at < s.idleHorizon) s.idleHorizon = at;
       }
-      const decision = decide(scratch, now, limit, windowMs);
-      if (decision.allowed) page.lastAdmit[i] = scratch.lastAdmit;
-      return decision;
+      return decideSlot(p.u32, p.f64, i, now, limit, window * 1000);
     },
 
-    size: () => slots.size,
+    size: () => s.index.size,
 
-    arrayBufferBytes: () =>
-      pages.reduce((n, p) => n + p.counters.byteLength + p.lastAdmit.byteLength + p.windowSeconds.byteLength, 0),
+    arrayBufferBytes: () => s.pages.reduce((n, p) => n + p.u32.byteLength + p.f64.byteLength, 0),
 
     close(): void {
-      slots.clear();
-      cursor = slots.keys();
-      pages = [];
-      capacity = 0;
-      used = 0;
-      freeHead = NONE;
-      scratch.counters = [];
-      idleHorizon = -Infinity;
+      s = new Slots();
     },
   };
 }

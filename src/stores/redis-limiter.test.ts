@@ -54,6 +54,26 @@ describe('redisLimiter without a server', () => {
     });
   });
 
+  it('one shared deadline: of many calls in flight, those that hang time out and those answered are not touched', async () => {
+    let n = 0;
+    const port: RedisPort = {
+      ...never,
+      // Every third call never answers; the others answer after 0–30 ms.
+      evalsha: () =>
+        n++ % 3 === 0 ? new Promise(() => {}) : new Promise((r) => setTimeout(() => r([1, 4, 1000]), n % 30)),
+    };
+    const store = redisLimiter(port, { timeoutMs: 40 });
+    const results = await Promise.allSettled(Array.from({ length: 30 }, () => store.consume('a:all', 5, 1)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(20);
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(10);
+    for (const r of refused)
+      expect(r.reason).toMatchObject({ code: 'unavailable', message: 'Redis limiter timed out after 40 ms' });
+    // The store keeps working after its timer has fired.
+    n = 1;
+    await expect(store.consume('a:all', 5, 1)).resolves.toMatchObject({ allowed: true });
+  });
+
   it('a driver error is a KeycardError(unavailable) with the cause kept', async () => {
     const failing: RedisPort = { ...never, evalsha: () => Promise.reject(new Error('Connection is closed.')) };
     const error = await redisLimiter(failing)

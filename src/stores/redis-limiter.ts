@@ -9,7 +9,8 @@ import { MAX_LIMIT, MAX_WINDOW_SECONDS, RING_SLOTS, SUB_WINDOWS } from '../core/
 import type { LimitDecision, LimiterStore } from '../core/limiter.ts';
 import { fn, integer, parseOptions, prefix } from './redis-options.ts';
 import type { RedisPort } from './redis-port.ts';
-import { redisScript, runScript, type RedisScript } from './redis-script.ts';
+import { SharedDeadline } from './redis-deadline.ts';
+import { evalScript, redisScript, type RedisScript } from './redis-script.ts';
 
 /** Options of {@link redisLimiter}. */
 export interface RedisLimiterOptions {
@@ -52,86 +53,85 @@ const TEST_TTL_MARGIN_MS = 10 * 60_000;
 
 /** Packed state: last admission (double), window in seconds, eleven counters (uint32): 56 bytes. */
 const STATE = `<dI4${'I4'.repeat(RING_SLOTS)}`;
+/** The counters alone, read from byte 13 (Lua's 1-based offset) once the first 12 bytes decided they are needed. */
+const COUNTERS = `<${'I4'.repeat(RING_SLOTS)}`;
+const ZERO_COUNTER = String.raw`\0\0\0\0`;
 
 /**
- * The decision, line for line `decide()` (see docs/rate-limits.md for the rules and proofs) plus
- * `rebucket()` when a key's window changed. Lua arrays are 1-based: sub-window j lives at
- * `c[j % 11 + 1]` (Lua's `%` is floored, like the core's `ring()`). Numbers are doubles in both
- * languages, so the arithmetic is the same IEEE arithmetic, exact for integers below 2⁵³.
+ * The decision of `decide()` (docs/rate-limits.md: rules and proofs) plus `rebucket()` when a
+ * key's window changed, in the same 56-byte state as before (so instances of either version
+ * share one budget during a rolling upgrade). Lean where the old script was general:
+ * - it unpacks the last admission and the window first; rule 1 (a new or idle key, the common
+ *   case over many keys) needs no counter, and writes its one counter as bytes;
+ * - only rules 2 and 3 unpack the counters, into one table, and one loop gives both the count
+ *   and the oldest counted sub-window (draft-10 `t`);
+ * - no closure, no per-call table of zeros.
+ * Lua arrays are 1-based: sub-window j lives at `c[j % 11 + 1]` (Lua's `%` is floored, as the
+ * core's ring is). Numbers are doubles in both languages, so the arithmetic is the same IEEE
+ * arithmetic, exact for integers below 2⁵³. test/fixtures/redis-limiter-before.lua is the
+ * previous script; src/stores/redis-limiter.diff.test.ts shows both decide alike.
  */
 const limiterLua = (
   testClock: boolean,
-) => `-- keycard limiter (${testClock ? 'TEST CLOCK: never in production' : 'Redis TIME'})
-if redis.replicate_commands then redis.replicate_commands() end
-local limit = tonumber(ARGV[1])
-local ws = tonumber(ARGV[2])
-local ttl = tonumber(ARGV[3])
-local W = ws * 1000
-local g = W / ${SUB_WINDOWS}
-local now
+) => `-- keycard limiter v2 (${testClock ? 'TEST CLOCK: never in production' : 'Redis TIME'})
 ${
   testClock
-    ? 'now = tonumber(ARGV[4])'
-    : "local time = redis.call('TIME')\nnow = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)"
+    ? 'local now = tonumber(ARGV[4])'
+    : "if redis.replicate_commands then redis.replicate_commands() end\nlocal time = redis.call('TIME')\nlocal now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)"
 }
-local c = {}
-for i = 1, ${RING_SLOTS} do c[i] = 0 end
-local lastAdmit = -math.huge
-local rebucketed = false
+local limit = tonumber(ARGV[1])
+local ws = tonumber(ARGV[2])
+local W = ws * 1000
+local g = W / ${SUB_WINDOWS}
 local raw = redis.call('GET', KEYS[1])
-if raw then
-  local v = { struct.unpack('${STATE}', raw) }
-  lastAdmit = v[1]
-  for i = 1, ${RING_SLOTS} do c[i] = v[i + 2] end
-  if v[2] ~= ws and lastAdmit > -math.huge then
-    -- rebucket(): every counted admission moves to the sub-window of the last one (never earlier).
-    local total = 0
-    for i = 1, ${RING_SLOTS} do total = total + c[i]; c[i] = 0 end
-    c[math.floor(lastAdmit / g) % ${RING_SLOTS} + 1] = math.min(total, 4294967295)
-    rebucketed = true
-  end
-end
-local function save()
-  redis.call('SET', KEYS[1], struct.pack('${STATE}', lastAdmit, ws, ${Array.from({ length: RING_SLOTS }, (_, i) => `c[${i + 1}]`).join(', ')}), 'PX', ttl)
-end
+local lastAdmit, stored = -math.huge, ws
+if raw then lastAdmit, stored = struct.unpack('<dI4', raw) end
 local t = now
 if now < lastAdmit then t = lastAdmit end
 local k = math.floor(t / g)
+local ks = k % ${RING_SLOTS}
 -- Rule 1: nothing admitted in (t - W, t]: reset and admit. A negation, so missing or NaN state resets.
 if not (lastAdmit > t - W) then
-  for i = 1, ${RING_SLOTS} do c[i] = 0 end
-  c[k % ${RING_SLOTS} + 1] = 1
-  lastAdmit = t
-  save()
+  redis.call('SET', KEYS[1], struct.pack('<dI4', t, ws) .. string.rep('${ZERO_COUNTER}', ks) .. struct.pack('<I4', 1) .. string.rep('${ZERO_COUNTER}', ${SUB_WINDOWS} - ks), 'PX', ARGV[3])
   return { 1, limit - 1, t + W - now }
 end
--- Rule 2: count sub-windows max(k - 10, head - 10) .. head.
+local c = { struct.unpack('${COUNTERS}', raw, 13) }
 local head = math.floor(lastAdmit / g)
-local lo = math.max(k - ${SUB_WINDOWS}, head - ${SUB_WINDOWS})
+local rebucketed = false
+if stored ~= ws then
+  -- rebucket(): every counted admission moves to the sub-window of the last one (never earlier).
+  local total = 0
+  for i = 1, ${RING_SLOTS} do total = total + c[i]; c[i] = 0 end
+  c[head % ${RING_SLOTS} + 1] = math.min(total, 4294967295)
+  rebucketed = true
+end
+-- Rule 2: count sub-windows k - 10 .. head (head >= k - 10 here); the oldest holding an admission gives draft-10 t.
 local sum = 0
-for j = lo, head do sum = sum + c[j % ${RING_SLOTS} + 1] end
+local oldest = k
+for j = k - ${SUB_WINDOWS}, head do
+  local n = c[j % ${RING_SLOTS} + 1]
+  if n > 0 and oldest == k then oldest = j end
+  sum = sum + n
+end
 if sum < limit then
   for j = head + 1, k do c[j % ${RING_SLOTS} + 1] = 0 end
-  c[k % ${RING_SLOTS} + 1] = c[k % ${RING_SLOTS} + 1] + 1
-  lastAdmit = t
-  save()
-  local remaining = limit - sum - 1
-  if remaining < 0 then remaining = 0 end
-  -- draft-10 t: when the oldest counted sub-window stops counting, or lastAdmit + W.
-  local oldest = k
-  for j = lo, k - 1 do
-    if c[j % ${RING_SLOTS} + 1] > 0 then oldest = j break end
-  end
-  return { 1, remaining, math.min(t + W, (oldest + 1) * g + W) - now }
+  c[ks + 1] = c[ks + 1] + 1
+  redis.call('SET', KEYS[1], struct.pack('${STATE}', t, ws, ${Array.from({ length: RING_SLOTS }, (_, i) => `c[${i + 1}]`).join(', ')}), 'PX', ARGV[3])
+  local back = (oldest + 1) * g + W
+  if back > t + W then back = t + W end
+  return { 1, limit - sum - 1, back - now }
 end
 -- Rule 3: refuse and write nothing (a re-bucketed state is kept, as the memory store keeps it).
-if rebucketed then save() end
+if rebucketed then
+  redis.call('SET', KEYS[1], struct.pack('${STATE}', lastAdmit, ws, ${Array.from({ length: RING_SLOTS }, (_, i) => `c[${i + 1}]`).join(', ')}), 'PX', ARGV[3])
+end
 local retryAt = lastAdmit + W
 local left = sum
-for j = lo, head do
+for j = k - ${SUB_WINDOWS}, head do
   left = left - c[j % ${RING_SLOTS} + 1]
   if left < limit then
-    retryAt = math.min(retryAt, (j + 1) * g + W)
+    local at = (j + 1) * g + W
+    if at < retryAt then retryAt = at end
     break
   end
 end
@@ -186,6 +186,8 @@ export function redisLimiter(port: RedisPort, options: RedisLimiterOptions = {})
   const testClock = o.unsafeTestClock;
   const script = testClock ? TEST_LIMITER_SCRIPT : LIMITER_SCRIPT;
   const margin = testClock ? TEST_TTL_MARGIN_MS : TTL_MARGIN_MS;
+  // One timer for every call in flight (see SharedDeadline), not a setTimeout per call.
+  const deadline = new SharedDeadline(timeoutMs, script.name);
 
   return {
     async consume(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
@@ -205,14 +207,13 @@ export function redisLimiter(port: RedisPort, options: RedisLimiterOptions = {})
           throw new KeycardError('invalid_argument', 'unsafeTestClock must return integer milliseconds');
         args.push(now);
       }
-      const reply = await runScript(port, script, [limiterKey(keyPrefix, key)], args, timeoutMs);
-      return decision(reply);
+      return decision(await deadline.run(evalScript(port, script, [limiterKey(keyPrefix, key)], args)));
     },
   };
 }
 
 /** The script's `{ allowed, remaining, ms }` (ms: next unit back when allowed, retry when refused) as a `LimitDecision`. */
-function decision(reply: unknown): LimitDecision {
+export function decision(reply: unknown): LimitDecision {
   if (!Array.isArray(reply) || reply.length !== 3)
     throw new KeycardError('unavailable', 'Redis limiter answered an unexpected reply');
   const [allowed, remaining, retryAfterMs] = reply.map(Number) as [number, number, number];

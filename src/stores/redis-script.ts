@@ -55,16 +55,20 @@ export function runScript(
   args: readonly RedisArg[],
   timeoutMs: number,
 ): Promise<unknown> {
-  const attempt = async () => {
-    try {
-      return await port.evalsha(script.sha, keys, args);
-    } catch (e) {
-      if (!isNoScript(e)) throw e;
-      const sha = await load(port, script);
-      return await port.evalsha(sha, keys, args);
-    }
-  };
-  return bounded(attempt(), timeoutMs, script.name);
+  return bounded(evalScript(port, script, keys, args), timeoutMs, script.name);
+}
+
+/** `EVALSHA` the script; on `NOSCRIPT`, `SCRIPT LOAD` it and retry once. Unbounded: the caller sets the deadline. */
+export function evalScript(
+  port: RedisPort,
+  script: RedisScript,
+  keys: readonly string[],
+  args: readonly RedisArg[],
+): Promise<unknown> {
+  return port.evalsha(script.sha, keys, args).then(undefined, (e: unknown) => {
+    if (!isNoScript(e)) throw e;
+    return load(port, script).then((sha) => port.evalsha(sha, keys, args));
+  });
 }
 
 /** Bounds a port call by `ms`: a rejection or the deadline becomes `KeycardError('unavailable')`. */
