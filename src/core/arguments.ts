@@ -6,7 +6,8 @@
  * keeps identically get through — no NUL character or lone surrogate (Postgres refuses them), no
  * instant outside the `Date` range, metadata that is plain JSON only.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from './config.ts';
 import type { Clock } from './clock.ts';
 import { KeycardError } from './errors.ts';
 import { Identity } from './identity.ts';
@@ -29,9 +30,11 @@ const storable = (s: string) => !s.includes('\u0000') && !LONE_SURROGATE.test(s)
 const text = (max: number) =>
   z
     .string({ error: `must be a non-empty string of at most ${max} characters` })
-    .min(1, { error: `must be a non-empty string of at most ${max} characters` })
-    .max(max, { error: `must be a non-empty string of at most ${max} characters` })
-    .refine(storable, { error: 'must not contain NUL characters or lone surrogates' });
+    .check(
+      z.minLength(1, { error: `must be a non-empty string of at most ${max} characters` }),
+      z.maxLength(max, { error: `must be a non-empty string of at most ${max} characters` }),
+      z.refine(storable, { error: 'must not contain NUL characters or lone surrogates' }),
+    );
 
 /** Why `value` is not plain, storable JSON (a path and a reason), or null when it is. */
 function jsonProblem(value: unknown, path: string, depth: number): string | null {
@@ -61,57 +64,63 @@ function jsonProblem(value: unknown, path: string, depth: number): string | null
   return `${path} must be JSON (got ${typeof value})`;
 }
 
-const metadata = z.unknown().superRefine((v, ctx) => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    ctx.addIssue({ code: 'custom', message: 'must be an object of JSON values' });
-    return;
-  }
-  const problem = jsonProblem(v, 'metadata', 0);
-  if (problem) ctx.addIssue({ code: 'custom', message: `is not storable JSON: ${problem}` });
-  else if (new TextEncoder().encode(JSON.stringify(v)).length > MAX_METADATA_BYTES)
-    ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` });
-});
+const metadata = z.unknown().check(
+  z.superRefine((v, ctx) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      ctx.addIssue({ code: 'custom', message: 'must be an object of JSON values' });
+      return;
+    }
+    const problem = jsonProblem(v, 'metadata', 0);
+    if (problem) ctx.addIssue({ code: 'custom', message: `is not storable JSON: ${problem}` });
+    else if (new TextEncoder().encode(JSON.stringify(v)).length > MAX_METADATA_BYTES)
+      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` });
+  }),
+);
 
 /** `parseX` helpers throw a KeycardError whose message names the field: carry it as the issue. */
 const by = (check: (v: unknown) => unknown) =>
-  z.unknown().superRefine((v, ctx) => {
-    try {
-      check(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : 'is invalid' });
+  z.unknown().check(
+    z.superRefine((v, ctx) => {
+      try {
+        check(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : 'is invalid' });
+      }
+    }),
+  );
+
+const actor = z.unknown().check(
+  z.superRefine((v, ctx) => {
+    const at = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      return at([], "must be omitted (system) or an object with kind 'user', 'token' or 'system'");
+    const a = v as Record<string, unknown>;
+    switch (a['kind']) {
+      case 'user':
+        if (!text(256).safeParse(a['id']).success) at(['id'], 'must be a non-empty string of at most 256 characters');
+        if (!Array.isArray(a['scopes']) || !a['scopes'].every((s) => typeof s === 'string'))
+          at(['scopes'], 'must be an array of the scopes the user holds now');
+        return;
+      case 'token':
+        if (!(a['identity'] instanceof Identity)) at(['identity'], 'must be the Identity of a verified token');
+        return;
+      case 'system':
+        if (a['id'] !== undefined && !text(256).safeParse(a['id']).success)
+          at(['id'], 'must be a non-empty string of at most 256 characters');
+        return;
+      default:
+        return at(['kind'], "must be 'user', 'token' or 'system'");
     }
-  });
+  }),
+);
 
-const actor = z.unknown().superRefine((v, ctx) => {
-  const at = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    return at([], "must be omitted (system) or an object with kind 'user', 'token' or 'system'");
-  const a = v as Record<string, unknown>;
-  switch (a['kind']) {
-    case 'user':
-      if (!text(256).safeParse(a['id']).success) at(['id'], 'must be a non-empty string of at most 256 characters');
-      if (!Array.isArray(a['scopes']) || !a['scopes'].every((s) => typeof s === 'string'))
-        at(['scopes'], 'must be an array of the scopes the user holds now');
-      return;
-    case 'token':
-      if (!(a['identity'] instanceof Identity)) at(['identity'], 'must be the Identity of a verified token');
-      return;
-    case 'system':
-      if (a['id'] !== undefined && !text(256).safeParse(a['id']).success)
-        at(['id'], 'must be a non-empty string of at most 256 characters');
-      return;
-    default:
-      return at(['kind'], "must be 'user', 'token' or 'system'");
-  }
-});
-
-const epoch = z
-  .union([z.number(), z.date()], { error: 'must be a Date or epoch milliseconds' })
-  .superRefine((v, ctx) => {
+const epoch = z.union([z.number(), z.date()], { error: 'must be a Date or epoch milliseconds' }).check(
+  z.superRefine((v, ctx) => {
     const n = v instanceof Date ? v.getTime() : v;
     if (!Number.isFinite(n) || n < 0 || n > MAX_EPOCH_MS)
       ctx.addIssue({ code: 'custom', message: `must be a valid Date or epoch milliseconds from 0 to ${MAX_EPOCH_MS}` });
-  });
+  }),
+);
 
 const id = text(256);
 const kind = z.enum(['personal', 'workspace'], { error: "must be 'personal' or 'workspace'" });
@@ -140,109 +149,121 @@ export function argumentValidators(ctx: ArgumentContext) {
     }
   });
   const rateLimit = by((v) => v === null || parseRateLimit(v, 'rateLimit'));
-  const future = epoch.refine((v) => (v instanceof Date ? v.getTime() : v) > ctx.clock.now(), {
-    error: 'must be in the future',
-  });
+  const future = epoch.check(
+    z.refine((v) => (v instanceof Date ? v.getTime() : v) > ctx.clock.now(), {
+      error: 'must be in the future',
+    }),
+  );
   const expiresIn = z
-    .union([z.enum(['never', '30d', '90d', '365d']), z.number().int().min(1)], {
+    .union([z.enum(['never', '30d', '90d', '365d']), z.number().check(z.int(), z.minimum(1))], {
       error: "must be 'never', '30d', '90d', '365d' or a positive integer of milliseconds",
     })
-    .refine((v) => typeof v !== 'number' || ctx.clock.now() + v <= MAX_EPOCH_MS, {
-      error: `must end before ${MAX_EPOCH_MS} epoch milliseconds`,
-    });
+    .check(
+      z.refine((v) => typeof v !== 'number' || ctx.clock.now() + v <= MAX_EPOCH_MS, {
+        error: `must end before ${MAX_EPOCH_MS} epoch milliseconds`,
+      }),
+    );
 
   const issueInput = z.strictObject(
     {
       ownerId: id,
       label: text(200),
-      scopes: scopes.optional(),
-      kind: kind.optional(),
-      workspaceId: id.nullable().optional(),
-      restrictions: restrictions.optional(),
-      rateLimit: rateLimit.optional(),
-      expiresIn: expiresIn.optional(),
-      expiresAt: future.nullable().optional(),
-      metadata: metadata.optional(),
-      actor: actor.optional(),
+      scopes: z.optional(scopes),
+      kind: z.optional(kind),
+      workspaceId: z.optional(z.nullable(id)),
+      restrictions: z.optional(restrictions),
+      rateLimit: z.optional(rateLimit),
+      expiresIn: z.optional(expiresIn),
+      expiresAt: z.optional(z.nullable(future)),
+      metadata: z.optional(metadata),
+      actor: z.optional(actor),
     },
     { error: 'must be an object' },
   );
   const revokeOptions = z.strictObject(
-    { reason: reason.optional(), actor: actor.optional() },
+    { reason: z.optional(reason), actor: z.optional(actor) },
     { error: 'must be an object' },
   );
-  const revokeAllFilter = z.unknown().superRefine((v, c) => {
-    const f = v as Record<string, unknown> | null;
-    if (typeof f !== 'object' || f === null || Array.isArray(f))
-      return c.addIssue({ code: 'custom', message: 'must be { ownerId } or { workspaceId }' });
-    const keys = Object.keys(f);
-    if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId'))
-      return c.addIssue({ code: 'custom', message: 'must be exactly one of { ownerId } or { workspaceId }' });
-    if (!id.safeParse(f[keys[0]]).success)
-      c.addIssue({ code: 'custom', path: [keys[0]], message: 'must be a non-empty string of at most 256 characters' });
-  });
+  const revokeAllFilter = z.unknown().check(
+    z.superRefine((v, c) => {
+      const f = v as Record<string, unknown> | null;
+      if (typeof f !== 'object' || f === null || Array.isArray(f))
+        return c.addIssue({ code: 'custom', message: 'must be { ownerId } or { workspaceId }' });
+      const keys = Object.keys(f);
+      if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId'))
+        return c.addIssue({ code: 'custom', message: 'must be exactly one of { ownerId } or { workspaceId }' });
+      if (!id.safeParse(f[keys[0]]).success)
+        c.addIssue({
+          code: 'custom',
+          path: [keys[0]],
+          message: 'must be a non-empty string of at most 256 characters',
+        });
+    }),
+  );
   const rotateOptions = z.strictObject(
     {
-      graceMs: z
-        .number()
-        .int()
-        .min(0)
-        .max(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (a year)` })
-        .optional(),
-      actor: actor.optional(),
+      graceMs: z.optional(
+        z
+          .number()
+          .check(z.int(), z.minimum(0), z.maximum(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (a year)` })),
+      ),
+      actor: z.optional(actor),
     },
     { error: 'must be an object' },
   );
   const listFilter = z.strictObject(
     {
-      ownerId: id.optional(),
-      workspaceId: id.optional(),
-      kind: kind.optional(),
-      status: z
-        .enum(['active', 'revoked', 'expired', 'all'], { error: "must be 'active', 'revoked', 'expired' or 'all'" })
-        .optional(),
-      limit: z
-        .number({ error: 'must be an integer from 1 to 500' })
-        .int({ error: 'must be an integer from 1 to 500' })
-        .min(1, { error: 'must be an integer from 1 to 500' })
-        .max(500, { error: 'must be an integer from 1 to 500' })
-        .optional(),
-      cursor: z.string().max(1024).nullable().optional(),
+      ownerId: z.optional(id),
+      workspaceId: z.optional(id),
+      kind: z.optional(kind),
+      status: z.optional(
+        z.enum(['active', 'revoked', 'expired', 'all'], { error: "must be 'active', 'revoked', 'expired' or 'all'" }),
+      ),
+      limit: z.optional(
+        z
+          .number({ error: 'must be an integer from 1 to 500' })
+          .check(
+            z.int({ error: 'must be an integer from 1 to 500' }),
+            z.minimum(1, { error: 'must be an integer from 1 to 500' }),
+            z.maximum(500, { error: 'must be an integer from 1 to 500' }),
+          ),
+      ),
+      cursor: z.optional(z.nullable(z.string().check(z.maxLength(1024)))),
     },
     { error: 'must be an object' },
   );
   const updatePatch = z.strictObject(
     {
-      label: text(200).optional(),
-      metadata: metadata.optional(),
-      rateLimit: rateLimit.optional(),
-      expiresAt: epoch.optional(),
-      scopes: scopes.optional(),
-      restrictions: restrictions.optional(),
+      label: z.optional(text(200)),
+      metadata: z.optional(metadata),
+      rateLimit: z.optional(rateLimit),
+      expiresAt: z.optional(epoch),
+      scopes: z.optional(scopes),
+      restrictions: z.optional(restrictions),
     },
     { error: 'must be an object' },
   );
-  const actorOptions = z.strictObject({ actor: actor.optional() }, { error: 'must be an object' });
+  const actorOptions = z.strictObject({ actor: z.optional(actor) }, { error: 'must be an object' });
 
   return {
     issue: (input: unknown) => check('issue', z.tuple([issueInput]), [input], ['~input'], issueCrossChecks),
     revoke: (tokenId: unknown, options: unknown) =>
-      check('revoke', z.tuple([id, revokeOptions.optional()]), [tokenId, options], ['id', '~options']),
+      check('revoke', z.tuple([id, z.optional(revokeOptions)]), [tokenId, options], ['id', '~options']),
     revokeAll: (filter: unknown, options: unknown) =>
       check(
         'revokeAll',
-        z.tuple([revokeAllFilter, revokeOptions.optional()]),
+        z.tuple([revokeAllFilter, z.optional(revokeOptions)]),
         [filter, options],
         ['~filter', '~options'],
       ),
     rotate: (tokenId: unknown, options: unknown) =>
-      check('rotate', z.tuple([id, rotateOptions.optional()]), [tokenId, options], ['id', '~options']),
-    list: (filter: unknown) => check('list', z.tuple([listFilter.optional()]), [filter], ['~filter']),
+      check('rotate', z.tuple([id, z.optional(rotateOptions)]), [tokenId, options], ['id', '~options']),
+    list: (filter: unknown) => check('list', z.tuple([z.optional(listFilter)]), [filter], ['~filter']),
     get: (tokenId: unknown) => check('get', z.tuple([id]), [tokenId], ['id']),
     update: (tokenId: unknown, patch: unknown, options: unknown) =>
       check(
         'update',
-        z.tuple([id, updatePatch, actorOptions.optional()]),
+        z.tuple([id, updatePatch, z.optional(actorOptions)]),
         [tokenId, patch, options],
         ['id', 'patch', '~options'],
       ),
@@ -270,12 +291,12 @@ function issueCrossChecks(args: readonly unknown[]): [string, string][] {
  */
 function check(
   call: string,
-  schema: z.ZodType,
+  schema: z.ZodMiniType,
   args: readonly unknown[],
   names: readonly string[],
   cross?: (args: readonly unknown[]) => [string, string][],
 ): void {
-  const parsed = schema.safeParse(args);
+  const parsed = schema.safeParse(args, english);
   const problems: [string, string][] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -3,7 +3,8 @@
  * development, tests and single-process tools. Same answers as the Postgres store (the
  * conformance suite in keycard/testing runs both), nothing survives a restart.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from './config.ts';
 import type { AuditEvent } from './audit.ts';
 import { exportAudit } from './audit-export.ts';
 import {
@@ -51,18 +52,21 @@ export interface MemoryAuditStore extends AuditStore {
 }
 
 const optionsSchema = z.strictObject({
-  requests: z.enum(['rollup', 'all'], { error: "must be 'rollup' or 'all'" }).optional(),
-  maxEvents: z
-    .number({ error: 'must be an integer from 1 to 10000000' })
-    .int({ error: 'must be an integer from 1 to 10000000' })
-    .min(1, { error: 'must be an integer from 1 to 10000000' })
-    .max(10_000_000, { error: 'must be an integer from 1 to 10000000' })
-    .optional(),
-  clock: z
-    .custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function', {
+  requests: z.optional(z.enum(['rollup', 'all'], { error: "must be 'rollup' or 'all'" })),
+  maxEvents: z.optional(
+    z
+      .number({ error: 'must be an integer from 1 to 10000000' })
+      .check(
+        z.int({ error: 'must be an integer from 1 to 10000000' }),
+        z.minimum(1, { error: 'must be an integer from 1 to 10000000' }),
+        z.maximum(10_000_000, { error: 'must be an integer from 1 to 10000000' }),
+      ),
+  ),
+  clock: z.optional(
+    z.custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function', {
       error: 'must be a Clock',
-    })
-    .optional(),
+    }),
+  ),
 });
 
 interface Entry {
@@ -92,7 +96,7 @@ interface UsageCell {
  * ```
  */
 export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryAuditStore {
-  const parsed = optionsSchema.safeParse(options);
+  const parsed = optionsSchema.safeParse(options, english);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new KeycardError(

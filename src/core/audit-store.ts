@@ -7,7 +7,8 @@
  * implementation shares: event ids, the canonical stored form of an event, filter matching (for
  * in-memory implementations) and the usage roll-up key. Web standards only: it runs on the edge.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from './config.ts';
 import type { AuditEvent, AuditSink, Surface } from './audit.ts';
 import { KeycardError } from './errors.ts';
 
@@ -127,33 +128,35 @@ const TYPES = [
 ] as const;
 const text = z
   .string({ error: 'must be a string' })
-  .min(1, { error: 'must not be empty' })
-  .max(512, { error: 'must be at most 512 characters' });
-const time = z.union([z.number().finite(), z.string(), z.date()], {
+  .check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(512, { error: 'must be at most 512 characters' }));
+const time = z.union([z.number(), z.string(), z.date()], {
   error: 'must be epoch ms, an ISO 8601 string or a Date',
 });
 const querySchema = z.strictObject({
-  tokenId: text.optional(),
-  ownerId: text.optional(),
-  workspaceId: text.optional(),
-  actorId: text.optional(),
-  types: z
-    .array(z.enum(TYPES, { error: `must each be one of ${TYPES.join(', ')}` }), {
+  tokenId: z.optional(text),
+  ownerId: z.optional(text),
+  workspaceId: z.optional(text),
+  actorId: z.optional(text),
+  types: z.optional(
+    z.array(z.enum(TYPES, { error: `must each be one of ${TYPES.join(', ')}` }), {
       error: 'must be an array of event types',
-    })
-    .optional(),
-  outcome: z.enum(['allowed', 'denied'], { error: "must be 'allowed' or 'denied'" }).optional(),
-  requestId: text.optional(),
-  since: time.optional(),
-  until: time.optional(),
-  order: z.enum(['asc', 'desc'], { error: "must be 'asc' or 'desc'" }).optional(),
-  cursor: z.string({ error: 'must be a string' }).nullable().optional(),
-  limit: z
-    .number({ error: 'must be an integer from 1 to 500' })
-    .int({ error: 'must be an integer from 1 to 500' })
-    .min(1, { error: 'must be an integer from 1 to 500' })
-    .max(500, { error: 'must be an integer from 1 to 500' })
-    .optional(),
+    }),
+  ),
+  outcome: z.optional(z.enum(['allowed', 'denied'], { error: "must be 'allowed' or 'denied'" })),
+  requestId: z.optional(text),
+  since: z.optional(time),
+  until: z.optional(time),
+  order: z.optional(z.enum(['asc', 'desc'], { error: "must be 'asc' or 'desc'" })),
+  cursor: z.optional(z.nullable(z.string({ error: 'must be a string' }))),
+  limit: z.optional(
+    z
+      .number({ error: 'must be an integer from 1 to 500' })
+      .check(
+        z.int({ error: 'must be an integer from 1 to 500' }),
+        z.minimum(1, { error: 'must be an integer from 1 to 500' }),
+        z.maximum(500, { error: 'must be an integer from 1 to 500' }),
+      ),
+  ),
 });
 
 /** A query after validation: times in epoch ms, the cursor decoded, every default applied. */
@@ -187,7 +190,7 @@ export function parseAuditQuery(input: AuditQuery | undefined, what: string, max
   const raw = { ...(input ?? {}) } as Record<string, unknown>;
   const internalLimit = maxLimit > 500 && typeof raw['limit'] === 'number' ? (raw['limit'] as number) : undefined;
   if (internalLimit !== undefined) delete raw['limit'];
-  const parsed = querySchema.safeParse(raw);
+  const parsed = querySchema.safeParse(raw, english);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.map(String).join('.') || 'query';

@@ -2,7 +2,8 @@
  * The audit trail (SPEC §7): a bounded FIFO of request events drained on a microtask, management
  * events delivered directly, coalescing and delivery delegated, and a bounded close.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from './config.ts';
 import type { AuditSink, RequestAuditEvent, RequestAuditInput, TokenAuditEvent, TokenAuditInput } from './audit.ts';
 import { Coalescer, COALESCED } from './audit-coalesce.ts';
 import { REPORT_INTERVAL_MS, SinkDelivery } from './audit-delivery.ts';
@@ -61,18 +62,24 @@ const optionsSchema = z.strictObject({
   sinks: z.array(z.custom<AuditSink>(isSink, { error: 'must be an AuditSink: an object with a write(event) method' }), {
     error: 'must be an array of AuditSink',
   }),
-  queueSize: z
-    .number({ error: QUEUE_MESSAGE })
-    .int({ error: QUEUE_MESSAGE })
-    .min(1, { error: QUEUE_MESSAGE })
-    .max(1_000_000, { error: QUEUE_MESSAGE })
-    .optional(),
-  timeoutMs: z
-    .number({ error: TIMEOUT_MESSAGE })
-    .int({ error: TIMEOUT_MESSAGE })
-    .min(1, { error: TIMEOUT_MESSAGE })
-    .max(2 ** 31 - 1, { error: TIMEOUT_MESSAGE })
-    .optional(),
+  queueSize: z.optional(
+    z
+      .number({ error: QUEUE_MESSAGE })
+      .check(
+        z.int({ error: QUEUE_MESSAGE }),
+        z.minimum(1, { error: QUEUE_MESSAGE }),
+        z.maximum(1_000_000, { error: QUEUE_MESSAGE }),
+      ),
+  ),
+  timeoutMs: z.optional(
+    z
+      .number({ error: TIMEOUT_MESSAGE })
+      .check(
+        z.int({ error: TIMEOUT_MESSAGE }),
+        z.minimum(1, { error: TIMEOUT_MESSAGE }),
+        z.maximum(2 ** 31 - 1, { error: TIMEOUT_MESSAGE }),
+      ),
+  ),
   onError: z.custom<(error: Error) => void>((v) => typeof v === 'function', { error: 'must be a function' }),
   clock: z.custom<Clock>(isClock, { error: 'must be a Clock: { now(), monotonic() }' }),
 });
@@ -120,7 +127,7 @@ export class AuditTrail {
 
   /** @throws KeycardError `invalid_config` naming the bad field. */
   constructor(options: AuditOptions) {
-    const parsed = optionsSchema.safeParse(options);
+    const parsed = optionsSchema.safeParse(options, english);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const at = ['AuditOptions', ...(issue?.path ?? []).map(String)].join('.');

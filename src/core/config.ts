@@ -3,8 +3,16 @@
  * named, in one message style (`where: field: problem; field: problem`), so a misspelled
  * security option is as loud as a missing one.
  */
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { KeycardError } from './errors.ts';
+
+/**
+ * Parse parameters for every keycard schema: zod's English messages (`Too big: expected number
+ * to be <=60000`). `zod/mini` loads no locale (classic `zod` loaded English on first use), and
+ * passing it per parse keeps keycard's messages the same whatever locale the application sets.
+ */
+export const english: z.core.ParseContext<z.core.$ZodIssue> = { error: en().localeError };
 
 /** Formats every issue of a failed options parse; `where` names the function that was called. */
 export function configError(where: string, error: z.core.$ZodError): KeycardError {

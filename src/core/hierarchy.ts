@@ -3,7 +3,8 @@
  * validated once and compiled into a frozen copy of its types and a depth map that every
  * restriction check shares. Pure; no I/O, no `node:` import.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from './config.ts';
 import { KeycardError } from './errors.ts';
 import { describeValue } from './restrictions-paths.ts';
 
@@ -19,17 +20,19 @@ export interface Hierarchy {
 const TYPE_NAME = /^[a-z][a-zA-Z0-9_-]{0,63}$/;
 
 const hierarchySchema = z
-  .array(z.string({ error: 'must be a string' }).regex(TYPE_NAME, 'must match /^[a-z][a-zA-Z0-9_-]{0,63}$/'), {
+  .array(z.string({ error: 'must be a string' }).check(z.regex(TYPE_NAME, 'must match /^[a-z][a-zA-Z0-9_-]{0,63}$/')), {
     error: 'must be an array of resource type names, root first',
   })
-  .min(1, 'must declare at least one resource type')
-  .superRefine((types, ctx) => {
-    const seen = new Set<string>();
-    types.forEach((type, index) => {
-      if (seen.has(type)) ctx.addIssue({ code: 'custom', path: [index], message: 'is declared twice' });
-      seen.add(type);
-    });
-  });
+  .check(
+    z.minLength(1, 'must declare at least one resource type'),
+    z.superRefine((types, ctx) => {
+      const seen = new Set<string>();
+      types.forEach((type, index) => {
+        if (seen.has(type)) ctx.addIssue({ code: 'custom', path: [index], message: 'is declared twice' });
+        seen.add(type);
+      });
+    }),
+  );
 
 /** A hierarchy after validation: a private frozen copy of its types and their depths. */
 export interface Compiled {
@@ -77,7 +80,7 @@ export function compile(h: Hierarchy): Compiled {
 }
 
 function compileTypes(input: unknown): Compiled {
-  const parsed = hierarchySchema.safeParse(input);
+  const parsed = hierarchySchema.safeParse(input, english);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const index = issue.path[0];

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from './config.ts';
 import { KeycardError } from './errors.ts';
 
 /**
@@ -223,15 +224,19 @@ const NAME_MESSAGE = 'must be 1 to 64 printable ASCII characters without " or \\
 const policyInput = z.strictObject({
   limit: z
     .number({ error: LIMIT_MESSAGE })
-    .int({ error: LIMIT_MESSAGE })
-    .min(1, { error: LIMIT_MESSAGE })
-    .max(MAX_LIMIT, { error: LIMIT_MESSAGE }),
+    .check(
+      z.int({ error: LIMIT_MESSAGE }),
+      z.minimum(1, { error: LIMIT_MESSAGE }),
+      z.maximum(MAX_LIMIT, { error: LIMIT_MESSAGE }),
+    ),
   window: z
     .number({ error: WINDOW_MESSAGE })
-    .int({ error: WINDOW_MESSAGE })
-    .min(1, { error: WINDOW_MESSAGE })
-    .max(MAX_WINDOW_SECONDS, { error: WINDOW_MESSAGE }),
-  name: z.string({ error: NAME_MESSAGE }).regex(POLICY_NAME, { error: NAME_MESSAGE }).optional(),
+    .check(
+      z.int({ error: WINDOW_MESSAGE }),
+      z.minimum(1, { error: WINDOW_MESSAGE }),
+      z.maximum(MAX_WINDOW_SECONDS, { error: WINDOW_MESSAGE }),
+    ),
+  name: z.optional(z.string({ error: NAME_MESSAGE }).check(z.regex(POLICY_NAME, { error: NAME_MESSAGE }))),
 });
 
 const splitInput = z.strictObject({ read: policyInput, write: policyInput });
@@ -290,7 +295,7 @@ export function parseRateLimit(input: unknown, field = 'rateLimit'): RateLimitCo
     throw new KeycardError('invalid_config', `${field} must be an object: { limit, window } or { read, write }`);
   }
   if ('read' in input || 'write' in input) {
-    const parsed = splitInput.safeParse(input);
+    const parsed = splitInput.safeParse(input, english);
     if (!parsed.success) throw configError(field, parsed.error);
     const { read, write } = parsed.data;
     const readName = read.name ?? 'read';
@@ -307,13 +312,13 @@ export function parseRateLimit(input: unknown, field = 'rateLimit'): RateLimitCo
       shared: false,
     });
   }
-  const parsed = policyInput.safeParse(input);
+  const parsed = policyInput.safeParse(input, english);
   if (!parsed.success) throw configError(field, parsed.error);
   const one = policy(parsed.data.name ?? 'default', parsed.data.limit, parsed.data.window);
   return Object.freeze({ read: one, write: one, shared: true });
 }
 
-function configError(field: string, error: z.ZodError): KeycardError {
+function configError(field: string, error: z.core.$ZodError): KeycardError {
   const issue = error.issues[0];
   const at = [field, ...(issue?.path ?? []).map(String)].join('.');
   if (issue?.code === 'unrecognized_keys') {

@@ -2,8 +2,8 @@
  * Options of `createKeycard`, each documented once, here, and validated once by zod at
  * construction with a message that names the bad field.
  */
-import * as z from 'zod';
-import { configError } from './config.ts';
+import * as z from 'zod/mini';
+import { configError, english } from './config.ts';
 import type { ForeignTokenVerifier } from './foreign.ts';
 import type { AuditSink } from './audit.ts';
 import type { Clock } from './clock.ts';
@@ -138,56 +138,55 @@ export interface KeycardOptions<S extends string = string> {
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
 const obj = z.custom<object>((v) => typeof v === 'object' && v !== null, { message: 'must be an object' });
-const ms = (max = 86_400_000) => z.number().int().min(0).max(max);
+const ms = (max = 86_400_000) => z.number().check(z.int(), z.minimum(0), z.maximum(max));
 
 const schema = z.strictObject({
-  prefix: z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'must match [a-z][a-z0-9]{1,15}'),
-  type: z
-    .string()
-    .regex(/^[a-z][a-z0-9]{0,7}$/, 'must match [a-z][a-z0-9]{0,7}')
-    .optional(),
+  prefix: z.string().check(z.regex(/^[a-z][a-z0-9]{1,15}$/, 'must match [a-z][a-z0-9]{1,15}')),
+  type: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9]{0,7}$/, 'must match [a-z][a-z0-9]{0,7}'))),
   scopes: z.custom<ScopeCatalogue>(
     (v) => typeof v === 'object' && v !== null && typeof (v as ScopeCatalogue).closure === 'function',
     {
       message: 'must be a catalogue from defineScopes()',
     },
   ),
-  store: obj.optional(),
-  limiter: obj.optional(),
-  rateLimit: obj.optional(),
-  workspaceRateLimit: fn.optional(),
-  resources: z.array(z.string()).min(1).optional(),
-  peppers: z.array(obj).optional(),
-  resolveOwner: fn.optional(),
-  ownerCacheMs: ms().optional(),
-  revocationBoundMs: ms().optional(),
-  cacheSize: z.number().int().min(0).max(10_000_000).optional(),
-  negativeCacheSize: z.number().int().min(0).max(10_000_000).optional(),
-  touchIntervalMs: ms().optional(),
-  storeTimeoutMs: z.number().int().min(1).max(60_000).optional(),
-  defaultExpiresIn: z.union([z.enum(['never', '30d', '90d', '365d']), z.number().int().min(1)]).optional(),
-  audit: z.union([obj, z.array(obj)]).optional(),
-  auditQueueSize: z.number().int().min(1).max(10_000_000).optional(),
-  auditTimeoutMs: z.number().int().min(1).max(60_000).optional(),
-  onError: fn.optional(),
-  onWarning: fn.optional(),
-  clock: obj.optional(),
-  realm: z.string().optional(),
-  problemTypeBase: z.string().optional(),
-  maxCredentialBytes: z.number().int().min(64).max(65_536).optional(),
-  allowQueryToken: z.boolean().optional(),
-  onForeignToken: z.enum(['reject', 'next']).optional(),
-  passPreflight: z.boolean().optional(),
-  limiterFailure: z.enum(['closed', 'open']).optional(),
-  onAuthFailure: fn.optional(),
-  oauth: z
-    .custom<ForeignTokenVerifier>(
+  store: z.optional(obj),
+  limiter: z.optional(obj),
+  rateLimit: z.optional(obj),
+  workspaceRateLimit: z.optional(fn),
+  resources: z.optional(z.array(z.string()).check(z.minLength(1))),
+  peppers: z.optional(z.array(obj)),
+  resolveOwner: z.optional(fn),
+  ownerCacheMs: z.optional(ms()),
+  revocationBoundMs: z.optional(ms()),
+  cacheSize: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(10_000_000))),
+  negativeCacheSize: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(10_000_000))),
+  touchIntervalMs: z.optional(ms()),
+  storeTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(60_000))),
+  defaultExpiresIn: z.optional(
+    z.union([z.enum(['never', '30d', '90d', '365d']), z.number().check(z.int(), z.minimum(1))]),
+  ),
+  audit: z.optional(z.union([obj, z.array(obj)])),
+  auditQueueSize: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(10_000_000))),
+  auditTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(60_000))),
+  onError: z.optional(fn),
+  onWarning: z.optional(fn),
+  clock: z.optional(obj),
+  realm: z.optional(z.string()),
+  problemTypeBase: z.optional(z.string()),
+  maxCredentialBytes: z.optional(z.number().check(z.int(), z.minimum(64), z.maximum(65_536))),
+  allowQueryToken: z.optional(z.boolean()),
+  onForeignToken: z.optional(z.enum(['reject', 'next'])),
+  passPreflight: z.optional(z.boolean()),
+  limiterFailure: z.optional(z.enum(['closed', 'open'])),
+  onAuthFailure: z.optional(fn),
+  oauth: z.optional(
+    z.custom<ForeignTokenVerifier>(
       (v) => typeof v === 'object' && v !== null && typeof (v as ForeignTokenVerifier).verify === 'function',
       { message: 'must be a verifier such as jwtAccessTokens() from keycard/oauth' },
-    )
-    .optional(),
-  resourceMetadataUrl: z.url({ protocol: /^https?$/ }).optional(),
-  settingsUrl: z.url({ protocol: /^https?$/ }).optional(),
+    ),
+  ),
+  resourceMetadataUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  settingsUrl: z.optional(z.url({ protocol: /^https?$/ })),
 });
 
 /**
@@ -196,7 +195,7 @@ const schema = z.strictObject({
  * `createKeycard: revocationBoundMS: unknown option; storeTimeoutMs: Too big: …`.
  */
 export function validateOptions(options: unknown): void {
-  const parsed = schema.safeParse(options);
+  const parsed = schema.safeParse(options, english);
   if (!parsed.success) throw configError('createKeycard', parsed.error);
 }
 

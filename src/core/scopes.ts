@@ -3,7 +3,8 @@
  * closure of a grant, requirement expressions (`allOf`/`anyOf`) with an explanation of what is
  * missing, presets and defaults, and the owner bound. Pure; no I/O.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from './config.ts';
 import { KeycardError } from './errors.ts';
 import { excerpt } from './redact.ts';
 
@@ -93,12 +94,12 @@ export interface ScopeCatalogue<S extends string = string> {
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) — no space, `"` or `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const definitionSchema = z.strictObject({
-  implies: z.array(z.string()).optional(),
-  description: z.string().max(1000).optional(),
+  implies: z.optional(z.array(z.string())),
+  description: z.optional(z.string().check(z.maxLength(1000))),
 });
 const catalogueSchema = z
   .record(z.string(), definitionSchema)
-  .refine((r) => Object.keys(r).length > 0, 'must declare at least one scope');
+  .check(z.refine((r) => Object.keys(r).length > 0, 'must declare at least one scope'));
 
 /**
  * Declares the integrator's scopes once, with their implications; validated at start-up.
@@ -129,7 +130,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       );
     }
   }
-  const parsed = catalogueSchema.safeParse(definitions);
+  const parsed = catalogueSchema.safeParse(definitions, english);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `scopes.${issue.path.map(String).join('.')}` : 'scopes';

@@ -2,7 +2,8 @@
  * Options of the device routes (SPEC §13), documented once on the type and validated once with
  * zod: an unknown key or a bad value is a `KeycardError('invalid_config')` naming every bad field.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from '../core/config.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Actor } from '../keycard.ts';
 import type { PendingGrantStore } from './grant-store.ts';
@@ -49,37 +50,39 @@ export interface DeviceRoutesOptions {
   readonly css?: string;
 }
 
-const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
+const seconds = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 /** The zod schema of `DeviceRoutesOptions` (the management handler's `device` option reuses it). */
 export const deviceOptionsSchema = z.strictObject({
   basePath: z
     .string()
-    .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be a path like /api/tokens (or empty), without a trailing slash'),
+    .check(z.regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be a path like /api/tokens (or empty), without a trailing slash')),
   authorize: z.custom<DeviceAuthorize>((v) => typeof v === 'function', 'must be a function (request) => Actor | null'),
-  store: z
-    .custom<PendingGrantStore>(
+  store: z.optional(
+    z.custom<PendingGrantStore>(
       (v) => typeof v === 'object' && v !== null && typeof (v as PendingGrantStore).take === 'function',
       'must be a PendingGrantStore',
-    )
-    .optional(),
-  allowedOrigins: z.array(z.url()).optional(),
-  codeLifetimeSeconds: seconds(60, 3600).optional(),
-  interval: seconds(1, 60).optional(),
-  defaultTokenLifetime: z.union([z.enum(['never', '30d', '90d', '365d']), z.number().int().positive()]).optional(),
-  maxEntryAttempts: seconds(1, 1000).optional(),
-  entryWindowSeconds: seconds(1, 86_400).optional(),
-  sessionKey: z
-    .custom<NonNullable<DeviceRoutesOptions['sessionKey']>>((v) => typeof v === 'function', 'must be a function')
-    .optional(),
-  verificationUri: z.url().optional(),
-  loginUrl: z.string().min(1).optional(),
-  appName: z.string().min(1).max(100).optional(),
-  css: z.string().max(20_000).optional(),
+    ),
+  ),
+  allowedOrigins: z.optional(z.array(z.url())),
+  codeLifetimeSeconds: z.optional(seconds(60, 3600)),
+  interval: z.optional(seconds(1, 60)),
+  defaultTokenLifetime: z.optional(
+    z.union([z.enum(['never', '30d', '90d', '365d']), z.number().check(z.int(), z.positive())]),
+  ),
+  maxEntryAttempts: z.optional(seconds(1, 1000)),
+  entryWindowSeconds: z.optional(seconds(1, 86_400)),
+  sessionKey: z.optional(
+    z.custom<NonNullable<DeviceRoutesOptions['sessionKey']>>((v) => typeof v === 'function', 'must be a function'),
+  ),
+  verificationUri: z.optional(z.url()),
+  loginUrl: z.optional(z.string().check(z.minLength(1))),
+  appName: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  css: z.optional(z.string().check(z.maxLength(20_000))),
 });
 
 /** Validates once; the message names every bad field. */
 export function parseDeviceOptions(options: unknown): DeviceRoutesOptions {
-  const parsed = deviceOptionsSchema.safeParse(options);
+  const parsed = deviceOptionsSchema.safeParse(options, english);
   if (parsed.success) return parsed.data as DeviceRoutesOptions;
   const fields = parsed.error.issues.map((i) =>
     i.code === 'unrecognized_keys'

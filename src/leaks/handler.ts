@@ -6,7 +6,8 @@
  *
  * The guide — enrolment, what to send the provider, the whole loop — is docs/leaks.md.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from '../core/config.ts';
 import { bounded } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Keycard } from '../keycard.ts';
@@ -55,21 +56,16 @@ export interface LeakIntakeOptions {
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
 const schema = z.strictObject({
   provider: z.enum(['github', 'gitlab']),
-  fetch: fn.optional(),
-  keysUrl: z.url({ protocol: /^https?$/ }).optional(),
-  onLeak: fn.optional(),
-  onError: fn.optional(),
-  maxBodyBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .max(100 * 1024 * 1024)
-    .optional(),
-  tokenHashEncoding: z.enum(['hex', 'base64']).optional(),
+  fetch: z.optional(fn),
+  keysUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  onLeak: z.optional(fn),
+  onError: z.optional(fn),
+  maxBodyBytes: z.optional(z.number().check(z.int(), z.minimum(1024), z.maximum(100 * 1024 * 1024))),
+  tokenHashEncoding: z.optional(z.enum(['hex', 'base64'])),
 });
 
 function validateOptions(options: unknown): asserts options is LeakIntakeOptions {
-  const parsed = schema.safeParse(options);
+  const parsed = schema.safeParse(options, english);
   const errors = parsed.success
     ? []
     : parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'options'} ${i.message}`);

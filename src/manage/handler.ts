@@ -2,7 +2,7 @@
  * `createManagementHandler` (SPEC §11): one Web-standard `(Request) => Promise<Response>` that
  * routes, authenticates, checks CSRF, validates and answers. Edge-safe: Web standards only.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { requestIdFrom } from '../core/audit.ts';
 import { createDeviceRoutes } from '../device/routes.ts';
 import type { Keycard } from '../keycard.ts';
@@ -23,7 +23,8 @@ import {
   rotateBody,
   updateBody,
 } from './schemas.ts';
-import * as zod from 'zod';
+import * as zod from 'zod/mini';
+import { english } from '../core/config.ts';
 
 /** A mountable management API. */
 export type ManagementHandler = (request: Request) => Promise<Response>;
@@ -35,8 +36,8 @@ interface Route {
   readonly method: string;
   /** Path segments after the base path; `:id` matches one segment. */
   readonly path: readonly string[];
-  readonly query: z.ZodType;
-  readonly body?: z.ZodType;
+  readonly query: z.ZodMiniType;
+  readonly body?: z.ZodMiniType;
   /** Public: answered without a caller (the OpenAPI document). */
   readonly open?: boolean;
   run(ctx: Ctx, id: string, input: { query: never; body: never }): Response | Promise<Response>;
@@ -177,7 +178,7 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
         headers: { Allow: found.allow.join(', ') },
       });
     const { route, id } = found;
-    const query = route.query.safeParse(queryOf(url));
+    const query = route.query.safeParse(queryOf(url), english);
     if (route.open) {
       if (!query.success) throw invalid(fieldErrors(query.error, 'query'));
       openapi ??= JSON.stringify(openApiDocument(base));
@@ -187,7 +188,7 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
     if (caller instanceof Response) return caller;
     // Validate the whole input before any write: a bad request changes nothing.
     const rawBody = route.body ? await readJson(request, opts.maxBodyBytes) : undefined;
-    const body = route.body?.safeParse(rawBody);
+    const body = route.body?.safeParse(rawBody, english);
     const errors = [
       ...(query.success ? [] : fieldErrors(query.error, 'query')),
       ...(body && !body.success ? fieldErrors(body.error, 'body') : []),

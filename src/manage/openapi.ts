@@ -3,13 +3,13 @@
  * `z.toJSONSchema` from the very schemas that validate requests, so the document cannot drift
  * from the behaviour. Shared definitions (`$defs`) are hoisted into `components.schemas`.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import * as s from './schemas.ts';
 
 type Json = Record<string, unknown>;
 
 /** Converts a schema and moves its `$defs` into `components`, rewriting the references. */
-function schemaOf(schema: z.ZodType, io: 'input' | 'output', components: Json): Json {
+function schemaOf(schema: z.ZodMiniType, io: 'input' | 'output', components: Json): Json {
   const out = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Json;
   delete out.$schema;
   const defs = (out.$defs ?? {}) as Record<string, Json>;
@@ -46,14 +46,14 @@ export function openApiDocument(basePath: string): Json {
   const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
   const errors = (...statuses: number[]) =>
     Object.fromEntries(statuses.map((st) => [String(st), { description: ERROR_CODES[st], content: problem }]));
-  const ok = (schema: z.ZodType, description: string, status = '200') => ({
+  const ok = (schema: z.ZodMiniType, description: string, status = '200') => ({
     [status]: { description, content: { 'application/json': { schema: schemaOf(schema, 'output', components) } } },
   });
-  const body = (schema: z.ZodType, required = true) => ({
+  const body = (schema: z.ZodMiniType, required = true) => ({
     required,
     content: { 'application/json': { schema: schemaOf(schema, 'input', components) } },
   });
-  const params = (schema: z.ZodType) => {
+  const params = (schema: z.ZodMiniType) => {
     const js = schemaOf(schema, 'input', components);
     const required = new Set((js.required as string[] | undefined) ?? []);
     return Object.entries((js.properties ?? {}) as Record<string, Json>).map(([name, sch]) => ({

@@ -3,7 +3,8 @@
  * at construction, by a strict zod schema: an unknown key or a bad value is a
  * `KeycardError('invalid_config')` naming every bad field.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from '../core/config.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
 import { redact } from '../core/redact.ts';
@@ -153,35 +154,38 @@ const fn = (what: string) =>
 
 const schema = z.strictObject({
   authorize: fn('request => actor | null'),
-  basePath: z
-    .string()
-    .max(512)
-    .regex(/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/, {
-      error: "must be '' or a path like /api/tokens (no trailing slash)",
-    })
-    .optional(),
-  managementScope: z.string().min(1).optional(),
-  can: fn('(actor, action, target, fallback) => boolean').optional(),
-  canManageWorkspace: fn('(actor, workspaceId) => boolean').optional(),
-  allowedOrigins: z
-    .array(
-      z.string().refine((o) => URL.canParse(o) && new URL(o).origin === o, {
-        error: 'must be an origin like https://app.example.com',
+  basePath: z.optional(
+    z.string().check(
+      z.maxLength(512),
+      z.regex(/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/, {
+        error: "must be '' or a path like /api/tokens (no trailing slash)",
       }),
-    )
-    .optional(),
-  maxBodyBytes: z.number().int().min(256).max(10_485_760).optional(),
-  expiringWithinMs: z.number().int().min(0).optional(),
-  auditStore: z
-    .custom<ActivitySource>(
+    ),
+  ),
+  managementScope: z.optional(z.string().check(z.minLength(1))),
+  can: z.optional(fn('(actor, action, target, fallback) => boolean')),
+  canManageWorkspace: z.optional(fn('(actor, workspaceId) => boolean')),
+  allowedOrigins: z.optional(
+    z.array(
+      z.string().check(
+        z.refine((o) => URL.canParse(o) && new URL(o).origin === o, {
+          error: 'must be an origin like https://app.example.com',
+        }),
+      ),
+    ),
+  ),
+  maxBodyBytes: z.optional(z.number().check(z.int(), z.minimum(256), z.maximum(10_485_760))),
+  expiringWithinMs: z.optional(z.number().check(z.int(), z.minimum(0))),
+  auditStore: z.optional(
+    z.custom<ActivitySource>(
       (v) => typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function',
       { error: 'must have a query(filter) method' },
-    )
-    .optional(),
-  onError: fn('error => void').optional(),
-  device: z
-    .union([z.literal(false), deviceOptionsSchema.omit({ basePath: true, authorize: true, allowedOrigins: true })])
-    .optional(),
+    ),
+  ),
+  onError: z.optional(fn('error => void')),
+  device: z.optional(
+    z.union([z.literal(false), z.omit(deviceOptionsSchema, { basePath: true, authorize: true, allowedOrigins: true })]),
+  ),
 });
 
 /**
@@ -189,7 +193,7 @@ const schema = z.strictObject({
  * @throws KeycardError `invalid_config` naming every bad field.
  */
 export function resolveOptions(options: unknown, catalogue: ScopeCatalogue): ResolvedOptions {
-  const parsed = schema.safeParse(options);
+  const parsed = schema.safeParse(options, english);
   if (!parsed.success) {
     const parts = parsed.error.issues.map((i) =>
       i.code === 'unrecognized_keys'

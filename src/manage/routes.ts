@@ -4,7 +4,7 @@
  * request id, so the existing `token.*` audit events and the no-escalation checks apply as they
  * do to direct calls. Every input is validated before anything is written.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { coveredByRevokeAll, type RevokeAllFilter, type TokenRecord } from '../core/store.ts';
 import type { Actor, Keycard } from '../keycard.ts';
 import { grantableOf, ownerOf } from './authorization.ts';

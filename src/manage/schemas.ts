@@ -4,57 +4,66 @@
  * OpenAPI document, and `keycard/client` takes its types from them (`import type` only, so the
  * client ships no zod).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { FieldError } from './problem.ts';
 
 const text = (max: number) =>
   z
     .string()
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `must be at most ${max} characters` });
+    .check(
+      z.minLength(1, { error: 'must not be empty' }),
+      z.maxLength(max, { error: `must be at most ${max} characters` }),
+    );
 const id = text(256);
 const scopeName = text(128);
 /** Epoch milliseconds or an ISO 8601 date-time with an offset. */
-const instant = z.union([z.number().int().min(0).max(8_640_000_000_000_000), z.iso.datetime({ offset: true })], {
-  error: 'must be epoch milliseconds or an ISO 8601 date-time',
-});
+const instant = z.union(
+  [z.number().check(z.int(), z.minimum(0), z.maximum(8_640_000_000_000_000)), z.iso.datetime({ offset: true })],
+  {
+    error: 'must be epoch milliseconds or an ISO 8601 date-time',
+  },
+);
 /** A query parameter holding a whole number (query strings are text). */
 const intParam = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,16}$/, { error: `must be a whole number from ${min} to ${max}` })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(min, { error: `must be from ${min} to ${max}` })
-        .max(max, { error: `must be from ${min} to ${max}` }),
-    );
-const restrictions = z.record(text(64), z.array(text(256)).max(1000)).nullable();
+  z.pipe(
+    z.pipe(
+      z.string().check(z.regex(/^\d{1,16}$/, { error: `must be a whole number from ${min} to ${max}` })),
+      z.transform(Number),
+    ),
+    z
+      .number()
+      .check(
+        z.int(),
+        z.minimum(min, { error: `must be from ${min} to ${max}` }),
+        z.maximum(max, { error: `must be from ${min} to ${max}` }),
+      ),
+  );
+const restrictions = z.nullable(z.record(text(64), z.array(text(256)).check(z.maxLength(1000))));
 /** Any JSON value (metadata); one named schema in the OpenAPI document. */
-const jsonValue = z.json().meta({ id: 'JsonValue' });
-const metadata = z.record(z.string().max(256), jsonValue);
+// A registered clone, as classic `.meta()` made: the recursion keeps pointing at the unnamed
+// original, so the OpenAPI document is unchanged (`JsonValue` → `__schema0`).
+const jsonValue = z.json().clone().register(z.globalRegistry, { id: 'JsonValue' });
+const metadata = z.record(z.string().check(z.maxLength(256)), jsonValue);
 
 // ── queries ──
 
 /** `GET /tokens`. */
 export const listQuery = z.strictObject({
-  kind: z.enum(['personal', 'workspace']).optional(),
-  workspaceId: id.optional(),
-  status: z.enum(['active', 'expiring', 'revoked', 'expired', 'all']).default('active'),
-  q: z.string().max(200).optional(),
-  cursor: text(1024).optional(),
-  limit: intParam(1, 100).default(50),
+  kind: z.optional(z.enum(['personal', 'workspace'])),
+  workspaceId: z.optional(id),
+  status: z._default(z.enum(['active', 'expiring', 'revoked', 'expired', 'all']), 'active'),
+  q: z.optional(z.string().check(z.maxLength(200))),
+  cursor: z.optional(text(1024)),
+  limit: z._default(intParam(1, 100), 50),
 });
 
 /** `GET /tokens/:id/activity`. */
 export const activityQuery = z.strictObject({
-  cursor: text(1024).optional(),
-  limit: intParam(1, 100).default(50),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
-  outcome: z.enum(['allowed', 'denied']).optional(),
+  cursor: z.optional(text(1024)),
+  limit: z._default(intParam(1, 100), 50),
+  since: z.optional(z.iso.datetime({ offset: true })),
+  until: z.optional(z.iso.datetime({ offset: true })),
+  outcome: z.optional(z.enum(['allowed', 'denied'])),
 });
 
 // ── bodies ──
@@ -63,51 +72,58 @@ export const activityQuery = z.strictObject({
 export const createBody = z
   .strictObject({
     label: text(200),
-    scopes: z.array(scopeName).min(1).max(200).optional(),
-    preset: text(128).optional(),
-    kind: z.enum(['personal', 'workspace']).optional(),
-    workspaceId: id.optional(),
-    restrictions: restrictions.optional(),
-    expiresIn: z
-      .union([z.enum(['never', '30d', '90d', '365d']), z.number().int().min(1).max(8_640_000_000_000)], {
-        error: "must be 'never', '30d', '90d', '365d' or milliseconds",
-      })
-      .optional(),
-    expiresAt: instant.optional(),
-    metadata: metadata.optional(),
+    scopes: z.optional(z.array(scopeName).check(z.minLength(1), z.maxLength(200))),
+    preset: z.optional(text(128)),
+    kind: z.optional(z.enum(['personal', 'workspace'])),
+    workspaceId: z.optional(id),
+    restrictions: z.optional(restrictions),
+    expiresIn: z.optional(
+      z.union(
+        [
+          z.enum(['never', '30d', '90d', '365d']),
+          z.number().check(z.int(), z.minimum(1), z.maximum(8_640_000_000_000)),
+        ],
+        {
+          error: "must be 'never', '30d', '90d', '365d' or milliseconds",
+        },
+      ),
+    ),
+    expiresAt: z.optional(instant),
+    metadata: z.optional(metadata),
   })
-  .superRefine((v, ctx) => {
-    if (v.scopes !== undefined && v.preset !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['preset'], message: 'give scopes or preset, not both' });
-    if (v.expiresIn !== undefined && v.expiresAt !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'give expiresIn or expiresAt, not both' });
-    if (v.kind === 'workspace' && v.workspaceId === undefined)
-      ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: 'workspace tokens need a workspaceId' });
-  });
+  .check(
+    z.superRefine((v, ctx) => {
+      if (v.scopes !== undefined && v.preset !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['preset'], message: 'give scopes or preset, not both' });
+      if (v.expiresIn !== undefined && v.expiresAt !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'give expiresIn or expiresAt, not both' });
+      if (v.kind === 'workspace' && v.workspaceId === undefined)
+        ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: 'workspace tokens need a workspaceId' });
+    }),
+  );
 
 /** `PATCH /tokens/:id`: narrowing only (SPEC §6). */
 export const updateBody = z.strictObject({
-  label: text(200).optional(),
-  metadata: metadata.optional(),
-  scopes: z.array(scopeName).min(1).max(200).optional(),
-  restrictions: restrictions.optional(),
-  expiresAt: instant.optional(),
+  label: z.optional(text(200)),
+  metadata: z.optional(metadata),
+  scopes: z.optional(z.array(scopeName).check(z.minLength(1), z.maxLength(200))),
+  restrictions: z.optional(restrictions),
+  expiresAt: z.optional(instant),
 });
 
 /** `POST /tokens/:id/revoke`. */
-export const revokeBody = z.strictObject({ reason: text(500).optional() });
+export const revokeBody = z.strictObject({ reason: z.optional(text(500)) });
 
 /** The longest rotation grace period: 30 days. */
 export const MAX_GRACE_MS = 30 * 86_400_000;
 
 /** `POST /tokens/:id/rotate`. */
 export const rotateBody = z.strictObject({
-  graceMs: z
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (30 days)` })
-    .optional(),
+  graceMs: z.optional(
+    z
+      .number()
+      .check(z.int(), z.minimum(0), z.maximum(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (30 days)` })),
+  ),
 });
 
 /** `POST /tokens/revoke-all`. */
@@ -116,12 +132,16 @@ export const revokeAllBody = z.strictObject({
     error: 'must be { ownerId } or { workspaceId }',
   }),
   reason: text(500),
-  expectCount: z.number().int().min(0).optional(),
+  expectCount: z.optional(z.number().check(z.int(), z.minimum(0))),
 });
 
 // ── answers (for OpenAPI and the client's types) ──
 
-const rateLimitWindow = z.object({ limit: z.number().int(), window: z.number().int(), name: z.string().optional() });
+const rateLimitWindow = z.object({
+  limit: z.number().check(z.int()),
+  window: z.number().check(z.int()),
+  name: z.optional(z.string()),
+});
 
 /** What the API shows of a token (SPEC §11): the record minus internals, plus derived fields. */
 export const tokenView = z.object({
@@ -129,38 +149,38 @@ export const tokenView = z.object({
   label: z.string(),
   ownerId: z.string(),
   kind: z.enum(['personal', 'workspace']),
-  workspaceId: z.string().nullable(),
+  workspaceId: z.nullable(z.string()),
   scopes: z.array(z.string()),
   effectiveScopes: z.array(z.string()),
-  restrictions: z.record(z.string(), z.array(z.string())).nullable(),
-  rateLimit: z.union([rateLimitWindow, z.object({ read: rateLimitWindow, write: rateLimitWindow })]).nullable(),
+  restrictions: z.nullable(z.record(z.string(), z.array(z.string()))),
+  rateLimit: z.nullable(z.union([rateLimitWindow, z.object({ read: rateLimitWindow, write: rateLimitWindow })])),
   status: z.enum(['active', 'expiring', 'expired', 'revoked']),
   createdAt: z.string(),
-  createdBy: z.string().nullable(),
-  expiresAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
-  revokedReason: z.string().nullable(),
-  lastUsedAt: z.string().nullable(),
-  lastUsedSurface: z.enum(['http', 'mcp']).nullable(),
-  rotatedFromId: z.string().nullable(),
+  createdBy: z.nullable(z.string()),
+  expiresAt: z.nullable(z.string()),
+  revokedAt: z.nullable(z.string()),
+  revokedReason: z.nullable(z.string()),
+  lastUsedAt: z.nullable(z.string()),
+  lastUsedSurface: z.nullable(z.enum(['http', 'mcp'])),
+  rotatedFromId: z.nullable(z.string()),
   familyId: z.string(),
   start: z.string(),
   metadata: z.record(z.string(), jsonValue),
 });
 
-export const tokenPage = z.object({ data: z.array(tokenView), nextCursor: z.string().nullable() });
+export const tokenPage = z.object({ data: z.array(tokenView), nextCursor: z.nullable(z.string()) });
 export const createdToken = z.object({ token: z.string(), record: tokenView });
 export const rotatedToken = z.object({
   token: z.string(),
   record: tokenView,
-  previous: z.object({ id: z.string(), expiresAt: z.string().nullable() }),
+  previous: z.object({ id: z.string(), expiresAt: z.nullable(z.string()) }),
 });
-export const revokeAllResult = z.object({ count: z.number().int() });
+export const revokeAllResult = z.object({ count: z.number().check(z.int()) });
 export const scopeCatalogue = z.object({
   scopes: z.array(
     z.object({
       name: z.string(),
-      description: z.string().nullable(),
+      description: z.nullable(z.string()),
       implies: z.array(z.string()),
       closure: z.array(z.string()),
     }),
@@ -171,15 +191,15 @@ export const scopeCatalogue = z.object({
 });
 export const activityPage = z.object({
   data: z.array(z.record(z.string(), jsonValue)),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.nullable(z.string()),
 });
 export const problemBody = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
+  status: z.number().check(z.int()),
   detail: z.string(),
   code: z.string(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
 });
 
 export type TokenView = z.output<typeof tokenView>;
@@ -202,7 +222,7 @@ export type RevokeAllBody = z.input<typeof revokeAllBody>;
  * Every issue of a failed parse as a field error: unknown keys one by one (`Unknown field`),
  * the others at their dotted path, `root` naming the whole body or query.
  */
-export function fieldErrors(error: z.ZodError, root: 'body' | 'query'): FieldError[] {
+export function fieldErrors(error: z.core.$ZodError, root: 'body' | 'query'): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
     const at = issue.path.map(String);

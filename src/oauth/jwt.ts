@@ -3,7 +3,7 @@
  * other half of dual mode (SPEC §16), where interactive MCP clients bring an authorization
  * server's token and agents bring a keycard token, and handlers see one `Identity` either way.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -14,7 +14,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import { KeycardError, type ForeignTokenVerifier, type ForeignVerification } from '../index.ts';
-import { configError } from '../core/config.ts';
+import { configError, english } from '../core/config.ts';
 
 /**
  * Asymmetric algorithms only. RFC 9068 §4 requires RS256 support and forbids `none`; an HMAC
@@ -78,17 +78,17 @@ export interface JwtAccessTokenOptions {
 }
 
 const optionsSchema = z.strictObject({
-  issuer: z.string().min(1),
-  audience: z.string().min(1),
-  jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
-  keys: z.looseObject({ keys: z.array(z.looseObject({})) }).optional(),
-  algorithms: z.array(z.enum(ASYMMETRIC)).min(1).optional(),
-  requireAccessTokenType: z.boolean().optional(),
-  clockToleranceSeconds: z.number().int().min(0).max(300).optional(),
-  owner: z.custom<JwtAccessTokenOptions['owner']>((v) => typeof v === 'function').optional(),
-  fetch: z.custom<typeof fetch>((v) => typeof v === 'function').optional(),
-  now: z.custom<() => number>((v) => typeof v === 'function').optional(),
-  jwksTimeoutMs: z.number().int().min(1).max(60_000).optional(),
+  issuer: z.string().check(z.minLength(1)),
+  audience: z.string().check(z.minLength(1)),
+  jwksUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  keys: z.optional(z.looseObject({ keys: z.array(z.looseObject({})) })),
+  algorithms: z.optional(z.array(z.enum(ASYMMETRIC)).check(z.minLength(1))),
+  requireAccessTokenType: z.optional(z.boolean()),
+  clockToleranceSeconds: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(300))),
+  owner: z.optional(z.custom<JwtAccessTokenOptions['owner']>((v) => typeof v === 'function')),
+  fetch: z.optional(z.custom<typeof fetch>((v) => typeof v === 'function')),
+  now: z.optional(z.custom<() => number>((v) => typeof v === 'function')),
+  jwksTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(60_000))),
 });
 
 /**
@@ -109,7 +109,7 @@ const optionsSchema = z.strictObject({
  * ```
  */
 export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVerifier {
-  const parsed = optionsSchema.safeParse(options);
+  const parsed = optionsSchema.safeParse(options, english);
   if (!parsed.success) throw configError('jwtAccessTokens', parsed.error);
   if ((options.jwksUrl === undefined) === (options.keys === undefined)) {
     throw new KeycardError('invalid_config', 'jwtAccessTokens: give exactly one of `jwksUrl` and `keys`');

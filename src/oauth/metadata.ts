@@ -2,8 +2,8 @@
  * RFC 9728 protected resource metadata: the document an MCP client reads after a 401 to find
  * which authorization server issues tokens for this resource (MCP authorization, 2025-06-18).
  */
-import * as z from 'zod';
-import { configError } from '../core/config.ts';
+import * as z from 'zod/mini';
+import { configError, english } from '../core/config.ts';
 
 /** Options of `protectedResource`. */
 export interface ProtectedResourceOptions {
@@ -34,11 +34,11 @@ export interface ProtectedResource {
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 const schema = z.strictObject({
-  resource: httpUrl.refine((u) => !u.includes('#'), 'must not have a fragment (RFC 8707 §2)'),
-  authorizationServers: z.array(httpUrl).min(1),
-  scopesSupported: z.array(z.string().min(1)),
-  resourceName: z.string().min(1).max(200).optional(),
-  resourceDocumentation: httpUrl.optional(),
+  resource: httpUrl.check(z.refine((u) => !u.includes('#'), 'must not have a fragment (RFC 8707 §2)')),
+  authorizationServers: z.array(httpUrl).check(z.minLength(1)),
+  scopesSupported: z.array(z.string().check(z.minLength(1))),
+  resourceName: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  resourceDocumentation: z.optional(httpUrl),
 });
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -57,7 +57,7 @@ const WELL_KNOWN = '/.well-known/oauth-protected-resource';
  * ```
  */
 export function protectedResource(options: ProtectedResourceOptions): ProtectedResource {
-  const parsed = schema.safeParse(options);
+  const parsed = schema.safeParse(options, english);
   if (!parsed.success) throw configError('protectedResource', parsed.error);
   const url = new URL(options.resource);
   const suffix = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from '../core/config.ts';
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { KeycardError } from '../core/errors.ts';
@@ -52,16 +53,16 @@ export interface MemoryLimiter extends LimiterStore {
 }
 
 const optionsSchema = z.strictObject({
-  clock: z
-    .custom<Clock>((c) => typeof c === 'object' && c !== null && typeof (c as Clock).monotonic === 'function', {
+  clock: z.optional(
+    z.custom<Clock>((c) => typeof c === 'object' && c !== null && typeof (c as Clock).monotonic === 'function', {
       error: 'must be a Clock with a monotonic() method',
-    })
-    .optional(),
-  maxTrackedTokens: z
-    .number({ error: 'must be an integer >= 1' })
-    .int({ error: 'must be an integer >= 1' })
-    .min(1, { error: 'must be an integer >= 1' })
-    .optional(),
+    }),
+  ),
+  maxTrackedTokens: z.optional(
+    z
+      .number({ error: 'must be an integer >= 1' })
+      .check(z.int({ error: 'must be an integer >= 1' }), z.minimum(1, { error: 'must be an integer >= 1' })),
+  ),
 });
 
 /** Slots examined per `consume` by the amortised sweep: enough to free idle keys at least as fast as new ones arrive. */
@@ -188,7 +189,7 @@ class Slots {
 }
 
 function parse(options: MemoryLimiterOptions): { clock: Clock; maxTracked: number } {
-  const parsed = optionsSchema.safeParse(options);
+  const parsed = optionsSchema.safeParse(options, english);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new KeycardError(

@@ -4,7 +4,8 @@
  * batched; reads are keyset pages over indexed, month-partitioned rows. The schema is created by
  * `migrate` (see `postgres-audit-sql.ts`).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from '../core/config.ts';
 import type { AuditEvent } from '../core/audit.ts';
 import { exportAudit } from '../core/audit-export.ts';
 import {
@@ -63,20 +64,20 @@ export interface PostgresAuditStoreOptions {
 
 const int = (min: number, max: number) => {
   const error = `must be an integer from ${min} to ${max}`;
-  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error }).optional();
+  return z.optional(z.number({ error }).check(z.int({ error }), z.minimum(min, { error }), z.maximum(max, { error })));
 };
 const optionsSchema = z.strictObject({
-  requests: z.enum(['rollup', 'all'], { error: "must be 'rollup' or 'all'" }).optional(),
+  requests: z.optional(z.enum(['rollup', 'all'], { error: "must be 'rollup' or 'all'" })),
   queueSize: int(1, 1_000_000),
   batchSize: int(1, 5_000),
   concurrency: int(1, 64),
-  onError: z.custom<(e: Error) => void>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
+  onError: z.optional(z.custom<(e: Error) => void>((v) => typeof v === 'function', { error: 'must be a function' })),
   closeTimeoutMs: int(0, 600_000),
-  clock: z
-    .custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function', {
+  clock: z.optional(
+    z.custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function', {
       error: 'must be a Clock',
-    })
-    .optional(),
+    }),
+  ),
 });
 
 /** `YYYY-MM` of epoch ms, `n` months on. */
@@ -149,7 +150,7 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
       'postgresAuditStore: port must be a SqlPort (fromPg(pool), fromPglite(db), or your own)',
     );
   }
-  const parsed = optionsSchema.safeParse(options);
+  const parsed = optionsSchema.safeParse(options, english);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new KeycardError(

@@ -8,7 +8,8 @@
  * the caller saw succeed survives a crash or a restart of the server. Changes are numbered by one
  * counter and delivered to subscribers through LISTEN/NOTIFY or polling (`postgres-feed.ts`).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { english } from '../core/config.ts';
 import { KeycardError } from '../core/errors.ts';
 import {
   WATERMARK_REASON,
@@ -130,20 +131,12 @@ export interface PostgresTokenStore extends TokenStore {
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
 const optionsSchema = z.strictObject({
-  notifications: z.enum(['listen', 'poll']).optional(),
-  pollIntervalMs: z.number().int().min(10).max(250).optional(),
-  channel: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must match [a-z_][a-z0-9_]{0,62}')
-    .optional(),
-  changeRetentionMs: z
-    .number()
-    .int()
-    .min(60_000)
-    .max(30 * 86_400_000)
-    .optional(),
-  shared: z.boolean().optional(),
-  onError: fn.optional(),
+  notifications: z.optional(z.enum(['listen', 'poll'])),
+  pollIntervalMs: z.optional(z.number().check(z.int(), z.minimum(10), z.maximum(250))),
+  channel: z.optional(z.string().check(z.regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must match [a-z_][a-z0-9_]{0,62}'))),
+  changeRetentionMs: z.optional(z.number().check(z.int(), z.minimum(60_000), z.maximum(30 * 86_400_000))),
+  shared: z.optional(z.boolean()),
+  onError: z.optional(fn),
 });
 
 function validate(port: SqlPort, options: PostgresTokenStoreOptions): void {
@@ -153,7 +146,7 @@ function validate(port: SqlPort, options: PostgresTokenStoreOptions): void {
       'postgresTokenStore: port must be a SqlPort (fromPg(pool), fromPglite(db), or your own)',
     );
   }
-  const parsed = optionsSchema.safeParse(options);
+  const parsed = optionsSchema.safeParse(options, english);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.map(String).join('.') || 'options';

@@ -6,7 +6,7 @@
  * (the grant's lifetime plus `retentionMs`, counted by the server's clock), so an abandoned grant
  * disappears even if nothing ever prunes. Each operation is one Lua script: atomic.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { applyPatch, type PendingGrant, type PendingGrantStore } from '../device/grant-store.ts';
 import type { RedisPort } from './redis-port.ts';
 import { integer, parseOptions, prefix } from './redis-options.ts';
@@ -23,9 +23,9 @@ export interface RedisPendingGrantStoreOptions {
 }
 
 const schema = z.strictObject({
-  prefix: prefix.optional(),
-  timeoutMs: integer(1, 60_000).optional(),
-  retentionMs: integer(0, 86_400_000).optional(),
+  prefix: z.optional(prefix),
+  timeoutMs: z.optional(integer(1, 60_000)),
+  retentionMs: z.optional(integer(0, 86_400_000)),
 });
 
 // KEYS[1] = base. Keys derive from it inside the scripts, all under one hash tag (one cluster slot).

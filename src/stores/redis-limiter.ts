@@ -3,7 +3,7 @@
  * process sharing a Redis charges one budget per token and class, decided with one clock —
  * the server's `TIME` — never several app clocks (SPEC §5). One `EVALSHA` per request.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { KeycardError } from '../core/errors.ts';
 import { MAX_LIMIT, MAX_WINDOW_SECONDS, RING_SLOTS, SUB_WINDOWS } from '../core/limiter.ts';
 import type { LimitDecision, LimiterStore } from '../core/limiter.ts';
@@ -144,9 +144,9 @@ export const LIMITER_SCRIPT: RedisScript = redisScript('Redis limiter', limiterL
 const TEST_LIMITER_SCRIPT: RedisScript = redisScript('Redis limiter (test clock)', limiterLua(true));
 
 const optionsSchema = z.strictObject({
-  prefix: prefix.optional(),
-  timeoutMs: integer(1, 60_000).optional(),
-  unsafeTestClock: fn<() => number>('a function returning integer ms').optional(),
+  prefix: z.optional(prefix),
+  timeoutMs: z.optional(integer(1, 60_000)),
+  unsafeTestClock: z.optional(fn<() => number>('a function returning integer ms')),
 });
 
 /**

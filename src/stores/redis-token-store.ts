@@ -10,7 +10,7 @@
  * invalidation, or run Redis with `appendonly yes` and `appendfsync always`. The store warns at
  * start when `appendonly` is off.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { KeycardError } from '../core/errors.ts';
 import {
   watermarkKey,
@@ -82,11 +82,11 @@ export interface RedisTokenStore extends TokenStore {
 }
 
 const optionsSchema = z.strictObject({
-  prefix: prefix.optional(),
-  timeoutMs: integer(1, 60_000).optional(),
-  heartbeatMs: integer(10, 250).optional(),
-  checkDurability: z.boolean({ error: 'must be a boolean' }).optional(),
-  onWarning: fn<(message: string) => void>('a function').optional(),
+  prefix: z.optional(prefix),
+  timeoutMs: z.optional(integer(1, 60_000)),
+  heartbeatMs: z.optional(integer(10, 250)),
+  checkDurability: z.optional(z.boolean({ error: 'must be a boolean' })),
+  onWarning: z.optional(fn<(message: string) => void>('a function')),
 });
 
 /** Fields `update` may write: never `revokedAt`, `hash` or `version` (SPEC §6). */

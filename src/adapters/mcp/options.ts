@@ -1,5 +1,6 @@
 // The options of keycard/mcp, validated once with zod (unknown keys refused, every bad field named). Guide: docs/mcp.md.
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { KeycardError, type LimitClass, type Requirement } from '../../index.ts';
 
 /** What a tool needs, keyed by tool name in `mcpGate(keycard, { tools })`. */
@@ -38,25 +39,22 @@ export interface McpOptions {
   readonly sessionIdleSeconds?: number;
 }
 
-const list = z.union([z.literal('any'), z.array(z.string().min(1).max(2_048)).max(1_000)]);
+const list = z.union([
+  z.literal('any'),
+  z.array(z.string().check(z.minLength(1), z.maxLength(2_048))).check(z.maxLength(1_000)),
+]);
 const schema = z.strictObject({
-  tools: z
-    .record(z.string(), z.strictObject({ scope: z.any().optional(), class: z.enum(['read', 'write']).optional() }))
-    .optional(),
-  resourceMetadataUrl: z
-    .union([z.string(), z.instanceof(URL)])
-    .refine((u) => URL.canParse(u), 'must be an absolute URL')
-    .optional(),
-  recheckSeconds: z.number().int().min(1).max(86_400).optional(),
-  allowedHosts: list.optional(),
-  allowedOrigins: list.optional(),
-  maxSessionsPerToken: z.number().int().min(1).max(10_000).optional(),
-  sessionIdleSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 86_400)
-    .optional(),
+  tools: z.optional(
+    z.record(z.string(), z.strictObject({ scope: z.optional(z.any()), class: z.optional(z.enum(['read', 'write'])) })),
+  ),
+  resourceMetadataUrl: z.optional(
+    z.union([z.string(), z.instanceof(URL)]).check(z.refine((u) => URL.canParse(u), 'must be an absolute URL')),
+  ),
+  recheckSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(86_400))),
+  allowedHosts: z.optional(list),
+  allowedOrigins: z.optional(list),
+  maxSessionsPerToken: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(10_000))),
+  sessionIdleSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(7 * 86_400))),
 });
 
 /** The options with their defaults; `allowedHosts`/`allowedOrigins` stay undefined for "the loopback default". */
@@ -67,8 +65,9 @@ export type ResolvedMcpOptions = Required<
 
 /** Validates `options` once, at start. @throws KeycardError `invalid_config` naming every bad field. */
 export function resolveMcpOptions(options: unknown, only?: readonly (keyof McpOptions)[]): ResolvedMcpOptions {
-  const parsed = (only ? schema.pick(Object.fromEntries(only.map((k) => [k, true])) as never) : schema).safeParse(
+  const parsed = (only ? z.pick(schema, Object.fromEntries(only.map((k) => [k, true])) as never) : schema).safeParse(
     options ?? {},
+    { error: en().localeError }, // zod/mini loads no locale: zod's English messages, as before
   );
   if (!parsed.success) {
     const fields = parsed.error.issues.map(
