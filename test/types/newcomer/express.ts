@@ -30,7 +30,7 @@ app.use(keycardErrorHandler(keycard));
 guard({ scope: 'raed' });
 // @ts-expect-error: nor inside allOf
 guard({ scope: allOf('read', 'raed') });
-// @ts-expect-error: params keep their types
-app.get('/api/x/:id', guard(), (req: AuthenticatedRequest<{ id: string }>, res) =>
-  res.json({ n: req.params.id.toFixed() }),
-);
+app.get('/api/x/:id', guard(), (req: AuthenticatedRequest<{ id: string }>, res) => {
+  // @ts-expect-error: params keep their types (id is a string)
+  res.json({ n: req.params.id.toFixed() });
+});
