@@ -6,7 +6,7 @@ import * as z from 'zod';
 import type { AuditSink, RequestAuditEvent, RequestAuditInput, TokenAuditEvent, TokenAuditInput } from './audit.ts';
 import { Coalescer, COALESCED } from './audit-coalesce.ts';
 import { REPORT_INTERVAL_MS, SinkDelivery } from './audit-delivery.ts';
-import { messageOf, tokenEvent, requestEvent } from './audit-fields.ts';
+import { isoTime, messageOf, tokenEvent, requestEvent, type Mutable } from './audit-fields.ts';
 import type { Clock } from './clock.ts';
 import { KeycardError } from './errors.ts';
 
@@ -167,6 +167,32 @@ export class AuditTrail {
       } else {
         this.#enqueue(Object.freeze(requestEvent(event, now)));
       }
+    } catch (error) {
+      this.#report(
+        new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }),
+      );
+    }
+  }
+
+  /** Whether any sink listens: with none, the pipeline builds no request event at all. */
+  get active(): boolean {
+    return this.#delivery.count > 0;
+  }
+
+  /**
+   * The request pipeline's door for an allowed event it built in its final shape, every field
+   * already redacted and capped by the rules of {@link AuditTrail.request} (`request-audit.ts`):
+   * stamped, frozen and queued, with no second copy. Allowed events are never coalesced.
+   * @internal
+   */
+  requestBuilt(event: Mutable<RequestAuditEvent>): void {
+    if (this.#delivery.count === 0) return;
+    if (this.#closing !== null) return this.#reportClosed();
+    try {
+      const now = this.#clock.now();
+      if (this.#coalescer.open) this.#coalescer.flush(Math.floor(now / 1000));
+      event.time = isoTime(now);
+      this.#enqueue(Object.freeze(event));
     } catch (error) {
       this.#report(
         new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }),
