@@ -194,6 +194,7 @@ async function partVerify() {
   const first = await startWorkers(
     [
       { key: 'keycard', label: 'keycard authenticate', module, name: 'keycard', params: { fixture } },
+      { key: 'direct', label: 'keycard authenticate.direct', module, name: 'keycard', params: { mode: 'direct' } },
       { key: 'ba1', label: 'better-auth, 1 key', module, name: 'betterAuth', params: { keys: 1 } },
       { key: 'ba1000', label: 'better-auth, 1,000 keys', module, name: 'betterAuth', params: { keys: 1000 } },
     ],
@@ -247,22 +248,41 @@ async function partVerify() {
 
   const r = (a, b) => (row) => nsPerOp(row[a]) / nsPerOp(row[b]);
   const kcFloor = series(rows, r('keycard', 'floor'));
+  const directFloor = series(rows, r('direct', 'floor'));
+  const peerDirect = series(rows, r('peer', 'direct'));
   const peerKc = series(rows, r('peer', 'keycard'));
   const ba1Kc = series(rows, r('ba1', 'keycard'));
   const ba1000Kc = series(rows, r('ba1000', 'keycard'));
   target('1 verify', 'keycard `authenticate()` ≤ 1.5 × the floor', kcFloor, 'x', kcFloor.median <= 1.5);
   target('1 verify', 'keycard ≥ 1.6 × faster than the peer pipeline', peerKc, 'x', peerKc.median >= 1.6);
+  target(
+    '1 verify',
+    "keycard `authenticate.direct()` (the adapters' path) ≤ 2.0 × the floor (issue 14)",
+    directFloor,
+    'x',
+    directFloor.median <= 2.0,
+  );
+  target(
+    '1 verify',
+    'keycard `authenticate.direct()` faster than the peer pipeline (issue 14)',
+    peerDirect,
+    'x',
+    peerDirect.median > 1,
+  );
   target('1 verify', 'keycard ≥ 100 × faster than better-auth, 1 key', ba1Kc, 'x', ba1Kc.median >= 100);
   target('1 verify', 'keycard ≥ 1,000 × faster than better-auth, 1,000 keys', ba1000Kc, 'x', ba1000Kc.median >= 1000);
 
   const storeReads = median(rows.map((row) => row.keycard.storeReads / row.keycard.ops));
   const main = [
     nsColumn('keycard', 'keycard'),
+    nsColumn('direct', 'keycard direct'),
     nsColumn('floor', 'floor'),
     nsColumn('peer', 'peer'),
     nsColumn('ba1', 'better-auth 1 key'),
     nsColumn('ba1000', 'better-auth 1,000 keys'),
     ratioColumn('keycard ÷ floor', r('keycard', 'floor')),
+    ratioColumn('direct ÷ floor', r('direct', 'floor')),
+    ratioColumn('peer ÷ direct', r('peer', 'direct')),
     ratioColumn('peer ÷ keycard', r('peer', 'keycard')),
     ratioColumn('better-auth 1 ÷ keycard', r('ba1', 'keycard')),
     ratioColumn('better-auth 1,000 ÷ keycard', r('ba1000', 'keycard')),
@@ -270,6 +290,7 @@ async function partVerify() {
   const blocks = [
     [
       "keycard: `await keycard.authenticate(request, { scope: 'read' })` with every check on — bearer parsing, prefix and CRC-32, SHA-256, the verified-record cache over the memory store (default sizes: 10,000 cached records), expiry and revocation, the memory limiter (`rateLimit: { limit: 1e9, window: 60 }`, nothing refused), rate-limit headers, the scope check and an audit event to a `memoryAuditSink()` (cleared between rounds) — over **100,000 records** issued through `issue()`, probed by **10,000 of their tokens in a shuffled order** (a new permutation per pass), a fresh `{ method, url, headers }` object per call (authenticate memoises per request object). No `X-Request-Id`, so each request also draws a UUID.",
+      "keycard direct: the same, through `keycard.authenticate.direct(request, { scope: 'read' })` — the adapters' path, which answers a cached token without a promise (awaited only when it returns one); its own 100,000 records.",
       "floor: the same records and probes through the synchronous hand-written pipeline of `lib/floor.js` — bearer header, prefix and CRC-32, `crypto.hash('sha256')`, `Map.get` over the 100,000 records, expiry and revocation, a bitmask scope test, a two-bucket window counter in the record, an audit event object pushed into a 4,096-slot ring.",
       "peer: the same records and probes through a pipeline assembled from peers — `createHash('sha256')`, an `lru-cache` (10,000 entries) in front of a `Map` of the 100,000 records, expiry and revocation, a `Set` scope check, and `rate-limiter-flexible` `RateLimiterMemory` per token (awaited).",
       "better-auth: 1.7.5 with `@better-auth/api-key` 1.7.5 on its memory adapter, `await auth.api.verifyApiKey({ body: { key, permissions: { tickets: ['read'] } } })` with 1 key, and with 1,000 keys probed in a shuffled order; keys created through `createApiKey` with that permission and a per-key rate limit of 1e9 per 60 s (its limiter writes the key's row on every call).",
@@ -286,6 +307,7 @@ async function partVerify() {
       nsColumn('await', 'await no-op'),
       nsColumn('sha256', 'sha256'),
       nsColumn('mapGet', 'Map.get 100k'),
+      ratioColumn('verify ÷ floor', r('verifyOnly', 'floor')),
       ratioColumn('keycard ÷ no audit', r('keycard', 'noAudit')),
       ratioColumn('keycard ÷ cache 100k', r('keycard', 'bigCache')),
       ratioColumn('hot ÷ keycard', r('hot', 'keycard')),
@@ -336,6 +358,8 @@ async function partLimiter() {
     await stopWorkers(entries);
     const r = (a, b) => (row) => nsPerOp(row[a]) / nsPerOp(row[b]);
     const kcFloor = series(rows, r('keycard', 'floor'));
+    const directFloor = series(rows, r('direct', 'floor'));
+    const peerDirect = series(rows, r('peer', 'direct'));
     target(
       '2 limiter',
       `keycard limiter ≤ 1.5 × the floor's window per call, ${group(keys)} key${keys > 1 ? 's' : ''}`,
@@ -352,6 +376,8 @@ async function partLimiter() {
             nsColumn(l.key, l.key === 'keycard' ? 'keycard' : l.key === 'floor' ? 'floor' : l.key.toUpperCase()),
           ),
           ratioColumn('keycard ÷ floor', r('keycard', 'floor')),
+          ratioColumn('direct ÷ floor', r('direct', 'floor')),
+          ratioColumn('peer ÷ direct', r('peer', 'direct')),
           ratioColumn('RLF ÷ keycard', r('rlf', 'keycard')),
           ratioColumn('ERL ÷ keycard', r('erl', 'keycard')),
           ratioColumn('HRL ÷ keycard', r('hrl', 'keycard')),

@@ -20,7 +20,7 @@ import { ReportThrottle } from './core/report.ts';
 import { defineHierarchy, type Hierarchy } from './core/restrictions.ts';
 import type { TokenFormat } from './core/token.ts';
 import { createToucher } from './core/touch.ts';
-import { createVerifier } from './core/verify.ts';
+import { createVerifier, verifyAnswer } from './core/verify.ts';
 import { foreignVerification } from './core/verify-foreign.ts';
 import { LEAK_INTAKE } from './leaks/port.ts';
 import type { LifecycleContext } from './lifecycle/context.ts';
@@ -149,9 +149,14 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     resourceTypes: Object.freeze([...(options.resources ?? [])]),
     issue: (input) => issue(ctx, input),
     recordAudit: (event) => audit.token(event),
-    async verify(token, context) {
-      const r = await verifySecret(token, context?.workspaceId);
-      return r.ok ? { ok: true, identity: r.identity } : { ok: false, code: r.code };
+    verify(token, context) {
+      // Not async: a cache hit resolves with the record's one frozen answer (no async frame, no copy).
+      try {
+        const r = verifySecret(token, context?.workspaceId);
+        return r instanceof Promise ? r.then(verifyAnswer) : Promise.resolve(verifyAnswer(r));
+      } catch (e) {
+        return Promise.reject(e);
+      }
     },
     revoke: (id, opts) => revoke(ctx, id, opts),
     revokeAll: (filter, opts) => revokeAll(ctx, filter, opts),

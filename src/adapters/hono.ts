@@ -34,7 +34,9 @@ export function honoGuard<S extends string>(
   checkRequirement(keycard, 'honoGuard', requirement);
   return createMiddleware<KeycardEnv>(async (c, next) => {
     const need = typeof requirement === 'function' ? requirement(c) : requirement;
-    const r = await keycard.authenticate(c.req.raw, need);
+    // `direct`: a cached token is answered without a promise (one microtask turn less a request).
+    const d = keycard.authenticate.direct(c.req.raw, need);
+    const r = d instanceof Promise ? await d : d;
     if (!r.ok) {
       if (r.skip) return next();
       return new Response(r.body, { status: r.status, headers: r.headers });
@@ -42,9 +44,10 @@ export function honoGuard<S extends string>(
     // On @hono/node-server, set the headers on Node's response: c.header() would take the
     // server off its fast path (≈ 2.5 µs a request, measured in bench/). Elsewhere, c.header().
     const outgoing = (c.env as { outgoing?: { setHeader?: (n: string, v: string) => unknown } } | undefined)?.outgoing;
-    for (const [name, value] of Object.entries(r.headers)) {
-      if (typeof outgoing?.setHeader === 'function') outgoing.setHeader(name, value);
-      else c.header(name, value);
+    const direct = typeof outgoing?.setHeader === 'function';
+    for (const name in r.headers) {
+      if (direct) outgoing!.setHeader!(name, r.headers[name]!);
+      else c.header(name, r.headers[name]);
     }
     granted.set(c.req.raw, r.headers);
     c.set('keycard', r.identity);

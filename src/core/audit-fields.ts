@@ -72,13 +72,18 @@ const cap = (v: string): string => (v.length > MAX_FIELD ? `${v.slice(0, MAX_FIE
 const text = (value: unknown): string => cap(redact(String(value)));
 const textOrNull = (value: unknown): string | null =>
   value === null || value === undefined ? null : cap(redact(String(value)));
+/** A string field as every event carries it (redacted, capped; null stays null): for fields built ahead of the event. */
+export const auditText = textOrNull;
+/** {@link auditText} of a value that is never null. */
+export const auditString = text;
 const texts = (values: readonly unknown[]): readonly string[] => Object.freeze(Array.from(values, text));
 const timeOf = (time: string | undefined, now: number): string => (time === undefined ? isoTime(now) : text(time));
 
 /** `toISOString()` costs more than the rest of an event; within one second only the ms change. */
 let isoSecond = Number.NaN;
 let isoPrefix = '';
-function isoTime(now: number): string {
+/** The event `time` of an epoch-ms instant: ISO 8601 in UTC, as `new Date(now).toISOString()`. */
+export function isoTime(now: number): string {
   const ms = Math.trunc(now); // as Date does
   const second = Math.floor(ms / 1000);
   if (second !== isoSecond) {
@@ -112,7 +117,7 @@ export function auditPath(path: string): string {
   return redact(p);
 }
 
-const capPath = (p: string): string => (p.length > MAX_AUDIT_PATH ? `${p.slice(0, MAX_AUDIT_PATH)}…` : p);
+export const capPath = (p: string): string => (p.length > MAX_AUDIT_PATH ? `${p.slice(0, MAX_AUDIT_PATH)}…` : p);
 
 export function requestEvent(input: RequestAuditInput, now: number): Mutable<RequestAuditEvent> {
   const event: Mutable<RequestAuditEvent> = {

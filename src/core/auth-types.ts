@@ -99,6 +99,19 @@ export type Authenticate<S extends string = string> = ((
    * (`request.denied`), so a restriction enforced inside a handler shows up like a declared one.
    */
   problemFor(error: unknown, request?: AuthRequest): Problem | null;
+  /**
+   * The same check, answered without a promise whenever every step answered synchronously (a
+   * cached token under the in-memory limiter): the result itself, else a promise of it. For
+   * adapters, whose every request would otherwise pay a promise and a microtask turn (bench/);
+   * `await` takes either.
+   *
+   * @example A Fetch-style guard
+   * ```ts
+   * const r = keycard.authenticate.direct(request, { scope: 'read' });
+   * const answer = r instanceof Promise ? await r : r;
+   * ```
+   */
+  direct(request: AuthRequest, requirement?: AuthRequirement): AuthResult<S> | Promise<AuthResult<S>>;
 };
 
 /** What the pipeline needs from the instance. */
@@ -112,9 +125,11 @@ export interface AuthenticatorDeps<S extends string> {
   readonly audit: AuditTrail;
   readonly onError: (error: unknown) => void;
   readonly timeoutMs: number;
+  /** `checked`: the pipeline already ran `validate(secret, format)` on its one-pass read. */
   readonly verify: (
     secret: string,
     workspaceId: string | null | undefined,
+    checked?: boolean,
   ) => VerifyOutcome<S> | Promise<VerifyOutcome<S>>;
   /** Dual mode: verification of bearer tokens without keycard's prefix (`options.oauth`). */
   readonly verifyForeign?: (secret: string, workspaceId: string | null | undefined) => Promise<VerifyOutcome<S>>;

@@ -37,7 +37,8 @@ export function bounded<T>(call: () => Awaitable<T>, ms: number, what: string): 
   );
 }
 
-function unavailable(what: string, cause: unknown): KeycardError {
+/** A failure of `what` as the request path reports it: a KeycardError passes through, anything else becomes `unavailable`. */
+export function unavailable(what: string, cause: unknown): KeycardError {
   // A KeycardError is already an answer (a bad cursor is invalid_argument, a duplicate a conflict).
   if (cause instanceof KeycardError) return cause;
   return new KeycardError('unavailable', `${what} failed`, { cause });

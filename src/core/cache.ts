@@ -26,6 +26,11 @@ export interface CacheEntry {
   identity?: unknown;
   /** Monotonic time of the last `lastUsedAt` write for this token (the throttle). */
   touchedAt?: number;
+  /**
+   * What the request pipeline derives once per cached record (`HotFields` of verify.ts): the
+   * answer of a hit, the redacted audit identity, the limiter keys. Built on the first hit.
+   */
+  hot?: unknown;
 }
 
 /**

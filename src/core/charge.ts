@@ -1,12 +1,22 @@
 /**
- * The charge stage's limit precedence: the token's own limit, else its workspace's (from
- * `workspaceRateLimit`, cached for `ownerCacheMs`), else the instance default.
+ * The charge stage: the limit precedence (the token's own limit, else its workspace's from
+ * `workspaceRateLimit`, cached for `ownerCacheMs`, else the instance default), the key and
+ * policy to charge, one call of the limiter port, and the draft-10 headers of an admission.
  */
 import type { AuthenticatorDeps } from './auth-types.ts';
-import { bounded } from './bounded.ts';
+import { bounded, unavailable } from './bounded.ts';
 import type { CacheEntry } from './cache.ts';
 import type { Identity } from './identity.ts';
-import { parseRateLimit, type RateLimitConfig } from './limiter.ts';
+import {
+  chargeFor,
+  parseRateLimit,
+  type LimitClass,
+  type LimitDecision,
+  type LimitPolicy,
+  type LimiterStore,
+  type RateLimitConfig,
+} from './limiter.ts';
+import type { HotFields } from './verify.ts';
 
 /** Builds the limit-config resolver of one instance; its caches live as long as the instance. */
 export function limitConfigResolver<S extends string>(
@@ -44,4 +54,62 @@ export function limitConfigResolver<S extends string>(
     return deps.defaultRateLimit;
   }
   return limitConfigFor;
+}
+
+/** The policy a class is charged under (as `chargeFor`). */
+export function policyFor(config: RateLimitConfig, cls: LimitClass): LimitPolicy {
+  return config.shared || cls === 'read' ? config.read : config.write;
+}
+
+/** The limiter key (as `chargeFor`), from the keys the cache entry holds when there is one. */
+export function keyFor<S extends string>(
+  config: RateLimitConfig,
+  identity: Identity<S>,
+  entry: CacheEntry | undefined,
+  cls: LimitClass,
+): string {
+  // The entry's keys are its record's family id: the identity's, whatever owner bound narrowed it.
+  const keys = (entry?.hot as HotFields<S> | undefined)?.keys;
+  if (keys === undefined) return chargeFor(config, identity.familyId, cls).key;
+  return config.shared ? keys.all : cls === 'read' ? keys.read : keys.write;
+}
+
+/**
+ * One charge through the limiter port. A synchronous answer (the memory limiter) is taken as it
+ * is, with no closure, timer or promise; only a thenable gets the `storeTimeoutMs` deadline.
+ * A throw or rejection becomes `KeycardError('unavailable')`, as through `bounded`.
+ */
+export function consume(
+  limiter: LimiterStore,
+  key: string,
+  policy: LimitPolicy,
+  timeoutMs: number,
+): LimitDecision | Promise<LimitDecision> {
+  let d: LimitDecision | Promise<LimitDecision>;
+  try {
+    d = limiter.consume(key, policy.limit, policy.windowSeconds);
+  } catch (e) {
+    throw unavailable('Rate limiter', e);
+  }
+  if (typeof (d as { then?: unknown }).then !== 'function') return d;
+  const pending = d;
+  return bounded(() => pending, timeoutMs, 'Rate limiter') as Promise<LimitDecision>;
+}
+
+/** `"name";q=…;w=…` and `"name";r=` of the last policy seen: most instances charge one or two. */
+let lastPolicy: LimitPolicy | null = null;
+let lastStrings: { readonly policy: string; readonly head: string } = { policy: '', head: '' };
+
+/**
+ * The draft-10 headers of an admission, byte for byte those of `rateLimitHeaders` (the
+ * contract tests compare them): the `RateLimit-Policy` value and the head of `RateLimit` are
+ * built once per policy, leaving one concatenation a request.
+ */
+export function admittedHeaders(policy: LimitPolicy, d: LimitDecision): Record<string, string> {
+  if (policy !== lastPolicy) {
+    const name = `"${policy.name}"`;
+    lastStrings = { policy: `${name};q=${policy.limit};w=${policy.windowSeconds}`, head: `${name};r=` };
+    lastPolicy = policy;
+  }
+  return { 'RateLimit-Policy': lastStrings.policy, RateLimit: `${lastStrings.head}${d.remaining};t=${d.resetSeconds}` };
 }

@@ -126,6 +126,33 @@ export function authorizationValues(headers: HeaderInput): readonly string[] {
   return found ?? NO_VALUES;
 }
 
+/**
+ * The value of the only `Authorization` field line, or `undefined` when there is none, more than
+ * one, or one that is not a string: {@link authorizationValues} with no array to allocate, for
+ * the pipeline's one-pass read of its own tokens (anything else goes to {@link readCredential}).
+ */
+export function soleAuthorization(headers: HeaderInput): string | undefined {
+  if (isWebHeaders(headers)) return headers.get('authorization') ?? undefined;
+  let found: string | undefined;
+  let count = 0;
+  for (const key in headers) {
+    if (key.length !== 13 || !Object.hasOwn(headers, key)) continue;
+    if (key !== 'authorization' && key.toLowerCase() !== 'authorization') continue;
+    const value: unknown = headers[key];
+    if (typeof value === 'string') {
+      found = value;
+      count++;
+    } else if (Array.isArray(value)) {
+      for (const item of value as readonly unknown[]) {
+        count++;
+        if (typeof item === 'string') found = item;
+        else return undefined;
+      }
+    } else if (value !== undefined) return undefined;
+  }
+  return count === 1 ? found : undefined;
+}
+
 function isWebHeaders(headers: HeaderInput): headers is Headers {
   // Duck-typed rather than `instanceof`, so a Headers of another realm or polyfill also works;
   // a plain record whose `get` field is a function is not something a framework produces.

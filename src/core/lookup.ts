@@ -90,6 +90,10 @@ export function createLookup<S extends string>(deps: VerifyDeps<S>): Lookup {
       closure: catalogue.closure(found.scopes),
       restrictions,
       loadedAt: clock.monotonic(),
+      // Every field from the start: one hidden class for every entry (fields added later split it).
+      identity: undefined,
+      touchedAt: undefined,
+      hot: undefined,
     };
     if (usedHash === hash) cache.insert(hash, entry, epoch);
     // A read that lagged behind a change this process already holds (a replica, a slow socket)

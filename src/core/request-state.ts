@@ -1,32 +1,79 @@
 /**
- * Per-request state of the pipeline: what a request's first check learned, kept for the later
- * checks of the same request object, and the small readers of a request's headers and path.
+ * Per-request state of the pipeline: one fixed-shape object per request holding what its first
+ * check learned (for the later checks of the same request object) and its audit description,
+ * and the small readers of a request's headers and path.
  */
-import type { AuthResult } from './auth-types.ts';
+import type { AuthRequest, AuthRequirement, AuthResult, KnownToken } from './auth-types.ts';
+import type { Surface } from './audit.ts';
 import type { HeaderInput } from './credentials.ts';
 import type { Identity } from './identity.ts';
-import type { AuditBase } from './request-audit.ts';
+import type { AuditWho } from './verify.ts';
 
-/** The part of a request's answer that stacked checks share. */
+/** The part of a request's answer that stacked checks share; an allowed one is also the answer itself. */
 export type FirstPass<S extends string> =
-  | { readonly ok: true; readonly identity: Identity<S>; readonly headers: Record<string, string> }
+  | { readonly ok: true; readonly identity: Identity<S>; readonly headers: Readonly<Record<string, string>> }
   | { readonly ok: false; readonly result: AuthResult<S> };
 
 /**
  * What a request's first check learned, for the later checks of the same request object: the
- * verification (shared, so it is looked up and charged once), its audit description (for
- * denials raised later in handlers), its credential and the workspace it named (a later check
- * naming another one re-derives the owner bound from the caches, without a charge). Kept on the
- * request under a symbol of this instance — a WeakMap lookup per check cost ~15 % of the
- * pipeline in bench/ — and in a WeakMap only for objects that cannot take a property.
+ * verification and charge (so a request is looked up and charged once), its audit description
+ * (for denials raised later in handlers), its credential and the workspace it named (a later
+ * check naming another one re-derives the owner bound from the caches, without a charge).
+ *
+ * One object per request, every field set at creation (one hidden class: fields added later
+ * split the shapes the pipeline sees). The audit fields that cost work (`path`, `requestId`) are
+ * filled in only when an event or `onAuthFailure` needs them.
  */
 export interface RequestState<S extends string> {
-  pass: Promise<FirstPass<S>>;
-  base?: AuditBase<S>;
-  secret?: string;
-  workspace: string | null | undefined;
+  readonly request: AuthRequest;
+  /** The first check's answer, once known; `pending` while a store or limiter promise is out. */
+  pass: FirstPass<S> | null;
+  pending: Promise<FirstPass<S>> | null;
+  secret: string | null;
+  readonly workspace: string | null | undefined;
+  readonly surface: Surface;
+  readonly method: string;
+  readonly rpcMethod: string | undefined;
+  readonly tool: string | undefined;
+  path: string | null;
+  requestId: string | null;
+  identity: Identity<S> | null;
+  /** The redacted audit fields of the token (from its cache entry), null for an OAuth identity. */
+  who: AuditWho | null;
+  /** "Who did this" for a refused token (a revoked one is the leak case). */
+  known: KnownToken | null;
+  degraded: boolean;
+  /** The first check allowed the request (and recorded it): a later denial in a handler is audited too. */
+  allowed: boolean;
 }
-/** The per-request memo of one instance: on the request under a symbol, in a WeakMap for frozen objects. */
+
+/** A fresh state for the first check of `request`. */
+export function newRequestState<S extends string>(request: AuthRequest, requirement: AuthRequirement): RequestState<S> {
+  return {
+    request,
+    pass: null,
+    pending: null,
+    secret: null,
+    workspace: requirement.workspaceId,
+    surface: requirement.surface ?? 'http',
+    method: request.method,
+    rpcMethod: requirement.rpcMethod,
+    tool: requirement.tool,
+    path: null,
+    requestId: null,
+    identity: null,
+    who: null,
+    known: null,
+    degraded: false,
+    allowed: false,
+  };
+}
+
+/**
+ * The per-request memo of one instance: on the request under a symbol of this instance, by
+ * plain assignment (`Object.defineProperty` cost ~0.25 µs a request in bench/, a WeakMap lookup
+ * ~15 % of the pipeline), and in a WeakMap only for objects that cannot take a property.
+ */
 export function requestStates<S extends string>(): {
   stateOf(request: object): RequestState<S> | undefined;
   keep(request: object, state: RequestState<S>): void;
@@ -37,7 +84,7 @@ export function requestStates<S extends string>(): {
     (request as { [STATE]?: RequestState<S> })[STATE] ??
     (Object.isExtensible(request) ? undefined : frozen.get(request));
   const keep = (request: object, state: RequestState<S>) => {
-    if (Object.isExtensible(request)) Object.defineProperty(request, STATE, { value: state, enumerable: false });
+    if (Object.isExtensible(request)) (request as { [STATE]?: RequestState<S> })[STATE] = state;
     else frozen.set(request, state);
   };
   return { stateOf, keep };

@@ -17,6 +17,7 @@ export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 
 /** The format version this release writes. */
 export const FORMAT_VERSION = '1';
+const VERSION_CODE = FORMAT_VERSION.charCodeAt(0);
 /** Base62 characters of randomness in a token body. */
 export const BODY_LENGTH = 32;
 /** Base62 characters of the CRC-32 checksum (62^6 > 2^32). */
@@ -159,20 +160,18 @@ function isBase62(text: string, from: number, to: number): boolean {
  * ```
  */
 export function parseToken(input: string, tokenFormat: TokenFormat): ParsedToken | undefined {
+  if (!validateToken(input, tokenFormat)) return undefined;
   const prefix = tokenFormat.prefix;
   const type = tokenFormat.type ?? 'sk';
   const headLength = prefix.length + type.length + 2;
-  if (typeof input !== 'string' || input.length !== headLength + TAIL_LENGTH) return undefined;
-  if (!input.startsWith(prefix) || input.charCodeAt(prefix.length) !== 95 /* _ */) return undefined;
-  if (!input.startsWith(type, prefix.length + 1) || input.charCodeAt(headLength - 1) !== 95) return undefined;
-  if (!isBase62(input, headLength, input.length)) return undefined;
-  const version = input[headLength]!;
-  if (version !== FORMAT_VERSION) return undefined;
   const checksumAt = input.length - CHECKSUM_LENGTH;
-  let expected = 0;
-  for (let i = checksumAt; i < input.length; i++) expected = expected * 62 + (DECODE[input.charCodeAt(i)]! - 1);
-  if (expected !== crc32(input, checksumAt)) return undefined;
-  return { prefix, type, version, body: input.slice(headLength + 1, checksumAt), checksum: input.slice(checksumAt) };
+  return {
+    prefix,
+    type,
+    version: input[headLength]!,
+    body: input.slice(headLength + 1, checksumAt),
+    checksum: input.slice(checksumAt),
+  };
 }
 
 /**
@@ -185,7 +184,20 @@ export function parseToken(input: string, tokenFormat: TokenFormat): ParsedToken
  * ```
  */
 export function validateToken(candidate: string, tokenFormat: TokenFormat): boolean {
-  return parseToken(candidate, tokenFormat) !== undefined;
+  // The pipeline's check of every request: one pass, no allocation (parseToken() builds its parts from here).
+  const input = candidate;
+  const prefix = tokenFormat.prefix;
+  const type = tokenFormat.type ?? 'sk';
+  const headLength = prefix.length + type.length + 2;
+  if (typeof input !== 'string' || input.length !== headLength + TAIL_LENGTH) return false;
+  if (!input.startsWith(prefix) || input.charCodeAt(prefix.length) !== 95 /* _ */) return false;
+  if (!input.startsWith(type, prefix.length + 1) || input.charCodeAt(headLength - 1) !== 95) return false;
+  if (!isBase62(input, headLength, input.length)) return false;
+  if (input.charCodeAt(headLength) !== VERSION_CODE) return false;
+  const checksumAt = input.length - CHECKSUM_LENGTH;
+  let expected = 0;
+  for (let i = checksumAt; i < input.length; i++) expected = expected * 62 + (DECODE[input.charCodeAt(i)]! - 1);
+  return expected === crc32(input, checksumAt);
 }
 
 /**
