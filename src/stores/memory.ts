@@ -72,6 +72,121 @@ export function matchesStatus(t: StoredToken, status: ListQuery['status'], now: 
   }
 }
 
+/** What a memory store holds; the module functions below read and write it. */
+interface MemoryState {
+  readonly byId: Map<string, StoredToken>;
+  readonly idByHash: Map<string, string>;
+  readonly listeners: Set<(change: StoreChange) => void>;
+  /** revokeAll watermarks by `watermarkKey`: a later create of a token they cover is stored revoked. */
+  readonly watermarks: Map<string, number>;
+  seq: number;
+  /** Every record in (createdAt, id) order, rebuilt by the next `list` after a write clears it. */
+  sorted: StoredToken[] | null;
+}
+
+function announce(state: MemoryState, change: StoreChange): void {
+  for (const l of state.listeners) {
+    try {
+      l(change);
+    } catch {
+      // A subscriber's bug must not fail the write that already happened.
+    }
+  }
+}
+
+/** Stores a new version of an existing record and tells subscribers. */
+function put(state: MemoryState, t: StoredToken): void {
+  state.byId.set(t.id, deepFreeze(t));
+  state.sorted = null;
+  announce(state, {
+    type: 'token',
+    seq: ++state.seq,
+    id: t.id,
+    hash: t.hash,
+    version: t.version,
+    revoked: t.revokedAt !== null,
+  });
+}
+
+/** Stores a copy of a new record, revoked at once if a revokeAll watermark covers it. */
+function createRecord(state: MemoryState, token: StoredToken): void {
+  const { byId, idByHash, watermarks } = state;
+  if (byId.has(token.id)) throw new KeycardError('conflict', `Token id ${token.id} already exists`);
+  if (idByHash.has(token.hash)) throw new KeycardError('conflict', 'Token hash already exists');
+  const key = watermarkKey(token);
+  const before = key === null ? undefined : watermarks.get(key);
+  const covered = token.revokedAt === null && before !== undefined && before > token.createdAt;
+  const copy = deepFreeze(
+    covered
+      ? { ...structuredClone(token), revokedAt: before, revokedReason: WATERMARK_REASON }
+      : structuredClone(token),
+  );
+  byId.set(copy.id, copy);
+  idByHash.set(copy.hash, copy.id);
+  state.sorted = null;
+}
+
+/** One page of `list`: the matches after the cursor in (createdAt, id) order, and the next cursor. */
+function listPage(state: MemoryState, query: ListQuery): { tokens: StoredToken[]; nextCursor: string | null } {
+  const sorted = (state.sorted ??= [...state.byId.values()].sort(order));
+  let start = 0;
+  if (query.cursor) {
+    const [at, id] = decodeCursor(query.cursor);
+    // First record strictly after the cursor in (createdAt, id) order.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = sorted[mid]!;
+      if (m.createdAt < at || (m.createdAt === at && m.id <= id)) lo = mid + 1;
+      else hi = mid;
+    }
+    start = lo;
+  }
+  const matches = (t: StoredToken) =>
+    (query.ownerId === undefined || t.ownerId === query.ownerId) &&
+    (query.workspaceId === undefined || t.workspaceId === query.workspaceId) &&
+    (query.kind === undefined || t.kind === query.kind) &&
+    matchesStatus(t, query.status, query.now);
+  const tokens: StoredToken[] = [];
+  let i = start;
+  for (; i < sorted.length && tokens.length < query.limit; i++) if (matches(sorted[i]!)) tokens.push(sorted[i]!);
+  // A cursor only when another match follows, so the last page says so.
+  let more = false;
+  for (; tokens.length === query.limit && i < sorted.length && !more; i++) more = matches(sorted[i]!);
+  return { tokens, nextCursor: more && tokens.length > 0 ? encodeCursor(tokens.at(-1)!) : null };
+}
+
+/** Revokes every live record the filter covers and leaves a watermark for records created later. */
+function revokeAllRecords(
+  state: MemoryState,
+  filter: RevokeAllFilter,
+  at: number,
+  reason: string | null,
+): { count: number } {
+  const { byId, watermarks } = state;
+  const key = 'ownerId' in filter ? `o:${filter.ownerId}` : `w:${filter.workspaceId}`;
+  watermarks.set(key, Math.max(at, watermarks.get(key) ?? at));
+  let count = 0;
+  for (const t of byId.values()) {
+    if (t.revokedAt !== null) continue;
+    if (!coveredByRevokeAll(filter, t)) continue;
+    byId.set(t.id, deepFreeze({ ...t, revokedAt: at, revokedReason: reason, version: t.version + 1 }));
+    count++;
+  }
+  state.sorted = null;
+  announce(state, { type: 'revokeAll', seq: ++state.seq, filter, revokedBefore: at });
+  return { count };
+}
+
+/** Adds a listener; the returned function removes it. */
+function subscribeTo(state: MemoryState, listener: (change: StoreChange) => void): () => void {
+  state.listeners.add(listener);
+  return () => {
+    state.listeners.delete(listener);
+  };
+}
+
 /**
  * Creates an empty in-memory token store.
  *
@@ -83,28 +198,15 @@ export function matchesStatus(t: StoredToken, status: ListQuery['status'], now: 
  * ```
  */
 export function memoryTokenStore(): MemoryTokenStore {
-  const byId = new Map<string, StoredToken>();
-  const idByHash = new Map<string, string>();
-  const listeners = new Set<(change: StoreChange) => void>();
-  /** revokeAll watermarks by `watermarkKey`: a later create of a token they cover is stored revoked. */
-  const watermarks = new Map<string, number>();
-  let seq = 0;
-  let sorted: StoredToken[] | null = null;
-
-  const announce = (change: StoreChange) => {
-    for (const l of listeners) {
-      try {
-        l(change);
-      } catch {
-        // A subscriber's bug must not fail the write that already happened.
-      }
-    }
+  const state: MemoryState = {
+    byId: new Map(),
+    idByHash: new Map(),
+    listeners: new Set(),
+    watermarks: new Map(),
+    seq: 0,
+    sorted: null,
   };
-  const put = (t: StoredToken) => {
-    byId.set(t.id, deepFreeze(t));
-    sorted = null;
-    announce({ type: 'token', seq: ++seq, id: t.id, hash: t.hash, version: t.version, revoked: t.revokedAt !== null });
-  };
+  const { byId, idByHash } = state;
 
   return {
     shared: false,
@@ -112,19 +214,7 @@ export function memoryTokenStore(): MemoryTokenStore {
       return byId.size;
     },
     create(token) {
-      if (byId.has(token.id)) throw new KeycardError('conflict', `Token id ${token.id} already exists`);
-      if (idByHash.has(token.hash)) throw new KeycardError('conflict', 'Token hash already exists');
-      const key = watermarkKey(token);
-      const before = key === null ? undefined : watermarks.get(key);
-      const covered = token.revokedAt === null && before !== undefined && before > token.createdAt;
-      const copy = deepFreeze(
-        covered
-          ? { ...structuredClone(token), revokedAt: before, revokedReason: WATERMARK_REASON }
-          : structuredClone(token),
-      );
-      byId.set(copy.id, copy);
-      idByHash.set(copy.hash, copy.id);
-      sorted = null;
+      createRecord(state, token);
     },
     findByHash(hash) {
       const id = idByHash.get(hash);
@@ -141,33 +231,7 @@ export function memoryTokenStore(): MemoryTokenStore {
       return byId.get(id) ?? null;
     },
     list(query: ListQuery) {
-      sorted ??= [...byId.values()].sort(order);
-      let start = 0;
-      if (query.cursor) {
-        const [at, id] = decodeCursor(query.cursor);
-        // First record strictly after the cursor in (createdAt, id) order.
-        let lo = 0;
-        let hi = sorted.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          const m = sorted[mid]!;
-          if (m.createdAt < at || (m.createdAt === at && m.id <= id)) lo = mid + 1;
-          else hi = mid;
-        }
-        start = lo;
-      }
-      const matches = (t: StoredToken) =>
-        (query.ownerId === undefined || t.ownerId === query.ownerId) &&
-        (query.workspaceId === undefined || t.workspaceId === query.workspaceId) &&
-        (query.kind === undefined || t.kind === query.kind) &&
-        matchesStatus(t, query.status, query.now);
-      const tokens: StoredToken[] = [];
-      let i = start;
-      for (; i < sorted.length && tokens.length < query.limit; i++) if (matches(sorted[i]!)) tokens.push(sorted[i]!);
-      // A cursor only when another match follows, so the last page says so.
-      let more = false;
-      for (; tokens.length === query.limit && i < sorted.length && !more; i++) more = matches(sorted[i]!);
-      return { tokens, nextCursor: more && tokens.length > 0 ? encodeCursor(tokens.at(-1)!) : null };
+      return listPage(state, query);
     },
     update(id, patch: TokenPatch, expectedVersion): UpdateResult {
       const t = byId.get(id);
@@ -176,7 +240,7 @@ export function memoryTokenStore(): MemoryTokenStore {
       // Only the patchable fields, so an untyped caller cannot un-revoke or re-hash through update.
       const defined = Object.fromEntries(PATCHABLE.filter((k) => patch[k] !== undefined).map((k) => [k, patch[k]]));
       const next: StoredToken = { ...t, ...structuredClone(defined), version: t.version + 1 };
-      put(next);
+      put(state, next);
       return { ok: true, token: next };
     },
     revoke(id, at, reason) {
@@ -184,28 +248,17 @@ export function memoryTokenStore(): MemoryTokenStore {
       if (!t) return null;
       if (t.revokedAt !== null) return t;
       const next: StoredToken = { ...t, revokedAt: at, revokedReason: reason, version: t.version + 1 };
-      put(next);
+      put(state, next);
       return next;
     },
     revokeAll(filter: RevokeAllFilter, at, reason) {
-      const key = 'ownerId' in filter ? `o:${filter.ownerId}` : `w:${filter.workspaceId}`;
-      watermarks.set(key, Math.max(at, watermarks.get(key) ?? at));
-      let count = 0;
-      for (const t of byId.values()) {
-        if (t.revokedAt !== null) continue;
-        if (!coveredByRevokeAll(filter, t)) continue;
-        byId.set(t.id, deepFreeze({ ...t, revokedAt: at, revokedReason: reason, version: t.version + 1 }));
-        count++;
-      }
-      sorted = null;
-      announce({ type: 'revokeAll', seq: ++seq, filter, revokedBefore: at });
-      return { count };
+      return revokeAllRecords(state, filter, at, reason);
     },
     touch(id, at) {
       const t = byId.get(id);
       if (t && (t.lastUsedAt === null || t.lastUsedAt < at)) {
         byId.set(id, deepFreeze({ ...t, lastUsedAt: at }));
-        sorted = null;
+        state.sorted = null;
       }
     },
     rehash(id, fromHash, toHash, pepperVersion) {
@@ -214,19 +267,16 @@ export function memoryTokenStore(): MemoryTokenStore {
       idByHash.delete(fromHash);
       idByHash.set(toHash, id);
       byId.set(id, deepFreeze({ ...t, hash: toHash, pepperVersion }));
-      sorted = null;
+      state.sorted = null;
     },
     announceOwner(principalId) {
-      announce({ type: 'owner', seq: ++seq, principalId });
+      announce(state, { type: 'owner', seq: ++state.seq, principalId });
     },
     subscribe(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
+      return subscribeTo(state, listener);
     },
     close() {
-      listeners.clear();
+      state.listeners.clear();
     },
   };
 }

@@ -1,0 +1,21 @@
+/** A small RFC 4180 reader (quoted fields, doubled quotes, CRLF), so the suite needs no CSV package; public, so a user's tests can read an export too. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') ((field += '"'), (i += 2));
+      else if (c === '"') ((quoted = false), i++);
+      else ((field += c), i++);
+    } else if (c === '"') ((quoted = true), i++);
+    else if (c === ',') (row.push(field), (field = ''), i++);
+    else if (c === '\r' && text[i + 1] === '\n') (row.push(field), rows.push(row), (row = []), (field = ''), (i += 2));
+    else ((field += c), i++);
+  }
+  if (field !== '' || row.length > 0) (row.push(field), rows.push(row));
+  return rows;
+}
