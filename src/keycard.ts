@@ -5,20 +5,18 @@
  * `src/lifecycle/`, each of which takes that context explicitly.
  */
 import { argumentValidators } from './core/arguments.ts';
-import { AuditTrail, type AuditSink } from './core/audit.ts';
-import { createAuthenticator, type Authenticate } from './core/authenticate.ts';
+import { AuditTrail } from './core/audit.ts';
+import { createAuthenticator } from './core/authenticate.ts';
 import { bounded } from './core/bounded.ts';
 import { TokenCache } from './core/cache.ts';
-import { systemClock, type Clock } from './core/clock.ts';
+import type { Clock } from './core/clock.ts';
 import { Emitter } from './core/events.ts';
 import { createHasher } from './core/hash.ts';
 import { createInvalidation } from './core/invalidation.ts';
-import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitConfig } from './core/limiter.ts';
-import { validateOptions, type KeycardOptions } from './core/options.ts';
+import type { KeycardOptions } from './core/options.ts';
 import { OwnerBound } from './core/owners.ts';
 import { ReportThrottle } from './core/report.ts';
-import { defineHierarchy, type Hierarchy } from './core/restrictions.ts';
-import type { TokenFormat } from './core/token.ts';
+import { resolveOptions } from './core/resolve-options.ts';
 import { createToucher } from './core/touch.ts';
 import { createVerifier, verifyAnswer } from './core/verify.ts';
 import { foreignVerification } from './core/verify-foreign.ts';
@@ -49,103 +47,84 @@ export type { Actor, IssueInput, IssuedToken, ListFilter, UpdatePatch, Keycard }
  * ```
  */
 export function createKeycard<S extends string>(options: KeycardOptions<S>): Keycard<S> {
-  validateOptions(options);
-  const clock: Clock = options.clock ?? systemClock;
+  const o = resolveOptions(options);
+  const { clock, format, hierarchy, defaultRateLimit, defaultExpiry } = o;
   const { onError, requestErrors } = reporters(options, clock);
   const onRequestError = requestErrors.report;
-  const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
   const catalogue = options.scopes;
-  const format: TokenFormat = { prefix: options.prefix, type: options.type ?? 'sk' };
-  const ownStore = options.store === undefined;
   const store = options.store ?? memoryTokenStore();
   const limiter = options.limiter ?? memoryLimiter({ clock });
   if (store.shared && options.limiter === undefined) {
-    onWarning(
+    o.onWarning(
       'keycard: the token store is shared between processes but the rate limiter is in memory: each process counts on its own, so N processes multiply every limit by N. Use a shared limiter (keycard/redis).',
     );
   }
   const hasher = createHasher(options.peppers ?? []);
-  const hierarchy: Hierarchy | null = options.resources ? defineHierarchy(options.resources) : null;
-  const defaultRateLimit: RateLimitConfig = options.rateLimit
-    ? parseRateLimit(options.rateLimit, 'rateLimit')
-    : DEFAULT_RATE_LIMIT;
-  const timeoutMs = options.storeTimeoutMs ?? 500;
-  const defaultExpiry = options.defaultExpiresIn ?? 'never';
-  const cache = new TokenCache(options.cacheSize ?? 10_000, options.negativeCacheSize ?? 10_000);
+  const cache = new TokenCache(o.cacheSize, o.negativeCacheSize);
   const owners = options.resolveOwner
-    ? new OwnerBound(options.resolveOwner, options.ownerCacheMs ?? 1000, timeoutMs, clock)
+    ? new OwnerBound(options.resolveOwner, o.ownerCacheMs, o.storeTimeoutMs, clock)
     : null;
   const emitter = new Emitter(onError);
-  const sinks: readonly AuditSink[] =
-    options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditSink];
   const audit = new AuditTrail({
-    sinks,
-    queueSize: options.auditQueueSize ?? 10_000,
-    timeoutMs: options.auditTimeoutMs ?? 1000,
+    sinks: o.sinks,
+    queueSize: o.auditQueueSize,
+    timeoutMs: o.auditTimeoutMs,
     onError,
     clock,
   });
-
-  const call = <T>(what: string, f: () => T | Promise<T>) => bounded(f, timeoutMs, what);
+  const call = <T>(what: string, f: () => T | Promise<T>) => bounded(f, o.storeTimeoutMs, what);
   const invalidation = createInvalidation({
     store,
     clock,
     cache,
     owners,
     emitter,
-    revocationBoundMs: options.revocationBoundMs ?? 1000,
+    revocationBoundMs: o.revocationBoundMs,
     onError,
   });
-  const touchIntervalMs = options.touchIntervalMs ?? 60_000;
-  const cacheEnabled = (options.cacheSize ?? 10_000) > 0;
-  const toucher = createToucher({ store, clock, call, onRequestError, touchIntervalMs, cacheEnabled });
+  const toucher = createToucher({
+    store,
+    clock,
+    call,
+    onRequestError,
+    touchIntervalMs: o.touchIntervalMs,
+    cacheEnabled: o.cacheSize > 0,
+  });
   const { touch, track } = toucher;
   const { cacheTrustMs, noteExpired } = invalidation;
   const verifier = createVerifier<S>({
-    format,
-    clock,
-    hasher,
-    cache,
-    store,
-    hierarchy,
-    catalogue,
-    owners,
-    emitter,
-    call,
-    onRequestError,
-    touch,
-    track,
-    cacheTrustMs,
-    noteExpired,
+    ...{ format, clock, hasher, cache, store, hierarchy, catalogue, owners, emitter, call },
+    ...{ onRequestError, touch, track, cacheTrustMs, noteExpired },
   });
   const args = argumentValidators({ catalogue, hierarchy, clock });
   // One frozen context: every management operation takes it explicitly (src/lifecycle/context.ts).
   const ctx: LifecycleContext<S> = Object.freeze({
-    options,
-    catalogue,
-    hierarchy,
-    clock,
-    store,
-    cache,
-    owners,
-    emitter,
-    audit,
-    args,
-    format,
-    hasher,
-    defaultExpiry,
-    defaultRateLimit,
-    invalidation,
-    verifier,
-    call,
+    ...{ options, catalogue, hierarchy, clock, store, cache, owners, emitter, audit, args, format, hasher },
+    ...{ defaultExpiry, defaultRateLimit, invalidation, verifier, call },
   });
   const { verifySecret } = verifier;
+  const authenticate = createAuthenticator<S>({
+    ...{ options, clock, limiter, defaultRateLimit, catalogue, format, audit },
+    ...{ onError: onRequestError, timeoutMs: o.storeTimeoutMs, verify: verifySecret },
+    ...(options.oauth
+      ? {
+          verifyForeign: foreignVerification<S>({
+            verifier: options.oauth,
+            catalogue,
+            owners,
+            hierarchy,
+            onError: onRequestError,
+            onOwnerGone: (principalId, workspaceId, status) =>
+              emitter.emit('owner.gone', { principalId, workspaceId, status }),
+          }),
+        }
+      : {}),
+  });
+  const step = shutdownStep(o.storeTimeoutMs, onError);
 
   const keycard: Keycard<S> = {
     scopes: catalogue,
     clock,
-    store,
-    limiter,
     resourceTypes: Object.freeze([...(options.resources ?? [])]),
     issue: (input) => issue(ctx, input),
     recordAudit: (event) => audit.token(event),
@@ -166,45 +145,17 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     update: (id, patch, opts) => update(ctx, id, patch, opts),
     invalidateOwner: (principalId) => invalidateOwner(ctx, principalId),
     on: (event, listener) => emitter.on(event, listener),
-    authenticate: undefined as unknown as Authenticate<S>,
+    authenticate,
     async close() {
-      const step = shutdownStep(timeoutMs, onError);
       await step('Subscribing', () => invalidation.subscribed);
       await step('Pending writes', () => Promise.allSettled([...toucher.pending]));
       requestErrors.flush();
       await audit.close();
       await step('Unsubscribing', () => invalidation.unsubscribe());
-      if (ownStore) await step('Closing the store', () => store.close?.());
+      if (options.store === undefined) await step('Closing the store', () => store.close?.());
       if (options.limiter === undefined) await step('Closing the limiter', () => limiter.close?.());
     },
   };
-
-  (keycard as { authenticate: Authenticate<S> }).authenticate = createAuthenticator<S>({
-    options,
-    clock,
-    limiter,
-    defaultRateLimit,
-    catalogue,
-    format,
-    audit,
-    onError: onRequestError,
-    timeoutMs,
-    verify: verifySecret,
-    ...(options.oauth
-      ? {
-          verifyForeign: foreignVerification<S>({
-            verifier: options.oauth,
-            catalogue,
-            owners,
-            hierarchy,
-            onError: onRequestError,
-            onOwnerGone: (principalId, workspaceId, status) =>
-              emitter.emit('owner.gone', { principalId, workspaceId, status }),
-          }),
-        }
-      : {}),
-  });
-
   // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.
   Object.defineProperty(keycard, LEAK_INTAKE, { value: leakIntake(ctx) });
   return keycard;

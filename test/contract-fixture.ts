@@ -58,11 +58,12 @@ function poisonable(inner: TokenStore, poisoned: Set<string>): TokenStore {
 export async function contractFixture(): Promise<ContractFixture> {
   const clock = fakeClock();
   const poisoned = new Set<string>();
+  const limiter = memoryLimiter({ clock });
   const keycard = createKeycard({
     prefix: 'acme',
     scopes: toadoScopes(),
     store: poisonable(memoryTokenStore(), poisoned),
-    limiter: memoryLimiter({ clock }),
+    limiter,
     resources: ['company', 'project'],
     clock,
     onError: () => {},
@@ -85,7 +86,7 @@ export async function contractFixture(): Promise<ContractFixture> {
   poisoned.add(createHash('sha256').update(broken).digest('hex'));
 
   // The limited token's one admission happened 43 s ago, so the next request waits 17 s.
-  await keycard.limiter.consume(`${limited.record.familyId}:all`, 1, 60);
+  limiter.consume(`${limited.record.familyId}:all`, 1, 60);
   clock.advance(43_000);
 
   const forged = `acme_sk_1${'A'.repeat(32)}`;

@@ -126,6 +126,61 @@ const id = text(256);
 const kind = z.enum(['personal', 'workspace'], { error: "must be 'personal' or 'workspace'" });
 const reason = text(500);
 
+// The schemas that do not depend on the instance.
+const revokeOptions = z.strictObject(
+  { reason: z.optional(reason), actor: z.optional(actor) },
+  { error: 'must be an object' },
+);
+const revokeAllFilter = z.unknown().check(
+  z.superRefine((v, c) => {
+    const f = v as Record<string, unknown> | null;
+    if (typeof f !== 'object' || f === null || Array.isArray(f))
+      return c.addIssue({ code: 'custom', message: 'must be { ownerId } or { workspaceId }' });
+    const keys = Object.keys(f);
+    if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId'))
+      return c.addIssue({ code: 'custom', message: 'must be exactly one of { ownerId } or { workspaceId }' });
+    if (!id.safeParse(f[keys[0]]).success)
+      c.addIssue({
+        code: 'custom',
+        path: [keys[0]],
+        message: 'must be a non-empty string of at most 256 characters',
+      });
+  }),
+);
+const rotateOptions = z.strictObject(
+  {
+    graceMs: z.optional(
+      z
+        .number()
+        .check(z.int(), z.minimum(0), z.maximum(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (a year)` })),
+    ),
+    actor: z.optional(actor),
+  },
+  { error: 'must be an object' },
+);
+const listFilter = z.strictObject(
+  {
+    ownerId: z.optional(id),
+    workspaceId: z.optional(id),
+    kind: z.optional(kind),
+    status: z.optional(
+      z.enum(['active', 'revoked', 'expired', 'all'], { error: "must be 'active', 'revoked', 'expired' or 'all'" }),
+    ),
+    limit: z.optional(
+      z
+        .number({ error: 'must be an integer from 1 to 500' })
+        .check(
+          z.int({ error: 'must be an integer from 1 to 500' }),
+          z.minimum(1, { error: 'must be an integer from 1 to 500' }),
+          z.maximum(500, { error: 'must be an integer from 1 to 500' }),
+        ),
+    ),
+    cursor: z.optional(z.nullable(z.string().check(z.maxLength(1024)))),
+  },
+  { error: 'must be an object' },
+);
+const actorOptions = z.strictObject({ actor: z.optional(actor) }, { error: 'must be an object' });
+
 /** What a call's arguments are checked against: the instance's catalogue, hierarchy and clock. */
 export interface ArgumentContext {
   readonly catalogue: ScopeCatalogue<string>;
@@ -180,58 +235,6 @@ export function argumentValidators(ctx: ArgumentContext) {
     },
     { error: 'must be an object' },
   );
-  const revokeOptions = z.strictObject(
-    { reason: z.optional(reason), actor: z.optional(actor) },
-    { error: 'must be an object' },
-  );
-  const revokeAllFilter = z.unknown().check(
-    z.superRefine((v, c) => {
-      const f = v as Record<string, unknown> | null;
-      if (typeof f !== 'object' || f === null || Array.isArray(f))
-        return c.addIssue({ code: 'custom', message: 'must be { ownerId } or { workspaceId }' });
-      const keys = Object.keys(f);
-      if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId'))
-        return c.addIssue({ code: 'custom', message: 'must be exactly one of { ownerId } or { workspaceId }' });
-      if (!id.safeParse(f[keys[0]]).success)
-        c.addIssue({
-          code: 'custom',
-          path: [keys[0]],
-          message: 'must be a non-empty string of at most 256 characters',
-        });
-    }),
-  );
-  const rotateOptions = z.strictObject(
-    {
-      graceMs: z.optional(
-        z
-          .number()
-          .check(z.int(), z.minimum(0), z.maximum(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (a year)` })),
-      ),
-      actor: z.optional(actor),
-    },
-    { error: 'must be an object' },
-  );
-  const listFilter = z.strictObject(
-    {
-      ownerId: z.optional(id),
-      workspaceId: z.optional(id),
-      kind: z.optional(kind),
-      status: z.optional(
-        z.enum(['active', 'revoked', 'expired', 'all'], { error: "must be 'active', 'revoked', 'expired' or 'all'" }),
-      ),
-      limit: z.optional(
-        z
-          .number({ error: 'must be an integer from 1 to 500' })
-          .check(
-            z.int({ error: 'must be an integer from 1 to 500' }),
-            z.minimum(1, { error: 'must be an integer from 1 to 500' }),
-            z.maximum(500, { error: 'must be an integer from 1 to 500' }),
-          ),
-      ),
-      cursor: z.optional(z.nullable(z.string().check(z.maxLength(1024)))),
-    },
-    { error: 'must be an object' },
-  );
   const updatePatch = z.strictObject(
     {
       label: z.optional(text(200)),
@@ -243,7 +246,6 @@ export function argumentValidators(ctx: ArgumentContext) {
     },
     { error: 'must be an object' },
   );
-  const actorOptions = z.strictObject({ actor: z.optional(actor) }, { error: 'must be an object' });
 
   return {
     issue: (input: unknown) => check('issue', z.tuple([issueInput]), [input], ['~input'], issueCrossChecks),

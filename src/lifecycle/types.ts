@@ -84,8 +84,6 @@ export interface Keycard<S extends string = string> {
   readonly scopes: ScopeCatalogue<S>;
   /** The clock this instance reads (the injected one in tests), for adapters that compute expiries. */
   readonly clock: Clock;
-  readonly store: TokenStore;
-  readonly limiter: LimiterStore;
   /** The resource types of the `resources` hierarchy, root first (empty without one), for pickers and the management API. */
   readonly resourceTypes: readonly string[];
   issue(input: IssueInput<S>): Promise<IssuedToken>;

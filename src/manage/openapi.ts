@@ -40,29 +40,38 @@ const ERROR_CODES: Readonly<Record<number, string>> = {
   503: 'unavailable',
 };
 
+const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+/** The document's building blocks, each recording the schemas it meets in `components`. */
+function builders(components: Json) {
+  return {
+    errors: (...statuses: number[]) =>
+      Object.fromEntries(statuses.map((st) => [String(st), { description: ERROR_CODES[st], content: PROBLEM }])),
+    ok: (schema: z.ZodMiniType, description: string, status = '200') => ({
+      [status]: { description, content: { 'application/json': { schema: schemaOf(schema, 'output', components) } } },
+    }),
+    body: (schema: z.ZodMiniType, required = true) => ({
+      required,
+      content: { 'application/json': { schema: schemaOf(schema, 'input', components) } },
+    }),
+    params: (schema: z.ZodMiniType) => {
+      const js = schemaOf(schema, 'input', components);
+      const required = new Set((js.required as string[] | undefined) ?? []);
+      return Object.entries((js.properties ?? {}) as Record<string, Json>).map(([name, sch]) => ({
+        name,
+        in: 'query',
+        required: required.has(name),
+        schema: sch,
+      }));
+    },
+  };
+}
+
 /** Builds the document for a handler mounted at `basePath`. */
 export function openApiDocument(basePath: string): Json {
   const components: Json = {};
-  const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
-  const errors = (...statuses: number[]) =>
-    Object.fromEntries(statuses.map((st) => [String(st), { description: ERROR_CODES[st], content: problem }]));
-  const ok = (schema: z.ZodMiniType, description: string, status = '200') => ({
-    [status]: { description, content: { 'application/json': { schema: schemaOf(schema, 'output', components) } } },
-  });
-  const body = (schema: z.ZodMiniType, required = true) => ({
-    required,
-    content: { 'application/json': { schema: schemaOf(schema, 'input', components) } },
-  });
-  const params = (schema: z.ZodMiniType) => {
-    const js = schemaOf(schema, 'input', components);
-    const required = new Set((js.required as string[] | undefined) ?? []);
-    return Object.entries((js.properties ?? {}) as Record<string, Json>).map(([name, sch]) => ({
-      name,
-      in: 'query',
-      required: required.has(name),
-      schema: sch,
-    }));
-  };
+  const problem = PROBLEM;
+  const { errors, ok, body, params } = builders(components);
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
   const tokenView = { $ref: '#/components/schemas/TokenView' };
   components.TokenView = schemaOf(s.tokenView, 'output', components);

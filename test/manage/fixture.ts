@@ -4,6 +4,7 @@ import {
   createManagementHandler,
   defineScopes,
   memoryAuditSink,
+  memoryTokenStore,
   type ManagementOptions,
   type UserActor,
 } from '../../src/index.ts';
@@ -40,9 +41,11 @@ export function setup(extra: Partial<ManagementOptions> = {}) {
   const clock = fakeClock(Date.UTC(2026, 0, 1));
   const sink = memoryAuditSink();
   const logs: string[] = [];
+  const store = memoryTokenStore();
   const keycard = createKeycard({
     prefix: 'acme',
     scopes: catalogue(),
+    store,
     clock,
     audit: [sink],
     resources: ['company', 'project'],
@@ -90,5 +93,5 @@ export function setup(extra: Partial<ManagementOptions> = {}) {
     if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
     return (await res.json()) as { token: string; record: { id: string } & Record<string, unknown> };
   };
-  return { keycard, handler, clock, sink, logs, call, create };
+  return { keycard, store, handler, clock, sink, logs, call, create };
 }

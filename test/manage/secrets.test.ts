@@ -31,7 +31,7 @@ describe('secrets of the management API', () => {
     expect(rotated.headers.get('cache-control')).toBe('no-store');
     const { token: second, record: r2 } = (await rotated.json()) as { token: string; record: { id: string } };
     const secrets = [first, second];
-    const hashes = await Promise.all([r.id, r2.id].map(async (id) => (await s.keycard.store.get(id))!.hash));
+    const hashes = await Promise.all([r.id, r2.id].map(async (id) => (await s.store.get(id))!.hash));
 
     // Every other route, including ones a careless caller feeds the secret into.
     await record(await s.call('GET', '/tokens?status=all'));
