@@ -65,3 +65,27 @@ describe('expressGuard then mcpGate on one request', () => {
     await new Promise((r) => server.close(r));
   });
 });
+
+describe('the per-request memo belongs to one object', () => {
+  it('a spread copy of an authenticated request is a new request: charged and audited again', async () => {
+    const sink = memoryAuditSink();
+    const keycard = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      audit: [sink],
+      rateLimit: { limit: 2, window: 60 },
+    });
+    const { token } = await keycard.issue({ ownerId: 'u_1', label: 'agent', scopes: ['read'] });
+    const first = { method: 'GET', url: 'http://127.0.0.1/api/tickets', headers: { authorization: `Bearer ${token}` } };
+    expect((await keycard.authenticate(first)).ok).toBe(true);
+    expect((await keycard.authenticate(first)).ok).toBe(true); // the same object: no second charge
+    const copies = await Promise.all([{ ...first }, { ...first }].map((r) => keycard.authenticate(r)));
+    expect(copies.map((r) => r.ok)).toEqual([true, false]); // 2 a minute: the copies are charged
+    await keycard.close();
+    expect(sink.events.filter((e) => e.type.startsWith('request.')).map((e) => e.type)).toEqual([
+      'request.allowed',
+      'request.allowed',
+      'request.denied',
+    ]);
+  });
+});

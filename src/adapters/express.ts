@@ -1,4 +1,5 @@
 /**
+ * @module keycard/express
  * Express 5 middleware: a translation of `keycard.authenticate()`, nothing more. The identity is
  * `req.keycard` (not `req.auth`, which the MCP SDK declares globally as its `AuthInfo`).
  */

@@ -1,4 +1,5 @@
 /**
+ * @module keycard/hono
  * Hono middleware: a translation of `keycard.authenticate()`. The identity is the typed variable
  * `keycard` (`c.get('keycard')`); denials are responses.
  */

@@ -1,4 +1,5 @@
 /**
+ * @module keycard/next
  * Next.js App Router: a wrapper for route handlers that authenticates, hands the handler the
  * identity, and adds the rate-limit headers to whatever it returns. Auth rests here, at the
  * handler, not in `proxy.ts` (Next 16's middleware): the proxy runs before routing and can be

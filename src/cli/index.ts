@@ -1,4 +1,5 @@
 /**
+ * @module keycard/cli
  * keycard/cli (Node only): what an integrator's command-line tool needs to log in through the
  * browser (RFC 8628 device flow against `createDeviceRoutes`) and keep the token safely on disk.
  * docs/cli.md shows a whole `login` in about 20 lines.

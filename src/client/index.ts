@@ -1,4 +1,5 @@
 /**
+ * @module keycard/client
  * `keycard/client`: a typed fetch client of the management API (SPEC §11) for settings pages,
  * integrators' own front ends and tests. No runtime dependency: its types come from the server's
  * zod schemas through `import type`, so nothing of zod or keycard's core ships to the browser.

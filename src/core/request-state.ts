@@ -80,9 +80,13 @@ export function requestStates<S extends string>(): {
 } {
   const STATE = Symbol('keycard.request');
   const frozen = new WeakMap<object, RequestState<S>>();
-  const stateOf = (request: object): RequestState<S> | undefined =>
-    (request as { [STATE]?: RequestState<S> })[STATE] ??
-    (Object.isExtensible(request) ? undefined : frozen.get(request));
+  // A plain property is copied by `{ ...request }`: the state counts only on the object it was
+  // kept on, so a copy is a new request (its own lookup, charge and event), never a free ride.
+  const stateOf = (request: object): RequestState<S> | undefined => {
+    const held = (request as { [STATE]?: RequestState<S> })[STATE];
+    if (held !== undefined) return held.request === request ? held : undefined;
+    return Object.isExtensible(request) ? undefined : frozen.get(request);
+  };
   const keep = (request: object, state: RequestState<S>) => {
     if (Object.isExtensible(request)) (request as { [STATE]?: RequestState<S> })[STATE] = state;
     else frozen.set(request, state);

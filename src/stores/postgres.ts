@@ -1,4 +1,5 @@
 /**
+ * @module keycard/postgres
  * keycard/postgres: the `TokenStore` port over Postgres — node-postgres (`pg`) for a shared
  * database, PGlite for an embedded one — through a small query port we own.
  *

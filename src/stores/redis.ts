@@ -1,4 +1,5 @@
 /**
+ * @module keycard/redis
  * keycard/redis: a rate limiter and a token store over Redis, through a small port keycard owns
  * (`RedisPort`: `EVALSHA`, `SCRIPT LOAD`, pub/sub) with ready wrappers for ioredis and node-redis.
  * The drivers are never imported: pass your own clients, created without an offline queue.

@@ -1,5 +1,8 @@
-// keycard/testing: conformance suites for the store ports and test helpers. Imports no test
-// runner: the suites take describe/it/expect from the caller.
+/**
+ * @module keycard/testing
+ * keycard/testing: conformance suites for the store ports and test helpers. Imports no test
+ * runner: the suites take describe/it/expect from the caller.
+ */
 export { fakeClock } from './clock.ts';
 export type { FakeClock } from './clock.ts';
 export { limiterConformance } from './limiter-suite.ts';

@@ -1,4 +1,5 @@
 /**
+ * @module keycard/ui
  * keycard/ui: `<keycard-tokens>`, the settings page for API tokens (SPEC §12). Browser code with
  * no runtime dependency; importing this module registers the element (once).
  *
