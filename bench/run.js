@@ -358,8 +358,6 @@ async function partLimiter() {
     await stopWorkers(entries);
     const r = (a, b) => (row) => nsPerOp(row[a]) / nsPerOp(row[b]);
     const kcFloor = series(rows, r('keycard', 'floor'));
-    const directFloor = series(rows, r('direct', 'floor'));
-    const peerDirect = series(rows, r('peer', 'direct'));
     target(
       '2 limiter',
       `keycard limiter ≤ 1.5 × the floor's window per call, ${group(keys)} key${keys > 1 ? 's' : ''}`,
@@ -376,8 +374,6 @@ async function partLimiter() {
             nsColumn(l.key, l.key === 'keycard' ? 'keycard' : l.key === 'floor' ? 'floor' : l.key.toUpperCase()),
           ),
           ratioColumn('keycard ÷ floor', r('keycard', 'floor')),
-          ratioColumn('direct ÷ floor', r('direct', 'floor')),
-          ratioColumn('peer ÷ direct', r('peer', 'direct')),
           ratioColumn('RLF ÷ keycard', r('rlf', 'keycard')),
           ratioColumn('ERL ÷ keycard', r('erl', 'keycard')),
           ratioColumn('HRL ÷ keycard', r('hrl', 'keycard')),

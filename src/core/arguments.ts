@@ -319,5 +319,5 @@ function check(
   if (problems.length === 0) return;
   const fields = [...new Set(problems.map(([f]) => f))];
   const message = `${call}: ${problems.map(([f, m]) => `${f} ${m}`).join('; ')}`;
-  throw Object.assign(new KeycardError('invalid_argument', message), { fields });
+  throw new KeycardError('invalid_argument', message, { fields });
 }

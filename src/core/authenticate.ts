@@ -107,7 +107,7 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     if (!isKeycardError(error)) return null;
     let pr: Problem | null = null;
     if (error.code === 'forbidden_resource') {
-      const r = (error as { resource?: { type: string; id: string } }).resource;
+      const r = error.resource;
       if (r) pr = problem({ code: 'forbidden_resource', type: r.type, id: r.id }, p.dress);
     } else if (CONSTANT_CODES.has(error.code)) {
       pr = problem({ code: error.code } as ProblemDetail, p.dress);

@@ -2,6 +2,7 @@
  * The authorize stage of the pipeline: scope → workspace → resource → the caller's `forbid`,
  * answered as a problem detail (null: allowed) so the orchestration never branches on a throw.
  */
+import { isKeycardError } from './errors.ts';
 import type { AuthRequirement } from './auth-types.ts';
 import type { ProblemDetail } from './http.ts';
 import type { Identity } from './identity.ts';
@@ -27,7 +28,7 @@ export function authorize<S extends string>(
     try {
       identity.assert(path, access);
     } catch (e) {
-      const r = (e as { resource?: { type: string; id: string } }).resource;
+      const r = isKeycardError(e) ? e.resource : undefined;
       if (r) return { detail: { code: 'forbidden_resource', type: r.type, id: r.id } };
       // A path the hierarchy cannot read (an empty id from the URL, a skipped level) is the
       // integrator's bug: report it, and fail closed with a 403 rather than a misleading 503.

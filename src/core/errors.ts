@@ -55,19 +55,44 @@ export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
 export class KeycardError extends Error {
   override name = 'KeycardError';
   readonly code: KeycardErrorCode;
+  /** `forbidden_resource`: the resource refused (what the 403's detail names), when one is known. */
+  readonly resource?: { readonly type: string; readonly id: string };
+  /** `invalid_argument`: every bad field of the call, e.g. `['label', 'scopes[1]']`. */
+  readonly fields?: readonly string[];
+  /**
+   * Why, where the code alone does not say: `'limiter_full'` on the `unavailable` of a memory
+   * limiter whose `maxTrackedTokens` keys are all inside their window (refused even under
+   * `limiterFailure: 'open'`: admitting would drop the limit for everyone).
+   */
+  readonly reason?: 'limiter_full';
 
   /**
    * @param options.cause kept as a scrubbed copy (see below), never the original object.
    * @param options.secrets exact strings to mask besides the shapes `redact()` knows: a
    *   token and its hashes as {@link secretForms} spells them, where the caller knows them.
+   * @param options.resource the refused resource of a `forbidden_resource`.
+   * @param options.fields the bad fields of an `invalid_argument`.
    */
-  constructor(code: KeycardErrorCode, message: string, options?: { cause?: unknown; secrets?: readonly string[] }) {
+  constructor(
+    code: KeycardErrorCode,
+    message: string,
+    options?: {
+      cause?: unknown;
+      secrets?: readonly string[];
+      resource?: { readonly type: string; readonly id: string };
+      fields?: readonly string[];
+      reason?: 'limiter_full';
+    },
+  ) {
     const forms = options?.secrets ?? [];
     super(
       redactKnown(message, forms),
       options?.cause === undefined ? undefined : { cause: scrubCause(options.cause, forms, 0, new WeakSet()) },
     );
     this.code = code;
+    if (options?.resource) this.resource = { type: options.resource.type, id: options.resource.id };
+    if (options?.fields) this.fields = Object.freeze([...options.fields]);
+    if (options?.reason) this.reason = options.reason;
   }
 }
 

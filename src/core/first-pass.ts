@@ -15,7 +15,7 @@ import {
   soleAuthorization,
   type HeaderInput,
 } from './credentials.ts';
-import { KeycardError, type RequestErrorCode } from './errors.ts';
+import { isKeycardError, type RequestErrorCode } from './errors.ts';
 import { problem, type ProblemDetail, type ProblemOptions } from './http.ts';
 import type { Identity } from './identity.ts';
 import { classOf, rateLimitHeaders, type LimitDecision, type LimitPolicy, type RateLimitConfig } from './limiter.ts';
@@ -173,7 +173,7 @@ function limiterFailed<S extends string>(
   fromQuery: boolean,
 ): FirstPass<S> {
   p.deps.onError(e);
-  const full = e instanceof KeycardError && e.code === 'unavailable' && /tracked/i.test(e.message);
+  const full = isKeycardError(e) && e.reason === 'limiter_full';
   if (p.deps.options.limiterFailure !== 'open' || full) {
     return fail(p, st, 'unavailable', fromQuery, st.identity!.tokenId);
   }

@@ -134,9 +134,7 @@ export class Identity<S extends string = string> {
     if (this.restrictions === null) return;
     const r = checkResource(this.#h(), this.restrictions, path, access);
     if (!r.ok)
-      throw Object.assign(new KeycardError('forbidden_resource', describeDenial(r)), {
-        resource: { type: r.type, id: r.id },
-      });
+      throw new KeycardError('forbidden_resource', describeDenial(r), { resource: { type: r.type, id: r.id } });
   }
 
   /** The rows the token may read: "listing returns only matching rows". */

@@ -230,6 +230,7 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): MemoryLimiter
         throw new KeycardError(
           'unavailable',
           `Rate limiter full: ${maxTracked} keys are inside their window (maxTrackedTokens)`,
+          { reason: 'limiter_full' },
         );
       }
     }
