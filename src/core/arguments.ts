@@ -7,7 +7,7 @@
  * instant outside the `Date` range, metadata that is plain JSON only.
  */
 import * as z from 'zod/mini';
-import { english } from './config.ts';
+import { english, intFrom } from './config.ts';
 import type { Clock } from './clock.ts';
 import { KeycardError } from './errors.ts';
 import { Identity } from './identity.ts';
@@ -166,15 +166,7 @@ const listFilter = z.strictObject(
     status: z.optional(
       z.enum(['active', 'revoked', 'expired', 'all'], { error: "must be 'active', 'revoked', 'expired' or 'all'" }),
     ),
-    limit: z.optional(
-      z
-        .number({ error: 'must be an integer from 1 to 500' })
-        .check(
-          z.int({ error: 'must be an integer from 1 to 500' }),
-          z.minimum(1, { error: 'must be an integer from 1 to 500' }),
-          z.maximum(500, { error: 'must be an integer from 1 to 500' }),
-        ),
-    ),
+    limit: z.optional(intFrom(1, 500)),
     cursor: z.optional(z.nullable(z.string().check(z.maxLength(1024)))),
   },
   { error: 'must be an object' },

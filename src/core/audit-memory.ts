@@ -4,7 +4,7 @@
  * conformance suite in keycard/testing runs both), nothing survives a restart.
  */
 import * as z from 'zod/mini';
-import { english } from './config.ts';
+import { english, intFrom } from './config.ts';
 import type { AuditEvent } from './audit.ts';
 import { exportAudit } from './audit-export.ts';
 import {
@@ -53,15 +53,7 @@ export interface MemoryAuditStore extends AuditStore {
 
 const optionsSchema = z.strictObject({
   requests: z.optional(z.enum(['rollup', 'all'], { error: "must be 'rollup' or 'all'" })),
-  maxEvents: z.optional(
-    z
-      .number({ error: 'must be an integer from 1 to 10000000' })
-      .check(
-        z.int({ error: 'must be an integer from 1 to 10000000' }),
-        z.minimum(1, { error: 'must be an integer from 1 to 10000000' }),
-        z.maximum(10_000_000, { error: 'must be an integer from 1 to 10000000' }),
-      ),
-  ),
+  maxEvents: z.optional(intFrom(1, 10_000_000)),
   clock: z.optional(
     z.custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function', {
       error: 'must be a Clock',

@@ -8,7 +8,7 @@
  * in-memory implementations) and the usage roll-up key. Web standards only: it runs on the edge.
  */
 import * as z from 'zod/mini';
-import { english } from './config.ts';
+import { english, intFrom } from './config.ts';
 import type { AuditEvent, AuditSink, Surface } from './audit.ts';
 import { KeycardError } from './errors.ts';
 
@@ -148,15 +148,7 @@ const querySchema = z.strictObject({
   until: z.optional(time),
   order: z.optional(z.enum(['asc', 'desc'], { error: "must be 'asc' or 'desc'" })),
   cursor: z.optional(z.nullable(z.string({ error: 'must be a string' }))),
-  limit: z.optional(
-    z
-      .number({ error: 'must be an integer from 1 to 500' })
-      .check(
-        z.int({ error: 'must be an integer from 1 to 500' }),
-        z.minimum(1, { error: 'must be an integer from 1 to 500' }),
-        z.maximum(500, { error: 'must be an integer from 1 to 500' }),
-      ),
-  ),
+  limit: z.optional(intFrom(1, 500)),
 });
 
 /** A query after validation: times in epoch ms, the cursor decoded, every default applied. */

@@ -74,6 +74,16 @@ export interface TokenPatch {
   readonly restrictions?: Readonly<Record<string, readonly string[]>> | null;
 }
 
+/** The fields `update` may write, in `TokenPatch` order: never `revokedAt`, `hash` or `version` (SPEC §6). */
+export const PATCHABLE_FIELDS = Object.freeze([
+  'label',
+  'metadata',
+  'rateLimit',
+  'expiresAt',
+  'scopes',
+  'restrictions',
+] as const satisfies readonly (keyof TokenPatch)[]);
+
 /** The answer of a versioned write. */
 export type UpdateResult =
   | { readonly ok: true; readonly token: StoredToken }

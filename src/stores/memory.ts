@@ -7,7 +7,7 @@
  * get their own store. Use it for tests, examples and single-process tools.
  */
 import { KeycardError } from '../core/errors.ts';
-import { coveredByRevokeAll, watermarkKey, WATERMARK_REASON } from '../core/store.ts';
+import { coveredByRevokeAll, PATCHABLE_FIELDS, watermarkKey, WATERMARK_REASON } from '../core/store.ts';
 import type {
   ListQuery,
   RevokeAllFilter,
@@ -32,15 +32,6 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
-
-const PATCHABLE = [
-  'label',
-  'metadata',
-  'rateLimit',
-  'expiresAt',
-  'scopes',
-  'restrictions',
-] as const satisfies readonly (keyof TokenPatch)[];
 
 const order = (a: StoredToken, b: StoredToken) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -238,7 +229,9 @@ export function memoryTokenStore(): MemoryTokenStore {
       if (!t) return { ok: false, reason: 'not_found' };
       if (t.version !== expectedVersion) return { ok: false, reason: 'conflict' };
       // Only the patchable fields, so an untyped caller cannot un-revoke or re-hash through update.
-      const defined = Object.fromEntries(PATCHABLE.filter((k) => patch[k] !== undefined).map((k) => [k, patch[k]]));
+      const defined = Object.fromEntries(
+        PATCHABLE_FIELDS.filter((k) => patch[k] !== undefined).map((k) => [k, patch[k]]),
+      );
       const next: StoredToken = { ...t, ...structuredClone(defined), version: t.version + 1 };
       put(state, next);
       return { ok: true, token: next };

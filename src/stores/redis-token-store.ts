@@ -13,6 +13,7 @@
 import * as z from 'zod/mini';
 import { KeycardError } from '../core/errors.ts';
 import {
+  PATCHABLE_FIELDS,
   watermarkKey,
   WATERMARK_REASON,
   type ListQuery,
@@ -92,15 +93,6 @@ const optionsSchema = z.strictObject({
   onWarning: z.optional(fn<(message: string) => void>('a function')),
 });
 
-/** Fields `update` may write: never `revokedAt`, `hash` or `version` (SPEC §6). */
-const PATCHABLE = [
-  'label',
-  'metadata',
-  'rateLimit',
-  'expiresAt',
-  'scopes',
-  'restrictions',
-] as const satisfies readonly (keyof TokenPatch)[];
 /** Index members a list script examines per call, so one call never holds Redis for long. */
 const LIST_BUDGET = 1000;
 
@@ -180,7 +172,7 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
 
     async update(id, patch, expectedVersion): Promise<UpdateResult> {
       const fields: RedisArg[] = [];
-      for (const key of PATCHABLE) if (patch[key] !== undefined) fields.push(key, json(patch[key]));
+      for (const key of PATCHABLE_FIELDS) if (patch[key] !== undefined) fields.push(key, json(patch[key]));
       const r = await run(UPDATE, [id, expectedVersion, changes, json(id), ...fields]);
       if (r === 'not_found' || r === 'conflict') return { ok: false, reason: r };
       return { ok: true, token: decode(r) };
