@@ -7,8 +7,8 @@
 //   node examples/cli/cli.js login
 import express from 'express';
 import { expressGuard, expressHandler } from 'keycard/express';
-import * as db from '../express/data.js';
-import { keycard } from '../express/keycard.js';
+import * as db from '../shared/data.js';
+import { keycard } from '../shared/keycard.js';
 import { demoManagement, demoPages } from '../shared/demo-session.js';
 
 const PORT = Number(process.env.PORT ?? 3000);

@@ -3,8 +3,8 @@
 import express from 'express';
 import { expressGuard, expressHandler, keycardErrorHandler } from 'keycard/express';
 import { demoManagement, demoPages } from '../shared/demo-session.js';
-import * as db from './data.js';
-import { issueDemoTokens, keycard, printBanner } from './keycard.js';
+import * as db from '../shared/data.js';
+import { issueDemoTokens, keycard, printBanner } from '../shared/keycard.js';
 import { leakIntake, webHandler } from './leaks.js';
 
 const PORT = Number(process.env.PORT ?? 3000);

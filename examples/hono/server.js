@@ -5,8 +5,8 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { honoGuard } from 'keycard/hono';
 import { demoManagement, demoPages } from '../shared/demo-session.js';
-import * as db from './data.js';
-import { issueDemoTokens, keycard, printBanner } from './keycard.js';
+import * as db from '../shared/data.js';
+import { issueDemoTokens, keycard, printBanner } from '../shared/keycard.js';
 
 const PORT = Number(process.env.PORT ?? 3001);
 const HOST = '127.0.0.1';

@@ -1,7 +1,7 @@
 // keycard set up for the tickets API: Toado's four scopes, company ⊃ project restrictions,
 // 600 reads and 60 writes a minute per token, and an audit line for every request.
 import { createKeycard, defineScopes, jsonLinesSink } from 'keycard';
-import { sessionTryLines } from '../shared/demo-session.js';
+import { sessionTryLines } from './demo-session.js';
 
 export const scopes = defineScopes(
   {
