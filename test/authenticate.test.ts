@@ -12,7 +12,7 @@ import {
 import { fakeClock } from '../src/testing/clock.ts';
 import { contractRow, CONTRACT_ROWS, expectProblem } from './contract-table.ts';
 import { contractFixture, ROUTES } from './contract-fixture.ts';
-import { countingStore, toadoScopes } from './helpers.ts';
+import { asyncStore, countingStore, toadoScopes } from './helpers.ts';
 
 const req = (
   headers: Record<string, string | readonly string[]> = {},
@@ -131,6 +131,45 @@ describe('one lookup and one charge per request', () => {
     expect(consume).toHaveBeenCalledTimes(1);
     await kc.close();
     expect(sink.events.filter((e) => e.type === 'request.allowed')).toHaveLength(1);
+  });
+});
+
+describe('a synchronous store is answered in the same tick', () => {
+  it('a first use (a cache miss) through direct() gives no promise on the memory store, and one on a store that answers with one', async () => {
+    const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes() });
+    const { token } = await kc.issue({ ownerId: 'u', label: 'x' });
+    const { token: second } = await kc.issue({ ownerId: 'u', label: 'y' });
+    // The caches are cold: issue() does not fill them.
+    const r = kc.authenticate.direct(req({ authorization: `Bearer ${token}` }));
+    expect(r).not.toBeInstanceOf(Promise);
+    expect((r as AuthResult).ok).toBe(true);
+    // A token unknown to the store: also answered in this tick, and remembered as unknown.
+    const forged = kc.authenticate.direct(
+      req({ authorization: `Bearer ${second.slice(0, -12)}${'A'.repeat(6)}${second.slice(-6)}` }),
+    );
+    expect(forged).not.toBeInstanceOf(Promise);
+    const viaPromise = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store: asyncStore() });
+    const { token: third } = await viaPromise.issue({ ownerId: 'u', label: 'z' });
+    const pending = viaPromise.authenticate.direct(req({ authorization: `Bearer ${third}` }));
+    expect(pending).toBeInstanceOf(Promise);
+    expect((await pending).ok).toBe(true);
+    await kc.close();
+    await viaPromise.close();
+  });
+
+  it('a store that throws synchronously gives a 503 in the same tick, naming no secret', async () => {
+    const store = memoryTokenStore();
+    const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store, onError: () => {} });
+    const { token } = await kc.issue({ ownerId: 'u', label: 'x' });
+    store.findByHash = () => {
+      throw new Error('connection reset');
+    };
+    const r = kc.authenticate.direct(req({ authorization: `Bearer ${token}` }));
+    expect(r).not.toBeInstanceOf(Promise);
+    const a = asResponse(r as AuthResult);
+    expect(a.status).toBe(503);
+    expect(a.body).not.toContain(token);
+    await kc.close();
   });
 });
 

@@ -15,6 +15,20 @@ export const toadoScopes = () =>
 export type Counts = Record<string, number>;
 
 /** Wraps a store so every method call is counted by name. */
+/**
+ * `inner` answering every call with a promise, as a store across a network does (the memory store
+ * answers synchronously, and keycard answers a synchronous store in the same tick).
+ */
+export function asyncStore(inner: TokenStore = memoryTokenStore()): TokenStore {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  });
+}
+
 export function countingStore(inner: TokenStore = memoryTokenStore()): { store: TokenStore; counts: Counts } {
   const counts: Counts = {};
   const store = new Proxy(inner, {

@@ -34,6 +34,24 @@ export function createToucher(deps: TouchDeps): Toucher {
     pending.add(p);
     void p.finally(() => pending.delete(p));
   };
+  /**
+   * Writes due this tick, flushed together in one microtask: a burst of first uses (a cold cache)
+   * costs one promise chain, not four promises a token (bench/: ~3 µs a store miss).
+   */
+  const due = new Map<string, number>();
+  const flush = (): Promise<unknown> | undefined => {
+    let writes: Promise<unknown>[] | undefined;
+    for (const [id, at] of due) {
+      try {
+        const r = call('Token store touch', () => store.touch(id, at));
+        if (r instanceof Promise) (writes ??= []).push(r.catch(onRequestError));
+      } catch (e) {
+        onRequestError(e);
+      }
+    }
+    due.clear();
+    return writes && Promise.all(writes);
+  };
   /** Throttled `lastUsedAt`: the last write's time lives on the cache entry (a Map only without a cache). */
   const touch = (id: string, entry: CacheEntry, now: number) => {
     const last = cacheEnabled ? entry.touchedAt : lastTouch.get(id);
@@ -43,11 +61,8 @@ export function createToucher(deps: TouchDeps): Toucher {
       if (lastTouch.size >= 100_000) lastTouch.clear(); // bounded; at worst one extra write per token
       lastTouch.set(id, now);
     }
-    track(
-      Promise.resolve()
-        .then(() => call('Token store touch', () => store.touch(id, clock.now())))
-        .catch(onRequestError),
-    );
+    if (due.size === 0) track(Promise.resolve().then(flush));
+    due.set(id, clock.now());
   };
   return { touch, track, pending };
 }

@@ -75,11 +75,13 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
     const sid = req.get('mcp-session-id');
     const forbid =
       sid === undefined ? undefined : (i: Identity) => (sessions.allows(sid, i) ? null : { type: 'session', id: sid });
-    let r = await keycard.authenticate(input, { ...need, scope, forbid });
+    // `direct`: a cached token is answered without a promise (the adapters' path).
+    const first = keycard.authenticate.direct(input, { ...need, scope, forbid });
+    let r = first instanceof Promise ? await first : first;
     // A missing tool scope is audited here and answered by the bound session as a tool error (a
     // second check of one request is free); a session not connected through gate.connect gets the 403.
     if (!r.ok && !r.skip && r.code === 'insufficient_scope' && sessions.bound(sid))
-      r = await keycard.authenticate(input, { ...need, forbid });
+      r = await keycard.authenticate(input, { ...need, forbid }); // a later check: no lookup, no charge
     if (!r.ok) {
       if (r.skip) return next();
       const challenge = r.headers['WWW-Authenticate'];
