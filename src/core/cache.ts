@@ -16,6 +16,13 @@ import type { StoredToken } from './store.ts';
 /** A cached, verified record and what was derived from it. */
 export interface CacheEntry {
   readonly token: StoredToken;
+  /**
+   * `token.id`, `token.revokedAt` and `token.expiresAt`, copied: a hit checks them without
+   * reaching the record (one cold object less a request over 10,000 tokens; bench/ part 1).
+   */
+  readonly id: string;
+  readonly revokedAt: number | null;
+  readonly expiresAt: number | null;
   /** Closure of the granted scopes (before any owner bound). */
   readonly closure: ReadonlySet<string>;
   /** Restrictions parsed once (a Set per level), so each check is one loop. */

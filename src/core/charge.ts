@@ -69,9 +69,9 @@ export function keyFor<S extends string>(
   cls: LimitClass,
 ): string {
   // The entry's keys are its record's family id: the identity's, whatever owner bound narrowed it.
-  const keys = (entry?.hot as HotFields<S> | undefined)?.keys;
-  if (keys === undefined) return chargeFor(config, identity.familyId, cls).key;
-  return config.shared ? keys.all : cls === 'read' ? keys.read : keys.write;
+  const hot = entry?.hot as HotFields<S> | undefined;
+  if (hot === undefined) return chargeFor(config, identity.familyId, cls).key;
+  return config.shared ? hot.keyAll : cls === 'read' ? hot.keyRead : hot.keyWrite;
 }
 
 /**

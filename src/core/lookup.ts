@@ -123,6 +123,9 @@ export function createLookup<S extends string>(deps: VerifyDeps<S>): Lookup {
       found.restrictions && hierarchy ? parseRestrictions(hierarchy, found.restrictions) : found.restrictions;
     const entry: CacheEntry = {
       token: found,
+      id: found.id,
+      revokedAt: found.revokedAt,
+      expiresAt: found.expiresAt,
       closure: catalogue.closure(found.scopes),
       restrictions,
       loadedAt: clock.monotonic(),

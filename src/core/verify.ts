@@ -47,8 +47,10 @@ export interface HotFields<S extends string> {
   /** `keycard.verify`'s answer for the same. */
   readonly result: VerifyResult<S>;
   readonly who: AuditWho;
-  /** Limiter keys of the budget (`chargeFor`): `${familyId}:all`, `:read`, `:write`. */
-  readonly keys: { readonly all: string; readonly read: string; readonly write: string };
+  /** Limiter keys of the budget (`chargeFor`): `${familyId}:all`, `:read`, `:write`, held here rather than in an object of their own (one dereference less a request). */
+  readonly keyAll: string;
+  readonly keyRead: string;
+  readonly keyWrite: string;
 }
 
 /** `keycard.verify`'s answer for an outcome: the record's frozen one for a plain hit, else a copy without the entry. */
@@ -133,14 +135,13 @@ export function createVerifier<S extends string>(deps: VerifyDeps<S>): Verifier<
     mono: number,
   ): Outcome | Promise<Outcome> {
     if (entry === null) return INVALID;
-    const t = entry.token;
-    if (t.revokedAt !== null) return { ok: false, code: 'token_revoked', known: knownOf(t) };
-    if (t.expiresAt !== null && clock.now() >= t.expiresAt) {
-      noteExpired(t);
-      return { ok: false, code: 'token_expired', known: knownOf(t) };
+    if (entry.revokedAt !== null) return { ok: false, code: 'token_revoked', known: knownOf(entry.token) };
+    if (entry.expiresAt !== null && clock.now() >= entry.expiresAt) {
+      noteExpired(entry.token);
+      return { ok: false, code: 'token_expired', known: knownOf(entry.token) };
     }
     if (owners) return checkOwner(entry, workspaceId, mono);
-    touch(t.id, entry, mono);
+    touch(entry.id, entry, mono);
     // One frozen answer per cached record: a hit allocates nothing (bench/: ~4.5 KB a request before).
     return ((entry.hot as HotFields<S> | undefined) ?? hotOf(entry)).outcome;
   }
@@ -158,7 +159,9 @@ export function createVerifier<S extends string>(deps: VerifyDeps<S>): Verifier<
         ownerId: auditText(t.ownerId),
         workspaceId: auditText(t.workspaceId),
       }),
-      keys: Object.freeze({ all: `${family}:all`, read: `${family}:read`, write: `${family}:write` }),
+      keyAll: `${family}:all`,
+      keyRead: `${family}:read`,
+      keyWrite: `${family}:write`,
     });
     entry.hot = hot;
     return hot;
