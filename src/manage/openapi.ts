@@ -1,32 +1,20 @@
 /**
- * The OpenAPI 3.1 document of the management API (`GET /openapi.json`), generated with zod 4's
- * `z.toJSONSchema` from the very schemas that validate requests, so the document cannot drift
- * from the behaviour. Shared definitions (`$defs`) are hoisted into `components.schemas`.
+ * The OpenAPI 3.1 document of the management API (`GET /openapi.json`), generated from the very
+ * schemas that validate requests (schemas.ts), so the document cannot drift from the behaviour.
+ * Their JSON Schema is converted at build time by zod 4's `z.toJSONSchema`
+ * (`npm run generate:openapi` writes openapi-schemas.generated.ts; a test fails when it is
+ * stale), so the runtime carries no converter; the document around it is assembled here, per
+ * base path. Shared definitions are hoisted into `components.schemas`.
  */
-import * as z from 'zod/mini';
-import * as s from './schemas.ts';
+import { openApiDefs, openApiSchemas, type OpenApiSchemaName } from './openapi-schemas.generated.ts';
 
 type Json = Record<string, unknown>;
 
-/** Converts a schema and moves its `$defs` into `components`, rewriting the references. */
-function schemaOf(schema: z.ZodMiniType, io: 'input' | 'output', components: Json): Json {
-  const out = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Json;
-  delete out.$schema;
-  const defs = (out.$defs ?? {}) as Record<string, Json>;
-  delete out.$defs;
-  for (const [name, def] of Object.entries(defs)) components[name] ??= rewrite(def);
-  return rewrite(out) as Json;
-}
-
-function rewrite(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(rewrite);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [
-      k,
-      k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewrite(v),
-    ]),
-  );
+/** A schema's JSON Schema, its shared definitions recorded in `components`. */
+function schemaOf(name: OpenApiSchemaName, components: Json): Json {
+  const { schema, defs = [] } = openApiSchemas[name];
+  for (const def of defs) components[def] ??= openApiDefs[def];
+  return schema;
 }
 
 const ERROR_CODES: Readonly<Record<number, string>> = {
@@ -47,15 +35,15 @@ function builders(components: Json) {
   return {
     errors: (...statuses: number[]) =>
       Object.fromEntries(statuses.map((st) => [String(st), { description: ERROR_CODES[st], content: PROBLEM }])),
-    ok: (schema: z.ZodMiniType, description: string, status = '200') => ({
-      [status]: { description, content: { 'application/json': { schema: schemaOf(schema, 'output', components) } } },
+    ok: (schema: OpenApiSchemaName, description: string, status = '200') => ({
+      [status]: { description, content: { 'application/json': { schema: schemaOf(schema, components) } } },
     }),
-    body: (schema: z.ZodMiniType, required = true) => ({
+    body: (schema: OpenApiSchemaName, required = true) => ({
       required,
-      content: { 'application/json': { schema: schemaOf(schema, 'input', components) } },
+      content: { 'application/json': { schema: schemaOf(schema, components) } },
     }),
-    params: (schema: z.ZodMiniType) => {
-      const js = schemaOf(schema, 'input', components);
+    params: (schema: OpenApiSchemaName) => {
+      const js = schemaOf(schema, components);
       const required = new Set((js.required as string[] | undefined) ?? []);
       return Object.entries((js.properties ?? {}) as Record<string, Json>).map(([name, sch]) => ({
         name,
@@ -74,8 +62,8 @@ export function openApiDocument(basePath: string): Json {
   const { errors, ok, body, params } = builders(components);
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
   const tokenView = { $ref: '#/components/schemas/TokenView' };
-  components.TokenView = schemaOf(s.tokenView, 'output', components);
-  components.Problem = schemaOf(s.problemBody, 'output', components);
+  components.TokenView = schemaOf('tokenView', components);
+  components.Problem = schemaOf('problemBody', components);
   const viewOk = { '200': { description: 'The token', content: { 'application/json': { schema: tokenView } } } };
   const p = (path: string) => `${basePath}${path}`;
 
@@ -91,15 +79,15 @@ export function openApiDocument(basePath: string): Json {
         get: {
           operationId: 'listTokens',
           summary: 'List tokens the caller may see',
-          parameters: params(s.listQuery),
-          responses: { ...ok(s.tokenPage, 'A page of tokens'), ...errors(400, 401, 404, 503) },
+          parameters: params('listQuery'),
+          responses: { ...ok('tokenPage', 'A page of tokens'), ...errors(400, 401, 404, 503) },
         },
         post: {
           operationId: 'createToken',
           summary: 'Create a token; the secret is in this answer only',
-          requestBody: body(s.createBody),
+          requestBody: body('createBody'),
           responses: {
-            ...ok(s.createdToken, 'The new token and its secret (Cache-Control: no-store)', '201'),
+            ...ok('createdToken', 'The new token and its secret (Cache-Control: no-store)', '201'),
             ...errors(400, 401, 403, 404, 413, 415, 503),
           },
         },
@@ -108,9 +96,9 @@ export function openApiDocument(basePath: string): Json {
         post: {
           operationId: 'revokeAllTokens',
           summary: "Revoke an owner's personal or a workspace's tokens",
-          requestBody: body(s.revokeAllBody),
+          requestBody: body('revokeAllBody'),
           responses: {
-            ...ok(s.revokeAllResult, 'How many were revoked'),
+            ...ok('revokeAllResult', 'How many were revoked'),
             ...errors(400, 401, 403, 404, 409, 413, 415, 503),
           },
         },
@@ -126,7 +114,7 @@ export function openApiDocument(basePath: string): Json {
           operationId: 'updateToken',
           summary: 'Relabel, or narrow scopes, restrictions and expiry',
           parameters: [idParam],
-          requestBody: body(s.updateBody),
+          requestBody: body('updateBody'),
           responses: { ...viewOk, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
         },
       },
@@ -135,7 +123,7 @@ export function openApiDocument(basePath: string): Json {
           operationId: 'revokeToken',
           summary: 'Revoke a token (idempotent)',
           parameters: [idParam],
-          requestBody: body(s.revokeBody, false),
+          requestBody: body('revokeBody', false),
           responses: { ...viewOk, ...errors(400, 401, 403, 404, 413, 415, 503) },
         },
       },
@@ -144,9 +132,9 @@ export function openApiDocument(basePath: string): Json {
           operationId: 'rotateToken',
           summary: 'Replace a token; the old one lives on for graceMs',
           parameters: [idParam],
-          requestBody: body(s.rotateBody, false),
+          requestBody: body('rotateBody', false),
           responses: {
-            ...ok(s.rotatedToken, 'The new token and its secret (Cache-Control: no-store)', '201'),
+            ...ok('rotatedToken', 'The new token and its secret (Cache-Control: no-store)', '201'),
             ...errors(400, 401, 403, 404, 409, 413, 415, 503),
           },
         },
@@ -155,9 +143,9 @@ export function openApiDocument(basePath: string): Json {
         get: {
           operationId: 'tokenActivity',
           summary: "A token's audit events",
-          parameters: [idParam, ...params(s.activityQuery)],
+          parameters: [idParam, ...params('activityQuery')],
           responses: {
-            ...ok(s.activityPage, 'A page of audit events'),
+            ...ok('activityPage', 'A page of audit events'),
             ...errors(400, 401, 404, 503),
             '501': { description: 'not_implemented: no audit store configured', content: problem },
           },
@@ -167,7 +155,7 @@ export function openApiDocument(basePath: string): Json {
         get: {
           operationId: 'listScopes',
           summary: 'The scope catalogue, filtered to what the caller may grant',
-          responses: { ...ok(s.scopeCatalogue, 'The catalogue'), ...errors(401, 503) },
+          responses: { ...ok('scopeCatalogue', 'The catalogue'), ...errors(401, 503) },
         },
       },
     },
