@@ -153,6 +153,9 @@ async function keycardContender({
         if (direct) {
           r = keycard.authenticate.direct(request, REQUIREMENT);
           if (r instanceof Promise) r = await r;
+          // A server yields between requests; with every answer synchronous, let the audit queue's
+          // pump run now and then (its bound is 10,000 queued events, then it drops and reports).
+          else if ((i & 1023) === 1023) await null;
         } else r = await keycard.authenticate(request, REQUIREMENT);
         if (r.ok) ok++;
       }
