@@ -35,9 +35,10 @@ export function createLookup<S extends string>(deps: VerifyDeps<S>): Lookup {
     if (flying && flying.epoch === cache.epoch) return flying.promise;
     // A store that answers synchronously (the memory store) is answered in this tick: no promise,
     // timer or flight (a miss cost ~45 µs before, bench/). Only a pending read is shared.
-    const read = readStore(secret, hash);
+    const epoch = cache.epoch; // before the store is called: a change it delivers meanwhile fences the flight
+    const read = readStore(secret, hash, epoch);
     if (!(read instanceof Promise)) return read;
-    const flight = { epoch: cache.epoch, promise: read };
+    const flight = { epoch, promise: read };
     if (inflight.size >= 10_000) inflight.clear(); // bounded; at worst a duplicate read
     inflight.set(hash, flight);
     void flight.promise.then(
@@ -82,16 +83,20 @@ export function createLookup<S extends string>(deps: VerifyDeps<S>): Lookup {
   }
 
   /** The store (not the caches) for a secret; a promise only when the store answers with one. */
-  function readStore(secret: string, hash: string): CacheEntry | null | Promise<CacheEntry | null> {
-    const epoch = cache.epoch;
+  function readStore(
+    secret: string,
+    hash: string,
+    epoch = cache.epoch,
+  ): CacheEntry | null | Promise<CacheEntry | null> {
     const hashes =
       hasher.retiringVersions.length === 0
         ? [hash]
         : [hash, ...hasher.retiringVersions.map((v) => hasher.hash(secret, v))];
     // A synchronous throw (already the masked `unavailable`) is the caller's, in this tick.
     const found = readAny(secret, hashes);
-    if (found instanceof Promise) return found.then((f) => settle(hash, hashes, f, epoch));
-    return settle(hash, hashes, found, epoch);
+    // `?? null`: a store answering `undefined` for "not found" was read as unknown before.
+    if (found instanceof Promise) return found.then((f) => settle(hash, hashes, f ?? null, epoch));
+    return settle(hash, hashes, found ?? null, epoch);
   }
 
   async function lookupStore(secret: string, hash: string): Promise<CacheEntry | null> {
