@@ -97,6 +97,6 @@ describe('the store read on a cache miss (synchronous and promised stores)', () 
     for (const { token } of issued) void kc.verify(token);
     await kc.close();
     for (const [i, { record }] of issued.entries())
-      if (i !== 1) expect(inner.get(record.id)!.lastUsedAt).not.toBeNull();
+      if (i !== 1) expect((await inner.get(record.id))!.lastUsedAt).not.toBeNull();
   });
 });
