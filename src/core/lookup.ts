@@ -94,9 +94,8 @@ export function createLookup<S extends string>(deps: VerifyDeps<S>): Lookup {
         : [hash, ...hasher.retiringVersions.map((v) => hasher.hash(secret, v))];
     // A synchronous throw (already the masked `unavailable`) is the caller's, in this tick.
     const found = readAny(secret, hashes);
-    // `?? null`: a store answering `undefined` for "not found" was read as unknown before.
-    if (found instanceof Promise) return found.then((f) => settle(hash, hashes, f ?? null, epoch));
-    return settle(hash, hashes, found ?? null, epoch);
+    if (found instanceof Promise) return found.then((f) => settle(hash, hashes, f, epoch));
+    return settle(hash, hashes, found, epoch);
   }
 
   async function lookupStore(secret: string, hash: string): Promise<CacheEntry | null> {
@@ -107,9 +106,11 @@ export function createLookup<S extends string>(deps: VerifyDeps<S>): Lookup {
   function settle(
     hash: string,
     hashes: readonly string[],
-    found: StoredToken | null,
+    answer: StoredToken | null | undefined,
     epoch: number,
   ): CacheEntry | null {
+    // A store answering `undefined` for "not found" is read as unknown, as before.
+    const found = answer ?? null;
     // A store that matched loosely (collation, prefix) must not let a different hash through.
     const usedHash = found === null ? undefined : hashes.find((h) => constantTimeEqual(found.hash, h));
     if (found === null || usedHash === undefined) {
