@@ -240,28 +240,23 @@ export function argumentValidators(ctx: ArgumentContext) {
   );
 
   return {
-    issue: (input: unknown) => check('issue', z.tuple([issueInput]), [input], ['~input'], issueCrossChecks),
+    issue: (input: unknown) => check('issue', [issueInput], [input], ['~input'], issueCrossChecks),
     revoke: (tokenId: unknown, options: unknown) =>
-      check('revoke', z.tuple([id, z.optional(revokeOptions)]), [tokenId, options], ['id', '~options']),
+      check('revoke', [id, z.optional(revokeOptions)], [tokenId, options], ['id', '~options']),
     revokeAll: (filter: unknown, options: unknown) =>
-      check(
-        'revokeAll',
-        z.tuple([revokeAllFilter, z.optional(revokeOptions)]),
-        [filter, options],
-        ['~filter', '~options'],
-      ),
+      check('revokeAll', [revokeAllFilter, z.optional(revokeOptions)], [filter, options], ['~filter', '~options']),
     rotate: (tokenId: unknown, options: unknown) =>
-      check('rotate', z.tuple([id, z.optional(rotateOptions)]), [tokenId, options], ['id', '~options']),
-    list: (filter: unknown) => check('list', z.tuple([z.optional(listFilter)]), [filter], ['~filter']),
-    get: (tokenId: unknown) => check('get', z.tuple([id]), [tokenId], ['id']),
+      check('rotate', [id, z.optional(rotateOptions)], [tokenId, options], ['id', '~options']),
+    list: (filter: unknown) => check('list', [z.optional(listFilter)], [filter], ['~filter']),
+    get: (tokenId: unknown) => check('get', [id], [tokenId], ['id']),
     update: (tokenId: unknown, patch: unknown, options: unknown) =>
       check(
         'update',
-        z.tuple([id, updatePatch, z.optional(actorOptions)]),
+        [id, updatePatch, z.optional(actorOptions)],
         [tokenId, patch, options],
         ['id', 'patch', '~options'],
       ),
-    invalidateOwner: (principalId: unknown) => check('invalidateOwner', z.tuple([id]), [principalId], ['principalId']),
+    invalidateOwner: (principalId: unknown) => check('invalidateOwner', [id], [principalId], ['principalId']),
   };
 }
 
@@ -279,34 +274,32 @@ function issueCrossChecks(args: readonly unknown[]): [string, string][] {
 }
 
 /**
- * Parses `args` with `schema`; on failure throws one `invalid_argument` naming every bad field,
- * e.g. `issue: ownerId must be …; metadata must be …`. Field names are the argument names
- * (`names`; `~options` for an object whose fields name themselves) and the path inside them.
+ * Parses each of `args` with its schema; on failure throws one `invalid_argument` naming every
+ * bad field, e.g. `issue: ownerId must be …; metadata must be …`. Field names are the argument
+ * names (`names`; `~options` for an object whose fields name themselves) and the path inside them.
  */
 function check(
   call: string,
-  schema: z.ZodMiniType,
+  schemas: readonly z.ZodMiniType[],
   args: readonly unknown[],
   names: readonly string[],
   cross?: (args: readonly unknown[]) => [string, string][],
 ): void {
-  const parsed = schema.safeParse(args, english);
   const problems: [string, string][] = [];
-  if (!parsed.success) {
+  schemas.forEach((schema, index) => {
+    const parsed = schema.safeParse(args[index], english);
+    if (parsed.success) return;
+    const name = names[index]!;
+    // '~options': its fields name themselves (`reason`, not `options.reason`); the whole is `options`.
+    const head = name.startsWith('~') ? '' : name;
+    const at = (path: readonly string[]) => [head, ...path].filter(Boolean).join('.') || name.replace('~', '');
     for (const issue of parsed.error.issues) {
-      const [index, ...rest] = issue.path.map(String);
-      const name = names[Number(index)] ?? 'arguments';
-      // '~options': its fields name themselves (`reason`, not `options.reason`); the whole is `options`.
-      const head = name.startsWith('~') ? '' : name;
-      const at = (path: readonly string[]) => [head, ...path].filter(Boolean).join('.') || name.replace('~', '');
+      const rest = issue.path.map(String);
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) problems.push([at([...rest, key]), 'is not a known field']);
-        continue;
-      }
-      const field = at(rest);
-      problems.push([field, issue.message]);
+      } else problems.push([at(rest), issue.message]);
     }
-  }
+  });
   if (cross) problems.push(...cross(args));
   if (problems.length === 0) return;
   const fields = [...new Set(problems.map(([f]) => f))];

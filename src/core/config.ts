@@ -4,21 +4,102 @@
  * security option is as loud as a missing one.
  */
 import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
 import { KeycardError } from './errors.ts';
 
-/**
- * Parse parameters for every keycard schema: zod's English messages (`Too big: expected number
- * to be <=60000`). `zod/mini` loads no locale (classic `zod` loaded English on first use), and
- * passing it per parse keeps keycard's messages the same whatever locale the application sets.
- */
 /** An integer from `min` to `max`, one message for every way to miss it ("must be an integer from 1 to 500"). */
 export function intFrom(min: number, max: number) {
   const error = `must be an integer from ${min} to ${max}`;
   return z.number({ error }).check(z.int({ error }), z.minimum(min, { error }), z.maximum(max, { error }));
 }
 
-export const english: z.core.ParseContext<z.core.$ZodIssue> = { error: en().localeError };
+/** True when `s` parses as a URL, written as sent: no space or control character anywhere. */
+function isUrl(s: string, http: boolean): boolean {
+  if (/[\u0000-\u0020\u007f]/.test(s) || (http && !/^https?:\/\//i.test(s))) return false;
+  try {
+    new URL(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A URL option (`z.url()`'s message, "Invalid URL"), with `http` an absolute `http:`/`https:` one.
+ * Unlike `z.url()` it does not trim or strip: a URL that reaches a header or a redirect as
+ * configured must hold no whitespace or control character at all.
+ */
+export function urlText(http = false) {
+  return z.string().check(z.refine((s) => isUrl(s, http), { error: 'Invalid URL' }));
+}
+
+type Issue = z.core.$ZodRawIssue & Record<string, unknown>;
+
+/** `typeof`, with zod's refinements (`nan`, `null`, `array`, a class name); as zod's locale says it. */
+function typeName(value: unknown): string {
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : Number.isFinite(value) ? 'number' : String(value);
+  if (typeof value !== 'object') return typeof value;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  const ctor = (value as { constructor?: { name?: string } }).constructor;
+  return Object.getPrototypeOf(value) !== Object.prototype && ctor ? (ctor.name ?? 'object') : 'object';
+}
+
+const quoted = (v: unknown) => (typeof v === 'string' ? `"${v}"` : typeof v === 'bigint' ? `${v}n` : `${String(v)}`);
+const UNITS: Record<string, string> = { string: 'characters', array: 'items' };
+const FORMATS: Record<string, string> = { url: 'URL', datetime: 'ISO datetime', regex: 'input' };
+
+/**
+ * zod's English message for an issue keycard's schemas can raise, word for word as zod's `en`
+ * locale gives it (`Too big: expected number to be <=60000`): the locale itself weighs 2.7 KB
+ * minified in every edge bundle, for the twenty languages' worth of cases keycard never hits.
+ * `test/config.test.ts` holds the two to the same text.
+ */
+export function issueMessage(issue: Issue): string {
+  switch (issue.code) {
+    case 'invalid_type': {
+      const expected = issue.expected === 'nan' ? 'NaN' : String(issue.expected);
+      return `Invalid input: expected ${expected}, received ${typeName(issue.input)}`;
+    }
+    case 'invalid_value': {
+      const values = issue.values as unknown[];
+      return values.length === 1
+        ? `Invalid input: expected ${quoted(values[0])}`
+        : `Invalid option: expected one of ${values.map(quoted).join('|')}`;
+    }
+    case 'too_big':
+    case 'too_small': {
+      const big = issue.code === 'too_big';
+      const sign = issue.exact ? 'exactly ' : issue.inclusive ? (big ? '<=' : '>=') : big ? '<' : '>';
+      const origin = (issue.origin as string | undefined) ?? (big ? 'value' : undefined);
+      const bound = String(big ? issue.maximum : issue.minimum);
+      const unit = UNITS[String(issue.origin)];
+      const how = unit ? `to have ${sign}${bound} ${unit}` : `to be ${sign}${bound}`;
+      return `Too ${big ? 'big' : 'small'}: expected ${origin} ${how}`;
+    }
+    case 'invalid_format':
+      return issue.format === 'regex'
+        ? `Invalid string: must match pattern ${String(issue.pattern)}`
+        : `Invalid ${FORMATS[String(issue.format)] ?? String(issue.format)}`;
+    case 'unrecognized_keys': {
+      const keys = issue.keys as string[];
+      return `Unrecognized key${keys.length > 1 ? 's' : ''}: ${keys.map(quoted).join(', ')}`;
+    }
+    case 'invalid_key':
+      return `Invalid key in ${String(issue.origin)}`;
+    case 'invalid_element':
+      return `Invalid value in ${String(issue.origin)}`;
+    case 'invalid_union':
+      return issue.inclusive === false ? 'Invalid input: more than one option matched' : 'Invalid input';
+    default:
+      return 'Invalid input';
+  }
+}
+
+/**
+ * Parse parameters for every keycard schema: zod's English messages, whatever locale or
+ * `customError` the application sets with `z.config()` (`zod/mini` loads no locale of its own).
+ */
+export const english: z.core.ParseContext<z.core.$ZodIssue> = { error: (issue) => issueMessage(issue as Issue) };
 
 /** Formats every issue of a failed options parse; `where` names the function that was called. */
 export function configError(where: string, error: z.core.$ZodError): KeycardError {

@@ -3,7 +3,7 @@
  * construction with a message that names the bad field.
  */
 import * as z from 'zod/mini';
-import { configError, english } from './config.ts';
+import { configError, english, urlText } from './config.ts';
 import type { ForeignTokenVerifier } from './foreign.ts';
 import type { AuditSink } from './audit.ts';
 import type { Clock } from './clock.ts';
@@ -185,8 +185,8 @@ const schema = z.strictObject({
       { message: 'must be a verifier such as jwtAccessTokens() from keycard/oauth' },
     ),
   ),
-  resourceMetadataUrl: z.optional(z.url({ protocol: /^https?$/ })),
-  settingsUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  resourceMetadataUrl: z.optional(urlText(true)),
+  settingsUrl: z.optional(urlText(true)),
 });
 
 /**

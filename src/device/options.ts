@@ -3,7 +3,7 @@
  * zod: an unknown key or a bad value is a `KeycardError('invalid_config')` naming every bad field.
  */
 import * as z from 'zod/mini';
-import { english } from '../core/config.ts';
+import { english, urlText } from '../core/config.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Actor } from '../keycard.ts';
 import type { PendingGrantStore } from './grant-store.ts';
@@ -63,7 +63,7 @@ export const deviceOptionsSchema = z.strictObject({
       'must be a PendingGrantStore',
     ),
   ),
-  allowedOrigins: z.optional(z.array(z.url())),
+  allowedOrigins: z.optional(z.array(urlText())),
   codeLifetimeSeconds: z.optional(seconds(60, 3600)),
   interval: z.optional(seconds(1, 60)),
   defaultTokenLifetime: z.optional(
@@ -74,7 +74,7 @@ export const deviceOptionsSchema = z.strictObject({
   sessionKey: z.optional(
     z.custom<NonNullable<DeviceRoutesOptions['sessionKey']>>((v) => typeof v === 'function', 'must be a function'),
   ),
-  verificationUri: z.optional(z.url()),
+  verificationUri: z.optional(urlText()),
   loginUrl: z.optional(z.string().check(z.minLength(1))),
   appName: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
   css: z.optional(z.string().check(z.maxLength(20_000))),

@@ -7,7 +7,7 @@
  * The guide — enrolment, what to send the provider, the whole loop — is docs/leaks.md.
  */
 import * as z from 'zod/mini';
-import { english } from '../core/config.ts';
+import { english, urlText } from '../core/config.ts';
 import { bounded } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Keycard } from '../keycard.ts';
@@ -57,7 +57,7 @@ const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function
 const schema = z.strictObject({
   provider: z.enum(['github', 'gitlab']),
   fetch: z.optional(fn),
-  keysUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  keysUrl: z.optional(urlText(true)),
   onLeak: z.optional(fn),
   onError: z.optional(fn),
   maxBodyBytes: z.optional(z.number().check(z.int(), z.minimum(1024), z.maximum(100 * 1024 * 1024))),

@@ -14,7 +14,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import { KeycardError, type ForeignTokenVerifier, type ForeignVerification } from '../index.ts';
-import { configError, english } from '../core/config.ts';
+import { configError, english, urlText } from '../core/config.ts';
 
 /**
  * Asymmetric algorithms only. RFC 9068 §4 requires RS256 support and forbids `none`; an HMAC
@@ -80,7 +80,7 @@ export interface JwtAccessTokenOptions {
 const optionsSchema = z.strictObject({
   issuer: z.string().check(z.minLength(1)),
   audience: z.string().check(z.minLength(1)),
-  jwksUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  jwksUrl: z.optional(urlText(true)),
   keys: z.optional(z.looseObject({ keys: z.array(z.looseObject({})) })),
   algorithms: z.optional(z.array(z.enum(ASYMMETRIC)).check(z.minLength(1))),
   requireAccessTokenType: z.optional(z.boolean()),

@@ -3,7 +3,7 @@
  * which authorization server issues tokens for this resource (MCP authorization, 2025-06-18).
  */
 import * as z from 'zod/mini';
-import { configError, english } from '../core/config.ts';
+import { configError, english, urlText } from '../core/config.ts';
 
 /** Options of `protectedResource`. */
 export interface ProtectedResourceOptions {
@@ -32,7 +32,7 @@ export interface ProtectedResource {
   handle(request: Request): Response | null;
 }
 
-const httpUrl = z.url({ protocol: /^https?$/ });
+const httpUrl = urlText(true);
 const schema = z.strictObject({
   resource: httpUrl.check(z.refine((u) => !u.includes('#'), 'must not have a fragment (RFC 8707 §2)')),
   authorizationServers: z.array(httpUrl).check(z.minLength(1)),

@@ -1,7 +1,7 @@
 // The options of keycard/mcp, validated once with zod (unknown keys refused, every bad field named). Guide: docs/mcp.md.
 import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
 import { KeycardError, type LimitClass, type Requirement } from '../../index.ts';
+import { zodEnglish } from '../../adapter-kit.ts';
 
 /** What a tool needs, keyed by tool name in `mcpGate(keycard, { tools })`. */
 export interface McpToolRule {
@@ -67,7 +67,7 @@ export type ResolvedMcpOptions = Required<
 export function resolveMcpOptions(options: unknown, only?: readonly (keyof McpOptions)[]): ResolvedMcpOptions {
   const parsed = (only ? z.pick(schema, Object.fromEntries(only.map((k) => [k, true])) as never) : schema).safeParse(
     options ?? {},
-    { error: en().localeError }, // zod/mini loads no locale: zod's English messages, as before
+    zodEnglish,
   );
   if (!parsed.success) {
     const fields = parsed.error.issues.map(

@@ -1,0 +1,133 @@
+/**
+ * keycard's English issue messages (`src/core/config.ts`, which replaced zod's `en` locale in
+ * the edge bundle) say word for word what zod's locale says, for every kind of schema keycard
+ * writes: over random values through a zoo of those schemas, and over the management API's own
+ * body and query schemas. And URL options are taken as written: no whitespace, no control
+ * character, an http(s) one absolute.
+ */
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect } from 'vitest';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+import { english, issueMessage, urlText } from '../src/core/config.ts';
+import { createKeycard } from '../src/index.ts';
+import * as manage from '../src/manage/schemas.ts';
+
+const zods = { error: en().localeError };
+
+const zoo: Record<string, z.ZodMiniType> = {
+  text: z.string().check(z.minLength(1), z.maxLength(5)),
+  pattern: z.string().check(z.regex(/^[a-z]+$/)),
+  url: z.url(),
+  httpUrl: z.url({ protocol: /^https?$/ }),
+  datetime: z.iso.datetime({ offset: true }),
+  number: z.number().check(z.int(), z.minimum(0), z.maximum(10)),
+  exclusive: z.number().check(z.positive()),
+  boolean: z.boolean(),
+  enum: z.enum(['read', 'write']),
+  literal: z.literal(false),
+  union: z.union([z.number(), z.date()]),
+  array: z.array(z.string()).check(z.minLength(1), z.maxLength(2)),
+  record: z.record(z.string().check(z.maxLength(3)), z.number()),
+  object: z.strictObject({ a: z.string(), b: z.optional(z.nullable(z.number())) }),
+  tuple: z.tuple([z.string(), z.optional(z.number())]),
+  custom: z.custom<string>((v) => typeof v === 'string'),
+  instance: z.instanceof(Date),
+  refined: z.unknown().check(z.refine((v) => v !== 0)),
+};
+
+class Named {}
+const anything = fc.oneof(
+  fc.anything({
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withNullPrototype: true,
+  }),
+  fc.constantFrom(NaN, Infinity, -Infinity, -1, 0.5, 11, '', 'abcdef', 'ABC', 'http://x', 'ftp://x', 'not a url'),
+  fc.constantFrom('2026-12-03T10:00:00Z', '2026-12-03', new Named(), [], ['a', 'b', 'c'], { a: 'x', c: 1 }),
+  fc.constantFrom({ abcd: 1 }, { a: 1 }, ['x', 'y', 'z'], [1], Object.create(null) as object, () => 1, Symbol('s')),
+);
+
+/** Every message of parsing `value` with `schema`, under zod's locale and under keycard's. */
+function both(schema: z.ZodMiniType, value: unknown): [string[], string[]] {
+  const theirs = schema.safeParse(value, zods);
+  const ours = schema.safeParse(value, english);
+  const messages = (r: typeof theirs) =>
+    r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  return [messages(theirs), messages(ours)];
+}
+
+describe("keycard's English issue messages", () => {
+  test.prop([anything], { numRuns: 3_000 })('match zod’s en locale over a zoo of schemas', (value) => {
+    for (const schema of Object.values(zoo)) {
+      const [theirs, ours] = both(schema, value);
+      expect(ours).toEqual(theirs);
+    }
+  });
+
+  const routes = [manage.listQuery, manage.activityQuery, manage.createBody, manage.updateBody, manage.revokeAllBody];
+  test.prop(
+    [fc.dictionary(fc.constantFrom('label', 'scopes', 'kind', 'limit', 'since', 'target', 'expiresIn', 'x'), anything)],
+    {
+      numRuns: 2_000,
+    },
+  )("match zod’s en locale over the management API's bodies and queries", (body) => {
+    for (const schema of routes) {
+      const [theirs, ours] = both(schema, body);
+      expect(ours).toEqual(theirs);
+    }
+  });
+
+  test('can fail: a message of its own would not pass', () => {
+    const [theirs] = both(zoo['number']!, 'x');
+    expect(theirs).toEqual([': Invalid input: expected number, received string']);
+    expect(issueMessage({ code: 'too_big', origin: 'number', maximum: 10, inclusive: true, input: 11 } as never)).toBe(
+      'Too big: expected number to be <=10',
+    );
+  });
+});
+
+describe('URL options', () => {
+  const ok = (schema: z.ZodMiniType, s: string) => schema.safeParse(s, english).success;
+
+  test.each(['https://api.example/a?b=1#c', 'http://127.0.0.1:8080/', 'HTTPS://EXAMPLE.COM'])(
+    'an http(s) URL %s passes',
+    (s) => {
+      expect(ok(urlText(true), s)).toBe(true);
+      expect(ok(urlText(), s)).toBe(true);
+    },
+  );
+
+  test.each(['ftp://files.example/', 'mailto:a@example.com', 'urn:isbn:0451450523'])(
+    '%s is a URL, not an http(s) one',
+    (s) => {
+      expect(ok(urlText(), s)).toBe(true);
+      expect(ok(urlText(true), s)).toBe(false);
+    },
+  );
+
+  test.each([
+    ' https://api.example/',
+    'https://api.example/\n',
+    'https://api.exa\tmple/',
+    'https://api.example/a b',
+    'https://api.example/\u0000',
+    'http:api.example',
+    'https:/api.example',
+    '/relative',
+    '',
+  ])('%j is refused', (s) => {
+    expect(ok(urlText(true), s)).toBe(false);
+    const parsed = urlText(true).safeParse(s, english);
+    expect(parsed.success ? null : parsed.error.issues[0]?.message).toBe('Invalid URL');
+  });
+
+  test('a settingsUrl with a newline is an invalid_config naming it, not a header to split', () => {
+    expect(() => createKeycard({ settingsUrl: 'https://app.example/settings\r\nX-Evil: 1' } as never)).toThrow(
+      /settingsUrl: Invalid URL/,
+    );
+  });
+});
