@@ -53,6 +53,7 @@ describe('public entries', () => {
         'problem',
         'rateLimitHeaders',
         'requestIdFrom',
+        'zodEnglish',
       ].sort(),
     );
     for (const name of [

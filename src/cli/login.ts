@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
 import { assertKnownKeys } from '../core/known-keys.ts';
+import { parseUrl } from '../core/url.ts';
 
 /** Options of {@link deviceLogin}. */
 export interface DeviceLoginOptions {
@@ -61,7 +62,7 @@ function checkLoginOptions(options: DeviceLoginOptions): void {
     throw new KeycardError('invalid_config', 'deviceLogin: options must be an object with url and clientId');
   assertKnownKeys('deviceLogin', options, LOGIN_KEYS);
   const bad = [
-    typeof options.url === 'string' && URL.canParse(options.url) ? null : 'url: must be an absolute URL',
+    typeof options.url === 'string' && parseUrl(options.url) !== null ? null : 'url: must be an absolute URL',
     typeof options.clientId === 'string' && options.clientId !== '' ? null : 'clientId: must be a non-empty string',
   ].filter((x) => x !== null);
   if (bad.length) throw new KeycardError('invalid_config', `deviceLogin: ${bad.join('; ')}`);

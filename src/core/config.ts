@@ -5,22 +5,12 @@
  */
 import * as z from 'zod/mini';
 import { KeycardError } from './errors.ts';
+import { isUrl } from './url.ts';
 
 /** An integer from `min` to `max`, one message for every way to miss it ("must be an integer from 1 to 500"). */
 export function intFrom(min: number, max: number) {
   const error = `must be an integer from ${min} to ${max}`;
   return z.number({ error }).check(z.int({ error }), z.minimum(min, { error }), z.maximum(max, { error }));
-}
-
-/** True when `s` parses as a URL, written as sent: no space or control character anywhere. */
-function isUrl(s: string, http: boolean): boolean {
-  if (/[\u0000-\u0020\u007f]/.test(s) || (http && !/^https?:\/\//i.test(s))) return false;
-  try {
-    new URL(s);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -40,8 +30,8 @@ function typeName(value: unknown): string {
   if (typeof value !== 'object') return typeof value;
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
-  const ctor = (value as { constructor?: { name?: string } }).constructor;
-  return Object.getPrototypeOf(value) !== Object.prototype && ctor ? (ctor.name ?? 'object') : 'object';
+  const ctor = 'constructor' in value ? (value as { constructor?: { name?: unknown } }).constructor : undefined;
+  return Object.getPrototypeOf(value) !== Object.prototype && ctor ? String(ctor.name) : 'object';
 }
 
 const quoted = (v: unknown) => (typeof v === 'string' ? `"${v}"` : typeof v === 'bigint' ? `${v}n` : `${String(v)}`);
@@ -99,7 +89,9 @@ export function issueMessage(issue: Issue): string {
  * Parse parameters for every keycard schema: zod's English messages, whatever locale or
  * `customError` the application sets with `z.config()` (`zod/mini` loads no locale of its own).
  */
-export const english: z.core.ParseContext<z.core.$ZodIssue> = { error: (issue) => issueMessage(issue as Issue) };
+export const english: z.core.ParseContext<z.core.$ZodIssue> = Object.freeze({
+  error: (issue: z.core.$ZodRawIssue) => issueMessage(issue as Issue),
+});
 
 /** Formats every issue of a failed options parse; `where` names the function that was called. */
 export function configError(where: string, error: z.core.$ZodError): KeycardError {

@@ -10,6 +10,7 @@
  */
 import { KeycardError, type RequestErrorCode } from './errors.ts';
 import { detailText, retrySeconds, scopeParam } from './http-sanitize.ts';
+import { parseUrl } from './url.ts';
 
 /** How the problems of one deployment are dressed. Validated once, at construction. */
 export interface ProblemOptions {
@@ -206,7 +207,7 @@ export function validateTypeBase(typeBase: string): string {
   ) {
     throw new KeycardError('invalid_config', 'typeBase: must be an absolute URI of printable ASCII without spaces');
   }
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(typeBase) || !URL.canParse(typeBase)) {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(typeBase) || parseUrl(typeBase) === null) {
     throw new KeycardError(
       'invalid_config',
       'typeBase: must be an absolute URI, e.g. https://docs.example.com/errors#',
@@ -261,7 +262,7 @@ function validateHintUrl(url: string, field: string): string {
     typeof url !== 'string' ||
     url.length > 2048 ||
     !/^https?:\/\/[\x21\x23-\x5b\x5d-\x7e]+$/.test(url) ||
-    !URL.canParse(url)
+    parseUrl(url) === null
   ) {
     throw new KeycardError(
       'invalid_config',

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { english } from '../core/config.ts';
+import { parseUrl } from '../core/url.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
 import { redact } from '../core/redact.ts';
@@ -168,7 +169,7 @@ const schema = z.strictObject({
   allowedOrigins: z.optional(
     z.array(
       z.string().check(
-        z.refine((o) => URL.canParse(o) && new URL(o).origin === o, {
+        z.refine((o) => parseUrl(o)?.origin === o, {
           error: 'must be an origin like https://app.example.com',
         }),
       ),

@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import { KeycardError, type LimitClass, type Requirement } from '../../index.ts';
 import { zodEnglish } from '../../adapter-kit.ts';
+import { parseUrl } from './origin.ts';
 
 /** What a tool needs, keyed by tool name in `mcpGate(keycard, { tools })`. */
 export interface McpToolRule {
@@ -48,7 +49,9 @@ const schema = z.strictObject({
     z.record(z.string(), z.strictObject({ scope: z.optional(z.any()), class: z.optional(z.enum(['read', 'write'])) })),
   ),
   resourceMetadataUrl: z.optional(
-    z.union([z.string(), z.instanceof(URL)]).check(z.refine((u) => URL.canParse(u), 'must be an absolute URL')),
+    z
+      .union([z.string(), z.instanceof(URL)])
+      .check(z.refine((u) => parseUrl(String(u)) !== null, 'must be an absolute URL')),
   ),
   recheckSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(86_400))),
   allowedHosts: z.optional(list),
