@@ -46,6 +46,11 @@ async function bundle(entry: string, out: string): Promise<string> {
           b.onResolve({ filter: /^(keycard(\/cli|\/express)?|#hash)$/ }, (a) => ({
             path: path.join(ROOT, SOURCES[a.path]!),
           }));
+          // examples/shared (the workspace package @keycard-examples/shared), bundled, so that its
+          // `keycard` imports are the sources too: `./data` → data.js.
+          b.onResolve({ filter: /^@keycard-examples\/shared\/[a-z-]+$/ }, (a) => ({
+            path: path.join(ROOT, 'examples/shared', `${a.path.slice('@keycard-examples/shared/'.length)}.js`),
+          }));
         },
       },
     ],

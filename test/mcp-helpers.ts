@@ -20,7 +20,8 @@ const SUBPATHS: Record<string, string> = {
  * package has been built, and the example is tested exactly as a user copies it.
  */
 export async function loadExample(): Promise<unknown> {
-  // examples/mcp and the demo session it shares with the other examples (../shared).
+  // examples/mcp and what it shares with the other examples (examples/shared, the workspace
+  // package @keycard-examples/shared: its subpaths are its files, `./data` → data.js).
   for (const [dir, out] of [
     ['mcp', 'mcp-example'],
     ['shared', 'shared'],
@@ -29,10 +30,14 @@ export async function loadExample(): Promise<unknown> {
     const to = join(root, '.tmp', out);
     mkdirSync(to, { recursive: true });
     for (const file of readdirSync(from).filter((f) => f.endsWith('.js'))) {
-      const code = readFileSync(join(from, file), 'utf8').replace(
-        /from '(keycard(?:\/[a-z]+)?)'/g,
-        (whole, spec: string) => (SUBPATHS[spec] ? `from '${join(root, SUBPATHS[spec])}'` : whole),
-      );
+      const code = readFileSync(join(from, file), 'utf8')
+        .replace(/from '(keycard(?:\/[a-z]+)?)'/g, (whole, spec: string) =>
+          SUBPATHS[spec] ? `from '${join(root, SUBPATHS[spec])}'` : whole,
+        )
+        .replace(
+          /from '@keycard-examples\/shared\/([a-z-]+)'/g,
+          (_, name: string) => `from '${join(root, '.tmp', 'shared', `${name}.js`)}'`,
+        );
       writeFileSync(join(to, file), code);
     }
   }

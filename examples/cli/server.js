@@ -7,9 +7,10 @@
 //   node examples/cli/cli.js login
 import express from 'express';
 import { expressGuard, expressHandler } from 'keycard/express';
-import * as db from '../shared/data.js';
-import { keycard } from '../shared/keycard.js';
-import { demoManagement, demoPages } from '../shared/demo-session.js';
+import * as db from '@keycard-examples/shared/data';
+import { keycard } from '@keycard-examples/shared/keycard';
+import { demoPages } from '@keycard-examples/shared/demo-pages';
+import { demoManagement } from '@keycard-examples/shared/demo-session';
 
 const PORT = Number(process.env.PORT ?? 3000);
 const HOST = '127.0.0.1';

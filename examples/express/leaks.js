@@ -2,7 +2,7 @@
 // match of `toado_sk_…` here, signed; keycard checks the signature, revokes the live tokens and
 // calls onLeak. A real app emails the owner; this example prints what it would send.
 import { createLeakIntakeHandler } from 'keycard';
-import { keycard } from '../shared/keycard.js';
+import { keycard } from '@keycard-examples/shared/keycard';
 
 export const leakIntake = createLeakIntakeHandler(keycard, {
   provider: 'github',

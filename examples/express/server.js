@@ -1,10 +1,11 @@
-// keycard on Express 5: the tickets API of data.js behind scoped, rate-limited bearer tokens.
-// Start it with `npm start` (PORT, default 3000); it prints demo tokens and curl lines to try.
+// keycard on Express 5: the tickets API of ../shared/data.js behind scoped, rate-limited bearer
+// tokens. Start it with `npm start` (PORT, default 3000); it prints demo tokens and curl lines to try.
 import express from 'express';
 import { expressGuard, expressHandler, keycardErrorHandler } from 'keycard/express';
-import { demoManagement, demoPages } from '../shared/demo-session.js';
-import * as db from '../shared/data.js';
-import { issueDemoTokens, keycard, printBanner } from '../shared/keycard.js';
+import { demoPages } from '@keycard-examples/shared/demo-pages';
+import { demoManagement } from '@keycard-examples/shared/demo-session';
+import * as db from '@keycard-examples/shared/data';
+import { issueDemoTokens, keycard, printBanner } from '@keycard-examples/shared/keycard';
 import { leakIntake, webHandler } from './leaks.js';
 
 const PORT = Number(process.env.PORT ?? 3000);

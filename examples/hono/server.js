@@ -1,12 +1,13 @@
-// keycard on Hono (served by @hono/node-server): the tickets API of data.js behind scoped,
-// rate-limited bearer tokens. Start it with `npm start` (PORT, default 3001); it prints demo
+// keycard on Hono (served by @hono/node-server): the tickets API of ../shared/data.js behind
+// scoped, rate-limited bearer tokens. Start it with `npm start` (PORT, default 3001); it prints demo
 // tokens and curl lines to try.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { honoGuard } from 'keycard/hono';
-import { demoManagement, demoPages } from '../shared/demo-session.js';
-import * as db from '../shared/data.js';
-import { issueDemoTokens, keycard, printBanner } from '../shared/keycard.js';
+import { demoPages } from '@keycard-examples/shared/demo-pages';
+import { demoManagement } from '@keycard-examples/shared/demo-session';
+import * as db from '@keycard-examples/shared/data';
+import { issueDemoTokens, keycard, printBanner } from '@keycard-examples/shared/keycard';
 
 const PORT = Number(process.env.PORT ?? 3001);
 const HOST = '127.0.0.1';

@@ -14,18 +14,17 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { createKeycard, defineScopes, jsonLinesSink } from 'keycard';
+import { createKeycard, jsonLinesSink } from 'keycard';
 import { expressGuard, expressHandler, keycardErrorHandler } from 'keycard/express';
 import { identityOf, mcpGate, mcpVerifier } from 'keycard/mcp';
-import { createData, pathOfCompany, pathOfTicket } from './data.js';
-import { demoManagement, demoPages, sessionTryLines } from '../shared/demo-session.js';
+// The tickets app, keycard's scopes and limits, the demo tokens and the demo session, as in every
+// example: ../shared, the package @keycard-examples/shared.
+import { issueDemoTokens, keycardOptions } from '@keycard-examples/shared/config';
+import { createData, pathOfCompany, pathOfTicket } from '@keycard-examples/shared/data';
+import { demoPages } from '@keycard-examples/shared/demo-pages';
+import { demoManagement, sessionTryLines } from '@keycard-examples/shared/demo-session';
 
-export const scopes = defineScopes({
-  read: { description: 'Read companies, projects, tickets and comments' },
-  comments: { implies: ['read'], description: 'Post comments' },
-  'tickets:write': { implies: ['read', 'comments'], description: 'Create and edit tickets' },
-  'tickets:assign': { implies: ['read'], description: 'Assign and unassign people on tickets' },
-});
+export { scopes } from '@keycard-examples/shared/config';
 
 /** What each MCP tool needs: the gate charges, audits and enforces it; tools/list hides what a token lacks. */
 export const TOOL_RULES = {
@@ -34,26 +33,6 @@ export const TOOL_RULES = {
   comment: { scope: 'comments' },
   assign: { scope: 'tickets:assign' },
 };
-
-/** The demo tokens, Toado's use cases. A real app shows a token once, to its owner. */
-const DEMO = [
-  {
-    env: 'TRIAGE',
-    ownerId: 'u_jason',
-    label: 'claude-code triage on macbook',
-    scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'],
-  },
-  { env: 'DASHBOARD', ownerId: 'u_maria', label: 'grafana dashboard', scopes: ['read'] },
-  { env: 'SLACK_BOT', ownerId: 'u_priya', label: 'slack bot #support', scopes: ['comments'] },
-  {
-    env: 'ACME_WEBSITE',
-    ownerId: 'u_jason',
-    label: 'website agent',
-    scopes: ['tickets:write'],
-    restrictions: { company: ['c1'], project: ['p1'] },
-    expiresIn: '30d',
-  },
-];
 
 class AppError extends Error {
   constructor(status, title, message) {
@@ -164,10 +143,7 @@ export function createApp({
 } = {}) {
   const db = createData();
   const keycard = createKeycard({
-    prefix: 'toado',
-    scopes,
-    resources: ['company', 'project'],
-    rateLimit: { read: { limit: 600, window: 60 }, write: { limit: 60, window: 60 } },
+    ...keycardOptions,
     audit: jsonLinesSink((line) => log(`audit ${line.trimEnd()}`)),
     // API keys only (no authorization server): a client without a token is told where to make one,
     // in the 401's challenge and problem detail, instead of being sent to OAuth discovery.
@@ -264,10 +240,6 @@ export function createApp({
     problem(res, 500, 'Internal Server Error', 'Something went wrong');
   });
 
-  /** Issues the demo tokens (the secrets are returned once). */
-  const issueDemoTokens = async () =>
-    Promise.all(DEMO.map(async ({ env, ...input }) => ({ env, ...(await keycard.issue(input)) })));
-
   /** Listens on host:port (0 = any free port); `stop()` ends MCP sessions, the server and keycard. */
   async function start({ port = 0, host = '127.0.0.1' } = {}) {
     const server = app.listen(port, host);
@@ -283,7 +255,14 @@ export function createApp({
     return { url, server, stop };
   }
 
-  return { app, keycard, gate, issueDemoTokens, start };
+  return {
+    app,
+    keycard,
+    gate,
+    /** Issues the demo tokens (the secrets are returned once). */
+    issueDemoTokens: () => issueDemoTokens(keycard),
+    start,
+  };
 }
 
 /** The MCP client configuration a user pastes (Claude Desktop/Code, Cursor, VS Code use this shape). */

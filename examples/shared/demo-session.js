@@ -1,53 +1,80 @@
-// The demo's people, session and settings page, shared by the Express, Hono, MCP and CLI
-// examples (the Next example has its own copy in lib/demo-session.ts). Web-standard Request →
-// Response functions, so each framework mounts them the way it mounts any Fetch handler.
+// @ts-check
+// The demo's people and session, shared by every example: the sign-in, the session's person as
+// the management API's actor, the management API behind it, and the curl lines that try it.
+// Web-standard Request → Response functions (no Node API), so each framework mounts them the way
+// it mounts any Fetch handler; ./demo-pages.js adds the settings page for the servers without a
+// page framework.
 //
 // ⚠️ Demo only: GET /demo/login?as=u_jason makes anyone Jason. A real app maps its own session
 // (a signed cookie, a session store) in `authorize`, and computes `scopes` from the person's role.
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { createManagementHandler } from 'keycard';
 
-/** The demo's people and what each may do (and so grant to a token). */
+/**
+ * The demo's people and what each may do (and so grant to a token).
+ * @type {Readonly<Record<string, readonly import('./config.js').Scope[]>>}
+ */
 export const PEOPLE = {
   u_jason: ['read', 'comments', 'tickets:write', 'tickets:assign'],
   u_maria: ['read'],
   u_priya: ['comments'],
 };
 
-const COOKIE = 'demo_session';
+/** The name of the demo session cookie; its value is the person's id. */
+export const SESSION_COOKIE = 'demo_session';
 
-/** The person of a request's demo session cookie, as the management API's actor, or null. */
-export function sessionOf(request) {
-  const id = new RegExp(`(?:^|;\\s*)${COOKIE}=(u_[a-z]+)`).exec(request.headers.get('cookie') ?? '')?.[1];
+/**
+ * The person of a demo session cookie value, as the management API's actor, or null.
+ * @param {string | undefined} id
+ * @returns {import('keycard').UserActor | null}
+ */
+export function personOf(id) {
   return id && Object.hasOwn(PEOPLE, id) ? { kind: 'user', id, scopes: PEOPLE[id] } : null;
+}
+
+/**
+ * The person of a request's demo session cookie, as the management API's actor, or null.
+ * @param {Request} request
+ */
+export function sessionOf(request) {
+  return personOf(new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=(u_[a-z]+)`).exec(request.headers.get('cookie') ?? '')?.[1]);
 }
 
 /**
  * The management API (SPEC §11) at /api/tokens behind the demo session, with the device login
  * routes (SPEC §13) at /api/tokens/device. A signed-out person opening the approval page is sent
  * to the demo sign-in.
+ * @template {string} S
+ * @param {import('keycard').Keycard<S>} keycard
+ * @param {{ appName?: string, store?: import('keycard').ManagementDeviceOptions['store'], allowedOrigins?: readonly string[] }} [options]
+ *   `allowedOrigins`: the origins a state-changing session call may come from (default: the request URL's own)
  */
-export function demoManagement(keycard, { appName = 'Toado', store } = {}) {
+export function demoManagement(keycard, { appName = 'Toado', store, allowedOrigins } = {}) {
   return createManagementHandler(keycard, {
     basePath: '/api/tokens',
     authorize: sessionOf,
+    ...(allowedOrigins ? { allowedOrigins } : {}),
     device: { appName, loginUrl: '/demo/login', ...(store ? { store } : {}) },
   });
 }
 
-const html = (body, status = 200, headers = {}) =>
-  new Response(body, {
-    status,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
-  });
+/**
+ * An HTML page, never cached.
+ * @param {string} body
+ */
+export const html = (body) =>
+  new Response(body, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' } });
 
+/** @param {string | null} value */
 const safeNext = (value) =>
   typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : '/settings/tokens';
 
-/** GET /demo/login?as=<person>[&next=/path]: sets the session cookie (HttpOnly, SameSite=Lax) and redirects. */
-function login(url) {
+/**
+ * GET /demo/login?as=<person>[&next=/path]: sets the session cookie (HttpOnly, SameSite=Lax) and
+ * redirects; without a known `as`, a page to pick a person.
+ * @param {Request} request
+ */
+export function demoLogin(request) {
+  const url = new URL(request.url);
   const as = url.searchParams.get('as');
   const next = safeNext(url.searchParams.get('next'));
   if (!as || !Object.hasOwn(PEOPLE, as)) {
@@ -62,7 +89,7 @@ function login(url) {
     status: 303,
     headers: {
       Location: next,
-      'Set-Cookie': `${COOKIE}=${as}; Path=/; HttpOnly; SameSite=Lax`,
+      'Set-Cookie': `${SESSION_COOKIE}=${as}; Path=/; HttpOnly; SameSite=Lax`,
       'Cache-Control': 'no-store',
     },
   });
@@ -74,50 +101,7 @@ function login(url) {
  * watch the old token stop working without waiting an hour (the browser test uses it).
  */
 export function graceChoices(value = process.env.KEYCARD_EXAMPLE_ROTATE_GRACE) {
-  return value && /^[1-9]\d{0,3}[smhd]$/.test(value) ? `0 ${value} 1h 1d 7d` : null;
-}
-
-const page = (choices = graceChoices()) => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Settings · API tokens</title>
-<style>body{margin:0;background:#f0f2f5;font-family:system-ui,sans-serif}main{max-width:52em;margin:0 auto;padding:2em 1em}
-@media (prefers-color-scheme:dark){body{background:#010409;color:#e6edf3}}</style>
-<script type="module" src="/assets/keycard/ui.js"></script></head>
-<body><main><h1>API tokens</h1><keycard-tokens base-path="/api/tokens"${choices ? ` grace-choices="${choices}"` : ''}></keycard-tokens></main></body></html>`;
-
-/**
- * Where the `keycard/ui` bundle lives: keycard's dist/ (`ui.js` and the chunks it imports).
- * KEYCARD_UI_DIR overrides it (the CLI end-to-end test bundles src/ui there instead of building dist/).
- */
-const uiDir = () => process.env.KEYCARD_UI_DIR ?? path.dirname(createRequire(import.meta.url).resolve('keycard/ui'));
-
-async function asset(name) {
-  if (!/^(ui|chunk-[A-Za-z0-9_-]+)\.js$/.test(name)) return null;
-  try {
-    const body = await readFile(path.join(uiDir(), name));
-    return new Response(body, {
-      headers: { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' },
-    });
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The demo's pages: GET /demo/login, GET /settings/tokens (signed out: to the sign-in) and
- * GET /assets/keycard/*.js (the `keycard/ui` bundle). Null for any other request.
- */
-export async function demoPages(request) {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return null;
-  const url = new URL(request.url);
-  if (url.pathname === '/demo/login') return login(url);
-  if (url.pathname === '/settings/tokens') {
-    if (!sessionOf(request))
-      return new Response(null, { status: 303, headers: { Location: '/demo/login?next=/settings/tokens' } });
-    return html(page());
-  }
-  if (url.pathname.startsWith('/assets/keycard/')) return asset(url.pathname.slice('/assets/keycard/'.length));
-  return null;
+  return value && /^[1-9]\d{0,3}[smhd]$/.test(value) ? `0 ${value} 1h 1d 7d` : undefined;
 }
 
 /**
@@ -125,7 +109,7 @@ export async function demoPages(request) {
  * API with the session (the smoke test runs them: `export NAME=<field>` in a comment takes that
  * field of the JSON answer for the lines below).
  */
-export const sessionTryLines = (base) => [
+export const sessionTryLines = (/** @type {string} */ base) => [
   '# → 303: signs in as Jason: the demo session, an HttpOnly cookie kept in the file ./jar',
   `curl -i -c jar '${base}/demo/login?as=u_jason'`,
   '# → 201: a token for CI, its secret shown this once (Cache-Control: no-store); export TOKEN_ID=<record.id>',

@@ -3,8 +3,9 @@
  * it; this example issues them when the server starts (instrumentation.ts), prints them so that
  * you can try the API right away and, with KEYCARD_DEMO=1 only, serves them at GET /api/demo-tokens.
  */
-import { keycard, type Scope } from './keycard';
-import { sessionTryLines } from './demo-session';
+import { DEMO_TOKENS, issueDemoTokens, tryLines, type DemoTokenInput } from '@keycard-examples/shared/config';
+import { sessionTryLines } from '@keycard-examples/shared/demo-session';
+import { keycard } from './keycard';
 
 export interface DemoToken {
   env: string;
@@ -17,31 +18,9 @@ export interface DemoToken {
   rateLimit: unknown;
 }
 
-const DEMO: {
-  env: string;
-  ownerId: string;
-  label: string;
-  scopes: Scope[];
-  restrictions?: Record<string, string[]>;
-  rateLimit?: { limit: number; window: number };
-  expiresIn?: '30d';
-}[] = [
-  {
-    env: 'TRIAGE',
-    ownerId: 'u_jason',
-    label: 'claude-code triage on macbook',
-    scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'],
-  },
-  { env: 'DASHBOARD', ownerId: 'u_maria', label: 'grafana dashboard', scopes: ['read'] },
-  { env: 'SLACK_BOT', ownerId: 'u_priya', label: 'slack bot #support', scopes: ['comments'] },
-  {
-    env: 'ACME_WEBSITE',
-    ownerId: 'u_jason',
-    label: 'website agent',
-    scopes: ['read', 'comments', 'tickets:write'],
-    restrictions: { company: ['c1'], project: ['p1'] },
-    expiresIn: '30d',
-  },
+/** The demo tokens of every example (../shared/config.js), and one of Next's own. */
+const DEMO: readonly DemoTokenInput[] = [
+  ...DEMO_TOKENS,
   // A new CI job on a short leash: 3 requests a minute, counted across every route.
   { env: 'CI_TIGHT', ownerId: 'u_jason', label: 'new ci job', scopes: ['read'], rateLimit: { limit: 3, window: 60 } },
 ];
@@ -52,51 +31,22 @@ declare global {
 }
 
 async function issueAll(): Promise<DemoToken[]> {
-  const issued: DemoToken[] = [];
-  for (const { env, ...input } of DEMO) {
-    const { token, record } = await keycard.issue(input);
-    issued.push({
-      env,
-      token,
-      tokenId: record.id,
-      label: record.label,
-      ownerId: record.ownerId,
-      scopes: record.scopes,
-      restrictions: record.restrictions,
-      rateLimit: record.rateLimit,
-    });
-  }
-  return issued;
+  return (await issueDemoTokens(keycard, DEMO)).map(({ env, token, record }) => ({
+    env,
+    token,
+    tokenId: record.id,
+    label: record.label,
+    ownerId: record.ownerId,
+    scopes: record.scopes,
+    restrictions: record.restrictions,
+    rateLimit: record.rateLimit,
+  }));
 }
 
 /** Issued once per process, at the first call; every later call gets the same tokens. */
 export function demoTokens(): Promise<DemoToken[]> {
   return (globalThis.__keycardDemo ??= issueAll());
 }
-
-/** What to try, in order; `# → status code` is what you should get (the smoke test checks it). */
-export const tryLines = (base: string) => [
-  '# → 200: both companies (the triage agent is not restricted)',
-  `curl -i ${base}/api/v1/companies -H "Authorization: Bearer $TRIAGE"`,
-  "# → 200: only Acme: a restricted token's listings return only the rows it may read",
-  `curl -i ${base}/api/v1/companies -H "Authorization: Bearer $ACME_WEBSITE"`,
-  '# → 200: only the tickets of Acme / Website',
-  `curl -i ${base}/api/v1/tickets -H "Authorization: Bearer $ACME_WEBSITE"`,
-  '# → 201: the new ticket says "Jason (website agent) · via API"',
-  `curl -i -X POST ${base}/api/v1/companies/c1/projects/p1/tickets -H "Authorization: Bearer $ACME_WEBSITE" -H 'Content-Type: application/json' -d '{"title":"Flaky login test on CI"}'`,
-  '# → 201: a comment by the Slack bot',
-  `curl -i -X POST ${base}/api/v1/tickets/t1/comments -H "Authorization: Bearer $SLACK_BOT" -H 'Content-Type: application/json' -d '{"body":"Customer reports this again in #support"}'`,
-  '# → 200: the triage agent assigns Maria',
-  `curl -i -X POST ${base}/api/v1/tickets/t4/assign -H "Authorization: Bearer $TRIAGE" -H 'Content-Type: application/json' -d '{"assignee":"u_maria"}'`,
-  '# → 403 insufficient_scope: the dashboard token is read-only',
-  `curl -i -X POST ${base}/api/v1/companies/c1/projects/p1/tickets -H "Authorization: Bearer $DASHBOARD" -H 'Content-Type: application/json' -d '{"title":"Dashboards want to write too"}'`,
-  '# → 403 forbidden_resource: the website agent may not write to project p2',
-  `curl -i -X POST ${base}/api/v1/companies/c1/projects/p2/tickets -H "Authorization: Bearer $ACME_WEBSITE" -H 'Content-Type: application/json' -d '{"title":"Outside my project"}'`,
-  '# → 403 forbidden_resource: nor read company c2',
-  `curl -i ${base}/api/v1/companies/c2/projects/p3/tickets -H "Authorization: Bearer $ACME_WEBSITE"`,
-  '# → 401 missing_token: no token at all',
-  `curl -i ${base}/api/v1/companies`,
-];
 
 export function printBanner(base: string, issued: DemoToken[]): void {
   const out = [

@@ -27,34 +27,14 @@
  * limiter: a token's budget is counted once across all routes (the smoke test checks it with a
  * token of 3 requests a minute). Across processes, a shared store (Redis, Postgres) does that.
  */
-import { createKeycard, defineScopes, jsonLinesSink } from 'keycard';
-
-export const scopes = defineScopes(
-  {
-    read: { description: 'Read companies, projects, tickets and comments' },
-    comments: { implies: ['read'], description: 'Post comments' },
-    'tickets:write': { implies: ['read', 'comments'], description: 'Create and edit tickets' },
-    'tickets:assign': { implies: ['read'], description: 'Assign and unassign people on tickets' },
-  },
-  {
-    // The use cases the New token form offers on the settings page: picking one checks its scopes.
-    presets: {
-      'Read-only dashboard': ['read'],
-      'Slack bot': ['comments'],
-      'Triage agent': ['tickets:write', 'tickets:assign'],
-    },
-  },
-);
-
-export type Scope = 'read' | 'comments' | 'tickets:write' | 'tickets:assign';
+import { createKeycard, jsonLinesSink } from 'keycard';
+import { keycardOptions } from '@keycard-examples/shared/config';
 
 function create() {
   return createKeycard({
-    prefix: 'toado',
-    scopes,
-    resources: ['company', 'project'],
-    // Toado's defaults: 600 reads and 60 writes a minute per token.
-    rateLimit: { read: { limit: 600, window: 60 }, write: { limit: 60, window: 60 } },
+    // The tickets API's scopes, company ⊃ project restrictions, and Toado's defaults of 600 reads
+    // and 60 writes a minute per token (../shared/config.js, as in every example).
+    ...keycardOptions,
     // One JSON line per request and per token change: which token did what. AUDIT=0 silences it.
     audit: process.env.AUDIT === '0' ? [] : jsonLinesSink((line) => process.stdout.write(`audit ${line}`)),
   });
