@@ -185,7 +185,7 @@ export function createApp({
   app.use('/api/v1', api);
 
   // ── Settings → API tokens: the management API (with the device login routes) behind the demo
-  // session, the demo sign-in and the settings page (../shared/demo-session.js). Revoking a token
+  // session, the demo sign-in and the settings page (../shared/demo-session.js, demo-pages.js). Revoking a token
   // there shuts it out of REST and MCP alike.
   app.use('/api/tokens', expressHandler(demoManagement(keycard)));
   app.get(
