@@ -19,3 +19,5 @@ export type { AuthRequest, AuthResult, AuthRequirement } from './core/authentica
 export { REQUIREMENT_KEYS } from './core/auth-types.ts';
 /** zod parse parameters giving keycard's English messages whatever locale the application sets (an adapter's own options). */
 export { english as zodEnglish } from './core/config.ts';
+/** `value` as a URL, or null: a check that, unlike Node 20's `URL.canParse`, answers the same every time. */
+export { parseUrl } from './core/url.ts';

@@ -50,6 +50,7 @@ describe('public entries', () => {
         'describeDenial',
         'describeMissing',
         'mcpRefusal',
+        'parseUrl',
         'problem',
         'rateLimitHeaders',
         'requestIdFrom',

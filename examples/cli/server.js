@@ -7,10 +7,12 @@
 //   node examples/cli/cli.js login
 import express from 'express';
 import { expressGuard, expressHandler } from 'keycard/express';
-import * as db from '@keycard-examples/shared/data';
+import { createData, pathOfTicket } from '@keycard-examples/shared/data';
 import { keycard } from '@keycard-examples/shared/keycard';
 import { demoPages } from '@keycard-examples/shared/demo-pages';
 import { demoManagement } from '@keycard-examples/shared/demo-session';
+
+const db = createData(); // this server's tickets, companies and comments, in memory
 
 const PORT = Number(process.env.PORT ?? 3000);
 const HOST = '127.0.0.1';
@@ -39,7 +41,7 @@ api.get('/whoami', guard({ scope: 'read' }), (req, res) => {
   });
 });
 api.get('/tickets', guard({ scope: 'read' }), (req, res) =>
-  res.json({ tickets: req.keycard.filter(db.tickets, db.pathOfTicket) }),
+  res.json({ tickets: req.keycard.filter(db.tickets, pathOfTicket) }),
 );
 // `toado logout`: a token revokes itself (no scope needed beyond being valid).
 api.post('/token/revoke', guard(), async (req, res) => {

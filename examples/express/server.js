@@ -4,9 +4,11 @@ import express from 'express';
 import { expressGuard, expressHandler, keycardErrorHandler } from 'keycard/express';
 import { demoPages } from '@keycard-examples/shared/demo-pages';
 import { demoManagement } from '@keycard-examples/shared/demo-session';
-import * as db from '@keycard-examples/shared/data';
+import { createData, pathOfCompany, pathOfProject, pathOfTicket, text, users } from '@keycard-examples/shared/data';
 import { issueDemoTokens, keycard, printBanner } from '@keycard-examples/shared/keycard';
 import { leakIntake, webHandler } from './leaks.js';
+
+const db = createData(); // this server's tickets, companies and comments, in memory
 
 const PORT = Number(process.env.PORT ?? 3000);
 const HOST = '127.0.0.1';
@@ -25,7 +27,7 @@ const api = express.Router();
 
 // Listings: a restricted token gets only the rows it may read, never a 403 for a foreign row.
 api.get('/companies', guard({ scope: 'read' }), (req, res) => {
-  res.json({ companies: req.keycard.filter(db.companies, db.pathOfCompany) });
+  res.json({ companies: req.keycard.filter(db.companies, pathOfCompany) });
 });
 
 api.get('/companies/:company/projects', guard({ scope: 'read' }), (req, res) => {
@@ -34,11 +36,11 @@ api.get('/companies/:company/projects', guard({ scope: 'read' }), (req, res) => 
   const company = db.companies.find((c) => c.id === req.params.company);
   if (!company) return problem(res, 404, 'Not Found', `No company ${req.params.company}`);
   const rows = db.projects.filter((p) => p.companyId === company.id);
-  res.json({ projects: req.keycard.filter(rows, db.pathOfProject) });
+  res.json({ projects: req.keycard.filter(rows, pathOfProject) });
 });
 
 api.get('/tickets', guard({ scope: 'read' }), (req, res) => {
-  res.json({ tickets: req.keycard.filter(db.tickets, db.pathOfTicket) });
+  res.json({ tickets: req.keycard.filter(db.tickets, pathOfTicket) });
 });
 
 // A requirement may be a function of the request. In a route's own middleware Express has set
@@ -60,7 +62,7 @@ api.post('/companies/:company/projects/:project/tickets', guard(projectResource(
   const project = db.findProject(req.params.company, req.params.project);
   if (!project)
     return problem(res, 404, 'Not Found', `No project ${req.params.project} in company ${req.params.company}`);
-  const title = db.text(req.body, 'title', 200);
+  const title = text(req.body, 'title', 200);
   if (title.error) return problem(res, 400, 'Bad Request', title.error);
   res.status(201).json({ ticket: db.createTicket(project, title.value, req.keycard) });
 });
@@ -68,7 +70,7 @@ api.post('/companies/:company/projects/:project/tickets', guard(projectResource(
 api.get('/tickets/:ticket', guard({ scope: 'read' }), (req, res) => {
   const ticket = db.findTicket(req.params.ticket);
   if (!ticket) return problem(res, 404, 'Not Found', `No ticket ${req.params.ticket}`);
-  req.keycard.assert(db.pathOfTicket(ticket), 'read');
+  req.keycard.assert(pathOfTicket(ticket), 'read');
   res.json({ ticket, comments: db.commentsOf(ticket.id) });
 });
 
@@ -77,8 +79,8 @@ api.get('/tickets/:ticket', guard({ scope: 'read' }), (req, res) => {
 api.post('/tickets/:ticket/comments', guard({ scope: 'comments' }), json, (req, res) => {
   const ticket = db.findTicket(req.params.ticket);
   if (!ticket) return problem(res, 404, 'Not Found', `No ticket ${req.params.ticket}`);
-  req.keycard.assert(db.pathOfTicket(ticket), 'write');
-  const body = db.text(req.body, 'body', 5000);
+  req.keycard.assert(pathOfTicket(ticket), 'write');
+  const body = text(req.body, 'body', 5000);
   if (body.error) return problem(res, 400, 'Bad Request', body.error);
   res.status(201).json({ comment: db.addComment(ticket, body.value, req.keycard) });
 });
@@ -86,9 +88,9 @@ api.post('/tickets/:ticket/comments', guard({ scope: 'comments' }), json, (req, 
 api.post('/tickets/:ticket/assign', guard({ scope: 'tickets:assign' }), json, (req, res) => {
   const ticket = db.findTicket(req.params.ticket);
   if (!ticket) return problem(res, 404, 'Not Found', `No ticket ${req.params.ticket}`);
-  req.keycard.assert(db.pathOfTicket(ticket), 'write');
+  req.keycard.assert(pathOfTicket(ticket), 'write');
   const assignee = req.body?.assignee;
-  if (assignee !== null && !db.users.has(assignee))
+  if (assignee !== null && !users.has(assignee))
     return problem(res, 400, 'Bad Request', 'assignee must be a user id (u_jason, u_maria, u_priya) or null');
   res.json({ ticket: db.assign(ticket, assignee, req.keycard) });
 });

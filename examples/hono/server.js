@@ -6,8 +6,10 @@ import { Hono } from 'hono';
 import { honoGuard } from 'keycard/hono';
 import { demoPages } from '@keycard-examples/shared/demo-pages';
 import { demoManagement } from '@keycard-examples/shared/demo-session';
-import * as db from '@keycard-examples/shared/data';
+import { createData, pathOfCompany, pathOfProject, pathOfTicket, text, users } from '@keycard-examples/shared/data';
 import { issueDemoTokens, keycard, printBanner } from '@keycard-examples/shared/keycard';
+
+const db = createData(); // this server's tickets, companies and comments, in memory
 
 const PORT = Number(process.env.PORT ?? 3001);
 const HOST = '127.0.0.1';
@@ -33,7 +35,7 @@ const api = new Hono();
 
 // Listings: a restricted token gets only the rows it may read, never a 403 for a foreign row.
 api.get('/companies', guard({ scope: 'read' }), (c) =>
-  c.json({ companies: c.get('keycard').filter(db.companies, db.pathOfCompany) }),
+  c.json({ companies: c.get('keycard').filter(db.companies, pathOfCompany) }),
 );
 
 api.get('/companies/:company/projects', guard({ scope: 'read' }), (c) => {
@@ -46,13 +48,13 @@ api.get('/companies/:company/projects', guard({ scope: 'read' }), (c) => {
   return c.json({
     projects: id.filter(
       db.projects.filter((p) => p.companyId === company.id),
-      db.pathOfProject,
+      pathOfProject,
     ),
   });
 });
 
 api.get('/tickets', guard({ scope: 'read' }), (c) =>
-  c.json({ tickets: c.get('keycard').filter(db.tickets, db.pathOfTicket) }),
+  c.json({ tickets: c.get('keycard').filter(db.tickets, pathOfTicket) }),
 );
 
 // A requirement may be a function of the request context: the route's parameters are known in
@@ -74,7 +76,7 @@ api.post('/companies/:company/projects/:project/tickets', guard(projectResource(
   const project = db.findProject(c.req.param('company'), c.req.param('project'));
   if (!project)
     return problem(c, 404, 'Not Found', `No project ${c.req.param('project')} in company ${c.req.param('company')}`);
-  const title = db.text(await bodyOf(c), 'title', 200);
+  const title = text(await bodyOf(c), 'title', 200);
   if (title.error) return problem(c, 400, 'Bad Request', title.error);
   return c.json({ ticket: db.createTicket(project, title.value, c.get('keycard')) }, 201);
 });
@@ -82,7 +84,7 @@ api.post('/companies/:company/projects/:project/tickets', guard(projectResource(
 api.get('/tickets/:ticket', guard({ scope: 'read' }), (c) => {
   const ticket = db.findTicket(c.req.param('ticket'));
   if (!ticket) return problem(c, 404, 'Not Found', `No ticket ${c.req.param('ticket')}`);
-  c.get('keycard').assert(db.pathOfTicket(ticket), 'read');
+  c.get('keycard').assert(pathOfTicket(ticket), 'read');
   return c.json({ ticket, comments: db.commentsOf(ticket.id) });
 });
 
@@ -91,8 +93,8 @@ api.get('/tickets/:ticket', guard({ scope: 'read' }), (c) => {
 api.post('/tickets/:ticket/comments', guard({ scope: 'comments' }), async (c) => {
   const ticket = db.findTicket(c.req.param('ticket'));
   if (!ticket) return problem(c, 404, 'Not Found', `No ticket ${c.req.param('ticket')}`);
-  c.get('keycard').assert(db.pathOfTicket(ticket), 'write');
-  const body = db.text(await bodyOf(c), 'body', 5000);
+  c.get('keycard').assert(pathOfTicket(ticket), 'write');
+  const body = text(await bodyOf(c), 'body', 5000);
   if (body.error) return problem(c, 400, 'Bad Request', body.error);
   return c.json({ comment: db.addComment(ticket, body.value, c.get('keycard')) }, 201);
 });
@@ -100,9 +102,9 @@ api.post('/tickets/:ticket/comments', guard({ scope: 'comments' }), async (c) =>
 api.post('/tickets/:ticket/assign', guard({ scope: 'tickets:assign' }), async (c) => {
   const ticket = db.findTicket(c.req.param('ticket'));
   if (!ticket) return problem(c, 404, 'Not Found', `No ticket ${c.req.param('ticket')}`);
-  c.get('keycard').assert(db.pathOfTicket(ticket), 'write');
+  c.get('keycard').assert(pathOfTicket(ticket), 'write');
   const assignee = (await bodyOf(c))?.assignee;
-  if (assignee !== null && !db.users.has(assignee))
+  if (assignee !== null && !users.has(assignee))
     return problem(c, 400, 'Bad Request', 'assignee must be a user id (u_jason, u_maria, u_priya) or null');
   return c.json({ ticket: db.assign(ticket, assignee, c.get('keycard')) });
 });

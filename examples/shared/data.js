@@ -4,8 +4,7 @@
 // which records on every row the token that wrote it and the door it came through, as Toado does:
 // "Jason (claude-code on macbook) · via MCP".
 //
-// `createData()` makes a store; the named exports below (`tickets`, `findTicket`, `createTicket`…)
-// are one default store, what a server with one app in its process imports.
+// `createData()` makes a store (`tickets`, `findTicket`, `createTicket`…); each server makes its own.
 
 /**
  * Who wrote a row: the token, its label and its owner (null token and label: a person in the web
@@ -224,17 +223,3 @@ export function text(body, field, max) {
   if (value.length > max) return { error: `${field} is longer than ${max} characters` };
   return { value: value.trim() };
 }
-
-/** The default store. */
-export const {
-  companies,
-  projects,
-  tickets,
-  comments,
-  findProject,
-  findTicket,
-  commentsOf,
-  createTicket,
-  addComment,
-  assign,
-} = createData();

@@ -36,7 +36,7 @@ function typeName(value: unknown): string {
 
 const quoted = (v: unknown) => (typeof v === 'string' ? `"${v}"` : typeof v === 'bigint' ? `${v}n` : `${String(v)}`);
 const UNITS: Record<string, string> = { string: 'characters', array: 'items' };
-const FORMATS: Record<string, string> = { url: 'URL', datetime: 'ISO datetime', regex: 'input' };
+const FORMATS: Record<string, string> = { url: 'URL', datetime: 'ISO datetime' };
 
 /**
  * zod's English message for an issue keycard's schemas can raise, word for word as zod's `en`

@@ -104,37 +104,6 @@ export function pathOfTicket(t: Ticket): {
   company: string;
   project: string;
 };
-export const companies: Company[];
-export const projects: Project[];
-export const tickets: Ticket[];
-export const comments: Comment[];
-export function findProject(companyId: string, projectId: string): Project | undefined;
-export function findTicket(id: string): Ticket | undefined;
-export function commentsOf(ticketId: string): Comment[];
-/**
- * @param {Project} project
- * @param {string} title
- * @param {Writer} identity
- * @param {string} [via]
- * @returns {Ticket}
- */
-export function createTicket(project: Project, title: string, identity: Writer, via?: string): Ticket;
-/**
- * @param {Ticket} ticket
- * @param {string} body
- * @param {Writer} identity
- * @param {string} [via]
- * @returns {Comment}
- */
-export function addComment(ticket: Ticket, body: string, identity: Writer, via?: string): Comment;
-/**
- * @param {Ticket} ticket
- * @param {string | null} assignee
- * @param {Writer} identity
- * @param {string} [via]
- * @returns {Ticket}
- */
-export function assign(ticket: Ticket, assignee: string | null, identity: Writer, via?: string): Ticket;
 /**
  * Who wrote a row: the token, its label and its owner (null token and label: a person in the web
  * app), and the line a person reads.

@@ -1,8 +1,7 @@
 // The options of keycard/mcp, validated once with zod (unknown keys refused, every bad field named). Guide: docs/mcp.md.
 import * as z from 'zod/mini';
 import { KeycardError, type LimitClass, type Requirement } from '../../index.ts';
-import { zodEnglish } from '../../adapter-kit.ts';
-import { parseUrl } from './origin.ts';
+import { parseUrl, zodEnglish } from '../../adapter-kit.ts';
 
 /** What a tool needs, keyed by tool name in `mcpGate(keycard, { tools })`. */
 export interface McpToolRule {

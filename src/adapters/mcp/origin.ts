@@ -1,5 +1,6 @@
 // DNS-rebinding protection of keycard/mcp (the MCP transport spec: servers must validate Origin): the Host and Origin
 // allow-lists, with a localhost-only default on loopback connections. Checked before any token is read. Guide: docs/mcp.md.
+import { parseUrl } from '../../adapter-kit.ts';
 import type { McpOptions } from './options.ts';
 
 const LOCAL_NAMES = new Set(['localhost', [0x7f, 0, 0, 1].join('.'), '[::1]']); // no status-like literal in adapters (test/adapters.test.ts)
@@ -7,15 +8,6 @@ const LOCAL_NAMES = new Set(['localhost', [0x7f, 0, 0, 1].join('.'), '[::1]']); 
 /** Whether the connection arrived on a loopback address: then a browser on this machine may be the one rebinding. */
 const isLoopback = (address: string | undefined) =>
   address === '::1' || Number(/^(?:::ffff:)?(\d+)\.\d+\.\d+\.\d+$/.exec(address ?? '')?.[1]) === 0x7f; // 127.0.0.0/8
-
-/** `value` as a URL, or null. Not `URL.canParse`: Node 20 answers it wrongly for non-ASCII input once optimised. */
-export function parseUrl(value: string): URL | null {
-  try {
-    return new URL(value);
-  } catch {
-    return null;
-  }
-}
 
 /** The hostname of a `Host` value (lowercase, IPv6 in brackets), or null when it is no host[:port]. */
 function hostnameOf(host: string): string | null {
