@@ -56,6 +56,11 @@ export class TokenCache {
     this.#negative = negativeMax > 0 ? new Lru(negativeMax) : null;
   }
 
+  /** Whether verified records are kept at all (`cacheSize` > 0). */
+  get caching(): boolean {
+    return this.#positive !== null;
+  }
+
   /** Changes every time anything is invalidated; a lookup compares it before inserting. */
   get epoch(): number {
     return this.#epoch;

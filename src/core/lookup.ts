@@ -31,8 +31,12 @@ export function createLookup<S extends string>(deps: VerifyDeps<S>): Lookup {
     // Single flight: identical concurrent lookups share one store read, but only one that began
     // at the current cache epoch. A lookup that began before a revoke or an invalidation is never
     // joined after it, so a verify that starts after revoke() returned cannot see the old record.
+    // With the cache off, a record another request's read found is not shared either: that read
+    // may predate a revocation another process made and this one has not heard of yet, and SPEC
+    // §1.2 promises the very next request reads the store. Only "unknown" is shared (forged tokens).
     const flying = inflight.get(hash);
-    if (flying && flying.epoch === cache.epoch) return flying.promise;
+    if (flying && flying.epoch === cache.epoch)
+      return cache.caching ? flying.promise : flying.promise.then((f) => (f === null ? null : readStore(secret, hash)));
     // A store that answers synchronously (the memory store) is answered in this tick: no promise,
     // timer or flight (a miss cost ~45 µs before, bench/). Only a pending read is shared.
     const epoch = cache.epoch; // before the store is called: a change it delivers meanwhile fences the flight
