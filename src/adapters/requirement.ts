@@ -12,13 +12,18 @@ export type GuardRequirement<S extends string = string> = Omit<AuthRequirement, 
 };
 
 /**
- * Refuses, at start, a fixed requirement naming a scope the catalogue does not declare (or an
+ * Refuses, at start, a fixed requirement that is not an object (a scope name given as a string,
+ * `null`, a promise), one with a key `AuthRequirement` lacks, or one naming a scope the catalogue does not declare (or an
  * empty `allOf`/`anyOf`); a requirement computed per request is checked by the core as it is met.
  *
  * @throws KeycardError `invalid_config` naming the adapter and the unknown scope
  */
 export function checkRequirement<S extends string>(keycard: Keycard<S>, adapter: string, requirement: unknown): void {
-  if (typeof requirement !== 'object' || requirement === null) return;
+  if (requirement === undefined || typeof requirement === 'function') return;
+  if (typeof requirement !== 'object' || requirement === null || Array.isArray(requirement))
+    throw new KeycardError('invalid_config', `${adapter}: requirement must be an object such as { scope: "read" }`);
+  if (typeof (requirement as { then?: unknown }).then === 'function')
+    throw new KeycardError('invalid_config', `${adapter}: requirement must be an object, got a promise`);
   const unknown = Object.keys(requirement).filter((k) => !(REQUIREMENT_KEYS as readonly string[]).includes(k));
   if (unknown.length)
     throw new KeycardError('invalid_config', `${adapter}: ${unknown.map((k) => `${k}: unknown option`).join('; ')}`);

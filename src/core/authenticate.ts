@@ -24,7 +24,7 @@ import type {
 import { authorize } from './authorize.ts';
 import { limitConfigResolver } from './charge.ts';
 import type { HeaderInput } from './credentials.ts';
-import { isKeycardError } from './errors.ts';
+import { isKeycardError, KeycardError } from './errors.ts';
 import { deny, firstPass, type Pipeline } from './first-pass.ts';
 import {
   PREFLIGHT_ANSWER,
@@ -36,6 +36,7 @@ import {
 } from './http.ts';
 import type { Identity } from './identity.ts';
 import { recordRequest } from './request-audit.ts';
+import { requirementError } from './requirement-check.ts';
 import { headerOf, newRequestState, requestStates, type FirstPass, type RequestState } from './request-state.ts';
 
 export type {
@@ -128,6 +129,11 @@ function check<S extends string>(p: Pipeline<S>, request: AuthRequest, requireme
     headerOf(request.headers as HeaderInput, 'access-control-request-method') !== null
   ) {
     return PREFLIGHT;
+  }
+  // A requirement from untyped code (a promise, a string, a misspelled key) would ask for nothing.
+  if (requirement !== NO_REQUIREMENT) {
+    const bad = requirementError(requirement);
+    if (bad !== null) throw new KeycardError('invalid_config', bad);
   }
   const held = p.stateOf(request);
   if (held !== undefined) return later(p, held, requirement);
@@ -227,7 +233,7 @@ function crash<S extends string>(
   try {
     p.deps.audit.request({
       type: 'request.denied',
-      surface: requirement.surface ?? 'http',
+      surface: (requirement as AuthRequirement | null)?.surface ?? 'http', // null from untyped code
       method: String(request.method),
       path: '/',
       requestId: requestIdFrom(null),

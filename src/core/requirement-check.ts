@@ -1,0 +1,39 @@
+/**
+ * The shape of a requirement, checked on every check that is given one (SPEC §8: a check never
+ * fails open). A requirement a guard computes per request from untyped code may be a promise (an
+ * `async` function where the guard takes a synchronous one), a string, `null`, or carry a
+ * misspelled key (`scopes`); read as a requirement, each would ask for nothing and let any valid
+ * token through. Allocation-free when the requirement is well formed.
+ */
+import { REQUIREMENT_KEYS } from './auth-types.ts';
+
+const KEYS: ReadonlySet<string> = new Set(REQUIREMENT_KEYS);
+
+/**
+ * What is wrong with `requirement`, naming every bad field, or null when it is a requirement
+ * (a plain object with only the keys of `AuthRequirement`).
+ *
+ * @example
+ * ```ts
+ * requirementError({ scope: 'read' })  // null
+ * requirementError({ scopes: 'read' }) // 'scopes: unknown option'
+ * requirementError('read')             // 'requirement must be an object such as { scope: "read" }, got a string'
+ * ```
+ */
+export function requirementError(requirement: unknown): string | null {
+  if (typeof requirement !== 'object' || requirement === null || Array.isArray(requirement)) {
+    const got = requirement === null ? 'null' : Array.isArray(requirement) ? 'an array' : `a ${typeof requirement}`;
+    return `requirement must be an object such as { scope: "read" }, got ${got}`;
+  }
+  if (typeof (requirement as { then?: unknown }).then === 'function')
+    return 'requirement must be an object, got a promise: compute it synchronously';
+  for (const key in requirement) {
+    if (!KEYS.has(key) && Object.hasOwn(requirement, key)) {
+      return Object.keys(requirement)
+        .filter((k) => !KEYS.has(k))
+        .map((k) => `${JSON.stringify(k).slice(1, -1).slice(0, 64)}: unknown option`)
+        .join('; ');
+    }
+  }
+  return null;
+}

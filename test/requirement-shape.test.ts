@@ -1,0 +1,112 @@
+/**
+ * A guard's requirement computed per request is checked on every request, through the real
+ * Express, Hono and Next adapters: a promise (an `async` requirement function on Express or
+ * Hono, whose guards take a synchronous one), a misspelled key (`scopes`), a string, `null` or an
+ * array never lets a token through unchecked. The request fails closed (503 `unavailable`, the
+ * handler does not run) and `onError` gets a `KeycardError('invalid_config')` naming the field.
+ * A fixed requirement that is not an object is refused when the guard is made.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expressGuard } from '../src/adapters/express.ts';
+import { honoGuard, type KeycardEnv } from '../src/adapters/hono.ts';
+import { withKeycard } from '../src/adapters/next.ts';
+import { createKeycard, KeycardError, type Keycard } from '../src/index.ts';
+import { contractRow, expectProblem } from './contract-table.ts';
+import { toadoScopes } from './helpers.ts';
+import { rawRequest } from './raw-http.ts';
+
+const errors: unknown[] = [];
+const keycard: Keycard = createKeycard({
+  prefix: 'acme',
+  scopes: toadoScopes(),
+  resources: ['company', 'project'],
+  onError: (e) => errors.push(e),
+  onWarning: () => {},
+});
+
+/** Requirement functions an integrator may write by mistake, and the field the error must name. */
+const BAD: readonly [string, () => unknown, string][] = [
+  ['an async function (a promise)', async () => ({ scope: 'tickets:write' }), 'promise'],
+  ['a misspelled key', () => ({ scopes: 'tickets:write' }), 'scopes'],
+  ['a misspelled resource key', () => ({ resources: { path: { company: 'c2' } } }), 'resources'],
+  ['a scope name as a string', () => 'tickets:write', 'string'],
+  ['null', () => null, 'null'],
+  ['an array', () => ['tickets:write'], 'array'],
+];
+
+let reader = '';
+let runs = 0;
+let server: Server;
+let port = 0;
+const hono = new Hono<KeycardEnv>();
+
+beforeAll(async () => {
+  reader = (await keycard.issue({ ownerId: 'u1', label: 'reader', scopes: ['read'] })).token;
+  const guard = expressGuard(keycard);
+  const app = express();
+  BAD.forEach(([, need], i) => {
+    app.get(`/r${i}`, guard(need as never), (_req, res) => void (runs++, res.json({ ran: true })));
+    hono.get(`/r${i}`, honoGuard(keycard, need as never), (c) => (runs++, c.json({ ran: true })));
+  });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await keycard.close();
+});
+
+function expectRefused(
+  res: { status: number; headers: Headers | Record<string, string>; body: string },
+  field: string,
+) {
+  expectProblem(res, contractRow('unavailable'), expect);
+  const e = errors.at(-1);
+  expect(e).toBeInstanceOf(KeycardError);
+  expect((e as KeycardError).code).toBe('invalid_config');
+  expect((e as KeycardError).message).toContain(field);
+}
+
+describe('a requirement computed per request that is not a requirement fails closed', () => {
+  BAD.forEach(([what, need, field], i) => {
+    it(`${what}: Express, Hono and Next answer 503 and the handler does not run`, async () => {
+      const before = runs;
+      const headers = { authorization: `Bearer ${reader}` };
+      expectRefused(await rawRequest(port, 'GET', `/r${i}`, headers), field);
+      const h = await hono.request(`/r${i}`, { headers });
+      expectRefused({ status: h.status, headers: h.headers, body: await h.text() }, field);
+      // Next's wrapper awaits a requirement function, so a promise is a requirement there.
+      if (field !== 'promise') {
+        const wrapped = withKeycard(keycard, need as never, () => (runs++, Response.json({ ran: true })));
+        const n = await wrapped(new Request('http://localhost/x', { headers }), { params: Promise.resolve({}) });
+        expectRefused({ status: n.status, headers: n.headers, body: await n.text() }, field);
+      }
+      expect(runs, 'the guarded handler ran').toBe(before);
+    });
+  });
+
+  it('Next awaits an async requirement: a reader is refused tickets:write', async () => {
+    const wrapped = withKeycard(
+      keycard,
+      async () => ({ scope: 'tickets:write' }),
+      () => Response.json({ ran: true }),
+    );
+    const n = await wrapped(new Request('http://localhost/x', { headers: { authorization: `Bearer ${reader}` } }), {
+      params: Promise.resolve({}),
+    });
+    expect(n.status).toBe(403);
+  });
+
+  it('a fixed requirement that is not an object is refused when the guard is made', () => {
+    for (const need of ['tickets:write', ['tickets:write'], 1, null, Promise.resolve({})]) {
+      expect(() => expressGuard(keycard)(need as never)).toThrow(/invalid|requirement/);
+      expect(() => honoGuard(keycard, need as never)).toThrow(KeycardError);
+      expect(() => withKeycard(keycard, need as never, () => new Response())).toThrow(KeycardError);
+    }
+  });
+});
