@@ -7,16 +7,14 @@
  * be refused, not share the read that began before the revocation.
  */
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKeycard, memoryLimiter, type Keycard, type TokenStore } from '../src/index.ts';
 import type { StoreChange } from '../src/core/store.ts';
 import { fromPg, fromPglite, migrate, postgresTokenStore } from '../src/stores/postgres.ts';
 import { redisTokenStore } from '../src/stores/redis-token-store.ts';
-import { randomHex } from '../src/testing/fixtures.ts';
 import { toadoScopes } from './helpers.ts';
 import { connectPort, REDIS_URL, runPrefix } from './redis-helpers.ts';
-import { DATABASE_URL } from './store-backends.ts';
+import { DATABASE_URL, postgresSchema } from './store-backends.ts';
 
 /** Two store objects over one shared backend (as two processes would have). */
 interface Shared {
@@ -49,16 +47,8 @@ const redis: Shared = {
 const postgres: Shared = {
   name: 'Postgres',
   async open() {
-    const schema = `keycard_rr_${randomHex(4)}`;
-    const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
-    admin.on('error', () => {});
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    const pool = () => {
-      const p = new pg.Pool({ connectionString: DATABASE_URL, max: 5, options: `-c search_path=${schema}` });
-      p.on('error', () => {});
-      return p;
-    };
-    const [poolA, poolB] = [pool(), pool()];
+    const { pool, drop } = await postgresSchema('rr');
+    const [poolA, poolB] = [pool(5), pool(5)];
     await migrate(fromPg(poolA));
     const a = postgresTokenStore(fromPg(poolA), { onError: () => {} });
     const b = postgresTokenStore(fromPg(poolB), { onError: () => {} });
@@ -69,8 +59,7 @@ const postgres: Shared = {
         await a.close();
         await b.close();
         await Promise.all([poolA.end(), poolB.end()]);
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await admin.end();
+        await drop();
       },
     };
   },

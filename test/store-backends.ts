@@ -45,15 +45,31 @@ export const redisBackend: Backend = {
   },
 };
 
+/** A fresh schema on the DATABASE_URL server: pools whose search_path is it, and how to drop it. */
+export async function postgresSchema(
+  tag: string,
+): Promise<{ pool: (max: number) => pg.Pool; drop: () => Promise<void> }> {
+  const schema = `keycard_${tag}_${randomHex(4)}`;
+  const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+  admin.on('error', () => {});
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const pool = (max: number) => {
+    const p = new pg.Pool({ connectionString: DATABASE_URL, max, options: `-c search_path=${schema}` });
+    p.on('error', () => {});
+    return p;
+  };
+  const drop = async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  };
+  return { pool, drop };
+}
+
 export const postgresBackend: Backend = {
   name: 'Postgres',
   async open() {
-    const schema = `keycard_fc_${randomHex(4)}`;
-    const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
-    admin.on('error', () => {});
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 20, options: `-c search_path=${schema}` });
-    pool.on('error', () => {});
+    const { pool: poolOf, drop } = await postgresSchema('fc');
+    const pool = poolOf(20);
     await migrate(fromPg(pool));
     const store = postgresTokenStore(fromPg(pool), { onError: () => {} });
     return {
@@ -61,8 +77,7 @@ export const postgresBackend: Backend = {
       close: async () => {
         await store.close();
         await pool.end();
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await admin.end();
+        await drop();
       },
     };
   },
