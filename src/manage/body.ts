@@ -1,17 +1,42 @@
 /**
  * Reading a JSON body with a hard cap. A declared `Content-Length` over the cap is refused before
  * reading; an undeclared (chunked) body is read only until it passes the cap, then the stream is
- * cancelled, so no more than `maxBytes` + one chunk is ever held.
+ * cancelled, so no more than `maxBytes` + one chunk is ever held. The parsed value is then checked
+ * for what the route schemas cannot see safely: nesting deeper than `MAX_BODY_DEPTH` (a recursive
+ * validator would overflow the stack: 16 KB of `[` is 8,000 levels) and `__proto__` keys (kept as
+ * data by `JSON.parse`, silently dropped by zod records: a restriction or metadata entry vanished).
  */
 import { readBody } from '../core/body.ts';
-import { ManagementProblem, invalid } from './problem.ts';
+import { ManagementProblem, invalid, type FieldError } from './problem.ts';
+
+/** The deepest nesting a management body may have (metadata itself is limited to 32 levels). */
+export const MAX_BODY_DEPTH = 64;
 
 const isJson = (type: string | null) =>
   type !== null && /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type.trim());
 
+/** The `__proto__` keys of `value` at their dotted paths, or null when it nests deeper than the bound. */
+function reservedKeys(value: unknown, path: readonly string[], depth: number, out: FieldError[]): FieldError[] | null {
+  if (typeof value !== 'object' || value === null) return out;
+  if (depth >= MAX_BODY_DEPTH) return null;
+  for (const [key, child] of Object.entries(value)) {
+    const at = [...path, key];
+    if (key === '__proto__' && !Array.isArray(value))
+      out.push({ field: at.join('.'), message: 'is a reserved name and not accepted' });
+    if (reservedKeys(child, at, depth + 1, out) === null) return null;
+  }
+  return out;
+}
+
 /** The parsed body, `{}` for an empty one. Throws 413, 415 or 400 problems. */
 export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
-  const read = await readBody(request, maxBytes);
+  let read: Awaited<ReturnType<typeof readBody>>;
+  try {
+    read = await readBody(request, maxBytes);
+  } catch {
+    // The client's stream failed (a reset connection, a broken chunked encoding): its fault, not ours.
+    throw invalid([{ field: 'body', message: 'could not be read' }]);
+  }
   if (read.bytes === null) throw new ManagementProblem('payload_too_large', `Body larger than ${maxBytes} bytes`);
   if (read.bytes.byteLength === 0) return {};
   if (!isJson(request.headers.get('content-type')))
@@ -22,9 +47,14 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   } catch {
     throw invalid([{ field: 'body', message: 'is not valid UTF-8' }]);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw invalid([{ field: 'body', message: 'is not valid JSON' }]);
   }
+  const reserved = reservedKeys(value, [], 0, []);
+  if (reserved === null) throw invalid([{ field: 'body', message: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
+  if (reserved.length > 0) throw invalid(reserved);
+  return value;
 }
