@@ -14,6 +14,7 @@ import { isKeycardError } from '../src/core/errors.ts';
 import { fromPg, fromPglite, migrate, postgresAuditStore, type SqlPort } from '../src/stores/postgres.ts';
 import { randomHex } from '../src/testing/fixtures.ts';
 
+const clockAt = (now: number) => ({ now: () => now, monotonic: () => now });
 const DATABASE_URL = process.env['DATABASE_URL'];
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -28,12 +29,12 @@ beforeEach(() => {
   owner = `usr_h${runs++}`;
 });
 
-type Open = (onError: (e: Error) => void) => Promise<AuditStore>;
+type Open = (onError: (e: Error) => void, now?: number) => Promise<AuditStore>;
 const backends: [string, Open][] = [
-  ['memory', async () => memoryAuditStore()],
+  ['memory', async (_onError, now) => memoryAuditStore(now === undefined ? {} : { clock: clockAt(now) })],
   [
     'PGlite',
-    async (onError) => {
+    async (onError, now) => {
       const port = await (pglite ??= (async () => {
         const db = new PGlite();
         cleanups.push(() => db.close());
@@ -41,14 +42,19 @@ const backends: [string, Open][] = [
         await migrate(p);
         return p;
       })());
-      return postgresAuditStore(port, { requests: 'all', onError, closeTimeoutMs: 3_000 });
+      return postgresAuditStore(port, {
+        requests: 'all',
+        onError,
+        closeTimeoutMs: 3_000,
+        ...(now !== undefined && { clock: clockAt(now) }),
+      });
     },
   ],
 ];
 if (DATABASE_URL)
   backends.push([
     'Postgres server',
-    async (onError) => {
+    async (onError, now) => {
       const schema = `keycard_ah_${randomHex(4)}`;
       const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
       await admin.query(`CREATE SCHEMA ${schema}`);
@@ -61,7 +67,12 @@ if (DATABASE_URL)
       });
       const port = fromPg(pool);
       await migrate(port);
-      return postgresAuditStore(port, { requests: 'all', onError, closeTimeoutMs: 3_000 });
+      return postgresAuditStore(port, {
+        requests: 'all',
+        onError,
+        closeTimeoutMs: 3_000,
+        ...(now !== undefined && { clock: clockAt(now) }),
+      });
     },
   ]);
 
@@ -176,6 +187,34 @@ describe.each(backends)('audit store on %s, hostile input', (_name, open) => {
       '2030-01-01T19:00:00-05:00',
     ])
       expect((await s.query({ ownerId: owner, since })).events.length, since).toBe(1);
+    await s.close();
+  });
+
+  // Last: its prune clears every earlier event of the shared PGlite.
+  it('usage splits at UTC midnight (an offset time counts on its UTC day) and prune keeps the day it starts', async () => {
+    const s = await open(() => {}, Date.parse('2030-01-02T12:00:00Z'));
+    const tokenId = `tok_${owner}`;
+    const at = (time: string, type: 'request.allowed' | 'request.denied' = 'request.allowed') =>
+      ({
+        ...event(0, { tokenId, type, time }),
+        ...(type === 'request.allowed' && { reason: undefined }),
+      }) as AuditEvent;
+    await s.append([
+      at('2030-01-01T23:59:59.999Z'),
+      at('2030-01-02T00:30:00+01:00'), // 2030-01-01T23:30Z
+      at('2030-01-02T00:00:00.000Z'),
+      at('2030-01-02T00:00:00.000Z', 'request.denied'),
+    ]);
+    const rows = (await s.usage(tokenId, { days: 2 })).map((r) => [r.day, r.allowed, r.denied, r.lastUsedAt]);
+    expect(rows).toEqual([
+      ['2030-01-01', 2, 0, '2030-01-01T23:59:59.999Z'],
+      ['2030-01-02', 1, 1, '2030-01-02T00:00:00.000Z'],
+    ]);
+    expect((await s.usage(tokenId, { days: 1 })).map((r) => r.day)).toEqual(['2030-01-02']);
+    await s.prune('2030-01-02T00:00:00Z');
+    expect((await s.usage(tokenId, { days: 2 })).map((r) => r.day)).toEqual(['2030-01-02']);
+    const left = await s.query({ tokenId, order: 'asc' });
+    expect(left.events.map((e) => e.time)).toEqual(['2030-01-02T00:00:00.000Z', '2030-01-02T00:00:00.000Z']);
     await s.close();
   });
 });
