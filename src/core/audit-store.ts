@@ -11,6 +11,9 @@ import * as z from 'zod/mini';
 import { english, intFrom } from './config.ts';
 import type { AuditEvent, AuditSink, Surface } from './audit.ts';
 import { KeycardError } from './errors.ts';
+import { AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, wellFormed, type AuditTime } from './audit-values.ts';
+
+export { toMs, toStored, type AuditTime } from './audit-values.ts';
 
 /** An event as a store holds it: the event, with the id the store gave it. */
 export type StoredAuditEvent = AuditEvent & {
@@ -20,9 +23,6 @@ export type StoredAuditEvent = AuditEvent & {
 
 /** The event types, for the `types` filter. */
 export type AuditEventType = AuditEvent['type'];
-
-/** A point in time a filter takes: epoch milliseconds, an ISO 8601 string or a `Date`. */
-export type AuditTime = number | string | Date;
 
 /** What `query` and `export` select. Every field narrows; none given selects everything. */
 export interface AuditFilter {
@@ -118,19 +118,12 @@ export class AuditLossError extends KeycardError {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-const TYPES = [
-  'token.issued',
-  'token.revoked',
-  'token.rotated',
-  'token.updated',
-  'request.allowed',
-  'request.denied',
-] as const;
+const TYPES = AUDIT_TYPES;
 const text = z
   .string({ error: 'must be a string' })
   .check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(512, { error: 'must be at most 512 characters' }));
 const time = z.union([z.number(), z.string(), z.date()], {
-  error: 'must be epoch ms, an ISO 8601 string or a Date',
+  error: 'must be epoch ms, an ISO 8601 string with Z or an offset, or a Date',
 });
 const querySchema = z.strictObject({
   tokenId: z.optional(text),
@@ -167,13 +160,6 @@ export interface ParsedAuditQuery {
   readonly limit: number;
 }
 
-/** Epoch ms of a filter time; `invalid_argument` naming the field when it is not one. */
-export function toMs(value: AuditTime, field: string): number {
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new KeycardError('invalid_argument', `${field} is not a valid time`);
-  return Math.floor(ms);
-}
-
 /**
  * Validates a query once (unknown keys refused) and normalises it. `maxLimit` lets `export`
  * read larger internal pages than the 500 a caller may ask for.
@@ -183,10 +169,36 @@ export function parseAuditQuery(input: AuditQuery | undefined, what: string, max
   const internalLimit = maxLimit > 500 && typeof raw['limit'] === 'number' ? (raw['limit'] as number) : undefined;
   if (internalLimit !== undefined) delete raw['limit'];
   const parsed = querySchema.safeParse(raw, english);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.map(String).join('.') || 'query';
-    throw new KeycardError('invalid_argument', `${what}: ${field} ${issue.message}`);
+  // Every bad field at once: the schema's, then the times the schema let through.
+  const problems: [string, string][] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => [
+        String(i.path[0] ?? 'query'),
+        `${i.path.map(String).join('.') || 'query'} ${i.message}`,
+      ]);
+  const instant = (key: 'since' | 'until'): number | null => {
+    const v = raw[key];
+    if (v === undefined || problems.some(([f]) => f === key)) return null;
+    try {
+      return toMs(v as AuditTime, key);
+    } catch (e) {
+      problems.push([key, (e as Error).message]);
+      return null;
+    }
+  };
+  const since = instant('since');
+  const until = instant('until');
+  let after: readonly [number, string] | null = null;
+  if (typeof raw['cursor'] === 'string' && raw['cursor'] !== '' && !problems.some(([f]) => f === 'cursor')) {
+    try {
+      after = decodeAuditCursor(raw['cursor']);
+    } catch (e) {
+      problems.push(['cursor', (e as Error).message]);
+    }
+  }
+  if (!parsed.success || problems.length > 0) {
+    const fields = [...new Set(problems.map(([f]) => f))];
+    throw new KeycardError('invalid_argument', `${what}: ${problems.map(([, m]) => m).join('; ')}`, { fields });
   }
   const q = parsed.data;
   let types: AuditEventType[] | null = q.types ? [...new Set(q.types)] : null;
@@ -195,16 +207,17 @@ export function parseAuditQuery(input: AuditQuery | undefined, what: string, max
     types = types === null || types.includes(only) ? [only] : [];
   }
   return {
-    ...(q.tokenId !== undefined && { tokenId: q.tokenId }),
-    ...(q.ownerId !== undefined && { ownerId: q.ownerId }),
-    ...(q.workspaceId !== undefined && { workspaceId: q.workspaceId }),
-    ...(q.actorId !== undefined && { actorId: q.actorId }),
-    ...(q.requestId !== undefined && { requestId: q.requestId }),
+    // Filter values as stores keep event values (a NUL or lone surrogate as U+FFFD), so both match alike.
+    ...(q.tokenId !== undefined && { tokenId: wellFormed(q.tokenId) }),
+    ...(q.ownerId !== undefined && { ownerId: wellFormed(q.ownerId) }),
+    ...(q.workspaceId !== undefined && { workspaceId: wellFormed(q.workspaceId) }),
+    ...(q.actorId !== undefined && { actorId: wellFormed(q.actorId) }),
+    ...(q.requestId !== undefined && { requestId: wellFormed(q.requestId) }),
     types,
-    since: q.since === undefined ? null : toMs(q.since, `${what}: since`),
-    until: q.until === undefined ? null : toMs(q.until, `${what}: until`),
+    since,
+    until,
     order: q.order ?? 'desc',
-    after: q.cursor ? decodeAuditCursor(q.cursor) : null,
+    after,
     limit: internalLimit ?? q.limit ?? 100,
   };
 }
@@ -240,12 +253,19 @@ export function decodeAuditCursor(cursor: string): [number, string] {
     const v: unknown = JSON.parse(
       new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))),
     );
-    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string')
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      Number.isSafeInteger(v[0]) &&
+      (v[0] as number) >= AUDIT_MIN_MS &&
+      (v[0] as number) <= AUDIT_MAX_MS &&
+      typeof v[1] === 'string'
+    )
       return [v[0] as number, v[1]];
   } catch {
     // fall through
   }
-  throw new KeycardError('invalid_argument', 'cursor is not one this store issued');
+  throw new KeycardError('invalid_argument', 'cursor is not one this store issued', { fields: ['cursor'] });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,16 +286,6 @@ export function auditIdSource(): () => string {
     }
     return `ev_${prefix}${(counter++).toString(36).padStart(9, '0')}`;
   };
-}
-
-/**
- * The form a store keeps: the event with its id and its time canonical (`toISOString`, whole
- * milliseconds), so every store answers the same string; a time that does not parse becomes `now`.
- */
-export function toStored(event: AuditEvent, id: string, now: number): StoredAuditEvent {
-  const ms = Date.parse(event.time);
-  const time = new Date(Number.isFinite(ms) ? Math.floor(ms) : Math.floor(now)).toISOString();
-  return Object.freeze({ ...event, id, time });
 }
 
 /** `(a.time, a.id)` compared with `(ms, id)`: negative, zero or positive. */

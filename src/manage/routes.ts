@@ -5,6 +5,7 @@
  * do to direct calls. Every input is validated before anything is written.
  */
 import type { z } from 'zod/mini';
+import { isKeycardError } from '../core/errors.ts';
 import { coveredByRevokeAll, type RevokeAllFilter, type TokenRecord } from '../core/store.ts';
 import type { Actor, Keycard } from '../keycard.ts';
 import { grantableOf, ownerOf } from './authorization.ts';
@@ -293,6 +294,11 @@ export async function activity(ctx: RouteContext, id: string, q: z.output<typeof
       ...(q.until !== undefined ? { until: new Date(q.until) } : {}),
     });
   } catch (e) {
+    // A cursor the store did not issue, or a time it cannot hold, is the caller's: 400 naming it.
+    if (isKeycardError(e) && e.code === 'invalid_argument') {
+      const known = (e.fields ?? []).filter((f) => f === 'cursor' || f === 'since' || f === 'until');
+      throw invalid((known.length > 0 ? known : ['cursor']).map((field) => ({ field, message: e.message })));
+    }
     ctx.options.onError(e);
     throw new ManagementProblem('unavailable', 'Audit store unavailable');
   }

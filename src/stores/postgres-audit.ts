@@ -218,8 +218,10 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
       let s: StoredAuditEvent;
       try {
         s = stored(event);
-      } catch {
-        return; // not an event this store can read; the trail validated it already
+      } catch (error) {
+        // Not an event (no known type or surface): kept out of the queue, where it would fail its batch.
+        onError(error as Error);
+        return;
       }
       writer.push(s);
     },
@@ -230,7 +232,8 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
       const size = options.batchSize ?? 500;
       for (let i = 0; i < all.length; i += size) await writeBatch(all.slice(i, i + size));
     },
-    query(query) {
+    async query(query) {
+      // async: a bad query rejects, as in memory, rather than throwing before a promise exists.
       return page(parseAuditQuery(query, 'query'));
     },
     export(filter, format) {

@@ -1,0 +1,113 @@
+/**
+ * The values every audit store keeps identically (SPEC §14), so memory and Postgres answer the
+ * same for the same input and no value can wedge a database writer:
+ *
+ * - strings are well-formed: a NUL or a lone surrogate (Postgres `text` and `jsonb` refuse them,
+ *   and an MCP tool name or RPC method is whatever the caller sent) becomes U+FFFD, in stored
+ *   events and in filter values alike;
+ * - instants lie in years 0001–9999 (what `toISOString` writes as `YYYY-…` and Postgres reads);
+ * - a time string names its instant whatever the server's time zone: an ISO 8601 date (UTC) or
+ *   date-time with `Z` or an offset, never a local time or free text;
+ * - an event has a known `type` (and a request event a surface): anything else is not stored.
+ */
+import type { AuditEvent, Surface } from './audit.ts';
+import type { StoredAuditEvent } from './audit-store.ts';
+import { KeycardError } from './errors.ts';
+
+/** A point in time a filter takes: epoch milliseconds, an ISO 8601 string or a `Date`. */
+export type AuditTime = number | string | Date;
+
+/** The first and last instant audit stores hold: 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z. */
+export const AUDIT_MIN_MS = -62_135_596_800_000;
+export const AUDIT_MAX_MS = 253_402_300_799_999;
+
+export const AUDIT_TYPES = [
+  'token.issued',
+  'token.revoked',
+  'token.rotated',
+  'token.updated',
+  'request.allowed',
+  'request.denied',
+] as const;
+const TYPE_SET: ReadonlySet<string> = new Set(AUDIT_TYPES);
+const SURFACES: ReadonlySet<string> = new Set<Surface>(['http', 'mcp']);
+
+const ILL_FORMED = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const ILL_FORMED_TEST = new RegExp(ILL_FORMED.source);
+
+/** `s` with each NUL and lone surrogate replaced by U+FFFD (the same string when there is none). */
+export function wellFormed(s: string): string {
+  return ILL_FORMED_TEST.test(s) ? s.replace(ILL_FORMED, '\uFFFD') : s;
+}
+
+/** A JSON-like value with every string (keys too) {@link wellFormed}; the same object when nothing changed. */
+function wellFormedDeep(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return wellFormed(value);
+  if (typeof value !== 'object' || value === null || depth > 8) return value;
+  if (Array.isArray(value)) {
+    const out = value.map((v) => wellFormedDeep(v, depth + 1));
+    return out.some((v, i) => v !== value[i]) ? Object.freeze(out) : value;
+  }
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const key = wellFormed(k);
+    const w = wellFormedDeep(v, depth + 1);
+    if (key !== k || w !== v) changed = true;
+    out[key] = w;
+  }
+  return changed ? Object.freeze(out) : value;
+}
+
+/** ISO 8601 as a filter takes it: a date (UTC), or a date-time with `Z` or an offset. */
+const ZONED = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
+
+/** Epoch ms of a filter time; `invalid_argument` naming the field when it is not one every store holds. */
+export function toMs(value: AuditTime, field: string): number {
+  const ms =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'number'
+        ? value
+        : typeof value === 'string' && ZONED.test(value)
+          ? Date.parse(value)
+          : Number.NaN;
+  const name = field.replace(/^[A-Za-z]+: /, '');
+  if (!Number.isFinite(ms))
+    throw new KeycardError(
+      'invalid_argument',
+      `${field} is not a valid time (epoch ms, a Date, or an ISO 8601 date or date-time with Z or an offset)`,
+      { fields: [name] },
+    );
+  if (ms < AUDIT_MIN_MS || ms > AUDIT_MAX_MS)
+    throw new KeycardError('invalid_argument', `${field} must lie in the years 0001 to 9999`, { fields: [name] });
+  return Math.floor(ms);
+}
+
+/** Why an event cannot be stored, or null when it can. */
+function eventProblem(event: AuditEvent): string | null {
+  if (typeof event !== 'object' || event === null) return 'must be an audit event object';
+  if (!TYPE_SET.has(event.type)) return `type must be one of ${AUDIT_TYPES.join(', ')}`;
+  if ((event.type === 'request.allowed' || event.type === 'request.denied') && !SURFACES.has(event.surface))
+    return "surface must be 'http' or 'mcp'";
+  return null;
+}
+
+/**
+ * The form a store keeps: the event, well-formed, with its id and its time canonical
+ * (`toISOString`, whole milliseconds), so every store answers the same string; a time that does
+ * not parse, or lies outside years 0001–9999, becomes `now`. `invalid_argument` for a value that
+ * is not an event.
+ */
+export function toStored(event: AuditEvent, id: string, now: number): StoredAuditEvent {
+  const problem = eventProblem(event);
+  if (problem !== null)
+    throw new KeycardError('invalid_argument', `audit event: ${problem}`, {
+      fields: [problem.split(' ')[0] === 'must' ? 'event' : problem.split(' ')[0]!],
+    });
+  const ms = typeof event.time === 'string' ? Date.parse(event.time) : Number.NaN;
+  const at = Number.isFinite(ms) && ms >= AUDIT_MIN_MS && ms <= AUDIT_MAX_MS ? ms : now;
+  const time = new Date(Math.floor(at)).toISOString();
+  const clean = wellFormedDeep(event, 0) as AuditEvent;
+  return Object.freeze({ ...clean, id, time });
+}
