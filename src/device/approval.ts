@@ -154,7 +154,10 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
   const actor = await person(ctx, request);
   if (actor instanceof Response) return actor;
   const form = await formBody(request);
-  if (form === null) return page(ctx, 400, 'Bad request', message('Send the approval form.', 'alert'));
+  if (!(form instanceof URLSearchParams))
+    return form.reason === 'too_large'
+      ? page(ctx, 413, 'Form too large', message('The form is too large.', 'alert'))
+      : page(ctx, 400, 'Bad request', message('Send the approval form.', 'alert'));
   const key = sessionKey(ctx, request, actor);
   const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
   if (wait > 0) return throttled(ctx, wait);
