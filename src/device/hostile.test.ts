@@ -1,7 +1,7 @@
 /**
  * The device routes under hostile or careless input: bodies that never end (the program's two
- * routes need no credentials), and restrictions the instance cannot issue, which must be refused
- * when the login starts, not after a person approved it.
+ * routes need no credentials), restrictions the instance cannot issue, which must be refused
+ * when the login starts, not after a person approved it, and a poll racing the person's answer.
  */
 import { describe, expect, it } from 'vitest';
 import { createKeycard, defineScopes, type Actor } from '../index.ts';
@@ -116,4 +116,51 @@ describe('device routes: restrictions are checked when the login starts', () => 
     const { token_id } = (await got.json()) as { token_id: string };
     expect((await keycard.get(token_id))?.restrictions).toEqual({ company: ['c1'], project: ['p1', 'p2'] });
   });
+});
+
+describe('device routes: a poll landing while the person approves', () => {
+  for (const verdict of ['approve', 'deny'] as const)
+    it(`${verdict}: the poll's own bump of the grant is not "answered in another window"`, async () => {
+      const { clock, keycard } = setup();
+      const store = memoryPendingGrantStore();
+      let interleave: (() => Promise<unknown>) | null = null;
+      // The real memory store; a program's poll runs between the page's read of the grant and its write.
+      const racing = {
+        ...store,
+        update: async (...args: Parameters<typeof store.update>) => {
+          const poll = interleave;
+          interleave = null;
+          if (poll && args[2].status !== undefined) await poll();
+          return store.update(...args);
+        },
+      };
+      const routes = createDeviceRoutes(keycard, {
+        basePath: '/api/tokens',
+        store: racing,
+        authorize: (r) => (r.headers.get('cookie') === 'session=jason' ? jason : null),
+      });
+      const post = async (path: string, body: string, headers: Record<string, string> = {}) =>
+        (await routes(
+          new Request(`${ORIGIN}/api/tokens/device${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+            body,
+          }),
+        ))!;
+      const a = (await (await post('/code', 'client_id=c&scope=read')).json()) as {
+        device_code: string;
+        user_code: string;
+      };
+      const poll = () => post('/token', `grant_type=${encodeURIComponent(GRANT)}&device_code=${a.device_code}`);
+      clock.advance(5000);
+      interleave = async () =>
+        expect(((await (await poll()).json()) as { error: string }).error).toBe('authorization_pending');
+      const form =
+        verdict === 'approve' ? `user_code=${a.user_code}&scope=read&expires=90d` : `user_code=${a.user_code}`;
+      expect((await post(`/${verdict}`, form, session)).status).toBe(200);
+      clock.advance(5000);
+      const got = await poll();
+      expect(got.status).toBe(verdict === 'approve' ? 200 : 400);
+      if (verdict === 'deny') expect(((await got.json()) as { error: string }).error).toBe('access_denied');
+    });
 });
