@@ -1,9 +1,23 @@
 /**
  * The credentials file on a real file system: modes under a 022 umask, atomic replacement seen
  * by a concurrent reader, symlinks refused, a 0644 file refused with the chmod hint, the paths of
- * SPEC §13, and flag → env → file precedence.
+ * SPEC §13, and flag → env → file precedence. Then what a real machine holds: a config folder
+ * that already exists with a looser mode or belongs to someone else, a folder of /tmp's kind,
+ * something that is not a file at the path, and contents no writer of ours produced — each a
+ * KeycardError naming the path, never quoting a value (a value may be the token).
  */
-import { mkdtempSync, promises as fs, readFileSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  promises as fs,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,5 +176,108 @@ describe('removeCredentials', () => {
     expect(await removeCredentials('toado', { ...o, revoke: async (c) => void revoked.push(c.tokenId!) })).toBe(true);
     expect(revoked).toEqual(['tok_1']);
     expect(await removeCredentials('toado', o)).toBe(false);
+  });
+});
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const folder = (mode: number) => {
+  const dir = path.join(root, `case-${++n}`, 'toado');
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, mode);
+  return { dir, o: { env: { TOADO_CONFIG_DIR: dir } } };
+};
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: unknown) => e as KeycardError,
+  );
+
+describe('writeCredentials: the folder is 0700 and ours', () => {
+  for (const mode of [0o755, 0o775, 0o777])
+    it(`tightens an existing ${mode.toString(8)} folder of ours to 0700`, async () => {
+      const { dir, o } = folder(mode);
+      const file = await writeCredentials('toado', { token: TOKEN }, o);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    });
+
+  it('refuses a folder shared by design (sticky, like /tmp) and writes nothing', async () => {
+    const { dir, o } = folder(0o1777);
+    const error = await failure(writeCredentials('toado', { token: TOKEN }, o));
+    expect(error).toBeInstanceOf(KeycardError);
+    expect(error).toMatchObject({ code: 'insecure_file' });
+    expect(error!.message).toContain(dir);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(statSync(dir).mode & 0o7777).toBe(0o1777); // not ours to change
+  });
+
+  it.runIf(isRoot)('refuses a folder owned by another user and writes nothing', async () => {
+    const { dir, o } = folder(0o700);
+    chownSync(dir, 4242, 4242);
+    const error = await failure(writeCredentials('toado', { token: TOKEN }, o));
+    expect(error).toMatchObject({ code: 'insecure_file' });
+    expect(error!.message).toContain('uid 4242');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses a directory where the file should be, naming it', async () => {
+    const { dir, o } = folder(0o700);
+    mkdirSync(path.join(dir, 'env'));
+    const calls = [
+      () => writeCredentials('toado', { token: TOKEN }, o),
+      () => readCredentials('toado', o),
+      () => removeCredentials('toado', o),
+    ];
+    for (const call of calls) {
+      const error = await failure(call());
+      expect(error).toBeInstanceOf(KeycardError);
+      expect(error!.message).toContain(`'${path.join(dir, 'env')}' is not a regular file`);
+    }
+    expect(readdirSync(dir)).toEqual(['env']); // no temp file left behind
+  });
+});
+
+describe('readCredentials: contents we did not write are a clear error', () => {
+  const cases: [string, string | Buffer][] = [
+    ['an unbalanced quote', `TOADO_API_TOKEN="${TOKEN}\n`],
+    ['a value with a space and a comment', `TOADO_API_TOKEN=${TOKEN} # laptop\n`],
+    ['a URL with a space', `TOADO_API_TOKEN=${TOKEN}\nTOADO_API_URL=http://a b\n`],
+    [
+      'bytes that are not UTF-8',
+      Buffer.concat([Buffer.from(`TOADO_API_TOKEN=${TOKEN}\n`), Buffer.from([0xff, 0xfe, 0x00])]),
+    ],
+  ];
+  for (const [what, content] of cases)
+    it(`${what}: invalid_config naming the file, never quoting a value`, async () => {
+      const { dir, o } = folder(0o700);
+      const file = path.join(dir, 'env');
+      writeFileSync(file, content, { mode: 0o600 });
+      const error = await failure(readCredentials('toado', o));
+      expect(error).toBeInstanceOf(KeycardError);
+      expect(error).toMatchObject({ code: 'invalid_config' });
+      expect(error!.message).toContain(file);
+      expect(error!.message).not.toContain(TOKEN);
+    });
+
+  it('still reads what people write by hand: export, quotes, CRLF, other variables', async () => {
+    const { dir, o } = folder(0o700);
+    writeFileSync(
+      path.join(dir, 'env'),
+      `# mine\r\nexport TOADO_API_TOKEN='${TOKEN}'\r\nOTHER=any thing at all\r\n TOADO_API_URL="http://h:1/api" \r\n`,
+      { mode: 0o600 },
+    );
+    expect(await readCredentials('toado', o)).toEqual({
+      token: TOKEN,
+      url: 'http://h:1/api',
+      path: path.join(dir, 'env'),
+    });
+  });
+
+  it('an empty file, or one without a token line, is "not logged in" (null)', async () => {
+    const { dir, o } = folder(0o700);
+    writeFileSync(path.join(dir, 'env'), '', { mode: 0o600 });
+    expect(await readCredentials('toado', o)).toBe(null);
+    writeFileSync(path.join(dir, 'env'), '# logged out\nTOADO_API_URL=http://h\n', { mode: 0o600 });
+    expect(await readCredentials('toado', o)).toBe(null);
   });
 });

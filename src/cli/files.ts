@@ -8,6 +8,7 @@
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { KeycardError } from '../core/errors.ts';
+import { DOTENV_VALUE, parseCredentialsText } from './dotenv.ts';
 import { credentialsPath, envPrefix, type PathEnvironment } from './paths.ts';
 
 /** What the file holds. */
@@ -32,7 +33,6 @@ export interface WriteCredentialsOptions extends CredentialsFileOptions {
   readonly revokeAt?: string;
 }
 
-const VALUE = /^[A-Za-z0-9._~+/:=@%-]*$/;
 const isWindows = (o: PathEnvironment) => (o.platform ?? process.platform) === 'win32';
 
 /**
@@ -60,7 +60,7 @@ export async function writeCredentials(
     ['TOKEN_ID', values.tokenId],
   ] as const) {
     if (value === undefined) continue;
-    if (!VALUE.test(value) || /[\r\n]/.test(value))
+    if (!DOTENV_VALUE.test(value) || /[\r\n]/.test(value))
       throw new KeycardError(
         'invalid_argument',
         `${prefix}_${name} holds characters a dotenv line cannot carry unquoted`,
@@ -69,6 +69,7 @@ export async function writeCredentials(
   }
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (!isWindows(options)) await ownFolder(dir);
   await refuseSymlink(file);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
@@ -108,12 +109,13 @@ export async function readCredentials(
 ): Promise<(Credentials & { readonly path: string }) | null> {
   const prefix = envPrefix(app);
   const file = options.path ?? credentialsPath(app, options);
-  let text: string;
+  let bytes: Uint8Array;
   try {
     const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
     try {
+      const st = await handle.stat();
+      if (!st.isFile()) throw notAFile(file);
       if (!isWindows(options)) {
-        const st = await handle.stat();
         if ((st.mode & 0o077) !== 0) {
           throw new KeycardError(
             'insecure_file',
@@ -127,7 +129,7 @@ export async function readCredentials(
           );
         }
       }
-      text = await handle.readFile('utf8');
+      bytes = await handle.readFile();
     } finally {
       await handle.close();
     }
@@ -141,11 +143,7 @@ export async function readCredentials(
       );
     throw error;
   }
-  const values = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (m) values.set(m[1]!, m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2'));
-  }
+  const values = parseCredentialsText(bytes, prefix, file);
   const token = values.get(`${prefix}_API_TOKEN`);
   if (token === undefined || token === '') return null;
   const url = values.get(`${prefix}_API_URL`);
@@ -188,6 +186,10 @@ export async function removeCredentials(app: string, options: RemoveCredentialsO
   }
 }
 
+const notAFile = (file: string) =>
+  new KeycardError('invalid_config', `'${file}' is not a regular file; remove it, then log in again.`);
+
+/** Refuses a symlink, or anything but a regular file, at `file`; nothing there is fine. */
 async function refuseSymlink(file: string): Promise<void> {
   try {
     const st = await fs.lstat(file);
@@ -196,9 +198,32 @@ async function refuseSymlink(file: string): Promise<void> {
         'insecure_file',
         `'${file}' is a symbolic link; refusing to write through it. Remove it and try again.`,
       );
+    if (!st.isFile()) throw notAFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+}
+
+/**
+ * The folder a token is written into must be ours and 0700 (SPEC §13). One we own with a looser
+ * mode (made earlier by another tool, or under a 000 umask) is tightened; one owned by someone
+ * else, or shared by design (the sticky bit, like /tmp), is refused: its other users could
+ * replace or remove the file, and it is not ours to change.
+ */
+async function ownFolder(dir: string): Promise<void> {
+  const st = await fs.stat(dir);
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid())
+    throw new KeycardError(
+      'insecure_file',
+      `'${dir}' is owned by another user (uid ${st.uid}); refusing to write a token into it. Use a folder of your own.`,
+    );
+  if ((st.mode & 0o077) === 0) return;
+  if ((st.mode & 0o1000) !== 0)
+    throw new KeycardError(
+      'insecure_file',
+      `'${dir}' is shared with other users (mode ${(st.mode & 0o7777).toString(8)}); refusing to write a token into it. Use a folder of your own.`,
+    );
+  await fs.chmod(dir, 0o700);
 }
 
 /** fsync the folder so the rename itself survives a crash; not every platform allows it. */

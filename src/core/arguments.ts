@@ -25,7 +25,8 @@ const MAX_JSON_DEPTH = 32;
 
 /** A string every store keeps as given: no NUL (Postgres text refuses it), no lone surrogate. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const storable = (s: string) => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+/** True when `s` can be stored as text everywhere (no NUL, no lone surrogate). */
+export const storable = (s: string) => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
 
 const text = (max: number) =>
   z

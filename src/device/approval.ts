@@ -7,7 +7,7 @@
 import type { Actor } from '../keycard.ts';
 import { normalizeUserCode } from './codes.ts';
 import { formBody, html, type DeviceContext } from './context.ts';
-import type { PendingGrant } from './grant-store.ts';
+import type { PendingGrant, PendingGrantPatch } from './grant-store.ts';
 import { approvalForm, entryForm, layout, message, type ExpiryChoice } from './page.ts';
 import { labelOf } from './token-endpoint.ts';
 
@@ -154,7 +154,10 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
   const actor = await person(ctx, request);
   if (actor instanceof Response) return actor;
   const form = await formBody(request);
-  if (form === null) return page(ctx, 400, 'Bad request', message('Send the approval form.', 'alert'));
+  if (!(form instanceof URLSearchParams))
+    return form.reason === 'too_large'
+      ? page(ctx, 413, 'Form too large', message('The form is too large.', 'alert'))
+      : page(ctx, 400, 'Bad request', message('Send the approval form.', 'alert'));
   const key = sessionKey(ctx, request, actor);
   const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
   if (wait > 0) return throttled(ctx, wait);
@@ -176,10 +179,7 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
   };
 
   if (verdict === 'deny') {
-    if (
-      (await ctx.store.update(grant.deviceCodeHash, grant.version, { status: 'denied', decidedBy: actor.id })) === null
-    )
-      return changed(ctx);
+    if ((await answerGrant(ctx, grant, { status: 'denied', decidedBy: actor.id })) === null) return changed(ctx);
     await ctx.keycard.recordAudit({ type: 'device.denied', ...audit });
     return page(
       ctx,
@@ -201,7 +201,7 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
   const lifetime = chosenLifetime(grant, form.get('expires'));
   if (lifetime === undefined) return retry(400, 'Choose one of the offered expiries.');
   const now = ctx.keycard.clock.now();
-  const updated = await ctx.store.update(grant.deviceCodeHash, grant.version, {
+  const updated = await answerGrant(ctx, grant, {
     status: 'approved',
     decidedBy: actor.id,
     approverScopes: [...actor.scopes],
@@ -216,6 +216,27 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
     'Device connected',
     message(`${grant.clientName} on ${grant.host} now has access. Return to your terminal; you can close this page.`),
   );
+}
+
+/**
+ * Writes the person's answer on a grant that is still pending. The program's polls bump the
+ * grant's version too (`lastPolledAt`), so a version that moved is re-read: only a grant that was
+ * answered, taken or expired meanwhile makes this null ("answered in another window").
+ */
+async function answerGrant(
+  ctx: DeviceContext,
+  grant: PendingGrant,
+  patch: PendingGrantPatch,
+): Promise<PendingGrant | null> {
+  let current = grant;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const updated = await ctx.store.update(current.deviceCodeHash, current.version, patch);
+    if (updated !== null) return updated;
+    const fresh = await ctx.store.get(current.deviceCodeHash);
+    if (fresh === null || fresh.status !== 'pending' || ctx.keycard.clock.now() >= fresh.expiresAt) return null;
+    current = fresh;
+  }
+  return null;
 }
 
 const changed = (ctx: DeviceContext) =>

@@ -2,6 +2,8 @@
  * What every device route shares: the resolved options, the keycard instance, the store and
  * small response helpers. Built once by `createDeviceRoutes`.
  */
+import { readBody } from '../core/body.ts';
+import { defineHierarchy, type Hierarchy } from '../core/hierarchy.ts';
 import type { Keycard } from '../keycard.ts';
 import { EntryLimit } from './entry-limit.ts';
 import { memoryPendingGrantStore, type PendingGrantStore } from './grant-store.ts';
@@ -21,6 +23,8 @@ export interface DeviceContext {
   readonly defaultTokenLifetimeMs: number | null;
   readonly entries: EntryLimit;
   readonly appName: string;
+  /** The instance's resource types, to check a program's `restrictions`; null when it declares none. */
+  readonly hierarchy: Hierarchy | null;
 }
 
 /** Every default, once. */
@@ -36,6 +40,7 @@ export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): D
     defaultTokenLifetimeMs: lifetimeMs(lifetime),
     entries: new EntryLimit(options.maxEntryAttempts ?? 5, (options.entryWindowSeconds ?? 900) * 1000),
     appName: options.appName ?? 'this app',
+    hierarchy: keycard.resourceTypes.length > 0 ? defineHierarchy(keycard.resourceTypes) : null,
   };
 }
 
@@ -76,11 +81,30 @@ export const html = (status: number, body: string, headers: Record<string, strin
     },
   });
 
-/** Reads an `application/x-www-form-urlencoded` body (bounded: 16 kB). */
-export async function formBody(request: Request): Promise<URLSearchParams | null> {
+/** The largest form body the device routes read, in bytes. */
+export const MAX_FORM_BYTES = 16_384;
+
+/** Why a form body was not read: `detail` is what the answer says. */
+export interface FormRefusal {
+  readonly reason: 'not_form' | 'too_large';
+  readonly detail: string;
+}
+
+/**
+ * Reads an `application/x-www-form-urlencoded` body of at most {@link MAX_FORM_BYTES}. Two of
+ * these routes need no credentials, so the cap holds while reading: an announced length over it
+ * is refused unread, and a stream is cancelled at the first chunk past it.
+ */
+export async function formBody(request: Request): Promise<URLSearchParams | FormRefusal> {
   const type = request.headers.get('content-type') ?? '';
-  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) return null;
-  const text = await request.text();
-  if (text.length > 16_384) return null;
-  return new URLSearchParams(text);
+  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded'))
+    return { reason: 'not_form', detail: 'Send application/x-www-form-urlencoded parameters' };
+  let read;
+  try {
+    read = await readBody(request, MAX_FORM_BYTES);
+  } catch {
+    return { reason: 'not_form', detail: 'The body could not be read' };
+  }
+  if (read.bytes === null) return { reason: 'too_large', detail: `The body exceeds ${MAX_FORM_BYTES} bytes` };
+  return new URLSearchParams(new TextDecoder().decode(read.bytes));
 }

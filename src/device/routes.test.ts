@@ -22,7 +22,7 @@ const jason: Actor = { kind: 'user', id: 'u_jason', scopes: ['tickets:write'] };
 function setup(over: Partial<DeviceRoutesOptions> = {}) {
   const clock = fakeClock();
   const sink = memoryAuditSink();
-  const keycard = createKeycard({ prefix: 'toado', scopes, clock, audit: [sink] });
+  const keycard = createKeycard({ prefix: 'toado', scopes, clock, audit: [sink], resources: ['company', 'project'] });
   const routes = createDeviceRoutes(keycard, {
     basePath: '/api/tokens',
     authorize: (r) => (r.headers.get('cookie') === 'session=jason' ? jason : null),

@@ -5,7 +5,9 @@
  * device code yields at most one token; the token is issued at that moment, so no secret waits
  * in the store.
  */
+import { storable } from '../core/arguments.ts';
 import { isKeycardError } from '../core/errors.ts';
+import { parseRestrictions, type Hierarchy, type Restrictions } from '../core/restrictions.ts';
 import { hashDeviceCode, newDeviceCode, newGrantId, newUserCode, displayUserCode } from './codes.ts';
 import { formBody, json, lifetimeMs, oauthError, type DeviceContext } from './context.ts';
 import type { PendingGrant } from './grant-store.ts';
@@ -17,7 +19,7 @@ const PRUNE_EVERY_MS = 60_000;
 /** `POST /device/code`. */
 export async function startLogin(ctx: DeviceContext, request: Request, lastPrune: { at: number }): Promise<Response> {
   const form = await formBody(request);
-  if (form === null) return oauthError('invalid_request', 'Send application/x-www-form-urlencoded parameters');
+  if (!(form instanceof URLSearchParams)) return oauthError('invalid_request', form.detail);
   const clientName = (form.get('client_id') ?? '').trim();
   if (clientName.length === 0 || clientName.length > 64 || !PRINTABLE.test(clientName))
     return oauthError('invalid_request', 'client_id must be 1 to 64 printable characters');
@@ -31,9 +33,9 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
   const unknown = scopes.filter((s) => !catalogue.has(s));
   if (unknown.length > 0) return oauthError('invalid_scope', `Unknown scope: ${unknown.join(', ').slice(0, 200)}`);
   if (scopes.length === 0) return oauthError('invalid_scope', 'Name at least one scope');
-  const restrictions = parseRestrictionsParam(form.get('restrictions'));
-  if (restrictions === undefined)
-    return oauthError('invalid_request', 'restrictions must be a JSON object mapping a resource type to a list of ids');
+  const asked = parseRestrictionsParam(form.get('restrictions'), ctx.hierarchy);
+  if ('error' in asked) return oauthError('invalid_request', asked.error);
+  const { restrictions } = asked;
   const lifetime = parseLifetime(form.get('token_lifetime'), ctx.defaultTokenLifetimeMs);
   if (lifetime === undefined)
     return oauthError('invalid_request', "token_lifetime must be 'never', '30d', '90d', '365d' or seconds");
@@ -95,7 +97,7 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
 /** `POST /device/token`. */
 export async function pollLogin(ctx: DeviceContext, request: Request): Promise<Response> {
   const form = await formBody(request);
-  if (form === null) return oauthError('invalid_request', 'Send application/x-www-form-urlencoded parameters');
+  if (!(form instanceof URLSearchParams)) return oauthError('invalid_request', form.detail);
   if (form.get('grant_type') !== GRANT_TYPE)
     return oauthError('unsupported_grant_type', `grant_type must be ${GRANT_TYPE}`);
   const deviceCode = form.get('device_code');
@@ -157,25 +159,36 @@ function verificationUri(ctx: DeviceContext, request: Request): string {
   return ctx.options.verificationUri ?? `${new URL(request.url).origin}${ctx.base}/device`;
 }
 
-function parseRestrictionsParam(value: string | null): Record<string, string[]> | null | undefined {
-  if (value === null || value === '') return null;
+const RESTRICTIONS_SHAPE = 'restrictions must be a JSON object mapping a resource type to a list of ids';
+
+/**
+ * The `restrictions` parameter, checked as `issue()` will check it (the declared resource types,
+ * id lengths, storable text), so a login that cannot be issued is refused before anyone approves it.
+ */
+function parseRestrictionsParam(
+  value: string | null,
+  hierarchy: Hierarchy | null,
+): { readonly restrictions: Restrictions | null } | { readonly error: string } {
+  if (value === null || value === '') return { restrictions: null };
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(value);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-    const out: Record<string, string[]> = {};
-    for (const [type, ids] of Object.entries(parsed)) {
-      if (
-        !Array.isArray(ids) ||
-        ids.length === 0 ||
-        ids.length > 100 ||
-        !ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200)
-      )
-        return undefined;
-      out[type] = ids as string[];
-    }
-    return Object.keys(out).length === 0 ? null : out;
+    parsed = JSON.parse(value);
   } catch {
-    return undefined;
+    return { error: RESTRICTIONS_SHAPE };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { error: RESTRICTIONS_SHAPE };
+  if (Object.keys(parsed).length === 0) return { restrictions: null };
+  if (hierarchy === null) return { error: 'restrictions are not available: this API declares no resource types' };
+  try {
+    const restrictions = parseRestrictions(hierarchy, parsed);
+    for (const ids of Object.values(restrictions ?? {})) {
+      if (ids.length > 100) return { error: 'restrictions list at most 100 ids per resource type' };
+      if (!ids.every(storable)) return { error: 'restriction ids must not contain NUL characters or lone surrogates' };
+    }
+    return { restrictions };
+  } catch (error) {
+    if (isKeycardError(error)) return { error: error.message.slice(0, 300) };
+    throw error;
   }
 }
 

@@ -74,7 +74,24 @@ export class KeyRing {
     return this.#inFlight;
   }
 
-  async #load(): Promise<ReadonlyMap<string, CryptoKey>> {
+  /**
+   * One fetch of the list, bounded by `timeoutMs` even when the injected `fetch` ignores its
+   * signal (a wrapper that drops `init`): otherwise a key endpoint that never answers would hold
+   * the shared in-flight fetch, and with it every later report, forever.
+   */
+  #load(): Promise<ReadonlyMap<string, CryptoKey>> {
+    const { url, timeoutMs } = this.#o;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`keycard leak intake: the key list at ${url} timed out after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    return Promise.race([this.#fetchKeys(), deadline]).finally(() => clearTimeout(timer));
+  }
+
+  async #fetchKeys(): Promise<ReadonlyMap<string, CryptoKey>> {
     const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(this.#o.timeoutMs) : undefined;
     const res = await this.#o.fetch(this.#o.url, {
       headers: { accept: 'application/json' },
