@@ -1,5 +1,6 @@
 // keycard on Express 5: the tickets API of ../shared/data.js behind scoped, rate-limited bearer
 // tokens. Start it with `npm start` (PORT, default 3000); it prints demo tokens and curl lines to try.
+import { STATUS_CODES } from 'node:http';
 import express from 'express';
 import { expressGuard, expressHandler, keycardErrorHandler } from 'keycard/express';
 import { demoPages } from '@keycard-examples/shared/demo-pages';
@@ -113,6 +114,10 @@ app.use(keycardErrorHandler(keycard));
 app.use((err, req, res, _next) => {
   if (err?.type === 'entity.parse.failed') return problem(res, 400, 'Bad Request', 'The body is not valid JSON');
   if (err?.status === 413) return problem(res, 413, 'Content Too Large', 'The body is larger than 16 kB');
+  // Any other body the parser refuses (a charset or content encoding it does not support, a broken
+  // gzip stream) is the client's fault too: its 4xx, never a 500.
+  if (err?.expose && err.status >= 400 && err.status < 500)
+    return problem(res, err.status, STATUS_CODES[err.status] ?? 'Bad Request', err.message);
   console.error(err);
   problem(res, 500, 'Internal Server Error', 'Something went wrong');
 });

@@ -8,6 +8,7 @@
 // `createApp()` builds everything without listening, so tests can start it on port 0.
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { STATUS_CODES } from 'node:http';
 import express from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -236,6 +237,10 @@ export function createApp({
     if (err instanceof AppError) return problem(res, err.status, err.title, err.message);
     if (err?.type === 'entity.parse.failed') return problem(res, 400, 'Bad Request', 'The body is not valid JSON');
     if (err?.status === 413) return problem(res, 413, 'Content Too Large', 'The body is too large');
+    // Any other body the parser refuses (a charset or content encoding it does not support, a broken
+    // gzip stream) is the client's fault too: its 4xx, never a 500.
+    if (err?.expose && err.status >= 400 && err.status < 500)
+      return problem(res, err.status, STATUS_CODES[err.status] ?? 'Bad Request', err.message);
     log(`error ${err?.name ?? 'Error'}: ${err?.message ?? err}`);
     problem(res, 500, 'Internal Server Error', 'Something went wrong');
   });

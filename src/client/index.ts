@@ -112,6 +112,45 @@ const queryString = (query: Readonly<Record<string, unknown>> | undefined): stri
   return s ? `?${s}` : '';
 };
 
+/** The JSON of a body, or undefined when it is none. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The problem to throw for an answer that is not a usable result: the server's own problem when it
+ * sent one (its `detail` and field `errors` only if they are text), else one made from the status.
+ * A 2xx that is not a JSON object is another server's page (a login page, a proxy's): `invalid_response`.
+ */
+function problemOf(res: Response, parsed: unknown): ProblemBody & Record<string, unknown> {
+  const p = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  if (!res.ok && typeof p.code === 'string') {
+    const fieldErrors = (Array.isArray(p.errors) ? (p.errors as unknown[]) : []).filter(
+      (e): e is { field: string; message: string } =>
+        typeof (e as { field?: unknown } | null)?.field === 'string' &&
+        typeof (e as { message?: unknown } | null)?.message === 'string',
+    );
+    return {
+      ...p,
+      status: typeof p.status === 'number' ? p.status : res.status,
+      detail: typeof p.detail === 'string' ? p.detail : `HTTP ${res.status}`,
+      code: p.code,
+      ...(p.errors === undefined ? {} : { errors: fieldErrors }),
+    } as ProblemBody & Record<string, unknown>;
+  }
+  return {
+    type: 'about:blank',
+    title: res.ok ? 'Invalid response' : res.statusText,
+    status: res.status,
+    detail: res.ok ? `HTTP ${res.status} without a JSON answer` : `HTTP ${res.status}`,
+    code: res.ok ? 'invalid_response' : res.status === 404 ? 'not_found' : 'http_error',
+  };
+}
+
 /**
  * Creates a client of a management API mounted at `baseUrl`. Every method resolves with the
  * parsed answer or rejects with a {@link ManagementError}.
@@ -138,28 +177,9 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       credentials: options.credentials ?? 'same-origin',
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-    const text = await res.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = null;
-    }
-    if (!res.ok) {
-      const p = parsed as (ProblemBody & Record<string, unknown>) | null;
-      throw new ManagementError(
-        p && typeof p.code === 'string'
-          ? p
-          : {
-              type: 'about:blank',
-              title: res.statusText,
-              status: res.status,
-              detail: `HTTP ${res.status}`,
-              code: res.status === 404 ? 'not_found' : 'http_error',
-            },
-      );
-    }
-    return parsed as T;
+    const parsed = parseJson(await res.text());
+    if (res.ok && typeof parsed === 'object' && parsed !== null) return parsed as T;
+    throw new ManagementError(problemOf(res, parsed));
   }
 
   const seg = (id: string) => encodeURIComponent(id);

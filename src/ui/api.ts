@@ -4,9 +4,15 @@
  * (`element.api = createManagementClient({ … })`); the default is a same-origin client under
  * the `base-path` attribute.
  */
-import { createManagementClient, type ManagementClient } from '../client/index.ts';
+import {
+  createManagementClient,
+  ManagementError,
+  type ManagementClient,
+  type ScopeCatalogueView,
+  type TokenView,
+} from '../client/index.ts';
 
-export { ManagementError } from '../client/index.ts';
+export { ManagementError };
 export type { CreateBody, ScopeCatalogueView, TokenView } from '../client/index.ts';
 
 /** What the element needs from the server. */
@@ -18,3 +24,68 @@ export type TokensApi = Pick<
 /** The default {@link TokensApi}: the management client under `basePath`, the session cookie riding along. */
 export const clientFor = (basePath: string): TokensApi =>
   createManagementClient({ baseUrl: basePath || '/', credentials: 'same-origin' });
+
+/** Answers of another shape (a login page, a proxy, a server of another version) fail here, not mid-render. */
+const text = (v: unknown): v is string => typeof v === 'string';
+const date = (v: unknown) => text(v) && !Number.isNaN(Date.parse(v));
+const texts = (v: unknown) => Array.isArray(v) && v.every(text);
+const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function isTokenView(t: unknown): t is TokenView {
+  return (
+    obj(t) &&
+    [t.id, t.label, t.start].every(text) &&
+    date(t.createdAt) &&
+    texts(t.scopes) &&
+    (t.restrictions === null || (obj(t.restrictions) && Object.values(t.restrictions).every(texts))) &&
+    [t.createdBy, t.lastUsedSurface].every((v) => v === null || text(v)) &&
+    [t.expiresAt, t.revokedAt, t.lastUsedAt].every((v) => v === null || date(v))
+  );
+}
+
+function isCatalogue(c: unknown): c is ScopeCatalogueView {
+  return (
+    obj(c) &&
+    Array.isArray(c.scopes) &&
+    c.scopes.every(
+      (s) => obj(s) && text(s.name) && texts(s.closure) && (s.description == null || text(s.description)),
+    ) &&
+    texts(c.defaults) &&
+    Array.isArray(c.presets) &&
+    c.presets.every((p) => obj(p) && text(p.name) && texts(p.scopes)) &&
+    texts(c.resourceTypes)
+  );
+}
+
+const unexpected = (what: string) =>
+  new ManagementError({
+    type: 'about:blank',
+    title: 'Invalid response',
+    status: 0,
+    detail: `The server's answer is not ${what}`,
+    code: 'invalid_response',
+  });
+
+/** `page` if it is a page of tokens the list can show. @throws ManagementError `invalid_response` */
+export function checkedPage<P extends { data: readonly TokenView[]; nextCursor?: string | null }>(page: P): P {
+  if (
+    obj(page) &&
+    Array.isArray(page.data) &&
+    page.data.every(isTokenView) &&
+    (page.nextCursor == null || text(page.nextCursor))
+  )
+    return page;
+  throw unexpected('a page of tokens');
+}
+
+/** `c` if the New token form can be built from it. @throws ManagementError `invalid_response` */
+export function checkedCatalogue(c: ScopeCatalogueView): ScopeCatalogueView {
+  if (isCatalogue(c)) return c;
+  throw unexpected('a scope catalogue');
+}
+
+/** The events of an activity page. @throws ManagementError `invalid_response` */
+export function checkedEvents(page: { data: readonly Record<string, unknown>[] }): readonly Record<string, unknown>[] {
+  if (obj(page) && Array.isArray(page.data) && page.data.every(obj)) return page.data;
+  throw unexpected('a page of events');
+}

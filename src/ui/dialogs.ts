@@ -37,6 +37,15 @@ function footer(d: DialogHandle, s: Localization, confirm: HTMLButtonElement): v
   d.footer.append(cancel, confirm);
 }
 
+/** A dialog that could not be filled (its data did not load): why, and Close, which it returns to focus. */
+export function renderFailure(d: DialogHandle, s: Localization, e: unknown): HTMLElement {
+  const close = h('button', { type: 'button', part: 'button' }, s.close);
+  close.addEventListener('click', () => d.close());
+  d.body.append(h('div', { class: 'error', role: 'alert', part: 'error' }, errorText(s, e)));
+  d.footer.append(close);
+  return close;
+}
+
 /** Revoke: names the token and its last use, then "Revoke token". */
 export function renderRevoke(d: DialogHandle, c: Base & { token: TokenView; revoke(): Promise<void> }): HTMLElement {
   const { s } = c;

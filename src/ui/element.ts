@@ -4,9 +4,16 @@
  * Shadow DOM, and reports changes as DOM events; the secret of a new token is shown once, in a
  * dialog, and nowhere else.
  */
-import { clientFor, type TokenView, type TokensApi } from './api.ts';
+import { checkedCatalogue, checkedEvents, checkedPage, clientFor, type TokenView, type TokensApi } from './api.ts';
 import { renderCreateForm } from './create-form.ts';
-import { DEFAULT_GRACE_CHOICES, renderActivity, renderRevoke, renderRevokeAll, renderRotate } from './dialogs.ts';
+import {
+  DEFAULT_GRACE_CHOICES,
+  renderActivity,
+  renderFailure,
+  renderRevoke,
+  renderRevokeAll,
+  renderRotate,
+} from './dialogs.ts';
 import { h, openDialog, type DialogHandle } from './dom.ts';
 import { renderRow } from './list.ts';
 import { renderReveal } from './reveal.ts';
@@ -110,11 +117,13 @@ export class KeycardTokensElement extends Base {
     const kind = this.#currentKind;
     const ws = this.getAttribute('workspace-id');
     try {
-      const page = await this.api.list({
-        kind,
-        status: this.#filter,
-        ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
-      });
+      const page = checkedPage(
+        await this.api.list({
+          kind,
+          status: this.#filter,
+          ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
+        }),
+      );
       if (gen !== this.#generation) return;
       this.#tokens = page.data;
       this.#state = 'ready';
@@ -217,7 +226,7 @@ export class KeycardTokensElement extends Base {
         this.#tokens.map((t) => renderRow(t, ctx)),
       );
     this.#main.replaceChildren(toolbar, content);
-    if (focusedId) this.#root.querySelector<HTMLElement>(`[data-focus-key="${focusedId}"]`)?.focus();
+    if (focusedId) this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusedId)}"]`)?.focus();
   }
 
   #dialog(title: string, opener: HTMLElement, extra: { onDismiss?: () => boolean; part?: string } = {}): DialogHandle {
@@ -258,9 +267,10 @@ export class KeycardTokensElement extends Base {
   async #openCreate(opener: HTMLElement): Promise<void> {
     let catalogue;
     try {
-      catalogue = await this.api.scopes();
+      catalogue = checkedCatalogue(await this.api.scopes());
     } catch (e) {
-      this.#announce(fill(this.#s.errorGeneric, { message: e instanceof Error ? e.message : String(e) }));
+      // Shown, not only announced: the dialog says why the form cannot open, and Close gives focus back.
+      renderFailure(this.#dialog(this.#s.newTitle, opener, { part: 'dialog new-token' }), this.#s, e).focus();
       return;
     }
     const d = this.#dialog(this.#s.newTitle, opener, { part: 'dialog new-token' });
@@ -384,7 +394,7 @@ export class KeycardTokensElement extends Base {
       s: this.#s,
       locale: this.#locale,
       now: Date.now(),
-      load: async () => (await this.api.activity(token.id)).data,
+      load: async () => checkedEvents(await this.api.activity(token.id)),
     }).focus();
   }
 }

@@ -1,7 +1,8 @@
 /** Chromium helpers for the settings-page tests: launch, the focused control, axe-core scans and screenshots. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -13,6 +14,34 @@ export function launch(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+/** One Chromium for the describe block this is called in, closed after it; the getter returns it. */
+export function useChromium(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => void (browser = await launch()));
+  afterAll(() => browser?.close());
+  return () => browser!;
+}
+
+/**
+ * A new context signed in to `server` (its session cookie; clipboard access when `clipboard`) on
+ * its settings page. `lines` collects the console and page errors (`pageerror …`).
+ */
+export async function openSettings(
+  browser: Browser,
+  server: { origin: string; session: { name: string; value: string; url: string } },
+  clipboard = false,
+): Promise<{ context: BrowserContext; page: Page; lines: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 960, height: 760 } });
+  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+  await context.addCookies([server.session]);
+  const page = await context.newPage();
+  const lines: string[] = [];
+  page.on('console', (m) => lines.push(m.text()));
+  page.on('pageerror', (e) => lines.push(`pageerror ${e.message}`));
+  await page.goto(`${server.origin}/settings/tokens`);
+  return { context, page, lines };
 }
 
 /** The focused control inside the element: its role-ish tag and accessible name (aria-label, label, or text). */

@@ -99,9 +99,15 @@ export async function startServer(framework: 'hono' | 'express' = 'hono') {
   const ui = await bundleUi();
   const signedIn = (cookie: string | undefined) => (cookie ?? '').includes(`sid=${SESSION}`);
   let server: Server;
+  // A broken upstream (a proxy's error page, a login page, a server of another version): what a
+  // path answers instead of the management API, set and cleared with `breakPath` (Hono only).
+  const faults = new Map<string, () => Response>();
   if (framework === 'hono') {
     const app = new Hono();
-    app.all('/api/tokens/*', (c) => manage(c.req.raw));
+    app.all('/api/tokens/*', (c) => {
+      const fault = faults.get(c.req.path);
+      return fault ? fault() : manage(c.req.raw);
+    });
     app.get('/api/v1/companies', honoGuard(keycard, { scope: 'read' }), (c) =>
       c.json({ companies: [{ id: 'c1', name: 'Acme' }] }),
     );
@@ -152,6 +158,14 @@ export async function startServer(framework: 'hono' | 'express' = 'hono') {
     callApi,
     createBehindTheScenes,
     uiSize: ui.length,
+    /** Requests to `path` get `status` with `body` as `type` instead of the management API's answer; null mends it. */
+    breakPath: (path: string, answer: readonly [status: number, type: string, body: string] | null) =>
+      void (answer === null
+        ? faults.delete(path)
+        : faults.set(
+            path,
+            () => new Response(answer[2] || null, { status: answer[0], headers: { 'Content-Type': answer[1] } }),
+          )),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { STRINGS } from '../../src/ui/strings.ts';
-import { captureScreen as scanScreen, focused, hasChromium, launch } from './browser.ts';
+import { captureScreen as scanScreen, focused, hasChromium, launch, openSettings } from './browser.ts';
 import {
   closeReveal,
   confirmRevokeAll,
@@ -39,14 +39,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
   });
   beforeEach(async () => {
     server = await startServer();
-    context = await browser.newContext({ viewport: { width: 960, height: 760 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
-    await context.addCookies([server.session]);
-    page = await context.newPage();
-    consoleLines = [];
-    page.on('console', (m) => consoleLines.push(m.text()));
-    page.on('pageerror', (e) => consoleLines.push(`pageerror ${e.message}`));
-    await page.goto(`${server.origin}/settings/tokens`);
+    ({ context, page, lines: consoleLines } = await openSettings(browser, server, true));
     await page.getByRole('button', { name: 'New token', exact: true }).waitFor();
   });
   afterEach(async () => {
@@ -64,11 +57,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
         await context.close();
         await server.close();
         server = await startServer(framework);
-        context = await browser.newContext({ viewport: { width: 960, height: 760 } });
-        await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
-        await context.addCookies([server.session]);
-        page = await context.newPage();
-        await page.goto(`${server.origin}/settings/tokens`);
+        ({ context, page } = await openSettings(browser, server, true));
       }
       const captureScreen = (p: Page, name: string) => scanScreen(p, name, framework === 'hono');
       const violations: string[] = [];
