@@ -8,7 +8,14 @@ import { KeycardError } from './errors.ts';
 import type { Emitter } from './events.ts';
 import type { OwnerBound } from './owners.ts';
 import { toRecord } from './records.ts';
-import { coveredByRevokeAll, type StoreChange, type StoredToken, type TokenRecord, type TokenStore } from './store.ts';
+import {
+  coveredByRevokeAll,
+  type RevokeAllFilter,
+  type StoreChange,
+  type StoredToken,
+  type TokenRecord,
+  type TokenStore,
+} from './store.ts';
 
 /** What invalidation needs from the instance. */
 export interface InvalidationDeps {
@@ -35,6 +42,10 @@ export interface Invalidation {
   noteRevoked(tokenId: string, record: TokenRecord | null): void;
   /** Emits `token.expired` once per token. */
   noteExpired(t: StoredToken): void;
+  /** How many `revokeAll` changes this instance has applied: a mark for {@link revokedAllSince}. */
+  revokeAllMark(): number;
+  /** Whether a `revokeAll` covering `t` was applied after `mark` (true when too many to tell). */
+  revokedAllSince(mark: number, t: StoredToken): boolean;
   unsubscribe(): unknown;
 }
 
@@ -61,6 +72,11 @@ export function createInvalidation(deps: InvalidationDeps): Invalidation {
   let lastHeard = Number.NEGATIVE_INFINITY;
   let lastSeq = -1;
   const revokedEmitted = new Set<string>();
+  // The last revokeAll changes applied, numbered: `issue` marks before it creates and asks after,
+  // so a revokeAll that ran while the create was in flight covers the new token even when both
+  // fell in the same millisecond (the store's watermark spares createdAt equal to it).
+  let revokeAlls = 0;
+  const recentRevokeAlls: { readonly n: number; readonly filter: RevokeAllFilter }[] = [];
   const expiredEmitted = new Set<string>();
   const noteExpired = (t: StoredToken) => {
     if (once(expiredEmitted, t.id)) emitter.emit('token.expired', { record: toRecord(t) });
@@ -89,6 +105,8 @@ export function createInvalidation(deps: InvalidationDeps): Invalidation {
       case 'revokeAll': {
         const f = change.filter;
         cache.invalidateWhere((t) => coveredByRevokeAll(f, t));
+        recentRevokeAlls.push({ n: ++revokeAlls, filter: f });
+        if (recentRevokeAlls.length > 256) recentRevokeAlls.shift();
         emitter.emit('token.revokedAll', { filter: f });
         break;
       }
@@ -127,6 +145,10 @@ export function createInvalidation(deps: InvalidationDeps): Invalidation {
     cacheTrustMs,
     noteRevoked,
     noteExpired,
+    revokeAllMark: () => revokeAlls,
+    revokedAllSince: (mark, t) =>
+      revokeAlls - mark > recentRevokeAlls.length ||
+      recentRevokeAlls.some((r) => r.n > mark && coveredByRevokeAll(r.filter, t)),
     unsubscribe: () => unsubscribe?.(),
   };
 }

@@ -17,7 +17,7 @@ import { toRecord } from '../core/records.ts';
 import { redactTokens } from '../core/redact.ts';
 import type { Hierarchy } from '../core/restrictions.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
-import type { StoredToken, TokenStore } from '../core/store.ts';
+import { WATERMARK_REASON, type StoredToken, type TokenStore } from '../core/store.ts';
 import { generateToken, randomBase62, tokenStart, type TokenFormat } from '../core/token.ts';
 import type { Verifier } from '../core/verify.ts';
 import type { Actor, IssuedToken } from './types.ts';
@@ -108,15 +108,20 @@ export async function create(
 }
 
 /**
- * A store stores a token revoked when a `revokeAll` covering it committed first (the two raced):
- * `issue` then refuses rather than hand out a secret that is dead on arrival.
+ * A store stores a token revoked when a `revokeAll` covering it committed first (the two raced);
+ * a `revokeAll` this instance applied after `mark` (taken before the create) covers it too, even
+ * in the same millisecond, where the store's watermark spares it: the token is revoked here.
+ * Either way `issue` refuses rather than hand out a secret that is dead on arrival or that
+ * outlives a "Revoke all" pressed while it was being minted.
  */
-export async function refuseIfCoveredByRevokeAll(ctx: LifecycleContext, id: string): Promise<void> {
+export async function refuseIfCoveredByRevokeAll(ctx: LifecycleContext, id: string, mark: number): Promise<void> {
   const stored = await mustGet(ctx, id);
-  if (stored.revokedAt !== null) {
-    throw new KeycardError(
-      'token_revoked',
-      `A revokeAll of this ${stored.kind === 'personal' ? 'owner' : 'workspace'} ran while issuing; the new token ${id} was revoked`,
-    );
-  }
+  if (stored.revokedAt === null && ctx.invalidation.revokedAllSince(mark, stored)) {
+    await ctx.call('Token store revoke', () => ctx.store.revoke(id, ctx.clock.now(), WATERMARK_REASON));
+    ctx.cache.invalidate(stored.hash);
+  } else if (stored.revokedAt === null) return;
+  throw new KeycardError(
+    'token_revoked',
+    `A revokeAll of this ${stored.kind === 'personal' ? 'owner' : 'workspace'} ran while issuing; the new token ${id} was revoked`,
+  );
 }

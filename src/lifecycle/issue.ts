@@ -58,6 +58,7 @@ export async function issue<S extends string>(ctx: LifecycleContext<S>, input: I
       ? input.actor.identity.rateLimit
       : parseLimitArg(input.rateLimit, 'rateLimit');
   await assertActorMayLimit(ctx, input.actor, rateLimit, workspaceId);
+  const mark = ctx.invalidation.revokeAllMark();
   const issued = await create(ctx, {
     label,
     ownerId,
@@ -75,7 +76,7 @@ export async function issue<S extends string>(ctx: LifecycleContext<S>, input: I
     rotatedFromId: null,
     metadata: clean(structuredClone(input.metadata ?? {})),
   });
-  await refuseIfCoveredByRevokeAll(ctx, issued.record.id);
+  await refuseIfCoveredByRevokeAll(ctx, issued.record.id, mark);
   await announce(
     ctx,
     { type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) },

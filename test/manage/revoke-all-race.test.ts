@@ -3,18 +3,17 @@
  * child while the owner's session revokes everything, in the same millisecond (the app clock does
  * not move). The child's create reaches the store after the revokeAll, with `createdAt` equal to
  * the watermark — which the store contract (src/testing/token-store-suite-writes.ts, "at the
- * watermark: issued after the revokeAll") spares. So the child outlives "Revoke all".
+ * watermark: issued after the revokeAll") spares. Before the fix, the child outlived "Revoke all".
  *
- * KNOWN DEFECT, left for a decision on the store contract (a tie at the watermark would have to
- * count as covered: `>=` in the memory, Redis and Postgres stores and in the conformance case).
- * `it.fails` holds the current behaviour; when the contract changes, this must become `it`.
+ * `issue` marks the revokeAll changes its instance has applied before it creates, and refuses (and
+ * revokes) a new token that one applied during the create covers, whatever the millisecond.
  */
 import { expect, it } from 'vitest';
 import { createKeycard, createManagementHandler, memoryTokenStore, type TokenStore } from '../../src/index.ts';
 import { fakeClock } from '../../src/testing/index.ts';
 import { BASE, ORIGIN, catalogue, sessionOf } from './fixture.ts';
 
-it.fails('a child minted by a management token in the same millisecond as "Revoke all" is not live', async () => {
+it('a child minted by a management token in the same millisecond as "Revoke all" is not live', async () => {
   const inner = memoryTokenStore();
   let reached!: () => void;
   const atCreate = new Promise<void>((r) => (reached = r));
@@ -64,4 +63,21 @@ it.fails('a child minted by a management token in the same millisecond as "Revok
   const live = (await keycard.list({ ownerId: 'alice', status: 'active', limit: 500 })).records;
   await keycard.close();
   expect(live.map((r) => r.label)).toEqual([]);
+});
+
+it('a token issued after "Revoke all" returned is live, even in the same millisecond (the clock does not move)', async () => {
+  const keycard = createKeycard({
+    prefix: 'acme',
+    scopes: catalogue(),
+    clock: fakeClock(Date.UTC(2026, 0, 1)),
+    onWarning: () => {},
+    onError: () => {},
+  });
+  await keycard.issue({ ownerId: 'alice', label: 'old', scopes: ['read'] });
+  expect(await keycard.revokeAll({ ownerId: 'alice' })).toEqual({ count: 1 });
+  const fresh = await keycard.issue({ ownerId: 'alice', label: 'fresh', scopes: ['read'] });
+  expect((await keycard.verify(fresh.token)).ok).toBe(true);
+  const live = (await keycard.list({ ownerId: 'alice', status: 'active', limit: 500 })).records;
+  await keycard.close();
+  expect(live.map((r) => r.label)).toEqual(['fresh']);
 });
