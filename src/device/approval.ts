@@ -26,7 +26,7 @@ async function person(ctx: DeviceContext, request: Request): Promise<UserActor |
       return new Response(null, {
         status: 303,
         headers: {
-          Location: `${ctx.options.loginUrl}?next=${encodeURIComponent(url.pathname + url.search)}`,
+          Location: `${ctx.options.loginUrl}${ctx.options.loginUrl.includes('?') ? '&' : '?'}next=${encodeURIComponent(url.pathname + url.search)}`,
           'Cache-Control': 'no-store',
         },
       });

@@ -42,7 +42,7 @@ export interface DeviceRoutesOptions {
   readonly sessionKey?: (request: Request, actor: Actor) => string;
   /** The page a person opens, as printed by the CLI. @default `${origin}${basePath}/device` */
   readonly verificationUri?: string;
-  /** Where a person who is not signed in is sent, with `?next=<the page>`. @default a 401 page saying to sign in */
+  /** Where a person who is not signed in is sent, with `next=<the page>` added to its query. @default a 401 page saying to sign in */
   readonly loginUrl?: string;
   /** Your product's name on the approval page. @default 'this app' */
   readonly appName?: string;

@@ -91,7 +91,7 @@ export function approvalForm(input: {
     .map((e) => `<option value="${esc(e.value)}"${e.selected ? ' selected' : ''}>${esc(e.label)}</option>`)
     .join('');
   return `${input.error ? `<p class="error" role="alert">${esc(input.error)}</p>` : ''}
-<p><strong>${esc(grant.clientName)}</strong> on <strong>${esc(grant.host)}</strong> <span class="muted">(as the program reports it)</span> asks for access to your ${esc(input.appName)} account.</p>
+<p><strong>${esc(grant.clientName)}</strong> on <strong>${esc(grant.host)}</strong> <span class="muted">(as the program reports it)</span> asks for access to your account on ${esc(input.appName)}.</p>
 <p>Code: <code>${esc(displayUserCode(grant.userCode))}</code> — check that it matches the code in your terminal.</p>
 <p class="warn" role="note">Approving gives a program a token that acts as you with the scopes below until it expires or you revoke it. Approve only if you started this login yourself.</p>
 <form method="post" action="${esc(input.approveAction)}">

@@ -217,6 +217,22 @@ describe('approval: narrowing, no escalation, CSRF', () => {
     expect(r.headers.get('location')).toBe('/login?next=%2Fapi%2Ftokens%2Fdevice%3Fuser_code%3DBCDF-GHJK');
   });
 
+  it('a loginUrl that already has a query gets next= as one more parameter', async () => {
+    const { call } = setup({ loginUrl: '/login?via=device' });
+    const r = await call('/api/tokens/device');
+    expect(r.headers.get('location')).toBe('/login?via=device&next=%2Fapi%2Ftokens%2Fdevice');
+  });
+
+  it("the page names the app's account in words that read with the default appName too", async () => {
+    const { start, call } = setup();
+    const a = await start({ client_id: 'toado-cli', host: 'laptop', scope: 'read' });
+    const html = await (
+      await call(`/api/tokens/device?user_code=${a.user_code}`, { headers: { cookie: 'session=jason' } })
+    ).text();
+    expect(html).toContain('asks for access to your account on this app.');
+    expect(html).not.toContain('your this app account');
+  });
+
   it('the page lists client, host, every scope with its description, restrictions and expiry, never the device code', async () => {
     const { start, call, session } = setup();
     const a = await start({
