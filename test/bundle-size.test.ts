@@ -20,10 +20,12 @@ describe('edge bundle size', () => {
     expect(gzip).toBeLessThanOrEqual((64.2 + 3) * KB);
   }, 60_000);
 
-  // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since.
-  it('createKeycard alone (tree-shaken) stays at most 40 KB gzip (measured 39.8 KB)', async () => {
+  // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
+  // 40.1 KB after two fail-open fixes (a per-request requirement's shape, a same-millisecond
+  // "Revoke all" race): the guard moved from 40 to 41 KB rather than trim error messages for them.
+  it('createKeycard alone (tree-shaken) stays at most 41 KB gzip (measured 40.1 KB)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(40 * KB);
+    expect(gzip).toBeLessThanOrEqual(41 * KB);
   }, 60_000);
 
   it("carries no zod locale (keycard's English messages are its own, src/core/config.ts)", async () => {
