@@ -42,9 +42,14 @@ export interface Invalidation {
   noteRevoked(tokenId: string, record: TokenRecord | null): void;
   /** Emits `token.expired` once per token. */
   noteExpired(t: StoredToken): void;
-  /** How many `revokeAll` changes this instance has applied: a mark for {@link revokedAllSince}. */
+  /** Records a `revokeAll` this instance made or heard (once per filter and watermark). */
+  noteRevokeAll(filter: RevokeAllFilter, revokedBefore: number): void;
+  /** How many `revokeAll`s this instance has recorded: a mark for {@link revokedAllSince}. */
   revokeAllMark(): number;
-  /** Whether a `revokeAll` covering `t` was applied after `mark` (true when too many to tell). */
+  /**
+   * Whether a `revokeAll` recorded after `mark` covers `t` created at or before its watermark
+   * (a later `createdAt` is issued after it); true when too many were recorded to tell.
+   */
   revokedAllSince(mark: number, t: StoredToken): boolean;
   unsubscribe(): unknown;
 }
@@ -72,11 +77,19 @@ export function createInvalidation(deps: InvalidationDeps): Invalidation {
   let lastHeard = Number.NEGATIVE_INFINITY;
   let lastSeq = -1;
   const revokedEmitted = new Set<string>();
-  // The last revokeAll changes applied, numbered: `issue` marks before it creates and asks after,
-  // so a revokeAll that ran while the create was in flight covers the new token even when both
-  // fell in the same millisecond (the store's watermark spares createdAt equal to it).
+  // The last revokeAlls made here or heard, numbered: `issue` marks before it creates and asks
+  // after, so a revokeAll recorded while the create was in flight covers the new token even when
+  // its createdAt equals the watermark (which the store's contract spares as "issued after").
   let revokeAlls = 0;
-  const recentRevokeAlls: { readonly n: number; readonly filter: RevokeAllFilter }[] = [];
+  const recentRevokeAlls: { readonly n: number; readonly filter: RevokeAllFilter; readonly before: number }[] = [];
+  const sameFilter = (a: RevokeAllFilter, b: RevokeAllFilter) =>
+    'ownerId' in a ? 'ownerId' in b && a.ownerId === b.ownerId : 'workspaceId' in b && a.workspaceId === b.workspaceId;
+  const noteRevokeAll = (filter: RevokeAllFilter, before: number) => {
+    // Our own revokeAll is recorded when it returns and again when its notification arrives.
+    if (recentRevokeAlls.some((r) => r.before === before && sameFilter(r.filter, filter))) return;
+    recentRevokeAlls.push({ n: ++revokeAlls, filter, before });
+    if (recentRevokeAlls.length > 256) recentRevokeAlls.shift();
+  };
   const expiredEmitted = new Set<string>();
   const noteExpired = (t: StoredToken) => {
     if (once(expiredEmitted, t.id)) emitter.emit('token.expired', { record: toRecord(t) });
@@ -105,8 +118,7 @@ export function createInvalidation(deps: InvalidationDeps): Invalidation {
       case 'revokeAll': {
         const f = change.filter;
         cache.invalidateWhere((t) => coveredByRevokeAll(f, t));
-        recentRevokeAlls.push({ n: ++revokeAlls, filter: f });
-        if (recentRevokeAlls.length > 256) recentRevokeAlls.shift();
+        noteRevokeAll(f, change.revokedBefore);
         emitter.emit('token.revokedAll', { filter: f });
         break;
       }
@@ -145,10 +157,11 @@ export function createInvalidation(deps: InvalidationDeps): Invalidation {
     cacheTrustMs,
     noteRevoked,
     noteExpired,
+    noteRevokeAll,
     revokeAllMark: () => revokeAlls,
     revokedAllSince: (mark, t) =>
       revokeAlls - mark > recentRevokeAlls.length ||
-      recentRevokeAlls.some((r) => r.n > mark && coveredByRevokeAll(r.filter, t)),
+      recentRevokeAlls.some((r) => r.n > mark && t.createdAt <= r.before && coveredByRevokeAll(r.filter, t)),
     unsubscribe: () => unsubscribe?.(),
   };
 }

@@ -109,17 +109,32 @@ export async function create(
 
 /**
  * A store stores a token revoked when a `revokeAll` covering it committed first (the two raced);
- * a `revokeAll` this instance applied after `mark` (taken before the create) covers it too, even
- * in the same millisecond, where the store's watermark spares it: the token is revoked here.
- * Either way `issue` refuses rather than hand out a secret that is dead on arrival or that
- * outlives a "Revoke all" pressed while it was being minted.
+ * a `revokeAll` this instance recorded after `mark` (taken before `createdAt` was read) covers it
+ * too when `createdAt` equals its watermark, which the store spares. And a token minted by a
+ * token (`actor`) that was revoked meanwhile (a leaked management token caught by "Revoke all")
+ * must not outlive it, as `rotate` re-reads the token it replaces. In each case the new token is
+ * revoked here and `issue` refuses rather than hand out its secret.
  */
-export async function refuseIfCoveredByRevokeAll(ctx: LifecycleContext, id: string, mark: number): Promise<void> {
+export async function refuseIfCoveredByRevokeAll(
+  ctx: LifecycleContext,
+  id: string,
+  mark: number,
+  actor: Actor | undefined,
+): Promise<void> {
   const stored = await mustGet(ctx, id);
-  if (stored.revokedAt === null && ctx.invalidation.revokedAllSince(mark, stored)) {
+  if (stored.revokedAt === null) {
+    const minter =
+      actor?.kind === 'token' ? await ctx.call('Token store get', () => ctx.store.get(actor.identity.tokenId)) : null;
+    const minterRevoked = minter !== null && minter.revokedAt !== null;
+    if (!minterRevoked && !ctx.invalidation.revokedAllSince(mark, stored)) return;
     await ctx.call('Token store revoke', () => ctx.store.revoke(id, ctx.clock.now(), WATERMARK_REASON));
     ctx.cache.invalidate(stored.hash);
-  } else if (stored.revokedAt === null) return;
+    if (minterRevoked)
+      throw new KeycardError(
+        'token_revoked',
+        `The token minting ${id} was revoked while issuing; the new token was revoked`,
+      );
+  }
   throw new KeycardError(
     'token_revoked',
     `A revokeAll of this ${stored.kind === 'personal' ? 'owner' : 'workspace'} ran while issuing; the new token ${id} was revoked`,

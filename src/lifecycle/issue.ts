@@ -19,6 +19,8 @@ import type { IssueInput, IssuedToken } from './types.ts';
 export async function issue<S extends string>(ctx: LifecycleContext<S>, input: IssueInput<S>): Promise<IssuedToken> {
   const { args, clock, catalogue, emitter, defaultExpiry } = ctx;
   args.issue(input);
+  // Before createdAt is read: a revokeAll recorded after it may have a watermark equal to createdAt.
+  const mark = ctx.invalidation.revokeAllMark();
   const ownerId = str(input.ownerId, 'ownerId');
   const label = clean(str(input.label, 'label', 200));
   const kind = input.kind ?? 'personal';
@@ -58,7 +60,6 @@ export async function issue<S extends string>(ctx: LifecycleContext<S>, input: I
       ? input.actor.identity.rateLimit
       : parseLimitArg(input.rateLimit, 'rateLimit');
   await assertActorMayLimit(ctx, input.actor, rateLimit, workspaceId);
-  const mark = ctx.invalidation.revokeAllMark();
   const issued = await create(ctx, {
     label,
     ownerId,
@@ -76,7 +77,7 @@ export async function issue<S extends string>(ctx: LifecycleContext<S>, input: I
     rotatedFromId: null,
     metadata: clean(structuredClone(input.metadata ?? {})),
   });
-  await refuseIfCoveredByRevokeAll(ctx, issued.record.id, mark);
+  await refuseIfCoveredByRevokeAll(ctx, issued.record.id, mark, input.actor);
   await announce(
     ctx,
     { type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) },

@@ -48,11 +48,15 @@ export async function revokeAll(
       ? { ownerId: str(filter.ownerId, 'ownerId') }
       : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
   const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
-  const { count } = await call('Token store revokeAll', () => store.revokeAll(f, clock.now(), reason));
+  const at = clock.now();
+  const { count } = await call('Token store revokeAll', () => store.revokeAll(f, at, reason));
   // Immediate here; other processes hear it from the store. The event fires once: from the
-  // store's announcement when subscribed, from here otherwise.
-  if (invalidation.isSubscribed()) cache.invalidateWhere((t) => coveredByRevokeAll(f, t));
-  else invalidation.onChange({ type: 'revokeAll', seq: -1, filter: f, revokedBefore: clock.now() });
+  // store's announcement when subscribed, from here otherwise. An issue in flight here learns of
+  // it now, not when a shared store's notification arrives.
+  if (invalidation.isSubscribed()) {
+    cache.invalidateWhere((t) => coveredByRevokeAll(f, t));
+    invalidation.noteRevokeAll(f, at);
+  } else invalidation.onChange({ type: 'revokeAll', seq: -1, filter: f, revokedBefore: at });
   await announce(
     ctx,
     {

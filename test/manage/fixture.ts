@@ -6,8 +6,10 @@ import {
   memoryAuditSink,
   memoryTokenStore,
   type ManagementOptions,
+  type TokenStore,
   type UserActor,
 } from '../../src/index.ts';
+import type { StoreChange } from '../../src/core/store.ts';
 import { fakeClock } from '../../src/testing/index.ts';
 
 export const ORIGIN = 'http://app.test';
@@ -94,4 +96,34 @@ export function setup(extra: Partial<ManagementOptions> = {}) {
     return (await res.json()) as { token: string; record: { id: string } & Record<string, unknown> };
   };
   return { keycard, store, handler, clock, sink, logs, call, create };
+}
+
+/**
+ * `inner` with its change notifications delivered `delayMs` late (a slow subscriber, as Redis
+ * pub/sub and Postgres LISTEN can be) and, after `hold()`, its next create waiting for `release()`.
+ */
+export function heldCreates(inner: TokenStore, delayMs: number, over: Partial<TokenStore> = {}) {
+  let held = false;
+  let reached!: () => void;
+  let release!: () => void;
+  let gate!: Promise<void>;
+  const store: TokenStore = Object.assign(Object.create(inner) as TokenStore, {
+    subscribe: (l: (c: StoreChange) => void) => inner.subscribe!((c) => void setTimeout(() => l(c), delayMs)),
+    create: async (t: Parameters<TokenStore['create']>[0]) => {
+      if (held) {
+        held = false;
+        reached();
+        await gate;
+      }
+      return inner.create(t);
+    },
+    ...over,
+  });
+  const hold = () => {
+    held = true;
+    const atCreate = new Promise<void>((r) => (reached = r));
+    gate = new Promise<void>((r) => (release = r));
+    return { atCreate, release: () => release() };
+  };
+  return { store, hold };
 }
