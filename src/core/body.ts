@@ -5,10 +5,15 @@
  * parses the same bytes as JSON.
  */
 
-/** The body's bytes, or `too_large` once more than `max` bytes were announced or read. */
-export type BodyRead = { readonly bytes: Uint8Array } | { readonly bytes: null; readonly reason: 'too_large' };
+/**
+ * The body's bytes; `too_large` once more than `max` bytes were announced or read; `unreadable`
+ * when the client's stream failed (a reset connection, a broken chunked encoding): its fault, a 400.
+ */
+export type BodyRead =
+  { readonly bytes: Uint8Array } | { readonly bytes: null; readonly reason: 'too_large' | 'unreadable' };
 
 const TOO_LARGE: BodyRead = Object.freeze({ bytes: null, reason: 'too_large' as const });
+const UNREADABLE: BodyRead = Object.freeze({ bytes: null, reason: 'unreadable' as const });
 
 /**
  * Reads `request`'s body, refusing it as soon as it passes `max` bytes: a `Content-Length` over
@@ -16,6 +21,14 @@ const TOO_LARGE: BodyRead = Object.freeze({ bytes: null, reason: 'too_large' as 
  * is cancelled at the first chunk over, so memory stays bounded by `max` plus one chunk.
  */
 export async function readBody(request: Request, max: number): Promise<BodyRead> {
+  try {
+    return await readCapped(request, max);
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+async function readCapped(request: Request, max: number): Promise<BodyRead> {
   const announced = request.headers.get('content-length');
   if (announced !== null && /^\d+$/.test(announced.trim()) && Number(announced) > max) return TOO_LARGE;
   if (request.body === null) return { bytes: new Uint8Array(0) };

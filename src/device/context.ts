@@ -99,12 +99,9 @@ export async function formBody(request: Request): Promise<URLSearchParams | Form
   const type = request.headers.get('content-type') ?? '';
   if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded'))
     return { reason: 'not_form', detail: 'Send application/x-www-form-urlencoded parameters' };
-  let read;
-  try {
-    read = await readBody(request, MAX_FORM_BYTES);
-  } catch {
+  const read = await readBody(request, MAX_FORM_BYTES);
+  if (read.bytes === null && read.reason === 'unreadable')
     return { reason: 'not_form', detail: 'The body could not be read' };
-  }
   if (read.bytes === null) return { reason: 'too_large', detail: `The body exceeds ${MAX_FORM_BYTES} bytes` };
   return new URLSearchParams(new TextDecoder().decode(read.bytes));
 }

@@ -148,12 +148,9 @@ export function createLeakIntakeHandler(
     const signature = request.headers.get(profile.signatureHeader);
     if (!keyId || !signature || keyId.length > 256)
       return unverified(`Signed reports carry ${profile.keyIdHeader} and ${profile.signatureHeader}`);
-    let read;
-    try {
-      read = await readBody(request, maxBody);
-    } catch {
+    const read = await readBody(request, maxBody);
+    if (read.bytes === null && read.reason === 'unreadable')
       return problem(400, 'invalid_request', 'Bad Request', 'The body could not be read');
-    }
     if (read.bytes === null)
       return problem(413, 'payload_too_large', 'Content Too Large', `Reports are limited to ${maxBody} bytes`);
     const found = await ring.get(keyId);

@@ -30,13 +30,9 @@ function reservedKeys(value: unknown, path: readonly string[], depth: number, ou
 
 /** The parsed body, `{}` for an empty one. Throws 413, 415 or 400 problems. */
 export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
-  let read: Awaited<ReturnType<typeof readBody>>;
-  try {
-    read = await readBody(request, maxBytes);
-  } catch {
-    // The client's stream failed (a reset connection, a broken chunked encoding): its fault, not ours.
+  const read = await readBody(request, maxBytes);
+  if (read.bytes === null && read.reason === 'unreadable')
     throw invalid([{ field: 'body', message: 'could not be read' }]);
-  }
   if (read.bytes === null) throw new ManagementProblem('payload_too_large', `Body larger than ${maxBytes} bytes`);
   if (read.bytes.byteLength === 0) return {};
   if (!isJson(request.headers.get('content-type')))
