@@ -31,10 +31,15 @@ export const AUDIT_CSV_COLUMNS = [
   'tool',
 ] as const;
 
-/** RFC 4180: a field holding a comma, a quote, CR or LF is quoted, its quotes doubled. */
+/**
+ * RFC 4180: a field holding a comma, a quote, CR or LF is quoted, its quotes doubled. A field a
+ * spreadsheet would read as a formula (first character `=`, `+`, `-`, `@`, TAB or CR: OWASP's
+ * CSV-injection list) gets a leading `'`, so a label like `=HYPERLINK(…)` stays text.
+ */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const s = Array.isArray(value) ? value.join(' ') : String(value);
+  let s = Array.isArray(value) ? value.join(' ') : String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -32,4 +32,31 @@ export function exportSection(ctx: AuditSuiteContext): void {
       t.expect(csv.at(-1)![header.indexOf('label')]).toBe(tricky);
     }),
   );
+  t.it(
+    'CSV export defuses spreadsheet formulas: a cell beginning with = + - @ TAB or CR gets a leading quote (OWASP)',
+    withStore('all', async (s, h) => {
+      const labels = [
+        '=HYPERLINK("https://evil.example","x")',
+        '+1+1',
+        '-2+3',
+        '@SUM(A1)',
+        '\tx',
+        '\r=1',
+        'a=b',
+        "'quoted",
+      ];
+      await s.append(labels.map((label, i) => ({ ...h.issued(200 + i, 'user', 'usr_f'), label })));
+      const csv = parseCsv(await new Response(s.export({ workspaceId: h.ws, order: 'asc' }, 'csv')).text());
+      const col = csv[0]!.indexOf('label');
+      const got = csv.slice(1).map((r) => r[col]);
+      t.expect(got).toEqual(labels.map((l) => (/^[=+\-@\t\r]/.test(l) ? `'${l}` : l)));
+      const ndjson = await new Response(s.export({ workspaceId: h.ws, order: 'asc' }, 'ndjson')).text();
+      t.expect(
+        ndjson
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { label: string }).label),
+      ).toEqual(labels);
+    }),
+  );
 }
