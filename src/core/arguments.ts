@@ -14,6 +14,7 @@ import { Identity } from './identity.ts';
 import { parseRateLimit } from './limiter.ts';
 import { parseRestrictions, type Hierarchy } from './restrictions.ts';
 import type { ScopeCatalogue } from './scopes.ts';
+import { storable } from './well-formed.ts';
 
 /** The latest instant a `Date` (and so every store) can hold, in epoch milliseconds. */
 export const MAX_EPOCH_MS = 8.64e15;
@@ -22,11 +23,6 @@ export const MAX_GRACE_MS = 365 * 86_400_000;
 /** The largest `metadata`, as JSON text. */
 export const MAX_METADATA_BYTES = 16_384;
 const MAX_JSON_DEPTH = 32;
-
-/** A string every store keeps as given: no NUL (Postgres text refuses it), no lone surrogate. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/** True when `s` can be stored as text everywhere (no NUL, no lone surrogate). */
-export const storable = (s: string) => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
 
 const text = (max: number) =>
   z

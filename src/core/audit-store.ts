@@ -11,7 +11,8 @@ import * as z from 'zod/mini';
 import { english, intFrom } from './config.ts';
 import type { AuditEvent, AuditSink, Surface } from './audit.ts';
 import { KeycardError } from './errors.ts';
-import { AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, wellFormed, type AuditTime } from './audit-values.ts';
+import { AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, type AuditTime } from './audit-values.ts';
+import { wellFormed } from './well-formed.ts';
 
 export { toMs, toStored, type AuditTime } from './audit-values.ts';
 

@@ -13,6 +13,7 @@
 import type { AuditEvent, Surface } from './audit.ts';
 import type { StoredAuditEvent } from './audit-store.ts';
 import { KeycardError } from './errors.ts';
+import { wellFormed } from './well-formed.ts';
 
 /** A point in time a filter takes: epoch milliseconds, an ISO 8601 string or a `Date`. */
 export type AuditTime = number | string | Date;
@@ -31,14 +32,6 @@ export const AUDIT_TYPES = [
 ] as const;
 const TYPE_SET: ReadonlySet<string> = new Set(AUDIT_TYPES);
 const SURFACES: ReadonlySet<string> = new Set<Surface>(['http', 'mcp']);
-
-const ILL_FORMED = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const ILL_FORMED_TEST = new RegExp(ILL_FORMED.source);
-
-/** `s` with each NUL and lone surrogate replaced by U+FFFD (the same string when there is none). */
-export function wellFormed(s: string): string {
-  return ILL_FORMED_TEST.test(s) ? s.replace(ILL_FORMED, '\uFFFD') : s;
-}
 
 /** A JSON-like value with every string (keys too) {@link wellFormed}; the same object when nothing changed. */
 function wellFormedDeep(value: unknown, depth: number): unknown {

@@ -10,6 +10,7 @@ import type { OwnerBound } from './owners.ts';
 import { toRecord } from './records.ts';
 import {
   coveredByRevokeAll,
+  filterKey,
   type RevokeAllFilter,
   type StoreChange,
   type StoredToken,
@@ -82,11 +83,10 @@ export function createInvalidation(deps: InvalidationDeps): Invalidation {
   // its createdAt equals the watermark (which the store's contract spares as "issued after").
   let revokeAlls = 0;
   const recentRevokeAlls: { readonly n: number; readonly filter: RevokeAllFilter; readonly before: number }[] = [];
-  const sameFilter = (a: RevokeAllFilter, b: RevokeAllFilter) =>
-    'ownerId' in a ? 'ownerId' in b && a.ownerId === b.ownerId : 'workspaceId' in b && a.workspaceId === b.workspaceId;
   const noteRevokeAll = (filter: RevokeAllFilter, before: number) => {
     // Our own revokeAll is recorded when it returns and again when its notification arrives.
-    if (recentRevokeAlls.some((r) => r.before === before && sameFilter(r.filter, filter))) return;
+    const key = filterKey(filter);
+    if (recentRevokeAlls.some((r) => r.before === before && filterKey(r.filter) === key)) return;
     recentRevokeAlls.push({ n: ++revokeAlls, filter, before });
     if (recentRevokeAlls.length > 256) recentRevokeAlls.shift();
   };

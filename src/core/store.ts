@@ -113,14 +113,18 @@ export function coveredByRevokeAll(
 /** The reason a store records on a token it had to store revoked because a `revokeAll` already covered it. */
 export const WATERMARK_REASON = 'created before a revokeAll of its owner or workspace';
 
-/** The watermark key a token falls under: `o:<ownerId>` for personal tokens, `w:<workspaceId>` for workspace tokens. */
+/** The watermark key of a revokeAll filter: `o:<ownerId>` (personal tokens) or `w:<workspaceId>` (workspace tokens). */
+export const filterKey = (filter: RevokeAllFilter): string =>
+  'ownerId' in filter ? `o:${filter.ownerId}` : `w:${filter.workspaceId}`;
+
+/** The watermark key a token falls under (see {@link filterKey}); null for a workspace token with no workspace. */
 export function watermarkKey(token: {
   readonly kind: 'personal' | 'workspace';
   readonly ownerId: string;
   readonly workspaceId: string | null;
 }): string | null {
-  if (token.kind === 'personal') return `o:${token.ownerId}`;
-  return token.workspaceId === null ? null : `w:${token.workspaceId}`;
+  if (token.kind === 'personal') return filterKey({ ownerId: token.ownerId });
+  return token.workspaceId === null ? null : filterKey({ workspaceId: token.workspaceId });
 }
 
 /** Filter and page of `list`. */

@@ -5,7 +5,7 @@
  * device code yields at most one token; the token is issued at that moment, so no secret waits
  * in the store.
  */
-import { storable } from '../core/arguments.ts';
+import { storable } from '../core/well-formed.ts';
 import { isKeycardError } from '../core/errors.ts';
 import { parseRestrictions, type Hierarchy, type Restrictions } from '../core/restrictions.ts';
 import { hashDeviceCode, newDeviceCode, newGrantId, newUserCode, displayUserCode } from './codes.ts';

@@ -7,7 +7,7 @@
  * get their own store. Use it for tests, examples and single-process tools.
  */
 import { KeycardError } from '../core/errors.ts';
-import { coveredByRevokeAll, PATCHABLE_FIELDS, watermarkKey, WATERMARK_REASON } from '../core/store.ts';
+import { coveredByRevokeAll, filterKey, PATCHABLE_FIELDS, watermarkKey, WATERMARK_REASON } from '../core/store.ts';
 import type {
   ListQuery,
   RevokeAllFilter,
@@ -156,7 +156,7 @@ function revokeAllRecords(
   reason: string | null,
 ): { count: number } {
   const { byId, watermarks } = state;
-  const key = 'ownerId' in filter ? `o:${filter.ownerId}` : `w:${filter.workspaceId}`;
+  const key = filterKey(filter);
   watermarks.set(key, Math.max(at, watermarks.get(key) ?? at));
   let count = 0;
   for (const t of byId.values()) {
