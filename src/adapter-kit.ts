@@ -17,6 +17,7 @@ export { describeMissing } from './core/scopes.ts';
 export { describeDenial } from './core/restrictions.ts';
 export type { AuthRequest, AuthResult, AuthRequirement } from './core/authenticate.ts';
 export { REQUIREMENT_KEYS } from './core/auth-types.ts';
+export { requirementError } from './core/requirement-check.ts';
 /** zod parse parameters giving keycard's English messages whatever locale the application sets (an adapter's own options). */
 export { english as zodEnglish } from './core/config.ts';
 /** `value` as a URL, or null: a check that, unlike Node 20's `URL.canParse`, answers the same every time. */

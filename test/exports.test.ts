@@ -54,6 +54,7 @@ describe('public entries', () => {
         'problem',
         'rateLimitHeaders',
         'requestIdFrom',
+        'requirementError',
         'zodEnglish',
       ].sort(),
     );

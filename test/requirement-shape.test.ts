@@ -108,5 +108,7 @@ describe('a requirement computed per request that is not a requirement fails clo
       expect(() => honoGuard(keycard, need as never)).toThrow(KeycardError);
       expect(() => withKeycard(keycard, need as never, () => new Response())).toThrow(KeycardError);
     }
+    expect(() => honoGuard(keycard, { scopes: 'tickets:write' } as never)).toThrow(/scopes: unknown option/);
+    expect(() => honoGuard(keycard, 'tickets:write' as never)).toThrow(/got a string/);
   });
 });

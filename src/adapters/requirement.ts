@@ -4,7 +4,7 @@
  * configuration error, not a route that answers every request 403).
  */
 import { KeycardError, type AuthRequirement, type Keycard, type Requirement } from '../index.ts';
-import { REQUIREMENT_KEYS } from '../adapter-kit.ts';
+import { requirementError } from '../adapter-kit.ts';
 
 /** A guard's requirement: `scope` names only scopes of the keycard's catalogue (a compile error otherwise). */
 export type GuardRequirement<S extends string = string> = Omit<AuthRequirement, 'scope'> & {
@@ -20,13 +20,8 @@ export type GuardRequirement<S extends string = string> = Omit<AuthRequirement, 
  */
 export function checkRequirement<S extends string>(keycard: Keycard<S>, adapter: string, requirement: unknown): void {
   if (requirement === undefined || typeof requirement === 'function') return;
-  if (typeof requirement !== 'object' || requirement === null || Array.isArray(requirement))
-    throw new KeycardError('invalid_config', `${adapter}: requirement must be an object such as { scope: "read" }`);
-  if (typeof (requirement as { then?: unknown }).then === 'function')
-    throw new KeycardError('invalid_config', `${adapter}: requirement must be an object, got a promise`);
-  const unknown = Object.keys(requirement).filter((k) => !(REQUIREMENT_KEYS as readonly string[]).includes(k));
-  if (unknown.length)
-    throw new KeycardError('invalid_config', `${adapter}: ${unknown.map((k) => `${k}: unknown option`).join('; ')}`);
+  const bad = requirementError(requirement);
+  if (bad !== null) throw new KeycardError('invalid_config', `${adapter}: ${bad}`);
   const scope = (requirement as { scope?: unknown }).scope;
   if (scope === undefined) return;
   try {
