@@ -39,12 +39,15 @@ end
 /**
  * ARGV: id, hash, index member, ownerId, workspaceId, '1' when there is a workspace, the
  * watermark key suffix ('' for none), createdAt, the watermark reason (JSON), then field/value
- * pairs. A token an earlier revokeAll covers (watermark > createdAt) is stored revoked.
+ * pairs. A token an earlier revokeAll covers (watermark > createdAt) is stored revoked. The same
+ * id with the same hash is this very create run again (a driver re-sending it after a lost
+ * reply; ids are random): it answers 'ok', as the first run did, and changes nothing.
  */
 export const CREATE = redisScript(
   'Redis token store create',
   `local B = KEYS[1]
 local id, hash, member = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('HGET', B .. ':h', hash) == id then return 'ok' end
 if redis.call('EXISTS', B .. ':t:' .. id) == 1 then return 'id' end
 if redis.call('HEXISTS', B .. ':h', hash) == 1 then return 'hash' end
 local fields = {}
@@ -179,11 +182,16 @@ return redis.call('HGETALL', rk)
 
 /**
  * ARGV: index ('o' | 'w'), its id, the filter as JSON, at (JSON), reason (JSON), channel, the
- * kind it ends (JSON), the owner or workspace id as JSON. Answers how many it revoked.
+ * kind it ends (JSON), the owner or workspace id as JSON, a random id of the call. Answers how
+ * many it revoked. The same call run again (a driver re-sending it after a lost reply) answers
+ * the first run's count, kept for a minute, and changes nothing.
  */
 export const REVOKE_ALL = redisScript(
   'Redis token store revokeAll',
   `local B = KEYS[1]
+local ran = B .. ':ra:' .. ARGV[9]
+local earlier = redis.call('GET', ran)
+if earlier then return tonumber(earlier) end
 local field = 'ownerId'
 if ARGV[1] == 'w' then field = 'workspaceId' end
 local wk = B .. ':rw:' .. ARGV[1] .. ':' .. ARGV[2]
@@ -200,6 +208,7 @@ for _, m in ipairs(redis.call('ZRANGE', B .. ':' .. ARGV[1] .. ':' .. ARGV[2], 0
 end
 local seq = redis.call('INCR', B .. ':seq')
 redis.call('PUBLISH', ARGV[6], '{"type":"revokeAll","seq":' .. string.format('%d', seq) .. ',"filter":' .. ARGV[3] .. ',"revokedBefore":' .. ARGV[4] .. '}')
+redis.call('SET', ran, count, 'PX', 60000)
 return count
 `,
 );

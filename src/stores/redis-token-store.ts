@@ -196,6 +196,7 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
         changes,
         json(byOwner ? 'personal' : 'workspace'),
         json(target),
+        randomBase62(22), // names this call, so a re-sent run answers its count instead of 0
       ]);
       return { count: Number(r) };
     },
