@@ -4,7 +4,15 @@
  * CSRF, the entry limit against guessed user codes, and the audit trail of every step.
  */
 import { describe, expect, it } from 'vitest';
-import { createKeycard, defineScopes, memoryAuditSink, KeycardError, type Actor } from '../index.ts';
+import {
+  createKeycard,
+  defineScopes,
+  memoryAuditSink,
+  memoryTokenStore,
+  KeycardError,
+  type Actor,
+  type TokenStore,
+} from '../index.ts';
 import { fakeClock } from '../testing/clock.ts';
 import { normalizeUserCode, USER_CODE_ALPHABET } from './codes.ts';
 import { createDeviceRoutes } from './routes.ts';
@@ -19,10 +27,17 @@ const scopes = defineScopes({
 });
 const jason: Actor = { kind: 'user', id: 'u_jason', scopes: ['tickets:write'] };
 
-function setup(over: Partial<DeviceRoutesOptions> = {}) {
+function setup(over: Partial<DeviceRoutesOptions> = {}, store?: TokenStore) {
   const clock = fakeClock();
   const sink = memoryAuditSink();
-  const keycard = createKeycard({ prefix: 'toado', scopes, clock, audit: [sink], resources: ['company', 'project'] });
+  const keycard = createKeycard({
+    prefix: 'toado',
+    scopes,
+    clock,
+    audit: [sink],
+    resources: ['company', 'project'],
+    ...(store && { store }),
+  });
   const routes = createDeviceRoutes(keycard, {
     basePath: '/api/tokens',
     authorize: (r) => (r.headers.get('cookie') === 'session=jason' ? jason : null),
@@ -103,6 +118,32 @@ describe('POST /device/code (RFC 8628 §3.2)', () => {
 });
 
 describe('POST /device/token error paths (RFC 8628 §3.5), injected clock', () => {
+  it('keeps an approval when the token store is briefly unavailable: 503, then the next poll gets the token', async () => {
+    const inner = memoryTokenStore();
+    let failures = 1;
+    const store: TokenStore = new Proxy(inner, {
+      get(target, key, receiver) {
+        if (key === 'create')
+          return (token: Parameters<TokenStore['create']>[0]) => {
+            if (failures-- > 0) throw new KeycardError('unavailable', 'Token store unavailable');
+            return target.create(token);
+          };
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const { start, poll, approve, clock } = setup({}, store);
+    const a = await start();
+    expect((await approve(a.user_code, ['read'])).status).toBe(200);
+    const first = await poll(a.device_code);
+    expect(first.status).toBe(503);
+    expect(first.body).toMatchObject({ error: 'temporarily_unavailable' });
+    clock.advance(5000);
+    const second = await poll(a.device_code);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ token_type: 'Bearer', scope: 'read' });
+    expect((await poll(a.device_code)).body.error).toBe('invalid_grant'); // still single-use
+  });
+
   it('authorization_pending while waiting; slow_down when polled faster than interval, which then grows by 5 s', async () => {
     const { start, poll, clock } = setup();
     const a = await start();

@@ -145,9 +145,24 @@ async function issueFor(ctx: DeviceContext, hash: string): Promise<Response> {
       token_id: record.id,
     });
   } catch (error) {
-    if (isKeycardError(error) && error.code === 'unavailable')
+    if (isKeycardError(error) && error.code === 'unavailable') {
+      await putBack(ctx, grant);
       return json(503, { error: 'temporarily_unavailable', error_description: 'Token service unavailable' });
+    }
     return oauthError('access_denied', 'The approved grant could not be issued; start the login again');
+  }
+}
+
+/**
+ * An approved grant whose token could not be issued for now goes back to the store, so the
+ * program's next poll tries again instead of the person approving twice. Best effort: if the
+ * store is down too, the grant is lost and the next poll says `invalid_grant`.
+ */
+async function putBack(ctx: DeviceContext, grant: PendingGrant): Promise<void> {
+  try {
+    await ctx.store.create({ ...grant, version: 1 });
+  } catch {
+    // The grant store is down as well: the poll still answers 503, the login must start again.
   }
 }
 
