@@ -1,7 +1,8 @@
 /**
  * Token hashing (SPEC §2): SHA-256 of the whole token string, or HMAC-SHA-256 keyed with a
  * versioned pepper. The implementation comes from the `#hash` alias: `node:crypto` under the
- * `node` condition, `@noble/hashes` everywhere else — never chosen by sniffing `process`.
+ * `node` condition (Node, Bun, Deno), `@noble/hashes` everywhere else (Workers, browsers) —
+ * never chosen by sniffing `process`.
  */
 import { hmacSha256Hex, sha256Hex } from '#hash';
 import { KeycardError } from './errors.ts';

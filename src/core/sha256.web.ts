@@ -1,7 +1,8 @@
 /**
  * Portable SHA-256 / HMAC-SHA-256 over `@noble/hashes`, synchronous. An awaited WebCrypto digest
  * costs ~100 µs per call here, which would dominate verification; noble's pure-JS sha256 is a few
- * µs for a 50-byte token. Selected through the `#hash` import alias for every non-Node runtime.
+ * µs for a 50-byte token. Selected through the `#hash` import alias wherever the `node` condition
+ * does not match (Workers, browsers, edge bundles); Bun and Deno match it and take `node:crypto`.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
