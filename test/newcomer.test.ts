@@ -1,11 +1,11 @@
 /**
  * Issue 13, the newcomer's path: the documented set-ups compile under `strict` (test/types/newcomer,
- * with the snippets of docs/express.md, docs/hono.md and docs/next.md), handler denials keep their
+ * with every marked snippet of README.md and docs/*.md), handler denials keep their
  * 403 behind an app's own error handler (Express) and print nothing (Hono), and a guard naming an
  * unknown scope fails at start.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -26,18 +26,19 @@ const newKeycard = () =>
   });
 
 describe('types: the documented snippets compile under strict (tsc, sources via paths)', () => {
-  it('test/types/newcomer and every snippet of docs/express.md, docs/hono.md, docs/next.md compile; unknown scopes do not', () => {
+  it('test/types/newcomer and every marked snippet of README.md and docs/*.md compile; unknown scopes do not', () => {
     const dir = new URL('.tmp/doc-snippets/', root);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     let count = 0;
-    for (const file of ['docs/express.md', 'docs/hono.md', 'docs/next.md']) {
+    const docs = readdirSync(new URL('docs/', root)).filter((f) => f.endsWith('.md'));
+    for (const file of ['README.md', ...docs.map((f) => `docs/${f}`)]) {
       for (const s of snippetsOf(file)) {
         writeFileSync(new URL(`${file.replace(/[/.]/g, '_')}-${s.name}.ts`, dir), `${s.code}\nexport {};\n`);
         count++;
       }
     }
-    expect(count).toBeGreaterThanOrEqual(5);
+    expect(count).toBeGreaterThanOrEqual(29);
     let out = '';
     try {
       execFileSync('npx', ['tsc', '-p', 'test/types/newcomer/tsconfig.json'], { cwd: root, encoding: 'utf8' });

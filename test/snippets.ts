@@ -19,6 +19,11 @@ const SUBPATHS: Record<string, string> = {
   'keycard/postgres': 'src/stores/postgres.ts',
   'keycard/cli': 'src/cli/index.ts',
   'keycard/client': 'src/client/index.ts',
+  'keycard/oauth': 'src/oauth/index.ts',
+  'keycard/device': 'src/device/index.ts',
+  'keycard/ui': 'src/ui/index.ts',
+  'keycard/store-kit': 'src/store-kit.ts',
+  'keycard/adapter-kit': 'src/adapter-kit.ts',
 };
 
 export interface Snippet {
@@ -38,7 +43,7 @@ export function snippetsOf(file: string): Snippet[] {
 
 /** Writes a snippet as a module under .tmp/ and imports it. */
 export async function runSnippet(s: Snippet): Promise<void> {
-  const code = s.code.replace(/from '(keycard(?:\/[a-z]+)?)'/g, (whole, spec: string) => {
+  const code = s.code.replace(/from '(keycard(?:\/[a-z-]+)?)'/g, (whole, spec: string) => {
     const target = SUBPATHS[spec];
     return target ? `from '${join(root, target)}'` : whole;
   });

@@ -23,10 +23,7 @@ export type DeviceRoutes = (request: Request) => Promise<Response | null>;
  *   basePath: '/api/tokens',
  *   authorize: (req) => (session(req) ? { kind: 'user', id: session(req).userId, scopes: session(req).scopes } : null),
  * });
- * app.use(async (req, res, next) => {
- *   const answer = await device(toWebRequest(req)); // or keycard/express's adapter helpers
- *   return answer ? sendWebResponse(res, answer) : next();
- * });
+ * app.use('/api/tokens/device', expressHandler(async (request) => (await device(request)) ?? new Response(null, { status: 404 })));
  * ```
  */
 export function createDeviceRoutes(keycard: Keycard, options: DeviceRoutesOptions): DeviceRoutes {

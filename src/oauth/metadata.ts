@@ -53,7 +53,7 @@ const WELL_KNOWN = '/.well-known/oauth-protected-resource';
  *   authorizationServers: ['https://auth.example.com'],
  *   scopesSupported: scopes.names,
  * });
- * app.get('/.well-known/*', (req, res, next) => (pr.handle(toRequest(req)) ? … : next()));
+ * app.use('/.well-known/oauth-protected-resource', expressHandler(async (request) => pr.handle(request) ?? new Response(null, { status: 404 })));
  * ```
  */
 export function protectedResource(options: ProtectedResourceOptions): ProtectedResource {
