@@ -14,7 +14,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import { KeycardError, type ForeignTokenVerifier, type ForeignVerification } from '../index.ts';
-import { configError, english, urlText } from '../core/config.ts';
+import { configError, english, secureUrlText } from '../core/config.ts';
 import { guardedJwksFetch, JwksUnavailable } from './jwks-fetch.ts';
 
 /**
@@ -53,7 +53,7 @@ export interface JwtAccessTokenOptions {
    */
   readonly audience: string;
   /**
-   * The issuer's JWKS URL. Exclusive with `keys`. Keys are cached; an unknown `kid` refetches, at
+   * The issuer's JWKS URL: https (http only on loopback, for tests). Exclusive with `keys`. Keys are cached; an unknown `kid` refetches, at
    * most every 30 s. An answer that is not a 200 with a key set of at most 1 MiB is `unavailable`,
    * and after a failed fetch none other leaves for 5 s.
    */
@@ -85,7 +85,7 @@ export interface JwtAccessTokenOptions {
 const optionsSchema = z.strictObject({
   issuer: z.string().check(z.minLength(1)),
   audience: z.string().check(z.minLength(1)),
-  jwksUrl: z.optional(urlText(true)),
+  jwksUrl: z.optional(secureUrlText()),
   keys: z.optional(z.looseObject({ keys: z.array(z.looseObject({})) })),
   algorithms: z.optional(z.array(z.enum(ASYMMETRIC)).check(z.minLength(1))),
   requireAccessTokenType: z.optional(z.boolean()),
