@@ -121,6 +121,24 @@ describe('no refetch storm while the authorization server is down', () => {
     expect(fetches - before).toBe(2);
   });
 
+  it('a healthy JWKS: 200 random kids cost one refetch per 30 s cooldown, sequential or concurrent', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    answer = good;
+    const v = verifier();
+    expect(await codeOf(v, await mint())).toBe('ok');
+    const before = fetches;
+    for (let i = 0; i < 200; i++) expect(await codeOf(v, await mint(`flood-${i}`))).toBe('invalid_token');
+    expect(fetches - before).toBe(0); // within the cooldown of the first fetch
+    vi.advanceTimersByTime(31_000);
+    for (let i = 0; i < 200; i++) await codeOf(v, await mint(`flood-${i}`));
+    expect(fetches - before).toBe(1);
+    vi.advanceTimersByTime(31_000);
+    const tokens = await Promise.all(Array.from({ length: 200 }, (_, i) => mint(`burst-${i}`)));
+    const codes = await Promise.all(tokens.map((t) => codeOf(v, t)));
+    expect(new Set(codes)).toEqual(new Set(['invalid_token']));
+    expect(fetches - before).toBe(2);
+  });
+
   it('keys already fetched keep verifying while a refetch for an unknown kid fails', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     answer = good;
