@@ -15,12 +15,15 @@ export type BodyRead =
 const TOO_LARGE: BodyRead = Object.freeze({ bytes: null, reason: 'too_large' as const });
 const UNREADABLE: BodyRead = Object.freeze({ bytes: null, reason: 'unreadable' as const });
 
+/** What `readBody` reads: a request, or a response (the JWKS of `keycard/oauth`). */
+type WithBody = Pick<Request, 'headers' | 'body'>;
+
 /**
  * Reads `request`'s body, refusing it as soon as it passes `max` bytes: a `Content-Length` over
  * the cap is refused before reading, and a body that streams past it (chunked, or a lying length)
  * is cancelled at the first chunk over, so memory stays bounded by `max` plus one chunk.
  */
-export async function readBody(request: Request, max: number): Promise<BodyRead> {
+export async function readBody(request: WithBody, max: number): Promise<BodyRead> {
   try {
     return await readCapped(request, max);
   } catch {
@@ -28,7 +31,7 @@ export async function readBody(request: Request, max: number): Promise<BodyRead>
   }
 }
 
-async function readCapped(request: Request, max: number): Promise<BodyRead> {
+async function readCapped(request: WithBody, max: number): Promise<BodyRead> {
   const announced = request.headers.get('content-length');
   if (announced !== null && /^\d+$/.test(announced.trim()) && Number(announced) > max) return TOO_LARGE;
   if (request.body === null) return { bytes: new Uint8Array(0) };

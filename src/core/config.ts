@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { KeycardError } from './errors.ts';
-import { isUrl } from './url.ts';
+import { isSecureUrl, isUrl } from './url.ts';
 
 /** An integer from `min` to `max`, one message for every way to miss it ("must be an integer from 1 to 500"). */
 export function intFrom(min: number, max: number) {
@@ -20,6 +20,11 @@ export function intFrom(min: number, max: number) {
  */
 export function urlText(http = false) {
   return z.string().check(z.refine((s) => isUrl(s, http), { error: 'Invalid URL' }));
+}
+
+/** A URL option that must be https, or http on loopback (`isSecureUrl`). */
+export function secureUrlText() {
+  return z.string().check(z.refine(isSecureUrl, { error: 'must be an https URL (http only on loopback)' }));
 }
 
 type Issue = z.core.$ZodRawIssue & Record<string, unknown>;

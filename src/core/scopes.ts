@@ -92,6 +92,8 @@ export interface ScopeCatalogue<S extends string = string> {
 }
 
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) — no space, `"` or `\`. */
+/** Distinct unknown granted scope names warned about, per catalogue; past it, one last warning. */
+const MAX_WARNED = 1000;
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const definitionSchema = z.strictObject({
   implies: z.optional(z.array(z.string())),
@@ -147,6 +149,16 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
   const closures = closeOver(names, (n) => definitions[n]!.implies ?? []);
   const warned = new Set<string>();
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  // Granted names also come from OAuth tokens (dual mode), which may carry any text: the set is
+  // bounded, and the name is quoted with its control characters escaped and cut.
+  const unknownScope = (g: string) => {
+    warned.add(g);
+    if (warned.size > MAX_WARNED)
+      return warn(`keycard: more than ${MAX_WARNED} unknown granted scopes; no more warnings`);
+    warn(
+      `keycard: ignoring granted scope ${JSON.stringify(excerpt(g, 128))}, which the scope catalogue no longer declares`,
+    );
+  };
 
   const presets: Record<string, readonly S[]> = {};
   for (const [preset, list] of Object.entries(options.presets ?? {})) {
@@ -169,10 +181,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       for (const g of granted) {
         const c = closures.get(g);
         if (c === undefined) {
-          if (!warned.has(g)) {
-            warned.add(g);
-            warn(`keycard: ignoring granted scope "${g}", which the scope catalogue no longer declares`);
-          }
+          if (warned.size <= MAX_WARNED && !warned.has(g)) unknownScope(g);
           continue;
         }
         for (const s of c) out.add(s as S);

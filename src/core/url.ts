@@ -21,3 +21,16 @@ export function isUrl(s: string, http = false): boolean {
   if (/[\s\u0000-\u001f\u007f-\u009f]/.test(s) || (http && !/^https?:\/\//i.test(s))) return false;
   return parseUrl(s) !== null;
 }
+
+/** Hostnames (as `URL` writes them) that only reach this machine. */
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * True when `s` is an absolute `https://` URL, or `http://` to a loopback host (localhost,
+ * 127.0.0.0/8, [::1]) for development: what a key set or an authorization server identifier must
+ * be (RFC 8414 §2, RFC 9728 §2), since anyone on the path of plain http could answer in its place.
+ */
+export function isSecureUrl(s: string): boolean {
+  const url = isUrl(s, true) ? parseUrl(s) : null;
+  return url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname)));
+}

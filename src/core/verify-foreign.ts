@@ -4,6 +4,7 @@
  * claim and the owner bound of the subject it maps to. The limiter key is the identity's
  * `familyId`, `oauth:<sub>:<client_id>`, so each subject and client has its own budget.
  */
+import { KeycardError } from './errors.ts';
 import type { ForeignTokenVerifier, ForeignVerification } from './foreign.ts';
 import { Identity } from './identity.ts';
 import type { OwnerBound } from './owners.ts';
@@ -46,6 +47,26 @@ function recordOf(v: Extract<ForeignVerification, { ok: true }>, workspaceId: st
   } as TokenRecord;
 }
 
+const BAD_SHAPE =
+  'another shape than { tokenId, subject, ownerId, label: non-empty strings; clientId, workspaceId: non-empty string or null; scopes: string[]; expiresAt, issuedAt: numbers }';
+const text = (v: unknown) => typeof v === 'string' && v !== '';
+
+/** An ok answer of the port's documented shape (a verifier or its `owner` hook is integrator code). */
+function wellShaped(v: Extract<ForeignVerification, { ok: true }>): boolean {
+  return (
+    text(v.tokenId) &&
+    text(v.subject) &&
+    text(v.ownerId) &&
+    text(v.label) &&
+    (v.clientId === null || text(v.clientId)) &&
+    (v.workspaceId === null || text(v.workspaceId)) &&
+    Array.isArray(v.scopes) &&
+    v.scopes.every((s) => typeof s === 'string') &&
+    Number.isFinite(v.expiresAt) &&
+    Number.isFinite(v.issuedAt)
+  );
+}
+
 /** Builds the verification the pipeline calls for bearer tokens without keycard's prefix. */
 export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
   const { verifier, catalogue, owners, hierarchy } = deps;
@@ -58,6 +79,10 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
       return { ok: false, code: 'unavailable' };
     }
     if (!v.ok) return { ok: false, code: v.code };
+    if (!wellShaped(v)) {
+      deps.onError(new KeycardError('unavailable', `The oauth verifier answered ok with ${BAD_SHAPE}`));
+      return { ok: false, code: 'unavailable' };
+    }
     const ws = workspaceId ?? v.workspaceId;
     const known: KnownToken = { tokenId: v.tokenId, label: v.label, ownerId: v.ownerId, workspaceId: ws };
     // Unknown scope names are dropped (closure warns once per name), never an error.

@@ -110,6 +110,18 @@ describe('jwtAccessTokens (RFC 9068 / RFC 8707)', () => {
     expect(() => jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE })).toThrow(/exactly one of/);
   });
 
+  it('refuses a plain-http JWKS URL off loopback: anyone on the path could serve their own keys', () => {
+    for (const url of ['http://auth.example.com/jwks', 'http://10.0.0.5/jwks', 'http://127.0.0.1.evil.test/jwks'])
+      expect(() => jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl: url })).toThrow(/jwksUrl/);
+    for (const url of [
+      'https://auth.example.com/jwks',
+      'http://127.0.0.1:8080/jwks',
+      'http://localhost/jwks',
+      'http://[::1]/jwks',
+    ])
+      expect(() => jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl: url })).not.toThrow();
+  });
+
   it('maps the subject through the owner hook, and refuses when it answers null', async () => {
     const v = jwtAccessTokens({
       issuer: ISSUER,

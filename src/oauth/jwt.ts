@@ -14,7 +14,8 @@ import {
   type JWTPayload,
 } from 'jose';
 import { KeycardError, type ForeignTokenVerifier, type ForeignVerification } from '../index.ts';
-import { configError, english, urlText } from '../core/config.ts';
+import { configError, english, secureUrlText } from '../core/config.ts';
+import { guardedJwksFetch, JwksUnavailable } from './jwks-fetch.ts';
 
 /**
  * Asymmetric algorithms only. RFC 9068 §4 requires RS256 support and forbids `none`; an HMAC
@@ -51,7 +52,11 @@ export interface JwtAccessTokenOptions {
    * must contain it, so a token minted for another resource is refused.
    */
   readonly audience: string;
-  /** The issuer's JWKS URL. Exclusive with `keys`. Keys are cached; an unknown `kid` refetches, at most every 30 s. */
+  /**
+   * The issuer's JWKS URL: https (http only on loopback, for tests). Exclusive with `keys`. Keys are cached; an unknown `kid` refetches, at
+   * most every 30 s. An answer that is not a 200 with a key set of at most 1 MiB is `unavailable`,
+   * and after a failed fetch none other leaves for 5 s.
+   */
   readonly jwksUrl?: string;
   /** A fixed key set instead of `jwksUrl` (tests, or a pinned deployment). */
   readonly keys?: JSONWebKeySet;
@@ -80,7 +85,7 @@ export interface JwtAccessTokenOptions {
 const optionsSchema = z.strictObject({
   issuer: z.string().check(z.minLength(1)),
   audience: z.string().check(z.minLength(1)),
-  jwksUrl: z.optional(urlText(true)),
+  jwksUrl: z.optional(secureUrlText()),
   keys: z.optional(z.looseObject({ keys: z.array(z.looseObject({})) })),
   algorithms: z.optional(z.array(z.enum(ASYMMETRIC)).check(z.minLength(1))),
   requireAccessTokenType: z.optional(z.boolean()),
@@ -119,7 +124,7 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
     : createRemoteJWKSet(new URL(options.jwksUrl!), {
         timeoutDuration: options.jwksTimeoutMs ?? 5000,
         cooldownDuration: 30_000,
-        ...(options.fetch ? { [customFetch]: options.fetch } : {}),
+        [customFetch]: guardedJwksFetch(options.fetch ?? ((url, init) => fetch(url, init))),
       });
   const now = options.now ?? Date.now;
   const owner = options.owner ?? ((claims: JWTPayload) => (claims.sub ? { ownerId: claims.sub } : null));
@@ -176,8 +181,10 @@ function scopesOf(payload: JWTPayload): string[] {
 
 function codeOf(e: unknown): 'invalid_token' | 'token_expired' | 'unavailable' {
   if (e instanceof errors.JWTExpired) return 'token_expired';
-  // The key set could not be fetched: the authorization server is down, not the token bad.
-  if (e instanceof errors.JWKSTimeout) return 'unavailable';
+  // The key set could not be fetched, or is no usable key set (a private key in it): the
+  // authorization server is down or broken, not the token bad.
+  if (e instanceof JwksUnavailable || e instanceof errors.JWKSTimeout || e instanceof errors.JWKSInvalid)
+    return 'unavailable';
   if (e instanceof TypeError || (e instanceof errors.JOSEError && e.code === 'ERR_JOSE_GENERIC')) return 'unavailable';
   return 'invalid_token';
 }

@@ -3,13 +3,13 @@
  * which authorization server issues tokens for this resource (MCP authorization, 2025-06-18).
  */
 import * as z from 'zod/mini';
-import { configError, english, urlText } from '../core/config.ts';
+import { configError, english, secureUrlText, urlText } from '../core/config.ts';
 
 /** Options of `protectedResource`. */
 export interface ProtectedResourceOptions {
   /** This resource's identifier (RFC 8707), e.g. `https://api.example.com/mcp`: https, or http on loopback. */
   readonly resource: string;
-  /** Issuer identifiers of the authorization servers whose tokens this resource accepts (at least one). */
+  /** Issuer identifiers of the authorization servers whose tokens this resource accepts (at least one): https, or http on loopback. */
   readonly authorizationServers: readonly string[];
   /** Scopes to advertise; pass the catalogue's names (`scopes.names`). */
   readonly scopesSupported: readonly string[];
@@ -34,8 +34,8 @@ export interface ProtectedResource {
 
 const httpUrl = urlText(true);
 const schema = z.strictObject({
-  resource: httpUrl.check(z.refine((u) => !u.includes('#'), 'must not have a fragment (RFC 8707 §2)')),
-  authorizationServers: z.array(httpUrl).check(z.minLength(1)),
+  resource: secureUrlText().check(z.refine((u) => !u.includes('#'), 'must not have a fragment (RFC 8707 §2)')),
+  authorizationServers: z.array(secureUrlText()).check(z.minLength(1)),
   scopesSupported: z.array(z.string().check(z.minLength(1))),
   resourceName: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
   resourceDocumentation: z.optional(httpUrl),

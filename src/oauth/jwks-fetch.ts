@@ -1,0 +1,48 @@
+/**
+ * The fetch behind `jwtAccessTokens({ jwksUrl })`: jose's remote key set, guarded against an
+ * authorization server that is down, broken or hostile. jose refetches on every request while
+ * fetches fail (it only pauses after a success), parses any size of answer, and reports an
+ * answer that is not a key set as `JWKSInvalid`, which reads like a bad token. Here every such
+ * answer is one `JwksUnavailable` (SPEC §16: fail closed, `unavailable`), the answer is capped,
+ * and after a failure no fetch leaves for a pause, so a flood of requests during an outage
+ * costs the authorization server one fetch per pause, not one per request.
+ */
+import { readBody } from '../core/body.ts';
+
+/** The largest JWKS answer read, in bytes (a set of 100 RSA-4096 keys is about 75 KB). */
+export const MAX_JWKS_BYTES = 1024 * 1024;
+/** After a failed fetch, no other leaves for this long (ms); requests meanwhile are `unavailable`. */
+export const JWKS_RETRY_PAUSE_MS = 5_000;
+
+/** The key set could not be had: the authorization server is unavailable, not the token bad. */
+export class JwksUnavailable extends Error {
+  override readonly name = 'JwksUnavailable';
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `inner` with a size cap, a key-set shape check and a pause after failures (on `Date.now`, as jose's cache). */
+export function guardedJwksFetch(inner: typeof fetch): typeof fetch {
+  let failedAt = Number.NEGATIVE_INFINITY;
+  async function fetchKeys(url: string | URL | Request, init?: RequestInit): Promise<Response> {
+    if (Date.now() - failedAt < JWKS_RETRY_PAUSE_MS)
+      throw new JwksUnavailable('the JWKS failed moments ago; not refetched yet');
+    try {
+      const response = await inner(url, init);
+      if (response.status !== 200) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new JwksUnavailable(`the JWKS answered ${response.status}, not 200`);
+      }
+      const read = await readBody(response, MAX_JWKS_BYTES);
+      if (read.bytes === null) throw new JwksUnavailable(`the JWKS answer is ${read.reason.replace('_', ' ')}`);
+      const json: unknown = JSON.parse(new TextDecoder().decode(read.bytes));
+      if (!isObject(json) || !Array.isArray(json.keys) || !json.keys.every(isObject))
+        throw new JwksUnavailable('the JWKS answer is not a JSON Web Key Set');
+      return new Response(read.bytes as BodyInit, { status: 200, headers: { 'content-type': 'application/json' } });
+    } catch (e) {
+      failedAt = Date.now();
+      throw e instanceof JwksUnavailable ? e : new JwksUnavailable('the JWKS could not be fetched', { cause: e });
+    }
+  }
+  return fetchKeys as typeof fetch;
+}

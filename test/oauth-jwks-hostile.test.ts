@@ -1,0 +1,156 @@
+/**
+ * A hostile or broken JWKS endpoint (SPEC §16, docs/mcp.md "What is checked"): whatever the
+ * authorization server's key endpoint answers, keycard fails closed with `unavailable` (503),
+ * never `invalid_token`, never accepts, and never turns a flood of requests into a flood of
+ * fetches at the authorization server. The JWKS is a real HTTP server on 127.0.0.1; time is
+ * faked for `Date` only (jose's cache clock), never asserted on.
+ */
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createKeycard } from '../src/index.ts';
+import { jwtAccessTokens } from '../src/oauth/index.ts';
+import { toadoScopes } from './helpers.ts';
+
+const ISSUER = 'https://auth.test';
+const RESOURCE = 'http://127.0.0.1/mcp';
+let server: Server;
+let jwksUrl: string;
+let fetches = 0;
+let answer: (res: ServerResponse) => void;
+let key: CryptoKey;
+let jwk: JWK;
+let privateJwk: JWK;
+
+const good = (res: ServerResponse) =>
+  res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] }));
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('ES256', { extractable: true });
+  key = pair.privateKey;
+  jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  privateJwk = { ...(await exportJWK(pair.privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  server = createServer((_req, res) => {
+    fetches++;
+    answer(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+});
+afterEach(() => void vi.useRealTimers());
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((r) => server.close(() => r()));
+});
+
+async function mint(kid = 'k1') {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ iss: ISSUER, aud: RESOURCE, sub: 'u_1', client_id: 'c', jti: 'j', iat: now, exp: now + 300 })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
+    .sign(key);
+}
+const verifier = () => jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl, jwksTimeoutMs: 1000 });
+const codeOf = async (v: ReturnType<typeof verifier>, token: string) => {
+  const r = await v.verify(token);
+  return r.ok ? 'ok' : r.code;
+};
+
+describe('a JWKS answer that is not a key set is unavailable (503), never invalid_token', () => {
+  it.each([
+    ['an empty object', '{}'],
+    ['keys not an array', '{"keys":"x"}'],
+    ['a JSON array', '[]'],
+    ['JSON null', 'null'],
+    ['the signing key itself, private part and all', () => JSON.stringify({ keys: [privateJwk] })],
+  ])('%s', async (_name, body) => {
+    answer = (res) => res.setHeader('content-type', 'application/json').end(typeof body === 'string' ? body : body());
+    expect(await codeOf(verifier(), await mint())).toBe('unavailable');
+  });
+
+  it('through authenticate(): 503 with the problem body', async () => {
+    answer = (res) => res.setHeader('content-type', 'application/json').end('{}');
+    const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), oauth: verifier(), onWarning: () => {} });
+    const r = await keycard.authenticate({
+      method: 'GET',
+      url: RESOURCE,
+      headers: { authorization: `Bearer ${await mint()}` },
+    });
+    expect(r).toMatchObject({ ok: false, status: 503, code: 'unavailable' });
+    await keycard.close();
+  });
+});
+
+describe('a huge JWKS answer is refused before it is parsed', () => {
+  it('a valid key set padded to 8 MB is unavailable, not accepted', async () => {
+    const padded = JSON.stringify({ keys: [jwk], pad: 'x'.repeat(8 * 1024 * 1024) });
+    answer = (res) => res.setHeader('content-type', 'application/json').end(padded);
+    expect(await codeOf(verifier(), await mint())).toBe('unavailable');
+  });
+
+  it('the same without a content-length (chunked) is unavailable too', async () => {
+    answer = (res) => {
+      res.setHeader('content-type', 'application/json');
+      res.write(`{"keys":[${JSON.stringify(jwk)}],"pad":"`);
+      const chunk = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 128; i++) res.write(chunk);
+      res.end('"}');
+    };
+    expect(await codeOf(verifier(), await mint())).toBe('unavailable');
+  });
+});
+
+describe('no refetch storm while the authorization server is down', () => {
+  it.each([
+    ['answers 503', (res: ServerResponse) => void res.writeHead(503).end()],
+    ['answers invalid JSON', (res: ServerResponse) => void res.end('{nope')],
+    ['answers a non key set', (res: ServerResponse) => void res.end('{}')],
+  ])('it %s: 50 requests cost 1 fetch, then one more after the retry pause', async (_name, broken) => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    answer = broken;
+    const v = verifier();
+    const before = fetches;
+    const codes = new Set<string>();
+    for (let i = 0; i < 50; i++) codes.add(await codeOf(v, await mint(i % 2 ? 'k1' : `random-${i}`)));
+    expect(codes).toEqual(new Set(['unavailable']));
+    expect(fetches - before).toBe(1);
+    // The server is back: after the pause, the next request fetches once and is admitted.
+    answer = good;
+    vi.advanceTimersByTime(30_000);
+    expect(await codeOf(v, await mint())).toBe('ok');
+    expect(fetches - before).toBe(2);
+  });
+
+  it('a healthy JWKS: 200 random kids cost one refetch per 30 s cooldown, sequential or concurrent', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    answer = good;
+    const v = verifier();
+    expect(await codeOf(v, await mint())).toBe('ok');
+    const before = fetches;
+    for (let i = 0; i < 200; i++) expect(await codeOf(v, await mint(`flood-${i}`))).toBe('invalid_token');
+    expect(fetches - before).toBe(0); // within the cooldown of the first fetch
+    vi.advanceTimersByTime(31_000);
+    for (let i = 0; i < 200; i++) await codeOf(v, await mint(`flood-${i}`));
+    expect(fetches - before).toBe(1);
+    vi.advanceTimersByTime(31_000);
+    const tokens = await Promise.all(Array.from({ length: 200 }, (_, i) => mint(`burst-${i}`)));
+    const codes = await Promise.all(tokens.map((t) => codeOf(v, t)));
+    expect(new Set(codes)).toEqual(new Set(['invalid_token']));
+    expect(fetches - before).toBe(2);
+  });
+
+  it('keys already fetched keep verifying while a refetch for an unknown kid fails', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    answer = good;
+    const v = verifier();
+    expect(await codeOf(v, await mint())).toBe('ok');
+    vi.advanceTimersByTime(31_000); // past jose's 30 s cooldown: an unknown kid may refetch
+    answer = (res) => void res.writeHead(500).end();
+    const before = fetches;
+    const codes: string[] = [];
+    for (let i = 0; i < 20; i++) codes.push(await codeOf(v, await mint(`rotated-${i}`)));
+    expect(new Set(codes)).toEqual(new Set(['unavailable']));
+    expect(fetches - before).toBe(1);
+    expect(await codeOf(v, await mint('k1'))).toBe('ok');
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * The foreign-token port's answers (SPEC §16, as issue 11 item 4 did for owner resolvers): a
+ * verifier — or `jwtAccessTokens`' `owner` hook — that answers a shape other than the documented
+ * one is a 503 `unavailable` reported through `onError`, never an identity built from it.
+ */
+import { describe, expect, it } from 'vitest';
+import { createKeycard, defineScopes, type ForeignVerification } from '../src/index.ts';
+
+const GOOD = {
+  ok: true,
+  tokenId: 'oauth:u_1:c',
+  subject: 'u_1',
+  clientId: 'c',
+  scopes: ['read'],
+  expiresAt: Date.now() + 60_000,
+  issuedAt: Date.now(),
+  ownerId: 'u_1',
+  workspaceId: null,
+  label: 'c (OAuth)',
+} as const;
+
+async function answerFor(answer: unknown) {
+  const errors: unknown[] = [];
+  const keycard = createKeycard({
+    prefix: 'acme',
+    scopes: defineScopes({ read: {} }),
+    oauth: { kind: 'oauth', verify: async () => answer as ForeignVerification },
+    onError: (e) => void errors.push(e),
+  });
+  const r = await keycard.authenticate(
+    { method: 'GET', url: 'http://127.0.0.1/api', headers: { authorization: 'Bearer eyJ.e30.x' } },
+    { scope: 'read' },
+  );
+  await keycard.close();
+  return { r: r.ok ? 'ok' : r.skip ? 'skip' : `${r.status} ${r.code}`, errors: errors.length };
+}
+
+describe('a foreign verifier answering the wrong shape', () => {
+  it('the documented answers still work', async () => {
+    expect(await answerFor(GOOD)).toEqual({ r: 'ok', errors: 0 });
+    expect(await answerFor({ ...GOOD, workspaceId: 'w_1', clientId: null })).toEqual({ r: 'ok', errors: 0 });
+    expect(await answerFor({ ok: false, code: 'token_expired' })).toEqual({ r: '401 token_expired', errors: 0 });
+  });
+
+  it.each([
+    ['workspaceId a number', { workspaceId: 42 }],
+    ['workspaceId an object', { workspaceId: { id: 'w' } }],
+    ['workspaceId empty', { workspaceId: '' }],
+    ['ownerId missing', { ownerId: undefined }],
+    ['ownerId empty', { ownerId: '' }],
+    ['tokenId a number', { tokenId: 7 }],
+    ['scopes a string', { scopes: 'read' }],
+    ['scopes holding a number', { scopes: ['read', 1] }],
+    ['expiresAt a string', { expiresAt: 'tomorrow' }],
+    ['expiresAt NaN', { expiresAt: Number.NaN }],
+    ['label missing', { label: undefined }],
+    ['clientId a number', { clientId: 3 }],
+  ])('%s ⇒ 503 unavailable, reported', async (_name, patch) => {
+    expect(await answerFor({ ...GOOD, ...patch })).toEqual({ r: '503 unavailable', errors: 1 });
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'ok'],
+    ['ok: false with an unknown code', { ok: false, code: 'nope' }],
+  ])('%s ⇒ 503 unavailable, reported', async (_name, answer) => {
+    expect(await answerFor(answer)).toEqual({ r: '503 unavailable', errors: 1 });
+  });
+});
