@@ -1,7 +1,16 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { RE2JS } from 're2js';
-import { BASE62, formatToken, generateToken, parseToken, scannerPattern, validateToken } from './token.ts';
+import {
+  BASE62,
+  crc32,
+  encodeChecksum,
+  formatToken,
+  generateToken,
+  parseToken,
+  scannerPattern,
+  validateToken,
+} from './token.ts';
 
 const base62Char = fc.constantFrom(...BASE62);
 const body = fc.string({ unit: base62Char, minLength: 32, maxLength: 32 });
@@ -49,6 +58,23 @@ describe('token properties', () => {
         }
       }
       expect(parseToken(mutated, { prefix: p })).toBeUndefined();
+    },
+  );
+
+  // The checksum only catches accidents: anyone can recompute it. The shape must hold on its own.
+  test.prop([prefix, body, fc.nat(31), fc.constantFrom('_', '-', '.', '=', '+', '/', ' ', 'é', '\u0000')])(
+    'a body character outside base62 is refused even under a correct checksum',
+    (p, b, at, ch) => {
+      const head = `${p}_sk_1${b.slice(0, at)}${ch}${b.slice(at + 1)}`;
+      expect(validateToken(head + encodeChecksum(crc32(head)), { prefix: p })).toBe(false);
+    },
+  );
+
+  test.prop([prefix, body, base62Char.filter((v) => v !== '1')])(
+    'a token of another format version is refused even under a correct checksum',
+    (p, b, v) => {
+      expect(validateToken(formatToken({ prefix: p }, b, v), { prefix: p })).toBe(false);
+      expect(validateToken(formatToken({ prefix: p }, b, '1'), { prefix: p })).toBe(true);
     },
   );
 

@@ -249,6 +249,27 @@ describe('approval: narrowing, no escalation, CSRF', () => {
     ).toBe(200);
   });
 
+  // `Origin: null` comes from sandboxed iframes and cross-origin redirects, so any page can send it;
+  // it must never match an allowed origin whose URL serialises to "null" (app://…, file:).
+  for (const allowed of ['app://desktop', 'file:///Applications/Toado.app'])
+    it(`refuses Origin: null even when allowedOrigins lists ${allowed}`, async () => {
+      const { start, approve } = setup({ allowedOrigins: [allowed, ORIGIN] });
+      const a = await start();
+      expect((await approve(a.user_code, ['read'], '90d', { cookie: 'session=jason', origin: 'null' })).status).toBe(
+        403,
+      );
+      expect((await approve(a.user_code, ['read'], '90d')).status).toBe(200);
+    });
+
+  it('refuses Sec-Fetch-Site same-site, none and cross-site without an allowed Origin', async () => {
+    const { start, approve } = setup();
+    const a = await start();
+    for (const site of ['same-site', 'none', 'cross-site'])
+      expect(
+        (await approve(a.user_code, ['read'], '90d', { cookie: 'session=jason', 'sec-fetch-site': site })).status,
+      ).toBe(403);
+  });
+
   it('needs a session: 401 page without one, or a redirect to loginUrl', async () => {
     const { call } = setup();
     expect((await call('/api/tokens/device')).status).toBe(401);

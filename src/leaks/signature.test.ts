@@ -22,6 +22,9 @@ describe('derToRaw', () => {
       Uint8Array.of(0x30, 7, ...int(1), ...int(1)), // length says more than there is
       Uint8Array.of(...seq(int(1), int(1)), 0x00), // trailing byte
       seq(int(1)), // one integer
+      seq(int(1, 2, 3, 4, 5)), // one integer, long enough to be read
+      seq(int(1), int(1), [0x00, 0x00]), // trailing bytes inside the SEQUENCE
+      seq(int(1), int(1), int(1)), // a third integer
       seq(int(0x80), int(1)), // negative
       seq(int(0x00, 0x01), int(1)), // needless zero padding
       seq(int(...new Array(33).fill(0x01)), int(1)), // 33 significant bytes
@@ -60,5 +63,14 @@ describe('verifySignature', () => {
     expect(await verifySignature(keyA, sig, new TextEncoder().encode('[{"token":"y"}]'))).toBe(false);
     expect(await verifySignature(keyA, 'not base64!', body)).toBe(false);
     expect(await importPublicKey('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----')).toBeNull();
+  });
+
+  it('fails closed when WebCrypto refuses the check (a key of another kind)', async () => {
+    const a = await providerKey('a');
+    const body = new TextEncoder().encode('[]');
+    const hmac = await crypto.subtle.importKey('raw', new Uint8Array(32), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'verify',
+    ]);
+    expect(await verifySignature(hmac, await sign(a, body), body)).toBe(false);
   });
 });
