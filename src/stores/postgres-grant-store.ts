@@ -6,7 +6,7 @@
 import type { PendingGrant, PendingGrantStore } from '../device/grant-store.ts';
 import { applyPatch } from '../device/grant-store.ts';
 import type { SqlPort } from './postgres-port.ts';
-import { splitStatements } from './postgres-sql.ts';
+import { splitStatements } from './postgres-schema.ts';
 
 /** The table of pending device grants; `migrateDeviceGrants` runs it. Idempotent. */
 export const DEVICE_GRANTS_SQL = `-- keycard pending device grants (keycard/postgres), version 1.

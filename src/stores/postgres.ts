@@ -26,8 +26,8 @@ import { AUDIT_SCHEMA_SQL, splitAuditStatements } from './postgres-audit-sql.ts'
 import { ChangeFeed } from './postgres-feed.ts';
 import type { SqlPort } from './postgres-port.ts';
 import { decodeCursor, encodeCursor, rowToToken, toChange } from './postgres-rows.ts';
+import { SCHEMA_SQL, splitStatements } from './postgres-schema.ts';
 import {
-  SCHEMA_SQL,
   announceOwnerStatement,
   createStatement,
   existsStatement,
@@ -40,7 +40,6 @@ import {
   watermarkStatement,
   coveringWatermarkStatement,
   revokeStatement,
-  splitStatements,
   touchStatement,
   updateStatement,
   type Statement,
@@ -59,7 +58,7 @@ export type {
   SqlPort,
   SqlValue,
 } from './postgres-port.ts';
-export { SCHEMA_SQL } from './postgres-sql.ts';
+export { SCHEMA_SQL } from './postgres-schema.ts';
 export { postgresPendingGrantStore, migrateDeviceGrants, DEVICE_GRANTS_SQL } from './postgres-grant-store.ts';
 export { postgresAuditStore } from './postgres-audit.ts';
 export type { PostgresAuditStoreOptions } from './postgres-audit.ts';
