@@ -118,10 +118,13 @@ describe('hostile headers and serialisations', () => {
     ['five parts (JWE-shaped)', async () => `${await mint()}.a.b`],
     ['a signature in standard base64', async () => (await mint()).replace(/-/g, '+').replace(/_/g, '/') + '+'],
     [
-      'a flipped last signature character',
+      'a changed signature character',
       async () => {
+        // Not the last one: its low bits can be padding that a lenient decoder ignores, so a flip
+        // there may leave the signature's bytes as they were (a flaky test, not a forgery).
         const t = await mint();
-        return t.slice(0, -1) + (t.endsWith('A') ? 'B' : 'A');
+        const i = t.length - 10;
+        return t.slice(0, i) + (t[i] === 'A' ? 'g' : 'A') + t.slice(i + 1);
       },
     ],
     ['empty', async () => ''],
