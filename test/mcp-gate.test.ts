@@ -1,0 +1,87 @@
+/**
+ * keycard/mcp's gate on its own: the SPEC §8 table through a real Express server and a raw
+ * socket, its start-up checks, and examples/mcp run as a user runs it (split from mcp.test.ts).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { describe, expect, it } from 'vitest';
+import { mcpGate } from '../src/adapters/mcp/index.ts';
+import { contractFixture } from './contract-fixture.ts';
+import { contractRow, expectProblem } from './contract-table.ts';
+import { rawRequest } from './raw-http.ts';
+import { mcpClient, until } from './mcp-helpers.ts';
+
+describe('mcpGate answers the SPEC §8 table with the same bytes as every adapter', () => {
+  it('for every row that does not depend on a route requirement (raw socket; doubled Authorization included)', async () => {
+    const fx = await contractFixture();
+    const app = express();
+    app.use(express.json(), mcpGate(fx.keycard), (req, res) => void res.json({ by: req.keycard?.label }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const rows = fx.cases.filter((c) => c.code !== 'insufficient_scope' && c.code !== 'forbidden_resource');
+      expect(rows.map((c) => c.code)).toEqual(
+        expect.arrayContaining([
+          'missing_token',
+          'invalid_request',
+          'invalid_token',
+          'token_expired',
+          'token_revoked',
+          'rate_limited',
+          'unavailable',
+        ]),
+      );
+      for (const c of rows)
+        expectProblem(await rawRequest(port, c.method, c.path, c.headers), contractRow(c.code), expect);
+      const ok = await rawRequest(port, 'GET', '/mcp', { authorization: `Bearer ${fx.good}` });
+      expect(ok.status).toBe(200);
+      expect(ok.headers['ratelimit-policy']).toBe('"default";q=60;w=60');
+    } finally {
+      await new Promise((r) => server.close(r));
+      await fx.keycard.close();
+    }
+  });
+});
+
+describe('mcpGate options', () => {
+  it('fails at start on a tool scope the catalogue does not know', async () => {
+    const { keycard } = await contractFixture();
+    expect(() => mcpGate(keycard, { tools: { t: { scope: 'tickets:wrtie' } } })).toThrow(/tickets:wrtie/);
+    expect(() => mcpGate(keycard, { recheckSeconds: 0 })).toThrow(/recheckSeconds/);
+    await keycard.close();
+  });
+});
+
+const root = new URL('..', import.meta.url);
+const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { exports: Record<string, unknown> };
+const built = existsSync(new URL('dist/mcp.js', root)) && './mcp' in pkg.exports;
+
+describe.skipIf(!built)('examples/mcp as a user runs it (needs `keycard/mcp` built and exported)', () => {
+  it('`node server.js` prints demo tokens and an MCP client config, serves both doors, and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['server.js'], {
+      cwd: new URL('examples/mcp/', root),
+      env: { ...process.env, PORT: '0', AUDIT: '0' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    try {
+      const url = (await until(() => /Listening on (http:\/\/\S+)/.exec(out), 'the banner', 15_000))[1]!;
+      const token = /export TRIAGE='([^']+)'/.exec(out)![1]!;
+      expect(out).toContain('"Authorization": "Bearer <paste $TRIAGE here>"');
+      expect((await fetch(`${url}/api/v1/tickets`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+        200,
+      );
+      const c = await mcpClient(url, token, []);
+      expect((await c.client.listTools()).tools).toHaveLength(4);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      await c.client.close();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
