@@ -91,9 +91,9 @@ export interface ScopeCatalogue<S extends string = string> {
   assertRequirement(requirement: Requirement): Requirement;
 }
 
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) — no space, `"` or `\`. */
 /** Distinct unknown granted scope names warned about, per catalogue; past it, one last warning. */
 const MAX_WARNED = 1000;
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) — no space, `"` or `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const definitionSchema = z.strictObject({
   implies: z.optional(z.array(z.string())),
@@ -152,6 +152,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
   // Granted names also come from OAuth tokens (dual mode), which may carry any text: the set is
   // bounded, and the name is quoted with its control characters escaped and cut.
   const unknownScope = (g: string) => {
+    if (warned.size > MAX_WARNED || warned.has(g)) return;
     warned.add(g);
     if (warned.size > MAX_WARNED)
       return warn(`keycard: more than ${MAX_WARNED} unknown granted scopes; no more warnings`);
@@ -181,7 +182,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       for (const g of granted) {
         const c = closures.get(g);
         if (c === undefined) {
-          if (warned.size <= MAX_WARNED && !warned.has(g)) unknownScope(g);
+          unknownScope(g);
           continue;
         }
         for (const s of c) out.add(s as S);
