@@ -10,6 +10,14 @@ import { KeycardError } from '../core/errors.ts';
 /** The characters a value may hold, unquoted. */
 export const DOTENV_VALUE = /^[A-Za-z0-9._~+/:=@%-]*$/;
 
+/**
+ * What a token must look like to be sent: one RFC 6750 §2.1 b64token (a keycard token is one, and
+ * so is a JWT), at most 1,024 characters (the server's own bound). Anything else would make
+ * `fetch` throw a TypeError (a CR, LF, NUL or a character past Latin-1 in a header) or send a
+ * header the server refuses, far from the cause.
+ */
+export const isBearerToken = (value: string): boolean => value.length <= 1024 && /^[A-Za-z0-9._~+/-]+=*$/.test(value);
+
 const FIX = 'log in again to rewrite it';
 
 /**
@@ -29,6 +37,7 @@ export function parseCredentialsText(bytes: Uint8Array, prefix: string, file: st
   }
   if (text.includes('\u0000')) throw new KeycardError('invalid_config', `'${file}' holds NUL bytes; ${FIX}`);
   const values = new Map<string, string>();
+  const lineOf = new Map<string, number>();
   for (const [index, line] of text.split(/\r?\n/).entries()) {
     const m = /^\s*(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line);
     if (!m || !m[1]!.startsWith(`${prefix}_`)) continue;
@@ -39,6 +48,13 @@ export function parseCredentialsText(bytes: Uint8Array, prefix: string, file: st
         'invalid_config',
         `${m[1]} on line ${index + 1} of '${file}' is malformed (a space, a stray quote or a comment after the value?); ${FIX}`,
       );
+    const first = lineOf.get(m[1]!);
+    if (first !== undefined)
+      throw new KeycardError(
+        'invalid_config',
+        `${m[1]} is set twice, on lines ${first} and ${index + 1} of '${file}' (tools disagree on which one counts); keep one line, or ${FIX}`,
+      );
+    lineOf.set(m[1]!, index + 1);
     values.set(m[1]!, value);
   }
   return values;

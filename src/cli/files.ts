@@ -8,7 +8,7 @@
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { KeycardError } from '../core/errors.ts';
-import { DOTENV_VALUE, parseCredentialsText } from './dotenv.ts';
+import { DOTENV_VALUE, isBearerToken, parseCredentialsText } from './dotenv.ts';
 import { credentialsPath, envPrefix, type PathEnvironment } from './paths.ts';
 
 /** What the file holds. */
@@ -34,6 +34,12 @@ export interface WriteCredentialsOptions extends CredentialsFileOptions {
 }
 
 const isWindows = (o: PathEnvironment) => (o.platform ?? process.platform) === 'win32';
+
+/**
+ * The largest credentials file read, in bytes. Ours is a few hundred; a bigger one was not
+ * written by us, and reading it whole would cost memory (past 2 GiB, Node throws a RangeError).
+ */
+export const MAX_CREDENTIALS_BYTES = 65_536;
 
 /**
  * Writes the credentials file atomically and answers its path.
@@ -111,7 +117,9 @@ export async function readCredentials(
   const file = options.path ?? credentialsPath(app, options);
   let bytes: Uint8Array;
   try {
-    const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+    const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+    const handle = await fs.open(file, flags);
     try {
       const st = await handle.stat();
       if (!st.isFile()) throw notAFile(file);
@@ -129,7 +137,7 @@ export async function readCredentials(
           );
         }
       }
-      bytes = await handle.readFile();
+      bytes = await readCapped(handle, file, st.size);
     } finally {
       await handle.close();
     }
@@ -146,6 +154,11 @@ export async function readCredentials(
   const values = parseCredentialsText(bytes, prefix, file);
   const token = values.get(`${prefix}_API_TOKEN`);
   if (token === undefined || token === '') return null;
+  if (!isBearerToken(token))
+    throw new KeycardError(
+      'invalid_config',
+      `${prefix}_API_TOKEN in '${file}' is not a token this CLI can send (one RFC 6750 b64token of at most 1,024 characters); log in again to rewrite it`,
+    );
   const url = values.get(`${prefix}_API_URL`);
   const tokenId = values.get(`${prefix}_TOKEN_ID`);
   return { token, path: file, ...(url ? { url } : {}), ...(tokenId ? { tokenId } : {}) };
@@ -184,6 +197,25 @@ export async function removeCredentials(app: string, options: RemoveCredentialsO
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
+}
+
+/** At most {@link MAX_CREDENTIALS_BYTES}, refused by size before any read, and again if it grew. */
+async function readCapped(handle: fs.FileHandle, file: string, size: number): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new KeycardError(
+      'invalid_config',
+      `'${file}' is larger than ${MAX_CREDENTIALS_BYTES} bytes, so not a credentials file written by this CLI; remove it, then log in again.`,
+    );
+  if (size > MAX_CREDENTIALS_BYTES) throw tooLarge();
+  const buffer = new Uint8Array(MAX_CREDENTIALS_BYTES + 1);
+  let length = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+    if (length > MAX_CREDENTIALS_BYTES) throw tooLarge();
+  }
+  return buffer.subarray(0, length);
 }
 
 const notAFile = (file: string) =>
