@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
 import { assertKnownKeys } from '../core/known-keys.ts';
 import { parseUrl } from '../core/url.ts';
+import { isBearerToken } from './dotenv.ts';
 
 /** Options of {@link deviceLogin}. */
 export interface DeviceLoginOptions {
@@ -121,7 +122,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
 
   const started = await post(doFetch, `${base}/device/code`, params, options.signal);
   if (started.status !== 200) throw serverError(started.body, 'start the login');
-  const codes = started.body as unknown as CodeAnswer;
+  const codes = codeAnswer(started.body);
   say(`To log in, open ${codes.verification_uri} in a browser and enter the code ${codes.user_code}`);
   const page = codes.verification_uri_complete ?? codes.verification_uri;
   const open = options.openBrowser ?? mayOpenBrowser(options.env);
@@ -155,9 +156,15 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
     }
     if (answer.status === 200) {
       const b = answer.body;
+      const token = b['access_token'];
+      if (typeof token !== 'string' || !isBearerToken(token))
+        throw new KeycardError(
+          'invalid_request',
+          'Could not finish the login: the server answered 200 without a usable access_token (a proxy or captive portal?)',
+        );
       const expiresIn = typeof b['expires_in'] === 'number' ? b['expires_in'] : null;
       return {
-        token: String(b['access_token']),
+        token,
         tokenId: String(b['token_id'] ?? ''),
         scopes: String(b['scope'] ?? '')
           .split(' ')
@@ -178,6 +185,46 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
   }
   throw new KeycardError('expired_token', 'The login code expired before it was approved; run the login again.');
 }
+
+const PRINTABLE = /^[\x21-\x7E](?:[\x20-\x7E]{0,30}[\x21-\x7E])?$/;
+
+/** An http(s) URL, normalised (`href` percent-encodes control characters), or null. */
+function webPage(value: unknown): string | null {
+  const url = typeof value === 'string' ? parseUrl(value) : null;
+  return url !== null && (url.protocol === 'https:' || url.protocol === 'http:') ? url.href : null;
+}
+
+/**
+ * The `/device/code` answer (RFC 8628 §3.2), checked before anything reaches the terminal or a
+ * browser: the URIs must be web pages (an opener handed `file:` or `smb:` may run or fetch
+ * something), the user code printable ASCII (no escape sequences written to the terminal), the
+ * device code and `expires_in` present.
+ */
+function codeAnswer(body: Record<string, unknown>): CodeAnswer {
+  const uri = webPage(body['verification_uri']);
+  const complete =
+    body['verification_uri_complete'] === undefined ? undefined : webPage(body['verification_uri_complete']);
+  const bad = [
+    uri === null ? 'verification_uri is not an http(s) URL' : null,
+    complete === null ? 'verification_uri_complete is not an http(s) URL' : null,
+    typeof body['user_code'] === 'string' && PRINTABLE.test(body['user_code'])
+      ? null
+      : 'user_code is not printable text',
+    typeof body['device_code'] === 'string' && body['device_code'].length > 0 && body['device_code'].length <= 1024
+      ? null
+      : 'device_code is missing',
+    isPositive(body['expires_in']) ? null : 'expires_in is not a positive number',
+    body['interval'] === undefined || isPositive(body['interval']) ? null : 'interval is not a positive number',
+  ].filter((x) => x !== null);
+  if (bad.length > 0) throw new KeycardError('invalid_request', `Could not start the login: ${bad.join('; ')}`);
+  return {
+    ...(body as unknown as CodeAnswer),
+    verification_uri: uri!,
+    ...(complete ? { verification_uri_complete: complete } : {}),
+  };
+}
+
+const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
 async function post(doFetch: typeof fetch, url: string, body: URLSearchParams, signal: AbortSignal | undefined) {
   const r = await doFetch(url, {

@@ -1,0 +1,102 @@
+/**
+ * deviceLogin against a hostile or broken server (a real HTTP server on 127.0.0.1, node's fetch):
+ * a captive portal answering 200 with HTML, a token answer without a usable token, a
+ * verification URI that is not a web page (`file:`, `javascript:`) or that carries terminal
+ * escape sequences, a code answer missing its fields. Each must be a KeycardError before anything
+ * is printed, opened or answered as a token; nothing from the server reaches the terminal raw.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KeycardError } from '../core/errors.ts';
+import { deviceLogin } from './login.ts';
+
+type Answer = { status: number; body: string; type?: string };
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  server = undefined;
+});
+
+const CODES = {
+  device_code: 'd'.repeat(43),
+  user_code: 'BCDF-GHJK',
+  verification_uri: 'https://app.example/api/tokens/device',
+  expires_in: 600,
+  interval: 1,
+};
+const json = (body: unknown, status = 200): Answer => ({ status, body: JSON.stringify(body) });
+
+/** A real server answering `/device/code` and `/device/token` as told; returns the base URL. */
+async function hostile(code: Answer, token: Answer = json({ error: 'authorization_pending' }, 400)): Promise<string> {
+  server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const a = req.url?.endsWith('/device/code') ? code : token;
+      res.writeHead(a.status, { 'content-type': a.type ?? 'application/json' });
+      res.end(a.body);
+    });
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api/tokens`;
+}
+
+async function login(url: string) {
+  const lines: string[] = [];
+  const opened: string[] = [];
+  const outcome = await deviceLogin({
+    url,
+    clientId: 'toado-cli',
+    host: 'laptop',
+    output: (l) => lines.push(l),
+    openBrowser: (u) => void opened.push(u),
+    sleep: async () => {},
+  }).then(
+    (r) => r as unknown,
+    (e: unknown) => e,
+  );
+  return { outcome, lines, opened };
+}
+
+describe('deviceLogin: the token answer must hold a token', () => {
+  const cases: [string, Answer][] = [
+    ['a captive portal: 200 text/html', { status: 200, body: '<html>Sign in to the Wi-Fi</html>', type: 'text/html' }],
+    ['200 JSON without access_token', json({ token_type: 'Bearer' })],
+    ['200 with a number as access_token', json({ access_token: 42, token_type: 'Bearer' })],
+    ['200 with a token no header can carry', json({ access_token: 'toado_sk_1\r\nX-Evil: 1', token_type: 'Bearer' })],
+    ['200 with an empty access_token', json({ access_token: '', token_type: 'Bearer' })],
+  ];
+  for (const [what, answer] of cases)
+    it(`${what}: KeycardError invalid_request, never a token "undefined"`, async () => {
+      const { outcome } = await login(await hostile(json(CODES), answer));
+      expect(outcome).toBeInstanceOf(KeycardError);
+      expect(outcome).toMatchObject({ code: 'invalid_request' });
+    });
+});
+
+describe('deviceLogin: the code answer is checked before anything is printed or opened', () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ['a file: verification_uri', { ...CODES, verification_uri: 'file:///etc/passwd' }],
+    ['a javascript: verification_uri', { ...CODES, verification_uri: 'javascript:alert(1)' }],
+    ['a verification_uri_complete of another scheme', { ...CODES, verification_uri_complete: 'smb://evil/share' }],
+    ['no verification_uri', { ...CODES, verification_uri: undefined }],
+    ['no device_code', { ...CODES, device_code: undefined }],
+    ['expires_in as a string', { ...CODES, expires_in: 'soon' }],
+    ['a user_code with a terminal escape', { ...CODES, user_code: 'BCDF\u001b]0;pwned\u0007' }],
+  ];
+  for (const [what, body] of cases)
+    it(`${what}: KeycardError invalid_request; nothing printed, nothing opened`, async () => {
+      const { outcome, lines, opened } = await login(await hostile(json(body)));
+      expect(outcome).toBeInstanceOf(KeycardError);
+      expect(outcome).toMatchObject({ code: 'invalid_request' });
+      expect(lines).toEqual([]);
+      expect(opened).toEqual([]);
+    });
+
+  it('a verification_uri with escape sequences in its path is printed percent-encoded, never raw', async () => {
+    const uri = 'https://app.example/device/\u001b[2J\u001b]8;;https://evil\u0007';
+    const { lines, opened } = await login(await hostile(json({ ...CODES, verification_uri: uri }), json({}, 500)));
+    for (const line of [...lines, ...opened]) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(lines[0]).toContain('https://app.example/device/');
+  });
+});
