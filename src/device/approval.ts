@@ -63,6 +63,20 @@ const throttled = (ctx: DeviceContext, seconds: number) =>
     message(`Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minute(s).`, 'alert'),
   );
 
+const CONFIRM_NOTE = 'Check that this is the code shown in your terminal, then continue.';
+
+/**
+ * A browser says the request came from another site (a link, an image, a redirect elsewhere):
+ * such a GET carries the person's cookie but not their intent. Looking its code up would let any
+ * page spend the person's wrong-entry budget (five and they are locked out of their real code)
+ * and probe codes; so it gets the entry form filled in, and the person's own click continues.
+ * `none` (typed, or opened from the terminal) and no header (older browsers) go on as before.
+ */
+const fromAnotherSite = (request: Request): boolean => {
+  const site = request.headers.get('sec-fetch-site');
+  return site === 'cross-site' || site === 'same-site';
+};
+
 /** `GET /device[?user_code=…]`. */
 export async function showPage(ctx: DeviceContext, request: Request): Promise<Response> {
   const actor = await person(ctx, request);
@@ -70,6 +84,8 @@ export async function showPage(ctx: DeviceContext, request: Request): Promise<Re
   const action = `${ctx.base}/device`;
   const typed = new URL(request.url).searchParams.get('user_code');
   if (typed === null) return page(ctx, 200, 'Connect a device', entryForm(action, null));
+  if (fromAnotherSite(request))
+    return page(ctx, 200, 'Connect a device', entryForm(action, null, typed.slice(0, 12), CONFIRM_NOTE));
   const key = sessionKey(ctx, request, actor);
   const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
   if (wait > 0) return throttled(ctx, wait);

@@ -38,8 +38,8 @@ export function layout(title: string, body: string, css = ''): string {
 }
 
 /** The code entry form (GET, so `verification_uri_complete` lands on the same page). */
-export function entryForm(action: string, error: string | null, value = ''): string {
-  return `${error ? `<p class="error" role="alert" id="code-error">${esc(error)}</p>` : ''}
+export function entryForm(action: string, error: string | null, value = '', note = ''): string {
+  return `${error ? `<p class="error" role="alert" id="code-error">${esc(error)}</p>` : ''}${note ? `<p role="status">${esc(note)}</p>` : ''}
 <form method="get" action="${esc(action)}">
 <p><label for="user_code">Enter the code shown in your terminal</label></p>
 <p><input type="text" id="user_code" name="user_code" value="${esc(value)}" autocomplete="off" autocapitalize="characters" spellcheck="false" required maxlength="12" placeholder="XXXX-XXXX"${error ? ' aria-invalid="true" aria-describedby="code-error"' : ''} autofocus>
