@@ -188,3 +188,20 @@ it('a 409 writes nothing: no revocation, no watermark, no audit event, no token.
   await w.admin.close();
   await w.minter.close();
 });
+
+it('a custom store without revokeAllIfCount keeps working: counts with list, then revokes (not exact)', async () => {
+  const inner = memoryTokenStore();
+  const store: TokenStore = Object.assign(Object.create(inner) as TokenStore, { revokeAllIfCount: undefined });
+  const w = world(store);
+  const { owner, ids } = await owned(w.admin);
+  expect(await w.revokeAll(owner, N + 1)).toEqual({
+    status: 409,
+    body: expect.objectContaining({ code: 'count_changed', expected: N + 1, actual: N }),
+  });
+  expect((await w.admin.list({ ownerId: owner, status: 'active', limit: 500 })).records.length).toBe(N);
+  expect(await w.revokeAll(owner, N)).toEqual({ status: 200, body: { count: N } });
+  const revoked = (await w.admin.list({ ownerId: owner, status: 'revoked', limit: 500 })).records;
+  expect(revoked.map((r) => r.id).sort()).toEqual([...ids].sort());
+  await w.admin.close();
+  await w.minter.close();
+});
