@@ -7,7 +7,16 @@
  * lists every subpath and its audience).
  */
 export { createKeycard } from './keycard.ts';
-export type { Keycard, Actor, IssueInput, IssuedToken, VerifyResult, ListFilter, UpdatePatch } from './keycard.ts';
+export type {
+  Keycard,
+  Actor,
+  IssueInput,
+  IssuedToken,
+  VerifyResult,
+  ListFilter,
+  RevokeAllOptions,
+  UpdatePatch,
+} from './keycard.ts';
 export type { KeycardOptions, ExpiryPreset, AuthFailure } from './core/options.ts';
 export type { AuthRequirement, AuthRequest, AuthResult, Authenticate } from './core/authenticate.ts';
 export type { ForeignTokenVerifier, ForeignVerification } from './core/foreign.ts';

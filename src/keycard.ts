@@ -34,7 +34,15 @@ import { memoryLimiter } from './stores/memory-limiter.ts';
 
 export { toRecord } from './core/records.ts';
 export type { VerifyResult } from './core/verify.ts';
-export type { Actor, IssueInput, IssuedToken, ListFilter, UpdatePatch, Keycard } from './lifecycle/types.ts';
+export type {
+  Actor,
+  IssueInput,
+  IssuedToken,
+  ListFilter,
+  RevokeAllOptions,
+  UpdatePatch,
+  Keycard,
+} from './lifecycle/types.ts';
 
 /**
  * Creates a keycard instance over a token store (memory by default).

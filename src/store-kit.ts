@@ -14,6 +14,7 @@ export type {
   TokenPatch,
   UpdateResult,
   RevokeAllFilter,
+  RevokeAllIfCountResult,
   ListQuery,
   StoreChange,
   JsonValue,

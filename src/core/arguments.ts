@@ -132,6 +132,22 @@ const revokeOptions = z.strictObject(
   { reason: z.optional(reason), actor: z.optional(actor) },
   { error: 'must be an object' },
 );
+const revokeAllOptions = z.strictObject(
+  {
+    reason: z.optional(reason),
+    actor: z.optional(actor),
+    expectCount: z.optional(
+      z
+        .number({ error: 'must be a whole number from 0' })
+        .check(
+          z.int({ error: 'must be a whole number from 0' }),
+          z.minimum(0, { error: 'must be a whole number from 0' }),
+          z.maximum(Number.MAX_SAFE_INTEGER),
+        ),
+    ),
+  },
+  { error: 'must be an object' },
+);
 const revokeAllFilter = z.unknown().check(
   z.superRefine((v, c) => {
     const f = v as Record<string, unknown> | null;
@@ -245,7 +261,7 @@ export function argumentValidators(ctx: ArgumentContext) {
     revoke: (tokenId: unknown, options: unknown) =>
       check('revoke', [id, z.optional(revokeOptions)], [tokenId, options], ['id', '~options']),
     revokeAll: (filter: unknown, options: unknown) =>
-      check('revokeAll', [revokeAllFilter, z.optional(revokeOptions)], [filter, options], ['~filter', '~options']),
+      check('revokeAll', [revokeAllFilter, z.optional(revokeAllOptions)], [filter, options], ['~filter', '~options']),
     rotate: (tokenId: unknown, options: unknown) =>
       check('rotate', [id, z.optional(rotateOptions)], [tokenId, options], ['id', '~options']),
     list: (filter: unknown) => check('list', [z.optional(listFilter)], [filter], ['~filter']),

@@ -19,6 +19,7 @@ export type KeycardErrorCode =
   | 'invalid_argument'
   | 'not_found'
   | 'conflict'
+  | 'count_changed'
   | 'scope_escalation'
   // Device login and credential files (SPEC §13), raised by keycard/cli.
   | 'access_denied'
@@ -65,6 +66,11 @@ export class KeycardError extends Error {
    * `limiterFailure: 'open'`: admitting would drop the limit for everyone).
    */
   readonly reason?: 'limiter_full';
+  /**
+   * `count_changed`: how many tokens a `revokeAll` with `expectCount` found to revoke instead of
+   * the expected number (it revoked none of them).
+   */
+  readonly count?: number;
 
   /**
    * @param options.cause kept as a scrubbed copy (see below), never the original object.
@@ -72,6 +78,7 @@ export class KeycardError extends Error {
    *   token and its hashes as {@link secretForms} spells them, where the caller knows them.
    * @param options.resource the refused resource of a `forbidden_resource`.
    * @param options.fields the bad fields of an `invalid_argument`.
+   * @param options.count the count a `count_changed` found.
    */
   constructor(
     code: KeycardErrorCode,
@@ -82,6 +89,7 @@ export class KeycardError extends Error {
       resource?: { readonly type: string; readonly id: string };
       fields?: readonly string[];
       reason?: 'limiter_full';
+      count?: number;
     },
   ) {
     const forms = options?.secrets ?? [];
@@ -93,6 +101,7 @@ export class KeycardError extends Error {
     if (options?.resource) this.resource = { type: options.resource.type, id: options.resource.id };
     if (options?.fields) this.fields = Object.freeze([...options.fields]);
     if (options?.reason) this.reason = options.reason;
+    if (options?.count !== undefined) this.count = options.count;
   }
 }
 

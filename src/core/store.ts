@@ -89,6 +89,14 @@ export type UpdateResult =
   | { readonly ok: true; readonly token: StoredToken }
   | { readonly ok: false; readonly reason: 'not_found' | 'conflict' };
 
+/**
+ * The answer of `revokeAllIfCount`: what `revokeAll` revoked, or the count it found instead of the
+ * expected one (then nothing was written).
+ */
+export type RevokeAllIfCountResult =
+  | { readonly ok: true; readonly count: number }
+  | { readonly ok: false; readonly reason: 'count_changed'; readonly count: number };
+
 /** Which tokens `revokeAll` ends: an owner's personal tokens, or a workspace's workspace tokens. */
 export type RevokeAllFilter = { readonly ownerId: string } | { readonly workspaceId: string };
 
@@ -200,6 +208,22 @@ export interface TokenStore {
    * `revokedBefore = at`, announced by one change. Returns how many it revoked.
    */
   revokeAll(filter: RevokeAllFilter, at: number, reason: string | null): Awaitable<{ readonly count: number }>;
+  /**
+   * `revokeAll`, iff the tokens it would revoke now (matching, not yet revoked, expired or not)
+   * number exactly `expectCount`: the count and the revocation are ONE atomic step, so a token
+   * created or revoked concurrently is either counted (and the answer is `count_changed`) or not
+   * touched. On a match it does all `revokeAll` does (revocations, watermark, one change) and
+   * answers `{ ok: true, count }`; otherwise it writes nothing — no revocation, no watermark, no
+   * change — and answers `{ ok: false, reason: 'count_changed', count }` with the count it found.
+   * Optional: without it, a `revokeAll` with `expectCount` counts with `list`, then calls
+   * `revokeAll` (two steps, so a token created in between is revoked too: not exact).
+   */
+  revokeAllIfCount?(
+    filter: RevokeAllFilter,
+    at: number,
+    reason: string | null,
+    expectCount: number,
+  ): Awaitable<RevokeAllIfCountResult>;
   /** Raises `lastUsedAt` to `at` if it is lower (or null); never lowers it; no version change. */
   touch(id: string, at: number): Awaitable<void>;
   /** Replaces the hash (pepper rotation) iff it is still `fromHash`; no version change. */

@@ -3,7 +3,7 @@ import { KeycardError } from '../core/errors.ts';
 import { toRecord } from '../core/records.ts';
 import { coveredByRevokeAll, type RevokeAllFilter, type TokenRecord } from '../core/store.ts';
 import { actorOf, announce, clean, str, type LifecycleContext } from './context.ts';
-import type { Actor } from './types.ts';
+import type { Actor, RevokeAllOptions } from './types.ts';
 
 /** Revokes one token. */
 export async function revoke(
@@ -35,13 +35,16 @@ export async function revoke(
   return record;
 }
 
-/** Revokes every token of an owner or a workspace. */
+/**
+ * Revokes every token of an owner or a workspace; with `expectCount`, only if exactly that many
+ * would be (else `count_changed`, and nothing is written, announced or audited).
+ */
 export async function revokeAll(
   ctx: LifecycleContext,
   filter: RevokeAllFilter,
-  opts: { readonly reason?: string; readonly actor?: Actor } = {},
+  opts: RevokeAllOptions = {},
 ): Promise<{ readonly count: number }> {
-  const { args, store, clock, cache, call, invalidation } = ctx;
+  const { args, clock, cache, invalidation } = ctx;
   args.revokeAll(filter, opts);
   const f: RevokeAllFilter =
     filter && 'ownerId' in filter
@@ -49,7 +52,7 @@ export async function revokeAll(
       : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
   const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
   const at = clock.now();
-  const { count } = await call('Token store revokeAll', () => store.revokeAll(f, at, reason));
+  const count = await revokeInStore(ctx, f, at, reason, opts.expectCount);
   // Immediate here; other processes hear it from the store. The event fires once: from the
   // store's announcement when subscribed, from here otherwise. An issue in flight here learns of
   // it now, not when a shared store's notification arrives.
@@ -72,4 +75,50 @@ export async function revokeAll(
     opts.actor,
   );
   return { count };
+}
+
+/**
+ * The store's step of `revokeAll`: how many it revoked. With `expectCount`, the store's atomic
+ * `revokeAllIfCount`; on a store without it, a count with `list`, then `revokeAll` — two steps,
+ * so a token created between them is revoked too (documented on `RevokeAllOptions`).
+ */
+async function revokeInStore(
+  ctx: LifecycleContext,
+  f: RevokeAllFilter,
+  at: number,
+  reason: string | null,
+  expectCount: number | undefined,
+): Promise<number> {
+  const { store, call } = ctx;
+  const revokeAllOnce = async () => (await call('Token store revokeAll', () => store.revokeAll(f, at, reason))).count;
+  if (expectCount === undefined) return revokeAllOnce();
+  const conditional = store.revokeAllIfCount?.bind(store);
+  if (conditional) {
+    const r = await call('Token store revokeAllIfCount', () => conditional(f, at, reason, expectCount));
+    if (r.ok !== true) throw countChanged(expectCount, r.count);
+    return r.count;
+  }
+  const found = await countRevocable(ctx, f, at);
+  if (found !== expectCount) throw countChanged(expectCount, found);
+  return revokeAllOnce();
+}
+
+const countChanged = (expected: number, count: number) =>
+  new KeycardError('count_changed', `Expected ${expected} tokens to revoke, found ${count}; nothing was revoked`, {
+    count,
+  });
+
+/** The tokens `revokeAll(f)` would revoke now (not yet revoked, expired or not), counted page by page. */
+async function countRevocable(ctx: LifecycleContext, f: RevokeAllFilter, now: number): Promise<number> {
+  const { store, call } = ctx;
+  const kind = 'ownerId' in f ? 'personal' : 'workspace';
+  let count = 0;
+  let cursor: string | null = null;
+  do {
+    const query = { ...f, kind, status: 'all', now, limit: 500, cursor } as const;
+    const page: Awaited<ReturnType<typeof store.list>> = await call('Token store list', () => store.list(query));
+    for (const t of page.tokens) if (t.revokedAt === null && coveredByRevokeAll(f, t)) count++;
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return count;
 }

@@ -79,6 +79,25 @@ export interface UpdatePatch<S extends string = string> {
   readonly restrictions?: Readonly<Record<string, readonly string[]>> | null;
 }
 
+/** Options of `revokeAll`. */
+export interface RevokeAllOptions {
+  /** Stored on every token it revokes (redacted, at most 500 characters). @default null */
+  readonly reason?: string;
+  /** Who revokes, for the audit event. @default the system */
+  readonly actor?: Actor;
+  /**
+   * The number of tokens the person confirmed ("Revoke all 3 tokens"). The call revokes nothing
+   * and rejects with `KeycardError('count_changed')`, whose `count` is the number found, unless
+   * exactly this many would be revoked. Exact when the store implements `revokeAllIfCount` (the
+   * built-in stores do: the count and the revocation are one atomic step, so a token created
+   * meanwhile is either counted, and the call is refused, or left active). ⚠️ On a store without
+   * it, keycard counts with `list` and then revokes: a token created between the two is revoked
+   * too, and counted in the answer.
+   * @default undefined (revoke whatever matches)
+   */
+  readonly expectCount?: number;
+}
+
 /** A keycard instance. */
 export interface Keycard<S extends string = string> {
   readonly scopes: ScopeCatalogue<S>;
@@ -89,10 +108,12 @@ export interface Keycard<S extends string = string> {
   issue(input: IssueInput<S>): Promise<IssuedToken>;
   verify(token: string, context?: { readonly workspaceId?: string | null }): Promise<VerifyResult<S>>;
   revoke(id: string, options?: { readonly reason?: string; readonly actor?: Actor }): Promise<TokenRecord>;
-  revokeAll(
-    filter: RevokeAllFilter,
-    options?: { readonly reason?: string; readonly actor?: Actor },
-  ): Promise<{ readonly count: number }>;
+  /**
+   * Revokes every not yet revoked token of an owner (personal tokens) or a workspace (workspace
+   * tokens), expired ones included, and answers how many. With `expectCount`, revokes nothing
+   * unless that is exactly how many there are (`KeycardError('count_changed')` with `count`).
+   */
+  revokeAll(filter: RevokeAllFilter, options?: RevokeAllOptions): Promise<{ readonly count: number }>;
   rotate(id: string, options?: { readonly graceMs?: number; readonly actor?: Actor }): Promise<IssuedToken>;
   list(filter?: ListFilter): Promise<{ readonly records: readonly TokenRecord[]; readonly nextCursor: string | null }>;
   get(id: string): Promise<TokenRecord | null>;

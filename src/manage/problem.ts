@@ -161,6 +161,8 @@ export function problemOfKeycardError(error: unknown): ManagementProblem | null 
     case 'token_revoked':
     case 'token_expired':
       return new ManagementProblem('conflict', error.message);
+    case 'count_changed':
+      return new ManagementProblem('count_changed', error.message);
     case 'unavailable':
       return new ManagementProblem('unavailable', 'Token service unavailable');
     default:

@@ -221,30 +221,13 @@ export async function rotateToken(ctx: RouteContext, id: string, b: z.output<typ
   );
 }
 
-/** Live (not yet revoked) tokens `revokeAll(filter)` would end now. */
-async function countLive(keycard: Keycard, filter: RevokeAllFilter): Promise<number> {
-  let count = 0;
-  let cursor: string | null = null;
-  const kind = 'ownerId' in filter ? 'personal' : 'workspace';
-  do {
-    const page: Awaited<ReturnType<Keycard['list']>> = await keycard.list({
-      ...filter,
-      kind,
-      status: 'all',
-      limit: 500,
-      cursor,
-    });
-    for (const r of page.records) if (r.revokedAt === null && coveredByRevokeAll(filter, r)) count++;
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return count;
-}
-
 /**
- * `POST /tokens/revoke-all`. With `expectCount`, the live tokens are counted first and nothing is
- * revoked unless the count is the one the person confirmed (409 `count_changed`, with
- * `expected` and `actual`). A token created between the count and the one revoking transaction
- * is revoked too (the safe side of a leak response) and shows in `count`.
+ * `POST /tokens/revoke-all`. With `expectCount` (the number the person confirmed), nothing is
+ * revoked unless exactly that many tokens would be: 409 `count_changed` with `expected` and
+ * `actual` otherwise. The count and the revocation are one atomic step in the store (its
+ * `revokeAllIfCount`), so a token created meanwhile is either counted, and the answer is 409, or
+ * created after and left active; never revoked unconfirmed. (A custom store without
+ * `revokeAllIfCount` counts first, then revokes: not exact, see `RevokeAllOptions`.)
  */
 export async function revokeAll(ctx: RouteContext, b: z.output<typeof revokeAllBody>): Promise<Response> {
   const filter: RevokeAllFilter =
@@ -254,18 +237,22 @@ export async function revokeAll(ctx: RouteContext, b: z.output<typeof revokeAllB
       ? { kind: 'personal', ownerId: filter.ownerId, workspaceId: null }
       : { kind: 'workspace', ownerId: null, workspaceId: filter.workspaceId };
   if (!(await ctx.can(ctx.actor, 'revokeAll', target))) throw notFound();
-  if (b.expectCount !== undefined) {
-    const actual = await countLive(ctx.keycard, filter);
-    if (actual !== b.expectCount) {
-      throw new ManagementProblem(
-        'count_changed',
-        `Expected ${b.expectCount} live tokens, found ${actual}; nothing was revoked`,
-        { members: { expected: b.expectCount, actual } },
-      );
-    }
+  try {
+    const { count } = await ctx.keycard.revokeAll(filter, {
+      reason: b.reason,
+      actor: lifecycleActor(ctx),
+      ...(b.expectCount !== undefined ? { expectCount: b.expectCount } : {}),
+    });
+    return json({ count });
+  } catch (e) {
+    if (!isKeycardError(e) || e.code !== 'count_changed' || b.expectCount === undefined) throw e;
+    const actual = e.count ?? null;
+    throw new ManagementProblem(
+      'count_changed',
+      `Expected ${b.expectCount} live tokens, found ${actual}; nothing was revoked`,
+      { members: { expected: b.expectCount, actual } },
+    );
   }
-  const { count } = await ctx.keycard.revokeAll(filter, { reason: b.reason, actor: lifecycleActor(ctx) });
-  return json({ count });
 }
 
 /** `GET /scopes`: the catalogue filtered to what the actor may grant. */

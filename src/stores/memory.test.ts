@@ -10,6 +10,10 @@ tokenStoreConformance('memory', { describe, it, expect }, () => memoryTokenStore
 tokenStoreConformance('memory, without fast-check (seeded PRNG)', { describe, it, expect }, () => memoryTokenStore());
 
 describe('memoryTokenStore specifics', () => {
+  it('implements revokeAllIfCount, so "Revoke all" with a confirmed count is exact', () => {
+    expect(typeof memoryTokenStore().revokeAllIfCount).toBe('function');
+  });
+
   it('answers synchronously, so the hot path needs no await', () => {
     const store = memoryTokenStore();
     const token = storedTokenFixture();

@@ -11,6 +11,7 @@ import { coveredByRevokeAll, filterKey, PATCHABLE_FIELDS, watermarkKey, WATERMAR
 import type {
   ListQuery,
   RevokeAllFilter,
+  RevokeAllIfCountResult,
   StoreChange,
   StoredToken,
   TokenPatch,
@@ -170,6 +171,13 @@ function revokeAllRecords(
   return { count };
 }
 
+/** The records `revokeAll(filter)` would revoke now: matching and not yet revoked, expired or not. */
+function countRevocable(state: MemoryState, filter: RevokeAllFilter): number {
+  let count = 0;
+  for (const t of state.byId.values()) if (t.revokedAt === null && coveredByRevokeAll(filter, t)) count++;
+  return count;
+}
+
 /** Adds a listener; the returned function removes it. */
 function subscribeTo(state: MemoryState, listener: (change: StoreChange) => void): () => void {
   state.listeners.add(listener);
@@ -246,6 +254,12 @@ export function memoryTokenStore(): MemoryTokenStore {
     },
     revokeAll(filter: RevokeAllFilter, at, reason) {
       return revokeAllRecords(state, filter, at, reason);
+    },
+    revokeAllIfCount(filter: RevokeAllFilter, at, reason, expectCount): RevokeAllIfCountResult {
+      // Synchronous: nothing can run between the count and the revocation.
+      const count = countRevocable(state, filter);
+      if (count !== expectCount) return { ok: false, reason: 'count_changed', count };
+      return { ok: true, count: revokeAllRecords(state, filter, at, reason).count };
     },
     touch(id, at) {
       const t = byId.get(id);

@@ -257,6 +257,49 @@ export function revokeAllStatement(
 }
 
 /**
+ * `revokeAllStatement` iff the tokens it would revoke number exactly `expectCount`, in ONE
+ * statement: `live` locks the matching, not yet revoked rows (`FOR UPDATE`; under READ COMMITTED
+ * a row a concurrent revoke changed is re-checked and dropped, so the count is of rows still
+ * revocable), and the revocation, the watermark and the change are written only when that count
+ * is the expected one. One statement rather than a transaction: it needs no session (a pooler in
+ * transaction mode works) and holds the row locks for one round trip. An insert committed after
+ * its snapshot is not counted and not revoked. The watermark is written here, not beforehand in
+ * its own commit as `revokeAll` does (a refused call must leave none), so such an insert may miss
+ * it and stay active — it was not counted. Answers one row: `count` and the change when it
+ * revoked, or `count` (the number found) with a null change when the count did not match.
+ */
+export function revokeAllIfCountStatement(
+  filter: RevokeAllFilter,
+  at: number,
+  reason: string | null,
+  expectCount: number,
+  channel: string,
+): Statement {
+  const p = new Params();
+  const byOwner = 'ownerId' in filter;
+  const subject = p.add(byOwner ? filter.ownerId : filter.workspaceId);
+  const atParam = p.add(at);
+  const match = byOwner
+    ? `kind = 'personal' AND owner_id = ${subject}`
+    : `kind = 'workspace' AND workspace_id = ${subject}`;
+  const filterJson = `jsonb_build_object('${byOwner ? 'ownerId' : 'workspaceId'}', ${subject}::text)`;
+  const change = `jsonb_build_object('type', 'revokeAll', 'filter', ${filterJson}, 'revokedBefore', ${atParam}::float8)`;
+  const ch = p.add(channel);
+  const matched = `(SELECT count FROM found) = ${p.add(expectCount)}::int`;
+  const text =
+    `WITH live AS (SELECT id FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL FOR UPDATE),\n` +
+    'found AS (SELECT count(*)::int AS count FROM live),\n' +
+    `t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
+    `WHERE id IN (SELECT id FROM live) AND revoked_at IS NULL AND ${matched} RETURNING id),\n` +
+    `w AS (INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) SELECT '${byOwner ? 'owner' : 'workspace'}', ${subject}, ${ts(atParam)} WHERE ${matched} ` +
+    'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before) RETURNING 1),\n' +
+    `${changeCtes(`${matched} AND (SELECT count(*) FROM t) + (SELECT count(*) FROM w) >= 0`, change, '')}\n` +
+    `SELECT (SELECT count(*) FROM t)::int AS count, ${announceColumns(ch)} FROM c, ${payloadLateral}\n` +
+    `UNION ALL SELECT found.count, NULL, NULL, NULL FROM found WHERE NOT (${matched})`;
+  return { text, params: p.values };
+}
+
+/**
  * Raises the revokeAll watermark alone, committed before `revokeAllStatement` runs: a create whose
  * insert that revokeAll's snapshot missed commits after this, so its `coveredStatement` sees it.
  */

@@ -54,6 +54,12 @@ const caught = async (f: () => unknown) => {
 };
 
 describe('postgres store: schema and migrate', () => {
+  it('implements revokeAllIfCount, so "Revoke all" with a confirmed count is exact', () => {
+    expect(typeof postgresTokenStore(port, { notifications: 'poll', onError: () => {} }).revokeAllIfCount).toBe(
+      'function',
+    );
+  });
+
   it('ships src/stores/postgres.sql, identical to the schema migrate() runs', () => {
     expect(readFileSync(new URL('./postgres.sql', import.meta.url), 'utf8')).toBe(SCHEMA_SQL);
   });

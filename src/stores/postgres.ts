@@ -16,6 +16,7 @@ import {
   WATERMARK_REASON,
   type ListQuery,
   type RevokeAllFilter,
+  type RevokeAllIfCountResult,
   type StoreChange,
   type StoredToken,
   type TokenPatch,
@@ -37,6 +38,7 @@ import {
   listStatement,
   rehashStatement,
   revokeAllStatement,
+  revokeAllIfCountStatement,
   watermarkStatement,
   coveringWatermarkStatement,
   revokeStatement,
@@ -122,6 +124,12 @@ export interface PostgresTokenStore extends TokenStore {
   update(id: string, patch: TokenPatch, expectedVersion: number): Promise<UpdateResult>;
   revoke(id: string, at: number, reason: string | null): Promise<StoredToken | null>;
   revokeAll(filter: RevokeAllFilter, at: number, reason: string | null): Promise<{ readonly count: number }>;
+  revokeAllIfCount(
+    filter: RevokeAllFilter,
+    at: number,
+    reason: string | null,
+    expectCount: number,
+  ): Promise<RevokeAllIfCountResult>;
   touch(id: string, at: number): Promise<void>;
   rehash(id: string, fromHash: string, toHash: string, pepperVersion: number): Promise<void>;
   announceOwner(principalId: string): Promise<void>;
@@ -288,6 +296,16 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
       if (!row) throw new KeycardError('unavailable', 'keycard_state has no row: run migrate() first');
       await announced(row);
       return { count: Number(row['count']) };
+    },
+
+    async revokeAllIfCount(filter: RevokeAllFilter, at, reason, expectCount): Promise<RevokeAllIfCountResult> {
+      const [row] = await run(revokeAllIfCountStatement(filter, at, reason, expectCount, channel));
+      if (!row) throw new KeycardError('unavailable', 'keycard_state has no row: run migrate() first');
+      const count = Number(row['count']);
+      if (row['changeSeq'] === null || row['changeSeq'] === undefined)
+        return { ok: false, reason: 'count_changed', count };
+      await announced(row);
+      return { ok: true, count };
     },
 
     async touch(id, at) {

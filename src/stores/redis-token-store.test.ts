@@ -124,6 +124,12 @@ for (const driver of DRIVERS) {
       driver === 'ioredis' ? { fc, runs: 25 } : { runs: 25 },
     );
 
+    it('implements revokeAllIfCount, so "Revoke all" with a confirmed count is exact', () => {
+      expect(typeof redisTokenStore(port, { prefix: runPrefix('has'), checkDurability: false }).revokeAllIfCount).toBe(
+        'function',
+      );
+    });
+
     it('warns against appendonly no on a real server', async () => {
       const before = String(((await raw(['CONFIG', 'GET', 'appendonly'])) as string[])[1]);
       const warnings: string[] = [];

@@ -18,6 +18,7 @@ import {
   WATERMARK_REASON,
   type ListQuery,
   type RevokeAllFilter,
+  type RevokeAllIfCountResult,
   type StoreChange,
   type StoredToken,
   type TokenPatch,
@@ -125,6 +126,25 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
 
   const feed = changeFeed({ port, run, changes, heartbeats, timeoutMs, heartbeatMs });
 
+  /** One run of the revokeAll script; `expectCount` '' for none. */
+  const revokeAllScript = (filter: RevokeAllFilter, at: number, reason: string | null, expectCount: string) => {
+    const byOwner = 'ownerId' in filter;
+    const target = byOwner ? filter.ownerId : filter.workspaceId;
+    const f: RevokeAllFilter = byOwner ? { ownerId: target } : { workspaceId: target };
+    return run(REVOKE_ALL, [
+      byOwner ? 'o' : 'w',
+      target,
+      json(f),
+      json(at),
+      json(reason),
+      changes,
+      json(byOwner ? 'personal' : 'workspace'),
+      json(target),
+      randomBase62(22), // names this call, so a re-sent run answers its count instead of 0
+      expectCount,
+    ]);
+  };
+
   // ── the port ──
   const store: RedisTokenStore = {
     shared: true,
@@ -184,21 +204,14 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
     },
 
     async revokeAll(filter: RevokeAllFilter, at, reason) {
-      const byOwner = 'ownerId' in filter;
-      const target = byOwner ? filter.ownerId : filter.workspaceId;
-      const f: RevokeAllFilter = byOwner ? { ownerId: target } : { workspaceId: target };
-      const r = await run(REVOKE_ALL, [
-        byOwner ? 'o' : 'w',
-        target,
-        json(f),
-        json(at),
-        json(reason),
-        changes,
-        json(byOwner ? 'personal' : 'workspace'),
-        json(target),
-        randomBase62(22), // names this call, so a re-sent run answers its count instead of 0
-      ]);
-      return { count: Number(r) };
+      return { count: Number(await revokeAllScript(filter, at, reason, '')) };
+    },
+
+    async revokeAllIfCount(filter: RevokeAllFilter, at, reason, expectCount): Promise<RevokeAllIfCountResult> {
+      const r = await revokeAllScript(filter, at, reason, String(expectCount));
+      // A table is the refusal ({ 'count_changed', found }); a number is what it revoked.
+      if (Array.isArray(r)) return { ok: false, reason: 'count_changed', count: Number(r[1]) };
+      return { ok: true, count: Number(r) };
     },
 
     async touch(id, at) {

@@ -12,18 +12,28 @@ import {
 } from './token-store-suite-helpers.ts';
 import { listSection } from './token-store-suite-list.ts';
 import { racesSection } from './token-store-suite-races.ts';
+import { revokeAllIfCountSection } from './token-store-suite-revoke-all-if.ts';
 import { subscribeSection } from './token-store-suite-subscribe.ts';
 import { writesSection } from './token-store-suite-writes.ts';
 
 export type { TokenStoreConformanceOptions, TokenStoreSuiteRunner } from './token-store-suite-helpers.ts';
-export { crudSection, listSection, racesSection, subscribeSection, suiteContext, writesSection };
+export {
+  crudSection,
+  listSection,
+  racesSection,
+  revokeAllIfCountSection,
+  subscribeSection,
+  suiteContext,
+  writesSection,
+};
 
 /**
  * Registers the `TokenStore` conformance suite: create/get/findByHash round trips and uniqueness,
  * `list` order, filters, status and keyset paging (1,200 records, records inserted mid-paging),
  * versioned `update`, idempotent `revoke`, `revokeAll` by owner and by workspace, monotone `touch`,
- * guarded `rehash`, `subscribe` deliveries, and races (50 updates on one version, updates and
- * touches racing a revoke, 100 concurrent creates).
+ * guarded `rehash`, `subscribe` deliveries, races (50 updates on one version, updates and
+ * touches racing a revoke, 100 concurrent creates), and the optional `revokeAllIfCount`: one
+ * atomic count-and-revoke, raced against a create, a revoke and itself.
  *
  * Every test calls `factory` for a fresh store and disposes of it afterwards (`options.cleanup`, or
  * `store.close()`). The suite never assumes the store is empty: ids, hashes, owners and workspaces
@@ -54,5 +64,6 @@ export function tokenStoreConformance(
     writesSection(ctx);
     subscribeSection(ctx);
     racesSection(ctx);
+    revokeAllIfCountSection(ctx);
   });
 }
