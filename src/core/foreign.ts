@@ -8,7 +8,11 @@
 export type ForeignVerification =
   | {
       readonly ok: true;
-      /** A stable, non-secret id for audit and the limiter key: `oauth:<issuer-subject>:<client>`. */
+      /**
+       * A stable, non-secret id for audit, the limiter key and MCP session binding, unique per
+       * subject and client: `jwtAccessTokens` answers `oauth:<sub>:<client_id>` with `%` and `:`
+       * percent-encoded in each part, so no two (sub, client_id) pairs share one.
+       */
       readonly tokenId: string;
       /** The `sub` claim. */
       readonly subject: string;

@@ -2,7 +2,8 @@
  * Dual mode (SPEC §16): turns an OAuth access token verified by `options.oauth` into the same
  * `Identity` a keycard token gets, with `kind: 'oauth'`, the catalogue closure of its `scope`
  * claim and the owner bound of the subject it maps to. The limiter key is the identity's
- * `familyId`, `oauth:<sub>:<client_id>`, so each subject and client has its own budget.
+ * `familyId`, `oauth:<sub>:<client_id>` (each part `%`/`:`-escaped by `jwtAccessTokens`), so each
+ * subject and client has its own budget.
  */
 import { KeycardError } from './errors.ts';
 import type { ForeignTokenVerifier, ForeignVerification } from './foreign.ts';

@@ -68,6 +68,16 @@ describe('jwtAccessTokens (RFC 9068 / RFC 8707)', () => {
     });
   });
 
+  it('gives sub "a:b" with client "c" and sub "a" with client "b:c" distinct tokenIds (`:` and `%` escaped)', async () => {
+    const id = async (sub: string, client_id: string) => {
+      const r = await verifier().verify(await mint({ claims: { sub, client_id } }));
+      return r.ok ? r.tokenId : r.code;
+    };
+    expect(await id('a:b', 'c')).toBe('oauth:a%3Ab:c');
+    expect(await id('a', 'b:c')).toBe('oauth:a:b%3Ac');
+    expect(await id('100%', 'https://app.example/c')).toBe('oauth:100%25:https%3A//app.example/c');
+  });
+
   it('refuses an expired token as token_expired', async () => {
     expect(await verifier().verify(await mint({ expSeconds: -10 }))).toEqual({ ok: false, code: 'token_expired' });
   });

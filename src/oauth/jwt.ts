@@ -157,7 +157,7 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
     if (!who || typeof who.ownerId !== 'string' || who.ownerId === '') return { ok: false, code: 'invalid_token' };
     return {
       ok: true,
-      tokenId: `oauth:${payload.sub}:${clientId}`,
+      tokenId: oauthTokenId(payload.sub, clientId),
       subject: payload.sub,
       clientId,
       scopes: scopesOf(payload),
@@ -169,6 +169,17 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
     };
   }
   return { kind: 'oauth', verify };
+}
+
+/**
+ * `oauth:<sub>:<client_id>`, each part with `%` and `:` percent-encoded (`%25`, `%3A`). The id
+ * keys the limiter budget, audit and the MCP session binding, and both claims may hold `:` (an
+ * `urn:` subject, a URL client id), so unescaped, sub `a:b` with client `c` would be sub `a`
+ * with client `b:c`. Values without `%` or `:` (most) keep the plain form, byte for byte.
+ */
+function oauthTokenId(sub: string, clientId: string): string {
+  const part = (s: string) => s.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'));
+  return `oauth:${part(sub)}:${part(clientId)}`;
 }
 
 /** RFC 9068 §2.2.3.1: `scope` is a space-separated string; an array (`scp`) is tolerated. */
