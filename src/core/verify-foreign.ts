@@ -68,6 +68,18 @@ function wellShaped(v: Extract<ForeignVerification, { ok: true }>): boolean {
   );
 }
 
+/**
+ * A failure a verifier answered with, as `onError` gets it: an `unavailable` that says what
+ * failed, the token masked in its message and cause chain should a custom verifier put it there.
+ */
+function failureOf(error: unknown, token: string): KeycardError {
+  const what = error instanceof Error ? error.message : String(error);
+  return new KeycardError('unavailable', `The oauth verifier is unavailable: ${what}`, {
+    cause: error,
+    secrets: [token],
+  });
+}
+
 /** Builds the verification the pipeline calls for bearer tokens without keycard's prefix. */
 export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
   const { verifier, catalogue, owners, hierarchy } = deps;
@@ -79,7 +91,10 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
       deps.onError(e);
       return { ok: false, code: 'unavailable' };
     }
-    if (!v.ok) return { ok: false, code: v.code };
+    if (!v.ok) {
+      if (v.error !== undefined) deps.onError(failureOf(v.error, secret));
+      return { ok: false, code: v.code };
+    }
     if (!wellShaped(v)) {
       deps.onError(new KeycardError('unavailable', `The oauth verifier answered ok with ${BAD_SHAPE}`));
       return { ok: false, code: 'unavailable' };

@@ -150,6 +150,11 @@ describe('jwtAccessTokens (RFC 9068 / RFC 8707)', () => {
       jwksUrl: 'http://127.0.0.1:1/jwks',
       jwksTimeoutMs: 500,
     });
+    // The failed fetch travels with the answer, for keycard's onError; the next answer (refused in
+    // the retry pause, no fetch) carries none.
+    const first = await v.verify(await mint());
+    expect(first).toMatchObject({ ok: false, code: 'unavailable', error: { name: 'JwksUnavailable' } });
+    expect(!first.ok && first.error?.message).toBe('the JWKS http://127.0.0.1:1/jwks could not be fetched');
     expect(await v.verify(await mint())).toEqual({ ok: false, code: 'unavailable' });
   });
 

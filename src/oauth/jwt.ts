@@ -119,12 +119,18 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
   if ((options.jwksUrl === undefined) === (options.keys === undefined)) {
     throw new KeycardError('invalid_config', 'jwtAccessTokens: give exactly one of `jwksUrl` and `keys`');
   }
+  // Fetch failures not yet handed to a request: the first request that meets one (of all those
+  // that awaited the same shared fetch) carries it to keycard's onError, the others do not.
+  const unreported = new WeakSet<Error>();
   const keySet = options.keys
     ? createLocalJWKSet(options.keys)
     : createRemoteJWKSet(new URL(options.jwksUrl!), {
         timeoutDuration: options.jwksTimeoutMs ?? 5000,
         cooldownDuration: 30_000,
-        [customFetch]: guardedJwksFetch(options.fetch ?? ((url, init) => fetch(url, init))),
+        [customFetch]: guardedJwksFetch(
+          options.fetch ?? ((url, init) => fetch(url, init)),
+          (e) => void unreported.add(e),
+        ),
       });
   const now = options.now ?? Date.now;
   const owner = options.owner ?? ((claims: JWTPayload) => (claims.sub ? { ownerId: claims.sub } : null));
@@ -143,7 +149,9 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
     try {
       ({ payload } = await jwtVerify(token, keySet, { ...verifyOptions, currentDate: new Date(now()) }));
     } catch (e) {
-      return { ok: false, code: codeOf(e) };
+      return e instanceof Error && unreported.delete(e)
+        ? { ok: false, code: 'unavailable', error: e }
+        : { ok: false, code: codeOf(e) };
     }
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : null;
     if (typeof payload.sub !== 'string' || clientId === null || typeof payload.exp !== 'number')
