@@ -20,6 +20,8 @@ export type Bound = {
   readonly transport: Transport;
   sid?: string;
   timer?: ReturnType<typeof setTimeout>;
+  /** When the expiry timer closes the session (epoch ms), null for never. */
+  until?: number | null;
   idle?: ReturnType<typeof setTimeout>;
   last: number;
 };

@@ -24,6 +24,7 @@ export function createSessions(
   const end = (match: (i: Identity) => boolean) => all.forEach((b) => match(b.identity) && void b.transport.close());
   const arm = (b: Bound, at: number | null, left = at === null ? 0 : Math.max(0, at - keycard.clock.now())): void => {
     clearTimeout(b.timer);
+    b.until = at;
     if (at !== null)
       b.timer = setTimeout(
         () => (left > MAX_DELAY ? arm(b, at) : void b.transport.close()),
@@ -84,10 +85,18 @@ export function createSessions(
     allows: (sid: string, identity: Identity) =>
       (bySession.get(sid)?.identity.tokenId ?? identity.tokenId) === identity.tokenId,
     bound: (sid: string | undefined) => sid !== undefined && bySession.has(sid),
-    /** A request of the session passed the gate: it is not idle. */
-    touch(sid: string | undefined): void {
+    /**
+     * A request of the session passed the gate: it is not idle. An OAuth client refreshes its
+     * access token within the session (MCP authorization: a token on every request), and a JWT of
+     * the same subject and client is the same tokenId: the session lasts until the latest expiry
+     * it presented, not the first JWT's.
+     */
+    touch(sid: string | undefined, who: Identity): void {
       const b = sid === undefined ? undefined : bySession.get(sid);
-      if (b) b.last = keycard.clock.monotonic();
+      if (!b) return;
+      b.last = keycard.clock.monotonic();
+      const later = who.expiresAt !== null && typeof b.until === 'number' && who.expiresAt > b.until;
+      if (later && who.kind === 'oauth' && who.tokenId === b.identity.tokenId) arm(b, who.expiresAt);
     },
     /** Connects `server` to `transport`, then hooks the transport's callbacks and `send` (./hooks.ts). */
     connect: (
