@@ -5,7 +5,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Identity, Keycard, LimitClass } from '../../index.ts';
 import { coveredByRevokeAll } from '../../store-kit.ts';
-import { connectBound, type Bound, type Msg } from './hooks.ts';
+import { connectBound, refreshed, type Bound, type Msg } from './hooks.ts';
 import type { ResolvedMcpOptions } from './options.ts';
 
 const MAX_DELAY = 2 ** 31 - 1; // setTimeout's ceiling: longer waits re-arm
@@ -85,18 +85,11 @@ export function createSessions(
     allows: (sid: string, identity: Identity) =>
       (bySession.get(sid)?.identity.tokenId ?? identity.tokenId) === identity.tokenId,
     bound: (sid: string | undefined) => sid !== undefined && bySession.has(sid),
-    /**
-     * A request of the session passed the gate: it is not idle. An OAuth client refreshes its
-     * access token within the session (MCP authorization: a token on every request), and a JWT of
-     * the same subject and client is the same tokenId: the session lasts until the latest expiry
-     * it presented, not the first JWT's.
-     */
+    /** A request of the session passed the gate: not idle; a refreshed OAuth JWT (same tokenId) moves the expiry (docs/mcp.md). */
     touch(sid: string | undefined, who: Identity): void {
       const b = sid === undefined ? undefined : bySession.get(sid);
-      if (!b) return;
-      b.last = keycard.clock.monotonic();
-      const later = who.expiresAt !== null && typeof b.until === 'number' && who.expiresAt > b.until;
-      if (later && who.kind === 'oauth' && who.tokenId === b.identity.tokenId) arm(b, who.expiresAt);
+      if (b) b.last = keycard.clock.monotonic();
+      if (b && refreshed(b, who)) arm(b, who.expiresAt);
     },
     /** Connects `server` to `transport`, then hooks the transport's callbacks and `send` (./hooks.ts). */
     connect: (
