@@ -159,6 +159,15 @@ describe('dual mode through authenticate()', () => {
     await keycard.close();
   });
 
+  it('charges subject "a:b" with client "c" and subject "a" with client "b:c" separately (no tokenId collision)', async () => {
+    const { keycard } = dual(RESOURCE, { rateLimit: { limit: 1, window: 60 } });
+    const first = await keycard.authenticate(req(await jwt(RESOURCE, { sub: 'a:b', client_id: 'c' })));
+    const second = await keycard.authenticate(req(await jwt(RESOURCE, { sub: 'a', client_id: 'b:c' })));
+    expect([first.ok, second.ok]).toEqual([true, true]);
+    if (first.ok && second.ok) expect(first.identity.tokenId).not.toBe(second.identity.tokenId);
+    await keycard.close();
+  });
+
   it('adds resource_metadata to 401s without credentials only', async () => {
     const { keycard, pr } = dual(RESOURCE);
     const none = await keycard.authenticate(req());

@@ -67,3 +67,42 @@ describe('a foreign verifier answering the wrong shape', () => {
     expect(await answerFor(answer)).toEqual({ r: '503 unavailable', errors: 1 });
   });
 });
+
+describe('a foreign verifier answering unavailable with the failure behind it', () => {
+  const token = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1XzEifQ.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg';
+  async function reports(answer: ForeignVerification) {
+    const errors: unknown[] = [];
+    const keycard = createKeycard({
+      prefix: 'acme',
+      scopes: defineScopes({ read: {} }),
+      oauth: { kind: 'oauth', verify: async () => answer },
+      onError: (e) => void errors.push(e),
+    });
+    const r = await keycard.authenticate({
+      method: 'GET',
+      url: 'http://127.0.0.1/api',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await keycard.close();
+    return { status: r.ok || r.skip ? 0 : r.status, errors };
+  }
+
+  it('reports the error through onError as unavailable, with the bearer token masked', async () => {
+    const cause = new Error(`key set down while verifying ${token}`);
+    const { status, errors } = await reports({
+      ok: false,
+      code: 'unavailable',
+      error: new Error('JWKS down', { cause }),
+    });
+    expect(status).toBe(503);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ name: 'KeycardError', code: 'unavailable' });
+    expect((errors[0] as Error).message).toBe('The oauth verifier is unavailable: JWKS down');
+    const inner = ((errors[0] as Error).cause as Error).cause as Error;
+    expect(inner.message).toBe('key set down while verifying [redacted]');
+  });
+
+  it('reports nothing for an unavailable without an error (as before)', async () => {
+    expect(await reports({ ok: false, code: 'unavailable' })).toEqual({ status: 503, errors: [] });
+  });
+});

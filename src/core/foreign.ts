@@ -8,7 +8,11 @@
 export type ForeignVerification =
   | {
       readonly ok: true;
-      /** A stable, non-secret id for audit and the limiter key: `oauth:<issuer-subject>:<client>`. */
+      /**
+       * A stable, non-secret id for audit, the limiter key and MCP session binding, unique per
+       * subject and client: `jwtAccessTokens` answers `oauth:<sub>:<client_id>` with `%` and `:`
+       * percent-encoded in each part, so no two (sub, client_id) pairs share one.
+       */
       readonly tokenId: string;
       /** The `sub` claim. */
       readonly subject: string;
@@ -27,7 +31,17 @@ export type ForeignVerification =
       /** What audit shows as the label, e.g. `claude-code (OAuth)`. */
       readonly label: string;
     }
-  | { readonly ok: false; readonly code: 'invalid_token' | 'token_expired' | 'unavailable' };
+  | {
+      readonly ok: false;
+      readonly code: 'invalid_token' | 'token_expired' | 'unavailable';
+      /**
+       * Behind an `unavailable`: the infrastructure failure (the key set could not be fetched),
+       * which keycard reports through its `onError` as a `KeycardError('unavailable')` with this as
+       * its `cause`. Give it once per failure, not to every request that waited on the same
+       * fetch, and never with token material in it.
+       */
+      readonly error?: Error;
+    };
 
 /**
  * Verifies bearer tokens that are not keycard's. keycard asks it only for credentials that do

@@ -80,7 +80,11 @@ export interface KeycardOptions<S extends string = string> {
   auditQueueSize?: number;
   /** How long a sink may take per event, ms. @default 1000 */
   auditTimeoutMs?: number;
-  /** Receives background failures (audit, `lastUsedAt` writes, notifications); never a secret. @default console.error */
+  /**
+   * Receives background failures (audit, `lastUsedAt` writes, notifications) and the request
+   * path's (store, limiter, owner resolver, the OAuth key set), those coalesced per kind per
+   * second; never a secret. @default console.error
+   */
   onError?: (error: unknown) => void;
   /** Receives configuration warnings. @default console.warn */
   onWarning?: (message: string) => void;

@@ -2,7 +2,8 @@
  * Dual mode (SPEC §16): turns an OAuth access token verified by `options.oauth` into the same
  * `Identity` a keycard token gets, with `kind: 'oauth'`, the catalogue closure of its `scope`
  * claim and the owner bound of the subject it maps to. The limiter key is the identity's
- * `familyId`, `oauth:<sub>:<client_id>`, so each subject and client has its own budget.
+ * `familyId`, `oauth:<sub>:<client_id>` (each part `%`/`:`-escaped by `jwtAccessTokens`), so each
+ * subject and client has its own budget.
  */
 import { KeycardError } from './errors.ts';
 import type { ForeignTokenVerifier, ForeignVerification } from './foreign.ts';
@@ -67,6 +68,18 @@ function wellShaped(v: Extract<ForeignVerification, { ok: true }>): boolean {
   );
 }
 
+/**
+ * A failure a verifier answered with, as `onError` gets it: an `unavailable` that says what
+ * failed, the token masked in its message and cause chain should a custom verifier put it there.
+ */
+function failureOf(error: unknown, token: string): KeycardError {
+  const what = error instanceof Error ? error.message : String(error);
+  return new KeycardError('unavailable', `The oauth verifier is unavailable: ${what}`, {
+    cause: error,
+    secrets: [token],
+  });
+}
+
 /** Builds the verification the pipeline calls for bearer tokens without keycard's prefix. */
 export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
   const { verifier, catalogue, owners, hierarchy } = deps;
@@ -78,7 +91,10 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
       deps.onError(e);
       return { ok: false, code: 'unavailable' };
     }
-    if (!v.ok) return { ok: false, code: v.code };
+    if (!v.ok) {
+      if (v.error !== undefined) deps.onError(failureOf(v.error, secret));
+      return { ok: false, code: v.code };
+    }
     if (!wellShaped(v)) {
       deps.onError(new KeycardError('unavailable', `The oauth verifier answered ok with ${BAD_SHAPE}`));
       return { ok: false, code: 'unavailable' };

@@ -5,7 +5,9 @@
  * answer that is not a key set as `JWKSInvalid`, which reads like a bad token. Here every such
  * answer is one `JwksUnavailable` (SPEC §16: fail closed, `unavailable`), the answer is capped,
  * and after a failure no fetch leaves for a pause, so a flood of requests during an outage
- * costs the authorization server one fetch per pause, not one per request.
+ * costs the authorization server one fetch per pause, not one per request. Each fetch that
+ * fails is handed to `onFailure` once (the refusals of the pause are not fetches), so an outage
+ * is reported once per attempt, however many requests waited on it.
  */
 import { readBody } from '../core/body.ts';
 
@@ -21,28 +23,55 @@ export class JwksUnavailable extends Error {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The JWKS URL as a report names it: origin and path, no credentials or query (they may hold a key). */
+function placeOf(url: string | URL | Request): string {
+  try {
+    const u = new URL(url instanceof Request ? url.url : url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return 'URL';
+  }
+}
+
 /** `inner` with a size cap, a key-set shape check and a pause after failures (on `Date.now`, as jose's cache). */
-export function guardedJwksFetch(inner: typeof fetch): typeof fetch {
+export function guardedJwksFetch(
+  inner: typeof fetch,
+  onFailure: (error: JwksUnavailable) => void = () => {},
+): typeof fetch {
   let failedAt = Number.NEGATIVE_INFINITY;
   async function fetchKeys(url: string | URL | Request, init?: RequestInit): Promise<Response> {
     if (Date.now() - failedAt < JWKS_RETRY_PAUSE_MS)
       throw new JwksUnavailable('the JWKS failed moments ago; not refetched yet');
+    const jwks = `the JWKS ${placeOf(url)}`;
     try {
       const response = await inner(url, init);
       if (response.status !== 200) {
         await response.body?.cancel().catch(() => undefined);
-        throw new JwksUnavailable(`the JWKS answered ${response.status}, not 200`);
+        throw new JwksUnavailable(`${jwks} answered ${response.status}, not 200`);
       }
       const read = await readBody(response, MAX_JWKS_BYTES);
-      if (read.bytes === null) throw new JwksUnavailable(`the JWKS answer is ${read.reason.replace('_', ' ')}`);
-      const json: unknown = JSON.parse(new TextDecoder().decode(read.bytes));
+      if (read.bytes === null) throw new JwksUnavailable(`${jwks}: the answer is ${read.reason.replace('_', ' ')}`);
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder().decode(read.bytes));
+      } catch {
+        throw new JwksUnavailable(`${jwks}: the answer is not JSON`); // no cause: its message quotes the body
+      }
       if (!isObject(json) || !Array.isArray(json.keys) || !json.keys.every(isObject))
-        throw new JwksUnavailable('the JWKS answer is not a JSON Web Key Set');
+        throw new JwksUnavailable(`${jwks}: the answer is not a JSON Web Key Set`);
       return new Response(read.bytes as BodyInit, { status: 200, headers: { 'content-type': 'application/json' } });
     } catch (e) {
       failedAt = Date.now();
-      throw e instanceof JwksUnavailable ? e : new JwksUnavailable('the JWKS could not be fetched', { cause: e });
+      const error = e instanceof JwksUnavailable ? e : new JwksUnavailable(failureText(jwks, e), { cause: e });
+      onFailure(error);
+      throw error;
     }
   }
   return fetchKeys as typeof fetch;
+}
+
+/** A fetch that threw: jose's deadline (an abort of the request or of the body read) or the network. */
+function failureText(jwks: string, e: unknown): string {
+  const name = (e as { name?: unknown } | null)?.name;
+  return name === 'TimeoutError' || name === 'AbortError' ? `${jwks} timed out` : `${jwks} could not be fetched`;
 }

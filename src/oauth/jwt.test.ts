@@ -68,6 +68,16 @@ describe('jwtAccessTokens (RFC 9068 / RFC 8707)', () => {
     });
   });
 
+  it('gives sub "a:b" with client "c" and sub "a" with client "b:c" distinct tokenIds (`:` and `%` escaped)', async () => {
+    const id = async (sub: string, client_id: string) => {
+      const r = await verifier().verify(await mint({ claims: { sub, client_id } }));
+      return r.ok ? r.tokenId : r.code;
+    };
+    expect(await id('a:b', 'c')).toBe('oauth:a%3Ab:c');
+    expect(await id('a', 'b:c')).toBe('oauth:a:b%3Ac');
+    expect(await id('100%', 'https://app.example/c')).toBe('oauth:100%25:https%3A//app.example/c');
+  });
+
   it('refuses an expired token as token_expired', async () => {
     expect(await verifier().verify(await mint({ expSeconds: -10 }))).toEqual({ ok: false, code: 'token_expired' });
   });
@@ -140,6 +150,11 @@ describe('jwtAccessTokens (RFC 9068 / RFC 8707)', () => {
       jwksUrl: 'http://127.0.0.1:1/jwks',
       jwksTimeoutMs: 500,
     });
+    // The failed fetch travels with the answer, for keycard's onError; the next answer (refused in
+    // the retry pause, no fetch) carries none.
+    const first = await v.verify(await mint());
+    expect(first).toMatchObject({ ok: false, code: 'unavailable', error: { name: 'JwksUnavailable' } });
+    expect(!first.ok && first.error?.message).toBe('the JWKS http://127.0.0.1:1/jwks could not be fetched');
     expect(await v.verify(await mint())).toEqual({ ok: false, code: 'unavailable' });
   });
 

@@ -119,12 +119,18 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
   if ((options.jwksUrl === undefined) === (options.keys === undefined)) {
     throw new KeycardError('invalid_config', 'jwtAccessTokens: give exactly one of `jwksUrl` and `keys`');
   }
+  // Fetch failures not yet handed to a request: the first request that meets one (of all those
+  // that awaited the same shared fetch) carries it to keycard's onError, the others do not.
+  const unreported = new WeakSet<Error>();
   const keySet = options.keys
     ? createLocalJWKSet(options.keys)
     : createRemoteJWKSet(new URL(options.jwksUrl!), {
         timeoutDuration: options.jwksTimeoutMs ?? 5000,
         cooldownDuration: 30_000,
-        [customFetch]: guardedJwksFetch(options.fetch ?? ((url, init) => fetch(url, init))),
+        [customFetch]: guardedJwksFetch(
+          options.fetch ?? ((url, init) => fetch(url, init)),
+          (e) => void unreported.add(e),
+        ),
       });
   const now = options.now ?? Date.now;
   const owner = options.owner ?? ((claims: JWTPayload) => (claims.sub ? { ownerId: claims.sub } : null));
@@ -143,7 +149,9 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
     try {
       ({ payload } = await jwtVerify(token, keySet, { ...verifyOptions, currentDate: new Date(now()) }));
     } catch (e) {
-      return { ok: false, code: codeOf(e) };
+      return e instanceof Error && unreported.delete(e)
+        ? { ok: false, code: 'unavailable', error: e }
+        : { ok: false, code: codeOf(e) };
     }
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : null;
     if (typeof payload.sub !== 'string' || clientId === null || typeof payload.exp !== 'number')
@@ -157,7 +165,7 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
     if (!who || typeof who.ownerId !== 'string' || who.ownerId === '') return { ok: false, code: 'invalid_token' };
     return {
       ok: true,
-      tokenId: `oauth:${payload.sub}:${clientId}`,
+      tokenId: oauthTokenId(payload.sub, clientId),
       subject: payload.sub,
       clientId,
       scopes: scopesOf(payload),
@@ -169,6 +177,17 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
     };
   }
   return { kind: 'oauth', verify };
+}
+
+/**
+ * `oauth:<sub>:<client_id>`, each part with `%` and `:` percent-encoded (`%25`, `%3A`). The id
+ * keys the limiter budget, audit and the MCP session binding, and both claims may hold `:` (an
+ * `urn:` subject, a URL client id), so unescaped, sub `a:b` with client `c` would be sub `a`
+ * with client `b:c`. Values without `%` or `:` (most) keep the plain form, byte for byte.
+ */
+function oauthTokenId(sub: string, clientId: string): string {
+  const part = (s: string) => s.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'));
+  return `oauth:${part(sub)}:${part(clientId)}`;
 }
 
 /** RFC 9068 §2.2.3.1: `scope` is a space-separated string; an array (`scp`) is tolerated. */

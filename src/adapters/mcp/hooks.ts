@@ -20,6 +20,8 @@ export type Bound = {
   readonly transport: Transport;
   sid?: string;
   timer?: ReturnType<typeof setTimeout>;
+  /** When the expiry timer closes the session (epoch ms), null for never. */
+  until?: number | null;
   idle?: ReturnType<typeof setTimeout>;
   last: number;
 };
@@ -34,6 +36,14 @@ export interface SessionParts {
   readonly opened: (b: Bound, sid: string) => void;
   readonly arm: (b: Bound, at: number | null) => void;
 }
+
+/**
+ * A request of session `b` carries a refreshed OAuth JWT: the same subject and client (the
+ * session's tokenId) with a later `exp`. MCP authorization sends a token on every request of a
+ * session, so the session lasts until the latest expiry it presented, not the first JWT's.
+ */
+export const refreshed = (b: Bound, who: Identity): boolean =>
+  who.kind === 'oauth' && who.tokenId === b.identity.tokenId && (who.expiresAt ?? 0) > (b.until ?? Infinity);
 
 /** Connects `server` to `transport`, then hooks the transport's callbacks and `send`, as the SDK's own Protocol hooks its callbacks. */
 export async function connectBound(

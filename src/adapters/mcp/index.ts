@@ -93,7 +93,7 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
       );
     }
     for (const [name, value] of Object.entries(r.headers)) res.setHeader(name, value);
-    sessions.touch(sid);
+    sessions.touch(sid, r.identity);
     // A restriction denial a tool raises (identityOf(extra).assert) is audited as a denial of this request, as over REST.
     const info = (req.auth = authInfoOf((req.keycard = r.identity), o.recheckSeconds, keycard.clock.now(), (e) =>
       keycard.authenticate.problemFor(e, input),

@@ -5,7 +5,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Identity, Keycard, LimitClass } from '../../index.ts';
 import { coveredByRevokeAll } from '../../store-kit.ts';
-import { connectBound, type Bound, type Msg } from './hooks.ts';
+import { connectBound, refreshed, type Bound, type Msg } from './hooks.ts';
 import type { ResolvedMcpOptions } from './options.ts';
 
 const MAX_DELAY = 2 ** 31 - 1; // setTimeout's ceiling: longer waits re-arm
@@ -24,6 +24,7 @@ export function createSessions(
   const end = (match: (i: Identity) => boolean) => all.forEach((b) => match(b.identity) && void b.transport.close());
   const arm = (b: Bound, at: number | null, left = at === null ? 0 : Math.max(0, at - keycard.clock.now())): void => {
     clearTimeout(b.timer);
+    b.until = at;
     if (at !== null)
       b.timer = setTimeout(
         () => (left > MAX_DELAY ? arm(b, at) : void b.transport.close()),
@@ -84,10 +85,11 @@ export function createSessions(
     allows: (sid: string, identity: Identity) =>
       (bySession.get(sid)?.identity.tokenId ?? identity.tokenId) === identity.tokenId,
     bound: (sid: string | undefined) => sid !== undefined && bySession.has(sid),
-    /** A request of the session passed the gate: it is not idle. */
-    touch(sid: string | undefined): void {
+    /** A request of the session passed the gate: not idle; a refreshed OAuth JWT (same tokenId) moves the expiry (docs/mcp.md). */
+    touch(sid: string | undefined, who: Identity): void {
       const b = sid === undefined ? undefined : bySession.get(sid);
       if (b) b.last = keycard.clock.monotonic();
+      if (b && refreshed(b, who)) arm(b, who.expiresAt);
     },
     /** Connects `server` to `transport`, then hooks the transport's callbacks and `send` (./hooks.ts). */
     connect: (

@@ -1,0 +1,106 @@
+/**
+ * An MCP session opened with an OAuth JWT, and the client refreshing its access token (MCP
+ * authorization, 2025-06-18: a token on every request, "even if they are part of the same logical
+ * session"). The session is bound to `oauth:<sub>:<client_id>`, so a refreshed JWT of the same
+ * subject and client may use it; it must then last as long as the newest JWT it presented, not
+ * end at the first one's `exp`. A client that does not refresh still loses it at that `exp`.
+ * Real HTTP on 127.0.0.1 and the SDK's server transport; the JWTs live 1–2 s, so this waits ~2 s.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeycard, type Keycard } from '../src/index.ts';
+import { mcpGate, type McpGate } from '../src/adapters/mcp/index.ts';
+import { jwtAccessTokens } from '../src/oauth/index.ts';
+import { toadoScopes } from './helpers.ts';
+import { mcpHeaders, openStream, rawSession, until } from './mcp-helpers.ts';
+
+const ISSUER = 'https://auth.test';
+let signingKey: CryptoKey;
+let server: Server;
+let base: string;
+let keycard: Keycard;
+let gate: McpGate;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('ES256', { extractable: true });
+  signingKey = pair.privateKey;
+  const keys = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' }] };
+  const app = express();
+  server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((r) => void server.once('listening', () => r()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  keycard = createKeycard({
+    prefix: 'acme',
+    scopes: toadoScopes(),
+    oauth: jwtAccessTokens({ issuer: ISSUER, audience: `${base}/mcp`, keys }),
+    onWarning: () => {},
+  });
+  gate = mcpGate(keycard);
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  app.use('/mcp', express.json(), gate);
+  app.all('/mcp', async (rq, rs) => {
+    const sid = rq.get('mcp-session-id');
+    let transport = sid === undefined ? undefined : sessions.get(sid);
+    if (!transport) {
+      if (sid !== undefined || !isInitializeRequest(rq.body)) return void rs.status(404).end();
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void sessions.set(id, created),
+      });
+      created.onclose = () => void sessions.delete(created.sessionId!);
+      await gate.connect(new McpServer({ name: 'tickets', version: '1.0.0' }), created, rq.keycard);
+      transport = created;
+    }
+    await transport.handleRequest(rq, rs, rq.body);
+  });
+});
+afterAll(async () => {
+  await gate.close();
+  await keycard.close();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+/** An access token of subject u_jason for client claude-code, expiring `seconds` from now. */
+async function jwt(seconds: number) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: ISSUER, aud: `${base}/mcp`, sub: 'u_jason', client_id: 'claude-code', scope: 'read' };
+  return new SignJWT({ ...claims, jti: randomUUID(), iat: now, exp: now + seconds })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' })
+    .sign(signingKey);
+}
+const ping = async (token: string, sid: string) => {
+  const res = await fetch(`${base}/mcp`, {
+    method: 'POST',
+    headers: mcpHeaders(token, sid),
+    body: '{"jsonrpc":"2.0","id":7,"method":"ping"}',
+  });
+  await res.text();
+  return res.status;
+};
+
+describe('an MCP session opened with an OAuth JWT', () => {
+  it('outlives that JWT when the client refreshes; without a refresh it ends at its exp', async () => {
+    const first = await jwt(2);
+    const exp = JSON.parse(Buffer.from(first.split('.')[1]!, 'base64url').toString()) as { exp: number };
+    const [refreshing, quiet] = [await rawSession(base, first), await rawSession(base, first)];
+    const [stream, quietStream] = [await openStream(base, first, refreshing), await openStream(base, first, quiet)];
+    const refreshed = await jwt(300); // same subject and client: the same tokenId, a later exp
+    expect(await ping(refreshed, refreshing)).toBe(200);
+
+    await until(() => Date.now() > exp.exp * 1000 + 300 || null, 'the first JWT to expire');
+    await until(async () => !quietStream.isOpen() || null, 'the un-refreshed session to end');
+    expect(await ping(first, refreshing)).toBe(401); // the old JWT is refused, as any expired token
+    expect(await ping(refreshed, quiet)).toBe(404); // the quiet session ended at the first exp
+    expect(await ping(refreshed, refreshing)).toBe(200); // the refreshed one goes on
+    expect(stream.isOpen()).toBe(true);
+    await stream.cancel();
+  });
+});
