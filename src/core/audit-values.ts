@@ -29,6 +29,10 @@ export const AUDIT_TYPES = [
   'token.updated',
   'request.allowed',
   'request.denied',
+  // Device login (docs/cli.md): once dropped by every audit store, kept by sinks only.
+  'device.requested',
+  'device.approved',
+  'device.denied',
 ] as const;
 const TYPE_SET: ReadonlySet<string> = new Set(AUDIT_TYPES);
 const SURFACES: ReadonlySet<string> = new Set<Surface>(['http', 'mcp']);
