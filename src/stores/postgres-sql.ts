@@ -224,6 +224,19 @@ export function revokeStatement(id: string, at: number, reason: string | null, c
   return { text, params: p.values };
 }
 
+/** What both revoke-all statements share: the filter's match, its parameters and the announced change. */
+function revokeAllParts(p: Params, filter: RevokeAllFilter, at: number) {
+  const byOwner = 'ownerId' in filter;
+  const subject = p.add(byOwner ? filter.ownerId : filter.workspaceId);
+  const atParam = p.add(at);
+  const match = byOwner
+    ? `kind = 'personal' AND owner_id = ${subject}`
+    : `kind = 'workspace' AND workspace_id = ${subject}`;
+  const filterJson = `jsonb_build_object('${byOwner ? 'ownerId' : 'workspaceId'}', ${subject}::text)`;
+  const change = `jsonb_build_object('type', 'revokeAll', 'filter', ${filterJson}, 'revokedBefore', ${atParam}::float8)`;
+  return { byOwner, subject, atParam, match, change };
+}
+
 /**
  * Revokes every matching, not yet revoked token, records the `revokedBefore` watermark (kept in
  * `keycard_revocations`) and announces ONE change carrying the filter and the watermark — never
@@ -237,14 +250,7 @@ export function revokeAllStatement(
   channel: string,
 ): Statement {
   const p = new Params();
-  const byOwner = 'ownerId' in filter;
-  const subject = p.add(byOwner ? filter.ownerId : filter.workspaceId);
-  const atParam = p.add(at);
-  const match = byOwner
-    ? `kind = 'personal' AND owner_id = ${subject}`
-    : `kind = 'workspace' AND workspace_id = ${subject}`;
-  const filterJson = `jsonb_build_object('${byOwner ? 'ownerId' : 'workspaceId'}', ${subject}::text)`;
-  const change = `jsonb_build_object('type', 'revokeAll', 'filter', ${filterJson}, 'revokedBefore', ${atParam}::float8)`;
+  const { byOwner, subject, atParam, match, change } = revokeAllParts(p, filter, at);
   const ch = p.add(channel);
   const text =
     `WITH t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
@@ -276,14 +282,7 @@ export function revokeAllIfCountStatement(
   channel: string,
 ): Statement {
   const p = new Params();
-  const byOwner = 'ownerId' in filter;
-  const subject = p.add(byOwner ? filter.ownerId : filter.workspaceId);
-  const atParam = p.add(at);
-  const match = byOwner
-    ? `kind = 'personal' AND owner_id = ${subject}`
-    : `kind = 'workspace' AND workspace_id = ${subject}`;
-  const filterJson = `jsonb_build_object('${byOwner ? 'ownerId' : 'workspaceId'}', ${subject}::text)`;
-  const change = `jsonb_build_object('type', 'revokeAll', 'filter', ${filterJson}, 'revokedBefore', ${atParam}::float8)`;
+  const { byOwner, subject, atParam, match, change } = revokeAllParts(p, filter, at);
   const ch = p.add(channel);
   const matched = `(SELECT count FROM found) = ${p.add(expectCount)}::int`;
   const text =
