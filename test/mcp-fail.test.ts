@@ -34,7 +34,7 @@ const apps: App[] = [];
 const closers: { close(): Promise<void> }[] = [];
 
 /** A tickets MCP server behind mcpGate; `bind: 'server'` connects sessions with server.connect, as an app might. */
-async function start(gateOptions: McpOptions = {}, bind: 'gate' | 'server' = 'gate'): Promise<App> {
+async function start(gateOptions: McpOptions = {}, bind: 'gate' | 'server' = 'gate', foreign?: 'next'): Promise<App> {
   const counted = countingStore();
   const limiter = countingLimiter();
   const sink = memoryAuditSink();
@@ -46,6 +46,7 @@ async function start(gateOptions: McpOptions = {}, bind: 'gate' | 'server' = 'ga
     limiter: limiter.limiter,
     audit: sink,
     cacheSize: 0,
+    ...(foreign && { onForeignToken: foreign }),
   });
   let writes = 0;
   const gate = mcpGate(keycard, {
@@ -194,6 +195,30 @@ describe('item 1: JSON-RPC batches are refused with 400 and a JSON-RPC error, be
       expect(a.writes()).toBe(1); // the writer's single call
     });
   }
+});
+
+describe("onForeignToken: 'next' hands on another issuer's token, but never into a session keycard bound", () => {
+  it('a foreign token naming a bound session gets 403 forbidden_resource (session) and never reaches the transport', async () => {
+    const a = await start({}, 'gate', 'next');
+    const { token } = await a.keycard.issue({ ownerId: 'u1', label: 'reader', scopes: ['read'] });
+    const sid = await rawSession(a.base, token);
+    const foreign = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'; // another issuer's JWT: not keycard's to judge
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' });
+    const res = await fetch(`${a.base}/mcp`, { method: 'POST', headers: mcpHeaders(foreign, sid), body: list });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: 'forbidden_resource', detail: expect.stringContaining('session') });
+    // The session's own token still works, and a foreign token with no session (or one keycard
+    // never bound) is handed on: the app's handler answers it (400 / 404 in this app).
+    const own = await fetch(`${a.base}/mcp`, { method: 'POST', headers: mcpHeaders(token, sid), body: list });
+    expect([own.status, (await own.text()).includes('list_tickets')]).toEqual([200, true]);
+    const none = await fetch(`${a.base}/mcp`, { method: 'POST', headers: mcpHeaders(foreign), body: list });
+    const other = await fetch(`${a.base}/mcp`, {
+      method: 'POST',
+      headers: mcpHeaders(foreign, randomUUID()),
+      body: list,
+    });
+    expect([none.status, other.status]).toEqual([400, 404]);
+  });
 });
 
 describe('item 15: Host and Origin allow-lists (DNS rebinding), before any token is read', () => {

@@ -47,6 +47,30 @@ describe('mcpGate answers the SPEC §8 table with the same bytes as every adapte
 });
 
 describe('mcpGate options', () => {
+  it('resourceMetadataUrl: only the 401 that carried no credentials gains resource_metadata (SPEC §16)', async () => {
+    const fx = await contractFixture();
+    const url = 'https://api.example.com/.well-known/oauth-protected-resource/mcp';
+    const app = express();
+    app.use(express.json(), mcpGate(fx.keycard, { resourceMetadataUrl: url }), (_req, res) => void res.end());
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const rows = fx.cases.filter((c) => c.code !== 'insufficient_scope' && c.code !== 'forbidden_resource');
+      for (const c of rows) {
+        const row = contractRow(c.code);
+        const expected =
+          c.code === 'missing_token'
+            ? { ...row, wwwAuthenticate: `${row.wwwAuthenticate}, resource_metadata="${url}"` }
+            : row;
+        expectProblem(await rawRequest(port, c.method, c.path, c.headers), expected, expect);
+      }
+    } finally {
+      await new Promise((r) => server.close(r));
+      await fx.keycard.close();
+    }
+  });
+
   it('fails at start on a tool scope the catalogue does not know', async () => {
     const { keycard } = await contractFixture();
     expect(() => mcpGate(keycard, { tools: { t: { scope: 'tickets:wrtie' } } })).toThrow(/tickets:wrtie/);

@@ -38,7 +38,10 @@ export interface McpGate extends RequestHandler {
   close(): Promise<void>;
 }
 
-const UNAUTHORIZED = new Set(['missing_token', 'invalid_token', 'token_expired', 'token_revoked']);
+const sessionError = (id: string) =>
+  new KeycardError('forbidden_resource', 'This MCP session was opened by another token', {
+    resource: { type: 'session', id },
+  });
 /** The request as keycard reads it: the same object `expressGuard` uses, so a guard before the gate costs no second lookup. */
 const inputOf = (req: Request): AuthRequest => nodeRequest(req);
 
@@ -83,13 +86,16 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
     if (!r.ok && !r.skip && r.code === 'insufficient_scope' && sessions.bound(sid))
       r = await keycard.authenticate(input, { ...need, forbid }); // a later check: no lookup, no charge
     if (!r.ok) {
-      if (r.skip) return next();
-      const challenge = r.headers['WWW-Authenticate'];
+      // Another issuer's token (`onForeignToken: 'next'`) is handed on, but never into a session a keycard token opened.
+      if (r.skip && !sessions.bound(sid)) return next();
+      const p = r.skip ? keycard.authenticate.problemFor(sessionError(sid!), input)! : r;
+      // SPEC §16: only a 401 that carried no credentials points at the metadata.
+      const challenge = p.headers['WWW-Authenticate'];
       return send(
         res,
-        metadata && challenge && !challenge.includes('resource_metadata=') && UNAUTHORIZED.has(r.code)
-          ? { ...r, headers: { ...r.headers, 'WWW-Authenticate': challenge + metadata } }
-          : r,
+        metadata && challenge && !challenge.includes('resource_metadata=') && p.code === 'missing_token'
+          ? { ...p, headers: { ...p.headers, 'WWW-Authenticate': challenge + metadata } }
+          : p,
       );
     }
     for (const [name, value] of Object.entries(r.headers)) res.setHeader(name, value);

@@ -15,7 +15,7 @@ export interface McpToolRule {
 export interface McpOptions {
   /** Per-tool scope and class, e.g. `{ create_ticket: { scope: 'tickets:write' } }`. Tools not listed need no scope. */
   readonly tools?: Readonly<Record<string, McpToolRule>>;
-  /** RFC 9728 metadata URL, added as `resource_metadata="…"` to the challenge of every 401. @default none */
+  /** RFC 9728 metadata URL, added as `resource_metadata="…"` to the challenge of a 401 that carried no credentials (SPEC §16). @default none */
   readonly resourceMetadataUrl?: string | URL;
   /** `AuthInfo.expiresAt` is at most this far ahead, so holders of an AuthInfo re-check the token. @default 60 */
   readonly recheckSeconds?: number;
