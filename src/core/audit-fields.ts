@@ -159,6 +159,9 @@ export function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAu
   if (input.grantId !== undefined) event.grantId = text(input.grantId);
   if (input.scopes !== undefined) event.scopes = texts(input.scopes);
   if (input.requestId !== undefined) event.requestId = text(input.requestId);
+  if (input.route !== undefined) event.route = text(input.route);
+  if (input.code !== undefined) event.code = text(input.code);
+  if (input.status !== undefined) event.status = input.status;
   if (input.leak !== undefined) {
     const { provider, type, url, source } = input.leak;
     event.leak = Object.freeze({ provider: text(provider), type: text(type), url: text(url), source: text(source) });

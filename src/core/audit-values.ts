@@ -33,6 +33,8 @@ export const AUDIT_TYPES = [
   'device.requested',
   'device.approved',
   'device.denied',
+  // The management API refused a call of a known caller (docs/management.md).
+  'management.denied',
 ] as const;
 const TYPE_SET: ReadonlySet<string> = new Set(AUDIT_TYPES);
 const SURFACES: ReadonlySet<string> = new Set<Surface>(['http', 'mcp']);

@@ -51,8 +51,9 @@ interface EventBase {
 }
 
 /**
- * A management event: one per issue, revoke, rotate, update or revoke-all call, and one per step
- * of a device login (SPEC §13: requested, approved, denied; the token it yields is `token.issued`).
+ * A management event: one per issue, revoke, rotate, update or revoke-all call, one per step of a
+ * device login (SPEC §13: requested, approved, denied; the token it yields is `token.issued`), and
+ * one per management call refused once its caller is known (`management.denied`: 400, 403, 404, 409).
  */
 export interface TokenAuditEvent extends EventBase {
   readonly type:
@@ -62,7 +63,8 @@ export interface TokenAuditEvent extends EventBase {
     | 'token.updated'
     | 'device.requested'
     | 'device.approved'
-    | 'device.denied';
+    | 'device.denied'
+    | 'management.denied';
   readonly actor: AuditActor;
   /** Revoke: the reason the caller gave. */
   readonly reason?: string;
@@ -78,6 +80,12 @@ export interface TokenAuditEvent extends EventBase {
   readonly scopes?: readonly string[];
   /** The request the call served (management API calls), when the caller gave one. */
   readonly requestId?: string;
+  /** `management.denied`: the route refused, as `METHOD /pattern` (`POST /tokens/:id/revoke`), never the raw path. */
+  readonly route?: string;
+  /** `management.denied`: the problem code the caller received (`scope_escalation`, `not_found`, …). */
+  readonly code?: string;
+  /** `management.denied`: the HTTP status the caller received. */
+  readonly status?: number;
   /**
    * Revoke by the leak intake (SPEC §15): what the secret-scanning provider reported. The token
    * itself is never here; `url` is where it was found (public), redacted like every string field.

@@ -11,7 +11,7 @@ import { readJson } from './body.ts';
 import { assertSameOrigin } from './csrf.ts';
 import { openApiDocument } from './openapi.ts';
 import { resolveOptions, type ManagementOptions, type ResolvedOptions } from './options.ts';
-import { ManagementProblem, invalid, json, problemOfKeycardError, problemResponse } from './problem.ts';
+import { ManagementProblem, invalid, problemOfKeycardError, problemResponse, statusOfCode } from './problem.ts';
 import * as routes from './routes.ts';
 import {
   activityQuery,
@@ -109,6 +109,39 @@ function match(method: string, segments: readonly string[]): { route: Route; id:
   return allow.length ? { allow } : null;
 }
 
+const REFUSALS = new Set([400, 403, 404, 409]);
+const PUBLIC_ID = /^tok_[0-9A-Za-z]{22}$/;
+
+/**
+ * SPEC §11: a call refused once its caller is known (400, 403, 404, 409) is one
+ * `management.denied` event: the actor, the route pattern, the code and status, and the token id
+ * the path names when it has the public id's shape (so a secret pasted as an id is never kept).
+ */
+async function auditRefusal(
+  keycard: Keycard,
+  e: unknown,
+  route: string,
+  id: string,
+  actor: Caller['actor'],
+  requestId: string,
+) {
+  const p = e instanceof ManagementProblem ? e : problemOfKeycardError(e);
+  const status = p && statusOfCode(p.code);
+  if (!p || !status || !REFUSALS.has(status)) return;
+  await keycard.recordAudit({
+    type: 'management.denied',
+    tokenId: PUBLIC_ID.test(id) ? id : null,
+    label: null,
+    ownerId: null,
+    workspaceId: null,
+    actor: actor.kind === 'user' ? { kind: 'user', id: actor.id } : { kind: 'token', id: actor.identity.tokenId },
+    route,
+    code: p.code,
+    status,
+    requestId,
+  });
+}
+
 /** Query parameters as an object; a parameter given twice is an error rather than a silent pick. */
 function queryOf(url: URL): Record<string, string> {
   const out: Record<string, string> = {};
@@ -186,7 +219,23 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
     }
     const caller = await callerOf(keycard, opts, request);
     if (caller instanceof Response) return caller;
-    // Validate the whole input before any write: a bad request changes nothing.
+    const requestId = requestIdFrom(request.headers.get('x-request-id'));
+    try {
+      return await run(route, id, query, request, { keycard, options: opts, can, actor: caller.actor, requestId });
+    } catch (e) {
+      await auditRefusal(keycard, e, `${route.method} /${route.path.join('/')}`, id, caller.actor, requestId);
+      throw e;
+    }
+  }
+
+  /** Validates the whole input before any write (a bad request changes nothing), then runs the route. */
+  async function run(
+    route: Route,
+    id: string,
+    query: ReturnType<z.ZodMiniType['safeParse']>,
+    request: Request,
+    ctx: Ctx,
+  ) {
     const rawBody = route.body ? await readJson(request, opts.maxBodyBytes) : undefined;
     const body = route.body?.safeParse(rawBody, english);
     const errors = [
@@ -194,13 +243,6 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
       ...(body && !body.success ? fieldErrors(body.error, 'body') : []),
     ];
     if (errors.length) throw invalid(errors);
-    const ctx: Ctx = {
-      keycard,
-      options: opts,
-      can,
-      actor: caller.actor,
-      requestId: requestIdFrom(request.headers.get('x-request-id')),
-    };
     return route.run(ctx, id, { query: query.data as never, body: body?.data as never });
   }
 

@@ -217,7 +217,9 @@ function eventItem(e: Record<string, unknown>, c: Base): HTMLLIElement {
   const type = str('type');
   const what = type.startsWith('request.')
     ? `${type === 'request.allowed' ? c.s.allowed : c.s.denied} · ${str('method')} ${str('path')}${str('rpcMethod') ? ` (${str('rpcMethod')})` : ''}${str('reason') ? ` · ${str('reason')}` : ''}`
-    : type;
+    : type === 'management.denied'
+      ? `${c.s.denied} · ${str('route')} · ${str('code')}`
+      : type;
   const time = str('time');
   return h(
     'li',

@@ -166,7 +166,7 @@ describe.each(BACKENDS)('$name', (backend) => {
   });
 });
 
-it('a 409 writes nothing: no revocation, no watermark, no audit event, no token.revokedAll event', async () => {
+it('a 409 writes nothing: no revocation, no watermark, no token.* event (only the refusal, management.denied), no token.revokedAll event', async () => {
   const store = memoryTokenStore();
   const w = world(store);
   const { owner, ids } = await owned(w.admin);
@@ -180,7 +180,10 @@ it('a 409 writes nothing: no revocation, no watermark, no audit event, no token.
   });
   const records = (await w.admin.list({ ownerId: owner, limit: 500 })).records;
   expect(records.map((r) => [r.id, r.revokedAt]).sort()).toEqual(ids.map((id) => [id, null]).sort());
-  expect({ events: w.sink.events, heard }).toEqual({ events: [], heard: [] });
+  expect({ events: w.sink.events.map((e) => [e.type, (e as { code?: string }).code]), heard }).toEqual({
+    events: [['management.denied', 'count_changed']],
+    heard: [],
+  });
   // No watermark: a token created a millisecond before the refused revoke-all's instant is stored active.
   const late = storedTokenFixture({ ownerId: owner, createdAt: T0 - 1 });
   await store.create(late);
