@@ -143,6 +143,17 @@ describe('jwtAccessTokens (RFC 9068 / RFC 8707)', () => {
     expect(await v.verify(await mint({ claims: { sub: 'u_gone' } }))).toEqual({ ok: false, code: 'invalid_token' });
   });
 
+  it('an owner hook that throws is unavailable with the error behind it (keycard hands it to onError)', async () => {
+    const boom = new Error('user directory down');
+    const v = jwtAccessTokens({
+      issuer: ISSUER,
+      audience: RESOURCE,
+      jwksUrl,
+      owner: () => Promise.reject(boom),
+    });
+    expect(await v.verify(await mint())).toEqual({ ok: false, code: 'unavailable', error: boom });
+  });
+
   it('answers unavailable when the key set cannot be fetched (fail closed, not invalid)', async () => {
     const v = jwtAccessTokens({
       issuer: ISSUER,

@@ -159,8 +159,8 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
     let who: JwtOwner | null;
     try {
       who = await owner(Object.freeze({ ...payload }));
-    } catch {
-      return { ok: false, code: 'unavailable' };
+    } catch (e) {
+      return { ok: false, code: 'unavailable', error: e instanceof Error ? e : new Error(String(e)) }; // keycard reports it through onError
     }
     if (!who || typeof who.ownerId !== 'string' || who.ownerId === '') return { ok: false, code: 'invalid_token' };
     return {
