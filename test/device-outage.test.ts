@@ -134,7 +134,8 @@ async function expectPage503(r: Response) {
   expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
   expect(r.headers.get('retry-after')).toBe('5');
   const text = await r.text();
-  expect(text).toContain('Device login is unavailable right now. Try again in a moment.');
+  expect(text).toContain('<title>Try again shortly</title>');
+  expect(text).toContain('Device login is unavailable; try again shortly.');
   expect(text).not.toMatch(/ECONNRESET|session hook|KeycardError|\bat \S+ \(/);
 }
 
@@ -230,6 +231,42 @@ for (const via of ['routes', 'management'] as const) {
     });
   });
 }
+
+describe('the guarded store', () => {
+  it('keeps `this` for a store written as a class', async () => {
+    class ClassStore implements PendingGrantStore {
+      readonly #inner = memoryPendingGrantStore();
+      create(g: Parameters<PendingGrantStore['create']>[0]) {
+        return this.#inner.create(g);
+      }
+      get(hash: string) {
+        return this.#inner.get(hash);
+      }
+      getByUserCode(code: string) {
+        return this.#inner.getByUserCode(code);
+      }
+      update(...a: Parameters<PendingGrantStore['update']>) {
+        return this.#inner.update(...a);
+      }
+      take(hash: string) {
+        return this.#inner.take(hash);
+      }
+      prune(before: number) {
+        return this.#inner.prune(before);
+      }
+    }
+    const keycard = createKeycard({ prefix: 'toado', scopes: defineScopes({ read: {} }) });
+    const routes = createDeviceRoutes(keycard, { basePath: '', authorize: () => null, store: new ClassStore() });
+    const r = await routes(
+      new Request(`${ORIGIN}/device/code`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'client_id=cli&scope=read',
+      }),
+    );
+    expect(r!.status).toBe(200);
+  });
+});
 
 describe('the sessionKey hook', () => {
   it('a throwing sessionKey is an outage too: a 503 page, reported once', async () => {

@@ -10,6 +10,7 @@ import { html, json, type DeviceContext } from './context.ts';
 import { layout, message } from './page.ts';
 
 const UNAVAILABLE = 'Device login is unavailable; try again shortly';
+const FAILED = 'Device login failed';
 
 /** The program's 503 (RFC 6749 §5.2 shape); it polls again after `interval` seconds anyway. */
 export const unavailableJson = (retryAfter: number): Response =>
@@ -30,23 +31,9 @@ export function failureAnswer(
 ): Response {
   ctx.report(error);
   const outage = isKeycardError(error) && error.code === 'unavailable';
-  const retry = { 'Retry-After': String(ctx.interval) };
-  if (kind === 'json')
-    return outage
-      ? unavailableJson(ctx.interval)
-      : json(500, { error: 'server_error', error_description: 'Internal error' });
-  return outage
-    ? html(
-        503,
-        layout(
-          'Try again shortly',
-          message('Device login is unavailable right now. Try again in a moment.', 'alert'),
-          ctx.options.css,
-        ),
-        retry,
-      )
-    : html(
-        500,
-        layout('Something went wrong', message('Device login failed. Try again later.', 'alert'), ctx.options.css),
-      );
+  if (outage && kind === 'json') return unavailableJson(ctx.interval);
+  if (kind === 'json') return json(500, { error: 'server_error', error_description: FAILED });
+  const [status, title, text] = outage ? [503, 'Try again shortly', UNAVAILABLE] : [500, 'Error', FAILED];
+  const headers: Record<string, string> = outage ? { 'Retry-After': String(ctx.interval) } : {};
+  return html(status, layout(title, message(`${text}.`, 'alert'), ctx.options.css), headers);
 }

@@ -5,15 +5,12 @@
  * hash), which the routes answer 503 (failure.ts). Anything else that reaches a route is a bug.
  */
 import { KeycardError } from '../core/errors.ts';
-import { redact } from '../core/redact.ts';
+import { logError } from '../core/report.ts';
 import type { PendingGrantStore } from './grant-store.ts';
 
 /** A reporter that never throws: a broken logger must not turn a 503 into something else. */
 export function reporter(onError: ((error: unknown) => void) | undefined): (error: unknown) => void {
-  const report =
-    onError ??
-    ((e: unknown) =>
-      console.error('keycard device:', redact(e instanceof Error ? `${e.name}: ${e.message}` : String(e))));
+  const report = onError ?? logError('keycard device:');
   return (error) => {
     try {
       report(error);
@@ -23,16 +20,15 @@ export function reporter(onError: ((error: unknown) => void) | undefined): (erro
   };
 }
 
-/** `what` failed: a KeycardError `unavailable` whose cause is a redacted copy of the error. */
-export const dependencyFailed = (what: string, cause: unknown): KeycardError =>
-  new KeycardError('unavailable', `${what} failed`, { cause });
-
-/** Calls an integrator's hook; a throw or a rejection becomes {@link dependencyFailed}. */
+/**
+ * Calls a dependency (an integrator's hook, a store operation): a throw or a rejection becomes a
+ * `KeycardError('unavailable')` "`what` failed" whose cause is a redacted copy of the error.
+ */
 export async function callHook<T>(what: string, hook: () => T | Promise<T>): Promise<T> {
   try {
     return await hook();
-  } catch (e) {
-    throw dependencyFailed(what, e);
+  } catch (cause) {
+    throw new KeycardError('unavailable', `${what} failed`, { cause });
   }
 }
 
@@ -40,13 +36,14 @@ const OPERATIONS = ['create', 'get', 'getByUserCode', 'update', 'take', 'prune']
 
 /**
  * The store as the routes use it: a synchronous throw or a rejection of any operation becomes
- * {@link dependencyFailed}, so the routes tell an outage (503) from a bug (500).
+ * `unavailable` (see {@link callHook}), so the routes tell an outage (503) from a bug (500).
  */
-export function guardedStore(store: PendingGrantStore): PendingGrantStore {
-  const guarded: Record<string, unknown> = {};
-  for (const op of OPERATIONS) {
-    const call = store[op] as (...args: unknown[]) => Promise<unknown>;
-    guarded[op] = (...args: unknown[]) => callHook(`Pending-grant store ${op}`, () => call.apply(store, args));
-  }
-  return guarded as unknown as PendingGrantStore;
-}
+export const guardedStore = (store: PendingGrantStore): PendingGrantStore =>
+  Object.fromEntries(
+    OPERATIONS.map((op) => [
+      op,
+      // `apply`, not a bare call: a store written as a class needs its `this`.
+      (...args: unknown[]) =>
+        callHook(`Pending-grant store ${op}`, () => (store[op] as (...a: unknown[]) => unknown).apply(store, args)),
+    ]),
+  ) as unknown as PendingGrantStore;

@@ -8,7 +8,7 @@ import { english } from '../core/config.ts';
 import { parseUrl } from '../core/url.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
-import { redact } from '../core/redact.ts';
+import { logError } from '../core/report.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
 import { deviceOptionsSchema, type DeviceRoutesOptions } from '../device/options.ts';
 
@@ -231,9 +231,6 @@ export function resolveOptions(options: unknown, catalogue: ScopeCatalogue): Res
     expiringWithinMs: o.expiringWithinMs ?? 7 * 86_400_000,
     auditStore: o.auditStore ?? null,
     device: o.device ?? {},
-    onError:
-      o.onError ??
-      ((e: unknown) =>
-        console.error('keycard management:', redact(e instanceof Error ? `${e.name}: ${e.message}` : String(e)))),
+    onError: o.onError ?? logError('keycard management:'),
   };
 }
