@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runSnippet, snippetsOf } from './snippets.ts';
 
@@ -15,5 +16,13 @@ describe('README quickstart', () => {
     expect(log.mock.calls[0]![0]).toMatch(/^acme_sk_1[0-9A-Za-z]{38}$/);
     expect(log.mock.calls[1]![0]).toMatch(/^tok_/);
     expect(log.mock.calls[1]![1]).toEqual(['tickets:write', 'read']);
+  });
+
+  it('the Documentation list links every page of docs/ and names the client and CLI entry points', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const list = /## Documentation\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
+    const pages = readdirSync(new URL('../docs', import.meta.url)).filter((f) => f.endsWith('.md'));
+    expect(pages.filter((f) => !list.includes(`](docs/${f})`))).toEqual([]);
+    for (const entry of ['`keycard/client`', '`keycard/cli`']) expect(list).toContain(entry);
   });
 });

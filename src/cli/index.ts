@@ -2,7 +2,7 @@
  * @module keycard/cli
  * keycard/cli (Node only): what an integrator's command-line tool needs to log in through the
  * browser (RFC 8628 device flow against `createDeviceRoutes`) and keep the token safely on disk.
- * docs/cli.md shows a whole `login` in about 20 lines.
+ * docs/cli.md shows a whole `login` in about 25 lines.
  */
 export { deviceLogin, mayOpenBrowser } from './login.ts';
 export type { DeviceLoginOptions, DeviceLoginResult } from './login.ts';

@@ -5,18 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createKeycard, defineScopes } from '../index.ts';
-import { createDeviceRoutes } from '../device/index.ts';
+import { createDeviceRoutes, memoryPendingGrantStore, type DeviceRoutesOptions } from '../device/index.ts';
 import { fakeClock } from '../testing/clock.ts';
 import { deviceLogin, mayOpenBrowser } from './login.ts';
 
 const scopes = defineScopes({ read: { description: 'Read' }, comments: { implies: ['read'], description: 'Comment' } });
 
-function server() {
+function server(over: Partial<DeviceRoutesOptions> = {}) {
   const clock = fakeClock();
   const keycard = createKeycard({ prefix: 'toado', scopes, clock });
   const routes = createDeviceRoutes(keycard, {
     basePath: '/api/tokens',
     authorize: () => ({ kind: 'user', id: 'u1', scopes: ['comments'] }),
+    onError: () => {},
+    ...over,
   });
   const deviceCodes: string[] = [];
   const fetchImpl = (async (url: string, init: RequestInit) => {
@@ -71,6 +73,34 @@ describe('deviceLogin', () => {
     expect((await s.keycard.verify(result.token)).ok).toBe(true);
     expect(lines.join('\n')).toContain('https://app.example/api/tokens/device');
     expect(lines.join('\n')).not.toContain(s.deviceCodes[0]);
+  });
+
+  it('backs off on a 503 temporarily_unavailable poll (the grant store was down) and finishes once it is back', async () => {
+    const grants = memoryPendingGrantStore();
+    let outages = 1;
+    const s = server({
+      store: {
+        ...grants,
+        get: (hash) => (outages-- > 0 ? Promise.reject(new Error('ECONNRESET')) : grants.get(hash)),
+      },
+    });
+    const sleeps: number[] = [];
+    let userCode = '';
+    const result = await deviceLogin({
+      url: 'https://app.example/api/tokens',
+      clientId: 'toado-cli',
+      scopes: ['read'],
+      fetch: s.fetchImpl,
+      openBrowser: false,
+      output: (l) => (userCode = /code ([A-Z]{4}-[A-Z]{4})/.exec(l)?.[1] ?? userCode),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        s.clock.advance(ms);
+        if (sleeps.length === 2) await s.act('approve', userCode, ['read']);
+      },
+    });
+    expect(sleeps).toEqual([5000, 10_000]);
+    expect((await s.keycard.verify(result.token)).ok).toBe(true);
   });
 
   it('throws access_denied when denied, expired_token when nobody answers', async () => {

@@ -174,6 +174,11 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
     }
     const error = answer.body['error'];
     if (error === 'authorization_pending') continue;
+    // The server's store is briefly down (503): back off as on connection trouble; the grant waits.
+    if (answer.status === 503 && error === 'temporarily_unavailable') {
+      interval = Math.min(interval * 2, 60);
+      continue;
+    }
     if (error === 'slow_down') {
       interval =
         typeof answer.body['interval'] === 'number' ? Math.max(answer.body['interval'], interval + 5) : interval + 5;

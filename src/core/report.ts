@@ -7,6 +7,13 @@
  */
 import type { Clock } from './clock.ts';
 import { KeycardError, isKeycardError } from './errors.ts';
+import { redact } from './redact.ts';
+
+/** A handler's default `onError`: one labelled, redacted line on stderr. */
+export const logError =
+  (label: string) =>
+  (e: unknown): void =>
+    console.error(label, redact(e instanceof Error ? `${e.name}: ${e.message}` : String(e)));
 
 const WINDOW_MS = 1_000;
 const MAX_KINDS = 256;

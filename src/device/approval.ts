@@ -8,6 +8,7 @@ import type { Actor } from '../keycard.ts';
 import { normalizeUserCode } from './codes.ts';
 import { formBody, html, type DeviceContext } from './context.ts';
 import type { PendingGrant, PendingGrantPatch } from './grant-store.ts';
+import { callHook } from './guard.ts';
 import { approvalForm, entryForm, layout, message, type ExpiryChoice } from './page.ts';
 import { labelOf } from './token-endpoint.ts';
 
@@ -17,10 +18,13 @@ const EXPIRY_DAYS = [1, 7, 30, 90, 365];
 const page = (ctx: DeviceContext, status: number, title: string, body: string) =>
   html(status, layout(title, body, ctx.options.css));
 
-/** The signed-in person, or the answer to give instead (sign in first; only people approve). */
+/**
+ * The signed-in person, or the answer to give instead (sign in first; only people approve). A
+ * throwing `authorize` is an outage of the session (503), as in the management handler.
+ */
 async function person(ctx: DeviceContext, request: Request): Promise<UserActor | Response> {
-  const actor = await ctx.options.authorize(request);
-  if (actor === null) {
+  const actor = await callHook('authorize()', () => ctx.options.authorize(request));
+  if (actor === null || actor === undefined) {
     if (ctx.options.loginUrl !== undefined && request.method === 'GET') {
       const url = new URL(request.url);
       return new Response(null, {
@@ -86,7 +90,7 @@ export async function showPage(ctx: DeviceContext, request: Request): Promise<Re
   if (typed === null) return page(ctx, 200, 'Connect a device', entryForm(action, null));
   if (fromAnotherSite(request))
     return page(ctx, 200, 'Connect a device', entryForm(action, null, typed.slice(0, 12), CONFIRM_NOTE));
-  const key = sessionKey(ctx, request, actor);
+  const key = await sessionKey(ctx, request, actor);
   const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
   if (wait > 0) return throttled(ctx, wait);
   const grant = await lookUp(ctx, key, typed);
@@ -174,7 +178,7 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
     return form.reason === 'too_large'
       ? page(ctx, 413, 'Form too large', message('The form is too large.', 'alert'))
       : page(ctx, 400, 'Bad request', message('Send the approval form.', 'alert'));
-  const key = sessionKey(ctx, request, actor);
+  const key = await sessionKey(ctx, request, actor);
   const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
   if (wait > 0) return throttled(ctx, wait);
   const grant = await lookUp(ctx, key, form.get('user_code'));
@@ -263,6 +267,7 @@ const changed = (ctx: DeviceContext) =>
     message('This login was answered in another window. Check your terminal.', 'alert'),
   );
 
-function sessionKey(ctx: DeviceContext, request: Request, actor: UserActor): string {
-  return ctx.options.sessionKey ? ctx.options.sessionKey(request, actor) : `user:${actor.id}`;
+async function sessionKey(ctx: DeviceContext, request: Request, actor: UserActor): Promise<string> {
+  const hook = ctx.options.sessionKey;
+  return hook ? callHook('sessionKey()', () => hook(request, actor)) : `user:${actor.id}`;
 }

@@ -7,6 +7,7 @@ import { defineHierarchy, type Hierarchy } from '../core/hierarchy.ts';
 import type { Keycard } from '../keycard.ts';
 import { EntryLimit } from './entry-limit.ts';
 import { memoryPendingGrantStore, type PendingGrantStore } from './grant-store.ts';
+import { guardedStore, reporter } from './guard.ts';
 import type { DeviceRoutesOptions } from './options.ts';
 
 const DAY = 86_400_000;
@@ -15,7 +16,10 @@ const DAY = 86_400_000;
 export interface DeviceContext {
   readonly keycard: Keycard;
   readonly options: DeviceRoutesOptions;
+  /** The grant store, guarded: every failure is a `KeycardError('unavailable')` (guard.ts). */
   readonly store: PendingGrantStore;
+  /** `options.onError` (or the default), never throwing. */
+  readonly report: (error: unknown) => void;
   readonly base: string;
   readonly codeLifetimeMs: number;
   readonly interval: number;
@@ -33,7 +37,8 @@ export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): D
   return {
     keycard,
     options,
-    store: options.store ?? memoryPendingGrantStore(),
+    store: guardedStore(options.store ?? memoryPendingGrantStore()),
+    report: reporter(options.onError),
     base: options.basePath,
     codeLifetimeMs: (options.codeLifetimeSeconds ?? 600) * 1000,
     interval: options.interval ?? 5,

@@ -48,6 +48,15 @@ export interface DeviceRoutesOptions {
   readonly appName?: string;
   /** CSS appended to the page's own, e.g. `:root { --keycard-accent: #6d28d9 }`. @default none */
   readonly css?: string;
+  /**
+   * Receives each failure of a dependency once — the grant store or the token store failing,
+   * `authorize` or `sessionKey` throwing; answered 503 — as a `KeycardError('unavailable')`
+   * whose message and cause are redacted (never a device code or its hash), and any other error
+   * (a bug; answered 500) as thrown. A throwing `onError` changes no answer. Under
+   * `createManagementHandler` the handler's own `onError` is used.
+   * @default console.error (redacted)
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
 const seconds = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
@@ -78,6 +87,7 @@ export const deviceOptionsSchema = z.strictObject({
   loginUrl: z.optional(z.string().check(z.minLength(1))),
   appName: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
   css: z.optional(z.string().check(z.maxLength(20_000))),
+  onError: z.optional(z.custom<(error: unknown) => void>((v) => typeof v === 'function', 'must be a function')),
 });
 
 /** Validates once; the message names every bad field. */

@@ -6,6 +6,7 @@ import type { Keycard } from '../keycard.ts';
 import { startLogin, pollLogin } from './token-endpoint.ts';
 import { decide, showPage } from './approval.ts';
 import { deviceContext } from './context.ts';
+import { failureAnswer } from './failure.ts';
 import { parseDeviceOptions, type DeviceRoutesOptions } from './options.ts';
 
 /** A device-routes handler: a Response for `${basePath}/device…`, null for any other request. */
@@ -35,11 +36,14 @@ export function createDeviceRoutes(keycard: Keycard, options: DeviceRoutesOption
     if (path !== prefix && !path.startsWith(`${prefix}/`)) return null;
     const route = path.slice(prefix.length);
     const m = request.method;
-    if (route === '' && (m === 'GET' || m === 'HEAD')) return showPage(ctx, request);
-    if (route === '/code' && m === 'POST') return startLogin(ctx, request, lastPrune);
-    if (route === '/token' && m === 'POST') return pollLogin(ctx, request);
-    if (route === '/approve' && m === 'POST') return decide(ctx, request, 'approve');
-    if (route === '/deny' && m === 'POST') return decide(ctx, request, 'deny');
+    // A failing dependency is answered here, once, in the route's own language (failure.ts).
+    const answer = (kind: 'json' | 'page', run: () => Promise<Response>) =>
+      run().catch((e: unknown) => failureAnswer(e, kind, ctx));
+    if (route === '' && (m === 'GET' || m === 'HEAD')) return answer('page', () => showPage(ctx, request));
+    if (route === '/code' && m === 'POST') return answer('json', () => startLogin(ctx, request, lastPrune));
+    if (route === '/token' && m === 'POST') return answer('json', () => pollLogin(ctx, request));
+    if (route === '/approve' && m === 'POST') return answer('page', () => decide(ctx, request, 'approve'));
+    if (route === '/deny' && m === 'POST') return answer('page', () => decide(ctx, request, 'deny'));
     const known = ['', '/code', '/token', '/approve', '/deny'].includes(route);
     return new Response(null, {
       status: known ? 405 : 404,

@@ -10,6 +10,7 @@ import { isKeycardError } from '../core/errors.ts';
 import { parseRestrictions, type Hierarchy, type Restrictions } from '../core/restrictions.ts';
 import { hashDeviceCode, newDeviceCode, newGrantId, newUserCode, displayUserCode } from './codes.ts';
 import { formBody, json, lifetimeMs, oauthError, type DeviceContext } from './context.ts';
+import { unavailableJson } from './failure.ts';
 import type { PendingGrant } from './grant-store.ts';
 
 const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -67,11 +68,16 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
     tokenExpiresAt: null,
     version: 1,
   };
-  // A user-code collision (20⁸ codes) is retried with a fresh one.
+  // A user-code collision (20⁸ codes) is retried with a fresh one. The write is the last store
+  // call: no read after it, so a store failing now cannot leave a grant behind a 503.
+  let userCode = grant.userCode;
   let stored = await ctx.store.create(grant);
-  for (let i = 0; !stored && i < 3; i++) stored = await ctx.store.create({ ...grant, userCode: newUserCode() });
-  if (!stored) return json(503, { error: 'temporarily_unavailable', error_description: 'Try again' });
-  const created = (await ctx.store.get(grant.deviceCodeHash)) ?? grant;
+  for (let i = 0; !stored && i < 3; i++) {
+    userCode = newUserCode();
+    stored = await ctx.store.create({ ...grant, userCode });
+  }
+  // Still refused: the memory store is full (`maxGrants`), or codes keep colliding.
+  if (!stored) return unavailableJson(ctx.interval);
   await ctx.keycard.recordAudit({
     type: 'device.requested',
     tokenId: null,
@@ -83,7 +89,7 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
     scopes,
   });
   const uri = verificationUri(ctx, request);
-  const code = displayUserCode(created.userCode);
+  const code = displayUserCode(userCode);
   return json(200, {
     device_code: deviceCode,
     user_code: code,
@@ -146,8 +152,9 @@ async function issueFor(ctx: DeviceContext, hash: string): Promise<Response> {
     });
   } catch (error) {
     if (isKeycardError(error) && error.code === 'unavailable') {
+      ctx.report(error);
       await putBack(ctx, grant);
-      return json(503, { error: 'temporarily_unavailable', error_description: 'Token service unavailable' });
+      return unavailableJson(ctx.interval);
     }
     return oauthError('access_denied', 'The approved grant could not be issued; start the login again');
   }
@@ -156,13 +163,15 @@ async function issueFor(ctx: DeviceContext, hash: string): Promise<Response> {
 /**
  * An approved grant whose token could not be issued for now goes back to the store, so the
  * program's next poll tries again instead of the person approving twice. Best effort: if the
- * store is down too, the grant is lost and the next poll says `invalid_grant`.
+ * store is down too, the grant is lost (reported: the person must approve again) and the next
+ * poll says `invalid_grant`.
  */
 async function putBack(ctx: DeviceContext, grant: PendingGrant): Promise<void> {
   try {
     await ctx.store.create({ ...grant, version: 1 });
-  } catch {
+  } catch (error) {
     // The grant store is down as well: the poll still answers 503, the login must start again.
+    ctx.report(error);
   }
 }
 

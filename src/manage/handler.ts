@@ -252,6 +252,7 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
       : createDeviceRoutes(keycard, {
           basePath: opts.basePath,
           authorize: opts.authorize,
+          onError: opts.onError,
           ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
           ...opts.device,
         });

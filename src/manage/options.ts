@@ -8,7 +8,7 @@ import { english } from '../core/config.ts';
 import { parseUrl } from '../core/url.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
-import { redact } from '../core/redact.ts';
+import { logError } from '../core/report.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
 import { deviceOptionsSchema, type DeviceRoutesOptions } from '../device/options.ts';
 
@@ -117,12 +117,16 @@ export interface ManagementOptions {
   readonly expiringWithinMs?: number;
   /** Where `GET /tokens/:id/activity` reads events (SPEC §14). Without it that route answers 501. */
   readonly auditStore?: ActivitySource;
-  /** Receives unexpected errors (a throwing hook, a bug), already redacted. @default console.error */
+  /**
+   * Receives unexpected errors (a throwing hook, a bug), already redacted, and each failure of
+   * the device routes' dependencies (their grant store, `authorize`; see `createDeviceRoutes`).
+   * @default console.error
+   */
   readonly onError?: (error: unknown) => void;
   /**
    * The device login routes (SPEC §13: `/device`, `/device/code`, `/device/token`,
    * `/device/approve`, `/device/deny`) under the same `basePath`, built once with this handler's
-   * `basePath`, `authorize` and `allowedOrigins` plus these options (e.g. `store`, `appName`,
+   * `basePath`, `authorize`, `allowedOrigins` and `onError` plus these options (e.g. `store`, `appName`,
    * `loginUrl`); `false` leaves `/device…` to 404. ⚠️ Several processes need a shared `store`.
    * @default {} — the device routes with their defaults (a memory pending-grant store)
    */
@@ -130,7 +134,10 @@ export interface ManagementOptions {
 }
 
 /** The options of `createDeviceRoutes` that the management handler does not already set. */
-export type ManagementDeviceOptions = Omit<DeviceRoutesOptions, 'basePath' | 'authorize' | 'allowedOrigins'>;
+export type ManagementDeviceOptions = Omit<
+  DeviceRoutesOptions,
+  'basePath' | 'authorize' | 'allowedOrigins' | 'onError'
+>;
 
 /** The default `can`, given to a custom hook so it can narrow it. */
 export type DefaultCan = (
@@ -185,7 +192,10 @@ const schema = z.strictObject({
   ),
   onError: z.optional(fn('error => void')),
   device: z.optional(
-    z.union([z.literal(false), z.omit(deviceOptionsSchema, { basePath: true, authorize: true, allowedOrigins: true })]),
+    z.union([
+      z.literal(false),
+      z.omit(deviceOptionsSchema, { basePath: true, authorize: true, allowedOrigins: true, onError: true }),
+    ]),
   ),
 });
 
@@ -221,9 +231,6 @@ export function resolveOptions(options: unknown, catalogue: ScopeCatalogue): Res
     expiringWithinMs: o.expiringWithinMs ?? 7 * 86_400_000,
     auditStore: o.auditStore ?? null,
     device: o.device ?? {},
-    onError:
-      o.onError ??
-      ((e: unknown) =>
-        console.error('keycard management:', redact(e instanceof Error ? `${e.name}: ${e.message}` : String(e)))),
+    onError: o.onError ?? logError('keycard management:'),
   };
 }

@@ -117,6 +117,7 @@ describe('createManagementHandler: the device option', () => {
     expect(bad({ basePath: '/x' })).toMatch(/basePath/);
     expect(bad({ authorize: () => null })).toMatch(/authorize/);
     expect(bad({ allowedOrigins: ['https://a.test'] })).toMatch(/allowedOrigins/);
+    expect(bad({ onError: () => {} })).toMatch(/onError/); // the handler's own onError is used
     expect(bad(true)).toMatch(/device/);
   });
 });
