@@ -14,18 +14,21 @@ const size = measure({ source: true });
 describe('edge bundle size', () => {
   // 139.4 KB before issue 13 (a named `{ z }` import of zod pulls every locale), 70.4 KB with the
   // OpenAPI document's JSON Schema converted at runtime, 65.4 KB since it is generated at build
-  // time, 64.2 KB with keycard's own English messages instead of zod's locale.
-  it('stays at most 67.2 KB gzip (measured 64.2 KB + 3 KB)', async () => {
+  // time, 64.2 KB with keycard's own English messages instead of zod's locale, 67.4 KB with part
+  // two's later fixes (device login's outage answers, refused management calls audited, the MCP
+  // gate's foreign-token check): the guard moved from 67.2 to 70 KB, a regression alarm, not the target.
+  it('stays at most 70 KB gzip (measured 67.4 KB)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual((64.2 + 3) * KB);
+    expect(gzip).toBeLessThanOrEqual(70 * KB);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
   // 40.2 KB after three fail-open fixes (a per-request requirement's shape, tokens minted around
-  // "Revoke all"): the guard moved from 40 to 41 KB rather than trim error messages for them.
-  it('createKeycard alone (tree-shaken) stays at most 41 KB gzip (measured 40.2 KB)', async () => {
+  // "Revoke all"): the guard moved from 40 to 41 KB rather than trim error messages for them;
+  // 40.9 KB with the audit fields of refused management calls, so it moved again, to 42 KB.
+  it('createKeycard alone (tree-shaken) stays at most 42 KB gzip (measured 40.9 KB)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(41 * KB);
+    expect(gzip).toBeLessThanOrEqual(42 * KB);
   }, 60_000);
 
   it("carries no zod locale (keycard's English messages are its own, src/core/config.ts)", async () => {
