@@ -120,7 +120,7 @@ async function checkOutcome(
 describe.each(BACKENDS)('$name', (backend) => {
   let inner: TokenStore;
   let close: () => Promise<void>;
-  beforeAll(async () => ({ store: inner, close } = await backend.open()));
+  beforeAll(async () => ({ store: inner, close } = await backend.open()), 60_000); // PGlite starts slowly on a loaded machine
   afterAll(async () => close());
   const runs = backend.name === 'memory' ? 100 : REMOTE_RUNS;
 
