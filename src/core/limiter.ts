@@ -221,7 +221,8 @@ const LIMIT_MESSAGE = `must be an integer >= 1 and <= ${MAX_LIMIT}`;
 const WINDOW_MESSAGE = `must be a whole number of seconds >= 1 and <= ${MAX_WINDOW_SECONDS}`;
 const NAME_MESSAGE = 'must be 1 to 64 printable ASCII characters without " or \\';
 
-const policyInput = z.strictObject({
+/** One policy as written (`{ limit, window, name? }`): parseRateLimit's and the management API's. */
+export const policyInput = z.strictObject({
   limit: z
     .number({ error: LIMIT_MESSAGE })
     .check(
@@ -239,7 +240,19 @@ const policyInput = z.strictObject({
   name: z.optional(z.string({ error: NAME_MESSAGE }).check(z.regex(POLICY_NAME, { error: NAME_MESSAGE }))),
 });
 
-const splitInput = z.strictObject({ read: policyInput, write: policyInput });
+/**
+ * A split setting as written (`{ read, write }`) of `policy` (`policyInput`, or a copy of it that
+ * the management API names in its OpenAPI document), with two names: clients tell the budgets
+ * apart by name.
+ */
+export const splitOf = (policy: typeof policyInput) =>
+  z.strictObject({ read: policy, write: policy }).check(
+    z.refine((v) => (v.read.name ?? 'read') !== (v.write.name ?? 'write'), {
+      path: ['write', 'name'],
+      error: "must differ from the read policy's name (clients tell the budgets apart by name)",
+    }),
+  );
+const splitInput = splitOf(policyInput);
 
 /** One limit policy as configured: `limit` requests per `window` seconds. */
 export interface LimitPolicyInput {
@@ -298,17 +311,9 @@ export function parseRateLimit(input: unknown, field = 'rateLimit'): RateLimitCo
     const parsed = splitInput.safeParse(input, english);
     if (!parsed.success) throw configError(field, parsed.error);
     const { read, write } = parsed.data;
-    const readName = read.name ?? 'read';
-    const writeName = write.name ?? 'write';
-    if (readName === writeName) {
-      throw new KeycardError(
-        'invalid_config',
-        `${field}.write.name must differ from ${field}.read.name (clients tell the budgets apart by name)`,
-      );
-    }
     return Object.freeze({
-      read: policy(readName, read.limit, read.window),
-      write: policy(writeName, write.limit, write.window),
+      read: policy(read.name ?? 'read', read.limit, read.window),
+      write: policy(write.name ?? 'write', write.limit, write.window),
       shared: false,
     });
   }

@@ -37,6 +37,30 @@ function deepFreeze<T>(value: T): T {
 
 /** The shared definitions, for `components.schemas`. */
 export const openApiDefs: Readonly<Record<string, Json>> = deepFreeze({
+  RateLimit: {
+    anyOf: [
+      { $ref: '#/components/schemas/RateLimitPolicy' },
+      {
+        type: 'object',
+        properties: {
+          read: { $ref: '#/components/schemas/RateLimitPolicy' },
+          write: { $ref: '#/components/schemas/RateLimitPolicy' },
+        },
+        required: ['read', 'write'],
+        additionalProperties: false,
+      },
+    ],
+  },
+  RateLimitPolicy: {
+    type: 'object',
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: 2147483647 },
+      window: { type: 'integer', minimum: 1, maximum: 2678400 },
+      name: { type: 'string', pattern: '^[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]{1,64}$' },
+    },
+    required: ['limit', 'window'],
+    additionalProperties: false,
+  },
   JsonValue: { $ref: '#/components/schemas/__schema0' },
   __schema0: {
     anyOf: [
@@ -53,17 +77,6 @@ export const openApiDefs: Readonly<Record<string, Json>> = deepFreeze({
     ],
   },
 });
-
-const tokenViewRateLimit = {
-  type: 'object',
-  properties: {
-    limit: { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 },
-    window: { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 },
-    name: { type: 'string' },
-  },
-  required: ['limit', 'window'],
-  additionalProperties: false,
-};
 
 const tokenViewMetadata = {
   type: 'object',
@@ -91,22 +104,7 @@ const tokenView = {
         { type: 'null' },
       ],
     },
-    rateLimit: {
-      anyOf: [
-        {
-          anyOf: [
-            tokenViewRateLimit,
-            {
-              type: 'object',
-              properties: { read: tokenViewRateLimit, write: tokenViewRateLimit },
-              required: ['read', 'write'],
-              additionalProperties: false,
-            },
-          ],
-        },
-        { type: 'null' },
-      ],
-    },
+    rateLimit: { anyOf: [{ $ref: '#/components/schemas/RateLimit' }, { type: 'null' }] },
     status: { type: 'string', enum: ['active', 'expiring', 'expired', 'revoked'] },
     createdAt: { type: 'string' },
     createdBy: { type: ['string', 'null'] },
@@ -240,6 +238,7 @@ const createBody = {
     },
     expiresAt: createBodyExpiresAt,
     metadata: createBodyMetadata,
+    rateLimit: { $ref: '#/components/schemas/RateLimit' },
   },
   required: ['label'],
   additionalProperties: false,
@@ -293,6 +292,7 @@ const updateBody = {
     scopes: createBodyScopes,
     restrictions: createBodyRestrictions,
     expiresAt: createBodyExpiresAt,
+    rateLimit: { anyOf: [{ $ref: '#/components/schemas/RateLimit' }, { type: 'null' }] },
   },
   additionalProperties: false,
 };
@@ -378,18 +378,18 @@ const scopeCatalogue = {
 };
 
 export const openApiSchemas: Readonly<Record<OpenApiSchemaName, OpenApiFragment>> = deepFreeze({
-  tokenView: { schema: tokenView, defs: ['JsonValue', '__schema0'] },
+  tokenView: { schema: tokenView, defs: ['RateLimit', 'RateLimitPolicy', 'JsonValue', '__schema0'] },
   problemBody: { schema: problemBody },
   listQuery: { schema: listQuery },
-  tokenPage: { schema: tokenPage, defs: ['JsonValue', '__schema0'] },
-  createBody: { schema: createBody, defs: ['JsonValue', '__schema0'] },
-  createdToken: { schema: createdToken, defs: ['JsonValue', '__schema0'] },
+  tokenPage: { schema: tokenPage, defs: ['RateLimit', 'RateLimitPolicy', 'JsonValue', '__schema0'] },
+  createBody: { schema: createBody, defs: ['JsonValue', '__schema0', 'RateLimit', 'RateLimitPolicy'] },
+  createdToken: { schema: createdToken, defs: ['RateLimit', 'RateLimitPolicy', 'JsonValue', '__schema0'] },
   revokeAllBody: { schema: revokeAllBody },
   revokeAllResult: { schema: revokeAllResult },
-  updateBody: { schema: updateBody, defs: ['JsonValue', '__schema0'] },
+  updateBody: { schema: updateBody, defs: ['JsonValue', '__schema0', 'RateLimit', 'RateLimitPolicy'] },
   revokeBody: { schema: revokeBody },
   rotateBody: { schema: rotateBody },
-  rotatedToken: { schema: rotatedToken, defs: ['JsonValue', '__schema0'] },
+  rotatedToken: { schema: rotatedToken, defs: ['RateLimit', 'RateLimitPolicy', 'JsonValue', '__schema0'] },
   activityQuery: { schema: activityQuery },
   activityPage: { schema: activityPage, defs: ['JsonValue', '__schema0'] },
   scopeCatalogue: { schema: scopeCatalogue },

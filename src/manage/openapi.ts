@@ -112,7 +112,7 @@ export function openApiDocument(basePath: string): Json {
         },
         patch: {
           operationId: 'updateToken',
-          summary: 'Relabel, or narrow scopes, restrictions and expiry',
+          summary: 'Relabel, set or clear the rate limit, or narrow scopes, restrictions and expiry',
           parameters: [idParam],
           requestBody: body('updateBody'),
           responses: { ...viewOk, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },

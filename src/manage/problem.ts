@@ -126,6 +126,7 @@ const KNOWN_FIELDS = [
   'expiresIn',
   'expiresAt',
   'metadata',
+  'rateLimit',
   'graceMs',
   'reason',
   'id',

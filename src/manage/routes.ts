@@ -161,6 +161,7 @@ export async function createToken(ctx: RouteContext, b: z.output<typeof createBo
     ...(b.expiresIn !== undefined ? { expiresIn: b.expiresIn } : {}),
     ...(b.expiresAt !== undefined ? { expiresAt: instantOf(b.expiresAt)! } : {}),
     ...(b.metadata !== undefined ? { metadata: b.metadata as never } : {}),
+    ...(b.rateLimit !== undefined ? { rateLimit: b.rateLimit } : {}),
     actor: lifecycleActor(ctx),
   });
   return json({ token: issued.token, record: view(ctx, issued.record) }, 201);
@@ -171,7 +172,10 @@ export async function getToken(ctx: RouteContext, id: string): Promise<Response>
   return json(await withSurface(ctx, view(ctx, await loadVisible(ctx, id, 'read'))));
 }
 
-/** `PATCH /tokens/:id`: the narrowing rules of SPEC §6 are the lifecycle's (403 `scope_escalation`). */
+/**
+ * `PATCH /tokens/:id`: the narrowing rules of SPEC §6 are the lifecycle's (403 `scope_escalation`).
+ * `rateLimit: null` clears the token's own limit; an absent member leaves it as it is.
+ */
 export async function updateToken(ctx: RouteContext, id: string, b: z.output<typeof updateBody>): Promise<Response> {
   await loadVisible(ctx, id, 'update');
   const unknown = (b.scopes ?? []).flatMap((s, i) =>
@@ -186,6 +190,7 @@ export async function updateToken(ctx: RouteContext, id: string, b: z.output<typ
       ...(b.scopes !== undefined ? { scopes: b.scopes } : {}),
       ...(b.restrictions !== undefined ? { restrictions: b.restrictions } : {}),
       ...(b.expiresAt !== undefined ? { expiresAt: instantOf(b.expiresAt)! } : {}),
+      ...(b.rateLimit !== undefined ? { rateLimit: b.rateLimit } : {}),
     },
     { actor: lifecycleActor(ctx) },
   );

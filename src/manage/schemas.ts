@@ -5,6 +5,7 @@
  * client ships no zod).
  */
 import * as z from 'zod/mini';
+import { policyInput, splitOf } from '../core/limiter.ts';
 import type { FieldError } from './problem.ts';
 
 const text = (max: number) =>
@@ -44,6 +45,30 @@ const restrictions = z.nullable(z.record(text(64), z.array(text(256)).check(z.ma
 // original, so the OpenAPI document is unchanged (`JsonValue` → `__schema0`).
 const jsonValue = z.json().clone().register(z.globalRegistry, { id: 'JsonValue' });
 const metadata = z.record(z.string().check(z.maxLength(256)), jsonValue);
+
+const RATE_LIMIT_SHAPE = 'must be { limit, window } or { read: { limit, window }, write: { limit, window } }';
+/**
+ * A per-token rate limit (SPEC §5), the core's own policy schemas: `{ limit, window, name? }`, or
+ * `{ read, write }` of those (the policy named once in the OpenAPI document). When neither shape fits, the message says why in terms of the shape
+ * the value resembles (one with `read` or `write` is taken for a split), so a caller learns which
+ * member to mend even where zod cannot point at one.
+ */
+const policy = policyInput.clone().register(z.globalRegistry, { id: 'RateLimitPolicy' });
+const rateLimit = z
+  .union([policy, splitOf(policy)], {
+    error: (issue) => {
+      if (issue.code !== 'invalid_union') return undefined;
+      const v = issue.input;
+      const split = typeof v === 'object' && v !== null && ('read' in v || 'write' in v);
+      const why = (issue.errors[split ? 1 : 0] ?? [])
+        .map((i) => (i.path.length ? `${i.path.join('.')} ${i.message}` : i.message))
+        .join('; ');
+      return typeof v === 'object' && v !== null && !Array.isArray(v) && why
+        ? `${RATE_LIMIT_SHAPE}: ${why}`
+        : RATE_LIMIT_SHAPE;
+    },
+  })
+  .register(z.globalRegistry, { id: 'RateLimit' });
 
 // ── queries ──
 
@@ -90,6 +115,7 @@ export const createBody = z
     ),
     expiresAt: z.optional(instant),
     metadata: z.optional(metadata),
+    rateLimit: z.optional(rateLimit),
   })
   .check(
     z.superRefine((v, ctx) => {
@@ -109,6 +135,8 @@ export const updateBody = z.strictObject({
   scopes: z.optional(z.array(scopeName).check(z.minLength(1), z.maxLength(200))),
   restrictions: z.optional(restrictions),
   expiresAt: z.optional(instant),
+  /** A new limit; null clears it (the workspace's or the default applies again). */
+  rateLimit: z.optional(z.nullable(rateLimit)),
 });
 
 /** `POST /tokens/:id/revoke`. */
@@ -137,12 +165,6 @@ export const revokeAllBody = z.strictObject({
 
 // ── answers (for OpenAPI and the client's types) ──
 
-const rateLimitWindow = z.object({
-  limit: z.number().check(z.int()),
-  window: z.number().check(z.int()),
-  name: z.optional(z.string()),
-});
-
 /** What the API shows of a token (SPEC §11): the record minus internals, plus derived fields. */
 export const tokenView = z.object({
   id: z.string(),
@@ -153,7 +175,7 @@ export const tokenView = z.object({
   scopes: z.array(z.string()),
   effectiveScopes: z.array(z.string()),
   restrictions: z.nullable(z.record(z.string(), z.array(z.string()))),
-  rateLimit: z.nullable(z.union([rateLimitWindow, z.object({ read: rateLimitWindow, write: rateLimitWindow })])),
+  rateLimit: z.nullable(rateLimit),
   status: z.enum(['active', 'expiring', 'expired', 'revoked']),
   createdAt: z.string(),
   createdBy: z.nullable(z.string()),

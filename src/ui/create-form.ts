@@ -1,10 +1,11 @@
 /**
  * The New token form: label, use-case presets, scopes grouped by their prefix with implied scopes
  * checked and locked (and why), the catalogue defaults pre-checked, restrictions per resource
- * type, personal or workspace, and an expiry.
+ * type, an optional rate limit, personal or workspace, and an expiry.
  */
 import { ManagementError, type CreateBody, type ScopeCatalogueView } from './api.ts';
 import { h, uid, type DialogHandle } from './dom.ts';
+import { WINDOW_WORDS } from './format.ts';
 import { fill, type Localization } from './strings.ts';
 
 export interface CreateFormContext {
@@ -97,31 +98,71 @@ function scopePicker({ s, catalogue }: CreateFormContext): ScopePicker {
   return { chosen, boxes, preset, presetId, groups: sets, sync };
 }
 
+/** A labelled input described by the hint below it: the form's one pattern for a text field. */
+function hintedInput(labelText: string, hintText: string, attrs: Record<string, string | number | boolean>) {
+  const id = uid('field');
+  const hint = uid('hint');
+  const input = h('input', { id, autocomplete: 'off', 'aria-describedby': hint, part: 'input', ...attrs });
+  const el = h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, labelText),
+    input,
+    h('div', { class: 'hint', id: hint }, hintText),
+  );
+  return { input, el };
+}
+
 /** One text field per resource type: comma-separated ids the token is restricted to. */
 function restrictionFields({ s, catalogue }: CreateFormContext) {
-  return catalogue.resourceTypes.map((type) => {
-    const id = uid('res');
-    const hint = uid('hint');
-    const input = h('input', {
-      id,
+  return catalogue.resourceTypes.map((type) => ({
+    type,
+    ...hintedInput(fill(s.restrictTo, { type }), fill(s.restrictHint, { type }), {
       type: 'text',
       name: `restrict-${type}`,
-      autocomplete: 'off',
-      'aria-describedby': hint,
-      part: 'input',
-    });
-    return {
-      type,
-      input,
-      el: h(
-        'div',
-        { class: 'field' },
-        h('label', { for: id }, fill(s.restrictTo, { type })),
-        input,
-        h('div', { class: 'hint', id: hint }, fill(s.restrictHint, { type })),
-      ),
-    };
+    }),
+  }));
+}
+
+/** The largest limit the server takes (SPEC §5: 2³¹ − 1). */
+const MAX_LIMIT = 2 ** 31 - 1;
+
+/**
+ * The optional "Rate limit" group: a number of requests (empty: the server's default) and the
+ * window it counts over, a minute unless chosen otherwise. One budget for reads and writes; a
+ * split limit is set through the API.
+ */
+function rateLimitFields(s: Localization) {
+  const perId = uid('per');
+  const { input: requests, el: requestsField } = hintedInput(s.rateLimitRequests, s.rateLimitHint, {
+    type: 'number',
+    name: 'rate-limit',
+    min: 1,
+    max: MAX_LIMIT,
+    step: 1,
+    inputmode: 'numeric',
   });
+  const per = h(
+    'select',
+    { id: perId, name: 'rate-limit-window', part: 'input' },
+    WINDOW_WORDS.map(([seconds, word]) => h('option', { value: seconds }, s[word])),
+  );
+  per.value = '60';
+  /** The limit to send: undefined when empty, null when it is not a whole number from 1. */
+  const read = (): { limit: number; window: number } | undefined | null => {
+    const raw = requests.value.trim();
+    if (raw === '' && !requests.validity.badInput) return undefined;
+    const limit = Number(raw);
+    return /^\d+$/.test(raw) && limit >= 1 && limit <= MAX_LIMIT ? { limit, window: Number(per.value) } : null;
+  };
+  const el = h(
+    'fieldset',
+    {},
+    h('legend', {}, s.rateLimit),
+    requestsField,
+    h('div', { class: 'field' }, h('label', { for: perId }, s.rateLimitPer), per),
+  );
+  return { requests, read, el };
 }
 
 /** The "Expiration" select (90 days by default) and the date field shown for a custom date. */
@@ -152,6 +193,7 @@ interface FormParts {
   readonly label: HTMLInputElement;
   readonly scopes: ScopePicker;
   readonly restrictions: ReturnType<typeof restrictionFields>;
+  readonly limit: ReturnType<typeof rateLimitFields>;
   readonly kindName: string;
   readonly exp: ReturnType<typeof expiryFields>;
   readonly create: HTMLButtonElement;
@@ -175,9 +217,16 @@ async function submitForm(c: CreateFormContext, f: FormParts): Promise<void> {
     if (Number.isNaN(t) || t <= Date.now()) problems.push(s.needDate);
     else expiresAt = new Date(t).toISOString();
   }
+  const rateLimit = f.limit.read();
+  if (rateLimit === null) {
+    f.limit.requests.setAttribute('aria-invalid', 'true');
+    problems.push(s.needRateLimit);
+  } else f.limit.requests.removeAttribute('aria-invalid');
   if (problems.length) {
     errorBox.textContent = problems.join(' ');
-    (label.value.trim() === '' ? label : (boxes.values().next().value?.box ?? label)).focus();
+    const box = boxes.values().next().value?.box;
+    if (label.value.trim() === '') label.focus();
+    else (chosen.size > 0 && rateLimit === null ? f.limit.requests : (box ?? label)).focus();
     return;
   }
   const restrictions: Record<string, string[]> = {};
@@ -197,6 +246,7 @@ async function submitForm(c: CreateFormContext, f: FormParts): Promise<void> {
       kind,
       ...(kind === 'workspace' && c.workspaceId ? { workspaceId: c.workspaceId } : {}),
       ...(Object.keys(restrictions).length ? { restrictions } : {}),
+      ...(rateLimit ? { rateLimit } : {}),
       ...(expiresAt ? { expiresAt } : { expiresIn: f.exp.expiry.value as 'never' }),
     });
   } catch (err) {
@@ -213,20 +263,15 @@ async function submitForm(c: CreateFormContext, f: FormParts): Promise<void> {
 export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
   const { s, catalogue } = c;
   const errorBox = h('div', { class: 'error', role: 'alert', part: 'error' });
-  const labelId = uid('label');
-  const labelHint = uid('hint');
-  const label = h('input', {
-    id: labelId,
+  const { input: label, el: labelField } = hintedInput(s.label, s.labelHint, {
     name: 'label',
     type: 'text',
     required: true,
     maxlength: 200,
-    autocomplete: 'off',
-    'aria-describedby': labelHint,
-    part: 'input',
   });
   const scopes = scopePicker(c);
   const restrictions = restrictionFields(c);
+  const limit = rateLimitFields(s);
   const kindName = uid('kind');
   const kindRadios = c.kinds.map((k) =>
     h(
@@ -245,13 +290,7 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
   const form = h(
     'form',
     { novalidate: true },
-    h(
-      'div',
-      { class: 'field' },
-      h('label', { for: labelId }, s.label),
-      label,
-      h('div', { class: 'hint', id: labelHint }, s.labelHint),
-    ),
+    labelField,
     catalogue.presets.length
       ? h('div', { class: 'field' }, h('label', { for: scopes.presetId }, s.useCase), scopes.preset)
       : null,
@@ -264,6 +303,7 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
           restrictions.map((r) => r.el),
         )
       : null,
+    limit.el,
     c.kinds.length > 1 ? h('fieldset', {}, h('legend', {}, s.kindLabel), kindRadios) : null,
     h('div', { class: 'field' }, h('label', { for: exp.expId }, s.expiration), exp.expiry),
     exp.dateField,
@@ -273,7 +313,7 @@ export function renderCreateForm(d: DialogHandle, c: CreateFormContext): void {
   create.setAttribute('form', (form.id = uid('form')));
   d.body.append(form);
   scopes.sync();
-  const parts: FormParts = { form, label, scopes, restrictions, kindName, exp, create, errorBox };
+  const parts: FormParts = { form, label, scopes, restrictions, limit, kindName, exp, create, errorBox };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void submitForm(c, parts);

@@ -1,7 +1,7 @@
 /** The confirmation dialogs: revoke one token, rotate one, revoke all (typed confirmation), and a token's activity. */
 import { ManagementError, type TokenView } from './api.ts';
 import { h, uid, type DialogHandle } from './dom.ts';
-import { dateTime, relative } from './format.ts';
+import { dateTime, duration, relative } from './format.ts';
 import { lastUsedText } from './list.ts';
 import { fill, type Localization } from './strings.ts';
 
@@ -71,19 +71,11 @@ const GRACE: Record<number, 'grace0' | 'grace1h' | 'grace1d' | 'grace7d'> = {
 /** The grace choices offered when the element has no `grace-choices` attribute. */
 export const DEFAULT_GRACE_CHOICES: readonly number[] = [0, 3_600_000, 86_400_000, 604_800_000];
 
-const GRACE_UNITS: [Intl.NumberFormatOptions['unit'], number][] = [
-  ['day', 86_400_000],
-  ['hour', 3_600_000],
-  ['minute', 60_000],
-  ['second', 1_000],
-];
-
 /** A grace choice's label: the localized text for the four defaults, else "10 seconds", "15 minutes"… */
 function graceLabel(ms: number, s: Localization, locale: string | undefined): string {
   const key = GRACE[ms];
   if (key) return s[key];
-  const [unit, size] = GRACE_UNITS.find(([, size]) => ms % size === 0) ?? GRACE_UNITS[3]!;
-  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(ms / size);
+  return duration(ms, locale);
 }
 
 /** Rotate: grace choices and when the old token stops working, then "Rotate token". */

@@ -1,4 +1,4 @@
-/** Dates for people: relative times ("3 days ago") and whole days until an expiry, in the element's locale. */
+/** Dates and durations for people: relative times ("3 days ago"), whole days until an expiry, "90 seconds", in the element's locale. */
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 31_536_000_000],
@@ -26,3 +26,24 @@ export function dateTime(iso: string, locale: string | undefined): string {
 export function daysUntil(iso: string, now: number): number {
   return Math.ceil((Date.parse(iso) - now) / 86_400_000);
 }
+
+const DURATION_UNITS: [Intl.NumberFormatOptions['unit'], number][] = [
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1_000],
+];
+
+/** A duration in the largest unit that divides it: "90 seconds", "15 minutes", "2 hours". */
+export function duration(ms: number, locale: string | undefined): string {
+  const [unit, size] = DURATION_UNITS.find(([, size]) => ms % size === 0) ?? DURATION_UNITS[3]!;
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long' }).format(ms / size);
+}
+
+/** The rate-limit windows with a word of their own (a `localization` key): "per minute", not "per 1 minute". */
+export const WINDOW_WORDS = [
+  [1, 'unitSecond'],
+  [60, 'unitMinute'],
+  [3600, 'unitHour'],
+  [86_400, 'unitDay'],
+] as const;

@@ -1,7 +1,7 @@
 /** The token list: one card per token with everything a person needs to decide whether to revoke it. */
 import type { TokenView } from './api.ts';
 import { h } from './dom.ts';
-import { daysUntil, relative } from './format.ts';
+import { WINDOW_WORDS, daysUntil, duration, relative } from './format.ts';
 import { fill, type Localization } from './strings.ts';
 
 /** What a row needs from the element. */
@@ -53,12 +53,38 @@ function restrictionsText(t: TokenView, s: Localization): string {
     .join(' · ');
 }
 
+type Policy = { limit: number; window: number };
+const isPolicy = (p: unknown): p is Policy =>
+  typeof p === 'object' &&
+  p !== null &&
+  [(p as Policy).limit, (p as Policy).window].every((n) => Number.isInteger(n) && n >= 1);
+
+/**
+ * "Rate limit: 60 per minute", "Rate limit: reads 600 per minute, writes 60 per minute", the
+ * default's text for null, and null (nothing shown) for a view without a readable limit: a server
+ * of another version may send none.
+ */
+export function rateLimitText(t: TokenView, c: Pick<RowContext, 's' | 'locale'>): string | null {
+  const { s } = c;
+  const r: unknown = (t as { rateLimit?: unknown }).rateLimit;
+  if (r === null) return s.rateLimitDefault;
+  const text = (p: Policy) => {
+    const word = WINDOW_WORDS.find(([w]) => w === p.window)?.[1];
+    const window = word ? s[word] : duration(p.window * 1000, c.locale);
+    return fill(s.rateLimitPolicy, { limit: new Intl.NumberFormat(c.locale).format(p.limit), window });
+  };
+  if (isPolicy(r)) return fill(s.rateLimitShared, { policy: text(r) });
+  const { read, write } = (r ?? {}) as { read?: unknown; write?: unknown };
+  return isPolicy(read) && isPolicy(write) ? fill(s.rateLimitSplit, { read: text(read), write: text(write) }) : null;
+}
+
 /** One list row. */
 export function renderRow(t: TokenView, c: RowContext): HTMLLIElement {
   const { s } = c;
   const live = t.status === 'active' || t.status === 'expiring';
   const exp = expiry(t, c);
   const created = relative(t.createdAt, c.now, c.locale);
+  const limit = rateLimitText(t, c);
   const button = (text: string, name: string, cls: string, on: (t: TokenView, b: HTMLElement) => void) => {
     const b = h(
       'button',
@@ -95,6 +121,7 @@ export function renderRow(t: TokenView, c: RowContext): HTMLLIElement {
       { class: 'meta' },
       h('code', { part: 'start' }, t.start),
       h('span', {}, restrictionsText(t, s)),
+      limit === null ? null : h('span', {}, limit),
       h(
         'span',
         {},

@@ -141,12 +141,12 @@ export async function startServer(framework: 'hono' | 'express' = 'hono') {
   /** Calls the tickets API with a bearer token; resolves with the status. */
   const callApi = async (token: string) =>
     (await fetch(`${origin}/api/v1/companies`, { headers: { authorization: `Bearer ${token}` } })).status;
-  /** Creates a token through the management API as the demo user (what another tab would do). */
-  const createBehindTheScenes = async (label: string) => {
+  /** Creates a token through the management API as the demo user (what another tab would do), with `extra` body members. */
+  const createBehindTheScenes = async (label: string, extra: Record<string, unknown> = {}) => {
     const res = await fetch(`${origin}/api/tokens/tokens`, {
       method: 'POST',
       headers: { cookie: `sid=${SESSION}`, origin, 'content-type': 'application/json' },
-      body: JSON.stringify({ label, scopes: ['read'] }),
+      body: JSON.stringify({ label, scopes: ['read'], ...extra }),
     });
     return ((await res.json()) as { token: string }).token;
   };
