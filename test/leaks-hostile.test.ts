@@ -212,3 +212,32 @@ describe('one revocation fails in the middle of a batch', () => {
     expect(f.notices.map((n) => n.record.id).sort()).toEqual(issued.map((t) => t.record.id).sort());
   });
 });
+
+describe('a large, repetitive signed body', () => {
+  it('30,000 matches (one live token 10,000 times, other prefixes, junk): one store read per distinct token, one notice', async () => {
+    const f = await leakFixture();
+    const live = await f.keycard.issue({ ownerId: 'u1', label: 'ci' });
+    const tokens: string[] = [];
+    for (let i = 0; i < 10_000; i++) tokens.push(live.token, `ghp_${i.toString().padStart(36, '0')}`, `acme_sk_${i}`);
+    const calls = f.storeCalls();
+    const res = await f.handler(await f.report(f.body(tokens)));
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { label: string; token_hash: string }[];
+    expect(answer).toHaveLength(30_000);
+    expect(answer.filter((a) => a.label === 'true_positive')).toHaveLength(10_000);
+    expect(JSON.stringify(answer)).not.toContain(live.token);
+    expect(f.storeCalls() - calls).toBeLessThanOrEqual(3); // a read and a revoke of the one token ours
+    expect(f.notices).toHaveLength(1);
+  });
+});
+
+describe('an onLeak that never settles', () => {
+  it('holds the answer at most its 5 s bound: 200, the token revoked, the hang reported', async () => {
+    const f = await leakFixture({ onLeak: () => new Promise(() => {}) });
+    const live = await f.keycard.issue({ ownerId: 'u1', label: 'ci' });
+    const res = await f.handler(await f.report(f.body([live.token])));
+    expect(res.status).toBe(200);
+    expect((await f.keycard.verify(live.token)).ok).toBe(false);
+    expect(String(f.errors.at(-1))).toMatch(/onLeak timed out/);
+  }, 15_000);
+});
