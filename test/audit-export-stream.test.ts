@@ -10,7 +10,7 @@ import { fc, test } from '@fast-check/vitest';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/core/audit.ts';
-import { AUDIT_CSV_COLUMNS, exportAudit, type ExportPager } from '../src/core/audit-export.ts';
+import { AUDIT_CSV_COLUMNS, csvField, exportAudit, type ExportPager } from '../src/core/audit-export.ts';
 import type { AuditStore, StoredAuditEvent } from '../src/core/audit-store.ts';
 import { wellFormed } from '../src/core/well-formed.ts';
 import { memoryAuditStore } from '../src/index.ts';
@@ -110,6 +110,13 @@ const hostile = fc.oneof(
   fc.string({ unit: 'binary' }),
   fc.string({ unit: fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\n', '"', ',', "'", '\u0000', '\ud800', 'a') }),
 );
+
+describe('csvField', () => {
+  it('quotes a leading NUL too (OWASP ASVS 1.2.10 lists it with = + - @ TAB), for a store that keeps one', () => {
+    expect(csvField('\u0000=cmd|"/C calc"!A0')).toBe(`"'\u0000=cmd|""/C calc""!A0"`);
+    expect(csvField('\u0000')).toBe("'\u0000");
+  });
+});
 
 describe('CSV and NDJSON hold any value as one cell (memory store)', () => {
   test.prop([fc.array(hostile, { minLength: 1, maxLength: 20 })], { numRuns: 100 })(

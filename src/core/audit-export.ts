@@ -34,12 +34,13 @@ export const AUDIT_CSV_COLUMNS = [
 /**
  * RFC 4180: a field holding a comma, a quote, CR or LF is quoted, its quotes doubled. A field a
  * spreadsheet would read as a formula (first character `=`, `+`, `-`, `@`, TAB or CR: OWASP's
- * CSV-injection list) gets a leading `'`, so a label like `=HYPERLINK(…)` stays text.
+ * CSV-injection list; NUL too, as OWASP ASVS 1.2.10 has it) gets a leading `'`, so a label like
+ * `=HYPERLINK(…)` stays text. (The built-in stores keep no NUL; a store of your own might.)
  */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   let s = Array.isArray(value) ? value.join(' ') : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (/^[=+\-@\t\r\0]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
