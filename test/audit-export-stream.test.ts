@@ -118,6 +118,88 @@ describe('csvField', () => {
   });
 });
 
+describe('CSV loses no field of any event type', () => {
+  const base = {
+    time: '2031-01-01T00:00:00.000Z',
+    tokenId: 'tok_1',
+    label: 'ci',
+    ownerId: 'usr_1',
+    workspaceId: 'ws_1',
+  };
+  const actor = { kind: 'system', id: 'github' } as const;
+  const events: AuditEvent[] = [
+    {
+      ...base,
+      type: 'token.revoked',
+      actor,
+      reason: 'leaked',
+      leak: {
+        provider: 'github',
+        type: 'acme_api_token',
+        url: 'https://github.com/o/r/blob/1/.env',
+        source: 'content',
+      },
+    },
+    {
+      ...base,
+      type: 'management.denied',
+      actor: { kind: 'user', id: 'usr_2' },
+      route: 'POST /tokens/:id/revoke',
+      code: 'forbidden',
+      status: 403,
+      requestId: 'req-1',
+    },
+    {
+      ...base,
+      type: 'device.approved',
+      actor: { kind: 'user', id: 'usr_1' },
+      grantId: 'dg_1',
+      scopes: ['read', 'write'],
+    },
+    { ...base, type: 'token.updated', actor: { kind: 'user', id: 'usr_1' }, changes: ['label', 'scopes'] },
+    { ...base, type: 'token.rotated', actor: { kind: 'token', id: 'tok_0' }, rotatedFromId: 'tok_0', count: 1 },
+    {
+      ...base,
+      type: 'request.denied',
+      surface: 'mcp',
+      method: 'POST',
+      path: '/mcp',
+      requestId: 'r2',
+      reason: 'insufficient_scope',
+      missing: ['write'],
+      count: 3,
+      degraded: true,
+      rpcMethod: 'tools/call',
+      tool: 'delete',
+      tokenKind: 'oauth',
+    },
+  ];
+  /** Each leaf of an event as the column that should hold it: `actor.kind` → actorKind, `leak.url` → leakUrl. */
+  const leaves = (e: Record<string, unknown>) =>
+    Object.entries(e).flatMap(([k, v]) =>
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? Object.entries(v).map(([k2, v2]) => [`${k}${k2[0]!.toUpperCase()}${k2.slice(1)}`, v2] as const)
+        : [[k, v] as const],
+    );
+
+  it('every field of every event type has a column holding its value', async () => {
+    const s = memoryAuditStore({ requests: 'all' });
+    await s.append(events);
+    const csv = parseCsv(await new Response(s.export({ order: 'asc' }, 'csv')).text());
+    const header = csv[0]!;
+    const stored = (await s.query({ order: 'asc' })).events;
+    expect(csv).toHaveLength(stored.length + 1);
+    for (const [i, e] of stored.entries()) {
+      for (const [column, value] of leaves(e as unknown as Record<string, unknown>)) {
+        expect(header, `${e.type}: ${column}`).toContain(column);
+        expect(parseCsv(csvField(value))[0]?.[0] ?? '', `${e.type}: ${column}`).toBe(
+          csv[i + 1]![header.indexOf(column)],
+        );
+      }
+    }
+  });
+});
+
 describe('CSV and NDJSON hold any value as one cell (memory store)', () => {
   test.prop([fc.array(hostile, { minLength: 1, maxLength: 20 })], { numRuns: 100 })(
     'each label round-trips through an RFC 4180 reader, formula openers prefixed with a quote',
