@@ -241,3 +241,34 @@ describe('an onLeak that never settles', () => {
     expect(String(f.errors.at(-1))).toMatch(/onLeak timed out/);
   }, 15_000);
 });
+
+describe('a revocation committed whose answer was lost', () => {
+  it("the retry in this process announces it (audit, onLeak) once, since the revocation was this intake's", async () => {
+    const inner = memoryTokenStore();
+    let loseReply = true;
+    const store: TokenStore = {
+      ...inner,
+      shared: false,
+      revoke: async (id, at, reason) => {
+        const t = await inner.revoke(id, at, reason); // committed…
+        if (loseReply) throw new Error('connection reset'); // …but the answer never came
+        return t;
+      },
+    } as TokenStore;
+    const clock = fakeClock();
+    const keycard = createKeycard({ prefix: 'acme', scopes, store, clock });
+    const f = await leakFixture({}, keycard, clock);
+    const live = await keycard.issue({ ownerId: 'u1', label: 'ci' });
+    const body = f.body([live.token]);
+    expect((await f.handler(await f.report(body))).status).toBe(503);
+    expect(f.notices).toHaveLength(0);
+    loseReply = false;
+    clock.advance(30_000); // the provider retries later
+    const retry = await f.handler(await f.report(body));
+    expect(retry.status).toBe(200);
+    expect(f.notices.map((n) => n.record.id)).toEqual([live.record.id]);
+    clock.advance(30_000);
+    expect((await f.handler(await f.report(body))).status).toBe(200); // a replay: nothing more
+    expect(f.notices).toHaveLength(1);
+  });
+});
