@@ -6,7 +6,11 @@
 import type { AuditExportFormat, AuditFilter, StoredAuditEvent } from './audit-store.ts';
 import { KeycardError } from './errors.ts';
 
-/** The CSV columns, in order. Lists (`missing`, `changes`) are joined with a space. */
+/**
+ * The CSV columns, in order: one per field of any event type, so a CSV loses nothing the NDJSON
+ * holds (`actor` and `leak` are spread as `actorKind`, `leakUrl`, …). Lists (`missing`, `changes`,
+ * `scopes`) are joined with a space. New fields get new columns at the end.
+ */
 export const AUDIT_CSV_COLUMNS = [
   'id',
   'time',
@@ -29,28 +33,48 @@ export const AUDIT_CSV_COLUMNS = [
   'degraded',
   'rpcMethod',
   'tool',
+  'tokenKind',
+  'grantId',
+  'scopes',
+  'route',
+  'code',
+  'status',
+  'leakProvider',
+  'leakType',
+  'leakUrl',
+  'leakSource',
 ] as const;
+
+/** The columns read from a nested object: `actorKind` is `actor.kind`. */
+const NESTED: Readonly<Record<string, readonly [string, string]>> = {
+  actorKind: ['actor', 'kind'],
+  actorId: ['actor', 'id'],
+  leakProvider: ['leak', 'provider'],
+  leakType: ['leak', 'type'],
+  leakUrl: ['leak', 'url'],
+  leakSource: ['leak', 'source'],
+};
 
 /**
  * RFC 4180: a field holding a comma, a quote, CR or LF is quoted, its quotes doubled. A field a
  * spreadsheet would read as a formula (first character `=`, `+`, `-`, `@`, TAB or CR: OWASP's
- * CSV-injection list) gets a leading `'`, so a label like `=HYPERLINK(…)` stays text.
+ * CSV-injection list; NUL too, as OWASP ASVS 1.2.10 has it) gets a leading `'`, so a label like
+ * `=HYPERLINK(…)` stays text. (The built-in stores keep no NUL; a store of your own might.)
  */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   let s = Array.isArray(value) ? value.join(' ') : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (/^[=+\-@\t\r\0]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** One CSV record (CRLF-terminated, as RFC 4180 has it). */
 export function csvRow(event: StoredAuditEvent): string {
   const e = event as unknown as Record<string, unknown>;
-  const actor = e['actor'] as { kind?: unknown; id?: unknown } | undefined;
   const cells = AUDIT_CSV_COLUMNS.map((column) => {
-    if (column === 'actorKind') return csvField(actor?.kind);
-    if (column === 'actorId') return csvField(actor?.id);
-    return csvField(e[column]);
+    const nested = NESTED[column];
+    if (nested === undefined) return csvField(e[column]);
+    return csvField((e[nested[0]] as Record<string, unknown> | undefined)?.[nested[1]]);
   });
   return `${cells.join(',')}\r\n`;
 }

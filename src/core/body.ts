@@ -21,32 +21,43 @@ type WithBody = Pick<Request, 'headers' | 'body'>;
 /**
  * Reads `request`'s body, refusing it as soon as it passes `max` bytes: a `Content-Length` over
  * the cap is refused before reading, and a body that streams past it (chunked, or a lying length)
- * is cancelled at the first chunk over, so memory stays bounded by `max` plus one chunk.
+ * is cancelled at the first chunk over, so memory stays bounded by `max` plus one chunk. When
+ * `signal` aborts (a deadline), the body is cancelled and the read is `unreadable`: a peer that
+ * trickles bytes forever is dropped, not read on in the background.
  */
-export async function readBody(request: WithBody, max: number): Promise<BodyRead> {
+export async function readBody(request: WithBody, max: number, signal?: AbortSignal): Promise<BodyRead> {
   try {
-    return await readCapped(request, max);
+    return await readCapped(request, max, signal);
   } catch {
     return UNREADABLE;
   }
 }
 
-async function readCapped(request: WithBody, max: number): Promise<BodyRead> {
+async function readCapped(request: WithBody, max: number, signal: AbortSignal | undefined): Promise<BodyRead> {
   const announced = request.headers.get('content-length');
   if (announced !== null && /^\d+$/.test(announced.trim()) && Number(announced) > max) return TOO_LARGE;
   if (request.body === null) return { bytes: new Uint8Array(0) };
   const reader = request.body.getReader();
+  // Cancelling settles a pending read as done; the abort check after it tells that from the end.
+  const stop = () => void reader.cancel().catch(() => undefined);
+  if (signal?.aborted) stop();
+  signal?.addEventListener('abort', stop, { once: true });
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return TOO_LARGE;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (signal?.aborted) return UNREADABLE;
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        await reader.cancel().catch(() => undefined);
+        return TOO_LARGE;
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    signal?.removeEventListener('abort', stop);
   }
   if (chunks.length === 1) return { bytes: chunks[0]! };
   const bytes = new Uint8Array(size);

@@ -34,3 +34,12 @@ export function isSecureUrl(s: string): boolean {
   const url = isUrl(s, true) ? parseUrl(s) : null;
   return url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname)));
 }
+
+/**
+ * A URL as an error report may name it: origin and path, no user info, query or fragment (a key
+ * endpoint URL may carry a credential, `?private_token=…`, and reports go to logs).
+ */
+export function urlPlace(url: string | URL | Request): string {
+  const u = parseUrl(url instanceof Request ? url.url : String(url));
+  return u === null ? 'URL' : `${u.origin}${u.pathname}`;
+}

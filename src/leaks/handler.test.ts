@@ -281,13 +281,20 @@ describe('createLeakIntakeHandler: the provider key list', () => {
     expect((await f.handler(await f.report(body))).status).toBe(200);
     expect(f.fetches()).toBe(1); // cached
 
+    // Under a minute since the last fetch: no refetch, however many unknown ids. The id may be a key
+    // published since that fetch, so the answer is 503 with Retry-After (the provider retries), not 401.
     const k2 = await providerKey('k2');
-    for (let i = 0; i < 5; i++) expect((await f.handler(await f.report(body, { key: k2 }))).status).toBe(401);
-    expect(f.fetches()).toBe(1); // under a minute since the last fetch: no refetch, however many unknown ids
+    f.clock.advance(1);
+    for (let i = 0; i < 5; i++) {
+      const res = await f.handler(await f.report(body, { key: k2 }));
+      expect([res.status, res.headers.get('retry-after')]).toEqual([503, '60']);
+    }
+    expect(f.fetches()).toBe(1);
 
     f.published.push(k2); // the provider rotates
-    f.clock.advance(59_999);
-    expect((await f.handler(await f.report(body, { key: k2 }))).status).toBe(401);
+    f.clock.advance(59_998);
+    const late = await f.handler(await f.report(body, { key: k2 }));
+    expect([late.status, late.headers.get('retry-after')]).toEqual([503, '1']);
     expect(f.fetches()).toBe(1);
     f.clock.advance(1);
     expect((await f.handler(await f.report(body, { key: k2 }))).status).toBe(200);

@@ -126,9 +126,17 @@ export function createLeakIntakeHandler(
       'createLeakIntakeHandler: keycard must be an instance from createKeycard()',
     );
   const profile = PROVIDERS[options.provider];
-  const onError =
+  const report =
     options.onError ??
     ((e: unknown) => console.error('keycard leak intake:', e instanceof Error ? `${e.name}: ${e.message}` : e));
+  // A reporter that throws must not turn a store outage into a rejected handler (a 500 with a stack).
+  const onError = (e: unknown): void => {
+    try {
+      report(e);
+    } catch {
+      // dropped: the reporter itself is broken
+    }
+  };
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const ring = new KeyRing({
     url: options.keysUrl ?? profile.keysUrl!,
@@ -159,6 +167,17 @@ export function createLeakIntakeHandler(
         return problem(503, 'unavailable', 'Service Unavailable', "The provider's key list could not be fetched", {
           'retry-after': '60',
         });
+      // Not in the list held, and too soon to refetch it: maybe a key published since (a rotation).
+      if (found.reason === 'not_refetched')
+        return problem(
+          503,
+          'unavailable',
+          'Service Unavailable',
+          'Unknown signing key; the key list is refetched soon',
+          {
+            'retry-after': String(found.retryAfterSeconds),
+          },
+        );
       return unverified('Unknown signing key');
     }
     if (!(await verifySignature(found.key, signature, read.bytes)))

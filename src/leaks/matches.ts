@@ -55,8 +55,10 @@ async function settle(match: ReportedMatch, ctx: Context): Promise<MatchOutcome>
   if (!validateToken(match.token, ctx.port.format)) return 'malformed';
   const found = await ctx.port.findBySecret(match.token);
   if (found === null) return 'unknown';
-  if (found.revokedAt !== null) return 'already_revoked';
-  if (found.expiresAt !== null && ctx.clock.now() >= found.expiresAt) return 'expired';
+  // A revocation of ours whose answer was lost is settled again, to be announced (see pendingLeak).
+  const pending = found.revokedAt !== null && ctx.port.pendingLeak(found.id);
+  if (found.revokedAt !== null && !pending) return 'already_revoked';
+  if (!pending && found.expiresAt !== null && ctx.clock.now() >= found.expiresAt) return 'expired';
   const report = { provider: ctx.provider, type: match.type, url: match.url, source: match.source };
   const r = await ctx.port.revokeLeaked(found.id, report);
   if (r === null) return 'unknown';

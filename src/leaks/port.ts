@@ -28,6 +28,14 @@ export interface LeakReport {
 export interface LeakIntakePort {
   /** The instance's token format, for the offline `validate()` (prefix, type, CRC). */
   readonly format: TokenFormat;
+  /**
+   * True when this process sent a leak revocation of token `id` whose answer never came (a store
+   * timeout or reset): the store may have committed it unannounced, so a revoked token is settled
+   * again rather than answered "already revoked", and {@link revokeLeaked} announces it if the
+   * revocation it finds is that one (same instant). Process-local: a retry reaching another
+   * process cannot tell it from an earlier delivery's.
+   */
+  pendingLeak(id: string): boolean;
   /** The record of `secret` whatever its status (revoked, expired), read from the store; null when unknown. */
   findBySecret(secret: string): Promise<TokenRecord | null>;
   /**

@@ -74,3 +74,42 @@ describe('verifySignature', () => {
     expect(await verifySignature(hmac, await sign(a, body), body)).toBe(false);
   });
 });
+
+describe('verifySignature: degenerate and malleated signatures', () => {
+  // The order n of P-256.
+  const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  const bytes32 = (v: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((v >> BigInt(8 * (31 - i))) & 0xffn));
+  const toBig = (b: Uint8Array) => b.reduce((acc, x) => (acc << 8n) | BigInt(x), 0n);
+  const derOf = (r: bigint, s: bigint) => toBase64(rawToDer(Uint8Array.of(...bytes32(r), ...bytes32(s))));
+
+  it('r or s of 0 or n, and r, s swapped, are refused; the high-S twin is accepted (GitHub does not normalise S)', async () => {
+    const a = await providerKey('a');
+    const key = (await importPublicKey(a.pem))!;
+    const body = new TextEncoder().encode('[{"token":"x","type":"t"}]');
+    const raw = derToRaw(fromBase64(await sign(a, body))!)!;
+    const r = toBig(raw.subarray(0, 32));
+    const s = toBig(raw.subarray(32));
+    for (const [rr, ss] of [
+      [0n, s],
+      [r, 0n],
+      [N, s],
+      [r, N],
+      [r + N < 2n ** 256n ? r + N : r, s], // r + n still fits 32 bytes for small r: not reduced mod n
+      [s, r],
+    ] as const)
+      if (rr !== r || ss !== s) expect(await verifySignature(key, derOf(rr, ss), body)).toBe(false);
+    // (r, n − s) verifies too: ECDSA's own malleability. Harmless here: nothing keys on the
+    // signature (deliveries are idempotent), and refusing high S would refuse half of GitHub's.
+    expect(await verifySignature(key, derOf(r, N - s), body)).toBe(true);
+  });
+
+  it('a P-384 key in the list is not imported (wrong curve), so it cannot verify anything', async () => {
+    const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, [
+      'sign',
+      'verify',
+    ])) as CryptoKeyPair;
+    const spki = new Uint8Array((await crypto.subtle.exportKey('spki', pair.publicKey)) as ArrayBuffer);
+    const pem = `-----BEGIN PUBLIC KEY-----\n${toBase64(spki)}\n-----END PUBLIC KEY-----`;
+    expect(await importPublicKey(pem)).toBeNull();
+  });
+});

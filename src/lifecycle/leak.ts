@@ -9,21 +9,35 @@ import { announce, type LifecycleContext } from './context.ts';
 export function leakIntake(ctx: LifecycleContext): LeakIntakePort {
   const { format, hasher, clock, call, store, cache, emitter, invalidation, verifier } = ctx;
   const leakedEmitted = new Set<string>();
+  // Revokes sent whose answer never came (a timeout, a reset): the store may have committed them.
+  // id → the instants sent, so a retry recognises the revocation as this intake's and announces it.
+  const unanswered = new Map<string, number[]>();
   return {
     format,
+    pendingLeak: (id) => unanswered.has(id),
     async findBySecret(secret) {
       const entry = await verifier.lookupStore(secret, hasher.hash(secret)); // the store, not the caches
       return entry ? toRecord(entry.token) : null;
     },
     async revokeLeaked(id, report) {
       const at = clock.now();
-      const t = await call('Token store revoke', () => store.revoke(id, at, 'leaked'));
+      let t;
+      try {
+        t = await call('Token store revoke', () => store.revoke(id, at, 'leaked'));
+      } catch (e) {
+        if (unanswered.size >= 10_000) unanswered.delete(unanswered.keys().next().value!);
+        unanswered.set(id, [...(unanswered.get(id) ?? []), at].slice(-8));
+        throw e;
+      }
+      const sent = unanswered.get(id) ?? [];
+      unanswered.delete(id);
       if (!t) return null;
       cache.invalidate(t.hash);
       const record = toRecord(t);
       // `revoke` never clears: a token revoked before keeps its first revokedAt and reason; the set
       // settles two deliveries of one token racing in this process within the same millisecond.
-      const revokedNow = t.revokedAt === at && t.revokedReason === 'leaked' && once(leakedEmitted, t.id);
+      const ours = t.revokedAt === at || (t.revokedAt !== null && sent.includes(t.revokedAt));
+      const revokedNow = ours && t.revokedReason === 'leaked' && once(leakedEmitted, t.id);
       if (!revokedNow) return { record, revokedNow };
       const leak = { provider: report.provider, type: report.type, url: report.url, source: report.source };
       const actor: AuditActor = { kind: 'system', id: report.provider };

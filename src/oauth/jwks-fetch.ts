@@ -10,6 +10,7 @@
  * is reported once per attempt, however many requests waited on it.
  */
 import { readBody } from '../core/body.ts';
+import { urlPlace } from '../core/url.ts';
 
 /** The largest JWKS answer read, in bytes (a set of 100 RSA-4096 keys is about 75 KB). */
 export const MAX_JWKS_BYTES = 1024 * 1024;
@@ -23,16 +24,6 @@ export class JwksUnavailable extends Error {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The JWKS URL as a report names it: origin and path, no credentials or query (they may hold a key). */
-function placeOf(url: string | URL | Request): string {
-  try {
-    const u = new URL(url instanceof Request ? url.url : url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return 'URL';
-  }
-}
-
 /** `inner` with a size cap, a key-set shape check and a pause after failures (on `Date.now`, as jose's cache). */
 export function guardedJwksFetch(
   inner: typeof fetch,
@@ -42,7 +33,7 @@ export function guardedJwksFetch(
   async function fetchKeys(url: string | URL | Request, init?: RequestInit): Promise<Response> {
     if (Date.now() - failedAt < JWKS_RETRY_PAUSE_MS)
       throw new JwksUnavailable('the JWKS failed moments ago; not refetched yet');
-    const jwks = `the JWKS ${placeOf(url)}`;
+    const jwks = `the JWKS ${urlPlace(url)}`;
     try {
       const response = await inner(url, init);
       if (response.status !== 200) {
