@@ -48,11 +48,16 @@ async function person(ctx: DeviceContext, request: Request): Promise<UserActor |
 }
 
 /** The grant a person's code names, or null (counted as a wrong entry). */
-async function lookUp(ctx: DeviceContext, key: string, input: unknown): Promise<PendingGrant | null> {
+/**
+ * The pending grant a typed code names; `'answered'` for a live code whose login was already
+ * answered (another window, a double click: not a wrong entry); null, counted, for anything else.
+ */
+async function lookUp(ctx: DeviceContext, key: string, input: unknown): Promise<PendingGrant | 'answered' | null> {
   const now = ctx.keycard.clock.now();
   const code = normalizeUserCode(input);
   const grant = code === null ? null : await ctx.store.getByUserCode(code);
-  if (grant === null || grant.status !== 'pending' || now >= grant.expiresAt) {
+  if (grant !== null && now < grant.expiresAt && grant.status !== 'pending') return 'answered';
+  if (grant === null || now >= grant.expiresAt) {
     ctx.entries.fail(key, now);
     return null;
   }
@@ -94,6 +99,7 @@ export async function showPage(ctx: DeviceContext, request: Request): Promise<Re
   const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
   if (wait > 0) return throttled(ctx, wait);
   const grant = await lookUp(ctx, key, typed);
+  if (grant === 'answered') return changed(ctx);
   if (grant === null)
     return page(
       ctx,
@@ -182,6 +188,7 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
   const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
   if (wait > 0) return throttled(ctx, wait);
   const grant = await lookUp(ctx, key, form.get('user_code'));
+  if (grant === 'answered') return changed(ctx);
   if (grant === null)
     return page(
       ctx,

@@ -140,11 +140,22 @@ describe('races over real HTTP', () => {
   it('approve and deny sent together: exactly one wins, and the poll agrees with it', async () => {
     const a = await start();
     const [ok, no] = await Promise.all([decide('approve', a.user_code, 'both'), decide('deny', a.user_code, 'both')]);
-    // The loser is told the code is no longer valid (400) or was answered elsewhere (409).
-    expect([ok.status, no.status].filter((s) => s === 200)).toHaveLength(1);
-    expect([ok.status, no.status].every((s) => s === 200 || s === 400 || s === 409)).toBe(true);
+    // The loser is told the login was answered elsewhere (409), not that its code is wrong.
+    expect([ok.status, no.status].sort()).toEqual([200, 409]);
     const answer = await poll(a.device_code);
     if (ok.status === 200) expect(answer.status).toBe(200);
     else expect(((await answer.json()) as { error: string }).error).toBe('access_denied');
+  });
+
+  it('a code answered in another window is 409 "Already answered", and spends no wrong-entry budget', async () => {
+    const a = await start();
+    expect((await decide('approve', a.user_code, 'twice')).status).toBe(200);
+    for (let i = 0; i < 6; i++) {
+      const again = await decide('approve', a.user_code, 'twice');
+      expect([again.status, (await again.text()).includes('answered in another window')]).toEqual([409, true]);
+      expect((await page(a.user_code, 'twice')).status).toBe(409);
+    }
+    const b = await start(); // five wrong entries would have locked this person out (429)
+    expect((await page(b.user_code, 'twice')).status).toBe(200);
   });
 });
