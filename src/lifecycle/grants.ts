@@ -68,14 +68,31 @@ async function effectiveLimit(
 /**
  * Rate limits are part of "wider": a token actor never grants (issue, rotate) or sets (update,
  * its own record included) a limit above its own effective one. Each token is charged to its own
- * family's budget, so this bounds every child, not their sum.
+ * family's budget, so this bounds every child, not their sum. A person (a `user` actor: the
+ * settings page, the management API) has no limit of their own, so their ceiling is the limit
+ * that would apply without a setting (the workspace's, else the default): they may narrow a
+ * token's limit, never lift it. `setBy: 'rotate'` carries a limit over and is not a new setting
+ * for a person. `system` (and no actor) is the integrator's own code: unbounded.
  */
 export async function assertActorMayLimit(
   ctx: LifecycleContext,
   actor: Actor | undefined,
   setting: RateLimitSetting | null,
   workspaceId: string | null,
+  setBy: 'issue' | 'update' | 'rotate' = 'issue',
 ): Promise<void> {
+  if (actor?.kind === 'user' && setBy !== 'rotate' && setting !== null) {
+    const [ceiling, granted] = await Promise.all([
+      effectiveLimit(ctx, null, workspaceId),
+      effectiveLimit(ctx, setting, workspaceId),
+    ]);
+    if (!limitWithin(granted, ceiling))
+      throw new KeycardError(
+        'scope_escalation',
+        'A person may not set a rate limit above the one that would apply without it (neither a larger burst nor a faster rate)',
+      );
+    return;
+  }
   if (actor?.kind !== 'token') return;
   const me = actor.identity;
   const [mine, granted] = await Promise.all([

@@ -29,7 +29,7 @@ export async function rotate(
   }
   const newExpiry = old.expiresAt === null ? null : now + (old.expiresAt - old.createdAt);
   assertActorMayGrant(ctx, opts.actor, old.scopes, old.restrictions, { ...old, expiresAt: newExpiry });
-  await assertActorMayLimit(ctx, opts.actor, old.rateLimit, old.workspaceId);
+  await assertActorMayLimit(ctx, opts.actor, old.rateLimit, old.workspaceId, 'rotate');
   const issued = await create(ctx, {
     label: old.label,
     ownerId: old.ownerId,

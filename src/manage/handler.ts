@@ -115,7 +115,9 @@ const PUBLIC_ID = /^tok_[0-9A-Za-z]{22}$/;
 /**
  * SPEC §11: a call refused once its caller is known (400, 403, 404, 409) is one
  * `management.denied` event: the actor, the route pattern, the code and status, and the token id
- * the path names when it has the public id's shape (so a secret pasted as an id is never kept).
+ * the path names when it has the public id's shape (so a secret pasted as an id is never kept) and
+ * the caller may see that token: a 404 is filed under no token, so nobody can flood the activity
+ * of a token they cannot see.
  */
 async function auditRefusal(
   keycard: Keycard,
@@ -130,7 +132,7 @@ async function auditRefusal(
   if (!p || !status || !REFUSALS.has(status)) return;
   await keycard.recordAudit({
     type: 'management.denied',
-    tokenId: PUBLIC_ID.test(id) ? id : null,
+    tokenId: p.code !== 'not_found' && PUBLIC_ID.test(id) ? id : null, // a 404 is not the caller's to file under that token
     label: null,
     ownerId: null,
     workspaceId: null,

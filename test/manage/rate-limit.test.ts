@@ -167,6 +167,41 @@ describe('rateLimit through the management API', () => {
   });
 });
 
+describe("a person may narrow a token's limit, never lift it above the one that would apply", () => {
+  it('a session user: above the default (60 per 60 s) is 403 scope_escalation and writes nothing; at or under it is fine', async () => {
+    const w = setup();
+    const lifted = await w.call('POST', '/tokens', {
+      as: 'bob',
+      body: { label: 'b', scopes: ['read'], rateLimit: { limit: 2147483647, window: 1 } },
+    });
+    expect([lifted.status, ((await lifted.json()) as { code: string }).code]).toEqual([403, 'scope_escalation']);
+    expect((await w.keycard.list({ ownerId: 'bob', status: 'all' })).records).toEqual([]);
+    const split = await w.call('POST', '/tokens', {
+      as: 'bob',
+      body: {
+        label: 'b',
+        scopes: ['read'],
+        rateLimit: { read: { limit: 600, window: 60 }, write: { limit: 1, window: 60 } },
+      },
+    });
+    expect(split.status).toBe(403);
+    const same = await w.create({ label: 'b', scopes: ['read'], rateLimit: { limit: 60, window: 60 } }, 'bob');
+    const t = await w.create({ label: 'b', scopes: ['read'], rateLimit: { limit: 5, window: 60 } }, 'bob');
+    const widen = await w.call('PATCH', `/tokens/${t.record.id}`, {
+      as: 'bob',
+      body: { rateLimit: { limit: 61, window: 60 } },
+    });
+    expect(widen.status).toBe(403);
+    expect((await w.keycard.get(t.record.id))!.rateLimit).toEqual({ limit: 5, window: 60 });
+    // Back to the default is not above it; nor is a rotation carrying a limit set in-process.
+    expect((await w.call('PATCH', `/tokens/${t.record.id}`, { as: 'bob', body: { rateLimit: null } })).status).toBe(
+      200,
+    );
+    await w.keycard.update(same.record.id, { rateLimit: { limit: 6000, window: 60 } });
+    expect((await w.call('POST', `/tokens/${same.record.id}/rotate`, { as: 'bob', body: {} })).status).toBe(201);
+  });
+});
+
 describe('rateLimit in the OpenAPI document', () => {
   it('create and update accept a RateLimit (update also null), and the view shows one', async () => {
     const w = setup();

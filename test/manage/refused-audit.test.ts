@@ -36,7 +36,7 @@ describe('refused management calls are audited (management.denied)', () => {
     ]);
   });
 
-  it("another person's token: the 404 is audited under that token's id, so its activity shows the attempt", async () => {
+  it("another person's token: the 404 is audited under no token id (nobody floods the activity of a token they cannot see)", async () => {
     const { call, sink, create } = setup();
     const { record } = await create();
     const res = await call('POST', `/tokens/${record.id}/revoke`, { as: 'bob', body: {} });
@@ -49,8 +49,19 @@ describe('refused management calls are audited (management.denied)', () => {
         route: 'POST /tokens/:id/revoke',
         code: 'not_found',
         status: 404,
-        tokenId: record.id,
+        tokenId: null,
       }),
+    ]);
+  });
+
+  it("a refusal on a token the caller may see is filed under its id (the token's activity shows it)", async () => {
+    const { call, sink, create } = setup();
+    const { record } = await create({ label: 'ci', scopes: ['read'] }, 'bob');
+    const wider = await call('PATCH', `/tokens/${record.id}`, { as: 'bob', body: { scopes: ['tickets:write'] } });
+    expect(wider.status).toBe(403);
+    await tick();
+    expect(denied(sink).map((e) => [e.route, e.code, e.tokenId])).toEqual([
+      ['PATCH /tokens/:id', 'scope_escalation', record.id],
     ]);
   });
 

@@ -89,15 +89,15 @@ describe.skipIf(!hasChromium)('<keycard-tokens>: per-token rate limits', () => {
   });
 
   it('each row shows its limit: one policy, a split one, the default, and nothing when the answer has none', async () => {
-    await server.createBehindTheScenes('hourly export', { rateLimit: { limit: 1000, window: 3600 } });
+    await server.createBehindTheScenes('hourly export', { rateLimit: { limit: 50, window: 3600 } });
     await server.createBehindTheScenes('triage bot', {
-      rateLimit: { read: { limit: 600, window: 60 }, write: { limit: 60, window: 90 } },
+      rateLimit: { read: { limit: 30, window: 60 }, write: { limit: 20, window: 90 } }, // a person narrows only
     });
     await server.createBehindTheScenes('plain');
     await page.reload();
-    await rowOf(page, 'hourly export').getByText('Rate limit: 1,000 per hour', { exact: true }).waitFor();
+    await rowOf(page, 'hourly export').getByText('Rate limit: 50 per hour', { exact: true }).waitFor();
     await rowOf(page, 'triage bot')
-      .getByText('Rate limit: reads 600 per minute, writes 60 per 90 seconds', { exact: true })
+      .getByText('Rate limit: reads 30 per minute, writes 20 per 90 seconds', { exact: true })
       .waitFor();
     await rowOf(page, 'plain').getByText('Default rate limit', { exact: true }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
