@@ -81,28 +81,18 @@ export async function assertActorMayLimit(
   workspaceId: string | null,
   setBy: 'issue' | 'update' | 'rotate' = 'issue',
 ): Promise<void> {
-  if (actor?.kind === 'user' && setBy !== 'rotate' && setting !== null) {
-    const [ceiling, granted] = await Promise.all([
-      effectiveLimit(ctx, null, workspaceId),
-      effectiveLimit(ctx, setting, workspaceId),
-    ]);
-    if (!limitWithin(granted, ceiling))
-      throw new KeycardError(
-        'scope_escalation',
-        'A person may not set a rate limit above the one that would apply without it (neither a larger burst nor a faster rate)',
-      );
-    return;
-  }
-  if (actor?.kind !== 'token') return;
-  const me = actor.identity;
-  const [mine, granted] = await Promise.all([
-    effectiveLimit(ctx, me.rateLimit, me.workspaceId),
+  const person = actor?.kind === 'user' && setBy !== 'rotate' && setting !== null;
+  if (actor?.kind !== 'token' && !person) return;
+  const [ceiling, granted] = await Promise.all([
+    actor?.kind === 'token'
+      ? effectiveLimit(ctx, actor.identity.rateLimit, actor.identity.workspaceId)
+      : effectiveLimit(ctx, null, workspaceId),
     effectiveLimit(ctx, setting, workspaceId),
   ]);
-  if (!limitWithin(granted, mine))
+  if (!limitWithin(granted, ceiling))
     throw new KeycardError(
       'scope_escalation',
-      'A token may not grant a rate limit above its own (neither a larger burst nor a faster rate)',
+      `${person ? 'A person may not set a rate limit above the one that would apply without it' : 'A token may not grant a rate limit above its own'} (neither a larger burst nor a faster rate)`,
     );
 }
 

@@ -42,6 +42,14 @@ const revokedBy = (token: StoredToken, at: number, reason: string | null): Store
   version: token.version + 1,
 });
 
+/** A fresh owner with three active tokens, stored (each race starts from one). */
+async function ownerWithThree(store: TokenStore): Promise<{ O: string; tokens: StoredToken[] }> {
+  const O = newOwner();
+  const tokens = [1, 2, 3].map(() => storedTokenFixture({ ownerId: O }));
+  await createAll(store, tokens);
+  return { O, tokens };
+}
+
 /** Registers this section of the `TokenStore` conformance suite (runnable alone with `suiteContext`). */
 export function revokeAllIfCountSection(ctx: SuiteContext): void {
   ctx.t.describe('revokeAllIfCount (passes vacuously when the store has none)', () => {
@@ -153,9 +161,7 @@ function raceCases(ctx: SuiteContext): void {
       const revokeAllIf = conditional(store);
       if (!revokeAllIf) return;
       await race(async (s) => {
-        const O = newOwner();
-        const tokens = [1, 2, 3].map(() => storedTokenFixture({ ownerId: O }));
-        await createAll(store, tokens);
+        const { O, tokens } = await ownerWithThree(store);
         const at = T0 + 1_000;
         const fresh = storedTokenFixture({ ownerId: O, createdAt: at }); // issued at the revokeAll's instant
         const create = step(s)('create', () => store.create(fresh));
@@ -181,9 +187,7 @@ function raceCases(ctx: SuiteContext): void {
       const revokeAllIf = conditional(store);
       if (!revokeAllIf) return;
       await race(async (s) => {
-        const O = newOwner();
-        const tokens = [1, 2, 3].map(() => storedTokenFixture({ ownerId: O }));
-        await createAll(store, tokens);
+        const { O, tokens } = await ownerWithThree(store);
         const [atAll, atOne] = [T0 + 1_000, T0 + 2_000];
         const one = step(s)('revoke(first)', () => store.revoke(tokens[0]!.id, atOne, 'one'));
         const all = step(s)('revokeAllIfCount(3)', () => revokeAllIf({ ownerId: O }, atAll, 'confirmed', 3));
