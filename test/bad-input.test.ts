@@ -55,7 +55,19 @@ const ROWS: readonly Row[] = [
     'issue',
     'a limit of 2^40',
     ({ kc }) => kc.issue({ ...ok, rateLimit: { limit: 2 ** 40, window: 1 } }),
-    ['rateLimit'],
+    ['rateLimit.limit'],
+  ],
+  [
+    'issue',
+    'a limit of 1e308 (two failed checks, one field)',
+    ({ kc }) => kc.issue({ ...ok, rateLimit: { limit: 1e308, window: 60 } }),
+    ['rateLimit.limit'],
+  ],
+  [
+    'issue',
+    'a bad read limit',
+    ({ kc }) => kc.issue({ ...ok, rateLimit: { read: { limit: 0, window: 60 }, write: { limit: 1, window: 60 } } }),
+    ['rateLimit.read.limit'],
   ],
   ['issue', 'rateLimit as a string', ({ kc }) => kc.issue({ ...ok, rateLimit: 'fast' } as any), ['rateLimit']],
   [
@@ -271,6 +283,10 @@ describe.each(BACKENDS)('bad input to every management call: $name store (issue 
     expect((error as KeycardError).code).toBe('invalid_argument');
     expect([...(error as KeycardError & { fields: string[] }).fields].sort()).toEqual([...fields].sort());
     for (const f of fields) expect((error as Error).message).toContain(f);
+    // Each problem once, each field named once per problem: no `rateLimit rateLimit.limit …`.
+    const problems = (error as Error).message.replace(/^\w+: /, '').split('; ');
+    expect(new Set(problems).size).toBe(problems.length);
+    for (const p of problems) expect(p).not.toMatch(/^([\w.]+) \1\b/);
     expect(await snapshot(store)).toEqual(before);
   });
 

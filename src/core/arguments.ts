@@ -295,6 +295,17 @@ function issueCrossChecks(args: readonly unknown[]): [string, string][] {
  * bad field, e.g. `issue: ownerId must be …; metadata must be …`. Field names are the argument
  * names (`names`; `~options` for an object whose fields name themselves) and the path inside them.
  */
+/**
+ * A problem at `field` whose message a shared parser already began with the field's own name
+ * (`rateLimit.limit must be …`, `scopes names unknown scope …`): the field is the deepest one the
+ * message names, and the message is not prefixed twice.
+ */
+function ownField(field: string, message: string): [string, string] {
+  if (!message.startsWith(field)) return [field, message];
+  const named = /^([\w.]+) (.+)$/s.exec(message);
+  return named && (named[1] === field || named[1]!.startsWith(`${field}.`)) ? [named[1]!, named[2]!] : [field, message];
+}
+
 function check(
   call: string,
   schemas: readonly z.ZodMiniType[],
@@ -314,12 +325,14 @@ function check(
       const rest = issue.path.map(String);
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) problems.push([at([...rest, key]), 'is not a known field']);
-      } else problems.push([at(rest), issue.message]);
+      } else problems.push(ownField(at(rest), issue.message));
     }
   });
   if (cross) problems.push(...cross(args));
   if (problems.length === 0) return;
+  // One line per distinct problem: zod may fail two checks of one field with one message.
+  const lines = [...new Set(problems.map(([f, m]) => `${f} ${m}`))];
   const fields = [...new Set(problems.map(([f]) => f))];
-  const message = `${call}: ${problems.map(([f, m]) => `${f} ${m}`).join('; ')}`;
+  const message = `${call}: ${lines.join('; ')}`;
   throw new KeycardError('invalid_argument', message, { fields });
 }

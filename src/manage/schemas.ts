@@ -242,7 +242,7 @@ export type RevokeAllBody = z.input<typeof revokeAllBody>;
 
 /**
  * Every issue of a failed parse as a field error: unknown keys one by one (`Unknown field`),
- * the others at their dotted path, `root` naming the whole body or query.
+ * the others at their dotted path, `root` naming the whole body or query; each distinct error once.
  */
 export function fieldErrors(error: z.core.$ZodError, root: 'body' | 'query'): FieldError[] {
   const out: FieldError[] = [];
@@ -254,5 +254,6 @@ export function fieldErrors(error: z.core.$ZodError, root: 'body' | 'query'): Fi
       out.push({ field: at.length ? at.join('.') : root, message: issue.message });
     }
   }
-  return out;
+  // Once each: zod may fail two checks of one field with one message (`limit: 1e308`).
+  return out.filter((e, i) => out.findIndex((o) => o.field === e.field && o.message === e.message) === i);
 }

@@ -86,6 +86,7 @@ describe('rateLimit through the management API', () => {
     ['a fractional limit and a zero window', { limit: 1.5, window: 0 }, ['rateLimit']],
     ['a window over 31 days', { limit: 10, window: 31 * 86_400 + 1 }, ['rateLimit.window']],
     ['a limit over 2^31 - 1', { limit: 2 ** 31, window: 60 }, ['rateLimit.limit']],
+    ['a limit of 1e308 (two failed checks, one field)', { limit: 1e308, window: 60 }, ['rateLimit.limit']],
     ['a string', 'fast', ['rateLimit']],
     ['a number', 60, ['rateLimit']],
     ['an empty object', {}, ['rateLimit']],
