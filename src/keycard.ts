@@ -7,7 +7,7 @@
 import { argumentValidators } from './core/arguments.ts';
 import { AuditTrail } from './core/audit.ts';
 import { createAuthenticator } from './core/authenticate.ts';
-import { bounded } from './core/bounded.ts';
+import { bounded, STORE_TIMEOUT } from './core/bounded.ts';
 import { TokenCache } from './core/cache.ts';
 import type { Clock } from './core/clock.ts';
 import { Emitter } from './core/events.ts';
@@ -166,6 +166,8 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   };
   // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.
   Object.defineProperty(keycard, LEAK_INTAKE, { value: leakIntake(ctx) });
+  // The deadline the device routes give their grant store (src/core/bounded.ts).
+  Object.defineProperty(keycard, STORE_TIMEOUT, { value: o.storeTimeoutMs });
   return keycard;
 }
 

@@ -100,3 +100,57 @@ describe('deviceLogin: the code answer is checked before anything is printed or 
     expect(lines[0]).toContain('https://app.example/device/');
   });
 });
+
+describe('deviceLogin: the server cannot stretch the wait without bound', () => {
+  /** Logs in against `url`, recording each wait; a runaway loop is cut off after 10,000 polls. */
+  async function waits(url: string) {
+    const sleeps: number[] = [];
+    const outcome = await deviceLogin({
+      url,
+      clientId: 'toado-cli',
+      host: 'laptop',
+      output: () => {},
+      openBrowser: false,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        if (sleeps.length > 10_000) throw new Error('runaway: more than 10,000 polls');
+      },
+    }).then(
+      (r) => r as unknown,
+      (e: unknown) => e,
+    );
+    return { outcome, sleeps, total: sleeps.reduce((a, b) => a + b, 0) };
+  }
+
+  const cases: [string, Record<string, unknown>, Answer?][] = [
+    ['a code answer with interval 1e9 s', { ...CODES, interval: 1e9 }],
+    ['a code answer with interval 2e6 s (23 days, under the timer limit)', { ...CODES, interval: 2e6 }],
+    ['slow_down answers asking for interval 1e9 s', CODES, json({ error: 'slow_down', interval: 1e9 }, 400)],
+    [
+      'slow_down answers asking for an infinite interval (1e999)',
+      CODES,
+      { status: 400, body: '{"error":"slow_down","interval":1e999}' },
+    ],
+    ['slow_down answers without an interval, forever', CODES, json({ error: 'slow_down' }, 400)],
+  ];
+  for (const [what, codes, token] of cases)
+    it(`${what}: every wait is at most 60 s, the login gives up within expires_in`, async () => {
+      const { outcome, sleeps, total } = await waits(await hostile(json(codes), token));
+      expect(outcome).toMatchObject({ code: 'expired_token' });
+      expect(Math.max(...sleeps)).toBeLessThanOrEqual(60_000);
+      expect(total).toBeLessThanOrEqual(600_000);
+    });
+
+  it('an expires_in of 1e12 s: the login gives up after at most an hour of waiting', async () => {
+    const { outcome, total } = await waits(await hostile(json({ ...CODES, interval: 60, expires_in: 1e12 })));
+    expect(outcome).toMatchObject({ code: 'expired_token' });
+    expect(total).toBeLessThanOrEqual(3_600_000);
+    expect(total).toBeGreaterThanOrEqual(3_540_000);
+  });
+
+  it('a short expires_in still ends the wait at expires_in, not at the ceiling', async () => {
+    const { outcome, total } = await waits(await hostile(json({ ...CODES, interval: 5, expires_in: 60 })));
+    expect(outcome).toMatchObject({ code: 'expired_token' });
+    expect(total).toBe(60_000);
+  });
+});

@@ -3,6 +3,11 @@
  * the server for codes, prints the page and the user code (never the device code: that one is
  * the program's secret), opens a browser only where a person sits at this screen, and polls at
  * the server's interval, 5 s slower after each `slow_down`.
+ *
+ * The server's numbers are bounded here, so a broken or hostile server cannot park the terminal:
+ * no wait is longer than {@link MAX_POLL_INTERVAL_S} and the waits add up to at most
+ * `expires_in` or {@link MAX_LOGIN_WAIT_S}, whichever is smaller; then the login fails with
+ * `expired_token`.
  */
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
@@ -135,23 +140,25 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
     }
   }
 
-  let interval = Math.max(1, codes.interval ?? 5);
+  let interval = pollInterval(codes.interval ?? 5);
   let waited = 0;
-  const lifetime = codes.expires_in * 1000;
+  const lifetime = Math.min(codes.expires_in, MAX_LOGIN_WAIT_S) * 1000;
   const poll = new URLSearchParams({
     grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
     device_code: codes.device_code,
     client_id: options.clientId,
   });
   while (waited < lifetime) {
-    await sleep(interval * 1000, options.signal);
-    waited += interval * 1000;
+    // The last wait ends at the bound: the waits add up to `lifetime` at most.
+    const wait = Math.min(interval * 1000, lifetime - waited);
+    await sleep(wait, options.signal);
+    waited += wait;
     let answer: { status: number; body: Record<string, unknown> };
     try {
       answer = await post(doFetch, `${base}/device/token`, poll, options.signal);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      interval = Math.min(interval * 2, 60); // RFC 8628 §3.5: back off on connection trouble
+      interval = pollInterval(interval * 2); // RFC 8628 §3.5: back off on connection trouble
       continue;
     }
     if (answer.status === 200) {
@@ -176,12 +183,13 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
     if (error === 'authorization_pending') continue;
     // The server's store is briefly down (503): back off as on connection trouble; the grant waits.
     if (answer.status === 503 && error === 'temporarily_unavailable') {
-      interval = Math.min(interval * 2, 60);
+      interval = pollInterval(interval * 2);
       continue;
     }
     if (error === 'slow_down') {
-      interval =
-        typeof answer.body['interval'] === 'number' ? Math.max(answer.body['interval'], interval + 5) : interval + 5;
+      const asked = answer.body['interval'];
+      // A number, however large (`1e999` parses to Infinity): bounded by pollInterval.
+      interval = pollInterval(typeof asked === 'number' && asked > 0 ? Math.max(asked, interval + 5) : interval + 5);
       continue;
     }
     if (error === 'access_denied') throw new KeycardError('access_denied', 'The login was denied in the browser.');
@@ -190,6 +198,25 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
   }
   throw new KeycardError('expired_token', 'The login code expired before it was approved; run the login again.');
 }
+
+/**
+ * The longest wait between two polls, in seconds, whatever `interval` or `slow_down` says. A person
+ * who has approved in the browser waits at most this long for the terminal to notice; keycard's
+ * own routes never ask for more than 60 s (their `interval` option stops there), and the
+ * back-off on connection trouble stops there too. A server asking for more is polled every 60 s:
+ * keycard's routes answer an approved grant even to a poll that comes too soon.
+ */
+const MAX_POLL_INTERVAL_S = 60;
+
+/**
+ * The longest a login waits for approval, in seconds, whatever `expires_in` says: one hour, the
+ * longest device-code life keycard's own routes can be configured with (`codeLifetimeSeconds`),
+ * so the terminal never gives up before a keycard server's code expires.
+ */
+const MAX_LOGIN_WAIT_S = 3600;
+
+/** A server's interval in seconds, within [1, {@link MAX_POLL_INTERVAL_S}] (Infinity from `1e999` too). */
+const pollInterval = (seconds: number): number => Math.min(Math.max(1, seconds), MAX_POLL_INTERVAL_S);
 
 const PRINTABLE = /^[\x21-\x7E](?:[\x20-\x7E]{0,30}[\x21-\x7E])?$/;
 

@@ -5,6 +5,21 @@
 import { KeycardError } from './errors.ts';
 import type { Awaitable } from './store.ts';
 
+/** `storeTimeoutMs` when the options set none. */
+export const DEFAULT_STORE_TIMEOUT_MS = 500;
+
+/**
+ * Where a keycard instance keeps its resolved `storeTimeoutMs` (non-enumerable; not public API),
+ * so routes built on the instance (the device routes) bound their own stores by the same deadline.
+ */
+export const STORE_TIMEOUT: unique symbol = Symbol.for('keycard.storeTimeoutMs');
+
+/** The instance's `storeTimeoutMs`; the default for an object that is no keycard instance (a wrapper, a test double). */
+export function storeTimeoutOf(keycard: object): number {
+  const ms = (keycard as { [STORE_TIMEOUT]?: unknown })[STORE_TIMEOUT];
+  return typeof ms === 'number' && ms > 0 ? ms : DEFAULT_STORE_TIMEOUT_MS;
+}
+
 /**
  * Runs `call` and bounds its answer by `ms`. Synchronous answers (the memory store) pass straight
  * through without a timer; a throw, a rejection or the deadline become `KeycardError('unavailable')`

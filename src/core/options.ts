@@ -70,7 +70,10 @@ export interface KeycardOptions<S extends string = string> {
   negativeCacheSize?: number;
   /** `lastUsedAt` is written at most once per token per this interval, ms. @default 60000 */
   touchIntervalMs?: number;
-  /** Deadline of each store, limiter and resolver call; past it the request gets 503. @default 500 */
+  /**
+   * Deadline of each store, limiter and resolver call, and of the device routes' pending-grant
+   * store calls; past it the request gets 503. @default 500
+   */
   storeTimeoutMs?: number;
   /** Expiry of tokens issued without one. @default 'never' */
   defaultExpiresIn?: ExpiryPreset | number;

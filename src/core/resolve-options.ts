@@ -4,6 +4,7 @@
  * setting with its default applied, so no other file writes a default of its own.
  */
 import type { AuditSink } from './audit.ts';
+import { DEFAULT_STORE_TIMEOUT_MS } from './bounded.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitConfig } from './limiter.ts';
 import { validateOptions, type ExpiryPreset, type KeycardOptions } from './options.ts';
@@ -42,7 +43,7 @@ export function resolveOptions<S extends string>(options: KeycardOptions<S>): Re
     hierarchy: options.resources ? defineHierarchy(options.resources) : null,
     defaultRateLimit: options.rateLimit ? parseRateLimit(options.rateLimit, 'rateLimit') : DEFAULT_RATE_LIMIT,
     defaultExpiry: options.defaultExpiresIn ?? 'never',
-    storeTimeoutMs: options.storeTimeoutMs ?? 500,
+    storeTimeoutMs: options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
     cacheSize: options.cacheSize ?? 10_000,
     negativeCacheSize: options.negativeCacheSize ?? 10_000,
     ownerCacheMs: options.ownerCacheMs ?? 1000,

@@ -3,6 +3,7 @@
  * small response helpers. Built once by `createDeviceRoutes`.
  */
 import { readBody } from '../core/body.ts';
+import { storeTimeoutOf } from '../core/bounded.ts';
 import { defineHierarchy, type Hierarchy } from '../core/hierarchy.ts';
 import type { Keycard } from '../keycard.ts';
 import { EntryLimit } from './entry-limit.ts';
@@ -16,9 +17,12 @@ const DAY = 86_400_000;
 export interface DeviceContext {
   readonly keycard: Keycard;
   readonly options: DeviceRoutesOptions;
-  /** The grant store, guarded: every failure is a `KeycardError('unavailable')` (guard.ts). */
+  /**
+   * The grant store, guarded: every failure, and every call unanswered after the keycard's
+   * `storeTimeoutMs`, is a `KeycardError('unavailable')` (guard.ts).
+   */
   readonly store: PendingGrantStore;
-  /** `options.onError` (or the default), never throwing. */
+  /** `options.onError` (or the default), never throwing, coalesced per kind per second (guard.ts). */
   readonly report: (error: unknown) => void;
   readonly base: string;
   readonly codeLifetimeMs: number;
@@ -37,8 +41,8 @@ export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): D
   return {
     keycard,
     options,
-    store: guardedStore(options.store ?? memoryPendingGrantStore()),
-    report: reporter(options.onError),
+    store: guardedStore(options.store ?? memoryPendingGrantStore(), storeTimeoutOf(keycard)),
+    report: reporter(options.onError, keycard.clock),
     base: options.basePath,
     codeLifetimeMs: (options.codeLifetimeSeconds ?? 600) * 1000,
     interval: options.interval ?? 5,

@@ -49,11 +49,14 @@ export interface DeviceRoutesOptions {
   /** CSS appended to the page's own, e.g. `:root { --keycard-accent: #6d28d9 }`. @default none */
   readonly css?: string;
   /**
-   * Receives each failure of a dependency once — the grant store or the token store failing,
-   * `authorize` or `sessionKey` throwing; answered 503 — as a `KeycardError('unavailable')`
-   * whose message and cause are redacted (never a device code or its hash), and any other error
-   * (a bug; answered 500) as thrown. A throwing `onError` changes no answer. Under
-   * `createManagementHandler` the handler's own `onError` is used.
+   * Receives each failure of a dependency once — the grant store or the token store failing or
+   * not answering within the keycard's `storeTimeoutMs`, `authorize` or `sessionKey` throwing;
+   * answered 503 — as a `KeycardError('unavailable')` whose message and cause are redacted
+   * (never a device code or its hash), and any other error (a bug; answered 500) as thrown.
+   * Coalesced as the core's reports are: the first of a kind (code and message) in a second is
+   * reported as it is, the rest of that second as one `N more of: …` report with the next one of
+   * that kind. A throwing `onError` changes no answer. Under `createManagementHandler` the
+   * handler's own `onError` is used.
    * @default console.error (redacted)
    */
   readonly onError?: (error: unknown) => void;

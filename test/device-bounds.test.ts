@@ -1,0 +1,112 @@
+/**
+ * The device routes under a store that hangs and under a long outage (SPEC §13, §8 fail closed):
+ * every pending-grant store call is bounded by the keycard's `storeTimeoutMs`, so a store whose
+ * promise never settles answers the same 503 as one that fails, and writes nothing; and the
+ * failures reach `onError` coalesced as the core's are (src/core/report.ts): the first of a kind
+ * in a second as it is, the rest of that second as one count.
+ */
+import { describe, expect, it } from 'vitest';
+import { hashDeviceCode } from '../src/device/codes.ts';
+import { SESSION, expectJson503, expectOneReport, expectPage503, setup } from './device-fixture.ts';
+
+// A bound for the test itself: without the store deadline these requests never answer.
+const BOUND = 5_000;
+const via = ['routes', 'management'] as const;
+
+for (const v of via) {
+  describe(`a pending-grant store that never answers (${v})`, () => {
+    it(
+      'POST /device/code: 503 temporarily_unavailable within storeTimeoutMs, nothing stored, one report',
+      { timeout: BOUND },
+      async () => {
+        const { grants, errors, post } = setup({ via: v, storeTimeoutMs: 50 });
+        grants.fail('create', 'hang');
+        await expectJson503(await post('/code', { client_id: 'toado-cli', host: 'laptop', scope: 'read' }));
+        expectOneReport(errors, []);
+        expect(await grants.inner.prune(Number.POSITIVE_INFINITY)).toBe(0);
+      },
+    );
+
+    it(
+      'POST /device/token: 503 while polling, the grant untouched; the login goes on once the store answers',
+      { timeout: BOUND },
+      async () => {
+        const { grants, errors, start, poll, clock } = setup({ via: v, storeTimeoutMs: 50 });
+        const a = await start();
+        grants.fail('get', 'hang');
+        await expectJson503(await poll(a.device_code));
+        expectOneReport(errors, [a.device_code, hashDeviceCode(a.device_code)]);
+        expect(await grants.inner.get(hashDeviceCode(a.device_code))).toMatchObject({ lastPolledAt: null, version: 1 });
+        grants.heal();
+        clock.advance(5000);
+        expect(await (await poll(a.device_code)).json()).toMatchObject({ error: 'authorization_pending' });
+      },
+    );
+
+    it(
+      'POST /device/token of an approved grant: a hung take answers 503 and the grant stays approved',
+      { timeout: BOUND },
+      async () => {
+        const { grants, start, poll, approve, clock } = setup({ via: v, storeTimeoutMs: 50 });
+        const a = await start();
+        expect((await approve(a.user_code)).status).toBe(200);
+        grants.fail('take', 'hang');
+        await expectJson503(await poll(a.device_code));
+        expect(await grants.inner.get(hashDeviceCode(a.device_code))).toMatchObject({ status: 'approved' });
+        grants.heal();
+        clock.advance(5000);
+        expect((await poll(a.device_code)).status).toBe(200);
+      },
+    );
+
+    it('GET /device?user_code=…: a 503 page, no wrong entry counted', { timeout: BOUND }, async () => {
+      const { grants, errors, send, start } = setup({ via: v, storeTimeoutMs: 50 });
+      const a = await start();
+      grants.fail('getByUserCode', 'hang');
+      await expectPage503(await send(`?user_code=${a.user_code}`, { headers: { cookie: SESSION.cookie } }));
+      expectOneReport(errors, [a.user_code]);
+      grants.heal();
+      expect((await send(`?user_code=${a.user_code}`, { headers: { cookie: SESSION.cookie } })).status).toBe(200);
+    });
+
+    it(
+      'POST /device/approve: a hung write answers a 503 page and the grant stays pending',
+      { timeout: BOUND },
+      async () => {
+        const { grants, start, approve } = setup({ via: v, storeTimeoutMs: 50 });
+        const a = await start();
+        grants.fail('update', 'hang');
+        await expectPage503(await approve(a.user_code));
+        expect(await grants.inner.get(hashDeviceCode(a.device_code))).toMatchObject({ status: 'pending', version: 1 });
+      },
+    );
+  });
+
+  describe(`onError during an outage (${v})`, () => {
+    it('40 failing polls in one second: 1 report; the next failure a second later brings the count of the other 39', async () => {
+      const { grants, errors, start, poll, clock } = setup({ via: v });
+      const a = await start();
+      grants.fail('get');
+      for (let i = 0; i < 40; i++) await expectJson503(await poll(a.device_code));
+      expectOneReport(errors, [a.device_code, hashDeviceCode(a.device_code)]);
+      clock.advance(1000);
+      await expectJson503(await poll(a.device_code));
+      expect(errors).toHaveLength(3);
+      expect(errors[1]).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^39 more of: /) });
+      expect(errors[2]).toMatchObject({ code: 'unavailable', message: (errors[0] as Error).message });
+      const seen = errors.map((e) => `${(e as Error).message} ${String((e as Error).cause)}`).join('\n');
+      expect(seen).not.toContain(a.device_code);
+      expect(seen).not.toContain(hashDeviceCode(a.device_code));
+    });
+
+    it('failures of different kinds in the same second are each reported', async () => {
+      const { grants, errors, start, poll, send } = setup({ via: v });
+      const a = await start();
+      grants.fail('get');
+      grants.fail('getByUserCode');
+      await expectJson503(await poll(a.device_code));
+      await expectPage503(await send(`?user_code=${a.user_code}`, { headers: { cookie: SESSION.cookie } }));
+      expect(errors).toHaveLength(2);
+    });
+  });
+}
