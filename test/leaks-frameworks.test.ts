@@ -1,36 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type RequestHandler } from 'express';
+import express from 'express';
 import { Hono } from 'hono';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expressGuard } from '../src/adapters/express.ts';
+import { expressGuard, expressHandler } from '../src/adapters/express.ts';
 import { honoGuard } from '../src/adapters/hono.ts';
 import { withKeycard } from '../src/adapters/next.ts';
 import { generateToken } from '../src/core/token.ts';
 import { leakFixture, TYPE } from './leaks-fixture.ts';
-
-/** A tiny local Express → Web `Request` bridge (the library's own bridge is another task's). */
-const bridge =
-  (handler: (request: Request) => Promise<Response>): RequestHandler =>
-  (req, res, next) => {
-    void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) for (const x of [v ?? []].flat()) headers.append(k, x);
-      const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-      const response = await handler(
-        new Request(`http://${req.headers.host}${req.originalUrl}`, {
-          method: req.method,
-          headers,
-          ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
-        }),
-      );
-      res.status(response.status);
-      response.headers.forEach((v, k) => res.setHeader(k, v));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    })().catch(next);
-  };
 
 const servers: Server[] = [];
 afterAll(async () => {
@@ -64,7 +41,7 @@ describe('a signed report revokes a token; the next API call gets 401 token_revo
   it('Express (real server on 127.0.0.1, the intake mounted before any body parser)', async () => {
     const f = await leakFixture();
     const app = express();
-    app.post('/leaks/github', bridge(f.handler));
+    app.post('/leaks/github', expressHandler(f.handler)); // as docs/leaks.md mounts it
     app.use(express.json());
     app.get('/api/tickets', expressGuard(f.keycard)({ scope: 'read' }), (_req, res) => void res.json({ ok: true }));
     const base = await listen(app);
@@ -134,7 +111,7 @@ describe('a batch of 1,000 matches through Express', () => {
       }
     }
     const app = express();
-    app.post('/leaks', bridge(f.handler));
+    app.post('/leaks', expressHandler(f.handler));
     const base = await listen(app);
     const r = await f.report(f.body(tokens));
     const body = await r.arrayBuffer();

@@ -47,6 +47,11 @@ describe('the core under Web-standard conditions', () => {
     });
   }
 
+  it('builds before it packs: a tarball made on a fresh clone (no dist/, which git ignores) still holds dist/', () => {
+    const scripts = (pkg as unknown as { scripts: Record<string, string> }).scripts;
+    expect(scripts['prepack']).toBe('npm run build');
+  });
+
   it('declares only the runtime dependencies the README names', () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['@noble/hashes', 'jose', 'zod']);
   });
@@ -56,7 +61,11 @@ describe('the packed tarball', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'keycard-pack-'));
-    const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8' })
+    // --ignore-scripts: dist/ is already built (global-setup), so skip prepack's second build.
+    const out = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], {
+      cwd: root,
+      encoding: 'utf8',
+    })
       .trim()
       .split('\n')
       .at(-1)!;
