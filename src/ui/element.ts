@@ -5,22 +5,15 @@
  * dialog, and nowhere else.
  */
 import { checkedCatalogue, checkedEvents, checkedPage, clientFor, type TokenView, type TokensApi } from './api.ts';
+import { adoptEarlyProperties, parseGraceChoices, parseKinds, type Kind } from './attributes.ts';
 import { renderCreateForm } from './create-form.ts';
-import {
-  DEFAULT_GRACE_CHOICES,
-  renderActivity,
-  renderFailure,
-  renderRevoke,
-  renderRevokeAll,
-  renderRotate,
-} from './dialogs.ts';
+import { renderActivity, renderFailure, renderRevoke, renderRevokeAll, renderRotate } from './dialogs.ts';
 import { h, openDialog, type DialogHandle } from './dom.ts';
 import { renderRow } from './list.ts';
 import { renderReveal } from './reveal.ts';
 import { STRINGS, fill, type Localization } from './strings.ts';
 import { CSS as STYLES } from './styles.ts';
 
-type Kind = 'personal' | 'workspace';
 type Filter = 'active' | 'expiring' | 'revoked' | 'expired' | 'all';
 
 /** The events the element dispatches (bubbling, composed); `detail` never holds a secret. */
@@ -69,26 +62,26 @@ export class KeycardTokensElement extends Base {
     if (this.isConnected) void this.refresh();
   }
 
-  /** The token kinds shown and offered: `kinds="personal workspace"`; workspace needs `workspace-id`. */
-  get kinds(): Kind[] {
-    const ws = this.getAttribute('workspace-id');
-    const raw = this.getAttribute('kinds')?.split(/[\s,]+/) ?? (ws ? ['personal', 'workspace'] : ['personal']);
-    const kinds = raw.filter((k): k is Kind => k === 'personal' || (k === 'workspace' && !!ws));
-    return kinds.length ? [...new Set(kinds)] : ['personal'];
+  constructor() {
+    super();
+    adoptEarlyProperties(this, ['localization', 'api', 'kinds']);
   }
 
   /**
-   * The rotate dialog's grace choices, from `grace-choices="0 10s 1h 1d 7d"` (`s`, `m`, `h`, `d`;
-   * 30 days at most, the management API's bound); unreadable entries are skipped.
+   * The token kinds shown and offered: `kinds="personal workspace"`; workspace needs `workspace-id`.
+   * Setting it (a string or a list) sets the attribute: React 19 and Vue set `kinds` as a property.
    */
+  get kinds(): Kind[] {
+    return parseKinds(this.getAttribute('kinds'), this.getAttribute('workspace-id'));
+  }
+  set kinds(value: string | readonly string[] | null | undefined) {
+    if (value == null) this.removeAttribute('kinds');
+    else this.setAttribute('kinds', typeof value === 'string' ? value : value.join(' '));
+  }
+
+  /** The rotate dialog's grace choices in ms, from `grace-choices` (see `parseGraceChoices`). */
   get graceChoices(): number[] {
-    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-    const ms = (this.getAttribute('grace-choices') ?? '')
-      .split(/[\s,]+/)
-      .map((c) => /^(\d{1,4})([smhd])$|^0$/.exec(c))
-      .map((m) => (m ? (m[1] ? Number(m[1]) * unit[m[2] as keyof typeof unit] : 0) : -1))
-      .filter((v) => v >= 0 && v <= 30 * 86_400_000);
-    return ms.length ? [...new Set(ms)].sort((a, b) => a - b) : [...DEFAULT_GRACE_CHOICES];
+    return parseGraceChoices(this.getAttribute('grace-choices'));
   }
 
   get #currentKind(): Kind {

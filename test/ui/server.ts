@@ -2,7 +2,9 @@
  * A real Hono server for the settings-page tests: a memory keycard (fake clock, audit kept for
  * the activity screen), the management handler mounted at /api/tokens behind a demo session
  * cookie, a keycard-guarded API route to call with the tokens the page creates, and the page at
- * /settings/tokens loading `<keycard-tokens>` bundled from src/ui by esbuild.
+ * /settings/tokens loading `<keycard-tokens>` bundled from src/ui by esbuild. A second handler at
+ * /api/team-tokens (another account, the same session) lets a test switch `base-path`, and
+ * `files` adds pages and scripts of the caller's (the framework apps of frameworks.test.ts).
  */
 import { serve } from '@hono/node-server';
 import { build } from 'esbuild';
@@ -28,6 +30,7 @@ const USER: UserActor = {
   id: 'u_jason',
   scopes: ['read', 'comments', 'tickets:write', 'tickets:assign'],
 };
+const TEAM: UserActor = { ...USER, id: 'u_team' };
 const SESSION = 'demo-session-u_jason';
 
 let bundled: Promise<string> | undefined;
@@ -57,8 +60,11 @@ export const page = (attrs = 'base-path="/api/tokens"') => `<!doctype html>
 <script type="module" src="/assets/keycard-ui.js"></script></head>
 <body><main><keycard-tokens ${attrs}></keycard-tokens></main></body></html>`;
 
+/** Extra paths the Hono server answers for signed-in requests: path → [content type, body]. */
+export type Files = Record<string, readonly [type: string, body: string]>;
+
 /** Starts the server (Hono on @hono/node-server, or Express 5) on 127.0.0.1 and an ephemeral port. */
-export async function startServer(framework: 'hono' | 'express' = 'hono') {
+export async function startServer(framework: 'hono' | 'express' = 'hono', files: Files = {}) {
   const clock = fakeClock(Date.now());
   const sink = memoryAuditSink();
   const keycard = createKeycard({
@@ -96,6 +102,10 @@ export async function startServer(framework: 'hono' | 'express' = 'hono') {
       }),
     },
   });
+  const team = createManagementHandler(keycard, {
+    basePath: '/api/team-tokens',
+    authorize: (req) => ((req.headers.get('cookie') ?? '').includes(`sid=${SESSION}`) ? TEAM : null),
+  });
   const ui = await bundleUi();
   const signedIn = (cookie: string | undefined) => (cookie ?? '').includes(`sid=${SESSION}`);
   let server: Server;
@@ -108,6 +118,11 @@ export async function startServer(framework: 'hono' | 'express' = 'hono') {
       const fault = faults.get(c.req.path);
       return fault ? fault() : manage(c.req.raw);
     });
+    app.all('/api/team-tokens/*', (c) => team(c.req.raw));
+    for (const [path, [type, body]] of Object.entries(files))
+      app.get(path, (c) =>
+        signedIn(c.req.header('cookie')) ? c.body(body, 200, { 'Content-Type': type }) : c.text('Sign in first', 401),
+      );
     app.get('/api/v1/companies', honoGuard(keycard, { scope: 'read' }), (c) =>
       c.json({ companies: [{ id: 'c1', name: 'Acme' }] }),
     );
@@ -141,9 +156,12 @@ export async function startServer(framework: 'hono' | 'express' = 'hono') {
   /** Calls the tickets API with a bearer token; resolves with the status. */
   const callApi = async (token: string) =>
     (await fetch(`${origin}/api/v1/companies`, { headers: { authorization: `Bearer ${token}` } })).status;
-  /** Creates a token through the management API as the demo user (what another tab would do), with `extra` body members. */
-  const createBehindTheScenes = async (label: string, extra: Record<string, unknown> = {}) => {
-    const res = await fetch(`${origin}/api/tokens/tokens`, {
+  /**
+   * Creates a token through the management API at `base` as the demo user (what another tab would
+   * do), with `extra` body members.
+   */
+  const createBehindTheScenes = async (label: string, extra: Record<string, unknown> = {}, base = '/api/tokens') => {
+    const res = await fetch(`${origin}${base}/tokens`, {
       method: 'POST',
       headers: { cookie: `sid=${SESSION}`, origin, 'content-type': 'application/json' },
       body: JSON.stringify({ label, scopes: ['read'], ...extra }),

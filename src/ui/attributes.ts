@@ -1,0 +1,43 @@
+/**
+ * What `<keycard-tokens>` reads from its attributes (`kinds`, `grace-choices`), and the values a
+ * framework set on it as properties before `keycard/ui` defined it.
+ */
+import { DEFAULT_GRACE_CHOICES } from './dialogs.ts';
+
+export type Kind = 'personal' | 'workspace';
+
+/** `kinds="personal workspace"` read: workspace needs `workspaceId`; none readable → personal. */
+export function parseKinds(raw: string | null, workspaceId: string | null): Kind[] {
+  const words = raw?.split(/[\s,]+/) ?? (workspaceId ? ['personal', 'workspace'] : ['personal']);
+  const kinds = words.filter((k): k is Kind => k === 'personal' || (k === 'workspace' && !!workspaceId));
+  return kinds.length ? [...new Set(kinds)] : ['personal'];
+}
+
+/**
+ * The rotate dialog's grace choices in ms, from `grace-choices="0 10s 1h 1d 7d"` (`s`, `m`, `h`,
+ * `d`; 30 days at most, the management API's bound); unreadable entries are skipped.
+ */
+export function parseGraceChoices(raw: string | null): number[] {
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+  const ms = (raw ?? '')
+    .split(/[\s,]+/)
+    .map((c) => /^(\d{1,4})([smhd])$|^0$/.exec(c))
+    .map((m) => (m ? (m[1] ? Number(m[1]) * unit[m[2] as keyof typeof unit] : 0) : -1))
+    .filter((v) => v >= 0 && v <= 30 * 86_400_000);
+  return ms.length ? [...new Set(ms)].sort((a, b) => a - b) : [...DEFAULT_GRACE_CHOICES];
+}
+
+/**
+ * Passes a property set before the element was defined through its accessor. Svelte sets an object
+ * on an undefined custom element as a property, and so does Vue's `.prop`: the value is then an own
+ * property of the element, which hides the class's accessor after the upgrade (the "lazy
+ * property" problem), so a `localization` would never apply.
+ */
+export function adoptEarlyProperties<T extends object>(el: T, keys: readonly (keyof T & string)[]): void {
+  for (const key of keys) {
+    if (!Object.prototype.hasOwnProperty.call(el, key)) continue;
+    const value = el[key];
+    delete el[key];
+    el[key] = value;
+  }
+}
