@@ -86,7 +86,7 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
     if (!r.ok && !r.skip && r.code === 'insufficient_scope' && sessions.bound(sid))
       r = await keycard.authenticate(input, { ...need, forbid }); // a later check: no lookup, no charge
     if (!r.ok) {
-      // Another issuer's token (`onForeignToken: 'next'`) is handed on, but never into a session a keycard token opened.
+      // Another issuer's token (`onForeignToken: 'next'`) is handed on, never into a session a keycard token opened (audited).
       if (r.skip && !sessions.bound(sid)) return next();
       const p = r.skip ? keycard.authenticate.problemFor(sessionError(sid!), input)! : r;
       // SPEC §16: only a 401 that carried no credentials points at the metadata.
