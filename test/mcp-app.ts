@@ -52,6 +52,7 @@ export async function start(
   let writes = 0;
   const gate = mcpGate(keycard, {
     tools: { list_tickets: { scope: 'read', class: 'read' }, create_ticket: { scope: 'tickets:write' } },
+    onWarning: () => {}, // no settings page here: the warning is test/mcp-gate.test.ts's
     ...gateOptions,
   });
   const build = () => {
