@@ -2,122 +2,23 @@
  * Issue 11, items 1, 10 (MCP sessions) and 15: the MCP gate fails closed. JSON-RPC batches are
  * refused; a rebound Host/Origin is refused before any token is read; a restriction denial inside
  * a tool is audited as a denial; a token's sessions are capped and idle ones closed. Driven by
- * the SDK's own Client and StreamableHTTPClientTransport against real Express on 127.0.0.1.
+ * the SDK's own Client and StreamableHTTPClientTransport against real Express on 127.0.0.1 (the
+ * app: test/mcp-app.ts; another issuer's token on a bound session: test/mcp-foreign.test.ts).
  */
-import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import express from 'express';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { createKeycard, isKeycardError, memoryAuditSink, type Keycard, type RequestAuditEvent } from '../src/index.ts';
-import { identityOf, mcpGate, type McpOptions } from '../src/adapters/mcp/index.ts';
-import { countingStore, toadoScopes } from './helpers.ts';
-import { countingLimiter, mcpClient, mcpHeaders, rawSession, until } from './mcp-helpers.ts';
+import { createKeycard, isKeycardError } from '../src/index.ts';
+import { mcpGate, type McpOptions } from '../src/adapters/mcp/index.ts';
+import { toadoScopes } from './helpers.ts';
+import { requestEvents, start, stopApps, type App } from './mcp-app.ts';
+import { mcpClient, mcpHeaders, rawSession, until } from './mcp-helpers.ts';
 
-interface App {
-  keycard: Keycard;
-  base: string;
-  port: number;
-  sink: ReturnType<typeof memoryAuditSink>;
-  lookups: () => number;
-  charges: () => number;
-  writes: () => number;
-  sessions: Map<string, StreamableHTTPServerTransport>;
-  stop(): Promise<void>;
-}
-const apps: App[] = [];
 const closers: { close(): Promise<void> }[] = [];
-
-/** A tickets MCP server behind mcpGate; `bind: 'server'` connects sessions with server.connect, as an app might. */
-async function start(gateOptions: McpOptions = {}, bind: 'gate' | 'server' = 'gate', foreign?: 'next'): Promise<App> {
-  const counted = countingStore();
-  const limiter = countingLimiter();
-  const sink = memoryAuditSink();
-  const keycard = createKeycard({
-    prefix: 'acme',
-    scopes: toadoScopes(),
-    resources: ['company', 'project'],
-    store: counted.store,
-    limiter: limiter.limiter,
-    audit: sink,
-    cacheSize: 0,
-    ...(foreign && { onForeignToken: foreign }),
-  });
-  let writes = 0;
-  const gate = mcpGate(keycard, {
-    tools: { list_tickets: { scope: 'read', class: 'read' }, create_ticket: { scope: 'tickets:write' } },
-    ...gateOptions,
-  });
-  const build = () => {
-    const server = new McpServer({ name: 'tickets', version: '1.0.0' });
-    server.registerTool('list_tickets', { annotations: { readOnlyHint: true } }, async () => ({
-      content: [{ type: 'text', text: '[]' }],
-    }));
-    server.registerTool(
-      'create_ticket',
-      { inputSchema: { company: z.string(), project: z.string() } },
-      async ({ company, project }, extra) => {
-        identityOf(extra)!.assert({ company, project }, 'write'); // a throw becomes a tool error
-        writes++;
-        return { content: [{ type: 'text', text: 'created' }] };
-      },
-    );
-    return server;
-  };
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const app = express();
-  app.use('/mcp', express.json(), gate);
-  app.all('/mcp', async (req, res) => {
-    const sid = req.get('mcp-session-id');
-    let transport = sid === undefined ? undefined : sessions.get(sid);
-    if (!transport) {
-      if (sid !== undefined || !isInitializeRequest(req.body))
-        return void res.status(sid === undefined ? 400 : 404).end();
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => void sessions.set(id, created),
-      });
-      created.onclose = () => void sessions.delete(created.sessionId!);
-      if (bind === 'gate') await gate.connect(build(), created, req.keycard);
-      else await build().connect(created);
-      transport = created;
-    }
-    await transport.handleRequest(req, res, req.body);
-  });
-  const server: Server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((r) => void server.once('listening', () => r()));
-  const port = (server.address() as AddressInfo).port;
-  const a: App = {
-    keycard,
-    port,
-    sink,
-    sessions,
-    base: `http://127.0.0.1:${port}`,
-    lookups: () => counted.counts.findByHash ?? 0,
-    charges: limiter.charges,
-    writes: () => writes,
-    async stop() {
-      await gate.close();
-      await new Promise((r) => server.close(r));
-      await keycard.close();
-    },
-  };
-  apps.push(a);
-  return a;
-}
-
 afterAll(async () => {
   for (const c of closers) await c.close().catch(() => {});
-  for (const a of apps) await a.stop();
+  await stopApps();
 });
-
-const requestEvents = (a: App) =>
-  a.sink.events.filter((e): e is RequestAuditEvent => e.type === 'request.allowed' || e.type === 'request.denied');
 const call = (id: number, name: string, args: Record<string, unknown>) => ({
   jsonrpc: '2.0',
   id,
@@ -195,30 +96,6 @@ describe('item 1: JSON-RPC batches are refused with 400 and a JSON-RPC error, be
       expect(a.writes()).toBe(1); // the writer's single call
     });
   }
-});
-
-describe("onForeignToken: 'next' hands on another issuer's token, but never into a session keycard bound", () => {
-  it('a foreign token naming a bound session gets 403 forbidden_resource (session) and never reaches the transport', async () => {
-    const a = await start({}, 'gate', 'next');
-    const { token } = await a.keycard.issue({ ownerId: 'u1', label: 'reader', scopes: ['read'] });
-    const sid = await rawSession(a.base, token);
-    const foreign = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'; // another issuer's JWT: not keycard's to judge
-    const list = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' });
-    const res = await fetch(`${a.base}/mcp`, { method: 'POST', headers: mcpHeaders(foreign, sid), body: list });
-    expect(res.status).toBe(403);
-    expect(await res.json()).toMatchObject({ code: 'forbidden_resource', detail: expect.stringContaining('session') });
-    // The session's own token still works, and a foreign token with no session (or one keycard
-    // never bound) is handed on: the app's handler answers it (400 / 404 in this app).
-    const own = await fetch(`${a.base}/mcp`, { method: 'POST', headers: mcpHeaders(token, sid), body: list });
-    expect([own.status, (await own.text()).includes('list_tickets')]).toEqual([200, true]);
-    const none = await fetch(`${a.base}/mcp`, { method: 'POST', headers: mcpHeaders(foreign), body: list });
-    const other = await fetch(`${a.base}/mcp`, {
-      method: 'POST',
-      headers: mcpHeaders(foreign, randomUUID()),
-      body: list,
-    });
-    expect([none.status, other.status]).toEqual([400, 404]);
-  });
 });
 
 describe('item 15: Host and Origin allow-lists (DNS rebinding), before any token is read', () => {

@@ -6,9 +6,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createKeycard } from '../src/index.ts';
 import { mcpGate } from '../src/adapters/mcp/index.ts';
 import { contractFixture } from './contract-fixture.ts';
+import { toadoScopes } from './helpers.ts';
 import { contractRow, expectProblem } from './contract-table.ts';
 import { rawRequest } from './raw-http.ts';
 import { mcpClient, until } from './mcp-helpers.ts';
@@ -75,6 +77,66 @@ describe('mcpGate options', () => {
     const { keycard } = await contractFixture();
     expect(() => mcpGate(keycard, { tools: { t: { scope: 'tickets:wrtie' } } })).toThrow(/tickets:wrtie/);
     expect(() => mcpGate(keycard, { recheckSeconds: 0 })).toThrow(/recheckSeconds/);
+    await keycard.close();
+  });
+});
+
+describe('mcpGate warns when a 401 gives MCP clients no way to find how to authenticate (SPEC §16)', () => {
+  const keycardWith = (hint: Record<string, string> = {}) =>
+    createKeycard({ prefix: 'acme', scopes: toadoScopes(), onWarning: () => {}, ...hint });
+
+  it('once, at construction, naming the options to set, when neither keycard nor the gate points anywhere', async () => {
+    const keycard = keycardWith();
+    const warnings: string[] = [];
+    const gate = mcpGate(keycard, { onWarning: (m) => void warnings.push(m) });
+    expect(warnings).toHaveLength(1);
+    for (const option of ['settingsUrl', 'resourceMetadataUrl']) expect(warnings[0]).toContain(option);
+    // Serving requests adds none: the warning is about the configuration, said once.
+    const app = express();
+    app.use(express.json(), gate, (_req, res) => void res.end());
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      for (let i = 0; i < 3; i++) expect((await rawRequest(port, 'GET', '/mcp', {})).status).toBe(401);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    expect(warnings).toHaveLength(1);
+    await gate.close();
+    await keycard.close();
+  });
+
+  it('through console.warn by default', async () => {
+    const keycard = keycardWith();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await mcpGate(keycard).close();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/^keycard\/mcp: .*settingsUrl/);
+    } finally {
+      warn.mockRestore();
+    }
+    await keycard.close();
+  });
+
+  it("not at all when keycard's settingsUrl or resourceMetadataUrl, or the gate's resourceMetadataUrl, is set", async () => {
+    const url = 'https://api.example.com/.well-known/oauth-protected-resource/mcp';
+    for (const [kc, gateOptions] of [
+      [keycardWith({ settingsUrl: 'https://app.example.com/settings/tokens' }), {}],
+      [keycardWith({ resourceMetadataUrl: url }), {}],
+      [keycardWith(), { resourceMetadataUrl: url }],
+    ] as const) {
+      const warnings: string[] = [];
+      await mcpGate(kc, { ...gateOptions, onWarning: (m) => void warnings.push(m) }).close();
+      expect(warnings).toEqual([]);
+      await kc.close();
+    }
+  });
+
+  it('onWarning is validated like every option', async () => {
+    const keycard = keycardWith();
+    expect(() => mcpGate(keycard, { onWarning: 'loud' as never })).toThrow(/onWarning/);
     await keycard.close();
   });
 });

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import { memoryLimiter, type LimiterStore } from '../src/index.ts';
+import { createKeycard, memoryAuditSink, memoryLimiter, type KeycardOptions, type LimiterStore } from '../src/index.ts';
+import { countingStore, toadoScopes } from './helpers.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SUBPATHS: Record<string, string> = {
@@ -89,6 +90,16 @@ export function countingLimiter(): { limiter: LimiterStore; charges: () => numbe
     },
     charges: () => n,
   };
+}
+
+/** A keycard over a counting store and limiter with a memory audit sink; its cache is off, so every request looks up. */
+export function countedKeycard(more: Partial<KeycardOptions<string>> = {}) {
+  const [counted, limiter, sink] = [countingStore(), countingLimiter(), memoryAuditSink()];
+  const keycard = createKeycard({
+    ...{ prefix: 'acme', scopes: toadoScopes(), store: counted.store, limiter: limiter.limiter },
+    ...{ audit: sink, cacheSize: 0, ...more },
+  });
+  return { keycard, sink, counts: counted.counts, charges: limiter.charges };
 }
 
 /**

@@ -11,22 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { createKeycard, memoryAuditSink } from '../src/index.ts';
 import { expressGuard } from '../src/adapters/express.ts';
 import { mcpGate } from '../src/adapters/mcp/index.ts';
-import { countingStore, toadoScopes } from './helpers.ts';
-import { countingLimiter } from './mcp-helpers.ts';
+import { toadoScopes } from './helpers.ts';
+import { countedKeycard } from './mcp-helpers.ts';
 
 describe('expressGuard then mcpGate on one request', () => {
   it('costs one lookup, one charge and one audit event', async () => {
-    const counted = countingStore();
-    const limiter = countingLimiter();
-    const sink = memoryAuditSink();
-    const keycard = createKeycard({
-      prefix: 'acme',
-      scopes: toadoScopes(),
-      store: counted.store,
-      limiter: limiter.limiter,
-      audit: sink,
-      cacheSize: 0,
-    });
+    const { keycard, sink, counts, charges } = countedKeycard();
     const gate = mcpGate(keycard, { tools: { list_tickets: { scope: 'read', class: 'read' } } });
     const app = express();
     let handled = 0;
@@ -38,7 +28,7 @@ describe('expressGuard then mcpGate on one request', () => {
     await new Promise<void>((r) => void server.once('listening', () => r()));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const { token } = await keycard.issue({ ownerId: 'u_1', label: 'agent', scopes: ['read'] });
-    const lookupsBefore = counted.counts.findByHash ?? 0;
+    const lookupsBefore = counts.findByHash ?? 0;
 
     const res = await fetch(`${base}/mcp`, {
       method: 'POST',
@@ -56,8 +46,8 @@ describe('expressGuard then mcpGate on one request', () => {
     });
     expect(res.status).toBe(200);
     expect(handled).toBe(1);
-    expect((counted.counts.findByHash ?? 0) + (counted.counts.findByAnyHash ?? 0) - lookupsBefore).toBe(1);
-    expect(limiter.charges()).toBe(1);
+    expect((counts.findByHash ?? 0) + (counts.findByAnyHash ?? 0) - lookupsBefore).toBe(1);
+    expect(charges()).toBe(1);
     await gate.close();
     await keycard.close();
     expect(sink.events.filter((e) => e.type.startsWith('request.'))).toHaveLength(1);

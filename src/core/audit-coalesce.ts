@@ -28,6 +28,16 @@ export const COALESCED: ReadonlySet<string> = new Set<RequestErrorCode>([
 ]);
 
 /**
+ * Whether a request event is coalesced: a denial with a reason of {@link COALESCED}, or one with
+ * no token id whatever its reason. Only a verified token is charged, so a denial that names no
+ * token cost its sender nothing: another issuer's token refused on a session a keycard token
+ * opened (`forbidden_resource`, keycard/mcp) is sent at line rate as easily as a forged one.
+ */
+export const coalesces = (event: RequestAuditInput): boolean =>
+  event.type === 'request.denied' &&
+  ((event.reason !== undefined && COALESCED.has(event.reason)) || (event.tokenId ?? null) === null);
+
+/**
  * Distinct token ids per reason per second before further denials are folded into one bucket
  * with no token: forged tokens can carry a fresh id each, and the bound must not depend on them.
  */

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { english } from './config.ts';
 import type { AuditSink, RequestAuditEvent, RequestAuditInput, TokenAuditEvent, TokenAuditInput } from './audit.ts';
-import { Coalescer, COALESCED } from './audit-coalesce.ts';
+import { Coalescer, coalesces } from './audit-coalesce.ts';
 import { REPORT_INTERVAL_MS, SinkDelivery } from './audit-delivery.ts';
 import { isoTime, messageOf, tokenEvent, requestEvent, type Mutable } from './audit-fields.ts';
 import type { Clock } from './clock.ts';
@@ -162,12 +162,13 @@ export class AuditTrail {
    * Enqueue a request event. Synchronous, O(1), never throws and never waits for a sink: this
    * runs on every request.
    *
-   * Denials with reason `missing_token`, `invalid_request`, `invalid_token` or `rate_limited`
-   * are coalesced per (reason, token id) per wall-clock second of the clock into one event that
-   * carries `count` and the other fields of the first denial; it is emitted once that second is
-   * over (noticed by a later call, or by the single shared timer, which is unref'd). Beyond 256
-   * token ids for one reason in one second, further denials are counted in that reason's bucket
-   * with no token. Allowed events and other denials are never coalesced.
+   * Denials an attacker produces for free (`coalesces`: a reason of `COALESCED`, such as
+   * `missing_token` or `rate_limited`, or no token id whatever the reason) are coalesced per
+   * (reason, token id) per wall-clock second of the clock into one event that carries `count` and
+   * the other fields of the first denial; it is emitted once that second is over (noticed by a
+   * later call, or by the single shared timer, which is unref'd). Beyond 256 token ids for one
+   * reason in one second, further denials are counted in that reason's bucket with no token.
+   * Allowed events and other denials are never coalesced.
    */
   request(event: RequestAuditInput): void {
     if (this.#delivery.count === 0) return;
@@ -176,7 +177,7 @@ export class AuditTrail {
       const now = this.#clock.now();
       const second = Math.floor(now / 1000);
       if (this.#coalescer.open) this.#coalescer.flush(second);
-      if (event.type === 'request.denied' && event.reason !== undefined && COALESCED.has(event.reason)) {
+      if (coalesces(event)) {
         this.#coalescer.add(event, now, second);
       } else {
         this.#enqueue(Object.freeze(requestEvent(event, now)));

@@ -315,6 +315,19 @@ describe('coalescing', () => {
     expect(sink.events.every((e) => (e as RequestAuditEvent).count === undefined)).toBe(true);
   });
 
+  it('coalesces a denial with no token id whatever its reason: nothing was charged (a foreign token, keycard/mcp)', async () => {
+    const { sink, trail } = setup();
+    for (let i = 0; i < 500; i++) trail.request(denied('forbidden_resource', { tokenId: null, label: null }));
+    trail.request(denied('forbidden_resource')); // with a token: after a charge, its own event
+    await settle();
+    expect(sink.events.map((e) => [e.tokenId, (e as RequestAuditEvent).count])).toEqual([['tok_1', undefined]]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sink.events.map((e) => [e.tokenId, (e as RequestAuditEvent).count])).toEqual([
+      ['tok_1', undefined],
+      [null, 500],
+    ]);
+  });
+
   it('coalesces a revoked or expired token retried in a loop, keeping its id', async () => {
     const { sink, trail } = setup();
     for (let i = 0; i < 1000; i++) {

@@ -96,7 +96,9 @@ export type Authenticate<S extends string = string> = ((
   /**
    * The problem response for a `KeycardError` thrown in a handler (e.g. `identity.assert`), or
    * null for other errors. Given the request it was thrown for, the denial is also audited
-   * (`request.denied`), so a restriction enforced inside a handler shows up like a declared one.
+   * (`request.denied`), so a restriction enforced inside a handler shows up like a declared one:
+   * for a request the check allowed, under its token; for one it handed on as another issuer's
+   * token (`onForeignToken: 'next'`), with no token id, coalesced per second like a forged token.
    */
   problemFor(error: unknown, request?: AuthRequest): Problem | null;
   /**

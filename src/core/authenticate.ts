@@ -114,11 +114,20 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
       pr = problem({ code: error.code } as ProblemDetail, p.dress);
     }
     const st = request && p.stateOf(request);
-    if (pr && st?.allowed) recordRequest(p.audit, st, pr.code, st.identity?.tokenId ?? null, null);
+    // A request handed on as another issuer's token has no token here: its refusal is audited
+    // with none (and coalesced, as it was never charged: docs/audit.md#coalescing).
+    if (pr && st && (st.allowed || handedOn(st)))
+      recordRequest(p.audit, st, pr.code, st.identity?.tokenId ?? null, null);
     return pr;
   };
   return authenticate;
 }
+
+/** The first check handed the request on: another issuer's token, with `onForeignToken: 'next'`. */
+const handedOn = (st: RequestState<string>): boolean => {
+  const r = st.pass?.ok === false ? st.pass.result : null;
+  return r !== null && !r.ok && r.skip === 'foreign_token';
+};
 
 /** One check: a preflight, the first check of a request, or a later one on the same request object. */
 function check<S extends string>(p: Pipeline<S>, request: AuthRequest, requirement: AuthRequirement): Answer<S> {

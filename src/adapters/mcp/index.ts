@@ -8,6 +8,7 @@ import type {} from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { KeycardError, type AuthRequest, type Identity, type Keycard } from '../../index.ts';
 import { mcpRefusal } from '../../adapter-kit.ts';
+import { metadataHint } from './discovery.ts';
 import { authInfoOf } from './info.ts';
 import { resolveMcpOptions, type McpOptions } from './options.ts';
 import { originCheck } from './origin.ts';
@@ -61,8 +62,7 @@ const send = (res: Response, p: { status: number; headers: Readonly<Record<strin
  */
 export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
   const o = resolveMcpOptions(options);
-  const metadata =
-    o.resourceMetadataUrl === undefined ? '' : `, resource_metadata="${new URL(o.resourceMetadataUrl).href}"`;
+  const metadata = metadataHint(keycard, o); // warns when a client could find no way to authenticate
   const [sessions, foreign] = [createSessions(keycard, o), originCheck(o)];
   const gate: RequestHandler = async (req, res, next) => {
     // Before any token is read: a rebound Host/Origin, and JSON-RPC batches (one message, one check, one charge, one event).
@@ -86,7 +86,7 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
     if (!r.ok && !r.skip && r.code === 'insufficient_scope' && sessions.bound(sid))
       r = await keycard.authenticate(input, { ...need, forbid }); // a later check: no lookup, no charge
     if (!r.ok) {
-      // Another issuer's token (`onForeignToken: 'next'`) is handed on, but never into a session a keycard token opened.
+      // Another issuer's token (`onForeignToken: 'next'`) is handed on, never into a session a keycard token opened (audited).
       if (r.skip && !sessions.bound(sid)) return next();
       const p = r.skip ? keycard.authenticate.problemFor(sessionError(sid!), input)! : r;
       // SPEC §16: only a 401 that carried no credentials points at the metadata.

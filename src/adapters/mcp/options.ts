@@ -37,6 +37,12 @@ export interface McpOptions {
   readonly maxSessionsPerToken?: number;
   /** A session with no request for this long is closed (its transport, and so its streams). @default 1800 (30 min) */
   readonly sessionIdleSeconds?: number;
+  /**
+   * Receives the start-up warning given when a request without a token would be refused with no
+   * hint of where to get one: neither createKeycard's `settingsUrl` or `resourceMetadataUrl` nor
+   * this gate's `resourceMetadataUrl` is set (SPEC §16). @default console.warn
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 const list = z.union([
@@ -57,6 +63,7 @@ const schema = z.strictObject({
   allowedOrigins: z.optional(list),
   maxSessionsPerToken: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(10_000))),
   sessionIdleSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(7 * 86_400))),
+  onWarning: z.optional(z.custom<(message: string) => void>((v) => typeof v === 'function', 'must be a function')),
 });
 
 /** The options with their defaults; `allowedHosts`/`allowedOrigins` stay undefined for "the loopback default". */
