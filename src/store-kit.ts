@@ -15,6 +15,7 @@ export type {
   UpdateResult,
   RevokeAllFilter,
   RevokeAllIfCountResult,
+  RevokeAnswer,
   ListQuery,
   StoreChange,
   JsonValue,

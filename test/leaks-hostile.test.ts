@@ -242,6 +242,56 @@ describe('an onLeak that never settles', () => {
   }, 15_000);
 });
 
+describe('the key endpoint redirects', () => {
+  /**
+   * Endpoint A answers 302 to endpoint B, which serves a valid key list and counts its requests.
+   * `report(fetch?)` sends a signed report to an intake whose `keysUrl` is A.
+   */
+  async function redirectPair() {
+    const key = await providerKey('k1');
+    let targetHits = 0;
+    const target = await keyEndpoint((res) => {
+      targetHits++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ public_keys: [{ key_identifier: 'k1', key: key.pem, is_current: true }] }));
+    });
+    const origin = await keyEndpoint((res) => {
+      res.writeHead(302, { location: target.url });
+      res.end();
+    });
+    const report = async (fetchImpl?: typeof fetch) => {
+      const errors: unknown[] = [];
+      const intake = createLeakIntakeHandler(createKeycard({ prefix: 'acme', scopes }), {
+        provider: 'gitlab',
+        keysUrl: origin.url,
+        ...(fetchImpl ? { fetch: fetchImpl } : {}),
+        onError: (e) => errors.push(e),
+      });
+      const body = '[]';
+      const headers = { 'gitlab-public-key-identifier': 'k1', 'gitlab-public-key-signature': await sign(key, body) };
+      const res = await intake(new Request('https://api.example/leaks', { method: 'POST', headers, body }));
+      return { res, errors, targetHits };
+    };
+    return report;
+  }
+
+  it('the platform fetch is told not to follow: 503 (the key list is unavailable), the Location never asked', async () => {
+    const { res, errors, targetHits } = await (await redirectPair())();
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('60');
+    expect(targetHits).toBe(0);
+    expect(String(errors[0])).toMatch(/redirect|302/);
+  });
+
+  it('a fetch wrapper that drops init (and so follows) is refused all the same: 503', async () => {
+    // Follows: the redirect is the default when `init` is dropped.
+    const { res, errors, targetHits } = await (await redirectPair())((input) => fetch(input));
+    expect(res.status).toBe(503);
+    expect(targetHits).toBe(1);
+    expect(String(errors[0])).toMatch(/redirect/);
+  });
+});
+
 describe('a revocation committed whose answer was lost', () => {
   it("the retry in this process announces it (audit, onLeak) once, since the revocation was this intake's", async () => {
     const inner = memoryTokenStore();

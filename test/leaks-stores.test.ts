@@ -69,4 +69,75 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('leak intake on %s', (_
     expect(JSON.stringify(audits.map((s) => s.events))).not.toContain(live.token);
     expect((await b!.get(live.record.id))?.revokedAt).toBe((await a!.get(live.record.id))?.revokedAt);
   });
+
+  /**
+   * Two processes over one store, one frozen clock: every race below lands in the same millisecond.
+   * `meetAtLookup()` holds the next two token lookups until both have arrived, so both processes
+   * see the token live before either revokes it (the narrowest race, made certain on every store).
+   */
+  async function twoProcesses() {
+    const { store: shared, close } = await backend.open();
+    closers.push(close);
+    let waiting: (() => void)[] | null = null;
+    const meet = () =>
+      new Promise<void>((resolve) => {
+        waiting!.push(resolve);
+        if (waiting!.length === 2) for (const go of waiting!.splice(0)) go();
+      });
+    const store = new Proxy(shared, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        if (prop !== 'findByHash' && prop !== 'findByAnyHash') return v.bind(target);
+        return async (...args: unknown[]) => {
+          if (waiting !== null) await meet();
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const clock = fakeClock();
+    const audits = [memoryAuditSink(), memoryAuditSink()];
+    const [a, b] = audits.map((audit) => createKeycard({ prefix: 'acme', scopes, store, clock, audit }));
+    closers.push(async () => void (await a!.close(), await b!.close()));
+    const leaked: unknown[] = [];
+    for (const k of [a!, b!]) k.on('token.leaked', (e) => void leaked.push(e));
+    const revokedEvents = () =>
+      audits.flatMap((s) => s.events.filter((e): e is TokenAuditEvent => e.type === 'token.revoked'));
+    const meetAtLookup = () => void (waiting = []);
+    const stopMeeting = () => void (waiting = null);
+    return { a: a!, b: b!, clock, leaked, revokedEvents, meetAtLookup, stopMeeting };
+  }
+
+  it('two processes settling one leaked token in the same millisecond: exactly one announces it', async () => {
+    const { a, b, clock, leaked, revokedEvents, meetAtLookup, stopMeeting } = await twoProcesses();
+    const fa = await leakFixture({}, a, clock);
+    const fb = await leakFixture({}, b, clock);
+    for (let round = 0; round < 5; round++) {
+      const live = await a.issue({ ownerId: 'u1', label: `ci ${round}` });
+      const [ra, rb] = await Promise.all([fa.report(fa.body([live.token])), fb.report(fb.body([live.token]))]);
+      meetAtLookup();
+      const [x, y] = await Promise.all([fa.handler(ra), fb.handler(rb)]);
+      stopMeeting();
+      expect([x.status, y.status]).toEqual([200, 200]);
+      expect(await x.text()).toBe(await y.text());
+      const told = [...fa.notices, ...fb.notices].filter((n) => n.record.id === live.record.id);
+      expect(told).toHaveLength(1);
+      expect(revokedEvents().filter((e) => e.tokenId === live.record.id)).toHaveLength(1);
+      expect(leaked.filter((e) => (e as { record: { id: string } }).record.id === live.record.id)).toHaveLength(1);
+      expect((await b.get(live.record.id))?.revokedReason).toBe('leaked');
+    }
+  });
+
+  it('two processes revoking one token in the same millisecond: one token.revoked audit event', async () => {
+    const { a, b, revokedEvents } = await twoProcesses();
+    for (let round = 0; round < 5; round++) {
+      const t = await a.issue({ ownerId: 'u1', label: `t ${round}` });
+      const [x, y] = await Promise.all([
+        a.revoke(t.record.id, { reason: 'x' }),
+        b.revoke(t.record.id, { reason: 'y' }),
+      ]);
+      expect(x).toEqual(y);
+      expect(revokedEvents().filter((e) => e.tokenId === t.record.id)).toHaveLength(1);
+    }
+  });
 });

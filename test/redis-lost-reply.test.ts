@@ -7,8 +7,8 @@
  * tokens it revoked.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKeycard, memoryLimiter, type Keycard } from '../src/index.ts';
-import { CREATE, REVOKE_ALL } from '../src/stores/redis-lua.ts';
+import { createKeycard, memoryAuditSink, memoryLimiter, type Keycard } from '../src/index.ts';
+import { CREATE, REVOKE, REVOKE_ALL } from '../src/stores/redis-lua.ts';
 import { redisTokenStore } from '../src/stores/redis-token-store.ts';
 import { faultyLink } from './fixtures/faulty-link.ts';
 import { toadoScopes } from './helpers.ts';
@@ -39,13 +39,19 @@ async function verifyAfterReconnect(keycard: Keycard, token: string) {
 
 for (const driver of DRIVERS) {
   describe.skipIf(!REDIS_URL)(`a reply lost after Redis ran the command (${driver})`, () => {
-    async function app(): Promise<{ keycard: Keycard; link: Awaited<ReturnType<typeof faultyLink>> }> {
+    async function app(): Promise<{
+      keycard: Keycard;
+      link: Awaited<ReturnType<typeof faultyLink>>;
+      audit: ReturnType<typeof memoryAuditSink>;
+    }> {
       const link = await faultyLink(Number(new URL(REDIS_URL!).port));
       cleanups.push(() => link.close());
       const { port, close } = await connectPort(driver, `redis://127.0.0.1:${link.port}`);
       cleanups.push(close);
       const store = redisTokenStore(port, { prefix: runPrefix('lost-reply'), checkDurability: false });
+      const audit = memoryAuditSink();
       const keycard = createKeycard({
+        audit,
         prefix: 'acme',
         scopes: toadoScopes(),
         store,
@@ -61,8 +67,9 @@ for (const driver of DRIVERS) {
       // Load the scripts first: the lost reply must be the one of a command Redis ran, not a NOSCRIPT.
       const warm = await keycard.issue({ ownerId: 'usr_warm', label: 'warm' });
       await keycard.revokeAll({ ownerId: 'usr_warm' });
+      await keycard.revoke(warm.record.id);
       expect((await keycard.verify(warm.token)).ok).toBe(false);
-      return { keycard, link };
+      return { keycard, link, audit };
     }
 
     it('issue: succeeds with a working token, or fails unavailable; never a conflict', async () => {
@@ -72,6 +79,18 @@ for (const driver of DRIVERS) {
       await dropped;
       if (issued.ok) expect((await verifyAfterReconnect(keycard, issued.value.token)).ok).toBe(true);
       else expect(issued.error).toMatchObject({ code: 'unavailable' });
+    });
+
+    it('revoke: a revocation that succeeds is audited once, even when its run was re-sent', async () => {
+      const { keycard, link, audit } = await app();
+      const t = await keycard.issue({ ownerId: 'usr_one', label: 'one' });
+      const dropped = link.dropReplyTo(REVOKE.sha);
+      const done = await settle(keycard.revoke(t.record.id, { reason: 'lost' }));
+      await dropped;
+      expect(await verifyAfterReconnect(keycard, t.token)).toEqual({ ok: false, code: 'token_revoked' });
+      const events = audit.events.filter((e) => e.type === 'token.revoked' && e.tokenId === t.record.id);
+      if (done.ok) expect(events).toHaveLength(1);
+      else expect(done.error).toMatchObject({ code: 'unavailable' });
     });
 
     it('revokeAll: the count it reports is the count it revoked, or it fails unavailable', async () => {

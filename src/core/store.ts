@@ -97,6 +97,37 @@ export type RevokeAllIfCountResult =
   | { readonly ok: true; readonly count: number }
   | { readonly ok: false; readonly reason: 'count_changed'; readonly count: number };
 
+/**
+ * The answer of `revoke`: the record as it stands after the call, and whether this very call
+ * revoked it. Two processes revoking one token at once (a leak reported to both, two people
+ * pressing Revoke) must not both announce it; only the store can tell which write landed.
+ */
+export type RevokeAnswer = StoredToken & {
+  /**
+   * True when this call found the token live and revoked it; false when it was already revoked
+   * (earlier, or a moment ago by a concurrent call). Of any number of concurrent revokes of one
+   * token, exactly one answers true. Not a record field: never stored, listed or announced.
+   *
+   * Optional, for stores written before it: when it is absent (undefined), keycard judges by the
+   * time instead — "this call revoked it" iff `revokedAt` equals the `at` it passed — so two
+   * revocations of one token in the same millisecond may each be audited and announced.
+   */
+  readonly revokedNow?: boolean;
+};
+
+/**
+ * Whether the `revoke` call that got `answer`, made at `at`, revoked the token: the store's
+ * `revokedNow`, or for a store that does not say, the time test described on {@link RevokeAnswer}.
+ */
+export const revokedByThisCall = (answer: RevokeAnswer, at: number): boolean =>
+  typeof answer.revokedNow === 'boolean' ? answer.revokedNow : answer.revokedAt === at;
+
+/** `answer` without `revokedNow`: the stored token alone. */
+export function storedOf(answer: RevokeAnswer): StoredToken {
+  const { revokedNow: _now, ...token } = answer;
+  return token;
+}
+
 /** Which tokens `revokeAll` ends: an owner's personal tokens, or a workspace's workspace tokens. */
 export type RevokeAllFilter = { readonly ownerId: string } | { readonly workspaceId: string };
 
@@ -200,9 +231,10 @@ export interface TokenStore {
   update(id: string, patch: TokenPatch, expectedVersion: number): Awaitable<UpdateResult>;
   /**
    * Revokes: sets `revokedAt`/`revokedReason` if not yet revoked and increments the version.
-   * Idempotent: a second call keeps the first time and reason. Null if the id is unknown.
+   * Idempotent: a second call keeps the first time and reason. Answers the record with
+   * `revokedNow` (true iff this call revoked it: see {@link RevokeAnswer}); null if the id is unknown.
    */
-  revoke(id: string, at: number, reason: string | null): Awaitable<StoredToken | null>;
+  revoke(id: string, at: number, reason: string | null): Awaitable<RevokeAnswer | null>;
   /**
    * Revokes every matching, not yet revoked token in one transaction and records the watermark
    * `revokedBefore = at`, announced by one change. Returns how many it revoked.

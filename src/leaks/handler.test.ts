@@ -355,6 +355,14 @@ describe('createLeakIntakeHandler: options', () => {
     expect(() => createLeakIntakeHandler({} as never, { provider: 'github' })).toThrow(/createKeycard/);
   });
 
+  it('takes keysUrl only as https, or http on a loopback host', () => {
+    for (const url of ['http://api.github.com/meta/public_keys/secret_scanning', 'http://10.0.0.1/keys', 'ws://x/k'])
+      refuse({ provider: 'github', keysUrl: url }, 'keysUrl');
+    const ok = ['https://gitlab.example/keys', 'http://127.0.0.1:8080/keys', 'http://localhost/k', 'http://[::1]/k'];
+    for (const keysUrl of ok)
+      expect(createLeakIntakeHandler(keycard, { provider: 'gitlab', keysUrl })).toBeTypeOf('function');
+  });
+
   it('accepts a GitLab report (Gitlab-* headers, no source) against the key endpoint it is given', async () => {
     const key = await providerKey('gl1');
     const urls: string[] = [];

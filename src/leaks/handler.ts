@@ -7,7 +7,7 @@
  * The guide — enrolment, what to send the provider, the whole loop — is docs/leaks.md.
  */
 import * as z from 'zod/mini';
-import { english, urlText } from '../core/config.ts';
+import { english, secureUrlText } from '../core/config.ts';
 import { bounded } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Keycard } from '../keycard.ts';
@@ -24,13 +24,18 @@ export interface LeakIntakeOptions {
   readonly provider: LeakProvider;
   /**
    * What fetches the provider's key list. Wrap it to add an `Authorization` header (GitHub
-   * rate-limits anonymous calls to 60 an hour; the list is fetched at most once a minute anyway).
+   * rate-limits anonymous calls to 60 an hour; the list is fetched at most once a minute anyway),
+   * and pass `init` on: it carries `redirect: 'manual'` and the deadline's signal. An answer your
+   * wrapper reached by following a redirect is refused all the same.
    * @default globalThis.fetch
    */
   readonly fetch?: typeof fetch;
   /**
-   * The provider's public-keys endpoint. ⚠️ Use `https:`: whoever answers this URL decides which
-   * reports are genuine, and so which of your tokens get revoked.
+   * The provider's public-keys endpoint: whoever answers it decides which reports are genuine, and
+   * so which of your tokens get revoked. It must be `https:`; plain `http:` is accepted only on a
+   * loopback host (`localhost`, `127.0.0.0/8`, `[::1]`), for local tests. Anything else is
+   * `invalid_config` naming `keysUrl`. A redirect from it is never followed: the fetch is sent
+   * with `redirect: 'manual'`, and a 3xx answer is a failed key fetch (503, retried).
    * @default GitHub: `https://api.github.com/meta/public_keys/secret_scanning`; GitLab: none,
    * required (GitLab gives it to partners on enrolment).
    */
@@ -57,7 +62,7 @@ const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function
 const schema = z.strictObject({
   provider: z.enum(['github', 'gitlab']),
   fetch: z.optional(fn),
-  keysUrl: z.optional(urlText(true)),
+  keysUrl: z.optional(secureUrlText()),
   onLeak: z.optional(fn),
   onError: z.optional(fn),
   maxBodyBytes: z.optional(z.number().check(z.int(), z.minimum(1024), z.maximum(100 * 1024 * 1024))),

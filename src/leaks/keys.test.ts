@@ -45,3 +45,59 @@ describe('KeyRing: a key endpoint that hangs', () => {
     expect(calls).toBe(2);
   });
 });
+
+/**
+ * A fetch that behaves as the platform's does with a redirect: it follows a 3xx unless `init`
+ * asks for `redirect: 'manual'` (then it answers the 3xx itself) or `'error'` (then it rejects).
+ * It counts every request that reached the redirect's target.
+ */
+function redirectingFetch(target: Response) {
+  const seen = { location: 0 };
+  const platformLike = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    if (String(input) === 'https://attacker.example/keys') {
+      seen.location++;
+      return target;
+    }
+    const mode = init?.redirect ?? 'follow';
+    if (mode === 'error') throw new TypeError('fetch failed: redirect');
+    if (mode === 'manual')
+      return new Response(null, { status: 302, headers: { location: 'https://attacker.example/keys' } });
+    return platformLike('https://attacker.example/keys', init);
+  }) as typeof fetch;
+  return { fetch: platformLike, seen };
+}
+
+describe('KeyRing: a key endpoint that redirects', () => {
+  it('does not follow a 302 to another URL: the list is unavailable and the Location is never fetched', async () => {
+    const key = await providerKey('k1');
+    const { fetch, seen } = redirectingFetch(
+      Response.json({ public_keys: [{ key_identifier: 'k1', key: key.pem, is_current: true }] }),
+    );
+    const errors: unknown[] = [];
+    const ring = new KeyRing({
+      url: 'https://keys.example/secret_scanning?token=x',
+      fetch,
+      clock: fakeClock(),
+      onError: (e) => errors.push(e),
+    });
+    expect(await ring.get('k1')).toEqual({ key: null, reason: 'keys_unavailable' });
+    expect(seen.location).toBe(0);
+    expect(String(errors[0])).toMatch(/redirect|302/);
+    expect(String(errors[0])).not.toContain('token=x');
+  });
+
+  it('refuses an answer that a fetch wrapper reached by following a redirect on its own', async () => {
+    const key = await providerKey('k1');
+    const followed = Response.json({ public_keys: [{ key_identifier: 'k1', key: key.pem, is_current: true }] });
+    Object.defineProperty(followed, 'redirected', { value: true });
+    const errors: unknown[] = [];
+    const ring = new KeyRing({
+      url: 'https://keys.example/secret_scanning',
+      fetch: (async () => followed) as typeof fetch, // drops `init`: follows whatever it was told
+      clock: fakeClock(),
+      onError: (e) => errors.push(e),
+    });
+    expect(await ring.get('k1')).toEqual({ key: null, reason: 'keys_unavailable' });
+    expect(String(errors[0])).toMatch(/redirect/);
+  });
+});

@@ -12,6 +12,8 @@
  *
  * The answer is read capped ({@link MAX_KEY_LIST_BYTES}) and abandoned at the deadline, body
  * included: whoever answers the key URL must not be able to fill memory or hold a socket forever.
+ * A redirect is never followed (`redirect: 'manual'`): a 3xx, or an answer the given `fetch`
+ * reached by following one anyway, is a failed fetch.
  */
 import { readBody } from '../core/body.ts';
 import type { Clock } from '../core/clock.ts';
@@ -124,10 +126,22 @@ export class KeyRing {
 
   async #fetchKeys(signal: AbortSignal): Promise<ReadonlyMap<string, CryptoKey>> {
     const where = `keycard leak intake: the key list at ${urlPlace(this.#o.url)}`;
-    const res = await this.#o.fetch(this.#o.url, { headers: { accept: 'application/json' }, signal });
-    if (!res.ok) {
+    // Redirects are never followed: whoever the endpoint points at would decide which reports are
+    // genuine. `manual` hands back the 3xx itself (an opaque redirect, status 0, in browsers and
+    // workers); a wrapper that drops `init` and follows anyway is caught by `redirected`.
+    const res = await this.#o.fetch(this.#o.url, {
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+      signal,
+    });
+    const redirect = res.redirected || res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400);
+    if (redirect || !res.ok) {
       await res.body?.cancel().catch(() => undefined);
-      throw new Error(`${where} answered ${res.status}`);
+      throw new Error(
+        redirect
+          ? `${where} answered a redirect (${res.redirected ? 'followed by the fetch given' : res.status}); redirects are not followed`
+          : `${where} answered ${res.status}`,
+      );
     }
     const read = await readBody(res, MAX_KEY_LIST_BYTES, signal);
     if (read.bytes === null) {

@@ -2,6 +2,7 @@
 import type { AuditActor } from '../core/audit.ts';
 import { once } from '../core/invalidation.ts';
 import { toRecord } from '../core/records.ts';
+import { revokedByThisCall, storedOf } from '../core/store.ts';
 import type { LeakIntakePort } from '../leaks/port.ts';
 import { announce, type LifecycleContext } from './context.ts';
 
@@ -21,9 +22,9 @@ export function leakIntake(ctx: LifecycleContext): LeakIntakePort {
     },
     async revokeLeaked(id, report) {
       const at = clock.now();
-      let t;
+      let answer;
       try {
-        t = await call('Token store revoke', () => store.revoke(id, at, 'leaked'));
+        answer = await call('Token store revoke', () => store.revoke(id, at, 'leaked'));
       } catch (e) {
         if (unanswered.size >= 10_000) unanswered.delete(unanswered.keys().next().value!);
         unanswered.set(id, [...(unanswered.get(id) ?? []), at].slice(-8));
@@ -31,12 +32,16 @@ export function leakIntake(ctx: LifecycleContext): LeakIntakePort {
       }
       const sent = unanswered.get(id) ?? [];
       unanswered.delete(id);
-      if (!t) return null;
+      if (!answer) return null;
+      const t = storedOf(answer);
       cache.invalidate(t.hash);
       const record = toRecord(t);
-      // `revoke` never clears: a token revoked before keeps its first revokedAt and reason; the set
-      // settles two deliveries of one token racing in this process within the same millisecond.
-      const ours = t.revokedAt === at || (t.revokedAt !== null && sent.includes(t.revokedAt));
+      // Ours when the store says this call revoked it (of two processes revoking it at once, one
+      // is told so), or when it is the revocation of an earlier call of ours whose answer was lost.
+      // `revoke` never clears, so a token revoked before keeps its first revokedAt and reason. The
+      // set settles within this process what the time test cannot (a store that does not answer
+      // `revokedNow`, two deliveries in one millisecond) and a lost answer retried twice.
+      const ours = revokedByThisCall(answer, at) || (t.revokedAt !== null && sent.includes(t.revokedAt));
       const revokedNow = ours && t.revokedReason === 'leaked' && once(leakedEmitted, t.id);
       if (!revokedNow) return { record, revokedNow };
       const leak = { provider: report.provider, type: report.type, url: report.url, source: report.source };

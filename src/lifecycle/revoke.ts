@@ -1,7 +1,13 @@
 /** `revoke` and `revokeAll` (SPEC §6): immediate here, heard by other processes from the store. */
 import { KeycardError } from '../core/errors.ts';
 import { toRecord } from '../core/records.ts';
-import { coveredByRevokeAll, type RevokeAllFilter, type TokenRecord } from '../core/store.ts';
+import {
+  coveredByRevokeAll,
+  revokedByThisCall,
+  storedOf,
+  type RevokeAllFilter,
+  type TokenRecord,
+} from '../core/store.ts';
 import { actorOf, announce, clean, str, type LifecycleContext } from './context.ts';
 import type { Actor, RevokeAllOptions } from './types.ts';
 
@@ -14,23 +20,28 @@ export async function revoke(
   const { args, store, clock, cache, call, invalidation } = ctx;
   args.revoke(id, opts);
   const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
-  const t = await call('Token store revoke', () => store.revoke(str(id, 'id'), clock.now(), reason));
-  if (!t) throw new KeycardError('not_found', `No token with id ${id}`);
+  const at = clock.now();
+  const answer = await call('Token store revoke', () => store.revoke(str(id, 'id'), at, reason));
+  if (!answer) throw new KeycardError('not_found', `No token with id ${id}`);
+  const t = storedOf(answer);
   cache.invalidate(t.hash);
   const record = toRecord(t);
-  await announce(
-    ctx,
-    {
-      type: 'token.revoked',
-      tokenId: t.id,
-      label: t.label,
-      ownerId: t.ownerId,
-      workspaceId: t.workspaceId,
-      actor: actorOf(opts.actor),
-      ...(reason ? { reason } : {}),
-    },
-    opts.actor,
-  );
+  // Audited by the one call that revoked it: a token already revoked (earlier, or by a concurrent
+  // call in another process) is answered as it stands, with no second `token.revoked` event.
+  if (revokedByThisCall(answer, at))
+    await announce(
+      ctx,
+      {
+        type: 'token.revoked',
+        tokenId: t.id,
+        label: t.label,
+        ownerId: t.ownerId,
+        workspaceId: t.workspaceId,
+        actor: actorOf(opts.actor),
+        ...(reason ? { reason } : {}),
+      },
+      opts.actor,
+    );
   invalidation.noteRevoked(t.id, record);
   return record;
 }

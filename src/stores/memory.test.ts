@@ -34,7 +34,13 @@ describe('memoryTokenStore specifics', () => {
     expect(seen).toEqual([
       { type: 'token', seq: 1, id: token.id, hash: token.hash, version: token.version + 1, revoked: true },
     ]);
-    expect(await revoked).toEqual({ ...token, revokedAt: 1, revokedReason: null, version: token.version + 1 });
+    expect(await revoked).toEqual({
+      ...token,
+      revokedAt: 1,
+      revokedReason: null,
+      version: token.version + 1,
+      revokedNow: true,
+    });
   });
 
   it('a subscriber that throws neither fails the write nor starves the other subscribers', async () => {

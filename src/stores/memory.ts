@@ -12,6 +12,7 @@ import type {
   ListQuery,
   RevokeAllFilter,
   RevokeAllIfCountResult,
+  RevokeAnswer,
   StoreChange,
   StoredToken,
   TokenPatch,
@@ -244,13 +245,13 @@ export function memoryTokenStore(): MemoryTokenStore {
       put(state, next);
       return { ok: true, token: next };
     },
-    revoke(id, at, reason) {
+    revoke(id, at, reason): RevokeAnswer | null {
       const t = byId.get(id);
       if (!t) return null;
-      if (t.revokedAt !== null) return t;
+      if (t.revokedAt !== null) return { ...t, revokedNow: false };
       const next: StoredToken = { ...t, revokedAt: at, revokedReason: reason, version: t.version + 1 };
       put(state, next);
-      return next;
+      return { ...next, revokedNow: true };
     },
     revokeAll(filter: RevokeAllFilter, at, reason) {
       return revokeAllRecords(state, filter, at, reason);

@@ -17,6 +17,7 @@ import {
   type ListQuery,
   type RevokeAllFilter,
   type RevokeAllIfCountResult,
+  type RevokeAnswer,
   type StoreChange,
   type StoredToken,
   type TokenPatch,
@@ -122,7 +123,7 @@ export interface PostgresTokenStore extends TokenStore {
   get(id: string): Promise<StoredToken | null>;
   list(query: ListQuery): Promise<{ readonly tokens: readonly StoredToken[]; readonly nextCursor: string | null }>;
   update(id: string, patch: TokenPatch, expectedVersion: number): Promise<UpdateResult>;
-  revoke(id: string, at: number, reason: string | null): Promise<StoredToken | null>;
+  revoke(id: string, at: number, reason: string | null): Promise<RevokeAnswer | null>;
   revokeAll(filter: RevokeAllFilter, at: number, reason: string | null): Promise<{ readonly count: number }>;
   revokeAllIfCount(
     filter: RevokeAllFilter,
@@ -282,12 +283,12 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
       const [row] = await run(revokeStatement(id, at, reason, channel));
       if (row) {
         await announced(row);
-        return rowToToken(row);
+        return { ...rowToToken(row), revokedNow: true }; // the row lock let exactly one UPDATE match
       }
       // Unknown, or revoked already (perhaps a moment ago by a concurrent call, whose commit this
       // new statement sees): answer the record as it stands, first revocation intact.
       const [current] = await run(getStatement(id));
-      return current ? rowToToken(current) : null;
+      return current ? { ...rowToToken(current), revokedNow: false } : null;
     },
 
     async revokeAll(filter: RevokeAllFilter, at, reason) {

@@ -14,6 +14,8 @@
  * - `B:w:<workspaceId>` the same, for the tokens carrying that workspace
  * - `B:seq`             the change counter (`INCR`): the `seq` of every change and heartbeat
  * - `B:rw:<o|w>:<id>`   a revokeAll watermark (JSON number): the latest `revokedBefore` of an owner or workspace
+ * - `B:ra:<call id>`    a revokeAll run's count, `B:rv:<call id>` a revoke that revoked: kept a
+ *                       minute, so a run the driver re-sends answers as its first run did
  *
  * Changes are `PUBLISH`ed by the same script that made them, after the `INCR`, so a subscriber
  * receives them in `seq` order, and a heartbeat (which reads `B:seq` in a script too) can never
@@ -164,19 +166,29 @@ return redis.call('HGETALL', rk)
 `,
 );
 
-/** ARGV: id, at (JSON), reason (JSON), channel, id as JSON. Answers the record (first revocation kept), or nil. */
+/**
+ * ARGV: id, at (JSON), reason (JSON), channel, id as JSON, a random id of the call. Answers
+ * { 1 if this call revoked it else 0, the record (first revocation kept) }, or nil. The same call
+ * run again (a driver re-sending it after a lost reply) answers 1 as its first run did, for a minute.
+ */
 export const REVOKE = redisScript(
   'Redis token store revoke',
   `${publishToken}
 local rk = KEYS[1] .. ':t:' .. ARGV[1]
+local ran = KEYS[1] .. ':rv:' .. ARGV[6]
 local f = redis.call('HMGET', rk, 'version', 'revokedAt')
 if not f[1] then return false end
+local now = 0
 if f[2] == 'null' then
   local version = string.format('%d', tonumber(f[1]) + 1)
   redis.call('HSET', rk, 'revokedAt', ARGV[2], 'revokedReason', ARGV[3], 'version', version)
   publishToken(rk, ARGV[4], ARGV[5], version)
+  redis.call('SET', ran, '1', 'PX', 60000)
+  now = 1
+elseif redis.call('EXISTS', ran) == 1 then
+  now = 1
 end
-return redis.call('HGETALL', rk)
+return { now, redis.call('HGETALL', rk) }
 `,
 );
 

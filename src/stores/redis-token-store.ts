@@ -199,8 +199,11 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
     },
 
     async revoke(id, at, reason) {
-      const r = await run(REVOKE, [id, json(at), json(reason), changes, json(id)]);
-      return r === null || r === undefined ? null : decode(r);
+      // The call's id lets a run the driver re-sent after a lost reply still answer revokedNow: true.
+      const r = await run(REVOKE, [id, json(at), json(reason), changes, json(id), randomBase62(22)]);
+      if (r === null || r === undefined) return null;
+      const [now, record] = Array.isArray(r) ? (r as unknown[]) : [];
+      return { ...decode(record), revokedNow: Number(now) === 1 };
     },
 
     async revokeAll(filter: RevokeAllFilter, at, reason) {

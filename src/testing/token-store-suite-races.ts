@@ -21,6 +21,7 @@ export function racesSection(ctx: SuiteContext): void {
   ctx.t.describe('concurrency', () => {
     concurrentCreateCases(ctx);
     racingRevokeCases(ctx);
+    sameInstantRevokeCases(ctx);
   });
 }
 
@@ -101,7 +102,7 @@ function racingRevokeCases(ctx: SuiteContext): void {
         revokedReason: `r${winner}`,
         version: token.version + 1,
       });
-      for (const result of results) expect(result).toEqual(final);
+      results.forEach((result, i) => expect(result).toEqual({ ...final, revokedNow: i === winner }));
     }),
   );
 
@@ -202,6 +203,25 @@ function racingRevokeCases(ctx: SuiteContext): void {
         await fc.assert(fc.asyncProperty(fc.scheduler(), raceOnce), { numRuns: runs });
       } else {
         await seeded(firstSeed, runs, (random) => raceOnce(seededScheduler(random)));
+      }
+    }),
+  );
+}
+
+/** Which of two processes revoking one token at once revoked it: the one the store tells so. */
+function sameInstantRevokeCases(ctx: SuiteContext): void {
+  const { t, expect, runs, withStore } = ctx;
+  t.it(
+    'two concurrent revokes of one token at the same instant: exactly one answers revokedNow: true',
+    withStore(async (store) => {
+      for (let run = 0; run < Math.min(runs, 20); run++) {
+        const token = storedTokenFixture();
+        await store.create(token);
+        const answers = await Promise.all([0, 1].map(() => call(() => store.revoke(token.id, T0 + 9, 'leaked'))));
+        const expected = { ...token, revokedAt: T0 + 9, revokedReason: 'leaked', version: token.version + 1 };
+        expect(answers.map((a) => a?.revokedNow).sort()).toEqual([false, true]);
+        for (const a of answers)
+          expect({ ...a, revokedNow: undefined }).toEqual({ ...expected, revokedNow: undefined });
       }
     }),
   );

@@ -135,25 +135,26 @@ function revokeCases(ctx: SuiteContext): void {
         const b = storedTokenFixture();
         await createAll(store, [a, b]);
         const revokedA = { ...a, revokedAt: T0 + 77, revokedReason: 'leaked in CI log', version: 4 };
-        expect(await store.revoke(a.id, T0 + 77, 'leaked in CI log')).toEqual(revokedA);
+        expect(await store.revoke(a.id, T0 + 77, 'leaked in CI log')).toEqual({ ...revokedA, revokedNow: true });
         expect(await store.get(a.id)).toEqual(revokedA);
         expect(await store.findByHash(a.hash)).toEqual(revokedA);
         const revokedB = { ...b, revokedAt: T0 + 78, revokedReason: null, version: b.version + 1 };
-        expect(await store.revoke(b.id, T0 + 78, null)).toEqual(revokedB);
+        expect(await store.revoke(b.id, T0 + 78, null)).toEqual({ ...revokedB, revokedNow: true });
         expect(await store.get(b.id)).toEqual(revokedB);
       }),
     );
 
     t.it(
-      'is idempotent: a second revoke keeps the first time and reason and the version',
+      'is idempotent: a second revoke keeps the first time and reason and the version, and answers revokedNow: false',
       withStore(async (store) => {
         const token = storedTokenFixture();
         await store.create(token);
         const first = await store.revoke(token.id, T0 + 10, 'first');
         const expected = { ...token, revokedAt: T0 + 10, revokedReason: 'first', version: token.version + 1 };
-        expect(first).toEqual(expected);
-        expect(await store.revoke(token.id, T0 + 20, 'second')).toEqual(expected);
-        expect(await store.revoke(token.id, T0 + 5, null)).toEqual(expected);
+        expect(first).toEqual({ ...expected, revokedNow: true });
+        expect(await store.revoke(token.id, T0 + 20, 'second')).toEqual({ ...expected, revokedNow: false });
+        expect(await store.revoke(token.id, T0 + 10, 'first')).toEqual({ ...expected, revokedNow: false });
+        expect(await store.revoke(token.id, T0 + 5, null)).toEqual({ ...expected, revokedNow: false });
         expect(await store.get(token.id)).toEqual(expected);
       }),
     );
