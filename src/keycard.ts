@@ -15,7 +15,7 @@ import { createHasher } from './core/hash.ts';
 import { createInvalidation } from './core/invalidation.ts';
 import type { KeycardOptions } from './core/options.ts';
 import { OwnerBound } from './core/owners.ts';
-import { ReportThrottle } from './core/report.ts';
+import { ReportThrottle, safeReport } from './core/report.ts';
 import { resolveOptions } from './core/resolve-options.ts';
 import { createToucher } from './core/touch.ts';
 import { createVerifier, verifyAnswer } from './core/verify.ts';
@@ -181,13 +181,7 @@ function reporters(
   // Every report goes through here: an integrator's onError that throws must not turn a store
   // outage into a 500, a background write into an unhandled rejection, or a listener's failure
   // into a failed management call that already wrote.
-  const onError = (e: unknown): void => {
-    try {
-      reportError(e);
-    } catch {
-      // dropped: the reporter itself is broken, and nothing is left to report to
-    }
-  };
+  const onError = safeReport(reportError);
   // Failures on the request path (store, resolver, limiter, background writes) are coalesced per
   // kind per second with a count: an outage must not become one report per request.
   return { onError, requestErrors: new ReportThrottle(onError, clock) };

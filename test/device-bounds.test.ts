@@ -3,7 +3,8 @@
  * every pending-grant store call is bounded by the keycard's `storeTimeoutMs`, so a store whose
  * promise never settles answers the same 503 as one that fails, and writes nothing; and the
  * failures reach `onError` coalesced as the core's are (src/core/report.ts): the first of a kind
- * in a second as it is, the rest of that second as one count.
+ * in a second as it is, the rest of that second as one count. The session hooks (`authorize`,
+ * `sessionKey`) are bounded by the same deadline.
  */
 import { describe, expect, it } from 'vitest';
 import { hashDeviceCode } from '../src/device/codes.ts';
@@ -76,6 +77,40 @@ for (const v of via) {
         const { grants, start, approve } = setup({ via: v, storeTimeoutMs: 50 });
         const a = await start();
         grants.fail('update', 'hang');
+        await expectPage503(await approve(a.user_code));
+        expect(await grants.inner.get(hashDeviceCode(a.device_code))).toMatchObject({ status: 'pending', version: 1 });
+      },
+    );
+  });
+
+  describe(`session hooks that never settle (${v})`, () => {
+    const never = <T>(): Promise<T> => new Promise<T>(() => {});
+
+    it(
+      'authorize: a 503 page on GET /device and POST /device/approve within storeTimeoutMs, nothing approved',
+      { timeout: BOUND },
+      async () => {
+        const { grants, errors, send, start, approve, clock } = setup({ via: v, storeTimeoutMs: 50, authorize: never });
+        const a = await start();
+        await expectPage503(await send('', { headers: { cookie: SESSION.cookie } }));
+        expectOneReport(errors, []);
+        expect(errors[0]).toMatchObject({ message: 'authorize() timed out after 50 ms' });
+        clock.advance(1000);
+        await expectPage503(await approve(a.user_code));
+        expect(errors).toHaveLength(2);
+        expect(await grants.inner.get(hashDeviceCode(a.device_code))).toMatchObject({ status: 'pending', version: 1 });
+      },
+    );
+
+    it(
+      'sessionKey: a 503 page on GET /device?user_code=… and POST /device/approve, nothing approved',
+      { timeout: BOUND },
+      async () => {
+        const { grants, errors, send, start, approve } = setup({ via: v, storeTimeoutMs: 50, sessionKey: never });
+        const a = await start();
+        await expectPage503(await send(`?user_code=${a.user_code}`, { headers: { cookie: SESSION.cookie } }));
+        expectOneReport(errors, [a.user_code]);
+        expect(errors[0]).toMatchObject({ message: 'sessionKey() timed out after 50 ms' });
         await expectPage503(await approve(a.user_code));
         expect(await grants.inner.get(hashDeviceCode(a.device_code))).toMatchObject({ status: 'pending', version: 1 });
       },

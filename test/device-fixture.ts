@@ -68,7 +68,12 @@ export function flakyTokens() {
 }
 
 export function setup(
-  opts: { via?: 'routes' | 'management'; authorize?: (r: Request) => UserActor | null; storeTimeoutMs?: number } = {},
+  opts: {
+    via?: 'routes' | 'management';
+    authorize?: (r: Request) => UserActor | null | Promise<UserActor | null>;
+    sessionKey?: (r: Request) => string | Promise<string>;
+    storeTimeoutMs?: number;
+  } = {},
 ) {
   const clock = fakeClock();
   const grants = faultyGrants();
@@ -84,15 +89,16 @@ export function setup(
   });
   const authorize = opts.authorize ?? ((r: Request) => (r.headers.get('cookie') === SESSION.cookie ? jason : null));
   const onError = (e: unknown) => void errors.push(e);
+  const hooks = opts.sessionKey ? { sessionKey: opts.sessionKey } : {};
   const handle =
     opts.via === 'management'
       ? createManagementHandler(keycard, {
           basePath: '/api/tokens',
           authorize,
           onError,
-          device: { store: grants.store },
+          device: { store: grants.store, ...hooks },
         })
-      : createDeviceRoutes(keycard, { basePath: '/api/tokens', authorize, onError, store: grants.store });
+      : createDeviceRoutes(keycard, { basePath: '/api/tokens', authorize, onError, store: grants.store, ...hooks });
   const send = async (path: string, init: RequestInit = {}) =>
     (await handle(new Request(`${ORIGIN}/api/tokens/device${path}`, init)))!;
   const post = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>

@@ -39,6 +39,14 @@ export interface DeviceLoginOptions {
   readonly openBrowser?: boolean | ((url: string) => void | Promise<void>);
   /** Stops the wait. */
   readonly signal?: AbortSignal;
+  /**
+   * The longest one request may take (the `/device/code` request and each `/device/token` poll),
+   * in ms, so a server that accepts the connection and never answers cannot hang the terminal. A
+   * silent `/device/code` fails with `unavailable`; a silent poll is connection trouble: the
+   * login backs off and polls again, and the time counts against the login's lifetime.
+   * @default 30000
+   */
+  readonly timeoutMs?: number;
   /** For tests. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
   /** For tests. @default a timer */
@@ -57,12 +65,19 @@ const LOGIN_KEYS = [
   'output',
   'openBrowser',
   'signal',
+  'timeoutMs',
   'fetch',
   'sleep',
   'env',
 ] as const satisfies readonly (keyof DeviceLoginOptions)[];
 
-/** Refuses unknown options and a missing `url` or `clientId` with one `invalid_config` naming them. */
+/** {@link DeviceLoginOptions.timeoutMs} when none is given. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** The largest delay a timer can hold (2^31 - 1 ms); a larger one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Refuses unknown options, a missing `url` or `clientId` and a bad `timeoutMs` with one `invalid_config` naming them. */
 function checkLoginOptions(options: DeviceLoginOptions): void {
   if (typeof options !== 'object' || options === null)
     throw new KeycardError('invalid_config', 'deviceLogin: options must be an object with url and clientId');
@@ -70,6 +85,10 @@ function checkLoginOptions(options: DeviceLoginOptions): void {
   const bad = [
     typeof options.url === 'string' && parseUrl(options.url) !== null ? null : 'url: must be an absolute URL',
     typeof options.clientId === 'string' && options.clientId !== '' ? null : 'clientId: must be a non-empty string',
+    options.timeoutMs === undefined ||
+    (Number.isInteger(options.timeoutMs) && options.timeoutMs >= 1 && options.timeoutMs <= MAX_TIMER_MS)
+      ? null
+      : `timeoutMs: must be a whole number of ms from 1 to ${MAX_TIMER_MS}`,
   ].filter((x) => x !== null);
   if (bad.length) throw new KeycardError('invalid_config', `deviceLogin: ${bad.join('; ')}`);
 }
@@ -125,7 +144,21 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
   if (options.restrictions) params.set('restrictions', JSON.stringify(options.restrictions));
   if (options.tokenLifetime !== undefined) params.set('token_lifetime', String(options.tokenLifetime));
 
-  const started = await post(doFetch, `${base}/device/code`, params, options.signal);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const send = (path: string, body: URLSearchParams) =>
+    post(doFetch, `${base}${path}`, body, deadline(timeoutMs, options.signal));
+  let started: Awaited<ReturnType<typeof post>>;
+  try {
+    started = await send('/device/code', params);
+  } catch (error) {
+    if (!options.signal?.aborted && isTimeout(error))
+      throw new KeycardError(
+        'unavailable',
+        `Could not start the login: the server did not answer within ${timeoutMs} ms`,
+        { cause: error },
+      );
+    throw error;
+  }
   if (started.status !== 200) throw serverError(started.body, 'start the login');
   const codes = codeAnswer(started.body);
   say(`To log in, open ${codes.verification_uri} in a browser and enter the code ${codes.user_code}`);
@@ -155,9 +188,11 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
     waited += wait;
     let answer: { status: number; body: Record<string, unknown> };
     try {
-      answer = await post(doFetch, `${base}/device/token`, poll, options.signal);
+      answer = await send('/device/token', poll);
     } catch (error) {
       if (options.signal?.aborted) throw error;
+      // A silent server: the wait for its answer counts against the lifetime as a sleep does.
+      if (isTimeout(error)) waited += timeoutMs;
       interval = pollInterval(interval * 2); // RFC 8628 §3.5: back off on connection trouble
       continue;
     }
@@ -258,17 +293,27 @@ function codeAnswer(body: Record<string, unknown>): CodeAnswer {
 
 const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
-async function post(doFetch: typeof fetch, url: string, body: URLSearchParams, signal: AbortSignal | undefined) {
+/** A signal that aborts after `ms`, or when the caller's `signal` does. */
+const deadline = (ms: number, signal: AbortSignal | undefined): AbortSignal =>
+  signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
+
+/** True for the rejection of a request whose deadline passed (`AbortSignal.timeout`'s reason). */
+const isTimeout = (error: unknown): boolean => error instanceof Error && error.name === 'TimeoutError';
+
+/** One form POST, its body read within the same `signal` (a server may stall after the headers). */
+async function post(doFetch: typeof fetch, url: string, body: URLSearchParams, signal: AbortSignal) {
   const r = await doFetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body,
-    ...(signal ? { signal } : {}),
+    signal,
   });
   let parsed: Record<string, unknown> = {};
   try {
     parsed = (await r.json()) as Record<string, unknown>;
-  } catch {
+  } catch (error) {
+    // The deadline or the caller stopped the read: not an answer.
+    if (signal.aborted) throw signal.reason ?? error;
     // Not JSON: reported with the status below.
   }
   return { status: r.status, body: typeof parsed === 'object' && parsed !== null ? parsed : {} };

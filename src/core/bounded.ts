@@ -28,29 +28,40 @@ export function storeTimeoutOf(keycard: object): number {
 export function bounded<T>(call: () => Awaitable<T>, ms: number, what: string): Awaitable<T> {
   let value: Awaitable<T>;
   try {
-    value = call();
+    value = withDeadline(call, ms, what);
   } catch (e) {
     throw unavailable(what, e);
   }
+  if (!isThenable(value)) return value;
+  return Promise.resolve(value).then(
+    (v) => v,
+    (e: unknown) => {
+      throw unavailable(what, e);
+    },
+  );
+}
+
+/**
+ * Runs `call` (an integrator's hook) and bounds its answer by `ms`: no answer in time rejects
+ * with `KeycardError('unavailable')` "`what` timed out after `ms` ms"; a synchronous answer passes
+ * through without a timer, and a throw or a rejection passes through as it is (the caller decides
+ * how to report it).
+ */
+export function withDeadline<T>(call: () => Awaitable<T>, ms: number, what: string): Awaitable<T> {
+  const value = call();
   // Any thenable, not only native promises: a query builder or a driver's own promise type
   // must not slip past the deadline.
-  if (typeof (value as { then?: unknown } | null)?.then !== 'function') return value as T;
+  if (!isThenable(value)) return value;
   const pending = Promise.resolve(value);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new KeycardError('unavailable', `${what} timed out after ${ms} ms`)), ms);
   });
-  return Promise.race([pending, deadline]).then(
-    (v) => {
-      clearTimeout(timer);
-      return v;
-    },
-    (e: unknown) => {
-      clearTimeout(timer);
-      throw unavailable(what, e);
-    },
-  );
+  return Promise.race([pending, deadline]).finally(() => clearTimeout(timer));
 }
+
+const isThenable = <T>(value: Awaitable<T>): value is Promise<T> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
 
 /** A failure of `what` as the request path reports it: a KeycardError passes through, anything else becomes `unavailable`. */
 export function unavailable(what: string, cause: unknown): KeycardError {

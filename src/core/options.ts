@@ -71,8 +71,10 @@ export interface KeycardOptions<S extends string = string> {
   /** `lastUsedAt` is written at most once per token per this interval, ms. @default 60000 */
   touchIntervalMs?: number;
   /**
-   * Deadline of each store, limiter and resolver call, and of the device routes' pending-grant
-   * store calls; past it the request gets 503. @default 500
+   * Deadline of each store, limiter and resolver call, of the device routes' pending-grant store
+   * calls, and of the management handler's and device routes' hooks (`authorize`, `can`,
+   * `canManageWorkspace`, `sessionKey`) and audit-store reads; past it the request gets 503.
+   * @default 500
    */
   storeTimeoutMs?: number;
   /** Expiry of tokens issued without one. @default 'never' */

@@ -15,6 +15,28 @@ export const logError =
   (e: unknown): void =>
     console.error(label, redact(e instanceof Error ? `${e.name}: ${e.message}` : String(e)));
 
+/**
+ * `report` that never throws: an integrator's broken logger must not turn a 503 into a 500, a
+ * background write into an unhandled rejection, or a failed request into a different answer.
+ */
+export const safeReport =
+  (report: (error: unknown) => void) =>
+  (error: unknown): void => {
+    try {
+      report(error);
+    } catch {
+      // dropped: the reporter itself is broken, and nothing is left to report to
+    }
+  };
+
+/**
+ * The request path's reporter for a handler built on an instance (the device routes, the
+ * management handler): {@link safeReport}, coalesced per kind per second by a {@link ReportThrottle}
+ * on the instance's clock.
+ */
+export const coalescedReporter = (report: (error: unknown) => void, clock: Clock): ((error: unknown) => void) =>
+  new ReportThrottle(safeReport(report), clock).report;
+
 const WINDOW_MS = 1_000;
 const MAX_KINDS = 256;
 

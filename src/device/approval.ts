@@ -20,10 +20,11 @@ const page = (ctx: DeviceContext, status: number, title: string, body: string) =
 
 /**
  * The signed-in person, or the answer to give instead (sign in first; only people approve). A
- * throwing `authorize` is an outage of the session (503), as in the management handler.
+ * throwing `authorize`, or one unanswered after the keycard's `storeTimeoutMs`, is an outage of the
+ * session (503), as in the management handler.
  */
 async function person(ctx: DeviceContext, request: Request): Promise<UserActor | Response> {
-  const actor = await callHook('authorize()', () => ctx.options.authorize(request));
+  const actor = await callHook('authorize()', () => ctx.options.authorize(request), ctx.timeoutMs);
   if (actor === null || actor === undefined) {
     if (ctx.options.loginUrl !== undefined && request.method === 'GET') {
       const url = new URL(request.url);
@@ -276,5 +277,5 @@ const changed = (ctx: DeviceContext) =>
 
 async function sessionKey(ctx: DeviceContext, request: Request, actor: UserActor): Promise<string> {
   const hook = ctx.options.sessionKey;
-  return hook ? callHook('sessionKey()', () => hook(request, actor)) : `user:${actor.id}`;
+  return hook ? callHook('sessionKey()', () => hook(request, actor), ctx.timeoutMs) : `user:${actor.id}`;
 }

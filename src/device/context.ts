@@ -22,6 +22,8 @@ export interface DeviceContext {
    * `storeTimeoutMs`, is a `KeycardError('unavailable')` (guard.ts).
    */
   readonly store: PendingGrantStore;
+  /** The keycard's `storeTimeoutMs`: the deadline of the `authorize` and `sessionKey` hooks too. */
+  readonly timeoutMs: number;
   /** `options.onError` (or the default), never throwing, coalesced per kind per second (guard.ts). */
   readonly report: (error: unknown) => void;
   readonly base: string;
@@ -38,10 +40,12 @@ export interface DeviceContext {
 /** Every default, once. */
 export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): DeviceContext {
   const lifetime = options.defaultTokenLifetime ?? '90d';
+  const timeoutMs = storeTimeoutOf(keycard);
   return {
     keycard,
     options,
-    store: guardedStore(options.store ?? memoryPendingGrantStore(), storeTimeoutOf(keycard)),
+    store: guardedStore(options.store ?? memoryPendingGrantStore(), timeoutMs),
+    timeoutMs,
     report: reporter(options.onError, keycard.clock),
     base: options.basePath,
     codeLifetimeMs: (options.codeLifetimeSeconds ?? 600) * 1000,

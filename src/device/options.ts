@@ -18,7 +18,8 @@ export interface DeviceRoutesOptions {
   /**
    * The person behind the request's session (SPEC §11: `{ kind: 'user', id, scopes }`), or null.
    * Only `user` actors may approve: a token cannot approve a login for another program. The
-   * approved token is bounded by `scopes` (no escalation).
+   * approved token is bounded by `scopes` (no escalation). A throw, or no answer within the
+   * keycard's `storeTimeoutMs`, is answered 503.
    */
   readonly authorize: DeviceAuthorize;
   /** Where pending grants wait. ⚠️ Several processes need a shared one (Redis, Postgres). @default memoryPendingGrantStore() */
@@ -38,8 +39,12 @@ export interface DeviceRoutesOptions {
   readonly maxEntryAttempts?: number;
   /** The window of `maxEntryAttempts`, in seconds. @default 900 */
   readonly entryWindowSeconds?: number;
-  /** The key wrong entries are counted under. @default the actor's id */
-  readonly sessionKey?: (request: Request, actor: Actor) => string;
+  /**
+   * The key wrong entries are counted under. May return a promise, bounded like `authorize` by
+   * the keycard's `storeTimeoutMs` (a throw or no answer in time is answered 503).
+   * @default the actor's id
+   */
+  readonly sessionKey?: (request: Request, actor: Actor) => string | Promise<string>;
   /** The page a person opens, as printed by the CLI. @default `${origin}${basePath}/device` */
   readonly verificationUri?: string;
   /** Where a person who is not signed in is sent, with `next=<the page>` added to its query. @default a 401 page saying to sign in */
@@ -50,7 +55,8 @@ export interface DeviceRoutesOptions {
   readonly css?: string;
   /**
    * Receives each failure of a dependency once — the grant store or the token store failing or
-   * not answering within the keycard's `storeTimeoutMs`, `authorize` or `sessionKey` throwing;
+   * not answering within the keycard's `storeTimeoutMs`, `authorize` or `sessionKey` throwing or
+   * not answering within it;
    * answered 503 — as a `KeycardError('unavailable')` whose message and cause are redacted
    * (never a device code or its hash), and any other error (a bug; answered 500) as thrown.
    * Coalesced as the core's reports are: the first of a kind (code and message) in a second is

@@ -4,6 +4,7 @@
  * it is rate-limited and audited like any API call; anything else goes to the integrator's
  * `authorize`. Visibility is one predicate, `can`: whatever it refuses is answered 404.
  */
+import { withDeadline } from '../core/bounded.ts';
 import type { Keycard } from '../keycard.ts';
 import type { ManagementAction, ManagementActor, ManagementTarget, ResolvedOptions, UserActor } from './options.ts';
 import { ManagementProblem } from './problem.ts';
@@ -46,11 +47,14 @@ const isUserActor = (v: unknown): v is UserActor => {
   );
 };
 
-/** The session path: `authorize(request)`; null ⇒ 401, a throw ⇒ 503, a malformed actor ⇒ 500 (an integrator bug). */
-export async function sessionCaller(options: ResolvedOptions, request: Request): Promise<Caller> {
+/**
+ * The session path: `authorize(request)`; null ⇒ 401, a throw or no answer within `timeoutMs`
+ * (the keycard's `storeTimeoutMs`) ⇒ 503, a malformed actor ⇒ 500 (an integrator bug).
+ */
+export async function sessionCaller(options: ResolvedOptions, request: Request, timeoutMs: number): Promise<Caller> {
   let actor: unknown;
   try {
-    actor = await options.authorize(request);
+    actor = await withDeadline(() => options.authorize(request), timeoutMs, 'authorize()');
   } catch (e) {
     options.onError(e);
     throw new ManagementProblem('unavailable', 'Session check unavailable');
@@ -81,14 +85,21 @@ export function defaultCan(options: ResolvedOptions) {
   };
 }
 
-/** `can` as configured; a hook that throws or answers anything but `true` refuses (fail closed). */
-export function createCan(options: ResolvedOptions) {
+/**
+ * `can` as configured; a hook that answers anything but `true` refuses (fail closed), one that
+ * throws or does not answer within `timeoutMs` (the keycard's `storeTimeoutMs`) is a 503.
+ */
+export function createCan(options: ResolvedOptions, timeoutMs: number) {
   const fallback = defaultCan(options);
+  const custom = options.can;
+  const what = custom ? 'can()' : 'canManageWorkspace()';
   return async (actor: ManagementActor, action: ManagementAction, target: ManagementTarget): Promise<boolean> => {
     try {
-      const answer = options.can
-        ? await options.can(actor, action, target, fallback)
-        : await fallback(actor, action, target);
+      const answer = await withDeadline(
+        () => (custom ? custom(actor, action, target, fallback) : fallback(actor, action, target)),
+        timeoutMs,
+        what,
+      );
       return answer === true;
     } catch (e) {
       options.onError(e);

@@ -4,6 +4,8 @@
  */
 import type { z } from 'zod/mini';
 import { requestIdFrom } from '../core/audit.ts';
+import { storeTimeoutOf } from '../core/bounded.ts';
+import { coalescedReporter } from '../core/report.ts';
 import { createDeviceRoutes } from '../device/routes.ts';
 import type { Keycard } from '../keycard.ts';
 import { createCan, hasBearer, sessionCaller, tokenCaller, type Caller } from './authorization.ts';
@@ -162,7 +164,7 @@ async function callerOf(keycard: Keycard, options: ResolvedOptions, request: Req
     if (byToken !== null) return byToken;
   }
   assertSameOrigin(request, options.allowedOrigins);
-  return sessionCaller(options, request);
+  return sessionCaller(options, request, storeTimeoutOf(keycard));
 }
 
 /**
@@ -184,8 +186,12 @@ async function callerOf(keycard: Keycard, options: ResolvedOptions, request: Req
  * ```
  */
 export function createManagementHandler(keycard: Keycard, options: ManagementOptions): ManagementHandler {
-  const opts = resolveOptions(options, keycard.scopes);
-  const can = createCan(opts);
+  const resolved = resolveOptions(options, keycard.scopes);
+  // One report per kind per second, as the core's request path (src/core/report.ts): an outage of
+  // the session store must not become one report per request. Never throws.
+  const opts: ResolvedOptions = { ...resolved, onError: coalescedReporter(resolved.onError, keycard.clock) };
+  const timeoutMs = storeTimeoutOf(keycard);
+  const can = createCan(opts, timeoutMs);
   let openapi: string | null = null;
 
   async function handle(request: Request): Promise<Response> {
@@ -223,7 +229,8 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
     if (caller instanceof Response) return caller;
     const requestId = requestIdFrom(request.headers.get('x-request-id'));
     try {
-      return await run(route, id, query, request, { keycard, options: opts, can, actor: caller.actor, requestId });
+      const ctx = { keycard, options: opts, can, actor: caller.actor, requestId, timeoutMs };
+      return await run(route, id, query, request, ctx);
     } catch (e) {
       await auditRefusal(keycard, e, `${route.method} /${route.path.join('/')}`, id, caller.actor, requestId);
       throw e;
@@ -254,7 +261,8 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
       : createDeviceRoutes(keycard, {
           basePath: opts.basePath,
           authorize: opts.authorize,
-          onError: opts.onError,
+          // The integrator's own: the device routes coalesce their reports themselves.
+          onError: resolved.onError,
           ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
           ...opts.device,
         });

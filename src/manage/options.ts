@@ -70,8 +70,9 @@ export interface ActivitySource {
 export interface ManagementOptions {
   /**
    * Maps the integrator's own session (a cookie, a header) to the person acting, or null when
-   * there is none (answered 401 `unauthenticated`). May return a promise; a throw is answered
-   * 503 `unavailable` and reported through `onError`. Only `{ kind: 'user', id, scopes }` is
+   * there is none (answered 401 `unauthenticated`). May return a promise; a throw, or no answer
+   * within the keycard's `storeTimeoutMs`, is answered 503 `unavailable` and reported through
+   * `onError`. Only `{ kind: 'user', id, scopes }` is
    * accepted: ⚠️ `scopes` is what the person may grant, so compute it from their current role.
    */
   readonly authorize: (request: Request) => UserActor | null | Promise<UserActor | null>;
@@ -95,6 +96,7 @@ export interface ManagementOptions {
    * replaces the default, which is passed as `fallback` so a hook can narrow it:
    * a user manages their own personal tokens; workspace tokens need `canManageWorkspace`; a
    * token actor manages tokens of its own owner and kind (workspace tokens: its workspace).
+   * A throw, or no answer within the keycard's `storeTimeoutMs`, is answered 503 `unavailable`.
    */
   readonly can?: (
     actor: ManagementActor,
@@ -102,7 +104,10 @@ export interface ManagementOptions {
     target: ManagementTarget,
     fallback: DefaultCan,
   ) => boolean | Promise<boolean>;
-  /** Whether a user may see and manage the workspace tokens of `workspaceId`. @default () => false */
+  /**
+   * Whether a user may see and manage the workspace tokens of `workspaceId`. Bounded like `can`.
+   * @default () => false
+   */
   readonly canManageWorkspace?: (actor: UserActor, workspaceId: string) => boolean | Promise<boolean>;
   /**
    * Origins (`https://app.example.com`) a session-authorized state-changing request may come
@@ -115,11 +120,17 @@ export interface ManagementOptions {
   readonly maxBodyBytes?: number;
   /** A live token expiring within this many ms has status `expiring`. @default 7 days */
   readonly expiringWithinMs?: number;
-  /** Where `GET /tokens/:id/activity` reads events (SPEC §14). Without it that route answers 501. */
+  /**
+   * Where `GET /tokens/:id/activity` reads events (SPEC §14). Without it that route answers 501; a
+   * query that fails or does not answer within the keycard's `storeTimeoutMs` answers 503.
+   */
   readonly auditStore?: ActivitySource;
   /**
-   * Receives unexpected errors (a throwing hook, a bug), already redacted, and each failure of
-   * the device routes' dependencies (their grant store, `authorize`; see `createDeviceRoutes`).
+   * Receives unexpected errors (a throwing or hung hook, a failing audit store, a bug), already
+   * redacted, and each failure of the device routes' dependencies (their grant store,
+   * `authorize`; see `createDeviceRoutes`). Coalesced as the core's reports are: the first of a
+   * kind in a second is reported as it is, the rest of that second as one `N more of: …` report
+   * with the next one of that kind. A throwing `onError` changes no answer.
    * @default console.error
    */
   readonly onError?: (error: unknown) => void;

@@ -5,6 +5,7 @@
  * do to direct calls. Every input is validated before anything is written.
  */
 import type { z } from 'zod/mini';
+import { withDeadline } from '../core/bounded.ts';
 import { isKeycardError } from '../core/errors.ts';
 import { coveredByRevokeAll, type RevokeAllFilter, type TokenRecord } from '../core/store.ts';
 import type { Actor, Keycard } from '../keycard.ts';
@@ -30,6 +31,8 @@ export interface RouteContext {
   readonly can: (actor: ManagementActor, action: ManagementAction, target: ManagementTarget) => Promise<boolean>;
   readonly actor: ManagementActor;
   readonly requestId: string;
+  /** The keycard's `storeTimeoutMs`: the deadline of the audit store's calls. */
+  readonly timeoutMs: number;
 }
 
 /** Ids keycard issues are `tok_` + base62; anything else cannot exist, so it is a 404 without store I/O. */
@@ -119,7 +122,8 @@ async function withSurface(ctx: RouteContext, v: TokenView): Promise<TokenView> 
   if (!usage || v.lastUsedSurface !== null || v.lastUsedAt === null) return v;
   const days = Math.min(366, Math.max(1, Math.ceil((ctx.keycard.clock.now() - Date.parse(v.lastUsedAt)) / DAY_MS) + 1));
   try {
-    const rows = await usage.call(ctx.options.auditStore, v.id, { days });
+    const store = ctx.options.auditStore;
+    const rows = await withDeadline(() => usage.call(store, v.id, { days }), ctx.timeoutMs, 'Audit store usage');
     let best: { at: string; surface: 'http' | 'mcp' } | null = null;
     for (const row of rows)
       if (row.lastUsedAt !== null && (best === null || row.lastUsedAt > best.at))
@@ -277,14 +281,15 @@ export async function activity(ctx: RouteContext, id: string, q: z.output<typeof
     );
   let page: Awaited<ReturnType<typeof store.query>>;
   try {
-    page = await store.query({
+    const filter = {
       tokenId: id,
       limit: q.limit,
       cursor: q.cursor ?? null,
       ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
       ...(q.since !== undefined ? { since: new Date(q.since) } : {}),
       ...(q.until !== undefined ? { until: new Date(q.until) } : {}),
-    });
+    };
+    page = await withDeadline(() => store.query(filter), ctx.timeoutMs, 'Audit store query');
   } catch (e) {
     // A cursor the store did not issue, or a time it cannot hold, is the caller's: 400 naming it.
     if (isKeycardError(e) && e.code === 'invalid_argument') {

@@ -1,0 +1,120 @@
+/**
+ * deviceLogin against a server that accepts the connection and never answers (a real HTTP server
+ * on 127.0.0.1, node's fetch): each request has a deadline (`timeoutMs`), so the terminal never
+ * hangs. A silent `/device/code` fails with a clear KeycardError; a silent `/device/token` poll is
+ * connection trouble: back off and poll again, until the login's lifetime runs out.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KeycardError } from '../core/errors.ts';
+import { deviceLogin, type DeviceLoginOptions } from './login.ts';
+
+let server: Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  server = undefined;
+});
+
+/** A server that answers `/device/code` with `codes` (or never, when null) and never answers a poll. */
+async function silent(codes: Record<string, unknown> | null) {
+  const seen: string[] = [];
+  server = createServer((req, res) => {
+    seen.push(req.url ?? '');
+    req.resume();
+    if (codes !== null && req.url?.endsWith('/device/code')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(codes));
+    }
+    // Anything else: the connection stays open and nothing is ever written.
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api/tokens`, seen };
+}
+
+const CODES = {
+  device_code: 'd'.repeat(43),
+  user_code: 'BCDF-GHJK',
+  verification_uri: 'https://app.example/api/tokens/device',
+  expires_in: 3,
+  interval: 1,
+};
+
+/** deviceLogin with no browser, no output and no real sleeps unless `options` say otherwise; the outcome or the error. */
+const login = (url: string, options: Partial<DeviceLoginOptions>): Promise<unknown> =>
+  deviceLogin({
+    url,
+    clientId: 'toado-cli',
+    host: 'laptop',
+    output: () => {},
+    openBrowser: false,
+    sleep: async () => {},
+    ...options,
+  }).catch((e: unknown) => e);
+
+// Without a per-request deadline these logins never end; the test's own bound makes that a failure.
+const BOUND = 5_000;
+
+describe('deviceLogin: a server that accepts and never answers', () => {
+  it(
+    'a silent /device/code: KeycardError unavailable naming the deadline, within timeoutMs',
+    { timeout: BOUND },
+    async () => {
+      const { url } = await silent(null);
+      const lines: string[] = [];
+      const started = performance.now();
+      const outcome = await login(url, { timeoutMs: 100, output: (l) => lines.push(l) });
+      expect(outcome).toBeInstanceOf(KeycardError);
+      expect(outcome).toMatchObject({
+        code: 'unavailable',
+        message: 'Could not start the login: the server did not answer within 100 ms',
+      });
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(lines).toEqual([]);
+    },
+  );
+
+  it(
+    'silent polls: back off as on connection trouble, then expired_token at the lifetime cap',
+    { timeout: BOUND },
+    async () => {
+      const { url, seen } = await silent(CODES);
+      const sleeps: number[] = [];
+      const outcome = await login(url, { timeoutMs: 100, sleep: async (ms) => void sleeps.push(ms) });
+      expect(outcome).toMatchObject({ name: 'KeycardError', code: 'expired_token' });
+      // 1 s, then doubled after each silent poll (1 → 2 → 4), each poll's 100 ms counted against the 3 s.
+      expect(sleeps).toEqual([1000, 1900]);
+      expect(seen.filter((u) => u.endsWith('/device/token'))).toHaveLength(2);
+    },
+  );
+
+  it(
+    'the caller aborting during a silent poll ends the login with the caller’s reason, not a retry',
+    { timeout: BOUND },
+    async () => {
+      const { url } = await silent(CODES);
+      const controller = new AbortController();
+      const reason = new Error('user pressed Ctrl-C');
+      const outcome = await login(url, {
+        timeoutMs: 60_000,
+        signal: controller.signal,
+        sleep: async () => void setTimeout(() => controller.abort(reason), 50),
+      });
+      expect(outcome).toBe(reason);
+    },
+  );
+});
+
+describe('deviceLogin: timeoutMs is checked with the other options', () => {
+  for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '30000', 2 ** 31])
+    it(`timeoutMs ${String(bad)}: invalid_config naming timeoutMs and url`, async () => {
+      const outcome = await deviceLogin({ url: 'not a url', clientId: 'x', timeoutMs: bad as number }).catch(
+        (e: unknown) => e,
+      );
+      expect(outcome).toMatchObject({ name: 'KeycardError', code: 'invalid_config' });
+      expect((outcome as Error).message).toMatch(
+        /url: .*; timeoutMs: must be a whole number of ms from 1 to 2147483647/,
+      );
+    });
+});
