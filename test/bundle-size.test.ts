@@ -16,8 +16,9 @@ describe('edge bundle size', () => {
   // OpenAPI document's JSON Schema converted at runtime, 65.4 KB since it is generated at build
   // time, 64.2 KB with keycard's own English messages instead of zod's locale, 67.4 KB with part
   // two's later fixes (device login's outage answers, refused management calls audited, the MCP
-  // gate's foreign-token check): the guard moved from 67.2 to 70 KB, a regression alarm, not the target.
-  it('stays at most 70 KB gzip (measured 67.4 KB)', async () => {
+  // gate's foreign-token check): the guard moved from 67.2 to 70 KB, a regression alarm, not the target;
+  // 69.1 KB with the hook deadlines, coalesced reports and the store's `revokedNow`.
+  it('stays at most 70 KB gzip (measured 69.1 KB)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(70 * KB);
   }, 60_000);
@@ -25,8 +26,9 @@ describe('edge bundle size', () => {
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
   // 40.2 KB after three fail-open fixes (a per-request requirement's shape, tokens minted around
   // "Revoke all"): the guard moved from 40 to 41 KB rather than trim error messages for them;
-  // 40.9 KB with the audit fields of refused management calls, so it moved again, to 42 KB.
-  it('createKeycard alone (tree-shaken) stays at most 42 KB gzip (measured 40.9 KB)', async () => {
+  // 40.9 KB with the audit fields of refused management calls, so it moved again, to 42 KB; 41.4 KB
+  // with the hook deadlines, coalesced reports and the store's `revokedNow`.
+  it('createKeycard alone (tree-shaken) stays at most 42 KB gzip (measured 41.4 KB)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(42 * KB);
   }, 60_000);
