@@ -29,6 +29,7 @@ import { revoke, revokeAll } from './lifecycle/revoke.ts';
 import { rotate } from './lifecycle/rotate.ts';
 import type { Keycard } from './lifecycle/types.ts';
 import { update } from './lifecycle/update.ts';
+import { UnansweredRevokes } from './lifecycle/unanswered.ts';
 import { memoryTokenStore } from './stores/memory.ts';
 import { memoryLimiter } from './stores/memory-limiter.ts';
 
@@ -108,7 +109,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   // One frozen context: every management operation takes it explicitly (src/lifecycle/context.ts).
   const ctx: LifecycleContext<S> = Object.freeze({
     ...{ options, catalogue, hierarchy, clock, store, cache, owners, emitter, audit, args, format, hasher },
-    ...{ defaultExpiry, defaultRateLimit, invalidation, verifier, call },
+    ...{ defaultExpiry, defaultRateLimit, invalidation, verifier, call, unanswered: new UnansweredRevokes() },
   });
   const { verifySecret } = verifier;
   const authenticate = createAuthenticator<S>({

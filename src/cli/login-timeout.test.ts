@@ -118,3 +118,30 @@ describe('deviceLogin: timeoutMs is checked with the other options', () => {
       );
     });
 });
+
+describe('deviceLogin: a server that answers every poll, slowly', () => {
+  it(
+    'the time spent waiting for answers counts against the lifetime (one 1.2 s poll uses up a 2 s login)',
+    { timeout: BOUND },
+    async () => {
+      const polls: number[] = [];
+      server = createServer((req, res) => {
+        req.resume();
+        const answer = (body: unknown) => {
+          res.writeHead(req.url?.endsWith('/device/code') ? 200 : 400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        };
+        if (req.url?.endsWith('/device/code')) return answer({ ...CODES, expires_in: 2 });
+        polls.push(Date.now());
+        setTimeout(() => answer({ error: 'authorization_pending' }), 1_200); // inside timeoutMs
+      });
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api/tokens`;
+      // Sleeps are instant here, so before the fix the 2 s lifetime was two 1 s sleeps and two
+      // polls, however long each answer took (a hostile server could hold a login for hours).
+      const outcome = await login(url, { timeoutMs: 10_000 });
+      expect(outcome).toMatchObject({ code: 'expired_token' });
+      expect(polls).toHaveLength(1);
+    },
+  );
+});

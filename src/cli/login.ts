@@ -187,15 +187,20 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
     await sleep(wait, options.signal);
     waited += wait;
     let answer: { status: number; body: Record<string, unknown> };
+    // The wait for each answer counts against the lifetime as a sleep does, in whole seconds (a
+    // prompt answer costs nothing): a server answering slowly, or not at all until `timeoutMs`,
+    // cannot stretch the login past its bound.
+    const asked = performance.now();
+    const spent = () => Math.floor((performance.now() - asked) / 1000) * 1000;
     try {
       answer = await send('/device/token', poll);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      // A silent server: the wait for its answer counts against the lifetime as a sleep does.
-      if (isTimeout(error)) waited += timeoutMs;
+      waited += isTimeout(error) ? timeoutMs : spent();
       interval = pollInterval(interval * 2); // RFC 8628 §3.5: back off on connection trouble
       continue;
     }
+    waited += spent();
     if (answer.status === 200) {
       const b = answer.body;
       const token = b['access_token'];

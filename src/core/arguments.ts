@@ -291,11 +291,6 @@ function issueCrossChecks(args: readonly unknown[]): [string, string][] {
 }
 
 /**
- * Parses each of `args` with its schema; on failure throws one `invalid_argument` naming every
- * bad field, e.g. `issue: ownerId must be …; metadata must be …`. Field names are the argument
- * names (`names`; `~options` for an object whose fields name themselves) and the path inside them.
- */
-/**
  * A problem at `field` whose message a shared parser already began with the field's own name
  * (`rateLimit.limit must be …`, `scopes names unknown scope …`): the field is the deepest one the
  * message names, and the message is not prefixed twice.
@@ -306,6 +301,11 @@ function ownField(field: string, message: string): [string, string] {
   return named && (named[1] === field || named[1]!.startsWith(`${field}.`)) ? [named[1]!, named[2]!] : [field, message];
 }
 
+/**
+ * Parses each of `args` with its schema; on failure throws one `invalid_argument` naming every
+ * bad field, e.g. `issue: ownerId must be …; metadata must be …`. Field names are the argument
+ * names (`names`; `~options` for an object whose fields name themselves) and the path inside them.
+ */
 function check(
   call: string,
   schemas: readonly z.ZodMiniType[],

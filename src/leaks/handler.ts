@@ -26,7 +26,8 @@ export interface LeakIntakeOptions {
    * What fetches the provider's key list. Wrap it to add an `Authorization` header (GitHub
    * rate-limits anonymous calls to 60 an hour; the list is fetched at most once a minute anyway),
    * and pass `init` on: it carries `redirect: 'manual'` and the deadline's signal. An answer your
-   * wrapper reached by following a redirect is refused all the same.
+   * wrapper reached by following a redirect is refused all the same when it is fetch's own
+   * `Response` (`redirected` is true); ⚠️ a wrapper that builds a new `Response` hides that.
    * @default globalThis.fetch
    */
   readonly fetch?: typeof fetch;

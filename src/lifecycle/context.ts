@@ -21,6 +21,7 @@ import { WATERMARK_REASON, type StoredToken, type TokenStore } from '../core/sto
 import { generateToken, randomBase62, tokenStart, type TokenFormat } from '../core/token.ts';
 import type { Verifier } from '../core/verify.ts';
 import type { Actor, IssuedToken } from './types.ts';
+import type { UnansweredRevokes } from './unanswered.ts';
 
 /** The parts of one instance the management operations use. */
 export interface LifecycleContext<S extends string = string> {
@@ -42,6 +43,8 @@ export interface LifecycleContext<S extends string = string> {
   readonly verifier: Verifier<S>;
   /** A store or resolver call bounded by `storeTimeoutMs`. */
   readonly call: <T>(what: string, f: () => T | Promise<T>) => T | Promise<T>;
+  /** `revoke` calls whose answer was lost, so their retry audits what they wrote. */
+  readonly unanswered: UnansweredRevokes;
 }
 
 /** The audit form of an actor. */

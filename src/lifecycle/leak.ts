@@ -5,14 +5,13 @@ import { toRecord } from '../core/records.ts';
 import { revokedByThisCall, storedOf } from '../core/store.ts';
 import type { LeakIntakePort } from '../leaks/port.ts';
 import { announce, type LifecycleContext } from './context.ts';
+import { UnansweredRevokes } from './unanswered.ts';
 
 /** Builds the leak port of one instance (kept under a symbol, non-enumerable). */
 export function leakIntake(ctx: LifecycleContext): LeakIntakePort {
   const { format, hasher, clock, call, store, cache, emitter, invalidation, verifier } = ctx;
   const leakedEmitted = new Set<string>();
-  // Revokes sent whose answer never came (a timeout, a reset): the store may have committed them.
-  // id → the instants sent, so a retry recognises the revocation as this intake's and announces it.
-  const unanswered = new Map<string, number[]>();
+  const unanswered = new UnansweredRevokes();
   return {
     format,
     pendingLeak: (id) => unanswered.has(id),
@@ -26,13 +25,13 @@ export function leakIntake(ctx: LifecycleContext): LeakIntakePort {
       try {
         answer = await call('Token store revoke', () => store.revoke(id, at, 'leaked'));
       } catch (e) {
-        if (unanswered.size >= 10_000) unanswered.delete(unanswered.keys().next().value!);
-        unanswered.set(id, [...(unanswered.get(id) ?? []), at].slice(-8));
+        unanswered.note(id, at);
         throw e;
       }
-      const sent = unanswered.get(id) ?? [];
-      unanswered.delete(id);
-      if (!answer) return null;
+      if (!answer) {
+        unanswered.settle(id, null);
+        return null;
+      }
       const t = storedOf(answer);
       cache.invalidate(t.hash);
       const record = toRecord(t);
@@ -41,7 +40,8 @@ export function leakIntake(ctx: LifecycleContext): LeakIntakePort {
       // `revoke` never clears, so a token revoked before keeps its first revokedAt and reason. The
       // set settles within this process what the time test cannot (a store that does not answer
       // `revokedNow`, two deliveries in one millisecond) and a lost answer retried twice.
-      const ours = revokedByThisCall(answer, at) || (t.revokedAt !== null && sent.includes(t.revokedAt));
+      const lost = unanswered.settle(id, t.revokedAt);
+      const ours = revokedByThisCall(answer, at) || lost;
       const revokedNow = ours && t.revokedReason === 'leaked' && once(leakedEmitted, t.id);
       if (!revokedNow) return { record, revokedNow };
       const leak = { provider: report.provider, type: report.type, url: report.url, source: report.source };

@@ -17,18 +17,26 @@ export async function revoke(
   id: string,
   opts: { readonly reason?: string; readonly actor?: Actor } = {},
 ): Promise<TokenRecord> {
-  const { args, store, clock, cache, call, invalidation } = ctx;
+  const { args, store, clock, cache, call, invalidation, unanswered } = ctx;
   args.revoke(id, opts);
   const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
   const at = clock.now();
-  const answer = await call('Token store revoke', () => store.revoke(str(id, 'id'), at, reason));
+  let answer;
+  try {
+    answer = await call('Token store revoke', () => store.revoke(str(id, 'id'), at, reason));
+  } catch (e) {
+    unanswered.note(id, at); // the write may have landed: a retry that finds it audits it
+    throw e;
+  }
+  const lost = unanswered.settle(id, answer?.revokedAt ?? null);
   if (!answer) throw new KeycardError('not_found', `No token with id ${id}`);
   const t = storedOf(answer);
   cache.invalidate(t.hash);
   const record = toRecord(t);
   // Audited by the one call that revoked it: a token already revoked (earlier, or by a concurrent
-  // call in another process) is answered as it stands, with no second `token.revoked` event.
-  if (revokedByThisCall(answer, at))
+  // call in another process) is answered as it stands, with no second `token.revoked` event. A
+  // call of ours whose answer was lost (past the deadline) revoked it too: its retry audits it.
+  if (revokedByThisCall(answer, at) || lost)
     await announce(
       ctx,
       {
@@ -38,7 +46,8 @@ export async function revoke(
         ownerId: t.ownerId,
         workspaceId: t.workspaceId,
         actor: actorOf(opts.actor),
-        ...(reason ? { reason } : {}),
+        // The stored reason: a lost call's, when its retry is the one that learns of it.
+        ...(t.revokedReason ? { reason: t.revokedReason } : {}),
       },
       opts.actor,
     );
