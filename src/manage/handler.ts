@@ -158,13 +158,18 @@ function queryOf(url: URL): Record<string, string> {
   return out;
 }
 
-async function callerOf(keycard: Keycard, options: ResolvedOptions, request: Request): Promise<Caller | Response> {
+async function callerOf(
+  keycard: Keycard,
+  options: ResolvedOptions,
+  request: Request,
+  timeoutMs: number,
+): Promise<Caller | Response> {
   if (options.managementScope !== null && hasBearer(request)) {
     const byToken = await tokenCaller(keycard, request, options.managementScope);
     if (byToken !== null) return byToken;
   }
   assertSameOrigin(request, options.allowedOrigins);
-  return sessionCaller(options, request, storeTimeoutOf(keycard));
+  return sessionCaller(options, request, timeoutMs);
 }
 
 /**
@@ -225,7 +230,7 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
       openapi ??= JSON.stringify(openApiDocument(base));
       return new Response(openapi, { headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' } });
     }
-    const caller = await callerOf(keycard, opts, request);
+    const caller = await callerOf(keycard, opts, request, timeoutMs);
     if (caller instanceof Response) return caller;
     const requestId = requestIdFrom(request.headers.get('x-request-id'));
     try {
