@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // The core's own tests, run a second time in a Web-standard runtime (@edge-runtime/vm, the
-// runtime of Vercel's edge): Web globals only, and the portable @noble/hashes back-end.
+// runtime of Vercel's edge): Web globals only, and the portable SHA-256 back-end (src/core/sha256.web.ts).
 export default defineConfig({
   resolve: {
     alias: { '#hash': fileURLToPath(new URL('./src/core/sha256.web.ts', import.meta.url)) },

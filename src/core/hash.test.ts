@@ -8,7 +8,7 @@ import { generateToken } from './token.ts';
 describe('hash implementations', () => {
   it('are the two the alias chooses between', () => {
     expect(nodeImpl.implementation).toBe('node');
-    expect(webImpl.implementation).toBe('noble');
+    expect(webImpl.implementation).toBe('portable');
   });
 
   it('match the FIPS 180-2 SHA-256 and RFC 4231 HMAC vectors', () => {
@@ -21,12 +21,35 @@ describe('hash implementations', () => {
     }
   });
 
-  test.prop([fc.string({ unit: 'grapheme', maxLength: 300 }), fc.uint8Array({ minLength: 32, maxLength: 80 })], {
-    numRuns: 500,
-  })('node:crypto and @noble/hashes give identical digests for the same input and pepper', (input, key) => {
-    expect(nodeImpl.sha256Hex(input)).toBe(webImpl.sha256Hex(input));
-    expect(nodeImpl.hmacSha256Hex(key, input)).toBe(webImpl.hmacSha256Hex(key, input));
+  it('match node:crypto at every padding boundary (0–300 bytes) and for keys longer than a block', () => {
+    const key = new Uint8Array(200).map((_, i) => (i * 37 + 11) & 0xff);
+    for (let n = 0; n <= 300; n++) {
+      const input = 'a'.repeat(n);
+      expect(webImpl.sha256Hex(input), `length ${n}`).toBe(nodeImpl.sha256Hex(input));
+      expect(webImpl.hmacSha256Hex(key.subarray(0, n % 201), input), `key ${n % 201}`).toBe(
+        nodeImpl.hmacSha256Hex(key.subarray(0, n % 201), input),
+      );
+    }
+    const long = 'x'.repeat(1_000_000);
+    expect(webImpl.sha256Hex(long)).toBe(nodeImpl.sha256Hex(long));
   });
+
+  test.prop([fc.string({ unit: 'grapheme', maxLength: 300 }), fc.uint8Array({ minLength: 0, maxLength: 200 })], {
+    numRuns: 1000,
+  })(
+    'node:crypto and the portable implementation give identical digests for the same input and pepper',
+    (input, key) => {
+      expect(webImpl.sha256Hex(input)).toBe(nodeImpl.sha256Hex(input));
+      expect(webImpl.hmacSha256Hex(key, input)).toBe(nodeImpl.hmacSha256Hex(key, input));
+    },
+  );
+
+  test.prop([fc.string({ unit: 'binary', maxLength: 200 })], { numRuns: 500 })(
+    'agree on any UTF-16 string, lone surrogates included (both encode them as U+FFFD)',
+    (input) => {
+      expect(webImpl.sha256Hex(input)).toBe(nodeImpl.sha256Hex(input));
+    },
+  );
 });
 
 describe('createHasher', () => {
@@ -48,6 +71,24 @@ describe('createHasher', () => {
     expect(h.hash(t)).not.toBe(h.hash(t, 1));
     expect(h.hash(t, 1)).toBe(createHasher([v1]).hash(t));
     expect(h.hash(t, 0)).toBe(nodeImpl.sha256Hex(t));
+  });
+
+  it("copies a pepper given as bytes: changing the caller's array afterwards changes no hash", () => {
+    const secret = new Uint8Array(32).fill(9);
+    const h = createHasher([{ version: 1, secret }]);
+    const before = h.hash('kc_token');
+    secret.fill(1);
+    expect(h.hash('kc_token')).toBe(before);
+    expect(before).toBe(nodeImpl.hmacSha256Hex(new Uint8Array(32).fill(9), 'kc_token'));
+  });
+
+  it('keeps two peppers apart when the portable implementation alternates between them', () => {
+    const a = new Uint8Array(32).fill(1);
+    const b = new Uint8Array(100).fill(2);
+    for (let i = 0; i < 3; i++) {
+      expect(webImpl.hmacSha256Hex(a, `t${i}`)).toBe(nodeImpl.hmacSha256Hex(a, `t${i}`));
+      expect(webImpl.hmacSha256Hex(b, `t${i}`)).toBe(nodeImpl.hmacSha256Hex(b, `t${i}`));
+    }
   });
 
   it('refuses short, duplicate or unnumbered peppers with a message naming them', () => {

@@ -1,7 +1,8 @@
 /**
  * Token hashing (SPEC §2): SHA-256 of the whole token string, or HMAC-SHA-256 keyed with a
  * versioned pepper. The implementation comes from the `#hash` alias: `node:crypto` under the
- * `node` condition (Node, Bun, Deno), `@noble/hashes` everywhere else (Workers, browsers) —
+ * `node` condition (Node, Bun, Deno), keycard's portable SHA-256 (`sha256.web.ts`) everywhere else
+ * (Workers, browsers) —
  * never chosen by sniffing `process`.
  */
 import { hmacSha256Hex, sha256Hex } from '#hash';
@@ -73,7 +74,8 @@ export function createHasher(peppers: readonly Pepper[] = []): TokenHasher {
       continue;
     }
     const secret: unknown = p.secret;
-    const key = typeof secret === 'string' ? encoder.encode(secret) : secret instanceof Uint8Array ? secret : null;
+    const key =
+      typeof secret === 'string' ? encoder.encode(secret) : secret instanceof Uint8Array ? secret.slice() : null;
     if (key === null || key.length < 32)
       throw new KeycardError('invalid_config', `peppers[${i}].secret must be at least 32 bytes`);
     keys.set(p.version, key);
