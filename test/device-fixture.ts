@@ -8,6 +8,7 @@ import {
   createKeycard,
   createManagementHandler,
   defineScopes,
+  memoryAuditSink,
   memoryTokenStore,
   type TokenStore,
   type UserActor,
@@ -26,10 +27,14 @@ const UNAVAILABLE = {
 
 type Method = keyof PendingGrantStore;
 
-/** A pending-grant store whose chosen methods fail — a synchronous throw, a rejection naming their argument, or a promise that never settles. */
-export function faultyGrants() {
+/**
+ * A pending-grant store whose chosen methods fail — a synchronous throw, a rejection naming their
+ * argument, or a promise that never settles — or are slow: `'slow'` answers `slowMs` late (the
+ * write itself happens then, as a slow database's does).
+ */
+export function faultyGrants(slowMs = 200) {
   const inner = memoryPendingGrantStore();
-  const failing = new Map<Method, 'throw' | 'reject' | 'hang'>();
+  const failing = new Map<Method, 'throw' | 'reject' | 'hang' | 'slow'>();
   const store = Object.fromEntries(
     (['create', 'get', 'getByUserCode', 'update', 'take', 'prune'] as const).map((m) => [
       m,
@@ -39,6 +44,10 @@ export function faultyGrants() {
         if (how === 'throw') throw error;
         if (how === 'reject') return Promise.reject(error);
         if (how === 'hang') return new Promise(() => {});
+        if (how === 'slow')
+          return new Promise((resolve) => setTimeout(resolve, slowMs)).then(() =>
+            (inner[m] as (...a: unknown[]) => unknown)(...args),
+          );
         return (inner[m] as (...a: unknown[]) => unknown)(...args);
       },
     ]),
@@ -46,7 +55,7 @@ export function faultyGrants() {
   return {
     inner,
     store,
-    fail: (m: Method, how: 'throw' | 'reject' | 'hang' = 'reject') => failing.set(m, how),
+    fail: (m: Method, how: 'throw' | 'reject' | 'hang' | 'slow' = 'reject') => failing.set(m, how),
     heal: () => failing.clear(),
   };
 }
@@ -79,7 +88,9 @@ export function setup(
   const grants = faultyGrants();
   const tokens = flakyTokens();
   const errors: unknown[] = [];
+  const audit = memoryAuditSink();
   const keycard = createKeycard({
+    audit,
     prefix: 'toado',
     scopes: defineScopes({ read: { description: 'Read' }, write: { implies: ['read'] } }),
     clock,
@@ -115,7 +126,7 @@ export function setup(
   const poll = (deviceCode: string) => post('/token', { grant_type: GRANT_TYPE, device_code: deviceCode });
   const approve = (userCode: string) =>
     post('/approve', { user_code: userCode, scope: 'read', expires: '30d' }, SESSION);
-  return { clock, grants, tokens, errors, send, post, start, poll, approve };
+  return { clock, grants, tokens, errors, audit, send, post, start, poll, approve };
 }
 
 /** The one report: an `unavailable` KeycardError, with no device code, hash or user code anywhere in it. */

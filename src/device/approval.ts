@@ -9,6 +9,7 @@ import { normalizeUserCode } from './codes.ts';
 import { formBody, html, type DeviceContext } from './context.ts';
 import type { PendingGrant, PendingGrantPatch } from './grant-store.ts';
 import { callHook } from './guard.ts';
+import { updateWatched } from './late-answer.ts';
 import { approvalForm, entryForm, layout, message, type ExpiryChoice } from './page.ts';
 import { labelOf } from './token-endpoint.ts';
 
@@ -207,8 +208,10 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
   };
 
   if (verdict === 'deny') {
-    if ((await answerGrant(ctx, grant, { status: 'denied', decidedBy: actor.id })) === null) return changed(ctx);
-    await ctx.keycard.recordAudit({ type: 'device.denied', ...audit });
+    const denied = () => ctx.keycard.recordAudit({ type: 'device.denied', ...audit });
+    if ((await answerGrant(ctx, grant, { status: 'denied', decidedBy: actor.id }, denied)) === null)
+      return changed(ctx);
+    await denied();
     return page(
       ctx,
       200,
@@ -229,15 +232,16 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
   const lifetime = chosenLifetime(grant, form.get('expires'));
   if (lifetime === undefined) return retry(400, 'Choose one of the offered expiries.');
   const now = ctx.keycard.clock.now();
-  const updated = await answerGrant(ctx, grant, {
-    status: 'approved',
+  const approved = () => ctx.keycard.recordAudit({ type: 'device.approved', ...audit, scopes: picked });
+  const patch = {
+    status: 'approved' as const,
     decidedBy: actor.id,
     approverScopes: [...actor.scopes],
     grantedScopes: picked,
     tokenExpiresAt: lifetime === null ? null : now + lifetime,
-  });
-  if (updated === null) return changed(ctx);
-  await ctx.keycard.recordAudit({ type: 'device.approved', ...audit, scopes: picked });
+  };
+  if ((await answerGrant(ctx, grant, patch, approved)) === null) return changed(ctx);
+  await approved();
   return page(
     ctx,
     200,
@@ -249,16 +253,18 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
 /**
  * Writes the person's answer on a grant that is still pending. The program's polls bump the
  * grant's version too (`lastPolledAt`), so a version that moved is re-read: only a grant that was
- * answered, taken or expired meanwhile makes this null ("answered in another window").
+ * answered, taken or expired meanwhile makes this null ("answered in another window"). A write
+ * that lands after the person was answered 503 calls `audit` then (late-answer.ts).
  */
 async function answerGrant(
   ctx: DeviceContext,
   grant: PendingGrant,
   patch: PendingGrantPatch,
+  audit: () => Promise<void>,
 ): Promise<PendingGrant | null> {
   let current = grant;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const updated = await ctx.store.update(current.deviceCodeHash, current.version, patch);
+    const updated = await updateWatched(ctx, current.deviceCodeHash, current.version, patch, audit);
     if (updated !== null) return updated;
     const fresh = await ctx.store.get(current.deviceCodeHash);
     if (fresh === null || fresh.status !== 'pending' || ctx.keycard.clock.now() >= fresh.expiresAt) return null;

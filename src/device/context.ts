@@ -22,6 +22,8 @@ export interface DeviceContext {
    * `storeTimeoutMs`, is a `KeycardError('unavailable')` (guard.ts).
    */
   readonly store: PendingGrantStore;
+  /** The same store unguarded: only for a write watched past its deadline (late-answer.ts). */
+  readonly unguardedStore: PendingGrantStore;
   /** The keycard's `storeTimeoutMs`: the deadline of the `authorize` and `sessionKey` hooks too. */
   readonly timeoutMs: number;
   /** `options.onError` (or the default), never throwing, coalesced per kind per second (guard.ts). */
@@ -41,10 +43,12 @@ export interface DeviceContext {
 export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): DeviceContext {
   const lifetime = options.defaultTokenLifetime ?? '90d';
   const timeoutMs = storeTimeoutOf(keycard);
+  const store = options.store ?? memoryPendingGrantStore();
   return {
     keycard,
     options,
-    store: guardedStore(options.store ?? memoryPendingGrantStore(), timeoutMs),
+    store: guardedStore(store, timeoutMs),
+    unguardedStore: store,
     timeoutMs,
     report: reporter(options.onError, keycard.clock),
     base: options.basePath,
