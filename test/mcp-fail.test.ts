@@ -12,7 +12,7 @@ import { createKeycard, isKeycardError } from '../src/index.ts';
 import { mcpGate, type McpOptions } from '../src/adapters/mcp/index.ts';
 import { toadoScopes } from './helpers.ts';
 import { requestEvents, start, stopApps, type App } from './mcp-app.ts';
-import { mcpClient, mcpHeaders, rawSession, until } from './mcp-helpers.ts';
+import { expectedWarning, mcpClient, mcpHeaders, rawSession, until } from './mcp-helpers.ts';
 
 const closers: { close(): Promise<void> }[] = [];
 afterAll(async () => {
@@ -224,7 +224,7 @@ describe('item 10: MCP sessions are capped per token and closed when idle', () =
     const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes() });
     const thrown = (o: unknown) => {
       try {
-        mcpGate(kc, o as McpOptions);
+        mcpGate(kc, { onWarning: expectedWarning, ...(o as McpOptions) });
       } catch (e) {
         return isKeycardError(e) ? `${e.code}: ${e.message}` : String(e);
       }

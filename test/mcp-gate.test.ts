@@ -13,13 +13,17 @@ import { contractFixture } from './contract-fixture.ts';
 import { toadoScopes } from './helpers.ts';
 import { contractRow, expectProblem } from './contract-table.ts';
 import { rawRequest } from './raw-http.ts';
-import { mcpClient, until } from './mcp-helpers.ts';
+import { expectedWarning, mcpClient, until } from './mcp-helpers.ts';
 
 describe('mcpGate answers the SPEC §8 table with the same bytes as every adapter', () => {
   it('for every row that does not depend on a route requirement (raw socket; doubled Authorization included)', async () => {
     const fx = await contractFixture();
     const app = express();
-    app.use(express.json(), mcpGate(fx.keycard), (req, res) => void res.json({ by: req.keycard?.label }));
+    app.use(
+      express.json(),
+      mcpGate(fx.keycard, { onWarning: expectedWarning }),
+      (req, res) => void res.json({ by: req.keycard?.label }),
+    );
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const port = (server.address() as AddressInfo).port;
@@ -75,8 +79,10 @@ describe('mcpGate options', () => {
 
   it('fails at start on a tool scope the catalogue does not know', async () => {
     const { keycard } = await contractFixture();
-    expect(() => mcpGate(keycard, { tools: { t: { scope: 'tickets:wrtie' } } })).toThrow(/tickets:wrtie/);
-    expect(() => mcpGate(keycard, { recheckSeconds: 0 })).toThrow(/recheckSeconds/);
+    expect(() => mcpGate(keycard, { tools: { t: { scope: 'tickets:wrtie' } }, onWarning: expectedWarning })).toThrow(
+      /tickets:wrtie/,
+    );
+    expect(() => mcpGate(keycard, { recheckSeconds: 0, onWarning: expectedWarning })).toThrow(/recheckSeconds/);
     await keycard.close();
   });
 });

@@ -6,7 +6,16 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { createKeycard, memoryAuditSink, memoryLimiter, type KeycardOptions, type LimiterStore } from '../src/index.ts';
+import { expect } from 'vitest';
+import { UNDISCOVERABLE } from '../src/adapters/mcp/discovery.ts';
 import { countingStore, toadoScopes } from './helpers.ts';
+
+/**
+ * `onWarning` for a gate a test builds with no settings page and no resource metadata when the
+ * test is not about the warning that gives (test/mcp-gate.test.ts is): it keeps that warning out of
+ * the test output, and fails on any other.
+ */
+export const expectedWarning = (message: string): void => void expect(message).toBe(UNDISCOVERABLE);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SUBPATHS: Record<string, string> = {

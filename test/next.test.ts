@@ -1,8 +1,9 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { withKeycard } from '../src/adapters/next.ts';
-import type { Identity } from '../src/index.ts';
+import { createKeycard, memoryAuditSink, type AuthFailure, type Identity } from '../src/index.ts';
 import { contractRow, expectProblem } from './contract-table.ts';
 import { contractFixture, ROUTES } from './contract-fixture.ts';
+import { toadoScopes } from './helpers.ts';
 
 const headersOf = (h: Readonly<Record<string, string | readonly string[]>>) => {
   const out = new Headers();
@@ -72,5 +73,53 @@ describe('keycard/next route-handler wrapper, called with new Request(...)', asy
         params: Promise.resolve({}),
       }),
     ).rejects.toThrow('bug');
+  });
+});
+
+describe("keycard/next with onForeignToken: 'next'", () => {
+  const FOREIGN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'; // another issuer's JWT
+
+  /** One foreign-token request through a route handler, and what keycard recorded of it. */
+  async function refuse(onForeignToken: 'reject' | 'next') {
+    const sink = memoryAuditSink();
+    const failures: AuthFailure[] = [];
+    const kc = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      onForeignToken,
+      audit: sink,
+      onAuthFailure: (f) => void failures.push(f),
+    });
+    let ran = false;
+    const GET = withKeycard(kc, { scope: 'read' }, () => ((ran = true), Response.json({})));
+    const res = await GET(
+      new Request('http://localhost/api/tickets', {
+        headers: { authorization: `Bearer ${FOREIGN}`, 'x-request-id': 'req-1' },
+      }),
+      { params: Promise.resolve({}) },
+    );
+    const body = await res.text();
+    await kc.close(); // flushes the coalesced denial
+    const { time: _t, ...event } = sink.events.find((e) => e.type === 'request.denied') ?? { time: '' };
+    return { status: res.status, body, ran, event, failures, all: JSON.stringify([sink.events, failures]) };
+  }
+
+  it("a route handler has no next: another issuer's token is a 401, audited exactly as with 'reject', without the token", async () => {
+    const next = await refuse('next');
+    const reject = await refuse('reject');
+    expect([next.status, next.ran]).toEqual([401, false]);
+    expect(JSON.parse(next.body)).toMatchObject({ code: 'invalid_token' });
+    expect(next.event).toMatchObject({
+      type: 'request.denied',
+      method: 'GET',
+      path: '/api/tickets',
+      requestId: 'req-1',
+      tokenId: null,
+      reason: 'invalid_token',
+    });
+    expect(next.event).toEqual(reject.event);
+    expect(next.failures).toEqual([{ code: 'invalid_token', method: 'GET', path: '/api/tickets', tokenId: null }]);
+    expect(next.failures).toEqual(reject.failures);
+    for (const secret of [FOREIGN, FOREIGN.split('.')[2]!]) expect(next.all).not.toContain(secret);
   });
 });

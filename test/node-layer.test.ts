@@ -12,12 +12,15 @@ import { createKeycard, memoryAuditSink } from '../src/index.ts';
 import { expressGuard } from '../src/adapters/express.ts';
 import { mcpGate } from '../src/adapters/mcp/index.ts';
 import { toadoScopes } from './helpers.ts';
-import { countedKeycard } from './mcp-helpers.ts';
+import { countedKeycard, expectedWarning } from './mcp-helpers.ts';
 
 describe('expressGuard then mcpGate on one request', () => {
   it('costs one lookup, one charge and one audit event', async () => {
     const { keycard, sink, counts, charges } = countedKeycard();
-    const gate = mcpGate(keycard, { tools: { list_tickets: { scope: 'read', class: 'read' } } });
+    const gate = mcpGate(keycard, {
+      tools: { list_tickets: { scope: 'read', class: 'read' } },
+      onWarning: expectedWarning,
+    });
     const app = express();
     let handled = 0;
     app.use('/mcp', express.json(), expressGuard(keycard)({ scope: 'read' }), gate, (_req, res) => {

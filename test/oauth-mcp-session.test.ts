@@ -19,7 +19,7 @@ import { createKeycard, type Keycard } from '../src/index.ts';
 import { mcpGate, type McpGate } from '../src/adapters/mcp/index.ts';
 import { jwtAccessTokens } from '../src/oauth/index.ts';
 import { toadoScopes } from './helpers.ts';
-import { mcpHeaders, openStream, rawSession, until } from './mcp-helpers.ts';
+import { expectedWarning, mcpHeaders, openStream, rawSession, until } from './mcp-helpers.ts';
 
 const ISSUER = 'https://auth.test';
 let signingKey: CryptoKey;
@@ -42,7 +42,7 @@ beforeAll(async () => {
     oauth: jwtAccessTokens({ issuer: ISSUER, audience: `${base}/mcp`, keys }),
     onWarning: () => {},
   });
-  gate = mcpGate(keycard);
+  gate = mcpGate(keycard, { onWarning: expectedWarning });
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   app.use('/mcp', express.json(), gate);
   app.all('/mcp', async (rq, rs) => {

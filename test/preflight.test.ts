@@ -18,6 +18,7 @@ import { mcpGate, mcpVerifier } from '../src/adapters/mcp/index.ts';
 import { withKeycard } from '../src/adapters/next.ts';
 import { createKeycard, memoryAuditSink, type Keycard } from '../src/index.ts';
 import { countingStore, toadoScopes } from './helpers.ts';
+import { expectedWarning } from './mcp-helpers.ts';
 import { rawRequest, type RawResponse } from './raw-http.ts';
 
 const counted = countingStore();
@@ -95,7 +96,7 @@ beforeAll(async () => {
   mcp.use(
     '/mcp',
     express.json(),
-    mcpGate(keycard, { allowedOrigins: 'any' }),
+    mcpGate(keycard, { allowedOrigins: 'any', onWarning: expectedWarning }),
     requireBearerAuth({ verifier: mcpVerifier(keycard) }),
   );
   mcp.all('/mcp', (_req, res) => (ran(), void res.json({ ran: true })));

@@ -69,10 +69,11 @@ export function withKeycard<C = RouteContext, S extends string = string>(
     const d = keycard.authenticate.direct(request, need);
     const r = d instanceof Promise ? await d : d;
     if (!r.ok) {
-      // A route handler has no "next": a foreign token is a 401 (a preflight is the core's 204, below).
+      // A route handler has no "next": a foreign token is a 401 (a preflight is the core's 204, below),
+      // audited and reported to onAuthFailure like the 401 of `onForeignToken: 'reject'`.
       if (r.skip)
         return problemResponse(
-          keycard.authenticate.problemFor(new KeycardError('invalid_token', 'Token of another issuer'))!,
+          keycard.authenticate.problemFor(new KeycardError('invalid_token', 'Token of another issuer'), request)!,
         );
       return problemResponse(r);
     }

@@ -28,6 +28,26 @@ export function parseGraceChoices(raw: string | null): number[] {
 }
 
 /**
+ * `grace-choices` written from a list set as the `graceChoices` property: a number of ms as `0` or
+ * in the largest of `d`, `h`, `m`, `s` that divides it (else `<n>ms`, which reading skips like any
+ * unreadable entry); a word as it is.
+ */
+export function graceChoicesAttribute(value: readonly (number | string)[]): string {
+  const units = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const;
+  const word = (ms: number) => {
+    if (ms === 0) return '0';
+    const u = ms > 0 ? units.find(([, size]) => ms % size === 0) : undefined;
+    return u ? `${ms / u[1]}${u[0]}` : `${ms}ms`;
+  };
+  return value.map((v) => (typeof v === 'number' ? word(v) : String(v))).join(' ');
+}
+
+/**
  * Passes a property set before the element was defined through its accessor. Svelte sets an object
  * on an undefined custom element as a property, and so does Vue's `.prop`: the value is then an own
  * property of the element, which hides the class's accessor after the upgrade (the "lazy

@@ -5,7 +5,7 @@
  * dialog, and nowhere else.
  */
 import { checkedCatalogue, checkedEvents, checkedPage, clientFor, type TokenView, type TokensApi } from './api.ts';
-import { adoptEarlyProperties, parseGraceChoices, parseKinds, type Kind } from './attributes.ts';
+import { adoptEarlyProperties, graceChoicesAttribute, parseGraceChoices, parseKinds, type Kind } from './attributes.ts';
 import { renderCreateForm } from './create-form.ts';
 import { renderActivity, renderFailure, renderRevoke, renderRevokeAll, renderRotate } from './dialogs.ts';
 import { h, openDialog, type DialogHandle } from './dom.ts';
@@ -64,7 +64,7 @@ export class KeycardTokensElement extends Base {
 
   constructor() {
     super();
-    adoptEarlyProperties(this, ['localization', 'api', 'kinds']);
+    adoptEarlyProperties(this, ['localization', 'api', 'kinds', 'graceChoices']);
   }
 
   /**
@@ -79,9 +79,16 @@ export class KeycardTokensElement extends Base {
     else this.setAttribute('kinds', typeof value === 'string' ? value : value.join(' '));
   }
 
-  /** The rotate dialog's grace choices in ms, from `grace-choices` (see `parseGraceChoices`). */
+  /**
+   * The rotate dialog's grace choices in ms, from `grace-choices` (see `parseGraceChoices`). Setting it
+   * (a string, or a list of ms and words like `'15m'`) sets the attribute: React 19 and Vue set a property.
+   */
   get graceChoices(): number[] {
     return parseGraceChoices(this.getAttribute('grace-choices'));
+  }
+  set graceChoices(value: string | readonly (number | string)[] | null | undefined) {
+    if (value == null) this.removeAttribute('grace-choices');
+    else this.setAttribute('grace-choices', typeof value === 'string' ? value : graceChoicesAttribute(value));
   }
 
   get #currentKind(): Kind {

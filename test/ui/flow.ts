@@ -117,6 +117,20 @@ export async function rotateToken(
   return { secret, previousExpiresAt: Date.parse(previous.expiresAt), violations };
 }
 
+/** Opens Rotate for `label` and returns its grace choices as shown (`*` marks the checked one); Escape closes it. */
+export async function offeredGraceChoices(page: Page, label: string): Promise<string[]> {
+  await page.getByRole('button', { name: `Rotate ${label}`, exact: true }).click();
+  const rotate = dialog(page, `Rotate ${label}`);
+  const radios = rotate.getByRole('radio');
+  await radios.first().waitFor();
+  const seen = await radios.evaluateAll((els) =>
+    els.map((el) => `${(el as HTMLInputElement).checked ? '*' : ''}${el.parentElement!.textContent!.trim()}`),
+  );
+  await page.keyboard.press('Escape');
+  await rotate.waitFor({ state: 'detached' });
+  return seen;
+}
+
 /** Revokes `label` from its row (the dialog waits for `lastUse` and is scanned as `revoke`). */
 export async function revokeToken(page: Page, label: string, lastUse: RegExp, scan: Scan): Promise<string[]> {
   await page.getByRole('button', { name: `Revoke ${label}`, exact: true }).click();

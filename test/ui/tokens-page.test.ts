@@ -14,6 +14,7 @@ import {
   copyFromReveal as copy,
   createToken,
   dialog as dialogOf,
+  offeredGraceChoices,
   openNewToken,
   revokeToken,
   rotateToken,
@@ -163,16 +164,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
           (el, a) => (a === null ? el.removeAttribute('grace-choices') : el.setAttribute('grace-choices', a)),
           attr,
         );
-      await page.getByRole('button', { name: 'Rotate grace choices', exact: true }).click();
-      const rotate = dialog('Rotate grace choices');
-      const radios = rotate.getByRole('radio');
-      await radios.first().waitFor();
-      const seen = await radios.evaluateAll((els) =>
-        els.map((el) => `${(el as HTMLInputElement).checked ? '*' : ''}${el.parentElement!.textContent!.trim()}`),
-      );
-      await page.keyboard.press('Escape');
-      await rotate.waitFor({ state: 'detached' });
-      return seen;
+      return offeredGraceChoices(page, 'grace choices');
     };
     expect(await choices(null)).toEqual(['No time: stop it now', '1 hour', '*1 day', '7 days']);
     expect(await choices('2h, 90s 0 bogus 40d 15m 90s')).toEqual([
