@@ -4,7 +4,8 @@
  * browser (RFC 8628 device flow against `createDeviceRoutes`) and keep the token safely on disk.
  * docs/cli.md shows a whole `login` in about 25 lines.
  */
-export { deviceLogin, mayOpenBrowser } from './login.ts';
+export { deviceLogin } from './login.ts';
+export { mayOpenBrowser } from './browser.ts';
 export type { DeviceLoginOptions, DeviceLoginResult } from './login.ts';
 export { credentialsPath, envPrefix } from './paths.ts';
 export type { PathEnvironment } from './paths.ts';

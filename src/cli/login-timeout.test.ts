@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeycardError } from '../core/errors.ts';
-import { deviceLogin, type DeviceLoginOptions } from './login.ts';
+import { CODES, quietLogin } from '../../test/login-fixture.ts';
+import { deviceLogin } from './login.ts';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -33,25 +34,7 @@ async function silent(codes: Record<string, unknown> | null) {
   return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api/tokens`, seen };
 }
 
-const CODES = {
-  device_code: 'd'.repeat(43),
-  user_code: 'BCDF-GHJK',
-  verification_uri: 'https://app.example/api/tokens/device',
-  expires_in: 3,
-  interval: 1,
-};
-
-/** deviceLogin with no browser, no output and no real sleeps unless `options` say otherwise; the outcome or the error. */
-const login = (url: string, options: Partial<DeviceLoginOptions>): Promise<unknown> =>
-  deviceLogin({
-    url,
-    clientId: 'toado-cli',
-    host: 'laptop',
-    output: () => {},
-    openBrowser: false,
-    sleep: async () => {},
-    ...options,
-  }).catch((e: unknown) => e);
+const login = quietLogin;
 
 // Without a per-request deadline these logins never end; the test's own bound makes that a failure.
 const BOUND = 5_000;

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createKeycard, defineScopes } from '../index.ts';
 import { createDeviceRoutes, memoryPendingGrantStore, type DeviceRoutesOptions } from '../device/index.ts';
 import { fakeClock } from '../testing/clock.ts';
-import { deviceLogin, mayOpenBrowser } from './login.ts';
+import { mayOpenBrowser } from './browser.ts';
+import { deviceLogin } from './login.ts';
 
 const scopes = defineScopes({ read: { description: 'Read' }, comments: { implies: ['read'], description: 'Comment' } });
 

@@ -7,18 +7,23 @@
  * The server's numbers are bounded here, so a broken or hostile server cannot park the terminal:
  * no wait is longer than {@link MAX_POLL_INTERVAL_S} and the waits add up to at most
  * `expires_in` or {@link MAX_LOGIN_WAIT_S}, whichever is smaller; then the login fails with
- * `expired_token`.
+ * `expired_token`. No reply is read past {@link MAX_REPLY_BYTES}, and the browser opener is never
+ * waited for.
  */
-import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
 import { assertKnownKeys } from '../core/known-keys.ts';
 import { parseUrl } from '../core/url.ts';
+import { launch, mayOpenBrowser } from './browser.ts';
 import { isBearerToken } from './dotenv.ts';
+import { deadline, failureCode, isTimeout, MAX_REPLY_BYTES, post, type Reply } from './http.ts';
 
 /** Options of {@link deviceLogin}. */
 export interface DeviceLoginOptions {
-  /** Where the device routes are mounted, e.g. `https://api.example.com/api/tokens`. */
+  /**
+   * Where the device routes are mounted, e.g. `https://api.example.com/api/tokens`: an http(s)
+   * URL without a user name or password (fetch refuses those, and would quote the password).
+   */
   readonly url: string;
   /** The program's name, shown on the approval page and in the token's label. */
   readonly clientId: string;
@@ -34,6 +39,11 @@ export interface DeviceLoginOptions {
   readonly output?: (line: string) => void;
   /**
    * Whether to open the verification page in a browser: `true`, `false`, or your own opener.
+   *
+   * The opener is started once the instructions are printed, and never waited for: polling starts
+   * at once whatever it does, so an opener that never settles cannot hold the login, and one that
+   * throws or rejects cannot fail it (the printed URL is enough). "(A browser window was opened
+   * for you.)" is printed when it returns or resolves, unless the login has already ended.
    * @default true only on an interactive terminal (stdin and stdout TTYs) outside CI and SSH
    */
   readonly openBrowser?: boolean | ((url: string) => void | Promise<void>);
@@ -83,7 +93,7 @@ function checkLoginOptions(options: DeviceLoginOptions): void {
     throw new KeycardError('invalid_config', 'deviceLogin: options must be an object with url and clientId');
   assertKnownKeys('deviceLogin', options, LOGIN_KEYS);
   const bad = [
-    typeof options.url === 'string' && parseUrl(options.url) !== null ? null : 'url: must be an absolute URL',
+    isServerUrl(options.url) ? null : 'url: must be an http(s) URL without a user name or password',
     typeof options.clientId === 'string' && options.clientId !== '' ? null : 'clientId: must be a non-empty string',
     options.timeoutMs === undefined ||
     (Number.isInteger(options.timeoutMs) && options.timeoutMs >= 1 && options.timeoutMs <= MAX_TIMER_MS)
@@ -91,6 +101,12 @@ function checkLoginOptions(options: DeviceLoginOptions): void {
       : `timeoutMs: must be a whole number of ms from 1 to ${MAX_TIMER_MS}`,
   ].filter((x) => x !== null);
   if (bad.length) throw new KeycardError('invalid_config', `deviceLogin: ${bad.join('; ')}`);
+}
+
+/** True for an http(s) URL without credentials: one fetch can send, whose errors quote no password. */
+function isServerUrl(value: unknown): boolean {
+  const url = typeof value === 'string' ? parseUrl(value) : null;
+  return url !== null && /^https?:$/.test(url.protocol) && url.username === '' && url.password === '';
 }
 
 /** The answer of a successful login. */
@@ -114,15 +130,6 @@ interface CodeAnswer {
 }
 
 /**
- * True when a browser may be opened: a person at an interactive terminal, not CI, not SSH (a
- * browser would open on the remote machine, or fail).
- */
-export function mayOpenBrowser(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  if (env['CI'] || env['SSH_CONNECTION'] || env['SSH_CLIENT'] || env['SSH_TTY']) return false;
-  return Boolean(process.stdout.isTTY && process.stdin.isTTY);
-}
-
-/**
  * Logs in through the browser and answers the token.
  *
  * @example A `login` command in a few lines
@@ -136,7 +143,6 @@ export function mayOpenBrowser(env: Readonly<Record<string, string | undefined>>
 export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLoginResult> {
   checkLoginOptions(options);
   const doFetch = options.fetch ?? globalThis.fetch;
-  const sleep = options.sleep ?? delay;
   const say = options.output ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const base = options.url.replace(/\/+$/, '');
   const params = new URLSearchParams({ client_id: options.clientId, host: options.host ?? hostname() });
@@ -145,34 +151,64 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
   if (options.tokenLifetime !== undefined) params.set('token_lifetime', String(options.tokenLifetime));
 
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const send = (path: string, body: URLSearchParams) =>
-    post(doFetch, `${base}${path}`, body, deadline(timeoutMs, options.signal));
-  let started: Awaited<ReturnType<typeof post>>;
+  const send: Send = (path, body) => post(doFetch, `${base}${path}`, body, deadline(timeoutMs, options.signal));
+  let started: Reply;
   try {
     started = await send('/device/code', params);
   } catch (error) {
-    if (!options.signal?.aborted && isTimeout(error))
-      throw new KeycardError(
-        'unavailable',
-        `Could not start the login: the server did not answer within ${timeoutMs} ms`,
-        { cause: error },
-      );
-    throw error;
+    throw startFailure(error, new URL(base).origin, timeoutMs, options.signal);
   }
+  if (started.tooLarge) throw tooLarge('start the login');
   if (started.status !== 200) throw serverError(started.body, 'start the login');
   const codes = codeAnswer(started.body);
   say(`To log in, open ${codes.verification_uri} in a browser and enter the code ${codes.user_code}`);
-  const page = codes.verification_uri_complete ?? codes.verification_uri;
   const open = options.openBrowser ?? mayOpenBrowser(options.env);
-  if (open !== false) {
-    try {
-      await (typeof open === 'function' ? open(page) : openInBrowser(page));
-      say('(A browser window was opened for you.)');
-    } catch {
-      // The printed URL is enough.
-    }
+  let ended = false;
+  if (open !== false)
+    launch(open, codes.verification_uri_complete ?? codes.verification_uri, () => {
+      if (!ended) say('(A browser window was opened for you.)');
+    });
+  try {
+    return await awaitApproval(send, codes, options, timeoutMs);
+  } finally {
+    ended = true;
   }
+}
 
+/** One request of the login: a form POST to `path` under the routes' URL, with its deadline. */
+type Send = (path: string, body: URLSearchParams) => Promise<Reply>;
+
+/**
+ * The failure of the `/device/code` request as a KeycardError `unavailable` naming the server's
+ * origin (never the path or query) and what the request met, instead of fetch's bare
+ * `TypeError: fetch failed`; the caller's own abort is passed on as it is.
+ */
+function startFailure(error: unknown, origin: string, timeoutMs: number, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return error;
+  if (isTimeout(error))
+    return new KeycardError(
+      'unavailable',
+      `Could not start the login: the server did not answer within ${timeoutMs} ms`,
+      { cause: error },
+    );
+  const code = failureCode(error);
+  return new KeycardError(
+    'unavailable',
+    `Could not start the login: could not reach ${origin}${code ? ` (${code})` : ''}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** Polls `/device/token` until the grant is approved, denied or expired (RFC 8628 §3.4, §3.5). */
+async function awaitApproval(
+  send: Send,
+  codes: CodeAnswer,
+  options: DeviceLoginOptions,
+  timeoutMs: number,
+): Promise<DeviceLoginResult> {
+  const sleep = options.sleep ?? delay;
   let interval = pollInterval(codes.interval ?? 5);
   let waited = 0;
   const lifetime = Math.min(codes.expires_in, MAX_LOGIN_WAIT_S) * 1000;
@@ -186,7 +222,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
     const wait = Math.min(interval * 1000, lifetime - waited);
     await sleep(wait, options.signal);
     waited += wait;
-    let answer: { status: number; body: Record<string, unknown> };
+    let answer: Reply;
     // The wait for each answer counts against the lifetime as a sleep does, in whole seconds (a
     // prompt answer costs nothing): a server answering slowly, or not at all until `timeoutMs`,
     // cannot stretch the login past its bound.
@@ -195,30 +231,16 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
     try {
       answer = await send('/device/token', poll);
     } catch (error) {
+      // No answer (refused, reset, unresolvable, timed out): never the caller's error, unless theirs.
       if (options.signal?.aborted) throw error;
       waited += isTimeout(error) ? timeoutMs : spent();
       interval = pollInterval(interval * 2); // RFC 8628 §3.5: back off on connection trouble
       continue;
     }
     waited += spent();
-    if (answer.status === 200) {
-      const b = answer.body;
-      const token = b['access_token'];
-      if (typeof token !== 'string' || !isBearerToken(token))
-        throw new KeycardError(
-          'invalid_request',
-          'Could not finish the login: the server answered 200 without a usable access_token (a proxy or captive portal?)',
-        );
-      const expiresIn = typeof b['expires_in'] === 'number' ? b['expires_in'] : null;
-      return {
-        token,
-        tokenId: String(b['token_id'] ?? ''),
-        scopes: String(b['scope'] ?? '')
-          .split(' ')
-          .filter(Boolean),
-        expiresAt: expiresIn === null ? null : Date.now() + expiresIn * 1000,
-      };
-    }
+    // Past the cap: as unusable as any other malformed answer, and not worth another poll.
+    if (answer.tooLarge) throw tooLarge('finish the login');
+    if (answer.status === 200) return tokenAnswer(answer.body);
     const error = answer.body['error'];
     if (error === 'authorization_pending') continue;
     // The server's store is briefly down (503): back off as on connection trouble; the grant waits.
@@ -238,6 +260,32 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
   }
   throw new KeycardError('expired_token', 'The login code expired before it was approved; run the login again.');
 }
+
+/** A 200 from `/device/token` (RFC 6749 §5.1): it must carry a token a header can send. */
+function tokenAnswer(b: Record<string, unknown>): DeviceLoginResult {
+  const token = b['access_token'];
+  if (typeof token !== 'string' || !isBearerToken(token))
+    throw new KeycardError(
+      'invalid_request',
+      'Could not finish the login: the server answered 200 without a usable access_token (a proxy or captive portal?)',
+    );
+  const expiresIn = typeof b['expires_in'] === 'number' ? b['expires_in'] : null;
+  return {
+    token,
+    tokenId: String(b['token_id'] ?? ''),
+    scopes: String(b['scope'] ?? '')
+      .split(' ')
+      .filter(Boolean),
+    expiresAt: expiresIn === null ? null : Date.now() + expiresIn * 1000,
+  };
+}
+
+/** A reply past {@link MAX_REPLY_BYTES}: malformed, as a reply missing its fields is. */
+const tooLarge = (what: string): KeycardError =>
+  new KeycardError(
+    'invalid_request',
+    `Could not ${what}: the server’s answer is larger than ${MAX_REPLY_BYTES / 1024} KiB`,
+  );
 
 /**
  * The longest wait between two polls, in seconds, whatever `interval` or `slow_down` says. A person
@@ -298,32 +346,6 @@ function codeAnswer(body: Record<string, unknown>): CodeAnswer {
 
 const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
-/** A signal that aborts after `ms`, or when the caller's `signal` does. */
-const deadline = (ms: number, signal: AbortSignal | undefined): AbortSignal =>
-  signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
-
-/** True for the rejection of a request whose deadline passed (`AbortSignal.timeout`'s reason). */
-const isTimeout = (error: unknown): boolean => error instanceof Error && error.name === 'TimeoutError';
-
-/** One form POST, its body read within the same `signal` (a server may stall after the headers). */
-async function post(doFetch: typeof fetch, url: string, body: URLSearchParams, signal: AbortSignal) {
-  const r = await doFetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body,
-    signal,
-  });
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = (await r.json()) as Record<string, unknown>;
-  } catch (error) {
-    // The deadline or the caller stopped the read: not an answer.
-    if (signal.aborted) throw signal.reason ?? error;
-    // Not JSON: reported with the status below.
-  }
-  return { status: r.status, body: typeof parsed === 'object' && parsed !== null ? parsed : {} };
-}
-
 function serverError(body: Record<string, unknown>, what: string): KeycardError {
   const detail =
     typeof body['error_description'] === 'string'
@@ -342,20 +364,5 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
-  });
-}
-
-/** Opens a URL with the platform's opener, detached; never waits for the browser. */
-function openInBrowser(url: string): Promise<void> {
-  const [command, args] =
-    process.platform === 'darwin'
-      ? ['open', [url]]
-      : process.platform === 'win32'
-        ? ['rundll32', ['url.dll,FileProtocolHandler', url]]
-        : ['xdg-open', [url]];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args as string[], { detached: true, stdio: 'ignore' });
-    child.once('error', reject);
-    child.once('spawn', () => (child.unref(), resolve()));
   });
 }

@@ -7,8 +7,7 @@
  * approved grant exchanged by concurrent polls issues exactly one token, and approve and deny
  * sent together leave exactly one answer.
  */
-import { serve } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
+import { serveLoopback } from '../../test/login-fixture.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeycard, defineScopes, type Actor, type Keycard } from '../index.ts';
 import { memoryPendingGrantStore, type PendingGrantStore } from './grant-store.ts';
@@ -37,15 +36,8 @@ beforeAll(async () => {
       return id ? { ...jason, id } : null;
     },
   });
-  const server = serve({
-    fetch: async (r: Request) => (await device(r)) ?? new Response(null, { status: 404 }),
-    port: 0,
-    hostname: '127.0.0.1',
-  });
-  await new Promise((r) => server.once('listening', r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ origin, close } = await serveLoopback(device));
   base = `${origin}/api/tokens/device`;
-  close = () => server.close();
 });
 afterAll(async () => {
   close();
