@@ -46,7 +46,7 @@ export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): D
     options,
     store: guardedStore(options.store ?? memoryPendingGrantStore(), timeoutMs),
     timeoutMs,
-    report: reporter(options.onError, keycard.clock),
+    report: reporter(options.onError, keycard),
     base: options.basePath,
     codeLifetimeMs: (options.codeLifetimeSeconds ?? 600) * 1000,
     interval: options.interval ?? 5,
