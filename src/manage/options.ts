@@ -59,7 +59,7 @@ export interface ActivitySource {
   ):
     | Promise<{ readonly events: readonly unknown[]; readonly nextCursor: string | null }>
     | { readonly events: readonly unknown[]; readonly nextCursor: string | null };
-  /** Daily usage per surface (an `AuditStore` has it): fills `lastUsedSurface` in token views. */
+  /** Daily usage per surface (an `AuditStore` has it): fills `lastUsedSurface` in every answer's token views. */
   usage?(
     tokenId: string,
     options: { readonly days: number },
