@@ -15,7 +15,7 @@ import { createHasher } from './core/hash.ts';
 import { createInvalidation } from './core/invalidation.ts';
 import type { KeycardOptions } from './core/options.ts';
 import { OwnerBound } from './core/owners.ts';
-import { ReportThrottle, safeReport } from './core/report.ts';
+import { PENDING_REPORTS, ReportThrottle, safeReport } from './core/report.ts';
 import { resolveOptions } from './core/resolve-options.ts';
 import { createToucher } from './core/touch.ts';
 import { createVerifier, verifyAnswer } from './core/verify.ts';
@@ -60,6 +60,8 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   const { clock, format, hierarchy, defaultRateLimit, defaultExpiry } = o;
   const { onError, requestErrors } = reporters(options, clock);
   const onRequestError = requestErrors.report;
+  // The throttles of handlers built on this instance that hold a count; close() reports them.
+  const pendingReports = new Set<ReportThrottle>();
   const catalogue = options.scopes;
   const store = options.store ?? memoryTokenStore();
   const limiter = options.limiter ?? memoryLimiter({ clock });
@@ -159,6 +161,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       await step('Subscribing', () => invalidation.subscribed);
       await step('Pending writes', () => Promise.allSettled([...toucher.pending]));
       requestErrors.flush();
+      for (const t of pendingReports) t.flush();
       await audit.close();
       await step('Unsubscribing', () => invalidation.unsubscribe());
       if (options.store === undefined) await step('Closing the store', () => store.close?.());
@@ -169,6 +172,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   Object.defineProperty(keycard, LEAK_INTAKE, { value: leakIntake(ctx) });
   // The deadline the device routes give their grant store (src/core/bounded.ts).
   Object.defineProperty(keycard, STORE_TIMEOUT, { value: o.storeTimeoutMs });
+  Object.defineProperty(keycard, PENDING_REPORTS, { value: pendingReports });
   return keycard;
 }
 

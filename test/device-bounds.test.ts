@@ -3,11 +3,13 @@
  * every pending-grant store call is bounded by the keycard's `storeTimeoutMs`, so a store whose
  * promise never settles answers the same 503 as one that fails, and writes nothing; and the
  * failures reach `onError` coalesced as the core's are (src/core/report.ts): the first of a kind
- * in a second as it is, the rest of that second as one count. The session hooks (`authorize`,
+ * in a second as it is, the rest of that second as one count, reported when the second ends even
+ * if no failure follows (or at `keycard.close()`). The session hooks (`authorize`,
  * `sessionKey`) are bounded by the same deadline.
  */
 import { describe, expect, it } from 'vitest';
 import { hashDeviceCode } from '../src/device/codes.ts';
+import { until } from './mcp-helpers.ts';
 import { SESSION, expectJson503, expectOneReport, expectPage503, setup } from './device-fixture.ts';
 
 // A bound for the test itself: without the store deadline these requests never answer.
@@ -118,20 +120,42 @@ for (const v of via) {
   });
 
   describe(`onError during an outage (${v})`, () => {
+    /** 40 polls failing in one second: the first is reported, the other 39 are a pending count. */
+    async function burst() {
+      const world = setup({ via: v });
+      const a = await world.start();
+      world.grants.fail('get');
+      for (let i = 0; i < 40; i++) await expectJson503(await world.poll(a.device_code));
+      expectOneReport(world.errors, [a.device_code, hashDeviceCode(a.device_code)]);
+      return { ...world, a };
+    }
+    const theCount = { code: 'unavailable', message: expect.stringMatching(/^39 more of: /) };
+
     it('40 failing polls in one second: 1 report; the next failure a second later brings the count of the other 39', async () => {
-      const { grants, errors, start, poll, clock } = setup({ via: v });
-      const a = await start();
-      grants.fail('get');
-      for (let i = 0; i < 40; i++) await expectJson503(await poll(a.device_code));
-      expectOneReport(errors, [a.device_code, hashDeviceCode(a.device_code)]);
+      const { errors, poll, clock, a } = await burst();
       clock.advance(1000);
       await expectJson503(await poll(a.device_code));
       expect(errors).toHaveLength(3);
-      expect(errors[1]).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^39 more of: /) });
+      expect(errors[1]).toMatchObject(theCount);
       expect(errors[2]).toMatchObject({ code: 'unavailable', message: (errors[0] as Error).message });
       const seen = errors.map((e) => `${(e as Error).message} ${String((e as Error).cause)}`).join('\n');
       expect(seen).not.toContain(a.device_code);
       expect(seen).not.toContain(hashDeviceCode(a.device_code));
+    });
+
+    it('40 failing polls in one second, then silence: the count of the other 39 is reported when the second ends', async () => {
+      const { errors, clock } = await burst();
+      clock.advance(1000);
+      await until(() => errors.length >= 2, 'the count of the other 39');
+      expect(errors).toHaveLength(2);
+      expect(errors[1]).toMatchObject(theCount);
+    });
+
+    it('a count still pending at keycard.close() is reported by close()', async () => {
+      const { errors, keycard } = await burst();
+      await keycard.close(); // the fake clock has not moved: the second is not over, close() reports it
+      expect(errors).toHaveLength(2);
+      expect(errors[1]).toMatchObject(theCount);
     });
 
     it('failures of different kinds in the same second are each reported', async () => {

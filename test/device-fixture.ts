@@ -126,7 +126,7 @@ export function setup(
   const poll = (deviceCode: string) => post('/token', { grant_type: GRANT_TYPE, device_code: deviceCode });
   const approve = (userCode: string) =>
     post('/approve', { user_code: userCode, scope: 'read', expires: '30d' }, SESSION);
-  return { clock, grants, tokens, errors, audit, send, post, start, poll, approve };
+  return { keycard, clock, grants, tokens, errors, audit, send, post, start, poll, approve };
 }
 
 /** The one report: an `unavailable` KeycardError, with no device code, hash or user code anywhere in it. */

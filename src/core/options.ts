@@ -88,7 +88,8 @@ export interface KeycardOptions<S extends string = string> {
   /**
    * Receives background failures (audit, `lastUsedAt` writes, notifications) and the request
    * path's (store, limiter, owner resolver, the OAuth key set), those coalesced per kind per
-   * second; never a secret. @default console.error
+   * second (the count of the rest reported when the second ends, or at `close()`); never a
+   * secret. @default console.error
    */
   onError?: (error: unknown) => void;
   /** Receives configuration warnings. @default console.warn */

@@ -50,7 +50,7 @@ export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): D
     store: guardedStore(store, timeoutMs),
     unguardedStore: store,
     timeoutMs,
-    report: reporter(options.onError, keycard.clock),
+    report: reporter(options.onError, keycard),
     base: options.basePath,
     codeLifetimeMs: (options.codeLifetimeSeconds ?? 600) * 1000,
     interval: options.interval ?? 5,

@@ -7,7 +7,6 @@
  * Anything else that reaches a route is a bug. Reports are coalesced as the core's are.
  */
 import { withDeadline } from '../core/bounded.ts';
-import type { Clock } from '../core/clock.ts';
 import { KeycardError, isKeycardError } from '../core/errors.ts';
 import { coalescedReporter, logError } from '../core/report.ts';
 import type { PendingGrantStore } from './grant-store.ts';
@@ -16,10 +15,12 @@ import type { PendingGrantStore } from './grant-store.ts';
  * A reporter that never throws (a broken logger must not turn a 503 into something else) and
  * coalesces like the core's request path (src/core/report.ts): an outage fails every request, and
  * the first failure of a kind in a second is reported as it is, the rest of that second as one
- * count, with the next failure of that kind.
+ * count when the second ends (or with the next failure of that kind, or at the keycard's `close()`).
  */
-export const reporter = (onError: ((error: unknown) => void) | undefined, clock: Clock): ((error: unknown) => void) =>
-  coalescedReporter(onError ?? logError('keycard device:'), clock);
+export const reporter = (
+  onError: ((error: unknown) => void) | undefined,
+  keycard: Parameters<typeof coalescedReporter>[1],
+): ((error: unknown) => void) => coalescedReporter(onError ?? logError('keycard device:'), keycard);
 
 /**
  * Calls a dependency (an integrator's hook, a store operation) with a deadline of `timeoutMs` (the

@@ -60,8 +60,8 @@ export interface DeviceRoutesOptions {
    * answered 503 — as a `KeycardError('unavailable')` whose message and cause are redacted
    * (never a device code or its hash), and any other error (a bug; answered 500) as thrown.
    * Coalesced as the core's reports are: the first of a kind (code and message) in a second is
-   * reported as it is, the rest of that second as one `N more of: …` report with the next one of
-   * that kind. A throwing `onError` changes no answer. Under `createManagementHandler` the
+   * reported as it is, the rest of that second as one `N more of: …` report when the second ends
+   * (or with the next one of that kind, if sooner, or at the keycard's `close()`). A throwing `onError` changes no answer. Under `createManagementHandler` the
    * handler's own `onError` is used.
    * @default console.error (redacted)
    */

@@ -193,8 +193,9 @@ async function callerOf(
 export function createManagementHandler(keycard: Keycard, options: ManagementOptions): ManagementHandler {
   const resolved = resolveOptions(options, keycard.scopes);
   // One report per kind per second, as the core's request path (src/core/report.ts): an outage of
-  // the session store must not become one report per request. Never throws.
-  const opts: ResolvedOptions = { ...resolved, onError: coalescedReporter(resolved.onError, keycard.clock) };
+  // the session store must not become one report per request; the count comes when the second
+  // ends, or at keycard.close(). Never throws.
+  const opts: ResolvedOptions = { ...resolved, onError: coalescedReporter(resolved.onError, keycard) };
   const timeoutMs = storeTimeoutOf(keycard);
   const can = createCan(opts, timeoutMs);
   let openapi: string | null = null;

@@ -59,7 +59,7 @@ export interface ActivitySource {
   ):
     | Promise<{ readonly events: readonly unknown[]; readonly nextCursor: string | null }>
     | { readonly events: readonly unknown[]; readonly nextCursor: string | null };
-  /** Daily usage per surface (an `AuditStore` has it): fills `lastUsedSurface` in token views. */
+  /** Daily usage per surface (an `AuditStore` has it): fills `lastUsedSurface` in every answer's token views. */
   usage?(
     tokenId: string,
     options: { readonly days: number },
@@ -130,7 +130,8 @@ export interface ManagementOptions {
    * redacted, and each failure of the device routes' dependencies (their grant store,
    * `authorize`; see `createDeviceRoutes`). Coalesced as the core's reports are: the first of a
    * kind in a second is reported as it is, the rest of that second as one `N more of: …` report
-   * with the next one of that kind. A throwing `onError` changes no answer.
+   * when the second ends (or with the next one of that kind, if sooner, or at the keycard's
+   * `close()`). A throwing `onError` changes no answer.
    * @default console.error
    */
   readonly onError?: (error: unknown) => void;

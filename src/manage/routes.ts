@@ -53,8 +53,9 @@ function lifecycleActor(ctx: RouteContext): Actor {
     : { kind: 'token', identity: a.identity, requestId: ctx.requestId };
 }
 
-const view = (ctx: RouteContext, r: TokenRecord) =>
-  toView(r, ctx.keycard.scopes, ctx.keycard.clock.now(), ctx.options.expiringWithinMs);
+/** A record as every answer shows it: the view, with `lastUsedSurface` from the audit store ({@link withSurface}). */
+const view = (ctx: RouteContext, r: TokenRecord): Promise<TokenView> =>
+  withSurface(ctx, toView(r, ctx.keycard.scopes, ctx.keycard.clock.now(), ctx.options.expiringWithinMs));
 
 /**
  * The record `id` names if the actor may see it (else 404, the same as an unknown id) and may do
@@ -83,7 +84,7 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
   const status = q.status === 'expiring' ? 'active' : q.status;
   const now = ctx.keycard.clock.now();
   const needle = q.q?.toLowerCase();
-  const data = [];
+  const data: Promise<TokenView>[] = [];
   let cursor: string | null = q.cursor ?? null;
   for (let page = 0; page < MAX_PAGES; page++) {
     const r = await ctx.keycard.list({
@@ -107,7 +108,7 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
     cursor = r.nextCursor;
     if (data.length > 0 || cursor === null) break;
   }
-  return json({ data: await Promise.all(data.map((v) => withSurface(ctx, v))), nextCursor: cursor });
+  return json({ data: await Promise.all(data), nextCursor: cursor });
 }
 
 const DAY_MS = 86_400_000;
@@ -168,12 +169,12 @@ export async function createToken(ctx: RouteContext, b: z.output<typeof createBo
     ...(b.rateLimit !== undefined ? { rateLimit: b.rateLimit } : {}),
     actor: lifecycleActor(ctx),
   });
-  return json({ token: issued.token, record: view(ctx, issued.record) }, 201);
+  return json({ token: issued.token, record: await view(ctx, issued.record) }, 201);
 }
 
 /** `GET /tokens/:id`. */
 export async function getToken(ctx: RouteContext, id: string): Promise<Response> {
-  return json(await withSurface(ctx, view(ctx, await loadVisible(ctx, id, 'read'))));
+  return json(await view(ctx, await loadVisible(ctx, id, 'read')));
 }
 
 /**
@@ -198,7 +199,7 @@ export async function updateToken(ctx: RouteContext, id: string, b: z.output<typ
     },
     { actor: lifecycleActor(ctx) },
   );
-  return json(view(ctx, record));
+  return json(await view(ctx, record));
 }
 
 /** `POST /tokens/:id/revoke`: idempotent; a second call keeps the first time and reason. */
@@ -208,7 +209,7 @@ export async function revokeToken(ctx: RouteContext, id: string, b: z.output<typ
     ...(b.reason !== undefined ? { reason: b.reason } : {}),
     actor: lifecycleActor(ctx),
   });
-  return json(view(ctx, record));
+  return json(await view(ctx, record));
 }
 
 /** `POST /tokens/:id/rotate`: 201 with the new secret and the old token's new expiry. */
@@ -223,7 +224,7 @@ export async function rotateToken(ctx: RouteContext, id: string, b: z.output<typ
   return json(
     {
       token: issued.token,
-      record: view(ctx, issued.record),
+      record: await view(ctx, issued.record),
       previous: { id, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() },
     },
     201,

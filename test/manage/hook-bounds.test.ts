@@ -4,7 +4,8 @@
  * the keycard's `storeTimeoutMs` (a session lookup whose promise never settles is a 503
  * `unavailable` that writes nothing, not a request that waits for ever), and the handler's
  * `onError` reports are coalesced as the core's are (src/core/report.ts): 40 failing requests in
- * one second are 1 report, the other 39 counted in the next report of that kind.
+ * one second are 1 report, the other 39 counted in one report at the end of that second (or with
+ * the next report of that kind, or at `keycard.close()`, whichever comes first).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -16,6 +17,7 @@ import {
   type UserActor,
 } from '../../src/index.ts';
 import { fakeClock } from '../../src/testing/index.ts';
+import { until } from '../mcp-helpers.ts';
 import { BASE, ORIGIN, catalogue } from './fixture.ts';
 
 // A bound for the test itself: without the deadline these requests never answer.
@@ -137,6 +139,29 @@ describe('onError during an outage of the session store', () => {
       message: '39 more of: "session store: connection refused" within a second, not reported individually',
     });
     expect(errors[2]).toMatchObject({ message: 'session store: connection refused' });
+  });
+
+  it('40 failing requests in one second, then silence: the count of the other 39 is reported when the second ends', async () => {
+    const { call, errors, clock } = world({ authorize: down });
+    for (let i = 0; i < 40; i++) await expect503(await call('GET', '/tokens'));
+    expect(errors).toHaveLength(1);
+    clock.advance(1000);
+    // No further failure comes: the handler's own timer delivers the count (a bounded wait).
+    await until(() => errors.length >= 2, 'the count of the other 39');
+    expect(errors).toHaveLength(2);
+    expect(errors[1]).toMatchObject({
+      code: 'unavailable',
+      message: '39 more of: "session store: connection refused" within a second, not reported individually',
+    });
+  });
+
+  it('a count still pending at keycard.close() is reported by close()', async () => {
+    const { call, errors, keycard } = world({ authorize: down });
+    for (let i = 0; i < 40; i++) await expect503(await call('GET', '/tokens'));
+    expect(errors).toHaveLength(1);
+    await keycard.close(); // the fake clock has not moved: the second is not over, close() reports it
+    expect(errors).toHaveLength(2);
+    expect(errors[1]).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^39 more of: /) });
   });
 
   it('failures of different kinds in the same second are each reported', async () => {
