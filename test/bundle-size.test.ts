@@ -18,8 +18,9 @@ describe('edge bundle size', () => {
   // two's later fixes (device login's outage answers, refused management calls audited, the MCP
   // gate's foreign-token check): the guard moved from 67.2 to 70 KB, a regression alarm, not the target;
   // 69.1 KB with the hook deadlines, coalesced reports and the store's `revokedNow`; 67.5 KB with
-  // keycard's own portable SHA-256 instead of @noble/hashes (src/core/sha256.web.ts): guard 69 KB.
-  it('stays at most 69 KB gzip (measured 67.5 KB)', async () => {
+  // keycard's own portable SHA-256 instead of @noble/hashes (src/core/sha256.web.ts): guard 69 KB;
+  // 67.4 KB with its constants computed, after the flush timer of coalesced reports.
+  it('stays at most 69 KB gzip (measured 67.4 KB)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(69 * KB);
   }, 60_000);
@@ -29,8 +30,9 @@ describe('edge bundle size', () => {
   // "Revoke all"): the guard moved from 40 to 41 KB rather than trim error messages for them;
   // 40.9 KB with the audit fields of refused management calls, so it moved again, to 42 KB; 41.4 KB
   // with the hook deadlines, coalesced reports and the store's `revokedNow`; 39.8 KB with keycard's
-  // own portable SHA-256 (7.3 KB minified of @noble/hashes became 2.0 KB): back to the 40 KB target.
-  it('createKeycard alone (tree-shaken) stays at most 40 KB gzip, the issue 13 target (measured 39.8 KB)', async () => {
+  // own portable SHA-256 (7.3 KB minified of @noble/hashes became 2.0 KB): back to the 40 KB target;
+  // 39.5 KB with the hash's constants computed (−0.5 KB), after the coalesced reports' flush timer.
+  it('createKeycard alone (tree-shaken) stays at most 40 KB gzip, the issue 13 target (measured 39.5 KB)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
