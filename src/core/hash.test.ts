@@ -34,6 +34,16 @@ describe('hash implementations', () => {
     expect(webImpl.sha256Hex(long)).toBe(nodeImpl.sha256Hex(long));
   });
 
+  it('portable: leaves no token or pepper byte in its kept buffer, and keeps no huge buffer', () => {
+    webImpl.sha256Hex('kc_live_secret_token');
+    expect(webImpl.keptBuffer().every((b) => b === 0)).toBe(true);
+    webImpl.hmacSha256Hex(new Uint8Array(100).fill(0xaa), 'kc_live_secret_token');
+    expect(webImpl.keptBuffer().every((b) => b === 0)).toBe(true);
+    webImpl.sha256Hex('x'.repeat(1_000_000));
+    expect(webImpl.keptBuffer().length).toBeLessThanOrEqual(65_536);
+    expect(webImpl.sha256Hex('abc')).toBe(nodeImpl.sha256Hex('abc'));
+  });
+
   test.prop([fc.string({ unit: 'grapheme', maxLength: 300 }), fc.uint8Array({ minLength: 0, maxLength: 200 })], {
     numRuns: 1000,
   })(
@@ -80,6 +90,13 @@ describe('createHasher', () => {
     secret.fill(1);
     expect(h.hash('kc_token')).toBe(before);
     expect(before).toBe(nodeImpl.hmacSha256Hex(new Uint8Array(32).fill(9), 'kc_token'));
+  });
+
+  it('copies a pepper given as a Node Buffer too (Buffer#slice is a view, not a copy)', () => {
+    const secret = Buffer.alloc(32, 7);
+    const h = createHasher([{ version: 1, secret }]);
+    secret.fill(0);
+    expect(h.hash('kc_token')).toBe(nodeImpl.hmacSha256Hex(new Uint8Array(32).fill(7), 'kc_token'));
   });
 
   it('keeps two peppers apart when the portable implementation alternates between them', () => {

@@ -75,7 +75,11 @@ export function createHasher(peppers: readonly Pepper[] = []): TokenHasher {
     }
     const secret: unknown = p.secret;
     const key =
-      typeof secret === 'string' ? encoder.encode(secret) : secret instanceof Uint8Array ? secret.slice() : null;
+      typeof secret === 'string'
+        ? encoder.encode(secret)
+        : secret instanceof Uint8Array
+          ? new Uint8Array(secret)
+          : null;
     if (key === null || key.length < 32)
       throw new KeycardError('invalid_config', `peppers[${i}].secret must be at least 32 bytes`);
     keys.set(p.version, key);
