@@ -12,102 +12,16 @@
  */
 import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
-import { assertKnownKeys } from '../core/known-keys.ts';
 import { parseUrl } from '../core/url.ts';
 import { launch, mayOpenBrowser } from './browser.ts';
 import { isBearerToken } from './dotenv.ts';
 import { deadline, failureCode, isTimeout, MAX_REPLY_BYTES, post, type Reply } from './http.ts';
+import { parseLoginOptions, type DeviceLoginOptions } from './login-options.ts';
 
-/** Options of {@link deviceLogin}. */
-export interface DeviceLoginOptions {
-  /**
-   * Where the device routes are mounted, e.g. `https://api.example.com/api/tokens`: an http(s)
-   * URL without a user name or password (fetch refuses those, and would quote the password).
-   */
-  readonly url: string;
-  /** The program's name, shown on the approval page and in the token's label. */
-  readonly clientId: string;
-  /** The scopes to ask for. @default the server's default scopes */
-  readonly scopes?: readonly string[];
-  /** Resource restrictions to ask for, e.g. `{ company: ['c1'] }`. */
-  readonly restrictions?: Readonly<Record<string, readonly string[]>>;
-  /** The token lifetime to ask for: a preset or seconds. @default the server's (90 days) */
-  readonly tokenLifetime?: 'never' | '30d' | '90d' | '365d' | number;
-  /** This machine's name, shown on the approval page and in the label. @default os.hostname() */
-  readonly host?: string;
-  /** Where the instructions go. @default a line on stderr */
-  readonly output?: (line: string) => void;
-  /**
-   * Whether to open the verification page in a browser: `true`, `false`, or your own opener.
-   *
-   * The opener is started once the instructions are printed, and never waited for: polling starts
-   * at once whatever it does, so an opener that never settles cannot hold the login, and one that
-   * throws or rejects cannot fail it (the printed URL is enough). "(A browser window was opened
-   * for you.)" is printed when it returns or resolves, unless the login has already ended.
-   * @default true only on an interactive terminal (stdin and stdout TTYs) outside CI and SSH
-   */
-  readonly openBrowser?: boolean | ((url: string) => void | Promise<void>);
-  /** Stops the wait. */
-  readonly signal?: AbortSignal;
-  /**
-   * The longest one request may take (the `/device/code` request and each `/device/token` poll),
-   * in ms, so a server that accepts the connection and never answers cannot hang the terminal. A
-   * silent `/device/code` fails with `unavailable`; a silent poll is connection trouble: the
-   * login backs off and polls again, and the time counts against the login's lifetime.
-   * @default 30000
-   */
-  readonly timeoutMs?: number;
-  /** For tests. @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
-  /** For tests. @default a timer */
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** For tests. @default process.env */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-}
-
-const LOGIN_KEYS = [
-  'url',
-  'clientId',
-  'scopes',
-  'restrictions',
-  'tokenLifetime',
-  'host',
-  'output',
-  'openBrowser',
-  'signal',
-  'timeoutMs',
-  'fetch',
-  'sleep',
-  'env',
-] as const satisfies readonly (keyof DeviceLoginOptions)[];
+export type { DeviceLoginOptions } from './login-options.ts';
 
 /** {@link DeviceLoginOptions.timeoutMs} when none is given. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-
-/** The largest delay a timer can hold (2^31 - 1 ms); a larger one fires at once. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** Refuses unknown options, a missing `url` or `clientId` and a bad `timeoutMs` with one `invalid_config` naming them. */
-function checkLoginOptions(options: DeviceLoginOptions): void {
-  if (typeof options !== 'object' || options === null)
-    throw new KeycardError('invalid_config', 'deviceLogin: options must be an object with url and clientId');
-  assertKnownKeys('deviceLogin', options, LOGIN_KEYS);
-  const bad = [
-    isServerUrl(options.url) ? null : 'url: must be an http(s) URL without a user name or password',
-    typeof options.clientId === 'string' && options.clientId !== '' ? null : 'clientId: must be a non-empty string',
-    options.timeoutMs === undefined ||
-    (Number.isInteger(options.timeoutMs) && options.timeoutMs >= 1 && options.timeoutMs <= MAX_TIMER_MS)
-      ? null
-      : `timeoutMs: must be a whole number of ms from 1 to ${MAX_TIMER_MS}`,
-  ].filter((x) => x !== null);
-  if (bad.length) throw new KeycardError('invalid_config', `deviceLogin: ${bad.join('; ')}`);
-}
-
-/** True for an http(s) URL without credentials: one fetch can send, whose errors quote no password. */
-function isServerUrl(value: unknown): boolean {
-  const url = typeof value === 'string' ? parseUrl(value) : null;
-  return url !== null && /^https?:$/.test(url.protocol) && url.username === '' && url.password === '';
-}
 
 /** The answer of a successful login. */
 export interface DeviceLoginResult {
@@ -140,8 +54,8 @@ interface CodeAnswer {
  * console.error(`Logged in; token saved to ${await writeCredentials('toado', { token, url, tokenId })}`);
  * ```
  */
-export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLoginResult> {
-  checkLoginOptions(options);
+export async function deviceLogin(given: DeviceLoginOptions): Promise<DeviceLoginResult> {
+  const options = parseLoginOptions(given);
   const doFetch = options.fetch ?? globalThis.fetch;
   const say = options.output ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const base = options.url.replace(/\/+$/, '');

@@ -1,6 +1,6 @@
 /**
  * The strict-options rule for the few options objects that are not zod schemas (guard
- * requirements, the pending-grant store, the CLI's login): an unknown key — a misspelled option —
+ * requirements, the pending-grant store): an unknown key — a misspelled option —
  * is an `invalid_config` naming every such key, never silently ignored.
  */
 import { KeycardError } from './errors.ts';
