@@ -58,10 +58,8 @@ export type {
 export function createKeycard<S extends string>(options: KeycardOptions<S>): Keycard<S> {
   const o = resolveOptions(options);
   const { clock, format, hierarchy, defaultRateLimit, defaultExpiry } = o;
-  const { onError, requestErrors } = reporters(options, clock);
+  const { onError, requestErrors, pendingReports } = reporters(options, clock);
   const onRequestError = requestErrors.report;
-  // The throttles of handlers built on this instance that hold a count; close() reports them.
-  const pendingReports = new Set<ReportThrottle>();
   const catalogue = options.scopes;
   const store = options.store ?? memoryTokenStore();
   const limiter = options.limiter ?? memoryLimiter({ clock });
@@ -160,8 +158,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     async close() {
       await step('Subscribing', () => invalidation.subscribed);
       await step('Pending writes', () => Promise.allSettled([...toucher.pending]));
-      requestErrors.flush();
-      for (const t of pendingReports) t.flush();
+      for (const t of [...pendingReports]) t.flush();
       await audit.close();
       await step('Unsubscribing', () => invalidation.unsubscribe());
       if (options.store === undefined) await step('Closing the store', () => store.close?.());
@@ -176,11 +173,15 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   return keycard;
 }
 
-/** The instance's error reporters: one that never throws, and the per-second throttle of the request path. */
+/**
+ * The instance's error reporters: one that never throws, the per-second throttle of the request
+ * path, and the set of throttles holding a count (this one's and those of the handlers built on
+ * the instance), which `close()` reports.
+ */
 function reporters(
   options: KeycardOptions<string>,
   clock: Clock,
-): { onError: (e: unknown) => void; requestErrors: ReportThrottle } {
+): { onError: (e: unknown) => void; requestErrors: ReportThrottle; pendingReports: Set<ReportThrottle> } {
   const reportError =
     options.onError ?? ((e: unknown) => console.error('keycard:', e instanceof Error ? `${e.name}: ${e.message}` : e));
   // Every report goes through here: an integrator's onError that throws must not turn a store
@@ -189,7 +190,8 @@ function reporters(
   const onError = safeReport(reportError);
   // Failures on the request path (store, resolver, limiter, background writes) are coalesced per
   // kind per second with a count: an outage must not become one report per request.
-  return { onError, requestErrors: new ReportThrottle(onError, clock) };
+  const pendingReports = new Set<ReportThrottle>();
+  return { onError, requestErrors: new ReportThrottle(onError, clock, pendingReports), pendingReports };
 }
 
 /** One step of `close()`: bounded, so a dead store must not hang shutdown; a failure is reported. */

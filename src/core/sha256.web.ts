@@ -45,11 +45,20 @@ const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
 /** The largest buffer kept between calls; a longer input's buffer is dropped after it. */
 const MAX_KEPT_BYTES = 65_536;
 
-/** Makes `buffer` hold at least `bytes` bytes plus the largest padding (a fresh 256 when `fresh`). */
-function reserve(bytes: number, fresh = false): void {
-  if (!fresh && buffer.length >= bytes + 72) return;
-  buffer = new Uint8Array(fresh ? 256 : (bytes + 72) * 2);
+/** Replaces `buffer` with a zeroed one of `size` bytes. */
+function allocate(size: number): void {
+  buffer = new Uint8Array(size);
   view = new DataView(buffer.buffer);
+}
+
+/** Makes `buffer` hold at least `bytes` bytes plus the largest padding. */
+function reserve(bytes: number): void {
+  if (buffer.length < bytes + 72) allocate((bytes + 72) * 2);
+}
+
+/** Writes the state `h` as 32 big-endian bytes at the start of `target`. */
+function writeState(h: Int32Array, target: DataView): void {
+  for (let i = 0; i < 8; i++) target.setInt32(i * 4, h[i]!);
 }
 
 /** For tests: the buffer kept between calls. */
@@ -107,7 +116,7 @@ function finish(h: Int32Array, bytes: number, before: number): Int32Array {
   view.setUint32(end - 4, total << 3);
   for (let at = 0; at < end; at += 64) compress(h, at);
   // No token or pepper byte stays behind, and one huge input (a leak report's) pins no memory.
-  if (buffer.length > MAX_KEPT_BYTES) reserve(0, true);
+  if (buffer.length > MAX_KEPT_BYTES) allocate(256);
   else buffer.fill(0, 0, end);
   return h;
 }
@@ -145,8 +154,7 @@ function keyStatesOf(key: Uint8Array): readonly [Int32Array, Int32Array] {
     buffer.set(key);
     const h = finish(IV.slice(), key.length, 0);
     block = new Uint8Array(32);
-    const out = new DataView(block.buffer);
-    for (let i = 0; i < 8; i++) out.setInt32(i * 4, h[i]!);
+    writeState(h, new DataView(block.buffer));
   }
   const pad = (byte: number): Int32Array => {
     buffer.fill(byte, 0, 64);
@@ -164,7 +172,7 @@ function keyStatesOf(key: Uint8Array): readonly [Int32Array, Int32Array] {
 export function hmacSha256Hex(key: Uint8Array, text: string): string {
   const [inner, outer] = keyStatesOf(key);
   const h = finish(inner.slice(), encode(text), 64);
-  for (let i = 0; i < 8; i++) view.setInt32(i * 4, h[i]!);
+  writeState(h, view);
   return hex(finish(outer.slice(), 32, 64));
 }
 

@@ -41,6 +41,9 @@ export async function callHook<T>(what: string, hook: () => T | Promise<T>, time
 
 const OPERATIONS = ['create', 'get', 'getByUserCode', 'update', 'take', 'prune'] as const;
 
+/** How a grant-store operation is named in its `unavailable` error and report. */
+export const storeCallName = (op: (typeof OPERATIONS)[number]): string => `Pending-grant store ${op}`;
+
 /**
  * The store as the routes use it: a synchronous throw, a rejection or no answer within
  * `timeoutMs` of any operation becomes `unavailable` (see {@link callHook}), so the
@@ -49,7 +52,7 @@ const OPERATIONS = ['create', 'get', 'getByUserCode', 'update', 'take', 'prune']
 export const guardedStore = (store: PendingGrantStore, timeoutMs: number): PendingGrantStore =>
   Object.fromEntries(
     OPERATIONS.map((op) => {
-      const what = `Pending-grant store ${op}`;
+      const what = storeCallName(op);
       // `apply`, not a bare call: a store written as a class needs its `this`.
       const call = (args: unknown[]) => (store[op] as (...a: unknown[]) => unknown).apply(store, args);
       return [op, (...args: unknown[]) => callHook(what, () => call(args), timeoutMs)];

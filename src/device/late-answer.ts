@@ -6,7 +6,7 @@
  * approval never goes unrecorded); a write that never lands, or lands as "changed meanwhile"
  * (null), is audited nowhere.
  */
-import { callHook } from './guard.ts';
+import { callHook, storeCallName } from './guard.ts';
 import type { DeviceContext } from './context.ts';
 import type { PendingGrant, PendingGrantPatch } from './grant-store.ts';
 
@@ -37,7 +37,7 @@ export async function updateWatched(
     () => {}, // the caller's copy of this rejection is the one reported
   );
   try {
-    const grant = await callHook('Pending-grant store update', () => write, ctx.timeoutMs);
+    const grant = await callHook(storeCallName('update'), () => write, ctx.timeoutMs);
     state = 'answered';
     return grant;
   } catch (error) {
