@@ -63,7 +63,7 @@ describe('deviceLogin: the server cannot be reached', () => {
       expect(outcome).toMatchObject({ code: 'unavailable' });
       // The origin only: never the path or the query of the URL.
       expect((outcome as Error).message).toMatch(
-        /^Could not start the login: (could not reach http:\/\/keycard-login-test\.invalid( \(E[A-Z_]+\))?|the server did not answer within 5000 ms)$/,
+        /^Could not start the login: (could not reach http:\/\/keycard-login-test\.invalid( \(E[A-Z_]+\))?|http:\/\/keycard-login-test\.invalid did not answer within 5000 ms)$/,
       );
     },
   );

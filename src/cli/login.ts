@@ -102,7 +102,7 @@ function startFailure(error: unknown, origin: string, timeoutMs: number, signal:
   if (isTimeout(error))
     return new KeycardError(
       'unavailable',
-      `Could not start the login: the server did not answer within ${timeoutMs} ms`,
+      `Could not start the login: ${origin} did not answer within ${timeoutMs} ms`,
       { cause: error },
     );
   const code = failureCode(error);
