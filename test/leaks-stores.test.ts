@@ -12,6 +12,8 @@ import { BACKENDS } from './store-backends.ts';
 import { leakFixture, sha256Hex } from './leaks-fixture.ts';
 
 const scopes = defineScopes({ read: {} }, { defaults: ['read'] });
+/** Two keycards on one shared store with in-memory limiters: the warning this set-up is meant to cause. */
+const warned = (message: string) => expect(message).toMatch(/rate limiter is in memory/);
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of closers) await c();
@@ -24,7 +26,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('leak intake on %s', (_
     const clock = fakeClock();
     const audits = [memoryAuditSink(), memoryAuditSink()];
     const [a, b] = audits.map((audit) =>
-      createKeycard({ prefix: 'acme', scopes, store, clock, audit, revocationBoundMs: 1_000 }),
+      createKeycard({ prefix: 'acme', scopes, store, clock, audit, revocationBoundMs: 1_000, onWarning: warned }),
     );
     closers.push(async () => void (await a!.close(), await b!.close()));
     const fa = await leakFixture({}, a, clock);
@@ -97,7 +99,9 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('leak intake on %s', (_
     });
     const clock = fakeClock();
     const audits = [memoryAuditSink(), memoryAuditSink()];
-    const [a, b] = audits.map((audit) => createKeycard({ prefix: 'acme', scopes, store, clock, audit }));
+    const [a, b] = audits.map((audit) =>
+      createKeycard({ prefix: 'acme', scopes, store, clock, audit, onWarning: warned }),
+    );
     closers.push(async () => void (await a!.close(), await b!.close()));
     const leaked: unknown[] = [];
     for (const k of [a!, b!]) k.on('token.leaked', (e) => void leaked.push(e));

@@ -70,13 +70,24 @@ describe('a JWKS answer that is not a key set is unavailable (503), never invali
 
   it('through authenticate(): 503 with the problem body', async () => {
     answer = (res) => res.setHeader('content-type', 'application/json').end('{}');
-    const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), oauth: verifier(), onWarning: () => {} });
+    const reported: unknown[] = [];
+    const keycard = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      oauth: verifier(),
+      onWarning: () => {},
+      onError: (e) => void reported.push(e),
+    });
     const r = await keycard.authenticate({
       method: 'GET',
       url: RESOURCE,
       headers: { authorization: `Bearer ${await mint()}` },
     });
     expect(r).toMatchObject({ ok: false, status: 503, code: 'unavailable' });
+    // The operator hears why through onError (console.warn when unset), naming the key set's URL.
+    expect(reported).toEqual([
+      expect.objectContaining({ code: 'unavailable', message: expect.stringContaining('not a JSON Web Key Set') }),
+    ]);
     await keycard.close();
   });
 });

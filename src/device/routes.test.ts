@@ -131,12 +131,15 @@ describe('POST /device/token error paths (RFC 8628 §3.5), injected clock', () =
         return Reflect.get(target, key, receiver) as unknown;
       },
     });
-    const { start, poll, approve, clock } = setup({}, store);
+    const reported: unknown[] = [];
+    const { start, poll, approve, clock } = setup({ onError: (e) => void reported.push(e) }, store);
     const a = await start();
     expect((await approve(a.user_code, ['read'])).status).toBe(200);
     const first = await poll(a.device_code);
     expect(first.status).toBe(503);
     expect(first.body).toMatchObject({ error: 'temporarily_unavailable' });
+    // The operator hears of the outage through onError (console.warn when unset), once.
+    expect(reported).toEqual([expect.objectContaining({ code: 'unavailable', message: 'Token store unavailable' })]);
     clock.advance(5000);
     const second = await poll(a.device_code);
     expect(second.status).toBe(200);
