@@ -71,3 +71,32 @@ describe('public entries', () => {
     expect(Object.keys(device).sort()).toEqual(['createDeviceRoutes', 'memoryPendingGrantStore']);
   });
 });
+
+describe('docs/ names every public export', () => {
+  it('each value and type of each `exports` subpath appears in README.md or docs/*.md', async () => {
+    const ts = (await import('typescript')).default;
+    const { entries } = await import('../tsup.config.ts');
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const docs = ['README.md', ...readdirSync('docs').flatMap((f) => (f.endsWith('.md') ? [`docs/${f}`] : []))]
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    const files = Object.values(entries);
+    const program = ts.createProgram(files, {
+      noEmit: true,
+      allowImportingTsExtensions: true,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      customConditions: ['keycard-source'],
+      jsx: ts.JsxEmit.ReactJSX,
+    });
+    const checker = program.getTypeChecker();
+    const missing = Object.entries(entries).flatMap(([name, file]) => {
+      const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+      return checker
+        .getExportsOfModule(module)
+        .filter((s) => !new RegExp(`\\b${s.name}\\b`).test(docs))
+        .map((s) => `${name === 'index' ? 'keycard' : `keycard/${name}`}: ${s.name}`);
+    });
+    expect(missing).toEqual([]);
+  }, 60_000);
+});

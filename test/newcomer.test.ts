@@ -15,7 +15,7 @@ import { expressGuard, type AuthenticatedRequest } from '../src/adapters/express
 import { honoErrorHandler, honoGuard, type KeycardEnv } from '../src/adapters/hono.ts';
 import { withKeycard } from '../src/adapters/next.ts';
 import { createKeycard, defineScopes, isKeycardError } from '../src/index.ts';
-import { snippetsOf } from './snippets.ts';
+import { snippetsOf, typeSnippetsOf } from './snippets.ts';
 
 const root = new URL('..', import.meta.url);
 const newKeycard = () =>
@@ -26,15 +26,16 @@ const newKeycard = () =>
   });
 
 describe('types: the documented snippets compile under strict (tsc, sources via paths)', () => {
-  it('test/types/newcomer and every marked snippet of README.md and docs/*.md compile; unknown scopes do not', () => {
+  it('test/types/newcomer and every marked snippet (run or compile-only) of README.md and docs/*.md compile; unknown scopes do not', () => {
     const dir = new URL('.tmp/doc-snippets/', root);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     let count = 0;
     const docs = readdirSync(new URL('docs/', root)).filter((f) => f.endsWith('.md'));
     for (const file of ['README.md', ...docs.map((f) => `docs/${f}`)]) {
-      for (const s of snippetsOf(file)) {
-        writeFileSync(new URL(`${file.replace(/[/.]/g, '_')}-${s.name}.ts`, dir), `${s.code}\nexport {};\n`);
+      for (const s of [...snippetsOf(file), ...typeSnippetsOf(file)]) {
+        const name = `${file.replace(/[/.]/g, '_')}-${s.name}.${s.lang ?? 'ts'}`;
+        writeFileSync(new URL(name, dir), `${s.code}\nexport {};\n`);
         count++;
       }
     }

@@ -1,6 +1,9 @@
 /**
  * Runs the code blocks of README.md and docs/*.md that are marked `<!-- snippet: name -->`, with
  * `keycard` imports pointed at the sources, so the documentation cannot drift from the code.
+ * Blocks marked `<!-- snippet-types: name -->` (fragments that need a server, a database or an app
+ * around them) are only compiled, by test/newcomer.test.ts, against the names declared in
+ * test/types/newcomer/doc-context.d.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -30,6 +33,8 @@ export interface Snippet {
   readonly file: string;
   readonly name: string;
   readonly code: string;
+  /** `tsx` for a JSX block. */
+  readonly lang?: 'ts' | 'tsx';
 }
 
 /** Every marked snippet of a markdown file. */
@@ -38,6 +43,15 @@ export function snippetsOf(file: string): Snippet[] {
   const out: Snippet[] = [];
   const re = /<!-- snippet: ([\w-]+) -->\s*\n```ts\n([\s\S]*?)\n```/g;
   for (const m of text.matchAll(re)) out.push({ file, name: m[1]!, code: m[2]! });
+  return out;
+}
+
+/** Every block of a markdown file marked `<!-- snippet-types: name -->`: compiled, never run. */
+export function typeSnippetsOf(file: string): Snippet[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  const out: Snippet[] = [];
+  const re = /<!-- snippet-types: ([\w-]+) -->\s*\n```(tsx?)\n([\s\S]*?)\n```/g;
+  for (const m of text.matchAll(re)) out.push({ file, name: m[1]!, code: m[3]!, lang: m[2] as 'ts' | 'tsx' });
   return out;
 }
 

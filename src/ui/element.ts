@@ -13,8 +13,7 @@ import { renderRow } from './list.ts';
 import { renderReveal } from './reveal.ts';
 import { STRINGS, fill, type Localization } from './strings.ts';
 import { CSS as STYLES } from './styles.ts';
-
-type Filter = 'active' | 'expiring' | 'revoked' | 'expired' | 'all';
+import { renderToolbar, type Filter } from './toolbar.ts';
 
 /** The events the element dispatches (bubbling, composed); `detail` never holds a secret. */
 export interface KeycardTokensEventMap {
@@ -138,64 +137,16 @@ export class KeycardTokensElement extends Base {
   #render(): void {
     const s = this.#s;
     const focusedId = (this.#root.activeElement as HTMLElement | null)?.dataset.focusKey;
-    const select = (
-      label: string,
-      key: string,
-      value: string,
-      options: [string, string][],
-      on: (v: string) => void,
-    ) => {
-      const el = h(
-        'select',
-        { 'aria-label': label, 'data-focus-key': key, part: 'input' },
-        options.map(([v, t]) => h('option', { value: v }, t)),
-      );
-      el.value = value;
-      el.addEventListener('change', () => on(el.value));
-      return el;
-    };
-    const kinds = this.kinds;
-    const newButton = h(
-      'button',
-      { type: 'button', class: 'primary', 'data-focus-key': 'new', part: 'button primary new' },
-      s.newToken,
-    );
-    newButton.addEventListener('click', () => void this.#openCreate(newButton));
-    const revokeAll = h(
-      'button',
-      { type: 'button', class: 'danger', 'data-focus-key': 'revoke-all', part: 'button danger revoke-all' },
-      s.revokeAll,
-    );
-    revokeAll.addEventListener('click', () => this.#openRevokeAll(revokeAll));
-    const toolbar = h(
-      'div',
-      { class: 'toolbar', part: 'toolbar' },
-      h('h1', { tabindex: '-1' }, s.title),
-      kinds.length > 1
-        ? select(
-            s.kindLabel,
-            'kind',
-            this.#currentKind,
-            kinds.map((k) => [k, k === 'workspace' ? s.workspace : s.personal]),
-            (v) => ((this.#kind = v as Kind), void this.refresh()),
-          )
-        : null,
-      select(
-        s.show,
-        'filter',
-        this.#filter,
-        [
-          ['active', s.filterActive],
-          ['expiring', s.filterExpiring],
-          ['revoked', s.filterRevoked],
-          ['expired', s.filterExpired],
-          ['all', s.filterAll],
-        ],
-        (v) => ((this.#filter = v as Filter), void this.refresh()),
-      ),
-      revokeAll,
-      newButton,
-    );
+    const toolbar = renderToolbar({
+      s,
+      kinds: this.kinds,
+      kind: this.#currentKind,
+      filter: this.#filter,
+      onKind: (k) => ((this.#kind = k), void this.refresh()),
+      onFilter: (f) => ((this.#filter = f), void this.refresh()),
+      onNew: (opener) => void this.#openCreate(opener),
+      onRevokeAll: (opener) => this.#openRevokeAll(opener),
+    });
     const now = Date.now();
     const ctx = {
       s,

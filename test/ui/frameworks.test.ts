@@ -78,6 +78,8 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in React 19, Vue 3 and Svelte 5'
       await rowOf(page, 'ci deploy').waitFor();
       expect(await page.getByRole('combobox', { name: 'Kind', exact: true }).count()).toBe(0);
       expect(await element.getAttribute('kinds')).toBe('personal');
+      // React 19 sets the typed `graceChoices` prop of docs/ui.md as the property, which writes the attribute.
+      if (fw === 'react') expect(await element.getAttribute('grace-choices')).toBe('0 15m 1d');
 
       // Create through the UI: the app's handler got { record } and nothing else, no secret.
       const form = await openNewToken(page);

@@ -16,9 +16,13 @@ declare module 'react' {
         'base-path'?: string;
         'workspace-id'?: string;
         kinds?: string;
+        'grace-choices'?: string;
+        graceChoices?: string | readonly (number | string)[];
         localization?: Partial<Localization>;
         'ontoken-created'?: (e: KeycardTokensEventMap['token-created']) => void;
         'ontoken-revoked'?: (e: KeycardTokensEventMap['token-revoked']) => void;
+        'ontoken-rotated'?: (e: KeycardTokensEventMap['token-rotated']) => void;
+        'ontokens-revoked'?: (e: KeycardTokensEventMap['tokens-revoked']) => void;
       };
     }
   }
@@ -37,6 +41,7 @@ export function Tokens() {
         base-path={basePath}
         workspace-id="ws_acme"
         kinds="personal"
+        graceChoices={[0, '15m', '1d']}
         localization={fr}
         ontoken-created={log}
         ontoken-revoked={log}
