@@ -13,6 +13,7 @@ import {
   type Actor,
   type TokenStore,
 } from '../index.ts';
+import { coreSays, coreWrongType, expectConfigError } from '../../test/config-errors.ts';
 import { fakeClock } from '../testing/clock.ts';
 import { normalizeUserCode, USER_CODE_ALPHABET } from './codes.ts';
 import { createDeviceRoutes } from './routes.ts';
@@ -365,6 +366,23 @@ describe('routing and options', () => {
     const bad = () => createDeviceRoutes(keycard, { basePath: 'x/', authorize: 1, interval: 0, nope: true } as never);
     expect(bad).toThrow(KeycardError);
     expect(bad).toThrow(/basePath.*authorize.*interval|nope/s);
+  });
+
+  it("a range, a type and two unknown keys wrong: one error in the core's wording naming all, quoting no secret", async () => {
+    const keycard = createKeycard({ prefix: 'toado', scopes });
+    const secret = 'toado_sk_secretsecretsecret';
+    const o = { basePath: '/api', authorize: () => null, interval: 0, appName: 5, deviceSecret: secret, pollEvery: 5 };
+    await expectConfigError(() => createDeviceRoutes(keycard, o as never), {
+      where: 'createDeviceRoutes',
+      invalid: ['interval', 'appName'],
+      unknown: ['deviceSecret', 'pollEvery'],
+      secrets: [secret],
+      message: [
+        'createDeviceRoutes: interval: Too small: expected number to be >=1',
+        coreWrongType('appName', 5, 'string'),
+        coreSays({ deviceSecret: secret, pollEvery: 5 }),
+      ].join('; '),
+    });
   });
 });
 
