@@ -20,5 +20,10 @@ export { REQUIREMENT_KEYS } from './core/auth-types.ts';
 export { requirementError } from './core/requirement-check.ts';
 /** zod parse parameters giving keycard's English messages whatever locale the application sets (an adapter's own options). */
 export { english as zodEnglish } from './core/config.ts';
+/**
+ * The one formatter of a failed options parse: `KeycardError('invalid_config')` naming every bad
+ * field, `where: field: problem; a, b: unknown options`, as keycard's own options say it.
+ */
+export { configError } from './core/config.ts';
 /** `value` as a URL, or null: a check that, unlike Node 20's `URL.canParse`, answers the same every time. */
 export { parseUrl } from './core/url.ts';

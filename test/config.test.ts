@@ -9,7 +9,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { english, issueMessage, urlText } from '../src/core/config.ts';
+import { configError, english, issueMessage, urlText } from '../src/core/config.ts';
 import { createKeycard } from '../src/index.ts';
 import * as manage from '../src/manage/schemas.ts';
 
@@ -144,5 +144,26 @@ describe('URL options', () => {
     expect(() => createKeycard({ settingsUrl: 'https://app.example/settings\r\nX-Evil: 1' } as never)).toThrow(
       /settingsUrl: Invalid URL/,
     );
+  });
+});
+
+describe('configError: the one bad-options message', () => {
+  const schema = z.strictObject({ limit: z.optional(z.number()), nested: z.optional(z.strictObject({})) });
+  const message = (options: unknown) => {
+    const parsed = schema.safeParse(options, english);
+    return parsed.success ? 'accepted' : configError('fn', parsed.error).message;
+  };
+
+  test('names every bad field, unknown keys in one clause, nested ones by their path', () => {
+    expect(message({ limit: '1', a: 1, b: 2, nested: { c: 3 } })).toBe(
+      'fn: limit: Invalid input: expected number, received string; nested.c: unknown option; a, b: unknown options',
+    );
+    expect(message(null)).toBe('fn: (options): Invalid input: expected object, received null');
+  });
+
+  test('cuts an unknown key at 64 characters: the key is the caller’s, the message is ours', () => {
+    const key = 'k'.repeat(10_000);
+    expect(message({ [key]: 1 })).toBe(`fn: ${'k'.repeat(64)}…: unknown option`);
+    expect(message({ ['k'.repeat(64)]: 1 })).toBe(`fn: ${'k'.repeat(64)}: unknown option`);
   });
 });

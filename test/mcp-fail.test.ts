@@ -9,7 +9,8 @@ import { request as httpRequest } from 'node:http';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKeycard, isKeycardError } from '../src/index.ts';
-import { mcpGate, type McpOptions } from '../src/adapters/mcp/index.ts';
+import { mcpGate, mcpVerifier, type McpOptions } from '../src/adapters/mcp/index.ts';
+import { coreSays, coreWrongType, expectConfigError } from './config-errors.ts';
 import { toadoScopes } from './helpers.ts';
 import { requestEvents, start, stopApps, type App } from './mcp-app.ts';
 import { expectedWarning, mcpClient, mcpHeaders, rawSession, until } from './mcp-helpers.ts';
@@ -233,9 +234,41 @@ describe('item 10: MCP sessions are capped per token and closed when idle', () =
     expect(thrown({ maxSessionsPerToken: 0, sessionIdleSeconds: 'x' })).toMatch(
       /^invalid_config: .*maxSessionsPerToken.*sessionIdleSeconds/,
     );
-    expect(thrown({ allowedHost: ['x'] })).toMatch(/allowedHost is not a known option/);
+    expect(thrown({ allowedHost: ['x'] })).toMatch(/mcpGate: allowedHost: unknown option/);
     expect(thrown({ allowedOrigins: 'all' })).toMatch(/allowedOrigins/);
     expect(thrown({})).toBe('no throw');
+    await kc.close();
+  });
+
+  it("bad options are one error in the core's wording, naming every bad field, quoting no secret", async () => {
+    const kc = createKeycard({ prefix: 'acme', scopes: toadoScopes() });
+    const secret = 'acme_sk_secretsecretsecret';
+    const options = {
+      onWarning: expectedWarning,
+      recheckSeconds: 'soon',
+      maxSessionsPerToken: 0,
+      token: secret,
+      allowedHost: ['x'],
+    };
+    await expectConfigError(() => mcpGate(kc, options as never), {
+      where: 'mcpGate',
+      invalid: ['recheckSeconds', 'maxSessionsPerToken'],
+      unknown: ['token', 'allowedHost'],
+      secrets: [secret],
+      message: [
+        `mcpGate: ${coreWrongType('recheckSeconds', 'soon', 'number')}`,
+        'maxSessionsPerToken: Too small: expected number to be >=1',
+        coreSays({ token: secret, allowedHost: 1 }),
+      ].join('; '),
+    });
+    // mcpVerifier reads only recheckSeconds, and names itself.
+    await expectConfigError(() => mcpVerifier(kc, { recheckSeconds: 0, token: secret } as never), {
+      where: 'mcpVerifier',
+      invalid: ['recheckSeconds'],
+      unknown: ['token'],
+      secrets: [secret],
+      message: `mcpVerifier: recheckSeconds: Too small: expected number to be >=1; ${coreSays({ token: 1 })}`,
+    });
     await kc.close();
   });
 });

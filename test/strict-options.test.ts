@@ -20,6 +20,7 @@ import { postgresTokenStore, postgresAuditStore } from '../src/stores/postgres.t
 import { jwtAccessTokens, protectedResource } from '../src/oauth/index.ts';
 import { createManagementClient } from '../src/client/index.ts';
 import { deviceLogin } from '../src/cli/index.ts';
+import { coreSays, errorOf } from './config-errors.ts';
 
 const scopes = defineScopes({ read: {}, write: { implies: ['read'] } });
 const kc = (): Keycard => createKeycard({ prefix: 'acme', scopes });
@@ -80,6 +81,12 @@ describe('strict options', () => {
         code: 'invalid_config',
       });
       expect((error as Error).message).toContain('revocationBoundMS');
+    });
+
+    it(`${name}: names it in the core's words, after the function's name`, async () => {
+      const message = String(((await errorOf(make)) as Error | undefined)?.message);
+      expect(message.startsWith(`${name}: `), message).toBe(true);
+      expect(message.slice(name.length + 2).split('; ')).toContain(coreSays(BOGUS));
     });
   }
 });

@@ -269,13 +269,13 @@ describe('close', () => {
 
 describe('options', () => {
   it.each([
-    [{ queueSize: 0 }, 'AuditOptions.queueSize must be an integer from 1 to 1000000'],
-    [{ queueSize: 1.5 }, 'AuditOptions.queueSize must be an integer from 1 to 1000000'],
-    [{ timeoutMs: -1 }, 'AuditOptions.timeoutMs must be an integer number of milliseconds from 1 to 2147483647'],
-    [{ sinks: [{}] }, 'AuditOptions.sinks.0 must be an AuditSink: an object with a write(event) method'],
-    [{ clock: {} }, 'AuditOptions.clock must be a Clock: { now(), monotonic() }'],
-    [{ onError: 'log' }, 'AuditOptions.onError must be a function'],
-    [{ queue: 10 }, 'AuditOptions.queue is not a known field'],
+    [{ queueSize: 0 }, 'AuditTrail: queueSize: must be an integer from 1 to 1000000'],
+    [{ queueSize: 1.5 }, 'AuditTrail: queueSize: must be an integer from 1 to 1000000'],
+    [{ timeoutMs: -1 }, 'AuditTrail: timeoutMs: must be an integer number of milliseconds from 1 to 2147483647'],
+    [{ sinks: [{}] }, 'AuditTrail: sinks.0: must be an AuditSink: an object with a write(event) method'],
+    [{ clock: {} }, 'AuditTrail: clock: must be a Clock: { now(), monotonic() }'],
+    [{ onError: 'log' }, 'AuditTrail: onError: must be a function'],
+    [{ queue: 10 }, 'AuditTrail: queue: unknown option'],
   ])('rejects %o', (bad, message) => {
     const options = { sinks: [], onError: () => {}, clock, ...bad } as unknown as AuditOptions;
     expect(() => new AuditTrail(options)).toThrow(new KeycardError('invalid_config', message));

@@ -4,7 +4,7 @@
  * conformance suite in keycard/testing runs both), nothing survives a restart.
  */
 import * as z from 'zod/mini';
-import { english, intFrom } from './config.ts';
+import { configError, english, intFrom } from './config.ts';
 import type { AuditEvent } from './audit.ts';
 import { exportAudit } from './audit-export.ts';
 import {
@@ -89,13 +89,7 @@ interface UsageCell {
  */
 export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryAuditStore {
   const parsed = optionsSchema.safeParse(options, english);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new KeycardError(
-      'invalid_config',
-      `memoryAuditStore: ${issue.path.map(String).join('.') || 'options'} ${issue.message}`,
-    );
-  }
+  if (!parsed.success) throw configError('memoryAuditStore', parsed.error);
   const mode = options.requests ?? 'all';
   const maxEvents = options.maxEvents ?? 100_000;
   const clock = options.clock ?? systemClock;

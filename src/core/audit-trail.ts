@@ -3,7 +3,7 @@
  * events delivered directly, coalescing and delivery delegated, and a bounded close.
  */
 import * as z from 'zod/mini';
-import { english } from './config.ts';
+import { configError, english } from './config.ts';
 import type { AuditSink, RequestAuditEvent, RequestAuditInput, TokenAuditEvent, TokenAuditInput } from './audit.ts';
 import { Coalescer, coalesces } from './audit-coalesce.ts';
 import { REPORT_INTERVAL_MS, SinkDelivery } from './audit-delivery.ts';
@@ -132,18 +132,10 @@ export class AuditTrail {
   #closing: Promise<void> | null = null;
   #reportedClosed = false;
 
-  /** @throws KeycardError `invalid_config` naming the bad field. */
+  /** @throws KeycardError `invalid_config` naming every bad field (`configError`). */
   constructor(options: AuditOptions) {
     const parsed = optionsSchema.safeParse(options, english);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const at = ['AuditOptions', ...(issue?.path ?? []).map(String)].join('.');
-      const message =
-        issue?.code === 'unrecognized_keys'
-          ? `${at}.${issue.keys[0] ?? ''} is not a known field`
-          : `${at} ${issue?.message ?? 'is invalid'}`;
-      throw new KeycardError('invalid_config', message);
-    }
+    if (!parsed.success) throw configError('AuditTrail', parsed.error);
     const { sinks, queueSize, timeoutMs, onError, clock } = parsed.data;
     this.#queueSize = queueSize ?? DEFAULT_AUDIT_QUEUE_SIZE;
     const report = (error: Error) => this.#report(error);

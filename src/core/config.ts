@@ -98,11 +98,25 @@ export const english: z.core.ParseContext<z.core.$ZodIssue> = Object.freeze({
   error: (issue: z.core.$ZodRawIssue) => issueMessage(issue as Issue),
 });
 
-/** Formats every issue of a failed options parse; `where` names the function that was called. */
+/** An unknown key as the caller spelled it, cut at 64 characters: the key is theirs, the message is ours. */
+const keyText = (key: string) => (key.length > 64 ? `${key.slice(0, 64)}…` : key);
+
+/**
+ * Formats every issue of a failed options parse; `where` names the function that was called.
+ * The message quotes no value, only field names and the schema's own wording.
+ *
+ * @example
+ * ```ts
+ * const parsed = schema.safeParse(options, english);
+ * if (!parsed.success) throw configError('redisLimiter', parsed.error);
+ * // redisLimiter: timeoutMs: must be an integer from 1 to 60000; clock: unknown option
+ * ```
+ */
 export function configError(where: string, error: z.core.$ZodError): KeycardError {
   const parts = error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => (path ? `${path}.${k}` : k)) : null;
+    const keys =
+      issue.code === 'unrecognized_keys' ? issue.keys.map((k) => (path ? `${path}.${keyText(k)}` : keyText(k))) : null;
     if (keys) return `${keys.join(', ')}: unknown option${keys.length > 1 ? 's' : ''}`;
     return `${path || '(options)'}: ${issue.message}`;
   });

@@ -10,9 +10,40 @@ import { migrateDeviceGrants, postgresPendingGrantStore } from '../stores/postgr
 import { redisPendingGrantStore } from '../stores/redis-grant-store.ts';
 import { pendingGrantStoreConformance } from '../testing/pending-grant-suite.ts';
 import { DRIVERS, REDIS_URL, announceSkip, connectPort, runPrefix } from '../../test/redis-helpers.ts';
+import { coreSays, coreWrongType, expectConfigError } from '../../test/config-errors.ts';
 import { memoryPendingGrantStore } from './grant-store.ts';
 
 pendingGrantStoreConformance('memory', { describe, it, expect }, () => memoryPendingGrantStore());
+
+describe('memoryPendingGrantStore options', () => {
+  const make = (options: unknown) => () => memoryPendingGrantStore(options as never);
+  const secret = 'acme_sk_secretsecretsecret';
+
+  it("bad options are one error in the core's wording, naming every bad field, quoting no secret", async () => {
+    await expectConfigError(make({ maxGrants: '10', maxGrant: 10, deviceCode: secret }), {
+      where: 'memoryPendingGrantStore',
+      invalid: ['maxGrants'],
+      unknown: ['maxGrant', 'deviceCode'],
+      secrets: [secret],
+      message: `memoryPendingGrantStore: ${coreWrongType('maxGrants', '10', 'number')}; ${coreSays({ maxGrant: 10, deviceCode: secret })}`,
+    });
+  });
+
+  it('an out-of-range or non-object option is invalid_config, never a TypeError', async () => {
+    for (const maxGrants of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60]) {
+      await expectConfigError(make({ maxGrants }), {
+        where: 'memoryPendingGrantStore',
+        invalid: ['maxGrants'],
+        unknown: [],
+      });
+    }
+    for (const options of [null, 5, 'maxGrants', [1]]) {
+      await expectConfigError(make(options), { where: 'memoryPendingGrantStore', invalid: ['(options)'], unknown: [] });
+    }
+    expect(() => memoryPendingGrantStore({ maxGrants: 1 })).not.toThrow();
+    expect(() => memoryPendingGrantStore(undefined)).not.toThrow();
+  });
+});
 
 describe('PGlite', () => {
   let lite: ReturnType<typeof fromPglite>;

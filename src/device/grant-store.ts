@@ -9,8 +9,8 @@
  * store cannot be polled for tokens. No token secret is stored either: the token is issued when
  * the approved grant is taken.
  */
-import { KeycardError } from '../core/errors.ts';
-import { assertKnownKeys } from '../core/known-keys.ts';
+import * as z from 'zod/mini';
+import { configError, english } from '../core/config.ts';
 
 /** Where a grant stands. */
 export type PendingGrantStatus = 'pending' | 'approved' | 'denied';
@@ -94,6 +94,18 @@ export function applyPatch(grant: PendingGrant, patch: PendingGrantPatch): Pendi
   return next as unknown as PendingGrant;
 }
 
+/** Options of `memoryPendingGrantStore`. */
+export interface MemoryPendingGrantStoreOptions {
+  /**
+   * Live grants held at most; past it `create` answers false (the route answers 503) until
+   * expired ones are pruned. `POST /device/code` needs no credentials: this bounds its memory.
+   * @default 10000
+   */
+  readonly maxGrants?: number;
+}
+
+const memoryOptionsSchema = z.strictObject({ maxGrants: z.optional(z.number().check(z.int(), z.positive())) });
+
 /**
  * A pending-grant store in this process's memory: the default, right for one process. Several
  * processes behind a load balancer need a shared store (Redis or Postgres), or a poll that lands
@@ -107,11 +119,10 @@ export function applyPatch(grant: PendingGrant, patch: PendingGrantPatch): Pendi
  * const routes = createDeviceRoutes(keycard, { basePath: '/api/tokens', authorize, store: memoryPendingGrantStore() });
  * ```
  */
-export function memoryPendingGrantStore(options: { readonly maxGrants?: number } = {}): PendingGrantStore {
-  assertKnownKeys('memoryPendingGrantStore', options, ['maxGrants']);
-  if (options.maxGrants !== undefined && !(Number.isSafeInteger(options.maxGrants) && options.maxGrants > 0))
-    throw new KeycardError('invalid_config', 'memoryPendingGrantStore: maxGrants must be a positive integer');
-  const maxGrants = options.maxGrants ?? 10_000;
+export function memoryPendingGrantStore(options: MemoryPendingGrantStoreOptions = {}): PendingGrantStore {
+  const parsed = memoryOptionsSchema.safeParse(options, english);
+  if (!parsed.success) throw configError('memoryPendingGrantStore', parsed.error);
+  const maxGrants = parsed.data.maxGrants ?? 10_000;
   const byHash = new Map<string, PendingGrant>();
   const byUserCode = new Map<string, string>();
   const copy = (g: PendingGrant | undefined): PendingGrant | null => (g === undefined ? null : structuredClone(g));

@@ -9,4 +9,10 @@ export { createDeviceRoutes } from './routes.ts';
 export type { DeviceRoutes } from './routes.ts';
 export type { DeviceRoutesOptions, DeviceAuthorize } from './options.ts';
 export { memoryPendingGrantStore } from './grant-store.ts';
-export type { PendingGrantStore, PendingGrant, PendingGrantPatch, PendingGrantStatus } from './grant-store.ts';
+export type {
+  MemoryPendingGrantStoreOptions,
+  PendingGrantStore,
+  PendingGrant,
+  PendingGrantPatch,
+  PendingGrantStatus,
+} from './grant-store.ts';

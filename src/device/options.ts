@@ -3,8 +3,7 @@
  * zod: an unknown key or a bad value is a `KeycardError('invalid_config')` naming every bad field.
  */
 import * as z from 'zod/mini';
-import { english, urlText } from '../core/config.ts';
-import { KeycardError } from '../core/errors.ts';
+import { configError, english, urlText } from '../core/config.ts';
 import type { Actor } from '../keycard.ts';
 import type { PendingGrantStore } from './grant-store.ts';
 
@@ -103,10 +102,5 @@ export const deviceOptionsSchema = z.strictObject({
 export function parseDeviceOptions(options: unknown): DeviceRoutesOptions {
   const parsed = deviceOptionsSchema.safeParse(options, english);
   if (parsed.success) return parsed.data as DeviceRoutesOptions;
-  const fields = parsed.error.issues.map((i) =>
-    i.code === 'unrecognized_keys'
-      ? `${i.keys.join(', ')}: not a known option`
-      : `${i.path.join('.') || 'options'}: ${i.message}`,
-  );
-  throw new KeycardError('invalid_config', `createDeviceRoutes: ${fields.join('; ')}`);
+  throw configError('createDeviceRoutes', parsed.error);
 }

@@ -13,6 +13,7 @@ import {
   type Actor,
   type TokenStore,
 } from '../index.ts';
+import { coreSays, coreWrongType, expectConfigError } from '../../test/config-errors.ts';
 import { fakeClock } from '../testing/clock.ts';
 import { normalizeUserCode, USER_CODE_ALPHABET } from './codes.ts';
 import { createDeviceRoutes } from './routes.ts';
@@ -121,15 +122,12 @@ describe('POST /device/token error paths (RFC 8628 §3.5), injected clock', () =
   it('keeps an approval when the token store is briefly unavailable: 503, then the next poll gets the token', async () => {
     const inner = memoryTokenStore();
     let failures = 1;
+    const create: TokenStore['create'] = (token) => {
+      if (failures-- > 0) throw new KeycardError('unavailable', 'Token store unavailable');
+      return inner.create(token);
+    };
     const store: TokenStore = new Proxy(inner, {
-      get(target, key, receiver) {
-        if (key === 'create')
-          return (token: Parameters<TokenStore['create']>[0]) => {
-            if (failures-- > 0) throw new KeycardError('unavailable', 'Token store unavailable');
-            return target.create(token);
-          };
-        return Reflect.get(target, key, receiver) as unknown;
-      },
+      get: (target, key, receiver) => (key === 'create' ? create : (Reflect.get(target, key, receiver) as unknown)),
     });
     const reported: unknown[] = [];
     const { start, poll, approve, clock } = setup({ onError: (e) => void reported.push(e) }, store);
@@ -368,6 +366,23 @@ describe('routing and options', () => {
     const bad = () => createDeviceRoutes(keycard, { basePath: 'x/', authorize: 1, interval: 0, nope: true } as never);
     expect(bad).toThrow(KeycardError);
     expect(bad).toThrow(/basePath.*authorize.*interval|nope/s);
+  });
+
+  it("a range, a type and two unknown keys wrong: one error in the core's wording naming all, quoting no secret", async () => {
+    const keycard = createKeycard({ prefix: 'toado', scopes });
+    const secret = 'toado_sk_secretsecretsecret';
+    const o = { basePath: '/api', authorize: () => null, interval: 0, appName: 5, deviceSecret: secret, pollEvery: 5 };
+    await expectConfigError(() => createDeviceRoutes(keycard, o as never), {
+      where: 'createDeviceRoutes',
+      invalid: ['interval', 'appName'],
+      unknown: ['deviceSecret', 'pollEvery'],
+      secrets: [secret],
+      message: [
+        'createDeviceRoutes: interval: Too small: expected number to be >=1',
+        coreWrongType('appName', 5, 'string'),
+        coreSays({ deviceSecret: secret, pollEvery: 5 }),
+      ].join('; '),
+    });
   });
 });
 

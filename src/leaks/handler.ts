@@ -7,7 +7,7 @@
  * The guide — enrolment, what to send the provider, the whole loop — is docs/leaks.md.
  */
 import * as z from 'zod/mini';
-import { english, secureUrlText } from '../core/config.ts';
+import { configError, english, secureUrlText } from '../core/config.ts';
 import { bounded } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Keycard } from '../keycard.ts';
@@ -72,14 +72,11 @@ const schema = z.strictObject({
 
 function validateOptions(options: unknown): asserts options is LeakIntakeOptions {
   const parsed = schema.safeParse(options, english);
-  const errors = parsed.success
-    ? []
-    : parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'options'} ${i.message}`);
-  const o = options as Partial<LeakIntakeOptions> | null;
-  if (parsed.success && o?.provider === 'gitlab' && o.keysUrl === undefined) {
-    errors.push('keysUrl is required for gitlab (GitLab gives partners its key endpoint on enrolment)');
+  if (!parsed.success) throw configError('createLeakIntakeHandler', parsed.error);
+  if (parsed.data.provider === 'gitlab' && parsed.data.keysUrl === undefined) {
+    const why = 'required for gitlab (GitLab gives partners its key endpoint on enrolment)';
+    throw new KeycardError('invalid_config', `createLeakIntakeHandler: keysUrl: ${why}`);
   }
-  if (errors.length > 0) throw new KeycardError('invalid_config', `createLeakIntakeHandler: ${errors.join('; ')}`);
 }
 
 const HEADERS = { 'content-type': 'application/problem+json', 'cache-control': 'no-store' } as const;

@@ -4,7 +4,7 @@
  * `KeycardError('invalid_config')` naming every bad field.
  */
 import * as z from 'zod/mini';
-import { english } from '../core/config.ts';
+import { configError, english } from '../core/config.ts';
 import { parseUrl } from '../core/url.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
@@ -217,14 +217,7 @@ const schema = z.strictObject({
  */
 export function resolveOptions(options: unknown, catalogue: ScopeCatalogue): ResolvedOptions {
   const parsed = schema.safeParse(options, english);
-  if (!parsed.success) {
-    const parts = parsed.error.issues.map((i) =>
-      i.code === 'unrecognized_keys'
-        ? `unknown option ${i.keys.join(', ')}`
-        : `${i.path.map(String).join('.') || 'options'}: ${i.message}`,
-    );
-    throw new KeycardError('invalid_config', `createManagementHandler: ${parts.join('; ')}`);
-  }
+  if (!parsed.success) throw configError('createManagementHandler', parsed.error);
   const o = options as ManagementOptions;
   if (o.managementScope !== undefined && !catalogue.has(o.managementScope)) {
     throw new KeycardError(

@@ -29,11 +29,11 @@ describe('memoryLimiter', () => {
     expect(() => memoryLimiter({ maxTrackedTokens: 0 })).toThrow(
       expect.objectContaining({
         code: 'invalid_config',
-        message: 'memoryLimiter.maxTrackedTokens must be an integer >= 1',
+        message: 'memoryLimiter: maxTrackedTokens: must be an integer >= 1',
       }),
     );
     expect(() => memoryLimiter({ clock: {} as never })).toThrow(
-      expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/^memoryLimiter\.clock /) }),
+      expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/^memoryLimiter: clock: /) }),
     );
     const { store } = driven();
     for (const [limit, w] of [

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { english } from '../core/config.ts';
+import { configError, english } from '../core/config.ts';
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { KeycardError } from '../core/errors.ts';
@@ -190,13 +190,7 @@ class Slots {
 
 function parse(options: MemoryLimiterOptions): { clock: Clock; maxTracked: number } {
   const parsed = optionsSchema.safeParse(options, english);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new KeycardError(
-      'invalid_config',
-      `memoryLimiter.${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`,
-    );
-  }
+  if (!parsed.success) throw configError('memoryLimiter', parsed.error);
   return { clock: options.clock ?? systemClock, maxTracked: options.maxTrackedTokens ?? Infinity };
 }
 

@@ -5,7 +5,7 @@
  * `migrate` (see `postgres-audit-sql.ts`).
  */
 import * as z from 'zod/mini';
-import { english } from '../core/config.ts';
+import { configError, english } from '../core/config.ts';
 import type { AuditEvent } from '../core/audit.ts';
 import { exportAudit } from '../core/audit-export.ts';
 import {
@@ -151,13 +151,7 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
     );
   }
   const parsed = optionsSchema.safeParse(options, english);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new KeycardError(
-      'invalid_config',
-      `postgresAuditStore: ${issue.path.map(String).join('.') || 'options'} ${issue.message}`,
-    );
-  }
+  if (!parsed.success) throw configError('postgresAuditStore', parsed.error);
   const mode = options.requests ?? 'rollup';
   const clock = options.clock ?? systemClock;
   const onError = options.onError ?? ((e: Error) => console.warn('keycard audit store:', e.message));

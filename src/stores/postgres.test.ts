@@ -110,7 +110,7 @@ describe('postgres store: options and ports', () => {
       [{ channel: 'Bad-Channel' }, 'channel'],
       [{ notifications: 'push' }, 'notifications'],
       [{ changeRetentionMs: 10 }, 'changeRetentionMs'],
-      [{ typo: true }, 'options'],
+      [{ typo: true }, 'postgresTokenStore: typo: unknown option'],
     ];
     for (const [options, field] of bad) {
       let error: unknown;

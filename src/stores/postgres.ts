@@ -10,7 +10,7 @@
  * counter and delivered to subscribers through LISTEN/NOTIFY or polling (`postgres-feed.ts`).
  */
 import * as z from 'zod/mini';
-import { english } from '../core/config.ts';
+import { configError, english } from '../core/config.ts';
 import { KeycardError } from '../core/errors.ts';
 import {
   WATERMARK_REASON,
@@ -156,11 +156,7 @@ function validate(port: SqlPort, options: PostgresTokenStoreOptions): void {
     );
   }
   const parsed = optionsSchema.safeParse(options, english);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.map(String).join('.') || 'options';
-    throw new KeycardError('invalid_config', `postgresTokenStore: ${field} ${issue.message}`);
-  }
+  if (!parsed.success) throw configError('postgresTokenStore', parsed.error);
   if (options.notifications === 'listen' && typeof port.listen !== 'function') {
     throw new KeycardError(
       'invalid_config',

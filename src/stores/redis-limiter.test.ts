@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceSkip, connectPort, DRIVERS, REDIS_URL, runPrefix } from '../../test/redis-helpers.ts';
+import { coreSays, expectConfigError } from '../../test/config-errors.ts';
 import { limiterConformance } from '../testing/limiter-suite.ts';
 import { memoryLimiter } from './memory-limiter.ts';
+import { redisPendingGrantStore } from './redis-grant-store.ts';
 import { LIMITER_SCRIPT, limiterKey, redisLimiter } from './redis-limiter.ts';
 import type { RedisPort } from './redis-port.ts';
 import { runScript } from './redis-script.ts';
+import { redisTokenStore } from './redis-token-store.ts';
 
 announceSkip('redis-limiter.test.ts');
 
@@ -28,11 +31,11 @@ describe('redisLimiter without a server', () => {
     expect(() => redisLimiter(never, { timeoutMs: 0 })).toThrow(
       expect.objectContaining({
         code: 'invalid_config',
-        message: 'redisLimiter.timeoutMs must be an integer from 1 to 60000',
+        message: 'redisLimiter: timeoutMs: must be an integer from 1 to 60000',
       }),
     );
     expect(() => redisLimiter(never, { clock: 1 } as never)).toThrow(
-      expect.objectContaining({ code: 'invalid_config', message: 'redisLimiter.clock is not a known option' }),
+      expect.objectContaining({ code: 'invalid_config', message: 'redisLimiter: clock: unknown option' }),
     );
     const store = redisLimiter(never);
     for (const [limit, w] of [
@@ -43,6 +46,29 @@ describe('redisLimiter without a server', () => {
       [2 ** 31, 1],
     ] as const) {
       await expect(store.consume('a:all', limit, w)).rejects.toMatchObject({ code: 'invalid_argument' });
+    }
+  });
+
+  it("every Redis store: bad options are one error in the core's wording, naming every bad field, quoting no secret", async () => {
+    const url = 'redis://default:hunter2-redis-password@cache.internal:6379';
+    const makers: [string, (options: never) => unknown][] = [
+      ['redisLimiter', (o) => redisLimiter(never, o)],
+      ['redisTokenStore', (o) => redisTokenStore(never, o)],
+      ['redisPendingGrantStore', (o) => redisPendingGrantStore(never, o)],
+    ];
+    for (const [where, make] of makers) {
+      const options = { url, timeoutMs: 0, prefix: ['p'], password: 'hunter2-redis-password' };
+      await expectConfigError(() => make(options as never), {
+        where,
+        invalid: ['timeoutMs', 'prefix'],
+        unknown: ['url', 'password'],
+        secrets: ['hunter2-redis-password', url],
+        message: [
+          `${where}: prefix: must be a string of at most 200 characters`,
+          'timeoutMs: must be an integer from 1 to 60000',
+          coreSays({ url, password: 'x' }),
+        ].join('; '),
+      });
     }
   });
 

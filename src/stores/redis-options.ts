@@ -1,28 +1,20 @@
 /**
- * Option validation shared by the Redis stores: zod once, at construction (STYLE rule 7), with a
- * message that names the bad field, e.g. `redisLimiter.timeoutMs must be an integer from 1 to 60000`.
+ * Option validation shared by the Redis stores: zod once, at construction (STYLE rule 7), every
+ * bad field named by the core's one formatter, e.g.
+ * `redisLimiter: timeoutMs: must be an integer from 1 to 60000; clock: unknown option`.
  */
 import * as z from 'zod/mini';
-import { english } from '../core/config.ts';
-import { KeycardError } from '../core/errors.ts';
+import { configError, english, intFrom } from '../core/config.ts';
 
-/** Throws `KeycardError('invalid_config')` naming the first bad field of `options`. */
+/** Throws `KeycardError('invalid_config')` naming every bad field of `options` (`configError`). */
 export function parseOptions<T>(schema: z.ZodMiniType<T>, options: unknown, name: string): T {
   const parsed = schema.safeParse(options, english);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field =
-    issue?.code === 'unrecognized_keys'
-      ? `${issue.keys[0] ?? ''} is not a known option`
-      : `${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`;
-  throw new KeycardError('invalid_config', `${name}.${field}`);
+  throw configError(name, parsed.error);
 }
 
 /** An integer option in [min, max], with the message it fails with. */
-export const integer = (min: number, max: number) => {
-  const error = `must be an integer from ${min} to ${max}`;
-  return z.number({ error }).check(z.int({ error }), z.minimum(min, { error }), z.maximum(max, { error }));
-};
+export const integer = intFrom;
 
 /** The key prefix option. */
 export const prefix = z

@@ -30,14 +30,14 @@ describe('redisTokenStore without a server', () => {
     expect(() => redisTokenStore(never, { heartbeatMs: 1000 })).toThrow(
       expect.objectContaining({
         code: 'invalid_config',
-        message: 'redisTokenStore.heartbeatMs must be an integer from 10 to 250',
+        message: 'redisTokenStore: heartbeatMs: must be an integer from 10 to 250',
       }),
     );
     expect(() => redisTokenStore(never, { prefix: 3 } as never)).toThrow(
-      expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/^redisTokenStore\.prefix /) }),
+      expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/^redisTokenStore: prefix: /) }),
     );
     expect(() => redisTokenStore(never, { ttl: 1 } as never)).toThrow(
-      expect.objectContaining({ message: 'redisTokenStore.ttl is not a known option' }),
+      expect.objectContaining({ message: 'redisTokenStore: ttl: unknown option' }),
     );
   });
 

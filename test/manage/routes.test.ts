@@ -121,7 +121,7 @@ describe('management routes, through the handler', () => {
     const w = setup();
     expect(() => setup({ basePath: 'api/', managementScope: 'nope' } as never)).toThrow(/basePath/);
     expect(() => setup({ managementScope: 'nope' })).toThrow(/managementScope: "nope"/);
-    expect(() => setup({ bogus: 1 } as never)).toThrow(/unknown option bogus/);
+    expect(() => setup({ bogus: 1 } as never)).toThrow(/createManagementHandler: bogus: unknown option/);
     expect(w.logs).toEqual([]);
   });
 });

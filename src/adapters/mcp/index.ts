@@ -61,7 +61,7 @@ const send = (res: Response, p: { status: number; headers: Readonly<Record<strin
  * ```
  */
 export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
-  const o = resolveMcpOptions(options);
+  const o = resolveMcpOptions(options, 'mcpGate');
   const metadata = metadataHint(keycard, o); // warns when a client could find no way to authenticate
   const [sessions, foreign] = [createSessions(keycard, o), originCheck(o)];
   const gate: RequestHandler = async (req, res, next) => {

@@ -1,7 +1,7 @@
 // The options of keycard/mcp, validated once with zod (unknown keys refused, every bad field named). Guide: docs/mcp.md.
 import * as z from 'zod/mini';
-import { KeycardError, type LimitClass, type Requirement } from '../../index.ts';
-import { parseUrl, zodEnglish } from '../../adapter-kit.ts';
+import type { LimitClass, Requirement } from '../../index.ts';
+import { configError, parseUrl, zodEnglish } from '../../adapter-kit.ts';
 
 /** What a tool needs, keyed by tool name in `mcpGate(keycard, { tools })`. */
 export interface McpToolRule {
@@ -72,20 +72,20 @@ export type ResolvedMcpOptions = Required<
 > &
   McpOptions;
 
-/** Validates `options` once, at start. @throws KeycardError `invalid_config` naming every bad field. */
-export function resolveMcpOptions(options: unknown, only?: readonly (keyof McpOptions)[]): ResolvedMcpOptions {
+/**
+ * Validates `options` once, at start; `where` is the function called, `only` the keys it reads.
+ * @throws KeycardError `invalid_config` naming every bad field (`configError`).
+ */
+export function resolveMcpOptions(
+  options: unknown,
+  where: 'mcpGate' | 'mcpVerifier',
+  only?: readonly (keyof McpOptions)[],
+): ResolvedMcpOptions {
   const parsed = (only ? z.pick(schema, Object.fromEntries(only.map((k) => [k, true])) as never) : schema).safeParse(
     options ?? {},
     zodEnglish,
   );
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map(
-      (i) =>
-        (i.code === 'unrecognized_keys' ? i.keys.join(', ') : i.path.map(String).join('.')) +
-        ` ${i.code === 'unrecognized_keys' ? 'is not a known option' : i.message}`,
-    );
-    throw new KeycardError('invalid_config', `mcpGate: ${fields.join('; ')}`);
-  }
+  if (!parsed.success) throw configError(where, parsed.error);
   const o = parsed.data as McpOptions;
   return {
     ...o,

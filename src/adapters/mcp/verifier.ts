@@ -15,7 +15,7 @@ export const held = new AsyncLocalStorage<{ keycard: Keycard; header: string | u
  * `keycard.verify()` — ⚠️ then there is no rate limit and no audit event: mount the gate.
  */
 export function mcpVerifier(keycard: Keycard, options: Pick<McpOptions, 'recheckSeconds'> = {}): OAuthTokenVerifier {
-  const recheck = resolveMcpOptions(options, ['recheckSeconds']).recheckSeconds;
+  const recheck = resolveMcpOptions(options, 'mcpVerifier', ['recheckSeconds']).recheckSeconds;
   return {
     async verifyAccessToken(token) {
       const h = held.getStore();
