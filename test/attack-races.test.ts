@@ -112,3 +112,27 @@ describe('rotation through the management handler', () => {
     await keycard.close();
   });
 });
+
+describe('a rotation by a management token revoked meanwhile', () => {
+  it('is refused and leaves no live successor, as issue() refuses such a child', async () => {
+    const clock = fakeClock();
+    const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), clock, onWarning: () => {} });
+    const leaked = await keycard.issue({ ownerId: 'u1', label: 'manager', scopes: ['tickets:write'] });
+    const sibling = await keycard.issue({ ownerId: 'u1', label: 'ci', scopes: ['read'] });
+    const verified = await keycard.verify(leaked.token);
+    if (!verified.ok) throw new Error('the leaked token should verify');
+    // The request was authenticated; the owner revokes the leaked token before the rotation runs.
+    clock.advance(1_000);
+    await keycard.revoke(leaked.record.id, { reason: 'leaked' });
+    await expect(
+      keycard.rotate(sibling.record.id, { actor: { kind: 'token', identity: verified.identity } }),
+    ).rejects.toMatchObject({ code: 'token_revoked' });
+    expect(
+      (await keycard.list({ ownerId: 'u1', status: 'active' })).records.filter(
+        (r) => r.rotatedFromId === sibling.record.id,
+      ),
+    ).toEqual([]);
+    expect((await keycard.get(sibling.record.id))?.expiresAt).toBe(sibling.record.expiresAt);
+    await keycard.close();
+  });
+});

@@ -1,7 +1,7 @@
 /** `rotate` (SPEC §6): a successor with the same grant, the old token kept for a grace period. */
 import { KeycardError } from '../core/errors.ts';
 import { toRecord } from '../core/records.ts';
-import { actorOf, announce, create, mustGet, type LifecycleContext } from './context.ts';
+import { actorOf, actorRevoked, announce, create, mustGet, type LifecycleContext } from './context.ts';
 import { assertActorMayGrant, assertActorMayLimit } from './grants.ts';
 import type { Actor, IssuedToken } from './types.ts';
 
@@ -48,6 +48,12 @@ export async function rotate(
     familyId: old.familyId,
     metadata: old.metadata,
   });
+  // A management token revoked after its request was authenticated (a leaked one, caught) gets
+  // no successor, as `issue` gives it no child; the token it named is left as it was.
+  if (await actorRevoked(ctx, opts.actor)) {
+    await call('Token store revoke', () => store.revoke(issued.record.id, clock.now(), 'rotated by a revoked token'));
+    throw new KeycardError('token_revoked', `The token rotating ${old.id} was revoked meanwhile; nothing was rotated`);
+  }
   // The rotation claims the token it replaces by shortening it under the version it read and
   // copied: of rotations racing (a double-clicked button, a script firing many), exactly one
   // succeeds; and a revoke, revokeAll or narrowing update that landed meanwhile (a departed
