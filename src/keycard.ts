@@ -20,6 +20,7 @@ import { resolveOptions } from './core/resolve-options.ts';
 import { createToucher } from './core/touch.ts';
 import { createVerifier, verifyAnswer } from './core/verify.ts';
 import { foreignVerification } from './core/verify-foreign.ts';
+import { DEVICE_ISSUE, type DeviceIssue } from './device/port.ts';
 import { LEAK_INTAKE } from './leaks/port.ts';
 import type { LifecycleContext } from './lifecycle/context.ts';
 import { issue } from './lifecycle/issue.ts';
@@ -167,6 +168,9 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   };
   // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.
   Object.defineProperty(keycard, LEAK_INTAKE, { value: leakIntake(ctx) });
+  // The device routes' internal door (src/device/port.ts): a token issued as of its approval.
+  const deviceIssue: DeviceIssue = (input, authorizedAt) => issue(ctx, input, { createdAt: authorizedAt });
+  Object.defineProperty(keycard, DEVICE_ISSUE, { value: deviceIssue });
   // The deadline the device routes give their grant store (src/core/bounded.ts).
   Object.defineProperty(keycard, STORE_TIMEOUT, { value: o.storeTimeoutMs });
   Object.defineProperty(keycard, PENDING_REPORTS, { value: pendingReports });

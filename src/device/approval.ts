@@ -209,7 +209,14 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
 
   if (verdict === 'deny') {
     const denied = () => ctx.keycard.recordAudit({ type: 'device.denied', ...audit });
-    if ((await answerGrant(ctx, grant, { status: 'denied', decidedBy: actor.id }, denied)) === null)
+    if (
+      (await answerGrant(
+        ctx,
+        grant,
+        { status: 'denied', decidedBy: actor.id, decidedAt: ctx.keycard.clock.now() },
+        denied,
+      )) === null
+    )
       return changed(ctx);
     await denied();
     return page(
@@ -236,6 +243,7 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
   const patch = {
     status: 'approved' as const,
     decidedBy: actor.id,
+    decidedAt: now,
     approverScopes: [...actor.scopes],
     grantedScopes: picked,
     tokenExpiresAt: lifetime === null ? null : now + lifetime,

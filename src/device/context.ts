@@ -10,12 +10,16 @@ import { EntryLimit } from './entry-limit.ts';
 import { memoryPendingGrantStore, type PendingGrantStore } from './grant-store.ts';
 import { guardedStore, reporter } from './guard.ts';
 import type { DeviceRoutesOptions } from './options.ts';
+import { DEVICE_ISSUE, type DeviceIssue } from './port.ts';
+import { KeycardError } from '../core/errors.ts';
 
 const DAY = 86_400_000;
 
 /** The resolved routes context. */
 export interface DeviceContext {
   readonly keycard: Keycard;
+  /** `keycard.issue` as of an instant: the approval (port.ts). */
+  readonly issueAsOf: DeviceIssue;
   readonly options: DeviceRoutesOptions;
   /**
    * The grant store, guarded: every failure, and every call unanswered after the keycard's
@@ -44,8 +48,12 @@ export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): D
   const lifetime = options.defaultTokenLifetime ?? '90d';
   const timeoutMs = storeTimeoutOf(keycard);
   const store = options.store ?? memoryPendingGrantStore();
+  const issueAsOf = (keycard as unknown as { [DEVICE_ISSUE]?: DeviceIssue } | null)?.[DEVICE_ISSUE];
+  if (!issueAsOf)
+    throw new KeycardError('invalid_config', 'createDeviceRoutes: keycard must be an instance from createKeycard()');
   return {
     keycard,
+    issueAsOf,
     options,
     store: guardedStore(store, timeoutMs),
     unguardedStore: store,

@@ -50,6 +50,12 @@ export interface PendingGrant {
   readonly grantedScopes: readonly string[] | null;
   /** The expiry the person approved (epoch ms), or null for never. */
   readonly tokenExpiresAt: number | null;
+  /**
+   * Epoch ms of the person's answer: the token is issued as of this instant, so a `revokeAll` of
+   * the approver between the approval and the program's poll covers it. Absent (a grant written
+   * before this field existed) counts as `createdAt`.
+   */
+  readonly decidedAt?: number | null;
   /** Incremented by every update; `update` compares it. */
   readonly version: number;
 }
@@ -58,7 +64,14 @@ export interface PendingGrant {
 export type PendingGrantPatch = Partial<
   Pick<
     PendingGrant,
-    'interval' | 'lastPolledAt' | 'status' | 'decidedBy' | 'approverScopes' | 'grantedScopes' | 'tokenExpiresAt'
+    | 'interval'
+    | 'lastPolledAt'
+    | 'status'
+    | 'decidedBy'
+    | 'decidedAt'
+    | 'approverScopes'
+    | 'grantedScopes'
+    | 'tokenExpiresAt'
   >
 >;
 

@@ -133,15 +133,19 @@ async function issueFor(ctx: DeviceContext, hash: string): Promise<Response> {
   if (grant === null || grant.status !== 'approved')
     return oauthError('invalid_grant', 'Unknown or already used device code');
   try {
-    const { token, record } = await ctx.keycard.issue({
-      ownerId: grant.decidedBy!,
-      label: labelOf(grant),
-      scopes: grant.grantedScopes!,
-      restrictions: grant.restrictions,
-      ...(grant.tokenExpiresAt === null ? { expiresIn: 'never' as const } : { expiresAt: grant.tokenExpiresAt }),
-      metadata: { via: 'device', client: grant.clientName, host: grant.host, grantId: grant.id },
-      actor: { kind: 'user', id: grant.decidedBy!, scopes: grant.approverScopes! },
-    });
+    // As of the approval: a revokeAll of the approver since then ("member left") covers it.
+    const { token, record } = await ctx.issueAsOf(
+      {
+        ownerId: grant.decidedBy!,
+        label: labelOf(grant),
+        scopes: grant.grantedScopes!,
+        restrictions: grant.restrictions,
+        ...(grant.tokenExpiresAt === null ? { expiresIn: 'never' as const } : { expiresAt: grant.tokenExpiresAt }),
+        metadata: { via: 'device', client: grant.clientName, host: grant.host, grantId: grant.id },
+        actor: { kind: 'user', id: grant.decidedBy!, scopes: grant.approverScopes! },
+      },
+      grant.decidedAt ?? grant.createdAt,
+    );
     const now = ctx.keycard.clock.now();
     return json(200, {
       access_token: token,

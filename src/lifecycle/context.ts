@@ -111,6 +111,17 @@ export async function create(
 }
 
 /**
+ * True when `actor` is a token that is revoked now (read from the store, not the cache): a token
+ * minting (`issue`) or copying (`rotate`) a token whose request was authenticated just before
+ * someone revoked it must not hand out a new secret that outlives it.
+ */
+export async function actorRevoked(ctx: LifecycleContext, actor: Actor | undefined): Promise<boolean> {
+  if (actor?.kind !== 'token') return false;
+  const minter = await ctx.call('Token store get', () => ctx.store.get(actor.identity.tokenId));
+  return minter !== null && minter.revokedAt !== null;
+}
+
+/**
  * A store stores a token revoked when a `revokeAll` covering it committed first (the two raced);
  * a `revokeAll` this instance recorded after `mark` (taken before `createdAt` was read) covers it
  * too when `createdAt` equals its watermark, which the store spares. And a token minted by a
@@ -126,9 +137,7 @@ export async function refuseIfCoveredByRevokeAll(
 ): Promise<void> {
   const stored = await mustGet(ctx, id);
   if (stored.revokedAt === null) {
-    const minter =
-      actor?.kind === 'token' ? await ctx.call('Token store get', () => ctx.store.get(actor.identity.tokenId)) : null;
-    const minterRevoked = minter !== null && minter.revokedAt !== null;
+    const minterRevoked = await actorRevoked(ctx, actor);
     if (!minterRevoked && !ctx.invalidation.revokedAllSince(mark, stored)) return;
     await ctx.call('Token store revoke', () => ctx.store.revoke(id, ctx.clock.now(), WATERMARK_REASON));
     ctx.cache.invalidate(stored.hash);

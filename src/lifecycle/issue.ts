@@ -15,8 +15,16 @@ import {
 import { assertActorMayGrant, assertActorMayLimit, parseLimitArg, parseRestrictionsArg } from './grants.ts';
 import type { IssueInput, IssuedToken } from './types.ts';
 
-/** Issues a token: validates, mints, stores, refuses one a racing `revokeAll` covered, audits, emits. */
-export async function issue<S extends string>(ctx: LifecycleContext<S>, input: IssueInput<S>): Promise<IssuedToken> {
+/**
+ * Issues a token: validates, mints, stores, refuses one a racing `revokeAll` covered, audits, emits.
+ * `createdAt` (internal: the device routes' approval instant, src/device/port.ts) backdates the
+ * record so that a revokeAll since then covers it; it is never later than now.
+ */
+export async function issue<S extends string>(
+  ctx: LifecycleContext<S>,
+  input: IssueInput<S>,
+  internal: { readonly createdAt?: number } = {},
+): Promise<IssuedToken> {
   const { args, clock, catalogue, emitter, defaultExpiry } = ctx;
   args.issue(input);
   // Before createdAt is read: a revokeAll recorded after it may have a watermark equal to createdAt.
@@ -68,7 +76,7 @@ export async function issue<S extends string>(ctx: LifecycleContext<S>, input: I
     scopes,
     restrictions,
     rateLimit: rateLimit === null ? null : (structuredClone(rateLimit) as RateLimitSetting),
-    createdAt: now,
+    createdAt: Math.min(now, internal.createdAt ?? now),
     createdBy: actorOf(input.actor).id,
     expiresAt,
     revokedAt: null,

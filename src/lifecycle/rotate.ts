@@ -1,7 +1,7 @@
 /** `rotate` (SPEC §6): a successor with the same grant, the old token kept for a grace period. */
 import { KeycardError } from '../core/errors.ts';
 import { toRecord } from '../core/records.ts';
-import { actorOf, announce, create, mustGet, type LifecycleContext } from './context.ts';
+import { actorOf, actorRevoked, announce, create, mustGet, type LifecycleContext } from './context.ts';
 import { assertActorMayGrant, assertActorMayLimit } from './grants.ts';
 import type { Actor, IssuedToken } from './types.ts';
 
@@ -48,33 +48,34 @@ export async function rotate(
     familyId: old.familyId,
     metadata: old.metadata,
   });
-  // A revoke or revokeAll that landed between our read and our create must not leave a live
-  // successor of a revoked token (a departed member's token rotated in the same instant).
-  const after = await mustGet(ctx, old.id);
-  if (after.revokedAt !== null) {
-    await call('Token store revoke', () => store.revoke(issued.record.id, clock.now(), 'rotated from a revoked token'));
+  // A management token revoked after its request was authenticated (a leaked one, caught) gets
+  // no successor, as `issue` gives it no child; the token it named is left as it was.
+  if (await actorRevoked(ctx, opts.actor)) {
+    await call('Token store revoke', () => store.revoke(issued.record.id, clock.now(), 'rotated by a revoked token'));
+    throw new KeycardError('token_revoked', `The token rotating ${old.id} was revoked meanwhile; nothing was rotated`);
+  }
+  // The rotation claims the token it replaces by shortening it under the version it read and
+  // copied: of rotations racing (a double-clicked button, a script firing many), exactly one
+  // succeeds; and a revoke, revokeAll or narrowing update that landed meanwhile (a departed
+  // member's token, scopes just taken away) is not outlived by a copy of the older grant. The
+  // loser's copy, whose secret nobody has seen, is revoked, and the call refused.
+  const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + graceMs);
+  const claim = await call('Token store update', () => store.update(old.id, { expiresAt: until }, old.version));
+  if (!claim.ok) {
+    await call('Token store revoke', () => store.revoke(issued.record.id, clock.now(), 'rotated from a changed token'));
+    const after = claim.reason === 'conflict' ? await mustGet(ctx, old.id) : null;
+    if (after === null || after.revokedAt !== null)
+      throw new KeycardError(
+        'token_revoked',
+        `Token ${old.id} was revoked while rotating; the new token was revoked too`,
+      );
     throw new KeycardError(
-      'token_revoked',
-      `Token ${old.id} was revoked while rotating; the new token was revoked too`,
+      'conflict',
+      `Token ${old.id} was rotated or changed by another call while rotating; the new token was revoked, retry`,
     );
   }
-  const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + graceMs);
-  let current = after;
-  for (let attempt = 0; ; attempt++) {
-    const r = await call('Token store update', () => store.update(current.id, { expiresAt: until }, current.version));
-    if (r.ok) {
-      cache.invalidate(r.token.hash);
-      current = r.token;
-      break;
-    }
-    if (r.reason === 'not_found' || attempt >= 3)
-      throw new KeycardError(
-        'conflict',
-        `Token ${old.id} changed while rotating; the new token ${issued.record.id} exists, retry to shorten the old one`,
-      );
-    current = await mustGet(ctx, old.id);
-    if (current.revokedAt !== null || (current.expiresAt !== null && current.expiresAt <= until)) break;
-  }
+  cache.invalidate(claim.token.hash);
+  const current = claim.token;
   await announce(
     ctx,
     {

@@ -114,6 +114,11 @@ export interface Keycard<S extends string = string> {
    * unless that is exactly how many there are (`KeycardError('count_changed')` with `count`).
    */
   revokeAll(filter: RevokeAllFilter, options?: RevokeAllOptions): Promise<{ readonly count: number }>;
+  /**
+   * Issues a successor with the same grant and shortens this token to `graceMs` (SPEC §6). Of
+   * rotations of one token racing each other, or a rotation racing an `update` or `revoke` of it,
+   * one wins; the others throw `conflict` (or `token_revoked`) and their copy is stored revoked.
+   */
   rotate(id: string, options?: { readonly graceMs?: number; readonly actor?: Actor }): Promise<IssuedToken>;
   list(filter?: ListFilter): Promise<{ readonly records: readonly TokenRecord[]; readonly nextCursor: string | null }>;
   get(id: string): Promise<TokenRecord | null>;
