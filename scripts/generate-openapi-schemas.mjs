@@ -104,6 +104,48 @@ function occurrences(schemas) {
 }
 
 /**
+ * Whether `value` is a closed object schema as zod writes one, `{ type: 'object', properties,
+ * required?, additionalProperties: false }` with its keys in that order: the module spells it as
+ * a call of `object()` (see renderModule), which lists `required` only when it is not every
+ * property in order, and builds the same keys in the same order. An empty `required` is not one
+ * (`object()` leaves it out), nor are `properties` that are not an object.
+ */
+function isClosedObject(value) {
+  if (!isRecord(value) || !isRecord(value.properties)) return false;
+  const keys = Object.keys(value).join();
+  const shape =
+    'required' in value ? 'type,properties,required,additionalProperties' : 'type,properties,additionalProperties';
+  const required = !('required' in value) || (Array.isArray(value.required) && value.required.length > 0);
+  return keys === shape && required && value.type === 'object' && value.additionalProperties === false;
+}
+
+function isRecord(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * JavaScript source of one object or array, each member written by `member(value, key)`; a
+ * closed object schema as `object(properties)` or `object(properties, required)`.
+ */
+function literal(value, member) {
+  if (isClosedObject(value)) {
+    const properties = literal(value.properties, (v, k) => member(v, 'properties', k));
+    const required = value.required ?? [];
+    const all = JSON.stringify(required) === JSON.stringify(Object.keys(value.properties));
+    return all && required.length > 0 ? `object(${properties})` : `object(${properties}, ${JSON.stringify(required)})`;
+  }
+  const parts = Object.entries(value).map(([k, v]) =>
+    Array.isArray(value) ? member(v, Number(k)) : `${JSON.stringify(k)}: ${member(v, k)}`,
+  );
+  return Array.isArray(value) ? `[${parts.join(', ')}]` : `{${parts.join(', ')}}`;
+}
+
+/** JavaScript source of a JSON value, closed object schemas as `object()` calls. */
+function plain(value) {
+  return typeof value === 'object' && value !== null ? literal(value, (v) => plain(v)) : JSON.stringify(value);
+}
+
+/**
  * The schemas as constants (JavaScript source), one per schema of FRAGMENTS under its name, plus
  * one per subschema they repeat (`tokenView` in `tokenPage`, `restrictions` in `createBody` and
  * `updateBody`, as schemas.ts shares them), so the module spells each out once; the document
@@ -127,11 +169,7 @@ function schemaConstants(schemas) {
     const text = JSON.stringify(value);
     if (!root && declared.has(text)) return declared.get(text);
     if (!root && count.get(text) > 1 && text.length >= MIN_SHARED) return declare(nameOf(path), value, path);
-    const at = (k) => [...path, Array.isArray(value) ? Number(k) : k];
-    const parts = Object.entries(value).map(([k, v]) =>
-      Array.isArray(value) ? render(v, at(k)) : `${JSON.stringify(k)}: ${render(v, at(k))}`,
-    );
-    return Array.isArray(value) ? `[${parts.join(', ')}]` : `{${parts.join(', ')}}`;
+    return literal(value, (v, ...keys) => render(v, [...path, ...keys]));
   };
   const declare = (name, value, path) => {
     out.push(`const ${name} = ${render(value, path, true)};`);
@@ -163,6 +201,16 @@ export interface OpenApiFragment {
 
 export type OpenApiSchemaName = ${names.map((n) => `'${n}'`).join(' | ')};
 
+/**
+ * A closed object schema, as zod writes one: \`required\` is every property, in order, unless
+ * given (left out when empty).
+ */
+function object(properties: Json, required: readonly string[] = Object.keys(properties)): Json {
+  return required.length > 0
+    ? { type: 'object', properties, required, additionalProperties: false }
+    : { type: 'object', properties, additionalProperties: false };
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const v of Object.values(value)) deepFreeze(v);
@@ -172,7 +220,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** The shared definitions, for \`components.schemas\`. */
-export const openApiDefs: Readonly<Record<string, Json>> = deepFreeze(${JSON.stringify(defs)});
+export const openApiDefs: Readonly<Record<string, Json>> = deepFreeze(${plain(defs)});
 
 ${schemaConstants(schemas).join('\n\n')}
 

@@ -27,6 +27,16 @@ export type OpenApiSchemaName =
   | 'activityPage'
   | 'scopeCatalogue';
 
+/**
+ * A closed object schema, as zod writes one: `required` is every property, in order, unless
+ * given (left out when empty).
+ */
+function object(properties: Json, required: readonly string[] = Object.keys(properties)): Json {
+  return required.length > 0
+    ? { type: 'object', properties, required, additionalProperties: false }
+    : { type: 'object', properties, additionalProperties: false };
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const v of Object.values(value)) deepFreeze(v);
@@ -40,27 +50,20 @@ export const openApiDefs: Readonly<Record<string, Json>> = deepFreeze({
   RateLimit: {
     anyOf: [
       { $ref: '#/components/schemas/RateLimitPolicy' },
-      {
-        type: 'object',
-        properties: {
-          read: { $ref: '#/components/schemas/RateLimitPolicy' },
-          write: { $ref: '#/components/schemas/RateLimitPolicy' },
-        },
-        required: ['read', 'write'],
-        additionalProperties: false,
-      },
+      object({
+        read: { $ref: '#/components/schemas/RateLimitPolicy' },
+        write: { $ref: '#/components/schemas/RateLimitPolicy' },
+      }),
     ],
   },
-  RateLimitPolicy: {
-    type: 'object',
-    properties: {
+  RateLimitPolicy: object(
+    {
       limit: { type: 'integer', minimum: 1, maximum: 2147483647 },
       window: { type: 'integer', minimum: 1, maximum: 2678400 },
       name: { type: 'string', pattern: '^[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]{1,64}$' },
     },
-    required: ['limit', 'window'],
-    additionalProperties: false,
-  },
+    ['limit', 'window'],
+  ),
   JsonValue: { $ref: '#/components/schemas/__schema0' },
   __schema0: {
     anyOf: [
@@ -84,91 +87,53 @@ const tokenViewMetadata = {
   additionalProperties: { $ref: '#/components/schemas/JsonValue' },
 };
 
-const tokenView = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    label: { type: 'string' },
-    ownerId: { type: 'string' },
-    kind: { type: 'string', enum: ['personal', 'workspace'] },
-    workspaceId: { type: ['string', 'null'] },
-    scopes: { type: 'array', items: { type: 'string' } },
-    effectiveScopes: { type: 'array', items: { type: 'string' } },
-    restrictions: {
-      anyOf: [
-        {
-          type: 'object',
-          propertyNames: { type: 'string' },
-          additionalProperties: { type: 'array', items: { type: 'string' } },
-        },
-        { type: 'null' },
-      ],
-    },
-    rateLimit: { anyOf: [{ $ref: '#/components/schemas/RateLimit' }, { type: 'null' }] },
-    status: { type: 'string', enum: ['active', 'expiring', 'expired', 'revoked'] },
-    createdAt: { type: 'string' },
-    createdBy: { type: ['string', 'null'] },
-    expiresAt: { type: ['string', 'null'] },
-    revokedAt: { type: ['string', 'null'] },
-    revokedReason: { type: ['string', 'null'] },
-    lastUsedAt: { type: ['string', 'null'] },
-    lastUsedSurface: { anyOf: [{ type: 'string', enum: ['http', 'mcp'] }, { type: 'null' }] },
-    rotatedFromId: { type: ['string', 'null'] },
-    familyId: { type: 'string' },
-    start: { type: 'string' },
-    metadata: tokenViewMetadata,
+const tokenView = object({
+  id: { type: 'string' },
+  label: { type: 'string' },
+  ownerId: { type: 'string' },
+  kind: { type: 'string', enum: ['personal', 'workspace'] },
+  workspaceId: { type: ['string', 'null'] },
+  scopes: { type: 'array', items: { type: 'string' } },
+  effectiveScopes: { type: 'array', items: { type: 'string' } },
+  restrictions: {
+    anyOf: [
+      {
+        type: 'object',
+        propertyNames: { type: 'string' },
+        additionalProperties: { type: 'array', items: { type: 'string' } },
+      },
+      { type: 'null' },
+    ],
   },
-  required: [
-    'id',
-    'label',
-    'ownerId',
-    'kind',
-    'workspaceId',
-    'scopes',
-    'effectiveScopes',
-    'restrictions',
-    'rateLimit',
-    'status',
-    'createdAt',
-    'createdBy',
-    'expiresAt',
-    'revokedAt',
-    'revokedReason',
-    'lastUsedAt',
-    'lastUsedSurface',
-    'rotatedFromId',
-    'familyId',
-    'start',
-    'metadata',
-  ],
-  additionalProperties: false,
-};
+  rateLimit: { anyOf: [{ $ref: '#/components/schemas/RateLimit' }, { type: 'null' }] },
+  status: { type: 'string', enum: ['active', 'expiring', 'expired', 'revoked'] },
+  createdAt: { type: 'string' },
+  createdBy: { type: ['string', 'null'] },
+  expiresAt: { type: ['string', 'null'] },
+  revokedAt: { type: ['string', 'null'] },
+  revokedReason: { type: ['string', 'null'] },
+  lastUsedAt: { type: ['string', 'null'] },
+  lastUsedSurface: { anyOf: [{ type: 'string', enum: ['http', 'mcp'] }, { type: 'null' }] },
+  rotatedFromId: { type: ['string', 'null'] },
+  familyId: { type: 'string' },
+  start: { type: 'string' },
+  metadata: tokenViewMetadata,
+});
 
-const problemBody = {
-  type: 'object',
-  properties: {
+const problemBody = object(
+  {
     type: { type: 'string' },
     title: { type: 'string' },
     status: { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 },
     detail: { type: 'string' },
     code: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { field: { type: 'string' }, message: { type: 'string' } },
-        required: ['field', 'message'],
-        additionalProperties: false,
-      },
-    },
+    errors: { type: 'array', items: object({ field: { type: 'string' }, message: { type: 'string' } }) },
   },
-  required: ['type', 'title', 'status', 'detail', 'code'],
-  additionalProperties: false,
-};
+  ['type', 'title', 'status', 'detail', 'code'],
+);
 
-const listQuery = {
-  type: 'object',
-  properties: {
+const listQuery = object(
+  {
     kind: { type: 'string', enum: ['personal', 'workspace'] },
     workspaceId: { type: 'string', minLength: 1, maxLength: 256 },
     status: { default: 'active', type: 'string', enum: ['active', 'expiring', 'revoked', 'expired', 'all'] },
@@ -176,15 +141,10 @@ const listQuery = {
     cursor: { type: 'string', minLength: 1, maxLength: 1024 },
     limit: { type: 'string', pattern: '^\\d{1,16}$' },
   },
-  additionalProperties: false,
-};
+  [],
+);
 
-const tokenPage = {
-  type: 'object',
-  properties: { data: { type: 'array', items: tokenView }, nextCursor: { type: ['string', 'null'] } },
-  required: ['data', 'nextCursor'],
-  additionalProperties: false,
-};
+const tokenPage = object({ data: { type: 'array', items: tokenView }, nextCursor: { type: ['string', 'null'] } });
 
 const createBodyScopes = {
   minItems: 1,
@@ -221,9 +181,8 @@ const createBodyMetadata = {
   additionalProperties: { $ref: '#/components/schemas/JsonValue' },
 };
 
-const createBody = {
-  type: 'object',
-  properties: {
+const createBody = object(
+  {
     label: { type: 'string', minLength: 1, maxLength: 200 },
     scopes: createBodyScopes,
     preset: { type: 'string', minLength: 1, maxLength: 128 },
@@ -240,53 +199,29 @@ const createBody = {
     metadata: createBodyMetadata,
     rateLimit: { $ref: '#/components/schemas/RateLimit' },
   },
-  required: ['label'],
-  additionalProperties: false,
-};
+  ['label'],
+);
 
-const createdToken = {
-  type: 'object',
-  properties: { token: { type: 'string' }, record: tokenView },
-  required: ['token', 'record'],
-  additionalProperties: false,
-};
+const createdToken = object({ token: { type: 'string' }, record: tokenView });
 
-const revokeAllBody = {
-  type: 'object',
-  properties: {
+const revokeAllBody = object(
+  {
     target: {
       anyOf: [
-        {
-          type: 'object',
-          properties: { ownerId: { type: 'string', minLength: 1, maxLength: 256 } },
-          required: ['ownerId'],
-          additionalProperties: false,
-        },
-        {
-          type: 'object',
-          properties: { workspaceId: { type: 'string', minLength: 1, maxLength: 256 } },
-          required: ['workspaceId'],
-          additionalProperties: false,
-        },
+        object({ ownerId: { type: 'string', minLength: 1, maxLength: 256 } }),
+        object({ workspaceId: { type: 'string', minLength: 1, maxLength: 256 } }),
       ],
     },
     reason: { type: 'string', minLength: 1, maxLength: 500 },
     expectCount: { type: 'integer', minimum: 0, maximum: 9007199254740991 },
   },
-  required: ['target', 'reason'],
-  additionalProperties: false,
-};
+  ['target', 'reason'],
+);
 
-const revokeAllResult = {
-  type: 'object',
-  properties: { count: { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 } },
-  required: ['count'],
-  additionalProperties: false,
-};
+const revokeAllResult = object({ count: { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 } });
 
-const updateBody = {
-  type: 'object',
-  properties: {
+const updateBody = object(
+  {
     label: { type: 'string', minLength: 1, maxLength: 200 },
     metadata: createBodyMetadata,
     scopes: createBodyScopes,
@@ -294,88 +229,52 @@ const updateBody = {
     expiresAt: createBodyExpiresAt,
     rateLimit: { anyOf: [{ $ref: '#/components/schemas/RateLimit' }, { type: 'null' }] },
   },
-  additionalProperties: false,
-};
+  [],
+);
 
-const revokeBody = {
-  type: 'object',
-  properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
-  additionalProperties: false,
-};
+const revokeBody = object({ reason: { type: 'string', minLength: 1, maxLength: 500 } }, []);
 
-const rotateBody = {
-  type: 'object',
-  properties: { graceMs: { type: 'integer', minimum: 0, maximum: 2592000000 } },
-  additionalProperties: false,
-};
+const rotateBody = object({ graceMs: { type: 'integer', minimum: 0, maximum: 2592000000 } }, []);
 
-const rotatedToken = {
-  type: 'object',
-  properties: {
-    token: { type: 'string' },
-    record: tokenView,
-    previous: {
-      type: 'object',
-      properties: { id: { type: 'string' }, expiresAt: { type: ['string', 'null'] } },
-      required: ['id', 'expiresAt'],
-      additionalProperties: false,
-    },
-  },
-  required: ['token', 'record', 'previous'],
-  additionalProperties: false,
-};
+const rotatedToken = object({
+  token: { type: 'string' },
+  record: tokenView,
+  previous: object({ id: { type: 'string' }, expiresAt: { type: ['string', 'null'] } }),
+});
 
-const activityQuery = {
-  type: 'object',
-  properties: {
+const activityQuery = object(
+  {
     cursor: { type: 'string', minLength: 1, maxLength: 1024 },
     limit: { type: 'string', pattern: '^\\d{1,16}$' },
     since: createBodyExpiresAt2,
     until: createBodyExpiresAt2,
     outcome: { type: 'string', enum: ['allowed', 'denied'] },
   },
-  additionalProperties: false,
-};
+  [],
+);
 
-const activityPage = {
-  type: 'object',
-  properties: { data: { type: 'array', items: tokenViewMetadata }, nextCursor: { type: ['string', 'null'] } },
-  required: ['data', 'nextCursor'],
-  additionalProperties: false,
-};
+const activityPage = object({
+  data: { type: 'array', items: tokenViewMetadata },
+  nextCursor: { type: ['string', 'null'] },
+});
 
-const scopeCatalogue = {
-  type: 'object',
-  properties: {
-    scopes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          name: { type: 'string' },
-          description: { type: ['string', 'null'] },
-          implies: { type: 'array', items: { type: 'string' } },
-          closure: { type: 'array', items: { type: 'string' } },
-        },
-        required: ['name', 'description', 'implies', 'closure'],
-        additionalProperties: false,
-      },
-    },
-    defaults: { type: 'array', items: { type: 'string' } },
-    presets: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
-        required: ['name', 'scopes'],
-        additionalProperties: false,
-      },
-    },
-    resourceTypes: { type: 'array', items: { type: 'string' } },
+const scopeCatalogue = object({
+  scopes: {
+    type: 'array',
+    items: object({
+      name: { type: 'string' },
+      description: { type: ['string', 'null'] },
+      implies: { type: 'array', items: { type: 'string' } },
+      closure: { type: 'array', items: { type: 'string' } },
+    }),
   },
-  required: ['scopes', 'defaults', 'presets', 'resourceTypes'],
-  additionalProperties: false,
-};
+  defaults: { type: 'array', items: { type: 'string' } },
+  presets: {
+    type: 'array',
+    items: object({ name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } }),
+  },
+  resourceTypes: { type: 'array', items: { type: 'string' } },
+});
 
 export const openApiSchemas: Readonly<Record<OpenApiSchemaName, OpenApiFragment>> = deepFreeze({
   tokenView: { schema: tokenView, defs: ['RateLimit', 'RateLimitPolicy', 'JsonValue', '__schema0'] },
