@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The build-time half of the management API's OpenAPI document (src/manage/openapi.ts): converts
-// the zod/mini schemas of src/manage/schemas.ts with zod's `z.toJSONSchema` and writes the JSON
+// the zod/mini schemas of src/manage/schemas.ts (requests) and answer-schemas.ts (answers) with
+// zod's `z.toJSONSchema` and writes the JSON
 // Schema fragments to src/manage/openapi-schemas.generated.ts, so the runtime (and the edge
 // bundle) carries no JSON Schema converter. The document stays generated from the schemas that
 // validate the requests; test/manage/openapi-schemas.test.ts fails when the file is stale.
@@ -8,6 +9,7 @@
 //   npm run generate:openapi
 //
 // Node 20 runs no TypeScript, so the schemas are bundled by esbuild into .tmp/ and imported.
+// `schemas` below is both modules' exports together.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { toJSONSchema } from 'zod/mini';
@@ -16,7 +18,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const OUTPUT = 'src/manage/openapi-schemas.generated.ts';
 
 /**
- * The schemas of schemas.ts the document shows, in the order it first meets them, each with its
+ * The schemas of schemas.ts and answer-schemas.ts the document shows, in the order it first meets them, each with its
  * side: `input` for a query or a body (what a caller sends), `output` for an answer.
  */
 export const FRAGMENTS = {
@@ -50,7 +52,8 @@ function rewrite(value) {
 }
 
 /**
- * Converts each schema of FRAGMENTS (`schemas` is the module src/manage/schemas.ts) to JSON
+ * Converts each schema of FRAGMENTS (`schemas`: the exports of src/manage/schemas.ts and
+ * answer-schemas.ts) to JSON
  * Schema draft 2020-12, every `$ref` pointing to `components.schemas`. Returns `{ schemas, defs }`:
  * each schema without its shared definitions (`$defs`), naming those it uses, and the definitions,
  * which openapi.ts hoists into `components.schemas`. Two conversions defining one name differently
@@ -60,7 +63,7 @@ function rewrite(value) {
 export function openApiFragments(schemas) {
   const out = { schemas: {}, defs: {} };
   for (const [name, io] of Object.entries(FRAGMENTS)) {
-    if (schemas[name] === undefined) throw new Error(`src/manage/schemas.ts exports no ${name}`);
+    if (schemas[name] === undefined) throw new Error(`src/manage/{answer-,}schemas.ts export no ${name}`);
     const { $defs = {}, ...schema } = toJSONSchema(schemas[name], {
       io,
       target: 'draft-2020-12',
@@ -101,6 +104,48 @@ function occurrences(schemas) {
 }
 
 /**
+ * Whether `value` is a closed object schema as zod writes one, `{ type: 'object', properties,
+ * required?, additionalProperties: false }` with its keys in that order: the module spells it as
+ * a call of `object()` (see renderModule), which lists `required` only when it is not every
+ * property in order, and builds the same keys in the same order. An empty `required` is not one
+ * (`object()` leaves it out), nor are `properties` that are not an object.
+ */
+function isClosedObject(value) {
+  if (!isRecord(value) || !isRecord(value.properties)) return false;
+  const keys = Object.keys(value).join();
+  const shape =
+    'required' in value ? 'type,properties,required,additionalProperties' : 'type,properties,additionalProperties';
+  const required = !('required' in value) || (Array.isArray(value.required) && value.required.length > 0);
+  return keys === shape && required && value.type === 'object' && value.additionalProperties === false;
+}
+
+function isRecord(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * JavaScript source of one object or array, each member written by `member(value, key)`; a
+ * closed object schema as `object(properties)` or `object(properties, required)`.
+ */
+function literal(value, member) {
+  if (isClosedObject(value)) {
+    const properties = literal(value.properties, (v, k) => member(v, 'properties', k));
+    const required = value.required ?? [];
+    const all = JSON.stringify(required) === JSON.stringify(Object.keys(value.properties));
+    return all && required.length > 0 ? `object(${properties})` : `object(${properties}, ${JSON.stringify(required)})`;
+  }
+  const parts = Object.entries(value).map(([k, v]) =>
+    Array.isArray(value) ? member(v, Number(k)) : `${JSON.stringify(k)}: ${member(v, k)}`,
+  );
+  return Array.isArray(value) ? `[${parts.join(', ')}]` : `{${parts.join(', ')}}`;
+}
+
+/** JavaScript source of a JSON value, closed object schemas as `object()` calls. */
+function plain(value) {
+  return typeof value === 'object' && value !== null ? literal(value, (v) => plain(v)) : JSON.stringify(value);
+}
+
+/**
  * The schemas as constants (JavaScript source), one per schema of FRAGMENTS under its name, plus
  * one per subschema they repeat (`tokenView` in `tokenPage`, `restrictions` in `createBody` and
  * `updateBody`, as schemas.ts shares them), so the module spells each out once; the document
@@ -124,11 +169,7 @@ function schemaConstants(schemas) {
     const text = JSON.stringify(value);
     if (!root && declared.has(text)) return declared.get(text);
     if (!root && count.get(text) > 1 && text.length >= MIN_SHARED) return declare(nameOf(path), value, path);
-    const at = (k) => [...path, Array.isArray(value) ? Number(k) : k];
-    const parts = Object.entries(value).map(([k, v]) =>
-      Array.isArray(value) ? render(v, at(k)) : `${JSON.stringify(k)}: ${render(v, at(k))}`,
-    );
-    return Array.isArray(value) ? `[${parts.join(', ')}]` : `{${parts.join(', ')}}`;
+    return literal(value, (v, ...keys) => render(v, [...path, ...keys]));
   };
   const declare = (name, value, path) => {
     out.push(`const ${name} = ${render(value, path, true)};`);
@@ -147,7 +188,7 @@ export function renderModule({ schemas, defs }) {
     return used ? `${n}: { schema: ${n}, defs: ${JSON.stringify(used)} }` : `${n}: { schema: ${n} }`;
   });
   return `// Generated by \`npm run generate:openapi\` (scripts/generate-openapi-schemas.mjs) with zod's
-// z.toJSONSchema from src/manage/schemas.ts: do not edit. test/manage/openapi-schemas.test.ts
+// z.toJSONSchema from src/manage/{answer-,}schemas.ts: do not edit. test/manage/openapi-schemas.test.ts
 // fails when a schema changed and this file was not regenerated. A subschema used in several places
 // is one constant, named after the first place it occurs.
 type Json = Readonly<Record<string, unknown>>;
@@ -160,6 +201,16 @@ export interface OpenApiFragment {
 
 export type OpenApiSchemaName = ${names.map((n) => `'${n}'`).join(' | ')};
 
+/**
+ * A closed object schema, as zod writes one: \`required\` is every property, in order, unless
+ * given (left out when empty).
+ */
+function object(properties: Json, required: readonly string[] = Object.keys(properties)): Json {
+  return required.length > 0
+    ? { type: 'object', properties, required, additionalProperties: false }
+    : { type: 'object', properties, additionalProperties: false };
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const v of Object.values(value)) deepFreeze(v);
@@ -169,7 +220,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** The shared definitions, for \`components.schemas\`. */
-export const openApiDefs: Readonly<Record<string, Json>> = deepFreeze(${JSON.stringify(defs)});
+export const openApiDefs: Readonly<Record<string, Json>> = deepFreeze(${plain(defs)});
 
 ${schemaConstants(schemas).join('\n\n')}
 
@@ -186,7 +237,11 @@ async function main() {
   const bundle = `${dir}/schemas.mjs`;
   mkdirSync(dir, { recursive: true });
   await build({
-    entryPoints: [`${ROOT}src/manage/schemas.ts`],
+    stdin: {
+      contents: "export * from './schemas.ts'; export * from './answer-schemas.ts';",
+      resolveDir: `${ROOT}src/manage`,
+      loader: 'ts',
+    },
     outfile: bundle,
     bundle: true,
     format: 'esm',

@@ -88,7 +88,7 @@ export type {
   ManagementDeviceOptions,
 } from './manage/options.ts';
 export type { ManagementErrorCode, FieldError } from './manage/problem.ts';
-export type { TokenView } from './manage/schemas.ts';
+export type { TokenView } from './manage/answer-schemas.ts';
 
 export { createLeakIntakeHandler } from './leaks/handler.ts';
 export type { LeakIntakeOptions } from './leaks/handler.ts';

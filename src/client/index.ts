@@ -5,21 +5,23 @@
  * zod schemas through `import type`, so nothing of zod or keycard's core ships to the browser.
  */
 import type {
-  ActivityPage,
   ActivityQueryInput,
   CreateBody,
-  CreatedToken,
   ListQueryInput,
-  ProblemBody,
   RevokeAllBody,
-  RevokeAllResult,
   RotateBody,
+  UpdateBody,
+} from '../manage/schemas.ts';
+import type {
+  ActivityPage,
+  CreatedToken,
+  ProblemBody,
+  RevokeAllResult,
   RotatedToken,
   ScopeCatalogueView,
   TokenPage,
   TokenView,
-  UpdateBody,
-} from '../manage/schemas.ts';
+} from '../manage/answer-schemas.ts';
 
 export type {
   ActivityPage,

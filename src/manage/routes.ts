@@ -19,9 +19,9 @@ import type {
   revokeAllBody,
   revokeBody,
   rotateBody,
-  TokenView,
   updateBody,
 } from './schemas.ts';
+import type { TokenView } from './answer-schemas.ts';
 import { catalogueView, statusOf, toView } from './views.ts';
 
 /** What every route gets: the instance, the options, the caller and the request id. */

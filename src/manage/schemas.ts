@@ -2,9 +2,10 @@
  * One zod schema per route of the management API (SPEC §11): they validate every body and query
  * (strict: an unknown field is an error; every bad field is reported at once), they generate the
  * OpenAPI document, and `keycard/client` takes its types from them (`import type` only, so the
- * client ships no zod).
+ * client ships no zod). The answers' schemas, which validate nothing, are in answer-schemas.ts.
  */
 import * as z from 'zod/mini';
+import { _isoDateTime } from 'zod/v4/core';
 import { policyInput, splitOf } from '../core/limiter.ts';
 import type { FieldError } from './problem.ts';
 
@@ -16,14 +17,17 @@ const text = (max: number) =>
       z.maxLength(max, { error: `must be at most ${max} characters` }),
     );
 const id = text(256);
+/**
+ * `z.iso.datetime({ offset: true })`, the same schema (class and parameters) built without going
+ * through the `z.iso` namespace, which the bundler keeps whole: zod's ISO date, time and duration
+ * types left the edge bundle with it (test/bundle-size.test.ts).
+ */
+const isoDateTime = () => _isoDateTime(z.ZodMiniISODateTime, { offset: true });
 const scopeName = text(128);
 /** Epoch milliseconds or an ISO 8601 date-time with an offset. */
-const instant = z.union(
-  [z.number().check(z.int(), z.minimum(0), z.maximum(8_640_000_000_000_000)), z.iso.datetime({ offset: true })],
-  {
-    error: 'must be epoch milliseconds or an ISO 8601 date-time',
-  },
-);
+const instant = z.union([z.number().check(z.int(), z.minimum(0), z.maximum(8_640_000_000_000_000)), isoDateTime()], {
+  error: 'must be epoch milliseconds or an ISO 8601 date-time',
+});
 /** A query parameter holding a whole number (query strings are text). */
 const intParam = (min: number, max: number) =>
   z.pipe(
@@ -43,7 +47,7 @@ const restrictions = z.nullable(z.record(text(64), z.array(text(256)).check(z.ma
 /** Any JSON value (metadata); one named schema in the OpenAPI document. */
 // A registered clone, as classic `.meta()` made: the recursion keeps pointing at the unnamed
 // original, so the OpenAPI document is unchanged (`JsonValue` → `__schema0`).
-const jsonValue = z.json().clone().register(z.globalRegistry, { id: 'JsonValue' });
+export const jsonValue = z.json().clone().register(z.globalRegistry, { id: 'JsonValue' });
 const metadata = z.record(z.string().check(z.maxLength(256)), jsonValue);
 
 const RATE_LIMIT_SHAPE = 'must be { limit, window } or { read: { limit, window }, write: { limit, window } }';
@@ -54,7 +58,7 @@ const RATE_LIMIT_SHAPE = 'must be { limit, window } or { read: { limit, window }
  * member to mend even where zod cannot point at one.
  */
 const policy = policyInput.clone().register(z.globalRegistry, { id: 'RateLimitPolicy' });
-const rateLimit = z
+export const rateLimit = z
   .union([policy, splitOf(policy)], {
     error: (issue) => {
       if (issue.code !== 'invalid_union') return undefined;
@@ -86,8 +90,8 @@ export const listQuery = z.strictObject({
 export const activityQuery = z.strictObject({
   cursor: z.optional(text(1024)),
   limit: z._default(intParam(1, 100), 50),
-  since: z.optional(z.iso.datetime({ offset: true })),
-  until: z.optional(z.iso.datetime({ offset: true })),
+  since: z.optional(isoDateTime()),
+  until: z.optional(isoDateTime()),
   outcome: z.optional(z.enum(['allowed', 'denied'])),
 });
 
@@ -163,75 +167,6 @@ export const revokeAllBody = z.strictObject({
   expectCount: z.optional(z.number().check(z.int(), z.minimum(0))),
 });
 
-// ── answers (for OpenAPI and the client's types) ──
-
-/** What the API shows of a token (SPEC §11): the record minus internals, plus derived fields. */
-export const tokenView = z.object({
-  id: z.string(),
-  label: z.string(),
-  ownerId: z.string(),
-  kind: z.enum(['personal', 'workspace']),
-  workspaceId: z.nullable(z.string()),
-  scopes: z.array(z.string()),
-  effectiveScopes: z.array(z.string()),
-  restrictions: z.nullable(z.record(z.string(), z.array(z.string()))),
-  rateLimit: z.nullable(rateLimit),
-  status: z.enum(['active', 'expiring', 'expired', 'revoked']),
-  createdAt: z.string(),
-  createdBy: z.nullable(z.string()),
-  expiresAt: z.nullable(z.string()),
-  revokedAt: z.nullable(z.string()),
-  revokedReason: z.nullable(z.string()),
-  lastUsedAt: z.nullable(z.string()),
-  lastUsedSurface: z.nullable(z.enum(['http', 'mcp'])),
-  rotatedFromId: z.nullable(z.string()),
-  familyId: z.string(),
-  start: z.string(),
-  metadata: z.record(z.string(), jsonValue),
-});
-
-export const tokenPage = z.object({ data: z.array(tokenView), nextCursor: z.nullable(z.string()) });
-export const createdToken = z.object({ token: z.string(), record: tokenView });
-export const rotatedToken = z.object({
-  token: z.string(),
-  record: tokenView,
-  previous: z.object({ id: z.string(), expiresAt: z.nullable(z.string()) }),
-});
-export const revokeAllResult = z.object({ count: z.number().check(z.int()) });
-export const scopeCatalogue = z.object({
-  scopes: z.array(
-    z.object({
-      name: z.string(),
-      description: z.nullable(z.string()),
-      implies: z.array(z.string()),
-      closure: z.array(z.string()),
-    }),
-  ),
-  defaults: z.array(z.string()),
-  presets: z.array(z.object({ name: z.string(), scopes: z.array(z.string()) })),
-  resourceTypes: z.array(z.string()),
-});
-export const activityPage = z.object({
-  data: z.array(z.record(z.string(), jsonValue)),
-  nextCursor: z.nullable(z.string()),
-});
-export const problemBody = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().check(z.int()),
-  detail: z.string(),
-  code: z.string(),
-  errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
-});
-
-export type TokenView = z.output<typeof tokenView>;
-export type TokenPage = z.output<typeof tokenPage>;
-export type CreatedToken = z.output<typeof createdToken>;
-export type RotatedToken = z.output<typeof rotatedToken>;
-export type RevokeAllResult = z.output<typeof revokeAllResult>;
-export type ScopeCatalogueView = z.output<typeof scopeCatalogue>;
-export type ActivityPage = z.output<typeof activityPage>;
-export type ProblemBody = z.output<typeof problemBody>;
 export type ListQueryInput = z.input<typeof listQuery>;
 export type ActivityQueryInput = z.input<typeof activityQuery>;
 export type CreateBody = z.input<typeof createBody>;

@@ -5,7 +5,7 @@
  */
 import type { ScopeCatalogue } from '../core/scopes.ts';
 import type { TokenRecord } from '../core/store.ts';
-import type { ScopeCatalogueView, TokenView } from './schemas.ts';
+import type { ScopeCatalogueView, TokenView } from './answer-schemas.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
