@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKeycard, createManagementHandler, defineScopes, memoryAuditSink, type Keycard } from '../src/index.ts';
 import { fakeClock } from '../src/testing/index.ts';
+import { DEVICE_ISSUE, type DeviceIssue } from '../src/device/port.ts';
 import { BACKENDS } from './store-backends.ts';
 
 const ORIGIN = 'https://app.example';
@@ -103,6 +104,25 @@ describe('approve, then "Revoke all" for the approver, then the first poll', () 
     const { token_id } = (await polled.json()) as { token_id: string };
     const record = await keycard.get(token_id);
     expect(record).toMatchObject({ revokedAt: null, ownerId: jason.id });
+    await keycard.close();
+  });
+});
+
+describe("the device routes' internal issue door, called with a hostile instant", () => {
+  it.each([
+    ['NaN', Number.NaN],
+    ['the epoch', 0],
+    ['-Infinity', Number.NEGATIVE_INFINITY],
+    ['a fraction', 1.5],
+    ['the future', Number.MAX_SAFE_INTEGER],
+  ])('%s: the token is created within the hour before now (the longest device-code life)', async (_n, at) => {
+    const keycard = createKeycard({ prefix: 'toado', scopes: defineScopes({ read: {} }) });
+    const door = (keycard as unknown as Record<symbol, DeviceIssue>)[DEVICE_ISSUE]!;
+    const { record } = await door({ ownerId: 'u1', label: 'cli', scopes: ['read'] }, at);
+    const now = Date.now();
+    expect(Number.isInteger(record.createdAt)).toBe(true);
+    expect(record.createdAt).toBeLessThanOrEqual(now);
+    expect(record.createdAt).toBeGreaterThanOrEqual(now - 3_600_000 - 5_000);
     await keycard.close();
   });
 });

@@ -136,3 +136,25 @@ describe('a rotation by a management token revoked meanwhile', () => {
     await keycard.close();
   });
 });
+
+describe('a rotation whose claim fails in the store', () => {
+  it('answers the failure, and the copy whose secret it never returned is revoked, not left live', async () => {
+    const inner = memoryTokenStore();
+    let failUpdate = false;
+    const store: TokenStore = new Proxy(inner, {
+      get: (target, key, receiver) =>
+        key === 'update' && failUpdate
+          ? () => Promise.reject(new KeycardError('unavailable', 'Token store unavailable'))
+          : (Reflect.get(target, key, receiver) as unknown),
+    });
+    const clock = fakeClock();
+    const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), store, clock, onError: () => {} });
+    const old = await keycard.issue({ ownerId: 'u1', label: 'ci', scopes: ['read'] });
+    failUpdate = true;
+    await expect(keycard.rotate(old.record.id)).rejects.toMatchObject({ code: 'unavailable' });
+    failUpdate = false;
+    expect(await liveSuccessors(store, 'u1', old.record.id, clock.now())).toEqual([]);
+    expect((await keycard.verify(old.token)).ok).toBe(true); // the claim never landed: the old token stands
+    await keycard.close();
+  });
+});

@@ -166,4 +166,11 @@ describe('configError: the one bad-options message', () => {
     expect(message({ [key]: 1 })).toBe(`fn: ${'k'.repeat(64)}…: unknown option`);
     expect(message({ ['k'.repeat(64)]: 1 })).toBe(`fn: ${'k'.repeat(64)}: unknown option`);
   });
+
+  test('masks a token pasted as an option key (KeycardError redacts its message; a guard)', () => {
+    const token = 'acme_sk_1NMrm0qSp3wxTAxLEDNAD5W1Ab2KoWbM205gNtZ';
+    const m = message({ [token]: 1, nested: { [`x${token}`]: 2 } });
+    expect(m).not.toContain(token.slice(8));
+    expect(m).toMatch(/^fn: nested\.\S*\[redacted\]: unknown option; \[redacted\]: unknown option$/);
+  });
 });

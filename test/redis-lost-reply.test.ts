@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKeycard, memoryAuditSink, memoryLimiter, type Keycard } from '../src/index.ts';
-import { CREATE, REVOKE, REVOKE_ALL } from '../src/stores/redis-lua.ts';
+import { CREATE, REVOKE, REVOKE_ALL, UPDATE } from '../src/stores/redis-lua.ts';
 import { redisTokenStore } from '../src/stores/redis-token-store.ts';
 import { faultyLink } from './fixtures/faulty-link.ts';
 import { toadoScopes } from './helpers.ts';
@@ -91,6 +91,19 @@ for (const driver of DRIVERS) {
       const events = audit.events.filter((e) => e.type === 'token.revoked' && e.tokenId === t.record.id);
       if (done.ok) expect(events).toHaveLength(1);
       else expect(done.error).toMatchObject({ code: 'unavailable' });
+    });
+
+    it('rotate: a claim whose reply was lost is not a conflict; a success leaves one working successor', async () => {
+      const { keycard, link } = await app();
+      const t = await keycard.issue({ ownerId: 'usr_rot', label: 'rot' });
+      await keycard.update(t.record.id, { label: 'rot, loaded' }); // the update script, loaded
+      const dropped = link.dropReplyTo(UPDATE.sha);
+      const done = await settle(keycard.rotate(t.record.id, { graceMs: 0 }));
+      await dropped;
+      if (done.ok) expect((await verifyAfterReconnect(keycard, done.value.token)).ok).toBe(true);
+      else expect(done.error).toMatchObject({ code: 'unavailable' });
+      // ioredis re-sends the run: the rotation it made must be reported as made.
+      if (driver === 'ioredis') expect(done.ok).toBe(true);
     });
 
     it('revokeAll: the count it reports is the count it revoked, or it fails unavailable', async () => {

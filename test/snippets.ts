@@ -52,6 +52,9 @@ export function typeSnippetsOf(file: string): Snippet[] {
   const out: Snippet[] = [];
   const re = /<!-- snippet-types: ([\w-]+) -->\s*\n```(tsx?)\n([\s\S]*?)\n```/g;
   for (const m of text.matchAll(re)) out.push({ file, name: m[1]!, code: m[3]!, lang: m[2] as 'ts' | 'tsx' });
+  // A marker whose block the pattern missed (another fence, a blank line) would be skipped silently.
+  const markers = text.match(/<!-- snippet-types:/g)?.length ?? 0;
+  if (markers !== out.length) throw new Error(`${file}: ${markers} snippet-types markers, ${out.length} blocks read`);
   return out;
 }
 

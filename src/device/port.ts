@@ -13,7 +13,8 @@ import type { IssuedToken, IssueInput } from '../lifecycle/types.ts';
 export const DEVICE_ISSUE: unique symbol = Symbol.for('keycard.deviceIssue');
 
 /**
- * `issue`, with the token created at `authorizedAt` (the person's approval; clamped to now): a
+ * `issue`, with the token created at `authorizedAt` (the person's approval; held within the hour
+ * before now, a value that is no finite number counting as that hour's start): a
  * revokeAll whose watermark is later covers it, and the call throws `token_revoked`.
  */
 export type DeviceIssue = (input: IssueInput<string>, authorizedAt: number) => Promise<IssuedToken>;

@@ -76,7 +76,7 @@ export async function issue<S extends string>(
     scopes,
     restrictions,
     rateLimit: rateLimit === null ? null : (structuredClone(rateLimit) as RateLimitSetting),
-    createdAt: Math.min(now, internal.createdAt ?? now),
+    createdAt: internal.createdAt === undefined ? now : backdated(now, internal.createdAt),
     createdBy: actorOf(input.actor).id,
     expiresAt,
     revokedAt: null,
@@ -93,4 +93,21 @@ export async function issue<S extends string>(
   );
   emitter.emit('token.issued', { record: issued.record });
   return issued;
+}
+
+/**
+ * The longest a device approval may backdate a token: one hour, the longest device-code life
+ * (`codeLifetimeSeconds`), so `rotate`, which copies the lifetime counted from `createdAt`, gains
+ * at most that much.
+ */
+const MAX_BACKDATE_MS = 3_600_000;
+
+/**
+ * The device routes' approval instant as a whole millisecond within [now − 1 h, now]; one that is
+ * no finite number (a custom grant store's garbage) counts as the hour's start, so a revokeAll of
+ * that hour still covers the token.
+ */
+function backdated(now: number, at: number): number {
+  const floor = now - MAX_BACKDATE_MS;
+  return Number.isFinite(at) ? Math.min(now, Math.max(floor, Math.floor(at))) : floor;
 }

@@ -3,6 +3,7 @@ import { KeycardError } from '../core/errors.ts';
 import { toRecord } from '../core/records.ts';
 import { actorOf, actorRevoked, announce, create, mustGet, type LifecycleContext } from './context.ts';
 import { assertActorMayGrant, assertActorMayLimit } from './grants.ts';
+import type { StoredToken } from '../core/store.ts';
 import type { Actor, IssuedToken } from './types.ts';
 
 /** Rotates a token: issues its successor, then shortens the old one to the grace period. */
@@ -54,28 +55,8 @@ export async function rotate(
     await call('Token store revoke', () => store.revoke(issued.record.id, clock.now(), 'rotated by a revoked token'));
     throw new KeycardError('token_revoked', `The token rotating ${old.id} was revoked meanwhile; nothing was rotated`);
   }
-  // The rotation claims the token it replaces by shortening it under the version it read and
-  // copied: of rotations racing (a double-clicked button, a script firing many), exactly one
-  // succeeds; and a revoke, revokeAll or narrowing update that landed meanwhile (a departed
-  // member's token, scopes just taken away) is not outlived by a copy of the older grant. The
-  // loser's copy, whose secret nobody has seen, is revoked, and the call refused.
   const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + graceMs);
-  const claim = await call('Token store update', () => store.update(old.id, { expiresAt: until }, old.version));
-  if (!claim.ok) {
-    await call('Token store revoke', () => store.revoke(issued.record.id, clock.now(), 'rotated from a changed token'));
-    const after = claim.reason === 'conflict' ? await mustGet(ctx, old.id) : null;
-    if (after === null || after.revokedAt !== null)
-      throw new KeycardError(
-        'token_revoked',
-        `Token ${old.id} was revoked while rotating; the new token was revoked too`,
-      );
-    throw new KeycardError(
-      'conflict',
-      `Token ${old.id} was rotated or changed by another call while rotating; the new token was revoked, retry`,
-    );
-  }
-  cache.invalidate(claim.token.hash);
-  const current = claim.token;
+  const current = await claim(ctx, old, until, issued.record.id);
   await announce(
     ctx,
     {
@@ -91,4 +72,46 @@ export async function rotate(
   );
   emitter.emit('token.rotated', { record: issued.record, previous: toRecord(current) });
   return issued;
+}
+
+/**
+ * Claims the token a rotation replaces by shortening it to `until` under the version it read and
+ * copied, and answers it: of rotations racing (a double-clicked button, a script firing many),
+ * exactly one succeeds; and a revoke, revokeAll or narrowing update that landed meanwhile (a
+ * departed member's token, scopes just taken away) is not outlived by a copy of the older grant.
+ * A refused claim revokes the copy, whose secret nobody has seen, and throws `conflict`,
+ * `token_revoked` or `not_found`; a claim that failed (a store timeout) revokes it when it can.
+ */
+async function claim(ctx: LifecycleContext, old: StoredToken, until: number, copyId: string): Promise<StoredToken> {
+  const { store, clock, cache, call } = ctx;
+  const revokeCopy = (reason: string) => call('Token store revoke', () => store.revoke(copyId, clock.now(), reason));
+  let claimed;
+  try {
+    claimed = await call('Token store update', () => store.update(old.id, { expiresAt: until }, old.version));
+  } catch (error) {
+    try {
+      await revokeCopy('rotation failed');
+    } catch {
+      // The claim's own failure is the answer; the copy's secret was never returned either way.
+    }
+    throw error;
+  }
+  if (claimed.ok) {
+    cache.invalidate(claimed.token.hash);
+    return claimed.token;
+  }
+  await revokeCopy('rotated from a changed token');
+  if (claimed.reason === 'not_found')
+    throw new KeycardError('not_found', `Token ${old.id} was deleted while rotating; the new token was revoked`);
+  const after = await mustGet(ctx, old.id);
+  if (after.revokedAt !== null)
+    throw new KeycardError(
+      'token_revoked',
+      `Token ${old.id} was revoked while rotating; the new token was revoked too`,
+    );
+  throw new KeycardError(
+    'conflict',
+    `Token ${old.id} was rotated or changed by another call while rotating; the new token was revoked. ` +
+      'Read the token again before retrying: an expiry shortened meanwhile means it was rotated already',
+  );
 }

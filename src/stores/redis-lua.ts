@@ -14,7 +14,8 @@
  * - `B:w:<workspaceId>` the same, for the tokens carrying that workspace
  * - `B:seq`             the change counter (`INCR`): the `seq` of every change and heartbeat
  * - `B:rw:<o|w>:<id>`   a revokeAll watermark (JSON number): the latest `revokedBefore` of an owner or workspace
- * - `B:ra:<call id>`    a revokeAll run's count, `B:rv:<call id>` a revoke that revoked: kept a
+ * - `B:ra:<call id>`    a revokeAll run's count, `B:rv:<call id>` a revoke that revoked,
+ *                       `B:up:<call id>` an update that applied: kept a
  *                       minute, so a run the driver re-sends answers as its first run did
  *
  * Changes are `PUBLISH`ed by the same script that made them, after the `INCR`, so a subscriber
@@ -145,23 +146,31 @@ return out
 );
 
 /**
- * ARGV: id, expected version, channel, id as JSON, then field/value pairs (patchable fields only,
- * chosen by the caller). Answers 'not_found', 'conflict', or the new record.
+ * ARGV: id, expected version, channel, id as JSON, a random id of the call, then field/value
+ * pairs (patchable fields only, chosen by the caller). Answers 'not_found', 'conflict', or the
+ * record. The same call run again (a driver re-sending it after a lost reply) finds its own
+ * version bump, kept a minute, and answers the record as its first run did, not 'conflict': a
+ * rotation whose claim was re-sent is not refused after it shortened the old token.
  */
 export const UPDATE = redisScript(
   'Redis token store update',
   `${publishToken}
 local rk = KEYS[1] .. ':t:' .. ARGV[1]
+local ran = KEYS[1] .. ':up:' .. ARGV[5]
 local v = redis.call('HGET', rk, 'version')
 if not v then return 'not_found' end
-if tonumber(v) ~= tonumber(ARGV[2]) then return 'conflict' end
+if tonumber(v) ~= tonumber(ARGV[2]) then
+  if redis.call('EXISTS', ran) == 1 then return redis.call('HGETALL', rk) end
+  return 'conflict'
+end
 local version = string.format('%d', tonumber(v) + 1)
 local fields = {}
-for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
 fields[#fields + 1] = 'version'
 fields[#fields + 1] = version
 redis.call('HSET', rk, unpack(fields))
 publishToken(rk, ARGV[3], ARGV[4], version)
+redis.call('SET', ran, '1', 'PX', 60000)
 return redis.call('HGETALL', rk)
 `,
 );

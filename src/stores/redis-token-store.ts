@@ -193,7 +193,8 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
     async update(id, patch, expectedVersion): Promise<UpdateResult> {
       const fields: RedisArg[] = [];
       for (const key of PATCHABLE_FIELDS) if (patch[key] !== undefined) fields.push(key, json(patch[key]));
-      const r = await run(UPDATE, [id, expectedVersion, changes, json(id), ...fields]);
+      // The call's id lets a run the driver re-sent after a lost reply answer as the first did.
+      const r = await run(UPDATE, [id, expectedVersion, changes, json(id), randomBase62(22), ...fields]);
       if (r === 'not_found' || r === 'conflict') return { ok: false, reason: r };
       return { ok: true, token: decode(r) };
     },

@@ -101,6 +101,7 @@ export function pendingGrantStoreConformance(
       const approved = await store.update(g.deviceCodeHash, 1, {
         status: 'approved',
         decidedBy: 'u1',
+        decidedAt: g.createdAt + 4000, // the approval instant: the token is issued as of it
         approverScopes: ['read', 'comments', 'tickets:write'],
         grantedScopes: ['read'],
         tokenExpiresAt: g.createdAt + 86_400_000,
@@ -110,6 +111,7 @@ export function pendingGrantStoreConformance(
         ...g,
         status: 'approved',
         decidedBy: 'u1',
+        decidedAt: g.createdAt + 4000,
         approverScopes: ['read', 'comments', 'tickets:write'],
         grantedScopes: ['read'],
         tokenExpiresAt: g.createdAt + 86_400_000,

@@ -32,6 +32,11 @@ function select(label: string, key: string, value: string, options: [string, str
   return el;
 }
 
+/**
+ * The list's toolbar: the title, the Kind selector (when both kinds are offered), the Show filter,
+ * and the Revoke all and New token buttons, built afresh on each render from `t`'s values and
+ * calling back through its handlers; focus survives re-renders through `data-focus-key`.
+ */
 export function renderToolbar(t: ToolbarInput): HTMLElement {
   const { s } = t;
   const newButton = h(
