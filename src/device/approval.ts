@@ -27,7 +27,7 @@ const page = (ctx: DeviceContext, status: number, title: string, body: string) =
 async function person(ctx: DeviceContext, request: Request): Promise<UserActor | Response> {
   const actor = await callHook('authorize()', () => ctx.options.authorize(request), ctx.timeoutMs);
   if (actor === null || actor === undefined) {
-    if (ctx.options.loginUrl !== undefined && request.method === 'GET') {
+    if (ctx.options.loginUrl !== undefined && (request.method === 'GET' || request.method === 'HEAD')) {
       const url = new URL(request.url);
       return new Response(null, {
         status: 303,

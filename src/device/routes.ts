@@ -7,6 +7,7 @@ import { startLogin, pollLogin } from './token-endpoint.ts';
 import { decide, showPage } from './approval.ts';
 import { deviceContext } from './context.ts';
 import { failureAnswer } from './failure.ts';
+import { finishAnswer } from '../core/answer.ts';
 import { parseDeviceOptions, type DeviceRoutesOptions } from './options.ts';
 
 /** A device-routes handler: a Response for `${basePath}/device…`, null for any other request. */
@@ -31,10 +32,8 @@ export function createDeviceRoutes(keycard: Keycard, options: DeviceRoutesOption
   const ctx = deviceContext(keycard, parseDeviceOptions(options));
   const lastPrune = { at: Number.NEGATIVE_INFINITY };
   const prefix = `${ctx.base}/device`;
-  return async (request) => {
-    const path = new URL(request.url).pathname;
-    if (path !== prefix && !path.startsWith(`${prefix}/`)) return null;
-    const route = path.slice(prefix.length);
+  const dispatch = async (request: Request): Promise<Response> => {
+    const route = new URL(request.url).pathname.slice(prefix.length);
     const m = request.method;
     // A failing dependency is answered here, once, in the route's own language (failure.ts).
     const answer = (kind: 'json' | 'page', run: () => Promise<Response>) =>
@@ -49,5 +48,11 @@ export function createDeviceRoutes(keycard: Keycard, options: DeviceRoutesOption
       status: known ? 405 : 404,
       headers: known ? { Allow: route === '' ? 'GET, HEAD' : 'POST' } : {},
     });
+  };
+  return async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path !== prefix && !path.startsWith(`${prefix}/`)) return null;
+    // Every answer: nosniff, and a HEAD of the page without content (src/core/answer.ts).
+    return finishAnswer(request, await dispatch(request));
   };
 }

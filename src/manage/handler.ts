@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod/mini';
 import { requestIdFrom } from '../core/audit.ts';
+import { finishAnswer } from '../core/answer.ts';
 import { storeTimeoutOf } from '../core/bounded.ts';
 import { coalescedReporter } from '../core/report.ts';
 import { createDeviceRoutes } from '../device/routes.ts';
@@ -93,7 +94,10 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: ['openapi.json'], query: noQuery, open: true, run: () => new Response() },
 ];
 
-/** The route for a path (and the `:id` it names), or the methods the path allows (405), or nothing (404). */
+/**
+ * The route for a path (and the `:id` it names), or the methods the path allows (405), or nothing
+ * (404). A HEAD runs the GET route; `Allow` names HEAD wherever it names GET.
+ */
 function match(method: string, segments: readonly string[]): { route: Route; id: string } | { allow: string[] } | null {
   const allow: string[] = [];
   for (const r of ROUTES) {
@@ -105,8 +109,9 @@ function match(method: string, segments: readonly string[]): { route: Route; id:
       return true;
     });
     if (!ok || (segments[1] === 'revoke-all' && r.path[1] === ':id')) continue;
-    if (r.method === method) return { route: r, id };
-    allow.push(r.method);
+    // RFC 9110 §9.1, §9.3.2: every GET route answers HEAD too (finishAnswer drops the content).
+    if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { route: r, id };
+    allow.push(...(r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]));
   }
   return allow.length ? { allow } : null;
 }
@@ -273,11 +278,11 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
           ...opts.device,
         });
 
-  return async (request) => {
+  async function answer(request: Request): Promise<Response> {
     try {
       // The device routes answer `${basePath}/device…` (null for anything else).
-      const answer = device === null ? null : await device(request);
-      return answer ?? (await handle(request));
+      const fromDevice = device === null ? null : await device(request);
+      return fromDevice ?? (await handle(request));
     } catch (e) {
       if (e instanceof ManagementProblem) return problemResponse(e);
       const p = problemOfKeycardError(e);
@@ -285,5 +290,8 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
       opts.onError(e);
       return problemResponse(new ManagementProblem('internal', 'Internal error'));
     }
-  };
+  }
+
+  // Every answer, success or problem: nosniff, and a HEAD without content (src/core/answer.ts).
+  return async (request) => finishAnswer(request, await answer(request));
 }

@@ -1,0 +1,45 @@
+/**
+ * The device routes mounted on their own (`createDeviceRoutes`), to the letter of RFC 9110: a
+ * HEAD of the approval page is its GET without content (the redirect to `loginUrl` included).
+ */
+import { describe, expect, it } from 'vitest';
+import { createKeycard, defineScopes, type Actor } from '../index.ts';
+import { fakeClock } from '../testing/clock.ts';
+import { createDeviceRoutes } from './routes.ts';
+import type { DeviceRoutesOptions } from './options.ts';
+
+const ORIGIN = 'https://app.example';
+const jason: Actor = { kind: 'user', id: 'u_jason', scopes: ['read'] };
+const session = { cookie: 'session=jason' };
+
+function setup(over: Partial<DeviceRoutesOptions> = {}) {
+  const keycard = createKeycard({ prefix: 'toado', scopes: defineScopes({ read: {} }), clock: fakeClock() });
+  const routes = createDeviceRoutes(keycard, {
+    basePath: '/api/tokens',
+    authorize: (r) => (r.headers.get('cookie') === session.cookie ? jason : null),
+    ...over,
+  });
+  return async (path: string, init: RequestInit = {}) => (await routes(new Request(`${ORIGIN}${path}`, init)))!;
+}
+
+describe('HEAD /device', () => {
+  it.each([
+    ['signed in', {}, session],
+    ['signed out', {}, {}],
+    ['signed out, with loginUrl (303)', { loginUrl: '/login' }, {}],
+  ] as const)('%s: the GET status and headers, no body', async (_name, over, headers) => {
+    const call = setup(over);
+    const get = await call('/api/tokens/device', { headers });
+    const head = await call('/api/tokens/device', { method: 'HEAD', headers });
+    expect(head.status).toBe(get.status);
+    expect([...head.headers]).toEqual([...get.headers]);
+    expect(await head.text()).toBe('');
+  });
+
+  it('the 405s allow HEAD beside GET on the page, POST on the rest', async () => {
+    const call = setup();
+    expect((await call('/api/tokens/device', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD');
+    const token = await call('/api/tokens/device/token', { method: 'HEAD' });
+    expect([token.status, token.headers.get('allow'), await token.text()]).toEqual([405, 'POST', '']);
+  });
+});
