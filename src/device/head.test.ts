@@ -1,6 +1,7 @@
 /**
  * The device routes mounted on their own (`createDeviceRoutes`), to the letter of RFC 9110: a
- * HEAD of the approval page is its GET without content (the redirect to `loginUrl` included).
+ * HEAD of the approval page is its GET without content (the redirect to `loginUrl` included),
+ * and every JSON answer and page says `X-Content-Type-Options: nosniff`.
  */
 import { describe, expect, it } from 'vitest';
 import { createKeycard, defineScopes, type Actor } from '../index.ts';
@@ -22,6 +23,8 @@ function setup(over: Partial<DeviceRoutesOptions> = {}) {
   return async (path: string, init: RequestInit = {}) => (await routes(new Request(`${ORIGIN}${path}`, init)))!;
 }
 
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
 describe('HEAD /device', () => {
   it.each([
     ['signed in', {}, session],
@@ -41,5 +44,33 @@ describe('HEAD /device', () => {
     expect((await call('/api/tokens/device', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD');
     const token = await call('/api/tokens/device/token', { method: 'HEAD' });
     expect([token.status, token.headers.get('allow'), await token.text()]).toEqual([405, 'POST', '']);
+  });
+});
+
+describe('X-Content-Type-Options: nosniff', () => {
+  it('on the JSON of the program routes, success and error', async () => {
+    const call = setup();
+    const body = new URLSearchParams({ client_id: 'cli', scope: 'read' }).toString();
+    const ok = await call('/api/tokens/device/code', { method: 'POST', headers: FORM, body });
+    const bad = await call('/api/tokens/device/token', { method: 'POST', headers: FORM, body: 'grant_type=x' });
+    expect([ok.status, bad.status]).toEqual([200, 400]);
+    for (const r of [ok, bad]) expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('on the pages: the form, sign in, and a refused approval', async () => {
+    const call = setup();
+    const pages = [
+      await call('/api/tokens/device', { headers: session }),
+      await call('/api/tokens/device'),
+      await call('/api/tokens/device/approve', {
+        method: 'POST',
+        headers: { ...FORM, ...session },
+        body: 'user_code=x',
+      }),
+    ];
+    for (const r of pages) {
+      expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    }
   });
 });

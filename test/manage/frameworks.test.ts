@@ -46,7 +46,10 @@ interface Answer {
 const pick = async (res: Response): Promise<Answer> => ({
   status: res.status,
   headers: Object.fromEntries(
-    ['content-type', 'cache-control', 'allow', 'www-authenticate'].map((h) => [h, res.headers.get(h)]),
+    ['content-type', 'cache-control', 'allow', 'www-authenticate', 'x-content-type-options'].map((h) => [
+      h,
+      res.headers.get(h),
+    ]),
   ),
   body: await res.text(),
 });

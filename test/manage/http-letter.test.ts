@@ -1,6 +1,7 @@
 /**
  * The management handler to the letter of the HTTP RFCs, through the Web handler: HEAD answers
- * as GET without content (RFC 9110 §9.3.2) and 405s allow it.
+ * as GET without content (RFC 9110 §9.3.2) and 405s allow it; every answer with content says
+ * `X-Content-Type-Options: nosniff`.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -76,5 +77,51 @@ describe('HEAD answers as GET, without content', () => {
     expect(res.headers.get('allow')).toBe(allow);
     if (method === 'HEAD') expect(await res.text()).toBe('');
     else if (path !== '/device') expect(((await res.json()) as { detail: string }).detail).toBe(`Use ${allow}`);
+  });
+});
+
+describe('X-Content-Type-Options: nosniff on every answer with content', () => {
+  test('law: any method and path, any caller: a typed answer says nosniff', async () => {
+    const w = await world();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'PUT'),
+        fc.constantFrom(
+          '/tokens',
+          `/tokens/${w.ids.a1}`,
+          `/tokens/${w.ids.a1}/rotate`,
+          '/tokens/revoke-all',
+          '/scopes',
+          '/openapi.json',
+          '/device',
+          '/device/code',
+          '/nowhere',
+        ),
+        fc.constantFrom<string | null>('alice', null),
+        fc.constantFrom<unknown>(undefined, {}, { label: 'x' }, { bogus: 1 }),
+        async (method, path, as, body) => {
+          const o = { as, ...(body !== undefined && method !== 'GET' && method !== 'HEAD' ? { body } : {}) };
+          const res = await w.call(method, path, o);
+          await res.body?.cancel();
+          if (res.headers.has('content-type')) expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  test('success JSON, problem JSON and the approval page all carry it', async () => {
+    const w = await world();
+    for (const res of [
+      await w.call('GET', '/tokens'),
+      await w.call('POST', '/tokens', { body: { label: 'n', scopes: ['read'] } }),
+      await w.call('GET', '/tokens/tok_nope'),
+      await w.call('GET', '/tokens', { as: null }),
+      await w.call('GET', '/openapi.json', { as: null }),
+      await w.call('GET', '/device'),
+      await w.call('GET', '/device', { as: null }),
+    ]) {
+      expect(res.headers.get('x-content-type-options'), `${res.status} ${await res.text()}`).toBe('nosniff');
+    }
   });
 });

@@ -30,6 +30,7 @@ describe('management routes, through the handler', () => {
     const text = await res.text();
     expect(res.status, text).toBe(row.status);
     expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     const j = JSON.parse(text) as Record<string, unknown>;
     if (row.status >= 400) {
       expect(res.headers.get('content-type')).toBe('application/problem+json');
