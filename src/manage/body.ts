@@ -15,6 +15,25 @@ export const MAX_BODY_DEPTH = 64;
 const isJson = (type: string | null) =>
   type !== null && /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type.trim());
 
+/** One `; name=value` parameter of a media type (RFC 9110 §5.6.6), the value a token or a quoted string. */
+const PARAMETER = /;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)/g;
+
+/**
+ * True when the media type declares a charset other than UTF-8 (any of them, if given twice).
+ * RFC 8259 §8.1: JSON exchanged between systems MUST be UTF-8, so a body declared in another
+ * charset is refused rather than misread as UTF-8. No charset, `utf-8` in any case, quoted or not,
+ * is UTF-8.
+ */
+const declaresOtherCharset = (type: string): boolean =>
+  [...type.matchAll(PARAMETER)].some(
+    ([, name, value]) =>
+      name!.toLowerCase() === 'charset' &&
+      value!
+        .replace(/^"(.*)"$/, '$1')
+        .replace(/\\(.)/g, '$1')
+        .toLowerCase() !== 'utf-8',
+  );
+
 /** The `__proto__` keys of `value` at their dotted paths, or null when it nests deeper than the bound. */
 function reservedKeys(value: unknown, path: readonly string[], depth: number, out: FieldError[]): FieldError[] | null {
   if (typeof value !== 'object' || value === null) return out;
@@ -35,8 +54,13 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
     throw invalid([{ field: 'body', message: 'could not be read' }]);
   if (read.bytes === null) throw new ManagementProblem('payload_too_large', `Body larger than ${maxBytes} bytes`);
   if (read.bytes.byteLength === 0) return {};
-  if (!isJson(request.headers.get('content-type')))
-    throw new ManagementProblem('unsupported_media_type', 'Send the body as application/json');
+  const type = request.headers.get('content-type');
+  if (!isJson(type)) throw new ManagementProblem('unsupported_media_type', 'Send the body as application/json');
+  if (declaresOtherCharset(type!))
+    throw new ManagementProblem(
+      'unsupported_media_type',
+      'Send the body as application/json in UTF-8: a charset other than utf-8 is not accepted (RFC 8259 §8.1)',
+    );
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);

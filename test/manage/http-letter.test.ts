@@ -1,7 +1,8 @@
 /**
- * The management handler to the letter of the HTTP RFCs, through the Web handler: HEAD answers
- * as GET without content (RFC 9110 §9.3.2) and 405s allow it; every answer with content says
- * `X-Content-Type-Options: nosniff`.
+ * The management handler to the letter of the HTTP and JSON RFCs, through the Web handler:
+ * HEAD answers as GET without content (RFC 9110 §9.3.2) and 405s allow it; every answer with
+ * content says `X-Content-Type-Options: nosniff`; a JSON body declared in a charset other than
+ * UTF-8 is a 415, not misread as UTF-8 (RFC 8259 §8.1).
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -123,5 +124,59 @@ describe('X-Content-Type-Options: nosniff on every answer with content', () => {
     ]) {
       expect(res.headers.get('x-content-type-options'), `${res.status} ${await res.text()}`).toBe('nosniff');
     }
+  });
+});
+
+describe('a JSON body in another charset is a 415, not misread as UTF-8', () => {
+  const latin1Label = new Uint8Array([
+    ...new TextEncoder().encode('{"label":"caf'),
+    0xe9,
+    ...new TextEncoder().encode('"}'),
+  ]);
+
+  test.each([
+    'application/json; charset=iso-8859-1',
+    'application/json;charset=ISO-8859-1',
+    'application/json; charset="windows-1252"',
+    'application/json; charset=utf-16',
+    'application/json; charset=utf8',
+    'application/merge-patch+json; charset=latin1',
+    'application/json; charset=utf-8; charset=iso-8859-1',
+  ])('%s → 415 unsupported_media_type naming the charset, nothing created', async (type) => {
+    const w = await world();
+    const before = (await w.keycard.list({ ownerId: 'alice', status: 'all', limit: 500 })).records.length;
+    const res = await w.handler(
+      new Request(`http://app.test/api/tokens/tokens`, {
+        method: 'POST',
+        headers: { cookie: 'sid=alice', origin: 'http://app.test', 'content-type': type },
+        body: latin1Label,
+      }),
+    );
+    const j = (await res.json()) as Record<string, unknown>;
+    expect(res.status).toBe(415);
+    expect(Object.keys(j)).toEqual(['type', 'title', 'status', 'detail', 'code']);
+    expect(j).toMatchObject({ status: 415, title: 'Unsupported Media Type', code: 'unsupported_media_type' });
+    expect(j.detail).toMatch(/charset/i);
+    expect(j.detail).toMatch(/UTF-8/);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect((await w.keycard.list({ ownerId: 'alice', status: 'all', limit: 500 })).records.length).toBe(before);
+  });
+
+  test.each([
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/json; charset=UTF-8',
+    'application/json;charset="utf-8"',
+    'application/json; CHARSET=Utf-8',
+    'application/json; foo=bar; charset=utf-8',
+    'application/merge-patch+json; charset=utf-8',
+  ])('%s is accepted as before', async (type) => {
+    const w = await world();
+    const res = await w.call('POST', '/tokens', {
+      body: { label: 'café', scopes: ['read'] },
+      headers: { 'content-type': type },
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    expect(((await res.json()) as { record: { label: string } }).record.label).toBe('café');
   });
 });
