@@ -28,10 +28,12 @@ describe('edge bundle size', () => {
   // 67.4 KB with its constants computed, after the flush timer of coalesced reports; 67.2 KB with
   // the management answers' schemas out of the runtime (src/manage/answer-schemas.ts): guard 68 KB.
   // 66.9 KB with the generated OpenAPI schemas written through `object()`; 66.8 KB without z.date();
-  // 66.5 KB without the rest of the z.iso namespace: guard 67 KB.
-  it('stays at most 67 KB gzip (measured 66.5 KB)', async () => {
+  // 66.5 KB without the rest of the z.iso namespace: guard 67 KB. 66.4 KB after the review mends;
+  // 66.9 KB with HEAD, nosniff and the charset check of the management handler (src/core/answer.ts,
+  // src/manage/body.ts): guard 67.5 KB.
+  it('stays at most 67.5 KB gzip (measured 66.9 KB)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67 * KB);
+    expect(gzip).toBeLessThanOrEqual(67.5 * KB);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
