@@ -63,6 +63,10 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
           out[name] = value;
         });
         const bytes = new Uint8Array(await response.arrayBuffer());
+        // The answer is buffered: say its length (writeHead would otherwise send it chunked). A
+        // HEAD's length is the handler's (its GET's); 204 and 304 carry none (RFC 9110 §8.6).
+        const bodiless = req.method === 'HEAD' || response.status === 204 || response.status === 304;
+        if (!bodiless && out['content-length'] === undefined) out['content-length'] = String(bytes.byteLength);
         res.writeHead(response.status, out).end(bytes);
       })
       .catch(next);

@@ -4,19 +4,34 @@
  *
  * - `X-Content-Type-Options: nosniff` on every answer with content: a browser never sniffs a
  *   JSON answer, a problem body or an approval page into something else (a script, a page).
- * - HEAD (RFC 9110 §9.3.2) is answered as its GET without content: the same status and the same
- *   header fields (a `Content-Length` only where the GET's answer has one), and no body.
+ * - HEAD (RFC 9110 §9.3.2) is answered as its GET without content: the same status and header
+ *   fields, the GET's `Content-Length` (counted from its body), and no body.
+ *
+ * Every answer of these handlers is small and buffered: a GET keeps its own body (and so its
+ * known length, sent as `Content-Length`), and a HEAD reads its GET's to count it. A streaming
+ * route added later must not pass through the HEAD branch as it stands.
  *
  * Idempotent: finishing a finished answer changes nothing.
  */
 export async function finishAnswer(request: Request, response: Response): Promise<Response> {
-  const headers = new Headers(response.headers);
-  if (headers.has('content-type')) headers.set('X-Content-Type-Options', 'nosniff');
-  const head = request.method === 'HEAD';
-  if (head) await response.body?.cancel();
-  return new Response(head ? null : response.body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-  });
+  let headers = response.headers;
+  if (headers.has('content-type')) {
+    try {
+      headers.set('X-Content-Type-Options', 'nosniff'); // in place: the body keeps its known length
+    } catch {
+      headers = new Headers(headers); // immutable headers (a redirect, a fetched answer)
+      headers.set('X-Content-Type-Options', 'nosniff');
+    }
+  }
+  if (request.method !== 'HEAD') {
+    return headers === response.headers
+      ? response
+      : new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+  // HEAD: the GET's length, counted from its (small, buffered) body, then no body.
+  const length = (await response.arrayBuffer()).byteLength;
+  const out = new Headers(headers);
+  if (!out.has('content-length') && response.status !== 204 && response.status !== 304)
+    out.set('content-length', String(length));
+  return new Response(null, { status: response.status, statusText: response.statusText, headers: out });
 }
