@@ -62,10 +62,10 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
         response.headers.forEach((value, name) => {
           out[name] = value;
         });
-        const bytes = new Uint8Array(await response.arrayBuffer());
         // The answer is buffered: say its length (writeHead would otherwise send it chunked). A
-        // HEAD's length is the handler's (its GET's); 204 and 304 carry none (RFC 9110 §8.6).
-        const bodiless = req.method === 'HEAD' || response.status === 204 || response.status === 304;
+        // HEAD's length is the handler's (its GET's); an answer without a body carries none.
+        const bodiless = req.method === 'HEAD' || response.body === null;
+        const bytes = new Uint8Array(await response.arrayBuffer());
         if (!bodiless && out['content-length'] === undefined) out['content-length'] = String(bytes.byteLength);
         res.writeHead(response.status, out).end(bytes);
       })
