@@ -12,7 +12,7 @@ export async function rotate(
   id: string,
   opts: { readonly graceMs?: number; readonly actor?: Actor } = {},
 ): Promise<IssuedToken> {
-  const { args, store, clock, cache, owners, emitter, call } = ctx;
+  const { args, clock, owners, emitter } = ctx;
   args.rotate(id, opts);
   const graceMs = opts.graceMs ?? 0;
   if (!Number.isInteger(graceMs) || graceMs < 0)
@@ -52,7 +52,7 @@ export async function rotate(
   // A management token revoked after its request was authenticated (a leaked one, caught) gets
   // no successor, as `issue` gives it no child; the token it named is left as it was.
   if (await actorRevoked(ctx, opts.actor)) {
-    await call('Token store revoke', () => store.revoke(issued.record.id, clock.now(), 'rotated by a revoked token'));
+    await revokeCopy(ctx, issued.record.id, 'rotated by a revoked token');
     throw new KeycardError('token_revoked', `The token rotating ${old.id} was revoked meanwhile; nothing was rotated`);
   }
   const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now + graceMs);
@@ -84,13 +84,12 @@ export async function rotate(
  */
 async function claim(ctx: LifecycleContext, old: StoredToken, until: number, copyId: string): Promise<StoredToken> {
   const { store, clock, cache, call } = ctx;
-  const revokeCopy = (reason: string) => call('Token store revoke', () => store.revoke(copyId, clock.now(), reason));
   let claimed;
   try {
     claimed = await call('Token store update', () => store.update(old.id, { expiresAt: until }, old.version));
   } catch (error) {
     try {
-      await revokeCopy('rotation failed');
+      await revokeCopy(ctx, copyId, 'rotation failed');
     } catch {
       // The claim's own failure is the answer; the copy's secret was never returned either way.
     }
@@ -100,7 +99,7 @@ async function claim(ctx: LifecycleContext, old: StoredToken, until: number, cop
     cache.invalidate(claimed.token.hash);
     return claimed.token;
   }
-  await revokeCopy('rotated from a changed token');
+  await revokeCopy(ctx, copyId, 'rotated from a changed token');
   if (claimed.reason === 'not_found')
     throw new KeycardError('not_found', `Token ${old.id} was deleted while rotating; the new token was revoked`);
   const after = await mustGet(ctx, old.id);
@@ -115,3 +114,7 @@ async function claim(ctx: LifecycleContext, old: StoredToken, until: number, cop
       'Read the token again before retrying: an expiry shortened meanwhile means it was rotated already',
   );
 }
+
+/** Revokes a rotation's copy that is not handed out (its secret was never returned). */
+const revokeCopy = (ctx: LifecycleContext, copyId: string, reason: string) =>
+  ctx.call('Token store revoke', () => ctx.store.revoke(copyId, ctx.clock.now(), reason));
