@@ -1,0 +1,171 @@
+/**
+ * Adversarial review of the enforcement half (SPEC §1–§10) through real servers on 127.0.0.1:
+ * holes found by attacking the guards, each with the test that failed before its fix.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeycard, memoryAuditSink, type Keycard, type KeycardOptions } from '../src/index.ts';
+import { expressGuard, type AuthenticatedRequest } from '../src/adapters/express.ts';
+import { jwtAccessTokens } from '../src/oauth/index.ts';
+import { toadoScopes } from './helpers.ts';
+
+const ISSUER = 'https://auth.test';
+const servers: Server[] = [];
+let jwksUrl: string;
+let signingKey: CryptoKey;
+
+async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('RS256', { extractable: true });
+  signingKey = pair.privateKey;
+  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  jwksUrl = `${await listen((_req, res) =>
+    res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })),
+  )}/jwks`;
+});
+afterAll(async () => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+async function jwt(audience: string, claims: Record<string, unknown> = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({
+    iss: ISSUER,
+    aud: audience,
+    sub: 'u_jason',
+    client_id: 'agent',
+    scope: 'tickets:write',
+    jti: randomUUID(),
+    iat: now,
+    exp: now + 300,
+    ...claims,
+  })
+    .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: 'k1' })
+    .sign(signingKey);
+}
+
+/** u_jason writes tickets in w_admin (and with no workspace named) but only reads in w_reader. */
+const resolveOwner: KeycardOptions['resolveOwner'] = (_principal, workspaceId) =>
+  workspaceId === 'w_reader' ? { status: 'active', scopes: ['read'] } : { status: 'active', scopes: ['tickets:write'] };
+
+/** An Express app: a router-level guard on /api, then a route guard naming the workspace of the URL. */
+async function workspaceApp(extra: Partial<KeycardOptions> = {}) {
+  const audience = 'http://127.0.0.1/api';
+  const keycard = createKeycard({
+    prefix: 'acme',
+    scopes: toadoScopes(),
+    audit: memoryAuditSink(),
+    resolveOwner,
+    oauth: jwtAccessTokens({ issuer: ISSUER, audience, jwksUrl }),
+    onWarning: () => {},
+    ...extra,
+  });
+  const guard = expressGuard(keycard);
+  const app = express();
+  let reached = 0;
+  app.use('/api', guard());
+  app.post(
+    '/api/w/:ws/tickets',
+    guard((req) => ({ scope: 'tickets:write', workspaceId: String(req.params.ws) })),
+    (req, res) => {
+      reached++;
+      res.json({ by: (req as AuthenticatedRequest).keycard.kind });
+    },
+  );
+  const base = await listen(app);
+  return { keycard, base, audience, reached: () => reached };
+}
+
+describe('a later check naming another workspace re-derives the owner bound for every token kind', () => {
+  it('an OAuth token is bounded by its subject in the workspace the route names, not the first check’s', async () => {
+    const { keycard, base, audience, reached } = await workspaceApp();
+    const token = await jwt(audience);
+    const post = (ws: string) =>
+      fetch(`${base}/api/w/${ws}/tickets`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect((await post('w_admin')).status).toBe(200);
+    const res = await post('w_reader');
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: 'insufficient_scope' });
+    expect(reached()).toBe(1);
+    await keycard.close();
+  });
+
+  it('a keycard personal token likewise (the control case)', async () => {
+    const { keycard, base, reached } = await workspaceApp();
+    const { token } = await keycard.issue({ ownerId: 'u_jason', label: 'ci', scopes: ['tickets:write'] });
+    const post = (ws: string) =>
+      fetch(`${base}/api/w/${ws}/tickets`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect((await post('w_admin')).status).toBe(200);
+    expect((await post('w_reader')).status).toBe(403);
+    expect(reached()).toBe(1);
+    await keycard.close();
+  });
+
+  it('an OAuth subject gone from the named workspace is 401 token_revoked on the later check', async () => {
+    const { keycard, base, audience, reached } = await workspaceApp({
+      resolveOwner: (_p, ws) => (ws === 'w_left' ? { status: 'gone' } : { status: 'active' }),
+    });
+    const token = await jwt(audience);
+    const res = await fetch(`${base}/api/w/w_left/tickets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'token_revoked' });
+    expect(reached()).toBe(0);
+    await keycard.close();
+  });
+});
+
+describe('a 403 never echoes a token, however the resource id hides it', () => {
+  let keycard: Keycard;
+  let base: string;
+  let secret: string;
+  beforeAll(async () => {
+    keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), resources: ['company', 'project'] });
+    ({ token: secret } = await keycard.issue({
+      ownerId: 'u_1',
+      label: 'ci',
+      scopes: ['read'],
+      restrictions: { company: ['c1'] },
+    }));
+    const guard = expressGuard(keycard);
+    const app = express();
+    app.get(
+      '/c/:company',
+      guard((req) => ({ resource: { path: { company: String(req.params.company) } } })),
+      (_q, r) => r.json({ ok: true }),
+    );
+    base = await listen(app);
+  });
+  afterAll(() => keycard.close());
+
+  // Control characters and bidi overrides are dropped from the detail; a token split by one must
+  // not be reassembled by dropping it after the token pattern was looked for.
+  it.each(['%00', '%1B', '%7F', '%C2%85', '%E2%80%AE', '%E2%81%A6', '%E2%80%A8'])(
+    'a token split by %s in the id is masked in the detail',
+    async (cut) => {
+      const tail = secret.slice('acme_sk_'.length);
+      const id = `acme_sk_${tail.slice(0, 20)}${cut}${tail.slice(20)}`;
+      const res = await fetch(`${base}/c/${id}`, { headers: { authorization: `Bearer ${secret}` } });
+      expect(res.status).toBe(403);
+      const body = await res.text();
+      expect(body).not.toContain(secret);
+      expect(body).not.toContain(tail);
+      expect(JSON.parse(body)).toMatchObject({ code: 'forbidden_resource' });
+    },
+  );
+});
