@@ -169,3 +169,70 @@ describe('a 403 never echoes a token, however the resource id hides it', () => {
     },
   );
 });
+
+describe('resource ids from the URL are compared exactly: encodings and case never widen a token', () => {
+  let keycard: Keycard;
+  let base: string;
+  let secret: string;
+  beforeAll(async () => {
+    keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), resources: ['company', 'project'] });
+    ({ token: secret } = await keycard.issue({
+      ownerId: 'u_1',
+      label: 'ci',
+      scopes: ['read'],
+      restrictions: { company: ['c1'], project: ['p1'] },
+    }));
+    const guard = expressGuard(keycard);
+    const app = express();
+    app.get(
+      '/c/:company/p/:project',
+      guard((req) => ({
+        resource: { path: { company: String(req.params.company), project: String(req.params.project) } },
+      })),
+      (req, res) => res.json({ company: req.params.company, project: req.params.project }),
+    );
+    base = await listen(app);
+  });
+  afterAll(() => keycard.close());
+
+  it.each([
+    ['/c/c1/p/p1', 200],
+    ['/c/%63%31/p/%70%31', 200], // the same ids, percent-encoded: Express decodes them
+    ['/c/C1/p/p1', 403],
+    ['/c/c1/p/P1', 403],
+    ['/c/c1./p/p1', 403],
+    ['/c/c1%2F/p/p1', 403],
+    ['/c/c1%252F/p/p1', 403],
+    ['/c/c1%00/p/p1', 403],
+    ['/c/c1%20/p/p1', 403],
+    ['/c/c%D1%81/p/p1', 403], // a Cyrillic lookalike
+    ['/c/c1/p/p1%2F..%2Fp2', 403],
+    ['/c/c1/p/..%2Fp1', 403],
+  ])('%s is %d', async (path, status) => {
+    const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(res.status).toBe(status);
+    if (status === 200) expect(await res.json()).toEqual({ company: 'c1', project: 'p1' });
+    else expect(await res.json()).toMatchObject({ code: 'forbidden_resource' });
+  });
+});
+
+describe("onForeignToken: 'next' hands another issuer's token on, route guards too (documented ⚠️)", () => {
+  it('Express: the handler of a route guard naming a scope runs without an identity', async () => {
+    const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), onForeignToken: 'next' });
+    const guard = expressGuard(keycard);
+    const app = express();
+    app.post('/t', guard({ scope: 'tickets:write' }), (req, res) =>
+      res.json({ identity: (req as AuthenticatedRequest).keycard ?? null }),
+    );
+    const base = await listen(app);
+    const res = await fetch(`${base}/t`, { method: 'POST', headers: { authorization: 'Bearer not-ours' } });
+    expect([res.status, await res.json()]).toEqual([200, { identity: null }]);
+    // A token of ours is still checked: a forged one is 401, never handed on.
+    const forged = await fetch(`${base}/t`, {
+      method: 'POST',
+      headers: { authorization: `Bearer acme_sk_1${'A'.repeat(38)}` },
+    });
+    expect(forged.status).toBe(401);
+    await keycard.close();
+  });
+});
