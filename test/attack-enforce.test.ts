@@ -130,34 +130,41 @@ describe('a later check naming another workspace re-derives the owner bound for 
   });
 });
 
-describe('a 403 never echoes a token, however the resource id hides it', () => {
-  let keycard: Keycard;
-  let base: string;
-  let secret: string;
-  beforeAll(async () => {
-    keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), resources: ['company', 'project'] });
-    ({ token: secret } = await keycard.issue({
-      ownerId: 'u_1',
-      label: 'ci',
-      scopes: ['read'],
-      restrictions: { company: ['c1'] },
-    }));
-    const guard = expressGuard(keycard);
-    const app = express();
-    app.get(
-      '/c/:company',
-      guard((req) => ({ resource: { path: { company: String(req.params.company) } } })),
-      (_q, r) => r.json({ ok: true }),
-    );
-    base = await listen(app);
+/** A token restricted to company c1, project p1, behind route guards reading the ids from the URL. */
+const restricted = { keycard: null as unknown as Keycard, base: '', secret: '' };
+beforeAll(async () => {
+  const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), resources: ['company', 'project'] });
+  const { token } = await keycard.issue({
+    ownerId: 'u_1',
+    label: 'ci',
+    scopes: ['read'],
+    restrictions: { company: ['c1'], project: ['p1'] },
   });
-  afterAll(() => keycard.close());
+  const guard = expressGuard(keycard);
+  const app = express();
+  app.get(
+    '/c/:company',
+    guard((req) => ({ resource: { path: { company: String(req.params.company) } } })),
+    (_q, r) => r.json({ ok: true }),
+  );
+  app.get(
+    '/c/:company/p/:project',
+    guard((req) => ({
+      resource: { path: { company: String(req.params.company), project: String(req.params.project) } },
+    })),
+    (req, res) => res.json({ company: req.params.company, project: req.params.project }),
+  );
+  Object.assign(restricted, { keycard, base: await listen(app), secret: token });
+});
+afterAll(() => restricted.keycard.close());
 
+describe('a 403 never echoes a token, however the resource id hides it', () => {
   // Control characters and bidi overrides are dropped from the detail; a token split by one must
   // not be reassembled by dropping it after the token pattern was looked for.
   it.each(['%00', '%1B', '%7F', '%C2%85', '%E2%80%AE', '%E2%81%A6', '%E2%80%A8'])(
     'a token split by %s in the id is masked in the detail',
     async (cut) => {
+      const { base, secret } = restricted;
       const tail = secret.slice('acme_sk_'.length);
       const id = `acme_sk_${tail.slice(0, 20)}${cut}${tail.slice(20)}`;
       const res = await fetch(`${base}/c/${id}`, { headers: { authorization: `Bearer ${secret}` } });
@@ -171,30 +178,6 @@ describe('a 403 never echoes a token, however the resource id hides it', () => {
 });
 
 describe('resource ids from the URL are compared exactly: encodings and case never widen a token', () => {
-  let keycard: Keycard;
-  let base: string;
-  let secret: string;
-  beforeAll(async () => {
-    keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), resources: ['company', 'project'] });
-    ({ token: secret } = await keycard.issue({
-      ownerId: 'u_1',
-      label: 'ci',
-      scopes: ['read'],
-      restrictions: { company: ['c1'], project: ['p1'] },
-    }));
-    const guard = expressGuard(keycard);
-    const app = express();
-    app.get(
-      '/c/:company/p/:project',
-      guard((req) => ({
-        resource: { path: { company: String(req.params.company), project: String(req.params.project) } },
-      })),
-      (req, res) => res.json({ company: req.params.company, project: req.params.project }),
-    );
-    base = await listen(app);
-  });
-  afterAll(() => keycard.close());
-
   it.each([
     ['/c/c1/p/p1', 200],
     ['/c/%63%31/p/%70%31', 200], // the same ids, percent-encoded: Express decodes them
@@ -209,6 +192,7 @@ describe('resource ids from the URL are compared exactly: encodings and case nev
     ['/c/c1/p/p1%2F..%2Fp2', 403],
     ['/c/c1/p/..%2Fp1', 403],
   ])('%s is %d', async (path, status) => {
+    const { base, secret } = restricted;
     const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${secret}` } });
     expect(res.status).toBe(status);
     if (status === 200) expect(await res.json()).toEqual({ company: 'c1', project: 'p1' });
