@@ -130,6 +130,33 @@ describe('a later check naming another workspace re-derives the owner bound for 
   });
 });
 
+describe('the owner cache keeps the question it answered', () => {
+  it("a workspace named '' is asked about, not answered from the cached answer for no workspace", async () => {
+    const asked: (string | null)[] = [];
+    const keycard = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      resolveOwner: (_p, ws) => (asked.push(ws), ws === null ? { status: 'active' } : { status: 'gone' }),
+      onWarning: () => {},
+    });
+    const { token } = await keycard.issue({ ownerId: 'u_jason', label: 'ci', scopes: ['tickets:write'] });
+    const guard = expressGuard(keycard);
+    const app = express();
+    app.get(
+      '/x',
+      guard((req) => ({ workspaceId: typeof req.query.ws === 'string' ? req.query.ws : null })),
+      (_q, r) => r.json({ ok: true }),
+    );
+    const base = await listen(app);
+    const get = (q: string) => fetch(`${base}/x${q}`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await get('')).status).toBe(200);
+    const res = await get('?ws=');
+    expect([res.status, asked]).toEqual([401, [null, '']]);
+    expect(await res.json()).toMatchObject({ code: 'token_revoked' });
+    await keycard.close();
+  });
+});
+
 /** A token restricted to company c1, project p1, behind route guards reading the ids from the URL. */
 const restricted = { keycard: null as unknown as Keycard, base: '', secret: '' };
 beforeAll(async () => {
