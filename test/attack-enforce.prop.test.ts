@@ -245,3 +245,59 @@ describe('the guard law over generated requests', () => {
     );
   });
 });
+
+describe('guards mounted on a prefix: no spelling of the path reaches the route without a token', () => {
+  // Express matches case-insensitively and decodes %XX; Hono is case-sensitive; neither may be
+  // tricked into running the route while skipping the prefix guard (raw request targets).
+  const PATHS = [
+    '/api/tickets',
+    '/API/tickets',
+    '/Api/Tickets',
+    '/api//tickets',
+    '//api/tickets',
+    '/api/./tickets',
+    '/api/%74ickets',
+    '/%61pi/tickets',
+    '/%61pi%2ftickets',
+    '/api%2Ftickets',
+    '/api/tickets/',
+    '/api/tickets;x',
+    '/api/tickets%00',
+    '/./api/tickets',
+    '/api/../api/tickets',
+    '/x/../api/tickets',
+    '/api/tickets#x',
+    'http://127.0.0.1/api/tickets',
+    '/api/tickets%20',
+    '/api/tickets.',
+    '/api\\tickets',
+    '*',
+  ];
+  it(`${PATHS.length} spellings on Express and Hono`, async () => {
+    const hits: string[] = [];
+    const app = express();
+    app.use('/api', expressGuard(keycard)());
+    app.get('/api/tickets', (req, res) => void (hits.push(`express ${req.url}`), res.json({})));
+    const es = app.listen(0, '127.0.0.1');
+    await new Promise((r) => es.once('listening', r));
+    const hono = new Hono<KeycardEnv>();
+    hono.use('/api/*', honoGuard(keycard));
+    hono.get('/api/tickets', (c) => (hits.push(`hono ${c.req.path}`), c.json({})));
+    const hs = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => hs.once('listening', r));
+    for (const server of [es, hs])
+      for (const path of PATHS) {
+        const res = await rawRequest((server.address() as AddressInfo).port, 'GET', path, {});
+        expect(res.status, path).toBeLessThan(500);
+      }
+    expect(hits).toEqual([]);
+    // The control: with a token the canonical path runs on both.
+    for (const server of [es, hs])
+      await rawRequest((server.address() as AddressInfo).port, 'GET', '/api/tickets', {
+        Authorization: `Bearer ${secrets.read}`,
+      });
+    expect(hits).toEqual(['express /api/tickets', 'hono /api/tickets']);
+    await new Promise((r) => es.close(r));
+    await new Promise((r) => hs.close(r));
+  });
+});
