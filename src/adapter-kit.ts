@@ -17,7 +17,7 @@ export { describeMissing } from './core/scopes.ts';
 export { describeDenial } from './core/restrictions.ts';
 export type { AuthRequest, AuthResult, AuthRequirement } from './core/authenticate.ts';
 export { REQUIREMENT_KEYS } from './core/auth-types.ts';
-export { requirementError } from './core/requirement-check.ts';
+export { computedRequirement, requirementError } from './core/requirement-check.ts';
 /** zod parse parameters giving keycard's English messages whatever locale the application sets (an adapter's own options). */
 export { english as zodEnglish } from './core/config.ts';
 /**

@@ -1,8 +1,8 @@
 /**
  * A guard's requirement computed per request is checked on every request, through the real
  * Express, Hono and Next adapters: a promise (an `async` requirement function on Express or
- * Hono, whose guards take a synchronous one), a misspelled key (`scopes`), a string, `null` or an
- * array never lets a token through unchecked. The request fails closed (503 `unavailable`, the
+ * Hono, whose guards take a synchronous one), a misspelled key (`scopes`), a string, `null`, an
+ * array or nothing at all (`undefined`) never lets a token through unchecked. The request fails closed (503 `unavailable`, the
  * handler does not run) and `onError` gets a `KeycardError('invalid_config')` naming the field.
  * A fixed requirement that is not an object is refused when the guard is made.
  */
@@ -36,6 +36,9 @@ const BAD: readonly [string, () => unknown, string][] = [
   ['a scope name as a string', () => 'tickets:write', 'string'],
   ['null', () => null, 'null'],
   ['an array', () => ['tickets:write'], 'array'],
+  // `(req) => { scope: 'tickets:write' }` is a block with a label: it returns nothing, which is
+  // not "authenticate only" (that is a guard given no requirement at all).
+  ['nothing (an arrow function with a block body)', () => undefined, 'returned nothing'],
 ];
 
 let reader = '';

@@ -8,6 +8,7 @@ import type { AuthRequest, AuthResult, Keycard } from '../index.ts';
 import type { Problem } from '../adapter-kit.ts';
 import './express-types.ts';
 import { installErrorHandler } from './express-errors.ts';
+import { computedRequirement } from '../adapter-kit.ts';
 import { checkRequirement, type GuardRequirement } from './requirement.ts';
 
 export type { AuthenticatedRequest } from './express-types.ts';
@@ -61,7 +62,7 @@ export function expressGuard<S extends string>(keycard: Keycard<S>) {
         installed.add(app);
         installErrorHandler(app, errors);
       }
-      const need = typeof requirement === 'function' ? requirement(req) : requirement;
+      const need = typeof requirement === 'function' ? computedRequirement(requirement(req)) : requirement;
       const answer = (r: AuthResult<S>) => {
         if (!r.ok) return r.skip ? next() : send(res, r);
         for (const name in r.headers) res.setHeader(name, r.headers[name]!);

@@ -6,6 +6,7 @@
 import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Identity, Keycard } from '../index.ts';
+import { computedRequirement } from '../adapter-kit.ts';
 import { checkRequirement, type GuardRequirement } from './requirement.ts';
 
 /** The rate-limit headers of each authenticated request, for answers built by the error handler. */
@@ -34,7 +35,7 @@ export function honoGuard<S extends string>(
 ): MiddlewareHandler<KeycardEnv> {
   checkRequirement(keycard, 'honoGuard', requirement);
   return createMiddleware<KeycardEnv>(async (c, next) => {
-    const need = typeof requirement === 'function' ? requirement(c) : requirement;
+    const need = typeof requirement === 'function' ? computedRequirement(requirement(c)) : requirement;
     // `direct`: a cached token is answered without a promise (one microtask turn less a request).
     const d = keycard.authenticate.direct(c.req.raw, need);
     const r = d instanceof Promise ? await d : d;

@@ -6,6 +6,7 @@
  * bypassed by a matcher gap, and it cannot hand a typed identity to the handler.
  */
 import { KeycardError, type Identity, type Keycard } from '../index.ts';
+import { computedRequirement } from '../adapter-kit.ts';
 import { checkRequirement, type GuardRequirement } from './requirement.ts';
 
 /** The second argument of a wrapped handler: Next's context plus the identity. */
@@ -64,7 +65,8 @@ export function withKeycard<C = RouteContext, S extends string = string>(
 ): (request: Request, context: C) => Promise<Response> {
   checkRequirement(keycard, 'withKeycard', requirement);
   return async (request, context) => {
-    const need = typeof requirement === 'function' ? await requirement(request, context) : requirement;
+    const need =
+      typeof requirement === 'function' ? computedRequirement(await requirement(request, context)) : requirement;
     // `direct`: a cached token is answered without a promise, as in the Express and Hono guards.
     const d = keycard.authenticate.direct(request, need);
     const r = d instanceof Promise ? await d : d;

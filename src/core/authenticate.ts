@@ -196,9 +196,13 @@ function laterWith<S extends string>(
 ): Answer<S> {
   if (!pass.ok) return pass.result;
   const ws = requirement.workspaceId;
-  if (ws !== undefined && ws !== st.workspace && pass.identity.kind === 'personal' && st.secret !== null) {
-    // The owner bound depends on the workspace a check names: derive it again (cached, not charged).
-    const again = p.deps.verify(st.secret, ws);
+  const kind = pass.identity.kind;
+  if (ws !== undefined && ws !== st.workspace && kind !== 'workspace' && st.secret !== null) {
+    // The owner bound of a personal token, and of an OAuth token's subject, depends on the
+    // workspace a check names: derive it again (not charged). An OAuth token goes back to the
+    // OAuth verifier: keycard's own would call it unknown.
+    const again =
+      kind === 'oauth' && p.deps.verifyForeign ? p.deps.verifyForeign(st.secret, ws) : p.deps.verify(st.secret, ws);
     if (again instanceof Promise) return again.then((a) => rederived(p, st, pass, requirement, a));
     return rederived(p, st, pass, requirement, again);
   }

@@ -14,10 +14,12 @@ const UNSAFE_TEXT = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 
 /** Text for `detail`: JSON.stringify already makes it safe for the body; this keeps it safe for logs and screens. */
 export function detailText(value: unknown): string {
-  // A client may put its own token in a path segment; a response never echoes a token.
-  let text = redactTokens(typeof value === 'string' ? value : String(value));
+  let text = typeof value === 'string' ? value : String(value);
   UNSAFE_TEXT.lastIndex = 0;
   if (UNSAFE_TEXT.test(text)) text = text.replace(UNSAFE_TEXT, '');
+  // A client may put its own token in a path segment; a response never echoes a token. Masked
+  // after the unsafe characters are dropped, so none of them can split a token past the pattern.
+  text = redactTokens(text);
   if (text.length > MAX_ECHO) {
     let cut = MAX_ECHO;
     const last = text.charCodeAt(cut - 1);

@@ -110,7 +110,13 @@ export interface KeycardOptions<S extends string = string> {
    * @default false
    */
   allowQueryToken?: boolean;
-  /** A bearer token that is not ours: `reject` (401) or `next` (let another authenticator try). @default 'reject' */
+  /**
+   * A bearer token that is not ours: `reject` (401) or `next` (let another authenticator try).
+   * ⚠️ With `next`, the Express and Hono guards hand such a request on untouched, route guards
+   * that name a scope too: your handler runs without an identity (`req.keycard` undefined) unless
+   * an authenticator mounted after the guard refuses it (`withKeycard` answers 401).
+   * @default 'reject'
+   */
   onForeignToken?: 'reject' | 'next';
   /**
    * Answer CORS preflights (OPTIONS with Access-Control-Request-Method) `204` with no body, without

@@ -44,7 +44,17 @@ export function validOwnerStatus(answer: unknown): OwnerStatus | null {
 interface Held {
   readonly status: OwnerStatus;
   readonly at: number;
+  readonly principalId: string;
+  readonly workspaceId: string | null;
 }
+
+/**
+ * The cache key of one question, unambiguous whatever the ids hold: the principal's length comes
+ * first, so a NUL inside an id cannot make one key stand for another; and no workspace (`null`)
+ * and a workspace named `''` (a route may name it from an empty query parameter) are two questions.
+ */
+const keyOf = (kind: string, principalId: string, workspaceId: string | null): string =>
+  `${kind}:${principalId.length}:${principalId}${workspaceId === null ? '' : `\u0000${workspaceId}`}`;
 
 export class OwnerBound {
   readonly #resolve: OwnerResolver;
@@ -63,7 +73,7 @@ export class OwnerBound {
 
   /** The principal's standing, from the cache while fresh. Throws `unavailable` if the resolver fails or answers another shape. */
   async status(principalId: string, workspaceId: string | null, kind: 'personal' | 'workspace'): Promise<OwnerStatus> {
-    const key = `${kind}\u0000${principalId}\u0000${workspaceId ?? ''}`;
+    const key = keyOf(kind, principalId, workspaceId);
     const now = this.#clock.monotonic();
     const held = this.#held.get(key);
     if (held && now - held.at < this.#ttlMs) return held.status;
@@ -82,7 +92,7 @@ export class OwnerBound {
     }
     if (epoch === this.#epoch && this.#ttlMs > 0) {
       if (this.#held.size >= 10_000) this.#held.clear(); // bounded: a cache, not a registry
-      this.#held.set(key, { status, at: now });
+      this.#held.set(key, { status, at: now, principalId, workspaceId });
     }
     return status;
   }
@@ -96,9 +106,8 @@ export class OwnerBound {
   /** Forgets everything about `principalId` (as owner or as workspace) and fences in-flight answers. */
   invalidate(principalId: string): void {
     this.#epoch++;
-    for (const key of this.#held.keys()) {
-      const [, p, w] = key.split('\u0000');
-      if (p === principalId || w === principalId) this.#held.delete(key);
+    for (const [key, held] of this.#held) {
+      if (held.principalId === principalId || held.workspaceId === principalId) this.#held.delete(key);
     }
   }
 }

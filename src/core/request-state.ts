@@ -7,6 +7,7 @@ import type { AuthRequest, AuthRequirement, AuthResult, KnownToken } from './aut
 import type { Surface } from './audit.ts';
 import type { HeaderInput } from './credentials.ts';
 import type { Identity } from './identity.ts';
+import { excerpt } from './redact.ts';
 import type { AuditWho } from './verify.ts';
 
 /** The part of a request's answer that stacked checks share; an allowed one is also the answer itself. */
@@ -57,8 +58,8 @@ export function newRequestState<S extends string>(request: AuthRequest, requirem
     workspace: requirement.workspaceId,
     surface: requirement.surface ?? 'http',
     method: request.method,
-    rpcMethod: requirement.rpcMethod,
-    tool: requirement.tool,
+    rpcMethod: clientName(requirement.rpcMethod),
+    tool: clientName(requirement.tool),
     path: null,
     requestId: null,
     identity: null,
@@ -68,6 +69,18 @@ export function newRequestState<S extends string>(request: AuthRequest, requirem
     allowed: false,
   };
 }
+
+/** Characters of a client-sent MCP method or tool name the audit keeps (the MCP spec's longest tool name). */
+const MAX_NAME = 128;
+
+/**
+ * A client-sent name as the audit keeps it: masked, then cut to {@link MAX_NAME} (`excerpt`). Cut
+ * first, a token ending just past the cut would lose only its last checksum character and escape
+ * the token pattern, leaving the whole secret body in the event; so adapters hand over the name
+ * whole, and it is cut here.
+ */
+const clientName = (name: string | undefined): string | undefined =>
+  name === undefined ? undefined : excerpt(String(name), MAX_NAME);
 
 /**
  * The per-request memo of one instance: on the request under a symbol of this instance, by

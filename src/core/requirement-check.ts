@@ -5,7 +5,7 @@
  * misspelled key (`scopes`); read as a requirement, each would ask for nothing and let any valid
  * token through. Allocation-free when the requirement is well formed.
  */
-import { REQUIREMENT_KEYS } from './auth-types.ts';
+import { REQUIREMENT_KEYS, type AuthRequirement } from './auth-types.ts';
 
 const KEYS: ReadonlySet<string> = new Set(REQUIREMENT_KEYS);
 
@@ -21,6 +21,8 @@ const KEYS: ReadonlySet<string> = new Set(REQUIREMENT_KEYS);
  * ```
  */
 export function requirementError(requirement: unknown): string | null {
+  if (requirement === RETURNED_NOTHING)
+    return 'requirement function returned nothing: return the requirement object (an arrow function with a block body, (req) => { scope: "read" }, returns undefined)';
   if (typeof requirement !== 'object' || requirement === null || Array.isArray(requirement)) {
     const got = requirement === null ? 'null' : Array.isArray(requirement) ? 'an array' : `a ${typeof requirement}`;
     return `requirement must be an object such as { scope: "read" }, got ${got}`;
@@ -36,4 +38,22 @@ export function requirementError(requirement: unknown): string | null {
     }
   }
   return null;
+}
+
+/** What {@link computedRequirement} hands the core for a requirement function that returned `undefined`. */
+const RETURNED_NOTHING: AuthRequirement = Object.freeze({});
+
+/**
+ * The requirement a guard's requirement function returned, for the core to check. `undefined` is
+ * not "authenticate only" (that is a guard given no requirement at all): it is what
+ * `(req) => { scope: 'tickets:write' }` returns (a block with a label), so it becomes a value the
+ * core refuses (503 `unavailable`, `invalid_config` reported), never the empty requirement.
+ *
+ * @example In an adapter
+ * ```ts
+ * const need = typeof requirement === 'function' ? computedRequirement(requirement(req)) : requirement;
+ * ```
+ */
+export function computedRequirement<R>(returned: R | undefined): R | AuthRequirement {
+  return returned === undefined ? RETURNED_NOTHING : returned;
 }

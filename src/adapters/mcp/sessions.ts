@@ -9,7 +9,6 @@ import { connectBound, refreshed, type Bound, type Msg } from './hooks.ts';
 import type { ResolvedMcpOptions } from './options.ts';
 
 const MAX_DELAY = 2 ** 31 - 1; // setTimeout's ceiling: longer waits re-arm
-const MAX_NAME = 2 ** 7; // audit keeps 128 characters of a client-sent name (the MCP spec's longest tool name)
 export function createSessions(
   keycard: Keycard,
   { tools, maxSessionsPerToken, sessionIdleSeconds }: ResolvedMcpOptions,
@@ -74,8 +73,9 @@ export function createSessions(
       return {
         need: {
           surface: 'mcp',
-          rpcMethod: m?.method?.slice(0, MAX_NAME),
-          tool: tool?.slice(0, MAX_NAME),
+          // Whole: the core masks a name, then cuts it (cut first, a token could escape the mask).
+          rpcMethod: m?.method,
+          tool,
           class: write ? 'write' : 'read',
         } as const,
         scope: tool === undefined ? undefined : rule(tool)?.scope,
