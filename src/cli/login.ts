@@ -12,6 +12,7 @@
  */
 import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
+import { excerpt } from '../core/redact.ts';
 import { parseUrl } from '../core/url.ts';
 import { launch, mayOpenBrowser } from './browser.ts';
 import { isBearerToken } from './dotenv.ts';
@@ -269,7 +270,7 @@ function serverError(body: Record<string, unknown>, what: string): KeycardError 
         : 'no usable answer';
   return new KeycardError(
     body['error'] === 'temporarily_unavailable' ? 'unavailable' : 'invalid_request',
-    `Could not ${what}: ${detail.slice(0, 300)}`,
+    `Could not ${what}: ${excerpt(detail, 300)}`,
   );
 }
 

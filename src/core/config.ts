@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import { KeycardError } from './errors.ts';
 import { isSecureUrl, isUrl } from './url.ts';
+import { excerpt } from './redact.ts';
 
 /** An integer from `min` to `max`, one message for every way to miss it ("must be an integer from 1 to 500"). */
 export function intFrom(min: number, max: number) {
@@ -98,8 +99,11 @@ export const english: z.core.ParseContext<z.core.$ZodIssue> = Object.freeze({
   error: (issue: z.core.$ZodRawIssue) => issueMessage(issue as Issue),
 });
 
-/** An unknown key as the caller spelled it, cut at 64 characters: the key is theirs, the message is ours. */
-const keyText = (key: string) => (key.length > 64 ? `${key.slice(0, 64)}…` : key);
+/**
+ * An unknown key as the caller spelled it, masked, then cut at 64 characters: the key is theirs,
+ * the message is ours (cut first, a pasted token would lose only its checksum and stay readable).
+ */
+const keyText = (key: string) => excerpt(key, 64);
 
 /**
  * Formats every issue of a failed options parse; `where` names the function that was called.

@@ -6,6 +6,7 @@
  * token through. Allocation-free when the requirement is well formed.
  */
 import { REQUIREMENT_KEYS, type AuthRequirement } from './auth-types.ts';
+import { excerpt } from './redact.ts';
 
 const KEYS: ReadonlySet<string> = new Set(REQUIREMENT_KEYS);
 
@@ -33,7 +34,7 @@ export function requirementError(requirement: unknown): string | null {
     if (!KEYS.has(key) && Object.hasOwn(requirement, key)) {
       return Object.keys(requirement)
         .filter((k) => !KEYS.has(k))
-        .map((k) => `${JSON.stringify(k).slice(1, -1).slice(0, 64)}: unknown option`)
+        .map((k) => `${excerpt(JSON.stringify(k).slice(1, -1), 64)}: unknown option`)
         .join('; ');
     }
   }

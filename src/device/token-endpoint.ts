@@ -7,6 +7,7 @@
  */
 import { storable } from '../core/well-formed.ts';
 import { isKeycardError } from '../core/errors.ts';
+import { excerpt } from '../core/redact.ts';
 import { parseRestrictions, type Hierarchy, type Restrictions } from '../core/restrictions.ts';
 import { hashDeviceCode, newDeviceCode, newGrantId, newUserCode, displayUserCode } from './codes.ts';
 import { formBody, json, lifetimeMs, oauthError, type DeviceContext } from './context.ts';
@@ -32,7 +33,7 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
   const scopes =
     requested === null ? [...catalogue.defaults] : [...new Set(requested.split(' ').filter((s) => s.length > 0))];
   const unknown = scopes.filter((s) => !catalogue.has(s));
-  if (unknown.length > 0) return oauthError('invalid_scope', `Unknown scope: ${unknown.join(', ').slice(0, 200)}`);
+  if (unknown.length > 0) return oauthError('invalid_scope', `Unknown scope: ${excerpt(unknown.join(', '), 200)}`);
   if (scopes.length === 0) return oauthError('invalid_scope', 'Name at least one scope');
   const asked = parseRestrictionsParam(form.get('restrictions'), ctx.hierarchy);
   if ('error' in asked) return oauthError('invalid_request', asked.error);
