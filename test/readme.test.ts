@@ -25,4 +25,19 @@ describe('README quickstart', () => {
     expect(pages.filter((f) => !list.includes(`](docs/${f})`))).toEqual([]);
     for (const entry of ['`keycard/client`', '`keycard/cli`']) expect(list).toContain(entry);
   });
+
+  it('every example with a start script builds keycard first (prestart), so `npm start -w examples/<name>` works on a fresh clone', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain('so\n`npm start -w examples/<name>` works on a fresh clone');
+    const examples = readdirSync(new URL('../examples', import.meta.url), { withFileTypes: true }).filter((d) =>
+      d.isDirectory(),
+    );
+    const missing = examples.filter((d) => {
+      const pkg = JSON.parse(readFileSync(new URL(`../examples/${d.name}/package.json`, import.meta.url), 'utf8')) as {
+        scripts?: Record<string, string>;
+      };
+      return pkg.scripts?.start !== undefined && !pkg.scripts.prestart?.includes('scripts/build-if-stale.mjs');
+    });
+    expect(missing.map((d) => d.name)).toEqual([]);
+  });
 });

@@ -163,6 +163,20 @@ function queryOf(url: URL): Record<string, string> {
   return out;
 }
 
+/** A 404 for a path outside `basePath`: names the configured basePath (never the request's path) and the fix. */
+const OUTSIDE_BASE_PATH = (base: string) =>
+  `No such route: this handler's basePath is ${base} and the request's path is outside it; mount it where the framework passes the URL unchanged (Hono: app.mount(path, handler, { replaceRequest: false }))`;
+
+/**
+ * A 404 inside `basePath`. With basePath '' and a path whose tail is one of the routes, the handler
+ * was mounted under a prefix it was not told: say so (naming no part of the request's path).
+ */
+function notFoundDetail(base: string, method: string, segments: readonly string[]): string {
+  if (base === '' && segments.some((_, i) => i > 0 && match(method, segments.slice(i)) !== null))
+    return "No such route: this handler's basePath is '', and the path ends in one of its routes under a prefix; set basePath to the prefix it is mounted under (e.g. '/api/tokens')";
+  return 'No such route';
+}
+
 async function callerOf(
   keycard: Keycard,
   options: ResolvedOptions,
@@ -209,22 +223,20 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
     const url = new URL(request.url);
     const base = opts.basePath;
     if (url.pathname !== base && !url.pathname.startsWith(`${base}/`))
-      throw new ManagementProblem('not_found', 'No such route');
+      throw new ManagementProblem('not_found', OUTSIDE_BASE_PATH(base));
     const segments = url.pathname
       .slice(base.length)
       .split('/')
-      .filter((s, i) => i > 0 || s !== '');
-    const found = match(
-      request.method,
-      segments.map((s) => {
+      .filter((s, i) => i > 0 || s !== '')
+      .map((s) => {
         try {
           return decodeURIComponent(s);
         } catch {
           return '\u0000';
         }
-      }),
-    );
-    if (found === null) throw new ManagementProblem('not_found', 'No such route');
+      });
+    const found = match(request.method, segments);
+    if (found === null) throw new ManagementProblem('not_found', notFoundDetail(base, request.method, segments));
     if ('allow' in found)
       throw new ManagementProblem('method_not_allowed', `Use ${found.allow.join(', ')}`, {
         headers: { Allow: found.allow.join(', ') },

@@ -5,12 +5,11 @@
  * with the conditions Wrangler uses, and under Bun and Deno unbundled, each runtime resolving
  * `keycard`, its subpaths and `#hash` from node_modules itself. dist/ is built by global-setup.ts.
  */
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inBun, inDeno, inWorkerd, scriptEntry, workerEntry } from './runners.ts';
+import { appDirectory, inBun, inDeno, inWorkerd, scriptEntry, workerEntry } from './runners.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const HANDLERS = join(root, 'test/runtime/handlers.ts');
@@ -40,10 +39,7 @@ const sorted = (report: unknown) => {
 
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'keycard-package-runtimes-'));
-  // An application's directory: its node_modules holds keycard (the repository) and hono.
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
+  dir = appDirectory('keycard-package-runtimes-');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

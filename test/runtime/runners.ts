@@ -4,6 +4,8 @@
  * Bun and Deno (the module prints the report as its last line). Each run stops by itself.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
@@ -12,6 +14,14 @@ const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 const bin = (name: string) => join(root, 'node_modules/.bin', name);
 const lastLine = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n').at(-1)!);
+
+/** A temporary application directory whose node_modules holds keycard (the repository) and hono. */
+export function appDirectory(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
+  return dir;
+}
 
 /** A Worker's fetch handler answering `await report()` as JSON, or its error's stack as a 500. */
 export const workerEntry = (module: string, report: string) =>
