@@ -2,7 +2,9 @@
  * Express: mounting a Fetch-style handler (the management API) — a translation of Node's request
  * into a Web `Request` and of the `Response` back, nothing more. Re-exported by `keycard/express`.
  */
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
+import { badRequestUrl, nodeRequestUrl } from '../adapter-kit.ts';
 
 /**
  * Mounts a Fetch-style handler (the management API of `createManagementHandler`) on Express: the
@@ -19,7 +21,12 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
   return (req, res, next) => {
     const headers = new Headers();
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-    const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
+    // Each piece checked on its own: a Host carrying a path must not pick the route (request-url.ts).
+    const url = nodeRequestUrl(req.protocol, req.get('host'), req.originalUrl);
+    if (url === null) {
+      void send(res, badRequestUrl(), false).catch(next);
+      return;
+    }
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     let body: BodyInit | null = null;
     if (hasBody && req.body !== undefined && req.readableEnded) {
@@ -57,18 +64,22 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
       ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
     } as RequestInit);
     handler(request)
-      .then(async (response) => {
-        const out: Record<string, string> = {};
-        response.headers.forEach((value, name) => {
-          out[name] = value;
-        });
-        // The answer is buffered: say its length (writeHead would otherwise send it chunked). A
-        // HEAD's length is the handler's (its GET's); an answer without a body carries none.
-        const bodiless = req.method === 'HEAD' || response.body === null;
-        const bytes = new Uint8Array(await response.arrayBuffer());
-        if (!bodiless && out['content-length'] === undefined) out['content-length'] = String(bytes.byteLength);
-        res.writeHead(response.status, out).end(bytes);
-      })
+      .then((response) => send(res, response, req.method === 'HEAD'))
       .catch(next);
   };
+}
+
+/**
+ * Writes a Web `Response` back. The answer is buffered: say its length (writeHead would otherwise
+ * send it chunked). A HEAD's length is the handler's (its GET's); an answer without a body carries none.
+ */
+async function send(res: ServerResponse, response: globalThis.Response, head: boolean): Promise<void> {
+  const out: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    out[name] = value;
+  });
+  const bodiless = head || response.body === null;
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (!bodiless && out['content-length'] === undefined) out['content-length'] = String(bytes.byteLength);
+  res.writeHead(response.status, out).end(bytes);
 }
