@@ -214,13 +214,21 @@ export async function revokeToken(ctx: RouteContext, id: string, b: z.output<typ
 
 /** `POST /tokens/:id/rotate`: 201 with the new secret and the old token's new expiry. */
 export async function rotateToken(ctx: RouteContext, id: string, b: z.output<typeof rotateBody>): Promise<Response> {
-  await loadVisible(ctx, id, 'rotate');
+  const before = await loadVisible(ctx, id, 'rotate');
   const issued = await ctx.keycard.rotate(id, {
     ...(b.graceMs !== undefined ? { graceMs: b.graceMs } : {}),
     actor: lifecycleActor(ctx),
   });
-  const previous = await ctx.keycard.get(id);
-  const expiresAt = previous?.expiresAt ?? null;
+  // The rotation is done: the old token ends at its new expiry and this answer holds the only copy
+  // of the new secret, so a failing re-read must not become a 503 (both tokens lost). Its expiry is
+  // then the one rotate set: min(old expiry, the rotation's instant + graceMs).
+  let expiresAt: number | null;
+  try {
+    expiresAt = (await ctx.keycard.get(id))?.expiresAt ?? null;
+  } catch (e) {
+    ctx.options.onError(e);
+    expiresAt = Math.min(before.expiresAt ?? Number.POSITIVE_INFINITY, issued.record.createdAt + (b.graceMs ?? 0));
+  }
   return json(
     {
       token: issued.token,
