@@ -30,10 +30,7 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     let body: BodyInit | null = null;
     if (hasBody && req.body !== undefined && req.readableEnded) {
-      body =
-        typeof req.body === 'string' || req.body instanceof Uint8Array
-          ? (req.body as BodyInit)
-          : JSON.stringify(req.body);
+      body = parsedBody(req.body, req.get('content-type'));
     } else if (hasBody) {
       // Pull-based: a chunk is read from Node only when the handler asks for one.
       let open = true;
@@ -67,6 +64,21 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
       .then((response) => send(res, response, req.method === 'HEAD'))
       .catch(next);
   };
+}
+
+/**
+ * A body a parser already consumed, sent on as what it was: a form (`express.urlencoded()`) as a
+ * form, each parameter as often as it came (nested values of `extended` parsing are no form field
+ * of keycard's and are left out), anything else as JSON.
+ */
+function parsedBody(body: unknown, type: string | undefined): BodyInit {
+  if (typeof body === 'string' || body instanceof Uint8Array) return body as BodyInit;
+  if (!/^application\/x-www-form-urlencoded/i.test(type ?? '') || typeof body !== 'object' || body === null)
+    return JSON.stringify(body);
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(body))
+    for (const v of [value].flat()) if (typeof v === 'string') form.append(name, v);
+  return form.toString();
 }
 
 /**
