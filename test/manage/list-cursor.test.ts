@@ -7,7 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ManagementOptions } from '../../src/index.ts';
+import type { ManagementOptions, TokenStore } from '../../src/index.ts';
+import { pgliteBackend, redisBackend } from '../store-backends.ts';
 import { setup } from './fixture.ts';
 
 const decodings = (cursor: string): string[] => {
@@ -20,13 +21,13 @@ const decodings = (cursor: string): string[] => {
   return out;
 };
 
-async function world(pattern: readonly boolean[]) {
+async function world(pattern: readonly boolean[], store?: TokenStore) {
   const hidden = new Set<string>();
   const can: NonNullable<ManagementOptions['can']> = (actor, action, target, fallback) =>
     actor.kind === 'user' && actor.id === 'admin' && target.tokenId !== undefined && hidden.has(target.tokenId)
       ? false
       : fallback(actor, action, target);
-  const w = setup({ can });
+  const w = setup({ can }, store);
   const visible: string[] = [];
   for (const [i, isHidden] of pattern.entries()) {
     const t = await w.create({ label: `t${i}`, scopes: ['read'], kind: 'workspace', workspaceId: 'w1' }, 'admin');
@@ -81,5 +82,19 @@ describe('GET /tokens: a cursor never names a token can hides', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe.each([pgliteBackend, redisBackend])('on $name', (backend) => {
+  it('a page ending on hidden rows: the cursor names none, and paging shows every visible row', async () => {
+    const { store, close } = await backend.open();
+    try {
+      const { w, hidden, visible } = await world([false, true, true, false, true, false], store);
+      const { seen, cursors } = await pageAll(w, 2);
+      expect(seen).toEqual(visible);
+      for (const c of cursors) for (const text of decodings(c)) for (const id of hidden) expect(text).not.toContain(id);
+    } finally {
+      await close();
+    }
   });
 });
