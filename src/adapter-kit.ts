@@ -27,3 +27,9 @@ export { english as zodEnglish } from './core/config.ts';
 export { configError } from './core/config.ts';
 /** `value` as a URL, or null: a check that, unlike Node 20's `URL.canParse`, answers the same every time. */
 export { parseUrl } from './core/url.ts';
+/**
+ * The URL of a Node request from its scheme, `Host` and target, each checked on its own (null when
+ * they make none honestly), and the 400 problem to answer then: for a mount handing Node requests
+ * to a Web handler.
+ */
+export { nodeRequestUrl, badRequestUrl } from './core/request-url.ts';

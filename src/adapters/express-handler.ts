@@ -2,7 +2,9 @@
  * Express: mounting a Fetch-style handler (the management API) — a translation of Node's request
  * into a Web `Request` and of the `Response` back, nothing more. Re-exported by `keycard/express`.
  */
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
+import { badRequestUrl, nodeRequestUrl } from '../adapter-kit.ts';
 
 /**
  * Mounts a Fetch-style handler (the management API of `createManagementHandler`) on Express: the
@@ -19,14 +21,16 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
   return (req, res, next) => {
     const headers = new Headers();
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-    const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`;
+    // Each piece checked on its own: a Host carrying a path must not pick the route (request-url.ts).
+    const url = nodeRequestUrl(req.protocol, req.get('host'), req.originalUrl);
+    if (url === null) {
+      void send(res, badRequestUrl(), false).catch(next);
+      return;
+    }
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     let body: BodyInit | null = null;
     if (hasBody && req.body !== undefined && req.readableEnded) {
-      body =
-        typeof req.body === 'string' || req.body instanceof Uint8Array
-          ? (req.body as BodyInit)
-          : JSON.stringify(req.body);
+      body = parsedBody(req.body, req.get('content-type'));
     } else if (hasBody) {
       // Pull-based: a chunk is read from Node only when the handler asks for one.
       let open = true;
@@ -57,18 +61,37 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
       ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
     } as RequestInit);
     handler(request)
-      .then(async (response) => {
-        const out: Record<string, string> = {};
-        response.headers.forEach((value, name) => {
-          out[name] = value;
-        });
-        // The answer is buffered: say its length (writeHead would otherwise send it chunked). A
-        // HEAD's length is the handler's (its GET's); an answer without a body carries none.
-        const bodiless = req.method === 'HEAD' || response.body === null;
-        const bytes = new Uint8Array(await response.arrayBuffer());
-        if (!bodiless && out['content-length'] === undefined) out['content-length'] = String(bytes.byteLength);
-        res.writeHead(response.status, out).end(bytes);
-      })
+      .then((response) => send(res, response, req.method === 'HEAD'))
       .catch(next);
   };
+}
+
+/**
+ * A body a parser already consumed, sent on as what it was: a form (`express.urlencoded()`) as a
+ * form, each parameter as often as it came (nested values of `extended` parsing are no form field
+ * of keycard's and are left out), anything else as JSON.
+ */
+function parsedBody(body: unknown, type: string | undefined): BodyInit {
+  if (typeof body === 'string' || body instanceof Uint8Array) return body as BodyInit;
+  if (!/^application\/x-www-form-urlencoded/i.test(type ?? '') || typeof body !== 'object' || body === null)
+    return JSON.stringify(body);
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(body))
+    for (const v of [value].flat()) if (typeof v === 'string') form.append(name, v);
+  return form.toString();
+}
+
+/**
+ * Writes a Web `Response` back. The answer is buffered: say its length (writeHead would otherwise
+ * send it chunked). A HEAD's length is the handler's (its GET's); an answer without a body carries none.
+ */
+async function send(res: ServerResponse, response: globalThis.Response, head: boolean): Promise<void> {
+  const out: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    out[name] = value;
+  });
+  const bodiless = head || response.body === null;
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (!bodiless && out['content-length'] === undefined) out['content-length'] = String(bytes.byteLength);
+  res.writeHead(response.status, out).end(bytes);
 }

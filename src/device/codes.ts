@@ -40,12 +40,21 @@ export function newUserCode(): string {
 export const displayUserCode = (code: string): string => `${code.slice(0, 4)}-${code.slice(4)}`;
 
 /**
- * What a person typed, normalised: case and separators (spaces, dashes) ignored, as RFC 8628
- * §6.1 recommends. Answers null for anything that cannot be a user code (no store lookup then).
+ * What typing a code may add for readability, all ignored (RFC 8628 §6.1): white space, any dash
+ * punctuation (the hyphen a keyboard's autocorrect turns into an en or em dash, U+2010–U+2015), the
+ * minus sign, a dot, an underscore and a middle dot. Letters outside the alphabet, and any other
+ * character, still make the entry no code.
+ */
+const SEPARATORS = /[\s\p{Pd}\p{Zs}\u2212._\u00b7]/gu;
+
+/**
+ * What a person typed, normalised: compatibility forms folded (NFKC: a full-width `Ｂ` is `B`),
+ * case and separators ignored, as RFC 8628 §6.1 recommends. Answers null for anything that cannot
+ * be a user code (no store lookup then).
  */
 export function normalizeUserCode(input: unknown): string | null {
   if (typeof input !== 'string' || input.length > 32) return null;
-  const code = input.toUpperCase().replace(/[\s-]/g, '');
+  const code = input.normalize('NFKC').toUpperCase().replace(SEPARATORS, '');
   if (code.length !== USER_CODE_LENGTH) return null;
   for (const c of code) if (!USER_CODE_ALPHABET.includes(c)) return null;
   return code;

@@ -18,10 +18,24 @@ const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 const PRINTABLE = /^[\x20-\x7E]+$/;
 const PRUNE_EVERY_MS = 60_000;
 
+/**
+ * The refusal of a request that sends one of `names` more than once (RFC 6749 §3.1, §3.2: request
+ * parameters MUST NOT be included more than once; §5.2: `invalid_request`), else null. Reading the
+ * first of two values would let the program and whatever sits between disagree on what was asked.
+ */
+function repeated(form: URLSearchParams, names: readonly string[]): Response | null {
+  const twice = names.filter((n) => form.getAll(n).length > 1);
+  return twice.length === 0
+    ? null
+    : oauthError('invalid_request', `Parameters sent more than once: ${twice.join(', ')}`);
+}
+
 /** `POST /device/code`. */
 export async function startLogin(ctx: DeviceContext, request: Request, lastPrune: { at: number }): Promise<Response> {
   const form = await formBody(request);
   if (!(form instanceof URLSearchParams)) return oauthError('invalid_request', form.detail);
+  const twice = repeated(form, ['client_id', 'host', 'scope', 'restrictions', 'token_lifetime']);
+  if (twice) return twice;
   const clientName = (form.get('client_id') ?? '').trim();
   if (clientName.length === 0 || clientName.length > 64 || !PRINTABLE.test(clientName))
     return oauthError('invalid_request', 'client_id must be 1 to 64 printable characters');
@@ -105,6 +119,8 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
 export async function pollLogin(ctx: DeviceContext, request: Request): Promise<Response> {
   const form = await formBody(request);
   if (!(form instanceof URLSearchParams)) return oauthError('invalid_request', form.detail);
+  const twice = repeated(form, ['grant_type', 'device_code', 'client_id']);
+  if (twice) return twice;
   if (form.get('grant_type') !== GRANT_TYPE)
     return oauthError('unsupported_grant_type', `grant_type must be ${GRANT_TYPE}`);
   const deviceCode = form.get('device_code');
@@ -113,6 +129,10 @@ export async function pollLogin(ctx: DeviceContext, request: Request): Promise<R
   const hash = hashDeviceCode(deviceCode);
   const grant = await ctx.store.get(hash);
   if (grant === null) return oauthError('invalid_grant', 'Unknown or already used device code');
+  // RFC 6749 §5.2: a code issued to another client is invalid_grant (one naming no client is read as its own).
+  const client = form.get('client_id');
+  if (client !== null && client.trim() !== grant.clientName)
+    return oauthError('invalid_grant', 'This device code was issued to another client');
   const now = ctx.keycard.clock.now();
   if (now >= grant.expiresAt) return oauthError('expired_token', 'The device code expired; start the login again');
   if (grant.status === 'denied') {

@@ -86,16 +86,17 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
   const needle = q.q?.toLowerCase();
   const data: Promise<TokenView>[] = [];
   let cursor: string | null = q.cursor ?? null;
+  const filter = {
+    kind,
+    status,
+    ...(ownerId !== null ? { ownerId } : {}),
+    ...(q.workspaceId !== undefined ? { workspaceId: q.workspaceId } : {}),
+  };
   for (let page = 0; page < MAX_PAGES; page++) {
-    const r = await ctx.keycard.list({
-      kind,
-      status,
-      limit: q.limit,
-      cursor,
-      ...(ownerId !== null ? { ownerId } : {}),
-      ...(q.workspaceId !== undefined ? { workspaceId: q.workspaceId } : {}),
-    });
-    for (const record of r.records) {
+    const from = cursor;
+    const r = await ctx.keycard.list({ ...filter, limit: q.limit, cursor: from });
+    let shown = -1; // the index of the last row shown: a cursor may name it, not a row can hid
+    for (const [i, record] of r.records.entries()) {
       if (q.status === 'expiring' && statusOf(record, now, ctx.options.expiringWithinMs) !== 'expiring') continue;
       if (
         needle !== undefined &&
@@ -104,11 +105,31 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
         continue;
       if (!(await ctx.can(ctx.actor, 'read', targetOf(record)))) continue;
       data.push(view(ctx, record));
+      shown = i;
     }
     cursor = r.nextCursor;
+    if (data.length > 0 && cursor !== null && shown < r.records.length - 1)
+      cursor = await cursorAfter(ctx, { ...filter, cursor: from }, r.records[shown]!.id, shown + 1, cursor);
     if (data.length > 0 || cursor === null) break;
   }
   return json({ data: await Promise.all(data), nextCursor: cursor });
+}
+
+/**
+ * The store's cursor after the row `id`, the `count`th from `filter.cursor`: a store cursor is the
+ * key of the last row its page scanned, so a page ending on rows this listing hid would hand out
+ * one's id and creation time (an existence oracle). Listing the page again up to the last row
+ * shown gives a cursor naming that row; if the rows moved meanwhile, `fallback` (the scan's own).
+ */
+async function cursorAfter(
+  ctx: RouteContext,
+  filter: Parameters<Keycard['list']>[0],
+  id: string,
+  count: number,
+  fallback: string,
+): Promise<string> {
+  const again = await ctx.keycard.list({ ...filter, limit: count });
+  return again.records.at(-1)?.id === id && again.nextCursor !== null ? again.nextCursor : fallback;
 }
 
 const DAY_MS = 86_400_000;
@@ -214,13 +235,21 @@ export async function revokeToken(ctx: RouteContext, id: string, b: z.output<typ
 
 /** `POST /tokens/:id/rotate`: 201 with the new secret and the old token's new expiry. */
 export async function rotateToken(ctx: RouteContext, id: string, b: z.output<typeof rotateBody>): Promise<Response> {
-  await loadVisible(ctx, id, 'rotate');
+  const before = await loadVisible(ctx, id, 'rotate');
   const issued = await ctx.keycard.rotate(id, {
     ...(b.graceMs !== undefined ? { graceMs: b.graceMs } : {}),
     actor: lifecycleActor(ctx),
   });
-  const previous = await ctx.keycard.get(id);
-  const expiresAt = previous?.expiresAt ?? null;
+  // The rotation is done: the old token ends at its new expiry and this answer holds the only copy
+  // of the new secret, so a failing re-read must not become a 503 (both tokens lost). Its expiry is
+  // then the one rotate set: min(old expiry, the rotation's instant + graceMs).
+  let expiresAt: number | null;
+  try {
+    expiresAt = (await ctx.keycard.get(id))?.expiresAt ?? null;
+  } catch (e) {
+    ctx.options.onError(e);
+    expiresAt = Math.min(before.expiresAt ?? Number.POSITIVE_INFINITY, issued.record.createdAt + (b.graceMs ?? 0));
+  }
   return json(
     {
       token: issued.token,

@@ -39,11 +39,11 @@ export const sessionOf = (request: Request): UserActor | null => {
   return (m && people[m[1]!]) ?? null;
 };
 
-export function setup(extra: Partial<ManagementOptions> = {}) {
+/** `store`: the token store (default a fresh memory one), e.g. one that fails on cue. */
+export function setup(extra: Partial<ManagementOptions> = {}, store: TokenStore = memoryTokenStore()) {
   const clock = fakeClock(Date.UTC(2026, 0, 1));
   const sink = memoryAuditSink();
   const logs: string[] = [];
-  const store = memoryTokenStore();
   const keycard = createKeycard({
     prefix: 'acme',
     scopes: catalogue(),

@@ -1,0 +1,58 @@
+/**
+ * The URL of a request a Node server received, for a mount that hands it to a Web-standard handler
+ * (keycard's Express mount). Node gives the pieces as the client sent them — `Host`, the request
+ * target, and behind a trusted proxy `X-Forwarded-Proto` — and pasting them into one string lets a
+ * client choose the path the handler routes on (`Host: x/api/tokens/tokens/tok_…/revoke#` turned
+ * a create into a revoke) or crash the mount (`Host: a b` made `new Request` throw a TypeError).
+ * So each piece is checked for its own grammar before it is joined.
+ */
+import { parseUrl } from './url.ts';
+
+/** RFC 9110 §7.2 `Host` = uri-host [ ":" port ], where uri-host is a reg-name of plain characters or an IP literal. */
+const HOST = /^(?:[A-Za-z0-9._~!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{0,5})?$/;
+
+/**
+ * The absolute URL of the request, or null when its pieces cannot make one honestly: a scheme
+ * other than http or https, a `Host` that is not host[:port] (a path, query, fragment, user info,
+ * space or other character; a port past 65535), or a target that is neither a path (origin-form)
+ * nor an http(s) URL (absolute-form, RFC 9112 §3.2.2, whose authority is used and `Host` ignored).
+ *
+ * @example
+ * ```ts
+ * nodeRequestUrl('http', 'api.example.com', '/api/tokens/tokens'); // 'http://api.example.com/api/tokens/tokens'
+ * nodeRequestUrl('http', 'x/api/tokens/tokens/tok_1/revoke#', '/api/tokens/tokens'); // null
+ * ```
+ */
+export function nodeRequestUrl(protocol: string, host: string | undefined, target: string): string | null {
+  if (!target.startsWith('/')) {
+    const url = /^https?:\/\//i.test(target) ? parseUrl(target) : null;
+    return url !== null && url.username === '' && url.password === '' ? url.href : null;
+  }
+  const scheme = protocol.toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') return null;
+  const authority = host ?? 'localhost';
+  if (!HOST.test(authority)) return null;
+  const origin = parseUrl(`${scheme}://${authority}`);
+  if (origin === null) return null;
+  const url = parseUrl(`${origin.origin}${target}`);
+  return url !== null && url.origin === origin.origin ? url.href : null;
+}
+
+/** The answer to a request whose URL {@link nodeRequestUrl} refused: 400, an RFC 9457 problem. */
+export function badRequestUrl(): Response {
+  const body = {
+    type: 'about:blank',
+    title: 'Bad Request',
+    status: 400,
+    detail: 'The request’s Host, target or forwarded scheme does not make a valid URL',
+    code: 'invalid_request',
+  };
+  return new Response(JSON.stringify(body), {
+    status: 400,
+    headers: {
+      'Content-Type': 'application/problem+json',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    },
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * keycard's Express mount (`expressHandler`) builds the Web `Request` from what the client sent:
+ * `Host`, the request target and, behind `trust proxy`, `X-Forwarded-Proto`. None of them may
+ * crash the mount (a TypeError with its stack in Express's error page) or move the request to
+ * another route than the one Express matched (a path smuggled in `Host`).
+ */
+import { connect, type AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expressHandler } from '../../src/adapters/express.ts';
+import { nodeRequestUrl } from '../../src/adapter-kit.ts';
+import { BASE, setup } from './fixture.ts';
+
+/** Sends `head` (request line and fields) as is on a fresh socket; answers status, fields and body. */
+function raw(port: number, head: string, body = ''): Promise<{ status: number; head: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.setTimeout(10_000, () => socket.destroy(new Error('timed out')));
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      resolve({ status: Number(text.split(' ')[1]), head: text.slice(0, split), body: text.slice(split + 4) });
+    });
+    socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
+let world: ReturnType<typeof setup>;
+let server: Server;
+let port = 0;
+let proxied: Server;
+let proxiedPort = 0;
+
+beforeAll(async () => {
+  world = setup();
+  const listen = async (trustProxy: boolean) => {
+    const app = express();
+    if (trustProxy) app.set('trust proxy', true);
+    app.use(BASE, expressHandler(world.handler));
+    const s = app.listen(0, '127.0.0.1');
+    await new Promise((r) => s.once('listening', r));
+    return s;
+  };
+  server = await listen(false);
+  port = (server.address() as AddressInfo).port;
+  proxied = await listen(true);
+  proxiedPort = (proxied.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await new Promise((r) => proxied.close(r));
+});
+
+const expectCleanRefusal = (a: { status: number; head: string; body: string }) => {
+  expect(a.status).toBe(400);
+  expect(a.head.toLowerCase()).toContain('content-type: application/problem+json');
+  expect(a.body).not.toMatch(/TypeError|\bat .*\.(?:ts|js):\d+/);
+  expect(JSON.parse(a.body)).toMatchObject({ status: 400, code: 'invalid_request' });
+};
+
+describe('a Host that is no host[:port]', () => {
+  test.each(['a b', 'a:99999', '[::1', 'exa mple:1', '@', 'a@b', 'a%00', 'a\tb', 'é.example'])(
+    'Host %j: a 400 problem, no TypeError or stack',
+    async (host) => {
+      expectCleanRefusal(await raw(port, `GET ${BASE}/tokens HTTP/1.1\r\nHost: ${host}\r\nCookie: sid=alice`));
+    },
+  );
+
+  test('a path smuggled in Host does not move a create to another token’s revoke', async () => {
+    const victim = await world.create({ label: 'victim', scopes: ['read'] });
+    const host = `127.0.0.1/api/tokens/tokens/${victim.record.id}/revoke#`;
+    const a = await raw(
+      port,
+      `POST ${BASE}/tokens HTTP/1.1\r\nHost: ${host}\r\nCookie: sid=alice\r\nOrigin: http://127.0.0.1\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 2',
+      '{}',
+    );
+    expectCleanRefusal(a);
+    expect((await world.keycard.get(victim.record.id))?.revokedAt).toBeNull();
+  });
+
+  test.each(['127.0.0.1/x', '127.0.0.1?x', '127.0.0.1#x', 'u:p@127.0.0.1'])(
+    'Host %j (path, query, fragment or user info): 400, never another route',
+    async (host) => {
+      expectCleanRefusal(await raw(port, `GET ${BASE}/tokens HTTP/1.1\r\nHost: ${host}\r\nCookie: sid=alice`));
+    },
+  );
+});
+
+describe('what still works', () => {
+  test.each([`127.0.0.1`, `localhost:8080`, `[::1]:9`, `API.Example.com`])('Host %j: 200', async (host) => {
+    const a = await raw(port, `GET ${BASE}/tokens HTTP/1.1\r\nHost: ${host}\r\nCookie: sid=alice`);
+    expect(a.status).toBe(200);
+  });
+
+  test('an absolute-form target (RFC 9112 §3.2.2) is answered as its path, not a 500', async () => {
+    const a = await raw(
+      port,
+      `GET http://127.0.0.1:${port}${BASE}/tokens HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: sid=alice`,
+    );
+    expect(a.status).toBe(200);
+    expect(JSON.parse(a.body)).toHaveProperty('data');
+  });
+});
+
+describe('behind trust proxy: X-Forwarded-Proto', () => {
+  test.each(['javascript', 'http://evil.test/x#', 'ht tp', 'ftp'])('%j: a 400 problem', async (proto) => {
+    expectCleanRefusal(
+      await raw(
+        proxiedPort,
+        `GET ${BASE}/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: ${proto}\r\nCookie: sid=alice`,
+      ),
+    );
+  });
+
+  test('https from the proxy is kept: the default CSRF origin is https://…', async () => {
+    const body = '{"label":"via proxy","scopes":["read"]}';
+    const a = await raw(
+      proxiedPort,
+      `POST ${BASE}/tokens HTTP/1.1\r\nHost: app.test\r\nX-Forwarded-Proto: https\r\nCookie: sid=alice\r\n` +
+        `Origin: https://app.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}`,
+      body,
+    );
+    expect(a.status).toBe(201);
+  });
+});
+
+describe('nodeRequestUrl, the law', () => {
+  test('whatever Host and scheme say, the path and query are the target’s, or there is no URL (3,000 runs)', () => {
+    const piece = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 24 }),
+      fc.constantFrom('/', '?', '#', '@', ':', '[', ']', ' ', '%2f', '\\', '..', 'a.b', '127.0.0.1', ':80'),
+    );
+    const hostArb = fc.array(piece, { maxLength: 5 }).map((a) => a.join(''));
+    const target = fc
+      .array(fc.constantFrom('/api', '/tokens', '/tok_1', '/revoke', '?limit=1', '/%2e%2e', '/x%20y'), { minLength: 1 })
+      .map((a) => `/${a.join('').replace(/^\/+/, '')}`);
+    fc.assert(
+      fc.property(
+        fc.constantFrom('http', 'https', 'HTTPS', 'ftp', 'javascript', 'http://e/x#'),
+        hostArb,
+        target,
+        (proto, host, t) => {
+          const url = nodeRequestUrl(proto, host, t);
+          if (url === null) return;
+          const got = new URL(url);
+          const want = new URL(`http://placeholder${t}`);
+          expect(got.pathname + got.search).toBe(want.pathname + want.search);
+          expect(got.username + got.password + got.hash).toBe('');
+          expect(['http:', 'https:']).toContain(got.protocol);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
