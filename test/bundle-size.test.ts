@@ -30,10 +30,13 @@ describe('edge bundle size', () => {
   // 66.9 KB with the generated OpenAPI schemas written through `object()`; 66.8 KB without z.date();
   // 66.5 KB without the rest of the z.iso namespace: guard 67 KB. 66.4 KB after the review mends;
   // 66.9 KB with HEAD, nosniff and the charset check of the management handler (src/core/answer.ts,
-  // src/manage/body.ts): guard 67.5 KB.
-  it('stays at most 67.5 KB gzip (measured 66.9 KB)', async () => {
+  // src/manage/body.ts): guard 67.5 KB. 67.6 KB after eleven fail-open and leak fixes (2026-12-05:
+  // the list cursor's re-read, rotate's answer after a failed read-back, the device routes' repeated
+  // parameters, client check and code folding, the mount-mistake 404s, masking before cutting):
+  // guard 68 KB.
+  it('stays at most 68 KB gzip (measured 67.6 KB)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67.5 * KB);
+    expect(gzip).toBeLessThanOrEqual(68 * KB);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,

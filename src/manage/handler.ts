@@ -165,7 +165,7 @@ function queryOf(url: URL): Record<string, string> {
 
 /** A 404 for a path outside `basePath`: names the configured basePath (never the request's path) and the fix. */
 const OUTSIDE_BASE_PATH = (base: string) =>
-  `No such route: this handler's basePath is ${base} and the request's path is outside it; mount it where the framework passes the URL unchanged (Hono: app.mount(path, handler, { replaceRequest: false }))`;
+  `No such route: basePath is ${base}; mount the handler where it sees the whole URL (Hono: app.mount(path, handler, { replaceRequest: false }))`;
 
 /**
  * A 404 inside `basePath`. With basePath '' and a path whose tail is one of the routes, the handler
@@ -173,7 +173,7 @@ const OUTSIDE_BASE_PATH = (base: string) =>
  */
 function notFoundDetail(base: string, method: string, segments: readonly string[]): string {
   if (base === '' && segments.some((_, i) => i > 0 && match(method, segments.slice(i)) !== null))
-    return "No such route: this handler's basePath is '', and the path ends in one of its routes under a prefix; set basePath to the prefix it is mounted under (e.g. '/api/tokens')";
+    return "No such route: basePath is '' but the path ends in a route; set basePath to the mount prefix (e.g. '/api/tokens')";
   return 'No such route';
 }
 

@@ -58,7 +58,7 @@ describe('a management handler mounted where it cannot see its routes says why',
       expect(status).toBe(404);
       expect(body.code).toBe('not_found');
       expect(body.detail).toBe(
-        "No such route: this handler's basePath is /api/tokens and the request's path is outside it; mount it where the framework passes the URL unchanged (Hono: app.mount(path, handler, { replaceRequest: false }))",
+        'No such route: basePath is /api/tokens; mount the handler where it sees the whole URL (Hono: app.mount(path, handler, { replaceRequest: false }))',
       );
       expect(JSON.stringify(body)).not.toContain(SECRET);
     }
@@ -69,7 +69,7 @@ describe('a management handler mounted where it cannot see its routes says why',
       const { status, body } = await problem(`${viaExpress}${path}`);
       expect(status).toBe(404);
       expect(body.detail).toBe(
-        "No such route: this handler's basePath is '', and the path ends in one of its routes under a prefix; set basePath to the prefix it is mounted under (e.g. '/api/tokens')",
+        "No such route: basePath is '' but the path ends in a route; set basePath to the mount prefix (e.g. '/api/tokens')",
       );
       expect(JSON.stringify(body)).not.toContain(SECRET);
     }
