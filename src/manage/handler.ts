@@ -163,6 +163,9 @@ function queryOf(url: URL): Record<string, string> {
   return out;
 }
 
+/** The most segments a route has. */
+const LONGEST_ROUTE = Math.max(...ROUTES.map((r) => r.path.length));
+
 /** A 404 for a path outside `basePath`: names the configured basePath (never the request's path) and the fix. */
 const OUTSIDE_BASE_PATH = (base: string) =>
   `No such route: basePath is ${base}; mount the handler where it sees the whole URL (Hono: app.mount(path, handler, { replaceRequest: false }))`;
@@ -172,7 +175,10 @@ const OUTSIDE_BASE_PATH = (base: string) =>
  * was mounted under a prefix it was not told: say so (naming no part of the request's path).
  */
 function notFoundDetail(base: string, method: string, segments: readonly string[]): string {
-  if (base === '' && segments.some((_, i) => i > 0 && match(method, segments.slice(i)) !== null))
+  // Only tails as long as a route can match: trying every tail was quadratic in the segments.
+  const tails = [];
+  for (let i = Math.max(1, segments.length - LONGEST_ROUTE); i < segments.length; i++) tails.push(segments.slice(i));
+  if (base === '' && tails.some((tail) => match(method, tail) !== null))
     return "No such route: basePath is '' but the path ends in a route; set basePath to the mount prefix (e.g. '/api/tokens')";
   return 'No such route';
 }

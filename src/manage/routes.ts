@@ -23,6 +23,7 @@ import type {
 } from './schemas.ts';
 import type { TokenView } from './answer-schemas.ts';
 import { catalogueView, statusOf, toView } from './views.ts';
+import { MAX_SKIP, SKIP_PAGE, positionCursor, readListCursor, type ListPosition } from './list-cursor.ts';
 
 /** What every route gets: the instance, the options, the caller and the request id. */
 export interface RouteContext {
@@ -78,25 +79,30 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
   const kind = q.kind ?? (q.workspaceId !== undefined ? 'workspace' : 'personal');
   if (kind === 'workspace' && q.workspaceId === undefined)
     throw invalid([{ field: 'workspaceId', message: 'is required for kind=workspace' }]);
+  const start = readListCursor(q.cursor);
+  if (start === null) throw invalid([{ field: 'cursor', message: 'is not one this listing handed out' }]);
   const ownerId = kind === 'personal' ? ownerOf(ctx.actor) : null;
   if (kind === 'workspace' && !(await ctx.can(ctx.actor, 'read', { kind, ownerId: null, workspaceId: q.workspaceId! })))
     throw notFound();
   const status = q.status === 'expiring' ? 'active' : q.status;
   const now = ctx.keycard.clock.now();
   const needle = q.q?.toLowerCase();
-  const data: Promise<TokenView>[] = [];
-  let cursor: string | null = q.cursor ?? null;
   const filter = {
     kind,
     status,
     ...(ownerId !== null ? { ownerId } : {}),
     ...(q.workspaceId !== undefined ? { workspaceId: q.workspaceId } : {}),
   };
+  let cursor = await skipRows(ctx, filter, start);
+  if (cursor === undefined) return json({ data: [], nextCursor: null });
+  const data: Promise<TokenView>[] = [];
+  let read = start.skip; // rows read past start.after
+  let lastReadable = true; // whether the caller may read the row the store's cursor names
   for (let page = 0; page < MAX_PAGES; page++) {
-    const from = cursor;
-    const r = await ctx.keycard.list({ ...filter, limit: q.limit, cursor: from });
-    let shown = -1; // the index of the last row shown: a cursor may name it, not a row can hid
-    for (const [i, record] of r.records.entries()) {
+    const r = await ctx.keycard.list({ ...filter, limit: q.limit, cursor });
+    for (const record of r.records) {
+      read++;
+      lastReadable = false;
       if (q.status === 'expiring' && statusOf(record, now, ctx.options.expiringWithinMs) !== 'expiring') continue;
       if (
         needle !== undefined &&
@@ -104,32 +110,34 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
       )
         continue;
       if (!(await ctx.can(ctx.actor, 'read', targetOf(record)))) continue;
+      lastReadable = true;
       data.push(view(ctx, record));
-      shown = i;
     }
     cursor = r.nextCursor;
-    if (data.length > 0 && cursor !== null && shown < r.records.length - 1)
-      cursor = await cursorAfter(ctx, { ...filter, cursor: from }, r.records[shown]!.id, shown + 1, cursor);
     if (data.length > 0 || cursor === null) break;
   }
-  return json({ data: await Promise.all(data), nextCursor: cursor });
+  const nextCursor =
+    cursor === null || lastReadable ? cursor : read <= MAX_SKIP ? positionCursor(start.after, read) : null;
+  return json({ data: await Promise.all(data), nextCursor });
 }
 
 /**
- * The store's cursor after the row `id`, the `count`th from `filter.cursor`: a store cursor is the
- * key of the last row its page scanned, so a page ending on rows this listing hid would hand out
- * one's id and creation time (an existence oracle). Listing the page again up to the last row
- * shown gives a cursor naming that row; if the rows moved meanwhile, `fallback` (the scan's own).
+ * The store cursor `position.skip` rows past `position.after` (read again, the rows dropped):
+ * null to start at the first row, undefined when the rows ran out first.
  */
-async function cursorAfter(
+async function skipRows(
   ctx: RouteContext,
-  filter: Parameters<Keycard['list']>[0],
-  id: string,
-  count: number,
-  fallback: string,
-): Promise<string> {
-  const again = await ctx.keycard.list({ ...filter, limit: count });
-  return again.records.at(-1)?.id === id && again.nextCursor !== null ? again.nextCursor : fallback;
+  filter: Omit<Parameters<Keycard['list']>[0], 'limit' | 'cursor'>,
+  position: ListPosition,
+): Promise<string | null | undefined> {
+  let cursor = position.after;
+  for (let left = position.skip; left > 0;) {
+    const r = await ctx.keycard.list({ ...filter, limit: Math.min(left, SKIP_PAGE), cursor });
+    if (r.nextCursor === null || r.records.length === 0) return undefined; // nothing follows them
+    left -= r.records.length;
+    cursor = r.nextCursor;
+  }
+  return cursor;
 }
 
 const DAY_MS = 86_400_000;
