@@ -30,6 +30,6 @@ export { parseUrl } from './core/url.ts';
 /**
  * The URL of a Node request from its scheme, `Host` and target, each checked on its own (null when
  * they make none honestly), and the 400 problem to answer then: for a mount handing Node requests
- * to a Web handler.
+ * to a Web handler; and the 400 problem for a method a Web `Request` cannot carry (CONNECT, TRACE, TRACK).
  */
-export { nodeRequestUrl, badRequestUrl } from './core/request-url.ts';
+export { nodeRequestUrl, badRequestUrl, badRequestMethod } from './core/request-url.ts';

@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
-import { badRequestUrl, nodeRequestUrl } from '../adapter-kit.ts';
+import { badRequestMethod, badRequestUrl, nodeRequestUrl } from '../adapter-kit.ts';
 
 /**
  * Mounts a Fetch-style handler (the management API of `createManagementHandler`) on Express: the
@@ -29,11 +29,11 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
     }
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     let body: BodyInit | null = null;
+    let open = true;
     if (hasBody && req.body !== undefined && req.readableEnded) {
       body = parsedBody(req.body, req.get('content-type'));
     } else if (hasBody) {
       // Pull-based: a chunk is read from Node only when the handler asks for one.
-      let open = true;
       body = new ReadableStream<Uint8Array>({
         start(controller) {
           req.pause();
@@ -54,12 +54,21 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
         },
       });
     }
-    const request = new globalThis.Request(url, {
-      method: req.method,
-      headers,
-      body,
-      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-    } as RequestInit);
+    let request: globalThis.Request;
+    try {
+      request = new globalThis.Request(url, {
+        method: req.method,
+        headers,
+        body,
+        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as RequestInit);
+    } catch {
+      // TRACE (CONNECT, TRACK) is a TypeError of `new Request`: a 400 problem, not Express's 500 page.
+      open = false;
+      req.resume();
+      void send(res, badRequestMethod(), false).catch(next);
+      return;
+    }
     handler(request)
       .then((response) => send(res, response, req.method === 'HEAD'))
       .catch(next);

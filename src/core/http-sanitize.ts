@@ -1,6 +1,6 @@
 /**
  * Sanitising values that come from the request or the integrator before they reach a problem
- * body or a challenge (core/http.ts): no token, no control or bidi character, no header break,
+ * body or a challenge (core/http.ts): no token, no control, format or bidi character, no header break,
  * bounded length.
  */
 import { redactTokens } from './redact.ts';
@@ -8,9 +8,11 @@ import { redactTokens } from './redact.ts';
 /** Longest resource type, id or scope name echoed back; a hostile path segment cannot bloat the body. */
 const MAX_ECHO = 128;
 
-// C0, DEL, C1 (all \p{Cc}), the line/paragraph separators, and bidi overrides/isolates
-// ("Trojan Source", CVE-2021-42574), which would let an id reorder the detail when displayed.
-const UNSAFE_TEXT = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+// C0, DEL, C1 (all \p{Cc}), the line/paragraph separators, and the format characters (\p{Cf}):
+// bidi overrides/isolates ("Trojan Source", CVE-2021-42574), which would let an id reorder the
+// detail when displayed, and the invisible ones (U+200B, U+00AD, U+2060, U+FEFF, the bidi marks
+// U+200E, U+200F, U+061C), between whose halves a token still reads whole on screen.
+const UNSAFE_TEXT = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
 /** Text for `detail`: JSON.stringify already makes it safe for the body; this keeps it safe for logs and screens. */
 export function detailText(value: unknown): string {

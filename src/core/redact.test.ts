@@ -115,4 +115,17 @@ describe('KeycardError: every encoding, at any depth of cause chains and objects
     expect(excerpt(`${'y'.repeat(100)} ${TOKEN}`, 128)).toBe(`${'y'.repeat(100)} ${REDACTED}`);
     expect(leaks(excerpt(`${'y'.repeat(110)} ${TOKEN}`, 128), TOKEN)).toBeNull();
   });
+
+  it('excerpt() never cuts a surrogate pair in half', () => {
+    expect(excerpt(`${'y'.repeat(9)}😀 tail`, 10)).toBe(`${'y'.repeat(9)}…`);
+    expect(excerpt(`${'y'.repeat(8)}😀 tail`, 10)).toBe(`${'y'.repeat(8)}😀…`);
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.integer({ min: 1, max: 40 }), (text, max) => {
+        const out = excerpt(text, max);
+        expect(out).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+        expect(out.length).toBeLessThanOrEqual(max + 1);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

@@ -101,11 +101,14 @@ function mask(text: string, forms: readonly string[]): string {
 
 /**
  * Masks `text` with {@link redact}, then cuts it to `max` characters (with `…`): cutting first
- * could leave a piece of a token too short to be recognised.
+ * could leave a piece of a token too short to be recognised. A cut never splits a surrogate pair
+ * (it falls before a high surrogate whose partner is past `max`).
  */
 export function excerpt(text: string, max: number): string {
   const r = redact(text);
-  return r.length > max ? `${r.slice(0, max)}…` : r;
+  if (r.length <= max) return r;
+  const last = r.charCodeAt(max - 1);
+  return `${r.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max)}…`;
 }
 
 const TOKEN_ONLY = new RegExp(TOKEN, 'g');

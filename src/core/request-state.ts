@@ -73,14 +73,21 @@ export function newRequestState<S extends string>(request: AuthRequest, requirem
 /** Characters of a client-sent MCP method or tool name the audit keeps (the MCP spec's longest tool name). */
 const MAX_NAME = 128;
 
+/** Longest client-sent name that is masked and cut; a longer one is no MCP name and is recorded by its length. */
+const MAX_SCANNED_NAME = 1024;
+
 /**
  * A client-sent name as the audit keeps it: masked, then cut to {@link MAX_NAME} (`excerpt`). Cut
  * first, a token ending just past the cut would lose only its last checksum character and escape
  * the token pattern, leaving the whole secret body in the event; so adapters hand over the name
- * whole, and it is cut here.
+ * whole, and it is cut here. Past {@link MAX_SCANNED_NAME} characters it is `[name of N characters]`,
+ * unscanned: masking 100 KB cost ~20 ms of CPU per request, before authentication.
  */
-const clientName = (name: string | undefined): string | undefined =>
-  name === undefined ? undefined : excerpt(String(name), MAX_NAME);
+const clientName = (name: string | undefined): string | undefined => {
+  if (name === undefined) return undefined;
+  const text = String(name);
+  return text.length > MAX_SCANNED_NAME ? `[name of ${text.length} characters]` : excerpt(text, MAX_NAME);
+};
 
 /**
  * The per-request memo of one instance: on the request under a symbol of this instance, by
