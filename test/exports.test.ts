@@ -47,6 +47,7 @@ describe('public entries', () => {
         'REQUEST_ERROR_CODES',
         'REQUIREMENT_KEYS',
         'auditPath',
+        'badRequestMethod',
         'badRequestUrl',
         'computedRequirement',
         'configError',

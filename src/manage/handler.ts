@@ -12,6 +12,7 @@ import type { Keycard } from '../keycard.ts';
 import { createCan, hasBearer, sessionCaller, tokenCaller, type Caller } from './authorization.ts';
 import { readJson } from './body.ts';
 import { assertSameOrigin } from './csrf.ts';
+import { cursorSeal } from './list-cursor.ts';
 import { openApiDocument } from './openapi.ts';
 import { resolveOptions, type ManagementOptions, type ResolvedOptions } from './options.ts';
 import { ManagementProblem, invalid, problemOfKeycardError, problemResponse, statusOfCode } from './problem.ts';
@@ -223,6 +224,7 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
   const opts: ResolvedOptions = { ...resolved, onError: coalescedReporter(resolved.onError, keycard) };
   const timeoutMs = storeTimeoutOf(keycard);
   const can = createCan(opts, timeoutMs);
+  const cursors = cursorSeal(opts.cursorSecret);
   let openapi: string | null = null;
 
   async function handle(request: Request): Promise<Response> {
@@ -258,7 +260,7 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
     if (caller instanceof Response) return caller;
     const requestId = requestIdFrom(request.headers.get('x-request-id'));
     try {
-      const ctx = { keycard, options: opts, can, actor: caller.actor, requestId, timeoutMs };
+      const ctx = { keycard, options: opts, can, actor: caller.actor, requestId, timeoutMs, cursors };
       return await run(route, id, query, request, ctx);
     } catch (e) {
       await auditRefusal(keycard, e, `${route.method} /${route.path.join('/')}`, id, caller.actor, requestId);

@@ -1,39 +1,70 @@
 /**
- * The cursor of `GET /tokens`. A store's cursor is the key of the last row its page read (that
- * row's creation time and id), and the listing drops the rows `can` refuses: handing a store
- * cursor on after a page that ended on such a row would name a token the caller may not know
- * exists (an existence oracle, SPEC §11). So a store cursor goes out only when the row it names
- * is one the caller may read; otherwise the listing hands out a position counted from the last
- * cursor the caller already held: `~<rows>~<that cursor>`, which names nothing new. Built-in store
- * cursors are base64url and never hold `~`.
+ * The sealed cursor of `GET /tokens`. A store's cursor is the key of the last row its page read
+ * (the built-in stores': base64 JSON `[createdAt, id]`), and the listing drops rows `can` refuses:
+ * handed out as it is, it would name a token the caller may not know exists, and a cursor the
+ * caller writes itself would let it probe where hidden rows lie (an existence oracle, SPEC §11).
+ * So every cursor goes out sealed (AES-GCM: unreadable, and any change is detected) and only a
+ * sealed one comes back in.
  */
-
-/** Where a listing starts: after the store cursor `after` (null: the first row), skipping `skip` rows. */
-export interface ListPosition {
-  readonly after: string | null;
-  readonly skip: number;
+/** Seals and opens the store cursors of one handler. */
+export interface CursorSeal {
+  seal(storeCursor: string): Promise<string>;
+  /** The store cursor, or null for anything this seal did not make. */
+  open(cursor: string): Promise<string | null>;
 }
 
-/**
- * Most rows a position may skip. Each call re-reads them (in pages of {@link SKIP_PAGE}), so this
- * bounds what one crafted cursor costs: 100,000 rows is 200 store pages.
- */
-export const MAX_SKIP = 100_000;
+const IV_BYTES = 12;
+const utf8 = new TextEncoder();
 
-/** Rows read per store page while skipping. */
-export const SKIP_PAGE = 500;
+const b64url = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 
-const POSITION = /^~([1-9][0-9]{0,8})~(.*)$/s;
-
-/** The position a `cursor` query parameter names; null for a `~` cursor this listing did not hand out. */
-export function readListCursor(cursor: string | undefined): ListPosition | null {
-  if (cursor === undefined) return { after: null, skip: 0 };
-  if (!cursor.startsWith('~')) return { after: cursor, skip: 0 };
-  const m = POSITION.exec(cursor);
-  const skip = m === null ? NaN : Number(m[1]);
-  if (!(skip <= MAX_SKIP)) return null;
-  return { after: m![2] === '' ? null : m![2]!, skip };
+function fromB64url(text: string): Uint8Array<ArrayBuffer> | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
+  try {
+    return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
 }
 
-/** The cursor for `skip` rows past `after`. */
-export const positionCursor = (after: string | null, skip: number): string => `~${skip}~${after ?? ''}`;
+/** A seal keyed by `secret` (SHA-256 of it), or by a random key when `secret` is null. */
+export function cursorSeal(secret: string | null): CursorSeal {
+  let key: Promise<CryptoKey> | undefined;
+  const keyOf = () =>
+    (key ??=
+      secret === null
+        ? crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
+        : crypto.subtle
+            .digest('SHA-256', utf8.encode(`keycard list cursor\u0000${secret}`))
+            .then((raw) => crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt'])));
+  return {
+    async seal(storeCursor) {
+      const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+      const sealed = new Uint8Array(
+        await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await keyOf(), utf8.encode(storeCursor)),
+      );
+      const out = new Uint8Array(IV_BYTES + sealed.length);
+      out.set(iv);
+      out.set(sealed, IV_BYTES);
+      return b64url(out);
+    },
+    async open(cursor) {
+      const bytes = fromB64url(cursor);
+      if (bytes === null || bytes.length <= IV_BYTES + 16) return null;
+      try {
+        const plain = await crypto.subtle.decrypt(
+          { name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES) },
+          await keyOf(),
+          bytes.subarray(IV_BYTES),
+        );
+        return new TextDecoder('utf-8', { fatal: true }).decode(plain);
+      } catch {
+        return null;
+      }
+    },
+  };
+}

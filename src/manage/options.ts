@@ -121,6 +121,16 @@ export interface ManagementOptions {
   /** A live token expiring within this many ms has status `expiring`. @default 7 days */
   readonly expiringWithinMs?: number;
   /**
+   * The secret that seals `GET /tokens`'s `nextCursor` (AES-GCM): a store's cursor names the last
+   * row it read, maybe a token `can` hides from the caller, so it never goes out readable, and a
+   * cursor the handler did not seal is refused (a crafted one would probe for hidden rows). At
+   * least 32 characters; set the same value on every instance behind one load balancer.
+   * ⚠️ Without it each handler seals with a random key of its own: a next page served by another
+   * instance, or after a restart, is a 400 and the listing starts again.
+   * @default a random key per handler
+   */
+  readonly cursorSecret?: string;
+  /**
    * Where `GET /tokens/:id/activity` reads events (SPEC §14). Without it that route answers 501; a
    * query that fails or does not answer within the keycard's `storeTimeoutMs` answers 503.
    */
@@ -160,8 +170,9 @@ export type DefaultCan = (
 
 /** Options after validation, defaults applied. */
 export interface ResolvedOptions extends Required<
-  Omit<ManagementOptions, 'managementScope' | 'can' | 'allowedOrigins' | 'auditStore' | 'device'>
+  Omit<ManagementOptions, 'managementScope' | 'can' | 'allowedOrigins' | 'auditStore' | 'device' | 'cursorSecret'>
 > {
+  readonly cursorSecret: string | null;
   readonly device: ManagementDeviceOptions | false;
   readonly managementScope: string | null;
   readonly can: ManagementOptions['can'] | null;
@@ -196,6 +207,7 @@ const schema = z.strictObject({
   ),
   maxBodyBytes: z.optional(z.number().check(z.int(), z.minimum(256), z.maximum(10_485_760))),
   expiringWithinMs: z.optional(z.number().check(z.int(), z.minimum(0))),
+  cursorSecret: z.optional(z.string({ error: 'must be a string' }).check(z.minLength(32))),
   auditStore: z.optional(
     z.custom<ActivitySource>(
       (v) => typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function',
@@ -234,6 +246,7 @@ export function resolveOptions(options: unknown, catalogue: ScopeCatalogue): Res
     allowedOrigins: o.allowedOrigins ?? null,
     maxBodyBytes: o.maxBodyBytes ?? 16_384,
     expiringWithinMs: o.expiringWithinMs ?? 7 * 86_400_000,
+    cursorSecret: o.cursorSecret ?? null,
     auditStore: o.auditStore ?? null,
     device: o.device ?? {},
     onError: o.onError ?? logError('keycard management:'),

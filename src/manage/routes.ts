@@ -23,7 +23,7 @@ import type {
 } from './schemas.ts';
 import type { TokenView } from './answer-schemas.ts';
 import { catalogueView, statusOf, toView } from './views.ts';
-import { MAX_SKIP, SKIP_PAGE, positionCursor, readListCursor, type ListPosition } from './list-cursor.ts';
+import type { CursorSeal } from './list-cursor.ts';
 
 /** What every route gets: the instance, the options, the caller and the request id. */
 export interface RouteContext {
@@ -34,6 +34,8 @@ export interface RouteContext {
   readonly requestId: string;
   /** The keycard's `storeTimeoutMs`: the deadline of the audit store's calls. */
   readonly timeoutMs: number;
+  /** Seals `GET /tokens`'s cursors (src/manage/list-cursor.ts). */
+  readonly cursors: CursorSeal;
 }
 
 /** Ids keycard issues are `tok_` + base62; anything else cannot exist, so it is a 404 without store I/O. */
@@ -74,35 +76,34 @@ async function loadVisible(ctx: RouteContext, id: string, action: ManagementActi
 /** Store pages read per listing at most, when filters leave pages empty. */
 const MAX_PAGES = 10;
 
-/** `GET /tokens`. A page may hold fewer than `limit` rows when filters (`q`, `expiring`, `can`) drop some. */
+/**
+ * `GET /tokens`. A page may hold fewer than `limit` rows when filters (`q`, `expiring`, `can`) drop
+ * some. Its cursor is sealed: the store's names the last row read, maybe one `can` hides.
+ */
 export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery>): Promise<Response> {
   const kind = q.kind ?? (q.workspaceId !== undefined ? 'workspace' : 'personal');
   if (kind === 'workspace' && q.workspaceId === undefined)
     throw invalid([{ field: 'workspaceId', message: 'is required for kind=workspace' }]);
-  const start = readListCursor(q.cursor);
-  if (start === null) throw invalid([{ field: 'cursor', message: 'is not one this listing handed out' }]);
+  let cursor = q.cursor === undefined ? null : await ctx.cursors.open(q.cursor);
+  if (q.cursor !== undefined && cursor === null)
+    throw invalid([{ field: 'cursor', message: 'is not one this listing handed out (start the listing again)' }]);
   const ownerId = kind === 'personal' ? ownerOf(ctx.actor) : null;
   if (kind === 'workspace' && !(await ctx.can(ctx.actor, 'read', { kind, ownerId: null, workspaceId: q.workspaceId! })))
     throw notFound();
   const status = q.status === 'expiring' ? 'active' : q.status;
   const now = ctx.keycard.clock.now();
   const needle = q.q?.toLowerCase();
-  const filter = {
-    kind,
-    status,
-    ...(ownerId !== null ? { ownerId } : {}),
-    ...(q.workspaceId !== undefined ? { workspaceId: q.workspaceId } : {}),
-  };
-  let cursor = await skipRows(ctx, filter, start);
-  if (cursor === undefined) return json({ data: [], nextCursor: null });
   const data: Promise<TokenView>[] = [];
-  let read = start.skip; // rows read past start.after
-  let lastReadable = true; // whether the caller may read the row the store's cursor names
   for (let page = 0; page < MAX_PAGES; page++) {
-    const r = await ctx.keycard.list({ ...filter, limit: q.limit, cursor });
+    const r = await ctx.keycard.list({
+      kind,
+      status,
+      limit: q.limit,
+      cursor,
+      ...(ownerId !== null ? { ownerId } : {}),
+      ...(q.workspaceId !== undefined ? { workspaceId: q.workspaceId } : {}),
+    });
     for (const record of r.records) {
-      read++;
-      lastReadable = false;
       if (q.status === 'expiring' && statusOf(record, now, ctx.options.expiringWithinMs) !== 'expiring') continue;
       if (
         needle !== undefined &&
@@ -110,34 +111,12 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
       )
         continue;
       if (!(await ctx.can(ctx.actor, 'read', targetOf(record)))) continue;
-      lastReadable = true;
       data.push(view(ctx, record));
     }
     cursor = r.nextCursor;
     if (data.length > 0 || cursor === null) break;
   }
-  const nextCursor =
-    cursor === null || lastReadable ? cursor : read <= MAX_SKIP ? positionCursor(start.after, read) : null;
-  return json({ data: await Promise.all(data), nextCursor });
-}
-
-/**
- * The store cursor `position.skip` rows past `position.after` (read again, the rows dropped):
- * null to start at the first row, undefined when the rows ran out first.
- */
-async function skipRows(
-  ctx: RouteContext,
-  filter: Omit<Parameters<Keycard['list']>[0], 'limit' | 'cursor'>,
-  position: ListPosition,
-): Promise<string | null | undefined> {
-  let cursor = position.after;
-  for (let left = position.skip; left > 0;) {
-    const r = await ctx.keycard.list({ ...filter, limit: Math.min(left, SKIP_PAGE), cursor });
-    if (r.nextCursor === null || r.records.length === 0) return undefined; // nothing follows them
-    left -= r.records.length;
-    cursor = r.nextCursor;
-  }
-  return cursor;
+  return json({ data: await Promise.all(data), nextCursor: cursor === null ? null : await ctx.cursors.seal(cursor) });
 }
 
 const DAY_MS = 86_400_000;
