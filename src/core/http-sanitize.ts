@@ -11,8 +11,9 @@ const MAX_ECHO = 128;
 // C0, DEL, C1 (all \p{Cc}), the line/paragraph separators, and the format characters (\p{Cf}):
 // bidi overrides/isolates ("Trojan Source", CVE-2021-42574), which would let an id reorder the
 // detail when displayed, and the invisible ones (U+200B, U+00AD, U+2060, U+FEFF, the bidi marks
-// U+200E, U+200F, U+061C), between whose halves a token still reads whole on screen.
-const UNSAFE_TEXT = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+// U+200E, U+200F, U+061C), between whose halves a token still reads whole on screen; and, for the
+// same reason, every other default-ignorable code point (variation selectors, U+034F, U+3164).
+const UNSAFE_TEXT = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2028\u2029]/gu;
 
 /** Text for `detail`: JSON.stringify already makes it safe for the body; this keeps it safe for logs and screens. */
 export function detailText(value: unknown): string {
