@@ -161,5 +161,32 @@ for (const driver of DRIVERS) {
         expect(await active(a, 'usr_r')).toEqual([old.record.id]);
       }
     }, 30_000);
+
+    it('rotate whose claim meets a kill, restarted 0.5 s later: the caller keeps a working token', async () => {
+      const redis = await server();
+      let armed = false;
+      let restarted: Promise<void> | undefined;
+      const a = await app(driver, redis.url, (method) => {
+        if (armed && method === 'update') {
+          armed = false;
+          const killed = redis.kill(); // SIGKILL now; ioredis re-sends the claim after it reconnects
+          restarted = killed.then(() => new Promise((r) => setTimeout(r, 500))).then(() => redis.restart());
+        }
+      });
+      const old = await a.issue({ ownerId: 'usr_k', label: 'rotated' });
+      armed = true;
+      const r = await settle(() => a.rotate(old.record.id));
+      expect(restarted).toBeDefined();
+      await restarted;
+      await until(async () => (await status(a, old.token)) !== 503, 'serving again');
+      await new Promise((r) => setTimeout(r, 500)); // whatever the client re-sends has run
+      if (r.ok) {
+        expect(await status(a, r.value.token)).toBe(200);
+        expect(await active(a, 'usr_k')).toEqual([r.value.record.id]);
+      } else {
+        expect(await active(a, 'usr_k')).toEqual([old.record.id]);
+        expect(await status(a, old.token)).toBe(200);
+      }
+    }, 30_000);
   });
 }

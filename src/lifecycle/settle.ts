@@ -5,13 +5,25 @@
  * nobody got, and for `rotate` an old token cut over after the caller was told nothing rotated.
  * Before answering an error, the lifecycle asks the store, a few times, what happened.
  */
+import { DEFAULT_STORE_TIMEOUT_MS } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { StoredToken, UpdateResult } from '../core/store.ts';
 import type { LifecycleContext } from './context.ts';
 
-/** How many times the outcome is asked for, and the pause before each try (ms). */
+/**
+ * The outcome is asked for every 100 ms for as long as five tries that each wait the whole
+ * `storeTimeoutMs` would take (3 s at the defaults), so a store that refuses at once (a server
+ * restarting) is given as long as one that hangs.
+ */
 const SETTLE_TRIES = 5;
 const SETTLE_PAUSE_MS = 100;
+
+/** Whether to ask again: true for the first `SETTLE_TRIES` tries, then until the time is used. */
+const asker = (ctx: LifecycleContext) => {
+  const end = Date.now() + SETTLE_TRIES * ((ctx.options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS) + SETTLE_PAUSE_MS);
+  let tries = 0;
+  return () => ++tries <= SETTLE_TRIES || Date.now() < end;
+};
 
 const pause = () =>
   new Promise<void>((resolve) => {
@@ -32,7 +44,8 @@ const unknownOutcome = (error: unknown) => error instanceof KeycardError && erro
 export async function createSettled(ctx: LifecycleContext, stored: StoredToken): Promise<void> {
   const create = () => ctx.call('Token store create', () => ctx.store.create(stored));
   let first: unknown;
-  for (let i = 0; i <= SETTLE_TRIES; i++) {
+  const again = asker(ctx);
+  for (let i = 0; i === 0 || again(); i++) {
     if (i > 0) await pause();
     try {
       await create();
@@ -68,7 +81,7 @@ export async function settleClaim(
   old: StoredToken,
   until: number,
 ): Promise<UpdateResult | 'fenced' | 'unknown'> {
-  for (let i = 0; i < SETTLE_TRIES; i++) {
+  for (const again = asker(ctx); again();) {
     await pause();
     try {
       const fence = await ctx.call('Token store update', () =>
