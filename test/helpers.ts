@@ -14,7 +14,6 @@ export const toadoScopes = () =>
 
 export type Counts = Record<string, number>;
 
-/** Wraps a store so every method call is counted by name. */
 /**
  * `inner` answering every call with a promise, as a store across a network does (the memory store
  * answers synchronously, and keycard answers a synchronous store in the same tick).
@@ -29,17 +28,23 @@ export function asyncStore(inner: TokenStore = memoryTokenStore()): TokenStore {
   });
 }
 
-export function countingStore(inner: TokenStore = memoryTokenStore()): { store: TokenStore; counts: Counts } {
-  const counts: Counts = {};
-  const store = new Proxy(inner, {
+/** Wraps a store so `before(method)` runs just before each of its calls (to count them, or to fault the server at one). */
+export function watchedStore<T extends object>(inner: T, before: (method: string) => void): T {
+  return new Proxy(inner, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
-        counts[String(prop)] = (counts[String(prop)] ?? 0) + 1;
+        before(String(prop));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
   });
+}
+
+/** Wraps a store so every method call is counted by name. */
+export function countingStore(inner: TokenStore = memoryTokenStore()): { store: TokenStore; counts: Counts } {
+  const counts: Counts = {};
+  const store = watchedStore(inner, (method) => (counts[method] = (counts[method] ?? 0) + 1));
   return { store, counts };
 }

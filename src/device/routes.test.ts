@@ -121,9 +121,10 @@ describe('POST /device/code (RFC 8628 §3.2)', () => {
 describe('POST /device/token error paths (RFC 8628 §3.5), injected clock', () => {
   it('keeps an approval when the token store is briefly unavailable: 503, then the next poll gets the token', async () => {
     const inner = memoryTokenStore();
-    let failures = 1;
+    // Down for the whole first poll (issue tries the create again a few times before answering).
+    let down = true;
     const create: TokenStore['create'] = (token) => {
-      if (failures-- > 0) throw new KeycardError('unavailable', 'Token store unavailable');
+      if (down) throw new KeycardError('unavailable', 'Token store unavailable');
       return inner.create(token);
     };
     const store: TokenStore = new Proxy(inner, {
@@ -139,6 +140,7 @@ describe('POST /device/token error paths (RFC 8628 §3.5), injected clock', () =
     // The operator hears of the outage through onError (console.warn when unset), once.
     expect(reported).toEqual([expect.objectContaining({ code: 'unavailable', message: 'Token store unavailable' })]);
     clock.advance(5000);
+    down = false;
     const second = await poll(a.device_code);
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ token_type: 'Bearer', scope: 'read' });

@@ -21,6 +21,7 @@ import { WATERMARK_REASON, type StoredToken, type TokenStore } from '../core/sto
 import { generateToken, randomBase62, tokenStart, type TokenFormat } from '../core/token.ts';
 import type { Verifier } from '../core/verify.ts';
 import type { Actor, IssuedToken } from './types.ts';
+import { createSettled } from './settle.ts';
 import type { UnansweredRevokes } from './unanswered.ts';
 
 /** The parts of one instance the management operations use. */
@@ -106,7 +107,7 @@ export async function create(
     pepperVersion: hasher.currentVersion,
     version: 1,
   };
-  await ctx.call('Token store create', () => ctx.store.create(stored));
+  await createSettled(ctx, stored);
   return { token: secret, record: toRecord(stored) };
 }
 

@@ -13,6 +13,7 @@ import {
   type LifecycleContext,
 } from './context.ts';
 import { assertActorMayGrant, assertActorMayLimit, parseLimitArg, parseRestrictionsArg } from './grants.ts';
+import { abandon } from './settle.ts';
 import type { IssueInput, IssuedToken } from './types.ts';
 
 /**
@@ -85,7 +86,12 @@ export async function issue<S extends string>(
     rotatedFromId: null,
     metadata: clean(structuredClone(input.metadata ?? {})),
   });
-  await refuseIfCoveredByRevokeAll(ctx, issued.record.id, mark, input.actor);
+  await refuseIfCoveredByRevokeAll(ctx, issued.record.id, mark, input.actor).catch(async (error: unknown) => {
+    // Stored, but its secret is not returned: a failed check (the store timed out) must not leave it live.
+    if (error instanceof KeycardError && error.code === 'unavailable')
+      await abandon(ctx, issued.record.id, 'issue failed in the store');
+    throw error;
+  });
   await announce(
     ctx,
     { type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) },

@@ -3,6 +3,7 @@ import { KeycardError } from '../core/errors.ts';
 import { toRecord } from '../core/records.ts';
 import { actorOf, actorRevoked, announce, create, mustGet, type LifecycleContext } from './context.ts';
 import { assertActorMayGrant, assertActorMayLimit } from './grants.ts';
+import { abandon, settleClaim } from './settle.ts';
 import type { StoredToken } from '../core/store.ts';
 import type { Actor, IssuedToken } from './types.ts';
 
@@ -51,7 +52,11 @@ export async function rotate(
   });
   // A management token revoked after its request was authenticated (a leaked one, caught) gets
   // no successor, as `issue` gives it no child; the token it named is left as it was.
-  if (await actorRevoked(ctx, opts.actor)) {
+  const minterRevoked = await actorRevoked(ctx, opts.actor).catch(async (error: unknown) => {
+    await abandon(ctx, issued.record.id, 'rotation failed'); // its secret is never returned
+    throw error;
+  });
+  if (minterRevoked) {
     await revokeCopy(ctx, issued.record.id, 'rotated by a revoked token');
     throw new KeycardError('token_revoked', `The token rotating ${old.id} was revoked meanwhile; nothing was rotated`);
   }
@@ -80,7 +85,10 @@ export async function rotate(
  * exactly one succeeds; and a revoke, revokeAll or narrowing update that landed meanwhile (a
  * departed member's token, scopes just taken away) is not outlived by a copy of the older grant.
  * A refused claim revokes the copy, whose secret nobody has seen, and throws `conflict`,
- * `token_revoked` or `not_found`; a claim that failed (a store timeout) revokes it when it can.
+ * `token_revoked` or `not_found`. A claim whose answer was lost (a store timeout) is settled first
+ * (`settleClaim`): one that landed is the rotation's success (the caller gets the new secret, the
+ * only token left working with `graceMs: 0`); one that did not, or cannot be known, revokes the
+ * copy, when it can, and throws the claim's error.
  */
 async function claim(ctx: LifecycleContext, old: StoredToken, until: number, copyId: string): Promise<StoredToken> {
   const { store, clock, cache, call } = ctx;
@@ -88,12 +96,13 @@ async function claim(ctx: LifecycleContext, old: StoredToken, until: number, cop
   try {
     claimed = await call('Token store update', () => store.update(old.id, { expiresAt: until }, old.version));
   } catch (error) {
-    try {
-      await revokeCopy(ctx, copyId, 'rotation failed');
-    } catch {
-      // The claim's own failure is the answer; the copy's secret was never returned either way.
+    // The claim may still land (a timeout, a paused server): learn whether it did before answering.
+    const settled = await settleClaim(ctx, old, until);
+    if (settled === 'fenced' || settled === 'unknown') {
+      await abandon(ctx, copyId, 'rotation failed');
+      throw error;
     }
-    throw error;
+    claimed = settled;
   }
   if (claimed.ok) {
     cache.invalidate(claimed.token.hash);
