@@ -33,10 +33,11 @@ describe('edge bundle size', () => {
   // src/manage/body.ts): guard 67.5 KB. 67.6 KB after eleven fail-open and leak fixes (2026-12-05:
   // the list cursor's re-read, rotate's answer after a failed read-back, the device routes' repeated
   // parameters, client check and code folding, the mount-mistake 404s, masking before cutting):
-  // guard 68 KB.
-  it('stays at most 68 KB gzip (measured 67.6 KB)', async () => {
+  // guard 68 KB. 68.0 KB with the sealed list cursor (AES-GCM), 68.4 KB with the settling of
+  // writes whose answer was lost (src/lifecycle/settle.ts): guard 69 KB.
+  it('stays at most 69 KB gzip (measured 68.4 KB)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68 * KB);
+    expect(gzip).toBeLessThanOrEqual(69 * KB);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
