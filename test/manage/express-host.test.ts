@@ -4,30 +4,21 @@
  * crash the mount (a TypeError with its stack in Express's error page) or move the request to
  * another route than the one Express matched (a path smuggled in `Host`).
  */
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expressHandler } from '../../src/adapters/express.ts';
 import { nodeRequestUrl } from '../../src/adapter-kit.ts';
+import { sendRaw } from '../raw-http.ts';
 import { BASE, setup } from './fixture.ts';
 
 /** Sends `head` (request line and fields) as is on a fresh socket; answers status, fields and body. */
-function raw(port: number, head: string, body = ''): Promise<{ status: number; head: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.setTimeout(10_000, () => socket.destroy(new Error('timed out')));
-    socket.on('data', (c) => chunks.push(c));
-    socket.on('error', reject);
-    socket.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const split = text.indexOf('\r\n\r\n');
-      resolve({ status: Number(text.split(' ')[1]), head: text.slice(0, split), body: text.slice(split + 4) });
-    });
-    socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`);
-  });
+async function raw(port: number, head: string, body = ''): Promise<{ status: number; head: string; body: string }> {
+  const text = await sendRaw(port, `${head}\r\nConnection: close\r\n\r\n${body}`);
+  const split = text.indexOf('\r\n\r\n');
+  return { status: Number(text.split(' ')[1]), head: text.slice(0, split), body: text.slice(split + 4) };
 }
 
 let world: ReturnType<typeof setup>;
