@@ -156,6 +156,10 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     invalidateOwner: (principalId) => invalidateOwner(ctx, principalId),
     on: (event, listener) => emitter.on(event, listener),
     authenticate,
+    async flush() {
+      await Promise.allSettled([...toucher.pending]);
+      await audit.flush();
+    },
     async close() {
       await step('Subscribing', () => invalidation.subscribed);
       await step('Pending writes', () => Promise.allSettled([...toucher.pending]));

@@ -49,9 +49,11 @@ describe('edge bundle size', () => {
   // 39.5 KB with the hash's constants computed (−0.5 KB), after the coalesced reports' flush timer;
   // 39.8 KB after eleven fail-open and leak fixes; 40.1 KB with the settling of writes whose answer
   // was lost (src/lifecycle/settle.ts: issue and rotate across a paused store): guard 40.5 KB.
-  it('createKeycard alone (tree-shaken) stays at most 40.5 KB gzip (measured 40.1 KB; issue 13 target 40 KB)', async () => {
+  // 40.7 KB with keycard.flush() and the audit trail giving up a write whose work a runtime
+  // stopped (Workers without ctx.waitUntil): guard 41 KB.
+  it('createKeycard alone (tree-shaken) stays at most 41 KB gzip (measured 40.7 KB; issue 13 target 40 KB)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(40.5 * KB);
+    expect(gzip).toBeLessThanOrEqual(41 * KB);
   }, 60_000);
 
   it("carries no @noble/hashes (the portable SHA-256 is keycard's own; Redis's SHA-1 is not on the root)", async () => {

@@ -49,6 +49,9 @@ interface CoalesceWindow {
   readonly buckets: Map<string | null, { count: number } & RequestAuditEvent>;
 }
 
+/** Until the end of `second`; capped at one second so that a clock that jumps back still flushes. */
+const flushDelay = (now: number, second: number) => Math.min(1000, Math.max(1, (second + 1) * 1000 - now));
+
 /** The open windows of one trail. */
 export class Coalescer {
   readonly #windows = new Map<string, CoalesceWindow>();
@@ -73,6 +76,27 @@ export class Coalescer {
   stop(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  /**
+   * Resolves once the windows open now are emitted: just after their second ends, by a timer of
+   * the caller's own (the shared one may belong to a request whose work a runtime stopped). On a
+   * clock that stands still it resolves a second later with them still open. Never rejects.
+   */
+  emitted(): Promise<void> {
+    let second = -Infinity;
+    for (const window of this.#windows.values()) second = Math.max(second, window.second);
+    if (second === -Infinity) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(
+        () => {
+          this.flush(Math.floor(this.#clock.now() / 1000));
+          resolve();
+        },
+        flushDelay(this.#clock.now(), second) + 5,
+      );
+      (timer as unknown as { unref?: () => void }).unref?.();
+    });
   }
 
   /** Counts one denial into its window. */
@@ -118,8 +142,7 @@ export class Coalescer {
 
   #armTimer(now: number, second: number): void {
     if (this.#timer !== undefined) return;
-    // Capped at one second so that a clock that jumps back still gets its windows flushed.
-    const delay = Math.min(1000, Math.max(1, (second + 1) * 1000 - now));
+    const delay = flushDelay(now, second);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       try {

@@ -2,89 +2,23 @@
  * The audit trail (SPEC §7): a bounded FIFO of request events drained on a microtask, management
  * events delivered directly, coalescing and delivery delegated, and a bounded close.
  */
-import * as z from 'zod/mini';
 import { configError, english } from './config.ts';
-import type { AuditSink, RequestAuditEvent, RequestAuditInput, TokenAuditEvent, TokenAuditInput } from './audit.ts';
+import {
+  DEFAULT_AUDIT_QUEUE_SIZE,
+  DEFAULT_AUDIT_TIMEOUT_MS,
+  optionsSchema,
+  type AuditOptions,
+} from './audit-options.ts';
+import type { RequestAuditEvent, RequestAuditInput, TokenAuditEvent, TokenAuditInput } from './audit.ts';
 import { Coalescer, coalesces } from './audit-coalesce.ts';
-import { REPORT_INTERVAL_MS, SinkDelivery } from './audit-delivery.ts';
+import { REPORT_INTERVAL_MS, SinkDelivery, within } from './audit-delivery.ts';
 import { isoTime, messageOf, tokenEvent, requestEvent, type Mutable } from './audit-fields.ts';
 import type { Clock } from './clock.ts';
 import { KeycardError } from './errors.ts';
 
-/** The options of an {@link AuditTrail}. Validated once, at construction. */
-export interface AuditOptions {
-  /** Where events go, in this order. An empty list turns the trail into a no-op. */
-  sinks: readonly AuditSink[];
-  /**
-   * Max queued request events. When the queue is full, new request events are dropped, counted
-   * in `dropped` and reported (the count, at most about once a second) through `onError`.
-   * Management events do not use the queue. An integer from 1 to 1,000,000.
-   * @default 10000
-   */
-  queueSize?: number;
-  /**
-   * How long a sink write (or close) may take before keycard stops waiting and reports it. A
-   * request sink still busy past this is skipped until that write settles (reported when it
-   * recovers). An integer number of milliseconds from 1 to 2³¹ − 1.
-   * @default 1000
-   */
-  timeoutMs?: number;
-  /**
-   * Receives sink failures, timeouts and overflow counts: a `KeycardError` with code
-   * `'unavailable'` whose message says what, never a token (it is redacted). Repeated failures
-   * of one sink are reported at most about once a second, with the count of the others. If it
-   * throws, the error is swallowed: reporting must not break delivery.
-   */
-  onError: (error: Error) => void;
-  /** `now()` stamps events and defines the coalescing second; `monotonic()` throttles reports. */
-  clock: Clock;
-}
+export { DEFAULT_AUDIT_QUEUE_SIZE, DEFAULT_AUDIT_TIMEOUT_MS, type AuditOptions };
 
 const RESOLVED = Promise.resolve();
-
-/** The default bound of the request queue (SPEC §7). */
-export const DEFAULT_AUDIT_QUEUE_SIZE = 10_000;
-
-/** The default time a sink write is awaited (SPEC §7: 1 s). */
-export const DEFAULT_AUDIT_TIMEOUT_MS = 1_000;
-
-const isSink = (value: unknown): value is AuditSink =>
-  typeof value === 'object' && value !== null && typeof (value as { write?: unknown }).write === 'function';
-
-const isClock = (value: unknown): value is Clock =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as { now?: unknown }).now === 'function' &&
-  typeof (value as { monotonic?: unknown }).monotonic === 'function';
-
-const QUEUE_MESSAGE = 'must be an integer from 1 to 1000000';
-const TIMEOUT_MESSAGE = 'must be an integer number of milliseconds from 1 to 2147483647';
-
-const optionsSchema = z.strictObject({
-  sinks: z.array(z.custom<AuditSink>(isSink, { error: 'must be an AuditSink: an object with a write(event) method' }), {
-    error: 'must be an array of AuditSink',
-  }),
-  queueSize: z.optional(
-    z
-      .number({ error: QUEUE_MESSAGE })
-      .check(
-        z.int({ error: QUEUE_MESSAGE }),
-        z.minimum(1, { error: QUEUE_MESSAGE }),
-        z.maximum(1_000_000, { error: QUEUE_MESSAGE }),
-      ),
-  ),
-  timeoutMs: z.optional(
-    z
-      .number({ error: TIMEOUT_MESSAGE })
-      .check(
-        z.int({ error: TIMEOUT_MESSAGE }),
-        z.minimum(1, { error: TIMEOUT_MESSAGE }),
-        z.maximum(2 ** 31 - 1, { error: TIMEOUT_MESSAGE }),
-      ),
-  ),
-  onError: z.custom<(error: Error) => void>((v) => typeof v === 'function', { error: 'must be a function' }),
-  clock: z.custom<Clock>(isClock, { error: 'must be a Clock: { now(), monotonic() }' }),
-});
 
 /**
  * Delivers audit events to sinks with the guarantees of SPEC §7. The keycard instance owns one
@@ -121,8 +55,14 @@ export class AuditTrail {
   #tail = 0;
   /** A pump is scheduled on a microtask. */
   #pumpScheduled = false;
+  /** Events the pump has taken off the queue, since construction ({@link AuditTrail.flush}'s count). */
+  #taken = 0;
   /** The pump is suspended on a sink's promise; `close()` awaits it. */
   #waiting: Promise<void> | null = null;
+  /** When the pump suspended (`Date.now()`: real time, whatever the clock), and which suspension. */
+  #waitingSince = 0;
+  #suspension = 0;
+  readonly #timeoutMs: number;
 
   #dropped = 0;
   #unreportedDrops = 0;
@@ -140,6 +80,7 @@ export class AuditTrail {
     this.#queueSize = queueSize ?? DEFAULT_AUDIT_QUEUE_SIZE;
     const report = (error: Error) => this.#report(error);
     this.#delivery = new SinkDelivery(sinks, timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS, clock, report);
+    this.#timeoutMs = timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS;
     this.#coalescer = new Coalescer(clock, (event) => this.#enqueue(event), report);
     this.#onError = onError;
     this.#clock = clock;
@@ -232,6 +173,34 @@ export class AuditTrail {
   }
 
   /**
+   * Resolves once the request events recorded so far are with the sinks: denials coalesced in the
+   * current second emitted when it ends (within a second), then the queue delivered up to the last of them, each write still bounded
+   * by `timeoutMs`. Events recorded meanwhile are not waited for, so steady traffic cannot keep it
+   * pending. Never rejects; after `close()`, resolves with it.
+   */
+  async flush(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    if (this.#coalescer.open) await this.#coalescer.emitted();
+    const last = this.#taken + (this.#tail - this.#head);
+    while (this.#taken < last) {
+      if (this.#waiting !== null) await this.#writeDone();
+      else this.#pump();
+    }
+    if (this.#waiting !== null) await this.#writeDone(); // the write of the last one taken
+  }
+
+  /**
+   * The write the pump is suspended on, waited for until just past its timeout; still pending
+   * then, its timer never ran (a runtime stopped the work of the request that began it) and it is
+   * abandoned, so that delivery goes on.
+   */
+  async #writeDone(): Promise<void> {
+    const suspension = this.#suspension;
+    await within(this.#waiting as Promise<void>, this.#waitingSince + this.#timeoutMs + 50 - Date.now());
+    if (suspension === this.#suspension && this.#waiting !== null) this.#abandon();
+  }
+
+  /**
    * Flush the coalesced buckets, drain the queue (each sink write still bounded by `timeoutMs`),
    * report what is left to report, then close every sink (bounded too). Idempotent; events
    * recorded after this call are ignored (reported once). Never rejects.
@@ -245,6 +214,7 @@ export class AuditTrail {
     this.#coalescer.stop();
     this.#coalescer.flush(Number.NaN); // NaN equals no second: every window is over
     while (this.#waiting !== null || this.#head < this.#tail) {
+      this.#unstall();
       if (this.#waiting !== null) await this.#waiting;
       else this.#pump();
     }
@@ -270,6 +240,7 @@ export class AuditTrail {
       return;
     }
     this.#queue[this.#tail++] = event; // at the end: grows the array once, then reuses it
+    if (this.#waiting !== null) this.#unstall();
     if (!this.#pumpScheduled && this.#waiting === null) {
       this.#pumpScheduled = true;
       // A reaction on a settled promise, not queueMicrotask: Node's builds an AsyncResource and a
@@ -291,6 +262,7 @@ export class AuditTrail {
     while (this.#head < this.#tail) {
       const event = this.#queue[this.#head] as RequestAuditEvent;
       this.#queue[this.#head++] = undefined;
+      this.#taken++;
       if (this.#head === this.#tail) {
         this.#head = this.#tail = 0;
       } else if (this.#head >= 1024 && this.#head * 2 >= this.#tail) {
@@ -302,7 +274,10 @@ export class AuditTrail {
       }
       const pending = this.#delivery.deliver(event, true);
       if (pending !== undefined) {
+        const suspension = ++this.#suspension;
+        this.#waitingSince = Date.now();
         this.#waiting = pending.then(() => {
+          if (suspension !== this.#suspension) return; // abandoned as stalled
           this.#waiting = null;
           this.#pump();
         });
@@ -310,6 +285,27 @@ export class AuditTrail {
       }
     }
     if (this.#unreportedDrops > 0 && !this.#dropReportScheduled) this.#reportDrops();
+  }
+
+  /**
+   * A write pending long past its timeout (twice it, and a second) is one whose timer never ran:
+   * a runtime that stops a request's work once its response is sent (Workers without
+   * `ctx.waitUntil`) would otherwise hold the queue for good.
+   */
+  #unstall(): void {
+    if (this.#waiting !== null && Date.now() - this.#waitingSince > 2 * this.#timeoutMs + 1_000) this.#abandon();
+  }
+
+  /** Abandons the write the pump is suspended on and reports it; the next pump delivers on. */
+  #abandon(): void {
+    this.#suspension++;
+    this.#waiting = null;
+    this.#report(
+      new KeycardError(
+        'unavailable',
+        'Audit delivery stalled: a sink write neither settled nor timed out (was its work stopped after the response? On Workers, ctx.waitUntil(keycard.flush())); delivery resumed',
+      ),
+    );
   }
 
   #reportDrops(): void {

@@ -134,6 +134,14 @@ export interface Keycard<S extends string = string> {
   on<E extends KeycardEventName>(event: E, listener: (payload: KeycardEvents[E]) => void): () => void;
   /** The request pipeline (SPEC §5, §8). */
   authenticate: Authenticate<S>;
+  /**
+   * Resolves once the work that the requests answered so far left running is done: their
+   * `lastUsedAt` writes (bounded by `storeTimeoutMs`) and their audit events delivered (each
+   * write bounded by the audit `timeoutMs`; denials coalesced in the current second once it ends,
+   * within a second). Work begun after the call is not waited for. Never rejects. For runtimes
+   * that stop work outliving the response: on Cloudflare Workers, `ctx.waitUntil(keycard.flush())`.
+   */
+  flush(): Promise<void>;
   /** Flushes pending `lastUsedAt` writes and audit events, unsubscribes, stops background work. */
   close(): Promise<void>;
 }
