@@ -157,12 +157,12 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     on: (event, listener) => emitter.on(event, listener),
     authenticate,
     async flush() {
-      await Promise.allSettled([...toucher.pending]);
+      await toucher.settled(o.storeTimeoutMs + 50);
       await audit.flush();
     },
     async close() {
       await step('Subscribing', () => invalidation.subscribed);
-      await step('Pending writes', () => Promise.allSettled([...toucher.pending]));
+      await step('Pending writes', () => toucher.settled(o.storeTimeoutMs + 50));
       for (const t of [...pendingReports]) t.flush();
       await audit.close();
       await step('Unsubscribing', () => invalidation.unsubscribe());

@@ -11,17 +11,6 @@ import { KeycardError } from './errors.ts';
 /** Reports of the same kind are spaced by at least this (monotonic ms). */
 export const REPORT_INTERVAL_MS = 1_000;
 
-/** `promise`, or nothing once `ms` have passed (an unref'd timer): whichever comes first. */
-export const within = (promise: Promise<void>, ms: number): Promise<void> =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, Math.max(0, ms));
-    (timer as { unref?: () => void }).unref?.();
-    void promise.then(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-
 /** Per-sink delivery state. */
 interface SinkState {
   readonly sink: AuditSink;

@@ -11,7 +11,8 @@ import {
 } from './audit-options.ts';
 import type { RequestAuditEvent, RequestAuditInput, TokenAuditEvent, TokenAuditInput } from './audit.ts';
 import { Coalescer, coalesces } from './audit-coalesce.ts';
-import { REPORT_INTERVAL_MS, SinkDelivery, within } from './audit-delivery.ts';
+import { REPORT_INTERVAL_MS, SinkDelivery } from './audit-delivery.ts';
+import { within } from './bounded.ts';
 import { isoTime, messageOf, tokenEvent, requestEvent, type Mutable } from './audit-fields.ts';
 import type { Clock } from './clock.ts';
 import { KeycardError } from './errors.ts';

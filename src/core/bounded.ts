@@ -69,3 +69,14 @@ export function unavailable(what: string, cause: unknown): KeycardError {
   if (cause instanceof KeycardError) return cause;
   return new KeycardError('unavailable', `${what} failed`, { cause });
 }
+
+/** `promise`, or nothing once `ms` have passed (an unref'd timer): whichever comes first. */
+export const within = (promise: Promise<void>, ms: number): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, ms));
+    (timer as { unref?: () => void }).unref?.();
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });

@@ -5,6 +5,7 @@
 import type { CacheEntry } from './cache.ts';
 import type { Clock } from './clock.ts';
 import type { TokenStore } from './store.ts';
+import { within } from './bounded.ts';
 
 /** What the throttle needs from the instance. */
 export interface TouchDeps {
@@ -20,19 +21,36 @@ export interface TouchDeps {
 /** The throttle of one instance. */
 export interface Toucher {
   touch(id: string, entry: CacheEntry, now: number): void;
-  /** Tracks a background write so `close()` can wait for it. */
+  /** Tracks a background write so `close()` and `flush()` can wait for it. */
   track(p: Promise<unknown>): void;
-  readonly pending: ReadonlySet<Promise<unknown>>;
+  /**
+   * Resolves once the writes begun in the last `ms` have settled, or `ms` has passed. An older one
+   * still pending is one whose deadline never ran (a runtime stopped the work of its request): it
+   * is forgotten, not waited for.
+   */
+  settled(ms: number): Promise<void>;
 }
 
 /** Builds the `lastUsedAt` throttle of one instance. */
 export function createToucher(deps: TouchDeps): Toucher {
   const { store, clock, call, onRequestError, touchIntervalMs, cacheEnabled } = deps;
   const lastTouch = new Map<string, number>();
-  const pending = new Set<Promise<unknown>>();
+  /** Each write in flight, with when it began (`Date.now()`: real time, whatever the clock). */
+  const pending = new Map<Promise<unknown>, number>();
   const track = (p: Promise<unknown>) => {
-    pending.add(p);
+    pending.set(p, Date.now());
     void p.finally(() => pending.delete(p));
+  };
+  const settled = (ms: number) => {
+    const now = Date.now();
+    const fresh: Promise<unknown>[] = [];
+    for (const [p, began] of pending)
+      if (now - began > ms) pending.delete(p);
+      else fresh.push(p);
+    return within(
+      Promise.allSettled(fresh).then(() => undefined),
+      ms,
+    );
   };
   /**
    * Writes due this tick, flushed together in one microtask: a burst of first uses (a cold cache)
@@ -64,5 +82,5 @@ export function createToucher(deps: TouchDeps): Toucher {
     if (due.size === 0) track(Promise.resolve().then(flush));
     due.set(id, clock.now());
   };
-  return { touch, track, pending };
+  return { touch, track, settled };
 }
