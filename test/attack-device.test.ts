@@ -63,7 +63,11 @@ describe('approve, then "Revoke all" for the approver, then the first poll', () 
       await keycard.revokeAll({ ownerId: jason.id }, { reason: 'member left' });
       clock.advance(60_000); // the program waited, still within the code's 10 minutes
 
-      const polled = await post('/token', { grant_type: GRANT_TYPE, device_code: started.device_code });
+      const polled = await post('/token', {
+        grant_type: GRANT_TYPE,
+        device_code: started.device_code,
+        client_id: 'toado-cli',
+      });
       const answer = (await polled.json()) as Record<string, unknown>;
       expect(polled.status).toBe(400);
       expect(answer).toMatchObject({ error: 'access_denied' });
@@ -99,7 +103,11 @@ describe('approve, then "Revoke all" for the approver, then the first poll', () 
     clock.advance(1_000);
     expect((await post('/approve', { user_code: started.user_code, scope: 'read', expires: '30d' })).status).toBe(200);
     clock.advance(5_000);
-    const polled = await post('/token', { grant_type: GRANT_TYPE, device_code: started.device_code });
+    const polled = await post('/token', {
+      grant_type: GRANT_TYPE,
+      device_code: started.device_code,
+      client_id: 'toado-cli',
+    });
     expect(polled.status).toBe(200);
     const { token_id } = (await polled.json()) as { token_id: string };
     const record = await keycard.get(token_id);

@@ -82,6 +82,8 @@ export function setup(
     authorize?: (r: Request) => UserActor | null | Promise<UserActor | null>;
     sessionKey?: (r: Request) => string | Promise<string>;
     storeTimeoutMs?: number;
+    /** The instance's resource types, for logins asking for restrictions. */
+    resources?: string[];
   } = {},
 ) {
   const clock = fakeClock();
@@ -96,6 +98,7 @@ export function setup(
     clock,
     store: tokens.store,
     ...(opts.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: opts.storeTimeoutMs }),
+    ...(opts.resources === undefined ? {} : { resources: opts.resources }),
     onError: () => {}, // the instance's own reports are not what these tests count
   });
   const authorize = opts.authorize ?? ((r: Request) => (r.headers.get('cookie') === SESSION.cookie ? jason : null));
@@ -123,7 +126,8 @@ export function setup(
       device_code: string;
       user_code: string;
     };
-  const poll = (deviceCode: string) => post('/token', { grant_type: GRANT_TYPE, device_code: deviceCode });
+  const poll = (deviceCode: string) =>
+    post('/token', { grant_type: GRANT_TYPE, device_code: deviceCode, client_id: 'toado-cli' });
   const approve = (userCode: string) =>
     post('/approve', { user_code: userCode, scope: 'read', expires: '30d' }, SESSION);
   return { keycard, clock, grants, tokens, errors, audit, send, post, start, poll, approve };

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeUserCode, USER_CODE_ALPHABET } from '../src/device/codes.ts';
+import { hashDeviceCode, normalizeUserCode, USER_CODE_ALPHABET } from '../src/device/codes.ts';
 import { SESSION, setup } from './device-fixture.ts';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -33,7 +33,11 @@ describe('a parameter sent twice (RFC 6749 §3.1: MUST NOT be included more than
   it('POST /device/token with device_code twice: invalid_request, and the grant is not polled', async () => {
     const w = setup();
     const s = await w.start();
-    const r = await form(w, '/token', `grant_type=${GRANT}&device_code=${s.device_code}&device_code=other`);
+    const r = await form(
+      w,
+      '/token',
+      `grant_type=${GRANT}&device_code=${s.device_code}&device_code=other&client_id=toado-cli`,
+    );
     expect(r.status).toBe(400);
     expect(await r.json()).toMatchObject({ error: 'invalid_request' });
     // Not counted as a poll: the first real poll is not told to slow down.
@@ -43,7 +47,11 @@ describe('a parameter sent twice (RFC 6749 §3.1: MUST NOT be included more than
   it('POST /device/token with grant_type twice: invalid_request', async () => {
     const w = setup();
     const s = await w.start();
-    const r = await form(w, '/token', `grant_type=${GRANT}&grant_type=${GRANT}&device_code=${s.device_code}`);
+    const r = await form(
+      w,
+      '/token',
+      `grant_type=${GRANT}&grant_type=${GRANT}&device_code=${s.device_code}&client_id=toado-cli`,
+    );
     expect(await r.json()).toMatchObject({ error: 'invalid_request' });
   });
 });
@@ -99,5 +107,57 @@ describe('user-code entry (RFC 8628 §6.1)', () => {
     expect(normalizeUserCode('BCDF-GHJA')).toBeNull();
     expect(normalizeUserCode('BCDF-GHJKL')).toBeNull();
     expect(normalizeUserCode('BCDF/GHJK?')).toBeNull();
+  });
+});
+
+describe('a poll naming no client (RFC 8628 §3.4, RFC 6749 §3.2.1: a public client MUST send client_id)', () => {
+  const noClient = (w: ReturnType<typeof setup>, deviceCode: string, extra = '') =>
+    form(w, '/token', `grant_type=${encodeURIComponent(GRANT)}&device_code=${deviceCode}${extra}`);
+
+  it.each([
+    ['no client_id', ''],
+    ['an empty client_id', '&client_id='],
+    ['a blank client_id', '&client_id=%20%20'],
+  ])('%s: 400 invalid_request, no secret echoed, and the pending grant is not polled', async (_what, extra) => {
+    const w = setup();
+    const s = await w.start();
+    const r = await noClient(w, s.device_code, extra);
+    expect(r.status).toBe(400);
+    const text = await r.text();
+    expect(JSON.parse(text)).toEqual({ error: 'invalid_request', error_description: 'client_id is missing' });
+    expect(text).not.toContain(s.device_code);
+    const grant = await w.grants.inner.get(hashDeviceCode(s.device_code));
+    expect(grant).toMatchObject({ status: 'pending', lastPolledAt: null, version: 1 });
+    // Not counted as a poll: the client's own first poll is not told to slow down.
+    expect(await (await w.poll(s.device_code)).json()).toMatchObject({ error: 'authorization_pending' });
+  });
+
+  it('an approved grant polled without client_id is not taken: the client it was issued to still gets its token', async () => {
+    const w = setup();
+    const s = await w.start();
+    expect((await w.approve(s.user_code)).status).toBe(200);
+    expect(await (await noClient(w, s.device_code)).json()).toMatchObject({ error: 'invalid_request' });
+    expect(await w.grants.inner.get(hashDeviceCode(s.device_code))).toMatchObject({ status: 'approved' });
+    expect(w.audit.events.filter((e) => e.type === 'token.issued')).toHaveLength(0);
+    const own = await w.poll(s.device_code);
+    expect(own.status).toBe(200);
+    expect(await own.json()).toHaveProperty('access_token');
+  });
+
+  it('a missing device_code and client_id are named together', async () => {
+    const w = setup();
+    const r = await form(w, '/token', `grant_type=${encodeURIComponent(GRANT)}`);
+    expect(await r.json()).toEqual({
+      error: 'invalid_request',
+      error_description: 'device_code and client_id are missing',
+    });
+  });
+
+  it('another client_id leaves a pending grant as it was (invalid_grant, not counted as a poll)', async () => {
+    const w = setup();
+    const s = await w.start();
+    const r = await noClient(w, s.device_code, '&client_id=evil-cli');
+    expect(await r.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(await w.grants.inner.get(hashDeviceCode(s.device_code))).toMatchObject({ lastPolledAt: null, version: 1 });
   });
 });

@@ -122,24 +122,42 @@ describe('deviceLogin: the server cannot stretch the wait without bound', () => 
     return { outcome, sleeps, total: sleeps.reduce((a, b) => a + b, 0) };
   }
 
-  const cases: [string, Record<string, unknown>, Answer?][] = [
-    ['a code answer with interval 1e9 s', { ...CODES, interval: 1e9 }],
-    ['a code answer with interval 2e6 s (23 days, under the timer limit)', { ...CODES, interval: 2e6 }],
-    ['slow_down answers asking for interval 1e9 s', CODES, json({ error: 'slow_down', interval: 1e9 }, 400)],
+  it.each([
+    ['interval 1e9 s', { ...CODES, interval: 1e9 }, 'interval (1000000000 s) is longer than expires_in (600 s)'],
+    ['interval 2e6 s (23 days, under the timer limit)', { ...CODES, interval: 2e6 }, 'expires_in (600 s)'],
+    [
+      'interval 7200 s with expires_in 1e12 s',
+      { ...CODES, interval: 7200, expires_in: 1e12 },
+      'the longest login wait (3600 s)',
+    ],
+  ])('a code answer with %s: refused before anything is printed or slept', async (_what, codes, message) => {
+    const { outcome, sleeps, total } = await waits(await hostile(json(codes)));
+    expect(outcome).toMatchObject({ code: 'invalid_request', message: expect.stringContaining(message) as string });
+    expect(sleeps).toEqual([]);
+    expect(total).toBe(0);
+  });
+
+  const cases: [string, Answer][] = [
+    ['slow_down answers asking for interval 1e9 s', json({ error: 'slow_down', interval: 1e9 }, 400)],
     [
       'slow_down answers asking for an infinite interval (1e999)',
-      CODES,
       { status: 400, body: '{"error":"slow_down","interval":1e999}' },
     ],
-    ['slow_down answers without an interval, forever', CODES, json({ error: 'slow_down' }, 400)],
   ];
-  for (const [what, codes, token] of cases)
-    it(`${what}: every wait is at most 60 s, the login gives up within expires_in`, async () => {
-      const { outcome, sleeps, total } = await waits(await hostile(json(codes), token));
+  for (const [what, token] of cases)
+    it(`${what}: no wait past expires_in, no poll after it: expired_token after the first poll`, async () => {
+      const { outcome, sleeps } = await waits(await hostile(json(CODES), token));
       expect(outcome).toMatchObject({ code: 'expired_token' });
-      expect(Math.max(...sleeps)).toBeLessThanOrEqual(60_000);
-      expect(total).toBeLessThanOrEqual(600_000);
+      expect(sleeps).toEqual([1000]);
     });
+
+  it('slow_down answers without an interval, forever: each wait 5 s longer, all within expires_in', async () => {
+    const { outcome, sleeps, total } = await waits(await hostile(json(CODES), json({ error: 'slow_down' }, 400)));
+    expect(outcome).toMatchObject({ code: 'expired_token' });
+    // 1 + 6 + 11 + … + 76 = 616 s would pass 600: the sixteenth poll is not sent.
+    expect(sleeps).toEqual(Array.from({ length: 15 }, (_, i) => (1 + 5 * i) * 1000));
+    expect(total).toBeLessThanOrEqual(600_000);
+  });
 
   it('an expires_in of 1e12 s: the login gives up after at most an hour of waiting', async () => {
     const { outcome, total } = await waits(await hostile(json({ ...CODES, interval: 60, expires_in: 1e12 })));

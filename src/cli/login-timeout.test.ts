@@ -63,12 +63,13 @@ describe('deviceLogin: a server that accepts and never answers', () => {
     'silent polls: back off as on connection trouble, then expired_token at the lifetime cap',
     { timeout: BOUND },
     async () => {
-      const { url, seen } = await silent(CODES);
+      const { url, seen } = await silent({ ...CODES, expires_in: 4 });
       const sleeps: number[] = [];
       const outcome = await login(url, { timeoutMs: 100, sleep: async (ms) => void sleeps.push(ms) });
       expect(outcome).toMatchObject({ name: 'KeycardError', code: 'expired_token' });
-      // 1 s, then doubled after each silent poll (1 → 2 → 4), each poll's 100 ms counted against the 3 s.
-      expect(sleeps).toEqual([1000, 1900]);
+      // 1 s, then doubled after each silent poll (1 → 2 → 4), each poll's 100 ms counted against the
+      // 4 s: after 1 + 0.1 + 2 + 0.1 s a 4 s wait would pass the code's life, so no third poll.
+      expect(sleeps).toEqual([1000, 2000]);
       expect(seen.filter((u) => u.endsWith('/device/token'))).toHaveLength(2);
     },
   );

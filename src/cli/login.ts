@@ -2,13 +2,15 @@
  * `deviceLogin`: a terminal's half of the device authorization grant (RFC 8628 §3.1–3.5). It asks
  * the server for codes, prints the page and the user code (never the device code: that one is
  * the program's secret), opens a browser only where a person sits at this screen, and polls at
- * the server's interval, 5 s slower after each `slow_down`.
+ * the server's interval, however long, 5 s slower after each `slow_down` (RFC 8628 §3.5: the
+ * client MUST wait at least `interval` seconds).
  *
  * The server's numbers are bounded here, so a broken or hostile server cannot park the terminal:
- * no wait is longer than {@link MAX_POLL_INTERVAL_S} and the waits add up to at most
- * `expires_in` or {@link MAX_LOGIN_WAIT_S}, whichever is smaller; then the login fails with
- * `expired_token`. No reply is read past {@link MAX_REPLY_BYTES}, and the browser opener is never
- * waited for.
+ * the waits add up to at most `expires_in` or {@link MAX_LOGIN_WAIT_S}, whichever is smaller. A
+ * poll that would come later is not sent (nor is a wait shortened to fit one in): the login fails
+ * with `expired_token` at once, and a code answer whose `interval` is longer than that bound is
+ * refused before anything is printed. No reply is read past {@link MAX_REPLY_BYTES}, and the
+ * browser opener is never waited for.
  */
 import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
@@ -124,17 +126,20 @@ async function awaitApproval(
   timeoutMs: number,
 ): Promise<DeviceLoginResult> {
   const sleep = options.sleep ?? delay;
-  let interval = pollInterval(codes.interval ?? 5);
+  // `required`: the least the server allows between polls; `interval`: the wait now, longer after
+  // connection trouble. Both in seconds, never under 1.
+  let required = Math.max(1, codes.interval ?? 5);
+  let interval = required;
   let waited = 0;
-  const lifetime = Math.min(codes.expires_in, MAX_LOGIN_WAIT_S) * 1000;
+  const lifetime = loginWaitS(codes.expires_in) * 1000;
   const poll = new URLSearchParams({
     grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
     device_code: codes.device_code,
     client_id: options.clientId,
   });
-  while (waited < lifetime) {
-    // The last wait ends at the bound: the waits add up to `lifetime` at most.
-    const wait = Math.min(interval * 1000, lifetime - waited);
+  // A poll after the code's life is not sent; nor is a wait cut short to send one before it.
+  while (waited + interval * 1000 <= lifetime) {
+    const wait = interval * 1000;
     await sleep(wait, options.signal);
     waited += wait;
     let answer: Reply;
@@ -149,7 +154,7 @@ async function awaitApproval(
       // No answer (refused, reset, unresolvable, timed out): never the caller's error, unless theirs.
       if (options.signal?.aborted) throw error;
       waited += isTimeout(error) ? timeoutMs : spent();
-      interval = pollInterval(interval * 2); // RFC 8628 §3.5: back off on connection trouble
+      interval = backOff(interval, required); // RFC 8628 §3.5: back off on connection trouble
       continue;
     }
     waited += spent();
@@ -160,13 +165,15 @@ async function awaitApproval(
     if (error === 'authorization_pending') continue;
     // The server's store is briefly down (503): back off as on connection trouble; the grant waits.
     if (answer.status === 503 && error === 'temporarily_unavailable') {
-      interval = pollInterval(interval * 2);
+      interval = backOff(interval, required);
       continue;
     }
     if (error === 'slow_down') {
       const asked = answer.body['interval'];
-      // A number, however large (`1e999` parses to Infinity): bounded by pollInterval.
-      interval = pollInterval(typeof asked === 'number' && asked > 0 ? Math.max(asked, interval + 5) : interval + 5);
+      // RFC 8628 §3.5: 5 s more, for this and every later poll; or more, if the server says so. A
+      // number however large (`1e999` parses to Infinity) only means the next poll is not sent.
+      required = typeof asked === 'number' && asked > 0 ? Math.max(asked, interval + 5) : interval + 5;
+      interval = required;
       continue;
     }
     if (error === 'access_denied') throw new KeycardError('access_denied', 'The login was denied in the browser.');
@@ -203,13 +210,11 @@ const tooLarge = (what: string): KeycardError =>
   );
 
 /**
- * The longest wait between two polls, in seconds, whatever `interval` or `slow_down` says. A person
- * who has approved in the browser waits at most this long for the terminal to notice; keycard's
- * own routes never ask for more than 60 s (their `interval` option stops there), and the
- * back-off on connection trouble stops there too. A server asking for more is polled every 60 s:
- * keycard's routes answer an approved grant even to a poll that comes too soon.
+ * Where the back-off on connection trouble stops doubling the wait, in seconds, unless the server's
+ * own interval is longer (then the wait stays at that interval): a person who has approved in the
+ * browser while the network was down waits at most this long for the terminal to notice.
  */
-const MAX_POLL_INTERVAL_S = 60;
+const MAX_BACKOFF_S = 60;
 
 /**
  * The longest a login waits for approval, in seconds, whatever `expires_in` says: one hour, the
@@ -218,8 +223,12 @@ const MAX_POLL_INTERVAL_S = 60;
  */
 const MAX_LOGIN_WAIT_S = 3600;
 
-/** A server's interval in seconds, within [1, {@link MAX_POLL_INTERVAL_S}] (Infinity from `1e999` too). */
-const pollInterval = (seconds: number): number => Math.min(Math.max(1, seconds), MAX_POLL_INTERVAL_S);
+/** The wait after connection trouble: doubled, up to {@link MAX_BACKOFF_S}, never under the server's `required`. */
+const backOff = (interval: number, required: number): number =>
+  Math.min(interval * 2, Math.max(required, MAX_BACKOFF_S));
+
+/** How long a login waits for approval in all, in seconds: `expires_in`, at most {@link MAX_LOGIN_WAIT_S}. */
+const loginWaitS = (expiresIn: number): number => Math.min(expiresIn, MAX_LOGIN_WAIT_S);
 
 const PRINTABLE = /^[\x21-\x7E](?:[\x20-\x7E]{0,30}[\x21-\x7E])?$/;
 
@@ -250,6 +259,7 @@ function codeAnswer(body: Record<string, unknown>): CodeAnswer {
       : 'device_code is missing',
     isPositive(body['expires_in']) ? null : 'expires_in is not a positive number',
     body['interval'] === undefined || isPositive(body['interval']) ? null : 'interval is not a positive number',
+    longerThanLife(body['interval'], body['expires_in']),
   ].filter((x) => x !== null);
   if (bad.length > 0) throw new KeycardError('invalid_request', `Could not start the login: ${bad.join('; ')}`);
   return {
@@ -260,6 +270,17 @@ function codeAnswer(body: Record<string, unknown>): CodeAnswer {
 }
 
 const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
+/**
+ * The refusal of an `interval` the login could never wait out: a first poll after the code's life
+ * (or after {@link MAX_LOGIN_WAIT_S}) would never be sent, so the person would approve for nothing.
+ */
+function longerThanLife(interval: unknown, expiresIn: unknown): string | null {
+  if (!isPositive(interval) || !isPositive(expiresIn)) return null;
+  const bound = loginWaitS(expiresIn);
+  if (interval <= bound) return null;
+  return `interval (${interval} s) is longer than ${bound === expiresIn ? 'expires_in' : 'the longest login wait'} (${bound} s)`;
+}
 
 function serverError(body: Record<string, unknown>, what: string): KeycardError {
   const detail =

@@ -32,6 +32,17 @@ export function detailText(value: unknown): string {
   return text;
 }
 
+/**
+ * `text` with each character {@link detailText} drops (controls, format and bidi characters, the
+ * default-ignorable ones) replaced by `shown(character)`: for a page a person reads to decide,
+ * where dropping it would make two different values look alike, and rendering it would let a value
+ * hide or reorder itself.
+ */
+export function markHidden(text: string, shown: (character: string) => string): string {
+  UNSAFE_TEXT.lastIndex = 0;
+  return UNSAFE_TEXT.test(text) ? text.replace(UNSAFE_TEXT, shown) : text;
+}
+
 // Anything but a visible ASCII character: controls (CR/LF would start a new header line),
 // space (it would split the space-delimited scope list, RFC 6750 §3), and non-ASCII (a Web
 // `Headers` throws on code points above U+00FF, and obs-text has no agreed charset).

@@ -6,7 +6,7 @@
  */
 import type { Actor } from '../keycard.ts';
 import { normalizeUserCode } from './codes.ts';
-import { formBody, html, type DeviceContext } from './context.ts';
+import { formBody, html, sentTwice, type DeviceContext } from './context.ts';
 import type { PendingGrant, PendingGrantPatch } from './grant-store.ts';
 import { callHook } from './guard.ts';
 import { updateWatched } from './late-answer.ts';
@@ -186,6 +186,16 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
     return form.reason === 'too_large'
       ? page(ctx, 413, 'Form too large', message('The form is too large.', 'alert'))
       : page(ctx, 400, 'Bad request', message('Send the approval form.', 'alert'));
+  // As the token endpoint does (RFC 6749 §3.1): which of two codes or expiries was meant is not
+  // guessed. `scope` is one checkbox per scope, so it may come many times.
+  const twice = sentTwice(form, ['user_code', 'expires']);
+  if (twice.length > 0)
+    return page(
+      ctx,
+      400,
+      'Bad request',
+      message(`Fields sent more than once: ${twice.join(', ')}. Send the form from the approval page.`, 'alert'),
+    );
   const key = await sessionKey(ctx, request, actor);
   const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
   if (wait > 0) return throttled(ctx, wait);

@@ -46,7 +46,11 @@ async function login(deny: boolean) {
     session,
   );
   expect(answer.status).toBeLessThan(400);
-  await post('token', { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: a.device_code });
+  await post('token', {
+    grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+    device_code: a.device_code,
+    client_id: 'toado-cli',
+  });
   await new Promise((r) => setTimeout(r, 20));
   return { store, errors, deviceCode: a.device_code };
 }

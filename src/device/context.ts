@@ -130,3 +130,11 @@ export async function formBody(request: Request): Promise<URLSearchParams | Form
   if (read.bytes === null) return { reason: 'too_large', detail: `The body exceeds ${MAX_FORM_BYTES} bytes` };
   return new URLSearchParams(new TextDecoder().decode(read.bytes));
 }
+
+/**
+ * The names of `names` that `form` sends more than once (RFC 6749 §3.1, §3.2: request parameters
+ * MUST NOT be included more than once). Reading the first of two values would let the program, or
+ * the page, and whatever sits between disagree on what was asked; every device route refuses them.
+ */
+export const sentTwice = (form: URLSearchParams, names: readonly string[]): string[] =>
+  names.filter((n) => form.getAll(n).length > 1);

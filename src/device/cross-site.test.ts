@@ -62,7 +62,7 @@ const poll = (deviceCode: string) =>
   fetch(`${base}/token`, {
     method: 'POST',
     headers: FORM,
-    body: new URLSearchParams({ grant_type: GRANT, device_code: deviceCode }).toString(),
+    body: new URLSearchParams({ grant_type: GRANT, device_code: deviceCode, client_id: 'toado-cli' }).toString(),
   });
 const wrongFor = (code: string) => (code.startsWith('B') ? 'CCCC-CCCC' : 'BBBB-BBBB');
 

@@ -111,7 +111,10 @@ describe('device routes: restrictions are checked when the login starts', () => 
     const a = (await r.json()) as { device_code: string; user_code: string };
     expect((await post('/approve', `user_code=${a.user_code}&scope=read&expires=90d`, session)).status).toBe(200);
     clock.advance(5000);
-    const got = await post('/token', `grant_type=${encodeURIComponent(GRANT)}&device_code=${a.device_code}`);
+    const got = await post(
+      '/token',
+      `grant_type=${encodeURIComponent(GRANT)}&device_code=${a.device_code}&client_id=c`,
+    );
     expect(got.status).toBe(200);
     const { token_id } = (await got.json()) as { token_id: string };
     expect((await keycard.get(token_id))?.restrictions).toEqual({ company: ['c1'], project: ['p1', 'p2'] });
@@ -151,7 +154,8 @@ describe('device routes: a poll landing while the person approves', () => {
         device_code: string;
         user_code: string;
       };
-      const poll = () => post('/token', `grant_type=${encodeURIComponent(GRANT)}&device_code=${a.device_code}`);
+      const poll = () =>
+        post('/token', `grant_type=${encodeURIComponent(GRANT)}&device_code=${a.device_code}&client_id=c`);
       clock.advance(5000);
       interleave = async () =>
         expect(((await (await poll()).json()) as { error: string }).error).toBe('authorization_pending');

@@ -74,10 +74,11 @@ function setup(over: Partial<DeviceRoutesOptions> = {}, store?: TokenStore) {
       interval: number;
     };
   };
-  const poll = async (deviceCode: string) => {
+  const poll = async (deviceCode: string, clientId = 'toado-cli') => {
     const r = await post('/api/tokens/device/token', {
       grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
       device_code: deviceCode,
+      client_id: clientId,
     });
     return { status: r.status, body: (await r.json()) as Record<string, unknown>, headers: r.headers };
   };
@@ -216,7 +217,7 @@ describe('POST /device/token error paths (RFC 8628 §3.5), injected clock', () =
     const { start, poll, approve, keycard, clock } = setup();
     const a = await start({ client_id: 'c', scope: 'read' });
     await approve(a.user_code, ['read']);
-    const got = await poll(a.device_code);
+    const got = await poll(a.device_code, 'c');
     expect((await keycard.get(got.body['token_id'] as string))?.expiresAt).toBe(clock.now() + 90 * 86_400_000);
   });
 

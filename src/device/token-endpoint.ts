@@ -10,7 +10,7 @@ import { isKeycardError } from '../core/errors.ts';
 import { excerpt } from '../core/redact.ts';
 import { parseRestrictions, type Hierarchy, type Restrictions } from '../core/restrictions.ts';
 import { hashDeviceCode, newDeviceCode, newGrantId, newUserCode, displayUserCode } from './codes.ts';
-import { formBody, json, lifetimeMs, oauthError, type DeviceContext } from './context.ts';
+import { formBody, json, lifetimeMs, oauthError, sentTwice, type DeviceContext } from './context.ts';
 import { unavailableJson } from './failure.ts';
 import type { PendingGrant } from './grant-store.ts';
 
@@ -18,13 +18,9 @@ const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 const PRINTABLE = /^[\x20-\x7E]+$/;
 const PRUNE_EVERY_MS = 60_000;
 
-/**
- * The refusal of a request that sends one of `names` more than once (RFC 6749 §3.1, §3.2: request
- * parameters MUST NOT be included more than once; §5.2: `invalid_request`), else null. Reading the
- * first of two values would let the program and whatever sits between disagree on what was asked.
- */
+/** The refusal of a request that sends one of `names` more than once (RFC 6749 §5.2: `invalid_request`), else null. */
 function repeated(form: URLSearchParams, names: readonly string[]): Response | null {
-  const twice = names.filter((n) => form.getAll(n).length > 1);
+  const twice = sentTwice(form, names);
   return twice.length === 0
     ? null
     : oauthError('invalid_request', `Parameters sent more than once: ${twice.join(', ')}`);
@@ -123,16 +119,21 @@ export async function pollLogin(ctx: DeviceContext, request: Request): Promise<R
   if (twice) return twice;
   if (form.get('grant_type') !== GRANT_TYPE)
     return oauthError('unsupported_grant_type', `grant_type must be ${GRANT_TYPE}`);
-  const deviceCode = form.get('device_code');
-  if (deviceCode === null || deviceCode.length === 0 || deviceCode.length > 100)
-    return oauthError('invalid_request', 'device_code is missing');
+  const deviceCode = form.get('device_code') ?? '';
+  // RFC 8628 §3.4, RFC 6749 §3.2.1: a client that does not authenticate (every CLI: a public
+  // client) MUST name itself. Refused before the store is read, so the grant is not touched.
+  const client = (form.get('client_id') ?? '').trim();
+  const missing = [
+    ...(deviceCode.length === 0 || deviceCode.length > 100 ? ['device_code'] : []),
+    ...(client.length === 0 ? ['client_id'] : []),
+  ];
+  if (missing.length > 0)
+    return oauthError('invalid_request', `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing`);
   const hash = hashDeviceCode(deviceCode);
   const grant = await ctx.store.get(hash);
   if (grant === null) return oauthError('invalid_grant', 'Unknown or already used device code');
-  // RFC 6749 §5.2: a code issued to another client is invalid_grant (one naming no client is read as its own).
-  const client = form.get('client_id');
-  if (client !== null && client.trim() !== grant.clientName)
-    return oauthError('invalid_grant', 'This device code was issued to another client');
+  // RFC 6749 §5.2: a code issued to another client is invalid_grant; the grant is left as it was.
+  if (client !== grant.clientName) return oauthError('invalid_grant', 'This device code was issued to another client');
   const now = ctx.keycard.clock.now();
   if (now >= grant.expiresAt) return oauthError('expired_token', 'The device code expired; start the login again');
   if (grant.status === 'denied') {

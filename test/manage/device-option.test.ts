@@ -56,6 +56,7 @@ describe('createManagementHandler: the device option', () => {
     const token = await post('/device/token', {
       grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
       device_code: started.device_code,
+      client_id: 'acme-cli',
     });
     expect(token.status).toBe(200);
     const { access_token } = (await token.json()) as { access_token: string };

@@ -99,7 +99,11 @@ export async function handlersScenario(): Promise<Record<string, unknown>> {
     url: '/api/tokens/device/token',
     method: 'POST',
     headers: form,
-    body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code,
+      client_id: 'cli',
+    }).toString(),
   });
 
   // The leak intake: a signed GitHub report revokes the token; a wrong signature changes nothing.
