@@ -150,7 +150,8 @@ function header(headers: ActualResponse['headers'], name: string): string | null
 /**
  * Asserts that a response is exactly the denial of `row`: status, `Content-Type:
  * application/problem+json` (no charset parameter: the contract is the same bytes everywhere),
- * `Cache-Control: no-store`, the `WWW-Authenticate` value or its absence, the row's extra
+ * `Cache-Control: no-store`, `X-Content-Type-Options: nosniff` (a browser never sniffs the body
+ * into a script or a page), the `WWW-Authenticate` value or its absence, the row's extra
  * headers and the body bytes. Takes the runner's `expect`, so the table imports no runner.
  *
  * @example In an adapter suite
@@ -178,6 +179,7 @@ export function expectProblem(
   } else {
     expect(cacheControl, `${label}: Cache-Control`).toBe('no-store');
   }
+  expect(header(actual.headers, 'x-content-type-options'), `${label}: X-Content-Type-Options`).toBe('nosniff');
   expect(header(actual.headers, 'www-authenticate'), `${label}: WWW-Authenticate`).toBe(row.wwwAuthenticate);
   for (const [name, value] of Object.entries(row.extraHeaders ?? {})) {
     expect(header(actual.headers, name), `${label}: ${name}`).toBe(value);

@@ -22,7 +22,8 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
     const headers = new Headers();
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
     // Each piece checked on its own: a Host carrying a path must not pick the route (request-url.ts).
-    const url = nodeRequestUrl(req.protocol, req.get('host'), req.originalUrl);
+    // Express's own req.host and req.protocol: X-Forwarded-Host/-Proto under `trust proxy`, else Host.
+    const url = nodeRequestUrl(req.protocol, req.host, req.originalUrl);
     if (url === null) {
       void send(res, badRequestUrl(), false).catch(next);
       return;

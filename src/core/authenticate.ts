@@ -107,9 +107,12 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     // A brand check, not instanceof: bundlers (Next's Turbopack) may load two copies of the core.
     if (!isKeycardError(error)) return null;
     let pr: Problem | null = null;
-    if (error.code === 'forbidden_resource') {
+    if (error.code === 'forbidden_resource' || error.code === 'invalid_argument') {
+      // An invalid_argument with a resource: a path identity.assert could not read (core/identity.ts),
+      // the integrator's bug, refused as the guard refuses it (core/authorize.ts): 403, reported.
       const r = error.resource;
       if (r) pr = problem({ code: 'forbidden_resource', type: r.type, id: r.id }, p.dress);
+      if (r && error.code === 'invalid_argument') p.deps.onError(error);
     } else if (CONSTANT_CODES.has(error.code)) {
       pr = problem({ code: error.code } as ProblemDetail, p.dress);
     }

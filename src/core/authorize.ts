@@ -7,6 +7,7 @@ import type { AuthRequirement } from './auth-types.ts';
 import type { ProblemDetail } from './http.ts';
 import type { Identity } from './identity.ts';
 import type { ScopeCatalogue } from './scopes.ts';
+import { unreadableResource } from './restrictions-paths.ts';
 
 /** Scope, workspace and resource checks of one requirement against a verified identity. */
 export function authorize<S extends string>(
@@ -28,13 +29,12 @@ export function authorize<S extends string>(
     try {
       identity.assert(path, access);
     } catch (e) {
-      const r = isKeycardError(e) ? e.resource : undefined;
-      if (r) return { detail: { code: 'forbidden_resource', type: r.type, id: r.id } };
+      const denied = isKeycardError(e) && e.code === 'forbidden_resource' ? e.resource : undefined;
+      if (denied) return { detail: { code: 'forbidden_resource', type: denied.type, id: denied.id } };
       // A path the hierarchy cannot read (an empty id from the URL, a skipped level) is the
       // integrator's bug: report it, and fail closed with a 403 rather than a misleading 503.
       onError(e);
-      const last = Object.entries(path ?? {}).at(-1);
-      return { detail: { code: 'forbidden_resource', type: last?.[0] ?? 'resource', id: String(last?.[1] ?? '') } };
+      return { detail: { code: 'forbidden_resource', ...unreadableResource(path) } };
     }
   }
   const forbidden = requirement.forbid?.(identity as Identity);

@@ -56,7 +56,11 @@ export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
 export class KeycardError extends Error {
   override name = 'KeycardError';
   readonly code: KeycardErrorCode;
-  /** `forbidden_resource`: the resource refused (what the 403's detail names), when one is known. */
+  /**
+   * `forbidden_resource`: the resource refused (what the 403's detail names), when one is known.
+   * On the `invalid_argument` of `identity.assert` given a path it cannot read: the path's last
+   * entry, which the adapters' 403 names (a path from the request must not make a 500).
+   */
   readonly resource?: { readonly type: string; readonly id: string };
   /** `invalid_argument`: every bad field of the call, e.g. `['label', 'scopes[1]']`. */
   readonly fields?: readonly string[];

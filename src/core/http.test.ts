@@ -73,6 +73,7 @@ describe.each(CONTRACT_ROWS.map((row) => [row.code, row] as const))('problem(%s)
     };
     if (row.wwwAuthenticate !== null) expected['WWW-Authenticate'] = row.wwwAuthenticate;
     if (row.extraHeaders?.['retry-after'] !== undefined) expected['Retry-After'] = row.extraHeaders['retry-after'];
+    expected['X-Content-Type-Options'] = 'nosniff';
     expect(p.headers).toEqual(expected);
   });
 
@@ -280,7 +281,11 @@ describe('dynamic details', () => {
   it('names the resource type and id', () => {
     const p = problem({ code: 'forbidden_resource', type: 'company', id: 'c2' });
     expect(JSON.parse(p.body).detail).toBe('Token not allowed for company c2');
-    expect(p.headers).toEqual({ 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store' });
+    expect(p.headers).toEqual({
+      'Content-Type': PROBLEM_CONTENT_TYPE,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
   });
 });
 
@@ -306,7 +311,7 @@ describe('hostile values', () => {
     expect(body['detail']).toBe('Token not allowed for project p9"}X-Evil: 1');
     expect(body['code']).toBe('forbidden_resource');
     expect(p.body).not.toMatch(/[\r\n]/);
-    expect(Object.keys(p.headers)).toEqual(['Content-Type', 'Cache-Control']);
+    expect(Object.keys(p.headers)).toEqual(['Content-Type', 'Cache-Control', 'X-Content-Type-Options']);
   });
 
   it('a huge id is cut, without splitting a surrogate pair', () => {

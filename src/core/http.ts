@@ -66,7 +66,10 @@ export type ProblemDetail =
 export interface Problem {
   readonly status: number;
   readonly code: RequestErrorCode;
-  /** Canonically cased field names: `Content-Type`, `Cache-Control`, and where due `WWW-Authenticate`, `Retry-After`. */
+  /**
+   * Canonically cased field names: `Content-Type`, `Cache-Control`, where due `WWW-Authenticate`
+   * and `Retry-After`, then `X-Content-Type-Options: nosniff`.
+   */
   readonly headers: Readonly<Record<string, string>>;
   /** RFC 9457 JSON with members in the order `type`, `title`, `status`, `detail`, `code`. */
   readonly body: string;
@@ -199,12 +202,7 @@ export function validateRealm(realm: string): string {
  * ```
  */
 export function validateTypeBase(typeBase: string): string {
-  if (
-    typeof typeBase !== 'string' ||
-    typeBase.length === 0 ||
-    typeBase.length > 2048 ||
-    !/^[\x21-\x7e]+$/.test(typeBase)
-  ) {
+  if (typeof typeBase !== 'string' || !/^[\x21-\x7e]{1,2048}$/.test(typeBase)) {
     throw new KeycardError('invalid_config', 'typeBase: must be an absolute URI of printable ASCII without spaces');
   }
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(typeBase) || parseUrl(typeBase) === null) {
@@ -299,6 +297,8 @@ function build(
   const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store' };
   if (challenge !== undefined) headers['WWW-Authenticate'] = challenge;
   if (retryAfter !== undefined) headers['Retry-After'] = retryAfter;
+  // No browser may sniff the JSON into a script or a page (as src/core/answer.ts); refusals only.
+  headers['X-Content-Type-Options'] = 'nosniff';
   // Insertion order is JSON order (ECMA-262 OrdinaryOwnPropertyKeys for string keys), and
   // JSON.stringify escapes every quote, backslash and control character of `detail`.
   const body = JSON.stringify({ type, title, status, detail, code });
@@ -334,10 +334,10 @@ function tableFor(options: ProblemOptions | undefined): Table {
 }
 
 /**
- * Builds the denial for a request error: status, headers (`Content-Type:
- * application/problem+json`, `Cache-Control: no-store`, the Bearer challenge where SPEC §8 has
- * one, `Retry-After` on 429) and the RFC 9457 body with members in the order `type`, `title`,
- * `status`, `detail`, `code`.
+ * Builds the denial for a request error: status, headers (`Content-Type: application/problem+json`,
+ * `Cache-Control: no-store`, the Bearer challenge where SPEC §8 has one, `Retry-After` on 429,
+ * `X-Content-Type-Options: nosniff`) and the RFC 9457 body with members in the order `type`,
+ * `title`, `status`, `detail`, `code`.
  *
  * The six constant problems are prebuilt per realm/type base and returned as the same frozen
  * object every time (no allocation on the forged-token path); the three with data are built per

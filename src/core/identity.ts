@@ -12,6 +12,7 @@ import {
   type ResourcePath,
   type Restrictions,
 } from './restrictions.ts';
+import { unreadableResource } from './restrictions-paths.ts';
 import type { JsonValue, RateLimitSetting, TokenRecord } from './store.ts';
 
 /** Freezes `value` and everything it holds, in place (records here are keycard's own copies). */
@@ -128,11 +129,21 @@ export class Identity<S extends string = string> {
 
   /**
    * Throws `KeycardError('forbidden_resource')` (answered as 403, detail `Token not allowed for
-   * project p9`) unless the restrictions allow `access` to `path`.
+   * project p9`) unless the restrictions allow `access` to `path`. A path the hierarchy cannot
+   * read (`{ company: undefined }` from a missing parameter) throws `invalid_argument` naming the
+   * problem, carrying the path's last entry as `resource`: the adapters answer it as the guard's
+   * own check of such a path, a 403 reported to `onError`, never a 500.
    */
   assert(path: ResourcePath, access: Access): void {
     if (this.restrictions === null) return;
-    const r = checkResource(this.#h(), this.restrictions, path, access);
+    const h = this.#h();
+    let r: ReturnType<typeof checkResource>;
+    try {
+      r = checkResource(h, this.restrictions, path, access);
+    } catch (e) {
+      if (!(e instanceof KeycardError) || e.code !== 'invalid_argument') throw e;
+      throw new KeycardError('invalid_argument', e.message, { resource: unreadableResource(path) });
+    }
     if (!r.ok)
       throw new KeycardError('forbidden_resource', describeDenial(r), { resource: { type: r.type, id: r.id } });
   }

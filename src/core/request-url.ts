@@ -1,10 +1,11 @@
 /**
  * The URL of a request a Node server received, for a mount that hands it to a Web-standard handler
- * (keycard's Express mount). Node gives the pieces as the client sent them — `Host`, the request
- * target, and behind a trusted proxy `X-Forwarded-Proto` — and pasting them into one string lets a
- * client choose the path the handler routes on (`Host: x/api/tokens/tokens/tok_…/revoke#` turned
- * a create into a revoke) or crash the mount (`Host: a b` made `new Request` throw a TypeError).
- * So each piece is checked for its own grammar before it is joined.
+ * (keycard's Express mount). Node gives the pieces as the client sent them — `Host` (behind a
+ * trusted proxy `X-Forwarded-Host`), the request target, the scheme (`X-Forwarded-Proto`) — and
+ * pasting them into one string lets a client choose the path the handler routes on
+ * (`Host: x/api/tokens/tokens/tok_…/revoke#` turned a create into a revoke) or crash the mount
+ * (`Host: a b` made `new Request` throw a TypeError). So each piece is checked for its own grammar
+ * before it is joined.
  */
 import { parseUrl } from './url.ts';
 

@@ -39,6 +39,16 @@ export function pathLength(types: readonly string[], path: ResourcePath): number
   throw new KeycardError('invalid_argument', explainBadPath(types, path, n));
 }
 
+/**
+ * The resource a 403 names for a path the hierarchy cannot read (an empty id from the URL, a
+ * skipped level): its last entry, as the client asked for it. Such a path is the integrator's bug
+ * (reported to `onError`), but it came from the request, so it is refused, never a 500 or a 503.
+ */
+export function unreadableResource(path: unknown): { readonly type: string; readonly id: string } {
+  const last = Object.entries(path ?? {}).at(-1);
+  return { type: last?.[0] ?? 'resource', id: String(last?.[1] ?? '') };
+}
+
 /** Names what is wrong with a path `pathLength` refused; off the hot path, so it may allocate. */
 function explainBadPath(types: readonly string[], path: ResourcePath, n: number): string {
   const keys: string[] = [];

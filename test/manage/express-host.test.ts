@@ -122,6 +122,43 @@ describe('behind trust proxy: X-Forwarded-Proto', () => {
   });
 });
 
+describe('X-Forwarded-Host: the URL (and so the default CSRF origin) is the one the browser used', () => {
+  // A proxy that rewrites Host (to the app's internal name) says the browser's in X-Forwarded-Host;
+  // Express's req.host reads it only under `trust proxy`, as req.protocol reads X-Forwarded-Proto.
+  const post = (p: number, fields: string) => {
+    const body = '{"label":"via proxy","scopes":["read"]}';
+    return raw(
+      p,
+      `POST ${BASE}/tokens HTTP/1.1\r\nHost: backend:3000\r\n${fields}Cookie: sid=alice\r\n` +
+        `Origin: https://app.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}`,
+      body,
+    );
+  };
+
+  test('behind trust proxy: the forwarded host and scheme make the origin, so the browser’s POST is let in', async () => {
+    const a = await post(proxiedPort, 'X-Forwarded-Host: app.test\r\nX-Forwarded-Proto: https\r\n');
+    expect(a.status).toBe(201);
+  });
+
+  test('without trust proxy: X-Forwarded-Host is anyone’s to send and is ignored (403: Origin is not Host’s)', async () => {
+    const a = await post(port, 'X-Forwarded-Host: app.test\r\nX-Forwarded-Proto: https\r\n');
+    expect(a.status).toBe(403);
+    expect(JSON.parse(a.body)).toMatchObject({ code: 'forbidden' });
+  });
+
+  test.each(['app.test/api/tokens/tokens/x/revoke#', 'a b', 'u:p@app.test', 'app.test:99999'])(
+    'behind trust proxy, X-Forwarded-Host %j is checked as Host is: a 400 problem',
+    async (host) => {
+      expectCleanRefusal(
+        await raw(
+          proxiedPort,
+          `GET ${BASE}/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Host: ${host}\r\nCookie: sid=alice`,
+        ),
+      );
+    },
+  );
+});
+
 describe('a target whose dot segments the URL parser would resolve (Express does not)', () => {
   // Express routes `/tokens/tok_a/b/%2E%2E/revoke` as one path (no route `/tokens/:id/revoke`
   // of the app sees it); the WHATWG parser makes it `/tokens/tok_a/revoke`.
