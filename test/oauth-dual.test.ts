@@ -149,13 +149,15 @@ describe('dual mode through authenticate()', () => {
     await narrow.keycard.close();
   });
 
-  it('charges one budget per subject and client', async () => {
+  it('charges one budget per subject, whatever the client (test/oauth-limits.test.ts)', async () => {
     const { keycard } = dual(RESOURCE, { rateLimit: { limit: 2, window: 60 } });
     const a = await jwt(RESOURCE);
     expect((await keycard.authenticate(req(a))).ok).toBe(true);
     expect((await keycard.authenticate(req(await jwt(RESOURCE)))).ok).toBe(true); // another JWT, same subject and client
     expect(await keycard.authenticate(req(a))).toMatchObject({ status: 429, code: 'rate_limited' });
-    expect((await keycard.authenticate(req(await jwt(RESOURCE, { client_id: 'cursor' })))).ok).toBe(true);
+    const cursor = await jwt(RESOURCE, { client_id: 'cursor' }); // another client of the same person
+    expect(await keycard.authenticate(req(cursor))).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect((await keycard.authenticate(req(await jwt(RESOURCE, { sub: 'u_ana' })))).ok).toBe(true);
     await keycard.close();
   });
 

@@ -39,6 +39,7 @@ describe('a foreign verifier answering the wrong shape', () => {
   it('the documented answers still work', async () => {
     expect(await answerFor(GOOD)).toEqual({ r: 'ok', errors: 0 });
     expect(await answerFor({ ...GOOD, workspaceId: 'w_1', clientId: null })).toEqual({ r: 'ok', errors: 0 });
+    expect(await answerFor({ ...GOOD, issuer: 'https://auth.test' })).toEqual({ r: 'ok', errors: 0 });
     expect(await answerFor({ ok: false, code: 'token_expired' })).toEqual({ r: '401 token_expired', errors: 0 });
   });
 
@@ -55,6 +56,8 @@ describe('a foreign verifier answering the wrong shape', () => {
     ['expiresAt NaN', { expiresAt: Number.NaN }],
     ['label missing', { label: undefined }],
     ['clientId a number', { clientId: 3 }],
+    ['issuer a number', { issuer: 9 }],
+    ['issuer empty', { issuer: '' }],
   ])('%s ⇒ 503 unavailable, reported', async (_name, patch) => {
     expect(await answerFor({ ...GOOD, ...patch })).toEqual({ r: '503 unavailable', errors: 1 });
   });

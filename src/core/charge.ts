@@ -1,6 +1,7 @@
 /**
  * The charge stage: the limit precedence (the token's own limit, else its workspace's from
- * `workspaceRateLimit`, cached for `ownerCacheMs`, else the instance default), the key and
+ * `workspaceRateLimit`, cached for `ownerCacheMs` — an OAuth token's bound workspace, never the
+ * one its request names —, else the instance default), the key and
  * policy to charge, one call of the limiter port, and the draft-10 headers of an admission.
  */
 import type { AuthenticatorDeps } from './auth-types.ts';
@@ -17,6 +18,7 @@ import {
   type RateLimitConfig,
 } from './limiter.ts';
 import type { HotFields } from './verify.ts';
+import { limitWorkspaceOf } from './verify-foreign.ts';
 
 /** Builds the limit-config resolver of one instance; its caches live as long as the instance. */
 export function limitConfigResolver<S extends string>(
@@ -38,8 +40,10 @@ export function limitConfigResolver<S extends string>(
       return c;
     }
     const resolver = options.workspaceRateLimit;
-    if (resolver && identity.workspaceId !== null) {
-      const ws = identity.workspaceId;
+    if (!resolver) return deps.defaultRateLimit;
+    // An OAuth token's limit is its bound workspace's: the one a request names is the caller's pick.
+    const ws = identity.kind === 'oauth' ? limitWorkspaceOf(identity) : identity.workspaceId;
+    if (ws !== null) {
       const now = deps.clock.monotonic();
       const held = workspaceLimits.get(ws);
       if (held && now - held.at < (options.ownerCacheMs ?? 1000)) return held.config ?? deps.defaultRateLimit;

@@ -9,13 +9,22 @@ export type ForeignVerification =
   | {
       readonly ok: true;
       /**
-       * A stable, non-secret id for audit, the limiter key and MCP session binding, unique per
-       * subject and client: `jwtAccessTokens` answers `oauth:<sub>:<client_id>` with `%` and `:`
-       * percent-encoded in each part, so no two (sub, client_id) pairs share one.
+       * A stable, non-secret id for audit and MCP session binding, unique per subject and client:
+       * `jwtAccessTokens` answers `oauth:<sub>:<client_id>` with `%` and `:` percent-encoded in
+       * each part, so no two (sub, client_id) pairs share one. Not the rate-limit key: see `issuer`.
        */
       readonly tokenId: string;
       /** The `sub` claim. */
       readonly subject: string;
+      /**
+       * The `iss` claim. With the subject it keys the token's rate-limit budget (its `familyId`,
+       * `oauth:<iss>:<sub>`, or `oauth:<sub>` without an issuer, each part escaped as in `tokenId`):
+       * one budget per person whatever client they use, since with open dynamic client
+       * registration anyone can register clients at will. Give it whenever a verifier trusts more
+       * than one issuer, or the same subject at two issuers shares one budget.
+       * @default none: the budget is keyed by the subject alone
+       */
+      readonly issuer?: string;
       /** The `client_id` claim (RFC 9068 §2.2), or null. */
       readonly clientId: string | null;
       /** The `scope` claim split on spaces (RFC 9068 §2.2.3.1), before catalogue mapping. */
@@ -26,7 +35,11 @@ export type ForeignVerification =
       readonly issuedAt: number;
       /** Whose permissions bound the token (the owner bound applies to it as to a personal token). */
       readonly ownerId: string;
-      /** The workspace the subject acts in, or null. */
+      /**
+       * The workspace the token is bound to, or null. Its `workspaceRateLimit` is the limit the
+       * token is charged (null: the default); a workspace a request names bounds the subject's
+       * scopes there but never chooses the limit.
+       */
       readonly workspaceId: string | null;
       /** What audit shows as the label, e.g. `claude-code (OAuth)`. */
       readonly label: string;
@@ -54,4 +67,13 @@ export interface ForeignTokenVerifier {
   /** Scopes the protected-resource metadata advertises; defaults to the catalogue's names. */
   readonly scopesSupported?: readonly string[];
   verify(token: string): Promise<ForeignVerification>;
+}
+
+/**
+ * One part of an OAuth id (`tokenId`, `familyId`): `%` and `:` percent-encoded (`%25`, `%3A`), so
+ * parts joined with `:` never read as other parts (sub `a:b` with client `c` is not sub `a` with
+ * client `b:c`). Values holding neither character keep their plain form, byte for byte.
+ */
+export function oauthIdPart(s: string): string {
+  return s.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'));
 }

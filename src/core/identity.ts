@@ -87,7 +87,10 @@ export class Identity<S extends string = string> {
   readonly expiresAt: number | null;
   readonly createdAt: number;
   readonly metadata: Readonly<Record<string, JsonValue>>;
-  /** Id shared by a token and its rotations (one rate-limit budget). */
+  /**
+   * Id shared by a token and its rotations (one rate-limit budget); for an OAuth token,
+   * `oauth:<iss>:<sub>`, shared by every client of that subject.
+   */
   readonly familyId: string;
   /** The token's own rate limit, or null when the workspace's or the default applies. Bounds the limits it may grant. */
   readonly rateLimit: RateLimitSetting | null;

@@ -2,11 +2,12 @@
  * Dual mode (SPEC §16): turns an OAuth access token verified by `options.oauth` into the same
  * `Identity` a keycard token gets, with `kind: 'oauth'`, the catalogue closure of its `scope`
  * claim and the owner bound of the subject it maps to. The limiter key is the identity's
- * `familyId`, `oauth:<sub>:<client_id>` (each part `%`/`:`-escaped by `jwtAccessTokens`), so each
- * subject and client has its own budget.
+ * `familyId`, `oauth:<iss>:<sub>` (or `oauth:<sub>` from a verifier that names no issuer): one
+ * budget per person, however many clients they registered. The limit is that of the workspace
+ * the token is bound to (`limitWorkspaceOf`), never of the one a request names.
  */
 import { KeycardError } from './errors.ts';
-import type { ForeignTokenVerifier, ForeignVerification } from './foreign.ts';
+import { oauthIdPart, type ForeignTokenVerifier, type ForeignVerification } from './foreign.ts';
 import { Identity } from './identity.ts';
 import type { OwnerBound } from './owners.ts';
 import type { Hierarchy } from './restrictions.ts';
@@ -21,6 +22,24 @@ interface ForeignDeps<S extends string> {
   readonly hierarchy: Hierarchy | null;
   readonly onError: (error: unknown) => void;
   readonly onOwnerGone: (principalId: string, workspaceId: string | null, status: 'gone' | 'disabled') => void;
+}
+
+/** The rate-limit budget of a foreign token: its subject's at its issuer, whatever its client. */
+function budgetOf(v: Extract<ForeignVerification, { ok: true }>): string {
+  const subject = oauthIdPart(v.subject);
+  return v.issuer === undefined ? `oauth:${subject}` : `oauth:${oauthIdPart(v.issuer)}:${subject}`;
+}
+
+/** The workspace each OAuth identity is bound to (the verifier's `workspaceId`), for its limit. */
+const boundWorkspaces = new WeakMap<Identity<string>, string | null>();
+
+/**
+ * The workspace whose `workspaceRateLimit` an OAuth identity is charged: the one its token is
+ * bound to, not `identity.workspaceId` (the workspace the request named, where the owner bound
+ * was taken), which the caller chooses.
+ */
+export function limitWorkspaceOf(identity: Identity<string>): string | null {
+  return boundWorkspaces.get(identity) ?? null;
 }
 
 /** The record an OAuth identity is built from: nothing stored, nothing secret. */
@@ -41,7 +60,7 @@ function recordOf(v: Extract<ForeignVerification, { ok: true }>, workspaceId: st
     revokedReason: null,
     lastUsedAt: null,
     rotatedFromId: null,
-    familyId: v.tokenId,
+    familyId: budgetOf(v),
     start: 'oauth',
     metadata: { via: 'oauth', subject: v.subject, clientId: v.clientId },
     version: 0,
@@ -49,7 +68,7 @@ function recordOf(v: Extract<ForeignVerification, { ok: true }>, workspaceId: st
 }
 
 const BAD_SHAPE =
-  'another shape than { tokenId, subject, ownerId, label: non-empty strings; clientId, workspaceId: non-empty string or null; scopes: string[]; expiresAt, issuedAt: numbers }';
+  'another shape than { tokenId, subject, ownerId, label: non-empty strings; clientId, workspaceId: non-empty string or null; issuer: absent or a non-empty string; scopes: string[]; expiresAt, issuedAt: numbers }';
 const text = (v: unknown) => typeof v === 'string' && v !== '';
 
 /** An ok answer of the port's documented shape (a verifier or its `owner` hook is integrator code). */
@@ -61,6 +80,7 @@ function wellShaped(v: Extract<ForeignVerification, { ok: true }>): boolean {
     text(v.label) &&
     (v.clientId === null || text(v.clientId)) &&
     (v.workspaceId === null || text(v.workspaceId)) &&
+    (v.issuer === undefined || text(v.issuer)) &&
     Array.isArray(v.scopes) &&
     v.scopes.every((s) => typeof s === 'string') &&
     Number.isFinite(v.expiresAt) &&
@@ -117,6 +137,8 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
       }
       if (standing.scopes) scopes = boundByOwner(scopes, catalogue.closure(standing.scopes));
     }
-    return { ok: true, identity: new Identity<S>(recordOf(v, ws), scopes, hierarchy, 'oauth') };
+    const identity = new Identity<S>(recordOf(v, ws), scopes, hierarchy, 'oauth');
+    boundWorkspaces.set(identity, v.workspaceId);
+    return { ok: true, identity };
   };
 }

@@ -15,6 +15,7 @@ import {
 } from 'jose';
 import { KeycardError, type ForeignTokenVerifier, type ForeignVerification } from '../index.ts';
 import { configError, english, secureUrlText } from '../core/config.ts';
+import { oauthIdPart } from '../core/foreign.ts';
 import { guardedJwksFetch, JwksUnavailable } from './jwks-fetch.ts';
 
 /**
@@ -39,7 +40,10 @@ const ASYMMETRIC = [
 /** Who a token's subject is, for the owner bound. */
 export interface JwtOwner {
   readonly ownerId: string;
-  /** @default null */
+  /**
+   * The workspace the subject's tokens are bound to: its `workspaceRateLimit` is their limit
+   * (none: the default). A workspace a request names never chooses the limit. @default null
+   */
   readonly workspaceId?: string | null;
 }
 
@@ -167,6 +171,7 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
       ok: true,
       tokenId: oauthTokenId(payload.sub, clientId),
       subject: payload.sub,
+      issuer: options.issuer,
       clientId,
       scopes: scopesOf(payload),
       expiresAt: payload.exp * 1000,
@@ -181,13 +186,13 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
 
 /**
  * `oauth:<sub>:<client_id>`, each part with `%` and `:` percent-encoded (`%25`, `%3A`). The id
- * keys the limiter budget, audit and the MCP session binding, and both claims may hold `:` (an
+ * keys audit and the MCP session binding (the budget is the subject's: see `issuer` on
+ * `ForeignVerification`), and both claims may hold `:` (an
  * `urn:` subject, a URL client id), so unescaped, sub `a:b` with client `c` would be sub `a`
  * with client `b:c`. Values without `%` or `:` (most) keep the plain form, byte for byte.
  */
 function oauthTokenId(sub: string, clientId: string): string {
-  const part = (s: string) => s.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'));
-  return `oauth:${part(sub)}:${part(clientId)}`;
+  return `oauth:${oauthIdPart(sub)}:${oauthIdPart(clientId)}`;
 }
 
 /** RFC 9068 §2.2.3.1: `scope` is a space-separated string; an array (`scp`) is tolerated. */
