@@ -30,7 +30,7 @@ import { revoke, revokeAll } from './lifecycle/revoke.ts';
 import { rotate } from './lifecycle/rotate.ts';
 import type { Keycard } from './lifecycle/types.ts';
 import { update } from './lifecycle/update.ts';
-import { UnansweredRevokes } from './lifecycle/unanswered.ts';
+import { UnansweredRevokeAlls, UnansweredRevokes } from './lifecycle/unanswered.ts';
 import { memoryTokenStore } from './stores/memory.ts';
 import { memoryLimiter } from './stores/memory-limiter.ts';
 
@@ -110,7 +110,8 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   // One frozen context: every management operation takes it explicitly (src/lifecycle/context.ts).
   const ctx: LifecycleContext<S> = Object.freeze({
     ...{ options, catalogue, hierarchy, clock, store, cache, owners, emitter, audit, args, format, hasher },
-    ...{ defaultExpiry, defaultRateLimit, invalidation, verifier, call, unanswered: new UnansweredRevokes() },
+    ...{ defaultExpiry, defaultRateLimit, invalidation, verifier, call, onError },
+    ...{ unanswered: new UnansweredRevokes(), unansweredAll: new UnansweredRevokeAlls() },
   });
   const { verifySecret } = verifier;
   const authenticate = createAuthenticator<S>({

@@ -7,7 +7,8 @@
  */
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createKeycard, defineScopes, memoryLimiter, type Keycard } from '../src/index.ts';
+import type { TokenAuditEvent } from '../src/core/audit.ts';
+import { createKeycard, defineScopes, memoryAuditSink, memoryLimiter, type Keycard } from '../src/index.ts';
 import { fromPg, migrate, postgresTokenStore, type PostgresTokenStore } from '../src/stores/postgres.ts';
 import { randomHex } from '../src/testing/fixtures.ts';
 import { watchedStore } from './helpers.ts';
@@ -39,6 +40,8 @@ describe.skipIf(!url)('writes to a paused Postgres', () => {
   let keycard: Keycard;
   let stopped: number[] = [];
   let before: (method: string) => void = () => {};
+  const audit = memoryAuditSink();
+  const errors: string[] = [];
 
   const resume = () => {
     for (const pid of stopped.splice(0)) process.kill(pid, 'SIGCONT');
@@ -83,8 +86,9 @@ describe.skipIf(!url)('writes to a paused Postgres', () => {
       store: spied,
       limiter: memoryLimiter(),
       storeTimeoutMs: 200,
+      audit,
       onWarning: () => {},
-      onError: () => {},
+      onError: (e) => errors.push(e instanceof Error ? e.message : String(e)),
     });
     // Every connection of the pool open, so a pause stops each one the calls can use.
     await Promise.all(Array.from({ length: 4 }, () => pool.query('SELECT pg_sleep(0.05)')));
@@ -158,5 +162,26 @@ describe.skipIf(!url)('writes to a paused Postgres', () => {
       expect(await status(old.token)).toBe(200);
       expect(await active('usr_rot')).toEqual([old.record.id]);
     }
+  }, 30_000);
+
+  it('revokeAll across a pause: the error is reported, and its retry audits what it revoked once', async () => {
+    const tokens = [
+      await keycard.issue({ ownerId: 'usr_all', label: 'one' }),
+      await keycard.issue({ ownerId: 'usr_all', label: 'two' }),
+    ];
+    for (const t of tokens) expect(await status(t.token)).toBe(200); // cached
+    const paused = pauseFor(await backends(), 600);
+    const r = await settle(() => keycard.revokeAll({ ownerId: 'usr_all' }, { reason: 'offboarded' }));
+    await paused;
+    expect(r).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    expect(errors.filter((m) => m.includes('revokeAll of owner usr_all'))).toHaveLength(1);
+    // The statements commit when the backends continue: the tokens are revoked, unaudited so far.
+    await until(async () => (await active('usr_all')).length === 0, 'the revokeAll landed');
+    for (const t of tokens) expect(await status(t.token)).toBe(401);
+    expect(await keycard.revokeAll({ ownerId: 'usr_all' }, { reason: 'retried' })).toEqual({ count: 2 });
+    const revoked = audit.events.filter(
+      (e): e is TokenAuditEvent => e.type === 'token.revoked' && e.ownerId === 'usr_all',
+    );
+    expect(revoked).toEqual([expect.objectContaining({ tokenId: null, count: 2, reason: 'offboarded' })]);
   }, 30_000);
 });

@@ -5,7 +5,8 @@
  * Each test runs its own server (test/fixtures/redis-server.mjs), never the shared one.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKeycard, type Keycard } from '../src/index.ts';
+import type { TokenAuditEvent } from '../src/core/audit.ts';
+import { createKeycard, memoryAuditSink, type Keycard, type KeycardOptions } from '../src/index.ts';
 import { memoryLimiter } from '../src/stores/memory-limiter.ts';
 import { redisTokenStore } from '../src/stores/redis-token-store.ts';
 import { REDIS_SERVER, startPrivateRedis, type PrivateRedis } from './fixtures/redis-server.mjs';
@@ -33,6 +34,7 @@ async function app(
   driver: (typeof DRIVERS)[number],
   url: string,
   before: (method: string) => void = () => {},
+  more: Partial<KeycardOptions<string>> = {},
 ): Promise<Keycard> {
   const { port, close } = await connectPort(driver, url);
   const store = redisTokenStore(port, { checkDurability: false });
@@ -45,6 +47,7 @@ async function app(
     storeTimeoutMs: 200,
     onWarning: () => {},
     onError: () => {},
+    ...more,
   });
   cleanups.push(async () => {
     await keycard.close();
@@ -160,6 +163,34 @@ for (const driver of DRIVERS) {
         await until(async () => (await active(a, 'usr_r')).length === 1, 'the copy revoked');
         expect(await active(a, 'usr_r')).toEqual([old.record.id]);
       }
+    }, 30_000);
+
+    it('revokeAll across a 600 ms pause: the error is reported, and its retry audits what it revoked once', async () => {
+      const redis = await server();
+      const audit = memoryAuditSink();
+      const errors: string[] = [];
+      const a = await app(driver, redis.url, undefined, {
+        audit,
+        onError: (e) => errors.push(e instanceof Error ? e.message : String(e)),
+      });
+      const tokens = [
+        await a.issue({ ownerId: 'usr_a', label: 'one' }),
+        await a.issue({ ownerId: 'usr_a', label: 'two' }),
+      ];
+      for (const t of tokens) expect(await status(a, t.token)).toBe(200); // cached
+      const resumed = pauseFor(redis, 600);
+      const r = await settle(() => a.revokeAll({ ownerId: 'usr_a' }, { reason: 'offboarded' }));
+      await resumed;
+      expect(r).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      expect(errors.filter((m) => m.includes('revokeAll of owner usr_a'))).toHaveLength(1);
+      // Redis ran the command when it resumed: the tokens are revoked, unaudited so far.
+      await until(async () => (await active(a, 'usr_a')).length === 0, 'the revokeAll landed');
+      for (const t of tokens) expect(await status(a, t.token)).toBe(401);
+      expect(await a.revokeAll({ ownerId: 'usr_a' }, { reason: 'retried' })).toEqual({ count: 2 }); // the lost call's 2
+      const revoked = audit.events.filter((e): e is TokenAuditEvent => e.type === 'token.revoked');
+      expect(revoked).toEqual([
+        expect.objectContaining({ tokenId: null, ownerId: 'usr_a', count: 2, reason: 'offboarded' }),
+      ]);
     }, 30_000);
 
     it('rotate whose claim meets a kill, restarted 0.5 s later: the caller keeps a working token', async () => {

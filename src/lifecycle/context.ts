@@ -22,7 +22,7 @@ import { generateToken, randomBase62, tokenStart, type TokenFormat } from '../co
 import type { Verifier } from '../core/verify.ts';
 import type { Actor, IssuedToken } from './types.ts';
 import { createSettled } from './settle.ts';
-import type { UnansweredRevokes } from './unanswered.ts';
+import type { UnansweredRevokeAlls, UnansweredRevokes } from './unanswered.ts';
 
 /** The parts of one instance the management operations use. */
 export interface LifecycleContext<S extends string = string> {
@@ -46,6 +46,10 @@ export interface LifecycleContext<S extends string = string> {
   readonly call: <T>(what: string, f: () => T | Promise<T>) => T | Promise<T>;
   /** `revoke` calls whose answer was lost, so their retry audits what they wrote. */
   readonly unanswered: UnansweredRevokes;
+  /** `revokeAll` calls whose answer was lost, so the next call of their filter audits what they wrote. */
+  readonly unansweredAll: UnansweredRevokeAlls;
+  /** The instance's `onError` (never throws): what a caller's error cannot say (a lost write's audit gap). */
+  readonly onError: (error: unknown) => void;
 }
 
 /** The audit form of an actor. */

@@ -9,6 +9,8 @@ import {
   type TokenRecord,
 } from '../core/store.ts';
 import { actorOf, announce, clean, str, type LifecycleContext } from './context.ts';
+import { eachCovered, lostRevokeAll, settleLostRevokeAlls } from './revoke-all-lost.ts';
+import { unknownOutcome } from './settle.ts';
 import type { Actor, RevokeAllOptions } from './types.ts';
 
 /** Revokes one token. */
@@ -57,7 +59,8 @@ export async function revoke(
 
 /**
  * Revokes every token of an owner or a workspace; with `expectCount`, only if exactly that many
- * would be (else `count_changed`, and nothing is written, announced or audited).
+ * would be (else `count_changed`, and nothing is written, announced or audited). A call whose
+ * write lost its answer is settled by the next call of the same filter here (revoke-all-lost.ts).
  */
 export async function revokeAll(
   ctx: LifecycleContext,
@@ -72,7 +75,14 @@ export async function revokeAll(
       : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
   const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
   const at = clock.now();
-  const count = await revokeInStore(ctx, f, at, reason, opts.expectCount);
+  let count;
+  try {
+    count = await revokeInStore(ctx, f, at, reason, opts.expectCount);
+  } catch (e) {
+    // The store answered and wrote nothing: what a lost call of this filter did is audited still.
+    if (e instanceof KeycardError && e.code === 'count_changed') await auditRevokeAll(ctx, f, at, opts.actor, null);
+    throw e;
+  }
   // Immediate here; other processes hear it from the store. The event fires once: from the
   // store's announcement when subscribed, from here otherwise. An issue in flight here learns of
   // it now, not when a shared store's notification arrives.
@@ -80,6 +90,26 @@ export async function revokeAll(
     cache.invalidateWhere((t) => coveredByRevokeAll(f, t));
     invalidation.noteRevokeAll(f, at);
   } else invalidation.onChange({ type: 'revokeAll', seq: -1, filter: f, revokedBefore: at });
+  return { count: await auditRevokeAll(ctx, f, at, opts.actor, { count, reason }) };
+}
+
+/**
+ * Audits a `revokeAll` that got its answer: one `token.revoked` event counting what it revoked
+ * (`own`) and what earlier calls of the filter here whose answer was lost revoked, with the lost
+ * call's reason when it revoked any. With `own` null (a `count_changed` answer: nothing written)
+ * only a lost call's revocations are audited, if any. Answers the count audited.
+ */
+async function auditRevokeAll(
+  ctx: LifecycleContext,
+  f: RevokeAllFilter,
+  at: number,
+  by: Actor | undefined,
+  own: { readonly count: number; readonly reason: string | null } | null,
+): Promise<number> {
+  const lost = await settleLostRevokeAlls(ctx, f, own && { at, ...own }, at);
+  if (!own && lost.count === 0) return 0;
+  const total = (own?.count ?? 0) + lost.count;
+  const reason = lost.count > 0 ? lost.reason : (own?.reason ?? null);
   await announce(
     ctx,
     {
@@ -88,13 +118,13 @@ export async function revokeAll(
       label: null,
       ownerId: 'ownerId' in f ? f.ownerId : null,
       workspaceId: 'workspaceId' in f ? f.workspaceId : null,
-      actor: actorOf(opts.actor),
-      count,
+      actor: actorOf(by),
+      count: total,
       ...(reason ? { reason } : {}),
     },
-    opts.actor,
+    by,
   );
-  return { count };
+  return total;
 }
 
 /**
@@ -110,15 +140,25 @@ async function revokeInStore(
   expectCount: number | undefined,
 ): Promise<number> {
   const { store, call } = ctx;
-  const revokeAllOnce = async () => (await call('Token store revokeAll', () => store.revokeAll(f, at, reason))).count;
+  // A write whose answer is lost may have landed: noted, so the next call of this filter audits it.
+  const write = async <T>(what: string, send: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await call(what, send);
+    } catch (e) {
+      if (unknownOutcome(e)) lostRevokeAll(ctx, f, at, reason, e);
+      throw e;
+    }
+  };
+  const revokeAllOnce = async () => (await write('Token store revokeAll', () => store.revokeAll(f, at, reason))).count;
   if (expectCount === undefined) return revokeAllOnce();
   const conditional = store.revokeAllIfCount?.bind(store);
   if (conditional) {
-    const r = await call('Token store revokeAllIfCount', () => conditional(f, at, reason, expectCount));
+    const r = await write('Token store revokeAllIfCount', () => conditional(f, at, reason, expectCount));
     if (r.ok !== true) throw countChanged(expectCount, r.count);
     return r.count;
   }
-  const found = await countRevocable(ctx, f, at);
+  let found = 0; // the tokens `revokeAll(f)` would revoke now (not yet revoked, expired or not)
+  await eachCovered(ctx, f, at, 'all', (t) => void (t.revokedAt === null && found++));
   if (found !== expectCount) throw countChanged(expectCount, found);
   return revokeAllOnce();
 }
@@ -127,18 +167,3 @@ const countChanged = (expected: number, count: number) =>
   new KeycardError('count_changed', `Expected ${expected} tokens to revoke, found ${count}; nothing was revoked`, {
     count,
   });
-
-/** The tokens `revokeAll(f)` would revoke now (not yet revoked, expired or not), counted page by page. */
-async function countRevocable(ctx: LifecycleContext, f: RevokeAllFilter, now: number): Promise<number> {
-  const { store, call } = ctx;
-  const kind = 'ownerId' in f ? 'personal' : 'workspace';
-  let count = 0;
-  let cursor: string | null = null;
-  do {
-    const query = { ...f, kind, status: 'all', now, limit: 500, cursor } as const;
-    const page: Awaited<ReturnType<typeof store.list>> = await call('Token store list', () => store.list(query));
-    for (const t of page.tokens) if (t.revokedAt === null && coveredByRevokeAll(f, t)) count++;
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return count;
-}

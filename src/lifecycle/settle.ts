@@ -32,7 +32,7 @@ const pause = () =>
   });
 
 /** Whether `error` leaves the outcome of a write unknown (a timeout, an outage), not a refusal. */
-const unknownOutcome = (error: unknown) => error instanceof KeycardError && error.code === 'unavailable';
+export const unknownOutcome = (error: unknown) => error instanceof KeycardError && error.code === 'unavailable';
 
 /**
  * Stores `stored`, and when the answer is lost, learns whether it landed: the same record is

@@ -112,6 +112,9 @@ export interface Keycard<S extends string = string> {
    * Revokes every not yet revoked token of an owner (personal tokens) or a workspace (workspace
    * tokens), expired ones included, and answers how many. With `expectCount`, revokes nothing
    * unless that is exactly how many there are (`KeycardError('count_changed')` with `count`).
+   * A call whose store answer is lost throws `unavailable`, drops the covered tokens from this
+   * instance's cache and is reported to `onError`; the next `revokeAll` of the same filter here
+   * counts (and audits) what it revoked too (docs/lifecycle.md, "A revokeAll whose answer is lost").
    */
   revokeAll(filter: RevokeAllFilter, options?: RevokeAllOptions): Promise<{ readonly count: number }>;
   /**

@@ -30,3 +30,37 @@ export class UnansweredRevokes {
     return sent !== undefined && revokedAt !== null && sent.includes(revokedAt);
   }
 }
+
+/** A `revokeAll` sent whose answer never came: its instant and reason, which the tokens it revoked carry. */
+export interface LostRevokeAll {
+  readonly at: number;
+  readonly reason: string | null;
+}
+
+/**
+ * `revokeAll` calls whose answer never came, per filter (`filterKey`), kept per process: a later
+ * `revokeAll` of the same filter that gets an answer looks for the tokens revoked at those
+ * instants with those reasons, and audits them as the lost call's (SPEC §7).
+ */
+export class UnansweredRevokeAlls {
+  /** filter key → the calls sent, oldest first (at most 8 per filter, 10,000 filters: the oldest filter goes first). */
+  readonly #sent = new Map<string, LostRevokeAll[]>();
+
+  /** Notes a revokeAll of the filter `key` sent at `at` with `reason` whose answer did not come. */
+  note(key: string, at: number, reason: string | null): void {
+    if (!this.#sent.has(key) && this.#sent.size >= 10_000) this.#sent.delete(this.#sent.keys().next().value!);
+    this.#sent.set(key, [...(this.#sent.get(key) ?? []), { at, reason }].slice(-8));
+  }
+
+  /** The lost calls of filter `key`, forgotten: the caller settles them, or gives them back with {@link restore}. */
+  take(key: string): readonly LostRevokeAll[] {
+    const sent = this.#sent.get(key) ?? [];
+    this.#sent.delete(key);
+    return sent;
+  }
+
+  /** Gives back lost calls that could not be settled (the store failed to answer what they did). */
+  restore(key: string, sent: readonly LostRevokeAll[]): void {
+    for (const s of sent) this.note(key, s.at, s.reason);
+  }
+}
