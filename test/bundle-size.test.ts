@@ -34,10 +34,13 @@ describe('edge bundle size', () => {
   // the list cursor's re-read, rotate's answer after a failed read-back, the device routes' repeated
   // parameters, client check and code folding, the mount-mistake 404s, masking before cutting):
   // guard 68 KB. 68.0 KB with the sealed list cursor (AES-GCM), 68.4 KB with the settling of
-  // writes whose answer was lost (src/lifecycle/settle.ts): guard 69 KB.
-  it('stays at most 69 KB gzip (measured 68.4 KB)', async () => {
+  // writes whose answer was lost (src/lifecycle/settle.ts): guard 69 KB. 70.0 KB after five more
+  // fixes (2026-12-05: keycard.flush() and the stalled audit write, a revokeAll whose answer was
+  // lost, OAuth limits per subject, nosniff and unreadable assert paths, the device routes' letter):
+  // guard 70.5 KB.
+  it('stays at most 70.5 KB gzip (measured 70.0 KB)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(69 * KB);
+    expect(gzip).toBeLessThanOrEqual(70.5 * KB);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -50,10 +53,11 @@ describe('edge bundle size', () => {
   // 39.8 KB after eleven fail-open and leak fixes; 40.1 KB with the settling of writes whose answer
   // was lost (src/lifecycle/settle.ts: issue and rotate across a paused store): guard 40.5 KB.
   // 40.7 KB with keycard.flush() and the audit trail giving up a write whose work a runtime
-  // stopped (Workers without ctx.waitUntil): guard 41 KB.
-  it('createKeycard alone (tree-shaken) stays at most 41 KB gzip (measured 40.7 KB; issue 13 target 40 KB)', async () => {
+  // stopped (Workers without ctx.waitUntil); 41.6 KB with a revokeAll whose answer was lost
+  // settled by its retry (src/lifecycle/revoke-all-lost.ts) and OAuth limits per subject: guard 42 KB.
+  it('createKeycard alone (tree-shaken) stays at most 42 KB gzip (measured 41.6 KB; issue 13 target 40 KB)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(41 * KB);
+    expect(gzip).toBeLessThanOrEqual(42 * KB);
   }, 60_000);
 
   it("carries no @noble/hashes (the portable SHA-256 is keycard's own; Redis's SHA-1 is not on the root)", async () => {
