@@ -17,7 +17,9 @@ import type { KeycardOptions } from './core/options.ts';
 import { OwnerBound } from './core/owners.ts';
 import { PENDING_REPORTS, ReportThrottle, safeReport } from './core/report.ts';
 import { resolveOptions } from './core/resolve-options.ts';
-import { createToucher } from './core/touch.ts';
+import { createToucher, type Toucher } from './core/touch.ts';
+import type { LimiterStore } from './core/limiter.ts';
+import type { TokenStore } from './core/store.ts';
 import { createVerifier, verifyAnswer } from './core/verify.ts';
 import { foreignVerification } from './core/verify-foreign.ts';
 import { DEVICE_ISSUE, type DeviceIssue } from './device/port.ts';
@@ -131,7 +133,6 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
         }
       : {}),
   });
-  const step = shutdownStep(o.storeTimeoutMs, onError);
 
   const keycard: Keycard<S> = {
     scopes: catalogue,
@@ -157,19 +158,12 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     invalidateOwner: (principalId) => invalidateOwner(ctx, principalId),
     on: (event, listener) => emitter.on(event, listener),
     authenticate,
-    async flush() {
-      await toucher.settled(o.storeTimeoutMs + 50);
-      await audit.flush();
-    },
-    async close() {
-      await step('Subscribing', () => invalidation.subscribed);
-      await step('Pending writes', () => toucher.settled(o.storeTimeoutMs + 50));
-      for (const t of [...pendingReports]) t.flush();
-      await audit.close();
-      await step('Unsubscribing', () => invalidation.unsubscribe());
-      if (options.store === undefined) await step('Closing the store', () => store.close?.());
-      if (options.limiter === undefined) await step('Closing the limiter', () => limiter.close?.());
-    },
+    ...endings(
+      { options, storeTimeoutMs: o.storeTimeoutMs, onError, toucher, audit, pendingReports },
+      invalidation,
+      store,
+      limiter,
+    ),
   };
   // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.
   Object.defineProperty(keycard, LEAK_INTAKE, { value: leakIntake(ctx) });
@@ -201,6 +195,46 @@ function reporters(
   // kind per second with a count: an outage must not become one report per request.
   const pendingReports = new Set<ReportThrottle>();
   return { onError, requestErrors: new ReportThrottle(onError, clock, pendingReports), pendingReports };
+}
+
+/**
+ * `flush()` and `close()`: the work requests left running waited for (bounded), the throttled
+ * reports' counts given to `onError`; `close()` then unsubscribes and closes what keycard created.
+ */
+function endings(
+  deps: {
+    readonly options: KeycardOptions<string>;
+    readonly storeTimeoutMs: number;
+    readonly onError: (e: unknown) => void;
+    readonly toucher: Toucher;
+    readonly audit: AuditTrail;
+    readonly pendingReports: Set<ReportThrottle>;
+  },
+  invalidation: { readonly subscribed: unknown; unsubscribe(): unknown },
+  store: TokenStore,
+  limiter: LimiterStore,
+): Pick<Keycard<string>, 'flush' | 'close'> {
+  const { options, storeTimeoutMs, onError, toucher, audit, pendingReports } = deps;
+  const step = shutdownStep(storeTimeoutMs, onError);
+  const reportCounts = () => {
+    for (const t of [...pendingReports]) t.flush();
+  };
+  return {
+    async flush() {
+      await toucher.settled(storeTimeoutMs + 50);
+      reportCounts();
+      await audit.flush();
+    },
+    async close() {
+      await step('Subscribing', () => invalidation.subscribed);
+      await step('Pending writes', () => toucher.settled(storeTimeoutMs + 50));
+      reportCounts();
+      await audit.close();
+      await step('Unsubscribing', () => invalidation.unsubscribe());
+      if (options.store === undefined) await step('Closing the store', () => store.close?.());
+      if (options.limiter === undefined) await step('Closing the limiter', () => limiter.close?.());
+    },
+  };
 }
 
 /** One step of `close()`: bounded, so a dead store must not hang shutdown; a failure is reported. */

@@ -88,13 +88,23 @@ export class Coalescer {
     for (const window of this.#windows.values()) second = Math.max(second, window.second);
     if (second === -Infinity) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(
-        () => {
+      let delay = 1000;
+      try {
+        delay = flushDelay(this.#clock.now(), second) + 5;
+      } catch {
+        // A clock that throws: wait the longest a window lasts.
+      }
+      const timer = setTimeout(() => {
+        try {
           this.flush(Math.floor(this.#clock.now() / 1000));
+        } catch (error) {
+          this.#report(
+            new KeycardError('unavailable', `Audit coalescing failed: ${messageOf(error)}`, { cause: error }),
+          );
+        } finally {
           resolve();
-        },
-        flushDelay(this.#clock.now(), second) + 5,
-      );
+        }
+      }, delay);
       (timer as unknown as { unref?: () => void }).unref?.();
     });
   }

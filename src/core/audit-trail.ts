@@ -60,9 +60,14 @@ export class AuditTrail {
   #taken = 0;
   /** The pump is suspended on a sink's promise; `close()` awaits it. */
   #waiting: Promise<void> | null = null;
-  /** When the pump suspended (`Date.now()`: real time, whatever the clock), and which suspension. */
+  /**
+   * When the pump suspended (`performance.now()`: real, monotonic time, whatever the clock), which
+   * suspension that is, when a check for a stalled write was scheduled, and the flushes waiting.
+   */
   #waitingSince = 0;
   #suspension = 0;
+  #stallCheckAt = -Infinity;
+  #flushing = 0;
   readonly #timeoutMs: number;
 
   #dropped = 0;
@@ -175,19 +180,29 @@ export class AuditTrail {
 
   /**
    * Resolves once the request events recorded so far are with the sinks: denials coalesced in the
-   * current second emitted when it ends (within a second), then the queue delivered up to the last of them, each write still bounded
-   * by `timeoutMs`. Events recorded meanwhile are not waited for, so steady traffic cannot keep it
-   * pending. Never rejects; after `close()`, resolves with it.
+   * current second emitted when it ends (within a second), then the queue delivered up to the last
+   * of them, each write still bounded by `timeoutMs`. Events recorded meanwhile are not waited
+   * for, so steady traffic cannot keep it pending. Never rejects; after `close()`, resolves with it.
+   *
+   * While any flush waits, the next write is begun by a waiting flush, not by the end of the
+   * previous write: on Workers each request's `waitUntil(flush())` then runs the writes it waits
+   * for, and none is begun in a request whose work ends before the write does.
    */
   async flush(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
-    if (this.#coalescer.open) await this.#coalescer.emitted();
-    const last = this.#taken + (this.#tail - this.#head);
-    while (this.#taken < last) {
-      if (this.#waiting !== null) await this.#writeDone();
-      else this.#pump();
+    this.#flushing++;
+    try {
+      if (this.#coalescer.open) await this.#coalescer.emitted();
+      const last = this.#taken + (this.#tail - this.#head);
+      while (this.#taken < last) {
+        if (this.#waiting !== null) await this.#writeDone();
+        else this.#pump();
+      }
+      if (this.#waiting !== null) await this.#writeDone(); // the write of the last one taken
+    } finally {
+      // The last flush out hands the rest of the queue back to the pump.
+      if (--this.#flushing === 0 && this.#waiting === null && this.#head < this.#tail) this.#pump();
     }
-    if (this.#waiting !== null) await this.#writeDone(); // the write of the last one taken
   }
 
   /**
@@ -197,7 +212,7 @@ export class AuditTrail {
    */
   async #writeDone(): Promise<void> {
     const suspension = this.#suspension;
-    await within(this.#waiting as Promise<void>, this.#waitingSince + this.#timeoutMs + 50 - Date.now());
+    await within(this.#waiting as Promise<void>, this.#waitingSince + this.#timeoutMs + 50 - performance.now());
     if (suspension === this.#suspension && this.#waiting !== null) this.#abandon();
   }
 
@@ -215,8 +230,7 @@ export class AuditTrail {
     this.#coalescer.stop();
     this.#coalescer.flush(Number.NaN); // NaN equals no second: every window is over
     while (this.#waiting !== null || this.#head < this.#tail) {
-      this.#unstall();
-      if (this.#waiting !== null) await this.#waiting;
+      if (this.#waiting !== null) await this.#writeDone();
       else this.#pump();
     }
     this.#reportDrops();
@@ -276,11 +290,11 @@ export class AuditTrail {
       const pending = this.#delivery.deliver(event, true);
       if (pending !== undefined) {
         const suspension = ++this.#suspension;
-        this.#waitingSince = Date.now();
+        this.#waitingSince = performance.now();
         this.#waiting = pending.then(() => {
           if (suspension !== this.#suspension) return; // abandoned as stalled
           this.#waiting = null;
-          this.#pump();
+          if (this.#flushing === 0) this.#pump(); // else a waiting flush begins the next write
         });
         return;
       }
@@ -289,12 +303,22 @@ export class AuditTrail {
   }
 
   /**
-   * A write pending long past its timeout (twice it, and a second) is one whose timer never ran:
-   * a runtime that stops a request's work once its response is sent (Workers without
-   * `ctx.waitUntil`) would otherwise hold the queue for good.
+   * A write pending long past its timeout (twice it, and a second) may be one whose timer never
+   * ran: a runtime that stops a request's work once its response is sent (Workers without
+   * `ctx.waitUntil`) would otherwise hold the queue for good. Checked again on a later turn, after
+   * the timers due: a write that did finish, behind a busy event loop, settles first.
    */
   #unstall(): void {
-    if (this.#waiting !== null && Date.now() - this.#waitingSince > 2 * this.#timeoutMs + 1_000) this.#abandon();
+    const now = performance.now();
+    if (now - this.#waitingSince <= 2 * this.#timeoutMs + 1_000 || now - this.#stallCheckAt < 1_000) return;
+    this.#stallCheckAt = now; // a check whose own timer a runtime dropped is scheduled again a second on
+    const suspension = this.#suspension;
+    setTimeout(() => {
+      if (suspension === this.#suspension && this.#waiting !== null) {
+        this.#abandon();
+        if (this.#flushing === 0) this.#pump();
+      }
+    }, 0);
   }
 
   /** Abandons the write the pump is suspended on and reports it; the next pump delivers on. */

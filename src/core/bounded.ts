@@ -75,8 +75,9 @@ export const within = (promise: Promise<void>, ms: number): Promise<void> =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, Math.max(0, ms));
     (timer as { unref?: () => void }).unref?.();
-    void promise.then(() => {
+    const done = () => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    promise.then(done, done);
   });

@@ -35,14 +35,14 @@ export interface Toucher {
 export function createToucher(deps: TouchDeps): Toucher {
   const { store, clock, call, onRequestError, touchIntervalMs, cacheEnabled } = deps;
   const lastTouch = new Map<string, number>();
-  /** Each write in flight, with when it began (`Date.now()`: real time, whatever the clock). */
+  /** Each write in flight, with when it began (`performance.now()`: real, monotonic time, whatever the clock). */
   const pending = new Map<Promise<unknown>, number>();
   const track = (p: Promise<unknown>) => {
-    pending.set(p, Date.now());
+    pending.set(p, performance.now());
     void p.finally(() => pending.delete(p));
   };
   const settled = (ms: number) => {
-    const now = Date.now();
+    const now = performance.now();
     const fresh: Promise<unknown>[] = [];
     for (const [p, began] of pending)
       if (now - began > ms) pending.delete(p);

@@ -15,17 +15,20 @@ const root = new URL('../..', import.meta.url).pathname;
 const WORKER = `
 import { createKeycard, defineScopes } from 'keycard';
 const landed = [];
+const errors = [];
 const keycard = createKeycard({
   prefix: 'acme',
   scopes: defineScopes({ read: {} }),
+  onError: (e) => errors.push(e.message),
   audit: { write: async (event) => { await new Promise((r) => setTimeout(r, 30)); landed.push(event.type + ':' + (event.reason ?? event.count ?? '')); } },
 });
 let token;
 export default {
   async fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
-    if (pathname === '/setup') { token = (await keycard.issue({ label: 'w', ownerId: 'u', scopes: ['read'] })).token; landed.length = 0; return new Response('ok'); }
+    if (pathname === '/setup') { token = (await keycard.issue({ label: 'w', ownerId: 'u', scopes: ['read'] })).token; landed.length = 0; errors.length = 0; return new Response('ok'); }
     if (pathname === '/landed') return Response.json(landed);
+    if (pathname === '/errors') return Response.json(errors);
     const auth = await keycard.authenticate(new Request(request.url, pathname.endsWith('/anonymous') ? {} : { headers: { authorization: 'Bearer ' + token } }), { scope: 'read' });
     if (pathname.startsWith('/flushed')) ctx.waitUntil(keycard.flush());
     return new Response(null, { status: auth.ok ? 204 : auth.status });
@@ -81,5 +84,17 @@ describe('Cloudflare Workers: ctx.waitUntil(keycard.flush())', () => {
     expect((await mf.dispatchFetch(`${B}/flushed/anonymous`)).status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await landed()).toEqual(['request.denied:missing_token']);
+  }, 60_000);
+
+  it('twenty requests at once, each handing flush() to waitUntil: every event lands, nothing stalls', async () => {
+    // Each write must be begun by a request still waiting for it: a write begun by the end of
+    // another request's write belonged to that request and was cut off with it (review, 14-17 of 20).
+    expect((await mf.dispatchFetch(`${B}/setup`)).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => mf.dispatchFetch(`${B}/flushed/${i}`)));
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(204));
+    expect(await landedOnce(20)).toEqual(Array(20).fill('request.allowed:'));
+    await settle();
+    expect(await landed()).toHaveLength(20);
+    expect(await (await mf.dispatchFetch(`${B}/errors`)).json()).toEqual([]);
   }, 60_000);
 });
