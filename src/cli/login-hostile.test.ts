@@ -41,10 +41,11 @@ async function hostile(code: Answer, token: Answer = json({ error: 'authorizatio
   return `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api/tokens`;
 }
 
-async function login(url: string) {
+async function login(url: string, more: Partial<Parameters<typeof deviceLogin>[0]> = {}) {
   const lines: string[] = [];
   const opened: string[] = [];
   const outcome = await deviceLogin({
+    ...more,
     url,
     clientId: 'toado-cli',
     host: 'laptop',
@@ -98,6 +99,47 @@ describe('deviceLogin: the code answer is checked before anything is printed or 
     const { lines, opened } = await login(await hostile(json({ ...CODES, verification_uri: uri }), json({}, 500)));
     for (const line of [...lines, ...opened]) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     expect(lines[0]).toContain('https://app.example/device/');
+  });
+});
+
+describe('deviceLogin: the page to open is as safe as the API it came from', () => {
+  /** An `https://api.example` API whose requests reach the local test server (no TLS here). */
+  const overTls = (local: string): Partial<Parameters<typeof deviceLogin>[0]> => ({
+    fetch: (input, init) => fetch(String(input).replace('https://api.example/api/tokens', local), init),
+  });
+
+  it('an https API answering a plain-http page on another host: invalid_request, nothing printed or opened', async () => {
+    const local = await hostile(json({ ...CODES, verification_uri: 'http://app.example/api/tokens/device' }));
+    const { outcome, lines, opened } = await login('https://api.example/api/tokens', overTls(local));
+    expect(outcome).toMatchObject({ code: 'invalid_request' });
+    expect((outcome as Error).message).toMatch(/verification_uri is plain http/);
+    expect([lines, opened]).toEqual([[], []]);
+  });
+
+  it('the same for verification_uri_complete alone', async () => {
+    const complete = 'http://api.example/api/tokens/device?user_code=BCDF-GHJK';
+    const local = await hostile(json({ ...CODES, verification_uri_complete: complete }));
+    const { outcome, opened } = await login('https://api.example/api/tokens', overTls(local));
+    expect(outcome).toMatchObject({ code: 'invalid_request' });
+    expect(opened).toEqual([]);
+  });
+
+  it('a plain-http page on loopback, or from a plain-http API, is still opened (development)', async () => {
+    const local = await hostile(json({ ...CODES, verification_uri: 'http://localhost:3000/device' }), json({}, 500));
+    expect((await login('https://api.example/api/tokens', overTls(local))).opened).toEqual([
+      'http://localhost:3000/device',
+    ]);
+    const plain = await login(
+      await hostile(json({ ...CODES, verification_uri: 'http://app.example/device' }), json({}, 500)),
+    );
+    expect(plain.opened).toEqual(['http://app.example/device']);
+  });
+
+  it('a page with a user name (https://app.example@evil.example/): invalid_request, nothing printed', async () => {
+    const uri = 'https://app.example%2Fapi%2Ftokens@evil.example/device';
+    const { outcome, lines, opened } = await login(await hostile(json({ ...CODES, verification_uri: uri })));
+    expect(outcome).toMatchObject({ code: 'invalid_request' });
+    expect([lines, opened]).toEqual([[], []]);
   });
 });
 

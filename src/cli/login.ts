@@ -13,7 +13,7 @@
 import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
 import { excerpt } from '../core/redact.ts';
-import { parseUrl } from '../core/url.ts';
+import { isLoopbackHost, parseUrl } from '../core/url.ts';
 import { launch, mayOpenBrowser } from './browser.ts';
 import { isBearerToken } from './dotenv.ts';
 import { deadline, failureCode, isTimeout, MAX_REPLY_BYTES, post, type Reply } from './http.ts';
@@ -75,7 +75,7 @@ export async function deviceLogin(given: DeviceLoginOptions): Promise<DeviceLogi
   }
   if (started.tooLarge) throw tooLarge('start the login');
   if (started.status !== 200) throw serverError(started.body, 'start the login');
-  const codes = codeAnswer(started.body);
+  const codes = codeAnswer(started.body, new URL(base).protocol === 'https:');
   say(`To log in, open ${codes.verification_uri} in a browser and enter the code ${codes.user_code}`);
   const open = options.openBrowser ?? mayOpenBrowser(options.env);
   let ended = false;
@@ -223,10 +223,19 @@ const pollInterval = (seconds: number): number => Math.min(Math.max(1, seconds),
 
 const PRINTABLE = /^[\x21-\x7E](?:[\x20-\x7E]{0,30}[\x21-\x7E])?$/;
 
-/** An http(s) URL, normalised (`href` percent-encodes control characters), or null. */
-function webPage(value: unknown): string | null {
+/**
+ * A page to print and open, normalised (`href` percent-encodes control characters), or why not:
+ * an http(s) URL without a user name (`https://app.example@evil.example/` reads as the app's page);
+ * https when the API is, unless on loopback (a plain-http page is anyone's on the path to answer, and
+ * a login begun over TLS must not hand the person's session to it).
+ */
+function webPage(value: unknown, overTls: boolean): string | { readonly bad: string } {
   const url = typeof value === 'string' ? parseUrl(value) : null;
-  return url !== null && (url.protocol === 'https:' || url.protocol === 'http:') ? url.href : null;
+  if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) return { bad: 'is not an http(s) URL' };
+  if (url.username !== '' || url.password !== '') return { bad: 'carries a user name or password' };
+  if (overTls && url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    return { bad: 'is plain http while the API is https (set the server’s verificationUri to its https page)' };
+  return url.href;
 }
 
 /**
@@ -235,13 +244,13 @@ function webPage(value: unknown): string | null {
  * something), the user code printable ASCII (no escape sequences written to the terminal), the
  * device code and `expires_in` present.
  */
-function codeAnswer(body: Record<string, unknown>): CodeAnswer {
-  const uri = webPage(body['verification_uri']);
+function codeAnswer(body: Record<string, unknown>, overTls: boolean): CodeAnswer {
+  const uri = webPage(body['verification_uri'], overTls);
   const complete =
-    body['verification_uri_complete'] === undefined ? undefined : webPage(body['verification_uri_complete']);
+    body['verification_uri_complete'] === undefined ? undefined : webPage(body['verification_uri_complete'], overTls);
   const bad = [
-    uri === null ? 'verification_uri is not an http(s) URL' : null,
-    complete === null ? 'verification_uri_complete is not an http(s) URL' : null,
+    typeof uri === 'string' ? null : `verification_uri ${uri.bad}`,
+    complete === undefined || typeof complete === 'string' ? null : `verification_uri_complete ${complete.bad}`,
     typeof body['user_code'] === 'string' && PRINTABLE.test(body['user_code'])
       ? null
       : 'user_code is not printable text',
@@ -254,8 +263,8 @@ function codeAnswer(body: Record<string, unknown>): CodeAnswer {
   if (bad.length > 0) throw new KeycardError('invalid_request', `Could not start the login: ${bad.join('; ')}`);
   return {
     ...(body as unknown as CodeAnswer),
-    verification_uri: uri!,
-    ...(complete ? { verification_uri_complete: complete } : {}),
+    verification_uri: uri as string,
+    ...(typeof complete === 'string' ? { verification_uri_complete: complete } : {}),
   };
 }
 
