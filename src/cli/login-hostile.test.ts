@@ -102,6 +102,31 @@ describe('deviceLogin: the code answer is checked before anything is printed or 
   });
 });
 
+/** Control characters (C0, DEL, C1) and bidi overrides: an ESC or a CSI would drive the terminal the error is printed on. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+describe('deviceLogin: nothing the server writes reaches the terminal raw in an error', () => {
+  const escapes = 'x\u001b]52;c;cGF5bG9hZA==\u0007\u001b[2J\u009b31m\r\nFAKE: Logged in\u202etxt.exe';
+  const cases: [string, Answer, Answer?][] = [
+    ['an error_description from /device/code', json({ error: 'invalid_client', error_description: escapes }, 400)],
+    ['an error code from /device/code', json({ error: escapes }, 400)],
+    [
+      'an error_description from /device/token',
+      json(CODES),
+      json({ error: 'server_error', error_description: escapes }, 400),
+    ],
+    ['an error code from /device/token', json(CODES), json({ error: escapes }, 400)],
+  ];
+  for (const [what, code, token] of cases)
+    it(`${what} with escape sequences: the message holds no control character, the text stays`, async () => {
+      const { outcome } = await login(await hostile(code, token));
+      expect(outcome).toBeInstanceOf(KeycardError);
+      const message = (outcome as KeycardError).message;
+      expect(message).not.toMatch(CONTROL);
+      expect(message).toContain('FAKE: Logged in');
+    });
+});
+
 describe('deviceLogin: the page to open is as safe as the API it came from', () => {
   /** An `https://api.example` API whose requests reach the local test server (no TLS here). */
   const overTls = (local: string): Partial<Parameters<typeof deviceLogin>[0]> => ({
