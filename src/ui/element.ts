@@ -42,6 +42,8 @@ export class KeycardTokensElement extends Base {
   #layer = h('div', { class: 'layer' });
   #live = h('div', { role: 'status', class: 'sr', 'aria-live': 'polite' });
   #generation = 0;
+  /** True while "New token" loads the catalogue: a second click (a double-click) opens no second form. */
+  #opening = false;
 
   /** Texts replacing the English defaults, key by key (see `STRINGS`). */
   get localization(): Partial<Localization> {
@@ -216,6 +218,8 @@ export class KeycardTokensElement extends Base {
   }
 
   async #openCreate(opener: HTMLElement): Promise<void> {
+    if (this.#opening) return;
+    this.#opening = true;
     let catalogue;
     try {
       catalogue = checkedCatalogue(await this.api.scopes());
@@ -223,6 +227,8 @@ export class KeycardTokensElement extends Base {
       // Shown, not only announced: the dialog says why the form cannot open, and Close gives focus back.
       renderFailure(this.#dialog(this.#s.newTitle, opener, { part: 'dialog new-token' }), this.#s, e).focus();
       return;
+    } finally {
+      this.#opening = false;
     }
     const d = this.#dialog(this.#s.newTitle, opener, { part: 'dialog new-token' });
     renderCreateForm(d, {

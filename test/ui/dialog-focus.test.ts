@@ -52,6 +52,16 @@ describe.skipIf(!hasChromium)('<keycard-tokens> dialogs: one at a time, focus ke
     await server?.close();
   });
 
+  it('a double-click on New token opens one dialog', async () => {
+    await page.getByRole('button', { name: 'New token', exact: true }).dblclick();
+    await dialog(page, 'New token').getByRole('textbox', { name: 'Label', exact: true }).waitFor();
+    await page.waitForTimeout(300);
+    expect(await dialogs()).toBe(1);
+    await page.keyboard.press('Escape');
+    expect(await dialogs()).toBe(0);
+    expect((await focused(page)).name).toBe('New token');
+  });
+
   for (const [what, answer, shown] of REFUSALS)
     it(`Create token refused (${what}): the message shows, focus stays in the dialog, Escape returns it`, async () => {
       await page.getByRole('button', { name: 'New token', exact: true }).click();
