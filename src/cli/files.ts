@@ -63,10 +63,7 @@ export async function writeCredentials(
 ): Promise<string> {
   const prefix = envPrefix(app);
   const file = options.path ?? credentialsPath(app, options);
-  if (
-    options.revokeAt !== undefined &&
-    (typeof options.revokeAt !== 'string' || BREAKS_LINE.test(options.revokeAt))
-  )
+  if (options.revokeAt !== undefined && (typeof options.revokeAt !== 'string' || BREAKS_LINE.test(options.revokeAt)))
     throw new KeycardError(
       'invalid_argument',
       'revokeAt must be one line of text: no control character or line break (it is written in a comment of the file)',
