@@ -95,4 +95,38 @@ describe.skipIf(!hasChromium)('<keycard-tokens> dialogs: one at a time, focus ke
     await d.waitFor({ state: 'detached' });
     expect((await focused(page)).name).toBe('Revoke ci deploy');
   });
+
+  /** Answers the create POST (only) with `body`; the list and the rest stay real. */
+  const answerCreate = (body: unknown) =>
+    page.route('**/api/tokens/tokens', (r) =>
+      r.request().method() === 'POST'
+        ? r.fulfill({ status: 201, contentType: 'application/json', body: JSON.stringify(body) })
+        : r.continue(),
+    );
+
+  it('a 201 whose record is of another shape still reveals the secret, once, without a page error', async () => {
+    const secret = 'toado_sk_1abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP';
+    await answerCreate({ token: secret, record: { id: 'tok_new' } });
+    await page.getByRole('button', { name: 'New token', exact: true }).click();
+    const d = dialog(page, 'New token');
+    await d.getByRole('textbox', { name: 'Label', exact: true }).fill('odd answer');
+    await d.getByRole('button', { name: 'Create token' }).click();
+    const reveal = dialog(page, 'Copy your new token');
+    await reveal.waitFor({ timeout: 5_000 });
+    expect(await reveal.getByLabel('Token', { exact: true }).inputValue()).toBe(secret);
+    expect(lines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+  });
+
+  it('a 201 without a token says so in the form, never a TypeError, and the form stays open', async () => {
+    await answerCreate({ record: { id: 'tok_new' } });
+    await page.getByRole('button', { name: 'New token', exact: true }).click();
+    const d = dialog(page, 'New token');
+    await d.getByRole('textbox', { name: 'Label', exact: true }).fill('no token');
+    await d.getByRole('button', { name: 'Create token' }).click();
+    const alert = d.getByRole('alert').filter({ hasText: /\S/ });
+    await alert.waitFor({ timeout: 5_000 });
+    expect(await alert.textContent()).toMatch(/^Something went wrong: .+/);
+    expect(await alert.textContent()).not.toMatch(/properties|undefined|TypeError/);
+    expect(lines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+  });
 });
