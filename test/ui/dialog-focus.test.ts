@@ -3,7 +3,8 @@
  * double-click on "New token" (the form loads the catalogue first), and a confirm button pressed
  * when the server refuses (429, a proxy's 500 page, 403, a dropped connection). One dialog opens;
  * after a refusal the message is shown and focus is still in the dialog, so Escape closes it and
- * focus returns to the opener (a disabled button drops focus to <body>, out of the dialog).
+ * focus returns to the opener (a disabled button drops focus to <body>, out of the dialog). A 201
+ * of another shape still reveals the secret, or says in the open form that there is none.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
