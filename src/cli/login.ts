@@ -15,7 +15,7 @@
 import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
 import { excerpt } from '../core/redact.ts';
-import { parseUrl } from '../core/url.ts';
+import { isLoopbackHost, parseUrl } from '../core/url.ts';
 import { launch, mayOpenBrowser } from './browser.ts';
 import { isBearerToken } from './dotenv.ts';
 import { deadline, failureCode, isTimeout, MAX_REPLY_BYTES, post, type Reply } from './http.ts';
@@ -77,7 +77,7 @@ export async function deviceLogin(given: DeviceLoginOptions): Promise<DeviceLogi
   }
   if (started.tooLarge) throw tooLarge('start the login');
   if (started.status !== 200) throw serverError(started.body, 'start the login');
-  const codes = codeAnswer(started.body);
+  const codes = codeAnswer(started.body, new URL(base).protocol === 'https:');
   say(`To log in, open ${codes.verification_uri} in a browser and enter the code ${codes.user_code}`);
   const open = options.openBrowser ?? mayOpenBrowser(options.env);
   let ended = false;
@@ -232,10 +232,19 @@ const loginWaitS = (expiresIn: number): number => Math.min(expiresIn, MAX_LOGIN_
 
 const PRINTABLE = /^[\x21-\x7E](?:[\x20-\x7E]{0,30}[\x21-\x7E])?$/;
 
-/** An http(s) URL, normalised (`href` percent-encodes control characters), or null. */
-function webPage(value: unknown): string | null {
+/**
+ * A page to print and open, normalised (`href` percent-encodes control characters), or why not:
+ * an http(s) URL without a user name (`https://app.example@evil.example/` reads as the app's page);
+ * https when the API is, unless on loopback (a plain-http page is anyone's on the path to answer, and
+ * a login begun over TLS must not hand the person's session to it).
+ */
+function webPage(value: unknown, overTls: boolean): string | { readonly bad: string } {
   const url = typeof value === 'string' ? parseUrl(value) : null;
-  return url !== null && (url.protocol === 'https:' || url.protocol === 'http:') ? url.href : null;
+  if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) return { bad: 'is not an http(s) URL' };
+  if (url.username !== '' || url.password !== '') return { bad: 'carries a user name or password' };
+  if (overTls && url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+    return { bad: 'is plain http while the API is https (set the server’s verificationUri to its https page)' };
+  return url.href;
 }
 
 /**
@@ -244,13 +253,13 @@ function webPage(value: unknown): string | null {
  * something), the user code printable ASCII (no escape sequences written to the terminal), the
  * device code and `expires_in` present.
  */
-function codeAnswer(body: Record<string, unknown>): CodeAnswer {
-  const uri = webPage(body['verification_uri']);
+function codeAnswer(body: Record<string, unknown>, overTls: boolean): CodeAnswer {
+  const uri = webPage(body['verification_uri'], overTls);
   const complete =
-    body['verification_uri_complete'] === undefined ? undefined : webPage(body['verification_uri_complete']);
+    body['verification_uri_complete'] === undefined ? undefined : webPage(body['verification_uri_complete'], overTls);
   const bad = [
-    uri === null ? 'verification_uri is not an http(s) URL' : null,
-    complete === null ? 'verification_uri_complete is not an http(s) URL' : null,
+    typeof uri === 'string' ? null : `verification_uri ${uri.bad}`,
+    complete === undefined || typeof complete === 'string' ? null : `verification_uri_complete ${complete.bad}`,
     typeof body['user_code'] === 'string' && PRINTABLE.test(body['user_code'])
       ? null
       : 'user_code is not printable text',
@@ -264,8 +273,8 @@ function codeAnswer(body: Record<string, unknown>): CodeAnswer {
   if (bad.length > 0) throw new KeycardError('invalid_request', `Could not start the login: ${bad.join('; ')}`);
   return {
     ...(body as unknown as CodeAnswer),
-    verification_uri: uri!,
-    ...(complete ? { verification_uri_complete: complete } : {}),
+    verification_uri: uri as string,
+    ...(typeof complete === 'string' ? { verification_uri_complete: complete } : {}),
   };
 }
 
@@ -291,9 +300,18 @@ function serverError(body: Record<string, unknown>, what: string): KeycardError 
         : 'no usable answer';
   return new KeycardError(
     body['error'] === 'temporarily_unavailable' ? 'unavailable' : 'invalid_request',
-    `Could not ${what}: ${excerpt(detail, 300)}`,
+    `Could not ${what}: ${excerpt(printable(detail), 300)}`,
   );
 }
+
+/**
+ * The server's words as a terminal may show them: each control character (C0, DEL, C1: ESC, CSI,
+ * CR, LF…) and each bidirectional override or isolate replaced by U+FFFD. An error message is
+ * printed, and `ESC ] 52` writes the clipboard, `ESC [ 2J` clears the screen, a CR or bidi
+ * override makes a line read as something else.
+ */
+const printable = (text: string): string =>
+  text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

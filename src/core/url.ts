@@ -25,6 +25,9 @@ export function isUrl(s: string, http = false): boolean {
 /** Hostnames (as `URL` writes them) that only reach this machine. */
 const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 
+/** True for a hostname, as `URL` writes it, that only reaches this machine: localhost, 127.0.0.0/8, [::1]. */
+export const isLoopbackHost = (hostname: string): boolean => LOOPBACK.test(hostname);
+
 /**
  * True when `s` is an absolute `https://` URL, or `http://` to a loopback host (localhost,
  * 127.0.0.0/8, [::1]) for development: what a key set or an authorization server identifier must
@@ -32,7 +35,7 @@ const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
  */
 export function isSecureUrl(s: string): boolean {
   const url = isUrl(s, true) ? parseUrl(s) : null;
-  return url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname)));
+  return url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)));
 }
 
 /**

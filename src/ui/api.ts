@@ -89,3 +89,16 @@ export function checkedEvents(page: { data: readonly Record<string, unknown>[] }
   if (obj(page) && Array.isArray(page.data) && page.data.every(obj)) return page.data;
   throw unexpected('a page of events');
 }
+
+/**
+ * The secret of a create or rotate answer, and its record when that is one the list could show
+ * (null otherwise: the secret is still revealed, never lost to a record of another shape).
+ * @throws ManagementError `invalid_response` when there is no secret
+ */
+export function checkedSecret(answer: { token: string; record: TokenView }): {
+  token: string;
+  record: TokenView | null;
+} {
+  if (!obj(answer) || !text(answer.token) || answer.token === '') throw unexpected('a new token');
+  return { token: answer.token, record: isTokenView(answer.record) ? answer.record : null };
+}

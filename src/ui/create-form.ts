@@ -4,7 +4,7 @@
  * type, an optional rate limit, personal or workspace, and an expiry.
  */
 import { ManagementError, type CreateBody, type ScopeCatalogueView } from './api.ts';
-import { h, uid, type DialogHandle } from './dom.ts';
+import { busy, h, uid, type DialogHandle } from './dom.ts';
 import { WINDOW_WORDS } from './format.ts';
 import { fill, type Localization } from './strings.ts';
 
@@ -237,7 +237,7 @@ async function submitForm(c: CreateFormContext, f: FormParts): Promise<void> {
       .filter(Boolean);
     if (ids.length) restrictions[r.type] = ids;
   }
-  create.disabled = true;
+  const release = busy(create);
   create.textContent = s.creating;
   try {
     await c.submit({
@@ -254,8 +254,8 @@ async function submitForm(c: CreateFormContext, f: FormParts): Promise<void> {
     errorBox.textContent = fill(s.errorGeneric, {
       message: [err instanceof Error ? err.message : String(err), ...fields].join(' '),
     });
-    create.disabled = false;
     create.textContent = s.create;
+    release();
   }
 }
 

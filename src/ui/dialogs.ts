@@ -1,6 +1,6 @@
 /** The confirmation dialogs: revoke one token, rotate one, revoke all (typed confirmation), and a token's activity. */
 import { ManagementError, type TokenView } from './api.ts';
-import { h, uid, type DialogHandle } from './dom.ts';
+import { busy, h, uid, type DialogHandle } from './dom.ts';
 import { dateTime, duration, relative } from './format.ts';
 import { lastUsedText } from './list.ts';
 import { fill, type Localization } from './strings.ts';
@@ -21,13 +21,13 @@ async function run(
   s: Localization,
   action: () => Promise<void>,
 ): Promise<void> {
-  button.disabled = true;
+  const release = busy(button);
   box.textContent = '';
   try {
     await action();
   } catch (e) {
     box.textContent = errorText(s, e);
-    button.disabled = false;
+    release();
   }
 }
 

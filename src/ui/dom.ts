@@ -128,6 +128,24 @@ export function openDialog(o: DialogOptions): DialogHandle {
   return { dialog, body, footer, close };
 }
 
+/**
+ * Disables `button` while its action runs and answers `release`, which enables it again. A
+ * focused button that is disabled drops focus to <body>, outside the dialog, where Escape and the
+ * Tab trap reach nothing: focus waits on the dialog instead, and `release` gives it back to the
+ * button (unless something else took it meanwhile).
+ */
+export function busy(button: HTMLButtonElement): () => void {
+  const root = button.getRootNode() as Document | ShadowRoot;
+  const dialog = button.closest<HTMLElement>('[role=dialog]');
+  const had = root.activeElement === button;
+  if (had) dialog?.focus();
+  button.disabled = true;
+  return () => {
+    button.disabled = false;
+    if (had && button.isConnected && (root.activeElement === null || root.activeElement === dialog)) button.focus();
+  };
+}
+
 /** Focuses the first focusable control of `el` (after the current task, once it is rendered). */
 export function focusFirst(el: HTMLElement, selector = FOCUSABLE): void {
   (el.querySelector<HTMLElement>(selector) ?? el).focus();

@@ -4,7 +4,15 @@
  * Shadow DOM, and reports changes as DOM events; the secret of a new token is shown once, in a
  * dialog, and nowhere else.
  */
-import { checkedCatalogue, checkedEvents, checkedPage, clientFor, type TokenView, type TokensApi } from './api.ts';
+import {
+  checkedCatalogue,
+  checkedEvents,
+  checkedPage,
+  checkedSecret,
+  clientFor,
+  type TokenView,
+  type TokensApi,
+} from './api.ts';
 import { adoptEarlyProperties, graceChoicesAttribute, parseGraceChoices, parseKinds, type Kind } from './attributes.ts';
 import { renderCreateForm } from './create-form.ts';
 import { renderActivity, renderFailure, renderRevoke, renderRevokeAll, renderRotate } from './dialogs.ts';
@@ -42,6 +50,8 @@ export class KeycardTokensElement extends Base {
   #layer = h('div', { class: 'layer' });
   #live = h('div', { role: 'status', class: 'sr', 'aria-live': 'polite' });
   #generation = 0;
+  /** True while "New token" loads the catalogue: a second click (a double-click) opens no second form. */
+  #opening = false;
 
   /** Texts replacing the English defaults, key by key (see `STRINGS`). */
   get localization(): Partial<Localization> {
@@ -216,6 +226,8 @@ export class KeycardTokensElement extends Base {
   }
 
   async #openCreate(opener: HTMLElement): Promise<void> {
+    if (this.#opening) return;
+    this.#opening = true;
     let catalogue;
     try {
       catalogue = checkedCatalogue(await this.api.scopes());
@@ -223,6 +235,8 @@ export class KeycardTokensElement extends Base {
       // Shown, not only announced: the dialog says why the form cannot open, and Close gives focus back.
       renderFailure(this.#dialog(this.#s.newTitle, opener, { part: 'dialog new-token' }), this.#s, e).focus();
       return;
+    } finally {
+      this.#opening = false;
     }
     const d = this.#dialog(this.#s.newTitle, opener, { part: 'dialog new-token' });
     renderCreateForm(d, {
@@ -232,19 +246,20 @@ export class KeycardTokensElement extends Base {
       kind: this.#currentKind,
       workspaceId: this.getAttribute('workspace-id'),
       submit: async (input) => {
-        const { token, record } = await this.api.create(input);
+        const { token, record } = checkedSecret(await this.api.create(input));
         d.close(true);
-        this.#reveal(token, record, opener);
-        this.#announce(fill(this.#s.createdAnnounce, { label: record.label }));
-        this.#emit('token-created', { record });
+        this.#reveal(token, opener);
+        this.#announce(fill(this.#s.createdAnnounce, { label: record?.label ?? input.label }));
+        if (record) this.#emit('token-created', { record });
         void this.refresh();
       },
     });
     d.body.querySelector('input')?.focus();
   }
 
-  #reveal(secret: string, record: TokenView, returnTo: HTMLElement, previousExpiresAt?: string | null): void {
-    const prefix = record.start.split('_')[0]?.replace(/\W/g, '').toUpperCase();
+  #reveal(secret: string, returnTo: HTMLElement, previousExpiresAt?: string | null): void {
+    // The secret starts with the deployment's prefix, as the record's `start` does.
+    const prefix = secret.split('_')[0]?.replace(/\W/g, '').toUpperCase();
     let ctl: { requestClose(): boolean } | undefined;
     const d = this.#dialog(this.#s.revealTitle, returnTo, {
       onDismiss: () => ctl?.requestClose() ?? true,
@@ -289,10 +304,12 @@ export class KeycardTokensElement extends Base {
       choices: this.graceChoices,
       rotate: async (graceMs) => {
         const r = await this.api.rotate(token.id, { graceMs });
+        const { token: secret, record } = checkedSecret(r);
         d.close(true);
-        this.#reveal(r.token, r.record, opener, r.previous.expiresAt);
+        const previous = r.previous as typeof r.previous | undefined;
+        this.#reveal(secret, opener, previous?.expiresAt ?? null);
         this.#announce(fill(this.#s.rotatedAnnounce, { label: token.label }));
-        this.#emit('token-rotated', { record: r.record, previous: r.previous });
+        if (record && previous) this.#emit('token-rotated', { record, previous });
         void this.refresh();
       },
     }).focus();
