@@ -6,7 +6,8 @@
 import { ManagementError, type CreateBody, type ScopeCatalogueView } from './api.ts';
 import { busy, h, uid, type DialogHandle } from './dom.ts';
 import { WINDOW_WORDS } from './format.ts';
-import { fill, type Localization } from './strings.ts';
+import { sentence } from './bidi.ts';
+import { type Localization } from './strings.ts';
 
 export interface CreateFormContext {
   readonly s: Localization;
@@ -45,7 +46,7 @@ function scopePicker({ s, catalogue }: CreateFormContext): ScopePicker {
       const by = impliedBy.get(name);
       box.checked = chosen.has(name) || by !== undefined;
       box.disabled = by !== undefined;
-      reason.textContent = by !== undefined ? fill(s.impliedBy, { scope: by }) : '';
+      reason.replaceChildren(...(by !== undefined ? sentence(s.impliedBy, { scope: by }) : []));
     }
     const match = catalogue.presets.find(
       (p) => p.scopes.length === chosen.size && p.scopes.every((x) => chosen.has(x)),
@@ -99,7 +100,11 @@ function scopePicker({ s, catalogue }: CreateFormContext): ScopePicker {
 }
 
 /** A labelled input described by the hint below it: the form's one pattern for a text field. */
-function hintedInput(labelText: string, hintText: string, attrs: Record<string, string | number | boolean>) {
+function hintedInput(
+  labelText: string | (string | Node)[],
+  hintText: string | (string | Node)[],
+  attrs: Record<string, string | number | boolean>,
+) {
   const id = uid('field');
   const hint = uid('hint');
   const input = h('input', { id, autocomplete: 'off', 'aria-describedby': hint, part: 'input', ...attrs });
@@ -117,7 +122,7 @@ function hintedInput(labelText: string, hintText: string, attrs: Record<string, 
 function restrictionFields({ s, catalogue }: CreateFormContext) {
   return catalogue.resourceTypes.map((type) => ({
     type,
-    ...hintedInput(fill(s.restrictTo, { type }), fill(s.restrictHint, { type }), {
+    ...hintedInput(sentence(s.restrictTo, { type }), sentence(s.restrictHint, { type }), {
       type: 'text',
       name: `restrict-${type}`,
     }),
@@ -251,9 +256,9 @@ async function submitForm(c: CreateFormContext, f: FormParts): Promise<void> {
     });
   } catch (err) {
     const fields = err instanceof ManagementError ? err.errors.map((x) => `${x.field}: ${x.message}`) : [];
-    errorBox.textContent = fill(s.errorGeneric, {
-      message: [err instanceof Error ? err.message : String(err), ...fields].join(' '),
-    });
+    errorBox.replaceChildren(
+      ...sentence(s.errorGeneric, { message: [err instanceof Error ? err.message : String(err), ...fields].join(' ') }),
+    );
     create.textContent = s.create;
     release();
   }

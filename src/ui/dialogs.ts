@@ -1,5 +1,6 @@
 /** The confirmation dialogs: revoke one token, rotate one, revoke all (typed confirmation), and a token's activity. */
 import { ManagementError, type TokenView } from './api.ts';
+import { sentence } from './bidi.ts';
 import { busy, h, uid, type DialogHandle } from './dom.ts';
 import { dateTime, duration, relative } from './format.ts';
 import { lastUsedText } from './list.ts';
@@ -11,8 +12,9 @@ interface Base {
   readonly now: number;
 }
 
+/** "Something went wrong: {message}", the server's message in a `<bdi>`. */
 const errorText = (s: Localization, e: unknown) =>
-  fill(s.errorGeneric, { message: e instanceof Error ? e.message : String(e) });
+  sentence(s.errorGeneric, { message: e instanceof Error ? e.message : String(e) });
 
 /** Runs `action` from `button`, disabling it meanwhile and showing a failure in `box`. */
 async function run(
@@ -26,7 +28,7 @@ async function run(
   try {
     await action();
   } catch (e) {
-    box.textContent = errorText(s, e);
+    box.replaceChildren(...errorText(s, e));
     release();
   }
 }
@@ -163,7 +165,7 @@ export function renderRevokeAll(
         }
       }),
   );
-  load().catch((e: unknown) => (box.textContent = errorText(s, e)));
+  load().catch((e: unknown) => box.replaceChildren(...errorText(s, e)));
   d.body.append(
     text,
     h(
@@ -206,12 +208,21 @@ export function renderActivity(
 
 function eventItem(e: Record<string, unknown>, c: Base): HTMLLIElement {
   const str = (k: string) => (typeof e[k] === 'string' || typeof e[k] === 'number' ? String(e[k]) : '');
+  // The server's values (path, method, reason…) each in a <bdi>: one cannot reorder the rest of the line.
+  const iso = (k: string) => h('bdi', {}, str(k));
   const type = str('type');
   const what = type.startsWith('request.')
-    ? `${type === 'request.allowed' ? c.s.allowed : c.s.denied} · ${str('method')} ${str('path')}${str('rpcMethod') ? ` (${str('rpcMethod')})` : ''}${str('reason') ? ` · ${str('reason')}` : ''}`
+    ? [
+        `${type === 'request.allowed' ? c.s.allowed : c.s.denied} · `,
+        iso('method'),
+        ' ',
+        iso('path'),
+        str('rpcMethod') ? [' (', iso('rpcMethod'), ')'] : null,
+        str('reason') ? [' · ', iso('reason')] : null,
+      ]
     : type === 'management.denied'
-      ? `${c.s.denied} · ${str('route')} · ${str('code')}`
-      : type;
+      ? [`${c.s.denied} · `, iso('route'), ' · ', iso('code')]
+      : [iso('type')];
   const time = str('time');
   return h(
     'li',
@@ -220,6 +231,6 @@ function eventItem(e: Record<string, unknown>, c: Base): HTMLLIElement {
     ' ',
     str('surface') ? h('span', { class: 'chip' }, str('surface') === 'mcp' ? c.s.surfaceMcp : c.s.surfaceHttp) : null,
     ' ',
-    what,
+    what.flat(),
   );
 }

@@ -53,7 +53,8 @@ export interface DialogHandle {
 }
 
 export interface DialogOptions {
-  readonly title: string;
+  /** The heading: text, or text and nodes (a `<bdi>` around a label, from `sentence()`). */
+  readonly title: string | (string | Node)[];
   /** The layer dialogs are appended to; `inert` is set on `background` while one is open. */
   readonly layer: HTMLElement;
   readonly background: HTMLElement;

@@ -13,6 +13,7 @@ import {
   type TokenView,
   type TokensApi,
 } from './api.ts';
+import { sentence } from './bidi.ts';
 import { adoptEarlyProperties, graceChoicesAttribute, parseGraceChoices, parseKinds, type Kind } from './attributes.ts';
 import { renderCreateForm } from './create-form.ts';
 import { renderActivity, renderFailure, renderRevoke, renderRevokeAll, renderRotate } from './dialogs.ts';
@@ -174,7 +175,7 @@ export class KeycardTokensElement extends Base {
       content = h(
         'div',
         { class: 'error', role: 'alert', part: 'error' },
-        fill(s.loadError, { message: this.#error }),
+        sentence(s.loadError, { message: this.#error }),
         ' ',
         retry,
       );
@@ -190,7 +191,11 @@ export class KeycardTokensElement extends Base {
     if (focusedId) this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusedId)}"]`)?.focus();
   }
 
-  #dialog(title: string, opener: HTMLElement, extra: { onDismiss?: () => boolean; part?: string } = {}): DialogHandle {
+  #dialog(
+    title: string | (string | Node)[],
+    opener: HTMLElement,
+    extra: { onDismiss?: () => boolean; part?: string } = {},
+  ): DialogHandle {
     return openDialog({
       title,
       layer: this.#layer,
@@ -214,8 +219,8 @@ export class KeycardTokensElement extends Base {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
-  #announce(text: string): void {
-    this.#live.textContent = text;
+  #announce(text: string | (string | Node)[]): void {
+    this.#live.replaceChildren(...text);
   }
 
   /** Focus after a list change removed the opener: "New token", else the title. */
@@ -249,7 +254,7 @@ export class KeycardTokensElement extends Base {
         const { token, record } = checkedSecret(await this.api.create(input));
         d.close(true);
         this.#reveal(token, opener);
-        this.#announce(fill(this.#s.createdAnnounce, { label: record?.label ?? input.label }));
+        this.#announce(sentence(this.#s.createdAnnounce, { label: record?.label ?? input.label }));
         if (record) this.#emit('token-created', { record });
         void this.refresh();
       },
@@ -277,7 +282,7 @@ export class KeycardTokensElement extends Base {
   }
 
   #openRevoke(token: TokenView, opener: HTMLElement): void {
-    const d = this.#dialog(fill(this.#s.revokeTitle, { label: token.label }), opener);
+    const d = this.#dialog(sentence(this.#s.revokeTitle, { label: token.label }), opener);
     renderRevoke(d, {
       s: this.#s,
       locale: this.#locale,
@@ -286,7 +291,7 @@ export class KeycardTokensElement extends Base {
       revoke: async () => {
         const record = await this.api.revoke(token.id);
         d.close(true);
-        this.#announce(fill(this.#s.revokedAnnounce, { label: token.label }));
+        this.#announce(sentence(this.#s.revokedAnnounce, { label: token.label }));
         this.#emit('token-revoked', { record });
         await this.refresh();
         this.#refocus();
@@ -295,7 +300,7 @@ export class KeycardTokensElement extends Base {
   }
 
   #openRotate(token: TokenView, opener: HTMLElement): void {
-    const d = this.#dialog(fill(this.#s.rotateTitle, { label: token.label }), opener);
+    const d = this.#dialog(sentence(this.#s.rotateTitle, { label: token.label }), opener);
     renderRotate(d, {
       s: this.#s,
       locale: this.#locale,
@@ -308,7 +313,7 @@ export class KeycardTokensElement extends Base {
         d.close(true);
         const previous = r.previous as typeof r.previous | undefined;
         this.#reveal(secret, opener, previous?.expiresAt ?? null);
-        this.#announce(fill(this.#s.rotatedAnnounce, { label: token.label }));
+        this.#announce(sentence(this.#s.rotatedAnnounce, { label: token.label }));
         if (record && previous) this.#emit('token-rotated', { record, previous });
         void this.refresh();
       },
@@ -357,7 +362,9 @@ export class KeycardTokensElement extends Base {
   }
 
   #openActivity(token: TokenView, opener: HTMLElement): void {
-    const d = this.#dialog(fill(this.#s.activityTitle, { label: token.label }), opener, { part: 'dialog activity' });
+    const d = this.#dialog(sentence(this.#s.activityTitle, { label: token.label }), opener, {
+      part: 'dialog activity',
+    });
     renderActivity(d, {
       s: this.#s,
       locale: this.#locale,

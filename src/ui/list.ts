@@ -1,5 +1,6 @@
 /** The token list: one card per token with everything a person needs to decide whether to revoke it. */
 import type { TokenView } from './api.ts';
+import { isolate, sentence } from './bidi.ts';
 import { h } from './dom.ts';
 import { WINDOW_WORDS, daysUntil, duration, relative } from './format.ts';
 import { fill, type Localization } from './strings.ts';
@@ -46,11 +47,17 @@ function expiry(t: TokenView, c: RowContext): { text: string; soon: boolean } {
   return { text: days <= 1 ? c.s.expiresToday : fill(c.s.expiresInDays, { n: days }), soon: days <= 30 };
 }
 
-function restrictionsText(t: TokenView, s: Localization): string {
-  if (t.restrictions === null || Object.keys(t.restrictions).length === 0) return s.allResources;
+/** "company: c1, c2 · project: p1", each type and id in a `<bdi>` (they come from people and the server). */
+function restrictionsText(t: TokenView, s: Localization): (string | Node)[] {
+  if (t.restrictions === null || Object.keys(t.restrictions).length === 0) return [s.allResources];
   return Object.entries(t.restrictions)
-    .map(([type, ids]) => `${type}: ${ids.join(', ')}`)
-    .join(' · ');
+    .flatMap(([type, ids], i) => [
+      i ? ' · ' : '',
+      h('bdi', {}, type),
+      ': ',
+      ids.flatMap((id, j) => [j ? ', ' : '', h('bdi', {}, id)]),
+    ])
+    .flat();
 }
 
 type Policy = { limit: number; window: number };
@@ -91,7 +98,7 @@ export function renderRow(t: TokenView, c: RowContext): HTMLLIElement {
       {
         type: 'button',
         class: cls,
-        'aria-label': fill(name, { label: t.label }),
+        'aria-label': fill(name, { label: isolate(t.label) }),
         'data-focus-key': `${text}:${t.id}`,
         part: 'row-button',
       },
@@ -125,7 +132,9 @@ export function renderRow(t: TokenView, c: RowContext): HTMLLIElement {
       h(
         'span',
         {},
-        t.createdBy ? fill(s.createdBy, { who: t.createdBy, when: created }) : fill(s.createdWhen, { when: created }),
+        t.createdBy
+          ? sentence(s.createdBy, { who: t.createdBy, when: created })
+          : fill(s.createdWhen, { when: created }),
       ),
       h('span', {}, lastUsedText(t, c)),
       exp.soon && live ? null : h('span', {}, exp.text),
