@@ -182,7 +182,7 @@ describe('toado login → browser approval → 0600 file → whoami → revoke',
     // The settings page revokes it: its row's "Revoke <label>", then "Revoke token".
     const label = who.stdout.match(/via "([^"]+)"/)![1]!;
     await page.goto(`${base}/settings/tokens`);
-    await page.getByRole('button', { name: `Revoke \u2068${label}\u2069`, exact: true }).click();
+    await page.getByRole('button', { name: `Revoke ${label}`, exact: true }).click();
     const dialog = page.getByRole('dialog', { name: `Revoke ${label}?`, exact: true });
     const revokedCall = page.waitForResponse((r) => r.url().endsWith(`/api/tokens/tokens/${tokenId}/revoke`));
     await dialog.getByRole('button', { name: 'Revoke token', exact: true }).click();

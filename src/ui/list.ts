@@ -1,6 +1,6 @@
 /** The token list: one card per token with everything a person needs to decide whether to revoke it. */
 import type { TokenView } from './api.ts';
-import { isolate, sentence } from './bidi.ts';
+import { sentence } from './bidi.ts';
 import { h } from './dom.ts';
 import { WINDOW_WORDS, daysUntil, duration, relative } from './format.ts';
 import { fill, type Localization } from './strings.ts';
@@ -98,7 +98,7 @@ export function renderRow(t: TokenView, c: RowContext): HTMLLIElement {
       {
         type: 'button',
         class: cls,
-        'aria-label': fill(name, { label: isolate(t.label) }),
+        'aria-label': fill(name, { label: t.label }),
         'data-focus-key': `${text}:${t.id}`,
         part: 'row-button',
       },

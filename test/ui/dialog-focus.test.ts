@@ -46,7 +46,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> dialogs: one at a time, focus ke
     server = await startServer();
     await server.createBehindTheScenes('ci deploy');
     ({ context, page, lines } = await openSettings(browser(), server));
-    await page.getByRole('button', { name: 'Revoke \u2068ci deploy\u2069', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Revoke ci deploy', exact: true }).waitFor();
   });
   afterEach(async () => {
     await context?.close();
@@ -84,7 +84,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> dialogs: one at a time, focus ke
     });
 
   it('Revoke token refused (429): focus stays in the dialog on its button, Escape returns it to the row', async () => {
-    await page.getByRole('button', { name: 'Revoke \u2068ci deploy\u2069', exact: true }).click();
+    await page.getByRole('button', { name: 'Revoke ci deploy', exact: true }).click();
     const d = dialog(page, 'Revoke ci deploy?');
     const id = await page.locator('keycard-tokens li[data-token-id]').first().getAttribute('data-token-id');
     const mend = await refuse(`/api/tokens/tokens/${id}/revoke`, REFUSALS[0]![1]);
@@ -94,7 +94,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> dialogs: one at a time, focus ke
     await mend();
     await page.keyboard.press('Escape');
     await d.waitFor({ state: 'detached' });
-    expect((await focused(page)).name).toBe('Revoke \u2068ci deploy\u2069');
+    expect((await focused(page)).name).toBe('Revoke ci deploy');
   });
 
   /** Answers the create POST (only) with `body`; the list and the rest stay real. */

@@ -99,7 +99,7 @@ export async function rotateToken(
   grace: string,
   scan: Scan,
 ): Promise<{ secret: string; previousExpiresAt: number; violations: string[] }> {
-  await page.getByRole('button', { name: `Rotate \u2068${label}\u2069`, exact: true }).click();
+  await page.getByRole('button', { name: `Rotate ${label}`, exact: true }).click();
   const rotate = dialog(page, `Rotate ${label}`);
   await rotate.getByRole('radio', { name: grace, exact: true }).check();
   await rotate.getByText(/The old token stops working/).waitFor();
@@ -119,7 +119,7 @@ export async function rotateToken(
 
 /** Opens Rotate for `label` and returns its grace choices as shown (`*` marks the checked one); Escape closes it. */
 export async function offeredGraceChoices(page: Page, label: string): Promise<string[]> {
-  await page.getByRole('button', { name: `Rotate \u2068${label}\u2069`, exact: true }).click();
+  await page.getByRole('button', { name: `Rotate ${label}`, exact: true }).click();
   const rotate = dialog(page, `Rotate ${label}`);
   const radios = rotate.getByRole('radio');
   await radios.first().waitFor();
@@ -133,7 +133,7 @@ export async function offeredGraceChoices(page: Page, label: string): Promise<st
 
 /** Revokes `label` from its row (the dialog waits for `lastUse` and is scanned as `revoke`). */
 export async function revokeToken(page: Page, label: string, lastUse: RegExp, scan: Scan): Promise<string[]> {
-  await page.getByRole('button', { name: `Revoke \u2068${label}\u2069`, exact: true }).click();
+  await page.getByRole('button', { name: `Revoke ${label}`, exact: true }).click();
   const revoke = dialog(page, `Revoke ${label}?`);
   await revoke.getByText(lastUse).waitFor();
   const violations = await scan('revoke');

@@ -70,7 +70,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> graceChoices set as a property',
   it('on a defined element: a list (ms, or words) or a string sets `grace-choices`; null removes it', async () => {
     const { page, problems } = await open();
     await define(page);
-    await page.getByRole('button', { name: 'Rotate \u2068grace prop\u2069', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Rotate grace prop', exact: true }).waitFor();
 
     expect(await setProperty(page, [0, 30 * 60_000, 2 * 3_600_000, 1_500, '10s'])).toBeNull();
     expect(await state(page)).toEqual({
@@ -94,7 +94,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> graceChoices set as a property',
     const { page, problems } = await open();
     expect(await setProperty(page, [0, 10_000])).toBeNull();
     await define(page);
-    await page.getByRole('button', { name: 'Rotate \u2068grace prop\u2069', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Rotate grace prop', exact: true }).waitFor();
     expect(await state(page)).toEqual({ attribute: '0 10s', property: [0, 10_000], own: false });
     expect(await offered(page)).toEqual([STRINGS.grace0, '*10 seconds']);
     expect(problems).toEqual([]);

@@ -114,7 +114,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
 
       // Activity: the requests the new token made.
       await page.reload();
-      await page.getByRole('button', { name: 'Activity of \u2068claude-code on macbook\u2069' }).click();
+      await page.getByRole('button', { name: 'Activity of claude-code on macbook' }).click();
       const activity = dialog('Activity of claude-code on macbook');
       await activity
         .getByText(/allowed · GET \/api\/v1\/companies/)
@@ -229,18 +229,18 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
 
     // Revoke by keyboard: Tab to the row's button, Enter, focus on "Revoke token", Escape returns.
     // The list reloads after the reveal closes: wait for the new row before tabbing to it.
-    await page.getByRole('button', { name: 'Revoke \u2068keyboard token\u2069', exact: true }).waitFor();
-    for (let i = 0; i < 20 && (await focused(page)).name !== 'Revoke \u2068keyboard token\u2069'; i++)
+    await page.getByRole('button', { name: 'Revoke keyboard token', exact: true }).waitFor();
+    for (let i = 0; i < 20 && (await focused(page)).name !== 'Revoke keyboard token'; i++)
       await page.keyboard.press('Tab');
-    expect((await focused(page)).name).toBe('Revoke \u2068keyboard token\u2069');
+    expect((await focused(page)).name).toBe('Revoke keyboard token');
     await page.keyboard.press('Enter');
     expect(await focused(page)).toMatchObject({ name: 'Revoke token', inDialog: 'Revoke keyboard token?' });
     await page.keyboard.press('Escape');
-    expect((await focused(page)).name).toBe('Revoke \u2068keyboard token\u2069');
+    expect((await focused(page)).name).toBe('Revoke keyboard token');
     await page.keyboard.press('Enter');
     await page.keyboard.press('Enter');
     await dialog('Revoke keyboard token?').waitFor({ state: 'detached' });
-    await page.getByRole('button', { name: 'Revoke \u2068keyboard token\u2069' }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Revoke keyboard token' }).waitFor({ state: 'detached' });
     expect((await focused(page)).name).toBe('New token');
   });
 
