@@ -65,7 +65,9 @@ describe('the approval page names invisible and reordering characters instead of
     const w = setup();
     const r = await w.send(`?user_code=${encodeURIComponent('\u202EBCDF')}`, { headers: PAGE });
     expect(r.status).toBe(400);
-    expect(await r.text()).not.toMatch(HIDDEN);
+    const text = await r.text();
+    expect(text).not.toMatch(HIDDEN);
+    expect(text).toContain('U+202E');
   });
 });
 
@@ -107,8 +109,15 @@ describe('a field of the approval form sent twice (as RFC 6749 §3.1 has the tok
 
   it('several ticked scopes are one field sent several times on purpose, and still approve', async () => {
     const w = setup();
-    const s = await w.start();
-    const r = await w.post('/approve', { user_code: s.user_code, scope: 'read', expires: '30d' }, SESSION);
+    const started = await w.post('/code', { client_id: 'toado-cli', host: 'laptop', scope: 'read write' });
+    const s = (await started.json()) as { device_code: string; user_code: string };
+    const r = await w.send('/approve', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...SESSION },
+      body: `user_code=${s.user_code}&scope=read&scope=write&expires=30d`,
+    });
     expect(r.status).toBe(200);
+    const token = (await (await w.poll(s.device_code)).json()) as { scope: string };
+    expect(token.scope.split(' ').sort()).toEqual(['read', 'write']);
   });
 });

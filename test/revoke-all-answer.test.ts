@@ -17,15 +17,20 @@ const scopes = defineScopes({ read: {} }, { defaults: ['read'] });
 /**
  * A memory store with no change notifications (so this instance's cache is all that stands
  * between a revocation and a verify), whose next `lose` revoke calls (`revoke`, `revokeAll` and
- * `revokeAllIfCount`) write and then throw, or with `landed: false` throw without writing.
+ * `revokeAllIfCount`) write and then throw, or with `landed: false` throw without writing; its
+ * next `failList` `list` calls fail.
  */
 function losingStore() {
   const inner = memoryTokenStore();
-  const state = { lose: 0, landed: true };
+  const state = { lose: 0, landed: true, failList: 0 };
   const store = new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === 'subscribe') return undefined;
       const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop === 'list' && state.failList > 0) {
+        state.failList--;
+        return () => Promise.reject(new Error('connection reset by peer'));
+      }
       if (prop !== 'revoke' && prop !== 'revokeAll' && prop !== 'revokeAllIfCount') return value;
       return (...args: unknown[]) => {
         if (state.lose === 0) return (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -191,6 +196,23 @@ describe('a revokeAll whose answer is lost', () => {
       expect.objectContaining({ tokenId: t.record.id, reason: 'offboarded' }),
     ]);
     expect(errors.map((e) => (e as Error).message).filter((m) => /no longer tracked/.test(m))).toHaveLength(1);
+    await keycard.close();
+  });
+
+  it('whose look-up by the retry fails: onError hears it, and the next retry looks again and audits it', async () => {
+    const { keycard, state, clock, revokedEvents, errors } = await afterLost(true, { reason: 'offboarded' });
+    clock.advance(10);
+    state.failList = 1;
+    expect(await keycard.revokeAll({ ownerId: 'u1' }, { reason: 'retry' })).toEqual({ count: 0 });
+    expect(errors.map((e) => (e as Error).message)).toContainEqual(
+      expect.stringMatching(/could not read what a lost revokeAll of owner u1 revoked/),
+    );
+    clock.advance(10);
+    expect(await keycard.revokeAll({ ownerId: 'u1' }, { reason: 'retry' })).toEqual({ count: 2 });
+    expect(revokedEvents().map((e) => [e.count, e.reason ?? null])).toEqual([
+      [0, 'retry'],
+      [2, 'offboarded'],
+    ]);
     await keycard.close();
   });
 });

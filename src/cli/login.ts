@@ -273,7 +273,8 @@ const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.
 
 /**
  * The refusal of an `interval` the login could never wait out: a first poll at or after the end of
- * the code's life (or of {@link MAX_LOGIN_WAIT_S}) would never be sent, so the person would approve for nothing.
+ * the code's life (or of {@link MAX_LOGIN_WAIT_S}) would never be sent, so the person would
+ * approve for nothing.
  */
 function longerThanLife(interval: unknown, expiresIn: unknown): string | null {
   if (!isPositive(interval) || !isPositive(expiresIn)) return null;
