@@ -47,8 +47,15 @@ describe('the approval page names invisible and reordering characters instead of
   it('ids of visible text, from any script, are shown as they are', async () => {
     const { w, s } = await withRestrictions(['acme', 'société-générale', 'שלום', '株式会社']);
     const text = await (await w.send(`?user_code=${s.user_code}`, { headers: PAGE })).text();
-    expect(text).toContain('company: acme, société-générale, שלום, 株式会社');
+    const ids = ['acme', 'société-générale', 'שלום', '株式会社'].map((id) => `<bdi><code>${id}</code></bdi>`);
+    expect(text).toContain(`company: ${ids.join(', ')}`);
     expect(text).not.toContain('U+');
+  });
+
+  it('each id is isolated in its own <bdi>: a right-to-left id cannot reorder its neighbours, "a, b" is one id', async () => {
+    const { w, s } = await withRestrictions(['a, b', 'שלום']);
+    const text = await (await w.send(`?user_code=${s.user_code}`, { headers: PAGE })).text();
+    expect(text).toContain('company: <bdi><code>a, b</code></bdi>, <bdi><code>שלום</code></bdi>');
   });
 
   it('a scope the form names but the program never asked for is reported without its hidden characters', async () => {

@@ -317,7 +317,7 @@ describe('approval: narrowing, no escalation, CSRF', () => {
       'laptop',
       'Read tickets',
       'Administer',
-      'company: c1',
+      'company: <bdi><code>c1</code></bdi>',
       'In 30 days (as requested)',
       'gives a program a token',
     ])
