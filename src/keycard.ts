@@ -113,7 +113,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   const ctx: LifecycleContext<S> = Object.freeze({
     ...{ options, catalogue, hierarchy, clock, store, cache, owners, emitter, audit, args, format, hasher },
     ...{ defaultExpiry, defaultRateLimit, invalidation, verifier, call, onError },
-    ...{ unanswered: new UnansweredRevokes(), unansweredAll: new UnansweredRevokeAlls() },
+    ...{ unanswered: new UnansweredRevokes(onError), unansweredAll: new UnansweredRevokeAlls(onError) },
   });
   const { verifySecret } = verifier;
   const authenticate = createAuthenticator<S>({

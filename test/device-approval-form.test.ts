@@ -47,8 +47,15 @@ describe('the approval page names invisible and reordering characters instead of
   it('ids of visible text, from any script, are shown as they are', async () => {
     const { w, s } = await withRestrictions(['acme', 'société-générale', 'שלום', '株式会社']);
     const text = await (await w.send(`?user_code=${s.user_code}`, { headers: PAGE })).text();
-    expect(text).toContain('company: acme, société-générale, שלום, 株式会社');
+    const ids = ['acme', 'société-générale', 'שלום', '株式会社'].map((id) => `<bdi><code>${id}</code></bdi>`);
+    expect(text).toContain(`company: ${ids.join(', ')}`);
     expect(text).not.toContain('U+');
+  });
+
+  it('each id is isolated in its own <bdi>: a right-to-left id cannot reorder its neighbours, "a, b" is one id', async () => {
+    const { w, s } = await withRestrictions(['a, b', 'שלום']);
+    const text = await (await w.send(`?user_code=${s.user_code}`, { headers: PAGE })).text();
+    expect(text).toContain('company: <bdi><code>a, b</code></bdi>, <bdi><code>שלום</code></bdi>');
   });
 
   it('a scope the form names but the program never asked for is reported without its hidden characters', async () => {
@@ -65,7 +72,9 @@ describe('the approval page names invisible and reordering characters instead of
     const w = setup();
     const r = await w.send(`?user_code=${encodeURIComponent('\u202EBCDF')}`, { headers: PAGE });
     expect(r.status).toBe(400);
-    expect(await r.text()).not.toMatch(HIDDEN);
+    const text = await r.text();
+    expect(text).not.toMatch(HIDDEN);
+    expect(text).toContain('U+202E');
   });
 });
 
@@ -107,8 +116,15 @@ describe('a field of the approval form sent twice (as RFC 6749 §3.1 has the tok
 
   it('several ticked scopes are one field sent several times on purpose, and still approve', async () => {
     const w = setup();
-    const s = await w.start();
-    const r = await w.post('/approve', { user_code: s.user_code, scope: 'read', expires: '30d' }, SESSION);
+    const started = await w.post('/code', { client_id: 'toado-cli', host: 'laptop', scope: 'read write' });
+    const s = (await started.json()) as { device_code: string; user_code: string };
+    const r = await w.send('/approve', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...SESSION },
+      body: `user_code=${s.user_code}&scope=read&scope=write&expires=30d`,
+    });
     expect(r.status).toBe(200);
+    const token = (await (await w.poll(s.device_code)).json()) as { scope: string };
+    expect(token.scope.split(' ').sort()).toEqual(['read', 'write']);
   });
 });

@@ -16,17 +16,22 @@ const scopes = defineScopes({ read: {} }, { defaults: ['read'] });
 
 /**
  * A memory store with no change notifications (so this instance's cache is all that stands
- * between a revocation and a verify), whose next `lose` revokeAll calls (`revokeAll` and
- * `revokeAllIfCount`) write and then throw, or with `landed: false` throw without writing.
+ * between a revocation and a verify), whose next `lose` revoke calls (`revoke`, `revokeAll` and
+ * `revokeAllIfCount`) write and then throw, or with `landed: false` throw without writing; its
+ * next `failList` `list` calls fail.
  */
 function losingStore() {
   const inner = memoryTokenStore();
-  const state = { lose: 0, landed: true };
+  const state = { lose: 0, landed: true, failList: 0 };
   const store = new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === 'subscribe') return undefined;
       const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop !== 'revokeAll' && prop !== 'revokeAllIfCount') return value;
+      if (prop === 'list' && state.failList > 0) {
+        state.failList--;
+        return () => Promise.reject(new Error('connection reset by peer'));
+      }
+      if (prop !== 'revoke' && prop !== 'revokeAll' && prop !== 'revokeAllIfCount') return value;
       return (...args: unknown[]) => {
         if (state.lose === 0) return (value as (...a: unknown[]) => unknown).apply(target, args);
         state.lose--;
@@ -46,7 +51,7 @@ function instance() {
   const keycard = createKeycard({ prefix: 'acme', scopes, store, clock, audit, onError: (e) => errors.push(e) });
   const revokedEvents = () =>
     audit.events.filter((e): e is TokenAuditEvent => e.type === 'token.revoked' && e.tokenId === null);
-  return { keycard, store, state, clock, revokedEvents, errors };
+  return { keycard, store, state, clock, audit, revokedEvents, errors };
 }
 
 /** An instance holding two tokens of u1, after one `revokeAll` of u1 (with `opts`) lost its answer; `landed`: it wrote. */
@@ -158,6 +163,56 @@ describe('a revokeAll whose answer is lost', () => {
     expect(await keycard.revokeAll({ ownerId: 'u1' })).toEqual({ count: 0 });
     expect(revokedEvents().map((e) => e.count)).toEqual([2, 0]);
     expect(errors).toEqual([]);
+    await keycard.close();
+  });
+
+  it('lost nine times in an outage: the first call, the one that revoked, is still audited by the retry', async () => {
+    const { keycard, state, clock, revokedEvents, errors } = instance();
+    for (const label of ['a', 'b']) await keycard.issue({ ownerId: 'u1', label });
+    for (let i = 0; i < 9; i++) {
+      state.lose = 1;
+      await expect(keycard.revokeAll({ ownerId: 'u1' }, { reason: 'offboarded' })).rejects.toMatchObject({
+        code: 'unavailable',
+      });
+      clock.advance(1000);
+    }
+    expect(await keycard.revokeAll({ ownerId: 'u1' }, { reason: 'offboarded' })).toEqual({ count: 2 });
+    expect(revokedEvents()).toEqual([expect.objectContaining({ ownerId: 'u1', count: 2, reason: 'offboarded' })]);
+    // The 9th lost call pushed one out of the 8 kept: a middle one (it revoked nothing), reported.
+    expect(errors.map((e) => (e as Error).message).filter((m) => /no longer tracked/.test(m))).toHaveLength(1);
+    await keycard.close();
+  });
+
+  it('a single revoke lost nine times: the first call, the one that revoked, is still audited by the retry', async () => {
+    const { keycard, state, clock, audit, errors } = instance();
+    const t = await keycard.issue({ ownerId: 'u1', label: 'ci' });
+    for (let i = 0; i < 9; i++) {
+      state.lose = 1;
+      await expect(keycard.revoke(t.record.id, { reason: 'offboarded' })).rejects.toThrow();
+      clock.advance(1000);
+    }
+    expect(await keycard.revoke(t.record.id, { reason: 'offboarded' })).toMatchObject({ revokedReason: 'offboarded' });
+    expect(audit.events.filter((e) => e.type === 'token.revoked')).toEqual([
+      expect.objectContaining({ tokenId: t.record.id, reason: 'offboarded' }),
+    ]);
+    expect(errors.map((e) => (e as Error).message).filter((m) => /no longer tracked/.test(m))).toHaveLength(1);
+    await keycard.close();
+  });
+
+  it('whose look-up by the retry fails: onError hears it, and the next retry looks again and audits it', async () => {
+    const { keycard, state, clock, revokedEvents, errors } = await afterLost(true, { reason: 'offboarded' });
+    clock.advance(10);
+    state.failList = 1;
+    expect(await keycard.revokeAll({ ownerId: 'u1' }, { reason: 'retry' })).toEqual({ count: 0 });
+    expect(errors.map((e) => (e as Error).message)).toContainEqual(
+      expect.stringMatching(/could not read what a lost revokeAll of owner u1 revoked/),
+    );
+    clock.advance(10);
+    expect(await keycard.revokeAll({ ownerId: 'u1' }, { reason: 'retry' })).toEqual({ count: 2 });
+    expect(revokedEvents().map((e) => [e.count, e.reason ?? null])).toEqual([
+      [0, 'retry'],
+      [2, 'offboarded'],
+    ]);
     await keycard.close();
   });
 });

@@ -3,7 +3,7 @@
  * `interval` seconds between polls however long that is, 5 s more after each `slow_down`, never
  * less after connection trouble; and it never shortens the last wait to squeeze a poll in before
  * `expires_in`: a poll that would come after the code expired is not sent, the login ends with
- * `expired_token`. A server whose `interval` is longer than the code's life is refused at once.
+ * `expired_token`. A server whose `interval` is not shorter than the code's life is refused at once.
  * A real HTTP server on 127.0.0.1 answers as scripted; the sleeps are recorded, not slept.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -45,11 +45,11 @@ async function login(codes: Record<string, unknown>, polls: Answer[] = [PENDING]
 }
 
 describe('deviceLogin waits the interval the server asks for (RFC 8628 §3.5)', () => {
-  it('interval 120: every wait is 120 s, not 60; the login ends at expires_in 600 after five polls', async () => {
+  it('interval 120: every wait is 120 s, not 60; the login ends at expires_in 600 after four polls (none at 600 s)', async () => {
     const { outcome, sleeps, polls } = await login({ ...CODES, interval: 120, expires_in: 600 });
     expect(outcome).toMatchObject({ name: 'KeycardError', code: 'expired_token' });
-    expect(sleeps).toEqual([120_000, 120_000, 120_000, 120_000, 120_000]);
-    expect(polls()).toBe(5);
+    expect(sleeps).toEqual([120_000, 120_000, 120_000, 120_000]);
+    expect(polls()).toBe(4);
   });
 
   const thenApproved: [string, number, Answer, number[]][] = [
@@ -101,10 +101,20 @@ describe('deviceLogin never polls early to beat expires_in', () => {
     expect(outcome).toMatchObject({
       name: 'KeycardError',
       code: 'invalid_request',
-      message: 'Could not start the login: interval (900 s) is longer than expires_in (600 s)',
+      message: 'Could not start the login: interval (900 s) is not shorter than expires_in (600 s)',
     });
     expect(lines).toEqual([]);
     expect(sleeps).toEqual([]);
     expect(polls()).toBe(0);
+  });
+
+  it('an interval equal to expires_in is refused too: its one poll would come as the code expires', async () => {
+    const { outcome, sleeps, lines, polls } = await login({ ...CODES, interval: 600, expires_in: 600 });
+    expect(outcome).toMatchObject({
+      name: 'KeycardError',
+      code: 'invalid_request',
+      message: 'Could not start the login: interval (600 s) is not shorter than expires_in (600 s)',
+    });
+    expect([lines, sleeps, polls()]).toEqual([[], [], 0]);
   });
 });

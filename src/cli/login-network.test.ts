@@ -76,7 +76,7 @@ describe('deviceLogin: the server cannot be reached', () => {
         req.resume();
         res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
         // After the codes, the server goes away: every poll is refused.
-        res.end(JSON.stringify(CODES), () => server?.close());
+        res.end(JSON.stringify({ ...CODES, expires_in: 4 }), () => server?.close());
       }),
     );
     const sleeps: number[] = [];
@@ -84,7 +84,7 @@ describe('deviceLogin: the server cannot be reached', () => {
     expect(outcome).toBeInstanceOf(KeycardError);
     expect(outcome).toMatchObject({ code: 'expired_token' });
     expect(seen).toEqual(['/api/tokens/device/code']);
-    expect(sleeps).toEqual([1000, 2000]); // 1 s, then doubled after the refused poll, up to the 3 s lifetime
+    expect(sleeps).toEqual([1000, 2000]); // 1 s, then doubled after the refused poll; none at the 4 s lifetime
   });
 
   for (const [what, url] of [

@@ -7,10 +7,10 @@
  *
  * The server's numbers are bounded here, so a broken or hostile server cannot park the terminal:
  * the waits add up to at most `expires_in` or {@link MAX_LOGIN_WAIT_S}, whichever is smaller. A
- * poll that would come later is not sent (nor is a wait shortened to fit one in): the login fails
- * with `expired_token` at once, and a code answer whose `interval` is longer than that bound is
- * refused before anything is printed. No reply is read past {@link MAX_REPLY_BYTES}, and the
- * browser opener is never waited for.
+ * poll that would come at or after that bound is not sent (nor is a wait shortened to fit one in):
+ * the login fails with `expired_token` at once, and a code answer whose `interval` is not shorter
+ * than that bound is refused before anything is printed. No reply is read past
+ * {@link MAX_REPLY_BYTES}, and the browser opener is never waited for.
  */
 import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
@@ -137,8 +137,8 @@ async function awaitApproval(
     device_code: codes.device_code,
     client_id: options.clientId,
   });
-  // A poll after the code's life is not sent; nor is a wait cut short to send one before it.
-  while (waited + interval * 1000 <= lifetime) {
+  // A poll at or after the end of the code's life is not sent; nor is a wait cut short to send one before it.
+  while (waited + interval * 1000 < lifetime) {
     const wait = interval * 1000;
     await sleep(wait, options.signal);
     waited += wait;
@@ -281,14 +281,15 @@ function codeAnswer(body: Record<string, unknown>, overTls: boolean): CodeAnswer
 const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
 /**
- * The refusal of an `interval` the login could never wait out: a first poll after the code's life
- * (or after {@link MAX_LOGIN_WAIT_S}) would never be sent, so the person would approve for nothing.
+ * The refusal of an `interval` the login could never wait out: a first poll at or after the end of
+ * the code's life (or of {@link MAX_LOGIN_WAIT_S}) would never be sent, so the person would
+ * approve for nothing.
  */
 function longerThanLife(interval: unknown, expiresIn: unknown): string | null {
   if (!isPositive(interval) || !isPositive(expiresIn)) return null;
   const bound = loginWaitS(expiresIn);
-  if (interval <= bound) return null;
-  return `interval (${interval} s) is longer than ${bound === expiresIn ? 'expires_in' : 'the longest login wait'} (${bound} s)`;
+  if (interval < bound) return null;
+  return `interval (${interval} s) is not shorter than ${bound === expiresIn ? 'expires_in' : 'the longest login wait'} (${bound} s)`;
 }
 
 function serverError(body: Record<string, unknown>, what: string): KeycardError {

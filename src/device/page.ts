@@ -97,7 +97,9 @@ export function approvalForm(input: {
   const { grant } = input;
   const restrictions = grant.restrictions
     ? Object.entries(grant.restrictions)
-        .map(([type, ids]) => `${esc(type)}: ${ids.map(esc).join(', ')}`)
+        // Each id isolated: a right-to-left id cannot reorder the commas and its neighbours, and
+        // an id holding `, ` still reads as one.
+        .map(([type, ids]) => `${esc(type)}: ${ids.map((id) => `<bdi><code>${esc(id)}</code></bdi>`).join(', ')}`)
         .join('; ')
     : `none (everything your account can reach in ${esc(input.appName)})`;
   const rows = input.scopes

@@ -120,8 +120,9 @@ export async function pollLogin(ctx: DeviceContext, request: Request): Promise<R
   if (form.get('grant_type') !== GRANT_TYPE)
     return oauthError('unsupported_grant_type', `grant_type must be ${GRANT_TYPE}`);
   const deviceCode = form.get('device_code') ?? '';
-  // RFC 8628 §3.4, RFC 6749 §3.2.1: a client that does not authenticate (every CLI: a public
-  // client) MUST name itself. Refused before the store is read, so the grant is not touched.
+  // RFC 8628 §3.4 requires `client_id` of a client that does not authenticate (every CLI: a
+  // public client), as RFC 6749 §4.1.3 does for the code grant. Refused before the store is
+  // read, so the grant is not touched.
   const client = (form.get('client_id') ?? '').trim();
   const missing = [
     ...(deviceCode.length === 0 || deviceCode.length > 100 ? ['device_code'] : []),

@@ -11,7 +11,7 @@ import { UnansweredRevokes } from './unanswered.ts';
 export function leakIntake(ctx: LifecycleContext): LeakIntakePort {
   const { format, hasher, clock, call, store, cache, emitter, invalidation, verifier } = ctx;
   const leakedEmitted = new Set<string>();
-  const unanswered = new UnansweredRevokes();
+  const unanswered = new UnansweredRevokes(ctx.onError);
   return {
     format,
     pendingLeak: (id) => unanswered.has(id),

@@ -1,3 +1,28 @@
+import { KeycardError } from '../core/errors.ts';
+
+/** Calls kept per key: the oldest (during an outage, the one that revoked) and the 7 newest. */
+const KEPT = 8;
+
+/**
+ * `list` with `added` appended, bounded to {@link KEPT}: the oldest entry always stays (of a
+ * burst of retries, only the first revokes anything, the rest find it done), then the newest.
+ * Each entry dropped from the middle is passed to `dropped`.
+ */
+function bounded<T>(list: readonly T[], added: readonly T[], dropped: (entry: T) => void): T[] {
+  const all = [...list, ...added];
+  if (all.length <= KEPT) return all;
+  const [first, ...rest] = all as [T, ...T[]];
+  for (const entry of rest.slice(0, rest.length - (KEPT - 1))) dropped(entry);
+  return [first, ...rest.slice(-(KEPT - 1))];
+}
+
+const untracked = (what: string, at: number) =>
+  new KeycardError(
+    'unavailable',
+    `keycard: more than ${KEPT} ${what} lost their answer; the one sent at ${new Date(at).toISOString()} is no ` +
+      'longer tracked: a token it alone revoked gets no token.revoked event',
+  );
+
 /**
  * Revokes sent whose answer never came (a deadline, a reset, a store that threw after its write):
  * the store may have committed them. Kept per process, per door (`keycard.revoke`, the leak
@@ -6,13 +31,20 @@
  * is audited).
  */
 export class UnansweredRevokes {
-  /** id → the instants sent, newest last (at most 8 per id, 10,000 ids: the oldest id goes first). */
+  /** id → the instants sent, oldest first (the oldest and the 7 newest per id, 10,000 ids: the oldest id goes first). */
   readonly #sent = new Map<string, number[]>();
+  readonly #onError: (error: unknown) => void;
+
+  /** `onError` hears of each instant dropped past the bound (its revocation may go unaudited). */
+  constructor(onError: (error: unknown) => void) {
+    this.#onError = onError;
+  }
 
   /** Notes a revoke of `id` sent at `at` whose answer did not come. */
   note(id: string, at: number): void {
     if (!this.#sent.has(id) && this.#sent.size >= 10_000) this.#sent.delete(this.#sent.keys().next().value!);
-    this.#sent.set(id, [...(this.#sent.get(id) ?? []), at].slice(-8));
+    const dropped = (d: number) => this.#onError(untracked(`revokes of token ${id}`, d));
+    this.#sent.set(id, bounded(this.#sent.get(id) ?? [], [at], dropped));
   }
 
   /** Whether a revoke of `id` is waiting for its answer. */
@@ -37,19 +69,27 @@ export interface LostRevokeAll {
   readonly reason: string | null;
 }
 
+/** Who a filter key names, for messages: `owner u_42` or `workspace w_1` (ids, never secrets). */
+const keyName = (key: string) => `${key.startsWith('o:') ? 'owner' : 'workspace'} ${key.slice(2)}`;
+
 /**
  * `revokeAll` calls whose answer never came, per filter (`filterKey`), kept per process: a later
  * `revokeAll` of the same filter that gets an answer looks for the tokens revoked at those
  * instants with those reasons, and audits them as the lost call's (SPEC §7).
  */
 export class UnansweredRevokeAlls {
-  /** filter key → the calls sent, oldest first (at most 8 per filter, 10,000 filters: the oldest filter goes first). */
+  /** filter key → the calls sent, oldest first (the oldest and the 7 newest per filter, 10,000 filters: the oldest filter goes first). */
   readonly #sent = new Map<string, LostRevokeAll[]>();
+  readonly #onError: (error: unknown) => void;
+
+  /** `onError` hears of each call dropped past the bound (what it revoked may go unaudited). */
+  constructor(onError: (error: unknown) => void) {
+    this.#onError = onError;
+  }
 
   /** Notes a revokeAll of the filter `key` sent at `at` with `reason` whose answer did not come. */
   note(key: string, at: number, reason: string | null): void {
-    if (!this.#sent.has(key) && this.#sent.size >= 10_000) this.#sent.delete(this.#sent.keys().next().value!);
-    this.#sent.set(key, [...(this.#sent.get(key) ?? []), { at, reason }].slice(-8));
+    this.#add(key, [], [{ at, reason }]);
   }
 
   /** The lost calls of filter `key`, forgotten: the caller settles them, or gives them back with {@link restore}. */
@@ -59,8 +99,14 @@ export class UnansweredRevokeAlls {
     return sent;
   }
 
-  /** Gives back lost calls that could not be settled (the store failed to answer what they did). */
+  /** Gives back lost calls that could not be settled, ahead of any noted since (they were sent before). */
   restore(key: string, sent: readonly LostRevokeAll[]): void {
-    for (const s of sent) this.note(key, s.at, s.reason);
+    this.#add(key, sent, []);
+  }
+
+  #add(key: string, before: readonly LostRevokeAll[], after: readonly LostRevokeAll[]): void {
+    if (!this.#sent.has(key) && this.#sent.size >= 10_000) this.#sent.delete(this.#sent.keys().next().value!);
+    const dropped = (d: LostRevokeAll) => this.#onError(untracked(`revokeAll calls of ${keyName(key)}`, d.at));
+    this.#sent.set(key, bounded(before, [...(this.#sent.get(key) ?? []), ...after], dropped));
   }
 }
