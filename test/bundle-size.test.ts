@@ -37,10 +37,11 @@ describe('edge bundle size', () => {
   // writes whose answer was lost (src/lifecycle/settle.ts): guard 69 KB. 70.0 KB after five more
   // fixes (2026-12-05: keycard.flush() and the stalled audit write, a revokeAll whose answer was
   // lost, OAuth limits per subject, nosniff and unreadable assert paths, the device routes' letter):
-  // guard 70.5 KB.
-  it('stays at most 70.5 KB gzip (measured 70.0 KB)', async () => {
+  // guard 70.5 KB. 70.4 KB after their review mends and the attack on keycard/ui and keycard/cli
+  // (the oldest lost revoke kept, the approval page's ids isolated): guard 71 KB.
+  it('stays at most 71 KB gzip (measured 70.4 KB)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(70.5 * KB);
+    expect(gzip).toBeLessThanOrEqual(71 * KB);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -55,9 +56,10 @@ describe('edge bundle size', () => {
   // 40.7 KB with keycard.flush() and the audit trail giving up a write whose work a runtime
   // stopped (Workers without ctx.waitUntil); 41.6 KB with a revokeAll whose answer was lost
   // settled by its retry (src/lifecycle/revoke-all-lost.ts) and OAuth limits per subject: guard 42 KB.
-  it('createKeycard alone (tree-shaken) stays at most 42 KB gzip (measured 41.6 KB; issue 13 target 40 KB)', async () => {
+  // 42.0 KB after the review mends (Workers-safe flush, the oldest lost revoke kept): guard 42.5 KB.
+  it('createKeycard alone (tree-shaken) stays at most 42.5 KB gzip (measured 42.0 KB; issue 13 target 40 KB)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(42 * KB);
+    expect(gzip).toBeLessThanOrEqual(42.5 * KB);
   }, 60_000);
 
   it("carries no @noble/hashes (the portable SHA-256 is keycard's own; Redis's SHA-1 is not on the root)", async () => {
