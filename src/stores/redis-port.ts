@@ -141,9 +141,10 @@ export function fromIoredis(client: IoredisClientLike, options: FromIoredisOptio
           if (s === null) return;
           const last = ownsSubscriber && handlers.size === 0;
           try {
-            // A dropped connection (reconnecting) cannot unsubscribe: the command fails or, with
-            // an offline queue, waits for a reconnect that may never come. Closing it is enough.
-            if (!last || s.status === 'ready') await s.unsubscribe(...gone);
+            // The last channel is left by closing the connection: an UNSUBSCRIBE sent on a socket
+            // that just died (still 'ready' until its close event is handled) is kept by ioredis
+            // to resend after a reconnect that never comes, and the close below never ran.
+            if (!last) await s.unsubscribe(...gone);
           } finally {
             if (last && subscriber === s) {
               subscriber = null;
