@@ -134,6 +134,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
       : {}),
   });
 
+  const stores = { invalidation, store, limiter };
   const keycard: Keycard<S> = {
     scopes: catalogue,
     clock,
@@ -158,12 +159,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     invalidateOwner: (principalId) => invalidateOwner(ctx, principalId),
     on: (event, listener) => emitter.on(event, listener),
     authenticate,
-    ...endings(
-      { options, storeTimeoutMs: o.storeTimeoutMs, onError, toucher, audit, pendingReports },
-      invalidation,
-      store,
-      limiter,
-    ),
+    ...endings({ options, storeTimeoutMs: o.storeTimeoutMs, onError, toucher, audit, pendingReports, ...stores }),
   };
   // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.
   Object.defineProperty(keycard, LEAK_INTAKE, { value: leakIntake(ctx) });
@@ -201,20 +197,18 @@ function reporters(
  * `flush()` and `close()`: the work requests left running waited for (bounded), the throttled
  * reports' counts given to `onError`; `close()` then unsubscribes and closes what keycard created.
  */
-function endings(
-  deps: {
-    readonly options: KeycardOptions<string>;
-    readonly storeTimeoutMs: number;
-    readonly onError: (e: unknown) => void;
-    readonly toucher: Toucher;
-    readonly audit: AuditTrail;
-    readonly pendingReports: Set<ReportThrottle>;
-  },
-  invalidation: { readonly subscribed: unknown; unsubscribe(): unknown },
-  store: TokenStore,
-  limiter: LimiterStore,
-): Pick<Keycard<string>, 'flush' | 'close'> {
-  const { options, storeTimeoutMs, onError, toucher, audit, pendingReports } = deps;
+function endings(deps: {
+  readonly options: KeycardOptions<string>;
+  readonly storeTimeoutMs: number;
+  readonly onError: (e: unknown) => void;
+  readonly toucher: Toucher;
+  readonly audit: AuditTrail;
+  readonly pendingReports: Set<ReportThrottle>;
+  readonly invalidation: { readonly subscribed: unknown; unsubscribe(): unknown };
+  readonly store: TokenStore;
+  readonly limiter: LimiterStore;
+}): Pick<Keycard<string>, 'flush' | 'close'> {
+  const { options, storeTimeoutMs, onError, toucher, audit, pendingReports, invalidation, store, limiter } = deps;
   const step = shutdownStep(storeTimeoutMs, onError);
   const reportCounts = () => {
     for (const t of [...pendingReports]) t.flush();

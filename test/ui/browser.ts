@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { startServer } from './server.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -42,6 +43,17 @@ export async function openSettings(
   page.on('pageerror', (e) => lines.push(`pageerror ${e.message}`));
   await page.goto(`${server.origin}/settings/tokens`);
   return { context, page, lines };
+}
+
+/** A fresh test server holding one token, 'ci deploy', and its settings page with that token listed. */
+export async function settingsWithOneToken(
+  browser: Browser,
+): Promise<{ server: Awaited<ReturnType<typeof startServer>> } & Awaited<ReturnType<typeof openSettings>>> {
+  const server = await startServer();
+  await server.createBehindTheScenes('ci deploy');
+  const opened = await openSettings(browser, server);
+  await opened.page.getByRole('button', { name: 'Revoke ci deploy', exact: true }).waitFor();
+  return { server, ...opened };
 }
 
 /** The focused control inside the element: its role-ish tag and accessible name (aria-label, label, or text). */

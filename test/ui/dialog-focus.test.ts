@@ -8,9 +8,9 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { focused, hasChromium, openSettings, useChromium } from './browser.ts';
+import { focused, hasChromium, settingsWithOneToken, useChromium } from './browser.ts';
 import { dialog } from './flow.ts';
-import { startServer } from './server.ts';
+import type { startServer } from './server.ts';
 
 const problem = (status: number, code: string, detail: string) =>
   [
@@ -43,10 +43,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> dialogs: one at a time, focus ke
   }
 
   beforeEach(async () => {
-    server = await startServer();
-    await server.createBehindTheScenes('ci deploy');
-    ({ context, page, lines } = await openSettings(browser(), server));
-    await page.getByRole('button', { name: 'Revoke ci deploy', exact: true }).waitFor();
+    ({ server, context, page, lines } = await settingsWithOneToken(browser()));
   });
   afterEach(async () => {
     await context?.close();
