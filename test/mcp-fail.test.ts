@@ -33,7 +33,11 @@ async function connect(a: App, token: string) {
 }
 
 /** A POST with any Host (fetch cannot set one). */
-function post(port: number, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+function post(
+  port: number,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: string; nosniff: string | string[] | undefined }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
@@ -46,7 +50,9 @@ function post(port: number, headers: Record<string, string>, body: string): Prom
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, body: text, nosniff: res.headers['x-content-type-options'] }),
+        );
       },
     );
     req.on('error', reject);
@@ -78,6 +84,7 @@ describe('item 1: JSON-RPC batches are refused with 400 and a JSON-RPC error, be
           body: JSON.stringify(batch),
         });
         expect(res.status).toBe(400);
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
         expect(await res.json()).toEqual({
           jsonrpc: '2.0',
           error: { code: -32600, message: 'JSON-RPC batches are not accepted: send one message per request' },
@@ -115,6 +122,7 @@ describe('item 15: Host and Origin allow-lists (DNS rebinding), before any token
       const [lookups, events] = [a.lookups(), a.sink.events.length];
       const res = await post(a.port, { ...h, ...forged }, initialize);
       expect(res.status, JSON.stringify(forged)).toBe(403);
+      expect(res.nosniff).toBe('nosniff');
       expect(JSON.parse(res.body)).toMatchObject({
         jsonrpc: '2.0',
         error: { code: -32000, message: forged.host === undefined ? 'Origin not allowed' : 'Host not allowed' },

@@ -44,7 +44,11 @@ export function mcpRefusal(reason: McpRefusalReason): {
     const body = JSON.stringify({ jsonrpc: '2.0', error: { code: row.rpcCode, message: row.message }, id: null });
     answer = Object.freeze({
       status: row.status,
-      headers: Object.freeze({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }),
+      headers: Object.freeze({
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      }),
       body,
     });
     mcpAnswers.set(reason, answer);

@@ -26,6 +26,7 @@ describe('createLeakIntakeHandler: a verified GitHub report', () => {
     const res = await f.handler(await f.report(f.body(tokens)));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     const text = await res.text();
     for (const t of tokens) expect(text).not.toContain(t);
     expect(JSON.parse(text)).toEqual(
@@ -196,6 +197,7 @@ describe('createLeakIntakeHandler: anything unverifiable is 401 with no store I/
       const res = await s.f.handler(req);
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(await res.text()).not.toContain(s.live.token);
     }
     await expectUntouched(s);
@@ -269,6 +271,7 @@ describe('createLeakIntakeHandler: anything unverifiable is 401 with no store I/
     const res = await f.handler(new Request('http://localhost/leaks'));
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
 
@@ -288,6 +291,7 @@ describe('createLeakIntakeHandler: the provider key list', () => {
     for (let i = 0; i < 5; i++) {
       const res = await f.handler(await f.report(body, { key: k2 }));
       expect([res.status, res.headers.get('retry-after')]).toEqual([503, '60']);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     }
     expect(f.fetches()).toBe(1);
 

@@ -79,7 +79,9 @@ function validateOptions(options: unknown): asserts options is LeakIntakeOptions
   }
 }
 
-const HEADERS = { 'content-type': 'application/problem+json', 'cache-control': 'no-store' } as const;
+// Every answer: never cached, never sniffed into something else by a browser (as the guards' answers).
+const NOSNIFF = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
+const HEADERS = { 'content-type': 'application/problem+json', ...NOSNIFF } as const;
 
 /** An RFC 9457 problem; `detail` never quotes a token or a signature. */
 function problem(
@@ -217,7 +219,7 @@ export function createLeakIntakeHandler(
     const answer = parsed.matches.map((m, i) => answerFor(m, outcomes[i]!, encoding));
     return new Response(JSON.stringify(answer), {
       status: 200,
-      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      headers: { 'content-type': 'application/json', ...NOSNIFF },
     });
   };
 }
