@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snippetsOf } from './snippets.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -106,6 +107,33 @@ describe('the packed tarball', () => {
       env: { ...process.env, NODE_OPTIONS: '--no-warnings' },
     });
     expect(out.trim()).toBe('function');
+  });
+
+  it("a project set up as README's Install says (after `npm init -y`) runs the quickstart as written", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const install = /## Install\n[\s\S]*?```sh\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? '';
+    const appLine = install.split('\n').find((l) => l.includes('your-app'));
+    expect(appLine).toBeDefined();
+    // The app's own set-up steps; the tarball is linked below instead of installed again.
+    const steps = appLine!
+      .replace(/#.*$/, '')
+      .split('&&')
+      .map((c) => c.trim())
+      .filter((c) => c && !/^(mkdir|cd|npm install)\b/.test(c));
+    const app = join(dir, 'app');
+    mkdirSync(app);
+    execFileSync('npm', ['init', '-y'], { cwd: app, stdio: 'ignore' }); // npm 11 writes "type": "commonjs"
+    for (const step of steps) execFileSync('sh', ['-c', step], { cwd: app, stdio: 'ignore' });
+    symlinkSync(join(dir, 'node_modules'), join(app, 'node_modules'));
+    const [quickstart] = snippetsOf('README.md').filter((s) => s.name === 'quickstart');
+    writeFileSync(join(app, 'quickstart.js'), quickstart!.code);
+    let out = '';
+    try {
+      out = execFileSync('node', ['quickstart.js'], { cwd: app, encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      out = String((e as { stderr?: string }).stderr);
+    }
+    expect(out).toMatch(/^acme_sk_1[0-9A-Za-z]{38}\ntok_\w+ \[ 'tickets:write', 'read' \]\n$/);
   });
 
   it('covers the subpaths SPEC §9 lists that have code', () => {
