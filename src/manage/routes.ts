@@ -36,12 +36,15 @@ export interface RouteContext {
   readonly timeoutMs: number;
   /** Seals `GET /tokens`'s cursors (src/manage/list-cursor.ts). */
   readonly cursors: CursorSeal;
+  /** Ids of the tokens this request found the actor may read (a refusal is filed under those only). */
+  readonly visible: Set<string>;
 }
 
 /** Ids keycard issues are `tok_` + base62; anything else cannot exist, so it is a 404 without store I/O. */
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-const targetOf = (r: TokenRecord): ManagementTarget => ({
+/** What `can` is asked about for a stored token. */
+export const targetOf = (r: TokenRecord): ManagementTarget => ({
   kind: r.kind,
   ownerId: r.ownerId,
   workspaceId: r.workspaceId,
@@ -68,6 +71,7 @@ async function loadVisible(ctx: RouteContext, id: string, action: ManagementActi
   if (!ID.test(id)) throw notFound();
   const record = await ctx.keycard.get(id);
   if (record === null || !(await ctx.can(ctx.actor, 'read', targetOf(record)))) throw notFound();
+  ctx.visible.add(id);
   if (action !== 'read' && !(await ctx.can(ctx.actor, action, targetOf(record))))
     throw new ManagementProblem('forbidden', `Not allowed to ${action} this token`);
   return record;
