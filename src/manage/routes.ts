@@ -88,10 +88,13 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
   const kind = q.kind ?? (q.workspaceId !== undefined ? 'workspace' : 'personal');
   if (kind === 'workspace' && q.workspaceId === undefined)
     throw invalid([{ field: 'workspaceId', message: 'is required for kind=workspace' }]);
-  let cursor = q.cursor === undefined ? null : await ctx.cursors.open(q.cursor);
+  const ownerId = kind === 'personal' ? ownerOf(ctx.actor) : null;
+  // The listing a cursor is sealed for: the caller and every filter (not `limit`).
+  const who = ctx.actor.kind === 'user' ? `user:${ctx.actor.id}` : `token:${ctx.actor.identity.tokenId}`;
+  const listing = JSON.stringify([who, kind, ownerId, q.workspaceId ?? null, q.status, q.q ?? null]);
+  let cursor = q.cursor === undefined ? null : await ctx.cursors.open(q.cursor, listing);
   if (q.cursor !== undefined && cursor === null)
     throw invalid([{ field: 'cursor', message: 'is not one this listing handed out (start the listing again)' }]);
-  const ownerId = kind === 'personal' ? ownerOf(ctx.actor) : null;
   if (kind === 'workspace' && !(await ctx.can(ctx.actor, 'read', { kind, ownerId: null, workspaceId: q.workspaceId! })))
     throw notFound();
   const status = q.status === 'expiring' ? 'active' : q.status;
@@ -120,7 +123,10 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
     cursor = r.nextCursor;
     if (data.length > 0 || cursor === null) break;
   }
-  return json({ data: await Promise.all(data), nextCursor: cursor === null ? null : await ctx.cursors.seal(cursor) });
+  return json({
+    data: await Promise.all(data),
+    nextCursor: cursor === null ? null : await ctx.cursors.seal(cursor, listing),
+  });
 }
 
 const DAY_MS = 86_400_000;
