@@ -12,7 +12,7 @@ import { english, intFrom } from './config.ts';
 import type { AuditEvent, AuditSink, Surface } from './audit.ts';
 import { KeycardError } from './errors.ts';
 import { AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, type AuditTime } from './audit-values.ts';
-import { wellFormed } from './well-formed.ts';
+import { storable, wellFormed } from './well-formed.ts';
 
 export { toMs, toStored, type AuditTime } from './audit-values.ts';
 
@@ -270,7 +270,10 @@ export function decodeAuditCursor(cursor: string): [number, string] {
       Number.isSafeInteger(v[0]) &&
       (v[0] as number) >= AUDIT_MIN_MS &&
       (v[0] as number) <= AUDIT_MAX_MS &&
-      typeof v[1] === 'string'
+      typeof v[1] === 'string' &&
+      // Stores issue ids that any store keeps as text: one with a NUL (refused by Postgres) or a
+      // lone surrogate names no event.
+      storable(v[1])
     )
       return [v[0] as number, v[1]];
   } catch {

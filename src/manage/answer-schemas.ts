@@ -65,6 +65,10 @@ export const problemBody = z.object({
   detail: z.string(),
   code: z.string(),
   errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
+  /** `count_changed`: the count the caller confirmed (`expectCount`). */
+  expected: z.optional(z.number().check(z.int())),
+  /** `count_changed`: the count found, or null when the store did not say. */
+  actual: z.optional(z.nullable(z.number().check(z.int()))),
 });
 
 export type TokenView = z.output<typeof tokenView>;

@@ -121,26 +121,37 @@ const REFUSALS = new Set([400, 403, 404, 409]);
 const PUBLIC_ID = /^tok_[0-9A-Za-z]{22}$/;
 
 /**
+ * Whether the caller may see the token `id`: already known when the route looked it up
+ * (`ctx.visible`), else asked now (a refusal before the lookup: a bad body or query). A failing
+ * store or hook counts as not visible, so the refusal is filed under no token.
+ */
+async function mayRead(ctx: Ctx, id: string): Promise<boolean> {
+  if (ctx.visible.has(id)) return true;
+  try {
+    const record = await ctx.keycard.get(id);
+    return record !== null && (await ctx.can(ctx.actor, 'read', routes.targetOf(record)));
+  } catch (e) {
+    if (!(e instanceof ManagementProblem)) ctx.options.onError(e); // can() reports its own failures
+    return false;
+  }
+}
+
+/**
  * SPEC §11: a call refused once its caller is known (400, 403, 404, 409) is one
  * `management.denied` event: the actor, the route pattern, the code and status, and the token id
  * the path names when it has the public id's shape (so a secret pasted as an id is never kept) and
- * the caller may see that token: a 404 is filed under no token, so nobody can flood the activity
- * of a token they cannot see.
+ * the caller may see that token: a 404, or a 400 naming a token the caller cannot see, is filed
+ * under no token, so nobody can flood the activity of a token they cannot see.
  */
-async function auditRefusal(
-  keycard: Keycard,
-  e: unknown,
-  route: string,
-  id: string,
-  actor: Caller['actor'],
-  requestId: string,
-) {
+async function auditRefusal(ctx: Ctx, e: unknown, route: string, id: string) {
   const p = e instanceof ManagementProblem ? e : problemOfKeycardError(e);
   const status = p && statusOfCode(p.code);
   if (!p || !status || !REFUSALS.has(status)) return;
-  await keycard.recordAudit({
+  const filed = p.code !== 'not_found' && PUBLIC_ID.test(id) && (await mayRead(ctx, id));
+  const actor = ctx.actor;
+  await ctx.keycard.recordAudit({
     type: 'management.denied',
-    tokenId: p.code !== 'not_found' && PUBLIC_ID.test(id) ? id : null, // a 404 is not the caller's to file under that token
+    tokenId: filed ? id : null,
     label: null,
     ownerId: null,
     workspaceId: null,
@@ -148,7 +159,7 @@ async function auditRefusal(
     route,
     code: p.code,
     status,
-    requestId,
+    requestId: ctx.requestId,
   });
 }
 
@@ -259,11 +270,12 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
     const caller = await callerOf(keycard, opts, request, timeoutMs);
     if (caller instanceof Response) return caller;
     const requestId = requestIdFrom(request.headers.get('x-request-id'));
+    const visible = new Set<string>();
+    const ctx = { keycard, options: opts, can, actor: caller.actor, requestId, timeoutMs, cursors, visible };
     try {
-      const ctx = { keycard, options: opts, can, actor: caller.actor, requestId, timeoutMs, cursors };
       return await run(route, id, query, request, ctx);
     } catch (e) {
-      await auditRefusal(keycard, e, `${route.method} /${route.path.join('/')}`, id, caller.actor, requestId);
+      await auditRefusal(ctx, e, `${route.method} /${route.path.join('/')}`, id);
       throw e;
     }
   }

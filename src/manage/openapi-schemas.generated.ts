@@ -128,6 +128,8 @@ const problemBody = object(
     detail: { type: 'string' },
     code: { type: 'string' },
     errors: { type: 'array', items: object({ field: { type: 'string' }, message: { type: 'string' } }) },
+    expected: { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 },
+    actual: { anyOf: [{ type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 }, { type: 'null' }] },
   },
   ['type', 'title', 'status', 'detail', 'code'],
 );

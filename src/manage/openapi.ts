@@ -20,13 +20,23 @@ function schemaOf(name: OpenApiSchemaName, components: Json): Json {
 const ERROR_CODES: Readonly<Record<number, string>> = {
   400: 'invalid_request: every bad field in `errors`',
   401: 'unauthenticated (or a bearer token refused: the request contract of keycard)',
-  403: 'forbidden (CSRF, not allowed) or scope_escalation',
+  403: 'forbidden (CSRF, not allowed), scope_escalation, or insufficient_scope (a bearer token without the management scope)',
   404: 'not_found: unknown, or not visible to the caller',
   409: 'conflict or count_changed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  429: 'rate_limited: a bearer token over its rate limit (the request contract of keycard, with Retry-After)',
   503: 'unavailable',
 };
+
+/**
+ * What any operation behind a caller may answer: a query parameter it does not take (400), no
+ * session (401), a bearer token refused by the request contract (401, 403 insufficient_scope,
+ * 429) and an unavailable session check or store (503).
+ */
+const CALLER = [400, 401, 403, 429, 503] as const;
+/** What any operation with a JSON body may answer besides: a body too large (413) or not JSON (415). */
+const BODY = [...CALLER, 413, 415] as const;
 
 const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
@@ -80,7 +90,7 @@ export function openApiDocument(basePath: string): Json {
           operationId: 'listTokens',
           summary: 'List tokens the caller may see',
           parameters: params('listQuery'),
-          responses: { ...ok('tokenPage', 'A page of tokens'), ...errors(400, 401, 404, 503) },
+          responses: { ...ok('tokenPage', 'A page of tokens'), ...errors(...CALLER, 404) },
         },
         post: {
           operationId: 'createToken',
@@ -88,7 +98,7 @@ export function openApiDocument(basePath: string): Json {
           requestBody: body('createBody'),
           responses: {
             ...ok('createdToken', 'The new token and its secret (Cache-Control: no-store)', '201'),
-            ...errors(400, 401, 403, 404, 413, 415, 503),
+            ...errors(...BODY, 404, 409),
           },
         },
       },
@@ -99,7 +109,7 @@ export function openApiDocument(basePath: string): Json {
           requestBody: body('revokeAllBody'),
           responses: {
             ...ok('revokeAllResult', 'How many were revoked'),
-            ...errors(400, 401, 403, 404, 409, 413, 415, 503),
+            ...errors(...BODY, 404, 409),
           },
         },
       },
@@ -108,14 +118,14 @@ export function openApiDocument(basePath: string): Json {
           operationId: 'getToken',
           summary: 'One token',
           parameters: [idParam],
-          responses: { ...viewOk, ...errors(401, 404, 503) },
+          responses: { ...viewOk, ...errors(...CALLER, 404) },
         },
         patch: {
           operationId: 'updateToken',
           summary: 'Relabel, set or clear the rate limit, or narrow scopes, restrictions and expiry',
           parameters: [idParam],
           requestBody: body('updateBody'),
-          responses: { ...viewOk, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
+          responses: { ...viewOk, ...errors(...BODY, 404, 409) },
         },
       },
       [p('/tokens/{id}/revoke')]: {
@@ -124,7 +134,7 @@ export function openApiDocument(basePath: string): Json {
           summary: 'Revoke a token (idempotent)',
           parameters: [idParam],
           requestBody: body('revokeBody', false),
-          responses: { ...viewOk, ...errors(400, 401, 403, 404, 413, 415, 503) },
+          responses: { ...viewOk, ...errors(...BODY, 404) },
         },
       },
       [p('/tokens/{id}/rotate')]: {
@@ -135,7 +145,7 @@ export function openApiDocument(basePath: string): Json {
           requestBody: body('rotateBody', false),
           responses: {
             ...ok('rotatedToken', 'The new token and its secret (Cache-Control: no-store)', '201'),
-            ...errors(400, 401, 403, 404, 409, 413, 415, 503),
+            ...errors(...BODY, 404, 409),
           },
         },
       },
@@ -146,7 +156,7 @@ export function openApiDocument(basePath: string): Json {
           parameters: [idParam, ...params('activityQuery')],
           responses: {
             ...ok('activityPage', 'A page of audit events'),
-            ...errors(400, 401, 404, 503),
+            ...errors(...CALLER, 404),
             '501': { description: 'not_implemented: no audit store configured', content: problem },
           },
         },
@@ -155,7 +165,7 @@ export function openApiDocument(basePath: string): Json {
         get: {
           operationId: 'listScopes',
           summary: 'The scope catalogue, filtered to what the caller may grant',
-          responses: { ...ok('scopeCatalogue', 'The catalogue'), ...errors(401, 503) },
+          responses: { ...ok('scopeCatalogue', 'The catalogue'), ...errors(...CALLER) },
         },
       },
     },

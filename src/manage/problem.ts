@@ -151,7 +151,9 @@ export function problemOfKeycardError(error: unknown): ManagementProblem | null 
         Array.isArray(named) && named.length > 0
           ? named.map(String)
           : [/^(?:[A-Za-z]+: )?([A-Za-z]+)/.exec(error.message)?.[1] ?? ''];
-      const fields = [...new Set(candidates.map((f) => (KNOWN_FIELDS.includes(f.split('.')[0]!) ? f : 'body')))];
+      // `update(id, patch)` names its members `patch.label`: over HTTP they are the body's own.
+      const members = candidates.map((f) => f.replace(/^patch\./, ''));
+      const fields = [...new Set(members.map((f) => (KNOWN_FIELDS.includes(f.split('.')[0]!) ? f : 'body')))];
       return invalid(fields.map((field) => ({ field, message: error.message })));
     }
     case 'scope_escalation':

@@ -36,12 +36,15 @@ export interface RouteContext {
   readonly timeoutMs: number;
   /** Seals `GET /tokens`'s cursors (src/manage/list-cursor.ts). */
   readonly cursors: CursorSeal;
+  /** Ids of the tokens this request found the actor may read (a refusal is filed under those only). */
+  readonly visible: Set<string>;
 }
 
 /** Ids keycard issues are `tok_` + base62; anything else cannot exist, so it is a 404 without store I/O. */
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-const targetOf = (r: TokenRecord): ManagementTarget => ({
+/** What `can` is asked about for a stored token. */
+export const targetOf = (r: TokenRecord): ManagementTarget => ({
   kind: r.kind,
   ownerId: r.ownerId,
   workspaceId: r.workspaceId,
@@ -68,6 +71,7 @@ async function loadVisible(ctx: RouteContext, id: string, action: ManagementActi
   if (!ID.test(id)) throw notFound();
   const record = await ctx.keycard.get(id);
   if (record === null || !(await ctx.can(ctx.actor, 'read', targetOf(record)))) throw notFound();
+  ctx.visible.add(id);
   if (action !== 'read' && !(await ctx.can(ctx.actor, action, targetOf(record))))
     throw new ManagementProblem('forbidden', `Not allowed to ${action} this token`);
   return record;
@@ -84,10 +88,13 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
   const kind = q.kind ?? (q.workspaceId !== undefined ? 'workspace' : 'personal');
   if (kind === 'workspace' && q.workspaceId === undefined)
     throw invalid([{ field: 'workspaceId', message: 'is required for kind=workspace' }]);
-  let cursor = q.cursor === undefined ? null : await ctx.cursors.open(q.cursor);
+  const ownerId = kind === 'personal' ? ownerOf(ctx.actor) : null;
+  // The listing a cursor is sealed for: the caller and every filter (not `limit`).
+  const who = ctx.actor.kind === 'user' ? `user:${ctx.actor.id}` : `token:${ctx.actor.identity.tokenId}`;
+  const listing = JSON.stringify([who, kind, ownerId, q.workspaceId ?? null, q.status, q.q ?? null]);
+  let cursor = q.cursor === undefined ? null : await ctx.cursors.open(q.cursor, listing);
   if (q.cursor !== undefined && cursor === null)
     throw invalid([{ field: 'cursor', message: 'is not one this listing handed out (start the listing again)' }]);
-  const ownerId = kind === 'personal' ? ownerOf(ctx.actor) : null;
   if (kind === 'workspace' && !(await ctx.can(ctx.actor, 'read', { kind, ownerId: null, workspaceId: q.workspaceId! })))
     throw notFound();
   const status = q.status === 'expiring' ? 'active' : q.status;
@@ -116,7 +123,10 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
     cursor = r.nextCursor;
     if (data.length > 0 || cursor === null) break;
   }
-  return json({ data: await Promise.all(data), nextCursor: cursor === null ? null : await ctx.cursors.seal(cursor) });
+  return json({
+    data: await Promise.all(data),
+    nextCursor: cursor === null ? null : await ctx.cursors.seal(cursor, listing),
+  });
 }
 
 const DAY_MS = 86_400_000;

@@ -5,11 +5,12 @@
  * from another token's activity only positions the page: it never shows that token's events.
  */
 import { describe, expect, it } from 'vitest';
-import { createKeycard, createManagementHandler, memoryAuditStore } from '../../src/index.ts';
+import { PGlite } from '@electric-sql/pglite';
+import { createKeycard, createManagementHandler, memoryAuditStore, type AuditStore } from '../../src/index.ts';
+import { fromPglite, migrate, postgresAuditStore } from '../../src/stores/postgres.ts';
 import { toadoScopes } from '../helpers.ts';
 
-async function world() {
-  const audit = memoryAuditStore();
+async function world(audit: AuditStore = memoryAuditStore()) {
   const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), audit });
   const reported: unknown[] = [];
   const handler = createManagementHandler(keycard, {
@@ -38,6 +39,25 @@ describe('GET /tokens/:id/activity, hostile query', () => {
     expect(w.reported).toEqual([]);
     await w.keycard.close();
   });
+
+  it.each(['memory', 'PGlite'])(
+    'on %s: a cursor whose id holds a NUL or a lone surrogate (no store issues one) is 400 naming cursor',
+    async (kind) => {
+      const db = kind === 'PGlite' ? new PGlite() : null;
+      if (db) await migrate(fromPglite(db));
+      const w = await world(db ? postgresAuditStore(fromPglite(db), { onError: () => {} }) : undefined);
+      const { record } = await w.keycard.issue({ ownerId: 'u_1', label: 'a', scopes: ['read'] });
+      for (const id of ['ev_\u0000', '\ud800', 'ev_\udc00x']) {
+        const cursor = Buffer.from(JSON.stringify([Date.UTC(2026, 0, 1), id])).toString('base64url');
+        const r = await w.get(`/tokens/${record.id}/activity?cursor=${cursor}`);
+        expect(r.status, JSON.stringify(id)).toBe(400); // Postgres refused the NUL: 503, and a report
+        expect((r.body['errors'] as { field: string }[]).map((e) => e.field)).toEqual(['cursor']);
+      }
+      expect(w.reported).toEqual([]);
+      await w.keycard.close();
+      await db?.close();
+    },
+  );
 
   it('a time before year 1 is 400 naming since', async () => {
     const w = await world();

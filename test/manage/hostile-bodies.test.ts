@@ -125,6 +125,23 @@ test('a body stream that fails half-way is a 400, not a 500 reported as a bug', 
   expect(await aliceTokens(s)).toEqual(ids);
 });
 
+describe('values the store cannot keep (a NUL, a lone surrogate)', () => {
+  test('PATCH names the body members, as POST does (not `body`), and changes nothing', async () => {
+    const s = setup();
+    const { record } = await s.create();
+    const before = JSON.stringify(await s.store.get(record.id));
+    const res = await s.call('PATCH', `/tokens/${record.id}`, {
+      body: { label: 'a\u0000b', metadata: { m: '\ud800' } },
+    });
+    const body = (await res.json()) as Problem;
+    expect(res.status, JSON.stringify(body)).toBe(400);
+    expect(body.errors?.map((e) => e.field)).toEqual(['label', 'metadata']);
+    const created = await s.call('POST', '/tokens', { body: { label: 'a\u0000b', metadata: { m: '\ud800' } } });
+    expect(((await created.json()) as Problem).errors?.map((e) => e.field)).toEqual(['label', 'metadata']);
+    expect(JSON.stringify(await s.store.get(record.id))).toBe(before);
+  });
+});
+
 describe('through real Express', () => {
   test('deep nesting and __proto__ keys: 400 problem bodies, nothing written', async () => {
     const s = setup();

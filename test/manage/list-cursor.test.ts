@@ -174,6 +174,47 @@ describe('GET /tokens: hidden rows the cursor must step over', () => {
     }
   });
 
+  it('a cursor is good for the listing that handed it out only (not another caller, filter or status)', async () => {
+    // The workspace's H1 and H2 are hidden from admin, interleaved in time with admin's personal
+    // P1..P3. A page of [V, H1, H2] hands out a cursor after H2: replayed in the personal listing,
+    // it showed [P3] only (not P1, P2), placing the hidden H2 between P2 and P3 (its creation time, to the
+    // density of another listing: the oracle the sealed cursor closes within one listing).
+    const hidden = new Set<string>();
+    const can: NonNullable<ManagementOptions['can']> = (actor, action, target, fallback) =>
+      target.tokenId !== undefined && hidden.has(target.tokenId) ? false : fallback(actor, action, target);
+    const w = setup({ can });
+    const ws = { scopes: ['read'], kind: 'workspace', workspaceId: 'w1' };
+    const made: Record<string, string> = {};
+    for (const name of ['V', 'P1', 'H1', 'P2', 'H2', 'P3', 'V2']) {
+      const body = name.startsWith('P') ? { label: name, scopes: ['read'] } : { label: name, ...ws };
+      made[name] = (await w.create(body, 'admin')).record.id;
+      if (name.startsWith('H')) hidden.add(made[name]!);
+      w.clock.advance(1000);
+    }
+    const listing = '/tokens?kind=workspace&workspaceId=w1';
+    const first = (await (await w.call('GET', `${listing}&limit=3`, { as: 'admin' })).json()) as {
+      data: { id: string }[];
+      nextCursor: string;
+    };
+    expect(first.data.map((d) => d.id)).toEqual([made['V']]);
+    const cursor = `cursor=${encodeURIComponent(first.nextCursor)}`;
+    for (const [path, as] of [
+      [`/tokens?${cursor}`, 'admin'], // admin's personal listing
+      [`/tokens?kind=personal&workspaceId=w1&${cursor}`, 'admin'],
+      [`${listing}&status=all&${cursor}`, 'admin'],
+      [`${listing}&q=p&${cursor}`, 'admin'],
+      [`/tokens?${cursor}`, 'alice'],
+    ] as const) {
+      const res = await w.call('GET', path, { as });
+      expect(res.status, `${as} ${path}`).toBe(400);
+      expect(((await res.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['cursor']);
+    }
+    // The same listing takes it, at any page size.
+    const next = await w.call('GET', `${listing}&limit=50&${cursor}`, { as: 'admin' });
+    expect(next.status).toBe(200);
+    expect(((await next.json()) as { data: { id: string }[] }).data.map((d) => d.id)).toEqual([made['V2']]);
+  });
+
   it('cursorSecret: a cursor sealed by one instance opens on another with the same secret', async () => {
     const cursorSecret = 'a shared secret of at least thirty-two characters';
     const { w, visible } = await world([false, false, false]);

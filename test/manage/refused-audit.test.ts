@@ -54,6 +54,26 @@ describe('refused management calls are audited (management.denied)', () => {
     ]);
   });
 
+  it("a bad body or query naming another person's token (400 before the token is looked up) is filed under no token id", async () => {
+    const { call, sink, create } = setup();
+    const { record } = await create();
+    const patch = await call('PATCH', `/tokens/${record.id}`, { as: 'bob', body: { colour: 'red' } });
+    const read = await call('GET', `/tokens/${record.id}?x=1`, { as: 'bob' });
+    const activity = await call('GET', `/tokens/${record.id}/activity?limit=0`, { as: 'bob' });
+    const revoke = await call('POST', `/tokens/${record.id}/revoke`, { as: 'bob', body: { reason: '' } });
+    expect([patch.status, read.status, activity.status, revoke.status]).toEqual([400, 400, 400, 400]);
+    // The same mistakes by the token's owner are filed under it, as before.
+    expect((await call('PATCH', `/tokens/${record.id}`, { body: { colour: 'red' } })).status).toBe(400);
+    await tick();
+    expect(denied(sink).map((e) => [e.actor.id, e.route, e.code, e.tokenId])).toEqual([
+      ['bob', 'PATCH /tokens/:id', 'invalid_request', null],
+      ['bob', 'GET /tokens/:id', 'invalid_request', null],
+      ['bob', 'GET /tokens/:id/activity', 'invalid_request', null],
+      ['bob', 'POST /tokens/:id/revoke', 'invalid_request', null],
+      ['alice', 'PATCH /tokens/:id', 'invalid_request', record.id],
+    ]);
+  });
+
   it("a refusal on a token the caller may see is filed under its id (the token's activity shows it)", async () => {
     const { call, sink, create } = setup();
     const { record } = await create({ label: 'ci', scopes: ['read'] }, 'bob');
