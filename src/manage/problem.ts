@@ -140,6 +140,19 @@ const KNOWN_FIELDS = [
  * A revoked or expired token refusing a rotation is a state conflict here (409), not the 401 of
  * a request carrying it.
  */
+
+/**
+ * The part of a lifecycle message about one body member, as the body names it: `update: patch.label
+ * must not …; patch.metadata is …` gives `label must not …` for `label`. The whole message when no
+ * part names the member (a message of another shape).
+ */
+function messageOf(message: string, field: string): string {
+  const parts = message
+    .replace(/^[A-Za-z]+: /, '')
+    .split('; ')
+    .map((m) => m.replace(/^patch\./, ''));
+  return parts.find((m) => m.startsWith(`${field} `) || m.startsWith(`${field}.`)) ?? message;
+}
 export function problemOfKeycardError(error: unknown): ManagementProblem | null {
   if (!isKeycardError(error)) return null;
   switch (error.code) {
@@ -154,7 +167,7 @@ export function problemOfKeycardError(error: unknown): ManagementProblem | null 
       // `update(id, patch)` names its members `patch.label`: over HTTP they are the body's own.
       const members = candidates.map((f) => f.replace(/^patch\./, ''));
       const fields = [...new Set(members.map((f) => (KNOWN_FIELDS.includes(f.split('.')[0]!) ? f : 'body')))];
-      return invalid(fields.map((field) => ({ field, message: error.message })));
+      return invalid(fields.map((field) => ({ field, message: messageOf(error.message, field) })));
     }
     case 'scope_escalation':
       return new ManagementProblem('scope_escalation', error.message);

@@ -136,6 +136,11 @@ describe('values the store cannot keep (a NUL, a lone surrogate)', () => {
     const body = (await res.json()) as Problem;
     expect(res.status, JSON.stringify(body)).toBe(400);
     expect(body.errors?.map((e) => e.field)).toEqual(['label', 'metadata']);
+    // Each member's own message, in the body's names (not the whole `update: patch.…` message).
+    expect(body.errors?.map((e) => e.message)).toEqual([
+      'label must not contain NUL characters or lone surrogates',
+      'metadata is not storable JSON: metadata.m must not contain NUL characters or lone surrogates',
+    ]);
     const created = await s.call('POST', '/tokens', { body: { label: 'a\u0000b', metadata: { m: '\ud800' } } });
     expect(((await created.json()) as Problem).errors?.map((e) => e.field)).toEqual(['label', 'metadata']);
     expect(JSON.stringify(await s.store.get(record.id))).toBe(before);
