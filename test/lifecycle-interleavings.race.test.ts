@@ -119,13 +119,8 @@ describe('one token, every operation at once (fc.scheduler)', () => {
       expect(final.expiresAt).toBeLessThanOrEqual(a.record.expiresAt!);
       expect(['comments', 'read']).toContain(final.scopes.join(','));
       for (const t of tokens) expect(['comments', 'read']).toContain(t.scopes.join(','));
-      // Every secret handed out verifies exactly when its record is live.
-      for (const secret of secrets) {
-        const v = kc.verify(secret);
-        await s.waitFor(v);
-        const id = (await v).ok;
-        expect(typeof id).toBe('boolean');
-      }
+      // Every secret handed out (the first token's, and each answered rotation's) verifies exactly
+      // when its record is live.
       for (const r of answered) {
         const v = kc.verify(r.token);
         await s.waitFor(v);

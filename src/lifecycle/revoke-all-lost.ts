@@ -80,7 +80,7 @@ export async function eachCovered(
   ctx: LifecycleContext,
   f: RevokeAllFilter,
   now: number,
-  status: 'all' | 'revoked' | 'active',
+  status: 'all' | 'revoked',
   visit: (t: StoredToken) => void,
 ): Promise<void> {
   const { store, call } = ctx;

@@ -97,7 +97,7 @@ async function claim(ctx: LifecycleContext, old: StoredToken, until: number, cop
     claimed = await call('Token store update', () => store.update(old.id, { expiresAt: until }, old.version));
   } catch (error) {
     // The claim may still land (a timeout, a paused server): learn whether it did before answering.
-    const settled = await settleClaim(ctx, old, until, copyId);
+    const settled = await settleClaim(ctx, old, until);
     if (settled === 'fenced' || settled === 'unknown') {
       await abandon(ctx, copyId, 'rotation failed');
       throw error;

@@ -9,7 +9,6 @@ import { DEFAULT_STORE_TIMEOUT_MS } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { StoredToken, UpdateResult } from '../core/store.ts';
 import type { LifecycleContext } from './context.ts';
-import { eachCovered } from './revoke-all-lost.ts';
 
 /**
  * The outcome is asked for every 100 ms for as long as five tries that each wait the whole
@@ -63,6 +62,7 @@ export async function createSettled(ctx: LifecycleContext, stored: StoredToken):
       } catch {
         continue;
       }
+      if (found === undefined) continue; // a custom store's "no answer"
       if (found?.hash === stored.hash) return;
       throw first;
     }
@@ -77,16 +77,13 @@ export async function createSettled(ctx: LifecycleContext, stored: StoredToken):
  * version, decides it for good: if the fence applies, the claim never can (and the old token is
  * as it was, `'fenced'`); if it conflicts, the record now says whether the claim landed (one
  * version further, `expiresAt` = `until`: answered as the claim's success) or another call changed
- * the token (answered as the claim's conflict). A concurrent rotation asking for the same expiry
- * (the same millisecond and grace, or a grace past the token's life) leaves the very same record:
- * then its live successor, other than `copyId`, answers the claim's conflict, so that no two
- * rotations both hand out a secret. Still unknown after the tries, or another failure: `'unknown'`.
+ * the token (answered as the claim's conflict). Still unknown after the tries, or another
+ * failure: `'unknown'`.
  */
 export async function settleClaim(
   ctx: LifecycleContext,
   old: StoredToken,
   until: number,
-  copyId: string,
 ): Promise<UpdateResult | 'fenced' | 'unknown'> {
   for (const again = asker(ctx); again();) {
     await pause();
@@ -97,8 +94,7 @@ export async function settleClaim(
       if (fence.ok) return 'fenced';
       const now = fence.reason === 'conflict' && (await ctx.call('Token store read', () => ctx.store.get(old.id)));
       if (!now) return { ok: false, reason: 'not_found' };
-      const ours = now.version === old.version + 1 && now.expiresAt === until && now.revokedAt === null;
-      return ours && !(await rivalSuccessor(ctx, old, copyId))
+      return now.version === old.version + 1 && now.expiresAt === until && now.revokedAt === null
         ? { ok: true, token: now }
         : { ok: false, reason: 'conflict' };
     } catch (error) {
@@ -106,19 +102,6 @@ export async function settleClaim(
     }
   }
   return 'unknown';
-}
-
-/**
- * Whether a live token other than `copyId` was rotated from `old`: the copy of a rotation whose
- * claim landed where ours might have (read page by page among the tokens of its owner or workspace).
- */
-async function rivalSuccessor(ctx: LifecycleContext, old: StoredToken, copyId: string): Promise<boolean> {
-  const f = old.kind === 'personal' ? { ownerId: old.ownerId } : { workspaceId: old.workspaceId! };
-  let found = false;
-  await eachCovered(ctx, f, ctx.clock.now(), 'active', (t) => {
-    if (t.rotatedFromId === old.id && t.id !== copyId) found = true;
-  });
-  return found;
 }
 
 /** Revokes a token whose secret was never handed out; one try, its failure swallowed. */
