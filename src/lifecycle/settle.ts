@@ -55,10 +55,14 @@ export async function createSettled(ctx: LifecycleContext, stored: StoredToken):
       if (unknownOutcome(error)) continue;
       // A refusal of the first try is the answer; of a later one, `conflict` may be our own record.
       if (i === 0 || (error as KeycardError).code !== 'conflict') throw first;
-      const found = await Promise.resolve(ctx.call('Token store read', () => ctx.store.get(stored.id))).catch(
-        () => undefined,
-      );
-      if (found === undefined) continue;
+      // A read that fails (thrown at once by a synchronous store, or rejected) leaves it open: ask again.
+      let found;
+      try {
+        found = await ctx.call('Token store read', () => ctx.store.get(stored.id));
+      } catch {
+        continue;
+      }
+      if (found === undefined) continue; // a custom store's "no answer"
       if (found?.hash === stored.hash) return;
       throw first;
     }
