@@ -63,6 +63,31 @@ async function afterLost(landed: boolean, opts: RevokeAllOptions = {}) {
   return i;
 }
 
+describe('a single revoke whose answer is lost', () => {
+  it('drops the token from this instance cache, as revokeAll does: a cached token answers revoked at once', async () => {
+    const { keycard, state } = instance();
+    const t = await keycard.issue({ ownerId: 'u1', label: 'ci' });
+    const other = await keycard.issue({ ownerId: 'u1', label: 'other' });
+    expect(await keycard.verify(t.token)).toMatchObject({ ok: true }); // now cached
+    expect(await keycard.verify(other.token)).toMatchObject({ ok: true });
+    state.lose = 1;
+    await expect(keycard.revoke(t.record.id)).rejects.toThrow();
+    expect(await keycard.verify(t.token)).toEqual({ ok: false, code: 'token_revoked' });
+    expect(await keycard.verify(other.token)).toMatchObject({ ok: true });
+    await keycard.close();
+  });
+
+  it('a write that did not land leaves the token working (the cache only re-reads)', async () => {
+    const { keycard, state } = instance();
+    const t = await keycard.issue({ ownerId: 'u1', label: 'ci' });
+    expect(await keycard.verify(t.token)).toMatchObject({ ok: true });
+    Object.assign(state, { lose: 1, landed: false });
+    await expect(keycard.revoke(t.record.id)).rejects.toThrow();
+    expect(await keycard.verify(t.token)).toMatchObject({ ok: true });
+    await keycard.close();
+  });
+});
+
 describe('a revokeAll whose answer is lost', () => {
   it('drops the covered tokens from this instance cache: a cached token answers revoked at once', async () => {
     const { keycard, state } = instance();

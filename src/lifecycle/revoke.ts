@@ -27,7 +27,10 @@ export async function revoke(
   try {
     answer = await call('Token store revoke', () => store.revoke(str(id, 'id'), at, reason));
   } catch (e) {
-    unanswered.note(id, at); // the write may have landed: a retry that finds it audits it
+    // The write may have landed: a retry that finds it audits it, and this instance's cache stops
+    // serving the token (re-read from the store) rather than keep it until the TTL, as revokeAll.
+    if (unknownOutcome(e)) cache.invalidateWhere((t) => t.id === id);
+    unanswered.note(id, at);
     throw e;
   }
   const lost = unanswered.settle(id, answer?.revokedAt ?? null);
