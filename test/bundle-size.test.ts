@@ -39,7 +39,7 @@ describe('edge bundle size', () => {
   // lost, OAuth limits per subject, nosniff and unreadable assert paths, the device routes' letter):
   // guard 70.5 KB. 70.4 KB after their review mends and the attack on keycard/ui and keycard/cli
   // (the oldest lost revoke kept, the approval page's ids isolated): guard 71 KB.
-  it('stays at most 71 KB gzip (measured 70.4 KB)', async () => {
+  it('stays at most 71 KB gzip (measured 70.8 KB)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(71 * KB);
   }, 60_000);
