@@ -1,8 +1,8 @@
 /**
  * The whole lifecycle of one token under every interleaving fast-check's scheduler picks (SPEC §6):
  * rotations, a revoke, a revokeAll of its owner, widening and narrowing updates and verifications,
- * all started at once against a memory store whose every call (create, reads, writes) resolves in
- * the scheduler's order. Whatever the order: a revocation that resolved is never outlived (by the
+ * all started at once against a memory store whose every call (create, reads, writes) answers in
+ * the scheduler's order (each call runs when it is made; the answers reach keycard reordered). Whatever the order: a revocation that resolved is never outlived (by the
  * token, a successor, or a verification started after it), at most one rotation has a live
  * successor and its copy is the only one left live, an update never widens, lengthens or
  * un-revokes, and every effect is audited once with no secret in it.
@@ -20,7 +20,7 @@ import {
 import { fakeClock } from '../src/testing/clock.ts';
 import { toadoScopes } from './helpers.ts';
 
-/** A store whose every call resolves when the scheduler says (each call one scheduled task). */
+/** A store whose every call answers when the scheduler says (it runs at once; its answer is one scheduled task). */
 function scheduled(s: fc.Scheduler, inner: MemoryTokenStore): TokenStore {
   const out: Record<string, unknown> = { shared: false };
   for (const name of [
@@ -143,7 +143,7 @@ describe('one token, every operation at once (fc.scheduler)', () => {
       const text = JSON.stringify(events);
       for (const secret of secrets) expect(text).not.toContain(secret.slice(-12));
       for (const t of tokens) expect(text).not.toContain(t.hash);
-      await kc.close();
+      await s.waitFor(kc.close()); // close waits for touch writes, whose answers the scheduler holds
       await issuer.close();
     },
   );

@@ -1,7 +1,7 @@
 /**
- * A `revokeAll` whose store call throws although its write landed (a timeout, a dropped
- * connection after the commit): this instance's cache must not keep serving the tokens it may
- * have revoked, a retry of the same call audits what the lost call revoked exactly once, and a
+ * A `revokeAll` (or a single `revoke`) whose store call throws although its write landed (a
+ * timeout, a dropped connection after the commit): this instance's cache must not keep serving the
+ * tokens it may have revoked, a retry of the same call audits what the lost call revoked exactly once, and a
  * lost call nobody retries is reported to `onError`. Real memory store, wrapped so that its
  * `revokeAll` writes and then throws; test/redis-paused-writes.test.ts and
  * test/postgres-paused-writes.test.ts do the same against real paused servers.

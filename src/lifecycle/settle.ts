@@ -7,7 +7,7 @@
  */
 import { DEFAULT_STORE_TIMEOUT_MS } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
-import type { StoredToken, UpdateResult } from '../core/store.ts';
+import { PATCHABLE_FIELDS, type StoredToken, type UpdateResult } from '../core/store.ts';
 import type { LifecycleContext } from './context.ts';
 
 /**
@@ -76,7 +76,8 @@ export async function createSettled(ctx: LifecycleContext, stored: StoredToken):
  * answer was lost. A fence, the same update of `expiresAt` to the value read, at the same
  * version, decides it for good: if the fence applies, the claim never can (and the old token is
  * as it was, `'fenced'`); if it conflicts, the record now says whether the claim landed (one
- * version further, `expiresAt` = `until`: answered as the claim's success) or another call changed
+ * version further, `expiresAt` = `until`, every other field an update can change as it was:
+ * answered as the claim's success) or another call changed
  * the token (answered as the claim's conflict). Still unknown after the tries, or another
  * failure: `'unknown'`.
  */
@@ -94,7 +95,7 @@ export async function settleClaim(
       if (fence.ok) return 'fenced';
       const now = fence.reason === 'conflict' && (await ctx.call('Token store read', () => ctx.store.get(old.id)));
       if (!now) return { ok: false, reason: 'not_found' };
-      return now.version === old.version + 1 && now.expiresAt === until && now.revokedAt === null
+      return now.version === old.version + 1 && now.expiresAt === until && now.revokedAt === null && sameElse(now, old)
         ? { ok: true, token: now }
         : { ok: false, reason: 'conflict' };
     } catch (error) {
@@ -102,6 +103,28 @@ export async function settleClaim(
     }
   }
   return 'unknown';
+}
+
+/** JSON with object keys sorted: the same value whatever order a store keeps keys in (jsonb sorts them). */
+const canonical = (v: unknown): string =>
+  Array.isArray(v)
+    ? `[${v.map(canonical).join(',')}]`
+    : v !== null && typeof v === 'object'
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+      : String(JSON.stringify(v));
+
+/**
+ * Whether `now` holds what `old` held in every field an update can change but `expiresAt`: so the
+ * version step was the claim's (which sets `expiresAt` alone), not another update's. With a grace
+ * past the token's remaining life the claim asks for the expiry the token already has, and a
+ * narrowing of that version (scopes taken away) would otherwise pass for it.
+ */
+function sameElse(now: StoredToken, old: StoredToken): boolean {
+  const rest = (t: StoredToken) => PATCHABLE_FIELDS.filter((f) => f !== 'expiresAt').map((f) => t[f]);
+  return canonical(rest(now)) === canonical(rest(old));
 }
 
 /** Revokes a token whose secret was never handed out; one try, its failure swallowed. */
