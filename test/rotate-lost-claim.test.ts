@@ -25,9 +25,8 @@ function storeWithLostClaim(meanwhile: TokenPatch | null) {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (prop !== 'update') return value;
-      return async (id: string, patch: TokenPatch, version?: number) => {
-        if (!armed || version === undefined || Object.keys(patch).join() !== 'expiresAt')
-          return target.update(id, patch, version);
+      return async (id: string, patch: TokenPatch, version: number) => {
+        if (!armed || Object.keys(patch).join() !== 'expiresAt') return target.update(id, patch, version);
         armed = false;
         await target.update(id, meanwhile ?? patch, version);
         throw new Error('connection reset by peer');
