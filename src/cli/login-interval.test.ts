@@ -96,25 +96,17 @@ describe('deviceLogin never polls early to beat expires_in', () => {
     expect(polls()).toBe(1);
   });
 
-  it('an interval longer than expires_in is refused before anything is printed: the login could never poll', async () => {
-    const { outcome, sleeps, lines, polls } = await login({ ...CODES, interval: 900, expires_in: 600 });
-    expect(outcome).toMatchObject({
-      name: 'KeycardError',
-      code: 'invalid_request',
-      message: 'Could not start the login: interval (900 s) is not shorter than expires_in (600 s)',
-    });
-    expect(lines).toEqual([]);
-    expect(sleeps).toEqual([]);
-    expect(polls()).toBe(0);
-  });
-
-  it('an interval equal to expires_in is refused too: its one poll would come as the code expires', async () => {
-    const { outcome, sleeps, lines, polls } = await login({ ...CODES, interval: 600, expires_in: 600 });
-    expect(outcome).toMatchObject({
-      name: 'KeycardError',
-      code: 'invalid_request',
-      message: 'Could not start the login: interval (600 s) is not shorter than expires_in (600 s)',
-    });
-    expect([lines, sleeps, polls()]).toEqual([[], [], 0]);
-  });
+  // An interval longer than expires_in could never poll; one equal to it would poll as the code expires.
+  it.each([900, 600])(
+    'an interval of %i s, not shorter than expires_in (600 s), is refused before anything is printed',
+    async (interval) => {
+      const { outcome, sleeps, lines, polls } = await login({ ...CODES, interval, expires_in: 600 });
+      expect(outcome).toMatchObject({
+        name: 'KeycardError',
+        code: 'invalid_request',
+        message: `Could not start the login: interval (${interval} s) is not shorter than expires_in (600 s)`,
+      });
+      expect([lines, sleeps, polls()]).toEqual([[], [], 0]);
+    },
+  );
 });

@@ -129,16 +129,21 @@ describe('audit delivery behind a busy event loop (real timers)', () => {
     const end = performance.now() + ms;
     while (performance.now() < end);
   };
-
-  it('a write that finished while the loop was blocked is not given up', async () => {
-    const { seen, sink } = slowSink(5);
+  /** A trail on the system clock over a sink whose writes take `writeMs`, bounded by `timeoutMs`. */
+  const realTrail = (writeMs: number, timeoutMs: number) => {
+    const { seen, sink } = slowSink(writeMs);
     const errors: string[] = [];
     const trail = new AuditTrail({
       sinks: [sink],
       onError: (e) => errors.push(e.message),
       clock: systemClock,
-      timeoutMs: 50,
+      timeoutMs,
     });
+    return { seen, trail, errors };
+  };
+
+  it('a write that finished while the loop was blocked is not given up', async () => {
+    const { seen, trail, errors } = realTrail(5, 50);
     trail.request(allowed('/one'));
     await Promise.resolve();
     busy(1_200); // > 2 × 50 + 1,000: the 5 ms write is done, its callback not yet run
@@ -151,14 +156,7 @@ describe('audit delivery behind a busy event loop (real timers)', () => {
   });
 
   it('flush() after sync work in the same turn waits out a write still inside its timeout', async () => {
-    const { seen, sink } = slowSink(300);
-    const errors: string[] = [];
-    const trail = new AuditTrail({
-      sinks: [sink],
-      onError: (e) => errors.push(e.message),
-      clock: systemClock,
-      timeoutMs: 1_000,
-    });
+    const { seen, trail, errors } = realTrail(300, 1_000);
     trail.request(allowed('/one'));
     trail.request(allowed('/two'));
     await Promise.resolve(); // the pump waits on /one's write

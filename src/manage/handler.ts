@@ -128,8 +128,8 @@ const PUBLIC_ID = /^tok_[0-9A-Za-z]{22}$/;
 async function mayRead(ctx: Ctx, id: string): Promise<boolean> {
   if (ctx.visible.has(id)) return true;
   try {
-    const record = await ctx.keycard.get(id);
-    return record !== null && (await ctx.can(ctx.actor, 'read', routes.targetOf(record)));
+    await routes.loadVisible(ctx, id, 'read'); // the routes' own lookup: a 404 it would answer is `false`
+    return true;
   } catch (e) {
     if (!(e instanceof ManagementProblem)) ctx.options.onError(e); // can() reports its own failures
     return false;

@@ -43,8 +43,7 @@ export interface RouteContext {
 /** Ids keycard issues are `tok_` + base62; anything else cannot exist, so it is a 404 without store I/O. */
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** What `can` is asked about for a stored token. */
-export const targetOf = (r: TokenRecord): ManagementTarget => ({
+const targetOf = (r: TokenRecord): ManagementTarget => ({
   kind: r.kind,
   ownerId: r.ownerId,
   workspaceId: r.workspaceId,
@@ -67,7 +66,7 @@ const view = (ctx: RouteContext, r: TokenRecord): Promise<TokenView> =>
  * The record `id` names if the actor may see it (else 404, the same as an unknown id) and may do
  * `action` to it (else 403: it can see the token, so refusing says nothing new).
  */
-async function loadVisible(ctx: RouteContext, id: string, action: ManagementAction): Promise<TokenRecord> {
+export async function loadVisible(ctx: RouteContext, id: string, action: ManagementAction): Promise<TokenRecord> {
   if (!ID.test(id)) throw notFound();
   const record = await ctx.keycard.get(id);
   if (record === null || !(await ctx.can(ctx.actor, 'read', targetOf(record)))) throw notFound();
