@@ -15,6 +15,11 @@ import { deviceOptionsSchema, type DeviceRoutesOptions } from '../device/options
 /** A person acting through the integrator's own session. `scopes` bounds what they may grant. */
 export interface UserActor {
   readonly kind: 'user';
+  /**
+   * Your user id; the owner of the tokens this person creates. A non-empty string of at most 256
+   * characters with no NUL character or lone surrogate (what every store keeps the same); any
+   * other id is answered 500 `internal` and reported through `onError`.
+   */
   readonly id: string;
   /** What this person may do now; a token they create is never wider (no escalation, SPEC §3). */
   readonly scopes: readonly string[];
