@@ -7,29 +7,15 @@
  * `onError` report — never a 400 that blames the request's body, and nothing is written.
  */
 import { describe, expect, it } from 'vitest';
-import { createKeycard, createManagementHandler, memoryTokenStore, type ManagementOptions } from '../../src/index.ts';
-import { BASE, ORIGIN, catalogue } from './fixture.ts';
+import type { ManagementOptions } from '../../src/index.ts';
+import { setup } from './fixture.ts';
 
 function world(id: string) {
-  const store = memoryTokenStore();
   const errors: unknown[] = [];
-  const keycard = createKeycard({ prefix: 'acme', scopes: catalogue(), store, onError: () => {} });
   const authorize = (() => ({ kind: 'user', id, scopes: ['read'] })) as ManagementOptions['authorize'];
-  const handler = createManagementHandler(keycard, {
-    basePath: BASE,
-    authorize,
-    onError: (e) => void errors.push(e),
-    device: false,
-  });
-  const call = (method: string, path: string, body?: unknown) =>
-    handler(
-      new Request(`${ORIGIN}${BASE}${path}`, {
-        method,
-        headers: { origin: ORIGIN, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      }),
-    );
-  return { store, errors, call, keycard };
+  const { call: send, keycard } = setup({ authorize, onError: (e) => void errors.push(e), device: false });
+  const call = (method: string, path: string, body?: unknown) => send(method, path, body === undefined ? {} : { body });
+  return { errors, call, keycard };
 }
 
 const unstorable: [string, string][] = [
