@@ -32,3 +32,34 @@ describe('UnansweredRevokes', () => {
     expect(u.settle('tok_1', 0)).toBe(true);
   });
 });
+
+describe('past 10,000 tokens or filters, the oldest is dropped and reported, never silently', () => {
+  it('UnansweredRevokes: the 10,001st token drops the first, and onError names it and each of its instants', () => {
+    const errors: unknown[] = [];
+    const u = new UnansweredRevokes((e) => errors.push(e));
+    u.note('tok_first', 1);
+    u.note('tok_first', 2);
+    for (let i = 0; i < 9_999; i++) u.note(`tok_${i}`, 3);
+    expect(errors).toEqual([]);
+    u.note('tok_last', 4);
+    expect(u.has('tok_first')).toBe(false);
+    expect(u.has('tok_last')).toBe(true);
+    expect(errors.map((e) => (e as Error).message)).toEqual([
+      expect.stringMatching(/revokes of token tok_first.*1970-01-01T00:00:00\.001Z is no longer tracked/),
+      expect.stringMatching(/revokes of token tok_first.*1970-01-01T00:00:00\.002Z is no longer tracked/),
+    ]);
+  });
+
+  it('UnansweredRevokeAlls: the 10,001st filter drops the first, and onError names it', () => {
+    const errors: unknown[] = [];
+    const u = new UnansweredRevokeAlls((e) => errors.push(e));
+    u.note('w:first', 1, 'r');
+    for (let i = 0; i < 9_999; i++) u.note(`o:u${i}`, 2, 'r');
+    expect(errors).toEqual([]);
+    u.note('o:last', 3, 'r');
+    expect(u.take('w:first')).toEqual([]);
+    expect(errors.map((e) => (e as Error).message)).toEqual([
+      expect.stringMatching(/revokeAll calls of workspace first.*1970-01-01T00:00:00\.001Z is no longer tracked/),
+    ]);
+  });
+});

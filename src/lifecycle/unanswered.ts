@@ -16,6 +16,17 @@ function bounded<T>(list: readonly T[], added: readonly T[], dropped: (entry: T)
   return [first, ...rest.slice(-(KEPT - 1))];
 }
 
+/** Ids or filters tracked at most; past it the oldest goes, each of its calls reported. */
+const MAX_TRACKED = 10_000;
+
+/** Before `key` joins a full `map`, drops its oldest entry and hands it to `dropped`. */
+function evictOldest<T>(map: Map<string, T>, key: string, dropped: (key: string, entry: T) => void): void {
+  if (map.has(key) || map.size < MAX_TRACKED) return;
+  const [oldest, entry] = map.entries().next().value!;
+  map.delete(oldest);
+  dropped(oldest, entry);
+}
+
 const untracked = (what: string, at: number) =>
   new KeycardError(
     'unavailable',
@@ -31,20 +42,20 @@ const untracked = (what: string, at: number) =>
  * is audited).
  */
 export class UnansweredRevokes {
-  /** id → the instants sent, oldest first (the oldest and the 7 newest per id, 10,000 ids: the oldest id goes first). */
+  /** id → the instants sent, oldest first (the oldest and the 7 newest per id; past 10,000 ids the oldest id goes first, each of its instants reported). */
   readonly #sent = new Map<string, number[]>();
   readonly #onError: (error: unknown) => void;
 
-  /** `onError` hears of each instant dropped past the bound (its revocation may go unaudited). */
+  /** `onError` hears of each instant dropped past either bound (its revocation may go unaudited). */
   constructor(onError: (error: unknown) => void) {
     this.#onError = onError;
   }
 
   /** Notes a revoke of `id` sent at `at` whose answer did not come. */
   note(id: string, at: number): void {
-    if (!this.#sent.has(id) && this.#sent.size >= 10_000) this.#sent.delete(this.#sent.keys().next().value!);
-    const dropped = (d: number) => this.#onError(untracked(`revokes of token ${id}`, d));
-    this.#sent.set(id, bounded(this.#sent.get(id) ?? [], [at], dropped));
+    const dropped = (of: string) => (d: number) => this.#onError(untracked(`revokes of token ${of}`, d));
+    evictOldest(this.#sent, id, (oldest, sent) => sent.forEach(dropped(oldest)));
+    this.#sent.set(id, bounded(this.#sent.get(id) ?? [], [at], dropped(id)));
   }
 
   /** Whether a revoke of `id` is waiting for its answer. */
@@ -78,11 +89,11 @@ const keyName = (key: string) => `${key.startsWith('o:') ? 'owner' : 'workspace'
  * instants with those reasons, and audits them as the lost call's (SPEC §7).
  */
 export class UnansweredRevokeAlls {
-  /** filter key → the calls sent, oldest first (the oldest and the 7 newest per filter, 10,000 filters: the oldest filter goes first). */
+  /** filter key → the calls sent, oldest first (the oldest and the 7 newest per filter; past 10,000 filters the oldest goes first, each of its calls reported). */
   readonly #sent = new Map<string, LostRevokeAll[]>();
   readonly #onError: (error: unknown) => void;
 
-  /** `onError` hears of each call dropped past the bound (what it revoked may go unaudited). */
+  /** `onError` hears of each call dropped past either bound (what it revoked may go unaudited). */
   constructor(onError: (error: unknown) => void) {
     this.#onError = onError;
   }
@@ -105,8 +116,9 @@ export class UnansweredRevokeAlls {
   }
 
   #add(key: string, before: readonly LostRevokeAll[], after: readonly LostRevokeAll[]): void {
-    if (!this.#sent.has(key) && this.#sent.size >= 10_000) this.#sent.delete(this.#sent.keys().next().value!);
-    const dropped = (d: LostRevokeAll) => this.#onError(untracked(`revokeAll calls of ${keyName(key)}`, d.at));
-    this.#sent.set(key, bounded(before, [...(this.#sent.get(key) ?? []), ...after], dropped));
+    const dropped = (of: string) => (d: LostRevokeAll) =>
+      this.#onError(untracked(`revokeAll calls of ${keyName(of)}`, d.at));
+    evictOldest(this.#sent, key, (oldest, sent) => sent.forEach(dropped(oldest)));
+    this.#sent.set(key, bounded(before, [...(this.#sent.get(key) ?? []), ...after], dropped(key)));
   }
 }
