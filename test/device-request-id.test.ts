@@ -20,7 +20,8 @@ async function login(
   const h = (id: string | undefined): Record<string, string> => (id === undefined ? {} : { 'x-request-id': id });
   const start = await w.post('/code', { client_id: 'toado-cli', host: 'laptop', scope: 'read' }, h(ids.code));
   const { device_code, user_code } = (await start.json()) as { device_code: string; user_code: string };
-  const body = verdict === 'approve' ? { user_code, scope: 'read', expires: '30d' } : { user_code };
+  const body: Record<string, string> =
+    verdict === 'approve' ? { user_code, scope: 'read', expires: '30d' } : { user_code };
   expect((await w.post(`/${verdict}`, body, { ...SESSION, ...h(ids.decide) })).status).toBe(200);
   return w.post('/token', { grant_type: GRANT, device_code, client_id: 'toado-cli' }, h(ids.poll));
 }
