@@ -11,7 +11,7 @@ import type { PendingGrant, PendingGrantPatch } from './grant-store.ts';
 import { callHook } from './guard.ts';
 import { updateWatched } from './late-answer.ts';
 import { approvalForm, entryForm, layout, message, type ExpiryChoice } from './page.ts';
-import { labelOf } from './token-endpoint.ts';
+import { labelOf, requestIdOf } from './token-endpoint.ts';
 
 type UserActor = Extract<Actor, { kind: 'user' }>;
 const DAY = 86_400_000;
@@ -215,6 +215,7 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
     workspaceId: null,
     actor: { kind: 'user' as const, id: actor.id },
     grantId: grant.id,
+    requestId: requestIdOf(request),
   };
 
   if (verdict === 'deny') {

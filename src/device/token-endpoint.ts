@@ -7,6 +7,7 @@
  */
 import { storable } from '../core/well-formed.ts';
 import { isKeycardError } from '../core/errors.ts';
+import { requestIdFrom } from '../core/audit.ts';
 import { excerpt } from '../core/redact.ts';
 import { parseRestrictions, type Hierarchy, type Restrictions } from '../core/restrictions.ts';
 import { hashDeviceCode, newDeviceCode, newGrantId, newUserCode, displayUserCode } from './codes.ts';
@@ -98,6 +99,7 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
     actor: { kind: 'system', id: null },
     grantId: grant.id,
     scopes,
+    requestId: requestIdOf(request),
   });
   const uri = verificationUri(ctx, request);
   const code = displayUserCode(userCode);
@@ -141,7 +143,7 @@ export async function pollLogin(ctx: DeviceContext, request: Request): Promise<R
     await ctx.store.take(hash);
     return oauthError('access_denied', 'The login was denied');
   }
-  if (grant.status === 'approved') return issueFor(ctx, hash);
+  if (grant.status === 'approved') return issueFor(ctx, hash, requestIdOf(request));
   const tooSoon = grant.lastPolledAt !== null && now - grant.lastPolledAt < grant.interval * 1000;
   const interval = tooSoon ? grant.interval + 5 : grant.interval;
   const updated = await ctx.store.update(hash, grant.version, { lastPolledAt: now, interval });
@@ -151,7 +153,7 @@ export async function pollLogin(ctx: DeviceContext, request: Request): Promise<R
   return oauthError('authorization_pending', 'Waiting for the person to approve in the browser');
 }
 
-async function issueFor(ctx: DeviceContext, hash: string): Promise<Response> {
+async function issueFor(ctx: DeviceContext, hash: string, requestId: string): Promise<Response> {
   const grant = await ctx.store.take(hash);
   if (grant === null || grant.status !== 'approved')
     return oauthError('invalid_grant', 'Unknown or already used device code');
@@ -165,7 +167,7 @@ async function issueFor(ctx: DeviceContext, hash: string): Promise<Response> {
         restrictions: grant.restrictions,
         ...(grant.tokenExpiresAt === null ? { expiresIn: 'never' as const } : { expiresAt: grant.tokenExpiresAt }),
         metadata: { via: 'device', client: grant.clientName, host: grant.host, grantId: grant.id },
-        actor: { kind: 'user', id: grant.decidedBy!, scopes: grant.approverScopes! },
+        actor: { kind: 'user', id: grant.decidedBy!, scopes: grant.approverScopes!, requestId },
       },
       grant.decidedAt ?? grant.createdAt,
     );
@@ -201,6 +203,12 @@ async function putBack(ctx: DeviceContext, grant: PendingGrant): Promise<void> {
     ctx.report(error);
   }
 }
+
+/**
+ * The request id of a device route's audit events (SPEC §11: management calls are audited with
+ * the request id; §7: `X-Request-Id` when it has the allowed shape, else generated).
+ */
+export const requestIdOf = (request: Request): string => requestIdFrom(request.headers.get('x-request-id'));
 
 /** `<client name> on <host>`: the token's label and the audit events' label. */
 export const labelOf = (grant: Pick<PendingGrant, 'clientName' | 'host'>): string =>

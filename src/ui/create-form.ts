@@ -192,6 +192,16 @@ function expiryFields(s: Localization) {
   return { expId, expiry, date, dateField };
 }
 
+/**
+ * The last millisecond of `yyyy-mm-dd` in the browser's own time zone (NaN if it is no date): a
+ * custom expiry is a day of the person's calendar, and the token works through all of it. (The
+ * field's `valueAsNumber` is midnight UTC of the date: west of UTC that is the day before.)
+ */
+function endOfLocalDay(value: string): number {
+  const m = /^(\d{4,})-(\d{2})-(\d{2})$/.exec(value);
+  return m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1).getTime() - 1 : Number.NaN;
+}
+
 /** The form's parts that a submission reads. */
 interface FormParts {
   readonly form: HTMLFormElement;
@@ -218,7 +228,7 @@ async function submitForm(c: CreateFormContext, f: FormParts): Promise<void> {
     'personal' | 'workspace';
   let expiresAt: string | undefined;
   if (f.exp.expiry.value === 'custom') {
-    const t = f.exp.date.valueAsNumber;
+    const t = endOfLocalDay(f.exp.date.value);
     if (Number.isNaN(t) || t <= Date.now()) problems.push(s.needDate);
     else expiresAt = new Date(t).toISOString();
   }

@@ -22,9 +22,18 @@ export function dateTime(iso: string, locale: string | undefined): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
 
-/** Whole days from `now` until `iso`, rounded up (a token expiring in 3 hours expires in 1 day). */
+/** Midnight starting the local day of `ms`. */
+const dayStart = (ms: number): number => {
+  const d = new Date(ms);
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+};
+
+/**
+ * Days of the local calendar from `now` until `iso`: 0 today, 1 tomorrow (even at 01:00, three
+ * hours away), 2 the day after. Rounded, as a day across a daylight-saving change lasts 23 or 25 hours.
+ */
 export function daysUntil(iso: string, now: number): number {
-  return Math.ceil((Date.parse(iso) - now) / 86_400_000);
+  return Math.round((dayStart(Date.parse(iso)) - dayStart(now)) / 86_400_000);
 }
 
 const DURATION_UNITS: [Intl.NumberFormatOptions['unit'], number][] = [

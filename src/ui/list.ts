@@ -44,7 +44,8 @@ function expiry(t: TokenView, c: RowContext): { text: string; soon: boolean } {
   const days = daysUntil(t.expiresAt, c.now);
   if (Date.parse(t.expiresAt) <= c.now)
     return { text: fill(c.s.expiredOn, { when: relative(t.expiresAt, c.now, c.locale) }), soon: false };
-  return { text: days <= 1 ? c.s.expiresToday : fill(c.s.expiresInDays, { n: days }), soon: days <= 30 };
+  const text = days <= 0 ? c.s.expiresToday : days === 1 ? c.s.expiresTomorrow : fill(c.s.expiresInDays, { n: days });
+  return { text, soon: days <= 30 };
 }
 
 /** "company: c1, c2 · project: p1", each type and id in a `<bdi>` (they come from people and the server). */

@@ -35,6 +35,7 @@ export const STRINGS = {
   surfaceMcp: 'MCP',
   expiresInDays: 'Expires in {n} days',
   expiresToday: 'Expires today',
+  expiresTomorrow: 'Expires tomorrow',
   expiredOn: 'Expired {when}',
   noExpiry: 'Never expires',
   revokedOn: 'Revoked {when}',
