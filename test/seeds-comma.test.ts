@@ -1,0 +1,210 @@
+/**
+ * Comma's two pages (shared/seeds/000, 001), walked as Comma's engineer would build them from
+ * docs/ only: one `comma_sk_…` token for the REST API (/api/v1/*, real Express) and the MCP server
+ * (/api/mcp, the official SDK client), created behind the app's session through the management API
+ * (keycard/client over HTTP). Each `it` is a feature of the pages. The routines case runs the
+ * docs/lifecycle.md snippet that shows how to pause a token's routines: before it existed, the
+ * only example listened to `token.revoked`, which "Revoke all" does not fire per token, so a
+ * routine whose token was mass-revoked kept running.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { expressGuard, expressHandler, type AuthenticatedRequest } from '../src/adapters/express.ts';
+import { identityOf, mcpGate } from '../src/adapters/mcp/index.ts';
+import { createManagementClient, type ManagementClient } from '../src/client/index.ts';
+import { createKeycard, createManagementHandler, defineScopes, describeActor, memoryAuditStore } from '../src/index.ts';
+import { runSnippet, snippetsOf } from './snippets.ts';
+
+const ALL = ['reports:read', 'reports:write', 'comments:read', 'comments:write', 'routines', 'connections', 'sharing'];
+const scopes = defineScopes(
+  {
+    'reports:read': { description: 'List, search, and read report content, revisions, and diffs.' },
+    'reports:write': { description: 'Create and edit reports; upload assets; request reviews.' },
+    'comments:read': { description: 'Read comment threads and replies.' },
+    'comments:write': { description: 'Post, reply to, and resolve comments.' },
+    routines: { description: 'Manage routines, skills, reviewers, and notifications.' },
+    connections: { description: 'Manage integrations and connectors.' },
+    sharing: { description: 'Change who can access a report.' },
+  },
+  { defaults: ['reports:write', 'comments:write', 'comments:read'] },
+);
+
+const owners = new Map<string, string[]>([['u_ana', ALL]]);
+const audit = memoryAuditStore();
+const keycard = createKeycard({
+  prefix: 'comma',
+  scopes,
+  audit,
+  settingsUrl: 'https://comma.example/settings/tokens',
+  resolveOwner: (id) => (owners.has(id) ? { status: 'active', scopes: owners.get(id)! } : { status: 'gone' }),
+});
+const gate = mcpGate(keycard, { tools: { list_reports: { scope: 'reports:read' } } });
+let base = '';
+let api: ManagementClient;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  const manage = createManagementHandler(keycard, {
+    basePath: '/api/tokens',
+    auditStore: audit,
+    authorize: async (req) =>
+      req.headers.get('cookie') === 'sid=ana' ? { kind: 'user', id: 'u_ana', scopes: owners.get('u_ana')! } : null,
+  });
+  const guard = expressGuard(keycard);
+  const app = express();
+  app.use('/api/tokens', expressHandler(manage));
+  app.use('/api/v1', guard());
+  app.get('/api/v1/reports', guard({ scope: 'reports:read' }), (_req, res) => void res.json({ reports: [] }));
+  app.post('/api/v1/reports', guard({ scope: 'reports:write' }), (req: AuthenticatedRequest, res) => {
+    res.status(201).json({ by: describeActor(req.keycard, { surface: 'http', name: () => 'Ana' }) });
+  });
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  app.use('/api/mcp', express.json({ limit: '64kb' }), gate);
+  app.all('/api/mcp', async (req, res) => {
+    const sid = req.get('mcp-session-id');
+    let transport = sid === undefined ? undefined : sessions.get(sid);
+    if (!transport) {
+      if (sid !== undefined || !isInitializeRequest(req.body))
+        return void res.status(sid === undefined ? 400 : 404).end();
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void sessions.set(id, created),
+      });
+      created.onclose = () => void sessions.delete(created.sessionId!);
+      const server = new McpServer({ name: 'comma', version: '1.0.0' });
+      server.registerTool('list_reports', {}, async (extra) => ({
+        content: [{ type: 'text', text: identityOf(extra)!.label }],
+      }));
+      await gate.connect(server, created, req.keycard);
+      transport = created;
+    }
+    await transport.handleRequest(req, res, req.body);
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = createManagementClient({ baseUrl: `${base}/api/tokens`, headers: { cookie: 'sid=ana', origin: base } });
+  close = async () => {
+    await gate.close();
+    await new Promise((r) => server.close(r));
+    await keycard.close();
+  };
+});
+afterAll(() => close());
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const reports = (token: string, method = 'GET') => fetch(`${base}/api/v1/reports`, { method, headers: bearer(token) });
+
+describe('Comma: API tokens & authentication', () => {
+  it('New token: a comma_sk_… secret shown once, the defaults reports:write, comments:write, comments:read', async () => {
+    const { token, record } = await api.create({ label: 'claude-code' });
+    expect(token).toMatch(/^comma_sk_[0-9A-Za-z]{39}$/);
+    expect([...record.scopes].sort()).toEqual(['comments:read', 'comments:write', 'reports:write']);
+    expect(JSON.stringify(await api.get(record.id))).not.toContain(token);
+    expect(JSON.stringify(await api.list())).not.toContain(token);
+  });
+
+  it('a missing scope is 403 "Token missing scope: …"; the write records which agent', async () => {
+    const { token } = await api.create({ label: 'publisher' });
+    const denied = await reports(token);
+    expect([denied.status, ((await denied.json()) as { detail: string }).detail]).toEqual([
+      403,
+      'Token missing scope: reports:read',
+    ]);
+    const ok = await reports(token, 'POST');
+    expect([ok.status, await ok.json()]).toEqual([201, { by: 'Ana (publisher) · via HTTP' }]);
+  });
+
+  it('the token never does more than its owner can now', async () => {
+    const { token } = await api.create({ label: 'sharer', scopes: ['sharing', 'reports:read'] });
+    owners.set('u_ana', ['reports:read']);
+    await keycard.invalidateOwner('u_ana');
+    try {
+      const v = await keycard.verify(token);
+      expect(v.ok && [v.identity.has('sharing'), v.identity.has('reports:read')]).toEqual([false, true]);
+    } finally {
+      owners.set('u_ana', ALL);
+      await keycard.invalidateOwner('u_ana');
+    }
+  });
+
+  it('an expired token is 401 token_expired', async () => {
+    const { token } = await api.create({
+      label: 'short',
+      scopes: ['reports:read'],
+      expiresAt: new Date(Date.now() + 300).toISOString(),
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    const res = await reports(token);
+    expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([401, 'token_expired']);
+  });
+
+  it('60 requests a minute per token by default, then 429 with Retry-After; a tighter limit sits on the record', async () => {
+    const { token } = await api.create({ label: 'busy', scopes: ['reports:read'] });
+    for (let i = 0; i < 60; i++) expect((await reports(token)).status).toBe(200);
+    const refused = await reports(token);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const tight = await api.create({
+      label: 'experimental skill',
+      scopes: ['reports:read'],
+      rateLimit: { limit: 5, window: 60 },
+    });
+    expect((await api.get(tight.record.id)).rateLimit).toEqual({ limit: 5, window: 60 });
+  });
+
+  it('one token for REST and MCP; revoking it in settings shuts both in the same motion', async () => {
+    const { token, record } = await api.create({ label: 'mcp agent', scopes: ['reports:read'] });
+    const client = new Client({ name: 'claude-code', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${base}/api/mcp`), { requestInit: { headers: bearer(token) } }),
+    );
+    expect((await client.callTool({ name: 'list_reports', arguments: {} })).content).toEqual([
+      { type: 'text', text: 'mcp agent' },
+    ]);
+    expect((await reports(token)).status).toBe(200);
+    await api.revoke(record.id, { reason: 'agent retired' });
+    expect((await reports(token)).status).toBe(401);
+    await expect(client.listTools()).rejects.toThrow();
+    await client.close();
+  });
+
+  it('an MCP client without a token is told where tokens come from', async () => {
+    const res = await fetch(`${base}/api/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('https://comma.example/settings/tokens');
+  });
+});
+
+describe('Comma: scoped tokens for AI agents', () => {
+  it('routines pause when their token is revoked, by one revoke or by Revoke all (docs/lifecycle.md › routines-pause)', async () => {
+    const snippet = snippetsOf('docs/lifecycle.md').find((s) => s.name === 'routines-pause');
+    expect(snippet, 'docs/lifecycle.md shows how to pause a token’s routines, Revoke all included').toBeDefined();
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await expect(runSnippet(snippet!)).resolves.toBeUndefined();
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it('every call records the token: the activity answers "which agent did this"', async () => {
+    const { token, record } = await api.create({ label: 'coverage bot', scopes: ['reports:write'] });
+    expect((await reports(token, 'POST')).status).toBe(201);
+    await keycard.flush();
+    const { data } = await api.activity(record.id);
+    const call = data.find((e) => e.type === 'request.allowed')!;
+    expect(describeActor(call, { name: () => 'Ana' })).toBe('Ana (coverage bot) · via HTTP');
+  });
+});
