@@ -207,4 +207,26 @@ describe('Comma: scoped tokens for AI agents', () => {
     const call = data.find((e) => e.type === 'request.allowed')!;
     expect(describeActor(call, { name: () => 'Ana' })).toBe('Ana (coverage bot) · via HTTP');
   });
+
+  it('Revoke all with the count docs/management.md says to confirm: status=all rows not yet revoked, expired ones too', async () => {
+    const expired = await api.create({
+      label: 'old laptop',
+      scopes: ['reports:read'],
+      expiresAt: new Date(Date.now() + 200).toISOString(),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const active = (await api.list()).data.length;
+    let live = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await api.list({ status: 'all', ...(cursor ? { cursor } : {}) });
+      live += page.data.filter((t) => t.revokedAt === null).length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(live).toBeGreaterThan(active); // expired tokens are not in the default list, but are revoked too
+    expect(await api.revokeAll({ target: { ownerId: 'u_ana' }, reason: 'laptop stolen', expectCount: live })).toEqual({
+      count: live,
+    });
+    expect((await api.get(expired.record.id)).revokedAt).not.toBeNull();
+  });
 });
