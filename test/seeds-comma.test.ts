@@ -208,6 +208,25 @@ describe('Comma: scoped tokens for AI agents', () => {
     expect(describeActor(call, { name: () => 'Ana' })).toBe('Ana (coverage bot) · via HTTP');
   });
 
+  it('ramp-up: a new agent starts tight and is loosened from settings as it proves itself, up to the default, not past it', async () => {
+    const { token, record } = await api.create({
+      label: 'new agent',
+      scopes: ['reports:read'],
+      rateLimit: { limit: 2, window: 60 },
+    });
+    expect((await reports(token)).headers.get('ratelimit-policy')).toBe('"default";q=2;w=60');
+    expect((await api.update(record.id, { rateLimit: { limit: 30, window: 60 } })).rateLimit).toEqual({
+      limit: 30,
+      window: 60,
+    });
+    expect((await reports(token)).headers.get('ratelimit-policy')).toBe('"default";q=30;w=60');
+    await expect(api.update(record.id, { rateLimit: { limit: 600, window: 60 } })).rejects.toMatchObject({
+      status: 403,
+      code: 'scope_escalation',
+    });
+    expect((await api.update(record.id, { rateLimit: null })).rateLimit).toBeNull(); // the default again
+  });
+
   it('Revoke all with the count docs/management.md says to confirm: status=all rows not yet revoked, expired ones too', async () => {
     const expired = await api.create({
       label: 'old laptop',
