@@ -8,17 +8,15 @@
  * buttons paragraph said **Revoke all**) clicked the opener's name again and waited forever.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expressGuard, expressHandler, type AuthenticatedRequest } from '../src/adapters/express.ts';
+import { expressGuard, type AuthenticatedRequest } from '../src/adapters/express.ts';
 import { deviceLogin, readCredentials, writeCredentials } from '../src/cli/index.ts';
 import { createManagementClient } from '../src/client/index.ts';
 import { createKeycard, createManagementHandler, defineScopes, memoryAuditStore } from '../src/index.ts';
+import { listen, settingsApp } from './seeds-fixture.ts';
 import { hasChromium, launch } from './ui/browser.ts';
-import { bundleUi } from './ui/server.ts';
 
 const ALL = [
   'machines:read',
@@ -61,7 +59,6 @@ let close: () => Promise<void>;
 const home = mkdtempSync(path.join(tmpdir(), 'seeds-cmdop-'));
 
 beforeAll(async () => {
-  const ui = await bundleUi();
   const manage = createManagementHandler(keycard, {
     basePath: '/api/tokens',
     auditStore: audit,
@@ -72,15 +69,10 @@ beforeAll(async () => {
     canManageWorkspace: (actor, workspaceId) => members.get(actor.id) === workspaceId,
   });
   const guard = expressGuard(keycard);
-  const app = express();
-  app.use('/api/tokens', expressHandler(manage));
-  app.get('/assets/keycard-ui.js', (_req, res) => void res.type('js').send(ui));
-  app.get(
+  const app = await settingsApp(
+    manage,
     '/settings/workspace',
-    (_req, res) =>
-      void res.type('html').send(`<!doctype html><html lang="en"><title>Workspace settings</title>
-<script type="module" src="/assets/keycard-ui.js"></script>
-<main><keycard-tokens base-path="/api/tokens" workspace-id="w1" kinds="workspace"></keycard-tokens></main></html>`),
+    'base-path="/api/tokens" workspace-id="w1" kinds="workspace"',
   );
   app.use('/api/v1', guard());
   app.get(
@@ -88,11 +80,10 @@ beforeAll(async () => {
     guard({ scope: 'machines:read' }),
     (req: AuthenticatedRequest, res) => void res.json({ by: req.keycard.tokenId }),
   );
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listen(app);
+  base = listening.base;
   close = async () => {
-    await new Promise((r) => server.close(r));
+    await listening.close();
     await keycard.close();
     rmSync(home, { recursive: true, force: true });
   };

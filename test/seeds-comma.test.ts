@@ -7,19 +7,16 @@
  * only example listened to `token.revoked`, which "Revoke all" does not fire per token, so a
  * routine whose token was mass-revoked kept running.
  */
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expressGuard, expressHandler, type AuthenticatedRequest } from '../src/adapters/express.ts';
 import { identityOf, mcpGate } from '../src/adapters/mcp/index.ts';
-import { createManagementClient, type ManagementClient } from '../src/client/index.ts';
+import type { ManagementClient } from '../src/client/index.ts';
 import { createKeycard, createManagementHandler, defineScopes, describeActor, memoryAuditStore } from '../src/index.ts';
+import { mountMcp, serveWalk } from './seeds-fixture.ts';
 import { runSnippet, snippetsOf } from './snippets.ts';
 
 const ALL = ['reports:read', 'reports:write', 'comments:read', 'comments:write', 'routines', 'connections', 'sharing'];
@@ -65,37 +62,14 @@ beforeAll(async () => {
   app.post('/api/v1/reports', guard({ scope: 'reports:write' }), (req: AuthenticatedRequest, res) => {
     res.status(201).json({ by: describeActor(req.keycard, { surface: 'http', name: () => 'Ana' }) });
   });
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  app.use('/api/mcp', express.json({ limit: '64kb' }), gate);
-  app.all('/api/mcp', async (req, res) => {
-    const sid = req.get('mcp-session-id');
-    let transport = sid === undefined ? undefined : sessions.get(sid);
-    if (!transport) {
-      if (sid !== undefined || !isInitializeRequest(req.body))
-        return void res.status(sid === undefined ? 400 : 404).end();
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => void sessions.set(id, created),
-      });
-      created.onclose = () => void sessions.delete(created.sessionId!);
-      const server = new McpServer({ name: 'comma', version: '1.0.0' });
-      server.registerTool('list_reports', {}, async (extra) => ({
-        content: [{ type: 'text', text: identityOf(extra)!.label }],
-      }));
-      await gate.connect(server, created, req.keycard);
-      transport = created;
-    }
-    await transport.handleRequest(req, res, req.body);
+  mountMcp(app, '/api/mcp', gate, async (transport, req) => {
+    const server = new McpServer({ name: 'comma', version: '1.0.0' });
+    server.registerTool('list_reports', {}, async (extra) => ({
+      content: [{ type: 'text', text: identityOf(extra)!.label }],
+    }));
+    await gate.connect(server, transport, req.keycard);
   });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  api = createManagementClient({ baseUrl: `${base}/api/tokens`, headers: { cookie: 'sid=ana', origin: base } });
-  close = async () => {
-    await gate.close();
-    await new Promise((r) => server.close(r));
-    await keycard.close();
-  };
+  ({ base, api, close } = await serveWalk(app, 'ana', keycard, gate));
 });
 afterAll(() => close());
 
@@ -204,8 +178,13 @@ describe('Comma: scoped tokens for AI agents', () => {
     expect((await reports(token, 'POST')).status).toBe(201);
     await keycard.flush();
     const { data } = await api.activity(record.id);
-    const call = data.find((e) => e.type === 'request.allowed')!;
-    expect(describeActor(call, { name: () => 'Ana' })).toBe('Ana (coverage bot) · via HTTP');
+    expect(data.find((e) => e.type === 'request.allowed')).toMatchObject({
+      tokenId: record.id,
+      label: 'coverage bot',
+      surface: 'http',
+    });
+    const [event] = (await audit.query({ tokenId: record.id, types: ['request.allowed'] })).events;
+    expect(describeActor(event!, { name: () => 'Ana' })).toBe('Ana (coverage bot) · via HTTP');
   });
 
   it('ramp-up: a new agent starts tight and is loosened from settings as it proves itself, up to the default, not past it', async () => {

@@ -10,22 +10,17 @@
  * for a URL server (without it the server fails the schema and is silently left out): the copy
  * case failed before the reveal added it.
  */
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { expressGuard, expressHandler, type AuthenticatedRequest } from '../src/adapters/express.ts';
+import { expressGuard, type AuthenticatedRequest } from '../src/adapters/express.ts';
 import { identityOf, mcpGate } from '../src/adapters/mcp/index.ts';
-import { createManagementClient, type ManagementClient } from '../src/client/index.ts';
+import type { ManagementClient } from '../src/client/index.ts';
 import { createKeycard, createManagementHandler, defineScopes, describeActor, type Identity } from '../src/index.ts';
+import { mountMcp, serveWalk, settingsApp } from './seeds-fixture.ts';
 import { hasChromium, launch } from './ui/browser.ts';
-import { bundleUi } from './ui/server.ts';
 
 const scopes = defineScopes(
   {
@@ -71,7 +66,6 @@ let api: ManagementClient;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const ui = await bundleUi();
   const manage = createManagementHandler(keycard, {
     basePath: '/api/tokens',
     authorize: async (req) =>
@@ -80,16 +74,7 @@ beforeAll(async () => {
         : null,
   });
   const guard = expressGuard(keycard);
-  const app = express();
-  app.use('/api/tokens', expressHandler(manage));
-  app.get('/assets/keycard-ui.js', (_req, res) => void res.type('js').send(ui));
-  app.get(
-    '/settings/tokens',
-    (_req, res) =>
-      void res.type('html').send(`<!doctype html><html lang="en"><title>API tokens</title>
-<script type="module" src="/assets/keycard-ui.js"></script>
-<main><keycard-tokens base-path="/api/tokens" env-name="TOADO_API_TOKEN"></keycard-tokens></main></html>`),
-  );
+  const app = await settingsApp(manage, '/settings/tokens', 'base-path="/api/tokens" env-name="TOADO_API_TOKEN"');
   app.use('/api/v1', guard());
   app.get(
     '/api/v1/tickets',
@@ -103,48 +88,25 @@ beforeAll(async () => {
       res.status(201).json({ by: comment(req.keycard, req.params.id, 'http') });
     },
   );
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  app.use('/mcp', express.json({ limit: '64kb' }), gate);
-  app.all('/mcp', async (req, res) => {
-    const sid = req.get('mcp-session-id');
-    let transport = sid === undefined ? undefined : sessions.get(sid);
-    if (!transport) {
-      if (sid !== undefined || !isInitializeRequest(req.body))
-        return void res.status(sid === undefined ? 400 : 404).end();
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => void sessions.set(id, created),
-      });
-      created.onclose = () => void sessions.delete(created.sessionId!);
-      const server = new McpServer({ name: 'toado', version: '1.0.0' });
-      server.registerTool('list_tickets', {}, async (extra) => ({
-        content: [
-          {
-            type: 'text',
-            text: identityOf(extra)!
-              .filter(tickets, pathOf)
-              .map((t) => t.id)
-              .join(),
-          },
-        ],
-      }));
-      server.registerTool('add_comment', { inputSchema: { ticket: z.string() } }, async ({ ticket }, extra) => ({
-        content: [{ type: 'text', text: comment(identityOf(extra)!, ticket, 'mcp') }],
-      }));
-      await gate.connect(server, created, req.keycard);
-      transport = created;
-    }
-    await transport.handleRequest(req, res, req.body);
+  mountMcp(app, '/mcp', gate, async (transport, req) => {
+    const server = new McpServer({ name: 'toado', version: '1.0.0' });
+    server.registerTool('list_tickets', {}, async (extra) => ({
+      content: [
+        {
+          type: 'text',
+          text: identityOf(extra)!
+            .filter(tickets, pathOf)
+            .map((t) => t.id)
+            .join(),
+        },
+      ],
+    }));
+    server.registerTool('add_comment', { inputSchema: { ticket: z.string() } }, async ({ ticket }, extra) => ({
+      content: [{ type: 'text', text: comment(identityOf(extra)!, ticket, 'mcp') }],
+    }));
+    await gate.connect(server, transport, req.keycard);
   });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  api = createManagementClient({ baseUrl: `${base}/api/tokens`, headers: { cookie: 'sid=jason', origin: base } });
-  close = async () => {
-    await gate.close();
-    await new Promise((r) => server.close(r));
-    await keycard.close();
-  };
+  ({ base, api, close } = await serveWalk(app, 'jason', keycard, gate));
 });
 afterAll(() => close());
 
