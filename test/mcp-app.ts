@@ -3,17 +3,14 @@
  * (the SDK's McpServer and StreamableHTTPServerTransport) behind mcpGate on real Express,
  * listening on 127.0.0.1, with counting store and limiter and a memory audit sink.
  */
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import express from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import type { Keycard, KeycardOptions, memoryAuditSink, RequestAuditEvent } from '../src/index.ts';
 import { identityOf, mcpGate, type McpOptions } from '../src/adapters/mcp/index.ts';
 import { countedKeycard } from './mcp-helpers.ts';
+import { listen, mountMcp } from './seeds-fixture.ts';
 
 export interface App {
   keycard: Keycard;
@@ -71,29 +68,12 @@ export async function start(
     );
     return server;
   };
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
   const app = express();
-  app.use('/mcp', express.json(), gate);
-  app.all('/mcp', async (req, res) => {
-    const sid = req.get('mcp-session-id');
-    let transport = sid === undefined ? undefined : sessions.get(sid);
-    if (!transport) {
-      if (sid !== undefined || !isInitializeRequest(req.body))
-        return void res.status(sid === undefined ? 400 : 404).end();
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => void sessions.set(id, created),
-      });
-      created.onclose = () => void sessions.delete(created.sessionId!);
-      if (bind === 'gate') await gate.connect(build(), created, req.keycard);
-      else await build().connect(created);
-      transport = created;
-    }
-    await transport.handleRequest(req, res, req.body);
+  const sessions = mountMcp(app, '/mcp', gate, async (created, req) => {
+    if (bind === 'gate') await gate.connect(build(), created, req.keycard);
+    else await build().connect(created);
   });
-  const server: Server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((r) => void server.once('listening', () => r()));
-  const port = (server.address() as AddressInfo).port;
+  const { server, port } = await listen(app);
   const a: App = {
     keycard,
     port,

@@ -36,6 +36,17 @@ async function copyText(text: string, field: HTMLInputElement): Promise<boolean>
   }
 }
 
+/**
+ * The MCP client config of the reveal: a `.mcp.json` entry as Claude Code reads it. A URL server
+ * needs `"type": "http"` there (without it the entry fails Claude Code's schema and the server is
+ * silently left out); `${VAR}` is expanded from the environment, so the file holds no secret.
+ */
+function mcpConfig(envName: string, url: string): string {
+  const name = envName.toLowerCase().replace(/_api_token$|_token$/, '') || 'api';
+  const server = { type: 'http', url, headers: { Authorization: `Bearer \${${envName}}` } };
+  return JSON.stringify({ mcpServers: { [name]: server } }, null, 2);
+}
+
 /** Fills the reveal dialog; returns the dismiss check to give `openDialog`. */
 export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(): boolean } {
   const { s } = c;
@@ -70,18 +81,7 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   // The env line shows the start of the secret; its Copy button copies the real line.
   const masked = `${c.secret.slice(0, 10)}${'•'.repeat(12)}`;
   const env = (value: string) => `${c.envName}=${value}`;
-  const mcp = JSON.stringify(
-    {
-      mcpServers: {
-        [c.envName.toLowerCase().replace(/_api_token$|_token$/, '') || 'api']: {
-          url: c.mcpUrl,
-          headers: { Authorization: `Bearer \${${c.envName}}` },
-        },
-      },
-    },
-    null,
-    2,
-  );
+  const mcp = mcpConfig(c.envName, c.mcpUrl);
   const snippetButton = (text: string, value: () => string) => {
     const b = h('button', { type: 'button', class: 'link', part: 'button' }, text);
     b.addEventListener('click', () => void doCopy(value()));
