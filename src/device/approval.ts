@@ -4,14 +4,15 @@
  * the POSTs are CSRF-checked like every session write of SPEC §11; wrong user codes count
  * against the session (`EntryLimit`). Approval is bounded by the approver's own scopes.
  */
+import { isUserActor, USER_ACTOR_RULE } from '../core/user-actor.ts';
 import type { Actor } from '../keycard.ts';
 import { normalizeUserCode } from './codes.ts';
-import { formBody, html, sentTwice, type DeviceContext } from './context.ts';
+import { formBody, html, requestIdOf, sentTwice, type DeviceContext } from './context.ts';
 import type { PendingGrant, PendingGrantPatch } from './grant-store.ts';
 import { callHook } from './guard.ts';
 import { updateWatched } from './late-answer.ts';
 import { approvalForm, entryForm, layout, message, type ExpiryChoice } from './page.ts';
-import { labelOf, requestIdOf } from './token-endpoint.ts';
+import { labelOf } from './token-endpoint.ts';
 
 type UserActor = Extract<Actor, { kind: 'user' }>;
 const DAY = 86_400_000;
@@ -22,7 +23,7 @@ const page = (ctx: DeviceContext, status: number, title: string, body: string) =
 /**
  * The signed-in person, or the answer to give instead (sign in first; only people approve). A
  * throwing `authorize`, or one unanswered after the keycard's `storeTimeoutMs`, is an outage of the
- * session (503), as in the management handler.
+ * session (503), and a malformed person (see `isUserActor`) a bug (500), as in the management handler.
  */
 async function person(ctx: DeviceContext, request: Request): Promise<UserActor | Response> {
   const actor = await callHook('authorize()', () => ctx.options.authorize(request), ctx.timeoutMs);
@@ -46,6 +47,9 @@ async function person(ctx: DeviceContext, request: Request): Promise<UserActor |
   }
   if (actor.kind !== 'user')
     return page(ctx, 403, 'Not allowed', message('Only a signed-in person can approve a device login.', 'alert'));
+  // An id no store keeps (or no scopes) is the integrator's bug: a 500 page and a report, before
+  // the person is told anything was approved (the poll could not issue the token).
+  if (!isUserActor(actor)) throw new TypeError(USER_ACTOR_RULE);
   return actor;
 }
 

@@ -2,6 +2,7 @@
  * What every device route shares: the resolved options, the keycard instance, the store and
  * small response helpers. Built once by `createDeviceRoutes`.
  */
+import { requestIdFrom } from '../core/audit.ts';
 import { readBody } from '../core/body.ts';
 import { storeTimeoutOf } from '../core/bounded.ts';
 import { defineHierarchy, type Hierarchy } from '../core/hierarchy.ts';
@@ -138,3 +139,9 @@ export async function formBody(request: Request): Promise<URLSearchParams | Form
  */
 export const sentTwice = (form: URLSearchParams, names: readonly string[]): string[] =>
   names.filter((n) => form.getAll(n).length > 1);
+
+/**
+ * The request id of a device route's audit events (SPEC §11: management calls are audited with
+ * the request id; §7: `X-Request-Id` when it has the allowed shape, else generated).
+ */
+export const requestIdOf = (request: Request): string => requestIdFrom(request.headers.get('x-request-id'));

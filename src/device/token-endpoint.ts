@@ -7,11 +7,10 @@
  */
 import { storable } from '../core/well-formed.ts';
 import { isKeycardError } from '../core/errors.ts';
-import { requestIdFrom } from '../core/audit.ts';
 import { excerpt } from '../core/redact.ts';
 import { parseRestrictions, type Hierarchy, type Restrictions } from '../core/restrictions.ts';
 import { hashDeviceCode, newDeviceCode, newGrantId, newUserCode, displayUserCode } from './codes.ts';
-import { formBody, json, lifetimeMs, oauthError, sentTwice, type DeviceContext } from './context.ts';
+import { formBody, json, lifetimeMs, oauthError, requestIdOf, sentTwice, type DeviceContext } from './context.ts';
 import { unavailableJson } from './failure.ts';
 import type { PendingGrant } from './grant-store.ts';
 
@@ -203,12 +202,6 @@ async function putBack(ctx: DeviceContext, grant: PendingGrant): Promise<void> {
     ctx.report(error);
   }
 }
-
-/**
- * The request id of a device route's audit events (SPEC §11: management calls are audited with
- * the request id; §7: `X-Request-Id` when it has the allowed shape, else generated).
- */
-export const requestIdOf = (request: Request): string => requestIdFrom(request.headers.get('x-request-id'));
 
 /** `<client name> on <host>`: the token's label and the audit events' label. */
 export const labelOf = (grant: Pick<PendingGrant, 'clientName' | 'host'>): string =>

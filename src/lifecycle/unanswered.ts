@@ -27,12 +27,20 @@ function evictOldest<T>(map: Map<string, T>, key: string, dropped: (key: string,
   dropped(oldest, entry);
 }
 
-const untracked = (what: string, at: number) =>
+/**
+ * The report of a lost call this process stops tracking: why (`more than 8 … lost their answer`,
+ * or the 10,000 bound), which call (`the revoke of token tok_…`) and when it was sent.
+ */
+const untracked = (why: string, call: string, at: number) =>
   new KeycardError(
     'unavailable',
-    `keycard: more than ${KEPT} ${what} lost their answer; the one sent at ${new Date(at).toISOString()} is no ` +
-      'longer tracked: a token it alone revoked gets no token.revoked event',
+    `keycard: ${why}; ${call} sent at ${new Date(at).toISOString()} is no longer tracked: a token it alone ` +
+      'revoked gets no token.revoked event',
   );
+
+/** Why a call was dropped: its token or filter had more than 8, or the oldest of 10,000 went. */
+const tooMany = (what: string) => `more than ${KEPT} ${what} lost their answer`;
+const tooWide = (what: string) => `lost answers are tracked for at most ${MAX_TRACKED} ${what}, this one longest`;
 
 /**
  * Revokes sent whose answer never came (a deadline, a reset, a store that threw after its write):
@@ -53,9 +61,10 @@ export class UnansweredRevokes {
 
   /** Notes a revoke of `id` sent at `at` whose answer did not come. */
   note(id: string, at: number): void {
-    const dropped = (of: string) => (d: number) => this.#onError(untracked(`revokes of token ${of}`, d));
-    evictOldest(this.#sent, id, (oldest, sent) => sent.forEach(dropped(oldest)));
-    this.#sent.set(id, bounded(this.#sent.get(id) ?? [], [at], dropped(id)));
+    const dropped = (of: string, why: string) => (d: number) =>
+      this.#onError(untracked(why, `the revoke of token ${of}`, d));
+    evictOldest(this.#sent, id, (old, sent) => sent.forEach(dropped(old, tooWide('tokens'))));
+    this.#sent.set(id, bounded(this.#sent.get(id) ?? [], [at], dropped(id, tooMany(`revokes of token ${id}`))));
   }
 
   /** Whether a revoke of `id` is waiting for its answer. */
@@ -116,9 +125,10 @@ export class UnansweredRevokeAlls {
   }
 
   #add(key: string, before: readonly LostRevokeAll[], after: readonly LostRevokeAll[]): void {
-    const dropped = (of: string) => (d: LostRevokeAll) =>
-      this.#onError(untracked(`revokeAll calls of ${keyName(of)}`, d.at));
-    evictOldest(this.#sent, key, (oldest, sent) => sent.forEach(dropped(oldest)));
-    this.#sent.set(key, bounded(before, [...(this.#sent.get(key) ?? []), ...after], dropped(key)));
+    const dropped = (of: string, why: string) => (d: LostRevokeAll) =>
+      this.#onError(untracked(why, `the revokeAll of ${keyName(of)}`, d.at));
+    evictOldest(this.#sent, key, (old, sent) => sent.forEach(dropped(old, tooWide('filters'))));
+    const why = tooMany(`revokeAll calls of ${keyName(key)}`);
+    this.#sent.set(key, bounded(before, [...(this.#sent.get(key) ?? []), ...after], dropped(key, why)));
   }
 }

@@ -5,9 +5,9 @@
  * `authorize`. Visibility is one predicate, `can`: whatever it refuses is answered 404.
  */
 import { withDeadline } from '../core/bounded.ts';
-import { storable } from '../core/well-formed.ts';
+import { isUserActor, USER_ACTOR_RULE } from '../core/user-actor.ts';
 import type { Keycard } from '../keycard.ts';
-import type { ManagementAction, ManagementActor, ManagementTarget, ResolvedOptions, UserActor } from './options.ts';
+import type { ManagementAction, ManagementActor, ManagementTarget, ResolvedOptions } from './options.ts';
 import { ManagementProblem } from './problem.ts';
 
 /** The caller, and whether it came with an ambient credential (a session: CSRF applies). */
@@ -36,24 +36,6 @@ export async function tokenCaller(
   return new Response(r.body, { status: r.status, headers: r.headers });
 }
 
-/** The longest actor id: what every store keeps as an owner (the lifecycle calls' `ownerId`). */
-const MAX_ACTOR_ID = 256;
-
-/** A user actor whose id every store keeps the same (it becomes the owner of what it creates). */
-const isUserActor = (v: unknown): v is UserActor => {
-  if (typeof v !== 'object' || v === null) return false;
-  const a = v as Record<string, unknown>;
-  return (
-    a.kind === 'user' &&
-    typeof a.id === 'string' &&
-    a.id.length > 0 &&
-    a.id.length <= MAX_ACTOR_ID &&
-    storable(a.id) &&
-    Array.isArray(a.scopes) &&
-    a.scopes.every((s) => typeof s === 'string')
-  );
-};
-
 /**
  * The session path: `authorize(request)`; null ⇒ 401, a throw or no answer within `timeoutMs`
  * (the keycard's `storeTimeoutMs`) ⇒ 503, a malformed actor ⇒ 500 (an integrator bug).
@@ -68,11 +50,7 @@ export async function sessionCaller(options: ResolvedOptions, request: Request, 
   }
   if (actor === null || actor === undefined) throw new ManagementProblem('unauthenticated', 'Sign in to manage tokens');
   if (!isUserActor(actor)) {
-    options.onError(
-      new TypeError(
-        `authorize() must return { kind: 'user', id, scopes } or null; id a non-empty string of at most ${MAX_ACTOR_ID} characters with no NUL character or lone surrogate`,
-      ),
-    );
+    options.onError(new TypeError(USER_ACTOR_RULE));
     throw new ManagementProblem('internal', 'Management handler misconfigured');
   }
   return { actor, viaSession: true };

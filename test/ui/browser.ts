@@ -34,7 +34,9 @@ export async function openSettings(
   server: { origin: string; session: { name: string; value: string; url: string } },
   clipboard = false,
 ): Promise<{ context: BrowserContext; page: Page; lines: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 960, height: 760 } });
+  // UTC: the expiry badges count the browser's calendar days, which a daylight-saving change in
+  // the machine's own zone would make 31 for a 30-day token.
+  const context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 960, height: 760 } });
   if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
   await context.addCookies([server.session]);
   const page = await context.newPage();

@@ -142,7 +142,8 @@ describe.skipIf(!hasChromium || !built)(
           return ((await res.json()) as { data: { label: string; status: string }[] }).data;
         };
 
-        const context = await browser.newContext({ viewport: { width: 960, height: 760 } });
+        // UTC: the expiry badge counts calendar days (a daylight-saving change would make 31).
+        const context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 960, height: 760 } });
         await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
         const page = await context.newPage();
         const scan = (screen: string) => captureScreen(page, `${name} ${screen}`, false);
