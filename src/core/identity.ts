@@ -3,6 +3,7 @@
  * and the resource-restriction helpers. It holds no secret and no hash, so logging it is safe.
  */
 import { KeycardError } from './errors.ts';
+import { deepFreeze } from './records.ts';
 import {
   checkResource,
   describeDenial,
@@ -14,15 +15,6 @@ import {
 } from './restrictions.ts';
 import { unreadableResource } from './restrictions-paths.ts';
 import type { JsonValue, RateLimitSetting, TokenRecord } from './store.ts';
-
-/** Freezes `value` and everything it holds, in place (records here are keycard's own copies). */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
 
 /**
  * A read-only view of a set: no `add`, `delete` or `clear` to call, so a handler cannot widen the

@@ -95,13 +95,19 @@ export interface ScopeCatalogue<S extends string = string> {
 const MAX_WARNED = 1000;
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) — no space, `"` or `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-const definitionSchema = z.strictObject({
-  implies: z.optional(z.array(z.string())),
-  description: z.optional(z.string().check(z.maxLength(1000))),
-});
-const catalogueSchema = z
-  .record(z.string(), definitionSchema)
-  .check(z.refine((r) => Object.keys(r).length > 0, 'must declare at least one scope'));
+// Built per call: a module-level `.check()` is a call a bundler must keep, and with it zod's record
+// and array types, in every bundle that imports this file without calling defineScopes
+// (createKeycard's alone: 0.7 KB gzip).
+const catalogueSchema = () =>
+  z
+    .record(
+      z.string(),
+      z.strictObject({
+        implies: z.optional(z.array(z.string())),
+        description: z.optional(z.string().check(z.maxLength(1000))),
+      }),
+    )
+    .check(z.refine((r) => Object.keys(r).length > 0, 'must declare at least one scope'));
 
 /**
  * Declares the integrator's scopes once, with their implications; validated at start-up.
@@ -132,7 +138,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       );
     }
   }
-  const parsed = catalogueSchema.safeParse(definitions, english);
+  const parsed = catalogueSchema().safeParse(definitions, english);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `scopes.${issue.path.map(String).join('.')}` : 'scopes';

@@ -222,7 +222,8 @@ const schema = z.strictObject({
   onError: z.optional(fn('error => void')),
   device: z.optional(
     z.union([
-      z.literal(false),
+      // `false`, as z.literal(false) answers inside the union, without zod's literal type (edge bundle).
+      z.custom<false>((v) => v === false),
       z.omit(deviceOptionsSchema, { basePath: true, authorize: true, allowedOrigins: true, onError: true }),
     ]),
   ),

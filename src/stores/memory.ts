@@ -7,6 +7,7 @@
  * get their own store. Use it for tests, examples and single-process tools.
  */
 import { KeycardError } from '../core/errors.ts';
+import { deepFreeze } from '../core/records.ts';
 import { coveredByRevokeAll, filterKey, PATCHABLE_FIELDS, watermarkKey, WATERMARK_REASON } from '../core/store.ts';
 import type {
   ListQuery,
@@ -24,15 +25,6 @@ import type {
 export interface MemoryTokenStore extends TokenStore {
   /** Number of records held. */
   readonly size: number;
-}
-
-/** Records are immutable once stored: freezing them lets reads return them without a copy. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 const order = (a: StoredToken, b: StoredToken) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
