@@ -6,7 +6,7 @@
  * import from `keycard`; conformance suites live in `keycard/testing`.
  */
 export { toRecord } from './keycard.ts';
-export { coveredByRevokeAll, watermarkKey, WATERMARK_REASON } from './core/store.ts';
+export { countedByRevokeAll, coveredByRevokeAll, watermarkKey, WATERMARK_REASON } from './core/store.ts';
 export type {
   TokenStore,
   TokenRecord,

@@ -64,6 +64,7 @@ describe('public entries', () => {
       ].sort(),
     );
     for (const name of [
+      'countedByRevokeAll',
       'coveredByRevokeAll',
       'decide',
       'crc32',

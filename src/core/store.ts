@@ -149,6 +149,17 @@ export function coveredByRevokeAll(
     : token.kind === 'workspace' && token.workspaceId === filter.workspaceId;
 }
 
+/**
+ * True when `token` counts in the answer of a `revokeAll` made at `at` (and in `revokeAllIfCount`'s
+ * comparison with `expectCount`): live at that instant — not revoked, and `expiresAt` null or
+ * later than `at` (a token whose `expiresAt` equals `at` has expired). Expired, unrevoked tokens
+ * are revoked by the call as well but are not counted.
+ */
+export const countedByRevokeAll = (
+  token: { readonly revokedAt: number | null; readonly expiresAt: number | null },
+  at: number,
+): boolean => token.revokedAt === null && (token.expiresAt === null || token.expiresAt > at);
+
 /** The reason a store records on a token it had to store revoked because a `revokeAll` already covered it. */
 export const WATERMARK_REASON = 'created before a revokeAll of its owner or workspace';
 
@@ -236,17 +247,23 @@ export interface TokenStore {
    */
   revoke(id: string, at: number, reason: string | null): Awaitable<RevokeAnswer | null>;
   /**
-   * Revokes every matching, not yet revoked token in one transaction and records the watermark
-   * `revokedBefore = at`, announced by one change. Returns how many it revoked.
+   * Revokes every matching, not yet revoked token in one transaction — expired ones too — and
+   * records the watermark `revokedBefore = at`, announced by one change. Answers `count`: how many
+   * of the tokens it revoked were **live at `at`** (`expiresAt` null or later than `at`: see
+   * {@link countedByRevokeAll}). A token that had expired by `at` is revoked but not counted, so
+   * the count is what a person sees as "active" (SPEC §12: "Revoke all" shows the live count).
    */
   revokeAll(filter: RevokeAllFilter, at: number, reason: string | null): Awaitable<{ readonly count: number }>;
   /**
-   * `revokeAll`, iff the tokens it would revoke now (matching, not yet revoked, expired or not)
-   * number exactly `expectCount`: the count and the revocation are ONE atomic step, so a token
+   * `revokeAll`, iff the tokens it would count (matching and live at `at`: not revoked, `expiresAt`
+   * null or later than `at`, see {@link countedByRevokeAll}; an expired, unrevoked token is revoked
+   * on a match but never counted) number exactly `expectCount`: the count and the revocation are
+   * ONE atomic step, so a token
    * created or revoked concurrently is either counted (and the answer is `count_changed`) or not
    * touched. On a match it does all `revokeAll` does (revocations, watermark, one change) and
-   * answers `{ ok: true, count }`; otherwise it writes nothing — no revocation, no watermark, no
-   * change — and answers `{ ok: false, reason: 'count_changed', count }` with the count it found.
+   * answers `{ ok: true, count }` (the live count); otherwise it writes nothing — no revocation,
+   * no watermark, no change — and answers `{ ok: false, reason: 'count_changed', count }` with the
+   * live count it found.
    * Optional: without it, a `revokeAll` with `expectCount` counts with `list`, then calls
    * `revokeAll` (two steps, so a token created in between is revoked too: not exact).
    */

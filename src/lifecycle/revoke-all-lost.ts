@@ -6,7 +6,13 @@
  * counts the tokens the lost call revoked, so they are audited once (SPEC §7), not never.
  */
 import { KeycardError } from '../core/errors.ts';
-import { coveredByRevokeAll, filterKey, type RevokeAllFilter, type StoredToken } from '../core/store.ts';
+import {
+  countedByRevokeAll,
+  coveredByRevokeAll,
+  filterKey,
+  type RevokeAllFilter,
+  type StoredToken,
+} from '../core/store.ts';
 import type { LifecycleContext } from './context.ts';
 import type { LostRevokeAll } from './unanswered.ts';
 
@@ -38,9 +44,9 @@ export function lostRevokeAll(
 }
 
 /**
- * What the lost `revokeAll` calls of `f` revoked: the tokens it covers revoked at one of their
- * instants with that call's reason, and the reason of the earliest call that revoked any. `own`
- * is the call settling them (its instant, reason and count; null when it wrote nothing): a lost
+ * What the lost `revokeAll` calls of `f` revoked, counted as a store counts (live at the call's
+ * instant): the tokens it covers revoked at one of their instants with that call's reason, and
+ * the reason of the earliest call that revoked any. `own` is the call settling them (its instant, reason and count; null when it wrote nothing): a lost
  * call in the same millisecond with the same reason is told from it by count. A failure to read
  * is reported to `onError` and the calls are kept for the next retry (0 now).
  */
@@ -54,7 +60,12 @@ export async function settleLostRevokeAlls(
   const sent = ctx.unansweredAll.take(key);
   if (sent.length === 0) return { count: 0, reason: null };
   const byCall = new Map<LostRevokeAll, number>(sent.map((s) => [s, 0]));
-  const callOf = (t: StoredToken) => sent.find((s) => s.at === t.revokedAt && s.reason === t.revokedReason);
+  // Counted as the lost call's store counted: live at its instant (one it revoked expired is not).
+  const callOf = (t: StoredToken) =>
+    sent.find(
+      (s) =>
+        s.at === t.revokedAt && s.reason === t.revokedReason && countedByRevokeAll({ ...t, revokedAt: null }, s.at),
+    );
   try {
     await eachCovered(ctx, f, now, 'revoked', (t) => {
       const call = callOf(t);

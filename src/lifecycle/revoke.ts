@@ -2,6 +2,7 @@
 import { KeycardError } from '../core/errors.ts';
 import { toRecord } from '../core/records.ts';
 import {
+  countedByRevokeAll,
   coveredByRevokeAll,
   revokedByThisCall,
   storedOf,
@@ -160,8 +161,8 @@ async function revokeInStore(
     if (r.ok !== true) throw countChanged(expectCount, r.count);
     return r.count;
   }
-  let found = 0; // the tokens `revokeAll(f)` would revoke now (not yet revoked, expired or not)
-  await eachCovered(ctx, f, at, 'all', (t) => void (t.revokedAt === null && found++));
+  let found = 0; // the tokens `revokeAll(f)` at `at` would count: live then (an expired one is not)
+  await eachCovered(ctx, f, at, 'all', (t) => void (countedByRevokeAll(t, at) && found++));
   if (found !== expectCount) throw countChanged(expectCount, found);
   return revokeAllOnce();
 }

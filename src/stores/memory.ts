@@ -8,7 +8,14 @@
  */
 import { KeycardError } from '../core/errors.ts';
 import { deepFreeze } from '../core/records.ts';
-import { coveredByRevokeAll, filterKey, PATCHABLE_FIELDS, watermarkKey, WATERMARK_REASON } from '../core/store.ts';
+import {
+  countedByRevokeAll,
+  coveredByRevokeAll,
+  filterKey,
+  PATCHABLE_FIELDS,
+  watermarkKey,
+  WATERMARK_REASON,
+} from '../core/store.ts';
 import type {
   ListQuery,
   RevokeAllFilter,
@@ -142,7 +149,10 @@ function listPage(state: MemoryState, query: ListQuery): { tokens: StoredToken[]
   return { tokens, nextCursor: more && tokens.length > 0 ? encodeCursor(tokens.at(-1)!) : null };
 }
 
-/** Revokes every live record the filter covers and leaves a watermark for records created later. */
+/**
+ * Revokes every unrevoked record the filter covers (expired ones too) and leaves a watermark for
+ * records created later; counts those that were live at `at`.
+ */
 function revokeAllRecords(
   state: MemoryState,
   filter: RevokeAllFilter,
@@ -156,18 +166,18 @@ function revokeAllRecords(
   for (const t of byId.values()) {
     if (t.revokedAt !== null) continue;
     if (!coveredByRevokeAll(filter, t)) continue;
+    if (countedByRevokeAll(t, at)) count++;
     byId.set(t.id, deepFreeze({ ...t, revokedAt: at, revokedReason: reason, version: t.version + 1 }));
-    count++;
   }
   state.sorted = null;
   announce(state, { type: 'revokeAll', seq: ++state.seq, filter, revokedBefore: at });
   return { count };
 }
 
-/** The records `revokeAll(filter)` would revoke now: matching and not yet revoked, expired or not. */
-function countRevocable(state: MemoryState, filter: RevokeAllFilter): number {
+/** The records `revokeAll(filter, at)` would count: matching and live at `at`. */
+function countRevocable(state: MemoryState, filter: RevokeAllFilter, at: number): number {
   let count = 0;
-  for (const t of state.byId.values()) if (t.revokedAt === null && coveredByRevokeAll(filter, t)) count++;
+  for (const t of state.byId.values()) if (countedByRevokeAll(t, at) && coveredByRevokeAll(filter, t)) count++;
   return count;
 }
 
@@ -250,7 +260,7 @@ export function memoryTokenStore(): MemoryTokenStore {
     },
     revokeAllIfCount(filter: RevokeAllFilter, at, reason, expectCount): RevokeAllIfCountResult {
       // Synchronous: nothing can run between the count and the revocation.
-      const count = countRevocable(state, filter);
+      const count = countRevocable(state, filter, at);
       if (count !== expectCount) return { ok: false, reason: 'count_changed', count };
       return { ok: true, count: revokeAllRecords(state, filter, at, reason).count };
     },

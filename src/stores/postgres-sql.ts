@@ -234,11 +234,14 @@ function revokeAllParts(p: Params, filter: RevokeAllFilter, at: number) {
     : `kind = 'workspace' AND workspace_id = ${subject}`;
   const filterJson = `jsonb_build_object('${byOwner ? 'ownerId' : 'workspaceId'}', ${subject}::text)`;
   const change = `jsonb_build_object('type', 'revokeAll', 'filter', ${filterJson}, 'revokedBefore', ${atParam}::float8)`;
-  return { byOwner, subject, atParam, match, change };
+  // Counted: live at `at` (an expired, unrevoked token is revoked too, but not counted).
+  const live = `(expires_at IS NULL OR expires_at > ${ts(atParam)})`;
+  return { byOwner, subject, atParam, match, change, live };
 }
 
 /**
- * Revokes every matching, not yet revoked token, records the `revokedBefore` watermark (kept in
+ * Revokes every matching, not yet revoked token (expired ones too) and counts those live at `at`;
+ * records the `revokedBefore` watermark (kept in
  * `keycard_revocations`) and announces ONE change carrying the filter and the watermark — never
  * the ids, so the NOTIFY payload stays small however many tokens it ended. One statement, hence
  * one transaction. Always announces, even when nothing matched (as the memory store does).
@@ -250,24 +253,25 @@ export function revokeAllStatement(
   channel: string,
 ): Statement {
   const p = new Params();
-  const { byOwner, subject, atParam, match, change } = revokeAllParts(p, filter, at);
+  const { byOwner, subject, atParam, match, change, live } = revokeAllParts(p, filter, at);
   const ch = p.add(channel);
   const text =
     `WITH t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
-    `WHERE ${match} AND revoked_at IS NULL RETURNING id),\n` +
+    `WHERE ${match} AND revoked_at IS NULL RETURNING id, ${live} AS counted),\n` +
     `w AS (INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) VALUES ('${byOwner ? 'owner' : 'workspace'}', ${subject}, ${ts(atParam)}) ` +
     'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before) RETURNING 1),\n' +
     `${changeCtes('(SELECT count(*) FROM t) + (SELECT count(*) FROM w) >= 0', change, '')}\n` +
-    `SELECT (SELECT count(*) FROM t)::int AS count, ${announceColumns(ch)} FROM c, ${payloadLateral}`;
+    `SELECT (SELECT count(*) FILTER (WHERE counted) FROM t)::int AS count, ${announceColumns(ch)} FROM c, ${payloadLateral}`;
   return { text, params: p.values };
 }
 
 /**
- * `revokeAllStatement` iff the tokens it would revoke number exactly `expectCount`, in ONE
- * statement: `live` locks the matching, not yet revoked rows (`FOR UPDATE`; under READ COMMITTED
- * a row a concurrent revoke changed is re-checked and dropped, so the count is of rows still
- * revocable), and the revocation, the watermark and the change are written only when that count
- * is the expected one. One statement rather than a transaction: it needs no session (a pooler in
+ * `revokeAllStatement` iff the tokens it would count number exactly `expectCount`, in ONE
+ * statement: `unrevoked` locks the matching, not yet revoked rows (`FOR UPDATE`; under READ
+ * COMMITTED a row a concurrent revoke changed is re-checked and dropped, so the count is of rows
+ * still revocable), `found` counts those live at `at`, and the revocation (of every locked row,
+ * expired ones too), the watermark and the change are written only when that count is the
+ * expected one. One statement rather than a transaction: it needs no session (a pooler in
  * transaction mode works) and holds the row locks for one round trip. An insert committed after
  * its snapshot is not counted and not revoked. The watermark is written here, not beforehand in
  * its own commit as `revokeAll` does (a refused call must leave none), so such an insert may miss
@@ -282,18 +286,18 @@ export function revokeAllIfCountStatement(
   channel: string,
 ): Statement {
   const p = new Params();
-  const { byOwner, subject, atParam, match, change } = revokeAllParts(p, filter, at);
+  const { byOwner, subject, atParam, match, change, live } = revokeAllParts(p, filter, at);
   const ch = p.add(channel);
   const matched = `(SELECT count FROM found) = ${p.add(expectCount)}::int`;
   const text =
-    `WITH live AS (SELECT id FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL FOR UPDATE),\n` +
-    'found AS (SELECT count(*)::int AS count FROM live),\n' +
+    `WITH unrevoked AS (SELECT id, ${live} AS counted FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL FOR UPDATE),\n` +
+    'found AS (SELECT (count(*) FILTER (WHERE counted))::int AS count FROM unrevoked),\n' +
     `t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
-    `WHERE id IN (SELECT id FROM live) AND revoked_at IS NULL AND ${matched} RETURNING id),\n` +
+    `WHERE id IN (SELECT id FROM unrevoked) AND revoked_at IS NULL AND ${matched} RETURNING id, ${live} AS counted),\n` +
     `w AS (INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) SELECT '${byOwner ? 'owner' : 'workspace'}', ${subject}, ${ts(atParam)} WHERE ${matched} ` +
     'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before) RETURNING 1),\n' +
     `${changeCtes(`${matched} AND (SELECT count(*) FROM t) + (SELECT count(*) FROM w) >= 0`, change, '')}\n` +
-    `SELECT (SELECT count(*) FROM t)::int AS count, ${announceColumns(ch)} FROM c, ${payloadLateral}\n` +
+    `SELECT (SELECT count(*) FILTER (WHERE counted) FROM t)::int AS count, ${announceColumns(ch)} FROM c, ${payloadLateral}\n` +
     `UNION ALL SELECT found.count, NULL, NULL, NULL FROM found WHERE NOT (${matched})`;
   return { text, params: p.values };
 }

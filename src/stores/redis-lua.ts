@@ -204,8 +204,9 @@ return { now, redis.call('HGETALL', rk) }
 /**
  * ARGV: index ('o' | 'w'), its id, the filter as JSON, at (JSON), reason (JSON), channel, the
  * kind it ends (JSON), the owner or workspace id as JSON, a random id of the call, and the count
- * the caller confirmed ('' for none: `revokeAll`). Answers how many it revoked; with a confirmed
- * count that differs from the number it finds, answers { 'count_changed', found } having
+ * the caller confirmed ('' for none: `revokeAll`). Revokes every matching, unrevoked token (expired
+ * ones too) and answers how many of them were live at `at` (expiresAt null or > at); with a
+ * confirmed count that differs from the live number it finds, answers { 'count_changed', found } having
  * written nothing (no revocation, watermark, change or run record): the count and the
  * revocation are this one script (`revokeAllIfCount`). The same call run again (a driver
  * re-sending it after a lost reply) answers the first run's count, kept for a minute, and
@@ -219,20 +220,23 @@ local earlier = redis.call('GET', ran)
 if earlier then return tonumber(earlier) end
 local field = 'ownerId'
 if ARGV[1] == 'w' then field = 'workspaceId' end
-local live = {}
+local unrevoked = {}
+local count = 0
 for _, m in ipairs(redis.call('ZRANGE', B .. ':' .. ARGV[1] .. ':' .. ARGV[2], 0, -1)) do
   local rk = B .. ':t:' .. string.sub(m, ${ID_AT})
-  local f = redis.call('HMGET', rk, 'kind', 'revokedAt', 'version', field)
-  if f[1] == ARGV[7] and f[2] == 'null' and f[4] == ARGV[8] then live[#live + 1] = { rk, f[3] } end
+  local f = redis.call('HMGET', rk, 'kind', 'revokedAt', 'version', field, 'expiresAt')
+  if f[1] == ARGV[7] and f[2] == 'null' and f[4] == ARGV[8] then
+    unrevoked[#unrevoked + 1] = { rk, f[3] }
+    if f[5] == 'null' or tonumber(f[5]) > tonumber(ARGV[4]) then count = count + 1 end
+  end
 end
-if ARGV[10] ~= '' and #live ~= tonumber(ARGV[10]) then return { 'count_changed', #live } end
+if ARGV[10] ~= '' and count ~= tonumber(ARGV[10]) then return { 'count_changed', count } end
 local wk = B .. ':rw:' .. ARGV[1] .. ':' .. ARGV[2]
 local held = redis.call('GET', wk)
 if not held or tonumber(held) < tonumber(ARGV[4]) then redis.call('SET', wk, ARGV[4]) end
-for _, t in ipairs(live) do
+for _, t in ipairs(unrevoked) do
   redis.call('HSET', t[1], 'revokedAt', ARGV[4], 'revokedReason', ARGV[5], 'version', string.format('%d', tonumber(t[2]) + 1))
 end
-local count = #live
 local seq = redis.call('INCR', B .. ':seq')
 redis.call('PUBLISH', ARGV[6], '{"type":"revokeAll","seq":' .. string.format('%d', seq) .. ',"filter":' .. ARGV[3] .. ',"revokedBefore":' .. ARGV[4] .. '}')
 redis.call('SET', ran, count, 'PX', 60000)

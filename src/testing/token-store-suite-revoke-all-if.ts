@@ -69,7 +69,7 @@ function matchCases(ctx: SuiteContext): void {
       const targets = [
         storedTokenFixture({ ownerId: O }),
         storedTokenFixture({ ownerId: O, workspaceId: W, version: 4 }),
-        storedTokenFixture({ ownerId: O, expiresAt: T0 - 1 }), // expired but not revoked: counted and revoked
+        storedTokenFixture({ ownerId: O, expiresAt: T0 - 1 }), // expired but not revoked: revoked, not counted
       ];
       const alreadyRevoked = storedTokenFixture({ ownerId: O, revokedAt: T0 - 100, revokedReason: 'earlier' });
       const spared = [
@@ -78,7 +78,12 @@ function matchCases(ctx: SuiteContext): void {
       ];
       await createAll(store, [...targets, alreadyRevoked, ...spared]);
       const at = T0 + 1_000;
-      expect(await revokeAllIf({ ownerId: O }, at, 'confirmed', 3)).toEqual({ ok: true, count: 3 });
+      expect(await revokeAllIf({ ownerId: O }, at, 'confirmed', 3)).toEqual({
+        ok: false,
+        reason: 'count_changed',
+        count: 2,
+      });
+      expect(await revokeAllIf({ ownerId: O }, at, 'confirmed', 2)).toEqual({ ok: true, count: 2 });
       for (const token of targets) expect(await store.get(token.id)).toEqual(revokedBy(token, at, 'confirmed'));
       expect(await store.get(alreadyRevoked.id)).toEqual(alreadyRevoked);
       for (const token of spared) expect(await store.get(token.id)).toEqual(token);

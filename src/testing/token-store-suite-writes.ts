@@ -178,7 +178,7 @@ function revokeAllCases(ctx: SuiteContext): void {
         const targets = [
           storedTokenFixture({ ownerId: O }),
           storedTokenFixture({ ownerId: O, workspaceId: W, version: 9 }),
-          storedTokenFixture({ ownerId: O, expiresAt: T0 - 1 }), // expired but not revoked: revoked too
+          storedTokenFixture({ ownerId: O, expiresAt: T0 - 1 }), // expired but not revoked: revoked too, not counted
         ];
         const alreadyRevoked = storedTokenFixture({
           ownerId: O,
@@ -193,7 +193,7 @@ function revokeAllCases(ctx: SuiteContext): void {
         ];
         await createAll(store, [...targets, alreadyRevoked, ...spared]);
         const at = T0 + 1_000;
-        expect(await store.revokeAll({ ownerId: O }, at, 'offboarded')).toEqual({ count: 3 });
+        expect(await store.revokeAll({ ownerId: O }, at, 'offboarded')).toEqual({ count: 2 });
         for (const token of targets)
           expect(await store.get(token.id)).toEqual({
             ...token,
@@ -219,7 +219,7 @@ function revokeAllCases(ctx: SuiteContext): void {
         const [O, P, W, W2] = [newOwner(), newOwner(), newWorkspace(), newWorkspace()];
         const targets = [
           storedTokenFixture({ ownerId: O, kind: 'workspace', workspaceId: W }),
-          storedTokenFixture({ ownerId: P, kind: 'workspace', workspaceId: W, expiresAt: T0 - 1 }),
+          storedTokenFixture({ ownerId: P, kind: 'workspace', workspaceId: W, expiresAt: T0 - 1 }), // revoked, not counted
         ];
         const alreadyRevoked = storedTokenFixture({
           ownerId: P,
@@ -235,7 +235,7 @@ function revokeAllCases(ctx: SuiteContext): void {
         ];
         await createAll(store, [...targets, alreadyRevoked, ...spared]);
         const at = T0 + 2_000;
-        expect(await store.revokeAll({ workspaceId: W }, at, null)).toEqual({ count: 2 });
+        expect(await store.revokeAll({ workspaceId: W }, at, null)).toEqual({ count: 1 });
         for (const token of targets)
           expect(await store.get(token.id)).toEqual({
             ...token,

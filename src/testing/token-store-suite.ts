@@ -11,6 +11,7 @@ import {
   type TokenStoreSuiteRunner,
 } from './token-store-suite-helpers.ts';
 import { listSection } from './token-store-suite-list.ts';
+import { liveCountSection } from './token-store-suite-live-count.ts';
 import { racesSection } from './token-store-suite-races.ts';
 import { revokeAllIfCountSection } from './token-store-suite-revoke-all-if.ts';
 import { subscribeSection } from './token-store-suite-subscribe.ts';
@@ -20,6 +21,7 @@ export type { TokenStoreConformanceOptions, TokenStoreSuiteRunner } from './toke
 export {
   crudSection,
   listSection,
+  liveCountSection,
   racesSection,
   revokeAllIfCountSection,
   subscribeSection,
@@ -32,8 +34,9 @@ export {
  * `list` order, filters, status and keyset paging (1,200 records, records inserted mid-paging),
  * versioned `update`, idempotent `revoke`, `revokeAll` by owner and by workspace, monotone `touch`,
  * guarded `rehash`, `subscribe` deliveries, races (50 updates on one version, updates and
- * touches racing a revoke, 100 concurrent creates), and the optional `revokeAllIfCount`: one
- * atomic count-and-revoke, raced against a create, a revoke and itself.
+ * touches racing a revoke, 100 concurrent creates), the optional `revokeAllIfCount`: one
+ * atomic count-and-revoke, raced against a create, a revoke and itself, and what both count: the
+ * tokens live at the call's instant (an expired, unrevoked token is revoked but not counted).
  *
  * Every test calls `factory` for a fresh store and disposes of it afterwards (`options.cleanup`, or
  * `store.close()`). The suite never assumes the store is empty: ids, hashes, owners and workspaces
@@ -65,5 +68,6 @@ export function tokenStoreConformance(
     subscribeSection(ctx);
     racesSection(ctx);
     revokeAllIfCountSection(ctx);
+    liveCountSection(ctx);
   });
 }

@@ -329,20 +329,22 @@ export class KeycardTokensElement extends Base {
       s: this.#s,
       locale: this.#locale,
       now: Date.now(),
-      // Counted as the server counts: every token not yet revoked, whatever its expiry.
+      // Counted as the server counts: the tokens live now (not revoked, not expired), judged by
+      // the server's clock (`status: 'active'`), not this browser's. One that expires before the
+      // confirmation moves the count: the server answers 409 and the dialog shows the new one.
       count: async () => {
         let n = 0;
         let cursor: string | undefined;
         do {
           const page = await this.api.list({
             kind,
-            status: 'all',
+            status: 'active',
             ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
             ...(cursor ? { cursor } : {}),
           });
           for (const t of page.data) {
             ownerId ??= t.ownerId;
-            if (t.revokedAt === null) n++;
+            n++;
           }
           cursor = page.nextCursor ?? undefined;
         } while (cursor);

@@ -128,8 +128,7 @@ export const STRINGS = {
   rotateConfirm: 'Rotate token',
   // revoke all
   revokeAllTitle: 'Revoke all tokens',
-  revokeAllCount:
-    'This revokes {n} tokens (every one not revoked yet). Everything using them gets 401 on its next call.',
+  revokeAllCount: 'This revokes {n} tokens (every active one). Everything using them gets 401 on its next call.',
   revokeAllNone: 'There are no tokens to revoke.',
   revokeAllPhrase: 'revoke all',
   revokeAllType: 'Type "{phrase}" to confirm',
