@@ -202,7 +202,7 @@ describe.skipIf(!hasChromium)('CMDOP: the CLI and the cabinet in a real browser'
         },
       });
       const [, uri, code] = await instructions;
-      const context = await browser.newContext();
+      const context = await browser.newContext({ timezoneId: 'UTC' }); // calendar-day badges: no daylight saving
       await context.addCookies([{ name: 'sid', value: 'u_ivan', url: base }]);
       const page = await context.newPage();
       await page.goto(uri!);
@@ -247,7 +247,7 @@ describe.skipIf(!hasChromium)('CMDOP: the CLI and the cabinet in a real browser'
     const personal = await ivan.create({ label: 'own script', scopes: ['machines:read'] });
     const browser = await launch();
     try {
-      const context = await browser.newContext();
+      const context = await browser.newContext({ timezoneId: 'UTC' }); // calendar-day badges: no daylight saving
       await context.addCookies([{ name: 'sid', value: 'u_ivan', url: base }]);
       const page = await context.newPage();
       await page.goto(`${base}/settings/workspace`);

@@ -113,9 +113,10 @@ describe('Comma: API tokens & authentication', () => {
     const { token } = await api.create({
       label: 'short',
       scopes: ['reports:read'],
-      expiresAt: new Date(Date.now() + 300).toISOString(),
+      // 2 s ahead: the create must land before the token expires, even on a loaded machine.
+      expiresAt: new Date(Date.now() + 2_000).toISOString(),
     });
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 2_100));
     const res = await reports(token);
     expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([401, 'token_expired']);
   });
@@ -210,9 +211,9 @@ describe('Comma: scoped tokens for AI agents', () => {
     const expired = await api.create({
       label: 'old laptop',
       scopes: ['reports:read'],
-      expiresAt: new Date(Date.now() + 200).toISOString(),
+      expiresAt: new Date(Date.now() + 2_000).toISOString(), // see 'an expired token is 401'
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 2_100));
     let live = 0;
     let cursor: string | undefined;
     do {

@@ -176,7 +176,7 @@ describe.skipIf(!hasChromium)('Toado: Settings › API tokens in a real browser'
   it('New token → the reveal’s MCP config works as Claude Code’s .mcp.json with TOADO_API_TOKEN; Revoke ends it', async () => {
     const browser = await launch();
     try {
-      const context = await browser.newContext();
+      const context = await browser.newContext({ timezoneId: 'UTC' }); // calendar-day badges: no daylight saving
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
       await context.addCookies([{ name: 'sid', value: 'jason', url: base }]);
       const page = await context.newPage();
