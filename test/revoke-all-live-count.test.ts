@@ -7,7 +7,7 @@
  * Before the change every store counted the expired token too (3).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Keycard, TokenStore, UserActor } from '../src/index.ts';
+import { memoryTokenStore, type Keycard, type TokenStore, type UserActor } from '../src/index.ts';
 import { randomHex } from '../src/testing/index.ts';
 import { setup } from './manage/fixture.ts';
 import { BACKENDS } from './store-backends.ts';
@@ -124,7 +124,9 @@ describe.each(BACKENDS)('$name', (backend) => {
     await expect(w.keycard.revokeAll({ ownerId: owner }, { reason: 'offboarded' })).rejects.toMatchObject({
       code: 'unavailable',
     });
-    w.clock.advance(10);
+    // 'live 2' expires between the lost call and its retry: it was live at the lost call's instant,
+    // so it counts (judged at the retry's instant it would not).
+    w.clock.advance(120_000);
     expect(await w.keycard.revokeAll({ ownerId: owner }, { reason: 'retry' })).toEqual({ count: 2 });
     const events = w.audit.events.filter((e) => e.type === 'token.revoked' && e.tokenId === null);
     expect(events.map((e) => ('count' in e ? [e.count, e.reason] : null))).toEqual([[2, 'offboarded']]);
@@ -147,4 +149,24 @@ describe.each(BACKENDS)('$name', (backend) => {
     expect(events.map((e) => ('count' in e ? [e.count, e.reason] : null))).toEqual([[2, 'confirmed']]);
     await w.keycard.close();
   });
+});
+
+// A custom store without `revokeAllIfCount`: keycard counts with `list`, then revokes. It counts
+// the same live tokens (a token whose expiresAt is the call's instant is expired).
+it('a store without revokeAllIfCount: expectCount counts live tokens only (3 refused with 2, 2 revokes)', async () => {
+  const inner = memoryTokenStore();
+  const store = Object.assign(Object.create(inner) as TokenStore, { revokeAllIfCount: undefined });
+  const authorize = (): UserActor => ({ kind: 'user', id: 'u', scopes: ['read', 'manage'] });
+  const { keycard, clock } = setup({ authorize, managementScope: 'manage' }, store); // not losing(): it would add the method back
+  const owner = 'usr_fallback';
+  await keycard.issue({ ownerId: owner, label: 'short', scopes: ['read'], expiresIn: 60_000 });
+  clock.advance(60_000); // expiresAt === now
+  await keycard.issue({ ownerId: owner, label: 'a', scopes: ['read'] });
+  await keycard.issue({ ownerId: owner, label: 'b', scopes: ['read'] });
+  await expect(keycard.revokeAll({ ownerId: owner }, { expectCount: 3 })).rejects.toMatchObject({
+    code: 'count_changed',
+    count: 2,
+  });
+  expect(await keycard.revokeAll({ ownerId: owner }, { expectCount: 2 })).toEqual({ count: 2 });
+  await keycard.close();
 });

@@ -46,9 +46,11 @@ export function lostRevokeAll(
 /**
  * What the lost `revokeAll` calls of `f` revoked, counted as a store counts (live at the call's
  * instant): the tokens it covers revoked at one of their instants with that call's reason, and
- * the reason of the earliest call that revoked any. `own` is the call settling them (its instant, reason and count; null when it wrote nothing): a lost
- * call in the same millisecond with the same reason is told from it by count. A failure to read
- * is reported to `onError` and the calls are kept for the next retry (0 now).
+ * the reason of the earliest call that revoked any. `own` is the call settling them (its instant,
+ * reason and count; null when it wrote nothing): a lost call in the same millisecond with the same
+ * reason is told from it by count. A failure to read is reported to `onError` and the calls are
+ * kept for the next retry (0 now). Liveness is judged on each token's `expiresAt` as it is now: an
+ * update that moved a revoked token's expiry before the lost call's instant leaves it uncounted.
  */
 export async function settleLostRevokeAlls(
   ctx: LifecycleContext,

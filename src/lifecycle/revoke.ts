@@ -168,6 +168,6 @@ async function revokeInStore(
 }
 
 const countChanged = (expected: number, count: number) =>
-  new KeycardError('count_changed', `Expected ${expected} tokens to revoke, found ${count}; nothing was revoked`, {
+  new KeycardError('count_changed', `Expected ${expected} live tokens to revoke, found ${count}; nothing was revoked`, {
     count,
   });

@@ -86,9 +86,11 @@ export interface RevokeAllOptions {
   /** Who revokes, for the audit event. @default the system */
   readonly actor?: Actor;
   /**
-   * The number of tokens the person confirmed ("Revoke all 3 tokens"). The call revokes nothing
-   * and rejects with `KeycardError('count_changed')`, whose `count` is the number found, unless
-   * exactly this many would be revoked. Exact when the store implements `revokeAllIfCount` (the
+   * The number of live tokens the person confirmed ("Revoke all 3 tokens"): not revoked and not
+   * expired at the call's instant, what `list` shows under `status: 'active'`. The call revokes
+   * nothing and rejects with `KeycardError('count_changed')`, whose `count` is the number found,
+   * unless exactly this many are live (expired, unrevoked ones are revoked too but never counted).
+   * Exact when the store implements `revokeAllIfCount` (the
    * built-in stores do: the count and the revocation are one atomic step, so a token created
    * meanwhile is either counted, and the call is refused, or left active). ⚠️ On a store without
    * it, keycard counts with `list` and then revokes: a token created between the two is revoked
@@ -110,8 +112,9 @@ export interface Keycard<S extends string = string> {
   revoke(id: string, options?: { readonly reason?: string; readonly actor?: Actor }): Promise<TokenRecord>;
   /**
    * Revokes every not yet revoked token of an owner (personal tokens) or a workspace (workspace
-   * tokens), expired ones included, and answers how many. With `expectCount`, revokes nothing
-   * unless that is exactly how many there are (`KeycardError('count_changed')` with `count`).
+   * tokens), expired ones included, and answers how many of them were live (not expired at the
+   * call's instant; expired ones are not counted). With `expectCount`, revokes nothing unless that
+   * is exactly how many are live (`KeycardError('count_changed')` with `count`).
    * A call whose store answer is lost throws `unavailable`, drops the covered tokens from this
    * instance's cache and is reported to `onError`; the next `revokeAll` of the same filter here
    * counts (and audits) what it revoked too (docs/lifecycle.md, "A revokeAll whose answer is lost").

@@ -250,6 +250,14 @@ export function sortTokens(tokens: readonly StoredToken[]): StoredToken[] {
   return [...tokens].sort(compareTokens);
 }
 
+/** The record `revokeAll(…, at, reason)` leaves of `token`. */
+export const revokedBy = (token: StoredToken, at: number, reason: string | null): StoredToken => ({
+  ...token,
+  revokedAt: at,
+  revokedReason: reason,
+  version: token.version + 1,
+});
+
 export const newOwner = () => `usr_${randomHex(8)}`;
 export const newWorkspace = () => `ws_${randomHex(8)}`;
 

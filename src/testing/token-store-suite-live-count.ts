@@ -7,17 +7,17 @@
  */
 import type { RevokeAllFilter, StoredToken, TokenStore } from '../core/store.ts';
 import { storedTokenFixture } from './fixtures.ts';
-import { call, createAll, newOwner, newWorkspace, T0, type SuiteContext } from './token-store-suite-helpers.ts';
+import {
+  call,
+  createAll,
+  newOwner,
+  newWorkspace,
+  revokedBy,
+  T0,
+  type SuiteContext,
+} from './token-store-suite-helpers.ts';
 
 const AT = T0 + 10_000;
-
-/** The record `revokeAll(…, at, reason)` leaves of `token`. */
-const revokedBy = (token: StoredToken, at: number, reason: string | null): StoredToken => ({
-  ...token,
-  revokedAt: at,
-  revokedReason: reason,
-  version: token.version + 1,
-});
 
 /**
  * A fresh owner (or, with `workspace`, a workspace) with two tokens live at `AT` (one never

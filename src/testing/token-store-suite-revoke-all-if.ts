@@ -19,6 +19,7 @@ import {
   drive,
   newOwner,
   newWorkspace,
+  revokedBy,
   seeded,
   seededScheduler,
   T0,
@@ -33,14 +34,6 @@ function conditional(
   const method = store.revokeAllIfCount?.bind(store);
   return method ? (f, at, reason, expect) => call(() => method(f, at, reason, expect)) : null;
 }
-
-/** The record `revokeAll(…, at, reason)` leaves of `token`. */
-const revokedBy = (token: StoredToken, at: number, reason: string | null): StoredToken => ({
-  ...token,
-  revokedAt: at,
-  revokedReason: reason,
-  version: token.version + 1,
-});
 
 /** A fresh owner with three active tokens, stored (each race starts from one). */
 async function ownerWithThree(store: TokenStore): Promise<{ O: string; tokens: StoredToken[] }> {

@@ -98,7 +98,8 @@ describe('secrets of the management API', () => {
     const conflict = await api
       .revokeAll({ target: { ownerId: 'alice' }, reason: 'x', expectCount: 5 })
       .catch((e: unknown) => e);
-    expect(conflict).toMatchObject({ code: 'count_changed', status: 409, problem: { expected: 5, actual: 1 } }); // the rotated-away token: expired, not revoked
+    // actual 0: the rotated-away token is expired (graceMs 0), not revoked, and revoke-all counts live tokens only
+    expect(conflict).toMatchObject({ code: 'count_changed', status: 409, problem: { expected: 5, actual: 0 } });
     await expect(api.get('tok_missing')).rejects.toMatchObject({ code: 'not_found', status: 404 });
     await expect(api.activity(record.id)).rejects.toMatchObject({ code: 'not_implemented', status: 501 });
   });
