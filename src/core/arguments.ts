@@ -14,6 +14,7 @@ import { Identity } from './identity.ts';
 import { parseRateLimit } from './limiter.ts';
 import { parseRestrictions, type Hierarchy } from './restrictions.ts';
 import type { ScopeCatalogue } from './scopes.ts';
+import { MAX_ID_LENGTH } from './user-actor.ts';
 import { storable } from './well-formed.ts';
 
 /** The latest instant a `Date` (and so every store) can hold, in epoch milliseconds. */
@@ -86,6 +87,10 @@ const by = (check: (v: unknown) => unknown) =>
     }),
   );
 
+/** An owner, workspace or actor id: what every store keeps the same (src/core/user-actor.ts). */
+const id = text(MAX_ID_LENGTH);
+const ID_MESSAGE = `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`;
+
 const actor = z.unknown().check(
   z.superRefine((v, ctx) => {
     const at = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -94,7 +99,7 @@ const actor = z.unknown().check(
     const a = v as Record<string, unknown>;
     switch (a['kind']) {
       case 'user':
-        if (!text(256).safeParse(a['id']).success) at(['id'], 'must be a non-empty string of at most 256 characters');
+        if (!id.safeParse(a['id']).success) at(['id'], ID_MESSAGE);
         if (!Array.isArray(a['scopes']) || !a['scopes'].every((s) => typeof s === 'string'))
           at(['scopes'], 'must be an array of the scopes the user holds now');
         return;
@@ -102,8 +107,7 @@ const actor = z.unknown().check(
         if (!(a['identity'] instanceof Identity)) at(['identity'], 'must be the Identity of a verified token');
         return;
       case 'system':
-        if (a['id'] !== undefined && !text(256).safeParse(a['id']).success)
-          at(['id'], 'must be a non-empty string of at most 256 characters');
+        if (a['id'] !== undefined && !id.safeParse(a['id']).success) at(['id'], ID_MESSAGE);
         return;
       default:
         return at(['kind'], "must be 'user', 'token' or 'system'");
@@ -123,7 +127,6 @@ const epoch = z.unknown().check(
   }),
 );
 
-const id = text(256);
 const kind = z.enum(['personal', 'workspace'], { error: "must be 'personal' or 'workspace'" });
 const reason = text(500);
 
@@ -160,7 +163,7 @@ const revokeAllFilter = z.unknown().check(
       c.addIssue({
         code: 'custom',
         path: [keys[0]],
-        message: 'must be a non-empty string of at most 256 characters',
+        message: ID_MESSAGE,
       });
   }),
 );

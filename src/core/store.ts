@@ -158,7 +158,11 @@ export function coveredByRevokeAll(
 export const countedByRevokeAll = (
   token: { readonly revokedAt: number | null; readonly expiresAt: number | null },
   at: number,
-): boolean => token.revokedAt === null && (token.expiresAt === null || token.expiresAt > at);
+): boolean => token.revokedAt === null && unexpiredAt(token, at);
+
+/** True when `token` has not expired at `at`: `expiresAt` null or later (equal is expired). */
+export const unexpiredAt = (token: { readonly expiresAt: number | null }, at: number): boolean =>
+  token.expiresAt === null || token.expiresAt > at;
 
 /** The reason a store records on a token it had to store revoked because a `revokeAll` already covered it. */
 export const WATERMARK_REASON = 'created before a revokeAll of its owner or workspace';

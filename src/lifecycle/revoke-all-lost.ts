@@ -6,13 +6,7 @@
  * counts the tokens the lost call revoked, so they are audited once (SPEC §7), not never.
  */
 import { KeycardError } from '../core/errors.ts';
-import {
-  countedByRevokeAll,
-  coveredByRevokeAll,
-  filterKey,
-  type RevokeAllFilter,
-  type StoredToken,
-} from '../core/store.ts';
+import { coveredByRevokeAll, filterKey, unexpiredAt, type RevokeAllFilter, type StoredToken } from '../core/store.ts';
 import type { LifecycleContext } from './context.ts';
 import type { LostRevokeAll } from './unanswered.ts';
 
@@ -64,10 +58,7 @@ export async function settleLostRevokeAlls(
   const byCall = new Map<LostRevokeAll, number>(sent.map((s) => [s, 0]));
   // Counted as the lost call's store counted: live at its instant (one it revoked expired is not).
   const callOf = (t: StoredToken) =>
-    sent.find(
-      (s) =>
-        s.at === t.revokedAt && s.reason === t.revokedReason && countedByRevokeAll({ ...t, revokedAt: null }, s.at),
-    );
+    sent.find((s) => s.at === t.revokedAt && s.reason === t.revokedReason && unexpiredAt(t, s.at));
   try {
     await eachCovered(ctx, f, now, 'revoked', (t) => {
       const call = callOf(t);

@@ -222,18 +222,19 @@ local field = 'ownerId'
 if ARGV[1] == 'w' then field = 'workspaceId' end
 local unrevoked = {}
 local count = 0
+local at = tonumber(ARGV[4])
 for _, m in ipairs(redis.call('ZRANGE', B .. ':' .. ARGV[1] .. ':' .. ARGV[2], 0, -1)) do
   local rk = B .. ':t:' .. string.sub(m, ${ID_AT})
   local f = redis.call('HMGET', rk, 'kind', 'revokedAt', 'version', field, 'expiresAt')
   if f[1] == ARGV[7] and f[2] == 'null' and f[4] == ARGV[8] then
     unrevoked[#unrevoked + 1] = { rk, f[3] }
-    if f[5] == 'null' or tonumber(f[5]) > tonumber(ARGV[4]) then count = count + 1 end
+    if f[5] == 'null' or tonumber(f[5]) > at then count = count + 1 end
   end
 end
 if ARGV[10] ~= '' and count ~= tonumber(ARGV[10]) then return { 'count_changed', count } end
 local wk = B .. ':rw:' .. ARGV[1] .. ':' .. ARGV[2]
 local held = redis.call('GET', wk)
-if not held or tonumber(held) < tonumber(ARGV[4]) then redis.call('SET', wk, ARGV[4]) end
+if not held or tonumber(held) < at then redis.call('SET', wk, ARGV[4]) end
 for _, t in ipairs(unrevoked) do
   redis.call('HSET', t[1], 'revokedAt', ARGV[4], 'revokedReason', ARGV[5], 'version', string.format('%d', tonumber(t[2]) + 1))
 end

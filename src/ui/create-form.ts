@@ -5,7 +5,7 @@
  */
 import { ManagementError, type CreateBody, type ScopeCatalogueView } from './api.ts';
 import { busy, h, uid, type DialogHandle } from './dom.ts';
-import { WINDOW_WORDS } from './format.ts';
+import { endOfLocalDay, WINDOW_WORDS } from './format.ts';
 import { sentence } from './bidi.ts';
 import { type Localization } from './strings.ts';
 
@@ -190,16 +190,6 @@ function expiryFields(s: Localization) {
     dateField.hidden = expiry.value !== 'custom';
   });
   return { expId, expiry, date, dateField };
-}
-
-/**
- * The last millisecond of `yyyy-mm-dd` in the browser's own time zone (NaN if it is no date): a
- * custom expiry is a day of the person's calendar, and the token works through all of it. (The
- * field's `valueAsNumber` is midnight UTC of the date: west of UTC that is the day before.)
- */
-function endOfLocalDay(value: string): number {
-  const m = /^(\d{4,})-(\d{2})-(\d{2})$/.exec(value);
-  return m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1).getTime() - 1 : Number.NaN;
 }
 
 /** The form's parts that a submission reads. */

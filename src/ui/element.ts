@@ -342,10 +342,8 @@ export class KeycardTokensElement extends Base {
             ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
             ...(cursor ? { cursor } : {}),
           });
-          for (const t of page.data) {
-            ownerId ??= t.ownerId;
-            n++;
-          }
+          ownerId ??= page.data[0]?.ownerId ?? null;
+          n += page.data.length;
           cursor = page.nextCursor ?? undefined;
         } while (cursor);
         return n;

@@ -29,6 +29,16 @@ const dayStart = (ms: number): number => {
 };
 
 /**
+ * The last millisecond of `yyyy-mm-dd` in the browser's own time zone (NaN if it is no date): a
+ * custom expiry is a day of the person's calendar, and the token works through all of it. (The
+ * field's `valueAsNumber` is midnight UTC of the date: west of UTC that is the day before.)
+ */
+export function endOfLocalDay(value: string): number {
+  const m = /^(\d{4,})-(\d{2})-(\d{2})$/.exec(value);
+  return m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1).getTime() - 1 : Number.NaN;
+}
+
+/**
  * Days of the local calendar from `now` until `iso`: 0 today, 1 tomorrow (even at 01:00, three
  * hours away), 2 the day after. Rounded, as a day across a daylight-saving change lasts 23 or 25 hours.
  */
