@@ -23,11 +23,18 @@ export interface ProtectedResourceOptions {
 export interface ProtectedResource {
   /** The RFC 9728 document. */
   readonly document: Readonly<Record<string, unknown>>;
-  /** The path-suffixed metadata URL (RFC 9728 §3.1), which goes into `resource_metadata=` of 401s. */
+  /**
+   * The metadata URL of RFC 9728 §3.1, which goes into `resource_metadata=` of 401s: the
+   * well-known path inserted between the host and the resource's path and query, a path's
+   * terminating slash kept (`https://api.example.com/mcp/` →
+   * `https://api.example.com/.well-known/oauth-protected-resource/mcp/`).
+   */
   readonly metadataUrl: string;
   /**
    * Answers `GET`/`HEAD` of `/.well-known/oauth-protected-resource` and of its path-suffixed form
-   * with the document (CORS-readable: browser-based clients fetch it); null for any other path.
+   * with the document (CORS-readable: browser-based clients fetch it), also at the suffix without
+   * the resource path's terminating slash (where the MCP SDK looks); `OPTIONS` with 204, any other
+   * method with a 405 problem; null for any other path.
    */
   handle(request: Request): Response | null;
 }
@@ -42,6 +49,14 @@ const schema = z.strictObject({
 });
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
+const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' } as const;
+const NOT_ALLOWED = JSON.stringify({
+  type: 'about:blank',
+  title: 'Method Not Allowed',
+  status: 405,
+  detail: 'Read the protected resource metadata with GET',
+  code: 'method_not_allowed',
+});
 
 /**
  * Builds the protected resource metadata for dual mode (SPEC §16).
@@ -60,8 +75,9 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
   const parsed = schema.safeParse(options, english);
   if (!parsed.success) throw configError('protectedResource', parsed.error);
   const url = new URL(options.resource);
-  const suffix = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  const metadataUrl = `${url.origin}${WELL_KNOWN}${suffix}`;
+  // RFC 9728 §3.1: only a slash right after the host goes; a path's own terminating slash stays.
+  const suffix = url.pathname === '/' ? '' : url.pathname;
+  const metadataUrl = `${url.origin}${WELL_KNOWN}${suffix}${url.search}`;
   const document = Object.freeze({
     resource: options.resource,
     authorization_servers: [...options.authorizationServers],
@@ -71,7 +87,7 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
     ...(options.resourceDocumentation ? { resource_documentation: options.resourceDocumentation } : {}),
   });
   const body = JSON.stringify(document);
-  const paths = new Set([WELL_KNOWN, `${WELL_KNOWN}${suffix}`]);
+  const paths = new Set([WELL_KNOWN, `${WELL_KNOWN}${suffix}`, `${WELL_KNOWN}${suffix.replace(/\/$/, '')}`]);
   return {
     document,
     metadataUrl,
@@ -82,10 +98,18 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
       if (request.method === 'OPTIONS')
         return new Response(null, { status: 204, headers: { ...headers, 'Access-Control-Allow-Methods': 'GET' } });
       if (request.method !== 'GET' && request.method !== 'HEAD')
-        return new Response(null, { status: 405, headers: { Allow: 'GET, HEAD' } });
+        return new Response(NOT_ALLOWED, {
+          status: 405,
+          headers: {
+            Allow: 'GET, HEAD, OPTIONS',
+            'Content-Type': 'application/problem+json',
+            'Cache-Control': 'no-store',
+            ...NOSNIFF,
+          },
+        });
       return new Response(request.method === 'HEAD' ? null : body, {
         status: 200,
-        headers: { ...headers, 'Content-Type': 'application/json' },
+        headers: { ...headers, 'Content-Type': 'application/json', ...NOSNIFF },
       });
     },
   };
