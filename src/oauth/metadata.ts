@@ -42,6 +42,9 @@ const schema = z.strictObject({
 });
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
+/** The 405's problem body: the bytes of the management handler's and the leak intake's 405s. */
+const NOT_ALLOWED =
+  '{"type":"about:blank","title":"Method Not Allowed","status":405,"detail":"Use GET, HEAD","code":"method_not_allowed"}';
 
 /**
  * Builds the protected resource metadata for dual mode (SPEC §16).
@@ -81,11 +84,20 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
       const headers = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'max-age=3600' };
       if (request.method === 'OPTIONS')
         return new Response(null, { status: 204, headers: { ...headers, 'Access-Control-Allow-Methods': 'GET' } });
+      // As every other answer keycard writes: a problem body with a code, never cached or sniffed.
       if (request.method !== 'GET' && request.method !== 'HEAD')
-        return new Response(null, { status: 405, headers: { Allow: 'GET, HEAD' } });
+        return new Response(NOT_ALLOWED, {
+          status: 405,
+          headers: {
+            Allow: 'GET, HEAD',
+            'Content-Type': 'application/problem+json',
+            'Cache-Control': 'no-store',
+            'X-Content-Type-Options': 'nosniff',
+          },
+        });
       return new Response(request.method === 'HEAD' ? null : body, {
         status: 200,
-        headers: { ...headers, 'Content-Type': 'application/json' },
+        headers: { ...headers, 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff' },
       });
     },
   };
