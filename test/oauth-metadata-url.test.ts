@@ -76,7 +76,7 @@ describe('protectedResource answers’ headers', () => {
         type: 'about:blank',
         title: 'Method Not Allowed',
         status: 405,
-        detail: 'Read the protected resource metadata with GET',
+        detail: 'Use GET, HEAD, OPTIONS',
         code: 'method_not_allowed',
       });
     }

@@ -9,6 +9,7 @@ import { deviceContext } from './context.ts';
 import { failureAnswer } from './failure.ts';
 import { finishAnswer } from '../core/answer.ts';
 import { parseDeviceOptions, type DeviceRoutesOptions } from './options.ts';
+import { ManagementProblem, problemResponse } from '../manage/problem.ts';
 
 /** A device-routes handler: a Response for `${basePath}/device…`, null for any other request. */
 export type DeviceRoutes = (request: Request) => Promise<Response | null>;
@@ -43,11 +44,11 @@ export function createDeviceRoutes(keycard: Keycard, options: DeviceRoutesOption
     if (route === '/token' && m === 'POST') return answer('json', () => pollLogin(ctx, request));
     if (route === '/approve' && m === 'POST') return answer('page', () => decide(ctx, request, 'approve'));
     if (route === '/deny' && m === 'POST') return answer('page', () => decide(ctx, request, 'deny'));
-    const known = ['', '/code', '/token', '/approve', '/deny'].includes(route);
-    return new Response(null, {
-      status: known ? 405 : 404,
-      headers: known ? { Allow: route === '' ? 'GET, HEAD' : 'POST' } : {},
-    });
+    // The management handler's own refusals, byte for byte: problem+json with a code, no-store.
+    if (!['', '/code', '/token', '/approve', '/deny'].includes(route))
+      return problemResponse(new ManagementProblem('not_found', 'No such route'));
+    const allow = route === '' ? 'GET, HEAD' : 'POST';
+    return problemResponse(new ManagementProblem('method_not_allowed', `Use ${allow}`, { headers: { Allow: allow } }));
   };
   return async (request) => {
     const path = new URL(request.url).pathname;

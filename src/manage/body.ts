@@ -3,10 +3,12 @@
  * reading; an undeclared (chunked) body is read only until it passes the cap, then the stream is
  * cancelled, so no more than `maxBytes` + one chunk is ever held. The parsed value is then checked
  * for what the route schemas cannot see safely: nesting deeper than `MAX_BODY_DEPTH` (a recursive
- * validator would overflow the stack: 16 KB of `[` is 8,000 levels) and `__proto__` keys (kept as
- * data by `JSON.parse`, silently dropped by zod records: a restriction or metadata entry vanished).
+ * validator would overflow the stack: 16 KB of `[` is 8,000 levels), `__proto__` keys (kept as
+ * data by `JSON.parse`, silently dropped by zod records: a restriction or metadata entry vanished)
+ * and members named twice (`JSON.parse` keeps the last silently: json-keys.ts).
  */
 import { readBody } from '../core/body.ts';
+import { repeatedNames } from './json-keys.ts';
 import { ManagementProblem, invalid, type FieldError } from './problem.ts';
 
 /** The deepest nesting a management body may have (metadata itself is limited to 32 levels). */
@@ -75,6 +77,8 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   }
   const reserved = reservedKeys(value, [], 0, []);
   if (reserved === null) throw invalid([{ field: 'body', message: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
-  if (reserved.length > 0) throw invalid(reserved);
+  // A member named twice: JSON.parse kept the last silently (json-keys.ts). Every one is named.
+  const repeated = repeatedNames(text).map((field) => ({ field, message: 'is given more than once' }));
+  if (reserved.length + repeated.length > 0) throw invalid([...reserved, ...repeated]);
   return value;
 }

@@ -50,11 +50,12 @@ const schema = z.strictObject({
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
 const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' } as const;
+/** The 405's problem body, shaped as the management handler's and the leak intake's 405s. */
 const NOT_ALLOWED = JSON.stringify({
   type: 'about:blank',
   title: 'Method Not Allowed',
   status: 405,
-  detail: 'Read the protected resource metadata with GET',
+  detail: 'Use GET, HEAD, OPTIONS',
   code: 'method_not_allowed',
 });
 
