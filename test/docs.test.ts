@@ -29,4 +29,10 @@ describe('documentation snippets run as written', () => {
   it('finds the snippets the issues require', () => {
     for (const f of ['docs/tokens.md', 'docs/scopes.md']) expect(snippetsOf(f).length).toBeGreaterThan(0);
   });
+
+  it('docs/mcp.md shows an MCP server beside a Hono app (keycard/mcp is Express middleware), run as written', () => {
+    const hono = snippetsOf('docs/mcp.md').find((s) => s.name === 'mcp-hono');
+    expect(hono?.code).toMatch(/from 'hono'/);
+    expect(hono?.code).toMatch(/mcpGate\(/);
+  });
 });

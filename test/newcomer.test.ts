@@ -1,11 +1,9 @@
 /**
  * Issue 13, the newcomer's path: the documented set-ups compile under `strict` (test/types/newcomer,
- * with every marked snippet of README.md and docs/*.md), handler denials keep their
+ * with every marked snippet of README.md and docs/*.md; again as `tsc --init`'s nodenext project), handler denials keep their
  * 403 behind an app's own error handler (Express) and print nothing (Hono), and a guard naming an
  * unknown scope fails at start.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -14,10 +12,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { expressGuard, type AuthenticatedRequest } from '../src/adapters/express.ts';
 import { honoErrorHandler, honoGuard, type KeycardEnv } from '../src/adapters/hono.ts';
 import { withKeycard } from '../src/adapters/next.ts';
-import { createKeycard, defineScopes, isKeycardError } from '../src/index.ts';
-import { snippetsOf, typeSnippetsOf } from './snippets.ts';
+import { createKeycard, createLeakIntakeHandler, defineScopes, isKeycardError } from '../src/index.ts';
+import { compileDocSnippets } from './snippets.ts';
 
-const root = new URL('..', import.meta.url);
 const newKeycard = () =>
   createKeycard({
     prefix: 'acme',
@@ -25,29 +22,41 @@ const newKeycard = () =>
     resources: ['company'],
   });
 
-describe('types: the documented snippets compile under strict (tsc, sources via paths)', () => {
-  it('test/types/newcomer and every marked snippet (run or compile-only) of README.md and docs/*.md compile; unknown scopes do not', () => {
-    const dir = new URL('.tmp/doc-snippets/', root);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    let count = 0;
-    const docs = readdirSync(new URL('docs/', root)).filter((f) => f.endsWith('.md'));
-    for (const file of ['README.md', ...docs.map((f) => `docs/${f}`)]) {
-      for (const s of [...snippetsOf(file), ...typeSnippetsOf(file)]) {
-        const name = `${file.replace(/[/.]/g, '_')}-${s.name}.${s.lang ?? 'ts'}`;
-        writeFileSync(new URL(name, dir), `${s.code}\nexport {};\n`);
-        count++;
-      }
-    }
-    expect(count).toBeGreaterThanOrEqual(29);
-    let out = '';
-    try {
-      execFileSync('npx', ['tsc', '-p', 'test/types/newcomer/tsconfig.json'], { cwd: root, encoding: 'utf8' });
-    } catch (e) {
-      out = String((e as { stdout?: string }).stdout) + String((e as { stderr?: string }).stderr);
-    }
-    expect(out.trim()).toBe('');
-  }, 180_000);
+describe('types: the documented snippets compile under strict', () => {
+  const projects: [string, string, string, number][] = [
+    [
+      'test/types/newcomer and every marked snippet (run or compile-only) of README.md and docs/*.md compile (bundler resolution, sources via paths); unknown scopes do not',
+      'doc-snippets',
+      'test/types/newcomer/tsconfig.json',
+      29,
+    ],
+    // The project `npx tsc --init` writes for Node (TypeScript 5.9 and later), against the built
+    // declarations (dist/*.d.ts, reached by the package's own name, as an installed tarball is).
+    [
+      'every marked snippet compiles in a project made by `tsc --init` (nodenext, exactOptionalPropertyTypes, noUncheckedIndexedAccess, verbatimModuleSyntax) against dist/*.d.ts',
+      'doc-snippets-init',
+      'test/types/newcomer-init/tsconfig.json',
+      70,
+    ],
+  ];
+  for (const [name, folder, tsconfig, least] of projects) {
+    it(
+      name,
+      () => {
+        const { count, out } = compileDocSnippets(folder, tsconfig);
+        expect(count).toBeGreaterThanOrEqual(least);
+        expect(out.trim()).toBe('');
+      },
+      180_000,
+    );
+  }
+
+  it('createLeakIntakeHandler takes keysUrl: undefined (an unset variable): the default for GitHub, invalid_config naming keysUrl for GitLab', () => {
+    const keycard = newKeycard();
+    expect(createLeakIntakeHandler(keycard, { provider: 'github', keysUrl: undefined })).toBeTypeOf('function');
+    const thrown = expect.objectContaining({ code: 'invalid_config', message: expect.stringMatching(/keysUrl/) });
+    expect(() => createLeakIntakeHandler(keycard, { provider: 'gitlab', keysUrl: undefined })).toThrow(thrown);
+  });
 });
 
 describe('start-up errors: a guard naming a scope the catalogue lacks', () => {

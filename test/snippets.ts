@@ -5,7 +5,8 @@
  * around them) are only compiled, by test/newcomer.test.ts, against the names declared in
  * test/types/newcomer/doc-context.d.ts.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,4 +70,28 @@ export async function runSnippet(s: Snippet): Promise<void> {
   const path = join(dir, `${s.file.replace(/[/.]/g, '_')}-${s.name}.ts`);
   writeFileSync(path, `${code}\nexport {};\n`);
   await import(/* @vite-ignore */ `${path}?t=${Date.now()}`);
+}
+
+/**
+ * Writes every marked snippet (run or compile-only) of README.md and docs/*.md under `.tmp/<folder>/`
+ * and compiles them with `tsc -p <tsconfig>`: how many were written, and what tsc printed ('' when clean).
+ */
+export function compileDocSnippets(folder: string, tsconfig: string): { count: number; out: string } {
+  const dir = join(root, '.tmp', folder);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  let count = 0;
+  const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md'));
+  for (const file of ['README.md', ...docs.map((f) => `docs/${f}`)]) {
+    for (const s of [...snippetsOf(file), ...typeSnippetsOf(file)]) {
+      writeFileSync(join(dir, `${file.replace(/[/.]/g, '_')}-${s.name}.${s.lang ?? 'ts'}`), `${s.code}\nexport {};\n`);
+      count++;
+    }
+  }
+  try {
+    execFileSync('npx', ['tsc', '-p', tsconfig], { cwd: root, encoding: 'utf8' });
+    return { count, out: '' };
+  } catch (e) {
+    return { count, out: String((e as { stdout?: string }).stdout) + String((e as { stderr?: string }).stderr) };
+  }
 }

@@ -40,7 +40,7 @@ export interface LeakIntakeOptions {
    * @default GitHub: `https://api.github.com/meta/public_keys/secret_scanning`; GitLab: none,
    * required (GitLab gives it to partners on enrolment).
    */
-  readonly keysUrl?: string;
+  readonly keysUrl?: string | undefined;
   /**
    * Called once per token this endpoint revoked, to tell its owner (email, Slack, the settings
    * page). Awaited at most 5 s in total before answering; a throw or rejection is reported through

@@ -60,8 +60,9 @@ export interface PgQueryable {
 
 /** What a NOTIFY message carries (node-postgres `Notification`). */
 export interface PgNotification {
-  readonly channel?: string;
-  readonly payload?: string;
+  // `| undefined` as in pg's own `Notification`, so a `pg.Pool` fits under `exactOptionalPropertyTypes`.
+  readonly channel?: string | undefined;
+  readonly payload?: string | undefined;
 }
 
 /** A node-postgres client (`pg.Client`, or one checked out of a pool), as the listener uses it. */

@@ -16,7 +16,7 @@ declare const producer: { send(message: { topic: string; messages: { value: stri
 declare const pool: import('pg').Pool;
 declare const limiter: import('keycard').LimiterStore;
 declare const request: Request;
-declare const req: { params: Record<string, string> };
+declare const req: { params: { company: string; project: string } }; // Express types a route's named params
 declare const identity: import('keycard').Identity;
 declare const hierarchy: import('keycard').Hierarchy;
 declare const record: import('keycard').TokenRecord;
