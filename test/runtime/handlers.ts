@@ -13,7 +13,7 @@ import { honoErrorHandler, honoGuard, type KeycardEnv } from 'keycard/hono';
 const ORIGIN = 'https://app.example.com';
 
 /** GitHub's side of a leak report: a P-256 key, its key list, and a DER signature over the body. */
-async function githubSigner() {
+export async function githubSigner() {
   const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
     'sign',
     'verify',
