@@ -4,25 +4,15 @@
  * times outside what every store holds are refused like any bad argument, every bad field is named,
  * and a time string means the same instant whatever the server's time zone.
  */
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/core/audit.ts';
-import { memoryAuditStore } from '../src/core/audit-memory.ts';
 import type { AuditStore } from '../src/core/audit-store.ts';
 import { isKeycardError } from '../src/core/errors.ts';
-import { fromPg, fromPglite, migrate, postgresAuditStore, type SqlPort } from '../src/stores/postgres.ts';
-import { randomHex } from '../src/testing/fixtures.ts';
+import { auditBackends } from './audit-laws-backends.ts';
 
-const clockAt = (now: number) => ({ now: () => now, monotonic: () => now });
-const DATABASE_URL = process.env['DATABASE_URL'];
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups) await c();
-});
-
-/** One PGlite for every test (each starts in seconds on a loaded machine); tests keep apart by owner. */
-let pglite: Promise<SqlPort> | undefined;
+/** Every backend (memory, PGlite, a Postgres server with DATABASE_URL), one database each; tests keep apart by owner. */
+const shared = auditBackends();
+afterAll(shared.closeAll);
 let owner = '';
 let runs = 0;
 beforeEach(() => {
@@ -30,51 +20,10 @@ beforeEach(() => {
 });
 
 type Open = (onError: (e: Error) => void, now?: number) => Promise<AuditStore>;
-const backends: [string, Open][] = [
-  ['memory', async (_onError, now) => memoryAuditStore(now === undefined ? {} : { clock: clockAt(now) })],
-  [
-    'PGlite',
-    async (onError, now) => {
-      const port = await (pglite ??= (async () => {
-        const db = new PGlite();
-        cleanups.push(() => db.close());
-        const p = fromPglite(db);
-        await migrate(p);
-        return p;
-      })());
-      return postgresAuditStore(port, {
-        requests: 'all',
-        onError,
-        closeTimeoutMs: 3_000,
-        ...(now !== undefined && { clock: clockAt(now) }),
-      });
-    },
-  ],
-];
-if (DATABASE_URL)
-  backends.push([
-    'Postgres server',
-    async (onError, now) => {
-      const schema = `keycard_ah_${randomHex(4)}`;
-      const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 5, options: `-c search_path=${schema}` });
-      pool.on('error', () => {});
-      cleanups.push(async () => {
-        await pool.end();
-        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-        await admin.end();
-      });
-      const port = fromPg(pool);
-      await migrate(port);
-      return postgresAuditStore(port, {
-        requests: 'all',
-        onError,
-        closeTimeoutMs: 3_000,
-        ...(now !== undefined && { clock: clockAt(now) }),
-      });
-    },
-  ]);
+const backends: [string, Open][] = shared.backends.map(([name, open]) => [
+  name,
+  (onError, now) => open({ requests: 'all', now: now === undefined ? Date.now : () => now, onError }),
+]);
 
 const event = (i: number, extra: Record<string, unknown> = {}): AuditEvent =>
   ({

@@ -12,6 +12,7 @@ import {
   compareKey,
   encodeAuditCursor,
   firstUsageDay,
+  lastUsageDay,
   matchesAudit,
   parseAuditQuery,
   parseUsageDays,
@@ -189,8 +190,10 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
     },
     async usage(tokenId, opts) {
       const days = parseUsageDays(tokenId, opts);
-      const from = firstUsageDay(clock.now(), days);
-      const cells = [...(usage.get(tokenId)?.values() ?? [])].filter((c) => c.day >= from);
+      const now = clock.now();
+      const from = firstUsageDay(now, days);
+      const to = lastUsageDay(now);
+      const cells = [...(usage.get(tokenId)?.values() ?? [])].filter((c) => c.day >= from && c.day <= to);
       cells.sort((a, b) =>
         a.day < b.day ? -1 : a.day > b.day ? 1 : a.surface < b.surface ? -1 : a.surface > b.surface ? 1 : 0,
       );

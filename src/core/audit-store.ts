@@ -350,3 +350,8 @@ export function firstUsageDay(now: number, days: number): string {
   const today = Math.floor(now / 86_400_000);
   return new Date((today - days + 1) * 86_400_000).toISOString().slice(0, 10);
 }
+
+/** The last UTC day of the `usage` window: the day of `now` (a later day, from a clock ahead, is not in it). */
+export function lastUsageDay(now: number): string {
+  return new Date(Math.floor(now / 86_400_000) * 86_400_000).toISOString().slice(0, 10);
+}

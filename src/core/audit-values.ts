@@ -104,9 +104,46 @@ export function toStored(event: AuditEvent, id: string, now: number): StoredAudi
     throw new KeycardError('invalid_argument', `audit event: ${problem}`, {
       fields: [problem.split(' ')[0] === 'must' ? 'event' : problem.split(' ')[0]!],
     });
-  const ms = typeof event.time === 'string' ? Date.parse(event.time) : Number.NaN;
+  // Only a zoned time names one instant: a local date-time or free text would be read in the
+  // process's time zone, so the same event would be stored at another instant on another server.
+  const ms = typeof event.time === 'string' && ZONED.test(event.time) ? Date.parse(event.time) : Number.NaN;
   const at = Number.isFinite(ms) && ms >= AUDIT_MIN_MS && ms <= AUDIT_MAX_MS ? ms : now;
   const time = new Date(Math.floor(at)).toISOString();
-  const clean = wellFormedDeep(event, 0) as AuditEvent;
+  const clean = wellFormedDeep(bounded(event), 0) as AuditEvent;
   return Object.freeze({ ...clean, id, time });
+}
+
+/** The longest id field a store keeps (as the trail cuts them): its index entry fits a Postgres B-tree. */
+export const AUDIT_MAX_ID = 512;
+/** The largest `count` of a request event a store keeps (and `usage` adds): its sums fit a Postgres bigint. */
+export const AUDIT_MAX_COUNT = 2_147_483_647;
+const cut = (v: unknown): unknown =>
+  typeof v === 'string' && v.length > AUDIT_MAX_ID ? `${v.slice(0, AUDIT_MAX_ID)}…` : v;
+
+/**
+ * The event with its indexed id fields (token, owner, workspace, actor, request) cut to
+ * {@link AUDIT_MAX_ID} characters and a request event's `count` held to an integer from 1 to
+ * {@link AUDIT_MAX_COUNT} (left out when it is not a number of at least 1: it counts as one), so
+ * no value fails a batch that would be retried for ever. The same object when nothing changed.
+ */
+function bounded(event: AuditEvent): AuditEvent {
+  const e = event as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...e };
+  let changed = false;
+  for (const k of ['tokenId', 'ownerId', 'workspaceId', 'requestId']) {
+    if (cut(e[k]) !== e[k]) ((out[k] = cut(e[k])), (changed = true));
+  }
+  const actor = e['actor'] as Record<string, unknown> | undefined;
+  if (typeof actor === 'object' && actor !== null && cut(actor['id']) !== actor['id'])
+    ((out['actor'] = { ...actor, id: cut(actor['id']) }), (changed = true));
+  if ((event.type === 'request.allowed' || event.type === 'request.denied') && 'count' in e) {
+    const c = e['count'];
+    const held = typeof c === 'number' && c >= 1 ? Math.min(Math.floor(c), AUDIT_MAX_COUNT) : undefined;
+    if (held !== c) {
+      changed = true;
+      if (held === undefined) delete out['count'];
+      else out['count'] = held;
+    }
+  }
+  return changed ? (out as unknown as AuditEvent) : event;
 }

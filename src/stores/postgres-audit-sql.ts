@@ -195,14 +195,14 @@ export function auditQueryStatement(q: ParsedAuditQuery): AuditStatement {
   return { text, params };
 }
 
-/** The roll-up of one token from `fromDay` on, oldest first. */
-export function usageStatement(tokenId: string, fromDay: string): AuditStatement {
+/** The roll-up of one token from `fromDay` to `toDay` (both included), oldest first. */
+export function usageStatement(tokenId: string, fromDay: string, toDay: string): AuditStatement {
   return {
     text:
       "SELECT to_char(day, 'YYYY-MM-DD') AS day, surface, allowed::float8 AS allowed, denied::float8 AS denied, " +
       `to_char(last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastUsedAt" ` +
-      'FROM keycard_audit_usage WHERE token_id = $1 AND day >= $2::date ORDER BY day, surface',
-    params: [tokenId, fromDay],
+      'FROM keycard_audit_usage WHERE token_id = $1 AND day >= $2::date AND day <= $3::date ORDER BY day, surface',
+    params: [tokenId, fromDay, toDay],
   };
 }
 

@@ -12,6 +12,7 @@ import {
   auditIdSource,
   encodeAuditCursor,
   firstUsageDay,
+  lastUsageDay,
   parseAuditQuery,
   parseUsageDays,
   toMs,
@@ -240,7 +241,8 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
     },
     async usage(tokenId, opts): Promise<readonly AuditUsageDay[]> {
       const days = parseUsageDays(tokenId, opts);
-      const rows = await run(usageStatement(tokenId, firstUsageDay(clock.now(), days)));
+      const now = clock.now();
+      const rows = await run(usageStatement(tokenId, firstUsageDay(now, days), lastUsageDay(now)));
       return rows.map((r) => ({
         day: String(r['day']),
         surface: r['surface'] as AuditUsageDay['surface'],

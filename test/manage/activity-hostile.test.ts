@@ -6,24 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
-import { createKeycard, createManagementHandler, memoryAuditStore, type AuditStore } from '../../src/index.ts';
 import { fromPglite, migrate, postgresAuditStore } from '../../src/stores/postgres.ts';
-import { toadoScopes } from '../helpers.ts';
+import { activityWorld } from './activity-world.ts';
 
-async function world(audit: AuditStore = memoryAuditStore()) {
-  const keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), audit });
-  const reported: unknown[] = [];
-  const handler = createManagementHandler(keycard, {
-    authorize: (req) => ({ kind: 'user', id: req.headers.get('x-user') ?? 'u_1', scopes: ['read'] }),
-    auditStore: audit,
-    onError: (e) => reported.push(e),
-  });
-  const get = async (path: string, user = 'u_1') => {
-    const res = await handler(new Request(`http://127.0.0.1${path}`, { headers: { 'x-user': user } }));
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
-  return { audit, keycard, handler, get, reported };
-}
+const world = activityWorld;
 
 describe('GET /tokens/:id/activity, hostile query', () => {
   it('a cursor the store did not issue is 400 naming cursor, and reports nothing', async () => {

@@ -1,0 +1,90 @@
+/**
+ * Every audit store backend this repository has, for the law tests (test/audit-laws*.test.ts):
+ * memory, Postgres on PGlite, and a Postgres server when DATABASE_URL is set (its own schema,
+ * dropped after). One database per backend for a whole file; runs keep apart by a run id in
+ * every token, owner, workspace and actor id.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { memoryAuditStore } from '../src/core/audit-memory.ts';
+import type { AuditRequestsMode, AuditStore } from '../src/core/audit-store.ts';
+import { fromPg, fromPglite, migrate, postgresAuditStore, type SqlPort } from '../src/stores/postgres.ts';
+import { randomHex } from '../src/testing/fixtures.ts';
+
+export interface OpenOptions {
+  readonly requests: AuditRequestsMode;
+  readonly now: () => number;
+  readonly onError?: (e: Error) => void;
+  /** Postgres only: how long close() waits for held events. */
+  readonly closeTimeoutMs?: number;
+}
+export type Open = (o: OpenOptions) => Promise<AuditStore>;
+
+/** Each backend's name and opener, and `closeAll` for afterAll. */
+export function auditBackends(): {
+  backends: [string, Open][];
+  warm: () => Promise<void>;
+  closeAll: () => Promise<void>;
+} {
+  const cleanups: (() => Promise<void>)[] = [];
+  const pgStore = (port: SqlPort, o: OpenOptions) =>
+    postgresAuditStore(port, {
+      requests: o.requests,
+      onError: o.onError ?? (() => {}),
+      closeTimeoutMs: o.closeTimeoutMs ?? 3_000,
+      clock: { now: o.now, monotonic: o.now },
+    });
+  let lite: Promise<SqlPort> | undefined;
+  let server: Promise<SqlPort> | undefined;
+  const backends: [string, Open][] = [
+    ['memory', async (o) => memoryAuditStore({ requests: o.requests, clock: { now: o.now, monotonic: o.now } })],
+    [
+      'PGlite',
+      async (o) => {
+        const port = await (lite ??= (async () => {
+          const db = new PGlite();
+          cleanups.push(() => db.close());
+          const p = fromPglite(db);
+          await migrate(p);
+          return p;
+        })());
+        return pgStore(port, o);
+      },
+    ],
+  ];
+  const url = process.env['DATABASE_URL'];
+  if (url)
+    backends.push([
+      'Postgres server',
+      async (o) => {
+        const port = await (server ??= (async () => {
+          const schema = `keycard_al_${randomHex(4)}`;
+          const admin = new pg.Pool({ connectionString: url, max: 1 });
+          await admin.query(`CREATE SCHEMA ${schema}`);
+          const pool = new pg.Pool({ connectionString: url, max: 5, options: `-c search_path=${schema}` });
+          pool.on('error', () => {});
+          cleanups.push(async () => {
+            await pool.end();
+            await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+            await admin.end();
+          });
+          const p = fromPg(pool);
+          await migrate(p);
+          return p;
+        })());
+        return pgStore(port, o);
+      },
+    ]);
+  else console.warn('[keycard] DATABASE_URL is not set: the audit laws run on memory and PGlite only.');
+  return {
+    backends,
+    // Opens each once, so the first property run does not pay for a cold database (PGlite's
+    // start holds the event loop for seconds, longer than a close() bound).
+    warm: async () => {
+      for (const [, open] of backends) await (await open({ requests: 'all', now: Date.now })).close();
+    },
+    closeAll: async () => {
+      for (const c of cleanups.reverse()) await c();
+    },
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The values an audit store is given directly (`write`, `append`: an integrator's own events, an
+ * import), as fast-check properties on every backend (memory, PGlite, a Postgres server with
+ * DATABASE_URL): src/core/audit-values.ts promises that every store keeps them identically and
+ * that no value can wedge a database writer.
+ *
+ * - a denial's `count`, whatever number it holds, never wedges the writer, and every backend
+ *   counts it the same in `usage`;
+ * - an id field (token, owner, workspace, actor, request: each has an index) of any length never
+ *   wedges the writer, and every backend keeps it the same;
+ * - an event's time string means the same instant whatever the process's time zone.
+ */
+import * as fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../src/core/audit.ts';
+import { AuditLossError } from '../src/core/audit-store.ts';
+import { strip } from '../src/testing/audit-store-suite-helpers.ts';
+import { auditBackends } from './audit-laws-backends.ts';
+
+const { backends, warm, closeAll } = auditBackends();
+beforeAll(warm, 120_000);
+afterAll(closeAll);
+const RUNS = Number(process.env['KEYCARD_AUDIT_LAW_RUNS'] ?? 40);
+const NOW = Date.UTC(2030, 5, 1, 12);
+
+let runNo = 0;
+const runId = () => `av${(runNo++).toString(36)}x${Math.random().toString(36).slice(2, 7)}`;
+const denial = (run: string, i: number, extra: Record<string, unknown> = {}): AuditEvent =>
+  ({
+    type: 'request.denied',
+    time: new Date(NOW + i).toISOString(),
+    tokenId: `${run}-tok`,
+    label: `e${i}`,
+    ownerId: `${run}-usr`,
+    workspaceId: `${run}-ws`,
+    surface: 'http',
+    method: 'GET',
+    path: '/',
+    requestId: `${run}-r${i}`,
+    reason: 'rate_limited',
+    ...extra,
+  }) as AuditEvent;
+
+/**
+ * Writes `hostile` then a plain event through `write` on every backend and closes each (its
+ * close waits a bounded time for held events): answers what each backend then holds and lost.
+ */
+async function through(hostile: (run: string) => AuditEvent) {
+  return Promise.all(
+    backends.map(async ([name, open]) => {
+      const errors: Error[] = [];
+      const s = await open({ requests: 'all', now: () => NOW, onError: (e) => errors.push(e), closeTimeoutMs: 3_000 });
+      const run = runId();
+      s.write(hostile(run));
+      s.write(denial(run, 1));
+      await s.close();
+      const lost = errors
+        .filter((e) => e instanceof AuditLossError)
+        .reduce((n, e) => n + (e as AuditLossError).lost, 0);
+      const { events } = await s.query({ workspaceId: `${run}-ws`, order: 'asc', limit: 500 });
+      const usage = await s.usage(`${run}-tok`, { days: 1 });
+      return { name, lost, events: events.map(strip), usage, run, errors: errors.map((e) => e.message.slice(0, 200)) };
+    }),
+  );
+}
+const unscoped = (x: unknown, run: string) => JSON.parse(JSON.stringify(x).split(run).join('RUN')) as unknown;
+type Kept = Awaited<ReturnType<typeof through>>[number];
+/** Nothing lost, both events kept on every backend, and `pick` of each the same (the run id aside). */
+function keptAlike(got: Kept[], pick: (g: Kept) => unknown): void {
+  for (const g of got) {
+    expect(g.lost, `${g.name}: ${g.errors.join('; ')}`).toBe(0);
+    expect(
+      g.events.map((e) => e.label),
+      g.name,
+    ).toEqual(['e0', 'e1']);
+  }
+  for (const g of got) expect(unscoped(pick(g), g.run), g.name).toEqual(unscoped(pick(got[0]!), got[0]!.run));
+}
+
+describe(`audit store values on ${backends.map(([n]) => n).join(', ')}`, () => {
+  it("a denial's count, any number at all, never wedges the writer, and every backend counts it alike", async () => {
+    const count = fc.oneof(
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(2 ** 31, 2 ** 53, 2 ** 63, 1e19, 1e300, Number.MAX_VALUE, Infinity, -Infinity, NaN, 0.5, -1),
+    );
+    await fc.assert(
+      fc.asyncProperty(count, async (n) => {
+        keptAlike(await through((run) => denial(run, 0, { count: n })), (g) => [g.events, g.usage]);
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+  });
+
+  it('an id field of any length never wedges the writer, and every backend keeps it alike', async () => {
+    const field = fc.constantFrom('tokenId', 'ownerId', 'requestId', 'actor');
+    const value = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.string({ unit: 'binary', minLength: 2_000, maxLength: 6_000 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(field, value, async (f, v) => {
+        keptAlike(
+          await through((run) =>
+            f === 'actor'
+              ? ({
+                  type: 'token.issued',
+                  time: new Date(NOW).toISOString(),
+                  tokenId: `${run}-tok`,
+                  label: 'e0',
+                  ownerId: `${run}-usr`,
+                  workspaceId: `${run}-ws`,
+                  actor: { kind: 'user', id: v },
+                } as AuditEvent)
+              : denial(run, 0, { [f]: v }),
+          ),
+          (g) => g.events,
+        );
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+  });
+
+  it("an event's time string means one instant whatever the process's time zone", async () => {
+    const zones = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Pacific/Chatham', 'Europe/Berlin'];
+    const stamp = fc.record({
+      at: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }),
+      form: fc.constantFrom('iso', 'local', 'space', 'offset', 'date', 'text'),
+    });
+    const text = (at: number, form: string) => {
+      const iso = new Date(at).toISOString();
+      if (form === 'iso') return iso;
+      if (form === 'local') return iso.slice(0, 19); // no zone: a local date-time
+      if (form === 'space') return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+      if (form === 'offset') return `${iso.slice(0, 19)}+05:30`;
+      if (form === 'date') return iso.slice(0, 10);
+      return new Date(at).toUTCString().replace(' GMT', ''); // free text, no zone
+    };
+    const saved = process.env['TZ'];
+    try {
+      await fc.assert(
+        fc.asyncProperty(stamp, async ({ at, form }) => {
+          const stored = new Set<string>();
+          for (const zone of zones) {
+            process.env['TZ'] = zone;
+            for (const [, open] of backends) {
+              const s = await open({ requests: 'all', now: () => NOW });
+              const run = runId();
+              await s.append([denial(run, 0, { time: text(at, form) })]);
+              stored.add((await s.query({ workspaceId: `${run}-ws` })).events[0]!.time);
+              await s.close();
+            }
+          }
+          expect([...stored], text(at, form)).toHaveLength(1);
+        }),
+        { numRuns: RUNS },
+      );
+    } finally {
+      if (saved === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = saved;
+    }
+  });
+});
