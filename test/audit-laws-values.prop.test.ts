@@ -121,6 +121,21 @@ describe(`audit store values on ${backends.map(([n]) => n).join(', ')}`, () => {
     );
   });
 
+  it('usage never merges two token ids cut to the same 512 characters: it refuses an id longer than query does', async () => {
+    for (const [name, open] of backends) {
+      const s = await open({ requests: 'all', now: () => NOW });
+      const prefix = `${runId()}-`.padEnd(512, 'p');
+      await s.append([denial('a', 0, { tokenId: `${prefix}A` }), denial('b', 1, { tokenId: `${prefix}B` })]);
+      for (const asked of [`${prefix}…`, `${prefix}A`])
+        await expect(s.usage(asked, { days: 1 }), name).rejects.toMatchObject({
+          code: 'invalid_argument',
+          message: expect.stringContaining('tokenId'),
+        });
+      await expect(s.query({ tokenId: `${prefix}…` }), name).rejects.toMatchObject({ code: 'invalid_argument' });
+      await s.close();
+    }
+  });
+
   it("an event's time string means one instant whatever the process's time zone", async () => {
     const zones = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Pacific/Chatham', 'Europe/Berlin'];
     const stamp = fc.record({

@@ -11,7 +11,7 @@ import * as z from 'zod/mini';
 import { english, intFrom } from './config.ts';
 import type { AuditEvent, AuditSink, Surface } from './audit.ts';
 import { KeycardError } from './errors.ts';
-import { AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, type AuditTime } from './audit-values.ts';
+import { AUDIT_MAX_ID, AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, type AuditTime } from './audit-values.ts';
 import { storable, wellFormed } from './well-formed.ts';
 
 export { toMs, toStored, type AuditTime } from './audit-values.ts';
@@ -122,7 +122,10 @@ export class AuditLossError extends KeycardError {
 const TYPES = AUDIT_TYPES;
 const text = z
   .string({ error: 'must be a string' })
-  .check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(512, { error: 'must be at most 512 characters' }));
+  .check(
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(AUDIT_MAX_ID, { error: `must be at most ${AUDIT_MAX_ID} characters` }),
+  );
 // A hand check rather than `z.union([z.number(), z.string(), z.date()])`: the same answers, without
 // zod's date schema in the edge bundle (test/bundle-size.test.ts); toMs() reads the value after.
 const time = z
@@ -235,8 +238,14 @@ export function parseAuditQuery(input: AuditQuery | undefined, what: string, max
 
 /** Validates `usage` options: `days` from 1 to 366, default 30. */
 export function parseUsageDays(tokenId: unknown, options: { readonly days?: number } | undefined): number {
-  if (typeof tokenId !== 'string' || tokenId.length === 0)
-    throw new KeycardError('invalid_argument', 'usage: tokenId must be a non-empty string');
+  // At most what a query filter takes: a longer id was cut when stored (AUDIT_MAX_ID and `…`), so
+  // two ids cut alike would share one roll-up; neither can be asked for, as in `query`.
+  if (typeof tokenId !== 'string' || tokenId.length === 0 || tokenId.length > AUDIT_MAX_ID)
+    throw new KeycardError(
+      'invalid_argument',
+      `usage: tokenId must be a non-empty string of at most ${AUDIT_MAX_ID} characters`,
+      { fields: ['tokenId'] },
+    );
   const days = options?.days ?? 30;
   if (!Number.isInteger(days) || days < 1 || days > 366)
     throw new KeycardError('invalid_argument', 'usage: days must be an integer from 1 to 366');

@@ -61,6 +61,14 @@ function wellFormedDeep(value: unknown, depth: number): unknown {
 /** ISO 8601 as a filter takes it: a date (UTC), or a date-time with `Z` or an offset. */
 const ZONED = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
 
+/**
+ * Epoch ms of a time string, NaN unless it names one instant whatever the process's time zone
+ * ({@link ZONED}): the one rule for filter times ({@link toMs}) and event times ({@link toStored}).
+ */
+function zonedMs(value: string): number {
+  return ZONED.test(value) ? Date.parse(value) : Number.NaN;
+}
+
 /** Epoch ms of a filter time; `invalid_argument` naming the field when it is not one every store holds. */
 export function toMs(value: AuditTime, field: string): number {
   const ms =
@@ -68,8 +76,8 @@ export function toMs(value: AuditTime, field: string): number {
       ? value.getTime()
       : typeof value === 'number'
         ? value
-        : typeof value === 'string' && ZONED.test(value)
-          ? Date.parse(value)
+        : typeof value === 'string'
+          ? zonedMs(value)
           : Number.NaN;
   const name = field.replace(/^[A-Za-z]+: /, '');
   if (!Number.isFinite(ms))
@@ -106,7 +114,7 @@ export function toStored(event: AuditEvent, id: string, now: number): StoredAudi
     });
   // Only a zoned time names one instant: a local date-time or free text would be read in the
   // process's time zone, so the same event would be stored at another instant on another server.
-  const ms = typeof event.time === 'string' && ZONED.test(event.time) ? Date.parse(event.time) : Number.NaN;
+  const ms = typeof event.time === 'string' ? zonedMs(event.time) : Number.NaN;
   const at = Number.isFinite(ms) && ms >= AUDIT_MIN_MS && ms <= AUDIT_MAX_MS ? ms : now;
   const time = new Date(Math.floor(at)).toISOString();
   const clean = wellFormedDeep(bounded(event), 0) as AuditEvent;
