@@ -121,6 +121,33 @@ describe(`audit store values on ${backends.map(([n]) => n).join(', ')}`, () => {
     );
   });
 
+  it('a value nested at any depth, a bigint or a cycle never wedges the writer, and every backend keeps it alike', async () => {
+    const nest = (depth: number, leaf: unknown): unknown => {
+      let v = leaf;
+      for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { k: v };
+      return v;
+    };
+    const cyclic = () => {
+      const o: Record<string, unknown> = { a: 1 };
+      o['self'] = o;
+      return o;
+    };
+    const leaf = fc.oneof(
+      fc.constantFrom('a\u0000b', '\ud800', 'plain', 1, null, true),
+      fc.bigInt().map((b) => b as unknown),
+    );
+    const value = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 200 }), leaf).map(([d, l]) => nest(d, l)),
+      fc.constant(null).map(cyclic),
+    );
+    await fc.assert(
+      fc.asyncProperty(value, async (v) => {
+        keptAlike(await through((run) => denial(run, 0, { detail: v })), (g) => g.events);
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+  });
+
   it('usage never merges two token ids cut to the same 512 characters: it refuses an id longer than query does', async () => {
     for (const [name, open] of backends) {
       const s = await open({ requests: 'all', now: () => NOW });

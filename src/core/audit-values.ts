@@ -4,7 +4,8 @@
  *
  * - strings are well-formed: a NUL or a lone surrogate (Postgres `text` and `jsonb` refuse them,
  *   and an MCP tool name or RPC method is whatever the caller sent) becomes U+FFFD, in stored
- *   events and in filter values alike;
+ *   events and in filter values alike, at any depth;
+ * - a bigint is its decimal string, and nesting deeper than 32 levels (a cycle too) is cut;
  * - instants lie in years 0001–9999 (what `toISOString` writes as `YYYY-…` and Postgres reads);
  * - a time string names its instant whatever the server's time zone: an ISO 8601 date (UTC) or
  *   date-time with `Z` or an offset, never a local time or free text;
@@ -39,10 +40,19 @@ export const AUDIT_TYPES = [
 const TYPE_SET: ReadonlySet<string> = new Set(AUDIT_TYPES);
 const SURFACES: ReadonlySet<string> = new Set<Surface>(['http', 'mcp']);
 
-/** A JSON-like value with every string (keys too) {@link wellFormed}; the same object when nothing changed. */
+/** The deepest nesting a stored event keeps; a deeper object or array (or a cycle) becomes `'…'`. */
+export const AUDIT_MAX_DEPTH = 32;
+
+/**
+ * A JSON-like value with every string (keys too) {@link wellFormed}, a bigint as its decimal
+ * string (JSON has none: `JSON.stringify` throws on it) and anything nested deeper than
+ * {@link AUDIT_MAX_DEPTH} (a cycle included) cut to `'…'`; the same object when nothing changed.
+ */
 function wellFormedDeep(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return wellFormed(value);
-  if (typeof value !== 'object' || value === null || depth > 8) return value;
+  if (typeof value === 'bigint') return String(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > AUDIT_MAX_DEPTH) return '…';
   if (Array.isArray(value)) {
     const out = value.map((v) => wellFormedDeep(v, depth + 1));
     return out.some((v, i) => v !== value[i]) ? Object.freeze(out) : value;
