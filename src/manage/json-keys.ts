@@ -34,11 +34,14 @@ function pathOf(frame: Frame, name: string): string {
 }
 
 /**
- * The dotted paths (`metadata.a.0.x`) of the members named twice, each once, in document order.
- * `text` must be JSON that `JSON.parse` accepted; names are compared decoded (`"\u0061"` is `a`).
- * One pass, no recursion (the caller bounds the nesting; the scan itself does not need it).
+ * The dotted paths (`metadata.a.0.x`) of the members named twice, each once, in document order,
+ * or null when the text nests deeper than `maxDepth`. `text` must be JSON that `JSON.parse`
+ * accepted; names are compared decoded (`"\u0061"` is `a`). One pass, no recursion. The bound is
+ * checked here, on the text: a member `JSON.parse` dropped is not in the parsed value, so a depth
+ * check of that value never sees it, and each repeat inside it would be named at a path as long
+ * as its nesting (16 KB in, 4 MB of field names out).
  */
-export function repeatedNames(text: string): string[] {
+export function repeatedNames(text: string, maxDepth: number): string[] | null {
   const stack: Frame[] = [];
   const out = new Set<string>();
   for (let i = 0; i < text.length;) {
@@ -58,6 +61,7 @@ export function repeatedNames(text: string): string[] {
       continue;
     }
     if (c === '{' || c === '[') {
+      if (stack.length >= maxDepth) return null;
       stack.push({ parent: top ?? null, names: c === '{' ? new Set() : null, at: '0', wantName: c === '{' });
     } else if (c === '}' || c === ']') {
       stack.pop();
