@@ -75,10 +75,12 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   } catch {
     throw invalid([{ field: 'body', message: 'is not valid JSON' }]);
   }
-  const reserved = reservedKeys(value, [], 0, []);
-  if (reserved === null) throw invalid([{ field: 'body', message: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
   // A member named twice: JSON.parse kept the last silently (json-keys.ts). Every one is named.
-  const repeated = repeatedNames(text).map((field) => ({ field, message: 'is given more than once' }));
+  // The depth is bounded on the text first: it also holds the members JSON.parse dropped.
+  const repeatedAt = repeatedNames(text, MAX_BODY_DEPTH);
+  const reserved = repeatedAt === null ? null : reservedKeys(value, [], 0, []);
+  if (reserved === null) throw invalid([{ field: 'body', message: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
+  const repeated = repeatedAt!.map((field) => ({ field, message: 'is given more than once' }));
   if (reserved.length + repeated.length > 0) throw invalid([...reserved, ...repeated]);
   return value;
 }

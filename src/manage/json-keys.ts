@@ -34,13 +34,18 @@ function pathOf(frame: Frame, name: string): string {
 }
 
 /**
- * The dotted paths (`metadata.a.0.x`) of the members named twice, each once, in document order.
- * `text` must be JSON that `JSON.parse` accepted; names are compared decoded (`"\u0061"` is `a`).
- * One pass, no recursion (the caller bounds the nesting; the scan itself does not need it).
+ * The dotted paths (`metadata.a.0.x`) of the members named twice, each once, in document order
+ * (the first always, the others while their lengths add up to no more than the text's: a long
+ * name above many repeats would otherwise be copied into each, 15 KB in, 3.5 MB out), or null
+ * when the text nests deeper than `maxDepth`. `text` must be JSON that `JSON.parse` accepted;
+ * names are compared decoded (`"\u0061"` is `a`). One pass, no recursion. The depth is bounded
+ * here, on the text: a member `JSON.parse` dropped is not in the parsed value, so a depth check
+ * of that value never sees it (each repeat inside it was named at a path as long as its nesting).
  */
-export function repeatedNames(text: string): string[] {
+export function repeatedNames(text: string, maxDepth: number): string[] | null {
   const stack: Frame[] = [];
   const out = new Set<string>();
+  let budget = text.length;
   for (let i = 0; i < text.length;) {
     const c = text[i]!;
     const top = stack.at(-1);
@@ -49,7 +54,12 @@ export function repeatedNames(text: string): string[] {
       if (top?.names && top.wantName) {
         const raw = text.slice(i + 1, end - 1);
         const name = raw.includes('\\') ? (JSON.parse(text.slice(i, end)) as string) : raw;
-        if (top.names.has(name)) out.add(pathOf(top, name));
+        if (top.names.has(name)) {
+          const path = pathOf(top, name);
+          // The paths named stop once they would outgrow the text (a long name above many repeats).
+          if (out.size > 0 && (budget -= path.length) < 0) break;
+          out.add(path);
+        }
         top.names.add(name);
         top.at = name;
         top.wantName = false;
@@ -58,6 +68,7 @@ export function repeatedNames(text: string): string[] {
       continue;
     }
     if (c === '{' || c === '[') {
+      if (stack.length >= maxDepth) return null;
       stack.push({ parent: top ?? null, names: c === '{' ? new Set() : null, at: '0', wantName: c === '{' });
     } else if (c === '}' || c === ']') {
       stack.pop();

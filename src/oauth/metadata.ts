@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { configError, english, secureUrlText, urlText } from '../core/config.ts';
+import { ManagementProblem, problemResponse } from '../manage/problem.ts';
 
 /** Options of `protectedResource`. */
 export interface ProtectedResourceOptions {
@@ -50,14 +51,6 @@ const schema = z.strictObject({
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
 const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' } as const;
-/** The 405's problem body, shaped as the management handler's and the leak intake's 405s. */
-const NOT_ALLOWED = JSON.stringify({
-  type: 'about:blank',
-  title: 'Method Not Allowed',
-  status: 405,
-  detail: 'Use GET, HEAD, OPTIONS',
-  code: 'method_not_allowed',
-});
 
 /**
  * Builds the protected resource metadata for dual mode (SPEC §16).
@@ -99,15 +92,12 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
       if (request.method === 'OPTIONS')
         return new Response(null, { status: 204, headers: { ...headers, 'Access-Control-Allow-Methods': 'GET' } });
       if (request.method !== 'GET' && request.method !== 'HEAD')
-        return new Response(NOT_ALLOWED, {
-          status: 405,
-          headers: {
-            Allow: 'GET, HEAD, OPTIONS',
-            'Content-Type': 'application/problem+json',
-            'Cache-Control': 'no-store',
-            ...NOSNIFF,
-          },
-        });
+        // The management handler's 405, byte for byte (problem+json, code, no-store).
+        return problemResponse(
+          new ManagementProblem('method_not_allowed', 'Use GET, HEAD, OPTIONS', {
+            headers: { Allow: 'GET, HEAD, OPTIONS', ...NOSNIFF },
+          }),
+        );
       return new Response(request.method === 'HEAD' ? null : body, {
         status: 200,
         headers: { ...headers, 'Content-Type': 'application/json', ...NOSNIFF },

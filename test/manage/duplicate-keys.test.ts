@@ -111,6 +111,36 @@ describe('a member named twice is a 400 naming it, and nothing is written', () =
   });
 });
 
+test('a dropped first member is held to the nesting bound too: no answer bigger than the body', async () => {
+  // JSON.parse drops the first `x`, so the depth check of the parsed value never saw it; the repeat
+  // scan walked it and named each of its ~580 repeats at a path 8,000 characters long (16 KB in,
+  // 4.8 MB out; 64 KB in, 72 MB out after 67 s).
+  const s = setup();
+  const depth = 4_000;
+  const names = Array.from({ length: 500 }, (_, i) => `"${i}":0,"${i}":0`).join(',');
+  const raw = `{"label":"ci","scopes":["read"],"metadata":{"x":${'['.repeat(depth)}{${names}}${']'.repeat(depth)},"x":1}}`;
+  const res = await s.call('POST', '/tokens', { raw, headers: JSON_HEADERS });
+  const text = await res.text();
+  expect(res.status).toBe(400);
+  expect(text.length).toBeLessThan(raw.length);
+  expect(JSON.parse(text).errors).toEqual([{ field: 'body', message: 'nests deeper than 64 levels' }]);
+});
+
+test('repeats under a long name: the names listed stop before they outgrow the body', async () => {
+  // Each of 500 repeats named at `metadata.x.<7,000 characters>.<n>`: 14.8 KB in, 3.5 MB out.
+  const s = setup();
+  const names = Array.from({ length: 500 }, (_, i) => `"${i}":0,"${i}":0`).join(',');
+  const raw = `{"label":"ci","scopes":["read"],"metadata":{"x":{"${'a'.repeat(7_000)}":{${names}}},"x":1}}`;
+  const res = await s.call('POST', '/tokens', { raw, headers: JSON_HEADERS });
+  const text = await res.text();
+  expect(res.status).toBe(400);
+  expect(text.length).toBeLessThan(2 * raw.length);
+  expect(JSON.parse(text).errors[0]).toEqual({
+    field: `metadata.x.${'a'.repeat(7_000)}.0`,
+    message: 'is given more than once',
+  });
+});
+
 describe('on real Express and Hono servers and the Next route module: the same 400 bytes', () => {
   const served = servedDuringSuite(app.handler);
 
