@@ -36,15 +36,29 @@ const declaresOtherCharset = (type: string): boolean =>
         .toLowerCase() !== 'utf-8',
   );
 
-/** The `__proto__` keys of `value` at their dotted paths, or null when it nests deeper than the bound. */
-function reservedKeys(value: unknown, path: readonly string[], depth: number, out: FieldError[]): FieldError[] | null {
+/**
+ * The `__proto__` keys of `value` at their dotted paths, or null when it nests deeper than the
+ * bound. Named as the repeats are (json-keys.ts): the first always, the others while their paths'
+ * lengths add up to no more than `room.left` (the body's length), so a long name above many
+ * such keys cannot make the answer outgrow the body.
+ */
+function reservedKeys(
+  value: unknown,
+  path: readonly string[],
+  depth: number,
+  out: FieldError[],
+  room: { left: number },
+): FieldError[] | null {
   if (typeof value !== 'object' || value === null) return out;
   if (depth >= MAX_BODY_DEPTH) return null;
   for (const [key, child] of Object.entries(value)) {
     const at = [...path, key];
-    if (key === '__proto__' && !Array.isArray(value))
-      out.push({ field: at.join('.'), message: 'is a reserved name and not accepted' });
-    if (reservedKeys(child, at, depth + 1, out) === null) return null;
+    if (key === '__proto__' && !Array.isArray(value)) {
+      const length = at.reduce((n, part) => n + part.length + 1, -1);
+      if (out.length === 0 || (room.left -= length) >= 0)
+        out.push({ field: at.join('.'), message: 'is a reserved name and not accepted' });
+    }
+    if (reservedKeys(child, at, depth + 1, out, room) === null) return null;
   }
   return out;
 }
@@ -78,7 +92,7 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   // A member named twice: JSON.parse kept the last silently (json-keys.ts). Every one is named.
   // The depth is bounded on the text first: it also holds the members JSON.parse dropped.
   const repeatedAt = repeatedNames(text, MAX_BODY_DEPTH);
-  const reserved = repeatedAt === null ? null : reservedKeys(value, [], 0, []);
+  const reserved = repeatedAt === null ? null : reservedKeys(value, [], 0, [], { left: text.length });
   if (reserved === null) throw invalid([{ field: 'body', message: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
   const repeated = repeatedAt!.map((field) => ({ field, message: 'is given more than once' }));
   if (reserved.length + repeated.length > 0) throw invalid([...reserved, ...repeated]);

@@ -42,6 +42,17 @@ function write(n: Node, path: string[], w: () => string, repeats: string[]): str
 }
 
 describe('repeatedNames', () => {
+  test('ends on text that is not JSON (an unterminated string, a trailing backslash): no endless loop', () => {
+    // Before the bound, '"abc' looped for ever. Only parsed JSON reaches it; here it answers or throws.
+    for (const text of ['"abc', '{"a', '{"a\\', '{"a":1,"a', '["x\\"']) {
+      try {
+        expect(Array.isArray(repeatedNames(text, 64))).toBe(true);
+      } catch (e) {
+        expect(e, text).toBeInstanceOf(SyntaxError);
+      }
+    }
+  });
+
   test('finds nothing in any JSON that JSON.stringify writes, compact or indented', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.constantFrom(undefined, 1, '\t', ' \r\n'), (v, space) => {

@@ -22,7 +22,7 @@ const WHITE = new Set([' ', '\t', '\n', '\r']);
 /** The end (exclusive) of the JSON string starting at `start` (its opening quote). */
 function stringEnd(text: string, start: number): number {
   let i = start + 1;
-  while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+  while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1; // bounded: never loops past the end
   return i + 1;
 }
 

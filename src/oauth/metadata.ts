@@ -90,7 +90,10 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
       if (!paths.has(path)) return null;
       const headers = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'max-age=3600' };
       if (request.method === 'OPTIONS')
-        return new Response(null, { status: 204, headers: { ...headers, 'Access-Control-Allow-Methods': 'GET' } });
+        return new Response(null, {
+          status: 204,
+          headers: { ...headers, 'Access-Control-Allow-Methods': 'GET, HEAD' },
+        });
       if (request.method !== 'GET' && request.method !== 'HEAD')
         // The management handler's 405, byte for byte (problem+json, code, no-store).
         return problemResponse(

@@ -141,6 +141,21 @@ test('repeats under a long name: the names listed stop before they outgrow the b
   });
 });
 
+test('__proto__ keys under a long name: the names listed stop before they outgrow the body too', async () => {
+  // 500 `__proto__` keys named at `metadata.<7,000 characters>.<n>.__proto__`: 15 KB in, 3.5 MB out.
+  const s = setup();
+  const items = Array.from({ length: 500 }, () => '{"__proto__":0}').join(',');
+  const raw = `{"label":"ci","scopes":["read"],"metadata":{"${'a'.repeat(7_000)}":[${items}]}}`;
+  const res = await s.call('POST', '/tokens', { raw, headers: JSON_HEADERS });
+  const text = await res.text();
+  expect(res.status).toBe(400);
+  expect(text.length).toBeLessThan(2 * raw.length);
+  expect(JSON.parse(text).errors[0]).toEqual({
+    field: `metadata.${'a'.repeat(7_000)}.0.__proto__`,
+    message: 'is a reserved name and not accepted',
+  });
+});
+
 describe('on real Express and Hono servers and the Next route module: the same 400 bytes', () => {
   const served = servedDuringSuite(app.handler);
 
