@@ -148,6 +148,38 @@ describe(`audit store values on ${backends.map(([n]) => n).join(', ')}`, () => {
     );
   });
 
+  it('a cycle is cut to … where it recurs, and nesting at exactly 32 levels below the event is kept', async () => {
+    // A value met again inside itself is cut there, not unrolled 32 times: unrolled, an object
+    // holding itself twice (as a request or socket object does) is 2^33 copies and never returns.
+    const nest = (depth: number, leaf: unknown): unknown => {
+      let v = leaf;
+      for (let i = 0; i < depth; i++) v = { k: v };
+      return v;
+    };
+    const once: Record<string, unknown> = { a: 1 };
+    once['self'] = once;
+    const twice: Record<string, unknown> = { a: 1 };
+    twice['x'] = twice;
+    twice['y'] = [twice];
+    const shared = { s: 'kept' };
+    for (const [detail, kept] of [
+      [once, { a: 1, self: '…' }],
+      [twice, { a: 1, x: '…', y: ['…'] }],
+      // `detail` is level 1: objects down to level 32 are kept, level 33 is cut.
+      [nest(31, {}), nest(31, {})],
+      [nest(32, {}), nest(32, '…')],
+      // The same object twice side by side is no cycle: both copies are kept.
+      [
+        { l: shared, r: [shared] },
+        { l: { s: 'kept' }, r: [{ s: 'kept' }] },
+      ],
+    ] as const) {
+      const got = await through((run) => denial(run, 0, { detail }));
+      keptAlike(got, (g) => g.events);
+      for (const g of got) expect((g.events[0] as unknown as { detail: unknown }).detail, g.name).toEqual(kept);
+    }
+  });
+
   it('usage never merges two token ids cut to the same 512 characters: it refuses an id longer than query does', async () => {
     for (const [name, open] of backends) {
       const s = await open({ requests: 'all', now: () => NOW });

@@ -5,7 +5,7 @@
  * - strings are well-formed: a NUL or a lone surrogate (Postgres `text` and `jsonb` refuse them,
  *   and an MCP tool name or RPC method is whatever the caller sent) becomes U+FFFD, in stored
  *   events and in filter values alike, at any depth;
- * - a bigint is its decimal string, and nesting deeper than 32 levels (a cycle too) is cut;
+ * - a bigint is its decimal string, nesting deeper than 32 levels is cut, and a cycle is cut where it recurs;
  * - instants lie in years 0001–9999 (what `toISOString` writes as `YYYY-…` and Postgres reads);
  * - a time string names its instant whatever the server's time zone: an ISO 8601 date (UTC) or
  *   date-time with `Z` or an offset, never a local time or free text;
@@ -40,32 +40,39 @@ export const AUDIT_TYPES = [
 const TYPE_SET: ReadonlySet<string> = new Set(AUDIT_TYPES);
 const SURFACES: ReadonlySet<string> = new Set<Surface>(['http', 'mcp']);
 
-/** The deepest nesting a stored event keeps; a deeper object or array (or a cycle) becomes `'…'`. */
+/** The deepest nesting a stored event keeps; a deeper object or array becomes `'…'`. */
 export const AUDIT_MAX_DEPTH = 32;
 
 /**
  * A JSON-like value with every string (keys too) {@link wellFormed}, a bigint as its decimal
- * string (JSON has none: `JSON.stringify` throws on it) and anything nested deeper than
- * {@link AUDIT_MAX_DEPTH} (a cycle included) cut to `'…'`; the same object when nothing changed.
+ * string (JSON has none: `JSON.stringify` throws on it), anything nested deeper than
+ * {@link AUDIT_MAX_DEPTH} cut to `'…'`, and an object met again inside itself (a cycle) cut to
+ * `'…'` where it recurs: unrolled to the depth bound, an object holding itself twice (a request
+ * or socket object does) would be 2^33 copies. The same object when nothing changed.
  */
-function wellFormedDeep(value: unknown, depth: number): unknown {
+function wellFormedDeep(value: unknown, depth: number, open: Set<object>): unknown {
   if (typeof value === 'string') return wellFormed(value);
   if (typeof value === 'bigint') return String(value);
   if (typeof value !== 'object' || value === null) return value;
-  if (depth > AUDIT_MAX_DEPTH) return '…';
-  if (Array.isArray(value)) {
-    const out = value.map((v) => wellFormedDeep(v, depth + 1));
-    return out.some((v, i) => v !== value[i]) ? Object.freeze(out) : value;
+  if (depth > AUDIT_MAX_DEPTH || open.has(value)) return '…';
+  open.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const out = value.map((v) => wellFormedDeep(v, depth + 1, open));
+      return out.some((v, i) => v !== value[i]) ? Object.freeze(out) : value;
+    }
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const key = wellFormed(k);
+      const w = wellFormedDeep(v, depth + 1, open);
+      if (key !== k || w !== v) changed = true;
+      out[key] = w;
+    }
+    return changed ? Object.freeze(out) : value;
+  } finally {
+    open.delete(value);
   }
-  let changed = false;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    const key = wellFormed(k);
-    const w = wellFormedDeep(v, depth + 1);
-    if (key !== k || w !== v) changed = true;
-    out[key] = w;
-  }
-  return changed ? Object.freeze(out) : value;
 }
 
 /** ISO 8601 as a filter takes it: a date (UTC), or a date-time with `Z` or an offset. */
@@ -127,7 +134,7 @@ export function toStored(event: AuditEvent, id: string, now: number): StoredAudi
   const ms = typeof event.time === 'string' ? zonedMs(event.time) : Number.NaN;
   const at = Number.isFinite(ms) && ms >= AUDIT_MIN_MS && ms <= AUDIT_MAX_MS ? ms : now;
   const time = new Date(Math.floor(at)).toISOString();
-  const clean = wellFormedDeep(bounded(event), 0) as AuditEvent;
+  const clean = wellFormedDeep(bounded(event), 0, new Set()) as AuditEvent;
   return Object.freeze({ ...clean, id, time });
 }
 
