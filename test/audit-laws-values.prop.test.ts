@@ -180,6 +180,25 @@ describe(`audit store values on ${backends.map(([n]) => n).join(', ')}`, () => {
     }
   });
 
+  it('an object shared many times (no cycle) is walked at most 10,000 times, then cut: no exponential copy', async () => {
+    // 20 levels, each holding the next level twice: 2^20 paths (a million copies, 30 MB of JSON;
+    // at 32 levels, 4 billion: the walk, and JSON.stringify in the Postgres writer, never return).
+    let dag: Record<string, unknown> = { leaf: 'x' };
+    for (let i = 0; i < 20; i++) dag = { l: dag, r: dag };
+    const got = await through((run) => denial(run, 0, { detail: dag }));
+    keptAlike(got, (g) => g.events);
+    for (const g of got) {
+      const text = JSON.stringify(g.events[0]);
+      expect(text.length, g.name).toBeLessThan(400_000);
+      expect(text, g.name).toContain('"…"');
+    }
+    // A wide but small event is kept whole.
+    const wide = Array.from({ length: 2_000 }, (_, i) => ({ i }));
+    const whole = await through((run) => denial(run, 0, { detail: wide }));
+    keptAlike(whole, (g) => g.events);
+    for (const g of whole) expect((g.events[0] as unknown as { detail: unknown }).detail, g.name).toEqual(wide);
+  });
+
   it('usage never merges two token ids cut to the same 512 characters: it refuses an id longer than query does', async () => {
     for (const [name, open] of backends) {
       const s = await open({ requests: 'all', now: () => NOW });

@@ -1,6 +1,6 @@
 /**
- * RFC 9728 §3.1 to the letter: where the metadata of a resource identifier lives, and the answer
- * to a browser's preflight of it.
+ * RFC 9728 §3.1 to the letter: where the metadata of a resource identifier lives, and the answers
+ * to HEAD and to a browser's preflight of it.
  */
 import { describe, expect, it } from 'vitest';
 import { protectedResource } from '../src/oauth/index.ts';
@@ -52,7 +52,18 @@ describe('protectedResource metadata URL (RFC 9728 §3.1)', () => {
   });
 });
 
-describe('protectedResource preflight', () => {
+describe('protectedResource HEAD and preflight', () => {
+  it('HEAD is the GET without its body: 200, JSON, nosniff', async () => {
+    const pr = at('https://api.example.com/mcp');
+    const res = pr.handle(new Request(pr.metadataUrl, { method: 'HEAD' }))!;
+    expect([res.status, res.headers.get('content-type'), res.headers.get('x-content-type-options')]).toEqual([
+      200,
+      'application/json',
+      'nosniff',
+    ]);
+    expect(await res.text()).toBe('');
+  });
+
   // The 200 and 405 headers are fixed through Express, Hono and Next in test/oauth-metadata-headers.test.ts.
   it('OPTIONS is a 204 naming the methods a browser may use (GET, HEAD)', () => {
     const pr = at('https://api.example.com/mcp');

@@ -42,30 +42,42 @@ const SURFACES: ReadonlySet<string> = new Set<Surface>(['http', 'mcp']);
 
 /** The deepest nesting a stored event keeps; a deeper object or array becomes `'…'`. */
 export const AUDIT_MAX_DEPTH = 32;
+/** The most objects and arrays one stored event keeps (a shared one counts each time it is met); the rest become `'…'`. */
+export const AUDIT_MAX_OBJECTS = 10_000;
+
+/** One event's walk: the objects it is inside (a cycle) and how many more it may copy. */
+interface Walk {
+  readonly open: Set<object>;
+  left: number;
+}
 
 /**
  * A JSON-like value with every string (keys too) {@link wellFormed}, a bigint as its decimal
  * string (JSON has none: `JSON.stringify` throws on it), anything nested deeper than
  * {@link AUDIT_MAX_DEPTH} cut to `'…'`, and an object met again inside itself (a cycle) cut to
  * `'…'` where it recurs: unrolled to the depth bound, an object holding itself twice (a request
- * or socket object does) would be 2^33 copies. The same object when nothing changed.
+ * or socket object does) would be 2^33 copies. An object shared without a cycle is copied each
+ * time it is met, so past {@link AUDIT_MAX_OBJECTS} objects the rest is cut too: 32 levels each
+ * holding the next twice would be 2^32 copies (and as many in `JSON.stringify`). The same object
+ * when nothing changed.
  */
-function wellFormedDeep(value: unknown, depth: number, open: Set<object>): unknown {
+function wellFormedDeep(value: unknown, depth: number, walk: Walk): unknown {
   if (typeof value === 'string') return wellFormed(value);
   if (typeof value === 'bigint') return String(value);
   if (typeof value !== 'object' || value === null) return value;
-  if (depth > AUDIT_MAX_DEPTH || open.has(value)) return '…';
+  if (depth > AUDIT_MAX_DEPTH || walk.open.has(value) || walk.left-- <= 0) return '…';
+  const open = walk.open;
   open.add(value);
   try {
     if (Array.isArray(value)) {
-      const out = value.map((v) => wellFormedDeep(v, depth + 1, open));
+      const out = value.map((v) => wellFormedDeep(v, depth + 1, walk));
       return out.some((v, i) => v !== value[i]) ? Object.freeze(out) : value;
     }
     let changed = false;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const key = wellFormed(k);
-      const w = wellFormedDeep(v, depth + 1, open);
+      const w = wellFormedDeep(v, depth + 1, walk);
       if (key !== k || w !== v) changed = true;
       out[key] = w;
     }
@@ -134,7 +146,7 @@ export function toStored(event: AuditEvent, id: string, now: number): StoredAudi
   const ms = typeof event.time === 'string' ? zonedMs(event.time) : Number.NaN;
   const at = Number.isFinite(ms) && ms >= AUDIT_MIN_MS && ms <= AUDIT_MAX_MS ? ms : now;
   const time = new Date(Math.floor(at)).toISOString();
-  const clean = wellFormedDeep(bounded(event), 0, new Set()) as AuditEvent;
+  const clean = wellFormedDeep(bounded(event), 0, { open: new Set(), left: AUDIT_MAX_OBJECTS }) as AuditEvent;
   return Object.freeze({ ...clean, id, time });
 }
 
