@@ -42,9 +42,9 @@ describe('edge bundle size', () => {
   // session 34's fixes (one user-actor rule for the management and device routes, device events'
   // request ids, the settings page's calendar-day expiry); 71.0 KB with defineScopes' schema built
   // on call, one deepFreeze and the device option's `false` without zod's literal type: guard 71.5 KB.
-  // 71.7 KB after session 35's fixes (duplicate JSON members refused, 0.8 KB minified; the device
+  // 71.8 KB after session 35's fixes (duplicate JSON members refused, 0.8 KB minified; the device
   // routes' problem bodies; audit values that no longer wedge the Postgres writer): guard 72 KB.
-  it('stays at most 72 KB gzip (measured 71.7 KB)', async () => {
+  it('stays at most 72 KB gzip (measured 71.8 KB)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(72 * KB);
   }, 60_000);
