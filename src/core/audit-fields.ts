@@ -64,11 +64,15 @@ export function messageOf(error: unknown): string {
   return excerpt(error instanceof Error ? error.message : String(error), 500);
 }
 
-/** Client-controlled strings (methods, tool names, ids) are capped so one request cannot bloat every sink. */
-const MAX_FIELD = 512;
+/**
+ * Client-controlled strings (methods, tool names, ids) are capped so one request cannot bloat every
+ * sink; audit stores cut id fields to the same bound (its index entry fits a Postgres B-tree).
+ */
+export const AUDIT_MAX_ID = 512;
 /** The request path's cap (characters, then `…`): longer than the other fields, still bounded. */
 export const MAX_AUDIT_PATH = 1024;
-const cap = (v: string): string => (v.length > MAX_FIELD ? `${v.slice(0, MAX_FIELD)}…` : v);
+/** `v` cut to {@link AUDIT_MAX_ID} characters and `…`. */
+export const cap = (v: string): string => (v.length > AUDIT_MAX_ID ? `${v.slice(0, AUDIT_MAX_ID)}…` : v);
 const text = (value: unknown): string => cap(redact(String(value)));
 const textOrNull = (value: unknown): string | null =>
   value === null || value === undefined ? null : cap(redact(String(value)));

@@ -11,11 +11,10 @@ import {
   auditIdSource,
   compareKey,
   encodeAuditCursor,
-  firstUsageDay,
-  lastUsageDay,
   matchesAudit,
   parseAuditQuery,
   parseUsageDays,
+  usageWindow,
   toMs,
   toStored,
   usageDelta,
@@ -190,9 +189,7 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
     },
     async usage(tokenId, opts) {
       const days = parseUsageDays(tokenId, opts);
-      const now = clock.now();
-      const from = firstUsageDay(now, days);
-      const to = lastUsageDay(now);
+      const { from, to } = usageWindow(clock.now(), days);
       const cells = [...(usage.get(tokenId)?.values() ?? [])].filter((c) => c.day >= from && c.day <= to);
       cells.sort((a, b) =>
         a.day < b.day ? -1 : a.day > b.day ? 1 : a.surface < b.surface ? -1 : a.surface > b.surface ? 1 : 0,

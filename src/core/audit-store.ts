@@ -354,13 +354,12 @@ export function usageDelta(event: StoredAuditEvent): {
   };
 }
 
-/** The first UTC day (`YYYY-MM-DD`) of a `days`-long window ending on the day of `now`. */
-export function firstUsageDay(now: number, days: number): string {
+/**
+ * The UTC days (`YYYY-MM-DD`, both included) of a `days`-long `usage` window ending on the day of
+ * `now` (a later day, from a clock ahead, is not in it).
+ */
+export function usageWindow(now: number, days: number): { readonly from: string; readonly to: string } {
   const today = Math.floor(now / 86_400_000);
-  return new Date((today - days + 1) * 86_400_000).toISOString().slice(0, 10);
-}
-
-/** The last UTC day of the `usage` window: the day of `now` (a later day, from a clock ahead, is not in it). */
-export function lastUsageDay(now: number): string {
-  return new Date(Math.floor(now / 86_400_000) * 86_400_000).toISOString().slice(0, 10);
+  const day = (n: number) => new Date(n * 86_400_000).toISOString().slice(0, 10);
+  return { from: day(today - days + 1), to: day(today) };
 }

@@ -13,6 +13,7 @@
  */
 import type { AuditEvent, Surface } from './audit.ts';
 import type { StoredAuditEvent } from './audit-store.ts';
+import { AUDIT_MAX_ID, cap } from './audit-fields.ts';
 import { KeycardError } from './errors.ts';
 import { wellFormed } from './well-formed.ts';
 
@@ -150,12 +151,10 @@ export function toStored(event: AuditEvent, id: string, now: number): StoredAudi
   return Object.freeze({ ...clean, id, time });
 }
 
-/** The longest id field a store keeps (as the trail cuts them): its index entry fits a Postgres B-tree. */
-export const AUDIT_MAX_ID = 512;
+export { AUDIT_MAX_ID };
 /** The largest `count` of a request event a store keeps (and `usage` adds): its sums fit a Postgres bigint. */
 export const AUDIT_MAX_COUNT = 2_147_483_647;
-const cut = (v: unknown): unknown =>
-  typeof v === 'string' && v.length > AUDIT_MAX_ID ? `${v.slice(0, AUDIT_MAX_ID)}…` : v;
+const cut = (v: unknown): unknown => (typeof v === 'string' ? cap(v) : v);
 
 /**
  * The event with its indexed id fields (token, owner, workspace, actor, request) cut to
@@ -168,11 +167,12 @@ function bounded(event: AuditEvent): AuditEvent {
   const out: Record<string, unknown> = { ...e };
   let changed = false;
   for (const k of ['tokenId', 'ownerId', 'workspaceId', 'requestId']) {
-    if (cut(e[k]) !== e[k]) ((out[k] = cut(e[k])), (changed = true));
+    const v = cut(e[k]);
+    if (v !== e[k]) ((out[k] = v), (changed = true));
   }
   const actor = e['actor'] as Record<string, unknown> | undefined;
-  if (typeof actor === 'object' && actor !== null && cut(actor['id']) !== actor['id'])
-    ((out['actor'] = { ...actor, id: cut(actor['id']) }), (changed = true));
+  const actorId = typeof actor === 'object' && actor !== null ? cut(actor['id']) : undefined;
+  if (actor && actorId !== actor['id']) ((out['actor'] = { ...actor, id: actorId }), (changed = true));
   if ((event.type === 'request.allowed' || event.type === 'request.denied') && 'count' in e) {
     const c = e['count'];
     const held = typeof c === 'number' && c >= 1 ? Math.min(Math.floor(c), AUDIT_MAX_COUNT) : undefined;

@@ -11,10 +11,9 @@ import { exportAudit } from '../core/audit-export.ts';
 import {
   auditIdSource,
   encodeAuditCursor,
-  firstUsageDay,
-  lastUsageDay,
   parseAuditQuery,
   parseUsageDays,
+  usageWindow,
   toMs,
   toStored,
   usageDelta,
@@ -241,8 +240,8 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
     },
     async usage(tokenId, opts): Promise<readonly AuditUsageDay[]> {
       const days = parseUsageDays(tokenId, opts);
-      const now = clock.now();
-      const rows = await run(usageStatement(tokenId, firstUsageDay(now, days), lastUsageDay(now)));
+      const { from, to } = usageWindow(clock.now(), days);
+      const rows = await run(usageStatement(tokenId, from, to));
       return rows.map((r) => ({
         day: String(r['day']),
         surface: r['surface'] as AuditUsageDay['surface'],
