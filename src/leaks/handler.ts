@@ -105,8 +105,9 @@ const NOTICE_BOUND_MS = 5_000;
  *
  * Order of work, each step refusing before the next: POST only (405); the key-id and signature
  * headers (401); the body read once, capped (413); the key and the ECDSA signature over the exact
- * raw bytes (401 — nothing else happens, no store I/O); the JSON shape (400); then every match.
- * Answers 200 with one `{ token_hash, token_type, label }` per match, in order, or 503 when the
+ * raw bytes (401 — nothing else happens, no store I/O); a JSON array (400); then every match.
+ * Answers 200 with one `{ token_hash, token_type, label }` per entry with a string `token`, in
+ * order (other entries are left out; see `parseMatches`), or 503 when the
  * store or the provider's key list is unreachable (the provider retries; replays are idempotent).
  *
  * @throws KeycardError `invalid_config` naming every bad option.

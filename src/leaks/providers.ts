@@ -43,44 +43,27 @@ export interface ReportedMatch {
 
 const MAX_FIELD = 8_192;
 
+/** A string field of at most {@link MAX_FIELD} characters, else `''`. */
+const field = (value: unknown): string => (typeof value === 'string' && value.length <= MAX_FIELD ? value : '');
+
 /**
- * Checks a verified, parsed body: a JSON array of objects with a string `token` and `type` and
- * optional string `url` and `source` (GitHub sends `source`, GitLab does not). Returns the
- * matches, or the first problem as a message that never quotes a token.
+ * Reads a verified, parsed body: a JSON array of matches, each an object with a string `token`
+ * and, optionally, string `type`, `url` and `source` (GitHub sends all four; GitLab's schema
+ * requires none). An entry with no string `token` names nothing to settle and is left out; any
+ * other field that is not a string of at most 8,192 characters reads as `''`. So one off-format
+ * entry never keeps the live tokens beside it alive. Returns an error (never quoting a token) only
+ * for a body that is not an array.
  */
 export function parseMatches(
   body: unknown,
 ): { readonly matches: readonly ReportedMatch[] } | { readonly error: string } {
   if (!Array.isArray(body)) return { error: 'the body must be a JSON array of matches' };
   const matches: ReportedMatch[] = [];
-  for (const [i, item] of (body as unknown[]).entries()) {
-    if (typeof item !== 'object' || item === null || Array.isArray(item))
-      return { error: `match ${i} must be an object` };
+  for (const item of body as unknown[]) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
     const m = item as Record<string, unknown>;
-    for (const field of ['token', 'type'] as const) {
-      if (
-        typeof m[field] !== 'string' ||
-        (m[field] as string).length === 0 ||
-        (m[field] as string).length > MAX_FIELD
-      ) {
-        return { error: `match ${i}: ${field} must be a non-empty string` };
-      }
-    }
-    for (const field of ['url', 'source'] as const) {
-      if (
-        m[field] !== undefined &&
-        m[field] !== null &&
-        (typeof m[field] !== 'string' || (m[field] as string).length > MAX_FIELD)
-      ) {
-        return { error: `match ${i}: ${field} must be a string` };
-      }
-    }
-    matches.push({
-      token: m.token as string,
-      type: m.type as string,
-      url: (m.url as string | null | undefined) ?? '',
-      source: (m.source as string | null | undefined) ?? '',
-    });
+    if (typeof m.token !== 'string') continue;
+    matches.push({ token: m.token, type: field(m.type), url: field(m.url), source: field(m.source) });
   }
   return { matches };
 }
