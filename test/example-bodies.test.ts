@@ -4,10 +4,9 @@
  * hostile input gets a 4xx): on the MCP example, which parses before the gate, so anyone can send
  * one, and on the Express example (built package, as `npm start` runs it), behind a token.
  */
-import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startExpressExample } from './express-example.ts';
 import { loadExample } from './mcp-helpers.ts';
 
 const { createApp } = (await loadExample()) as {
@@ -66,35 +65,17 @@ describe('bodies the parser refuses are 4xx problems', () => {
   });
 
   it('examples/express, with a token: each of them', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as AddressInfo;
-        s.close(() => resolve(port));
-      });
-    });
-    const root = new URL('../examples/express/', import.meta.url);
-    const child = spawn(process.execPath, ['server.js'], {
-      cwd: root,
-      env: { ...process.env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const example = await startExpressExample();
     try {
-      let out = '';
-      await new Promise<void>((resolve, reject) => {
-        const seen = (d: Buffer) => ((out += d.toString()), out.includes('Listening on') && resolve());
-        child.stdout!.on('data', seen);
-        child.stderr!.on('data', seen);
-        child.on('exit', () => reject(new Error(out)));
-      });
-      const token = /export TRIAGE='([^']+)'/.exec(out)![1]!;
-      const to = `http://127.0.0.1:${port}/api/v1/tickets/t1/comments`;
+      const token = /export TRIAGE='([^']+)'/.exec(example.out)![1]!;
+      const to = `${example.base}/api/v1/tickets/t1/comments`;
       for (const [, headers, body, status] of REFUSED)
         expectRefused(
           await post({ ...headers, authorization: `Bearer ${token}` }, body.replace('ping', 'x'), to),
           status,
         );
     } finally {
-      child.kill();
+      example.stop();
     }
   }, 60_000);
 });

@@ -16,24 +16,3 @@ export const leakIntake = createLeakIntakeHandler(keycard, {
     );
   },
 });
-
-/**
- * A Web-standard handler as Express middleware: the raw body goes through untouched (the
- * signature covers its exact bytes), so mount it before any body parser.
- */
-export const webHandler = (handler) => (req, res, next) => {
-  (async () => {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers))
-      for (const v of [value ?? []].flat()) headers.append(name, v);
-    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks);
-    const response = await handler(
-      new Request(`http://${req.headers.host}${req.originalUrl}`, { method: req.method, headers, body }),
-    );
-    res.status(response.status);
-    response.headers.forEach((value, name) => res.setHeader(name, value));
-    res.end(Buffer.from(await response.arrayBuffer()));
-  })().catch(next);
-};

@@ -7,7 +7,7 @@ import { demoPages } from '@keycard-examples/shared/demo-pages';
 import { demoManagement } from '@keycard-examples/shared/demo-session';
 import { createData, pathOfCompany, pathOfProject, pathOfTicket, text, users } from '@keycard-examples/shared/data';
 import { issueDemoTokens, keycard, printBanner } from '@keycard-examples/shared/keycard';
-import { leakIntake, webHandler } from './leaks.js';
+import { leakIntake } from './leaks.js';
 
 const db = createData(); // this server's tickets, companies and comments, in memory
 
@@ -98,8 +98,10 @@ api.post('/tickets/:ticket/assign', guard({ scope: 'tickets:assign' }), json, (r
 
 const app = express();
 app.disable('x-powered-by');
-// GitHub secret scanning's partner endpoint (docs/leaks.md): before any body parser.
-app.post('/leaks/github', webHandler(leakIntake));
+// GitHub secret scanning's partner endpoint (docs/leaks.md): before any body parser, since the
+// signature covers the raw bytes. expressHandler streams them to the intake, which refuses a body
+// over its cap (5 MB) while it arrives, so nothing buffers a hostile upload whole.
+app.post('/leaks/github', expressHandler(leakIntake));
 app.use('/api/v1', api);
 // Settings → API tokens: the management API (and the device login routes) behind the demo
 // session, mounted before any body parser; the demo sign-in and the settings page.
