@@ -7,13 +7,14 @@
  * the token is bound to (`limitWorkspaceOf`), never of the one a request names.
  */
 import { KeycardError } from './errors.ts';
-import { oauthIdPart, type ForeignTokenVerifier, type ForeignVerification } from './foreign.ts';
+import { FOREIGN_MAX_BYTES, oauthIdPart, type ForeignTokenVerifier, type ForeignVerification } from './foreign.ts';
 import { Identity } from './identity.ts';
 import type { OwnerBound } from './owners.ts';
 import type { Hierarchy } from './restrictions.ts';
 import { boundByOwner, type ScopeCatalogue } from './scopes.ts';
 import type { TokenRecord } from './store.ts';
 import type { KnownToken, VerifyOutcome } from './authenticate.ts';
+import type { TokenFormat } from './token.ts';
 
 interface ForeignDeps<S extends string> {
   readonly verifier: ForeignTokenVerifier;
@@ -140,5 +141,23 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
     const identity = new Identity<S>(recordOf(v, ws), scopes, hierarchy, 'oauth');
     boundWorkspaces.set(identity, v.workspaceId);
     return { ok: true, identity };
+  };
+}
+
+/**
+ * `keycard.verify()` in dual mode: a credential without keycard's prefix is verified as
+ * `authenticate()` verifies it (the OAuth verifier, the catalogue, the owner bound), without a
+ * charge or an audit event; one over {@link FOREIGN_MAX_BYTES} is `invalid_token` unread. Null for
+ * a credential that is keycard's (or not a string), which the token store verifies.
+ */
+export function foreignForVerify<S extends string>(
+  verifyForeign: ReturnType<typeof foreignVerification<S>>,
+  format: TokenFormat,
+) {
+  const ours = `${format.prefix}_`;
+  return (token: unknown, workspaceId: string | null | undefined): Promise<VerifyOutcome<S>> | null => {
+    if (typeof token !== 'string' || token.startsWith(ours)) return null;
+    if (token.length > FOREIGN_MAX_BYTES) return Promise.resolve({ ok: false, code: 'invalid_token' });
+    return verifyForeign(token, workspaceId);
   };
 }
