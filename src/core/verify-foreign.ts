@@ -90,8 +90,8 @@ function wellShaped(v: Extract<ForeignVerification, { ok: true }>): boolean {
 }
 
 /**
- * A failure a verifier answered with, as `onError` gets it: an `unavailable` that says what
- * failed, the token masked in its message and cause chain should a custom verifier put it there.
+ * A failure a verifier answered with or threw, as `onError` gets it: an `unavailable` that says
+ * what failed, the token masked in its message and cause chain should a custom verifier put it there.
  */
 function failureOf(error: unknown, token: string): KeycardError {
   const what = error instanceof Error ? error.message : String(error);
@@ -109,7 +109,7 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
     try {
       v = await verifier.verify(secret);
     } catch (e) {
-      deps.onError(e);
+      deps.onError(failureOf(e, secret)); // a custom verifier's throw may quote the token
       return { ok: false, code: 'unavailable' };
     }
     if (!v.ok) {
