@@ -17,7 +17,7 @@ import { identityOf, mcpGate } from '../src/adapters/mcp/index.ts';
 import { jwtAccessTokens, protectedResource } from '../src/oauth/index.ts';
 import { toadoScopes } from './helpers.ts';
 import { mcpClient } from './mcp-helpers.ts';
-import { localAuthorizationServer, mcpSessions } from './oauth-fixture.ts';
+import { listening, localAuthorizationServer, mcpSessions } from './oauth-fixture.ts';
 
 const ISSUER = 'https://auth.test';
 let jwks: Server;
@@ -216,10 +216,7 @@ describe('protected resource metadata (RFC 9728)', () => {
 describe('one MCP server, two kinds of token (official SDK client)', () => {
   it('calls a tool with an OAuth JWT and with a keycard token; both are audited with their kind', async () => {
     const app = express();
-    const server: Server = app.listen(0, '127.0.0.1');
-    servers.push(server);
-    await new Promise<void>((r) => void server.once('listening', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = await listening(app, servers);
     const { keycard, sink, pr } = dual(`${base}/mcp`);
     const gate = mcpGate(keycard, { tools: { whoami: { scope: 'read', class: 'read' } } });
     app.use((rq, rs, next) => {
@@ -280,10 +277,7 @@ describe('one MCP server, two kinds of token (official SDK client)', () => {
 describe('beyond MCP: the same option on a REST guard', () => {
   it('Express accepts both kinds through expressGuard', async () => {
     const app = express();
-    const server: Server = app.listen(0, '127.0.0.1');
-    servers.push(server);
-    await new Promise<void>((r) => void server.once('listening', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = await listening(app, servers);
     const { keycard } = dual(`${base}/api`);
     app.get('/api/me', expressGuard(keycard)({ scope: 'read' }), (rq, rs) => void rs.json({ kind: rq.keycard!.kind }));
     const { token } = await keycard.issue({ ownerId: 'u_1', label: 'ci', scopes: ['read'] });

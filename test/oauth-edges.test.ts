@@ -17,8 +17,8 @@ import { createKeycard, type KeycardOptions } from '../src/index.ts';
 import { identityOf, mcpGate, mcpVerifier } from '../src/adapters/mcp/index.ts';
 import { jwtAccessTokens, type JwtAccessTokenOptions } from '../src/oauth/index.ts';
 import { toadoScopes } from './helpers.ts';
-import { expectedWarning, mcpClient } from './mcp-helpers.ts';
-import { localAuthorizationServer, mcpSessions, type LocalAuthorizationServer } from './oauth-fixture.ts';
+import { expectedWarning, mcpClient, mcpHeaders, openStream, rawSession, within } from './mcp-helpers.ts';
+import { listening, localAuthorizationServer, mcpSessions, type LocalAuthorizationServer } from './oauth-fixture.ts';
 
 const ISSUER = 'https://auth.test';
 const RESOURCE = 'http://127.0.0.1/mcp';
@@ -99,10 +99,7 @@ describe('clockToleranceSeconds: a token the verifier accepts is live everywhere
     ['mcpGate alone', false],
   ])('the SDK client calls a tool through %s with such a token', async (_name, sdkAuth) => {
     const app = express();
-    const server: Server = app.listen(0, '127.0.0.1');
-    servers.push(server);
-    await new Promise<void>((r) => void server.once('listening', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = await listening(app, servers);
     const { keycard } = dual({ clockToleranceSeconds: 60 }, {}, `${base}/mcp`);
     const gate = mcpGate(keycard, { tools: { whoami: { scope: 'read', class: 'read' } }, onWarning: expectedWarning });
     app.use('/mcp', express.json(), gate, ...(sdkAuth ? [requireBearerAuth({ verifier: mcpVerifier(keycard) })] : []));
@@ -158,6 +155,28 @@ describe('keycard.verify() in dual mode', () => {
     const { keycard } = dual();
     const info = await mcpVerifier(keycard).verifyAccessToken(await jwt());
     expect([info.token, info.scopes]).toEqual(['oauth:u_jason:claude-code', ['read']]);
+    await keycard.close();
+  });
+});
+
+describe('an OAuth subject whose owner is gone', () => {
+  // Before: owner.gone matched an oauth identity by its workspaceId, not its owner, so the
+  // subject's open SSE stream outlived the refusal (the case timed out waiting for its end).
+  it('loses its open MCP sessions as a personal token’s owner does (owner.gone)', async () => {
+    const app = express();
+    const base = await listening(app, servers);
+    let status: 'active' | 'gone' = 'active';
+    const { keycard } = dual({}, { resolveOwner: () => ({ status }), ownerCacheMs: 0 }, `${base}/mcp`);
+    const gate = mcpGate(keycard, { onWarning: expectedWarning });
+    app.use('/mcp', express.json(), gate);
+    mcpSessions(app, gate, () => new McpServer({ name: 'tickets', version: '1.0.0' }));
+    const token = await jwt({}, `${base}/mcp`);
+    const stream = await openStream(base, token, await rawSession(base, token));
+    status = 'gone';
+    const refused = await fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders(token), body: '{}' });
+    expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([401, 'token_revoked']);
+    await within(stream.ended, 'the gone subject’s stream to end');
+    await gate.close();
     await keycard.close();
   });
 });

@@ -52,3 +52,11 @@ export function mcpSessions(app: Express, gate: McpGate, makeServer: () => McpSe
     await transport.handleRequest(rq, rs, rq.body);
   });
 }
+
+/** `app` listening on 127.0.0.1 (port 0), pushed on `servers` for the file's afterAll to close; its base URL. */
+export async function listening(app: Express, servers: Server[]): Promise<string> {
+  const server = app.listen(0, '127.0.0.1');
+  servers.push(server);
+  await new Promise<void>((r) => void server.once('listening', () => r()));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
