@@ -21,7 +21,7 @@ import { createToucher, type Toucher } from './core/touch.ts';
 import type { LimiterStore } from './core/limiter.ts';
 import type { TokenStore } from './core/store.ts';
 import { createVerifier, verifyAnswer } from './core/verify.ts';
-import { foreignVerification } from './core/verify-foreign.ts';
+import { foreignForVerify, foreignVerification } from './core/verify-foreign.ts';
 import { DEVICE_ISSUE, type DeviceIssue } from './device/port.ts';
 import { LEAK_INTAKE } from './leaks/port.ts';
 import type { LifecycleContext } from './lifecycle/context.ts';
@@ -116,22 +116,23 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     ...{ unanswered: new UnansweredRevokes(onError), unansweredAll: new UnansweredRevokeAlls(onError) },
   });
   const { verifySecret } = verifier;
+  const verifyForeign = options.oauth
+    ? foreignVerification<S>({
+        verifier: options.oauth,
+        catalogue,
+        owners,
+        hierarchy,
+        onError: onRequestError,
+        onOwnerGone: (principalId, workspaceId, status) =>
+          emitter.emit('owner.gone', { principalId, workspaceId, status }),
+      })
+    : undefined;
+  // keycard.verify() of a credential without our prefix, in dual mode (else null: the store's).
+  const foreign = verifyForeign ? foreignForVerify(verifyForeign, format) : () => null;
   const authenticate = createAuthenticator<S>({
     ...{ options, clock, limiter, defaultRateLimit, catalogue, format, audit },
     ...{ onError: onRequestError, timeoutMs: o.storeTimeoutMs, verify: verifySecret },
-    ...(options.oauth
-      ? {
-          verifyForeign: foreignVerification<S>({
-            verifier: options.oauth,
-            catalogue,
-            owners,
-            hierarchy,
-            onError: onRequestError,
-            onOwnerGone: (principalId, workspaceId, status) =>
-              emitter.emit('owner.gone', { principalId, workspaceId, status }),
-          }),
-        }
-      : {}),
+    ...(verifyForeign ? { verifyForeign } : {}),
   });
 
   const stores = { invalidation, store, limiter };
@@ -144,6 +145,8 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     verify(token, context) {
       // Not async: a cache hit resolves with the record's one frozen answer (no async frame, no copy).
       try {
+        const f = foreign(token, context?.workspaceId);
+        if (f) return f.then(verifyAnswer);
         const r = verifySecret(token, context?.workspaceId);
         return r instanceof Promise ? r.then(verifyAnswer) : Promise.resolve(verifyAnswer(r));
       } catch (e) {

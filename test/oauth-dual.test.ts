@@ -5,13 +5,11 @@
  * authorization server, 401s point at the settings page.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { SignJWT } from 'jose';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeycard, memoryAuditSink, type KeycardOptions, type RequestAuditEvent } from '../src/index.ts';
 import { expressGuard } from '../src/adapters/express.ts';
@@ -19,6 +17,7 @@ import { identityOf, mcpGate } from '../src/adapters/mcp/index.ts';
 import { jwtAccessTokens, protectedResource } from '../src/oauth/index.ts';
 import { toadoScopes } from './helpers.ts';
 import { mcpClient } from './mcp-helpers.ts';
+import { listening, localAuthorizationServer, mcpSessions } from './oauth-fixture.ts';
 
 const ISSUER = 'https://auth.test';
 let jwks: Server;
@@ -27,14 +26,7 @@ let signingKey: CryptoKey;
 const servers: Server[] = [];
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('RS256', { extractable: true });
-  signingKey = pair.privateKey;
-  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  jwks = createServer((_req, res) =>
-    res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })),
-  );
-  await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
-  jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
+  ({ server: jwks, jwksUrl, signingKey } = await localAuthorizationServer('RS256'));
 });
 afterAll(async () => {
   for (const s of [jwks, ...servers]) {
@@ -224,13 +216,9 @@ describe('protected resource metadata (RFC 9728)', () => {
 describe('one MCP server, two kinds of token (official SDK client)', () => {
   it('calls a tool with an OAuth JWT and with a keycard token; both are audited with their kind', async () => {
     const app = express();
-    const server: Server = app.listen(0, '127.0.0.1');
-    servers.push(server);
-    await new Promise<void>((r) => void server.once('listening', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = await listening(app, servers);
     const { keycard, sink, pr } = dual(`${base}/mcp`);
     const gate = mcpGate(keycard, { tools: { whoami: { scope: 'read', class: 'read' } } });
-    const sessions = new Map<string, StreamableHTTPServerTransport>();
     app.use((rq, rs, next) => {
       const answer = pr.handle(new Request(`${base}${rq.originalUrl}`, { method: rq.method }));
       if (!answer) return next();
@@ -239,25 +227,19 @@ describe('one MCP server, two kinds of token (official SDK client)', () => {
       void answer.text().then((t) => rs.end(t));
     });
     app.use('/mcp', express.json(), gate);
-    app.all('/mcp', async (rq, rs) => {
-      const sid = rq.get('mcp-session-id');
-      let transport = sid === undefined ? undefined : sessions.get(sid);
-      if (!transport) {
-        if (sid !== undefined || !isInitializeRequest(rq.body)) return void rs.status(400).end();
-        const created = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => void sessions.set(id, created),
-        });
+    mcpSessions(
+      app,
+      gate,
+      () => {
         const mcp = new McpServer({ name: 'tickets', version: '1.0.0' });
         mcp.registerTool('whoami', { annotations: { readOnlyHint: true } }, async (extra) => {
           const id = identityOf(extra)!;
           return { content: [{ type: 'text', text: `${id.kind}:${id.ownerId}` }] };
         });
-        await gate.connect(mcp, created, rq.keycard);
-        transport = created;
-      }
-      await transport.handleRequest(rq, rs, rq.body);
-    });
+        return mcp;
+      },
+      400,
+    );
 
     const { token } = await keycard.issue({ ownerId: 'u_maria', label: 'ci agent', scopes: ['read'] });
     const texts: string[] = [];
@@ -295,10 +277,7 @@ describe('one MCP server, two kinds of token (official SDK client)', () => {
 describe('beyond MCP: the same option on a REST guard', () => {
   it('Express accepts both kinds through expressGuard', async () => {
     const app = express();
-    const server: Server = app.listen(0, '127.0.0.1');
-    servers.push(server);
-    await new Promise<void>((r) => void server.once('listening', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = await listening(app, servers);
     const { keycard } = dual(`${base}/api`);
     app.get('/api/me', expressGuard(keycard)({ scope: 'read' }), (rq, rs) => void rs.json({ kind: rq.keycard!.kind }));
     const { token } = await keycard.issue({ ownerId: 'u_1', label: 'ci', scopes: ['read'] });

@@ -89,6 +89,11 @@ describe('a JWKS that starts failing is reported through onError, once per faile
     ],
     ['answers invalid JSON', (res: ServerResponse) => void res.end('{nope'), /not JSON/],
     ['never answers (a timeout)', () => {}, /timed out/],
+    [
+      'starts its answer, then stalls past the deadline (a timeout too)',
+      (res: ServerResponse) => void res.writeHead(200, { 'content-type': 'application/json' }).write('{"keys":['),
+      /timed out$/,
+    ],
   ])('it %s', async (_name, broken, message) => {
     vi.useFakeTimers({ toFake: ['Date'] });
     answer = good;

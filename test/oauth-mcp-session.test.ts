@@ -12,14 +12,13 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeycard, type Keycard } from '../src/index.ts';
 import { mcpGate, type McpGate } from '../src/adapters/mcp/index.ts';
 import { jwtAccessTokens } from '../src/oauth/index.ts';
 import { toadoScopes } from './helpers.ts';
 import { expectedWarning, mcpHeaders, openStream, rawSession, until } from './mcp-helpers.ts';
+import { mcpSessions } from './oauth-fixture.ts';
 
 const ISSUER = 'https://auth.test';
 let signingKey: CryptoKey;
@@ -43,23 +42,8 @@ beforeAll(async () => {
     onWarning: () => {},
   });
   gate = mcpGate(keycard, { onWarning: expectedWarning });
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
   app.use('/mcp', express.json(), gate);
-  app.all('/mcp', async (rq, rs) => {
-    const sid = rq.get('mcp-session-id');
-    let transport = sid === undefined ? undefined : sessions.get(sid);
-    if (!transport) {
-      if (sid !== undefined || !isInitializeRequest(rq.body)) return void rs.status(404).end();
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => void sessions.set(id, created),
-      });
-      created.onclose = () => void sessions.delete(created.sessionId!);
-      await gate.connect(new McpServer({ name: 'tickets', version: '1.0.0' }), created, rq.keycard);
-      transport = created;
-    }
-    await transport.handleRequest(rq, rs, rq.body);
-  });
+  mcpSessions(app, gate, () => new McpServer({ name: 'tickets', version: '1.0.0' }));
 });
 afterAll(async () => {
   await gate.close();

@@ -73,12 +73,12 @@ describe('a foreign verifier answering the wrong shape', () => {
 
 describe('a foreign verifier answering unavailable with the failure behind it', () => {
   const token = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1XzEifQ.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg';
-  async function reports(answer: ForeignVerification) {
+  async function reports(answer: ForeignVerification | ((token: string) => Promise<ForeignVerification>)) {
     const errors: unknown[] = [];
     const keycard = createKeycard({
       prefix: 'acme',
       scopes: defineScopes({ read: {} }),
-      oauth: { kind: 'oauth', verify: async () => answer },
+      oauth: { kind: 'oauth', verify: typeof answer === 'function' ? answer : async () => answer },
       onError: (e) => void errors.push(e),
     });
     const r = await keycard.authenticate({
@@ -103,6 +103,31 @@ describe('a foreign verifier answering unavailable with the failure behind it', 
     expect((errors[0] as Error).message).toBe('The oauth verifier is unavailable: JWKS down');
     const inner = ((errors[0] as Error).cause as Error).cause as Error;
     expect(inner.message).toBe('key set down while verifying [redacted]');
+  });
+
+  // Before: the thrown error reached onError as it was, the JWT in its message and cause (and in
+  // the throttle's "1 more of: …" summary).
+  it.each([
+    [
+      'throws',
+      (t: string) =>
+        (() => {
+          throw new Error(`cannot parse ${t}`, { cause: new Error(`inner ${t}`) });
+        })(),
+    ],
+    ['rejects', (t: string) => Promise.reject(new Error(`cannot parse ${t}`, { cause: new Error(`inner ${t}`) }))],
+  ])('a verifier that %s with the token in its error is reported with the token masked', async (_name, verify) => {
+    const { status, errors } = await reports(verify as (t: string) => Promise<ForeignVerification>);
+    expect(status).toBe(503);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ name: 'KeycardError', code: 'unavailable' });
+    const chain: string[] = [];
+    for (let e: unknown = errors[0]; e instanceof Error; e = e.cause) chain.push(e.message);
+    expect(chain).toEqual([
+      'The oauth verifier is unavailable: cannot parse [redacted]',
+      'cannot parse [redacted]',
+      'inner [redacted]',
+    ]);
   });
 
   it('reports nothing for an unavailable without an error (as before)', async () => {

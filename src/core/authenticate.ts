@@ -25,6 +25,7 @@ import { authorize } from './authorize.ts';
 import { limitConfigResolver } from './charge.ts';
 import type { HeaderInput } from './credentials.ts';
 import { isKeycardError, KeycardError } from './errors.ts';
+import { FOREIGN_MAX_BYTES } from './foreign.ts';
 import { deny, firstPass, type Pipeline } from './first-pass.ts';
 import {
   PREFLIGHT_ANSWER,
@@ -49,9 +50,6 @@ export type {
   KnownToken,
 } from './auth-types.ts';
 export { pathOf } from './request-state.ts';
-
-/** Largest foreign credential passed on with `onForeignToken: 'next'` (bigger is still a 400). */
-const FOREIGN_MAX_BYTES = 16_384;
 
 const PREFLIGHT = Object.freeze({ ok: false, code: 'preflight', ...PREFLIGHT_ANSWER } as const);
 const NO_REQUIREMENT: AuthRequirement = Object.freeze({});

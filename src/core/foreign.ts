@@ -29,7 +29,7 @@ export type ForeignVerification =
       readonly clientId: string | null;
       /** The `scope` claim split on spaces (RFC 9068 §2.2.3.1), before catalogue mapping. */
       readonly scopes: readonly string[];
-      /** Epoch ms of `exp`. */
+      /** Epoch ms from which the token is refused: `exp`, plus any clock tolerance the verifier allows. */
       readonly expiresAt: number;
       /** Epoch ms of `iat`, or the verification time. */
       readonly issuedAt: number;
@@ -68,6 +68,13 @@ export interface ForeignTokenVerifier {
   readonly scopesSupported?: readonly string[];
   verify(token: string): Promise<ForeignVerification>;
 }
+
+/**
+ * The largest credential without keycard's prefix that is read at all (bigger is a 400 to
+ * `authenticate()`, `invalid_token` to `keycard.verify()`): an access token of a few KB fits,
+ * and no verifier is handed megabytes to decode.
+ */
+export const FOREIGN_MAX_BYTES = 16_384;
 
 /**
  * One part of an OAuth id (`tokenId`, `familyId`): `%` and `:` percent-encoded (`%25`, `%3A`), so

@@ -7,13 +7,14 @@
  * the token is bound to (`limitWorkspaceOf`), never of the one a request names.
  */
 import { KeycardError } from './errors.ts';
-import { oauthIdPart, type ForeignTokenVerifier, type ForeignVerification } from './foreign.ts';
+import { FOREIGN_MAX_BYTES, oauthIdPart, type ForeignTokenVerifier, type ForeignVerification } from './foreign.ts';
 import { Identity } from './identity.ts';
 import type { OwnerBound } from './owners.ts';
 import type { Hierarchy } from './restrictions.ts';
 import { boundByOwner, type ScopeCatalogue } from './scopes.ts';
 import type { TokenRecord } from './store.ts';
 import type { KnownToken, VerifyOutcome } from './authenticate.ts';
+import type { TokenFormat } from './token.ts';
 
 interface ForeignDeps<S extends string> {
   readonly verifier: ForeignTokenVerifier;
@@ -89,8 +90,8 @@ function wellShaped(v: Extract<ForeignVerification, { ok: true }>): boolean {
 }
 
 /**
- * A failure a verifier answered with, as `onError` gets it: an `unavailable` that says what
- * failed, the token masked in its message and cause chain should a custom verifier put it there.
+ * A failure a verifier answered with or threw, as `onError` gets it: an `unavailable` that says
+ * what failed, the token masked in its message and cause chain should a custom verifier put it there.
  */
 function failureOf(error: unknown, token: string): KeycardError {
   const what = error instanceof Error ? error.message : String(error);
@@ -108,7 +109,7 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
     try {
       v = await verifier.verify(secret);
     } catch (e) {
-      deps.onError(e);
+      deps.onError(failureOf(e, secret)); // a custom verifier's throw may quote the token
       return { ok: false, code: 'unavailable' };
     }
     if (!v.ok) {
@@ -140,5 +141,23 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
     const identity = new Identity<S>(recordOf(v, ws), scopes, hierarchy, 'oauth');
     boundWorkspaces.set(identity, v.workspaceId);
     return { ok: true, identity };
+  };
+}
+
+/**
+ * `keycard.verify()` in dual mode: a credential without keycard's prefix is verified as
+ * `authenticate()` verifies it (the OAuth verifier, the catalogue, the owner bound), without a
+ * charge or an audit event; one over {@link FOREIGN_MAX_BYTES} is `invalid_token` unread. Null for
+ * a credential that is keycard's (or not a string), which the token store verifies.
+ */
+export function foreignForVerify<S extends string>(
+  verifyForeign: ReturnType<typeof foreignVerification<S>>,
+  format: TokenFormat,
+) {
+  const ours = `${format.prefix}_`;
+  return (token: unknown, workspaceId: string | null | undefined): Promise<VerifyOutcome<S>> | null => {
+    if (typeof token !== 'string' || token.startsWith(ours)) return null;
+    if (token.length > FOREIGN_MAX_BYTES) return Promise.resolve({ ok: false, code: 'invalid_token' });
+    return verifyForeign(token, workspaceId);
   };
 }

@@ -41,7 +41,11 @@ export function guardedJwksFetch(
         throw new JwksUnavailable(`${jwks} answered ${response.status}, not 200`);
       }
       const read = await readBody(response, MAX_JWKS_BYTES);
-      if (read.bytes === null) throw new JwksUnavailable(`${jwks}: the answer is ${read.reason.replace('_', ' ')}`);
+      if (read.bytes === null)
+        // A body cut off by jose's deadline is a timeout, as a request that never got headers is.
+        throw new JwksUnavailable(
+          init?.signal?.aborted ? `${jwks} timed out` : `${jwks}: the answer is ${read.reason.replace('_', ' ')}`,
+        );
       let json: unknown;
       try {
         json = JSON.parse(new TextDecoder().decode(read.bytes));

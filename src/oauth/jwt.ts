@@ -71,7 +71,10 @@ export interface JwtAccessTokenOptions {
    * as an access token. ⚠️ Turn it off only for an issuer that cannot set it. @default true
    */
   readonly requireAccessTokenType?: boolean;
-  /** Allowed clock skew for `exp`/`nbf`/`iat`, seconds. @default 0 */
+  /**
+   * Allowed clock skew for `exp`/`nbf`, seconds. A token is accepted until `exp` plus this, and
+   * its identity's `expiresAt` is that instant (MCP sessions and `AuthInfo.expiresAt` follow it). @default 0
+   */
   readonly clockToleranceSeconds?: number;
   /**
    * Maps the verified claims to the owner whose permissions bound the token. Return null to
@@ -138,11 +141,12 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
       });
   const now = options.now ?? Date.now;
   const owner = options.owner ?? ((claims: JWTPayload) => (claims.sub ? { ownerId: claims.sub } : null));
+  const tolerance = options.clockToleranceSeconds ?? 0;
   const verifyOptions = {
     issuer: options.issuer,
     audience: options.audience,
     algorithms: [...(options.algorithms ?? ASYMMETRIC)],
-    clockTolerance: options.clockToleranceSeconds ?? 0,
+    clockTolerance: tolerance,
     // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat and jti are required.
     requiredClaims: ['exp', 'sub', 'iat', 'jti', 'client_id'],
     ...(options.requireAccessTokenType === false ? {} : { typ: 'at+jwt' }),
@@ -157,8 +161,9 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
         ? { ok: false, code: 'unavailable', error: e }
         : { ok: false, code: codeOf(e) };
     }
-    const clientId = typeof payload.client_id === 'string' ? payload.client_id : null;
-    if (typeof payload.sub !== 'string' || clientId === null || typeof payload.exp !== 'number')
+    // RFC 9068 §2.2 requires both: an empty one is no subject or client (nor an id part keycard can key on).
+    const clientId = typeof payload.client_id === 'string' && payload.client_id !== '' ? payload.client_id : null;
+    if (typeof payload.sub !== 'string' || payload.sub === '' || clientId === null || typeof payload.exp !== 'number')
       return { ok: false, code: 'invalid_token' };
     let who: JwtOwner | null;
     try {
@@ -174,7 +179,9 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
       issuer: options.issuer,
       clientId,
       scopes: scopesOf(payload),
-      expiresAt: payload.exp * 1000,
+      // When keycard stops accepting it: `exp` plus the tolerance jose allowed, so what the token is
+      // accepted for (an MCP session, the SDK's requireBearerAuth) does not end before it.
+      expiresAt: (payload.exp + tolerance) * 1000,
       issuedAt: typeof payload.iat === 'number' ? payload.iat * 1000 : now(),
       ownerId: who.ownerId,
       workspaceId: who.workspaceId ?? null,

@@ -59,7 +59,8 @@ export function createSessions(
     keycard.on(
       'owner.gone',
       ({ principalId, status }) =>
-        status !== 'invalidated' && end((i) => (i.kind === 'personal' ? i.ownerId : i.workspaceId) === principalId),
+        // An OAuth identity is bound by its owner, as a personal token is (the owner bound of its subject).
+        status !== 'invalidated' && end((i) => (i.kind === 'workspace' ? i.workspaceId : i.ownerId) === principalId),
     ),
     keycard.on('token.updated', ({ record }) => rearm(record.id, record.expiresAt)),
     keycard.on('token.rotated', ({ previous }) => rearm(previous.id, previous.expiresAt)), // the grace ends
