@@ -22,6 +22,7 @@ import { h, openDialog, type DialogHandle } from './dom.ts';
 import { renderRow } from './list.ts';
 import { renderReveal } from './reveal.ts';
 import { STRINGS, fill, type Localization } from './strings.ts';
+import { usableLocale } from './format.ts';
 import { adoptStyles } from './styles.ts';
 import { renderToolbar, type Filter } from './toolbar.ts';
 
@@ -107,8 +108,9 @@ export class KeycardTokensElement extends Base {
     return this.#kind && kinds.includes(this.#kind) ? this.#kind : kinds[0]!;
   }
 
+  /** `localization.locale`, else the nearest `lang`, each only if `Intl` can use it (`en_US` is read `en-US`). */
   get #locale(): string | undefined {
-    return this.#s.locale || this.closest('[lang]')?.getAttribute('lang') || undefined;
+    return usableLocale(this.#s.locale) ?? usableLocale(this.closest('[lang]')?.getAttribute('lang'));
   }
 
   connectedCallback(): void {

@@ -170,4 +170,19 @@ describe.skipIf(!hasChromium)('<keycard-tokens> against a hostile server', () =>
     expect(text.length).toBeLessThan(1_000);
     expect(await overflow()).toBe(0);
   });
+
+  // `<html lang="en_US">` is a common slip (BCP 47 wants `en-US`); Intl throws on it.
+  for (const [lang, created] of [
+    ['en_US', /Created now/],
+    ['de_DE', /Created jetzt/],
+    ['xx-!!', /Created /],
+  ] as const)
+    it(`renders under lang="${lang}" (no page error, dates in the nearest usable locale)`, async () => {
+      await server.issue('lang');
+      server.setPage({ body: `<div lang="${lang}"><keycard-tokens base-path="/api/tokens"></keycard-tokens></div>` });
+      await open(browser(), server);
+      await page.getByRole('button', { name: 'Revoke lang', exact: true }).waitFor({ timeout: 5_000 });
+      expect(await page.locator('keycard-tokens li.row').textContent()).toMatch(created);
+      expect(lines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+    });
 });
