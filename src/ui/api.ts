@@ -123,6 +123,9 @@ export async function listAll(
   }
 }
 
+/** `v` if it is a record the list could show, else null (a revoke answered by another server). */
+export const recordOrNull = (v: unknown): TokenView | null => (isTokenView(v) ? v : null);
+
 /** `c` if the New token form can be built from it. @throws ManagementError `invalid_response` */
 export function checkedCatalogue(c: ScopeCatalogueView): ScopeCatalogueView {
   if (isCatalogue(c)) return c;

@@ -11,6 +11,7 @@ import {
   clientFor,
   listAll,
   reasonOf,
+  recordOrNull,
   type TokenView,
   type TokensApi,
 } from './api.ts';
@@ -293,10 +294,10 @@ export class KeycardTokensElement extends Base {
       now: Date.now(),
       token,
       revoke: async () => {
-        const record = await this.api.revoke(token.id);
+        const record = recordOrNull(await this.api.revoke(token.id));
         d.close(true);
         this.#announce(sentence(this.#s.revokedAnnounce, { label: token.label }));
-        this.#emit('token-revoked', { record });
+        if (record) this.#emit('token-revoked', { record });
         await this.refresh();
         this.#refocus();
       },

@@ -74,9 +74,11 @@ describe.skipIf(!hasChromium)('<keycard-tokens> against a hostile server', () =>
     expect(server.seen.length).toBe(after);
   });
 
-  it('under a strict CSP (style-src self, no unsafe-inline) it is styled, and nothing is refused', async () => {
+  it('under a strict CSP (style-src self, no unsafe-inline, Trusted Types) it is styled and works, nothing refused', async () => {
     await server.issue('strict');
-    server.setPage({ csp: "default-src 'self'; style-src 'self'" });
+    server.setPage({
+      csp: "default-src 'self'; style-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'",
+    });
     await open(browser(), server);
     await page.getByRole('button', { name: 'Revoke strict', exact: true }).click();
     await dialog(page, 'Revoke strict?').waitFor();
@@ -86,7 +88,14 @@ describe.skipIf(!hasChromium)('<keycard-tokens> against a hostile server', () =>
       return { backdrop: css('.backdrop').position, live: css('.sr').position, row: css('.row').borderStyle };
     });
     expect(styled).toEqual({ backdrop: 'fixed', live: 'absolute', row: 'solid' });
-    expect(lines.filter((l) => /Content Security Policy/.test(l))).toEqual([]);
+    // It works too: revoke, then create and reveal a token.
+    await dialog(page, 'Revoke strict?').getByRole('button', { name: 'Revoke token', exact: true }).click();
+    await page.getByRole('button', { name: 'Revoke strict', exact: true }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'New token', exact: true }).click();
+    await dialog(page, 'New token').getByRole('textbox', { name: 'Label', exact: true }).fill('under csp');
+    await dialog(page, 'New token').getByRole('button', { name: 'Create token', exact: true }).click();
+    await dialog(page, 'Copy your new token').getByLabel('Token', { exact: true }).waitFor();
+    expect(lines.filter((l) => /Content Security Policy|Trusted Type|pageerror/.test(l))).toEqual([]);
   });
 
   /** Values built to inject markup, reorder text, hide characters or break the layout. */
@@ -188,4 +197,25 @@ describe.skipIf(!hasChromium)('<keycard-tokens> against a hostile server', () =>
       expect(await page.locator('keycard-tokens li.row').textContent()).toMatch(created);
       expect(lines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
     });
+
+  it('a revoke answered 200 with another shape (a login page as JSON) sends no token-revoked of that shape', async () => {
+    await server.issue('odd revoke');
+    await open(browser(), server);
+    await page.evaluate(() => {
+      const w = window as unknown as { events: unknown[] };
+      w.events = [];
+      document.addEventListener('token-revoked', (e) => w.events.push((e as CustomEvent).detail));
+    });
+    server.setIntercept(async (r, pass) =>
+      r.method === 'POST' ? (await pass(), Response.json({ login: '<form>Sign in</form>' })) : pass(),
+    );
+    await page.getByRole('button', { name: 'Revoke odd revoke', exact: true }).click();
+    await dialog(page, 'Revoke odd revoke?').getByRole('button', { name: 'Revoke token', exact: true }).click();
+    await page.getByRole('button', { name: 'Revoke odd revoke', exact: true }).waitFor({ state: 'detached' });
+    const events = await page.evaluate(
+      () => (window as unknown as { events: { record: { label?: unknown } }[] }).events,
+    );
+    expect(events.every((e) => e.record.label === 'odd revoke')).toBe(true);
+    expect(lines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+  });
 });
