@@ -126,6 +126,12 @@ export async function listAll(
 /** `v` if it is a record the list could show, else null (a revoke answered by another server). */
 export const recordOrNull = (v: unknown): TokenView | null => (isTokenView(v) ? v : null);
 
+/** The count of a Revoke all answer. @throws ManagementError `invalid_response` when it has none */
+export function checkedCount(answer: { count: number }): number {
+  if (obj(answer) && Number.isSafeInteger(answer.count) && answer.count >= 0) return answer.count;
+  throw unexpected('a count of revoked tokens');
+}
+
 /** `c` if the New token form can be built from it. @throws ManagementError `invalid_response` */
 export function checkedCatalogue(c: ScopeCatalogueView): ScopeCatalogueView {
   if (isCatalogue(c)) return c;

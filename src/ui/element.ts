@@ -6,6 +6,7 @@
  */
 import {
   checkedCatalogue,
+  checkedCount,
   checkedEvents,
   checkedSecret,
   clientFor,
@@ -348,7 +349,7 @@ export class KeycardTokensElement extends Base {
       },
       revokeAll: async (expectCount) => {
         const target = kind === 'workspace' && ws ? { workspaceId: ws } : { ownerId: ownerId ?? '' };
-        const { count } = await this.api.revokeAll({ target, reason: this.#s.revokeAllReason, expectCount });
+        const count = checkedCount(await this.api.revokeAll({ target, reason: this.#s.revokeAllReason, expectCount }));
         d.close(true);
         this.#announce(fill(this.#s.revokeAllDone, { n: count }));
         this.#emit('tokens-revoked', { count });

@@ -198,17 +198,25 @@ describe.skipIf(!hasChromium)('<keycard-tokens> against a hostile server', () =>
       expect(lines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
     });
 
-  it('a revoke answered 200 with another shape (a login page as JSON) sends no token-revoked of that shape', async () => {
-    await server.issue('odd revoke');
+  /**
+   * Lists `label`, records the `type` events' details in `window.events`, and has every write done
+   * by the real handler but answered 200 with a login page as JSON (what a proxy's session timeout sends).
+   */
+  async function withLoginPageWrites(label: string, type: string): Promise<void> {
+    await server.issue(label);
     await open(browser(), server);
-    await page.evaluate(() => {
+    await page.evaluate((t) => {
       const w = window as unknown as { events: unknown[] };
       w.events = [];
-      document.addEventListener('token-revoked', (e) => w.events.push((e as CustomEvent).detail));
-    });
+      document.addEventListener(t, (e) => w.events.push((e as CustomEvent).detail));
+    }, type);
     server.setIntercept(async (r, pass) =>
       r.method === 'POST' ? (await pass(), Response.json({ login: '<form>Sign in</form>' })) : pass(),
     );
+  }
+
+  it('a revoke answered 200 with another shape (a login page as JSON) sends no token-revoked of that shape', async () => {
+    await withLoginPageWrites('odd revoke', 'token-revoked');
     await page.getByRole('button', { name: 'Revoke odd revoke', exact: true }).click();
     await dialog(page, 'Revoke odd revoke?').getByRole('button', { name: 'Revoke token', exact: true }).click();
     await page.getByRole('button', { name: 'Revoke odd revoke', exact: true }).waitFor({ state: 'detached' });
@@ -217,5 +225,25 @@ describe.skipIf(!hasChromium)('<keycard-tokens> against a hostile server', () =>
     );
     expect(events.every((e) => e.record.label === 'odd revoke')).toBe(true);
     expect(lines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+  });
+
+  it('a Revoke all answered 200 without a count says so in its dialog: no tokens-revoked, no "undefined"', async () => {
+    await withLoginPageWrites('odd all', 'tokens-revoked');
+    await page.getByRole('button', { name: 'Revoke all', exact: true }).click();
+    const all = dialog(page, 'Revoke all tokens');
+    await all.getByText('This revokes 1 tokens', { exact: false }).waitFor();
+    await all.getByRole('textbox', { name: 'Type "revoke all" to confirm' }).fill('revoke all');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/revoke-all'));
+    await all.getByRole('button', { name: 'Revoke all tokens', exact: true }).click();
+    await answered;
+    const live = () =>
+      page.evaluate(() =>
+        [...document.querySelector('keycard-tokens')!.shadowRoot!.querySelectorAll('[role=status]')]
+          .map((e) => e.textContent)
+          .join(' '),
+      );
+    expect(await live()).not.toMatch(/undefined/);
+    expect(await page.evaluate(() => (window as unknown as { events: unknown[] }).events)).toEqual([]);
+    expect(await all.getByRole('alert').textContent({ timeout: 5_000 })).toMatch(/^Something went wrong: .+/);
   });
 });
