@@ -78,6 +78,60 @@ export function checkedPage<P extends { data: readonly TokenView[]; nextCursor?:
   throw unexpected('a page of tokens');
 }
 
+/** The most characters of a server's message `reasonOf` keeps. */
+export const MAX_REASON = 300;
+
+/**
+ * Why a call failed, for the person: the error's message and, for a problem naming fields, each
+ * `field: message`, cut to {@link MAX_REASON} characters and `…` (a server may send a megabyte of
+ * `detail`, or a thousand field errors, into a `role="alert"` a screen reader reads out whole).
+ */
+export function reasonOf(e: unknown): string {
+  const fields = e instanceof ManagementError ? e.errors.map((x) => `${x.field}: ${x.message}`) : [];
+  const text = [e instanceof Error ? e.message : String(e), ...fields].join(' ');
+  if (text.length <= MAX_REASON) return text;
+  // Not half of a surrogate pair at the cut.
+  return `${text.slice(0, /[\uD800-\uDBFF]/.test(text[MAX_REASON - 1]!) ? MAX_REASON - 1 : MAX_REASON)}…`;
+}
+
+/** The most pages `listAll` reads: 100 pages of 100 tokens. */
+export const MAX_PAGES = 100;
+
+/**
+ * Every token of `query`, page after page (100 a page), each page checked. Keyset pages never
+ * repeat a token, so a page holding one already seen, or a cursor already given (a cache that
+ * ignores the query string answers the first page again, forever), or a 101st page is an
+ * `invalid_response`, not an endless walk.
+ * @throws ManagementError `invalid_response`, or the client's error
+ */
+export async function listAll(
+  api: TokensApi,
+  query: Omit<NonNullable<Parameters<TokensApi['list']>[0]>, 'cursor' | 'limit'>,
+): Promise<TokenView[]> {
+  const tokens = new Map<string, TokenView>();
+  const cursors = new Set<string>();
+  let cursor: string | undefined;
+  for (let pages = 1; ; pages++) {
+    const page = checkedPage(await api.list({ ...query, limit: '100', ...(cursor ? { cursor } : {}) }));
+    for (const t of page.data) {
+      if (tokens.has(t.id)) throw unexpected('a list that ends');
+      tokens.set(t.id, t);
+    }
+    if (!page.nextCursor) return [...tokens.values()];
+    if (cursors.has(page.nextCursor) || pages >= MAX_PAGES) throw unexpected('a list that ends');
+    cursors.add((cursor = page.nextCursor));
+  }
+}
+
+/** `v` if it is a record the list could show, else null (a revoke answered by another server). */
+export const recordOrNull = (v: unknown): TokenView | null => (isTokenView(v) ? v : null);
+
+/** The count of a Revoke all answer. @throws ManagementError `invalid_response` when it has none */
+export function checkedCount(answer: { count: number }): number {
+  if (obj(answer) && Number.isSafeInteger(answer.count) && answer.count >= 0) return answer.count;
+  throw unexpected('a count of revoked tokens');
+}
+
 /** `c` if the New token form can be built from it. @throws ManagementError `invalid_response` */
 export function checkedCatalogue(c: ScopeCatalogueView): ScopeCatalogueView {
   if (isCatalogue(c)) return c;

@@ -3,7 +3,7 @@
  * checked and locked (and why), the catalogue defaults pre-checked, restrictions per resource
  * type, an optional rate limit, personal or workspace, and an expiry.
  */
-import { ManagementError, type CreateBody, type ScopeCatalogueView } from './api.ts';
+import { reasonOf, type CreateBody, type ScopeCatalogueView } from './api.ts';
 import { busy, h, uid, type DialogHandle } from './dom.ts';
 import { endOfLocalDay, WINDOW_WORDS } from './format.ts';
 import { sentence } from './bidi.ts';
@@ -255,10 +255,7 @@ async function submitForm(c: CreateFormContext, f: FormParts): Promise<void> {
       ...(expiresAt ? { expiresAt } : { expiresIn: f.exp.expiry.value as 'never' }),
     });
   } catch (err) {
-    const fields = err instanceof ManagementError ? err.errors.map((x) => `${x.field}: ${x.message}`) : [];
-    errorBox.replaceChildren(
-      ...sentence(s.errorGeneric, { message: [err instanceof Error ? err.message : String(err), ...fields].join(' ') }),
-    );
+    errorBox.replaceChildren(...sentence(s.errorGeneric, { message: reasonOf(err) }));
     create.textContent = s.create;
     release();
   }

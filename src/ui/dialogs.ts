@@ -1,5 +1,5 @@
 /** The confirmation dialogs: revoke one token, rotate one, revoke all (typed confirmation), and a token's activity. */
-import { ManagementError, type TokenView } from './api.ts';
+import { ManagementError, reasonOf, type TokenView } from './api.ts';
 import { sentence } from './bidi.ts';
 import { busy, h, uid, type DialogHandle } from './dom.ts';
 import { dateTime, duration, relative } from './format.ts';
@@ -13,8 +13,7 @@ interface Base {
 }
 
 /** "Something went wrong: {message}", the server's message in a `<bdi>`. */
-const errorText = (s: Localization, e: unknown) =>
-  sentence(s.errorGeneric, { message: e instanceof Error ? e.message : String(e) });
+const errorText = (s: Localization, e: unknown) => sentence(s.errorGeneric, { message: reasonOf(e) });
 
 /** Runs `action` from `button`, disabling it meanwhile and showing a failure in `box`. */
 async function run(

@@ -121,8 +121,13 @@ export function openDialog(o: DialogOptions): DialogHandle {
       }
     }
   });
+  // A press on the backdrop dismisses, unless it is the second press of a double-click whose first
+  // opened this dialog (a row button's dialog opens at once, under the pointer); either way it does
+  // not take focus out of the dialog (to <body>, where Escape and the Tab trap reach nothing).
   backdrop.addEventListener('mousedown', (e) => {
-    if (e.target === backdrop) dismiss();
+    if (e.target !== backdrop) return;
+    e.preventDefault();
+    if (e.detail < 2) dismiss();
   });
   o.background.inert = true;
   o.layer.append(backdrop);

@@ -6,10 +6,13 @@
  */
 import {
   checkedCatalogue,
+  checkedCount,
   checkedEvents,
-  checkedPage,
   checkedSecret,
   clientFor,
+  listAll,
+  reasonOf,
+  recordOrNull,
   type TokenView,
   type TokensApi,
 } from './api.ts';
@@ -21,7 +24,8 @@ import { h, openDialog, type DialogHandle } from './dom.ts';
 import { renderRow } from './list.ts';
 import { renderReveal } from './reveal.ts';
 import { STRINGS, fill, type Localization } from './strings.ts';
-import { CSS as STYLES } from './styles.ts';
+import { usableLocale } from './format.ts';
+import { adoptStyles } from './styles.ts';
 import { renderToolbar, type Filter } from './toolbar.ts';
 
 /** The events the element dispatches (bubbling, composed); `detail` never holds a secret. */
@@ -106,12 +110,16 @@ export class KeycardTokensElement extends Base {
     return this.#kind && kinds.includes(this.#kind) ? this.#kind : kinds[0]!;
   }
 
+  /** `localization.locale`, else the nearest `lang`, each only if `Intl` can use it (`en_US` is read `en-US`). */
   get #locale(): string | undefined {
-    return this.#s.locale || this.closest('[lang]')?.getAttribute('lang') || undefined;
+    return usableLocale(this.#s.locale) ?? usableLocale(this.closest('[lang]')?.getAttribute('lang'));
   }
 
   connectedCallback(): void {
-    if (!this.#root.firstChild) this.#root.append(h('style', {}, STYLES), this.#main, this.#layer, this.#live);
+    if (!this.#root.firstChild) {
+      const style = adoptStyles(this.#root);
+      this.#root.append(...(style ? [style] : []), this.#main, this.#layer, this.#live);
+    }
     void this.refresh();
   }
 
@@ -127,20 +135,18 @@ export class KeycardTokensElement extends Base {
     const kind = this.#currentKind;
     const ws = this.getAttribute('workspace-id');
     try {
-      const page = checkedPage(
-        await this.api.list({
-          kind,
-          status: this.#filter,
-          ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
-        }),
-      );
+      const tokens = await listAll(this.api, {
+        kind,
+        status: this.#filter,
+        ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
+      });
       if (gen !== this.#generation) return;
-      this.#tokens = page.data;
+      this.#tokens = tokens;
       this.#state = 'ready';
     } catch (e) {
       if (gen !== this.#generation) return;
       this.#state = 'error';
-      this.#error = e instanceof Error ? e.message : String(e);
+      this.#error = reasonOf(e);
     }
     this.#render();
   }
@@ -289,10 +295,10 @@ export class KeycardTokensElement extends Base {
       now: Date.now(),
       token,
       revoke: async () => {
-        const record = await this.api.revoke(token.id);
+        const record = recordOrNull(await this.api.revoke(token.id));
         d.close(true);
         this.#announce(sentence(this.#s.revokedAnnounce, { label: token.label }));
-        this.#emit('token-revoked', { record });
+        if (record) this.#emit('token-revoked', { record });
         await this.refresh();
         this.#refocus();
       },
@@ -333,24 +339,17 @@ export class KeycardTokensElement extends Base {
       // the server's clock (`status: 'active'`), not this browser's. One that expires before the
       // confirmation moves the count: the server answers 409 and the dialog shows the new one.
       count: async () => {
-        let n = 0;
-        let cursor: string | undefined;
-        do {
-          const page = await this.api.list({
-            kind,
-            status: 'active',
-            ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
-            ...(cursor ? { cursor } : {}),
-          });
-          ownerId ??= page.data[0]?.ownerId ?? null;
-          n += page.data.length;
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor);
-        return n;
+        const live = await listAll(this.api, {
+          kind,
+          status: 'active',
+          ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
+        });
+        ownerId ??= live[0]?.ownerId ?? null;
+        return live.length;
       },
       revokeAll: async (expectCount) => {
         const target = kind === 'workspace' && ws ? { workspaceId: ws } : { ownerId: ownerId ?? '' };
-        const { count } = await this.api.revokeAll({ target, reason: this.#s.revokeAllReason, expectCount });
+        const count = checkedCount(await this.api.revokeAll({ target, reason: this.#s.revokeAllReason, expectCount }));
         d.close(true);
         this.#announce(fill(this.#s.revokeAllDone, { n: count }));
         this.#emit('tokens-revoked', { count });

@@ -9,6 +9,20 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60_000],
 ];
 
+/**
+ * `tag` as a locale `Intl` accepts: as it is, else with `_` read as `-` (`en_US`, a common slip in
+ * `<html lang>`, is `en-US`), else undefined (the browser's own), never a tag `Intl` throws on.
+ */
+export function usableLocale(tag: string | null | undefined): string | undefined {
+  for (const t of tag ? [tag, tag.replaceAll('_', '-')] : [])
+    try {
+      return Intl.getCanonicalLocales(t)[0];
+    } catch {
+      // Not a BCP 47 tag: try the next reading.
+    }
+  return undefined;
+}
+
 /** "3 days ago", "in 2 hours", "now". */
 export function relative(iso: string, now: number, locale: string | undefined): string {
   const diff = Date.parse(iso) - now;

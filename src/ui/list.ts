@@ -142,7 +142,7 @@ export function renderRow(t: TokenView, c: RowContext): HTMLLIElement {
     ),
     h(
       'div',
-      { class: 'row-head', style: 'margin-top:.4em' },
+      { class: 'row-head row-actions' },
       button(s.activity, s.rowActivity, 'link', c.onActivity),
       live ? button(s.rotate, s.rowRotate, 'link', c.onRotate) : null,
       live ? button(s.revoke, s.rowRevoke, 'link danger-text', c.onRevoke) : null,

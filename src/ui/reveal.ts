@@ -78,8 +78,10 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   };
   copy.addEventListener('click', () => void doCopy(c.secret));
 
-  // The env line shows the start of the secret; its Copy button copies the real line.
-  const masked = `${c.secret.slice(0, 10)}${'•'.repeat(12)}`;
+  // The env line shows the secret's non-secret head, `<prefix>_<type>_<version>` (as far as the
+  // character after its last `_`), none of its random body; its Copy button copies the real line.
+  const head = c.secret.lastIndexOf('_');
+  const masked = `${head < 0 ? '' : c.secret.slice(0, head + 2)}${'•'.repeat(12)}`;
   const env = (value: string) => `${c.envName}=${value}`;
   const mcp = mcpConfig(c.envName, c.mcpUrl);
   const snippetButton = (text: string, value: () => string) => {

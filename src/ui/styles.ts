@@ -10,7 +10,7 @@ const dark =
   '--_bg:var(--keycard-color-background,#0d1117);--_fg:var(--keycard-color-text,#e6edf3);--_muted:var(--keycard-color-muted,#9da7b3);--_border:var(--keycard-color-border,#3d444d);--_surface:var(--keycard-color-surface,#161b22);--_accent:var(--keycard-color-accent,#4493f8);--_accent-fg:var(--keycard-color-accent-text,#0d1117);--_danger:var(--keycard-color-danger,#ff7b72);--_danger-fg:var(--keycard-color-danger-text,#0d1117);--_warn:var(--keycard-color-warning,#e3b341);--_ok:var(--keycard-color-success,#3fb950);--_focus:var(--keycard-color-focus,#4493f8)';
 
 export const CSS = `
-:host{${light};display:block;color:var(--_fg);background:var(--_bg);font:var(--keycard-font,14px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif);--_r:var(--keycard-radius,8px);--_mono:var(--keycard-font-mono,ui-monospace,SFMono-Regular,Menlo,monospace)}
+:host{${light};display:block;overflow-wrap:anywhere;color:var(--_fg);background:var(--_bg);font:var(--keycard-font,14px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif);--_r:var(--keycard-radius,8px);--_mono:var(--keycard-font-mono,ui-monospace,SFMono-Regular,Menlo,monospace)}
 :host([theme=dark]){${dark}}
 @media (prefers-color-scheme:dark){:host(:not([theme=light])){${dark}}}
 :host([hidden]){display:none}
@@ -35,7 +35,7 @@ legend{font-weight:600;padding:0 .3em}
 .scope{display:flex;gap:.5em;align-items:baseline;padding:.15em 0}.scope label{display:inline;font-family:var(--_mono)}
 .list{list-style:none;margin:0;padding:0;display:grid;gap:.75em}
 .row{border:1px solid var(--_border);border-radius:var(--_r);padding:.75em 1em;background:var(--_bg)}
-.row-head{display:flex;flex-wrap:wrap;gap:.5em;align-items:center}.row-head h3{margin-right:auto}
+.row-head{display:flex;flex-wrap:wrap;gap:.5em;align-items:center}.row-head h3{margin-right:auto}.row-actions{margin-top:.4em}
 .meta{display:flex;flex-wrap:wrap;gap:.25em 1.25em;margin-top:.4em;color:var(--_muted);font-size:.9em}
 .chips{display:flex;flex-wrap:wrap;gap:.3em;margin:.4em 0 0;padding:0;list-style:none}
 .chip{font-family:var(--_mono);font-size:.85em;border:1px solid var(--_border);background:var(--_surface);border-radius:999px;padding:0 .6em}
@@ -48,7 +48,25 @@ code,.mono{font-family:var(--_mono);font-size:.9em}
 .secret{display:flex;gap:.5em}.secret input{flex:1;font-family:var(--_mono)}
 .warning{border-left:4px solid var(--_warn);background:var(--_surface);padding:.5em .75em;margin:1em 0;border-radius:calc(var(--_r)/2)}
 .error{color:var(--_danger);margin:.5em 0}
-pre{background:var(--_surface);border:1px solid var(--_border);border-radius:var(--_r);padding:.6em .8em;overflow:auto;font-family:var(--_mono);font-size:.85em;margin:.3em 0}
+pre{overflow-wrap:normal;background:var(--_surface);border:1px solid var(--_border);border-radius:var(--_r);padding:.6em .8em;overflow:auto;font-family:var(--_mono);font-size:.85em;margin:.3em 0}
 .events{list-style:none;padding:0;margin:0;max-height:50vh;overflow:auto}.events li{border-bottom:1px solid var(--_border);padding:.35em 0}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;
+
+/**
+ * Styles `root` with {@link CSS} as a constructed `CSSStyleSheet` (one, shared by every instance)
+ * where the browser has them: a page whose Content-Security-Policy has no `'unsafe-inline'` in
+ * `style-src` refuses a `<style>` element or a `style` attribute, not an adopted sheet. Elsewhere
+ * it returns a `<style>` element to append (which such a policy blocks), else null.
+ */
+let sheet: CSSStyleSheet | undefined;
+export function adoptStyles(root: ShadowRoot): HTMLStyleElement | null {
+  if ('adoptedStyleSheets' in root && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+    if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
+    if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    return null;
+  }
+  const style = document.createElement('style');
+  style.textContent = CSS;
+  return style;
+}
