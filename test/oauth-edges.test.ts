@@ -136,7 +136,10 @@ describe('keycard.verify() in dual mode', () => {
     await keycard.close();
   });
 
-  it('sends the verifier neither a keycard token nor a credential over 16 KB', async () => {
+  // Before (the strings after the 16 KB ones): verify() handed every string without the prefix to
+  // the verifier, so a keycard token read with a leading space or its quotes reached a custom (say,
+  // introspecting) verifier, which saw 6 of them; authenticate() refuses them all unread.
+  it('sends the verifier no keycard token, nothing over 16 KB, nothing authenticate() refuses unread', async () => {
     const seen: string[] = [];
     const keycard = createKeycard({
       prefix: 'acme',
@@ -147,6 +150,8 @@ describe('keycard.verify() in dual mode', () => {
     expect((await keycard.verify(token)).ok).toBe(true);
     expect(await keycard.verify('x'.repeat(16_385))).toEqual({ ok: false, code: 'invalid_token' });
     expect(await keycard.verify('x'.repeat(16_384))).toEqual({ ok: false, code: 'invalid_token' });
+    for (const x of [`${token}\n`, ` ${token}`, `"${token}"`, '', 'a b', 'é'.repeat(16_000), '=abc'])
+      expect(await keycard.verify(x)).toEqual({ ok: false, code: 'invalid_token' });
     expect(seen.map((t) => t.length)).toEqual([16_384]);
     await keycard.close();
   });
@@ -176,6 +181,37 @@ describe('an OAuth subject whose owner is gone', () => {
     const refused = await fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders(token), body: '{}' });
     expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([401, 'token_revoked']);
     await within(stream.ended, 'the gone subject’s stream to end');
+    await gate.close();
+    await keycard.close();
+  });
+
+  // The same owner.gone closes its transports in one pass: had it matched another owner's session,
+  // that session would be gone (404) by the time the gone subject's stream has ended.
+  it('leaves the sessions of another OAuth subject and of another owner’s keycard token open', async () => {
+    const app = express();
+    const base = await listening(app, servers);
+    const gone = new Set<string>();
+    const resolveOwner = (id: string) => ({ status: gone.has(id) ? ('gone' as const) : ('active' as const) });
+    const { keycard } = dual({}, { resolveOwner, ownerCacheMs: 0 }, `${base}/mcp`);
+    const gate = mcpGate(keycard, { onWarning: expectedWarning });
+    app.use('/mcp', express.json(), gate);
+    mcpSessions(app, gate, () => new McpServer({ name: 'tickets', version: '1.0.0' }));
+    const jason = await jwt({}, `${base}/mcp`);
+    const others = [
+      await jwt({ sub: 'u_ana' }, `${base}/mcp`),
+      (await keycard.issue({ ownerId: 'u_maria', label: 'ci', scopes: ['read'] })).token,
+    ];
+    const stream = await openStream(base, jason, await rawSession(base, jason));
+    const kept = await Promise.all(others.map(async (t) => [t, await rawSession(base, t)] as const));
+    gone.add('u_jason');
+    const refused = await fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders(jason), body: '{}' });
+    expect(refused.status).toBe(401);
+    await within(stream.ended, 'the gone subject’s stream to end');
+    const ping = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' });
+    for (const [token, sid] of kept) {
+      const res = await fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders(token, sid), body: ping });
+      expect([res.status, await res.text()]).toEqual([200, expect.stringContaining('"result":{}')]);
+    }
     await gate.close();
     await keycard.close();
   });

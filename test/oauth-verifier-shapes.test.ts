@@ -134,3 +134,42 @@ describe('a foreign verifier answering unavailable with the failure behind it', 
     expect(await reports({ ok: false, code: 'unavailable' })).toEqual({ status: 503, errors: [] });
   });
 });
+
+// keycard.verify() asks the verifier in dual mode: a misbehaving one is `unavailable` there too,
+// reported. Before: it rejected with a TypeError (null, undefined, an unprintable throw) or
+// resolved an answer outside VerifyResult (`{ ok: false }`, `{ ok: false, code: 'nope' }`).
+describe('keycard.verify() with a verifier that misbehaves', () => {
+  const unprintable = Object.create(null) as object;
+  it.each([
+    ['answers null', async () => null],
+    ['answers undefined', async () => undefined],
+    ['answers a string', async () => 'ok'],
+    ['answers an unknown code', async () => ({ ok: false, code: 'nope' })],
+    ['answers an unprintable error', async () => ({ ok: false, code: 'unavailable', error: unprintable })],
+    ['throws an unprintable value', async () => Promise.reject(unprintable)],
+  ])(
+    '%s ⇒ { ok: false, code: unavailable }, one KeycardError reported (authenticate: 503, the same)',
+    async (_n, verify) => {
+      const errors: unknown[] = [];
+      const keycard = createKeycard({
+        prefix: 'acme',
+        scopes: defineScopes({ read: {} }),
+        oauth: { kind: 'oauth', verify: verify as () => Promise<ForeignVerification> },
+        onError: (e) => void errors.push(e),
+      });
+      const v = await keycard.verify('eyJ.e30.x').catch((e: unknown) => `rejected: ${String(e)}`);
+      const r = await keycard.authenticate({
+        method: 'GET',
+        url: 'http://127.0.0.1/api',
+        headers: { authorization: 'Bearer eyJ.e30.x' },
+      });
+      await keycard.close();
+      expect(v).toEqual({ ok: false, code: 'unavailable' });
+      expect(r.ok || r.skip ? 'passed' : [r.status, r.code]).toEqual([503, 'unavailable']);
+      expect(errors.map((e) => [(e as Error).name, (e as { code?: string }).code])).toEqual([
+        ['KeycardError', 'unavailable'],
+        ['KeycardError', 'unavailable'],
+      ]);
+    },
+  );
+});

@@ -81,7 +81,7 @@ function is(cls: number, c: number): boolean {
  * Whether `value[start, end)` is one b64token (`1*b64char *"="`, RFC 6750 §2.1). One pass, no
  * backtracking: the alphabet run, then the padding run, then nothing.
  */
-function isB64Token(value: string, start: number, end: number): boolean {
+export function isB64Token(value: string, start = 0, end = value.length): boolean {
   let i = start;
   while (i < end && is(B64, value.charCodeAt(i))) i++;
   if (i === start) return false;

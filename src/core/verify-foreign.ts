@@ -6,6 +6,7 @@
  * budget per person, however many clients they registered. The limit is that of the workspace
  * the token is bound to (`limitWorkspaceOf`), never of the one a request names.
  */
+import { isB64Token } from './credentials.ts';
 import { KeycardError } from './errors.ts';
 import { FOREIGN_MAX_BYTES, oauthIdPart, type ForeignTokenVerifier, type ForeignVerification } from './foreign.ts';
 import { Identity } from './identity.ts';
@@ -70,6 +71,10 @@ function recordOf(v: Extract<ForeignVerification, { ok: true }>, workspaceId: st
 
 const BAD_SHAPE =
   'another shape than { tokenId, subject, ownerId, label: non-empty strings; clientId, workspaceId: non-empty string or null; issuer: absent or a non-empty string; scopes: string[]; expiresAt, issuedAt: numbers }';
+/** The codes a refusal may carry: the port's, and `token_revoked` (an introspection's `active: false` may say so). */
+const REFUSALS: ReadonlySet<unknown> = new Set(['invalid_token', 'token_expired', 'token_revoked', 'unavailable']);
+const BAD_ANSWER =
+  'neither { ok: true, … } nor { ok: false, code: invalid_token | token_expired | token_revoked | unavailable }';
 const text = (v: unknown) => typeof v === 'string' && v !== '';
 
 /** An ok answer of the port's documented shape (a verifier or its `owner` hook is integrator code). */
@@ -94,7 +99,12 @@ function wellShaped(v: Extract<ForeignVerification, { ok: true }>): boolean {
  * what failed, the token masked in its message and cause chain should a custom verifier put it there.
  */
 function failureOf(error: unknown, token: string): KeycardError {
-  const what = error instanceof Error ? error.message : String(error);
+  let what: string;
+  try {
+    what = error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    what = 'a value that cannot be printed'; // Object.create(null), a throwing toString
+  }
   return new KeycardError('unavailable', `The oauth verifier is unavailable: ${what}`, {
     cause: error,
     secrets: [token],
@@ -110,6 +120,12 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
       v = await verifier.verify(secret);
     } catch (e) {
       deps.onError(failureOf(e, secret)); // a custom verifier's throw may quote the token
+      return { ok: false, code: 'unavailable' };
+    }
+    // Integrator code: an answer that is no object, or a refusal with another code, is no answer
+    // (keycard.verify() must not resolve a code outside VerifyResult, nor reject with a TypeError).
+    if (typeof v !== 'object' || v === null || (!v.ok && !REFUSALS.has(v.code))) {
+      deps.onError(new KeycardError('unavailable', `The oauth verifier answered ${BAD_ANSWER}`));
       return { ok: false, code: 'unavailable' };
     }
     if (!v.ok) {
@@ -144,11 +160,14 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
   };
 }
 
+const INVALID = Object.freeze({ ok: false, code: 'invalid_token' } as const);
+
 /**
  * `keycard.verify()` in dual mode: a credential without keycard's prefix is verified as
  * `authenticate()` verifies it (the OAuth verifier, the catalogue, the owner bound), without a
- * charge or an audit event; one over {@link FOREIGN_MAX_BYTES} is `invalid_token` unread. Null for
- * a credential that is keycard's (or not a string), which the token store verifies.
+ * charge or an audit event; one over {@link FOREIGN_MAX_BYTES}, or not one b64token, is
+ * `invalid_token` unread. Null for a credential that is keycard's (or not a string), which the
+ * token store verifies.
  */
 export function foreignForVerify<S extends string>(
   verifyForeign: ReturnType<typeof foreignVerification<S>>,
@@ -157,7 +176,9 @@ export function foreignForVerify<S extends string>(
   const ours = `${format.prefix}_`;
   return (token: unknown, workspaceId: string | null | undefined): Promise<VerifyOutcome<S>> | null => {
     if (typeof token !== 'string' || token.startsWith(ours)) return null;
-    if (token.length > FOREIGN_MAX_BYTES) return Promise.resolve({ ok: false, code: 'invalid_token' });
+    // What authenticate() refuses unread is refused here too: one b64token (RFC 6750 §2.1), so
+    // ` acme_…` or `"acme_…"` (a keycard secret) never goes to a verifier that may send it on.
+    if (token.length > FOREIGN_MAX_BYTES || !isB64Token(token)) return Promise.resolve(INVALID);
     return verifyForeign(token, workspaceId);
   };
 }
