@@ -18,6 +18,9 @@ export interface Reply {
   readonly tooLarge: boolean;
 }
 
+/** True for a redirect status (3xx), which `post` does not follow. */
+export const isRedirect = (status: number): boolean => status >= 300 && status < 400;
+
 /** A signal that aborts after `ms`, or when the caller's `signal` does. */
 export const deadline = (ms: number, signal: AbortSignal | undefined): AbortSignal =>
   signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
@@ -45,6 +48,9 @@ export async function post(doFetch: typeof fetch, url: string, body: URLSearchPa
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body,
     signal,
+    // Never followed: a 307 or 308 would send the body (the device code) wherever Location points,
+    // and a 301, 302 or 303 would take another server's answer as this one's. The caller refuses a 3xx.
+    redirect: 'manual',
   });
   let text: string | null;
   try {
