@@ -16,9 +16,10 @@ import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
 import { excerpt } from '../core/redact.ts';
 import { isLoopbackHost, parseUrl } from '../core/url.ts';
+import { failureCode, printable } from '../client/answer.ts';
 import { launch, mayOpenBrowser } from './browser.ts';
 import { isBearerToken } from './dotenv.ts';
-import { deadline, failureCode, isRedirect, isTimeout, MAX_REPLY_BYTES, post, type Reply } from './http.ts';
+import { deadline, isRedirect, isTimeout, MAX_REPLY_BYTES, post, type Reply } from './http.ts';
 import { parseLoginOptions, type DeviceLoginOptions } from './login-options.ts';
 
 export type { DeviceLoginOptions } from './login-options.ts';
@@ -328,15 +329,6 @@ function serverError(body: Record<string, unknown>, what: string): KeycardError 
     `Could not ${what}: ${excerpt(printable(detail), 300)}`,
   );
 }
-
-/**
- * The server's words as a terminal may show them: each control character (C0, DEL, C1: ESC, CSI,
- * CR, LF…) and each bidirectional override or isolate replaced by U+FFFD. An error message is
- * printed, and `ESC ] 52` writes the clipboard, `ESC [ 2J` clears the screen, a CR or bidi
- * override makes a line read as something else.
- */
-const printable = (text: string): string =>
-  text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
