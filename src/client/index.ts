@@ -101,7 +101,10 @@ function checkClientOptions(options: ManagementClientOptions): void {
 export interface ManagementClientOptions {
   /** Where the handler is mounted, its `basePath` included: `https://app.example.com/api/tokens` or `/api/tokens`. */
   readonly baseUrl: string;
-  /** @default globalThis.fetch — pass one that adds a bearer token, or an app's `request` in tests */
+  /**
+   * @default globalThis.fetch — pass one that adds a bearer token, or an app's `request` in tests.
+   * Its `init` holds `redirect: 'manual'` and the deadline's `signal`: pass both on.
+   */
   readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Sent with every request, e.g. `{ Authorization: 'Bearer …' }`. */
   readonly headers?: Readonly<Record<string, string>>;
