@@ -13,8 +13,12 @@ const flag = (name) => {
   const i = args.indexOf(`--${name}`);
   return i === -1 ? undefined : args[i + 1];
 };
+// The server's words as a terminal may show them: a control character (ESC ] 52 writes the
+// clipboard, ESC [ 2J clears the screen, CR rewrites the line) or a bidi override becomes U+FFFD.
+const shown = (text) =>
+  String(text).replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 const fail = (message) => {
-  console.error(`toado: ${message}`);
+  console.error(`toado: ${shown(message)}`);
   process.exit(1);
 };
 const baseUrl = async () =>
@@ -58,11 +62,11 @@ const commands = {
   },
   async whoami() {
     const me = await api('/api/v1/whoami');
-    console.log(`${me.ownerId} via "${me.label}" (${me.tokenId}); scopes: ${me.scopes.join(', ')}`);
+    console.log(shown(`${me.ownerId} via "${me.label}" (${me.tokenId}); scopes: ${me.scopes.join(', ')}`));
   },
   async tickets() {
     const { tickets } = await api('/api/v1/tickets');
-    for (const t of tickets) console.log(`${t.id}  ${t.title}`);
+    for (const t of tickets) console.log(shown(`${t.id}  ${t.title}`));
   },
   async logout() {
     const removed = await removeCredentials(APP, {

@@ -2,6 +2,7 @@
  * The HTTP half of `deviceLogin`: one form POST with a deadline, its reply read incrementally and
  * no further than {@link MAX_REPLY_BYTES}, and the failure of a request told apart from a reply.
  */
+import { readCapped } from '../client/answer.ts';
 
 /**
  * The most of one reply `deviceLogin` reads, in bytes (after any `content-encoding` is undone, so
@@ -18,21 +19,15 @@ export interface Reply {
   readonly tooLarge: boolean;
 }
 
+/** True for a redirect status (3xx), which `post` does not follow. */
+export const isRedirect = (status: number): boolean => status >= 300 && status < 400;
+
 /** A signal that aborts after `ms`, or when the caller's `signal` does. */
 export const deadline = (ms: number, signal: AbortSignal | undefined): AbortSignal =>
   signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
 
 /** True for the rejection of a request whose deadline passed (`AbortSignal.timeout`'s reason). */
 export const isTimeout = (error: unknown): boolean => error instanceof Error && error.name === 'TimeoutError';
-
-/**
- * What a request that got no reply met, for a message: the system's code (`ECONNREFUSED`,
- * `ENOTFOUND`, `CERT_HAS_EXPIRED`, …) that node's fetch puts on its `TypeError`'s cause, or null.
- */
-export function failureCode(error: unknown): string | null {
-  const code = error instanceof Error ? (error.cause as { code?: unknown } | undefined)?.code : undefined;
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? code : null;
-}
 
 /**
  * One form POST, its body read within the same `signal` (a server may stall after the headers)
@@ -45,6 +40,9 @@ export async function post(doFetch: typeof fetch, url: string, body: URLSearchPa
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body,
     signal,
+    // Never followed: a 307 or 308 would send the body (the device code) wherever Location points,
+    // and a 301, 302 or 303 would take another server's answer as this one's. The caller refuses a 3xx.
+    redirect: 'manual',
   });
   let text: string | null;
   try {
@@ -67,37 +65,4 @@ export async function post(doFetch: typeof fetch, url: string, body: URLSearchPa
     body: isObject ? (parsed as Record<string, unknown>) : {},
     tooLarge: false,
   } satisfies Reply;
-}
-
-/**
- * The body of `r` as UTF-8 text (malformed bytes replaced, a BOM dropped, as `Response.json`
- * does), or null as soon as it passes `cap` bytes. The stream is then cancelled, which closes the
- * connection: a server streaming without end costs this process `cap` bytes, not memory for ever.
- */
-async function readCapped(r: Response, cap: number): Promise<string | null> {
-  if (r.body === null) return '';
-  const reader = r.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let done = false;
-  try {
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) break;
-      size += next.value.byteLength;
-      if (size > cap) return null;
-      chunks.push(next.value);
-    }
-    done = true;
-  } finally {
-    // Past the cap, or the read failed: stop the download (errors from a broken stream are moot).
-    if (!done) reader.cancel().catch(() => {});
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }

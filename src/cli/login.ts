@@ -16,9 +16,10 @@ import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
 import { excerpt } from '../core/redact.ts';
 import { isLoopbackHost, parseUrl } from '../core/url.ts';
+import { failureCode, printable } from '../client/answer.ts';
 import { launch, mayOpenBrowser } from './browser.ts';
 import { isBearerToken } from './dotenv.ts';
-import { deadline, failureCode, isTimeout, MAX_REPLY_BYTES, post, type Reply } from './http.ts';
+import { deadline, isRedirect, isTimeout, MAX_REPLY_BYTES, post, type Reply } from './http.ts';
 import { parseLoginOptions, type DeviceLoginOptions } from './login-options.ts';
 
 export type { DeviceLoginOptions } from './login-options.ts';
@@ -75,6 +76,7 @@ export async function deviceLogin(given: DeviceLoginOptions): Promise<DeviceLogi
   } catch (error) {
     throw startFailure(error, new URL(base).origin, timeoutMs, options.signal);
   }
+  if (isRedirect(started.status)) throw redirected(started.status, 'start the login');
   if (started.tooLarge) throw tooLarge('start the login');
   if (started.status !== 200) throw serverError(started.body, 'start the login');
   const codes = codeAnswer(started.body, new URL(base).protocol === 'https:');
@@ -158,6 +160,7 @@ async function awaitApproval(
       continue;
     }
     waited += spent();
+    if (isRedirect(answer.status)) throw redirected(answer.status, 'finish the login');
     // Past the cap: as unusable as any other malformed answer, and not worth another poll.
     if (answer.tooLarge) throw tooLarge('finish the login');
     if (answer.status === 200) return tokenAnswer(answer.body);
@@ -183,7 +186,18 @@ async function awaitApproval(
   throw new KeycardError('expired_token', 'The login code expired before it was approved; run the login again.');
 }
 
-/** A 200 from `/device/token` (RFC 6749 §5.1): it must carry a token a header can send. */
+/** RFC 6749 §3.3 scope-tokens separated by spaces: no control character, quote or backslash to print. */
+const SCOPE_TEXT = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
+/** A token id a terminal can print and a credentials file can hold on one line. */
+const TOKEN_ID = /^[\x21-\x7E]{1,256}$/;
+/** The latest instant a Date holds (ECMA-262 §21.4.1.1), in epoch ms. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * A 200 from `/device/token` (RFC 6749 §5.1): it must carry a token a header can send, and its
+ * other fields, which the caller prints and saves, must be what keycard answers: `scope` text of
+ * scope names, `token_id` printable text, `expires_in` seconds a date can hold (each may be absent).
+ */
 function tokenAnswer(b: Record<string, unknown>): DeviceLoginResult {
   const token = b['access_token'];
   if (typeof token !== 'string' || !isBearerToken(token))
@@ -191,16 +205,27 @@ function tokenAnswer(b: Record<string, unknown>): DeviceLoginResult {
       'invalid_request',
       'Could not finish the login: the server answered 200 without a usable access_token (a proxy or captive portal?)',
     );
-  const expiresIn = typeof b['expires_in'] === 'number' ? b['expires_in'] : null;
-  return {
-    token,
-    tokenId: String(b['token_id'] ?? ''),
-    scopes: String(b['scope'] ?? '')
-      .split(' ')
-      .filter(Boolean),
-    expiresAt: expiresIn === null ? null : Date.now() + expiresIn * 1000,
-  };
+  // Each may be absent or null (keycard sends all three; other servers may not).
+  const [scope, tokenId, expiresIn] = [b['scope'] ?? '', b['token_id'] ?? '', b['expires_in'] ?? null];
+  const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : null;
+  const bad = [
+    typeof scope === 'string' && SCOPE_TEXT.test(scope) ? null : 'scope is not scope names separated by spaces',
+    tokenId === '' || (typeof tokenId === 'string' && TOKEN_ID.test(tokenId)) ? null : 'token_id is not printable text',
+    expiresIn === null || (typeof expiresIn === 'number' && expiresIn >= 0 && expiresAt! <= MAX_DATE_MS)
+      ? null
+      : 'expires_in is not a number of seconds from now',
+  ].filter((x) => x !== null);
+  if (bad.length > 0)
+    throw new KeycardError('invalid_request', `Could not finish the login: the token answer's ${bad.join('; ')}`);
+  return { token, tokenId: tokenId as string, scopes: (scope as string).split(' ').filter(Boolean), expiresAt };
 }
+
+/** A 3xx: not followed (see `post`), so not an answer. */
+const redirected = (status: number, what: string): KeycardError =>
+  new KeycardError(
+    'invalid_request',
+    `Could not ${what}: the server answered ${status}, a redirect; deviceLogin follows none (url must be the device routes' own URL)`,
+  );
 
 /** A reply past {@link MAX_REPLY_BYTES}: malformed, as a reply missing its fields is. */
 const tooLarge = (what: string): KeycardError =>
@@ -304,15 +329,6 @@ function serverError(body: Record<string, unknown>, what: string): KeycardError 
     `Could not ${what}: ${excerpt(printable(detail), 300)}`,
   );
 }
-
-/**
- * The server's words as a terminal may show them: each control character (C0, DEL, C1: ESC, CSI,
- * CR, LF…) and each bidirectional override or isolate replaced by U+FFFD. An error message is
- * printed, and `ESC ] 52` writes the clipboard, `ESC [ 2J` clears the screen, a CR or bidi
- * override makes a line read as something else.
- */
-const printable = (text: string): string =>
-  text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -22,6 +22,8 @@ import type {
   TokenPage,
   TokenView,
 } from '../manage/answer-schemas.ts';
+import { localProblem, ManagementError } from './error.ts';
+import { DEFAULT_TIMEOUT_MS, exchange, originOf, type Answer, type Fetch } from './transport.ts';
 
 export type {
   ActivityPage,
@@ -40,56 +42,79 @@ export type {
   UpdateBody,
 };
 
-/** An error answer of the management API, as a typed error: match on `code`, read `errors` for field errors. */
-export class ManagementError extends Error {
-  override name = 'ManagementError';
-  /** The problem's `code`, e.g. `invalid_request`, `not_found`, `scope_escalation`, `count_changed`. */
-  readonly code: string;
-  readonly status: number;
-  /** Every bad field of a 400, at once. */
-  readonly errors: readonly { readonly field: string; readonly message: string }[];
-  /** The whole problem body (extra members such as `expected` and `actual` of `count_changed`). */
-  readonly problem: ProblemBody & Record<string, unknown>;
+export { ManagementError };
 
-  constructor(problem: ProblemBody & Record<string, unknown>) {
-    super(problem.detail);
-    this.code = problem.code;
-    this.status = problem.status;
-    this.errors = problem.errors ?? [];
-    this.problem = problem;
+const CLIENT_KEYS = ['baseUrl', 'fetch', 'headers', 'credentials', 'timeoutMs'];
+
+/** A value fetch sends as it is: no CR, LF or NUL, nothing past Latin-1 (else fetch throws, quoting it). */
+const HEADER_VALUE = /^[^\r\n\0\u0100-\uffff]*$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Why `baseUrl` is unusable, or null: not text, not a URL, or carrying a user name or password. */
+function badBaseUrl(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '') return 'baseUrl: must be a URL or a path';
+  let url: URL;
+  try {
+    url = new URL(value, 'http://base.invalid');
+  } catch {
+    return 'baseUrl: must be a URL or a path';
   }
+  return url.username || url.password
+    ? 'baseUrl: must not carry a user name or password (send credentials in headers)'
+    : null;
 }
 
-const CLIENT_KEYS = ['baseUrl', 'fetch', 'headers', 'credentials'];
+/** Header names and values fetch would refuse with a TypeError quoting the value (a token), named, never quoted. */
+function badHeaders(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (typeof value !== 'object' || value === null) return ['headers: must be a record of strings'];
+  return Object.entries(value as Record<string, unknown>)
+    .filter(([k, v]) => !HEADER_NAME.test(k) || typeof v !== 'string' || !HEADER_VALUE.test(v))
+    .map(([k]) =>
+      HEADER_NAME.test(k)
+        ? `headers.${k}: must be text a header can carry (no line break, NUL or character past Latin-1)`
+        : 'headers: a name is not a header name',
+    );
+}
 
-/** Refuses unknown options and a missing `baseUrl` (a ManagementError `invalid_config`, status 0: nothing was sent). */
+/**
+ * Refuses unknown options, a missing or unusable `baseUrl`, headers fetch cannot send and a bad
+ * `timeoutMs` (a ManagementError `invalid_config`, status 0: nothing was sent).
+ */
 function checkClientOptions(options: ManagementClientOptions): void {
   const o = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
   const bad = Object.keys(o)
     .filter((k) => !CLIENT_KEYS.includes(k))
     .map((k) => `${k}: unknown option`);
-  if (typeof o.baseUrl !== 'string' || o.baseUrl === '') bad.unshift('baseUrl: must be a URL or a path');
+  const base = badBaseUrl(o.baseUrl);
+  if (base) bad.unshift(base);
+  bad.push(...badHeaders(o.headers));
+  const t = o.timeoutMs;
+  if (t !== undefined && !(typeof t === 'number' && Number.isInteger(t) && t >= 1 && t <= 2 ** 31 - 1))
+    bad.push('timeoutMs: must be a whole number of milliseconds from 1 to 2147483647');
   if (bad.length === 0) return;
   const detail = `createManagementClient: ${bad.join('; ')}`;
-  throw new ManagementError({
-    type: 'about:blank',
-    title: 'Invalid configuration',
-    status: 0,
-    detail,
-    code: 'invalid_config',
-  });
+  throw new ManagementError(localProblem('invalid_config', detail, 0, 'Invalid configuration'));
 }
 
 /** Options of `createManagementClient`. */
 export interface ManagementClientOptions {
   /** Where the handler is mounted, its `basePath` included: `https://app.example.com/api/tokens` or `/api/tokens`. */
   readonly baseUrl: string;
-  /** @default globalThis.fetch — pass one that adds a bearer token, or an app's `request` in tests */
+  /**
+   * @default globalThis.fetch — pass one that adds a bearer token, or an app's `request` in tests.
+   * Its `init` holds `redirect: 'manual'` and the deadline's `signal`: pass both on.
+   */
   readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Sent with every request, e.g. `{ Authorization: 'Bearer …' }`. */
   readonly headers?: Readonly<Record<string, string>>;
   /** @default 'same-origin' (the session cookie goes along) */
   readonly credentials?: RequestCredentials;
+  /**
+   * The deadline of each call, request and answer together, in ms: past it the call rejects with
+   * `unavailable`. @default 30000
+   */
+  readonly timeoutMs?: number;
 }
 
 /** The typed calls, one per route. */
@@ -128,7 +153,7 @@ function parseJson(text: string): unknown {
  * sent one (its `detail` and field `errors` only if they are text), else one made from the status.
  * A 2xx that is not a JSON object is another server's page (a login page, a proxy's): `invalid_response`.
  */
-function problemOf(res: Response, parsed: unknown): ProblemBody & Record<string, unknown> {
+function problemOf(res: Answer, parsed: unknown): ProblemBody & Record<string, unknown> {
   const p = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
   if (!res.ok && typeof p.code === 'string') {
     const fieldErrors = (Array.isArray(p.errors) ? (p.errors as unknown[]) : []).filter(
@@ -168,32 +193,45 @@ function problemOf(res: Response, parsed: unknown): ProblemBody & Record<string,
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
   checkClientOptions(options);
   const base = options.baseUrl.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init));
+  const doFetch: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const origin = originOf(base);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  /** `path === null`: a refused id (see {@link at}), rejected before anything is sent. */
+  async function call<T>(method: string, path: string | null, body?: unknown): Promise<T> {
+    if (path === null) throw new ManagementError(localProblem('invalid_request', 'id: must be a token id'));
     const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await doFetch(`${base}${path}`, {
+    const init: RequestInit = {
       method,
       headers,
       credentials: options.credentials ?? 'same-origin',
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const parsed = parseJson(await res.text());
+    };
+    const res = await exchange(doFetch, `${base}${path}`, init, timeoutMs, origin);
+    const parsed = parseJson(res.text);
     if (res.ok && typeof parsed === 'object' && parsed !== null) return parsed as T;
     throw new ManagementError(problemOf(res, parsed));
   }
 
-  const seg = (id: string) => encodeURIComponent(id);
+  /**
+   * The path of one token, or null for an id that is not one: empty, `.` or `..` would be a dot
+   * segment that URL resolution removes, so `revoke('..')` would POST to `${baseUrl}/revoke`.
+   */
+  const at = (id: string, rest = ''): string | null =>
+    typeof id === 'string' && id !== '' && id !== '.' && id !== '..'
+      ? `/tokens/${encodeURIComponent(id)}${rest}`
+      : null;
   return {
     list: (query) => call('GET', `/tokens${queryString(query)}`),
     create: (body) => call('POST', '/tokens', body),
-    get: (id) => call('GET', `/tokens/${seg(id)}`),
-    update: (id, patch) => call('PATCH', `/tokens/${seg(id)}`, patch),
-    revoke: (id, body = {}) => call('POST', `/tokens/${seg(id)}/revoke`, body),
-    rotate: (id, body = {}) => call('POST', `/tokens/${seg(id)}/rotate`, body),
+    get: (id) => call('GET', at(id)),
+    update: (id, patch) => call('PATCH', at(id), patch),
+    revoke: (id, body = {}) => call('POST', at(id, '/revoke'), body),
+    rotate: (id, body = {}) => call('POST', at(id, '/rotate'), body),
     revokeAll: (body) => call('POST', '/tokens/revoke-all', body),
     scopes: () => call('GET', '/scopes'),
-    activity: (id, query) => call('GET', `/tokens/${seg(id)}/activity${queryString(query)}`),
+    activity: (id, query) => call('GET', at(id, `/activity${queryString(query)}`)),
   };
 }
