@@ -97,30 +97,84 @@ export function reasonOf(e: unknown): string {
 /** The most pages `listAll` reads: 100 pages of 100 tokens. */
 export const MAX_PAGES = 100;
 
+/** How a page walk ends early. */
+export interface WalkOptions {
+  /**
+   * Asked before each page after the first: true when the walk's answer is no longer wanted (the
+   * element was removed, a newer refresh began, the dialog closed); it then stops, `AbortError`.
+   */
+  readonly stale?: () => boolean;
+  /** The most pages read, {@link MAX_PAGES} unless said. */
+  readonly maxPages?: number;
+}
+
+/** A list that goes on past the pages `listAll` reads: `n` tokens read, and more. */
+const tooMany = (n: number) =>
+  new ManagementError({
+    type: 'about:blank',
+    title: 'Too many tokens',
+    status: 0,
+    detail: `More than ${n.toLocaleString('en')} tokens, too many to list here (Revoke all still counts them)`,
+    code: 'too_many_tokens',
+  });
+
+type ListQuery = Omit<NonNullable<Parameters<TokensApi['list']>[0]>, 'cursor' | 'limit'>;
+
 /**
- * Every token of `query`, page after page (100 a page), each page checked. Keyset pages never
- * repeat a token, so a page holding one already seen, or a cursor already given (a cache that
- * ignores the query string answers the first page again, forever), or a 101st page is an
- * `invalid_response`, not an endless walk.
- * @throws ManagementError `invalid_response`, or the client's error
+ * Reads every page of `query` (100 a page), each checked, handing each to `onPage`. Keyset pages
+ * never repeat a token, so a page holding one already seen, or a cursor already given (a cache
+ * that ignores the query string answers the first page again, forever), is an `invalid_response`,
+ * not an endless walk; a page past `maxPages` is `too_many_tokens` (`invalid_response` if every
+ * page was empty).
  */
-export async function listAll(
-  api: TokensApi,
-  query: Omit<NonNullable<Parameters<TokensApi['list']>[0]>, 'cursor' | 'limit'>,
-): Promise<TokenView[]> {
-  const tokens = new Map<string, TokenView>();
+async function walk(api: TokensApi, query: ListQuery, o: WalkOptions, onPage: (data: TokenView[]) => void) {
+  const ids = new Set<string>();
   const cursors = new Set<string>();
   let cursor: string | undefined;
   for (let pages = 1; ; pages++) {
     const page = checkedPage(await api.list({ ...query, limit: '100', ...(cursor ? { cursor } : {}) }));
     for (const t of page.data) {
-      if (tokens.has(t.id)) throw unexpected('a list that ends');
-      tokens.set(t.id, t);
+      if (ids.has(t.id)) throw unexpected('a list that ends');
+      ids.add(t.id);
     }
-    if (!page.nextCursor) return [...tokens.values()];
-    if (cursors.has(page.nextCursor) || pages >= MAX_PAGES) throw unexpected('a list that ends');
+    onPage(page.data);
+    if (!page.nextCursor) return;
+    if (cursors.has(page.nextCursor)) throw unexpected('a list that ends');
+    if (pages >= (o.maxPages ?? MAX_PAGES)) throw ids.size === 0 ? unexpected('a list that ends') : tooMany(ids.size);
+    if (o.stale?.()) throw new DOMException('The walk is no longer wanted', 'AbortError');
     cursors.add((cursor = page.nextCursor));
   }
+}
+
+/**
+ * Every token of `query`, page after page: see `walk`.
+ * @throws ManagementError `invalid_response` or `too_many_tokens`, `AbortError` when stale, or the client's error
+ */
+export async function listAll(api: TokensApi, query: ListQuery, o: WalkOptions = {}): Promise<TokenView[]> {
+  const all: TokenView[] = [];
+  await walk(api, query, o, (data) => {
+    for (const t of data) all.push(t);
+  });
+  return all;
+}
+
+/**
+ * How many tokens `query` lists, and the owner of the first: every page, without a page limit
+ * (the Revoke all count must hold however many there are), keeping only their ids. A repeated
+ * token or cursor still stops it, and so does `stale` (the dialog closed).
+ */
+export async function countAll(
+  api: TokensApi,
+  query: ListQuery,
+  o: WalkOptions = {},
+): Promise<{ count: number; ownerId: string | null }> {
+  let count = 0;
+  let ownerId: string | null = null;
+  await walk(api, query, { maxPages: Infinity, ...o }, (data) => {
+    count += data.length;
+    ownerId ??= data[0]?.ownerId ?? null;
+  });
+  return { count, ownerId };
 }
 
 /** `v` if it is a record the list could show, else null (a revoke answered by another server). */

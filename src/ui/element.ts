@@ -10,6 +10,7 @@ import {
   checkedEvents,
   checkedSecret,
   clientFor,
+  countAll,
   listAll,
   reasonOf,
   recordOrNull,
@@ -135,16 +136,15 @@ export class KeycardTokensElement extends Base {
     const kind = this.#currentKind;
     const ws = this.getAttribute('workspace-id');
     try {
-      const tokens = await listAll(this.api, {
-        kind,
-        status: this.#filter,
-        ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
-      });
+      // A walk nobody waits for (a newer refresh began, the element was removed) stops at its next page.
+      const stale = () => gen !== this.#generation || !this.isConnected;
+      const query = { kind, status: this.#filter, ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}) };
+      const tokens = await listAll(this.api, query, { stale });
       if (gen !== this.#generation) return;
       this.#tokens = tokens;
       this.#state = 'ready';
     } catch (e) {
-      if (gen !== this.#generation) return;
+      if (gen !== this.#generation || !this.isConnected) return;
       this.#state = 'error';
       this.#error = reasonOf(e);
     }
@@ -338,14 +338,12 @@ export class KeycardTokensElement extends Base {
       // Counted as the server counts: the tokens live now (not revoked, not expired), judged by
       // the server's clock (`status: 'active'`), not this browser's. One that expires before the
       // confirmation moves the count: the server answers 409 and the dialog shows the new one.
+      // Every page, however many (no page limit), until the dialog closes.
       count: async () => {
-        const live = await listAll(this.api, {
-          kind,
-          status: 'active',
-          ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}),
-        });
-        ownerId ??= live[0]?.ownerId ?? null;
-        return live.length;
+        const query = { kind, status: 'active' as const, ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}) };
+        const live = await countAll(this.api, query, { stale: () => !d.dialog.isConnected });
+        ownerId ??= live.ownerId;
+        return live.count;
       },
       revokeAll: async (expectCount) => {
         const target = kind === 'workspace' && ws ? { workspaceId: ws } : { ownerId: ownerId ?? '' };

@@ -79,9 +79,11 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   copy.addEventListener('click', () => void doCopy(c.secret));
 
   // The env line shows the secret's non-secret head, `<prefix>_<type>_<version>` (as far as the
-  // character after its last `_`), none of its random body; its Copy button copies the real line.
+  // character after its last `_`), none of its random body, and its last 4 characters (checksum),
+  // which the list's `start` hint shows too (`ab_sk_…Xy12`): the person can tell which row it is.
+  // Its Copy button copies the real line.
   const head = c.secret.lastIndexOf('_');
-  const masked = `${head < 0 ? '' : c.secret.slice(0, head + 2)}${'•'.repeat(12)}`;
+  const masked = head < 0 ? '•'.repeat(12) : `${c.secret.slice(0, head + 2)}${'•'.repeat(12)}${c.secret.slice(-4)}`;
   const env = (value: string) => `${c.envName}=${value}`;
   const mcp = mcpConfig(c.envName, c.mcpUrl);
   const snippetButton = (text: string, value: () => string) => {

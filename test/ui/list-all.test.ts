@@ -3,22 +3,10 @@
  * order, and a bounded walk against a server whose pages never end.
  */
 import { describe, expect, it } from 'vitest';
-import { ManagementError, MAX_PAGES, listAll, type TokenView, type TokensApi } from '../../src/ui/api.ts';
+import { ManagementError, MAX_PAGES, countAll, listAll, type TokenView, type TokensApi } from '../../src/ui/api.ts';
+import { tokenView } from './token-view.ts';
 
-const token = (id: string): TokenView =>
-  ({
-    id,
-    label: id,
-    start: 'toado_sk_…abcd',
-    createdAt: new Date(0).toISOString(),
-    scopes: ['read'],
-    restrictions: null,
-    createdBy: null,
-    lastUsedSurface: null,
-    expiresAt: null,
-    revokedAt: null,
-    lastUsedAt: null,
-  }) as unknown as TokenView;
+const token = (id: string) => tokenView(id) as unknown as TokenView;
 
 /** An api whose `list` answers `page(n, cursor)` for its n-th call. */
 function apiOf(page: (n: number, cursor: string | undefined) => { data: TokenView[]; nextCursor: string | null }) {
@@ -49,4 +37,35 @@ describe('listAll', () => {
       expect(e).toBeInstanceOf(ManagementError);
       expect([(e as ManagementError).code, a.calls()]).toEqual(['invalid_response', calls]);
     });
+
+  /** Full pages of fresh tokens, `pages` of them. */
+  const pagesOf = (pages: number) => (n: number) => ({
+    data: Array.from({ length: 100 }, (_, i) => token(`tok_${n}_${i}`)),
+    nextCursor: n + 1 < pages ? `c${n + 1}` : null,
+  });
+
+  it('past 100 full pages is too_many_tokens, saying how many it read', async () => {
+    const a = apiOf(pagesOf(MAX_PAGES + 1));
+    const e = (await listAll(a.api, {}).catch((x: unknown) => x)) as ManagementError;
+    expect([e.code, e.message, a.calls()]).toEqual([
+      'too_many_tokens',
+      'More than 10,000 tokens, too many to list here (Revoke all still counts them)',
+      MAX_PAGES,
+    ]);
+  });
+
+  it('stops before the next page once stale, with an AbortError', async () => {
+    let stale = false;
+    const a = apiOf((n) => ((stale = n === 1), pagesOf(5)(n)));
+    const e = await listAll(a.api, {}, { stale: () => stale }).catch((x: unknown) => x);
+    expect([(e as Error).name, a.calls()]).toEqual(['AbortError', 2]);
+  });
+
+  it('countAll counts every page, past 100 too, and still stops at a repeated page', async () => {
+    const a = apiOf(pagesOf(250));
+    expect([await countAll(a.api, {}), a.calls()]).toEqual([{ count: 25_000, ownerId: 'u_jason' }, 250]);
+    const loop = apiOf((n) => ({ data: [token('tok_a')], nextCursor: `c${n}` }));
+    const e = await countAll(loop.api, {}).catch((x: unknown) => x);
+    expect([(e as ManagementError).code, loop.calls()]).toEqual(['invalid_response', 2]);
+  });
 });

@@ -122,12 +122,15 @@ describe.skipIf(!hasChromium)('<keycard-tokens>: the secret once, and one write 
     ]);
   });
 
-  it('the masked env line shows the prefix, type and version only, none of the random body, with a two-letter prefix', async () => {
+  it("the masked env line shows the prefix, type, version and the start hint's last 4, none of the random body, with a two-letter prefix", async () => {
     await open('ab');
     const secret = await createSlowly('short prefix');
     const env = await dialog(page, 'Copy your new token').locator('pre').first().textContent();
-    // ab_sk_1 + 32 random characters + 6 of checksum: the line may show "ab_sk_1", not one more.
+    // ab_sk_1 + 32 random characters + 6 of checksum: the line may show "ab_sk_1" and the last 4
+    // (checksum characters, the list's `start` hint: ab_sk_…Xy12), nothing between.
     expect(secret).toMatch(/^ab_sk_1[0-9A-Za-z]{38}$/);
-    expect(env!.replace(/•+$/, '')).toBe('AB_API_TOKEN=ab_sk_1');
+    expect(env).toBe(`AB_API_TOKEN=ab_sk_1${'•'.repeat(12)}${secret.slice(-4)}`);
+    const start = await page.locator('keycard-tokens [part=start]').first().textContent();
+    expect(start).toBe(`ab_sk_…${secret.slice(-4)}`);
   });
 });
