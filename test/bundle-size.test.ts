@@ -44,7 +44,9 @@ describe('edge bundle size', () => {
   // on call, one deepFreeze and the device option's `false` without zod's literal type: guard 71.5 KB.
   // 71.8 KB after session 35's fixes (duplicate JSON members refused, 0.8 KB minified; the device
   // routes' problem bodies; audit values that no longer wedge the Postgres writer): guard 72 KB.
-  it('stays at most 72 KB gzip (measured 71.8 KB)', async () => {
+  // 71.9 KB after session 36's fixes (leak reports' off-format entries, keycard.verify() asking the
+  // oauth verifier in dual mode, a throwing verifier's error redacted).
+  it('stays at most 72 KB gzip (measured 71.9 KB)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(72 * KB);
   }, 60_000);
@@ -64,7 +66,8 @@ describe('edge bundle size', () => {
   // 42.0 KB after the review mends (Workers-safe flush, the oldest lost revoke kept): guard 42.5 KB.
   // 42.3 KB after session 34's fixes; 41.6 KB with defineScopes' schema built on call (a module-level
   // `.check()` kept zod's record type in every bundle importing scopes.ts): guard 42 KB.
-  it('createKeycard alone (tree-shaken) stays at most 42 KB gzip (measured 41.6 KB; issue 13 target 40 KB)', async () => {
+  // 41.9 KB after session 36's OAuth fixes (keycard.verify() in dual mode, verifier answers checked).
+  it('createKeycard alone (tree-shaken) stays at most 42 KB gzip (measured 41.9 KB; issue 13 target 40 KB)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(42 * KB);
   }, 60_000);
