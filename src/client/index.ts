@@ -106,7 +106,10 @@ export interface ManagementClientOptions {
    * Its `init` holds `redirect: 'manual'` and the deadline's `signal`: pass both on.
    */
   readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
-  /** Sent with every request, e.g. `{ Authorization: 'Bearer …' }`. */
+  /**
+   * Sent with every request, e.g. `{ Authorization: 'Bearer …' }`; read at each call, and checked
+   * then too (a value fetch cannot send is `invalid_config`, never quoted).
+   */
   readonly headers?: Readonly<Record<string, string>>;
   /** @default 'same-origin' (the session cookie goes along) */
   readonly credentials?: RequestCredentials;
@@ -201,6 +204,11 @@ export function createManagementClient(options: ManagementClientOptions): Manage
   /** `path === null`: a refused id (see {@link at}), rejected before anything is sent. */
   async function call<T>(method: string, path: string | null, body?: unknown): Promise<T> {
     if (path === null) throw new ManagementError(localProblem('invalid_request', 'id: must be a token id'));
+    // Checked again per call: `headers` is read at each one, and a value changed since creation
+    // that fetch cannot send would make its TypeError, quoting the value (a token), the cause.
+    const badNow = badHeaders(options.headers);
+    if (badNow.length > 0)
+      throw new ManagementError(localProblem('invalid_config', badNow.join('; '), 0, 'Invalid configuration'));
     const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const init: RequestInit = {

@@ -38,6 +38,20 @@ export function originOf(base: string): string {
 }
 
 /**
+ * Where a redirect points, for its message: ` to ` and the `Location`'s origin and path (never its
+ * query, which may carry a login flow's state), or '' when it names no http(s) URL (a browser
+ * hides it). A proxy's 308 to https, or a moved API, then says what `baseUrl` should be.
+ */
+function target(res: Response, url: string): string {
+  try {
+    const to = new URL(res.headers.get('location') ?? '', url);
+    return res.headers.has('location') && /^https?:$/.test(to.protocol) ? ` to ${to.origin}${to.pathname}` : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
  * The answer's text, or null past {@link MAX_ANSWER_BYTES}. An answer announcing a larger
  * `Content-Length` is refused unread. One announcing a size within the cap, not compressed, is
  * read with `text()`: the framing bounds it, and a browser's devtools keep a body read so (not one
@@ -78,10 +92,13 @@ export async function exchange(
   } catch (error) {
     throw noAnswer(error);
   }
-  // A browser hides a redirect it did not follow as an `opaqueredirect` of status 0.
-  if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
+  // A browser hides a redirect it did not follow as an `opaqueredirect` of status 0. A `fetch`
+  // option that drops `init` follows one: its answer is another origin's, not taken either.
+  if (res.type === 'opaqueredirect' || res.redirected || (res.status >= 300 && res.status < 400)) {
     res.body?.cancel().catch(() => {});
-    const detail = `HTTP ${res.status}: a redirect, not followed (baseUrl must be the API's own URL)`;
+    const detail = res.redirected
+      ? `HTTP ${res.status} after a redirect the fetch option followed (pass its init on: it holds redirect: 'manual')`
+      : `HTTP ${res.status}: a redirect${target(res, url)}, not followed (baseUrl must be the API's own URL)`;
     throw new ManagementError(localProblem('invalid_response', detail, res.status, 'Invalid response'));
   }
   let text: string | null;

@@ -6,26 +6,12 @@
  * goes to another origin; no read is unbounded in bytes or time; no message quotes a secret or
  * drives a terminal.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createManagementClient, ManagementError } from '../../src/client/index.ts';
-
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((resolve) => s.close(resolve));
-  }
-});
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const s = createServer(handler);
-  servers.push(s);
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-}
+import { serve } from './real-servers.ts';
 
 const BEARER = 'Bearer toado_sk_S3cretBearerValue';
 const API_KEY = 'S3cretApiKeyValue';
@@ -68,7 +54,7 @@ describe('keycard/client: redirects are not followed', () => {
       expect(outcome).toEqual({
         code: 'invalid_response',
         status,
-        message: `HTTP ${status}: a redirect, not followed (baseUrl must be the API's own URL)`,
+        message: `HTTP ${status}: a redirect to ${other}/api/tokens/tokens, not followed (baseUrl must be the API's own URL)`,
       });
       expect(heard).toEqual([]);
       noSecret(outcome);

@@ -3,7 +3,7 @@
  * stays under 16 KB, pulls in no node: module, zod or core code, and importing it on a server
  * (SSR) does not throw. Issue 16 aimed at 15 KB; it measured 14.2 KB until the client's hostile-server
  * bounds (no redirects, a timeout, a 16 MiB answer cap, control characters cut from messages: about
- * 2.2 KB minified) and the page walk that lists every page made it 15.4 KB (15,795 B), so the guard
+ * 2.9 KB minified) and the page walk that lists every page made it 15.6 KB (15,943 B), so the guard
  * moved to 16 KB rather than trade those fixes for bytes.
  */
 import { build } from 'esbuild';
@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 const entry = fileURLToPath(new URL('../../src/ui/index.ts', import.meta.url));
 
 describe('keycard/ui bundle', () => {
-  it('element + client: minified and gzipped under 16 KB (measured 15.4 KB; issue 16 aimed at 15 KB), no node:, zod or core', async () => {
+  it('element + client: minified and gzipped under 16 KB (measured 15.6 KB; issue 16 aimed at 15 KB), no node:, zod or core', async () => {
     const out = await build({
       entryPoints: [entry],
       bundle: true,
