@@ -19,9 +19,6 @@ export interface Reply {
   readonly tooLarge: boolean;
 }
 
-/** True for a redirect status (3xx), which `post` does not follow. */
-export const isRedirect = (status: number): boolean => status >= 300 && status < 400;
-
 /** A signal that aborts after `ms`, or when the caller's `signal` does. */
 export const deadline = (ms: number, signal: AbortSignal | undefined): AbortSignal =>
   signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);

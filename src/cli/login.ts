@@ -16,10 +16,10 @@ import { hostname } from 'node:os';
 import { KeycardError } from '../core/errors.ts';
 import { excerpt } from '../core/redact.ts';
 import { isLoopbackHost, parseUrl } from '../core/url.ts';
-import { failureCode, printable } from '../client/answer.ts';
+import { failureCode, isRedirect, printable } from '../client/answer.ts';
 import { launch, mayOpenBrowser } from './browser.ts';
 import { isBearerToken } from './dotenv.ts';
-import { deadline, isRedirect, isTimeout, MAX_REPLY_BYTES, post, type Reply } from './http.ts';
+import { deadline, isTimeout, MAX_REPLY_BYTES, post, type Reply } from './http.ts';
 import { parseLoginOptions, type DeviceLoginOptions } from './login-options.ts';
 
 export type { DeviceLoginOptions } from './login-options.ts';

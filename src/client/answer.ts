@@ -53,6 +53,9 @@ export function cut(text: string, max: number): string {
   return `${text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 2 : max - 1)}…`;
 }
 
+/** True for a redirect status (3xx), which neither `keycard/client` nor `deviceLogin` follows. */
+export const isRedirect = (status: number): boolean => status >= 300 && status < 400;
+
 /**
  * What a request that got no reply met, for a message: the system's code (`ECONNREFUSED`,
  * `ENOTFOUND`, `CERT_HAS_EXPIRED`, …) that node's fetch puts on its `TypeError`'s cause, or null.

@@ -4,7 +4,7 @@
  * the whole exchange, the answer read no further than {@link MAX_ANSWER_BYTES}, and a request that
  * got no answer told as a ManagementError `unavailable`, never fetch's bare TypeError.
  */
-import { failureCode, readCapped } from './answer.ts';
+import { failureCode, isRedirect, readCapped } from './answer.ts';
 import { localProblem, ManagementError } from './error.ts';
 
 /**
@@ -94,7 +94,7 @@ export async function exchange(
   }
   // A browser hides a redirect it did not follow as an `opaqueredirect` of status 0. A `fetch`
   // option that drops `init` follows one: its answer is another origin's, not taken either.
-  if (res.type === 'opaqueredirect' || res.redirected || (res.status >= 300 && res.status < 400)) {
+  if (res.type === 'opaqueredirect' || res.redirected || isRedirect(res.status)) {
     res.body?.cancel().catch(() => {});
     const detail = res.redirected
       ? `HTTP ${res.status} after a redirect the fetch option followed (pass its init on: it holds redirect: 'manual')`
