@@ -104,11 +104,20 @@ export async function rotateToken(
   await rotate.getByRole('radio', { name: grace, exact: true }).check();
   await rotate.getByText(/The old token stops working/).waitFor();
   const violations = await scan('rotate');
-  const answered = page.waitForResponse((r) => /\/tokens\/[^/]+\/rotate$/.test(new URL(r.url()).pathname));
+  const isRotate = (url: URL) => /\/tokens\/[^/]+\/rotate$/.test(url.pathname);
+  // The answer's body is kept as it passes (DevTools may drop a body the page read as a stream).
+  let body = '';
+  await page.route(isRotate, async (route) => {
+    const r = await route.fetch();
+    body = await r.text();
+    await route.fulfill({ response: r, body });
+  });
+  const answered = page.waitForResponse((r) => isRotate(new URL(r.url())));
   await rotate.getByRole('button', { name: 'Rotate token', exact: true }).click();
   const response = await answered;
+  await page.unroute(isRotate);
   expect(response.status()).toBe(201);
-  const { previous } = (await response.json()) as { previous: { expiresAt: string } };
+  const { previous } = JSON.parse(body) as { previous: { expiresAt: string } };
   await dialog(page, 'Copy your new token')
     .getByText(/old token keeps working until/)
     .waitFor();
