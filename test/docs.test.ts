@@ -16,11 +16,16 @@ describe('documentation snippets run as written', () => {
       it(`${file} › ${s.name}`, async () => {
         const log = vi.spyOn(console, 'log').mockImplementation(() => {});
         const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+        const error = vi.spyOn(console, 'error').mockImplementation(() => {});
         try {
           await expect(runSnippet(s)).resolves.toBeUndefined();
+          // A newcomer runs these as written: a start-up warning would be the first thing they see.
+          expect(warn.mock.calls.map((c) => c.map(String).join(' '))).toEqual([]);
+          expect(error.mock.calls.map((c) => c.map(String).join(' '))).toEqual([]);
         } finally {
           log.mockRestore();
           warn.mockRestore();
+          error.mockRestore();
         }
       });
     }

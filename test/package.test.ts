@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { snippetsOf } from './snippets.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -109,21 +109,25 @@ describe('the packed tarball', () => {
     expect(out.trim()).toBe('function');
   });
 
-  it("a project set up as README's Install says (after `npm init -y`) runs the quickstart as written", () => {
+  it("a new project set up as README's Install says, from an empty folder, runs the quickstart as written", () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const install = /## Install\n[\s\S]*?```sh\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? '';
-    const appLine = install.split('\n').find((l) => l.includes('your-app'));
-    expect(appLine).toBeDefined();
-    // The app's own set-up steps; the tarball is linked below instead of installed again.
-    const steps = appLine!
-      .replace(/#.*$/, '')
-      .split('&&')
+    const lines = install.split('\n');
+    const packed = lines.findIndex((l) => l.includes('npm pack'));
+    expect(packed).toBeGreaterThanOrEqual(0);
+    // The app's own set-up steps, every line after the clone's, run in an empty folder (a newcomer
+    // has no package.json yet); the tarball is linked below instead of installed again.
+    const steps = lines
+      .slice(packed + 1)
+      .flatMap((l) => l.replace(/#.*$/, '').split('&&'))
       .map((c) => c.trim())
       .filter((c) => c && !/^(mkdir|cd|npm install)\b/.test(c));
-    const app = join(dir, 'app');
-    mkdirSync(app);
-    execFileSync('npm', ['init', '-y'], { cwd: app, stdio: 'ignore' }); // npm 11 writes "type": "commonjs"
-    for (const step of steps) execFileSync('sh', ['-c', step], { cwd: app, stdio: 'ignore' });
+    expect(steps).toContain('npm pkg set type=module');
+    // Not under `dir`, whose package.json npm would otherwise find and edit instead.
+    const app = mkdtempSync(join(tmpdir(), 'keycard-new-app-'));
+    onTestFinished(() => rmSync(app, { recursive: true, force: true }));
+    for (const step of steps) execFileSync('sh', ['-c', step], { cwd: app, stdio: 'pipe' });
+    expect(JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')).type).toBe('module');
     symlinkSync(join(dir, 'node_modules'), join(app, 'node_modules'));
     const [quickstart] = snippetsOf('README.md').filter((s) => s.name === 'quickstart');
     writeFileSync(join(app, 'quickstart.js'), quickstart!.code);

@@ -54,6 +54,16 @@ describe('deviceLogin: the server cannot be reached', () => {
     expect(lines).toEqual([]);
   });
 
+  it('a port fetch refuses (6666): KeycardError unavailable saying so, nothing printed', async () => {
+    const lines: string[] = [];
+    const outcome = await login('http://127.0.0.1:6666/api/tokens', { output: (l) => lines.push(l) });
+    expect(outcome).toMatchObject({
+      code: 'unavailable',
+      message: 'Could not start the login: could not reach http://127.0.0.1:6666 (a port fetch refuses)',
+    });
+    expect(lines).toEqual([]);
+  });
+
   it(
     'a name that does not resolve (.invalid, RFC 6761): KeycardError unavailable naming the origin',
     { timeout: BOUND },

@@ -58,9 +58,12 @@ export const isRedirect = (status: number): boolean => status >= 300 && status <
 
 /**
  * What a request that got no reply met, for a message: the system's code (`ECONNREFUSED`,
- * `ENOTFOUND`, `CERT_HAS_EXPIRED`, …) that node's fetch puts on its `TypeError`'s cause, or null.
+ * `ENOTFOUND`, `CERT_HAS_EXPIRED`, …) that node's fetch puts on its `TypeError`'s cause, "a port
+ * fetch refuses" for the Fetch standard's bad ports (6000, 6666, …: never dialled, no code), or null.
  */
 export function failureCode(error: unknown): string | null {
-  const code = error instanceof Error ? (error.cause as { code?: unknown } | undefined)?.code : undefined;
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? code : null;
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const code = cause?.code;
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
+  return cause?.message === 'bad port' ? 'a port fetch refuses' : null;
 }

@@ -72,6 +72,18 @@ describe('keycard/client: no answer', () => {
     noSecret(outcome);
   });
 
+  it("a port fetch refuses (6666: node's fetch never dials it, whoever listens): unavailable saying so", async () => {
+    // The Fetch standard's "bad ports" (6000, 6665–6669, 10080, …): curl and the server work, fetch
+    // refuses before connecting, with no system code. "Could not reach" alone sent people to
+    // check a server that was up.
+    const outcome = await failure(client('http://127.0.0.1:6666').list());
+    expect(outcome).toEqual({
+      code: 'unavailable',
+      status: 0,
+      message: 'Could not reach http://127.0.0.1:6666 (a port fetch refuses)',
+    });
+  });
+
   it('a baseUrl with a password: invalid_config at creation, not quoting it (fetch would)', () => {
     let thrown: unknown;
     try {
