@@ -14,9 +14,10 @@ const flag = (name) => {
   return i === -1 ? undefined : args[i + 1];
 };
 // The server's words as a terminal may show them: a control character (ESC ] 52 writes the
-// clipboard, ESC [ 2J clears the screen, CR rewrites the line) or a bidi override becomes U+FFFD.
-const shown = (text) =>
-  String(text).replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+// clipboard, ESC [ 2J clears the screen, CR rewrites the line), a line or paragraph separator, or
+// an invisible format character (a bidi override or mark, U+FEFF, a tag character) becomes U+FFFD.
+// ZWNJ and ZWJ stay: they only join or part letters (Persian, Indic scripts, emoji).
+const shown = (text) => String(text).replace(/(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u2065]/gu, '\ufffd');
 const fail = (message) => {
   console.error(`toado: ${shown(message)}`);
   process.exit(1);

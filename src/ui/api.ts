@@ -4,6 +4,7 @@
  * (`element.api = createManagementClient({ … })`); the default is a same-origin client under
  * the `base-path` attribute.
  */
+import { printable } from '../client/answer.ts';
 import {
   createManagementClient,
   ManagementError,
@@ -83,12 +84,13 @@ export const MAX_REASON = 300;
 
 /**
  * Why a call failed, for the person: the error's message and, for a problem naming fields, each
- * `field: message`, cut to {@link MAX_REASON} characters and `…` (a server may send a megabyte of
- * `detail`, or a thousand field errors, into a `role="alert"` a screen reader reads out whole).
+ * `field: message`, control and invisible format characters as U+FFFD (`printable`), cut to
+ * {@link MAX_REASON} characters and `…` (a server may send a megabyte of `detail`, or a thousand
+ * field errors, into a `role="alert"` a screen reader reads out whole).
  */
 export function reasonOf(e: unknown): string {
   const fields = e instanceof ManagementError ? e.errors.map((x) => `${x.field}: ${x.message}`) : [];
-  const text = [e instanceof Error ? e.message : String(e), ...fields].join(' ');
+  const text = printable([e instanceof Error ? e.message : String(e), ...fields].join(' '));
   if (text.length <= MAX_REASON) return text;
   // Not half of a surrogate pair at the cut.
   return `${text.slice(0, /[\uD800-\uDBFF]/.test(text[MAX_REASON - 1]!) ? MAX_REASON - 1 : MAX_REASON)}…`;
