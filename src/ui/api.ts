@@ -123,13 +123,18 @@ const tooMany = (n: number) =>
 type ListQuery = Omit<NonNullable<Parameters<TokensApi['list']>[0]>, 'cursor' | 'limit'>;
 
 /**
- * Reads every page of `query` (100 a page), each checked, handing each to `onPage`. Keyset pages
- * never repeat a token, so a page holding one already seen, or a cursor already given (a cache
- * that ignores the query string answers the first page again, forever), is an `invalid_response`,
- * not an endless walk; a page past `maxPages` is `too_many_tokens` (`invalid_response` if every
- * page was empty).
+ * Reads every page of `query` (100 a page), each checked, handing each to `onPage` as it arrives
+ * (`more`: a next page was named). Keyset pages never repeat a token, so a page holding one
+ * already seen, or a cursor already given (a cache that ignores the query string answers the
+ * first page again, forever), is an `invalid_response`, not an endless walk, and that page is not
+ * handed on; a page past `maxPages` is `too_many_tokens` (`invalid_response` if every page was empty).
  */
-async function walk(api: TokensApi, query: ListQuery, o: WalkOptions, onPage: (data: TokenView[]) => void) {
+export async function walk(
+  api: TokensApi,
+  query: ListQuery,
+  o: WalkOptions,
+  onPage: (data: TokenView[], more: boolean) => void,
+): Promise<void> {
   const ids = new Set<string>();
   const cursors = new Set<string>();
   let cursor: string | undefined;
@@ -139,7 +144,7 @@ async function walk(api: TokensApi, query: ListQuery, o: WalkOptions, onPage: (d
       if (ids.has(t.id)) throw unexpected('a list that ends');
       ids.add(t.id);
     }
-    onPage(page.data);
+    onPage(page.data, !!page.nextCursor);
     if (!page.nextCursor) return;
     if (cursors.has(page.nextCursor)) throw unexpected('a list that ends');
     if (pages >= (o.maxPages ?? MAX_PAGES)) throw ids.size === 0 ? unexpected('a list that ends') : tooMany(ids.size);
