@@ -5,6 +5,7 @@
 //   node cli.js tickets   the tickets it may read
 //   node cli.js logout    revokes the token, then deletes the file
 // Token: --token <t>, else $TOADO_API_TOKEN, else the file. Server: --url, $TOADO_API_URL, the file, http://127.0.0.1:3000.
+// No redirect is followed; an answer must come within $TOADO_TIMEOUT_MS (30000).
 import { deviceLogin, readCredentials, removeCredentials, resolveToken, writeCredentials } from 'keycard/cli';
 
 const APP = 'toado';
@@ -14,9 +15,10 @@ const flag = (name) => {
   return i === -1 ? undefined : args[i + 1];
 };
 // The server's words as a terminal may show them: a control character (ESC ] 52 writes the
-// clipboard, ESC [ 2J clears the screen, CR rewrites the line) or a bidi override becomes U+FFFD.
-const shown = (text) =>
-  String(text).replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+// clipboard, ESC [ 2J clears the screen, CR rewrites the line), a line or paragraph separator, or
+// an invisible format character (a bidi override or mark, U+FEFF, a tag character) becomes U+FFFD.
+// ZWNJ and ZWJ stay: they only join or part letters (Persian, Indic scripts, emoji).
+const shown = (text) => String(text).replace(/(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u2065]/gu, '\ufffd');
 const fail = (message) => {
   console.error(`toado: ${shown(message)}`);
   process.exit(1);
@@ -27,23 +29,52 @@ const baseUrl = async () =>
   (await readCredentials(APP).catch(() => null))?.url ??
   'http://127.0.0.1:3000';
 
+// Like keycard/client: no redirect followed (a 307 elsewhere would take the bearer token, or hand
+// back another server's answer as the API's), and the answer read within TOADO_TIMEOUT_MS (30 s).
+async function request(url, init) {
+  const wait = process.env.TOADO_TIMEOUT_MS ?? '30000';
+  if (!/^[1-9]\d{0,8}$/.test(wait)) throw new Error('TOADO_TIMEOUT_MS must be a whole number of ms from 1');
+  const signal = AbortSignal.timeout(Number(wait));
+  const { origin } = new URL(url);
+  try {
+    const res = await fetch(url, { ...init, redirect: 'manual', signal });
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      const to = URL.parse(res.headers.get('location') ?? '', url);
+      // Its origin and path only: the query may hold a login flow's state.
+      const where = res.headers.has('location') && to ? ` to ${to.origin}${to.pathname}` : '';
+      throw new Error(
+        `the server answered ${res.status}, a redirect${where}, not followed (--url must be the API's own URL)`,
+      );
+    }
+    return { status: res.status, ok: res.ok, text: await res.text() };
+  } catch (error) {
+    if (signal.aborted) throw new Error(`${origin} did not answer within ${wait} ms`);
+    const code = error?.cause?.code;
+    throw typeof code === 'string' ? new Error(`could not reach ${origin} (${code})`) : error;
+  }
+}
+
 async function api(path, init = {}) {
   const found = await resolveToken(APP, { flag: flag('token') });
   if (!found) fail('not logged in: run `toado login`, or set TOADO_API_TOKEN');
   const url = flag('url') ?? found.url ?? (await baseUrl());
-  const res = await fetch(`${url}${path}`, {
+  const res = await request(`${url}${path}`, {
     ...init,
     headers: { authorization: `Bearer ${found.token}`, ...init.headers },
   });
   if (res.status === 401) {
-    const { code } = await res.json().catch(() => ({}));
+    let code;
+    try {
+      code = JSON.parse(res.text).code;
+    } catch {}
     const why = code === 'token_revoked' ? 'was revoked' : code === 'token_expired' ? 'has expired' : 'is not valid';
     fail(
       `your token ${why} (${code ?? res.status}); run \`toado login\` again${found.source === 'file' ? '' : ` (it came from ${found.source === 'env' ? 'TOADO_API_TOKEN' : '--token'})`}`,
     );
   }
-  if (!res.ok) fail(`${res.status} ${(await res.text()).slice(0, 300)}`);
-  return res.status === 204 ? null : res.json();
+  if (!res.ok) fail(`${res.status} ${res.text.slice(0, 300)}`);
+  return res.status === 204 ? null : JSON.parse(res.text);
 }
 
 const commands = {
@@ -71,7 +102,7 @@ const commands = {
   async logout() {
     const removed = await removeCredentials(APP, {
       revoke: async ({ token, url }) => {
-        const res = await fetch(`${url ?? (await baseUrl())}/api/v1/token/revoke`, {
+        const res = await request(`${url ?? (await baseUrl())}/api/v1/token/revoke`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}` },
         });

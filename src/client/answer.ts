@@ -39,12 +39,15 @@ export async function readCapped(r: Response, cap: number): Promise<string | nul
 
 /**
  * The server's words as a terminal may show them: each control character (C0, DEL, C1: ESC, CSI,
- * CR, LF…) and each bidirectional override or isolate replaced by U+FFFD. An error message is
- * printed, and `ESC ] 52` writes the clipboard, `ESC [ 2J` clears the screen, a CR or bidi
- * override makes a line read as something else.
+ * CR, LF…), line or paragraph separator (U+2028, U+2029) and invisible format character (Unicode
+ * Cf: bidi marks, embeddings, overrides and isolates, U+061C, zero-width space, word joiner, the
+ * BOM, tag characters…) replaced by U+FFFD. An error message is printed, and `ESC ] 52` writes the
+ * clipboard, `ESC [ 2J` clears the screen, a CR, separator or bidi override makes a line read as
+ * something else, and an invisible character hides text. ZWNJ and ZWJ (U+200C, U+200D) stay: they
+ * only join or part the letters around them (Persian, Indic scripts, emoji sequences).
  */
 export const printable = (text: string): string =>
-  text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+  text.replace(/(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u2065]/gu, '\ufffd');
 
 /** `text` cut to at most `max` characters (the last one `…`), never splitting a surrogate pair. */
 export function cut(text: string, max: number): string {

@@ -4,6 +4,7 @@
  * (`element.api = createManagementClient({ … })`); the default is a same-origin client under
  * the `base-path` attribute.
  */
+import { printable } from '../client/answer.ts';
 import {
   createManagementClient,
   ManagementError,
@@ -83,12 +84,13 @@ export const MAX_REASON = 300;
 
 /**
  * Why a call failed, for the person: the error's message and, for a problem naming fields, each
- * `field: message`, cut to {@link MAX_REASON} characters and `…` (a server may send a megabyte of
- * `detail`, or a thousand field errors, into a `role="alert"` a screen reader reads out whole).
+ * `field: message`, control and invisible format characters as U+FFFD (`printable`), cut to
+ * {@link MAX_REASON} characters and `…` (a server may send a megabyte of `detail`, or a thousand
+ * field errors, into a `role="alert"` a screen reader reads out whole).
  */
 export function reasonOf(e: unknown): string {
   const fields = e instanceof ManagementError ? e.errors.map((x) => `${x.field}: ${x.message}`) : [];
-  const text = [e instanceof Error ? e.message : String(e), ...fields].join(' ');
+  const text = printable([e instanceof Error ? e.message : String(e), ...fields].join(' '));
   if (text.length <= MAX_REASON) return text;
   // Not half of a surrogate pair at the cut.
   return `${text.slice(0, /[\uD800-\uDBFF]/.test(text[MAX_REASON - 1]!) ? MAX_REASON - 1 : MAX_REASON)}…`;
@@ -121,13 +123,18 @@ const tooMany = (n: number) =>
 type ListQuery = Omit<NonNullable<Parameters<TokensApi['list']>[0]>, 'cursor' | 'limit'>;
 
 /**
- * Reads every page of `query` (100 a page), each checked, handing each to `onPage`. Keyset pages
- * never repeat a token, so a page holding one already seen, or a cursor already given (a cache
- * that ignores the query string answers the first page again, forever), is an `invalid_response`,
- * not an endless walk; a page past `maxPages` is `too_many_tokens` (`invalid_response` if every
- * page was empty).
+ * Reads every page of `query` (100 a page), each checked, handing each to `onPage` as it arrives
+ * (`more`: a next page was named). Keyset pages never repeat a token, so a page holding one
+ * already seen, or a cursor already given (a cache that ignores the query string answers the
+ * first page again, forever), is an `invalid_response`, not an endless walk, and that page is not
+ * handed on; a page past `maxPages` is `too_many_tokens` (`invalid_response` if every page was empty).
  */
-async function walk(api: TokensApi, query: ListQuery, o: WalkOptions, onPage: (data: TokenView[]) => void) {
+export async function walk(
+  api: TokensApi,
+  query: ListQuery,
+  o: WalkOptions,
+  onPage: (data: TokenView[], more: boolean) => void,
+): Promise<void> {
   const ids = new Set<string>();
   const cursors = new Set<string>();
   let cursor: string | undefined;
@@ -137,7 +144,7 @@ async function walk(api: TokensApi, query: ListQuery, o: WalkOptions, onPage: (d
       if (ids.has(t.id)) throw unexpected('a list that ends');
       ids.add(t.id);
     }
-    onPage(page.data);
+    onPage(page.data, !!page.nextCursor);
     if (!page.nextCursor) return;
     if (cursors.has(page.nextCursor)) throw unexpected('a list that ends');
     if (pages >= (o.maxPages ?? MAX_PAGES)) throw ids.size === 0 ? unexpected('a list that ends') : tooMany(ids.size);

@@ -11,18 +11,18 @@ import {
   checkedSecret,
   clientFor,
   countAll,
-  listAll,
   reasonOf,
   recordOrNull,
   type TokenView,
   type TokensApi,
+  walk,
 } from './api.ts';
 import { sentence } from './bidi.ts';
 import { adoptEarlyProperties, graceChoicesAttribute, parseGraceChoices, parseKinds, type Kind } from './attributes.ts';
 import { renderCreateForm } from './create-form.ts';
 import { renderActivity, renderFailure, renderRevoke, renderRevokeAll, renderRotate } from './dialogs.ts';
 import { h, openDialog, type DialogHandle } from './dom.ts';
-import { renderRow } from './list.ts';
+import { renderList, renderLoadError, renderRow } from './list.ts';
 import { renderReveal } from './reveal.ts';
 import { STRINGS, fill, type Localization } from './strings.ts';
 import { usableLocale } from './format.ts';
@@ -56,6 +56,13 @@ export class KeycardTokensElement extends Base {
   #layer = h('div', { class: 'layer' });
   #live = h('div', { role: 'status', class: 'sr', 'aria-live': 'polite' });
   #generation = 0;
+  /** The drawn list, while tokens are shown; the "Loading…" under it while later pages are read. */
+  #list: HTMLElement | null = null;
+  #loadingMore: HTMLElement | null = null;
+  /** More pages of the shown list are on their way. */
+  #more = false;
+  /** The `data-focus-key` focused when a redraw removed it, until the page that draws it again. */
+  #pendingFocus: string | undefined;
   /** True while "New token" loads the catalogue: a second click (a double-click) opens no second form. */
   #opening = false;
 
@@ -130,30 +137,70 @@ export class KeycardTokensElement extends Base {
     if (this.isConnected) void this.refresh();
   }
 
-  /** Reloads the list from the server. */
+  /**
+   * Reloads the list from the server, drawing each page as it arrives: the first replaces what is
+   * shown, later ones are appended to the same list (rows already drawn stay the same nodes, so
+   * focus and a screen reader's place hold), which is `aria-busy` until the last page.
+   */
   async refresh(): Promise<void> {
     const gen = ++this.#generation;
     const kind = this.#currentKind;
     const ws = this.getAttribute('workspace-id');
+    // A walk nobody waits for (a newer refresh, the element removed) draws nothing, stops at its next page.
+    const wanted = () => gen === this.#generation && this.isConnected;
+    let tokens: TokenView[] | undefined;
     try {
-      // A walk nobody waits for (a newer refresh began, the element was removed) stops at its next page.
-      const stale = () => gen !== this.#generation || !this.isConnected;
       const query = { kind, status: this.#filter, ...(kind === 'workspace' && ws ? { workspaceId: ws } : {}) };
-      const tokens = await listAll(this.api, query, { stale });
-      if (gen !== this.#generation) return;
-      this.#tokens = tokens;
-      this.#state = 'ready';
+      await walk(this.api, query, { stale: () => !wanted() }, (data, more) => {
+        if (!wanted()) return;
+        this.#more = more;
+        if (tokens) {
+          tokens.push(...data);
+          this.#list?.append(...data.map((t) => renderRow(t, this.#rowContext())));
+          if (this.#pendingFocus && document.activeElement === document.body) this.#focusKey(this.#pendingFocus);
+          if (!more) (this.#list?.removeAttribute('aria-busy'), this.#loadingMore?.remove());
+        } else if (data.length || !more) {
+          // An empty page with more to come (a server may send one) shows neither rows nor "No tokens" yet.
+          this.#tokens = tokens = [...data];
+          this.#state = 'ready';
+          this.#render();
+        }
+      });
     } catch (e) {
-      if (gen !== this.#generation || !this.isConnected) return;
+      if (!wanted()) return;
+      this.#more = false;
       this.#state = 'error';
       this.#error = reasonOf(e);
+      this.#render();
+    } finally {
+      if (wanted()) this.#pendingFocus = undefined;
     }
-    this.#render();
+  }
+
+  #rowContext() {
+    return {
+      s: this.#s,
+      now: Date.now(),
+      locale: this.#locale,
+      onRevoke: (t: TokenView, b: HTMLElement) => this.#openRevoke(t, b),
+      onRotate: (t: TokenView, b: HTMLElement) => this.#openRotate(t, b),
+      onActivity: (t: TokenView, b: HTMLElement) => this.#openActivity(t, b),
+    };
+  }
+
+  /** Focuses the control of `key`; while it is not drawn yet (a later page), remembers it for the page that draws it. */
+  #focusKey(key: string): void {
+    const el = this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
+    el?.focus();
+    this.#pendingFocus = el ? undefined : key;
   }
 
   #render(): void {
     const s = this.#s;
-    const focusedId = (this.#root.activeElement as HTMLElement | null)?.dataset.focusKey;
+    // Focus on nothing (the body) was lost to a redraw: the pending control takes it back.
+    const focusedId =
+      (this.#root.activeElement as HTMLElement | null)?.dataset.focusKey ??
+      (document.activeElement === document.body ? this.#pendingFocus : undefined);
     const toolbar = renderToolbar({
       s,
       kinds: this.kinds,
@@ -164,37 +211,18 @@ export class KeycardTokensElement extends Base {
       onNew: (opener) => void this.#openCreate(opener),
       onRevokeAll: (opener) => this.#openRevokeAll(opener),
     });
-    const now = Date.now();
-    const ctx = {
-      s,
-      now,
-      locale: this.#locale,
-      onRevoke: (t: TokenView, b: HTMLElement) => this.#openRevoke(t, b),
-      onRotate: (t: TokenView, b: HTMLElement) => this.#openRotate(t, b),
-      onActivity: (t: TokenView, b: HTMLElement) => this.#openActivity(t, b),
-    };
     let content: Node;
+    this.#list = this.#loadingMore = null;
     if (this.#state === 'loading') content = h('p', { part: 'empty' }, s.loading);
-    else if (this.#state === 'error') {
-      const retry = h('button', { type: 'button', part: 'button' }, s.retry);
-      retry.addEventListener('click', () => void this.refresh());
-      content = h(
-        'div',
-        { class: 'error', role: 'alert', part: 'error' },
-        sentence(s.loadError, { message: this.#error }),
-        ' ',
-        retry,
-      );
-    } else if (this.#tokens.length === 0)
+    else if (this.#state === 'error') content = renderLoadError(s, this.#error, () => void this.refresh());
+    else if (this.#tokens.length === 0)
       content = h('p', { class: 'muted', part: 'empty' }, this.#filter === 'active' ? s.empty : s.emptyFiltered);
-    else
-      content = h(
-        'ul',
-        { class: 'list', part: 'list', 'aria-label': s.title },
-        this.#tokens.map((t) => renderRow(t, ctx)),
-      );
-    this.#main.replaceChildren(toolbar, content);
-    if (focusedId) this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusedId)}"]`)?.focus();
+    else {
+      [this.#list, this.#loadingMore] = renderList(this.#tokens, this.#rowContext(), this.#more);
+      content = this.#list;
+    }
+    this.#main.replaceChildren(toolbar, content, ...(this.#loadingMore ? [this.#loadingMore] : []));
+    if (focusedId) this.#focusKey(focusedId);
   }
 
   #dialog(

@@ -149,3 +149,26 @@ export function renderRow(t: TokenView, c: RowContext): HTMLLIElement {
     ),
   );
 }
+
+/** The list of `tokens` and, while `more` pages are coming, "Loading…" under it (the list `aria-busy`). */
+export function renderList(
+  tokens: readonly TokenView[],
+  c: RowContext,
+  more: boolean,
+): [list: HTMLUListElement, loading: HTMLElement | null] {
+  return [
+    h(
+      'ul',
+      { class: 'list', part: 'list', 'aria-label': c.s.title, 'aria-busy': more && 'true' },
+      tokens.map((t) => renderRow(t, c)),
+    ),
+    more ? h('p', { class: 'muted', part: 'empty' }, c.s.loading) : null,
+  ];
+}
+
+/** "The tokens could not be loaded: …" (the server's message isolated) and Retry. */
+export function renderLoadError(s: Localization, message: string, retry: () => void): HTMLElement {
+  const button = h('button', { type: 'button', part: 'button' }, s.retry);
+  button.addEventListener('click', retry);
+  return h('div', { class: 'error', role: 'alert', part: 'error' }, sentence(s.loadError, { message }), ' ', button);
+}

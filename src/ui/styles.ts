@@ -33,8 +33,8 @@ label{display:block}
 fieldset{border:1px solid var(--_border);border-radius:var(--_r);margin:0 0 1em;padding:.5em .9em}
 legend{font-weight:600;padding:0 .3em}
 .scope{display:flex;gap:.5em;align-items:baseline;padding:.15em 0}.scope label{display:inline;font-family:var(--_mono)}
-.list{list-style:none;margin:0;padding:0;display:grid;gap:.75em}
-.row{border:1px solid var(--_border);border-radius:var(--_r);padding:.75em 1em;background:var(--_bg)}
+.list{list-style:none;margin:0;padding:0}.row+.row{margin-top:.75em}
+.row{border:1px solid var(--_border);border-radius:var(--_r);padding:.75em 1em;background:var(--_bg);content-visibility:auto;contain-intrinsic-size:auto 9em}
 .row-head{display:flex;flex-wrap:wrap;gap:.5em;align-items:center}.row-head h3{margin-right:auto}.row-actions{margin-top:.4em}
 .meta{display:flex;flex-wrap:wrap;gap:.25em 1.25em;margin-top:.4em;color:var(--_muted);font-size:.9em}
 .chips{display:flex;flex-wrap:wrap;gap:.3em;margin:.4em 0 0;padding:0;list-style:none}
