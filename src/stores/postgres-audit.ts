@@ -12,7 +12,7 @@ import {
   auditIdSource,
   encodeAuditCursor,
   parseAuditQuery,
-  parseUsageDays,
+  parseUsage,
   usageWindow,
   toMs,
   toStored,
@@ -238,8 +238,8 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
         format,
       );
     },
-    async usage(tokenId, opts): Promise<readonly AuditUsageDay[]> {
-      const days = parseUsageDays(tokenId, opts);
+    async usage(asked, opts): Promise<readonly AuditUsageDay[]> {
+      const { tokenId, days } = parseUsage(asked, opts);
       const { from, to } = usageWindow(clock.now(), days);
       const rows = await run(usageStatement(tokenId, from, to));
       return rows.map((r) => ({
