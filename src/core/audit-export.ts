@@ -4,6 +4,7 @@
  * `TextEncoder`), so a fetch handler can return it as a `Response` body.
  */
 import type { AuditExportFormat, AuditFilter, StoredAuditEvent } from './audit-store.ts';
+import { jsonLine } from './audit-fields.ts';
 import { KeycardError } from './errors.ts';
 
 /**
@@ -122,7 +123,7 @@ export function exportAudit(
         }
         started = true;
         const page = await pager(filter, cursor, EXPORT_PAGE);
-        for (const event of page.events) chunk += format === 'csv' ? csvRow(event) : `${JSON.stringify(event)}\n`;
+        for (const event of page.events) chunk += format === 'csv' ? csvRow(event) : jsonLine(event);
         cursor = page.nextCursor;
         if (chunk.length > 0) controller.enqueue(encoder.encode(chunk));
         if (cursor === null) controller.close();
