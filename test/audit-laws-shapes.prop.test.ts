@@ -17,6 +17,8 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/core/audit.ts';
+import { AUDIT_CSV_COLUMNS } from '../src/core/audit-export.ts';
+import { parseCsv } from '../src/testing/audit-store-suite-csv.ts';
 import { strip } from '../src/testing/audit-store-suite-helpers.ts';
 import { LAW_NOW, lawDenial, lawFile, lostOf } from './audit-laws-backends.ts';
 
@@ -261,6 +263,21 @@ describe(`audit event shapes on ${backends.map(([n]) => n).join(', ')}`, () => {
         name,
       ).rejects.toMatchObject({ code: 'invalid_argument' });
       expect((await s.query({ workspaceId: `${run}-ws` })).events, name).toEqual([]);
+      await s.close();
+    }
+  });
+
+  it('a CSV cell holds an object value as its JSON, as the NDJSON does, not "[object Object]"', async () => {
+    for (const [name, open] of backends) {
+      const s = await open({ requests: 'all', now: () => NOW });
+      const run = runId();
+      const label = { team: 'ops', n: 1 };
+      const missing = ['read', { scope: 'write' }];
+      await s.append([denial(run, 0, { label, missing })]);
+      const csv = parseCsv(await new Response(s.export({ workspaceId: `${run}-ws` }, 'csv')).text());
+      const row = Object.fromEntries(AUDIT_CSV_COLUMNS.map((c, i) => [c, csv[1]![i]]));
+      expect(JSON.parse(row['label']!), name).toEqual(label); // jsonb orders the members its own way
+      expect(row['missing'], name).toBe('read {"scope":"write"}');
       await s.close();
     }
   });

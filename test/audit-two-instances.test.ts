@@ -88,7 +88,9 @@ describe.skipIf(!url)('two keycard instances, one Postgres audit store', () => {
     ]);
     await wave;
     for (const got of seen) {
-      const ids = got.filter((e) => e.type === 'request.allowed').map((e) => ('requestId' in e ? e.requestId : ''));
+      const ids = got
+        .filter((e) => e.type === 'request.allowed')
+        .map((e) => ('requestId' in e ? (e.requestId ?? '') : ''));
       expect(new Set(ids).size, 'no event twice').toBe(ids.length);
       expect(ids.filter((id) => id.startsWith('pre-')).sort()).toEqual(
         Array.from({ length: 120 }, (_, i) => `pre-${i}`).sort(),
@@ -98,7 +100,7 @@ describe.skipIf(!url)('two keycard instances, one Postgres audit store', () => {
     await Promise.all([a.audit.close(), b.audit.close()]);
     const all = await pages(a.audit, record.id, 50, 'desc');
     const allowed = all.filter((e) => e.type === 'request.allowed');
-    const ids = allowed.map((e) => ('requestId' in e ? e.requestId : ''));
+    const ids = allowed.map((e) => ('requestId' in e ? (e.requestId ?? '') : ''));
     expect(new Set(ids).size).toBe(520);
     expect(ids.length).toBe(520);
     // (time, id) strictly decreasing: one order for both writers' ids.

@@ -64,10 +64,14 @@ const NESTED: Readonly<Record<string, readonly [string, string]>> = {
  */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  let s = Array.isArray(value) ? value.join(' ') : String(value);
+  let s = Array.isArray(value) ? value.map(cell).join(' ') : cell(value);
   if (/^[=+\-@\t\r\0]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
+
+/** A value as CSV text: an object (an integrator's own label, say) as its JSON, not `[object Object]`; null as nothing. */
+const cell = (v: unknown): string =>
+  v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
 /** One CSV record (CRLF-terminated, as RFC 4180 has it). */
 export function csvRow(event: StoredAuditEvent): string {
