@@ -141,7 +141,9 @@ export function toMs(value: AuditTime, field: string): number {
     );
   if (ms < AUDIT_MIN_MS || ms > AUDIT_MAX_MS)
     throw new KeycardError('invalid_argument', `${field} must lie in the years 0001 to 9999`, { fields: [name] });
-  return Math.floor(ms);
+  // Up: event times are whole ms, so `at >= ceil(since)`, `at < ceil(until)` and `at < ceil(before)`
+  // select exactly the events a fractional bound does (floored, `since` took in the ms before it).
+  return Math.ceil(ms);
 }
 
 /** Why an event cannot be stored, or null when it can. */
