@@ -6,8 +6,10 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import type { AuditEvent } from '../src/core/audit.ts';
 import { memoryAuditStore } from '../src/core/audit-memory.ts';
-import type { AuditRequestsMode, AuditStore } from '../src/core/audit-store.ts';
+import { AuditLossError, type AuditRequestsMode, type AuditStore } from '../src/core/audit-store.ts';
 import { fromPg, fromPglite, migrate, postgresAuditStore, type SqlPort } from '../src/stores/postgres.ts';
 import { randomHex } from '../src/testing/fixtures.ts';
 
@@ -17,6 +19,8 @@ export interface OpenOptions {
   readonly onError?: (e: Error) => void;
   /** Postgres only: how long close() waits for held events. */
   readonly closeTimeoutMs?: number;
+  /** Postgres only: batches in flight at once (1: a batch that fails holds up every later one). */
+  readonly concurrency?: number;
 }
 export type Open = (o: OpenOptions) => Promise<AuditStore>;
 
@@ -32,6 +36,7 @@ export function auditBackends(): {
       requests: o.requests,
       onError: o.onError ?? (() => {}),
       closeTimeoutMs: o.closeTimeoutMs ?? 3_000,
+      ...(o.concurrency !== undefined && { concurrency: o.concurrency }),
       clock: { now: o.now, monotonic: o.now },
     });
   let lite: Promise<SqlPort> | undefined;
@@ -86,5 +91,45 @@ export function auditBackends(): {
     closeAll: async () => {
       for (const c of cleanups.reverse()) await c();
     },
+  };
+}
+
+/** The clock of the value laws (test/audit-laws-values, audit-laws-shapes): 2030-06-01T12:00Z. */
+export const LAW_NOW = Date.UTC(2030, 5, 1, 12);
+
+/** A rate-limit denial of run `run`, its `i`th event (label `e<i>`), with `extra` over it. */
+export const lawDenial = (run: string, i: number, extra: Record<string, unknown> = {}): AuditEvent =>
+  ({
+    type: 'request.denied',
+    time: new Date(LAW_NOW + i).toISOString(),
+    tokenId: `${run}-tok`,
+    label: `e${i}`,
+    ownerId: `${run}-usr`,
+    workspaceId: `${run}-ws`,
+    surface: 'http',
+    method: 'GET',
+    path: '/',
+    requestId: `${run}-r${i}`,
+    reason: 'rate_limited',
+    ...extra,
+  }) as AuditEvent;
+
+/** How many events the `AuditLossError`s among `errors` say were lost. */
+export const lostOf = (errors: readonly Error[]): number =>
+  errors.filter((e) => e instanceof AuditLossError).reduce((n, e) => n + (e as AuditLossError).lost, 0);
+
+/**
+ * A value-law file's backends (warmed before its tests, closed after them), its property run
+ * count, and run ids beginning with `prefix` (runs keep apart by them in one database).
+ */
+export function lawFile(prefix: string) {
+  const { backends, warm, closeAll } = auditBackends();
+  beforeAll(warm, 120_000);
+  afterAll(closeAll);
+  let n = 0;
+  return {
+    backends,
+    RUNS: Number(process.env['KEYCARD_AUDIT_LAW_RUNS'] ?? 40),
+    runId: () => `${prefix}${(n++).toString(36)}x${Math.random().toString(36).slice(2, 7)}`,
   };
 }

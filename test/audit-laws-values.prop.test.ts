@@ -11,35 +11,14 @@
  * - an event's time string means the same instant whatever the process's time zone.
  */
 import * as fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/core/audit.ts';
-import { AuditLossError } from '../src/core/audit-store.ts';
 import { strip } from '../src/testing/audit-store-suite-helpers.ts';
-import { auditBackends } from './audit-laws-backends.ts';
+import { LAW_NOW, lawDenial, lawFile, lostOf } from './audit-laws-backends.ts';
 
-const { backends, warm, closeAll } = auditBackends();
-beforeAll(warm, 120_000);
-afterAll(closeAll);
-const RUNS = Number(process.env['KEYCARD_AUDIT_LAW_RUNS'] ?? 40);
-const NOW = Date.UTC(2030, 5, 1, 12);
-
-let runNo = 0;
-const runId = () => `av${(runNo++).toString(36)}x${Math.random().toString(36).slice(2, 7)}`;
-const denial = (run: string, i: number, extra: Record<string, unknown> = {}): AuditEvent =>
-  ({
-    type: 'request.denied',
-    time: new Date(NOW + i).toISOString(),
-    tokenId: `${run}-tok`,
-    label: `e${i}`,
-    ownerId: `${run}-usr`,
-    workspaceId: `${run}-ws`,
-    surface: 'http',
-    method: 'GET',
-    path: '/',
-    requestId: `${run}-r${i}`,
-    reason: 'rate_limited',
-    ...extra,
-  }) as AuditEvent;
+const { backends, RUNS, runId } = lawFile('av');
+const NOW = LAW_NOW;
+const denial = lawDenial;
 
 /**
  * Writes `hostile` then a plain event through `write` on every backend and closes each (its
@@ -54,9 +33,7 @@ async function through(hostile: (run: string) => AuditEvent) {
       s.write(hostile(run));
       s.write(denial(run, 1));
       await s.close();
-      const lost = errors
-        .filter((e) => e instanceof AuditLossError)
-        .reduce((n, e) => n + (e as AuditLossError).lost, 0);
+      const lost = lostOf(errors);
       const { events } = await s.query({ workspaceId: `${run}-ws`, order: 'asc', limit: 500 });
       const usage = await s.usage(`${run}-tok`, { days: 1 });
       return { name, lost, events: events.map(strip), usage, run, errors: errors.map((e) => e.message.slice(0, 200)) };

@@ -32,6 +32,9 @@ const instant = fc.oneof(
   fc.integer({ min: -3, max: 3 }).map((s) => MIDNIGHT + s * 1000),
   fc.integer({ min: -2, max: 2 }).map((d) => MIDNIGHT + d * 86_400_000 - 1),
   fc.constantFrom(MIDNIGHT, MIDNIGHT - 1, MIDNIGHT + 1), // ties
+  // A fractional instant (performance.timeOrigin + performance.now()): a `since` of it was floored,
+  // so an event half a millisecond before it matched. (An event's time string has whole ms.)
+  fc.constantFrom(MIDNIGHT - 0.5, MIDNIGHT + 0.5),
 );
 const TYPES = ['token.issued', 'token.revoked', 'token.updated', 'request.allowed', 'request.denied'] as const;
 /** An event as an index into pools of ids, made concrete per run (ids scoped by the run). */
@@ -47,6 +50,18 @@ const eventSpec = fc.record({
   count: fc.option(fc.integer({ min: 1, max: 50 }), { nil: undefined }),
 });
 type Spec = typeof eventSpec extends fc.Arbitrary<infer T> ? T : never;
+/** An allowed request of token 0, owner 0, workspace 0, at a time to set. */
+const eventAt: Spec = {
+  type: 'request.allowed',
+  at: 0,
+  token: 0,
+  owner: 0,
+  ws: 0,
+  actor: 0,
+  req: 0,
+  surface: 'http',
+  count: undefined,
+};
 
 let runNo = 0;
 const runId = () => `al${(runNo++).toString(36)}x${Math.random().toString(36).slice(2, 7)}`;
@@ -221,6 +236,22 @@ describe(`audit store laws on ${backends.map(([n]) => n).join(', ')} (differenti
       { numRuns: RUNS },
     );
     for (const s of stores) await s.close();
+  });
+
+  it('a fractional since, until or prune bound compares as its exact value, not floored', async () => {
+    for (const [name, open] of backends) {
+      const s = await open({ requests: 'all', now: () => MIDNIGHT });
+      const run = runId();
+      const at = (ms: number, n: number) => concrete(run, { ...eventAt, at: ms }, n);
+      await s.append([at(MIDNIGHT - 1, 0), at(MIDNIGHT, 1), at(MIDNIGHT + 1, 2)]);
+      const labels = async (f: AuditFilter) =>
+        (await s.query({ ...f, tokenId: `${run}-t0`, order: 'asc' })).events.map(labelOf);
+      expect(await labels({ since: MIDNIGHT - 0.5 }), name).toEqual([`${run}-e1`, `${run}-e2`]);
+      expect(await labels({ until: MIDNIGHT + 0.5 }), name).toEqual([`${run}-e0`, `${run}-e1`]);
+      await s.prune(MIDNIGHT - 0.5); // deletes what is older than it: e0 only
+      expect(await labels({}), name).toEqual([`${run}-e1`, `${run}-e2`]);
+      await s.close();
+    }
   });
 
   it('export: NDJSON is the query; CSV reads back to the same values, hostile strings included', async () => {

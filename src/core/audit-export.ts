@@ -4,6 +4,7 @@
  * `TextEncoder`), so a fetch handler can return it as a `Response` body.
  */
 import type { AuditExportFormat, AuditFilter, StoredAuditEvent } from './audit-store.ts';
+import { jsonLine } from './audit-fields.ts';
 import { KeycardError } from './errors.ts';
 
 /**
@@ -63,10 +64,14 @@ const NESTED: Readonly<Record<string, readonly [string, string]>> = {
  */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  let s = Array.isArray(value) ? value.join(' ') : String(value);
+  let s = Array.isArray(value) ? value.map(cell).join(' ') : cell(value);
   if (/^[=+\-@\t\r\0]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
+
+/** A value as CSV text: an object (an integrator's own label, say) as its JSON, not `[object Object]`; null as nothing. */
+const cell = (v: unknown): string =>
+  v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
 /** One CSV record (CRLF-terminated, as RFC 4180 has it). */
 export function csvRow(event: StoredAuditEvent): string {
@@ -122,7 +127,7 @@ export function exportAudit(
         }
         started = true;
         const page = await pager(filter, cursor, EXPORT_PAGE);
-        for (const event of page.events) chunk += format === 'csv' ? csvRow(event) : `${JSON.stringify(event)}\n`;
+        for (const event of page.events) chunk += format === 'csv' ? csvRow(event) : jsonLine(event);
         cursor = page.nextCursor;
         if (chunk.length > 0) controller.enqueue(encoder.encode(chunk));
         if (cursor === null) controller.close();

@@ -172,3 +172,12 @@ export function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAu
   }
   return event;
 }
+
+/**
+ * One JSON Lines record: `value` as JSON and `\n`. JSON.stringify escapes every C0 control but
+ * leaves U+0085, U+2028 and U+2029 raw, and readers that follow Unicode's line boundaries
+ * (Python's `str.splitlines()`, Java's `\R`) end a line at each: escaped here (`\u2028`, still
+ * the same JSON), so a label holding one cannot cut its event into pieces for them either.
+ */
+export const jsonLine = (value: unknown): string =>
+  `${JSON.stringify(value).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;

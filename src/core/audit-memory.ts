@@ -13,7 +13,7 @@ import {
   encodeAuditCursor,
   matchesAudit,
   parseAuditQuery,
-  parseUsageDays,
+  parseUsage,
   usageWindow,
   toMs,
   toStored,
@@ -111,8 +111,7 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
     return lo;
   };
 
-  const add = (event: AuditEvent): void => {
-    const stored = toStored(event, nextId(), clock.now());
+  const keep = (stored: StoredAuditEvent): void => {
     const delta = usageDelta(stored);
     if (delta) {
       let days = usage.get(delta.tokenId);
@@ -166,7 +165,7 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
     },
     write(event) {
       try {
-        add(event);
+        keep(toStored(event, nextId(), clock.now()));
       } catch {
         // A sink never throws into the trail; an event the store cannot read is not one it can keep.
       }
@@ -174,7 +173,9 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
     async append(events) {
       if (!Array.isArray(events))
         throw new KeycardError('invalid_argument', 'append: events must be an array of audit events');
-      for (const event of events) add(event);
+      // Every event read before any is kept: one that is not an event refuses the whole batch, as in Postgres.
+      const stored = events.map((event: AuditEvent) => toStored(event, nextId(), clock.now()));
+      for (const event of stored) keep(event);
     },
     async query(query) {
       return page(parseAuditQuery(query, 'query'));
@@ -187,8 +188,8 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
         format,
       );
     },
-    async usage(tokenId, opts) {
-      const days = parseUsageDays(tokenId, opts);
+    async usage(asked, opts) {
+      const { tokenId, days } = parseUsage(asked, opts);
       const { from, to } = usageWindow(clock.now(), days);
       const cells = [...(usage.get(tokenId)?.values() ?? [])].filter((c) => c.day >= from && c.day <= to);
       cells.sort((a, b) =>

@@ -236,8 +236,14 @@ export function parseAuditQuery(input: AuditQuery | undefined, what: string, max
   };
 }
 
-/** Validates `usage` options: `days` from 1 to 366, default 30. */
-export function parseUsageDays(tokenId: unknown, options: { readonly days?: number } | undefined): number {
+/**
+ * Validates `usage` arguments: `days` from 1 to 366, default 30; the token id read as a `query`
+ * filter reads it (a NUL or lone surrogate as U+FFFD, as stored), so every store answers alike.
+ */
+export function parseUsage(
+  tokenId: unknown,
+  options: { readonly days?: number } | undefined,
+): { readonly tokenId: string; readonly days: number } {
   // At most what a query filter takes: a longer id was cut when stored (AUDIT_MAX_ID and `…`), so
   // two ids cut alike would share one roll-up; neither can be asked for, as in `query`.
   if (typeof tokenId !== 'string' || tokenId.length === 0 || tokenId.length > AUDIT_MAX_ID)
@@ -248,8 +254,8 @@ export function parseUsageDays(tokenId: unknown, options: { readonly days?: numb
     );
   const days = options?.days ?? 30;
   if (!Number.isInteger(days) || days < 1 || days > 366)
-    throw new KeycardError('invalid_argument', 'usage: days must be an integer from 1 to 366');
-  return days;
+    throw new KeycardError('invalid_argument', 'usage: days must be an integer from 1 to 366', { fields: ['days'] });
+  return { tokenId: wellFormed(tokenId), days };
 }
 
 // ---------------------------------------------------------------------------------------------

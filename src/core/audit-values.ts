@@ -9,7 +9,8 @@
  * - instants lie in years 0001–9999 (what `toISOString` writes as `YYYY-…` and Postgres reads);
  * - a time string names its instant whatever the server's time zone: an ISO 8601 date (UTC) or
  *   date-time with `Z` or an offset, never a local time or free text;
- * - an event has a known `type` (and a request event a surface): anything else is not stored.
+ * - an event has a known `type` (a request event a surface, an `actor` an object): anything else is not stored;
+ * - what is stored is a copy of the event's JSON form, so memory answers what Postgres's `jsonb` does.
  */
 import type { AuditEvent, Surface } from './audit.ts';
 import type { StoredAuditEvent } from './audit-store.ts';
@@ -46,47 +47,69 @@ export const AUDIT_MAX_DEPTH = 32;
 /** The most objects and arrays one stored event keeps (a shared one counts each time it is met); the rest become `'…'`. */
 export const AUDIT_MAX_OBJECTS = 10_000;
 
-/** One event's walk: the objects it is inside (a cycle) and how many more it may copy. */
+/** The most array elements and object members one stored event keeps; past them the value is `'…'`. */
+export const AUDIT_MAX_SLOTS = 100_000;
+
+/** One event's walk: the objects it is inside (a cycle), how many more it may copy, and how many members. */
 interface Walk {
   readonly open: Set<object>;
   left: number;
+  slots: number;
 }
 
 /**
- * A JSON-like value with every string (keys too) {@link wellFormed}, a bigint as its decimal
- * string (JSON has none: `JSON.stringify` throws on it), anything nested deeper than
- * {@link AUDIT_MAX_DEPTH} cut to `'…'`, and an object met again inside itself (a cycle) cut to
- * `'…'` where it recurs: unrolled to the depth bound, an object holding itself twice (a request
- * or socket object does) would be 2^33 copies. An object shared without a cycle is copied each
- * time it is met, so past {@link AUDIT_MAX_OBJECTS} objects the rest is cut too: 32 levels each
- * holding the next twice would be 2^32 copies (and as many in `JSON.stringify`). The same object
- * when nothing changed.
+ * What `JSON.stringify` writes of a value, as a frozen copy (what every store keeps, so memory
+ * answers what Postgres's `jsonb` does): a `toJSON` is called (one that throws is `'…'`), a boxed
+ * value is unboxed, NaN and ±Infinity are null and -0 is 0, an `undefined`, function or symbol is
+ * left out (null in an array), a Map, Set, class instance or typed array is its own enumerable
+ * members, and a hole is null. Besides: every string (keys too) {@link wellFormed}, a bigint as
+ * its decimal string (JSON has none), anything nested deeper than {@link AUDIT_MAX_DEPTH} cut to
+ * `'…'`, an object met again inside itself (a cycle) cut where it recurs (unrolled, an object
+ * holding itself twice is 2^33 copies), and past {@link AUDIT_MAX_OBJECTS} objects or
+ * {@link AUDIT_MAX_SLOTS} members the rest is `'…'` (an object shared without a cycle is copied
+ * each time it is met: 32 levels each holding the next twice would be 2^32 copies; a sparse array
+ * of length 2^32 − 1 is 4 billion nulls). Always a copy: changing the event after `write` changes
+ * nothing stored.
  */
-function wellFormedDeep(value: unknown, depth: number, walk: Walk): unknown {
-  if (typeof value === 'string') return wellFormed(value);
-  if (typeof value === 'bigint') return String(value);
-  if (typeof value !== 'object' || value === null) return value;
-  if (depth > AUDIT_MAX_DEPTH || walk.open.has(value) || walk.left-- <= 0) return '…';
-  const open = walk.open;
-  open.add(value);
+function jsonValue(input: unknown, key: string, depth: number, walk: Walk): unknown {
+  let value = input;
+  if (depth > 0 && typeof (value as Json | null)?.toJSON === 'function') {
+    try {
+      value = (value as Json).toJSON!(key);
+    } catch {
+      return '…';
+    }
+  }
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) value = value.valueOf();
+  const type = typeof value;
+  if (type === 'string') return wellFormed(value as string);
+  if (type === 'number') return Number.isFinite(value) ? (value as number) + 0 : null; // -0 + 0 is 0
+  if (type === 'bigint') return String(value);
+  if (type !== 'object' || value === null) return type === 'boolean' || value === null ? value : undefined; // undefined, a function, a symbol: left out
+  const o = value as Record<string, unknown>;
+  if (depth > AUDIT_MAX_DEPTH || walk.open.has(o) || walk.left-- <= 0) return '…';
+  const array = Array.isArray(o);
+  // An array's (or typed array's) length, before anything is allocated for it.
+  if ((array || ArrayBuffer.isView(o) ? (o['length'] as number) : 0) > walk.slots) return '…';
+  walk.open.add(o);
   try {
-    if (Array.isArray(value)) {
-      const out = value.map((v) => wellFormedDeep(v, depth + 1, walk));
-      return out.some((v, i) => v !== value[i]) ? Object.freeze(out) : value;
+    if (array) {
+      walk.slots -= o.length as number;
+      return Object.freeze(Array.from(o as unknown[], (v, i) => jsonValue(v, String(i), depth + 1, walk) ?? null));
     }
-    let changed = false;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const key = wellFormed(k);
-      const w = wellFormedDeep(v, depth + 1, walk);
-      if (key !== k || w !== v) changed = true;
-      out[key] = w;
+    for (const k of Object.keys(o)) {
+      if (walk.slots-- <= 0) return '…';
+      const v = jsonValue(o[k], k, depth + 1, walk);
+      // defineProperty: an own `__proto__` member (JSON.parse makes one) would otherwise set the prototype.
+      if (v !== undefined) Object.defineProperty(out, wellFormed(k), { value: v, enumerable: true, writable: true });
     }
-    return changed ? Object.freeze(out) : value;
+    return Object.freeze(out);
   } finally {
-    open.delete(value);
+    walk.open.delete(o);
   }
 }
+type Json = { toJSON?: (key: string) => unknown };
 
 /** ISO 8601 as a filter takes it: a date (UTC), or a date-time with `Z` or an offset. */
 const ZONED = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
@@ -118,7 +141,9 @@ export function toMs(value: AuditTime, field: string): number {
     );
   if (ms < AUDIT_MIN_MS || ms > AUDIT_MAX_MS)
     throw new KeycardError('invalid_argument', `${field} must lie in the years 0001 to 9999`, { fields: [name] });
-  return Math.floor(ms);
+  // Up: event times are whole ms, so `at >= ceil(since)`, `at < ceil(until)` and `at < ceil(before)`
+  // select exactly the events a fractional bound does (floored, `since` took in the ms before it).
+  return Math.ceil(ms);
 }
 
 /** Why an event cannot be stored, or null when it can. */
@@ -127,6 +152,10 @@ function eventProblem(event: AuditEvent): string | null {
   if (!TYPE_SET.has(event.type)) return `type must be one of ${AUDIT_TYPES.join(', ')}`;
   if ((event.type === 'request.allowed' || event.type === 'request.denied') && !SURFACES.has(event.surface))
     return "surface must be 'http' or 'mcp'";
+  // An actor the stores cannot read an id of (`null.id` failed every Postgres batch it was in).
+  const actor: unknown = (event as { actor?: unknown }).actor;
+  if (actor !== undefined && (typeof actor !== 'object' || actor === null || Array.isArray(actor)))
+    return 'actor must be an object';
   return null;
 }
 
@@ -147,40 +176,45 @@ export function toStored(event: AuditEvent, id: string, now: number): StoredAudi
   const ms = typeof event.time === 'string' ? zonedMs(event.time) : Number.NaN;
   const at = Number.isFinite(ms) && ms >= AUDIT_MIN_MS && ms <= AUDIT_MAX_MS ? ms : now;
   const time = new Date(Math.floor(at)).toISOString();
-  const clean = wellFormedDeep(bounded(event), 0, { open: new Set(), left: AUDIT_MAX_OBJECTS }) as AuditEvent;
+  const walk = { open: new Set<object>(), left: AUDIT_MAX_OBJECTS, slots: AUDIT_MAX_SLOTS };
+  const clean = jsonValue(bounded(event), '', 0, walk) as AuditEvent;
   return Object.freeze({ ...clean, id, time });
 }
 
 export { AUDIT_MAX_ID };
 /** The largest `count` of a request event a store keeps (and `usage` adds): its sums fit a Postgres bigint. */
 export const AUDIT_MAX_COUNT = 2_147_483_647;
-const cut = (v: unknown): unknown => (typeof v === 'string' ? cap(v) : v);
+/**
+ * An id field as stored (each has an index and is matched as text): a string cut to
+ * {@link AUDIT_MAX_ID}; a finite number, bigint or boolean as its string (what a Postgres `text`
+ * column made of it, so memory finds a numeric owner id by its string too); absent stays absent;
+ * anything else (an object, NaN) null.
+ */
+const idOf = (v: unknown): unknown =>
+  typeof v === 'string'
+    ? cap(v)
+    : (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'bigint' || typeof v === 'boolean'
+      ? cap(String(typeof v === 'number' ? v + 0 : v)) // -0 is '0', as JSON has it
+      : v === undefined
+        ? undefined
+        : null;
 
 /**
- * The event with its indexed id fields (token, owner, workspace, actor, request) cut to
- * {@link AUDIT_MAX_ID} characters and a request event's `count` held to an integer from 1 to
- * {@link AUDIT_MAX_COUNT} (left out when it is not a number of at least 1: it counts as one), so
- * no value fails a batch that would be retried for ever. The same object when nothing changed.
+ * A copy of the event (each own property read once) with its indexed id fields (token, owner,
+ * workspace, actor, request) as {@link idOf} has them and a request event's `count` held to an
+ * integer from 1 to {@link AUDIT_MAX_COUNT} (left out when it is not a number of at least 1: it
+ * counts as one), so no value fails a batch that would be retried for ever.
  */
-function bounded(event: AuditEvent): AuditEvent {
-  const e = event as unknown as Record<string, unknown>;
-  const out: Record<string, unknown> = { ...e };
-  let changed = false;
-  for (const k of ['tokenId', 'ownerId', 'workspaceId', 'requestId']) {
-    const v = cut(e[k]);
-    if (v !== e[k]) ((out[k] = v), (changed = true));
-  }
-  const actor = e['actor'] as Record<string, unknown> | undefined;
-  const actorId = typeof actor === 'object' && actor !== null ? cut(actor['id']) : undefined;
-  if (actor && actorId !== actor['id']) ((out['actor'] = { ...actor, id: actorId }), (changed = true));
-  if ((event.type === 'request.allowed' || event.type === 'request.denied') && 'count' in e) {
-    const c = e['count'];
+function bounded(event: AuditEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(event as unknown as Record<string, unknown>) };
+  for (const k of ['tokenId', 'ownerId', 'workspaceId', 'requestId']) if (k in out) out[k] = idOf(out[k]);
+  const actor = out['actor'] as Record<string, unknown> | undefined; // an object: eventProblem checked
+  if (actor !== undefined) out['actor'] = { ...actor, id: idOf(actor['id']) };
+  if ((event.type === 'request.allowed' || event.type === 'request.denied') && 'count' in out) {
+    const c = out['count'];
     const held = typeof c === 'number' && c >= 1 ? Math.min(Math.floor(c), AUDIT_MAX_COUNT) : undefined;
-    if (held !== c) {
-      changed = true;
-      if (held === undefined) delete out['count'];
-      else out['count'] = held;
-    }
+    if (held === undefined) delete out['count'];
+    else out['count'] = held;
   }
-  return changed ? (out as unknown as AuditEvent) : event;
+  return out;
 }

@@ -19,7 +19,7 @@
  * rest is in `audit-fields.ts`, `audit-coalesce.ts`, `audit-delivery.ts` and `audit-trail.ts`.
  */
 import type { RequestErrorCode } from './errors.ts';
-import { isThenable, noop } from './audit-fields.ts';
+import { isThenable, jsonLine, noop } from './audit-fields.ts';
 
 export { auditPath, MAX_AUDIT_PATH, requestIdFrom } from './audit-fields.ts';
 export { AuditTrail, DEFAULT_AUDIT_QUEUE_SIZE, DEFAULT_AUDIT_TIMEOUT_MS, type AuditOptions } from './audit-trail.ts';
@@ -193,7 +193,7 @@ export function memoryAuditSink(): AuditSink & { readonly events: AuditEvent[]; 
 export function jsonLinesSink(write: (line: string) => unknown): AuditSink {
   return {
     write(event) {
-      const result = write(`${JSON.stringify(event)}\n`);
+      const result = write(jsonLine(event));
       return isThenable(result) ? Promise.resolve(result).then(noop) : undefined;
     },
   };

@@ -37,6 +37,18 @@ const event = (i: number, time = new Date(Date.UTC(2031, 0, 1) + i).toISOString(
 });
 
 describe('postgresAuditStore on PGlite', () => {
+  it('write never throws, also when it reports an event it refuses to an onError that throws', async () => {
+    await migrated;
+    const s = postgresAuditStore(port, {
+      onError: () => {
+        throw new Error('logger down');
+      },
+    });
+    expect(() => s.write({ type: 'nope' } as unknown as AuditEvent)).not.toThrow(); // threw 'logger down'
+    s.write(event(0, new Date(Date.UTC(2031, 1, 1)).toISOString()));
+    await s.close();
+  });
+
   it('refuses bad options naming the field, and a port that is not one', () => {
     expect(() => postgresAuditStore(port, { batchSize: 0 })).toThrow(/batchSize/);
     expect(() => postgresAuditStore(port, { nope: 1 } as never)).toThrow(/postgresAuditStore/);

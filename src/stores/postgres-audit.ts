@@ -12,7 +12,7 @@ import {
   auditIdSource,
   encodeAuditCursor,
   parseAuditQuery,
-  parseUsageDays,
+  parseUsage,
   usageWindow,
   toMs,
   toStored,
@@ -154,7 +154,14 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
   if (!parsed.success) throw configError('postgresAuditStore', parsed.error);
   const mode = options.requests ?? 'rollup';
   const clock = options.clock ?? systemClock;
-  const onError = options.onError ?? ((e: Error) => console.warn('keycard audit store:', e.message));
+  const given = options.onError ?? ((e: Error) => console.warn('keycard audit store:', e.message));
+  const onError = (e: Error): void => {
+    try {
+      given(e);
+    } catch {
+      // The integrator's logger threw: `write` still never throws.
+    }
+  };
   const nextId = auditIdSource();
   /** Months whose partition is known to exist. Forgotten after a failure (a prune may have dropped one). */
   const months = new Set<string>();
@@ -238,8 +245,8 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
         format,
       );
     },
-    async usage(tokenId, opts): Promise<readonly AuditUsageDay[]> {
-      const days = parseUsageDays(tokenId, opts);
+    async usage(asked, opts): Promise<readonly AuditUsageDay[]> {
+      const { tokenId, days } = parseUsage(asked, opts);
       const { from, to } = usageWindow(clock.now(), days);
       const rows = await run(usageStatement(tokenId, from, to));
       return rows.map((r) => ({
