@@ -188,11 +188,11 @@ export class KeycardTokensElement extends Base {
     };
   }
 
-  /** Focuses the control of `key`; while it is not drawn yet (a later page), remembers it for the page that draws it. */
+  /** Focuses the control of `key`, else remembers it for the later page that draws it; after an error (no page will), Retry. */
   #focusKey(key: string): void {
     const el = this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
-    el?.focus();
-    this.#pendingFocus = el ? undefined : key;
+    (el ?? (this.#state === 'error' ? this.#main.querySelector<HTMLElement>('[data-focus-key=retry]') : null))?.focus();
+    this.#pendingFocus = el || this.#state === 'error' ? undefined : key;
   }
 
   #render(): void {

@@ -168,7 +168,7 @@ export function renderList(
 
 /** "The tokens could not be loaded: …" (the server's message isolated) and Retry. */
 export function renderLoadError(s: Localization, message: string, retry: () => void): HTMLElement {
-  const button = h('button', { type: 'button', part: 'button' }, s.retry);
+  const button = h('button', { type: 'button', part: 'button', 'data-focus-key': 'retry' }, s.retry);
   button.addEventListener('click', retry);
   return h('div', { class: 'error', role: 'alert', part: 'error' }, sentence(s.loadError, { message }), ' ', button);
 }

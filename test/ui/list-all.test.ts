@@ -3,7 +3,15 @@
  * order, and a bounded walk against a server whose pages never end.
  */
 import { describe, expect, it } from 'vitest';
-import { ManagementError, MAX_PAGES, countAll, listAll, type TokenView, type TokensApi } from '../../src/ui/api.ts';
+import {
+  ManagementError,
+  MAX_PAGES,
+  countAll,
+  listAll,
+  walk,
+  type TokenView,
+  type TokensApi,
+} from '../../src/ui/api.ts';
 import { tokenView } from './token-view.ts';
 
 const token = (id: string) => tokenView(id) as unknown as TokenView;
@@ -59,6 +67,16 @@ describe('listAll', () => {
     const a = apiOf((n) => ((stale = n === 1), pagesOf(5)(n)));
     const e = await listAll(a.api, {}, { stale: () => stale }).catch((x: unknown) => x);
     expect([(e as Error).name, a.calls()]).toEqual(['AbortError', 2]);
+  });
+
+  it('walk hands on no page holding a token already handed on (the list would draw it twice)', async () => {
+    const a = apiOf((n) => ({
+      data: n === 0 ? [token('tok_a'), token('tok_b')] : [token('tok_c'), token('tok_a')],
+      nextCursor: n === 0 ? 'c1' : null,
+    }));
+    const handed: string[][] = [];
+    const e = await walk(a.api, {}, {}, (data) => void handed.push(data.map((t) => t.id))).catch((x: unknown) => x);
+    expect([(e as ManagementError).code, handed]).toEqual(['invalid_response', [['tok_a', 'tok_b']]]);
   });
 
   it('countAll counts every page, past 100 too, and still stops at a repeated page', async () => {

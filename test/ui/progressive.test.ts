@@ -129,6 +129,37 @@ describe.skipIf(!hasChromium)('<keycard-tokens>: each page drawn as it arrives',
     expect(await labels()).toEqual(order);
   });
 
+  it('a later page that fails while a drawn row holds focus: the error takes the rows, Retry takes focus', async () => {
+    await rows().first().waitFor({ timeout: 5000 });
+    await page.getByRole('button', { name: `Revoke ${order[42]}`, exact: true }).focus();
+    server.setIntercept(async (r, pass) =>
+      new URL(r.url).searchParams.has('cursor')
+        ? Response.json(
+            { type: 'about:blank', title: 'Unavailable', status: 503, code: 'unavailable' },
+            { status: 503 },
+          )
+        : pass(),
+    );
+    release();
+    await page.locator('keycard-tokens [part=error]').waitFor();
+    expect(await rows().count()).toBe(0);
+    // Not <body> (where Tab starts again at the top of the page and a screen reader says nothing).
+    expect(await focused(page)).toEqual({ tag: 'button', name: 'Retry', inDialog: null });
+    // Retry meets the same failure: the first page is drawn, then a new error; focus is on its Retry.
+    const error = () =>
+      page.evaluate(() => {
+        const el = document.querySelector('keycard-tokens')!.shadowRoot!.querySelector('[part=error]');
+        return el ? ((el as unknown as { mark?: string }).mark ?? 'new') : 'none';
+      });
+    await page.evaluate(() => {
+      const el = document.querySelector('keycard-tokens')!.shadowRoot!.querySelector('[part=error]')!;
+      (el as unknown as { mark: string }).mark = 'old';
+    });
+    await page.keyboard.press('Enter');
+    await expect.poll(error).toBe('new');
+    expect(await focused(page)).toEqual({ tag: 'button', name: 'Retry', inDialog: null });
+  });
+
   it('a page repeating a token already drawn ends in the error, never a duplicate row', async () => {
     await rows().first().waitFor({ timeout: 5000 });
     const first = await rows().first().getAttribute('data-token-id');

@@ -5,7 +5,7 @@
  * bounds (no redirects, a timeout, a 16 MiB answer cap, control characters cut from messages: about
  * 2.9 KB minified) and the page walk that lists every page made it 15.6 KB (15,943 B), so the guard
  * moved to 16 KB rather than trade those fixes for bytes. Drawing each page as it arrives made it
- * 15.8 KB (16,169 B); the message for a port fetch refuses, 16,201 B.
+ * 15.8 KB (16,169 B); the message for a port fetch refuses, 16,201 B; Retry keeping focus, 16,232 B.
  */
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 const entry = fileURLToPath(new URL('../../src/ui/index.ts', import.meta.url));
 
 describe('keycard/ui bundle', () => {
-  it('element + client: minified and gzipped under 16 KB (measured 15.8 KB; issue 16 aimed at 15 KB), no node:, zod or core', async () => {
+  it('element + client: minified and gzipped under 16 KB (measured 15.9 KB; issue 16 aimed at 15 KB), no node:, zod or core', async () => {
     const out = await build({
       entryPoints: [entry],
       bundle: true,
