@@ -45,10 +45,12 @@ describe('edge bundle size', () => {
   // 71.8 KB after session 35's fixes (duplicate JSON members refused, 0.8 KB minified; the device
   // routes' problem bodies; audit values that no longer wedge the Postgres writer): guard 72 KB.
   // 71.9 KB after session 36's fixes (leak reports' off-format entries, keycard.verify() asking the
-  // oauth verifier in dual mode, a throwing verifier's error redacted).
-  it('stays at most 72 KB gzip (measured 71.9 KB)', async () => {
+  // oauth verifier in dual mode, a throwing verifier's error redacted). 72.2 KB after session 37's
+  // audit-store fix (every store keeps a frozen copy of an event's JSON form, ids as text, the
+  // actor checked, JSON Lines escaping U+2028): guard 73 KB.
+  it('stays at most 73 KB gzip (measured 72.2 KB)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(72 * KB);
+    expect(gzip).toBeLessThanOrEqual(73 * KB);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
