@@ -67,3 +67,61 @@ describe('scope algebra laws', () => {
     for (const x of token) if (owner.has(x)) expect(bound.has(x)).toBe(true);
   });
 });
+
+// A direct reading of SPEC §3, to compare the catalogue against.
+const meets = (req: Requirement, set: ReadonlySet<string>): boolean =>
+  typeof req === 'string'
+    ? set.has(req)
+    : 'allOf' in req
+      ? req.allOf.every((r) => meets(r, set))
+      : req.anyOf.some((r) => meets(r, set));
+const reachable = (c: ScopeCatalogue, granted: readonly string[]): Set<string> => {
+  const out = new Set<string>();
+  const stack = [...granted];
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    if (out.has(s)) continue;
+    out.add(s);
+    stack.push(...(c.definitions[s]!.implies ?? []));
+  }
+  return out;
+};
+const withRequirement = catalogue.chain((c) =>
+  fc.tuple(fc.constant(c), subsetOf(c), requirementOf(c.names), subsetOf(c)),
+);
+
+describe('scope algebra against a direct model', () => {
+  test.prop([withRequirement], { numRuns: 1000 })(
+    'satisfies is exactly "every allOf part and some anyOf part is held"',
+    ([c, s, req]) => {
+      const set = c.closure(s);
+      expect(c.satisfies(req, set)).toBe(meets(req, set));
+      expect(c.missing(req, set).length === 0).toBe(meets(req, set));
+    },
+  );
+
+  test.prop([withRequirement], { numRuns: 1000 })(
+    'missing names each scope once, only scopes the requirement names and the set lacks',
+    ([c, s, req]) => {
+      const set = c.closure(s);
+      const missing = c.missing(req, set);
+      expect(new Set(missing).size).toBe(missing.length);
+      const named = JSON.stringify(req);
+      for (const m of missing) {
+        expect(set.has(m)).toBe(false);
+        expect(named).toContain(JSON.stringify(m));
+      }
+    },
+  );
+
+  test.prop([withSets], { numRuns: 1000 })('closure is exactly what the implications reach', ([c, s]) => {
+    expect([...c.closure(s)].sort()).toEqual([...reachable(c, s)].sort());
+  });
+
+  test.prop([withRequirement], { numRuns: 1000 })(
+    'isWithin(a, b) iff closure(a) ⊆ closure(b) (the no-escalation test)',
+    ([c, a, , b]) => {
+      expect(c.isWithin(a, b)).toBe(isSubset(c.closure(a), c.closure(b)));
+    },
+  );
+});

@@ -135,3 +135,86 @@ describe('owner bound', () => {
     expect([...boundByOwner(token, owner)].sort()).toEqual(['comments', 'read']);
   });
 });
+
+describe('the codes and texts a caller reads', () => {
+  const codeOf = (f: () => unknown): string | undefined => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof KeycardError ? `${e.code}: ${e.message}` : `not a KeycardError: ${String(e)}`;
+    }
+    return undefined;
+  };
+
+  it('a declaration fault is invalid_config; a bad grant is invalid_argument (a 400 of the management API)', () => {
+    const s = toado();
+    expect(codeOf(() => allOf())).toBe('invalid_config: allOf() needs at least one requirement');
+    expect(codeOf(() => anyOf())).toBe('invalid_config: anyOf() needs at least one requirement');
+    expect(codeOf(() => defineScopes(7 as never))).toMatch(/^invalid_config: scopes: /);
+    expect(codeOf(() => defineScopes({ a: { implies: ['b'] } }))).toBe(
+      'invalid_config: Scope "a" implies unknown scope "b"',
+    );
+    expect(codeOf(() => defineScopes({ a: {} }, { presets: { p: ['b' as 'a'] } }))).toMatch(/^invalid_config: /);
+    expect(codeOf(() => defineScopes({ a: {} }, { defaults: ['b' as 'a'] }))).toMatch(/^invalid_config: /);
+    expect(codeOf(() => defineScopes({ a: { implies: ['a'] } }))).toMatch(/^invalid_config: /);
+    expect(codeOf(() => s.assertRequirement({ allOf: [] }))).toMatch(/^invalid_config: /);
+    expect(codeOf(() => s.assertRequirement('nope'))).toMatch(/^invalid_config: /);
+    expect(codeOf(() => s.parseGrant('read'))).toBe('invalid_argument: scopes must be an array of scope names');
+    expect(codeOf(() => s.parseGrant(['read', 'nope'], 'body.scopes'))).toBe(
+      'invalid_argument: body.scopes names unknown scope "nope"',
+    );
+  });
+
+  it('names the cycle from where it closes, not from where the search began', () => {
+    expect(() => defineScopes({ a: { implies: ['b'] }, b: { implies: ['c'] }, c: { implies: ['b'] } })).toThrow(
+      /^Scope implication cycle: b → c → b$/,
+    );
+  });
+
+  it('accepts a 128-character scope name and refuses 129', () => {
+    expect(defineScopes({ ['s'.repeat(128)]: {} }).names).toEqual(['s'.repeat(128)]);
+    expect(() => defineScopes({ ['s'.repeat(129)]: {} })).toThrow('scope-token');
+  });
+
+  it('has no default scopes unless given some, and answers has() by the catalogue', () => {
+    const s = defineScopes({ a: {} });
+    expect(s.defaults).toEqual([]);
+    expect(s.has('a')).toBe(true);
+    expect(s.has('b')).toBe(false);
+  });
+
+  it('checks every scope of an anyOf and finds an empty combinator at any depth', () => {
+    const s = toado();
+    expect(s.assertRequirement(anyOf('read', 'comments'))).toEqual({ anyOf: ['read', 'comments'] });
+    expect(() => s.assertRequirement(anyOf('read', 'nope'))).toThrow('Requirement names unknown scope "nope"');
+    expect(() => s.assertRequirement(allOf('read', { anyOf: [] }))).toThrow('Requirement has an empty allOf/anyOf');
+  });
+
+  it('a hand-built empty anyOf reports "(no alternative)" as what is missing', () => {
+    expect(toado().missing({ anyOf: [] }, new Set(['read']))).toEqual(['(no alternative)']);
+  });
+
+  it('warns through console.warn by default', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      defineScopes({ a: {} }).closure(['gone']);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]![0]).toContain('"gone"');
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('warns about at most 1000 distinct unknown scopes, then once more, then never (OAuth grants are any text)', () => {
+    const onWarning = vi.fn();
+    const s = defineScopes({ a: {} }, { onWarning });
+    s.closure(Array.from({ length: 1000 }, (_, i) => `gone${i}`));
+    expect(onWarning).toHaveBeenCalledTimes(1000);
+    expect(onWarning.mock.calls[999]![0]).toContain('"gone999"');
+    s.closure(['gone0', 'gone1000']);
+    expect(onWarning).toHaveBeenCalledTimes(1001);
+    expect(onWarning.mock.calls[1000]![0]).toBe('keycard: more than 1000 unknown granted scopes; no more warnings');
+    s.closure(['gone1001', 'gone1002']);
+    expect(onWarning).toHaveBeenCalledTimes(1001);
+  });
+});

@@ -101,3 +101,24 @@ describe('scanner pattern', () => {
     expect(validateToken(`acme_sk_1${'a'.repeat(38)}`, acme)).toBe(false);
   });
 });
+
+describe('validateToken refuses look-alikes whose checksum is right (SPEC §2: refused before any store I/O)', () => {
+  // A string whose last 6 characters are the CRC-32 of the rest: only the other rules can refuse it.
+  const signed = (head: string) => head + encodeChecksum(crc32(head));
+  const body = 'A'.repeat(32);
+  const format = { prefix: 'acme' };
+
+  it('accepts the genuine shape', () => {
+    expect(validateToken(signed(`acme_sk_1${body}`), format)).toBe(true);
+  });
+
+  it.each([
+    ['a body one longer', `acme_sk_1${body}B`],
+    ['a body one shorter', `acme_sk_1${body.slice(1)}`],
+    ['another separator after the prefix', `acme-sk_1${body}`],
+    ['another separator after the type', `acme_sk-1${body}`],
+    ['a non-ASCII character U+0080 in the body', `acme_sk_1${body.slice(1)}\u0080`],
+  ])('refuses %s', (_, head) => {
+    expect(validateToken(signed(head), format)).toBe(false);
+  });
+});
