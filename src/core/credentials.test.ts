@@ -287,3 +287,19 @@ describe('results', () => {
     expect(field('Basic a')).toBe(field('Basic b'));
   });
 });
+
+describe('near misses (mutation testing)', () => {
+  it('a scheme one letter away from Bearer, at any position, is another scheme (401), never a bearer', () => {
+    const max = { maxCredentialBytes: 1024 };
+    for (let i = 0; i < 6; i++) {
+      const scheme = `${'Bearer'.slice(0, i)}x${'Bearer'.slice(i + 1)}`;
+      expect(readCredential([`${scheme} abc`], null, max)).toEqual({ kind: 'other-scheme' });
+    }
+    expect(readCredential(['bEaReR abc'], null, max)).toEqual({ kind: 'bearer', credential: 'abc', fromQuery: false });
+  });
+
+  it('a ? inside the fragment starts no query', () => {
+    expect(queryTokens('/tickets#x?access_token=abc')).toEqual([]);
+    expect(queryTokens('https://api.example.com/t#?access_token=abc')).toEqual([]);
+  });
+});
