@@ -61,10 +61,12 @@ export class KeycardTokensElement extends Base {
   #loadingMore: HTMLElement | null = null;
   /** More pages of the shown list are on their way. */
   #more = false;
-  /** The `data-focus-key` focused when a redraw removed it, until the page that draws it again. */
+  /** The `data-focus-key` focused when a redraw removed it, until the page of this walk that draws it again. */
   #pendingFocus: string | undefined;
   /** True while "New token" loads the catalogue: a second click (a double-click) opens no second form. */
   #opening = false;
+  /** The drawn control of `key` (its `data-focus-key`). */
+  #q = (key: string) => this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
 
   /** Texts replacing the English defaults, key by key (see `STRINGS`). */
   get localization(): Partial<Localization> {
@@ -127,6 +129,8 @@ export class KeycardTokensElement extends Base {
     if (!this.#root.firstChild) {
       const style = adoptStyles(this.#root);
       this.#root.append(...(style ? [style] : []), this.#main, this.#layer, this.#live);
+      // A person who moves focus ends its wait for a later page.
+      this.#root.addEventListener('focusin', () => (this.#pendingFocus = undefined));
     }
     void this.refresh();
   }
@@ -144,6 +148,8 @@ export class KeycardTokensElement extends Base {
    */
   async refresh(): Promise<void> {
     const gen = ++this.#generation;
+    // A wait for focus dies with the walk it was for.
+    this.#pendingFocus = undefined;
     const kind = this.#currentKind;
     const ws = this.getAttribute('workspace-id');
     // A walk nobody waits for (a newer refresh, the element removed) draws nothing, stops at its next page.
@@ -156,8 +162,10 @@ export class KeycardTokensElement extends Base {
         this.#more = more;
         if (tokens) {
           tokens.push(...data);
-          this.#list?.append(...data.map((t) => renderRow(t, this.#rowContext())));
-          if (this.#pendingFocus && document.activeElement === document.body) this.#focusKey(this.#pendingFocus);
+          const c = this.#rowContext();
+          this.#list?.append(...data.map((t) => renderRow(t, c)));
+          // Focus still waiting on "New token" goes to the control it waits for, once drawn.
+          if (this.#pendingFocus && this.#root.activeElement === this.#q('new')) this.#focusKey(this.#pendingFocus);
           if (!more) (this.#list?.removeAttribute('aria-busy'), this.#loadingMore?.remove());
         } else if (data.length || !more) {
           // An empty page with more to come (a server may send one) shows neither rows nor "No tokens" yet.
@@ -188,19 +196,20 @@ export class KeycardTokensElement extends Base {
     };
   }
 
-  /** Focuses the control of `key`, else remembers it for the later page that draws it; after an error (no page will), Retry. */
+  /**
+   * Focuses the control of `key`; one not drawn: after an error (no page will draw it) Retry, after
+   * a Retry the first row's first control, else "New token", which holds focus for the later page that draws it.
+   */
   #focusKey(key: string): void {
-    const el = this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
-    (el ?? (this.#state === 'error' ? this.#main.querySelector<HTMLElement>('[data-focus-key=retry]') : null))?.focus();
-    this.#pendingFocus = el || this.#state === 'error' ? undefined : key;
+    const first = key === 'retry' ? this.#main.querySelector<HTMLElement>('[part=row-button]') : null;
+    const el = this.#q(key) ?? (this.#state === 'error' ? this.#q('retry') : first);
+    (el ?? this.#q('new'))?.focus();
+    this.#pendingFocus = el ? undefined : key;
   }
 
   #render(): void {
     const s = this.#s;
-    // Focus on nothing (the body) was lost to a redraw: the pending control takes it back.
-    const focusedId =
-      (this.#root.activeElement as HTMLElement | null)?.dataset.focusKey ??
-      (document.activeElement === document.body ? this.#pendingFocus : undefined);
+    const focusedId = (this.#root.activeElement as HTMLElement | null)?.dataset.focusKey;
     const toolbar = renderToolbar({
       s,
       kinds: this.kinds,
@@ -239,14 +248,9 @@ export class KeycardTokensElement extends Base {
     });
   }
 
-  /** The opener, or its re-rendered twin (same `data-focus-key`), or the title when it is gone. */
+  /** The opener, or its re-rendered twin (same `data-focus-key`), or "New token" when it is gone. */
   #resolve(opener: HTMLElement): HTMLElement | null {
-    if (opener.isConnected) return opener;
-    const key = opener.dataset.focusKey;
-    return (
-      (key ? this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`) : null) ??
-      this.#root.querySelector<HTMLElement>('[data-focus-key="new"]')
-    );
+    return opener.isConnected ? opener : (this.#q(opener.dataset.focusKey!) ?? this.#q('new'));
   }
 
   #emit<K extends keyof KeycardTokensEventMap>(type: K, detail: KeycardTokensEventMap[K]['detail']): void {
@@ -255,13 +259,6 @@ export class KeycardTokensElement extends Base {
 
   #announce(text: string | (string | Node)[]): void {
     this.#live.replaceChildren(...text);
-  }
-
-  /** Focus after a list change removed the opener: "New token", else the title. */
-  #refocus(): void {
-    (
-      this.#root.querySelector<HTMLElement>('[data-focus-key="new"]') ?? this.#root.querySelector<HTMLElement>('h1')
-    )?.focus();
   }
 
   async #openCreate(opener: HTMLElement): Promise<void> {
@@ -327,8 +324,9 @@ export class KeycardTokensElement extends Base {
         d.close(true);
         this.#announce(sentence(this.#s.revokedAnnounce, { label: token.label }));
         if (record) this.#emit('token-revoked', { record });
-        await this.refresh();
-        this.#refocus();
+        void this.refresh();
+        // At once, not after the walk: the row's first control where revoked rows are listed, else "New token".
+        this.#focusKey(/^(all|revoked)$/.test(this.#filter) ? `${this.#s.activity}:${token.id}` : 'new');
       },
     }).focus();
   }
@@ -379,8 +377,8 @@ export class KeycardTokensElement extends Base {
         d.close(true);
         this.#announce(fill(this.#s.revokeAllDone, { n: count }));
         this.#emit('tokens-revoked', { count });
-        await this.refresh();
-        this.#refocus();
+        void this.refresh();
+        this.#focusKey('new');
         return count;
       },
     }).focus();

@@ -111,11 +111,21 @@ describe.skipIf(!hasChromium)('<keycard-tokens> page walk', () => {
   });
 
   it('past 100 pages the list says there are too many to list, and Revoke all still counts every one', async () => {
-    await useFake(page, 101);
+    await useFake(page, 101, true);
+    // Pages 1 to 99 answered, the 100th (which names a 101st) held: their rows are drawn.
+    await fake(async (f) => {
+      while (f.calls.length < 100) await f.release();
+    });
+    expect(await rows().count()).toBe(9900);
+    await fake((f) => ((f.hold = false), f.release()));
     const error = page.locator('keycard-tokens [part=error]');
     await error.waitFor();
     expect(await error.textContent()).toMatch(/could not be loaded: More than 10,000 tokens/);
     expect(await error.textContent()).not.toMatch(/a list that ends/);
+    // In place of the rows read (docs/ui.md): none of them, nor the list or its "Loading…", is left.
+    expect(await rows().count()).toBe(0);
+    expect(await page.locator('keycard-tokens [part=list]').count()).toBe(0);
+    expect(await page.locator('keycard-tokens').getByText('Loading…').count()).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Revoke all', exact: true }).click();
     const all = dialog(page, 'Revoke all tokens');
