@@ -120,6 +120,49 @@ describe(`audit event shapes on ${backends.map(([n]) => n).join(', ')}`, () => {
     );
   });
 
+  it('any value as an id, or as an actor (a toJSON answering any value too), is held alike on every backend and never wedges the writer', async () => {
+    const plain = fc.anything({ maxDepth: 1, withBigInt: true, withBoxedValues: true, withDate: true, withMap: true });
+    const value = fc.oneof(
+      plain,
+      plain.map((v) => ({ kind: 'user', id: 'alice', toJSON: () => v })),
+    );
+    await fc.assert(
+      fc.asyncProperty(value, value, value, async (a, b, actor) => {
+        const got = await through((run) => [
+          denial(run, 0, { tokenId: a, ownerId: b, requestId: actor }),
+          { ...denial(run, 1), type: 'token.revoked', actor, tokenId: b } as unknown as AuditEvent,
+          denial(run, 2),
+        ]);
+        keptAlike(
+          got,
+          got[0]!.events.map((e) => e.label!),
+        );
+        expect(got[0]!.events.map((e) => e.label)).toContain('e2');
+        for (const g of got)
+          for (const e of g.events) {
+            const ids = [e.tokenId, e.ownerId, 'actor' in e ? e.actor.id : null];
+            for (const id of ids) expect(id == null || typeof id === 'string', g.name).toBe(true); // null or absent, else text
+            if ('actor' in e) expect(e.actor, g.name).toEqual(expect.any(Object));
+          }
+        // Each stored id finds its event on every backend alike.
+        const found = await Promise.all(
+          got.map(async (g) =>
+            Promise.all(
+              g.events.flatMap((e) =>
+                (['tokenId', 'ownerId', 'requestId'] as const)
+                  .map((k) => [k, (e as unknown as Record<string, unknown>)[k]] as const)
+                  .filter(([, v]) => typeof v === 'string' && v.length > 0 && v.length <= 512)
+                  .map(async ([k, v]) => (await g.s.query({ [k]: v, workspaceId: `${g.run}-ws` })).events.length),
+              ),
+            ),
+          ),
+        );
+        for (const f of found) expect(f).toEqual(found[0]);
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+  });
+
   it('a toJSON that throws or answers a bigint or a cycle, or a sparse array of length 2^32 − 1, never wedges the writer', async () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic['self'] = cyclic;
@@ -238,6 +281,56 @@ describe(`audit event shapes on ${backends.map(([n]) => n).join(', ')}`, () => {
         ).rejects.toMatchObject({ code: 'invalid_argument', fields: ['actor'] });
         await s.close();
       }
+    }
+  });
+
+  it("an actor's own toJSON is read before its id: one answering null is refused, a long or numeric id is held like any id, alike everywhere", async () => {
+    const long = Array.from({ length: 4000 }, (_, i) => ((i * 7919) % 65_536).toString(36)).join(''); // incompressible
+    const actorOf = (json: unknown) => ({ kind: 'user', id: 'alice', toJSON: () => json });
+    const revoked = (run: string, actor: unknown) =>
+      ({ ...denial(run, 0), type: 'token.revoked', actor }) as unknown as AuditEvent;
+    for (const [json, kept] of [
+      [null, null], // Postgres read `null.id`: its batch failed for ever; memory's query({ actorId }) threw a TypeError
+      [{ kind: 'user', id: long }, `${long.slice(0, 512)}…`], // past what a B-tree index entry holds: the batch failed for ever
+      [{ kind: 'user', id: 42 }, '42'], // found by actorId '42' in Postgres only
+    ] as const) {
+      const got = await through((run) => [revoked(run, actorOf(json)), denial(run, 1)]);
+      for (const g of got) {
+        expect(g.lost, `${g.name}: ${g.errors.join('; ')}`).toBe(0);
+        expect(
+          g.events.map((e) => e.label),
+          g.name,
+        ).toEqual(kept === null ? ['e1'] : ['e0', 'e1']);
+        if (kept !== null) expect((g.events[0] as { actor?: { id: unknown } }).actor?.id, g.name).toBe(kept);
+        if (kept === '42')
+          // a query cannot name a cut id (longer than 512)
+          expect(
+            (await g.s.query({ actorId: kept, workspaceId: `${g.run}-ws` })).events.map((e) => e.label),
+            g.name,
+          ).toEqual(['e0']);
+        await expect(g.s.query({ actorId: 'alice' }), g.name).resolves.toBeDefined();
+      }
+      if (kept === null)
+        for (const [name, open] of backends) {
+          const s = await open({ requests: 'all', now: () => NOW });
+          await expect(s.append([revoked('x', actorOf(json))]), name).rejects.toMatchObject({
+            code: 'invalid_argument',
+            fields: ['actor'],
+          });
+          await s.close();
+        }
+    }
+  });
+
+  it('a request event with no token id (absent, undefined, a function) counts in no usage and never wedges the writer', async () => {
+    const { tokenId: _, ...untokened } = denial('x', 0);
+    for (const extra of [{ tokenId: undefined }, { tokenId: () => 'tok' }, { tokenId: Symbol('tok') }, null]) {
+      // Postgres's roll-up row had no token_id (NOT NULL): its batch failed for ever, losing every later event.
+      const got = await through((run) => [
+        extra === null ? ({ ...untokened, workspaceId: `${run}-ws` } as AuditEvent) : denial(run, 0, extra),
+        denial(run, 1),
+      ]);
+      keptAlike(got, ['e0', 'e1']);
     }
   });
 

@@ -176,6 +176,23 @@ describe(`audit store values on ${backends.map(([n]) => n).join(', ')}`, () => {
     for (const g of whole) expect((g.events[0] as unknown as { detail: unknown }).detail, g.name).toEqual(wide);
   });
 
+  it('an object or array past 100,000 members in all is cut to …, alike on every backend; fewer are kept whole', async () => {
+    const wide = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    for (const [detail, cut] of [
+      [wide(150_000), true], // an object's members are counted as they are copied
+      [Array.from({ length: 150_000 }, (_, i) => i), true], // an array's length before it is copied
+      [wide(90_000), false],
+    ] as const) {
+      const got = await through((run) => denial(run, 0, { detail }));
+      keptAlike(got, (g) => g.events);
+      for (const g of got) {
+        const kept = (g.events[0] as unknown as { detail: unknown }).detail;
+        if (cut) expect(kept, g.name).toBe('…');
+        else expect(Object.keys(kept as object), g.name).toHaveLength(90_000);
+      }
+    }
+  });
+
   it('usage never merges two token ids cut to the same 512 characters: it refuses an id longer than query does', async () => {
     for (const [name, open] of backends) {
       const s = await open({ requests: 'all', now: () => NOW });

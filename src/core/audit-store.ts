@@ -347,7 +347,9 @@ export function usageDelta(event: StoredAuditEvent): {
   denied: number;
   lastUsedAt: string | null;
 } | null {
-  if (event.tokenId === null || (event.type !== 'request.allowed' && event.type !== 'request.denied')) return null;
+  // No token id (null, or absent from an integrator's own event): no roll-up row (Postgres's token_id is NOT NULL).
+  if (typeof event.tokenId !== 'string' || (event.type !== 'request.allowed' && event.type !== 'request.denied'))
+    return null;
   const allowed = event.type === 'request.allowed';
   const count = !allowed && typeof event.count === 'number' && event.count >= 1 ? Math.floor(event.count) : 1;
   return {

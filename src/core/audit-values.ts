@@ -153,11 +153,12 @@ function eventProblem(event: AuditEvent): string | null {
   if ((event.type === 'request.allowed' || event.type === 'request.denied') && !SURFACES.has(event.surface))
     return "surface must be 'http' or 'mcp'";
   // An actor the stores cannot read an id of (`null.id` failed every Postgres batch it was in).
-  const actor: unknown = (event as { actor?: unknown }).actor;
-  if (actor !== undefined && (typeof actor !== 'object' || actor === null || Array.isArray(actor)))
-    return 'actor must be an object';
+  if (!actorOk((event as { actor?: unknown }).actor)) return 'actor must be an object';
   return null;
 }
+/** An actor a store can read an id of: absent, or an object that is not an array. */
+const actorOk = (actor: unknown): boolean =>
+  actor === undefined || (typeof actor === 'object' && actor !== null && !Array.isArray(actor));
 
 /**
  * The form a store keeps: the event, well-formed, with its id and its time canonical
@@ -177,40 +178,44 @@ export function toStored(event: AuditEvent, id: string, now: number): StoredAudi
   const at = Number.isFinite(ms) && ms >= AUDIT_MIN_MS && ms <= AUDIT_MAX_MS ? ms : now;
   const time = new Date(Math.floor(at)).toISOString();
   const walk = { open: new Set<object>(), left: AUDIT_MAX_OBJECTS, slots: AUDIT_MAX_SLOTS };
-  const clean = jsonValue(bounded(event), '', 0, walk) as AuditEvent;
-  return Object.freeze({ ...clean, id, time });
+  // The JSON form first, then its ids and count: an actor's own `toJSON` could answer null, a
+  // number or a long id, which Postgres reads for its `actor_id` column (`null.id` failed the batch).
+  const json = jsonValue(event, '', 0, walk) as Record<string, unknown>;
+  if (!actorOk(json['actor']))
+    throw new KeycardError('invalid_argument', 'audit event: actor must be an object', { fields: ['actor'] });
+  return Object.freeze({ ...bounded(json), id, time }) as StoredAuditEvent;
 }
 
 export { AUDIT_MAX_ID };
 /** The largest `count` of a request event a store keeps (and `usage` adds): its sums fit a Postgres bigint. */
 export const AUDIT_MAX_COUNT = 2_147_483_647;
 /**
- * An id field as stored (each has an index and is matched as text): a string cut to
- * {@link AUDIT_MAX_ID}; a finite number, bigint or boolean as its string (what a Postgres `text`
- * column made of it, so memory finds a numeric owner id by its string too); absent stays absent;
- * anything else (an object, NaN) null.
+ * An id field of the JSON form as stored (each has an index and is matched as text): a string
+ * cut to {@link AUDIT_MAX_ID} (well-formed again: the cut may split a surrogate pair); a number or
+ * boolean as its string (what a Postgres `text` column made of it, so memory finds a numeric owner
+ * id by its string too; a bigint is a string already); absent stays absent; anything else null.
  */
 const idOf = (v: unknown): unknown =>
   typeof v === 'string'
-    ? cap(v)
-    : (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'bigint' || typeof v === 'boolean'
-      ? cap(String(typeof v === 'number' ? v + 0 : v)) // -0 is '0', as JSON has it
+    ? wellFormed(cap(v))
+    : typeof v === 'number' || typeof v === 'boolean'
+      ? String(v)
       : v === undefined
         ? undefined
         : null;
 
 /**
- * A copy of the event (each own property read once) with its indexed id fields (token, owner,
- * workspace, actor, request) as {@link idOf} has them and a request event's `count` held to an
- * integer from 1 to {@link AUDIT_MAX_COUNT} (left out when it is not a number of at least 1: it
- * counts as one), so no value fails a batch that would be retried for ever.
+ * A copy of the event's JSON form with its indexed id fields (token, owner, workspace, actor,
+ * request) as {@link idOf} has them and a request event's `count` held to an integer from 1 to
+ * {@link AUDIT_MAX_COUNT} (left out when it is not a number of at least 1: it counts as one), so
+ * no value fails a batch that would be retried for ever.
  */
-function bounded(event: AuditEvent): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...(event as unknown as Record<string, unknown>) };
+function bounded(json: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...json };
   for (const k of ['tokenId', 'ownerId', 'workspaceId', 'requestId']) if (k in out) out[k] = idOf(out[k]);
-  const actor = out['actor'] as Record<string, unknown> | undefined; // an object: eventProblem checked
-  if (actor !== undefined) out['actor'] = { ...actor, id: idOf(actor['id']) };
-  if ((event.type === 'request.allowed' || event.type === 'request.denied') && 'count' in out) {
+  const actor = out['actor'] as Record<string, unknown> | undefined; // an object: toStored checked
+  if (actor !== undefined && 'id' in actor) out['actor'] = Object.freeze({ ...actor, id: idOf(actor['id']) });
+  if ((json['type'] === 'request.allowed' || json['type'] === 'request.denied') && 'count' in out) {
     const c = out['count'];
     const held = typeof c === 'number' && c >= 1 ? Math.min(Math.floor(c), AUDIT_MAX_COUNT) : undefined;
     if (held === undefined) delete out['count'];
