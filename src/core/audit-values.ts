@@ -183,7 +183,10 @@ export function toStored(event: AuditEvent, id: string, now: number): StoredAudi
   const json = jsonValue(event, '', 0, walk) as Record<string, unknown>;
   if (!actorOk(json['actor']))
     throw new KeycardError('invalid_argument', 'audit event: actor must be an object', { fields: ['actor'] });
-  return Object.freeze({ ...bounded(json), id, time }) as StoredAuditEvent;
+  const out = bounded(json);
+  out['id'] = id; // where the event had its own, else last, as a spread would put them
+  out['time'] = time;
+  return Object.freeze(out) as unknown as StoredAuditEvent;
 }
 
 export { AUDIT_MAX_ID };
@@ -197,7 +200,9 @@ export const AUDIT_MAX_COUNT = 2_147_483_647;
  */
 const idOf = (v: unknown): unknown =>
   typeof v === 'string'
-    ? wellFormed(cap(v))
+    ? v.length > AUDIT_MAX_ID
+      ? wellFormed(cap(v))
+      : v
     : typeof v === 'number' || typeof v === 'boolean'
       ? String(v)
       : v === undefined
