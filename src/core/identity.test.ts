@@ -14,31 +14,12 @@ import {
   type ResourcePath,
   type Restrictions,
 } from './restrictions.ts';
-import type { TokenRecord } from './store.ts';
+import { storedTokenFixture } from '../testing/fixtures.ts';
 
 const h = defineHierarchy(['company', 'project']);
 
-const record = (restrictions: Restrictions | null): TokenRecord => ({
-  id: 'tok_1',
-  label: 'ci',
-  ownerId: 'u1',
-  kind: 'personal',
-  workspaceId: 'w1',
-  scopes: ['read'],
-  restrictions,
-  rateLimit: null,
-  createdAt: 0,
-  createdBy: null,
-  expiresAt: null,
-  revokedAt: null,
-  revokedReason: null,
-  lastUsedAt: null,
-  rotatedFromId: null,
-  familyId: 'fam_1',
-  start: 'acme_sk_…abcd',
-  metadata: {},
-  version: 1,
-});
+const record = (restrictions: Restrictions | null) =>
+  storedTokenFixture({ id: 'tok_1', scopes: ['read'], restrictions });
 
 const identity = (restrictions: Restrictions | null, hierarchy: typeof h | null = h) =>
   new Identity<'read' | 'comments'>(record(restrictions), new Set(['read']), hierarchy);
