@@ -114,6 +114,9 @@ describe('a store whose errors carry the hash in every encoding', () => {
           touchIntervalMs: 0,
           cacheSize: 0,
           negativeCacheSize: 0,
+          // The failed create is asked after for five store timeouts (src/lifecycle/settle.ts): 3 s
+          // at the default 500 ms, 0.75 s here, with the same errors.
+          storeTimeoutMs: 50,
           ...(onError ? { onError } : {}),
         });
         arm(true);
