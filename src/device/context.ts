@@ -13,6 +13,7 @@ import { guardedStore, reporter } from './guard.ts';
 import type { DeviceRoutesOptions } from './options.ts';
 import { DEVICE_ISSUE, type DeviceIssue } from './port.ts';
 import { KeycardError } from '../core/errors.ts';
+import { sessionChallenge } from '../manage/challenge.ts';
 
 const DAY = 86_400_000;
 
@@ -42,6 +43,11 @@ export interface DeviceContext {
   readonly appName: string;
   /** The instance's resource types, to check a program's `restrictions`; null when it declares none. */
   readonly hierarchy: Hierarchy | null;
+  /**
+   * `WWW-Authenticate` of the page's 401 (RFC 9110 §15.5.2): the session's challenge alone, as
+   * only a signed-in person approves (src/manage/challenge.ts).
+   */
+  readonly challenge: string;
 }
 
 /** Every default, once. */
@@ -67,6 +73,7 @@ export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): D
     entries: new EntryLimit(options.maxEntryAttempts ?? 5, (options.entryWindowSeconds ?? 900) * 1000),
     appName: options.appName ?? 'this app',
     hierarchy: keycard.resourceTypes.length > 0 ? defineHierarchy(keycard.resourceTypes) : null,
+    challenge: sessionChallenge(keycard, false),
   };
 }
 
