@@ -38,12 +38,9 @@ async function person(ctx: DeviceContext, request: Request): Promise<UserActor |
         },
       });
     }
-    return page(
-      ctx,
-      401,
-      'Sign in to continue',
-      message(`Sign in to ${ctx.appName}, then open this page again.`, 'alert'),
-    );
+    // RFC 9110 §15.5.2: a 401 MUST carry a WWW-Authenticate challenge.
+    const text = message(`Sign in to ${ctx.appName}, then open this page again.`, 'alert');
+    return html(401, layout('Sign in to continue', text, ctx.options.css), { 'WWW-Authenticate': ctx.challenge });
   }
   if (actor.kind !== 'user')
     return page(ctx, 403, 'Not allowed', message('Only a signed-in person can approve a device login.', 'alert'));

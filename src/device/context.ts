@@ -13,6 +13,7 @@ import { guardedStore, reporter } from './guard.ts';
 import type { DeviceRoutesOptions } from './options.ts';
 import { DEVICE_ISSUE, type DeviceIssue } from './port.ts';
 import { KeycardError } from '../core/errors.ts';
+import { sessionChallenge } from '../manage/challenge.ts';
 
 const DAY = 86_400_000;
 
@@ -42,6 +43,11 @@ export interface DeviceContext {
   readonly appName: string;
   /** The instance's resource types, to check a program's `restrictions`; null when it declares none. */
   readonly hierarchy: Hierarchy | null;
+  /**
+   * `WWW-Authenticate` of the page's 401 (RFC 9110 §15.5.2): the session's challenge alone, as
+   * only a signed-in person approves (src/manage/challenge.ts).
+   */
+  readonly challenge: string;
 }
 
 /** Every default, once. */
@@ -67,6 +73,7 @@ export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): D
     entries: new EntryLimit(options.maxEntryAttempts ?? 5, (options.entryWindowSeconds ?? 900) * 1000),
     appName: options.appName ?? 'this app',
     hierarchy: keycard.resourceTypes.length > 0 ? defineHierarchy(keycard.resourceTypes) : null,
+    challenge: sessionChallenge(keycard, false),
   };
 }
 
@@ -85,9 +92,21 @@ export const json = (status: number, body: unknown, headers: Record<string, stri
     headers: { 'Content-Type': 'application/json', ...NO_STORE, ...headers },
   });
 
-/** An RFC 6749 §5.2 / RFC 8628 §3.5 error. */
+/** Any character RFC 6749 §5.2 keeps out of `error_description`: outside %x20-21 / %x23-5B / %x5D-7E. */
+const NOT_DESCRIPTION = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
+
+/**
+ * `text` as an `error_description` may carry it (RFC 6749 §5.2: "MUST NOT include characters
+ * outside the set %x20-21 / %x23-5B / %x5D-7E"): `"` becomes `'`, `…` becomes `...`, and any
+ * other character outside the set (`\`, controls, non-ASCII: what a program sent, quoted back)
+ * becomes `?`.
+ */
+export const descriptionText = (text: string): string =>
+  text.replace(NOT_DESCRIPTION, (c) => (c === '"' ? "'" : c === '\u2026' ? '...' : '?'));
+
+/** An RFC 6749 §5.2 / RFC 8628 §3.5 error; the description is kept within §5.2's characters. */
 export const oauthError = (error: string, description: string, extra: Record<string, unknown> = {}): Response =>
-  json(400, { error, error_description: description, ...extra });
+  json(400, { error, error_description: descriptionText(description), ...extra });
 
 /**
  * An HTML answer: never cached, never framed (an approval page in a hidden frame would be

@@ -106,7 +106,7 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
     device_code: deviceCode,
     user_code: code,
     verification_uri: uri,
-    verification_uri_complete: `${uri}?user_code=${code}`,
+    verification_uri_complete: withUserCode(uri, code),
     expires_in: Math.round(ctx.codeLifetimeMs / 1000),
     interval: ctx.interval,
   });
@@ -209,6 +209,20 @@ export const labelOf = (grant: Pick<PendingGrant, 'clientName' | 'host'>): strin
 
 function verificationUri(ctx: DeviceContext, request: Request): string {
   return ctx.options.verificationUri ?? `${new URL(request.url).origin}${ctx.base}/device`;
+}
+
+/**
+ * `uri` with `user_code=<code>` as one more query parameter (RFC 8628 §3.2, RFC 3986 §3.4–3.5): after
+ * the query the URI has (`?via=cli&user_code=…`; a second `?` would make it part of the last
+ * value), before its fragment (which the browser never sends). The code is `XXXX-XXXX` from the
+ * user-code alphabet, so it needs no escaping.
+ */
+function withUserCode(uri: string, code: string): string {
+  const hash = uri.indexOf('#');
+  const head = hash === -1 ? uri : uri.slice(0, hash);
+  const fragment = hash === -1 ? '' : uri.slice(hash);
+  const join = !head.includes('?') ? '?' : head.endsWith('?') || head.endsWith('&') ? '' : '&';
+  return `${head}${join}user_code=${code}${fragment}`;
 }
 
 const RESTRICTIONS_SHAPE = 'restrictions must be a JSON object mapping a resource type to a list of ids';

@@ -97,7 +97,9 @@ function problem(
   });
 }
 
-const unverified = (detail: string) => problem(401, 'unauthenticated', 'Unauthorized', detail);
+/** A 401 with its challenge (RFC 9110 §15.5.2: "MUST send a WWW-Authenticate header field"). */
+const unverified = (challenge: string, detail: string) =>
+  problem(401, 'unauthenticated', 'Unauthorized', detail, { 'www-authenticate': challenge });
 const NOTICE_BOUND_MS = 5_000;
 
 /**
@@ -161,7 +163,10 @@ export function createLeakIntakeHandler(
     const keyId = request.headers.get(profile.keyIdHeader);
     const signature = request.headers.get(profile.signatureHeader);
     if (!keyId || !signature || keyId.length > 256)
-      return unverified(`Signed reports carry ${profile.keyIdHeader} and ${profile.signatureHeader}`);
+      return unverified(
+        profile.challenge,
+        `Signed reports carry ${profile.keyIdHeader} and ${profile.signatureHeader}`,
+      );
     const read = await readBody(request, maxBody);
     if (read.bytes === null && read.reason === 'unreadable')
       return problem(400, 'invalid_request', 'Bad Request', 'The body could not be read');
@@ -184,10 +189,10 @@ export function createLeakIntakeHandler(
             'retry-after': String(found.retryAfterSeconds),
           },
         );
-      return unverified('Unknown signing key');
+      return unverified(profile.challenge, 'Unknown signing key');
     }
     if (!(await verifySignature(found.key, signature, read.bytes)))
-      return unverified('The signature does not match the body');
+      return unverified(profile.challenge, 'The signature does not match the body');
 
     let parsed;
     try {

@@ -15,6 +15,12 @@ export interface ProviderProfile {
   /** Lower-case header names (Headers lookups are case-insensitive anyway). */
   readonly keyIdHeader: string;
   readonly signatureHeader: string;
+  /**
+   * The `WWW-Authenticate` challenge of every 401 (RFC 9110 §15.5.2: a 401 MUST carry one): the
+   * request authenticates by a signature of the provider's published key, in the realm of its
+   * secret-scanning program. Not a registered scheme (none fits a signed body); clients ignore it.
+   */
+  readonly challenge: string;
 }
 
 /** The two profiles; sources: GitHub's "Secret scanning partner program" and GitLab's "Automatic response to leaked secrets" pages. */
@@ -24,12 +30,14 @@ export const PROVIDERS: Readonly<Record<LeakProvider, ProviderProfile>> = Object
     keysUrl: 'https://api.github.com/meta/public_keys/secret_scanning',
     keyIdHeader: 'github-public-key-identifier',
     signatureHeader: 'github-public-key-signature',
+    challenge: 'Signature realm="github-secret-scanning"',
   }),
   gitlab: Object.freeze({
     name: 'gitlab',
     keysUrl: null,
     keyIdHeader: 'gitlab-public-key-identifier',
     signatureHeader: 'gitlab-public-key-signature',
+    challenge: 'Signature realm="gitlab-secret-scanning"',
   }),
 });
 

@@ -37,10 +37,16 @@ export async function tokenCaller(
 }
 
 /**
- * The session path: `authorize(request)`; null ⇒ 401, a throw or no answer within `timeoutMs`
- * (the keycard's `storeTimeoutMs`) ⇒ 503, a malformed actor ⇒ 500 (an integrator bug).
+ * The session path: `authorize(request)`; null ⇒ 401 with `challenge` as its `WWW-Authenticate`
+ * (challenge.ts), a throw or no answer within `timeoutMs` (the keycard's `storeTimeoutMs`) ⇒ 503,
+ * a malformed actor ⇒ 500 (an integrator bug).
  */
-export async function sessionCaller(options: ResolvedOptions, request: Request, timeoutMs: number): Promise<Caller> {
+export async function sessionCaller(
+  options: ResolvedOptions,
+  request: Request,
+  timeoutMs: number,
+  challenge: string,
+): Promise<Caller> {
   let actor: unknown;
   try {
     actor = await withDeadline(() => options.authorize(request), timeoutMs, 'authorize()');
@@ -48,7 +54,10 @@ export async function sessionCaller(options: ResolvedOptions, request: Request, 
     options.onError(e);
     throw new ManagementProblem('unavailable', 'Session check unavailable');
   }
-  if (actor === null || actor === undefined) throw new ManagementProblem('unauthenticated', 'Sign in to manage tokens');
+  if (actor === null || actor === undefined)
+    throw new ManagementProblem('unauthenticated', 'Sign in to manage tokens', {
+      headers: { 'WWW-Authenticate': challenge },
+    });
   if (!isUserActor(actor)) {
     options.onError(new TypeError(USER_ACTOR_RULE));
     throw new ManagementProblem('internal', 'Management handler misconfigured');

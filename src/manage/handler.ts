@@ -9,6 +9,7 @@ import { storeTimeoutOf } from '../core/bounded.ts';
 import { coalescedReporter } from '../core/report.ts';
 import { createDeviceRoutes } from '../device/routes.ts';
 import type { Keycard } from '../keycard.ts';
+import { sessionChallenge } from './challenge.ts';
 import { createCan, hasBearer, sessionCaller, tokenCaller, type Caller } from './authorization.ts';
 import { readJson } from './body.ts';
 import { assertSameOrigin } from './csrf.ts';
@@ -200,13 +201,14 @@ async function callerOf(
   options: ResolvedOptions,
   request: Request,
   timeoutMs: number,
+  challenge: string,
 ): Promise<Caller | Response> {
   if (options.managementScope !== null && hasBearer(request)) {
     const byToken = await tokenCaller(keycard, request, options.managementScope);
     if (byToken !== null) return byToken;
   }
   assertSameOrigin(request, options.allowedOrigins);
-  return sessionCaller(options, request, timeoutMs);
+  return sessionCaller(options, request, timeoutMs, challenge);
 }
 
 /**
@@ -236,6 +238,7 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
   const timeoutMs = storeTimeoutOf(keycard);
   const can = createCan(opts, timeoutMs);
   const cursors = cursorSeal(opts.cursorSecret);
+  const challenge = sessionChallenge(keycard, opts.managementScope !== null);
   let openapi: string | null = null;
 
   async function handle(request: Request): Promise<Response> {
@@ -267,7 +270,7 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
       openapi ??= JSON.stringify(openApiDocument(base));
       return new Response(openapi, { headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' } });
     }
-    const caller = await callerOf(keycard, opts, request, timeoutMs);
+    const caller = await callerOf(keycard, opts, request, timeoutMs, challenge);
     if (caller instanceof Response) return caller;
     const requestId = requestIdFrom(request.headers.get('x-request-id'));
     const visible = new Set<string>();
