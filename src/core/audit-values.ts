@@ -47,7 +47,10 @@ export const AUDIT_MAX_DEPTH = 32;
 /** The most objects and arrays one stored event keeps (a shared one counts each time it is met); the rest become `'…'`. */
 export const AUDIT_MAX_OBJECTS = 10_000;
 
-/** The most array elements and object members one stored event keeps; past them the value is `'…'`. */
+/**
+ * The most array elements and object members one stored event keeps: an array or object reaching
+ * past them keeps its first ones and ends in `'…'` (an array's last element, an object's member `…`).
+ */
 export const AUDIT_MAX_SLOTS = 100_000;
 
 /** One event's walk: the objects it is inside (a cycle), how many more it may copy, and how many members. */
@@ -65,11 +68,12 @@ interface Walk {
  * members, and a hole is null. Besides: every string (keys too) {@link wellFormed}, a bigint as
  * its decimal string (JSON has none), anything nested deeper than {@link AUDIT_MAX_DEPTH} cut to
  * `'…'`, an object met again inside itself (a cycle) cut where it recurs (unrolled, an object
- * holding itself twice is 2^33 copies), and past {@link AUDIT_MAX_OBJECTS} objects or
- * {@link AUDIT_MAX_SLOTS} members the rest is `'…'` (an object shared without a cycle is copied
- * each time it is met: 32 levels each holding the next twice would be 2^32 copies; a sparse array
- * of length 2^32 − 1 is 4 billion nulls). Always a copy: changing the event after `write` changes
- * nothing stored.
+ * holding itself twice is 2^33 copies), past {@link AUDIT_MAX_OBJECTS} objects each further
+ * one is `'…'` (an object shared without a cycle is copied each time it is met: 32 levels each
+ * holding the next twice would be 2^32 copies), and past {@link AUDIT_MAX_SLOTS} members an array
+ * or object keeps its first ones and ends in a `'…'` element or member `…` (a sparse array of length
+ * 2^32 − 1 is 4 billion nulls); the event's own type, surface and ids are kept past it. Always a
+ * copy: changing the event after `write` changes nothing stored.
  */
 function jsonValue(input: unknown, key: string, depth: number, walk: Walk): unknown {
   let value = input;
@@ -88,27 +92,49 @@ function jsonValue(input: unknown, key: string, depth: number, walk: Walk): unkn
   if (type !== 'object' || value === null) return type === 'boolean' || value === null ? value : undefined; // undefined, a function, a symbol: left out
   const o = value as Record<string, unknown>;
   if (depth > AUDIT_MAX_DEPTH || walk.open.has(o) || walk.left-- <= 0) return '…';
-  const array = Array.isArray(o);
-  // An array's (or typed array's) length, before anything is allocated for it.
-  if ((array || ArrayBuffer.isView(o) ? (o['length'] as number) : 0) > walk.slots) return '…';
   walk.open.add(o);
   try {
-    if (array) {
-      walk.slots -= o.length as number;
-      return Object.freeze(Array.from(o as unknown[], (v, i) => jsonValue(v, String(i), depth + 1, walk) ?? null));
+    if (Array.isArray(o)) {
+      // Its length first: a sparse array of length 2^32 − 1 is never walked past the bound.
+      const kept = Math.min(o.length, Math.max(walk.slots, 0));
+      walk.slots -= kept;
+      const out = Array.from({ length: kept }, (_, i) => jsonValue(o[i], String(i), depth + 1, walk) ?? null);
+      if (kept < o.length) out.push('…');
+      return Object.freeze(out);
     }
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o)) {
-      if (walk.slots-- <= 0) return '…';
+    // A typed array's members by index, no further than the bound (its keys would be one string each).
+    const keys = ArrayBuffer.isView(o)
+      ? Array.from({ length: Math.min(o['length'] as number, Math.max(walk.slots, 0) + 1) }, (_, i) => String(i))
+      : Object.keys(o);
+    let cut = false;
+    for (const k of keys) {
+      if (walk.slots-- <= 0 && (depth > 0 || !READ_BY_STORES.has(k))) {
+        cut = true;
+        if (depth > 0) break;
+        continue; // the event itself: its type, surface and ids are kept past the bound
+      }
       const v = jsonValue(o[k], k, depth + 1, walk);
       // defineProperty: an own `__proto__` member (JSON.parse makes one) would otherwise set the prototype.
       if (v !== undefined) Object.defineProperty(out, wellFormed(k), { value: v, enumerable: true, writable: true });
     }
+    if (cut) Object.defineProperty(out, '…', { value: '…', enumerable: true, writable: true });
     return Object.freeze(out);
   } finally {
     walk.open.delete(o);
   }
 }
+/** The members of an event the stores read (its indexes, `usage`): never cut by the member bound. */
+const READ_BY_STORES: ReadonlySet<string> = new Set([
+  'type',
+  'surface',
+  'tokenId',
+  'ownerId',
+  'workspaceId',
+  'actor',
+  'requestId',
+  'count',
+]);
 type Json = { toJSON?: (key: string) => unknown };
 
 /** ISO 8601 as a filter takes it: a date (UTC), or a date-time with `Z` or an offset. */
