@@ -63,17 +63,7 @@ export function auditBackends(): {
       'Postgres server',
       async (o) => {
         const port = await (server ??= (async () => {
-          const schema = `keycard_al_${randomHex(4)}`;
-          const admin = new pg.Pool({ connectionString: url, max: 1 });
-          await admin.query(`CREATE SCHEMA ${schema}`);
-          const pool = new pg.Pool({ connectionString: url, max: 5, options: `-c search_path=${schema}` });
-          pool.on('error', () => {});
-          cleanups.push(async () => {
-            await pool.end();
-            await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-            await admin.end();
-          });
-          const p = fromPg(pool);
+          const p = await schemaPort(url, 'keycard_al', cleanups);
           await migrate(p);
           return p;
         })());
@@ -92,6 +82,24 @@ export function auditBackends(): {
       for (const c of cleanups.reverse()) await c();
     },
   };
+}
+
+/**
+ * A pool on the Postgres server at `url` in a fresh schema of its own (`<prefix>_<hex>`), as a port;
+ * the pool ends and the schema is dropped by the cleanup it pushes onto `cleanups`.
+ */
+export async function schemaPort(url: string, prefix: string, cleanups: (() => Promise<void>)[]): Promise<SqlPort> {
+  const schema = `${prefix}_${randomHex(4)}`;
+  const admin = new pg.Pool({ connectionString: url, max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const pool = new pg.Pool({ connectionString: url, max: 5, options: `-c search_path=${schema}` });
+  pool.on('error', () => {});
+  cleanups.push(async () => {
+    await pool.end();
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  });
+  return fromPg(pool);
 }
 
 /** The clock of the value laws (test/audit-laws-values, audit-laws-shapes): 2030-06-01T12:00Z. */

@@ -176,20 +176,60 @@ describe(`audit store values on ${backends.map(([n]) => n).join(', ')}`, () => {
     for (const g of whole) expect((g.events[0] as unknown as { detail: unknown }).detail, g.name).toEqual(wide);
   });
 
-  it('an object or array past 100,000 members in all is cut to …, alike on every backend; fewer are kept whole', async () => {
+  it('past 100,000 members in all, an object or array keeps its first ones and ends in a …, alike on every backend', async () => {
     const wide = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    // The denial's 11 members before `detail`, and `detail` itself, take 12 of the 100,000.
+    const room = 100_000 - 12;
     for (const [detail, cut] of [
       [wide(150_000), true], // an object's members are counted as they are copied
       [Array.from({ length: 150_000 }, (_, i) => i), true], // an array's length before it is copied
+      [new Array<number>(2 ** 32 - 1), true], // a sparse array: 4 billion nulls, never walked
       [wide(90_000), false],
     ] as const) {
       const got = await through((run) => denial(run, 0, { detail }));
       keptAlike(got, (g) => g.events);
       for (const g of got) {
         const kept = (g.events[0] as unknown as { detail: unknown }).detail;
-        if (cut) expect(kept, g.name).toBe('…');
-        else expect(Object.keys(kept as object), g.name).toHaveLength(90_000);
+        if (!cut) expect(Object.keys(kept as object), g.name).toHaveLength(90_000);
+        else if (Array.isArray(detail)) {
+          const list = kept as unknown[];
+          expect(list, g.name).toHaveLength(room + 1);
+          expect([list[0], list[room - 1], list[room]], g.name).toEqual(
+            detail.length === 150_000 ? [0, room - 1, '…'] : [null, null, '…'],
+          );
+        } else {
+          const members = kept as Record<string, unknown>;
+          expect(Object.keys(members), g.name).toHaveLength(room + 1);
+          expect([members['k0'], members[`k${room - 1}`], members[`k${room}`], members['…']], g.name).toEqual([
+            0,
+            room - 1,
+            undefined,
+            '…',
+          ]);
+        }
       }
+    }
+  });
+
+  it("an event's type, surface and ids are kept after a value that used up the 100,000 members", async () => {
+    const wide = Object.fromEntries(Array.from({ length: 150_000 }, (_, i) => [`k${i}`, i]));
+    // `detail` second: every member after it is past the bound (the whole event was once cut to `…`,
+    // kept by memory as `{ "0": "…" }`, with no type, token or workspace).
+    const got = await through(
+      (run) => ({ label: 'e0', detail: wide, ...(denial(run, 0) as object), note: 'after' }) as unknown as AuditEvent,
+    );
+    keptAlike(got, (g) => g.events);
+    for (const g of got) {
+      const e = g.events[0] as unknown as Record<string, unknown>;
+      expect([e['type'], e['surface'], e['tokenId'], e['workspaceId'], e['note'], e['…']], g.name).toEqual([
+        'request.denied',
+        'http',
+        `${g.run}-tok`,
+        `${g.run}-ws`,
+        undefined,
+        '…',
+      ]);
+      expect(g.usage, g.name).toMatchObject([{ denied: 2 }]);
     }
   });
 

@@ -40,14 +40,21 @@ describe('the one-pass read agrees with the full credential reader', async () =>
 });
 
 describe('maxCredentialBytes holds for a token of ours too', () => {
-  // 16 + 8 + 2 + 39 = 65 characters: one more than the smallest maxCredentialBytes allowed.
+  // 16 + 8 + 2 + 39 = 65 characters: one more than the smallest maxCredentialBytes allowed. Such a
+  // configuration is refused at start (every token would be a 400): the bound holds by construction.
   const format = { prefix: 'abcdefghijklmnop', type: 'abcdefgh' };
   for (const onForeignToken of ['reject', 'next'] as const) {
-    it(`a 65-character token under maxCredentialBytes 64 is 400 invalid_request (onForeignToken ${onForeignToken})`, async () => {
-      const kc = createKeycard({ ...format, scopes: toadoScopes(), maxCredentialBytes: 64, onForeignToken });
+    it(`a 65-character token under maxCredentialBytes 64 is refused at start (onForeignToken ${onForeignToken})`, () => {
+      expect(() => createKeycard({ ...format, scopes: toadoScopes(), maxCredentialBytes: 64, onForeignToken })).toThrow(
+        expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('maxCredentialBytes') }),
+      );
+    });
+    it(`under maxCredentialBytes 65 the token passes and one character more is 400 (onForeignToken ${onForeignToken})`, async () => {
+      const kc = createKeycard({ ...format, scopes: toadoScopes(), maxCredentialBytes: 65, onForeignToken });
       const { token } = await kc.issue({ ownerId: 'u', label: 'x', scopes: ['read'] });
       expect(token).toHaveLength(65);
-      const r = await kc.authenticate(req(`Bearer ${token}`));
+      expect((await kc.authenticate(req(`Bearer ${token}`))).ok).toBe(true);
+      const r = await kc.authenticate(req(`Bearer ${token}A`));
       expect(r.ok ? 'ok' : 'code' in r ? r.code : 'skip').toBe('invalid_request');
     });
   }

@@ -47,7 +47,10 @@ export const AUDIT_MAX_DEPTH = 32;
 /** The most objects and arrays one stored event keeps (a shared one counts each time it is met); the rest become `'…'`. */
 export const AUDIT_MAX_OBJECTS = 10_000;
 
-/** The most array elements and object members one stored event keeps; past them the value is `'…'`. */
+/**
+ * The most array elements and object members one stored event keeps: an array or object reaching
+ * past them keeps its first ones and ends in `'…'` (an array's last element, an object's member `…`).
+ */
 export const AUDIT_MAX_SLOTS = 100_000;
 
 /** One event's walk: the objects it is inside (a cycle), how many more it may copy, and how many members. */
@@ -58,28 +61,33 @@ interface Walk {
 }
 
 /**
- * What `JSON.stringify` writes of a value, as a frozen copy (what every store keeps, so memory
- * answers what Postgres's `jsonb` does): a `toJSON` is called (one that throws is `'…'`), a boxed
+ * What `JSON.stringify` writes of `holder[key]`, as a frozen copy (what every store keeps, so memory
+ * answers what Postgres's `jsonb` does): a `toJSON` is called (a value whose reading throws — its
+ * `toJSON`, a getter, a proxy's trap — is `'…'`), a boxed
  * value is unboxed, NaN and ±Infinity are null and -0 is 0, an `undefined`, function or symbol is
  * left out (null in an array), a Map, Set, class instance or typed array is its own enumerable
  * members, and a hole is null. Besides: every string (keys too) {@link wellFormed}, a bigint as
  * its decimal string (JSON has none), anything nested deeper than {@link AUDIT_MAX_DEPTH} cut to
  * `'…'`, an object met again inside itself (a cycle) cut where it recurs (unrolled, an object
- * holding itself twice is 2^33 copies), and past {@link AUDIT_MAX_OBJECTS} objects or
- * {@link AUDIT_MAX_SLOTS} members the rest is `'…'` (an object shared without a cycle is copied
- * each time it is met: 32 levels each holding the next twice would be 2^32 copies; a sparse array
- * of length 2^32 − 1 is 4 billion nulls). Always a copy: changing the event after `write` changes
- * nothing stored.
+ * holding itself twice is 2^33 copies), past {@link AUDIT_MAX_OBJECTS} objects each further
+ * one is `'…'` (an object shared without a cycle is copied each time it is met: 32 levels each
+ * holding the next twice would be 2^32 copies), and past {@link AUDIT_MAX_SLOTS} members an array
+ * or object keeps its first ones and ends in a `'…'` element or member `…` (a sparse array of length
+ * 2^32 − 1 is 4 billion nulls); the event's own type, surface and ids are kept past it. Always a
+ * copy: changing the event after `write` changes nothing stored.
  */
-function jsonValue(input: unknown, key: string, depth: number, walk: Walk): unknown {
-  let value = input;
-  if (depth > 0 && typeof (value as Json | null)?.toJSON === 'function') {
-    try {
-      value = (value as Json).toJSON!(key);
-    } catch {
-      return '…';
-    }
+function jsonValue(holder: Record<string, unknown>, key: string, depth: number, walk: Walk): unknown {
+  try {
+    return copy(holder, key, depth, walk);
+  } catch {
+    return '…'; // a toJSON, a getter or a proxy's trap threw: this value, not the event
   }
+}
+
+/** {@link jsonValue} of `holder[key]`, which may throw where reading the value does. */
+function copy(holder: Record<string, unknown>, key: string, depth: number, walk: Walk): unknown {
+  let value = holder[key];
+  if (depth > 0 && typeof (value as Json | null)?.toJSON === 'function') value = (value as Json).toJSON!(key);
   if (value instanceof Number || value instanceof String || value instanceof Boolean) value = value.valueOf();
   const type = typeof value;
   if (type === 'string') return wellFormed(value as string);
@@ -88,27 +96,49 @@ function jsonValue(input: unknown, key: string, depth: number, walk: Walk): unkn
   if (type !== 'object' || value === null) return type === 'boolean' || value === null ? value : undefined; // undefined, a function, a symbol: left out
   const o = value as Record<string, unknown>;
   if (depth > AUDIT_MAX_DEPTH || walk.open.has(o) || walk.left-- <= 0) return '…';
-  const array = Array.isArray(o);
-  // An array's (or typed array's) length, before anything is allocated for it.
-  if ((array || ArrayBuffer.isView(o) ? (o['length'] as number) : 0) > walk.slots) return '…';
   walk.open.add(o);
   try {
-    if (array) {
-      walk.slots -= o.length as number;
-      return Object.freeze(Array.from(o as unknown[], (v, i) => jsonValue(v, String(i), depth + 1, walk) ?? null));
+    if (Array.isArray(o)) {
+      // Its length first: a sparse array of length 2^32 − 1 is never walked past the bound.
+      const kept = Math.min(o.length, Math.max(walk.slots, 0));
+      walk.slots -= kept;
+      const out = Array.from({ length: kept }, (_, i) => jsonValue(o, String(i), depth + 1, walk) ?? null);
+      if (kept < o.length) out.push('…');
+      return Object.freeze(out);
     }
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o)) {
-      if (walk.slots-- <= 0) return '…';
-      const v = jsonValue(o[k], k, depth + 1, walk);
+    // A typed array's members by index, no further than the bound (its keys would be one string each).
+    const keys = ArrayBuffer.isView(o)
+      ? Array.from({ length: Math.min(o['length'] as number, Math.max(walk.slots, 0) + 1) }, (_, i) => String(i))
+      : Object.keys(o);
+    let cut = false;
+    for (const k of keys) {
+      if (walk.slots-- <= 0 && (depth > 0 || !READ_BY_STORES.has(k))) {
+        cut = true;
+        if (depth > 0) break;
+        continue; // the event itself: its type, surface and ids are kept past the bound
+      }
+      const v = jsonValue(o, k, depth + 1, walk);
       // defineProperty: an own `__proto__` member (JSON.parse makes one) would otherwise set the prototype.
       if (v !== undefined) Object.defineProperty(out, wellFormed(k), { value: v, enumerable: true, writable: true });
     }
+    if (cut) Object.defineProperty(out, '…', { value: '…', enumerable: true, writable: true });
     return Object.freeze(out);
   } finally {
     walk.open.delete(o);
   }
 }
+/** The members of an event the stores read (its indexes, `usage`): never cut by the member bound. */
+const READ_BY_STORES: ReadonlySet<string> = new Set([
+  'type',
+  'surface',
+  'tokenId',
+  'ownerId',
+  'workspaceId',
+  'actor',
+  'requestId',
+  'count',
+]);
 type Json = { toJSON?: (key: string) => unknown };
 
 /** ISO 8601 as a filter takes it: a date (UTC), or a date-time with `Z` or an offset. */
@@ -146,19 +176,29 @@ export function toMs(value: AuditTime, field: string): number {
   return Math.ceil(ms);
 }
 
-/** Why an event cannot be stored, or null when it can. */
-function eventProblem(event: AuditEvent): string | null {
-  if (typeof event !== 'object' || event === null) return 'must be an audit event object';
-  if (!TYPE_SET.has(event.type)) return `type must be one of ${AUDIT_TYPES.join(', ')}`;
-  if ((event.type === 'request.allowed' || event.type === 'request.denied') && !SURFACES.has(event.surface))
+/** Why the JSON form of an event cannot be stored, or null when it can. */
+function eventProblem(json: Record<string, unknown>): string | null {
+  if (typeof json !== 'object' || json === null) return 'must be an audit event object';
+  const type = json['type'] as string;
+  if (!TYPE_SET.has(type)) return `type must be one of ${AUDIT_TYPES.join(', ')}`;
+  if ((type === 'request.allowed' || type === 'request.denied') && !SURFACES.has(json['surface'] as Surface))
     return "surface must be 'http' or 'mcp'";
   // An actor the stores cannot read an id of (`null.id` failed every Postgres batch it was in).
-  if (!actorOk((event as { actor?: unknown }).actor)) return 'actor must be an object';
+  if (!actorOk(json['actor'])) return 'actor must be an object';
   return null;
 }
 /** An actor a store can read an id of: absent, or an object that is not an array. */
 const actorOk = (actor: unknown): boolean =>
   actor === undefined || (typeof actor === 'object' && actor !== null && !Array.isArray(actor));
+
+/** The event's own `time`, or undefined when reading it throws (a getter, a proxy's trap). */
+function timeOf(event: AuditEvent): unknown {
+  try {
+    return event.time;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The form a store keeps: the event, well-formed, with its id and its time canonical
@@ -167,22 +207,26 @@ const actorOk = (actor: unknown): boolean =>
  * is not an event.
  */
 export function toStored(event: AuditEvent, id: string, now: number): StoredAuditEvent {
-  const problem = eventProblem(event);
+  const walk = { open: new Set<object>(), left: AUDIT_MAX_OBJECTS, slots: AUDIT_MAX_SLOTS };
+  // The JSON form first, then its type, ids and count, each read once: an actor's own `toJSON`
+  // could answer null, a number or a long id, which Postgres reads for its `actor_id` column
+  // (`null.id` failed the batch), and a getter that throws is `…` there, so a type, surface or
+  // actor that cannot be read is refused by name, never with the integrator's own error.
+  const json = (typeof event === 'object' && event !== null ? jsonValue({ '': event }, '', 0, walk) : event) as Record<
+    string,
+    unknown
+  >;
+  const problem = eventProblem(json);
   if (problem !== null)
     throw new KeycardError('invalid_argument', `audit event: ${problem}`, {
       fields: [problem.split(' ')[0] === 'must' ? 'event' : problem.split(' ')[0]!],
     });
   // Only a zoned time names one instant: a local date-time or free text would be read in the
   // process's time zone, so the same event would be stored at another instant on another server.
-  const ms = typeof event.time === 'string' ? zonedMs(event.time) : Number.NaN;
+  const given = timeOf(event);
+  const ms = typeof given === 'string' ? zonedMs(given) : Number.NaN;
   const at = Number.isFinite(ms) && ms >= AUDIT_MIN_MS && ms <= AUDIT_MAX_MS ? ms : now;
   const time = new Date(Math.floor(at)).toISOString();
-  const walk = { open: new Set<object>(), left: AUDIT_MAX_OBJECTS, slots: AUDIT_MAX_SLOTS };
-  // The JSON form first, then its ids and count: an actor's own `toJSON` could answer null, a
-  // number or a long id, which Postgres reads for its `actor_id` column (`null.id` failed the batch).
-  const json = jsonValue(event, '', 0, walk) as Record<string, unknown>;
-  if (!actorOk(json['actor']))
-    throw new KeycardError('invalid_argument', 'audit event: actor must be an object', { fields: ['actor'] });
   const out = bounded(json);
   out['id'] = id; // where the event had its own, else last, as a spread would put them
   out['time'] = time;

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { configError, english, urlText } from './config.ts';
+import { KeycardError } from './errors.ts';
 import type { ForeignTokenVerifier } from './foreign.ts';
 import type { AuditSink } from './audit.ts';
 import type { Clock } from './clock.ts';
@@ -12,6 +13,7 @@ import type { LimiterStore, RateLimitInput } from './limiter.ts';
 import type { OwnerResolver } from './owners.ts';
 import type { ScopeCatalogue } from './scopes.ts';
 import type { Awaitable, TokenStore } from './store.ts';
+import { tokenLength } from './token.ts';
 
 /** How long a new token lives when `issue` names no expiry: a preset, or milliseconds. */
 export type ExpiryPreset = 'never' | '30d' | '90d' | '365d';
@@ -102,7 +104,11 @@ export interface KeycardOptions<S extends string = string> {
   realm?: string;
   /** Base URI for problem `type`s (your docs), e.g. `https://docs.acme.dev/errors/`. @default about:blank */
   problemTypeBase?: string;
-  /** Longest accepted bearer credential, in bytes (other schemes are not measured; with `onForeignToken: 'next'` only tokens with your prefix are). @default 1024 */
+  /**
+   * Longest accepted bearer credential, in bytes (other schemes are not measured; with
+   * `onForeignToken: 'next'` only tokens with your prefix are). At least the length of your tokens
+   * (`prefix` + `type` + 41): a smaller bound is `invalid_config` at start. @default 1024
+   */
   maxCredentialBytes?: number;
   /**
    * ⚠️ Also accept the token from the `access_token` query parameter (RFC 6750 §2.3). URLs end up
@@ -213,6 +219,17 @@ const schema = z.strictObject({
 export function validateOptions(options: unknown): void {
   const parsed = schema.safeParse(options, english);
   if (!parsed.success) throw configError('createKeycard', parsed.error);
+  // Every token issued must fit `maxCredentialBytes`: a 16-character prefix and an 8-character
+  // type make 65-character tokens, which a bound of 64 would refuse on every request (400). A
+  // combination, so checked once each field is valid (a check inside the schema, to name it with
+  // the other bad fields, cost 2.5 times these 80 B gzip of a Worker's bundle).
+  const o = parsed.data;
+  const length = tokenLength(o);
+  if (length > (o.maxCredentialBytes ?? length))
+    throw new KeycardError(
+      'invalid_config',
+      `createKeycard: maxCredentialBytes: must be at least ${length}, the length of this prefix's and type's tokens`,
+    );
 }
 
 const DAY = 86_400_000;

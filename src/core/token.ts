@@ -215,6 +215,11 @@ export function scannerPattern(prefix: string, type = 'sk'): string {
   return `\\b${prefix}_${type}_[0-9A-Za-z]{${TAIL_LENGTH}}\\b`;
 }
 
+/** The length of every token of `tokenFormat`, in characters (and bytes: tokens are ASCII). */
+export function tokenLength(tokenFormat: TokenFormat): number {
+  return tokenFormat.prefix.length + (tokenFormat.type ?? 'sk').length + 2 + TAIL_LENGTH;
+}
+
 /**
  * The non-secret hint kept on a record (`start`): prefix, type and the last 4 characters, e.g.
  * `acme_sk_…Xy12`. The four characters are checksum characters: at most ~24 bits about a CRC of the

@@ -99,7 +99,7 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
   const status = q.status === 'expiring' ? 'active' : q.status;
   const now = ctx.keycard.clock.now();
   const needle = q.q?.toLowerCase();
-  const data: Promise<TokenView>[] = [];
+  const data: TokenView[] = [];
   for (let page = 0; page < MAX_PAGES; page++) {
     const r = await ctx.keycard.list({
       kind,
@@ -117,13 +117,13 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
       )
         continue;
       if (!(await ctx.can(ctx.actor, 'read', targetOf(record)))) continue;
-      data.push(view(ctx, record));
+      data.push(toView(record, ctx.keycard.scopes, now, ctx.options.expiringWithinMs));
     }
     cursor = r.nextCursor;
     if (data.length > 0 || cursor === null) break;
   }
   return json({
-    data: await Promise.all(data),
+    data: await withSurfaces(ctx, data),
     nextCursor: cursor === null ? null : await ctx.cursors.seal(cursor, listing),
   });
 }
@@ -133,26 +133,60 @@ const DAY_MS = 86_400_000;
 /**
  * `lastUsedSurface` from the audit store's usage roll-up (SPEC §14), when one is configured and
  * the record does not keep it: the surface of the latest allowed request in the days since
- * `lastUsedAt` (the record's is throttled; the roll-up's is exact). A failing store leaves it null.
+ * `lastUsedAt` (the record's is throttled; the roll-up's is exact). Rejects when the store fails.
  */
-async function withSurface(ctx: RouteContext, v: TokenView): Promise<TokenView> {
-  const usage = ctx.options.auditStore?.usage;
+async function surfaceOf(ctx: RouteContext, v: TokenView): Promise<TokenView> {
+  const store = ctx.options.auditStore;
+  const usage = store?.usage;
   if (!usage || v.lastUsedSurface !== null || v.lastUsedAt === null) return v;
   const days = Math.min(366, Math.max(1, Math.ceil((ctx.keycard.clock.now() - Date.parse(v.lastUsedAt)) / DAY_MS) + 1));
+  const rows = await withDeadline(() => usage.call(store, v.id, { days }), ctx.timeoutMs, 'Audit store usage');
+  let best: { at: string; surface: 'http' | 'mcp' } | null = null;
+  for (const row of rows)
+    if (row.lastUsedAt !== null && (best === null || row.lastUsedAt > best.at))
+      best = { at: row.lastUsedAt, surface: row.surface };
+  return best
+    ? { ...v, lastUsedSurface: best.surface, lastUsedAt: best.at > v.lastUsedAt ? best.at : v.lastUsedAt }
+    : v;
+}
+
+/** {@link surfaceOf} of one view; a failing store leaves it null and is reported. */
+async function withSurface(ctx: RouteContext, v: TokenView): Promise<TokenView> {
   try {
-    const store = ctx.options.auditStore;
-    const rows = await withDeadline(() => usage.call(store, v.id, { days }), ctx.timeoutMs, 'Audit store usage');
-    let best: { at: string; surface: 'http' | 'mcp' } | null = null;
-    for (const row of rows)
-      if (row.lastUsedAt !== null && (best === null || row.lastUsedAt > best.at))
-        best = { at: row.lastUsedAt, surface: row.surface };
-    return best
-      ? { ...v, lastUsedSurface: best.surface, lastUsedAt: best.at > v.lastUsedAt ? best.at : v.lastUsedAt }
-      : v;
+    return await surfaceOf(ctx, v);
   } catch (e) {
     ctx.options.onError(e);
     return v;
   }
+}
+
+/**
+ * {@link surfaceOf} of a page of views: one lookup first, and the rest at once only if it
+ * answered, so a store that fails or hangs costs one call and one report per listing, not one per
+ * token (each failure may read differently, which the per-second coalescing of one kind cannot
+ * merge); a later failure is reported once too, and leaves those surfaces null.
+ */
+async function withSurfaces(ctx: RouteContext, views: TokenView[]): Promise<TokenView[]> {
+  const i = views.findIndex((v) => v.lastUsedSurface === null && v.lastUsedAt !== null);
+  if (i === -1 || !ctx.options.auditStore?.usage) return views;
+  try {
+    views[i] = await surfaceOf(ctx, views[i]!);
+  } catch (e) {
+    ctx.options.onError(e);
+    return views;
+  }
+  let failed = false;
+  return Promise.all(
+    views.map((v, j) =>
+      j === i
+        ? Promise.resolve(v)
+        : surfaceOf(ctx, v).catch((e: unknown) => {
+            if (!failed) ctx.options.onError(e);
+            failed = true;
+            return v;
+          }),
+    ),
+  );
 }
 
 const instantOf = (v: number | string | undefined): number | undefined => (typeof v === 'string' ? Date.parse(v) : v);

@@ -126,26 +126,42 @@ export interface UsageRow {
   readonly last_used_at: string | null;
 }
 
+const EVENT_COLUMNS =
+  'id text, at timestamptz, type text, token_id text, owner_id text, workspace_id text, actor_id text, request_id text, data jsonb';
+const USAGE_COLUMNS = 'token_id text, day date, surface text, allowed bigint, denied bigint, last_used_at timestamptz';
+
 /**
  * One batch in one statement (one round trip, one transaction): the batch id is recorded, and
  * only if it was new are the events inserted (ON CONFLICT DO NOTHING on their ids too) and the
- * roll-up raised. Rows travel as one JSON parameter each list (the port sends scalars only).
- * Usage rows are applied in key order, so concurrent batches lock them in one order: no deadlock.
+ * roll-up raised. Rows travel as JSON parameters (the port sends scalars only), one per chunk of
+ * rows: `append` gives all of its events as one batch in chunks of `batchSize`, so it stores all of
+ * them or none on any port (a pool runs each query on any connection: no transaction spans two),
+ * while no one JSON text grows past a chunk (a string in V8, a `jsonb` in Postgres, have limits).
+ * Usage rows (one per key in the whole batch) are applied in key order, so concurrent batches
+ * lock them in one order: no deadlock.
  */
 export function insertBatchStatement(
   batchId: string,
-  events: readonly AuditRow[],
-  usage: readonly UsageRow[],
+  events: readonly (readonly AuditRow[])[],
+  usage: readonly (readonly UsageRow[])[],
 ): AuditStatement {
+  const params: SqlValue[] = [batchId];
+  const rows = (chunks: readonly (readonly unknown[])[], columns: string) =>
+    (chunks.length > 0 ? chunks : [[]])
+      .map((chunk) => {
+        params.push(JSON.stringify(chunk));
+        return `SELECT * FROM jsonb_to_recordset($${params.length}::jsonb) AS x(${columns})`;
+      })
+      .join(' UNION ALL ');
   const text = `WITH b AS (INSERT INTO keycard_audit_batches (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id),
 e AS (INSERT INTO keycard_audit_events (id, at, type, token_id, owner_id, workspace_id, actor_id, request_id, data)
   SELECT r.id, r.at, r.type, r.token_id, r.owner_id, r.workspace_id, r.actor_id, r.request_id, r.data
-  FROM jsonb_to_recordset($2::jsonb) AS r(id text, at timestamptz, type text, token_id text, owner_id text, workspace_id text, actor_id text, request_id text, data jsonb)
+  FROM (${rows(events, EVENT_COLUMNS)}) AS r
   WHERE EXISTS (SELECT 1 FROM b)
   ON CONFLICT DO NOTHING RETURNING 1),
 u AS (INSERT INTO keycard_audit_usage (token_id, day, surface, allowed, denied, last_used_at)
   SELECT r.token_id, r.day, r.surface, r.allowed, r.denied, r.last_used_at
-  FROM jsonb_to_recordset($3::jsonb) AS r(token_id text, day date, surface text, allowed bigint, denied bigint, last_used_at timestamptz)
+  FROM (${rows(usage, USAGE_COLUMNS)}) AS r
   WHERE EXISTS (SELECT 1 FROM b)
   ORDER BY r.token_id, r.day, r.surface
   ON CONFLICT (token_id, day, surface) DO UPDATE SET
@@ -154,7 +170,7 @@ u AS (INSERT INTO keycard_audit_usage (token_id, day, surface, allowed, denied, 
     last_used_at = GREATEST(keycard_audit_usage.last_used_at, EXCLUDED.last_used_at)
   RETURNING 1)
 SELECT (SELECT count(*) FROM b)::int AS fresh, (SELECT count(*) FROM e)::int AS inserted, (SELECT count(*) FROM u)::int AS rolled`;
-  return { text, params: [batchId, JSON.stringify(events), JSON.stringify(usage)] };
+  return { text, params };
 }
 
 /** Makes the partition of the month of `day` (`YYYY-MM-01`). */

@@ -50,7 +50,10 @@ export interface PostgresAuditStoreOptions {
   requests?: AuditRequestsMode;
   /** Events held in memory while the database is slow or away; beyond it, new events are dropped and reported. @default 10000 */
   queueSize?: number;
-  /** Events per insert statement. @default 500 */
+  /**
+   * Events per insert statement of `write`'s queue, and per JSON parameter of `append`'s one
+   * statement (which holds all of its events, so they are stored all or none). @default 500
+   */
   batchSize?: number;
   /** Insert statements in flight at once. @default 2 */
   concurrency?: number;
@@ -176,6 +179,15 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
     }
   };
 
+  const batchSize = options.batchSize ?? 500;
+  /** Rows in chunks of `batchSize`, one JSON parameter each (see `insertBatchStatement`). */
+  const chunked = <T>(rows: readonly T[]): T[][] => {
+    const chunks: T[][] = [];
+    for (let i = 0; i < rows.length; i += batchSize) chunks.push(rows.slice(i, i + batchSize));
+    return chunks;
+  };
+
+  /** One statement: a batch of the writer's, or the whole of an `append` (all or nothing). */
   const writeBatch = async (batch: readonly StoredAuditEvent[]): Promise<void> => {
     if (batch.length === 0) return;
     const kept = mode === 'all' ? batch : batch.filter((e) => e.type !== 'request.allowed');
@@ -185,7 +197,7 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
     try {
       await ensureMonths(wanted);
       // The first event's id names the batch: a batch is formed once and retried as it was.
-      await run(insertBatchStatement(batch[0]!.id, kept.map(toRow), rollup(batch)));
+      await run(insertBatchStatement(batch[0]!.id, chunked(kept.map(toRow)), chunked(rollup(batch))));
     } catch (error) {
       months.clear();
       throw error;
@@ -195,7 +207,7 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
   const writer = new AuditWriter({
     write: writeBatch,
     queueSize: options.queueSize ?? 10_000,
-    batchSize: options.batchSize ?? 500,
+    batchSize,
     concurrency: options.concurrency ?? 2,
     onError,
     retryMinMs: 50,
@@ -229,9 +241,8 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
     async append(events) {
       if (!Array.isArray(events))
         throw new KeycardError('invalid_argument', 'append: events must be an array of audit events');
-      const all = events.map(stored);
-      const size = options.batchSize ?? 500;
-      for (let i = 0; i < all.length; i += size) await writeBatch(all.slice(i, i + size));
+      // One statement for them all, however many batches they fill: all of them are stored or none.
+      await writeBatch(events.map(stored));
     },
     async query(query) {
       // async: a bad query rejects, as in memory, rather than throwing before a promise exists.
