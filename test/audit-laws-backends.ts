@@ -122,6 +122,18 @@ export const lawDenial = (run: string, i: number, extra: Record<string, unknown>
     ...extra,
   }) as AuditEvent;
 
+/** A `token.issued` event of `run` at `LAW_NOW`, labelled `label`, by the user `actorId` (any value). */
+export const lawIssued = (run: string, label: string, actorId: unknown): AuditEvent =>
+  ({
+    type: 'token.issued',
+    time: new Date(LAW_NOW).toISOString(),
+    tokenId: `${run}-tok`,
+    label,
+    ownerId: `${run}-usr`,
+    workspaceId: `${run}-ws`,
+    actor: { kind: 'user', id: actorId },
+  }) as AuditEvent;
+
 /** How many events the `AuditLossError`s among `errors` say were lost. */
 export const lostOf = (errors: readonly Error[]): number =>
   errors.filter((e) => e instanceof AuditLossError).reduce((n, e) => n + (e as AuditLossError).lost, 0);

@@ -20,7 +20,7 @@ import type { AuditEvent } from '../src/core/audit.ts';
 import { AUDIT_CSV_COLUMNS } from '../src/core/audit-export.ts';
 import { parseCsv } from '../src/testing/audit-store-suite-csv.ts';
 import { strip } from '../src/testing/audit-store-suite-helpers.ts';
-import { LAW_NOW, lawDenial, lawFile, lostOf } from './audit-laws-backends.ts';
+import { LAW_NOW, lawDenial, lawFile, lawIssued, lostOf } from './audit-laws-backends.ts';
 
 const { backends, RUNS, runId } = lawFile('as');
 const NOW = LAW_NOW;
@@ -227,15 +227,7 @@ describe(`audit event shapes on ${backends.map(([n]) => n).join(', ')}`, () => {
       const n = 100_000 + Math.floor(Math.random() * 800_000);
       await s.append([
         denial(run, 0, { ownerId: n, tokenId: n + 1, requestId: BigInt(n) }),
-        {
-          type: 'token.issued',
-          time: new Date(NOW).toISOString(),
-          tokenId: `${run}-tok`,
-          label: 'e1',
-          ownerId: `${run}-usr`,
-          workspaceId: `${run}-ws`,
-          actor: { kind: 'user', id: n as unknown as string },
-        },
+        lawIssued(run, 'e1', n),
         denial(run, 2, { ownerId: { id: n }, tokenId: Number.NaN }),
       ]);
       const owned = await s.query({ ownerId: String(n), workspaceId: `${run}-ws` });

@@ -14,7 +14,7 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../src/core/audit.ts';
 import { strip } from '../src/testing/audit-store-suite-helpers.ts';
-import { LAW_NOW, lawDenial, lawFile, lostOf } from './audit-laws-backends.ts';
+import { LAW_NOW, lawDenial, lawFile, lawIssued, lostOf } from './audit-laws-backends.ts';
 
 const { backends, RUNS, runId } = lawFile('av');
 const NOW = LAW_NOW;
@@ -78,19 +78,7 @@ describe(`audit store values on ${backends.map(([n]) => n).join(', ')}`, () => {
     await fc.assert(
       fc.asyncProperty(field, value, async (f, v) => {
         keptAlike(
-          await through((run) =>
-            f === 'actor'
-              ? ({
-                  type: 'token.issued',
-                  time: new Date(NOW).toISOString(),
-                  tokenId: `${run}-tok`,
-                  label: 'e0',
-                  ownerId: `${run}-usr`,
-                  workspaceId: `${run}-ws`,
-                  actor: { kind: 'user', id: v },
-                } as AuditEvent)
-              : denial(run, 0, { [f]: v }),
-          ),
+          await through((run) => (f === 'actor' ? lawIssued(run, 'e0', v) : denial(run, 0, { [f]: v }))),
           (g) => g.events,
         );
       }),
