@@ -6,7 +6,15 @@
  */
 import * as z from 'zod/mini';
 import { _isoDateTime } from 'zod/v4/core';
-import { policyInput, splitOf } from '../core/limiter.ts';
+import {
+  LIMIT_MESSAGE,
+  MAX_LIMIT,
+  MAX_WINDOW_SECONDS,
+  NAME_MESSAGE,
+  POLICY_NAME,
+  splitOf,
+  WINDOW_MESSAGE,
+} from '../core/limiter.ts';
 import type { FieldError } from './problem.ts';
 
 const text = (max: number) =>
@@ -57,9 +65,19 @@ const RATE_LIMIT_SHAPE = 'must be { limit, window } or { read: { limit, window }
  * the value resembles (one with `read` or `write` is taken for a split), so a caller learns which
  * member to mend even where zod cannot point at one.
  */
-const policy = policyInput.clone().register(z.globalRegistry, { id: 'RateLimitPolicy' });
+// parseRateLimit's policy (src/core/limiter.ts) in zod's own types, so that the document can
+// describe it; test/config.test.ts holds the two to the same issues.
+const whole = (max: number, error: string) =>
+  z.number({ error }).check(z.int({ error }), z.minimum(1, { error }), z.maximum(max, { error }));
+export const ratePolicy = z
+  .strictObject({
+    limit: whole(MAX_LIMIT, LIMIT_MESSAGE),
+    window: whole(MAX_WINDOW_SECONDS, WINDOW_MESSAGE),
+    name: z.optional(z.string({ error: NAME_MESSAGE }).check(z.regex(POLICY_NAME, { error: NAME_MESSAGE }))),
+  })
+  .register(z.globalRegistry, { id: 'RateLimitPolicy' });
 export const rateLimit = z
-  .union([policy, splitOf(policy)], {
+  .union([ratePolicy, splitOf(ratePolicy)], {
     error: (issue) => {
       if (issue.code !== 'invalid_union') return undefined;
       const v = issue.input;
