@@ -11,8 +11,8 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { configError, english, issueMessage, urlText } from '../src/core/config.ts';
 import { createKeycard } from '../src/index.ts';
-import { policyInput, splitOf } from '../src/core/limiter.ts';
-import * as manage from '../src/manage/schemas.ts';
+import { policyInput, splitInput } from '../src/core/limiter.ts';
+import * as manage from '../src/manage/request-schemas.ts';
 
 const zods = { error: en().localeError };
 
@@ -103,7 +103,7 @@ describe("keycard's English issue messages", () => {
       };
       expect(messages(policyInput, read)).toEqual(messages(manage.ratePolicy, read));
       const split = { read, write };
-      expect(messages(splitOf(policyInput), split)).toEqual(messages(splitOf(manage.ratePolicy), split));
+      expect(messages(splitInput, split)).toEqual(messages(manage.splitOf(manage.ratePolicy), split));
     },
   );
 

@@ -150,7 +150,9 @@ const revokeAllFilter = schema((v, out) => {
 });
 const rotateOptions = z.strictObject(
   {
-    graceMs: z.optional(schema(integer(0, MAX_GRACE_MS, undefined, `must be at most ${MAX_GRACE_MS} (a year)`))),
+    graceMs: z.optional(
+      schema(integer(0, MAX_GRACE_MS, undefined, { maxError: `must be at most ${MAX_GRACE_MS} (a year)` })),
+    ),
     actor: z.optional(actor),
   },
   { error: 'must be an object' },

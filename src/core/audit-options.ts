@@ -56,7 +56,9 @@ const TIMEOUT_MESSAGE = 'must be an integer number of milliseconds from 1 to 214
 
 export const optionsSchema = z.strictObject({
   sinks: schema<readonly AuditSink[]>(
-    list(is(isSink, 'must be an AuditSink: an object with a write(event) method'), 'must be an array of AuditSink'),
+    list(is(isSink, 'must be an AuditSink: an object with a write(event) method'), {
+      error: 'must be an array of AuditSink',
+    }),
   ),
   queueSize: z.optional(schema<number>(integer(1, 1_000_000, QUEUE_MESSAGE))),
   timeoutMs: z.optional(schema<number>(integer(1, 2 ** 31 - 1, TIMEOUT_MESSAGE))),

@@ -7,7 +7,7 @@ import type * as z from 'zod/mini';
 import { KeycardError } from './errors.ts';
 import { isSecureUrl, isUrl } from './url.ts';
 import { excerpt } from './redact.ts';
-import { integer, refine, schema, text } from './kinds.ts';
+import { integer, refine, schema, text, type Kind } from './kinds.ts';
 
 /** An integer from `min` to `max`, one message for every way to miss it ("must be an integer from 1 to 500"). */
 export function intFrom(min: number, max: number) {
@@ -20,8 +20,11 @@ export function intFrom(min: number, max: number) {
  * configured must hold no whitespace or control character at all.
  */
 export function urlText(http = false) {
-  return schema<string>(refine(text(), (s: string) => isUrl(s, http), 'Invalid URL'));
+  return schema<string>(url(http));
 }
+
+/** {@link urlText}'s kind. */
+export const url = (http = false): Kind => refine(text(), (s: string) => isUrl(s, http), 'Invalid URL');
 
 /** A URL option that must be https, or http on loopback (`isSecureUrl`). */
 export function secureUrlText() {

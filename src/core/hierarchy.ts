@@ -21,9 +21,11 @@ const TYPE_NAME = /^[a-z][a-zA-Z0-9_-]{0,63}$/;
 
 const typeNames = list(
   text({ error: 'must be a string', pattern: TYPE_NAME, patternError: 'must match /^[a-z][a-zA-Z0-9_-]{0,63}$/' }),
-  'must be an array of resource type names, root first',
-  1,
-  'must declare at least one resource type',
+  {
+    error: 'must be an array of resource type names, root first',
+    min: 1,
+    minError: 'must declare at least one resource type',
+  },
 );
 const hierarchySchema = schema<string[]>((v, out) => {
   typeNames(v, out);

@@ -7,7 +7,23 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { english } from './config.ts';
-import { anyOf, boolean, integer, is, list, nullable, oneOf, refine, schema, text, type Kind } from './kinds.ts';
+import { _isoDateTime, regexes } from 'zod/v4/core';
+import {
+  anyOf,
+  boolean,
+  integer,
+  is,
+  json,
+  list,
+  nullable,
+  oneOf,
+  record,
+  refine,
+  schema,
+  text,
+  strict,
+  type Kind,
+} from './kinds.ts';
 
 const object = (v: unknown) => typeof v === 'object' && v !== null;
 const E = 'custom error';
@@ -25,7 +41,7 @@ const pairs: Record<string, [Kind, z.ZodMiniType]> = {
     z.number({ error: E }).check(z.int({ error: E }), z.minimum(0, { error: E }), z.maximum(Number.MAX_SAFE_INTEGER)),
   ],
   integerMaxError: [
-    integer(-3, 10, undefined, E),
+    integer(-3, 10, undefined, { maxError: E }),
     z.number().check(z.int(), z.minimum(-3), z.maximum(10, { error: E })),
   ],
   string: [text(), z.string()],
@@ -47,16 +63,16 @@ const pairs: Record<string, [Kind, z.ZodMiniType]> = {
   ],
   nullable: [nullable(text({ max: 2 })), z.nullable(z.string().check(z.maxLength(2)))],
   list: [list(text()), z.array(z.string())],
-  listMin: [list(text(), undefined, 1), z.array(z.string()).check(z.minLength(1))],
+  listMin: [list(text(), { min: 1 }), z.array(z.string()).check(z.minLength(1))],
   listErrors: [
-    list(text({ error: 'el', pattern: /^[a-z]$/, patternError: 'pat' }), E, 2, 'short'),
+    list(text({ error: 'el', pattern: /^[a-z]$/, patternError: 'pat' }), { error: E, min: 2, minError: 'short' }),
     z.array(z.string({ error: 'el' }).check(z.regex(/^[a-z]$/, 'pat')), { error: E }).check(z.minLength(2, 'short')),
   ],
   listOfIntegers: [
-    list(integer(0, 5), undefined, 2),
+    list(integer(0, 5), { min: 2 }),
     z.array(z.number().check(z.int(), z.minimum(0), z.maximum(5))).check(z.minLength(2)),
   ],
-  listOfCustom: [list(is(object, E), 'arr'), z.array(z.custom(object, { error: E }), { error: 'arr' })],
+  listOfCustom: [list(is(object, E), { error: 'arr' }), z.array(z.custom(object, { error: E }), { error: 'arr' })],
   union: [
     anyOf([oneOf(['never', '30d']), integer(1)]),
     z.union([z.enum(['never', '30d']), z.number().check(z.int(), z.minimum(1))]),
@@ -64,6 +80,58 @@ const pairs: Record<string, [Kind, z.ZodMiniType]> = {
   unionError: [
     anyOf([oneOf(['never', '30d']), integer(1)], E),
     z.union([z.enum(['never', '30d']), z.number().check(z.int(), z.minimum(1))], { error: E }),
+  ],
+  positive: [integer(0, 10, undefined, { above: true }), z.number().check(z.int(), z.positive(), z.maximum(10))],
+  isWithoutMessage: [is((v) => v === false), z.custom((v) => v === false)],
+  lengthMessages: [
+    text({ min: 1, max: 3, minError: 'empty', maxError: 'long' }),
+    z.string().check(z.minLength(1, { error: 'empty' }), z.maxLength(3, { error: 'long' })),
+  ],
+  datetime: [
+    text({ pattern: regexes.datetime({ offset: true }), format: 'datetime' }),
+    _isoDateTime(z.ZodMiniISODateTime, { offset: true }),
+  ],
+  listMax: [
+    list(text({ max: 2 }), { min: 1, max: 3 }),
+    z.array(z.string().check(z.maxLength(2))).check(z.minLength(1), z.maxLength(3)),
+  ],
+  listMaxErrors: [
+    list(text(), { error: E, max: 2, maxError: 'many' }),
+    z.array(z.string(), { error: E }).check(z.maxLength(2, { error: 'many' })),
+  ],
+  record: [
+    record(text({ max: 2 }), list(text(), { max: 2 })),
+    z.record(z.string().check(z.maxLength(2)), z.array(z.string()).check(z.maxLength(2))),
+  ],
+  json: [json, z.json()],
+  recordOfJson: [record(text({ max: 3 }), json), z.record(z.string().check(z.maxLength(3)), z.json())],
+  unionOfObjects: [
+    anyOf([strict({ a: text({ min: 1 }) }), strict({ b: integer(0, 3) }, ['b'])], E),
+    z.union(
+      [
+        z.strictObject({ a: z.string().check(z.minLength(1)) }),
+        z.strictObject({ b: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(3))) }),
+      ],
+      { error: E },
+    ),
+  ],
+  strict: [
+    strict({ a: text({ max: 2 }), b: nullable(integer(0, 3)), c: is((v) => v !== 0, 'zero') }, ['b', 'c']),
+    z.strictObject({
+      a: z.string().check(z.maxLength(2)),
+      b: z.optional(z.nullable(z.number().check(z.int(), z.minimum(0), z.maximum(3)))),
+      c: z.optional(z.custom((v) => v !== 0, { error: 'zero' })),
+    }),
+  ],
+  strictRefined: [
+    refine(strict({ a: text({ max: 2 }) }), (v: { a: string }) => v.a !== 'x', 'is x', ['a']),
+    z
+      .strictObject({ a: z.string().check(z.maxLength(2)) })
+      .check(z.refine((v) => v.a !== 'x', { error: 'is x', path: ['a'] })),
+  ],
+  optionalKinds: [
+    strict({ a: oneOf(['x']), b: oneOf(['y']) }, ['b']),
+    z.strictObject({ a: z.enum(['x']), b: z.optional(z.enum(['y'])) }),
   ],
   unionOfList: [
     anyOf([is(object, 'obj'), list(is(object, 'obj'))]),
@@ -133,8 +201,35 @@ const edges = fc.constantFrom<unknown>(
   10n,
   Object.create(null) as object,
 );
+const jsonish = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom<unknown>(Infinity, NaN, undefined, 'ab', 'abcd', 1, null, true, new Date(0), () => 1, Symbol('s')),
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom('a', 'ab', 'abcd', '__proto__', '1', '12345'), tie('value'), { maxKeys: 3 }),
+  ),
+})).value;
+const times = fc
+  .tuple(fc.date({ noInvalidDate: true }), fc.constantFrom('Z', '+02:00', '-23:59', '+24:00', '', '+0200', ' '))
+  .map(([d, zone]) => d.toISOString().replace('Z', zone));
 const anything = fc.oneof(
   edges,
+  jsonish,
+  times,
+  fc.jsonValue(),
+  fc.constantFrom({ a: '' }, { a: 'x' }, { b: 5 }, { b: 1.5 }, { a: 'x', b: 1 }, { a: 1 }, { [Symbol('k')]: 1 }),
+  fc.constantFrom(
+    { a: 'x', b: null, c: 0 },
+    { a: 'xyz', b: undefined },
+    { a: undefined },
+    Object.create({ a: 'x' }) as object,
+  ),
+  fc.constantFrom(
+    { a: 'x', d: 1 },
+    { b: 'y' },
+    { a: 'x', b: 'y', z: 1 },
+    Object.assign(Object.create({ z: 1 }), { a: 'x' }) as object,
+  ),
   fc.anything({
     withBigInt: true,
     withDate: true,
@@ -152,7 +247,7 @@ const anything = fc.oneof(
 /** Every issue of parsing `value`, as `path code: message`. */
 function issues(schema: z.ZodMiniType, value: unknown): string[] {
   const r = schema.safeParse(value, english);
-  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')} ${i.code}: ${i.message}`);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.map(String).join('.')} ${i.code}: ${i.message}`);
 }
 
 describe('zod types as kinds (src/core/kinds.ts)', () => {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { english } from './config.ts';
 import { KeycardError } from './errors.ts';
-import { integer, schema, text } from './kinds.ts';
+import { integer, refine, schema, strict, text } from './kinds.ts';
 
 /**
  * Rate limits (SPEC §5): the policy configuration, the pure admission decision, the store port
@@ -222,39 +222,53 @@ export const LIMIT_MESSAGE = `must be an integer >= 1 and <= ${MAX_LIMIT}`;
 export const WINDOW_MESSAGE = `must be a whole number of seconds >= 1 and <= ${MAX_WINDOW_SECONDS}`;
 export const NAME_MESSAGE = 'must be 1 to 64 printable ASCII characters without " or \\';
 
+const policyFields = {
+  limit: integer(1, MAX_LIMIT, LIMIT_MESSAGE),
+  window: integer(1, MAX_WINDOW_SECONDS, WINDOW_MESSAGE),
+  name: text({ pattern: POLICY_NAME, error: NAME_MESSAGE }),
+};
+
+export const SPLIT_NAMES_MESSAGE = "must differ from the read policy's name (clients tell the budgets apart by name)";
+/** A split setting names its two policies apart: clients tell the budgets apart by name. */
+const namesDiffer = (v: Record<'read' | 'write', { name?: string | undefined }>) =>
+  (v.read.name ?? 'read') !== (v.write.name ?? 'write');
+
 /**
- * One policy as written (`{ limit, window, name? }`), parseRateLimit's: written with
- * src/core/kinds.ts; the management API's copy in zod's own types (src/manage/schemas.ts) names
- * it in the OpenAPI document, and src/manage/schemas.test.ts holds the two to the same issues.
+ * parseRateLimit's schemas: one policy as written (`{ limit, window, name? }`), and a split setting
+ * (`{ read, write }`). The management API's copies in zod's own types
+ * (src/manage/request-schemas.ts) describe them in the OpenAPI document; test/config.test.ts holds
+ * the two to the same issues.
  */
 export const policyInput = z.strictObject({
-  limit: schema<number>(integer(1, MAX_LIMIT, LIMIT_MESSAGE)),
-  window: schema<number>(integer(1, MAX_WINDOW_SECONDS, WINDOW_MESSAGE)),
-  name: z.optional(schema<string>(text({ pattern: POLICY_NAME, error: NAME_MESSAGE }))),
+  limit: schema<number>(policyFields.limit),
+  window: schema<number>(policyFields.window),
+  name: z.optional(schema<string>(policyFields.name)),
 });
-
-/** One policy's schema: {@link policyInput} or the management API's copy. */
-type PolicySchema = z.ZodMiniType<{ limit: number; window: number; name?: string | undefined }>;
+export const splitInput = z.strictObject({ read: policyInput, write: policyInput }).check(
+  z.check(({ value, issues }) => {
+    if (!namesDiffer(value))
+      issues.push({
+        code: 'custom',
+        path: ['write', 'name'],
+        message: SPLIT_NAMES_MESSAGE,
+        input: value,
+        continue: true,
+      });
+  }),
+);
 
 /**
- * A split setting as written (`{ read, write }`) of `policy` (`policyInput`, or the copy the
- * management API names in its OpenAPI document), with two names: clients tell the budgets apart
- * by name. (zod's `refine` as one check: the same issue, without zod's custom type.)
+ * The same two as kinds, for the management API's union of them (src/manage/schemas.ts; a bundle
+ * that only creates a keycard drops them); test/manage/request-schemas.test.ts holds them to the
+ * document's.
  */
-export const splitOf = (policy: PolicySchema) =>
-  z.strictObject({ read: policy, write: policy }).check(
-    z.check(({ value: v, issues }) => {
-      if ((v.read.name ?? 'read') === (v.write.name ?? 'write'))
-        issues.push({
-          code: 'custom',
-          path: ['write', 'name'],
-          message: "must differ from the read policy's name (clients tell the budgets apart by name)",
-          input: v,
-          continue: true,
-        });
-    }),
-  );
-const splitInput = splitOf(policyInput);
+export const policyKind = /* @__PURE__ */ strict(policyFields, ['name']);
+export const splitKind = /* @__PURE__ */ refine(
+  /* @__PURE__ */ strict({ read: policyKind, write: policyKind }),
+  namesDiffer,
+  SPLIT_NAMES_MESSAGE,
+  ['write', 'name'],
+);
 
 /** One limit policy as configured: `limit` requests per `window` seconds. */
 export interface LimitPolicyInput {

@@ -172,7 +172,7 @@ export const optionsSchema = z.strictObject({
   limiter: opt(obj),
   rateLimit: opt(obj),
   workspaceRateLimit: opt(fn),
-  resources: opt(list(text(), undefined, 1)),
+  resources: opt(list(text(), { min: 1 })),
   peppers: opt(list(obj)),
   resolveOwner: opt(fn),
   ownerCacheMs: ms(),
