@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The build-time half of the management API's OpenAPI document (src/manage/openapi.ts): converts
-// the zod/mini schemas of src/manage/schemas.ts (requests) and answer-schemas.ts (answers) with
-// zod's `z.toJSONSchema` and writes the JSON
+// the zod/mini schemas of src/manage/request-schemas.ts (requests) and answer-schemas.ts (answers)
+// with zod's `z.toJSONSchema` and writes the JSON
 // Schema fragments to src/manage/openapi-schemas.generated.ts, so the runtime (and the edge
-// bundle) carries no JSON Schema converter. The document stays generated from the schemas that
-// validate the requests; test/manage/openapi-schemas.test.ts fails when the file is stale.
+// bundle) carries no JSON Schema converter. test/manage/request-schemas.test.ts holds the request
+// schemas to the ones that validate the requests (src/manage/schemas.ts);
+// test/manage/openapi-schemas.test.ts fails when the file is stale.
 //
 //   npm run generate:openapi
 //
@@ -238,7 +239,7 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   await build({
     stdin: {
-      contents: "export * from './schemas.ts'; export * from './answer-schemas.ts';",
+      contents: "export * from './request-schemas.ts'; export * from './answer-schemas.ts';",
       resolveDir: `${ROOT}src/manage`,
       loader: 'ts',
     },

@@ -11,7 +11,8 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { configError, english, issueMessage, urlText } from '../src/core/config.ts';
 import { createKeycard } from '../src/index.ts';
-import * as manage from '../src/manage/schemas.ts';
+import { policyInput, splitInput } from '../src/core/limiter.ts';
+import * as manage from '../src/manage/request-schemas.ts';
 
 const zods = { error: en().localeError };
 
@@ -81,6 +82,30 @@ describe("keycard's English issue messages", () => {
       expect(ours).toEqual(theirs);
     }
   });
+
+  // parseRateLimit's policy is written with src/core/kinds.ts; the management API's copy in zod's
+  // own types describes it in the OpenAPI document: the two raise the same issues.
+  const policyField = fc.oneof(
+    anything,
+    fc.integer(),
+    fc.constantFrom(2 ** 31, 2 ** 31 - 1, 2_678_400, 2_678_401, 'ok'),
+  );
+  const policyValue = fc.oneof(
+    anything,
+    fc.dictionary(fc.constantFrom('limit', 'window', 'name', 'x'), policyField, { maxKeys: 3 }),
+  );
+  test.prop([policyValue, policyValue], { numRuns: 2_000 })(
+    "parseRateLimit's policy matches the management API's, alone and split",
+    (read, write) => {
+      const messages = (schema: z.ZodMiniType, value: unknown) => {
+        const r = schema.safeParse(value, english);
+        return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')} ${i.code}: ${i.message}`);
+      };
+      expect(messages(policyInput, read)).toEqual(messages(manage.ratePolicy, read));
+      const split = { read, write };
+      expect(messages(splitInput, split)).toEqual(messages(manage.splitOf(manage.ratePolicy), split));
+    },
+  );
 
   test('pins one message of each: zod’s own, and keycard’s for an issue built by hand', () => {
     const [theirs] = both(zoo['number']!, 'x');

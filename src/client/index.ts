@@ -11,7 +11,7 @@ import type {
   RevokeAllBody,
   RotateBody,
   UpdateBody,
-} from '../manage/schemas.ts';
+} from '../manage/request-schemas.ts';
 import type {
   ActivityPage,
   CreatedToken,

@@ -8,6 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { english, intFrom } from './config.ts';
+import { anyOf, integer, nullable, oneOf, refine, schema, text, type Issue, type Kind } from './kinds.ts';
 import type { Clock } from './clock.ts';
 import { KeycardError } from './errors.ts';
 import { Identity } from './identity.ts';
@@ -25,14 +26,14 @@ export const MAX_GRACE_MS = 365 * 86_400_000;
 export const MAX_METADATA_BYTES = 16_384;
 const MAX_JSON_DEPTH = 32;
 
-const text = (max: number) =>
-  z
-    .string({ error: `must be a non-empty string of at most ${max} characters` })
-    .check(
-      z.minLength(1, { error: `must be a non-empty string of at most ${max} characters` }),
-      z.maxLength(max, { error: `must be a non-empty string of at most ${max} characters` }),
-      z.refine(storable, { error: 'must not contain NUL characters or lone surrogates' }),
-    );
+const line = (max: number) =>
+  refine(
+    text({ min: 1, max, error: `must be a non-empty string of at most ${max} characters` }),
+    storable,
+    'must not contain NUL characters or lone surrogates',
+  );
+/** A problem of a hand check, worded as is: it stops no check (as zod's `superRefine` issues). */
+const custom = (message: string, path?: PropertyKey[]): Issue => ({ code: 'custom', message, path, continue: true });
 
 /** Why `value` is not plain, storable JSON (a path and a reason), or null when it is. */
 function jsonProblem(value: unknown, path: string, depth: number): string | null {
@@ -62,73 +63,68 @@ function jsonProblem(value: unknown, path: string, depth: number): string | null
   return `${path} must be JSON (got ${typeof value})`;
 }
 
-const metadata = z.unknown().check(
-  z.superRefine((v, ctx) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      ctx.addIssue({ code: 'custom', message: 'must be an object of JSON values' });
-      return;
-    }
-    const problem = jsonProblem(v, 'metadata', 0);
-    if (problem) ctx.addIssue({ code: 'custom', message: `is not storable JSON: ${problem}` });
-    else if (new TextEncoder().encode(JSON.stringify(v)).length > MAX_METADATA_BYTES)
-      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` });
-  }),
-);
+const metadata = schema((v, out) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return void out.push(custom('must be an object of JSON values'));
+  const problem = jsonProblem(v, 'metadata', 0);
+  if (problem) out.push(custom(`is not storable JSON: ${problem}`));
+  else if (new TextEncoder().encode(JSON.stringify(v)).length > MAX_METADATA_BYTES)
+    out.push(custom(`must be at most ${MAX_METADATA_BYTES} bytes as JSON`));
+});
 
 /** `parseX` helpers throw a KeycardError whose message names the field: carry it as the issue. */
 const by = (check: (v: unknown) => unknown) =>
-  z.unknown().check(
-    z.superRefine((v, ctx) => {
-      try {
-        check(v);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : 'is invalid' });
-      }
-    }),
-  );
+  schema((v, out) => {
+    try {
+      check(v);
+    } catch (e) {
+      out.push(custom(e instanceof Error ? e.message : 'is invalid'));
+    }
+  });
 
 /** An owner, workspace or actor id: what every store keeps the same (src/core/user-actor.ts). */
-const id = text(MAX_ID_LENGTH);
+const idLine = line(MAX_ID_LENGTH);
+const id = schema<string>(idLine);
 const ID_MESSAGE = `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`;
+const isId = (v: unknown) => {
+  const issues: Issue[] = [];
+  idLine(v, issues);
+  return issues.length === 0;
+};
 
-const actor = z.unknown().check(
-  z.superRefine((v, ctx) => {
-    const at = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    if (typeof v !== 'object' || v === null || Array.isArray(v))
-      return at([], "must be omitted (system) or an object with kind 'user', 'token' or 'system'");
-    const a = v as Record<string, unknown>;
-    switch (a['kind']) {
-      case 'user':
-        if (!id.safeParse(a['id']).success) at(['id'], ID_MESSAGE);
-        if (!Array.isArray(a['scopes']) || !a['scopes'].every((s) => typeof s === 'string'))
-          at(['scopes'], 'must be an array of the scopes the user holds now');
-        return;
-      case 'token':
-        if (!(a['identity'] instanceof Identity)) at(['identity'], 'must be the Identity of a verified token');
-        return;
-      case 'system':
-        if (a['id'] !== undefined && !id.safeParse(a['id']).success) at(['id'], ID_MESSAGE);
-        return;
-      default:
-        return at(['kind'], "must be 'user', 'token' or 'system'");
-    }
-  }),
-);
+const actor = schema((v, out) => {
+  const at = (path: string[], message: string) => void out.push(custom(message, path));
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return at([], "must be omitted (system) or an object with kind 'user', 'token' or 'system'");
+  const a = v as Record<string, unknown>;
+  switch (a['kind']) {
+    case 'user':
+      if (!isId(a['id'])) at(['id'], ID_MESSAGE);
+      if (!Array.isArray(a['scopes']) || !a['scopes'].every((s) => typeof s === 'string'))
+        at(['scopes'], 'must be an array of the scopes the user holds now');
+      return;
+    case 'token':
+      if (!(a['identity'] instanceof Identity)) at(['identity'], 'must be the Identity of a verified token');
+      return;
+    case 'system':
+      if (a['id'] !== undefined && !isId(a['id'])) at(['id'], ID_MESSAGE);
+      return;
+    default:
+      return at(['kind'], "must be 'user', 'token' or 'system'");
+  }
+});
 
 // A hand check rather than `z.union([z.number(), z.date()])`: the same words, without zod's date
 // schema in every bundle that creates a keycard (the edge bundle guard in test/bundle-size.test.ts).
-const epoch = z.unknown().check(
-  z.superRefine((v, ctx) => {
-    const n = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : NaN;
-    if (!Number.isFinite(n))
-      ctx.addIssue({ code: 'custom', message: 'must be a Date or epoch milliseconds', continue: false });
-    else if (n < 0 || n > MAX_EPOCH_MS)
-      ctx.addIssue({ code: 'custom', message: `must be a valid Date or epoch milliseconds from 0 to ${MAX_EPOCH_MS}` });
-  }),
-);
+const epoch: Kind = (v, out) => {
+  const n = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : NaN;
+  if (!Number.isFinite(n)) out.push({ ...custom('must be a Date or epoch milliseconds'), continue: false });
+  else if (n < 0 || n > MAX_EPOCH_MS)
+    out.push(custom(`must be a valid Date or epoch milliseconds from 0 to ${MAX_EPOCH_MS}`));
+};
 
-const kind = z.enum(['personal', 'workspace'], { error: "must be 'personal' or 'workspace'" });
-const reason = text(500);
+const kind = schema(oneOf(['personal', 'workspace'], "must be 'personal' or 'workspace'"));
+const reason = schema<string>(line(500));
 
 // The schemas that do not depend on the instance.
 const revokeOptions = z.strictObject(
@@ -139,40 +135,23 @@ const revokeAllOptions = z.strictObject(
   {
     reason: z.optional(reason),
     actor: z.optional(actor),
-    expectCount: z.optional(
-      z
-        .number({ error: 'must be a whole number from 0' })
-        .check(
-          z.int({ error: 'must be a whole number from 0' }),
-          z.minimum(0, { error: 'must be a whole number from 0' }),
-          z.maximum(Number.MAX_SAFE_INTEGER),
-        ),
-    ),
+    expectCount: z.optional(schema(integer(0, Number.MAX_SAFE_INTEGER, 'must be a whole number from 0'))),
   },
   { error: 'must be an object' },
 );
-const revokeAllFilter = z.unknown().check(
-  z.superRefine((v, c) => {
-    const f = v as Record<string, unknown> | null;
-    if (typeof f !== 'object' || f === null || Array.isArray(f))
-      return c.addIssue({ code: 'custom', message: 'must be { ownerId } or { workspaceId }' });
-    const keys = Object.keys(f);
-    if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId'))
-      return c.addIssue({ code: 'custom', message: 'must be exactly one of { ownerId } or { workspaceId }' });
-    if (!id.safeParse(f[keys[0]]).success)
-      c.addIssue({
-        code: 'custom',
-        path: [keys[0]],
-        message: ID_MESSAGE,
-      });
-  }),
-);
+const revokeAllFilter = schema((v, out) => {
+  const f = v as Record<string, unknown> | null;
+  if (typeof f !== 'object' || f === null || Array.isArray(f))
+    return void out.push(custom('must be { ownerId } or { workspaceId }'));
+  const keys = Object.keys(f);
+  if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId'))
+    return void out.push(custom('must be exactly one of { ownerId } or { workspaceId }'));
+  if (!isId(f[keys[0]])) out.push(custom(ID_MESSAGE, [keys[0]]));
+});
 const rotateOptions = z.strictObject(
   {
     graceMs: z.optional(
-      z
-        .number()
-        .check(z.int(), z.minimum(0), z.maximum(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (a year)` })),
+      schema(integer(0, MAX_GRACE_MS, undefined, { maxError: `must be at most ${MAX_GRACE_MS} (a year)` })),
     ),
     actor: z.optional(actor),
   },
@@ -184,10 +163,10 @@ const listFilter = z.strictObject(
     workspaceId: z.optional(id),
     kind: z.optional(kind),
     status: z.optional(
-      z.enum(['active', 'revoked', 'expired', 'all'], { error: "must be 'active', 'revoked', 'expired' or 'all'" }),
+      schema(oneOf(['active', 'revoked', 'expired', 'all'], "must be 'active', 'revoked', 'expired' or 'all'")),
     ),
     limit: z.optional(intFrom(1, 500)),
-    cursor: z.optional(z.nullable(z.string().check(z.maxLength(1024)))),
+    cursor: z.optional(schema(nullable(text({ max: 1024 })))),
   },
   { error: 'must be an object' },
 );
@@ -216,32 +195,33 @@ export function argumentValidators(ctx: ArgumentContext) {
     }
   });
   const rateLimit = by((v) => v === null || parseRateLimit(v, 'rateLimit'));
-  const future = epoch.check(
-    z.refine((v) => (v instanceof Date ? v.getTime() : (v as number)) > ctx.clock.now(), {
-      error: 'must be in the future',
-    }),
+  const future = refine(
+    epoch,
+    (v) => (v instanceof Date ? v.getTime() : (v as number)) > ctx.clock.now(),
+    'must be in the future',
   );
-  const expiresIn = z
-    .union([z.enum(['never', '30d', '90d', '365d']), z.number().check(z.int(), z.minimum(1))], {
-      error: "must be 'never', '30d', '90d', '365d' or a positive integer of milliseconds",
-    })
-    .check(
-      z.refine((v) => typeof v !== 'number' || ctx.clock.now() + v <= MAX_EPOCH_MS, {
-        error: `must end before ${MAX_EPOCH_MS} epoch milliseconds`,
-      }),
-    );
+  const expiresIn = schema(
+    refine(
+      anyOf(
+        [oneOf(['never', '30d', '90d', '365d']), integer(1)],
+        "must be 'never', '30d', '90d', '365d' or a positive integer of milliseconds",
+      ),
+      (v) => typeof v !== 'number' || ctx.clock.now() + v <= MAX_EPOCH_MS,
+      `must end before ${MAX_EPOCH_MS} epoch milliseconds`,
+    ),
+  );
 
   const issueInput = z.strictObject(
     {
       ownerId: id,
-      label: text(200),
+      label: schema(line(200)),
       scopes: z.optional(scopes),
       kind: z.optional(kind),
-      workspaceId: z.optional(z.nullable(id)),
+      workspaceId: z.optional(schema(nullable(idLine))),
       restrictions: z.optional(restrictions),
       rateLimit: z.optional(rateLimit),
       expiresIn: z.optional(expiresIn),
-      expiresAt: z.optional(z.nullable(future)),
+      expiresAt: z.optional(schema(nullable(future))),
       metadata: z.optional(metadata),
       actor: z.optional(actor),
     },
@@ -249,10 +229,10 @@ export function argumentValidators(ctx: ArgumentContext) {
   );
   const updatePatch = z.strictObject(
     {
-      label: z.optional(text(200)),
+      label: z.optional(schema(line(200))),
       metadata: z.optional(metadata),
       rateLimit: z.optional(rateLimit),
-      expiresAt: z.optional(epoch),
+      expiresAt: z.optional(schema(epoch)),
       scopes: z.optional(scopes),
       restrictions: z.optional(restrictions),
     },

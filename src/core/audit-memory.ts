@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { configError, english, intFrom } from './config.ts';
+import { is, oneOf, schema } from './kinds.ts';
 import type { AuditEvent } from './audit.ts';
 import { exportAudit } from './audit-export.ts';
 import {
@@ -52,12 +53,10 @@ export interface MemoryAuditStore extends AuditStore {
 }
 
 const optionsSchema = z.strictObject({
-  requests: z.optional(z.enum(['rollup', 'all'], { error: "must be 'rollup' or 'all'" })),
+  requests: z.optional(schema(oneOf(['rollup', 'all'], "must be 'rollup' or 'all'"))),
   maxEvents: z.optional(intFrom(1, 10_000_000)),
   clock: z.optional(
-    z.custom<Clock>((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function', {
-      error: 'must be a Clock',
-    }),
+    schema(is((v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function', 'must be a Clock')),
   ),
 });
 

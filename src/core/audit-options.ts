@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import type { AuditSink } from './audit.ts';
 import type { Clock } from './clock.ts';
+import { integer, is, list, schema } from './kinds.ts';
 
 /** The options of an {@link AuditTrail}. Validated once, at construction. */
 export interface AuditOptions {
@@ -54,27 +55,13 @@ const QUEUE_MESSAGE = 'must be an integer from 1 to 1000000';
 const TIMEOUT_MESSAGE = 'must be an integer number of milliseconds from 1 to 2147483647';
 
 export const optionsSchema = z.strictObject({
-  sinks: z.array(z.custom<AuditSink>(isSink, { error: 'must be an AuditSink: an object with a write(event) method' }), {
-    error: 'must be an array of AuditSink',
-  }),
-  queueSize: z.optional(
-    z
-      .number({ error: QUEUE_MESSAGE })
-      .check(
-        z.int({ error: QUEUE_MESSAGE }),
-        z.minimum(1, { error: QUEUE_MESSAGE }),
-        z.maximum(1_000_000, { error: QUEUE_MESSAGE }),
-      ),
+  sinks: schema<readonly AuditSink[]>(
+    list(is(isSink, 'must be an AuditSink: an object with a write(event) method'), {
+      error: 'must be an array of AuditSink',
+    }),
   ),
-  timeoutMs: z.optional(
-    z
-      .number({ error: TIMEOUT_MESSAGE })
-      .check(
-        z.int({ error: TIMEOUT_MESSAGE }),
-        z.minimum(1, { error: TIMEOUT_MESSAGE }),
-        z.maximum(2 ** 31 - 1, { error: TIMEOUT_MESSAGE }),
-      ),
-  ),
-  onError: z.custom<(error: Error) => void>((v) => typeof v === 'function', { error: 'must be a function' }),
-  clock: z.custom<Clock>(isClock, { error: 'must be a Clock: { now(), monotonic() }' }),
+  queueSize: z.optional(schema<number>(integer(1, 1_000_000, QUEUE_MESSAGE))),
+  timeoutMs: z.optional(schema<number>(integer(1, 2 ** 31 - 1, TIMEOUT_MESSAGE))),
+  onError: schema<(error: Error) => void>(is((v) => typeof v === 'function', 'must be a function')),
+  clock: schema<Clock>(is(isClock, 'must be a Clock: { now(), monotonic() }')),
 });

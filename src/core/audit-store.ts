@@ -9,6 +9,7 @@
  */
 import * as z from 'zod/mini';
 import { english, intFrom } from './config.ts';
+import { copy, list, nullable, oneOf, refine, schema, schemaOf, text as line } from './kinds.ts';
 import type { AuditEvent, AuditSink, Surface } from './audit.ts';
 import { KeycardError } from './errors.ts';
 import { AUDIT_MAX_ID, AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, type AuditTime } from './audit-values.ts';
@@ -120,41 +121,48 @@ export class AuditLossError extends KeycardError {
 // Validation
 
 const TYPES = AUDIT_TYPES;
-const text = z
-  .string({ error: 'must be a string' })
-  .check(
-    z.minLength(1, { error: 'must not be empty' }),
-    z.maxLength(AUDIT_MAX_ID, { error: `must be at most ${AUDIT_MAX_ID} characters` }),
-  );
+const text = z.optional(
+  schema<string>(
+    line({
+      error: 'must be a string',
+      min: 1,
+      minError: 'must not be empty',
+      max: AUDIT_MAX_ID,
+      maxError: `must be at most ${AUDIT_MAX_ID} characters`,
+    }),
+  ),
+);
 // A hand check rather than `z.union([z.number(), z.string(), z.date()])`: the same answers, without
 // zod's date schema in the edge bundle (test/bundle-size.test.ts); toMs() reads the value after.
-const time = z
-  .unknown()
-  .check(
-    z.refine(
+const time = z.optional(
+  schema<AuditTime>(
+    refine(
+      () => {},
       (v) =>
         (typeof v === 'number' && Number.isFinite(v)) ||
         typeof v === 'string' ||
         (v instanceof Date && !Number.isNaN(v.getTime())),
-      { error: 'must be epoch ms, an ISO 8601 string with Z or an offset, or a Date' },
+      'must be epoch ms, an ISO 8601 string with Z or an offset, or a Date',
     ),
-  );
-const querySchema = z.strictObject({
-  tokenId: z.optional(text),
-  ownerId: z.optional(text),
-  workspaceId: z.optional(text),
-  actorId: z.optional(text),
-  types: z.optional(
-    z.array(z.enum(TYPES, { error: `must each be one of ${TYPES.join(', ')}` }), {
-      error: 'must be an array of event types',
-    }),
   ),
-  outcome: z.optional(z.enum(['allowed', 'denied'], { error: "must be 'allowed' or 'denied'" })),
-  requestId: z.optional(text),
-  since: z.optional(time),
-  until: z.optional(time),
-  order: z.optional(z.enum(['asc', 'desc'], { error: "must be 'asc' or 'desc'" })),
-  cursor: z.optional(z.nullable(z.string({ error: 'must be a string' }))),
+);
+const querySchema = z.strictObject({
+  tokenId: text,
+  ownerId: text,
+  workspaceId: text,
+  actorId: text,
+  types: z.optional(
+    schemaOf<AuditEventType[]>(
+      list(oneOf(TYPES, `must each be one of ${TYPES.join(', ')}`), { error: 'must be an array of event types' }),
+      copy,
+    ),
+  ),
+  outcome: z.optional(schema<'allowed' | 'denied'>(oneOf(['allowed', 'denied'], "must be 'allowed' or 'denied'"))),
+  requestId: text,
+  since: time,
+  until: time,
+  order: z.optional(schema<'asc' | 'desc'>(oneOf(['asc', 'desc'], "must be 'asc' or 'desc'"))),
+  cursor: z.optional(schema<string | null>(nullable(line({ error: 'must be a string' })))),
   limit: z.optional(intFrom(1, 500)),
 });
 

@@ -3,15 +3,15 @@
  * named, in one message style (`where: field: problem; field: problem`), so a misspelled
  * security option is as loud as a missing one.
  */
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { KeycardError } from './errors.ts';
 import { isSecureUrl, isUrl } from './url.ts';
 import { excerpt } from './redact.ts';
+import { integer, refine, schema, text, type Kind } from './kinds.ts';
 
 /** An integer from `min` to `max`, one message for every way to miss it ("must be an integer from 1 to 500"). */
 export function intFrom(min: number, max: number) {
-  const error = `must be an integer from ${min} to ${max}`;
-  return z.number({ error }).check(z.int({ error }), z.minimum(min, { error }), z.maximum(max, { error }));
+  return schema<number>(integer(min, max, `must be an integer from ${min} to ${max}`));
 }
 
 /**
@@ -20,12 +20,15 @@ export function intFrom(min: number, max: number) {
  * configured must hold no whitespace or control character at all.
  */
 export function urlText(http = false) {
-  return z.string().check(z.refine((s) => isUrl(s, http), { error: 'Invalid URL' }));
+  return schema<string>(url(http));
 }
+
+/** {@link urlText}'s kind. */
+export const url = (http = false): Kind => refine(text(), (s: string) => isUrl(s, http), 'Invalid URL');
 
 /** A URL option that must be https, or http on loopback (`isSecureUrl`). */
 export function secureUrlText() {
-  return z.string().check(z.refine(isSecureUrl, { error: 'must be an https URL (http only on loopback)' }));
+  return schema<string>(refine(text(), isSecureUrl, 'must be an https URL (http only on loopback)'));
 }
 
 type Issue = z.core.$ZodRawIssue & Record<string, unknown>;

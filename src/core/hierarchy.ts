@@ -3,8 +3,8 @@
  * validated once and compiled into a frozen copy of its types and a depth map that every
  * restriction check shares. Pure; no I/O, no `node:` import.
  */
-import * as z from 'zod/mini';
 import { english } from './config.ts';
+import { list, schema, text } from './kinds.ts';
 import { KeycardError } from './errors.ts';
 import { describeValue } from './restrictions-paths.ts';
 
@@ -19,20 +19,23 @@ export interface Hierarchy {
 
 const TYPE_NAME = /^[a-z][a-zA-Z0-9_-]{0,63}$/;
 
-const hierarchySchema = z
-  .array(z.string({ error: 'must be a string' }).check(z.regex(TYPE_NAME, 'must match /^[a-z][a-zA-Z0-9_-]{0,63}$/')), {
+const typeNames = list(
+  text({ error: 'must be a string', pattern: TYPE_NAME, patternError: 'must match /^[a-z][a-zA-Z0-9_-]{0,63}$/' }),
+  {
     error: 'must be an array of resource type names, root first',
-  })
-  .check(
-    z.minLength(1, 'must declare at least one resource type'),
-    z.superRefine((types, ctx) => {
-      const seen = new Set<string>();
-      types.forEach((type, index) => {
-        if (seen.has(type)) ctx.addIssue({ code: 'custom', path: [index], message: 'is declared twice' });
-        seen.add(type);
-      });
-    }),
-  );
+    min: 1,
+    minError: 'must declare at least one resource type',
+  },
+);
+const hierarchySchema = schema<string[]>((v, out) => {
+  typeNames(v, out);
+  if (out.some((issue) => issue.continue !== true)) return;
+  const seen = new Set<string>();
+  (v as string[]).forEach((type, index) => {
+    if (seen.has(type)) out.push({ code: 'custom', path: [index], message: 'is declared twice', continue: true });
+    seen.add(type);
+  });
+});
 
 /** A hierarchy after validation: a private frozen copy of its types and their depths. */
 export interface Compiled {

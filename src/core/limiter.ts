@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { english } from './config.ts';
 import { KeycardError } from './errors.ts';
+import { integer, refine, schema, strict, text } from './kinds.ts';
 
 /**
  * Rate limits (SPEC §5): the policy configuration, the pure admission decision, the store port
@@ -215,44 +216,59 @@ export function rebucket(state: LimiterState, fromWindowMs: number, toWindowMs: 
 // Configuration
 
 /** Printable ASCII without `"` and `\`: serialises as an RFC 9651 sf-string with no escaping. */
-const POLICY_NAME = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
+export const POLICY_NAME = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
 
-const LIMIT_MESSAGE = `must be an integer >= 1 and <= ${MAX_LIMIT}`;
-const WINDOW_MESSAGE = `must be a whole number of seconds >= 1 and <= ${MAX_WINDOW_SECONDS}`;
-const NAME_MESSAGE = 'must be 1 to 64 printable ASCII characters without " or \\';
+export const LIMIT_MESSAGE = `must be an integer >= 1 and <= ${MAX_LIMIT}`;
+export const WINDOW_MESSAGE = `must be a whole number of seconds >= 1 and <= ${MAX_WINDOW_SECONDS}`;
+export const NAME_MESSAGE = 'must be 1 to 64 printable ASCII characters without " or \\';
 
-/** One policy as written (`{ limit, window, name? }`): parseRateLimit's and the management API's. */
-export const policyInput = z.strictObject({
-  limit: z
-    .number({ error: LIMIT_MESSAGE })
-    .check(
-      z.int({ error: LIMIT_MESSAGE }),
-      z.minimum(1, { error: LIMIT_MESSAGE }),
-      z.maximum(MAX_LIMIT, { error: LIMIT_MESSAGE }),
-    ),
-  window: z
-    .number({ error: WINDOW_MESSAGE })
-    .check(
-      z.int({ error: WINDOW_MESSAGE }),
-      z.minimum(1, { error: WINDOW_MESSAGE }),
-      z.maximum(MAX_WINDOW_SECONDS, { error: WINDOW_MESSAGE }),
-    ),
-  name: z.optional(z.string({ error: NAME_MESSAGE }).check(z.regex(POLICY_NAME, { error: NAME_MESSAGE }))),
-});
+const policyFields = {
+  limit: integer(1, MAX_LIMIT, LIMIT_MESSAGE),
+  window: integer(1, MAX_WINDOW_SECONDS, WINDOW_MESSAGE),
+  name: text({ pattern: POLICY_NAME, error: NAME_MESSAGE }),
+};
+
+export const SPLIT_NAMES_MESSAGE = "must differ from the read policy's name (clients tell the budgets apart by name)";
+/** A split setting names its two policies apart: clients tell the budgets apart by name. */
+const namesDiffer = (v: Record<'read' | 'write', { name?: string | undefined }>) =>
+  (v.read.name ?? 'read') !== (v.write.name ?? 'write');
 
 /**
- * A split setting as written (`{ read, write }`) of `policy` (`policyInput`, or a copy of it that
- * the management API names in its OpenAPI document), with two names: clients tell the budgets
- * apart by name.
+ * parseRateLimit's schemas: one policy as written (`{ limit, window, name? }`), and a split setting
+ * (`{ read, write }`). The management API's copies in zod's own types
+ * (src/manage/request-schemas.ts) describe them in the OpenAPI document; test/config.test.ts holds
+ * the two to the same issues.
  */
-export const splitOf = (policy: typeof policyInput) =>
-  z.strictObject({ read: policy, write: policy }).check(
-    z.refine((v) => (v.read.name ?? 'read') !== (v.write.name ?? 'write'), {
-      path: ['write', 'name'],
-      error: "must differ from the read policy's name (clients tell the budgets apart by name)",
-    }),
-  );
-const splitInput = splitOf(policyInput);
+export const policyInput = z.strictObject({
+  limit: schema<number>(policyFields.limit),
+  window: schema<number>(policyFields.window),
+  name: z.optional(schema<string>(policyFields.name)),
+});
+export const splitInput = z.strictObject({ read: policyInput, write: policyInput }).check(
+  z.check(({ value, issues }) => {
+    if (!namesDiffer(value))
+      issues.push({
+        code: 'custom',
+        path: ['write', 'name'],
+        message: SPLIT_NAMES_MESSAGE,
+        input: value,
+        continue: true,
+      });
+  }),
+);
+
+/**
+ * The same two as kinds, for the management API's union of them (src/manage/schemas.ts; a bundle
+ * that only creates a keycard drops them); test/manage/request-schemas.test.ts holds them to the
+ * document's.
+ */
+export const policyKind = /* @__PURE__ */ strict(policyFields, ['name']);
+export const splitKind = /* @__PURE__ */ refine(
+  /* @__PURE__ */ strict({ read: policyKind, write: policyKind }),
+  namesDiffer,
+  SPLIT_NAMES_MESSAGE,
+  ['write', 'name'],
+);
 
 /** One limit policy as configured: `limit` requests per `window` seconds. */
 export interface LimitPolicyInput {

@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import { configError, english, urlText } from './config.ts';
 import { KeycardError } from './errors.ts';
+import { anyOf, boolean, integer, is, list, oneOf, schema, text, type Kind } from './kinds.ts';
 import type { ForeignTokenVerifier } from './foreign.ts';
 import type { AuditSink } from './audit.ts';
 import type { Clock } from './clock.ts';
@@ -13,7 +14,7 @@ import type { LimiterStore, RateLimitInput } from './limiter.ts';
 import type { OwnerResolver } from './owners.ts';
 import type { ScopeCatalogue } from './scopes.ts';
 import type { Awaitable, TokenStore } from './store.ts';
-import { tokenLength } from './token.ts';
+import { tokenLength, type TokenFormat } from './token.ts';
 
 /** How long a new token lives when `issue` names no expiry: a preset, or milliseconds. */
 export type ExpiryPreset = 'never' | '30d' | '90d' | '365d';
@@ -158,53 +159,53 @@ export interface KeycardOptions<S extends string = string> {
   settingsUrl?: string;
 }
 
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
-const obj = z.custom<object>((v) => typeof v === 'object' && v !== null, { message: 'must be an object' });
-const ms = (max = 86_400_000) => z.number().check(z.int(), z.minimum(0), z.maximum(max));
+const fn = is((v) => typeof v === 'function', 'must be a function');
+const obj = is((v) => typeof v === 'object' && v !== null, 'must be an object');
+const opt = <T>(kind: Kind) => z.optional(schema<T>(kind));
+const ms = (max = 86_400_000) => opt(integer(0, max));
 
-const schema = z.strictObject({
-  prefix: z.string().check(z.regex(/^[a-z][a-z0-9]{1,15}$/, 'must match [a-z][a-z0-9]{1,15}')),
-  type: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9]{0,7}$/, 'must match [a-z][a-z0-9]{0,7}'))),
-  scopes: z.custom<ScopeCatalogue>(
-    (v) => typeof v === 'object' && v !== null && typeof (v as ScopeCatalogue).closure === 'function',
-    {
-      message: 'must be a catalogue from defineScopes()',
-    },
+/** The options' schema, written with src/core/kinds.ts (zod's object and optional types only). */
+export const optionsSchema = z.strictObject({
+  prefix: schema<string>(text({ pattern: /^[a-z][a-z0-9]{1,15}$/, patternError: 'must match [a-z][a-z0-9]{1,15}' })),
+  type: opt(text({ pattern: /^[a-z][a-z0-9]{0,7}$/, patternError: 'must match [a-z][a-z0-9]{0,7}' })),
+  scopes: schema(
+    is(
+      (v) => typeof v === 'object' && v !== null && typeof (v as ScopeCatalogue).closure === 'function',
+      'must be a catalogue from defineScopes()',
+    ),
   ),
-  store: z.optional(obj),
-  limiter: z.optional(obj),
-  rateLimit: z.optional(obj),
-  workspaceRateLimit: z.optional(fn),
-  resources: z.optional(z.array(z.string()).check(z.minLength(1))),
-  peppers: z.optional(z.array(obj)),
-  resolveOwner: z.optional(fn),
-  ownerCacheMs: z.optional(ms()),
-  revocationBoundMs: z.optional(ms()),
-  cacheSize: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(10_000_000))),
-  negativeCacheSize: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(10_000_000))),
-  touchIntervalMs: z.optional(ms()),
-  storeTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(60_000))),
-  defaultExpiresIn: z.optional(
-    z.union([z.enum(['never', '30d', '90d', '365d']), z.number().check(z.int(), z.minimum(1))]),
-  ),
-  audit: z.optional(z.union([obj, z.array(obj)])),
-  auditQueueSize: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(10_000_000))),
-  auditTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(60_000))),
-  onError: z.optional(fn),
-  onWarning: z.optional(fn),
-  clock: z.optional(obj),
-  realm: z.optional(z.string()),
-  problemTypeBase: z.optional(z.string()),
-  maxCredentialBytes: z.optional(z.number().check(z.int(), z.minimum(64), z.maximum(65_536))),
-  allowQueryToken: z.optional(z.boolean()),
-  onForeignToken: z.optional(z.enum(['reject', 'next'])),
-  passPreflight: z.optional(z.boolean()),
-  limiterFailure: z.optional(z.enum(['closed', 'open'])),
-  onAuthFailure: z.optional(fn),
-  oauth: z.optional(
-    z.custom<ForeignTokenVerifier>(
+  store: opt(obj),
+  limiter: opt(obj),
+  rateLimit: opt(obj),
+  workspaceRateLimit: opt(fn),
+  resources: opt(list(text(), { min: 1 })),
+  peppers: opt(list(obj)),
+  resolveOwner: opt(fn),
+  ownerCacheMs: ms(),
+  revocationBoundMs: ms(),
+  cacheSize: opt(integer(0, 10_000_000)),
+  negativeCacheSize: opt(integer(0, 10_000_000)),
+  touchIntervalMs: ms(),
+  storeTimeoutMs: opt(integer(1, 60_000)),
+  defaultExpiresIn: opt(anyOf([oneOf(['never', '30d', '90d', '365d']), integer(1)])),
+  audit: opt(anyOf([obj, list(obj)])),
+  auditQueueSize: opt(integer(1, 10_000_000)),
+  auditTimeoutMs: opt(integer(1, 60_000)),
+  onError: opt(fn),
+  onWarning: opt(fn),
+  clock: opt(obj),
+  realm: opt(text()),
+  problemTypeBase: opt(text()),
+  maxCredentialBytes: opt(integer(64, 65_536)),
+  allowQueryToken: opt(boolean),
+  onForeignToken: opt(oneOf(['reject', 'next'])),
+  passPreflight: opt(boolean),
+  limiterFailure: opt(oneOf(['closed', 'open'])),
+  onAuthFailure: opt(fn),
+  oauth: opt(
+    is(
       (v) => typeof v === 'object' && v !== null && typeof (v as ForeignTokenVerifier).verify === 'function',
-      { message: 'must be a verifier such as jwtAccessTokens() from keycard/oauth' },
+      'must be a verifier such as jwtAccessTokens() from keycard/oauth',
     ),
   ),
   resourceMetadataUrl: z.optional(urlText(true)),
@@ -217,13 +218,13 @@ const schema = z.strictObject({
  * `createKeycard: revocationBoundMS: unknown option; storeTimeoutMs: Too big: …`.
  */
 export function validateOptions(options: unknown): void {
-  const parsed = schema.safeParse(options, english);
+  const parsed = optionsSchema.safeParse(options, english);
   if (!parsed.success) throw configError('createKeycard', parsed.error);
   // Every token issued must fit `maxCredentialBytes`: a 16-character prefix and an 8-character
   // type make 65-character tokens, which a bound of 64 would refuse on every request (400). A
   // combination, so checked once each field is valid (a check inside the schema, to name it with
   // the other bad fields, cost 2.5 times these 80 B gzip of a Worker's bundle).
-  const o = parsed.data;
+  const o = parsed.data as TokenFormat & { maxCredentialBytes?: number };
   const length = tokenLength(o);
   if (length > (o.maxCredentialBytes ?? length))
     throw new KeycardError(

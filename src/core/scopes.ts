@@ -3,8 +3,8 @@
  * closure of a grant, requirement expressions (`allOf`/`anyOf`) with an explanation of what is
  * missing, presets and defaults, and the owner bound. Pure; no I/O.
  */
-import * as z from 'zod/mini';
 import { english } from './config.ts';
+import { list, record, refine, schema, strict, text } from './kinds.ts';
 import { KeycardError } from './errors.ts';
 import { excerpt } from './redact.ts';
 
@@ -98,16 +98,15 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 // Built per call: a module-level `.check()` is a call a bundler must keep, and with it zod's record
 // and array types, in every bundle that imports this file without calling defineScopes
 // (createKeycard's alone: 0.7 KB gzip).
+// zod's record drops a `__proto__` key, so the refinement counts the others.
 const catalogueSchema = () =>
-  z
-    .record(
-      z.string(),
-      z.strictObject({
-        implies: z.optional(z.array(z.string())),
-        description: z.optional(z.string().check(z.maxLength(1000))),
-      }),
-    )
-    .check(z.refine((r) => Object.keys(r).length > 0, 'must declare at least one scope'));
+  schema(
+    refine(
+      record(text(), strict({ implies: list(text()), description: text({ max: 1000 }) }, ['implies', 'description'])),
+      (r: object) => Object.keys(r).some((k) => k !== '__proto__'),
+      'must declare at least one scope',
+    ),
+  );
 
 /**
  * Declares the integrator's scopes once, with their implications; validated at start-up.

@@ -11,6 +11,7 @@
  */
 import * as z from 'zod/mini';
 import { configError, english } from '../core/config.ts';
+import { integer, schema } from '../core/kinds.ts';
 
 /** Where a grant stands. */
 export type PendingGrantStatus = 'pending' | 'approved' | 'denied';
@@ -117,7 +118,9 @@ export interface MemoryPendingGrantStoreOptions {
   readonly maxGrants?: number;
 }
 
-const memoryOptionsSchema = z.strictObject({ maxGrants: z.optional(z.number().check(z.int(), z.positive())) });
+const memoryOptionsSchema = z.strictObject({
+  maxGrants: z.optional(schema<number>(integer(0, Infinity, undefined, { above: true }))),
+});
 
 /**
  * A pending-grant store in this process's memory: the default, right for one process. Several

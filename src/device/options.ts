@@ -3,7 +3,8 @@
  * zod: an unknown key or a bad value is a `KeycardError('invalid_config')` naming every bad field.
  */
 import * as z from 'zod/mini';
-import { configError, english, urlText } from '../core/config.ts';
+import { configError, english, url } from '../core/config.ts';
+import { anyOf, copy, integer, is, list, oneOf, schema, schemaOf, strict, text } from '../core/kinds.ts';
 import type { Actor } from '../keycard.ts';
 import type { PendingGrantStore } from './grant-store.ts';
 
@@ -67,40 +68,61 @@ export interface DeviceRoutesOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-const seconds = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
-/** The zod schema of `DeviceRoutesOptions` (the management handler's `device` option reuses it). */
-export const deviceOptionsSchema = z.strictObject({
-  basePath: z
-    .string()
-    .check(z.regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be a path like /api/tokens (or empty), without a trailing slash')),
-  authorize: z.custom<DeviceAuthorize>((v) => typeof v === 'function', 'must be a function (request) => Actor | null'),
-  store: z.optional(
-    z.custom<PendingGrantStore>(
-      (v) => typeof v === 'object' && v !== null && typeof (v as PendingGrantStore).take === 'function',
-      'must be a PendingGrantStore',
-    ),
+const isFunction = (v: unknown) => typeof v === 'function';
+/** The fields of `DeviceRoutesOptions`, in the order their issues are reported. */
+const fields = {
+  basePath: text({
+    pattern: /^(\/[A-Za-z0-9._~-]+)*$/,
+    patternError: 'must be a path like /api/tokens (or empty), without a trailing slash',
+  }),
+  authorize: is(isFunction, 'must be a function (request) => Actor | null'),
+  store: is(
+    (v) => typeof v === 'object' && v !== null && typeof (v as PendingGrantStore).take === 'function',
+    'must be a PendingGrantStore',
   ),
-  allowedOrigins: z.optional(z.array(urlText())),
-  codeLifetimeSeconds: z.optional(seconds(60, 3600)),
-  interval: z.optional(seconds(1, 60)),
-  defaultTokenLifetime: z.optional(
-    z.union([z.enum(['never', '30d', '90d', '365d']), z.number().check(z.int(), z.positive())]),
+  allowedOrigins: list(url()),
+  codeLifetimeSeconds: integer(60, 3600),
+  interval: integer(1, 60),
+  defaultTokenLifetime: anyOf([
+    oneOf(['never', '30d', '90d', '365d']),
+    integer(0, Infinity, undefined, { above: true }),
+  ]),
+  maxEntryAttempts: integer(1, 1000),
+  entryWindowSeconds: integer(1, 86_400),
+  sessionKey: is(isFunction, 'must be a function'),
+  verificationUri: url(),
+  loginUrl: text({ min: 1 }),
+  appName: text({ min: 1, max: 100 }),
+  css: text({ max: 20_000 }),
+  onError: is(isFunction, 'must be a function'),
+};
+type Field = keyof typeof fields;
+const REQUIRED: readonly Field[] = ['basePath', 'authorize'];
+
+/** The zod schema of `DeviceRoutesOptions`: a fresh object of the fields given, `allowedOrigins` a fresh array. */
+const deviceOptionsSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(fields).map(([key, kind]) => {
+      const field = key === 'allowedOrigins' ? schemaOf(kind, copy) : schema(kind);
+      return [key, REQUIRED.includes(key as Field) ? field : z.optional(field)];
+    }),
   ),
-  maxEntryAttempts: z.optional(seconds(1, 1000)),
-  entryWindowSeconds: z.optional(seconds(1, 86_400)),
-  sessionKey: z.optional(
-    z.custom<NonNullable<DeviceRoutesOptions['sessionKey']>>((v) => typeof v === 'function', 'must be a function'),
+);
+
+/**
+ * The management handler's `device` option: the device routes' options but the four it gives
+ * them itself (`basePath`, `authorize`, `allowedOrigins`, `onError`), all optional.
+ */
+export const managedDeviceOptions = strict(
+  Object.fromEntries(
+    Object.entries(fields).filter(([key]) => !['basePath', 'authorize', 'allowedOrigins', 'onError'].includes(key)),
   ),
-  verificationUri: z.optional(urlText()),
-  loginUrl: z.optional(z.string().check(z.minLength(1))),
-  appName: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
-  css: z.optional(z.string().check(z.maxLength(20_000))),
-  onError: z.optional(z.custom<(error: unknown) => void>((v) => typeof v === 'function', 'must be a function')),
-});
+  Object.keys(fields),
+);
 
 /** Validates once; the message names every bad field. */
 export function parseDeviceOptions(options: unknown): DeviceRoutesOptions {
   const parsed = deviceOptionsSchema.safeParse(options, english);
-  if (parsed.success) return parsed.data as DeviceRoutesOptions;
+  if (parsed.success) return parsed.data as unknown as DeviceRoutesOptions;
   throw configError('createDeviceRoutes', parsed.error);
 }

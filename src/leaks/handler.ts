@@ -8,6 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { configError, english, secureUrlText } from '../core/config.ts';
+import { integer, is, oneOf, schema } from '../core/kinds.ts';
 import { bounded } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Keycard } from '../keycard.ts';
@@ -59,19 +60,19 @@ export interface LeakIntakeOptions {
   readonly tokenHashEncoding?: TokenHashEncoding;
 }
 
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
-const schema = z.strictObject({
-  provider: z.enum(['github', 'gitlab']),
-  fetch: z.optional(fn),
+const fn = z.optional(schema(is((v) => typeof v === 'function', 'must be a function')));
+const optionsSchema = z.strictObject({
+  provider: schema<'github' | 'gitlab'>(oneOf(['github', 'gitlab'])),
+  fetch: fn,
   keysUrl: z.optional(secureUrlText()),
-  onLeak: z.optional(fn),
-  onError: z.optional(fn),
-  maxBodyBytes: z.optional(z.number().check(z.int(), z.minimum(1024), z.maximum(100 * 1024 * 1024))),
-  tokenHashEncoding: z.optional(z.enum(['hex', 'base64'])),
+  onLeak: fn,
+  onError: fn,
+  maxBodyBytes: z.optional(schema(integer(1024, 100 * 1024 * 1024))),
+  tokenHashEncoding: z.optional(schema(oneOf(['hex', 'base64']))),
 });
 
 function validateOptions(options: unknown): asserts options is LeakIntakeOptions {
-  const parsed = schema.safeParse(options, english);
+  const parsed = optionsSchema.safeParse(options, english);
   if (!parsed.success) throw configError('createLeakIntakeHandler', parsed.error);
   if (parsed.data.provider === 'gitlab' && parsed.data.keysUrl === undefined) {
     const why = 'required for gitlab (GitLab gives partners its key endpoint on enrolment)';

@@ -1,12 +1,12 @@
 /**
  * The schemas of the management API's answers (SPEC §11): they validate nothing at runtime, they
  * only generate the OpenAPI document (`npm run generate:openapi`) and give `keycard/client` and
- * the handler their types. Apart from schemas.ts, whose request schemas the handler runs, so no
- * bundle that serves the API builds them (issue 13, the edge bundle's size): import only types
+ * the handler their types, as request-schemas.ts does for the requests, so no bundle that serves
+ * the API builds them (issue 13, the edge bundle's size): import only types
  * from here in src/.
  */
 import * as z from 'zod/mini';
-import { jsonValue, rateLimit } from './schemas.ts';
+import { jsonValue, rateLimit } from './request-schemas.ts';
 
 /** What the API shows of a token (SPEC §11): the record minus internals, plus derived fields. */
 export const tokenView = z.object({

@@ -1,6 +1,7 @@
 /**
- * The OpenAPI 3.1 document of the management API (`GET /openapi.json`), generated from the very
- * schemas that validate requests (schemas.ts), so the document cannot drift from the behaviour.
+ * The OpenAPI 3.1 document of the management API (`GET /openapi.json`), generated from
+ * request-schemas.ts, which test/manage/request-schemas.test.ts holds to the schemas that validate
+ * the requests (schemas.ts), so the document cannot drift from the behaviour unnoticed.
  * Their JSON Schema is converted at build time by zod 4's `z.toJSONSchema`
  * (`npm run generate:openapi` writes openapi-schemas.generated.ts; a test fails when it is
  * stale), so the runtime carries no converter; the document around it is assembled here, per

@@ -5,12 +5,13 @@
  */
 import * as z from 'zod/mini';
 import { configError, english } from '../core/config.ts';
+import { anyOf, integer, is, list, refine, schema, text, type Kind } from '../core/kinds.ts';
 import { parseUrl } from '../core/url.ts';
 import { KeycardError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
 import { logError } from '../core/report.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
-import { deviceOptionsSchema, type DeviceRoutesOptions } from '../device/options.ts';
+import { managedDeviceOptions, type DeviceRoutesOptions } from '../device/options.ts';
 
 /** A person acting through the integrator's own session. `scopes` bounds what they may grant. */
 export interface UserActor {
@@ -185,46 +186,39 @@ export interface ResolvedOptions extends Required<
   readonly auditStore: ActivitySource | null;
 }
 
-const fn = (what: string) =>
-  z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { error: `must be a function (${what})` });
+const fn = (what: string) => is((v) => typeof v === 'function', `must be a function (${what})`);
+const opt = (kind: Kind) => z.optional(schema(kind));
 
-const schema = z.strictObject({
-  authorize: fn('request => actor | null'),
-  basePath: z.optional(
-    z.string().check(
-      z.maxLength(512),
-      z.regex(/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/, {
-        error: "must be '' or a path like /api/tokens (no trailing slash)",
-      }),
-    ),
+const optionsSchema = z.strictObject({
+  authorize: schema(fn('request => actor | null')),
+  basePath: opt(
+    text({
+      max: 512,
+      pattern: /^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/,
+      patternError: "must be '' or a path like /api/tokens (no trailing slash)",
+    }),
   ),
-  managementScope: z.optional(z.string().check(z.minLength(1))),
-  can: z.optional(fn('(actor, action, target, fallback) => boolean')),
-  canManageWorkspace: z.optional(fn('(actor, workspaceId) => boolean')),
-  allowedOrigins: z.optional(
-    z.array(
-      z.string().check(
-        z.refine((o) => parseUrl(o)?.origin === o, {
-          error: 'must be an origin like https://app.example.com',
-        }),
-      ),
-    ),
+  managementScope: opt(text({ min: 1 })),
+  can: opt(fn('(actor, action, target, fallback) => boolean')),
+  canManageWorkspace: opt(fn('(actor, workspaceId) => boolean')),
+  allowedOrigins: opt(
+    list(refine(text(), (o: string) => parseUrl(o)?.origin === o, 'must be an origin like https://app.example.com')),
   ),
-  maxBodyBytes: z.optional(z.number().check(z.int(), z.minimum(256), z.maximum(10_485_760))),
-  expiringWithinMs: z.optional(z.number().check(z.int(), z.minimum(0))),
-  cursorSecret: z.optional(z.string({ error: 'must be a string' }).check(z.minLength(32))),
-  auditStore: z.optional(
-    z.custom<ActivitySource>(
+  maxBodyBytes: opt(integer(256, 10_485_760)),
+  expiringWithinMs: opt(integer(0)),
+  cursorSecret: opt(text({ min: 32, error: 'must be a string' })),
+  auditStore: opt(
+    is(
       (v) => typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function',
-      { error: 'must have a query(filter) method' },
+      'must have a query(filter) method',
     ),
   ),
-  onError: z.optional(fn('error => void')),
-  device: z.optional(
-    z.union([
-      // `false`, as z.literal(false) answers inside the union, without zod's literal type (edge bundle).
-      z.custom<false>((v) => v === false),
-      z.omit(deviceOptionsSchema, { basePath: true, authorize: true, allowedOrigins: true, onError: true }),
+  onError: opt(fn('error => void')),
+  device: opt(
+    anyOf([
+      // `false`, as z.literal(false) answers inside the union.
+      is((v) => v === false),
+      managedDeviceOptions,
     ]),
   ),
 });
@@ -234,7 +228,7 @@ const schema = z.strictObject({
  * @throws KeycardError `invalid_config` naming every bad field.
  */
 export function resolveOptions(options: unknown, catalogue: ScopeCatalogue): ResolvedOptions {
-  const parsed = schema.safeParse(options, english);
+  const parsed = optionsSchema.safeParse(options, english);
   if (!parsed.success) throw configError('createManagementHandler', parsed.error);
   const o = options as ManagementOptions;
   if (o.managementScope !== undefined && !catalogue.has(o.managementScope)) {

@@ -1,179 +1,194 @@
 /**
- * One zod schema per route of the management API (SPEC §11): they validate every body and query
- * (strict: an unknown field is an error; every bad field is reported at once), they generate the
- * OpenAPI document, and `keycard/client` takes its types from them (`import type` only, so the
- * client ships no zod). The answers' schemas, which validate nothing, are in answer-schemas.ts.
+ * The schemas that validate every body and query of the management API (SPEC §11): strict (an
+ * unknown field is an error), every bad field reported at once. They are request-schemas.ts's,
+ * written with src/core/kinds.ts on zod's object type: the same issues, messages and data, without
+ * zod's other types in the edge bundle. request-schemas.ts, in zod's own types, describes the
+ * requests in the OpenAPI document and gives `keycard/client` its types;
+ * test/manage/request-schemas.test.ts holds the two to the same answers.
  */
 import * as z from 'zod/mini';
-import { _isoDateTime } from 'zod/v4/core';
-import { policyInput, splitOf } from '../core/limiter.ts';
+import { issueMessage } from '../core/config.ts';
+import {
+  anyOf,
+  copy,
+  integer,
+  json,
+  list,
+  nullable,
+  oneOf,
+  record,
+  schema,
+  schemaOf,
+  text,
+  strict,
+  type Issue,
+  type Kind,
+} from '../core/kinds.ts';
+import { policyKind, splitKind } from '../core/limiter.ts';
 import type { FieldError } from './problem.ts';
+import type * as doc from './request-schemas.ts';
 
-const text = (max: number) =>
-  z
-    .string()
-    .check(
-      z.minLength(1, { error: 'must not be empty' }),
-      z.maxLength(max, { error: `must be at most ${max} characters` }),
-    );
-const id = text(256);
+type Out<S extends z.ZodMiniType> = z.ZodMiniType<z.output<S>, z.input<S>>;
+const opt = (kind: Kind) => z.optional(schema(kind));
+
+const line = (max: number) =>
+  text({ min: 1, max, minError: 'must not be empty', maxError: `must be at most ${max} characters` });
+const id = line(256);
 /**
- * `z.iso.datetime({ offset: true })`, the same schema (class and parameters) built without going
- * through the `z.iso` namespace, which the bundler keeps whole: zod's ISO date, time and duration
- * types left the edge bundle with it (test/bundle-size.test.ts).
+ * `z.iso.datetime({ offset: true })`: zod's pattern (`regexes.datetime`, whose namespace import
+ * would keep all of zod's patterns), which test/manage/request-schemas.test.ts holds to zod's.
  */
-const isoDateTime = () => _isoDateTime(z.ZodMiniISODateTime, { offset: true });
-const scopeName = text(128);
+export const DATETIME =
+  /^(?:(?:\d\d[2468][048]|\d\d[13579][26]|\d\d0[48]|[02468][048]00|[13579][26]00)-02-29|\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|(?:02)-(?:0[1-9]|1\d|2[0-8])))T(?:(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|([+-](?:[01]\d|2[0-3]):[0-5]\d)))$/;
+const isoDateTime = text({ pattern: DATETIME, format: 'datetime' });
+const scopes = opt(list(line(128), { min: 1, max: 200 }));
 /** Epoch milliseconds or an ISO 8601 date-time with an offset. */
-const instant = z.union([z.number().check(z.int(), z.minimum(0), z.maximum(8_640_000_000_000_000)), isoDateTime()], {
-  error: 'must be epoch milliseconds or an ISO 8601 date-time',
-});
-/** A query parameter holding a whole number (query strings are text). */
-const intParam = (min: number, max: number) =>
-  z.pipe(
-    z.pipe(
-      z.string().check(z.regex(/^\d{1,16}$/, { error: `must be a whole number from ${min} to ${max}` })),
-      z.transform(Number),
-    ),
-    z
-      .number()
-      .check(
-        z.int(),
-        z.minimum(min, { error: `must be from ${min} to ${max}` }),
-        z.maximum(max, { error: `must be from ${min} to ${max}` }),
-      ),
-  );
-const restrictions = z.nullable(z.record(text(64), z.array(text(256)).check(z.maxLength(1000))));
-/** Any JSON value (metadata); one named schema in the OpenAPI document. */
-// A registered clone, as classic `.meta()` made: the recursion keeps pointing at the unnamed
-// original, so the OpenAPI document is unchanged (`JsonValue` → `__schema0`).
-export const jsonValue = z.json().clone().register(z.globalRegistry, { id: 'JsonValue' });
-const metadata = z.record(z.string().check(z.maxLength(256)), jsonValue);
+const instant = opt(
+  anyOf([integer(0, 8_640_000_000_000_000), isoDateTime], 'must be epoch milliseconds or an ISO 8601 date-time'),
+);
+/** A query parameter holding a whole number (query strings are text), read as that number. */
+const intParam = (min: number, max: number) => {
+  const range = `must be from ${min} to ${max}`;
+  const digits = text({ pattern: /^\d{1,16}$/, patternError: `must be a whole number from ${min} to ${max}` });
+  const whole = integer(min, max, undefined, { minError: range, maxError: range });
+  const kind: Kind = (v, out) => {
+    const from = out.length;
+    digits(v, out);
+    if (out.length === from) whole(Number(v), out);
+  };
+  return z.optional(schemaOf<number>(kind, Number));
+};
+/**
+ * zod's `_default`s of a query's fields: each absent (or undefined) one takes its value, set on
+ * the output once its fields pass (the object's own check).
+ */
+const defaults = (values: Readonly<Record<string, unknown>>) =>
+  z.check<Record<string, unknown>>(({ value }) => {
+    for (const [key, fallback] of Object.entries(values)) if (value[key] === undefined) value[key] = fallback;
+  });
+const restrictions = opt(nullable(record(line(64), list(line(256), { max: 1000 }))));
+const metadata = opt(record(text({ max: 256 }), json));
 
 const RATE_LIMIT_SHAPE = 'must be { limit, window } or { read: { limit, window }, write: { limit, window } }';
+const policies = [policyKind, splitKind];
 /**
- * A per-token rate limit (SPEC §5), the core's own policy schemas: `{ limit, window, name? }`, or
- * `{ read, write }` of those (the policy named once in the OpenAPI document). When neither shape fits, the message says why in terms of the shape
- * the value resembles (one with `read` or `write` is taken for a split), so a caller learns which
- * member to mend even where zod cannot point at one.
+ * A per-token rate limit (SPEC §5): `{ limit, window, name? }` or `{ read, write }` of those. When
+ * neither shape fits, the message says why in terms of the shape the value resembles (one with
+ * `read` or `write` is taken for a split), so a caller learns which member to mend.
  */
-const policy = policyInput.clone().register(z.globalRegistry, { id: 'RateLimitPolicy' });
-export const rateLimit = z
-  .union([policy, splitOf(policy)], {
-    error: (issue) => {
-      if (issue.code !== 'invalid_union') return undefined;
-      const v = issue.input;
-      const split = typeof v === 'object' && v !== null && ('read' in v || 'write' in v);
-      const why = (issue.errors[split ? 1 : 0] ?? [])
-        .map((i) => (i.path.length ? `${i.path.join('.')} ${i.message}` : i.message))
-        .join('; ');
-      return typeof v === 'object' && v !== null && !Array.isArray(v) && why
-        ? `${RATE_LIMIT_SHAPE}: ${why}`
-        : RATE_LIMIT_SHAPE;
-    },
-  })
-  .register(z.globalRegistry, { id: 'RateLimit' });
+const rateLimit: Kind = (v, out) => {
+  const issues: Issue[] = [];
+  anyOf(policies)(v, issues);
+  const union = issues[0];
+  if (union?.code !== 'invalid_union') return void out.push(...issues);
+  const split = typeof v === 'object' && v !== null && ('read' in v || 'write' in v);
+  const why = ((union['errors'] as Issue[][])[split ? 1 : 0] ?? [])
+    .map((i) => {
+      const message = i.message ?? issueMessage(i as never);
+      return i.path?.length ? `${i.path.join('.')} ${message}` : message;
+    })
+    .join('; ');
+  const message =
+    typeof v === 'object' && v !== null && !Array.isArray(v) && why ? `${RATE_LIMIT_SHAPE}: ${why}` : RATE_LIMIT_SHAPE;
+  out.push({ ...union, message });
+};
 
 // ── queries ──
 
 /** `GET /tokens`. */
-export const listQuery = z.strictObject({
-  kind: z.optional(z.enum(['personal', 'workspace'])),
-  workspaceId: z.optional(id),
-  status: z._default(z.enum(['active', 'expiring', 'revoked', 'expired', 'all']), 'active'),
-  q: z.optional(z.string().check(z.maxLength(200))),
-  cursor: z.optional(text(1024)),
-  limit: z._default(intParam(1, 100), 50),
-});
+export const listQuery = z
+  .strictObject({
+    kind: opt(oneOf(['personal', 'workspace'])),
+    workspaceId: opt(id),
+    status: opt(oneOf(['active', 'expiring', 'revoked', 'expired', 'all'])),
+    q: opt(text({ max: 200 })),
+    cursor: opt(line(1024)),
+    limit: intParam(1, 100),
+  })
+  .check(defaults({ status: 'active', limit: 50 })) as Out<typeof doc.listQuery>;
 
 /** `GET /tokens/:id/activity`. */
-export const activityQuery = z.strictObject({
-  cursor: z.optional(text(1024)),
-  limit: z._default(intParam(1, 100), 50),
-  since: z.optional(isoDateTime()),
-  until: z.optional(isoDateTime()),
-  outcome: z.optional(z.enum(['allowed', 'denied'])),
-});
+export const activityQuery = z
+  .strictObject({
+    cursor: opt(line(1024)),
+    limit: intParam(1, 100),
+    since: opt(isoDateTime),
+    until: opt(isoDateTime),
+    outcome: opt(oneOf(['allowed', 'denied'])),
+  })
+  .check(defaults({ limit: 50 })) as Out<typeof doc.activityQuery>;
 
 // ── bodies ──
+
+/** A rule between fields, as zod's `superRefine` raises it. */
+const cross = (path: string, message: string) => ({
+  code: 'custom' as const,
+  path: [path],
+  message,
+  input: undefined,
+  continue: true,
+});
 
 /** `POST /tokens`. */
 export const createBody = z
   .strictObject({
-    label: text(200),
-    scopes: z.optional(z.array(scopeName).check(z.minLength(1), z.maxLength(200))),
-    preset: z.optional(text(128)),
-    kind: z.optional(z.enum(['personal', 'workspace'])),
-    workspaceId: z.optional(id),
-    restrictions: z.optional(restrictions),
-    expiresIn: z.optional(
-      z.union(
-        [
-          z.enum(['never', '30d', '90d', '365d']),
-          z.number().check(z.int(), z.minimum(1), z.maximum(8_640_000_000_000)),
-        ],
-        {
-          error: "must be 'never', '30d', '90d', '365d' or milliseconds",
-        },
+    label: schema(line(200)),
+    scopes,
+    preset: opt(line(128)),
+    kind: opt(oneOf(['personal', 'workspace'])),
+    workspaceId: opt(id),
+    restrictions,
+    expiresIn: opt(
+      anyOf(
+        [oneOf(['never', '30d', '90d', '365d']), integer(1, 8_640_000_000_000)],
+        "must be 'never', '30d', '90d', '365d' or milliseconds",
       ),
     ),
-    expiresAt: z.optional(instant),
-    metadata: z.optional(metadata),
-    rateLimit: z.optional(rateLimit),
+    expiresAt: instant,
+    metadata,
+    rateLimit: opt(rateLimit),
   })
   .check(
-    z.superRefine((v, ctx) => {
+    z.check(({ value: v, issues }) => {
       if (v.scopes !== undefined && v.preset !== undefined)
-        ctx.addIssue({ code: 'custom', path: ['preset'], message: 'give scopes or preset, not both' });
+        issues.push(cross('preset', 'give scopes or preset, not both'));
       if (v.expiresIn !== undefined && v.expiresAt !== undefined)
-        ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'give expiresIn or expiresAt, not both' });
+        issues.push(cross('expiresAt', 'give expiresIn or expiresAt, not both'));
       if (v.kind === 'workspace' && v.workspaceId === undefined)
-        ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: 'workspace tokens need a workspaceId' });
+        issues.push(cross('workspaceId', 'workspace tokens need a workspaceId'));
     }),
-  );
+  ) as Out<typeof doc.createBody>;
 
 /** `PATCH /tokens/:id`: narrowing only (SPEC §6). */
 export const updateBody = z.strictObject({
-  label: z.optional(text(200)),
-  metadata: z.optional(metadata),
-  scopes: z.optional(z.array(scopeName).check(z.minLength(1), z.maxLength(200))),
-  restrictions: z.optional(restrictions),
-  expiresAt: z.optional(instant),
+  label: opt(line(200)),
+  metadata,
+  scopes,
+  restrictions,
+  expiresAt: instant,
   /** A new limit; null clears it (the workspace's or the default applies again). */
-  rateLimit: z.optional(z.nullable(rateLimit)),
-});
+  rateLimit: opt(nullable(rateLimit)),
+}) as Out<typeof doc.updateBody>;
 
 /** `POST /tokens/:id/revoke`. */
-export const revokeBody = z.strictObject({ reason: z.optional(text(500)) });
+export const revokeBody = z.strictObject({ reason: opt(line(500)) }) as Out<typeof doc.revokeBody>;
 
 /** The longest rotation grace period: 30 days. */
 export const MAX_GRACE_MS = 30 * 86_400_000;
 
 /** `POST /tokens/:id/rotate`. */
 export const rotateBody = z.strictObject({
-  graceMs: z.optional(
-    z
-      .number()
-      .check(z.int(), z.minimum(0), z.maximum(MAX_GRACE_MS, { error: `must be at most ${MAX_GRACE_MS} (30 days)` })),
-  ),
-});
+  graceMs: opt(integer(0, MAX_GRACE_MS, undefined, { maxError: `must be at most ${MAX_GRACE_MS} (30 days)` })),
+}) as Out<typeof doc.rotateBody>;
 
 /** `POST /tokens/revoke-all`. */
 export const revokeAllBody = z.strictObject({
-  target: z.union([z.strictObject({ ownerId: id }), z.strictObject({ workspaceId: id })], {
-    error: 'must be { ownerId } or { workspaceId }',
-  }),
-  reason: text(500),
-  expectCount: z.optional(z.number().check(z.int(), z.minimum(0))),
-});
-
-export type ListQueryInput = z.input<typeof listQuery>;
-export type ActivityQueryInput = z.input<typeof activityQuery>;
-export type CreateBody = z.input<typeof createBody>;
-export type UpdateBody = z.input<typeof updateBody>;
-export type RevokeBody = z.input<typeof revokeBody>;
-export type RotateBody = z.input<typeof rotateBody>;
-export type RevokeAllBody = z.input<typeof revokeAllBody>;
+  target: schema(
+    anyOf([strict({ ownerId: id }), strict({ workspaceId: id })], 'must be { ownerId } or { workspaceId }'),
+  ),
+  reason: schema(line(500)),
+  expectCount: opt(integer(0)),
+}) as Out<typeof doc.revokeAllBody>;
 
 /**
  * Every issue of a failed parse as a field error: unknown keys one by one (`Unknown field`),

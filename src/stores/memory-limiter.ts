@@ -3,6 +3,7 @@ import { configError, english } from '../core/config.ts';
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { KeycardError } from '../core/errors.ts';
+import { integer, is, schema } from '../core/kinds.ts';
 import { MAX_LIMIT, MAX_WINDOW_SECONDS } from '../core/limiter.ts';
 import type { LimitDecision, LimiterStore } from '../core/limiter.ts';
 import {
@@ -54,15 +55,14 @@ export interface MemoryLimiter extends LimiterStore {
 
 const optionsSchema = z.strictObject({
   clock: z.optional(
-    z.custom<Clock>((c) => typeof c === 'object' && c !== null && typeof (c as Clock).monotonic === 'function', {
-      error: 'must be a Clock with a monotonic() method',
-    }),
+    schema(
+      is(
+        (c) => typeof c === 'object' && c !== null && typeof (c as Clock).monotonic === 'function',
+        'must be a Clock with a monotonic() method',
+      ),
+    ),
   ),
-  maxTrackedTokens: z.optional(
-    z
-      .number({ error: 'must be an integer >= 1' })
-      .check(z.int({ error: 'must be an integer >= 1' }), z.minimum(1, { error: 'must be an integer >= 1' })),
-  ),
+  maxTrackedTokens: z.optional(schema(integer(1, Infinity, 'must be an integer >= 1'))),
 });
 
 /** Slots examined per `consume` by the amortised sweep: enough to free idle keys at least as fast as new ones arrive. */

@@ -5,7 +5,7 @@
  * `npm run generate:openapi` fails this test.
  */
 import { describe, expect, it } from 'vitest';
-import * as requests from '../../src/manage/schemas.ts';
+import * as requests from '../../src/manage/request-schemas.ts';
 import * as answers from '../../src/manage/answer-schemas.ts';
 import { openApiDefs, openApiSchemas } from '../../src/manage/openapi-schemas.generated.ts';
 // @ts-expect-error: a plain .mjs script, no declarations
@@ -14,7 +14,7 @@ import { openApiFragments } from '../../scripts/generate-openapi-schemas.mjs';
 const STALE = 'src/manage/openapi-schemas.generated.ts is stale: run `npm run generate:openapi`';
 
 describe('the JSON Schema of the OpenAPI document, generated at build time', () => {
-  it('is what z.toJSONSchema makes of src/manage/{answer-,}schemas.ts today', () => {
+  it('is what z.toJSONSchema makes of src/manage/{answer,request}-schemas.ts today', () => {
     const fresh = (openApiFragments as (s: unknown) => unknown)({ ...requests, ...answers });
     const checkedIn = { schemas: openApiSchemas, defs: openApiDefs };
     expect(checkedIn, STALE).toStrictEqual(fresh);
