@@ -165,6 +165,20 @@ describe('the codes and texts a caller reads', () => {
     );
   });
 
+  // A `__proto__` key (JSON.parse keeps it as an own key) slipped past the catalogue's schema, whose
+  // record drops that key: its definition went unchecked, to a TypeError (`implies: 5`) or a scope
+  // whose description and implications nothing had validated.
+  it.each([
+    ['{"__proto__":{"implies":5},"read":{}}'],
+    ['{"__proto__":{"description":7},"read":{}}'],
+    ['{"read":{},"__proto__":{"implies":["read"]}}'],
+    ['{"__proto__":{}}'],
+  ])('refuses a scope named __proto__ as invalid_config: %s', (json) => {
+    expect(codeOf(() => defineScopes(JSON.parse(json) as Record<string, object>))).toBe(
+      'invalid_config: scopes: "__proto__" is a reserved name and not accepted',
+    );
+  });
+
   it('names the cycle from where it closes, not from where the search began', () => {
     expect(() => defineScopes({ a: { implies: ['b'] }, b: { implies: ['c'] }, c: { implies: ['b'] } })).toThrow(
       /^Scope implication cycle: b → c → b$/,

@@ -98,12 +98,12 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 // Built per call: a module-level `.check()` is a call a bundler must keep, and with it zod's record
 // and array types, in every bundle that imports this file without calling defineScopes
 // (createKeycard's alone: 0.7 KB gzip).
-// zod's record drops a `__proto__` key, so the refinement counts the others.
+// defineScopes refuses a `__proto__` key before it (zod's record would drop it unchecked).
 const catalogueSchema = () =>
   schema(
     refine(
       record(text(), strict({ implies: list(text()), description: text({ max: 1000 }) }, ['implies', 'description'])),
-      (r: object) => Object.keys(r).some((k) => k !== '__proto__'),
+      (r: object) => Object.keys(r).length > 0,
       'must declare at least one scope',
     ),
   );
@@ -130,6 +130,9 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
 ): ScopeCatalogue<keyof T & string> {
   type S = keyof T & string;
   for (const name of Object.keys(definitions ?? {})) {
+    // JSON.parse keeps `__proto__` as an own key, which the catalogue's record drops unchecked.
+    if (name === '__proto__')
+      throw new KeycardError('invalid_config', 'scopes: "__proto__" is a reserved name and not accepted');
     if (name.length > 128 || !SCOPE_TOKEN.test(name)) {
       throw new KeycardError(
         'invalid_config',

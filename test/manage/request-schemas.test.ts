@@ -122,6 +122,10 @@ const fieldsOf = (...schemas: z.ZodMiniObject[]) => [...new Set(schemas.flatMap(
 const CREATE_FIELDS = fieldsOf(doc.createBody);
 const BODY_FIELDS = fieldsOf(doc.createBody, doc.updateBody, doc.revokeBody, doc.rotateBody, doc.revokeAllBody);
 const QUERY_FIELDS = fieldsOf(doc.listQuery, doc.activityQuery);
+// The bounds no random pick below reaches: 16 digits (the longest `limit` read as a number, 17
+// refused as text) and 1,000 ids of one resource type (1,001 refused).
+const digits = fc.integer({ min: 15, max: 17 }).chain((n) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`)));
+const ids = fc.constantFrom(999, 1000, 1001).map((n) => ({ project: Array.from({ length: n }, (_, i) => `p${i}`) }));
 const bodies = fc.oneof(
   fc.dictionary(fc.constantFrom(...BODY_FIELDS, 'x'), value, { maxKeys: 5 }),
   fc
@@ -133,6 +137,8 @@ const bodies = fc.oneof(
       expectCount === null ? { target, reason } : { target, reason, expectCount },
     ),
   value,
+  fc.record({ label: fc.constant('ci'), restrictions: ids }),
+  fc.record({ restrictions: fc.oneof(ids, fc.constant(null)) }),
   // Mostly valid, so that the rules between fields are reached.
   fc.record(
     {
@@ -150,6 +156,7 @@ const bodies = fc.oneof(
 );
 const queries = fc.oneof(
   fc.dictionary(fc.constantFrom(...QUERY_FIELDS, 'zz'), strings, { maxKeys: 4 }),
+  fc.record({ limit: fc.oneof(digits, fc.constantFrom('0'.repeat(15) + '1', '9'.repeat(16))) }),
   fc.dictionary(fc.constantFrom(...QUERY_FIELDS, 'zz'), value, { maxKeys: 3 }),
 );
 
