@@ -138,7 +138,7 @@ const CONSTANT_DETAILS: Readonly<Record<ConstantCode, string>> = {
   unavailable: 'Token service unavailable',
 };
 
-const CONSTANT_CODES = Object.keys(CONSTANT_DETAILS) as ConstantCode[];
+export const CONSTANT_CODES = Object.keys(CONSTANT_DETAILS) as ConstantCode[];
 
 // RFC 9110 §15 reason phrases, the `title` of an `about:blank` problem (RFC 9457 §4.2.1).
 const STATUS_PHRASES: Readonly<Record<number, string>> = {

@@ -262,9 +262,9 @@ function hasEmptyCombinator(requirement: Requirement): boolean {
   return parts.length === 0 || parts.some(hasEmptyCombinator);
 }
 
-const NONE: readonly string[] = Object.freeze([]);
+const NONE: readonly string[] = /* @__PURE__ */ Object.freeze([]);
 /** What an `anyOf` with no alternatives reports: it can never be met (fail closed). */
-const UNSATISFIABLE: readonly string[] = Object.freeze(['(no alternative)']);
+const UNSATISFIABLE: readonly string[] = /* @__PURE__ */ Object.freeze(['(no alternative)']);
 
 /**
  * What `effective` lacks to meet `requirement`: for a scope, itself; for `allOf`, the union of
