@@ -2,7 +2,8 @@
  * A guard's requirement computed per request is checked on every request, through the real
  * Express, Hono and Next adapters: a promise (an `async` requirement function on Express or
  * Hono, whose guards take a synchronous one), a misspelled key (`scopes`), a string, `null`, an
- * array or nothing at all (`undefined`) never lets a token through unchecked. The request fails closed (503 `unavailable`, the
+ * array, nothing at all (`undefined`) or a scope name no catalogue can declare (`'a"b'`) never
+ * lets a token through unchecked. The request fails closed (503 `unavailable`, the
  * handler does not run) and `onError` gets a `KeycardError('invalid_config')` naming the field.
  * A fixed requirement that is not an object is refused when the guard is made.
  */
@@ -39,6 +40,24 @@ const BAD: readonly [string, () => unknown, string][] = [
   // `(req) => { scope: 'tickets:write' }` is a block with a label: it returns nothing, which is
   // not "authenticate only" (that is a guard given no requirement at all).
   ['nothing (an arrow function with a block body)', () => undefined, 'returned nothing'],
+  // A scope name no catalogue can declare (not an RFC 6749 scope-token of at most 128 characters:
+  // SPEC §3) is never met, and RFC 6750 §3 forbids `"` and `\` in the 403's `scope` attribute,
+  // even escaped (test/requirement-scope-token.test.ts has the law).
+  ['a scope name with a quote', () => ({ scope: 'a"b' }), 'scope: not RFC 6749 scope-tokens: "a\\"b"'],
+  ['a scope name with a backslash', () => ({ scope: 'c\\d' }), 'scope-tokens: "c\\\\d"'],
+  // Met by the reader's `read` before: an alternative that can never be met is still the bug.
+  ['a quote in an anyOf a reader meets', () => ({ scope: { anyOf: ['read', 'x"y'] } }), 'scope-tokens: "x\\"y"'],
+  [
+    'a space and a non-ASCII name in an allOf',
+    () => ({ scope: { allOf: ['read', 'a b', 'é'] } }),
+    'scope-tokens: "a b", "é"',
+  ],
+  ['the empty scope name', () => ({ scope: '' }), 'scope-tokens: ""'],
+  [
+    'a scope name longer than a catalogue takes',
+    () => ({ scope: 'x'.repeat(129) }),
+    `scope-tokens: "${'x'.repeat(64)}…"`,
+  ],
 ];
 
 let reader = '';

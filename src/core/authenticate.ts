@@ -28,6 +28,7 @@ import { isKeycardError, KeycardError } from './errors.ts';
 import { FOREIGN_MAX_BYTES } from './foreign.ts';
 import { deny, firstPass, type Pipeline } from './first-pass.ts';
 import {
+  CONSTANT_CODES,
   PREFLIGHT_ANSWER,
   problem,
   validateRealm,
@@ -54,14 +55,8 @@ export { pathOf } from './request-state.ts';
 const PREFLIGHT = Object.freeze({ ok: false, code: 'preflight', ...PREFLIGHT_ANSWER } as const);
 const NO_REQUIREMENT: AuthRequirement = Object.freeze({});
 
-const CONSTANT_CODES = new Set<string>([
-  'missing_token',
-  'invalid_request',
-  'invalid_token',
-  'token_expired',
-  'token_revoked',
-  'unavailable',
-]);
+// The codes `problemFor` answers with their shared problem (src/core/http.ts).
+const CONSTANT_PROBLEM_CODES = new Set<string>(CONSTANT_CODES);
 
 type Answer<S extends string> = AuthResult<S> | Promise<AuthResult<S>>;
 
@@ -111,7 +106,7 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
       const r = error.resource;
       if (r) pr = problem({ code: 'forbidden_resource', type: r.type, id: r.id }, p.dress);
       if (r && error.code === 'invalid_argument') p.deps.onError(error);
-    } else if (CONSTANT_CODES.has(error.code)) {
+    } else if (CONSTANT_PROBLEM_CODES.has(error.code)) {
       pr = problem({ code: error.code } as ProblemDetail, p.dress);
     }
     const st = request && p.stateOf(request);

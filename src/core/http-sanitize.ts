@@ -43,26 +43,6 @@ export function markHidden(text: string, shown: (character: string) => string): 
   return UNSAFE_TEXT.test(text) ? text.replace(UNSAFE_TEXT, shown) : text;
 }
 
-// Anything but a visible ASCII character: controls (CR/LF would start a new header line),
-// space (it would split the space-delimited scope list, RFC 6750 §3), and non-ASCII (a Web
-// `Headers` throws on code points above U+00FF, and obs-text has no agreed charset).
-const NOT_VCHAR = /[^\x21-\x7e]/g;
-const QUOTED_SPECIAL = /["\\]/g;
-
-/** One scope name as it may appear inside the challenge's `scope="…"` quoted-string. */
-export function scopeParam(name: unknown): string {
-  let text = typeof name === 'string' ? name : String(name);
-  if (text.length > MAX_ECHO) text = text.slice(0, MAX_ECHO);
-  NOT_VCHAR.lastIndex = 0;
-  if (NOT_VCHAR.test(text)) text = text.replace(NOT_VCHAR, '');
-  // RFC 9110 §5.6.4: inside a quoted-string, `"` and `\` travel as quoted-pairs. Valid
-  // RFC 6749 scope-tokens never contain them (the catalogue refuses such names); this is the
-  // second line of defence.
-  QUOTED_SPECIAL.lastIndex = 0;
-  if (QUOTED_SPECIAL.test(text)) text = text.replace(QUOTED_SPECIAL, '\\$&');
-  return text;
-}
-
 /** Upper bound of `Retry-After` (2^31 − 1 seconds, the delta-seconds ceiling of RFC 9111 §1.2.2). */
 const MAX_RETRY_AFTER = 2_147_483_647;
 

@@ -9,7 +9,8 @@
  * hits exactly those.
  */
 import { KeycardError, type RequestErrorCode } from './errors.ts';
-import { detailText, retrySeconds, scopeParam } from './http-sanitize.ts';
+import { detailText, retrySeconds } from './http-sanitize.ts';
+import { isScopeToken } from './scope-token.ts';
 import { parseUrl } from './url.ts';
 
 /** How the problems of one deployment are dressed. Validated once, at construction. */
@@ -137,7 +138,7 @@ const CONSTANT_DETAILS: Readonly<Record<ConstantCode, string>> = {
   unavailable: 'Token service unavailable',
 };
 
-const CONSTANT_CODES = Object.keys(CONSTANT_DETAILS) as ConstantCode[];
+export const CONSTANT_CODES = Object.keys(CONSTANT_DETAILS) as ConstantCode[];
 
 // RFC 9110 §15 reason phrases, the `title` of an `about:blank` problem (RFC 9457 §4.2.1).
 const STATUS_PHRASES: Readonly<Record<number, string>> = {
@@ -343,10 +344,10 @@ function tableFor(options: ProblemOptions | undefined): Table {
  * object every time (no allocation on the forged-token path); the three with data are built per
  * call and frozen too. Copy `headers` before adding to them.
  *
- * Values echoed from the request or the integrator are neutralised: in the challenge, each
- * scope name keeps only visible ASCII with `"` and `\` quoted (RFC 9110 §5.6.4), so no CR/LF,
- * no early end of the quoted-string and no extra list entry; in `detail`, control, line
- * separator and bidi characters are dropped and each value is cut at 128 characters.
+ * Values echoed from the request or the integrator are neutralised: `scope="…"` lists only the
+ * missing names that are RFC 6749 scope-tokens of ≤ 128 characters, any other is left out, never
+ * escaped or altered (RFC 6750 §3); in `detail`, control, line separator and bidi characters are
+ * dropped and each value is cut at 128 characters.
  *
  * The `rate_limited` detail always says "seconds", also for 1: the text is a stable contract
  * that logs and tests match on, and `Retry-After` is the machine-readable value.
@@ -374,9 +375,8 @@ export function problem(detail: ProblemDetail, options?: ProblemOptions): Proble
       const params: string[] = [];
       for (const name of missing) {
         const shown = detailText(name);
-        const param = scopeParam(name);
         if (shown.length > 0) names.push(shown);
-        if (param.length > 0) params.push(param);
+        if (isScopeToken(name)) params.push(name); // RFC 6750 §3: else left out (requirement-check.ts)
       }
       const text = names.length > 0 ? `Token missing scope: ${names.join(', ')}` : 'Token missing scope';
       const challenge = challengeOf(table.realmParam, ROWS.insufficient_scope, params.join(' '));

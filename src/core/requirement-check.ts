@@ -7,6 +7,7 @@
  */
 import { REQUIREMENT_KEYS, type AuthRequirement } from './auth-types.ts';
 import { excerpt } from './redact.ts';
+import { isScopeToken } from './scope-token.ts';
 
 const KEYS: ReadonlySet<string> = new Set(REQUIREMENT_KEYS);
 
@@ -38,7 +39,24 @@ export function requirementError(requirement: unknown): string | null {
         .join('; ');
     }
   }
-  return null;
+  const bad = unscoped((requirement as AuthRequirement).scope, null);
+  // No catalogue declares such a name (SPEC §3), so no token can meet the requirement.
+  return bad && `scope: not RFC 6749 scope-tokens: ${bad.join(', ')}`;
+}
+
+/**
+ * The scope names of a requirement that no catalogue can declare (core/scope-token.ts), each
+ * quoted as an error names it, or null. Such a name is never held, so the requirement is an
+ * integrator's bug, and a 403 would have to name it in the challenge's `scope` attribute, where
+ * RFC 6750 §3 forbids `"` and `\`. Allocation-free when every name is well formed.
+ */
+function unscoped(scope: unknown, found: string[] | null): string[] | null {
+  if (typeof scope === 'string')
+    return isScopeToken(scope) ? found : [...(found ?? []), JSON.stringify(excerpt(scope, 64))];
+  const node = scope as { allOf?: unknown; anyOf?: unknown } | null | undefined;
+  const parts = node?.allOf ?? node?.anyOf;
+  if (Array.isArray(parts)) for (const part of parts) found = unscoped(part, found);
+  return found;
 }
 
 /** What {@link computedRequirement} hands the core for a requirement function that returned `undefined`. */

@@ -176,14 +176,7 @@ export function checkResource(h: Hierarchy, r: Restrictions | null, path: Resour
   }
   const n = pathLength(types, path);
   if (r === null || r === undefined) return ALLOWED;
-  const planned = plans.get(r);
-  let denied: number;
-  if (planned !== undefined && planned.hierarchy === compiled) {
-    denied = deniedByPlan(types, planned.plan, path, n, access === 'write');
-  } else {
-    assertRestrictionsShape(compiled, r);
-    denied = deniedByRecord(types, r, path, n, access === 'write');
-  }
+  const denied = deniedByPlan(types, planOf(compiled, r), path, n, access === 'write');
   if (denied < 0) return ALLOWED;
   const type = types[denied]!;
   return { ok: false, type, id: path[type]! };
@@ -311,24 +304,7 @@ function deniedByPlan(types: readonly string[], plan: Plan, path: ResourcePath, 
   return -1;
 }
 
-/** `deniedByPlan` over a record that did not come from `parseRestrictions` and passed `assertRestrictionsShape`. */
-function deniedByRecord(
-  types: readonly string[],
-  r: Restrictions,
-  path: ResourcePath,
-  n: number,
-  write: boolean,
-): number {
-  for (let d = 0; d < types.length; d++) {
-    const type = types[d]!;
-    if (!Object.hasOwn(r, type)) continue;
-    if (d >= n) return write ? n - 1 : -1;
-    if (!r[type]!.includes(path[type]!)) return d;
-  }
-  return -1;
-}
-
-/** The plan of `r`: cached when it came from `parseRestrictions`, else validated and built (once per listing). */
+/** The plan of `r`: cached when it came from `parseRestrictions`, else validated and built (once per check or listing). */
 function planOf(compiled: Compiled, r: Restrictions): Plan {
   const planned = plans.get(r);
   if (planned !== undefined && planned.hierarchy === compiled) return planned.plan;

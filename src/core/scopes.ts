@@ -7,6 +7,7 @@ import { english } from './config.ts';
 import { list, record, refine, schema, strict, text } from './kinds.ts';
 import { KeycardError } from './errors.ts';
 import { excerpt } from './redact.ts';
+import { isScopeToken } from './scope-token.ts';
 
 /** One scope of the catalogue. */
 export interface ScopeDefinition {
@@ -93,8 +94,6 @@ export interface ScopeCatalogue<S extends string = string> {
 
 /** Distinct unknown granted scope names warned about, per catalogue; past it, one last warning. */
 const MAX_WARNED = 1000;
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) — no space, `"` or `\`. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 // Built per call: a module-level `.check()` is a call a bundler must keep, and with it zod's record
 // and array types, in every bundle that imports this file without calling defineScopes
 // (createKeycard's alone: 0.7 KB gzip).
@@ -133,7 +132,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
     // JSON.parse keeps `__proto__` as an own key, which the catalogue's record drops unchecked.
     if (name === '__proto__')
       throw new KeycardError('invalid_config', 'scopes: "__proto__" is a reserved name and not accepted');
-    if (name.length > 128 || !SCOPE_TOKEN.test(name)) {
+    if (!isScopeToken(name)) {
       throw new KeycardError(
         'invalid_config',
         `scopes: "${excerpt(name, 128)}" must be an RFC 6749 scope-token (printable ASCII, no space, " or \\)`,
@@ -266,9 +265,9 @@ function hasEmptyCombinator(requirement: Requirement): boolean {
   return parts.length === 0 || parts.some(hasEmptyCombinator);
 }
 
-const NONE: readonly string[] = Object.freeze([]);
+const NONE: readonly string[] = /* @__PURE__ */ Object.freeze([]);
 /** What an `anyOf` with no alternatives reports: it can never be met (fail closed). */
-const UNSATISFIABLE: readonly string[] = Object.freeze(['(no alternative)']);
+const UNSATISFIABLE: readonly string[] = /* @__PURE__ */ Object.freeze(['(no alternative)']);
 
 /**
  * What `effective` lacks to meet `requirement`: for a scope, itself; for `allOf`, the union of

@@ -4,7 +4,7 @@
  * the POSTs are CSRF-checked like every session write of SPEC §11; wrong user codes count
  * against the session (`EntryLimit`). Approval is bounded by the approver's own scopes.
  */
-import { isUserActor, USER_ACTOR_RULE } from '../core/user-actor.ts';
+import { isUserActor, userActorRule } from '../core/user-actor.ts';
 import type { Actor } from '../keycard.ts';
 import { normalizeUserCode } from './codes.ts';
 import { formBody, html, requestIdOf, sentTwice, type DeviceContext } from './context.ts';
@@ -46,7 +46,7 @@ async function person(ctx: DeviceContext, request: Request): Promise<UserActor |
     return page(ctx, 403, 'Not allowed', message('Only a signed-in person can approve a device login.', 'alert'));
   // An id no store keeps (or no scopes) is the integrator's bug: a 500 page and a report, before
   // the person is told anything was approved (the poll could not issue the token).
-  if (!isUserActor(actor)) throw new TypeError(USER_ACTOR_RULE);
+  if (!isUserActor(actor)) throw new TypeError(userActorRule());
   return actor;
 }
 

@@ -96,21 +96,12 @@ export async function assertActorMayLimit(
     );
 }
 
-/** Restrictions as given to issue or update, parsed against the hierarchy. */
-export const parseRestrictionsArg = (ctx: LifecycleContext, value: unknown): StoredToken['restrictions'] => {
-  if (value === undefined || value === null) return null;
-  const { hierarchy } = ctx;
-  if (!hierarchy)
-    throw new KeycardError('invalid_argument', 'restrictions need `resources` (the hierarchy) on createKeycard');
-  return parseRestrictions(hierarchy, value);
-};
-/** A rate-limit setting as given, validated and copied. */
-export const parseLimitArg = (value: RateLimitSetting | null | undefined, field: string): RateLimitSetting | null => {
-  if (value === undefined || value === null) return null;
-  try {
-    parseRateLimit(value, field);
-  } catch (e) {
-    throw new KeycardError('invalid_argument', (e as Error).message);
-  }
-  return structuredClone(value) as RateLimitSetting;
-};
+/**
+ * Restrictions as given to issue or update (which the call's arguments checked against the
+ * hierarchy, src/core/arguments.ts), normalised.
+ */
+export const parseRestrictionsArg = (ctx: LifecycleContext, value: unknown): StoredToken['restrictions'] =>
+  value === undefined || value === null ? null : parseRestrictions(ctx.hierarchy!, value);
+/** A rate-limit setting as given (the call's arguments checked it), copied. */
+export const parseLimitArg = (value: RateLimitSetting | null | undefined): RateLimitSetting | null =>
+  value === undefined || value === null ? null : (structuredClone(value) as RateLimitSetting);

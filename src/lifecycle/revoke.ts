@@ -22,11 +22,11 @@ export async function revoke(
 ): Promise<TokenRecord> {
   const { args, store, clock, cache, call, invalidation, unanswered } = ctx;
   args.revoke(id, opts);
-  const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
+  const reason = opts.reason === undefined ? null : clean(opts.reason);
   const at = clock.now();
   let answer;
   try {
-    answer = await call('Token store revoke', () => store.revoke(str(id, 'id'), at, reason));
+    answer = await call('Token store revoke', () => store.revoke(id, at, reason));
   } catch (e) {
     // The write may have landed: a retry that finds it audits it, and this instance's cache stops
     // serving the token (re-read from the store) rather than keep it until the TTL, as revokeAll.
@@ -77,7 +77,7 @@ export async function revokeAll(
     filter && 'ownerId' in filter
       ? { ownerId: str(filter.ownerId, 'ownerId') }
       : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
-  const reason = opts.reason === undefined ? null : clean(str(opts.reason, 'reason', 500));
+  const reason = opts.reason === undefined ? null : clean(opts.reason);
   const at = clock.now();
   let count;
   try {

@@ -16,8 +16,6 @@ export async function rotate(
   const { args, clock, owners, emitter } = ctx;
   args.rotate(id, opts);
   const graceMs = opts.graceMs ?? 0;
-  if (!Number.isInteger(graceMs) || graceMs < 0)
-    throw new KeycardError('invalid_argument', 'graceMs must be an integer >= 0');
   const old = await mustGet(ctx, id);
   const now = clock.now();
   if (old.revokedAt !== null) throw new KeycardError('token_revoked', `Token ${old.id} is revoked; issue a new one`);

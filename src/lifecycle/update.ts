@@ -3,7 +3,7 @@ import { KeycardError } from '../core/errors.ts';
 import { toRecord } from '../core/records.ts';
 import { isNarrowerOrEqual } from '../core/restrictions.ts';
 import type { TokenPatch, TokenRecord } from '../core/store.ts';
-import { actorOf, announce, clean, epochMs, mustGet, str, type LifecycleContext } from './context.ts';
+import { actorOf, announce, clean, epochMs, mustGet, type LifecycleContext } from './context.ts';
 import { assertActorMayGrant, assertActorMayLimit, parseLimitArg, parseRestrictionsArg } from './grants.ts';
 import type { Actor, UpdatePatch } from './types.ts';
 
@@ -20,18 +20,17 @@ export async function update<S extends string>(
     const old = await mustGet(ctx, id);
     const next: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {};
     const changes: string[] = [];
-    if (patch.label !== undefined) next.label = clean(str(patch.label, 'label', 200));
+    if (patch.label !== undefined) next.label = clean(patch.label);
     if (patch.metadata !== undefined) next.metadata = clean(structuredClone(patch.metadata));
-    if (patch.rateLimit !== undefined) next.rateLimit = parseLimitArg(patch.rateLimit, 'rateLimit');
+    if (patch.rateLimit !== undefined) next.rateLimit = parseLimitArg(patch.rateLimit);
     if (patch.expiresAt !== undefined) {
-      const at = epochMs(patch.expiresAt, 'expiresAt');
+      const at = epochMs(patch.expiresAt);
       if (old.expiresAt !== null && at > old.expiresAt)
         throw new KeycardError('scope_escalation', 'expiresAt may only move earlier');
       next.expiresAt = at;
     }
     if (patch.scopes !== undefined) {
       const scopes = catalogue.parseGrant(patch.scopes);
-      if (scopes.length === 0) throw new KeycardError('invalid_argument', 'scopes must name at least one scope');
       if (!catalogue.isWithin(scopes, old.scopes))
         throw new KeycardError(
           'scope_escalation',

@@ -5,7 +5,7 @@
  * `authorize`. Visibility is one predicate, `can`: whatever it refuses is answered 404.
  */
 import { withDeadline } from '../core/bounded.ts';
-import { isUserActor, USER_ACTOR_RULE } from '../core/user-actor.ts';
+import { isUserActor, userActorRule } from '../core/user-actor.ts';
 import type { Keycard } from '../keycard.ts';
 import type { ManagementAction, ManagementActor, ManagementTarget, ResolvedOptions } from './options.ts';
 import { ManagementProblem } from './problem.ts';
@@ -59,7 +59,7 @@ export async function sessionCaller(
       headers: { 'WWW-Authenticate': challenge },
     });
   if (!isUserActor(actor)) {
-    options.onError(new TypeError(USER_ACTOR_RULE));
+    options.onError(new TypeError(userActorRule()));
     throw new ManagementProblem('internal', 'Management handler misconfigured');
   }
   return { actor, viaSession: true };

@@ -18,6 +18,14 @@ export interface ProtectedResourceOptions {
   readonly resourceName?: string;
   /** Where people read how to use this resource, e.g. the page that creates tokens. */
   readonly resourceDocumentation?: string;
+  /**
+   * Pass what you pass to `createKeycard`: with `true`, `bearer_methods_supported` lists `query`
+   * after `header` (RFC 9728 §2: the methods the resource supports), as the keycard then also
+   * reads the `access_token` query parameter. keycard never reads a token from a form body, so
+   * `body` is never listed.
+   * @default false
+   */
+  readonly allowQueryToken?: boolean;
 }
 
 /** The metadata document, its URLs and a Web handler that serves it. */
@@ -47,6 +55,7 @@ const schema = z.strictObject({
   scopesSupported: z.array(z.string().check(z.minLength(1))),
   resourceName: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
   resourceDocumentation: z.optional(httpUrl),
+  allowQueryToken: z.optional(z.boolean()),
 });
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -76,7 +85,8 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
     resource: options.resource,
     authorization_servers: [...options.authorizationServers],
     scopes_supported: [...options.scopesSupported],
-    bearer_methods_supported: ['header'],
+    // RFC 9728 §2 / RFC 6750 §2: how keycard reads a token (SPEC §8); never a form body.
+    bearer_methods_supported: options.allowQueryToken === true ? ['header', 'query'] : ['header'],
     ...(options.resourceName ? { resource_name: options.resourceName } : {}),
     ...(options.resourceDocumentation ? { resource_documentation: options.resourceDocumentation } : {}),
   });

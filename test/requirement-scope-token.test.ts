@@ -1,0 +1,72 @@
+/**
+ * The law of a requirement's scope names, through `keycard.authenticate` itself: a name that is
+ * not an RFC 6749 scope-token of at most 128 characters (RFC 6749 §3.3: 1*( %x21 / %x23-5B /
+ * %x5D-7E ); `defineScopes` refuses any other name, SPEC §3) can never be met, so the requirement
+ * fails closed (503 `unavailable`, a `KeycardError('invalid_config')` for `onError`); any other
+ * name the token lacks is a 403 naming it in the challenge's `scope` attribute as it is, which
+ * then holds only what RFC 6750 §3 allows there (no `"` or `\`, not even as a quoted-pair). The
+ * same requirements through real Express, Hono and Next: test/requirement-shape.test.ts.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeycard, KeycardError, type AuthRequirement, type Keycard } from '../src/index.ts';
+import { toadoScopes } from './helpers.ts';
+
+const errors: unknown[] = [];
+const keycard: Keycard = createKeycard({
+  prefix: 'acme',
+  scopes: toadoScopes(),
+  rateLimit: { limit: 1_000_000, window: 60 }, // the law makes a few hundred checks with one token
+  onError: (e) => errors.push(e),
+  onWarning: () => {},
+});
+let reader = '';
+beforeAll(async () => {
+  reader = (await keycard.issue({ ownerId: 'u1', label: 'reader', scopes: ['read'] })).token;
+});
+afterAll(() => keycard.close());
+
+const check = (requirement: AuthRequirement) =>
+  keycard.authenticate(
+    new Request('http://localhost/x', { headers: { authorization: `Bearer ${reader}` } }),
+    requirement,
+  );
+
+describe("a requirement's scope names (RFC 6749 §3.3, RFC 6750 §3)", () => {
+  it('a scope-token the catalogue does not declare is still a 403 naming it, as it is', async () => {
+    const r = await check({ scope: { allOf: ['read', 'nope', 'x:y!'] } });
+    expect(r).toMatchObject({
+      status: 403,
+      headers: { 'WWW-Authenticate': 'Bearer realm="api", error="insufficient_scope", scope="nope x:y!"' },
+    });
+  });
+
+  it('a name that is not one is refused, named, wherever it sits', async () => {
+    const since = errors.length;
+    const r = await check({ scope: { anyOf: ['read', { allOf: ['comments', 'a"b'] }] } });
+    expect(r).toMatchObject({ ok: false, status: 503, code: 'unavailable' });
+    const reported = errors.slice(since) as KeycardError[];
+    expect(reported.map((e) => [e instanceof KeycardError, e.code])).toEqual([[true, 'invalid_config']]);
+    expect(reported[0]!.message).toMatch(/^scope: not RFC 6749 scope-tokens: "a\\"b"$/);
+  });
+
+  it('law: any name is refused iff it is not a scope-token of at most 128 characters; else the challenge names it as it is', async () => {
+    const token = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 140 }), fc.stringMatching(/^[\x21-\x7e]{1,12}$/)),
+        async (name) => {
+          const r = await check({ scope: name });
+          if (r.ok || r.skip) expect(name).toBe('read');
+          else if (!token.test(name)) expect([r.status, r.code]).toEqual([503, 'unavailable']);
+          else
+            expect([r.status, r.headers['WWW-Authenticate']]).toEqual([
+              403,
+              `Bearer realm="api", error="insufficient_scope", scope="${name}"`,
+            ]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
