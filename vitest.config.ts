@@ -1,5 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Files that must not run beside another file: each is run alone, one after another, once the
+ * rest have finished (a project whose maxWorkers is 1 is its own sequential group).
+ */
+const ALONE: string[] = [
+  // SCRIPT FLUSH on the shared REDIS_URL server: a suite beside it would meet NOSCRIPT mid-test.
+  'src/stores/redis-token-store.test.ts',
+  'src/stores/redis-limiter.test.ts',
+];
 
 export default defineConfig({
   resolve: {
@@ -7,11 +17,24 @@ export default defineConfig({
     alias: { '#hash': fileURLToPath(new URL('./src/core/sha256.node.ts', import.meta.url)) },
   },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // One tsup build before the suites that read dist/ (skipped when dist/ is fresh).
     globalSetup: ['test/global-setup.ts'],
     // A bound, not a timing assertion: three heavy suites (PGlite conformance, migrate, the
     // management fuzz) took over 30 s on a loaded 2-core machine.
     testTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...ALONE],
+          // Two files at a time on a 2-core machine: most suites wait on redis, Postgres,
+          // Chromium or a spawned server, so a second file uses the CPU the first leaves idle.
+          maxWorkers: 2,
+        },
+      },
+      { extends: true, test: { name: 'node-alone', include: ALONE, maxWorkers: 1 } },
+    ],
   },
 });

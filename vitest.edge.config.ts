@@ -13,5 +13,7 @@ export default defineConfig({
     // hash.test.ts compares the Node back-end with the portable one: it needs node:crypto by design.
     exclude: ['src/core/hash.test.ts', 'src/device/grant-store.test.ts'],
     testTimeout: 30_000,
+    // Two files at a time, as vitest.config.ts runs the Node suites.
+    maxWorkers: 2,
   },
 });

@@ -1,5 +1,5 @@
 /** Helpers for test/mcp.test.ts: the SDK's own client with a recording fetch, raw sessions, bounded waits. */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -9,6 +9,7 @@ import { createKeycard, memoryAuditSink, memoryLimiter, type KeycardOptions, typ
 import { expect } from 'vitest';
 import { UNDISCOVERABLE } from '../src/adapters/mcp/discovery.ts';
 import { countingStore, toadoScopes } from './helpers.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 
 /**
  * `onWarning` for a gate a test builds with no settings page and no resource metadata when the
@@ -48,7 +49,7 @@ export async function loadExample(): Promise<unknown> {
           /from '@keycard-examples\/shared\/([a-z-]+)'/g,
           (_, name: string) => `from '${join(root, '.tmp', 'shared', `${name}.js`)}'`,
         );
-      writeFileSync(join(to, file), code);
+      writeFileAtomic(join(to, file), code);
     }
   }
   return import(/* @vite-ignore */ join(root, '.tmp', 'mcp-example', 'server.js'));

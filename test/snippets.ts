@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from './write-atomic.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -68,7 +69,7 @@ export async function runSnippet(s: Snippet): Promise<void> {
   const dir = join(root, '.tmp', 'snippets');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${s.file.replace(/[/.]/g, '_')}-${s.name}.ts`);
-  writeFileSync(path, `${code}\nexport {};\n`);
+  writeFileAtomic(path, `${code}\nexport {};\n`);
   await import(/* @vite-ignore */ `${path}?t=${Date.now()}`);
 }
 
