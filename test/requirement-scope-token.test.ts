@@ -50,6 +50,40 @@ describe("a requirement's scope names (RFC 6749 §3.3, RFC 6750 §3)", () => {
     expect(reported[0]!.message).toMatch(/^scope: not RFC 6749 scope-tokens: "a\\"b"$/);
   });
 
+  // Read by the scope check (src/core/scopes.ts missingOf) as it comes: a string's characters, a
+  // Set's members; a part that is no name is never met, but an alternative beside it may be.
+  it.each<[string, unknown, RegExp]>([
+    ['an anyOf that is a Set', { anyOf: new Set(['read', 'a"b']) }, /^scope: .*: an anyOf that is not an array$/],
+    [
+      'an allOf that is a string, beside read',
+      { anyOf: ['read', { allOf: 'a"b' }] },
+      /: an allOf that is not an array$/,
+    ],
+    ['a number beside read', { anyOf: ['read', 5] }, /: a number$/],
+    ['null beside read', { anyOf: ['read', null] }, /: null$/],
+    [
+      'an object with neither allOf nor anyOf beside read',
+      { anyOf: ['read', {}] },
+      /: an object with neither allOf nor anyOf$/,
+    ],
+    ['both allOf and anyOf', { allOf: ['read'], anyOf: ['admin'] }, /: an object with both allOf and anyOf$/],
+    ['a boolean (reports coalesce by message: not a number again)', true, /: a boolean$/],
+  ])(
+    'a part that is no name and no allOf/anyOf array is refused, named, though read meets another: %s',
+    async (_, scope, message) => {
+      const since = errors.length;
+      const r = await check({ scope } as AuthRequirement);
+      expect(r).toMatchObject({ ok: false, status: 503, code: 'unavailable' });
+      const reported = errors.slice(since) as KeycardError[];
+      expect(reported.map((e) => [e instanceof KeycardError, e.code])).toEqual([[true, 'invalid_config']]);
+      expect(reported[0]!.message).toMatch(message);
+    },
+  );
+
+  it('a scope left undefined asks for no scope (the MCP gate passes one for a tool with no rule)', async () => {
+    expect(await check({ scope: undefined })).toMatchObject({ ok: true });
+  });
+
   it('law: any name is refused iff it is not a scope-token of at most 128 characters; else the challenge names it as it is', async () => {
     const token = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
     await fc.assert(

@@ -317,6 +317,16 @@ describe('hostile values', () => {
     expect(none.headers['WWW-Authenticate']).toBe('Bearer realm="api", error="insufficient_scope"');
   });
 
+  it('a missing name that is not a string (untyped code) is read once, and left out of the scope attribute', () => {
+    // A value whose text changes between reads must not pass as a scope-token and then be
+    // written as another text (a CR/LF would start a header line).
+    let reads = 0;
+    const shifty = { toString: () => (reads++ === 1 ? 'read' : 'x"\r\nSet-Cookie: s=1') };
+    const p = problem({ code: 'insufficient_scope', missing: [shifty, 5, 'write'] as unknown as string[] });
+    expect(p.headers['WWW-Authenticate']).toBe('Bearer realm="api", error="insufficient_scope", scope="write"');
+    expect(() => new Headers(p.headers)).not.toThrow();
+  });
+
   it('a resource id cannot break the JSON, inject a line or reorder the text', () => {
     const p = problem({ code: 'forbidden_resource', type: 'project', id: 'p9"}\r\nX-Evil: 1\u202e\u0007' });
     const body = JSON.parse(p.body) as Record<string, unknown>;

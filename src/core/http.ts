@@ -376,7 +376,7 @@ export function problem(detail: ProblemDetail, options?: ProblemOptions): Proble
       for (const name of missing) {
         const shown = detailText(name);
         if (shown.length > 0) names.push(shown);
-        if (isScopeToken(name)) params.push(name); // RFC 6750 §3: else left out (requirement-check.ts)
+        if (typeof name === 'string' && isScopeToken(name)) params.push(name); // RFC 6750 §3: else left out
       }
       const text = names.length > 0 ? `Token missing scope: ${names.join(', ')}` : 'Token missing scope';
       const challenge = challengeOf(table.realmParam, ROWS.insufficient_scope, params.join(' '));

@@ -39,24 +39,46 @@ export function requirementError(requirement: unknown): string | null {
         .join('; ');
     }
   }
-  const bad = unscoped((requirement as AuthRequirement).scope, null);
+  const { scope } = requirement as AuthRequirement;
+  const bad = scope === undefined ? null : unscoped(scope, null); // undefined: no scope asked
+  if (bad === null) return null;
   // No catalogue declares such a name (SPEC §3), so no token can meet the requirement.
-  return bad && `scope: not RFC 6749 scope-tokens: ${bad.join(', ')}`;
+  const names = bad.filter((b) => b.startsWith('"'));
+  const parts = bad.filter((b) => !b.startsWith('"'));
+  return [
+    ...(names.length > 0 ? [`scope: not RFC 6749 scope-tokens: ${names.join(', ')}`] : []),
+    ...(parts.length > 0 ? [`scope: not a scope name or an allOf/anyOf array: ${parts.join(', ')}`] : []),
+  ].join('; ');
 }
 
 /**
- * The scope names of a requirement that no catalogue can declare (core/scope-token.ts), each
- * quoted as an error names it, or null. Such a name is never held, so the requirement is an
+ * What in a requirement's scope no catalogue can declare or the scope check cannot read, each as
+ * an error names it (a name quoted), or null. Such a name is never held, so the requirement is an
  * integrator's bug, and a 403 would have to name it in the challenge's `scope` attribute, where
- * RFC 6750 §3 forbids `"` and `\`. Allocation-free when every name is well formed.
+ * RFC 6750 §3 forbids `"` and `\`. A part read otherwise by the scope check (core/scopes.ts: an
+ * `anyOf` string is its characters, a Set its members, `allOf` wins over `anyOf`) fails closed
+ * too, also where an alternative beside it is met. Allocation-free when the scope is well formed.
  */
 function unscoped(scope: unknown, found: string[] | null): string[] | null {
   if (typeof scope === 'string')
     return isScopeToken(scope) ? found : [...(found ?? []), JSON.stringify(excerpt(scope, 64))];
-  const node = scope as { allOf?: unknown; anyOf?: unknown } | null | undefined;
-  const parts = node?.allOf ?? node?.anyOf;
-  if (Array.isArray(parts)) for (const part of parts) found = unscoped(part, found);
+  const problem = partProblem(scope);
+  if (problem !== null) return [...(found ?? []), problem];
+  const node = scope as { allOf?: unknown; anyOf?: unknown };
+  for (const part of ('allOf' in node ? node.allOf : node.anyOf) as unknown[]) found = unscoped(part, found);
   return found;
+}
+
+/** Why `part`, not a string, is no `{ allOf: [...] }` or `{ anyOf: [...] }`, or null. */
+function partProblem(part: unknown): string | null {
+  if (part === null || part === undefined) return String(part);
+  if (typeof part !== 'object') return `a ${typeof part}`;
+  const all = 'allOf' in part;
+  const any = 'anyOf' in part;
+  if (all && any) return 'an object with both allOf and anyOf';
+  if (!all && !any) return Array.isArray(part) ? 'an array' : 'an object with neither allOf nor anyOf';
+  const key = all ? 'allOf' : 'anyOf';
+  return Array.isArray((part as Record<string, unknown>)[key]) ? null : `an ${key} that is not an array`;
 }
 
 /** What {@link computedRequirement} hands the core for a requirement function that returned `undefined`. */

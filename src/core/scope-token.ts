@@ -13,7 +13,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
  */
 const WELL_FORMED = new Set<string>();
 
-/** True when `name` is a scope name a catalogue can declare (a non-string is read as `String(name)`). */
+/** True when `name` is a scope name a catalogue can declare. Give it strings only: the memo keeps what it is given. */
 export function isScopeToken(name: string): boolean {
   if (WELL_FORMED.has(name)) return true;
   if (!SCOPE_TOKEN.test(name)) return false;

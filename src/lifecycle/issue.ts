@@ -39,6 +39,9 @@ export async function issue<S extends string>(
   if (scopes.length === 0)
     throw new KeycardError('invalid_argument', 'scopes must name at least one scope (or declare defaults)');
   const restrictions = parseRestrictionsArg(ctx, input.restrictions);
+  // Read before the first await, as all the above: what the check saw is what is stored.
+  const metadata = clean(structuredClone(input.metadata ?? {}));
+  const createdBy = actorOf(input.actor).id;
   const now = clock.now();
   let expiresAt: number | null;
   if (input.expiresAt != null) {
@@ -69,13 +72,13 @@ export async function issue<S extends string>(
     restrictions,
     rateLimit: rateLimit === null ? null : (structuredClone(rateLimit) as RateLimitSetting),
     createdAt: internal.createdAt === undefined ? now : backdated(now, internal.createdAt),
-    createdBy: actorOf(input.actor).id,
+    createdBy,
     expiresAt,
     revokedAt: null,
     revokedReason: null,
     lastUsedAt: null,
     rotatedFromId: null,
-    metadata: clean(structuredClone(input.metadata ?? {})),
+    metadata,
   });
   await refuseIfCoveredByRevokeAll(ctx, issued.record.id, mark, input.actor).catch(async (error: unknown) => {
     // Stored, but its secret is not returned: a failed check (the store timed out) must not leave it live.

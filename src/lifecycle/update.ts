@@ -16,35 +16,31 @@ export async function update<S extends string>(
 ): Promise<TokenRecord> {
   const { args, store, cache, catalogue, hierarchy, emitter, call } = ctx;
   args.update(id, patch, opts);
+  // Read once, before the first await: what the check saw is what is stored, also when the caller
+  // changes its objects while the call is pending (a reused patch, a Date set again).
+  const next: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {};
+  if (patch.label !== undefined) next.label = clean(patch.label);
+  if (patch.metadata !== undefined) next.metadata = clean(structuredClone(patch.metadata));
+  if (patch.rateLimit !== undefined) next.rateLimit = parseLimitArg(patch.rateLimit);
+  if (patch.expiresAt !== undefined) next.expiresAt = epochMs(patch.expiresAt);
+  if (patch.scopes !== undefined) next.scopes = catalogue.parseGrant(patch.scopes);
+  if (patch.restrictions !== undefined) next.restrictions = parseRestrictionsArg(ctx, patch.restrictions);
+  const changes = Object.keys(next);
   for (let attempt = 0; ; attempt++) {
     const old = await mustGet(ctx, id);
-    const next: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {};
-    const changes: string[] = [];
-    if (patch.label !== undefined) next.label = clean(patch.label);
-    if (patch.metadata !== undefined) next.metadata = clean(structuredClone(patch.metadata));
-    if (patch.rateLimit !== undefined) next.rateLimit = parseLimitArg(patch.rateLimit);
-    if (patch.expiresAt !== undefined) {
-      const at = epochMs(patch.expiresAt);
-      if (old.expiresAt !== null && at > old.expiresAt)
-        throw new KeycardError('scope_escalation', 'expiresAt may only move earlier');
-      next.expiresAt = at;
-    }
-    if (patch.scopes !== undefined) {
-      const scopes = catalogue.parseGrant(patch.scopes);
-      if (!catalogue.isWithin(scopes, old.scopes))
-        throw new KeycardError(
-          'scope_escalation',
-          'update may only narrow scopes: closure(new) must be within closure(old)',
-        );
-      next.scopes = scopes;
-    }
-    if (patch.restrictions !== undefined) {
-      const r = parseRestrictionsArg(ctx, patch.restrictions);
-      if (old.restrictions !== null && (!hierarchy || !isNarrowerOrEqual(hierarchy, r, old.restrictions))) {
-        throw new KeycardError('scope_escalation', 'update may only narrow restrictions');
-      }
-      next.restrictions = r;
-    }
+    if (next.expiresAt != null && old.expiresAt !== null && next.expiresAt > old.expiresAt)
+      throw new KeycardError('scope_escalation', 'expiresAt may only move earlier');
+    if (next.scopes !== undefined && !catalogue.isWithin(next.scopes, old.scopes))
+      throw new KeycardError(
+        'scope_escalation',
+        'update may only narrow scopes: closure(new) must be within closure(old)',
+      );
+    if (
+      next.restrictions !== undefined &&
+      old.restrictions !== null &&
+      (!hierarchy || !isNarrowerOrEqual(hierarchy, next.restrictions, old.restrictions))
+    )
+      throw new KeycardError('scope_escalation', 'update may only narrow restrictions');
     assertActorMayGrant(
       ctx,
       opts.actor,
@@ -56,7 +52,6 @@ export async function update<S extends string>(
       },
     );
     if (next.rateLimit !== undefined) await assertActorMayLimit(ctx, opts.actor, next.rateLimit, old.workspaceId);
-    for (const k of Object.keys(next)) changes.push(k);
     if (changes.length === 0) return toRecord(old);
     const r = await call('Token store update', () => store.update(old.id, next, old.version));
     if (r.ok) {

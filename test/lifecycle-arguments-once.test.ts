@@ -1,0 +1,82 @@
+/**
+ * A management call's arguments are checked once, up front (src/core/arguments.ts, docs/lifecycle.md),
+ * so the call must use what the check saw: `update` reads its patch before its first store read.
+ * Plain data that the caller changes while the call is pending (a patch object reused for the next
+ * call, a `Date` set again) must not reach the store unchecked: a label that is not a string, an
+ * expiry of `NaN` (a token that never expires), a negative rate limit, no scopes at all.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { createKeycard, type Keycard } from '../src/index.ts';
+import { toadoScopes } from './helpers.ts';
+
+const keycard: Keycard = createKeycard({ prefix: 'acme', scopes: toadoScopes(), onWarning: () => {} });
+afterAll(() => keycard.close());
+
+const HOUR = 3_600_000;
+const fresh = async () =>
+  (await keycard.issue({ ownerId: 'u1', label: 'before', scopes: ['read', 'comments'], expiresIn: 30 * 24 * HOUR }))
+    .record;
+
+describe('update uses the patch its arguments check saw', () => {
+  it('a patch changed while the call is pending: the checked values are stored', async () => {
+    const old = await fresh();
+    const at = old.expiresAt! - HOUR;
+    const patch: Record<string, unknown> = {
+      label: 'after',
+      expiresAt: at,
+      rateLimit: { limit: 5, window: 60 },
+      scopes: ['read'],
+      metadata: { team: 'a' },
+    };
+    const pending = keycard.update(old.id, patch as never);
+    // The caller reuses its object before the call settles.
+    Object.assign(patch, { label: 42, expiresAt: Number.NaN, rateLimit: { limit: -1, window: 0 }, scopes: [] });
+    (patch['metadata'] as Record<string, unknown>)['team'] = 'x\u0000y';
+    const record = await pending;
+    const stored = await keycard.get(old.id);
+    for (const r of [record, stored]) {
+      expect(r).toMatchObject({
+        label: 'after',
+        expiresAt: at,
+        rateLimit: { limit: 5, window: 60 },
+        scopes: ['read'],
+        metadata: { team: 'a' },
+      });
+    }
+  });
+
+  it('a Date set again while the call is pending: the checked instant is stored, the token still expires', async () => {
+    const old = await fresh();
+    const at = old.expiresAt! - HOUR;
+    const when = new Date(at);
+    const pending = keycard.update(old.id, { expiresAt: when });
+    when.setTime(Number.NaN);
+    expect((await pending).expiresAt).toBe(at);
+    expect((await keycard.get(old.id))!.expiresAt).toBe(at);
+  });
+
+  it('restrictions changed while the call is pending on a keycard without resources: nothing is thrown but the checked answer', async () => {
+    const old = await fresh();
+    const patch: Record<string, unknown> = { restrictions: null };
+    const pending = keycard.update(old.id, patch as never);
+    patch['restrictions'] = { project: ['p1'] };
+    expect((await pending).restrictions).toBeNull();
+  });
+});
+
+describe('issue uses the input its arguments check saw', () => {
+  it('metadata and actor changed while the call is pending: the checked values are stored', async () => {
+    const input = {
+      ownerId: 'u1',
+      label: 'issued',
+      scopes: ['read'],
+      metadata: { team: 'a' } as Record<string, unknown>,
+      actor: { kind: 'system', id: 'cron' } as Record<string, unknown>,
+    };
+    const pending = keycard.issue(input as never);
+    input.metadata['team'] = 'x\u0000y';
+    input.actor['id'] = 42;
+    const { record } = await pending;
+    expect(await keycard.get(record.id)).toMatchObject({ metadata: { team: 'a' }, createdBy: 'cron' });
+  });
+});
