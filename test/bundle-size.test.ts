@@ -53,7 +53,7 @@ describe('edge bundle size', () => {
   // root's schemas written with src/core/kinds.ts, the management API's requests among them (zod's
   // types but object, optional and unknown left the bundle): guard 70 KB. 68.7 KB (70,311 B) with the
   // lifecycle's second checks of what a call's arguments checked already left out (session 39's trim);
-  // 68.9 KB (70,564 B) with session 39's review fixes (update reads its patch once; a requirement's
+  // 68.9 KB (70,545 B) with session 39's review fixes (update reads its patch once; a requirement's
   // scope read as the scope check reads it).
   it('stays at most 70 KB gzip (measured 68.9 KB)', async () => {
     const { gzip } = await size;
@@ -83,7 +83,7 @@ describe('edge bundle size', () => {
   // scope-token fix (src/core/scope-token.ts); 39.5 KB (40,429 B) without the lifecycle's unreachable
   // second checks of what the call's arguments checked (src/core/arguments.ts), the authorize() rule's
   // module-level template and scopes.ts's unused frozen constants, and one restrictions walker;
-  // 39.7 KB (40,660 B) with session 39's review fixes (update's patch read once, the requirement's
+  // 39.7 KB (40,649 B) with session 39's review fixes (update's patch read once, the requirement's
   // scope parts checked as the scope check reads them).
   it('createKeycard alone (tree-shaken) is at most 40 KB gzip, the issue 13 target (measured 39.7 KB)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });

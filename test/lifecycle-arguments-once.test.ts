@@ -80,3 +80,27 @@ describe('issue uses the input its arguments check saw', () => {
     expect(await keycard.get(record.id)).toMatchObject({ metadata: { team: 'a' }, createdBy: 'cron' });
   });
 });
+
+describe("issue's audit event names the actor its check saw", () => {
+  it('an actor changed while the call is pending: token.issued and createdBy name the checked one', async () => {
+    const events: { type: string; actor?: unknown; requestId?: unknown }[] = [];
+    const audited = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      onWarning: () => {},
+      audit: { write: (e) => void events.push(e as never) },
+    });
+    try {
+      const actor: Record<string, unknown> = { kind: 'user', id: 'alice', scopes: ['read'], requestId: 'req-1' };
+      const pending = audited.issue({ ownerId: 'alice', label: 'mine', scopes: ['read'], actor } as never);
+      Object.assign(actor, { id: 'mallory', requestId: 'req-2' });
+      const { record } = await pending;
+      await audited.flush();
+      expect(record.createdBy).toBe('alice');
+      const issued = events.find((e) => e.type === 'token.issued');
+      expect(issued).toMatchObject({ actor: { kind: 'user', id: 'alice' }, requestId: 'req-1' });
+    } finally {
+      await audited.close();
+    }
+  });
+});

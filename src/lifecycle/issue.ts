@@ -41,7 +41,9 @@ export async function issue<S extends string>(
   const restrictions = parseRestrictionsArg(ctx, input.restrictions);
   // Read before the first await, as all the above: what the check saw is what is stored.
   const metadata = clean(structuredClone(input.metadata ?? {}));
-  const createdBy = actorOf(input.actor).id;
+  // The actor as checked: its audit event and requestId are written after the awaits below.
+  const actor = input.actor && { ...input.actor };
+  const audited = actorOf(actor);
   const now = clock.now();
   let expiresAt: number | null;
   if (input.expiresAt != null) {
@@ -52,17 +54,17 @@ export async function issue<S extends string>(
     const span = presetMs(input.expiresIn ?? defaultExpiry);
     expiresAt = span === null ? null : now + span;
     // A token minting without naming an expiry gets at most its own lifetime.
-    const parent = input.actor?.kind === 'token' ? input.actor.identity.expiresAt : null;
+    const parent = actor?.kind === 'token' ? actor.identity.expiresAt : null;
     if (input.expiresIn === undefined && parent !== null && (expiresAt === null || expiresAt > parent))
       expiresAt = parent;
   }
-  assertActorMayGrant(ctx, input.actor, scopes, restrictions, { ownerId, kind, workspaceId, expiresAt });
+  assertActorMayGrant(ctx, actor, scopes, restrictions, { ownerId, kind, workspaceId, expiresAt });
   // A token minting without naming a limit passes on its own (never the possibly higher default).
   const rateLimit =
-    input.rateLimit === undefined && input.actor?.kind === 'token'
-      ? input.actor.identity.rateLimit
+    input.rateLimit === undefined && actor?.kind === 'token'
+      ? actor.identity.rateLimit
       : parseLimitArg(input.rateLimit);
-  await assertActorMayLimit(ctx, input.actor, rateLimit, workspaceId);
+  await assertActorMayLimit(ctx, actor, rateLimit, workspaceId);
   const issued = await create(ctx, {
     label,
     ownerId,
@@ -72,7 +74,7 @@ export async function issue<S extends string>(
     restrictions,
     rateLimit: rateLimit === null ? null : (structuredClone(rateLimit) as RateLimitSetting),
     createdAt: internal.createdAt === undefined ? now : backdated(now, internal.createdAt),
-    createdBy,
+    createdBy: audited.id,
     expiresAt,
     revokedAt: null,
     revokedReason: null,
@@ -80,7 +82,7 @@ export async function issue<S extends string>(
     rotatedFromId: null,
     metadata,
   });
-  await refuseIfCoveredByRevokeAll(ctx, issued.record.id, mark, input.actor).catch(async (error: unknown) => {
+  await refuseIfCoveredByRevokeAll(ctx, issued.record.id, mark, actor).catch(async (error: unknown) => {
     // Stored, but its secret is not returned: a failed check (the store timed out) must not leave it live.
     if (error instanceof KeycardError && error.code === 'unavailable')
       await abandon(ctx, issued.record.id, 'issue failed in the store');
@@ -88,8 +90,8 @@ export async function issue<S extends string>(
   });
   await announce(
     ctx,
-    { type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: actorOf(input.actor) },
-    input.actor,
+    { type: 'token.issued', tokenId: issued.record.id, label, ownerId, workspaceId, actor: audited },
+    actor,
   );
   emitter.emit('token.issued', { record: issued.record });
   return issued;
