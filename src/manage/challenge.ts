@@ -17,9 +17,11 @@ import type { Keycard } from '../keycard.ts';
 
 /** Built once per handler: the keycard's realm and hints never change after construction. */
 export function sessionChallenge(keycard: Keycard, bearerAccepted: boolean): string {
-  const contract = keycard.authenticate.problemFor(new KeycardError('missing_token', 'Missing bearer token'));
-  const bearer = contract?.headers['WWW-Authenticate'] ?? 'Bearer realm="api"';
+  // missing_token is one of problemFor's constant problems: always answered, always with a
+  // `Bearer realm="…"` challenge (core/http.ts).
+  const contract = keycard.authenticate.problemFor(new KeycardError('missing_token', 'Missing bearer token'))!;
+  const bearer = contract.headers['WWW-Authenticate']!;
   // validateRealm keeps `"` out of the realm, so the first quoted string is all of it.
-  const realm = /^Bearer (realm="[^"]*")/.exec(bearer)?.[1] ?? 'realm="api"';
+  const realm = /^Bearer (realm="[^"]*")/.exec(bearer)![1];
   return bearerAccepted ? `${bearer}, Cookie ${realm}` : `Cookie ${realm}`;
 }
