@@ -39,6 +39,9 @@ const CALLER = [400, 401, 403, 429, 503] as const;
 /** What any operation with a JSON body may answer besides: a body too large (413) or not JSON (415). */
 const BODY = [...CALLER, 413, 415] as const;
 
+/** The 201s' Location (RFC 9110 §15.3.2): the new token's `GET /tokens/:id`, relative to the request's URL. */
+const LOCATION = { description: "The new token's URL, relative to the request's", schema: { type: 'string' } };
+
 const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
 /** The document's building blocks, each recording the schemas it meets in `components`. */
@@ -47,7 +50,11 @@ function builders(components: Json) {
     errors: (...statuses: number[]) =>
       Object.fromEntries(statuses.map((st) => [String(st), { description: ERROR_CODES[st], content: PROBLEM }])),
     ok: (schema: OpenApiSchemaName, description: string, status = '200') => ({
-      [status]: { description, content: { 'application/json': { schema: schemaOf(schema, components) } } },
+      [status]: {
+        description,
+        ...(status === '201' ? { headers: { Location: LOCATION } } : {}),
+        content: { 'application/json': { schema: schemaOf(schema, components) } },
+      },
     }),
     body: (schema: OpenApiSchemaName, required = true) => ({
       required,

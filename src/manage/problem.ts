@@ -108,11 +108,15 @@ export function problemResponse(p: ManagementProblem): Response {
   });
 }
 
-/** A JSON success answer. */
-export function json(value: unknown, status = 200): Response {
+/** A JSON success answer; `location`, a reference relative to the target URI, names what a 201 created. */
+export function json(value: unknown, status = 200, location?: string): Response {
   return new Response(JSON.stringify(value), {
     status,
-    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+    headers: {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      ...(location === undefined ? {} : { Location: location }),
+    },
   });
 }
 

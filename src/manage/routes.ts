@@ -220,7 +220,9 @@ export async function createToken(ctx: RouteContext, b: z.output<typeof createBo
     ...(b.rateLimit !== undefined ? { rateLimit: b.rateLimit } : {}),
     actor: lifecycleActor(ctx),
   });
-  return json({ token: issued.token, record: await view(ctx, issued.record) }, 201);
+  // RFC 9110 §15.3.2: the Location names the new token (…/tokens → …/tokens/:id).
+  const location = `tokens/${encodeURIComponent(issued.record.id)}`;
+  return json({ token: issued.token, record: await view(ctx, issued.record) }, 201, location);
 }
 
 /** `GET /tokens/:id`. */
@@ -287,6 +289,7 @@ export async function rotateToken(ctx: RouteContext, id: string, b: z.output<typ
       previous: { id, expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString() },
     },
     201,
+    `../${encodeURIComponent(issued.record.id)}`, // …/tokens/:id/rotate → …/tokens/:newId
   );
 }
 
