@@ -81,16 +81,26 @@ describe('issue uses the input its arguments check saw', () => {
   });
 });
 
+type Seen = { type: string; actor?: unknown; requestId?: unknown };
+/** Runs `run` on a keycard whose audit events it collects. */
+const withAudit = async (run: (k: Keycard, events: Seen[]) => Promise<void>) => {
+  const events: Seen[] = [];
+  const audited = createKeycard({
+    prefix: 'acme',
+    scopes: toadoScopes(),
+    onWarning: () => {},
+    audit: { write: (e) => void events.push(e as never) },
+  });
+  try {
+    await run(audited, events);
+  } finally {
+    await audited.close();
+  }
+};
+
 describe("issue's audit event names the actor its check saw", () => {
   it('an actor changed while the call is pending: token.issued and createdBy name the checked one', async () => {
-    const events: { type: string; actor?: unknown; requestId?: unknown }[] = [];
-    const audited = createKeycard({
-      prefix: 'acme',
-      scopes: toadoScopes(),
-      onWarning: () => {},
-      audit: { write: (e) => void events.push(e as never) },
-    });
-    try {
+    await withAudit(async (audited, events) => {
       const actor: Record<string, unknown> = { kind: 'user', id: 'alice', scopes: ['read'], requestId: 'req-1' };
       const pending = audited.issue({ ownerId: 'alice', label: 'mine', scopes: ['read'], actor } as never);
       Object.assign(actor, { id: 'mallory', requestId: 'req-2' });
@@ -99,8 +109,100 @@ describe("issue's audit event names the actor its check saw", () => {
       expect(record.createdBy).toBe('alice');
       const issued = events.find((e) => e.type === 'token.issued');
       expect(issued).toMatchObject({ actor: { kind: 'user', id: 'alice' }, requestId: 'req-1' });
-    } finally {
-      await audited.close();
-    }
+    });
+  });
+});
+
+/**
+ * The other management calls audit (and `update` and `rotate` authorise) after their awaits: the
+ * actor is copied where the arguments are checked, its scopes too, and the call uses only the
+ * copy — for the grant checks, `createdBy` and the audit event with its requestId.
+ */
+describe('update, revoke, revokeAll and rotate use the actor their arguments check saw', () => {
+  const alice = (): Record<string, unknown> => ({
+    kind: 'user',
+    id: 'alice',
+    scopes: ['read', 'comments'],
+    requestId: 'req-1',
+  });
+  const mine = async (k: Keycard) =>
+    (await k.issue({ ownerId: 'alice', label: 'mine', scopes: ['read', 'comments'], expiresIn: 30 * 24 * HOUR }))
+      .record;
+  const calls: [string, string, (k: Keycard, id: string, actor: never) => Promise<unknown>][] = [
+    ['update', 'token.updated', (k, id, actor) => k.update(id, { label: 'renamed' }, { actor })],
+    ['revoke', 'token.revoked', (k, id, actor) => k.revoke(id, { reason: 'left', actor })],
+    ['revokeAll', 'token.revoked', (k, _id, actor) => k.revokeAll({ ownerId: 'alice' }, { actor })],
+    ['rotate', 'token.rotated', (k, id, actor) => k.rotate(id, { actor })],
+  ];
+
+  for (const [name, type, call] of calls) {
+    it(`${name}: an actor changed while the call is pending is audited as checked (alice, req-1)`, async () => {
+      await withAudit(async (k, events) => {
+        const { id } = await mine(k);
+        const actor = alice();
+        const pending = call(k, id, actor as never);
+        Object.assign(actor, { id: 'mallory', requestId: 'req-2' });
+        const answer = (await pending) as { record?: { createdBy: string } };
+        await k.flush();
+        expect(events.filter((e) => e.type === type)).toMatchObject([
+          { actor: { kind: 'user', id: 'alice' }, requestId: 'req-1' },
+        ]);
+        if (name === 'rotate') expect(answer.record!.createdBy).toBe('alice');
+      });
+    });
+  }
+
+  for (const [name, call] of [
+    ['update', (k: Keycard, id: string, actor: never) => k.update(id, { label: 'renamed' }, { actor })],
+    ['rotate', (k: Keycard, id: string, actor: never) => k.rotate(id, { actor })],
+  ] as const) {
+    it(`${name}: a user's scopes widened while the call is pending do not pass the grant check`, async () => {
+      await withAudit(async (k, events) => {
+        const { id } = await mine(k);
+        const actor = { ...alice(), scopes: ['read'] };
+        const pending = call(k, id, actor as never);
+        (actor.scopes as string[]).push('comments');
+        await expect(pending).rejects.toMatchObject({ code: 'scope_escalation' });
+        expect((await k.get(id))!.label).toBe('mine');
+        await k.flush();
+        expect(events.filter((e) => e.type === 'token.updated' || e.type === 'token.rotated')).toEqual([]);
+      });
+    });
+  }
+
+  it("an actor's id read once: a getter that answers alice to the check and 42 after is audited as alice", async () => {
+    await withAudit(async (k, events) => {
+      const { id } = await mine(k);
+      let reads = 0;
+      const actor = {
+        kind: 'user',
+        scopes: ['read', 'comments'],
+        get id() {
+          return reads++ === 0 ? 'alice' : 42;
+        },
+      };
+      const rotated = await k.rotate(id, { actor } as never);
+      expect(rotated.record.createdBy).toBe('alice');
+      reads = 0;
+      const issued = await k.issue({ ownerId: 'alice', label: 'again', scopes: ['read'], actor } as never);
+      expect(issued.record.createdBy).toBe('alice');
+      await k.flush();
+      for (const type of ['token.rotated', 'token.issued'])
+        expect(events.findLast((e) => e.type === type)).toMatchObject({ actor: { kind: 'user', id: 'alice' } });
+    });
+  });
+
+  it('a revoke reason read once: a getter that answers a string to the check and 42 after stores the string', async () => {
+    await withAudit(async (k) => {
+      const { id } = await mine(k);
+      let reads = 0;
+      const options = {
+        get reason() {
+          return reads++ === 0 ? 'left the team' : 42;
+        },
+      };
+      expect((await k.revoke(id, options as never)).revokedReason).toBe('left the team');
+      expect((await k.get(id))!.revokedReason).toBe('left the team');
+    });
   });
 });

@@ -245,6 +245,12 @@ describe('item 10: MCP sessions are capped per token and closed when idle', () =
     expect(thrown({ allowedHost: ['x'] })).toMatch(/mcpGate: allowedHost: unknown option/);
     expect(thrown({ allowedOrigins: 'all' })).toMatch(/allowedOrigins/);
     expect(thrown({})).toBe('no throw');
+    // A tool's scope nested in itself: named at start, as the guards' requirements are, not a RangeError.
+    const cycle: { anyOf: unknown[] } = { anyOf: ['read'] };
+    cycle.anyOf.push(cycle);
+    expect(thrown({ tools: { list_tickets: { scope: cycle } } })).toBe(
+      'invalid_config: mcpGate: tools.list_tickets: scope: more than 64 allOf/anyOf groups, or one nested in itself',
+    );
     await kc.close();
   });
 

@@ -104,3 +104,70 @@ describe("a requirement's scope names (RFC 6749 §3.3, RFC 6750 §3)", () => {
     );
   });
 });
+
+/**
+ * A scope whose allOf/anyOf holds itself (a requirement built in code, reused and extended) or
+ * nests past any requirement one writes: walked as it comes, the shape check overflowed the stack
+ * (a `RangeError` for `onError`), and a cycle of two alternatives, walked to a depth bound, would
+ * take 2^depth steps. It is refused, named, before anything walks it: at most 64 allOf/anyOf
+ * groups, counted as walked (a group reached twice counts twice).
+ */
+describe('a scope nested in itself, or past 64 allOf/anyOf groups, fails closed, named', () => {
+  // Its own keycard each: request-path reports of one kind are coalesced per second.
+  const refused = async (scope: unknown) => {
+    const reported: unknown[] = [];
+    const own = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      onError: (e) => reported.push(e),
+      onWarning: () => {},
+    });
+    try {
+      const { token } = await own.issue({ ownerId: 'u1', label: 'reader', scopes: ['read'] });
+      const r = await own.authenticate(
+        new Request('http://localhost/x', { headers: { authorization: `Bearer ${token}` } }),
+        { scope } as AuthRequirement,
+      );
+      expect(r).toMatchObject({ ok: false, status: 503, code: 'unavailable' });
+      expect(reported.map((e) => [e instanceof KeycardError, (e as KeycardError).code])).toEqual([
+        [true, 'invalid_config'],
+      ]);
+      expect((reported[0] as Error).message).toBe('scope: more than 64 allOf/anyOf groups, or one nested in itself');
+    } finally {
+      await own.close();
+    }
+  };
+  /** `depth` groups, each the only part of the one above, the last holding `inner`. */
+  const chain = (depth: number, inner: unknown = 'read') => {
+    let r: unknown = inner;
+    for (let i = 0; i < depth; i++) r = i % 2 ? { allOf: [r] } : { anyOf: [r] };
+    return r;
+  };
+
+  it('an anyOf that holds itself, beside read', async () => {
+    const r: { anyOf: unknown[] } = { anyOf: [] };
+    r.anyOf.push(r, 'read');
+    await refused(r);
+  });
+
+  it('an allOf inside an anyOf that holds the anyOf', async () => {
+    const outer: { anyOf: unknown[] } = { anyOf: [] };
+    outer.anyOf.push({ allOf: ['read', outer] });
+    await refused(outer);
+  });
+
+  it('an anyOf of itself twice (2^depth steps to a depth bound)', async () => {
+    const r: { anyOf: unknown[] } = { anyOf: [] };
+    r.anyOf.push(r, r);
+    await refused(r);
+  });
+
+  it('a chain 100,000 groups deep', async () => {
+    await refused(chain(100_000));
+  });
+
+  it('64 groups are a requirement: a reader meets read at the bottom of 64, not 65', async () => {
+    expect(await check({ scope: chain(64) } as AuthRequirement)).toMatchObject({ ok: true });
+    await refused(chain(65));
+  });
+});

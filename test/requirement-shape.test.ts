@@ -58,6 +58,17 @@ const BAD: readonly [string, () => unknown, string][] = [
     () => ({ scope: 'x'.repeat(129) }),
     `scope-tokens: "${'x'.repeat(64)}…"`,
   ],
+  // A scope built in code and reused: walked as it came, the shape check overflowed the stack
+  // (503, but onError got a RangeError). test/requirement-scope-token.test.ts has the bound.
+  [
+    'an anyOf that holds itself, beside read',
+    () => {
+      const r: { anyOf: unknown[] } = { anyOf: ['read'] };
+      r.anyOf.push(r);
+      return { scope: r };
+    },
+    'scope: more than 64 allOf/anyOf groups, or one nested in itself',
+  ],
 ];
 
 let reader = '';
@@ -132,5 +143,10 @@ describe('a requirement computed per request that is not a requirement fails clo
     }
     expect(() => honoGuard(keycard, { scopes: 'tickets:write' } as never)).toThrow(/scopes: unknown option/);
     expect(() => honoGuard(keycard, 'tickets:write' as never)).toThrow(/got a string/);
+    // A scope nested in itself: a KeycardError naming it when the guard is made, not a RangeError.
+    const cycle: { anyOf: unknown[] } = { anyOf: ['read'] };
+    cycle.anyOf.push(cycle);
+    expect(() => honoGuard(keycard, { scope: cycle } as never)).toThrow(/one nested in itself/);
+    expect(() => expressGuard(keycard)({ scope: cycle } as never)).toThrow(/one nested in itself/);
   });
 });

@@ -92,27 +92,38 @@ const isId = (v: unknown) => {
   return issues.length === 0;
 };
 
-const actor = schema((v, out) => {
-  const at = (path: string[], message: string) => void out.push(custom(message, path));
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    return at([], "must be omitted (system) or an object with kind 'user', 'token' or 'system'");
-  const a = v as Record<string, unknown>;
-  switch (a['kind']) {
-    case 'user':
-      if (!isId(a['id'])) at(['id'], ID_MESSAGE);
-      if (!Array.isArray(a['scopes']) || !a['scopes'].every((s) => typeof s === 'string'))
-        at(['scopes'], 'must be an array of the scopes the user holds now');
-      return;
-    case 'token':
-      if (!(a['identity'] instanceof Identity)) at(['identity'], 'must be the Identity of a verified token');
-      return;
-    case 'system':
-      if (a['id'] !== undefined && !isId(a['id'])) at(['id'], ID_MESSAGE);
-      return;
-    default:
-      return at(['kind'], "must be 'user', 'token' or 'system'");
-  }
-});
+/**
+ * The actor, copied (its scopes too) and then checked: each field is read once, and the call uses
+ * the copy after its awaits (its grant checks, `createdBy`, the audit event and its requestId), so
+ * an actor the caller changes while the call is pending (alice → mallory, a getter, scopes pushed
+ * onto) is checked, bounded and audited as one identity.
+ */
+const actor = z.unknown().check(
+  z.check((payload) => {
+    const v = payload.value;
+    const at = (path: string[], message: string) => void payload.issues.push(custom(message, path) as never);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      return at([], "must be omitted (system) or an object with kind 'user', 'token' or 'system'");
+    const { kind, id, scopes, identity, requestId } = v as Record<string, unknown>;
+    const a = { kind, id, scopes: Array.isArray(scopes) ? [...scopes] : scopes, identity, requestId };
+    payload.value = a;
+    switch (kind) {
+      case 'user':
+        if (!isId(id)) at(['id'], ID_MESSAGE);
+        if (!Array.isArray(a.scopes) || !a.scopes.every((s) => typeof s === 'string'))
+          at(['scopes'], 'must be an array of the scopes the user holds now');
+        return;
+      case 'token':
+        if (!(identity instanceof Identity)) at(['identity'], 'must be the Identity of a verified token');
+        return;
+      case 'system':
+        if (id !== undefined && !isId(id)) at(['id'], ID_MESSAGE);
+        return;
+      default:
+        return at(['kind'], "must be 'user', 'token' or 'system'");
+    }
+  }),
+);
 
 // A hand check rather than `z.union([z.number(), z.date()])`: the same words, without zod's date
 // schema in every bundle that creates a keycard (the edge bundle guard in test/bundle-size.test.ts).
@@ -239,24 +250,31 @@ export function argumentValidators(ctx: ArgumentContext) {
     { error: 'must be an object' },
   );
 
+  // Each answers what its check read (zod's copies of the objects, the actor copied before its
+  // check): the call uses that, never its arguments again.
   return {
-    issue: (input: unknown) => check('issue', [issueInput], [input], ['~input'], issueCrossChecks),
-    revoke: (tokenId: unknown, options: unknown) =>
-      check('revoke', [id, z.optional(revokeOptions)], [tokenId, options], ['id', '~options']),
-    revokeAll: (filter: unknown, options: unknown) =>
-      check('revokeAll', [revokeAllFilter, z.optional(revokeAllOptions)], [filter, options], ['~filter', '~options']),
-    rotate: (tokenId: unknown, options: unknown) =>
-      check('rotate', [id, z.optional(rotateOptions)], [tokenId, options], ['id', '~options']),
-    list: (filter: unknown) => check('list', [z.optional(listFilter)], [filter], ['~filter']),
-    get: (tokenId: unknown) => check('get', [id], [tokenId], ['id']),
-    update: (tokenId: unknown, patch: unknown, options: unknown) =>
+    issue: <I>(input: I): I => check('issue', [issueInput], [input], ['~input'], issueCrossChecks)[0] as I,
+    revoke: <O>(tokenId: unknown, options: O): O =>
+      check('revoke', [id, z.optional(revokeOptions)], [tokenId, options], ['id', '~options'])[1] as O,
+    revokeAll: <O>(filter: unknown, options: O): O =>
+      check(
+        'revokeAll',
+        [revokeAllFilter, z.optional(revokeAllOptions)],
+        [filter, options],
+        ['~filter', '~options'],
+      )[1] as O,
+    rotate: <O>(tokenId: unknown, options: O): O =>
+      check('rotate', [id, z.optional(rotateOptions)], [tokenId, options], ['id', '~options'])[1] as O,
+    list: (filter: unknown) => void check('list', [z.optional(listFilter)], [filter], ['~filter']),
+    get: (tokenId: unknown) => void check('get', [id], [tokenId], ['id']),
+    update: <P, O>(tokenId: unknown, patch: P, options: O): [P, O] =>
       check(
         'update',
         [id, updatePatch, z.optional(actorOptions)],
         [tokenId, patch, options],
         ['id', 'patch', '~options'],
-      ),
-    invalidateOwner: (principalId: unknown) => check('invalidateOwner', [id], [principalId], ['principalId']),
+      ).slice(1) as [P, O],
+    invalidateOwner: (principalId: unknown) => void check('invalidateOwner', [id], [principalId], ['principalId']),
   };
 }
 
@@ -285,9 +303,10 @@ function ownField(field: string, message: string): [string, string] {
 }
 
 /**
- * Parses each of `args` with its schema; on failure throws one `invalid_argument` naming every
- * bad field, e.g. `issue: ownerId must be …; metadata must be …`. Field names are the argument
- * names (`names`; `~options` for an object whose fields name themselves) and the path inside them.
+ * Parses each of `args` with its schema and answers what each parsed to; on failure throws one
+ * `invalid_argument` naming every bad field, e.g. `issue: ownerId must be …; metadata must be …`.
+ * Field names are the argument names (`names`; `~options` for an object whose fields name
+ * themselves) and the path inside them.
  */
 function check(
   call: string,
@@ -295,11 +314,11 @@ function check(
   args: readonly unknown[],
   names: readonly string[],
   cross?: (args: readonly unknown[]) => [string, string][],
-): void {
+): unknown[] {
   const problems: [string, string][] = [];
-  schemas.forEach((schema, index) => {
+  const parsedArgs = schemas.map((schema, index) => {
     const parsed = schema.safeParse(args[index], english);
-    if (parsed.success) return;
+    if (parsed.success) return parsed.data;
     const name = names[index]!;
     // '~options': its fields name themselves (`reason`, not `options.reason`); the whole is `options`.
     const head = name.startsWith('~') ? '' : name;
@@ -310,9 +329,10 @@ function check(
         for (const key of issue.keys) problems.push([at([...rest, key]), 'is not a known field']);
       } else problems.push(ownField(at(rest), issue.message));
     }
+    return args[index];
   });
-  if (cross) problems.push(...cross(args));
-  if (problems.length === 0) return;
+  if (cross) problems.push(...cross(parsedArgs));
+  if (problems.length === 0) return parsedArgs;
   // One line per distinct problem: zod may fail two checks of one field with one message.
   const lines = [...new Set(problems.map(([f, m]) => `${f} ${m}`))];
   const fields = [...new Set(problems.map(([f]) => f))];

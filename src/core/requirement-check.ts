@@ -40,7 +40,9 @@ export function requirementError(requirement: unknown): string | null {
     }
   }
   const { scope } = requirement as AuthRequirement;
+  groups = 0;
   const bad = scope === undefined ? null : unscoped(scope, null); // undefined: no scope asked
+  if (groups > MAX_GROUPS) return `scope: more than ${MAX_GROUPS} allOf/anyOf groups, or one nested in itself`;
   if (bad === null) return null;
   // No catalogue declares such a name (SPEC §3), so no token can meet the requirement.
   const names = bad.filter((b) => b.startsWith('"'));
@@ -50,6 +52,17 @@ export function requirementError(requirement: unknown): string | null {
     ...(parts.length > 0 ? [`scope: not a scope name or an allOf/anyOf array: ${parts.join(', ')}`] : []),
   ].join('; ');
 }
+
+/**
+ * The most allOf/anyOf groups a requirement's scope may have, counted as walked (a group reached
+ * twice counts twice). No requirement one writes comes near; a scope nested in itself (a cycle)
+ * or past it is refused as the walk reaches it, rather than overflow the stack (a `RangeError`) or,
+ * as a cycle of two alternatives would to a depth bound, take 2^depth steps; the scope check
+ * (core/scopes.ts) then walks at most as many.
+ */
+const MAX_GROUPS = 64;
+/** Groups walked by the current {@link requirementError} (synchronous: set to 0 before each walk). */
+let groups = 0;
 
 /**
  * What in a requirement's scope no catalogue can declare or the scope check cannot read, each as
@@ -64,6 +77,7 @@ function unscoped(scope: unknown, found: string[] | null): string[] | null {
     return isScopeToken(scope) ? found : [...(found ?? []), JSON.stringify(excerpt(scope, 64))];
   const problem = partProblem(scope);
   if (problem !== null) return [...(found ?? []), problem];
+  if (++groups > MAX_GROUPS) return found; // requirementError names it
   const node = scope as { allOf?: unknown; anyOf?: unknown };
   for (const part of ('allOf' in node ? node.allOf : node.anyOf) as unknown[]) found = unscoped(part, found);
   return found;

@@ -17,8 +17,8 @@ import { labelOf } from './token-endpoint.ts';
 type UserActor = Extract<Actor, { kind: 'user' }>;
 const DAY = 86_400_000;
 const EXPIRY_DAYS = [1, 7, 30, 90, 365];
-const page = (ctx: DeviceContext, status: number, title: string, body: string) =>
-  html(status, layout(title, body, ctx.options.css));
+const page = (ctx: DeviceContext, status: number, title: string, body: string, headers?: Record<string, string>) =>
+  html(status, layout(title, body, ctx.options.css), headers);
 
 /**
  * The signed-in person, or the answer to give instead (sign in first; only people approve). A
@@ -67,12 +67,14 @@ async function lookUp(ctx: DeviceContext, key: string, input: unknown): Promise<
   return grant;
 }
 
+/** The entry limit's 429, with `Retry-After` (RFC 9110 §10.2.3): the seconds until the oldest wrong entry leaves the window. */
 const throttled = (ctx: DeviceContext, seconds: number) =>
   page(
     ctx,
     429,
     'Too many attempts',
     message(`Too many wrong codes. Try again in ${Math.ceil(seconds / 60)} minute(s).`, 'alert'),
+    { 'Retry-After': String(seconds) },
   );
 
 const CONFIRM_NOTE = 'Check that this is the code shown in your terminal, then continue.';

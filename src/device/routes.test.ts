@@ -339,6 +339,29 @@ describe('user-code entry is throttled per session', () => {
     expect((await call(`/api/tokens/device?user_code=${a.user_code}`, { headers: session })).status).toBe(200);
   });
 
+  // RFC 9110 §10.2.3 / RFC 6585 §4: the 429 says when to come back, to the second, on the page
+  // and on the approve form alike: when the oldest of the five failures leaves the window.
+  it('the 429 carries Retry-After: the seconds until the oldest wrong entry leaves the window', async () => {
+    const { start, call, approve, session, clock } = setup({ codeLifetimeSeconds: 3600 });
+    const a = await start();
+    const wrong = a.user_code.startsWith('B') ? 'CCCC-CCCC' : 'BBBB-BBBB';
+    for (let i = 0; i < 5; i++) {
+      expect((await call(`/api/tokens/device?user_code=${wrong}`, { headers: session })).status).toBe(400);
+      clock.advance(61_500); // the oldest failure leaves 900 s after it: 900 − 5 × 61.5 = 592.5 s from here
+    }
+    const page = await call(`/api/tokens/device?user_code=${a.user_code}`, { headers: session });
+    expect([page.status, page.headers.get('retry-after')]).toEqual([429, '593']);
+    expect(await page.text()).toContain('Try again in 10 minute(s).');
+    const posted = await approve(a.user_code, ['read']);
+    expect([posted.status, posted.headers.get('retry-after')]).toEqual([429, '593']);
+    clock.advance(592_000);
+    const late = await call(`/api/tokens/device?user_code=${a.user_code}`, { headers: session });
+    expect([late.status, late.headers.get('retry-after')]).toEqual([429, '1']);
+    clock.advance(500);
+    const back = await call(`/api/tokens/device?user_code=${a.user_code}`, { headers: session });
+    expect([back.status, back.headers.get('retry-after')]).toEqual([200, null]);
+  });
+
   it('a brute force of 1,000 guesses gets at most 5 looked up', async () => {
     const store = (await import('./grant-store.ts')).memoryPendingGrantStore();
     let lookups = 0;

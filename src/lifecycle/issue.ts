@@ -22,13 +22,14 @@ import type { IssueInput, IssuedToken } from './types.ts';
  */
 export async function issue<S extends string>(
   ctx: LifecycleContext<S>,
-  input: IssueInput<S>,
+  given: IssueInput<S>,
   internal: { readonly createdAt?: number } = {},
 ): Promise<IssuedToken> {
   const { args, clock, catalogue, emitter, defaultExpiry } = ctx;
-  // args.issue checks every field and names each bad one (src/core/arguments.ts); left here: the
-  // scopes of a catalogue's empty defaults, and the expiry against a clock read later.
-  args.issue(input);
+  // args.issue checks every field and names each bad one (src/core/arguments.ts), and answers what
+  // it read (the actor copied); left here: the scopes of a catalogue's empty defaults, and the
+  // expiry against a clock read later.
+  const input = args.issue(given);
   // Before createdAt is read: a revokeAll recorded after it may have a watermark equal to createdAt.
   const mark = ctx.invalidation.revokeAllMark();
   const ownerId = input.ownerId;
@@ -42,7 +43,7 @@ export async function issue<S extends string>(
   // Read before the first await, as all the above: what the check saw is what is stored.
   const metadata = clean(structuredClone(input.metadata ?? {}));
   // The actor as checked: its audit event and requestId are written after the awaits below.
-  const actor = input.actor && { ...input.actor };
+  const { actor } = input;
   const audited = actorOf(actor);
   const now = clock.now();
   let expiresAt: number | null;

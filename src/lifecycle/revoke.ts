@@ -18,10 +18,11 @@ import type { Actor, RevokeAllOptions } from './types.ts';
 export async function revoke(
   ctx: LifecycleContext,
   id: string,
-  opts: { readonly reason?: string; readonly actor?: Actor } = {},
+  given: { readonly reason?: string; readonly actor?: Actor } = {},
 ): Promise<TokenRecord> {
   const { args, store, clock, cache, call, invalidation, unanswered } = ctx;
-  args.revoke(id, opts);
+  // What the check read (the actor copied): audited after the awaits below as it was checked.
+  const opts = args.revoke(id, given);
   const reason = opts.reason === undefined ? null : clean(opts.reason);
   const at = clock.now();
   let answer;
@@ -69,10 +70,10 @@ export async function revoke(
 export async function revokeAll(
   ctx: LifecycleContext,
   filter: RevokeAllFilter,
-  opts: RevokeAllOptions = {},
+  given: RevokeAllOptions = {},
 ): Promise<{ readonly count: number }> {
   const { args, clock, cache, invalidation } = ctx;
-  args.revokeAll(filter, opts);
+  const opts = args.revokeAll(filter, given); // what the check read, as revoke
   const f: RevokeAllFilter =
     filter && 'ownerId' in filter
       ? { ownerId: str(filter.ownerId, 'ownerId') }

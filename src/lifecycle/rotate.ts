@@ -11,11 +11,11 @@ import type { Actor, IssuedToken } from './types.ts';
 export async function rotate(
   ctx: LifecycleContext,
   id: string,
-  opts: { readonly graceMs?: number; readonly actor?: Actor } = {},
+  given: { readonly graceMs?: number; readonly actor?: Actor } = {},
 ): Promise<IssuedToken> {
   const { args, clock, owners, emitter } = ctx;
-  args.rotate(id, opts);
-  const graceMs = opts.graceMs ?? 0;
+  // What the check read (the actor copied): bounded, recorded and audited after the awaits below as checked.
+  const { graceMs = 0, actor } = args.rotate(id, given);
   const old = await mustGet(ctx, id);
   const now = clock.now();
   if (old.revokedAt !== null) throw new KeycardError('token_revoked', `Token ${old.id} is revoked; issue a new one`);
@@ -28,8 +28,8 @@ export async function rotate(
       throw new KeycardError('token_revoked', `The owner of token ${old.id} is ${standing.status}`);
   }
   const newExpiry = old.expiresAt === null ? null : now + (old.expiresAt - old.createdAt);
-  assertActorMayGrant(ctx, opts.actor, old.scopes, old.restrictions, { ...old, expiresAt: newExpiry });
-  await assertActorMayLimit(ctx, opts.actor, old.rateLimit, old.workspaceId, 'rotate');
+  assertActorMayGrant(ctx, actor, old.scopes, old.restrictions, { ...old, expiresAt: newExpiry });
+  await assertActorMayLimit(ctx, actor, old.rateLimit, old.workspaceId, 'rotate');
   const issued = await create(ctx, {
     label: old.label,
     ownerId: old.ownerId,
@@ -39,7 +39,7 @@ export async function rotate(
     restrictions: old.restrictions,
     rateLimit: old.rateLimit,
     createdAt: now,
-    createdBy: actorOf(opts.actor).id,
+    createdBy: actorOf(actor).id,
     expiresAt: newExpiry,
     revokedAt: null,
     revokedReason: null,
@@ -50,7 +50,7 @@ export async function rotate(
   });
   // A management token revoked after its request was authenticated (a leaked one, caught) gets
   // no successor, as `issue` gives it no child; the token it named is left as it was.
-  const minterRevoked = await actorRevoked(ctx, opts.actor).catch(async (error: unknown) => {
+  const minterRevoked = await actorRevoked(ctx, actor).catch(async (error: unknown) => {
     await abandon(ctx, issued.record.id, 'rotation failed'); // its secret is never returned
     throw error;
   });
@@ -68,10 +68,10 @@ export async function rotate(
       label: old.label,
       ownerId: old.ownerId,
       workspaceId: old.workspaceId,
-      actor: actorOf(opts.actor),
+      actor: actorOf(actor),
       rotatedFromId: old.id,
     },
-    opts.actor,
+    actor,
   );
   emitter.emit('token.rotated', { record: issued.record, previous: toRecord(current) });
   return issued;

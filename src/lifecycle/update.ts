@@ -11,13 +11,14 @@ import type { Actor, UpdatePatch } from './types.ts';
 export async function update<S extends string>(
   ctx: LifecycleContext<S>,
   id: string,
-  patch: UpdatePatch<S>,
+  given: UpdatePatch<S>,
   opts: { readonly actor?: Actor } = {},
 ): Promise<TokenRecord> {
   const { args, store, cache, catalogue, hierarchy, emitter, call } = ctx;
-  args.update(id, patch, opts);
-  // Read once, before the first await: what the check saw is what is stored, also when the caller
-  // changes its objects while the call is pending (a reused patch, a Date set again).
+  // Read once, before the first await: what the check saw is what is stored, bounded and audited,
+  // also when the caller changes its objects while the call is pending (a reused patch, a Date set
+  // again, an actor's id or scopes).
+  const [patch, { actor }] = args.update(id, given, opts);
   const next: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {};
   if (patch.label !== undefined) next.label = clean(patch.label);
   if (patch.metadata !== undefined) next.metadata = clean(structuredClone(patch.metadata));
@@ -43,7 +44,7 @@ export async function update<S extends string>(
       throw new KeycardError('scope_escalation', 'update may only narrow restrictions');
     assertActorMayGrant(
       ctx,
-      opts.actor,
+      actor,
       next.scopes ?? old.scopes,
       next.restrictions === undefined ? old.restrictions : next.restrictions,
       {
@@ -51,7 +52,7 @@ export async function update<S extends string>(
         expiresAt: next.expiresAt === undefined ? old.expiresAt : next.expiresAt,
       },
     );
-    if (next.rateLimit !== undefined) await assertActorMayLimit(ctx, opts.actor, next.rateLimit, old.workspaceId);
+    if (next.rateLimit !== undefined) await assertActorMayLimit(ctx, actor, next.rateLimit, old.workspaceId);
     if (changes.length === 0) return toRecord(old);
     const r = await call('Token store update', () => store.update(old.id, next, old.version));
     if (r.ok) {
@@ -65,10 +66,10 @@ export async function update<S extends string>(
           label: r.token.label,
           ownerId: old.ownerId,
           workspaceId: old.workspaceId,
-          actor: actorOf(opts.actor),
+          actor: actorOf(actor),
           changes,
         },
-        opts.actor,
+        actor,
       );
       emitter.emit('token.updated', { record });
       return record;
