@@ -44,7 +44,7 @@ describe.each(shared.backends)('%s: export reads its filter once', (_name, open)
     const events: AuditEvent[] = [];
     for (let i = 0; i < 2_500; i++) events.push(issued(run, 'a', 'alice', i), issued(run, 'b', 'bob', i));
     await store.append(events);
-  });
+  }, 60_000);
   afterAll(() => store.close());
 
   it('streams opened in a loop over one reused filter each export their own token', async () => {
