@@ -95,15 +95,34 @@ export type ExportPager = (
 export const EXPORT_PAGE = 2_000;
 
 /**
+ * The filter as it is at the call: a copy with its own `types` list and `since`/`until` Dates. The
+ * pages are read later (the first right after the call), and a caller may reuse or change its
+ * object meanwhile (one filter set to each token in turn): the copy keeps each stream on what it
+ * was asked for. Anything but an object is left for the checks to refuse.
+ */
+function fixedFilter(filter: AuditFilter): AuditFilter {
+  if (typeof filter !== 'object' || filter === null) return filter;
+  const copy: Record<string, unknown> = { ...filter };
+  for (const key of ['since', 'until'])
+    if (copy[key] instanceof Date) copy[key] = new Date((copy[key] as Date).getTime());
+  if (Array.isArray(copy['types'])) copy['types'] = [...(copy['types'] as unknown[])];
+  return copy as AuditFilter;
+}
+
+/**
  * Streams every event `filter` selects. Pull-based: a page is read only when the consumer has
  * taken the previous one, so memory holds about one page whatever the total. Cancelling the
- * stream stops the reads.
+ * stream stops the reads. `filter` is read once, now (see {@link fixedFilter}); `check` (the
+ * store's validation) sees that copy, so a bad filter throws here rather than on the first read.
  */
 export function exportAudit(
   pager: ExportPager,
-  filter: AuditFilter,
+  asked: AuditFilter,
   format: AuditExportFormat,
+  check: (filter: AuditFilter) => unknown = () => {},
 ): ReadableStream<Uint8Array> {
+  const filter = fixedFilter(asked);
+  check(filter);
   if (format !== 'ndjson' && format !== 'csv')
     throw new KeycardError('invalid_argument', "export: format must be 'ndjson' or 'csv'");
   if (typeof filter !== 'object' || filter === null)

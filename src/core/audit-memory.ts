@@ -180,11 +180,11 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
       return page(parseAuditQuery(query, 'query'));
     },
     export(filter, format) {
-      parseAuditQuery(filter, 'export'); // refuse a bad filter now, not on the first read
       return exportAudit(
         async (f, cursor, limit) => page(parseAuditQuery({ ...f, cursor, limit }, 'export', limit)),
         filter,
         format,
+        (f) => parseAuditQuery(f, 'export'), // refuse a bad filter now, not on the first read
       );
     },
     async usage(asked, opts) {

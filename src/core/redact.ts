@@ -123,6 +123,9 @@ export function redactTokens(text: string): string {
   return TOKEN_ONLY.test(text) ? text.replace(TOKEN_ONLY, REDACTED) : text;
 }
 
+/** Whether `text` holds something shaped like an API token of any prefix (what {@link redactTokens} masks). */
+export const holdsToken = (text: string): boolean => redactTokens(text) !== text;
+
 /**
  * The exact strings under which a known secret may appear in a store's error: the token, and
  * each of its hashes in hex (both cases), base64 and base64url. Masked wherever they appear, even

@@ -7,7 +7,7 @@
  */
 import { storable } from '../core/well-formed.ts';
 import { isKeycardError } from '../core/errors.ts';
-import { excerpt } from '../core/redact.ts';
+import { excerpt, holdsToken } from '../core/redact.ts';
 import { parseRestrictions, type Hierarchy, type Restrictions } from '../core/restrictions.ts';
 import { hashDeviceCode, newDeviceCode, newGrantId, newUserCode, displayUserCode } from './codes.ts';
 import { formBody, json, lifetimeMs, oauthError, requestIdOf, sentTwice, type DeviceContext } from './context.ts';
@@ -250,6 +250,7 @@ function parseRestrictionsParam(
     for (const ids of Object.values(restrictions ?? {})) {
       if (ids.length > 100) return { error: 'restrictions list at most 100 ids per resource type' };
       if (!ids.every(storable)) return { error: 'restriction ids must not contain NUL characters or lone surrogates' };
+      if (ids.some(holdsToken)) return { error: 'restriction ids must not hold an API token' };
     }
     return { restrictions };
   } catch (error) {

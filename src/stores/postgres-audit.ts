@@ -249,11 +249,11 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
       return page(parseAuditQuery(query, 'query'));
     },
     export(filter, format) {
-      parseAuditQuery(filter, 'export');
       return exportAudit(
         (f, cursor, limit) => page(parseAuditQuery({ ...f, cursor, limit }, 'export', limit)),
         filter,
         format,
+        (f) => parseAuditQuery(f, 'export'),
       );
     },
     async usage(asked, opts): Promise<readonly AuditUsageDay[]> {
