@@ -5,6 +5,7 @@
 import { sha256Hex } from '#hash';
 import type { Clock } from '../core/clock.ts';
 import type { TokenRecord } from '../core/store.ts';
+import { redact } from '../core/redact.ts';
 import { validateToken } from '../core/token.ts';
 import type { LeakIntakePort } from './port.ts';
 import type { LeakProvider, ReportedMatch } from './providers.ts';
@@ -59,7 +60,13 @@ async function settle(match: ReportedMatch, ctx: Context): Promise<MatchOutcome>
   const pending = found.revokedAt !== null && ctx.port.pendingLeak(found.id);
   if (found.revokedAt !== null && !pending) return 'already_revoked';
   if (!pending && found.expiresAt !== null && ctx.clock.now() >= found.expiresAt) return 'expired';
-  const report = { provider: ctx.provider, type: match.type, url: match.url, source: match.source };
+  // Masked once, as the audit event is (SPEC §7): a report's URL may hold another live secret.
+  const report = {
+    provider: ctx.provider,
+    type: redact(match.type),
+    url: redact(match.url),
+    source: redact(match.source),
+  };
   const r = await ctx.port.revokeLeaked(found.id, report);
   if (r === null) return 'unknown';
   if (!r.revokedNow) return 'already_revoked';
@@ -68,9 +75,7 @@ async function settle(match: ReportedMatch, ctx: Context): Promise<MatchOutcome>
     // Guarded: a throwing or rejecting onLeak is reported, never fails the answer.
     ctx.notices.push(
       Promise.resolve()
-        .then(() =>
-          onLeak({ record: r.record, url: match.url, source: match.source, type: match.type, provider: ctx.provider }),
-        )
+        .then(() => onLeak({ record: r.record, ...report }))
         .catch(ctx.onError),
     );
   }
