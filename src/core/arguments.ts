@@ -271,7 +271,7 @@ export function argumentValidators(ctx: ArgumentContext) {
       ) as [F, O],
     rotate: <O>(tokenId: unknown, options: O): O =>
       check('rotate', [id, z.optional(rotateOptions)], [tokenId, options], ['id', '~options'])[1] as O,
-    list: (filter: unknown) => void check('list', [z.optional(listFilter)], [filter], ['~filter']),
+    list: <F>(filter: F): F => check('list', [z.optional(listFilter)], [filter], ['~filter'])[0] as F,
     get: (tokenId: unknown) => void check('get', [id], [tokenId], ['id']),
     update: <P, O>(tokenId: unknown, patch: P, options: O): [P, O] =>
       check(

@@ -1,5 +1,5 @@
 /**
- * `revokeAll` checks its filter once (src/core/arguments.ts) and must revoke by what that check
+ * `revokeAll` and `list` check their filter once (src/core/arguments.ts) and must revoke by what that check
  * read: a filter whose owner id reads one value to the check and another after (a getter, a
  * Proxy whose `in` disagrees with its keys) must not revoke, audit or store by an id the check
  * never saw (one with a NUL, which no store keeps, or another owner's).
@@ -50,5 +50,21 @@ describe('revokeAll revokes by the filter its check read', () => {
     const filter = new Proxy({ ownerId: 'u-d' } as Record<string, unknown>, { has: () => false });
     expect(await keycard.revokeAll(filter as never)).toEqual({ count: 1 });
     expect((await keycard.get(d.id))!.revokedAt).not.toBeNull();
+  });
+});
+
+describe('list reads by the filter its check read', () => {
+  it('a limit getter that answers 1 to the check and 1,000,000 after: one record, not every one', async () => {
+    for (let i = 0; i < 3; i++) await mine('u-list');
+    let reads = 0;
+    const filter = {
+      ownerId: 'u-list',
+      get limit() {
+        return reads++ === 0 ? 1 : 1_000_000;
+      },
+    };
+    const page = await keycard.list(filter);
+    expect(page.records).toHaveLength(1);
+    expect(page.nextCursor).not.toBeNull();
   });
 });
