@@ -249,7 +249,7 @@ describe('item 10: MCP sessions are capped per token and closed when idle', () =
     const cycle: { anyOf: unknown[] } = { anyOf: ['read'] };
     cycle.anyOf.push(cycle);
     expect(thrown({ tools: { list_tickets: { scope: cycle } } })).toBe(
-      'invalid_config: mcpGate: tools.list_tickets: scope: more than 64 allOf/anyOf groups, or one nested in itself',
+      'invalid_config: scope: more than 64 allOf/anyOf groups, or one nested in itself',
     );
     await kc.close();
   });

@@ -171,3 +171,30 @@ describe('a scope nested in itself, or past 64 allOf/anyOf groups, fails closed,
     await refused(chain(65));
   });
 });
+
+// `keycard.scopes.assertRequirement` is the check an integrator calls when it declares a route
+// (its doc: typos fail at start): a scope nested in itself is refused there too, named, not with
+// the `RangeError` of a walk that overflowed the stack.
+describe('scopes.assertRequirement refuses a scope nested in itself with invalid_config', () => {
+  it('an anyOf that holds itself, and a chain 100,000 groups deep', () => {
+    const own = createKeycard({ prefix: 'acme', scopes: toadoScopes(), onWarning: () => {} });
+    const r: { anyOf: unknown[] } = { anyOf: ['read'] };
+    r.anyOf.push(r);
+    let deep: unknown = 'read';
+    for (let i = 0; i < 100_000; i++) deep = { allOf: [deep] };
+    for (const scope of [r, deep]) {
+      let thrown: unknown;
+      try {
+        own.scopes.assertRequirement(scope as never);
+      } catch (e) {
+        thrown = e;
+      }
+      expect([thrown instanceof KeycardError, (thrown as KeycardError).code, (thrown as Error).message]).toEqual([
+        true,
+        'invalid_config',
+        'scope: more than 64 allOf/anyOf groups, or one nested in itself',
+      ]);
+    }
+    void own.close();
+  });
+});

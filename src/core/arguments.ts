@@ -151,15 +151,21 @@ const revokeAllOptions = z.strictObject(
   },
   { error: 'must be an object' },
 );
-const revokeAllFilter = schema((v, out) => {
-  const f = v as Record<string, unknown> | null;
-  if (typeof f !== 'object' || f === null || Array.isArray(f))
-    return void out.push(custom('must be { ownerId } or { workspaceId }'));
-  const keys = Object.keys(f);
-  if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId'))
-    return void out.push(custom('must be exactly one of { ownerId } or { workspaceId }'));
-  if (!isId(f[keys[0]])) out.push(custom(ID_MESSAGE, [keys[0]]));
-});
+/** The filter, its one key and id each read once and copied: `revokeAll` revokes by what was checked. */
+const revokeAllFilter = z.unknown().check(
+  z.check((payload) => {
+    const f = payload.value as Record<string, unknown> | null;
+    const out = { push: (issue: Issue) => void payload.issues.push(issue as never) };
+    if (typeof f !== 'object' || f === null || Array.isArray(f))
+      return void out.push(custom('must be { ownerId } or { workspaceId }'));
+    const keys = Object.keys(f);
+    if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId'))
+      return void out.push(custom('must be exactly one of { ownerId } or { workspaceId }'));
+    const key = keys[0];
+    payload.value = { [key]: f[key] };
+    if (!isId((payload.value as Record<string, unknown>)[key])) out.push(custom(ID_MESSAGE, [key]));
+  }),
+);
 const rotateOptions = z.strictObject(
   {
     graceMs: z.optional(
@@ -259,16 +265,16 @@ export function argumentValidators(ctx: ArgumentContext) {
     issue: <I>(input: I): I => check('issue', [issueInput], [input], ['~input'], issueCrossChecks)[0] as I,
     revoke: <O>(tokenId: unknown, options: O): O =>
       check('revoke', [id, z.optional(revokeOptions)], [tokenId, options], ['id', '~options'])[1] as O,
-    revokeAll: <O>(filter: unknown, options: O): O =>
+    revokeAll: <F, O>(filter: F, options: O): [F, O] =>
       check(
         'revokeAll',
         [revokeAllFilter, z.optional(revokeAllOptions)],
         [filter, options],
         ['~filter', '~options'],
-      )[1] as O,
+      ) as [F, O],
     rotate: <O>(tokenId: unknown, options: O): O =>
       check('rotate', [id, z.optional(rotateOptions)], [tokenId, options], ['id', '~options'])[1] as O,
-    list: (filter: unknown) => void check('list', [z.optional(listFilter)], [filter], ['~filter']),
+    list: <F>(filter: F): F => check('list', [z.optional(listFilter)], [filter], ['~filter'])[0] as F,
     get: (tokenId: unknown) => void check('get', [id], [tokenId], ['id']),
     update: <P, O>(tokenId: unknown, patch: P, options: O): [P, O] =>
       check(

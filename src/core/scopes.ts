@@ -7,6 +7,7 @@ import { english } from './config.ts';
 import { list, record, refine, schema, strict, text } from './kinds.ts';
 import { KeycardError } from './errors.ts';
 import { excerpt } from './redact.ts';
+import { requirementError } from './requirement-check.ts';
 import { isScopeToken } from './scope-token.ts';
 
 /** One scope of the catalogue. */
@@ -216,6 +217,9 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       return out;
     },
     assertRequirement(requirement) {
+      // The guards' shape check first: a scope nested in itself is named, not walked to a RangeError.
+      const shape = requirementError({ scope: requirement });
+      if (shape !== null) throw new KeycardError('invalid_config', shape);
       if (hasEmptyCombinator(requirement))
         throw new KeycardError('invalid_config', 'Requirement has an empty allOf/anyOf');
       for (const s of scopesOf(requirement)) {

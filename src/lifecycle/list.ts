@@ -7,10 +7,10 @@ import type { ListFilter } from './types.ts';
 /** One page of token records. */
 export async function list(
   ctx: LifecycleContext,
-  filter: ListFilter = {},
+  given: ListFilter = {},
 ): Promise<{ readonly records: readonly TokenRecord[]; readonly nextCursor: string | null }> {
   const { args, store, clock, call } = ctx;
-  args.list(filter);
+  const filter = args.list(given); // what the check read: its limit is the one the store is asked for
   const limit = filter.limit ?? 100;
   const status = filter.status ?? 'all';
   const page = await call('Token store list', () =>

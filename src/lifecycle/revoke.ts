@@ -9,7 +9,7 @@ import {
   type RevokeAllFilter,
   type TokenRecord,
 } from '../core/store.ts';
-import { actorOf, announce, clean, str, type LifecycleContext } from './context.ts';
+import { actorOf, announce, clean, type LifecycleContext } from './context.ts';
 import { eachCovered, lostRevokeAll, settleLostRevokeAlls } from './revoke-all-lost.ts';
 import { unknownOutcome } from './settle.ts';
 import type { Actor, RevokeAllOptions } from './types.ts';
@@ -73,11 +73,9 @@ export async function revokeAll(
   given: RevokeAllOptions = {},
 ): Promise<{ readonly count: number }> {
   const { args, clock, cache, invalidation } = ctx;
-  const opts = args.revokeAll(filter, given); // what the check read, as revoke
-  const f: RevokeAllFilter =
-    filter && 'ownerId' in filter
-      ? { ownerId: str(filter.ownerId, 'ownerId') }
-      : { workspaceId: str((filter as { workspaceId: string })?.workspaceId, 'workspaceId') };
+  // What the check read, as revoke: the filter copied too (its one id read once), so the tokens
+  // revoked and the event audited are the owner's or workspace's the check saw.
+  const [f, opts] = args.revokeAll(filter, given);
   const reason = opts.reason === undefined ? null : clean(opts.reason);
   const at = clock.now();
   let count;

@@ -3,8 +3,7 @@
 // sessions of revoked and expired tokens, cap each token's sessions and close idle ones. Guide: docs/mcp.md.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { KeycardError, type Identity, type Keycard, type LimitClass } from '../../index.ts';
-import { requirementError } from '../../adapter-kit.ts';
+import type { Identity, Keycard, LimitClass } from '../../index.ts';
 import { coveredByRevokeAll } from '../../store-kit.ts';
 import { connectBound, refreshed, type Bound, type Msg } from './hooks.ts';
 import type { ResolvedMcpOptions } from './options.ts';
@@ -16,13 +15,8 @@ export function createSessions(
 ) {
   const [all, bySession, learned] = [new Set<Bound>(), new Map<string, Bound>(), new Map<string, LimitClass>()];
   const rule = (name: string) => (Object.hasOwn(tools, name) ? tools[name] : undefined);
-  // Typos fail at start, and a scope the shape check refuses (one nested in itself: no RangeError).
-  for (const [name, r] of Object.entries(tools)) {
-    if (r.scope === undefined) continue;
-    const bad = requirementError({ scope: r.scope });
-    if (bad !== null) throw new KeycardError('invalid_config', `mcpGate: tools.${name}: ${bad}`);
-    keycard.scopes.assertRequirement(r.scope);
-  }
+  // Typos fail at start; so does a scope nested in itself (assertRequirement's shape check: invalid_config).
+  for (const r of Object.values(tools)) if (r.scope !== undefined) keycard.scopes.assertRequirement(r.scope);
   const missing = (name: string, who: Identity | null) =>
     keycard.scopes.missing(rule(name)?.scope ?? { allOf: [] }, who?.scopes ?? new Set());
   const toolOf = (m: Msg) =>
