@@ -13,8 +13,10 @@
  * scanned in place on every check, and `filterResources` plans them once per listing.
  */
 import { KeycardError } from './errors.ts';
+import { holdsToken } from './redact.ts';
 import { compile, type Compiled, type Hierarchy } from './hierarchy.ts';
 import { describeType, describeValue, pathLength, quote } from './restrictions-paths.ts';
+import { storable } from './well-formed.ts';
 
 export { defineHierarchy, type Hierarchy } from './hierarchy.ts';
 
@@ -60,6 +62,17 @@ type Plan = readonly (ReadonlySet<string> | undefined)[];
 const plans = new WeakMap<Restrictions, { readonly hierarchy: Compiled; readonly plan: Plan }>();
 
 const ALLOWED: ResourceCheck = Object.freeze({ ok: true });
+
+/**
+ * Why one type's ids, as {@link parseRestrictions} read them, cannot be stored as given, or null:
+ * a NUL or lone surrogate no store keeps, or a pasted API token (ids are stored and answered as
+ * given, unlike labels, which are masked). Every door that takes restrictions asks this.
+ */
+export function restrictionIdsProblem(ids: readonly unknown[]): string | null {
+  if (!ids.every((x) => typeof x === 'string' && storable(x)))
+    return 'ids must not contain NUL characters or lone surrogates';
+  return ids.some((x) => holdsToken(x as string)) ? 'ids must not hold an API token' : null;
+}
 
 /**
  * Validates and normalises the restrictions given to `issue` or `update`. Normalising (ids

@@ -5,10 +5,9 @@
  * device code yields at most one token; the token is issued at that moment, so no secret waits
  * in the store.
  */
-import { storable } from '../core/well-formed.ts';
 import { isKeycardError } from '../core/errors.ts';
-import { excerpt, holdsToken } from '../core/redact.ts';
-import { parseRestrictions, type Hierarchy, type Restrictions } from '../core/restrictions.ts';
+import { excerpt } from '../core/redact.ts';
+import { parseRestrictions, restrictionIdsProblem, type Hierarchy, type Restrictions } from '../core/restrictions.ts';
 import { hashDeviceCode, newDeviceCode, newGrantId, newUserCode, displayUserCode } from './codes.ts';
 import { formBody, json, lifetimeMs, oauthError, requestIdOf, sentTwice, type DeviceContext } from './context.ts';
 import { unavailableJson } from './failure.ts';
@@ -249,8 +248,8 @@ function parseRestrictionsParam(
     const restrictions = parseRestrictions(hierarchy, parsed);
     for (const ids of Object.values(restrictions ?? {})) {
       if (ids.length > 100) return { error: 'restrictions list at most 100 ids per resource type' };
-      if (!ids.every(storable)) return { error: 'restriction ids must not contain NUL characters or lone surrogates' };
-      if (ids.some(holdsToken)) return { error: 'restriction ids must not hold an API token' };
+      const problem = restrictionIdsProblem(ids);
+      if (problem !== null) return { error: `restriction ${problem}` };
     }
     return { restrictions };
   } catch (error) {
