@@ -141,8 +141,9 @@ export interface FormRefusal {
  * is refused unread, and a stream is cancelled at the first chunk past it.
  */
 export async function formBody(request: Request): Promise<URLSearchParams | FormRefusal> {
+  // RFC 9110 §8.3.1: the media type is `type/subtype` (case-insensitive), then only `;` parameters.
   const type = request.headers.get('content-type') ?? '';
-  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded'))
+  if (!/^application\/x-www-form-urlencoded[ \t]*(;|$)/i.test(type.trim()))
     return { reason: 'not_form', detail: 'Send application/x-www-form-urlencoded parameters' };
   const read = await readBody(request, MAX_FORM_BYTES);
   if (read.bytes === null && read.reason === 'unreadable')

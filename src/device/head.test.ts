@@ -44,9 +44,9 @@ describe('HEAD /device', () => {
 
   it('the 405s allow HEAD beside GET on the page, POST on the rest', async () => {
     const call = setup();
-    expect((await call('/api/tokens/device', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD');
+    expect((await call('/api/tokens/device', { method: 'POST' })).headers.get('allow')).toBe('GET, HEAD, OPTIONS');
     const token = await call('/api/tokens/device/token', { method: 'HEAD' });
-    expect([token.status, token.headers.get('allow'), await token.text()]).toEqual([405, 'POST', '']);
+    expect([token.status, token.headers.get('allow'), await token.text()]).toEqual([405, 'POST, OPTIONS', '']);
   });
 });
 

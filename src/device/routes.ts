@@ -47,7 +47,9 @@ export function createDeviceRoutes(keycard: Keycard, options: DeviceRoutesOption
     // The management handler's own refusals, byte for byte: problem+json with a code, no-store.
     if (!['', '/code', '/token', '/approve', '/deny'].includes(route))
       return problemResponse(new ManagementProblem('not_found', 'No such route'));
-    const allow = route === '' ? 'GET, HEAD' : 'POST';
+    // RFC 9110 §9.3.7, §10.2.1: OPTIONS says what the route supports, as the management routes do.
+    const allow = route === '' ? 'GET, HEAD, OPTIONS' : 'POST, OPTIONS';
+    if (m === 'OPTIONS') return new Response(null, { status: 204, headers: { Allow: allow } });
     return problemResponse(new ManagementProblem('method_not_allowed', `Use ${allow}`, { headers: { Allow: allow } }));
   };
   return async (request) => {

@@ -25,6 +25,16 @@ function repeated(form: URLSearchParams, names: readonly string[]): Response | n
     : oauthError('invalid_request', `Parameters sent more than once: ${twice.join(', ')}`);
 }
 
+/** A parameter's value; null when it is absent or sent without a value (RFC 6749 §3.1, §3.2: as if omitted). */
+const valueOf = (form: URLSearchParams, name: string): string | null => {
+  const value = form.get(name);
+  return value === null || value === '' ? null : value;
+};
+
+/** `a`, `a and b`, `a, b and c`. */
+const listed = (names: readonly string[]): string =>
+  names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`;
+
 /** `POST /device/code`. */
 export async function startLogin(ctx: DeviceContext, request: Request, lastPrune: { at: number }): Promise<Response> {
   const form = await formBody(request);
@@ -34,11 +44,12 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
   const clientName = (form.get('client_id') ?? '').trim();
   if (clientName.length === 0 || clientName.length > 64 || !PRINTABLE.test(clientName))
     return oauthError('invalid_request', 'client_id must be 1 to 64 printable characters');
-  const host = (form.get('host') ?? 'an unnamed host').trim();
+  // RFC 6749 §3.1, §3.2: a parameter sent without a value is treated as omitted.
+  const host = (valueOf(form, 'host') ?? 'an unnamed host').trim();
   if (host.length === 0 || host.length > 128 || !PRINTABLE.test(host))
     return oauthError('invalid_request', 'host must be 1 to 128 printable characters');
   const catalogue = ctx.keycard.scopes;
-  const requested = form.get('scope');
+  const requested = valueOf(form, 'scope');
   const scopes =
     requested === null ? [...catalogue.defaults] : [...new Set(requested.split(' ').filter((s) => s.length > 0))];
   const unknown = scopes.filter((s) => !catalogue.has(s));
@@ -117,7 +128,10 @@ export async function pollLogin(ctx: DeviceContext, request: Request): Promise<R
   if (!(form instanceof URLSearchParams)) return oauthError('invalid_request', form.detail);
   const twice = repeated(form, ['grant_type', 'device_code', 'client_id']);
   if (twice) return twice;
-  if (form.get('grant_type') !== GRANT_TYPE)
+  // RFC 6749 §5.2: a missing grant_type (or one sent without a value, §3.2) is a missing
+  // required parameter, invalid_request; only a grant type named and not served is unsupported.
+  const grantType = valueOf(form, 'grant_type');
+  if (grantType !== null && grantType !== GRANT_TYPE)
     return oauthError('unsupported_grant_type', `grant_type must be ${GRANT_TYPE}`);
   const deviceCode = form.get('device_code') ?? '';
   // RFC 8628 §3.4 requires `client_id` of a client that does not authenticate (every CLI: a
@@ -125,11 +139,12 @@ export async function pollLogin(ctx: DeviceContext, request: Request): Promise<R
   // read, so the grant is not touched.
   const client = (form.get('client_id') ?? '').trim();
   const missing = [
+    ...(grantType === null ? ['grant_type'] : []),
     ...(deviceCode.length === 0 || deviceCode.length > 100 ? ['device_code'] : []),
     ...(client.length === 0 ? ['client_id'] : []),
   ];
   if (missing.length > 0)
-    return oauthError('invalid_request', `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing`);
+    return oauthError('invalid_request', `${listed(missing)} ${missing.length > 1 ? 'are' : 'is'} missing`);
   const hash = hashDeviceCode(deviceCode);
   const grant = await ctx.store.get(hash);
   if (grant === null) return oauthError('invalid_grant', 'Unknown or already used device code');

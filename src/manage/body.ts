@@ -63,6 +63,18 @@ function reservedKeys(
   return out;
 }
 
+/**
+ * What a 415 says would have been accepted: `Accept` (RFC 9110 §15.5.16, §12.5.1), and for a
+ * PATCH `Accept-Patch` ("SHOULD include an Accept-Patch response header", RFC 5789 §2.2).
+ */
+const unsupported = (request: Request, detail: string) =>
+  new ManagementProblem('unsupported_media_type', detail, {
+    headers: {
+      Accept: 'application/json',
+      ...(request.method === 'PATCH' ? { 'Accept-Patch': 'application/json' } : {}),
+    },
+  });
+
 /** The parsed body, `{}` for an empty one. Throws 413, 415 or 400 problems. */
 export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
   const read = await readBody(request, maxBytes);
@@ -71,10 +83,10 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   if (read.bytes === null) throw new ManagementProblem('payload_too_large', `Body larger than ${maxBytes} bytes`);
   if (read.bytes.byteLength === 0) return {};
   const type = request.headers.get('content-type');
-  if (!isJson(type)) throw new ManagementProblem('unsupported_media_type', 'Send the body as application/json');
+  if (!isJson(type)) throw unsupported(request, 'Send the body as application/json');
   if (declaresOtherCharset(type!))
-    throw new ManagementProblem(
-      'unsupported_media_type',
+    throw unsupported(
+      request,
       'Send the body as application/json in UTF-8: a charset other than utf-8 is not accepted (RFC 8259 §8.1)',
     );
   let text: string;

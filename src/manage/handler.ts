@@ -97,8 +97,9 @@ const ROUTES: readonly Route[] = [
 ];
 
 /**
- * The route for a path (and the `:id` it names), or the methods the path allows (405), or nothing
- * (404). A HEAD runs the GET route; `Allow` names HEAD wherever it names GET.
+ * The route for a path (and the `:id` it names), or the methods the path allows (an OPTIONS, a
+ * 405), or nothing (404). A HEAD runs the GET route; `Allow` names HEAD wherever it names GET, and
+ * OPTIONS on every path (RFC 9110 §10.2.1: the methods the resource supports).
  */
 function match(method: string, segments: readonly string[]): { route: Route; id: string } | { allow: string[] } | null {
   const allow: string[] = [];
@@ -115,8 +116,24 @@ function match(method: string, segments: readonly string[]): { route: Route; id:
     if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { route: r, id };
     allow.push(...(r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]));
   }
-  return allow.length ? { allow } : null;
+  return allow.length ? { allow: [...allow, 'OPTIONS'] } : null;
 }
+
+/**
+ * RFC 9110 §9.3.7: OPTIONS answers what the resource supports, `Allow`, and where it takes PATCH
+ * `Accept-Patch` (RFC 5789 §3.1: it "SHOULD appear in the OPTIONS response for any resource that
+ * supports the use of the PATCH method"). Asks for no caller and reads nothing: the same for any
+ * id, as the OpenAPI document is public. A CORS preflight gets it too and is granted nothing
+ * (no `Access-Control-Allow-*`: only the app's own CORS layer adds those).
+ */
+const optionsAnswer = (allow: readonly string[]): Response =>
+  new Response(null, {
+    status: 204,
+    headers: {
+      Allow: allow.join(', '),
+      ...(allow.includes('PATCH') ? { 'Accept-Patch': 'application/json' } : {}),
+    },
+  });
 
 const REFUSALS = new Set([400, 403, 404, 409]);
 const PUBLIC_ID = /^tok_[0-9A-Za-z]{22}$/;
@@ -259,6 +276,7 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
       });
     const found = match(request.method, segments);
     if (found === null) throw new ManagementProblem('not_found', notFoundDetail(base, request.method, segments));
+    if ('allow' in found && request.method === 'OPTIONS') return optionsAnswer(found.allow);
     if ('allow' in found)
       throw new ManagementProblem('method_not_allowed', `Use ${found.allow.join(', ')}`, {
         headers: { Allow: found.allow.join(', ') },

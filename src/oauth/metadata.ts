@@ -102,7 +102,8 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
       if (request.method === 'OPTIONS')
         return new Response(null, {
           status: 204,
-          headers: { ...headers, 'Access-Control-Allow-Methods': 'GET, HEAD' },
+          // RFC 9110 §9.3.7: a successful OPTIONS SHOULD name what the resource supports (Allow).
+          headers: { ...headers, Allow: 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Methods': 'GET, HEAD' },
         });
       if (request.method !== 'GET' && request.method !== 'HEAD')
         // The management handler's 405, byte for byte (problem+json, code, no-store).

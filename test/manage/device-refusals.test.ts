@@ -40,14 +40,13 @@ async function everywhere(method: string, path: string) {
 
 describe('device routes: 404 and 405 are problem+json with a code, no-store and nosniff', () => {
   test.each([
-    ['PUT', '/device', 'GET, HEAD'],
-    ['DELETE', '/device', 'GET, HEAD'],
-    ['PATCH', '/device', 'GET, HEAD'],
-    ['OPTIONS', '/device', 'GET, HEAD'],
-    ['GET', '/device/token', 'POST'],
-    ['GET', '/device/code', 'POST'],
-    ['DELETE', '/device/approve', 'POST'],
-    ['PATCH', '/device/deny', 'POST'],
+    ['PUT', '/device', 'GET, HEAD, OPTIONS'],
+    ['DELETE', '/device', 'GET, HEAD, OPTIONS'],
+    ['PATCH', '/device', 'GET, HEAD, OPTIONS'],
+    ['GET', '/device/token', 'POST, OPTIONS'],
+    ['GET', '/device/code', 'POST, OPTIONS'],
+    ['DELETE', '/device/approve', 'POST, OPTIONS'],
+    ['PATCH', '/device/deny', 'POST, OPTIONS'],
   ])('%s %s → 405, Allow: %s', async (method, path, allow) => {
     for (const seen of await everywhere(method, path))
       expect(seen).toEqual([405, 'application/problem+json', 'no-store', 'nosniff', allow, notAllowed(allow)]);
@@ -66,7 +65,14 @@ describe('device routes: 404 and 405 are problem+json with a code, no-store and 
   test('the same bytes as the management routes’ own 405', async () => {
     const s = setup();
     const own = await pick(await s.call('PUT', '/scopes'));
-    expect(own).toEqual([405, 'application/problem+json', 'no-store', 'nosniff', 'GET, HEAD', notAllowed('GET, HEAD')]);
+    expect(own).toEqual([
+      405,
+      'application/problem+json',
+      'no-store',
+      'nosniff',
+      'GET, HEAD, OPTIONS',
+      notAllowed('GET, HEAD, OPTIONS'),
+    ]);
     expect(await pick(await s.call('PUT', '/device'))).toEqual(own);
   });
 
@@ -79,8 +85,8 @@ describe('device routes: 404 and 405 are problem+json with a code, no-store and 
       'application/problem+json',
       'no-store',
       'nosniff',
-      'GET, HEAD',
-      notAllowed('GET, HEAD'),
+      'GET, HEAD, OPTIONS',
+      notAllowed('GET, HEAD, OPTIONS'),
     ]);
     expect(await pick(nope!)).toEqual([404, 'application/problem+json', 'no-store', 'nosniff', null, NOT_FOUND]);
   });

@@ -70,13 +70,13 @@ describe('HEAD answers as GET, without content', () => {
   });
 
   test.each([
-    ['DELETE', '/tokens', 'GET, HEAD, POST'],
-    ['DELETE', '/tokens/{a1}', 'GET, HEAD, PATCH'],
-    ['POST', '/scopes', 'GET, HEAD'],
-    ['PUT', '/openapi.json', 'GET, HEAD'],
-    ['GET', '/tokens/{a1}/revoke', 'POST'],
-    ['HEAD', '/tokens/revoke-all', 'POST'],
-    ['POST', '/device', 'GET, HEAD'],
+    ['DELETE', '/tokens', 'GET, HEAD, POST, OPTIONS'],
+    ['DELETE', '/tokens/{a1}', 'GET, HEAD, PATCH, OPTIONS'],
+    ['POST', '/scopes', 'GET, HEAD, OPTIONS'],
+    ['PUT', '/openapi.json', 'GET, HEAD, OPTIONS'],
+    ['GET', '/tokens/{a1}/revoke', 'POST, OPTIONS'],
+    ['HEAD', '/tokens/revoke-all', 'POST, OPTIONS'],
+    ['POST', '/device', 'GET, HEAD, OPTIONS'],
   ])('%s %s → 405, Allow: %s', async (method, path, allow) => {
     const w = await world();
     const res = await w.call(method, path.replace('{a1}', w.ids.a1));

@@ -41,7 +41,7 @@ describe('management routes, through the handler', () => {
     } else {
       expect(res.headers.get('content-type')).toBe('application/json');
     }
-    if (row.status === 405) expect(res.headers.get('allow')).toBe('GET, HEAD, PATCH');
+    if (row.status === 405) expect(res.headers.get('allow')).toBe('GET, HEAD, PATCH, OPTIONS');
     await row.check?.(j, { ...w, secrets } as World);
   });
 
