@@ -5,7 +5,8 @@
  * `token.updated` fire only in B), so the session's next request through A's gate must re-arm it,
  * and the idle SSE stream must then end at the new expiry instead of staying open until the idle
  * timeout (30 min). A fake clock that stands still keeps the token valid; the timer waits the
- * grace in real time (≤ 300 ms); a failure is a 5 s wait for the stream's end.
+ * grace in real time (≤ 300 ms); a failure is a 5 s wait for the stream's end. A revoke or revokeAll
+ * in B ends the stream on A with no request at all (the store's notification).
  */
 import express from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -72,6 +73,21 @@ for (const backend of SHARED) {
       await b.rotate(record.id, { graceMs: 300 });
       await ping(clock.now() + 300);
       await within(stream.ended, 'the stream to end with the grace', 5000);
+      expect(stream.isOpen()).toBe(false);
+    });
+
+    // Ends without any request: the store's notification reaches A, which fires the event itself.
+    it('a revoke() in B: the stream on A ends, with no request', async () => {
+      const { b, record, stream } = await setup();
+      await b.revoke(record.id);
+      await within(stream.ended, 'the stream to end with the revocation', 5000);
+      expect(stream.isOpen()).toBe(false);
+    });
+
+    it('a revokeAll({ ownerId }) in B: the stream on A ends, with no request', async () => {
+      const { b, stream } = await setup();
+      await b.revokeAll({ ownerId: 'u1' });
+      await within(stream.ended, 'the stream to end with the revokeAll', 5000);
       expect(stream.isOpen()).toBe(false);
     });
 
