@@ -169,3 +169,30 @@ describe('writeCredentials: the comment line cannot carry a second line', () => 
     expect(await fs.readFile(file, 'utf8')).toContain('# Revoke this token at https://toado.app,');
   });
 });
+
+describe('the chmod hint, pasted into a shell, changes that one file', () => {
+  // $TOADO_CONFIG_DIR or $XDG_CONFIG_HOME may name any folder: a space, a newline, a quote, `;` or `$(…)`
+  // in it must not turn the hint's command into another one (two commands, or one on other files).
+  for (const [what, name] of [
+    ['a space', 'my tokens'],
+    ['a newline', 'a\nrm -rf x'],
+    ['a semicolon', 'a;touch pwned'],
+    ['a command substitution', 'a$(touch pwned)`touch pwned`'],
+    ['a single quote', "it's"],
+  ] as const)
+    it(`a folder name with ${what}: the command after "Run:" is chmod 600 of the file, nothing else`, async () => {
+      const dir = path.join(root, `hint-${++n}`, name);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const file = path.join(dir, 'env');
+      writeFileSync(file, `TOADO_API_TOKEN=${TOKEN}\n`, { mode: 0o644 });
+      const error = await failure(readCredentials('toado', { path: file }));
+      expect(error).toBeInstanceOf(KeycardError);
+      const command = error!.message.slice(error!.message.indexOf('Run: ') + 5);
+      // A real shell runs the command with chmod replaced by one that prints its arguments.
+      const args = execFileSync('sh', ['-c', `chmod() { printf '%s\\0' "$@"; }\n${command}`], { cwd: root })
+        .toString()
+        .split('\0')
+        .slice(0, -1);
+      expect(args).toEqual(['600', file]);
+    });
+});

@@ -39,6 +39,13 @@ export interface WriteCredentialsOptions extends CredentialsFileOptions {
 
 const isWindows = (o: PathEnvironment) => (o.platform ?? process.platform) === 'win32';
 
+/**
+ * `file` as one argument of the `chmod 600 …` hint a person pastes into a shell: as it is when it
+ * holds no character a shell reads, else single-quoted, so a space, newline, `;` or `$(…)` in a
+ * folder name cannot make the hint another command.
+ */
+const shellArg = (file: string) => (/^[\w./@%+=:,-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`);
+
 /** What would end the comment line, for a shell, a dotenv parser or a terminal: C0, DEL, C1, U+2028, U+2029. */
 const BREAKS_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -139,13 +146,13 @@ export async function readCredentials(
         if ((st.mode & 0o077) !== 0) {
           throw new KeycardError(
             'insecure_file',
-            `Permissions ${(st.mode & 0o777).toString(8).padStart(4, '0')} for '${file}' are too open: other users could read your token. Run: chmod 600 ${file}`,
+            `Permissions ${(st.mode & 0o777).toString(8).padStart(4, '0')} for '${file}' are too open: other users could read your token. Run: chmod 600 ${shellArg(file)}`,
           );
         }
         if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
           throw new KeycardError(
             'insecure_file',
-            `'${file}' is owned by another user (uid ${st.uid}); refusing to use it. Remove it, log in again, then: chmod 600 ${file}`,
+            `'${file}' is owned by another user (uid ${st.uid}); refusing to use it. Remove it, log in again, then: chmod 600 ${shellArg(file)}`,
           );
         }
       }
@@ -159,7 +166,7 @@ export async function readCredentials(
     if (code === 'ELOOP')
       throw new KeycardError(
         'insecure_file',
-        `'${file}' is a symbolic link; refusing to follow it. Replace it with a regular file (chmod 600 ${file}).`,
+        `'${file}' is a symbolic link; refusing to follow it. Replace it with a regular file (chmod 600 ${shellArg(file)}).`,
       );
     throw error;
   }

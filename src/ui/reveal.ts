@@ -1,8 +1,8 @@
 /**
  * Reveal once: the new secret, masked, in a read-only field labelled "Token", with Copy, the
  * shown-once warning and next-step snippets. The secret lives only in this dialog's DOM and in
- * this closure; closing empties the field and removes the dialog, and closing before a copy
- * asks first.
+ * this closure; closing (or leaving the page) empties the field and removes the dialog, and
+ * closing before a copy asks first.
  */
 import { append, h, uid, type DialogHandle } from './dom.ts';
 import { dateTime } from './format.ts';
@@ -110,9 +110,22 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   });
   closeAnyway.addEventListener('click', () => {
     copied = true;
-    field.value = '';
+    forget();
     d.close();
   });
+  // Leaving the page ends the reveal, as a reload would: a page kept in the back/forward cache
+  // comes back with Back exactly as it was left, the open dialog and its secret included.
+  const leave = () => {
+    copied = true;
+    forget();
+    d.close();
+  };
+  /** Empties the field and lets go of the page (whose listener would hold this closure, and the secret). */
+  function forget(): void {
+    field.value = '';
+    removeEventListener('pagehide', leave);
+  }
+  addEventListener('pagehide', leave);
 
   const previous =
     c.previousExpiresAt === undefined
@@ -158,7 +171,7 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   /** True when the dialog may close now; otherwise shows the "not copied" confirmation. */
   function requestClose(): boolean {
     if (copied) {
-      field.value = '';
+      forget();
       return true;
     }
     confirm.hidden = false;

@@ -38,12 +38,15 @@ export interface SessionParts {
 }
 
 /**
- * A request of session `b` carries a refreshed OAuth JWT: the same subject and client (the
- * session's tokenId) with a later `exp`. MCP authorization sends a token on every request of a
- * session, so the session lasts until the latest expiry it presented, not the first JWT's.
+ * A request of session `b` shows an expiry its timer does not know, so the timer must move:
+ * a refreshed OAuth JWT (the same subject and client, the session's tokenId, with a later `exp`:
+ * MCP authorization sends a token on every request of a session, so the session lasts until the
+ * latest expiry it presented, not the first JWT's), or a keycard token whose expiry another
+ * process moved (`rotate`'s grace, `update()`), which fired no `token.rotated`/`token.updated` here.
  */
 export const refreshed = (b: Bound, who: Identity): boolean =>
-  who.kind === 'oauth' && who.tokenId === b.identity.tokenId && (who.expiresAt ?? 0) > (b.until ?? Infinity);
+  who.tokenId === b.identity.tokenId &&
+  (who.kind === 'oauth' ? (who.expiresAt ?? 0) > (b.until ?? Infinity) : who.expiresAt !== (b.until ?? null));
 
 /** Connects `server` to `transport`, then hooks the transport's callbacks and `send`, as the SDK's own Protocol hooks its callbacks. */
 export async function connectBound(
