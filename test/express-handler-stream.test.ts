@@ -117,6 +117,24 @@ describe('expressHandler streams a Response body', () => {
     expect(pulls).toBe(2);
   });
 
+  // A source that has its next chunk at once, every time (a generator over a large result), is not
+  // read whole first: past 64 chunks ready at once the body is streamed, with Node's backpressure.
+  it('a body that is always ready is streamed after 64 chunks, not read whole first', async () => {
+    let pulls = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (++pulls > 10_000) return controller.close();
+        controller.enqueue(new TextEncoder().encode(`{"n":${pulls}}\n`));
+      },
+    });
+    const res = await get(async () => new Response(source));
+    expect([res.headers['content-length'], res.headers['transfer-encoding']]).toEqual([undefined, 'chunked']);
+    let body = '';
+    res.setEncoding('utf8').on('data', (c: string) => (body += c));
+    await new Promise((resolve) => res.on('end', resolve));
+    expect(body.split('\n').filter(Boolean).length).toBe(10_000);
+  });
+
   it('a body whole at once is written with its Content-Length, not chunked (as before)', async () => {
     const res = await get(async () => new Response('{"ok":true}', { headers: { 'content-type': 'application/json' } }));
     expect([res.statusCode, res.headers['content-length'], res.headers['transfer-encoding']]).toEqual([

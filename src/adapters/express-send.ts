@@ -17,7 +17,8 @@ const ready = <T>(read: Promise<T>) =>
 
 /**
  * Writes `response` to `res`. A body the handler made whole (every answer of the management API) is
- * read at once and sent with its length (`writeHead` would otherwise send it chunked), as a HEAD's
+ * read at once (what it holds without waiting, up to 64 chunks) and sent with its length
+ * (`writeHead` would otherwise send it chunked), as a HEAD's
  * header fields are, its body left unread. A body still being produced (`exportAudit`'s stream) is
  * sent chunked as each chunk comes, one write at a time (`drain` awaited when Node's buffer is
  * full), and cancelled if the client hangs up, so its source stops reading. A body that fails before
@@ -36,7 +37,8 @@ export async function send(res: ServerResponse, response: globalThis.Response, h
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let next = reader.read();
-  for (let got = await ready(next); got !== null; got = await ready(next)) {
+  // At most 64 chunks: a source that always has one ready (a generator) is streamed, not read whole.
+  for (let got = await ready(next); got !== null; got = chunks.length < 64 ? await ready(next) : null) {
     if (got.done) {
       const bytes = Buffer.concat(chunks);
       out['content-length'] ??= String(bytes.byteLength);
