@@ -86,7 +86,7 @@ describe('createKeycard refuses a configuration under which no token it issues a
 
   const longest = { prefix: 'a'.repeat(16), type: 'b'.repeat(8), scopes };
 
-  it('names maxCredentialBytes, prefix and type, once every field is valid on its own', () => {
+  it('names maxCredentialBytes, with the other bad fields, once prefix, type and it are valid on their own', () => {
     const messageOf = (options: Options) => {
       try {
         createKeycard(options);
@@ -99,9 +99,14 @@ describe('createKeycard refuses a configuration under which no token it issues a
     expect(messageOf({ ...longest, maxCredentialBytes: 64 })).toBe(
       "createKeycard: maxCredentialBytes: must be at least 65, the length of this prefix's and type's tokens",
     );
-    // A combination is checked once its parts are valid: the other bad fields come first.
+    // A combination is checked once its parts are valid, and named with the other bad fields
+    // (test/options-every-bad-field.prop.test.ts); a bad part is named instead.
     expect(messageOf({ ...longest, maxCredentialBytes: 64, storeTimeoutMs: 0 })).toBe(
-      'createKeycard: storeTimeoutMs: Too small: expected number to be >=1',
+      'createKeycard: storeTimeoutMs: Too small: expected number to be >=1; ' +
+        "maxCredentialBytes: must be at least 65, the length of this prefix's and type's tokens",
+    );
+    expect(messageOf({ ...longest, type: 'B', maxCredentialBytes: 64 })).toBe(
+      'createKeycard: type: must match [a-z][a-z0-9]{0,7}',
     );
   });
 

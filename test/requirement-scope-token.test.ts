@@ -9,7 +9,15 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeycard, KeycardError, type AuthRequirement, type Keycard } from '../src/index.ts';
+import {
+  anyOf,
+  createKeycard,
+  KeycardError,
+  type AuthRequirement,
+  type Keycard,
+  type Requirement,
+} from '../src/index.ts';
+import { requirementError } from '../src/adapter-kit.ts';
 import { toadoScopes } from './helpers.ts';
 
 const errors: unknown[] = [];
@@ -196,5 +204,96 @@ describe('scopes.assertRequirement refuses a scope nested in itself with invalid
       ]);
     }
     void own.close();
+  });
+});
+
+/**
+ * Every public method of the catalogue that takes a requirement (`missing`, `satisfies`,
+ * `assertRequirement`) runs the guards' shape check first: called directly (an integrator's own
+ * check, the MCP gate's tools), a scope nested in itself or 100,000 groups deep was walked until
+ * the stack overflowed (a `RangeError`), and `null` or a part that is no allOf/anyOf array was a
+ * `TypeError` or read as a string's characters. Each is `KeycardError('invalid_config')` naming it.
+ */
+describe('every catalogue method given a requirement refuses a malformed one with invalid_config, named', () => {
+  const own = toadoScopes();
+  const held = new Set(['read']);
+  const methods: [string, (r: Requirement) => unknown][] = [
+    ['missing', (r) => own.missing(r, held)],
+    ['satisfies', (r) => own.satisfies(r, held)],
+    ['assertRequirement', (r) => own.assertRequirement(r)],
+  ];
+  const thrown = (call: () => unknown) => {
+    try {
+      call();
+    } catch (e) {
+      return [e instanceof KeycardError, (e as KeycardError).code, (e as Error).message];
+    }
+    return 'returned';
+  };
+  const nested = 'scope: more than 64 allOf/anyOf groups, or one nested in itself';
+  const cyclic = () => {
+    const r = anyOf('comments') as { anyOf: Requirement[] }; // not held: the walk goes on to r
+    r.anyOf.push(r);
+    return r;
+  };
+  const deep = () => {
+    let r: Requirement = 'read';
+    for (let i = 0; i < 100_000; i++) r = i % 2 ? { allOf: [r] } : { anyOf: [r] };
+    return r;
+  };
+
+  it.each(methods)('%s: an anyOf that holds itself, and a chain 100,000 groups deep', (_, call) => {
+    expect(thrown(() => call(cyclic()))).toEqual([true, 'invalid_config', nested]);
+    expect(thrown(() => call(deep()))).toEqual([true, 'invalid_config', nested]);
+  });
+
+  it.each(methods)('%s: null, a string anyOf and a Set anyOf are named, not a TypeError or read', (_, call) => {
+    const bad = 'scope: not a scope name or an allOf/anyOf array: ';
+    expect(thrown(() => call(null as never))).toEqual([true, 'invalid_config', `${bad}null`]);
+    for (const anyOf of ['read', new Set(['read'])])
+      expect(thrown(() => call({ anyOf } as never))).toEqual([
+        true,
+        'invalid_config',
+        `${bad}an anyOf that is not an array`,
+      ]);
+  });
+
+  // Random trees of allOf/anyOf groups, some made to hold an ancestor: each method throws iff the
+  // guards' check names a problem, then invalid_config with its message; never a RangeError.
+  it('law: each method throws invalid_config, named as the guards name it, iff the shape check refuses', () => {
+    type Group = { allOf?: unknown[]; anyOf?: unknown[] };
+    const tree = fc.letrec<{ node: unknown }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'medium' },
+        fc.constantFrom('read', 'comments', 'nope'),
+        fc
+          .tuple(fc.boolean(), fc.array(tie('node'), { maxLength: 4 }))
+          .map(([all, parts]) => (all ? { allOf: parts } : { anyOf: parts })),
+      ),
+    })).node;
+    const groups = (n: unknown, out: Group[] = []): Group[] => {
+      if (typeof n !== 'object') return out;
+      out.push(n as Group);
+      for (const p of (n as Group).allOf ?? (n as Group).anyOf ?? []) groups(p, out);
+      return out;
+    };
+    fc.assert(
+      fc.property(tree, fc.option(fc.tuple(fc.nat(), fc.nat())), (generated, loop) => {
+        const root = structuredClone(generated); // mutated below: fast-check's shrinking reuses values
+        const all = groups(root);
+        if (loop !== null && all.length > 0) {
+          // A later group (a descendant or a sibling's) made to hold an earlier one: a cycle or a shared part.
+          const [a, b] = [all[loop[0] % all.length]!, all[loop[1] % all.length]!];
+          (b.allOf ?? b.anyOf)!.push(a);
+        }
+        const shape = requirementError({ scope: root });
+        for (const [, call] of methods) {
+          const got = thrown(() => call(root as Requirement));
+          if (shape !== null) expect(got).toEqual([true, 'invalid_config', shape]);
+          else if (got !== 'returned') expect(got[0]).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

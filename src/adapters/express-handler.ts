@@ -2,14 +2,15 @@
  * Express: mounting a Fetch-style handler (the management API) — a translation of Node's request
  * into a Web `Request` and of the `Response` back, nothing more. Re-exported by `keycard/express`.
  */
-import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { badRequestMethod, badRequestUrl, nodeRequestUrl } from '../adapter-kit.ts';
+import { send } from './express-send.ts';
 
 /**
  * Mounts a Fetch-style handler (the management API of `createManagementHandler`) on Express: the
  * request becomes a Web `Request` whose body streams from Node's request on demand, so the handler's
- * body cap bounds what is read; the `Response` is written back byte for byte. Mount it before any
+ * body cap bounds what is read; the `Response` is written back byte for byte, its body as it comes
+ * (an audit export streams; a client that hangs up cancels it: ./express-send.ts). Mount it before any
  * body parser (a body `express.json()` already consumed is re-serialised from `req.body`).
  *
  * @example Behind the app's session
@@ -89,19 +90,4 @@ function parsedBody(body: unknown, type: string | undefined): BodyInit {
   for (const [name, value] of Object.entries(body))
     for (const v of [value].flat()) if (typeof v === 'string') form.append(name, v);
   return form.toString();
-}
-
-/**
- * Writes a Web `Response` back. The answer is buffered: say its length (writeHead would otherwise
- * send it chunked). A HEAD's length is the handler's (its GET's); an answer without a body carries none.
- */
-async function send(res: ServerResponse, response: globalThis.Response, head: boolean): Promise<void> {
-  const out: Record<string, string> = {};
-  response.headers.forEach((value, name) => {
-    out[name] = value;
-  });
-  const bodiless = head || response.body === null;
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (!bodiless && out['content-length'] === undefined) out['content-length'] = String(bytes.byteLength);
-  res.writeHead(response.status, out).end(bytes);
 }

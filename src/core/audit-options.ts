@@ -51,17 +51,22 @@ const isClock = (value: unknown): value is Clock =>
   typeof (value as { now?: unknown }).now === 'function' &&
   typeof (value as { monotonic?: unknown }).monotonic === 'function';
 
+/** An audit sink: an object with a `write(event)` method (also `createKeycard`'s `audit`). */
+export const sinkKind = is(isSink, 'must be an AuditSink: an object with a write(event) method');
+/** A clock: `now()` and `monotonic()` (also `createKeycard`'s `clock`). */
+export const clockKind = is(isClock, 'must be a Clock: { now(), monotonic() }');
+
 const QUEUE_MESSAGE = 'must be an integer from 1 to 1000000';
 const TIMEOUT_MESSAGE = 'must be an integer number of milliseconds from 1 to 2147483647';
 
 export const optionsSchema = z.strictObject({
   sinks: schema<readonly AuditSink[]>(
-    list(is(isSink, 'must be an AuditSink: an object with a write(event) method'), {
+    list(sinkKind, {
       error: 'must be an array of AuditSink',
     }),
   ),
   queueSize: z.optional(schema<number>(integer(1, 1_000_000, QUEUE_MESSAGE))),
   timeoutMs: z.optional(schema<number>(integer(1, 2 ** 31 - 1, TIMEOUT_MESSAGE))),
   onError: schema<(error: Error) => void>(is((v) => typeof v === 'function', 'must be a function')),
-  clock: schema<Clock>(is(isClock, 'must be a Clock: { now(), monotonic() }')),
+  clock: schema<Clock>(clockKind),
 });

@@ -27,15 +27,7 @@ import type { HeaderInput } from './credentials.ts';
 import { isKeycardError, KeycardError } from './errors.ts';
 import { FOREIGN_MAX_BYTES } from './foreign.ts';
 import { deny, firstPass, type Pipeline } from './first-pass.ts';
-import {
-  CONSTANT_CODES,
-  PREFLIGHT_ANSWER,
-  problem,
-  validateRealm,
-  validateTypeBase,
-  type Problem,
-  type ProblemDetail,
-} from './http.ts';
+import { CONSTANT_CODES, PREFLIGHT_ANSWER, problem, type Problem, type ProblemDetail } from './http.ts';
 import type { Identity } from './identity.ts';
 import { recordRequest } from './request-audit.ts';
 import { requirementError } from './requirement-check.ts';
@@ -68,8 +60,9 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     deps,
     audit: { audit: deps.audit, options, onError },
     dress: {
-      realm: validateRealm(options.realm ?? 'api'),
-      ...(options.problemTypeBase !== undefined ? { typeBase: validateTypeBase(options.problemTypeBase) } : {}),
+      // Checked with every option (core/options.ts: validateRealm, validateTypeBase).
+      realm: options.realm ?? 'api',
+      ...(options.problemTypeBase !== undefined ? { typeBase: options.problemTypeBase } : {}),
       ...(options.resourceMetadataUrl !== undefined ? { resourceMetadata: options.resourceMetadataUrl } : {}),
       ...(options.settingsUrl !== undefined ? { settingsUrl: options.settingsUrl } : {}),
     },

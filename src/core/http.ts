@@ -168,9 +168,10 @@ export function statusOf(code: RequestErrorCode): number {
  * Checks a realm for the Bearer challenge and returns it. The realm is written raw inside a
  * quoted-string, so it is restricted to printable ASCII (%x20–7E) without `"` and `\`: that
  * needs no escaping (RFC 9110 §5.6.4) and can never end the string or the header line early.
- * Call it where options are validated, so a bad realm fails at start-up and not per request.
+ * `createKeycard`'s options check calls it (core/options.ts), so a bad realm fails at start-up,
+ * named with the other bad options, and not per request.
  *
- * @throws KeycardError `invalid_config` naming the field.
+ * @throws KeycardError `invalid_config` saying what is wrong (the caller names the field).
  * @example Validating configuration
  * ```ts
  * validateRealm('tickets-api') // 'tickets-api'
@@ -179,12 +180,12 @@ export function statusOf(code: RequestErrorCode): number {
  */
 export function validateRealm(realm: string): string {
   if (typeof realm !== 'string' || realm.length === 0 || realm.length > 256) {
-    throw new KeycardError('invalid_config', 'realm: must be a non-empty string of at most 256 characters');
+    throw new KeycardError('invalid_config', 'must be a non-empty string of at most 256 characters');
   }
   for (let i = 0; i < realm.length; i++) {
     const c = realm.charCodeAt(i);
     if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
-      throw new KeycardError('invalid_config', 'realm: only printable ASCII without `"` or `\\` is allowed');
+      throw new KeycardError('invalid_config', 'only printable ASCII without `"` or `\\` is allowed');
     }
   }
   return realm;
@@ -195,7 +196,7 @@ export function validateRealm(realm: string): string {
  * relative types are resolved against the document, which confuses clients) without spaces or
  * control characters; `code` is appended as is, so end it with `/` or `#`.
  *
- * @throws KeycardError `invalid_config` naming the field.
+ * @throws KeycardError `invalid_config` saying what is wrong (the caller names the field).
  * @example Linking denials to your documentation
  * ```ts
  * validateTypeBase('https://docs.example.com/errors#') // ok
@@ -204,13 +205,10 @@ export function validateRealm(realm: string): string {
  */
 export function validateTypeBase(typeBase: string): string {
   if (typeof typeBase !== 'string' || !/^[\x21-\x7e]{1,2048}$/.test(typeBase)) {
-    throw new KeycardError('invalid_config', 'typeBase: must be an absolute URI of printable ASCII without spaces');
+    throw new KeycardError('invalid_config', 'must be an absolute URI of printable ASCII without spaces');
   }
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(typeBase) || parseUrl(typeBase) === null) {
-    throw new KeycardError(
-      'invalid_config',
-      'typeBase: must be an absolute URI, e.g. https://docs.example.com/errors#',
-    );
+    throw new KeycardError('invalid_config', 'must be an absolute URI, e.g. https://docs.example.com/errors#');
   }
   return typeBase;
 }

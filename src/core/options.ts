@@ -15,6 +15,11 @@ import type { OwnerResolver } from './owners.ts';
 import type { ScopeCatalogue } from './scopes.ts';
 import type { Awaitable, TokenStore } from './store.ts';
 import { tokenLength, type TokenFormat } from './token.ts';
+import { clockKind, sinkKind } from './audit-options.ts';
+import { createHasher } from './hash.ts';
+import { defineHierarchy } from './hierarchy.ts';
+import { validateRealm, validateTypeBase } from './http.ts';
+import { parseRateLimit } from './limiter.ts';
 
 /** How long a new token lives when `issue` names no expiry: a preset, or milliseconds. */
 export type ExpiryPreset = 'never' | '30d' | '90d' | '365d';
@@ -84,7 +89,7 @@ export interface KeycardOptions<S extends string = string> {
   defaultExpiresIn?: ExpiryPreset | number;
   /** Audit sinks (SPEC §7). @default none */
   audit?: AuditSink | readonly AuditSink[];
-  /** Request events queued before dropping. @default 10000 */
+  /** Request events queued before dropping, from 1 to 1,000,000. @default 10000 */
   auditQueueSize?: number;
   /** How long a sink may take per event, ms. @default 1000 */
   auditTimeoutMs?: number;
@@ -163,6 +168,23 @@ const fn = is((v) => typeof v === 'function', 'must be a function');
 const obj = is((v) => typeof v === 'object' && v !== null, 'must be an object');
 const opt = <T>(kind: Kind) => z.optional(schema<T>(kind));
 const ms = (max = 86_400_000) => opt(integer(0, max));
+/**
+ * `kind`, then, when it passes, a check that throws (`parseRateLimit`, `defineHierarchy`,
+ * `createHasher`…, which `createKeycard` also runs for their values): its words as the field's
+ * issue, so the field is named with the other bad ones rather than alone once they are mended.
+ */
+const then =
+  (kind: Kind, check: (v: never) => unknown): Kind =>
+  (v, out) => {
+    const from = out.length;
+    kind(v, out);
+    if (out.length === from)
+      try {
+        check(v as never);
+      } catch (e) {
+        out.push({ code: 'custom', message: (e as Error).message, continue: false });
+      }
+  };
 
 /** The options' schema, written with src/core/kinds.ts (zod's object and optional types only). */
 export const optionsSchema = z.strictObject({
@@ -176,10 +198,10 @@ export const optionsSchema = z.strictObject({
   ),
   store: opt(obj),
   limiter: opt(obj),
-  rateLimit: opt(obj),
+  rateLimit: opt(then(obj, parseRateLimit)),
   workspaceRateLimit: opt(fn),
-  resources: opt(list(text(), { min: 1 })),
-  peppers: opt(list(obj)),
+  resources: opt(then(list(text(), { min: 1 }), defineHierarchy)),
+  peppers: opt(then(list(obj), createHasher)),
   resolveOwner: opt(fn),
   ownerCacheMs: ms(),
   revocationBoundMs: ms(),
@@ -188,14 +210,14 @@ export const optionsSchema = z.strictObject({
   touchIntervalMs: ms(),
   storeTimeoutMs: opt(integer(1, 60_000)),
   defaultExpiresIn: opt(anyOf([oneOf(['never', '30d', '90d', '365d']), integer(1)])),
-  audit: opt(anyOf([obj, list(obj)])),
-  auditQueueSize: opt(integer(1, 10_000_000)),
+  audit: opt(anyOf([sinkKind, list(sinkKind)], 'must be an AuditSink or an array of them')),
+  auditQueueSize: opt(integer(1, 1_000_000)),
   auditTimeoutMs: opt(integer(1, 60_000)),
   onError: opt(fn),
   onWarning: opt(fn),
-  clock: opt(obj),
-  realm: opt(text()),
-  problemTypeBase: opt(text()),
+  clock: opt(clockKind),
+  realm: opt(then(text(), validateRealm)),
+  problemTypeBase: opt(then(text(), validateTypeBase)),
   maxCredentialBytes: opt(integer(64, 65_536)),
   allowQueryToken: opt(boolean),
   onForeignToken: opt(oneOf(['reject', 'next'])),
@@ -219,18 +241,23 @@ export const optionsSchema = z.strictObject({
  */
 export function validateOptions(options: unknown): void {
   const parsed = optionsSchema.safeParse(options, english);
-  if (!parsed.success) throw configError('createKeycard', parsed.error);
+  const issues: z.core.$ZodIssue[] = parsed.error?.issues ?? [];
   // Every token issued must fit `maxCredentialBytes`: a 16-character prefix and an 8-character
   // type make 65-character tokens, which a bound of 64 would refuse on every request (400). A
-  // combination, so checked once each field is valid (a check inside the schema, to name it with
-  // the other bad fields, cost 2.5 times these 80 B gzip of a Worker's bundle).
-  const o = parsed.data as TokenFormat & { maxCredentialBytes?: number };
-  const length = tokenLength(o);
-  if (length > (o.maxCredentialBytes ?? length))
-    throw new KeycardError(
-      'invalid_config',
-      `createKeycard: maxCredentialBytes: must be at least ${length}, the length of this prefix's and type's tokens`,
-    );
+  // combination, so checked once its three fields are valid each (options an object), and named
+  // with the other bad fields.
+  const bad = issues.map((i) => i.path[0] ?? i.code);
+  if (!['prefix', 'type', 'maxCredentialBytes', 'invalid_type'].some((f) => bad.includes(f))) {
+    const o = options as TokenFormat & { maxCredentialBytes?: number };
+    const length = tokenLength(o);
+    if (length > (o.maxCredentialBytes ?? length))
+      issues.push({
+        code: 'custom',
+        path: ['maxCredentialBytes'],
+        message: `must be at least ${length}, the length of this prefix's and type's tokens`,
+      } as z.core.$ZodIssue);
+  }
+  if (issues.length > 0) throw configError('createKeycard', { issues } as z.core.$ZodError);
 }
 
 const DAY = 86_400_000;

@@ -40,8 +40,17 @@ export function requirementError(requirement: unknown): string | null {
     }
   }
   const { scope } = requirement as AuthRequirement;
+  return scope === undefined ? null : scopeError(scope); // undefined: no scope asked
+}
+
+/**
+ * What is wrong with a requirement's scope, as {@link requirementError} names it (`scope: …`), or
+ * null. The scope catalogue's `missing`, `satisfies` and `assertRequirement` run it first, so a
+ * scope nested in itself is named there too, not walked to a `RangeError`.
+ */
+export function scopeError(scope: unknown): string | null {
   groups = 0;
-  const bad = scope === undefined ? null : unscoped(scope, null); // undefined: no scope asked
+  const bad = unscoped(scope, null);
   if (groups > MAX_GROUPS) return `scope: more than ${MAX_GROUPS} allOf/anyOf groups, or one nested in itself`;
   if (bad === null) return null;
   // No catalogue declares such a name (SPEC §3), so no token can meet the requirement.
@@ -61,7 +70,7 @@ export function requirementError(requirement: unknown): string | null {
  * (core/scopes.ts) then walks at most as many.
  */
 const MAX_GROUPS = 64;
-/** Groups walked by the current {@link requirementError} (synchronous: set to 0 before each walk). */
+/** Groups walked by the current {@link scopeError} (synchronous: set to 0 before each walk). */
 let groups = 0;
 
 /**
@@ -77,7 +86,7 @@ function unscoped(scope: unknown, found: string[] | null): string[] | null {
     return isScopeToken(scope) ? found : [...(found ?? []), JSON.stringify(excerpt(scope, 64))];
   const problem = partProblem(scope);
   if (problem !== null) return [...(found ?? []), problem];
-  if (++groups > MAX_GROUPS) return found; // requirementError names it
+  if (++groups > MAX_GROUPS) return found; // scopeError names it
   const node = scope as { allOf?: unknown; anyOf?: unknown };
   for (const part of ('allOf' in node ? node.allOf : node.anyOf) as unknown[]) found = unscoped(part, found);
   return found;

@@ -7,7 +7,7 @@ import { english } from './config.ts';
 import { list, record, refine, schema, strict, text } from './kinds.ts';
 import { KeycardError } from './errors.ts';
 import { excerpt } from './redact.ts';
-import { requirementError } from './requirement-check.ts';
+import { scopeError } from './requirement-check.ts';
 import { isScopeToken } from './scope-token.ts';
 
 /** One scope of the catalogue. */
@@ -81,7 +81,12 @@ export interface ScopeCatalogue<S extends string = string> {
    * the implying scope. Unknown names are ignored (with one warning per name).
    */
   closure(granted: Iterable<string>): ReadonlySet<S>;
-  /** Scopes of `requirement` that `effective` lacks; empty when it is met. */
+  /**
+   * Scopes of `requirement` that `effective` lacks; empty when it is met. A requirement the guards
+   * would refuse (a part nested in itself, more than 64 allOf/anyOf groups, a name that is no RFC
+   * 6749 scope-token, a part that is no name or allOf/anyOf array) throws `invalid_config` naming
+   * it, as `satisfies` and `assertRequirement` do.
+   */
   missing(requirement: Requirement, effective: ReadonlySet<string>): readonly string[];
   /** True when `effective` meets `requirement`. */
   satisfies(requirement: Requirement, effective: ReadonlySet<string>): boolean;
@@ -197,8 +202,8 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       }
       return out;
     },
-    missing: (requirement, effective) => missingOf(requirement, effective),
-    satisfies: (requirement, effective) => missingOf(requirement, effective).length === 0,
+    missing: (requirement, effective) => missingOf(checked(requirement), effective),
+    satisfies: (requirement, effective) => catalogue.missing(requirement, effective).length === 0,
     isWithin(inner, outer) {
       const o = catalogue.closure(outer);
       for (const s of catalogue.closure(inner)) if (!o.has(s)) return false;
@@ -217,10 +222,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       return out;
     },
     assertRequirement(requirement) {
-      // The guards' shape check first: a scope nested in itself is named, not walked to a RangeError.
-      const shape = requirementError({ scope: requirement });
-      if (shape !== null) throw new KeycardError('invalid_config', shape);
-      if (hasEmptyCombinator(requirement))
+      if (hasEmptyCombinator(checked(requirement)))
         throw new KeycardError('invalid_config', 'Requirement has an empty allOf/anyOf');
       for (const s of scopesOf(requirement)) {
         if (!known.has(s)) throw new KeycardError('invalid_config', `Requirement names unknown scope "${s}"`);
@@ -255,6 +257,17 @@ function closeOver(
   };
   for (const n of names) visit(n);
   return done;
+}
+
+/**
+ * The guards' shape check (core/requirement-check.ts), run first by every method given a
+ * requirement: a scope nested in itself, past 64 allOf/anyOf groups, `null` or an `anyOf` that is no
+ * array is `invalid_config` naming it, not walked to a `RangeError` or read as a string's characters.
+ */
+function checked(requirement: Requirement): Requirement {
+  const shape = scopeError(requirement);
+  if (shape !== null) throw new KeycardError('invalid_config', shape);
+  return requirement;
 }
 
 function* scopesOf(requirement: Requirement): Generator<string> {
