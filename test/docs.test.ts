@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { runSnippet, snippetsOf } from './snippets.ts';
 
@@ -39,5 +39,14 @@ describe('documentation snippets run as written', () => {
     const hono = snippetsOf('docs/mcp.md').find((s) => s.name === 'mcp-hono');
     expect(hono?.code).toMatch(/from 'hono'/);
     expect(hono?.code).toMatch(/mcpGate\(/);
+  });
+  it('docs/next.md: lib/keycard.ts exports the instance, and a hand-made project is told how `@/lib/keycard` resolves', () => {
+    const next = snippetsOf('docs/next.md').find((s) => s.name === 'next');
+    expect(next?.code).toMatch(/^export const keycard = \(g\.keycard \?\?= create\(\)\);$/m);
+    expect(next?.code).toContain("import { keycard } from '@/lib/keycard'");
+    const doc = readFileSync(new URL('../docs/next.md', import.meta.url), 'utf8');
+    const setUp = /## Set up\n([\s\S]*?)\n<!-- snippet: next -->/.exec(doc)?.[1] ?? '';
+    expect(setUp).toContain('npx create-next-app@latest');
+    expect(setUp).toContain('"paths": { "@/*": ["./*"] }');
   });
 });

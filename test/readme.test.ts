@@ -40,4 +40,17 @@ describe('README quickstart', () => {
     });
     expect(missing.map((d) => d.name)).toEqual([]);
   });
+  it('the sign-in link names each example on its own default port (express 3000, hono 3001, next 3002, mcp 3003)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const defaultPort = (name: string): string => {
+      const dir = new URL(`../examples/${name}/`, import.meta.url);
+      const pkg = readFileSync(new URL('package.json', dir), 'utf8');
+      const source = name === 'next' ? pkg : readFileSync(new URL('server.js', dir), 'utf8');
+      const port = /PORT \?\? (\d{4})|PORT:-(\d{4})/.exec(source);
+      return port![1] ?? port![2]!;
+    };
+    for (const name of ['express', 'hono', 'next', 'mcp']) {
+      expect(readme, name).toContain(`\`http://127.0.0.1:${defaultPort(name)}/demo/login?as=u_jason\` (${name})`);
+    }
+  });
 });

@@ -91,4 +91,13 @@ describe('docs/runtimes.md runs as written', () => {
       await mf.dispose();
     }
   }, 120_000);
+  it("docs/express.md's snippet under Bun, as runtimes.md claims (`keycard/express` needs Express: Node or Bun)", async () => {
+    const express = snippetsOf('docs/express.md').find((s) => s.name === 'express');
+    if (!express) throw new Error('docs/express.md has no snippet express');
+    const file = join(dir, 'express-app.ts');
+    writeFileSync(file, express.code);
+    // The snippet serves on 127.0.0.1, calls its guarded route with a token and throws unless it
+    // answers 200 with the RateLimit header: a non-zero exit rejects here.
+    await run(join(root, 'node_modules/.bin/bun'), ['run', file], { cwd: dir, timeout: 60_000 });
+  }, 120_000);
 });
