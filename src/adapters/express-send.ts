@@ -25,10 +25,13 @@ const ready = <T>(read: Promise<T>) =>
  * anything was sent rejects (Express's error handler answers); after, the connection is cut.
  */
 export async function send(res: ServerResponse, response: globalThis.Response, head: boolean): Promise<void> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     out[name] = value;
   });
+  // `Headers` gives each Set-Cookie on its own under one name: all of them, not the last.
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 1) out['set-cookie'] = cookies;
   if (head || response.body === null) {
     void response.body?.cancel().catch(() => {});
     res.writeHead(response.status, out).end();
