@@ -25,16 +25,24 @@ const ready = <T>(read: Promise<T>) =>
  * anything was sent rejects (Express's error handler answers); after, the connection is cut.
  */
 export async function send(res: ServerResponse, response: globalThis.Response, head: boolean): Promise<void> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     out[name] = value;
   });
+  // `Headers` gives each Set-Cookie on its own under one name: all of them, not the last.
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 1) out['set-cookie'] = cookies;
   if (head || response.body === null) {
     void response.body?.cancel().catch(() => {});
     res.writeHead(response.status, out).end();
     return;
   }
   const reader = response.body.getReader();
+  // A client that hangs up cancels the body, so its source stops reading; one gone before `send`
+  // ran (while the handler worked) fired `close` already: cancelled now.
+  const stop = () => void (res.writableFinished || reader.cancel().catch(() => {}));
+  if (res.destroyed) stop();
+  else res.on('close', stop);
   const chunks: Uint8Array[] = [];
   let next = reader.read();
   // At most 64 chunks: a source that always has one ready (a generator) is streamed, not read whole.
@@ -50,7 +58,6 @@ export async function send(res: ServerResponse, response: globalThis.Response, h
   }
   res.writeHead(response.status, out);
   for (const chunk of chunks) res.write(chunk);
-  res.on('close', () => void (res.writableFinished || reader.cancel().catch(() => {})));
   try {
     for (let got = await next; !got.done && !res.destroyed; got = await reader.read())
       if (!res.write(got.value)) await writable(res);

@@ -42,11 +42,16 @@ export interface SessionParts {
  * a refreshed OAuth JWT (the same subject and client, the session's tokenId, with a later `exp`:
  * MCP authorization sends a token on every request of a session, so the session lasts until the
  * latest expiry it presented, not the first JWT's), or a keycard token whose expiry another
- * process moved (`rotate`'s grace, `update()`), which fired no `token.rotated`/`token.updated` here.
+ * process moved nearer (`rotate`'s grace, `update()`), which fired no `token.rotated`/`token.updated`
+ * here. A keycard token's end only moves nearer: an identity read before an `update()` (a request in
+ * flight, a cache) carries the old expiry, and must not undo the shortening `token.updated` armed;
+ * a later expiry set in another process ends the session at the one it knew (the client reconnects).
  */
 export const refreshed = (b: Bound, who: Identity): boolean =>
   who.tokenId === b.identity.tokenId &&
-  (who.kind === 'oauth' ? (who.expiresAt ?? 0) > (b.until ?? Infinity) : who.expiresAt !== (b.until ?? null));
+  (who.kind === 'oauth'
+    ? (who.expiresAt ?? 0) > (b.until ?? Infinity)
+    : who.expiresAt !== null && who.expiresAt < (b.until ?? Infinity));
 
 /** Connects `server` to `transport`, then hooks the transport's callbacks and `send`, as the SDK's own Protocol hooks its callbacks. */
 export async function connectBound(
