@@ -7,30 +7,19 @@
  * through gates the test holds (no timings). The answers the handler buffers keep their bytes and
  * `Content-Length` (test/manage/frameworks.test.ts).
  */
-import type { AddressInfo } from 'node:net';
-import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expressHandler } from '../src/adapters/express.ts';
+import { send } from './express-serve.ts';
 import { exportAudit, type ExportPager } from '../src/core/audit-export.ts';
 import type { StoredAuditEvent } from '../src/core/audit-store.ts';
-
-let server: Server | undefined;
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  server = undefined;
-});
 
 /** Serves `handler` on real Express at 127.0.0.1 and GETs `/export` there, answering the response. */
 async function get(handler: (request: Request) => Promise<Response>): Promise<IncomingMessage> {
   const app = express();
   app.get('/export', expressHandler(handler));
-  await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
-  const { port } = server!.address() as AddressInfo;
-  return new Promise((resolve, reject) =>
-    httpRequest({ host: '127.0.0.1', port, path: '/export' }, resolve).on('error', reject).end(),
-  );
+  return send(app, '/export');
 }
 
 /** The next chunk the client receives. */

@@ -4,27 +4,16 @@
  * last (a handler of the app's own that sets a session cookie and a CSRF cookie lost the first).
  * Real Express on 127.0.0.1, a real HTTP client.
  */
-import type { AddressInfo } from 'node:net';
-import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expressHandler } from '../src/adapters/express.ts';
-
-let server: Server | undefined;
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  server = undefined;
-});
+import { send } from './express-serve.ts';
 
 async function get(method: string, handler: (request: Request) => Promise<Response>): Promise<IncomingMessage> {
   const app = express();
   app.all('/x', expressHandler(handler));
-  await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
-  const { port } = server!.address() as AddressInfo;
-  return new Promise((resolve, reject) =>
-    httpRequest({ host: '127.0.0.1', port, path: '/x', method }, resolve).on('error', reject).end(),
-  );
+  return send(app, '/x', method);
 }
 
 describe('expressHandler keeps every Set-Cookie', () => {

@@ -4,18 +4,11 @@
  * went out, the connection is cut, so the client sees an aborted response and not a clean end of a
  * truncated body. Real Express on 127.0.0.1, a real HTTP client; ordering through gates the test holds.
  */
-import type { AddressInfo } from 'node:net';
-import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expressHandler } from '../src/adapters/express.ts';
-
-let server: Server | undefined;
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  server = undefined;
-});
+import { send } from './express-serve.ts';
 
 async function get(handler: (request: Request) => Promise<Response>): Promise<IncomingMessage> {
   const app = express();
@@ -23,11 +16,7 @@ async function get(handler: (request: Request) => Promise<Response>): Promise<In
   app.use((_e: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(500).end('error handler');
   });
-  await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
-  const { port } = server!.address() as AddressInfo;
-  return new Promise((resolve, reject) =>
-    httpRequest({ host: '127.0.0.1', port, path: '/export' }, resolve).on('error', reject).end(),
-  );
+  return send(app, '/export');
 }
 
 /** How the client's response ended: 'end' (complete) or 'aborted' (cut), with what it received. */

@@ -5,19 +5,12 @@
  * never hears it. Real Express on 127.0.0.1, a real HTTP client; ordering only, through gates the
  * test holds (a failure is a 5 s wait for the cancel).
  */
-import type { AddressInfo } from 'node:net';
-import { request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expressHandler } from '../src/adapters/express.ts';
+import { listen } from './express-serve.ts';
 import { within } from './mcp-helpers.ts';
-
-let server: Server | undefined;
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  server = undefined;
-});
 
 const gate = () => {
   let open!: () => void;
@@ -54,8 +47,7 @@ describe('a client that hung up while the handler worked: the body the handler r
           return new Response(body(more, cancelled.open), { headers: { 'content-type': 'application/x-ndjson' } });
         }),
       );
-      await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
-      const { port } = server!.address() as AddressInfo;
+      const port = await listen(app);
       const client = httpRequest({ host: '127.0.0.1', port, path: '/export' });
       client.on('error', () => {});
       client.end();

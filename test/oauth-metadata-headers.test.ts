@@ -87,3 +87,21 @@ describe('protected resource metadata: the letter of its answers', () => {
       });
   });
 });
+
+// RFC 9110 §9.3.7: "A server generating a successful response to OPTIONS SHOULD send any header
+// that might indicate optional features implemented by the server and applicable to the target
+// resource (e.g., Allow)": the 204 names the list its 405 gives, beside the CORS fields.
+test('OPTIONS: 204 with Allow: GET, HEAD, OPTIONS and the CORS fields, no body', async () => {
+  const answers = [
+    ...(await Promise.all(origins.map((o) => fetch(`${o}${PATH}`, { method: 'OPTIONS' })))),
+    await handle(new Request(`https://api.example.com${PATH}`, { method: 'OPTIONS' })),
+  ];
+  for (const r of answers)
+    expect({
+      status: r.status,
+      allow: r.headers.get('allow'),
+      methods: r.headers.get('access-control-allow-methods'),
+      origin: r.headers.get('access-control-allow-origin'),
+      body: await r.text(),
+    }).toEqual({ status: 204, allow: 'GET, HEAD, OPTIONS', methods: 'GET, HEAD', origin: '*', body: '' });
+});

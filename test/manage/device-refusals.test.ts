@@ -38,6 +38,16 @@ async function everywhere(method: string, path: string) {
   return out;
 }
 
+/** The 405 of a path whose route is a page (`GET, HEAD`), as every 405 of the management routes. */
+const pageNotAllowed = () => [
+  405,
+  'application/problem+json',
+  'no-store',
+  'nosniff',
+  'GET, HEAD, OPTIONS',
+  notAllowed('GET, HEAD, OPTIONS'),
+];
+
 describe('device routes: 404 and 405 are problem+json with a code, no-store and nosniff', () => {
   test.each([
     ['PUT', '/device', 'GET, HEAD, OPTIONS'],
@@ -65,14 +75,7 @@ describe('device routes: 404 and 405 are problem+json with a code, no-store and 
   test('the same bytes as the management routes’ own 405', async () => {
     const s = setup();
     const own = await pick(await s.call('PUT', '/scopes'));
-    expect(own).toEqual([
-      405,
-      'application/problem+json',
-      'no-store',
-      'nosniff',
-      'GET, HEAD, OPTIONS',
-      notAllowed('GET, HEAD, OPTIONS'),
-    ]);
+    expect(own).toEqual(pageNotAllowed());
     expect(await pick(await s.call('PUT', '/device'))).toEqual(own);
   });
 
@@ -80,14 +83,7 @@ describe('device routes: 404 and 405 are problem+json with a code, no-store and 
     const routes = createDeviceRoutes(setup().keycard, { basePath: BASE, authorize: sessionOf });
     const put = await routes(new Request(`${ORIGIN}${BASE}/device`, { method: 'PUT' }));
     const nope = await routes(new Request(`${ORIGIN}${BASE}/device/nope`));
-    expect(await pick(put!)).toEqual([
-      405,
-      'application/problem+json',
-      'no-store',
-      'nosniff',
-      'GET, HEAD, OPTIONS',
-      notAllowed('GET, HEAD, OPTIONS'),
-    ]);
+    expect(await pick(put!)).toEqual(pageNotAllowed());
     expect(await pick(nope!)).toEqual([404, 'application/problem+json', 'no-store', 'nosniff', null, NOT_FOUND]);
   });
 });
