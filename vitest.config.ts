@@ -24,6 +24,10 @@ export default defineConfig({
     // test that boots PGlite (initdb in WASM: 9.4 s on a quiet machine) took 34.8 s
     // (audit-export-stream) and 28.9 s (list-cursor), so the bound is 120 s.
     testTimeout: 120_000,
+    // expect.poll waits at most 1 s by default: on the loaded 2 cores of a clean-clone CI run,
+    // Chromium drawing the settings page's 250 rows (test/ui/progressive.test.ts) took longer. A
+    // bound, not a timing assertion: a poll ends as soon as its condition holds.
+    expect: { poll: { timeout: 30_000 } },
     projects: [
       {
         extends: true,
