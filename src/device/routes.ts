@@ -9,7 +9,7 @@ import { deviceContext } from './context.ts';
 import { failureAnswer } from './failure.ts';
 import { finishAnswer } from '../core/answer.ts';
 import { parseDeviceOptions, type DeviceRoutesOptions } from './options.ts';
-import { ManagementProblem, problemResponse } from '../manage/problem.ts';
+import { ManagementProblem, optionsAnswer, problemResponse } from '../manage/problem.ts';
 
 /** A device-routes handler: a Response for `${basePath}/device…`, null for any other request. */
 export type DeviceRoutes = (request: Request) => Promise<Response | null>;
@@ -48,9 +48,10 @@ export function createDeviceRoutes(keycard: Keycard, options: DeviceRoutesOption
     if (!['', '/code', '/token', '/approve', '/deny'].includes(route))
       return problemResponse(new ManagementProblem('not_found', 'No such route'));
     // RFC 9110 §9.3.7, §10.2.1: OPTIONS says what the route supports, as the management routes do.
-    const allow = route === '' ? 'GET, HEAD, OPTIONS' : 'POST, OPTIONS';
-    if (m === 'OPTIONS') return new Response(null, { status: 204, headers: { Allow: allow } });
-    return problemResponse(new ManagementProblem('method_not_allowed', `Use ${allow}`, { headers: { Allow: allow } }));
+    const allow = route === '' ? ['GET', 'HEAD', 'OPTIONS'] : ['POST', 'OPTIONS'];
+    if (m === 'OPTIONS') return optionsAnswer(allow);
+    const names = allow.join(', ');
+    return problemResponse(new ManagementProblem('method_not_allowed', `Use ${names}`, { headers: { Allow: names } }));
   };
   return async (request) => {
     const path = new URL(request.url).pathname;

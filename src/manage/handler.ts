@@ -16,7 +16,14 @@ import { assertSameOrigin } from './csrf.ts';
 import { cursorSeal } from './list-cursor.ts';
 import { openApiDocument } from './openapi.ts';
 import { resolveOptions, type ManagementOptions, type ResolvedOptions } from './options.ts';
-import { ManagementProblem, invalid, problemOfKeycardError, problemResponse, statusOfCode } from './problem.ts';
+import {
+  ManagementProblem,
+  invalid,
+  optionsAnswer,
+  problemOfKeycardError,
+  problemResponse,
+  statusOfCode,
+} from './problem.ts';
 import * as routes from './routes.ts';
 import {
   activityQuery,
@@ -118,22 +125,6 @@ function match(method: string, segments: readonly string[]): { route: Route; id:
   }
   return allow.length ? { allow: [...allow, 'OPTIONS'] } : null;
 }
-
-/**
- * RFC 9110 §9.3.7: OPTIONS answers what the resource supports, `Allow`, and where it takes PATCH
- * `Accept-Patch` (RFC 5789 §3.1: it "SHOULD appear in the OPTIONS response for any resource that
- * supports the use of the PATCH method"). Asks for no caller and reads nothing: the same for any
- * id, as the OpenAPI document is public. A CORS preflight gets it too and is granted nothing
- * (no `Access-Control-Allow-*`: only the app's own CORS layer adds those).
- */
-const optionsAnswer = (allow: readonly string[]): Response =>
-  new Response(null, {
-    status: 204,
-    headers: {
-      Allow: allow.join(', '),
-      ...(allow.includes('PATCH') ? { 'Accept-Patch': 'application/json' } : {}),
-    },
-  });
 
 const REFUSALS = new Set([400, 403, 404, 409]);
 const PUBLIC_ID = /^tok_[0-9A-Za-z]{22}$/;

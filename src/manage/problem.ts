@@ -189,3 +189,19 @@ export function problemOfKeycardError(error: unknown): ManagementProblem | null 
       return null;
   }
 }
+
+/**
+ * RFC 9110 §9.3.7: OPTIONS answers what the resource supports, `Allow`, and where it takes PATCH
+ * `Accept-Patch` (RFC 5789 §3.1: it "SHOULD appear in the OPTIONS response for any resource that
+ * supports the use of the PATCH method"). Asks for no caller and reads nothing: the same for any
+ * id, as the OpenAPI document is public. A CORS preflight gets it too and is granted nothing
+ * (no `Access-Control-Allow-*`: only the app's own CORS layer adds those).
+ */
+export const optionsAnswer = (allow: readonly string[]): Response =>
+  new Response(null, {
+    status: 204,
+    headers: {
+      Allow: allow.join(', '),
+      ...(allow.includes('PATCH') ? { 'Accept-Patch': 'application/json' } : {}),
+    },
+  });
