@@ -50,21 +50,32 @@ async function person(ctx: DeviceContext, request: Request): Promise<UserActor |
   return actor;
 }
 
-/** The grant a person's code names, or null (counted as a wrong entry). */
 /**
- * The pending grant a typed code names; `'answered'` for a live code whose login was already
- * answered (another window, a double click: not a wrong entry); null, counted, for anything else.
+ * The pending grant a typed code names, entered against the session's limit (entry-limit.ts): the
+ * seconds to wait when the session has no entry left; `'answered'` for a live code whose login was
+ * already answered (another window, a double click: not a wrong entry); null, counted, for anything
+ * else. The entry counts from before the lookup, so guesses sent at once cannot all pass the check
+ * while the first lookups are in flight; a right code, or a lookup that failed (a 503), is forgiven.
  */
-async function lookUp(ctx: DeviceContext, key: string, input: unknown): Promise<PendingGrant | 'answered' | null> {
+async function lookUp(
+  ctx: DeviceContext,
+  key: string,
+  input: unknown,
+): Promise<PendingGrant | 'answered' | null | number> {
   const now = ctx.keycard.clock.now();
+  const wait = ctx.entries.enter(key, now);
+  if (wait > 0) return wait;
   const code = normalizeUserCode(input);
-  const grant = code === null ? null : await ctx.store.getByUserCode(code);
-  if (grant !== null && now < grant.expiresAt && grant.status !== 'pending') return 'answered';
-  if (grant === null || now >= grant.expiresAt) {
-    ctx.entries.fail(key, now);
-    return null;
+  let grant: PendingGrant | null;
+  try {
+    grant = code === null ? null : await ctx.store.getByUserCode(code);
+  } catch (e) {
+    ctx.entries.forgive(key, now);
+    throw e;
   }
-  return grant;
+  if (grant === null || now >= grant.expiresAt) return null;
+  ctx.entries.forgive(key, now);
+  return grant.status !== 'pending' ? 'answered' : grant;
 }
 
 /** The entry limit's 429, with `Retry-After` (RFC 9110 §10.2.3): the seconds until the oldest wrong entry leaves the window. */
@@ -101,9 +112,8 @@ export async function showPage(ctx: DeviceContext, request: Request): Promise<Re
   if (fromAnotherSite(request))
     return page(ctx, 200, 'Connect a device', entryForm(action, null, typed.slice(0, 12), CONFIRM_NOTE));
   const key = await sessionKey(ctx, request, actor);
-  const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
-  if (wait > 0) return throttled(ctx, wait);
   const grant = await lookUp(ctx, key, typed);
+  if (typeof grant === 'number') return throttled(ctx, grant);
   if (grant === 'answered') return changed(ctx);
   if (grant === null)
     return page(
@@ -200,9 +210,8 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
       message(`Fields sent more than once: ${twice.join(', ')}. Send the form from the approval page.`, 'alert'),
     );
   const key = await sessionKey(ctx, request, actor);
-  const wait = ctx.entries.retryAfter(key, ctx.keycard.clock.now());
-  if (wait > 0) return throttled(ctx, wait);
   const grant = await lookUp(ctx, key, form.get('user_code'));
+  if (typeof grant === 'number') return throttled(ctx, grant);
   if (grant === 'answered') return changed(ctx);
   if (grant === null)
     return page(

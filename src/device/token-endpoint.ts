@@ -11,6 +11,7 @@ import { parseRestrictions, restrictionIdsProblem, type Hierarchy, type Restrict
 import { hashDeviceCode, newDeviceCode, newGrantId, newUserCode, displayUserCode } from './codes.ts';
 import { formBody, json, lifetimeMs, oauthError, requestIdOf, sentTwice, type DeviceContext } from './context.ts';
 import { unavailableJson } from './failure.ts';
+import { repeatedNames } from '../manage/json-keys.ts';
 import type { PendingGrant } from './grant-store.ts';
 
 const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -243,7 +244,8 @@ const RESTRICTIONS_SHAPE = 'restrictions must be a JSON object mapping a resourc
 
 /**
  * The `restrictions` parameter, checked as `issue()` will check it (the declared resource types,
- * id lengths, storable text), so a login that cannot be issued is refused before anyone approves it.
+ * id lengths, storable text), so a login that cannot be issued is refused before anyone approves it;
+ * and a type named twice is refused rather than read as its last mention.
  */
 function parseRestrictionsParam(
   value: string | null,
@@ -257,6 +259,10 @@ function parseRestrictionsParam(
     return { error: RESTRICTIONS_SHAPE };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { error: RESTRICTIONS_SHAPE };
+  // A type named twice: JSON.parse kept the last silently, so what was asked is not guessed (as a
+  // form parameter sent twice, or a JSON member twice in a management body, is refused).
+  const twice = repeatedNames(value, Number.POSITIVE_INFINITY) ?? [];
+  if (twice.length > 0) return { error: `restrictions name ${twice.join(', ')} more than once` };
   if (Object.keys(parsed).length === 0) return { restrictions: null };
   if (hierarchy === null) return { error: 'restrictions are not available: this API declares no resource types' };
   try {

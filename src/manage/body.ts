@@ -17,6 +17,14 @@ export const MAX_BODY_DEPTH = 64;
 const isJson = (type: string | null) =>
   type !== null && /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type.trim());
 
+/**
+ * A PATCH body is one patch format, ours: a JSON object of the members to set, as `Accept-Patch`
+ * says. A patch document means what its media type defines (RFC 5789 §2): JSON Merge Patch
+ * (`null` removes, objects merge) or JSON Patch (operations) applied as ours would change what was
+ * asked (`{"metadata":{"b":null}}` dropped every other metadata key), so any other `+json` is 415.
+ */
+const isPatchJson = (type: string | null) => type !== null && /^application\/json\s*(;|$)/i.test(type.trim());
+
 /** One `; name=value` parameter of a media type (RFC 9110 §5.6.6), the value a token or a quoted string. */
 const PARAMETER = /;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)/g;
 
@@ -84,6 +92,11 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   if (read.bytes.byteLength === 0) return {};
   const type = request.headers.get('content-type');
   if (!isJson(type)) throw unsupported(request, 'Send the body as application/json');
+  if (request.method === 'PATCH' && !isPatchJson(type))
+    throw unsupported(
+      request,
+      'Send the patch as application/json: an object of the members to set (JSON Merge Patch and JSON Patch are not supported)',
+    );
   if (declaresOtherCharset(type!))
     throw unsupported(
       request,

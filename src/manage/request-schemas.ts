@@ -16,7 +16,8 @@ import {
   SPLIT_NAMES_MESSAGE,
   WINDOW_MESSAGE,
 } from '../core/limiter.ts';
-import { MAX_GRACE_MS } from './schemas.ts';
+import { holdsToken } from '../core/redact.ts';
+import { MAX_GRACE_MS, WORKSPACE_TOKEN } from './schemas.ts';
 
 const text = (max: number) =>
   z
@@ -156,6 +157,8 @@ export const createBody = z
         ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'give expiresIn or expiresAt, not both' });
       if (v.kind === 'workspace' && v.workspaceId === undefined)
         ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: 'workspace tokens need a workspaceId' });
+      if (typeof v.workspaceId === 'string' && holdsToken(v.workspaceId))
+        ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: WORKSPACE_TOKEN });
     }),
   );
 

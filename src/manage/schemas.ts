@@ -25,6 +25,7 @@ import {
   type Kind,
 } from '../core/kinds.ts';
 import { policyKind, splitKind } from '../core/limiter.ts';
+import { holdsToken } from '../core/redact.ts';
 import type { FieldError } from './problem.ts';
 import type * as doc from './request-schemas.ts';
 
@@ -129,6 +130,9 @@ const cross = (path: string, message: string) => ({
   continue: true,
 });
 
+/** The refusal of a workspace id holding an API token (a secret pasted into the wrong field). */
+export const WORKSPACE_TOKEN = 'must not hold an API token';
+
 /** `POST /tokens`. */
 export const createBody = z
   .strictObject({
@@ -156,6 +160,9 @@ export const createBody = z
         issues.push(cross('expiresAt', 'give expiresIn or expiresAt, not both'));
       if (v.kind === 'workspace' && v.workspaceId === undefined)
         issues.push(cross('workspaceId', 'workspace tokens need a workspaceId'));
+      // Stored and answered as given, as restriction ids are: a token pasted here would be shown in the clear.
+      if (typeof v.workspaceId === 'string' && holdsToken(v.workspaceId))
+        issues.push(cross('workspaceId', WORKSPACE_TOKEN));
     }),
   ) as Out<typeof doc.createBody>;
 
