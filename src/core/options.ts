@@ -2,7 +2,7 @@
  * Options of `createKeycard`, each documented once, here, and validated once by zod at
  * construction with a message that names the bad field.
  */
-import * as z from 'zod/mini';
+import * as z from './shape.ts';
 import { configError, english, urlText } from './config.ts';
 import { KeycardError } from './errors.ts';
 import { anyOf, boolean, integer, is, list, oneOf, schema, text, type Kind } from './kinds.ts';
