@@ -60,10 +60,11 @@ describe('edge bundle size', () => {
   // filter read once, restriction ids holding a token refused, leak notices masked). 71,133 B in
   // session 41; 67,621 B (66.0 KB) in session 42 with zod's object, optional and unknown types run
   // by src/core/shape.ts: guard 67,648 B (the size rounded up to 64 B, so the headroom is not eaten
-  // silently).
-  it('stays at most 67,648 B gzip (measured 67,621 B)', async () => {
+  // silently). 67,764 B with createKeycard's store and limiter checked for their ports' methods:
+  // guard 67,776 B.
+  it('stays at most 67,776 B gzip (measured 67,764 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67_648);
+    expect(gzip).toBeLessThanOrEqual(67_776);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -98,10 +99,11 @@ describe('edge bundle size', () => {
   // problemTypeBase, rateLimit, resources, peppers, audit, clock, maxCredentialBytes), 16 B under.
   // 36.5 KB (37,419 B) in session 42 with zod's object, optional and unknown types run by
   // src/core/shape.ts (zod's core left the bundle, 3,525 B): the guard is that size rounded up to
-  // 64 B, under the issue 13 target of 40 KB, so the headroom is spent knowingly.
-  it('createKeycard alone (tree-shaken) is at most 37,440 B gzip, under the issue 13 target of 40 KB (measured 37,419 B)', async () => {
+  // 64 B, under the issue 13 target of 40 KB, so the headroom is spent knowingly. 37,569 B with
+  // the store and limiter checked for their ports' methods (+150 B): guard 37,632 B.
+  it('createKeycard alone (tree-shaken) is at most 37,632 B gzip, under the issue 13 target of 40 KB (measured 37,569 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(37_440);
+    expect(gzip).toBeLessThanOrEqual(37_632);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 
