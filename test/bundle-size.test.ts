@@ -57,10 +57,14 @@ describe('edge bundle size', () => {
   // scope read as the scope check reads it); 69.0 KB (70,698 B) with the actor read once by every
   // management call's arguments check, the requirement's group bound and the device 429's Retry-After;
   // 69.1 KB (70,804 B) on main after session 40's merges (the 201s' Location, the audit export's
-  // filter read once, restriction ids holding a token refused, leak notices masked).
-  it('stays at most 70 KB gzip (measured 69.1 KB)', async () => {
+  // filter read once, restriction ids holding a token refused, leak notices masked). 71,133 B in
+  // session 41; 67,621 B (66.0 KB) in session 42 with zod's object, optional and unknown types run
+  // by src/core/shape.ts: guard 67,648 B (the size rounded up to 64 B, so the headroom is not eaten
+  // silently). 67,764 B with createKeycard's store and limiter checked for their ports' methods:
+  // guard 67,776 B.
+  it('stays at most 67,776 B gzip (measured 67,764 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(70 * KB);
+    expect(gzip).toBeLessThanOrEqual(67_776);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -93,17 +97,23 @@ describe('edge bundle size', () => {
   // revokeAll's and list's filters copied once, assertRequirement's shape check). 40.0 KB (40,944 B)
   // on branch fix41: scopes.missing's shape check, every bad option named in one parse (realm,
   // problemTypeBase, rateLimit, resources, peppers, audit, clock, maxCredentialBytes), 16 B under.
-  it('createKeycard alone (tree-shaken) is at most 40 KB gzip, the issue 13 target (measured 40.0 KB)', async () => {
+  // 36.5 KB (37,419 B) in session 42 with zod's object, optional and unknown types run by
+  // src/core/shape.ts (zod's core left the bundle, 3,525 B): the guard is that size rounded up to
+  // 64 B, under the issue 13 target of 40 KB, so the headroom is spent knowingly. 37,569 B with
+  // the store and limiter checked for their ports' methods (+150 B): guard 37,632 B.
+  it('createKeycard alone (tree-shaken) is at most 37,632 B gzip, under the issue 13 target of 40 KB (measured 37,569 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
+    expect(gzip).toBeLessThanOrEqual(37_632);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 
   // Each of zod's types weighs 0.1-0.9 KB gzip; src/core/kinds.ts raises their issues from zod's
-  // unknown type and one check, so createKeycard's bundle builds only these.
-  it("createKeycard alone builds only zod's object, optional and unknown types", async () => {
-    const { code } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    const types = [...new Set(code.match(/"\$Zod[A-Z]\w*"/g))].filter((t) => !/Check|Error/.test(t)).sort();
-    expect(types).toEqual(['"$ZodNever"', '"$ZodObject"', '"$ZodOptional"', '"$ZodType"', '"$ZodUnknown"']);
+  // unknown type and one check, and src/core/shape.ts runs zod's object, optional and unknown types
+  // (session 42): createKeycard's bundle keeps none of zod (13.2 KB minified, 3.5 KB gzip before).
+  it('createKeycard alone keeps nothing of zod', async () => {
+    const { files, code } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
+    expect(files.filter((f) => f.includes('node_modules/zod/'))).toEqual([]);
+    expect(code).not.toContain('"$ZodObject"');
   }, 60_000);
 
   // defineScopes' catalogue schema is built when it is called: at module level its `.check()` is a
@@ -137,11 +147,12 @@ describe('edge bundle size', () => {
 
   // Session 38: the root's schemas are written with src/core/kinds.ts (zod's number, string, boolean,
   // enum, nullable, array, union, record, JSON, custom, ISO date-time and default types as checks
-  // raising the same issues), 3.7 KB gzip less.
-  it("builds only zod's object, optional and unknown types", async () => {
-    const { code } = await size;
-    const types = [...new Set(code.match(/"\$Zod[A-Z]\w*"/g))].filter((t) => !/Check|Error/.test(t)).sort();
-    expect(types).toEqual(['"$ZodNever"', '"$ZodObject"', '"$ZodOptional"', '"$ZodType"', '"$ZodUnknown"']);
+  // raising the same issues), 3.7 KB gzip less; session 42: zod's object, optional and unknown types
+  // with src/core/shape.ts, and the root keeps nothing of zod (3.4 KB gzip less).
+  it('keeps nothing of zod', async () => {
+    const { files, code } = await size;
+    expect(files.filter((f) => f.includes('node_modules/zod/'))).toEqual([]);
+    expect(code).not.toContain('"$ZodObject"');
   }, 60_000);
 
   // The generated JSON Schema writes each closed object as `object(properties, required?)`, its
@@ -174,8 +185,8 @@ describe('edge bundle size', () => {
   }, 60_000);
 
   // Not met yet: keycard's own code on the root (management handler, device routes, leak intake,
-  // audit store included) is ~64.5 KB gzip with zod left out (66,085 B; zod adds 4 KB since session
-  // 38). Remove `.fails` when it is.
+  // audit store included) is 66.0 KB gzip since session 42, zod no longer on it. Remove `.fails`
+  // when it is.
   it.fails(
     'is at most 40 KB gzip (the issue 13 target)',
     async () => {

@@ -6,7 +6,7 @@
  * keeps identically get through — no NUL character or lone surrogate (Postgres refuses them), no
  * instant outside the `Date` range, metadata that is plain JSON only.
  */
-import * as z from 'zod/mini';
+import * as z from './shape.ts';
 import { english, intFrom } from './config.ts';
 import { anyOf, integer, nullable, oneOf, refine, schema, text, type Issue, type Kind } from './kinds.ts';
 import type { Clock } from './clock.ts';

@@ -3,7 +3,7 @@
  * development, tests and single-process tools. Same answers as the Postgres store (the
  * conformance suite in keycard/testing runs both), nothing survives a restart.
  */
-import * as z from 'zod/mini';
+import * as z from './shape.ts';
 import { configError, english, intFrom } from './config.ts';
 import { is, oneOf, schema } from './kinds.ts';
 import type { AuditEvent } from './audit.ts';

@@ -2,7 +2,7 @@
  * The options of an {@link AuditTrail} (`audit-trail.ts`): their type, defaults and the one schema
  * that validates them at construction.
  */
-import * as z from 'zod/mini';
+import * as z from './shape.ts';
 import type { AuditSink } from './audit.ts';
 import type { Clock } from './clock.ts';
 import { integer, is, list, schema } from './kinds.ts';

@@ -7,7 +7,7 @@
  * implementation shares: event ids, the canonical stored form of an event, filter matching (for
  * in-memory implementations) and the usage roll-up key. Web standards only: it runs on the edge.
  */
-import * as z from 'zod/mini';
+import * as z from './shape.ts';
 import { english, intFrom } from './config.ts';
 import { copy, list, nullable, oneOf, refine, schema, schemaOf, text as line } from './kinds.ts';
 import type { AuditEvent, AuditSink, Surface } from './audit.ts';

@@ -3,14 +3,15 @@
  * plain functions ("kinds") that push the issues zod's own types push: the same codes, bounds,
  * origins, paths and order, and the same checks still run after a failure. `english`
  * (src/core/config.ts) or a custom error words them as before. {@link schema} makes a kind a zod
- * schema: zod's `unknown` type with one check, inside zod's objects and optionals.
+ * schema: zod's `unknown` type with one check, inside zod's objects and optionals (all three run
+ * by src/core/shape.ts, which zod's own containers also hold).
  *
  * Why: each of zod's types weighs 0.1 to 0.9 KB gzip in every edge bundle that builds one, and
  * createKeycard's options, its calls' arguments and the stores' options built nine of them: 2.5 KB
  * gzip of a Worker that only verifies tokens (test/bundle-size.test.ts). `kinds.test.ts` holds each
  * kind to the zod schema it stands for, over random values.
  */
-import * as z from 'zod/mini';
+import * as z from './shape.ts';
 
 /** An issue as zod raises it, before its message; `continue: true` lets unguarded checks after it run. */
 export interface Issue {

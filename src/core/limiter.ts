@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from './shape.ts';
 import { english } from './config.ts';
 import { KeycardError } from './errors.ts';
 import { integer, refine, schema, strict, text } from './kinds.ts';

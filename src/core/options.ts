@@ -2,7 +2,7 @@
  * Options of `createKeycard`, each documented once, here, and validated once by zod at
  * construction with a message that names the bad field.
  */
-import * as z from 'zod/mini';
+import * as z from './shape.ts';
 import { configError, english, urlText } from './config.ts';
 import { KeycardError } from './errors.ts';
 import { anyOf, boolean, integer, is, list, oneOf, schema, text, type Kind } from './kinds.ts';
@@ -13,7 +13,7 @@ import type { Pepper } from './hash.ts';
 import type { LimiterStore, RateLimitInput } from './limiter.ts';
 import type { OwnerResolver } from './owners.ts';
 import type { ScopeCatalogue } from './scopes.ts';
-import type { Awaitable, TokenStore } from './store.ts';
+import { TOKEN_STORE_METHODS, type Awaitable, type TokenStore } from './store.ts';
 import { tokenLength, type TokenFormat } from './token.ts';
 import { clockKind, sinkKind } from './audit-options.ts';
 import { createHasher } from './hash.ts';
@@ -42,12 +42,15 @@ export interface KeycardOptions<S extends string = string> {
   type?: string;
   /** The scope catalogue from `defineScopes`. */
   scopes: ScopeCatalogue<S>;
-  /** Where token records live. @default memoryTokenStore() — ⚠️ forgets everything on restart. */
+  /**
+   * Where token records live; one lacking a method of the port is `invalid_config` at start,
+   * naming the missing methods. @default memoryTokenStore() — ⚠️ forgets everything on restart.
+   */
   store?: TokenStore;
   /**
    * Where rate-limit state lives. @default memoryLimiter() — ⚠️ with a shared token store and
    * several processes, each keeps its own counts and every limit is multiplied by the number of
-   * processes; a warning says so at start.
+   * processes; a warning says so at start. One without `consume` is `invalid_config` at start.
    */
   limiter?: LimiterStore;
   /** The default rate limit, `{ limit, window }` or `{ read, write }`. @default 60 per 60 s, one budget */
@@ -166,6 +169,24 @@ export interface KeycardOptions<S extends string = string> {
 
 const fn = is((v) => typeof v === 'function', 'must be a function');
 const obj = is((v) => typeof v === 'object' && v !== null, 'must be an object');
+/**
+ * An object with every method of the port `name` (`methods`): one issue naming those it lacks
+ * (e.g. `store: {}` would fail on the first `issue()` with `unavailable` rather than at start).
+ */
+const port =
+  (name: string, methods: readonly string[]): Kind =>
+  (v, out) => {
+    const from = out.length;
+    obj(v, out);
+    const missing =
+      out.length > from ? [] : methods.filter((m) => typeof (v as Record<string, unknown>)[m] !== 'function');
+    if (missing.length)
+      out.push({
+        code: 'custom',
+        message: `lacks the ${name} method${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+        continue: false,
+      });
+  };
 const opt = <T>(kind: Kind) => z.optional(schema<T>(kind));
 const ms = (max = 86_400_000) => opt(integer(0, max));
 /**
@@ -196,8 +217,8 @@ export const optionsSchema = z.strictObject({
       'must be a catalogue from defineScopes()',
     ),
   ),
-  store: opt(obj),
-  limiter: opt(obj),
+  store: opt(port('TokenStore', TOKEN_STORE_METHODS)),
+  limiter: opt(port('LimiterStore', ['consume'])),
   rateLimit: opt(then(obj, parseRateLimit)),
   workspaceRateLimit: opt(fn),
   resources: opt(then(list(text(), { min: 1 }), defineHierarchy)),

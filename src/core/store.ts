@@ -221,6 +221,20 @@ export type StoreChange =
 /** Anything that may be returned directly or as a promise: the memory store answers synchronously. */
 export type Awaitable<T> = T | Promise<T>;
 
+/** The methods every {@link TokenStore} has (`createKeycard` refuses a store without one). */
+export const TOKEN_STORE_METHODS: readonly (keyof TokenStore)[] = [
+  'create',
+  'findByHash',
+  'get',
+  'list',
+  'update',
+  'revoke',
+  'revokeAll',
+  'touch',
+  'rehash',
+  'announceOwner',
+];
+
 /**
  * The token store port. Implement it for your own database and run `tokenStoreConformance` from
  * `keycard/testing` against it.

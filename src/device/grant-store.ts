@@ -9,7 +9,7 @@
  * store cannot be polled for tokens. No token secret is stored either: the token is issued when
  * the approved grant is taken.
  */
-import * as z from 'zod/mini';
+import * as z from '../core/shape.ts';
 import { configError, english } from '../core/config.ts';
 import { integer, schema } from '../core/kinds.ts';
 

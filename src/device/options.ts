@@ -2,7 +2,7 @@
  * Options of the device routes (SPEC §13), documented once on the type and validated once with
  * zod: an unknown key or a bad value is a `KeycardError('invalid_config')` naming every bad field.
  */
-import * as z from 'zod/mini';
+import * as z from '../core/shape.ts';
 import { configError, english, url } from '../core/config.ts';
 import { anyOf, copy, integer, is, list, oneOf, schema, schemaOf, strict, text } from '../core/kinds.ts';
 import type { Actor } from '../keycard.ts';

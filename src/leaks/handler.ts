@@ -6,7 +6,7 @@
  *
  * The guide — enrolment, what to send the provider, the whole loop — is docs/leaks.md.
  */
-import * as z from 'zod/mini';
+import * as z from '../core/shape.ts';
 import { configError, english, secureUrlText } from '../core/config.ts';
 import { integer, is, oneOf, schema } from '../core/kinds.ts';
 import { bounded } from '../core/bounded.ts';

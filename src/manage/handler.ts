@@ -35,7 +35,7 @@ import {
   rotateBody,
   updateBody,
 } from './schemas.ts';
-import * as zod from 'zod/mini';
+import * as zod from '../core/shape.ts';
 import { english } from '../core/config.ts';
 
 /** A mountable management API. */

@@ -3,7 +3,7 @@
  * at construction, by a strict zod schema: an unknown key or a bad value is a
  * `KeycardError('invalid_config')` naming every bad field.
  */
-import * as z from 'zod/mini';
+import * as z from '../core/shape.ts';
 import { configError, english } from '../core/config.ts';
 import { anyOf, integer, is, list, refine, schema, text, type Kind } from '../core/kinds.ts';
 import { parseUrl } from '../core/url.ts';

@@ -6,7 +6,7 @@
  * requests in the OpenAPI document and gives `keycard/client` its types;
  * test/manage/request-schemas.test.ts holds the two to the same answers.
  */
-import * as z from 'zod/mini';
+import * as z from '../core/shape.ts';
 import { issueMessage } from '../core/config.ts';
 import {
   anyOf,

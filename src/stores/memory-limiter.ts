@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../core/shape.ts';
 import { configError, english } from '../core/config.ts';
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
