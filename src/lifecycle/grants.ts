@@ -18,6 +18,21 @@ export interface GrantShape {
   readonly expiresAt: number | null;
 }
 
+/**
+ * 403 `scope_escalation` unless closure(scopes) ⊆ closure(bound), its message `what` followed by
+ * the scopes outside the bound (SPEC §11: the 403 names the scope).
+ */
+export function assertScopesWithin(
+  catalogue: LifecycleContext['catalogue'],
+  scopes: readonly string[],
+  bound: readonly string[],
+  what: string,
+): void {
+  const within = catalogue.closure(bound);
+  const outside = [...catalogue.closure(scopes)].filter((s) => !within.has(s));
+  if (outside.length) throw new KeycardError('scope_escalation', `${what}: ${outside.join(', ')}`);
+}
+
 export function assertActorMayGrant(
   ctx: LifecycleContext,
   actor: Actor | undefined,
@@ -38,11 +53,12 @@ export function assertActorMayGrant(
       throw new KeycardError('scope_escalation', 'A token may not mint a token that outlives it');
     }
   }
-  const bound = actor.kind === 'user' ? actor.scopes : [...actor.identity.scopes];
-  if (!catalogue.isWithin(scopes, bound)) {
-    const outside = [...catalogue.closure(scopes)].filter((s) => !catalogue.closure(bound).has(s));
-    throw new KeycardError('scope_escalation', `Actor may not grant scope: ${outside.join(', ')}`);
-  }
+  assertScopesWithin(
+    catalogue,
+    scopes,
+    actor.kind === 'user' ? actor.scopes : [...actor.identity.scopes],
+    'Actor may not grant scope',
+  );
   if (actor.kind === 'token' && actor.identity.restrictions !== null) {
     if (!hierarchy || !isNarrowerOrEqual(hierarchy, restrictions, actor.identity.restrictions)) {
       throw new KeycardError('scope_escalation', 'A restricted token may only mint tokens within its own restrictions');

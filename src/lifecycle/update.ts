@@ -4,7 +4,13 @@ import { toRecord } from '../core/records.ts';
 import { isNarrowerOrEqual } from '../core/restrictions.ts';
 import type { TokenPatch, TokenRecord } from '../core/store.ts';
 import { actorOf, announce, clean, epochMs, mustGet, type LifecycleContext } from './context.ts';
-import { assertActorMayGrant, assertActorMayLimit, parseLimitArg, parseRestrictionsArg } from './grants.ts';
+import {
+  assertActorMayGrant,
+  assertActorMayLimit,
+  assertScopesWithin,
+  parseLimitArg,
+  parseRestrictionsArg,
+} from './grants.ts';
 import type { Actor, UpdatePatch } from './types.ts';
 
 /** Applies a patch with optimistic concurrency (retried a few times). */
@@ -31,11 +37,8 @@ export async function update<S extends string>(
     const old = await mustGet(ctx, id);
     if (next.expiresAt != null && old.expiresAt !== null && next.expiresAt > old.expiresAt)
       throw new KeycardError('scope_escalation', 'expiresAt may only move earlier');
-    if (next.scopes !== undefined && !catalogue.isWithin(next.scopes, old.scopes))
-      throw new KeycardError(
-        'scope_escalation',
-        'update may only narrow scopes: closure(new) must be within closure(old)',
-      );
+    if (next.scopes !== undefined)
+      assertScopesWithin(catalogue, next.scopes, old.scopes, 'update may only narrow scopes, not add');
     if (
       next.restrictions !== undefined &&
       old.restrictions !== null &&
