@@ -61,10 +61,12 @@ describe('edge bundle size', () => {
   // session 41; 67,621 B (66.0 KB) in session 42 with zod's object, optional and unknown types run
   // by src/core/shape.ts: guard 67,648 B (the size rounded up to 64 B, so the headroom is not eaten
   // silently). 67,764 B with createKeycard's store and limiter checked for their ports' methods:
-  // guard 67,776 B.
-  it('stays at most 67,776 B gzip (measured 67,764 B)', async () => {
+  // guard 67,776 B. 67,904 B after session 42's attack and conformance merges (the device entry
+  // limit counted before its lookup, repeated restriction types and pasted workspace ids refused,
+  // PATCH's media type, the widening PATCH's 403 naming its scopes): guard 67,968 B.
+  it('stays at most 67,968 B gzip (measured 67,904 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67_776);
+    expect(gzip).toBeLessThanOrEqual(67_968);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
