@@ -199,9 +199,17 @@ export function checkedCatalogue(c: ScopeCatalogueView): ScopeCatalogueView {
   throw unexpected('a scope catalogue');
 }
 
-/** The events of an activity page. @throws ManagementError `invalid_response` */
-export function checkedEvents(page: { data: readonly Record<string, unknown>[] }): readonly Record<string, unknown>[] {
-  if (obj(page) && Array.isArray(page.data) && page.data.every(obj)) return page.data;
+/** An activity page: its events and the cursor of the next one. @throws ManagementError `invalid_response` */
+export function checkedEvents<P extends { data: readonly Record<string, unknown>[]; nextCursor?: string | null }>(
+  page: P,
+): P {
+  if (
+    obj(page) &&
+    Array.isArray(page.data) &&
+    page.data.every(obj) &&
+    (page.nextCursor == null || text(page.nextCursor))
+  )
+    return page;
   throw unexpected('a page of events');
 }
 

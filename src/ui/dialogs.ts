@@ -179,29 +179,56 @@ export function renderRevokeAll(
   return input;
 }
 
-/** Activity: the token's audit events, newest first as the server sends them. */
+/**
+ * Activity: the token's audit events, newest first as the server sends them, a page at a time:
+ * **Show older** appends the next page while there is one. A page that fails says so in the last
+ * row (the button stays, with focus, to try again); after the last page the button goes and focus
+ * on it moves to Close.
+ */
 export function renderActivity(
   d: DialogHandle,
-  c: Base & { load(): Promise<readonly Record<string, unknown>[]> },
+  c: Base & {
+    load(cursor?: string): Promise<{ data: readonly Record<string, unknown>[]; nextCursor?: string | null }>;
+  },
 ): HTMLElement {
   const { s } = c;
-  const list = h('ul', { class: 'events', part: 'events', 'aria-busy': 'true' }, h('li', {}, s.loading));
+  // The last row: "Loading…", then the empty or failure message; it goes once there are events.
+  let last = h('li', {}, s.loading);
+  // It scrolls (a busy token's events outgrow the dialog): focusable, so a keyboard scrolls it too.
+  const list = h('ul', { class: 'events', part: 'events', 'aria-busy': 'true', tabindex: 0 }, last);
   const close = h('button', { type: 'button', part: 'button' }, s.close);
-  close.addEventListener('click', () => d.close());
-  d.body.append(list);
-  d.footer.append(close);
-  c.load().then(
-    (events) => {
-      list.removeAttribute('aria-busy');
-      list.replaceChildren(...(events.length ? events.map((e) => eventItem(e, c)) : [h('li', {}, s.activityEmpty)]));
-    },
-    (e: unknown) => {
-      list.removeAttribute('aria-busy');
-      list.replaceChildren(
-        h('li', {}, e instanceof ManagementError && e.status === 501 ? s.activityUnavailable : errorText(s, e)),
+  const older = h('button', { type: 'button', part: 'button', hidden: true }, s.olderEvents);
+  let cursor: string | undefined;
+  const page = async () => {
+    const release = busy(older);
+    try {
+      const p = await c.load(cursor);
+      cursor = p.nextCursor ?? undefined;
+      list.append(...p.data.map((e) => eventItem(e, c)), last);
+      last.textContent = s.activityEmpty;
+      if (list.childElementCount > 1) last.remove();
+    } catch (e) {
+      last.remove();
+      // A later page that fails keeps its cursor: Show older tries it again.
+      list.append(
+        (last = h(
+          'li',
+          {},
+          e instanceof ManagementError && e.status === 501 ? s.activityUnavailable : errorText(s, e),
+        )),
       );
-    },
-  );
+    }
+    list.removeAttribute('aria-busy');
+    older.hidden = !cursor;
+    release();
+    // The button gone with focus on it (waiting on the dialog, see busy()): focus to Close.
+    if ((list.getRootNode() as ShadowRoot).activeElement === d.dialog) close.focus();
+  };
+  close.addEventListener('click', () => d.close());
+  older.addEventListener('click', () => void page());
+  d.body.append(list, older);
+  d.footer.append(close);
+  void page();
   return close;
 }
 

@@ -40,8 +40,8 @@ export function append(el: Node, children: (Child | Child[])[]): void {
   }
 }
 
-const FOCUSABLE =
-  'button:not([disabled]),input:not([disabled]),select:not([disabled]),textarea:not([disabled]),a[href],[tabindex]:not([tabindex="-1"])';
+/** The controls the element draws that take focus (it draws no links or text areas). */
+const FOCUSABLE = ':is(button,input,select):not([disabled]),[tabindex]:not([tabindex="-1"])';
 
 /** What `openDialog` returns: the dialog's body to fill and a way to close it. */
 export interface DialogHandle {

@@ -392,7 +392,7 @@ export class KeycardTokensElement extends Base {
       s: this.#s,
       locale: this.#locale,
       now: Date.now(),
-      load: async () => checkedEvents(await this.api.activity(token.id)),
+      load: async (cursor) => checkedEvents(await this.api.activity(token.id, { cursor })),
     }).focus();
   }
 }

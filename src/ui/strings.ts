@@ -140,6 +140,7 @@ export const STRINGS = {
   activityTitle: 'Activity of {label}',
   activityEmpty: 'No activity recorded yet.',
   activityUnavailable: 'Activity is not available on this server.',
+  olderEvents: 'Show older',
   allowed: 'allowed',
   denied: 'denied',
   // announcements

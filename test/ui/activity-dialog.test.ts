@@ -2,9 +2,11 @@
  * SPEC §12 "activity (the token's audit events)" in Chromium, against a Hono server whose one
  * `memoryAuditStore` is keycard's audit and the handler's `auditStore`: the dialog lists the
  * token's events newest first — a refused call with its method, path and reason, the allowed
- * calls with their surface (API or MCP) — each once, in the route's order. It shows the newest
- * page only (the route's default 50): a busy token's older events are not reachable from the
- * dialog (docs/ui.md says so; the API's `cursor` reaches them).
+ * calls with their surface (API or MCP) — each once, in the route's order, a page (the route's
+ * default 50) at a time: **Show older** appends the next page, keyboard and all, and goes after the
+ * last one (focus to Close). A next page that fails says so above the button, which keeps focus
+ * and tries again. Before, the dialog drew the newest page only: a busy token's older events (its
+ * issue among them) were out of reach from the page.
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -12,7 +14,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeycard, createManagementHandler, defineScopes, memoryAuditStore } from '../../src/index.ts';
-import { focused, hasChromium, openSettings, useChromium } from './browser.ts';
+import { focused, hasChromium, openSettings, seriousViolations, useChromium } from './browser.ts';
 import { dialog } from './flow.ts';
 import { bundleUi, page as settingsPage } from './server.ts';
 
@@ -31,6 +33,19 @@ async function start() {
   });
   const ui = await bundleUi();
   const app = new Hono();
+  // `fail.older`: the audit store is down for any page after the first (a real 503 problem answer).
+  const fail = { older: false };
+  app.use('/api/tokens/*', async (c, next) => {
+    if (!fail.older || !c.req.query('cursor')) return next();
+    const problem = {
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'audit store down',
+      code: 'unavailable',
+    };
+    return c.body(JSON.stringify(problem), 503, { 'Content-Type': 'application/problem+json' });
+  });
   app.all('/api/tokens/*', (c) => manage(c.req.raw));
   app.get('/assets/keycard-ui.js', (c) => c.body(ui, 200, { 'Content-Type': 'text/javascript' }));
   app.get('/settings/tokens', (c) => c.html(settingsPage('base-path="/api/tokens" kinds="personal"')));
@@ -38,7 +53,7 @@ async function start() {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
   });
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { origin, keycard, audit, session: { name: 'sid', value: 'jason', url: origin }, server };
+  return { origin, keycard, audit, fail, session: { name: 'sid', value: 'jason', url: origin }, server };
 }
 
 describe.skipIf(!hasChromium)('<keycard-tokens> activity dialog', () => {
@@ -50,7 +65,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> activity dialog', () => {
     await new Promise((r) => s?.server.close(r));
   });
 
-  it('lists the newest page of events, newest first, each once, with surface and reason', async () => {
+  it('lists every event newest first, each once, with surface and reason, paging through Show older', async () => {
     const { token, record } = await s.keycard.issue({ ownerId: 'u_jason', label: 'busy agent', scopes: ['read'] });
     const call = (i: number, surface: 'http' | 'mcp') =>
       s.keycard.authenticate(
@@ -79,9 +94,70 @@ describe.skipIf(!hasChromium)('<keycard-tokens> activity dialog', () => {
       // The 49 newest allowed calls, newest first, each once, over the surface each was made on.
       const calls = texts.slice(1).map((t) => / (API|MCP) allowed · GET \/api\/tickets\/(\d+)$/.exec(t)?.slice(1));
       expect(calls).toEqual(Array.from({ length: 49 }, (_, k) => [(54 - k) % 2 ? 'MCP' : 'API', String(54 - k)]));
-      expect((await focused(page)).inDialog).toBe('Activity of busy agent');
+
+      // Show older by keyboard: the next page (the 6 oldest calls and the issue) follows, each once.
+      const older = d.getByRole('button', { name: 'Show older', exact: true });
+      await older.focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => items.count()).toBe(57);
+      const all = (await items.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+      expect(all.slice(0, 50)).toEqual(texts);
+      const rest = all.slice(50, 56).map((t) => / (API|MCP) allowed · GET \/api\/tickets\/(\d+)$/.exec(t)?.slice(1));
+      expect(rest).toEqual(Array.from({ length: 6 }, (_, k) => [(5 - k) % 2 ? 'MCP' : 'API', String(5 - k)]));
+      expect(all[56]).toMatch(/ token\.issued$/);
+      // The last page: the button goes, and focus (which was on it) moves to Close, not to <body>.
+      expect(await older.count()).toBe(0);
+      expect(await focused(page)).toEqual({ tag: 'button', name: 'Close', inDialog: 'Activity of busy agent' });
+      expect(await seriousViolations(page)).toEqual([]);
       expect(lines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
     } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('a next page that fails says so, keeps Show older (and its focus) to try again, then pages on', async () => {
+    const { token, record } = await s.keycard.issue({ ownerId: 'u_jason', label: 'flaky store', scopes: ['read'] });
+    for (let i = 0; i < 51; i++) {
+      const req = {
+        method: 'GET',
+        url: `http://127.0.0.1/api/tickets/${i}`,
+        headers: { authorization: `Bearer ${token}` },
+      };
+      expect((await s.keycard.authenticate(req)).ok).toBe(true);
+    }
+    await s.keycard.flush();
+    await s.audit.flush();
+    expect((await s.audit.query({ tokenId: record.id, limit: 500 })).events).toHaveLength(52);
+
+    const { context, page, lines } = await openSettings(browser(), s);
+    try {
+      await page.getByRole('button', { name: 'Activity of flaky store', exact: true }).click();
+      const d = dialog(page, 'Activity of flaky store');
+      const items = d.getByRole('listitem');
+      await expect.poll(() => items.count()).toBe(50);
+      s.fail.older = true;
+      const older = d.getByRole('button', { name: 'Show older', exact: true });
+      await older.focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => items.nth(50).textContent()).toMatch(/^Something went wrong: .*audit store down/);
+      expect(await items.count()).toBe(51);
+      expect(await older.isVisible()).toBe(true);
+      expect(await older.isEnabled()).toBe(true);
+      expect(await focused(page)).toEqual({ tag: 'button', name: 'Show older', inDialog: 'Activity of flaky store' });
+      expect(await seriousViolations(page)).toEqual([]);
+
+      s.fail.older = false;
+      await page.keyboard.press('Enter');
+      await expect.poll(() => items.count()).toBe(52);
+      const all = (await items.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+      expect(all.filter((t) => t.includes('went wrong'))).toEqual([]);
+      expect(all[50]).toMatch(/ allowed · GET \/api\/tickets\/0$/);
+      expect(all[51]).toMatch(/ token\.issued$/);
+      expect(await older.count()).toBe(0);
+      expect(await focused(page)).toEqual({ tag: 'button', name: 'Close', inDialog: 'Activity of flaky store' });
+      expect(lines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
+    } finally {
+      s.fail.older = false;
       await context.close();
     }
   }, 60_000);

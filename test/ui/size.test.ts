@@ -6,7 +6,11 @@
  * 2.9 KB minified) and the page walk that lists every page made it 15.6 KB (15,943 B), so the guard
  * moved to 16 KB rather than trade those fixes for bytes. Drawing each page as it arrives made it
  * 15.8 KB (16,169 B); the message for a port fetch refuses, 16,201 B; Retry keeping focus, 16,232 B;
- * focus moved at the first page after Revoke, Revoke all and Retry, 16,261 B.
+ * focus moved at the first page after Revoke, Revoke all and Retry, 16,261 B; main measured 16,298 B.
+ * The activity dialog's Show older (paging, its error row, focus, a focusable scrolling list) costs
+ * 115 B; it was paid for first (16,298 → 16,245 B, no behaviour change): the stylesheet's line
+ * breaks (a `\` ends each source line, 30 B), selectors for elements the UI never draws (`textarea`,
+ * `a[href]`, `.mono`) and `:is()` in the focus trap's selector. Measured 16,360 B, 24 B under.
  */
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
@@ -16,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 const entry = fileURLToPath(new URL('../../src/ui/index.ts', import.meta.url));
 
 describe('keycard/ui bundle', () => {
-  it('element + client: minified and gzipped under 16 KB (measured 15.9 KB; issue 16 aimed at 15 KB), no node:, zod or core', async () => {
+  it('element + client: minified and gzipped under 16 KB (measured 16,360 B; issue 16 aimed at 15 KB), no node:, zod or core', async () => {
     const out = await build({
       entryPoints: [entry],
       bundle: true,
