@@ -150,6 +150,37 @@ describe('user codes guessed all at once: still at most 5 looked up per session'
   });
 });
 
+describe('an entry whose lookup failed is taken back', () => {
+  it('six entries while the store is down are 503s, not wrong entries: the right code then goes on', async () => {
+    const inner = memoryPendingGrantStore();
+    let down = false;
+    const store: PendingGrantStore = Object.assign(Object.create(inner) as PendingGrantStore, {
+      getByUserCode: async (code: string) => {
+        if (down) throw new Error('grant store unavailable');
+        return inner.getByUserCode(code);
+      },
+    });
+    const { origins, close } = await served(store);
+    try {
+      const origin = origins[0]!;
+      const started = await fetch(`${origin}${BASE}/device/code`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'client_id=cli&scope=read',
+      });
+      const { user_code } = (await started.json()) as { user_code: string };
+      down = true;
+      const failed = [];
+      for (const code of wrongCodes(LIMIT + 1, 4)) failed.push(...(await burst(origin, [page(origin, code)])));
+      expect(failed).toEqual(Array<number>(LIMIT + 1).fill(503));
+      down = false;
+      expect(await burst(origin, [page(origin, user_code)])).toEqual([200]);
+    } finally {
+      await close();
+    }
+  });
+});
+
 const DATABASE_URL = process.env['DATABASE_URL'];
 describe.skipIf(!DATABASE_URL)('on a real Postgres pending-grant store (DATABASE_URL)', () => {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 });

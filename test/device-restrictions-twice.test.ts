@@ -52,6 +52,23 @@ describe('POST /device/code: restrictions naming a member twice are refused, not
       expect(audit.events.filter((e) => e.type === 'device.requested')).toEqual([]);
     });
 
+  it('a type named twice is named as other refusals name it: no token in the clear, a bounded description', async () => {
+    const token = `toado_sk_${'aB3'.repeat(13)}`;
+    const long = 'x'.repeat(5000);
+    for (const origin of served.origins) {
+      for (const restrictions of [`{"${token}":["c1"],"${token}":["c2"]}`, `{"${long}":["c1"],"${long}":["c2"]}`]) {
+        const r = await start(origin, restrictions);
+        const text = await r.text();
+        expect(r.status).toBe(400);
+        const { error_description } = JSON.parse(text) as { error_description: string };
+        expect([text.includes(token), text.includes('aB3'.repeat(13))]).toEqual([false, false]);
+        expect(error_description).toMatch(/^restrictions name .+ more than once$/);
+        expect(error_description.length).toBeLessThanOrEqual(300);
+      }
+    }
+    expect(await store.prune(Number.MAX_SAFE_INTEGER)).toBe(0);
+  });
+
   it('the same restrictions, each type once, start a login as before', async () => {
     const r = await start(served.origins[0]!, '{"company":["c1","c2"],"project":["p1"]}');
     expect(r.status).toBe(200);

@@ -35,11 +35,15 @@ export class EntryLimit {
     return 0;
   }
 
-  /** Takes back the entry of `key` let in at `at` (its code was right, or the lookup could not be made). */
+  /**
+   * Takes back the entry of `key` let in at `at` (its code was right, or the lookup could not be
+   * made). A session left with none leaves the map: right codes must not push out a guesser's count.
+   */
   forgive(key: string, at: number): void {
     const recent = this.#failures.get(key);
     const i = recent?.indexOf(at) ?? -1;
     if (i !== -1) recent!.splice(i, 1);
+    if (recent?.length === 0) this.#failures.delete(key);
   }
 
   #recent(key: string, now: number): number[] {

@@ -262,7 +262,8 @@ function parseRestrictionsParam(
   // A type named twice: JSON.parse kept the last silently, so what was asked is not guessed (as a
   // form parameter sent twice, or a JSON member twice in a management body, is refused).
   const twice = repeatedNames(value, Number.POSITIVE_INFINITY) ?? [];
-  if (twice.length > 0) return { error: `restrictions name ${twice.join(', ')} more than once` };
+  // Named as the other refusals name a type: masked (a token pasted as a type) and bounded.
+  if (twice.length > 0) return { error: `restrictions name ${excerpt(twice.join(', '), 200)} more than once` };
   if (Object.keys(parsed).length === 0) return { restrictions: null };
   if (hierarchy === null) return { error: 'restrictions are not available: this API declares no resource types' };
   try {

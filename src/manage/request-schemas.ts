@@ -17,7 +17,7 @@ import {
   WINDOW_MESSAGE,
 } from '../core/limiter.ts';
 import { holdsToken } from '../core/redact.ts';
-import { MAX_GRACE_MS, WORKSPACE_TOKEN } from './schemas.ts';
+import { limitNamesHoldingToken, MAX_GRACE_MS, HOLDS_TOKEN } from './schemas.ts';
 
 const text = (max: number) =>
   z
@@ -158,20 +158,29 @@ export const createBody = z
       if (v.kind === 'workspace' && v.workspaceId === undefined)
         ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: 'workspace tokens need a workspaceId' });
       if (typeof v.workspaceId === 'string' && holdsToken(v.workspaceId))
-        ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: WORKSPACE_TOKEN });
+        ctx.addIssue({ code: 'custom', path: ['workspaceId'], message: HOLDS_TOKEN });
+      for (const path of limitNamesHoldingToken(v.rateLimit))
+        ctx.addIssue({ code: 'custom', path, message: HOLDS_TOKEN });
     }),
   );
 
 /** `PATCH /tokens/:id`: narrowing only (SPEC §6). */
-export const updateBody = z.strictObject({
-  label: z.optional(text(200)),
-  metadata: z.optional(metadata),
-  scopes: z.optional(z.array(scopeName).check(z.minLength(1), z.maxLength(200))),
-  restrictions: z.optional(restrictions),
-  expiresAt: z.optional(instant),
-  /** A new limit; null clears it (the workspace's or the default applies again). */
-  rateLimit: z.optional(z.nullable(rateLimit)),
-});
+export const updateBody = z
+  .strictObject({
+    label: z.optional(text(200)),
+    metadata: z.optional(metadata),
+    scopes: z.optional(z.array(scopeName).check(z.minLength(1), z.maxLength(200))),
+    restrictions: z.optional(restrictions),
+    expiresAt: z.optional(instant),
+    /** A new limit; null clears it (the workspace's or the default applies again). */
+    rateLimit: z.optional(z.nullable(rateLimit)),
+  })
+  .check(
+    z.superRefine((v, ctx) => {
+      for (const path of limitNamesHoldingToken(v.rateLimit))
+        ctx.addIssue({ code: 'custom', path, message: HOLDS_TOKEN });
+    }),
+  );
 
 /** `POST /tokens/:id/revoke`. */
 export const revokeBody = z.strictObject({ reason: z.optional(text(500)) });

@@ -122,16 +122,25 @@ export const activityQuery = z
 // ── bodies ──
 
 /** A rule between fields, as zod's `superRefine` raises it. */
-const cross = (path: string, message: string) => ({
+const cross = (path: string | string[], message: string) => ({
   code: 'custom' as const,
-  path: [path],
+  path: [path].flat(),
   message,
   input: undefined,
   continue: true,
 });
 
-/** The refusal of a workspace id holding an API token (a secret pasted into the wrong field). */
-export const WORKSPACE_TOKEN = 'must not hold an API token';
+/** The refusal of a workspace id or rate limit name holding an API token (a secret pasted into the wrong field). */
+export const HOLDS_TOKEN = 'must not hold an API token';
+
+/** Where a rate limit's names hold an API token: stored, listed and sent in `RateLimit-Policy` as given. */
+export const limitNamesHoldingToken = (l: unknown): string[][] =>
+  ['', 'read', 'write']
+    .filter((k) => {
+      const n = ((k ? (l as Record<string, unknown> | null)?.[k] : l) as { name?: unknown } | null)?.name;
+      return typeof n === 'string' && holdsToken(n);
+    })
+    .map((k) => ['rateLimit', ...(k ? [k] : []), 'name']);
 
 /** `POST /tokens`. */
 export const createBody = z
@@ -162,20 +171,28 @@ export const createBody = z
         issues.push(cross('workspaceId', 'workspace tokens need a workspaceId'));
       // Stored and answered as given, as restriction ids are: a token pasted here would be shown in the clear.
       if (typeof v.workspaceId === 'string' && holdsToken(v.workspaceId))
-        issues.push(cross('workspaceId', WORKSPACE_TOKEN));
+        issues.push(cross('workspaceId', HOLDS_TOKEN));
+      issues.push(...limitNamesHoldingToken(v.rateLimit).map((p) => cross(p, HOLDS_TOKEN)));
     }),
   ) as Out<typeof doc.createBody>;
 
 /** `PATCH /tokens/:id`: narrowing only (SPEC §6). */
-export const updateBody = z.strictObject({
-  label: opt(line(200)),
-  metadata,
-  scopes,
-  restrictions,
-  expiresAt: instant,
-  /** A new limit; null clears it (the workspace's or the default applies again). */
-  rateLimit: opt(nullable(rateLimit)),
-}) as Out<typeof doc.updateBody>;
+export const updateBody = z
+  .strictObject({
+    label: opt(line(200)),
+    metadata,
+    scopes,
+    restrictions,
+    expiresAt: instant,
+    /** A new limit; null clears it (the workspace's or the default applies again). */
+    rateLimit: opt(nullable(rateLimit)),
+  })
+  .check(
+    z.check(
+      ({ value: v, issues }) =>
+        void issues.push(...limitNamesHoldingToken(v.rateLimit).map((p) => cross(p, HOLDS_TOKEN))),
+    ),
+  ) as Out<typeof doc.updateBody>;
 
 /** `POST /tokens/:id/revoke`. */
 export const revokeBody = z.strictObject({ reason: opt(line(500)) }) as Out<typeof doc.revokeBody>;
