@@ -63,10 +63,11 @@ describe('edge bundle size', () => {
   // silently). 67,764 B with createKeycard's store and limiter checked for their ports' methods:
   // guard 67,776 B. 67,904 B after session 42's attack and conformance merges (the device entry
   // limit counted before its lookup, repeated restriction types and pasted workspace ids refused,
-  // PATCH's media type, the widening PATCH's 403 naming its scopes): guard 67,968 B.
-  it('stays at most 67,968 B gzip (measured 67,904 B)', async () => {
+  // PATCH's media type, the widening PATCH's 403 naming its scopes): guard 67,968 B. 68,000 B with
+  // the review's mends (a rate-limit name holding a token refused): guard 68,032 B.
+  it('stays at most 68,032 B gzip (measured 68,000 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67_968);
+    expect(gzip).toBeLessThanOrEqual(68_032);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
