@@ -9,7 +9,7 @@
 import { connect, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKeycard, createManagementHandler, defineScopes, type UserActor } from '../src/index.ts';
+import { createKeycard, createManagementHandler, defineScopes, KeycardError, type UserActor } from '../src/index.ts';
 import { memoryPendingGrantStore, type PendingGrantStore } from '../src/device/index.ts';
 import { USER_CODE_ALPHABET } from '../src/device/codes.ts';
 import { fromPg } from '../src/stores/postgres-port.ts';
@@ -34,12 +34,13 @@ function counted(inner: PendingGrantStore, delayMs: number) {
   return { store, seen };
 }
 
-async function served(store: PendingGrantStore) {
+async function served(store: PendingGrantStore, onError: (error: unknown) => void = () => {}) {
   const keycard = createKeycard({ prefix: 'toado', scopes: defineScopes({ read: { description: 'Read' } }) });
   const handler = createManagementHandler(keycard, {
     basePath: BASE,
     authorize: (r) => (r.headers.get('cookie') === 'session=jason' ? jason : null),
     device: { store },
+    onError,
   });
   return listenAll(handler);
 }
@@ -120,7 +121,8 @@ describe('user codes guessed all at once: still at most 5 looked up per session'
   it('the right code in a burst of 3 wrong ones is not counted: the person can still go on', async () => {
     const inner = memoryPendingGrantStore();
     const { store } = counted(inner, 20);
-    const { origins, close } = await served(store);
+    const reported: unknown[] = [];
+    const { origins, close } = await served(store, (e) => void reported.push(e));
     try {
       const origin = origins[0]!;
       const started = await fetch(`${origin}${BASE}/device/code`, {
@@ -160,7 +162,8 @@ describe('an entry whose lookup failed is taken back', () => {
         return inner.getByUserCode(code);
       },
     });
-    const { origins, close } = await served(store);
+    const reported: unknown[] = [];
+    const { origins, close } = await served(store, (e) => void reported.push(e));
     try {
       const origin = origins[0]!;
       const started = await fetch(`${origin}${BASE}/device/code`, {
@@ -173,6 +176,11 @@ describe('an entry whose lookup failed is taken back', () => {
       const failed = [];
       for (const code of wrongCodes(LIMIT + 1, 4)) failed.push(...(await burst(origin, [page(origin, code)])));
       expect(failed).toEqual(Array<number>(LIMIT + 1).fill(503));
+      // The outage reached the integrator's onError (reports within a second are coalesced: the
+      // first at once, the count of the rest when the second ends), and nothing else printed it.
+      expect(reported.length).toBeGreaterThanOrEqual(1);
+      expect(reported[0]).toBeInstanceOf(KeycardError);
+      expect((reported[0] as KeycardError).code).toBe('unavailable');
       down = false;
       expect(await burst(origin, [page(origin, user_code)])).toEqual([200]);
     } finally {
