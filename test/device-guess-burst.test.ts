@@ -45,6 +45,16 @@ async function served(store: PendingGrantStore, onError: (error: unknown) => voi
   return listenAll(handler);
 }
 
+/** Starts a device login on `origin` and answers its user code. */
+async function startLogin(origin: string): Promise<string> {
+  const started = await fetch(`${origin}${BASE}/device/code`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'client_id=cli&scope=read',
+  });
+  return ((await started.json()) as { user_code: string }).user_code;
+}
+
 /** Opens one socket per request, then writes every request in one tick; answers the status codes. */
 async function burst(origin: string, requests: readonly string[]): Promise<number[]> {
   const port = Number(new URL(origin).port);
@@ -121,16 +131,10 @@ describe('user codes guessed all at once: still at most 5 looked up per session'
   it('the right code in a burst of 3 wrong ones is not counted: the person can still go on', async () => {
     const inner = memoryPendingGrantStore();
     const { store } = counted(inner, 20);
-    const reported: unknown[] = [];
-    const { origins, close } = await served(store, (e) => void reported.push(e));
+    const { origins, close } = await served(store);
     try {
       const origin = origins[0]!;
-      const started = await fetch(`${origin}${BASE}/device/code`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'client_id=cli&scope=read',
-      });
-      const { user_code } = (await started.json()) as { user_code: string };
+      const user_code = await startLogin(origin);
       const statuses = await burst(
         origin,
         [...wrongCodes(3, 0), user_code].map((c) => page(origin, c)),
@@ -166,12 +170,7 @@ describe('an entry whose lookup failed is taken back', () => {
     const { origins, close } = await served(store, (e) => void reported.push(e));
     try {
       const origin = origins[0]!;
-      const started = await fetch(`${origin}${BASE}/device/code`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'client_id=cli&scope=read',
-      });
-      const { user_code } = (await started.json()) as { user_code: string };
+      const user_code = await startLogin(origin);
       down = true;
       const failed = [];
       for (const code of wrongCodes(LIMIT + 1, 4)) failed.push(...(await burst(origin, [page(origin, code)])));
