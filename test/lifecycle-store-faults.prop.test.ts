@@ -56,7 +56,11 @@ describe('the lifecycle over a failing store (property)', () => {
         maxLength: 8,
       }),
     ],
-    { numRuns: 100 },
+    {
+      numRuns: 100,
+      // Found in CI (seed 1569556934): a revokeAll that wrote and lost its answer four times ends the token issued before it.
+      examples: [[['ok', 'ok', 'ok', 'ok', 'after', 'after', 'after', 'after'], ['revokeAll', 'revokeAll', 'issue', 'revokeAll']]],
+    },
   )('returned secrets live, no unheld live token, answered revocations hold, audited once', async (plan, ops) => {
     const abandoned = new Set<string>();
     const { store, inner } = faulty(plan, abandoned);
@@ -95,8 +99,9 @@ describe('the lifecycle over a failing store (property)', () => {
         if (r) (secrets.set(r.record.id, r.token), live.add(r.record.id));
       } else if (op === 'revokeAll') {
         const r = await retry(() => kc.revokeAll({ ownerId: 'u' }));
+        // Unanswered, it may have revoked them all (the store wrote, the answer was lost): their fate is open.
         for (const id of live) (r ? revokedByUs : open).add(id);
-        if (r) live.clear();
+        live.clear();
       } else if (target && op === 'revoke') {
         const r = await retry(() => kc.revoke(target));
         (r ? revokedByUs : open).add(target);
