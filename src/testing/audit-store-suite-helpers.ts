@@ -93,12 +93,13 @@ export const strip = (e: StoredAuditEvent): AuditEvent => {
   return rest as AuditEvent;
 };
 
-/** Every page of a query, followed to its end. */
+/** Every page of a query, followed to its end; throws on a page of more than `limit` events. */
 export async function all(s: AuditStore, filter: AuditFilter, limit = 500): Promise<StoredAuditEvent[]> {
   const out: StoredAuditEvent[] = [];
   let cursor: string | null = null;
   do {
     const page = await s.query({ ...filter, cursor, limit });
+    if (page.events.length > limit) throw new Error(`query: a page of ${page.events.length} events for limit ${limit}`);
     out.push(...page.events);
     cursor = page.nextCursor;
   } while (cursor !== null);

@@ -1,4 +1,4 @@
-/** The `AuditStore` paging law: no page skips or repeats an event while others are being appended. */
+/** The `AuditStore` paging law: no page skips or repeats an event, or holds more than `limit`, while others are being appended. */
 import type { AuditEvent, RequestAuditEvent } from '../core/audit.ts';
 import type { AuditFilter, AuditPage, AuditQuery, StoredAuditEvent } from '../core/audit-store.ts';
 import { seededRandom } from './limiter-model.ts';
@@ -43,6 +43,10 @@ export function pagingSection(ctx: AuditSuiteContext): void {
             s.query({ ...filter, cursor, limit: plan.limit } as AuditQuery),
             s.append(add),
           ]);
+          t.expect({ limit: plan.limit, over: page.events.length > plan.limit }).toEqual({
+            limit: plan.limit,
+            over: false,
+          });
           seen.push(...page.events);
           cursor = page.nextCursor;
           if (cursor === null) break;

@@ -1,9 +1,10 @@
-/** The `AuditStore` laws of buffered writes and retention: `write`/`flush`, and `prune`. */
-import { all, iso, type AuditSuiteContext } from './audit-store-suite-helpers.ts';
+/** The `AuditStore` laws of writes and retention: `write`/`flush`, all-or-none `append`, and `prune`. */
+import type { AuditEvent } from '../core/audit.ts';
+import { all, codeOf, iso, strip, type AuditSuiteContext } from './audit-store-suite-helpers.ts';
 
 /**
- * Registers the buffered-write law (runnable alone with `auditSuiteContext`): `write` never throws
- * and `flush` makes what was written visible.
+ * Registers the write laws (runnable alone with `auditSuiteContext`): `write` never throws and
+ * `flush` makes what was written visible; `append` stores its whole batch or nothing.
  */
 export function writeSection(ctx: AuditSuiteContext): void {
   const { t, withStore } = ctx;
@@ -16,6 +17,18 @@ export function writeSection(ctx: AuditSuiteContext): void {
       const got = await all(s, { workspaceId: h.ws });
       t.expect(got.length).toBe(2);
       t.expect(got.every((e) => Number.isFinite(Date.parse(e.time)))).toBe(true);
+    }),
+  );
+
+  t.it(
+    'append stores all of its events or none: a batch holding one bad event is refused whole',
+    withStore('all', async (s, h) => {
+      const good = [h.issued(1, 'user', 'usr_a'), h.request('request.denied', 2, { reason: 'invalid_token' })];
+      const bad = { ...h.request('request.denied', 3), type: 'request.exploded' } as unknown as AuditEvent;
+      t.expect(await codeOf(() => s.append([...good, bad, h.issued(4, 'user', 'usr_b')]))).toBe('invalid_argument');
+      t.expect(await all(s, { workspaceId: h.ws })).toEqual([]);
+      await s.append(good);
+      t.expect((await all(s, { workspaceId: h.ws, order: 'asc' })).map(strip)).toEqual(good);
     }),
   );
 }

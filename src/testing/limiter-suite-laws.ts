@@ -3,7 +3,8 @@ import type { LimiterSuiteContext } from './limiter-suite-helpers.ts';
 
 /**
  * Registers the decision laws (runnable alone with `limiterSuiteContext`): a burst then an exact
- * `Retry-After`, `remaining` counting down, admission exactly at `retryAfterMs`, free refusals.
+ * `Retry-After`, `remaining` counting down, admission exactly at `retryAfterMs`, free refusals,
+ * and a changed limit applied at the key's next call.
  */
 export function decisionSection(ctx: LimiterSuiteContext): void {
   const { t, withStore } = ctx;
@@ -62,6 +63,18 @@ export function decisionSection(ctx: LimiterSuiteContext): void {
       }
       h.at(start + 1000); // a window after the only admission; a charged refusal would still block
       t.expect((await h.consume('a', 1, 1)).allowed).toBe(true);
+    }),
+  );
+
+  t.it(
+    "decides each call under the limit it names: a key's changed limit takes effect at its next request",
+    withStore(async (h) => {
+      for (let i = 0; i < 3; i++) t.expect((await h.consume('a', 5, 10)).allowed).toBe(true);
+      t.expect((await h.consume('a', 3, 10)).allowed).toBe(false); // lowered below what was counted
+      h.at(h.now + 1_500);
+      t.expect((await h.consume('a', 3, 10)).allowed).toBe(false);
+      t.expect((await h.consume('a', 5, 10)).allowed).toBe(true); // raised again
+      t.expect((await h.consume('a', 8, 10)).remaining).toBe(3);
     }),
   );
 }

@@ -39,8 +39,10 @@ export function pendingGrantFixture(over: Partial<PendingGrant> = {}): PendingGr
 
 /**
  * The conformance suite every {@link PendingGrantStore} must pass: round trips of every field,
- * refused duplicates (device-code hash and user code), compare-and-set updates, `take` handing
- * a grant to exactly one of many concurrent callers, and `prune`. It imports no test runner.
+ * refused duplicates (device-code hash and user code), compare-and-set updates that change only
+ * what they name, `take` handing a grant to exactly one of many concurrent callers, and `prune`
+ * (at its bound, not a millisecond past it, freeing the user codes it deletes). It imports no
+ * test runner.
  *
  * The factory is called once per test and may return the same store each time (the suite uses
  * random codes, so a shared database is fine); a store with `close` is not closed by the suite.
@@ -122,7 +124,11 @@ export function pendingGrantStoreConformance(
       expect(await store.get(g.deviceCodeHash)).toEqual(expected);
       expect(await store.update(g.deviceCodeHash, 1, { status: 'denied' })).toBe(null);
       expect((await store.get(g.deviceCodeHash))?.status).toBe('approved');
-      expect((await store.update(g.deviceCodeHash, 2, { interval: 10 }))?.interval).toBe(10);
+      // A later update changes what it names and nothing else: the approval above stays.
+      const slowed = { ...expected, interval: 10, version: 3 };
+      expect(await store.update(g.deviceCodeHash, 2, { interval: 10 })).toEqual(slowed);
+      expect(await store.get(g.deviceCodeHash)).toEqual(slowed);
+      expect(await store.getByUserCode(g.userCode)).toEqual(slowed);
     });
 
     it('of concurrent updates at one version, exactly one wins', async () => {
@@ -150,18 +156,24 @@ export function pendingGrantStoreConformance(
       expect(await store.create(pendingGrantFixture({ userCode: g.userCode }))).toBe(true);
     });
 
-    it('prune deletes the grants expired at the given time, and only those', async () => {
+    it('prune deletes the grants expired at the given time, and only those, freeing their user codes', async () => {
       const store = await factory();
       // Far in the past, so other tests' grants sharing the store are not touched.
       const old = pendingGrantFixture({ createdAt: 1000, expiresAt: 2000 });
       const live = pendingGrantFixture({ createdAt: 1000, expiresAt: 4000 });
+      const edge = pendingGrantFixture({ createdAt: 1000, expiresAt: 2001 }); // expires a millisecond after
       await store.create(old);
       await store.create(live);
+      await store.create(edge);
       expect(await store.prune(2000)).toBeLessThanOrEqual(1);
       expect(await store.get(old.deviceCodeHash)).toBe(null);
       expect(await store.getByUserCode(old.userCode)).toBe(null);
       expect(await store.get(live.deviceCodeHash)).toEqual(live);
-      await store.take(live.deviceCodeHash);
+      expect(await store.get(edge.deviceCodeHash)).toEqual(edge);
+      // The pruned grant's user code is free again, as after a take.
+      const reuse = pendingGrantFixture({ userCode: old.userCode });
+      expect(await store.create(reuse)).toBe(true);
+      for (const g of [live, edge, reuse]) await store.take(g.deviceCodeHash);
     });
   });
 }

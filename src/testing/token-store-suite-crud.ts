@@ -1,4 +1,4 @@
-/** The `TokenStore` laws of create, get and findByHash: round trips and uniqueness. */
+/** The `TokenStore` laws of create, get, findByHash and findByAnyHash: round trips, uniqueness, isolation. */
 import { randomHex, storedTokenFixture } from './fixtures.ts';
 import {
   fails,
@@ -15,6 +15,7 @@ import {
 export function crudSection(ctx: SuiteContext): void {
   ctx.t.describe('create, get, findByHash', () => {
     roundTripCases(ctx);
+    anyHashCases(ctx);
     uniquenessCases(ctx);
     isolationCases(ctx);
   });
@@ -76,6 +77,32 @@ function roundTripCases(ctx: SuiteContext): void {
       await store.create(storedTokenFixture());
       expect(await store.get(`tok_unknown${randomHex(8)}`)).toBeNull();
       expect(await store.findByHash(randomHex(32))).toBeNull();
+    }),
+  );
+}
+
+/**
+ * The optional `findByAnyHash` (one secret hashed under each pepper generation, current first):
+ * the record whose hash is any of them, revoked or not, whatever the hash's position; else null.
+ */
+function anyHashCases(ctx: SuiteContext): void {
+  const { t, expect, withStore } = ctx;
+  t.it(
+    'findByAnyHash answers the record of any listed hash, in any position, revoked ones too; null for none (vacuous without it)',
+    withStore(async (store) => {
+      const findByAnyHash = store.findByAnyHash?.bind(store);
+      if (!findByAnyHash) return;
+      const live = storedTokenFixture();
+      const revoked = storedTokenFixture({ revokedAt: T0 + 9, revokedReason: 'leaked' });
+      await store.create(live);
+      await store.create(revoked);
+      const unknown = () => randomHex(32);
+      for (const token of [live, revoked]) {
+        expect(await findByAnyHash([token.hash, unknown()])).toEqual(token);
+        expect(await findByAnyHash([unknown(), token.hash])).toEqual(token);
+        expect(await findByAnyHash([unknown(), unknown(), token.hash])).toEqual(token);
+      }
+      expect(await findByAnyHash([unknown(), unknown()])).toBeNull();
     }),
   );
 }
@@ -159,6 +186,22 @@ function isolationCases(ctx: SuiteContext): void {
       };
       expect(await store.get(created.id)).toEqual(afterRevoke);
       expect(await store.findByHash(created.hash)).toEqual(afterRevoke);
+    }),
+  );
+
+  t.it(
+    'a record the store answered is a snapshot: later writes and reads of it leave it as it was',
+    withStore(async (store) => {
+      const token = storedTokenFixture({ metadata: { n: 1 } });
+      await store.create(token);
+      const answers = [await store.get(token.id), await store.findByHash(token.hash)];
+      const updated = await store.update(token.id, { label: 'renamed', metadata: { n: 2 } }, token.version);
+      await store.touch(token.id, T0 + 7);
+      await store.revoke(token.id, T0 + 8, 'done');
+      await store.get(token.id); // a cache that refreshes the objects it handed out would do it here
+      await store.findByHash(token.hash);
+      expect(updated.ok).toBe(true);
+      expect(answers).toEqual([token, token]);
     }),
   );
 }
