@@ -59,7 +59,12 @@ describe('the lifecycle over a failing store (property)', () => {
     {
       numRuns: 100,
       // Found in CI (seed 1569556934): a revokeAll that wrote and lost its answer four times ends the token issued before it.
-      examples: [[['ok', 'ok', 'ok', 'ok', 'after', 'after', 'after', 'after'], ['revokeAll', 'revokeAll', 'issue', 'revokeAll']]],
+      examples: [
+        [
+          ['ok', 'ok', 'ok', 'ok', 'after', 'after', 'after', 'after'],
+          ['revokeAll', 'revokeAll', 'issue', 'revokeAll'],
+        ],
+      ],
     },
   )('returned secrets live, no unheld live token, answered revocations hold, audited once', async (plan, ops) => {
     const abandoned = new Set<string>();
