@@ -57,7 +57,11 @@ async function smoke(name) {
   let t0 = Date.now();
   let proc = null;
   try {
-    if (spec.build) {
+    // SMOKE_REUSE_BUILD=1 (CI, which has just run that same build from this tree): an existing
+    // build is used as it is, not built a second time.
+    const reuse = process.env.SMOKE_REUSE_BUILD === '1' && existsSync(`${ROOT}examples/${name}/.next/BUILD_ID`);
+    if (reuse) console.log(`[${name}] build reused (SMOKE_REUSE_BUILD=1)`);
+    if (spec.build && !reuse) {
       console.log(`[${name}] npm run build -w examples/${name}`);
       const build = run(['run', 'build', '-w', `examples/${name}`]);
       const result = await Promise.race([build.exited, sleep(spec.buildMs).then(() => null)]);

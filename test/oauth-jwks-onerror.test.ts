@@ -4,11 +4,14 @@
  * however many requests waited on it or were refused during the retry pause, and without the
  * bearer token in the report. The JWKS is a real HTTP server on 127.0.0.1 that starts failing
  * mid-test; `Date` (jose's cache clock, and the keycard clock here) is faked, never asserted on.
+ * jose's fetch deadline (`AbortSignal.timeout(jwksTimeoutMs)`) is the test's to fire: it passes
+ * when the JWKS has been asked (or has sent its headers), never because a loaded machine was slow
+ * to answer a good or broken JWKS within 300 ms.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createKeycard, memoryAuditSink } from '../src/index.ts';
 import { jwtAccessTokens } from '../src/oauth/index.ts';
 import { toadoScopes } from './helpers.ts';
@@ -19,6 +22,11 @@ let server: Server;
 let jwksUrl: string;
 let fetches = 0;
 let answer: (res: ServerResponse) => void;
+/** Resolved by each request the JWKS server gets, and by each response whose headers reached the client. */
+let requested: () => void = () => {};
+let headersIn: () => void = () => {};
+/** The deadlines jose set, in order: the ms it asked for and the test's hand on it. */
+let deadlines: { ms: number; fire: () => void }[] = [];
 let key: CryptoKey;
 let jwk: JWK;
 
@@ -31,13 +39,24 @@ beforeAll(async () => {
   jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
   server = createServer((_req, res) => {
     fetches++;
+    requested();
     res.setHeader('connection', 'close'); // no pooled socket carries over from one case to the next
     answer(res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
 });
+beforeEach(() => {
+  deadlines = [];
+  vi.spyOn(AbortSignal, 'timeout').mockImplementation((ms) => {
+    const controller = new AbortController();
+    const reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    deadlines.push({ ms, fire: () => controller.abort(reason) });
+    return controller.signal;
+  });
+});
 afterEach(() => {
+  vi.restoreAllMocks();
   vi.useRealTimers();
   server.closeAllConnections();
 });
@@ -58,7 +77,17 @@ function world() {
     prefix: 'acme',
     scopes: toadoScopes(),
     audit: sink,
-    oauth: jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl, jwksTimeoutMs: 300 }),
+    oauth: jwtAccessTokens({
+      issuer: ISSUER,
+      audience: RESOURCE,
+      jwksUrl,
+      jwksTimeoutMs: 300,
+      fetch: async (url, init) => {
+        const response = await fetch(url, init);
+        headersIn();
+        return response;
+      },
+    }),
     onError: (e) => errors.push(e),
     onWarning: () => {},
     clock: { now: () => Date.now(), monotonic: () => Date.now() },
@@ -80,21 +109,28 @@ function reportText(e: unknown): string {
 }
 
 describe('a JWKS that starts failing is reported through onError, once per failed fetch', () => {
-  it.each([
-    ['answers 503', (res: ServerResponse) => void res.writeHead(503).end(), /503/],
+  /**
+   * When the test fires jose's deadline: never (the JWKS answers, however late), once the JWKS is
+   * asked, or once its headers have reached the client.
+   */
+  type Expiry = 'never' | 'asked' | 'headers';
+  it.each<[string, (res: ServerResponse) => void, RegExp, Expiry]>([
+    ['answers 503', (res: ServerResponse) => void res.writeHead(503).end(), /503/, 'never'],
     [
       'drops the connection (a network error)',
       (res: ServerResponse) => void res.socket?.destroy(),
       /could not be fetched/,
+      'never',
     ],
-    ['answers invalid JSON', (res: ServerResponse) => void res.end('{nope'), /not JSON/],
-    ['never answers (a timeout)', () => {}, /timed out/],
+    ['answers invalid JSON', (res: ServerResponse) => void res.end('{nope'), /not JSON/, 'never'],
+    ['never answers (a timeout)', () => {}, /timed out/, 'asked'],
     [
       'starts its answer, then stalls past the deadline (a timeout too)',
       (res: ServerResponse) => void res.writeHead(200, { 'content-type': 'application/json' }).write('{"keys":['),
       /timed out$/,
+      'headers',
     ],
-  ])('it %s', async (_name, broken, message) => {
+  ])('it %s', async (_name, broken, message, expiry) => {
     vi.useFakeTimers({ toFake: ['Date'] });
     answer = good;
     const { keycard, sink, errors, call } = world();
@@ -105,8 +141,16 @@ describe('a JWKS that starts failing is reported through onError, once per faile
     answer = broken;
     vi.advanceTimersByTime(11 * 60_000); // past jose's 10 min cache: every request needs a fetch
     const before = fetches;
+    /** `requests`, with jose's newest deadline fired once the broken JWKS is where `expiry` says. */
+    const meetingTheDeadline = async <T>(requests: Promise<T>): Promise<T> => {
+      if (expiry !== 'never') {
+        await new Promise<void>((r) => (expiry === 'asked' ? (requested = r) : (headersIn = r)));
+        deadlines.at(-1)!.fire();
+      }
+      return requests;
+    };
     // 20 concurrent requests share one fetch, 20 more fall in the retry pause after it failed.
-    const concurrent = await Promise.all(Array.from({ length: 20 }, () => call(token)));
+    const concurrent = await meetingTheDeadline(Promise.all(Array.from({ length: 20 }, () => call(token))));
     for (let i = 0; i < 20; i++) concurrent.push(await call(token));
     expect(new Set(concurrent.map((r) => (r.ok ? 200 : 'status' in r ? r.status : r.skip)))).toEqual(new Set([503]));
     expect(fetches - before).toBe(1);
@@ -115,8 +159,10 @@ describe('a JWKS that starts failing is reported through onError, once per faile
     expect((errors[0] as Error).message).toMatch(message);
 
     vi.advanceTimersByTime(6_000); // past the 5 s retry pause: one more fetch, which fails too
-    expect(await call(token)).toMatchObject({ ok: false, status: 503 });
+    expect(await meetingTheDeadline(call(token))).toMatchObject({ ok: false, status: 503 });
     expect(fetches - before).toBe(2);
+    // jose gave every fetch it tried (those refused in the pause too) the deadline of jwksTimeoutMs.
+    expect(new Set(deadlines.map((d) => d.ms))).toEqual(new Set([300]));
     expect(errors).toHaveLength(2);
 
     for (const e of errors) {

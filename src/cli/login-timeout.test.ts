@@ -2,28 +2,47 @@
  * deviceLogin against a server that accepts the connection and never answers (a real HTTP server
  * on 127.0.0.1, node's fetch): each request has a deadline (`timeoutMs`), so the terminal never
  * hangs. A silent `/device/code` fails with a clear KeycardError; a silent `/device/token` poll is
- * connection trouble: back off and poll again, until the login's lifetime runs out.
+ * connection trouble: back off and poll again, until the login's lifetime runs out. Each request's
+ * deadline (`AbortSignal.timeout(timeoutMs)`) is the test's to fire, once the server has the
+ * request: a loaded machine answering `/device/code` in over 100 ms cannot fail a case, and a login
+ * that ignored its deadline would still hang past BOUND.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KeycardError } from '../core/errors.ts';
 import { CODES, quietLogin } from '../../test/login-fixture.ts';
 import { deviceLogin } from './login.ts';
 
 let server: Server | undefined;
+/** The deadlines the login set, in order: the ms it asked for and the test's hand on it. */
+let deadlines: { ms: number; fire: () => void }[] = [];
+beforeEach(() => {
+  deadlines = [];
+  vi.spyOn(AbortSignal, 'timeout').mockImplementation((ms) => {
+    const controller = new AbortController();
+    const reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    deadlines.push({ ms, fire: () => controller.abort(reason) });
+    return controller.signal;
+  });
+});
 afterEach(async () => {
+  vi.restoreAllMocks();
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
   server = undefined;
 });
 
-/** A server that answers `/device/code` with `codes` (or never, when null) and never answers a poll. */
-async function silent(codes: Record<string, unknown> | null) {
+/**
+ * A server that answers `/device/code` with `codes` (or never, when null) and never answers a poll;
+ * `onSilence` runs once it holds a request it will never answer (by default: that request's deadline passes).
+ */
+async function silent(codes: Record<string, unknown> | null, onSilence = () => deadlines.at(-1)!.fire()) {
   const seen: string[] = [];
   server = createServer((req, res) => {
     seen.push(req.url ?? '');
     req.resume();
+    if (codes === null || !req.url?.endsWith('/device/code')) req.once('end', onSilence);
     if (codes !== null && req.url?.endsWith('/device/code')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(codes));
@@ -46,15 +65,15 @@ describe('deviceLogin: a server that accepts and never answers', () => {
     async () => {
       const { url } = await silent(null);
       const lines: string[] = [];
-      const started = performance.now();
       const outcome = await login(`${url}?client=secret-query`, { timeoutMs: 100, output: (l) => lines.push(l) });
+      // Its one request had a deadline of timeoutMs, and the login ended when that passed (the server never answered).
+      expect(deadlines.map((d) => d.ms)).toEqual([100]);
       expect(outcome).toBeInstanceOf(KeycardError);
       // The origin names which server stayed silent; never the path or the query.
       expect(outcome).toMatchObject({
         code: 'unavailable',
         message: `Could not start the login: ${new URL(url).origin} did not answer within 100 ms`,
       });
-      expect(performance.now() - started).toBeLessThan(2_000);
       expect(lines).toEqual([]);
     },
   );
@@ -67,6 +86,7 @@ describe('deviceLogin: a server that accepts and never answers', () => {
       const sleeps: number[] = [];
       const outcome = await login(url, { timeoutMs: 100, sleep: async (ms) => void sleeps.push(ms) });
       expect(outcome).toMatchObject({ name: 'KeycardError', code: 'expired_token' });
+      expect(deadlines.map((d) => d.ms)).toEqual([100, 100, 100]); // the code request, two polls
       // 1 s, then doubled after each silent poll (1 → 2 → 4), each poll's 100 ms counted against the
       // 4 s: after 1 + 0.1 + 2 + 0.1 s a 4 s wait would pass the code's life, so no third poll.
       expect(sleeps).toEqual([1000, 2000]);
@@ -78,15 +98,13 @@ describe('deviceLogin: a server that accepts and never answers', () => {
     'the caller aborting during a silent poll ends the login with the caller’s reason, not a retry',
     { timeout: BOUND },
     async () => {
-      const { url } = await silent(CODES);
       const controller = new AbortController();
       const reason = new Error('user pressed Ctrl-C');
-      const outcome = await login(url, {
-        timeoutMs: 60_000,
-        signal: controller.signal,
-        sleep: async () => void setTimeout(() => controller.abort(reason), 50),
-      });
+      // Ctrl-C once the server holds the poll (its deadline never passes).
+      const { url, seen } = await silent(CODES, () => controller.abort(reason));
+      const outcome = await login(url, { timeoutMs: 60_000, signal: controller.signal });
       expect(outcome).toBe(reason);
+      expect(seen.filter((u) => u.endsWith('/device/token'))).toHaveLength(1);
     },
   );
 });

@@ -51,7 +51,8 @@ async function login(deny: boolean) {
     device_code: a.device_code,
     client_id: 'toado-cli',
   });
-  await new Promise((r) => setTimeout(r, 20));
+  // Every audit write of the login delivered (keycard.flush), not a fixed 20 ms wait for it.
+  await keycard.flush();
   return { store, errors, deviceCode: a.device_code };
 }
 

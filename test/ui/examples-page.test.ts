@@ -119,7 +119,10 @@ describe.skipIf(!hasChromium || !built)(
       for (const c of children) c.kill('SIGKILL');
     });
 
-    it.each(['express', 'hono', ...(nextBuilt ? ['next'] : [])])(
+    // Side by side: most of each flow is the rotation grace's 15 s of waiting, which need not be
+    // served three times over. Each flow has its own server, context and tokens; one Chromium's
+    // clipboard is shared, so copyFromReveal takes turns.
+    it.concurrent.each(['express', 'hono', ...(nextBuilt ? ['next'] : [])])(
       '%s: sign in → create with a preset and a restriction → copy → 200 → rotate with grace (both 200, then the old one 401) → revoke → 401 → revoke all (typed) → every token of the person revoked; axe clean',
       async (name) => {
         const started = Date.now();

@@ -12,8 +12,20 @@ export type Scan = (name: string) => Promise<string[]>;
 
 export const dialog = (page: Page, name: string): Locator => page.getByRole('dialog', { name, exact: true });
 
+/**
+ * One Chromium has one clipboard, shared by its contexts: pages copying at the same time (the
+ * examples' flows run side by side) take turns, so each reads back what its own Copy wrote.
+ */
+let clipboardTurn: Promise<unknown> = Promise.resolve();
+
 /** Reads the secret from the reveal dialog, copies it with the Copy button and returns the clipboard (equal to it). */
-export async function copyFromReveal(page: Page): Promise<string> {
+export function copyFromReveal(page: Page): Promise<string> {
+  const turn = clipboardTurn.then(() => copyOnce(page));
+  clipboardTurn = turn.catch(() => {});
+  return turn;
+}
+
+async function copyOnce(page: Page): Promise<string> {
   const reveal = dialog(page, 'Copy your new token');
   const value = await reveal.getByLabel('Token', { exact: true }).inputValue();
   await reveal.getByRole('button', { name: 'Copy', exact: true }).click();
