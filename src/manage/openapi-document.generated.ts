@@ -2,6 +2,7 @@
 // z.toJSONSchema from src/manage/{answer-,}schemas.ts: do not edit. test/manage/openapi-schemas.test.ts
 // fails when a schema or the document changed and this file was not regenerated. An object or
 // array used in several places is one constant, named after the first place it occurs.
+import { deepFreeze } from '../core/records.ts';
 import { DATETIME } from './schemas.ts';
 
 type Json = Readonly<Record<string, unknown>>;
@@ -14,14 +15,6 @@ function object(properties: Json, required: readonly string[] = Object.keys(prop
   return required.length > 0
     ? { type: 'object', properties, required, additionalProperties: false }
     : { type: 'object', properties, additionalProperties: false };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 const tokensGetParameters = { type: 'string', enum: ['personal', 'workspace'] };
