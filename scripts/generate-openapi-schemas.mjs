@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The build-time half of the management API's OpenAPI document (src/manage/openapi.ts): converts
 // the zod/mini schemas of src/manage/request-schemas.ts (requests) and answer-schemas.ts (answers)
-// with zod's `z.toJSONSchema` and writes the JSON
-// Schema fragments to src/manage/openapi-schemas.generated.ts, so the runtime (and the edge
-// bundle) carries no JSON Schema converter. test/manage/request-schemas.test.ts holds the request
+// with zod's `z.toJSONSchema`, assembles the document around them (openApiTemplate, its paths
+// relative to the handler's base path) and writes it to src/manage/openapi-document.generated.ts,
+// so the runtime (and the edge bundle) carries no JSON Schema converter and no assembly code. test/manage/request-schemas.test.ts holds the request
 // schemas to the ones that validate the requests (src/manage/schemas.ts);
 // test/manage/openapi-schemas.test.ts fails when the file is stale.
 //
@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { toJSONSchema } from 'zod/mini';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const OUTPUT = 'src/manage/openapi-schemas.generated.ts';
+export const OUTPUT = 'src/manage/openapi-document.generated.ts';
 
 /**
  * The schemas of schemas.ts and answer-schemas.ts the document shows, in the order it first meets them, each with its
@@ -57,7 +57,7 @@ function rewrite(value) {
  * answer-schemas.ts) to JSON
  * Schema draft 2020-12, every `$ref` pointing to `components.schemas`. Returns `{ schemas, defs }`:
  * each schema without its shared definitions (`$defs`), naming those it uses, and the definitions,
- * which openapi.ts hoists into `components.schemas`. Two conversions defining one name differently
+ * which openApiTemplate hoists into `components.schemas`. Two conversions defining one name differently
  * (zod numbers unnamed recursive schemas `__schema0`… per conversion) is an error: the document
  * has one `components.schemas` for all.
  */
@@ -82,17 +82,179 @@ export function openApiFragments(schemas) {
   return out;
 }
 
-/** A repeated subschema of at least this many characters of JSON becomes a constant. */
-const MIN_SHARED = 100;
-/** Keywords left out of the constants' names: `tokenView.properties.rateLimit` → `tokenViewRateLimit`. */
-const STRUCTURE = new Set(['properties', 'items', 'anyOf', 'additionalProperties', 'propertyNames']);
+const ERROR_CODES = {
+  400: 'invalid_request: every bad field in `errors`',
+  401: 'unauthenticated (or a bearer token refused: the request contract of keycard)',
+  403: 'forbidden (CSRF, not allowed), scope_escalation, or insufficient_scope (a bearer token without the management scope)',
+  404: 'not_found: unknown, or not visible to the caller',
+  409: 'conflict or count_changed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited: a bearer token over its rate limit (the request contract of keycard, with Retry-After)',
+  503: 'unavailable',
+};
 
 /**
- * How often each object and array occurs in the schemas, by its JSON text, looking inside each
- * distinct one once (as the module will spell it out: `tokenView`'s insides count once, not for
- * each of its four places).
+ * What any operation behind a caller may answer: a query parameter it does not take (400), no
+ * session (401), a bearer token refused by the request contract (401, 403 insufficient_scope,
+ * 429) and an unavailable session check or store (503).
  */
-function occurrences(schemas) {
+const CALLER = [400, 401, 403, 429, 503];
+/** What any operation with a JSON body may answer besides: a body too large (413) or not JSON (415). */
+const BODY = [...CALLER, 413, 415];
+
+/** The 201s' Location (RFC 9110 §15.3.2): the new token's `GET /tokens/:id`, relative to the request's URL. */
+const LOCATION = { description: "The new token's URL, relative to the request's", schema: { type: 'string' } };
+
+const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+/**
+ * The OpenAPI 3.1 document of the management API (`GET /openapi.json`) around the converted
+ * schemas (`fragments`, what openApiFragments returns), its paths relative to the handler's
+ * `basePath` (src/manage/openapi.ts prefixes them). Shared definitions are hoisted into
+ * `components.schemas`, in the order the document first meets them.
+ */
+export function openApiTemplate({ schemas, defs }) {
+  const components = {};
+  const schemaOf = (name) => {
+    for (const def of schemas[name].defs ?? []) components[def] ??= defs[def];
+    return schemas[name].schema;
+  };
+  const errors = (...statuses) =>
+    Object.fromEntries(statuses.map((st) => [String(st), { description: ERROR_CODES[st], content: PROBLEM }]));
+  const ok = (schema, description, status = '200') => ({
+    [status]: {
+      description,
+      ...(status === '201' ? { headers: { Location: LOCATION } } : {}),
+      content: { 'application/json': { schema: schemaOf(schema) } },
+    },
+  });
+  const body = (schema, required = true) => ({
+    required,
+    content: { 'application/json': { schema: schemaOf(schema) } },
+  });
+  const params = (schema) => {
+    const js = schemaOf(schema);
+    const required = new Set(js.required ?? []);
+    return Object.entries(js.properties ?? {}).map(([name, sch]) => ({
+      name,
+      in: 'query',
+      required: required.has(name),
+      schema: sch,
+    }));
+  };
+  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const tokenView = { $ref: '#/components/schemas/TokenView' };
+  components.TokenView = schemaOf('tokenView');
+  components.Problem = schemaOf('problemBody');
+  const viewOk = { 200: { description: 'The token', content: { 'application/json': { schema: tokenView } } } };
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'keycard management API',
+      version: '1.0.0',
+      description: 'Create, list, rotate and revoke API tokens (keycard SPEC §11).',
+    },
+    paths: {
+      '/tokens': {
+        get: {
+          operationId: 'listTokens',
+          summary: 'List tokens the caller may see',
+          parameters: params('listQuery'),
+          responses: { ...ok('tokenPage', 'A page of tokens'), ...errors(...CALLER, 404) },
+        },
+        post: {
+          operationId: 'createToken',
+          summary: 'Create a token; the secret is in this answer only',
+          requestBody: body('createBody'),
+          responses: {
+            ...ok('createdToken', 'The new token and its secret (Cache-Control: no-store)', '201'),
+            ...errors(...BODY, 404, 409),
+          },
+        },
+      },
+      '/tokens/revoke-all': {
+        post: {
+          operationId: 'revokeAllTokens',
+          summary: "Revoke an owner's personal or a workspace's tokens",
+          requestBody: body('revokeAllBody'),
+          responses: { ...ok('revokeAllResult', 'How many were revoked'), ...errors(...BODY, 404, 409) },
+        },
+      },
+      '/tokens/{id}': {
+        get: {
+          operationId: 'getToken',
+          summary: 'One token',
+          parameters: [idParam],
+          responses: { ...viewOk, ...errors(...CALLER, 404) },
+        },
+        patch: {
+          operationId: 'updateToken',
+          summary: 'Relabel, set or clear the rate limit, or narrow scopes, restrictions and expiry',
+          parameters: [idParam],
+          requestBody: body('updateBody'),
+          responses: { ...viewOk, ...errors(...BODY, 404, 409) },
+        },
+      },
+      '/tokens/{id}/revoke': {
+        post: {
+          operationId: 'revokeToken',
+          summary: 'Revoke a token (idempotent)',
+          parameters: [idParam],
+          requestBody: body('revokeBody', false),
+          responses: { ...viewOk, ...errors(...BODY, 404) },
+        },
+      },
+      '/tokens/{id}/rotate': {
+        post: {
+          operationId: 'rotateToken',
+          summary: 'Replace a token; the old one lives on for graceMs',
+          parameters: [idParam],
+          requestBody: body('rotateBody', false),
+          responses: {
+            ...ok('rotatedToken', 'The new token and its secret (Cache-Control: no-store)', '201'),
+            ...errors(...BODY, 404, 409),
+          },
+        },
+      },
+      '/tokens/{id}/activity': {
+        get: {
+          operationId: 'tokenActivity',
+          summary: "A token's audit events",
+          parameters: [idParam, ...params('activityQuery')],
+          responses: {
+            ...ok('activityPage', 'A page of audit events'),
+            ...errors(...CALLER, 404),
+            501: { description: 'not_implemented: no audit store configured', content: PROBLEM },
+          },
+        },
+      },
+      '/scopes': {
+        get: {
+          operationId: 'listScopes',
+          summary: 'The scope catalogue, filtered to what the caller may grant',
+          responses: { ...ok('scopeCatalogue', 'The catalogue'), ...errors(...CALLER) },
+        },
+      },
+    },
+    components: { schemas: components },
+  };
+}
+
+/**
+ * A repeated object or array of at least this many characters of JSON becomes a constant
+ * (measured: the edge bundle's gzip is within a few bytes from 0 to 16, and grows from 20; by
+ * 40 B at 100).
+ */
+const MIN_SHARED = 16;
+
+/**
+ * How often each object and array occurs in the document, by its JSON text, looking inside each
+ * distinct one once (as the module will spell it out: `TokenView`'s insides count once, not for
+ * each of its places).
+ */
+function occurrences(document) {
   const count = new Map();
   const walk = (value) => {
     if (typeof value !== 'object' || value === null) return;
@@ -100,7 +262,7 @@ function occurrences(schemas) {
     count.set(text, (count.get(text) ?? 0) + 1);
     if (count.get(text) === 1) Object.values(value).forEach(walk);
   };
-  for (const { schema } of Object.values(schemas)) walk(schema);
+  walk(document);
   return count;
 }
 
@@ -141,66 +303,77 @@ function literal(value, member) {
   return Array.isArray(value) ? `[${parts.join(', ')}]` : `{${parts.join(', ')}}`;
 }
 
-/** JavaScript source of a JSON value, closed object schemas as `object()` calls. */
-function plain(value) {
-  return typeof value === 'object' && value !== null ? literal(value, (v) => plain(v)) : JSON.stringify(value);
-}
+/** Keys left out of the constants' names: `…properties.rateLimit` → `…RateLimit`. */
+const STRUCTURE = new Set([
+  'properties',
+  'items',
+  'anyOf',
+  'additionalProperties',
+  'propertyNames',
+  'paths',
+  'components',
+  'schemas',
+  'content',
+  'application/json',
+  'application/problem+json',
+  'responses',
+  'schema',
+]);
 
 /**
- * The schemas as constants (JavaScript source), one per schema of FRAGMENTS under its name, plus
- * one per subschema they repeat (`tokenView` in `tokenPage`, `restrictions` in `createBody` and
- * `updateBody`, as schemas.ts shares them), so the module spells each out once; the document
- * serializes the same.
+ * The document as JavaScript source: a constant per object or array it repeats (of
+ * MIN_SHARED characters of JSON at least), named after the first place it occurs, so the module
+ * spells each out once; then `openApiTemplate`, the whole. The document serializes the same.
  */
-function schemaConstants(schemas) {
-  const count = occurrences(schemas);
+function documentConstants(document, shared) {
+  const count = occurrences(document);
   const declared = new Map(); // JSON text → constant name
-  const taken = new Set(Object.keys(schemas));
+  const taken = new Set(['object', 'deepFreeze', 'openApiTemplate', 'DATETIME']);
   const out = [];
   const nameOf = (path) => {
-    const words = path.filter((k) => typeof k === 'string' && !STRUCTURE.has(k)).map((k) => k.replace(/\W/g, ''));
-    const base = words.map((w, i) => (i ? w.charAt(0).toUpperCase() + w.slice(1) : w)).join('');
-    let name = base;
+    const words = path
+      .filter((k) => typeof k === 'string' && !STRUCTURE.has(k))
+      .map((k) => k.replace(/\W/g, ''))
+      .filter((w) => w.length > 0);
+    const base = words.map((w, i) => (i ? w.charAt(0).toUpperCase() + w.slice(1) : w)).join('') || 'shared';
+    let name = /^[a-z]/i.test(base) ? base : `s${base}`;
     for (let i = 2; taken.has(name); i++) name = `${base}${i}`;
     taken.add(name);
     return name;
   };
   const render = (value, path, root = false) => {
+    if (typeof value === 'string' && shared.has(value)) return shared.get(value);
     if (typeof value !== 'object' || value === null) return JSON.stringify(value);
     const text = JSON.stringify(value);
     if (!root && declared.has(text)) return declared.get(text);
-    if (!root && count.get(text) > 1 && text.length >= MIN_SHARED) return declare(nameOf(path), value, path);
+    if (!root && count.get(text) > 1 && text.length >= MIN_SHARED) {
+      const name = nameOf(path);
+      const source = literal(value, (v, ...keys) => render(v, [...path, ...keys]));
+      out.push(`const ${name} = ${source};`);
+      declared.set(text, name);
+      return name;
+    }
     return literal(value, (v, ...keys) => render(v, [...path, ...keys]));
   };
-  const declare = (name, value, path) => {
-    out.push(`const ${name} = ${render(value, path, true)};`);
-    declared.set(JSON.stringify(value), name);
-    return name;
-  };
-  for (const [name, { schema }] of Object.entries(schemas)) declare(name, schema, [name]);
-  return out;
+  const whole = render(document, [], true);
+  return { constants: out, whole };
 }
 
-/** The TypeScript module holding what openApiFragments returned (before Prettier). */
-export function renderModule({ schemas, defs }) {
-  const names = Object.keys(schemas);
-  const entries = names.map((n) => {
-    const used = schemas[n].defs;
-    return used ? `${n}: { schema: ${n}, defs: ${JSON.stringify(used)} }` : `${n}: { schema: ${n} }`;
-  });
+/**
+ * The TypeScript module holding the document openApiTemplate returned (before Prettier). A
+ * `pattern` that is the source of src/manage/schemas.ts's `DATETIME` (`datetime`, the pattern the
+ * runtime checks: 288 characters) is written as `DATETIME.source`, so the bundle holds it once.
+ */
+export function renderModule(document, datetime) {
+  const { constants, whole } = documentConstants(document, new Map([[datetime, 'DATETIME.source']]));
   return `// Generated by \`npm run generate:openapi\` (scripts/generate-openapi-schemas.mjs) with zod's
 // z.toJSONSchema from src/manage/{answer-,}schemas.ts: do not edit. test/manage/openapi-schemas.test.ts
-// fails when a schema changed and this file was not regenerated. A subschema used in several places
-// is one constant, named after the first place it occurs.
+// fails when a schema or the document changed and this file was not regenerated. An object or
+// array used in several places is one constant, named after the first place it occurs.
+import { deepFreeze } from '../core/records.ts';
+import { DATETIME } from './schemas.ts';
+
 type Json = Readonly<Record<string, unknown>>;
-
-/** One schema as JSON Schema draft 2020-12, naming the shared definitions (\`openApiDefs\`) it uses. */
-export interface OpenApiFragment {
-  readonly schema: Json;
-  readonly defs?: readonly string[];
-}
-
-export type OpenApiSchemaName = ${names.map((n) => `'${n}'`).join(' | ')};
 
 /**
  * A closed object schema, as zod writes one: \`required\` is every property, in order, unless
@@ -212,22 +385,13 @@ function object(properties: Json, required: readonly string[] = Object.keys(prop
     : { type: 'object', properties, additionalProperties: false };
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
+${constants.join('\n\n')}
 
-/** The shared definitions, for \`components.schemas\`. */
-export const openApiDefs: Readonly<Record<string, Json>> = deepFreeze(${plain(defs)});
-
-${schemaConstants(schemas).join('\n\n')}
-
-export const openApiSchemas: Readonly<Record<OpenApiSchemaName, OpenApiFragment>> = deepFreeze({
-  ${entries.join(',\n  ')},
-});
+/**
+ * The OpenAPI 3.1 document of the management API, its paths relative to the handler's \`basePath\`
+ * (src/manage/openapi.ts prefixes them).
+ */
+export const openApiTemplate: Json & { readonly paths: Json } = deepFreeze(${whole});
 `;
 }
 
@@ -239,7 +403,8 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   await build({
     stdin: {
-      contents: "export * from './request-schemas.ts'; export * from './answer-schemas.ts';",
+      contents:
+        "export * from './request-schemas.ts'; export * from './answer-schemas.ts'; export { DATETIME } from './schemas.ts';",
       resolveDir: `${ROOT}src/manage`,
       loader: 'ts',
     },
@@ -254,7 +419,10 @@ async function main() {
   rmSync(dir, { recursive: true, force: true });
   const file = `${ROOT}${OUTPUT}`;
   const options = { ...(await prettier.resolveConfig(file)), filepath: file };
-  writeFileSync(file, await prettier.format(renderModule(openApiFragments(schemas)), options));
+  writeFileSync(
+    file,
+    await prettier.format(renderModule(openApiTemplate(openApiFragments(schemas)), schemas.DATETIME.source), options),
+  );
   console.log(`wrote ${OUTPUT}`);
 }
 

@@ -2,20 +2,9 @@
  * `createManagementHandler` (SPEC §11): one Web-standard `(Request) => Promise<Response>` that
  * routes, authenticates, checks CSRF, validates and answers. Edge-safe: Web standards only.
  */
-import type { z } from 'zod/mini';
-import { requestIdFrom } from '../core/audit.ts';
-import { finishAnswer } from '../core/answer.ts';
-import { storeTimeoutOf } from '../core/bounded.ts';
-import { coalescedReporter } from '../core/report.ts';
-import { createDeviceRoutes } from '../device/routes.ts';
-import type { Keycard } from '../keycard.ts';
-import { sessionChallenge } from './challenge.ts';
-import { createCan, hasBearer, sessionCaller, tokenCaller, type Caller } from './authorization.ts';
-import { readJson } from './body.ts';
-import { assertSameOrigin } from './csrf.ts';
+// The imports' order is their modules' order in a bundle: this one, measured, gzips `export *
+// from 'keycard'` 99 B smaller than grouped by place (session 43). Measure before moving one.
 import { cursorSeal } from './list-cursor.ts';
-import { openApiDocument } from './openapi.ts';
-import { resolveOptions, type ManagementOptions, type ResolvedOptions } from './options.ts';
 import {
   ManagementProblem,
   invalid,
@@ -24,7 +13,20 @@ import {
   problemResponse,
   statusOfCode,
 } from './problem.ts';
+import type { z } from 'zod/mini';
+import { requestIdFrom } from '../core/audit.ts';
+import { finishAnswer } from '../core/answer.ts';
+import { sessionChallenge } from './challenge.ts';
+import { storeTimeoutOf } from '../core/bounded.ts';
+import { coalescedReporter } from '../core/report.ts';
+import { createDeviceRoutes } from '../device/routes.ts';
+import { assertSameOrigin } from './csrf.ts';
+import { resolveOptions, type ManagementOptions, type ResolvedOptions } from './options.ts';
+import type { Keycard } from '../keycard.ts';
+import { readJson } from './body.ts';
 import * as routes from './routes.ts';
+import { createCan, hasBearer, sessionCaller, tokenCaller, type Caller } from './authorization.ts';
+import { openApiDocument } from './openapi.ts';
 import {
   activityQuery,
   createBody,
