@@ -2,11 +2,15 @@
  * Claims of docs/cli.md held to the code: how long a flood of pending grants keeps new logins out of
  * the memory store, and how long an expired device code answers `expired_token`. Grants are swept
  * by `POST /device/code` (at most once a minute) once they have been expired for 5 minutes, so a
- * full store frees itself then, not at the grants' expiry.
+ * full store frees itself then, not at the grants' expiry. And the credentials file: one owned by
+ * another user is refused on read (`insecure_file`), its token never used.
  */
-import { readFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createKeycard, defineScopes } from '../src/index.ts';
+import { createKeycard, defineScopes, isKeycardError } from '../src/index.ts';
+import { readCredentials, resolveToken, writeCredentials } from '../src/cli/index.ts';
 import { createDeviceRoutes, memoryPendingGrantStore } from '../src/device/index.ts';
 import { fakeClock } from '../src/testing/clock.ts';
 
@@ -79,5 +83,35 @@ describe('docs/cli.md: an expired device code', () => {
   it('docs/cli.md names what sweeps it rather than a fixed delay', () => {
     expect(doc.includes('until it is pruned (about 5 minutes later)')).toBe(false);
     expect(doc.includes('the first `POST /device/code` at least 5 minutes after its expiry')).toBe(true);
+  });
+});
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+describe('docs/cli.md: reading the credentials file', () => {
+  it.runIf(isRoot)('refuses a 0600 file owned by another user (insecure_file), never using its token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keycard-docs-cli-'));
+    try {
+      const env = { TOADO_CONFIG_DIR: join(dir, 'cfg') };
+      const file = await writeCredentials('toado', { token: 'toado_sk_1planted' }, { env });
+      chownSync(file, 4242, 4242);
+      const reads: (() => Promise<unknown>)[] = [
+        () => readCredentials('toado', { env }),
+        () => resolveToken('toado', { env }),
+      ];
+      for (const read of reads) {
+        const error = await Promise.resolve()
+          .then(read)
+          .then(
+            () => null,
+            (e: unknown) => e,
+          );
+        expect(isKeycardError(error) && error.code).toBe('insecure_file');
+        expect((error as Error).message).toContain('owned by another user (uid 4242)');
+        expect((error as Error).message).not.toContain('planted');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
