@@ -4,9 +4,11 @@
  * whole number of seconds up to the 30-day bound ("a number of ms that is no whole number of
  * seconds is written `<n>ms` and skipped", and only those).
  */
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { graceChoicesAttribute, parseGraceChoices } from '../src/ui/attributes.ts';
+import * as ui from '../src/ui/index.ts';
 
 const DAY = 86_400_000;
 
@@ -28,5 +30,18 @@ describe('docs/ui.md: graceChoices written as the grace-choices attribute', () =
     expect(graceChoicesAttribute([1_500, 90_000, 900_000])).toBe('1500ms 90s 15m');
     // Any number of digits is read; what passes 30 days (or Infinity) is then skipped.
     expect(parseGraceChoices(`0 10000s 720h 721h ${'9'.repeat(400)}d`)).toEqual([0, 10_000_000, 30 * DAY]);
+  });
+});
+
+describe('docs/ui.md names what keycard/ui exports', () => {
+  it('every value and type of src/ui/index.ts', () => {
+    const doc = readFileSync(new URL('../docs/ui.md', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../src/ui/index.ts', import.meta.url), 'utf8');
+    const types = [...source.matchAll(/export type \{([^}]*)\}/g)].flatMap((m) =>
+      m[1]!.split(',').map((t) => t.trim()),
+    );
+    const names = [...Object.keys(ui), ...types].filter((n) => n.length > 0);
+    expect(names.length).toBeGreaterThan(10);
+    expect(names.filter((n) => !new RegExp(`\\b${n}\\b`).test(doc))).toEqual([]);
   });
 });
