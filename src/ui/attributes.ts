@@ -15,13 +15,13 @@ export function parseKinds(raw: string | null, workspaceId: string | null): Kind
 
 /**
  * The rotate dialog's grace choices in ms, from `grace-choices="0 10s 1h 1d 7d"` (`s`, `m`, `h`,
- * `d`; 30 days at most, the management API's bound); unreadable entries are skipped.
+ * `d`, a number of any length; 30 days at most, the management API's bound); unreadable entries are skipped.
  */
 export function parseGraceChoices(raw: string | null): number[] {
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
   const ms = (raw ?? '')
     .split(/[\s,]+/)
-    .map((c) => /^(\d{1,4})([smhd])$|^0$/.exec(c))
+    .map((c) => /^(\d+)([smhd])$|^0$/.exec(c))
     .map((m) => (m ? (m[1] ? Number(m[1]) * unit[m[2] as keyof typeof unit] : 0) : -1))
     .filter((v) => v >= 0 && v <= 30 * 86_400_000);
   return ms.length ? [...new Set(ms)].sort((a, b) => a - b) : [...DEFAULT_GRACE_CHOICES];
