@@ -22,9 +22,13 @@ import { toadoScopes } from './helpers.ts';
 type Fault = 'ok' | 'before' | 'after';
 const CALLS = ['create', 'get', 'list', 'update', 'revoke', 'revokeAll'] as const;
 
-/** A memory store whose data calls follow `plan`: answer, fail before writing, or write and fail. */
+/**
+ * A memory store whose data calls follow `plan`: answer, fail before writing, or write and fail.
+ * `reached.revokeAll` counts the revokeAll calls that reached the data (answered or not).
+ */
 function faulty(plan: Fault[], abandoned: Set<string>) {
   const inner = memoryTokenStore();
+  const reached = { revokeAll: 0 };
   let i = 0;
   const store: Record<string, unknown> = { shared: false };
   for (const name of Object.keys(inner) as (keyof typeof inner)[]) {
@@ -37,12 +41,13 @@ function faulty(plan: Fault[], abandoned: Set<string>) {
       const fault = plan[i++] ?? 'ok';
       if (fault === 'before' && name === 'revoke') abandoned.add(args[0] as string);
       if (fault === 'before') throw new Error('connection reset');
+      if (name === 'revokeAll') reached.revokeAll++;
       const answer = f(...args);
       if (fault === 'after') throw new Error('timed out after the commit');
       return answer;
     };
   }
-  return { store: store as unknown as TokenStore, inner };
+  return { store: store as unknown as TokenStore, inner, reached };
 }
 
 type Op = 'issue' | 'revoke' | 'revokeAll' | 'rotate' | 'narrow';
@@ -68,7 +73,7 @@ describe('the lifecycle over a failing store (property)', () => {
     },
   )('returned secrets live, no unheld live token, answered revocations hold, audited once', async (plan, ops) => {
     const abandoned = new Set<string>();
-    const { store, inner } = faulty(plan, abandoned);
+    const { store, inner, reached } = faulty(plan, abandoned);
     const clock = fakeClock();
     const audit = memoryAuditSink();
     const kc = createKeycard({
@@ -84,6 +89,7 @@ describe('the lifecycle over a failing store (property)', () => {
     const secrets = new Map<string, string>(); // id → secret returned
     const live = new Set<string>(); // ended by no call of ours
     const open = new Set<string>(); // a failed call may have ended it
+    const maybe = new Set<string>(); // an unanswered revokeAll that reached the store may have ended it (still a target)
     const revokedByUs = new Set<string>();
     const retry = async <T>(f: () => Promise<T>): Promise<T | null> => {
       for (let attempt = 0; attempt < 4; attempt++) {
@@ -98,22 +104,30 @@ describe('the lifecycle over a failing store (property)', () => {
     };
     for (const op of ops) {
       clock.advance(10);
-      const target = [...live].at(-1);
+      const target = [...live].at(-1) ?? [...maybe].at(-1);
       if (op === 'issue') {
         const r = await retry(() => kc.issue({ ownerId: 'u', label: 'agent', scopes: ['comments'] }));
         if (r) (secrets.set(r.record.id, r.token), live.add(r.record.id));
       } else if (op === 'revokeAll') {
+        // Every token live in the store before it (held or not) must be dead once it answers.
+        const before = (await inner.list({ ownerId: 'u', status: 'active', now: clock.now(), limit: 500 })).tokens;
+        const sent = reached.revokeAll;
         const r = await retry(() => kc.revokeAll({ ownerId: 'u' }));
-        // Unanswered, it may have revoked them all (the store wrote, the answer was lost): their fate is open.
-        for (const id of live) (r ? revokedByUs : open).add(id);
-        live.clear();
+        if (r) {
+          for (const t of before) revokedByUs.add(t.id);
+          (live.clear(), maybe.clear());
+        } else if (reached.revokeAll > sent) {
+          // Unanswered after reaching the store: it may have revoked them all; their fate is open.
+          for (const id of live) (open.add(id), maybe.add(id));
+          live.clear();
+        } // else no attempt reached the store: the live tokens are certainly still live.
       } else if (target && op === 'revoke') {
         const r = await retry(() => kc.revoke(target));
         (r ? revokedByUs : open).add(target);
-        live.delete(target);
+        (live.delete(target), maybe.delete(target));
       } else if (target && op === 'rotate') {
         const r = await retry(() => kc.rotate(target));
-        live.delete(target); // rotated (graceMs 0) or its claim's fate open
+        (live.delete(target), maybe.delete(target)); // rotated (graceMs 0) or its claim's fate open
         if (r) (secrets.set(r.record.id, r.token), live.add(r.record.id));
         else open.add(target);
       } else if (target && op === 'narrow') await retry(() => kc.update(target, { scopes: ['read'] }));
@@ -142,8 +156,9 @@ describe('the lifecycle over a failing store (property)', () => {
       );
     }
     for (const id of revokedByUs) {
-      const t = all.find((x) => x.id === id)!;
-      if (t.revokedReason === null && t.rotatedFromId === null)
+      const t = all.find((x) => x.id === id);
+      expect(t, `${id} was revoked by us and is gone from the store`).toBeDefined();
+      if (t && t.revokedReason === null && t.rotatedFromId === null)
         expect(events.some((e) => e.type === 'token.revoked' && (e.tokenId === id || e.tokenId === null))).toBe(true);
     }
     const text = JSON.stringify(events);
