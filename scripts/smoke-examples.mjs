@@ -13,7 +13,12 @@
 // RateLimit headers; for Next, one token's budget shared by three route handlers down to a 429);
 // then send SIGTERM to `npm start` and check it exits 0 within 10 s and the port is closed.
 // Exits non-zero with a message naming the failed check; children are always killed.
-import { existsSync } from 'node:fs';
+//
+// SMOKE_REUSE_BUILD=1 is for CI right after its own `npm run build` of this tree: the example's
+// existing `.next` build is used instead of building again. It is refused (the example is built)
+// when `.next/BUILD_ID` is older than the newest file under dist/ or the example's sources
+// (examples/next without .next and node_modules), so a stale build is never smoke-tested.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import {
   HOST,
   ROOT,
@@ -51,6 +56,31 @@ async function waitFor(proc, what, ms, ready) {
   fail(`${what}: not ready within ${seconds(ms)}`);
 }
 
+/** The newest modification time (ms) of a file under `dir` (0 when none), skipping .next and node_modules. */
+function newestUnder(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === '.next' || entry.name === 'node_modules') continue;
+    const path = `${dir}/${entry.name}`;
+    newest = Math.max(newest, entry.isDirectory() ? newestUnder(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Whether the example's `.next` build may be reused: its BUILD_ID exists and is not older than
+ * any file under dist/ or the example's sources. Says why when it may not.
+ */
+function freshBuild(name) {
+  const id = `${ROOT}examples/${name}/.next/BUILD_ID`;
+  if (!existsSync(id)) return false;
+  const built = statSync(id).mtimeMs;
+  const newest = Math.max(newestUnder(`${ROOT}dist`), newestUnder(`${ROOT}examples/${name}`));
+  if (newest > built) console.log(`[${name}] SMOKE_REUSE_BUILD=1 refused: .next/BUILD_ID is older than its sources`);
+  return newest <= built;
+}
+
 async function smoke(name) {
   const spec = EXAMPLES[name];
   const times = {};
@@ -58,8 +88,8 @@ async function smoke(name) {
   let proc = null;
   try {
     // SMOKE_REUSE_BUILD=1 (CI, which has just run that same build from this tree): an existing
-    // build is used as it is, not built a second time.
-    const reuse = process.env.SMOKE_REUSE_BUILD === '1' && existsSync(`${ROOT}examples/${name}/.next/BUILD_ID`);
+    // build is used as it is, not built a second time, unless it is older than what it was built from.
+    const reuse = process.env.SMOKE_REUSE_BUILD === '1' && spec.build && freshBuild(name);
     if (reuse) console.log(`[${name}] build reused (SMOKE_REUSE_BUILD=1)`);
     if (spec.build && !reuse) {
       console.log(`[${name}] npm run build -w examples/${name}`);

@@ -30,8 +30,13 @@ const real: Factory = ({ requests, clock }) =>
   memoryAuditStore({ requests, clock: { now: clock.now, monotonic: clock.now } });
 
 /** The memory store with the methods `over` returns replaced (the rest delegate to it). */
-const mutant = (breaks: string, over: (inner: AuditStore) => Partial<AuditStore>): Mutant<Factory> => ({
+const mutant = (
+  breaks: string,
+  caughtBy: string,
+  over: (inner: AuditStore) => Partial<AuditStore>,
+): Mutant<Factory> => ({
   breaks,
+  caughtBy,
   factory: (setup) => {
     const inner = real(setup);
     return { ...inner, ...over(inner) };
@@ -39,8 +44,8 @@ const mutant = (breaks: string, over: (inner: AuditStore) => Partial<AuditStore>
 });
 
 /** `query` with the query rewritten first (a valid query only: a bad one is refused as before). */
-const rewriting = (breaks: string, rewrite: (q: AuditQuery) => AuditQuery) =>
-  mutant(breaks, (inner) => ({
+const rewriting = (breaks: string, caughtBy: string, rewrite: (q: AuditQuery) => AuditQuery) =>
+  mutant(breaks, caughtBy, (inner) => ({
     query: async (q = {}) => {
       await inner.query(q); // refuses what the store refuses
       return inner.query(rewrite(q));
@@ -103,9 +108,10 @@ const unescapedField = (value: unknown): string => {
 /** A page of `inner.query(q)` with its events or cursor changed by `change` when another page follows. */
 const paging = (
   breaks: string,
+  caughtBy: string,
   change: (events: StoredAuditEvent[], q: AuditQuery) => { events: StoredAuditEvent[]; nextCursor: string },
 ) =>
-  mutant(breaks, (inner) => ({
+  mutant(breaks, caughtBy, (inner) => ({
     async query(q = {}) {
       const page = await inner.query(q);
       return page.nextCursor === null ? page : change([...page.events], q);
@@ -113,69 +119,115 @@ const paging = (
   }));
 
 const mutants: Mutant<Factory>[] = [
-  rewriting('ignores the `types` filter', (q) =>
+  rewriting('ignores the `types` filter', 'every filter selects what the model selects', (q) =>
     q.types?.every((t) => typeof t === 'string') ? without(q, 'types') : q,
   ),
-  rewriting('ignores the `tokenId` filter', (q) => without(q, 'tokenId')),
-  rewriting('ignores the `actorId` filter', (q) => without(q, 'actorId')),
-  rewriting('ignores `order` (always newest first)', (q) => without(q, 'order')),
-  rewriting('takes `until` as inclusive', (q) =>
+  rewriting('ignores the `tokenId` filter', 'every filter selects what the model selects', (q) =>
+    without(q, 'tokenId'),
+  ),
+  rewriting('ignores the `actorId` filter', 'every filter selects what the model selects', (q) =>
+    without(q, 'actorId'),
+  ),
+  rewriting(
+    'ignores `order` (always newest first)',
+    'events come back as written, with an id and a canonical time, newest',
+    (q) => without(q, 'order'),
+  ),
+  rewriting('takes `until` as inclusive', 'every filter selects what the model selects', (q) =>
     q.until === undefined ? q : { ...q, until: toMs(q.until, 'until') + 1 },
   ),
-  rewriting('takes `since` as exclusive', (q) =>
+  rewriting('takes `since` as exclusive', 'every filter selects what the model selects', (q) =>
     q.since === undefined ? q : { ...q, since: toMs(q.since, 'since') + 1 },
   ),
-  paging('drops the last event of every page that has a next one', (events) => ({
-    events: events.slice(0, -1),
-    nextCursor: encodeAuditCursor(events.at(-1)!),
-  })),
-  paging("hands out the page's second-to-last event as the cursor", (events) => ({
-    events,
-    nextCursor: encodeAuditCursor(events.at(-2) ?? events.at(-1)!),
-  })),
-  rewriting('answers a page of limit + 1 events', (q) =>
-    Number.isInteger(q.limit) && q.limit! >= 1 && q.limit! < 500 ? { ...q, limit: q.limit! + 1 } : q,
-  ),
-  mutant('drops the last row of an export', (inner) => ownExport(inner, { events: (e) => e.slice(0, -1) })),
-  mutant("leaves the CSV's actor columns empty (nested fields not spread)", (inner) =>
-    ownExport(inner, {
-      row: (e, format) => (format === 'csv' ? csvRow({ ...e, actor: undefined } as never) : jsonLine(e)),
+  paging(
+    'drops the last event of every page that has a next one',
+    'every filter selects what the model selects',
+    (events) => ({
+      events: events.slice(0, -1),
+      nextCursor: encodeAuditCursor(events.at(-1)!),
     }),
   ),
-  mutant('quotes CSV fields without doubling the quotes inside them', (inner) =>
-    ownExport(inner, {
-      row: (e, format) => {
-        if (format !== 'csv') return jsonLine(e);
-        const r = e as unknown as Record<string, Record<string, unknown> | undefined>;
-        return `${AUDIT_CSV_COLUMNS.map((c) => unescapedField(c.startsWith('actor') ? r['actor']?.[c.slice(5).toLowerCase()] : r[c])).join(',')}\r\n`;
+  paging(
+    "hands out the page's second-to-last event as the cursor",
+    'every filter selects what the model selects',
+    (events) => ({
+      events,
+      nextCursor: encodeAuditCursor(events.at(-2) ?? events.at(-1)!),
+    }),
+  ),
+  rewriting('answers a page of limit + 1 events', 'every filter selects what the model selects', (q) =>
+    Number.isInteger(q.limit) && q.limit! >= 1 && q.limit! < 500 ? { ...q, limit: q.limit! + 1 } : q,
+  ),
+  mutant('drops the last row of an export', 'export streams every event as NDJSON and as RFC 4180 CSV', (inner) =>
+    ownExport(inner, { events: (e) => e.slice(0, -1) }),
+  ),
+  mutant(
+    "leaves the CSV's actor columns empty (nested fields not spread)",
+    'export streams every event as NDJSON and as RFC 4180 CSV',
+    (inner) =>
+      ownExport(inner, {
+        row: (e, format) => (format === 'csv' ? csvRow({ ...e, actor: undefined } as never) : jsonLine(e)),
+      }),
+  ),
+  mutant(
+    'quotes CSV fields without doubling the quotes inside them',
+    'export streams every event as NDJSON and as RFC 4180 CSV',
+    (inner) =>
+      ownExport(inner, {
+        row: (e, format) => {
+          if (format !== 'csv') return jsonLine(e);
+          const r = e as unknown as Record<string, Record<string, unknown> | undefined>;
+          return `${AUDIT_CSV_COLUMNS.map((c) => unescapedField(c.startsWith('actor') ? r['actor']?.[c.slice(5).toLowerCase()] : r[c])).join(',')}\r\n`;
+        },
+      }),
+  ),
+  mutant(
+    'exports every event of the store, whatever the filter',
+    'export holds exactly what query selects with the same filter, in both',
+    (inner) => ownExport(inner, { filterOf: (f) => (f.order === undefined ? {} : { order: f.order }) }),
+  ),
+  mutant(
+    'counts each allowed request twice in usage',
+    'rolls allowed requests up by default; denials are kept with their',
+    (inner) => ({
+      usage: async (tokenId, options) =>
+        (await inner.usage(tokenId, options)).map((u) => ({ ...u, allowed: 2 * u.allowed })),
+    }),
+  ),
+  mutant(
+    'prunes a day more than asked',
+    'prune drops every event before its date, and the usage of days that',
+    (inner) => ({
+      prune: (before) => inner.prune(toMs(before, 'before') + 86_400_000),
+    }),
+  ),
+  mutant(
+    'appends one event at a time: a bad event leaves those before it stored',
+    'append stores all of its events or none: a batch holding one bad event',
+    (inner) => ({
+      async append(events) {
+        for (const event of events) await inner.append([event]);
       },
     }),
   ),
-  mutant('exports every event of the store, whatever the filter', (inner) =>
-    ownExport(inner, { filterOf: (f) => (f.order === undefined ? {} : { order: f.order }) }),
+  mutant(
+    'stores a coalesced denial without its count',
+    'rolls allowed requests up by default; denials are kept with their',
+    (inner) => {
+      const uncounted = (e: AuditEvent) => ('count' in e ? ({ ...e, count: undefined } as AuditEvent) : e);
+      return { append: (events) => inner.append(events.map(uncounted)), write: (e) => inner.write(uncounted(e)) };
+    },
   ),
-  mutant('counts each allowed request twice in usage', (inner) => ({
-    usage: async (tokenId, options) =>
-      (await inner.usage(tokenId, options)).map((u) => ({ ...u, allowed: 2 * u.allowed })),
-  })),
-  mutant('prunes a day more than asked', (inner) => ({
-    prune: (before) => inner.prune(toMs(before, 'before') + 86_400_000),
-  })),
-  mutant('appends one event at a time: a bad event leaves those before it stored', (inner) => ({
-    async append(events) {
-      for (const event of events) await inner.append([event]);
-    },
-  })),
-  mutant('stores a coalesced denial without its count', (inner) => {
-    const uncounted = (e: AuditEvent) => ('count' in e ? ({ ...e, count: undefined } as AuditEvent) : e);
-    return { append: (events) => inner.append(events.map(uncounted)), write: (e) => inner.write(uncounted(e)) };
-  }),
-  mutant('throws from write on an event whose time does not parse', (inner) => ({
-    write(event) {
-      if (Number.isNaN(Date.parse(event.time))) throw new Error('bad time');
-      inner.write(event);
-    },
-  })),
+  mutant(
+    'throws from write on an event whose time does not parse',
+    'write() never throws and flush() makes written events visible',
+    (inner) => ({
+      write(event) {
+        if (Number.isNaN(Date.parse(event.time))) throw new Error('bad time');
+        inner.write(event);
+      },
+    }),
+  ),
 ];
 
 auditMutants(

@@ -15,8 +15,13 @@ import { auditMutants, type Mutant } from './mutants-harness.ts';
 type Factory = () => PendingGrantStore;
 
 /** The memory store with the methods `over` returns replaced (the rest delegate to it). */
-const mutant = (breaks: string, over: (inner: PendingGrantStore) => Partial<PendingGrantStore>): Mutant<Factory> => ({
+const mutant = (
+  breaks: string,
+  caughtBy: string,
+  over: (inner: PendingGrantStore) => Partial<PendingGrantStore>,
+): Mutant<Factory> => ({
   breaks,
+  caughtBy,
   factory: () => {
     const inner = memoryPendingGrantStore();
     return { ...inner, ...over(inner) };
@@ -55,77 +60,117 @@ function reserving(method: 'take' | 'prune'): Mutant<Factory>['factory'] {
 }
 
 const mutants: Mutant<Factory>[] = [
-  mutant('hands one grant to several concurrent takers (reads, then deletes)', (inner) => ({
-    async take(hash) {
-      const grant = await inner.get(hash);
-      if (grant === null) return null;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      await inner.take(hash);
-      return grant;
-    },
-  })),
-  mutant('answers take without deleting: a device code redeemable twice', (inner) => ({
-    take: (hash) => inner.get(hash),
-  })),
-  { breaks: 'keeps the user code of a taken grant reserved', factory: reserving('take') },
-  mutant('ignores expectedVersion on update', (inner) => ({
-    async update(hash, _version, patch) {
-      const current = await inner.get(hash);
-      return current && inner.update(hash, current.version, patch);
-    },
-  })),
-  mutant('compares the version, then writes (two steps: concurrent updates all win)', (inner) => ({
-    async update(hash, version, patch) {
-      const current = await inner.get(hash);
-      if (current === null || current.version !== version) return null;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      const now = await inner.get(hash);
-      return now && inner.update(hash, now.version, patch);
-    },
-  })),
-  mutant('applies an update to the grant as created, losing the updates before it', (inner) => {
-    const created = new Map<string, PendingGrant>();
-    const shown = new Map<string, PendingGrant>();
-    const show = (g: PendingGrant | null) => (g && shown.has(g.deviceCodeHash) ? shown.get(g.deviceCodeHash)! : g);
-    return {
-      async create(grant) {
-        const ok = await inner.create(grant);
-        if (ok) created.set(grant.deviceCodeHash, structuredClone({ ...grant, version: 1 }));
-        return ok;
-      },
-      get: async (hash) => show(await inner.get(hash)),
-      getByUserCode: async (code) => show(await inner.getByUserCode(code)),
-      async update(hash, version, patch) {
-        const next = await inner.update(hash, version, patch);
-        if (next === null) return null;
-        const stale = { ...created.get(hash)!, ...patch, version: next.version };
-        shown.set(hash, stale);
-        return stale;
-      },
+  mutant(
+    'hands one grant to several concurrent takers (reads, then deletes)',
+    'take deletes and answers the grant, to exactly one of concurrent callers',
+    (inner) => ({
       async take(hash) {
-        const taken = show(await inner.take(hash));
-        shown.delete(hash);
-        return taken;
+        const grant = await inner.get(hash);
+        if (grant === null) return null;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        await inner.take(hash);
+        return grant;
       },
-    };
-  }),
-  mutant('checks only the device-code hash for uniqueness on create (a user code may repeat)', (inner) => {
-    const extra = memoryPendingGrantStore();
-    return {
-      async create(grant) {
-        if (await inner.create(grant)) return true;
-        return (await inner.get(grant.deviceCodeHash)) === null && extra.create(grant);
+    }),
+  ),
+  mutant(
+    'answers take without deleting: a device code redeemable twice',
+    'take deletes and answers the grant, to exactly one of concurrent callers',
+    (inner) => ({
+      take: (hash) => inner.get(hash),
+    }),
+  ),
+  {
+    breaks: 'keeps the user code of a taken grant reserved',
+    caughtBy: 'take deletes and answers the grant, to exactly one of concurrent callers',
+    factory: reserving('take'),
+  },
+  mutant(
+    'ignores expectedVersion on update',
+    'update applies the patch iff the version matches, and bumps the version',
+    (inner) => ({
+      async update(hash, _version, patch) {
+        const current = await inner.get(hash);
+        return current && inner.update(hash, current.version, patch);
       },
-      get: async (hash) => (await inner.get(hash)) ?? extra.get(hash),
-    };
-  }),
-  { breaks: 'keeps the user code of a pruned grant reserved', factory: reserving('prune') },
-  mutant('prunes by the second: grants expiring up to 999 ms after `before` go too', (inner) => ({
-    prune: (before) => inner.prune(before + 999),
-  })),
-  mutant('spares a grant expiring exactly at `before` from prune', (inner) => ({
-    prune: (before) => inner.prune(before - 1),
-  })),
+    }),
+  ),
+  mutant(
+    'compares the version, then writes (two steps: concurrent updates all win)',
+    'of concurrent updates at one version, exactly one wins',
+    (inner) => ({
+      async update(hash, version, patch) {
+        const current = await inner.get(hash);
+        if (current === null || current.version !== version) return null;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        const now = await inner.get(hash);
+        return now && inner.update(hash, now.version, patch);
+      },
+    }),
+  ),
+  mutant(
+    'applies an update to the grant as created, losing the updates before it',
+    'update applies the patch iff the version matches, and bumps the version',
+    (inner) => {
+      const created = new Map<string, PendingGrant>();
+      const shown = new Map<string, PendingGrant>();
+      const show = (g: PendingGrant | null) => (g && shown.has(g.deviceCodeHash) ? shown.get(g.deviceCodeHash)! : g);
+      return {
+        async create(grant) {
+          const ok = await inner.create(grant);
+          if (ok) created.set(grant.deviceCodeHash, structuredClone({ ...grant, version: 1 }));
+          return ok;
+        },
+        get: async (hash) => show(await inner.get(hash)),
+        getByUserCode: async (code) => show(await inner.getByUserCode(code)),
+        async update(hash, version, patch) {
+          const next = await inner.update(hash, version, patch);
+          if (next === null) return null;
+          const stale = { ...created.get(hash)!, ...patch, version: next.version };
+          shown.set(hash, stale);
+          return stale;
+        },
+        async take(hash) {
+          const taken = show(await inner.take(hash));
+          shown.delete(hash);
+          return taken;
+        },
+      };
+    },
+  ),
+  mutant(
+    'checks only the device-code hash for uniqueness on create (a user code may repeat)',
+    'create refuses a taken device-code hash or user code, storing nothing',
+    (inner) => {
+      const extra = memoryPendingGrantStore();
+      return {
+        async create(grant) {
+          if (await inner.create(grant)) return true;
+          return (await inner.get(grant.deviceCodeHash)) === null && extra.create(grant);
+        },
+        get: async (hash) => (await inner.get(hash)) ?? extra.get(hash),
+      };
+    },
+  ),
+  {
+    breaks: 'keeps the user code of a pruned grant reserved',
+    caughtBy: 'prune deletes the grants expired at the given time, and only those,',
+    factory: reserving('prune'),
+  },
+  mutant(
+    'prunes by the second: grants expiring up to 999 ms after `before` go too',
+    'prune deletes the grants expired at the given time, and only those,',
+    (inner) => ({
+      prune: (before) => inner.prune(before + 999),
+    }),
+  ),
+  mutant(
+    'spares a grant expiring exactly at `before` from prune',
+    'prune deletes the grants expired at the given time, and only those,',
+    (inner) => ({
+      prune: (before) => inner.prune(before - 1),
+    }),
+  ),
 ];
 
 auditMutants(

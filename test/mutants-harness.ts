@@ -3,7 +3,9 @@
  * `describe`/`it` that registers a suite's cases without running them, vitest's own `expect` (so
  * the matchers are exactly those a user's run has), and a runner that answers which case, if any,
  * fails against a store. A mutant is a real memory store with one law broken; the audit asserts
- * the suite fails at least one case against each, and none against the store unmutated.
+ * the suite's first failing case against each is the case named as catching it (`caughtBy`), with
+ * an assertion's error rather than a TypeError/ReferenceError (a crash in the mutant's own
+ * wrapper catches nothing), and that no case fails against the store unmutated.
  */
 import { describe, expect, it } from 'vitest';
 
@@ -43,7 +45,7 @@ export function collecting(): {
   };
 }
 
-/** What the suite said of a store: the cases that failed, each with the start of its error. */
+/** What the suite said of a store: the cases that failed, each with the start of its error (`Name: message`). */
 export interface Verdict {
   readonly ran: number;
   readonly failed: readonly { readonly name: string; readonly error: string }[];
@@ -61,23 +63,33 @@ export async function verdict(cases: readonly SuiteCase[], stopAtFirst: boolean)
     try {
       await c.fn();
     } catch (error) {
-      failed.push({ name: c.name, error: String((error as Error)?.message ?? error).slice(0, 300) });
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      failed.push({ name: c.name, error: text.slice(0, 300) });
       if (stopAtFirst) break;
     }
   }
   return { ran, failed };
 }
 
-/** A store with one law broken: what it gets wrong, and the factory the suite is run on. */
+/**
+ * A store with one law broken: what it gets wrong, the factory the suite is run on, and the case
+ * that must catch it (so a crash elsewhere, say in the mutant's own wrapper, does not count).
+ */
 export interface Mutant<F> {
   /** The law it breaks, as a user would see the bug. */
   readonly breaks: string;
   readonly factory: F;
+  /** The suite case expected to fail first: a substring of its name, or a pattern for it. */
+  readonly caughtBy: string | RegExp;
 }
+
+/** A failure that is a crash of code, not a law's assertion: the mutant, not the suite, broke. */
+const CRASH = /^(TypeError|ReferenceError):/;
 
 /**
  * Registers the audit of one port: the unmutated store passes every case of the suite (so the
- * harness can fail), and each mutant fails at least one. `register` registers the suite on a
+ * harness can fail), and each mutant fails, first, the case it names in `caughtBy`, not by a crash.
+ * `register` registers the suite on a
  * runner with a factory, as a user's test file does.
  */
 export function auditMutants<F>(
@@ -100,11 +112,17 @@ export function auditMutants<F>(
         const { runner, cases } = collecting();
         register(runner, mutant.factory);
         const v = await verdict(cases, true);
+        const first = v.failed[0];
         if (process.env['MUTANTS_VERBOSE'])
           console.log(
-            `${port} | ${mutant.breaks} | ${v.failed[0]?.name ?? 'SURVIVED'} | ${v.failed[0]?.error.slice(0, 120) ?? ''}`,
+            `${port} | ${mutant.breaks} | ${first?.name ?? 'SURVIVED'} | ${first?.error.slice(0, 120) ?? ''}`,
           );
-        expect({ survived: v.failed.length === 0, ran: v.ran }).toEqual({ survived: false, ran: v.ran });
+        expect({ survived: first === undefined, ran: v.ran }).toEqual({ survived: false, ran: v.ran });
+        const { caughtBy } = mutant;
+        const caughtByExpected =
+          typeof caughtBy === 'string' ? first!.name.includes(caughtBy) : caughtBy.test(first!.name);
+        expect({ case: first!.name, caughtByExpected }).toEqual({ case: first!.name, caughtByExpected: true });
+        expect(first!.error).not.toMatch(CRASH);
       });
     }
   });

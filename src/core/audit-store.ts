@@ -85,7 +85,12 @@ export type AuditExportFormat = 'ndjson' | 'csv';
 export interface AuditStore extends AuditSink {
   /** The sink side: never throws, never waits on the database; a store that must drop reports the count. */
   write(event: AuditEvent): void;
-  /** Stores the events now (one batch); resolves once they are durable. For imports, tests and tools. */
+  /**
+   * Stores the events now (one batch), all of them or none; resolves once they are durable. An
+   * event with an unknown `type` (or a bad `surface` or `actor`) is refused with
+   * `KeycardError('invalid_argument')` naming the field, and nothing of the batch is stored.
+   * For imports, tests and tools.
+   */
   append(events: readonly AuditEvent[]): Promise<void>;
   /** One page, newest first by default, by keyset over (time, id): concurrent writes never shift it. */
   query(query?: AuditQuery): Promise<AuditPage>;

@@ -237,7 +237,9 @@ export const TOKEN_STORE_METHODS: readonly (keyof TokenStore)[] = [
 
 /**
  * The token store port. Implement it for your own database and run `tokenStoreConformance` from
- * `keycard/testing` against it.
+ * `keycard/testing` against it. What it returns is a copy or immutable (deeply frozen), and never
+ * changed afterwards: mutating a record read, or the object passed to `create`, must not change
+ * the stored record, and a later write must not change a record already handed out.
  */
 export interface TokenStore {
   /**

@@ -95,8 +95,10 @@ export interface PendingGrantStore {
   /** Deletes the grant and answers it; of concurrent callers exactly one gets it, the rest null. */
   take(deviceCodeHash: string): Promise<PendingGrant | null>;
   /**
-   * Deletes grants whose `expiresAt` is at or before `before` and answers how many. Stores with
-   * their own expiry (Redis keys carry a TTL) may delete them earlier.
+   * Deletes exactly the grants whose `expiresAt` is at or before `before` and answers how many:
+   * never one expiring after `before` (not even a millisecond later). A store with its own expiry
+   * (Redis keys carry a TTL) sets that TTL to at least the grant's lifetime (`createdAt` to
+   * `expiresAt`, plus any retention), so it never drops a grant before it has expired either.
    */
   prune(before: number): Promise<number>;
 }
