@@ -105,12 +105,18 @@ export const rowOf = (page: Page, label: string): Locator =>
  * Rotates `label` with the grace choice named `grace` (scanned as `rotate`), copies the new
  * secret and closes the reveal. Returns it with the old token's new expiry from the server.
  */
-export async function rotateToken(
+/**
+ * Rotates `label` with `grace` and copies the new secret. `inGrace(secret, previousExpiresAt)` runs
+ * as soon as the new secret is shown, before the copy waits its turn on the shared clipboard, so
+ * checks that must fall inside a short grace are not delayed by other pages copying.
+ */
+export async function rotateToken<T = undefined>(
   page: Page,
   label: string,
   grace: string,
   scan: Scan,
-): Promise<{ secret: string; previousExpiresAt: number; violations: string[] }> {
+  inGrace?: (secret: string, previousExpiresAt: number) => Promise<T>,
+): Promise<{ secret: string; previousExpiresAt: number; violations: string[]; during: T | undefined }> {
   await page.getByRole('button', { name: `Rotate ${label}`, exact: true }).click();
   const rotate = dialog(page, `Rotate ${label}`);
   await rotate.getByRole('radio', { name: grace, exact: true }).check();
@@ -130,12 +136,15 @@ export async function rotateToken(
   await page.unroute(isRotate);
   expect(response.status()).toBe(201);
   const { previous } = JSON.parse(body) as { previous: { expiresAt: string } };
-  await dialog(page, 'Copy your new token')
-    .getByText(/old token keeps working until/)
-    .waitFor();
+  const previousExpiresAt = Date.parse(previous.expiresAt);
+  const reveal = dialog(page, 'Copy your new token');
+  await reveal.getByText(/old token keeps working until/).waitFor();
+  const shown = await reveal.getByLabel('Token', { exact: true }).inputValue();
+  const during = inGrace ? await inGrace(shown, previousExpiresAt) : undefined;
   const secret = await copyFromReveal(page);
+  expect(secret).toBe(shown);
   await closeReveal(page);
-  return { secret, previousExpiresAt: Date.parse(previous.expiresAt), violations };
+  return { secret, previousExpiresAt, violations, during };
 }
 
 /** Opens Rotate for `label` and returns its grace choices as shown (`*` marks the checked one); Escape closes it. */
