@@ -142,10 +142,10 @@ export default tseslint.config(
   },
   {
     // Small rooms (issue 12): a source file is at most 400 lines, a function at most 120 (comments
-    // and blank lines not counted); the build and smoke scripts too. openapi-document.generated.ts
-    // is exempt: `npm run generate:openapi` writes it.
+    // and blank lines not counted); the build and smoke scripts too, and the generated OpenAPI
+    // modules (`npm run generate:openapi` splits the document in two to stay within it).
     files: ['src/**/*.ts', 'scripts/**/*.mjs'],
-    ignores: ['src/**/*.test.ts', 'src/manage/openapi-document.generated.ts'],
+    ignores: ['src/**/*.test.ts'],
     rules: {
       'max-lines': ['error', { max: 400 }],
       'max-lines-per-function': ['error', { max: 120, skipComments: true, skipBlankLines: true }],

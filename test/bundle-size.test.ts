@@ -167,9 +167,14 @@ describe('edge bundle size', () => {
   // Session 43: the whole document is generated (src/manage/openapi.ts's 3.7 KB minified of
   // assembly left the runtime), every repeated part one constant: 7.9 KB minified for the schemas'
   // 6.2 KB and the assembly's 3.6 KB, 345 B gzip less.
-  it('keeps at most 8 KB of the generated OpenAPI document (src/manage/openapi-document.generated.ts)', async () => {
+  it('keeps at most 8 KB of the generated OpenAPI document (src/manage/openapi-{document,parts}.generated.ts)', async () => {
     const { kept } = await size;
-    expect(kept['src/manage/openapi-document.generated.ts']).toBeLessThanOrEqual(8 * KB);
+    // Written as two files (its components and shared parts, then the document), each ≤ 400 lines.
+    const generated = ['document', 'parts'].reduce(
+      (n, f) => n + (kept[`src/manage/openapi-${f}.generated.ts`] ?? 0),
+      0,
+    );
+    expect(generated).toBeLessThanOrEqual(8 * KB);
     expect(kept['src/manage/openapi.ts']).toBeLessThanOrEqual(256);
   }, 60_000);
 

@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createKeycard, memoryAuditSink } from '../src/index.ts';
 import { jwtAccessTokens } from '../src/oauth/index.ts';
 import { toadoScopes } from './helpers.ts';
+import { holdDeadlines, type HeldDeadline } from './deadlines.ts';
 
 const ISSUER = 'https://auth.test';
 const RESOURCE = 'http://127.0.0.1/mcp';
@@ -26,7 +27,7 @@ let answer: (res: ServerResponse) => void;
 let requested: () => void = () => {};
 let headersIn: () => void = () => {};
 /** The deadlines jose set, in order: the ms it asked for and the test's hand on it. */
-let deadlines: { ms: number; fire: () => void }[] = [];
+let deadlines: HeldDeadline[] = [];
 let key: CryptoKey;
 let jwk: JWK;
 
@@ -47,13 +48,7 @@ beforeAll(async () => {
   jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
 });
 beforeEach(() => {
-  deadlines = [];
-  vi.spyOn(AbortSignal, 'timeout').mockImplementation((ms) => {
-    const controller = new AbortController();
-    const reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-    deadlines.push({ ms, fire: () => controller.abort(reason) });
-    return controller.signal;
-  });
+  deadlines = holdDeadlines();
 });
 afterEach(() => {
   vi.restoreAllMocks();

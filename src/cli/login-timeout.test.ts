@@ -12,19 +12,14 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KeycardError } from '../core/errors.ts';
 import { CODES, quietLogin } from '../../test/login-fixture.ts';
+import { holdDeadlines, type HeldDeadline } from '../../test/deadlines.ts';
 import { deviceLogin } from './login.ts';
 
 let server: Server | undefined;
 /** The deadlines the login set, in order: the ms it asked for and the test's hand on it. */
-let deadlines: { ms: number; fire: () => void }[] = [];
+let deadlines: HeldDeadline[] = [];
 beforeEach(() => {
-  deadlines = [];
-  vi.spyOn(AbortSignal, 'timeout').mockImplementation((ms) => {
-    const controller = new AbortController();
-    const reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-    deadlines.push({ ms, fire: () => controller.abort(reason) });
-    return controller.signal;
-  });
+  deadlines = holdDeadlines();
 });
 afterEach(async () => {
   vi.restoreAllMocks();

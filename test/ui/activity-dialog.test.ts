@@ -8,34 +8,17 @@
  * and tries again. Before, the dialog drew the newest page only: a busy token's older events (its
  * issue among them) were out of reach from the page.
  */
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { MiddlewareHandler } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeycard, createManagementHandler, defineScopes, memoryAuditStore } from '../../src/index.ts';
+import { defineScopes } from '../../src/index.ts';
+import { startAuditedServer } from './audited-server.ts';
 import { focused, hasChromium, openSettings, seriousViolations, useChromium } from './browser.ts';
 import { dialog } from './flow.ts';
-import { bundleUi, page as settingsPage } from './server.ts';
 
 async function start() {
-  const audit = memoryAuditStore();
-  const keycard = createKeycard({
-    prefix: 'toado',
-    scopes: defineScopes({ read: { description: 'Read' }, 'tickets:write': { implies: ['read'] } }),
-    audit,
-  });
-  const user = { kind: 'user' as const, id: 'u_jason', scopes: ['tickets:write'] };
-  const manage = createManagementHandler(keycard, {
-    basePath: '/api/tokens',
-    authorize: (req) => ((req.headers.get('cookie') ?? '').includes('sid=jason') ? user : null),
-    auditStore: audit,
-  });
-  const ui = await bundleUi();
-  const app = new Hono();
   // `fail.older`: the audit store is down for any page after the first (a real 503 problem answer).
   const fail = { older: false };
-  app.use('/api/tokens/*', async (c, next) => {
+  const before: MiddlewareHandler = async (c, next) => {
     if (!fail.older || !c.req.query('cursor')) return next();
     const problem = {
       type: 'about:blank',
@@ -45,15 +28,13 @@ async function start() {
       code: 'unavailable',
     };
     return c.body(JSON.stringify(problem), 503, { 'Content-Type': 'application/problem+json' });
+  };
+  const server = await startAuditedServer({
+    scopes: defineScopes({ read: { description: 'Read' }, 'tickets:write': { implies: ['read'] } }),
+    attrs: 'base-path="/api/tokens" kinds="personal"',
+    before,
   });
-  app.all('/api/tokens/*', (c) => manage(c.req.raw));
-  app.get('/assets/keycard-ui.js', (c) => c.body(ui, 200, { 'Content-Type': 'text/javascript' }));
-  app.get('/settings/tokens', (c) => c.html(settingsPage('base-path="/api/tokens" kinds="personal"')));
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { origin, keycard, audit, fail, session: { name: 'sid', value: 'jason', url: origin }, server };
+  return { ...server, fail };
 }
 
 describe.skipIf(!hasChromium)('<keycard-tokens> activity dialog', () => {

@@ -7,47 +7,23 @@
  * Chromium against a Hono server whose one `memoryAuditStore` is both keycard's audit and the
  * handler's `auditStore`, so a use over MCP reaches the row as "via MCP".
  */
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeycard, createManagementHandler, defineScopes, memoryAuditStore } from '../../src/index.ts';
+import { defineScopes } from '../../src/index.ts';
+import { startAuditedServer } from './audited-server.ts';
 import { hasChromium, openSettings, useChromium } from './browser.ts';
 import { rowOf } from './flow.ts';
-import { bundleUi, page as settingsPage } from './server.ts';
 
 const DAY = 86_400_000;
 
-async function start() {
-  const audit = memoryAuditStore();
-  const keycard = createKeycard({
-    prefix: 'toado',
+const start = () =>
+  startAuditedServer({
     scopes: defineScopes({
       read: { description: 'Read' },
       comments: { implies: ['read'], description: 'Comment' },
       'tickets:write': { implies: ['read', 'comments'], description: 'Write tickets' },
     }),
     resources: ['company', 'project'],
-    audit,
   });
-  const user = { kind: 'user' as const, id: 'u_jason', scopes: ['tickets:write'] };
-  const manage = createManagementHandler(keycard, {
-    basePath: '/api/tokens',
-    authorize: (req) => ((req.headers.get('cookie') ?? '').includes('sid=jason') ? user : null),
-    auditStore: audit,
-  });
-  const ui = await bundleUi();
-  const app = new Hono();
-  app.all('/api/tokens/*', (c) => manage(c.req.raw));
-  app.get('/assets/keycard-ui.js', (c) => c.body(ui, 200, { 'Content-Type': 'text/javascript' }));
-  app.get('/settings/tokens', (c) => c.html(settingsPage()));
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { origin, keycard, audit, session: { name: 'sid', value: 'jason', url: origin }, server };
-}
 
 describe.skipIf(!hasChromium)('<keycard-tokens> list rows', () => {
   const browser = useChromium();
