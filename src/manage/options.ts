@@ -44,7 +44,7 @@ export interface ManagementTarget {
   /** For `revokeAll({ workspaceId })`, null (it ends workspace tokens whoever created them). */
   readonly ownerId: string | null;
   readonly workspaceId: string | null;
-  /** Set for actions on an existing token. */
+  /** Set for actions on an existing token; unset for a creation and for the scope a listing asks first. */
   readonly tokenId?: string;
 }
 
@@ -102,7 +102,8 @@ export interface ManagementOptions {
    * replaces the default, which is passed as `fallback` so a hook can narrow it:
    * a user manages their own personal tokens; workspace tokens need `canManageWorkspace`; a
    * token actor manages tokens of its own owner and kind (workspace tokens: its workspace).
-   * A throw, or no answer within the keycard's `storeTimeoutMs`, is answered 503 `unavailable`.
+   * `GET /tokens` asks `read` of the scope it lists first (`target` without `tokenId`: the
+   * caller's personal tokens, or a workspace's), then of each row. A throw, or no answer within the keycard's `storeTimeoutMs`, is answered 503 `unavailable`.
    */
   readonly can?: (
     actor: ManagementActor,

@@ -94,8 +94,9 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
   let cursor = q.cursor === undefined ? null : await ctx.cursors.open(q.cursor, listing);
   if (q.cursor !== undefined && cursor === null)
     throw invalid([{ field: 'cursor', message: 'is not one this listing handed out (start the listing again)' }]);
-  if (kind === 'workspace' && !(await ctx.can(ctx.actor, 'read', { kind, ownerId: null, workspaceId: q.workspaceId! })))
-    throw notFound();
+  // The scope listed, personal or a workspace's, is asked first: one the actor may see nothing of is
+  // the one 404, never pages of rows `can` drops (their count told a workspace bot its creator's).
+  if (!(await ctx.can(ctx.actor, 'read', { kind, ownerId, workspaceId: q.workspaceId ?? null }))) throw notFound();
   const status = q.status === 'expiring' ? 'active' : q.status;
   const now = ctx.keycard.clock.now();
   const needle = q.q?.toLowerCase();
