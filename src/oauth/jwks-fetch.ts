@@ -7,7 +7,8 @@
  * and after a failure no fetch leaves for a pause, so a flood of requests during an outage
  * costs the authorization server one fetch per pause, not one per request. Each fetch that
  * fails is handed to `onFailure` once (the refusals of the pause are not fetches), so an outage
- * is reported once per attempt, however many requests waited on it.
+ * is reported once per attempt, however many requests waited on it. A redirect is never
+ * followed: whoever the Location names would decide which tokens are genuine.
  */
 import { readBody } from '../core/body.ts';
 import { urlPlace } from '../core/url.ts';
@@ -36,6 +37,14 @@ export function guardedJwksFetch(
     const jwks = `the JWKS ${urlPlace(url)}`;
     try {
       const response = await inner(url, init);
+      // jose asks for `redirect: 'manual'`, so a 3xx is not a 200; a `fetch` option that drops
+      // `init` follows it anyway, and the keys at the Location would decide which tokens pass.
+      if (response.redirected || response.type === 'opaqueredirect') {
+        await response.body?.cancel().catch(() => undefined);
+        throw new JwksUnavailable(
+          `${jwks} answered a redirect, followed by the fetch given; redirects are not followed`,
+        );
+      }
       if (response.status !== 200) {
         await response.body?.cancel().catch(() => undefined);
         throw new JwksUnavailable(`${jwks} answered ${response.status}, not 200`);

@@ -81,7 +81,10 @@ export interface JwtAccessTokenOptions {
    * refuse the token (401). @default the `sub` claim, no workspace
    */
   readonly owner?: (claims: Readonly<JWTPayload>) => JwtOwner | null | Promise<JwtOwner | null>;
-  /** Fetch for the JWKS. @default globalThis.fetch */
+  /**
+   * Fetch for the JWKS; pass `init` on (it holds `redirect: 'manual'` and the deadline's signal).
+   * An answer reached by following a redirect is `unavailable` all the same. @default globalThis.fetch
+   */
   readonly fetch?: typeof fetch;
   /** The time, epoch ms, for expiry checks. @default Date.now */
   readonly now?: () => number;
