@@ -216,3 +216,33 @@ describe('a JWKS endpoint that redirects: the keys at the Location are never tru
     await close();
   });
 });
+
+describe('a JWKS endpoint that hangs, behind a fetch that drops its signal', () => {
+  // jose bounds the fetch by aborting the signal it passes in `init`; a wrapper that drops `init`
+  // never sees it, so the deadline must hold without the wrapper's help (as the leak intake's).
+  const hung = (v: ReturnType<typeof verifier>, token: string) =>
+    Promise.race([codeOf(v, token), new Promise<string>((r) => setTimeout(() => r('still waiting after 3 s'), 3000))]);
+
+  it.each([
+    ['never answers', (_res: ServerResponse) => {}],
+    [
+      'sends its headers, then trickles the body for ever',
+      (res: ServerResponse) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).write('{"keys":[');
+        const drip = setInterval(() => res.write(' '), 50);
+        res.on('close', () => clearInterval(drip));
+      },
+    ],
+  ])('it %s: unavailable at jwksTimeoutMs, not a request held for ever', async (_name, hang) => {
+    answer = hang;
+    const v = jwtAccessTokens({
+      issuer: ISSUER,
+      audience: RESOURCE,
+      jwksUrl,
+      jwksTimeoutMs: 300,
+      fetch: (input) => fetch(input),
+    });
+    expect(await hung(v, await mint())).toBe('unavailable');
+    server.closeAllConnections();
+  });
+});
