@@ -216,3 +216,24 @@ describe('an OAuth subject whose owner is gone', () => {
     await keycard.close();
   });
 });
+
+describe('an owner hook that never settles (your user directory hung)', () => {
+  it(
+    'is a 503 unavailable after 5 s, reported through onError, not a request held for ever',
+    { timeout: 15_000 },
+    async () => {
+      const { keycard, errors } = dual({ owner: () => new Promise<never>(() => {}) });
+      const started = Date.now();
+      const r = await Promise.race([
+        keycard.authenticate(get(await jwt())),
+        new Promise<'held'>((resolve) => setTimeout(() => resolve('held'), 8_000)),
+      ]);
+      expect(r === 'held' ? r : r.ok || r.skip ? 'passed' : [r.status, r.code]).toEqual([503, 'unavailable']);
+      expect(Date.now() - started).toBeLessThan(7_000);
+      expect(errors).toEqual([
+        expect.objectContaining({ code: 'unavailable', message: expect.stringContaining('owner') }),
+      ]);
+      await keycard.close();
+    },
+  );
+});

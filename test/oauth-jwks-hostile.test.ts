@@ -165,3 +165,84 @@ describe('no refetch storm while the authorization server is down', () => {
     expect(await codeOf(v, await mint('k1'))).toBe('ok');
   });
 });
+
+describe('a JWKS endpoint that redirects: the keys at the Location are never trusted', () => {
+  /**
+   * The configured JWKS answers 302 to another server holding someone else's key set; a token
+   * signed by that key must be refused whatever the `fetch` option does with the redirect.
+   */
+  async function redirected() {
+    const evil = await generateKeyPair('ES256', { extractable: true });
+    const evilJwk = { ...(await exportJWK(evil.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    let targetHits = 0;
+    const target = createServer((_req, res) => {
+      targetHits++;
+      res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [evilJwk] }));
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const location = `http://127.0.0.1:${(target.address() as AddressInfo).port}/jwks`;
+    answer = (res) => void res.writeHead(302, { location }).end();
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({
+      iss: ISSUER,
+      aud: RESOURCE,
+      sub: 'u_1',
+      client_id: 'c',
+      jti: 'j',
+      iat: now,
+      exp: now + 300,
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' })
+      .sign(evil.privateKey);
+    const close = () => {
+      target.closeAllConnections();
+      return new Promise<void>((r) => target.close(() => r()));
+    };
+    return { token, hits: () => targetHits, close };
+  }
+
+  it('the default fetch is told not to follow: unavailable, the Location never asked', async () => {
+    const { token, hits, close } = await redirected();
+    expect(await codeOf(verifier(), token)).toBe('unavailable');
+    expect(hits()).toBe(0);
+    await close();
+  });
+
+  it('a fetch wrapper that drops init (and so follows) is refused all the same: unavailable, not ok', async () => {
+    const { token, hits, close } = await redirected();
+    const v = jwtAccessTokens({ issuer: ISSUER, audience: RESOURCE, jwksUrl, fetch: (input) => fetch(input) });
+    expect(await codeOf(v, token)).toBe('unavailable');
+    expect(hits()).toBe(1);
+    await close();
+  });
+});
+
+describe('a JWKS endpoint that hangs, behind a fetch that drops its signal', () => {
+  // jose bounds the fetch by aborting the signal it passes in `init`; a wrapper that drops `init`
+  // never sees it, so the deadline must hold without the wrapper's help (as the leak intake's).
+  const hung = (v: ReturnType<typeof verifier>, token: string) =>
+    Promise.race([codeOf(v, token), new Promise<string>((r) => setTimeout(() => r('still waiting after 3 s'), 3000))]);
+
+  it.each([
+    ['never answers', (_res: ServerResponse) => {}],
+    [
+      'sends its headers, then trickles the body for ever',
+      (res: ServerResponse) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).write('{"keys":[');
+        const drip = setInterval(() => res.write(' '), 50);
+        res.on('close', () => clearInterval(drip));
+      },
+    ],
+  ])('it %s: unavailable at jwksTimeoutMs, not a request held for ever', async (_name, hang) => {
+    answer = hang;
+    const v = jwtAccessTokens({
+      issuer: ISSUER,
+      audience: RESOURCE,
+      jwksUrl,
+      jwksTimeoutMs: 300,
+      fetch: (input) => fetch(input),
+    });
+    expect(await hung(v, await mint())).toBe('unavailable');
+    server.closeAllConnections();
+  });
+});

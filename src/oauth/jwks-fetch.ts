@@ -7,7 +7,8 @@
  * and after a failure no fetch leaves for a pause, so a flood of requests during an outage
  * costs the authorization server one fetch per pause, not one per request. Each fetch that
  * fails is handed to `onFailure` once (the refusals of the pause are not fetches), so an outage
- * is reported once per attempt, however many requests waited on it.
+ * is reported once per attempt, however many requests waited on it. A redirect is never
+ * followed: whoever the Location names would decide which tokens are genuine.
  */
 import { readBody } from '../core/body.ts';
 import { urlPlace } from '../core/url.ts';
@@ -35,16 +36,25 @@ export function guardedJwksFetch(
       throw new JwksUnavailable('the JWKS failed moments ago; not refetched yet');
     const jwks = `the JWKS ${urlPlace(url)}`;
     try {
-      const response = await inner(url, init);
+      const signal = init?.signal ?? undefined;
+      const response = await untilAborted(inner(url, init), signal);
+      // jose asks for `redirect: 'manual'`, so a 3xx is not a 200; a `fetch` option that drops
+      // `init` follows it anyway, and the keys at the Location would decide which tokens pass.
+      if (response.redirected || response.type === 'opaqueredirect') {
+        await response.body?.cancel().catch(() => undefined);
+        throw new JwksUnavailable(
+          `${jwks} answered a redirect, followed by the fetch given; redirects are not followed`,
+        );
+      }
       if (response.status !== 200) {
         await response.body?.cancel().catch(() => undefined);
         throw new JwksUnavailable(`${jwks} answered ${response.status}, not 200`);
       }
-      const read = await readBody(response, MAX_JWKS_BYTES);
+      const read = await readBody(response, MAX_JWKS_BYTES, signal);
       if (read.bytes === null)
         // A body cut off by jose's deadline is a timeout, as a request that never got headers is.
         throw new JwksUnavailable(
-          init?.signal?.aborted ? `${jwks} timed out` : `${jwks}: the answer is ${read.reason.replace('_', ' ')}`,
+          signal?.aborted ? `${jwks} timed out` : `${jwks}: the answer is ${read.reason.replace('_', ' ')}`,
         );
       let json: unknown;
       try {
@@ -63,6 +73,32 @@ export function guardedJwksFetch(
     }
   }
   return fetchKeys as typeof fetch;
+}
+
+/**
+ * `pending`, or a rejection with the signal's reason once `signal` aborts (jose's deadline), even
+ * when the `fetch` given never looked at it (a wrapper that drops `init`): a JWKS endpoint that
+ * never answers must not hold jose's shared fetch, and every request waiting on it, for ever. An
+ * answer that comes after that has its body cancelled, so its socket is let go.
+ */
+function untilAborted(pending: Promise<Response>, signal: AbortSignal | undefined): Promise<Response> {
+  if (!signal) return pending;
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    if (signal.aborted) abort();
+    signal.addEventListener('abort', abort, { once: true });
+    pending.then(
+      (response) => {
+        signal.removeEventListener('abort', abort);
+        if (signal.aborted) void response.body?.cancel().catch(() => undefined);
+        resolve(response);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** A fetch that threw: jose's deadline (an abort of the request or of the body read) or the network. */

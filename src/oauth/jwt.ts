@@ -16,7 +16,11 @@ import {
 import { KeycardError, type ForeignTokenVerifier, type ForeignVerification } from '../index.ts';
 import { configError, english, secureUrlText } from '../core/config.ts';
 import { oauthIdPart } from '../core/foreign.ts';
+import { withDeadline } from '../core/bounded.ts';
 import { guardedJwksFetch, JwksUnavailable } from './jwks-fetch.ts';
+
+/** How long the `owner` hook may take before the token is `unavailable` (ms). */
+const OWNER_BOUND_MS = 5_000;
 
 /**
  * Asymmetric algorithms only. RFC 9068 §4 requires RS256 support and forbids `none`; an HMAC
@@ -78,14 +82,18 @@ export interface JwtAccessTokenOptions {
   readonly clockToleranceSeconds?: number;
   /**
    * Maps the verified claims to the owner whose permissions bound the token. Return null to
-   * refuse the token (401). @default the `sub` claim, no workspace
+   * refuse the token (401). A throw, a rejection or no answer within 5 s is `unavailable` (503),
+   * reported through keycard's `onError`. @default the `sub` claim, no workspace
    */
   readonly owner?: (claims: Readonly<JWTPayload>) => JwtOwner | null | Promise<JwtOwner | null>;
-  /** Fetch for the JWKS. @default globalThis.fetch */
+  /**
+   * Fetch for the JWKS; pass `init` on (it holds `redirect: 'manual'` and the deadline's signal).
+   * An answer reached by following a redirect is `unavailable` all the same. @default globalThis.fetch
+   */
   readonly fetch?: typeof fetch;
   /** The time, epoch ms, for expiry checks. @default Date.now */
   readonly now?: () => number;
-  /** Timeout of one JWKS fetch, ms. @default 5000 */
+  /** Timeout of one JWKS fetch, body included, ms; it holds even for a `fetch` that ignores its signal. @default 5000 */
   readonly jwksTimeoutMs?: number;
 }
 
@@ -167,7 +175,8 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
       return { ok: false, code: 'invalid_token' };
     let who: JwtOwner | null;
     try {
-      who = await owner(Object.freeze({ ...payload }));
+      // Bounded: a user directory that hangs is an outage (503), not a request held for ever.
+      who = await withDeadline(() => owner(Object.freeze({ ...payload })), OWNER_BOUND_MS, 'jwtAccessTokens: owner()');
     } catch (e) {
       return { ok: false, code: 'unavailable', error: e instanceof Error ? e : new Error(String(e)) }; // keycard reports it through onError
     }
