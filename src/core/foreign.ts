@@ -66,8 +66,18 @@ export interface ForeignTokenVerifier {
   readonly kind: 'oauth';
   /** Scopes the protected-resource metadata advertises; defaults to the catalogue's names. */
   readonly scopesSupported?: readonly string[];
+  /**
+   * Answers within FOREIGN_VERIFY_MS (70 s), or the request is 503 `unavailable`, reported through
+   * `onError` (`the oauth verifier timed out after 70000 ms`).
+   */
   verify(token: string): Promise<ForeignVerification>;
 }
+
+/**
+ * How long keycard waits for a verifier's answer: above `jwtAccessTokens`' own worst case (a 60 s
+ * JWKS deadline and its 5 s `owner` hook), so only a verifier that hangs meets it.
+ */
+export const FOREIGN_VERIFY_MS = 70_000;
 
 /**
  * The largest credential without keycard's prefix that is read at all (bigger is a 400 to

@@ -7,8 +7,15 @@
  * the token is bound to (`limitWorkspaceOf`), never of the one a request names.
  */
 import { isB64Token } from './credentials.ts';
+import { withDeadline } from './bounded.ts';
 import { KeycardError } from './errors.ts';
-import { FOREIGN_MAX_BYTES, oauthIdPart, type ForeignTokenVerifier, type ForeignVerification } from './foreign.ts';
+import {
+  FOREIGN_MAX_BYTES,
+  FOREIGN_VERIFY_MS,
+  oauthIdPart,
+  type ForeignTokenVerifier,
+  type ForeignVerification,
+} from './foreign.ts';
 import { Identity } from './identity.ts';
 import type { OwnerBound } from './owners.ts';
 import type { Hierarchy } from './restrictions.ts';
@@ -117,7 +124,7 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
   return async (secret: string, workspaceId: string | null | undefined): Promise<VerifyOutcome<S>> => {
     let v: ForeignVerification;
     try {
-      v = await verifier.verify(secret);
+      v = await withDeadline(() => verifier.verify(secret), FOREIGN_VERIFY_MS, 'the oauth verifier');
     } catch (e) {
       deps.onError(failureOf(e, secret)); // a custom verifier's throw may quote the token
       return { ok: false, code: 'unavailable' };
