@@ -1,7 +1,8 @@
 /**
  * docs/mcp.md, claims that no other test held (a docs truth audit): what each MCP message is
  * charged to, the JSON POST no parser read, the refusals' cache headers and silence about the
- * refused value, and the request URL a tool handler sees. Real Express on 127.0.0.1, the SDK's
+ * refused value, the request URL a tool handler sees, a scope narrowed mid-session, and a
+ * rotated token on its predecessor's session. Real Express on 127.0.0.1, the SDK's
  * McpServer and StreamableHTTPServerTransport, raw fetch for the exact answers.
  */
 import express, { type ErrorRequestHandler } from 'express';
@@ -232,5 +233,47 @@ describe('docs/mcp.md "What handlers see": the secret never enters tool code', (
     expect(new URL(s.urls[0]!).searchParams.has('access_token')).toBe(false);
     expect(JSON.parse(s.urls[3]!)).not.toHaveProperty('authorization');
     expect(leaks(s.urls.join('\n'), token)).toBeNull();
+  });
+});
+
+describe('docs/mcp.md: scopes and sessions follow the token as it changes', () => {
+  const scoped = { tools: { touch: { scope: 'tickets:write' }, peek: { scope: 'read' } } };
+  const names = (text: string) => [...text.matchAll(/"name":"(\w+)"/g)].map((m) => m[1]).sort();
+
+  it('a token narrowed by update() mid-session loses the tool at the next listing, and its call is a tool error the handler never sees', async () => {
+    const s = await serve({ gate: scoped, keycard: { cacheSize: 100 } });
+    const { token, record } = await s.keycard.issue({ ownerId: 'u1', label: 'agent', scopes: ['tickets:write'] });
+    const sid = (await post(s, token, initialize)).sid!;
+    await post(s, token, { jsonrpc: '2.0', method: 'notifications/initialized' }, sid);
+    expect(names((await post(s, token, rpc(2, 'tools/list'), sid)).text)).toEqual(['cheap', 'forced', 'peek', 'touch']);
+    expect((await post(s, token, call(3, 'touch'), sid)).text).toContain('"text":"touch"');
+    const ran = s.urls.length;
+    await s.keycard.update(record.id, { scopes: ['read'] });
+    expect(names((await post(s, token, rpc(4, 'tools/list'), sid)).text)).toEqual(['cheap', 'forced', 'peek']);
+    const denied = await post(s, token, call(5, 'touch'), sid);
+    expect(denied.status).toBe(200);
+    expect(denied.text).toContain('"isError":true');
+    expect(denied.text).toContain('Token missing scope: tickets:write');
+    expect(s.urls).toHaveLength(ran); // the handler did not run
+    expect(s.sink.events.filter((e) => e.type === 'request.denied')).toMatchObject([
+      { tokenId: record.id, reason: 'insufficient_scope', tool: 'touch', missing: ['tickets:write'] },
+    ]);
+  });
+
+  it('the rotation of the token that opened a session is refused on it (403, Token not allowed for session <id>); the old one keeps it in its grace', async () => {
+    const s = await serve({ gate: scoped });
+    const old = await s.keycard.issue({ ownerId: 'u1', label: 'agent', scopes: ['read'] });
+    const sid = (await post(s, old.token, initialize)).sid!;
+    await post(s, old.token, { jsonrpc: '2.0', method: 'notifications/initialized' }, sid);
+    const next = await s.keycard.rotate(old.record.id, { graceMs: 60_000 });
+    const refused = await post(s, next.token, rpc(2, 'ping'), sid);
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.text)).toMatchObject({
+      code: 'forbidden_resource',
+      detail: `Token not allowed for session ${sid}`,
+    });
+    expect((await post(s, old.token, rpc(3, 'ping'), sid)).status).toBe(200);
+    // After a rotation the client opens a new session, with the new token.
+    expect((await post(s, next.token, initialize)).status).toBe(200);
   });
 });
