@@ -2,7 +2,8 @@
  * docs/rate-limits.md, checked against what keycard charges (a docs truth audit): every method but
  * GET, HEAD and OPTIONS is a write, an unknown one included. The page said an unknown method was
  * charged "to the stricter budget"; it is charged to the write budget even where writes have the
- * larger one (SPEC §6: `write` is "the rest").
+ * larger one (SPEC §6: `write` is "the rest"). And a person sets a token's limit only within the
+ * one that would apply without it: the workspace's, not the default, for a workspace token.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +38,35 @@ describe('docs/rate-limits.md "Configuration": what a method is charged to', () 
     });
     expect(page).toContain('an unknown method too: it is charged to the write budget');
     expect(page).not.toContain('stricter budget');
+    await keycard.close();
+  });
+});
+
+describe('docs/rate-limits.md "Where a limit comes from": a person sets a limit only within the one that would apply', () => {
+  it("within the workspace's limit, not the default: under a small plan the default is too much, under a large one more is fine", async () => {
+    const plans = new Map([
+      ['w_small', { limit: 10, window: 60 }],
+      ['w_large', { limit: 6000, window: 60 }],
+    ]);
+    const keycard = createKeycard({
+      prefix: 'acme',
+      scopes: toadoScopes(),
+      workspaceRateLimit: (id) => plans.get(id) ?? null,
+    });
+    const actor = { kind: 'user', id: 'alice', scopes: ['read'] } as const;
+    const issue = (workspaceId: string, rateLimit: { limit: number; window: number }) =>
+      keycard
+        .issue({ kind: 'workspace', workspaceId, ownerId: 'alice', label: 'ci', scopes: ['read'], rateLimit, actor })
+        .then(
+          () => 'issued',
+          (e: { code?: string }) => e.code,
+        );
+    expect(await issue('w_small', { limit: 60, window: 60 })).toBe('scope_escalation'); // the default, above the plan
+    expect(await issue('w_small', { limit: 10, window: 30 })).toBe('scope_escalation'); // a faster rate
+    expect(await issue('w_small', { limit: 5, window: 60 })).toBe('issued');
+    expect(await issue('w_large', { limit: 1000, window: 60 })).toBe('issued'); // above the default, within the plan
+    expect(await issue('w_large', { limit: 6001, window: 60 })).toBe('scope_escalation');
+    expect((await keycard.list({ workspaceId: 'w_small', status: 'all' })).records).toHaveLength(1); // nothing else written
     await keycard.close();
   });
 });
