@@ -1,8 +1,8 @@
 /**
  * docs/mcp.md, claims that no other test held (a docs truth audit): what each MCP message is
  * charged to, the JSON POST no parser read, the refusals' cache headers and silence about the
- * refused value, the request URL a tool handler sees, a scope narrowed mid-session, and a
- * rotated token on its predecessor's session. Real Express on 127.0.0.1, the SDK's
+ * refused value, the request URL a tool handler sees, a scope narrowed mid-session, a rotated
+ * token on its predecessor's session, and the loopback check of a server listening on `::`. Real Express on 127.0.0.1, the SDK's
  * McpServer and StreamableHTTPServerTransport, raw fetch for the exact answers.
  */
 import express, { type ErrorRequestHandler } from 'express';
@@ -275,5 +275,46 @@ describe('docs/mcp.md: scopes and sessions follow the token as it changes', () =
     expect((await post(s, old.token, rpc(3, 'ping'), sid)).status).toBe(200);
     // After a rotation the client opens a new session, with the new token.
     expect((await post(s, next.token, initialize)).status).toBe(200);
+  });
+});
+
+describe('docs/mcp.md "DNS rebinding": the default check follows the connection, not the listening address', () => {
+  it('listening on every address (app.listen(port)): a forged Host through 127.0.0.1 or ::1 is refused, through a public address it is not checked', async () => {
+    const { networkInterfaces } = await import('node:os');
+    const { request } = await import('node:http');
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i?.family === 'IPv4' && !i.internal)?.address;
+    const { keycard } = countedKeycard();
+    const { token } = await keycard.issue({ ownerId: 'u1', label: 'agent', scopes: ['read'] });
+    const app = express();
+    const gate = mcpGate(keycard, { onWarning: () => {} });
+    app.use('/mcp', express.json(), gate, (_req, res) => void res.json({ reached: true }));
+    const server = app.listen(0); // '::', dual-stack: IPv4 peers arrive as ::ffff:a.b.c.d
+    await new Promise((r) => server.once('listening', r));
+    stops.push(async () => {
+      await new Promise((r) => void server.close(() => r(null)));
+      await keycard.close();
+    });
+    const port = (server.address() as { port: number }).port;
+    const status = (address: string) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify(rpc(1, 'ping'));
+        const req = request(
+          {
+            host: address,
+            port,
+            method: 'POST',
+            path: '/mcp',
+            headers: { ...mcpHeaders(token), host: 'rebound.example' },
+          },
+          (res) => void res.resume().on('end', () => resolve(res.statusCode!)),
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    expect(await status('127.0.0.1')).toBe(403);
+    expect(await status('::1')).toBe(403);
+    if (external) expect(await status(external)).toBe(200); // a public server is reached directly anyway
   });
 });
