@@ -2,8 +2,9 @@
  * @module keycard/store-kit
  * Building blocks for authors of token, limiter and audit stores (and for keycard's own): the
  * record and patch types, the revoke-all watermark rule, the limiter's decision and policy
- * parsing, the token format's low-level pieces, hashing and the audit CSV columns. Applications
- * import from `keycard`; conformance suites live in `keycard/testing`.
+ * parsing, restriction parsing and narrowing, the token format's low-level pieces, hashing and
+ * the audit CSV columns. Applications import from `keycard`; conformance suites live in
+ * `keycard/testing`.
  */
 export { toRecord } from './keycard.ts';
 export { countedByRevokeAll, coveredByRevokeAll, watermarkKey, WATERMARK_REASON } from './core/store.ts';
@@ -32,7 +33,7 @@ export type {
   RateLimitConfig,
   LimiterState,
 } from './core/limiter.ts';
-export { isNarrowerOrEqual } from './core/restrictions.ts';
+export { isNarrowerOrEqual, parseRestrictions } from './core/restrictions.ts';
 export { generateToken, formatToken, crc32, BASE62, FORMAT_VERSION } from './core/token.ts';
 export { createHasher, constantTimeEqual } from './core/hash.ts';
 export type { Pepper, TokenHasher } from './core/hash.ts';
