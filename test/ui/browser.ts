@@ -34,16 +34,28 @@ export async function openSettings(
   server: { origin: string; session: { name: string; value: string; url: string } },
   clipboard = false,
 ): Promise<{ context: BrowserContext; page: Page; lines: string[] }> {
+  const opened = await settingsContext(browser);
+  if (clipboard)
+    await opened.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+  await opened.context.addCookies([server.session]);
+  await opened.page.goto(`${server.origin}/settings/tokens`);
+  return opened;
+}
+
+/**
+ * The context and page of `openSettings` before it signs in or goes anywhere: a file whose tests
+ * each start their own server can keep one page and send it to each server's settings page.
+ */
+export async function settingsContext(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; lines: string[] }> {
   // UTC: the expiry badges count the browser's calendar days, which a daylight-saving change in
   // the machine's own zone would make 31 for a 30-day token.
   const context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 960, height: 760 } });
-  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
-  await context.addCookies([server.session]);
   const page = await context.newPage();
   const lines: string[] = [];
   page.on('console', (m) => lines.push(m.text()));
   page.on('pageerror', (e) => lines.push(`pageerror ${e.message}`));
-  await page.goto(`${server.origin}/settings/tokens`);
   return { context, page, lines };
 }
 
