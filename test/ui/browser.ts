@@ -63,11 +63,24 @@ export async function settingsContext(
 export async function settingsWithOneToken(
   browser: Browser,
 ): Promise<{ server: Awaited<ReturnType<typeof startServer>> } & Awaited<ReturnType<typeof openSettings>>> {
+  const opened = await settingsContext(browser);
+  return { server: await oneTokenSettings(opened), ...opened };
+}
+
+/**
+ * `settingsWithOneToken` on a page of `settingsContext` (kept for a file): a fresh test server
+ * holding 'ci deploy', the context signed in to it, and a new document of its settings page.
+ */
+export async function oneTokenSettings(opened: {
+  context: BrowserContext;
+  page: Page;
+}): Promise<Awaited<ReturnType<typeof startServer>>> {
   const server = await startServer();
   await server.createBehindTheScenes('ci deploy');
-  const opened = await openSettings(browser, server);
+  await opened.context.addCookies([server.session]);
+  await opened.page.goto(`${server.origin}/settings/tokens`);
   await opened.page.getByRole('button', { name: 'Revoke ci deploy', exact: true }).waitFor();
-  return { server, ...opened };
+  return server;
 }
 
 /** The focused control inside the element: its role-ish tag and accessible name (aria-label, label, or text). */
