@@ -78,7 +78,15 @@ export async function startHostileServer(prefix = 'toado') {
     issue: (label: string) => keycard.issue({ ownerId: USER.id, label, scopes: ['read'], actor: { kind: 'system' } }),
     setPage: (s: PageSetup) => void (setup = s),
     setIntercept: (i: Intercept | null) => void (intercept = i ?? ((_r, pass) => pass())),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    /**
+     * Stops listening and ends every connection, a request still held or a browser's idle
+     * keep-alive among them (a page kept for the file stays open after its test's server closes).
+     */
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

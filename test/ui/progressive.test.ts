@@ -41,7 +41,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens>: each page drawn as it arrives',
   let order: string[];
 
   // One page for the file: each test has its own server (its own store of 250 tokens, its own
-  // `seen`) and a new document on it; a new context per test cost ~1 s of Chromium start-up.
+  // `seen`) and a new document on it; a new context and page per test cost 0.4-0.6 s.
   beforeAll(async () => void ({ context, page } = await hostileContext(browser())));
   afterAll(() => context?.close());
 

@@ -42,7 +42,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     await page.goto(`${to.origin}/settings/tokens`);
   }
 
-  // One context and page for the file (a new context per test cost ~1 s of Chromium start-up);
+  // One context and page for the file (a new context and page per test cost 0.4-0.6 s);
   // each test has its own server (its own store and clock) and a new document on it.
   beforeAll(async () => {
     browser = await launch();
