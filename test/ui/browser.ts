@@ -34,16 +34,28 @@ export async function openSettings(
   server: { origin: string; session: { name: string; value: string; url: string } },
   clipboard = false,
 ): Promise<{ context: BrowserContext; page: Page; lines: string[] }> {
+  const opened = await settingsContext(browser);
+  if (clipboard)
+    await opened.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+  await opened.context.addCookies([server.session]);
+  await opened.page.goto(`${server.origin}/settings/tokens`);
+  return opened;
+}
+
+/**
+ * The context and page of `openSettings` before it signs in or goes anywhere: a file whose tests
+ * each start their own server can keep one page and send it to each server's settings page.
+ */
+export async function settingsContext(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; lines: string[] }> {
   // UTC: the expiry badges count the browser's calendar days, which a daylight-saving change in
   // the machine's own zone would make 31 for a 30-day token.
   const context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 960, height: 760 } });
-  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
-  await context.addCookies([server.session]);
   const page = await context.newPage();
   const lines: string[] = [];
   page.on('console', (m) => lines.push(m.text()));
   page.on('pageerror', (e) => lines.push(`pageerror ${e.message}`));
-  await page.goto(`${server.origin}/settings/tokens`);
   return { context, page, lines };
 }
 
@@ -51,11 +63,24 @@ export async function openSettings(
 export async function settingsWithOneToken(
   browser: Browser,
 ): Promise<{ server: Awaited<ReturnType<typeof startServer>> } & Awaited<ReturnType<typeof openSettings>>> {
+  const opened = await settingsContext(browser);
+  return { server: await oneTokenSettings(opened), ...opened };
+}
+
+/**
+ * `settingsWithOneToken` on a page of `settingsContext` (kept for a file): a fresh test server
+ * holding 'ci deploy', the context signed in to it, and a new document of its settings page.
+ */
+export async function oneTokenSettings(opened: {
+  context: BrowserContext;
+  page: Page;
+}): Promise<Awaited<ReturnType<typeof startServer>>> {
   const server = await startServer();
   await server.createBehindTheScenes('ci deploy');
-  const opened = await openSettings(browser, server);
+  await opened.context.addCookies([server.session]);
+  await opened.page.goto(`${server.origin}/settings/tokens`);
   await opened.page.getByRole('button', { name: 'Revoke ci deploy', exact: true }).waitFor();
-  return { server, ...opened };
+  return server;
 }
 
 /** The focused control inside the element: its role-ish tag and accessible name (aria-label, label, or text). */

@@ -7,8 +7,8 @@
  * of another shape still reveals the secret, or says in the open form that there is none.
  */
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { focused, hasChromium, settingsWithOneToken, useChromium } from './browser.ts';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { focused, hasChromium, oneTokenSettings, settingsContext, useChromium } from './browser.ts';
 import { dialog } from './flow.ts';
 import type { startServer } from './server.ts';
 
@@ -42,11 +42,17 @@ describe.skipIf(!hasChromium)('<keycard-tokens> dialogs: one at a time, focus ke
     return async () => (answer === 'network' ? page.unroute(`**${path}`) : server.breakPath(path, null));
   }
 
+  // One context and page for the file; each test has its own server and a new document on it.
+  // Routes a test set on the page go with it, mended or not.
+  beforeAll(async () => void ({ context, page, lines } = await settingsContext(browser())));
+  afterAll(() => context?.close());
   beforeEach(async () => {
-    ({ server, context, page, lines } = await settingsWithOneToken(browser()));
+    lines.length = 0;
+    server = await oneTokenSettings({ context, page });
   });
   afterEach(async () => {
-    await context?.close();
+    await page?.unrouteAll({ behavior: 'ignoreErrors' });
+    await page?.goto('about:blank');
     await server?.close();
   });
 

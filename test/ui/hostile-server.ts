@@ -78,7 +78,15 @@ export async function startHostileServer(prefix = 'toado') {
     issue: (label: string) => keycard.issue({ ownerId: USER.id, label, scopes: ['read'], actor: { kind: 'system' } }),
     setPage: (s: PageSetup) => void (setup = s),
     setIntercept: (i: Intercept | null) => void (intercept = i ?? ((_r, pass) => pass())),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    /**
+     * Stops listening and ends every connection, a request still held or a browser's idle
+     * keep-alive among them (a page kept for the file stays open after its test's server closes).
+     */
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -90,8 +98,21 @@ export async function openHostilePage(
   browser: Browser,
   server: { origin: string },
 ): Promise<{ context: BrowserContext; page: Page; lines: string[]; answers: string[] }> {
+  const opened = await hostileContext(browser);
+  await opened.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+  await opened.page.goto(`${server.origin}/page`);
+  return opened;
+}
+
+/**
+ * The context and page of `openHostilePage` before it goes anywhere: a file whose tests each start
+ * their own server can keep one page and send it to each server's `/page` (a new document, no state
+ * of the last test's but the context's cookies and storage), instead of a new context per test.
+ */
+export async function hostileContext(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; lines: string[]; answers: string[] }> {
   const context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 960, height: 760 } });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
   const page = await context.newPage();
   const lines: string[] = [];
   const answers: string[] = [];
@@ -104,6 +125,5 @@ export async function openHostilePage(
       () => answers.push(`${what} (no body)`),
     );
   });
-  await page.goto(`${server.origin}/page`);
   return { context, page, lines, answers };
 }

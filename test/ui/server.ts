@@ -184,6 +184,14 @@ export async function startServer(framework: 'hono' | 'express' = 'hono', files:
             path,
             () => new Response(answer[2] || null, { status: answer[0], headers: { 'Content-Type': answer[1] } }),
           )),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    /**
+     * Stops listening and ends every connection, a request still held or a browser's idle
+     * keep-alive among them (a page kept for the file stays open after its test's server closes).
+     */
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { STRINGS } from '../../src/ui/strings.ts';
-import { captureScreen as scanScreen, focused, hasChromium, launch, openSettings } from './browser.ts';
+import { captureScreen as scanScreen, focused, hasChromium, launch, settingsContext } from './browser.ts';
 import {
   closeReveal,
   confirmRevokeAll,
@@ -31,20 +31,41 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let consoleLines: string[];
+  /** The element's events in the current test, recorded across reloads. */
+  let events: { type: string; detail: unknown }[] = [];
 
+  /** Sends the file's one page to `server`'s settings page: a new document, signed in, clipboard allowed. */
+  async function goTo(to: typeof server) {
+    consoleLines.length = 0;
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: to.origin });
+    await context.addCookies([to.session]);
+    await page.goto(`${to.origin}/settings/tokens`);
+  }
+
+  // One context and page for the file (a new context and page per test cost 0.4-0.6 s);
+  // each test has its own server (its own store and clock) and a new document on it.
   beforeAll(async () => {
     browser = await launch();
+    ({ context, page, lines: consoleLines } = await settingsContext(browser));
+    await page.exposeFunction('recordEvent', (type: string, detail: unknown) => events.push({ type, detail }));
+    await page.addInitScript(() => {
+      for (const t of ['token-created', 'token-revoked', 'token-rotated', 'tokens-revoked'])
+        document.addEventListener(t, (e) =>
+          (window as unknown as { recordEvent(t: string, d: unknown): void }).recordEvent(t, (e as CustomEvent).detail),
+        );
+    });
   });
   afterAll(async () => {
+    await context?.close();
     await browser?.close();
   });
   beforeEach(async () => {
     server = await startServer();
-    ({ context, page, lines: consoleLines } = await openSettings(browser, server, true));
+    await goTo(server);
     await page.getByRole('button', { name: 'New token', exact: true }).waitFor();
   });
   afterEach(async () => {
-    await context?.close();
+    await page?.goto('about:blank');
     await server?.close();
   });
 
@@ -55,27 +76,14 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
     '%s: create with a preset and a restriction → copy → 200 → rotate with grace → revoke → 401 → revoke all (typed, expectCount); axe clean, screenshots',
     async (framework) => {
       if (framework !== 'hono') {
-        await context.close();
         await server.close();
         server = await startServer(framework);
-        ({ context, page } = await openSettings(browser, server, true));
+        await goTo(server);
       }
       const captureScreen = (p: Page, name: string) => scanScreen(p, name, framework === 'hono');
       const violations: string[] = [];
-      // The element's events, recorded across reloads.
-      const events: { type: string; detail: unknown }[] = [];
-      await page.exposeFunction('recordEvent', (type: string, detail: unknown) => events.push({ type, detail }));
-      const listen = () => {
-        for (const t of ['token-created', 'token-revoked', 'token-rotated', 'tokens-revoked'])
-          document.addEventListener(t, (e) =>
-            (window as unknown as { recordEvent(t: string, d: unknown): void }).recordEvent(
-              t,
-              (e as CustomEvent).detail,
-            ),
-          );
-      };
-      await page.addInitScript(listen);
-      await page.evaluate(listen);
+      // The element's events (the file's init script listens on every document), from this document on.
+      events = [];
       await page.getByText(STRINGS.empty).waitFor();
       violations.push(...(await captureScreen(page, 'list-empty')));
 
