@@ -11,6 +11,7 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKeycard } from '../src/index.ts';
 import { jwtAccessTokens } from '../src/oauth/index.ts';
+import { MAX_JWKS_BYTES } from '../src/oauth/jwks-fetch.ts';
 import { toadoScopes } from './helpers.ts';
 
 const ISSUER = 'https://auth.test';
@@ -108,6 +109,20 @@ describe('a huge JWKS answer is refused before it is parsed', () => {
       res.end('"}');
     };
     expect(await codeOf(verifier(), await mint())).toBe('unavailable');
+  });
+
+  it('one refused by its Content-Length has its body cancelled, not left holding the connection', async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({ cancel: () => void (cancelled = true) });
+    const v = jwtAccessTokens({
+      issuer: ISSUER,
+      audience: RESOURCE,
+      jwksUrl,
+      fetch: async () => new Response(body, { headers: { 'content-length': String(MAX_JWKS_BYTES + 1) } }),
+    });
+    const r = await v.verify(await mint());
+    expect(r.ok ? 'ok' : [r.code, r.error?.message]).toEqual(['unavailable', expect.stringContaining('too large')]);
+    expect(cancelled).toBe(true);
   });
 });
 
