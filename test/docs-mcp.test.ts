@@ -2,8 +2,9 @@
  * docs/mcp.md, claims that no other test held (a docs truth audit): what each MCP message is
  * charged to, the JSON POST no parser read, the refusals' cache headers and silence about the
  * refused value, the request URL a tool handler sees, a scope narrowed mid-session, a rotated
- * token on its predecessor's session, and the loopback check of a server listening on `::`. Real Express on 127.0.0.1, the SDK's
- * McpServer and StreamableHTTPServerTransport, raw fetch for the exact answers.
+ * token on its predecessor's session, and the loopback check of a server listening on `::`. Real
+ * Express on 127.0.0.1, the SDK's McpServer and StreamableHTTPServerTransport, raw fetch for the
+ * exact answers.
  */
 import express, { type ErrorRequestHandler } from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';

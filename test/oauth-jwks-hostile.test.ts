@@ -11,6 +11,7 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKeycard } from '../src/index.ts';
 import { jwtAccessTokens } from '../src/oauth/index.ts';
+import { MAX_JWKS_BYTES } from '../src/oauth/jwks-fetch.ts';
 import { toadoScopes } from './helpers.ts';
 
 const ISSUER = 'https://auth.test';
@@ -108,6 +109,20 @@ describe('a huge JWKS answer is refused before it is parsed', () => {
       res.end('"}');
     };
     expect(await codeOf(verifier(), await mint())).toBe('unavailable');
+  });
+
+  it('one refused by its Content-Length has its body cancelled, not left holding the connection', async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({ cancel: () => void (cancelled = true) });
+    const v = jwtAccessTokens({
+      issuer: ISSUER,
+      audience: RESOURCE,
+      jwksUrl,
+      fetch: async () => new Response(body, { headers: { 'content-length': String(MAX_JWKS_BYTES + 1) } }),
+    });
+    const r = await v.verify(await mint());
+    expect(r.ok ? 'ok' : [r.code, r.error?.message]).toEqual(['unavailable', expect.stringContaining('too large')]);
+    expect(cancelled).toBe(true);
   });
 });
 
@@ -218,31 +233,50 @@ describe('a JWKS endpoint that redirects: the keys at the Location are never tru
 });
 
 describe('a JWKS endpoint that hangs, behind a fetch that drops its signal', () => {
-  // jose bounds the fetch by aborting the signal it passes in `init`; a wrapper that drops `init`
-  // never sees it, so the deadline must hold without the wrapper's help (as the leak intake's).
-  const hung = (v: ReturnType<typeof verifier>, token: string) =>
-    Promise.race([codeOf(v, token), new Promise<string>((r) => setTimeout(() => r('still waiting after 3 s'), 3000))]);
+  // jose bounds the fetch by aborting the signal it passes in `init` (`AbortSignal.timeout`); a
+  // wrapper that drops `init` never sees it, so the deadline must hold without the wrapper's help
+  // (as the leak intake's). The deadline is the test's to fire: jose's `AbortSignal.timeout` hands
+  // out a signal the test aborts once the fetch hangs where the case says. A deadline that does not
+  // hold leaves `verify` pending, and the test fails on its timeout.
+  afterEach(() => void vi.restoreAllMocks());
 
   it.each([
-    ['never answers', (_res: ServerResponse) => {}],
+    ['never answers', 'request', (_res: ServerResponse) => {}],
     [
       'sends its headers, then trickles the body for ever',
+      'headers',
       (res: ServerResponse) => {
         res.writeHead(200, { 'content-type': 'application/json' }).write('{"keys":[');
         const drip = setInterval(() => res.write(' '), 50);
         res.on('close', () => clearInterval(drip));
       },
     ],
-  ])('it %s: unavailable at jwksTimeoutMs, not a request held for ever', async (_name, hang) => {
-    answer = hang;
+  ] as const)('it %s: unavailable (timed out) at jwksTimeoutMs, not a request held for ever', async (_n, at, hang) => {
+    let reached!: () => void;
+    const hanging = new Promise<void>((r) => (reached = r));
+    answer = (res) => {
+      hang(res);
+      if (at === 'request') reached();
+    };
+    const deadline = new AbortController();
+    const timeout = vi.spyOn(AbortSignal, 'timeout').mockReturnValue(deadline.signal);
     const v = jwtAccessTokens({
       issuer: ISSUER,
       audience: RESOURCE,
       jwksUrl,
       jwksTimeoutMs: 300,
-      fetch: (input) => fetch(input),
+      fetch: async (input) => {
+        const response = await fetch(input); // `init` dropped: no signal, no redirect: 'manual'
+        if (at === 'headers') reached();
+        return response;
+      },
     });
-    expect(await hung(v, await mint())).toBe('unavailable');
+    const verified = v.verify(await mint());
+    await hanging;
+    expect(timeout).toHaveBeenCalledWith(300);
+    deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    const r = await verified;
+    expect(r.ok ? 'ok' : [r.code, r.error?.message]).toEqual(['unavailable', expect.stringMatching(/timed out$/)]);
     server.closeAllConnections();
   });
 });

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createKeycard, defineScopes, type ForeignVerification } from '../src/index.ts';
 import { FOREIGN_VERIFY_MS } from '../src/core/foreign.ts';
+import { jwtAccessTokens } from '../src/oauth/index.ts';
 
 const ANSWER: ForeignVerification = {
   ok: true,
@@ -70,6 +71,14 @@ describe('a custom oauth verifier that never answers', () => {
   });
 
   it('the bound is above jwtAccessTokens own worst case (60 s JWKS deadline + 5 s owner hook)', () => {
-    expect(FOREIGN_VERIFY_MS).toBeGreaterThan(65_000);
+    // The largest jwksTimeoutMs jwtAccessTokens takes, so raising it fails here until the bound follows;
+    // the owner hook's 5 s is pinned by its message in test/oauth-edges.test.ts.
+    const options = { issuer: 'https://auth.test', audience: 'https://api.test', jwksUrl: 'https://auth.test/jwks' };
+    const largest = 60_000;
+    expect(() => jwtAccessTokens({ ...options, jwksTimeoutMs: largest })).not.toThrow();
+    expect(() => jwtAccessTokens({ ...options, jwksTimeoutMs: largest + 1 })).toThrow(
+      expect.objectContaining({ code: 'invalid_config' }),
+    );
+    expect(FOREIGN_VERIFY_MS).toBeGreaterThan(largest + 5_000);
   });
 });

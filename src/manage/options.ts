@@ -103,7 +103,8 @@ export interface ManagementOptions {
    * a user manages their own personal tokens; workspace tokens need `canManageWorkspace`; a
    * token actor manages tokens of its own owner and kind (workspace tokens: its workspace).
    * `GET /tokens` asks `read` of the scope it lists first (`target` without `tokenId`: the
-   * caller's personal tokens, or a workspace's), then of each row. A throw, or no answer within the keycard's `storeTimeoutMs`, is answered 503 `unavailable`.
+   * caller's personal tokens, or a workspace's), then of each row. A throw, or no answer within
+   * the keycard's `storeTimeoutMs`, is answered 503 `unavailable`.
    */
   readonly can?: (
     actor: ManagementActor,

@@ -51,11 +51,13 @@ export function guardedJwksFetch(
         throw new JwksUnavailable(`${jwks} answered ${response.status}, not 200`);
       }
       const read = await readBody(response, MAX_JWKS_BYTES, signal);
-      if (read.bytes === null)
+      if (read.bytes === null) {
+        await response.body?.cancel().catch(() => undefined); // refused from its Content-Length: not read at all
         // A body cut off by jose's deadline is a timeout, as a request that never got headers is.
         throw new JwksUnavailable(
           signal?.aborted ? `${jwks} timed out` : `${jwks}: the answer is ${read.reason.replace('_', ' ')}`,
         );
+      }
       let json: unknown;
       try {
         json = JSON.parse(new TextDecoder().decode(read.bytes));

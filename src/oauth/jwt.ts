@@ -93,7 +93,10 @@ export interface JwtAccessTokenOptions {
   readonly fetch?: typeof fetch;
   /** The time, epoch ms, for expiry checks. @default Date.now */
   readonly now?: () => number;
-  /** Timeout of one JWKS fetch, body included, ms; it holds even for a `fetch` that ignores its signal. @default 5000 */
+  /**
+   * Timeout of one JWKS fetch, body included, ms (at most 60,000); it holds even for a `fetch`
+   * that ignores its signal. @default 5000
+   */
   readonly jwksTimeoutMs?: number;
 }
 
