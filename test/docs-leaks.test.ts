@@ -29,23 +29,14 @@ describe('docs/leaks.md: the key list is refreshed after an hour', () => {
   });
 
   it('a refresh that fails keeps the keys held working', async () => {
-    const key = await providerKey('k1');
-    let up = true;
-    let fetches = 0;
-    const f = await leakFixture({
-      fetch: async () => {
-        fetches++;
-        if (!up) return new Response('down', { status: 502 });
-        return Response.json({ public_keys: [{ key_identifier: 'k1', key: key.pem, is_current: true }] });
-      },
-    });
+    const f = await leakFixture();
     const live = await f.keycard.issue({ ownerId: 'u1', label: 'ci' });
-    expect((await f.handler(await f.report(f.body(['x']), { key }))).status).toBe(200);
-    up = false;
+    expect((await f.handler(await f.report(f.body(['x'])))).status).toBe(200);
+    f.failFetch(true);
     f.clock.advance(HOUR);
-    const res = await f.handler(await f.report(f.body([live.token]), { key }));
+    const res = await f.handler(await f.report(f.body([live.token])));
     expect(res.status).toBe(200);
-    expect(fetches).toBe(2);
+    expect(f.fetches()).toBe(2);
     expect(f.errors).toHaveLength(1);
     expect((await f.keycard.verify(live.token)).ok).toBe(false);
   });

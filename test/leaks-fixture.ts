@@ -76,6 +76,8 @@ export interface LeakFixture {
   readonly storeCalls: () => number;
   /** Make the store throw (true) or work again (false). */
   failStore(on: boolean): void;
+  /** Make the provider's key endpoint answer 502 (true) or serve the keys again (false); still counted. */
+  failFetch(on: boolean): void;
   readonly notices: LeakNotice[];
   readonly errors: unknown[];
   readonly handler: (request: Request) => Promise<Response>;
@@ -121,10 +123,12 @@ export async function leakFixture(
   const key = await providerKey('k1');
   const published = [key];
   let fetches = 0;
+  let keysDown = false;
   const notices: LeakNotice[] = [];
   const errors: unknown[] = [];
   const stub: typeof fetch = async () => {
     fetches++;
+    if (keysDown) return new Response('down', { status: 502 });
     return Response.json({
       public_keys: published.map((k, i) => ({
         key_identifier: k.id,
@@ -149,6 +153,7 @@ export async function leakFixture(
     fetches: () => fetches,
     storeCalls: () => storeCalls,
     failStore: (on) => void (failing = on),
+    failFetch: (on) => void (keysDown = on),
     notices,
     errors,
     handler,

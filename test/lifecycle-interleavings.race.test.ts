@@ -19,28 +19,7 @@ import {
 } from '../src/index.ts';
 import { fakeClock } from '../src/testing/clock.ts';
 import { toadoScopes } from './helpers.ts';
-
-/** A store whose every call answers when the scheduler says (it runs at once; its answer is one scheduled task). */
-function scheduled(s: fc.Scheduler, inner: MemoryTokenStore): TokenStore {
-  const out: Record<string, unknown> = { shared: false };
-  for (const name of [
-    'create',
-    'findByHash',
-    'findByAnyHash',
-    'get',
-    'list',
-    'update',
-    'revoke',
-    'revokeAll',
-    'touch',
-  ]) {
-    const f = (inner as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!.bind(inner);
-    out[name] = s.scheduleFunction(async (...a: unknown[]) => f(...a));
-  }
-  for (const name of ['rehash', 'announceOwner', 'subscribe', 'close', 'revokeAllIfCount'])
-    out[name] = (inner as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!.bind(inner);
-  return out as unknown as TokenStore;
-}
+import { scheduledStore } from './scheduled-store.ts';
 
 type Op = 'rotate' | 'revoke' | 'revokeAll' | 'narrow' | 'lengthen' | 'widen' | 'verify';
 const OPS: readonly Op[] = ['rotate', 'revoke', 'revokeAll', 'narrow', 'lengthen', 'widen', 'verify'];
@@ -56,7 +35,7 @@ describe('one token, every operation at once (fc.scheduler)', () => {
       const issuer = createKeycard({ ...base, store: plain });
       const a = await issuer.issue({ ownerId: 'u', label: 'agent', scopes: ['comments'], expiresIn: '30d' });
       clock.advance(1000); // the race runs one second later, all in one millisecond
-      const kc = createKeycard({ ...base, store: scheduled(s, plain), audit: [audit] });
+      const kc = createKeycard({ ...base, store: scheduledStore(s, plain), audit: [audit] });
       const secrets = new Set<string>([a.token]);
       const refusedAfter: Promise<{ ok: boolean }>[] = [];
       const rotated: ({ id: string; token: string } | null)[] = [];

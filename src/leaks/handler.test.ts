@@ -356,22 +356,14 @@ describe('createLeakIntakeHandler: the provider key list', () => {
   });
 
   it('answers 503 when the key list cannot be fetched, then recovers after the interval', async () => {
-    let up = false;
-    let fetches = 0;
-    const key = await providerKey('k1');
-    const f = await leakFixture({
-      fetch: async () => {
-        fetches++;
-        if (!up) return new Response('nope', { status: 502 });
-        return Response.json({ public_keys: [{ key_identifier: 'k1', key: key.pem, is_current: true }] });
-      },
-    });
+    const f = await leakFixture();
+    f.failFetch(true);
     const live = await f.keycard.issue({ ownerId: 'u1', label: 'ci' });
-    const req = async () => f.handler(await f.report(f.body([live.token]), { key }));
+    const req = async () => f.handler(await f.report(f.body([live.token])));
     expect((await req()).status).toBe(503);
-    up = true;
+    f.failFetch(false);
     expect((await req()).status).toBe(503); // throttled: no refetch within the minute
-    expect(fetches).toBe(1);
+    expect(f.fetches()).toBe(1);
     f.clock.advance(60_000);
     expect((await req()).status).toBe(200);
     expect(f.errors).toHaveLength(1);

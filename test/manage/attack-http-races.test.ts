@@ -21,17 +21,7 @@ import {
 } from '../../src/index.ts';
 import { fakeClock } from '../../src/testing/index.ts';
 import { BASE, ORIGIN, catalogue, sessionOf } from './fixture.ts';
-
-/** A store whose every call answers when the scheduler says (it runs at once; its answer is scheduled). */
-function scheduled(s: fc.Scheduler, inner: MemoryTokenStore): TokenStore {
-  const out: Record<string, unknown> = { shared: false };
-  const all = inner as unknown as Record<string, (...a: unknown[]) => unknown>;
-  for (const name of ['create', 'findByHash', 'findByAnyHash', 'get', 'list', 'update', 'revoke', 'revokeAll', 'touch'])
-    out[name] = s.scheduleFunction(async (...a: unknown[]) => all[name]!.bind(inner)(...a));
-  out['revokeAllIfCount'] = s.scheduleFunction(async (...a: unknown[]) => all['revokeAllIfCount']!.bind(inner)(...a));
-  for (const name of ['rehash', 'announceOwner', 'subscribe', 'close']) out[name] = all[name]!.bind(inner);
-  return out as unknown as TokenStore;
-}
+import { scheduledStore } from '../scheduled-store.ts';
 
 type Op = 'rotateUser' | 'rotateToken' | 'revoke' | 'revokeManager' | 'revokeAll' | 'narrow' | 'mint';
 const OPS: readonly Op[] = ['rotateUser', 'rotateToken', 'revoke', 'revokeManager', 'revokeAll', 'narrow', 'mint'];
@@ -60,7 +50,7 @@ describe('one token raced through the management API (fc.scheduler)', () => {
       expiresIn: '30d',
     });
     clock.advance(1000);
-    const kc = createKeycard({ ...base, store: scheduled(s, plain), audit: [audit] });
+    const kc = createKeycard({ ...base, store: scheduledStore(s, plain, ['revokeAllIfCount']), audit: [audit] });
     const handler = createManagementHandler(kc, {
       basePath: BASE,
       managementScope: 'manage',
