@@ -80,6 +80,13 @@ describe('expressGuard: the factory mounted as middleware (real Express server)'
     });
   }
 
+  it('extra arguments that are not Express’s (requirements.map(guard)) still make a guard, as before', () => {
+    const guard = expressGuard(newKeycard());
+    const made = ([{ scope: 'read' }] as const).map(guard as (r: { scope: 'read' }) => unknown);
+    expect(made).toHaveLength(1);
+    expect(made[0]).toBeTypeOf('function');
+  });
+
   it('expressGuard(keycard, { scope }) — honoGuard’s shape — is refused when made, not a requirement dropped', () => {
     const keycard = newKeycard();
     // @ts-expect-error: expressGuard takes the keycard only

@@ -41,15 +41,14 @@ const TAKES_KEYCARD_ONLY =
   'expressGuard(keycard)({ scope: … })';
 
 /** The guard itself called as middleware, `(req, res, next)`: refused through `next`, no handler runs. */
-function mountedItself(args: unknown[]): never {
-  const error = new KeycardError(
-    'invalid_config',
-    'expressGuard: the guard itself was mounted as middleware; mount what it returns, ' +
-      'guard() or guard({ scope: … }) (const guard = expressGuard(keycard))',
+function mountedItself(next: (error: unknown) => void): never {
+  next(
+    new KeycardError(
+      'invalid_config',
+      'expressGuard: the guard itself was mounted as middleware; mount what it returns, ' +
+        'guard() or guard({ scope: … }) (const guard = expressGuard(keycard))',
+    ),
   );
-  const next = args.at(-1);
-  if (typeof next !== 'function') throw error;
-  next(error);
   return undefined as never; // Express ignores a middleware's return value
 }
 
@@ -73,12 +72,14 @@ export function expressGuard<S extends string>(keycard: Keycard<S>) {
   const installed = new WeakSet<object>();
   // RequestHandler<any, …>: one guard fits every route, whatever its params, body and query types.
   // `...notMiddleware: never[]`: the guard itself mounted, app.use('/api', guard), is a compile
-  // error; from untyped code Express calls it with (req, res, next), answered by `next(error)`.
+  // error; from untyped code Express calls it with (req, res, next), answered by next(error).
   return (
     requirement?: GuardRequirement<S> | ((req: Request) => GuardRequirement<S>),
     ...notMiddleware: never[]
   ): RequestHandler<any, any, any, any> => {
-    if (notMiddleware.length > 0) return mountedItself(notMiddleware);
+    // Express's (req, res, next); other extra arguments (`requirements.map(guard)`) are ignored, as before.
+    const mounted = notMiddleware.length === 2 ? (notMiddleware[1] as unknown) : undefined;
+    if (typeof mounted === 'function') return mountedItself(mounted as (error: unknown) => void);
     checkRequirement(keycard, 'expressGuard', requirement);
     return (req: Request, res: Response, next: NextFunction) => {
       const app = req.app as Express | undefined;
