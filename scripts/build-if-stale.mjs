@@ -39,6 +39,22 @@ export function buildIfStale({ quiet = false } = {}) {
   return true;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (!buildIfStale()) console.log('keycard: dist/ is up to date');
+/**
+ * As an example's `prestart` runs it: a line before the build and one after, not tsup's ~110 lines
+ * of chunk sizes and warnings ahead of the example's own banner; tsup's output only when it fails.
+ */
+function main() {
+  if (!stale()) return console.log('keycard: dist/ is up to date');
+  console.log('keycard: building dist/ (tsup, a minute or two on a fresh clone; `npm run build` shows its output)');
+  const started = Date.now();
+  try {
+    execFileSync('npx', ['tsup'], { cwd: root, stdio: 'pipe', maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    process.stdout.write(error.stdout ?? '');
+    process.stderr.write(error.stderr ?? String(error));
+    process.exit(typeof error.status === 'number' && error.status !== 0 ? error.status : 1);
+  }
+  console.log(`keycard: built dist/ in ${Math.round((Date.now() - started) / 1000)} s`);
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -4,12 +4,12 @@
  * `req.keycard` (not `req.auth`, which the MCP SDK declares globally as its `AuthInfo`).
  */
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import type { AuthRequest, AuthResult, Keycard } from '../index.ts';
+import { KeycardError, type AuthRequest, type AuthResult, type Keycard } from '../index.ts';
 import type { Problem } from '../adapter-kit.ts';
 import './express-types.ts';
 import { installErrorHandler } from './express-errors.ts';
 import { computedRequirement } from '../adapter-kit.ts';
-import { checkRequirement, type GuardRequirement } from './requirement.ts';
+import { checkKeycard, checkRequirement, type GuardRequirement } from './requirement.ts';
 
 export type { AuthenticatedRequest } from './express-types.ts';
 export type { GuardRequirement } from './requirement.ts';
@@ -36,6 +36,22 @@ export function keycardErrorHandler<S extends string>(keycard: Keycard<S>): Erro
   };
 }
 
+const TAKES_KEYCARD_ONLY =
+  'expressGuard: takes the keycard only; the requirement goes to the guard it returns, ' +
+  'expressGuard(keycard)({ scope: … })';
+
+/** The guard itself called as middleware, `(req, res, next)`: refused through `next`, no handler runs. */
+function mountedItself(next: (error: unknown) => void): never {
+  next(
+    new KeycardError(
+      'invalid_config',
+      'expressGuard: the guard itself was mounted as middleware; mount what it returns, ' +
+        'guard() or guard({ scope: … }) (const guard = expressGuard(keycard))',
+    ),
+  );
+  return undefined as never; // Express ignores a middleware's return value
+}
+
 /**
  * Middleware that authenticates the request and checks `requirement`; on success the identity is
  * `req.keycard` and the rate-limit headers are set on the response. A fixed requirement naming a
@@ -49,12 +65,21 @@ export function keycardErrorHandler<S extends string>(keycard: Keycard<S>): Erro
  * ```
  */
 export function expressGuard<S extends string>(keycard: Keycard<S>) {
+  checkKeycard(keycard, 'expressGuard', 'const guard = expressGuard(keycard); app.use(path, guard())');
+  // honoGuard's shape, expressGuard(keycard, { scope }), from untyped code: the requirement would be dropped.
+  if (arguments.length > 1) throw new KeycardError('invalid_config', TAKES_KEYCARD_ONLY);
   const errors = keycardErrorHandler(keycard as Keycard);
   const installed = new WeakSet<object>();
   // RequestHandler<any, …>: one guard fits every route, whatever its params, body and query types.
+  // `...notMiddleware: never[]`: the guard itself mounted, app.use('/api', guard), is a compile
+  // error; from untyped code Express calls it with (req, res, next), answered by next(error).
   return (
     requirement?: GuardRequirement<S> | ((req: Request) => GuardRequirement<S>),
+    ...notMiddleware: never[]
   ): RequestHandler<any, any, any, any> => {
+    // Express's (req, res, next); other extra arguments (`requirements.map(guard)`) are ignored, as before.
+    const mounted = notMiddleware.length === 2 ? (notMiddleware[1] as unknown) : undefined;
+    if (typeof mounted === 'function') return mountedItself(mounted as (error: unknown) => void);
     checkRequirement(keycard, 'expressGuard', requirement);
     return (req: Request, res: Response, next: NextFunction) => {
       const app = req.app as Express | undefined;

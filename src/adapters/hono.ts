@@ -7,7 +7,7 @@ import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Identity, Keycard } from '../index.ts';
 import { computedRequirement } from '../adapter-kit.ts';
-import { checkRequirement, type GuardRequirement } from './requirement.ts';
+import { checkKeycard, checkRequirement, type GuardRequirement } from './requirement.ts';
 
 /** The rate-limit headers of each authenticated request, for answers built by the error handler. */
 const granted = new WeakMap<Request, Readonly<Record<string, string>>>();
@@ -33,6 +33,7 @@ export function honoGuard<S extends string>(
   keycard: Keycard<S>,
   requirement?: GuardRequirement<S> | ((c: Context) => GuardRequirement<S>),
 ): MiddlewareHandler<KeycardEnv> {
+  checkKeycard(keycard, 'honoGuard', 'app.use(path, honoGuard(keycard)), honoGuard(keycard, { scope: … })');
   checkRequirement(keycard, 'honoGuard', requirement);
   return createMiddleware<KeycardEnv>(async (c, next) => {
     const need = typeof requirement === 'function' ? computedRequirement(requirement(c)) : requirement;

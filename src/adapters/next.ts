@@ -7,7 +7,7 @@
  */
 import { KeycardError, type Identity, type Keycard } from '../index.ts';
 import { computedRequirement } from '../adapter-kit.ts';
-import { checkRequirement, type GuardRequirement } from './requirement.ts';
+import { checkKeycard, checkRequirement, kindOf, type GuardRequirement } from './requirement.ts';
 
 /** The second argument of a wrapped handler: Next's context plus the identity. */
 export type KeycardContext<C = RouteContext> = C & { identity: Identity };
@@ -63,6 +63,13 @@ export function withKeycard<C = RouteContext, S extends string = string>(
     | undefined,
   handler: (request: Request, context: KeycardContext<C>) => Response | Promise<Response>,
 ): (request: Request, context: C) => Promise<Response> {
+  checkKeycard(keycard, 'withKeycard', 'withKeycard(keycard, { scope: … }, handler)');
+  // withKeycard(keycard, handler) from untyped code would run the handler as the requirement, unauthenticated.
+  if (typeof handler !== 'function') {
+    const got = kindOf(handler);
+    const usage = 'withKeycard(keycard, { scope: … }, handler), with undefined as the requirement for none';
+    throw new KeycardError('invalid_config', `withKeycard: handler must be a function, got ${got}: ${usage}`);
+  }
   checkRequirement(keycard, 'withKeycard', requirement);
   return async (request, context) => {
     const need =

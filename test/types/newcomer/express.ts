@@ -34,3 +34,8 @@ app.get('/api/x/:id', guard(), (req: AuthenticatedRequest<{ id: string }>, res) 
   // @ts-expect-error: params keep their types (id is a string)
   res.json({ n: req.params.id.toFixed() });
 });
+
+// @ts-expect-error: the factory is not middleware: mount guard() or guard({ scope: … })
+app.use('/api', guard);
+// @ts-expect-error: nor before a handler
+app.get('/api/y', guard, (_req, res) => res.json({}));
