@@ -218,10 +218,7 @@ function laterView<S extends string>(
   requirement: AuthRequirement,
   identity: Identity<S>,
 ): RequestState<S> {
-  const view = newRequestState<S>(st.request, requirement);
-  view.identity = identity;
-  view.who = st.who;
-  return view;
+  return newRequestState<S>(st.request, requirement, st, identity);
 }
 
 /** Hostile input gets a 4xx and a broken dependency a 503 — never a 500 or a stack trace. */

@@ -48,8 +48,17 @@ export interface RequestState<S extends string> {
   allowed: boolean;
 }
 
-/** A fresh state for the first check of `request`. */
-export function newRequestState<S extends string>(request: AuthRequest, requirement: AuthRequirement): RequestState<S> {
+/**
+ * A fresh state for the first check of `request`; or, given the first check's state, the audit
+ * view of a later check: its own surface, MCP method and tool, the first check's identity, token
+ * fields and request id (one request, one id: its events must correlate).
+ */
+export function newRequestState<S extends string>(
+  request: AuthRequest,
+  requirement: AuthRequirement,
+  first?: RequestState<S>,
+  identity: Identity<S> | null = null,
+): RequestState<S> {
   return {
     request,
     pass: null,
@@ -61,9 +70,9 @@ export function newRequestState<S extends string>(request: AuthRequest, requirem
     rpcMethod: clientName(requirement.rpcMethod),
     tool: clientName(requirement.tool),
     path: null,
-    requestId: null,
-    identity: null,
-    who: null,
+    requestId: first?.requestId ?? null,
+    identity,
+    who: first?.who ?? null,
     known: null,
     degraded: false,
     allowed: false,
