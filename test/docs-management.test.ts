@@ -9,7 +9,9 @@
  * "CI deploy" token (or listing, or revoking all) first creates it with the page's create body,
  * one naming its successor also rotates it with the page's grace. Also the page's defaults:
  * `maxBodyBytes` 16384, `expiringWithinMs` 7 days, `GET /tokens`'s `limit` default 50 and
- * bounds 1–100, the activity `limit` bounds 1–100, and the client's `timeoutMs` default 30 000.
+ * bounds 1–100, the activity `limit` bounds 1–100, the client's `timeoutMs` default 30 000,
+ * `cursorSecret`'s 32-character minimum, `canManageWorkspace`'s `() => false`, `q` searching
+ * label, id and start, `Accept` ignored, and what the page's run snippets print.
  */
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
@@ -218,6 +220,39 @@ describe('docs/management.md "Options and hooks" and the routes: the defaults th
       200, 200, 200, 400, 400,
     ]);
     expect(limits).toEqual([50, 1, 100]);
+  });
+
+  it('GET /tokens `q` searches label, id and start, in any case; an answer is JSON whatever `Accept` asks', async () => {
+    const w = world();
+    const made = async (label: string) =>
+      (
+        (await (await w.call('POST', '/api/tokens/tokens', JSON.stringify({ label }))).json()) as {
+          record: { id: string; start: string };
+        }
+      ).record;
+    const a = await made('Nightly Export');
+    const b = await made('triage');
+    const found = async (q: string) => {
+      const res = await w.call('GET', `/api/tokens/tokens?q=${encodeURIComponent(q)}`);
+      return ((await res.json()) as { data: { id: string }[] }).data.map((t) => t.id);
+    };
+    expect(await found('nightly EXPORT')).toEqual([a.id]);
+    expect(await found(b.id.slice(4, 14).toUpperCase())).toEqual([b.id]);
+    expect(await found(a.start.slice(-4))).toEqual([a.id]);
+    expect(await found('nothing-like-it')).toEqual([]);
+    expect(page.replace(/\s+/g, ' ')).toContain('`q` (in label, id or start)');
+    const html = await w.call('GET', '/api/tokens/tokens', undefined, { accept: 'text/html' });
+    expect([html.status, html.headers.get('content-type')]).toEqual([200, 'application/json']);
+  });
+
+  it('cursorSecret: at least 32 characters; canManageWorkspace: () => false by default (a workspace listing is 404)', async () => {
+    const { keycard, call } = world();
+    const make = (cursorSecret: string) => () =>
+      createManagementHandler(keycard, { authorize: () => null, cursorSecret });
+    expect(make('x'.repeat(31))).toThrow(/cursorSecret/);
+    expect(make('x'.repeat(32))).not.toThrow();
+    const listing = await call('GET', '/api/tokens/tokens?workspaceId=w1');
+    expect([listing.status, ((await listing.json()) as { code: string }).code]).toEqual([404, 'not_found']);
   });
 
   it('the client: timeoutMs 30 000 by default, told as `unavailable` "<origin> did not answer within 30000 ms"', async () => {

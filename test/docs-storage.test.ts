@@ -10,7 +10,10 @@
  *   TTL, a `revokeAll` watermark kept, a re-sent call's answer kept for a minute;
  * - the Redis limiter writes on an admission and on a refusal that re-buckets a changed window,
  *   never on a plain refusal;
- * - the option bounds the page names: `pollIntervalMs` and `heartbeatMs` at most 250.
+ * - the option bounds the page names: `pollIntervalMs` and `heartbeatMs` at most 250;
+ * - `createKeycard` finds a store's methods on its prototype (a class instance);
+ * - the Postgres `create` is an INSERT plus one statement reading the covering watermark (and a
+ *   third revoking a row a raced revokeAll covers).
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -19,6 +22,7 @@ import { createKeycard, defineScopes, memoryLimiter, memoryTokenStore } from '..
 import { fromPg, fromPglite, migrate, postgresTokenStore, type PgliteLike } from '../src/stores/postgres.ts';
 import { redisLimiter, redisTokenStore } from '../src/stores/redis.ts';
 import { randomHex, storedTokenFixture } from '../src/testing/fixtures.ts';
+import { WATERMARK_REASON } from '../src/store-kit.ts';
 import { announceSkip, connectPort, REDIS_URL, runPrefix } from './redis-helpers.ts';
 
 const page = readFileSync(new URL('../docs/storage.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
@@ -58,6 +62,27 @@ describe('docs/storage.md: the shared-store warning', () => {
     expect(warnings(pgliteStore)).toBe(0);
     expect(warnings(memoryTokenStore())).toBe(0);
     expect(page).toContain('keycard warns when the token store is shared and `limiter` is left out');
+  });
+
+  it("createKeycard finds a store's port methods on the object or its prototype (a class instance)", async () => {
+    const inner = memoryTokenStore();
+    class ClassStore {
+      create = inner.create.bind(inner);
+      findByHash(hash: string) {
+        return inner.findByHash(hash);
+      }
+      get(id: string) {
+        return inner.get(id);
+      }
+    }
+    for (const m of ['list', 'update', 'revoke', 'revokeAll', 'touch', 'rehash', 'announceOwner'] as const)
+      Object.defineProperty(ClassStore.prototype, m, {
+        value: (...a: never[]) => (inner[m] as (...x: never[]) => unknown)(...a),
+      });
+    const keycard = createKeycard({ prefix: 'acme', scopes, store: new ClassStore() as never });
+    const { token } = await keycard.issue({ ownerId: 'u1', label: 'x', scopes: ['read'] });
+    expect((await keycard.verify(token)).ok).toBe(true);
+    expect(page).toContain('on the object or its prototype');
   });
 
   it('pollIntervalMs and heartbeatMs: at most 250 (the page: "at most 250")', () => {
@@ -103,6 +128,30 @@ describe.skipIf(!DATABASE_URL)('docs/storage.md "Postgres": the schema and the N
     ]);
     expect((await pool.query('SELECT version FROM keycard_schema')).rows).toEqual([{ version: 1 }]);
     expect(page).toContain('`migrate(port)` runs two scripts');
+  });
+
+  it('create is an INSERT and one statement reading the covering watermark; a covered new row is revoked by a third', async () => {
+    const base = fromPg(pool);
+    let queries = 0;
+    const port = {
+      ...base,
+      query: (text: string, params: readonly unknown[]) => (queries++, base.query(text, params as never)),
+    };
+    const store = postgresTokenStore(port, { notifications: 'poll' });
+    try {
+      const ownerId = `usr_${randomHex(4)}`;
+      await store.create(storedTokenFixture({ ownerId }));
+      expect(queries).toBe(2);
+      await store.revokeAll({ ownerId }, 2_000_000_000_000, null);
+      queries = 0;
+      const late = storedTokenFixture({ ownerId });
+      await store.create(late);
+      expect(queries).toBe(3);
+      expect((await store.get(late.id))?.revokedReason).toBe(WATERMARK_REASON);
+      expect(page).toContain('then a second statement that reads the `revokeAll` watermark covering the new row');
+    } finally {
+      await store.close();
+    }
   });
 
   it('a revokeAll is announced on keycard_changes as {"seq": n, "type": "revokeAll", "filter": …, "revokedBefore": ms}', async () => {

@@ -4,6 +4,7 @@
  *   thirty" when it registered forty-five);
  * - a `subscribe` case waits for a delivery with a bounded poll, up to 2 s, never a hang;
  * - `list`'s `limit` is 1..500 and keycard validates it before calling the store;
+ * - without `findByAnyHash`, a lookup is `findByHash` once per pepper generation plus once more;
  * - `keycard.close()` closes the store only when keycard created it.
  */
 import { readFileSync } from 'node:fs';
@@ -73,6 +74,31 @@ describe('docs/stores.md "Method by method": what keycard does around the store'
     await keycard.list({ ownerId: 'u1', limit: 500 });
     expect(limits).toEqual([1, 500]);
     expect(page).toContain('`limit` is 1..500; keycard validates it before calling the store');
+  });
+
+  it('findByAnyHash: one read for every pepper generation; without it findByHash once per generation, plus once more', async () => {
+    const peppers = [3, 2, 1].map((version) => ({ version, secret: `pepper-${version}-`.padEnd(40, 'x') }));
+    const forged = (
+      await createKeycard({ prefix: 'acme', scopes, peppers }).issue({ ownerId: 'u1', label: 'x', scopes: ['read'] })
+    ).token;
+    const reads = async (withAnyHash: boolean) => {
+      const calls: string[] = [];
+      const inner = memoryTokenStore();
+      const store = Object.assign(Object.create(inner) as TokenStore, {
+        findByHash: (h: string) => (calls.push('findByHash'), inner.findByHash(h)),
+        findByAnyHash: withAnyHash
+          ? (hs: readonly string[]) => (calls.push(`findByAnyHash(${hs.length})`), inner.findByAnyHash!(hs))
+          : undefined,
+      });
+      const keycard = createKeycard({ prefix: 'acme', scopes, store, peppers, negativeCacheSize: 0 });
+      expect((await keycard.verify(forged)).ok).toBe(false);
+      return calls;
+    };
+    expect(await reads(true)).toEqual(['findByAnyHash(3)']);
+    expect(await reads(false)).toEqual(['findByHash', 'findByHash', 'findByHash', 'findByHash']);
+    expect(page).toContain(
+      'Without it keycard calls `findByHash` once per generation, plus once more for the current hash.',
+    );
   });
 
   it('keycard.close() closes the store only if keycard created it: a store you pass stays open', async () => {
