@@ -255,6 +255,43 @@ describe('docs/management.md "Options and hooks" and the routes: the defaults th
     expect([listing.status, ((await listing.json()) as { code: string }).code]).toEqual([404, 'not_found']);
   });
 
+  it('Cache-Control: no-store on every answer but the OpenAPI document (no-cache) and an OPTIONS 204 (none)', async () => {
+    const w = world({ auditStore: true });
+    const created = (await (await w.call('POST', '/api/tokens/tokens', '{"label":"x"}')).json()) as {
+      record: { id: string };
+    };
+    const id = created.record.id;
+    const seen: string[] = [];
+    for (const [method, path, body] of [
+      ['GET', '/tokens'],
+      ['HEAD', '/tokens'],
+      ['GET', `/tokens/${id}`],
+      ['PATCH', `/tokens/${id}`, '{"label":"y"}'],
+      ['GET', `/tokens/${id}/activity`],
+      ['GET', '/scopes'],
+      ['POST', '/tokens', '{"bogus":1}'],
+      ['PUT', '/tokens'],
+      ['GET', '/nowhere'],
+      ['GET', '/device'],
+      ['POST', `/tokens/${id}/rotate`, '{}'],
+      ['POST', `/tokens/${id}/revoke`, '{}'],
+      ['GET', '/openapi.json'],
+      ['OPTIONS', `/tokens/${id}`],
+      ['OPTIONS', '/device/code'],
+    ] as const) {
+      const res = await w.call(method, `/api/tokens${path}`, body);
+      seen.push(`${method} ${path.replace(id, ':id')} ${res.status} ${res.headers.get('cache-control')}`);
+    }
+    expect(seen.filter((s) => !s.endsWith(' no-store'))).toEqual([
+      'GET /openapi.json 200 no-cache',
+      'OPTIONS /tokens/:id 204 null',
+      'OPTIONS /device/code 204 null',
+    ]);
+    expect(page.replace(/\s+/g, ' ')).toContain(
+      'Every answer carries `Cache-Control: no-store`, but the public OpenAPI document (`no-cache`',
+    );
+  });
+
   it('the client: timeoutMs 30 000 by default, told as `unavailable` "<origin> did not answer within 30000 ms"', async () => {
     const { createManagementClient, ManagementError } = await import('../src/client/index.ts');
     const asked: number[] = [];
