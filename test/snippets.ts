@@ -52,8 +52,12 @@ export function snippetsOf(file: string): Snippet[] {
 export function typeSnippetsOf(file: string): Snippet[] {
   const text = readFileSync(join(root, file), 'utf8');
   const out: Snippet[] = [];
-  const re = /<!-- snippet-types: ([\w-]+) -->\s*\n```(tsx?)\n([\s\S]*?)\n```/g;
-  for (const m of text.matchAll(re)) out.push({ file, name: m[1]!, code: m[3]!, lang: m[2] as 'ts' | 'tsx' });
+  // A block inside a list item is indented: the fence and every line by the same spaces, removed here.
+  const re = /<!-- snippet-types: ([\w-]+) -->\s*\n( *)```(tsx?)\n([\s\S]*?)\n\2```/g;
+  for (const m of text.matchAll(re)) {
+    const code = m[4]!.replace(new RegExp(`^${m[2]}`, 'gm'), '');
+    out.push({ file, name: m[1]!, code, lang: m[3] as 'ts' | 'tsx' });
+  }
   // A marker whose block the pattern missed (another fence, a blank line) would be skipped silently.
   const markers = text.match(/<!-- snippet-types:/g)?.length ?? 0;
   if (markers !== out.length) throw new Error(`${file}: ${markers} snippet-types markers, ${out.length} blocks read`);

@@ -34,6 +34,15 @@ declare module 'cors' {
   const cors: (options: { origin: string }) => (req: unknown, res: unknown, next: () => void) => void;
   export default cors;
 }
+declare module 'expect' {
+  // jest's standalone `expect` package, as the node:test snippet of docs/stores.md imports it.
+  export const expect: (actual: unknown) => {
+    toBe(expected: unknown): void;
+    toEqual(expected: unknown): void;
+    toBeNull(): void;
+    toBeGreaterThan(expected: number): void;
+  };
+}
 declare module '@/lib/keycard' {
   export const manage: import('keycard').ManagementHandler;
 }
