@@ -33,3 +33,10 @@ export { parseUrl } from './core/url.ts';
  * to a Web handler; and the 400 problem for a method a Web `Request` cannot carry (CONNECT, TRACE, TRACK).
  */
 export { nodeRequestUrl, badRequestUrl, badRequestMethod } from './core/request-url.ts';
+/**
+ * For a mount handing a Web `Request` it made from a checked request to a Web handler (the
+ * management API): `linkRequest(made, checked)` makes keycard count the two as one request, so a
+ * token a guard admitted is not looked up, charged and audited again (only when both carry the
+ * same `Authorization`).
+ */
+export { linkRequest } from './core/request-state.ts';

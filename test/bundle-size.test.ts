@@ -68,9 +68,12 @@ describe('edge bundle size', () => {
   // session 43, no answer changed: the OpenAPI document generated whole (−345 B), its date-time
   // pattern the runtime's (−79 B) and frozen by the core's deepFreeze (−36 B), the root's exports
   // (−389 B) and the management handler's imports (−99 B) in the order that gzips smallest: guard 67,072 B.
-  it('stays at most 67,072 B gzip (measured 67,052 B)', async () => {
+  // 67,082 B in session 45 with the per-request memo following a Web `Request` a mount made from the
+  // guard's (linkRequest: a token under a guard and expressHandler charged once, +16 B; the frozen
+  // objects' test folded into the memo's WeakMap miss, −4 B): guard 67,136 B.
+  it('stays at most 67,136 B gzip (measured 67,082 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67_072);
+    expect(gzip).toBeLessThanOrEqual(67_136);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,

@@ -53,6 +53,7 @@ describe('public entries', () => {
         'configError',
         'describeDenial',
         'describeMissing',
+        'linkRequest',
         'mcpRefusal',
         'nodeRequestUrl',
         'parseUrl',

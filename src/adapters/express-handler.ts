@@ -3,15 +3,17 @@
  * into a Web `Request` and of the `Response` back, nothing more. Re-exported by `keycard/express`.
  */
 import type { RequestHandler } from 'express';
-import { badRequestMethod, badRequestUrl, nodeRequestUrl } from '../adapter-kit.ts';
+import { badRequestMethod, badRequestUrl, linkRequest, nodeRequestUrl } from '../adapter-kit.ts';
 import { send } from './express-send.ts';
+import { nodeRequest } from './node.ts';
 
 /**
  * Mounts a Fetch-style handler (the management API of `createManagementHandler`) on Express: the
  * request becomes a Web `Request` whose body streams from Node's request on demand, so the handler's
  * body cap bounds what is read; the `Response` is written back byte for byte, its body as it comes
  * (an audit export streams; a client that hangs up cancels it: ./express-send.ts). Mount it before any
- * body parser (a body `express.json()` already consumed is re-serialised from `req.body`).
+ * body parser (a body `express.json()` already consumed is re-serialised from `req.body`). Beneath a
+ * keycard guard, the `Request` is that guard's request to keycard: a token is charged and audited once.
  *
  * @example Behind the app's session
  * ```ts
@@ -71,6 +73,9 @@ export function expressHandler(handler: (request: globalThis.Request) => Promise
       void send(res, badRequestMethod(), false).catch(next);
       return;
     }
+    // The same HTTP request a guard before this mount checked: its checks are that request's later
+    // ones, so a token request is looked up, charged and admitted once (SPEC §5, §8).
+    linkRequest(request, nodeRequest(req));
     handler(request)
       .then((response) => send(res, response, req.method === 'HEAD'))
       .catch(next);
