@@ -18,6 +18,8 @@ export { describeDenial } from './core/restrictions.ts';
 export type { AuthRequest, AuthResult, AuthRequirement } from './core/authenticate.ts';
 export { REQUIREMENT_KEYS } from './core/auth-types.ts';
 export { computedRequirement, requirementError } from './core/requirement-check.ts';
+/** A factory's first argument checked at the call: `checkKeycard(keycard, 'myGuard', 'myGuard(keycard)')`. */
+export { checkKeycard, kindOf } from './core/arguments-check.ts';
 /** zod parse parameters giving keycard's English messages whatever locale the application sets (an adapter's own options). */
 export { english as zodEnglish } from './core/config.ts';
 /**

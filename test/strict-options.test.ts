@@ -24,7 +24,7 @@ import { coreSays, errorOf } from './config-errors.ts';
 
 const scopes = defineScopes({ read: {}, write: { implies: ['read'] } });
 const kc = (): Keycard => createKeycard({ prefix: 'acme', scopes });
-const redisPort = { eval: async () => null, subscribe: async () => () => {} } as never;
+const redisPort = { evalsha: async () => null, scriptLoad: async () => '', subscribe: async () => () => {} } as never;
 const sqlPort = { query: async () => ({ rows: [] }) } as never;
 const BOGUS = { revocationBoundMS: 10 };
 

@@ -29,6 +29,7 @@ function send(res: Response, p: Pick<Problem, 'status' | 'headers'> & { body: st
  * denial into a 500; mount it yourself before an error handler of a sub-router.
  */
 export function keycardErrorHandler<S extends string>(keycard: Keycard<S>): ErrorRequestHandler {
+  checkKeycard(keycard, 'keycardErrorHandler', 'app.use(keycardErrorHandler(keycard))');
   return (err: unknown, req: Request, res: Response, next: NextFunction) => {
     const p = keycard.authenticate.problemFor(err, nodeRequest(req));
     if (!p || res.headersSent) return next(err);

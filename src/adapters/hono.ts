@@ -75,6 +75,7 @@ export function honoGuard<S extends string>(
  * ```
  */
 export function honoErrorHandler<S extends string>(keycard: Keycard<S>, fallback?: ErrorHandler): ErrorHandler {
+  checkKeycard(keycard, 'honoErrorHandler', 'app.onError(honoErrorHandler(keycard))');
   return (error, c) => {
     const p = keycard.authenticate.problemFor(error, c.req.raw);
     if (p) {

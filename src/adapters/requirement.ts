@@ -11,28 +11,7 @@ export type GuardRequirement<S extends string = string> = Omit<AuthRequirement, 
   readonly scope?: Requirement<S>;
 };
 
-/** What a misplaced argument is, for the errors below: `undefined`, `null`, `a function`, `an object`, … */
-export function kindOf(value: unknown): string {
-  if (value === undefined || value === null) return String(value);
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-/**
- * Refuses, when a guard is made, a first argument that is not a keycard: one left out, an options
- * object, a scope catalogue, or (from untyped code) the framework's own arguments when the adapter
- * function itself was mounted as middleware (`app.use('/api/*', honoGuard)`). Otherwise the
- * mistake would surface on the first request, as a TypeError.
- *
- * @param usage how the adapter is called, for the message (`honoGuard(keycard, { scope: … })`)
- * @throws KeycardError `invalid_config` naming the adapter and `createKeycard()`
- */
-export function checkKeycard(keycard: unknown, adapter: string, usage: string): void {
-  if (typeof (keycard as { authenticate?: unknown } | null | undefined)?.authenticate === 'function') return;
-  throw new KeycardError(
-    'invalid_config',
-    `${adapter}: the first argument must be the keycard createKeycard() returned (${usage}), got ${kindOf(keycard)}`,
-  );
-}
+export { checkKeycard, kindOf } from '../adapter-kit.ts';
 
 /**
  * Refuses, at start, a fixed requirement that is not an object (a scope name given as a string,

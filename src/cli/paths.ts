@@ -17,7 +17,7 @@ const APP = /^[a-z][a-z0-9-]{0,39}$/;
 
 /** `acme-cli` → `ACME_CLI`: the prefix of the app's environment variables. */
 export function envPrefix(app: string): string {
-  if (!APP.test(app))
+  if (typeof app !== 'string' || !APP.test(app))
     throw new KeycardError(
       'invalid_argument',
       'app must be 1 to 40 lower-case letters, digits or dashes, starting with a letter',

@@ -10,9 +10,9 @@ import type { Keycard } from '../keycard.ts';
 import { EntryLimit } from './entry-limit.ts';
 import { memoryPendingGrantStore, type PendingGrantStore } from './grant-store.ts';
 import { guardedStore, reporter } from './guard.ts';
-import type { DeviceRoutesOptions } from './options.ts';
+import { parseDeviceOptions, type DeviceRoutesOptions } from './options.ts';
 import { DEVICE_ISSUE, type DeviceIssue } from './port.ts';
-import { KeycardError } from '../core/errors.ts';
+import { checkKeycard } from '../core/arguments-check.ts';
 import { sessionChallenge } from '../manage/challenge.ts';
 
 const DAY = 86_400_000;
@@ -51,16 +51,16 @@ export interface DeviceContext {
 }
 
 /** Every default, once. */
-export function deviceContext(keycard: Keycard, options: DeviceRoutesOptions): DeviceContext {
+export function deviceContext(keycard: Keycard, given: DeviceRoutesOptions): DeviceContext {
+  const issueAsOf = (keycard as unknown as { [DEVICE_ISSUE]?: DeviceIssue } | null)?.[DEVICE_ISSUE];
+  checkKeycard(keycard, 'createDeviceRoutes', '', !!issueAsOf);
+  const options = parseDeviceOptions(given);
   const lifetime = options.defaultTokenLifetime ?? '90d';
   const timeoutMs = storeTimeoutOf(keycard);
   const store = options.store ?? memoryPendingGrantStore();
-  const issueAsOf = (keycard as unknown as { [DEVICE_ISSUE]?: DeviceIssue } | null)?.[DEVICE_ISSUE];
-  if (!issueAsOf)
-    throw new KeycardError('invalid_config', 'createDeviceRoutes: keycard must be an instance from createKeycard()');
   return {
     keycard,
-    issueAsOf,
+    issueAsOf: issueAsOf!,
     options,
     store: guardedStore(store, timeoutMs),
     unguardedStore: store,

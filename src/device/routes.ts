@@ -8,7 +8,7 @@ import { decide, showPage } from './approval.ts';
 import { deviceContext } from './context.ts';
 import { failureAnswer } from './failure.ts';
 import { finishAnswer } from '../core/answer.ts';
-import { parseDeviceOptions, type DeviceRoutesOptions } from './options.ts';
+import type { DeviceRoutesOptions } from './options.ts';
 import { ManagementProblem, optionsAnswer, problemResponse } from '../manage/problem.ts';
 
 /** A device-routes handler: a Response for `${basePath}/device…`, null for any other request. */
@@ -30,7 +30,7 @@ export type DeviceRoutes = (request: Request) => Promise<Response | null>;
  * ```
  */
 export function createDeviceRoutes(keycard: Keycard, options: DeviceRoutesOptions): DeviceRoutes {
-  const ctx = deviceContext(keycard, parseDeviceOptions(options));
+  const ctx = deviceContext(keycard, options);
   const lastPrune = { at: Number.NEGATIVE_INFINITY };
   const prefix = `${ctx.base}/device`;
   const dispatch = async (request: Request): Promise<Response> => {

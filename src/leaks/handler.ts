@@ -11,6 +11,7 @@ import { configError, english, secureUrlText } from '../core/config.ts';
 import { integer, is, oneOf, schema } from '../core/kinds.ts';
 import { bounded } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
+import { checkKeycard } from '../core/arguments-check.ts';
 import type { Keycard } from '../keycard.ts';
 import { readBody } from '../core/body.ts';
 import { KeyRing } from './keys.ts';
@@ -127,13 +128,9 @@ export function createLeakIntakeHandler(
   keycard: Keycard,
   options: LeakIntakeOptions,
 ): (request: Request) => Promise<Response> {
-  validateOptions(options);
   const port = (keycard as unknown as { [LEAK_INTAKE]?: LeakIntakePort } | null)?.[LEAK_INTAKE];
-  if (!port)
-    throw new KeycardError(
-      'invalid_config',
-      'createLeakIntakeHandler: keycard must be an instance from createKeycard()',
-    );
+  checkKeycard(keycard, 'createLeakIntakeHandler', '', !!port);
+  validateOptions(options);
   const profile = PROVIDERS[options.provider];
   const report =
     options.onError ??
@@ -207,7 +204,7 @@ export function createLeakIntakeHandler(
     let outcomes;
     try {
       outcomes = await settleAll(parsed.matches, {
-        port,
+        port: port!,
         provider: profile.name,
         clock: keycard.clock,
         onLeak: options.onLeak,

@@ -19,6 +19,7 @@ import { finishAnswer } from '../core/answer.ts';
 import { sessionChallenge } from './challenge.ts';
 import { storeTimeoutOf } from '../core/bounded.ts';
 import { coalescedReporter } from '../core/report.ts';
+import { checkKeycard } from '../core/arguments-check.ts';
 import { createDeviceRoutes } from '../device/routes.ts';
 import { assertSameOrigin } from './csrf.ts';
 import { resolveOptions, type ManagementOptions, type ResolvedOptions } from './options.ts';
@@ -240,6 +241,7 @@ async function callerOf(
  * ```
  */
 export function createManagementHandler(keycard: Keycard, options: ManagementOptions): ManagementHandler {
+  checkKeycard(keycard, 'createManagementHandler');
   const resolved = resolveOptions(options, keycard.scopes);
   // One report per kind per second, as the core's request path (src/core/report.ts): an outage of
   // the session store must not become one report per request; the count comes when the second

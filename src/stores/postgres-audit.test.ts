@@ -52,7 +52,7 @@ describe('postgresAuditStore on PGlite', () => {
   it('refuses bad options naming the field, and a port that is not one', () => {
     expect(() => postgresAuditStore(port, { batchSize: 0 })).toThrow(/batchSize/);
     expect(() => postgresAuditStore(port, { nope: 1 } as never)).toThrow(/postgresAuditStore/);
-    expect(() => postgresAuditStore({} as SqlPort)).toThrow(/port must be a SqlPort/);
+    expect(() => postgresAuditStore({} as SqlPort)).toThrow(/first argument must be a SqlPort/);
   });
 
   it('migrate runs again without changing anything, also statement by statement (a port without exec)', async () => {

@@ -28,7 +28,7 @@ import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { KeycardError } from '../core/errors.ts';
 import { AuditWriter } from './audit-writer.ts';
-import type { SqlPort } from './postgres-port.ts';
+import { checkSqlPort, type SqlPort } from './postgres-port.ts';
 import {
   auditQueryStatement,
   insertBatchStatement,
@@ -147,12 +147,7 @@ function rollup(batch: readonly StoredAuditEvent[]): UsageRow[] {
  * ```
  */
 export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOptions = {}): AuditStore {
-  if (typeof port !== 'object' || port === null || typeof port.query !== 'function') {
-    throw new KeycardError(
-      'invalid_config',
-      'postgresAuditStore: port must be a SqlPort (fromPg(pool), fromPglite(db), or your own)',
-    );
-  }
+  checkSqlPort(port, 'postgresAuditStore');
   const parsed = optionsSchema.safeParse(options, english);
   if (!parsed.success) throw configError('postgresAuditStore', parsed.error);
   const mode = options.requests ?? 'rollup';

@@ -5,7 +5,7 @@
  */
 import type { PendingGrant, PendingGrantStore } from '../device/grant-store.ts';
 import { applyPatch } from '../device/grant-store.ts';
-import type { SqlPort } from './postgres-port.ts';
+import { checkSqlPort, type SqlPort } from './postgres-port.ts';
 import { splitStatements } from './postgres-schema.ts';
 
 /** The table of pending device grants; `migrateDeviceGrants` runs it. Idempotent. */
@@ -30,6 +30,7 @@ CREATE INDEX IF NOT EXISTS keycard_device_grants_expires_at ON keycard_device_gr
  * ```
  */
 export async function migrateDeviceGrants(port: SqlPort): Promise<void> {
+  checkSqlPort(port, 'migrateDeviceGrants');
   if (port.exec) {
     await port.exec(DEVICE_GRANTS_SQL);
     return;
@@ -57,6 +58,7 @@ const decode = (row: Readonly<Record<string, unknown>> | undefined): PendingGran
  * ```
  */
 export function postgresPendingGrantStore(port: SqlPort): PendingGrantStore {
+  checkSqlPort(port, 'postgresPendingGrantStore');
   const one = async (text: string, params: readonly (string | number | null)[]) =>
     (await port.query(text, params)).rows[0];
   const get = async (hash: string) =>

@@ -5,6 +5,16 @@
  * driver upgrade cannot break the port, and neither driver is needed unless you use it.
  */
 
+import { checkFirst, hasMethod } from '../core/arguments-check.ts';
+
+/**
+ * Refuses, at construction, a first argument that is not a SqlPort: none, the keycard, a string
+ * (a connection string instead of `fromPg(new pg.Pool({ connectionString }))`).
+ */
+export function checkSqlPort(port: unknown, name: string): void {
+  checkFirst(hasMethod(port, 'query'), port, name, 'a SqlPort (fromPg(pool), fromPglite(db), or your own)');
+}
+
 /** A parameter value: the store sends only these (JSON columns travel as text). */
 export type SqlValue = string | number | boolean | null;
 
@@ -132,6 +142,12 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * ```
  */
 export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlPort {
+  checkFirst(
+    hasMethod(pool, 'query') && hasMethod(pool, 'connect'),
+    pool,
+    'fromPg',
+    'a node-postgres Pool (new pg.Pool({ connectionString }))',
+  );
   const port: SqlPort = {
     shared: true,
     async query(text, params) {
@@ -222,6 +238,7 @@ export interface PgliteLike {
  * ```
  */
 export function fromPglite(db: PgliteLike): SqlPort {
+  checkFirst(hasMethod(db, 'query') && hasMethod(db, 'exec'), db, 'fromPglite', 'a PGlite instance (new PGlite())');
   return {
     shared: false,
     async query(text, params) {

@@ -26,7 +26,7 @@ import {
 } from '../core/store.ts';
 import { AUDIT_SCHEMA_SQL, splitAuditStatements } from './postgres-audit-sql.ts';
 import { ChangeFeed } from './postgres-feed.ts';
-import type { SqlPort } from './postgres-port.ts';
+import { checkSqlPort, type SqlPort } from './postgres-port.ts';
 import { decodeCursor, encodeCursor, rowToToken, toChange } from './postgres-rows.ts';
 import { SCHEMA_SQL, splitStatements } from './postgres-schema.ts';
 import {
@@ -149,12 +149,7 @@ const optionsSchema = z.strictObject({
 });
 
 function validate(port: SqlPort, options: PostgresTokenStoreOptions): void {
-  if (typeof port !== 'object' || port === null || typeof port.query !== 'function') {
-    throw new KeycardError(
-      'invalid_config',
-      'postgresTokenStore: port must be a SqlPort (fromPg(pool), fromPglite(db), or your own)',
-    );
-  }
+  checkSqlPort(port, 'postgresTokenStore');
   const parsed = optionsSchema.safeParse(options, english);
   if (!parsed.success) throw configError('postgresTokenStore', parsed.error);
   if (options.notifications === 'listen' && typeof port.listen !== 'function') {
@@ -178,6 +173,7 @@ function validate(port: SqlPort, options: PostgresTokenStoreOptions): void {
  * ```
  */
 export async function migrate(port: SqlPort): Promise<void> {
+  checkSqlPort(port, 'migrate');
   for (const script of [SCHEMA_SQL, AUDIT_SCHEMA_SQL]) {
     if (port.exec) await port.exec(script);
     else

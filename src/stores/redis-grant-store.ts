@@ -9,7 +9,7 @@
 import * as z from 'zod/mini';
 import { applyPatch, type PendingGrant, type PendingGrantStore } from '../device/grant-store.ts';
 import type { RedisPort } from './redis-port.ts';
-import { integer, parseOptions, prefix } from './redis-options.ts';
+import { checkRedisPort, integer, parseOptions, prefix } from './redis-options.ts';
 import { redisScript, runScript } from './redis-script.ts';
 
 /** Options of {@link redisPendingGrantStore}. */
@@ -112,6 +112,7 @@ export function redisPendingGrantStore(
   port: RedisPort,
   options: RedisPendingGrantStoreOptions = {},
 ): PendingGrantStore {
+  checkRedisPort(port, 'redisPendingGrantStore');
   const o = parseOptions(schema, options, 'redisPendingGrantStore');
   const base = `${o.prefix ?? 'keycard:'}{device}`;
   const timeoutMs = o.timeoutMs ?? 1000;

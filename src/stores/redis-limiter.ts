@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import { KeycardError } from '../core/errors.ts';
 import { MAX_LIMIT, MAX_WINDOW_SECONDS, RING_SLOTS, SUB_WINDOWS } from '../core/limiter.ts';
 import type { LimitDecision, LimiterStore } from '../core/limiter.ts';
-import { fn, integer, parseOptions, prefix } from './redis-options.ts';
+import { checkRedisPort, fn, integer, parseOptions, prefix } from './redis-options.ts';
 import type { RedisPort } from './redis-port.ts';
 import { SharedDeadline } from './redis-deadline.ts';
 import { evalScript, redisScript, type RedisScript } from './redis-script.ts';
@@ -180,6 +180,7 @@ const wholeSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
  * ```
  */
 export function redisLimiter(port: RedisPort, options: RedisLimiterOptions = {}): RedisLimiter {
+  checkRedisPort(port, 'redisLimiter');
   const o = parseOptions(optionsSchema, options, 'redisLimiter');
   const keyPrefix = o.prefix ?? 'keycard:';
   const timeoutMs = o.timeoutMs ?? 1000;

@@ -5,6 +5,20 @@
  */
 import * as z from 'zod/mini';
 import { configError, english, intFrom } from '../core/config.ts';
+import { checkFirst, hasMethod } from '../core/arguments-check.ts';
+
+/**
+ * Refuses, at construction, a first argument that is not a RedisPort: none, the keycard, or the
+ * Redis client itself instead of `fromIoredis(client)` (which would fail on its first command).
+ */
+export function checkRedisPort(port: unknown, name: string): void {
+  checkFirst(
+    hasMethod(port, 'evalsha') && hasMethod(port, 'scriptLoad'),
+    port,
+    name,
+    'a RedisPort (fromIoredis(client), fromNodeRedis(client), or your own)',
+  );
+}
 
 /** Throws `KeycardError('invalid_config')` naming every bad field of `options` (`configError`). */
 export function parseOptions<T>(schema: z.ZodMiniType<T>, options: unknown, name: string): T {

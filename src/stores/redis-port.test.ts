@@ -67,6 +67,8 @@ describe('the driver wrappers', () => {
       status = 'ready';
       options = { enableOfflineQueue: false };
       connect = async () => {};
+      call = async () => null; // what tells an ioredis client from node-redis (fromIoredis checks)
+      evalsha = async () => null;
       disconnect = () => void calls.push('disconnect');
       subscribe = async () => void calls.push('subscribe');
       unsubscribe = () => (calls.push('unsubscribe'), new Promise<void>(() => {}));

@@ -13,6 +13,8 @@
  * them until requests hang. keycard also bounds every call with its own timeout.
  */
 
+import { checkFirst, hasMethod } from '../core/arguments-check.ts';
+
 /** A value passed to a script: strings and numbers only (Redis sees both as bulk strings). */
 export type RedisArg = string | number;
 
@@ -92,6 +94,13 @@ export interface FromIoredisOptions {
  * ```
  */
 export function fromIoredis(client: IoredisClientLike, options: FromIoredisOptions = {}): RedisPort {
+  // node-redis has neither `call` nor `evalsha` (it spells it evalSha).
+  checkFirst(
+    hasMethod(client, 'call') && hasMethod(client, 'evalsha'),
+    client,
+    'fromIoredis',
+    'an ioredis client (new Redis(url, { enableOfflineQueue: false }))',
+  );
   if (client.options?.enableOfflineQueue !== false)
     warnOfflineQueue(options.onWarning, 'new Redis(url, { enableOfflineQueue: false })');
   const ownsSubscriber = options.subscriber === undefined;
@@ -209,6 +218,13 @@ export interface FromNodeRedisOptions {
  * ```
  */
 export function fromNodeRedis(client: NodeRedisClientLike, options: FromNodeRedisOptions = {}): RedisPort {
+  // ioredis has a sendCommand too, taking a Command object: its `call` tells it apart.
+  checkFirst(
+    hasMethod(client, 'sendCommand') && !hasMethod(client, 'call'),
+    client,
+    'fromNodeRedis',
+    'a node-redis client (createClient({ url, disableOfflineQueue: true }))',
+  );
   if (client.options?.disableOfflineQueue !== true)
     warnOfflineQueue(options.onWarning, 'createClient({ url, disableOfflineQueue: true })');
   const ownsSubscriber = options.subscriber === undefined;

@@ -39,7 +39,7 @@ import {
   TOUCH,
   UPDATE,
 } from './redis-lua.ts';
-import { fn, integer, parseOptions, prefix } from './redis-options.ts';
+import { checkRedisPort, fn, integer, parseOptions, prefix } from './redis-options.ts';
 import type { RedisArg, RedisPort } from './redis-port.ts';
 import { runScript, type RedisScript } from './redis-script.ts';
 import { decode, decodeCursor, encodeCursor, json, memberOf } from './redis-token-codec.ts';
@@ -112,6 +112,7 @@ const LIST_BUDGET = 1000;
  * ```
  */
 export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions = {}): RedisTokenStore {
+  checkRedisPort(port, 'redisTokenStore');
   const o = parseOptions(optionsSchema, options, 'redisTokenStore');
   const base = `${o.prefix ?? 'keycard:'}{tokens}`;
   const timeoutMs = o.timeoutMs ?? 1000;

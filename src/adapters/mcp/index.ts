@@ -15,6 +15,7 @@ import { originCheck } from './origin.ts';
 import { createSessions } from './sessions.ts';
 import { nodeRequest } from '../node.ts';
 import { held } from './verifier.ts';
+import { checkKeycard } from '../requirement.ts';
 
 export { identityOf } from './info.ts';
 export { mcpVerifier } from './verifier.ts';
@@ -61,6 +62,7 @@ const send = (res: Response, p: { status: number; headers: Readonly<Record<strin
  * ```
  */
 export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
+  checkKeycard(keycard, 'mcpGate', 'mcpGate(keycard, { … })');
   const o = resolveMcpOptions(options, 'mcpGate');
   const metadata = metadataHint(keycard, o); // warns when a client could find no way to authenticate
   const [sessions, foreign] = [createSessions(keycard, o), originCheck(o)];

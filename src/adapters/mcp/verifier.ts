@@ -5,6 +5,7 @@ import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/p
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { KeycardError, type Keycard } from '../../index.ts';
 import { authInfoOf } from './info.ts';
+import { checkKeycard } from '../requirement.ts';
 import { resolveMcpOptions, type McpOptions } from './options.ts';
 
 /** The gate's answer for the request in flight, which `mcpVerifier` picks up (the SDK hands it the token only). */
@@ -15,6 +16,7 @@ export const held = new AsyncLocalStorage<{ keycard: Keycard; header: string | u
  * `keycard.verify()` — ⚠️ then there is no rate limit and no audit event: mount the gate.
  */
 export function mcpVerifier(keycard: Keycard, options: Pick<McpOptions, 'recheckSeconds'> = {}): OAuthTokenVerifier {
+  checkKeycard(keycard, 'mcpVerifier', 'mcpVerifier(keycard)');
   const recheck = resolveMcpOptions(options, 'mcpVerifier', ['recheckSeconds']).recheckSeconds;
   return {
     async verifyAccessToken(token) {
