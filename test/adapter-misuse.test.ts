@@ -82,7 +82,7 @@ describe('expressGuard: the factory mounted as middleware (real Express server)'
 
   it('extra arguments that are not Express’s (requirements.map(guard)) still make a guard, as before', () => {
     const guard = expressGuard(newKeycard());
-    const made = ([{ scope: 'read' }] as const).map(guard as (r: { scope: 'read' }) => unknown);
+    const made = ([{ scope: 'read' }] as const).map(guard); // and it compiles (test/types/newcomer/express.ts)
     expect(made).toHaveLength(1);
     expect(made[0]).toBeTypeOf('function');
   });
@@ -97,12 +97,12 @@ describe('expressGuard: the factory mounted as middleware (real Express server)'
 });
 
 describe('the keycard argument left out or misplaced: refused when the guard is made', () => {
-  const notKeycards: [string, unknown][] = [
-    ['undefined', undefined],
-    ['an options object', { prefix: 'acme' }],
-    ['a scope catalogue', defineScopes({ read: {} })],
+  const notKeycards: [string, unknown, string][] = [
+    ['undefined', undefined, 'got undefined'],
+    ['an options object', { prefix: 'acme' }, 'got an object'],
+    ['a scope catalogue', defineScopes({ read: {} }), 'got an object'],
   ];
-  for (const [what, value] of notKeycards) {
+  for (const [what, value, got] of notKeycards) {
     it(`${what}: expressGuard, honoGuard and withKeycard throw invalid_config naming createKeycard`, () => {
       const makes: [string, () => unknown][] = [
         ['expressGuard', () => expressGuard(value as never)],
@@ -114,6 +114,7 @@ describe('the keycard argument left out or misplaced: refused when the guard is 
         expect(e.code, adapter).toBe('invalid_config');
         expect(e.message, adapter).toContain(`${adapter}: `);
         expect(e.message, adapter).toMatch(/createKeycard\(\)/);
+        expect(e.message, adapter).toMatch(new RegExp(`${got}$`)); // what it got, never its contents
       }
     });
   }
@@ -155,7 +156,9 @@ describe('withKeycard(keycard, handler): the requirement left out', () => {
     expect(e.message).toMatch(/withKeycard\(keycard, \{ scope/);
     // A handler that is not a function is named too.
     // @ts-expect-error: the handler must be a function
-    expect(thrown(() => withKeycard(keycard, { scope: 'read' }, 'nope')).message).toMatch(/handler/);
+    expect(thrown(() => withKeycard(keycard, { scope: 'read' }, 'nope')).message).toMatch(
+      /handler must be a function, got a string:/,
+    );
     expect(ran).toBe(0);
     await keycard.close();
   });

@@ -7,7 +7,6 @@
  * `auditQueueSize`/`auditTimeoutMs`), the path cap of 1,024 characters and `…`, and the audit
  * store's page limit (1 to 500, 100 by default) and `maxEvents` (100,000).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +24,7 @@ import { auditPath, requestIdFrom } from '../src/adapter-kit.ts';
 import { AuditTrail } from '../src/store-kit.ts';
 import { generateToken } from '../src/store-kit.ts';
 import { fakeClock } from '../src/testing/index.ts';
-import { typeSnippetsOf } from './snippets.ts';
+import { tscOutput, typeSnippetsOf } from './snippets.ts';
 
 const doc = readFileSync(new URL('../docs/audit.md', import.meta.url), 'utf8');
 const prose = doc.replace(/\s+/g, ' ');
@@ -257,12 +256,6 @@ describe('docs/audit.md "Events" and "Sinks": the types the page prints are keyc
       `${code('sinks-2')}\nimport type * as real from 'keycard';\n${same}\n` +
         'export const sink: Fields<AuditSink, real.AuditSink> = true;\n',
     );
-    let out = '';
-    try {
-      execFileSync('npx', ['tsc', '-p', 'test/types/audit-events/tsconfig.json'], { cwd: root, encoding: 'utf8' });
-    } catch (e) {
-      out = String((e as { stdout?: string }).stdout) + String((e as { stderr?: string }).stderr);
-    }
-    expect(out.trim()).toBe('');
+    expect(tscOutput('test/types/audit-events/tsconfig.json').trim()).toBe('');
   }, 120_000);
 });

@@ -145,3 +145,23 @@ describe('docs/tokens.md "Adopting a pepper", step 3', () => {
     await done.close();
   });
 });
+
+describe('docs/tokens.md "Shown once, stored as a hash": what a retiring pepper costs', () => {
+  it('one extra hash per retiring pepper, only when the cache misses and the store is read (one read)', async () => {
+    const plain = memoryTokenStore();
+    const reads: number[] = []; // the number of hashes of each store read
+    const store: TokenStore = Object.assign(Object.create(plain) as TokenStore, {
+      findByHash: (h: string) => (reads.push(1), plain.findByHash(h)),
+      findByAnyHash: (hs: readonly string[]) => (reads.push(hs.length), plain.findByAnyHash!(hs)),
+    });
+    const peppers = [3, 2, 1].map((version) => ({ version, secret: `pepper-${version}-at-least-thirty-two-bytes!` }));
+    const keycard = createKeycard({ prefix: 'acme', scopes, store, peppers });
+    const { token } = await keycard.issue({ ownerId: 'u1', label: 'ci', scopes: ['read'] });
+    expect((await keycard.verify(token)).ok).toBe(true);
+    expect(reads).toEqual([3]); // the current pepper's hash and one per retiring pepper, in one read
+    expect((await keycard.verify(token)).ok).toBe(true);
+    expect(reads).toEqual([3]); // a cache hit: no store read, no retiring hash
+    expect(doc).toContain('one extra hash per retiring pepper, only when the cache misses and the store is read');
+    await keycard.close();
+  });
+});

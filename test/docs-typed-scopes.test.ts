@@ -5,11 +5,10 @@
  * compiled. Each snippet below is compiled as written with a misspelt requirement appended under
  * `@ts-expect-error`, which is itself an error when nothing is refused.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { snippetsOf } from './snippets.ts';
+import { snippetsOf, tscOutput } from './snippets.ts';
 
 const root = join(import.meta.dirname, '..');
 const typos: [file: string, snippet: string, typo: string][] = [
@@ -32,13 +31,7 @@ describe('the framework snippets keep scope names typed: a misspelt scope does n
         const check = `// @ts-expect-error: "raed" is not a scope of the catalogue\n${typo}`;
         writeFileSync(join(dir, `${name}.ts`), `${snippet!.code}\n${check}\nexport {};\n`);
       }
-      let out = '';
-      try {
-        execFileSync('npx', ['tsc', '-p', 'test/types/typed-scopes/tsconfig.json'], { cwd: root, encoding: 'utf8' });
-      } catch (e) {
-        out = String((e as { stdout?: string }).stdout) + String((e as { stderr?: string }).stderr);
-      }
-      expect(out.trim()).toBe('');
+      expect(tscOutput('test/types/typed-scopes/tsconfig.json').trim()).toBe('');
     },
     120_000,
   );

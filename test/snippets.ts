@@ -93,10 +93,15 @@ export function compileDocSnippets(folder: string, tsconfig: string): { count: n
       count++;
     }
   }
+  return { count, out: tscOutput(tsconfig) };
+}
+
+/** What `tsc -p <tsconfig>` (a path from the repository root) printed: '' when it compiled clean. */
+export function tscOutput(tsconfig: string): string {
   try {
     execFileSync('npx', ['tsc', '-p', tsconfig], { cwd: root, encoding: 'utf8' });
-    return { count, out: '' };
+    return '';
   } catch (e) {
-    return { count, out: String((e as { stdout?: string }).stdout) + String((e as { stderr?: string }).stderr) };
+    return String((e as { stdout?: string }).stdout) + String((e as { stderr?: string }).stderr);
   }
 }

@@ -72,11 +72,12 @@ export function expressGuard<S extends string>(keycard: Keycard<S>) {
   const errors = keycardErrorHandler(keycard as Keycard);
   const installed = new WeakSet<object>();
   // RequestHandler<any, …>: one guard fits every route, whatever its params, body and query types.
-  // `...notMiddleware: never[]`: the guard itself mounted, app.use('/api', guard), is a compile
-  // error; from untyped code Express calls it with (req, res, next), answered by next(error).
+  // `...notMiddleware`: what `requirements.map(guard)` passes (an index, the array) and no more, so
+  // the guard itself mounted, app.use('/api', guard), is a compile error (Express's res is no
+  // number); from untyped code Express calls it with (req, res, next), answered by next(error).
   return (
     requirement?: GuardRequirement<S> | ((req: Request) => GuardRequirement<S>),
-    ...notMiddleware: never[]
+    ...notMiddleware: [index?: number, all?: readonly unknown[]]
   ): RequestHandler<any, any, any, any> => {
     // Express's (req, res, next); other extra arguments (`requirements.map(guard)`) are ignored, as before.
     const mounted = notMiddleware.length === 2 ? (notMiddleware[1] as unknown) : undefined;

@@ -39,3 +39,6 @@ app.get('/api/x/:id', guard(), (req: AuthenticatedRequest<{ id: string }>, res) 
 app.use('/api', guard);
 // @ts-expect-error: nor before a handler
 app.get('/api/y', guard, (_req, res) => res.json({}));
+// Guards made from a list still compile (map hands the guard an index and the array, not Express's res and next).
+const routes = [{ scope: 'read' }, { scope: 'tickets:write' }] as const;
+app.get('/api/z', ...routes.map(guard), (_req, res) => res.json({}));
