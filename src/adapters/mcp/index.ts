@@ -7,7 +7,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type {} from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js'; // declares req.auth
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { KeycardError, type AuthRequest, type Identity, type Keycard } from '../../index.ts';
-import { mcpRefusal } from '../../adapter-kit.ts';
+import { checkKeycard, mcpRefusal } from '../../adapter-kit.ts';
 import { metadataHint } from './discovery.ts';
 import { authInfoOf } from './info.ts';
 import { resolveMcpOptions, type McpOptions } from './options.ts';
@@ -15,7 +15,6 @@ import { originCheck } from './origin.ts';
 import { createSessions } from './sessions.ts';
 import { nodeRequest } from '../node.ts';
 import { held } from './verifier.ts';
-import { checkKeycard } from '../requirement.ts';
 
 export { identityOf } from './info.ts';
 export { mcpVerifier } from './verifier.ts';
@@ -72,10 +71,9 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
       foreign({ host: req.headers.host, origin: req.headers.origin, localAddress: req.socket.localAddress }) ??
       (Array.isArray(req.body) ? 'batch' : null);
     if (refused) return send(res, mcpRefusal(refused));
+    const noBody = 'mcpGate reads the JSON-RPC message: mount express.json() before it';
     if (req.method === 'POST' && req.body === undefined && req.is('application/json'))
-      return next(
-        new KeycardError('invalid_config', 'mcpGate reads the JSON-RPC message: mount express.json() before it'),
-      );
+      return next(new KeycardError('invalid_config', noBody));
     const [{ need, scope }, input] = [sessions.requirementOf(req.body), inputOf(req)];
     const sid = req.get('mcp-session-id');
     const forbid =
