@@ -6,12 +6,11 @@
  * story. A client without a usable `X-Request-Id` (most agents) got two generated ids before: the
  * later check's denial was recorded under a fresh one. Real Express and Hono on 127.0.0.1.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
 import express from 'express';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listening } from './listening.ts';
 import { expressGuard, type AuthenticatedRequest } from '../src/adapters/express.ts';
 import { honoErrorHandler, honoGuard, type KeycardEnv } from '../src/adapters/hono.ts';
 import { createKeycard, memoryAuditSink, type AuditEvent, type Keycard } from '../src/index.ts';
@@ -26,16 +25,10 @@ const keycard: Keycard = createKeycard({
   // u_1 is a member everywhere but in w_gone.
   resolveOwner: (_owner, ws) => (ws === 'w_gone' ? { status: 'gone' } : { status: 'active' }),
 });
-const servers: (Server | ServerType)[] = [];
+const { listen, closeAll } = listening();
 const bases: Record<'express' | 'hono', string> = { express: '', hono: '' };
 let reader = '';
 let restricted = '';
-
-async function listen(server: Server | ServerType): Promise<string> {
-  await new Promise<void>((r) => void server.once('listening', () => r()));
-  servers.push(server);
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 beforeAll(async () => {
   reader = (await keycard.issue({ ownerId: 'u_1', label: 'reader', scopes: ['read'] })).token;
@@ -75,7 +68,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
+  await closeAll();
   await keycard.close();
 });
 

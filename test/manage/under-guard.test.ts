@@ -7,12 +7,11 @@
  * `linkRequest`). Real Express and Hono servers on 127.0.0.1, and Next's route handler
  * (`withKeycard` calling the handler), with a counting memory limiter.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
 import express from 'express';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listening } from '../listening.ts';
 import { expressGuard, expressHandler } from '../../src/adapters/express.ts';
 import { honoGuard, type KeycardEnv } from '../../src/adapters/hono.ts';
 import { withKeycard } from '../../src/adapters/next.ts';
@@ -45,16 +44,10 @@ const opts = { managementScope: 'manage', authorize: sessionOf };
 const manage = createManagementHandler(keycard, { ...opts, basePath: BASE });
 /** For Hono's default mount, which strips the mount path from the URL. */
 const manageAtRoot = createManagementHandler(keycard, { ...opts, basePath: '' });
-const servers: (Server | ServerType)[] = [];
+const { listen, closeAll } = listening();
 const bases: Record<string, string> = {};
 let manager = '';
 let reader = '';
-
-async function listen(server: Server | ServerType): Promise<string> {
-  await new Promise<void>((r) => void server.once('listening', () => r()));
-  servers.push(server);
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 beforeAll(async () => {
   manager = (await keycard.issue({ ownerId: 'alice', label: 'manager', scopes: ['manage'] })).token;
@@ -77,7 +70,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
+  await closeAll();
   await keycard.close();
 });
 
