@@ -1,8 +1,6 @@
 /**
- * The device routes through Web Requests with an injected clock: RFC 8628 §3.5 error paths
- * (pending, slow_down, expired, denied, code reuse), approval with narrowing and no escalation,
- * CSRF, the entry limit against guessed user codes, and the audit trail of every step.
- */
+ * The device routes through Web Requests with an injected clock: RFC 8628 §3.5 error paths, approval
+ * with narrowing and no escalation, CSRF, the entry limit against guessed user codes, and the audit. */
 import { describe, expect, it } from 'vitest';
 import {
   createKeycard,
