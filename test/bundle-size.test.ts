@@ -73,9 +73,12 @@ describe('edge bundle size', () => {
   // instead of a TypeError (src/core/arguments-check.ts, +111 B), and the per-request memo follows a Web
   // `Request` a mount made from the guard's (linkRequest: a token under a guard and expressHandler is
   // charged once, +16 B; the frozen objects' test folded into the memo's WeakMap miss, −4 B): guard 67,200 B.
-  it('stays at most 67,200 B gzip (measured 67,192 B)', async () => {
+  // 67,258 B in session 46: the management handler's device approval asks its `can` for a personal
+  // token of the approver (a person `can` kept from creating tokens got one through a device login,
+  // test/manage/device-can.test.ts), +66 B with nothing found to pay for it: guard 67,264 B.
+  it('stays at most 67,264 B gzip (measured 67,258 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67_200);
+    expect(gzip).toBeLessThanOrEqual(67_264);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,

@@ -188,7 +188,9 @@ export interface RemoveCredentialsOptions extends CredentialsFileOptions {
   /**
    * Revokes the token before the file goes (`logout`). If it throws, the file stays and the
    * error propagates: a token that still works must not be forgotten. Answer normally when the
-   * server says the token is already revoked or expired.
+   * server says the token is already revoked or expired. The file is then deleted only if it
+   * still holds that token: one rewritten meanwhile (a login in another terminal) is kept, and
+   * the call throws `KeycardError('conflict')` naming it.
    */
   readonly revoke?: (credentials: Credentials) => Promise<void>;
 }
@@ -204,11 +206,10 @@ export interface RemoveCredentialsOptions extends CredentialsFileOptions {
  */
 export async function removeCredentials(app: string, options: RemoveCredentialsOptions = {}): Promise<boolean> {
   const file = options.path ?? credentialsPath(app, options);
-  if (options.revoke) {
-    const creds = await readCredentials(app, { ...options, path: file });
-    if (creds !== null) await options.revoke(creds);
-  }
+  const creds = options.revoke ? await readCredentials(app, { ...options, path: file }) : null;
+  if (creds !== null) await options.revoke!(creds);
   await refuseSymlink(file);
+  if (creds !== null) return removeRevoked(app, file, creds.token, options);
   try {
     await fs.unlink(file);
     return true;
@@ -216,6 +217,50 @@ export async function removeCredentials(app: string, options: RemoveCredentialsO
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
+}
+
+/**
+ * Deletes `file` only if it still holds the token just revoked. A login in another terminal may
+ * have written its new token there while the revoke was on the wire; deleting that file would
+ * forget a token that works. The file is first moved aside (a rename: atomic, so no write can land
+ * between the check and the delete), read there, then deleted, or put back without replacing a
+ * file written since (`link` fails on an existing name) and `conflict` thrown.
+ */
+async function removeRevoked(
+  app: string,
+  file: string,
+  token: string,
+  options: CredentialsFileOptions,
+): Promise<boolean> {
+  const aside = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.logout`,
+  );
+  try {
+    await fs.rename(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  const held = await readCredentials(app, { ...options, path: aside }).catch(() => null);
+  if (held?.token === token) {
+    await fs.unlink(aside);
+    return true;
+  }
+  try {
+    await fs.link(aside, file);
+    await fs.unlink(aside);
+  } catch {
+    // A third write landed meanwhile: it stays at the path; the one moved aside is kept beside it.
+    throw new KeycardError(
+      'conflict',
+      `'${file}' was rewritten while logging out (another login?) and a newer one replaced it too; the earlier one is kept at '${aside}'.`,
+    );
+  }
+  throw new KeycardError(
+    'conflict',
+    `'${file}' was rewritten while logging out (another login?): it holds another token now, so it was kept. The token read before was revoked.`,
+  );
 }
 
 /** At most {@link MAX_CREDENTIALS_BYTES}, refused by size before any read, and again if it grew. */

@@ -209,6 +209,10 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
       'Bad request',
       message(`Fields sent more than once: ${twice.join(', ')}. Send the form from the approval page.`, 'alert'),
     );
+  // The management handler's `can` (SPEC §11): a person it keeps from creating tokens approves
+  // none either; denying stays open to them. Asked before the code, so no entry is spent.
+  if (verdict === 'approve' && ctx.mayCreate && !(await callHook('can()', () => ctx.mayCreate!(actor), ctx.timeoutMs)))
+    return page(ctx, 403, 'Not allowed', message('You may not create API tokens.', 'alert'));
   const key = await sessionKey(ctx, request, actor);
   const grant = await lookUp(ctx, key, form.get('user_code'));
   if (typeof grant === 'number') return throttled(ctx, grant);

@@ -6,7 +6,7 @@ import { requestIdFrom } from '../core/audit.ts';
 import { readBody } from '../core/body.ts';
 import { storeTimeoutOf } from '../core/bounded.ts';
 import { defineHierarchy, type Hierarchy } from '../core/hierarchy.ts';
-import type { Keycard } from '../keycard.ts';
+import type { Actor, Keycard } from '../keycard.ts';
 import { EntryLimit } from './entry-limit.ts';
 import { memoryPendingGrantStore, type PendingGrantStore } from './grant-store.ts';
 import { guardedStore, reporter } from './guard.ts';
@@ -17,8 +17,13 @@ import { sessionChallenge } from '../manage/challenge.ts';
 
 const DAY = 86_400_000;
 
+/** Whether `actor` may create a personal token (the management handler's `can`). */
+export type MayCreate = (actor: Extract<Actor, { kind: 'user' }>) => Promise<boolean>;
+
 /** The resolved routes context. */
 export interface DeviceContext {
+  /** Asked before an approval is written; absent: `authorize` alone decides (routes.ts). */
+  readonly mayCreate?: MayCreate | undefined;
   readonly keycard: Keycard;
   /** `keycard.issue` as of an instant: the approval (port.ts). */
   readonly issueAsOf: DeviceIssue;
@@ -51,7 +56,7 @@ export interface DeviceContext {
 }
 
 /** Every default, once. */
-export function deviceContext(keycard: Keycard, given: DeviceRoutesOptions): DeviceContext {
+export function deviceContext(keycard: Keycard, given: DeviceRoutesOptions, mayCreate?: MayCreate): DeviceContext {
   const issueAsOf = (keycard as unknown as { [DEVICE_ISSUE]?: DeviceIssue } | null)?.[DEVICE_ISSUE];
   checkKeycard(keycard, 'createDeviceRoutes', '', !!issueAsOf);
   const options = parseDeviceOptions(given);
@@ -60,6 +65,7 @@ export function deviceContext(keycard: Keycard, given: DeviceRoutesOptions): Dev
   const store = options.store ?? memoryPendingGrantStore();
   return {
     keycard,
+    mayCreate,
     issueAsOf: issueAsOf!,
     options,
     store: guardedStore(store, timeoutMs),

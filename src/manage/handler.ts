@@ -317,14 +317,19 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
   const device =
     opts.device === false
       ? null
-      : createDeviceRoutes(keycard, {
-          basePath: opts.basePath,
-          authorize: opts.authorize,
-          // The integrator's own: the device routes coalesce their reports themselves.
-          onError: resolved.onError,
-          ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
-          ...opts.device,
-        });
+      : createDeviceRoutes(
+          keycard,
+          {
+            basePath: opts.basePath,
+            authorize: opts.authorize,
+            // The integrator's own: the device routes coalesce their reports themselves.
+            onError: resolved.onError,
+            ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
+            ...opts.device,
+          },
+          // An approval issues a personal token of the approver: the rights POST /tokens asks for.
+          (actor) => can(actor, 'create', { kind: 'personal', ownerId: actor.id, workspaceId: null }),
+        );
 
   async function answer(request: Request): Promise<Response> {
     try {
