@@ -22,7 +22,10 @@ const scopes = defineScopes(
 const members = new Map([
   ['u_jason', new Set(['c_small'])],
   ['u_maria', new Set(['c_big'])],
+  ['u_lena', new Set(['c_small'])],
 ]);
+/** Whose standing the app answers per company only (`gone` without one), as an app may. */
+const perCompanyOnly = new Set(['u_lena']);
 const plans = new Map([['c_big', { read: { limit: 1200, window: 60 }, write: { limit: 120, window: 60 } }]]);
 const keycard = createKeycard({
   prefix: 'toado',
@@ -30,7 +33,7 @@ const keycard = createKeycard({
   rateLimit: { read: { limit: 600, window: 60 }, write: { limit: 60, window: 60 } },
   workspaceRateLimit: (company) => plans.get(company) ?? null,
   resolveOwner: (principal, company, kind) =>
-    kind === 'workspace' || company === null || members.get(principal)?.has(company)
+    kind === 'workspace' || (company === null ? !perCompanyOnly.has(principal) : members.get(principal)?.has(company))
       ? { status: 'active', scopes: ['comments'] }
       : { status: 'gone' },
 });
@@ -109,5 +112,11 @@ describe('Toado: per-token limits, configurable per company', () => {
       members.set('u_jason', new Set(['c_small']));
       await keycard.invalidateOwner('u_jason');
     }
+  });
+
+  it('a token naming no workspace is not asked about: it is bounded where each request names one', async () => {
+    const { token } = await as('u_lena').create({ label: 'ci on runner' });
+    expect((await tickets(token, 'c_small')).headers.get('ratelimit-policy')).toBe('"read";q=600;w=60');
+    expect((await tickets(token, 'c_big')).status).toBe(401);
   });
 });

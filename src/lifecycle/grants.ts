@@ -125,7 +125,7 @@ export const parseLimitArg = (value: RateLimitSetting | null | undefined): RateL
 /**
  * Refuses a token whose owner does not stand (`resolveOwner` answers; without one, every owner
  * does): a personal token's owner in its workspace, a workspace token's workspace. `rotate` asks it
- * of any actor; `issue` of a person or a token, for whom a personal token naming a workspace its
+ * of any actor; `issue` of a person or a token naming a workspace, as a personal token naming one its
  * owner is not in would be charged that workspace's plan (`workspaceRateLimit`).
  */
 export async function assertOwnerStands(

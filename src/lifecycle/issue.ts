@@ -66,9 +66,10 @@ export async function issue<S extends string>(
       expiresAt = parent;
   }
   assertActorMayGrant(ctx, actor, scopes, restrictions, { ownerId, kind, workspaceId, expiresAt });
-  // A person or a token mints only where the owner stands: a personal token naming a workspace its
-  // owner is not in would be charged that workspace's plan. Your own code (`system`) is unbounded.
-  if (actor && actor.kind !== 'system')
+  // A person or a token names a workspace only where the owner stands: a personal token naming one
+  // its owner is not in would be charged that workspace's plan. A token naming none is bounded where
+  // each request names one (not asked here); your own code (`system`) is unbounded.
+  if (workspaceId !== null && actor && actor.kind !== 'system')
     await assertOwnerStands(
       ctx,
       { kind, ownerId, workspaceId },
