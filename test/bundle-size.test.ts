@@ -73,12 +73,15 @@ describe('edge bundle size', () => {
   // instead of a TypeError (src/core/arguments-check.ts, +111 B), and the per-request memo follows a Web
   // `Request` a mount made from the guard's (linkRequest: a token under a guard and expressHandler is
   // charged once, +16 B; the frozen objects' test folded into the memo's WeakMap miss, −4 B): guard 67,200 B.
-  // 67,258 B in session 46: the management handler's device approval asks its `can` for a personal
-  // token of the approver (a person `can` kept from creating tokens got one through a device login,
-  // test/manage/device-can.test.ts), +66 B with nothing found to pay for it: guard 67,264 B.
-  it('stays at most 67,264 B gzip (measured 67,258 B)', async () => {
+  // 67,332 B in session 46, +140 B for two rights fixes with nothing found to pay for them: the
+  // management handler's device approval asks its `can` for a personal token of the approver (a person
+  // `can` kept from creating tokens got one through a device login, test/manage/device-can.test.ts);
+  // issue asks resolveOwner about the new token's owner in the workspace it names when a person or a
+  // token mints (src/lifecycle/grants.ts assertOwnerStands, shared with rotate), so a person cannot
+  // borrow another workspace's rate-limit plan (test/seeds-plans.test.ts): guard 67,392 B.
+  it('stays at most 67,392 B gzip (measured 67,332 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67_264);
+    expect(gzip).toBeLessThanOrEqual(67_392);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -116,9 +119,11 @@ describe('edge bundle size', () => {
   // 64 B, under the issue 13 target of 40 KB, so the headroom is spent knowingly. 37,569 B with
   // the store and limiter checked for their ports' methods (+150 B): guard 37,632 B. 37,527 B in
   // session 43 with the root's exports in the order that gzips smallest (−23 B): guard 37,568 B.
-  it('createKeycard alone (tree-shaken) is at most 37,568 B gzip, under the issue 13 target of 40 KB (measured 37,527 B)', async () => {
+  // 37,618 B in session 46 (37,551 B before) with issue's owner check for a person or a token
+  // naming a workspace (a person could borrow another workspace's rate-limit plan; +67 B): guard 37,632 B.
+  it('createKeycard alone (tree-shaken) is at most 37,632 B gzip, under the issue 13 target of 40 KB (measured 37,618 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(37_568);
+    expect(gzip).toBeLessThanOrEqual(37_632);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 

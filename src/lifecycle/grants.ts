@@ -121,3 +121,20 @@ export const parseRestrictionsArg = (ctx: LifecycleContext, value: unknown): Sto
 /** A rate-limit setting as given (the call's arguments checked it), copied. */
 export const parseLimitArg = (value: RateLimitSetting | null | undefined): RateLimitSetting | null =>
   value === undefined || value === null ? null : (structuredClone(value) as RateLimitSetting);
+
+/**
+ * Refuses a token whose owner does not stand (`resolveOwner` answers; without one, every owner
+ * does): a personal token's owner in its workspace, a workspace token's workspace. `rotate` asks it
+ * of any actor; `issue` of a person or a token naming a workspace, as a personal token naming one its
+ * owner is not in would be charged that workspace's plan (`workspaceRateLimit`).
+ */
+export async function assertOwnerStands(
+  { owners }: LifecycleContext,
+  t: Pick<StoredToken, 'kind' | 'ownerId' | 'workspaceId'>,
+  code: 'token_revoked' | 'scope_escalation',
+  who: string,
+): Promise<void> {
+  const s =
+    owners && (await owners.status(t.kind === 'personal' ? t.ownerId : t.workspaceId!, t.workspaceId, t.kind)).status;
+  if (s && s !== 'active') throw new KeycardError(code, `${who} is ${s}`);
+}

@@ -11,7 +11,13 @@ import {
   refuseIfCoveredByRevokeAll,
   type LifecycleContext,
 } from './context.ts';
-import { assertActorMayGrant, assertActorMayLimit, parseLimitArg, parseRestrictionsArg } from './grants.ts';
+import {
+  assertActorMayGrant,
+  assertActorMayLimit,
+  assertOwnerStands,
+  parseLimitArg,
+  parseRestrictionsArg,
+} from './grants.ts';
 import { abandon } from './settle.ts';
 import type { IssueInput, IssuedToken } from './types.ts';
 
@@ -60,6 +66,16 @@ export async function issue<S extends string>(
       expiresAt = parent;
   }
   assertActorMayGrant(ctx, actor, scopes, restrictions, { ownerId, kind, workspaceId, expiresAt });
+  // A person or a token names a workspace only where the owner stands: a personal token naming one
+  // its owner is not in would be charged that workspace's plan. A token naming none is bounded where
+  // each request names one (not asked here); your own code (`system`) is unbounded.
+  if (workspaceId !== null && actor && actor.kind !== 'system')
+    await assertOwnerStands(
+      ctx,
+      { kind, ownerId, workspaceId },
+      'scope_escalation',
+      `The owner in workspace ${workspaceId}`,
+    );
   // A token minting without naming a limit passes on its own (never the possibly higher default).
   const rateLimit =
     input.rateLimit === undefined && actor?.kind === 'token'

@@ -2,7 +2,7 @@
 import { KeycardError } from '../core/errors.ts';
 import { toRecord } from '../core/records.ts';
 import { actorOf, actorRevoked, announce, create, mustGet, type LifecycleContext } from './context.ts';
-import { assertActorMayGrant, assertActorMayLimit } from './grants.ts';
+import { assertActorMayGrant, assertActorMayLimit, assertOwnerStands } from './grants.ts';
 import { abandon, settleClaim } from './settle.ts';
 import type { StoredToken } from '../core/store.ts';
 import type { Actor, IssuedToken } from './types.ts';
@@ -13,7 +13,7 @@ export async function rotate(
   id: string,
   given: { readonly graceMs?: number; readonly actor?: Actor } = {},
 ): Promise<IssuedToken> {
-  const { args, clock, owners, emitter } = ctx;
+  const { args, clock, emitter } = ctx;
   // What the check read (the actor copied): bounded, recorded and audited after the awaits below as checked.
   const { graceMs = 0, actor } = args.rotate(id, given);
   const old = await mustGet(ctx, id);
@@ -21,12 +21,7 @@ export async function rotate(
   if (old.revokedAt !== null) throw new KeycardError('token_revoked', `Token ${old.id} is revoked; issue a new one`);
   if (old.expiresAt !== null && now >= old.expiresAt)
     throw new KeycardError('token_expired', `Token ${old.id} has expired; issue a new one`);
-  if (owners) {
-    const personal = old.kind === 'personal';
-    const standing = await owners.status(personal ? old.ownerId : old.workspaceId!, old.workspaceId, old.kind);
-    if (standing.status !== 'active')
-      throw new KeycardError('token_revoked', `The owner of token ${old.id} is ${standing.status}`);
-  }
+  await assertOwnerStands(ctx, old, 'token_revoked', `The owner of token ${old.id}`);
   const newExpiry = old.expiresAt === null ? null : now + (old.expiresAt - old.createdAt);
   assertActorMayGrant(ctx, actor, old.scopes, old.restrictions, { ...old, expiresAt: newExpiry });
   await assertActorMayLimit(ctx, actor, old.rateLimit, old.workspaceId, 'rotate');
