@@ -165,7 +165,7 @@ for (const backend of storages) {
         await served.close();
         await storage.close();
       };
-    });
+    }, 60_000); // PGlite's first start takes seconds on a loaded machine
     afterAll(() => close());
 
     it('create, use, rotate, revoke: the stored rows hold the records, never a secret in any encoding', async () => {
