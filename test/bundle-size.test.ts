@@ -73,9 +73,15 @@ describe('edge bundle size', () => {
   // instead of a TypeError (src/core/arguments-check.ts, +111 B), and the per-request memo follows a Web
   // `Request` a mount made from the guard's (linkRequest: a token under a guard and expressHandler is
   // charged once, +16 B; the frozen objects' test folded into the memo's WeakMap miss, −4 B): guard 67,200 B.
-  it('stays at most 67,200 B gzip (measured 67,192 B)', async () => {
+  // 67,771 B in session 46 (+579 B), raised knowingly: every exported function names its wrong
+  // arguments in a KeycardError instead of a TypeError or a wrong answer (checked parseToken,
+  // validateToken and scannerPattern +201 B, redact +52 B, describeActor +65 B, boundByOwner +57 B,
+  // jsonLinesSink +44 B, the shared checkArguments), and the (keycard, options) factories name a wrong
+  // options argument beside a wrong keycard (+117 B). The checks sit in the exported functions only,
+  // so createKeycard alone is unchanged; no bytes elsewhere could go with no answer changed: guard 67,776 B.
+  it('stays at most 67,776 B gzip (measured 67,771 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67_200);
+    expect(gzip).toBeLessThanOrEqual(67_776);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,

@@ -1,5 +1,6 @@
 import type { PendingGrant, PendingGrantStore } from '../device/grant-store.ts';
 import type { SuiteRunner } from './limiter-suite.ts';
+import { checkSuite } from './arguments.ts';
 
 /** Options of {@link pendingGrantStoreConformance}. */
 export interface PendingGrantConformanceOptions {
@@ -61,6 +62,7 @@ export function pendingGrantStoreConformance(
   factory: () => PendingGrantStore | Promise<PendingGrantStore>,
   options: PendingGrantConformanceOptions = {},
 ): void {
+  checkSuite('pendingGrantStoreConformance', name, t, factory);
   const n = options.concurrency ?? 16;
   const { describe, it, expect } = t;
   describe(`PendingGrantStore conformance: ${name}`, () => {
