@@ -191,7 +191,13 @@ add('randomHex', testing.randomHex, [
   ['()', [], ['bytes']],
   ["('8')", ['8'], ['bytes']],
 ]);
-add('storedTokenFixture', testing.storedTokenFixture, [['(null)', [null], ['overrides']]]);
+add('storedTokenFixture', testing.storedTokenFixture, [
+  ['(null)', [null], ['overrides']],
+  ["('x')", ['x'], ['overrides']],
+]);
+add('pendingGrantFixture', testing.pendingGrantFixture, [["('x')", ['x'], ['over']]]);
+add('fakeClock', testing.fakeClock, [["('2026-01-01')", ['2026-01-01'], ['start']]]);
+add('seededRandom', testing.seededRandom, [["('x')", ['x'], ['seed']]]);
 add('mayOpenBrowser', mayOpenBrowser, [['(null)', [null], ['env']]]);
 add('writeCredentials', writeCredentials, [["('acme')", ['acme'], ['values']]]);
 

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keycardErrorHandler } from '../src/adapters/express.ts';
+import { expressHandler, keycardErrorHandler } from '../src/adapters/express.ts';
 import { honoErrorHandler, honoGuard } from '../src/adapters/hono.ts';
 import { mcpGate, mcpVerifier } from '../src/adapters/mcp/index.ts';
 import { withKeycard } from '../src/adapters/next.ts';
@@ -125,6 +125,12 @@ const rows: Record<string, Row> = {
     call: (w) => jsonLinesSink(w as never),
     says: /the first argument must be a function \(line\) => …, got /,
     wrong: [['a stream', { write: () => true }]],
+  },
+  // Session 46: a handler that threw "handler is not a function" inside the first request.
+  expressHandler: {
+    call: (h) => expressHandler(h as never),
+    says: /the first argument must be a Web handler \(request\) => Promise<Response>, such as createManagementHandler\(…\), got /,
+    wrong: [['the keycard', keycard]],
   },
 };
 // A store factory given the client itself instead of its port, or the keycard.

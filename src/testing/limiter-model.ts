@@ -115,6 +115,7 @@ export function maxInAnyWindow(times: readonly number[], windowMs: number): numb
  * without a property-testing library.
  */
 export function seededRandom(seed: number): () => number {
+  checkArguments('seededRandom', ['seed', typeof seed === 'number', 'a number', seed]);
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
