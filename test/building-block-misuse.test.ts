@@ -103,6 +103,8 @@ add('coveredByRevokeAll', storeKit.coveredByRevokeAll, [
 add('watermarkKey', storeKit.watermarkKey, [
   ['()', [], ['token']],
   ['(5)', [5], ['token']],
+  ['({}) (it was "w:undefined")', [{}], ['token']],
+  ["({ kind: 'personal' }) (no ownerId)", [{ kind: 'personal' }], ['token']],
 ]);
 add('classOf', storeKit.classOf, [
   ['()', [], ['method']],

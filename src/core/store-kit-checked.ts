@@ -52,7 +52,15 @@ export function coveredByRevokeAll(
 
 /** {@link store.watermarkKey}. */
 export function watermarkKey(token: Parameters<typeof store.watermarkKey>[0]): string | null {
-  checkArguments('watermarkKey', ['token', isObject(token), TOKEN, token]);
+  // A key for an owner or workspace of `undefined` would match other such mistakes, not a token.
+  const t = token as { kind?: unknown; ownerId?: unknown; workspaceId?: unknown } | null;
+  const ok =
+    isObject(t) &&
+    (t.kind === 'personal'
+      ? typeof t.ownerId === 'string'
+      : t.kind === 'workspace' && (t.workspaceId === null || typeof t.workspaceId === 'string'));
+  const expected = "a token { kind: 'personal', ownerId } or { kind: 'workspace', workspaceId }";
+  checkArguments('watermarkKey', ['token', ok, expected, token]);
   return store.watermarkKey(token);
 }
 
