@@ -5,16 +5,16 @@
  * draft-10 rate-limit headers, request ids and the audited path. An adapter translates; the
  * decisions stay in the core (`keycard.authenticate`).
  */
-export { problem, PREFLIGHT_ANSWER } from './core/http.ts';
+// The helpers with their arguments checked (src/core/adapter-kit-checked.ts); the core's own calls skip the checks.
+export { problem, rateLimitHeaders, describeMissing, describeDenial } from './core/adapter-kit-checked.ts';
+export { auditPath } from './core/adapter-kit-checked.ts';
+export { PREFLIGHT_ANSWER } from './core/http.ts';
 export type { Problem, ProblemDetail } from './core/http.ts';
 export { REQUEST_ERROR_CODES } from './core/errors.ts';
 export type { RequestErrorCode } from './core/errors.ts';
 export { mcpRefusal } from './core/mcp-refusal.ts';
 export type { McpRefusalReason } from './core/mcp-refusal.ts';
-export { rateLimitHeaders } from './core/limiter.ts';
-export { requestIdFrom, auditPath } from './core/audit.ts';
-export { describeMissing } from './core/scopes.ts';
-export { describeDenial } from './core/restrictions.ts';
+export { requestIdFrom } from './core/audit.ts';
 export type { AuthRequest, AuthResult, AuthRequirement } from './core/authenticate.ts';
 export { REQUIREMENT_KEYS } from './core/auth-types.ts';
 export { computedRequirement, requirementError } from './core/requirement-check.ts';
@@ -26,7 +26,7 @@ export { english as zodEnglish } from './core/config.ts';
  * The one formatter of a failed options parse: `KeycardError('invalid_config')` naming every bad
  * field, `where: field: problem; a, b: unknown options`, as keycard's own options say it.
  */
-export { configError } from './core/config.ts';
+export { configError } from './core/adapter-kit-checked.ts';
 /** `value` as a URL, or null: a check that, unlike Node 20's `URL.canParse`, answers the same every time. */
 export { parseUrl } from './core/url.ts';
 /**
@@ -34,11 +34,12 @@ export { parseUrl } from './core/url.ts';
  * they make none honestly), and the 400 problem to answer then: for a mount handing Node requests
  * to a Web handler; and the 400 problem for a method a Web `Request` cannot carry (CONNECT, TRACE, TRACK).
  */
-export { nodeRequestUrl, badRequestUrl, badRequestMethod } from './core/request-url.ts';
+export { nodeRequestUrl } from './core/adapter-kit-checked.ts';
+export { badRequestUrl, badRequestMethod } from './core/request-url.ts';
 /**
  * For a mount handing a Web `Request` it made from a checked request to a Web handler (the
  * management API): `linkRequest(made, checked)` makes keycard count the two as one request, so a
  * token a guard admitted is not looked up, charged and audited again (only when both carry the
  * same `Authorization`).
  */
-export { linkRequest } from './core/request-state.ts';
+export { linkRequest } from './core/adapter-kit-checked.ts';

@@ -13,7 +13,7 @@
 export { KeycardError, isKeycardError } from './core/errors.ts';
 export type { KeycardErrorCode, RequestErrorCode } from './core/errors.ts';
 
-export { redact } from './core/redact.ts';
+export { redact } from './core/redact-public.ts';
 
 export { defineScopes, allOf, anyOf, boundByOwner } from './core/scopes.ts';
 export type { ScopeCatalogue, ScopeDefinition, ScopeCatalogueOptions, Requirement } from './core/scopes.ts';
@@ -23,7 +23,7 @@ export type { Hierarchy, Restrictions, ResourcePath, Access, ResourceCheck } fro
 
 export { Identity } from './core/identity.ts';
 
-export { parseToken, validateToken, scannerPattern } from './core/token.ts';
+export { parseToken, validateToken, scannerPattern } from './core/token-public.ts';
 export type { TokenFormat, ParsedToken } from './core/token.ts';
 export type { Pepper } from './core/hash.ts';
 export type { Clock } from './core/clock.ts';

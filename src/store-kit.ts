@@ -6,8 +6,10 @@
  * the audit CSV columns. Applications import from `keycard`; conformance suites live in
  * `keycard/testing`.
  */
-export { toRecord } from './keycard.ts';
-export { countedByRevokeAll, coveredByRevokeAll, watermarkKey, WATERMARK_REASON } from './core/store.ts';
+// The helpers with their arguments checked (src/core/store-kit-checked.ts); keycard's own calls skip the checks.
+export { toRecord, countedByRevokeAll, coveredByRevokeAll, watermarkKey } from './core/store-kit-checked.ts';
+export { classOf, chargeFor, crc32, createHasher, constantTimeEqual } from './core/store-kit-checked.ts';
+export { WATERMARK_REASON } from './core/store.ts';
 export type {
   TokenStore,
   TokenRecord,
@@ -23,7 +25,7 @@ export type {
   RateLimitSetting,
   Awaitable,
 } from './core/store.ts';
-export { decide, parseRateLimit, classOf, chargeFor, DEFAULT_RATE_LIMIT } from './core/limiter.ts';
+export { decide, parseRateLimit, DEFAULT_RATE_LIMIT } from './core/limiter.ts';
 export type {
   LimiterStore,
   LimitDecision,
@@ -34,8 +36,8 @@ export type {
   LimiterState,
 } from './core/limiter.ts';
 export { isNarrowerOrEqual, parseRestrictions } from './core/restrictions.ts';
-export { generateToken, formatToken, crc32, BASE62, FORMAT_VERSION } from './core/token.ts';
-export { createHasher, constantTimeEqual } from './core/hash.ts';
+export { generateToken, formatToken } from './core/token-public.ts';
+export { BASE62, FORMAT_VERSION } from './core/token.ts';
 export type { Pepper, TokenHasher } from './core/hash.ts';
 export { systemClock } from './core/clock.ts';
 export type { Clock } from './core/clock.ts';

@@ -13,14 +13,15 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keycardErrorHandler } from '../src/adapters/express.ts';
-import { honoErrorHandler } from '../src/adapters/hono.ts';
+import { expressHandler, keycardErrorHandler } from '../src/adapters/express.ts';
+import { honoErrorHandler, honoGuard } from '../src/adapters/hono.ts';
 import { mcpGate, mcpVerifier } from '../src/adapters/mcp/index.ts';
+import { withKeycard } from '../src/adapters/next.ts';
 import { credentialsPath, envPrefix, readCredentials, removeCredentials, resolveToken } from '../src/cli/index.ts';
 import { writeCredentials } from '../src/cli/index.ts';
 import { createDeviceRoutes } from '../src/device/index.ts';
 import { createKeycard, createLeakIntakeHandler, createManagementHandler, defineScopes } from '../src/index.ts';
-import { isKeycardError } from '../src/index.ts';
+import { isKeycardError, jsonLinesSink } from '../src/index.ts';
 import { fromPg, fromPglite, migrate, migrateDeviceGrants, postgresAuditStore } from '../src/stores/postgres.ts';
 import { postgresPendingGrantStore, postgresTokenStore } from '../src/stores/postgres.ts';
 import { fromIoredis, fromNodeRedis, redisLimiter, redisPendingGrantStore } from '../src/stores/redis.ts';
@@ -119,6 +120,18 @@ const rows: Record<string, Row> = {
   postgresPendingGrantStore: { call: (p) => postgresPendingGrantStore(p as never), says: SQL_PORT },
   migrate: { call: (p) => migrate(p as never), says: SQL_PORT },
   migrateDeviceGrants: { call: (p) => migrateDeviceGrants(p as never), says: SQL_PORT },
+  // Session 46: a sink that threw "write is not a function" at the first event, inside a request.
+  jsonLinesSink: {
+    call: (w) => jsonLinesSink(w as never),
+    says: /the first argument must be a function \(line\) => …, got /,
+    wrong: [['a stream', { write: () => true }]],
+  },
+  // Session 46: a handler that threw "handler is not a function" inside the first request.
+  expressHandler: {
+    call: (h) => expressHandler(h as never),
+    says: /the first argument must be a Web handler \(request\) => Promise<Response>, such as createManagementHandler\(…\), got /,
+    wrong: [['the keycard', keycard]],
+  },
 };
 // A store factory given the client itself instead of its port, or the keycard.
 for (const name of ['redisTokenStore', 'redisLimiter', 'redisPendingGrantStore'])
@@ -163,4 +176,74 @@ describe('keycard/cli: a missing app name is the documented KeycardError, not a 
       expect(e.code).toBe('invalid_argument');
       expect(e.message).toMatch(/^app must be 1 to 40 lower-case letters, digits or dashes, starting with a letter/);
     });
+});
+
+// Session 46: a factory of (keycard, options) given both wrong names both in one error, in
+// createKeycard's format (`<factory>: <one>; <other>`), not the keycard alone and the options at the next try.
+describe('a wrong keycard and wrong options: one KeycardError naming both', () => {
+  const pairs: [string, (first: unknown, second: unknown) => unknown][] = [
+    ['createManagementHandler', (k, o) => createManagementHandler(k as never, o as never)],
+    ['createLeakIntakeHandler', (k, o) => createLeakIntakeHandler(k as never, o as never)],
+    ['createDeviceRoutes', (k, o) => createDeviceRoutes(k as never, o as never)],
+    ['mcpGate', (k, o) => mcpGate(k as never, o as never)],
+    ['mcpVerifier', (k, o) => mcpVerifier(k as never, o as never)],
+    ['honoGuard', (k, o) => honoGuard(k as never, o as never)],
+    ['withKeycard', (k, o) => withKeycard(k as never, o as never, () => new Response())],
+  ];
+  const seconds: [string, unknown, RegExp][] = [
+    [
+      'a number',
+      5,
+      /(\(options\): Invalid input: expected object, received number|requirement must be an object .*got a number)$/,
+    ],
+    [
+      'a string',
+      'read',
+      /(\(options\): Invalid input: expected object, received string|requirement must be an object .*got a string)$/,
+    ],
+    ['an unknown key', { bogus: 1 }, /bogus: unknown option/],
+  ];
+  for (const [name, call] of pairs) {
+    it.each(seconds)(
+      `${name}(undefined, %s): names the keycard and the second argument`,
+      async (_kind, second, says) => {
+        const e = await refusal(() => call(undefined, second));
+        expect(e.code).toBe('invalid_config');
+        expect(e.message).toMatch(new RegExp(`^${name}: ${KEYCARD.source}undefined; `));
+        expect(e.message).toMatch(says);
+      },
+    );
+    it(`${name}(undefined, valid): the keycard alone`, async () => {
+      const valid = { createManagementHandler: manageOptions, createLeakIntakeHandler: { provider: 'github' } }[name];
+      const e = await refusal(() => call(undefined, name === 'createDeviceRoutes' ? deviceOptions : valid));
+      expect(e.message).toMatch(new RegExp(`^${name}: ${KEYCARD.source}undefined$`));
+    });
+  }
+  it('the arguments swapped: says so, never listing the keycard’s methods', async () => {
+    for (const [name, call] of pairs.slice(0, 5)) {
+      const e = await refusal(() => call(manageOptions, keycard));
+      expect(e.message).toMatch(
+        new RegExp(
+          `^${name}: ${KEYCARD.source}an object; the second argument is the keycard: the arguments are swapped$`,
+        ),
+      );
+    }
+  });
+});
+
+describe('withKeycard: every bad argument of the three in one error', () => {
+  it('a string requirement and no handler: both named', async () => {
+    const e = await refusal(() => withKeycard(keycard as never, 'read' as never, undefined as never));
+    expect(e.message).toMatch(
+      /^withKeycard: handler must be a function, got undefined: .+; requirement must be an object/,
+    );
+  });
+  it('no keycard, a string requirement and no handler: all three named', async () => {
+    const e = await refusal(() => withKeycard(undefined as never, 'read' as never, undefined as never));
+    expect(e.message).toMatch(
+      new RegExp(
+        `^withKeycard: ${KEYCARD.source}undefined; handler must be a function, got undefined: .+; requirement must be an object`,
+      ),
+    );
+  });
 });

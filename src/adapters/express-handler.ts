@@ -3,7 +3,8 @@
  * into a Web `Request` and of the `Response` back, nothing more. Re-exported by `keycard/express`.
  */
 import type { RequestHandler } from 'express';
-import { badRequestMethod, badRequestUrl, linkRequest, nodeRequestUrl } from '../adapter-kit.ts';
+import { badRequestMethod, badRequestUrl, kindOf, linkRequest, nodeRequestUrl } from '../adapter-kit.ts';
+import { KeycardError } from '../index.ts';
 import { send } from './express-send.ts';
 import { nodeRequest } from './node.ts';
 
@@ -15,12 +16,20 @@ import { nodeRequest } from './node.ts';
  * body parser (a body `express.json()` already consumed is re-serialised from `req.body`). Beneath a
  * keycard guard, the `Request` is that guard's request to keycard: a token is charged and audited once.
  *
+ * @throws KeycardError `invalid_config` when `handler` is not a function (at the call, not at the first request)
  * @example Behind the app's session
  * ```ts
  * app.use('/api/tokens', expressHandler(createManagementHandler(keycard, { basePath: '/api/tokens', authorize })));
  * ```
  */
 export function expressHandler(handler: (request: globalThis.Request) => Promise<globalThis.Response>): RequestHandler {
+  if (typeof handler !== 'function') {
+    const expected = 'a Web handler (request) => Promise<Response>, such as createManagementHandler(…)';
+    throw new KeycardError(
+      'invalid_config',
+      `expressHandler: the first argument must be ${expected}, got ${kindOf(handler)}`,
+    );
+  }
   return (req, res, next) => {
     const headers = new Headers();
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);

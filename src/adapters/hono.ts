@@ -33,7 +33,10 @@ export function honoGuard<S extends string>(
   keycard: Keycard<S>,
   requirement?: GuardRequirement<S> | ((c: Context) => GuardRequirement<S>),
 ): MiddlewareHandler<KeycardEnv> {
-  checkKeycard(keycard, 'honoGuard', 'app.use(path, honoGuard(keycard)), honoGuard(keycard, { scope: … })');
+  const usage = 'app.use(path, honoGuard(keycard)), honoGuard(keycard, { scope: … })';
+  checkKeycard(keycard, 'honoGuard', usage, undefined, requirement, () =>
+    checkRequirement(keycard, 'honoGuard', requirement),
+  );
   checkRequirement(keycard, 'honoGuard', requirement);
   return createMiddleware<KeycardEnv>(async (c, next) => {
     const need = typeof requirement === 'function' ? computedRequirement(requirement(c)) : requirement;

@@ -63,14 +63,16 @@ export function withKeycard<C = RouteContext, S extends string = string>(
     | undefined,
   handler: (request: Request, context: KeycardContext<C>) => Response | Promise<Response>,
 ): (request: Request, context: C) => Promise<Response> {
-  checkKeycard(keycard, 'withKeycard', 'withKeycard(keycard, { scope: … }, handler)');
-  // withKeycard(keycard, handler) from untyped code would run the handler as the requirement, unauthenticated.
-  if (typeof handler !== 'function') {
-    const got = kindOf(handler);
-    const usage = 'withKeycard(keycard, { scope: … }, handler), with undefined as the requirement for none';
-    throw new KeycardError('invalid_config', `withKeycard: handler must be a function, got ${got}: ${usage}`);
-  }
-  checkRequirement(keycard, 'withKeycard', requirement);
+  const checkRest = () => checkArguments(keycard, requirement, handler);
+  checkKeycard(
+    keycard,
+    'withKeycard',
+    'withKeycard(keycard, { scope: … }, handler)',
+    undefined,
+    requirement,
+    checkRest,
+  );
+  checkRest();
   return async (request, context) => {
     const need =
       typeof requirement === 'function' ? computedRequirement(await requirement(request, context)) : requirement;
@@ -96,4 +98,24 @@ export function withKeycard<C = RouteContext, S extends string = string>(
     }
     return withHeaders(res, r.headers);
   };
+}
+
+/**
+ * The requirement and the handler, both named when both are wrong. withKeycard(keycard, handler)
+ * from untyped code would run the handler as the requirement, unauthenticated.
+ */
+function checkArguments(keycard: Keycard, requirement: unknown, handler: unknown): void {
+  const bad: string[] = [];
+  if (typeof handler !== 'function') {
+    const usage = 'withKeycard(keycard, { scope: … }, handler), with undefined as the requirement for none';
+    bad.push(`handler must be a function, got ${kindOf(handler)}: ${usage}`);
+  }
+  try {
+    checkRequirement(keycard, 'withKeycard', requirement);
+  } catch (e) {
+    // Not a KeycardError: the keycard is wrong too, and checkKeycard names it.
+    if (e instanceof KeycardError) bad.push(e.message.slice('withKeycard: '.length));
+    else if (bad.length === 0) throw e;
+  }
+  if (bad.length > 0) throw new KeycardError('invalid_config', `withKeycard: ${bad.join('; ')}`);
 }

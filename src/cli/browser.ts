@@ -3,12 +3,19 @@
  * platform's opener, and starting an opener without waiting for it.
  */
 import { spawn } from 'node:child_process';
+import { checkArguments } from '../core/arguments-check.ts';
 
 /**
  * True when a browser may be opened: a person at an interactive terminal, not CI, not SSH (a
  * browser would open on the remote machine, or fail).
  */
 export function mayOpenBrowser(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  checkArguments('mayOpenBrowser', [
+    'env',
+    typeof env === 'object' && env !== null,
+    'an environment object (process.env)',
+    env,
+  ]);
   if (env['CI'] || env['SSH_CONNECTION'] || env['SSH_CLIENT'] || env['SSH_TTY']) return false;
   return Boolean(process.stdout.isTTY && process.stdin.isTTY);
 }

@@ -7,6 +7,7 @@
  */
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { checkArguments } from '../core/arguments-check.ts';
 import { KeycardError } from '../core/errors.ts';
 import { DOTENV_VALUE, isBearerToken, parseCredentialsText } from './dotenv.ts';
 import { credentialsPath, envPrefix, type PathEnvironment } from './paths.ts';
@@ -69,6 +70,12 @@ export async function writeCredentials(
   options: WriteCredentialsOptions = {},
 ): Promise<string> {
   const prefix = envPrefix(app);
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null;
+  checkArguments(
+    'writeCredentials',
+    ['values', isObject(values), 'an object { token, url, tokenId }', values],
+    ['options', isObject(options), 'an object { path, revokeAt }', options],
+  );
   const file = options.path ?? credentialsPath(app, options);
   if (options.revokeAt !== undefined && (typeof options.revokeAt !== 'string' || BREAKS_LINE.test(options.revokeAt)))
     throw new KeycardError(

@@ -2,6 +2,7 @@
  * Attribution: one line saying who acted and through what, for the activity views and the
  * "last edited by" of the integrator's own records — "Jason (claude-code on macbook) · via MCP".
  */
+import { checkArguments } from './arguments-check.ts';
 import type { AuditEvent, Surface, TokenAuditEvent } from './audit.ts';
 
 /** What {@link describeActor} reads from an identity (an `Identity` fits). */
@@ -29,6 +30,7 @@ const SURFACES: Readonly<Record<string, string>> = { http: 'HTTP', mcp: 'MCP' };
  * Renders who acted: `Owner (token label) · via Surface` for a request (from its identity or its
  * audit event), the user, token or system for a management event. Pure and cheap: call it per row.
  *
+ * @throws KeycardError `invalid_argument` naming `subject` when it is neither an identity nor an event
  * @example
  * ```ts
  * const names = new Map([['usr_1', 'Jason']]);
@@ -38,6 +40,9 @@ const SURFACES: Readonly<Record<string, string>> = { http: 'HTTP', mcp: 'MCP' };
  * ```
  */
 export function describeActor(subject: ActorIdentityLike | AuditEvent, options: DescribeActorOptions = {}): string {
+  const s = subject as Partial<ActorIdentityLike & AuditEvent> | null;
+  const ok = typeof s === 'object' && s !== null && typeof (s.type ?? s.label) === 'string';
+  if (!ok) checkArguments('describeActor', ['subject', ok, 'an Identity or an audit event', s]);
   const name = (id: string | null): string => (id === null ? 'unknown' : (options.name?.(id) ?? id));
   if (!('type' in subject)) return withSurface(`${name(subject.ownerId)} (${subject.label})`, options.surface);
   if (subject.type === 'request.allowed' || subject.type === 'request.denied') {

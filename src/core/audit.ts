@@ -18,6 +18,7 @@
  * The guide with sample events is docs/audit.md. This file holds the events and the sinks; the
  * rest is in `audit-fields.ts`, `audit-coalesce.ts`, `audit-delivery.ts` and `audit-trail.ts`.
  */
+import { checkFirst } from './arguments-check.ts';
 import type { RequestErrorCode } from './errors.ts';
 import { isThenable, jsonLine, noop } from './audit-fields.ts';
 
@@ -180,6 +181,7 @@ export function memoryAuditSink(): AuditSink & { readonly events: AuditEvent[]; 
  * value — such as the backpressure boolean of `process.stdout.write` — is ignored. One event is
  * always one line: `JSON.stringify` escapes the line breaks inside strings.
  *
+ * @throws KeycardError `invalid_config` when `write` is not a function (a stream: pass `(line) => stream.write(line)`)
  * @example To stdout, and to a file the integrator opened
  * ```ts
  * import { createWriteStream } from 'node:fs';
@@ -191,6 +193,7 @@ export function memoryAuditSink(): AuditSink & { readonly events: AuditEvent[]; 
  * ```
  */
 export function jsonLinesSink(write: (line: string) => unknown): AuditSink {
+  checkFirst(typeof write === 'function', write, 'jsonLinesSink', 'a function (line) => …');
   return {
     write(event) {
       const result = write(jsonLine(event));

@@ -5,6 +5,7 @@
  */
 import { english } from './config.ts';
 import { list, record, refine, schema, strict, text } from './kinds.ts';
+import { checkArguments, hasMethod } from './arguments-check.ts';
 import { KeycardError } from './errors.ts';
 import { excerpt } from './redact.ts';
 import { scopeError } from './requirement-check.ts';
@@ -317,12 +318,23 @@ function missingOf(requirement: Requirement, effective: ReadonlySet<string>): re
  * The owner bound (SPEC §3): a personal token may never do more than its owner can now, so its
  * effective scopes are closure(token) ∩ closure(owner). Both arguments are closures already.
  *
+ * @throws KeycardError `invalid_argument` naming `token` and/or `owner` when it is not a Set
  * @example A member demoted to read-only
  * ```ts
  * boundByOwner(new Set(['read', 'comments']), new Set(['read'])) // Set { 'read' }
  * ```
  */
 export function boundByOwner<S extends string>(token: ReadonlySet<S>, owner: ReadonlySet<string>): ReadonlySet<S> {
+  checkArguments(
+    'boundByOwner',
+    ['token', hasMethod(token, 'has'), 'a Set', token],
+    ['owner', hasMethod(owner, 'has'), 'a Set', owner],
+  );
+  return boundScopes(token, owner);
+}
+
+/** {@link boundByOwner} for keycard's own request path, whose sets are its own. */
+export function boundScopes<S extends string>(token: ReadonlySet<S>, owner: ReadonlySet<string>): ReadonlySet<S> {
   const out = new Set<S>();
   for (const s of token) if (owner.has(s)) out.add(s);
   return out;

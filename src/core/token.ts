@@ -25,8 +25,8 @@ export const CHECKSUM_LENGTH = 6;
 /** Characters after `<prefix>_<type>_`: version + body + checksum. */
 export const TAIL_LENGTH = 1 + BODY_LENGTH + CHECKSUM_LENGTH;
 
-const PREFIX_RE = /^[a-z][a-z0-9]{1,15}$/;
-const TYPE_RE = /^[a-z][a-z0-9]{0,7}$/;
+export const PREFIX_RE = /^[a-z][a-z0-9]{1,15}$/;
+export const TYPE_RE = /^[a-z][a-z0-9]{0,7}$/;
 
 /** Where a token comes from: the integrator's prefix and the token type. */
 export interface TokenFormat {

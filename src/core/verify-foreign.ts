@@ -19,7 +19,7 @@ import {
 import { Identity } from './identity.ts';
 import type { OwnerBound } from './owners.ts';
 import type { Hierarchy } from './restrictions.ts';
-import { boundByOwner, type ScopeCatalogue } from './scopes.ts';
+import { boundScopes, type ScopeCatalogue } from './scopes.ts';
 import type { TokenRecord } from './store.ts';
 import type { KnownToken, VerifyOutcome } from './authenticate.ts';
 import type { TokenFormat } from './token.ts';
@@ -159,7 +159,7 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
         deps.onOwnerGone(v.ownerId, ws, standing.status);
         return { ok: false, code: 'token_revoked', known };
       }
-      if (standing.scopes) scopes = boundByOwner(scopes, catalogue.closure(standing.scopes));
+      if (standing.scopes) scopes = boundScopes(scopes, catalogue.closure(standing.scopes));
     }
     const identity = new Identity<S>(recordOf(v, ws), scopes, hierarchy, 'oauth');
     boundWorkspaces.set(identity, v.workspaceId);

@@ -13,7 +13,7 @@ import type { OwnerBound } from './owners.ts';
 import { toRecord } from './records.ts';
 import { secretForms } from './redact.ts';
 import { parseRestrictions, type Hierarchy } from './restrictions.ts';
-import { boundByOwner, type ScopeCatalogue } from './scopes.ts';
+import { boundScopes, type ScopeCatalogue } from './scopes.ts';
 import type { StoredToken, TokenStore } from './store.ts';
 import { validateToken, type TokenFormat } from './token.ts';
 import { createLookup } from './lookup.ts';
@@ -200,7 +200,7 @@ export function createVerifier<S extends string>(deps: VerifyDeps<S>): Verifier<
         emitter.emit('owner.gone', { principalId: principal, workspaceId: ws, status: standing.status });
         return { ok: false, code: 'token_revoked', known };
       }
-      if (standing.scopes) scopes = boundByOwner(scopes, catalogue.closure(standing.scopes));
+      if (standing.scopes) scopes = boundScopes(scopes, catalogue.closure(standing.scopes));
     }
     touch(t.id, entry, mono);
     const hot = (entry.hot as HotFields<S> | undefined) ?? hotOf(entry);

@@ -58,7 +58,7 @@ export interface DeviceContext {
 /** Every default, once. */
 export function deviceContext(keycard: Keycard, given: DeviceRoutesOptions, mayCreate?: MayCreate): DeviceContext {
   const issueAsOf = (keycard as unknown as { [DEVICE_ISSUE]?: DeviceIssue } | null)?.[DEVICE_ISSUE];
-  checkKeycard(keycard, 'createDeviceRoutes', '', !!issueAsOf);
+  checkKeycard(keycard, 'createDeviceRoutes', '', !!issueAsOf, given, () => parseDeviceOptions(given));
   const options = parseDeviceOptions(given);
   const lifetime = options.defaultTokenLifetime ?? '90d';
   const timeoutMs = storeTimeoutOf(keycard);

@@ -129,7 +129,7 @@ export function createLeakIntakeHandler(
   options: LeakIntakeOptions,
 ): (request: Request) => Promise<Response> {
   const port = (keycard as unknown as { [LEAK_INTAKE]?: LeakIntakePort } | null)?.[LEAK_INTAKE];
-  checkKeycard(keycard, 'createLeakIntakeHandler', '', !!port);
+  checkKeycard(keycard, 'createLeakIntakeHandler', '', !!port, options, () => validateOptions(options));
   validateOptions(options);
   const profile = PROVIDERS[options.provider];
   const report =

@@ -241,7 +241,7 @@ async function callerOf(
  * ```
  */
 export function createManagementHandler(keycard: Keycard, options: ManagementOptions): ManagementHandler {
-  checkKeycard(keycard, 'createManagementHandler');
+  checkKeycard(keycard, 'createManagementHandler', '', undefined, options, () => resolveOptions(options));
   const resolved = resolveOptions(options, keycard.scopes);
   // One report per kind per second, as the core's request path (src/core/report.ts): an outage of
   // the session store must not become one report per request; the count comes when the second

@@ -229,11 +229,11 @@ const optionsSchema = z.strictObject({
  * Validates the options against the instance's catalogue and applies defaults.
  * @throws KeycardError `invalid_config` naming every bad field.
  */
-export function resolveOptions(options: unknown, catalogue: ScopeCatalogue): ResolvedOptions {
+export function resolveOptions(options: unknown, catalogue?: ScopeCatalogue): ResolvedOptions {
   const parsed = optionsSchema.safeParse(options, english);
   if (!parsed.success) throw configError('createManagementHandler', parsed.error);
   const o = options as ManagementOptions;
-  if (o.managementScope !== undefined && !catalogue.has(o.managementScope)) {
+  if (o.managementScope !== undefined && catalogue?.has(o.managementScope) === false) {
     throw new KeycardError(
       'invalid_config',
       `createManagementHandler: managementScope: "${o.managementScope}" is not in the scope catalogue`,

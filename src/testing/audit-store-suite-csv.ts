@@ -1,5 +1,8 @@
+import { checkArguments } from '../core/arguments-check.ts';
+
 /** A small RFC 4180 reader (quoted fields, doubled quotes, CRLF), so the suite needs no CSV package; public, so a user's tests can read an export too. */
 export function parseCsv(text: string): string[][] {
+  checkArguments('parseCsv', ['text', typeof text === 'string', 'a string', text]);
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';

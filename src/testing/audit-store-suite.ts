@@ -21,6 +21,7 @@ export type {
   AuditStoreSetup,
   AuditStoreConformanceOptions,
 } from './audit-store-suite-helpers.ts';
+import { checkSuite } from './arguments.ts';
 export {
   auditSuiteContext,
   exportSection,
@@ -57,6 +58,7 @@ export function auditStoreConformance(
   factory: AuditStoreFactory,
   options: AuditStoreConformanceOptions = {},
 ): void {
+  checkSuite('auditStoreConformance', name, t, factory);
   const ctx = auditSuiteContext(t, factory, options);
   t.describe(`AuditStore conformance: ${name}`, () => {
     querySection(ctx);

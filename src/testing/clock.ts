@@ -2,6 +2,7 @@
  * A clock tests drive by hand: wall time and monotonic time advance together, and nothing moves
  * unless the test says so.
  */
+import { checkArguments } from '../core/arguments-check.ts';
 import type { Clock } from '../core/clock.ts';
 
 /** A controllable `Clock`. */
@@ -23,6 +24,7 @@ export interface FakeClock extends Clock {
  * ```
  */
 export function fakeClock(start = Date.UTC(2026, 0, 1)): FakeClock {
+  checkArguments('fakeClock', ['start', Number.isFinite(start), 'a time in epoch milliseconds (a number)', start]);
   let wall = start;
   let mono = 1_000_000;
   return {

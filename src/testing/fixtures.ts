@@ -4,6 +4,7 @@
  */
 import { randomBase62 } from '../core/token.ts';
 import type { StoredToken } from '../core/store.ts';
+import { checkArguments } from '../core/arguments-check.ts';
 
 /**
  * The default `createdAt` of a fixture (2025-01-01T00:00:00.000Z). A fixed instant rather than
@@ -23,6 +24,8 @@ export const FIXTURE_EPOCH = Date.UTC(2025, 0, 1);
  * ```
  */
 export function randomHex(bytes: number): string {
+  const ok = Number.isInteger(bytes) && bytes >= 0 && bytes <= 65_536;
+  checkArguments('randomHex', ['bytes', ok, 'a whole number of bytes from 0 to 65536', bytes]);
   const buf = crypto.getRandomValues(new Uint8Array(bytes));
   let out = '';
   for (const b of buf) out += b.toString(16).padStart(2, '0');
@@ -48,6 +51,8 @@ export function randomHex(bytes: number): string {
  * ```
  */
 export function storedTokenFixture(overrides: Partial<StoredToken> = {}): StoredToken {
+  const ok = typeof overrides === 'object' && overrides !== null;
+  checkArguments('storedTokenFixture', ['overrides', ok, 'an object of StoredToken fields', overrides]);
   const id = overrides.id ?? `tok_${randomBase62(22)}`;
   const kind = overrides.kind ?? 'personal';
   return {

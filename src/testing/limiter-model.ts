@@ -1,4 +1,5 @@
 import type { LimitDecision } from '../core/limiter.ts';
+import { checkArguments } from '../core/arguments-check.ts';
 
 /**
  * A brute-force reference model of the limiter (SPEC §5, docs/rate-limits.md): it keeps every
@@ -94,6 +95,11 @@ function admitsAt(h: History, limit: number, u: number): boolean {
  * ending at an admission need checking: sliding s up to the next admission loses nothing.
  */
 export function maxInAnyWindow(times: readonly number[], windowMs: number): number {
+  checkArguments(
+    'maxInAnyWindow',
+    ['times', Array.isArray(times), 'an array of times in milliseconds', times],
+    ['windowMs', typeof windowMs === 'number', 'a number of milliseconds', windowMs],
+  );
   let best = 0;
   let lo = 0;
   for (let hi = 0; hi < times.length; hi++) {
@@ -109,6 +115,7 @@ export function maxInAnyWindow(times: readonly number[], windowMs: number): numb
  * without a property-testing library.
  */
 export function seededRandom(seed: number): () => number {
+  checkArguments('seededRandom', ['seed', typeof seed === 'number', 'a number', seed]);
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -10,6 +10,7 @@ import {
 } from './limiter-suite-helpers.ts';
 import { historiesSection } from './limiter-suite-histories.ts';
 import { decisionSection, livenessSection } from './limiter-suite-laws.ts';
+import { checkSuite } from './arguments.ts';
 
 export type { SuiteRunner, ControlledClock, LimiterConformanceOptions } from './limiter-suite-helpers.ts';
 export { decisionSection, historiesSection, limiterSuiteContext, livenessSection };
@@ -38,6 +39,7 @@ export { decisionSection, historiesSection, limiterSuiteContext, livenessSection
   factory: LimiterFactory,
   options: LimiterConformanceOptions = {},
 ): void {
+  checkSuite('limiterConformance', name, t, factory);
   const ctx = limiterSuiteContext(t, factory, options);
   t.describe(`LimiterStore conformance: ${name}`, () => {
     decisionSection(ctx);

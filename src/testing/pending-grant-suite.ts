@@ -1,5 +1,7 @@
 import type { PendingGrant, PendingGrantStore } from '../device/grant-store.ts';
 import type { SuiteRunner } from './limiter-suite.ts';
+import { checkArguments } from '../core/arguments-check.ts';
+import { checkSuite } from './arguments.ts';
 
 /** Options of {@link pendingGrantStoreConformance}. */
 export interface PendingGrantConformanceOptions {
@@ -14,6 +16,8 @@ const userCode = () => Array.from(crypto.getRandomValues(new Uint8Array(8)), (b)
 
 /** A fresh pending grant with unique codes; `over` replaces fields. */
 export function pendingGrantFixture(over: Partial<PendingGrant> = {}): PendingGrant {
+  const ok = typeof over === 'object' && over !== null;
+  checkArguments('pendingGrantFixture', ['over', ok, 'an object of PendingGrant fields', over]);
   return {
     deviceCodeHash: hex(),
     id: `dg_${hex().slice(0, 16)}`,
@@ -61,6 +65,7 @@ export function pendingGrantStoreConformance(
   factory: () => PendingGrantStore | Promise<PendingGrantStore>,
   options: PendingGrantConformanceOptions = {},
 ): void {
+  checkSuite('pendingGrantStoreConformance', name, t, factory);
   const n = options.concurrency ?? 16;
   const { describe, it, expect } = t;
   describe(`PendingGrantStore conformance: ${name}`, () => {

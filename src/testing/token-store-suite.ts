@@ -16,6 +16,7 @@ import { racesSection } from './token-store-suite-races.ts';
 import { revokeAllIfCountSection } from './token-store-suite-revoke-all-if.ts';
 import { subscribeSection } from './token-store-suite-subscribe.ts';
 import { writesSection } from './token-store-suite-writes.ts';
+import { checkSuite } from './arguments.ts';
 
 export type { TokenStoreConformanceOptions, TokenStoreSuiteRunner } from './token-store-suite-helpers.ts';
 export {
@@ -60,6 +61,7 @@ export function tokenStoreConformance(
   factory: () => TokenStore | Promise<TokenStore>,
   options: TokenStoreConformanceOptions = {},
 ): void {
+  checkSuite('tokenStoreConformance', name, t, factory);
   const ctx = suiteContext(t, factory, options);
   t.describe(`TokenStore conformance: ${name}`, () => {
     crudSection(ctx);

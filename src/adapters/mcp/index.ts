@@ -61,7 +61,9 @@ const send = (res: Response, p: { status: number; headers: Readonly<Record<strin
  * ```
  */
 export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
-  checkKeycard(keycard, 'mcpGate', 'mcpGate(keycard, { … })');
+  checkKeycard(keycard, 'mcpGate', 'mcpGate(keycard, { … })', undefined, options, () =>
+    resolveMcpOptions(options, 'mcpGate'),
+  );
   const o = resolveMcpOptions(options, 'mcpGate');
   const metadata = metadataHint(keycard, o); // warns when a client could find no way to authenticate
   const [sessions, foreign] = [createSessions(keycard, o), originCheck(o)];

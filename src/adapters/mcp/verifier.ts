@@ -16,7 +16,9 @@ export const held = new AsyncLocalStorage<{ keycard: Keycard; header: string | u
  * `keycard.verify()` — ⚠️ then there is no rate limit and no audit event: mount the gate.
  */
 export function mcpVerifier(keycard: Keycard, options: Pick<McpOptions, 'recheckSeconds'> = {}): OAuthTokenVerifier {
-  checkKeycard(keycard, 'mcpVerifier', 'mcpVerifier(keycard)');
+  checkKeycard(keycard, 'mcpVerifier', 'mcpVerifier(keycard)', undefined, options, () =>
+    resolveMcpOptions(options, 'mcpVerifier', ['recheckSeconds']),
+  );
   const recheck = resolveMcpOptions(options, 'mcpVerifier', ['recheckSeconds']).recheckSeconds;
   return {
     async verifyAccessToken(token) {
