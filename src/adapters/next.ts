@@ -7,7 +7,7 @@
  */
 import { KeycardError, type Identity, type Keycard } from '../index.ts';
 import { computedRequirement } from '../adapter-kit.ts';
-import { checkKeycard, checkRequirement, kindOf, type GuardRequirement } from './requirement.ts';
+import { checkHandlerArguments, checkKeycard, type GuardRequirement } from './requirement.ts';
 
 /** The second argument of a wrapped handler: Next's context plus the identity. */
 export type KeycardContext<C = RouteContext> = C & { identity: Identity };
@@ -63,7 +63,7 @@ export function withKeycard<C = RouteContext, S extends string = string>(
     | undefined,
   handler: (request: Request, context: KeycardContext<C>) => Response | Promise<Response>,
 ): (request: Request, context: C) => Promise<Response> {
-  const checkRest = () => checkArguments(keycard, requirement, handler);
+  const checkRest = () => checkHandlerArguments(keycard, 'withKeycard', requirement, handler);
   checkKeycard(
     keycard,
     'withKeycard',
@@ -98,24 +98,4 @@ export function withKeycard<C = RouteContext, S extends string = string>(
     }
     return withHeaders(res, r.headers);
   };
-}
-
-/**
- * The requirement and the handler, both named when both are wrong. withKeycard(keycard, handler)
- * from untyped code would run the handler as the requirement, unauthenticated.
- */
-function checkArguments(keycard: Keycard, requirement: unknown, handler: unknown): void {
-  const bad: string[] = [];
-  if (typeof handler !== 'function') {
-    const usage = 'withKeycard(keycard, { scope: … }, handler), with undefined as the requirement for none';
-    bad.push(`handler must be a function, got ${kindOf(handler)}: ${usage}`);
-  }
-  try {
-    checkRequirement(keycard, 'withKeycard', requirement);
-  } catch (e) {
-    // Not a KeycardError: the keycard is wrong too, and checkKeycard names it.
-    if (e instanceof KeycardError) bad.push(e.message.slice('withKeycard: '.length));
-    else if (bad.length === 0) throw e;
-  }
-  if (bad.length > 0) throw new KeycardError('invalid_config', `withKeycard: ${bad.join('; ')}`);
 }

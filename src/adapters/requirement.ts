@@ -11,6 +11,7 @@ export type GuardRequirement<S extends string = string> = Omit<AuthRequirement, 
   readonly scope?: Requirement<S>;
 };
 
+import { kindOf } from '../adapter-kit.ts';
 export { checkKeycard, kindOf } from '../adapter-kit.ts';
 
 /**
@@ -32,4 +33,27 @@ export function checkRequirement<S extends string>(keycard: Keycard<S>, adapter:
     if (error instanceof KeycardError) throw new KeycardError('invalid_config', `${adapter}: ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * The requirement and the handler of a wrapper (`withKeycard(keycard, requirement, handler)`), both
+ * named when both are wrong: `withKeycard(keycard, handler)` from untyped code would otherwise run
+ * the handler as the requirement, unauthenticated.
+ *
+ * @throws KeycardError `invalid_config` naming the adapter, the handler and the requirement
+ */
+export function checkHandlerArguments(keycard: Keycard, adapter: string, requirement: unknown, handler: unknown): void {
+  const bad: string[] = [];
+  if (typeof handler !== 'function') {
+    const usage = `${adapter}(keycard, { scope: … }, handler), with undefined as the requirement for none`;
+    bad.push(`handler must be a function, got ${kindOf(handler)}: ${usage}`);
+  }
+  try {
+    checkRequirement(keycard, adapter, requirement);
+  } catch (e) {
+    // Not a KeycardError: the keycard is wrong too, and checkKeycard names it.
+    if (e instanceof KeycardError) bad.push(e.message.slice(adapter.length + 2));
+    else if (bad.length === 0) throw e;
+  }
+  if (bad.length > 0) throw new KeycardError('invalid_config', `${adapter}: ${bad.join('; ')}`);
 }

@@ -13,7 +13,6 @@ import * as store from './store.ts';
 import { crc32 as crc } from './token.ts';
 
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
-const OBJECT = 'an object';
 const TOKEN = 'a stored token (an object)';
 const STRING = 'a string';
 

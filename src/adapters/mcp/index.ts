@@ -3,10 +3,10 @@
  * MCP (official SDK, Streamable HTTP on Express): a gate that runs keycard.authenticate() once per request, and a
  * verifier for the SDK's requireBearerAuth that reuses its result. Guide: docs/mcp.md.
  */
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type {} from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js'; // declares req.auth
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { KeycardError, type AuthRequest, type Identity, type Keycard } from '../../index.ts';
+import { KeycardError, type Identity, type Keycard } from '../../index.ts';
 import { checkKeycard, mcpRefusal } from '../../adapter-kit.ts';
 import { metadataHint } from './discovery.ts';
 import { authInfoOf } from './info.ts';
@@ -43,8 +43,6 @@ const sessionError = (id: string) =>
   new KeycardError('forbidden_resource', 'This MCP session was opened by another token', {
     resource: { type: 'session', id },
   });
-/** The request as keycard reads it: the same object `expressGuard` uses, so a guard before the gate costs no second lookup. */
-const inputOf = (req: Request): AuthRequest => nodeRequest(req);
 
 /** writeHead + end: Express's `send` would append "; charset=utf-8" to the problem type. */
 const send = (res: Response, p: { status: number; headers: Readonly<Record<string, string>>; body: string | null }) =>
@@ -61,10 +59,9 @@ const send = (res: Response, p: { status: number; headers: Readonly<Record<strin
  * ```
  */
 export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
-  checkKeycard(keycard, 'mcpGate', 'mcpGate(keycard, { … })', undefined, options, () =>
-    resolveMcpOptions(options, 'mcpGate'),
-  );
-  const o = resolveMcpOptions(options, 'mcpGate');
+  const resolve = () => resolveMcpOptions(options, 'mcpGate');
+  checkKeycard(keycard, 'mcpGate', 'mcpGate(keycard, { … })', undefined, options, resolve);
+  const o = resolve();
   const metadata = metadataHint(keycard, o); // warns when a client could find no way to authenticate
   const [sessions, foreign] = [createSessions(keycard, o), originCheck(o)];
   const gate: RequestHandler = async (req, res, next) => {
@@ -76,7 +73,8 @@ export function mcpGate(keycard: Keycard, options: McpOptions = {}): McpGate {
     const noBody = 'mcpGate reads the JSON-RPC message: mount express.json() before it';
     if (req.method === 'POST' && req.body === undefined && req.is('application/json'))
       return next(new KeycardError('invalid_config', noBody));
-    const [{ need, scope }, input] = [sessions.requirementOf(req.body), inputOf(req)];
+    // The request as keycard reads it: the object `expressGuard` uses, so a guard before the gate costs no second lookup.
+    const [{ need, scope }, input] = [sessions.requirementOf(req.body), nodeRequest(req)];
     const sid = req.get('mcp-session-id');
     const forbid =
       sid === undefined ? undefined : (i: Identity) => (sessions.allows(sid, i) ? null : { type: 'session', id: sid });

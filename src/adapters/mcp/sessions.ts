@@ -2,7 +2,6 @@
 // message with its AuthInfo, to filter tools/list, refuse calls lacking a scope, keep the secret from tools, end the
 // sessions of revoked and expired tokens, cap each token's sessions and close idle ones. Guide: docs/mcp.md.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Identity, Keycard, LimitClass } from '../../index.ts';
 import { coveredByRevokeAll } from '../../store-kit.ts';
 import { connectBound, refreshed, type Bound, type Msg } from './hooks.ts';
