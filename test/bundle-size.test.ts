@@ -76,9 +76,13 @@ describe('edge bundle size', () => {
   // 67,258 B in session 46: the management handler's device approval asks its `can` for a personal
   // token of the approver (a person `can` kept from creating tokens got one through a device login,
   // test/manage/device-can.test.ts), +66 B with nothing found to pay for it: guard 67,264 B.
-  it('stays at most 67,264 B gzip (measured 67,258 B)', async () => {
+  // 67,301 B in branch device46: the approval pages mask a token sent as client_id or host as the
+  // audit label does (test/device-page-masking.test.ts), and a failing device-approval `can` is
+  // reported once, as under POST /tokens (test/manage/device-can-report.test.ts); the put-back
+  // version fix saved 2 B; +45 B with nothing found to pay for it: guard 67,328 B.
+  it('stays at most 67,328 B gzip (measured 67,301 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67_264);
+    expect(gzip).toBeLessThanOrEqual(67_328);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
