@@ -73,7 +73,7 @@ describe('edge bundle size', () => {
   // instead of a TypeError (src/core/arguments-check.ts, +111 B), and the per-request memo follows a Web
   // `Request` a mount made from the guard's (linkRequest: a token under a guard and expressHandler is
   // charged once, +16 B; the frozen objects' test folded into the memo's WeakMap miss, −4 B): guard 67,200 B.
-  // 67,894 B in session 46 (+702 B), raised knowingly for fixes with nothing found to pay for them:
+  // 67,975 B in session 46 (+783 B), raised knowingly for fixes with nothing found to pay for them:
   // the management handler's device approval asks its `can` (a person `can` kept from creating tokens
   // got one through a device login, test/manage/device-can.test.ts, +66 B); issue asks resolveOwner
   // about the new token's owner in the workspace it names (a person borrowed another workspace's
@@ -81,11 +81,13 @@ describe('edge bundle size', () => {
   // arguments in a KeycardError instead of a TypeError or a wrong answer (checked parseToken,
   // validateToken and scannerPattern +201 B, redact +52 B, describeActor +65 B, boundByOwner +57 B,
   // jsonLinesSink +44 B, the shared checkArguments) and the (keycard, options) factories name a wrong
-  // options argument beside a wrong keycard (+117 B). The checks sit in the exported functions only,
-  // so the request path is unchanged: guard 67,904 B.
-  it('stays at most 67,904 B gzip (measured 67,894 B)', async () => {
+  // options argument beside a wrong keycard (+117 B); the approval pages mask a token sent as
+  // client_id or host, and a failing device-approval `can` is reported once (+45 B; the put-back
+  // version fix −2 B). The checks sit in the exported functions only, so the request path is
+  // unchanged: guard 68,032 B.
+  it('stays at most 68,032 B gzip (measured 67,975 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67_904);
+    expect(gzip).toBeLessThanOrEqual(68_032);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,

@@ -1,7 +1,7 @@
 /**
  * Mutation audit of `pendingGrantStoreConformance`: the memory pending-grant store with one law
  * broken at a time (a device code redeemable twice, a read-then-write compare-and-set, an update on
- * a stale copy, a prune that over-reaches or keeps user codes reserved). The suite must fail every
+ * a stale copy, a version restarted by create, a prune that over-reaches or keeps user codes reserved). The suite must fail every
  * one of them, and pass the store unmutated (test/mutants-harness.ts).
  *
  * Not mutated, because the port allows it: a case-sensitive `getByUserCode` (the routes normalise
@@ -85,6 +85,13 @@ const mutants: Mutant<Factory>[] = [
     caughtBy: 'take deletes and answers the grant, to exactly one of concurrent callers',
     factory: reserving('take'),
   },
+  mutant(
+    'restarts the version at 1 on create (a grant put back takes a stale compare-and-set)',
+    'create keeps the version it is given, so a grant put back after a take goes on counting',
+    (inner) => ({
+      create: (grant) => inner.create({ ...grant, version: 1 }),
+    }),
+  ),
   mutant(
     'ignores expectedVersion on update',
     'update applies the patch iff the version matches, and bumps the version',

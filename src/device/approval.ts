@@ -4,11 +4,13 @@
  * the POSTs are CSRF-checked like every session write of SPEC §11; wrong user codes count
  * against the session (`EntryLimit`). Approval is bounded by the approver's own scopes.
  */
+import { redact } from '../core/redact.ts';
 import { isUserActor, userActorRule } from '../core/user-actor.ts';
 import type { Actor } from '../keycard.ts';
 import { normalizeUserCode } from './codes.ts';
 import { formBody, html, requestIdOf, sentTwice, type DeviceContext } from './context.ts';
 import type { PendingGrant, PendingGrantPatch } from './grant-store.ts';
+import { failed } from './failure.ts';
 import { callHook } from './guard.ts';
 import { updateWatched } from './late-answer.ts';
 import { approvalForm, entryForm, layout, message, type ExpiryChoice } from './page.ts';
@@ -51,10 +53,21 @@ async function person(ctx: DeviceContext, request: Request): Promise<UserActor |
 }
 
 /**
- * The pending grant a typed code names, entered against the session's limit (entry-limit.ts): the
- * seconds to wait when the session has no entry left; `'answered'` for a live code whose login was
- * already answered (another window, a double click: not a wrong entry); null, counted, for anything
- * else. The entry counts from before the lookup, so guesses sent at once cannot all pass the check
+ * The grant as a page shows it: what the program calls itself (`client_id`) and its host are
+ * self-reported, so a token sent there is masked as the audit events' label masks it (`redact`).
+ * Stored as sent: the program's polls must match its `client_id`.
+ */
+const shown = (grant: PendingGrant): PendingGrant => ({
+  ...grant,
+  clientName: redact(grant.clientName),
+  host: redact(grant.host),
+});
+
+/**
+ * The pending grant a typed code names, as the pages show it ({@link shown}), entered against the
+ * session's limit (entry-limit.ts): the seconds to wait when the session has no entry left;
+ * `'answered'` for a live code whose login was already answered (another window, a double click:
+ * not a wrong entry); null, counted, for anything else. The entry counts from before the lookup, so guesses sent at once cannot all pass the check
  * while the first lookups are in flight; a right code, or a lookup that failed (a 503), is forgiven.
  */
 async function lookUp(
@@ -75,7 +88,7 @@ async function lookUp(
   }
   if (grant === null || now >= grant.expiresAt) return null;
   ctx.entries.forgive(key, now);
-  return grant.status !== 'pending' ? 'answered' : grant;
+  return grant.status !== 'pending' ? 'answered' : shown(grant);
 }
 
 /** The entry limit's 429, with `Retry-After` (RFC 9110 §10.2.3): the seconds until the oldest wrong entry leaves the window. */
@@ -210,9 +223,13 @@ export async function decide(ctx: DeviceContext, request: Request, verdict: 'app
       message(`Fields sent more than once: ${twice.join(', ')}. Send the form from the approval page.`, 'alert'),
     );
   // The management handler's `can` (SPEC §11): a person it keeps from creating tokens approves
-  // none either; denying stays open to them. Asked before the code, so no entry is spent.
-  if (verdict === 'approve' && ctx.mayCreate && !(await callHook('can()', () => ctx.mayCreate!(actor), ctx.timeoutMs)))
-    return page(ctx, 403, 'Not allowed', message('You may not create API tokens.', 'alert'));
+  // none either; denying stays open to them. Asked before the code, so no entry is spent. A
+  // failing `can` reported itself (context.ts), as under POST /tokens: a 503, reported once.
+  if (verdict === 'approve' && ctx.mayCreate) {
+    const may = await ctx.mayCreate(actor).catch(() => null);
+    if (may === null) return failed(true, 'page', ctx);
+    if (!may) return page(ctx, 403, 'Not allowed', message('You may not create API tokens.', 'alert'));
+  }
   const key = await sessionKey(ctx, request, actor);
   const grant = await lookUp(ctx, key, form.get('user_code'));
   if (typeof grant === 'number') return throttled(ctx, grant);

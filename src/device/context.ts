@@ -17,7 +17,12 @@ import { sessionChallenge } from '../manage/challenge.ts';
 
 const DAY = 86_400_000;
 
-/** Whether `actor` may create a personal token (the management handler's `can`). */
+/**
+ * Whether `actor` may create a personal token (the management handler's `can`): bounded by the
+ * keycard's `storeTimeoutMs`, and when it fails (throws, rejects, hangs) it reports that to the
+ * handler's `onError` itself, as under `POST /tokens`, then rejects: the routes answer 503 and
+ * report nothing more.
+ */
 export type MayCreate = (actor: Extract<Actor, { kind: 'user' }>) => Promise<boolean>;
 
 /** The resolved routes context. */

@@ -30,7 +30,15 @@ export function failureAnswer(
   ctx: Pick<DeviceContext, 'report' | 'interval' | 'options'>,
 ): Response {
   ctx.report(error);
-  const outage = isKeycardError(error) && error.code === 'unavailable';
+  return failed(isKeycardError(error) && error.code === 'unavailable', kind, ctx);
+}
+
+/** The answer to a failure already reported (the management handler's `can`, context.ts): an outage 503, else 500. */
+export function failed(
+  outage: boolean,
+  kind: 'json' | 'page',
+  ctx: Pick<DeviceContext, 'interval' | 'options'>,
+): Response {
   if (outage && kind === 'json') return unavailableJson(ctx.interval);
   if (kind === 'json') return json(500, { error: 'server_error', error_description: FAILED });
   const [status, title, text] = outage ? [503, 'Try again shortly', UNAVAILABLE] : [500, 'Error', FAILED];

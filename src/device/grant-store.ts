@@ -79,8 +79,11 @@ export type PendingGrantPatch = Partial<
 /** The port. Implementations: memory (here), Redis (`keycard/redis`), Postgres (`keycard/postgres`). */
 export interface PendingGrantStore {
   /**
-   * Stores a new grant (its `version` is 1). Answers false, storing nothing, when a live grant
-   * already holds its `deviceCodeHash` or its `userCode` (the caller draws new codes).
+   * Stores a grant with the `version` it is given: 1 for a new login; an approved grant put back
+   * after its token could not be issued carries on from the version it was taken at, so an
+   * `update` that read it before (at an older version) fails. Never reset the version to 1.
+   * Answers false, storing nothing, when a live grant already holds its `deviceCodeHash` or its
+   * `userCode` (the caller draws new codes).
    */
   create(grant: PendingGrant): Promise<boolean>;
   /** The grant with this device-code hash, or null. */
@@ -147,7 +150,7 @@ export function memoryPendingGrantStore(options: MemoryPendingGrantStoreOptions 
   return {
     async create(grant) {
       if (byHash.has(grant.deviceCodeHash) || byUserCode.has(grant.userCode) || byHash.size >= maxGrants) return false;
-      byHash.set(grant.deviceCodeHash, structuredClone({ ...grant, version: 1 }));
+      byHash.set(grant.deviceCodeHash, structuredClone(grant));
       byUserCode.set(grant.userCode, grant.deviceCodeHash);
       return true;
     },

@@ -205,13 +205,16 @@ async function issueFor(ctx: DeviceContext, hash: string, requestId: string): Pr
 
 /**
  * An approved grant whose token could not be issued for now goes back to the store, so the
- * program's next poll tries again instead of the person approving twice. Best effort: if the
+ * program's next poll tries again instead of the person approving twice. Its version goes on from
+ * the one it was taken at (never back to 1): an approve or deny that read the grant while it was
+ * pending compares-and-sets on an older version, and must lose, not land over the approval that
+ * the person was already told went through. Best effort: if the
  * store is down too, the grant is lost (reported: the person must approve again) and the next
  * poll says `invalid_grant`.
  */
 async function putBack(ctx: DeviceContext, grant: PendingGrant): Promise<void> {
   try {
-    await ctx.store.create({ ...grant, version: 1 });
+    await ctx.store.create({ ...grant, version: grant.version + 1 });
   } catch (error) {
     // The grant store is down as well: the poll still answers 503, the login must start again.
     ctx.report(error);

@@ -66,8 +66,8 @@ export function postgresPendingGrantStore(port: SqlPort): PendingGrantStore {
   return {
     async create(grant) {
       const row = await one(
-        'INSERT INTO keycard_device_grants (device_code_hash, user_code, expires_at, version, data) VALUES ($1, $2, $3, 1, $4) ON CONFLICT DO NOTHING RETURNING 1 AS ok',
-        [grant.deviceCodeHash, grant.userCode, grant.expiresAt, encode(grant)],
+        'INSERT INTO keycard_device_grants (device_code_hash, user_code, expires_at, version, data) VALUES ($1, $2, $3, $5, $4) ON CONFLICT DO NOTHING RETURNING 1 AS ok',
+        [grant.deviceCodeHash, grant.userCode, grant.expiresAt, encode(grant), grant.version],
       );
       return row !== undefined;
     },

@@ -34,7 +34,7 @@ const CREATE = redisScript(
   `local g = KEYS[1] .. ':g:' .. ARGV[1]
 local u = KEYS[1] .. ':u:' .. ARGV[2]
 if redis.call('EXISTS', g) == 1 or redis.call('EXISTS', u) == 1 then return 0 end
-redis.call('HSET', g, 'd', ARGV[3], 'v', '1', 'u', ARGV[2])
+redis.call('HSET', g, 'd', ARGV[3], 'v', ARGV[6], 'u', ARGV[2])
 redis.call('PEXPIRE', g, ARGV[4])
 redis.call('SET', u, ARGV[1], 'PX', ARGV[4])
 redis.call('ZADD', KEYS[1] .. ':exp', ARGV[5], ARGV[1])
@@ -126,13 +126,7 @@ export function redisPendingGrantStore(
       const ttl = Math.max(1, grant.expiresAt - grant.createdAt) + retentionMs;
       return (
         Number(
-          await run(CREATE, [
-            grant.deviceCodeHash,
-            grant.userCode,
-            encode({ ...grant, version: 1 }),
-            ttl,
-            grant.expiresAt,
-          ]),
+          await run(CREATE, [grant.deviceCodeHash, grant.userCode, encode(grant), ttl, grant.expiresAt, grant.version]),
         ) === 1
       );
     },

@@ -42,9 +42,9 @@ export function pendingGrantFixture(over: Partial<PendingGrant> = {}): PendingGr
 }
 
 /**
- * The conformance suite every {@link PendingGrantStore} must pass: round trips of every field,
- * refused duplicates (device-code hash and user code), compare-and-set updates that change only
- * what they name, `take` handing a grant to exactly one of many concurrent callers, and `prune`
+ * The conformance suite every {@link PendingGrantStore} must pass: round trips of every field
+ * (the version `create` is given included), refused duplicates (device-code hash and user code),
+ * compare-and-set updates that change only what they name, `take` handing a grant to exactly one of many concurrent callers, and `prune`
  * (at its bound, not a millisecond past it, freeing the user codes it deletes). It imports no
  * test runner.
  *
@@ -136,6 +136,8 @@ export function pendingGrantStoreConformance(
       expect(await store.getByUserCode(g.userCode)).toEqual(slowed);
     });
 
+    createKeepsVersion(t, factory);
+
     it('of concurrent updates at one version, exactly one wins', async () => {
       const store = await factory();
       const g = pendingGrantFixture();
@@ -180,5 +182,19 @@ export function pendingGrantStoreConformance(
       expect(await store.create(reuse)).toBe(true);
       for (const g of [live, edge, reuse]) await store.take(g.deviceCodeHash);
     });
+  });
+}
+
+/** A put-back (a token not issued yet) is stored one version past the take: an older write loses. */
+function createKeepsVersion(t: SuiteRunner, factory: () => PendingGrantStore | Promise<PendingGrantStore>): void {
+  const { it, expect } = t;
+  it('create keeps the version it is given, so a grant put back after a take goes on counting', async () => {
+    const store = await factory();
+    const g = pendingGrantFixture({ status: 'approved', decidedBy: 'u1', grantedScopes: ['read'], version: 3 });
+    expect(await store.create(g)).toBe(true);
+    expect(await store.get(g.deviceCodeHash)).toEqual(g);
+    for (const stale of [1, 2]) expect(await store.update(g.deviceCodeHash, stale, { status: 'denied' })).toBe(null);
+    expect(await store.update(g.deviceCodeHash, 3, { interval: 10 })).toEqual({ ...g, interval: 10, version: 4 });
+    expect(await store.take(g.deviceCodeHash)).toEqual({ ...g, interval: 10, version: 4 });
   });
 }
