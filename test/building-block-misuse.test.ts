@@ -14,8 +14,6 @@ import { boundByOwner, describeActor, isKeycardError, parseToken, redact } from 
 import { scannerPattern, validateToken } from '../src/index.ts';
 import * as storeKit from '../src/store-kit.ts';
 import * as testing from '../src/testing/index.ts';
-import { ManagementError } from '../src/client/index.ts';
-import { fill } from '../src/ui/fill.ts';
 
 const TOKEN = storeKit.generateToken({ prefix: 'acme' });
 const FORMAT = { prefix: 'acme' };
@@ -229,24 +227,4 @@ describe('what stays an answer, not an error', () => {
       expect(adapterKit.requestIdFrom(v as never)).toMatch(/^[\w-]+$/);
     }
   });
-});
-
-describe("keycard/ui's fill: its entry's own error, naming every wrong argument", () => {
-  // keycard/ui loads no core (no KeycardError class in a browser bundle): it throws ManagementError, as keycard/client does.
-  it.each([
-    ['()', [], /^fill: text must be a string, got undefined$/],
-    ["('{n}', 5)", ['{n}', 5], /^fill: values must be an object, got a number$/],
-    ['(null, null)', [null, null], /^fill: text must be a string, got null; values must be an object, got null$/],
-  ])('fill%s', (_args, given, says) => {
-    let error: unknown;
-    try {
-      any(fill)(...given);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ManagementError);
-    expect((error as ManagementError).code).toBe('invalid_argument');
-    expect((error as ManagementError).message).toMatch(says);
-  });
-  it("fill('{n} left', { n: 2 }) still fills", () => expect(fill('{n} left', { n: 2 })).toBe('2 left'));
 });

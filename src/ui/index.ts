@@ -13,8 +13,7 @@ import { KeycardTokensElement } from './element.ts';
 
 export { KeycardTokensElement } from './element.ts';
 export type { KeycardTokensEventMap } from './element.ts';
-export { STRINGS } from './strings.ts';
-export { fill } from './fill.ts';
+export { STRINGS, fill } from './strings.ts';
 export type { Localization, StringKey } from './strings.ts';
 export { clientFor, ManagementError } from './api.ts';
 export type { TokensApi, TokenView, ScopeCatalogueView, CreateBody } from './api.ts';
