@@ -51,9 +51,8 @@ export function checkHandlerArguments(keycard: Keycard, adapter: string, require
   try {
     checkRequirement(keycard, adapter, requirement);
   } catch (e) {
-    // Not a KeycardError: the keycard is wrong too, and checkKeycard names it.
+    // Anything else comes of a wrong keycard, which checkKeycard names.
     if (e instanceof KeycardError) bad.push(e.message.slice(adapter.length + 2));
-    else if (bad.length === 0) throw e;
   }
   if (bad.length > 0) throw new KeycardError('invalid_config', `${adapter}: ${bad.join('; ')}`);
 }

@@ -62,6 +62,14 @@ describe('logout racing a login', () => {
     expect(readdirSync(path.dirname(file))).toEqual([]);
   });
 
+  it('a file removed while the revoke is on the wire (a second logout): false, no error, nothing left behind', async () => {
+    const o = fresh();
+    const file = await writeCredentials('toado', { token: OLD, tokenId: 'tok_old' }, o);
+    const revoke = async () => void (await fs.unlink(file));
+    expect(await removeCredentials('toado', { ...o, revoke })).toBe(false);
+    expect(readdirSync(path.dirname(file))).toEqual([]);
+  });
+
   it('property: whenever a login writes (before, during or after the logout; the revoke failing or not), the live token is in the file', async () => {
     await fc.assert(
       fc.asyncProperty(

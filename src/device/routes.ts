@@ -5,7 +5,7 @@
 import type { Keycard } from '../keycard.ts';
 import { startLogin, pollLogin } from './token-endpoint.ts';
 import { decide, showPage } from './approval.ts';
-import { deviceContext, type MayCreate } from './context.ts';
+import { deviceContext, type DeviceContext } from './context.ts';
 import { failureAnswer } from './failure.ts';
 import { finishAnswer } from '../core/answer.ts';
 import type { DeviceRoutesOptions } from './options.ts';
@@ -29,13 +29,15 @@ export type DeviceRoutes = (request: Request) => Promise<Response | null>;
  * app.use('/api/tokens/device', expressHandler(async (request) => (await device(request)) ?? new Response(null, { status: 404 })));
  * ```
  */
-export function createDeviceRoutes(
-  keycard: Keycard,
-  options: DeviceRoutesOptions,
-  /** @internal The management handler's `can` for a personal token of the approver (approval.ts). */
-  mayCreate?: MayCreate,
-): DeviceRoutes {
-  const ctx = deviceContext(keycard, options, mayCreate);
+export function createDeviceRoutes(keycard: Keycard, options: DeviceRoutesOptions): DeviceRoutes {
+  return deviceRoutes(deviceContext(keycard, options));
+}
+
+/**
+ * The routes over a built context. The management handler builds its own, with its `can` asked
+ * before an approval (deviceContext's third argument); not exported from any entry.
+ */
+export function deviceRoutes(ctx: DeviceContext): DeviceRoutes {
   const lastPrune = { at: Number.NEGATIVE_INFINITY };
   const prefix = `${ctx.base}/device`;
   const dispatch = async (request: Request): Promise<Response> => {

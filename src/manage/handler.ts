@@ -20,7 +20,8 @@ import { sessionChallenge } from './challenge.ts';
 import { storeTimeoutOf } from '../core/bounded.ts';
 import { coalescedReporter } from '../core/report.ts';
 import { checkKeycard } from '../core/arguments-check.ts';
-import { createDeviceRoutes } from '../device/routes.ts';
+import { deviceRoutes } from '../device/routes.ts';
+import { deviceContext } from '../device/context.ts';
 import { assertSameOrigin } from './csrf.ts';
 import { resolveOptions, type ManagementOptions, type ResolvedOptions } from './options.ts';
 import type { Keycard } from '../keycard.ts';
@@ -317,18 +318,20 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
   const device =
     opts.device === false
       ? null
-      : createDeviceRoutes(
-          keycard,
-          {
-            basePath: opts.basePath,
-            authorize: opts.authorize,
-            // The integrator's own: the device routes coalesce their reports themselves.
-            onError: resolved.onError,
-            ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
-            ...opts.device,
-          },
-          // An approval issues a personal token of the approver: the rights POST /tokens asks for.
-          (actor) => can(actor, 'create', { kind: 'personal', ownerId: actor.id, workspaceId: null }),
+      : deviceRoutes(
+          deviceContext(
+            keycard,
+            {
+              basePath: opts.basePath,
+              authorize: opts.authorize,
+              // The integrator's own: the device routes coalesce their reports themselves.
+              onError: resolved.onError,
+              ...(opts.allowedOrigins ? { allowedOrigins: opts.allowedOrigins } : {}),
+              ...opts.device,
+            },
+            // An approval issues a personal token of the approver: the rights POST /tokens asks for.
+            (actor) => can(actor, 'create', { kind: 'personal', ownerId: actor.id, workspaceId: null }),
+          ),
         );
 
   async function answer(request: Request): Promise<Response> {
