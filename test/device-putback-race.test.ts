@@ -41,14 +41,16 @@ type Verdict = 'approve' | 'deny';
  * his next user-code lookup with the grant as `bobRead` last read it: a process that read the grant,
  * then stalled (a GC pause, a busy event loop) before its compare-and-set, which no deadline bounds.
  */
-function world(store: PendingGrantStore) {
+function world(store: PendingGrantStore, storeTimeoutMs = 20) {
   const tokens = flakyTokens();
   const keycard = createKeycard({
     prefix: 'toado',
     scopes: defineScopes({ read: { description: 'Read' }, write: { implies: ['read'] } }),
     clock: fakeClock(),
     store: tokens.store,
-    storeTimeoutMs: 20, // the poll that cannot issue asks the token store for ~0.6 s, not 3
+    // The poll that cannot issue asks the token store for ~30 deadlines (~0.6 s at 20 ms, not 3 s); a
+    // store over a socket or PGlite gets 250 ms, so a busy CI machine's slow call is no outage.
+    storeTimeoutMs,
     onError: () => {},
   });
   const authorize = (r: Request) => PEOPLE[/sid=(\w+)/.exec(r.headers.get('cookie') ?? '')?.[1] ?? ''] ?? null;
@@ -111,8 +113,8 @@ async function expectOneAnswer(
  * polls while the token store is down (503: the grant is put back); then Bob's answer goes on
  * from what his process read. It loses: "answered in another window".
  */
-async function staleAnswer(store: PendingGrantStore, bobSays: Verdict) {
-  const w = world(store);
+async function staleAnswer(store: PendingGrantStore, bobSays: Verdict, storeTimeoutMs = 250) {
+  const w = world(store, storeTimeoutMs);
   const a = await w.start();
   await w.bobRead(a.user_code);
   const alice = await w.decide('approve', a.user_code, 'alice');
@@ -151,7 +153,7 @@ describe('a stale approve or deny after a put-back loses (fc.scheduler, memory s
 
 describe('a stale answer after a put-back loses, on every built-in grant store', () => {
   it('memory', async () => {
-    for (const v of ['approve', 'deny'] as const) await staleAnswer(memoryPendingGrantStore(), v);
+    for (const v of ['approve', 'deny'] as const) await staleAnswer(memoryPendingGrantStore(), v, 20);
   });
 
   describe('PGlite', () => {
