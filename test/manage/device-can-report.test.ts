@@ -6,31 +6,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ManagementOptions } from '../../src/index.ts';
-import { BASE, ORIGIN, setup } from './fixture.ts';
+import { ORIGIN, deviceForms, setup } from './fixture.ts';
 
 type Can = NonNullable<ManagementOptions['can']>;
-const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 function world(can: Can) {
   const reports: unknown[] = [];
   const t = setup({ can, onError: (e) => void reports.push(e) });
-  const post = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
-    t.handler(
-      new Request(`${ORIGIN}${BASE}/device${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-        body: new URLSearchParams(body).toString(),
-      }),
-    );
-  const start = async () =>
-    (await (await post('/code', { client_id: 'acme-cli', host: 'laptop', scope: 'read' })).json()) as {
-      device_code: string;
-      user_code: string;
-    };
+  const { post, start, token } = deviceForms(t.handler);
   const approve = (userCode: string) =>
     post('/approve', { user_code: userCode, scope: 'read', expires: '30d' }, { cookie: 'sid=alice', origin: ORIGIN });
   const poll = async (deviceCode: string) =>
-    (await (await post('/token', { grant_type: GRANT, device_code: deviceCode, client_id: 'acme-cli' })).json()) as {
+    (await (await token(deviceCode)).json()) as {
       error?: string;
     };
   return { ...t, reports, start, approve, poll };

@@ -9,9 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ManagementOptions } from '../../src/index.ts';
-import { BASE, ORIGIN, setup } from './fixture.ts';
+import { ORIGIN, deviceForms, setup } from './fixture.ts';
 
-const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 type Can = NonNullable<ManagementOptions['can']>;
 
 function world(can: Can) {
@@ -22,19 +21,7 @@ function world(can: Can) {
       return can(actor, action, target, fallback);
     },
   });
-  const post = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
-    t.handler(
-      new Request(`${ORIGIN}${BASE}/device${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-        body: new URLSearchParams(body).toString(),
-      }),
-    );
-  const start = async () =>
-    (await (await post('/code', { client_id: 'acme-cli', host: 'laptop', scope: 'read' })).json()) as {
-      device_code: string;
-      user_code: string;
-    };
+  const { post, start, token } = deviceForms(t.handler);
   const decide = (verdict: 'approve' | 'deny', userCode: string, who: string) =>
     post(
       `/${verdict}`,
@@ -42,7 +29,7 @@ function world(can: Can) {
       { cookie: `sid=${who}`, origin: ORIGIN },
     );
   const poll = async (deviceCode: string) => {
-    const r = await post('/token', { grant_type: GRANT, device_code: deviceCode, client_id: 'acme-cli' });
+    const r = await token(deviceCode);
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   };
   return { ...t, asked, start, decide, poll };

@@ -127,3 +127,30 @@ export function heldCreates(inner: TokenStore, delayMs: number, over: Partial<To
   };
   return { store, hold };
 }
+
+/**
+ * The device login's forms against a handler `setup()` built: `post` a form to `${BASE}/device…`,
+ * `start` a login as the `acme-cli` program, and `token`, its poll (the raw answer).
+ */
+export function deviceForms(handler: (request: Request) => Promise<Response>) {
+  const post = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
+    handler(
+      new Request(`${ORIGIN}${BASE}/device${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams(body).toString(),
+      }),
+    );
+  const start = async () =>
+    (await (await post('/code', { client_id: 'acme-cli', host: 'laptop', scope: 'read' })).json()) as {
+      device_code: string;
+      user_code: string;
+    };
+  const token = (deviceCode: string) =>
+    post('/token', {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: deviceCode,
+      client_id: 'acme-cli',
+    });
+  return { post, start, token };
+}
