@@ -9,14 +9,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import {
-  createKeycard,
-  KeycardError,
-  memoryAuditSink,
-  memoryTokenStore,
-  type MemoryTokenStore,
-  type TokenStore,
-} from '../src/index.ts';
+import { createKeycard, KeycardError, memoryAuditSink, memoryTokenStore } from '../src/index.ts';
 import { fakeClock } from '../src/testing/clock.ts';
 import { toadoScopes } from './helpers.ts';
 import { scheduledStore } from './scheduled-store.ts';

@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { SignJWT } from 'jose';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';

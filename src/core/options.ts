@@ -4,7 +4,6 @@
  */
 import * as z from './shape.ts';
 import { configError, english, urlText } from './config.ts';
-import { KeycardError } from './errors.ts';
 import { anyOf, boolean, integer, is, list, oneOf, schema, text, type Kind } from './kinds.ts';
 import type { ForeignTokenVerifier } from './foreign.ts';
 import type { AuditSink } from './audit.ts';

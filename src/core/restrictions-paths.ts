@@ -34,7 +34,7 @@ export function pathLength(types: readonly string[], path: ResourcePath): number
   }
   let keys = 0;
   // Inherited enumerable keys are counted on purpose (see above).
-  for (const key in path) keys++;
+  for (const _key in path) keys++;
   if (n > 0 && keys === n) return n;
   throw new KeycardError('invalid_argument', explainBadPath(types, path, n));
 }

@@ -5,14 +5,12 @@
 import type { KnownToken } from './auth-types.ts';
 import type { CacheEntry, TokenCache } from './cache.ts';
 import type { Clock } from './clock.ts';
-import { KeycardError } from './errors.ts';
 import type { Emitter } from './events.ts';
-import { constantTimeEqual, type TokenHasher } from './hash.ts';
+import type { TokenHasher } from './hash.ts';
 import { Identity } from './identity.ts';
 import type { OwnerBound } from './owners.ts';
 import { toRecord } from './records.ts';
-import { secretForms } from './redact.ts';
-import { parseRestrictions, type Hierarchy } from './restrictions.ts';
+import type { Hierarchy } from './restrictions.ts';
 import { boundScopes, type ScopeCatalogue } from './scopes.ts';
 import type { StoredToken, TokenStore } from './store.ts';
 import { validateToken, type TokenFormat } from './token.ts';

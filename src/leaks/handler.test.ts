@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { leakFixture, providerKey, sha256Hex, sign, TYPE, URL_OF } from '../../test/leaks-fixture.ts';
-import { createKeycard, defineScopes, isKeycardError, type KeycardEvents, type TokenAuditEvent } from '../index.ts';
+import type { KeycardEvents, TokenAuditEvent } from '../index.ts';
 import { generateToken } from '../core/token.ts';
-import { createLeakIntakeHandler } from './handler.ts';
 import { LEAK_INTAKE, type LeakIntakePort } from './port.ts';
 
 const json = async (res: Response) => JSON.parse(await res.text()) as unknown;

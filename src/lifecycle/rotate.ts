@@ -84,7 +84,7 @@ export async function rotate(
  * copy, when it can, and throws the claim's error.
  */
 async function claim(ctx: LifecycleContext, old: StoredToken, until: number, copyId: string): Promise<StoredToken> {
-  const { store, clock, cache, call } = ctx;
+  const { store, cache, call } = ctx;
   let claimed;
   try {
     claimed = await call('Token store update', () => store.update(old.id, { expiresAt: until }, old.version));

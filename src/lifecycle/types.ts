@@ -4,10 +4,9 @@ import type { Authenticate } from '../core/authenticate.ts';
 import type { Clock } from '../core/clock.ts';
 import type { KeycardEventName, KeycardEvents } from '../core/events.ts';
 import type { Identity } from '../core/identity.ts';
-import type { LimiterStore } from '../core/limiter.ts';
 import type { ExpiryPreset } from '../core/options.ts';
 import type { ScopeCatalogue } from '../core/scopes.ts';
-import type { JsonValue, RateLimitSetting, RevokeAllFilter, TokenRecord, TokenStore } from '../core/store.ts';
+import type { JsonValue, RateLimitSetting, RevokeAllFilter, TokenRecord } from '../core/store.ts';
 import type { VerifyResult } from '../core/verify.ts';
 
 /**

@@ -7,7 +7,7 @@
 import type { z } from 'zod/mini';
 import { withDeadline } from '../core/bounded.ts';
 import { isKeycardError } from '../core/errors.ts';
-import { coveredByRevokeAll, type RevokeAllFilter, type TokenRecord } from '../core/store.ts';
+import type { RevokeAllFilter, TokenRecord } from '../core/store.ts';
 import type { Actor, Keycard } from '../keycard.ts';
 import { grantableOf, ownerOf } from './authorization.ts';
 import type { ManagementAction, ManagementActor, ManagementTarget, ResolvedOptions } from './options.ts';

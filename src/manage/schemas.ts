@@ -10,7 +10,6 @@ import * as z from '../core/shape.ts';
 import { issueMessage } from '../core/config.ts';
 import {
   anyOf,
-  copy,
   integer,
   json,
   list,

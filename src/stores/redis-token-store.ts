@@ -21,7 +21,6 @@ import {
   type RevokeAllIfCountResult,
   type StoreChange,
   type StoredToken,
-  type TokenPatch,
   type TokenStore,
   type UpdateResult,
 } from '../core/store.ts';
@@ -29,7 +28,6 @@ import { randomBase62 } from '../core/token.ts';
 import {
   ANNOUNCE_OWNER,
   CREATE,
-  HEARTBEAT,
   LIST,
   READ,
   READ_ANY_HASH,

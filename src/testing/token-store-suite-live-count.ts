@@ -5,7 +5,7 @@
  * revoked too (its record says so, and a clock behind the store's cannot revive it) but is not
  * counted: not in the answer, not in the comparison with `expectCount`.
  */
-import type { RevokeAllFilter, StoredToken, TokenStore } from '../core/store.ts';
+import type { RevokeAllFilter, TokenStore } from '../core/store.ts';
 import { storedTokenFixture } from './fixtures.ts';
 import {
   call,

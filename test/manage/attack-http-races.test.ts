@@ -11,14 +11,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import {
-  createKeycard,
-  createManagementHandler,
-  memoryAuditSink,
-  memoryTokenStore,
-  type MemoryTokenStore,
-  type TokenStore,
-} from '../../src/index.ts';
+import { createKeycard, createManagementHandler, memoryAuditSink, memoryTokenStore } from '../../src/index.ts';
 import { fakeClock } from '../../src/testing/index.ts';
 import { BASE, ORIGIN, catalogue, sessionOf } from './fixture.ts';
 import { scheduledStore } from '../scheduled-store.ts';

@@ -4,7 +4,7 @@
  * marked `shared` whose subscription delivers each change `DELAY` ms late.
  */
 import { expect, it } from 'vitest';
-import { createKeycard, memoryTokenStore, type TokenStore } from '../../src/index.ts';
+import { createKeycard, memoryTokenStore } from '../../src/index.ts';
 import { fakeClock } from '../../src/testing/index.ts';
 import { catalogue, heldCreates } from './fixture.ts';
 

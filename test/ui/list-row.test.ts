@@ -43,7 +43,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> list rows', () => {
       expiresIn: 5 * DAY,
       actor: { kind: 'user', id: 'u_jason', scopes: ['tickets:write'] },
     });
-    const plain = await s.keycard.issue({ ownerId: 'u_jason', label: 'grafana', scopes: ['read'] });
+    await s.keycard.issue({ ownerId: 'u_jason', label: 'grafana', scopes: ['read'] });
     const gone = await s.keycard.issue({ ownerId: 'u_jason', label: 'old laptop', scopes: ['read'] });
     await s.keycard.revoke(gone.record.id, { reason: 'lost' });
     await s.keycard.issue({ ownerId: 'u_jason', label: 'short-lived', scopes: ['read'], expiresIn: 1 });
