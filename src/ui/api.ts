@@ -4,7 +4,8 @@
  * (`element.api = createManagementClient({ … })`); the default is a same-origin client under
  * the `base-path` attribute.
  */
-import { printable } from '../client/answer.ts';
+import { cut, printable } from '../client/answer.ts';
+import { localProblem } from '../client/error.ts';
 import {
   createManagementClient,
   ManagementError,
@@ -59,13 +60,7 @@ function isCatalogue(c: unknown): c is ScopeCatalogueView {
 }
 
 const unexpected = (what: string) =>
-  new ManagementError({
-    type: 'about:blank',
-    title: 'Invalid response',
-    status: 0,
-    detail: `The server's answer is not ${what}`,
-    code: 'invalid_response',
-  });
+  new ManagementError(localProblem('invalid_response', `The server's answer is not ${what}`, 0, 'Invalid response'));
 
 /** `page` if it is a page of tokens the list can show. @throws ManagementError `invalid_response` */
 export function checkedPage<P extends { data: readonly TokenView[]; nextCursor?: string | null }>(page: P): P {
@@ -90,10 +85,8 @@ export const MAX_REASON = 300;
  */
 export function reasonOf(e: unknown): string {
   const fields = e instanceof ManagementError ? e.errors.map((x) => `${x.field}: ${x.message}`) : [];
-  const text = printable([e instanceof Error ? e.message : String(e), ...fields].join(' '));
-  if (text.length <= MAX_REASON) return text;
-  // Not half of a surrogate pair at the cut.
-  return `${text.slice(0, /[\uD800-\uDBFF]/.test(text[MAX_REASON - 1]!) ? MAX_REASON - 1 : MAX_REASON)}…`;
+  // At most MAX_REASON characters and `…`, never half of a surrogate pair at the cut.
+  return cut(printable([e instanceof Error ? e.message : String(e), ...fields].join(' ')), MAX_REASON + 1);
 }
 
 /** The most pages `listAll` reads: 100 pages of 100 tokens. */
@@ -112,13 +105,14 @@ export interface WalkOptions {
 
 /** A list that goes on past the pages `listAll` reads: `n` tokens read, and more. */
 const tooMany = (n: number) =>
-  new ManagementError({
-    type: 'about:blank',
-    title: 'Too many tokens',
-    status: 0,
-    detail: `More than ${n.toLocaleString('en')} tokens, too many to list here (Revoke all still counts them)`,
-    code: 'too_many_tokens',
-  });
+  new ManagementError(
+    localProblem(
+      'too_many_tokens',
+      `More than ${n.toLocaleString('en')} tokens, too many to list here (Revoke all still counts them)`,
+      0,
+      'Too many tokens',
+    ),
+  );
 
 type ListQuery = Omit<NonNullable<Parameters<TokensApi['list']>[0]>, 'cursor' | 'limit'>;
 

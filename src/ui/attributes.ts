@@ -55,7 +55,7 @@ export function graceChoicesAttribute(value: readonly (number | string)[]): stri
  */
 export function adoptEarlyProperties<T extends object>(el: T, keys: readonly (keyof T & string)[]): void {
   for (const key of keys) {
-    if (!Object.prototype.hasOwnProperty.call(el, key)) continue;
+    if (!Object.hasOwn(el, key)) continue;
     const value = el[key];
     delete el[key];
     el[key] = value;

@@ -158,6 +158,9 @@ export function renderRevokeAll(
           await c.revokeAll(count);
         } catch (e) {
           if (!(e instanceof ManagementError && e.code === 'count_changed')) throw e;
+          // The new count is confirmed by typing the phrase again, not by a click already on its
+          // way (the second of a double-click): that person never saw it.
+          input.value = '';
           await load();
           box.textContent = s.revokeAllChanged;
           input.focus();

@@ -20,18 +20,24 @@ export interface RevealContext {
   readonly previousExpiresAt?: string | null;
 }
 
-/** Copies text through the async Clipboard API, else through a selected field and `execCommand`. */
+/**
+ * Copies `text` through the async Clipboard API, else (a page on plain http has none) through
+ * `field`, which holds `text` (the env line, the MCP config) while it is selected and copied
+ * (a text field keeps no line breaks: the MCP config goes as one line of the same JSON).
+ */
 async function copyText(text: string, field: HTMLInputElement): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
     return true;
   } catch {
-    const type = field.type;
+    const { type, value } = field;
     field.type = 'text';
+    field.value = text;
     field.select();
     const ok = document.execCommand('copy');
     field.type = type;
-    field.setSelectionRange(0, 0);
+    field.value = value;
+    field.selectionEnd = 0;
     return ok;
   }
 }
@@ -72,7 +78,8 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   const copy = h('button', { type: 'button', class: 'primary', part: 'button primary copy' }, s.copy);
   const doCopy = async (text: string) => {
     const ok = await copyText(text, field);
-    copied ||= ok;
+    // The MCP config holds no secret: copying it alone leaves the token uncopied.
+    copied ||= ok && text.includes(c.secret);
     status.textContent = ok ? s.copied : s.copyFailed;
     if (ok) confirm.hidden = true;
   };

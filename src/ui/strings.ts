@@ -1,3 +1,5 @@
+import { localProblem, ManagementError } from '../client/error.ts';
+
 /**
  * Every text `<keycard-tokens>` shows or announces, in English. The element's `localization`
  * property takes a partial object of the same keys and replaces these; `{name}` placeholders are
@@ -156,7 +158,16 @@ export type StringKey = keyof typeof STRINGS;
 /** A full set of texts; `localization` accepts any part of it. */
 export type Localization = { -readonly [K in StringKey]: string };
 
-/** Fills `{name}` placeholders; unknown names stay as written so a typo shows up on screen. */
+/**
+ * Fills `{name}` placeholders; unknown names stay as written so a typo shows up on screen.
+ * @throws ManagementError `invalid_argument` when `text` is not a string or `values` not an object
+ */
 export function fill(text: string, values: Record<string, string | number> = {}): string {
+  const bad = [
+    typeof text != 'string' && 'text must be a string',
+    Object(values) !== values && 'values must be an object',
+  ].filter(Boolean);
+  if (bad.length)
+    throw new ManagementError(localProblem('invalid_argument', `fill: ${bad.join('; ')}`, 0, 'Invalid argument'));
   return text.replace(/\{(\w+)\}/g, (m, k: string) => (Object.hasOwn(values, k) ? String(values[k]) : m));
 }

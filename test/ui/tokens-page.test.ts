@@ -150,6 +150,8 @@ describe.skipIf(!hasChromium)('<keycard-tokens> in Chromium', () => {
       await go.click();
       await all.getByText(/number of tokens changed/).waitFor();
       await all.getByText('This revokes 3 tokens', { exact: false }).waitFor();
+      // The new count is confirmed by typing the phrase again (revoke-all-reconfirm.test.ts).
+      await all.getByRole('textbox', { name: 'Type "revoke all" to confirm' }).fill('revoke all');
       await go.click();
       await all.waitFor({ state: 'detached' });
       for (const t of others) expect(await server.callApi(t)).toBe(401);
