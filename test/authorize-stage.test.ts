@@ -44,7 +44,7 @@ describe('the workspace a request names', () => {
 });
 
 describe('a declared resource', () => {
-  it('is checked at the access the requirement names (read by default)', async () => {
+  it('is checked at the access the requirement names (by default the request class: a POST writes)', async () => {
     const kc = keycard();
     const { token } = await kc.issue({
       ownerId: 'u1',
@@ -55,7 +55,17 @@ describe('a declared resource', () => {
     const check = async (resource: AuthRequirement['resource']) =>
       outcome(await kc.authenticate(req(token, 'POST'), { scope: 'tickets:write', resource }));
     // Reading the company leads down to p1; writing it reaches past the listed project.
-    expect(await check({ path: { company: 'c1' } })).toBe('ok');
+    // No access named: a POST is a write (attack47; it was read, and let this token write c1).
+    expect(await check({ path: { company: 'c1' } })).toEqual([
+      403,
+      'forbidden_resource',
+      'Token not allowed for company c1',
+    ]);
+    expect(
+      outcome(
+        await kc.authenticate(req(token, 'GET'), { scope: 'tickets:write', resource: { path: { company: 'c1' } } }),
+      ),
+    ).toBe('ok');
     expect(await check({ path: { company: 'c1' }, access: 'read' })).toBe('ok');
     expect(await check({ path: { company: 'c1' }, access: 'write' })).toEqual([
       403,

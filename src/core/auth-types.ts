@@ -33,7 +33,10 @@ export interface AuthRequirement {
   readonly scope?: Requirement;
   /** The budget to charge. @default by method: GET, HEAD, OPTIONS ⇒ read, else write */
   readonly class?: LimitClass;
-  /** A resource the route touches, checked against the token's restrictions. */
+  /**
+   * A resource the route touches, checked against the token's restrictions. `access` defaults to
+   * the request's class: `class` if given, else by method (GET, HEAD, OPTIONS ⇒ read, else write).
+   */
   readonly resource?: { readonly path: ResourcePath; readonly access?: Access };
   /** The workspace the request names: bounds personal tokens by the owner there; workspace tokens must match it. */
   readonly workspaceId?: string | null;

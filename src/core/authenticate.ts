@@ -156,7 +156,7 @@ function finish<S extends string>(
 ): AuthResult<S> {
   if (!pass.ok) return pass.result;
   const identity = pass.identity;
-  const denied = authorize(p.deps.catalogue, p.deps.onError, identity, requirement);
+  const denied = authorize(p.deps.catalogue, p.deps.onError, identity, requirement, st.method);
   if (denied) {
     const at = first ? st : laterView(st, requirement, identity);
     recordRequest(p.audit, at, denied.detail.code, identity.tokenId, denied.missing ?? null);

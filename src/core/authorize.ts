@@ -7,14 +7,20 @@ import type { AuthRequirement } from './auth-types.ts';
 import type { ProblemDetail } from './http.ts';
 import type { Identity } from './identity.ts';
 import type { ScopeCatalogue } from './scopes.ts';
+import { classOf } from './limiter.ts';
 import { unreadableResource } from './restrictions-paths.ts';
 
-/** Scope, workspace and resource checks of one requirement against a verified identity. */
+/**
+ * Scope, workspace and resource checks of one requirement against a verified identity. A
+ * resource without `access` is checked as the request's class: the requirement's, else its
+ * method's (GET, HEAD, OPTIONS read; the rest write), so a POST is never checked as a read.
+ */
 export function authorize<S extends string>(
   catalogue: ScopeCatalogue<S>,
   onError: (error: unknown) => void,
   identity: Identity<S>,
   requirement: AuthRequirement,
+  method: string,
 ): { detail: ProblemDetail; missing?: readonly string[] } | null {
   if (requirement.scope !== undefined) {
     const missing = catalogue.missing(requirement.scope, identity.scopes);
@@ -25,7 +31,7 @@ export function authorize<S extends string>(
     return { detail: { code: 'forbidden_resource', type: 'workspace', id: ws } };
   }
   if (requirement.resource) {
-    const { path, access = 'read' } = requirement.resource;
+    const { path, access = requirement.class ?? classOf(method) } = requirement.resource;
     try {
       identity.assert(path, access);
     } catch (e) {

@@ -10,8 +10,9 @@ const B64TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 const FIELD = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?: +([^]*))?$/;
 const QUOTED = /"(?:[^"\\]|\\[^])*"/g;
 const UNTERMINATED = /"[^]*$/;
-// After a comma, anything but an auth-param name and `=` is a second field line (Web Headers join them with ", ").
-const SECOND_CREDENTIAL = /,(?![ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*=)/;
+// After a comma, anything but an auth-param with a value (a token, or a quoted-string: \u0001 below)
+// is a second field line (Web Headers join them with ", ").
+const SECOND_CREDENTIAL = /,(?![ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*=[ \t]*[\u0001!#$%&'*+\-.^_`|~0-9A-Za-z])/;
 
 function model(lines: readonly string[], query: readonly string[] | null, max: number): CredentialResult['kind'] {
   const count = lines.length + (query?.length ?? 0);
@@ -28,9 +29,11 @@ function model(lines: readonly string[], query: readonly string[] | null, max: n
   const rest = m[2];
   if (scheme.toLowerCase() !== 'bearer') {
     if (rest === undefined) return 'other-scheme';
-    // A quoted-string (or an unterminated one, to the end) counts as one character that is
-    // neither tchar, SP nor `=`: it can follow `, scheme ` as credentials but never be a scheme.
-    const outsideQuotes = rest.replace(QUOTED, '\u0001').replace(UNTERMINATED, '\u0001');
+    // A quoted-string counts as one character that is neither tchar, SP nor `=`: it can follow
+    // `, scheme ` as credentials or be an auth-param's value, but never be a scheme.
+    const outsideQuotes = rest.replace(QUOTED, '\u0001');
+    // A quoted-string left open is malformed: its comma may be a second line's (`Basic "x`, then `Bearer y`).
+    if (UNTERMINATED.test(outsideQuotes)) return 'malformed';
     return SECOND_CREDENTIAL.test(outsideQuotes) ? 'malformed' : 'other-scheme';
   }
   if (rest === undefined) return 'malformed';

@@ -4,8 +4,8 @@
  * The outcome is one of four kinds, which the pipeline maps onto the contract:
  * `none` and `other-scheme` → 401 `missing_token`, `malformed` → 400 `invalid_request`,
  * `bearer` → go on and parse the token. Nothing here throws on request data, allocates more
- * than the result, or uses a regular expression that could backtrack: every check is one
- * left-to-right pass over the field value with a lookup table.
+ * than the result (and a six-letter scheme's lower-case copy), or uses a regular expression that
+ * could backtrack: every check is one left-to-right pass over the field value with a lookup table.
  */
 
 /**
@@ -239,8 +239,10 @@ function readField(value: unknown, max: number): CredentialResult {
  * Bearer y`, `Basic x, ` for an empty second line, `Basic x, Bearer` for a bare one), and the
  * same lines from Node's `rawHeaders` are a 400, so this is one too (SPEC §8: more than one
  * `Authorization` field). An auth-param (`, realm="x"`, `, SignedHeaders=a;b`, also with BWS:
- * `, a = 1`) has `=` after its name, so it never matches. One pass: each comma's look-ahead stops
- * at the first character that is neither OWS nor tchar, which is before the next comma.
+ * `, a = 1`) has `=` and a value (a token or quoted-string) after its name, so it never matches;
+ * `, Bearer=` and `, Bearer==` (a second line's malformed credential) do, and so does a
+ * quoted-string left open, whose comma is a second line's (`Basic "x` then `Bearer y`). One
+ * pass: each comma's look-ahead stops at the value's first character, before the next comma.
  */
 function hasSecondCredential(value: string, start: number, end: number): boolean {
   let quoted = false;
@@ -260,26 +262,25 @@ function hasSecondCredential(value: string, start: number, end: number): boolean
     while (k < end && is(TCHAR, value.charCodeAt(k))) k++;
     if (k === name) return true; // an empty element, or one that starts with no name
     while (k < end && isOws(value.charCodeAt(k))) k++;
-    if (k === end || value.charCodeAt(k) !== EQUALS) return true; // a bare name, or `scheme credentials`
+    // A bare name, or `scheme credentials` (past `end` is OWS or nothing: no `=`).
+    if (value.charCodeAt(k) !== EQUALS) return true;
+    do k++;
+    while (isOws(value.charCodeAt(k)));
+    // An auth-param has a value, a token or a quoted-string; `Bearer=` or `Bearer==` (a second
+    // line's malformed credential) has none, nor has a name at the end.
+    const v = value.charCodeAt(k);
+    if (v !== DQUOTE && !is(TCHAR, v)) return true;
   }
-  return false;
+  return quoted; // a quoted-string left open holds the comma of a second line (`Basic "x`, then ``)
 }
 
 function isOws(c: number): boolean {
   return c === SP || c === HTAB;
 }
 
-/** Case-insensitive `bearer` over tchar input: `| 0x20` folds only letters onto b, e, a, r. */
+/** Case-insensitive `bearer` over tchar input (ASCII: `toLowerCase` folds only letters). */
 function isBearer(value: string, start: number, end: number): boolean {
-  return (
-    end - start === 6 &&
-    (value.charCodeAt(start) | 0x20) === 0x62 &&
-    (value.charCodeAt(start + 1) | 0x20) === 0x65 &&
-    (value.charCodeAt(start + 2) | 0x20) === 0x61 &&
-    (value.charCodeAt(start + 3) | 0x20) === 0x72 &&
-    (value.charCodeAt(start + 4) | 0x20) === 0x65 &&
-    (value.charCodeAt(start + 5) | 0x20) === 0x72
-  );
+  return end - start === 6 && value.slice(start, end).toLowerCase() === 'bearer';
 }
 
 /**
