@@ -9,7 +9,6 @@
  * no reader of the joined value can tell from one field with that parameter.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import express from 'express';
 import fc from 'fast-check';
