@@ -84,10 +84,13 @@ describe('edge bundle size', () => {
   // options argument beside a wrong keycard (+117 B); the approval pages mask a token sent as
   // client_id or host, and a failing device-approval `can` is reported once (+45 B; the put-back
   // version fix −2 B). The checks sit in the exported functions only, so the request path is
-  // unchanged: guard 68,032 B.
-  it('stays at most 68,032 B gzip (measured 67,975 B)', async () => {
+  // unchanged: guard 68,032 B. 67,767 B in session 47 (67,972 B before), no answer changed: one
+  // base64 helper for the cursors and the leak intake (−43 B), one table of reason phrases (−58 B),
+  // the device login's lifetime read by presetMs (−19 B), redact's export after Identity's (−23 B)
+  // and the management handler's imports reordered (−62 B): guard 67,776 B.
+  it('stays at most 67,776 B gzip (measured 67,767 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_032);
+    expect(gzip).toBeLessThanOrEqual(67_776);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -127,7 +130,9 @@ describe('edge bundle size', () => {
   // session 43 with the root's exports in the order that gzips smallest (−23 B): guard 37,568 B.
   // 37,618 B in session 46 (37,551 B before) with issue's owner check for a person or a token
   // naming a workspace (a person could borrow another workspace's rate-limit plan; +67 B): guard 37,632 B.
-  it('createKeycard alone (tree-shaken) is at most 37,632 B gzip, under the issue 13 target of 40 KB (measured 37,618 B)', async () => {
+  // 37,617 B in session 47 (the request contract's reason phrases in src/core/status-phrases.ts, −1 B):
+  // guard 37,632 B still, the size rounded up to 64 B.
+  it('createKeycard alone (tree-shaken) is at most 37,632 B gzip, under the issue 13 target of 40 KB (measured 37,617 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(37_632);
     expect(gzip).toBeLessThanOrEqual(40 * KB);

@@ -11,6 +11,7 @@ import * as z from './shape.ts';
 import { english, intFrom } from './config.ts';
 import { copy, list, nullable, oneOf, refine, schema, schemaOf, text as line } from './kinds.ts';
 import type { AuditEvent, AuditSink, Surface } from './audit.ts';
+import { fromBase64, toBase64Url } from './base64.ts';
 import { KeycardError } from './errors.ts';
 import { AUDIT_MAX_ID, AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, type AuditTime } from './audit-values.ts';
 import { storable, wellFormed } from './well-formed.ts';
@@ -274,24 +275,15 @@ export function parseUsage(
 // ---------------------------------------------------------------------------------------------
 // Cursor: the (time, id) key of a page's last event. Opaque to callers.
 
-function toBase64Url(value: string): string {
-  let binary = '';
-  for (const byte of new TextEncoder().encode(value)) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
 /** The cursor after `event`. */
 export function encodeAuditCursor(event: Pick<StoredAuditEvent, 'time' | 'id'>): string {
-  return toBase64Url(JSON.stringify([Date.parse(event.time), event.id]));
+  return toBase64Url(new TextEncoder().encode(JSON.stringify([Date.parse(event.time), event.id])));
 }
 
 /** The key a cursor holds; `invalid_argument` for anything a store did not issue. */
 export function decodeAuditCursor(cursor: string): [number, string] {
   try {
-    const binary = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
-    const v: unknown = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))),
-    );
+    const v: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(fromBase64(cursor)));
     if (
       Array.isArray(v) &&
       v.length === 2 &&

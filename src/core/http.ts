@@ -12,6 +12,7 @@ import { KeycardError, type RequestErrorCode } from './errors.ts';
 import { detailText, retrySeconds } from './http-sanitize.ts';
 import { isScopeToken } from './scope-token.ts';
 import { parseUrl } from './url.ts';
+import { REQUEST_PHRASES } from './status-phrases.ts';
 
 /** How the problems of one deployment are dressed. Validated once, at construction. */
 export interface ProblemOptions {
@@ -139,15 +140,6 @@ const CONSTANT_DETAILS: Readonly<Record<ConstantCode, string>> = {
 };
 
 export const CONSTANT_CODES = Object.keys(CONSTANT_DETAILS) as ConstantCode[];
-
-// RFC 9110 §15 reason phrases, the `title` of an `about:blank` problem (RFC 9457 §4.2.1).
-const STATUS_PHRASES: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable',
-};
 
 /**
  * The HTTP status of a request error code (SPEC §8). The only place a status is chosen.
@@ -287,7 +279,7 @@ function build(
 ): Problem {
   const status = ROWS[code].status;
   let type = 'about:blank';
-  let title = STATUS_PHRASES[status] ?? 'Error';
+  let title = REQUEST_PHRASES[status] ?? 'Error';
   if (typeBase !== undefined) type = typeBase + code;
   else if (code === 'rate_limited') {
     type = QUOTA_EXCEEDED_TYPE;

@@ -5,6 +5,7 @@
 import { requestIdFrom } from '../core/audit.ts';
 import { readBody } from '../core/body.ts';
 import { storeTimeoutOf } from '../core/bounded.ts';
+import { presetMs } from '../core/options.ts';
 import { defineHierarchy, type Hierarchy } from '../core/hierarchy.ts';
 import type { Actor, Keycard } from '../keycard.ts';
 import { EntryLimit } from './entry-limit.ts';
@@ -14,8 +15,6 @@ import { parseDeviceOptions, type DeviceRoutesOptions } from './options.ts';
 import { DEVICE_ISSUE, type DeviceIssue } from './port.ts';
 import { checkKeycard } from '../core/arguments-check.ts';
 import { sessionChallenge } from '../manage/challenge.ts';
-
-const DAY = 86_400_000;
 
 /**
  * Whether `actor` may create a personal token (the management handler's `can`): bounded by the
@@ -88,11 +87,8 @@ export function deviceContext(keycard: Keycard, given: DeviceRoutesOptions, mayC
   };
 }
 
-/** `'90d'` → ms; `'never'` → null; a number is ms already. */
-export function lifetimeMs(value: 'never' | '30d' | '90d' | '365d' | number): number | null {
-  if (typeof value === 'number') return value;
-  return value === 'never' ? null : Number.parseInt(value, 10) * DAY;
-}
+/** `'90d'` → ms; `'never'` → null; a number is ms already (the keycard's own `presetMs`). */
+export const lifetimeMs = presetMs;
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 

@@ -11,6 +11,7 @@ import { configError, english, secureUrlText } from '../core/config.ts';
 import { integer, is, oneOf, schema } from '../core/kinds.ts';
 import { bounded } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
+import { phraseOf } from '../core/status-phrases.ts';
 import { checkKeycard } from '../core/arguments-check.ts';
 import type { Keycard } from '../keycard.ts';
 import { readBody } from '../core/body.ts';
@@ -86,14 +87,8 @@ const NOSNIFF = { 'cache-control': 'no-store', 'x-content-type-options': 'nosnif
 const HEADERS = { 'content-type': 'application/problem+json', ...NOSNIFF } as const;
 
 /** An RFC 9457 problem; `detail` never quotes a token or a signature. */
-function problem(
-  status: number,
-  code: string,
-  title: string,
-  detail: string,
-  extra: Record<string, string> = {},
-): Response {
-  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail, code }), {
+function problem(status: number, code: string, detail: string, extra: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ type: 'about:blank', title: phraseOf(status), status, detail, code }), {
     status,
     headers: { ...HEADERS, ...extra },
   });
@@ -101,7 +96,7 @@ function problem(
 
 /** A 401 with its challenge (RFC 9110 §15.5.2: "MUST send a WWW-Authenticate header field"). */
 const unverified = (challenge: string, detail: string) =>
-  problem(401, 'unauthenticated', 'Unauthorized', detail, { 'www-authenticate': challenge });
+  problem(401, 'unauthenticated', detail, { 'www-authenticate': challenge });
 const NOTICE_BOUND_MS = 5_000;
 
 /**
@@ -156,7 +151,7 @@ export function createLeakIntakeHandler(
 
   return async (request) => {
     if (request.method !== 'POST')
-      return problem(405, 'method_not_allowed', 'Method Not Allowed', 'Send reports with POST', { allow: 'POST' });
+      return problem(405, 'method_not_allowed', 'Send reports with POST', { allow: 'POST' });
     // Headers first: an unsigned request is refused without reading its body.
     const keyId = request.headers.get(profile.keyIdHeader);
     const signature = request.headers.get(profile.signatureHeader);
@@ -167,26 +162,19 @@ export function createLeakIntakeHandler(
       );
     const read = await readBody(request, maxBody);
     if (read.bytes === null && read.reason === 'unreadable')
-      return problem(400, 'invalid_request', 'Bad Request', 'The body could not be read');
-    if (read.bytes === null)
-      return problem(413, 'payload_too_large', 'Content Too Large', `Reports are limited to ${maxBody} bytes`);
+      return problem(400, 'invalid_request', 'The body could not be read');
+    if (read.bytes === null) return problem(413, 'payload_too_large', `Reports are limited to ${maxBody} bytes`);
     const found = await ring.get(keyId);
     if (found.key === null) {
       if (found.reason === 'keys_unavailable')
-        return problem(503, 'unavailable', 'Service Unavailable', "The provider's key list could not be fetched", {
+        return problem(503, 'unavailable', "The provider's key list could not be fetched", {
           'retry-after': '60',
         });
       // Not in the list held, and too soon to refetch it: maybe a key published since (a rotation).
       if (found.reason === 'not_refetched')
-        return problem(
-          503,
-          'unavailable',
-          'Service Unavailable',
-          'Unknown signing key; the key list is refetched soon',
-          {
-            'retry-after': String(found.retryAfterSeconds),
-          },
-        );
+        return problem(503, 'unavailable', 'Unknown signing key; the key list is refetched soon', {
+          'retry-after': String(found.retryAfterSeconds),
+        });
       return unverified(profile.challenge, 'Unknown signing key');
     }
     if (!(await verifySignature(found.key, signature, read.bytes)))
@@ -196,9 +184,9 @@ export function createLeakIntakeHandler(
     try {
       parsed = parseMatches(JSON.parse(decoder.decode(read.bytes)));
     } catch {
-      return problem(400, 'invalid_request', 'Bad Request', 'The body is not UTF-8 JSON');
+      return problem(400, 'invalid_request', 'The body is not UTF-8 JSON');
     }
-    if ('error' in parsed) return problem(400, 'invalid_request', 'Bad Request', parsed.error);
+    if ('error' in parsed) return problem(400, 'invalid_request', parsed.error);
 
     const notices: Promise<unknown>[] = [];
     let outcomes;
@@ -213,7 +201,7 @@ export function createLeakIntakeHandler(
       });
     } catch (e) {
       onError(e);
-      return problem(503, 'unavailable', 'Service Unavailable', 'The token store is unavailable; retry', {
+      return problem(503, 'unavailable', 'The token store is unavailable; retry', {
         'retry-after': '1',
       });
     } finally {

@@ -8,6 +8,8 @@
  * before any crypto runs.
  */
 
+import { fromBase64 as decode, toBase64 } from '../core/base64.ts';
+
 const P256_BYTES = 32;
 
 /** Standard base64 (RFC 4648 §4, padding optional) to bytes; null when it is not base64. */
@@ -16,21 +18,14 @@ export function fromBase64(text: string): Uint8Array | null {
   if (clean.length === 0 || clean.length > 65_536 || !/^[A-Za-z0-9+/]+={0,2}$/.test(clean)) return null;
   if (clean.replace(/=+$/, '').length % 4 === 1) return null;
   try {
-    const bin = atob(clean.padEnd(Math.ceil(clean.length / 4) * 4, '='));
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
+    return decode(clean.padEnd(Math.ceil(clean.length / 4) * 4, '='));
   } catch {
     return null;
   }
 }
 
 /** Bytes to standard base64 with padding. */
-export function toBase64(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
-}
+export { toBase64 };
 
 /** The DER bytes inside a `-----BEGIN PUBLIC KEY-----` PEM block; null when there is none. */
 export function pemToDer(pem: string): Uint8Array | null {

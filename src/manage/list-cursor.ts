@@ -16,19 +16,15 @@ export interface CursorSeal {
   open(cursor: string, listing: string): Promise<string | null>;
 }
 
+import { fromBase64, toBase64Url } from '../core/base64.ts';
+
 const IV_BYTES = 12;
 const utf8 = new TextEncoder();
-
-const b64url = (bytes: Uint8Array): string =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
 
 function fromB64url(text: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
   try {
-    return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    return fromBase64(text);
   } catch {
     return null;
   }
@@ -57,7 +53,7 @@ export function cursorSeal(secret: string | null): CursorSeal {
       const out = new Uint8Array(IV_BYTES + sealed.length);
       out.set(iv);
       out.set(sealed, IV_BYTES);
-      return b64url(out);
+      return toBase64Url(out);
     },
     async open(cursor, listing) {
       const bytes = fromB64url(cursor);

@@ -7,6 +7,7 @@
  */
 import { isKeycardError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
+import { phraseOf } from '../core/status-phrases.ts';
 
 /** Every code the management API answers with. */
 export type ManagementErrorCode =
@@ -46,20 +47,6 @@ const STATUS: Readonly<Record<ManagementErrorCode, number>> = {
   unavailable: 503,
 };
 
-const PHRASES: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-};
-
 /** The status of a management error code; the only place one is chosen. */
 export const statusOfCode = (code: ManagementErrorCode): number => STATUS[code];
 
@@ -95,7 +82,7 @@ export function problemResponse(p: ManagementProblem): Response {
   const status = STATUS[p.code];
   const body: Record<string, unknown> = {
     type: 'about:blank',
-    title: PHRASES[status],
+    title: phraseOf(status),
     status,
     detail: redact(p.detail),
     code: p.code,
