@@ -84,10 +84,14 @@ describe('edge bundle size', () => {
   // options argument beside a wrong keycard (+117 B); the approval pages mask a token sent as
   // client_id or host, and a failing device-approval `can` is reported once (+45 B; the put-back
   // version fix −2 B). The checks sit in the exported functions only, so the request path is
-  // unchanged: guard 68,032 B.
-  it('stays at most 68,032 B gzip (measured 67,975 B)', async () => {
+  // unchanged: guard 68,032 B. 68,143 B on branch leak47 (67,972 B before, +171 B): redact and
+  // redactTokens find a token percent-, JSON- or HTML-escaped or inside base64/base64url/hex (a
+  // token pasted as a label, metadata, client_id or X-Request-Id was stored and echoed in those
+  // forms; test/encoded-token-sinks.test.ts). One decoder and one run check in src/core/redact.ts,
+  // nothing found to pay for it: guard 68,160 B.
+  it('stays at most 68,160 B gzip (measured 68,143 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_032);
+    expect(gzip).toBeLessThanOrEqual(68_160);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -127,9 +131,11 @@ describe('edge bundle size', () => {
   // session 43 with the root's exports in the order that gzips smallest (−23 B): guard 37,568 B.
   // 37,618 B in session 46 (37,551 B before) with issue's owner check for a person or a token
   // naming a workspace (a person could borrow another workspace's rate-limit plan; +67 B): guard 37,632 B.
-  it('createKeycard alone (tree-shaken) is at most 37,632 B gzip, under the issue 13 target of 40 KB (measured 37,618 B)', async () => {
+  // 37,810 B on branch leak47 (+192 B): the maskers' escape decoder and base64/hex run check
+  // (src/core/redact.ts; a token escaped or encoded in free text was stored and echoed): guard 37,824 B.
+  it('createKeycard alone (tree-shaken) is at most 37,824 B gzip, under the issue 13 target of 40 KB (measured 37,810 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(37_632);
+    expect(gzip).toBeLessThanOrEqual(37_824);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 
