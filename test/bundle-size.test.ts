@@ -87,10 +87,14 @@ describe('edge bundle size', () => {
   // unchanged: guard 68,032 B. 67,767 B in session 47 (67,972 B before), no answer changed: one
   // base64 helper for the cursors and the leak intake (−43 B), one table of reason phrases (−58 B),
   // the device login's lifetime read by presetMs (−19 B), redact's export after Identity's (−23 B)
-  // and the management handler's imports reordered (−62 B): guard 67,776 B.
-  it('stays at most 67,776 B gzip (measured 67,767 B)', async () => {
+  // and the management handler's imports reordered (−62 B). Then 67,937 B (+170 B), raised knowingly:
+  // redact and redactTokens find a token percent-, JSON- or HTML-escaped or inside base64/base64url/hex
+  // (a token pasted as a label, metadata, client_id or X-Request-Id was stored and echoed in those
+  // forms; test/encoded-token-sinks.test.ts); one decoder and one run check in src/core/redact.ts,
+  // nothing found to pay for it: guard 67,968 B.
+  it('stays at most 67,968 B gzip (measured 67,937 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67_776);
+    expect(gzip).toBeLessThanOrEqual(67_968);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -130,11 +134,13 @@ describe('edge bundle size', () => {
   // session 43 with the root's exports in the order that gzips smallest (−23 B): guard 37,568 B.
   // 37,618 B in session 46 (37,551 B before) with issue's owner check for a person or a token
   // naming a workspace (a person could borrow another workspace's rate-limit plan; +67 B): guard 37,632 B.
-  // 37,617 B in session 47 (the request contract's reason phrases in src/core/status-phrases.ts, −1 B):
-  // guard 37,632 B still, the size rounded up to 64 B.
-  it('createKeycard alone (tree-shaken) is at most 37,632 B gzip, under the issue 13 target of 40 KB (measured 37,617 B)', async () => {
+  // 37,617 B in session 47 (the request contract's reason phrases in src/core/status-phrases.ts, −1 B;
+  // a resource requirement without access checked as the request's class, paid by isBearer's lower-case
+  // compare), then 37,796 B (+192 B): the maskers' escape decoder and base64/hex run check
+  // (src/core/redact.ts; a token escaped or encoded in free text was stored and echoed): guard 37,824 B.
+  it('createKeycard alone (tree-shaken) is at most 37,824 B gzip, under the issue 13 target of 40 KB (measured 37,796 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(37_632);
+    expect(gzip).toBeLessThanOrEqual(37_824);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 

@@ -45,3 +45,68 @@ export function leaks(text: string, token: string, hex: string = sha256Hex(token
   }
   return null;
 }
+
+const b64 = (text: string) => Buffer.from(text, 'latin1').toString('base64');
+const each = (text: string, f: (code: number) => string) => [...text].map((c) => f(c.charCodeAt(0))).join('');
+const hex2 = (code: number) => code.toString(16).padStart(2, '0');
+
+/**
+ * The ways a caller can carry `token` through a free-text field: raw; percent-encoded (every
+ * character, upper and lower case, or only `_`); base64, unpadded base64 and base64url of it after
+ * `lead` (so `lead.length % 3` picks the alignment); hex in either case; JSON `\u00XX` escapes;
+ * HTML decimal and hex entities (every character, or only `_`).
+ */
+export function tokenCarriers(token: string, lead = ''): Record<string, string> {
+  return {
+    raw: token,
+    'percent, upper': each(token, (c) => `%${hex2(c).toUpperCase()}`),
+    'percent, lower': each(token, (c) => `%${hex2(c)}`),
+    'percent, _ only': token.replaceAll('_', '%5f'),
+    base64: b64(lead + token),
+    'base64, unpadded': b64(lead + token).replace(/=+$/, ''),
+    base64url: Buffer.from(lead + token, 'latin1').toString('base64url'),
+    hex: Buffer.from(token, 'latin1').toString('hex'),
+    'hex, upper': Buffer.from(token, 'latin1').toString('hex').toUpperCase(),
+    'JSON \\u00XX': each(token, (c) => `\\u00${hex2(c)}`),
+    'JSON \\u005F only': token.replaceAll('_', '\\u005F'),
+    'HTML &#NN;': each(token, (c) => `&#${c};`),
+    'HTML &#xHH;': each(token, (c) => `&#x${hex2(c)};`),
+    'HTML &#95; only': token.replaceAll('_', '&#95;'),
+  };
+}
+
+/** One layer of every escape {@link tokenCarriers} writes, undone. */
+const unescapeOnce = (text: string) =>
+  text
+    .replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/\\u([0-9A-Fa-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/&#[xX]([0-9A-Fa-f]{1,6});?/g, (_, h: string) => String.fromCharCode(parseInt(h, 16) & 0xffff))
+    .replace(/&#([0-9]{1,7});?/g, (_, d: string) => String.fromCharCode(Number(d) & 0xffff))
+    .replace(/&lowbar;/g, '_');
+
+/**
+ * Every reading of `text` a person or a script could make: as is, unescaped up to three times,
+ * and each run of base64/base64url or hex in those decoded at every alignment.
+ */
+export function readings(text: string): string[] {
+  const out = [text];
+  for (let i = 0; i < 3; i++) out.push(unescapeOnce(out.at(-1)!));
+  for (const t of out.slice(0, 4)) {
+    for (const run of t.match(/[A-Za-z0-9+/_-]{16,}/g) ?? [])
+      for (let k = 0; k < 4; k++) {
+        const bytes = Buffer.from(run.slice(k).replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('latin1');
+        out.push(bytes, unescapeOnce(bytes));
+      }
+    for (const run of t.match(/[0-9A-Fa-f]{16,}/g) ?? [])
+      for (let k = 0; k < 2; k++) out.push(Buffer.from(run.slice(k), 'hex').toString('latin1'));
+  }
+  return out;
+}
+
+/** A 12-character piece of `token`'s secret tail that some {@link readings} of `text` still holds, or null. */
+export function carriesToken(text: string, token: string): string | null {
+  const tail = token.slice(token.lastIndexOf('_') + 1);
+  for (const t of readings(text))
+    for (let i = 0; i + 12 <= tail.length; i += 3) if (t.includes(tail.slice(i, i + 12))) return tail.slice(i, i + 12);
+  return null;
+}

@@ -1,12 +1,12 @@
 /**
  * Masks anything shaped like a keycard token (any prefix, any type) or a SHA-256 digest, in the
- * encodings stores, drivers and proxies write them (SPEC §7): hex in either case, with or without
- * a `\x` (Postgres bytea) or `0x` prefix and next to `_`; base64 and base64url of the 32 bytes;
- * and any of these percent-encoded (a token in a request path, `%5F` for `_`). It is deliberately
- * wider than one integrator's format: a message may carry a token of another deployment, and a
- * false positive costs nothing but a masked word.
+ * encodings stores, drivers, proxies and callers write them (SPEC §7): hex in either case, with or
+ * without a `\x` (Postgres bytea) or `0x` prefix and next to `_`; base64 and base64url of the 32
+ * bytes; a token in base64, base64url (any alignment) or hex; and any of these behind escapes:
+ * percent (`%5F`, up to three layers), JSON `\u005F`, HTML `&#95;`, `&#x5f;` and `&lowbar;`. It is
+ * deliberately wider than one integrator's format: a message may carry a token of another
+ * deployment, and a false positive costs nothing but a masked word.
  */
-
 /** A token (and whatever alphanumerics follow it); a run of exactly 64 hex digits (a digest, however prefixed or glued to `_`). */
 const TOKEN = '[a-z][a-z0-9]{1,15}_[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{39,}';
 const HEX = '(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])';
@@ -20,29 +20,54 @@ const B64 =
 const B64URL =
   '(?<![A-Za-z0-9-])(?=[A-Za-z0-9_-]{0,42}[A-Z])(?=[A-Za-z0-9_-]{0,42}[a-z])[A-Za-z0-9_-]{43}(?![A-Za-z0-9-])';
 const SECRET_LIKE = new RegExp(`${TOKEN}|${HEX}|${B64}|${B64URL}`, 'g');
+const TOKEN_ONLY = new RegExp(TOKEN, 'g');
+const HAS_TOKEN = new RegExp(TOKEN);
+
+/** One escape of a character: percent, JSON `\u00XX`, an HTML numeric entity or `&lowbar;`. */
+const ESCAPE = '(?:%|\\\\u00)([0-9A-Fa-f]{2})|&#([xX])?([0-9A-Fa-f]+);?|&lowbar;';
 
 /**
- * Runs of URL characters holding a percent-escape: decoded and searched again. A literal `/`
- * ends a run (path segments are decoded one by one), so `%2F` inside a base64 digest cannot
- * merge it with the path around it.
+ * Runs of URL characters holding an escape: decoded and searched again. A literal `/` ends a run
+ * (path segments are decoded one by one), so `%2F` inside a base64 digest cannot merge it with
+ * the path around it.
  */
-const ENCODED_RUN = /(?:[A-Za-z0-9_+=.~!$&'()*,;:@-]|%[0-9A-Fa-f]{2})+/g;
+const ESCAPES = new RegExp(ESCAPE, 'g');
+const ENCODED_RUN = new RegExp(`(?:${ESCAPE}|[A-Za-z0-9_+=.~!$&'()*,;:@-])+`, 'g');
+
+/** A run long enough to be a token (44+ characters) in base64 or base64url (58+) or in hex (88+). */
+const BINARY_RUN = /[A-Za-z0-9+/_-]{58,}/g;
 
 /** The replacement for a masked secret. */
 export const REDACTED = '[redacted]';
 
-function plain(text: string, forms: readonly string[]): string {
+function plain(text: string, forms: readonly string[], shapes: RegExp): string {
   let out = text;
   for (const f of forms) if (f.length >= 16 && out.includes(f)) out = out.split(f).join(REDACTED);
-  SECRET_LIKE.lastIndex = 0;
-  return SECRET_LIKE.test(out) ? out.replace(SECRET_LIKE, REDACTED) : out;
+  out = out.replace(shapes, REDACTED);
+  return out.replace(BINARY_RUN, (run) => (hidesToken(run) ? REDACTED : run));
 }
 
-/** Byte-wise percent-decoding, up to three layers (`%255F`); never throws on bad UTF-8. */
+/**
+ * Whether a run of base64 or hex characters decodes, at one of its alignments, to text holding a
+ * token (escaped or not). Decoded whole, so the characters before the token's image do not matter.
+ */
+function hidesToken(run: string): boolean {
+  const b64 = run.replace(/-/g, '+').replace(/_/g, '/');
+  return [0, 1, 2, 3].some((k) => {
+    const s = b64.slice(k);
+    return HAS_TOKEN.test(
+      decode(atob(s.length % 4 === 1 ? s.slice(0, -1) : s)) + decode(s.replace(/[0-9A-Fa-f]{2}/g, '%$&')),
+    );
+  });
+}
+
+/** Decodes every {@link ESCAPE}, up to three layers (`%255F`); never throws on bad UTF-8. */
 function decode(run: string): string {
   let out = run;
-  for (let i = 0; i < 3 && out.includes('%'); i++)
-    out = out.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  for (let i = 0; i < 3; i++)
+    out = out.replace(ESCAPES, (_, h?: string, x?: string, e?: string) =>
+      String.fromCharCode(h ? parseInt(h, 16) : e ? parseInt(e, x ? 16 : 10) : 95),
+    );
   return out;
 }
 
@@ -58,12 +83,12 @@ function decode(run: string): string {
  * ```
  */
 export function redact(text: string): string {
-  return mayHoldSecret(text) ? mask(text, NONE) : text;
+  return mayHoldSecret(text) ? mask(text, NONE, SECRET_LIKE) : text;
 }
 
 /**
  * Every shape above needs a run of at least 39 characters of `[A-Za-z0-9_+/=-]` (a token's tail,
- * 64 hex digits, 43 of base64) or a `%` (an encoded one). Most audit fields (`GET`, `/tickets`, an
+ * 64 hex digits, 43 of base64) or a `%`, a backslash or `&` (an escaped one). Most audit fields (`GET`, `/tickets`, an
  * id) have neither: one pass over the code units answers them without running the expression,
  * which cost ~0.3 µs per audit event in bench/.
  */
@@ -73,7 +98,7 @@ function mayHoldSecret(text: string): boolean {
     const c = text.charCodeAt(i);
     if (c < 128 && RUN_CHAR[c] === 1) {
       if (++run >= 39) return true;
-    } else if (c === 0x25 /* % */) return true;
+    } else if (c === 0x25 /* % */ || c === 0x5c /* backslash */ || c === 0x26 /* & */) return true;
     else run = 0;
   }
   return false;
@@ -87,16 +112,22 @@ for (let c = 0x61; c <= 0x7a; c++) RUN_CHAR[c] = 1;
 
 const NONE: readonly string[] = [];
 
-function mask(text: string, forms: readonly string[]): string {
-  const out = plain(text, forms);
-  if (!out.includes('%')) return out;
-  return out.replace(ENCODED_RUN, (run) => {
-    if (!run.includes('%')) return run;
-    const masked = plain(decode(run), forms);
-    return masked.includes(REDACTED)
-      ? masked.replace(/[^\x21-\x7e]|%/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
-      : run;
-  });
+function mask(text: string, forms: readonly string[], shapes: RegExp): string {
+  const out = plain(text, forms, shapes);
+  return /[%\\&]/.test(out)
+    ? out.replace(ENCODED_RUN, (run) => {
+        const decoded = decode(run);
+        if (decoded === run) return run;
+        const masked = plain(decoded, forms, shapes);
+        // Re-escaped, so masking cannot inject a newline into a log line or markup into a page.
+        return masked.includes(REDACTED)
+          ? masked.replace(
+              /[^\x21-\x7e]|[%<>"\\]/g,
+              (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+            )
+          : run;
+      })
+    : out;
 }
 
 /**
@@ -111,16 +142,13 @@ export function excerpt(text: string, max: number): string {
   return `${r.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max)}…`;
 }
 
-const TOKEN_ONLY = new RegExp(TOKEN, 'g');
-
 /**
- * Masks token-shaped substrings only, for data keycard stores on an integrator's behalf (labels,
- * reasons, metadata): a pasted token must not persist, but a 64-hex image digest or git SHA-256
- * in metadata is data, not a secret of ours, and stays.
+ * Masks tokens only (in every encoding {@link redact} knows for one), for data keycard stores on
+ * an integrator's behalf (labels, reasons, metadata): a pasted token must not persist, but a
+ * 64-hex image digest or git SHA-256 in metadata is data, not a secret of ours, and stays.
  */
 export function redactTokens(text: string): string {
-  TOKEN_ONLY.lastIndex = 0;
-  return TOKEN_ONLY.test(text) ? text.replace(TOKEN_ONLY, REDACTED) : text;
+  return mayHoldSecret(text) ? mask(text, NONE, TOKEN_ONLY) : text;
 }
 
 /** Whether `text` holds something shaped like an API token of any prefix (what {@link redactTokens} masks). */
@@ -144,5 +172,5 @@ export function secretForms(token: string | null, hexHashes: readonly string[]):
 
 /** {@link redact}, and every exact `forms` string masked too (case-sensitively). */
 export function redactKnown(text: string, forms: readonly string[]): string {
-  return mask(text, forms);
+  return mask(text, forms, SECRET_LIKE);
 }
