@@ -84,6 +84,9 @@ describe('two field lines whose join looked like one field of another scheme', (
     [['Digest realm="a"', 'x =']],
     [['Basic "x', '']],
     [['acme_sk_  "', '']],
+    [['acme_sk_  "', '"']],
+    [['Basic "a', 'b"']],
+    [['Basic a="x""', 'b"']],
     [['Negotiate "a\\"', `Bearer ${'T'.repeat(10)}`]],
   ])('%j is 400 invalid_request on Express, Hono and Next alike', async (lines) => {
     const before = runs;

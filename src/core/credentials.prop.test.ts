@@ -8,8 +8,9 @@ import { authorizationValues, queryTokens, readCredential, type CredentialResult
 
 const B64TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 const FIELD = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?: +([^]*))?$/;
-const QUOTED = /"(?:[^"\\]|\\[^])*"/g;
-const UNTERMINATED = /"[^]*$/;
+// A quoted-string only as an auth-param's value (after `=` and OWS); a quote elsewhere is a character.
+const QUOTED = /=([ \t]*)"(?:[^"\\]|\\[^])*"/g;
+const UNTERMINATED = /=[ \t]*"[^]*$/;
 // After a comma, anything but an auth-param with a value (a token, or a quoted-string: \u0001 below)
 // is a second field line (Web Headers join them with ", ").
 const SECOND_CREDENTIAL = /,(?![ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*=[ \t]*[\u0001!#$%&'*+\-.^_`|~0-9A-Za-z])/;
@@ -29,10 +30,9 @@ function model(lines: readonly string[], query: readonly string[] | null, max: n
   const rest = m[2];
   if (scheme.toLowerCase() !== 'bearer') {
     if (rest === undefined) return 'other-scheme';
-    // A quoted-string counts as one character that is neither tchar, SP nor `=`: it can follow
-    // `, scheme ` as credentials or be an auth-param's value, but never be a scheme.
-    const outsideQuotes = rest.replace(QUOTED, '\u0001');
-    // A quoted-string left open is malformed: its comma may be a second line's (`Basic "x`, then `Bearer y`).
+    // An auth-param's quoted-string value counts as one character that is neither tchar, SP nor `=`.
+    const outsideQuotes = rest.replace(QUOTED, '=$1\u0001');
+    // A quoted-string left open is malformed: its comma may be a second line's (`Basic x="y`, then `Bearer z`).
     if (UNTERMINATED.test(outsideQuotes)) return 'malformed';
     return SECOND_CREDENTIAL.test(outsideQuotes) ? 'malformed' : 'other-scheme';
   }
@@ -87,6 +87,9 @@ const credentials = fc.oneof(
     .map((p) => p.join('')),
   fc.tuple(b64token, b64token).map(([a, b]) => `username="${a}, Bearer ${b}", realm="x"`),
   fc.tuple(b64token, fc.constantFrom('"', '\\"', '\\'), b64token).map((p) => `a="${p.join('')}, Basic b`),
+  fc
+    .array(fc.constantFrom('a', '=', ' ', '"', '\\', ',', 'x="y"', '""'), { maxLength: 12 })
+    .map((parts) => parts.join('')),
 );
 
 /** Authorization field values shaped like real ones, and broken in the ways that matter. */

@@ -241,11 +241,14 @@ function readField(value: unknown, max: number): CredentialResult {
  * `Authorization` field). An auth-param (`, realm="x"`, `, SignedHeaders=a;b`, also with BWS:
  * `, a = 1`) has `=` and a value (a token or quoted-string) after its name, so it never matches;
  * `, Bearer=` and `, Bearer==` (a second line's malformed credential) do, and so does a
- * quoted-string left open, whose comma is a second line's (`Basic "x` then `Bearer y`). One
+ * quoted-string left open, whose comma is a second line's (`Basic x="y` then `Bearer z`). A
+ * quoted-string opens only after an auth-param's `=`: elsewhere a quote is a character, so
+ * `Basic "a` then `b"` (joined `Basic "a, b"`) is two lines, as on Node. One
  * pass: each comma's look-ahead stops at the value's first character, before the next comma.
  */
 function hasSecondCredential(value: string, start: number, end: number): boolean {
   let quoted = false;
+  let prev = 0; // the last character outside quoted-strings that is not OWS
   for (let j = start; j < end; j++) {
     const c = value.charCodeAt(j);
     if (quoted) {
@@ -254,7 +257,10 @@ function hasSecondCredential(value: string, start: number, end: number): boolean
       else if (c === DQUOTE) quoted = false;
       continue;
     }
-    if (c === DQUOTE) quoted = true;
+    // A quoted-string is only ever an auth-param's value: a quote anywhere else is a character,
+    // so a quote that two joined lines close around their comma hides nothing.
+    if (c === DQUOTE && prev === EQUALS) quoted = true;
+    if (!isOws(c)) prev = c;
     if (c !== COMMA) continue;
     let k = j + 1;
     while (k < end && isOws(value.charCodeAt(k))) k++;
@@ -271,7 +277,7 @@ function hasSecondCredential(value: string, start: number, end: number): boolean
     const v = value.charCodeAt(k);
     if (v !== DQUOTE && !is(TCHAR, v)) return true;
   }
-  return quoted; // a quoted-string left open holds the comma of a second line (`Basic "x`, then ``)
+  return quoted; // a quoted-string left open holds the comma of a second line (`Basic x="y`, then ``)
 }
 
 function isOws(c: number): boolean {
