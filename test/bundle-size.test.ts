@@ -92,7 +92,7 @@ describe('edge bundle size', () => {
   // (a token pasted as a label, metadata, client_id or X-Request-Id was stored and echoed in those
   // forms; test/encoded-token-sinks.test.ts); one decoder and one run check in src/core/redact.ts,
   // nothing found to pay for it: guard 67,968 B.
-  it('stays at most 67,968 B gzip (measured 67,937 B)', async () => {
+  it('stays at most 67,968 B gzip (measured 67,947 B)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(67_968);
   }, 60_000);
@@ -138,8 +138,9 @@ describe('edge bundle size', () => {
   // a resource requirement without access checked as the request's class, paid by isBearer's lower-case
   // compare), then 37,796 B (+192 B): the maskers' escape decoder and base64/hex run check
   // (src/core/redact.ts; a token escaped or encoded in free text was stored and echoed), and 37,809 B
-  // with a quoted-string opened only after `=` (two joined Authorization lines, +13 B): guard 37,824 B.
-  it('createKeycard alone (tree-shaken) is at most 37,824 B gzip, under the issue 13 target of 40 KB (measured 37,809 B)', async () => {
+  // with a quoted-string opened only after `=` (two joined Authorization lines, +13 B), 37,821 B with
+  // the review's unescape for percent layers (+12 B): guard 37,824 B.
+  it('createKeycard alone (tree-shaken) is at most 37,824 B gzip, under the issue 13 target of 40 KB (measured 37,821 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(37_824);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
