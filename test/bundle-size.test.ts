@@ -91,10 +91,12 @@ describe('edge bundle size', () => {
   // redact and redactTokens find a token percent-, JSON- or HTML-escaped or inside base64/base64url/hex
   // (a token pasted as a label, metadata, client_id or X-Request-Id was stored and echoed in those
   // forms; test/encoded-token-sinks.test.ts); one decoder and one run check in src/core/redact.ts,
-  // nothing found to pay for it: guard 67,968 B.
-  it('stays at most 67,968 B gzip (measured 67,947 B)', async () => {
+  // nothing found to pay for it: guard 67,968 B. 67,969 B with the review's finding mended (a
+  // token's hex image after base64 characters ending in a hex digit was read one digit off; +22 B):
+  // guard 68,032 B.
+  it('stays at most 68,032 B gzip (measured 67,969 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(67_968);
+    expect(gzip).toBeLessThanOrEqual(68_032);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -139,10 +141,11 @@ describe('edge bundle size', () => {
   // compare), then 37,796 B (+192 B): the maskers' escape decoder and base64/hex run check
   // (src/core/redact.ts; a token escaped or encoded in free text was stored and echoed), and 37,809 B
   // with a quoted-string opened only after `=` (two joined Authorization lines, +13 B), 37,821 B with
-  // the review's unescape for percent layers (+12 B): guard 37,824 B.
-  it('createKeycard alone (tree-shaken) is at most 37,824 B gzip, under the issue 13 target of 40 KB (measured 37,821 B)', async () => {
+  // the review's unescape for percent layers (+12 B): guard 37,824 B. 37,841 B with hex read at both
+  // parities of its run (a token's hex image after `xyz3` slipped through; +20 B): guard 37,888 B.
+  it('createKeycard alone (tree-shaken) is at most 37,888 B gzip, under the issue 13 target of 40 KB (measured 37,841 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(37_824);
+    expect(gzip).toBeLessThanOrEqual(37_888);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 

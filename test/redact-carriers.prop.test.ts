@@ -100,3 +100,18 @@ describe('ordinary text is left alone', () => {
     },
   );
 });
+
+// Found by session 47's review: hex read in pairs from the start of its run of hex digits, so a hex
+// image glued to base64 characters whose last one is a hex digit (`id=xyz3…`) was read one digit
+// off at every alignment.
+describe("a token's hex image after base64 characters ending in a hex digit", () => {
+  const hex = [...new TextEncoder().encode(TOKEN)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  it.each(['xyz3', 'abcdefghijk5', 'Q0', 'zz_9', 'ab'])('after %j: masked by both maskers', (lead) => {
+    for (const mask of [redact, redactTokens])
+      for (const h of [hex, hex.toUpperCase()]) {
+        const out = mask(`id=${lead}${h}`);
+        expect(carriesToken(out, TOKEN), `${mask.name}: ${lead}`).toBeNull();
+        expect(out).toContain(REDACTED);
+      }
+  });
+});

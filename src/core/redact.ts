@@ -50,14 +50,15 @@ function plain(text: string, forms: readonly string[], shapes: RegExp): string {
 /**
  * Whether a run of base64 or hex characters decodes, at one of its alignments, to text holding a
  * token (escaped or not). Decoded whole, so the characters before the token's image do not matter.
+ * Hex is read in pairs from each run of 88+ hex digits at both parities (`k & 1`): the run may
+ * start with a base64 character that is a hex digit (`xyz3…`).
  */
 function hidesToken(run: string): boolean {
   const b64 = run.replace(/-/g, '+').replace(/_/g, '/');
   return [0, 1, 2, 3].some((k) => {
     const s = b64.slice(k);
-    return HAS_TOKEN.test(
-      decode(atob(s.length % 4 === 1 ? s.slice(0, -1) : s)) + decode(s.replace(/[0-9A-Fa-f]{2}/g, '%$&')),
-    );
+    const hex = run.replace(/[0-9A-Fa-f]{88,}/g, (h) => h.slice(0, k & 1) + h.slice(k & 1).replace(/../g, '%$&'));
+    return HAS_TOKEN.test(decode(atob(s.length % 4 === 1 ? s.slice(0, -1) : s)) + decode(hex));
   });
 }
 
