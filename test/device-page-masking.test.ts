@@ -6,36 +6,9 @@
  * or percent-encoded. The program still polls with its own `client_id`, unmasked.
  */
 import { describe, expect, it } from 'vitest';
-import { createKeycard, defineScopes, memoryAuditSink, memoryTokenStore, type UserActor } from '../src/index.ts';
-import { createDeviceRoutes } from '../src/device/index.ts';
-import { fakeClock } from '../src/testing/index.ts';
+import { deviceMaskingWorld, GRANT } from './device-masking-world.ts';
 
-const ORIGIN = 'https://app.example';
-const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-const jason: UserActor = { kind: 'user', id: 'u_jason', scopes: ['read', 'write'] };
-
-async function world() {
-  const audit = memoryAuditSink();
-  const keycard = createKeycard({
-    audit,
-    prefix: 'toado',
-    scopes: defineScopes({ read: { description: 'Read' }, write: { implies: ['read'] } }),
-    clock: fakeClock(),
-    store: memoryTokenStore(),
-    onError: () => {},
-  });
-  const { token } = await keycard.issue({ ownerId: 'u_other', label: 'leaked', scopes: ['read'] });
-  const routes = createDeviceRoutes(keycard, { basePath: '/api/tokens', authorize: () => jason, onError: () => {} });
-  const send = async (path: string, init: RequestInit = {}) =>
-    (await routes(new Request(`${ORIGIN}/api/tokens/device${path}`, init)))!;
-  const post = (path: string, body: Record<string, string>) =>
-    send(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
-      body: new URLSearchParams(body).toString(),
-    });
-  return { keycard, audit, token, send, post };
-}
+const world = deviceMaskingWorld;
 
 /** Every `%XX` of `text`, so `_` is `%5F`: a percent-encoded form no `encodeURIComponent` writes. */
 const percentAll = (text: string) =>

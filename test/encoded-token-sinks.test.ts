@@ -8,17 +8,11 @@
  * page, JSON body, header, audit event, log line — may carry the token in any reading.
  */
 import { describe, expect, it } from 'vitest';
-import { createKeycard, defineScopes, memoryAuditSink, memoryTokenStore, type UserActor } from '../src/index.ts';
-import { createDeviceRoutes } from '../src/device/index.ts';
 import { problem } from '../src/core/http.ts';
 import { requestIdFrom } from '../src/adapter-kit.ts';
-import { fakeClock } from '../src/testing/index.ts';
 import { setup } from './manage/fixture.ts';
 import { carriesToken, tokenCarriers } from './secret-encodings.ts';
-
-const ORIGIN = 'https://app.example';
-const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-const jason: UserActor = { kind: 'user', id: 'u_jason', scopes: ['read', 'write'] };
+import { deviceMaskingWorld, GRANT } from './device-masking-world.ts';
 
 /** Each carrier of `token`, and its base64 forms after 1 and 2 bytes (the other alignments). */
 const carriers = (token: string): [string, string][] => [
@@ -47,33 +41,7 @@ function expectClean(value: unknown, token: string, what: string) {
   for (const [at, text] of strings(value)) expect(carriesToken(text, token), `${what} ${at}: ${text}`).toBeNull();
 }
 
-async function deviceWorld() {
-  const audit = memoryAuditSink();
-  const logs: unknown[] = [];
-  const keycard = createKeycard({
-    audit,
-    prefix: 'toado',
-    scopes: defineScopes({ read: { description: 'Read' }, write: { implies: ['read'] } }),
-    clock: fakeClock(),
-    store: memoryTokenStore(),
-    onError: (e) => logs.push(String(e)),
-  });
-  const { token } = await keycard.issue({ ownerId: 'u_other', label: 'leaked', scopes: ['read'] });
-  const routes = createDeviceRoutes(keycard, {
-    basePath: '/api/tokens',
-    authorize: () => jason,
-    onError: (e) => logs.push(String(e)),
-  });
-  const send = async (path: string, init: RequestInit = {}) =>
-    (await routes(new Request(`${ORIGIN}/api/tokens/device${path}`, init)))!;
-  const post = (path: string, body: Record<string, string>) =>
-    send(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
-      body: new URLSearchParams(body).toString(),
-    });
-  return { keycard, audit, logs, token, send, post };
-}
+const deviceWorld = deviceMaskingWorld;
 
 describe('device login: a token carried in client_id or host', () => {
   it('never reaches the approval page, the audit label, or the issued token’s label and metadata; the poll still works', async () => {
