@@ -4,7 +4,7 @@
  * change and NOTIFYs in the same statement), so they are atomic on their own and work through a
  * pooler in transaction mode. Pure functions, no I/O.
  */
-import type { ListQuery, RevokeAllFilter, StoredToken, TokenPatch } from '../core/store.ts';
+import type { ListQuery, StoredToken, TokenPatch } from '../core/store.ts';
 import type { SqlValue } from './postgres-port.ts';
 
 /** A statement and its parameters, ready for `SqlPort.query`. */
@@ -23,7 +23,7 @@ export const MAX_NOTIFY_BYTES = 7_900;
 export const POLL_BATCH = 500;
 
 /** Collects `$n` parameters in order. */
-class Params {
+export class Params {
   readonly values: SqlValue[] = [];
   add(value: SqlValue): string {
     this.values.push(value);
@@ -36,8 +36,8 @@ class Params {
  * side rounds, so even far-future instants (where the float division loses a few microseconds)
  * come back as the integer that went in.
  */
-const ts = (param: string) => `to_timestamp(${param}::float8 / 1000)`;
-const ms = (column: string) => `round(extract(epoch from ${column}) * 1000)::float8`;
+export const ts = (param: string) => `to_timestamp(${param}::float8 / 1000)`;
+export const ms = (column: string) => `round(extract(epoch from ${column}) * 1000)::float8`;
 /** JSON columns travel as text (a driver would send a JS array as a Postgres array); SQL NULL stays NULL. */
 const json = (value: unknown): SqlValue => (value === null || value === undefined ? null : JSON.stringify(value));
 
@@ -73,7 +73,7 @@ export const TOKEN_COLUMNS = [
  * concurrent revoke). Raising `keycard_state.seq` under its row lock numbers changes without gaps
  * in commit order; the change is recorded in `keycard_changes` and NOTIFYed with its number.
  */
-function changeCtes(guard: string, change: string, from: string): string {
+export function changeCtes(guard: string, change: string, from: string): string {
   return [
     `s AS (UPDATE keycard_state SET seq = seq + 1 WHERE ${guard} RETURNING seq)`,
     `c AS (INSERT INTO keycard_changes (seq, change) SELECT s.seq, ${change} FROM s${from} RETURNING seq, change)`,
@@ -81,14 +81,14 @@ function changeCtes(guard: string, change: string, from: string): string {
 }
 
 /** Select-list items that hand back the change and NOTIFY it (its description, or only its number when too large). */
-function announceColumns(channel: string): string {
+export function announceColumns(channel: string): string {
   return [
     'c.seq AS "changeSeq"',
     'c.change AS "change"',
     `pg_notify(${channel}, CASE WHEN octet_length(n.payload) <= ${MAX_NOTIFY_BYTES} THEN n.payload ELSE jsonb_build_object('seq', c.seq)::text END)::text AS "notified"`,
   ].join(', ');
 }
-const payloadLateral = `LATERAL (SELECT (c.change || jsonb_build_object('seq', c.seq))::text AS payload) n`;
+export const payloadLateral = `LATERAL (SELECT (c.change || jsonb_build_object('seq', c.seq))::text AS payload) n`;
 
 /** `INSERT … ON CONFLICT DO NOTHING RETURNING id`: no row back means the id or the hash exists. */
 export function createStatement(t: StoredToken): Statement {
@@ -222,113 +222,6 @@ export function revokeStatement(id: string, at: number, reason: string | null, c
     `${changeCtes('(SELECT count(*) FROM t) > 0', tokenChange, ', t')}\n` +
     `SELECT t.*, ${announceColumns(ch)} FROM t, c, ${payloadLateral}`;
   return { text, params: p.values };
-}
-
-/** What both revoke-all statements share: the filter's match, its parameters and the announced change. */
-function revokeAllParts(p: Params, filter: RevokeAllFilter, at: number) {
-  const byOwner = 'ownerId' in filter;
-  const subject = p.add(byOwner ? filter.ownerId : filter.workspaceId);
-  const atParam = p.add(at);
-  const match = byOwner
-    ? `kind = 'personal' AND owner_id = ${subject}`
-    : `kind = 'workspace' AND workspace_id = ${subject}`;
-  const filterJson = `jsonb_build_object('${byOwner ? 'ownerId' : 'workspaceId'}', ${subject}::text)`;
-  const change = `jsonb_build_object('type', 'revokeAll', 'filter', ${filterJson}, 'revokedBefore', ${atParam}::float8)`;
-  // Counted: live at `at` (an expired, unrevoked token is revoked too, but not counted).
-  const live = `(expires_at IS NULL OR expires_at > ${ts(atParam)})`;
-  return { byOwner, subject, atParam, match, change, live };
-}
-
-/**
- * Revokes every matching, not yet revoked token (expired ones too) and counts those live at `at`;
- * records the `revokedBefore` watermark (kept in
- * `keycard_revocations`) and announces ONE change carrying the filter and the watermark — never
- * the ids, so the NOTIFY payload stays small however many tokens it ended. One statement, hence
- * one transaction. Always announces, even when nothing matched (as the memory store does).
- */
-export function revokeAllStatement(
-  filter: RevokeAllFilter,
-  at: number,
-  reason: string | null,
-  channel: string,
-): Statement {
-  const p = new Params();
-  const { byOwner, subject, atParam, match, change, live } = revokeAllParts(p, filter, at);
-  const ch = p.add(channel);
-  const text =
-    `WITH t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
-    `WHERE ${match} AND revoked_at IS NULL RETURNING id, ${live} AS counted),\n` +
-    `w AS (INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) VALUES ('${byOwner ? 'owner' : 'workspace'}', ${subject}, ${ts(atParam)}) ` +
-    'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before) RETURNING 1),\n' +
-    `${changeCtes('(SELECT count(*) FROM t) + (SELECT count(*) FROM w) >= 0', change, '')}\n` +
-    `SELECT (SELECT count(*) FILTER (WHERE counted) FROM t)::int AS count, ${announceColumns(ch)} FROM c, ${payloadLateral}`;
-  return { text, params: p.values };
-}
-
-/**
- * `revokeAllStatement` iff the tokens it would count number exactly `expectCount`, in ONE
- * statement: `unrevoked` locks the matching, not yet revoked rows (`FOR UPDATE`; under READ
- * COMMITTED a row a concurrent revoke changed is re-checked and dropped, so the count is of rows
- * still revocable), `found` counts those live at `at`, and the revocation (of every locked row,
- * expired ones too), the watermark and the change are written only when that count is the
- * expected one. One statement rather than a transaction: it needs no session (a pooler in
- * transaction mode works) and holds the row locks for one round trip. An insert committed after
- * its snapshot is not counted and not revoked. The watermark is written here, not beforehand in
- * its own commit as `revokeAll` does (a refused call must leave none), so such an insert may miss
- * it and stay active — it was not counted. Answers one row: `count` and the change when it
- * revoked, or `count` (the number found) with a null change when the count did not match.
- */
-export function revokeAllIfCountStatement(
-  filter: RevokeAllFilter,
-  at: number,
-  reason: string | null,
-  expectCount: number,
-  channel: string,
-): Statement {
-  const p = new Params();
-  const { byOwner, subject, atParam, match, change, live } = revokeAllParts(p, filter, at);
-  const ch = p.add(channel);
-  const matched = `(SELECT count FROM found) = ${p.add(expectCount)}::int`;
-  const text =
-    `WITH unrevoked AS (SELECT id, ${live} AS counted FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL FOR UPDATE),\n` +
-    'found AS (SELECT (count(*) FILTER (WHERE counted))::int AS count FROM unrevoked),\n' +
-    `t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
-    `WHERE id IN (SELECT id FROM unrevoked) AND revoked_at IS NULL AND ${matched} RETURNING id, ${live} AS counted),\n` +
-    `w AS (INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) SELECT '${byOwner ? 'owner' : 'workspace'}', ${subject}, ${ts(atParam)} WHERE ${matched} ` +
-    'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before) RETURNING 1),\n' +
-    `${changeCtes(`${matched} AND (SELECT count(*) FROM t) + (SELECT count(*) FROM w) >= 0`, change, '')}\n` +
-    `SELECT (SELECT count(*) FILTER (WHERE counted) FROM t)::int AS count, ${announceColumns(ch)} FROM c, ${payloadLateral}\n` +
-    `UNION ALL SELECT found.count, NULL, NULL, NULL FROM found WHERE NOT (${matched})`;
-  return { text, params: p.values };
-}
-
-/**
- * Raises the revokeAll watermark alone, committed before `revokeAllStatement` runs: a create whose
- * insert that revokeAll's snapshot missed commits after this, so its `coveredStatement` sees it.
- */
-export function watermarkStatement(filter: RevokeAllFilter, at: number): Statement {
-  const byOwner = 'ownerId' in filter;
-  return {
-    text:
-      `INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) VALUES ('${byOwner ? 'owner' : 'workspace'}', $1, ${ts('$2')}) ` +
-      'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before)',
-    params: [byOwner ? filter.ownerId : filter.workspaceId, at],
-  };
-}
-
-/**
- * Run after a create commits (a new snapshot): the watermark covering `token` if it is later than
- * its `createdAt` — one primary-key read, so a create pays little when nothing covers it.
- */
-export function coveringWatermarkStatement(
-  token: Pick<StoredToken, 'kind' | 'ownerId' | 'workspaceId' | 'createdAt'>,
-): Statement | null {
-  const subject = token.kind === 'personal' ? token.ownerId : token.workspaceId;
-  if (subject === null) return null;
-  return {
-    text: `SELECT ${ms('revoked_before')} AS "revokedBefore" FROM keycard_revocations WHERE filter_kind = $1 AND filter_id = $2 AND revoked_before > ${ts('$3')}`,
-    params: [token.kind === 'personal' ? 'owner' : 'workspace', subject, token.createdAt],
-  };
 }
 
 /** Changes nothing but announces that a principal's standing changed. */

@@ -38,15 +38,18 @@ import {
   getStatement,
   listStatement,
   rehashStatement,
-  revokeAllStatement,
-  revokeAllIfCountStatement,
-  watermarkStatement,
-  coveringWatermarkStatement,
   revokeStatement,
   touchStatement,
   updateStatement,
   type Statement,
 } from './postgres-sql.ts';
+import {
+  coveringWatermarkStatement,
+  racedSuccessorsStatement,
+  revokeAllIfCountStatement,
+  revokeAllStatement,
+  watermarkStatement,
+} from './postgres-revoke-all-sql.ts';
 
 export { fromPg, fromPglite } from './postgres-port.ts';
 export type {
@@ -219,6 +222,23 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
     if (change) await feed.committed(change);
   };
 
+  /**
+   * After a revoke-all committed: revokes the successors its snapshot missed (rotations that
+   * raced it; `racedSuccessorsStatement`), each at the later of `at` and its creation, announced
+   * like a revoke. Again until none is found: a successor's own rotation may have raced this pass.
+   * Not counted in the answer (the count is of what the call's snapshot found live).
+   */
+  const endRacedSuccessors = async (filter: RevokeAllFilter, families: unknown, at: number, reason: string | null) => {
+    while (typeof families === 'string') {
+      const raced = await run(racedSuccessorsStatement(filter, families));
+      for (const { id, createdAt } of raced) {
+        const [row] = await run(revokeStatement(String(id), Math.max(at, Number(createdAt)), reason, channel));
+        if (row) await announced(row);
+      }
+      families = raced.length > 0 ? families : null;
+    }
+  };
+
   return {
     shared: options.shared ?? port.shared ?? true,
 
@@ -288,6 +308,7 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
       const [row] = await run(revokeAllStatement(filter, at, reason, channel));
       if (!row) throw new KeycardError('unavailable', 'keycard_state has no row: run migrate() first');
       await announced(row);
+      await endRacedSuccessors(filter, row['families'], at, reason);
       return { count: Number(row['count']) };
     },
 
@@ -298,6 +319,7 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
       if (row['changeSeq'] === null || row['changeSeq'] === undefined)
         return { ok: false, reason: 'count_changed', count };
       await announced(row);
+      await endRacedSuccessors(filter, row['families'], at, reason);
       return { ok: true, count };
     },
 
