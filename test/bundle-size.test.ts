@@ -93,10 +93,15 @@ describe('edge bundle size', () => {
   // forms; test/encoded-token-sinks.test.ts); one decoder and one run check in src/core/redact.ts,
   // nothing found to pay for it: guard 67,968 B. 67,969 B with the review's finding mended (a
   // token's hex image after base64 characters ending in a hex digit was read one digit off; +22 B):
-  // guard 68,032 B.
-  it('stays at most 68,032 B gzip (measured 67,969 B)', async () => {
+  // guard 68,032 B. 68,259 B in session 48 (+290 B), raised knowingly, nothing found to pay for it
+  // (checkArguments in the constructors instead of a local helper cost 39 B more): a misspelt key
+  // in a requirement's `resource` (`acess`) refused by the core's requirement check (a write meant
+  // on a GET was checked as a read; ~85 B); `new KeycardError()`, `new AuditLossError()` and
+  // `new Identity()` name their wrong arguments instead of a TypeError (~185 B); the leak intake
+  // keeps every provider key of one id (~30 B): guard 68,288 B.
+  it('stays at most 68,288 B gzip (measured 68,259 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_032);
+    expect(gzip).toBeLessThanOrEqual(68_288);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -143,9 +148,12 @@ describe('edge bundle size', () => {
   // with a quoted-string opened only after `=` (two joined Authorization lines, +13 B), 37,821 B with
   // the review's unescape for percent layers (+12 B): guard 37,824 B. 37,841 B with hex read at both
   // parities of its run (a token's hex image after `xyz3` slipped through; +20 B): guard 37,888 B.
-  it('createKeycard alone (tree-shaken) is at most 37,888 B gzip, under the issue 13 target of 40 KB (measured 37,841 B)', async () => {
+  // 38,062 B in session 48 (+221 B), raised knowingly, nothing found to pay for it: the core's
+  // requirement check refuses a misspelt key in `resource` (a fail-open from a typo, ~67 B), and
+  // KeycardError and Identity name their wrong arguments instead of a TypeError (~136 B): guard 38,080 B.
+  it('createKeycard alone (tree-shaken) is at most 38,080 B gzip, under the issue 13 target of 40 KB (measured 38,062 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(37_888);
+    expect(gzip).toBeLessThanOrEqual(38_080);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 

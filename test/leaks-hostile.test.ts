@@ -94,7 +94,7 @@ describe('the key endpoint is hostile', () => {
       timeoutMs: 200,
       onError: (e) => errors.push(e),
     });
-    expect(await ring.get('k1')).toEqual({ key: null, reason: 'keys_unavailable' });
+    expect(await ring.get('k1')).toEqual({ keys: null, reason: 'keys_unavailable' });
     expect(String(errors[0])).toMatch(/timed out/);
     await ep.closed; // before: the body was read on in the background, the socket held open for good
   }, 10_000);

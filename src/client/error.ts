@@ -14,8 +14,23 @@ export class ManagementError extends Error {
   /** The whole problem body (extra members such as `expected` and `actual` of `count_changed`). */
   readonly problem: ProblemBody & Record<string, unknown>;
 
-  /** The message is the problem's `detail`, at most 1,000 characters, control characters and bidi overrides as U+FFFD. */
+  /**
+   * The message is the problem's `detail`, at most 1,000 characters, control characters and bidi overrides as U+FFFD.
+   * @throws ManagementError `invalid_argument` (status 0) naming each member of `problem` of the wrong kind, from untyped code
+   */
   constructor(problem: ProblemBody & Record<string, unknown>, options?: { readonly cause?: unknown }) {
+    const p = (problem ?? 0) as Partial<Record<string, unknown>>;
+    const bad =
+      typeof p != 'object'
+        ? ['problem']
+        : [
+            typeof p.code != 'string' && 'problem.code',
+            typeof p.detail != 'string' && 'problem.detail',
+            typeof p.status != 'number' && 'problem.status',
+            p.errors !== undefined && !Array.isArray(p.errors) && 'problem.errors',
+          ].filter((f) => f);
+    if (bad.length)
+      throw new ManagementError(localProblem('invalid_argument', `new ManagementError: invalid ${bad.join(', ')}`));
     super(printable(cut(problem.detail, MAX_MESSAGE)), options);
     this.code = problem.code;
     this.status = problem.status;

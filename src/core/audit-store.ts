@@ -12,7 +12,7 @@ import { english, intFrom } from './config.ts';
 import { copy, list, nullable, oneOf, refine, schema, schemaOf, text as line } from './kinds.ts';
 import type { AuditEvent, AuditSink, Surface } from './audit.ts';
 import { fromBase64, toBase64Url } from './base64.ts';
-import { KeycardError } from './errors.ts';
+import { KeycardError, misused } from './errors.ts';
 import { AUDIT_MAX_ID, AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, type AuditTime } from './audit-values.ts';
 import { storable, wellFormed } from './well-formed.ts';
 
@@ -118,6 +118,7 @@ export class AuditLossError extends KeycardError {
   readonly lost: number;
 
   constructor(lost: number, message: string) {
+    misused('AuditLossError', { lost: typeof lost != 'number', message: typeof message != 'string' });
     super('unavailable', message);
     this.lost = lost;
   }

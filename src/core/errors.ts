@@ -96,6 +96,14 @@ export class KeycardError extends Error {
       count?: number;
     },
   ) {
+    // From untyped code: every bad argument named at once, never a TypeError from deep inside.
+    misused(new.target.name, {
+      code: typeof code != 'string',
+      message: typeof message != 'string',
+      options: options != null && typeof options != 'object',
+      'options.secrets': options?.secrets && !Array.isArray(options.secrets),
+      'options.fields': options?.fields && !Array.isArray(options.fields),
+    });
     const forms = options?.secrets ?? [];
     super(
       redactKnown(message, forms),
@@ -107,6 +115,16 @@ export class KeycardError extends Error {
     if (options?.reason) this.reason = options.reason;
     if (options?.count !== undefined) this.count = options.count;
   }
+}
+
+/**
+ * Throws `invalid_argument` naming (`fields`) each argument flagged true: what the public
+ * constructors answer to untyped code, e.g. `new KeycardError: invalid code, message`.
+ */
+export function misused(where: string, flags: Record<string, unknown>): void {
+  const fields = Object.keys(flags).filter((k) => flags[k]);
+  if (fields.length)
+    throw new KeycardError('invalid_argument', `new ${where}: invalid ${fields.join(', ')}`, { fields });
 }
 
 /** Deeper than this, a cause chain or an object is cut (`[truncated]`) rather than kept unscrubbed. */

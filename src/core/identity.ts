@@ -2,7 +2,7 @@
  * The identity a verified request carries into handlers: who the token is, what it may do now,
  * and the resource-restriction helpers. It holds no secret and no hash, so logging it is safe.
  */
-import { KeycardError } from './errors.ts';
+import { KeycardError, misused } from './errors.ts';
 import { deepFreeze } from './records.ts';
 import {
   checkResource,
@@ -88,7 +88,14 @@ export class Identity<S extends string = string> {
   readonly rateLimit: RateLimitSetting | null;
   readonly #hierarchy: Hierarchy | null;
 
+  /** @throws KeycardError `invalid_argument` naming each argument of the wrong kind (from untyped code). */
   constructor(record: TokenRecord, scopes: ReadonlySet<S>, hierarchy: Hierarchy | null, kind?: 'oauth') {
+    misused('Identity', {
+      record: typeof record?.id != 'string',
+      scopes: typeof scopes?.has != 'function',
+      hierarchy: hierarchy != null && typeof hierarchy != 'object',
+      kind: kind !== undefined && kind !== 'oauth',
+    });
     this.tokenId = record.id;
     this.label = record.label;
     this.ownerId = record.ownerId;
@@ -117,9 +124,13 @@ export class Identity<S extends string = string> {
     return this.#hierarchy;
   }
 
-  /** True when the token's restrictions allow `access` to the resource at `path` (SPEC §4). */
+  /**
+   * True when the token's restrictions allow `access` to the resource at `path` (SPEC §4). The
+   * path and access are read for every token, restricted or not, so a misspelt type fails at once.
+   * @throws KeycardError `invalid_argument` for a path or access the hierarchy cannot read
+   */
   can(path: ResourcePath, access: Access): boolean {
-    return this.restrictions === null || checkResource(this.#h(), this.restrictions, path, access).ok;
+    return checkResource(this.#h(), this.restrictions, path, access).ok;
   }
 
   /**
@@ -130,7 +141,6 @@ export class Identity<S extends string = string> {
    * own check of such a path, a 403 reported to `onError`, never a 500.
    */
   assert(path: ResourcePath, access: Access): void {
-    if (this.restrictions === null) return;
     const h = this.#h();
     let r: ReturnType<typeof checkResource>;
     try {
@@ -143,9 +153,8 @@ export class Identity<S extends string = string> {
       throw new KeycardError('forbidden_resource', describeDenial(r), { resource: { type: r.type, id: r.id } });
   }
 
-  /** The rows the token may read: "listing returns only matching rows". */
+  /** The rows the token may read: "listing returns only matching rows". Every row's path is read, as `can` reads it. */
   filter<T>(rows: Iterable<T>, pathOf: (row: T) => ResourcePath): T[] {
-    if (this.restrictions === null) return [...rows];
     return filterResources(this.#h(), this.restrictions, rows, pathOf);
   }
 

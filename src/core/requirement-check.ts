@@ -2,8 +2,8 @@
  * The shape of a requirement, checked on every check that is given one (SPEC §8: a check never
  * fails open). A requirement a guard computes per request from untyped code may be a promise (an
  * `async` function where the guard takes a synchronous one), a string, `null`, or carry a
- * misspelled key (`scopes`); read as a requirement, each would ask for nothing and let any valid
- * token through. Allocation-free when the requirement is well formed.
+ * misspelled key (`scopes`, `resource.acess`); read as a requirement, each would ask for less than
+ * written and let a token through unchecked. Allocation-free when the requirement is well formed.
  */
 import { REQUIREMENT_KEYS, type AuthRequirement } from './auth-types.ts';
 import { excerpt } from './redact.ts';
@@ -19,6 +19,7 @@ const KEYS: ReadonlySet<string> = new Set(REQUIREMENT_KEYS);
  * ```ts
  * requirementError({ scope: 'read' })  // null
  * requirementError({ scopes: 'read' }) // 'scopes: unknown option'
+ * requirementError({ resource: { path: { company: 'c1' }, acess: 'write' } }) // 'resource.acess: unknown option'
  * requirementError('read')             // 'requirement must be an object such as { scope: "read" }, got a string'
  * ```
  */
@@ -31,16 +32,37 @@ export function requirementError(requirement: unknown): string | null {
   }
   if (typeof (requirement as { then?: unknown }).then === 'function')
     return 'requirement must be an object, got a promise: compute it synchronously';
-  for (const key in requirement) {
-    if (!KEYS.has(key) && Object.hasOwn(requirement, key)) {
-      return Object.keys(requirement)
-        .filter((k) => !KEYS.has(k))
-        .map((k) => `${excerpt(JSON.stringify(k).slice(1, -1), 64)}: unknown option`)
+  const { scope, resource } = requirement as AuthRequirement;
+  return joined(
+    unknownKeys(requirement, KEYS, ''),
+    typeof resource == 'object' && resource ? unknownKeys(resource, RESOURCE_KEYS, 'resource.') : null,
+    scope === undefined ? null : scopeError(scope), // undefined: no scope asked
+  );
+}
+
+/** The problems found, `; `-joined, or null when none (allocation-free then). */
+const joined = (a: string | null, b: string | null, c: string | null): string | null =>
+  a === null && b === null && c === null ? null : [a, b, c].filter((x) => x !== null).join('; ');
+
+/**
+ * The keys of a requirement's `resource` (`{ path, access? }`). A misspelt one (`acess`) would
+ * leave the access to the request's class, a write meant on a GET checked as a read (SPEC §4): a
+ * fail-open from a typo. The rest of a wrong `resource` fails closed where it is read (a path or
+ * access the hierarchy cannot read is a 403 reported to `onError`); the guards name it at start.
+ */
+const RESOURCE_KEYS: ReadonlySet<string> = new Set(['path', 'access']);
+
+/** Each own key of `object` that `keys` lacks, named `<prefix><key>: unknown option`, or null; allocation-free when none. */
+function unknownKeys(object: object, keys: ReadonlySet<string>, prefix: string): string | null {
+  for (const key in object) {
+    if (!keys.has(key) && Object.hasOwn(object, key)) {
+      return Object.keys(object)
+        .filter((k) => !keys.has(k))
+        .map((k) => `${prefix}${excerpt(JSON.stringify(k).slice(1, -1), 64)}: unknown option`)
         .join('; ');
     }
   }
-  const { scope } = requirement as AuthRequirement;
-  return scope === undefined ? null : scopeError(scope); // undefined: no scope asked
+  return null;
 }
 
 /**

@@ -19,7 +19,7 @@ import { KeyRing } from './keys.ts';
 import { answerFor, settleAll, type LeakNotice, type TokenHashEncoding } from './matches.ts';
 import { LEAK_INTAKE, type LeakIntakePort } from './port.ts';
 import { parseMatches, PROVIDERS, type LeakProvider } from './providers.ts';
-import { verifySignature } from './signature.ts';
+import { verifiedByAny } from './signature.ts';
 
 /** Options of {@link createLeakIntakeHandler}. */
 export interface LeakIntakeOptions {
@@ -165,7 +165,7 @@ export function createLeakIntakeHandler(
       return problem(400, 'invalid_request', 'The body could not be read');
     if (read.bytes === null) return problem(413, 'payload_too_large', `Reports are limited to ${maxBody} bytes`);
     const found = await ring.get(keyId);
-    if (found.key === null) {
+    if (found.keys === null) {
       if (found.reason === 'keys_unavailable')
         return problem(503, 'unavailable', "The provider's key list could not be fetched", {
           'retry-after': '60',
@@ -177,7 +177,7 @@ export function createLeakIntakeHandler(
         });
       return unverified(profile.challenge, 'Unknown signing key');
     }
-    if (!(await verifySignature(found.key, signature, read.bytes)))
+    if (!(await verifiedByAny(found.keys, signature, read.bytes)))
       return unverified(profile.challenge, 'The signature does not match the body');
 
     let parsed;

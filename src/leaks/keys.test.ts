@@ -28,20 +28,20 @@ describe('KeyRing: a key endpoint that hangs', () => {
       onError: (e) => errors.push(e),
     });
 
-    expect(await ring.get('k1')).toEqual({ key: null, reason: 'keys_unavailable' });
+    expect(await ring.get('k1')).toEqual({ keys: null, reason: 'keys_unavailable' });
     expect(calls).toBe(1);
     expect(errors).toHaveLength(1);
     expect(String(errors[0])).toMatch(/timed out/);
 
     // Within the minute: no new fetch, the same answer, at once.
-    expect(await ring.get('k1')).toEqual({ key: null, reason: 'keys_unavailable' });
+    expect(await ring.get('k1')).toEqual({ keys: null, reason: 'keys_unavailable' });
     expect(calls).toBe(1);
 
     // After it, the endpoint is asked again and the key is found.
     hang = false;
     clock.advance(60_000);
     const found = await ring.get('k1');
-    expect(found.key).not.toBe(null);
+    expect(found.keys).not.toBe(null);
     expect(calls).toBe(2);
   });
 });
@@ -80,7 +80,7 @@ describe('KeyRing: a key endpoint that redirects', () => {
       clock: fakeClock(),
       onError: (e) => errors.push(e),
     });
-    expect(await ring.get('k1')).toEqual({ key: null, reason: 'keys_unavailable' });
+    expect(await ring.get('k1')).toEqual({ keys: null, reason: 'keys_unavailable' });
     expect(seen.location).toBe(0);
     expect(String(errors[0])).toMatch(/redirect|302/);
     expect(String(errors[0])).not.toContain('token=x');
@@ -97,7 +97,7 @@ describe('KeyRing: a key endpoint that redirects', () => {
       clock: fakeClock(),
       onError: (e) => errors.push(e),
     });
-    expect(await ring.get('k1')).toEqual({ key: null, reason: 'keys_unavailable' });
+    expect(await ring.get('k1')).toEqual({ keys: null, reason: 'keys_unavailable' });
     expect(String(errors[0])).toMatch(/redirect/);
   });
 });

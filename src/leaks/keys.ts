@@ -24,14 +24,16 @@ import { importPublicKey } from './signature.ts';
 export const MAX_KEY_LIST_BYTES = 1024 * 1024;
 
 /**
- * What {@link KeyRing.get} answers: the key, or why there is none. `unknown_key`: a list fetched
+ * What {@link KeyRing.get} answers: every key published under the id (a provider in the middle of a
+ * rotation may publish two under one id; a signature by any of them is the provider's), or why
+ * there is none. `unknown_key`: a list fetched
  * after the request arrived lacks it. `not_refetched`: the list held lacks it, and it may not be
  * refetched for `retryAfterSeconds` (the throttle). `keys_unavailable`: no list could be had.
  */
 export type KeyLookup =
-  | { readonly key: CryptoKey }
-  | { readonly key: null; readonly reason: 'unknown_key' | 'keys_unavailable' }
-  | { readonly key: null; readonly reason: 'not_refetched'; readonly retryAfterSeconds: number };
+  | { readonly keys: readonly CryptoKey[] }
+  | { readonly keys: null; readonly reason: 'unknown_key' | 'keys_unavailable' }
+  | { readonly keys: null; readonly reason: 'not_refetched'; readonly retryAfterSeconds: number };
 
 /** Options of a {@link KeyRing}. */
 export interface KeyRingOptions {
@@ -50,7 +52,7 @@ export interface KeyRingOptions {
 /** The cached key list of one provider endpoint. */
 export class KeyRing {
   readonly #o: Required<KeyRingOptions>;
-  #keys: ReadonlyMap<string, CryptoKey> | null = null;
+  #keys: ReadonlyMap<string, readonly CryptoKey[]> | null = null;
   #fetchedAt = Number.NEGATIVE_INFINITY; // monotonic time of the last attempt, successful or not
   #loadedAt = Number.NEGATIVE_INFINITY; // monotonic time of the last successful load
   #listAsOf = Number.NEGATIVE_INFINITY; // monotonic time the fetch of the list held was sent
@@ -62,20 +64,20 @@ export class KeyRing {
     this.#o = { minIntervalMs: 60_000, maxAgeMs: 3_600_000, timeoutMs: 5_000, ...options };
   }
 
-  /** The key named `id`, refetching the list at most once (and at most once per interval). */
+  /** The keys named `id`, refetching the list at most once (and at most once per interval). */
   async get(id: string): Promise<KeyLookup> {
     const arrived = this.#o.clock.monotonic();
     if (this.#keys === null || arrived - this.#loadedAt >= this.#o.maxAgeMs) await this.#refresh();
-    let key = this.#keys?.get(id);
-    if (key === undefined && this.#keys !== null) {
+    let keys = this.#keys?.get(id);
+    if (keys === undefined && this.#keys !== null) {
       await this.#refresh(); // a rotation: the new key may have been published since
-      key = this.#keys.get(id);
+      keys = this.#keys.get(id);
     }
-    if (key !== undefined) return { key };
-    if (this.#keys === null) return { key: null, reason: 'keys_unavailable' };
-    if (this.#listAsOf >= arrived) return { key: null, reason: 'unknown_key' };
+    if (keys !== undefined) return { keys };
+    if (this.#keys === null) return { keys: null, reason: 'keys_unavailable' };
+    if (this.#listAsOf >= arrived) return { keys: null, reason: 'unknown_key' };
     const wait = this.#fetchedAt + this.#o.minIntervalMs - this.#o.clock.monotonic();
-    return { key: null, reason: 'not_refetched', retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
+    return { keys: null, reason: 'not_refetched', retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
   }
 
   /** Fetches unless one is in flight (then waits for it) or the last attempt was under the interval ago. */
@@ -109,7 +111,7 @@ export class KeyRing {
    * the shared in-flight fetch, and with it every later report, forever. At the deadline the
    * signal aborts, which also cancels a body still being read, so the socket is let go.
    */
-  #load(): Promise<ReadonlyMap<string, CryptoKey>> {
+  #load(): Promise<ReadonlyMap<string, readonly CryptoKey[]>> {
     const { timeoutMs } = this.#o;
     const abandon = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -124,7 +126,7 @@ export class KeyRing {
     return Promise.race([this.#fetchKeys(abandon.signal), deadline]).finally(() => clearTimeout(timer));
   }
 
-  async #fetchKeys(signal: AbortSignal): Promise<ReadonlyMap<string, CryptoKey>> {
+  async #fetchKeys(signal: AbortSignal): Promise<ReadonlyMap<string, readonly CryptoKey[]>> {
     const where = `keycard leak intake: the key list at ${urlPlace(this.#o.url)}`;
     // Redirects are never followed: whoever the endpoint points at would decide which reports are
     // genuine. `manual` hands back the 3xx itself (an opaque redirect, status 0, in browsers and
@@ -160,12 +162,14 @@ export class KeyRing {
     }
     const list = (body as { public_keys?: unknown } | null)?.public_keys;
     if (!Array.isArray(list)) throw new Error(`${where} has no public_keys array`);
-    const keys = new Map<string, CryptoKey>();
+    // Every key of an id is kept: an id published twice (the provider's rotation overlap) names
+    // both keys, and a report signed by either is genuine; keeping one would refuse the other's.
+    const keys = new Map<string, CryptoKey[]>();
     for (const entry of list as unknown[]) {
       const { key_identifier: id, key: pem } = (entry ?? {}) as { key_identifier?: unknown; key?: unknown };
       if (typeof id !== 'string' || id.length === 0 || typeof pem !== 'string') continue;
       const key = await importPublicKey(pem);
-      if (key) keys.set(id, key); // a key we cannot import (not P-256) is skipped, not fatal
+      if (key) keys.set(id, [...(keys.get(id) ?? []), key]); // a key we cannot import (not P-256) is skipped, not fatal
     }
     if (keys.size === 0) throw new Error(`${where} holds no usable P-256 key`);
     return keys;

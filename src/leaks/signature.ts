@@ -95,3 +95,16 @@ export async function verifySignature(key: CryptoKey, signatureB64: string, body
     return false;
   }
 }
+
+/**
+ * True when the signature verifies under any of `keys`: the keys a provider publishes under one
+ * key id (two during its rotation overlap). Tried in turn; the first that verifies ends the walk.
+ */
+export async function verifiedByAny(
+  keys: readonly CryptoKey[],
+  signatureB64: string,
+  body: Uint8Array,
+): Promise<boolean> {
+  for (const key of keys) if (await verifySignature(key, signatureB64, body)) return true;
+  return false;
+}

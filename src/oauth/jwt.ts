@@ -76,7 +76,8 @@ export interface JwtAccessTokenOptions {
    */
   readonly requireAccessTokenType?: boolean;
   /**
-   * Allowed clock skew for `exp`/`nbf`, seconds. A token is accepted until `exp` plus this, and
+   * Allowed clock skew for `exp`/`nbf`/`iat`, seconds. A token is accepted from `nbf` and `iat` minus
+   * this (one issued later than now plus this is `invalid_token`) until `exp` plus this, and
    * its identity's `expiresAt` is that instant (MCP sessions and `AuthInfo.expiresAt` follow it). @default 0
    */
   readonly clockToleranceSeconds?: number;
@@ -172,6 +173,8 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
         ? { ok: false, code: 'unavailable', error: e }
         : { ok: false, code: codeOf(e) };
     }
+    // Issued in the future: refused as jose refuses it under maxTokenAge (its `now` is whole seconds).
+    if ((payload.iat as number) > Math.floor(now() / 1000) + tolerance) return { ok: false, code: 'invalid_token' };
     // RFC 9068 §2.2 requires both: an empty one is no subject or client (nor an id part keycard can key on).
     const clientId = typeof payload.client_id === 'string' && payload.client_id !== '' ? payload.client_id : null;
     if (typeof payload.sub !== 'string' || payload.sub === '' || clientId === null || typeof payload.exp !== 'number')
