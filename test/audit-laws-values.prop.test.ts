@@ -28,7 +28,9 @@ async function through(hostile: (run: string) => AuditEvent) {
   return Promise.all(
     backends.map(async ([name, open]) => {
       const errors: Error[] = [];
-      const s = await open({ requests: 'all', now: () => NOW, onError: (e) => errors.push(e), closeTimeoutMs: 3_000 });
+      // A wedged writer never finishes: 30 s tells it from a slow one. Writing a 150,000-member
+      // value took over 3 s on a loaded 2-core CI machine, and close() then reported it lost.
+      const s = await open({ requests: 'all', now: () => NOW, onError: (e) => errors.push(e), closeTimeoutMs: 30_000 });
       const run = runId();
       s.write(hostile(run));
       s.write(denial(run, 1));
