@@ -1,11 +1,10 @@
 /**
  * The public constructors called from untyped code with nothing or the wrong things: `new
- * KeycardError()`, `new AuditLossError()`, `new Identity()` (root) and `new ManagementError()`
- * (keycard/client, keycard/ui). Each answered with a TypeError from deep inside (`reading
- * 'replace'`, `forms is not iterable`, `reading 'detail'`, `reading 'id'`). Now each throws its
- * house error, naming every bad argument at once: a `KeycardError('invalid_argument')` with
- * `fields`, or, from the dependency-free client, a `ManagementError` with code `invalid_argument`
- * and status 0 (as its other local errors). Well-formed calls are unchanged.
+ * KeycardError()`, `new AuditLossError()` and `new Identity()` (root). Each answered with a
+ * TypeError from deep inside (`reading 'replace'`, `forms is not iterable`, `reading 'id'`). Now
+ * each throws a `KeycardError('invalid_argument')` with `fields`, naming every bad argument at
+ * once. Well-formed calls are unchanged. `new ManagementError()` (keycard/client, keycard/ui) is
+ * left unchecked: the smallest check took keycard/ui over its 16 KB guard (docs/benchmarks.md).
  */
 import { describe, expect, it } from 'vitest';
 import { ManagementError } from '../src/client/index.ts';
@@ -110,21 +109,6 @@ describe('Identity', () => {
 
 describe('ManagementError (keycard/client)', () => {
   const problem = { type: 'about:blank', title: 'Not Found', status: 404, detail: 'No such token', code: 'not_found' };
-  const rows: [string, () => unknown, readonly string[]][] = [
-    ['new ManagementError()', () => new (ManagementError as never as new () => unknown)(), ['problem']],
-    ['null', () => new ManagementError(null as never), ['problem']],
-    ['an empty object', () => new ManagementError({} as never), ['problem.code', 'problem.detail', 'problem.status']],
-    ['a number as detail', () => new ManagementError({ ...problem, detail: 5 } as never), ['problem.detail']],
-    ['errors not an array', () => new ManagementError({ ...problem, errors: 'x' } as never), ['problem.errors']],
-  ];
-  for (const [what, make, fields] of rows) {
-    it(`${what}: ManagementError invalid_argument naming ${fields.join(', ')}`, () => {
-      const e = thrown(make) as { name: string; code?: string; message: string };
-      expect([e.name, e.code]).toEqual(['ManagementError', 'invalid_argument']);
-      for (const field of fields) expect(e.message).toContain(field);
-    });
-  }
-
   it('a problem body as the server sends it is unchanged', () => {
     const e = new ManagementError(problem);
     expect([e.code, e.status, e.message, e.errors]).toEqual(['not_found', 404, 'No such token', []]);
