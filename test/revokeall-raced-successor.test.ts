@@ -10,7 +10,8 @@
  * Here the same order is made deterministic: a port wrapper runs the successor's insert right after
  * the revoking statement (as the snapshot saw it: absent), on PGlite and, when DATABASE_URL is set,
  * on a real server. A fresh token issued after the watermark (another family) stays live: only a
- * family the call revoked a member of is followed.
+ * family the call revoked a member of is followed. A successor rotated while the follow-up pass
+ * ran (its copy after that pass's snapshot) is found by the next pass.
  */
 import { PGlite } from '@electric-sql/pglite';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,24 +25,29 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A raw port, and one whose revoking statement is followed at once by `after()` (once armed). */
+/**
+ * A raw port, and one whose revoking statement is followed at once by `after()`, and the first
+ * statement of its follow-up pass by `afterPass()` (each once).
+ */
 interface Ports {
   readonly raw: SqlPort;
-  readonly hooked: (after: () => Promise<void>) => SqlPort;
+  readonly hooked: (after: () => Promise<void>, afterPass?: () => Promise<void>) => SqlPort;
 }
 
 const isRevoking = (text: string) => text.startsWith('WITH') && text.includes('INSERT INTO keycard_revocations');
+const isFollowUp = (text: string) => text.includes('json_array_elements_text');
 
-function hook(raw: SqlPort, after: () => Promise<void>): SqlPort {
-  let armed = true;
+function hook(raw: SqlPort, after: () => Promise<void>, afterPass: () => Promise<void> = async () => {}): SqlPort {
+  const armed = [
+    { when: isRevoking, then: after },
+    { when: isFollowUp, then: afterPass },
+  ];
   return {
     shared: raw.shared,
     async query(text, params) {
       const result = await raw.query(text, params);
-      if (armed && isRevoking(text)) {
-        armed = false;
-        await after();
-      }
+      const i = armed.findIndex((h) => h.when(text));
+      if (i >= 0) await armed.splice(i, 1)[0]!.then();
       return result;
     },
   };
@@ -55,7 +61,7 @@ const backends: { name: string; open: () => Promise<Ports> }[] = [
       cleanups.push(() => db.close());
       const raw = fromPglite(db);
       await migrate(raw);
-      return { raw, hooked: (after) => hook(raw, after) };
+      return { raw, hooked: (after, afterPass) => hook(raw, after, afterPass) };
     },
   },
   ...(DATABASE_URL
@@ -68,7 +74,7 @@ const backends: { name: string; open: () => Promise<Ports> }[] = [
             cleanups.push(drop, () => p.end());
             const raw = fromPg(p);
             await migrate(raw);
-            return { raw, hooked: (after) => hook(raw, after) };
+            return { raw, hooked: (after, afterPass) => hook(raw, after, afterPass) };
           },
         },
       ]
@@ -127,8 +133,40 @@ for (const backend of backends)
             expect(after.revokedReason).toBe('all gone');
           }
           expect((await read(fresh)).revokedAt, 'a new family issued after the watermark').toBeNull();
-          // The count is of what the revoking snapshot found live: the old token.
-          expect(answer).toEqual(call === 'revokeAll' ? { count: 1 } : { ok: true, count: 1 });
+          // revokeAll counts what it ended live (the old token, its successor and theirs: their
+          // rotations came first); revokeAllIfCount answers the count it confirmed.
+          expect(answer).toEqual(call === 'revokeAll' ? { count: 3 } : { ok: true, count: 1 });
+        });
+
+        it("follows a successor's own rotation that raced the follow-up pass, again until none is found", async () => {
+          const ports = await backend.open();
+          const writer = postgresTokenStore(ports.raw, { notifications: 'poll', onError: () => {} });
+          cleanups.push(() => writer.close());
+          const old = storedTokenFixture({ kind, createdAt: 1_000 });
+          const same = { ownerId: old.ownerId, workspaceId: old.workspaceId, kind, familyId: old.familyId };
+          const filter: RevokeAllFilter =
+            kind === 'personal' ? { ownerId: old.ownerId } : { workspaceId: old.workspaceId! };
+          await writer.create(old);
+          expect((await writer.update(old.id, { expiresAt: 60_000 }, old.version)).ok).toBe(true);
+          const successor = storedTokenFixture({ ...same, createdAt: 3_000, rotatedFromId: old.id });
+          const next = storedTokenFixture({ ...same, createdAt: 3_001, rotatedFromId: successor.id });
+          const store = postgresTokenStore(
+            ports.hooked(
+              () => writer.create(successor), // missed by the revoking snapshot
+              async () => {
+                // The successor rotated while the first pass ran: its copy inserted after that
+                // pass's snapshot, its claim landing before the pass revokes the successor.
+                await writer.create(next);
+                expect((await writer.update(successor.id, { expiresAt: 60_000 }, successor.version)).ok).toBe(true);
+              },
+            ),
+            { notifications: 'poll', onError: () => {} },
+          );
+          cleanups.push(async () => store.close?.());
+          const answer = await revokeAllBy(store, call, filter);
+          for (const t of [old, successor, next])
+            expect((await writer.get(t.id))!.revokedAt, `${t.id} revoked`).not.toBeNull();
+          expect(answer).toEqual(call === 'revokeAll' ? { count: 3 } : { ok: true, count: 1 });
         });
       });
 

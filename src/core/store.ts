@@ -272,9 +272,10 @@ export interface TokenStore {
    * of the tokens it revoked were **live at `at`** (`expiresAt` null or later than `at`: see
    * {@link countedByRevokeAll}). A token that had expired by `at` is revoked but not counted, so
    * the count is what a person sees as "active" (SPEC §12: "Revoke all" shows the live count).
-   * A rotation's successor (same `familyId`) inserted while it runs, whose predecessor it revokes,
-   * must end revoked too (not counted): a store whose revocation reads a snapshot (SQL) follows the
-   * families it revoked a member of once it has committed, as `keycard/postgres` does.
+   * A rotation's successor (same `familyId`) inserted while it runs, whose predecessor it revokes
+   * after the rotation's claim, must end revoked too, and counted (the rotation came first): a store
+   * whose revocation reads a snapshot (SQL) follows the families it revoked a member of once it has
+   * committed, as `keycard/postgres` does.
    */
   revokeAll(filter: RevokeAllFilter, at: number, reason: string | null): Awaitable<{ readonly count: number }>;
   /**

@@ -67,8 +67,11 @@ export function revokeAllStatement(
  * transaction mode works) and holds the row locks for one round trip. An insert committed after
  * its snapshot is not counted and not revoked. The watermark is written here, not beforehand in
  * its own commit as `revokeAll` does (a refused call must leave none), so such an insert may miss
- * it and stay active — it was not counted. Answers one row: `count` and the change when it
- * revoked, or `count` (the number found) with a null change when the count did not match.
+ * it and stay active — it was not counted. A locked row whose version is not the one its snapshot
+ * read (`seen`) was changed by a transaction that committed after the snapshot: a rotation's
+ * claim, whose successor (inserted before the claim) the snapshot cannot count. Then nothing is
+ * written (`moved`), as for a count that did not match. Answers one row: `count` and the change
+ * when it revoked, or `count` (the number found) with a null change and `moved` when it did not.
  */
 export function revokeAllIfCountStatement(
   filter: RevokeAllFilter,
@@ -80,17 +83,19 @@ export function revokeAllIfCountStatement(
   const p = new Params();
   const { byOwner, subject, atParam, match, change, live } = revokeAllParts(p, filter, at);
   const ch = p.add(channel);
-  const matched = `(SELECT count FROM found) = ${p.add(expectCount)}::int`;
+  const matched = `(SELECT count FROM found) = ${p.add(expectCount)}::int AND NOT (SELECT moved FROM found)`;
   const text =
-    `WITH unrevoked AS (SELECT id, ${live} AS counted FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL FOR UPDATE),\n` +
-    'found AS (SELECT (count(*) FILTER (WHERE counted))::int AS count FROM unrevoked),\n' +
+    `WITH unrevoked AS (SELECT id, version, ${live} AS counted FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL FOR UPDATE),\n` +
+    `seen AS (SELECT id, version FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL),\n` +
+    'found AS (SELECT (count(*) FILTER (WHERE counted))::int AS count, ' +
+    'EXISTS (SELECT 1 FROM unrevoked u JOIN seen s USING (id) WHERE u.version <> s.version) AS moved FROM unrevoked),\n' +
     `t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
     `WHERE id IN (SELECT id FROM unrevoked) AND revoked_at IS NULL AND ${matched} RETURNING id, family_id, ${live} AS counted),\n` +
     `w AS (INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) SELECT '${byOwner ? 'owner' : 'workspace'}', ${subject}, ${ts(atParam)} WHERE ${matched} ` +
     'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before) RETURNING 1),\n' +
     `${changeCtes(`${matched} AND (SELECT count(*) FROM t) + (SELECT count(*) FROM w) >= 0`, change, '')}\n` +
-    `SELECT (SELECT count(*) FILTER (WHERE counted) FROM t)::int AS count, ${FAMILIES}, ${announceColumns(ch)} FROM c, ${payloadLateral}\n` +
-    `UNION ALL SELECT found.count, NULL, NULL, NULL, NULL FROM found WHERE NOT (${matched})`;
+    `SELECT (SELECT count(*) FILTER (WHERE counted) FROM t)::int AS count, false AS moved, ${FAMILIES}, ${announceColumns(ch)} FROM c, ${payloadLateral}\n` +
+    `UNION ALL SELECT found.count, found.moved, NULL, NULL, NULL, NULL FROM found WHERE NOT (${matched})`;
   return { text, params: p.values };
 }
 
@@ -109,6 +114,17 @@ export function racedSuccessorsStatement(filter: RevokeAllFilter, families: stri
     text:
       `SELECT id, ${ms('created_at')} AS "createdAt" FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL ` +
       `AND family_id IN (SELECT json_array_elements_text(${p.add(families)}::json))`,
+    params: p.values,
+  };
+}
+
+/** The tokens a revoke-all of `filter` at `at` would count now (a new snapshot): after a refusal whose snapshot was stale. */
+export function liveCountStatement(filter: RevokeAllFilter, at: number): Statement {
+  const p = new Params();
+  const { match } = filterMatch(p, filter);
+  const live = `(expires_at IS NULL OR expires_at > ${ts(p.add(at))})`;
+  return {
+    text: `SELECT (count(*) FILTER (WHERE ${live}))::int AS count FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL`,
     params: p.values,
   };
 }

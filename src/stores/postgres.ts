@@ -14,6 +14,7 @@ import { configError, english } from '../core/config.ts';
 import { KeycardError } from '../core/errors.ts';
 import {
   WATERMARK_REASON,
+  unexpiredAt,
   type ListQuery,
   type RevokeAllFilter,
   type RevokeAllIfCountResult,
@@ -45,6 +46,7 @@ import {
 } from './postgres-sql.ts';
 import {
   coveringWatermarkStatement,
+  liveCountStatement,
   racedSuccessorsStatement,
   revokeAllIfCountStatement,
   revokeAllStatement,
@@ -185,6 +187,41 @@ export async function migrate(port: SqlPort): Promise<void> {
   }
 }
 
+/** What a follow-up pass needs of the store: one statement's rows, and handing a recorded change to subscribers. */
+interface StoreIo {
+  readonly run: (statement: Statement) => Promise<readonly Readonly<Record<string, unknown>>[]>;
+  readonly announced: (row: Readonly<Record<string, unknown>> | undefined) => Promise<void>;
+  readonly channel: string;
+}
+
+/**
+ * After a revoke-all committed: revokes the successors its snapshot missed (rotations that
+ * raced it; `racedSuccessorsStatement`), each at the later of `at` and its creation, announced
+ * like a revoke. Again until none is found: a successor's own rotation may have raced this pass.
+ * Answers how many it revoked that are live at `at` (its rotation claimed the old token before
+ * the revocation reached it, so it came first, and `revokeAll` counts it as the memory store does).
+ */
+async function endRacedSuccessors(
+  { run, announced, channel }: StoreIo,
+  filter: RevokeAllFilter,
+  families: unknown,
+  at: number,
+  reason: string | null,
+): Promise<number> {
+  let count = 0;
+  while (typeof families === 'string') {
+    const raced = await run(racedSuccessorsStatement(filter, families));
+    for (const { id, createdAt } of raced) {
+      const [row] = await run(revokeStatement(String(id), Math.max(at, Number(createdAt)), reason, channel));
+      if (!row) continue;
+      await announced(row);
+      if (unexpiredAt(rowToToken(row), at)) count++;
+    }
+    families = raced.length > 0 ? families : null;
+  }
+  return count;
+}
+
 /**
  * Creates a token store over a Postgres database whose schema `migrate` created.
  *
@@ -221,23 +258,7 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
     const change = row ? toChange(Number(row['changeSeq']), row['change']) : null;
     if (change) await feed.committed(change);
   };
-
-  /**
-   * After a revoke-all committed: revokes the successors its snapshot missed (rotations that
-   * raced it; `racedSuccessorsStatement`), each at the later of `at` and its creation, announced
-   * like a revoke. Again until none is found: a successor's own rotation may have raced this pass.
-   * Not counted in the answer (the count is of what the call's snapshot found live).
-   */
-  const endRacedSuccessors = async (filter: RevokeAllFilter, families: unknown, at: number, reason: string | null) => {
-    while (typeof families === 'string') {
-      const raced = await run(racedSuccessorsStatement(filter, families));
-      for (const { id, createdAt } of raced) {
-        const [row] = await run(revokeStatement(String(id), Math.max(at, Number(createdAt)), reason, channel));
-        if (row) await announced(row);
-      }
-      families = raced.length > 0 ? families : null;
-    }
-  };
+  const io: StoreIo = { run, announced, channel };
 
   return {
     shared: options.shared ?? port.shared ?? true,
@@ -308,18 +329,22 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
       const [row] = await run(revokeAllStatement(filter, at, reason, channel));
       if (!row) throw new KeycardError('unavailable', 'keycard_state has no row: run migrate() first');
       await announced(row);
-      await endRacedSuccessors(filter, row['families'], at, reason);
-      return { count: Number(row['count']) };
+      const raced = await endRacedSuccessors(io, filter, row['families'], at, reason);
+      return { count: Number(row['count']) + raced };
     },
 
     async revokeAllIfCount(filter: RevokeAllFilter, at, reason, expectCount): Promise<RevokeAllIfCountResult> {
       const [row] = await run(revokeAllIfCountStatement(filter, at, reason, expectCount, channel));
       if (!row) throw new KeycardError('unavailable', 'keycard_state has no row: run migrate() first');
+      if (row['changeSeq'] === null || row['changeSeq'] === undefined) {
+        // A row changed after the statement's snapshot (a rotation's claim): count in a new one.
+        const [now] = row['moved'] === true ? await run(liveCountStatement(filter, at)) : [row];
+        return { ok: false, reason: 'count_changed', count: Number(now!['count']) };
+      }
       const count = Number(row['count']);
-      if (row['changeSeq'] === null || row['changeSeq'] === undefined)
-        return { ok: false, reason: 'count_changed', count };
       await announced(row);
-      await endRacedSuccessors(filter, row['families'], at, reason);
+      // Not counted: the count is the confirmed one (a raced successor is refused above, `moved`).
+      await endRacedSuccessors(io, filter, row['families'], at, reason);
       return { ok: true, count };
     },
 
