@@ -51,6 +51,8 @@ async function raced<T>(
   old: StoredToken,
   successor: StoredToken,
   revoke: () => Promise<T>,
+  /** Another instance's `revoke(old)` commits with the claim, before the revoke-all reaches the row. */
+  revokedMeanwhile = false,
 ): Promise<T> {
   const { store, claimer, pool } = env;
   const { pid } = (await claimer.query('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number };
@@ -58,6 +60,11 @@ async function raced<T>(
   await claimer.query('UPDATE keycard_tokens SET expires_at = to_timestamp(60), version = version + 1 WHERE id = $1', [
     old.id,
   ]);
+  if (revokedMeanwhile)
+    await claimer.query(
+      "UPDATE keycard_tokens SET revoked_at = to_timestamp(1.5), revoked_reason = 'one', version = version + 1 WHERE id = $1",
+      [old.id],
+    );
   const answer = revoke();
   for (let waited = 0; ; waited++) {
     const { rows } = await pool.query('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [pid]);
@@ -100,6 +107,20 @@ describe.skipIf(!DATABASE_URL)('Postgres server: a claim held open while a revok
       expect(s.revokedReason).toBe('all gone');
       // Both were live when the revocation took effect (the claimed old token until 60 s).
       expect(answer).toEqual({ count: 2 });
+    });
+
+    it(`${kind}: revokeAll ends the successor when another call revoked the old token first`, async () => {
+      // The revoking UPDATE re-reads the old row, finds it revoked and skips it: the family is
+      // followed from what the statement's snapshot held unrevoked, not from what it revoked.
+      const env = await world();
+      const { old, successor, filter } = tokens();
+      await env.store.create(old);
+      const answer = await raced(env, old, successor, () => env.store.revokeAll(filter, AT, 'all gone'), true);
+      const [o, s] = [(await env.store.get(old.id))!, (await env.store.get(successor.id))!];
+      expect([o.revokedAt, o.revokedReason], 'the first revocation kept').toEqual([1_500, 'one']);
+      expect(s.revokedAt, 'the successor, once revokeAll returned').not.toBeNull();
+      expect(s.revokedReason).toBe('all gone');
+      expect(answer).toEqual({ count: 1 });
     });
 
     it(`${kind}: revokeAllIfCount answers count_changed and writes nothing`, async () => {

@@ -274,8 +274,8 @@ export interface TokenStore {
    * the count is what a person sees as "active" (SPEC §12: "Revoke all" shows the live count).
    * A rotation's successor (same `familyId`) inserted while it runs, whose predecessor it revokes
    * after the rotation's claim, must end revoked too, and counted (the rotation came first): a store
-   * whose revocation reads a snapshot (SQL) follows the families it revoked a member of once it has
-   * committed, as `keycard/postgres` does.
+   * whose revocation reads a snapshot (SQL) follows the families its snapshot held a live member of once it
+   * has committed, as `keycard/postgres` does.
    */
   revokeAll(filter: RevokeAllFilter, at: number, reason: string | null): Awaitable<{ readonly count: number }>;
   /**

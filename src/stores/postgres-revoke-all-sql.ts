@@ -7,8 +7,12 @@
 import type { RevokeAllFilter, StoredToken } from '../core/store.ts';
 import { Params, announceColumns, changeCtes, ms, payloadLateral, ts, type Statement } from './postgres-sql.ts';
 
-/** The families a revoke-all statement revoked a member of, as JSON text (null when none). */
-const FAMILIES = `(SELECT json_agg(DISTINCT family_id)::text FROM t) AS families`;
+/**
+ * The families a revoke-all statement's snapshot held a live member of (`seen`), as JSON text (null
+ * when none): the members it revoked, and any another call revoked while it waited on the row lock
+ * (the UPDATE re-reads such a row, finds it revoked and skips it, but a successor may hang off it).
+ */
+const FAMILIES = `(SELECT json_agg(DISTINCT family_id)::text FROM seen) AS families`;
 
 /** The rows a revoke-all filter names (`coveredByRevokeAll`), with the filter's one parameter. */
 function filterMatch(p: Params, filter: RevokeAllFilter) {
@@ -48,8 +52,9 @@ export function revokeAllStatement(
   const { byOwner, subject, atParam, match, change, live } = revokeAllParts(p, filter, at);
   const ch = p.add(channel);
   const text =
-    `WITH t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
-    `WHERE ${match} AND revoked_at IS NULL RETURNING id, family_id, ${live} AS counted),\n` +
+    `WITH seen AS (SELECT family_id FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL),\n` +
+    `t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
+    `WHERE ${match} AND revoked_at IS NULL RETURNING id, ${live} AS counted),\n` +
     `w AS (INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) VALUES ('${byOwner ? 'owner' : 'workspace'}', ${subject}, ${ts(atParam)}) ` +
     'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before) RETURNING 1),\n' +
     `${changeCtes('(SELECT count(*) FROM t) + (SELECT count(*) FROM w) >= 0', change, '')}\n` +
@@ -86,11 +91,11 @@ export function revokeAllIfCountStatement(
   const matched = `(SELECT count FROM found) = ${p.add(expectCount)}::int AND NOT (SELECT moved FROM found)`;
   const text =
     `WITH unrevoked AS (SELECT id, version, ${live} AS counted FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL FOR UPDATE),\n` +
-    `seen AS (SELECT id, version FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL),\n` +
+    `seen AS (SELECT id, version, family_id FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL),\n` +
     'found AS (SELECT (count(*) FILTER (WHERE counted))::int AS count, ' +
     'EXISTS (SELECT 1 FROM unrevoked u JOIN seen s USING (id) WHERE u.version <> s.version) AS moved FROM unrevoked),\n' +
     `t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
-    `WHERE id IN (SELECT id FROM unrevoked) AND revoked_at IS NULL AND ${matched} RETURNING id, family_id, ${live} AS counted),\n` +
+    `WHERE id IN (SELECT id FROM unrevoked) AND revoked_at IS NULL AND ${matched} RETURNING id, ${live} AS counted),\n` +
     `w AS (INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) SELECT '${byOwner ? 'owner' : 'workspace'}', ${subject}, ${ts(atParam)} WHERE ${matched} ` +
     'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before) RETURNING 1),\n' +
     `${changeCtes(`${matched} AND (SELECT count(*) FROM t) + (SELECT count(*) FROM w) >= 0`, change, '')}\n` +
@@ -101,7 +106,7 @@ export function revokeAllIfCountStatement(
 
 /**
  * Run after a revoke-all statement committed (a new snapshot): the tokens its filter matches, not
- * revoked, in the families (JSON array text) it revoked a member of. Its own snapshot missed them:
+ * revoked, in the families (JSON array text) its snapshot held a live member of. That snapshot missed them:
  * a rotation inserted its successor after that snapshot was taken, then claimed the old row before
  * the UPDATE reached it, so the UPDATE revoked the old row alone (and the successor, created after
  * the watermark, escaped the create-side check). Such a successor is a copy of a token the call
