@@ -53,6 +53,9 @@ describe('KeycardError and AuditLossError', () => {
       () => new KeycardError('invalid_argument', 'm', { fields: 1 as never }),
       ['options.fields'],
     ],
+    // Falsy but present: read as given, not as absent (0 was `forms is not iterable`, '' was kept as fields).
+    ['secrets 0', () => new KeycardError('not_found', 'm', { secrets: 0 as never }), ['options.secrets']],
+    ['fields an empty string', () => new KeycardError('not_found', 'm', { fields: '' as never }), ['options.fields']],
     ['new AuditLossError()', () => new (AuditLossError as never as new () => unknown)(), ['lost', 'message']],
     ['AuditLossError(lost: a string)', () => new AuditLossError('3' as never, 'lost'), ['lost']],
   ];

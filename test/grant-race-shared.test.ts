@@ -86,7 +86,8 @@ const grant = (round: number): PendingGrant => ({
   version: 1,
 });
 
-const later = <T>(ms: number, f: () => Promise<T>) => new Promise<T>((r, j) => setTimeout(() => void f().then(r, j), ms));
+const later = <T>(ms: number, f: () => Promise<T>) =>
+  new Promise<T>((r, j) => setTimeout(() => void f().then(r, j), ms));
 
 for (const backend of backends)
   describe(`pending device grants raced across two store objects (${backend.name})`, () => {

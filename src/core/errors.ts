@@ -101,8 +101,8 @@ export class KeycardError extends Error {
       code: typeof code != 'string',
       message: typeof message != 'string',
       options: options != null && typeof options != 'object',
-      'options.secrets': options?.secrets && !Array.isArray(options.secrets),
-      'options.fields': options?.fields && !Array.isArray(options.fields),
+      'options.secrets': options?.secrets != null && !Array.isArray(options.secrets),
+      'options.fields': options?.fields != null && !Array.isArray(options.fields),
     });
     const forms = options?.secrets ?? [];
     super(

@@ -68,6 +68,16 @@ describe('Identity', () => {
       expect(f).toThrow(/Resource checks need `resources`/);
   });
 
+  it('an unrestricted identity without a hierarchy refuses them too (misuse48: the path is read for every token)', () => {
+    const blind = identity(null, null);
+    for (const f of [
+      () => blind.can({ company: 'c1' }, 'read'),
+      () => blind.assert({ company: 'c1' }, 'read'),
+      () => blind.filter([{ company: 'c1' }], (r) => r),
+    ])
+      expect(f).toThrow(expect.objectContaining({ code: 'invalid_config' }));
+  });
+
   it('has() reads the effective scopes, which cannot be widened', () => {
     expect(restricted.has('read')).toBe(true);
     expect(restricted.has('comments')).toBe(false);

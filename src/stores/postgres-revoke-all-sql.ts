@@ -14,6 +14,20 @@ import { Params, announceColumns, changeCtes, ms, payloadLateral, ts, type State
  */
 const FAMILIES = `(SELECT json_agg(DISTINCT family_id)::text FROM seen) AS families`;
 
+/** A token live at the time in parameter `atParam`: counted by a revoke-all (an expired, unrevoked one is revoked but not counted). */
+const liveAt = (atParam: string) => `(expires_at IS NULL OR expires_at > ${ts(atParam)})`;
+
+/** `keycard_revocations.filter_kind` of a revoke-all filter (or of the token it would cover). */
+const filterKind = (byOwner: boolean) => (byOwner ? 'owner' : 'workspace');
+
+/**
+ * Writes the revokeAll watermark of the `(filter_kind, filter_id, revoked_before)` row(s) `source`
+ * gives (a VALUES list or a SELECT), never lowering one already written.
+ */
+const raiseWatermark = (source: string) =>
+  `INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) ${source} ` +
+  'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before)';
+
 /** The rows a revoke-all filter names (`coveredByRevokeAll`), with the filter's one parameter. */
 function filterMatch(p: Params, filter: RevokeAllFilter) {
   const byOwner = 'ownerId' in filter;
@@ -30,9 +44,7 @@ function revokeAllParts(p: Params, filter: RevokeAllFilter, at: number) {
   const atParam = p.add(at);
   const filterJson = `jsonb_build_object('${byOwner ? 'ownerId' : 'workspaceId'}', ${subject}::text)`;
   const change = `jsonb_build_object('type', 'revokeAll', 'filter', ${filterJson}, 'revokedBefore', ${atParam}::float8)`;
-  // Counted: live at `at` (an expired, unrevoked token is revoked too, but not counted).
-  const live = `(expires_at IS NULL OR expires_at > ${ts(atParam)})`;
-  return { byOwner, subject, atParam, match, change, live };
+  return { byOwner, subject, atParam, match, change, live: liveAt(atParam) };
 }
 
 /**
@@ -55,8 +67,7 @@ export function revokeAllStatement(
     `WITH seen AS (SELECT family_id FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL),\n` +
     `t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
     `WHERE ${match} AND revoked_at IS NULL RETURNING id, ${live} AS counted),\n` +
-    `w AS (INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) VALUES ('${byOwner ? 'owner' : 'workspace'}', ${subject}, ${ts(atParam)}) ` +
-    'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before) RETURNING 1),\n' +
+    `w AS (${raiseWatermark(`VALUES ('${filterKind(byOwner)}', ${subject}, ${ts(atParam)})`)} RETURNING 1),\n` +
     `${changeCtes('(SELECT count(*) FROM t) + (SELECT count(*) FROM w) >= 0', change, '')}\n` +
     `SELECT (SELECT count(*) FILTER (WHERE counted) FROM t)::int AS count, ${FAMILIES}, ${announceColumns(ch)} FROM c, ${payloadLateral}`;
   return { text, params: p.values };
@@ -96,8 +107,7 @@ export function revokeAllIfCountStatement(
     'EXISTS (SELECT 1 FROM unrevoked u JOIN seen s USING (id) WHERE u.version <> s.version) AS moved FROM unrevoked),\n' +
     `t AS (UPDATE keycard_tokens SET revoked_at = ${ts(atParam)}, revoked_reason = ${p.add(reason)}, version = version + 1 ` +
     `WHERE id IN (SELECT id FROM unrevoked) AND revoked_at IS NULL AND ${matched} RETURNING id, ${live} AS counted),\n` +
-    `w AS (INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) SELECT '${byOwner ? 'owner' : 'workspace'}', ${subject}, ${ts(atParam)} WHERE ${matched} ` +
-    'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before) RETURNING 1),\n' +
+    `w AS (${raiseWatermark(`SELECT '${filterKind(byOwner)}', ${subject}, ${ts(atParam)} WHERE ${matched}`)} RETURNING 1),\n` +
     `${changeCtes(`${matched} AND (SELECT count(*) FROM t) + (SELECT count(*) FROM w) >= 0`, change, '')}\n` +
     `SELECT (SELECT count(*) FILTER (WHERE counted) FROM t)::int AS count, false AS moved, ${FAMILIES}, ${announceColumns(ch)} FROM c, ${payloadLateral}\n` +
     `UNION ALL SELECT found.count, found.moved, NULL, NULL, NULL, NULL FROM found WHERE NOT (${matched})`;
@@ -127,7 +137,7 @@ export function racedSuccessorsStatement(filter: RevokeAllFilter, families: stri
 export function liveCountStatement(filter: RevokeAllFilter, at: number): Statement {
   const p = new Params();
   const { match } = filterMatch(p, filter);
-  const live = `(expires_at IS NULL OR expires_at > ${ts(p.add(at))})`;
+  const live = liveAt(p.add(at));
   return {
     text: `SELECT (count(*) FILTER (WHERE ${live}))::int AS count FROM keycard_tokens WHERE ${match} AND revoked_at IS NULL`,
     params: p.values,
@@ -141,9 +151,7 @@ export function liveCountStatement(filter: RevokeAllFilter, at: number): Stateme
 export function watermarkStatement(filter: RevokeAllFilter, at: number): Statement {
   const byOwner = 'ownerId' in filter;
   return {
-    text:
-      `INSERT INTO keycard_revocations (filter_kind, filter_id, revoked_before) VALUES ('${byOwner ? 'owner' : 'workspace'}', $1, ${ts('$2')}) ` +
-      'ON CONFLICT (filter_kind, filter_id) DO UPDATE SET revoked_before = GREATEST(keycard_revocations.revoked_before, EXCLUDED.revoked_before)',
+    text: raiseWatermark(`VALUES ('${filterKind(byOwner)}', $1, ${ts('$2')})`),
     params: [byOwner ? filter.ownerId : filter.workspaceId, at],
   };
 }
@@ -159,6 +167,6 @@ export function coveringWatermarkStatement(
   if (subject === null) return null;
   return {
     text: `SELECT ${ms('revoked_before')} AS "revokedBefore" FROM keycard_revocations WHERE filter_kind = $1 AND filter_id = $2 AND revoked_before > ${ts('$3')}`,
-    params: [token.kind === 'personal' ? 'owner' : 'workspace', subject, token.createdAt],
+    params: [filterKind(token.kind === 'personal'), subject, token.createdAt],
   };
 }
