@@ -5,7 +5,7 @@
  * `token.updated` fire only in B), so the session's next request through A's gate must re-arm it,
  * and the idle SSE stream must then end at the new expiry instead of staying open until the idle
  * timeout (30 min). A fake clock that stands still keeps the token valid; the timer waits the
- * grace in real time (≤ 300 ms); a failure is a 5 s wait for the stream's end. A revoke or revokeAll
+ * grace in real time (≤ 300 ms); a failure is a 20 s wait for the stream's end. A revoke or revokeAll
  * in B ends the stream on A with no request at all (the store's notification).
  */
 import express from 'express';
@@ -19,6 +19,12 @@ import { mcpHeaders, openStream, rawSession, until, within } from './mcp-helpers
 import { listen, mountMcp } from './seeds-fixture.ts';
 import { SHARED } from './shared-backends.ts';
 
+/**
+ * How long A may take to hear B's change. Stop 48's clean-clone CI (new Postgres-heavy files running
+ * beside this one) twice saw A's Postgres feed take over the 5 s this used to allow (once for an
+ * update, once for a revokeAll); a change that never arrives still fails, after 20 s.
+ */
+const WAIT_MS = 20_000;
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
@@ -53,10 +59,14 @@ for (const backend of SHARED) {
       cleanups.push(() => stream.cancel());
       /** One request of the session through A's gate, once A reads the new expiry. */
       const ping = async (expiresAt: number) => {
-        await until(async () => {
-          const r = await a.verify(token);
-          return r.ok && r.identity.expiresAt === expiresAt;
-        }, 'A to read the new expiry');
+        await until(
+          async () => {
+            const r = await a.verify(token);
+            return r.ok && r.identity.expiresAt === expiresAt;
+          },
+          'A to read the new expiry',
+          WAIT_MS,
+        );
         const res = await fetch(`${served.base}/mcp`, {
           method: 'POST',
           headers: mcpHeaders(token, sid),
@@ -72,7 +82,7 @@ for (const backend of SHARED) {
       const { b, clock, record, stream, ping } = await setup();
       await b.rotate(record.id, { graceMs: 300 });
       await ping(clock.now() + 300);
-      await within(stream.ended, 'the stream to end with the grace', 5000);
+      await within(stream.ended, 'the stream to end with the grace', WAIT_MS);
       expect(stream.isOpen()).toBe(false);
     });
 
@@ -80,14 +90,14 @@ for (const backend of SHARED) {
     it('a revoke() in B: the stream on A ends, with no request', async () => {
       const { b, record, stream } = await setup();
       await b.revoke(record.id);
-      await within(stream.ended, 'the stream to end with the revocation', 5000);
+      await within(stream.ended, 'the stream to end with the revocation', WAIT_MS);
       expect(stream.isOpen()).toBe(false);
     });
 
     it('a revokeAll({ ownerId }) in B: the stream on A ends, with no request', async () => {
       const { b, stream } = await setup();
       await b.revokeAll({ ownerId: 'u1' });
-      await within(stream.ended, 'the stream to end with the revokeAll', 5000);
+      await within(stream.ended, 'the stream to end with the revokeAll', WAIT_MS);
       expect(stream.isOpen()).toBe(false);
     });
 
@@ -95,7 +105,7 @@ for (const backend of SHARED) {
       const { b, clock, record, stream, ping } = await setup();
       await b.update(record.id, { expiresAt: clock.now() + 300 });
       await ping(clock.now() + 300);
-      await within(stream.ended, 'the stream to end at the new expiry', 5000);
+      await within(stream.ended, 'the stream to end at the new expiry', WAIT_MS);
       expect(stream.isOpen()).toBe(false);
     });
   });
