@@ -13,6 +13,7 @@ import type { PendingGrant, PendingGrantStore } from '../src/device/grant-store.
 import { redisPendingGrantStore } from '../src/stores/redis.ts';
 import { fromPg, fromPglite, migrateDeviceGrants, postgresPendingGrantStore } from '../src/stores/postgres.ts';
 import { connectPort, REDIS_URL, runPrefix } from './redis-helpers.ts';
+import { pendingGrantFixture } from '../src/testing/pending-grant-suite.ts';
 import { DATABASE_URL, postgresSchema } from './store-backends.ts';
 
 const ROUNDS = Number(process.env['GRANT_ROUNDS'] ?? 10);
@@ -65,26 +66,15 @@ const backends: { name: string; open: () => Promise<Pair> }[] = [
     : []),
 ];
 
-const grant = (round: number): PendingGrant => ({
-  deviceCodeHash: `h${round}-${Math.random().toString(16).slice(2)}`,
-  id: `g${round}`,
-  userCode: `C${round}${Math.random().toString(36).slice(2, 8)}`.toUpperCase(),
-  clientName: 'cli',
-  host: 'laptop',
-  scopes: ['read'],
-  restrictions: null,
-  tokenLifetimeMs: null,
-  createdAt: 1_000,
-  expiresAt: Date.now() + 600_000,
-  interval: 5,
-  lastPolledAt: null,
-  status: 'pending',
-  decidedBy: null,
-  approverScopes: null,
-  grantedScopes: null,
-  tokenExpiresAt: null,
-  version: 1,
-});
+/** A pending grant of one round (the shared fixture, live for 10 minutes from now). */
+const grant = (): PendingGrant =>
+  pendingGrantFixture({
+    scopes: ['read'],
+    restrictions: null,
+    tokenLifetimeMs: null,
+    createdAt: 1_000,
+    expiresAt: Date.now() + 600_000,
+  });
 
 const later = <T>(ms: number, f: () => Promise<T>) =>
   new Promise<T>((r, j) => setTimeout(() => void f().then(r, j), ms));
@@ -94,7 +84,7 @@ for (const backend of backends)
     it(`${ROUNDS} rounds of approve, deny, poll and two redemptions at once`, async () => {
       const { a, b } = await backend.open();
       for (let round = 0; round < ROUNDS; round++) {
-        const g = grant(round);
+        const g = grant();
         expect(await a.create(g)).toBe(true);
         const h = g.deviceCodeHash;
         const approve = { status: 'approved' as const, decidedBy: 'u1', decidedAt: 2_000, grantedScopes: ['read'] };
