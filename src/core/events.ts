@@ -19,11 +19,13 @@ export interface KeycardEvents {
   'token.updated': { readonly record: TokenRecord };
   /**
    * The leak intake (SPEC §15) revoked a live token a secret-scanning provider found in public:
-   * `provider` (`github`, `gitlab`), the enrolled `type` name, the `url` and `source` it reported.
+   * `provider` (`github`, `gitlab`), the enrolled `type` name, the `url` and `source` it reported;
+   * `via` is the reported token's id when this one was revoked as what it minted or rotated into.
    * Fired in the process that revoked it, after `token.revoked`.
    */
   'token.leaked': {
     readonly record: TokenRecord;
+    readonly via?: string;
     readonly provider: string;
     readonly type: string;
     readonly url: string;

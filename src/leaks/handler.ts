@@ -192,6 +192,7 @@ export function createLeakIntakeHandler(
     let outcomes;
     try {
       outcomes = await settleAll(parsed.matches, {
+        keycard,
         port: port!,
         provider: profile.name,
         clock: keycard.clock,

@@ -7,7 +7,11 @@ import type { Clock } from '../core/clock.ts';
 import type { TokenRecord } from '../core/store.ts';
 import { redact } from '../core/redact.ts';
 import { validateToken } from '../core/token.ts';
-import type { LeakIntakePort } from './port.ts';
+import type { Keycard } from '../keycard.ts';
+import { revokeOffspring, type Root } from './offspring.ts';
+import type { LeakIntakePort, LeakReport } from './port.ts';
+
+type Report = LeakReport & { readonly provider: LeakProvider };
 import type { LeakProvider, ReportedMatch } from './providers.ts';
 import { toBase64 } from './signature.ts';
 
@@ -21,9 +25,13 @@ import { toBase64 } from './signature.ts';
  */
 export type MatchOutcome = 'malformed' | 'unknown' | 'revoked' | 'already_revoked' | 'expired';
 
-/** What `onLeak` receives: the record (never the secret) and where the provider found it. */
+/**
+ * What `onLeak` receives: the record (never the secret) and where the provider found it. `via` is
+ * set when `record` was not reported itself but minted or rotated into by the reported token (its id).
+ */
 export interface LeakNotice {
   readonly record: TokenRecord;
+  readonly via?: string;
   readonly url: string;
   readonly source: string;
   readonly type: string;
@@ -41,6 +49,7 @@ export interface LeakAnswer {
 }
 
 interface Context {
+  readonly keycard: Keycard;
   readonly port: LeakIntakePort;
   readonly provider: LeakProvider;
   readonly clock: Clock;
@@ -52,14 +61,10 @@ interface Context {
 
 const CONCURRENCY = 8;
 
-async function settle(match: ReportedMatch, ctx: Context): Promise<MatchOutcome> {
+async function settle(match: ReportedMatch, ctx: Context, roots: Root<Report>[]): Promise<MatchOutcome> {
   if (!validateToken(match.token, ctx.port.format)) return 'malformed';
   const found = await ctx.port.findBySecret(match.token);
   if (found === null) return 'unknown';
-  // A revocation of ours whose answer was lost is settled again, to be announced (see pendingLeak).
-  const pending = found.revokedAt !== null && ctx.port.pendingLeak(found.id);
-  if (found.revokedAt !== null && !pending) return 'already_revoked';
-  if (!pending && found.expiresAt !== null && ctx.clock.now() >= found.expiresAt) return 'expired';
   // Masked once, as the audit event is (SPEC §7): a report's URL may hold another live secret.
   const report = {
     provider: ctx.provider,
@@ -67,19 +72,32 @@ async function settle(match: ReportedMatch, ctx: Context): Promise<MatchOutcome>
     url: redact(match.url),
     source: redact(match.source),
   };
+  const outcome = await settleFound(found, report, ctx);
+  if (outcome !== 'unknown') roots.push({ record: found, report });
+  return outcome;
+}
+
+async function settleFound(found: TokenRecord, report: Report, ctx: Context): Promise<MatchOutcome> {
+  // A revocation of ours whose answer was lost is settled again, to be announced (see pendingLeak).
+  const pending = found.revokedAt !== null && ctx.port.pendingLeak(found.id);
+  if (found.revokedAt !== null && !pending) return 'already_revoked';
+  if (!pending && found.expiresAt !== null && ctx.clock.now() >= found.expiresAt) return 'expired';
   const r = await ctx.port.revokeLeaked(found.id, report);
   if (r === null) return 'unknown';
   if (!r.revokedNow) return 'already_revoked';
-  if (ctx.onLeak) {
-    const onLeak = ctx.onLeak;
-    // Guarded: a throwing or rejecting onLeak is reported, never fails the answer.
+  notify(ctx, { record: r.record, ...report });
+  return 'revoked';
+}
+
+/** Guarded: a throwing or rejecting onLeak is reported, never fails the answer. */
+function notify(ctx: Context, notice: LeakNotice): void {
+  const onLeak = ctx.onLeak;
+  if (onLeak)
     ctx.notices.push(
       Promise.resolve()
-        .then(() => onLeak({ record: r.record, ...report }))
+        .then(() => onLeak(notice))
         .catch(ctx.onError),
     );
-  }
-  return 'revoked';
 }
 
 /**
@@ -93,14 +111,18 @@ export async function settleAll(matches: readonly ReportedMatch[], ctx: Context)
   for (const m of matches) if (!byToken.has(m.token)) byToken.set(m.token, m);
   const unique = [...byToken.values()];
   const outcomes = new Map<string, MatchOutcome>();
+  const roots: Root<Report>[] = [];
   let next = 0;
   const worker = async () => {
     while (next < unique.length) {
       const m = unique[next++]!;
-      outcomes.set(m.token, await settle(m, ctx));
+      outcomes.set(m.token, await settle(m, ctx, roots));
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, unique.length) }, worker));
+  // Whoever held a secret could mint with it or rotate it: what it made dies too (offspring.ts).
+  for (const { record, report, via } of await revokeOffspring(ctx.keycard, ctx.port, roots))
+    notify(ctx, { record, ...report, via });
   return matches.map((m) => outcomes.get(m.token)!);
 }
 

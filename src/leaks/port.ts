@@ -40,11 +40,13 @@ export interface LeakIntakePort {
   findBySecret(secret: string): Promise<TokenRecord | null>;
   /**
    * Revokes token `id` with reason `leaked`, actor `{ kind: 'system', id: report.provider }`, the
-   * report in the audit event, and fires `token.revoked` and `token.leaked`. `revokedNow` is false
-   * when the token was already revoked (nothing is audited or fired then); null when it is gone.
+   * report in the audit event, and fires `token.revoked` and `token.leaked` (with `via` when given:
+   * the reported token `id` descends from). `revokedNow` is false when the token was already
+   * revoked (nothing is audited or fired then); null when it is gone.
    */
   revokeLeaked(
     id: string,
     report: LeakReport,
+    via?: string,
   ): Promise<{ readonly record: TokenRecord; readonly revokedNow: boolean } | null>;
 }

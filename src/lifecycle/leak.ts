@@ -19,7 +19,7 @@ export function leakIntake(ctx: LifecycleContext): LeakIntakePort {
       const entry = await verifier.lookupStore(secret, hasher.hash(secret)); // the store, not the caches
       return entry ? toRecord(entry.token) : null;
     },
-    async revokeLeaked(id, report) {
+    async revokeLeaked(id, report, via) {
       const at = clock.now();
       let answer;
       try {
@@ -57,7 +57,7 @@ export function leakIntake(ctx: LifecycleContext): LeakIntakePort {
         leak,
       });
       invalidation.noteRevoked(t.id, record);
-      emitter.emit('token.leaked', { record, ...leak });
+      emitter.emit('token.leaked', { record, ...leak, ...(via && { via }) });
       return { record, revokedNow };
     },
   };
