@@ -15,7 +15,7 @@ import type { AuditStore, StoredAuditEvent } from '../src/core/audit-store.ts';
 import { wellFormed } from '../src/core/well-formed.ts';
 import { memoryAuditStore } from '../src/index.ts';
 import { fromPg, fromPglite, migrate, postgresAuditStore, type SqlPort } from '../src/stores/postgres.ts';
-import { parseCsv } from '../src/testing/audit-store-suite-csv.ts';
+import { defusedCsvText, parseCsv } from '../src/testing/audit-store-suite-csv.ts';
 
 const issued = (i: number, label: string, ws = 'ws_exp'): AuditEvent => ({
   type: 'token.issued',
@@ -209,7 +209,7 @@ describe('CSV and NDJSON hold any value as one cell (memory store)', () => {
       const got = await labelsOf(s, 'ws_exp');
       const kept = labels.map(wellFormed);
       expect(got.records.every((r) => r.length === got.width)).toBe(true);
-      expect(got.csv).toEqual(kept.map((l) => (FORMULA.test(l) ? `'${l}` : l)));
+      expect(got.csv).toEqual(kept.map(defusedCsvText));
       expect(got.csv.some((c) => FORMULA.test(c))).toBe(false);
       expect(got.ndjson).toEqual(kept);
     },
@@ -264,7 +264,7 @@ describe.each(ports)('postgresAuditStore export on %s', (_name, inner) => {
     const got = await labelsOf(s, ws);
     const kept = labels.map(wellFormed);
     expect(got.records.every((r) => r.length === got.width)).toBe(true);
-    expect(got.csv).toEqual(kept.map((l) => (FORMULA.test(l) ? `'${l}` : l)));
+    expect(got.csv).toEqual(kept.map(defusedCsvText));
     expect(got.ndjson).toEqual(kept);
     // A hostile filter value is a parameter, never SQL: it matches nothing and fails nothing.
     for (const tokenId of ["' OR 1=1 --", '%', '_', '\\', 'tok_\u0000'])

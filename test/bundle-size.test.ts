@@ -98,8 +98,9 @@ describe('edge bundle size', () => {
   // in a requirement's `resource` (`acess`) refused by the core's requirement check (a write meant
   // on a GET was checked as a read; ~85 B); `new KeycardError()`, `new AuditLossError()` and
   // `new Identity()` name their wrong arguments instead of a TypeError (~185 B); the leak intake
-  // keeps every provider key of one id (~30 B): guard 68,288 B.
-  it('stays at most 68,288 B gzip (measured 68,259 B)', async () => {
+  // keeps every provider key of one id (~30 B): guard 68,288 B. 68,273 B in session 49 (+14 B, within
+  // it): the audit CSV's `'` before a formula opener after `;`, TAB, CR or LF too.
+  it('stays at most 68,288 B gzip (measured 68,273 B)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(68_288);
   }, 60_000);

@@ -22,6 +22,7 @@ import {
   type StoredAuditEvent,
 } from '../src/core/audit-store.ts';
 import { auditStoreConformance, type AuditStoreSetup } from '../src/testing/audit-store-suite.ts';
+import { defusedCsvText } from '../src/testing/audit-store-suite-csv.ts';
 import { auditMutants, type Mutant } from './mutants-harness.ts';
 
 type Factory = (setup: AuditStoreSetup) => AuditStore;
@@ -97,12 +98,17 @@ function ownExport(
   };
 }
 
-/** A CSV field quoted when it must be, but with its quotes left single. */
-const unescapedField = (value: unknown): string => {
+/** A CSV field quoted when it must be, but with its quotes left single; or (`leadOnly`) right, but defusing only a leading formula opener. */
+const mutantField = (value: unknown, leadOnly = false): string => {
   if (value === null || value === undefined) return '';
   let s = Array.isArray(value) ? value.join(' ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (/^[=+\-@\t\r\0]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s}"` : s;
+  s = leadOnly ? (/^[=+\-@\t\r\0]/.test(s) ? `'${s}` : s) : defusedCsvText(s);
+  return /[",\r\n]/.test(s) ? `"${leadOnly ? s.replace(/"/g, '""') : s}"` : s;
+};
+/** A CSV row of `mutantField`s. */
+const mutantRow = (e: StoredAuditEvent, leadOnly = false): string => {
+  const r = e as unknown as Record<string, Record<string, unknown> | undefined>;
+  return `${AUDIT_CSV_COLUMNS.map((c) => mutantField(c.startsWith('actor') ? r['actor']?.[c.slice(5).toLowerCase()] : r[c], leadOnly)).join(',')}\r\n`;
 };
 
 /** A page of `inner.query(q)` with its events or cursor changed by `change` when another page follows. */
@@ -174,12 +180,13 @@ const mutants: Mutant<Factory>[] = [
     'export streams every event as NDJSON and as RFC 4180 CSV',
     (inner) =>
       ownExport(inner, {
-        row: (e, format) => {
-          if (format !== 'csv') return jsonLine(e);
-          const r = e as unknown as Record<string, Record<string, unknown> | undefined>;
-          return `${AUDIT_CSV_COLUMNS.map((c) => unescapedField(c.startsWith('actor') ? r['actor']?.[c.slice(5).toLowerCase()] : r[c])).join(',')}\r\n`;
-        },
+        row: (e, format) => (format === 'csv' ? mutantRow(e) : jsonLine(e)),
       }),
+  ),
+  mutant(
+    'defuses a formula opener only at the start of a CSV field, not after ; TAB CR LF (test/audit-csv-separators)',
+    'CSV export defuses spreadsheet formulas: = + - @ TAB or CR opening the value, or after ; TAB CR LF, gets a quote (OWASP)',
+    (inner) => ownExport(inner, { row: (e, format) => (format === 'csv' ? mutantRow(e, true) : jsonLine(e)) }),
   ),
   mutant(
     'exports every event of the store, whatever the filter',

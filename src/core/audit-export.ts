@@ -57,15 +57,19 @@ const NESTED: Readonly<Record<string, readonly [string, string]>> = {
 };
 
 /**
- * RFC 4180: a field holding a comma, a quote, CR or LF is quoted, its quotes doubled. A field a
- * spreadsheet would read as a formula (first character `=`, `+`, `-`, `@`, TAB or CR: OWASP's
- * CSV-injection list; NUL too, as OWASP ASVS 1.2.10 has it) gets a leading `'`, so a label like
- * `=HYPERLINK(…)` stays text. (The built-in stores keep no NUL; a store of your own might.)
+ * RFC 4180: a field holding a comma, a quote, CR or LF is quoted, its quotes doubled. A formula
+ * opener (`=`, `+`, `-`, `@`, TAB or CR: OWASP's CSV-injection list; NUL too, as OWASP ASVS 1.2.10
+ * has it) gets a `'` before it, so a label like `=HYPERLINK(…)` stays text: at the start of the
+ * field, and right after a `;`, TAB, CR or LF (and any quotes), where a spreadsheet splitting on
+ * `;` (Excel in many locales) or TAB starts a cell, since to such a reader a quote in mid-line
+ * quotes nothing (test/audit-csv-separators.test.ts). (The built-in stores keep no NUL; a store of your own might.)
  */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  let s = Array.isArray(value) ? value.map(cell).join(' ') : cell(value);
-  if (/^[=+\-@\t\r\0]/.test(s)) s = `'${s}`;
+  const s = (Array.isArray(value) ? value.map(cell).join(' ') : cell(value)).replace(
+    /(?<=(?:^|[;\t\r\n])"*)(?=[=+\-@\t\r\0])/g,
+    "'",
+  );
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -22,3 +22,19 @@ export function parseCsv(text: string): string[][] {
   if (field !== '' || row.length > 0) (row.push(field), rows.push(row));
   return rows;
 }
+
+/**
+ * What a CSV cell reads for a value `text` (docs/audit.md), written out: a `'` before each formula
+ * opener (`=`, `+`, `-`, `@`, TAB, CR, NUL) that starts the value or follows `;`, TAB, CR or LF,
+ * with only quotes between: where a spreadsheet splitting on `;` or TAB starts a cell.
+ */
+export function defusedCsvText(text: string): string {
+  let out = '';
+  let cellStart = true;
+  for (const c of text) {
+    if (cellStart && '=+-@\t\r\0'.includes(c)) out += "'";
+    out += c;
+    cellStart = ';\t\r\n'.includes(c) || (cellStart && c === '"');
+  }
+  return out;
+}

@@ -1,14 +1,14 @@
 /** The `AuditStore` export law: every event streamed as NDJSON and as RFC 4180 CSV. */
 import { AUDIT_CSV_COLUMNS } from '../core/audit-export.ts';
 import type { AuditFilter, AuditStore, StoredAuditEvent } from '../core/audit-store.ts';
-import { parseCsv } from './audit-store-suite-csv.ts';
+import { defusedCsvText, parseCsv } from './audit-store-suite-csv.ts';
 import { seededRandom } from './limiter-model.ts';
 import { all, type AuditSuiteContext } from './audit-store-suite-helpers.ts';
 
 /**
  * What the CSV cell of `column` holds for `event` (docs/audit.md): `actorKind` is `actor.kind` (and
  * `leakUrl` is `leak.url`), a list is joined by a space, an object is its JSON, null or absent is
- * empty, and a value a spreadsheet would run as a formula gets a leading `'`.
+ * empty, and a formula opener where a spreadsheet would start a cell gets a `'` ({@link defusedCsvText}).
  */
 function csvCell(event: StoredAuditEvent, column: string): string {
   const e = event as unknown as Record<string, unknown>;
@@ -19,7 +19,7 @@ function csvCell(event: StoredAuditEvent, column: string): string {
   const text = (v: unknown): string =>
     v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   const s = Array.isArray(value) ? value.map(text).join(' ') : text(value);
-  return /^[=+\-@\t\r\0]/.test(s) ? `'${s}` : s;
+  return defusedCsvText(s);
 }
 
 /** The export of `filter` in `format`, as text. */
@@ -89,7 +89,7 @@ export function exportSection(ctx: AuditSuiteContext): void {
     }),
   );
   t.it(
-    'CSV export defuses spreadsheet formulas: a cell beginning with = + - @ TAB or CR gets a leading quote (OWASP)',
+    'CSV export defuses spreadsheet formulas: = + - @ TAB or CR opening the value, or after ; TAB CR LF, gets a quote (OWASP)',
     withStore('all', async (s, h) => {
       const labels = [
         '=HYPERLINK("https://evil.example","x")',
@@ -100,12 +100,14 @@ export function exportSection(ctx: AuditSuiteContext): void {
         '\r=1',
         'a=b',
         "'quoted",
+        'ok;=1+1;',
+        'x\n@SUM(A1)',
       ];
       await s.append(labels.map((label, i) => ({ ...h.issued(200 + i, 'user', 'usr_f'), label })));
       const csv = parseCsv(await new Response(s.export({ workspaceId: h.ws, order: 'asc' }, 'csv')).text());
       const col = csv[0]!.indexOf('label');
       const got = csv.slice(1).map((r) => r[col]);
-      t.expect(got).toEqual(labels.map((l) => (/^[=+\-@\t\r]/.test(l) ? `'${l}` : l)));
+      t.expect(got).toEqual(labels.map(defusedCsvText));
       const ndjson = await new Response(s.export({ workspaceId: h.ws, order: 'asc' }, 'ndjson')).text();
       t.expect(
         ndjson
