@@ -3,7 +3,7 @@
 // learn of (`jwtAccessTokens({ algorithms })`), and one no page names may do nothing at all.
 // For each subpath of package.json `exports` (tsup's entries), the TypeScript checker lists:
 // - the properties of an options parameter (`options`, `where`, `over`) of every exported function;
-// - the members of the instance `createKeycard()` returns;
+// - the members of the instance `createKeycard()` returns, and of the catalogue `defineScopes()` does;
 // and each must appear as a code span (`name`, `name: …`, `{ name }`) in a page of docs/ (or the
 // README) that also names its owner (the function or type), so the option is documented where
 // that owner is.
@@ -80,6 +80,7 @@ async function publicOptions(): Promise<{ owner: string; option: string }[]> {
         for (const parameter of signature.parameters)
           if (OPTION_PARAMETERS.has(parameter.getName())) add(name, checker.getTypeOfSymbolAtLocation(parameter, decl));
         if (name === 'createKeycard') add('keycard', signature.getReturnType());
+        if (name === 'defineScopes') add('defineScopes', signature.getReturnType());
       }
     }
   }
@@ -207,6 +208,17 @@ describe('the options documented here do what the pages say', () => {
     const event = sink.events.at(-1)!;
     expect(event).toMatchObject({ type: 'device.requested', label: 'cli on [redacted]' });
     expect(typeof event.time).toBe('string');
+  });
+
+  it("docs/scopes.md: the catalogue's `definitions`, `isWithin` and `parseGrant`", () => {
+    const scopes = defineScopes({ read: { description: 'Read' }, comments: { implies: ['read'] } });
+    expect(scopes.definitions).toEqual({ read: { description: 'Read' }, comments: { implies: ['read'] } });
+    expect(scopes.presets).toEqual({});
+    expect(scopes.defaults).toEqual([]);
+    expect([scopes.isWithin(['read'], ['comments']), scopes.isWithin(['comments'], ['read'])]).toEqual([true, false]);
+    expect(scopes.parseGrant(['read', 'comments', 'read'])).toEqual(['read', 'comments']);
+    expect(() => scopes.parseGrant(['raed'], 'grant')).toThrow('grant names unknown scope "raed"');
+    expect(() => scopes.parseGrant('read')).toThrow('scopes must be an array of scope names');
   });
 
   it('docs/cli.md: the files take `env`, `platform` and `home`', () => {
