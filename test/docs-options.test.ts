@@ -3,7 +3,7 @@
 // learn of (`jwtAccessTokens({ algorithms })`), and one no page names may do nothing at all.
 // For each subpath of package.json `exports` (tsup's entries), the TypeScript checker lists:
 // - the properties of an options parameter (`options`, `where`, `over`) of every exported function;
-// - the members of the instance `createKeycard()` returns, and of the catalogue `defineScopes()` does;
+// - the members of what `createKeycard()`, `defineScopes()`, `fakeClock()` and `createHasher()` return;
 // and each must appear as a code span (`name`, `name: …`, `{ name }`) in a page of docs/ (or the
 // README) that also names its owner (the function or type), so the option is documented where
 // that owner is.
@@ -13,7 +13,10 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { createKeycard, defineScopes, memoryAuditSink } from '../src/index.ts';
+import { createHash } from 'node:crypto';
 import { problem } from '../src/adapter-kit.ts';
+import { createHasher } from '../src/store-kit.ts';
+import { fakeClock } from '../src/testing/index.ts';
 import { credentialsPath } from '../src/cli/index.ts';
 import { jwtAccessTokens, protectedResource } from '../src/oauth/index.ts';
 
@@ -42,6 +45,8 @@ function documented(owner: string, option: string): boolean {
 }
 
 const OPTION_PARAMETERS = new Set(['options', 'where', 'over']);
+/** Factories whose answer is an object the integrator calls members of. */
+const RETURNED = new Set(['createKeycard', 'defineScopes', 'fakeClock', 'createHasher']);
 
 async function publicOptions(): Promise<{ owner: string; option: string }[]> {
   const { entries } = await import('../tsup.config.ts');
@@ -79,8 +84,7 @@ async function publicOptions(): Promise<{ owner: string; option: string }[]> {
       for (const signature of checker.getTypeOfSymbolAtLocation(symbol, decl).getCallSignatures()) {
         for (const parameter of signature.parameters)
           if (OPTION_PARAMETERS.has(parameter.getName())) add(name, checker.getTypeOfSymbolAtLocation(parameter, decl));
-        if (name === 'createKeycard') add('keycard', signature.getReturnType());
-        if (name === 'defineScopes') add('defineScopes', signature.getReturnType());
+        if (RETURNED.has(name)) add(name === 'createKeycard' ? 'keycard' : name, signature.getReturnType());
       }
     }
   }
@@ -219,6 +223,28 @@ describe('the options documented here do what the pages say', () => {
     expect(scopes.parseGrant(['read', 'comments', 'read'])).toEqual(['read', 'comments']);
     expect(() => scopes.parseGrant(['raed'], 'grant')).toThrow('grant names unknown scope "raed"');
     expect(() => scopes.parseGrant('read')).toThrow('scopes must be an array of scope names');
+  });
+
+  it("docs/tokens.md and docs/stores.md: createHasher's and fakeClock's members", () => {
+    const token = 'acme_sk_1anything';
+    const plain = createHasher();
+    expect([plain.currentVersion, plain.retiringVersions]).toEqual([0, []]);
+    expect(plain.hash(token)).toBe(createHash('sha256').update(token).digest('hex'));
+    const secret = (n: number) => `pepper-${n}-at-least-thirty-two-bytes-long!`;
+    const peppered = createHasher([
+      { version: 3, secret: secret(3) },
+      { version: 1, secret: secret(1) },
+      { version: 2, secret: secret(2) },
+    ]);
+    expect([peppered.currentVersion, peppered.retiringVersions]).toEqual([3, [1, 2]]);
+    expect(peppered.hash(token)).toBe(peppered.hash(token, 3));
+    expect(peppered.hash(token, 1)).toMatch(/^[0-9a-f]{64}$/);
+    const clock = fakeClock();
+    expect(clock.now()).toBe(Date.UTC(2026, 0, 1));
+    const mono = clock.monotonic();
+    clock.advance(1000);
+    clock.setNow(0);
+    expect([clock.now(), clock.monotonic() - mono]).toEqual([0, 1000]);
   });
 
   it('docs/cli.md: the files take `env`, `platform` and `home`', () => {
