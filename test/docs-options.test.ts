@@ -3,7 +3,7 @@
 // learn of (`jwtAccessTokens({ algorithms })`), and one no page names may do nothing at all.
 // For each subpath of package.json `exports` (tsup's entries), the TypeScript checker lists:
 // - the properties of an options parameter (`options`, `where`, `over`) of every exported function;
-// - the members of what `createKeycard()`, `defineScopes()`, `fakeClock()` and `createHasher()` return;
+// - the members of what the factories in RETURNED answer (the instance, the catalogue, …);
 // and each must appear as a code span (`name`, `name: …`, `{ name }`) in a page of docs/ (or the
 // README) that also names its owner (the function or type), so the option is documented where
 // that owner is.
@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { createKeycard, defineScopes, memoryAuditSink } from '../src/index.ts';
+import { createKeycard, defineScopes, memoryAuditSink, memoryTokenStore } from '../src/index.ts';
 import { createHash } from 'node:crypto';
 import { problem } from '../src/adapter-kit.ts';
 import { createHasher } from '../src/store-kit.ts';
@@ -46,7 +46,16 @@ function documented(owner: string, option: string): boolean {
 
 const OPTION_PARAMETERS = new Set(['options', 'where', 'over']);
 /** Factories whose answer is an object the integrator calls members of. */
-const RETURNED = new Set(['createKeycard', 'defineScopes', 'fakeClock', 'createHasher']);
+const RETURNED = new Set([
+  'createKeycard',
+  'defineScopes',
+  'fakeClock',
+  'createHasher',
+  'memoryTokenStore',
+  'memoryAuditStore',
+  'mcpGate',
+  'createManagementClient',
+]);
 
 async function publicOptions(): Promise<{ owner: string; option: string }[]> {
   const { entries } = await import('../tsup.config.ts');
@@ -223,6 +232,14 @@ describe('the options documented here do what the pages say', () => {
     expect(scopes.parseGrant(['read', 'comments', 'read'])).toEqual(['read', 'comments']);
     expect(() => scopes.parseGrant(['raed'], 'grant')).toThrow('grant names unknown scope "raed"');
     expect(() => scopes.parseGrant('read')).toThrow('scopes must be an array of scope names');
+  });
+
+  it('docs/storage.md: a memoryTokenStore of your own tells its `size`', async () => {
+    const store = memoryTokenStore();
+    const keycard = createKeycard({ prefix: 'acme', scopes: defineScopes({ read: {} }), store });
+    await keycard.issue({ ownerId: 'u1', label: 'ci', scopes: ['read'] });
+    await keycard.close();
+    expect(store.size).toBe(1);
   });
 
   it("docs/tokens.md and docs/stores.md: createHasher's and fakeClock's members", () => {
