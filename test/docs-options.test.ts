@@ -153,6 +153,38 @@ describe('the options documented here do what the pages say', () => {
     expect(await verdict({ requireAccessTokenType: false, algorithms: ['RS256'] })).toBe('invalid_token');
   });
 
+  it('docs/mcp.md: a verifier of your own, shaped as the page says, admits its tokens through createKeycard({ oauth })', async () => {
+    const keycard = createKeycard({
+      prefix: 'acme',
+      scopes: defineScopes({ read: {}, write: { implies: ['read'] } }),
+      oauth: {
+        kind: 'oauth',
+        verify: async (token) =>
+          token === 'opaque-1'
+            ? {
+                ok: true,
+                tokenId: 'intro:u1:c1',
+                subject: 'u1',
+                clientId: 'c1',
+                scopes: ['write'],
+                expiresAt: Date.now() + 60_000,
+                issuedAt: Date.now(),
+                ownerId: 'u1',
+                workspaceId: null,
+                label: 'c1 (introspected)',
+              }
+            : { ok: false, code: 'invalid_token' },
+      },
+    });
+    const ok = await keycard.verify('opaque-1');
+    const refused = await keycard.verify('opaque-2');
+    await keycard.close();
+    expect(
+      ok.ok && { kind: ok.identity.kind, tokenId: ok.identity.tokenId, scopes: [...ok.identity.scopes].sort() },
+    ).toEqual({ kind: 'oauth', tokenId: 'intro:u1:c1', scopes: ['read', 'write'] });
+    expect(refused).toMatchObject({ ok: false, code: 'invalid_token' });
+  });
+
   it('docs/mcp.md: protectedResource puts `resourceName` and `resourceDocumentation` in the document', () => {
     const resource = protectedResource({
       resource: 'https://api.example.com/mcp',
