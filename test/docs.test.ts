@@ -49,4 +49,12 @@ describe('documentation snippets run as written', () => {
     expect(setUp).toContain('npx create-next-app@latest');
     expect(setUp).toContain('"paths": { "@/*": ["./*"] }');
   });
+  it('docs/ui.md: a hand-made Next project (docs/next.md) is told that the settings page needs a root layout', () => {
+    const doc = readFileSync(new URL('../docs/ui.md', import.meta.url), 'utf8');
+    const next =
+      /### Next\.js App Router \(React 19\)\n([\s\S]*?)<!-- snippet-types: next-client-component -->/.exec(doc)?.[1] ??
+      '';
+    expect(next).toContain('app/layout.tsx');
+    expect(next).toContain("doesn't have a root layout");
+  });
 });

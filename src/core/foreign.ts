@@ -64,8 +64,6 @@ export type ForeignVerification =
 export interface ForeignTokenVerifier {
   /** Audit kind of the identities it produces. */
   readonly kind: 'oauth';
-  /** Scopes the protected-resource metadata advertises; defaults to the catalogue's names. */
-  readonly scopesSupported?: readonly string[];
   /**
    * Answers within FOREIGN_VERIFY_MS (70 s), or the request is 503 `unavailable`, reported through
    * `onError` (`the oauth verifier timed out after 70000 ms`).

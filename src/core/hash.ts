@@ -33,7 +33,7 @@ export type Pepper =
 export interface TokenHasher {
   /** The version new hashes are written under (0 = plain SHA-256). */
   readonly currentVersion: number;
-  /** Versions tried after the current one misses, newest first. */
+  /** Versions tried after the current one misses, in the order the peppers are listed. */
   readonly retiringVersions: readonly number[];
   /** Hex digest of `token` under pepper `version` (default: current). */
   hash(token: string, version?: number): string;
