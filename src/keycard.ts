@@ -35,6 +35,7 @@ import { update } from './lifecycle/update.ts';
 import { UnansweredRevokeAlls, UnansweredRevokes } from './lifecycle/unanswered.ts';
 import { memoryTokenStore } from './stores/memory.ts';
 import { memoryLimiter } from './stores/memory-limiter.ts';
+import { freeze } from './core/builtins.ts';
 
 export { toRecord } from './core/records.ts';
 export type { VerifyResult } from './core/verify.ts';
@@ -110,7 +111,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   });
   const args = argumentValidators({ catalogue, hierarchy, clock });
   // One frozen context: every management operation takes it explicitly (src/lifecycle/context.ts).
-  const ctx: LifecycleContext<S> = Object.freeze({
+  const ctx: LifecycleContext<S> = freeze({
     ...{ options, catalogue, hierarchy, clock, store, cache, owners, emitter, audit, args, format, hasher },
     ...{ defaultExpiry, defaultRateLimit, invalidation, verifier, call, onError },
     ...{ unanswered: new UnansweredRevokes(onError), unansweredAll: new UnansweredRevokeAlls(onError) },
@@ -139,7 +140,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   const keycard: Keycard<S> = {
     scopes: catalogue,
     clock,
-    resourceTypes: Object.freeze([...(options.resources ?? [])]),
+    resourceTypes: freeze([...(options.resources ?? [])]),
     issue: (input) => issue(ctx, input),
     recordAudit: (event) => audit.token(event),
     verify(token, context) {

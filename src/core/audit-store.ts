@@ -15,6 +15,7 @@ import { fromBase64, toBase64Url } from './base64.ts';
 import { KeycardError, misused } from './errors.ts';
 import { AUDIT_MAX_ID, AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, type AuditTime } from './audit-values.ts';
 import { storable, wellFormed } from './well-formed.ts';
+import { isArray } from './builtins.ts';
 
 export { toMs, toStored, type AuditTime } from './audit-values.ts';
 
@@ -286,7 +287,7 @@ export function decodeAuditCursor(cursor: string): [number, string] {
   try {
     const v: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(fromBase64(cursor)));
     if (
-      Array.isArray(v) &&
+      isArray(v) &&
       v.length === 2 &&
       Number.isSafeInteger(v[0]) &&
       (v[0] as number) >= AUDIT_MIN_MS &&

@@ -32,6 +32,7 @@ import type { Identity } from './identity.ts';
 import { recordRequest } from './request-audit.ts';
 import { requirementError } from './requirement-check.ts';
 import { headerOf, newRequestState, requestStates, type FirstPass, type RequestState } from './request-state.ts';
+import { freeze } from './builtins.ts';
 
 export type {
   AuthRequirement,
@@ -44,8 +45,8 @@ export type {
 } from './auth-types.ts';
 export { pathOf } from './request-state.ts';
 
-const PREFLIGHT = Object.freeze({ ok: false, code: 'preflight', ...PREFLIGHT_ANSWER } as const);
-const NO_REQUIREMENT: AuthRequirement = Object.freeze({});
+const PREFLIGHT = freeze({ ok: false, code: 'preflight', ...PREFLIGHT_ANSWER } as const);
+const NO_REQUIREMENT: AuthRequirement = freeze({});
 
 // The codes `problemFor` answers with their shared problem (src/core/http.ts).
 const CONSTANT_PROBLEM_CODES = new Set<string>(CONSTANT_CODES);

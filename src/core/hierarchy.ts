@@ -7,6 +7,7 @@ import { english } from './config.ts';
 import { list, schema, text } from './kinds.ts';
 import { KeycardError } from './errors.ts';
 import { describeValue } from './restrictions-paths.ts';
+import { freeze, isArray } from './builtins.ts';
 
 /**
  * Resource types from the root down, e.g. `['company', 'project']`. Build one with
@@ -65,7 +66,7 @@ const compiledHierarchies = new WeakMap<Hierarchy, Compiled>();
  */
 export function defineHierarchy(types: readonly string[]): Hierarchy {
   const compiled = compileTypes(types);
-  const hierarchy: Hierarchy = Object.freeze({ types: compiled.types });
+  const hierarchy: Hierarchy = freeze({ types: compiled.types });
   compiledHierarchies.set(hierarchy, compiled);
   return hierarchy;
 }
@@ -88,11 +89,11 @@ function compileTypes(input: unknown): Compiled {
     const issue = parsed.error.issues[0]!;
     const index = issue.path[0];
     const where =
-      typeof index === 'number' && Array.isArray(input)
+      typeof index === 'number' && isArray(input)
         ? `hierarchy entry ${index} (${describeValue(input[index])})`
         : 'hierarchy';
     throw new KeycardError('invalid_config', `${where} ${issue.message}`);
   }
-  const types = Object.freeze([...parsed.data]);
+  const types = freeze([...parsed.data]);
   return { types, depth: new Map(types.map((type, d) => [type, d])) };
 }

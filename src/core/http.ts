@@ -13,6 +13,7 @@ import { detailText, retrySeconds } from './http-sanitize.ts';
 import { isScopeToken } from './scope-token.ts';
 import { parseUrl } from './url.ts';
 import { REQUEST_PHRASES } from './status-phrases.ts';
+import { freeze, isArray } from './builtins.ts';
 
 /** How the problems of one deployment are dressed. Validated once, at construction. */
 export interface ProblemOptions {
@@ -96,9 +97,9 @@ export const PREFLIGHT_ANSWER: {
   readonly status: 204;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: null;
-} = Object.freeze({
+} = freeze({
   status: 204,
-  headers: Object.freeze({}),
+  headers: freeze({}),
   body: null,
 });
 
@@ -293,7 +294,7 @@ function build(
   // Insertion order is JSON order (ECMA-262 OrdinaryOwnPropertyKeys for string keys), and
   // JSON.stringify escapes every quote, backslash and control character of `detail`.
   const body = JSON.stringify({ type, title, status, detail, code });
-  return Object.freeze({ status, code, headers: Object.freeze(headers), body });
+  return freeze({ status, code, headers: freeze(headers), body });
 }
 
 const DEFAULT_TABLE = buildTable(DEFAULT_REALM, undefined);
@@ -360,7 +361,7 @@ export function problem(detail: ProblemDetail, options?: ProblemOptions): Proble
   const table = tableFor(options);
   switch (detail.code) {
     case 'insufficient_scope': {
-      const missing = Array.isArray(detail.missing) ? detail.missing : [];
+      const missing = isArray(detail.missing) ? detail.missing : [];
       const names: string[] = [];
       const params: string[] = [];
       for (const name of missing) {

@@ -15,6 +15,7 @@ import {
 } from './restrictions.ts';
 import { unreadableResource } from './restrictions-paths.ts';
 import type { JsonValue, RateLimitSetting, TokenRecord } from './store.ts';
+import { freeze } from './builtins.ts';
 
 /**
  * A read-only view of a set: no `add`, `delete` or `clear` to call, so a handler cannot widen the
@@ -25,7 +26,7 @@ class FrozenSet<T> implements ReadonlySet<T> {
   readonly #set: ReadonlySet<T>;
   constructor(set: ReadonlySet<T>) {
     this.#set = set;
-    Object.freeze(this);
+    freeze(this);
   }
   get size(): number {
     return this.#set.size;
@@ -110,7 +111,7 @@ export class Identity<S extends string = string> {
     this.familyId = record.familyId;
     this.rateLimit = deepFreeze(record.rateLimit ?? null);
     this.#hierarchy = hierarchy;
-    Object.freeze(this);
+    freeze(this);
   }
 
   /** True when the effective scopes include `scope`. */

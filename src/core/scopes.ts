@@ -10,6 +10,7 @@ import { KeycardError } from './errors.ts';
 import { excerpt } from './redact.ts';
 import { scopeError } from './requirement-check.ts';
 import { isScopeToken } from './scope-token.ts';
+import { freeze, isArray } from './builtins.ts';
 
 /** One scope of the catalogue. */
 export interface ScopeDefinition {
@@ -179,17 +180,17 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
   for (const [preset, list] of Object.entries(options.presets ?? {})) {
     for (const s of list)
       if (!known.has(s)) throw new KeycardError('invalid_config', `Preset "${preset}" names unknown scope "${s}"`);
-    presets[preset] = Object.freeze([...list]);
+    presets[preset] = freeze([...list]);
   }
   for (const s of options.defaults ?? []) {
     if (!known.has(s)) throw new KeycardError('invalid_config', `Default scope "${s}" is not declared`);
   }
 
   const catalogue: ScopeCatalogue<S> = {
-    names: Object.freeze(names),
-    definitions: Object.freeze({ ...definitions }) as Record<S, ScopeDefinition>,
-    presets: Object.freeze(presets),
-    defaults: Object.freeze([...(options.defaults ?? [])]),
+    names: freeze(names),
+    definitions: freeze({ ...definitions }) as Record<S, ScopeDefinition>,
+    presets: freeze(presets),
+    defaults: freeze([...(options.defaults ?? [])]),
     has: (name): name is S => known.has(name),
     closure(granted) {
       const out = new Set<S>();
@@ -211,8 +212,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       return true;
     },
     parseGrant(scopes, field = 'scopes') {
-      if (!Array.isArray(scopes))
-        throw new KeycardError('invalid_argument', `${field} must be an array of scope names`);
+      if (!isArray(scopes)) throw new KeycardError('invalid_argument', `${field} must be an array of scope names`);
       const out: S[] = [];
       for (const s of scopes) {
         if (typeof s !== 'string' || !known.has(s)) {
@@ -231,7 +231,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       return requirement;
     },
   };
-  return Object.freeze(catalogue);
+  return freeze(catalogue);
 }
 
 /** Per-name transitive closure by depth-first search; a back edge is a cycle, reported by path. */
@@ -283,9 +283,9 @@ function hasEmptyCombinator(requirement: Requirement): boolean {
   return parts.length === 0 || parts.some(hasEmptyCombinator);
 }
 
-const NONE: readonly string[] = /* @__PURE__ */ Object.freeze([]);
+const NONE: readonly string[] = /* @__PURE__ */ freeze([]);
 /** What an `anyOf` with no alternatives reports: it can never be met (fail closed). */
-const UNSATISFIABLE: readonly string[] = /* @__PURE__ */ Object.freeze(['(no alternative)']);
+const UNSATISFIABLE: readonly string[] = /* @__PURE__ */ freeze(['(no alternative)']);
 
 /**
  * What `effective` lacks to meet `requirement`: for a scope, itself; for `allOf`, the union of

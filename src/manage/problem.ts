@@ -8,6 +8,7 @@
 import { isKeycardError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { phraseOf } from '../core/status-phrases.ts';
+import { isArray } from '../core/builtins.ts';
 
 /** Every code the management API answers with. */
 export type ManagementErrorCode =
@@ -152,7 +153,7 @@ export function problemOfKeycardError(error: unknown): ManagementProblem | null 
       // after an optional `call: ` prefix.
       const named = isKeycardError(error) ? error.fields : undefined;
       const candidates =
-        Array.isArray(named) && named.length > 0
+        isArray(named) && named.length > 0
           ? named.map(String)
           : [/^(?:[A-Za-z]+: )?([A-Za-z]+)/.exec(error.message)?.[1] ?? ''];
       // `update(id, patch)` names its members `patch.label`: over HTTP they are the body's own.

@@ -27,6 +27,7 @@ import type {
   TokenStore,
   UpdateResult,
 } from '../core/store.ts';
+import { isArray } from '../core/builtins.ts';
 
 /** The in-memory store, with a `size` for tests. */
 export interface MemoryTokenStore extends TokenStore {
@@ -43,7 +44,7 @@ function encodeCursor(t: StoredToken): string {
 function decodeCursor(cursor: string): [number, string] {
   try {
     const v: unknown = JSON.parse(atob(cursor));
-    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
+    if (isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
   } catch {
     // fall through
   }

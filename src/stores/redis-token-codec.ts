@@ -4,6 +4,7 @@
  */
 import { KeycardError } from '../core/errors.ts';
 import type { StoreChange, StoredToken } from '../core/store.ts';
+import { isArray } from '../core/builtins.ts';
 
 /** Index members carry `createdAt` in 16 digits, so byte order is (createdAt, id) order. */
 const CREATED_DIGITS = 16;
@@ -26,7 +27,7 @@ export function encodeCursor(t: StoredToken): string {
 export function decodeCursor(cursor: string): string {
   try {
     const v: unknown = JSON.parse(atob(cursor));
-    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return memberOf(v[0], v[1]);
+    if (isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return memberOf(v[0], v[1]);
   } catch {
     // fall through
   }
@@ -35,7 +36,7 @@ export function decodeCursor(cursor: string): string {
 
 /** A record from `HGETALL`'s field/value pairs, each value JSON text. */
 export function decode(reply: unknown): StoredToken {
-  if (!Array.isArray(reply) || reply.length % 2 !== 0)
+  if (!isArray(reply) || reply.length % 2 !== 0)
     throw new KeycardError('unavailable', 'Redis token store answered an unexpected reply');
   const record: Record<string, unknown> = {};
   for (let i = 0; i < reply.length; i += 2) record[String(reply[i])] = JSON.parse(String(reply[i + 1]));
