@@ -17,7 +17,7 @@ import { parseRestrictions, restrictionIdsProblem, type Hierarchy } from './rest
 import type { ScopeCatalogue } from './scopes.ts';
 import { MAX_ID_LENGTH } from './user-actor.ts';
 import { storable } from './well-formed.ts';
-import { isArray } from './builtins.ts';
+import { isArray, stringify } from './builtins.ts';
 
 /** The latest instant a `Date` (and so every store) can hold, in epoch milliseconds. */
 export const MAX_EPOCH_MS = 8.64e15;
@@ -69,7 +69,7 @@ const metadata = schema((v, out) => {
     return void out.push(custom('must be an object of JSON values'));
   const problem = jsonProblem(v, 'metadata', 0);
   if (problem) out.push(custom(`is not storable JSON: ${problem}`));
-  else if (new TextEncoder().encode(JSON.stringify(v)).length > MAX_METADATA_BYTES)
+  else if (new TextEncoder().encode(stringify(v)).length > MAX_METADATA_BYTES)
     out.push(custom(`must be at most ${MAX_METADATA_BYTES} bytes as JSON`));
 });
 

@@ -12,7 +12,7 @@ import type {
 } from './audit.ts';
 import type { RequestErrorCode } from './errors.ts';
 import { excerpt, redact } from './redact.ts';
-import { freeze } from './builtins.ts';
+import { freeze, stringify } from './builtins.ts';
 
 /** SPEC §7: safe to echo in a response header and to log, short enough to index. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -181,4 +181,4 @@ export function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAu
  * the same JSON), so a label holding one cannot cut its event into pieces for them either.
  */
 export const jsonLine = (value: unknown): string =>
-  `${JSON.stringify(value).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+  `${stringify(value).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;

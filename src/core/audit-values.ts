@@ -17,7 +17,7 @@ import type { StoredAuditEvent } from './audit-store.ts';
 import { AUDIT_MAX_ID, cap } from './audit-fields.ts';
 import { KeycardError } from './errors.ts';
 import { wellFormed } from './well-formed.ts';
-import { freeze, isArray } from './builtins.ts';
+import { defineProperty, freeze, isArray } from './builtins.ts';
 
 /** A point in time a filter takes: epoch milliseconds, an ISO 8601 string or a `Date`. */
 export type AuditTime = number | string | Date;
@@ -121,9 +121,9 @@ function copy(holder: Record<string, unknown>, key: string, depth: number, walk:
       }
       const v = jsonValue(o, k, depth + 1, walk);
       // defineProperty: an own `__proto__` member (JSON.parse makes one) would otherwise set the prototype.
-      if (v !== undefined) Object.defineProperty(out, wellFormed(k), { value: v, enumerable: true, writable: true });
+      if (v !== undefined) defineProperty(out, wellFormed(k), { value: v, enumerable: true, writable: true });
     }
-    if (cut) Object.defineProperty(out, '…', { value: '…', enumerable: true, writable: true });
+    if (cut) defineProperty(out, '…', { value: '…', enumerable: true, writable: true });
     return freeze(out);
   } finally {
     walk.open.delete(o);

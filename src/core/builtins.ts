@@ -5,3 +5,5 @@
  */
 export const freeze: typeof Object.freeze = Object.freeze;
 export const isArray: typeof Array.isArray = Array.isArray;
+export const defineProperty: typeof Object.defineProperty = Object.defineProperty;
+export const stringify: typeof JSON.stringify = JSON.stringify;

@@ -4,7 +4,8 @@
  * security option is as loud as a missing one.
  */
 import type * as z from 'zod/mini';
-import { KeycardError } from './errors.ts';
+import type { KeycardError } from './errors.ts';
+import { invalidConfig } from './errors.ts';
 import { isSecureUrl, isUrl } from './url.ts';
 import { excerpt } from './redact.ts';
 import { integer, refine, schema, text, type Kind } from './kinds.ts';
@@ -128,5 +129,5 @@ export function configError(where: string, error: z.core.$ZodError): KeycardErro
     if (keys) return `${keys.join(', ')}: unknown option${keys.length > 1 ? 's' : ''}`;
     return `${path || '(options)'}: ${issue.message}`;
   });
-  return new KeycardError('invalid_config', `${where}: ${parts.join('; ')}`);
+  return invalidConfig(`${where}: ${parts.join('; ')}`);
 }

@@ -1,5 +1,5 @@
 import { redactKnown } from './redact.ts';
-import { freeze, isArray } from './builtins.ts';
+import { defineProperty, freeze, isArray } from './builtins.ts';
 
 /**
  * Every code keycard can answer with. The first nine are the HTTP contract of SPEC §8 and map
@@ -178,7 +178,7 @@ function scrubValue(value: unknown, forms: readonly string[], depth: number, see
 }
 
 const BRAND = Symbol.for('keycard.error');
-Object.defineProperty(KeycardError.prototype, BRAND, { value: true });
+defineProperty(KeycardError.prototype, BRAND, { value: true });
 
 /** True when `value` is a KeycardError, also one from another copy of the package (a second bundle). */
 export function isKeycardError(value: unknown): value is KeycardError {
@@ -187,3 +187,7 @@ export function isKeycardError(value: unknown): value is KeycardError {
     (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true)
   );
 }
+
+/** `new KeycardError('invalid_config', …)`: one short name for the core's many configuration refusals. */
+export const invalidConfig = (message: string, options?: ConstructorParameters<typeof KeycardError>[2]): KeycardError =>
+  new KeycardError('invalid_config', message, options);

@@ -5,7 +5,7 @@
  */
 import { english } from './config.ts';
 import { list, schema, text } from './kinds.ts';
-import { KeycardError } from './errors.ts';
+import { invalidConfig } from './errors.ts';
 import { describeValue } from './restrictions-paths.ts';
 import { freeze, isArray } from './builtins.ts';
 
@@ -76,7 +76,7 @@ export function compile(h: Hierarchy): Compiled {
   const hit = compiledHierarchies.get(h);
   if (hit !== undefined) return hit;
   if (h === null || typeof h !== 'object') {
-    throw new KeycardError('invalid_config', 'hierarchy must be created with defineHierarchy([...types])');
+    throw invalidConfig('hierarchy must be created with defineHierarchy([...types])');
   }
   const compiled = compileTypes(h.types);
   compiledHierarchies.set(h, compiled);
@@ -92,7 +92,7 @@ function compileTypes(input: unknown): Compiled {
       typeof index === 'number' && isArray(input)
         ? `hierarchy entry ${index} (${describeValue(input[index])})`
         : 'hierarchy';
-    throw new KeycardError('invalid_config', `${where} ${issue.message}`);
+    throw invalidConfig(`${where} ${issue.message}`);
   }
   const types = freeze([...parsed.data]);
   return { types, depth: new Map(types.map((type, d) => [type, d])) };

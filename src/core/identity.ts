@@ -2,7 +2,7 @@
  * The identity a verified request carries into handlers: who the token is, what it may do now,
  * and the resource-restriction helpers. It holds no secret and no hash, so logging it is safe.
  */
-import { KeycardError, misused } from './errors.ts';
+import { invalidConfig, KeycardError, misused } from './errors.ts';
 import { deepFreeze } from './records.ts';
 import {
   checkResource,
@@ -120,8 +120,7 @@ export class Identity<S extends string = string> {
   }
 
   #h(): Hierarchy {
-    if (!this.#hierarchy)
-      throw new KeycardError('invalid_config', 'Resource checks need `resources` (the hierarchy) on createKeycard');
+    if (!this.#hierarchy) throw invalidConfig('Resource checks need `resources` (the hierarchy) on createKeycard');
     return this.#hierarchy;
   }
 

@@ -1,6 +1,6 @@
 import * as z from './shape.ts';
 import { english } from './config.ts';
-import { KeycardError } from './errors.ts';
+import { invalidConfig, KeycardError } from './errors.ts';
 import { integer, refine, schema, strict, text } from './kinds.ts';
 import { freeze, isArray } from './builtins.ts';
 
@@ -322,7 +322,7 @@ export const DEFAULT_RATE_LIMIT: RateLimitConfig = freeze({
  */
 export function parseRateLimit(input: unknown, field = 'rateLimit'): RateLimitConfig {
   if (typeof input !== 'object' || input === null || isArray(input)) {
-    throw new KeycardError('invalid_config', `${field} must be an object: { limit, window } or { read, write }`);
+    throw invalidConfig(`${field} must be an object: { limit, window } or { read, write }`);
   }
   if ('read' in input || 'write' in input) {
     const parsed = splitInput.safeParse(input, english);
@@ -344,9 +344,9 @@ function configError(field: string, error: z.core.$ZodError): KeycardError {
   const issue = error.issues[0];
   const at = [field, ...(issue?.path ?? []).map(String)].join('.');
   if (issue?.code === 'unrecognized_keys') {
-    return new KeycardError('invalid_config', `${at}.${issue.keys[0] ?? ''} is not a known field`);
+    return invalidConfig(`${at}.${issue.keys[0] ?? ''} is not a known field`);
   }
-  return new KeycardError('invalid_config', `${at} ${issue?.message ?? 'is invalid'}`);
+  return invalidConfig(`${at} ${issue?.message ?? 'is invalid'}`);
 }
 
 /**

@@ -4,7 +4,7 @@
  * the core, like every other status keycard answers with, so the adapter picks none.
  */
 import { KeycardError } from './errors.ts';
-import { freeze } from './builtins.ts';
+import { freeze, stringify } from './builtins.ts';
 
 /** Why an MCP request is refused before any token is read (see {@link mcpRefusal}). */
 export type McpRefusalReason = 'batch' | 'host' | 'origin';
@@ -42,7 +42,7 @@ export function mcpRefusal(reason: McpRefusalReason): {
   if (answer === undefined) {
     const row = Object.hasOwn(MCP_REFUSALS, reason) ? MCP_REFUSALS[reason] : undefined;
     if (row === undefined) throw new KeycardError('invalid_argument', `Unknown MCP refusal: ${String(reason)}`);
-    const body = JSON.stringify({ jsonrpc: '2.0', error: { code: row.rpcCode, message: row.message }, id: null });
+    const body = stringify({ jsonrpc: '2.0', error: { code: row.rpcCode, message: row.message }, id: null });
     answer = freeze({
       status: row.status,
       headers: freeze({

@@ -8,7 +8,7 @@
 import { REQUIREMENT_KEYS, type AuthRequirement } from './auth-types.ts';
 import { excerpt } from './redact.ts';
 import { isScopeToken } from './scope-token.ts';
-import { freeze, isArray } from './builtins.ts';
+import { freeze, isArray, stringify } from './builtins.ts';
 
 const KEYS: ReadonlySet<string> = new Set(REQUIREMENT_KEYS);
 
@@ -59,7 +59,7 @@ function unknownKeys(object: object, keys: ReadonlySet<string>, prefix: string):
     if (!keys.has(key) && Object.hasOwn(object, key)) {
       return Object.keys(object)
         .filter((k) => !keys.has(k))
-        .map((k) => `${prefix}${excerpt(JSON.stringify(k).slice(1, -1), 64)}: unknown option`)
+        .map((k) => `${prefix}${excerpt(stringify(k).slice(1, -1), 64)}: unknown option`)
         .join('; ');
     }
   }
@@ -105,8 +105,7 @@ let groups = 0;
  * too, also where an alternative beside it is met. Allocation-free when the scope is well formed.
  */
 function unscoped(scope: unknown, found: string[] | null): string[] | null {
-  if (typeof scope === 'string')
-    return isScopeToken(scope) ? found : [...(found ?? []), JSON.stringify(excerpt(scope, 64))];
+  if (typeof scope === 'string') return isScopeToken(scope) ? found : [...(found ?? []), stringify(excerpt(scope, 64))];
   const problem = partProblem(scope);
   if (problem !== null) return [...(found ?? []), problem];
   if (++groups > MAX_GROUPS) return found; // scopeError names it

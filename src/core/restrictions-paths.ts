@@ -5,7 +5,7 @@
 import { KeycardError } from './errors.ts';
 import { excerpt } from './redact.ts';
 import type { ResourcePath } from './restrictions.ts';
-import { isArray } from './builtins.ts';
+import { isArray, stringify } from './builtins.ts';
 
 /**
  * The number of levels `path` names, after checking it is a contiguous prefix of `types`.
@@ -67,7 +67,7 @@ function explainBadPath(types: readonly string[], path: ResourcePath, n: number)
 
 /** A quoted, length-capped rendering of a name that came from the caller. */
 export function quote(name: string): string {
-  return JSON.stringify(excerpt(name, 64));
+  return stringify(excerpt(name, 64));
 }
 
 export function describeValue(value: unknown): string {

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { configError, english, secureUrlText, urlText } from '../core/config.ts';
 import { ManagementProblem, problemResponse } from '../manage/problem.ts';
-import { freeze } from '../core/builtins.ts';
+import { freeze, stringify } from '../core/builtins.ts';
 
 /** Options of `protectedResource`. */
 export interface ProtectedResourceOptions {
@@ -91,7 +91,7 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
     ...(options.resourceName ? { resource_name: options.resourceName } : {}),
     ...(options.resourceDocumentation ? { resource_documentation: options.resourceDocumentation } : {}),
   });
-  const body = JSON.stringify(document);
+  const body = stringify(document);
   const paths = new Set([WELL_KNOWN, `${WELL_KNOWN}${suffix}`, `${WELL_KNOWN}${suffix.replace(/\/$/, '')}`]);
   return {
     document,

@@ -27,7 +27,7 @@ import type {
   TokenStore,
   UpdateResult,
 } from '../core/store.ts';
-import { isArray } from '../core/builtins.ts';
+import { isArray, stringify } from '../core/builtins.ts';
 
 /** The in-memory store, with a `size` for tests. */
 export interface MemoryTokenStore extends TokenStore {
@@ -39,7 +39,7 @@ const order = (a: StoredToken, b: StoredToken) => a.createdAt - b.createdAt || (
 
 /** Cursor: the (createdAt, id) of the last record of a page, so inserts never shift a page. */
 function encodeCursor(t: StoredToken): string {
-  return btoa(JSON.stringify([t.createdAt, t.id]));
+  return btoa(stringify([t.createdAt, t.id]));
 }
 function decodeCursor(cursor: string): [number, string] {
   try {

@@ -6,7 +6,7 @@
  */
 import { KeycardError } from '../core/errors.ts';
 import type { JsonValue, RateLimitSetting, StoreChange, StoredToken } from '../core/store.ts';
-import { isArray } from '../core/builtins.ts';
+import { isArray, stringify } from '../core/builtins.ts';
 
 /** A JSON column: parsed by most drivers, a string when a driver is configured not to parse. */
 function jsonColumn<T>(value: unknown): T {
@@ -106,7 +106,7 @@ function fromBase64Url(text: string): string {
 
 /** Cursor: the (createdAt, id) key of a page's last record. Opaque to callers. */
 export function encodeCursor(token: Pick<StoredToken, 'createdAt' | 'id'>): string {
-  return toBase64Url(JSON.stringify([token.createdAt, token.id]));
+  return toBase64Url(stringify([token.createdAt, token.id]));
 }
 
 /** The key a cursor holds; `invalid_argument` for anything this store did not issue. */

@@ -11,7 +11,7 @@ import { applyPatch, type PendingGrant, type PendingGrantStore } from '../device
 import type { RedisPort } from './redis-port.ts';
 import { checkRedisPort, integer, parseOptions, prefix } from './redis-options.ts';
 import { redisScript, runScript } from './redis-script.ts';
-import { isArray } from '../core/builtins.ts';
+import { isArray, stringify } from '../core/builtins.ts';
 
 /** Options of {@link redisPendingGrantStore}. */
 export interface RedisPendingGrantStoreOptions {
@@ -91,7 +91,7 @@ return n`,
 
 const encode = (g: PendingGrant): string => {
   const { version: _version, ...rest } = g;
-  return JSON.stringify(rest);
+  return stringify(rest);
 };
 const decode = (reply: unknown): PendingGrant | null => {
   if (!isArray(reply) || typeof reply[0] !== 'string') return null;

@@ -4,13 +4,13 @@
  */
 import { KeycardError } from '../core/errors.ts';
 import type { StoreChange, StoredToken } from '../core/store.ts';
-import { isArray } from '../core/builtins.ts';
+import { isArray, stringify } from '../core/builtins.ts';
 
 /** Index members carry `createdAt` in 16 digits, so byte order is (createdAt, id) order. */
 const CREATED_DIGITS = 16;
 
 /** Every field value is stored as JSON text. */
-export const json = (value: unknown): string => JSON.stringify(value);
+export const json = (value: unknown): string => stringify(value);
 
 /** The index member of a record: `createdAt` zero-padded, a colon, the id. */
 export function memberOf(createdAt: number, id: string): string {
@@ -22,7 +22,7 @@ export function memberOf(createdAt: number, id: string): string {
 
 /** The cursor: the (createdAt, id) of a page's last record, so inserts never shift a page. */
 export function encodeCursor(t: StoredToken): string {
-  return btoa(JSON.stringify([t.createdAt, t.id]));
+  return btoa(stringify([t.createdAt, t.id]));
 }
 export function decodeCursor(cursor: string): string {
   try {
