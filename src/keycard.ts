@@ -35,6 +35,7 @@ import { update } from './lifecycle/update.ts';
 import { UnansweredRevokeAlls, UnansweredRevokes } from './lifecycle/unanswered.ts';
 import { memoryTokenStore } from './stores/memory.ts';
 import { memoryLimiter } from './stores/memory-limiter.ts';
+import { defineProperty, freeze } from './core/builtins.ts';
 
 export { toRecord } from './core/records.ts';
 export type { VerifyResult } from './core/verify.ts';
@@ -110,7 +111,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   });
   const args = argumentValidators({ catalogue, hierarchy, clock });
   // One frozen context: every management operation takes it explicitly (src/lifecycle/context.ts).
-  const ctx: LifecycleContext<S> = Object.freeze({
+  const ctx: LifecycleContext<S> = freeze({
     ...{ options, catalogue, hierarchy, clock, store, cache, owners, emitter, audit, args, format, hasher },
     ...{ defaultExpiry, defaultRateLimit, invalidation, verifier, call, onError },
     ...{ unanswered: new UnansweredRevokes(onError), unansweredAll: new UnansweredRevokeAlls(onError) },
@@ -139,7 +140,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   const keycard: Keycard<S> = {
     scopes: catalogue,
     clock,
-    resourceTypes: Object.freeze([...(options.resources ?? [])]),
+    resourceTypes: freeze([...(options.resources ?? [])]),
     issue: (input) => issue(ctx, input),
     recordAudit: (event) => audit.token(event),
     verify(token, context) {
@@ -165,13 +166,13 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     ...endings({ options, storeTimeoutMs: o.storeTimeoutMs, onError, toucher, audit, pendingReports, ...stores }),
   };
   // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.
-  Object.defineProperty(keycard, LEAK_INTAKE, { value: leakIntake(ctx) });
+  defineProperty(keycard, LEAK_INTAKE, { value: leakIntake(ctx) });
   // The device routes' internal door (src/device/port.ts): a token issued as of its approval.
   const deviceIssue: DeviceIssue = (input, authorizedAt) => issue(ctx, input, { createdAt: authorizedAt });
-  Object.defineProperty(keycard, DEVICE_ISSUE, { value: deviceIssue });
+  defineProperty(keycard, DEVICE_ISSUE, { value: deviceIssue });
   // The deadline the device routes give their grant store (src/core/bounded.ts).
-  Object.defineProperty(keycard, STORE_TIMEOUT, { value: o.storeTimeoutMs });
-  Object.defineProperty(keycard, PENDING_REPORTS, { value: pendingReports });
+  defineProperty(keycard, STORE_TIMEOUT, { value: o.storeTimeoutMs });
+  defineProperty(keycard, PENDING_REPORTS, { value: pendingReports });
   return keycard;
 }
 

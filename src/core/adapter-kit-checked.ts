@@ -16,6 +16,7 @@ import { nodeRequestUrl as urlOf } from './request-url.ts';
 import { describeDenial as denialOf } from './restrictions.ts';
 import { describeMissing as missingOf } from './scopes.ts';
 import { configError as configErrorOf } from './config.ts';
+import { isArray } from './builtins.ts';
 
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
 const STRING = 'a string';
@@ -38,8 +39,7 @@ export function rateLimitHeaders(policy: limiter.LimitPolicy, decision: limiter.
 
 /** {@link missingOf describeMissing}: the 403 detail `Token missing scope: a, b`. */
 export function describeMissing(missing: readonly string[]): string {
-  if (!Array.isArray(missing))
-    checkArguments('describeMissing', ['missing', false, 'an array of scope names', missing]);
+  if (!isArray(missing)) checkArguments('describeMissing', ['missing', false, 'an array of scope names', missing]);
   return missingOf(missing);
 }
 
@@ -55,7 +55,7 @@ export function configError(where: string, error: Parameters<typeof configErrorO
   checkArguments(
     'configError',
     ['where', typeof where === 'string', 'the name of the function called (a string)', where],
-    ['error', Array.isArray((error as { issues?: unknown } | null)?.issues), 'a zod error (safeParse().error)', error],
+    ['error', isArray((error as { issues?: unknown } | null)?.issues), 'a zod error (safeParse().error)', error],
   );
   return configErrorOf(where, error);
 }

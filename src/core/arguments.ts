@@ -17,6 +17,7 @@ import { parseRestrictions, restrictionIdsProblem, type Hierarchy } from './rest
 import type { ScopeCatalogue } from './scopes.ts';
 import { MAX_ID_LENGTH } from './user-actor.ts';
 import { storable } from './well-formed.ts';
+import { isArray, stringify } from './builtins.ts';
 
 /** The latest instant a `Date` (and so every store) can hold, in epoch milliseconds. */
 export const MAX_EPOCH_MS = 8.64e15;
@@ -42,7 +43,7 @@ function jsonProblem(value: unknown, path: string, depth: number): string | null
   if (typeof value === 'number') return Number.isFinite(value) ? null : `${path} must be a finite number`;
   if (typeof value === 'string')
     return storable(value) ? null : `${path} must not contain NUL characters or lone surrogates`;
-  if (Array.isArray(value)) {
+  if (isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const p = jsonProblem(value[i], `${path}[${i}]`, depth + 1);
       if (p) return p;
@@ -64,11 +65,11 @@ function jsonProblem(value: unknown, path: string, depth: number): string | null
 }
 
 const metadata = schema((v, out) => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
+  if (typeof v !== 'object' || v === null || isArray(v))
     return void out.push(custom('must be an object of JSON values'));
   const problem = jsonProblem(v, 'metadata', 0);
   if (problem) out.push(custom(`is not storable JSON: ${problem}`));
-  else if (new TextEncoder().encode(JSON.stringify(v)).length > MAX_METADATA_BYTES)
+  else if (new TextEncoder().encode(stringify(v)).length > MAX_METADATA_BYTES)
     out.push(custom(`must be at most ${MAX_METADATA_BYTES} bytes as JSON`));
 });
 
@@ -102,15 +103,15 @@ const actor = z.unknown().check(
   z.check((payload) => {
     const v = payload.value;
     const at = (path: string[], message: string) => void payload.issues.push(custom(message, path) as never);
-    if (typeof v !== 'object' || v === null || Array.isArray(v))
+    if (typeof v !== 'object' || v === null || isArray(v))
       return at([], "must be omitted (system) or an object with kind 'user', 'token' or 'system'");
     const { kind, id, scopes, identity, requestId } = v as Record<string, unknown>;
-    const a = { kind, id, scopes: Array.isArray(scopes) ? [...scopes] : scopes, identity, requestId };
+    const a = { kind, id, scopes: isArray(scopes) ? [...scopes] : scopes, identity, requestId };
     payload.value = a;
     switch (kind) {
       case 'user':
         if (!isId(id)) at(['id'], ID_MESSAGE);
-        if (!Array.isArray(a.scopes) || !a.scopes.every((s) => typeof s === 'string'))
+        if (!isArray(a.scopes) || !a.scopes.every((s) => typeof s === 'string'))
           at(['scopes'], 'must be an array of the scopes the user holds now');
         return;
       case 'token':
@@ -155,7 +156,7 @@ const revokeAllFilter = z.unknown().check(
   z.check((payload) => {
     const f = payload.value as Record<string, unknown> | null;
     const out = { push: (issue: Issue) => void payload.issues.push(issue as never) };
-    if (typeof f !== 'object' || f === null || Array.isArray(f))
+    if (typeof f !== 'object' || f === null || isArray(f))
       return void out.push(custom('must be { ownerId } or { workspaceId }'));
     const keys = Object.keys(f);
     if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId'))

@@ -6,6 +6,7 @@ import type { RequestAuditEvent, RequestAuditInput } from './audit.ts';
 import { messageOf, requestEvent, type Mutable } from './audit-fields.ts';
 import type { Clock } from './clock.ts';
 import { KeycardError, type RequestErrorCode } from './errors.ts';
+import { freeze } from './builtins.ts';
 
 /**
  * Denial reasons a caller can produce at line rate without being charged: no token, a forged
@@ -142,7 +143,7 @@ export class Coalescer {
     for (const [reason, window] of this.#windows) {
       if (window.second === second) continue;
       this.#windows.delete(reason);
-      for (const bucket of window.buckets.values()) this.#enqueue(Object.freeze(bucket));
+      for (const bucket of window.buckets.values()) this.#enqueue(freeze(bucket));
     }
     if (this.#windows.size === 0 && this.#timer !== undefined) {
       clearTimeout(this.#timer);

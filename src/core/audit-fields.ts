@@ -12,6 +12,7 @@ import type {
 } from './audit.ts';
 import type { RequestErrorCode } from './errors.ts';
 import { excerpt, redact } from './redact.ts';
+import { freeze, stringify } from './builtins.ts';
 
 /** SPEC §7: safe to echo in a response header and to log, short enough to index. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -80,7 +81,7 @@ const textOrNull = (value: unknown): string | null =>
 export const auditText = textOrNull;
 /** {@link auditText} of a value that is never null. */
 export const auditString = text;
-const texts = (values: readonly unknown[]): readonly string[] => Object.freeze(Array.from(values, text));
+const texts = (values: readonly unknown[]): readonly string[] => freeze(Array.from(values, text));
 const timeOf = (time: string | undefined, now: number): string => (time === undefined ? isoTime(now) : text(time));
 
 /** `toISOString()` costs more than the rest of an event; within one second only the ms change. */
@@ -154,7 +155,7 @@ export function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAu
     label: textOrNull(input.label),
     ownerId: textOrNull(input.ownerId),
     workspaceId: textOrNull(input.workspaceId),
-    actor: Object.freeze({ kind: text(input.actor.kind) as AuditActor['kind'], id: textOrNull(input.actor.id) }),
+    actor: freeze({ kind: text(input.actor.kind) as AuditActor['kind'], id: textOrNull(input.actor.id) }),
   };
   if (input.reason !== undefined) event.reason = text(input.reason);
   if (input.rotatedFromId !== undefined) event.rotatedFromId = text(input.rotatedFromId);
@@ -168,7 +169,7 @@ export function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAu
   if (input.status !== undefined) event.status = input.status;
   if (input.leak !== undefined) {
     const { provider, type, url, source } = input.leak;
-    event.leak = Object.freeze({ provider: text(provider), type: text(type), url: text(url), source: text(source) });
+    event.leak = freeze({ provider: text(provider), type: text(type), url: text(url), source: text(source) });
   }
   return event;
 }
@@ -180,4 +181,4 @@ export function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAu
  * the same JSON), so a label holding one cannot cut its event into pieces for them either.
  */
 export const jsonLine = (value: unknown): string =>
-  `${JSON.stringify(value).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+  `${stringify(value).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;

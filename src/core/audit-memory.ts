@@ -28,6 +28,7 @@ import {
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import { KeycardError } from './errors.ts';
+import { isArray } from './builtins.ts';
 
 /** Options of {@link memoryAuditStore}. */
 export interface MemoryAuditStoreOptions {
@@ -170,7 +171,7 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
       }
     },
     async append(events) {
-      if (!Array.isArray(events))
+      if (!isArray(events))
         throw new KeycardError('invalid_argument', 'append: events must be an array of audit events');
       // Every event read before any is kept: one that is not an event refuses the whole batch, as in Postgres.
       const stored = events.map((event: AuditEvent) => toStored(event, nextId(), clock.now()));

@@ -15,6 +15,7 @@ import { fromBase64, toBase64Url } from './base64.ts';
 import { KeycardError, misused } from './errors.ts';
 import { AUDIT_MAX_ID, AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, type AuditTime } from './audit-values.ts';
 import { storable, wellFormed } from './well-formed.ts';
+import { isArray, stringify } from './builtins.ts';
 
 export { toMs, toStored, type AuditTime } from './audit-values.ts';
 
@@ -278,7 +279,7 @@ export function parseUsage(
 
 /** The cursor after `event`. */
 export function encodeAuditCursor(event: Pick<StoredAuditEvent, 'time' | 'id'>): string {
-  return toBase64Url(new TextEncoder().encode(JSON.stringify([Date.parse(event.time), event.id])));
+  return toBase64Url(new TextEncoder().encode(stringify([Date.parse(event.time), event.id])));
 }
 
 /** The key a cursor holds; `invalid_argument` for anything a store did not issue. */
@@ -286,7 +287,7 @@ export function decodeAuditCursor(cursor: string): [number, string] {
   try {
     const v: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(fromBase64(cursor)));
     if (
-      Array.isArray(v) &&
+      isArray(v) &&
       v.length === 2 &&
       Number.isSafeInteger(v[0]) &&
       (v[0] as number) >= AUDIT_MIN_MS &&

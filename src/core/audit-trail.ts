@@ -16,6 +16,7 @@ import { within } from './bounded.ts';
 import { isoTime, messageOf, tokenEvent, requestEvent, type Mutable } from './audit-fields.ts';
 import type { Clock } from './clock.ts';
 import { KeycardError } from './errors.ts';
+import { freeze } from './builtins.ts';
 
 export { DEFAULT_AUDIT_QUEUE_SIZE, DEFAULT_AUDIT_TIMEOUT_MS, type AuditOptions };
 
@@ -119,7 +120,7 @@ export class AuditTrail {
       if (coalesces(event)) {
         this.#coalescer.add(event, now, second);
       } else {
-        this.#enqueue(Object.freeze(requestEvent(event, now)));
+        this.#enqueue(freeze(requestEvent(event, now)));
       }
     } catch (error) {
       this.#report(
@@ -146,7 +147,7 @@ export class AuditTrail {
       const now = this.#clock.now();
       if (this.#coalescer.open) this.#coalescer.flush(Math.floor(now / 1000));
       event.time = isoTime(now);
-      this.#enqueue(Object.freeze(event));
+      this.#enqueue(freeze(event));
     } catch (error) {
       this.#report(
         new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }),
@@ -167,7 +168,7 @@ export class AuditTrail {
     try {
       const now = this.#clock.now();
       if (this.#coalescer.open) this.#coalescer.flush(Math.floor(now / 1000));
-      frozen = Object.freeze(tokenEvent(event, now));
+      frozen = freeze(tokenEvent(event, now));
     } catch (error) {
       this.#report(
         new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }),

@@ -17,6 +17,7 @@ import type { StoredAuditEvent } from './audit-store.ts';
 import { AUDIT_MAX_ID, cap } from './audit-fields.ts';
 import { KeycardError } from './errors.ts';
 import { wellFormed } from './well-formed.ts';
+import { defineProperty, freeze, isArray } from './builtins.ts';
 
 /** A point in time a filter takes: epoch milliseconds, an ISO 8601 string or a `Date`. */
 export type AuditTime = number | string | Date;
@@ -98,13 +99,13 @@ function copy(holder: Record<string, unknown>, key: string, depth: number, walk:
   if (depth > AUDIT_MAX_DEPTH || walk.open.has(o) || walk.left-- <= 0) return '…';
   walk.open.add(o);
   try {
-    if (Array.isArray(o)) {
+    if (isArray(o)) {
       // Its length first: a sparse array of length 2^32 − 1 is never walked past the bound.
       const kept = Math.min(o.length, Math.max(walk.slots, 0));
       walk.slots -= kept;
       const out = Array.from({ length: kept }, (_, i) => jsonValue(o, String(i), depth + 1, walk) ?? null);
       if (kept < o.length) out.push('…');
-      return Object.freeze(out);
+      return freeze(out);
     }
     const out: Record<string, unknown> = {};
     // A typed array's members by index, no further than the bound (its keys would be one string each).
@@ -120,10 +121,10 @@ function copy(holder: Record<string, unknown>, key: string, depth: number, walk:
       }
       const v = jsonValue(o, k, depth + 1, walk);
       // defineProperty: an own `__proto__` member (JSON.parse makes one) would otherwise set the prototype.
-      if (v !== undefined) Object.defineProperty(out, wellFormed(k), { value: v, enumerable: true, writable: true });
+      if (v !== undefined) defineProperty(out, wellFormed(k), { value: v, enumerable: true, writable: true });
     }
-    if (cut) Object.defineProperty(out, '…', { value: '…', enumerable: true, writable: true });
-    return Object.freeze(out);
+    if (cut) defineProperty(out, '…', { value: '…', enumerable: true, writable: true });
+    return freeze(out);
   } finally {
     walk.open.delete(o);
   }
@@ -189,7 +190,7 @@ function eventProblem(json: Record<string, unknown>): string | null {
 }
 /** An actor a store can read an id of: absent, or an object that is not an array. */
 const actorOk = (actor: unknown): boolean =>
-  actor === undefined || (typeof actor === 'object' && actor !== null && !Array.isArray(actor));
+  actor === undefined || (typeof actor === 'object' && actor !== null && !isArray(actor));
 
 /** The event's own `time`, or undefined when reading it throws (a getter, a proxy's trap). */
 function timeOf(event: AuditEvent): unknown {
@@ -230,7 +231,7 @@ export function toStored(event: AuditEvent, id: string, now: number): StoredAudi
   const out = bounded(json);
   out['id'] = id; // where the event had its own, else last, as a spread would put them
   out['time'] = time;
-  return Object.freeze(out) as unknown as StoredAuditEvent;
+  return freeze(out) as unknown as StoredAuditEvent;
 }
 
 export { AUDIT_MAX_ID };
@@ -263,7 +264,7 @@ function bounded(json: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...json };
   for (const k of ['tokenId', 'ownerId', 'workspaceId', 'requestId']) if (k in out) out[k] = idOf(out[k]);
   const actor = out['actor'] as Record<string, unknown> | undefined; // an object: toStored checked
-  if (actor !== undefined && 'id' in actor) out['actor'] = Object.freeze({ ...actor, id: idOf(actor['id']) });
+  if (actor !== undefined && 'id' in actor) out['actor'] = freeze({ ...actor, id: idOf(actor['id']) });
   if ((json['type'] === 'request.allowed' || json['type'] === 'request.denied') && 'count' in out) {
     const c = out['count'];
     const held = typeof c === 'number' && c >= 1 ? Math.min(Math.floor(c), AUDIT_MAX_COUNT) : undefined;

@@ -14,9 +14,10 @@ import type { KeycardOptions } from './options.ts';
 import type { Access, ResourcePath } from './restrictions.ts';
 import type { Requirement, ScopeCatalogue } from './scopes.ts';
 import type { TokenFormat } from './token.ts';
+import { freeze } from './builtins.ts';
 
 /** The keys of `AuthRequirement`: a guard refuses any other at start (a misspelled option). */
-export const REQUIREMENT_KEYS = Object.freeze([
+export const REQUIREMENT_KEYS = freeze([
   'scope',
   'class',
   'resource',

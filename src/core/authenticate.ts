@@ -24,7 +24,7 @@ import type {
 import { authorize } from './authorize.ts';
 import { limitConfigResolver } from './charge.ts';
 import type { HeaderInput } from './credentials.ts';
-import { isKeycardError, KeycardError } from './errors.ts';
+import { invalidConfig, isKeycardError } from './errors.ts';
 import { FOREIGN_MAX_BYTES } from './foreign.ts';
 import { deny, firstPass, type Pipeline } from './first-pass.ts';
 import { CONSTANT_CODES, PREFLIGHT_ANSWER, problem, type Problem, type ProblemDetail } from './http.ts';
@@ -32,6 +32,7 @@ import type { Identity } from './identity.ts';
 import { recordRequest } from './request-audit.ts';
 import { requirementError } from './requirement-check.ts';
 import { headerOf, newRequestState, requestStates, type FirstPass, type RequestState } from './request-state.ts';
+import { freeze } from './builtins.ts';
 
 export type {
   AuthRequirement,
@@ -44,8 +45,8 @@ export type {
 } from './auth-types.ts';
 export { pathOf } from './request-state.ts';
 
-const PREFLIGHT = Object.freeze({ ok: false, code: 'preflight', ...PREFLIGHT_ANSWER } as const);
-const NO_REQUIREMENT: AuthRequirement = Object.freeze({});
+const PREFLIGHT = freeze({ ok: false, code: 'preflight', ...PREFLIGHT_ANSWER } as const);
+const NO_REQUIREMENT: AuthRequirement = freeze({});
 
 // The codes `problemFor` answers with their shared problem (src/core/http.ts).
 const CONSTANT_PROBLEM_CODES = new Set<string>(CONSTANT_CODES);
@@ -131,7 +132,7 @@ function check<S extends string>(p: Pipeline<S>, request: AuthRequest, requireme
   // A requirement from untyped code (a promise, a string, a misspelled key) would ask for nothing.
   if (requirement !== NO_REQUIREMENT) {
     const bad = requirementError(requirement);
-    if (bad !== null) throw new KeycardError('invalid_config', bad);
+    if (bad !== null) throw invalidConfig(bad);
   }
   const held = p.stateOf(request);
   if (held !== undefined) return later(p, held, requirement);

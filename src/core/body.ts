@@ -4,6 +4,7 @@
  * the raw message body … instead of parsing and stringifying the JSON"), and the management API
  * parses the same bytes as JSON.
  */
+import { freeze } from './builtins.ts';
 
 /**
  * The body's bytes; `too_large` once more than `max` bytes were announced or read; `unreadable`
@@ -12,8 +13,8 @@
 export type BodyRead =
   { readonly bytes: Uint8Array } | { readonly bytes: null; readonly reason: 'too_large' | 'unreadable' };
 
-const TOO_LARGE: BodyRead = Object.freeze({ bytes: null, reason: 'too_large' as const });
-const UNREADABLE: BodyRead = Object.freeze({ bytes: null, reason: 'unreadable' as const });
+const TOO_LARGE: BodyRead = freeze({ bytes: null, reason: 'too_large' as const });
+const UNREADABLE: BodyRead = freeze({ bytes: null, reason: 'unreadable' as const });
 
 /** What `readBody` reads: a request, or a response (the JWKS of `keycard/oauth`). */
 type WithBody = Pick<Request, 'headers' | 'body'>;

@@ -4,10 +4,12 @@
  * security option is as loud as a missing one.
  */
 import type * as z from 'zod/mini';
-import { KeycardError } from './errors.ts';
+import type { KeycardError } from './errors.ts';
+import { invalidConfig } from './errors.ts';
 import { isSecureUrl, isUrl } from './url.ts';
 import { excerpt } from './redact.ts';
 import { integer, refine, schema, text, type Kind } from './kinds.ts';
+import { freeze, isArray } from './builtins.ts';
 
 /** An integer from `min` to `max`, one message for every way to miss it ("must be an integer from 1 to 500"). */
 export function intFrom(min: number, max: number) {
@@ -38,7 +40,7 @@ function typeName(value: unknown): string {
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : Number.isFinite(value) ? 'number' : String(value);
   if (typeof value !== 'object') return typeof value;
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
+  if (isArray(value)) return 'array';
   const ctor = 'constructor' in value ? (value as { constructor?: { name?: unknown } }).constructor : undefined;
   return Object.getPrototypeOf(value) !== Object.prototype && ctor ? String(ctor.name) : 'object';
 }
@@ -98,7 +100,7 @@ export function issueMessage(issue: Issue): string {
  * Parse parameters for every keycard schema: zod's English messages, whatever locale or
  * `customError` the application sets with `z.config()` (`zod/mini` loads no locale of its own).
  */
-export const english: z.core.ParseContext<z.core.$ZodIssue> = Object.freeze({
+export const english: z.core.ParseContext<z.core.$ZodIssue> = freeze({
   error: (issue: z.core.$ZodRawIssue) => issueMessage(issue as Issue),
 });
 
@@ -127,5 +129,5 @@ export function configError(where: string, error: z.core.$ZodError): KeycardErro
     if (keys) return `${keys.join(', ')}: unknown option${keys.length > 1 ? 's' : ''}`;
     return `${path || '(options)'}: ${issue.message}`;
   });
-  return new KeycardError('invalid_config', `${where}: ${parts.join('; ')}`);
+  return invalidConfig(`${where}: ${parts.join('; ')}`);
 }

@@ -7,6 +7,7 @@
  * than the result (and a six-letter scheme's lower-case copy), or uses a regular expression that
  * could backtrack: every check is one left-to-right pass over the field value with a lookup table.
  */
+import { freeze, isArray } from './builtins.ts';
 
 /**
  * Request headers as keycard accepts them: a Web `Headers`, or a plain object whose values may
@@ -47,10 +48,10 @@ export interface CredentialOptions {
 /** The default of {@link CredentialOptions.maxCredentialBytes} (SPEC §8). */
 export const DEFAULT_MAX_CREDENTIAL_BYTES = 1024;
 
-const NONE: CredentialResult = Object.freeze({ kind: 'none' });
-const OTHER_SCHEME: CredentialResult = Object.freeze({ kind: 'other-scheme' });
-const MALFORMED: CredentialResult = Object.freeze({ kind: 'malformed' });
-const NO_VALUES: readonly string[] = Object.freeze([]);
+const NONE: CredentialResult = freeze({ kind: 'none' });
+const OTHER_SCHEME: CredentialResult = freeze({ kind: 'other-scheme' });
+const MALFORMED: CredentialResult = freeze({ kind: 'malformed' });
+const NO_VALUES: readonly string[] = freeze([]);
 
 // Character classes for code units below 128; everything above is in neither.
 // TCHAR: RFC 9110 §5.6.2 `tchar` (the auth-scheme is a `token`).
@@ -119,7 +120,7 @@ export function authorizationValues(headers: HeaderInput): readonly string[] {
     if (key !== 'authorization' && key.toLowerCase() !== 'authorization') continue;
     const value: unknown = headers[key];
     if (typeof value === 'string') (found ??= []).push(value);
-    else if (Array.isArray(value)) {
+    else if (isArray(value)) {
       for (const item of value as readonly unknown[]) if (typeof item === 'string') (found ??= []).push(item);
     }
   }
@@ -142,7 +143,7 @@ export function soleAuthorization(headers: HeaderInput): string | undefined {
     if (typeof value === 'string') {
       found = value;
       count++;
-    } else if (Array.isArray(value)) {
+    } else if (isArray(value)) {
       for (const item of value as readonly unknown[]) {
         count++;
         if (typeof item === 'string') found = item;

@@ -1,4 +1,5 @@
 import { redactKnown } from './redact.ts';
+import { defineProperty, freeze, isArray } from './builtins.ts';
 
 /**
  * Every code keycard can answer with. The first nine are the HTTP contract of SPEC §8 and map
@@ -101,8 +102,8 @@ export class KeycardError extends Error {
       code: typeof code != 'string',
       message: typeof message != 'string',
       options: options != null && typeof options != 'object',
-      'options.secrets': options?.secrets != null && !Array.isArray(options.secrets),
-      'options.fields': options?.fields != null && !Array.isArray(options.fields),
+      'options.secrets': options?.secrets != null && !isArray(options.secrets),
+      'options.fields': options?.fields != null && !isArray(options.fields),
     });
     const forms = options?.secrets ?? [];
     super(
@@ -111,7 +112,7 @@ export class KeycardError extends Error {
     );
     this.code = code;
     if (options?.resource) this.resource = { type: options.resource.type, id: options.resource.id };
-    if (options?.fields) this.fields = Object.freeze([...options.fields]);
+    if (options?.fields) this.fields = freeze([...options.fields]);
     if (options?.reason) this.reason = options.reason;
     if (options?.count !== undefined) this.count = options.count;
   }
@@ -167,7 +168,7 @@ function scrubValue(value: unknown, forms: readonly string[], depth: number, see
   seen.add(value);
   // Raw bytes (a bytea hash, a Buffer) cannot be searched for a shape: keep only their size.
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[${value.byteLength} bytes]`;
-  if (Array.isArray(value)) return value.map((v) => scrubValue(v, forms, depth + 1, seen));
+  if (isArray(value)) return value.map((v) => scrubValue(v, forms, depth + 1, seen));
   if (value instanceof Map)
     return [...value].map(([k, v]) => [scrubValue(k, forms, depth + 1, seen), scrubValue(v, forms, depth + 1, seen)]);
   if (value instanceof Set) return [...value].map((v) => scrubValue(v, forms, depth + 1, seen));
@@ -177,7 +178,7 @@ function scrubValue(value: unknown, forms: readonly string[], depth: number, see
 }
 
 const BRAND = Symbol.for('keycard.error');
-Object.defineProperty(KeycardError.prototype, BRAND, { value: true });
+defineProperty(KeycardError.prototype, BRAND, { value: true });
 
 /** True when `value` is a KeycardError, also one from another copy of the package (a second bundle). */
 export function isKeycardError(value: unknown): value is KeycardError {
@@ -186,3 +187,7 @@ export function isKeycardError(value: unknown): value is KeycardError {
     (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true)
   );
 }
+
+/** `new KeycardError('invalid_config', …)`: one short name for the core's many configuration refusals. */
+export const invalidConfig = (message: string, options?: ConstructorParameters<typeof KeycardError>[2]): KeycardError =>
+  new KeycardError('invalid_config', message, options);

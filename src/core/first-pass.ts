@@ -23,9 +23,10 @@ import { recordRequest, type RequestAuditContext } from './request-audit.ts';
 import type { FirstPass, RequestState } from './request-state.ts';
 import { validateToken } from './token.ts';
 import type { HotFields } from './verify.ts';
+import { freeze } from './builtins.ts';
 
-const SKIP_FOREIGN = Object.freeze({ ok: false, result: Object.freeze({ ok: false, skip: 'foreign_token' }) } as const);
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const SKIP_FOREIGN = freeze({ ok: false, result: freeze({ ok: false, skip: 'foreign_token' }) } as const);
+const NO_HEADERS: Readonly<Record<string, string>> = freeze({});
 
 export type Pass<S extends string> = FirstPass<S> | Promise<FirstPass<S>>;
 

@@ -6,7 +6,7 @@
  * never chosen by sniffing `process`.
  */
 import { hmacSha256Hex, sha256Hex } from '#hash';
-import { KeycardError } from './errors.ts';
+import { invalidConfig } from './errors.ts';
 
 /**
  * A server-side secret mixed into every token hash (HMAC key), so a stolen copy of the token table
@@ -57,20 +57,15 @@ export function createHasher(peppers: readonly Pepper[] = []): TokenHasher {
   const listed = new Set<number>();
   for (const [i, p] of peppers.entries()) {
     if (!Number.isInteger(p.version) || p.version < 0) {
-      throw new KeycardError(
-        'invalid_config',
+      throw invalidConfig(
         `peppers[${i}].version must be an integer >= 1 (or 0, without a secret, for the unpeppered generation)`,
       );
     }
-    if (listed.has(p.version))
-      throw new KeycardError('invalid_config', `peppers[${i}].version ${p.version} is listed twice`);
+    if (listed.has(p.version)) throw invalidConfig(`peppers[${i}].version ${p.version} is listed twice`);
     listed.add(p.version);
     if (p.version === 0) {
       if (p.secret !== undefined)
-        throw new KeycardError(
-          'invalid_config',
-          `peppers[${i}].version 0 is the unpeppered generation and takes no secret`,
-        );
+        throw invalidConfig(`peppers[${i}].version 0 is the unpeppered generation and takes no secret`);
       continue;
     }
     const secret: unknown = p.secret;
@@ -80,8 +75,7 @@ export function createHasher(peppers: readonly Pepper[] = []): TokenHasher {
         : secret instanceof Uint8Array
           ? new Uint8Array(secret)
           : null;
-    if (key === null || key.length < 32)
-      throw new KeycardError('invalid_config', `peppers[${i}].secret must be at least 32 bytes`);
+    if (key === null || key.length < 32) throw invalidConfig(`peppers[${i}].secret must be at least 32 bytes`);
     keys.set(p.version, key);
   }
   const currentVersion = peppers[0]?.version ?? 0;
@@ -91,7 +85,7 @@ export function createHasher(peppers: readonly Pepper[] = []): TokenHasher {
     hash(token, version = currentVersion) {
       if (version === 0) return sha256Hex(token);
       const key = keys.get(version);
-      if (key === undefined) throw new KeycardError('invalid_config', `Unknown pepper version ${version}`);
+      if (key === undefined) throw invalidConfig(`Unknown pepper version ${version}`);
       return hmacSha256Hex(key, token);
     },
   };

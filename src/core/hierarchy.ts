@@ -5,8 +5,9 @@
  */
 import { english } from './config.ts';
 import { list, schema, text } from './kinds.ts';
-import { KeycardError } from './errors.ts';
+import { invalidConfig } from './errors.ts';
 import { describeValue } from './restrictions-paths.ts';
+import { freeze, isArray } from './builtins.ts';
 
 /**
  * Resource types from the root down, e.g. `['company', 'project']`. Build one with
@@ -65,7 +66,7 @@ const compiledHierarchies = new WeakMap<Hierarchy, Compiled>();
  */
 export function defineHierarchy(types: readonly string[]): Hierarchy {
   const compiled = compileTypes(types);
-  const hierarchy: Hierarchy = Object.freeze({ types: compiled.types });
+  const hierarchy: Hierarchy = freeze({ types: compiled.types });
   compiledHierarchies.set(hierarchy, compiled);
   return hierarchy;
 }
@@ -75,7 +76,7 @@ export function compile(h: Hierarchy): Compiled {
   const hit = compiledHierarchies.get(h);
   if (hit !== undefined) return hit;
   if (h === null || typeof h !== 'object') {
-    throw new KeycardError('invalid_config', 'hierarchy must be created with defineHierarchy([...types])');
+    throw invalidConfig('hierarchy must be created with defineHierarchy([...types])');
   }
   const compiled = compileTypes(h.types);
   compiledHierarchies.set(h, compiled);
@@ -88,11 +89,11 @@ function compileTypes(input: unknown): Compiled {
     const issue = parsed.error.issues[0]!;
     const index = issue.path[0];
     const where =
-      typeof index === 'number' && Array.isArray(input)
+      typeof index === 'number' && isArray(input)
         ? `hierarchy entry ${index} (${describeValue(input[index])})`
         : 'hierarchy';
-    throw new KeycardError('invalid_config', `${where} ${issue.message}`);
+    throw invalidConfig(`${where} ${issue.message}`);
   }
-  const types = Object.freeze([...parsed.data]);
+  const types = freeze([...parsed.data]);
   return { types, depth: new Map(types.map((type, d) => [type, d])) };
 }

@@ -8,11 +8,12 @@
  * `unavailable`) are built once per realm/type base and shared, because a flood of forged tokens
  * hits exactly those.
  */
-import { KeycardError, type RequestErrorCode } from './errors.ts';
+import { invalidConfig, KeycardError, type RequestErrorCode } from './errors.ts';
 import { detailText, retrySeconds } from './http-sanitize.ts';
 import { isScopeToken } from './scope-token.ts';
 import { parseUrl } from './url.ts';
 import { REQUEST_PHRASES } from './status-phrases.ts';
+import { freeze, isArray, stringify } from './builtins.ts';
 
 /** How the problems of one deployment are dressed. Validated once, at construction. */
 export interface ProblemOptions {
@@ -96,9 +97,9 @@ export const PREFLIGHT_ANSWER: {
   readonly status: 204;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: null;
-} = Object.freeze({
+} = freeze({
   status: 204,
-  headers: Object.freeze({}),
+  headers: freeze({}),
   body: null,
 });
 
@@ -172,12 +173,12 @@ export function statusOf(code: RequestErrorCode): number {
  */
 export function validateRealm(realm: string): string {
   if (typeof realm !== 'string' || realm.length === 0 || realm.length > 256) {
-    throw new KeycardError('invalid_config', 'must be a non-empty string of at most 256 characters');
+    throw invalidConfig('must be a non-empty string of at most 256 characters');
   }
   for (let i = 0; i < realm.length; i++) {
     const c = realm.charCodeAt(i);
     if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
-      throw new KeycardError('invalid_config', 'only printable ASCII without `"` or `\\` is allowed');
+      throw invalidConfig('only printable ASCII without `"` or `\\` is allowed');
     }
   }
   return realm;
@@ -197,10 +198,10 @@ export function validateRealm(realm: string): string {
  */
 export function validateTypeBase(typeBase: string): string {
   if (typeof typeBase !== 'string' || !/^[\x21-\x7e]{1,2048}$/.test(typeBase)) {
-    throw new KeycardError('invalid_config', 'must be an absolute URI of printable ASCII without spaces');
+    throw invalidConfig('must be an absolute URI of printable ASCII without spaces');
   }
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(typeBase) || parseUrl(typeBase) === null) {
-    throw new KeycardError('invalid_config', 'must be an absolute URI, e.g. https://docs.example.com/errors#');
+    throw invalidConfig('must be an absolute URI, e.g. https://docs.example.com/errors#');
   }
   return typeBase;
 }
@@ -253,8 +254,7 @@ function validateHintUrl(url: string, field: string): string {
     !/^https?:\/\/[\x21\x23-\x5b\x5d-\x7e]+$/.test(url) ||
     parseUrl(url) === null
   ) {
-    throw new KeycardError(
-      'invalid_config',
+    throw invalidConfig(
       `${field}: must be an absolute http(s) URL of printable ASCII without spaces, quotes or backslashes`,
     );
   }
@@ -292,8 +292,8 @@ function build(
   headers['X-Content-Type-Options'] = 'nosniff';
   // Insertion order is JSON order (ECMA-262 OrdinaryOwnPropertyKeys for string keys), and
   // JSON.stringify escapes every quote, backslash and control character of `detail`.
-  const body = JSON.stringify({ type, title, status, detail, code });
-  return Object.freeze({ status, code, headers: Object.freeze(headers), body });
+  const body = stringify({ type, title, status, detail, code });
+  return freeze({ status, code, headers: freeze(headers), body });
 }
 
 const DEFAULT_TABLE = buildTable(DEFAULT_REALM, undefined);
@@ -360,7 +360,7 @@ export function problem(detail: ProblemDetail, options?: ProblemOptions): Proble
   const table = tableFor(options);
   switch (detail.code) {
     case 'insufficient_scope': {
-      const missing = Array.isArray(detail.missing) ? detail.missing : [];
+      const missing = isArray(detail.missing) ? detail.missing : [];
       const names: string[] = [];
       const params: string[] = [];
       for (const name of missing) {

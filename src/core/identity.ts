@@ -2,7 +2,7 @@
  * The identity a verified request carries into handlers: who the token is, what it may do now,
  * and the resource-restriction helpers. It holds no secret and no hash, so logging it is safe.
  */
-import { KeycardError, misused } from './errors.ts';
+import { invalidConfig, KeycardError, misused } from './errors.ts';
 import { deepFreeze } from './records.ts';
 import {
   checkResource,
@@ -15,6 +15,7 @@ import {
 } from './restrictions.ts';
 import { unreadableResource } from './restrictions-paths.ts';
 import type { JsonValue, RateLimitSetting, TokenRecord } from './store.ts';
+import { freeze } from './builtins.ts';
 
 /**
  * A read-only view of a set: no `add`, `delete` or `clear` to call, so a handler cannot widen the
@@ -25,7 +26,7 @@ class FrozenSet<T> implements ReadonlySet<T> {
   readonly #set: ReadonlySet<T>;
   constructor(set: ReadonlySet<T>) {
     this.#set = set;
-    Object.freeze(this);
+    freeze(this);
   }
   get size(): number {
     return this.#set.size;
@@ -110,7 +111,7 @@ export class Identity<S extends string = string> {
     this.familyId = record.familyId;
     this.rateLimit = deepFreeze(record.rateLimit ?? null);
     this.#hierarchy = hierarchy;
-    Object.freeze(this);
+    freeze(this);
   }
 
   /** True when the effective scopes include `scope`. */
@@ -119,8 +120,7 @@ export class Identity<S extends string = string> {
   }
 
   #h(): Hierarchy {
-    if (!this.#hierarchy)
-      throw new KeycardError('invalid_config', 'Resource checks need `resources` (the hierarchy) on createKeycard');
+    if (!this.#hierarchy) throw invalidConfig('Resource checks need `resources` (the hierarchy) on createKeycard');
     return this.#hierarchy;
   }
 

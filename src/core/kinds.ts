@@ -12,6 +12,7 @@
  * kind to the zod schema it stands for, over random values.
  */
 import * as z from './shape.ts';
+import { isArray } from './builtins.ts';
 
 /** An issue as zod raises it, before its message; `continue: true` lets unguarded checks after it run. */
 export interface Issue {
@@ -144,7 +145,7 @@ function length(v: unknown, out: Issue[], from: number, rules: LengthRules, erro
   const { min, max } = rules;
   const units = (v as { length: number }).length;
   const n = (over: boolean) => (typeof v === 'string' && over ? [...v].length : units);
-  const origin = Array.isArray(v) ? 'array' : typeof v === 'string' ? 'string' : 'unknown';
+  const origin = isArray(v) ? 'array' : typeof v === 'string' ? 'string' : 'unknown';
   const issue = (code: string, bound: string, limit: number, message?: string) =>
     out.push({ code, origin, [bound]: limit, inclusive: true, message: message ?? error, continue: true });
   if (min !== undefined && !(n(units < min * 2) >= min)) issue('too_small', 'minimum', min, rules.minError);
@@ -210,7 +211,7 @@ export const list =
   (v, out) => {
     const { max, error } = rules;
     const from = out.length;
-    if (!Array.isArray(v)) out.push(type('array', v, error));
+    if (!isArray(v)) out.push(type('array', v, error));
     else if (max !== undefined && v.length > max) {
       const message = rules.maxError ?? error;
       return void out.push({
@@ -227,11 +228,11 @@ export const list =
 
 /** zod's `util.isPlainObject` (its namespace import would keep all of zod's utilities). */
 function isPlainObject(o: unknown): o is object {
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) return false;
+  if (typeof o !== 'object' || o === null || isArray(o)) return false;
   const ctor = (o as { constructor?: unknown }).constructor;
   if (ctor === undefined || typeof ctor !== 'function') return true;
   const prototype = (ctor as { prototype?: unknown }).prototype;
-  if (typeof prototype !== 'object' || prototype === null || Array.isArray(prototype)) return false;
+  if (typeof prototype !== 'object' || prototype === null || isArray(prototype)) return false;
   return Object.prototype.hasOwnProperty.call(prototype, 'isPrototypeOf');
 }
 
@@ -266,7 +267,7 @@ export const json: Kind = (v, out) => {
 function isJson(v: unknown): boolean {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
   if (typeof v === 'number') return Number.isFinite(v);
-  if (Array.isArray(v)) {
+  if (isArray(v)) {
     for (let i = 0; i < v.length; i++) if (!isJson(v[i])) return false;
     return true;
   }
@@ -283,7 +284,7 @@ function isJson(v: unknown): boolean {
 export const strict =
   (shape: Readonly<Record<string, Kind>>, optional: readonly string[] = []): Kind =>
   (v, out) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return void out.push(type('object', v));
+    if (typeof v !== 'object' || v === null || isArray(v)) return void out.push(type('object', v));
     const input = v as Record<string, unknown>;
     for (const [key, kind] of Object.entries(shape)) {
       if (optional.includes(key) && input[key] === undefined) continue;

@@ -1,7 +1,8 @@
 import * as z from './shape.ts';
 import { english } from './config.ts';
-import { KeycardError } from './errors.ts';
+import { invalidConfig, KeycardError } from './errors.ts';
 import { integer, refine, schema, strict, text } from './kinds.ts';
+import { freeze, isArray } from './builtins.ts';
 
 /**
  * Rate limits (SPEC §5): the policy configuration, the pure admission decision, the store port
@@ -301,10 +302,10 @@ export interface RateLimitConfig {
 }
 
 const policy = (name: string, limit: number, windowSeconds: number): LimitPolicy =>
-  Object.freeze({ name, limit, windowSeconds });
+  freeze({ name, limit, windowSeconds });
 
 /** SPEC §5 default: one policy named `default`, 60 per 60 s, for reads and writes together. */
-export const DEFAULT_RATE_LIMIT: RateLimitConfig = Object.freeze({
+export const DEFAULT_RATE_LIMIT: RateLimitConfig = freeze({
   read: policy('default', 60, 60),
   write: policy('default', 60, 60),
   shared: true,
@@ -320,14 +321,14 @@ export const DEFAULT_RATE_LIMIT: RateLimitConfig = Object.freeze({
  * ```
  */
 export function parseRateLimit(input: unknown, field = 'rateLimit'): RateLimitConfig {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new KeycardError('invalid_config', `${field} must be an object: { limit, window } or { read, write }`);
+  if (typeof input !== 'object' || input === null || isArray(input)) {
+    throw invalidConfig(`${field} must be an object: { limit, window } or { read, write }`);
   }
   if ('read' in input || 'write' in input) {
     const parsed = splitInput.safeParse(input, english);
     if (!parsed.success) throw configError(field, parsed.error);
     const { read, write } = parsed.data;
-    return Object.freeze({
+    return freeze({
       read: policy(read.name ?? 'read', read.limit, read.window),
       write: policy(write.name ?? 'write', write.limit, write.window),
       shared: false,
@@ -336,16 +337,16 @@ export function parseRateLimit(input: unknown, field = 'rateLimit'): RateLimitCo
   const parsed = policyInput.safeParse(input, english);
   if (!parsed.success) throw configError(field, parsed.error);
   const one = policy(parsed.data.name ?? 'default', parsed.data.limit, parsed.data.window);
-  return Object.freeze({ read: one, write: one, shared: true });
+  return freeze({ read: one, write: one, shared: true });
 }
 
 function configError(field: string, error: z.core.$ZodError): KeycardError {
   const issue = error.issues[0];
   const at = [field, ...(issue?.path ?? []).map(String)].join('.');
   if (issue?.code === 'unrecognized_keys') {
-    return new KeycardError('invalid_config', `${at}.${issue.keys[0] ?? ''} is not a known field`);
+    return invalidConfig(`${at}.${issue.keys[0] ?? ''} is not a known field`);
   }
-  return new KeycardError('invalid_config', `${at} ${issue?.message ?? 'is invalid'}`);
+  return invalidConfig(`${at} ${issue?.message ?? 'is invalid'}`);
 }
 
 /**

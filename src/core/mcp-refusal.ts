@@ -4,6 +4,7 @@
  * the core, like every other status keycard answers with, so the adapter picks none.
  */
 import { KeycardError } from './errors.ts';
+import { freeze, stringify } from './builtins.ts';
 
 /** Why an MCP request is refused before any token is read (see {@link mcpRefusal}). */
 export type McpRefusalReason = 'batch' | 'host' | 'origin';
@@ -41,10 +42,10 @@ export function mcpRefusal(reason: McpRefusalReason): {
   if (answer === undefined) {
     const row = Object.hasOwn(MCP_REFUSALS, reason) ? MCP_REFUSALS[reason] : undefined;
     if (row === undefined) throw new KeycardError('invalid_argument', `Unknown MCP refusal: ${String(reason)}`);
-    const body = JSON.stringify({ jsonrpc: '2.0', error: { code: row.rpcCode, message: row.message }, id: null });
-    answer = Object.freeze({
+    const body = stringify({ jsonrpc: '2.0', error: { code: row.rpcCode, message: row.message }, id: null });
+    answer = freeze({
       status: row.status,
-      headers: Object.freeze({
+      headers: freeze({
         'Content-Type': 'application/json',
         'Cache-Control': 'no-store',
         'X-Content-Type-Options': 'nosniff',

@@ -7,6 +7,7 @@ import { bounded } from './bounded.ts';
 import type { Clock } from './clock.ts';
 import { KeycardError } from './errors.ts';
 import type { Awaitable } from './store.ts';
+import { freeze, isArray } from './builtins.ts';
 
 /** What the integrator's resolver answers about a principal in a workspace. */
 export type OwnerStatus =
@@ -32,13 +33,13 @@ export type OwnerResolver = (
  * misspelt status) is a resolver bug: it must never read as "no bound", so it answers 503.
  */
 export function validOwnerStatus(answer: unknown): OwnerStatus | null {
-  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return null;
+  if (typeof answer !== 'object' || answer === null || isArray(answer)) return null;
   const a = answer as { status?: unknown; scopes?: unknown };
   if (a.status === 'gone' || a.status === 'disabled') return { status: a.status };
   if (a.status !== 'active') return null;
   if (a.scopes === undefined) return { status: 'active' };
-  if (!Array.isArray(a.scopes) || !a.scopes.every((s) => typeof s === 'string')) return null;
-  return { status: 'active', scopes: Object.freeze([...(a.scopes as string[])]) };
+  if (!isArray(a.scopes) || !a.scopes.every((s) => typeof s === 'string')) return null;
+  return { status: 'active', scopes: freeze([...(a.scopes as string[])]) };
 }
 
 interface Held {

@@ -1,5 +1,6 @@
 /** The public form of a stored token, and the freezing that makes records immutable once stored. */
 import type { StoredToken, TokenRecord } from './store.ts';
+import { freeze } from './builtins.ts';
 
 /** Strips what must never leave the core: the hash and its pepper version. */
 export function toRecord(t: StoredToken): TokenRecord {
@@ -13,7 +14,7 @@ export function toRecord(t: StoredToken): TokenRecord {
  */
 export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
+    freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;

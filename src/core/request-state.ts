@@ -9,6 +9,7 @@ import type { HeaderInput } from './credentials.ts';
 import type { Identity } from './identity.ts';
 import { excerpt } from './redact.ts';
 import type { AuditWho } from './verify.ts';
+import { isArray } from './builtins.ts';
 
 /** The part of a request's answer that stacked checks share; an allowed one is also the answer itself. */
 export type FirstPass<S extends string> =
@@ -157,7 +158,7 @@ export function headerOf(headers: HeaderInput, name: string): string | null {
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name);
   const v = (headers as Record<string, string | readonly string[] | undefined>)[name];
   if (typeof v === 'string') return v;
-  if (Array.isArray(v)) return (v as readonly string[])[0] ?? null;
+  if (isArray(v)) return (v as readonly string[])[0] ?? null;
   return null;
 }
 

@@ -8,6 +8,7 @@
 import { REQUIREMENT_KEYS, type AuthRequirement } from './auth-types.ts';
 import { excerpt } from './redact.ts';
 import { isScopeToken } from './scope-token.ts';
+import { freeze, isArray, stringify } from './builtins.ts';
 
 const KEYS: ReadonlySet<string> = new Set(REQUIREMENT_KEYS);
 
@@ -26,8 +27,8 @@ const KEYS: ReadonlySet<string> = new Set(REQUIREMENT_KEYS);
 export function requirementError(requirement: unknown): string | null {
   if (requirement === RETURNED_NOTHING)
     return 'requirement function returned nothing: return the requirement object (an arrow function with a block body, (req) => { scope: "read" }, returns undefined)';
-  if (typeof requirement !== 'object' || requirement === null || Array.isArray(requirement)) {
-    const got = requirement === null ? 'null' : Array.isArray(requirement) ? 'an array' : `a ${typeof requirement}`;
+  if (typeof requirement !== 'object' || requirement === null || isArray(requirement)) {
+    const got = requirement === null ? 'null' : isArray(requirement) ? 'an array' : `a ${typeof requirement}`;
     return `requirement must be an object such as { scope: "read" }, got ${got}`;
   }
   if (typeof (requirement as { then?: unknown }).then === 'function')
@@ -58,7 +59,7 @@ function unknownKeys(object: object, keys: ReadonlySet<string>, prefix: string):
     if (!keys.has(key) && Object.hasOwn(object, key)) {
       return Object.keys(object)
         .filter((k) => !keys.has(k))
-        .map((k) => `${prefix}${excerpt(JSON.stringify(k).slice(1, -1), 64)}: unknown option`)
+        .map((k) => `${prefix}${excerpt(stringify(k).slice(1, -1), 64)}: unknown option`)
         .join('; ');
     }
   }
@@ -104,8 +105,7 @@ let groups = 0;
  * too, also where an alternative beside it is met. Allocation-free when the scope is well formed.
  */
 function unscoped(scope: unknown, found: string[] | null): string[] | null {
-  if (typeof scope === 'string')
-    return isScopeToken(scope) ? found : [...(found ?? []), JSON.stringify(excerpt(scope, 64))];
+  if (typeof scope === 'string') return isScopeToken(scope) ? found : [...(found ?? []), stringify(excerpt(scope, 64))];
   const problem = partProblem(scope);
   if (problem !== null) return [...(found ?? []), problem];
   if (++groups > MAX_GROUPS) return found; // scopeError names it
@@ -121,13 +121,13 @@ function partProblem(part: unknown): string | null {
   const all = 'allOf' in part;
   const any = 'anyOf' in part;
   if (all && any) return 'an object with both allOf and anyOf';
-  if (!all && !any) return Array.isArray(part) ? 'an array' : 'an object with neither allOf nor anyOf';
+  if (!all && !any) return isArray(part) ? 'an array' : 'an object with neither allOf nor anyOf';
   const key = all ? 'allOf' : 'anyOf';
-  return Array.isArray((part as Record<string, unknown>)[key]) ? null : `an ${key} that is not an array`;
+  return isArray((part as Record<string, unknown>)[key]) ? null : `an ${key} that is not an array`;
 }
 
 /** What {@link computedRequirement} hands the core for a requirement function that returned `undefined`. */
-const RETURNED_NOTHING: AuthRequirement = Object.freeze({});
+const RETURNED_NOTHING: AuthRequirement = freeze({});
 
 /**
  * The requirement a guard's requirement function returned, for the core to check. `undefined` is

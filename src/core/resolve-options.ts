@@ -10,6 +10,7 @@ import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitConfig } from './limi
 import { validateOptions, type ExpiryPreset, type KeycardOptions } from './options.ts';
 import { defineHierarchy, type Hierarchy } from './restrictions.ts';
 import type { TokenFormat } from './token.ts';
+import { isArray } from './builtins.ts';
 
 /** Every setting of an instance, defaults applied (the defaults are documented on `KeycardOptions`). */
 export interface ResolvedOptions {
@@ -49,8 +50,7 @@ export function resolveOptions<S extends string>(options: KeycardOptions<S>): Re
     ownerCacheMs: options.ownerCacheMs ?? 1000,
     revocationBoundMs: options.revocationBoundMs ?? 1000,
     touchIntervalMs: options.touchIntervalMs ?? 60_000,
-    sinks:
-      options.audit === undefined ? [] : Array.isArray(options.audit) ? options.audit : [options.audit as AuditSink],
+    sinks: options.audit === undefined ? [] : isArray(options.audit) ? options.audit : [options.audit as AuditSink],
     auditQueueSize: options.auditQueueSize ?? 10_000,
     auditTimeoutMs: options.auditTimeoutMs ?? 1000,
   };

@@ -5,6 +5,7 @@
 import { KeycardError } from './errors.ts';
 import { excerpt } from './redact.ts';
 import type { ResourcePath } from './restrictions.ts';
+import { isArray, stringify } from './builtins.ts';
 
 /**
  * The number of levels `path` names, after checking it is a contiguous prefix of `types`.
@@ -13,7 +14,7 @@ import type { ResourcePath } from './restrictions.ts';
  * on purpose: a polluted `Object.prototype` makes every path fail loudly rather than pass.
  */
 export function pathLength(types: readonly string[], path: ResourcePath): number {
-  if (path === null || typeof path !== 'object' || Array.isArray(path)) {
+  if (path === null || typeof path !== 'object' || isArray(path)) {
     throw new KeycardError(
       'invalid_argument',
       `resource path must be an object such as { ${types[0]}: 'id' }, got ${describeType(path)}`,
@@ -66,7 +67,7 @@ function explainBadPath(types: readonly string[], path: ResourcePath, n: number)
 
 /** A quoted, length-capped rendering of a name that came from the caller. */
 export function quote(name: string): string {
-  return JSON.stringify(excerpt(name, 64));
+  return stringify(excerpt(name, 64));
 }
 
 export function describeValue(value: unknown): string {
@@ -75,6 +76,6 @@ export function describeValue(value: unknown): string {
 
 export function describeType(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
+  if (isArray(value)) return 'an array';
   return typeof value;
 }

@@ -17,6 +17,7 @@ import { holdsToken } from './redact.ts';
 import { compile, type Compiled, type Hierarchy } from './hierarchy.ts';
 import { describeType, describeValue, pathLength, quote } from './restrictions-paths.ts';
 import { storable } from './well-formed.ts';
+import { freeze, isArray } from './builtins.ts';
 
 export { defineHierarchy, type Hierarchy } from './hierarchy.ts';
 
@@ -61,7 +62,7 @@ type Plan = readonly (ReadonlySet<string> | undefined)[];
  */
 const plans = new WeakMap<Restrictions, { readonly hierarchy: Compiled; readonly plan: Plan }>();
 
-const ALLOWED: ResourceCheck = Object.freeze({ ok: true });
+const ALLOWED: ResourceCheck = freeze({ ok: true });
 
 /**
  * Why one type's ids, as {@link parseRestrictions} read them, cannot be stored as given, or null:
@@ -97,7 +98,7 @@ export function parseRestrictions(h: Hierarchy, input: unknown): Restrictions | 
   const compiled = compile(h);
   const { types, depth } = compiled;
   if (input === null || input === undefined) return null;
-  if (typeof input !== 'object' || Array.isArray(input)) {
+  if (typeof input !== 'object' || isArray(input)) {
     throw new KeycardError(
       'invalid_argument',
       'restrictions must be an object mapping a resource type to a list of ids, e.g. { company: ["c1"] }',
@@ -114,8 +115,7 @@ export function parseRestrictions(h: Hierarchy, input: unknown): Restrictions | 
       );
     }
     const list = record[type];
-    if (!Array.isArray(list))
-      throw new KeycardError('invalid_argument', `restrictions.${type} must be an array of ids`);
+    if (!isArray(list)) throw new KeycardError('invalid_argument', `restrictions.${type} must be an array of ids`);
     if (list.length === 0) {
       throw new KeycardError(
         'invalid_argument',
@@ -136,7 +136,7 @@ export function parseRestrictions(h: Hierarchy, input: unknown): Restrictions | 
         );
       }
     });
-    byDepth[d] = Object.freeze([...new Set(list as string[])].sort());
+    byDepth[d] = freeze([...new Set(list as string[])].sort());
   }
   const out: Record<string, readonly string[]> = {};
   const plan: (ReadonlySet<string> | undefined)[] = [];
@@ -150,7 +150,7 @@ export function parseRestrictions(h: Hierarchy, input: unknown): Restrictions | 
     }
   });
   if (count === 0) return null;
-  const restrictions: Restrictions = Object.freeze(out);
+  const restrictions: Restrictions = freeze(out);
   plans.set(restrictions, { hierarchy: compiled, plan });
   return restrictions;
 }
@@ -281,7 +281,7 @@ export function describeDenial(check: { type: string; id: string }): string {
  * loudly: ignoring the type would silently widen the token.
  */
 function assertRestrictionsShape({ types, depth }: Compiled, r: Restrictions): void {
-  if (typeof r !== 'object' || Array.isArray(r)) {
+  if (typeof r !== 'object' || isArray(r)) {
     throw new KeycardError('invalid_argument', `restrictions must be an object or null, got ${describeType(r)}`);
   }
   for (const type in r) {
@@ -297,8 +297,7 @@ function assertRestrictionsShape({ types, depth }: Compiled, r: Restrictions): v
         `restrictions name unknown resource type ${quote(type)}; the hierarchy declares ${types.join(', ')}`,
       );
     }
-    if (!Array.isArray(r[type]))
-      throw new KeycardError('invalid_argument', `restrictions.${type} must be an array of ids`);
+    if (!isArray(r[type])) throw new KeycardError('invalid_argument', `restrictions.${type} must be an array of ids`);
   }
 }
 

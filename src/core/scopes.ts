@@ -6,10 +6,11 @@
 import { english } from './config.ts';
 import { list, record, refine, schema, strict, text } from './kinds.ts';
 import { checkArguments, hasMethod } from './arguments-check.ts';
-import { KeycardError } from './errors.ts';
+import { invalidConfig, KeycardError } from './errors.ts';
 import { excerpt } from './redact.ts';
 import { scopeError } from './requirement-check.ts';
 import { isScopeToken } from './scope-token.ts';
+import { freeze, isArray, stringify } from './builtins.ts';
 
 /** One scope of the catalogue. */
 export interface ScopeDefinition {
@@ -35,7 +36,7 @@ export type Requirement<S extends string = string> =
  * ```
  */
 export function allOf<S extends string>(...requirements: Requirement<S>[]): Requirement<S> {
-  if (requirements.length === 0) throw new KeycardError('invalid_config', 'allOf() needs at least one requirement');
+  if (requirements.length === 0) throw invalidConfig('allOf() needs at least one requirement');
   return { allOf: requirements };
 }
 
@@ -49,7 +50,7 @@ export function allOf<S extends string>(...requirements: Requirement<S>[]): Requ
  * ```
  */
 export function anyOf<S extends string>(...requirements: Requirement<S>[]): Requirement<S> {
-  if (requirements.length === 0) throw new KeycardError('invalid_config', 'anyOf() needs at least one requirement');
+  if (requirements.length === 0) throw invalidConfig('anyOf() needs at least one requirement');
   return { anyOf: requirements };
 }
 
@@ -137,11 +138,9 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
   type S = keyof T & string;
   for (const name of Object.keys(definitions ?? {})) {
     // JSON.parse keeps `__proto__` as an own key, which the catalogue's record drops unchecked.
-    if (name === '__proto__')
-      throw new KeycardError('invalid_config', 'scopes: "__proto__" is a reserved name and not accepted');
+    if (name === '__proto__') throw invalidConfig('scopes: "__proto__" is a reserved name and not accepted');
     if (!isScopeToken(name)) {
-      throw new KeycardError(
-        'invalid_config',
+      throw invalidConfig(
         `scopes: "${excerpt(name, 128)}" must be an RFC 6749 scope-token (printable ASCII, no space, " or \\)`,
       );
     }
@@ -150,14 +149,13 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `scopes.${issue.path.map(String).join('.')}` : 'scopes';
-    throw new KeycardError('invalid_config', `${where}: ${issue.message}`);
+    throw invalidConfig(`${where}: ${issue.message}`);
   }
   const names = Object.keys(definitions) as S[];
   const known = new Set<string>(names);
   for (const name of names) {
     for (const implied of definitions[name]!.implies ?? []) {
-      if (!known.has(implied))
-        throw new KeycardError('invalid_config', `Scope "${name}" implies unknown scope "${implied}"`);
+      if (!known.has(implied)) throw invalidConfig(`Scope "${name}" implies unknown scope "${implied}"`);
     }
   }
   const closures = closeOver(names, (n) => definitions[n]!.implies ?? []);
@@ -170,26 +168,23 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
     warned.add(g);
     if (warned.size > MAX_WARNED)
       return warn(`keycard: more than ${MAX_WARNED} unknown granted scopes; no more warnings`);
-    warn(
-      `keycard: ignoring granted scope ${JSON.stringify(excerpt(g, 128))}, which the scope catalogue no longer declares`,
-    );
+    warn(`keycard: ignoring granted scope ${stringify(excerpt(g, 128))}, which the scope catalogue no longer declares`);
   };
 
   const presets: Record<string, readonly S[]> = {};
   for (const [preset, list] of Object.entries(options.presets ?? {})) {
-    for (const s of list)
-      if (!known.has(s)) throw new KeycardError('invalid_config', `Preset "${preset}" names unknown scope "${s}"`);
-    presets[preset] = Object.freeze([...list]);
+    for (const s of list) if (!known.has(s)) throw invalidConfig(`Preset "${preset}" names unknown scope "${s}"`);
+    presets[preset] = freeze([...list]);
   }
   for (const s of options.defaults ?? []) {
-    if (!known.has(s)) throw new KeycardError('invalid_config', `Default scope "${s}" is not declared`);
+    if (!known.has(s)) throw invalidConfig(`Default scope "${s}" is not declared`);
   }
 
   const catalogue: ScopeCatalogue<S> = {
-    names: Object.freeze(names),
-    definitions: Object.freeze({ ...definitions }) as Record<S, ScopeDefinition>,
-    presets: Object.freeze(presets),
-    defaults: Object.freeze([...(options.defaults ?? [])]),
+    names: freeze(names),
+    definitions: freeze({ ...definitions }) as Record<S, ScopeDefinition>,
+    presets: freeze(presets),
+    defaults: freeze([...(options.defaults ?? [])]),
     has: (name): name is S => known.has(name),
     closure(granted) {
       const out = new Set<S>();
@@ -211,8 +206,7 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       return true;
     },
     parseGrant(scopes, field = 'scopes') {
-      if (!Array.isArray(scopes))
-        throw new KeycardError('invalid_argument', `${field} must be an array of scope names`);
+      if (!isArray(scopes)) throw new KeycardError('invalid_argument', `${field} must be an array of scope names`);
       const out: S[] = [];
       for (const s of scopes) {
         if (typeof s !== 'string' || !known.has(s)) {
@@ -223,15 +217,14 @@ export function defineScopes<const T extends Record<string, ScopeDefinition>>(
       return out;
     },
     assertRequirement(requirement) {
-      if (hasEmptyCombinator(checked(requirement)))
-        throw new KeycardError('invalid_config', 'Requirement has an empty allOf/anyOf');
+      if (hasEmptyCombinator(checked(requirement))) throw invalidConfig('Requirement has an empty allOf/anyOf');
       for (const s of scopesOf(requirement)) {
-        if (!known.has(s)) throw new KeycardError('invalid_config', `Requirement names unknown scope "${s}"`);
+        if (!known.has(s)) throw invalidConfig(`Requirement names unknown scope "${s}"`);
       }
       return requirement;
     },
   };
-  return Object.freeze(catalogue);
+  return freeze(catalogue);
 }
 
 /** Per-name transitive closure by depth-first search; a back edge is a cycle, reported by path. */
@@ -247,7 +240,7 @@ function closeOver(
     const at = onPath.indexOf(name);
     if (at !== -1) {
       const cycle = [...onPath.slice(at), name].join(' → ');
-      throw new KeycardError('invalid_config', `Scope implication cycle: ${cycle}`);
+      throw invalidConfig(`Scope implication cycle: ${cycle}`);
     }
     onPath.push(name);
     const set = new Set<string>([name]);
@@ -267,7 +260,7 @@ function closeOver(
  */
 function checked(requirement: Requirement): Requirement {
   const shape = scopeError(requirement);
-  if (shape !== null) throw new KeycardError('invalid_config', shape);
+  if (shape !== null) throw invalidConfig(shape);
   return requirement;
 }
 
@@ -283,9 +276,9 @@ function hasEmptyCombinator(requirement: Requirement): boolean {
   return parts.length === 0 || parts.some(hasEmptyCombinator);
 }
 
-const NONE: readonly string[] = /* @__PURE__ */ Object.freeze([]);
+const NONE: readonly string[] = /* @__PURE__ */ freeze([]);
 /** What an `anyOf` with no alternatives reports: it can never be met (fail closed). */
-const UNSATISFIABLE: readonly string[] = /* @__PURE__ */ Object.freeze(['(no alternative)']);
+const UNSATISFIABLE: readonly string[] = /* @__PURE__ */ freeze(['(no alternative)']);
 
 /**
  * What `effective` lacks to meet `requirement`: for a scope, itself; for `allOf`, the union of

@@ -12,6 +12,7 @@
  * `src/core/shape.test.ts` holds each to zod's, over random values.
  */
 import type * as zm from 'zod/mini';
+import { isArray } from './builtins.ts';
 
 export type { ZodMiniType, input, output } from 'zod/mini';
 export type * as core from 'zod/v4/core';
@@ -153,7 +154,7 @@ export const strictObject = ((shape: Record<string, Node>, params?: { error?: st
   node(
     (self) => (payload, ctx) => {
       const input = payload.value;
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      if (typeof input !== 'object' || input === null || isArray(input)) {
         payload.issues.push({ expected: 'object', code: 'invalid_type', input, inst: self });
         return payload;
       }

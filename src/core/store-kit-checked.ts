@@ -11,6 +11,7 @@ import * as limiter from './limiter.ts';
 import { toRecord as recordOf } from './records.ts';
 import * as store from './store.ts';
 import { crc32 as crc } from './token.ts';
+import { isArray } from './builtins.ts';
 
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
 const TOKEN = 'a stored token (an object)';
@@ -96,7 +97,7 @@ export function crc32(text: string, end: number = text?.length): number {
 
 /** {@link hash.createHasher}. */
 export function createHasher(peppers: readonly hash.Pepper[] = []): hash.TokenHasher {
-  checkArguments('createHasher', ['peppers', Array.isArray(peppers), 'an array of peppers', peppers]);
+  checkArguments('createHasher', ['peppers', isArray(peppers), 'an array of peppers', peppers]);
   return hash.createHasher(peppers);
 }
 

@@ -5,6 +5,7 @@
  * `revoke` never clears, and updates that narrow a token carry the version they were checked
  * against. Third-party adapters prove themselves with the conformance suite in `keycard/testing`.
  */
+import { freeze } from './builtins.ts';
 
 /** Any JSON value, for `metadata`. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -75,7 +76,7 @@ export interface TokenPatch {
 }
 
 /** The fields `update` may write, in `TokenPatch` order: never `revokedAt`, `hash` or `version` (SPEC §6). */
-export const PATCHABLE_FIELDS = Object.freeze([
+export const PATCHABLE_FIELDS = freeze([
   'label',
   'metadata',
   'rateLimit',

@@ -4,6 +4,7 @@
  * owner of what the person creates, so it must be an id every store keeps the same.
  */
 import { storable } from './well-formed.ts';
+import { isArray } from './builtins.ts';
 
 /** The longest owner id a lifecycle call takes (`ownerId`, an actor's `id`). */
 export const MAX_ID_LENGTH = 256;
@@ -26,7 +27,7 @@ export function isUserActor(v: unknown): v is { kind: 'user'; id: string; scopes
     a.id.length > 0 &&
     a.id.length <= MAX_ID_LENGTH &&
     storable(a.id) &&
-    Array.isArray(a.scopes) &&
+    isArray(a.scopes) &&
     a.scopes.every((s) => typeof s === 'string')
   );
 }

@@ -23,6 +23,7 @@ import { boundScopes, type ScopeCatalogue } from './scopes.ts';
 import type { TokenRecord } from './store.ts';
 import type { KnownToken, VerifyOutcome } from './authenticate.ts';
 import type { TokenFormat } from './token.ts';
+import { freeze, isArray } from './builtins.ts';
 
 interface ForeignDeps<S extends string> {
   readonly verifier: ForeignTokenVerifier;
@@ -94,7 +95,7 @@ function wellShaped(v: Extract<ForeignVerification, { ok: true }>): boolean {
     (v.clientId === null || text(v.clientId)) &&
     (v.workspaceId === null || text(v.workspaceId)) &&
     (v.issuer === undefined || text(v.issuer)) &&
-    Array.isArray(v.scopes) &&
+    isArray(v.scopes) &&
     v.scopes.every((s) => typeof s === 'string') &&
     Number.isFinite(v.expiresAt) &&
     Number.isFinite(v.issuedAt)
@@ -167,7 +168,7 @@ export function foreignVerification<S extends string>(deps: ForeignDeps<S>) {
   };
 }
 
-const INVALID = Object.freeze({ ok: false, code: 'invalid_token' } as const);
+const INVALID = freeze({ ok: false, code: 'invalid_token' } as const);
 
 /**
  * `keycard.verify()` in dual mode: a credential without keycard's prefix is verified as

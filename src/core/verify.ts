@@ -16,6 +16,7 @@ import type { StoredToken, TokenStore } from './store.ts';
 import { validateToken, type TokenFormat } from './token.ts';
 import { createLookup } from './lookup.ts';
 import { auditText } from './audit-fields.ts';
+import { freeze } from './builtins.ts';
 
 /** The answer of `verify`. */
 export type VerifyResult<S extends string = string> =
@@ -94,8 +95,8 @@ export function createVerifier<S extends string>(deps: VerifyDeps<S>): Verifier<
   const { format, clock, catalogue, owners, emitter, onRequestError, touch, hierarchy, noteExpired } = deps;
   const { lookup, lookupStore } = createLookup(deps);
   type Outcome = VerifyOutcomeOf<S>;
-  const INVALID: Outcome = Object.freeze({ ok: false, code: 'invalid_token' });
-  const UNAVAILABLE: Outcome = Object.freeze({ ok: false, code: 'unavailable' });
+  const INVALID: Outcome = freeze({ ok: false, code: 'invalid_token' });
+  const UNAVAILABLE: Outcome = freeze({ ok: false, code: 'unavailable' });
 
   /**
    * Verification of a secret: the shared core of `verify` and `authenticate`. Synchronous when
@@ -148,10 +149,10 @@ export function createVerifier<S extends string>(deps: VerifyDeps<S>): Verifier<
     const t = entry.token;
     const identity = identityOf(entry, entry.closure as ReadonlySet<S>);
     const family = identity.familyId;
-    const hot: HotFields<S> = Object.freeze({
-      outcome: Object.freeze({ ok: true, identity, entry }) as Outcome,
-      result: Object.freeze({ ok: true, identity }) as VerifyResult<S>,
-      who: Object.freeze({
+    const hot: HotFields<S> = freeze({
+      outcome: freeze({ ok: true, identity, entry }) as Outcome,
+      result: freeze({ ok: true, identity }) as VerifyResult<S>,
+      who: freeze({
         tokenId: auditText(t.id),
         label: auditText(t.label),
         ownerId: auditText(t.ownerId),

@@ -15,6 +15,7 @@ import { parseDeviceOptions, type DeviceRoutesOptions } from './options.ts';
 import { DEVICE_ISSUE, type DeviceIssue } from './port.ts';
 import { checkKeycard } from '../core/arguments-check.ts';
 import { sessionChallenge } from '../manage/challenge.ts';
+import { stringify } from '../core/builtins.ts';
 
 /**
  * Whether `actor` may create a personal token (the management handler's `can`): bounded by the
@@ -94,7 +95,7 @@ const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 /** A JSON answer that no cache keeps (RFC 8628 §3.2, RFC 6749 §5.1). */
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
-  new Response(JSON.stringify(body), {
+  new Response(stringify(body), {
     status,
     headers: { 'Content-Type': 'application/json', ...NO_STORE, ...headers },
   });

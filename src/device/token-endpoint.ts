@@ -13,6 +13,7 @@ import { formBody, json, lifetimeMs, oauthError, requestIdOf, sentTwice, type De
 import { unavailableJson } from './failure.ts';
 import { repeatedNames } from '../manage/json-keys.ts';
 import type { PendingGrant } from './grant-store.ts';
+import { isArray } from '../core/builtins.ts';
 
 const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 const PRINTABLE = /^[\x20-\x7E]+$/;
@@ -261,7 +262,7 @@ function parseRestrictionsParam(
   } catch {
     return { error: RESTRICTIONS_SHAPE };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { error: RESTRICTIONS_SHAPE };
+  if (typeof parsed !== 'object' || parsed === null || isArray(parsed)) return { error: RESTRICTIONS_SHAPE };
   // A type named twice: JSON.parse kept the last silently, so what was asked is not guessed (as a
   // form parameter sent twice, or a JSON member twice in a management body, is refused).
   const twice = repeatedNames(value, Number.POSITIVE_INFINITY) ?? [];

@@ -23,6 +23,7 @@ import type { Verifier } from '../core/verify.ts';
 import type { Actor, IssuedToken } from './types.ts';
 import { createSettled } from './settle.ts';
 import type { UnansweredRevokeAlls, UnansweredRevokes } from './unanswered.ts';
+import { isArray } from '../core/builtins.ts';
 
 /** The parts of one instance the management operations use. */
 export interface LifecycleContext<S extends string = string> {
@@ -61,7 +62,7 @@ export const actorOf = (actor: Actor | undefined): AuditActor => {
 /** Free text an integrator passes (labels, reasons, metadata) is stored redacted: a pasted token must not persist. */
 export const clean = <T>(value: T): T => {
   if (typeof value === 'string') return redactTokens(value) as T;
-  if (Array.isArray(value)) return value.map(clean) as T;
+  if (isArray(value)) return value.map(clean) as T;
   if (typeof value === 'object' && value !== null)
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactTokens(k), clean(v)])) as T;
   return value;

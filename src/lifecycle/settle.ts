@@ -9,6 +9,7 @@ import { DEFAULT_STORE_TIMEOUT_MS } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
 import { PATCHABLE_FIELDS, type StoredToken, type UpdateResult } from '../core/store.ts';
 import type { LifecycleContext } from './context.ts';
+import { isArray, stringify } from '../core/builtins.ts';
 
 /**
  * The outcome is asked for every 100 ms for as long as five tries that each wait the whole
@@ -107,14 +108,14 @@ export async function settleClaim(
 
 /** JSON with object keys sorted: the same value whatever order a store keeps keys in (jsonb sorts them). */
 const canonical = (v: unknown): string =>
-  Array.isArray(v)
+  isArray(v)
     ? `[${v.map(canonical).join(',')}]`
     : v !== null && typeof v === 'object'
       ? `{${Object.keys(v)
           .sort()
-          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .map((k) => `${stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
           .join(',')}}`
-      : String(JSON.stringify(v));
+      : String(stringify(v));
 
 /**
  * Whether `now` holds what `old` held in every field an update can change but `expiresAt`: so the

@@ -10,6 +10,7 @@
 import { readBody } from '../core/body.ts';
 import { repeatedNames } from './json-keys.ts';
 import { ManagementProblem, invalid, type FieldError } from './problem.ts';
+import { isArray } from '../core/builtins.ts';
 
 /** The deepest nesting a management body may have (metadata itself is limited to 32 levels). */
 export const MAX_BODY_DEPTH = 64;
@@ -61,7 +62,7 @@ function reservedKeys(
   if (depth >= MAX_BODY_DEPTH) return null;
   for (const [key, child] of Object.entries(value)) {
     const at = [...path, key];
-    if (key === '__proto__' && !Array.isArray(value)) {
+    if (key === '__proto__' && !isArray(value)) {
       const length = at.reduce((n, part) => n + part.length + 1, -1);
       if (out.length === 0 || (room.left -= length) >= 0)
         out.push({ field: at.join('.'), message: 'is a reserved name and not accepted' });

@@ -42,6 +42,7 @@ import * as routes from './routes.ts';
 import { createCan, hasBearer, sessionCaller, tokenCaller, type Caller } from './authorization.ts';
 import * as zod from '../core/shape.ts';
 import { english } from '../core/config.ts';
+import { defineProperty, stringify } from '../core/builtins.ts';
 
 /** A mountable management API. */
 export type ManagementHandler = (request: Request) => Promise<Response>;
@@ -183,7 +184,7 @@ function queryOf(url: URL): Record<string, string> {
   const twice: string[] = [];
   for (const [k, v] of url.searchParams) {
     if (Object.hasOwn(out, k)) twice.push(k);
-    else Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
   if (twice.length) throw invalid([...new Set(twice)].map((field) => ({ field, message: 'is given more than once' })));
   return out;
@@ -282,7 +283,7 @@ export function createManagementHandler(keycard: Keycard, options: ManagementOpt
     const query = route.query.safeParse(queryOf(url), english);
     if (route.open) {
       if (!query.success) throw invalid(fieldErrors(query.error, 'query'));
-      openapi ??= JSON.stringify(openApiDocument(base));
+      openapi ??= stringify(openApiDocument(base));
       return new Response(openapi, { headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' } });
     }
     const caller = await callerOf(keycard, opts, request, timeoutMs, challenge);

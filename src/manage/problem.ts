@@ -8,6 +8,7 @@
 import { isKeycardError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { phraseOf } from '../core/status-phrases.ts';
+import { isArray, stringify } from '../core/builtins.ts';
 
 /** Every code the management API answers with. */
 export type ManagementErrorCode =
@@ -89,7 +90,7 @@ export function problemResponse(p: ManagementProblem): Response {
   };
   if (p.extra.members) Object.assign(body, p.extra.members);
   if (p.extra.errors) body.errors = p.extra.errors.map((e) => ({ field: redact(e.field), message: redact(e.message) }));
-  return new Response(JSON.stringify(body), {
+  return new Response(stringify(body), {
     status,
     headers: { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', ...p.extra.headers },
   });
@@ -97,7 +98,7 @@ export function problemResponse(p: ManagementProblem): Response {
 
 /** A JSON success answer; `location`, a reference relative to the target URI, names what a 201 created. */
 export function json(value: unknown, status = 200, location?: string): Response {
-  return new Response(JSON.stringify(value), {
+  return new Response(stringify(value), {
     status,
     headers: {
       'Content-Type': 'application/json',
@@ -152,7 +153,7 @@ export function problemOfKeycardError(error: unknown): ManagementProblem | null 
       // after an optional `call: ` prefix.
       const named = isKeycardError(error) ? error.fields : undefined;
       const candidates =
-        Array.isArray(named) && named.length > 0
+        isArray(named) && named.length > 0
           ? named.map(String)
           : [/^(?:[A-Za-z]+: )?([A-Za-z]+)/.exec(error.message)?.[1] ?? ''];
       // `update(id, patch)` names its members `patch.label`: over HTTP they are the body's own.

@@ -18,6 +18,7 @@ import {
 } from '../core/limiter.ts';
 import { holdsToken } from '../core/redact.ts';
 import { limitNamesHoldingToken, MAX_GRACE_MS, HOLDS_TOKEN } from './schemas.ts';
+import { isArray } from '../core/builtins.ts';
 
 const text = (max: number) =>
   z
@@ -95,7 +96,7 @@ export const rateLimit = z
       const why = (issue.errors[split ? 1 : 0] ?? [])
         .map((i) => (i.path.length ? `${i.path.join('.')} ${i.message}` : i.message))
         .join('; ');
-      return typeof v === 'object' && v !== null && !Array.isArray(v) && why
+      return typeof v === 'object' && v !== null && !isArray(v) && why
         ? `${RATE_LIMIT_SHAPE}: ${why}`
         : RATE_LIMIT_SHAPE;
     },

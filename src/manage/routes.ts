@@ -24,6 +24,7 @@ import type {
 import type { TokenView } from './answer-schemas.ts';
 import { catalogueView, statusOf, toView } from './views.ts';
 import type { CursorSeal } from './list-cursor.ts';
+import { stringify } from '../core/builtins.ts';
 
 /** What every route gets: the instance, the options, the caller and the request id. */
 export interface RouteContext {
@@ -90,7 +91,7 @@ export async function listTokens(ctx: RouteContext, q: z.output<typeof listQuery
   const ownerId = kind === 'personal' ? ownerOf(ctx.actor) : null;
   // The listing a cursor is sealed for: the caller and every filter (not `limit`).
   const who = ctx.actor.kind === 'user' ? `user:${ctx.actor.id}` : `token:${ctx.actor.identity.tokenId}`;
-  const listing = JSON.stringify([who, kind, ownerId, q.workspaceId ?? null, q.status, q.q ?? null]);
+  const listing = stringify([who, kind, ownerId, q.workspaceId ?? null, q.status, q.q ?? null]);
   let cursor = q.cursor === undefined ? null : await ctx.cursors.open(q.cursor, listing);
   if (q.cursor !== undefined && cursor === null)
     throw invalid([{ field: 'cursor', message: 'is not one this listing handed out (start the listing again)' }]);

@@ -27,6 +27,7 @@ import { policyKind, splitKind } from '../core/limiter.ts';
 import { holdsToken } from '../core/redact.ts';
 import type { FieldError } from './problem.ts';
 import type * as doc from './request-schemas.ts';
+import { isArray } from '../core/builtins.ts';
 
 type Out<S extends z.ZodMiniType> = z.ZodMiniType<z.output<S>, z.input<S>>;
 const opt = (kind: Kind) => z.optional(schema(kind));
@@ -89,7 +90,7 @@ const rateLimit: Kind = (v, out) => {
     })
     .join('; ');
   const message =
-    typeof v === 'object' && v !== null && !Array.isArray(v) && why ? `${RATE_LIMIT_SHAPE}: ${why}` : RATE_LIMIT_SHAPE;
+    typeof v === 'object' && v !== null && !isArray(v) && why ? `${RATE_LIMIT_SHAPE}: ${why}` : RATE_LIMIT_SHAPE;
   out.push({ ...union, message });
 };
 

@@ -12,6 +12,7 @@
  */
 import { readBody } from '../core/body.ts';
 import { urlPlace } from '../core/url.ts';
+import { isArray } from '../core/builtins.ts';
 
 /** The largest JWKS answer read, in bytes (a set of 100 RSA-4096 keys is about 75 KB). */
 export const MAX_JWKS_BYTES = 1024 * 1024;
@@ -23,7 +24,7 @@ export class JwksUnavailable extends Error {
   override readonly name = 'JwksUnavailable';
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !isArray(v);
 
 /** `inner` with a size cap, a key-set shape check and a pause after failures (on `Date.now`, as jose's cache). */
 export function guardedJwksFetch(
@@ -64,7 +65,7 @@ export function guardedJwksFetch(
       } catch {
         throw new JwksUnavailable(`${jwks}: the answer is not JSON`); // no cause: its message quotes the body
       }
-      if (!isObject(json) || !Array.isArray(json.keys) || !json.keys.every(isObject))
+      if (!isObject(json) || !isArray(json.keys) || !json.keys.every(isObject))
         throw new JwksUnavailable(`${jwks}: the answer is not a JSON Web Key Set`);
       return new Response(read.bytes as BodyInit, { status: 200, headers: { 'content-type': 'application/json' } });
     } catch (e) {

@@ -18,6 +18,7 @@ import { configError, english, secureUrlText } from '../core/config.ts';
 import { oauthIdPart } from '../core/foreign.ts';
 import { withDeadline } from '../core/bounded.ts';
 import { guardedJwksFetch, JwksUnavailable } from './jwks-fetch.ts';
+import { freeze, isArray } from '../core/builtins.ts';
 
 /** How long the `owner` hook may take before the token is `unavailable` (ms). */
 const OWNER_BOUND_MS = 5_000;
@@ -182,7 +183,7 @@ export function jwtAccessTokens(options: JwtAccessTokenOptions): ForeignTokenVer
     let who: JwtOwner | null;
     try {
       // Bounded: a user directory that hangs is an outage (503), not a request held for ever.
-      who = await withDeadline(() => owner(Object.freeze({ ...payload })), OWNER_BOUND_MS, 'jwtAccessTokens: owner()');
+      who = await withDeadline(() => owner(freeze({ ...payload })), OWNER_BOUND_MS, 'jwtAccessTokens: owner()');
     } catch (e) {
       return { ok: false, code: 'unavailable', error: e instanceof Error ? e : new Error(String(e)) }; // keycard reports it through onError
     }
@@ -221,7 +222,7 @@ function oauthTokenId(sub: string, clientId: string): string {
 function scopesOf(payload: JWTPayload): string[] {
   const s = payload.scope ?? payload.scp;
   if (typeof s === 'string') return s.split(' ').filter(Boolean);
-  if (Array.isArray(s)) return s.filter((x): x is string => typeof x === 'string');
+  if (isArray(s)) return s.filter((x): x is string => typeof x === 'string');
   return [];
 }
 

@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import { configError, english, secureUrlText, urlText } from '../core/config.ts';
 import { ManagementProblem, problemResponse } from '../manage/problem.ts';
+import { freeze, stringify } from '../core/builtins.ts';
 
 /** Options of `protectedResource`. */
 export interface ProtectedResourceOptions {
@@ -81,7 +82,7 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
   // RFC 9728 §3.1: only a slash right after the host goes; a path's own terminating slash stays.
   const suffix = url.pathname === '/' ? '' : url.pathname;
   const metadataUrl = `${url.origin}${WELL_KNOWN}${suffix}${url.search}`;
-  const document = Object.freeze({
+  const document = freeze({
     resource: options.resource,
     authorization_servers: [...options.authorizationServers],
     scopes_supported: [...options.scopesSupported],
@@ -90,7 +91,7 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
     ...(options.resourceName ? { resource_name: options.resourceName } : {}),
     ...(options.resourceDocumentation ? { resource_documentation: options.resourceDocumentation } : {}),
   });
-  const body = JSON.stringify(document);
+  const body = stringify(document);
   const paths = new Set([WELL_KNOWN, `${WELL_KNOWN}${suffix}`, `${WELL_KNOWN}${suffix.replace(/\/$/, '')}`]);
   return {
     document,

@@ -27,6 +27,7 @@ import type {
   TokenStore,
   UpdateResult,
 } from '../core/store.ts';
+import { isArray, stringify } from '../core/builtins.ts';
 
 /** The in-memory store, with a `size` for tests. */
 export interface MemoryTokenStore extends TokenStore {
@@ -38,12 +39,12 @@ const order = (a: StoredToken, b: StoredToken) => a.createdAt - b.createdAt || (
 
 /** Cursor: the (createdAt, id) of the last record of a page, so inserts never shift a page. */
 function encodeCursor(t: StoredToken): string {
-  return btoa(JSON.stringify([t.createdAt, t.id]));
+  return btoa(stringify([t.createdAt, t.id]));
 }
 function decodeCursor(cursor: string): [number, string] {
   try {
     const v: unknown = JSON.parse(atob(cursor));
-    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
+    if (isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
   } catch {
     // fall through
   }

@@ -11,6 +11,7 @@
  */
 import type { SqlValue } from './postgres-port.ts';
 import type { ParsedAuditQuery } from '../core/audit-store.ts';
+import { stringify } from '../core/builtins.ts';
 
 /** The audit schema. Idempotent; one transaction; serialised with `migrate`'s advisory lock. */
 export const AUDIT_SCHEMA_SQL = `-- keycard audit store schema (keycard/postgres), version 1.
@@ -149,7 +150,7 @@ export function insertBatchStatement(
   const rows = (chunks: readonly (readonly unknown[])[], columns: string) =>
     (chunks.length > 0 ? chunks : [[]])
       .map((chunk) => {
-        params.push(JSON.stringify(chunk));
+        params.push(stringify(chunk));
         return `SELECT * FROM jsonb_to_recordset($${params.length}::jsonb) AS x(${columns})`;
       })
       .join(' UNION ALL ');

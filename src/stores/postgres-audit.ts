@@ -38,6 +38,7 @@ import {
   type AuditRow,
   type UsageRow,
 } from './postgres-audit-sql.ts';
+import { freeze, isArray } from '../core/builtins.ts';
 
 /** Options of {@link postgresAuditStore}. */
 export interface PostgresAuditStoreOptions {
@@ -213,7 +214,7 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
     const rows = await run(auditQueryStatement(q));
     const events = rows.slice(0, q.limit).map((r) => {
       const data = r['data'];
-      return Object.freeze((typeof data === 'string' ? JSON.parse(data) : data) as StoredAuditEvent);
+      return freeze((typeof data === 'string' ? JSON.parse(data) : data) as StoredAuditEvent);
     });
     const more = rows.length > q.limit && events.length > 0;
     return { events, nextCursor: more ? encodeAuditCursor(events.at(-1)!) : null };
@@ -234,7 +235,7 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
       writer.push(s);
     },
     async append(events) {
-      if (!Array.isArray(events))
+      if (!isArray(events))
         throw new KeycardError('invalid_argument', 'append: events must be an array of audit events');
       // One statement for them all, however many batches they fill: all of them are stored or none.
       await writeBatch(events.map(stored));

@@ -7,6 +7,7 @@ import type { PendingGrant, PendingGrantStore } from '../device/grant-store.ts';
 import { applyPatch } from '../device/grant-store.ts';
 import { checkSqlPort, type SqlPort } from './postgres-port.ts';
 import { splitStatements } from './postgres-schema.ts';
+import { stringify } from '../core/builtins.ts';
 
 /** The table of pending device grants; `migrateDeviceGrants` runs it. Idempotent. */
 export const DEVICE_GRANTS_SQL = `-- keycard pending device grants (keycard/postgres), version 1.
@@ -40,7 +41,7 @@ export async function migrateDeviceGrants(port: SqlPort): Promise<void> {
 
 const encode = (g: PendingGrant): string => {
   const { version: _version, ...rest } = g;
-  return JSON.stringify(rest);
+  return stringify(rest);
 };
 const decode = (row: Readonly<Record<string, unknown>> | undefined): PendingGrant | null =>
   row === undefined

@@ -6,6 +6,7 @@
  */
 import { KeycardError } from '../core/errors.ts';
 import type { JsonValue, RateLimitSetting, StoreChange, StoredToken } from '../core/store.ts';
+import { isArray, stringify } from '../core/builtins.ts';
 
 /** A JSON column: parsed by most drivers, a string when a driver is configured not to parse. */
 function jsonColumn<T>(value: unknown): T {
@@ -105,14 +106,14 @@ function fromBase64Url(text: string): string {
 
 /** Cursor: the (createdAt, id) key of a page's last record. Opaque to callers. */
 export function encodeCursor(token: Pick<StoredToken, 'createdAt' | 'id'>): string {
-  return toBase64Url(JSON.stringify([token.createdAt, token.id]));
+  return toBase64Url(stringify([token.createdAt, token.id]));
 }
 
 /** The key a cursor holds; `invalid_argument` for anything this store did not issue. */
 export function decodeCursor(cursor: string): [number, string] {
   try {
     const v: unknown = JSON.parse(fromBase64Url(cursor));
-    if (Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && typeof v[1] === 'string')
+    if (isArray(v) && v.length === 2 && Number.isFinite(v[0]) && typeof v[1] === 'string')
       return [v[0] as number, v[1]];
   } catch {
     // fall through

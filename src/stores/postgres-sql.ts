@@ -6,6 +6,7 @@
  */
 import type { ListQuery, StoredToken, TokenPatch } from '../core/store.ts';
 import type { SqlValue } from './postgres-port.ts';
+import { stringify } from '../core/builtins.ts';
 
 /** A statement and its parameters, ready for `SqlPort.query`. */
 export interface Statement {
@@ -39,7 +40,7 @@ export class Params {
 export const ts = (param: string) => `to_timestamp(${param}::float8 / 1000)`;
 export const ms = (column: string) => `round(extract(epoch from ${column}) * 1000)::float8`;
 /** JSON columns travel as text (a driver would send a JS array as a Postgres array); SQL NULL stays NULL. */
-const json = (value: unknown): SqlValue => (value === null || value === undefined ? null : JSON.stringify(value));
+const json = (value: unknown): SqlValue => (value === null || value === undefined ? null : stringify(value));
 
 /** The record's columns under the record's own field names, so a row maps onto `StoredToken` 1:1. */
 export const TOKEN_COLUMNS = [

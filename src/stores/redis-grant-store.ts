@@ -11,6 +11,7 @@ import { applyPatch, type PendingGrant, type PendingGrantStore } from '../device
 import type { RedisPort } from './redis-port.ts';
 import { checkRedisPort, integer, parseOptions, prefix } from './redis-options.ts';
 import { redisScript, runScript } from './redis-script.ts';
+import { isArray, stringify } from '../core/builtins.ts';
 
 /** Options of {@link redisPendingGrantStore}. */
 export interface RedisPendingGrantStoreOptions {
@@ -90,10 +91,10 @@ return n`,
 
 const encode = (g: PendingGrant): string => {
   const { version: _version, ...rest } = g;
-  return JSON.stringify(rest);
+  return stringify(rest);
 };
 const decode = (reply: unknown): PendingGrant | null => {
-  if (!Array.isArray(reply) || typeof reply[0] !== 'string') return null;
+  if (!isArray(reply) || typeof reply[0] !== 'string') return null;
   return { ...(JSON.parse(reply[0]) as Omit<PendingGrant, 'version'>), version: Number(reply[1]) };
 };
 

@@ -11,6 +11,7 @@ import { checkRedisPort, fn, integer, parseOptions, prefix } from './redis-optio
 import type { RedisPort } from './redis-port.ts';
 import { SharedDeadline } from './redis-deadline.ts';
 import { evalScript, redisScript, type RedisScript } from './redis-script.ts';
+import { isArray } from '../core/builtins.ts';
 
 /** Options of {@link redisLimiter}. */
 export interface RedisLimiterOptions {
@@ -215,7 +216,7 @@ export function redisLimiter(port: RedisPort, options: RedisLimiterOptions = {})
 
 /** The script's `{ allowed, remaining, ms }` (ms: next unit back when allowed, retry when refused) as a `LimitDecision`. */
 export function decision(reply: unknown): LimitDecision {
-  if (!Array.isArray(reply) || reply.length !== 3)
+  if (!isArray(reply) || reply.length !== 3)
     throw new KeycardError('unavailable', 'Redis limiter answered an unexpected reply');
   const [allowed, remaining, retryAfterMs] = reply.map(Number) as [number, number, number];
   if (allowed === 1)

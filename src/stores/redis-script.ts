@@ -8,6 +8,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { KeycardError } from '../core/errors.ts';
 import type { RedisArg, RedisPort } from './redis-port.ts';
+import { freeze } from '../core/builtins.ts';
 
 /** A Lua script and its SHA-1, the name `EVALSHA` knows it by. */
 export interface RedisScript {
@@ -19,7 +20,7 @@ export interface RedisScript {
 
 /** Declares a script; its SHA-1 is the server's name for it. */
 export function redisScript(name: string, lua: string): RedisScript {
-  return Object.freeze({ name, lua, sha: bytesToHex(sha1(utf8ToBytes(lua))) });
+  return freeze({ name, lua, sha: bytesToHex(sha1(utf8ToBytes(lua))) });
 }
 
 /** Loads in flight per port, so 200 requests that all meet `NOSCRIPT` load the script once. */

@@ -4,12 +4,13 @@
  */
 import { KeycardError } from '../core/errors.ts';
 import type { StoreChange, StoredToken } from '../core/store.ts';
+import { isArray, stringify } from '../core/builtins.ts';
 
 /** Index members carry `createdAt` in 16 digits, so byte order is (createdAt, id) order. */
 const CREATED_DIGITS = 16;
 
 /** Every field value is stored as JSON text. */
-export const json = (value: unknown): string => JSON.stringify(value);
+export const json = (value: unknown): string => stringify(value);
 
 /** The index member of a record: `createdAt` zero-padded, a colon, the id. */
 export function memberOf(createdAt: number, id: string): string {
@@ -21,12 +22,12 @@ export function memberOf(createdAt: number, id: string): string {
 
 /** The cursor: the (createdAt, id) of a page's last record, so inserts never shift a page. */
 export function encodeCursor(t: StoredToken): string {
-  return btoa(JSON.stringify([t.createdAt, t.id]));
+  return btoa(stringify([t.createdAt, t.id]));
 }
 export function decodeCursor(cursor: string): string {
   try {
     const v: unknown = JSON.parse(atob(cursor));
-    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return memberOf(v[0], v[1]);
+    if (isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return memberOf(v[0], v[1]);
   } catch {
     // fall through
   }
@@ -35,7 +36,7 @@ export function decodeCursor(cursor: string): string {
 
 /** A record from `HGETALL`'s field/value pairs, each value JSON text. */
 export function decode(reply: unknown): StoredToken {
-  if (!Array.isArray(reply) || reply.length % 2 !== 0)
+  if (!isArray(reply) || reply.length % 2 !== 0)
     throw new KeycardError('unavailable', 'Redis token store answered an unexpected reply');
   const record: Record<string, unknown> = {};
   for (let i = 0; i < reply.length; i += 2) record[String(reply[i])] = JSON.parse(String(reply[i + 1]));

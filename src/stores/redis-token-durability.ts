@@ -1,6 +1,7 @@
 /** The start-up check that the Redis server keeping token records persists them (`appendonly`). */
 import type { RedisPort } from './redis-port.ts';
 import { bounded } from './redis-script.ts';
+import { isArray } from '../core/builtins.ts';
 
 /** Warns when the server would lose records on restart; tolerates `CONFIG` being disabled. */
 export async function checkDurability(
@@ -31,7 +32,7 @@ export async function checkDurability(
 
 /** `CONFIG GET appendonly` answers `['appendonly', 'no']` (RESP2) or `{ appendonly: 'no' }` / a Map (RESP3). */
 function appendonlyOf(reply: unknown): string | undefined {
-  if (Array.isArray(reply)) return reply[1] === undefined ? undefined : String(reply[1]);
+  if (isArray(reply)) return reply[1] === undefined ? undefined : String(reply[1]);
   if (reply instanceof Map) return reply.has('appendonly') ? String(reply.get('appendonly')) : undefined;
   if (typeof reply === 'object' && reply !== null && 'appendonly' in reply)
     return String((reply as { appendonly: unknown }).appendonly);

@@ -43,6 +43,7 @@ import { runScript, type RedisScript } from './redis-script.ts';
 import { decode, decodeCursor, encodeCursor, json, memberOf } from './redis-token-codec.ts';
 import { checkDurability } from './redis-token-durability.ts';
 import { changeFeed } from './redis-token-feed.ts';
+import { isArray } from '../core/builtins.ts';
 
 /** Options of {@link redisTokenStore}. */
 export interface RedisTokenStoreOptions {
@@ -202,7 +203,7 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
       // The call's id lets a run the driver re-sent after a lost reply still answer revokedNow: true.
       const r = await run(REVOKE, [id, json(at), json(reason), changes, json(id), randomBase62(22)]);
       if (r === null || r === undefined) return null;
-      const [now, record] = Array.isArray(r) ? (r as unknown[]) : [];
+      const [now, record] = isArray(r) ? (r as unknown[]) : [];
       return { ...decode(record), revokedNow: Number(now) === 1 };
     },
 
@@ -213,7 +214,7 @@ export function redisTokenStore(port: RedisPort, options: RedisTokenStoreOptions
     async revokeAllIfCount(filter: RevokeAllFilter, at, reason, expectCount): Promise<RevokeAllIfCountResult> {
       const r = await revokeAllScript(filter, at, reason, String(expectCount));
       // A table is the refusal ({ 'count_changed', found }); a number is what it revoked.
-      if (Array.isArray(r)) return { ok: false, reason: 'count_changed', count: Number(r[1]) };
+      if (isArray(r)) return { ok: false, reason: 'count_changed', count: Number(r[1]) };
       return { ok: true, count: Number(r) };
     },
 
@@ -266,7 +267,7 @@ async function listPage(
   const tokens: StoredToken[] = [];
   for (;;) {
     const reply = await run(LIST, [index, value, from, want - tokens.length, LIST_BUDGET, ...filters]);
-    if (!Array.isArray(reply) || reply.length < 2)
+    if (!isArray(reply) || reply.length < 2)
       throw new KeycardError('unavailable', 'Redis token store answered an unexpected reply');
     const [last, exhausted, ...records] = reply as [string, number, ...unknown[]];
     for (const r of records) tokens.push(decode(r));
