@@ -239,3 +239,39 @@ describe('an offspring revocation committed whose answer was lost (memory store)
     expect(w.f.notices).toHaveLength(3);
   });
 });
+
+describe('a store failing after an offspring was revoked (memory store)', () => {
+  it('answers 503; that offspring is still told to onLeak, once, and the retry revokes the rest', async () => {
+    let failOn: string | null = null;
+    const wrap = (store: TokenStore): TokenStore =>
+      new Proxy(store, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          if (prop !== 'revoke' || typeof v !== 'function') return v;
+          return (...args: unknown[]) => {
+            if (args[0] === failOn) throw new Error('store down'); // nothing written
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    const w = await world(BACKENDS[0]!.open, wrap);
+    const root = await w.keycard.issue({ ownerId: 'u1', label: 'deployer', scopes: ['read', 'tokens:write'] });
+    const child = await mint(w.keycard, root.token, 'job');
+    const grandchild = await mint(w.keycard, child.token, 'step');
+    failOn = grandchild.record.id;
+    expect((await w.f.handler(await w.f.report(w.f.body([root.token])))).status).toBe(503);
+    expect((await w.keycard.get(child.record.id))?.revokedReason).toBe('leaked');
+    failOn = null;
+    w.clock.advance(30_000);
+    expect(await report(w, root.token)).toBe('true_positive');
+    expect((await w.keycard.get(grandchild.record.id))?.revokedReason).toBe('leaked');
+    const told = w.f.notices.map((n) => [n.record.id, n.via ?? null]).sort();
+    expect(told).toEqual(
+      [
+        [root.record.id, null],
+        [child.record.id, root.record.id],
+        [grandchild.record.id, root.record.id],
+      ].sort(),
+    );
+  });
+});

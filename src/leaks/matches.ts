@@ -121,8 +121,7 @@ export async function settleAll(matches: readonly ReportedMatch[], ctx: Context)
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, unique.length) }, worker));
   // Whoever held a secret could mint with it or rotate it: what it made dies too (offspring.ts).
-  for (const { record, report, via } of await revokeOffspring(ctx.keycard, ctx.port, roots))
-    notify(ctx, { record, ...report, via });
+  await revokeOffspring(ctx.keycard, ctx.port, roots, (record, report, via) => notify(ctx, { record, ...report, via }));
   return matches.map((m) => outcomes.get(m.token)!);
 }
 

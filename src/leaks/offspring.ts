@@ -17,7 +17,8 @@ export interface Root<R extends LeakReport> {
 /**
  * Revokes as leaked every live token each root minted or rotated into, and theirs, through revoked
  * or expired links too, whatever the root's own state, with the root's report and `via` its id;
- * answers those this call revoked. A token only mints for its own owner and kind
+ * `revoked` hears each this call revoked as it lands (a later store failure must not lose its
+ * notice: the retry finds it revoked and tells no one). A token only mints for its own owner and kind
  * (src/lifecycle/grants.ts), so the owner's tokens of that kind hold them all: one listing per
  * owner and kind per pass, however many of its tokens the delivery names.
  */
@@ -25,13 +26,13 @@ export async function revokeOffspring<R extends LeakReport>(
   keycard: Keycard,
   port: LeakIntakePort,
   roots: readonly Root<R>[],
-): Promise<{ readonly record: TokenRecord; readonly report: R; readonly via: string }[]> {
+  revoked: (record: TokenRecord, report: R, via: string) => void,
+): Promise<void> {
   const groups = new Map<string, Root<R>[]>();
   for (const r of roots) {
     const key = `${r.record.kind}\n${r.record.ownerId}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const revoked = [];
   const seen = new Set<string>();
   for (const group of groups.values()) {
     // Again until a pass finds none: a token minted by an offspring not yet revoked while a pass ran
@@ -44,11 +45,10 @@ export async function revokeOffspring<R extends LeakReport>(
       for (const { record, root } of found) {
         seen.add(record.id);
         const r = await port.revokeLeaked(record.id, root.report, root.record.id);
-        if (r?.revokedNow) revoked.push({ record: r.record, report: root.report, via: root.record.id });
+        if (r?.revokedNow) revoked(r.record, root.report, root.record.id);
       }
     }
   }
-  return revoked;
 }
 
 /**
