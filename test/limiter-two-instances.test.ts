@@ -19,7 +19,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleKeycard } from './fixtures/redis-bundle.mjs';
-import { spawnInstance, type Instance } from './fixtures/redis-instances.mjs';
+import { spawnDriverPair, type Instance } from './fixtures/redis-instances.mjs';
 import { announceSkip, REDIS_URL, runPrefix } from './redis-helpers.ts';
 
 announceSkip('limiter-two-instances.test.ts');
@@ -55,10 +55,7 @@ describe.skipIf(!REDIS_URL)('one Redis limiter, two keycard processes: at most N
   beforeAll(async () => {
     bundle = await bundleKeycard();
     const env = { RECORDS_URL: REDIS_URL!, KEY_PREFIX: runPrefix('limiter-two'), STORE_TIMEOUT_MS: '5000' };
-    [a, b] = await Promise.all([
-      spawnInstance({ bundle, env: { ...env, DRIVER: 'ioredis' } }),
-      spawnInstance({ bundle, env: { ...env, DRIVER: 'node-redis' } }),
-    ]);
+    [a, b] = await spawnDriverPair({ bundle, env });
   }, 60_000);
 
   afterAll(async () => {

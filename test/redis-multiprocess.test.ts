@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleKeycard } from './fixtures/redis-bundle.mjs';
-import { spawnInstance, type Instance } from './fixtures/redis-instances.mjs';
+import { spawnDriverPair, type Instance } from './fixtures/redis-instances.mjs';
 import { measureRevocationDelay } from './fixtures/redis-revocation-delay.mjs';
 import { REDIS_SERVER, startPrivateRedis, type PrivateRedis } from './fixtures/redis-server.mjs';
 import { LIMITER_SCRIPT } from '../src/stores/redis-limiter.ts';
@@ -56,11 +56,7 @@ describe.skipIf(!REDIS_URL || !REDIS_SERVER)('keycard in two processes sharing R
       KEY_PREFIX: runPrefix('multiprocess'),
       STORE_TIMEOUT_MS: '2000',
     };
-    // One process per driver: both speak the same scripts and keys.
-    [a, b] = await Promise.all([
-      spawnInstance({ bundle, env: { ...env, DRIVER: 'ioredis' } }),
-      spawnInstance({ bundle, env: { ...env, DRIVER: 'node-redis' } }),
-    ]);
+    [a, b] = await spawnDriverPair({ bundle, env }); // one process per driver
   }, 60_000);
 
   afterAll(async () => {

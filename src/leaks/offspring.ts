@@ -29,19 +29,12 @@ export async function revokeOffspring<R extends LeakReport>(
   revoked: (record: TokenRecord, report: R, via: string) => void,
 ): Promise<void> {
   const groups = new Map<string, Root<R>[]>();
-  for (const r of roots) {
-    const key = `${r.record.kind}\n${r.record.ownerId}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
+  for (const r of roots) add(groups, `${r.record.kind}\n${r.record.ownerId}`, r);
   const seen = new Set<string>();
   for (const group of groups.values()) {
     // Again until a pass finds none: a token minted by an offspring not yet revoked while a pass ran
     // (after its page was read) is found by the next one, and one minted after is refused.
-    for (
-      let found = await due(keycard, port, group, seen);
-      found.length > 0;
-      found = await due(keycard, port, group, seen)
-    ) {
+    for (let found; (found = await due(keycard, port, group, seen)).length > 0;) {
       for (const { record, root } of found) {
         seen.add(record.id);
         const r = await port.revokeLeaked(record.id, root.report, root.record.id);
@@ -50,6 +43,13 @@ export async function revokeOffspring<R extends LeakReport>(
     }
   }
 }
+
+/** Appends `value` to `key`'s list (a group-by in linear time). */
+const add = <V>(map: Map<string, V[]>, key: string, value: V): void => {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+};
 
 /**
  * The group's offspring not yet `seen` (each with the first root it descends from): live, or
@@ -61,8 +61,7 @@ async function due<R extends LeakReport>(keycard: Keycard, port: LeakIntakePort,
   let cursor: string | null = null;
   do {
     const page: Awaited<ReturnType<Keycard['list']>> = await keycard.list({ ownerId, kind, limit: 500, cursor });
-    for (const t of page.records)
-      if (t.createdBy !== null) children.set(t.createdBy, [...(children.get(t.createdBy) ?? []), t]);
+    for (const t of page.records) if (t.createdBy !== null) add(children, t.createdBy, t);
     cursor = page.nextCursor;
   } while (cursor);
   const now = keycard.clock.now();
