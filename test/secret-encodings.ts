@@ -72,6 +72,10 @@ export function tokenCarriers(token: string, lead = ''): Record<string, string> 
     'HTML &#NN;': each(token, (c) => `&#${c};`),
     'HTML &#xHH;': each(token, (c) => `&#x${hex2(c)};`),
     'HTML &#95; only': token.replaceAll('_', '&#95;'),
+    // JSON inside JSON (a logged body, a field holding a serialised object): each layer doubles the backslashes.
+    'JSON \\u005F, escaped twice': token.replaceAll('_', '\\\\u005F'),
+    'JSON \\u005F, escaped three times': token.replaceAll('_', '\\\\\\\\u005F'),
+    'JSON in JSON, every character': each(token, (c) => `\\\\u00${hex2(c)}`),
   };
 }
 
@@ -79,7 +83,7 @@ export function tokenCarriers(token: string, lead = ''): Record<string, string> 
 const unescapeOnce = (text: string) =>
   text
     .replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
-    .replace(/\\u([0-9A-Fa-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/\\+u([0-9A-Fa-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
     .replace(/&#[xX]([0-9A-Fa-f]{1,6});?/g, (_, h: string) => String.fromCharCode(parseInt(h, 16) & 0xffff))
     .replace(/&#([0-9]{1,7});?/g, (_, d: string) => String.fromCharCode(Number(d) & 0xffff))
     .replace(/&lowbar;/g, '_');

@@ -3,7 +3,8 @@
  * encodings stores, drivers, proxies and callers write them (SPEC §7): hex in either case, with or
  * without a `\x` (Postgres bytea) or `0x` prefix and next to `_`; base64 and base64url of the 32
  * bytes; a token in base64, base64url (any alignment) or hex; and any of these behind escapes:
- * percent (`%5F`, up to three layers), JSON `\u005F`, HTML `&#95;`, `&#x5f;` and `&lowbar;`. It is
+ * percent (`%5F`, up to three layers), JSON `\u005F` (and JSON in JSON, `\\u005F`), HTML `&#95;`,
+ * `&#x5f;` and `&lowbar;`. It is
  * deliberately wider than one integrator's format: a message may carry a token of another
  * deployment, and a false positive costs nothing but a masked word.
  */
@@ -23,8 +24,11 @@ const SECRET_LIKE = new RegExp(`${TOKEN}|${HEX}|${B64}|${B64URL}`, 'g');
 const TOKEN_ONLY = new RegExp(TOKEN, 'g');
 const HAS_TOKEN = new RegExp(TOKEN);
 
-/** One escape of a character: percent, JSON `\u00XX`, an HTML numeric entity or `&lowbar;`. */
-const ESCAPE = '(?:%|\\\\u00)([0-9A-Fa-f]{2})|&#([xX])?([0-9A-Fa-f]+);?|&lowbar;';
+/**
+ * One escape of a character: percent, JSON `\u00XX` (also JSON in JSON, `\\u00XX`: up to 8
+ * backslashes, a bound that keeps a run of them linear), an HTML numeric entity or `&lowbar;`.
+ */
+const ESCAPE = '(?:%|\\\\{1,8}u00)([0-9A-Fa-f]{2})|&#([xX])?([0-9A-Fa-f]+);?|&lowbar;';
 
 /**
  * Runs of URL characters holding an escape: decoded and searched again. A literal `/` ends a run
