@@ -3,8 +3,9 @@
  * stored label. Both maskers of src/core/redact.ts — `redact` (errors, logs, audit fields, problem
  * bodies, the device pages) and `redactTokens` (labels, reasons and metadata keycard stores; the
  * problem details of core/http.ts; `holdsToken`'s refusals) — must mask a token carried raw,
- * percent-encoded, in base64/base64url at each alignment, in hex, behind JSON `\u00XX` escapes or
- * HTML numeric entities, whatever text surrounds it; and `redact` the token's SHA-256 digest too.
+ * percent-encoded, in base64/base64url at each alignment, in hex, behind JSON `\u00XX` escapes (also
+ * JSON in JSON, `\\u00XX`) or HTML numeric entities, whatever text surrounds it; and `redact` the
+ * token's SHA-256 digest too.
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';

@@ -15,6 +15,9 @@ const HOSTILE: Record<string, string> = {
   'percent escapes between base64 pieces': `/${`%41${'Ab'.repeat(30)}`.repeat(SIZE / 63 - 1)}`,
   'a decimal entity with 16 K digits': `/&#${'9'.repeat(SIZE - 3)}`,
   'JSON escapes of letters': `/${'\\u0041'.repeat(SIZE / 6 - 1)}`,
+  'JSON-in-JSON escapes of letters': `/${'\\\\u0041'.repeat(SIZE / 7 - 1)}`,
+  'one run of backslashes': `/${'\\'.repeat(SIZE - 1)}`,
+  'backslashes before each letter': `/${'\\\\\\A'.repeat(SIZE / 4 - 1)}`,
   'HTML entities of letters': `/${'&#65;'.repeat(SIZE / 5 - 1)}`,
 };
 

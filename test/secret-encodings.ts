@@ -72,17 +72,26 @@ export function tokenCarriers(token: string, lead = ''): Record<string, string> 
     'HTML &#NN;': each(token, (c) => `&#${c};`),
     'HTML &#xHH;': each(token, (c) => `&#x${hex2(c)};`),
     'HTML &#95; only': token.replaceAll('_', '&#95;'),
+    // JSON inside JSON (a logged body, a field holding a serialised object): each layer doubles the backslashes.
+    'JSON \\u005F, escaped twice': token.replaceAll('_', '\\\\u005F'),
+    'JSON \\u005F, escaped three times': token.replaceAll('_', '\\\\\\\\u005F'),
+    'JSON in JSON, every character': each(token, (c) => `\\\\u00${hex2(c)}`),
+    // Other spellings their readers decode: JavaScript's `unescape` and IIS (`%u00XX`), the HTML5
+    // entity `&UnderBar;` (a browser shows `_`). Not `\xHH`: see src/core/redact.ts.
+    '%u005F only': token.replaceAll('_', '%u005F'),
+    '%u00XX, every character': each(token, (c) => `%u00${hex2(c)}`),
+    'HTML &UnderBar; only': token.replaceAll('_', '&UnderBar;'),
   };
 }
 
 /** One layer of every escape {@link tokenCarriers} writes, undone. */
 const unescapeOnce = (text: string) =>
   text
-    .replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
-    .replace(/\\u([0-9A-Fa-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/%(?:u00)?([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/\\+u([0-9A-Fa-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
     .replace(/&#[xX]([0-9A-Fa-f]{1,6});?/g, (_, h: string) => String.fromCharCode(parseInt(h, 16) & 0xffff))
     .replace(/&#([0-9]{1,7});?/g, (_, d: string) => String.fromCharCode(Number(d) & 0xffff))
-    .replace(/&lowbar;/g, '_');
+    .replace(/&lowbar;|&UnderBar;/g, '_');
 
 /**
  * Every reading of `text` a person or a script could make: as is, unescaped up to three times,

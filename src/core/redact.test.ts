@@ -68,6 +68,24 @@ describe('redact: every encoding of a token or its hash', () => {
   });
 });
 
+describe('redact: escapes that are not escapes of a token', () => {
+  // secrets50: `\xHH` was tried as an escape and dropped: the `\x` of a Postgres bytea, percent-
+  // encoded (`%5C%78…`), was read as `\x39` and the digest behind it lost its first byte (63 hex).
+  it('a bytea digest behind any escape keeps its `\\x` prefix out of the digest', () => {
+    const hex = sha256Hex(TOKEN);
+    for (const text of [`\\x${hex}`, encodeURIComponent(`\\x${hex}`), `\\\\x${hex}`])
+      expect(leaks(redact(`Key (hash)=(${text})`), TOKEN), text).toBeNull();
+  });
+
+  // What a masked run decoded to is re-escaped byte-wise (`%0A`); past U+00FF as `%uXXXX`, which the
+  // decoder reads back as itself (it was `%20AC`, read back as a space and `AC`).
+  it('re-escapes what a masked run decoded to: no raw newline or markup, %uXXXX past U+00FF', () => {
+    const dressed = `${TOKEN.replaceAll('_', '&#95;')}&#10;&#60;b&#62;&#8364;`;
+    expect(redact(dressed)).toBe(`${REDACTED}%0A%3Cb%3E%u20AC`);
+    expect(redact(redact(dressed))).toBe(redact(dressed));
+  });
+});
+
 describe('KeycardError: every encoding, at any depth of cause chains and objects', () => {
   it('masks message, stack, cause chains 12 deep and objects 12 deep', () => {
     for (const [name, encoded] of Object.entries(encodingsOf(TOKEN))) {

@@ -3,7 +3,8 @@
  * encodings stores, drivers, proxies and callers write them (SPEC §7): hex in either case, with or
  * without a `\x` (Postgres bytea) or `0x` prefix and next to `_`; base64 and base64url of the 32
  * bytes; a token in base64, base64url (any alignment) or hex; and any of these behind escapes:
- * percent (`%5F`, up to three layers), JSON `\u005F`, HTML `&#95;`, `&#x5f;` and `&lowbar;`. It is
+ * percent (`%5F`, `%u005F`, up to three layers), JSON `\u005F` (and JSON in JSON, `\\u005F`),
+ * HTML `&#95;`, `&#x5f;`, `&lowbar;` and `&UnderBar;`. It is
  * deliberately wider than one integrator's format: a message may carry a token of another
  * deployment, and a false positive costs nothing but a masked word.
  */
@@ -23,8 +24,13 @@ const SECRET_LIKE = new RegExp(`${TOKEN}|${HEX}|${B64}|${B64URL}`, 'g');
 const TOKEN_ONLY = new RegExp(TOKEN, 'g');
 const HAS_TOKEN = new RegExp(TOKEN);
 
-/** One escape of a character: percent, JSON `\u00XX`, an HTML numeric entity or `&lowbar;`. */
-const ESCAPE = '(?:%|\\\\u00)([0-9A-Fa-f]{2})|&#([xX])?([0-9A-Fa-f]+);?|&lowbar;';
+/**
+ * One escape of a character: percent (also `%u00XX`, which `unescape` and IIS read), JSON `\u00XX`
+ * (also JSON in JSON, `\\u00XX`: up to 8 backslashes, a bound that keeps a run of them linear), an
+ * HTML numeric entity, `&lowbar;` or `&UnderBar;`. Not a string literal's `\xHH`: read as one, the
+ * `\x` of a Postgres bytea would eat the first byte of the digest behind it.
+ */
+const ESCAPE = '(?:%(?:u00)?|\\\\{1,8}u00)([0-9A-Fa-f]{2})|&#([xX])?([0-9A-Fa-f]+);?|&(?:lowbar|UnderBar);';
 
 /**
  * Runs of URL characters holding an escape: decoded and searched again. A literal `/` ends a run
@@ -124,13 +130,9 @@ function mask(text: string, forms: readonly string[], shapes: RegExp): string {
         const decoded = decode(run);
         if (decoded === run) return run;
         const masked = plain(decoded, forms, shapes);
-        // Re-escaped, so masking cannot inject a newline into a log line or markup into a page.
-        return masked.includes(REDACTED)
-          ? masked.replace(
-              /[^\x21-\x7e]|[%<>"\\]/g,
-              (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
-            )
-          : run;
+        // Re-escaped, so masking cannot inject a newline into a log line or markup into a page:
+        // `%XX`, and `%uXXXX` past U+00FF (what the decoder reads back).
+        return masked.includes(REDACTED) ? masked.replace(/[^\x21-\x7e]|[%<>"\\]/g, escape) : run;
       })
     : out;
 }
