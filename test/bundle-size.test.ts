@@ -105,10 +105,14 @@ describe('edge bundle size', () => {
   // 68,595 B after shrink49 paid 121 B of it (built-ins under short local names, one invalidConfig
   // helper) and review49's mend (−2 B); 68,596 B with the review's linear group-by (+1 B): guard 68,608 B.
   // 68,587 B in secrets50 (−9 B): the maskers decode JSON-in-JSON `\\u00XX`, `%u00XX` and `&UnderBar;`
-  // (+19 B), paid by re-escaping a masked run with `escape` (−28 B).
-  it('stays at most 68,608 B gzip (measured 68,587 B)', async () => {
+  // (+19 B), paid by re-escaping a masked run with `escape` (−28 B). 68,615 B in session 50 (+28 B),
+  // raised knowingly for a leak: `&#` glued before a digest's percent-encoded base64 (or `&#95`
+  // before hex letters) was read as an entity that ate the secret's first characters, which then
+  // went unmasked (a clean-clone CI run's redactKnown property found it): decimal entities take
+  // digits only, and a run that masks nothing is tried again with its `&#` read as text: guard 68,672 B.
+  it('stays at most 68,672 B gzip (measured 68,615 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_608);
+    expect(gzip).toBeLessThanOrEqual(68_672);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -162,7 +166,8 @@ describe('edge bundle size', () => {
   // session 49 (+26 B): `token.leaked` carries `via` for a leaked token's offspring; 37,994 B after
   // shrink49 (−95 B: built-ins under short local names, one invalidConfig helper): guard 38,016 B.
   // 37,986 B in secrets50 (−8 B): the maskers' three more escapes (+21 B), paid by `escape` (−29 B).
-  it('createKeycard alone (tree-shaken) is at most 38,016 B gzip, under the issue 13 target of 40 KB (measured 37,986 B)', async () => {
+  // 38,011 B with `&#` read as text when reading it as an entity hid a secret (+25 B).
+  it('createKeycard alone (tree-shaken) is at most 38,016 B gzip, under the issue 13 target of 40 KB (measured 38,011 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(38_016);
     expect(gzip).toBeLessThanOrEqual(40 * KB);

@@ -30,7 +30,7 @@ const HAS_TOKEN = new RegExp(TOKEN);
  * HTML numeric entity, `&lowbar;` or `&UnderBar;`. Not a string literal's `\xHH`: read as one, the
  * `\x` of a Postgres bytea would eat the first byte of the digest behind it.
  */
-const ESCAPE = '(?:%(?:u00)?|\\\\{1,8}u00)([0-9A-Fa-f]{2})|&#([xX])?([0-9A-Fa-f]+);?|&(?:lowbar|UnderBar);';
+const ESCAPE = '(?:%(?:u00)?|\\\\{1,8}u00)([0-9A-Fa-f]{2})|&#([xX][0-9A-Fa-f]+|[0-9]+);?|&(?:lowbar|UnderBar);';
 
 /**
  * Runs of URL characters holding an escape: decoded and searched again. A literal `/` ends a run
@@ -76,8 +76,9 @@ function hidesToken(run: string): boolean {
 function decode(run: string): string {
   let out = run;
   for (let i = 0; i < 3 && /[%\\&]/.test(out); i++)
-    out = unescape(out).replace(ESCAPES, (_, h?: string, x?: string, e?: string) =>
-      String.fromCharCode(h ? parseInt(h, 16) : e ? parseInt(e, x ? 16 : 10) : 95),
+    out = unescape(out).replace(ESCAPES, (_, h?: string, e?: string) =>
+      // `Number('0x5f')` and `Number('095')` are both 95.
+      String.fromCharCode(h ? parseInt(h, 16) : e ? +`0${e}` : 95),
     );
   return out;
 }
@@ -126,15 +127,31 @@ const NONE: readonly string[] = [];
 function mask(text: string, forms: readonly string[], shapes: RegExp): string {
   const out = plain(text, forms, shapes);
   return /[%\\&]/.test(out)
-    ? out.replace(ENCODED_RUN, (run) => {
-        const decoded = decode(run);
-        if (decoded === run) return run;
-        const masked = plain(decoded, forms, shapes);
-        // Re-escaped, so masking cannot inject a newline into a log line or markup into a page:
-        // `%XX`, and `%uXXXX` past U+00FF (what the decoder reads back).
-        return masked.includes(REDACTED) ? masked.replace(/[^\x21-\x7e]|[%<>"\\]/g, escape) : run;
-      })
+    ? out.replace(
+        ENCODED_RUN,
+        // `&#` glued before a secret's digits (`&#46wodo…`) reads as an entity and eats them: a run
+        // that masks nothing is tried again with each `&#` read as text.
+        (run) =>
+          maskRun(run, forms, shapes) ??
+          (run.includes('&#')
+            ? run
+                .split('&#')
+                .map((p) => maskRun(p, forms, shapes) ?? p)
+                .join('&#')
+            : run),
+      )
     : out;
+}
+
+/**
+ * `run` decoded and masked, or undefined if that masks nothing. Re-escaped, so masking cannot
+ * inject a newline into a log line or markup into a page: `%XX`, and `%uXXXX` past U+00FF (what
+ * the decoder reads back).
+ */
+function maskRun(run: string, forms: readonly string[], shapes: RegExp): string | undefined {
+  const decoded = decode(run);
+  const masked = decoded === run ? run : plain(decoded, forms, shapes);
+  if (masked.includes(REDACTED)) return masked.replace(/[^\x21-\x7e]|[%<>"\\]/g, escape);
 }
 
 /**
