@@ -104,9 +104,13 @@ describe('edge bundle size', () => {
   // knowingly: a fail-open (a leaked management token's mints and self-rotations kept working).
   // 68,595 B after shrink49 paid 121 B of it (built-ins under short local names, one invalidConfig
   // helper) and review49's mend (−2 B); 68,596 B with the review's linear group-by (+1 B): guard 68,608 B.
-  it('stays at most 68,608 B gzip (measured 68,596 B)', async () => {
+  // 68,740 B in session 50 (+144 B), raised knowingly, nothing found to pay for it: a later check
+  // declaring a class the first did not charge charges that budget too (chargeLater; a GET route
+  // declared a write behind a router guard passed on the read budget, a limiter fail-open,
+  // test/stacked-guard-class.test.ts): guard 68,800 B (rounded up to 64 B).
+  it('stays at most 68,800 B gzip (measured 68,740 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_608);
+    expect(gzip).toBeLessThanOrEqual(68_800);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -159,9 +163,11 @@ describe('edge bundle size', () => {
   // 38,063 B with a present but falsy `secrets`/`fields` refused too (review48b, +1 B). 38,089 B in
   // session 49 (+26 B): `token.leaked` carries `via` for a leaked token's offspring; 37,994 B after
   // shrink49 (−95 B: built-ins under short local names, one invalidConfig helper): guard 38,016 B.
-  it('createKeycard alone (tree-shaken) is at most 38,016 B gzip, under the issue 13 target of 40 KB (measured 37,994 B)', async () => {
+  // 38,141 B in session 50 (+147 B), raised knowingly: a route's declared class charged behind a
+  // router guard (chargeLater, a limiter fail-open; nothing found to pay for it): guard 38,144 B.
+  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,141 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(38_016);
+    expect(gzip).toBeLessThanOrEqual(38_144);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 
