@@ -109,10 +109,14 @@ describe('edge bundle size', () => {
   // raised knowingly for a leak: `&#` glued before a digest's percent-encoded base64 (or `&#95`
   // before hex letters) was read as an entity that ate the secret's first characters, which then
   // went unmasked (a clean-clone CI run's redactKnown property found it): decimal entities take
-  // digits only, and a run that masks nothing is tried again with its `&#` read as text: guard 68,672 B.
-  it('stays at most 68,672 B gzip (measured 68,615 B)', async () => {
+  // digits only, and a run that masks nothing is tried again with its `&#` read as text.
+  // 68,752 B with attack50's fix too (+144 B alone), raised knowingly, nothing found to pay for it: a later check
+  // declaring a class the first did not charge charges that budget too (chargeLater; a GET route
+  // declared a write behind a router guard passed on the read budget, a limiter fail-open,
+  // test/stacked-guard-class.test.ts): guard 68,800 B (rounded up to 64 B).
+  it('stays at most 68,800 B gzip (measured 68,752 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_672);
+    expect(gzip).toBeLessThanOrEqual(68_800);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -167,9 +171,11 @@ describe('edge bundle size', () => {
   // shrink49 (−95 B: built-ins under short local names, one invalidConfig helper): guard 38,016 B.
   // 37,986 B in secrets50 (−8 B): the maskers' three more escapes (+21 B), paid by `escape` (−29 B).
   // 38,011 B with `&#` read as text when reading it as an entity hid a secret (+25 B).
-  it('createKeycard alone (tree-shaken) is at most 38,016 B gzip, under the issue 13 target of 40 KB (measured 38,011 B)', async () => {
+  // 38,150 B with attack50's fix too (+147 B alone), raised knowingly: a route's declared class charged behind a
+  // router guard (chargeLater, a limiter fail-open; nothing found to pay for it): guard 38,208 B.
+  it('createKeycard alone (tree-shaken) is at most 38,208 B gzip, under the issue 13 target of 40 KB (measured 38,150 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(38_016);
+    expect(gzip).toBeLessThanOrEqual(38_208);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 

@@ -5,7 +5,8 @@
  *
  * The first check of a request verifies and charges; later checks on the same request object
  * (a router-level and a route-level guard) reuse that result and only test their own
- * requirement, so a request is looked up once and charged once.
+ * requirement, so a request is looked up once and charged once per class: a later check that
+ * declares a class the first did not charge charges that budget too (`chargeLater`).
  *
  * Synchronous wherever its ports are: a cached token under an in-memory limiter is answered
  * without a promise (`authenticate.direct`, which the adapters call); each stage returns a value,
@@ -26,7 +27,7 @@ import { limitConfigResolver } from './charge.ts';
 import type { HeaderInput } from './credentials.ts';
 import { invalidConfig, isKeycardError } from './errors.ts';
 import { FOREIGN_MAX_BYTES } from './foreign.ts';
-import { deny, firstPass, type Pipeline } from './first-pass.ts';
+import { chargeLater, deny, firstPass, type Pipeline } from './first-pass.ts';
 import { CONSTANT_CODES, PREFLIGHT_ANSWER, problem, type Problem, type ProblemDetail } from './http.ts';
 import type { Identity } from './identity.ts';
 import { recordRequest } from './request-audit.ts';
@@ -171,7 +172,7 @@ function finish<S extends string>(
   return pass;
 }
 
-/** A later check on a request whose first check ran (or is running): no second lookup or charge. */
+/** A later check on a request whose first check ran (or is running): no second lookup, no second charge of a class. */
 function later<S extends string>(p: Pipeline<S>, st: RequestState<S>, requirement: AuthRequirement): Answer<S> {
   const pass = st.pass;
   if (pass === null) return st.pending!.then((r) => laterWith(p, st, r, requirement));
@@ -185,6 +186,11 @@ function laterWith<S extends string>(
   requirement: AuthRequirement,
 ): Answer<S> {
   if (!pass.ok) return pass.result;
+  // A class the route declares and the first check did not charge is charged now (first-pass.ts).
+  // A refusal stays the answer of every later check of the request.
+  const c = chargeLater(p, st, pass, requirement);
+  const go = (x: FirstPass<S>) => laterWith(p, st, (st.pass = x), requirement);
+  if (c) return c instanceof Promise ? c.then(go) : go(c);
   const ws = requirement.workspaceId;
   const kind = pass.identity.kind;
   if (ws !== undefined && ws !== st.workspace && kind !== 'workspace' && st.secret !== null) {

@@ -20,7 +20,7 @@ import { problem, type ProblemDetail, type ProblemOptions } from './http.ts';
 import type { Identity } from './identity.ts';
 import { classOf, rateLimitHeaders, type LimitDecision, type LimitPolicy, type RateLimitConfig } from './limiter.ts';
 import { recordRequest, type RequestAuditContext } from './request-audit.ts';
-import type { FirstPass, RequestState } from './request-state.ts';
+import { newRequestState, type FirstPass, type RequestState } from './request-state.ts';
 import { validateToken } from './token.ts';
 import type { HotFields } from './verify.ts';
 import { freeze } from './builtins.ts';
@@ -151,6 +151,8 @@ function charge<S extends string>(
   fromQuery: boolean,
 ): Pass<S> {
   const cls = requirement.class ?? classOf(st.method);
+  st.config = config;
+  st.charged = cls;
   const policy = policyFor(config, cls);
   let d: LimitDecision | Promise<LimitDecision>;
   try {
@@ -195,6 +197,27 @@ function admit<S extends string>(
   }
   const rl = d !== null ? admittedHeaders(policy!, d) : NO_HEADERS;
   return { ok: true, identity: st.identity!, headers: fromQuery ? { ...rl, 'Cache-Control': 'private' } : rl };
+}
+
+/**
+ * A later check on a request (a route guard after a router guard) that declares a class the first
+ * check did not charge: a GET the router guard charged as a read, on a route declared a write. That
+ * budget is charged too, once a request, and its headers answer; without it the route's declared
+ * class went uncharged, a write budget of 60 a minute passed at the read budget's 600 (SPEC §5).
+ * Null when there is nothing more to charge (a shared policy is one budget).
+ */
+export function chargeLater<S extends string>(
+  p: Pipeline<S>,
+  st: RequestState<S>,
+  pass: FirstPass<S> & { ok: true },
+  requirement: AuthRequirement,
+): Pass<S> | null {
+  const config = st.config;
+  if (!requirement.class || !config || config.shared || st.charged === requirement.class) return null;
+  st.config = null; // both budgets charged: no third charge
+  // Audited as the later check (its surface, MCP method and tool), as its other denials are.
+  const view = newRequestState(st.request, requirement, st, pass.identity);
+  return charge(p, view, requirement, pass.identity, undefined, config, 'Cache-Control' in pass.headers);
 }
 
 /** A denial of the first pass: the problem answer, and its audit event. */

@@ -7,6 +7,7 @@ import type { AuthRequest, AuthRequirement, AuthResult, KnownToken } from './aut
 import type { Surface } from './audit.ts';
 import type { HeaderInput } from './credentials.ts';
 import type { Identity } from './identity.ts';
+import type { LimitClass, RateLimitConfig } from './limiter.ts';
 import { excerpt } from './redact.ts';
 import type { AuditWho } from './verify.ts';
 import { isArray } from './builtins.ts';
@@ -47,6 +48,12 @@ export interface RequestState<S extends string> {
   degraded: boolean;
   /** The first check allowed the request (and recorded it): a later denial in a handler is audited too. */
   allowed: boolean;
+  /**
+   * The limit config the first check charged under (null again once a later check declaring the
+   * other class charged that one too: SPEC §5, a route may declare its class), and its class.
+   */
+  config: RateLimitConfig | null;
+  charged: LimitClass | null;
 }
 
 /**
@@ -77,6 +84,8 @@ export function newRequestState<S extends string>(
     known: null,
     degraded: false,
     allowed: false,
+    config: null,
+    charged: null,
   };
 }
 
