@@ -4,7 +4,7 @@ import { sentence } from './bidi.ts';
 import { busy, h, uid, type DialogHandle } from './dom.ts';
 import { dateTime, duration, relative } from './format.ts';
 import { lastUsedText } from './list.ts';
-import { fill, type Localization } from './strings.ts';
+import { fill, plural, type Localization } from './strings.ts';
 
 interface Base {
   readonly s: Localization;
@@ -146,7 +146,7 @@ export function renderRevokeAll(
   };
   const load = async () => {
     count = await c.count();
-    text.textContent = count > 0 ? fill(s.revokeAllCount, { n: count }) : s.revokeAllNone;
+    text.textContent = count > 0 ? plural(s, 'revokeAllCount', count, c.locale) : s.revokeAllNone;
     ready();
   };
   input.addEventListener('input', ready);

@@ -24,7 +24,7 @@ import { renderActivity, renderFailure, renderRevoke, renderRevokeAll, renderRot
 import { h, openDialog, type DialogHandle } from './dom.ts';
 import { renderList, renderLoadError, renderRow } from './list.ts';
 import { renderReveal } from './reveal.ts';
-import { STRINGS, fill, type Localization } from './strings.ts';
+import { STRINGS, plural, type Localization } from './strings.ts';
 import { usableLocale } from './format.ts';
 import { adoptStyles } from './styles.ts';
 import { renderToolbar, type Filter } from './toolbar.ts';
@@ -375,7 +375,7 @@ export class KeycardTokensElement extends Base {
         const target = kind === 'workspace' && ws ? { workspaceId: ws } : { ownerId: ownerId ?? '' };
         const count = checkedCount(await this.api.revokeAll({ target, reason: this.#s.revokeAllReason, expectCount }));
         d.close(true);
-        this.#announce(fill(this.#s.revokeAllDone, { n: count }));
+        this.#announce(plural(this.#s, 'revokeAllDone', count, this.#locale));
         this.#emit('tokens-revoked', { count });
         void this.refresh();
         this.#focusKey('new');
