@@ -21,7 +21,8 @@
  * `DURATION_UNITS` (day, hour, minute, second) instead of two tables of their own.
  * Its fixes then cost more than any further cut found: a plural form per count (`Intl.PluralRules`,
  * `revokeAllCount_one`, `revokeAllDone_one`; "This revokes 1 tokens" before), 111 B, 16,467 B.
- * The guard moved by 256 B to 16,640 B (16.25 KB) rather than drop a fix.
+ * The guard moved by 256 B to 16,640 B (16.25 KB) rather than drop a fix. The reveal ended when the
+ * element leaves the document (its secret wiped; none opened after), 23 B: 16,490 B.
  */
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
@@ -33,7 +34,7 @@ const GUARD = 16_640;
 const entry = fileURLToPath(new URL('../../src/ui/index.ts', import.meta.url));
 
 describe('keycard/ui bundle', () => {
-  it('element + client: minified and gzipped under 16.25 KB (measured 16,467 B; issue 16 aimed at 15 KB), no node:, zod or core', async () => {
+  it('element + client: minified and gzipped under 16.25 KB (measured 16,490 B; issue 16 aimed at 15 KB), no node:, zod or core', async () => {
     const out = await build({
       entryPoints: [entry],
       bundle: true,
