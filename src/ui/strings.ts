@@ -153,6 +153,8 @@ export const STRINGS = {
   revokedAnnounce: 'Token {label} revoked.',
   rotatedAnnounce: 'Token {label} rotated.',
   errorGeneric: 'Something went wrong: {message}',
+  /** The server's `can` refused the action of the button named `{action}` (403 `forbidden`; 404 for create and Revoke all). */
+  notAllowed: 'You do not have permission for “{action}”. Nothing was changed.',
 } as const;
 
 /** The keys of {@link STRINGS}. */
