@@ -64,6 +64,45 @@ describe('credentialsPath', () => {
       }),
     ).toBe('C:\\Users\\j\\AppData\\Roaming\\toado\\env');
   });
+
+  // The XDG Base Directory spec: "If an implementation encounters a relative path in any of these
+  // variables it should consider the path invalid and ignore it." A relative folder would put the
+  // 0600 credentials file under whatever the working directory is (a repository, a shared folder).
+  it('a relative $XDG_CONFIG_HOME (or %APPDATA%) is ignored, as the XDG spec says: ~/.config/<app>', () => {
+    for (const xdg of ['cfg', './cfg', '../cfg', '~/.config'])
+      expect(credentialsPath('toado', { env: { XDG_CONFIG_HOME: xdg }, home: '/h', platform: 'linux' })).toBe(
+        '/h/.config/toado/env',
+      );
+    for (const appData of ['AppData\\Roaming', 'C:AppData'])
+      expect(credentialsPath('toado', { env: { APPDATA: appData }, home: 'C:\\Users\\j', platform: 'win32' })).toBe(
+        'C:\\Users\\j\\AppData\\Roaming\\toado\\env',
+      );
+  });
+
+  it('a relative $<APP>_CONFIG_DIR is refused (invalid_config naming the variable), never joined to the cwd', async () => {
+    for (const dir of ['cfg', './toado', '../toado', '~/toado']) {
+      const where = { env: { TOADO_CONFIG_DIR: dir, XDG_CONFIG_HOME: '/x' }, home: '/h', platform: 'linux' } as const;
+      let error: unknown;
+      try {
+        credentialsPath('toado', where);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(KeycardError);
+      expect((error as KeycardError).code).toBe('invalid_config');
+      expect((error as KeycardError).message).toMatch(/^\$TOADO_CONFIG_DIR is a relative path/);
+      // Every call that finds the file refuses the same way, and writes nothing.
+      await expect(writeCredentials('toado', { token: TOKEN }, where)).rejects.toThrow(/TOADO_CONFIG_DIR/);
+      await expect(readCredentials('toado', where)).rejects.toThrow(/TOADO_CONFIG_DIR/);
+      await expect(resolveToken('toado', where)).rejects.toThrow(/TOADO_CONFIG_DIR/);
+    }
+    const win = { env: { TOADO_CONFIG_DIR: 'toado' }, home: 'C:\\Users\\j', platform: 'win32' } as const;
+    expect(() => credentialsPath('toado', win)).toThrow(/TOADO_CONFIG_DIR is a relative path/);
+    // A flag or $TOADO_API_TOKEN needs no file: the folder is not asked for.
+    expect(
+      await resolveToken('toado', { env: { TOADO_CONFIG_DIR: 'cfg', TOADO_API_TOKEN: TOKEN }, home: '/h' }),
+    ).toEqual({ token: TOKEN, source: 'env' });
+  });
 });
 
 describe('writeCredentials / readCredentials', () => {

@@ -26,7 +26,13 @@ export function envPrefix(app: string): string {
 }
 
 /**
- * The credentials file of `app`. A set but empty variable counts as unset, as the XDG spec says.
+ * The credentials file of `app`. A set but empty variable counts as unset, as the XDG spec says;
+ * so does a relative `$XDG_CONFIG_HOME` or `%APPDATA%` (the XDG spec: a relative path there "is
+ * invalid and should be ignored"). A relative `$<APP>_CONFIG_DIR` is refused: the file would land
+ * under whatever the working directory is, and ignoring a folder the person named for this app
+ * would put it where they did not look.
+ *
+ * @throws KeycardError `invalid_config` when `$<APP>_CONFIG_DIR` is a relative path
  *
  * @example
  * ```ts
@@ -39,13 +45,25 @@ export function credentialsPath(app: string, where: PathEnvironment = {}): strin
   const platform = where.platform ?? process.platform;
   const p = platform === 'win32' ? path.win32 : path.posix;
   const set = (name: string) => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
-  const own = set(`${prefix}_CONFIG_DIR`);
+  /** A folder variable's value when it is an absolute path (a relative one is ignored), else undefined. */
+  const absolute = (name: string) => {
+    const v = set(name);
+    return v !== undefined && p.isAbsolute(v) ? v : undefined;
+  };
+  const ownName = `${prefix}_CONFIG_DIR`;
+  const own = set(ownName);
+  if (own !== undefined && !p.isAbsolute(own))
+    // The value is not quoted: a folder name may hold terminal control characters.
+    throw new KeycardError(
+      'invalid_config',
+      `$${ownName} is a relative path; it must be absolute (a shell does not expand a quoted ~), or unset for the default folder`,
+    );
   if (own !== undefined) return p.join(own, 'env');
   if (platform === 'win32') {
-    const appData = set('APPDATA') ?? p.join(where.home ?? homedir(), 'AppData', 'Roaming');
+    const appData = absolute('APPDATA') ?? p.join(where.home ?? homedir(), 'AppData', 'Roaming');
     return p.join(appData, app, 'env');
   }
-  const xdg = set('XDG_CONFIG_HOME');
-  if (xdg !== undefined && p.isAbsolute(xdg)) return p.join(xdg, app, 'env');
+  const xdg = absolute('XDG_CONFIG_HOME');
+  if (xdg !== undefined) return p.join(xdg, app, 'env');
   return p.join(where.home ?? homedir(), '.config', app, 'env');
 }

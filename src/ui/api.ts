@@ -23,6 +23,14 @@ export type TokensApi = Pick<
   'list' | 'scopes' | 'create' | 'revoke' | 'rotate' | 'revokeAll' | 'activity'
 >;
 
+/** The events the element dispatches (bubbling, composed); `detail` never holds a secret. */
+export interface KeycardTokensEventMap {
+  'token-created': CustomEvent<{ record: TokenView }>;
+  'token-revoked': CustomEvent<{ record: TokenView }>;
+  'token-rotated': CustomEvent<{ record: TokenView; previous: { id: string; expiresAt: string | null } }>;
+  'tokens-revoked': CustomEvent<{ count: number }>;
+}
+
 /** The default {@link TokensApi}: the management client under `basePath`, the session cookie riding along. */
 export const clientFor = (basePath: string): TokensApi =>
   createManagementClient({ baseUrl: basePath || '/', credentials: 'same-origin' });

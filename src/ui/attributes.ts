@@ -3,6 +3,7 @@
  * framework set on it as properties before `keycard/ui` defined it.
  */
 import { DEFAULT_GRACE_CHOICES } from './dialogs.ts';
+import { DURATION_UNITS } from './format.ts';
 
 export type Kind = 'personal' | 'workspace';
 
@@ -18,11 +19,10 @@ export function parseKinds(raw: string | null, workspaceId: string | null): Kind
  * `d`, a number of any length; 30 days at most, the management API's bound); unreadable entries are skipped.
  */
 export function parseGraceChoices(raw: string | null): number[] {
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
   const ms = (raw ?? '')
     .split(/[\s,]+/)
     .map((c) => /^(\d+)([smhd])$|^0$/.exec(c))
-    .map((m) => (m ? (m[1] ? Number(m[1]) * unit[m[2] as keyof typeof unit] : 0) : -1))
+    .map((m) => (m ? (m[1] ? Number(m[1]) * DURATION_UNITS.find(([u]) => u[0] === m[2])![1] : 0) : -1))
     .filter((v) => v >= 0 && v <= 30 * 86_400_000);
   return ms.length ? [...new Set(ms)].sort((a, b) => a - b) : [...DEFAULT_GRACE_CHOICES];
 }
@@ -33,16 +33,10 @@ export function parseGraceChoices(raw: string | null): number[] {
  * unreadable entry); a word as it is.
  */
 export function graceChoicesAttribute(value: readonly (number | string)[]): string {
-  const units = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1_000],
-  ] as const;
   const word = (ms: number) => {
     if (ms === 0) return '0';
-    const u = ms > 0 ? units.find(([, size]) => ms % size === 0) : undefined;
-    return u ? `${ms / u[1]}${u[0]}` : `${ms}ms`;
+    const u = ms > 0 ? DURATION_UNITS.find(([, size]) => ms % size === 0) : undefined;
+    return u ? `${ms / u[1]}${u[0][0]}` : `${ms}ms`;
   };
   return value.map((v) => (typeof v === 'number' ? word(v) : String(v))).join(' ');
 }

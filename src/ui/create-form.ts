@@ -3,7 +3,8 @@
  * checked and locked (and why), the catalogue defaults pre-checked, restrictions per resource
  * type, an optional rate limit, personal or workspace, and an expiry.
  */
-import { reasonOf, type CreateBody, type ScopeCatalogueView } from './api.ts';
+import type { CreateBody, ScopeCatalogueView } from './api.ts';
+import { failureText } from './dialogs.ts';
 import { busy, h, uid, type DialogHandle } from './dom.ts';
 import { endOfLocalDay, WINDOW_WORDS } from './format.ts';
 import { sentence } from './bidi.ts';
@@ -255,7 +256,7 @@ async function submitForm(c: CreateFormContext, f: FormParts): Promise<void> {
       ...(expiresAt ? { expiresAt } : { expiresIn: f.exp.expiry.value as 'never' }),
     });
   } catch (err) {
-    errorBox.replaceChildren(...sentence(s.errorGeneric, { message: reasonOf(err) }));
+    errorBox.replaceChildren(...failureText(s, err, s.create, true));
     create.textContent = s.create;
     release();
   }

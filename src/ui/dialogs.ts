@@ -4,7 +4,7 @@ import { sentence } from './bidi.ts';
 import { busy, h, uid, type DialogHandle } from './dom.ts';
 import { dateTime, duration, relative } from './format.ts';
 import { lastUsedText } from './list.ts';
-import { fill, type Localization } from './strings.ts';
+import { fill, plural, type Localization } from './strings.ts';
 
 interface Base {
   readonly s: Localization;
@@ -15,19 +15,31 @@ interface Base {
 /** "Something went wrong: {message}", the server's message in a `<bdi>`. */
 const errorText = (s: Localization, e: unknown) => sentence(s.errorGeneric, { message: reasonOf(e) });
 
-/** Runs `action` from `button`, disabling it meanwhile and showing a failure in `box`. */
+/**
+ * Why the action of the button labelled `action` failed. The server's `can` refusing it, 403
+ * `forbidden` (with `hidden`, a 404 too: create and Revoke all answer a refusal 404, where the
+ * list or the catalogue has shown the caller may read), is `notAllowed` naming the action; anything
+ * else is "Something went wrong: …" (a 404 of a revoke or rotate: the token is gone from sight).
+ */
+export const failureText = (s: Localization, e: unknown, action: string, hidden?: boolean): (string | Node)[] =>
+  e instanceof ManagementError && (e.code === 'forbidden' || (hidden && e.code === 'not_found'))
+    ? sentence(s.notAllowed, { action })
+    : errorText(s, e);
+
+/** Runs `action` from `button`, disabling it meanwhile and showing a failure in `box` (see `failureText`). */
 async function run(
   button: HTMLButtonElement,
   box: HTMLElement,
   s: Localization,
   action: () => Promise<void>,
+  hidden?: boolean,
 ): Promise<void> {
   const release = busy(button);
   box.textContent = '';
   try {
     await action();
   } catch (e) {
-    box.replaceChildren(...errorText(s, e));
+    box.replaceChildren(...failureText(s, e, button.textContent!, hidden));
     release();
   }
 }
@@ -146,26 +158,32 @@ export function renderRevokeAll(
   };
   const load = async () => {
     count = await c.count();
-    text.textContent = count > 0 ? fill(s.revokeAllCount, { n: count }) : s.revokeAllNone;
+    text.textContent = count > 0 ? plural(s, 'revokeAllCount', count, c.locale) : s.revokeAllNone;
     ready();
   };
   input.addEventListener('input', ready);
   confirm.addEventListener(
     'click',
     () =>
-      void run(confirm, box, s, async () => {
-        try {
-          await c.revokeAll(count);
-        } catch (e) {
-          if (!(e instanceof ManagementError && e.code === 'count_changed')) throw e;
-          // The new count is confirmed by typing the phrase again, not by a click already on its
-          // way (the second of a double-click): that person never saw it.
-          input.value = '';
-          await load();
-          box.textContent = s.revokeAllChanged;
-          input.focus();
-        }
-      }),
+      void run(
+        confirm,
+        box,
+        s,
+        async () => {
+          try {
+            await c.revokeAll(count);
+          } catch (e) {
+            if (!(e instanceof ManagementError && e.code === 'count_changed')) throw e;
+            // The new count is confirmed by typing the phrase again, not by a click already on its
+            // way (the second of a double-click): that person never saw it.
+            input.value = '';
+            await load();
+            box.textContent = s.revokeAllChanged;
+            input.focus();
+          }
+        },
+        true,
+      ),
   );
   load().catch((e: unknown) => box.replaceChildren(...errorText(s, e)));
   d.body.append(

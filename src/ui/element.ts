@@ -11,6 +11,7 @@ import {
   checkedSecret,
   clientFor,
   countAll,
+  type KeycardTokensEventMap,
   reasonOf,
   recordOrNull,
   type TokenView,
@@ -24,18 +25,10 @@ import { renderActivity, renderFailure, renderRevoke, renderRevokeAll, renderRot
 import { h, openDialog, type DialogHandle } from './dom.ts';
 import { renderList, renderLoadError, renderRow } from './list.ts';
 import { renderReveal } from './reveal.ts';
-import { STRINGS, fill, type Localization } from './strings.ts';
+import { STRINGS, plural, type Localization } from './strings.ts';
 import { usableLocale } from './format.ts';
 import { adoptStyles } from './styles.ts';
 import { renderToolbar, type Filter } from './toolbar.ts';
-
-/** The events the element dispatches (bubbling, composed); `detail` never holds a secret. */
-export interface KeycardTokensEventMap {
-  'token-created': CustomEvent<{ record: TokenView }>;
-  'token-revoked': CustomEvent<{ record: TokenView }>;
-  'token-rotated': CustomEvent<{ record: TokenView; previous: { id: string; expiresAt: string | null } }>;
-  'tokens-revoked': CustomEvent<{ count: number }>;
-}
 
 /** `HTMLElement` in a browser; a stand-in on a server, so importing this module during SSR does not throw. */
 const Base = (typeof HTMLElement === 'undefined' ? class {} : HTMLElement) as typeof HTMLElement;
@@ -65,6 +58,8 @@ export class KeycardTokensElement extends Base {
   #pendingFocus: string | undefined;
   /** True while "New token" loads the catalogue: a second click (a double-click) opens no second form. */
   #opening = false;
+  /** Ends the last reveal opened (a no-op once it has closed): called when the element leaves the document. */
+  #endReveal?: () => void;
   /** The drawn control of `key` (its `data-focus-key`). */
   #q = (key: string) => this.#root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
 
@@ -133,6 +128,11 @@ export class KeycardTokensElement extends Base {
       this.#root.addEventListener('focusin', () => (this.#pendingFocus = undefined));
     }
     void this.refresh();
+  }
+
+  /** Taken out of the document: the reveal ends, its secret wiped (SPEC §12: shown once), not shown again if put back. */
+  disconnectedCallback(): void {
+    this.#endReveal?.();
   }
 
   attributeChangedCallback(name: string, old: string | null, value: string | null): void {
@@ -294,21 +294,22 @@ export class KeycardTokensElement extends Base {
   }
 
   #reveal(secret: string, returnTo: HTMLElement, previousExpiresAt?: string | null): void {
+    if (!this.isConnected) return; // Answered after the element left: the secret is dropped, not kept.
     // The secret starts with the deployment's prefix, as the record's `start` does.
     const prefix = secret.split('_')[0]?.replace(/\W/g, '').toUpperCase();
-    let ctl: { requestClose(): boolean } | undefined;
+    let ctl: ReturnType<typeof renderReveal> | undefined;
     const d = this.#dialog(this.#s.revealTitle, returnTo, {
       onDismiss: () => ctl?.requestClose() ?? true,
       part: 'dialog reveal',
     });
-    ctl = renderReveal(d, {
+    this.#endReveal = (ctl = renderReveal(d, {
       s: this.#s,
       locale: this.#locale,
       secret,
       envName: this.getAttribute('env-name') ?? (prefix ? `${prefix}_API_TOKEN` : 'API_TOKEN'),
       mcpUrl: this.getAttribute('mcp-url') ?? `${location.origin}/mcp`,
       ...(previousExpiresAt !== undefined ? { previousExpiresAt } : {}),
-    });
+    })).end;
     d.body.querySelector<HTMLElement>('input')?.focus();
   }
 
@@ -375,7 +376,7 @@ export class KeycardTokensElement extends Base {
         const target = kind === 'workspace' && ws ? { workspaceId: ws } : { ownerId: ownerId ?? '' };
         const count = checkedCount(await this.api.revokeAll({ target, reason: this.#s.revokeAllReason, expectCount }));
         d.close(true);
-        this.#announce(fill(this.#s.revokeAllDone, { n: count }));
+        this.#announce(plural(this.#s, 'revokeAllDone', count, this.#locale));
         this.#emit('tokens-revoked', { count });
         void this.refresh();
         this.#focusKey('new');

@@ -1,5 +1,13 @@
 /** Dates and durations for people: relative times ("3 days ago"), whole days until an expiry, "90 seconds", in the element's locale. */
 
+/** The units of a duration, largest first; their initials are `grace-choices`' units (`d`, `h`, `m`, `s`). */
+export const DURATION_UNITS: [NonNullable<Intl.NumberFormatOptions['unit']>, number][] = [
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1_000],
+];
+
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 31_536_000_000],
   ['month', 2_592_000_000],
@@ -59,13 +67,6 @@ export function endOfLocalDay(value: string): number {
 export function daysUntil(iso: string, now: number): number {
   return Math.round((dayStart(Date.parse(iso)) - dayStart(now)) / 86_400_000);
 }
-
-const DURATION_UNITS: [Intl.NumberFormatOptions['unit'], number][] = [
-  ['day', 86_400_000],
-  ['hour', 3_600_000],
-  ['minute', 60_000],
-  ['second', 1_000],
-];
 
 /** A duration in the largest unit that divides it: "90 seconds", "15 minutes", "2 hours". */
 export function duration(ms: number, locale: string | undefined): string {

@@ -12,7 +12,7 @@
 import { KeycardTokensElement } from './element.ts';
 
 export { KeycardTokensElement } from './element.ts';
-export type { KeycardTokensEventMap } from './element.ts';
+export type { KeycardTokensEventMap } from './api.ts';
 export { STRINGS, fill } from './strings.ts';
 export type { Localization, StringKey } from './strings.ts';
 export { clientFor, ManagementError } from './api.ts';

@@ -3,7 +3,7 @@ import type { TokenView } from './api.ts';
 import { sentence } from './bidi.ts';
 import { h } from './dom.ts';
 import { WINDOW_WORDS, daysUntil, duration, relative } from './format.ts';
-import { fill, type Localization } from './strings.ts';
+import { fill, plural, type Localization } from './strings.ts';
 
 /** What a row needs from the element. */
 export interface RowContext {
@@ -44,7 +44,8 @@ function expiry(t: TokenView, c: RowContext): { text: string; soon: boolean } {
   const days = daysUntil(t.expiresAt, c.now);
   if (Date.parse(t.expiresAt) <= c.now)
     return { text: fill(c.s.expiredOn, { when: relative(t.expiresAt, c.now, c.locale) }), soon: false };
-  const text = days <= 0 ? c.s.expiresToday : days === 1 ? c.s.expiresTomorrow : fill(c.s.expiresInDays, { n: days });
+  const text =
+    days <= 0 ? c.s.expiresToday : days === 1 ? c.s.expiresTomorrow : plural(c.s, 'expiresInDays', days, c.locale);
   return { text, soon: days <= 30 };
 }
 

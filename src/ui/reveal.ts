@@ -1,8 +1,8 @@
 /**
  * Reveal once: the new secret, masked, in a read-only field labelled "Token", with Copy, the
  * shown-once warning and next-step snippets. The secret lives only in this dialog's DOM and in
- * this closure; closing (or leaving the page) empties the field and removes the dialog, and
- * closing before a copy asks first.
+ * this closure; closing (or leaving the page, or the element leaving the document) empties the
+ * field and the closure's variable and removes the dialog, and closing before a copy asks first.
  */
 import { append, h, uid, type DialogHandle } from './dom.ts';
 import { dateTime } from './format.ts';
@@ -53,9 +53,25 @@ function mcpConfig(envName: string, url: string): string {
   return JSON.stringify({ mcpServers: { [name]: server } }, null, 2);
 }
 
-/** Fills the reveal dialog; returns the dismiss check to give `openDialog`. */
-export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(): boolean } {
+/**
+ * The secret as the env line shows it: its non-secret head, `<prefix>_<type>_<version>` (as far as
+ * the character after its last `_`), none of its random body, and its last 4 characters (checksum),
+ * which the list's `start` hint shows too (`ab_sk_…Xy12`): the person can tell which row it is.
+ * The line's Copy button copies the real line.
+ */
+function masked(secret: string): string {
+  const head = secret.lastIndexOf('_');
+  return head < 0 ? '•'.repeat(12) : `${secret.slice(0, head + 2)}${'•'.repeat(12)}${secret.slice(-4)}`;
+}
+
+/**
+ * Fills the reveal dialog; returns the dismiss check to give `openDialog`, and `end`, which ends
+ * the reveal without asking (the element left the document): nothing here holds the secret after.
+ * The listeners read the secret from one variable, `secret` (not from `c`), which `forget` empties.
+ */
+export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(): boolean; end(): void } {
   const { s } = c;
+  let { secret } = c;
   let copied = false;
   const fieldId = uid('secret');
   const status = h('div', { role: 'status', class: 'hint', part: 'status' });
@@ -63,7 +79,7 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
     id: fieldId,
     type: 'password',
     readonly: true,
-    value: c.secret,
+    value: secret,
     autocomplete: 'off',
     spellcheck: 'false',
     part: 'input secret',
@@ -79,18 +95,12 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   const doCopy = async (text: string) => {
     const ok = await copyText(text, field);
     // The MCP config holds no secret: copying it alone leaves the token uncopied.
-    copied ||= ok && text.includes(c.secret);
+    copied ||= ok && text.includes(secret);
     status.textContent = ok ? s.copied : s.copyFailed;
     if (ok) confirm.hidden = true;
   };
-  copy.addEventListener('click', () => void doCopy(c.secret));
+  copy.addEventListener('click', () => void doCopy(secret));
 
-  // The env line shows the secret's non-secret head, `<prefix>_<type>_<version>` (as far as the
-  // character after its last `_`), none of its random body, and its last 4 characters (checksum),
-  // which the list's `start` hint shows too (`ab_sk_…Xy12`): the person can tell which row it is.
-  // Its Copy button copies the real line.
-  const head = c.secret.lastIndexOf('_');
-  const masked = head < 0 ? '•'.repeat(12) : `${c.secret.slice(0, head + 2)}${'•'.repeat(12)}${c.secret.slice(-4)}`;
   const env = (value: string) => `${c.envName}=${value}`;
   const mcp = mcpConfig(c.envName, c.mcpUrl);
   const snippetButton = (text: string, value: () => string) => {
@@ -120,16 +130,16 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
     forget();
     d.close();
   });
-  // Leaving the page ends the reveal, as a reload would: a page kept in the back/forward cache
-  // comes back with Back exactly as it was left, the open dialog and its secret included.
+  // Leaving the page (or the element the document: `end`) ends the reveal, as a reload would: a page
+  // kept in the back/forward cache comes back with Back as it was left, dialog and secret included.
   const leave = () => {
     copied = true;
     forget();
     d.close();
   };
-  /** Empties the field and lets go of the page (whose listener would hold this closure, and the secret). */
+  /** Empties the field and the variable, and lets go of the page (whose listener would hold this closure). */
   function forget(): void {
-    field.value = '';
+    field.value = secret = '';
     removeEventListener('pagehide', leave);
   }
   addEventListener('pagehide', leave);
@@ -160,9 +170,9 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
       {},
       s.envStep,
       ' ',
-      snippetButton(s.copyEnv, () => env(c.secret)),
+      snippetButton(s.copyEnv, () => env(secret)),
     ),
-    h('pre', { part: 'snippet' }, env(masked)),
+    h('pre', { part: 'snippet' }, env(masked(secret))),
     h(
       'p',
       {},
@@ -185,5 +195,5 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
     goBack.focus();
     return false;
   }
-  return { requestClose };
+  return { requestClose, end: leave };
 }

@@ -35,6 +35,7 @@ export const STRINGS = {
   neverUsed: 'Never used',
   surfaceHttp: 'API',
   surfaceMcp: 'MCP',
+  /** A text with a count `{n}` (see `plural`): "in 1 day" never shows in English (1 is tomorrow). */
   expiresInDays: 'Expires in {n} days',
   expiresToday: 'Expires today',
   expiresTomorrow: 'Expires tomorrow',
@@ -131,6 +132,7 @@ export const STRINGS = {
   // revoke all
   revokeAllTitle: 'Revoke all tokens',
   revokeAllCount: 'This revokes {n} tokens (every active one). Everything using them gets 401 on its next call.',
+  revokeAllCount_one: 'This revokes {n} token (the only active one). Everything using it gets 401 on its next call.',
   revokeAllNone: 'There are no tokens to revoke.',
   revokeAllPhrase: 'revoke all',
   revokeAllType: 'Type "{phrase}" to confirm',
@@ -138,6 +140,7 @@ export const STRINGS = {
   revokeAllChanged: 'The number of tokens changed while you were confirming. Check the new count and confirm again.',
   revokeAllReason: 'Revoked from the settings page',
   revokeAllDone: '{n} tokens were revoked.',
+  revokeAllDone_one: '{n} token was revoked.',
   // activity
   activityTitle: 'Activity of {label}',
   activityEmpty: 'No activity recorded yet.',
@@ -150,13 +153,37 @@ export const STRINGS = {
   revokedAnnounce: 'Token {label} revoked.',
   rotatedAnnounce: 'Token {label} rotated.',
   errorGeneric: 'Something went wrong: {message}',
+  /** The server's `can` refused the action of the button named `{action}` (403 `forbidden`; 404 for create and Revoke all). */
+  notAllowed: 'You do not have permission for “{action}”. Nothing was changed.',
 } as const;
 
 /** The keys of {@link STRINGS}. */
 export type StringKey = keyof typeof STRINGS;
 
-/** A full set of texts; `localization` accepts any part of it. */
-export type Localization = { -readonly [K in StringKey]: string };
+/** The texts with a count `{n}`; each may have a form per plural category (see {@link plural}). */
+export type CountKey = 'expiresInDays' | 'revokeAllCount' | 'revokeAllDone';
+
+/**
+ * A full set of texts; `localization` accepts any part of it. A text with a count may add a form
+ * per plural category of the locale, `<key>_<category>` (`revokeAllCount_few`): see {@link plural}.
+ */
+export type Localization = { -readonly [K in StringKey]: string } & {
+  [K in `${CountKey}_${Intl.LDMLPluralRule}`]?: string;
+};
+
+/**
+ * The text of `key` for the count `n`, `{n}` filled: its form for `n`'s plural category in `locale`
+ * (`Intl.PluralRules`: `zero`, `one`, `two`, `few`, `many`, `other`), `<key>_<category>`, when
+ * there is one, else `key`'s own text. An English form of `STRINGS` (`revokeAllCount_one`) goes
+ * only with the English `key`: a `localization` that replaces just `key` has its text for every `n`.
+ */
+export function plural(s: Localization, key: CountKey, n: number, locale: string | undefined): string {
+  const k = `${key}_${new Intl.PluralRules(locale).select(n)}` as const;
+  const form = s[k];
+  return fill(form && (form !== (STRINGS as Partial<Localization>)[k] || s[key] === STRINGS[key]) ? form : s[key], {
+    n,
+  });
+}
 
 /**
  * Fills `{name}` placeholders; unknown names stay as written so a typo shows up on screen.

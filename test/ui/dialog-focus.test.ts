@@ -21,7 +21,12 @@ const problem = (status: number, code: string, detail: string) =>
 /** Refusals of a write: [what, answer, the message shown]. */
 const REFUSALS: [string, readonly [number, string, string] | 'network', RegExp][] = [
   ['429 problem', problem(429, 'rate_limited', 'Too many requests; retry in 30 s'), /Too many requests; retry in 30 s/],
-  ['403 problem', problem(403, 'forbidden', 'You may not manage these tokens'), /You may not manage these tokens/],
+  // A refusal of the server's `can` names the action refused (test/ui/not-allowed.test.ts), not the server's words.
+  [
+    '403 problem',
+    problem(403, 'forbidden', 'You may not manage these tokens'),
+    /^You do not have permission for “Create token”\. Nothing was changed\.$/,
+  ],
   ['a proxy 500 HTML page', [500, 'text/html', '<h1>Internal Server Error</h1>'], /^Something went wrong: .+/],
   ['a dropped connection', 'network', /^Something went wrong: .+/],
 ];

@@ -8,7 +8,13 @@ import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AddressInfo } from 'node:net';
-import { createKeycard, createManagementHandler, defineScopes, type UserActor } from '../../src/index.ts';
+import {
+  createKeycard,
+  createManagementHandler,
+  defineScopes,
+  type ManagementOptions,
+  type UserActor,
+} from '../../src/index.ts';
 import { bundleUi } from './server.ts';
 
 const USER: UserActor = { kind: 'user', id: 'u_jason', scopes: ['read', 'comments'] };
@@ -26,8 +32,11 @@ export interface PageSetup {
   readonly csp?: string;
 }
 
-/** `prefix`: the keycard's token prefix (2 to 16 characters; the reveal's masked line is tested with a short one). */
-export async function startHostileServer(prefix = 'toado') {
+/**
+ * `prefix`: the keycard's token prefix (2 to 16 characters; the reveal's masked line is tested with
+ * a short one); `can`: the management handler's rights hook (the default lets the user manage their own).
+ */
+export async function startHostileServer(prefix = 'toado', can?: ManagementOptions['can']) {
   const keycard = createKeycard({
     prefix,
     scopes: defineScopes(
@@ -36,7 +45,11 @@ export async function startHostileServer(prefix = 'toado') {
     ),
     resources: ['company'],
   });
-  const manage = createManagementHandler(keycard, { basePath: '/api/tokens', authorize: () => USER });
+  const manage = createManagementHandler(keycard, {
+    basePath: '/api/tokens',
+    authorize: () => USER,
+    ...(can ? { can } : {}),
+  });
   const ui = await bundleUi();
   let intercept: Intercept = (_r, pass) => pass();
   let setup: PageSetup = {};

@@ -231,7 +231,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens> against a hostile server', () =>
     await withLoginPageWrites('odd all', 'tokens-revoked');
     await page.getByRole('button', { name: 'Revoke all', exact: true }).click();
     const all = dialog(page, 'Revoke all tokens');
-    await all.getByText('This revokes 1 tokens', { exact: false }).waitFor();
+    await all.getByText('This revokes 1 token (the only active one)', { exact: false }).waitFor();
     await all.getByRole('textbox', { name: 'Type "revoke all" to confirm' }).fill('revoke all');
     const answered = page.waitForResponse((r) => r.url().endsWith('/revoke-all'));
     await all.getByRole('button', { name: 'Revoke all tokens', exact: true }).click();
