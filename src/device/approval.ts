@@ -120,8 +120,12 @@ export async function showPage(ctx: DeviceContext, request: Request): Promise<Re
   const actor = await person(ctx, request);
   if (actor instanceof Response) return actor;
   const action = `${ctx.base}/device`;
-  const typed = new URL(request.url).searchParams.get('user_code');
+  const query = new URL(request.url).searchParams;
+  const typed = query.get('user_code');
   if (typed === null) return page(ctx, 200, 'Connect a device', entryForm(action, null));
+  // As the form's POST: which of two codes a link meant is not guessed, nor a wrong entry counted.
+  if (sentTwice(query, ['user_code']).length > 0)
+    return page(ctx, 400, 'Connect a device', entryForm(action, 'Fields sent more than once: user_code'));
   if (fromAnotherSite(request))
     return page(ctx, 200, 'Connect a device', entryForm(action, null, typed.slice(0, 12), CONFIRM_NOTE));
   const key = await sessionKey(ctx, request, actor);

@@ -160,11 +160,16 @@ export async function pollLogin(ctx: DeviceContext, request: Request): Promise<R
   }
   if (grant.status === 'approved') return issueFor(ctx, hash, requestIdOf(request));
   const tooSoon = grant.lastPolledAt !== null && now - grant.lastPolledAt < grant.interval * 1000;
-  const interval = tooSoon ? grant.interval + 5 : grant.interval;
+  let interval = tooSoon ? grant.interval + 5 : grant.interval;
   const updated = await ctx.store.update(hash, grant.version, { lastPolledAt: now, interval });
-  // A concurrent poll changed the grant first: two polls at once are polling too fast.
-  if (tooSoon || updated === null)
-    return oauthError('slow_down', `Poll at most every ${interval} seconds`, { interval });
+  // A concurrent poll changed the grant first: two polls at once are polling too fast, and
+  // slow_down raises the interval by 5 s for every later request (RFC 8628 §3.5), here too.
+  if (!updated && !tooSoon) {
+    const fresh = await ctx.store.get(hash);
+    interval = (fresh ?? grant).interval + 5;
+    if (fresh?.status === 'pending') await ctx.store.update(hash, fresh.version, { interval });
+  }
+  if (tooSoon || !updated) return oauthError('slow_down', `Poll at most every ${interval} seconds`, { interval });
   return oauthError('authorization_pending', 'Waiting for the person to approve in the browser');
 }
 
