@@ -70,7 +70,8 @@ function masked(secret: string): string {
  * The listeners read the secret from one variable, `secret` (not from `c`), which `forget` empties.
  */
 export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(): boolean; end(): void } {
-  const { s } = c;
+  // Nothing below captures `c` (it holds the secret too): a listener kept alive would keep it.
+  const { s, envName } = c;
   let { secret } = c;
   let copied = false;
   const fieldId = uid('secret');
@@ -101,8 +102,8 @@ export function renderReveal(d: DialogHandle, c: RevealContext): { requestClose(
   };
   copy.addEventListener('click', () => void doCopy(secret));
 
-  const env = (value: string) => `${c.envName}=${value}`;
-  const mcp = mcpConfig(c.envName, c.mcpUrl);
+  const env = (value: string) => `${envName}=${value}`;
+  const mcp = mcpConfig(envName, c.mcpUrl);
   const snippetButton = (text: string, value: () => string) => {
     const b = h('button', { type: 'button', class: 'link', part: 'button' }, text);
     b.addEventListener('click', () => void doCopy(value()));
