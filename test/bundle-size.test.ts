@@ -113,10 +113,14 @@ describe('edge bundle size', () => {
   // 68,752 B with attack50's fix too (+144 B alone), raised knowingly, nothing found to pay for it: a later check
   // declaring a class the first did not charge charges that budget too (chargeLater; a GET route
   // declared a write behind a router guard passed on the read budget, a limiter fail-open,
-  // test/stacked-guard-class.test.ts): guard 68,800 B (rounded up to 64 B).
-  it('stays at most 68,800 B gzip (measured 68,752 B)', async () => {
+  // test/stacked-guard-class.test.ts): guard 68,800 B (rounded up to 64 B). 68,797 B on main after
+  // attack50b. 68,896 B in left51 (+99 B), raised knowingly, nothing found to pay for it: three
+  // fixes (a leak, an unaudited fail-open, bad input accepted): a request id holding a token without its prefix kept (+41 B),
+  // a later charge's limiter fail-open left unaudited (+11 B), expiries past year 9999 and a
+  // rotation counting past them accepted (+47 B): guard 68,928 B (rounded up to 64 B).
+  it('stays at most 68,928 B gzip (measured 68,896 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_800);
+    expect(gzip).toBeLessThanOrEqual(68_928);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -173,9 +177,11 @@ describe('edge bundle size', () => {
   // 38,011 B with `&#` read as text when reading it as an entity hid a secret (+25 B).
   // 38,150 B with attack50's fix too (+147 B alone), raised knowingly: a route's declared class charged behind a
   // router guard (chargeLater, a limiter fail-open; nothing found to pay for it): guard 38,208 B.
-  it('createKeycard alone (tree-shaken) is at most 38,208 B gzip, under the issue 13 target of 40 KB (measured 38,150 B)', async () => {
+  // 38,226 B in left51 (+76 B) with the same three fixes (request ids, the later charge's
+  // fail-open audited, the year-9999 expiry bound), raised knowingly: guard 38,272 B.
+  it('createKeycard alone (tree-shaken) is at most 38,272 B gzip, under the issue 13 target of 40 KB (measured 38,226 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(38_208);
+    expect(gzip).toBeLessThanOrEqual(38_272);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 

@@ -77,9 +77,9 @@ const edges: Edge[] = [
     'limit',
   ],
   [
-    'expiresAt: 8.64e15',
-    (kc) => kc.issue({ ownerId: 'u1', label: 'a', expiresAt: 8.64e15 }),
-    (kc) => kc.issue({ ownerId: 'u1', label: 'a', expiresAt: 8.64e15 + 1 }),
+    'expiresAt: 253402300799999 (9999-12-31T23:59:59.999Z)',
+    (kc) => kc.issue({ ownerId: 'u1', label: 'a', expiresAt: 253_402_300_799_999 }),
+    (kc) => kc.issue({ ownerId: 'u1', label: 'a', expiresAt: 253_402_300_800_000 }),
     'expiresAt',
   ],
 ];

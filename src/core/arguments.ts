@@ -19,8 +19,12 @@ import { MAX_ID_LENGTH } from './user-actor.ts';
 import { storable } from './well-formed.ts';
 import { isArray, stringify } from './builtins.ts';
 
-/** The latest instant a `Date` (and so every store) can hold, in epoch milliseconds. */
-export const MAX_EPOCH_MS = 8.64e15;
+/**
+ * The latest expiry, 9999-12-31T23:59:59.999Z in epoch milliseconds: answers write instants as
+ * ISO 8601 strings, whose years have four digits (a later `Date` prints `+010000-…`, which the
+ * management API's own inputs and RFC 3339 readers refuse).
+ */
+export const MAX_EPOCH_MS = 253_402_300_799_999;
 /** The longest rotation grace period: a year. A longer overlap is a second token, not a grace. */
 export const MAX_GRACE_MS = 365 * 86_400_000;
 /** The largest `metadata`, as JSON text. */
@@ -132,7 +136,7 @@ const epoch: Kind = (v, out) => {
   const n = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : NaN;
   if (!Number.isFinite(n)) out.push({ ...custom('must be a Date or epoch milliseconds'), continue: false });
   else if (n < 0 || n > MAX_EPOCH_MS)
-    out.push(custom(`must be a valid Date or epoch milliseconds from 0 to ${MAX_EPOCH_MS}`));
+    out.push(custom(`must be a valid Date or epoch milliseconds from 0 to ${MAX_EPOCH_MS} (year 9999)`));
 };
 
 const kind = schema(oneOf(['personal', 'workspace'], "must be 'personal' or 'workspace'"));
@@ -225,7 +229,7 @@ export function argumentValidators(ctx: ArgumentContext) {
         "must be 'never', '30d', '90d', '365d' or a positive integer of milliseconds",
       ),
       (v) => typeof v !== 'number' || ctx.clock.now() + v <= MAX_EPOCH_MS,
-      `must end before ${MAX_EPOCH_MS} epoch milliseconds`,
+      `must end by ${MAX_EPOCH_MS} epoch milliseconds (year 9999)`,
     ),
   );
 

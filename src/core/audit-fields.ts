@@ -18,13 +18,21 @@ import { freeze, stringify } from './builtins.ts';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
+ * A run of 32+ base62 characters with both letter cases: a token's secret part without the
+ * `<prefix>_<type>_` that `redact` looks for (its version and 32-character body are the whole
+ * secret: the checksum follows from them). Hex digests, UUIDs and ULIDs are one case or shorter.
+ */
+const SECRET_RUN = /(?<![^\W_])(?=[^\W_]*[a-z])(?=[^\W_]*[A-Z])[^\W_]{32}/;
+
+/**
  * The request id to use for a request: the client's `X-Request-Id` when it matches
  * `[A-Za-z0-9._:-]{1,128}`, else a generated one (a per-process random UUID and a counter).
  *
  * The pattern keeps header injection (`\r\n`), log forging and oversize values out of events
  * and responses. A value that is shaped like a token is replaced too, although the pattern
  * admits it: the id is echoed in the response and written to every sink, and a client that
- * pasted its secret into the wrong header must not find it in the audit log.
+ * pasted its secret into the wrong header must not find it in the audit log. So is one holding a
+ * token's secret part without its prefix (a run of 32+ base62 characters with both letter cases).
  *
  * @example Reading the header in a fetch-style handler
  * ```ts
@@ -34,7 +42,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * ```
  */
 export function requestIdFrom(header: string | null | undefined): string {
-  if (typeof header === 'string' && REQUEST_ID.test(header) && redact(header) === header) return header;
+  if (typeof header === 'string' && REQUEST_ID.test(header) && redact(header) === header && !SECRET_RUN.test(header))
+    return header;
   // Unique per process run and cheap: a random prefix drawn once, then a counter. A UUID per
   // request cost ~3 % of the pipeline in bench/, and the id needs uniqueness, not secrecy.
   return `${(idPrefix ??= crypto.randomUUID())}-${(++idCounter).toString(36)}`;

@@ -181,6 +181,9 @@ function limiterFailed<S extends string>(
     return fail(p, st, 'unavailable', fromQuery, st.identity!.tokenId);
   }
   st.degraded = true;
+  // A later check's charge (chargeLater): the first check's `request.allowed` is written already,
+  // so this admission leaves its own, `degraded: true`, as a first charge's fail-open does.
+  if (st.allowed) recordRequest(p.audit, st, null, null, null);
   return admit(p, st, null, null, fromQuery);
 }
 
@@ -217,6 +220,7 @@ export function chargeLater<S extends string>(
   st.config = null; // both budgets charged: no third charge
   // Audited as the later check (its surface, MCP method and tool), as its other denials are.
   const view = newRequestState(st.request, requirement, st, pass.identity);
+  view.allowed = true; // the request's allowed event is written: a fail-open here writes its own
   return charge(p, view, requirement, pass.identity, undefined, config, 'Cache-Control' in pass.headers);
 }
 

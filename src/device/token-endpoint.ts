@@ -62,7 +62,10 @@ export async function startLogin(ctx: DeviceContext, request: Request, lastPrune
   const { restrictions } = asked;
   const lifetime = parseLifetime(form.get('token_lifetime'), ctx.defaultTokenLifetimeMs);
   if (lifetime === undefined)
-    return oauthError('invalid_request', "token_lifetime must be 'never', '30d', '90d', '365d' or seconds");
+    return oauthError(
+      'invalid_request',
+      "token_lifetime must be 'never', '30d', '90d', '365d' or whole seconds from 1 to 9999999999",
+    );
 
   const now = ctx.keycard.clock.now();
   if (now - lastPrune.at >= PRUNE_EVERY_MS) {

@@ -1,4 +1,5 @@
 /** `rotate` (SPEC §6): a successor with the same grant, the old token kept for a grace period. */
+import { MAX_EPOCH_MS } from '../core/arguments.ts';
 import { KeycardError } from '../core/errors.ts';
 import { toRecord } from '../core/records.ts';
 import { actorOf, actorRevoked, announce, create, mustGet, type LifecycleContext } from './context.ts';
@@ -22,7 +23,8 @@ export async function rotate(
   if (old.expiresAt !== null && now >= old.expiresAt)
     throw new KeycardError('token_expired', `Token ${old.id} has expired; issue a new one`);
   await assertOwnerStands(ctx, old, 'token_revoked', `The owner of token ${old.id}`);
-  const newExpiry = old.expiresAt === null ? null : now + (old.expiresAt - old.createdAt);
+  // The old lifetime counted from now, never past the last expiry an answer can write (year 9999).
+  const newExpiry = old.expiresAt === null ? null : Math.min(now + (old.expiresAt - old.createdAt), MAX_EPOCH_MS);
   assertActorMayGrant(ctx, actor, old.scopes, old.restrictions, { ...old, expiresAt: newExpiry });
   await assertActorMayLimit(ctx, actor, old.rateLimit, old.workspaceId, 'rotate');
   const issued = await create(ctx, {

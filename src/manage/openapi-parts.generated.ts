@@ -173,7 +173,7 @@ export const tokensPostRequestBodyRestrictions = {
 export const tokensPostRequestBodyExpiresAt2 = { type: 'string', format: 'date-time', pattern: DATETIME.source };
 
 export const tokensPostRequestBodyExpiresAt = {
-  anyOf: [{ type: 'integer', minimum: 0, maximum: 8640000000000000 }, tokensPostRequestBodyExpiresAt2],
+  anyOf: [{ type: 'integer', minimum: 0, maximum: 253402300799999 }, tokensPostRequestBodyExpiresAt2],
 };
 
 export const tokensPostRequestBodyMetadata = {

@@ -35,8 +35,8 @@ const id = text(256);
  */
 const isoDateTime = () => _isoDateTime(z.ZodMiniISODateTime, { offset: true });
 const scopeName = text(128);
-/** Epoch milliseconds or an ISO 8601 date-time with an offset. */
-const instant = z.union([z.number().check(z.int(), z.minimum(0), z.maximum(8_640_000_000_000_000)), isoDateTime()], {
+/** Epoch milliseconds (at most 9999-12-31T23:59:59.999Z, schemas.ts's MAX_EPOCH_MS) or an ISO 8601 date-time with an offset. */
+const instant = z.union([z.number().check(z.int(), z.minimum(0), z.maximum(253_402_300_799_999)), isoDateTime()], {
   error: 'must be epoch milliseconds or an ISO 8601 date-time',
 });
 /** A query parameter holding a whole number (query strings are text). */

@@ -24,6 +24,7 @@ import {
   type Kind,
 } from '../core/kinds.ts';
 import { policyKind, splitKind } from '../core/limiter.ts';
+import { MAX_EPOCH_MS } from '../core/arguments.ts';
 import { holdsToken } from '../core/redact.ts';
 import type { FieldError } from './problem.ts';
 import type * as doc from './request-schemas.ts';
@@ -45,7 +46,7 @@ const isoDateTime = text({ pattern: DATETIME, format: 'datetime' });
 const scopes = opt(list(line(128), { min: 1, max: 200 }));
 /** Epoch milliseconds or an ISO 8601 date-time with an offset. */
 const instant = opt(
-  anyOf([integer(0, 8_640_000_000_000_000), isoDateTime], 'must be epoch milliseconds or an ISO 8601 date-time'),
+  anyOf([integer(0, MAX_EPOCH_MS), isoDateTime], 'must be epoch milliseconds or an ISO 8601 date-time'),
 );
 /** A query parameter holding a whole number (query strings are text), read as that number. */
 const intParam = (min: number, max: number) => {
