@@ -194,6 +194,23 @@ describe.each(backends)('audit query surface on %s, hostile input', (_name, open
       expect(await refusal(exporting())).toEqual({ code: 'invalid_argument', fields: ['since', 'until'] });
     });
 
+    it('export and append name the bad argument on error.fields, not only in the message', async () => {
+      const of = (run: () => unknown) => refusal((async () => run())());
+      expect(await of(() => store.export({}, 'xml' as 'csv'))).toEqual({
+        code: 'invalid_argument',
+        fields: ['format'],
+      });
+      expect(await of(() => store.export({ limit: 5 } as never, 'csv'))).toEqual({
+        code: 'invalid_argument',
+        fields: ['limit'],
+      });
+      expect(await of(() => store.export({ cursor: null, limit: 5 } as never, 'ndjson'))).toEqual({
+        code: 'invalid_argument',
+        fields: ['cursor', 'limit'],
+      });
+      expect(await of(() => store.append('nope' as never))).toEqual({ code: 'invalid_argument', fields: ['events'] });
+    });
+
     it("a cursor from another owner's page positions only: never that owner's events", async () => {
       const theirPage = await store.query({ ownerId: `u_2_${run}`, limit: 2 });
       expect(theirPage.nextCursor).not.toBeNull();

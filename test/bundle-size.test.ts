@@ -115,8 +115,9 @@ describe('edge bundle size', () => {
   // declared a write behind a router guard passed on the read budget, a limiter fail-open,
   // test/stacked-guard-class.test.ts): guard 68,800 B (rounded up to 64 B). 68,797 B on main after
   // review50; 68,800 B with spec51 (a reversed audit query window refused, +41 B, paid inside
-  // parseAuditQuery: the five id filters read in a loop, `request.${outcome}`), guard unchanged.
-  it('stays at most 68,800 B gzip (measured 68,800 B)', async () => {
+  // parseAuditQuery: the five id filters read in a loop, `request.${outcome}`), guard unchanged;
+  // 68,798 B once export/append name their bad argument (+21 B, paid in audit-export/audit-memory).
+  it('stays at most 68,800 B gzip (measured 68,798 B)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(68_800);
   }, 60_000);
