@@ -65,7 +65,7 @@ const NESTED: Readonly<Record<string, readonly [string, string]>> = {
  * quotes nothing (test/audit-csv-separators.test.ts). (The built-in stores keep no NUL; a store of your own might.)
  */
 export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
+  // null and undefined are '' through cell().
   const s = (Array.isArray(value) ? value.map(cell).join(' ') : cell(value)).replace(
     /(?<=(?:^|[;\t\r\n])"*)(?=[=+\-@\t\r\0])/g,
     "'",
@@ -81,9 +81,8 @@ const cell = (v: unknown): string =>
 export function csvRow(event: StoredAuditEvent): string {
   const e = event as unknown as Record<string, unknown>;
   const cells = AUDIT_CSV_COLUMNS.map((column) => {
-    const nested = NESTED[column];
-    if (nested === undefined) return csvField(e[column]);
-    return csvField((e[nested[0]] as Record<string, unknown> | undefined)?.[nested[1]]);
+    const n = NESTED[column];
+    return csvField(n ? (e[n[0]] as Record<string, unknown> | undefined)?.[n[1]] : e[column]);
   });
   return `${cells.join(',')}\r\n`;
 }
@@ -128,13 +127,15 @@ export function exportAudit(
   const filter = fixedFilter(asked);
   check(filter);
   if (format !== 'ndjson' && format !== 'csv')
-    throw new KeycardError('invalid_argument', "export: format must be 'ndjson' or 'csv'");
+    throw new KeycardError('invalid_argument', "export: format must be 'ndjson' or 'csv'", { fields: ['format'] });
   if (typeof filter !== 'object' || filter === null)
     throw new KeycardError('invalid_argument', 'export: filter must be an object');
-  if ('cursor' in filter || 'limit' in filter)
+  const paging = ['cursor', 'limit'].filter((k) => k in filter);
+  if (paging.length > 0)
     throw new KeycardError(
       'invalid_argument',
       'export: cursor and limit are not filter fields (an export reads every page)',
+      { fields: paging },
     );
   const encoder = new TextEncoder();
   let cursor: string | null = null;
@@ -152,7 +153,7 @@ export function exportAudit(
         const page = await pager(filter, cursor, EXPORT_PAGE);
         for (const event of page.events) chunk += format === 'csv' ? csvRow(event) : jsonLine(event);
         cursor = page.nextCursor;
-        if (chunk.length > 0) controller.enqueue(encoder.encode(chunk));
+        if (chunk) controller.enqueue(encoder.encode(chunk));
         if (cursor === null) controller.close();
       },
     },

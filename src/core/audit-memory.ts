@@ -172,7 +172,9 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
     },
     async append(events) {
       if (!isArray(events))
-        throw new KeycardError('invalid_argument', 'append: events must be an array of audit events');
+        throw new KeycardError('invalid_argument', 'append: events must be an array of audit events', {
+          fields: ['events'],
+        });
       // Every event read before any is kept: one that is not an event refuses the whole batch, as in Postgres.
       const stored = events.map((event: AuditEvent) => toStored(event, nextId(), clock.now()));
       for (const event of stored) keep(event);
@@ -192,9 +194,8 @@ export function memoryAuditStore(options: MemoryAuditStoreOptions = {}): MemoryA
       const { tokenId, days } = parseUsage(asked, opts);
       const { from, to } = usageWindow(clock.now(), days);
       const cells = [...(usage.get(tokenId)?.values() ?? [])].filter((c) => c.day >= from && c.day <= to);
-      cells.sort((a, b) =>
-        a.day < b.day ? -1 : a.day > b.day ? 1 : a.surface < b.surface ? -1 : a.surface > b.surface ? 1 : 0,
-      );
+      // By day, then surface: days are fixed-width (YYYY-MM-DD), and no two cells share both.
+      cells.sort((a, b) => (a.day + a.surface < b.day + b.surface ? -1 : 1));
       return cells.map((c) => ({ ...c }));
     },
     async prune(before) {

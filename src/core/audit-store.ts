@@ -218,6 +218,9 @@ export function parseAuditQuery(input: AuditQuery | undefined, what: string, max
   };
   const since = instant('since');
   const until = instant('until');
+  // A reversed window is a mistake (swapped bounds), not a question whose answer is "nothing".
+  if ((until ?? Infinity) < (since ?? -Infinity))
+    problems.push(['since', 'since is after until'], ['until', 'until is before since']);
   let after: readonly [number, string] | null = null;
   if (typeof raw['cursor'] === 'string' && raw['cursor'] !== '' && !problems.some(([f]) => f === 'cursor')) {
     try {
@@ -233,16 +236,15 @@ export function parseAuditQuery(input: AuditQuery | undefined, what: string, max
   const q = parsed.data;
   let types: AuditEventType[] | null = q.types ? [...new Set(q.types)] : null;
   if (q.outcome !== undefined) {
-    const only = q.outcome === 'allowed' ? 'request.allowed' : 'request.denied';
+    const only = `request.${q.outcome}` as const;
     types = types === null || types.includes(only) ? [only] : [];
   }
+  // Filter values as stores keep event values (a NUL or lone surrogate as U+FFFD), so both match alike.
+  const ids: Record<string, string> = {};
+  for (const k of ['tokenId', 'ownerId', 'workspaceId', 'actorId', 'requestId'] as const)
+    if (q[k] !== undefined) ids[k] = wellFormed(q[k]);
   return {
-    // Filter values as stores keep event values (a NUL or lone surrogate as U+FFFD), so both match alike.
-    ...(q.tokenId !== undefined && { tokenId: wellFormed(q.tokenId) }),
-    ...(q.ownerId !== undefined && { ownerId: wellFormed(q.ownerId) }),
-    ...(q.workspaceId !== undefined && { workspaceId: wellFormed(q.workspaceId) }),
-    ...(q.actorId !== undefined && { actorId: wellFormed(q.actorId) }),
-    ...(q.requestId !== undefined && { requestId: wellFormed(q.requestId) }),
+    ...ids,
     types,
     since,
     until,

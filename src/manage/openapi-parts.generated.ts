@@ -121,7 +121,7 @@ export const tokensGetParameters3 = {
   name: 'limit',
   in: 'query',
   required: false,
-  schema: { type: 'string', pattern: '^\\d{1,16}$' },
+  schema: { type: 'string', pattern: '^[1-9]\\d{0,15}$' },
 };
 
 export const tokensGet4002 = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };

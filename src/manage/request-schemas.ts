@@ -43,7 +43,7 @@ const instant = z.union([z.number().check(z.int(), z.minimum(0), z.maximum(253_4
 const intParam = (min: number, max: number) =>
   z.pipe(
     z.pipe(
-      z.string().check(z.regex(/^\d{1,16}$/, { error: `must be a whole number from ${min} to ${max}` })),
+      z.string().check(z.regex(/^[1-9]\d{0,15}$/, { error: `must be a whole number from ${min} to ${max}` })),
       z.transform(Number),
     ),
     z

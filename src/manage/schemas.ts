@@ -51,7 +51,7 @@ const instant = opt(
 /** A query parameter holding a whole number (query strings are text), read as that number. */
 const intParam = (min: number, max: number) => {
   const range = `must be from ${min} to ${max}`;
-  const digits = text({ pattern: /^\d{1,16}$/, patternError: `must be a whole number from ${min} to ${max}` });
+  const digits = text({ pattern: /^[1-9]\d{0,15}$/, patternError: `must be a whole number from ${min} to ${max}` });
   const whole = integer(min, max, undefined, { minError: range, maxError: range });
   const kind: Kind = (v, out) => {
     const from = out.length;

@@ -236,7 +236,9 @@ export function postgresAuditStore(port: SqlPort, options: PostgresAuditStoreOpt
     },
     async append(events) {
       if (!isArray(events))
-        throw new KeycardError('invalid_argument', 'append: events must be an array of audit events');
+        throw new KeycardError('invalid_argument', 'append: events must be an array of audit events', {
+          fields: ['events'],
+        });
       // One statement for them all, however many batches they fill: all of them are stored or none.
       await writeBatch(events.map(stored));
     },

@@ -67,6 +67,7 @@ export function invalidQuerySection(ctx: AuditSuiteContext): void {
         { limit: 1.5 },
         { cursor: 'nope' },
         { since: 'not a date' },
+        { since: '2030-01-02T00:00:00Z', until: '2030-01-01T00:00:00Z' },
         { bogus: 1 },
         { types: ['token.exploded'] },
         { outcome: 'maybe' },
