@@ -114,9 +114,11 @@ describe('edge bundle size', () => {
   // declaring a class the first did not charge charges that budget too (chargeLater; a GET route
   // declared a write behind a router guard passed on the read budget, a limiter fail-open,
   // test/stacked-guard-class.test.ts): guard 68,800 B (rounded up to 64 B).
-  it('stays at most 68,800 B gzip (measured 68,752 B)', async () => {
+  // 68,797 B on main in session 51 (the mends after attack50); shrink51, no answer changed:
+  // the management routes pass the checked body's members on as given (-106 B): 68,691 B, guard 68,736 B.
+  it('stays at most 68,736 B gzip (measured 68,691 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_800);
+    expect(gzip).toBeLessThanOrEqual(68_736);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
