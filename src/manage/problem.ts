@@ -7,7 +7,7 @@
  */
 import { isKeycardError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
-import { phraseOf } from '../core/status-phrases.ts';
+import { problemAnswer } from '../core/answer.ts';
 import { isArray, stringify } from '../core/builtins.ts';
 
 /** Every code the management API answers with. */
@@ -78,22 +78,14 @@ export const invalid = (errors: readonly FieldError[]): ManagementProblem =>
 /** The one 404: the same for an unknown id and for a token the actor may not see (no existence oracle). */
 export const notFound = (): ManagementProblem => new ManagementProblem('not_found', 'No such token');
 
-/** Builds the problem+json response of `p`. Detail and field messages are redacted. */
+/** Builds the problem+json response of `p` (src/core/answer.ts). Detail and field messages are redacted. */
 export function problemResponse(p: ManagementProblem): Response {
-  const status = STATUS[p.code];
-  const body: Record<string, unknown> = {
-    type: 'about:blank',
-    title: phraseOf(status),
-    status,
-    detail: redact(p.detail),
-    code: p.code,
-  };
-  if (p.extra.members) Object.assign(body, p.extra.members);
-  if (p.extra.errors) body.errors = p.extra.errors.map((e) => ({ field: redact(e.field), message: redact(e.message) }));
-  return new Response(stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', ...p.extra.headers },
-  });
+  const errors = p.extra.errors?.map((e) => ({ field: redact(e.field), message: redact(e.message) }));
+  return problemAnswer(
+    STATUS[p.code],
+    { detail: redact(p.detail), code: p.code, ...p.extra.members, ...(errors && { errors }) },
+    p.extra.headers,
+  );
 }
 
 /** A JSON success answer; `location`, a reference relative to the target URI, names what a 201 created. */
