@@ -118,9 +118,11 @@ describe('edge bundle size', () => {
   // the management routes pass the checked body's members on as given (-106 B): 68,691 B, guard 68,736 B.
   // one RFC 9457 problem builder (src/core/answer.ts's problemAnswer) for the management
   // handler, the device routes, the leak intake and the Node mount's 400s (-44 B): 68,647 B, guard 68,672 B.
-  it('stays at most 68,672 B gzip (measured 68,647 B)', async () => {
+  // one JSON answer builder (jsonAnswer) under problemAnswer for the management handler, the device
+  // routes and the leak intake, and one report of an audit event that could not be built (-49 B): 68,598 B, guard 68,608 B.
+  it('stays at most 68,608 B gzip (measured 68,598 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_672);
+    expect(gzip).toBeLessThanOrEqual(68_608);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -177,9 +179,11 @@ describe('edge bundle size', () => {
   // 38,011 B with `&#` read as text when reading it as an entity hid a secret (+25 B).
   // 38,150 B with attack50's fix too (+147 B alone), raised knowingly: a route's declared class charged behind a
   // router guard (chargeLater, a limiter fail-open; nothing found to pay for it): guard 38,208 B.
-  it('createKeycard alone (tree-shaken) is at most 38,208 B gzip, under the issue 13 target of 40 KB (measured 38,150 B)', async () => {
+  // one JSON answer builder (jsonAnswer) under problemAnswer for the management handler, the device
+  // routes and the leak intake, and one report of an audit event that could not be built (-49 B): 38,140 B, guard 38,144 B.
+  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,140 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(38_208);
+    expect(gzip).toBeLessThanOrEqual(38_144);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 

@@ -11,7 +11,7 @@ import { configError, english, secureUrlText } from '../core/config.ts';
 import { integer, is, oneOf, schema } from '../core/kinds.ts';
 import { bounded } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
-import { problemAnswer } from '../core/answer.ts';
+import { jsonAnswer, problemAnswer } from '../core/answer.ts';
 import { checkKeycard } from '../core/arguments-check.ts';
 import type { Keycard } from '../keycard.ts';
 import { readBody } from '../core/body.ts';
@@ -202,9 +202,6 @@ export function createLeakIntakeHandler(
         await Promise.resolve(bounded(() => Promise.allSettled(notices), NOTICE_BOUND_MS, 'onLeak')).catch(onError);
     }
     const answer = parsed.matches.map((m, i) => answerFor(m, outcomes[i]!, encoding));
-    return new Response(JSON.stringify(answer), {
-      status: 200,
-      headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
-    });
+    return jsonAnswer(answer);
   };
 }

@@ -7,8 +7,8 @@
  */
 import { isKeycardError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
-import { problemAnswer } from '../core/answer.ts';
-import { isArray, stringify } from '../core/builtins.ts';
+import { jsonAnswer, problemAnswer } from '../core/answer.ts';
+import { isArray } from '../core/builtins.ts';
 
 /** Every code the management API answers with. */
 export type ManagementErrorCode =
@@ -89,16 +89,8 @@ export function problemResponse(p: ManagementProblem): Response {
 }
 
 /** A JSON success answer; `location`, a reference relative to the target URI, names what a 201 created. */
-export function json(value: unknown, status = 200, location?: string): Response {
-  return new Response(stringify(value), {
-    status,
-    headers: {
-      'Content-Type': 'application/json',
-      'Cache-Control': 'no-store',
-      ...(location === undefined ? {} : { Location: location }),
-    },
-  });
-}
+export const json = (value: unknown, status?: number, location?: string): Response =>
+  jsonAnswer(value, status, location === undefined ? {} : { Location: location });
 
 /** Body fields a lifecycle message may start with: `invalid_argument` errors are reported against them. */
 const KNOWN_FIELDS = [
