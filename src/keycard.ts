@@ -133,7 +133,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   const authenticate = createAuthenticator<S>({
     ...{ options, clock, limiter, defaultRateLimit, catalogue, format, audit },
     ...{ onError: onRequestError, timeoutMs: o.storeTimeoutMs, verify: verifySecret },
-    ...(verifyForeign ? { verifyForeign } : {}),
+    verifyForeign, // read by its truth (src/core/authenticate.ts, first-pass.ts)
   });
 
   const stores = { invalidation, store, limiter };
