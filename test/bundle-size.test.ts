@@ -114,14 +114,12 @@ describe('edge bundle size', () => {
   // declaring a class the first did not charge charges that budget too (chargeLater; a GET route
   // declared a write behind a router guard passed on the read budget, a limiter fail-open,
   // test/stacked-guard-class.test.ts): guard 68,800 B (rounded up to 64 B).
-  // 68,797 B on main in session 51 (the mends after attack50); shrink51, no answer changed:
-  // the management routes pass the checked body's members on as given (-106 B): 68,691 B, guard 68,736 B.
-  // one RFC 9457 problem builder (src/core/answer.ts's problemAnswer) for the management
-  // handler, the device routes, the leak intake and the Node mount's 400s (-44 B): 68,647 B, guard 68,672 B.
-  // one JSON answer builder (jsonAnswer) under problemAnswer for the management handler, the device
-  // routes and the leak intake, and one report of an audit event that could not be built (-49 B): 68,598 B, guard 68,608 B.
-  // the audit query's id filters and the audit events' optional members copied by one list each,
-  // possibly-undefined members instead of conditional spreads (-162 B; createKeycard -107 B): 68,436 B, guard 68,480 B.
+  // 68,797 B on main in session 51 (attack50b's fixes). shrink51, no answer changed: the management
+  // routes pass the checked body's members on as given (-106 B); one problem builder and one JSON
+  // answer builder (src/core/answer.ts) for the management handler, the device routes, the leak
+  // intake and the Node mount (-93 B); one report of an unbuildable audit event, the audit query's id
+  // filters and the audit events' optional members copied by one list each, possibly-undefined
+  // members instead of conditional spreads (-162 B): 68,436 B, guard 68,480 B (rounded up to 64 B).
   it('stays at most 68,480 B gzip (measured 68,436 B)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(68_480);
@@ -181,10 +179,9 @@ describe('edge bundle size', () => {
   // 38,011 B with `&#` read as text when reading it as an entity hid a secret (+25 B).
   // 38,150 B with attack50's fix too (+147 B alone), raised knowingly: a route's declared class charged behind a
   // router guard (chargeLater, a limiter fail-open; nothing found to pay for it): guard 38,208 B.
-  // one JSON answer builder (jsonAnswer) under problemAnswer for the management handler, the device
-  // routes and the leak intake, and one report of an audit event that could not be built (-49 B): 38,140 B, guard 38,144 B.
-  // the audit query's id filters and the audit events' optional members copied by one list each,
-  // possibly-undefined members instead of conditional spreads (-162 B; createKeycard -107 B): 38,033 B, guard 38,080 B.
+  // 38,033 B in shrink51 (-117 B, no answer changed): one report of an unbuildable audit event, the
+  // audit events' optional members copied by one list, possibly-undefined members instead of
+  // conditional spreads (the problem options, the OAuth verifier, a revocation's reason): guard 38,080 B.
   it('createKeycard alone (tree-shaken) is at most 38,080 B gzip, under the issue 13 target of 40 KB (measured 38,033 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(38_080);
