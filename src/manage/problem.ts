@@ -135,7 +135,7 @@ export function problemOfKeycardError(error: unknown): ManagementProblem | null 
     case 'invalid_argument': {
       // Lifecycle validation names every bad field on `fields`; older messages start with the field,
       // after an optional `call: ` prefix.
-      const named = isKeycardError(error) ? error.fields : undefined;
+      const named = error.fields;
       const candidates =
         isArray(named) && named.length > 0
           ? named.map(String)
