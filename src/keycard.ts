@@ -125,7 +125,6 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     verifyForeign, // read by its truth (src/core/authenticate.ts, first-pass.ts)
   });
 
-  const stores = { invalidation, store, limiter };
   const keycard: Keycard<S> = {
     scopes: catalogue,
     clock,
@@ -152,7 +151,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     invalidateOwner: (principalId) => invalidateOwner(ctx, principalId),
     on: (event, listener) => emitter.on(event, listener),
     authenticate,
-    ...endings({ options, storeTimeoutMs: o.storeTimeoutMs, onError, toucher, audit, pendingReports, ...stores }),
+    ...endings({ ...base, storeTimeoutMs: o.storeTimeoutMs, onError, toucher, pendingReports, invalidation, limiter }),
   };
   // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.
   defineProperty(keycard, LEAK_INTAKE, { value: leakIntake(ctx) });
