@@ -86,34 +86,23 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     clock,
   });
   const call = <T>(what: string, f: () => T | Promise<T>) => bounded(f, o.storeTimeoutMs, what);
-  const invalidation = createInvalidation({
-    store,
-    clock,
-    cache,
-    owners,
-    emitter,
-    revocationBoundMs: o.revocationBoundMs,
-    onError,
-  });
+  // What the parts below share, each taking the members it reads (src/lifecycle/context.ts's too).
+  const base = { options, catalogue, hierarchy, clock, store, cache, owners, emitter, audit, format, hasher, call };
+  const invalidation = createInvalidation({ ...base, revocationBoundMs: o.revocationBoundMs, onError });
   const toucher = createToucher({
-    store,
-    clock,
-    call,
+    ...base,
     onRequestError,
     touchIntervalMs: o.touchIntervalMs,
     cacheEnabled: o.cacheSize > 0,
   });
   const { touch, track } = toucher;
   const { cacheTrustMs, noteExpired } = invalidation;
-  const verifier = createVerifier<S>({
-    ...{ format, clock, hasher, cache, store, hierarchy, catalogue, owners, emitter, call },
-    ...{ onRequestError, touch, track, cacheTrustMs, noteExpired },
-  });
+  const verifier = createVerifier<S>({ ...base, onRequestError, touch, track, cacheTrustMs, noteExpired });
   const args = argumentValidators({ catalogue, hierarchy, clock });
   // One frozen context: every management operation takes it explicitly (src/lifecycle/context.ts).
   const ctx: LifecycleContext<S> = freeze({
-    ...{ options, catalogue, hierarchy, clock, store, cache, owners, emitter, audit, args, format, hasher },
-    ...{ defaultExpiry, defaultRateLimit, invalidation, verifier, call, onError },
+    ...base,
+    ...{ args, defaultExpiry, defaultRateLimit, invalidation, verifier, onError },
     ...{ unanswered: new UnansweredRevokes(onError), unansweredAll: new UnansweredRevokeAlls(onError) },
   });
   const { verifySecret } = verifier;
@@ -131,12 +120,11 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
   // keycard.verify() of a credential without our prefix, in dual mode (else null: the store's).
   const foreign = verifyForeign ? foreignForVerify(verifyForeign, format) : () => null;
   const authenticate = createAuthenticator<S>({
-    ...{ options, clock, limiter, defaultRateLimit, catalogue, format, audit },
-    ...{ onError: onRequestError, timeoutMs: o.storeTimeoutMs, verify: verifySecret },
-    ...(verifyForeign ? { verifyForeign } : {}),
+    ...base,
+    ...{ limiter, defaultRateLimit, onError: onRequestError, timeoutMs: o.storeTimeoutMs, verify: verifySecret },
+    verifyForeign, // read by its truth (src/core/authenticate.ts, first-pass.ts)
   });
 
-  const stores = { invalidation, store, limiter };
   const keycard: Keycard<S> = {
     scopes: catalogue,
     clock,
@@ -163,7 +151,7 @@ export function createKeycard<S extends string>(options: KeycardOptions<S>): Key
     invalidateOwner: (principalId) => invalidateOwner(ctx, principalId),
     on: (event, listener) => emitter.on(event, listener),
     authenticate,
-    ...endings({ options, storeTimeoutMs: o.storeTimeoutMs, onError, toucher, audit, pendingReports, ...stores }),
+    ...endings({ ...base, storeTimeoutMs: o.storeTimeoutMs, onError, toucher, pendingReports, invalidation, limiter }),
   };
   // The leak intake's internal door (src/leaks/port.ts): under a symbol, non-enumerable.
   defineProperty(keycard, LEAK_INTAKE, { value: leakIntake(ctx) });

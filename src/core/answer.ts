@@ -13,6 +13,8 @@
  *
  * Idempotent: finishing a finished answer changes nothing.
  */
+import { stringify } from './builtins.ts';
+import { phraseOf } from './status-phrases.ts';
 export async function finishAnswer(request: Request, response: Response): Promise<Response> {
   let headers = response.headers;
   if (headers.has('content-type')) {
@@ -35,3 +37,36 @@ export async function finishAnswer(request: Request, response: Response): Promis
     out.set('content-length', String(length));
   return new Response(null, { status: response.status, statusText: response.statusText, headers: out });
 }
+
+/**
+ * A JSON answer of the management handler, the device routes and the leak intake: never cached,
+ * never sniffed; `headers` added (`Location`, `Retry-After`, `Pragma`).
+ */
+export const jsonAnswer = (
+  value: unknown,
+  status = 200,
+  headers?: Readonly<Record<string, string>>,
+  type = 'application/json',
+): Response =>
+  new Response(stringify(value), {
+    status,
+    headers: { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers },
+  });
+
+/**
+ * An RFC 9457 problem answer ({@link jsonAnswer}), the one builder of the management handler's,
+ * the device routes', the leak intake's and the Node mount's: members `type`, `title`, `status`,
+ * then `fields` in their order (`detail`, `code`, …); `headers` added (a challenge, `Allow`,
+ * `Retry-After`).
+ */
+export const problemAnswer = (
+  status: number,
+  fields: Readonly<Record<string, unknown>>,
+  headers?: Readonly<Record<string, string>>,
+): Response =>
+  jsonAnswer(
+    { type: 'about:blank', title: phraseOf(status), status, ...fields },
+    status,
+    headers,
+    'application/problem+json',
+  );

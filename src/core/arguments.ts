@@ -159,15 +159,16 @@ const revokeAllOptions = z.strictObject(
 const revokeAllFilter = z.unknown().check(
   z.check((payload) => {
     const f = payload.value as Record<string, unknown> | null;
-    const out = { push: (issue: Issue) => void payload.issues.push(issue as never) };
+    const out = payload.issues as unknown as Issue[];
     if (typeof f !== 'object' || f === null || isArray(f))
       return void out.push(custom('must be { ownerId } or { workspaceId }'));
     const keys = Object.keys(f);
     if (keys.length !== 1 || (keys[0] !== 'ownerId' && keys[0] !== 'workspaceId'))
       return void out.push(custom('must be exactly one of { ownerId } or { workspaceId }'));
     const key = keys[0];
-    payload.value = { [key]: f[key] };
-    if (!isId((payload.value as Record<string, unknown>)[key])) out.push(custom(ID_MESSAGE, [key]));
+    const value = f[key];
+    payload.value = { [key]: value };
+    if (!isId(value)) out.push(custom(ID_MESSAGE, [key]));
   }),
 );
 const rotateOptions = z.strictObject(

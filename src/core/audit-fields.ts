@@ -10,7 +10,6 @@ import type {
   TokenAuditEvent,
   TokenAuditInput,
 } from './audit.ts';
-import type { RequestErrorCode } from './errors.ts';
 import { excerpt, redact } from './redact.ts';
 import { freeze, stringify } from './builtins.ts';
 
@@ -133,6 +132,23 @@ export function auditPath(path: string): string {
 
 export const capPath = (p: string): string => (p.length > MAX_AUDIT_PATH ? `${p.slice(0, MAX_AUDIT_PATH)}…` : p);
 
+/**
+ * Copies the members of `input` that `names` lists and that are set, in that order: `name` as
+ * text, `name[]` as a list of texts, `name=` as given (a number, a boolean).
+ */
+function copySet(event: object, input: object, names: string): void {
+  for (const name of names.split(' ')) {
+    const key = name.replace(/\W+$/, '');
+    const value = (input as Record<string, unknown>)[key];
+    if (value !== undefined)
+      (event as Record<string, unknown>)[key] = name.endsWith('=')
+        ? value
+        : name.endsWith(']')
+          ? texts(value as readonly unknown[])
+          : text(value);
+  }
+}
+
 export function requestEvent(input: RequestAuditInput, now: number): Mutable<RequestAuditEvent> {
   const event: Mutable<RequestAuditEvent> = {
     type: input.type,
@@ -146,13 +162,9 @@ export function requestEvent(input: RequestAuditInput, now: number): Mutable<Req
     ownerId: textOrNull(input.ownerId),
     workspaceId: textOrNull(input.workspaceId),
   };
-  if (input.reason !== undefined) event.reason = text(input.reason) as RequestErrorCode;
-  if (input.missing !== undefined) event.missing = texts(input.missing);
-  if (input.count !== undefined) event.count = input.count;
-  if (input.degraded !== undefined) event.degraded = input.degraded;
-  if (input.rpcMethod !== undefined) event.rpcMethod = text(input.rpcMethod);
+  copySet(event, input, 'reason missing[] count= degraded= rpcMethod');
   if (input.tokenKind === 'oauth') event.tokenKind = 'oauth';
-  if (input.tool !== undefined) event.tool = text(input.tool);
+  copySet(event, input, 'tool');
   return event;
 }
 
@@ -166,16 +178,7 @@ export function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAu
     workspaceId: textOrNull(input.workspaceId),
     actor: freeze({ kind: text(input.actor.kind) as AuditActor['kind'], id: textOrNull(input.actor.id) }),
   };
-  if (input.reason !== undefined) event.reason = text(input.reason);
-  if (input.rotatedFromId !== undefined) event.rotatedFromId = text(input.rotatedFromId);
-  if (input.changes !== undefined) event.changes = texts(input.changes);
-  if (input.count !== undefined) event.count = input.count;
-  if (input.grantId !== undefined) event.grantId = text(input.grantId);
-  if (input.scopes !== undefined) event.scopes = texts(input.scopes);
-  if (input.requestId !== undefined) event.requestId = text(input.requestId);
-  if (input.route !== undefined) event.route = text(input.route);
-  if (input.code !== undefined) event.code = text(input.code);
-  if (input.status !== undefined) event.status = input.status;
+  copySet(event, input, 'reason rotatedFromId changes[] count= grantId scopes[] requestId route code status=');
   if (input.leak !== undefined) {
     const { provider, type, url, source } = input.leak;
     event.leak = freeze({ provider: text(provider), type: text(type), url: text(url), source: text(source) });

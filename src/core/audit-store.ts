@@ -25,6 +25,9 @@ export type StoredAuditEvent = AuditEvent & {
   readonly id: string;
 };
 
+/** The filters naming an id, in the order a parsed query holds them. */
+const ID_FILTERS = ['tokenId', 'ownerId', 'workspaceId', 'actorId', 'requestId'] as const;
+
 /** The event types, for the `types` filter. */
 export type AuditEventType = AuditEvent['type'];
 
@@ -241,8 +244,7 @@ export function parseAuditQuery(input: AuditQuery | undefined, what: string, max
   }
   // Filter values as stores keep event values (a NUL or lone surrogate as U+FFFD), so both match alike.
   const ids: Record<string, string> = {};
-  for (const k of ['tokenId', 'ownerId', 'workspaceId', 'actorId', 'requestId'] as const)
-    if (q[k] !== undefined) ids[k] = wellFormed(q[k]);
+  for (const k of ID_FILTERS) if (q[k] !== undefined) ids[k] = wellFormed(q[k]);
   return {
     ...ids,
     types,
@@ -334,11 +336,10 @@ export function compareKey(aMs: number, aId: string, bMs: number, bId: string): 
 /** Whether a stored event matches a parsed filter, cursor aside (for in-memory stores and models). */
 export function matchesAudit(event: StoredAuditEvent, q: ParsedAuditQuery, ms: number): boolean {
   if (q.types !== null && !q.types.includes(event.type)) return false;
-  if (q.tokenId !== undefined && event.tokenId !== q.tokenId) return false;
-  if (q.ownerId !== undefined && event.ownerId !== q.ownerId) return false;
-  if (q.workspaceId !== undefined && event.workspaceId !== q.workspaceId) return false;
-  if (q.actorId !== undefined && !('actor' in event && event.actor.id === q.actorId)) return false;
-  if (q.requestId !== undefined && !('requestId' in event && event.requestId === q.requestId)) return false;
+  // An event without the member (a request event's `requestId`) holds undefined: no filter value.
+  for (const k of ID_FILTERS)
+    if (q[k] !== undefined && (k === 'actorId' ? 'actor' in event && event.actor.id : event[k as 'tokenId']) !== q[k])
+      return false;
   if (q.since !== null && ms < q.since) return false;
   if (q.until !== null && ms >= q.until) return false;
   return true;

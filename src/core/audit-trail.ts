@@ -123,9 +123,7 @@ export class AuditTrail {
         this.#enqueue(freeze(requestEvent(event, now)));
       }
     } catch (error) {
-      this.#report(
-        new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }),
-      );
+      this.#unrecorded(error);
     }
   }
 
@@ -149,9 +147,7 @@ export class AuditTrail {
       event.time = isoTime(now);
       this.#enqueue(freeze(event));
     } catch (error) {
-      this.#report(
-        new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }),
-      );
+      this.#unrecorded(error);
     }
   }
 
@@ -170,9 +166,7 @@ export class AuditTrail {
       if (this.#coalescer.open) this.#coalescer.flush(Math.floor(now / 1000));
       frozen = freeze(tokenEvent(event, now));
     } catch (error) {
-      this.#report(
-        new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }),
-      );
+      this.#unrecorded(error);
       return;
     }
     const pending = this.#delivery.deliver(frozen, false);
@@ -323,6 +317,13 @@ export class AuditTrail {
   }
 
   /** Abandons the write the pump is suspended on and reports it; the next pump delivers on. */
+  /** An event that could not be built (a throwing getter, a clock): reported, the call goes on. */
+  #unrecorded(error: unknown): void {
+    this.#report(
+      new KeycardError('unavailable', `Audit event could not be recorded: ${messageOf(error)}`, { cause: error }),
+    );
+  }
+
   #abandon(): void {
     this.#suspension++;
     this.#waiting = null;

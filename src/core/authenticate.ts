@@ -64,9 +64,10 @@ export function createAuthenticator<S extends string>(deps: AuthenticatorDeps<S>
     dress: {
       // Checked with every option (core/options.ts: validateRealm, validateTypeBase).
       realm: options.realm ?? 'api',
-      ...(options.problemTypeBase !== undefined ? { typeBase: options.problemTypeBase } : {}),
-      ...(options.resourceMetadataUrl !== undefined ? { resourceMetadata: options.resourceMetadataUrl } : {}),
-      ...(options.settingsUrl !== undefined ? { settingsUrl: options.settingsUrl } : {}),
+      // An unset one is undefined here, which src/core/http.ts's tableFor reads as absent.
+      typeBase: options.problemTypeBase,
+      resourceMetadata: options.resourceMetadataUrl,
+      settingsUrl: options.settingsUrl,
     },
     maxCredentialBytes,
     // With onForeignToken 'next', other issuers' tokens (a 1.5 KB JWT) are not ours to size-limit.

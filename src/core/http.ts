@@ -113,22 +113,22 @@ interface Row {
   readonly error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
   /** The `error_description` attribute, when the contract shows one. */
   readonly description?: string;
-  /** Whether the response carries a Bearer challenge (SPEC §8: 401/400 and the 403 for scope). */
-  readonly challenge: boolean;
+  /** Set when the response carries no Bearer challenge (SPEC §8: only 401/400 and the 403 for scope do). */
+  readonly plain?: true;
 }
 
-// SPEC §8, in table order. `challenge` without `error` is the bare `Bearer realm="api"` that
+// SPEC §8, in table order. A challenge without `error` is the bare `Bearer realm="api"` that
 // RFC 6750 §3.1 prescribes when the request had no authentication information at all.
 const ROWS: Readonly<Record<RequestErrorCode, Row>> = {
-  missing_token: { status: 401, challenge: true },
-  invalid_request: { status: 400, challenge: true, error: 'invalid_request' },
-  invalid_token: { status: 401, challenge: true, error: 'invalid_token' },
-  token_expired: { status: 401, challenge: true, error: 'invalid_token', description: 'Token expired' },
-  token_revoked: { status: 401, challenge: true, error: 'invalid_token', description: 'Token revoked' },
-  insufficient_scope: { status: 403, challenge: true, error: 'insufficient_scope' },
-  forbidden_resource: { status: 403, challenge: false },
-  rate_limited: { status: 429, challenge: false },
-  unavailable: { status: 503, challenge: false },
+  missing_token: { status: 401 },
+  invalid_request: { status: 400, error: 'invalid_request' },
+  invalid_token: { status: 401, error: 'invalid_token' },
+  token_expired: { status: 401, error: 'invalid_token', description: 'Token expired' },
+  token_revoked: { status: 401, error: 'invalid_token', description: 'Token revoked' },
+  insufficient_scope: { status: 403, error: 'insufficient_scope' },
+  forbidden_resource: { status: 403, plain: true },
+  rate_limited: { status: 429, plain: true },
+  unavailable: { status: 503, plain: true },
 };
 
 const CONSTANT_DETAILS: Readonly<Record<ConstantCode, string>> = {
@@ -262,7 +262,7 @@ function validateHintUrl(url: string, field: string): string {
 }
 
 function challengeOf(realmParam: string, row: Row, scope: string | undefined): string | undefined {
-  if (!row.challenge) return undefined;
+  if (row.plain) return undefined;
   let value = realmParam;
   if (row.error !== undefined) value += `, error="${row.error}"`;
   if (row.description !== undefined) value += `, error_description="${row.description}"`;

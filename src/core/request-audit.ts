@@ -41,15 +41,8 @@ function requestIdFor<S extends string>(st: RequestState<S>): string {
 /** The token fields of an event: from the cache entry, else (OAuth, a refused token) redacted here. */
 function whoOf<S extends string>(st: RequestState<S>, tokenId: string | null): AuditWho {
   if (st.who) return st.who;
-  const id = st.identity;
-  if (id)
-    return {
-      tokenId: auditText(id.tokenId),
-      label: auditText(id.label),
-      ownerId: auditText(id.ownerId),
-      workspaceId: auditText(id.workspaceId),
-    };
-  const k = st.known;
+  // The identity's fields are all set (its workspaceId null or an id), so `??` never reaches past it.
+  const k = st.identity ?? st.known;
   return {
     tokenId: auditText(k?.tokenId ?? tokenId),
     label: auditText(k?.label ?? null),
@@ -130,10 +123,11 @@ function deniedInput<S extends string>(
     ownerId: id?.ownerId ?? k?.ownerId ?? null,
     workspaceId: id?.workspaceId ?? k?.workspaceId ?? null,
     reason,
-    ...(missing ? { missing } : {}),
-    ...(st.degraded ? { degraded: true } : {}),
-    ...(st.rpcMethod ? { rpcMethod: st.rpcMethod } : {}),
-    ...(st.tool ? { tool: st.tool } : {}),
-    ...(id?.kind === 'oauth' ? { tokenKind: 'oauth' as const } : {}),
+    // Unset ones undefined, which requestEvent (src/core/audit-fields.ts) leaves out.
+    missing: missing ?? undefined,
+    degraded: st.degraded || undefined,
+    rpcMethod: st.rpcMethod || undefined,
+    tool: st.tool || undefined,
+    tokenKind: id?.kind === 'oauth' ? 'oauth' : undefined,
   };
 }

@@ -8,7 +8,7 @@
  * before it is joined.
  */
 import { parseUrl } from './url.ts';
-import { stringify } from './builtins.ts';
+import { problemAnswer } from './answer.ts';
 
 /** RFC 9110 §7.2 `Host` = uri-host [ ":" port ], where uri-host is a reg-name of plain characters or an IP literal. */
 const HOST = /^(?:[A-Za-z0-9._~!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{0,5})?$/;
@@ -71,14 +71,4 @@ export function badRequestMethod(): Response {
   return badRequest('The request’s method cannot be handed to the handler');
 }
 
-function badRequest(detail: string): Response {
-  const body = { type: 'about:blank', title: 'Bad Request', status: 400, detail, code: 'invalid_request' };
-  return new Response(stringify(body), {
-    status: 400,
-    headers: {
-      'Content-Type': 'application/problem+json',
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-    },
-  });
-}
+const badRequest = (detail: string): Response => problemAnswer(400, { detail, code: 'invalid_request' });

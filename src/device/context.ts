@@ -15,7 +15,7 @@ import { parseDeviceOptions, type DeviceRoutesOptions } from './options.ts';
 import { DEVICE_ISSUE, type DeviceIssue } from './port.ts';
 import { checkKeycard } from '../core/arguments-check.ts';
 import { sessionChallenge } from '../manage/challenge.ts';
-import { stringify } from '../core/builtins.ts';
+import { jsonAnswer } from '../core/answer.ts';
 
 /**
  * Whether `actor` may create a personal token (the management handler's `can`): bounded by the
@@ -94,11 +94,8 @@ export const lifetimeMs = presetMs;
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 /** A JSON answer that no cache keeps (RFC 8628 §3.2, RFC 6749 §5.1). */
-export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
-  new Response(stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', ...NO_STORE, ...headers },
-  });
+export const json = (status: number, body: unknown, headers?: Record<string, string>): Response =>
+  jsonAnswer(body, status, { Pragma: 'no-cache', ...headers });
 
 /** Any character RFC 6749 §5.2 keeps out of `error_description`: outside %x20-21 / %x23-5B / %x5D-7E. */
 const NOT_DESCRIPTION = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;

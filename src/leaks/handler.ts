@@ -11,7 +11,7 @@ import { configError, english, secureUrlText } from '../core/config.ts';
 import { integer, is, oneOf, schema } from '../core/kinds.ts';
 import { bounded } from '../core/bounded.ts';
 import { KeycardError } from '../core/errors.ts';
-import { phraseOf } from '../core/status-phrases.ts';
+import { jsonAnswer, problemAnswer } from '../core/answer.ts';
 import { checkKeycard } from '../core/arguments-check.ts';
 import type { Keycard } from '../keycard.ts';
 import { readBody } from '../core/body.ts';
@@ -82,17 +82,9 @@ function validateOptions(options: unknown): asserts options is LeakIntakeOptions
   }
 }
 
-// Every answer: never cached, never sniffed into something else by a browser (as the guards' answers).
-const NOSNIFF = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
-const HEADERS = { 'content-type': 'application/problem+json', ...NOSNIFF } as const;
-
-/** An RFC 9457 problem; `detail` never quotes a token or a signature. */
-function problem(status: number, code: string, detail: string, extra: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ type: 'about:blank', title: phraseOf(status), status, detail, code }), {
-    status,
-    headers: { ...HEADERS, ...extra },
-  });
-}
+/** An RFC 9457 problem (src/core/answer.ts: never cached, never sniffed); `detail` never quotes a token or a signature. */
+const problem = (status: number, code: string, detail: string, extra?: Record<string, string>): Response =>
+  problemAnswer(status, { detail, code }, extra);
 
 /** A 401 with its challenge (RFC 9110 §15.5.2: "MUST send a WWW-Authenticate header field"). */
 const unverified = (challenge: string, detail: string) =>
@@ -210,9 +202,6 @@ export function createLeakIntakeHandler(
         await Promise.resolve(bounded(() => Promise.allSettled(notices), NOTICE_BOUND_MS, 'onLeak')).catch(onError);
     }
     const answer = parsed.matches.map((m, i) => answerFor(m, outcomes[i]!, encoding));
-    return new Response(JSON.stringify(answer), {
-      status: 200,
-      headers: { 'content-type': 'application/json', ...NOSNIFF },
-    });
+    return jsonAnswer(answer);
   };
 }

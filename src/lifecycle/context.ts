@@ -81,7 +81,7 @@ export const str = (v: unknown, field: string, max = 256): string => {
 
 /** Delivers a management event to the audit sinks, with the request the actor serves. */
 export const announce = async (ctx: LifecycleContext, event: Parameters<AuditTrail['token']>[0], by?: Actor) =>
-  ctx.audit.token(by?.requestId === undefined ? event : { ...event, requestId: by.requestId });
+  ctx.audit.token({ ...event, requestId: by?.requestId }); // unset: left out (tokenEvent)
 
 /** The stored token with this id, or `not_found`. */
 export async function mustGet(ctx: LifecycleContext, id: string): Promise<StoredToken> {

@@ -54,7 +54,7 @@ export async function revoke(
         workspaceId: t.workspaceId,
         actor: actorOf(opts.actor),
         // The stored reason: a lost call's, when its retry is the one that learns of it.
-        ...(t.revokedReason ? { reason: t.revokedReason } : {}),
+        reason: t.revokedReason || undefined, // unset: left out of the event (tokenEvent)
       },
       opts.actor,
     );
@@ -123,7 +123,7 @@ async function auditRevokeAll(
       workspaceId: 'workspaceId' in f ? f.workspaceId : null,
       actor: actorOf(by),
       count: total,
-      ...(reason ? { reason } : {}),
+      reason: reason || undefined,
     },
     by,
   );

@@ -7,8 +7,8 @@
  */
 import { isKeycardError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
-import { phraseOf } from '../core/status-phrases.ts';
-import { isArray, stringify } from '../core/builtins.ts';
+import { jsonAnswer, problemAnswer } from '../core/answer.ts';
+import { isArray } from '../core/builtins.ts';
 
 /** Every code the management API answers with. */
 export type ManagementErrorCode =
@@ -78,35 +78,19 @@ export const invalid = (errors: readonly FieldError[]): ManagementProblem =>
 /** The one 404: the same for an unknown id and for a token the actor may not see (no existence oracle). */
 export const notFound = (): ManagementProblem => new ManagementProblem('not_found', 'No such token');
 
-/** Builds the problem+json response of `p`. Detail and field messages are redacted. */
+/** Builds the problem+json response of `p` (src/core/answer.ts). Detail and field messages are redacted. */
 export function problemResponse(p: ManagementProblem): Response {
-  const status = STATUS[p.code];
-  const body: Record<string, unknown> = {
-    type: 'about:blank',
-    title: phraseOf(status),
-    status,
-    detail: redact(p.detail),
-    code: p.code,
-  };
-  if (p.extra.members) Object.assign(body, p.extra.members);
-  if (p.extra.errors) body.errors = p.extra.errors.map((e) => ({ field: redact(e.field), message: redact(e.message) }));
-  return new Response(stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', ...p.extra.headers },
-  });
+  const errors = p.extra.errors?.map((e) => ({ field: redact(e.field), message: redact(e.message) }));
+  return problemAnswer(
+    STATUS[p.code],
+    { detail: redact(p.detail), code: p.code, ...p.extra.members, ...(errors && { errors }) },
+    p.extra.headers,
+  );
 }
 
 /** A JSON success answer; `location`, a reference relative to the target URI, names what a 201 created. */
-export function json(value: unknown, status = 200, location?: string): Response {
-  return new Response(stringify(value), {
-    status,
-    headers: {
-      'Content-Type': 'application/json',
-      'Cache-Control': 'no-store',
-      ...(location === undefined ? {} : { Location: location }),
-    },
-  });
-}
+export const json = (value: unknown, status?: number, location?: string): Response =>
+  jsonAnswer(value, status, location === undefined ? {} : { Location: location });
 
 /** Body fields a lifecycle message may start with: `invalid_argument` errors are reported against them. */
 const KNOWN_FIELDS = [
@@ -151,7 +135,7 @@ export function problemOfKeycardError(error: unknown): ManagementProblem | null 
     case 'invalid_argument': {
       // Lifecycle validation names every bad field on `fields`; older messages start with the field,
       // after an optional `call: ` prefix.
-      const named = isKeycardError(error) ? error.fields : undefined;
+      const named = error.fields;
       const candidates =
         isArray(named) && named.length > 0
           ? named.map(String)

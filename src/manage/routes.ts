@@ -209,17 +209,15 @@ export async function createToken(ctx: RouteContext, b: z.output<typeof createBo
   );
   if (unknown.length > 0) throw invalid(unknown);
   if (!(await ctx.can(ctx.actor, 'create', { kind, ownerId, workspaceId }))) throw notFound();
+  // The body's members as given (JSON holds no `undefined`), `preset` read as its scopes above.
+  const { preset: _, ...given } = b;
   const issued = await ctx.keycard.issue({
+    ...(given as Omit<typeof given, 'expiresAt' | 'metadata'>), // metadata: plain JSON, checked by issue
     ownerId,
-    label: b.label,
     kind,
     workspaceId,
     ...(scopes !== undefined ? { scopes } : {}),
-    ...(b.restrictions !== undefined ? { restrictions: b.restrictions } : {}),
-    ...(b.expiresIn !== undefined ? { expiresIn: b.expiresIn } : {}),
     ...(b.expiresAt !== undefined ? { expiresAt: instantOf(b.expiresAt)! } : {}),
-    ...(b.metadata !== undefined ? { metadata: b.metadata as never } : {}),
-    ...(b.rateLimit !== undefined ? { rateLimit: b.rateLimit } : {}),
     actor: lifecycleActor(ctx),
   });
   // RFC 9110 §15.3.2: the Location names the new token (…/tokens → …/tokens/:id).
@@ -242,15 +240,12 @@ export async function updateToken(ctx: RouteContext, id: string, b: z.output<typ
     ctx.keycard.scopes.has(s) ? [] : [{ field: `scopes.${i}`, message: 'is not in the scope catalogue' }],
   );
   if (unknown.length > 0) throw invalid(unknown);
+  // The body's members as given (JSON holds no `undefined`; `rateLimit: null` clears), its instant read.
   const record = await ctx.keycard.update(
     id,
     {
-      ...(b.label !== undefined ? { label: b.label } : {}),
-      ...(b.metadata !== undefined ? { metadata: b.metadata as never } : {}),
-      ...(b.scopes !== undefined ? { scopes: b.scopes } : {}),
-      ...(b.restrictions !== undefined ? { restrictions: b.restrictions } : {}),
+      ...(b as Omit<typeof b, 'expiresAt' | 'metadata'>), // metadata: plain JSON, checked by update
       ...(b.expiresAt !== undefined ? { expiresAt: instantOf(b.expiresAt)! } : {}),
-      ...(b.rateLimit !== undefined ? { rateLimit: b.rateLimit } : {}),
     },
     { actor: lifecycleActor(ctx) },
   );
@@ -260,20 +255,14 @@ export async function updateToken(ctx: RouteContext, id: string, b: z.output<typ
 /** `POST /tokens/:id/revoke`: idempotent; a second call keeps the first time and reason. */
 export async function revokeToken(ctx: RouteContext, id: string, b: z.output<typeof revokeBody>): Promise<Response> {
   await loadVisible(ctx, id, 'revoke');
-  const record = await ctx.keycard.revoke(id, {
-    ...(b.reason !== undefined ? { reason: b.reason } : {}),
-    actor: lifecycleActor(ctx),
-  });
+  const record = await ctx.keycard.revoke(id, { ...b, actor: lifecycleActor(ctx) });
   return json(await view(ctx, record));
 }
 
 /** `POST /tokens/:id/rotate`: 201 with the new secret and the old token's new expiry. */
 export async function rotateToken(ctx: RouteContext, id: string, b: z.output<typeof rotateBody>): Promise<Response> {
   const before = await loadVisible(ctx, id, 'rotate');
-  const issued = await ctx.keycard.rotate(id, {
-    ...(b.graceMs !== undefined ? { graceMs: b.graceMs } : {}),
-    actor: lifecycleActor(ctx),
-  });
+  const issued = await ctx.keycard.rotate(id, { ...b, actor: lifecycleActor(ctx) });
   // The rotation is done: the old token ends at its new expiry and this answer holds the only copy
   // of the new secret, so a failing re-read must not become a 503 (both tokens lost). Its expiry is
   // then the one rotate set: min(old expiry, the rotation's instant + graceMs).
@@ -312,11 +301,8 @@ export async function revokeAll(ctx: RouteContext, b: z.output<typeof revokeAllB
       : { kind: 'workspace', ownerId: null, workspaceId: filter.workspaceId };
   if (!(await ctx.can(ctx.actor, 'revokeAll', target))) throw notFound();
   try {
-    const { count } = await ctx.keycard.revokeAll(filter, {
-      reason: b.reason,
-      actor: lifecycleActor(ctx),
-      ...(b.expectCount !== undefined ? { expectCount: b.expectCount } : {}),
-    });
+    const { target: _, ...given } = b;
+    const { count } = await ctx.keycard.revokeAll(filter, { ...given, actor: lifecycleActor(ctx) });
     return json({ count });
   } catch (e) {
     if (!isKeycardError(e) || e.code !== 'count_changed' || b.expectCount === undefined) throw e;

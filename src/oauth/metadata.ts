@@ -110,7 +110,7 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
         // The management handler's 405, byte for byte (problem+json, code, no-store).
         return problemResponse(
           new ManagementProblem('method_not_allowed', 'Use GET, HEAD, OPTIONS', {
-            headers: { Allow: 'GET, HEAD, OPTIONS', ...NOSNIFF },
+            headers: { Allow: 'GET, HEAD, OPTIONS' }, // nosniff: problemResponse's own
           }),
         );
       return new Response(request.method === 'HEAD' ? null : body, {
