@@ -121,10 +121,14 @@ describe('edge bundle size', () => {
   // (Also after review50; 68,800 B with spec51 (a reversed audit query window refused, +41 B, paid inside
   // parseAuditQuery: the five id filters read in a loop, `request.${outcome}`), guard unchanged;
   // 68,798 B once export/append name their bad argument (+21 B, paid in audit-export/audit-memory).)
-  // Both merged on main: 68,888 B, guard 68,928 B.
-  it('stays at most 68,928 B gzip (measured 68,888 B)', async () => {
+  // Both merged on main: 68,888 B, guard 68,928 B. 68,995 B in strict51 (+107 B), raised knowingly,
+  // nothing found to pay for it: the audit stores' bad input named field by field (a misspelt
+  // query key as itself, `usage`'s options held to `days` through one more strict schema, a null
+  // or array query/filter refused rather than read as "every event", export's non-object filter
+  // named): guard 69,056 B (rounded up to 64 B).
+  it('stays at most 69,056 B gzip (measured 68,995 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_928);
+    expect(gzip).toBeLessThanOrEqual(69_056);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
