@@ -132,9 +132,15 @@ describe('edge bundle size', () => {
   // answers without a challenge, and three smaller trims (-32 B); createKeycard's parts built from
   // one shared object (-54 B): 68,350 B, guard 68,352 B (rounded up to 64 B).
   // All three merged on main (left51 +99, spec51 +0 net, shrink51 -447): 68,451 B, guard 68,480 B.
-  it('stays at most 68,480 B gzip (measured 68,451 B)', async () => {
+  // (strict51, measured before shrink51's merge: 68,995 B (+107 B), raised knowingly,
+  // nothing found to pay for it: the audit stores' bad input named field by field (a misspelt
+  // query key as itself, `usage`'s options held to `days` through one more strict schema, a null
+  // or array query/filter refused rather than read as "every event", export's non-object filter
+  // named): guard 69,056 B.)
+  // The four merged on main: 68,523 B (+72 B over shrink51's merge), guard 68,544 B.
+  it('stays at most 68,544 B gzip (measured 68,523 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_480);
+    expect(gzip).toBeLessThanOrEqual(68_544);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,

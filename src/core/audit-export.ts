@@ -104,7 +104,7 @@ export const EXPORT_PAGE = 2_000;
  * was asked for. Anything but an object is left for the checks to refuse.
  */
 function fixedFilter(filter: AuditFilter): AuditFilter {
-  if (typeof filter !== 'object' || filter === null) return filter;
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) return filter;
   const copy: Record<string, unknown> = { ...filter };
   for (const key of ['since', 'until'])
     if (copy[key] instanceof Date) copy[key] = new Date((copy[key] as Date).getTime());
@@ -128,8 +128,8 @@ export function exportAudit(
   check(filter);
   if (format !== 'ndjson' && format !== 'csv')
     throw new KeycardError('invalid_argument', "export: format must be 'ndjson' or 'csv'", { fields: ['format'] });
-  if (typeof filter !== 'object' || filter === null)
-    throw new KeycardError('invalid_argument', 'export: filter must be an object');
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
+    throw new KeycardError('invalid_argument', 'export: filter must be an object', { fields: ['filter'] });
   const paging = ['cursor', 'limit'].filter((k) => k in filter);
   if (paging.length > 0)
     throw new KeycardError(

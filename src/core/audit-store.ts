@@ -16,6 +16,10 @@ import { KeycardError, misused } from './errors.ts';
 import { AUDIT_MAX_ID, AUDIT_MAX_MS, AUDIT_MIN_MS, AUDIT_TYPES, toMs, type AuditTime } from './audit-values.ts';
 import { storable, wellFormed } from './well-formed.ts';
 import { isArray, stringify } from './builtins.ts';
+import { excerpt } from './redact.ts';
+
+/** A plain object or class instance, not null, an array or a primitive: what an options bag must be. */
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !isArray(v);
 
 export { toMs, toStored, type AuditTime } from './audit-values.ts';
 
@@ -177,6 +181,25 @@ const querySchema = z.strictObject({
   limit: z.optional(intFrom(1, 500)),
 });
 
+/** `usage`'s options: `days` only (a misspelt `day` is refused, not ignored for the default). */
+const usageSchema = z.strictObject({ days: z.optional(intFrom(1, 366)) });
+
+/** A failed parse's problems, `[field, line]`: a misspelt key named as spelled (masked, cut), the whole as `whole`. */
+const problemsOf = (error: z.core.$ZodError | undefined, whole: string): [string, string][] =>
+  (error?.issues ?? []).flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k): [string, string] => [(k = excerpt(k, 64)), `${k} is not a known field`])
+      : [[String(i.path[0] ?? whole), `${i.path.map(String).join('.') || whole} ${i.message}`]],
+  );
+
+/** Throws one `invalid_argument` naming every field of `problems`, if any. */
+function refuse(what: string, problems: readonly [string, string][]): void {
+  if (problems.length > 0)
+    throw new KeycardError('invalid_argument', `${what}: ${problems.map(([, m]) => m).join('; ')}`, {
+      fields: [...new Set(problems.map(([f]) => f))],
+    });
+}
+
 /** A query after validation: times in epoch ms, the cursor decoded, every default applied. */
 export interface ParsedAuditQuery {
   readonly tokenId?: string;
@@ -198,17 +221,13 @@ export interface ParsedAuditQuery {
  * read larger internal pages than the 500 a caller may ask for.
  */
 export function parseAuditQuery(input: AuditQuery | undefined, what: string, maxLimit = 500): ParsedAuditQuery {
-  const raw = { ...(input ?? {}) } as Record<string, unknown>;
+  const raw = { ...input } as Record<string, unknown>;
   const internalLimit = maxLimit > 500 && typeof raw['limit'] === 'number' ? (raw['limit'] as number) : undefined;
   if (internalLimit !== undefined) delete raw['limit'];
-  const parsed = querySchema.safeParse(raw, english);
+  // `null`, `[]` or a string is refused (as `query`, or `filter` of an export), not read as "no filter".
+  const parsed = querySchema.safeParse(input === undefined || isObject(input) ? raw : input, english);
   // Every bad field at once: the schema's, then the times the schema let through.
-  const problems: [string, string][] = parsed.success
-    ? []
-    : parsed.error.issues.map((i) => [
-        String(i.path[0] ?? 'query'),
-        `${i.path.map(String).join('.') || 'query'} ${i.message}`,
-      ]);
+  const problems = problemsOf(parsed.error, what === 'query' ? what : 'filter');
   const instant = (key: 'since' | 'until'): number | null => {
     const v = raw[key];
     if (v === undefined || problems.some(([f]) => f === key)) return null;
@@ -232,11 +251,8 @@ export function parseAuditQuery(input: AuditQuery | undefined, what: string, max
       problems.push(['cursor', (e as Error).message]);
     }
   }
-  if (!parsed.success || problems.length > 0) {
-    const fields = [...new Set(problems.map(([f]) => f))];
-    throw new KeycardError('invalid_argument', `${what}: ${problems.map(([, m]) => m).join('; ')}`, { fields });
-  }
-  const q = parsed.data;
+  refuse(what, problems);
+  const q = parsed.data!;
   let types: AuditEventType[] | null = q.types ? [...new Set(q.types)] : null;
   if (q.outcome !== undefined) {
     const only = `request.${q.outcome}` as const;
@@ -264,18 +280,14 @@ export function parseUsage(
   tokenId: unknown,
   options: { readonly days?: number } | undefined,
 ): { readonly tokenId: string; readonly days: number } {
+  const parsed = usageSchema.safeParse(options === undefined ? {} : options, english);
+  const problems = problemsOf(parsed.error, 'options');
   // At most what a query filter takes: a longer id was cut when stored (AUDIT_MAX_ID and `…`), so
   // two ids cut alike would share one roll-up; neither can be asked for, as in `query`.
   if (typeof tokenId !== 'string' || tokenId.length === 0 || tokenId.length > AUDIT_MAX_ID)
-    throw new KeycardError(
-      'invalid_argument',
-      `usage: tokenId must be a non-empty string of at most ${AUDIT_MAX_ID} characters`,
-      { fields: ['tokenId'] },
-    );
-  const days = options?.days ?? 30;
-  if (!Number.isInteger(days) || days < 1 || days > 366)
-    throw new KeycardError('invalid_argument', 'usage: days must be an integer from 1 to 366', { fields: ['days'] });
-  return { tokenId: wellFormed(tokenId), days };
+    problems.push(['tokenId', `tokenId must be a non-empty string of at most ${AUDIT_MAX_ID} characters`]);
+  refuse('usage', problems);
+  return { tokenId: wellFormed(tokenId as string), days: parsed.data!.days ?? 30 };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -141,6 +141,17 @@ export async function codeOf(f: () => unknown): Promise<string> {
   return 'no error';
 }
 
+/** The code and `fields` of what `f` throws (`'no error'` when it does not), to compare whole. */
+export async function refusalOf(f: () => unknown): Promise<{ code: string; fields?: unknown }> {
+  try {
+    await f();
+  } catch (e) {
+    const { code, fields } = e as { code?: unknown; fields?: unknown };
+    return { code: String(code), fields };
+  }
+  return { code: 'no error' };
+}
+
 /** Builds the events of one test: ids, owners and tokens scoped by the test's workspace id. */
 export class Harness {
   constructor(

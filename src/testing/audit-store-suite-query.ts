@@ -1,7 +1,8 @@
 /** The `AuditStore` laws of `query`: round trips, filters against the model, refused queries. */
 import type { AuditFilter, AuditQuery } from '../core/audit-store.ts';
+import { stringify } from '../core/builtins.ts';
 import { seededRandom } from './limiter-model.ts';
-import { all, codeOf, model, strip, type AuditSuiteContext } from './audit-store-suite-helpers.ts';
+import { all, codeOf, model, refusalOf, strip, type AuditSuiteContext } from './audit-store-suite-helpers.ts';
 
 /**
  * Registers the round-trip and filter laws (runnable alone with `auditSuiteContext`): events come
@@ -76,6 +77,36 @@ export function invalidQuerySection(ctx: AuditSuiteContext): void {
       }
       t.expect(await codeOf(() => s.usage('tok', { days: 0 }))).toBe('invalid_argument');
       t.expect(await codeOf(async () => s.export({}, 'xml' as 'csv'))).toBe('invalid_argument');
+    }),
+  );
+
+  t.it(
+    'names every bad field: a misspelt key, an unknown usage option, a filter that is not an object',
+    withStore('all', async (s) => {
+      const refused = (fields: string[]) => ({ code: 'invalid_argument', fields });
+      const cases: [string, () => unknown, string[]][] = [
+        ['query misspelt key', () => s.query({ tokenID: 'tok' } as AuditQuery), ['tokenID']],
+        ['query two bad keys', () => s.query({ tokenID: 'tok', limit: 0 } as AuditQuery), ['tokenID', 'limit']],
+        ['query(null)', () => s.query(null as unknown as AuditQuery), ['query']],
+        ['query([])', () => s.query([] as unknown as AuditQuery), ['query']],
+        ['query(string)', () => s.query('tok' as unknown as AuditQuery), ['query']],
+        ['usage unknown option', () => s.usage('tok', { day: 3 } as unknown as { days: number }), ['day']],
+        ['usage(id, null)', () => s.usage('tok', null as unknown as { days: number }), ['options']],
+        ['usage(id, [])', () => s.usage('tok', [] as unknown as { days: number }), ['options']],
+        ['usage days: null', () => s.usage('tok', { days: null } as unknown as { days: number }), ['days']],
+        ['usage bad id and days', () => s.usage('', { days: 0 }), ['tokenId', 'days']],
+        ['export(null)', () => s.export(null as unknown as AuditFilter, 'ndjson'), ['filter']],
+        ['export([])', () => s.export([] as unknown as AuditFilter, 'ndjson'), ['filter']],
+        ['export misspelt key', () => s.export({ tokenID: 'tok' } as AuditFilter, 'ndjson'), ['tokenID']],
+      ];
+      // Every case is tried, then the wrong answers are compared at once: a failure lists them all.
+      const wrong: unknown[] = [];
+      for (const [what, f, fields] of cases) {
+        const got = await refusalOf(f);
+        if (Array.isArray(got.fields)) got.fields = [...(got.fields as string[])].sort(); // any order
+        if (stringify(got) !== stringify(refused(fields.sort()))) wrong.push({ what, got, want: refused(fields) });
+      }
+      t.expect(wrong).toEqual([]);
     }),
   );
 }
