@@ -19,9 +19,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /**
  * A run of 32+ base62 characters with both letter cases: a token's secret part without the
  * `<prefix>_<type>_` that `redact` looks for (its version and 32-character body are the whole
- * secret: the checksum follows from them). Hex digests, UUIDs and ULIDs are one case or shorter.
+ * secret: the checksum follows from them); or 64+ hex digits holding a digit, that part in hex (66
+ * for version and body; each byte of base62 text is `3x`–`7x`). Hex digests under 64 digits, UUIDs
+ * and ULIDs are one case or shorter. (Matched from any point of a run, as from its start: a
+ * run's suffix that matches means the run does.)
  */
-const SECRET_RUN = /(?<![^\W_])(?=[^\W_]*[a-z])(?=[^\W_]*[A-Z])[^\W_]{32}/;
+const SECRET_RUN = /(?=[^\W_]*[a-z])(?=[^\W_]*[A-Z])[^\W_]{32}|(?=[\dA-Fa-f]*\d)[\dA-Fa-f]{64}/;
 
 /**
  * The request id to use for a request: the client's `X-Request-Id` when it matches
@@ -31,7 +34,8 @@ const SECRET_RUN = /(?<![^\W_])(?=[^\W_]*[a-z])(?=[^\W_]*[A-Z])[^\W_]{32}/;
  * and responses. A value that is shaped like a token is replaced too, although the pattern
  * admits it: the id is echoed in the response and written to every sink, and a client that
  * pasted its secret into the wrong header must not find it in the audit log. So is one holding a
- * token's secret part without its prefix (a run of 32+ base62 characters with both letter cases).
+ * token's secret part without its prefix (a run of 32+ base62 characters with both letter cases,
+ * or of 64+ hex digits holding a digit).
  *
  * @example Reading the header in a fetch-style handler
  * ```ts

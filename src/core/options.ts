@@ -87,7 +87,7 @@ export interface KeycardOptions<S extends string = string> {
    * @default 500
    */
   storeTimeoutMs?: number;
-  /** Expiry of tokens issued without one. @default 'never' */
+  /** Expiry of tokens issued without one: a preset, or ms up to 9,999,999,999 s. @default 'never' */
   defaultExpiresIn?: ExpiryPreset | number;
   /** Audit sinks (SPEC §7). @default none */
   audit?: AuditSink | readonly AuditSink[];
@@ -229,7 +229,7 @@ export const optionsSchema = z.strictObject({
   negativeCacheSize: opt(integer(0, 10_000_000)),
   touchIntervalMs: ms(),
   storeTimeoutMs: opt(integer(1, 60_000)),
-  defaultExpiresIn: opt(anyOf([oneOf(['never', '30d', '90d', '365d']), integer(1)])),
+  defaultExpiresIn: opt(anyOf([oneOf(['never', '30d', '90d', '365d']), integer(1, 9_999_999_999_000)])),
   audit: opt(anyOf([sinkKind, list(sinkKind)], 'must be an AuditSink or an array of them')),
   auditQueueSize: opt(integer(1, 1_000_000)),
   auditTimeoutMs: opt(integer(1, 60_000)),

@@ -33,7 +33,7 @@ export interface DeviceRoutesOptions {
   readonly codeLifetimeSeconds?: number;
   /** Minimum seconds between polls (RFC 8628 `interval`); `slow_down` adds 5. @default 5 */
   readonly interval?: number;
-  /** Lifetime of an approved token when the program asks for none, in ms or a preset. @default '90d' */
+  /** Lifetime of an approved token when the program asks for none: a preset, or ms up to 9,999,999,999 s. @default '90d' */
   readonly defaultTokenLifetime?: 'never' | '30d' | '90d' | '365d' | number;
   /** Wrong user codes a session may enter per `entryWindowSeconds` before it is refused. @default 5 */
   readonly maxEntryAttempts?: number;
@@ -85,7 +85,7 @@ const fields = {
   interval: integer(1, 60),
   defaultTokenLifetime: anyOf([
     oneOf(['never', '30d', '90d', '365d']),
-    integer(0, Infinity, undefined, { above: true }),
+    integer(0, 9_999_999_999_000, undefined, { above: true }),
   ]),
   maxEntryAttempts: integer(1, 1000),
   entryWindowSeconds: integer(1, 86_400),
