@@ -137,10 +137,13 @@ describe('edge bundle size', () => {
   // query key as itself, `usage`'s options held to `days` through one more strict schema, a null
   // or array query/filter refused rather than read as "every event", export's non-object filter
   // named): guard 69,056 B.)
-  // The four merged on main: 68,523 B (+72 B over shrink51's merge), guard 68,544 B.
-  it('stays at most 68,544 B gzip (measured 68,523 B)', async () => {
+  // The four merged on main: 68,523 B (+72 B over shrink51's merge), guard 68,544 B. 68,559 B with
+  // review51 (+36 B), raised knowingly: createKeycard's defaultExpiresIn and the device routes'
+  // defaultTokenLifetime capped (a token past year 9999 issued), a request id holding a token's
+  // tail in hex replaced (a leak): guard 68,608 B (rounded up to 64 B).
+  it('stays at most 68,608 B gzip (measured 68,559 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_544);
+    expect(gzip).toBeLessThanOrEqual(68_608);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -204,8 +207,8 @@ describe('edge bundle size', () => {
   // conditional spreads (the problem options, the OAuth verifier, a revocation's reason, the event's
   // requestId), the request contract's rows marking only the answers without a challenge, and
   // createKeycard's parts built from one shared object: guard 37,952 B.
-  // Both merged on main: 38,029 B, guard 38,080 B.
-  it('createKeycard alone (tree-shaken) is at most 38,080 B gzip, under the issue 13 target of 40 KB (measured 38,029 B)', async () => {
+  // Both merged on main: 38,029 B, guard 38,080 B; 38,046 B with review51's option cap and hex request id check.
+  it('createKeycard alone (tree-shaken) is at most 38,080 B gzip, under the issue 13 target of 40 KB (measured 38,046 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(38_080);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
