@@ -16,7 +16,7 @@ import { identityOf, mcpGate } from '../src/adapters/mcp/index.ts';
 import { jwtAccessTokens, protectedResource } from '../src/oauth/index.ts';
 import { toadoScopes } from './helpers.ts';
 import { mcpClient } from './mcp-helpers.ts';
-import { listening, localAuthorizationServer, mcpSessions } from './oauth-fixture.ts';
+import { listening, localAuthorizationServer, mcpSessions, serveMetadata } from './oauth-fixture.ts';
 
 const ISSUER = 'https://auth.test';
 let jwks: Server;
@@ -218,13 +218,7 @@ describe('one MCP server, two kinds of token (official SDK client)', () => {
     const base = await listening(app, servers);
     const { keycard, sink, pr } = dual(`${base}/mcp`);
     const gate = mcpGate(keycard, { tools: { whoami: { scope: 'read', class: 'read' } } });
-    app.use((rq, rs, next) => {
-      const answer = pr.handle(new Request(`${base}${rq.originalUrl}`, { method: rq.method }));
-      if (!answer) return next();
-      rs.status(answer.status);
-      answer.headers.forEach((v, k) => rs.setHeader(k, v));
-      void answer.text().then((t) => rs.end(t));
-    });
+    app.use(serveMetadata(pr, base));
     app.use('/mcp', express.json(), gate);
     mcpSessions(
       app,

@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { McpGate } from '../src/adapters/mcp/index.ts';
+import type { ProtectedResource } from '../src/oauth/index.ts';
 
 export interface LocalAuthorizationServer {
   readonly jwksUrl: string;
@@ -59,4 +60,15 @@ export async function listening(app: Express, servers: Server[]): Promise<string
   servers.push(server);
   await new Promise<void>((r) => void server.once('listening', () => r()));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Express middleware serving `pr`'s well-known metadata documents (its Web Response, copied as is); other paths go on. */
+export function serveMetadata(pr: ProtectedResource, base: string): RequestHandler {
+  return (rq, rs, next) => {
+    const answer = pr.handle(new Request(`${base}${rq.originalUrl}`, { method: rq.method }));
+    if (!answer) return next();
+    rs.status(answer.status);
+    answer.headers.forEach((v, k) => rs.setHeader(k, v));
+    void answer.text().then((t) => rs.end(t));
+  };
 }

@@ -25,7 +25,7 @@ import { createKeycard, type Keycard } from '../src/index.ts';
 import { identityOf, mcpGate, type McpGate } from '../src/adapters/mcp/index.ts';
 import { jwtAccessTokens, protectedResource, type ProtectedResource } from '../src/oauth/index.ts';
 import { toadoScopes } from './helpers.ts';
-import { listening, mcpSessions } from './oauth-fixture.ts';
+import { listening, mcpSessions, serveMetadata } from './oauth-fixture.ts';
 
 const servers: Server[] = [];
 let issuer = '';
@@ -83,12 +83,9 @@ beforeAll(async () => {
     rs.on('finish', () => {
       if (rs.statusCode === 401) challenges.push(String(rs.getHeader('www-authenticate')));
     });
-    const answer = pr.handle(new Request(`${base}${rq.originalUrl}`, { method: rq.method }));
-    if (!answer) return next();
-    rs.status(answer.status);
-    answer.headers.forEach((v, k) => rs.setHeader(k, v));
-    void answer.text().then((t) => rs.end(t));
+    next();
   });
+  app.use(serveMetadata(pr, base));
   app.use('/mcp', express.json(), gate);
   mcpSessions(
     app,
