@@ -11,6 +11,7 @@ import { createKeycard, defineScopes, isKeycardError, type KeycardOptions } from
 import { fakeClock } from '../src/testing/clock.ts';
 
 const scopes = defineScopes({ read: {} });
+const MAX_LIFETIME_MS = 9_999_999_999_000; // defaultExpiresIn's cap (src/core/options.ts)
 
 /** `[a-z][a-z0-9]{min-1,max-1}`, its shortest and longest forms as likely as all the others together. */
 const word = (min: number, max: number) =>
@@ -35,6 +36,7 @@ const config = fc.record(
     onForeignToken: fc.constantFrom('reject' as const, 'next' as const),
     defaultExpiresIn: fc.oneof(
       fc.constantFrom('never' as const, '30d' as const, '90d' as const, '365d' as const),
+      fc.integer({ min: 1, max: MAX_LIFETIME_MS }),
       fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
     ),
     cacheSize: fc.constantFrom(0, 1, 10_000),
@@ -71,6 +73,13 @@ describe('createKeycard refuses a configuration under which no token it issues a
     async (cfg) => {
       const options = { ...cfg, scopes, clock: fakeClock() } as Options;
       const length = cfg.prefix.length + (cfg.type ?? 'sk').length + 41;
+      // A default lifetime past 9,999,999,999 s (year 9999 from any start) is refused at start.
+      if (typeof cfg.defaultExpiresIn === 'number' && cfg.defaultExpiresIn > MAX_LIFETIME_MS) {
+        expect(() => createKeycard(options)).toThrow(
+          expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('defaultExpiresIn') }),
+        );
+        return;
+      }
       if (cfg.maxCredentialBytes !== undefined && length > cfg.maxCredentialBytes) {
         expect(() => createKeycard(options)).toThrow(
           expect.objectContaining({
