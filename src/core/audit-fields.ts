@@ -136,20 +136,27 @@ export function auditPath(path: string): string {
 
 export const capPath = (p: string): string => (p.length > MAX_AUDIT_PATH ? `${p.slice(0, MAX_AUDIT_PATH)}…` : p);
 
+/** A member to copy: its key and how (`=` as given, `]` a list of texts, else as text). */
+type CopyList = readonly (readonly [key: string, kind: string])[];
+
 /**
- * Copies the members of `input` that `names` lists and that are set, in that order: `name` as
- * text, `name[]` as a list of texts, `name=` as given (a number, a boolean).
+ * Parses `names` once, at load: `name` copies as text, `name[]` as a list of texts, `name=` as
+ * given (a number, a boolean).
  */
-function copySet(event: object, input: object, names: string): void {
-  for (const name of names.split(' ')) {
-    const key = name.replace(/\W+$/, '');
+const copyList = (names: string): CopyList =>
+  names.split(' ').map((n) => [n.replace(/\W+$/, ''), n.slice(-1)] as const);
+
+const REQUEST_MEMBERS = copyList('reason missing[] count= degraded= rpcMethod');
+const TOOL_MEMBER = copyList('tool');
+const TOKEN_MEMBERS = copyList('reason rotatedFromId changes[] count= grantId scopes[] requestId route code status=');
+
+/** Copies the members of `input` that `list` names and that are set, in that order. */
+function copySet(event: object, input: object, list: CopyList): void {
+  for (const [key, kind] of list) {
     const value = (input as Record<string, unknown>)[key];
     if (value !== undefined)
-      (event as Record<string, unknown>)[key] = name.endsWith('=')
-        ? value
-        : name.endsWith(']')
-          ? texts(value as readonly unknown[])
-          : text(value);
+      (event as Record<string, unknown>)[key] =
+        kind === '=' ? value : kind === ']' ? texts(value as readonly unknown[]) : text(value);
   }
 }
 
@@ -166,9 +173,9 @@ export function requestEvent(input: RequestAuditInput, now: number): Mutable<Req
     ownerId: textOrNull(input.ownerId),
     workspaceId: textOrNull(input.workspaceId),
   };
-  copySet(event, input, 'reason missing[] count= degraded= rpcMethod');
+  copySet(event, input, REQUEST_MEMBERS);
   if (input.tokenKind === 'oauth') event.tokenKind = 'oauth';
-  copySet(event, input, 'tool');
+  copySet(event, input, TOOL_MEMBER);
   return event;
 }
 
@@ -182,7 +189,7 @@ export function tokenEvent(input: TokenAuditInput, now: number): Mutable<TokenAu
     workspaceId: textOrNull(input.workspaceId),
     actor: freeze({ kind: text(input.actor.kind) as AuditActor['kind'], id: textOrNull(input.actor.id) }),
   };
-  copySet(event, input, 'reason rotatedFromId changes[] count= grantId scopes[] requestId route code status=');
+  copySet(event, input, TOKEN_MEMBERS);
   if (input.leak !== undefined) {
     const { provider, type, url, source } = input.leak;
     event.leak = freeze({ provider: text(provider), type: text(type), url: text(url), source: text(source) });
