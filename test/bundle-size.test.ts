@@ -142,10 +142,12 @@ describe('edge bundle size', () => {
   // defaultTokenLifetime capped (a token past year 9999 issued), a request id holding a token's
   // tail in hex replaced (a leak): guard 68,608 B (rounded up to 64 B). 68,605 B in session 52 (+46 B):
   // the audit events' member lists parsed once at load instead of on every event (2.0 µs a
-  // request + token event pair, was 4.2 µs).
-  it('stays at most 68,608 B gzip (measured 68,605 B)', async () => {
+  // request + token event pair, was 4.2 µs). 68,632 B (+27 B), raised knowingly: a write the store
+  // refused outright (`reason: 'store_refused'`) answered at once instead of asked after for seconds
+  // (an issue refused by a CHECK constraint: 28 INSERTs over 3.1 s): guard 68,672 B.
+  it('stays at most 68,672 B gzip (measured 68,632 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_608);
+    expect(gzip).toBeLessThanOrEqual(68_672);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -210,10 +212,11 @@ describe('edge bundle size', () => {
   // requestId), the request contract's rows marking only the answers without a challenge, and
   // createKeycard's parts built from one shared object: guard 37,952 B.
   // Both merged on main: 38,029 B, guard 38,080 B; 38,046 B with review51's option cap and hex request id check;
-  // 38,067 B with the audit member lists parsed once at load (session 52).
-  it('createKeycard alone (tree-shaken) is at most 38,080 B gzip, under the issue 13 target of 40 KB (measured 38,067 B)', async () => {
+  // 38,067 B with the audit member lists parsed once at load (session 52); 38,093 B with a store's
+  // refusal answered at once (+26 B): guard 38,144 B.
+  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,093 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(38_080);
+    expect(gzip).toBeLessThanOrEqual(38_144);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 

@@ -68,9 +68,12 @@ export class KeycardError extends Error {
   /**
    * Why, where the code alone does not say: `'limiter_full'` on the `unavailable` of a memory
    * limiter whose `maxTrackedTokens` keys are all inside their window (refused even under
-   * `limiterFailure: 'open'`: admitting would drop the limit for everyone).
+   * `limiterFailure: 'open'`: admitting would drop the limit for everyone). `'store_refused'` on
+   * the `unavailable` of a store that refused a write outright, so that nothing was written (a
+   * CHECK constraint, a value the column cannot hold, a missing table): keycard answers it at
+   * once instead of asking the store whether a lost answer landed (docs/stores.md).
    */
-  readonly reason?: 'limiter_full';
+  readonly reason?: 'limiter_full' | 'store_refused';
   /**
    * `count_changed`: how many tokens a `revokeAll` with `expectCount` found to revoke instead of
    * the expected number (it revoked none of them).
@@ -93,7 +96,7 @@ export class KeycardError extends Error {
       secrets?: readonly string[];
       resource?: { readonly type: string; readonly id: string };
       fields?: readonly string[];
-      reason?: 'limiter_full';
+      reason?: 'limiter_full' | 'store_refused';
       count?: number;
     },
   ) {

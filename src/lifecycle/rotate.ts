@@ -4,7 +4,7 @@ import { KeycardError } from '../core/errors.ts';
 import { toRecord } from '../core/records.ts';
 import { actorOf, actorRevoked, announce, create, mustGet, type LifecycleContext } from './context.ts';
 import { assertActorMayGrant, assertActorMayLimit, assertOwnerStands } from './grants.ts';
-import { abandon, settleClaim } from './settle.ts';
+import { abandon, settleClaim, unknownOutcome } from './settle.ts';
 import type { StoredToken } from '../core/store.ts';
 import type { Actor, IssuedToken } from './types.ts';
 
@@ -92,7 +92,8 @@ async function claim(ctx: LifecycleContext, old: StoredToken, until: number, cop
     claimed = await call('Token store update', () => store.update(old.id, { expiresAt: until }, old.version));
   } catch (error) {
     // The claim may still land (a timeout, a paused server): learn whether it did before answering.
-    const settled = await settleClaim(ctx, old, until);
+    // A refusal (the store said no) did not land: nothing to learn.
+    const settled = unknownOutcome(error) ? await settleClaim(ctx, old, until) : 'unknown';
     if (settled === 'fenced' || settled === 'unknown') {
       await abandon(ctx, copyId, 'rotation failed');
       throw error;

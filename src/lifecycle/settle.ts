@@ -32,8 +32,12 @@ const pause = () =>
     (t as { unref?: () => void }).unref?.();
   });
 
-/** Whether `error` leaves the outcome of a write unknown (a timeout, an outage), not a refusal. */
-export const unknownOutcome = (error: unknown) => error instanceof KeycardError && error.code === 'unavailable';
+/**
+ * Whether `error` leaves the outcome of a write unknown (a timeout, an outage), not a refusal:
+ * a store's `unavailable` with `reason: 'store_refused'` says the write was refused outright.
+ */
+export const unknownOutcome = (error: unknown) =>
+  error instanceof KeycardError && error.code === 'unavailable' && error.reason !== 'store_refused';
 
 /**
  * Stores `stored`, and when the answer is lost, learns whether it landed: the same record is

@@ -223,6 +223,27 @@ async function endRacedSuccessors(
 }
 
 /**
+ * SQLSTATE classes of a statement the server refused outright, having written nothing: a data
+ * exception (22: a value the column cannot hold), an integrity constraint violation (23: a CHECK,
+ * NOT NULL or foreign key added by the application), a read-only transaction (25006: a replica
+ * after a failover) and a syntax or access rule violation (42: a missing table or column, a
+ * revoked privilege). A lost connection (08), a shutdown (57) or a rolled-back transaction (40)
+ * leaves the outcome open, and keycard asks.
+ */
+const REFUSED = /^(?:22|23|42)[0-9A-Z]{3}$|^25006$/;
+
+/** A driver's refusal as `unavailable` with `reason: 'store_refused'` (answered at once); anything else as it is. */
+function refusal(error: unknown): never {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && REFUSED.test(code))
+    throw new KeycardError('unavailable', `Token store refused the statement (SQLSTATE ${code})`, {
+      cause: error,
+      reason: 'store_refused',
+    });
+  throw error;
+}
+
+/**
  * Creates a token store over a Postgres database whose schema `migrate` created.
  *
  * @example Several processes, one database
@@ -252,7 +273,8 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
     onError,
   });
 
-  const run = async ({ text, params }: Statement) => (await port.query(text, params)).rows;
+  const sent = async ({ text, params }: Statement) => (await port.query(text, params)).rows;
+  const run = (statement: Statement) => sent(statement).catch(refusal);
   /** The change a write statement recorded, handed to this process's subscribers before the write resolves. */
   const announced = async (row: Readonly<Record<string, unknown>> | undefined): Promise<void> => {
     const change = row ? toChange(Number(row['changeSeq']), row['change']) : null;
@@ -354,7 +376,7 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
 
     async rehash(id, fromHash, toHash, pepperVersion) {
       try {
-        await run(rehashStatement(id, fromHash, toHash, pepperVersion));
+        await sent(rehashStatement(id, fromHash, toHash, pepperVersion));
       } catch (error) {
         // Another token took toHash between the check and the write: refused, as a no-op.
         if ((error as { code?: unknown } | null)?.code !== '23505') throw error;
