@@ -102,6 +102,32 @@ export async function schemaPort(url: string, prefix: string, cleanups: (() => P
   return fromPg(pool);
 }
 
+/**
+ * Openers of a fresh SQL port per call: PGlite always, and a Postgres server in a schema of its
+ * own (`<prefix>_<hex>`) when DATABASE_URL is set, else a warning naming `what` is asked of PGlite
+ * only. Each opened port is closed by a cleanup pushed onto `cleanups`; run them in `afterAll`.
+ */
+export function sqlPorts(
+  prefix: string,
+  what: string,
+  cleanups: (() => Promise<void>)[],
+): [string, () => Promise<SqlPort>][] {
+  const ports: [string, () => Promise<SqlPort>][] = [
+    [
+      'PGlite',
+      async () => {
+        const db = new PGlite();
+        cleanups.push(() => db.close());
+        return fromPglite(db);
+      },
+    ],
+  ];
+  const url = process.env['DATABASE_URL'];
+  if (url) ports.push(['Postgres server', () => schemaPort(url, prefix, cleanups)]);
+  else console.warn(`[keycard] DATABASE_URL is not set: ${what} asked of PGlite only.`);
+  return ports;
+}
+
 /** The clock of the value laws (test/audit-laws-values, audit-laws-shapes): 2030-06-01T12:00Z. */
 export const LAW_NOW = Date.UTC(2030, 5, 1, 12);
 

@@ -7,13 +7,12 @@
  * Postgres server when DATABASE_URL is set. test/secrets-in-store-errors.test.ts feeds every
  * encoding through a wrapped store; this file asks the databases themselves.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { createHmac } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKeycard, defineScopes } from '../src/index.ts';
-import { fromPglite, migrate, postgresTokenStore, type SqlPort } from '../src/stores/postgres.ts';
-import { schemaPort } from './audit-laws-backends.ts';
+import { migrate, postgresTokenStore } from '../src/stores/postgres.ts';
+import { sqlPorts } from './audit-laws-backends.ts';
 import { leaks } from './secret-encodings.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -21,19 +20,7 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-const backends: [string, () => Promise<SqlPort>][] = [
-  [
-    'PGlite',
-    async () => {
-      const db = new PGlite();
-      cleanups.push(() => db.close());
-      return fromPglite(db);
-    },
-  ],
-];
-const url = process.env['DATABASE_URL'];
-if (url) backends.push(['Postgres server', () => schemaPort(url, 'keycard_sr', cleanups)]);
-else console.warn('[keycard] DATABASE_URL is not set: refused token rows are asked of PGlite only.');
+const backends = sqlPorts('keycard_sr', 'refused token rows are', cleanups);
 
 const scopes = defineScopes({ read: {} });
 const v1 = { version: 1, secret: 'a'.repeat(32) };

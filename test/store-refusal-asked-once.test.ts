@@ -9,30 +9,17 @@
  * (a timeout, a dropped connection) is still settled (test/settle-*.test.ts). On PGlite, and on a
  * Postgres server when DATABASE_URL is set. Counts statements, never time.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKeycard, defineScopes, KeycardError } from '../src/index.ts';
-import { fromPglite, migrate, postgresTokenStore, type SqlPort } from '../src/stores/postgres.ts';
-import { schemaPort } from './audit-laws-backends.ts';
+import { migrate, postgresTokenStore, type SqlPort } from '../src/stores/postgres.ts';
+import { sqlPorts } from './audit-laws-backends.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-const backends: [string, () => Promise<SqlPort>][] = [
-  [
-    'PGlite',
-    async () => {
-      const db = new PGlite();
-      cleanups.push(() => db.close());
-      return fromPglite(db);
-    },
-  ],
-];
-const url = process.env['DATABASE_URL'];
-if (url) backends.push(['Postgres server', () => schemaPort(url, 'keycard_refusal', cleanups)]);
-else console.warn('[keycard] DATABASE_URL is not set: refused writes are asked of PGlite only.');
+const backends = sqlPorts('keycard_refusal', 'refused writes are', cleanups);
 
 const scopes = defineScopes({ read: {} });
 
