@@ -12,6 +12,7 @@
  * idle store never keeps a process alive.
  */
 import { KeycardError } from '../core/errors.ts';
+import { storeFailure } from './redis-script.ts';
 
 interface Pending {
   readonly due: number;
@@ -51,11 +52,7 @@ export class SharedDeadline {
         (e: unknown) => {
           if (entry.settled) return;
           this.#settle(entry);
-          reject(
-            e instanceof KeycardError && e.code === 'unavailable'
-              ? e
-              : new KeycardError('unavailable', `${this.#what} failed`, { cause: e }),
-          );
+          reject(storeFailure(this.#what, e));
         },
       );
     });

@@ -87,8 +87,28 @@ export function bounded<T>(call: Promise<T>, ms: number, what: string): Promise<
     },
     (e: unknown) => {
       clearTimeout(timer);
-      if (e instanceof KeycardError && e.code === 'unavailable') throw e;
-      throw new KeycardError('unavailable', `${what} failed`, { cause: e });
+      throw storeFailure(what, e);
     },
   );
+}
+
+/**
+ * Redis's answers to a write it refused outright: `OOM` (maxmemory reached under `noeviction`),
+ * `READONLY` (a replica) and `MISCONF` (a failed snapshot). Redis 7 raises them to a script at
+ * its first write and never after one (a script that wrote runs to its end), so nothing was
+ * written.
+ */
+const REFUSED = /^(OOM|READONLY|MISCONF)\b/;
+
+/**
+ * A failed call as `KeycardError('unavailable')` with the driver's error as `cause`: `reason:
+ * 'store_refused'` when Redis refused the write (answered at once, never settled as a lost
+ * answer); an `unavailable` (a deadline) passes as it is.
+ */
+export function storeFailure(what: string, e: unknown): KeycardError {
+  if (e instanceof KeycardError && e.code === 'unavailable') return e;
+  const refused = REFUSED.exec(e instanceof Error ? e.message : '');
+  return refused
+    ? new KeycardError('unavailable', `${what} refused: ${refused[1]}`, { cause: e, reason: 'store_refused' })
+    : new KeycardError('unavailable', `${what} failed`, { cause: e });
 }
