@@ -10,21 +10,11 @@ import type {
   TokenAuditEvent,
   TokenAuditInput,
 } from './audit.ts';
-import { excerpt, redact } from './redact.ts';
+import { excerpt, redact, SECRET_RUN } from './redact.ts';
 import { freeze, stringify } from './builtins.ts';
 
 /** SPEC §7: safe to echo in a response header and to log, short enough to index. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/**
- * A run of 32+ base62 characters with both letter cases: a token's secret part without the
- * `<prefix>_<type>_` that `redact` looks for (its version and 32-character body are the whole
- * secret: the checksum follows from them); or 64+ hex digits holding a digit, that part in hex (66
- * for version and body; each byte of base62 text is `3x`–`7x`). Hex digests under 64 digits, UUIDs
- * and ULIDs are one case or shorter. (Matched from any point of a run, as from its start: a
- * run's suffix that matches means the run does.)
- */
-const SECRET_RUN = /(?=[^\W_]*[a-z])(?=[^\W_]*[A-Z])[^\W_]{32}|(?=[\dA-Fa-f]*\d)[\dA-Fa-f]{64}/;
 
 /**
  * The request id to use for a request: the client's `X-Request-Id` when it matches
