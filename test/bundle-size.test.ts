@@ -142,10 +142,15 @@ describe('edge bundle size', () => {
   // defaultTokenLifetime capped (a token past year 9999 issued), a request id holding a token's
   // tail in hex replaced (a leak): guard 68,608 B (rounded up to 64 B). 68,605 B in session 52 (+46 B):
   // the audit events' member lists parsed once at load instead of on every event (2.0 µs a
-  // request + token event pair, was 4.2 µs).
-  it('stays at most 68,608 B gzip (measured 68,605 B)', async () => {
+  // request + token event pair, was 4.2 µs). 68,675 B in leak52 (+70 B), raised knowingly, nothing
+  // found to pay for it (the request id check through excerpt and an instanceof for isKeycardError
+  // measured no smaller): a token's tail pasted as a key, scope or type name masked by `excerpt`
+  // and unknown keys quoted through it (two leaks, +4 B), every event's requestId through
+  // requestIdFrom (a leak, +11 B), an export naming a bad format beside a bad filter (+55 B):
+  // guard 68,736 B (rounded up to 64 B).
+  it('stays at most 68,736 B gzip (measured 68,675 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_608);
+    expect(gzip).toBeLessThanOrEqual(68_736);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -210,10 +215,13 @@ describe('edge bundle size', () => {
   // requestId), the request contract's rows marking only the answers without a challenge, and
   // createKeycard's parts built from one shared object: guard 37,952 B.
   // Both merged on main: 38,029 B, guard 38,080 B; 38,046 B with review51's option cap and hex request id check;
-  // 38,067 B with the audit member lists parsed once at load (session 52).
-  it('createKeycard alone (tree-shaken) is at most 38,080 B gzip, under the issue 13 target of 40 KB (measured 38,067 B)', async () => {
+  // 38,067 B with the audit member lists parsed once at load (session 52). 38,105 B in leak52
+  // (+38 B), raised knowingly for two leak fixes, nothing found to pay for them: `excerpt` masking a
+  // token's tail in quoted keys and names, unknown keys quoted through it (+29 B), every event's
+  // requestId through requestIdFrom (+9 B): guard 38,144 B (rounded up to 64 B).
+  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,105 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(38_080);
+    expect(gzip).toBeLessThanOrEqual(38_144);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 
