@@ -144,10 +144,15 @@ describe('edge bundle size', () => {
   // the audit events' member lists parsed once at load instead of on every event (2.0 µs a
   // request + token event pair, was 4.2 µs). 68,632 B (+27 B), raised knowingly: a write the store
   // refused outright (`reason: 'store_refused'`) answered at once instead of asked after for seconds
-  // (an issue refused by a CHECK constraint: 28 INSERTs over 3.1 s): guard 68,672 B.
-  it('stays at most 68,672 B gzip (measured 68,632 B)', async () => {
+  // (an issue refused by a CHECK constraint: 28 INSERTs over 3.1 s): guard 68,672 B. leak52 (+70 B
+  // on its own), raised knowingly, nothing found to pay for it (the request id check through excerpt
+  // and an instanceof for isKeycardError measured no smaller): a token's tail pasted as a key, scope
+  // or type name masked by `excerpt` and unknown keys quoted through it (two leaks, +4 B), every
+  // event's requestId through requestIdFrom (a leak, +11 B), an export naming a bad format beside a
+  // bad filter (+55 B). Both on main: 68,704 B, guard 68,736 B (rounded up to 64 B).
+  it('stays at most 68,736 B gzip (measured 68,704 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_672);
+    expect(gzip).toBeLessThanOrEqual(68_736);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -213,8 +218,11 @@ describe('edge bundle size', () => {
   // createKeycard's parts built from one shared object: guard 37,952 B.
   // Both merged on main: 38,029 B, guard 38,080 B; 38,046 B with review51's option cap and hex request id check;
   // 38,067 B with the audit member lists parsed once at load (session 52); 38,093 B with a store's
-  // refusal answered at once (+26 B): guard 38,144 B.
-  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,093 B)', async () => {
+  // refusal answered at once (+26 B): guard 38,144 B. leak52 (+38 B on its own), raised knowingly for
+  // two leak fixes, nothing found to pay for them: `excerpt` masking a token's tail in quoted keys and
+  // names, unknown keys quoted through it (+29 B), every event's requestId through requestIdFrom
+  // (+9 B). Both on main: 38,127 B, guard 38,144 B.
+  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,127 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(38_144);
     expect(gzip).toBeLessThanOrEqual(40 * KB);

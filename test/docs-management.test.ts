@@ -128,7 +128,7 @@ describe('docs/management.md: every http example, replayed against the handler',
   const oneLine = blocks.filter((b) => b.text.includes('→'));
   it('finds the examples (one-line blocks and the create request with its answer)', () => {
     expect(oneLine.length).toBe(9);
-    expect(oneLine.flatMap((b) => pairsOf(b.text)).length).toBe(15);
+    expect(oneLine.flatMap((b) => pairsOf(b.text)).length).toBe(16);
   });
 
   it.each(oneLine.map((b) => [b.text.split('\n')[0]!.slice(0, 70), b] as const))('%s', async (_, b) => {

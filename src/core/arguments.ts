@@ -17,6 +17,7 @@ import { parseRestrictions, restrictionIdsProblem, type Hierarchy } from './rest
 import type { ScopeCatalogue } from './scopes.ts';
 import { MAX_ID_LENGTH } from './user-actor.ts';
 import { storable } from './well-formed.ts';
+import { excerpt } from './redact.ts';
 import { isArray, stringify } from './builtins.ts';
 
 /**
@@ -310,7 +311,7 @@ function issueCrossChecks(args: readonly unknown[]): [string, string][] {
  */
 function ownField(field: string, message: string): [string, string] {
   if (!message.startsWith(field)) return [field, message];
-  const named = /^([\w.]+) (.+)$/s.exec(message);
+  const named = /^([\w.[\]]+) (.+)$/s.exec(message);
   return named && (named[1] === field || named[1]!.startsWith(`${field}.`)) ? [named[1]!, named[2]!] : [field, message];
 }
 
@@ -338,7 +339,7 @@ function check(
     for (const issue of parsed.error.issues) {
       const rest = issue.path.map(String);
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) problems.push([at([...rest, key]), 'is not a known field']);
+        for (const key of issue.keys) problems.push([at([...rest, excerpt(key, 64)]), 'is not a known field']);
       } else problems.push(ownField(at(rest), issue.message));
     }
     return args[index];

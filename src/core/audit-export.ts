@@ -5,7 +5,7 @@
  */
 import type { AuditExportFormat, AuditFilter, StoredAuditEvent } from './audit-store.ts';
 import { jsonLine } from './audit-fields.ts';
-import { KeycardError } from './errors.ts';
+import { isKeycardError, KeycardError } from './errors.ts';
 
 /**
  * The CSV columns, in order: one per field of any event type, so a CSV loses nothing the NDJSON
@@ -94,6 +94,8 @@ export type ExportPager = (
   limit: number,
 ) => Promise<{ events: readonly StoredAuditEvent[]; nextCursor: string | null }>;
 
+const FORMAT = "format must be 'ndjson' or 'csv'";
+
 /** Rows per internal page: large enough to amortise a round trip, small enough to bound memory. */
 export const EXPORT_PAGE = 2_000;
 
@@ -125,18 +127,22 @@ export function exportAudit(
   check: (filter: AuditFilter) => unknown = () => {},
 ): ReadableStream<Uint8Array> {
   const filter = fixedFilter(asked);
-  check(filter);
-  if (format !== 'ndjson' && format !== 'csv')
-    throw new KeycardError('invalid_argument', "export: format must be 'ndjson' or 'csv'", { fields: ['format'] });
-  if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
-    throw new KeycardError('invalid_argument', 'export: filter must be an object', { fields: ['filter'] });
-  const paging = ['cursor', 'limit'].filter((k) => k in filter);
-  if (paging.length > 0)
-    throw new KeycardError(
-      'invalid_argument',
-      'export: cursor and limit are not filter fields (an export reads every page)',
-      { fields: paging },
-    );
+  const badFormat = format !== 'ndjson' && format !== 'csv';
+  const refused = (message: string, fields: readonly string[]) =>
+    new KeycardError('invalid_argument', `export: ${message}`, { fields });
+  try {
+    check(filter);
+    if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
+      throw refused('filter must be an object', ['filter']);
+    const paging = ['cursor', 'limit'].filter((k) => k in filter);
+    if (paging.length > 0) throw refused('cursor and limit are not filter fields (an export reads every page)', paging);
+  } catch (e) {
+    // A bad format is named with the filter's problems, every bad argument at once.
+    throw badFormat && isKeycardError(e) && e.fields
+      ? new KeycardError('invalid_argument', `${e.message}; ${FORMAT}`, { fields: [...e.fields, 'format'] })
+      : e;
+  }
+  if (badFormat) throw refused(FORMAT, ['format']);
   const encoder = new TextEncoder();
   let cursor: string | null = null;
   let started = false;

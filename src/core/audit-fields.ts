@@ -10,21 +10,11 @@ import type {
   TokenAuditEvent,
   TokenAuditInput,
 } from './audit.ts';
-import { excerpt, redact } from './redact.ts';
+import { excerpt, redact, SECRET_RUN } from './redact.ts';
 import { freeze, stringify } from './builtins.ts';
 
 /** SPEC §7: safe to echo in a response header and to log, short enough to index. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/**
- * A run of 32+ base62 characters with both letter cases: a token's secret part without the
- * `<prefix>_<type>_` that `redact` looks for (its version and 32-character body are the whole
- * secret: the checksum follows from them); or 64+ hex digits holding a digit, that part in hex (66
- * for version and body; each byte of base62 text is `3x`–`7x`). Hex digests under 64 digits, UUIDs
- * and ULIDs are one case or shorter. (Matched from any point of a run, as from its start: a
- * run's suffix that matches means the run does.)
- */
-const SECRET_RUN = /(?=[^\W_]*[a-z])(?=[^\W_]*[A-Z])[^\W_]{32}|(?=[\dA-Fa-f]*\d)[\dA-Fa-f]{64}/;
 
 /**
  * The request id to use for a request: the client's `X-Request-Id` when it matches
@@ -136,19 +126,20 @@ export function auditPath(path: string): string {
 
 export const capPath = (p: string): string => (p.length > MAX_AUDIT_PATH ? `${p.slice(0, MAX_AUDIT_PATH)}…` : p);
 
-/** A member to copy: its key and how (`=` as given, `]` a list of texts, else as text). */
+/** A member to copy: its key and how (`=` as given, `]` a list of texts, `#` a request id, else as text). */
 type CopyList = readonly (readonly [key: string, kind: string])[];
 
 /**
  * Parses `names` once, at load: `name` copies as text, `name[]` as a list of texts, `name=` as
- * given (a number, a boolean).
+ * given (a number, a boolean), `name#` through {@link requestIdFrom} (a management event's id
+ * may come from the caller's code: an actor's `requestId`, `recordAudit`).
  */
 const copyList = (names: string): CopyList =>
   names.split(' ').map((n) => [n.replace(/\W+$/, ''), n.slice(-1)] as const);
 
 const REQUEST_MEMBERS = copyList('reason missing[] count= degraded= rpcMethod');
 const TOOL_MEMBER = copyList('tool');
-const TOKEN_MEMBERS = copyList('reason rotatedFromId changes[] count= grantId scopes[] requestId route code status=');
+const TOKEN_MEMBERS = copyList('reason rotatedFromId changes[] count= grantId scopes[] requestId# route code status=');
 
 /** Copies the members of `input` that `list` names and that are set, in that order. */
 function copySet(event: object, input: object, list: CopyList): void {
@@ -156,7 +147,13 @@ function copySet(event: object, input: object, list: CopyList): void {
     const value = (input as Record<string, unknown>)[key];
     if (value !== undefined)
       (event as Record<string, unknown>)[key] =
-        kind === '=' ? value : kind === ']' ? texts(value as readonly unknown[]) : text(value);
+        kind === '='
+          ? value
+          : kind === ']'
+            ? texts(value as readonly unknown[])
+            : kind === '#'
+              ? requestIdFrom(value as string)
+              : text(value);
   }
 }
 
@@ -167,7 +164,7 @@ export function requestEvent(input: RequestAuditInput, now: number): Mutable<Req
     surface: text(input.surface) as Surface,
     method: text(input.method),
     path: capPath(auditPath(input.path)),
-    requestId: text(input.requestId),
+    requestId: requestIdFrom(input.requestId),
     tokenId: textOrNull(input.tokenId),
     label: textOrNull(input.label),
     ownerId: textOrNull(input.ownerId),

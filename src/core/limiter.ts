@@ -3,6 +3,7 @@ import { english } from './config.ts';
 import { invalidConfig, KeycardError } from './errors.ts';
 import { integer, refine, schema, strict, text } from './kinds.ts';
 import { freeze, isArray } from './builtins.ts';
+import { excerpt } from './redact.ts';
 
 /**
  * Rate limits (SPEC §5): the policy configuration, the pure admission decision, the store port
@@ -344,7 +345,7 @@ function configError(field: string, error: z.core.$ZodError): KeycardError {
   const issue = error.issues[0];
   const at = [field, ...(issue?.path ?? []).map(String)].join('.');
   if (issue?.code === 'unrecognized_keys') {
-    return invalidConfig(`${at}.${issue.keys[0] ?? ''} is not a known field`);
+    return invalidConfig(`${at}.${excerpt(issue.keys[0] ?? '', 64)} is not a known field`);
   }
   return invalidConfig(`${at} ${issue?.message ?? 'is invalid'}`);
 }

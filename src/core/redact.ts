@@ -155,12 +155,25 @@ function maskRun(run: string, forms: readonly string[], shapes: RegExp): string 
 }
 
 /**
- * Masks `text` with {@link redact}, then cuts it to `max` characters (with `…`): cutting first
- * could leave a piece of a token too short to be recognised. A cut never splits a surrogate pair
- * (it falls before a high surrogate whose partner is past `max`).
+ * A run of 32+ base62 characters with both letter cases: a token's secret part without the
+ * `<prefix>_<type>_` that `redact` looks for (its version and 32-character body are the whole
+ * secret: the checksum follows from them); or 64+ hex digits holding a digit, that part in hex (66
+ * for version and body; each byte of base62 text is `3x`–`7x`). Hex digests under 64 digits, UUIDs
+ * and ULIDs are one case or shorter. (Matched from any point of a run, as from its start: a
+ * run's suffix that matches means the run does.)
+ */
+export const SECRET_RUN = /(?=[^\W_]*[a-z])(?=[^\W_]*[A-Z])[^\W_]{32}|(?=[\dA-Fa-f]*\d)[\dA-Fa-f]{64}/;
+
+/**
+ * Masks `text` with {@link redact}, and each run of letters and digits holding {@link SECRET_RUN}
+ * (a token's tail pasted without its prefix), then cuts it to `max` characters (with `…`): cutting
+ * first could leave a piece of a token too short to be recognised. For the caller's text a
+ * message quotes (an unknown key, scope or resource type, a name), where such a run is never
+ * meant. A cut never splits a surrogate pair (it falls before a high surrogate whose partner is
+ * past `max`).
  */
 export function excerpt(text: string, max: number): string {
-  const r = redact(text);
+  const r = redact(text).replace(/[^\W_]{32,}/g, (run) => (SECRET_RUN.test(run) ? REDACTED : run));
   if (r.length <= max) return r;
   const last = r.charCodeAt(max - 1);
   return `${r.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max)}…`;

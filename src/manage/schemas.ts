@@ -25,7 +25,7 @@ import {
 } from '../core/kinds.ts';
 import { policyKind, splitKind } from '../core/limiter.ts';
 import { MAX_EPOCH_MS } from '../core/arguments.ts';
-import { holdsToken } from '../core/redact.ts';
+import { excerpt, holdsToken } from '../core/redact.ts';
 import type { FieldError } from './problem.ts';
 import type * as doc from './request-schemas.ts';
 import { isArray } from '../core/builtins.ts';
@@ -224,7 +224,7 @@ export function fieldErrors(error: z.core.$ZodError, root: 'body' | 'query'): Fi
   for (const issue of error.issues) {
     const at = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ field: [...at, key].join('.'), message: 'Unknown field' });
+      for (const key of issue.keys) out.push({ field: [...at, excerpt(key, 64)].join('.'), message: 'Unknown field' });
     } else {
       out.push({ field: at.length ? at.join('.') : root, message: issue.message });
     }

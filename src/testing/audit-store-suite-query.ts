@@ -98,6 +98,18 @@ export function invalidQuerySection(ctx: AuditSuiteContext): void {
         ['export(null)', () => s.export(null as unknown as AuditFilter, 'ndjson'), ['filter']],
         ['export([])', () => s.export([] as unknown as AuditFilter, 'ndjson'), ['filter']],
         ['export misspelt key', () => s.export({ tokenID: 'tok' } as AuditFilter, 'ndjson'), ['tokenID']],
+        // A bad filter and a bad format at once: both named (the format was left out before leak52).
+        [
+          'export misspelt key, bad format',
+          () => s.export({ tokenID: 'tok' } as AuditFilter, 'xml' as 'csv'),
+          ['tokenID', 'format'],
+        ],
+        [
+          'export(null), bad format',
+          () => s.export(null as unknown as AuditFilter, 'xml' as 'csv'),
+          ['filter', 'format'],
+        ],
+        ['export paging, bad format', () => s.export({ limit: 5 } as AuditFilter, 'xml' as 'csv'), ['limit', 'format']],
       ];
       // Every case is tried, then the wrong answers are compared at once: a failure lists them all.
       const wrong: unknown[] = [];
