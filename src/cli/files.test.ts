@@ -65,6 +65,12 @@ describe('credentialsPath', () => {
     ).toBe('C:\\Users\\j\\AppData\\Roaming\\toado\\env');
   });
 
+  it('an empty $<APP>_CONFIG_DIR counts as unset, as an empty $XDG_CONFIG_HOME does: the next source, not invalid_config', () => {
+    const where = (env: Record<string, string>) => ({ env, home: '/h', platform: 'linux' }) as const;
+    expect(credentialsPath('toado', where({ TOADO_CONFIG_DIR: '', XDG_CONFIG_HOME: '/x' }))).toBe('/x/toado/env');
+    expect(credentialsPath('toado', where({ TOADO_CONFIG_DIR: '' }))).toBe('/h/.config/toado/env');
+  });
+
   // The XDG Base Directory spec: "If an implementation encounters a relative path in any of these
   // variables it should consider the path invalid and ignore it." A relative folder would put the
   // 0600 credentials file under whatever the working directory is (a repository, a shared folder).

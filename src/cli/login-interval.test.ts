@@ -4,7 +4,9 @@
  * less after connection trouble; and it never shortens the last wait to squeeze a poll in before
  * `expires_in`: a poll that would come after the code expired is not sent, the login ends with
  * `expired_token`. A server whose `interval` is not shorter than the code's life is refused at once.
- * A real HTTP server on 127.0.0.1 answers as scripted; the sleeps are recorded, not slept.
+ * A real HTTP server on 127.0.0.1 answers as scripted; the sleeps are recorded, not slept. The
+ * 6 s slow_down, the 503 after a slow_down, the missing interval and the server's expired_token
+ * each kill a mutant of src/cli/login.ts the rest let live (docs/testing.md).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CODES, quietLogin, serveLoopback } from '../../test/login-fixture.ts';
@@ -71,11 +73,33 @@ describe('deviceLogin waits the interval the server asks for (RFC 8628 §3.5)', 
       { status: 503, body: { error: 'temporarily_unavailable' } },
       [120_000, 120_000],
     ],
+    [
+      'slow_down naming an interval under the wait plus 5 s (6 s after 5 s): the next wait is 10 s',
+      5,
+      { status: 400, body: { error: 'slow_down', interval: 6 } },
+      [5_000, 10_000],
+    ],
   ];
   it.each(thenApproved)('%s', async (_what, interval, first, waits) => {
     const { outcome, sleeps } = await login({ ...CODES, interval, expires_in: 600 }, [first, TOKEN]);
     expect(outcome).toMatchObject({ token: 'toado_sk_1' });
     expect(sleeps).toEqual(waits);
+  });
+
+  it('slow_down holds for every later poll: connection trouble (503) after it never brings the wait under 125 s', async () => {
+    const slowDown = { status: 400, body: { error: 'slow_down' } };
+    const trouble = { status: 503, body: { error: 'temporarily_unavailable' } };
+    const { outcome, sleeps } = await login({ ...CODES, interval: 120, expires_in: 900 }, [slowDown, trouble, TOKEN]);
+    expect(outcome).toMatchObject({ token: 'toado_sk_1' });
+    expect(sleeps).toEqual([120_000, 125_000, 125_000]);
+  });
+
+  it('a code answer without interval: every wait is 5 s (RFC 8628 §3.2), not 1 s', async () => {
+    const { interval: _, ...noInterval } = CODES;
+    const { outcome, sleeps, polls } = await login({ ...noInterval, expires_in: 12 });
+    expect(outcome).toMatchObject({ name: 'KeycardError', code: 'expired_token' });
+    expect(sleeps).toEqual([5_000, 5_000]);
+    expect(polls()).toBe(2);
   });
 });
 
@@ -90,6 +114,15 @@ describe('deviceLogin never polls early to beat expires_in', () => {
   it('a slow_down whose interval outlasts the code: expired_token at once, no wait and no further poll', async () => {
     const { outcome, sleeps, polls } = await login({ ...CODES, interval: 5, expires_in: 600 }, [
       { status: 400, body: { error: 'slow_down', interval: 900 } },
+    ]);
+    expect(outcome).toMatchObject({ name: 'KeycardError', code: 'expired_token' });
+    expect(sleeps).toEqual([5_000]);
+    expect(polls()).toBe(1);
+  });
+
+  it('expired_token from the server ends the login at once: no further wait, no further poll', async () => {
+    const { outcome, sleeps, polls } = await login({ ...CODES, interval: 5, expires_in: 600 }, [
+      { status: 400, body: { error: 'expired_token' } },
     ]);
     expect(outcome).toMatchObject({ name: 'KeycardError', code: 'expired_token' });
     expect(sleeps).toEqual([5_000]);
