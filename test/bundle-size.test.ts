@@ -142,10 +142,14 @@ describe('edge bundle size', () => {
   // defaultTokenLifetime capped (a token past year 9999 issued), a request id holding a token's
   // tail in hex replaced (a leak): guard 68,608 B (rounded up to 64 B). 68,605 B in session 52 (+46 B):
   // the audit events' member lists parsed once at load instead of on every event (2.0 µs a
-  // request + token event pair, was 4.2 µs).
-  it('stays at most 68,608 B gzip (measured 68,605 B)', async () => {
+  // request + token event pair, was 4.2 µs). 68,615 B in odds52 (+10 B), raised knowingly, nothing
+  // found to pay for it in the time (inlining the check measured 68,628 B): the device entry page put
+  // back the first 12 characters typed, so a token pasted into the code box came back with the first
+  // characters of its secret part (a leak); now nothing holding a `_` is put back: guard 68,672 B
+  // (rounded up to 64 B).
+  it('stays at most 68,672 B gzip (measured 68,615 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_608);
+    expect(gzip).toBeLessThanOrEqual(68_672);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
