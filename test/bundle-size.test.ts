@@ -149,8 +149,12 @@ describe('edge bundle size', () => {
   // and an instanceof for isKeycardError measured no smaller): a token's tail pasted as a key, scope
   // or type name masked by `excerpt` and unknown keys quoted through it (two leaks, +4 B), every
   // event's requestId through requestIdFrom (a leak, +11 B), an export naming a bad format beside a
-  // bad filter (+55 B). Both on main: 68,704 B, guard 68,736 B (rounded up to 64 B).
-  it('stays at most 68,736 B gzip (measured 68,704 B)', async () => {
+  // bad filter (+55 B). Both on main: 68,704 B, guard 68,736 B (rounded up to 64 B). odds52 (+10 B
+  // on its own; inlining the check measured 68,628 B): the device entry page put back the first 12
+  // characters typed, so a token pasted into the code box came back with the first characters of
+  // its secret part (a leak); now nothing holding a `_` is put back. All three on main: 68,721 B,
+  // under the same guard.
+  it('stays at most 68,736 B gzip (measured 68,721 B)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(68_736);
   }, 60_000);

@@ -220,7 +220,12 @@ export function chargeLater<S extends string>(
   st.config = null; // both budgets charged: no third charge
   // Audited as the later check (its surface, MCP method and tool), as its other denials are.
   const view = newRequestState(st.request, requirement, st, pass.identity);
-  view.allowed = true; // the request's allowed event is written: a fail-open here writes its own
+  // `allowed` on this view means "not the first charge: finish() records no allowed event for this
+  // check". Its one reader is limiterFailed's fail-open branch, which then writes this admission's
+  // own `degraded` event. A refusal (rate limited, failing closed, limiter full) goes through fail(),
+  // which records a denial and reads no `allowed`; the view is never kept (nor is it `st`), so
+  // nothing after this call sees it (test/later-charge-refused.test.ts).
+  view.allowed = true;
   return charge(p, view, requirement, pass.identity, undefined, config, 'Cache-Control' in pass.headers);
 }
 

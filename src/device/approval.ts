@@ -104,6 +104,16 @@ const throttled = (ctx: DeviceContext, seconds: number) =>
 const CONFIRM_NOTE = 'Check that this is the code shown in your terminal, then continue.';
 
 /**
+ * What goes back into the code box: the first 12 characters typed, unless they hold a `_`. A
+ * token's secret part starts after its second `_` (`toado_sk_…`), so a token pasted by mistake,
+ * or its head, is never put back; a user code has no `_` to lose (the terminal shows `XXXX-XXXX`).
+ */
+const echo = (typed: string): string => {
+  const head = typed.slice(0, 12);
+  return head.includes('_') ? '' : head;
+};
+
+/**
  * A browser says the request came from another site (a link, an image, a redirect elsewhere):
  * such a GET carries the person's cookie but not their intent. Looking its code up would let any
  * page spend the person's wrong-entry budget (five and they are locked out of their real code)
@@ -127,7 +137,7 @@ export async function showPage(ctx: DeviceContext, request: Request): Promise<Re
   if (sentTwice(query, ['user_code']).length > 0)
     return page(ctx, 400, 'Connect a device', entryForm(action, 'Fields sent more than once: user_code'));
   if (fromAnotherSite(request))
-    return page(ctx, 200, 'Connect a device', entryForm(action, null, typed.slice(0, 12), CONFIRM_NOTE));
+    return page(ctx, 200, 'Connect a device', entryForm(action, null, echo(typed), CONFIRM_NOTE));
   const key = await sessionKey(ctx, request, actor);
   const grant = await lookUp(ctx, key, typed);
   if (typeof grant === 'number') return throttled(ctx, grant);
@@ -137,7 +147,7 @@ export async function showPage(ctx: DeviceContext, request: Request): Promise<Re
       ctx,
       400,
       'Connect a device',
-      entryForm(action, 'That code is not valid or has expired. Check the code in your terminal.', typed.slice(0, 12)),
+      entryForm(action, 'That code is not valid or has expired. Check the code in your terminal.', echo(typed)),
     );
   return page(ctx, 200, `Approve ${grant.clientName}?`, approval(ctx, grant, actor, null));
 }

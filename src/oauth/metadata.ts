@@ -44,7 +44,8 @@ export interface ProtectedResource {
    * Answers `GET`/`HEAD` of `/.well-known/oauth-protected-resource` and of its path-suffixed form
    * with the document (CORS-readable: browser-based clients fetch it), also at the suffix without
    * the resource path's terminating slash (where the MCP SDK looks); `OPTIONS` with 204, any other
-   * method with a 405 problem; null for any other path.
+   * method with a 405 problem; null for any other path, and for a query other than the resource's
+   * (RFC 9728 §3: the query is part of the metadata URL, so another query is another resource's).
    */
   handle(request: Request): Response | null;
 }
@@ -97,8 +98,9 @@ export function protectedResource(options: ProtectedResourceOptions): ProtectedR
     document,
     metadataUrl,
     handle(request: Request): Response | null {
-      const path = new URL(request.url).pathname;
-      if (!paths.has(path)) return null;
+      const { pathname, search } = new URL(request.url);
+      // RFC 9728 §3/§3.3: the URL holds the resource's query too, so another query is another resource's.
+      if (!paths.has(pathname) || search !== url.search) return null;
       const headers = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'max-age=3600' };
       if (request.method === 'OPTIONS')
         return new Response(null, {
