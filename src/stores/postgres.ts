@@ -280,7 +280,7 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
     const change = row ? toChange(Number(row['changeSeq']), row['change']) : null;
     if (change) await feed.committed(change);
   };
-  const io: StoreIo = { run, announced, channel };
+  const io: StoreIo = { run: sent, announced, channel }; // after a write landed: no refusal
 
   return {
     shared: options.shared ?? port.shared ?? true,
@@ -290,11 +290,11 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
       // The driver's unique-violation detail would name the hash: answer without it.
       if (rows.length === 0) throw new KeycardError('conflict', `Token id ${token.id} or its hash already exists`);
       // A revokeAll whose snapshot missed this insert committed its watermark first: this new
-      // statement sees it, and revokes the token that would otherwise survive it.
+      // statement sees it, and revokes the token. The row has landed: a refusal here is no refusal.
       const check = coveringWatermarkStatement(token);
-      const [covered] = check ? await run(check) : [];
-      if (covered) {
-        const [row] = await run(revokeStatement(token.id, Number(covered['revokedBefore']), WATERMARK_REASON, channel));
+      const [hit] = check ? await sent(check) : [];
+      if (hit) {
+        const [row] = await sent(revokeStatement(token.id, Number(hit['revokedBefore']), WATERMARK_REASON, channel));
         if (row) await announced(row);
       }
     },
@@ -348,7 +348,7 @@ export function postgresTokenStore(port: SqlPort, options: PostgresTokenStoreOpt
 
     async revokeAll(filter: RevokeAllFilter, at, reason) {
       await run(watermarkStatement(filter, at)); // its own commit, before the revoking snapshot is taken
-      const [row] = await run(revokeAllStatement(filter, at, reason, channel));
+      const [row] = await sent(revokeAllStatement(filter, at, reason, channel)); // the watermark landed
       if (!row) throw new KeycardError('unavailable', 'keycard_state has no row: run migrate() first');
       await announced(row);
       const raced = await endRacedSuccessors(io, filter, row['families'], at, reason);
