@@ -95,10 +95,16 @@ describe('a later charge that refuses leaves nothing allowed that is read afterw
     await s.keycard.close();
   });
 
-  it.each(['throw', 'reject'] as const)(
-    "limiter %s, limiterFailure 'closed': 503, the handler not run, no degraded allowed event",
-    async (how) => {
-      const s = await setup(how, 'closed');
+  // A throwing or rejecting limiter under 'closed', and a full memory limiter, which fails closed
+  // even under 'open' (admitting would drop the limit for everyone).
+  it.each([
+    ['throw', 'closed'],
+    ['reject', 'closed'],
+    ['full', 'open'],
+  ] as const)(
+    'limiter %s, limiterFailure %s: 503, the handler not run, no degraded allowed event',
+    async (how, failure) => {
+      const s = await setup(how, failure);
       expect(await s.get()).toEqual([503, 'unavailable']);
       expect(s.ran).toEqual([]);
       expect(await s.events()).toEqual([
@@ -108,17 +114,6 @@ describe('a later charge that refuses leaves nothing allowed that is read afterw
       await s.keycard.close();
     },
   );
-
-  it("memory limiter full under limiterFailure 'open' (fails closed): 503, no degraded allowed event", async () => {
-    const s = await setup('full', 'open');
-    expect(await s.get()).toEqual([503, 'unavailable']);
-    expect(s.ran).toEqual([]);
-    expect(await s.events()).toEqual([
-      ['request.allowed', null, false],
-      ['request.denied', 'unavailable', false],
-    ]);
-    await s.keycard.close();
-  });
 
   it.each([
     ['none', 'closed', 429],

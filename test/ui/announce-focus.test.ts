@@ -8,11 +8,11 @@
  * is typed. Each test kills a mutant of src/ui/ the other browser tests
  * let live (docs/testing.md).
  */
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { focused, hasChromium, useChromium } from './browser.ts';
 import { closeReveal, copyFromReveal, dialog, openNewToken } from './flow.ts';
-import { openHostilePage, startHostileServer } from './hostile-server.ts';
+import { useHostilePages, type HostileServer } from './hostile-server.ts';
 
 /** The element's own live region (a child of its shadow root): its role, politeness and words. */
 const liveRegion = (page: Page) =>
@@ -24,17 +24,12 @@ const liveRegion = (page: Page) =>
 
 describe.skipIf(!hasChromium)('<keycard-tokens>: announcements and focus', () => {
   const browser = useChromium();
-  let server: Awaited<ReturnType<typeof startHostileServer>> | undefined;
-  let context: BrowserContext | undefined;
-  afterEach(async () => {
-    await context?.close();
-    await server?.close();
-  });
+  const pages = useHostilePages(browser);
+  let server: HostileServer | undefined;
 
   async function open(): Promise<Page> {
-    server = await startHostileServer();
-    let page: Page;
-    ({ context, page } = await openHostilePage(browser(), server));
+    server = await pages.start();
+    const { page } = await pages.open(server);
     await page.getByRole('button', { name: 'New token', exact: true }).waitFor();
     return page;
   }

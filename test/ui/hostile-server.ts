@@ -16,6 +16,7 @@ import {
   type UserActor,
 } from '../../src/index.ts';
 import { bundleUi } from './server.ts';
+import { afterEach } from 'vitest';
 
 const USER: UserActor = { kind: 'user', id: 'u_jason', scopes: ['read', 'comments'] };
 
@@ -139,4 +140,31 @@ export async function hostileContext(
     );
   });
   return { context, page, lines, answers };
+}
+
+/** What {@link startHostileServer} answers. */
+export type HostileServer = Awaited<ReturnType<typeof startHostileServer>>;
+
+/**
+ * For a block whose tests each start their own server and page: `start` starts one (the arguments
+ * of {@link startHostileServer}), `open` opens the page on it ({@link openHostilePage}); both are
+ * closed after each test.
+ */
+export function useHostilePages(browser: () => Browser) {
+  let server: HostileServer | undefined;
+  let context: BrowserContext | undefined;
+  afterEach(async () => {
+    await context?.close();
+    await server?.close();
+    server = undefined;
+    context = undefined;
+  });
+  return {
+    start: async (...args: Parameters<typeof startHostileServer>) => (server = await startHostileServer(...args)),
+    open: async (on: HostileServer) => {
+      const opened = await openHostilePage(browser(), on);
+      context = opened.context;
+      return opened;
+    },
+  };
 }

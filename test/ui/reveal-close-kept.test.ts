@@ -6,20 +6,16 @@
  * merely removed would keep it in its field and in the closure its buttons read.) Kills a mutant
  * of src/ui/reveal.ts the other browser tests let live (docs/testing.md).
  */
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { hasChromium, useChromium } from './browser.ts';
 import { copyFromReveal, dialog, openNewToken } from './flow.ts';
-import { openHostilePage, startHostileServer } from './hostile-server.ts';
+import { useHostilePages, type HostileServer } from './hostile-server.ts';
 
 describe.skipIf(!hasChromium)('<keycard-tokens>: the reveal closed, its kept nodes', () => {
   const browser = useChromium();
-  let server: Awaited<ReturnType<typeof startHostileServer>> | undefined;
-  let context: BrowserContext | undefined;
-  afterEach(async () => {
-    await context?.close();
-    await server?.close();
-  });
+  const pages = useHostilePages(browser);
+  let server: HostileServer | undefined;
 
   /** Whether the kept nodes hold `s` (markup or a field's value) and, after each kept Copy button is clicked, the clipboard. */
   const keptHold = (page: Page, s: string) =>
@@ -42,9 +38,8 @@ describe.skipIf(!hasChromium)('<keycard-tokens>: the reveal closed, its kept nod
 
   for (const how of ['Done after Copy', 'Close without copying'])
     it(`closed by ${how}: nodes kept before the close hold no secret, and their Copy buttons copy none`, async () => {
-      server = await startHostileServer();
-      let page: Page;
-      ({ context, page } = await openHostilePage(browser(), server));
+      server = await pages.start();
+      const { page } = await pages.open(server);
       const form = await openNewToken(page);
       await form.getByRole('textbox', { name: 'Label', exact: true }).fill('kept nodes');
       await form.getByRole('button', { name: 'Create token', exact: true }).click();

@@ -8,27 +8,23 @@
  * click of that double-click must not send `expectCount: 4`: the person never saw 4 when they clicked.
  * They confirm the new count themselves, by typing the phrase again, and then it goes.
  */
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { hasChromium, useChromium } from './browser.ts';
 import { dialog } from './flow.ts';
-import { openHostilePage, startHostileServer } from './hostile-server.ts';
+import { useHostilePages, type HostileServer } from './hostile-server.ts';
 
 describe.skipIf(!hasChromium)('<keycard-tokens>: Revoke all after the count changed', () => {
   const browser = useChromium();
-  let server: Awaited<ReturnType<typeof startHostileServer>> | undefined;
-  let context: BrowserContext | undefined;
-  afterEach(async () => {
-    await context?.close();
-    await server?.close();
-  });
+  const pages = useHostilePages(browser);
+  let server: HostileServer | undefined;
 
   const live = async () =>
     (await server!.keycard.list({ ownerId: 'u_jason', status: 'active' })).records.map((r) => r.label).sort();
   const bodies: unknown[] = [];
 
   async function confirmTwoThenThree(): Promise<Page> {
-    server = await startHostileServer();
+    server = await pages.start();
     await server.issue('one');
     await server.issue('two');
     bodies.length = 0;
@@ -36,8 +32,7 @@ describe.skipIf(!hasChromium)('<keycard-tokens>: Revoke all after the count chan
       if (r.method === 'POST') bodies.push(await r.clone().json());
       return pass();
     });
-    let page: Page;
-    ({ context, page } = await openHostilePage(browser(), server));
+    const { page } = await pages.open(server);
     await page.getByRole('button', { name: 'Revoke one', exact: true }).waitFor();
     await page.getByRole('button', { name: 'Revoke all', exact: true }).click();
     const all = dialog(page, 'Revoke all tokens');
