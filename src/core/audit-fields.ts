@@ -164,7 +164,7 @@ export function requestEvent(input: RequestAuditInput, now: number): Mutable<Req
     surface: text(input.surface) as Surface,
     method: text(input.method),
     path: capPath(auditPath(input.path)),
-    requestId: requestIdFrom(input.requestId),
+    requestId: text(input.requestId), // from requestIdFrom where the request came in (request-audit, authenticate)
     tokenId: textOrNull(input.tokenId),
     label: textOrNull(input.label),
     ownerId: textOrNull(input.ownerId),
