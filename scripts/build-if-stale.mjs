@@ -3,6 +3,9 @@
  * Builds the package (tsup: dist/ and its type declarations) unless `dist/` is newer than every
  * source file, `package.json` and `tsup.config.ts`. The examples' `prestart` and the test
  * suite's global set-up run it, so a second `npm start` or test run does not rebuild.
+ * With `--next` (examples/next's `prestart`), it then runs `next build` in the current directory
+ * unless `.next/BUILD_ID` is newer than dist/, the example and examples/shared: Turbopack bundles
+ * keycard into `.next` here, so an older build would serve the keycard it was built with.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -11,10 +14,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/** The newest mtime under `dir` (0 if it is missing), skipping tests, builds and installs. */
 function newest(dir) {
   let t = 0;
+  if (!existsSync(dir)) return t;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
+    if (entry.name === '.next' || entry.name === 'node_modules') continue;
     if (entry.isDirectory()) t = Math.max(t, newest(p));
     else if (!entry.name.endsWith('.test.ts')) t = Math.max(t, statSync(p).mtimeMs);
   }
@@ -30,6 +36,14 @@ export function stale() {
     statSync(join(root, 'tsup.config.ts')).mtimeMs,
   );
   return !(existsSync(built) && statSync(built).mtimeMs > sources);
+}
+
+/** True when `app`'s `.next` build is missing or older than dist/, `app` or examples/shared. */
+export function nextStale(app) {
+  const id = join(app, '.next', 'BUILD_ID');
+  if (!existsSync(id)) return true;
+  const sources = Math.max(newest(join(root, 'dist')), newest(app), newest(join(root, 'examples', 'shared')));
+  return statSync(id).mtimeMs < sources;
 }
 
 /** Runs tsup when {@link stale}; `quiet` hides its output. */
@@ -57,4 +71,19 @@ function main() {
   console.log(`keycard: built dist/ in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+/** `--next`: the Next example's own build, when {@link nextStale}; its output as next prints it. */
+function mainNext() {
+  if (!nextStale(process.cwd())) return;
+  console.log('keycard: building the Next app (.next is missing or older than dist/ or the example)');
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  try {
+    execFileSync('next', ['build'], { stdio: 'inherit', env }); // on npm's PATH, as the script's own was
+  } catch (error) {
+    process.exit(typeof error.status === 'number' && error.status !== 0 ? error.status : 1);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main();
+  if (process.argv.includes('--next')) mainNext();
+}

@@ -153,8 +153,9 @@ describe('edge bundle size', () => {
   // on its own; inlining the check measured 68,628 B): the device entry page put back the first 12
   // characters typed, so a token pasted into the code box came back with the first characters of
   // its secret part (a leak); now nothing holding a `_` is put back. All three on main: 68,721 B,
-  // under the same guard.
-  it('stays at most 68,736 B gzip (measured 68,721 B)', async () => {
+  // under the same guard. newcomer53: 68,735 B, the CSRF refusal's detail saying which mistake (+29 B)
+  // paid for by one helper for the management routes' unknown-scope check (−15 B); guard not raised.
+  it('stays at most 68,736 B gzip (measured 68,735 B)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(68_736);
   }, 60_000);

@@ -49,6 +49,20 @@ describe('documentation snippets run as written', () => {
     expect(setUp).toContain('npx create-next-app@latest');
     expect(setUp).toContain('"paths": { "@/*": ["./*"] }');
   });
+  it('docs/next.md: the management route uses the one instance of lib/keycard.ts, and a hand-made project is told to run next through npx', () => {
+    // Copied as written into app/api/keycard/[...path]/route.ts, a createKeycard() of its own was a
+    // second memory store: every token it issued was 401 "Invalid token" on the guarded routes.
+    const issue = snippetsOf('docs/next.md').find((s) => s.name === 'next-issue')?.code ?? '';
+    const [lib = '', route = ''] = issue.split(/^\/\/ app\/api\/keycard\/\[\.\.\.path\]\/route\.ts/m);
+    expect(lib).toMatch(/^\/\/ lib\/keycard\.ts/m);
+    expect(lib).toContain('createKeycard(');
+    expect(route).toContain("import { keycard } from '@/lib/keycard'");
+    expect(route).not.toContain('createKeycard(');
+    // A project made by hand has no `build`/`start` scripts and no `next` on the shell's PATH.
+    const doc = readFileSync(new URL('../docs/next.md', import.meta.url), 'utf8');
+    const setUp = /## Set up\n([\s\S]*?)\n<!-- snippet: next -->/.exec(doc)?.[1] ?? '';
+    expect(setUp).toContain('`npx next build && npx next start`');
+  });
   it('docs/ui.md: a hand-made Next project (docs/next.md) is told that the settings page needs a root layout', () => {
     const doc = readFileSync(new URL('../docs/ui.md', import.meta.url), 'utf8');
     const next =

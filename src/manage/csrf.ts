@@ -15,7 +15,10 @@ export function assertSameOrigin(request: Request, allowedOrigins: readonly stri
   if (SAFE.has(request.method)) return;
   if (request.headers.get('sec-fetch-site') === 'same-origin') return;
   const origin = request.headers.get('origin');
-  const allowed = allowedOrigins ?? [new URL(request.url).origin];
-  if (origin !== null && allowed.includes(origin)) return;
-  throw new ManagementProblem('forbidden', 'Cross-origin request refused: Origin is not allowed');
+  const own = new URL(request.url).origin;
+  if (origin !== null && (allowedOrigins ?? [own]).includes(origin)) return;
+  // Which mistake, without echoing the Origin sent or the list: curl with a cookie sends none, and
+  // a framework that hands the handler a URL of its own (Next: http://localhost:…) needs the list.
+  const why = origin === null ? 'no Origin header' : `Origin is not ${allowedOrigins ? 'allowed' : own}`;
+  throw new ManagementProblem('forbidden', `Cross-origin request refused: ${why}`);
 }

@@ -204,10 +204,7 @@ export async function createToken(ctx: RouteContext, b: z.output<typeof createBo
       throw invalid([{ field: 'preset', message: 'is not a preset of the scope catalogue' }]);
     scopes = [...ctx.keycard.scopes.presets[b.preset]!];
   }
-  const unknown = (scopes ?? []).flatMap((s, i) =>
-    ctx.keycard.scopes.has(s) ? [] : [{ field: `scopes.${i}`, message: 'is not in the scope catalogue' }],
-  );
-  if (unknown.length > 0) throw invalid(unknown);
+  knownScopes(ctx, scopes);
   if (!(await ctx.can(ctx.actor, 'create', { kind, ownerId, workspaceId }))) throw notFound();
   // The body's members as given (JSON holds no `undefined`), `preset` read as its scopes above.
   const { preset: _, ...given } = b;
@@ -225,6 +222,14 @@ export async function createToken(ctx: RouteContext, b: z.output<typeof createBo
   return json({ token: issued.token, record: await view(ctx, issued.record) }, 201, location);
 }
 
+/** 400 naming each scope the catalogue lacks (`scopes.<i>`), before anything is written. */
+function knownScopes(ctx: RouteContext, scopes: readonly string[] | undefined): void {
+  const unknown = (scopes ?? []).flatMap((s, i) =>
+    ctx.keycard.scopes.has(s) ? [] : [{ field: `scopes.${i}`, message: 'is not in the scope catalogue' }],
+  );
+  if (unknown.length > 0) throw invalid(unknown);
+}
+
 /** `GET /tokens/:id`. */
 export async function getToken(ctx: RouteContext, id: string): Promise<Response> {
   return json(await view(ctx, await loadVisible(ctx, id, 'read')));
@@ -236,10 +241,7 @@ export async function getToken(ctx: RouteContext, id: string): Promise<Response>
  */
 export async function updateToken(ctx: RouteContext, id: string, b: z.output<typeof updateBody>): Promise<Response> {
   await loadVisible(ctx, id, 'update');
-  const unknown = (b.scopes ?? []).flatMap((s, i) =>
-    ctx.keycard.scopes.has(s) ? [] : [{ field: `scopes.${i}`, message: 'is not in the scope catalogue' }],
-  );
-  if (unknown.length > 0) throw invalid(unknown);
+  knownScopes(ctx, b.scopes);
   // The body's members as given (JSON holds no `undefined`; `rateLimit: null` clears), its instant read.
   const record = await ctx.keycard.update(
     id,
