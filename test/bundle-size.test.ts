@@ -153,8 +153,9 @@ describe('edge bundle size', () => {
   // on its own; inlining the check measured 68,628 B): the device entry page put back the first 12
   // characters typed, so a token pasted into the code box came back with the first characters of
   // its secret part (a leak); now nothing holding a `_` is put back. All three on main: 68,721 B,
-  // under the same guard.
-  it('stays at most 68,736 B gzip (measured 68,721 B)', async () => {
+  // under the same guard. 68,725 B in hot53 (+4 B): SECRET_RUN tried where a run starts
+  // (requestIdFrom's cost on a UUID id halved, excerpt linear in a run's length), guard not raised.
+  it('stays at most 68,736 B gzip (measured 68,725 B)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(68_736);
   }, 60_000);
@@ -225,8 +226,9 @@ describe('edge bundle size', () => {
   // refusal answered at once (+26 B): guard 38,144 B. leak52 (+38 B on its own), raised knowingly for
   // two leak fixes, nothing found to pay for them: `excerpt` masking a token's tail in quoted keys and
   // names, unknown keys quoted through it (+29 B), every event's requestId through requestIdFrom
-  // (+9 B). Both on main: 38,127 B, guard 38,144 B.
-  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,127 B)', async () => {
+  // (+9 B). Both on main: 38,127 B, guard 38,144 B. 38,137 B in hot53 (+6 B): SECRET_RUN tried
+  // where a run starts (requestIdFrom's cost on a UUID id halved, excerpt linear), guard not raised.
+  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,137 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(38_144);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
