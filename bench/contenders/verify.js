@@ -22,12 +22,17 @@ function headerValues(tokens, probes) {
   return flatStrings(probes.map((i) => `Bearer ${tokens[i]}`));
 }
 
-/** `n` fresh request objects for the probe order of this round (fresh: authenticate memoises per object). */
-function requests(headers, n, seed) {
+/**
+ * `n` fresh request objects for the probe order of this round (fresh: authenticate memoises per
+ * object); with `ids` (flat UUID strings, one per probe), each also carries that `X-Request-Id`.
+ */
+function requests(headers, n, seed, ids) {
   const order = probeOrder(headers.length, n, seed);
   const out = new Array(n);
   for (let i = 0; i < n; i++)
-    out[i] = { method: 'GET', url: '/tickets', headers: { authorization: headers[order[i]] } };
+    out[i] = ids
+      ? { method: 'GET', url: '/tickets', headers: { authorization: headers[order[i]], 'x-request-id': ids[order[i]] } }
+      : { method: 'GET', url: '/tickets', headers: { authorization: headers[order[i]] } };
   return out;
 }
 
@@ -46,6 +51,7 @@ function fixture(file) {
  * `keycard.verify(token)` instead, `mode: 'hot'` sends one token only, `mode: 'miss'` a token never used
  * before on every request (a store read), and `mode: 'direct'` calls
  * `authenticate.direct()` as the adapters do (a promise only when a step answered with one).
+ * `requestId: true` sends an `X-Request-Id` (a UUID per probe token) with every request.
  */
 async function keycardContender({
   records = 100_000,
@@ -55,6 +61,7 @@ async function keycardContender({
   cacheSize,
   seed = 1,
   mode = 'authenticate',
+  requestId = false,
 }) {
   const sink = audit ? memoryAuditSink() : undefined;
   const store = memoryTokenStore();
@@ -134,13 +141,15 @@ async function keycardContender({
   };
   // mode 'hot': every request carries the same token (one busy agent among many quiet ones).
   const source = mode === 'hot' ? [headers[4242 % headers.length]] : headers;
+  // requestId: every request also sends an `X-Request-Id` (a UUID per probe token), kept by requestIdFrom.
+  const ids = requestId ? flatStrings(source.map(() => crypto.randomUUID())) : undefined;
   // mode 'direct': the adapters' path, `authenticate.direct()`, awaited only when it answers with a promise.
   const direct = mode === 'direct';
   return {
     info: { records, probes: probeCount, startN: 2000 },
     async round(n, round) {
       sink?.clear();
-      let batch = mode === 'miss' ? fresh(n) : requests(source, n, 100 + round);
+      let batch = mode === 'miss' ? fresh(n) : requests(source, n, 100 + round, ids);
       const before = lookups;
       gc();
       let ok = 0;

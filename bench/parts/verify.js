@@ -37,6 +37,13 @@ export async function partVerify() {
               params: { cacheSize: 100_000 },
             },
             { key: 'hot', label: 'keycard, one hot token', module, name: 'keycard', params: { mode: 'hot' } },
+            {
+              key: 'requestId',
+              label: 'keycard, X-Request-Id',
+              module,
+              name: 'keycard',
+              params: { requestId: true },
+            },
             { key: 'miss', label: 'keycard, store miss', module, name: 'keycard', params: { mode: 'miss' } },
             { key: 'verifyOnly', label: 'keycard.verify(token)', module, name: 'keycard', params: { mode: 'verify' } },
             { key: 'await', label: 'floor step: await', module, name: 'stepFloor', params: { step: 'await', fixture } },
@@ -112,7 +119,7 @@ export async function partVerify() {
   ];
   const blocks = [
     [
-      "keycard: `await keycard.authenticate(request, { scope: 'read' })` with every check on — bearer parsing, prefix and CRC-32, SHA-256, the verified-record cache over the memory store (default sizes: 10,000 cached records), expiry and revocation, the memory limiter (`rateLimit: { limit: 1e9, window: 60 }`, nothing refused), rate-limit headers, the scope check and an audit event to a `memoryAuditSink()` (cleared between rounds) — over **100,000 records** issued through `issue()`, probed by **10,000 of their tokens in a shuffled order** (a new permutation per pass), a fresh `{ method, url, headers }` object per call (authenticate memoises per request object). No `X-Request-Id`, so each request also draws a UUID. Before the rounds, each probe token is used once, untimed, as in a server that has been up for a while: the rounds time the cache's steady state, and a first use (a store read) is the diagnostic 'store miss' column.",
+      "keycard: `await keycard.authenticate(request, { scope: 'read' })` with every check on — bearer parsing, prefix and CRC-32, SHA-256, the verified-record cache over the memory store (default sizes: 10,000 cached records), expiry and revocation, the memory limiter (`rateLimit: { limit: 1e9, window: 60 }`, nothing refused), rate-limit headers, the scope check and an audit event to a `memoryAuditSink()` (cleared between rounds) — over **100,000 records** issued through `issue()`, probed by **10,000 of their tokens in a shuffled order** (a new permutation per pass), a fresh `{ method, url, headers }` object per call (authenticate memoises per request object). No `X-Request-Id`, so each request also gets a generated id (a random prefix drawn once per process and a counter). Before the rounds, each probe token is used once, untimed, as in a server that has been up for a while: the rounds time the cache's steady state, and a first use (a store read) is the diagnostic 'store miss' column.",
       "keycard direct: the same, through `keycard.authenticate.direct(request, { scope: 'read' })` — the adapters' path, which answers a cached token without a promise (awaited only when it returns one); its own 100,000 records.",
       "floor: the same records and probes through the synchronous hand-written pipeline of `lib/floor.js` — bearer header, prefix and CRC-32, `crypto.hash('sha256')`, `Map.get` over the 100,000 records, expiry and revocation, a bitmask scope test, a two-bucket window counter in the record, an audit event object pushed into a 4,096-slot ring.",
       "peer: the same records and probes through a pipeline assembled from peers — `createHash('sha256')`, an `lru-cache` (10,000 entries) in front of a `Map` of the 100,000 records, expiry and revocation, a `Set` scope check, and `rate-limiter-flexible` `RateLimiterMemory` per token (awaited).",
@@ -126,6 +133,7 @@ export async function partVerify() {
       nsColumn('noAudit', 'no audit sink'),
       nsColumn('bigCache', 'cacheSize 100k'),
       nsColumn('hot', 'one hot token'),
+      nsColumn('requestId', 'X-Request-Id'),
       nsColumn('miss', 'store miss'),
       nsColumn('verifyOnly', 'verify(token)'),
       nsColumn('await', 'await no-op'),
@@ -135,12 +143,13 @@ export async function partVerify() {
       ratioColumn('keycard ÷ no audit', r('keycard', 'noAudit')),
       ratioColumn('keycard ÷ cache 100k', r('keycard', 'bigCache')),
       ratioColumn('hot ÷ keycard', r('hot', 'keycard')),
+      ratioColumn('X-Request-Id ÷ keycard', r('requestId', 'keycard')),
       ratioColumn('miss ÷ keycard', r('miss', 'keycard')),
     ];
     const bigCacheReads = median(rows.map((row) => row.bigCache.storeReads / row.bigCache.ops));
     blocks.push(
       '### Diagnostics (same rounds, keycard variants and single steps)',
-      `Each a process of its own, alternated with the contenders above: keycard with no audit sink; keycard with \`cacheSize: 100_000\` (store reads on ${(bigCacheReads * 100).toFixed(0)} % of requests); every request carrying one hot token among the 100,000; every request carrying a token never used before (the store-miss path: a read of the memory store, the entry, identity and limiter slot built); \`keycard.verify(token)\` alone (the lookup half: no header, limiter, headers or audit); and three single steps of the floor — an awaited async no-op, \`crypto.hash('sha256', token, 'hex')\`, \`Map.get\` over the 100,000 records with equal but distinct 64-character keys.`,
+      `Each a process of its own, alternated with the contenders above: keycard with no audit sink; keycard with \`cacheSize: 100_000\` (store reads on ${(bigCacheReads * 100).toFixed(0)} % of requests); every request carrying one hot token among the 100,000; every request also sending an \`X-Request-Id\` (a UUID per probe token, which \`requestIdFrom\` checks and keeps); every request carrying a token never used before (the store-miss path: a read of the memory store, the entry, identity and limiter slot built); \`keycard.verify(token)\` alone (the lookup half: no header, limiter, headers or audit); and three single steps of the floor — an awaited async no-op, \`crypto.hash('sha256', token, 'hex')\`, \`Map.get\` over the 100,000 records with equal but distinct 64-character keys.`,
       roundsTable(rows, diag, statFooter(rows)),
     );
   }

@@ -159,10 +159,12 @@ function maskRun(run: string, forms: readonly string[], shapes: RegExp): string 
  * `<prefix>_<type>_` that `redact` looks for (its version and 32-character body are the whole
  * secret: the checksum follows from them); or 64+ hex digits holding a digit, that part in hex (66
  * for version and body; each byte of base62 text is `3x`–`7x`). Hex digests under 64 digits, UUIDs
- * and ULIDs are one case or shorter. (Matched from any point of a run, as from its start: a
- * run's suffix that matches means the run does.)
+ * and ULIDs are one case or shorter. Tried only where a run starts (the lookbehinds): a run's
+ * suffix that matches means the run does, and trying every position made a UUID `X-Request-Id`
+ * cost ~2 µs of `requestIdFrom`, ~1 µs now (src/core/secret-run.prop.test.ts: the same answers).
  */
-export const SECRET_RUN = /(?=[^\W_]*[a-z])(?=[^\W_]*[A-Z])[^\W_]{32}|(?=[\dA-Fa-f]*\d)[\dA-Fa-f]{64}/;
+export const SECRET_RUN =
+  /(?<![^\W_])(?=[^\W_]{32})(?=[^\W_]*[a-z])(?=[^\W_]*[A-Z])|(?<![\dA-Fa-f])(?=[\dA-Fa-f]{64})(?=[\dA-Fa-f]*\d)/;
 
 /**
  * Masks `text` with {@link redact}, and each run of letters and digits holding {@link SECRET_RUN}
