@@ -14,14 +14,17 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The newest mtime under `dir` (0 if it is missing), skipping tests, builds and installs. */
-function newest(dir) {
-  let t = 0;
-  if (!existsSync(dir)) return t;
+/**
+ * The newest mtime under `dir` (0 if it is missing), skipping tests, builds and installs; with
+ * `folders`, the folders' own too (a deleted file leaves only its folder newer).
+ */
+function newest(dir, folders = false) {
+  if (!existsSync(dir)) return 0;
+  let t = folders ? statSync(dir).mtimeMs : 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.name === '.next' || entry.name === 'node_modules') continue;
-    if (entry.isDirectory()) t = Math.max(t, newest(p));
+    if (entry.isDirectory()) t = Math.max(t, newest(p, folders));
     else if (!entry.name.endsWith('.test.ts')) t = Math.max(t, statSync(p).mtimeMs);
   }
   return t;
@@ -38,11 +41,15 @@ export function stale() {
   return !(existsSync(built) && statSync(built).mtimeMs > sources);
 }
 
-/** True when `app`'s `.next` build is missing or older than dist/, `app` or examples/shared. */
+/**
+ * True when `app`'s `.next` build is missing or older than dist/, `app` or examples/shared (a file
+ * in them, or a folder: a `git pull` that deletes a route changes no file that is left).
+ */
 export function nextStale(app) {
   const id = join(app, '.next', 'BUILD_ID');
   if (!existsSync(id)) return true;
-  const sources = Math.max(newest(join(root, 'dist')), newest(app), newest(join(root, 'examples', 'shared')));
+  const shared = join(root, 'examples', 'shared');
+  const sources = Math.max(newest(join(root, 'dist')), newest(app, true), newest(shared, true));
   return statSync(id).mtimeMs < sources;
 }
 

@@ -116,7 +116,7 @@ describe('examples/next’s prestart, as `npm start -w examples/next` runs it', 
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         const p = join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else utimesSync(p, base, base);
+        utimesSync(p, base, base);
       }
     };
     walk(root);
@@ -146,6 +146,20 @@ describe('examples/next’s prestart, as `npm start -w examples/next` runs it', 
     for (const edited of [join(app, 'app/route.ts'), join(root, 'examples/shared/data.js')]) {
       settle(root, base);
       utimesSync(edited, base + 20, base + 20);
+      expect(start()).toContain('next build: built');
+    }
+  });
+
+  // review53: a `git pull` that deletes a route leaves no newer file behind, only a newer folder.
+  it('a file deleted from the example or from examples/shared rebuilds the Next app', () => {
+    const { root, app, start } = nextScratch();
+    mkdirSync(join(app, 'app/old'), { recursive: true });
+    writeFileSync(join(app, 'app/old/route.ts'), 'export const GET = () => new Response("old");\n');
+    writeFileSync(join(root, 'examples/shared/old.js'), 'export const old = 1;\n');
+    start();
+    for (const deleted of [join(app, 'app/old/route.ts'), join(root, 'examples/shared/old.js')]) {
+      settle(root, base);
+      rmSync(deleted);
       expect(start()).toContain('next build: built');
     }
   });

@@ -22,7 +22,25 @@ const piece = fc.oneof(
 );
 const text = fc.array(piece, { maxLength: 8 }).map((parts) => parts.join(''));
 
+// review53: runs built from characters at the classes' edges (hex and non-hex letters of both
+// cases, digits, `_`, `-`, `.`, `%`, non-ASCII letters, a lone surrogate), 31-33 and 63-66 long,
+// glued to each other: a hex run inside a longer alphanumeric run, a run starting after `_`.
+const edge = fc.constantFrom(...'afgzAFGZ09_-.%é\u017f\u212a\ud83d ');
+const word = fc.constantFrom(...'afgzAFGZ09');
+const hex = fc.constantFrom(...'afAF09');
+const near = (unit: fc.Arbitrary<string>) =>
+  fc
+    .oneof(fc.integer({ min: 31, max: 33 }), fc.integer({ min: 63, max: 66 }))
+    .chain((n) => fc.array(unit, { minLength: n, maxLength: n }).map((cs) => cs.join('')));
+const edges = fc
+  .array(fc.oneof(near(word), near(hex), near(edge), edge, fc.constantFrom('ghGH', 'g', 'G')), { maxLength: 5 })
+  .map((parts) => parts.join(''));
+
 describe('SECRET_RUN, tried at run starts only', () => {
+  test.prop([edges], { numRuns: 3000 })('agrees with the reference on runs at the classes’ edges', (t) => {
+    expect(SECRET_RUN.test(t)).toBe(REFERENCE.test(t));
+  });
+
   test.prop([text], { numRuns: 3000 })('agrees with the expression tried at every position', (t) => {
     expect(SECRET_RUN.test(t)).toBe(REFERENCE.test(t));
   });

@@ -6,6 +6,7 @@
  * with neither is refused: a browser always sends `Origin` on a cross-origin POST, so its absence
  * means a non-browser client, which should use a bearer token (exempt: no ambient credential).
  */
+import { excerpt } from '../core/redact.ts';
 import { ManagementProblem } from './problem.ts';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -19,6 +20,7 @@ export function assertSameOrigin(request: Request, allowedOrigins: readonly stri
   if (origin !== null && (allowedOrigins ?? [own]).includes(origin)) return;
   // Which mistake, without echoing the Origin sent or the list: curl with a cookie sends none, and
   // a framework that hands the handler a URL of its own (Next: http://localhost:…) needs the list.
-  const why = origin === null ? 'no Origin header' : `Origin is not ${allowedOrigins ? 'allowed' : own}`;
+  // The own origin is the client's Host (or absolute-form target): masked and cut as client text.
+  const why = origin === null ? 'no Origin header' : `Origin is not ${allowedOrigins ? 'allowed' : excerpt(own, 200)}`;
   throw new ManagementProblem('forbidden', `Cross-origin request refused: ${why}`);
 }

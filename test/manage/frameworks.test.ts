@@ -66,11 +66,14 @@ async function all(c: Call): Promise<Answer[]> {
       ...c.headers,
     };
     const init = { method: c.method, headers, ...(c.body !== undefined ? { body: c.body } : {}) };
-    if (viaFetch) return pick(await fetch(`${origin}${BASE}${c.path}`, init));
+    // The CSRF refusal names the request's own origin (newcomer53), which is each server's own:
+    // read as `<own origin>` so the rest of the bytes still compare.
+    const own = (a: Answer): Answer => ({ ...a, body: a.body.split(origin).join('<own origin>') });
+    if (viaFetch) return own(await pick(await fetch(`${origin}${BASE}${c.path}`, init)));
     // Next answers a HEAD with the GET export when the route has no HEAD export of its own.
     const exports = nextRoute as unknown as Record<string, (r: Request) => Promise<Response>>;
     const fn = exports[c.method] ?? (c.method === 'HEAD' ? exports.GET : undefined)!;
-    return pick(await fn(new Request(`${origin}${BASE}${c.path}`, init)));
+    return own(await pick(await fn(new Request(`${origin}${BASE}${c.path}`, init))));
   };
   return [await send(expressOrigin, true), await send(honoOrigin, true), await send('http://next.test', false)];
 }
