@@ -153,10 +153,13 @@ describe('edge bundle size', () => {
   // on its own; inlining the check measured 68,628 B): the device entry page put back the first 12
   // characters typed, so a token pasted into the code box came back with the first characters of
   // its secret part (a leak); now nothing holding a `_` is put back. All three on main: 68,721 B,
-  // under the same guard.
-  it('stays at most 68,736 B gzip (measured 68,721 B)', async () => {
+  // under the same guard. flake53 (+16 B), raised knowingly, nothing found to pay for it (a shorter
+  // createSettled loop measured 2 B larger): the token a failed issue or rotate stored, secret never
+  // returned, revoked with retries while the answer is lost (one try left it live across a Redis
+  // restart): 68,737 B, guard 68,800 B (rounded up to 64 B).
+  it('stays at most 68,800 B gzip (measured 68,737 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_736);
+    expect(gzip).toBeLessThanOrEqual(68_800);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -225,10 +228,12 @@ describe('edge bundle size', () => {
   // refusal answered at once (+26 B): guard 38,144 B. leak52 (+38 B on its own), raised knowingly for
   // two leak fixes, nothing found to pay for them: `excerpt` masking a token's tail in quoted keys and
   // names, unknown keys quoted through it (+29 B), every event's requestId through requestIdFrom
-  // (+9 B). Both on main: 38,127 B, guard 38,144 B.
-  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,127 B)', async () => {
+  // (+9 B). Both on main: 38,127 B, guard 38,144 B; 38,131 B with requestEvent's one requestIdFrom.
+  // flake53 (+34 B), raised knowingly for the same fix as `export *`'s (a failed issue's unheld
+  // token revoked with retries): 38,165 B, guard 38,208 B.
+  it('createKeycard alone (tree-shaken) is at most 38,208 B gzip, under the issue 13 target of 40 KB (measured 38,165 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(38_144);
+    expect(gzip).toBeLessThanOrEqual(38_208);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 
