@@ -159,7 +159,11 @@ describe('edge bundle size', () => {
   // UUID id halved, excerpt linear in a run's length). Both merged in session 53: 68,740 B, 4 B over
   // the guard, raised to the next multiple of 64 (68,800 B) rather than trim a message for 4 bytes.
   // 68,747 B in review53 (+7 B): the CSRF refusal's own origin (the client's Host) through excerpt.
-  it('stays at most 68,800 B gzip (measured 68,747 B)', async () => {
+  // flake53 (+16 B), raised knowingly, nothing found to pay for it (a shorter createSettled loop
+  // measured 2 B larger): the token a failed issue or rotate stored, secret never returned, revoked
+  // with retries while the answer is lost (one try left it live across a Redis restart). All of
+  // session 53 on main: 68,761 B, guard 68,800 B.
+  it('stays at most 68,800 B gzip (measured 68,761 B)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(68_800);
   }, 60_000);
@@ -230,11 +234,14 @@ describe('edge bundle size', () => {
   // refusal answered at once (+26 B): guard 38,144 B. leak52 (+38 B on its own), raised knowingly for
   // two leak fixes, nothing found to pay for them: `excerpt` masking a token's tail in quoted keys and
   // names, unknown keys quoted through it (+29 B), every event's requestId through requestIdFrom
-  // (+9 B). Both on main: 38,127 B, guard 38,144 B. 38,137 B in hot53 (+6 B): SECRET_RUN tried
-  // where a run starts (requestIdFrom's cost on a UUID id halved, excerpt linear), guard not raised.
-  it('createKeycard alone (tree-shaken) is at most 38,144 B gzip, under the issue 13 target of 40 KB (measured 38,137 B)', async () => {
+  // (+9 B). Both on main: 38,127 B, guard 38,144 B; 38,131 B with requestEvent's one requestIdFrom.
+  // 38,137 B in hot53 (+6 B): SECRET_RUN tried where a run starts (requestIdFrom's cost on a UUID id
+  // halved, excerpt linear). flake53 (+34 B), raised knowingly for the same fix as `export *`'s (a
+  // failed issue's unheld token revoked with retries): 38,165 B alone, guard 38,208 B. All of
+  // session 53 on main: 38,170 B.
+  it('createKeycard alone (tree-shaken) is at most 38,208 B gzip, under the issue 13 target of 40 KB (measured 38,170 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(38_144);
+    expect(gzip).toBeLessThanOrEqual(38_208);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 

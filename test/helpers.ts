@@ -28,15 +28,30 @@ export function asyncStore(inner: TokenStore = memoryTokenStore()): TokenStore {
   });
 }
 
-/** Wraps a store so `before(method)` runs just before each of its calls (to count them, or to fault the server at one). */
-export function watchedStore<T extends object>(inner: T, before: (method: string) => void): T {
+/**
+ * Wraps a store so `before(method)` runs just before each of its calls (to count them, or to fault
+ * the server at one), and `after(method)` once a call has answered, before its caller goes on.
+ */
+export function watchedStore<T extends object>(
+  inner: T,
+  before: (method: string) => void,
+  after?: (method: string) => void,
+): T {
   return new Proxy(inner, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         before(String(prop));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
+        const r = (value as (...a: unknown[]) => unknown).apply(target, args);
+        // Registered before the caller's own callbacks, so it runs first.
+        if (after && r instanceof Promise)
+          r.then(
+            () => after(String(prop)),
+            () => {},
+          );
+        else if (after) after(String(prop));
+        return r;
       };
     },
   });

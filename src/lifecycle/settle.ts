@@ -132,11 +132,17 @@ function sameElse(now: StoredToken, old: StoredToken): boolean {
   return canonical(rest(now)) === canonical(rest(old));
 }
 
-/** Revokes a token whose secret was never handed out; one try, its failure swallowed. */
+/**
+ * Revokes a token whose secret was never handed out. A revoke whose outcome is unknown is asked
+ * again as a lost create is (a client without an offline queue refuses it unsent while its server
+ * restarts: one try left the token live); a refusal, or no answer after the tries, is swallowed:
+ * the caller's error is the answer, and the secret was never returned either way.
+ */
 export async function abandon(ctx: LifecycleContext, id: string, reason: string): Promise<void> {
-  try {
-    await ctx.call('Token store revoke', () => ctx.store.revoke(id, ctx.clock.now(), reason));
-  } catch {
-    // The caller's error is the answer; the secret was never returned either way.
-  }
+  for (const again = asker(ctx); ; await pause())
+    try {
+      return void (await ctx.call('Token store revoke', () => ctx.store.revoke(id, ctx.clock.now(), reason)));
+    } catch (error) {
+      if (!unknownOutcome(error) || !again()) return;
+    }
 }
