@@ -6,29 +6,8 @@
  * Now it leaves the same mark: its own `request.allowed`, `degraded: true`, the request's id.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  createKeycard,
-  defineScopes,
-  memoryAuditSink,
-  memoryLimiter,
-  type LimiterStore,
-  type RequestAuditEvent,
-} from '../src/index.ts';
-
-const scopes = defineScopes({ read: {}, export: { implies: ['read'] } });
-const SPLIT = { read: { limit: 100, window: 60 }, write: { limit: 1, window: 60 } };
-
-/** A memory limiter whose charges of `failing` fail as `how` says. */
-function limiterFailing(failing: 'read' | 'write', how: 'throw' | 'reject'): LimiterStore {
-  const inner = memoryLimiter();
-  return {
-    consume(key, limit, windowSeconds) {
-      if (!key.endsWith(`:${failing}`)) return inner.consume(key, limit, windowSeconds);
-      if (how === 'throw') throw new Error('limiter down');
-      return Promise.reject(new Error('limiter down'));
-    },
-  };
-}
+import { createKeycard, memoryAuditSink, type RequestAuditEvent } from '../src/index.ts';
+import { limiterFailing, scopes, SPLIT } from './later-charge-fixture.ts';
 
 async function run(failing: 'read' | 'write', how: 'throw' | 'reject') {
   const audit = memoryAuditSink();

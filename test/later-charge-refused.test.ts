@@ -13,29 +13,18 @@ import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createKeycard,
-  defineScopes,
   memoryAuditSink,
-  memoryLimiter,
   type AuthResult,
   type LimiterStore,
   type RequestAuditEvent,
 } from '../src/index.ts';
 import { expressGuard } from '../src/adapters/express.ts';
-
-const scopes = defineScopes({ read: {}, export: { implies: ['read'] } });
-const SPLIT = { read: { limit: 100, window: 60 }, write: { limit: 1, window: 60 } };
+import { limiterFailing, scopes, SPLIT } from './later-charge-fixture.ts';
 
 /** The memory limiter, its write charges failing as `how` says ('none': never). */
 function limiter(how: 'none' | 'throw' | 'reject' | 'full'): LimiterStore {
   // maxTrackedTokens 1: the read key fills it, so the write key is refused as `limiter_full`.
-  const inner = memoryLimiter(how === 'full' ? { maxTrackedTokens: 1 } : {});
-  return {
-    consume(key, limit, windowSeconds) {
-      if (!key.endsWith(':write') || how === 'none' || how === 'full') return inner.consume(key, limit, windowSeconds);
-      if (how === 'throw') throw new Error('limiter down');
-      return Promise.reject(new Error('limiter down'));
-    },
-  };
+  return how === 'full' ? limiterFailing('write', 'none', { maxTrackedTokens: 1 }) : limiterFailing('write', how);
 }
 
 let server: Server | undefined;

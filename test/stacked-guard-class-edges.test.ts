@@ -5,30 +5,11 @@
  * (fail closed, one audit event per refusal; `limiterFailure: 'open'` admits, as a first charge).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  createKeycard,
-  defineScopes,
-  memoryAuditSink,
-  memoryLimiter,
-  type AuthResult,
-  type LimiterStore,
-} from '../src/index.ts';
-
-const scopes = defineScopes({ read: {}, export: { implies: ['read'] } });
-const SPLIT = { read: { limit: 100, window: 60 }, write: { limit: 1, window: 60 } };
+import { createKeycard, memoryAuditSink, type AuthResult, type LimiterStore } from '../src/index.ts';
+import { limiterFailing, scopes, SPLIT } from './later-charge-fixture.ts';
 
 /** A memory limiter whose write charges do what `write` says. */
-function limiterWith(write: 'throw' | 'reject' | 'hang'): LimiterStore {
-  const inner = memoryLimiter();
-  return {
-    consume(key, limit, windowSeconds) {
-      if (!key.endsWith(':write')) return inner.consume(key, limit, windowSeconds);
-      if (write === 'throw') throw new Error('limiter down');
-      if (write === 'reject') return Promise.reject(new Error('limiter down'));
-      return new Promise(() => {});
-    },
-  };
-}
+const limiterWith = (write: 'throw' | 'reject' | 'hang'): LimiterStore => limiterFailing('write', write);
 
 const statusOf = (r: AuthResult<string>) => (r.ok ? 200 : 'status' in r ? r.status : 'skip');
 /** The answer's headers (none on a hand-on). */
