@@ -162,8 +162,9 @@ describe('edge bundle size', () => {
   // flake53 (+16 B), raised knowingly, nothing found to pay for it (a shorter createSettled loop
   // measured 2 B larger): the token a failed issue or rotate stored, secret never returned, revoked
   // with retries while the answer is lost (one try left it live across a Redis restart). All of
-  // session 53 on main: 68,761 B, guard 68,800 B.
-  it('stays at most 68,800 B gzip (measured 68,761 B)', async () => {
+  // session 53 on main: 68,761 B, guard 68,800 B; 68,768 B once the audit copy list holds each
+  // member's copier (looked up at load, not compared per member per event).
+  it('stays at most 68,800 B gzip (measured 68,768 B)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(68_800);
   }, 60_000);
@@ -238,8 +239,8 @@ describe('edge bundle size', () => {
   // 38,137 B in hot53 (+6 B): SECRET_RUN tried where a run starts (requestIdFrom's cost on a UUID id
   // halved, excerpt linear). flake53 (+34 B), raised knowingly for the same fix as `export *`'s (a
   // failed issue's unheld token revoked with retries): 38,165 B alone, guard 38,208 B. All of
-  // session 53 on main: 38,170 B.
-  it('createKeycard alone (tree-shaken) is at most 38,208 B gzip, under the issue 13 target of 40 KB (measured 38,170 B)', async () => {
+  // session 53 on main: 38,170 B; 38,180 B with the audit copy list's copiers.
+  it('createKeycard alone (tree-shaken) is at most 38,208 B gzip, under the issue 13 target of 40 KB (measured 38,180 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(38_208);
     expect(gzip).toBeLessThanOrEqual(40 * KB);

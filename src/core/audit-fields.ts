@@ -126,8 +126,15 @@ export function auditPath(path: string): string {
 
 export const capPath = (p: string): string => (p.length > MAX_AUDIT_PATH ? `${p.slice(0, MAX_AUDIT_PATH)}…` : p);
 
-/** A member to copy: its key and how (`=` as given, `]` a list of texts, `#` a request id, else as text). */
-type CopyList = readonly (readonly [key: string, kind: string])[];
+/** A member to copy: its key and how its value is copied. */
+type CopyList = readonly (readonly [key: string, copy: (value: never) => unknown])[];
+
+/** How a member's value is copied, by its name's last character (see {@link copyList}). */
+const COPIES: Readonly<Record<string, (value: never) => unknown>> = {
+  '=': (value) => value,
+  ']': texts,
+  '#': requestIdFrom,
+};
 
 /**
  * Parses `names` once, at load: `name` copies as text, `name[]` as a list of texts, `name=` as
@@ -135,7 +142,7 @@ type CopyList = readonly (readonly [key: string, kind: string])[];
  * may come from the caller's code: an actor's `requestId`, `recordAudit`).
  */
 const copyList = (names: string): CopyList =>
-  names.split(' ').map((n) => [n.replace(/\W+$/, ''), n.slice(-1)] as const);
+  names.split(' ').map((n) => [n.replace(/\W+$/, ''), COPIES[n.slice(-1)] ?? text] as const);
 
 const REQUEST_MEMBERS = copyList('reason missing[] count= degraded= rpcMethod');
 const TOOL_MEMBER = copyList('tool');
@@ -143,17 +150,9 @@ const TOKEN_MEMBERS = copyList('reason rotatedFromId changes[] count= grantId sc
 
 /** Copies the members of `input` that `list` names and that are set, in that order. */
 function copySet(event: object, input: object, list: CopyList): void {
-  for (const [key, kind] of list) {
+  for (const [key, copy] of list) {
     const value = (input as Record<string, unknown>)[key];
-    if (value !== undefined)
-      (event as Record<string, unknown>)[key] =
-        kind === '='
-          ? value
-          : kind === ']'
-            ? texts(value as readonly unknown[])
-            : kind === '#'
-              ? requestIdFrom(value as string)
-              : text(value);
+    if (value !== undefined) (event as Record<string, unknown>)[key] = copy(value as never);
   }
 }
 
