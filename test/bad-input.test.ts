@@ -21,6 +21,8 @@ type Row = readonly [call: string, what: string, run: (f: Fixture) => Promise<un
 
 const ok = { ownerId: 'u1', label: 'ci' };
 const DAY = 86_400_000;
+/** An object whose `length` cannot be turned into a number: `[Object.create(null)]` has no `valueOf`. */
+const UNCOMPARABLE = { length: [Object.create(null)] };
 
 const ROWS: readonly Row[] = [
   // issue
@@ -163,6 +165,27 @@ const ROWS: readonly Row[] = [
     ({ kc }) => kc.revokeAll({ ownerId: 'u1' }, { reason: '', actor: 'x' } as any),
     ['reason', 'actor'],
   ],
+  // A value whose `length` JavaScript cannot compare (an object without a prototype, a symbol):
+  // zod's own length checks throw a TypeError on it (stop 51's CI, src/core/kinds.test.ts).
+  [
+    'issue',
+    'an ownerId whose length has no prototype',
+    ({ kc }) => kc.issue({ ...ok, ownerId: UNCOMPARABLE } as any),
+    ['ownerId'],
+  ],
+  [
+    'issue',
+    'a label whose length is a symbol',
+    ({ kc }) => kc.issue({ ...ok, label: { length: Symbol('n') } } as any),
+    ['label'],
+  ],
+  [
+    'revokeAll',
+    'an ownerId whose length has no prototype',
+    ({ kc }) => kc.revokeAll({ ownerId: UNCOMPARABLE } as any),
+    ['ownerId'],
+  ],
+  ['list', 'a cursor whose length has no prototype', ({ kc }) => kc.list({ cursor: UNCOMPARABLE } as any), ['cursor']],
   // rotate
   ['rotate', 'a numeric id', ({ kc }) => kc.rotate(5 as any), ['id']],
   ['rotate', 'graceMs 1e17', ({ kc, personal }) => kc.rotate(personal, { graceMs: 1e17 }), ['graceMs']],

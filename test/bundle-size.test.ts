@@ -163,10 +163,15 @@ describe('edge bundle size', () => {
   // measured 2 B larger): the token a failed issue or rotate stored, secret never returned, revoked
   // with retries while the answer is lost (one try left it live across a Redis restart). All of
   // session 53 on main: 68,761 B, guard 68,800 B; 68,768 B once the audit copy list holds each
-  // member's copier (looked up at load, not compared per member per event).
-  it('stays at most 68,800 B gzip (measured 68,768 B)', async () => {
+  // member's copier (looked up at load, not compared per member per event). Session 54, raised
+  // knowingly for stop 51's CI failure and what it led to: a `length` JavaScript cannot compare
+  // counted as NaN where zod threw a TypeError (+30 B with the URL kind), and a requirement's
+  // `class`, `resource.access`, `workspaceId`, `forbid`, `surface`, `rpcMethod` and `tool` checked
+  // (+251 B: a `class: 'Read'` charged the write budget, a `forbid: {}` was a TypeError and a 503):
+  // 69,049 B, guard 69,056 B.
+  it('stays at most 69,056 B gzip (measured 69,049 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(68_800);
+    expect(gzip).toBeLessThanOrEqual(69_056);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -239,10 +244,12 @@ describe('edge bundle size', () => {
   // 38,137 B in hot53 (+6 B): SECRET_RUN tried where a run starts (requestIdFrom's cost on a UUID id
   // halved, excerpt linear). flake53 (+34 B), raised knowingly for the same fix as `export *`'s (a
   // failed issue's unheld token revoked with retries): 38,165 B alone, guard 38,208 B. All of
-  // session 53 on main: 38,170 B; 38,180 B with the audit copy list's copiers.
-  it('createKeycard alone (tree-shaken) is at most 38,208 B gzip, under the issue 13 target of 40 KB (measured 38,180 B)', async () => {
+  // session 53 on main: 38,170 B; 38,180 B with the audit copy list's copiers. Session 54 (+269 B,
+  // the same two fixes as `export *`'s: uncomparable lengths, a requirement's values checked):
+  // 38,449 B, guard 38,464 B.
+  it('createKeycard alone (tree-shaken) is at most 38,464 B gzip, under the issue 13 target of 40 KB (measured 38,449 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
-    expect(gzip).toBeLessThanOrEqual(38_208);
+    expect(gzip).toBeLessThanOrEqual(38_464);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
   }, 60_000);
 

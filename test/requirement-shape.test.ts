@@ -69,6 +69,26 @@ const BAD: readonly [string, () => unknown, string][] = [
     },
     'scope: more than 64 allOf/anyOf groups, or one nested in itself',
   ],
+  // A value of the wrong kind (session 54): a `class: 'Read'` charged the write budget and asked
+  // write access; a `forbid` that is no function was a TypeError (a 503, onError a TypeError).
+  ['a class written Read', () => ({ scope: 'read', class: 'Read' }), "class: must be 'read' or 'write'"],
+  [
+    'a resource access written Write',
+    () => ({ resource: { path: { company: 'c1' }, access: 'Write' } }),
+    "resource.access: must be 'read' or 'write'",
+  ],
+  ['a forbid that is no function', () => ({ scope: 'read', forbid: {} }), 'forbid: must be a function'],
+  [
+    'a workspaceId that is a number',
+    () => ({ scope: 'read', workspaceId: 5 }),
+    'workspaceId: must be a string or null',
+  ],
+  ['a surface keycard has not', () => ({ scope: 'read', surface: 'grpc' }), "surface: must be 'http' or 'mcp'"],
+  [
+    'a tool and an rpcMethod that are no strings',
+    () => ({ tool: {}, rpcMethod: 1 }),
+    'rpcMethod: must be a string; tool: must be a string',
+  ],
 ];
 
 let reader = '';
@@ -133,6 +153,15 @@ describe('a requirement computed per request that is not a requirement fails clo
       params: Promise.resolve({}),
     });
     expect(n.status).toBe(403);
+  });
+
+  it('a fixed requirement holding a value it cannot take is refused when each guard is made, naming it', () => {
+    for (const [, need, field] of BAD.slice(-6)) {
+      const fixed = need();
+      expect(() => expressGuard(keycard)(fixed as never)).toThrow(field);
+      expect(() => honoGuard(keycard, fixed as never)).toThrow(field);
+      expect(() => withKeycard(keycard, fixed as never, () => Response.json({}))).toThrow(field);
+    }
   });
 
   it('a fixed requirement that is not an object is refused when the guard is made', () => {

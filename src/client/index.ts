@@ -78,8 +78,9 @@ function badHeaders(value: unknown): string[] {
 }
 
 /**
- * Refuses unknown options, a missing or unusable `baseUrl`, headers fetch cannot send and a bad
- * `timeoutMs` (a ManagementError `invalid_config`, status 0: nothing was sent).
+ * Refuses unknown options, a missing or unusable `baseUrl`, headers fetch cannot send, a bad
+ * `timeoutMs`, a `fetch` that is no function and a `credentials` fetch does not know (a
+ * ManagementError `invalid_config`, status 0: nothing was sent).
  */
 function checkClientOptions(options: ManagementClientOptions): void {
   const o = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
@@ -92,6 +93,9 @@ function checkClientOptions(options: ManagementClientOptions): void {
   const t = o.timeoutMs;
   if (t !== undefined && !(typeof t === 'number' && Number.isInteger(t) && t >= 1 && t <= 2 ** 31 - 1))
     bad.push('timeoutMs: must be a whole number of milliseconds from 1 to 2147483647');
+  if (o.fetch !== undefined && typeof o.fetch !== 'function') bad.push('fetch: must be a function');
+  if (o.credentials !== undefined && !['omit', 'same-origin', 'include'].includes(o.credentials as string))
+    bad.push("credentials: must be 'omit', 'same-origin' or 'include'");
   if (bad.length === 0) return;
   const detail = `createManagementClient: ${bad.join('; ')}`;
   throw new ManagementError(localProblem('invalid_config', detail, 0, 'Invalid configuration'));

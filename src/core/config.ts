@@ -30,8 +30,11 @@ export const url = (http = false): Kind => refine(text(), (s: string) => isUrl(s
 
 /** A URL option that must be https, or http on loopback (`isSecureUrl`). */
 export function secureUrlText() {
-  return schema<string>(refine(text(), isSecureUrl, 'must be an https URL (http only on loopback)'));
+  return schema<string>(secureUrl());
 }
+
+/** {@link secureUrlText}'s kind. */
+export const secureUrl = (): Kind => refine(text(), isSecureUrl, 'must be an https URL (http only on loopback)');
 
 type Issue = z.core.$ZodRawIssue & Record<string, unknown>;
 

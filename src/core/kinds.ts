@@ -135,6 +135,20 @@ export interface LengthRules {
 }
 
 /**
+ * A `length` as zod's `length >= min` compares it: a number as it is, anything else as JavaScript
+ * turns it into one; one it cannot turn (an object without `valueOf`, a symbol) is NaN, where
+ * zod's own check throws a TypeError: it fails both bounds instead.
+ */
+const counted = (length: unknown): number => {
+  if (typeof length === 'number') return length;
+  try {
+    return Number(length);
+  } catch {
+    return Number.NaN;
+  }
+};
+
+/**
  * zod's length checks: they run on anything with a `length`, even after a type issue (not after
  * one that says `continue: false`), and count a string's code points; `error` words an issue
  * whose check has no message of its own.
@@ -143,7 +157,7 @@ function length(v: unknown, out: Issue[], from: number, rules: LengthRules, erro
   if (v == null || (v as { length?: unknown }).length === undefined) return;
   if (out.slice(from).some((issue) => issue.continue === false)) return;
   const { min, max } = rules;
-  const units = (v as { length: number }).length;
+  const units = counted((v as { length: unknown }).length);
   const n = (over: boolean) => (typeof v === 'string' && over ? [...v].length : units);
   const origin = isArray(v) ? 'array' : typeof v === 'string' ? 'string' : 'unknown';
   const issue = (code: string, bound: string, limit: number, message?: string) =>

@@ -38,12 +38,45 @@ export function requirementError(requirement: unknown): string | null {
     unknownKeys(requirement, KEYS, ''),
     typeof resource == 'object' && resource ? unknownKeys(resource, RESOURCE_KEYS, 'resource.') : null,
     scope === undefined ? null : scopeError(scope), // undefined: no scope asked
+    valuesError(requirement as Record<string, unknown>, resource),
   );
 }
 
 /** The problems found, `; `-joined, or null when none (allocation-free then). */
-const joined = (a: string | null, b: string | null, c: string | null): string | null =>
-  a === null && b === null && c === null ? null : [a, b, c].filter((x) => x !== null).join('; ');
+const joined = (a: string | null, b: string | null, c: string | null, d: string | null): string | null =>
+  a === null && b === null && c === null && d === null ? null : [a, b, c, d].filter((x) => x !== null).join('; ');
+
+const RW = "'read' or 'write'";
+
+/**
+ * The requirement's values of a fixed kind, each named with what it must be when it is not:
+ * `class` and `resource.access` ('read' or 'write': a `'Read'` charged the write budget and asked
+ * write access), `workspaceId`, `forbid` (anything but a function was a TypeError and a 503 on
+ * every request), `surface`, `rpcMethod` and `tool`. Allocation-free when all hold.
+ */
+function valuesError(r: Record<string, unknown>, resource: unknown): string | null {
+  const { class: c, workspaceId: w, forbid: f, surface: s, rpcMethod: m, tool: t } = r;
+  const a = typeof resource == 'object' && resource ? (resource as { access?: unknown }).access : undefined;
+  const C = c === undefined || c === 'read' || c === 'write';
+  const A = a === undefined || a === 'read' || a === 'write';
+  const W = w == null || typeof w === 'string';
+  const F = f === undefined || typeof f === 'function';
+  const S = s === undefined || s === 'http' || s === 'mcp';
+  const M = m === undefined || typeof m === 'string';
+  const T = t === undefined || typeof t === 'string';
+  if (C && A && W && F && S && M && T) return null;
+  return [
+    C || `class: must be ${RW}`,
+    A || `resource.access: must be ${RW}`,
+    W || 'workspaceId: must be a string or null',
+    F || 'forbid: must be a function',
+    S || "surface: must be 'http' or 'mcp'",
+    M || 'rpcMethod: must be a string',
+    T || 'tool: must be a string',
+  ]
+    .filter((x) => x !== true)
+    .join('; ');
+}
 
 /**
  * The keys of a requirement's `resource` (`{ path, access? }`). A misspelt one (`acess`) would

@@ -15,6 +15,7 @@ import {
 } from 'jose';
 import { KeycardError, type ForeignTokenVerifier, type ForeignVerification } from '../index.ts';
 import { configError, english, secureUrlText } from '../core/config.ts';
+import { list, oneOf, schema as kind, text } from '../core/kinds.ts';
 import { oauthIdPart } from '../core/foreign.ts';
 import { withDeadline } from '../core/bounded.ts';
 import { guardedJwksFetch, JwksUnavailable } from './jwks-fetch.ts';
@@ -103,11 +104,12 @@ export interface JwtAccessTokenOptions {
 }
 
 const optionsSchema = z.strictObject({
-  issuer: z.string().check(z.minLength(1)),
-  audience: z.string().check(z.minLength(1)),
+  // Kinds, not zod's length checks: those throw a TypeError on a `length` they cannot compare.
+  issuer: kind<string>(text({ min: 1 })),
+  audience: kind<string>(text({ min: 1 })),
   jwksUrl: z.optional(secureUrlText()),
   keys: z.optional(z.looseObject({ keys: z.array(z.looseObject({})) })),
-  algorithms: z.optional(z.array(z.enum(ASYMMETRIC)).check(z.minLength(1))),
+  algorithms: z.optional(kind<string[]>(list(oneOf(ASYMMETRIC), { min: 1 }))),
   requireAccessTokenType: z.optional(z.boolean()),
   clockToleranceSeconds: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(300))),
   owner: z.optional(z.custom<JwtAccessTokenOptions['owner']>((v) => typeof v === 'function')),

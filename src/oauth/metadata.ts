@@ -3,7 +3,8 @@
  * which authorization server issues tokens for this resource (MCP authorization, 2025-06-18).
  */
 import * as z from 'zod/mini';
-import { configError, english, secureUrlText, urlText } from '../core/config.ts';
+import { configError, english, secureUrl, secureUrlText, urlText } from '../core/config.ts';
+import { list, schema as kind, text } from '../core/kinds.ts';
 import { ManagementProblem, problemResponse } from '../manage/problem.ts';
 import { freeze, stringify } from '../core/builtins.ts';
 
@@ -53,9 +54,10 @@ export interface ProtectedResource {
 const httpUrl = urlText(true);
 const schema = z.strictObject({
   resource: secureUrlText().check(z.refine((u) => !u.includes('#'), 'must not have a fragment (RFC 8707 §2)')),
-  authorizationServers: z.array(secureUrlText()).check(z.minLength(1)),
-  scopesSupported: z.array(z.string().check(z.minLength(1))),
-  resourceName: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  // Kinds, not zod's length checks: those throw a TypeError on a `length` they cannot compare.
+  authorizationServers: kind<string[]>(list(secureUrl(), { min: 1 })),
+  scopesSupported: kind<string[]>(list(text({ min: 1 }))),
+  resourceName: z.optional(kind<string>(text({ min: 1, max: 200 }))),
   resourceDocumentation: z.optional(httpUrl),
   allowQueryToken: z.optional(z.boolean()),
 });

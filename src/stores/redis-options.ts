@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { configError, english, intFrom } from '../core/config.ts';
+import { schema, text } from '../core/kinds.ts';
 import { checkFirst, hasMethod } from '../core/arguments-check.ts';
 
 /**
@@ -31,9 +32,7 @@ export function parseOptions<T>(schema: z.ZodMiniType<T>, options: unknown, name
 export const integer = intFrom;
 
 /** The key prefix option. */
-export const prefix = z
-  .string({ error: 'must be a string of at most 200 characters' })
-  .check(z.maxLength(200, { error: 'must be a string of at most 200 characters' }));
+export const prefix = schema<string>(text({ max: 200, error: 'must be a string of at most 200 characters' }));
 
 /** A function option. */
 export const fn = <T extends (...args: never[]) => unknown>(what: string) =>

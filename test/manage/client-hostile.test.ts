@@ -133,6 +133,13 @@ describe('keycard/client: no answer', () => {
         'createManagementClient: timeoutMs: must be a whole number of milliseconds from 1 to 2147483647',
       );
   });
+
+  it('a fetch that is no function and a credentials fetch does not know: invalid_config naming both', () => {
+    // Before: accepted, and the first call failed with a TypeError (fetch) or fetch's own refusal.
+    expect(() => client('http://127.0.0.1:1', { fetch: 'fetch', credentials: 'includes' })).toThrow(
+      "createManagementClient: fetch: must be a function; credentials: must be 'omit', 'same-origin' or 'include'",
+    );
+  });
 });
 
 describe('keycard/client: answers without end', () => {

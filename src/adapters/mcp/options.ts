@@ -45,10 +45,18 @@ export interface McpOptions {
   readonly onWarning?: (message: string) => void;
 }
 
-const list = z.union([
-  z.literal('any'),
-  z.array(z.string().check(z.minLength(1), z.maxLength(2_048))).check(z.maxLength(1_000)),
-]);
+/**
+ * `'any'`, or at most 1,000 names of 1 to 2,048 characters. A check of its own: zod's length checks
+ * compare any value's `length` with `>=`, a TypeError for one JavaScript cannot turn into a number.
+ */
+const list = z.custom<readonly string[] | 'any'>(
+  (v) =>
+    v === 'any' ||
+    (Array.isArray(v) &&
+      v.length <= 1_000 &&
+      v.every((s) => typeof s === 'string' && s.length >= 1 && s.length <= 2_048)),
+  "must be 'any' or an array of at most 1000 strings of 1 to 2048 characters",
+);
 const schema = z.strictObject({
   tools: z.optional(
     z.record(z.string(), z.strictObject({ scope: z.optional(z.any()), class: z.optional(z.enum(['read', 'write'])) })),
