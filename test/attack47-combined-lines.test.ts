@@ -6,7 +6,9 @@
  * first line whose quoted-string is left open (its comma looked quoted). Real Express and Hono
  * servers over raw HTTP (so each line is sent as written), and Next's wrapper with a Web Request.
  * Left out, by construction: a second line that is itself a whole auth-param (`realm="a"`), which
- * no reader of the joined value can tell from one field with that parameter.
+ * no reader of the joined value can tell from one field with that parameter; and a first line
+ * that leaves an auth-param's quoted-string open with a second line that closes it (`Basic x="`
+ * and `"` join into `Basic x=", "`), where Hono and Next must answer as Express answers the join.
  */
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
@@ -88,6 +90,11 @@ describe('two field lines whose join looked like one field of another scheme', (
     [['Basic "a', 'b"']],
     [['Basic a="x""', 'b"']],
     [['Negotiate "a\\"', `Bearer ${'T'.repeat(10)}`]],
+    // An `=` with no name before it opens no quoted-string (fast-check seed 218511078, path
+    // 1898:15:13:14 found the first, with a token of ours as the scheme).
+    [['acme_sk_x  ="', '"']],
+    [['Basic ="', '"']],
+    [['Basic x=="', '"']],
   ])('%j is 400 invalid_request on Express, Hono and Next alike', async (lines) => {
     const before = runs;
     const all = await answers(lines);
@@ -110,6 +117,22 @@ describe('one field of another scheme with auth-params is still handed its 401',
 /** A later line that is itself a whole auth-param: joined, it reads as one field's parameter (see the header). */
 const wholeParam = /^[ \t]*[!#$%&'*+.^_`|~\w-]+[ \t]*=[ \t]*["!#$%&'*+.^_`|~\w-]/;
 
+const SCHEME = /^[ \t]*[!#$%&'*+.^_`|~\w-]+ +/;
+const PARAM_QUOTED = /[!#$%&'*+.^_`|~\w-][ \t]*=[ \t]*"(?:[^"\\]|\\[^])*("?)/g;
+
+/**
+ * Whether a line ends inside the quoted-string of an auth-param (`name="…`, past the scheme): a
+ * later line with a quote may close it, and the join (`Basic x="` and `"` give `Basic x=", "`)
+ * is then one valid field, which no reader of the joined value can tell from two lines (see the
+ * header). Hono and Next must then answer as Express answers that one joined line.
+ */
+function leavesQuoteOpen(line: string): boolean {
+  const scheme = SCHEME.exec(line);
+  let open = false;
+  if (scheme) for (const q of line.slice(scheme[0].length).matchAll(PARAM_QUOTED)) open = q[1] === '';
+  return open;
+}
+
 it('any one or two lines from hostile pieces: every adapter gives the same bytes (400 runs)', async () => {
   const pieces = ['Bearer', 'bearer', 'Basic', ' ', '  ', '\t', ',', '=', '"', '\\', 'x', 'acme_sk_', 'realm="a"'];
   const line = fc.array(fc.constantFrom(...pieces, token), { maxLength: 5 }).map((a) => a.join(''));
@@ -117,8 +140,10 @@ it('any one or two lines from hostile pieces: every adapter gives the same bytes
     fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 2 }), async (lines) => {
       fc.pre(!lines.slice(1).some((l) => wholeParam.test(l)));
       const all = await answers(lines);
-      expect(all.hono).toEqual(all.express);
-      expect(all.next).toEqual(all.express);
+      const oneField = lines.length === 2 && leavesQuoteOpen(lines[0]!) && lines[1]!.includes('"');
+      const expected = oneField ? (await answers([lines.join(', ')])).express : all.express;
+      expect(all.hono).toEqual(expected);
+      expect(all.next).toEqual(expected);
     }),
     { numRuns: 400 },
   );

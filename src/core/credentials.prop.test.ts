@@ -8,9 +8,10 @@ import { authorizationValues, queryTokens, readCredential, type CredentialResult
 
 const B64TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 const FIELD = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?: +([^]*))?$/;
-// A quoted-string only as an auth-param's value (after `=` and OWS); a quote elsewhere is a character.
-const QUOTED = /=([ \t]*)"(?:[^"\\]|\\[^])*"/g;
-const UNTERMINATED = /=[ \t]*"[^]*$/;
+// A quoted-string only as an auth-param's value (after a name, `=` and OWS); a quote elsewhere,
+// also after an `=` with no name before it (`Basic ="`, `x=="`), is a character.
+const QUOTED = /([!#$%&'*+\-.^_`|~0-9A-Za-z][ \t]*=[ \t]*)"(?:[^"\\]|\\[^])*"/g;
+const UNTERMINATED = /[!#$%&'*+\-.^_`|~0-9A-Za-z][ \t]*=[ \t]*"[^]*$/;
 // After a comma, anything but an auth-param with a value (a token, or a quoted-string: \u0001 below)
 // is a second field line (Web Headers join them with ", ").
 const SECOND_CREDENTIAL = /,(?![ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*=[ \t]*[\u0001!#$%&'*+\-.^_`|~0-9A-Za-z])/;
@@ -31,7 +32,7 @@ function model(lines: readonly string[], query: readonly string[] | null, max: n
   if (scheme.toLowerCase() !== 'bearer') {
     if (rest === undefined) return 'other-scheme';
     // An auth-param's quoted-string value counts as one character that is neither tchar, SP nor `=`.
-    const outsideQuotes = rest.replace(QUOTED, '=$1\u0001');
+    const outsideQuotes = rest.replace(QUOTED, '$1\u0001');
     // A quoted-string left open is malformed: its comma may be a second line's (`Basic x="y`, then `Bearer z`).
     if (UNTERMINATED.test(outsideQuotes)) return 'malformed';
     return SECOND_CREDENTIAL.test(outsideQuotes) ? 'malformed' : 'other-scheme';

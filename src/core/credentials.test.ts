@@ -80,6 +80,12 @@ describe('readCredential: none and other schemes (401 missing_token)', () => {
     'Basic a, Basic',
     'Digest a=1, , b=2',
     'Basic a, b/c',
+    // A quote after an `=` with no name before it opens no quoted-string, so it hides no comma
+    // (props54: fast-check seed 218511078 found `<token>  ="` then `"` in attack47-combined-lines).
+    'acme_sk_x  =", "',
+    'Basic =", "',
+    'Basic x==", "',
+    'Basic a="b"=", "',
   ])(
     '%s carries a second `scheme credentials` after a comma (two lines joined by a Web Headers): malformed',
     (value) => {

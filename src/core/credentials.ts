@@ -73,9 +73,12 @@ const COMMA = 0x2c;
 const DQUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** Whether the code unit belongs to the class (code units ≥ 128 never do). */
+/**
+ * Whether the code unit belongs to the class. Code units ≥ 128 (and NaN, past a value's end) never
+ * do: a typed array read out of range is `undefined`, which `&` makes 0.
+ */
 function is(cls: number, c: number): boolean {
-  return c < 128 && (CLASS[c]! & cls) !== 0;
+  return (CLASS[c]! & cls) > 0;
 }
 
 /**
@@ -243,8 +246,9 @@ function readField(value: unknown, max: number): CredentialResult {
  * `, a = 1`) has `=` and a value (a token or quoted-string) after its name, so it never matches;
  * `, Bearer=` and `, Bearer==` (a second line's malformed credential) do, and so does a
  * quoted-string left open, whose comma is a second line's (`Basic x="y` then `Bearer z`). A
- * quoted-string opens only after an auth-param's `=`: elsewhere a quote is a character, so
- * `Basic "a` then `b"` (joined `Basic "a, b"`) is two lines, as on Node. One
+ * quoted-string opens only after an auth-param's `=`, one with a name before it: elsewhere a
+ * quote is a character, so `Basic "a` then `b"` (joined `Basic "a, b"`) and `Basic ="` then `"`
+ * (joined `Basic =", "`) are two lines, as on Node. One
  * pass: each comma's look-ahead stops at the value's first character, before the next comma.
  */
 function hasSecondCredential(value: string, start: number, end: number): boolean {
@@ -259,9 +263,10 @@ function hasSecondCredential(value: string, start: number, end: number): boolean
       continue;
     }
     // A quoted-string is only ever an auth-param's value: a quote anywhere else is a character,
-    // so a quote that two joined lines close around their comma hides nothing.
+    // so a quote that two joined lines close around their comma hides nothing. An `=` with no
+    // name before it (`Basic ="`, `x=="`) is no auth-param's: `prev` forgets it.
     if (c === DQUOTE && prev === EQUALS) quoted = true;
-    if (!isOws(c)) prev = c;
+    if (!isOws(c)) prev = c === EQUALS && !is(TCHAR, prev) ? 0 : c;
     if (c !== COMMA) continue;
     let k = j + 1;
     while (k < end && isOws(value.charCodeAt(k))) k++;
