@@ -177,6 +177,20 @@ describe('ChangeFeed', () => {
     await feed.stop();
   });
 
+  it('a payload is a wake-up only: one naming a number the table holds otherwise is never delivered', async () => {
+    // The channel is database-wide (another schema's keycard tables, any role's NOTIFY).
+    const { port, db, commit } = scriptedPort(5);
+    const feed = feedOn(port);
+    const seen: StoreChange[] = [];
+    await feed.subscribe((c) => seen.push(c));
+    await until('the baseline', () => seen.find((c) => c.type === 'heartbeat'));
+    db.notify(JSON.stringify({ seq: 6, type: 'owner', principalId: 'not ours' }));
+    commit('ours');
+    await until('change 6', () => seen.find((c) => c.type === 'owner'));
+    expect(seen.filter((c) => c.type !== 'heartbeat')).toEqual([{ type: 'owner', seq: 6, principalId: 'ours' }]);
+    await feed.stop();
+  });
+
   it('a change this process committed is delivered before committed() resolves', async () => {
     const { port, db } = scriptedPort(5);
     const feed = feedOn(port, [], 'poll');

@@ -5,9 +5,10 @@
  * Every ≤ 250 ms a poll reads the change counter and any changes after the last one delivered (one
  * small query, one snapshot). What it reads is delivered, then a heartbeat carrying the latest
  * number: a heartbeat therefore always means "the store was reachable just now and you have every
- * change up to here". In `listen` mode, LISTEN/NOTIFY brings each change at once; the poll still
- * runs, as the heartbeat and as the safety net for a lost notification or a dead LISTEN connection
- * (which it re-establishes). Writes made through this store are delivered before they resolve.
+ * change up to here". In `listen` mode, each NOTIFY wakes a poll at once (its payload is only a
+ * wake-up: see `#onPayload`); the timed poll still runs, as the heartbeat and as the safety net for
+ * a lost notification or a dead LISTEN connection (which it re-establishes). Writes made through
+ * this store are delivered before they resolve.
  *
  * Order: numbers are gapless and follow commit order (see `postgres-sql.ts`), so a change that
  * arrives ahead of its predecessor waits in `pending` until the table yields the missing one. A
@@ -16,7 +17,7 @@
  */
 import type { StoreChange } from '../core/store.ts';
 import type { SqlPort } from './postgres-port.ts';
-import { payloadSeq, toChange } from './postgres-rows.ts';
+import { toChange } from './postgres-rows.ts';
 import { POLL_BATCH, pollStatement, pruneStatement } from './postgres-sql.ts';
 
 /** How the feed runs; validated by the store. */
@@ -139,7 +140,7 @@ export class ChangeFeed {
     const attempt = listen.call(
       this.#port,
       this.#options.channel,
-      (payload) => this.#onPayload(generation, payload),
+      () => this.#onPayload(generation),
       (error) => {
         lost = true;
         if (generation !== this.#generation) return;
@@ -179,18 +180,14 @@ export class ChangeFeed {
     this.#listen = 'on';
   }
 
-  #onPayload(generation: number, payload: string): void {
-    if (generation !== this.#generation || this.#listeners.size === 0) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(payload);
-    } catch {
-      value = null;
-    }
-    const seq = payloadSeq(value);
-    const change = seq === null ? null : toChange(seq, value);
-    // A change too large for the payload (or one we cannot read) is fetched from the table.
-    if (change === null || !this.#offer(change)) void this.#poll(generation);
+  /**
+   * A notification on the channel wakes a poll; its payload is never delivered. The channel is
+   * database-wide: keycard tables in another schema announce on it with their own numbering, and
+   * any role may NOTIFY any channel. A payload taken for our change N would move the sequence past
+   * our own change N, which every later poll would then skip (a lost revocation).
+   */
+  #onPayload(generation: number): void {
+    if (generation === this.#generation && this.#listeners.size > 0) void this.#poll(generation);
   }
 
   /** Delivers `change` if it is next in line (true); holds it if a predecessor is missing (false). */

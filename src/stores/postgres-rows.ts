@@ -47,8 +47,8 @@ export function rowToToken(row: Readonly<Record<string, unknown>>): StoredToken 
 const isString = (v: unknown): v is string => typeof v === 'string';
 
 /**
- * A change as recorded in `keycard_changes` (or carried by a NOTIFY payload), or null when the
- * value is not one (a payload holding only `seq`, because the description was too large).
+ * A change as recorded in `keycard_changes`, or null when the value is not one. (A NOTIFY payload
+ * is never read as a change: it only wakes the feed's poll, `postgres-feed.ts`.)
  */
 export function toChange(seq: number, value: unknown): StoreChange | null {
   let v: unknown;
@@ -84,13 +84,6 @@ export function toChange(seq: number, value: unknown): StoreChange | null {
     default:
       return null;
   }
-}
-
-/** The sequence number a NOTIFY payload carries, or null. */
-export function payloadSeq(payload: unknown): number | null {
-  if (typeof payload !== 'object' || payload === null) return null;
-  const seq = Number((payload as Record<string, unknown>)['seq']);
-  return Number.isSafeInteger(seq) && seq > 0 ? seq : null;
 }
 
 /** base64url of UTF-8, so ids outside Latin-1 survive (plain `btoa` throws on them). */
