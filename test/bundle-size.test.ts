@@ -168,8 +168,9 @@ describe('edge bundle size', () => {
   // counted as NaN where zod threw a TypeError (+30 B with the URL kind), and a requirement's
   // `class`, `resource.access`, `workspaceId`, `forbid`, `surface`, `rpcMethod` and `tool` checked
   // (+251 B: a `class: 'Read'` charged the write budget, a `forbid: {}` was a TypeError and a 503):
-  // 69,049 B, guard 69,056 B.
-  it('stays at most 69,056 B gzip (measured 69,049 B)', async () => {
+  // 69,049 B, guard 69,056 B. hostile54: 69,055 B (metadata copied by `clean` alone, a 403's
+  // resource id named only when text or a number).
+  it('stays at most 69,056 B gzip (measured 69,055 B)', async () => {
     const { gzip } = await size;
     expect(gzip).toBeLessThanOrEqual(69_056);
   }, 60_000);
@@ -246,8 +247,8 @@ describe('edge bundle size', () => {
   // failed issue's unheld token revoked with retries): 38,165 B alone, guard 38,208 B. All of
   // session 53 on main: 38,170 B; 38,180 B with the audit copy list's copiers. Session 54 (+269 B,
   // the same two fixes as `export *`'s: uncomparable lengths, a requirement's values checked):
-  // 38,449 B, guard 38,464 B.
-  it('createKeycard alone (tree-shaken) is at most 38,464 B gzip, under the issue 13 target of 40 KB (measured 38,449 B)', async () => {
+  // 38,449 B, guard 38,464 B. hostile54: 38,454 B (the same two changes).
+  it('createKeycard alone (tree-shaken) is at most 38,464 B gzip, under the issue 13 target of 40 KB (measured 38,454 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(38_464);
     expect(gzip).toBeLessThanOrEqual(40 * KB);
