@@ -168,10 +168,13 @@ describe('edge bundle size', () => {
   // counted as NaN where zod threw a TypeError (+30 B with the URL kind), and a requirement's
   // `class`, `resource.access`, `workspaceId`, `forbid`, `surface`, `rpcMethod` and `tool` checked
   // (+251 B: a `class: 'Read'` charged the write budget, a `forbid: {}` was a TypeError and a 503):
-  // 69,049 B, guard 69,056 B.
-  it('stays at most 69,056 B gzip (measured 69,052 B)', async () => {
+  // 69,049 B, guard 69,056 B. hostile54: 69,055 B (metadata copied by `clean` alone, a 403's
+  // resource id named only when text or a number). props54: 69,052 B (+3 B, a quoted-string opens
+  // only after a named `=`). Both merged: 69,058 B, 2 B over; guard raised to the next multiple of
+  // 64 (69,120 B) rather than trim an error message for 2 bytes.
+  it('stays at most 69,120 B gzip (measured 69,058 B)', async () => {
     const { gzip } = await size;
-    expect(gzip).toBeLessThanOrEqual(69_056);
+    expect(gzip).toBeLessThanOrEqual(69_120);
   }, 60_000);
 
   // What a Worker that only authenticates pays: 41.3 KB before keycard's own messages, 39.8 KB since,
@@ -246,8 +249,9 @@ describe('edge bundle size', () => {
   // failed issue's unheld token revoked with retries): 38,165 B alone, guard 38,208 B. All of
   // session 53 on main: 38,170 B; 38,180 B with the audit copy list's copiers. Session 54 (+269 B,
   // the same two fixes as `export *`'s: uncomparable lengths, a requirement's values checked):
-  // 38,449 B, guard 38,464 B.
-  it('createKeycard alone (tree-shaken) is at most 38,464 B gzip, under the issue 13 target of 40 KB (measured 38,455 B)', async () => {
+  // 38,449 B, guard 38,464 B. hostile54: 38,454 B (the same two changes); props54 38,455 B; both
+  // merged 38,459 B.
+  it('createKeycard alone (tree-shaken) is at most 38,464 B gzip, under the issue 13 target of 40 KB (measured 38,459 B)', async () => {
     const { gzip } = await measure({ source: true, contents: "export { createKeycard } from 'keycard';" });
     expect(gzip).toBeLessThanOrEqual(38_464);
     expect(gzip).toBeLessThanOrEqual(40 * KB);

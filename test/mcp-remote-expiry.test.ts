@@ -22,7 +22,7 @@ import { SHARED } from './shared-backends.ts';
 /**
  * How long A may take to hear B's change (it takes well under a second). Stop 48's clean-clone CI
  * (new Postgres-heavy files running beside this one) twice saw A's Postgres feed miss a change, and
- * stop 54's once more (a revokeAll): another file's store, in another schema on the same channel,
+ * session 53's once more (a revokeAll): another file's store, in another schema on the same channel,
  * NOTIFYed a change numbered like B's, and A's feed took it for B's and skipped B's own. A NOTIFY
  * now only wakes the poll (test/postgres-foreign-notify.test.ts); a change that never arrives
  * still fails, after 20 s.

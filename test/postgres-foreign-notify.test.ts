@@ -1,6 +1,6 @@
 /**
  * A NOTIFY on the store's channel that is not one of its own tables' changes must not stand in
- * for one (stop 54: the clean-clone CI's `mcp-remote-expiry` revokeAll case waited 20 s for a
+ * for one (session 53: the clean-clone CI's `mcp-remote-expiry` revokeAll case waited 20 s for a
  * stream that never ended). The channel is database-wide: keycard tables in another schema of the
  * same database announce on it too (the default `keycard_changes`), with their own numbering, and
  * any role may NOTIFY any channel. Process A's feed took such a payload's `seq` for its own: it

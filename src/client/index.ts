@@ -139,12 +139,49 @@ export interface ManagementClient {
 
 type RevokeBody = { readonly reason?: string };
 
-const queryString = (query: Readonly<Record<string, unknown>> | undefined): string => {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null) params.set(k, String(v));
-  const s = params.toString();
+/** A call refused before anything is sent (status 0), naming every bad field. */
+const refused = (fields: readonly string[], what: string): ManagementError =>
+  new ManagementError(localProblem('invalid_request', `${fields.join(', ')}: ${what}`));
+
+/**
+ * The query string of `query`, refusing (naming them) the values that are no text, finite number
+ * or boolean — `String(value)` threw a TypeError on a symbol or an object without `toString`, and
+ * sent `[object Object]` for others — and a query that is no object (a string sent one parameter
+ * per character: a minute for 1 MB). Undefined and null values are left out.
+ */
+const queryString = (query: unknown): string => {
+  if (query == null) return '';
+  if (typeof query != 'object' || Array.isArray(query)) throw refused(['query'], 'must be an object');
+  const entries = Object.entries(query).filter(([, v]) => v != null);
+  const bad = entries.filter(([, v]) => !(typeof v == 'string' || typeof v == 'boolean' || Number.isFinite(v)));
+  if (bad.length > 0)
+    throw refused(
+      bad.map(([k]) => k as string),
+      'must be text, a number or a boolean',
+    );
+  const s = new URLSearchParams(entries as string[][]).toString();
   return s ? `?${s}` : '';
 };
+
+/**
+ * The JSON text of a body, refusing (naming each top-level field at fault) what `JSON.stringify`
+ * throws a TypeError on: a BigInt, a cycle.
+ */
+function jsonOf(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch {
+    const bad = Object.keys(body as object).filter((k) => {
+      try {
+        JSON.stringify((body as Record<string, unknown>)[k]);
+      } catch {
+        return true;
+      }
+      return false;
+    });
+    throw refused(bad.length > 0 ? bad : ['body'], 'must be JSON (no BigInt, no cycle)');
+  }
+}
 
 /** The JSON of a body, or undefined when it is none. */
 function parseJson(text: string): unknown {
@@ -219,7 +256,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       method,
       headers,
       credentials: options.credentials ?? 'same-origin',
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(body !== undefined ? { body: jsonOf(body) } : {}),
     };
     const res = await exchange(doFetch, `${base}${path}`, init, timeoutMs, origin);
     const parsed = parseJson(res.text);
@@ -229,14 +266,19 @@ export function createManagementClient(options: ManagementClientOptions): Manage
 
   /**
    * The path of one token, or null for an id that is not one: empty, `.` or `..` would be a dot
-   * segment that URL resolution removes, so `revoke('..')` would POST to `${baseUrl}/revoke`.
+   * segment that URL resolution removes, so `revoke('..')` would POST to `${baseUrl}/revoke`;
+   * one with a lone surrogate cannot be put in a URL at all.
    */
-  const at = (id: string, rest = ''): string | null =>
-    typeof id === 'string' && id !== '' && id !== '.' && id !== '..'
-      ? `/tokens/${encodeURIComponent(id)}${rest}`
-      : null;
+  const at = (id: string, rest = ''): string | null => {
+    if (typeof id !== 'string' || id === '' || id === '.' || id === '..') return null;
+    try {
+      return `/tokens/${encodeURIComponent(id)}${rest}`;
+    } catch {
+      return null; // a lone surrogate: encodeURIComponent throws a URIError
+    }
+  };
   return {
-    list: (query) => call('GET', `/tokens${queryString(query)}`),
+    list: async (query) => call('GET', `/tokens${queryString(query)}`),
     create: (body) => call('POST', '/tokens', body),
     get: (id) => call('GET', at(id)),
     update: (id, patch) => call('PATCH', at(id), patch),
@@ -244,6 +286,6 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     rotate: (id, body = {}) => call('POST', at(id, '/rotate'), body),
     revokeAll: (body) => call('POST', '/tokens/revoke-all', body),
     scopes: () => call('GET', '/scopes'),
-    activity: (id, query) => call('GET', at(id, `/activity${queryString(query)}`)),
+    activity: async (id, query) => call('GET', at(id, `/activity${queryString(query)}`)),
   };
 }

@@ -47,7 +47,10 @@ export function pathLength(types: readonly string[], path: ResourcePath): number
  */
 export function unreadableResource(path: unknown): { readonly type: string; readonly id: string } {
   const last = Object.entries(path ?? {}).at(-1);
-  return { type: last?.[0] ?? 'resource', id: String(last?.[1] ?? '') };
+  const id = last?.[1];
+  // Only text or a number is named: String() throws a TypeError on an object without toString or
+  // valueOf (`Object.create(null)`), and an object's `[object Object]` names nothing.
+  return { type: last?.[0] ?? 'resource', id: typeof id === 'string' || typeof id === 'number' ? `${id}` : '' };
 }
 
 /** Names what is wrong with a path `pathLength` refused; off the hot path, so it may allocate. */

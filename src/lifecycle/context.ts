@@ -59,7 +59,11 @@ export const actorOf = (actor: Actor | undefined): AuditActor => {
   return actor.kind === 'user' ? { kind: 'user', id: actor.id } : { kind: 'token', id: actor.identity.tokenId };
 };
 
-/** Free text an integrator passes (labels, reasons, metadata) is stored redacted: a pasted token must not persist. */
+/**
+ * Free text an integrator passes (labels, reasons, metadata) is stored redacted: a pasted token must
+ * not persist. Objects and arrays come back as fresh copies (checked JSON: what is stored shares
+ * nothing with the caller's objects; structuredClone threw a DataCloneError on a Proxy).
+ */
 export const clean = <T>(value: T): T => {
   if (typeof value === 'string') return redactTokens(value) as T;
   if (isArray(value)) return value.map(clean) as T;

@@ -47,7 +47,7 @@ export async function issue<S extends string>(
     throw new KeycardError('invalid_argument', 'scopes must name at least one scope (or declare defaults)');
   const restrictions = parseRestrictionsArg(ctx, input.restrictions);
   // Read before the first await, as all the above: what the check saw is what is stored.
-  const metadata = clean(structuredClone(input.metadata ?? {}));
+  const metadata = clean(input.metadata ?? {});
   // The actor as checked: its audit event and requestId are written after the awaits below.
   const { actor } = input;
   const audited = actorOf(actor);

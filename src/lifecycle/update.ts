@@ -27,7 +27,7 @@ export async function update<S extends string>(
   const [patch, { actor }] = args.update(id, given, opts);
   const next: { -readonly [K in keyof TokenPatch]: TokenPatch[K] } = {};
   if (patch.label !== undefined) next.label = clean(patch.label);
-  if (patch.metadata !== undefined) next.metadata = clean(structuredClone(patch.metadata));
+  if (patch.metadata !== undefined) next.metadata = clean(patch.metadata);
   if (patch.rateLimit !== undefined) next.rateLimit = parseLimitArg(patch.rateLimit);
   if (patch.expiresAt !== undefined) next.expiresAt = epochMs(patch.expiresAt);
   if (patch.scopes !== undefined) next.scopes = catalogue.parseGrant(patch.scopes);
