@@ -191,6 +191,49 @@ describe('ChangeFeed', () => {
     await feed.stop();
   });
 
+  it('a notification heard during the last of a run of polls brings one more poll, not a wait for the timer', async () => {
+    // Each poll reads the table when it starts and answers when the test lets it: a change committed
+    // while a poll is out is not in its answer. The timed poll is a minute away: only a
+    // notification can bring the change.
+    const { port, db, commit } = scriptedPort(5);
+    const held: (() => void)[] = [];
+    const query = port.query.bind(port);
+    let holding = false;
+    const gated: SqlPort = {
+      ...port,
+      async query(text, params) {
+        const answer = await query(text, params);
+        if (holding && text.includes('keycard_state')) await new Promise<void>((r) => held.push(r));
+        return answer;
+      },
+    };
+    const feed = new ChangeFeed(gated, {
+      mode: 'listen',
+      channel: 'keycard_changes',
+      pollIntervalMs: 60_000,
+      retentionMs: 600_000,
+      onError: () => {},
+    });
+    const seen: StoreChange[] = [];
+    await feed.subscribe((c) => seen.push(c));
+    await until('the baseline', () => seen.find((c) => c.type === 'heartbeat'));
+    holding = true;
+    const out = () => until('a poll out', () => (held.length === 1 ? true : undefined));
+    db.notify('{}'); // wakes poll 1
+    for (let poll = 1; poll <= 3; poll++) {
+      await out();
+      // Heard while poll `poll` is out; the third is the change's own (a revocation, say).
+      if (poll < 3) db.notify('{}');
+      else commit('committed while the third poll was out');
+      held.shift()!();
+    }
+    holding = false;
+    for (const r of held.splice(0)) r();
+    await until('the change', () => seen.find((c) => c.type === 'owner'));
+    expect(changesOf(seen)).toEqual([6]);
+    await feed.stop();
+  });
+
   it('a change this process committed is delivered before committed() resolves', async () => {
     const { port, db } = scriptedPort(5);
     const feed = feedOn(port, [], 'poll');

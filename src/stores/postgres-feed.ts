@@ -202,7 +202,12 @@ export class ChangeFeed {
     return false;
   }
 
-  /** Polls now; a poll already running is followed by one more, and the caller waits for both. */
+  /**
+   * Polls now; a poll already running is followed by one more, and the caller waits for both. A
+   * request heard during the last of a caller's bounded run is not dropped: it starts a run of its
+   * own, which no caller waits for (a NOTIFY is only a wake-up, so dropping it left its change to
+   * the timed poll).
+   */
   #poll(generation: number): Promise<void> {
     if (this.#inFlight?.generation === generation) {
       this.#again = true;
@@ -213,13 +218,16 @@ export class ChangeFeed {
       for (let i = 0; i < 3; i++) {
         this.#again = false;
         const ok = await this.#pollOnce(generation);
-        if (!ok || !this.#again) break;
+        if (!ok) this.#again = false; // a failing store: the timed poll retries
+        if (!this.#again) break;
       }
     };
     const inFlight = {
       generation,
       done: run().finally(() => {
-        if (this.#inFlight === inFlight) this.#inFlight = null;
+        if (this.#inFlight !== inFlight) return;
+        this.#inFlight = null;
+        if (this.#again && generation === this.#generation) void this.#poll(generation);
       }),
     };
     this.#inFlight = inFlight;
