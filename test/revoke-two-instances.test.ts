@@ -130,6 +130,11 @@ describe('A revokes, B under load refuses (docs/storage.md › Several instances
         resolvedAt = now();
         const atA = await shoot(A.url, token);
         await Promise.all(hammers);
+        // A cold round's refusal may come from B's own read of the store, before B's feed brings
+        // the change (one poll after its NOTIFY): wait for the hook up to the bound, not for the
+        // hammers' 15 ms (CI under load saw the hook come after them). A hook that never fires
+        // still fails below.
+        while (hookAt === Infinity && now() < resolvedAt + BOUND_MS + 1_000) await new Promise((r) => setTimeout(r, 5));
         off();
 
         expect(atA, 'A refuses at once').toMatchObject({ status: 401, code: 'token_revoked' });
