@@ -57,11 +57,12 @@ export interface IoredisClientLike {
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   once(event: 'ready', listener: () => void): unknown;
+  on(event: 'ready', listener: () => void): unknown;
   readonly status: string;
   /** Read once, to warn when the offline queue is on. */
   readonly options?: { readonly enableOfflineQueue?: boolean | undefined };
   connect(): Promise<unknown>;
-  duplicate(): IoredisClientLike;
+  duplicate(override?: { readonly autoResubscribe?: boolean }): IoredisClientLike;
   quit(): Promise<unknown>;
   disconnect(): void;
 }
@@ -115,8 +116,15 @@ export function fromIoredis(client: IoredisClientLike, options: FromIoredisOptio
   };
   const connection = async (): Promise<IoredisClientLike> => {
     if (subscriber === null) {
-      subscriber = client.duplicate();
-      subscriber.on('error', onError);
+      // ioredis's own resubscribe sends SUBSCRIBE at 'ready' and leaves its promise unhandled: with
+      // no offline queue, a connection that drops right then is an unhandled rejection, which ends
+      // a Node process. The channels are joined again here instead, a failure going to onError.
+      const s = client.duplicate({ autoResubscribe: false });
+      s.on('error', onError);
+      s.on('ready', () => {
+        if (handlers.size > 0) s.subscribe(...handlers.keys()).catch(onError);
+      });
+      subscriber = s;
     }
     if (!wired) {
       subscriber.on('message', dispatch);
