@@ -6,7 +6,7 @@
  * small query, one snapshot). What it reads is delivered, then a heartbeat carrying the latest
  * number: a heartbeat therefore always means "the store was reachable just now and you have every
  * change up to here". In `listen` mode, each NOTIFY wakes a poll at once (its payload is only a
- * wake-up: see `#onPayload`); the timed poll still runs, as the heartbeat and as the safety net for
+ * wake-up: see `#wake`); the timed poll still runs, as the heartbeat and as the safety net for
  * a lost notification or a dead LISTEN connection (which it re-establishes). Writes made through
  * this store are delivered before they resolve.
  *
@@ -140,7 +140,7 @@ export class ChangeFeed {
     const attempt = listen.call(
       this.#port,
       this.#options.channel,
-      () => this.#onPayload(generation),
+      () => this.#wake(generation),
       (error) => {
         lost = true;
         if (generation !== this.#generation) return;
@@ -186,7 +186,7 @@ export class ChangeFeed {
    * any role may NOTIFY any channel. A payload taken for our change N would move the sequence past
    * our own change N, which every later poll would then skip (a lost revocation).
    */
-  #onPayload(generation: number): void {
+  #wake(generation: number): void {
     if (generation === this.#generation && this.#listeners.size > 0) void this.#poll(generation);
   }
 
